@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import { TokenService } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import { createMetrics } from './metrics.ts';
+import { registerAuth } from './plugins/auth.ts';
+import { registerErrorHandler } from './plugins/errors.ts';
+import { RoomManager } from './rooms/room-manager.ts';
+import { authRoutes } from './routes/auth.ts';
+import { basemapRoutes } from './routes/basemap.ts';
+import { healthRoutes } from './routes/health.ts';
+import { operationRoutes } from './routes/operations.ts';
+import { syncRoutes } from './routes/sync.ts';
+import { loadAccountsFile } from './seed/accounts-file.ts';
+import { seedDemo, type DemoLogin } from './seed/demo.ts';
+import type { AppContext } from './services/context.ts';
+import { SqliteStorage } from './storage/sqlite-storage.ts';
+import type { Storage } from './storage/types.ts';
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** Demo logins created by this start (first start only). */
+  demoLogins: DemoLogin[];
+}
+
+/**
+ * Build the whole server for a config. Never listens and keeps no module-level state, so a test
+ * can run several in one process. `storage` may be injected (tests of failure paths).
+ */
+export async function buildApp(config: Config, options: { storage?: Storage; logger?: boolean | object } = {}): Promise<BuiltApp> {
+  const storage = options.storage ?? new SqliteStorage(config.dataDir);
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.maxBodyBytes,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  const metrics = createMetrics();
+  const secret = config.tokenSecret ?? (await storedSecret(storage));
+  const rooms = new RoomManager(storage, {
+    idleMs: config.roomIdleMs,
+    snapshotEvery: config.snapshotEvery,
+    hooks: {
+      onRejected: (room, session, code, detail) => {
+        metrics.rejected.inc({ code });
+        app.log.warn({ room, user: session.user.id, session: session.sessionId, code }, `update refused: ${detail}`);
+      },
+      onCommitted: (_room, bytes) => {
+        metrics.updatesCommitted.inc();
+        metrics.updateBytes.inc(bytes);
+      },
+      onFailed: (room, err) => {
+        metrics.storageFailures.inc();
+        app.log.error({ room, err }, 'storage failure in room');
+      },
+    },
+  });
+  const ctx: AppContext = { config, storage, rooms, tokens: new TokenService(secret, config.tokenTtlSeconds), metrics, log: app.log };
+
+  registerErrorHandler(app);
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes } });
+  registerAuth(app, ctx.tokens);
+  authRoutes(app, ctx);
+  operationRoutes(app, ctx);
+  basemapRoutes(app, ctx);
+  healthRoutes(app, ctx);
+  syncRoutes(app, ctx);
+  if (existsSync(config.clientDir)) {
+    await app.register(fastifyStatic, { root: config.clientDir, wildcard: false, index: ['index.html'] });
+  } else {
+    app.get('/', { config: { public: true } }, async (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').send('The web client is not built: run `pnpm build`.\n'),
+    );
+  }
+
+  app.addHook('onClose', async () => {
+    await rooms.closeAll();
+    await storage.close();
+  });
+
+  if (config.accountsFile) {
+    const counts = await loadAccountsFile(ctx, config.accountsFile);
+    app.log.info(counts, `loaded ${config.accountsFile}`);
+  }
+  const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];
+  return { app, ctx, demoLogins };
+}
+
+async function storedSecret(storage: Storage): Promise<string> {
+  const existing = await storage.getSetting('token_secret');
+  if (existing) return existing;
+  const secret = randomBytes(32).toString('base64url');
+  await storage.setSetting('token_secret', secret);
+  return secret;
+}

@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset: embedded single-process mode. */
+  redisUrl: string | null;
+  /** Unset: SQLite under dataDir. */
+  databaseUrl: string | null;
+  /** HMAC secret for tokens; unset: generated once and kept in dataDir. */
+  tokenSecret: string | null;
+  tokenTtlSeconds: number;
+  /** Largest accepted WebSocket message (bytes). */
+  maxMessageBytes: number;
+  /** Largest accepted HTTP body (bytes). */
+  maxBodyBytes: number;
+  /** A room with no connections is unloaded after this long. */
+  roomIdleMs: number;
+  /** A snapshot is written after this many appended updates. */
+  snapshotEvery: number;
+  /** Login attempts per minute per client address and user name. */
+  loginRateLimit: number;
+  /** Optional accounts/stations/devices file (JSON). */
+  accountsFile: string | null;
+  /** Seed the demo operation, stations and logins on first start. */
+  seedDemo: boolean;
+  /** Fixed password for the demo logins; unset: random ones printed and saved in dataDir. */
+  demoPassword: string | null;
+  /** Directory of the built client; unset: client/dist beside the server. */
+  clientDir: string;
+  logLevel: string;
+}
+
+const int = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+};
+
+/** Defaults for every setting; tests override what they need. */
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 8080,
+    host: '127.0.0.1',
+    dataDir: resolve('data'),
+    redisUrl: null,
+    databaseUrl: null,
+    tokenSecret: null,
+    tokenTtlSeconds: 12 * 3600,
+    maxMessageBytes: 16 * 1024 * 1024,
+    maxBodyBytes: 1024 * 1024,
+    roomIdleMs: 30_000,
+    snapshotEvery: 500,
+    loginRateLimit: 10,
+    accountsFile: null,
+    seedDemo: true,
+    demoPassword: null,
+    clientDir: new URL('../../client/dist/', import.meta.url).pathname,
+    logLevel: 'info',
+    ...overrides,
+  };
+}
+
+/** Read the environment once, at process start. Nothing else reads `process.env`. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  return defaultConfig({
+    port: int(env.PORT, 8080, 'PORT'),
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.DATA_DIR || 'data'),
+    redisUrl: env.REDIS_URL || null,
+    databaseUrl: env.DATABASE_URL || null,
+    tokenSecret: env.TOKEN_SECRET || null,
+    tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 12 * 3600, 'TOKEN_TTL_SECONDS'),
+    maxMessageBytes: int(env.MAX_MESSAGE_BYTES, 16 * 1024 * 1024, 'MAX_MESSAGE_BYTES'),
+    maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024, 'MAX_BODY_BYTES'),
+    roomIdleMs: int(env.ROOM_IDLE_MS, 30_000, 'ROOM_IDLE_MS'),
+    snapshotEvery: int(env.SNAPSHOT_EVERY, 500, 'SNAPSHOT_EVERY'),
+    loginRateLimit: int(env.LOGIN_RATE_LIMIT, 10, 'LOGIN_RATE_LIMIT'),
+    accountsFile: env.ACCOUNTS_FILE || null,
+    seedDemo: env.SEED_DEMO !== '0',
+    demoPassword: env.DEMO_PASSWORD || null,
+    ...(env.CLIENT_DIR ? { clientDir: resolve(env.CLIENT_DIR) } : {}),
+    logLevel: env.LOG_LEVEL || 'info',
+  });
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, type Principal } from '@jointmap/shared';
+import type { TokenClaims, TokenService } from '../auth/tokens.ts';
+
+export interface AuthUser extends Principal {
+  name: string;
+  sessionId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: AuthUser | null;
+  }
+  interface FastifyContextConfig {
+    /** Routes are authenticated unless they say `public: true`. */
+    public?: boolean;
+  }
+}
+
+export function userFromClaims(claims: TokenClaims): AuthUser {
+  return { id: claims.sub, role: claims.role, stationId: claims.stationId, name: claims.name, sessionId: claims.sid };
+}
+
+/** Bearer authentication on every route that is not marked `config: {public: true}`. */
+export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.public || !request.url.startsWith('/api/')) return;
+    request.user = userFromClaims(tokens.verify(bearer(request)));
+  });
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  return undefined;
+}
+
+/** The authenticated user of a route that is not public. */
+export function requireUser(request: FastifyRequest): AuthUser {
+  if (!request.user) throw new AppError('UNAUTHENTICATED', 'missing token');
+  return request.user;
+}

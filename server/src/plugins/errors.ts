@@ -1,0 +1,31 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, httpStatusOf, type ErrorBody, type ErrorCode } from '@jointmap/shared';
+
+/** Every HTTP error leaves as `{error: {code, message}}` with a catalog code. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    let code: ErrorCode;
+    let message = err.message;
+    if (err instanceof AppError) code = err.code;
+    else if ((err as FastifyError).validation) {
+      code = 'INVALID_PAYLOAD';
+      message = `${(err as FastifyError).validationContext ?? 'request'}${message.replace(/^(body|querystring|params)/, '')}`;
+    } else if ((err as FastifyError).statusCode === 413 || (err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      code = 'PAYLOAD_TOO_LARGE';
+    } else if ((err as FastifyError).statusCode === 429) {
+      code = 'RATE_LIMITED';
+    } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! >= 400 && (err as FastifyError).statusCode! < 500) {
+      code = (err as FastifyError).statusCode === 404 ? 'NOT_FOUND' : 'INVALID_PAYLOAD';
+    } else {
+      code = 'INTERNAL';
+      request.log.error({ err }, 'unhandled error');
+      message = 'internal error';
+    }
+    const body: ErrorBody = { error: { code, message } };
+    void reply.status(httpStatusOf[code]).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };
+    void reply.status(404).send(body);
+  });
+}

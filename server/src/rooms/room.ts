@@ -1,0 +1,315 @@
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import {
+  encodeRejection, explainUpdate, initDoc, isEmptyUpdate, migrateDoc, SyncCloseCode,
+  type ChangeOrigin, type DocKind, type ErrorCode,
+} from '@jointmap/shared';
+import type { DocStore, UpdateAuthor } from '../storage/types.ts';
+import { stampAwarenessIdentity, type VerifiedUser } from './awareness-identity.ts';
+import {
+  decodeMessage, encodeAwareness, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2, encodeUpdate,
+  isEmptyStateVector, type InboundMessage,
+} from './sync-messages.ts';
+
+/** What a room needs of a connection; the WebSocket layer translates to it. */
+export interface RoomSocket {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  readonly isOpen: boolean;
+}
+
+export interface RoomSession {
+  sessionId: string;
+  user: VerifiedUser;
+  access: 'read' | 'write';
+}
+
+export interface RoomHooks {
+  /** An inbound message was refused (forbidden, invalid); the session has been told. */
+  onRejected?(room: string, session: RoomSession, code: ErrorCode, detail: string): void;
+  /** An update was made durable and relayed. */
+  onCommitted?(room: string, bytes: number, recipients: number): void;
+  /** Storage failed; the room closed its connections and must be reloaded. */
+  onFailed?(room: string, error: unknown): void;
+}
+
+export interface RoomOptions {
+  snapshotEvery: number;
+  hooks?: RoomHooks;
+}
+
+interface Connection {
+  socket: RoomSocket;
+  session: RoomSession;
+  awarenessClients: Set<number>;
+}
+
+/**
+ * One shared document: loads from the update log, authorizes and validates every inbound update,
+ * makes it durable, then relays it. All sync work for a room runs through one serial queue, so a
+ * joiner never sees state that is not yet durable and relayed updates keep their order.
+ */
+export class Room {
+  readonly awareness: awarenessProtocol.Awareness;
+  private readonly conns = new Map<RoomSocket, Connection>();
+  private queue: Promise<void> = Promise.resolve();
+  private captured: Uint8Array[] = [];
+  /** Encoded sync step 2 of the whole state, for joiners that have nothing; dropped on change. */
+  private fullStateMessage: Uint8Array | null;
+  private lastSeq: number;
+  private snapshotSeq: number;
+  private failed = false;
+  destroyed = false;
+
+  private constructor(
+    readonly name: string,
+    readonly kind: DocKind,
+    readonly doc: Y.Doc,
+    private readonly store: DocStore,
+    private readonly options: RoomOptions,
+    loaded: { lastSeq: number; snapshotSeq: number; snapshot: Uint8Array | null },
+  ) {
+    this.lastSeq = loaded.lastSeq;
+    this.snapshotSeq = loaded.snapshotSeq;
+    this.fullStateMessage = loaded.snapshot && loaded.lastSeq === loaded.snapshotSeq ? encodeSyncStep2(loaded.snapshot) : null;
+    doc.on('update', (update: Uint8Array) => this.captured.push(update));
+    this.awareness = new awarenessProtocol.Awareness(doc);
+    this.awareness.setLocalState(null);
+    this.awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  /** Load a room from storage, migrating and stamping the document as needed. */
+  static async load(name: string, kind: DocKind, store: DocStore, options: RoomOptions): Promise<Room> {
+    const stored = await store.loadDoc(name);
+    const doc = new Y.Doc();
+    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+    if (parts.length) Y.applyUpdate(doc, parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts));
+    const room = new Room(name, kind, doc, store, options, stored);
+    const server: ChangeOrigin = { source: 'server' };
+    await room.commit({ sessionId: null, userId: null }, null, () => {
+      initDoc(doc, server);
+      migrateDoc(doc, kind);
+    });
+    if (room.lastSeq - room.snapshotSeq >= options.snapshotEvery) await room.snapshot();
+    return room;
+  }
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Attach a socket; returns the function that feeds it inbound messages. */
+  connect(socket: RoomSocket, session: RoomSession): { receive(data: Uint8Array): void; close(): void } {
+    const conn: Connection = { socket, session, awarenessClients: new Set() };
+    this.conns.set(socket, conn);
+    this.enqueue(async () => {
+      send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
+      if (this.awareness.getStates().size > 0) {
+        send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+      }
+    });
+    return {
+      receive: (data) => this.receive(conn, data),
+      close: () => this.disconnect(conn),
+    };
+  }
+
+  /**
+   * Write a change as the server (e.g. operation meta on creation, imports). Durable and relayed
+   * when the promise resolves.
+   */
+  serverChange(apply: (doc: Y.Doc) => void, author: UpdateAuthor = { sessionId: null, userId: null }): Promise<void> {
+    return this.enqueue(() => this.commit(author, null, () => apply(this.doc)).then(() => undefined));
+  }
+
+  /** Resolves once every queued message has been handled. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private receive(conn: Connection, data: Uint8Array): void {
+    if (!this.conns.has(conn.socket)) return;
+    let msg: InboundMessage;
+    try {
+      msg = decodeMessage(data);
+    } catch (err) {
+      this.reject(conn, 'INVALID_PAYLOAD', `malformed message: ${(err as Error).message}`);
+      conn.socket.close(SyncCloseCode.invalid, 'INVALID_PAYLOAD');
+      this.disconnect(conn);
+      return;
+    }
+    switch (msg.type) {
+      case 'syncStep1':
+        this.enqueue(async () => {
+          const full = isEmptyStateVector(msg.stateVector);
+          let reply: Uint8Array;
+          if (full) reply = this.fullStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
+          else {
+            try {
+              reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, msg.stateVector));
+            } catch {
+              this.reject(conn, 'INVALID_PAYLOAD', 'malformed state vector');
+              return;
+            }
+          }
+          send(conn, reply);
+        });
+        return;
+      case 'syncStep2':
+      case 'update':
+        this.enqueue(() => this.handleUpdate(conn, msg.update));
+        return;
+      case 'awareness':
+        this.handleAwareness(conn, msg.update);
+        return;
+      case 'queryAwareness':
+        send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        return;
+      case 'auth':
+        return;
+    }
+  }
+
+  private async handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
+    if (!this.conns.has(conn.socket) || isEmptyUpdate(update)) return;
+    if (conn.session.access !== 'write') {
+      this.reject(conn, 'FORBIDDEN', `${conn.session.user.name} may not change ${this.name}`);
+      return;
+    }
+    const problem = explainUpdate(this.doc, this.kind, update);
+    if (problem) {
+      this.reject(conn, 'INVALID_PAYLOAD', problem);
+      return;
+    }
+    const origin: ChangeOrigin = { source: 'session', sessionId: conn.session.sessionId, userId: conn.session.user.id };
+    await this.commit({ sessionId: conn.session.sessionId, userId: conn.session.user.id }, conn, () => {
+      Y.applyUpdate(this.doc, update, origin);
+    });
+  }
+
+  /**
+   * Apply a change in memory, append what actually changed to the log, then relay it. If the
+   * append fails the in-memory document is ahead of storage: the room fails, closing every
+   * connection, so clients resync against a freshly loaded copy and resend what was lost.
+   */
+  private async commit(author: UpdateAuthor, sender: Connection | null, apply: () => void): Promise<boolean> {
+    if (this.failed) return false;
+    this.captured = [];
+    apply();
+    const parts = this.captured;
+    this.captured = [];
+    if (parts.length === 0) return false;
+    const effective = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
+    this.fullStateMessage = null;
+    try {
+      this.lastSeq = await this.store.appendUpdate(this.name, effective, author);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    const message = encodeUpdate(effective);
+    let recipients = 0;
+    for (const c of this.conns.values()) {
+      if (c === sender) continue;
+      send(c, message);
+      recipients++;
+    }
+    this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients);
+    if (this.lastSeq - this.snapshotSeq >= this.options.snapshotEvery) await this.snapshot();
+    return true;
+  }
+
+  /** Write a snapshot of the current state (covers every update up to `lastSeq`). */
+  async snapshot(): Promise<void> {
+    if (this.lastSeq <= this.snapshotSeq || this.failed) return;
+    const seq = this.lastSeq;
+    const state = Y.encodeStateAsUpdate(this.doc);
+    try {
+      await this.store.saveSnapshot(this.name, seq, state);
+      this.snapshotSeq = seq;
+      if (seq === this.lastSeq) this.fullStateMessage = encodeSyncStep2(state);
+    } catch (err) {
+      // A missing snapshot only slows the next load; the log still has everything.
+      this.options.hooks?.onFailed?.(this.name, err);
+    }
+  }
+
+  private handleAwareness(conn: Connection, update: Uint8Array): void {
+    let stamped: { update: Uint8Array; clientIds: number[] };
+    try {
+      stamped = stampAwarenessIdentity(update, conn.session.user);
+    } catch (err) {
+      this.reject(conn, 'INVALID_PAYLOAD', `malformed awareness update: ${(err as Error).message}`);
+      return;
+    }
+    for (const id of stamped.clientIds) conn.awarenessClients.add(id);
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped.update, conn);
+  }
+
+  private readonly onAwarenessUpdate = (
+    changes: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = [...changes.added, ...changes.updated, ...changes.removed];
+    if (changed.length === 0) return;
+    const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    for (const c of this.conns.values()) if (c !== origin) send(c, message);
+  };
+
+  private reject(conn: Connection, code: ErrorCode, message: string): void {
+    send(conn, encodePermissionDenied(encodeRejection({ code, message, doc: this.name })));
+    this.options.hooks?.onRejected?.(this.name, conn.session, code, message);
+  }
+
+  private disconnect(conn: Connection): void {
+    if (!this.conns.delete(conn.socket)) return;
+    if (conn.awarenessClients.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessClients], null);
+    }
+    this.onEmpty?.();
+  }
+
+  /** Set by the room manager: called when a connection leaves. */
+  onEmpty: (() => void) | null = null;
+
+  private fail(error: unknown): void {
+    this.failed = true;
+    this.options.hooks?.onFailed?.(this.name, error);
+    for (const c of [...this.conns.values()]) {
+      send(c, encodePermissionDenied(encodeRejection({ code: 'STORAGE_UNAVAILABLE', message: 'storage failed; reconnecting', doc: this.name })));
+      c.socket.close(SyncCloseCode.unavailable, 'STORAGE_UNAVAILABLE');
+      this.disconnect(c);
+    }
+  }
+
+  get isFailed(): boolean {
+    return this.failed;
+  }
+
+  private enqueue(task: () => Promise<unknown>): Promise<void> {
+    const next = this.queue.then(task).then(
+      () => undefined,
+      (err) => this.fail(err),
+    );
+    this.queue = next;
+    return next;
+  }
+
+  /** Snapshot if needed and release memory. The manager has already forgotten this room. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.queue;
+    await this.snapshot();
+    for (const c of [...this.conns.values()]) {
+      c.socket.close(1001, 'room closed');
+      this.conns.delete(c.socket);
+    }
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}
+
+function send(conn: Connection, data: Uint8Array): void {
+  if (conn.socket.isOpen) conn.socket.send(data);
+}

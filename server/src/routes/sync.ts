@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import {
+  AppError, docAccess, encodeRejection, parseDocName, SyncCloseCode, type ErrorCode,
+} from '@jointmap/shared';
+import { userFromClaims } from '../plugins/auth.ts';
+import { encodePermissionDenied } from '../rooms/sync-messages.ts';
+import type { RoomSession, RoomSocket } from '../rooms/room.ts';
+import type { AppContext } from '../services/context.ts';
+
+const closeCodeOf: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: SyncCloseCode.unauthenticated,
+  TOKEN_EXPIRED: SyncCloseCode.unauthenticated,
+  FORBIDDEN: SyncCloseCode.forbidden,
+  NOT_FOUND: SyncCloseCode.notFound,
+  INVALID_PAYLOAD: SyncCloseCode.invalid,
+};
+
+/**
+ * `/sync/<operationId>/<scope>?token=…`: the y-websocket protocol, so the stock WebsocketProvider
+ * works unchanged. Messages that arrive while the session is checked and the room loads are
+ * buffered in order.
+ */
+export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/sync/*', { websocket: true, config: { public: true } }, (ws: WebSocket, request) => {
+    const name = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
+    const token = (request.query as { token?: string }).token;
+    const pending: Uint8Array[] = [];
+    let deliver: ((data: Uint8Array) => void) | null = null;
+    let leave: (() => void) | null = null;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (!isBinary) {
+        refuse(ws, name, 'INVALID_PAYLOAD', 'text frames are not part of the protocol');
+        return;
+      }
+      if (deliver) deliver(bytes);
+      else pending.push(bytes);
+    });
+    ws.on('close', () => {
+      leave?.();
+      leave = null;
+      ctx.metrics.syncConnections.dec();
+    });
+    ws.on('error', (err) => request.log.debug({ err }, 'sync socket error'));
+    ctx.metrics.syncConnections.inc();
+
+    void (async () => {
+      const claims = ctx.tokens.verify(token);
+      const parsed = parseDocName(name);
+      if (!parsed) throw new AppError('NOT_FOUND', `not a document: ${name}`);
+      const op = await ctx.storage.getOperation(parsed.operationId);
+      if (!op) throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
+      const user = userFromClaims(claims);
+      const access = docAccess(user, op.stations, parsed.scope);
+      if (access === 'none') {
+        const known = parsed.scope === 'command' || op.stations.includes(parsed.scope);
+        throw known ? new AppError('FORBIDDEN', `no access to ${name}`) : new AppError('NOT_FOUND', `no document ${name}`);
+      }
+      const room = await ctx.rooms.get(name);
+      if (ws.readyState !== ws.OPEN) return;
+      const socket: RoomSocket = {
+        send: (data) => ws.send(data),
+        close: (code, reason) => ws.close(code, reason),
+        get isOpen() {
+          return ws.readyState === ws.OPEN;
+        },
+      };
+      const session: RoomSession = {
+        sessionId: claims.sid,
+        user: { id: user.id, name: user.name, role: user.role, stationId: user.stationId },
+        access,
+      };
+      const conn = room.connect(socket, session);
+      deliver = conn.receive;
+      leave = conn.close;
+      for (const m of pending.splice(0)) conn.receive(m);
+    })().catch((err: unknown) => {
+      if (err instanceof AppError) {
+        request.log.info({ doc: name, code: err.code }, `sync refused: ${err.message}`);
+        refuse(ws, name, err.code, err.message);
+      } else {
+        request.log.error({ err, doc: name }, 'sync setup failed');
+        refuse(ws, name, 'STORAGE_UNAVAILABLE', 'document could not be loaded');
+      }
+    });
+  });
+}
+
+function refuse(ws: WebSocket, doc: string, code: ErrorCode, message: string): void {
+  if (ws.readyState !== ws.OPEN) return;
+  ws.send(encodePermissionDenied(encodeRejection({ code, message, doc })));
+  ws.close(closeCodeOf[code] ?? SyncCloseCode.unavailable, code);
+}

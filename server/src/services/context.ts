@@ -1,0 +1,16 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { TokenService } from '../auth/tokens.ts';
+import type { Config } from '../config.ts';
+import type { Metrics } from '../metrics.ts';
+import type { RoomManager } from '../rooms/room-manager.ts';
+import type { Storage } from '../storage/types.ts';
+
+/** What routes and services share; built once per app by `buildApp`, never global. */
+export interface AppContext {
+  config: Config;
+  storage: Storage;
+  rooms: RoomManager;
+  tokens: TokenService;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+}

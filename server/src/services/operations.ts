@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AppError, applyChange, canCreateOperation, canSeeOperation, COMMAND_SCOPE, docName, META_OPERATION_KEY,
+  operationDocNames, type OperationKind, type OperationMeta, type Principal,
+} from '@jointmap/shared';
+import type { Operation, Station } from '../storage/types.ts';
+import type { AppContext } from './context.ts';
+
+export interface CreateOperationInput {
+  id?: string;
+  name: string;
+  kind: OperationKind;
+  stations: string[];
+}
+
+export interface OperationView extends Operation {
+  documents: string[];
+  stationDetails: Array<Omit<Station, 'jurisdiction'>>;
+}
+
+export function newOperationId(): string {
+  return `op-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/** Create an operation: its row, then its command document stamped with the operation meta. */
+export async function createOperation(ctx: AppContext, user: Principal, input: CreateOperationInput): Promise<Operation> {
+  if (!canCreateOperation(user)) throw new AppError('FORBIDDEN', 'only commanders create operations');
+  const known = new Set((await ctx.storage.listStations()).map((s) => s.id));
+  const unknown = input.stations.filter((s) => !known.has(s));
+  if (unknown.length) throw new AppError('INVALID_PAYLOAD', `unknown stations: ${unknown.join(', ')}`);
+  const id = input.id ?? newOperationId();
+  if (await ctx.storage.getOperation(id)) throw new AppError('CONFLICT', `operation ${id} exists`);
+  const now = Date.now();
+  const op: Operation = {
+    id, name: input.name, kind: input.kind, status: 'active', stations: input.stations, createdBy: user.id, createdAt: now,
+  };
+  await ctx.storage.createOperation(op);
+  const meta: OperationMeta = {
+    id, name: op.name, kind: op.kind, status: op.status, stations: op.stations, area: null, createdAt: now, updatedAt: now,
+  };
+  const room = await ctx.rooms.get(docName(id, COMMAND_SCOPE));
+  await room.serverChange(
+    (doc) => applyChange(doc, 'command', { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: meta }, { source: 'server' }),
+    { sessionId: null, userId: user.id },
+  );
+  return op;
+}
+
+/** An operation the user may see, with its document names and stations; NOT_FOUND otherwise. */
+export async function getOperationView(ctx: AppContext, user: Principal, id: string): Promise<OperationView> {
+  const op = await ctx.storage.getOperation(id);
+  if (!op || !canSeeOperation(user, op.stations)) throw new AppError('NOT_FOUND', `no operation ${id}`);
+  return toView(op, await ctx.storage.listStations());
+}
+
+export async function listOperationViews(ctx: AppContext, user: Principal): Promise<OperationView[]> {
+  const [ops, stations] = await Promise.all([ctx.storage.listOperations(), ctx.storage.listStations()]);
+  return ops.filter((op) => canSeeOperation(user, op.stations)).map((op) => toView(op, stations));
+}
+
+function toView(op: Operation, stations: Station[]): OperationView {
+  return {
+    ...op,
+    documents: operationDocNames(op.id, op.stations),
+    stationDetails: op.stations.flatMap((id) => {
+      const s = stations.find((x) => x.id === id);
+      if (!s) return [];
+      const { jurisdiction: _omit, ...rest } = s;
+      return [rest];
+    }),
+  };
+}

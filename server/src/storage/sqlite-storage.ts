@@ -1,0 +1,227 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Account, Device, Operation, Station, Storage, StoredDoc, UpdateAuthor } from './types.ts';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Embedded storage: one SQLite file in WAL mode. better-sqlite3 is synchronous, so an append has
+ * reached the WAL when `appendUpdate` returns; with `synchronous=NORMAL` that survives a process
+ * crash (SIGKILL), and `synchronous=FULL` (option `fsync`) also survives power loss.
+ */
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite' as const;
+  readonly db: Database.Database;
+  private readonly stmts;
+  private readonly nextSeq = new Map<string, number>();
+
+  constructor(dataDir: string, options: { fsync?: boolean } = {}) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'jointmap.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const db = this.db;
+    this.stmts = {
+      lastSeq: db.prepare('SELECT MAX(seq) AS seq FROM doc_updates WHERE doc = ?'),
+      append: db.prepare(
+        'INSERT INTO doc_updates (doc, seq, update_bytes, session_id, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      snapshot: db.prepare('SELECT seq, state FROM doc_snapshots WHERE doc = ?'),
+      updatesAfter: db.prepare('SELECT seq, update_bytes FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq'),
+      saveSnapshot: db.prepare(
+        `INSERT INTO doc_snapshots (doc, seq, state, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, state = excluded.state, created_at = excluded.created_at
+         WHERE excluded.seq > doc_snapshots.seq`,
+      ),
+      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
+      setSetting: db.prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+      upsertStation: db.prepare(
+        `INSERT INTO stations (id, name, short_name, adcode, color, jurisdiction) VALUES (@id, @name, @shortName, @adcode, @color, @jurisdiction)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, short_name = excluded.short_name, adcode = excluded.adcode,
+           color = excluded.color, jurisdiction = excluded.jurisdiction`,
+      ),
+      listStations: db.prepare('SELECT * FROM stations ORDER BY id'),
+      getStation: db.prepare('SELECT * FROM stations WHERE id = ?'),
+      upsertAccount: db.prepare(
+        `INSERT INTO accounts (id, username, name, role, station_id, password_hash, disabled, created_at)
+         VALUES (@id, @username, @name, @role, @stationId, @passwordHash, @disabled, @createdAt)
+         ON CONFLICT (id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
+           station_id = excluded.station_id, password_hash = excluded.password_hash, disabled = excluded.disabled`,
+      ),
+      accountByUsername: db.prepare('SELECT * FROM accounts WHERE username = ?'),
+      account: db.prepare('SELECT * FROM accounts WHERE id = ?'),
+      countAccounts: db.prepare('SELECT COUNT(*) AS n FROM accounts'),
+      createOperation: db.prepare(
+        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at)
+         VALUES (@id, @name, @kind, @status, @stations, @createdBy, @createdAt)`,
+      ),
+      operation: db.prepare('SELECT * FROM operations WHERE id = ?'),
+      operations: db.prepare('SELECT * FROM operations ORDER BY created_at DESC, id'),
+      upsertDevice: db.prepare(
+        `INSERT INTO devices (id, station_id, unit_id, label, created_at) VALUES (@id, @stationId, @unitId, @label, @createdAt)
+         ON CONFLICT (id) DO UPDATE SET station_id = excluded.station_id, unit_id = excluded.unit_id, label = excluded.label`,
+      ),
+      device: db.prepare('SELECT * FROM devices WHERE id = ?'),
+      devices: db.prepare('SELECT * FROM devices ORDER BY id'),
+      devicesOfStation: db.prepare('SELECT * FROM devices WHERE station_id = ? ORDER BY id'),
+    };
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = current; i < SQLITE_MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(SQLITE_MIGRATIONS[i]!);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async loadDoc(doc: string): Promise<StoredDoc> {
+    const snap = this.stmts.snapshot.get(doc) as { seq: number; state: Buffer } | undefined;
+    const snapshotSeq = snap?.seq ?? 0;
+    const rows = this.stmts.updatesAfter.all(doc, snapshotSeq) as { seq: number; update_bytes: Buffer }[];
+    const lastSeq = rows.length ? rows[rows.length - 1]!.seq : snapshotSeq;
+    this.nextSeq.set(doc, Math.max(lastSeq, this.lastSeq(doc)) + 1);
+    return {
+      snapshot: snap ? new Uint8Array(snap.state) : null,
+      snapshotSeq,
+      updates: rows.map((r) => new Uint8Array(r.update_bytes)),
+      lastSeq,
+    };
+  }
+
+  private lastSeq(doc: string): number {
+    return ((this.stmts.lastSeq.get(doc) as { seq: number | null }).seq ?? 0) as number;
+  }
+
+  async appendUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number> {
+    const seq = this.nextSeq.get(doc) ?? this.lastSeq(doc) + 1;
+    this.stmts.append.run(doc, seq, update, author.sessionId, author.userId, Date.now());
+    this.nextSeq.set(doc, seq + 1);
+    return seq;
+  }
+
+  async saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void> {
+    this.stmts.saveSnapshot.run(doc, seq, state, Date.now());
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    return ((this.stmts.getSetting.get(key) as { value: string } | undefined)?.value ?? null);
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.stmts.setSetting.run(key, value);
+  }
+
+  async upsertStation(s: Station): Promise<void> {
+    this.stmts.upsertStation.run({ ...s, jurisdiction: s.jurisdiction ? JSON.stringify(s.jurisdiction) : null });
+  }
+
+  async listStations(): Promise<Station[]> {
+    return (this.stmts.listStations.all() as Row[]).map(toStation);
+  }
+
+  async getStation(id: string): Promise<Station | null> {
+    const row = this.stmts.getStation.get(id) as Row | undefined;
+    return row ? toStation(row) : null;
+  }
+
+  async upsertAccount(a: Account): Promise<void> {
+    this.stmts.upsertAccount.run({ ...a, disabled: a.disabled ? 1 : 0 });
+  }
+
+  async getAccountByUsername(username: string): Promise<Account | null> {
+    const row = this.stmts.accountByUsername.get(username) as Row | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const row = this.stmts.account.get(id) as Row | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  async countAccounts(): Promise<number> {
+    return (this.stmts.countAccounts.get() as { n: number }).n;
+  }
+
+  async createOperation(op: Operation): Promise<void> {
+    this.stmts.createOperation.run({ ...op, stations: JSON.stringify(op.stations) });
+  }
+
+  async getOperation(id: string): Promise<Operation | null> {
+    const row = this.stmts.operation.get(id) as Row | undefined;
+    return row ? toOperation(row) : null;
+  }
+
+  async listOperations(): Promise<Operation[]> {
+    return (this.stmts.operations.all() as Row[]).map(toOperation);
+  }
+
+  async upsertDevice(d: Device): Promise<void> {
+    this.stmts.upsertDevice.run(d);
+  }
+
+  async getDevice(id: string): Promise<Device | null> {
+    const row = this.stmts.device.get(id) as Row | undefined;
+    return row ? toDevice(row) : null;
+  }
+
+  async listDevices(stationId?: string): Promise<Device[]> {
+    const rows = (stationId ? this.stmts.devicesOfStation.all(stationId) : this.stmts.devices.all()) as Row[];
+    return rows.map(toDevice);
+  }
+}
+
+const toStation = (r: Row): Station => ({
+  id: r.id as string,
+  name: r.name as string,
+  shortName: r.short_name as string,
+  adcode: (r.adcode as string | null) ?? null,
+  color: r.color as string,
+  jurisdiction: r.jurisdiction ? JSON.parse(r.jurisdiction as string) : null,
+});
+
+const toAccount = (r: Row): Account => ({
+  id: r.id as string,
+  username: r.username as string,
+  name: r.name as string,
+  role: r.role as Account['role'],
+  stationId: (r.station_id as string | null) ?? null,
+  passwordHash: r.password_hash as string,
+  disabled: r.disabled === 1,
+  createdAt: r.created_at as number,
+});
+
+const toOperation = (r: Row): Operation => ({
+  id: r.id as string,
+  name: r.name as string,
+  kind: r.kind as Operation['kind'],
+  status: r.status as Operation['status'],
+  stations: JSON.parse(r.stations as string) as string[],
+  createdBy: r.created_by as string,
+  createdAt: r.created_at as number,
+});
+
+const toDevice = (r: Row): Device => ({
+  id: r.id as string,
+  stationId: r.station_id as string,
+  unitId: (r.unit_id as string | null) ?? null,
+  label: r.label as string,
+  createdAt: r.created_at as number,
+});

@@ -1,0 +1,95 @@
+import type { MultiPolygon, Polygon } from 'geojson';
+import type { OperationKind, OperationStatus, Role } from '@jointmap/shared';
+
+export interface Station {
+  id: string;
+  name: string;
+  shortName: string;
+  adcode: string | null;
+  color: string;
+  /** WGS-84 area of responsibility. */
+  jurisdiction: Polygon | MultiPolygon | null;
+}
+
+export interface Account {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+  stationId: string | null;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: number;
+}
+
+export interface Operation {
+  id: string;
+  name: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  stations: string[];
+  createdBy: string;
+  createdAt: number;
+}
+
+export interface Device {
+  id: string;
+  stationId: string;
+  unitId: string | null;
+  label: string;
+  createdAt: number;
+}
+
+export interface StoredDoc {
+  snapshot: Uint8Array | null;
+  /** Sequence number the snapshot covers (0 when none). */
+  snapshotSeq: number;
+  /** Updates after the snapshot, in order. */
+  updates: Uint8Array[];
+  lastSeq: number;
+}
+
+export interface UpdateAuthor {
+  sessionId: string | null;
+  userId: string | null;
+}
+
+/** The append-only update log of Yjs documents, plus snapshots that keep loading fast. */
+export interface DocStore {
+  loadDoc(doc: string): Promise<StoredDoc>;
+  /** Durable when the promise resolves. Returns the update's sequence number. */
+  appendUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number>;
+  saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void>;
+}
+
+export interface AccountStore {
+  upsertStation(station: Station): Promise<void>;
+  listStations(): Promise<Station[]>;
+  getStation(id: string): Promise<Station | null>;
+  upsertAccount(account: Account): Promise<void>;
+  getAccountByUsername(username: string): Promise<Account | null>;
+  getAccount(id: string): Promise<Account | null>;
+  countAccounts(): Promise<number>;
+}
+
+export interface OperationStore {
+  createOperation(op: Operation): Promise<void>;
+  getOperation(id: string): Promise<Operation | null>;
+  listOperations(): Promise<Operation[]>;
+}
+
+export interface DeviceStore {
+  upsertDevice(device: Device): Promise<void>;
+  getDevice(id: string): Promise<Device | null>;
+  listDevices(stationId?: string): Promise<Device[]>;
+}
+
+/** Everything the server persists. SQLite is the embedded default; PostgreSQL comes for scale-out. */
+export interface Storage extends DocStore, AccountStore, OperationStore, DeviceStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Throws when the backing store is unreachable. */
+  ping(): Promise<void>;
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,30 @@
+import type { DocKind } from '../schema/index.ts';
+
+export const COMMAND_SCOPE = 'command';
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface DocName {
+  operationId: string;
+  /** `command` or a station id. */
+  scope: string;
+  kind: DocKind;
+}
+
+/** `<operationId>/<scope>`, the room name used on the wire and in storage. */
+export function docName(operationId: string, scope: string): string {
+  return `${operationId}/${scope}`;
+}
+
+/** Parse a document name; null when it is not of the `<operationId>/<scope>` form. */
+export function parseDocName(name: string): DocName | null {
+  const parts = name.split('/');
+  if (parts.length !== 2) return null;
+  const [operationId, scope] = parts as [string, string];
+  if (!ID.test(operationId) || !ID.test(scope)) return null;
+  return { operationId, scope, kind: scope === COMMAND_SCOPE ? 'command' : 'station' };
+}
+
+/** Names of every document of an operation: the command document first, then each station's. */
+export function operationDocNames(operationId: string, stationIds: readonly string[]): string[] {
+  return [docName(operationId, COMMAND_SCOPE), ...stationIds.map((s) => docName(operationId, s))];
+}

@@ -1,0 +1,2 @@
+export * from './lnglat.ts';
+export * from './jurisdiction.ts';

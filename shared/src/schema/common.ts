@@ -1,0 +1,64 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+/** Record ids, station ids and operation ids: short, URL- and key-safe. */
+export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+export const Timestamp = Type.Integer({ minimum: 0, description: 'epoch milliseconds' });
+export const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
+export const Label = (maxLength = 200) => Type.String({ maxLength });
+
+/** WGS-84 [longitude, latitude], RFC 7946 order. */
+export const Position = Type.Tuple([
+  Type.Number({ minimum: -180, maximum: 180 }),
+  Type.Number({ minimum: -90, maximum: 90 }),
+]);
+export const PointGeometry = Type.Object(
+  { type: Type.Literal('Point'), coordinates: Position },
+  { additionalProperties: false },
+);
+export const LineStringGeometry = Type.Object(
+  {
+    type: Type.Literal('LineString'),
+    coordinates: Type.Array(Position, { minItems: 2, maxItems: 10_000 }),
+  },
+  { additionalProperties: false },
+);
+const LinearRing = Type.Array(Position, { minItems: 4, maxItems: 10_000 });
+export const PolygonGeometry = Type.Object(
+  {
+    type: Type.Literal('Polygon'),
+    coordinates: Type.Array(LinearRing, { minItems: 1, maxItems: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type PointGeometry = Static<typeof PointGeometry>;
+export type LineStringGeometry = Static<typeof LineStringGeometry>;
+export type PolygonGeometry = Static<typeof PolygonGeometry>;
+
+/** A compiled validator that reports the first problem as a readable path + message. */
+export interface Validator<T> {
+  check(value: unknown): value is T;
+  /** `null` when valid, otherwise a short description such as `/geometry/coordinates/0: ...`. */
+  explain(value: unknown): string | null;
+}
+
+export function compile<S extends TSchema>(schema: S): Validator<Static<S>> {
+  const compiled = TypeCompiler.Compile(schema);
+  return {
+    check: (value): value is Static<S> => compiled.Check(value),
+    explain(value) {
+      if (compiled.Check(value)) return null;
+      const first = compiled.Errors(value).First();
+      return first ? `${first.path || '/'}: ${first.message}` : 'invalid';
+    },
+  };
+}
+
+/** Linear rings must be closed; JSON schema cannot say that. */
+export function ringsClosed(polygon: PolygonGeometry): boolean {
+  return polygon.coordinates.every((ring) => {
+    const a = ring[0];
+    const b = ring[ring.length - 1];
+    return a !== undefined && b !== undefined && a[0] === b[0] && a[1] === b[1];
+  });
+}

@@ -1,0 +1,67 @@
+import { Type } from '@sinclair/typebox';
+import { annotationKind } from './annotation.ts';
+import { compile } from './common.ts';
+import { META_OPERATION_KEY, META_SCHEMA_VERSION_KEY, operationMetaKind } from './operation-meta.ts';
+import type { RecordKind } from './record-kind.ts';
+import { sectorKind } from './sector.ts';
+import { taskResponseKind } from './task-response.ts';
+import { taskKind } from './task.ts';
+import { unitKind } from './unit.ts';
+
+export * from './common.ts';
+export * from './record-kind.ts';
+export * from './operation-meta.ts';
+export * from './annotation.ts';
+export * from './unit.ts';
+export * from './task.ts';
+export * from './task-response.ts';
+export * from './sector.ts';
+
+/** Version of the document layout as a whole; stored in each document's `meta.schemaVersion`. */
+export const DOC_SCHEMA_VERSION = 1;
+
+export const DocKind = { command: 'command', station: 'station' } as const;
+export type DocKind = keyof typeof DocKind;
+
+/** Which record kinds each document kind holds (besides `meta`), keyed by map name. */
+export const RECORD_KINDS: Record<DocKind, Readonly<Record<string, RecordKind<unknown>>>> = {
+  command: { annotations: annotationKind, sectors: sectorKind } as Record<string, RecordKind<unknown>>,
+  station: {
+    annotations: annotationKind,
+    units: unitKind,
+    tasks: taskKind,
+    responses: taskResponseKind,
+  } as Record<string, RecordKind<unknown>>,
+};
+
+const schemaVersionValidator = compile(Type.Integer({ minimum: 1, maximum: 1000 }));
+
+/** Validate one entry of the `meta` map; null when acceptable. */
+export function explainMetaEntry(docKind: DocKind, key: string, value: unknown): string | null {
+  if (key === META_SCHEMA_VERSION_KEY) {
+    const p = schemaVersionValidator.explain(value);
+    return p ? `meta/schemaVersion${p}` : null;
+  }
+  if (key === META_OPERATION_KEY && docKind === 'command') {
+    const p = operationMetaKind.validator.explain(value);
+    if (p) return `meta/operation${p}`;
+    return operationMetaKind.semantic(value as never, key);
+  }
+  return `meta/${key}: unknown meta key`;
+}
+
+/** True when documents of `docKind` have a top-level map named `map`. */
+export function hasMap(docKind: DocKind, map: string): boolean {
+  return map === 'meta' || Object.hasOwn(RECORD_KINDS[docKind], map);
+}
+
+/** Validate a value written under `map/key` of a document of `docKind`. */
+export function explainEntry(docKind: DocKind, map: string, key: string, value: unknown): string | null {
+  if (map === 'meta') return explainMetaEntry(docKind, key, value);
+  const kind = hasMap(docKind, map) ? RECORD_KINDS[docKind][map] : undefined;
+  if (!kind) return `${map}: not a collection of a ${docKind} document`;
+  const problem = kind.validator.explain(value);
+  if (problem) return `${map}/${key}${problem}`;
+  const semantic = kind.semantic(value, key);
+  return semantic ? `${map}/${key}: ${semantic}` : null;
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, type BuiltApp } from '@jointmap/server';
+import { defaultConfig, type Config } from '@jointmap/server/config';
+
+export const DEMO_PASSWORD = 'demo-pass-123';
+export const DEMO_OP = 'demo-tricounty';
+
+export interface TestServer extends BuiltApp {
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  login(username: string, password?: string): Promise<LoginResult>;
+  close(): Promise<void>;
+}
+
+export interface LoginResult {
+  token: string;
+  user: { id: string; name: string; role: string; stationId: string | null };
+}
+
+/** Test context methods we use for teardown (vitest passes them to each test). */
+export interface Teardown {
+  onTestFinished(fn: () => unknown): void;
+}
+
+export function tempDir(prefix = 'jointmap-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A real server on port 0 with a fresh SQLite data dir and the demo seeded (password
+ * DEMO_PASSWORD). Registers its own teardown when given a test context.
+ */
+export async function startServer(t: Teardown | null, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? tempDir();
+  const config = defaultConfig({
+    port: 0, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent', roomIdleMs: 60_000, ...overrides,
+  });
+  const built = await buildApp(config, { logger: false });
+  await built.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = built.app.server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no address');
+  const url = `http://127.0.0.1:${addr.port}`;
+  let closed = false;
+  const server: TestServer = {
+    ...built,
+    url,
+    wsUrl: `ws://127.0.0.1:${addr.port}`,
+    dataDir,
+    login: (username, password = DEMO_PASSWORD) => login(url, username, password),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await built.app.close();
+    },
+  };
+  t?.onTestFinished(async () => {
+    await server.close();
+    if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return server;
+}
+
+export async function login(url: string, username: string, password = DEMO_PASSWORD): Promise<LoginResult> {
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as LoginResult;
+}
+
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  child: ChildProcess;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const serverEntry = new URL('../../server/src/server.ts', import.meta.url).pathname;
+
+/** The real server as a child process (for crash tests: SIGKILL and restart on the same data dir). */
+export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', DEMO_PASSWORD, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const check = () => {
+      const m = /running: (http:\/\/[^/\s]+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
+  });
+  return {
+    url,
+    wsUrl: url.replace('http', 'ws'),
+    child,
+    output: () => out,
+    kill: (signal = 'SIGKILL') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
