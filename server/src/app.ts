@@ -63,7 +63,8 @@ export async function buildApp(config: Config, options: { storage?: Storage; log
   const ctx: AppContext = { config, storage, rooms, tokens: new TokenService(secret, config.tokenTtlSeconds), metrics, log: app.log };
 
   registerErrorHandler(app);
-  await app.register(fastifyRateLimit, { global: false });
+  // preHandler: the login limit keys on the parsed user name, not only the address.
+  await app.register(fastifyRateLimit, { global: false, hook: 'preHandler' });
   await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes } });
   registerAuth(app, ctx.tokens);
   authRoutes(app, ctx);

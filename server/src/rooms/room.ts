@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import {
-  encodeRejection, explainUpdate, initDoc, isEmptyUpdate, migrateDoc, SyncCloseCode,
+  encodeRejection, initDoc, repairTransaction, isEmptyUpdate, migrateDoc, SyncCloseCode,
   type ChangeOrigin, type DocKind, type ErrorCode,
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
@@ -170,21 +170,45 @@ export class Room {
     }
   }
 
+  /**
+   * A client's update: refused whole when the session may not write (nothing applied, stored or
+   * relayed); otherwise applied with the schema enforced in the same transaction
+   * (`repairTransaction`), so invalid entries never become visible. When something was repaired
+   * the sender is told and also receives the repair, so its document converges.
+   */
   private async handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
     if (!this.conns.has(conn.socket) || isEmptyUpdate(update)) return;
     if (conn.session.access !== 'write') {
       this.reject(conn, 'FORBIDDEN', `${conn.session.user.name} may not change ${this.name}`);
       return;
     }
-    const problem = explainUpdate(this.doc, this.kind, update);
-    if (problem) {
-      this.reject(conn, 'INVALID_PAYLOAD', problem);
-      return;
-    }
     const origin: ChangeOrigin = { source: 'session', sessionId: conn.session.sessionId, userId: conn.session.user.id };
-    await this.commit({ sessionId: conn.session.sessionId, userId: conn.session.user.id }, conn, () => {
-      Y.applyUpdate(this.doc, update, origin);
-    });
+    let problems: string[] = [];
+    let malformed: string | null = null;
+    await this.commit(
+      { sessionId: conn.session.sessionId, userId: conn.session.user.id },
+      conn,
+      () => {
+        this.doc.transact((tr) => {
+          try {
+            Y.applyUpdate(this.doc, update);
+          } catch (err) {
+            malformed = (err as Error).message || 'undecodable update';
+          }
+          problems = repairTransaction(this.doc, this.kind, tr);
+        }, origin);
+      },
+      () => problems.length > 0,
+    );
+    if (problems.length) {
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+      this.reject(conn, 'INVALID_PAYLOAD', `${problems[0]}${more}`);
+    }
+    if (malformed !== null) {
+      this.reject(conn, 'INVALID_PAYLOAD', `malformed update: ${malformed}`);
+      conn.socket.close(SyncCloseCode.invalid, 'INVALID_PAYLOAD');
+      this.disconnect(conn);
+    }
   }
 
   /**
@@ -192,7 +216,12 @@ export class Room {
    * append fails the in-memory document is ahead of storage: the room fails, closing every
    * connection, so clients resync against a freshly loaded copy and resend what was lost.
    */
-  private async commit(author: UpdateAuthor, sender: Connection | null, apply: () => void): Promise<boolean> {
+  private async commit(
+    author: UpdateAuthor,
+    sender: Connection | null,
+    apply: () => void,
+    echoToSender: () => boolean = () => false,
+  ): Promise<boolean> {
     if (this.failed) return false;
     this.captured = [];
     apply();
@@ -208,9 +237,10 @@ export class Room {
       return false;
     }
     const message = encodeUpdate(effective);
+    const skip = echoToSender() ? null : sender;
     let recipients = 0;
     for (const c of this.conns.values()) {
-      if (c === sender) continue;
+      if (c === skip) continue;
       send(c, message);
       recipients++;
     }

@@ -31,4 +31,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     doc TEXT PRIMARY KEY, seq INTEGER NOT NULL, state BLOB NOT NULL, created_at INTEGER NOT NULL
   );
   `,
+  // 1: live positions. The track is keyed by (unit, fix time, device) so a fix that a buffering
+  // tracker app sends again is stored once; the key doubles as the (unit_id, time) index.
+  `
+  CREATE TABLE positions_latest (
+    unit_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, device_id TEXT NOT NULL, time INTEGER NOT NULL,
+    lng REAL NOT NULL, lat REAL NOT NULL, speed REAL, bearing REAL, altitude REAL, accuracy REAL,
+    battery REAL, alarm TEXT, received_at INTEGER NOT NULL
+  );
+  CREATE TABLE positions_track (
+    unit_id TEXT NOT NULL, time INTEGER NOT NULL, device_id TEXT NOT NULL, station_id TEXT NOT NULL,
+    lng REAL NOT NULL, lat REAL NOT NULL, speed REAL, bearing REAL, altitude REAL, accuracy REAL,
+    battery REAL, alarm TEXT, received_at INTEGER NOT NULL,
+    PRIMARY KEY (unit_id, time, device_id)
+  ) WITHOUT ROWID;
+  `,
 ];

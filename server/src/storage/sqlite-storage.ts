@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Account, Device, Operation, Station, Storage, StoredDoc, UpdateAuthor } from './types.ts';
+import type { Account, Device, Operation, PositionFix, Station, Storage, StoredDoc, UpdateAuthor } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 
 type Row = Record<string, unknown>;
@@ -16,6 +16,7 @@ export class SqliteStorage implements Storage {
   readonly db: Database.Database;
   private readonly stmts;
   private readonly nextSeq = new Map<string, number>();
+  private readonly appendPositionsTx: (fixes: readonly PositionFix[]) => void;
 
   constructor(dataDir: string, options: { fsync?: boolean } = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -71,7 +72,28 @@ export class SqliteStorage implements Storage {
       device: db.prepare('SELECT * FROM devices WHERE id = ?'),
       devices: db.prepare('SELECT * FROM devices ORDER BY id'),
       devicesOfStation: db.prepare('SELECT * FROM devices WHERE station_id = ? ORDER BY id'),
+      appendTrack: db.prepare(
+        `INSERT OR IGNORE INTO positions_track (unit_id, time, device_id, station_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
+         VALUES (@unitId, @time, @deviceId, @stationId, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)`,
+      ),
+      upsertLatest: db.prepare(
+        `INSERT INTO positions_latest (unit_id, station_id, device_id, time, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
+         VALUES (@unitId, @stationId, @deviceId, @time, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)
+         ON CONFLICT (unit_id) DO UPDATE SET station_id = excluded.station_id, device_id = excluded.device_id, time = excluded.time,
+           lng = excluded.lng, lat = excluded.lat, speed = excluded.speed, bearing = excluded.bearing, altitude = excluded.altitude,
+           accuracy = excluded.accuracy, battery = excluded.battery, alarm = excluded.alarm, received_at = excluded.received_at
+         WHERE excluded.time > positions_latest.time`,
+      ),
+      latestAll: db.prepare('SELECT * FROM positions_latest'),
+      latestOne: db.prepare('SELECT * FROM positions_latest WHERE unit_id = ?'),
+      track: db.prepare('SELECT * FROM positions_track WHERE unit_id = ? AND time >= ? AND time <= ? ORDER BY time, device_id LIMIT ?'),
     };
+    this.appendPositionsTx = db.transaction((fixes: readonly PositionFix[]) => {
+      for (const f of fixes) {
+        this.stmts.appendTrack.run(f);
+        this.stmts.upsertLatest.run(f);
+      }
+    });
   }
 
   private migrate(): void {
@@ -186,7 +208,40 @@ export class SqliteStorage implements Storage {
     const rows = (stationId ? this.stmts.devicesOfStation.all(stationId) : this.stmts.devices.all()) as Row[];
     return rows.map(toDevice);
   }
+
+  async appendPositions(fixes: readonly PositionFix[]): Promise<void> {
+    if (fixes.length) this.appendPositionsTx(fixes);
+  }
+
+  async latestPositions(): Promise<PositionFix[]> {
+    return (this.stmts.latestAll.all() as Row[]).map(toFix);
+  }
+
+  async latestPosition(unitId: string): Promise<PositionFix | null> {
+    const row = this.stmts.latestOne.get(unitId) as Row | undefined;
+    return row ? toFix(row) : null;
+  }
+
+  async track(unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> {
+    return (this.stmts.track.all(unitId, from, to, limit) as Row[]).map(toFix);
+  }
 }
+
+const toFix = (r: Row): PositionFix => ({
+  unitId: r.unit_id as string,
+  stationId: r.station_id as string,
+  deviceId: r.device_id as string,
+  time: r.time as number,
+  lng: r.lng as number,
+  lat: r.lat as number,
+  speed: (r.speed as number | null) ?? null,
+  bearing: (r.bearing as number | null) ?? null,
+  altitude: (r.altitude as number | null) ?? null,
+  accuracy: (r.accuracy as number | null) ?? null,
+  battery: (r.battery as number | null) ?? null,
+  alarm: (r.alarm as string | null) ?? null,
+  receivedAt: r.received_at as number,
+});
 
 const toStation = (r: Row): Station => ({
   id: r.id as string,

@@ -85,11 +85,50 @@ export interface DeviceStore {
 }
 
 /** Everything the server persists. SQLite is the embedded default; PostgreSQL comes for scale-out. */
-export interface Storage extends DocStore, AccountStore, OperationStore, DeviceStore {
+export interface Storage extends DocStore, AccountStore, OperationStore, DeviceStore, PositionStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One accepted position fix of a unit (WGS-84; SI units). */
+export interface PositionFix {
+  unitId: string;
+  stationId: string;
+  deviceId: string;
+  /** Fix time from the device, epoch ms. */
+  time: number;
+  lng: number;
+  lat: number;
+  /** m/s */
+  speed: number | null;
+  /** degrees clockwise from north */
+  bearing: number | null;
+  /** metres */
+  altitude: number | null;
+  /** horizontal accuracy, metres */
+  accuracy: number | null;
+  /** percent */
+  battery: number | null;
+  alarm: string | null;
+  /** Server clock when accepted, epoch ms. */
+  receivedAt: number;
+}
+
+/** Latest position per unit plus the full track, indexed by unit and time. */
+export interface PositionStore {
+  /**
+   * Append fixes to the track (a fix already stored for the same unit, time and device is kept
+   * once) and advance each unit's latest position only when a fix is newer than it. All or
+   * nothing; durable when the promise resolves.
+   */
+  appendPositions(fixes: readonly PositionFix[]): Promise<void>;
+  /** Latest position of every unit that ever reported. */
+  latestPositions(): Promise<PositionFix[]>;
+  latestPosition(unitId: string): Promise<PositionFix | null>;
+  /** Fixes of a unit with `from <= time <= to`, oldest first, at most `limit`. */
+  track(unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]>;
 }

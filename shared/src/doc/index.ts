@@ -1,4 +1,4 @@
 export * from './apply-change.ts';
 export * from './doc-name.ts';
 export * from './migrate.ts';
-export * from './validate-update.ts';
+export * from './repair-transaction.ts';

@@ -18,13 +18,18 @@ export function migrateDoc(
   const stored = meta.get(META_SCHEMA_VERSION_KEY);
   if (typeof stored !== 'number' || stored >= targetVersion) return 0;
   const changes: RecordChange[] = [];
-  for (let from = stored; from < targetVersion; from++) {
-    for (const kind of Object.values(kinds)) {
+  for (const kind of Object.values(kinds)) {
+    const steps: Array<(old: unknown) => unknown> = [];
+    for (let from = stored; from < targetVersion; from++) {
       const step = kind.migrations[from];
-      if (!step) continue;
-      for (const [key, value] of doc.getMap(kind.map).entries()) {
-        changes.push({ type: 'put', map: kind.map, key, value: step(value) });
-      }
+      if (step) steps.push(step);
+    }
+    if (steps.length === 0) continue;
+    for (const [key, value] of doc.getMap(kind.map).entries()) {
+      const migrated = steps.reduce((v, step) => step(v), value as unknown);
+      const problem = kind.validator.explain(migrated);
+      if (problem) throw new Error(`migrating ${kind.map}/${key} to version ${targetVersion} gave an invalid record: ${problem}`);
+      changes.push({ type: 'put', map: kind.map, key, value: migrated });
     }
   }
   doc.transact(() => {

@@ -1,2 +1,3 @@
 export * from './lnglat.ts';
 export * from './jurisdiction.ts';
+export * from './staleness.ts';

@@ -44,3 +44,4 @@ export interface PresenceState {
   pointer?: [number, number] | null;
   color?: string;
 }
+export * from './live.ts';

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { ValueError } from '@sinclair/typebox/errors';
 
 /** Record ids, station ids and operation ids: short, URL- and key-safe. */
 export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
@@ -48,10 +49,29 @@ export function compile<S extends TSchema>(schema: S): Validator<Static<S>> {
     check: (value): value is Static<S> => compiled.Check(value),
     explain(value) {
       if (compiled.Check(value)) return null;
-      const first = compiled.Errors(value).First();
-      return first ? `${first.path || '/'}: ${first.message}` : 'invalid';
+      const best = deepestError(compiled.Errors(value));
+      return best ? `${best.path || '/'}: ${best.message}` : 'invalid';
     },
   };
+}
+
+/**
+ * The most specific error: for unions TypeBox reports "Expected union value" at the union itself;
+ * the deepest error among the variants says what is actually wrong (e.g. a coordinate range).
+ */
+function deepestError(errors: Iterable<ValueError>, depth = 0): ValueError | null {
+  let best: ValueError | null = null;
+  for (const e of errors) {
+    let candidate: ValueError = e;
+    if (depth < 4 && e.errors.length) {
+      for (const variant of e.errors) {
+        const inner = deepestError(variant, depth + 1);
+        if (inner && inner.path.length > candidate.path.length) candidate = inner;
+      }
+    }
+    if (!best || candidate.path.length > best.path.length) best = candidate;
+  }
+  return best;
 }
 
 /** Linear rings must be closed; JSON schema cannot say that. */

@@ -1,0 +1,160 @@
+import { AppError, explainEntry, type Annotation } from '@jointmap/shared';
+import { circleRing, distanceM, polygonOf, type Position } from '../map/geometry.ts';
+import { i18n } from '../i18n/i18n.svelte.ts';
+import type { OperationSession } from './operation-session.svelte.ts';
+
+export type Tool = 'select' | 'point' | 'line' | 'polygon' | 'circle' | 'text';
+export const TOOLS: Tool[] = ['select', 'point', 'line', 'polygon', 'circle', 'text'];
+export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#ea580c', '#9333ea', '#0891b2', '#ca8a04', '#1e3a8a', '#111827'];
+
+export interface Selection {
+  scope: string;
+  id: string;
+}
+
+export function newAnnotationId(): string {
+  return `a-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * Drawing and editing state of the console: the tool, the draft being drawn, the selection and a
+ * live preview while something is dragged. Writes go through the operation session; anything the
+ * server would refuse is caught here and shown, never sent.
+ */
+export class Editor {
+  tool = $state<Tool>('select');
+  /** Document new drawings go into (the user's station, or for a commander their choice). */
+  drawScope = $state<string | null>(null);
+  draft = $state.raw<Position[]>([]);
+  cursor = $state.raw<Position | null>(null);
+  selected = $state<Selection | null>(null);
+  /** Geometry of the selected annotation while it is being dragged (not yet written). */
+  preview = $state.raw<Annotation['geometry'] | null>(null);
+  error = $state<string | null>(null);
+
+  constructor(readonly session: OperationSession) {
+    const own = session.user.stationId;
+    const writable = session.writableScopes;
+    this.drawScope = own && writable.includes(own) ? own : (writable[0] ?? null);
+  }
+
+  get canDraw(): boolean {
+    return this.drawScope !== null;
+  }
+
+  setTool(tool: Tool): void {
+    if (tool !== 'select' && !this.canDraw) return;
+    this.tool = tool;
+    this.draft = [];
+    this.cursor = null;
+    if (tool !== 'select') this.selected = null;
+  }
+
+  cancel(): void {
+    if (this.draft.length) this.draft = [];
+    else if (this.tool !== 'select') this.setTool('select');
+    else this.selected = null;
+    this.preview = null;
+  }
+
+  /** The selected record (read live from the index). */
+  selectedRecord(): Annotation | undefined {
+    return this.selected ? this.session.annotations.get(this.selected.scope, this.selected.id) : undefined;
+  }
+
+  get selectedWritable(): boolean {
+    return this.selected !== null && this.session.canWrite(this.selected.scope);
+  }
+
+  /** A map click with a drawing tool. Returns true when it created a record. */
+  clickAt(p: Position): boolean {
+    switch (this.tool) {
+      case 'point':
+        return this.create('point', { type: 'Point', coordinates: p }, '');
+      case 'text':
+        return this.create('text', { type: 'Point', coordinates: p }, i18n.t('annotation.defaultText'));
+      case 'line':
+      case 'polygon':
+        this.draft = [...this.draft, p];
+        return false;
+      case 'circle':
+        if (this.draft.length === 0) {
+          this.draft = [p];
+          return false;
+        }
+        return this.finish();
+      case 'select':
+        return false;
+    }
+  }
+
+  /** Finish the line, polygon or circle being drawn (double-click, Enter, second circle click). */
+  finish(): boolean {
+    const pts = this.draft;
+    let ok = false;
+    if (this.tool === 'line' && pts.length >= 2) ok = this.create('line', { type: 'LineString', coordinates: pts }, '');
+    else if (this.tool === 'polygon' && pts.length >= 3) ok = this.create('polygon', polygonOf(pts), '');
+    else if (this.tool === 'circle' && pts.length === 1 && this.cursor) {
+      const radiusM = Math.round(distanceM(pts[0]!, this.cursor));
+      if (radiusM > 0) ok = this.create('circle', { type: 'Point', coordinates: pts[0]! }, '', radiusM);
+    }
+    if (ok || this.tool !== 'circle') this.draft = [];
+    return ok;
+  }
+
+  /** The geometry of the drawing in progress, including the rubber band to the cursor. */
+  draftGeometry(): GeoJSON.Geometry | null {
+    const pts = this.cursor ? [...this.draft, this.cursor] : this.draft;
+    if (this.draft.length === 0) return null;
+    if (this.tool === 'circle' && this.cursor) {
+      const r = distanceM(this.draft[0]!, this.cursor);
+      return r > 0 ? { type: 'Polygon', coordinates: [circleRing(this.draft[0]!, r)] } : null;
+    }
+    if (this.tool === 'polygon' && pts.length >= 3) return { type: 'Polygon', coordinates: [[...pts, pts[0]!]] };
+    if (pts.length >= 2) return { type: 'LineString', coordinates: pts };
+    return null;
+  }
+
+  private create(kind: Annotation['kind'], geometry: Annotation['geometry'], label: string, radiusM?: number): boolean {
+    const scope = this.drawScope;
+    if (!scope) return false;
+    const now = Date.now();
+    const record: Annotation = {
+      id: newAnnotationId(), kind, geometry, label, color: this.session.colorOf(scope), author: this.session.user.id,
+      createdAt: now, updatedAt: now, ...(radiusM !== undefined ? { radiusM } : {}),
+    };
+    if (!this.save(scope, record)) return false;
+    this.selected = { scope, id: record.id };
+    this.tool = 'select';
+    return true;
+  }
+
+  /** Replace the selected record with `patch` applied. */
+  update(patch: Partial<Annotation>): boolean {
+    const current = this.selectedRecord();
+    if (!current || !this.selected || !this.selectedWritable) return false;
+    return this.save(this.selected.scope, { ...current, ...patch, updatedAt: Date.now() });
+  }
+
+  deleteSelected(): void {
+    if (!this.selected || !this.selectedWritable) return;
+    this.session.deleteAnnotation(this.selected.scope, this.selected.id);
+    this.selected = null;
+  }
+
+  private save(scope: string, record: Annotation): boolean {
+    const problem = explainEntry(this.session.doc(scope)?.kind ?? 'station', 'annotations', record.id, record);
+    if (problem) {
+      this.error = i18n.t('props.invalid', { problem });
+      return false;
+    }
+    try {
+      this.session.putAnnotation(scope, record);
+      this.error = null;
+      return true;
+    } catch (err) {
+      this.error = err instanceof AppError ? i18n.t('props.invalid', { problem: err.message }) : String(err);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { OperationKind, OperationStatus } from '@jointmap/shared';
+import type { Session } from './session.svelte.ts';
+
+export interface StationDetail {
+  id: string;
+  name: string;
+  shortName: string;
+  color: string;
+  adcode?: string;
+}
+
+/** `GET /api/operations/:id` */
+export interface OperationView {
+  id: string;
+  name: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  stations: string[];
+  documents: string[];
+  stationDetails: StationDetail[];
+  createdAt: number;
+}
+
+export interface OperationData {
+  view: OperationView;
+  /** Station jurisdictions, WGS-84. */
+  jurisdictions: GeoJSON.FeatureCollection;
+  /** Neighbouring counties, WGS-84. */
+  context: GeoJSON.FeatureCollection;
+  /** True when served from the local copy because the server could not be reached. */
+  fromCache: boolean;
+}
+
+const key = (userId: string, operationId: string) => `jointmap.opdata.${userId}.${operationId}`;
+
+/**
+ * The operation, its station jurisdictions and the neighbouring counties. Kept in localStorage so
+ * a reload while offline still draws the map; refreshed from the server whenever it answers.
+ */
+export async function loadOperationData(session: Session, operationId: string): Promise<OperationData> {
+  const userId = session.user?.id ?? 'anon';
+  try {
+    const id = encodeURIComponent(operationId);
+    const [view, jurisdictions, context] = await Promise.all([
+      session.get<OperationView>(`/api/operations/${id}`),
+      session.get<GeoJSON.FeatureCollection>(`/api/operations/${id}/jurisdictions.geojson`),
+      session.get<GeoJSON.FeatureCollection>('/api/basemap/context.geojson').catch(() => emptyCollection()),
+    ]);
+    const data = { view, jurisdictions, context };
+    try {
+      localStorage.setItem(key(userId, operationId), JSON.stringify(data));
+    } catch {
+      // quota: the next offline reload will need the server
+    }
+    return { ...data, fromCache: false };
+  } catch (err) {
+    // Only a network failure falls back to the copy; a refusal (404, 403) is shown as such.
+    if (!(err instanceof TypeError)) throw err;
+    const raw = localStorage.getItem(key(userId, operationId));
+    if (!raw) throw err;
+    return { ...(JSON.parse(raw) as Omit<OperationData, 'fromCache'>), fromCache: true };
+  }
+}
+
+export function emptyCollection(): GeoJSON.FeatureCollection {
+  return { type: 'FeatureCollection', features: [] };
+}

@@ -1,0 +1,281 @@
+import * as Y from 'yjs';
+import { createSubscriber } from 'svelte/reactivity';
+import {
+  AppError, applyChange, docAccess, type Annotation, type Change, type ChangeOrigin, type PresenceState,
+  type SyncRejection,
+} from '@jointmap/shared';
+import { AnnotationIndex } from '../sync/annotation-index.ts';
+import { DocSync } from '../sync/doc-sync.ts';
+import type { OperationData, StationDetail } from './operation-data.ts';
+import type { SessionUser } from './session.svelte.ts';
+
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
+
+export interface PresenceEntry {
+  clientId: number;
+  user: PresenceState['user'];
+  pointer: [number, number] | null;
+  isMe: boolean;
+}
+
+export const COMMAND = 'command';
+
+/**
+ * Everything the console and the wall need of one open operation: a DocSync per document, the
+ * annotation index, presence, connection state, writes and undo. Created when a page opens the
+ * operation, destroyed when it leaves.
+ */
+export class OperationSession {
+  readonly docs: DocSync[];
+  readonly annotations = new AnnotationIndex();
+  readonly origin: ChangeOrigin & { source: 'session' };
+  readonly stations: StationDetail[];
+  private readonly undoManagers = new Map<string, Y.UndoManager>();
+  private undoOrder: string[] = [];
+  private redoOrder: string[] = [];
+  private replaying = false;
+  private readonly subscribeDocs: () => void;
+  private readonly subscribeUndo: () => void;
+  private readonly subscribePresence: () => void;
+  private readonly subscribeRecords: () => void;
+  private readonly subscribeAnnotations: () => void;
+  private undoTick: (() => void) | null = null;
+  private browserOnline = navigator.onLine;
+  private readonly cleanup: Array<() => void> = [];
+
+  constructor(
+    readonly data: OperationData,
+    readonly user: SessionUser,
+    token: string,
+    options: { wsBase?: string; persist?: boolean } = {},
+  ) {
+    const view = data.view;
+    this.stations = view.stationDetails;
+    this.origin = { source: 'session', sessionId: crypto.randomUUID(), userId: user.id };
+    const wsBase = options.wsBase ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+    this.docs = [COMMAND, ...view.stations].map(
+      (scope) =>
+        new DocSync({
+          wsBase, operationId: view.id, scope, token, userId: user.id,
+          access: docAccess(user, view.stations, scope), persist: options.persist,
+        }),
+    );
+    for (const d of this.docs) {
+      this.annotations.attach(d.scope, d.doc);
+      if (d.access === 'write') this.trackUndo(d);
+    }
+    this.subscribeDocs = createSubscriber((update) => {
+      const offs = this.docs.map((d) => d.subscribe(update));
+      const net = () => {
+        this.browserOnline = navigator.onLine;
+        update();
+      };
+      window.addEventListener('online', net);
+      window.addEventListener('offline', net);
+      return () => {
+        offs.forEach((off) => off());
+        window.removeEventListener('online', net);
+        window.removeEventListener('offline', net);
+      };
+    });
+    this.subscribeUndo = createSubscriber((update) => {
+      this.undoTick = update;
+      return () => (this.undoTick = null);
+    });
+    this.subscribePresence = createSubscriber((update) => {
+      const awareness = this.commandDoc.provider.awareness;
+      awareness.on('change', update);
+      return () => awareness.off('change', update);
+    });
+    this.subscribeRecords = createSubscriber((update) => {
+      const maps = this.docs.filter((d) => d.kind === 'station').flatMap((d) => ['units', 'tasks', 'responses'].map((m) => d.doc.getMap(m)));
+      let frame = 0;
+      const schedule = () => {
+        if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
+      };
+      for (const m of maps) m.observe(schedule);
+      return () => {
+        cancelAnimationFrame(frame);
+        for (const m of maps) m.unobserve(schedule);
+      };
+    });
+    this.subscribeAnnotations = createSubscriber((update) => {
+      let frame = 0;
+      const off = this.annotations.subscribe(() => {
+        if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
+      });
+      return () => {
+        cancelAnimationFrame(frame);
+        off();
+      };
+    });
+    this.commandDoc.provider.awareness.setLocalState({ pointer: null });
+  }
+
+  /** Changes whenever annotations changed (at most once per frame): read it to re-derive. */
+  get annotationsVersion(): number {
+    this.subscribeAnnotations();
+    return this.annotations.version;
+  }
+
+  get commandDoc(): DocSync {
+    return this.docs[0]!;
+  }
+
+  doc(scope: string): DocSync | undefined {
+    return this.docs.find((d) => d.scope === scope);
+  }
+
+  station(id: string): StationDetail | undefined {
+    return this.stations.find((s) => s.id === id);
+  }
+
+  /** Scopes this user may write (the UI offers drawing only there). */
+  get writableScopes(): string[] {
+    return this.docs.filter((d) => d.access === 'write').map((d) => d.scope);
+  }
+
+  canWrite(scope: string): boolean {
+    return this.doc(scope)?.access === 'write';
+  }
+
+  /** Colour for new drawings in a scope: the station's colour, the command's dark blue. */
+  colorOf(scope: string): string {
+    return this.station(scope)?.color ?? '#1e3a8a';
+  }
+
+  // ---- connection -------------------------------------------------------------------------
+
+  get connection(): ConnectionState {
+    this.subscribeDocs();
+    if (this.docs.every((d) => d.synced)) return 'online';
+    if (!this.browserOnline) return 'offline';
+    if (!this.docs.some((d) => d.everSynced)) return this.docs.some((d) => d.failedAttempts >= 3) ? 'offline' : 'connecting';
+    if (!this.docs.some((d) => d.connected) && this.docs.every((d) => d.failedAttempts >= 2)) return 'offline';
+    return 'reconnecting';
+  }
+
+  /** Local changes made while the link was down, not yet sent to the server. */
+  get pending(): number {
+    this.subscribeDocs();
+    return this.docs.reduce((n, d) => n + d.pending, 0);
+  }
+
+  get rejections(): SyncRejection[] {
+    this.subscribeDocs();
+    return this.docs.flatMap((d) => d.rejections);
+  }
+
+  /** The server ended the session (token refused): the page should sign in again. */
+  get terminated(): boolean {
+    this.subscribeDocs();
+    return this.docs.some((d) => d.terminal !== null && d.terminal.code === 4401);
+  }
+
+  // ---- writes and undo ----------------------------------------------------------------------
+
+  /**
+   * Write a change through `applyChange` with this session's origin (the one undo tracks).
+   * Throws AppError when the change would be refused, so nothing invalid is ever sent.
+   */
+  write(scope: string, change: Change): void {
+    const d = this.doc(scope);
+    if (!d || d.access !== 'write') throw new AppError('FORBIDDEN', `no write access to ${scope}`);
+    applyChange(d.doc, d.kind, change, this.origin);
+  }
+
+  putAnnotation(scope: string, a: Annotation): void {
+    this.write(scope, { type: 'put', map: 'annotations', key: a.id, value: a });
+  }
+
+  deleteAnnotation(scope: string, id: string): void {
+    this.write(scope, { type: 'delete', map: 'annotations', key: id });
+  }
+
+  get canUndo(): boolean {
+    this.subscribeUndo();
+    return this.undoOrder.length > 0;
+  }
+
+  get canRedo(): boolean {
+    this.subscribeUndo();
+    return this.redoOrder.length > 0;
+  }
+
+  undo(): void {
+    const scope = this.undoOrder.pop();
+    if (!scope) return;
+    this.replay(() => this.undoManagers.get(scope)?.undo());
+    this.redoOrder.push(scope);
+    this.undoTick?.();
+  }
+
+  redo(): void {
+    const scope = this.redoOrder.pop();
+    if (!scope) return;
+    this.replay(() => this.undoManagers.get(scope)?.redo());
+    this.undoOrder.push(scope);
+    this.undoTick?.();
+  }
+
+  private replay(fn: () => void): void {
+    this.replaying = true;
+    try {
+      fn();
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  private trackUndo(d: DocSync): void {
+    // Only this session's own changes are undoable: the same origin object applyChange tags.
+    const um = new Y.UndoManager(d.doc.getMap('annotations'), { trackedOrigins: new Set([this.origin]), captureTimeout: 0 });
+    um.on('stack-item-added', (event: { type: 'undo' | 'redo' }) => {
+      if (this.replaying || event.type !== 'undo') return;
+      this.undoOrder.push(d.scope);
+      if (this.undoOrder.length > 500) this.undoOrder.shift();
+      this.redoOrder = [];
+      for (const [scope, other] of this.undoManagers) if (scope !== d.scope) other.clear(false, true);
+      this.undoTick?.();
+    });
+    this.undoManagers.set(d.scope, um);
+    this.cleanup.push(() => um.destroy());
+  }
+
+  // ---- presence -----------------------------------------------------------------------------
+
+  /** Everyone connected to the operation (one entry per browser tab), from command awareness. */
+  get presence(): PresenceEntry[] {
+    this.subscribePresence();
+    const awareness = this.commandDoc.provider.awareness;
+    const out: PresenceEntry[] = [];
+    for (const [clientId, state] of awareness.getStates()) {
+      const s = state as Partial<PresenceState> | null;
+      const isMe = clientId === awareness.clientID;
+      const user = s?.user ?? (isMe ? { id: this.user.id, name: this.user.name, role: this.user.role, stationId: this.user.stationId } : null);
+      if (!user) continue;
+      out.push({ clientId, user, pointer: Array.isArray(s?.pointer) ? (s.pointer as [number, number]) : null, isMe });
+    }
+    return out;
+  }
+
+  setPointer(pointer: [number, number] | null): void {
+    this.commandDoc.provider.awareness.setLocalStateField('pointer', pointer);
+  }
+
+  // ---- units and tasks (boards) --------------------------------------------------------------
+
+  /** Records of one kind across every station document, re-read at most once per frame. */
+  records<T>(map: 'units' | 'tasks' | 'responses'): Array<{ scope: string; record: T }> {
+    this.subscribeRecords();
+    return this.docs
+      .filter((d) => d.kind === 'station')
+      .flatMap((d) => Array.from(d.doc.getMap<T>(map).values(), (record) => ({ scope: d.scope, record })));
+  }
+
+  destroy(): void {
+    for (const c of this.cleanup.splice(0)) c();
+    this.annotations.destroy();
+    for (const d of this.docs) d.destroy();
+  }
+}

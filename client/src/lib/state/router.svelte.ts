@@ -1,0 +1,32 @@
+export type Route =
+  | { name: 'login'; next: string | null }
+  | { name: 'operations' }
+  | { name: 'console'; operationId: string }
+  | { name: 'wall'; operationId: string };
+
+/** Parse a location hash: `#/op/<id>`, `#/wall/<id>`, `#/login?next=…`, anything else the list. */
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '');
+  const [pathname = '', query = ''] = path.split('?');
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'op' && parts[1]) return { name: 'console', operationId: parts[1] };
+  if (parts[0] === 'wall' && parts[1]) return { name: 'wall', operationId: parts[1] };
+  if (parts[0] === 'login') return { name: 'login', next: new URLSearchParams(query).get('next') };
+  return { name: 'operations' };
+}
+
+/** The hash route of the page. */
+export class Router {
+  hash = $state(location.hash);
+  readonly route = $derived(parseHash(this.hash));
+
+  constructor() {
+    window.addEventListener('hashchange', () => (this.hash = location.hash));
+  }
+
+  go(hash: string): void {
+    location.hash = hash;
+  }
+}
+
+export const router = new Router();

@@ -1,0 +1,42 @@
+import type { Device, DeviceStore } from '../storage/types.ts';
+
+/**
+ * Device id → registration, cached so the ingest path does not query storage per fix. Unknown ids
+ * are remembered for a short while (bounded), so a flood of fixes from an unregistered tracker
+ * costs no storage reads. Registration through `DeviceService` updates the cache directly.
+ */
+export class DeviceDirectory {
+  private readonly known = new Map<string, Device>();
+  private readonly unknown = new Map<string, number>();
+
+  constructor(
+    private readonly store: DeviceStore,
+    private readonly options: { negativeTtlMs: number; maxUnknown: number; now?: () => number } = { negativeTtlMs: 5_000, maxUnknown: 10_000 },
+  ) {}
+
+  private get now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  async resolve(id: string): Promise<Device | null> {
+    const hit = this.known.get(id);
+    if (hit) return hit;
+    const missAt = this.unknown.get(id);
+    if (missAt !== undefined && this.now - missAt < this.options.negativeTtlMs) return null;
+    const device = await this.store.getDevice(id);
+    if (device) {
+      this.unknown.delete(id);
+      this.known.set(id, device);
+      return device;
+    }
+    if (this.unknown.size >= this.options.maxUnknown) this.unknown.clear();
+    this.unknown.set(id, this.now);
+    return null;
+  }
+
+  /** After a registration or change. */
+  set(device: Device): void {
+    this.unknown.delete(device.id);
+    this.known.set(device.id, device);
+  }
+}

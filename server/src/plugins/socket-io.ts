@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { Server, type ServerOptions } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@jointmap/shared';
+import type { AuthUser } from './auth.ts';
+
+/** Per-socket state set by the handshake middleware. */
+export interface LiveSocketData {
+  user: AuthUser;
+  /** Operations this socket follows. */
+  operations: Set<string>;
+}
+
+export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
+
+const PATH = '/socket.io';
+
+/**
+ * socket.io on the Fastify HTTP server at `/socket.io` (the unmaintained `fastify-socket.io` is
+ * not used). Scale-out seam: pass an adapter factory (e.g. `@socket.io/redis-adapter`) later.
+ *
+ * @fastify/websocket answers every HTTP upgrade by routing it through Fastify, which would answer
+ * socket.io's upgrades with a 404; so upgrades are dispatched by path here: `/socket.io/` to
+ * engine.io, everything else (`/sync/*`) to the listeners that were there before.
+ */
+export function registerSocketIo(
+  app: FastifyInstance,
+  options: { maxMessageBytes: number; adapter?: ServerOptions['adapter'] },
+): LiveServer {
+  const server = app.server;
+  const previous = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  server.removeAllListeners('upgrade');
+  const io: LiveServer = new Server(server, {
+    path: PATH,
+    serveClient: false,
+    maxHttpBufferSize: options.maxMessageBytes,
+    // engine.io must not close upgrades of other paths (the /sync WebSockets).
+    destroyUpgrade: false,
+    ...(options.adapter ? { adapter: options.adapter } : {}),
+  });
+  const engineListeners = server.listeners('upgrade') as typeof previous;
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const target = (req.url ?? '').startsWith(`${PATH}/`) ? engineListeners : previous;
+    for (const listener of target) listener.call(server, req, socket, head);
+  });
+  app.addHook('preClose', async () => {
+    // Not io.close(): that would also close the HTTP server, which Fastify closes itself.
+    io.disconnectSockets(true);
+    io.engine.close();
+  });
+  return io;
+}

@@ -1,0 +1,98 @@
+import { describe, expect, test } from 'vitest';
+import * as Y from 'yjs';
+import { fixtures } from '../fixtures/records.ts';
+import type { DocKind } from '../schema/index.ts';
+import { isEmptyUpdate, repairTransaction } from './repair-transaction.ts';
+
+/** A server document and a client that shares its state; `send` applies the client's edit like the room does. */
+function setup(kind: DocKind = 'station') {
+  const server = new Y.Doc();
+  const client = new Y.Doc();
+  const relayed: Uint8Array[] = [];
+  server.on('update', (u: Uint8Array) => relayed.push(u));
+  const send = (edit: (doc: Y.Doc) => void): string[] => {
+    const before = Y.encodeStateVector(client);
+    edit(client);
+    const update = Y.encodeStateAsUpdate(client, before);
+    let problems: string[] = [];
+    server.transact((tr) => {
+      Y.applyUpdate(server, update);
+      problems = repairTransaction(server, kind, tr);
+    }, 'remote');
+    // The client receives what the server relays (including any repair).
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(server, Y.encodeStateVector(client)));
+    return problems;
+  };
+  return { server, client, send, relayed };
+}
+
+describe('repairTransaction', () => {
+  test('valid records pass untouched', () => {
+    const { server, send } = setup();
+    expect(send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint()))).toEqual([]);
+    expect(server.getMap('annotations').get('ann-lkp')).toEqual(fixtures.lastKnownPoint());
+  });
+
+  test('a new invalid record is removed, in the same transaction, and the client converges', () => {
+    const { server, client, send, relayed } = setup();
+    const seen: unknown[] = [];
+    server.getMap('annotations').observe(() => seen.push(server.getMap('annotations').get('ann-lkp')));
+    const problems = send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ color: 'blue' })));
+    expect(problems[0]).toMatch(/color/);
+    expect(server.getMap('annotations').has('ann-lkp')).toBe(false);
+    expect(seen.every((v) => v === undefined)).toBe(true);
+    expect(client.getMap('annotations').has('ann-lkp')).toBe(false);
+    // The invalid content is not in what the server relays/stores.
+    const text = new TextDecoder().decode(relayed[relayed.length - 1]);
+    expect(text).not.toContain('blue');
+  });
+
+  test('an invalid overwrite restores the previous valid value', () => {
+    const { server, client, send } = setup();
+    send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ label: '原值' })));
+    const problems = send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ label: 'x'.repeat(500) })));
+    expect(problems[0]).toMatch(/label/);
+    expect(server.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
+    expect(client.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
+  });
+
+  test('later valid edits of the same client still apply (no clock gap)', () => {
+    const { server, send } = setup();
+    send((d) => d.getMap('annotations').set('bad', { nonsense: true }));
+    expect(send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint()))).toEqual([]);
+    expect(server.getMap('annotations').has('ann-lkp')).toBe(true);
+  });
+
+  test('unknown maps, maps of the other kind, lists, text and nested types are removed', () => {
+    const { server, send } = setup('command');
+    expect(send((d) => d.getMap('evil').set('x', 1))[0]).toMatch(/not a collection/);
+    expect(server.getMap('evil').size).toBe(0);
+    expect(send((d) => d.getMap('units').set('unit-yuyue-01', fixtures.unit()))[0]).toMatch(/not a collection/);
+    expect(send((d) => d.getMap('annotations').set('n', new Y.Map()))[0]).toMatch(/plain JSON/);
+    expect(send((d) => d.getMap('annotations').set('t', new Y.Text('x')))[0]).toMatch(/plain JSON/);
+    expect(server.getMap('annotations').size).toBe(0);
+  });
+
+  test('list content in a record collection is removed', () => {
+    const { server, send } = setup();
+    expect(send((d) => d.getArray('annotations').push([1]))[0]).toMatch(/list content/);
+    const map = server.getMap('annotations');
+    let alive = 0;
+    for (let item = map._start; item !== null; item = item.right) if (!item.deleted) alive++;
+    expect(alive).toBe(0);
+  });
+
+  test('deletions are allowed', () => {
+    const { server, send } = setup();
+    send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint()));
+    expect(send((d) => d.getMap('annotations').delete('ann-lkp'))).toEqual([]);
+    expect(server.getMap('annotations').size).toBe(0);
+  });
+
+  test('empty updates are recognised', () => {
+    expect(isEmptyUpdate(Y.encodeStateAsUpdate(new Y.Doc()))).toBe(true);
+    const d = new Y.Doc();
+    d.getMap('meta').set('schemaVersion', 1);
+    expect(isEmptyUpdate(Y.encodeStateAsUpdate(d))).toBe(false);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'vitest';
+import { fixtures } from '../fixtures/records.ts';
+import { explainEntry, hasMap } from './index.ts';
+
+describe('record schemas', () => {
+  test('valid records pass in the documents that hold them', () => {
+    expect(explainEntry('station', 'annotations', 'ann-lkp', fixtures.lastKnownPoint())).toBeNull();
+    expect(explainEntry('station', 'annotations', 'ann-area', fixtures.searchPolygon())).toBeNull();
+    expect(explainEntry('station', 'units', 'unit-yuyue-01', fixtures.unit())).toBeNull();
+    expect(explainEntry('station', 'tasks', 'task-missing', fixtures.missingPersonTask())).toBeNull();
+    expect(explainEntry('station', 'responses', 'linping-yunhe:task-missing', fixtures.response())).toBeNull();
+    expect(explainEntry('command', 'annotations', 'ann-lkp', fixtures.lastKnownPoint())).toBeNull();
+  });
+
+  test.each([
+    ['coordinates out of range', fixtures.lastKnownPoint({ geometry: { type: 'Point', coordinates: [200, 30] } }), /coordinates/],
+    ['geometry of the wrong kind', fixtures.lastKnownPoint({ kind: 'polygon' }), /needs a Polygon/],
+    ['open polygon ring', fixtures.searchPolygon({ geometry: { type: 'Polygon', coordinates: [[[120, 30], [121, 30], [121, 31], [120, 31]]] } }), /not closed/],
+    ['circle without radius', fixtures.lastKnownPoint({ kind: 'circle' }), /radiusM/],
+    ['bad colour', fixtures.lastKnownPoint({ color: 'red' }), /color/],
+    ['extra property', { ...fixtures.lastKnownPoint(), evil: true }, /evil|additional/i],
+    ['key differs from id', fixtures.lastKnownPoint({ id: 'other' }), /differs/],
+    ['not an object', 'hello', /object/i],
+  ])('annotation refused: %s', (_name, record, pattern) => {
+    expect(explainEntry('station', 'annotations', 'ann-lkp', record)).toMatch(pattern);
+  });
+
+  test('unit status and kind are closed sets', () => {
+    expect(explainEntry('station', 'units', 'unit-yuyue-01', { ...fixtures.unit(), status: 'sleeping' })).not.toBeNull();
+    expect(explainEntry('station', 'units', 'unit-yuyue-01', { ...fixtures.unit(), kind: 'tank' })).not.toBeNull();
+  });
+
+  test('collections belong to their document kind', () => {
+    expect(hasMap('command', 'units')).toBe(false);
+    expect(hasMap('station', 'sectors')).toBe(false);
+    expect(hasMap('station', 'toString')).toBe(false);
+    expect(explainEntry('command', 'units', 'unit-yuyue-01', fixtures.unit())).toMatch(/not a collection/);
+    expect(explainEntry('station', 'meta', 'operation', {})).toMatch(/unknown meta key/);
+    expect(explainEntry('station', 'meta', 'schemaVersion', 1)).toBeNull();
+  });
+
+  test('a response must be keyed by raising station and task', () => {
+    expect(explainEntry('station', 'responses', 'task-missing', fixtures.response())).toMatch(/key must be/);
+  });
+
+  test('a task does not target its own station', () => {
+    const task = fixtures.missingPersonTask({ targetStations: ['linping-yunhe'] });
+    expect(explainEntry('station', 'tasks', 'task-missing', task)).toMatch(/itself/);
+  });
+});

@@ -1,0 +1,215 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HocuspocusProvider } from '@hocuspocus/provider';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { BENCH_DOC } from './workload.ts';
+
+/** One stock client connected to the benchmark document of a target server. */
+export interface BenchClient {
+  doc: Y.Doc;
+  /** Resolves once the provider reports its first sync. */
+  synced: Promise<void>;
+  destroy(): void;
+}
+
+export type TargetId = 'jointmap' | 'reference' | 'hocuspocus';
+
+/** A server under test, running alone in a child process so its CPU and memory can be read. */
+export interface Target {
+  id: TargetId;
+  label: string;
+  pid: number;
+  connect(doc?: Y.Doc): BenchClient;
+  /** Storage on disk (ours only): bytes of the SQLite files. */
+  diskBytes(): number | null;
+  stop(): Promise<void>;
+}
+
+const ALL_TARGETS: readonly { id: TargetId; label: string }[] = [
+  { id: 'jointmap', label: 'JointMap (durable, auth)' },
+  { id: 'reference', label: '@y/websocket-server 0.1.1' },
+  { id: 'hocuspocus', label: '@hocuspocus/server 3.4' },
+];
+
+/**
+ * The servers to compare, in this order. Development knobs (the recorded figures use neither):
+ * `BENCH_TARGETS=jointmap,reference` narrows the set; `BENCH_SERVER_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` passes extra Node flags to the server processes.
+ */
+export const TARGETS = process.env.BENCH_TARGETS
+  ? ALL_TARGETS.filter((t) => process.env.BENCH_TARGETS!.split(',').includes(t.id))
+  : ALL_TARGETS;
+const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+const root = new URL('../../../', import.meta.url).pathname;
+const serverEntry = join(root, 'server/src/server.ts');
+const launchers: Record<Exclude<TargetId, 'jointmap'>, string> = {
+  reference: new URL('../servers/y-websocket-server.ts', import.meta.url).pathname,
+  hocuspocus: new URL('../servers/hocuspocus-server.ts', import.meta.url).pathname,
+};
+export const DEMO_PASSWORD = 'demo-pass-123';
+
+interface Spawned {
+  child: ChildProcess;
+  port: number;
+}
+
+/** Start `node --import tsx <script>` and wait for the line that names its port. */
+async function spawnNode(script: string, env: Record<string, string>, portLine: RegExp): Promise<Spawned> {
+  const child = spawn(process.execPath, [...extraNodeArgs, '--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = portLine.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code}):\n${out}`));
+    });
+  });
+  // Keep draining output so the child never blocks on a full pipe; show errors.
+  child.stdout!.removeAllListeners('data');
+  child.stderr!.removeAllListeners('data');
+  child.stdout!.resume();
+  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${script.split('/').pop()}] ${d.toString()}`));
+  return { child, port };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+const polyfill = WebSocket as unknown as typeof globalThis.WebSocket;
+
+function yWebsocketClient(serverUrl: string, room: string, params: Record<string, string>, doc = new Y.Doc()): BenchClient {
+  const provider = new WebsocketProvider(serverUrl, room, doc, {
+    params,
+    WebSocketPolyfill: polyfill,
+    disableBc: true,
+  });
+  const synced = new Promise<void>((resolve) => {
+    const on = (isSynced: boolean) => {
+      if (!isSynced) return;
+      provider.off('sync', on);
+      resolve();
+    };
+    provider.on('sync', on);
+  });
+  return {
+    doc,
+    synced,
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+function hocuspocusClient(url: string, name: string, doc = new Y.Doc()): BenchClient {
+  let resolveSynced!: () => void;
+  const synced = new Promise<void>((resolve) => (resolveSynced = resolve));
+  const provider = new HocuspocusProvider({
+    url,
+    name,
+    document: doc,
+    WebSocketPolyfill: polyfill,
+    onSynced: () => resolveSynced(),
+  } as ConstructorParameters<typeof HocuspocusProvider>[0]);
+  return {
+    doc,
+    synced,
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+/** Start one server under test in its own process. */
+export async function startTarget(id: TargetId): Promise<Target> {
+  const label = ALL_TARGETS.find((t) => t.id === id)!.label;
+  if (id === 'jointmap') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jointmap-bench-'));
+    const { child, port } = await spawnNode(
+      serverEntry,
+      { DATA_DIR: dataDir, DEMO_PASSWORD, LOG_LEVEL: 'warn', ROOM_IDLE_MS: '600000' },
+      /running: http:\/\/[^:]+:(\d+)\//,
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const res = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'commander', password: DEMO_PASSWORD }),
+    });
+    if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+    const { token } = (await res.json()) as { token: string };
+    return {
+      id,
+      label,
+      pid: child.pid!,
+      connect: (doc) => yWebsocketClient(`ws://127.0.0.1:${port}/sync`, BENCH_DOC, { token }, doc),
+      diskBytes() {
+        let total = 0;
+        for (const f of ['jointmap.sqlite', 'jointmap.sqlite-wal']) {
+          try {
+            total += statSync(join(dataDir, f)).size;
+          } catch {
+            // absent (e.g. no WAL after a checkpoint)
+          }
+        }
+        return total;
+      },
+      async stop() {
+        await stopChild(child);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const { child, port } = await spawnNode(launchers[id], {}, /listening on (\d+)/);
+  return {
+    id,
+    label,
+    pid: child.pid!,
+    connect: (doc) =>
+      id === 'reference'
+        ? yWebsocketClient(`ws://127.0.0.1:${port}`, BENCH_DOC, {}, doc)
+        : hocuspocusClient(`ws://127.0.0.1:${port}`, BENCH_DOC, doc),
+    diskBytes: () => null,
+    stop: () => stopChild(child),
+  };
+}
+
+/** Resolve when `predicate` holds, polling every `everyMs`. */
+export async function until(predicate: () => boolean, timeoutMs: number, what: string, everyMs = 5): Promise<void> {
+  const start = performance.now();
+  while (!predicate()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const sleep = (msDelay: number) => new Promise<void>((r) => setTimeout(r, msDelay));
