@@ -15,6 +15,12 @@ import { basemapRoutes } from './routes/basemap.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { positionRoutes } from './routes/positions.ts';
+import { unitRoutes } from './routes/units.ts';
+import { LiveService } from './live/live-service.ts';
+import { attachLiveSockets } from './live/live-sockets.ts';
+import { registerSocketIo } from './plugins/socket-io.ts';
 import { loadAccountsFile } from './seed/accounts-file.ts';
 import { seedDemo, type DemoLogin } from './seed/demo.ts';
 import type { AppContext } from './services/context.ts';
@@ -72,6 +78,18 @@ export async function buildApp(config: Config, options: { storage?: Storage; log
   basemapRoutes(app, ctx);
   healthRoutes(app, ctx);
   syncRoutes(app, ctx);
+  const live = new LiveService(storage, {
+    limits: { maxFutureMs: config.ingestMaxFutureMs, maxAgeMs: config.ingestMaxAgeMs, maxFixes: 100 },
+    ratePerSecond: config.ingestRatePerSecond,
+    rateBurst: config.ingestRateBurst,
+    thresholds: { staleAfterMs: config.staleAfterMs, lostAfterMs: config.lostAfterMs },
+  }, metrics.registry);
+  await live.start();
+  attachLiveSockets(registerSocketIo(app, { maxMessageBytes: 64 * 1024 }), ctx, live, config.liveFlushMs);
+  app.addHook('preClose', async () => live.close());
+  positionRoutes(app, ctx, live);
+  deviceRoutes(app, ctx, live);
+  unitRoutes(app, ctx, live);
   if (existsSync(config.clientDir)) {
     await app.register(fastifyStatic, { root: config.clientDir, wildcard: false, index: ['index.html'] });
   } else {
@@ -85,12 +103,17 @@ export async function buildApp(config: Config, options: { storage?: Storage; log
     await storage.close();
   });
 
-  if (config.accountsFile) {
-    const counts = await loadAccountsFile(ctx, config.accountsFile);
-    app.log.info(counts, `loaded ${config.accountsFile}`);
+  try {
+    if (config.accountsFile) {
+      const counts = await loadAccountsFile(ctx, config.accountsFile);
+      app.log.info(counts, `loaded ${config.accountsFile}`);
+    }
+    const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];
+    return { app, ctx, demoLogins };
+  } catch (err) {
+    await app.close();
+    throw err;
   }
-  const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];
-  return { app, ctx, demoLogins };
 }
 
 async function storedSecret(storage: Storage): Promise<string> {

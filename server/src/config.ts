@@ -30,6 +30,19 @@ export interface Config {
   /** Directory of the built client; unset: client/dist beside the server. */
   clientDir: string;
   logLevel: string;
+  /** Live positions are batched per operation for this long before fan-out (ms). */
+  liveFlushMs: number;
+  /** A unit with no fix for this long is drawn grey (ms). */
+  staleAfterMs: number;
+  /** A unit with no fix for this long is marked lost (ms). */
+  lostAfterMs: number;
+  /** Sustained position requests per second per device, and the burst allowed above it. */
+  ingestRatePerSecond: number;
+  ingestRateBurst: number;
+  /** Fixes timestamped further ahead than this are refused (ms). */
+  ingestMaxFutureMs: number;
+  /** Fixes older than this are refused (ms). */
+  ingestMaxAgeMs: number;
 }
 
 const int = (value: string | undefined, fallback: number, name: string): number => {
@@ -59,6 +72,13 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     demoPassword: null,
     clientDir: new URL('../../client/dist/', import.meta.url).pathname,
     logLevel: 'info',
+    liveFlushMs: 50,
+    staleAfterMs: 60_000,
+    lostAfterMs: 5 * 60_000,
+    ingestRatePerSecond: 5,
+    ingestRateBurst: 60,
+    ingestMaxFutureMs: 5 * 60_000,
+    ingestMaxAgeMs: 7 * 24 * 3600_000,
     ...overrides,
   };
 }
@@ -83,5 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demoPassword: env.DEMO_PASSWORD || null,
     ...(env.CLIENT_DIR ? { clientDir: resolve(env.CLIENT_DIR) } : {}),
     logLevel: env.LOG_LEVEL || 'info',
+    liveFlushMs: int(env.LIVE_FLUSH_MS, 50, 'LIVE_FLUSH_MS'),
+    staleAfterMs: int(env.STALE_AFTER_MS, 60_000, 'STALE_AFTER_MS'),
+    lostAfterMs: int(env.LOST_AFTER_MS, 5 * 60_000, 'LOST_AFTER_MS'),
+    ingestRatePerSecond: int(env.INGEST_RATE_PER_SECOND, 5, 'INGEST_RATE_PER_SECOND'),
+    ingestRateBurst: int(env.INGEST_RATE_BURST, 60, 'INGEST_RATE_BURST'),
+    ingestMaxFutureMs: int(env.INGEST_MAX_FUTURE_MS, 5 * 60_000, 'INGEST_MAX_FUTURE_MS'),
+    ingestMaxAgeMs: int(env.INGEST_MAX_AGE_MS, 7 * 24 * 3600_000, 'INGEST_MAX_AGE_MS'),
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { pointAnnotation } from '../helpers/records.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
@@ -64,7 +65,7 @@ describe('write scopes on the wire', () => {
     expect([...d2.doc.getMap('annotations').keys()].sort()).toEqual(['by-commander']);
     expect([...d3.doc.getMap('annotations').keys()].sort()).toEqual(['cmd-note']);
     // The update log holds only accepted updates, each attributed to its session.
-    const rows = (again.ctx.storage as unknown as { db: import('better-sqlite3').Database }).db
+    const rows = (again.ctx.storage as SqliteStorage).db
       .prepare("SELECT user_id FROM doc_updates WHERE doc = ? AND user_id IS NOT NULL").all(deqingDoc) as { user_id: string }[];
     expect(rows.map((r) => r.user_id)).toEqual(['u-deqing']);
   });

@@ -1,4 +1,4 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { AppError } from '../errors.ts';
 import { DOC_SCHEMA_VERSION, explainEntry, hasMap, META_SCHEMA_VERSION_KEY, type DocKind } from '../schema/index.ts';
 

@@ -19,8 +19,8 @@ export class I18n {
   locale = $state<Locale>(initialLocale());
 
   /** Look up a message and fill `{name}` placeholders. */
-  t = (key: MessageKey, params: Record<string, string | number> = {}): string => {
-    const text = tables[this.locale][key] ?? key;
+  t = (key: MessageKey | (string & {}), params: Record<string, string | number> = {}): string => {
+    const text = tables[this.locale][key as MessageKey] ?? key;
     return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
   };
 

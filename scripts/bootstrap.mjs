@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * One-command set-up for a fresh Debian machine with only Node 20 and npm.
+ *   npm start   → pnpm, dependencies, client build, then the server with embedded defaults
+ *   npm test    → the same, plus Chromium (Debian package) for browser tests, then the whole suite
+ * Every step is skipped when already done, so both commands stay fast on a prepared machine.
+ */
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const PNPM = '10.34.9';
+const mode = process.argv[2];
+if (mode !== 'start' && mode !== 'test') {
+  console.error('usage: bootstrap.mjs start|test');
+  process.exit(2);
+}
+
+const step = (title) => console.log(`\n▶ ${title}`);
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+function run(cmd, opts = {}) {
+  const r = spawnSync('sh', ['-c', cmd], { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) {
+    console.error(`\n✖ failed (${r.status}): ${cmd}`);
+    process.exit(r.status ?? 1);
+  }
+}
+const isRoot = process.getuid?.() === 0;
+
+// 1. pnpm, pinned in package.json "packageManager".
+const pnpmVersion = has('pnpm') ? execSync('pnpm --version').toString().trim() : null;
+if (!pnpmVersion || !pnpmVersion.startsWith('10.')) {
+  step(`installing pnpm@${PNPM}`);
+  run(`npm install -g pnpm@${PNPM}`);
+}
+
+// 2. Dependencies (better-sqlite3 builds from source with the machine's Node headers if needed).
+const lock = join(root, 'pnpm-lock.yaml');
+const marker = join(root, 'node_modules', '.modules.yaml');
+if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
+  step('installing dependencies');
+  run('pnpm install --frozen-lockfile');
+}
+
+// 3. The web client, rebuilt when any client source is newer than the build.
+const newest = (dir) => {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name === 'dist') continue;
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+};
+const built = join(root, 'client', 'dist', 'index.html');
+if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'client')) || statSync(built).mtimeMs < newest(join(root, 'shared', 'src'))) {
+  step('building the web client');
+  run('pnpm build');
+}
+
+if (mode === 'start') {
+  step('starting the server (embedded SQLite under ./data)');
+  run('pnpm --filter @jointmap/server start', { env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? join(root, 'data') } });
+  process.exit(0);
+}
+
+// 4. Test prerequisites: Debian Chromium for the browser tests.
+if (!existsSync('/usr/bin/chromium')) {
+  if (!isRoot || !has('apt-get')) {
+    console.error('✖ browser tests need /usr/bin/chromium: run `sudo apt-get install -y chromium`');
+    process.exit(1);
+  }
+  step('installing Chromium (Debian package)');
+  run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null');
+}
+
+// 5. The whole suite: types, lint, then every test (unit, integration, browser).
+step('type-checking');
+run('pnpm check');
+step('linting');
+run('pnpm lint');
+step('running the tests');
+run('pnpm exec vitest run');

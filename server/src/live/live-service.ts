@@ -1,0 +1,159 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { AppError, type FreshnessThresholds, type UnitPosition } from '@jointmap/shared';
+import type { PositionFix, Storage } from '../storage/types.ts';
+import { DeviceDirectory } from './device-directory.ts';
+import type { PositionFanout } from './fanout.ts';
+import { decodeOsmAnd, type FixLimits } from './osmand.ts';
+import { PositionWriter } from './position-writer.ts';
+import { LocalRelay, type PositionRelay } from './relay.ts';
+import { TokenBuckets } from './token-bucket.ts';
+
+export interface LiveOptions {
+  limits: FixLimits;
+  ratePerSecond: number;
+  rateBurst: number;
+  thresholds: FreshnessThresholds;
+}
+
+export interface IngestInput {
+  query: Record<string, string | string[] | undefined>;
+  body: string | undefined;
+  contentType: string | undefined;
+}
+
+export interface IngestResult {
+  deviceId: string;
+  unitId: string;
+  /** Fixes in the request. */
+  received: number;
+  /** Fixes written to the track (those marked `valid=false` are not). */
+  stored: number;
+}
+
+/**
+ * The position pipeline: decode → resolve device → rate limit → durable write (track + latest)
+ * → relay → latest cache → per-operation fan-out. Owns no socket code; `PositionFanout` is
+ * attached by the socket.io layer. One instance per app (no module state).
+ */
+export class LiveService {
+  readonly devices: DeviceDirectory;
+  private readonly buckets: TokenBuckets;
+  private readonly writer: PositionWriter;
+  private readonly latest = new Map<string, UnitPosition>();
+  private readonly unsubscribe: () => void;
+  private fanout: PositionFanout | null = null;
+  private readonly metrics;
+
+  constructor(
+    private readonly storage: Storage,
+    readonly options: LiveOptions,
+    registry: Registry,
+    private readonly relay: PositionRelay = new LocalRelay(),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.devices = new DeviceDirectory(storage, { negativeTtlMs: 5_000, maxUnknown: 10_000, now });
+    this.buckets = new TokenBuckets(options.ratePerSecond, options.rateBurst, now);
+    this.writer = new PositionWriter(storage);
+    this.unsubscribe = relay.subscribe((pos) => this.onRelayed(pos));
+    this.metrics = {
+      accepted: new Counter({ name: 'jointmap_positions_accepted_total', help: 'Position fixes stored', registers: [registry] }),
+      refused: new Counter({
+        name: 'jointmap_positions_refused_total', help: 'Position requests refused', labelNames: ['code'] as const, registers: [registry],
+      }),
+      units: new Gauge({ name: 'jointmap_live_units', help: 'Units with a latest position in memory', registers: [registry] }),
+    };
+  }
+
+  /** Load the latest positions from storage (once, at start). */
+  async start(): Promise<void> {
+    for (const fix of await this.storage.latestPositions()) this.offerLatest(toUnitPosition(fix));
+  }
+
+  attachFanout(fanout: PositionFanout): void {
+    this.fanout = fanout;
+  }
+
+  /** Handle one OsmAnd request. Throws AppError (coded) when refused; nothing is stored then. */
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    try {
+      return await this.ingestUnchecked(input);
+    } catch (err) {
+      this.metrics.refused.inc({ code: err instanceof AppError ? err.code : 'INTERNAL' });
+      throw err;
+    }
+  }
+
+  private async ingestUnchecked(input: IngestInput): Promise<IngestResult> {
+    const receivedAt = this.now();
+    const decoded = decodeOsmAnd(input, receivedAt, this.options.limits);
+    if (!decoded.ok) throw new AppError(decoded.code, decoded.message);
+    const deviceId = decoded.fixes[0]!.deviceId;
+    const device = await this.devices.resolve(deviceId);
+    if (!device) throw new AppError('NOT_FOUND', `device ${deviceId} is not registered`);
+    if (!device.unitId) throw new AppError('FORBIDDEN', `device ${deviceId} is not assigned to a unit`);
+    if (!this.buckets.take(deviceId)) {
+      throw new AppError('RATE_LIMITED', `too many fixes from device ${deviceId}; retry in ${this.buckets.retryAfterSeconds(deviceId)} s`);
+    }
+    const fixes: PositionFix[] = decoded.fixes
+      .filter((f) => f.valid)
+      .map((f) => ({
+        unitId: device.unitId!, stationId: device.stationId, deviceId, time: f.time, lng: f.lng, lat: f.lat,
+        speed: f.speedMps, bearing: f.bearing, altitude: f.altitude, accuracy: f.accuracy, battery: f.battery,
+        alarm: f.alarm, receivedAt,
+      }));
+    if (fixes.length) {
+      try {
+        await this.writer.write(fixes);
+      } catch {
+        throw new AppError('STORAGE_UNAVAILABLE', 'positions could not be stored; retry');
+      }
+      this.metrics.accepted.inc(fixes.length);
+      for (const f of fixes) this.relay.publish(toUnitPosition(f));
+    }
+    return { deviceId, unitId: device.unitId, received: decoded.fixes.length, stored: fixes.length };
+  }
+
+  /** A stored fix from this or (later) another instance: advance the latest position, fan out. */
+  private onRelayed(pos: UnitPosition): void {
+    if (this.offerLatest(pos)) this.fanout?.publish(pos);
+  }
+
+  /** True when `pos` became the unit's latest position (never moves backwards in time). */
+  private offerLatest(pos: UnitPosition): boolean {
+    const current = this.latest.get(pos.unitId);
+    if (current && current.time >= pos.time) return false;
+    this.latest.set(pos.unitId, pos);
+    if (!current) this.metrics.units.set(this.latest.size);
+    return true;
+  }
+
+  /** Latest positions of the units of these stations. */
+  snapshot(stations: readonly string[]): UnitPosition[] {
+    const set = new Set(stations);
+    const out: UnitPosition[] = [];
+    for (const p of this.latest.values()) if (set.has(p.stationId)) out.push(p);
+    return out;
+  }
+
+  latestOf(unitId: string): UnitPosition | null {
+    return this.latest.get(unitId) ?? null;
+  }
+
+  retryAfterSeconds(deviceId: string): number {
+    return this.buckets.retryAfterSeconds(deviceId);
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    this.fanout?.close();
+    await this.writer.close();
+    await this.relay.close();
+  }
+}
+
+export function toUnitPosition(f: PositionFix): UnitPosition {
+  return {
+    unitId: f.unitId, stationId: f.stationId, deviceId: f.deviceId, lngLat: [f.lng, f.lat], time: f.time, receivedAt: f.receivedAt,
+    speedMps: f.speed, bearing: f.bearing, altitude: f.altitude, accuracy: f.accuracy, battery: f.battery, alarm: f.alarm,
+  };
+}

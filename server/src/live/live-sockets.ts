@@ -1,0 +1,134 @@
+import type { Socket } from 'socket.io';
+import {
+  AppError, canSeeOperation, liveRoomName, MIN_CLIENT_PROTOCOL_VERSION, parseJoinRequest, parseLiveAuth,
+  type ClientToServerEvents, type ErrorCode, type LiveAck, type LiveConnectErrorData, type ServerToClientEvents,
+} from '@jointmap/shared';
+import { userFromClaims } from '../plugins/auth.ts';
+import type { LiveServer, LiveSocketData } from '../plugins/socket-io.ts';
+import type { AppContext } from '../services/context.ts';
+import { PositionFanout, type ViewerSocket } from './fanout.ts';
+import type { LiveService } from './live-service.ts';
+
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
+
+/** Longest delay setTimeout accepts. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * socket.io side of the live channel: handshake authentication (bearer token in `auth`, protocol
+ * version), joining operations with an immediate snapshot, and the coalesced fan-out.
+ */
+export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveService, flushMs: number): PositionFanout {
+  const fanout = new PositionFanout(
+    { broadcast: (op, except, msg) => io.to(liveRoomName(op)).except([...except]).emit('live:positions', msg) },
+    { flushMs },
+  );
+  live.attachFanout(fanout);
+
+  io.use((socket, next) => {
+    try {
+      const auth = parseLiveAuth(socket.handshake.auth);
+      if (!auth.ok) throw new AppError(auth.code, auth.message);
+      if (auth.value.protocolVersion < MIN_CLIENT_PROTOCOL_VERSION) {
+        throw new AppError('CLIENT_TOO_OLD', `protocol ${auth.value.protocolVersion} is too old; reload the page`);
+      }
+      const claims = ctx.tokens.verify(auth.value.token);
+      socket.data.user = userFromClaims(claims);
+      socket.data.operations = new Set();
+      const ms = claims.exp * 1000 - Date.now();
+      const timer = setTimeout(() => {
+        socket.emit('live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' });
+        socket.disconnect(true);
+      }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+      timer.unref();
+      socket.once('disconnect', () => clearTimeout(timer));
+      next();
+    } catch (err) {
+      next(connectError(err));
+    }
+  });
+
+  io.on('connection', (socket: LiveSocket) => {
+    const viewer = viewerOf(socket);
+    socket.on('live:join', (req, ack) => {
+      void join(req).then((res) => reply(ack, res));
+    });
+    socket.on('live:leave', (req, ack) => {
+      const parsed = parseJoinRequest(req);
+      if (!parsed.ok) return reply(ack, failure(parsed.code, parsed.message));
+      const { operationId } = parsed.value;
+      leave(operationId);
+      reply(ack, { ok: true, operationId });
+    });
+    socket.on('disconnect', () => {
+      for (const op of socket.data.operations) fanout.removeViewer(op, socket.id);
+      socket.data.operations.clear();
+    });
+
+    const auto = (socket.handshake.auth as { operationId?: string }).operationId;
+    if (auto !== undefined) {
+      void join({ operationId: auto }).then((res) => {
+        if (!res.ok) {
+          socket.emit('live:error', { ...res.error, operationId: auto });
+          socket.disconnect(true);
+        }
+      });
+    }
+
+    async function join(req: unknown): Promise<LiveAck<{ operationId: string }>> {
+      const parsed = parseJoinRequest(req);
+      if (!parsed.ok) return failure(parsed.code, parsed.message);
+      const { operationId } = parsed.value;
+      try {
+        const op = await ctx.storage.getOperation(operationId);
+        if (!op || !canSeeOperation(socket.data.user, op.stations)) return failure('NOT_FOUND', `no operation ${operationId}`);
+        if (socket.disconnected) return failure('UNAUTHENTICATED', 'disconnected');
+        if (!socket.data.operations.has(operationId)) {
+          socket.data.operations.add(operationId);
+          await socket.join(liveRoomName(operationId));
+          fanout.addViewer(operationId, op.stations, viewer);
+        }
+        // The snapshot goes out after the join, so any batch sent later is at least as new.
+        socket.emit('live:snapshot', {
+          operationId, serverTime: Date.now(), positions: live.snapshot(op.stations), thresholds: live.options.thresholds,
+        });
+        return { ok: true, operationId };
+      } catch (err) {
+        ctx.log.error({ err, operationId }, 'live join failed');
+        return failure('STORAGE_UNAVAILABLE', 'could not load the operation');
+      }
+    }
+
+    function leave(operationId: string): void {
+      if (!socket.data.operations.delete(operationId)) return;
+      void socket.leave(liveRoomName(operationId));
+      fanout.removeViewer(operationId, socket.id);
+    }
+  });
+  return fanout;
+}
+
+function viewerOf(socket: LiveSocket): ViewerSocket {
+  return {
+    id: socket.id,
+    isCongested() {
+      const conn = socket.conn as unknown as { transport: { writable: boolean }; writeBuffer: unknown[] };
+      return !conn.transport.writable || conn.writeBuffer.length > 0;
+    },
+    send: (msg) => socket.emit('live:positions', msg),
+  };
+}
+
+function failure(code: ErrorCode, message: string): { ok: false; error: { code: ErrorCode; message: string } } {
+  return { ok: false, error: { code, message } };
+}
+
+function reply<T>(ack: unknown, res: T): void {
+  if (typeof ack === 'function') (ack as (r: T) => void)(res);
+}
+
+function connectError(err: unknown): Error & { data: LiveConnectErrorData } {
+  const data: LiveConnectErrorData =
+    err instanceof AppError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'handshake failed' };
+  return Object.assign(new Error(data.message), { data });
+}

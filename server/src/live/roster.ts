@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import * as Y from 'yjs';
+import {
+  AppError, applyChange, docAccess, docName, type Principal, type RecordChange, type Unit, type UnitKind, type UnitStatus,
+} from '@jointmap/shared';
+import type { AppContext } from '../services/context.ts';
+import type { Device } from '../storage/types.ts';
+import type { LiveService } from './live-service.ts';
+
+/**
+ * Devices and the unit roster.
+ *
+ * Source of truth: the `devices` table maps a tracker id to its station and unit; ingest reads only
+ * that (fast, and independent of which operation documents are loaded). A unit record's `deviceIds`
+ * in the station documents is a mirror for display, kept by `registerDevice`: it adds the id to the
+ * unit's record and removes it from any other unit's record, in every operation document of the
+ * station(s) concerned. Editing `deviceIds` in a document does not register a tracker.
+ */
+export interface RegisterDeviceInput {
+  id: string;
+  stationId: string;
+  unitId: string | null;
+  label?: string;
+}
+
+const MAX_DEVICE_IDS = 8;
+
+export async function registerDevice(ctx: AppContext, live: LiveService, user: Principal, input: RegisterDeviceInput): Promise<{ device: Device; created: boolean }> {
+  const existing = await ctx.storage.getDevice(input.id);
+  const mayManage = (stationId: string) => user.role === 'commander' || (user.role === 'dispatcher' && user.stationId === stationId);
+  if (!mayManage(input.stationId) || (existing && !mayManage(existing.stationId))) {
+    throw new AppError('FORBIDDEN', 'dispatchers register devices of their own station only; commanders of any');
+  }
+  if (!(await ctx.storage.getStation(input.stationId))) throw new AppError('INVALID_PAYLOAD', `unknown station ${input.stationId}`);
+  const device: Device = {
+    id: input.id,
+    stationId: input.stationId,
+    unitId: input.unitId,
+    label: input.label ?? existing?.label ?? input.id,
+    createdAt: existing?.createdAt ?? Date.now(),
+  };
+  await ctx.storage.upsertDevice(device);
+  live.devices.set(device);
+  const stations = new Set([device.stationId, ...(existing ? [existing.stationId] : [])]);
+  await mirrorDeviceIds(ctx, device, stations, user.id);
+  return { device, created: !existing };
+}
+
+/** Keep `deviceIds` of unit records consistent with the registration, in every affected document. */
+async function mirrorDeviceIds(ctx: AppContext, device: Device, stations: ReadonlySet<string>, userId: string): Promise<void> {
+  const ops = (await ctx.storage.listOperations()).filter((op) => op.status !== 'closed' && op.stations.some((s) => stations.has(s)));
+  for (const op of ops) {
+    for (const stationId of op.stations.filter((s) => stations.has(s))) {
+      const room = await ctx.rooms.get(docName(op.id, stationId));
+      await room.serverChange((doc) => {
+        const changes = deviceIdChanges(doc, device, stationId);
+        if (changes.length) applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' });
+      }, { sessionId: null, userId });
+    }
+  }
+}
+
+function deviceIdChanges(doc: Y.Doc, device: Device, stationId: string): RecordChange[] {
+  const changes: RecordChange[] = [];
+  const now = Date.now();
+  for (const [key, value] of doc.getMap<Unit>('units')) {
+    const has = value.deviceIds.includes(device.id);
+    const owner = device.unitId === key && device.stationId === stationId;
+    if (has && !owner) {
+      changes.push({ type: 'put', map: 'units', key, value: { ...value, deviceIds: value.deviceIds.filter((d) => d !== device.id), updatedAt: now } });
+    } else if (!has && owner && value.deviceIds.length < MAX_DEVICE_IDS) {
+      changes.push({ type: 'put', map: 'units', key, value: { ...value, deviceIds: [...value.deviceIds, device.id], updatedAt: now } });
+    }
+  }
+  return changes;
+}
+
+export interface CreateUnitInput {
+  id?: string;
+  callsign: string;
+  kind: UnitKind;
+  stationId: string;
+  members?: string[];
+  status?: UnitStatus;
+}
+
+/**
+ * Create (or replace) a unit record in an operation's station document, as the server on behalf of
+ * `user` — for integrations and the simulator; the console edits the document directly.
+ */
+export async function putUnit(ctx: AppContext, user: Principal, operationId: string, input: CreateUnitInput): Promise<Unit> {
+  const op = await ctx.storage.getOperation(operationId);
+  if (!op) throw new AppError('NOT_FOUND', `no operation ${operationId}`);
+  const access = docAccess(user, op.stations, input.stationId);
+  if (access === 'none') throw new AppError(op.stations.includes(input.stationId) ? 'NOT_FOUND' : 'INVALID_PAYLOAD', `station ${input.stationId} is not part of operation ${operationId}`);
+  if (access !== 'write') throw new AppError('FORBIDDEN', `no write access to ${input.stationId}'s roster`);
+  const id = input.id ?? `unit-${randomBytes(4).toString('hex')}`;
+  const room = await ctx.rooms.get(docName(operationId, input.stationId));
+  const devices = (await ctx.storage.listDevices(input.stationId)).filter((d) => d.unitId === id).map((d) => d.id).slice(0, MAX_DEVICE_IDS);
+  let unit: Unit | null = null;
+  await room.serverChange((doc) => {
+    const previous = doc.getMap<Unit>('units').get(id);
+    unit = {
+      id, callsign: input.callsign, kind: input.kind, stationId: input.stationId, members: input.members ?? previous?.members ?? [],
+      status: input.status ?? previous?.status ?? 'available', assignedTaskId: previous?.assignedTaskId ?? null,
+      deviceIds: devices, updatedAt: Date.now(),
+    };
+    applyChange(doc, 'station', { type: 'put', map: 'units', key: id, value: unit }, { source: 'server' });
+  }, { sessionId: null, userId: user.id });
+  if (!unit) throw new AppError('INTERNAL', 'unit not written');
+  return unit;
+}

@@ -1,0 +1,50 @@
+import { AppError, canSeeOperation, type Principal } from '@jointmap/shared';
+import type { Operation, PositionFix } from '../storage/types.ts';
+
+/**
+ * A unit's track as GeoJSON (WGS-84): one LineString feature (a Point when there is a single fix,
+ * no feature when there is none) whose `coordinateProperties` carry per-vertex times (epoch ms),
+ * speeds (m/s) and bearings, the convention of @tmcw/togeojson, so a replay slider can interpolate.
+ */
+export function trackToGeoJson(unitId: string, stationId: string, fixes: readonly PositionFix[], from: number, to: number, truncated: boolean) {
+  const properties = {
+    unitId,
+    stationId,
+    from,
+    to,
+    count: fixes.length,
+    truncated,
+    coordinateProperties: {
+      times: fixes.map((f) => f.time),
+      speedsMps: fixes.map((f) => f.speed),
+      bearings: fixes.map((f) => f.bearing),
+      deviceIds: fixes.map((f) => f.deviceId),
+    },
+  };
+  const coordinates = fixes.map((f) => [f.lng, f.lat]);
+  const features =
+    fixes.length === 0
+      ? []
+      : [
+          {
+            type: 'Feature' as const,
+            properties,
+            geometry: fixes.length === 1 ? { type: 'Point' as const, coordinates: coordinates[0]! } : { type: 'LineString' as const, coordinates },
+          },
+        ];
+  return { type: 'FeatureCollection' as const, crs: 'WGS-84', properties: { unitId, stationId, from, to, count: fixes.length, truncated }, features };
+}
+
+/** `from`/`to` query values: epoch ms or ISO 8601. */
+export function parseTimeParam(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const t = /^\d+$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(t)) throw new AppError('INVALID_PAYLOAD', `${name}: expected epoch ms or ISO 8601, got "${value.slice(0, 40)}"`);
+  return t;
+}
+
+/** Whether a user may see positions of a station's units: through an operation they take part in. */
+export function maySeeStation(user: Principal, stationId: string, operations: readonly Operation[]): boolean {
+  if (user.role === 'commander') return true;
+  return operations.some((op) => op.stations.includes(stationId) && canSeeOperation(user, op.stations));
+}

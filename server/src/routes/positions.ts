@@ -1,0 +1,46 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, Id } from '@jointmap/shared';
+import type { LiveService } from '../live/live-service.ts';
+import { requireUser } from '../plugins/auth.ts';
+import type { AppContext } from '../services/context.ts';
+import { getOperationView } from '../services/operations.ts';
+
+/** Largest ingest body: a JSON batch of 100 fixes is well under this. */
+const INGEST_BODY_LIMIT = 128 * 1024;
+
+/**
+ * `GET|POST /api/positions/osmand`: the OsmAnd protocol as Traccar Client and OsmAnd send it
+ * (docs/ingest.md). Public: trackers do not log in; the device id must be registered to a unit.
+ * `GET /api/operations/:id/positions`: latest positions of an operation's units, for REST clients.
+ */
+export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {
+  void app.register(async (scope) => {
+    // Bodies reach the decoder as text whatever the content type (form, JSON, none), so every
+    // format is decoded, and refused, in one place with one set of error codes.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: INGEST_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const result = await live.ingest({
+          query: request.query as Record<string, string | string[] | undefined>,
+          body: typeof request.body === 'string' ? request.body : undefined,
+          contentType: request.headers['content-type'],
+        });
+        return { ok: true, received: result.received, stored: result.stored };
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'RATE_LIMITED') {
+          const deviceId = /device (\S+);/.exec(err.message)?.[1];
+          void reply.header('retry-after', String(deviceId ? Math.max(1, live.retryAfterSeconds(deviceId)) : 1));
+        }
+        throw err;
+      }
+    };
+    scope.route({ method: ['GET', 'POST'], url: '/api/positions/osmand', config: { public: true }, bodyLimit: INGEST_BODY_LIMIT, handler });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/operations/:id/positions', { schema: { params: Type.Object({ id: Id }) } }, async (request) => {
+    const view = await getOperationView(ctx, requireUser(request), request.params.id);
+    return { operationId: view.id, serverTime: Date.now(), positions: live.snapshot(view.stations), thresholds: live.options.thresholds };
+  });
+}

@@ -1,0 +1,64 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { AppError, Id, UnitKind, UnitStatus } from '@jointmap/shared';
+import type { LiveService } from '../live/live-service.ts';
+import { putUnit, type CreateUnitInput } from '../live/roster.ts';
+import { maySeeStation, parseTimeParam, trackToGeoJson } from '../live/track.ts';
+import { requireUser } from '../plugins/auth.ts';
+import type { AppContext } from '../services/context.ts';
+
+/** Longest track window one request may ask for. */
+const MAX_TRACK_WINDOW_MS = 7 * 24 * 3600_000;
+/** Default window: the trail length the console draws. */
+const DEFAULT_TRACK_WINDOW_MS = 15 * 60_000;
+const MAX_TRACK_POINTS = 50_000;
+
+const UnitBody = Type.Object(
+  {
+    id: Type.Optional(Id),
+    callsign: Type.String({ minLength: 1, maxLength: 40 }),
+    kind: Type.Union(Object.keys(UnitKind).map((k) => Type.Literal(k))),
+    stationId: Id,
+    members: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20 })),
+    status: Type.Optional(Type.Union(Object.keys(UnitStatus).map((k) => Type.Literal(k)))),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `GET /api/units/:id/track?from=&to=` (epoch ms or ISO 8601; default the last 15 minutes) as
+ * GeoJSON; `POST /api/operations/:id/units` writes a unit record into a station's roster.
+ */
+export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {
+  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(
+    '/api/units/:id/track',
+    {
+      schema: {
+        params: Type.Object({ id: Id }),
+        querystring: Type.Object({ from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const unitId = request.params.id;
+      const now = Date.now();
+      const to = parseTimeParam(request.query.to, now, 'to');
+      const from = parseTimeParam(request.query.from, to - DEFAULT_TRACK_WINDOW_MS, 'from');
+      if (from > to) throw new AppError('INVALID_PAYLOAD', 'from must not be after to');
+      if (to - from > MAX_TRACK_WINDOW_MS) throw new AppError('INVALID_PAYLOAD', `the window may span at most ${MAX_TRACK_WINDOW_MS / 3600_000} h`);
+      const stationId = live.latestOf(unitId)?.stationId ?? (await ctx.storage.latestPosition(unitId))?.stationId;
+      if (!stationId || !maySeeStation(user, stationId, await ctx.storage.listOperations())) {
+        throw new AppError('NOT_FOUND', `no track for unit ${unitId}`);
+      }
+      const fixes = await ctx.storage.track(unitId, from, to, MAX_TRACK_POINTS + 1);
+      const truncated = fixes.length > MAX_TRACK_POINTS;
+      return trackToGeoJson(unitId, stationId, truncated ? fixes.slice(0, MAX_TRACK_POINTS) : fixes, from, to, truncated);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: CreateUnitInput }>(
+    '/api/operations/:id/units',
+    { schema: { params: Type.Object({ id: Id }), body: UnitBody } },
+    async (request, reply) => reply.status(201).send(await putUnit(ctx, requireUser(request), request.params.id, request.body)),
+  );
+}
