@@ -39,6 +39,10 @@ export interface BuiltApp {
  * can run several in one process. `storage` may be injected (tests of failure paths).
  */
 export async function buildApp(config: Config, options: { storage?: Storage; logger?: boolean | object } = {}): Promise<BuiltApp> {
+  if (config.databaseUrl || config.redisUrl) {
+    // Scale-out storage and relay are not part of this version; refuse rather than silently ignore.
+    throw new Error('DATABASE_URL / REDIS_URL (PostgreSQL + Redis scale-out) are not supported yet: unset them to run embedded');
+  }
   const storage = options.storage ?? new SqliteStorage(config.dataDir);
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export interface Config {
   port: number;
@@ -43,6 +44,11 @@ export interface Config {
   ingestMaxFutureMs: number;
   /** Fixes older than this are refused (ms). */
   ingestMaxAgeMs: number;
+  /**
+   * Customer basemaps drawn under the operation layers (none: the offline basemap only), read from
+   * the JSON file named by `BASEMAPS_FILE` (an array of {@link BasemapSourceConfig}).
+   */
+  basemaps: BasemapSourceConfig[];
 }
 
 const int = (value: string | undefined, fallback: number, name: string): number => {
@@ -72,6 +78,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     demoPassword: null,
     clientDir: new URL('../../client/dist/', import.meta.url).pathname,
     logLevel: 'info',
+    basemaps: [],
     liveFlushMs: 50,
     staleAfterMs: 60_000,
     lostAfterMs: 5 * 60_000,
@@ -103,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demoPassword: env.DEMO_PASSWORD || null,
     ...(env.CLIENT_DIR ? { clientDir: resolve(env.CLIENT_DIR) } : {}),
     logLevel: env.LOG_LEVEL || 'info',
+    basemaps: env.BASEMAPS_FILE ? loadBasemaps(resolve(env.BASEMAPS_FILE)) : [],
     liveFlushMs: int(env.LIVE_FLUSH_MS, 50, 'LIVE_FLUSH_MS'),
     staleAfterMs: int(env.STALE_AFTER_MS, 60_000, 'STALE_AFTER_MS'),
     lostAfterMs: int(env.LOST_AFTER_MS, 5 * 60_000, 'LOST_AFTER_MS'),
@@ -111,4 +119,39 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ingestMaxFutureMs: int(env.INGEST_MAX_FUTURE_MS, 5 * 60_000, 'INGEST_MAX_FUTURE_MS'),
     ingestMaxAgeMs: int(env.INGEST_MAX_AGE_MS, 7 * 24 * 3600_000, 'INGEST_MAX_AGE_MS'),
   });
+}
+
+/** Read and check the basemaps file once at start; a bad file stops the process with a message. */
+export function loadBasemaps(path: string): BasemapSourceConfig[] {
+  const list = JSON.parse(readFileSync(path, 'utf8')) as BasemapSourceConfig[];
+  if (!Array.isArray(list)) throw new Error(`${path}: expected an array of basemaps`);
+  return list.map((b, i) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(b.id ?? '')) throw new Error(`${path}[${i}]: bad id`);
+    if (b.type !== 'pmtiles' && b.type !== 'xyz') throw new Error(`${path}[${i}]: type must be pmtiles or xyz`);
+    if (b.type === 'pmtiles' && !b.file) throw new Error(`${path}[${i}]: pmtiles needs file`);
+    if (b.type === 'xyz' && !/\{z\}/.test(b.url ?? '')) throw new Error(`${path}[${i}]: xyz needs a url with {z}/{x}/{y}`);
+    if (!['WGS-84', 'CGCS2000', 'GCJ-02'].includes(b.crs)) throw new Error(`${path}[${i}]: crs must be WGS-84, CGCS2000 or GCJ-02`);
+    return { ...b, name: b.name || b.id, ...(b.file ? { file: resolve(dirname(path), b.file) } : {}) };
+  });
+}
+
+/** One customer basemap: a PMTiles file served by us, or an intranet XYZ/WMTS tile URL. */
+export interface BasemapSourceConfig {
+  id: string;
+  /** Shown in the layer panel. */
+  name: string;
+  type: 'pmtiles' | 'xyz';
+  /** `pmtiles`: path of a raster PMTiles file on this server (served at `/api/basemap/pmtiles/<id>`). */
+  file?: string;
+  /** `xyz`: tile URL template with `{z}/{x}/{y}` (a WMTS REST template works the same way). */
+  url?: string;
+  /**
+   * CRS of the tiles: `WGS-84` (or CGCS2000, equal here within a metre) is drawn as is; `GCJ-02`
+   * tiles (Chinese web maps) are shifted by the client so they line up with WGS-84 data.
+   */
+  crs: 'WGS-84' | 'CGCS2000' | 'GCJ-02';
+  tileSize?: number;
+  minzoom?: number;
+  maxzoom?: number;
+  attribution?: string;
 }

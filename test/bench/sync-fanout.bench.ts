@@ -17,6 +17,8 @@ const EDITS_PER_SECOND = 5;
 const DURATION_MS = 20_000;
 /** Keys each writer cycles through, so the document stays small. */
 const KEYS_PER_WRITER = 10;
+/** y-protocols awareness renews a client's state every outdatedTimeout / 2 = 15 s. */
+const JOIN_SPREAD_MS = 15_000;
 
 interface FanoutResult {
   latencies: Float64Array;
@@ -25,21 +27,28 @@ interface FanoutResult {
   benchCores: number;
 }
 
+/**
+ * Connect `n` clients evenly over one awareness renewal period (15 s), as clients that open the
+ * document at different times would. Stock y-websocket clients renew their awareness state every
+ * 15 s and re-broadcast every remote awareness change they receive, so if all of them joined at once
+ * their renewals would land in the same second and the resulting 2·n² message storm would dominate
+ * every server's p99 (see docs/performance.md).
+ */
 async function connectAll(target: Target, n: number): Promise<BenchClient[]> {
   const clients: BenchClient[] = [];
-  // Connect in small batches so the join storm does not time out on 2 cores.
-  for (let i = 0; i < n; i += 10) {
-    const batch = Array.from({ length: Math.min(10, n - i) }, () => target.connect());
-    await Promise.all(batch.map((c) => c.synced));
-    clients.push(...batch);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const wait = t0 + (i * JOIN_SPREAD_MS) / n - performance.now();
+    if (wait > 0) await sleep(wait);
+    clients.push(target.connect());
   }
+  await Promise.all(clients.map((c) => c.synced));
   return clients;
 }
 
 async function fanout(target: Target, n: number): Promise<FanoutResult> {
   const clients = await connectAll(target, n);
-  // Let the awareness announcements of the joins settle before measuring.
-  await sleep(2_000);
+  await sleep(1_000);
   const editsPerWriter = (EDITS_PER_SECOND * DURATION_MS) / 1000;
   const expected = WRITERS * editsPerWriter * (n - 1);
   const latencies = new Float64Array(expected);

@@ -10,31 +10,41 @@ export interface VerifiedUser {
 
 /**
  * Rewrite an awareness update so that every state it carries names the session's verified user:
- * a client cannot appear online as somebody else. Returns the rewritten update and the client ids
- * it mentions (so they can be removed when the connection closes).
+ * a client cannot appear online as somebody else. States for which `isNewer(clientId, clock, state
+ * is null)` is false would be ignored by the awareness anyway (stock y-websocket clients echo every
+ * remote awareness change back to the server) and are dropped without parsing their JSON. Returns
+ * the rewritten update (null when nothing is left) and the client ids it keeps.
  */
-export function stampAwarenessIdentity(update: Uint8Array, user: VerifiedUser): { update: Uint8Array; clientIds: number[] } {
+export function stampAwarenessIdentity(
+  update: Uint8Array,
+  user: VerifiedUser,
+  isNewer: (clientId: number, clock: number, isNull: boolean) => boolean = () => true,
+): { update: Uint8Array | null; clientIds: number[] } {
   const d = decoding.createDecoder(update);
-  const e = encoding.createEncoder();
   const count = decoding.readVarUint(d);
   if (count > 1000) throw new Error('too many awareness states');
-  encoding.writeVarUint(e, count);
-  const clientIds: number[] = [];
+  const kept: { clientId: number; clock: number; json: string }[] = [];
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(d);
     const clock = decoding.readVarUint(d);
     const json = decoding.readVarString(d);
+    if (!isNewer(clientId, clock, json === 'null')) continue;
     const state = JSON.parse(json) as unknown;
     let out = state;
     if (state !== null) {
       if (typeof state !== 'object' || Array.isArray(state)) throw new Error('awareness state must be an object or null');
       out = { ...(state as Record<string, unknown>), user };
     }
-    clientIds.push(clientId);
-    encoding.writeVarUint(e, clientId);
-    encoding.writeVarUint(e, clock);
-    encoding.writeVarString(e, JSON.stringify(out));
+    kept.push({ clientId, clock, json: JSON.stringify(out) });
   }
   if (decoding.hasContent(d)) throw new Error('trailing bytes in awareness update');
-  return { update: encoding.toUint8Array(e), clientIds };
+  if (kept.length === 0) return { update: null, clientIds: [] };
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, kept.length);
+  for (const k of kept) {
+    encoding.writeVarUint(e, k.clientId);
+    encoding.writeVarUint(e, k.clock);
+    encoding.writeVarString(e, k.json);
+  }
+  return { update: encoding.toUint8Array(e), clientIds: kept.map((k) => k.clientId) };
 }

@@ -265,16 +265,21 @@ export class Room {
   }
 
   private handleAwareness(conn: Connection, update: Uint8Array): void {
-    let stamped: { update: Uint8Array; clientIds: number[] };
+    let stamped: Uint8Array | null;
     try {
-      stamped = stampAwarenessIdentity(update, conn.session.user);
+      stamped = stampAwarenessIdentity(update, conn.session.user, this.isNewerAwareness).update;
     } catch (err) {
       this.reject(conn, 'INVALID_PAYLOAD', `malformed awareness update: ${(err as Error).message}`);
       return;
     }
-    for (const id of stamped.clientIds) conn.awarenessClients.add(id);
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped.update, conn);
+    if (stamped) awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, conn);
   }
+
+  /** The rule `applyAwarenessUpdate` applies: only a newer clock (or a removal at the same clock) counts. */
+  private readonly isNewerAwareness = (clientId: number, clock: number, isNull: boolean): boolean => {
+    const current = this.awareness.meta.get(clientId)?.clock ?? 0;
+    return current < clock || (current === clock && isNull && this.awareness.states.has(clientId));
+  };
 
   private readonly onAwarenessUpdate = (
     changes: { added: number[]; updated: number[]; removed: number[] },
@@ -282,6 +287,14 @@ export class Room {
   ): void => {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
     if (changed.length === 0) return;
+    // A connection controls the states it actually set (not the ones it merely echoed back), so
+    // that its departure removes only those.
+    const from = origin as Connection | null;
+    if (from && this.conns.get(from.socket) === from) {
+      for (const id of changes.added) from.awarenessClients.add(id);
+      for (const id of changes.updated) from.awarenessClients.add(id);
+      for (const id of changes.removed) from.awarenessClients.delete(id);
+    }
     const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
     for (const c of this.conns.values()) if (c !== origin) send(c, message);
   };

@@ -5,6 +5,7 @@ import { hashPassword, randomPassword } from '../auth/passwords.ts';
 import type { AppContext } from '../services/context.ts';
 import { createOperation } from '../services/operations.ts';
 import { demoStations } from './demo-stations.ts';
+import { seedDemoUnits } from './demo-units.ts';
 
 export const DEMO_OPERATION_ID = 'demo-tricounty';
 
@@ -48,6 +49,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoLogin[]> {
       kind: 'search',
       stations: demoStations().map((s) => s.id),
     });
+    await seedDemoUnits(ctx, DEMO_OPERATION_ID);
   }
   writeFileSync(
     join(ctx.config.dataDir, 'demo-logins.txt'),

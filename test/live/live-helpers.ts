@@ -1,0 +1,143 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  PROTOCOL_VERSION, type ClientToServerEvents, type JoinAck, type LiveConnectErrorData, type LiveErrorMessage,
+  type PositionsMessage, type ServerToClientEvents, type SnapshotMessage, type UnitPosition,
+} from '@jointmap/shared';
+import type { Teardown, TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/sync-client.ts';
+
+export type LiveClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A socket.io viewer that records everything it receives. */
+export interface LiveViewer {
+  socket: LiveClientSocket;
+  snapshots: SnapshotMessage[];
+  batches: PositionsMessage[];
+  errors: LiveErrorMessage[];
+  /** Every position received in batches, in order. */
+  received(): UnitPosition[];
+  /** Latest position per unit from snapshots and batches (newest time wins). */
+  latest: Map<string, UnitPosition>;
+  join(operationId: string): Promise<JoinAck>;
+  close(): void;
+}
+
+export function connectViewer(
+  t: Teardown,
+  url: string,
+  auth: { token: string; operationId?: string; protocolVersion?: number },
+  options: { reconnection?: boolean } = {},
+): LiveViewer {
+  const socket: LiveClientSocket = io(url, {
+    auth: { protocolVersion: PROTOCOL_VERSION, ...auth },
+    transports: ['websocket'],
+    reconnection: options.reconnection ?? true,
+    reconnectionDelay: 50,
+    reconnectionDelayMax: 200,
+    forceNew: true,
+  });
+  const viewer: LiveViewer = {
+    socket,
+    snapshots: [],
+    batches: [],
+    errors: [],
+    latest: new Map(),
+    received: () => viewer.batches.flatMap((b) => b.positions),
+    join: (operationId) => socket.timeout(5_000).emitWithAck('live:join', { operationId }),
+    close: () => socket.disconnect(),
+  };
+  const keep = (positions: UnitPosition[]) => {
+    for (const p of positions) {
+      const cur = viewer.latest.get(p.unitId);
+      if (!cur || cur.time <= p.time) viewer.latest.set(p.unitId, p);
+    }
+  };
+  socket.on('live:snapshot', (m) => {
+    viewer.snapshots.push(m);
+    keep(m.positions);
+  });
+  socket.on('live:positions', (m) => {
+    viewer.batches.push(m);
+    keep(m.positions);
+  });
+  socket.on('live:error', (m) => viewer.errors.push(m));
+  t.onTestFinished(() => {
+    socket.disconnect();
+  });
+  return viewer;
+}
+
+/** Resolves on connect, rejects with the server's coded `connect_error` data. */
+export function connected(socket: LiveClientSocket): Promise<void> {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(Object.assign(err, { data: (err as { data?: LiveConnectErrorData }).data })));
+  });
+}
+
+export async function connectError(socket: LiveClientSocket): Promise<LiveConnectErrorData> {
+  return new Promise((resolve) => socket.once('connect_error', (err) => resolve((err as unknown as { data: LiveConnectErrorData }).data)));
+}
+
+export { eventually };
+
+/** Epoch seconds, as Traccar Client sends `timestamp`. */
+export const epochSeconds = (ms = Date.now()) => String(Math.floor(ms / 1000));
+
+/** A fix the way Traccar Client (Android, 8.x) sends it: POST with the query string and no body. */
+export function traccarQuery(base: string, params: Record<string, string | number>, method: 'GET' | 'POST' = 'POST') {
+  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  return fetch(`${base}/api/positions/osmand?${qs}`, { method });
+}
+
+/** A fix the way the Traccar Client SDK (10.x) sends it: an urlencoded form POST. */
+export function traccarForm(base: string, params: Record<string, string | number>) {
+  return fetch(`${base}/api/positions/osmand`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString(),
+  });
+}
+
+/** A fix the way Traccar Client 9.x sends it: the background-geolocation JSON body. */
+export function traccarJson(base: string, deviceId: string, fix: { time: number; lat: number; lon: number; speedMps?: number; heading?: number; battery?: number }) {
+  const body = {
+    location: {
+      timestamp: new Date(fix.time).toISOString(),
+      coords: {
+        latitude: fix.lat, longitude: fix.lon, accuracy: 5, speed: fix.speedMps ?? -1, heading: fix.heading ?? -1, altitude: 12,
+      },
+      is_moving: true,
+      odometer: 120,
+      event: 'motionchange',
+      battery: { level: fix.battery ?? 0.79, is_charging: false },
+      activity: { type: 'in_vehicle' },
+      extras: {},
+      _: `&id=${deviceId}&lat=${fix.lat}&lon=${fix.lon}&timestamp=${new Date(fix.time).toISOString()}&`,
+    },
+    device_id: deviceId,
+  };
+  return rawPost(base, 'application/json', JSON.stringify(body));
+}
+
+export function rawPost(base: string, contentType: string, body: string) {
+  return fetch(`${base}/api/positions/osmand`, { method: 'POST', headers: { 'content-type': contentType }, body });
+}
+
+export async function api<T = unknown>(server: TestServer, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Everything stored for a unit (track and latest), read from the server's own storage. */
+export async function stored(server: TestServer, unitId: string) {
+  return {
+    track: await server.ctx.storage.track(unitId, 0, Number.MAX_SAFE_INTEGER, 10_000),
+    latest: await server.ctx.storage.latestPosition(unitId),
+  };
+}
