@@ -3,8 +3,26 @@
 // from localStorage. API and sync traffic is never cached here.
 const CACHE = 'jointmap-shell-v1';
 
+/** The shell: index.html, the scripts and styles it names, and the chunks/worker those name. */
+async function shellUrls() {
+  const html = await (await fetch('/', { cache: 'no-store' })).text();
+  const urls = new Set(['/']);
+  const scan = (text) => {
+    for (const m of text.matchAll(/\/?assets\/[\w.-]+\.(?:m?js|css)/g)) urls.add(m[0].startsWith('/') ? m[0] : `/${m[0]}`);
+  };
+  scan(html);
+  for (const u of [...urls].filter((u) => u.endsWith('.js'))) scan(await (await fetch(u)).text());
+  return [...urls];
+}
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(['/', '/index.html'])).then(() => self.skipWaiting()));
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(await shellUrls());
+      await self.skipWaiting();
+    })(),
+  );
 });
 
 self.addEventListener('activate', (event) => {
@@ -30,7 +48,7 @@ self.addEventListener('fetch', (event) => {
         if (res.ok) void cache.put(event.request, res.clone());
         return res;
       } catch (err) {
-        const hit = (await cache.match(event.request)) ?? (event.request.mode === 'navigate' ? await cache.match('/') : undefined);
+        const hit = (await cache.match(event.request, { ignoreSearch: true })) ?? (event.request.mode === 'navigate' ? await cache.match('/') : undefined);
         if (hit) return hit;
         throw err;
       }

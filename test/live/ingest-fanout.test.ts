@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_OP, startServer } from '../helpers/server.ts';
+import { DEMO_OP, startServer, type Teardown } from '../helpers/server.ts';
 import {
   api, connected, connectViewer, epochSeconds, eventually, traccarForm, traccarJson, traccarQuery,
 } from './live-helpers.ts';
@@ -8,7 +8,7 @@ const KNOT = 1852 / 3600;
 
 /** Demo devices: demo-yuyue-01 → unit yuyue-car-01 of 德清禹越; demo-yunhe-01 → yunhe-car-01 of 临平运河. */
 describe('a fix sent the way Traccar Client sends it', () => {
-  async function setup(t: Parameters<typeof startServer>[0]) {
+  async function setup(t: Teardown) {
     const server = await startServer(t);
     const commander = await server.login('commander');
     // A second operation with only 临平运河: its viewers must not see 德清禹越's units.

@@ -92,7 +92,8 @@ export class LiveService {
     if (!device) throw new AppError('NOT_FOUND', `device ${deviceId} is not registered`);
     if (!device.unitId) throw new AppError('FORBIDDEN', `device ${deviceId} is not assigned to a unit`);
     if (!this.buckets.take(deviceId)) {
-      throw new AppError('RATE_LIMITED', `too many fixes from device ${deviceId}; retry in ${this.buckets.retryAfterSeconds(deviceId)} s`);
+      const seconds = Math.max(1, this.buckets.retryAfterSeconds(deviceId));
+      throw new RateLimitedError(`too many fixes from device ${deviceId}; retry in ${seconds} s`, seconds);
     }
     const fixes: PositionFix[] = decoded.fixes
       .filter((f) => f.valid)
@@ -139,15 +140,21 @@ export class LiveService {
     return this.latest.get(unitId) ?? null;
   }
 
-  retryAfterSeconds(deviceId: string): number {
-    return this.buckets.retryAfterSeconds(deviceId);
-  }
-
   async close(): Promise<void> {
     this.unsubscribe();
     this.fanout?.close();
     await this.writer.close();
     await this.relay.close();
+  }
+}
+
+/** RATE_LIMITED with the wait the client should honour (sent as Retry-After). */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message);
   }
 }
 

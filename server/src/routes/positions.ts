@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, Id } from '@jointmap/shared';
-import type { LiveService } from '../live/live-service.ts';
+import { Id } from '@jointmap/shared';
+import { RateLimitedError, type LiveService } from '../live/live-service.ts';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { getOperationView } from '../services/operations.ts';
@@ -29,10 +29,7 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
         });
         return { ok: true, received: result.received, stored: result.stored };
       } catch (err) {
-        if (err instanceof AppError && err.code === 'RATE_LIMITED') {
-          const deviceId = /device (\S+);/.exec(err.message)?.[1];
-          void reply.header('retry-after', String(deviceId ? Math.max(1, live.retryAfterSeconds(deviceId)) : 1));
-        }
+        if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
         throw err;
       }
     };

@@ -58,3 +58,41 @@ export class ProcessSampler {
     return { cores: cpu / wall, cpuSeconds: cpu, wallSeconds: wall, peakRss: this.peak, endRss };
   }
 }
+
+/** Busy and total CPU seconds of the whole machine so far, from /proc/stat. */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user/nice)
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = v[3]! + v[4]!;
+  return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
+}
+
+/**
+ * Cores used by everything on the machine during a phase, to tell how much other processes (other
+ * test runs, a browser) competed with the benchmark.
+ */
+export class MachineSampler {
+  private readonly start = machineCpuSeconds().busy;
+  private readonly startWall = performance.now();
+  stop(): number {
+    return (machineCpuSeconds().busy - this.start) / ((performance.now() - this.startWall) / 1000);
+  }
+}
+
+/**
+ * Wait (at most `maxMs`) until the machine is nearly idle: less than `threshold` cores busy over
+ * a 500 ms window. Returns the last measured load, in cores.
+ */
+export async function waitForQuiet(maxMs = 10_000, threshold = 0.3): Promise<number> {
+  const deadline = performance.now() + maxMs;
+  let load = Number.NaN;
+  do {
+    const m = new MachineSampler();
+    await new Promise((r) => setTimeout(r, 500));
+    load = m.stop();
+    if (load < threshold) return load;
+  } while (performance.now() < deadline);
+  return load;
+}

@@ -6,6 +6,7 @@ import { HocuspocusProvider } from '@hocuspocus/provider';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { rssBytes } from './proc.ts';
 import { BENCH_DOC } from './workload.ts';
 
 /** One stock client connected to the benchmark document of a target server. */
@@ -23,6 +24,8 @@ export interface Target {
   id: TargetId;
   label: string;
   pid: number;
+  /** RSS right after start, before any client connected. */
+  idleRss: number;
   connect(doc?: Y.Doc): BenchClient;
   /** Storage on disk (ours only): bytes of the SQLite files. */
   diskBytes(): number | null;
@@ -86,7 +89,8 @@ async function spawnNode(script: string, env: Record<string, string>, portLine: 
   // Keep draining output so the child never blocks on a full pipe; show errors.
   child.stdout!.removeAllListeners('data');
   child.stderr!.removeAllListeners('data');
-  child.stdout!.resume();
+  if (extraNodeArgs.length) child.stdout!.on('data', (d: Buffer) => process.stderr.write(d));
+  else child.stdout!.resume();
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${script.split('/').pop()}] ${d.toString()}`));
   return { child, port };
 }
@@ -171,6 +175,7 @@ export async function startTarget(id: TargetId): Promise<Target> {
       id,
       label,
       pid: child.pid!,
+      idleRss: await settledRss(child.pid!),
       connect: (doc) => yWebsocketClient(`ws://127.0.0.1:${port}/sync`, BENCH_DOC, { token }, doc),
       diskBytes() {
         let total = 0;
@@ -194,6 +199,7 @@ export async function startTarget(id: TargetId): Promise<Target> {
     id,
     label,
     pid: child.pid!,
+    idleRss: await settledRss(child.pid!),
     connect: (doc) =>
       id === 'reference'
         ? yWebsocketClient(`ws://127.0.0.1:${port}`, BENCH_DOC, {}, doc)
@@ -210,6 +216,12 @@ export async function until(predicate: () => boolean, timeoutMs: number, what: s
     if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** RSS of a freshly started server once start-up work has finished. */
+async function settledRss(pid: number): Promise<number> {
+  await sleep(500);
+  return rssBytes(pid);
 }
 
 export const sleep = (msDelay: number) => new Promise<void>((r) => setTimeout(r, msDelay));

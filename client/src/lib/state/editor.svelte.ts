@@ -133,6 +133,9 @@ export class Editor {
   update(patch: Partial<Annotation>): boolean {
     const current = this.selectedRecord();
     if (!current || !this.selected || !this.selectedWritable) return false;
+    // Enter and the change event both report an edit: one undo step per real change.
+    const changes = (Object.keys(patch) as Array<keyof Annotation>).some((k) => JSON.stringify(patch[k]) !== JSON.stringify(current[k]));
+    if (!changes) return true;
     return this.save(this.selected.scope, { ...current, ...patch, updatedAt: Date.now() });
   }
 

@@ -47,6 +47,8 @@ export class AnnotationIndex {
   private readonly changed = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private readonly detach: Array<() => void> = [];
+  private readonly byScope: Record<string, number> = {};
+  private readonly byKind: Record<string, number> = {};
   /** Bumped on every change; cheap to compare. */
   version = 0;
 
@@ -96,13 +98,7 @@ export class AnnotationIndex {
 
   /** Counts by scope and by kind (for the layer panel and the wall). */
   counts(): { byScope: Record<string, number>; byKind: Record<string, number> } {
-    const byScope: Record<string, number> = {};
-    const byKind: Record<string, number> = {};
-    for (const { record, feature } of this.entries.values()) {
-      byScope[feature.properties.scope] = (byScope[feature.properties.scope] ?? 0) + 1;
-      byKind[record.kind] = (byKind[record.kind] ?? 0) + 1;
-    }
-    return { byScope, byKind };
+    return { byScope: { ...this.byScope }, byKind: { ...this.byKind } };
   }
 
   subscribe(fn: () => void): () => void {
@@ -119,14 +115,32 @@ export class AnnotationIndex {
 
   private put(scope: string, id: string, record: Annotation): void {
     const fid = featureId(scope, id);
-    if (this.entries.get(fid)?.record === record) return;
-    this.entries.set(fid, { record, feature: toFeature(scope, record) });
+    const previous = this.entries.get(fid);
+    if (previous?.record === record) return;
+    let feature: AnnotationFeature;
+    try {
+      feature = toFeature(scope, record);
+    } catch {
+      return; // a malformed record (the server validates, so only from a corrupted local copy)
+    }
+    if (previous) this.count(scope, previous.record.kind, -1);
+    this.entries.set(fid, { record, feature });
+    this.count(scope, record.kind, 1);
     this.changed.add(fid);
   }
 
   private remove(scope: string, id: string): void {
     const fid = featureId(scope, id);
-    if (this.entries.delete(fid)) this.changed.add(fid);
+    const previous = this.entries.get(fid);
+    if (!previous) return;
+    this.entries.delete(fid);
+    this.count(scope, previous.record.kind, -1);
+    this.changed.add(fid);
+  }
+
+  private count(scope: string, kind: string, delta: number): void {
+    this.byScope[scope] = (this.byScope[scope] ?? 0) + delta;
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + delta;
   }
 
   private notify(): void {

@@ -49,6 +49,7 @@ export class DocSync {
     this.pendingKey = `jointmap.pending.${opts.userId}.${this.name}`;
     this.pending = Number(safeGet(this.pendingKey) ?? 0) || 0;
     this.persistence = opts.persist === false ? null : new IndexeddbPersistence(`jointmap:${opts.userId}:${this.name}`, this.doc);
+    if (this.persistence) this.batchRemoteWrites(this.persistence);
     this.provider = new WebsocketProvider(`${opts.wsBase}/sync`, this.name, this.doc, {
       params: { token: opts.token },
       maxBackoffTime: 2500,
@@ -93,11 +94,46 @@ export class DocSync {
 
   destroy(): void {
     this.doc.off('update', this.onUpdate);
+    this.flushPersistence();
     this.listeners.clear();
     this.provider.destroy();
     void this.persistence?.destroy();
     this.doc.destroy();
   }
+
+  /**
+   * y-indexeddb writes every update in its own IndexedDB transaction. Local changes keep that
+   * (they must survive a reload at once); updates from the server, which it can always resend,
+   * are merged and written at most every 500 ms, so a busy operation costs the page little.
+   */
+  private batchRemoteWrites(persistence: IndexeddbPersistence): void {
+    const store = (persistence as unknown as { _storeUpdate: (u: Uint8Array, origin: unknown) => void })._storeUpdate;
+    if (typeof store !== 'function') return;
+    let batch: Uint8Array[] = [];
+    let timer = 0;
+    const flush = () => {
+      timer = 0;
+      if (batch.length === 0) return;
+      const merged = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch);
+      batch = [];
+      store(merged, null);
+    };
+    this.doc.off('update', store);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === persistence) return;
+      if (origin !== this.provider) return store(update, origin);
+      batch.push(update);
+      if (!timer) timer = window.setTimeout(flush, 500);
+    });
+    window.addEventListener('pagehide', flush);
+    this.flushPersistence = () => {
+      clearTimeout(timer);
+      flush();
+      window.removeEventListener('pagehide', flush);
+    };
+  }
+
+  private flushPersistence: () => void = () => undefined;
 
   private readonly emit = (): void => {
     for (const fn of this.listeners) fn();

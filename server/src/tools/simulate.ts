@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { MultiPolygon, Polygon } from 'geojson';
+import type { UnitKind } from '@jointmap/shared';
+import { DEMO_UNITS } from '../seed/demo-units.ts';
+import { createWalker, seededRng, step, type Walker } from './sim-walker.ts';
+
+/**
+ * `pnpm simulate`: drives units of an operation's stations along plausible paths and sends real
+ * OsmAnd HTTP requests, as Traccar Client does. Registers extra units and trackers (as a
+ * commander, over REST) when asked for more units than are registered.
+ *
+ *   pnpm simulate --units 20 --rate 1 --duration 120 [--url http://127.0.0.1:8080]
+ *                 [--user commander --password …] [--operation demo-tricounty] [--format form|query|json]
+ */
+const HELP = `Usage: pnpm simulate [options]
+  --url URL           server (default http://127.0.0.1:8080)
+  --units N           units to drive (default: every registered tracker of the operation)
+  --rate R            fixes per second per unit (default 1)
+  --duration S        seconds to run (default: until Ctrl-C)
+  --operation ID      operation (default demo-tricounty)
+  --user NAME         commander login (default commander)
+  --password PW       password (default: read from $DATA_DIR/demo-logins.txt, DATA_DIR default ./data)
+  --format F          form (Traccar Client 10) | query (Traccar Client 8, OsmAnd) | json (Traccar Client 9); default form
+  --seed N            random seed (default 1)`;
+
+/** Where the tri-county districts meet (WGS-84): the demo's units patrol around it. */
+const JUNCTION: [number, number] = [120.2954, 30.5222];
+const EXTRA_KINDS: UnitKind[] = ['car', 'foot', 'motorbike', 'car', 'drone', 'dog', 'boat'];
+
+interface SimUnit {
+  deviceId: string;
+  unitId: string;
+  stationId: string;
+  walker: Walker;
+  battery: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string', default: 'http://127.0.0.1:8080' },
+      units: { type: 'string' },
+      rate: { type: 'string', default: '1' },
+      duration: { type: 'string', default: '0' },
+      operation: { type: 'string', default: 'demo-tricounty' },
+      user: { type: 'string', default: 'commander' },
+      password: { type: 'string' },
+      format: { type: 'string', default: 'form' },
+      seed: { type: 'string', default: '1' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const base = values.url.replace(/\/$/, '');
+  const rate = Number(values.rate);
+  const duration = Number(values.duration);
+  const format = values.format;
+  if (!(rate > 0) || !(duration >= 0) || !['form', 'query', 'json'].includes(format)) throw new Error(`bad options\n${HELP}`);
+  const rng = seededRng(Number(values.seed));
+
+  const password = values.password ?? passwordFromDemoLogins(values.user);
+  const token = await login(base, values.user, password);
+  const rest = restClient(base, token);
+  const op = await rest<{ stations: string[]; stationDetails: Array<{ id: string; shortName: string }> }>('GET', `/api/operations/${values.operation}`);
+  const areas = await rest<{ features: Array<{ properties: { stationId: string }; geometry: Polygon | MultiPolygon }> }>(
+    'GET', `/api/operations/${values.operation}/jurisdictions.geojson`,
+  );
+  const areaOf = new Map(areas.features.map((f) => [f.properties.stationId, f.geometry]));
+  const devices = (await rest<{ devices: Array<{ id: string; stationId: string; unitId: string | null }> }>('GET', '/api/devices')).devices
+    .filter((d) => d.unitId && op.stations.includes(d.stationId) && areaOf.has(d.stationId));
+  const wanted = values.units === undefined ? devices.length : Number(values.units);
+  if (!Number.isInteger(wanted) || wanted < 1) throw new Error('--units must be a positive integer');
+
+  const kindOf = new Map<string, UnitKind>(DEMO_UNITS.map((u) => [u.deviceId, u.kind]));
+  const chosen = devices.slice(0, wanted).map((d) => ({ deviceId: d.id, unitId: d.unitId!, stationId: d.stationId, kind: kindOf.get(d.id) ?? 'car' }));
+  const stations = op.stations.filter((s) => areaOf.has(s));
+  for (let i = chosen.length; i < wanted; i++) {
+    const stationId = stations[i % stations.length]!;
+    const short = op.stationDetails.find((s) => s.id === stationId)?.shortName ?? stationId;
+    const kind = EXTRA_KINDS[i % EXTRA_KINDS.length]!;
+    const unitId = `sim-${stationId}-${i}`.slice(0, 64);
+    const deviceId = `sim-${i}`;
+    await rest('POST', `/api/operations/${values.operation}/units`, { id: unitId, callsign: `${short}模拟${String(i).padStart(3, '0')}`, kind, stationId });
+    await rest('POST', '/api/devices', { id: deviceId, stationId, unitId, label: `模拟 ${i}` });
+    chosen.push({ deviceId, unitId, stationId, kind });
+  }
+  const units: SimUnit[] = chosen.map((c) => ({
+    ...c, walker: createWalker(areaOf.get(c.stationId)!, c.kind, JUNCTION, rng, c.kind === 'drone' ? 3 : 6), battery: 60 + Math.floor(rng() * 40),
+  }));
+  console.log(`simulating ${units.length} units of ${values.operation} at ${rate} fix/s each → ${base} (${format})`);
+
+  let sent = 0;
+  let ok = 0;
+  const failures = new Map<string, number>();
+  const periodMs = 1000 / rate;
+  const started = Date.now();
+  let stopping = false;
+  process.on('SIGINT', () => (stopping = true));
+  const report = setInterval(() => {
+    const f = [...failures].map(([k, v]) => `${k}×${v}`).join(' ');
+    console.log(`  ${Math.round((Date.now() - started) / 1000)} s: sent ${sent}, ok ${ok}${f ? `, failed ${f}` : ''}`);
+  }, 5_000);
+  // Units are spread evenly across each period, as independent phones would be.
+  const tick = async (u: SimUnit) => {
+    const fix = step(u.walker, 1 / rate, rng);
+    if (rng() < 0.002) u.battery = Math.max(5, u.battery - 1);
+    sent++;
+    try {
+      const res = await send(base, format, u, fix, rate);
+      if (res.ok) ok++;
+      else failures.set(String(res.status), (failures.get(String(res.status)) ?? 0) + 1);
+      await res.arrayBuffer();
+    } catch (err) {
+      const key = (err as Error).message.slice(0, 30);
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+    }
+  };
+  for (let cycle = 0; !stopping; cycle++) {
+    const cycleStart = started + cycle * periodMs;
+    for (let i = 0; i < units.length && !stopping; i++) {
+      const due = cycleStart + (i / units.length) * periodMs;
+      const wait = due - Date.now();
+      if (wait > 1) await sleep(wait);
+      void tick(units[i]!);
+    }
+    if (duration > 0 && Date.now() - started >= duration * 1000) break;
+  }
+  clearInterval(report);
+  await sleep(500);
+  console.log(`done: sent ${sent}, ok ${ok}, failed ${sent - ok}`);
+}
+
+function send(base: string, format: string, u: SimUnit, fix: ReturnType<typeof step>, rate: number): Promise<Response> {
+  const now = Date.now();
+  const knots = fix.speedMps / (1852 / 3600);
+  const params = {
+    id: u.deviceId, lat: String(fix.lngLat[1]), lon: String(fix.lngLat[0]), // Seconds as Traccar Client sends them; ms above 1 fix/s so fixes stay distinct.
+    timestamp: rate > 1 ? String(now) : String(Math.floor(now / 1000)),
+    speed: knots.toFixed(2), bearing: String(fix.bearing), altitude: '5', accuracy: String(fix.accuracy), batt: String(u.battery),
+  };
+  const url = `${base}/api/positions/osmand`;
+  switch (format) {
+    case 'query':
+      return fetch(`${url}?${new URLSearchParams(params)}`, { method: 'POST' });
+    case 'json':
+      return fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          location: {
+            timestamp: new Date(now).toISOString(),
+            coords: { latitude: fix.lngLat[1], longitude: fix.lngLat[0], accuracy: fix.accuracy, speed: fix.speedMps, heading: fix.bearing, altitude: 5 },
+            is_moving: true, odometer: 0, event: 'location', battery: { level: u.battery / 100, is_charging: false }, activity: { type: 'in_vehicle' }, extras: {},
+          },
+          device_id: u.deviceId,
+        }),
+      });
+    default:
+      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+  }
+}
+
+function passwordFromDemoLogins(user: string): string {
+  const file = resolve(process.env.DATA_DIR || 'data', 'demo-logins.txt');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`no --password given and ${file} is not readable (set DATA_DIR to the server's data directory)`);
+  }
+  const line = text.split('\n').find((l) => l.split('\t')[0] === user);
+  if (!line) throw new Error(`${user} is not in ${file}`);
+  return line.split('\t')[1]!;
+}
+
+async function login(base: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (!res.ok) throw new Error(`login as ${username} failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+function restClient(base: string, token: string) {
+  return async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { api, epochSeconds, rawPost, stored, traccarForm, traccarQuery } from './live-helpers.ts';
+
+const UNIT = 'yuyue-car-01';
+const DEVICE = 'demo-yuyue-01';
+
+async function expectRefused(server: TestServer, res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  expect(await stored(server, UNIT)).toEqual({ track: [], latest: null });
+}
+
+describe('bad fixes are refused with a coded 4xx and never stored', () => {
+  const now = () => epochSeconds();
+
+  it('unregistered device', async (t) => {
+    const server = await startServer(t);
+    const res = await traccarQuery(server.url, { id: 'not-registered-42', lat: 30.5, lon: 120.3, timestamp: now() });
+    await expectRefused(server, res, 404, 'NOT_FOUND');
+    expect(await server.ctx.storage.latestPositions()).toEqual([]);
+  });
+
+  it('device registered but not assigned to a unit', async (t) => {
+    const server = await startServer(t);
+    const { token } = await server.login('commander');
+    expect((await api(server, token, 'POST', '/api/devices', { id: 'spare-1', stationId: 'deqing-yuyue', unitId: null })).status).toBe(201);
+    const res = await traccarQuery(server.url, { id: 'spare-1', lat: 30.5, lon: 120.3, timestamp: now() });
+    await expectRefused(server, res, 403, 'FORBIDDEN');
+  });
+
+  it.for([
+    ['latitude above 90', { lat: 90.5, lon: 120.3 }],
+    ['latitude below -90', { lat: -91, lon: 120.3 }],
+    ['longitude above 180', { lat: 30.5, lon: 180.01 }],
+    ['longitude below -180', { lat: 30.5, lon: -200 }],
+  ] as const)('coordinates out of range: %s', async ([, coords], t) => {
+    const server = await startServer(t);
+    const res = await traccarQuery(server.url, { id: DEVICE, ...coords, timestamp: now() });
+    await expectRefused(server, res, 400, 'INVALID_PAYLOAD');
+  });
+
+  it('timestamp far in the future (an hour ahead), in seconds, ms and ISO', async (t) => {
+    const server = await startServer(t);
+    const ahead = Date.now() + 3600_000;
+    for (const timestamp of [epochSeconds(ahead), String(ahead), new Date(ahead).toISOString()]) {
+      await expectRefused(server, await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp }), 400, 'INVALID_PAYLOAD');
+    }
+  });
+
+  it('timestamp that is not a time', async (t) => {
+    const server = await startServer(t);
+    await expectRefused(server, await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp: 'yesterday' }), 400, 'INVALID_PAYLOAD');
+  });
+
+  it('malformed and incomplete bodies', async (t) => {
+    const server = await startServer(t);
+    const bad: Array<[string, string]> = [
+      ['application/json', '{"location": {"timestamp": "2026-01-01T00:00:00Z", "coords": '],
+      ['application/json', ''],
+      ['application/json', '"just a string"'],
+      ['application/json', JSON.stringify({ device_id: DEVICE, location: { timestamp: new Date().toISOString() } })],
+      ['application/json', JSON.stringify({ device_id: DEVICE, location: { timestamp: new Date().toISOString(), coords: { latitude: '30.5', longitude: 120.3 } } })],
+      ['application/json', JSON.stringify({ device_id: DEVICE, location: { timestamp: 12, coords: { latitude: 30.5, longitude: 120.3 } } })],
+      ['application/json', JSON.stringify({ device_id: { nested: true }, location: { timestamp: new Date().toISOString(), coords: { latitude: 30.5, longitude: 120.3 } } })],
+      ['application/json', JSON.stringify([{ id: DEVICE, lat: 30.5, lon: 120.3 }, { id: 'other-device', lat: 30.5, lon: 120.3 }])],
+      ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=thirty&lon=120.3`],
+      ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5`],
+      ['application/x-www-form-urlencoded', `lat=30.5&lon=120.3`],
+      ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lat=31.5&lon=120.3`],
+      ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lon=120.3&speed=fast`],
+      ['application/x-www-form-urlencoded', ''],
+      ['text/plain', 'hello'],
+    ];
+    for (const [type, body] of bad) {
+      const res = await rawPost(server.url, type, body);
+      expect({ type, body, status: res.status }).toMatchObject({ status: 400 });
+      await expectRefused(server, res, 400, 'INVALID_PAYLOAD');
+    }
+  });
+
+  it('a body over the size limit', async (t) => {
+    const server = await startServer(t);
+    const res = await rawPost(server.url, 'application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lon=120.3&pad=${'x'.repeat(300_000)}`);
+    await expectRefused(server, res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('a fix the device marks invalid (valid=false) is accepted but not stored', async (t) => {
+    const server = await startServer(t);
+    const res = await traccarForm(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp: now(), valid: 'false' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ received: 1, stored: 0 });
+    expect(await stored(server, UNIT)).toEqual({ track: [], latest: null });
+  });
+});
