@@ -22,7 +22,9 @@ const MEASURE_MS = Number(process.env.BENCH_POSITIONS_SECONDS ?? 20) * 1000;
 const STATIONS = ['deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
 /** Centre of each station's simulated area (WGS-84, inside its district). */
 const CENTRES: Record<string, [number, number]> = {
-  'deqing-yuyue': [120.27, 30.55], 'linping-yunhe': [120.28, 30.47], 'tongxiang-zhouquan': [120.22, 30.56],
+  'deqing-yuyue': [120.27, 30.55],
+  'linping-yunhe': [120.28, 30.47],
+  'tongxiang-zhouquan': [120.22, 30.56],
 };
 
 /** Latency histogram with 1 ms buckets up to 60 s. */
@@ -83,10 +85,15 @@ export default async function run(): Promise<void> {
       });
       viewers.push(socket);
     }
-    await Promise.all(viewers.map((s) => new Promise<void>((resolve, reject) => {
-      s.once('live:snapshot', () => resolve());
-      s.once('connect_error', reject);
-    })));
+    await Promise.all(
+      viewers.map(
+        (s) =>
+          new Promise<void>((resolve, reject) => {
+            s.once('live:snapshot', () => resolve());
+            s.once('connect_error', reject);
+          }),
+      ),
+    );
 
     // Senders: unit i reports at phase i/UNITS of every second.
     let sent = 0;
@@ -96,7 +103,11 @@ export default async function run(): Promise<void> {
     const t0 = Date.now() + 200;
     const positions = Array.from({ length: UNITS }, (_, i) => {
       const [lng, lat] = CENTRES[STATIONS[i % STATIONS.length]!]!;
-      return { lng: lng + ((i * 7919) % 1000) / 50_000, lat: lat + ((i * 104729) % 1000) / 50_000, heading: (i * 37) % 360 };
+      return {
+        lng: lng + ((i * 7919) % 1000) / 50_000,
+        lat: lat + ((i * 104729) % 1000) / 50_000,
+        heading: (i * 37) % 360,
+      };
     });
     const sendOne = (i: number) => {
       const p = positions[i]!;
@@ -108,7 +119,11 @@ export default async function run(): Promise<void> {
       const inWindow = now >= measureStart && now < measureEnd;
       const req = http.request(
         `${server.url}/api/positions/osmand`,
-        { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           if (!inWindow) return;
@@ -149,20 +164,39 @@ export default async function run(): Promise<void> {
 
     const seconds = (measureEnd - measureStart) / 1000;
     const expected = ok * VIEWERS;
-    printTable(`positions ingest: ${UNITS} units × 1 fix/s over HTTP, ${VIEWERS} socket.io viewers, ${seconds.toFixed(0)} s measured`, [
-      ['figure', 'value', 'target'],
-      ['fixes sent (window)', String(Math.round(seconds * UNITS)), ''],
-      ['ingest throughput', `${(ok / seconds).toFixed(0)} fixes/s accepted, ${failed} refused/failed`, `${UNITS}/s`],
-      ['ingest→viewer p50', ms(hist.percentile(50)), ''],
-      ['ingest→viewer p99', ms(hist.percentile(99)), '≤ 100 ms'],
-      ['ingest→viewer max', ms(hist.max()), ''],
-      ['of which send→server accepted p50 / p99', `${ms(acceptHist.percentile(50))} / ${ms(acceptHist.percentile(99))}`, ''],
-      ['deliveries', `${delivered} of ${expected} (${((100 * delivered) / Math.max(1, expected)).toFixed(2)} %)`, '100 %'],
-      ['server CPU', `${cores(usage.cores)} cores`, '< 1 core'],
-      ['server RSS', `${mib(usage.endRss)} (peak ${mib(usage.peakRss)})`, ''],
-      ['bench process CPU', `${cores((benchCpu.user + benchCpu.system) / 1e6 / seconds)} cores (load generator + 50 viewers)`, ''],
-    ]);
-    console.log(`  total sent ${sent}; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on the machine inflate the tail)`);
+    printTable(
+      `positions ingest: ${UNITS} units × 1 fix/s over HTTP, ${VIEWERS} socket.io viewers, ${seconds.toFixed(0)} s measured`,
+      [
+        ['figure', 'value', 'target'],
+        ['fixes sent (window)', String(Math.round(seconds * UNITS)), ''],
+        ['ingest throughput', `${(ok / seconds).toFixed(0)} fixes/s accepted, ${failed} refused/failed`, `${UNITS}/s`],
+        ['ingest→viewer p50', ms(hist.percentile(50)), ''],
+        ['ingest→viewer p99', ms(hist.percentile(99)), '≤ 100 ms'],
+        ['ingest→viewer max', ms(hist.max()), ''],
+        [
+          'of which send→server accepted p50 / p99',
+          `${ms(acceptHist.percentile(50))} / ${ms(acceptHist.percentile(99))}`,
+          '',
+        ],
+        [
+          'deliveries',
+          `${delivered} of ${expected} (${((100 * delivered) / Math.max(1, expected)).toFixed(2)} %)`,
+          '100 %',
+        ],
+        ['server CPU', `${cores(usage.cores)} cores`, '< 1 core'],
+        ['server RSS', `${mib(usage.endRss)} (peak ${mib(usage.peakRss)})`, ''],
+        [
+          'bench process CPU',
+          `${cores((benchCpu.user + benchCpu.system) / 1e6 / seconds)} cores (load generator + 50 viewers)`,
+          '',
+        ],
+      ],
+    );
+    console.log(
+      `  total sent ${sent}; load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (other processes on the machine inflate the tail)`,
+    );
   } finally {
     for (const v of viewers) v.disconnect();
     agent.destroy();
@@ -180,7 +214,12 @@ async function registerDevices(url: string, token: string): Promise<void> {
       const res = await fetch(`${url}/api/devices`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ id: `bench-${i}`, stationId: STATIONS[i % STATIONS.length], unitId: `bench-u-${i}`, label: `bench ${i}` }),
+        body: JSON.stringify({
+          id: `bench-${i}`,
+          stationId: STATIONS[i % STATIONS.length],
+          unitId: `bench-u-${i}`,
+          label: `bench ${i}`,
+        }),
       });
       if (!res.ok) throw new Error(`register bench-${i}: ${res.status} ${await res.text()}`);
     }
@@ -191,8 +230,11 @@ async function registerDevices(url: string, token: string): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  run().then(() => process.exit(0), (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  run().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

@@ -18,8 +18,14 @@ const files = readdirSync(dir)
 
 const cpu = cpus();
 console.log('JointMap benchmarks');
-console.log(`  machine: ${cpu.length} cores, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`);
-console.log(`  node ${process.version} (${process.platform} ${process.arch}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `  machine: ${cpu.length} cores, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
+);
+console.log(
+  `  node ${process.version} (${process.platform} ${process.arch}), load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`  started ${new Date().toISOString()}`);
 console.log(`  files: ${files.length ? files.join(', ') : '(none match)'}`);
 if (files.length === 0) {

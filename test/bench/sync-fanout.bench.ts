@@ -97,7 +97,9 @@ async function slice(session: Session, templates: readonly { id: string }[]): Pr
   );
   session.expected += WRITERS * editsPerWriter * (clients.length - 1);
   // Drain: every edit seen everywhere (or given up on) before the next server's slice starts.
-  await until(() => session.latencies.length >= session.expected, 10_000, 'every edit at every client').catch(() => undefined);
+  await until(() => session.latencies.length >= session.expected, 10_000, 'every edit at every client').catch(
+    () => undefined,
+  );
   clearInterval(rssTimer);
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(target.pid) - cpu0;
@@ -115,12 +117,17 @@ async function fanout(n: number): Promise<Map<TargetId, Session>> {
   try {
     for (const { id } of TARGETS) targets.push(await startTarget(id));
     const clients = await connectAll(targets, n);
-    const sessions = targets.map(
-      (target, k): Session => ({
-        target, clients: clients[k]!, latencies: [], expected: 0,
-        cpuSeconds: 0, wallSeconds: 0, benchCpuSeconds: 0, otherCpuSeconds: 0, peakRss: 0,
-      }),
-    );
+    const sessions = targets.map((target, k): Session => ({
+      target,
+      clients: clients[k]!,
+      latencies: [],
+      expected: 0,
+      cpuSeconds: 0,
+      wallSeconds: 0,
+      benchCpuSeconds: 0,
+      otherCpuSeconds: 0,
+      peakRss: 0,
+    }));
     sessions.forEach(observe);
     const rng = new Rng(7);
     const templates = Array.from({ length: WRITERS * KEYS_PER_WRITER }, (_, i) =>
@@ -153,15 +160,33 @@ export default async function run(): Promise<void> {
     }
   }
 
-  const header = ['server', 'clients', 'p50', 'p99', 'max', 'delivered', 'server CPU (cores)', 'server RSS peak', 'bench CPU (cores)', 'other CPU (cores)'];
+  const header = [
+    'server',
+    'clients',
+    'p50',
+    'p99',
+    'max',
+    'delivered',
+    'server CPU (cores)',
+    'server RSS peak',
+    'bench CPU (cores)',
+    'other CPU (cores)',
+  ];
   const rows: string[][] = [header];
   for (const n of CLIENT_COUNTS) {
     for (const s of results.get(n)!.values()) {
       const l = s.latencies;
       rows.push([
-        s.target.label, String(n), ms(percentile(l, 50)), ms(percentile(l, 99)), ms(percentile(l, 100)),
-        `${((l.length / s.expected) * 100).toFixed(1)} %`, cores(s.cpuSeconds / s.wallSeconds), mib(s.peakRss),
-        cores(s.benchCpuSeconds / s.wallSeconds), cores(s.otherCpuSeconds / s.wallSeconds),
+        s.target.label,
+        String(n),
+        ms(percentile(l, 50)),
+        ms(percentile(l, 99)),
+        ms(percentile(l, 100)),
+        `${((l.length / s.expected) * 100).toFixed(1)} %`,
+        cores(s.cpuSeconds / s.wallSeconds),
+        mib(s.peakRss),
+        cores(s.benchCpuSeconds / s.wallSeconds),
+        cores(s.otherCpuSeconds / s.wallSeconds),
       ]);
     }
   }

@@ -44,7 +44,11 @@ async function growth(target: Target): Promise<GrowthResult> {
     units.set(record.id, { ...record, status: STATUSES[i % STATUSES.length]!, updatedAt: Date.now() + i });
     if ((i + 1) % WINDOW === 0 || i === OVERWRITES - 1) {
       const expected = (units.get(record.id) as { updatedAt: number }).updatedAt;
-      await until(() => (seen.get(record.id) as { updatedAt?: number } | undefined)?.updatedAt === expected, 60_000, 'overwrites to arrive');
+      await until(
+        () => (seen.get(record.id) as { updatedAt?: number } | undefined)?.updatedAt === expected,
+        60_000,
+        'overwrites to arrive',
+      );
     }
   }
   const writeSeconds = (performance.now() - t0) / 1000;
@@ -72,25 +76,46 @@ async function growth(target: Target): Promise<GrowthResult> {
 }
 
 export default async function run(): Promise<void> {
-  console.log(`growth: ${ENTRIES} unit records overwritten ${OVERWRITES} times in all, one update each, ${WINDOW} in flight at most`);
+  console.log(
+    `growth: ${ENTRIES} unit records overwritten ${OVERWRITES} times in all, one update each, ${WINDOW} in flight at most`,
+  );
   const results = new Map<string, GrowthResult>();
   for (const { id } of TARGETS) {
     const target = await startTarget(id);
     try {
       const r = await growth(target);
       results.set(id, r);
-      console.log(`  ${target.label.padEnd(26)} ${(OVERWRITES / r.writeSeconds).toFixed(0)} overwrites/s, state ${kib(r.stateBytes)}, RSS ${mib(r.rssAfter)}`);
+      console.log(
+        `  ${target.label.padEnd(26)} ${(OVERWRITES / r.writeSeconds).toFixed(0)} overwrites/s, state ${kib(r.stateBytes)}, RSS ${mib(r.rssAfter)}`,
+      );
       if (r.joinedRecords !== ENTRIES) console.log(`  (!) fresh client saw ${r.joinedRecords} of ${ENTRIES} records`);
     } finally {
       await target.stop();
     }
   }
-  const rows: string[][] = [['server', 'encoded state after', 'server RSS idle', 'RSS after (+1 s)', 'RSS peak', 'overwrites/s', 'server CPU (cores)', 'on disk']];
+  const rows: string[][] = [
+    [
+      'server',
+      'encoded state after',
+      'server RSS idle',
+      'RSS after (+1 s)',
+      'RSS peak',
+      'overwrites/s',
+      'server CPU (cores)',
+      'on disk',
+    ],
+  ];
   for (const { id, label } of TARGETS) {
     const r = results.get(id)!;
     rows.push([
-      label, kib(r.stateBytes), mib(r.idleRss), mib(r.rssAfter), mib(r.peakRss), (OVERWRITES / r.writeSeconds).toFixed(0),
-      cores(r.cores), r.diskBytes === null ? 'in memory only' : `${mib(r.diskBytes)} SQLite (log kept for audit)`,
+      label,
+      kib(r.stateBytes),
+      mib(r.idleRss),
+      mib(r.rssAfter),
+      mib(r.peakRss),
+      (OVERWRITES / r.writeSeconds).toFixed(0),
+      cores(r.cores),
+      r.diskBytes === null ? 'in memory only' : `${mib(r.diskBytes)} SQLite (log kept for audit)`,
     ]);
   }
   printTable(`Growth: ${ENTRIES} entries × ${OVERWRITES / ENTRIES} overwrites`, rows);

@@ -43,7 +43,8 @@ async function build(target: Target): Promise<{ builder: BenchClient; watcher: B
   const rng = new Rng(11);
   const now = Date.now();
   const records: { map: 'annotations' | 'units'; value: { id: string } }[] = [];
-  for (let i = 0; i < ANNOTATIONS; i++) records.push({ map: 'annotations', value: polygonAnnotation(rng, `ann-${pad(i)}`, now) });
+  for (let i = 0; i < ANNOTATIONS; i++)
+    records.push({ map: 'annotations', value: polygonAnnotation(rng, `ann-${pad(i)}`, now) });
   for (let i = 0; i < UNITS; i++) records.push({ map: 'units', value: unit(rng, `unit-${pad(i)}`, now) });
   const t0 = performance.now();
   for (let i = 0; i < records.length; i += BATCH) {
@@ -105,9 +106,13 @@ export default async function run(): Promise<void> {
         usage: samplers[i]!.stop(),
       };
       results.set(target.id, r);
-      console.log(`  ${target.label.padEnd(26)} first ${ms(r.first)}, median ${ms(median(r.joins))}, p90 ${ms(percentile(r.joins, 90))}`);
+      console.log(
+        `  ${target.label.padEnd(26)} first ${ms(r.first)}, median ${ms(median(r.joins))}, p90 ${ms(percentile(r.joins, 90))}`,
+      );
     });
-    console.log(`  (whole machine busy ${cores(machineCores)} cores on average during the joins, bench and servers included)`);
+    console.log(
+      `  (whole machine busy ${cores(machineCores)} cores on average during the joins, bench and servers included)`,
+    );
   } finally {
     for (const b of built.values()) {
       b.builder.destroy();
@@ -115,12 +120,31 @@ export default async function run(): Promise<void> {
     }
     for (const t of targets) await t.stop();
   }
-  const rows: string[][] = [['server', 'first join', 'median', 'p90', 'min', 'state', 'build (5,500 records)', 'server CPU per join', 'server RSS peak']];
+  const rows: string[][] = [
+    [
+      'server',
+      'first join',
+      'median',
+      'p90',
+      'min',
+      'state',
+      'build (5,500 records)',
+      'server CPU per join',
+      'server RSS peak',
+    ],
+  ];
   for (const { id, label } of TARGETS) {
     const r = results.get(id)!;
     rows.push([
-      label, ms(r.first), ms(median(r.joins)), ms(percentile(r.joins, 90)), ms(Math.min(...r.joins)),
-      kib(r.stateBytes), ms(r.buildMs), ms((r.usage.cpuSeconds * 1000) / (JOINS + 1)), mib(r.usage.peakRss),
+      label,
+      ms(r.first),
+      ms(median(r.joins)),
+      ms(percentile(r.joins, 90)),
+      ms(Math.min(...r.joins)),
+      kib(r.stateBytes),
+      ms(r.buildMs),
+      ms((r.usage.cpuSeconds * 1000) / (JOINS + 1)),
+      mib(r.usage.peakRss),
     ]);
   }
   printTable(`Late join: connect → synced (${JOINS} repeated joins after the first)`, rows);

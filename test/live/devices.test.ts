@@ -14,10 +14,18 @@ describe('devices and units over REST', () => {
     const server = await startServer(t);
     const yuyue = await unitsOf(server, 'deqing-yuyue');
     expect([...yuyue.values()].map((u) => [u.callsign, u.kind, u.deviceIds])).toEqual([
-      ['禹越巡01', 'car', ['demo-yuyue-01']], ['禹越步巡02', 'foot', ['demo-yuyue-02']], ['无人机01', 'drone', ['demo-drone-01']],
+      ['禹越巡01', 'car', ['demo-yuyue-01']],
+      ['禹越步巡02', 'foot', ['demo-yuyue-02']],
+      ['无人机01', 'drone', ['demo-drone-01']],
     ]);
-    const all = [...yuyue.values(), ...(await unitsOf(server, 'linping-yunhe')).values(), ...(await unitsOf(server, 'tongxiang-zhouquan')).values()];
-    expect(all.map((u) => u.callsign).sort()).toEqual(['无人机01', '洲泉巡01', '洲泉巡02', '禹越巡01', '禹越步巡02', '警犬01', '运河巡01', '运河巡02'].sort());
+    const all = [
+      ...yuyue.values(),
+      ...(await unitsOf(server, 'linping-yunhe')).values(),
+      ...(await unitsOf(server, 'tongxiang-zhouquan')).values(),
+    ];
+    expect(all.map((u) => u.callsign).sort()).toEqual(
+      ['无人机01', '洲泉巡01', '洲泉巡02', '禹越巡01', '禹越步巡02', '警犬01', '运河巡01', '运河巡02'].sort(),
+    );
     const { token } = await server.login('commander');
     const devices = await api<{ devices: Array<{ id: string; unitId: string }> }>(server, token, 'GET', '/api/devices');
     expect(devices.body.devices).toHaveLength(8);
@@ -28,37 +36,105 @@ describe('devices and units over REST', () => {
     const deqing = await server.login('deqing');
     const wall = await server.login('wall');
     const commander = await server.login('commander');
-    expect((await api(server, deqing.token, 'POST', '/api/devices', { id: 'yy-phone-7', stationId: 'deqing-yuyue', unitId: 'yuyue-car-01', label: '禹越巡01 手机' })).status).toBe(201);
-    expect((await api(server, deqing.token, 'POST', '/api/devices', { id: 'yh-phone-1', stationId: 'linping-yunhe', unitId: 'yunhe-car-01' })).body).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(
+      (
+        await api(server, deqing.token, 'POST', '/api/devices', {
+          id: 'yy-phone-7',
+          stationId: 'deqing-yuyue',
+          unitId: 'yuyue-car-01',
+          label: '禹越巡01 手机',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api(server, deqing.token, 'POST', '/api/devices', {
+          id: 'yh-phone-1',
+          stationId: 'linping-yunhe',
+          unitId: 'yunhe-car-01',
+        })
+      ).body,
+    ).toMatchObject({ error: { code: 'FORBIDDEN' } });
     // Nor may a dispatcher take over another station's tracker.
-    expect((await api(server, deqing.token, 'POST', '/api/devices', { id: 'demo-yunhe-01', stationId: 'deqing-yuyue', unitId: 'yuyue-car-01' })).body).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect((await api(server, wall.token, 'POST', '/api/devices', { id: 'x-1', stationId: 'deqing-yuyue', unitId: null })).body).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect((await api(server, commander.token, 'POST', '/api/devices', { id: 'yh-phone-1', stationId: 'linping-yunhe', unitId: 'yunhe-car-01' })).status).toBe(201);
-    expect((await api(server, commander.token, 'POST', '/api/devices', { id: 'bad id', stationId: 'linping-yunhe', unitId: null })).body).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
-    expect((await api(server, commander.token, 'POST', '/api/devices', { id: 'ok-id', stationId: 'nowhere', unitId: null })).body).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
+    expect(
+      (
+        await api(server, deqing.token, 'POST', '/api/devices', {
+          id: 'demo-yunhe-01',
+          stationId: 'deqing-yuyue',
+          unitId: 'yuyue-car-01',
+        })
+      ).body,
+    ).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(
+      (await api(server, wall.token, 'POST', '/api/devices', { id: 'x-1', stationId: 'deqing-yuyue', unitId: null }))
+        .body,
+    ).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(
+      (
+        await api(server, commander.token, 'POST', '/api/devices', {
+          id: 'yh-phone-1',
+          stationId: 'linping-yunhe',
+          unitId: 'yunhe-car-01',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api(server, commander.token, 'POST', '/api/devices', {
+          id: 'bad id',
+          stationId: 'linping-yunhe',
+          unitId: null,
+        })
+      ).body,
+    ).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
+    expect(
+      (await api(server, commander.token, 'POST', '/api/devices', { id: 'ok-id', stationId: 'nowhere', unitId: null }))
+        .body,
+    ).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
 
     const own = await api<{ devices: Array<{ id: string }> }>(server, deqing.token, 'GET', '/api/devices');
-    expect(own.body.devices.map((d) => d.id)).toEqual(['demo-drone-01', 'demo-yuyue-01', 'demo-yuyue-02', 'yy-phone-7']);
+    expect(own.body.devices.map((d) => d.id)).toEqual([
+      'demo-drone-01',
+      'demo-yuyue-01',
+      'demo-yuyue-02',
+      'yy-phone-7',
+    ]);
     expect((await api(server, deqing.token, 'GET', '/api/devices?stationId=linping-yunhe')).status).toBe(403);
     expect((await api(server, wall.token, 'GET', '/api/devices')).status).toBe(403);
 
     // The registration shows in the roster, and the new tracker's fixes move the unit at once.
-    expect((await unitsOf(server, 'deqing-yuyue')).get('yuyue-car-01')!.deviceIds).toEqual(['demo-yuyue-01', 'yy-phone-7']);
+    expect((await unitsOf(server, 'deqing-yuyue')).get('yuyue-car-01')!.deviceIds).toEqual([
+      'demo-yuyue-01',
+      'yy-phone-7',
+    ]);
     const viewer = connectViewer(t, server.url, { token: deqing.token, operationId: DEMO_OP });
     await connected(viewer.socket);
-    expect((await traccarQuery(server.url, { id: 'yy-phone-7', lat: 30.52, lon: 120.29, timestamp: epochSeconds() })).status).toBe(200);
-    await eventually(() => viewer.latest.get('yuyue-car-01')?.deviceId === 'yy-phone-7', 5_000, 'fix from the new tracker');
+    expect(
+      (await traccarQuery(server.url, { id: 'yy-phone-7', lat: 30.52, lon: 120.29, timestamp: epochSeconds() })).status,
+    ).toBe(200);
+    await eventually(
+      () => viewer.latest.get('yuyue-car-01')?.deviceId === 'yy-phone-7',
+      5_000,
+      'fix from the new tracker',
+    );
   });
 
   it('moving a tracker to another unit moves it in the roster and in ingest', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('deqing');
-    const moved = await api(server, token, 'POST', '/api/devices', { id: 'demo-yuyue-01', stationId: 'deqing-yuyue', unitId: 'yuyue-foot-02' });
+    const moved = await api(server, token, 'POST', '/api/devices', {
+      id: 'demo-yuyue-01',
+      stationId: 'deqing-yuyue',
+      unitId: 'yuyue-foot-02',
+    });
     expect(moved.status).toBe(200);
     const units = await unitsOf(server, 'deqing-yuyue');
     expect(units.get('yuyue-car-01')!.deviceIds).toEqual([]);
     expect(units.get('yuyue-foot-02')!.deviceIds).toEqual(['demo-yuyue-02', 'demo-yuyue-01']);
-    expect((await traccarQuery(server.url, { id: 'demo-yuyue-01', lat: 30.52, lon: 120.29, timestamp: epochSeconds() })).status).toBe(200);
+    expect(
+      (await traccarQuery(server.url, { id: 'demo-yuyue-01', lat: 30.52, lon: 120.29, timestamp: epochSeconds() }))
+        .status,
+    ).toBe(200);
     expect(await server.ctx.storage.latestPosition('yuyue-car-01')).toBeNull();
     expect((await server.ctx.storage.latestPosition('yuyue-foot-02'))?.deviceId).toBe('demo-yuyue-01');
   });
@@ -67,14 +143,26 @@ describe('devices and units over REST', () => {
     const server = await startServer(t);
     const deqing = await server.login('deqing');
     const created = await api<Unit>(server, deqing.token, 'POST', `/api/operations/${DEMO_OP}/units`, {
-      id: 'yuyue-moto-03', callsign: '禹越巡03', kind: 'motorbike', stationId: 'deqing-yuyue', members: ['辅警'],
+      id: 'yuyue-moto-03',
+      callsign: '禹越巡03',
+      kind: 'motorbike',
+      stationId: 'deqing-yuyue',
+      members: ['辅警'],
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ callsign: '禹越巡03', status: 'available', deviceIds: [] });
     expect((await unitsOf(server, 'deqing-yuyue')).get('yuyue-moto-03')?.callsign).toBe('禹越巡03');
-    const other = await api(server, deqing.token, 'POST', `/api/operations/${DEMO_OP}/units`, { callsign: '运河巡09', kind: 'car', stationId: 'linping-yunhe' });
+    const other = await api(server, deqing.token, 'POST', `/api/operations/${DEMO_OP}/units`, {
+      callsign: '运河巡09',
+      kind: 'car',
+      stationId: 'linping-yunhe',
+    });
     expect(other.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    const bad = await api(server, deqing.token, 'POST', `/api/operations/${DEMO_OP}/units`, { callsign: '禹越巡04', kind: 'tank', stationId: 'deqing-yuyue' });
+    const bad = await api(server, deqing.token, 'POST', `/api/operations/${DEMO_OP}/units`, {
+      callsign: '禹越巡04',
+      kind: 'tank',
+      stationId: 'deqing-yuyue',
+    });
     expect(bad.body).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
   });
 });

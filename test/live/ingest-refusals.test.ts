@@ -26,7 +26,10 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
   it('device registered but not assigned to a unit', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('commander');
-    expect((await api(server, token, 'POST', '/api/devices', { id: 'spare-1', stationId: 'deqing-yuyue', unitId: null })).status).toBe(201);
+    expect(
+      (await api(server, token, 'POST', '/api/devices', { id: 'spare-1', stationId: 'deqing-yuyue', unitId: null }))
+        .status,
+    ).toBe(201);
     const res = await traccarQuery(server.url, { id: 'spare-1', lat: 30.5, lon: 120.3, timestamp: now() });
     await expectRefused(server, res, 403, 'FORBIDDEN');
   });
@@ -46,13 +49,23 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
     const server = await startServer(t);
     const ahead = Date.now() + 3600_000;
     for (const timestamp of [epochSeconds(ahead), String(ahead), new Date(ahead).toISOString()]) {
-      await expectRefused(server, await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp }), 400, 'INVALID_PAYLOAD');
+      await expectRefused(
+        server,
+        await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp }),
+        400,
+        'INVALID_PAYLOAD',
+      );
     }
   });
 
   it('timestamp that is not a time', async (t) => {
     const server = await startServer(t);
-    await expectRefused(server, await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp: 'yesterday' }), 400, 'INVALID_PAYLOAD');
+    await expectRefused(
+      server,
+      await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp: 'yesterday' }),
+      400,
+      'INVALID_PAYLOAD',
+    );
   });
 
   it('malformed and incomplete bodies', async (t) => {
@@ -62,10 +75,34 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
       ['application/json', ''],
       ['application/json', '"just a string"'],
       ['application/json', JSON.stringify({ device_id: DEVICE, location: { timestamp: new Date().toISOString() } })],
-      ['application/json', JSON.stringify({ device_id: DEVICE, location: { timestamp: new Date().toISOString(), coords: { latitude: '30.5', longitude: 120.3 } } })],
-      ['application/json', JSON.stringify({ device_id: DEVICE, location: { timestamp: 12, coords: { latitude: 30.5, longitude: 120.3 } } })],
-      ['application/json', JSON.stringify({ device_id: { nested: true }, location: { timestamp: new Date().toISOString(), coords: { latitude: 30.5, longitude: 120.3 } } })],
-      ['application/json', JSON.stringify([{ id: DEVICE, lat: 30.5, lon: 120.3 }, { id: 'other-device', lat: 30.5, lon: 120.3 }])],
+      [
+        'application/json',
+        JSON.stringify({
+          device_id: DEVICE,
+          location: { timestamp: new Date().toISOString(), coords: { latitude: '30.5', longitude: 120.3 } },
+        }),
+      ],
+      [
+        'application/json',
+        JSON.stringify({
+          device_id: DEVICE,
+          location: { timestamp: 12, coords: { latitude: 30.5, longitude: 120.3 } },
+        }),
+      ],
+      [
+        'application/json',
+        JSON.stringify({
+          device_id: { nested: true },
+          location: { timestamp: new Date().toISOString(), coords: { latitude: 30.5, longitude: 120.3 } },
+        }),
+      ],
+      [
+        'application/json',
+        JSON.stringify([
+          { id: DEVICE, lat: 30.5, lon: 120.3 },
+          { id: 'other-device', lat: 30.5, lon: 120.3 },
+        ]),
+      ],
       ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=thirty&lon=120.3`],
       ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5`],
       ['application/x-www-form-urlencoded', `lat=30.5&lon=120.3`],
@@ -83,7 +120,11 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
 
   it('a body over the size limit', async (t) => {
     const server = await startServer(t);
-    const res = await rawPost(server.url, 'application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lon=120.3&pad=${'x'.repeat(300_000)}`);
+    const res = await rawPost(
+      server.url,
+      'application/x-www-form-urlencoded',
+      `id=${DEVICE}&lat=30.5&lon=120.3&pad=${'x'.repeat(300_000)}`,
+    );
     await expectRefused(server, res, 413, 'PAYLOAD_TOO_LARGE');
   });
 

@@ -1,7 +1,14 @@
 import { io, type Socket } from 'socket.io-client';
 import {
-  PROTOCOL_VERSION, type ClientToServerEvents, type JoinAck, type LiveConnectErrorData, type LiveErrorMessage,
-  type PositionsMessage, type ServerToClientEvents, type SnapshotMessage, type UnitPosition,
+  PROTOCOL_VERSION,
+  type ClientToServerEvents,
+  type JoinAck,
+  type LiveConnectErrorData,
+  type LiveErrorMessage,
+  type PositionsMessage,
+  type ServerToClientEvents,
+  type SnapshotMessage,
+  type UnitPosition,
 } from '@jointmap/shared';
 import type { Teardown, TestServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/sync-client.ts';
@@ -72,12 +79,16 @@ export function connected(socket: LiveClientSocket): Promise<void> {
   if (socket.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve());
-    socket.once('connect_error', (err) => reject(Object.assign(err, { data: (err as { data?: LiveConnectErrorData }).data })));
+    socket.once('connect_error', (err) =>
+      reject(Object.assign(err, { data: (err as { data?: LiveConnectErrorData }).data })),
+    );
   });
 }
 
 export async function connectError(socket: LiveClientSocket): Promise<LiveConnectErrorData> {
-  return new Promise((resolve) => socket.once('connect_error', (err) => resolve((err as unknown as { data: LiveConnectErrorData }).data)));
+  return new Promise((resolve) =>
+    socket.once('connect_error', (err) => resolve((err as unknown as { data: LiveConnectErrorData }).data)),
+  );
 }
 
 export { eventually };
@@ -101,12 +112,21 @@ export function traccarForm(base: string, params: Record<string, string | number
 }
 
 /** A fix the way Traccar Client 9.x sends it: the background-geolocation JSON body. */
-export function traccarJson(base: string, deviceId: string, fix: { time: number; lat: number; lon: number; speedMps?: number; heading?: number; battery?: number }) {
+export function traccarJson(
+  base: string,
+  deviceId: string,
+  fix: { time: number; lat: number; lon: number; speedMps?: number; heading?: number; battery?: number },
+) {
   const body = {
     location: {
       timestamp: new Date(fix.time).toISOString(),
       coords: {
-        latitude: fix.lat, longitude: fix.lon, accuracy: 5, speed: fix.speedMps ?? -1, heading: fix.heading ?? -1, altitude: 12,
+        latitude: fix.lat,
+        longitude: fix.lon,
+        accuracy: 5,
+        speed: fix.speedMps ?? -1,
+        heading: fix.heading ?? -1,
+        altitude: 12,
       },
       is_moving: true,
       odometer: 120,
@@ -125,10 +145,19 @@ export function rawPost(base: string, contentType: string, body: string) {
   return fetch(`${base}/api/positions/osmand`, { method: 'POST', headers: { 'content-type': contentType }, body });
 }
 
-export async function api<T = unknown>(server: TestServer, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = unknown>(
+  server: TestServer,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, body: (await res.json()) as T };

@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
-import { api, connected, connectViewer, epochSeconds, eventually, stored, traccarForm, traccarQuery } from './live-helpers.ts';
+import {
+  api,
+  connected,
+  connectViewer,
+  epochSeconds,
+  eventually,
+  stored,
+  traccarForm,
+  traccarQuery,
+} from './live-helpers.ts';
 
 interface TrackBody {
   type: string;
-  features: Array<{ geometry: { type: string; coordinates: number[] | number[][] }; properties: { coordinateProperties: { times: number[] } } }>;
+  features: Array<{
+    geometry: { type: string; coordinates: number[] | number[][] };
+    properties: { coordinateProperties: { times: number[] } };
+  }>;
   properties: { count: number };
 }
 
@@ -14,7 +26,8 @@ describe('out-of-order fixes and tracks', () => {
     const viewer = connectViewer(t, server.url, { token: (await server.login('wall')).token, operationId: DEMO_OP });
     await connected(viewer.socket);
     const base = Math.floor(Date.now() / 1000) * 1000 - 60_000;
-    const send = (dt: number, lat: number) => traccarForm(server.url, { id: 'demo-yunhe-01', lat, lon: 120.28, timestamp: epochSeconds(base + dt) });
+    const send = (dt: number, lat: number) =>
+      traccarForm(server.url, { id: 'demo-yunhe-01', lat, lon: 120.28, timestamp: epochSeconds(base + dt) });
 
     expect((await send(30_000, 30.3)).status).toBe(200);
     await eventually(() => viewer.latest.get('yunhe-car-01')?.lngLat[1] === 30.3, 5_000, 'first fix');
@@ -25,20 +38,49 @@ describe('out-of-order fixes and tracks', () => {
     await eventually(() => viewer.latest.get('yunhe-car-01')?.lngLat[1] === 30.4, 5_000, 'newest fix');
 
     const { track, latest } = await stored(server, 'yunhe-car-01');
-    expect(track.map((f) => [f.time - base, f.lat])).toEqual([[10_000, 30.1], [20_000, 30.2], [30_000, 30.3], [40_000, 30.4]]);
+    expect(track.map((f) => [f.time - base, f.lat])).toEqual([
+      [10_000, 30.1],
+      [20_000, 30.2],
+      [30_000, 30.3],
+      [40_000, 30.4],
+    ]);
     expect(latest).toMatchObject({ time: base + 40_000, lat: 30.4 });
     // Viewers never received the late fixes.
-    expect(viewer.received().filter((p) => p.unitId === 'yunhe-car-01').map((p) => p.lngLat[1])).toEqual([30.3, 30.4]);
+    expect(
+      viewer
+        .received()
+        .filter((p) => p.unitId === 'yunhe-car-01')
+        .map((p) => p.lngLat[1]),
+    ).toEqual([30.3, 30.4]);
     // REST agrees.
     const { token } = await server.login('linping');
-    const rest = await api<{ positions: Array<{ unitId: string; time: number }> }>(server, token, 'GET', `/api/operations/${DEMO_OP}/positions`);
+    const rest = await api<{ positions: Array<{ unitId: string; time: number }> }>(
+      server,
+      token,
+      'GET',
+      `/api/operations/${DEMO_OP}/positions`,
+    );
     expect(rest.body.positions.find((p) => p.unitId === 'yunhe-car-01')!.time).toBe(base + 40_000);
 
     // A late fix after a restart does not move the marker either (latest is persisted).
     await server.close();
     const again = await startServer(t, { dataDir: server.dataDir });
-    expect((await traccarForm(again.url, { id: 'demo-yunhe-01', lat: 30.0, lon: 120.28, timestamp: epochSeconds(base + 5_000) })).status).toBe(200);
-    const after = await api<{ positions: Array<{ unitId: string; time: number }> }>(again, (await again.login('linping')).token, 'GET', `/api/operations/${DEMO_OP}/positions`);
+    expect(
+      (
+        await traccarForm(again.url, {
+          id: 'demo-yunhe-01',
+          lat: 30.0,
+          lon: 120.28,
+          timestamp: epochSeconds(base + 5_000),
+        })
+      ).status,
+    ).toBe(200);
+    const after = await api<{ positions: Array<{ unitId: string; time: number }> }>(
+      again,
+      (await again.login('linping')).token,
+      'GET',
+      `/api/operations/${DEMO_OP}/positions`,
+    );
     expect(after.body.positions.find((p) => p.unitId === 'yunhe-car-01')!.time).toBe(base + 40_000);
     expect((await stored(again, 'yunhe-car-01')).track).toHaveLength(5);
   });
@@ -47,7 +89,12 @@ describe('out-of-order fixes and tracks', () => {
     const server = await startServer(t);
     const base = Math.floor(Date.now() / 1000) * 1000 - 10 * 60_000;
     for (let i = 0; i < 6; i++) {
-      const res = await traccarQuery(server.url, { id: 'demo-yuyue-02', lat: 30.5 + i / 1000, lon: 120.3, timestamp: epochSeconds(base + i * 60_000) });
+      const res = await traccarQuery(server.url, {
+        id: 'demo-yuyue-02',
+        lat: 30.5 + i / 1000,
+        lon: 120.3,
+        timestamp: epochSeconds(base + i * 60_000),
+      });
       expect(res.status).toBe(200);
     }
     const { token } = await server.login('tongxiang');
@@ -58,7 +105,14 @@ describe('out-of-order fixes and tracks', () => {
     expect(window.body.type).toBe('FeatureCollection');
     expect(window.body.properties.count).toBe(3);
     const line = window.body.features[0]!;
-    expect(line.geometry).toEqual({ type: 'LineString', coordinates: [[120.3, 30.501], [120.3, 30.502], [120.3, 30.503]] });
+    expect(line.geometry).toEqual({
+      type: 'LineString',
+      coordinates: [
+        [120.3, 30.501],
+        [120.3, 30.502],
+        [120.3, 30.503],
+      ],
+    });
     expect(line.properties.coordinateProperties.times).toEqual([base + 60_000, base + 120_000, base + 180_000]);
 
     const single = await q(`?from=${base}&to=${base}`);
@@ -70,7 +124,9 @@ describe('out-of-order fixes and tracks', () => {
     expect((await q(`?from=${base + 1}&to=${base}`)).status).toBe(400);
     expect((await q(`?from=0&to=${base}`)).body).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
     expect((await q('?from=yesterday')).body).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
-    expect((await api(server, token, 'GET', '/api/units/never-reported/track')).body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await api(server, token, 'GET', '/api/units/never-reported/track')).body).toMatchObject({
+      error: { code: 'NOT_FOUND' },
+    });
     const anonymous = await fetch(`${server.url}/api/units/yuyue-foot-02/track`);
     expect(anonymous.status).toBe(401);
   });
@@ -79,11 +135,30 @@ describe('out-of-order fixes and tracks', () => {
     const server = await startServer(t);
     const commander = await server.login('commander');
     // A unit of a station that takes part in no operation with 临平运河.
-    await server.ctx.storage.upsertStation({ id: 'wukang', name: '武康派出所', shortName: '武康', adcode: null, color: '#777777', jurisdiction: null });
-    expect((await api(server, commander.token, 'POST', '/api/devices', { id: 'wk-1', stationId: 'wukang', unitId: 'wk-car-1' })).status).toBe(201);
-    expect((await traccarQuery(server.url, { id: 'wk-1', lat: 30.54, lon: 119.97, timestamp: epochSeconds() })).status).toBe(200);
+    await server.ctx.storage.upsertStation({
+      id: 'wukang',
+      name: '武康派出所',
+      shortName: '武康',
+      adcode: null,
+      color: '#777777',
+      jurisdiction: null,
+    });
+    expect(
+      (
+        await api(server, commander.token, 'POST', '/api/devices', {
+          id: 'wk-1',
+          stationId: 'wukang',
+          unitId: 'wk-car-1',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await traccarQuery(server.url, { id: 'wk-1', lat: 30.54, lon: 119.97, timestamp: epochSeconds() })).status,
+    ).toBe(200);
     const linping = await server.login('linping');
-    expect((await api(server, linping.token, 'GET', '/api/units/wk-car-1/track')).body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await api(server, linping.token, 'GET', '/api/units/wk-car-1/track')).body).toMatchObject({
+      error: { code: 'NOT_FOUND' },
+    });
     expect((await api(server, commander.token, 'GET', '/api/units/wk-car-1/track')).status).toBe(200);
   });
 });

@@ -8,7 +8,12 @@ describe('ingest rate limit per device', () => {
     const base = Date.now() - 60_000;
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await traccarQuery(server.url, { id: 'demo-yuyue-01', lat: 30.5, lon: 120.3, timestamp: epochSeconds(base + i * 1000) });
+      const res = await traccarQuery(server.url, {
+        id: 'demo-yuyue-01',
+        lat: 30.5,
+        lon: 120.3,
+        timestamp: epochSeconds(base + i * 1000),
+      });
       statuses.push(res.status);
       if (res.status === 429) {
         expect(await res.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
@@ -21,7 +26,12 @@ describe('ingest rate limit per device', () => {
     const accepted = statuses.filter((s) => s === 200).length;
     expect((await stored(server, 'yuyue-car-01')).track).toHaveLength(accepted);
 
-    const other = await traccarQuery(server.url, { id: 'demo-yuyue-02', lat: 30.5, lon: 120.3, timestamp: epochSeconds() });
+    const other = await traccarQuery(server.url, {
+      id: 'demo-yuyue-02',
+      lat: 30.5,
+      lon: 120.3,
+      timestamp: epochSeconds(),
+    });
     expect(other.status).toBe(200);
   });
 });

@@ -7,7 +7,11 @@ describe('joining and reconnecting', () => {
   it('a client that joins gets the latest positions at once, and again after a reconnect', async (t) => {
     const server = await startServer(t);
     const t0 = Date.now() - 10_000;
-    for (const [id, lat, time] of [['demo-yuyue-01', 30.5, t0], ['demo-yuyue-01', 30.51, t0 + 5_000], ['demo-yunhe-01', 30.45, t0]] as const) {
+    for (const [id, lat, time] of [
+      ['demo-yuyue-01', 30.5, t0],
+      ['demo-yuyue-01', 30.51, t0 + 5_000],
+      ['demo-yunhe-01', 30.45, t0],
+    ] as const) {
       expect((await traccarQuery(server.url, { id, lat, lon: 120.3, timestamp: epochSeconds(time) })).status).toBe(200);
     }
     const viewer = connectViewer(t, server.url, { token: (await server.login('deqing')).token, operationId: DEMO_OP });
@@ -16,13 +20,25 @@ describe('joining and reconnecting', () => {
     const snap = viewer.snapshots[0]!;
     expect(snap.operationId).toBe(DEMO_OP);
     expect(snap.thresholds).toEqual({ staleAfterMs: 60_000, lostAfterMs: 300_000 });
-    expect(Object.fromEntries(snap.positions.map((p) => [p.unitId, p.lngLat[1]]))).toEqual({ 'yuyue-car-01': 30.51, 'yunhe-car-01': 30.45 });
+    expect(Object.fromEntries(snap.positions.map((p) => [p.unitId, p.lngLat[1]]))).toEqual({
+      'yuyue-car-01': 30.51,
+      'yunhe-car-01': 30.45,
+    });
 
     // While the client is cut off, a unit moves; on reconnect it has the new position without asking.
     const firstId = viewer.socket.id;
     viewer.socket.io.engine.close();
     await eventually(() => viewer.socket.disconnected, 5_000, 'disconnect seen');
-    expect((await traccarQuery(server.url, { id: 'demo-yuyue-01', lat: 30.6, lon: 120.3, timestamp: epochSeconds(t0 + 8_000) })).status).toBe(200);
+    expect(
+      (
+        await traccarQuery(server.url, {
+          id: 'demo-yuyue-01',
+          lat: 30.6,
+          lon: 120.3,
+          timestamp: epochSeconds(t0 + 8_000),
+        })
+      ).status,
+    ).toBe(200);
     await eventually(() => viewer.snapshots.length === 2, 10_000, 'snapshot after reconnect');
     expect(viewer.socket.id).not.toBe(firstId);
     expect(viewer.snapshots[1]!.positions.find((p) => p.unitId === 'yuyue-car-01')!.lngLat[1]).toBe(30.6);
@@ -30,14 +46,29 @@ describe('joining and reconnecting', () => {
 
   it('live:join on an open connection acks and sends the snapshot; live:leave stops batches', async (t) => {
     const server = await startServer(t);
-    expect((await traccarQuery(server.url, { id: 'demo-zhouquan-01', lat: 30.55, lon: 120.25, timestamp: epochSeconds(Date.now() - 2_000) })).status).toBe(200);
+    expect(
+      (
+        await traccarQuery(server.url, {
+          id: 'demo-zhouquan-01',
+          lat: 30.55,
+          lon: 120.25,
+          timestamp: epochSeconds(Date.now() - 2_000),
+        })
+      ).status,
+    ).toBe(200);
     const viewer = connectViewer(t, server.url, { token: (await server.login('commander')).token });
     await connected(viewer.socket);
     expect(await viewer.join(DEMO_OP)).toEqual({ ok: true, operationId: DEMO_OP });
     await eventually(() => viewer.snapshots.length === 1, 5_000, 'snapshot');
     expect(viewer.snapshots[0]!.positions.map((p) => p.unitId)).toEqual(['zhouquan-car-01']);
-    expect(await viewer.socket.timeout(5_000).emitWithAck('live:leave', { operationId: DEMO_OP })).toEqual({ ok: true, operationId: DEMO_OP });
-    expect((await traccarQuery(server.url, { id: 'demo-zhouquan-01', lat: 30.56, lon: 120.25, timestamp: epochSeconds() })).status).toBe(200);
+    expect(await viewer.socket.timeout(5_000).emitWithAck('live:leave', { operationId: DEMO_OP })).toEqual({
+      ok: true,
+      operationId: DEMO_OP,
+    });
+    expect(
+      (await traccarQuery(server.url, { id: 'demo-zhouquan-01', lat: 30.56, lon: 120.25, timestamp: epochSeconds() }))
+        .status,
+    ).toBe(200);
     // Re-joining shows the new fix in the snapshot, and no batch arrived while away.
     expect((await viewer.join(DEMO_OP)).ok).toBe(true);
     await eventually(() => viewer.snapshots.length === 2, 5_000, 'second snapshot');
@@ -57,14 +88,19 @@ describe('joining and reconnecting', () => {
 
     const commander = await server.login('commander');
     const other = await api<{ id: string }>(server, commander.token, 'POST', '/api/operations', {
-      name: '洲泉单独行动', kind: 'response', stations: ['tongxiang-zhouquan'],
+      name: '洲泉单独行动',
+      kind: 'response',
+      stations: ['tongxiang-zhouquan'],
     });
     const viewer = connectViewer(t, server.url, { token });
     await connected(viewer.socket);
     expect(await viewer.join(other.body.id)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await viewer.join('no-such-op')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await viewer.socket.timeout(5_000).emitWithAck('live:join', { operationId: 'bad id!' } as never)).toMatchObject({
-      ok: false, error: { code: 'INVALID_PAYLOAD' },
+    expect(
+      await viewer.socket.timeout(5_000).emitWithAck('live:join', { operationId: 'bad id!' } as never),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_PAYLOAD' },
     });
     // Auto-join of a forbidden operation: coded live:error, then the server disconnects.
     const auto = connectViewer(t, server.url, { token, operationId: other.body.id }, { reconnection: false });

@@ -6,7 +6,7 @@ describe('awareness echoes', () => {
   // Stock y-websocket clients send every awareness change they receive back to the server. A
   // connection must control only the states it set itself, or one client leaving would remove
   // everybody's presence.
-  test('a client that echoed others\' states takes only its own state with it when it leaves', async (t) => {
+  test("a client that echoed others' states takes only its own state with it when it leaves", async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('commander');
     const doc = `${DEMO_OP}/command`;
@@ -15,7 +15,8 @@ describe('awareness echoes', () => {
     const c = await connectClient(t, server.wsUrl, doc, token);
     a.provider.awareness.setLocalState({ pointer: [120.3, 30.52] });
     b.provider.awareness.setLocalState({ pointer: [120.1, 30.4] });
-    const hasPointer = (states: Map<number, Record<string, unknown>>, id: number) => states.get(id)?.pointer !== undefined;
+    const hasPointer = (states: Map<number, Record<string, unknown>>, id: number) =>
+      states.get(id)?.pointer !== undefined;
     await eventually(() => hasPointer(b.provider.awareness.getStates(), a.doc.clientID), 5000, 'b sees a');
     await eventually(() => hasPointer(c.provider.awareness.getStates(), b.doc.clientID), 5000, 'c sees b');
     // b has echoed a's state by now (it re-broadcasts what it receives); its close follows the echo.

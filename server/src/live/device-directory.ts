@@ -11,7 +11,10 @@ export class DeviceDirectory {
 
   constructor(
     private readonly store: DeviceStore,
-    private readonly options: { negativeTtlMs: number; maxUnknown: number; now?: () => number } = { negativeTtlMs: 5_000, maxUnknown: 10_000 },
+    private readonly options: { negativeTtlMs: number; maxUnknown: number; now?: () => number } = {
+      negativeTtlMs: 5_000,
+      maxUnknown: 10_000,
+    },
   ) {}
 
   private get now(): number {

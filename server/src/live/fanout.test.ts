@@ -3,8 +3,18 @@ import type { PositionsMessage, UnitPosition } from '@jointmap/shared';
 import { PositionFanout, type Broadcaster, type ViewerSocket } from './fanout.ts';
 
 const pos = (unitId: string, stationId: string, time: number): UnitPosition => ({
-  unitId, stationId, deviceId: `d-${unitId}`, lngLat: [120.3, 30.5], time, receivedAt: time, speedMps: null,
-  bearing: null, altitude: null, accuracy: null, battery: null, alarm: null,
+  unitId,
+  stationId,
+  deviceId: `d-${unitId}`,
+  lngLat: [120.3, 30.5],
+  time,
+  receivedAt: time,
+  speedMps: null,
+  bearing: null,
+  altitude: null,
+  accuracy: null,
+  battery: null,
+  alarm: null,
 });
 
 function setup() {

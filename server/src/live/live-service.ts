@@ -56,11 +56,22 @@ export class LiveService {
     this.writer = new PositionWriter(storage);
     this.unsubscribe = relay.subscribe((pos) => this.onRelayed(pos));
     this.metrics = {
-      accepted: new Counter({ name: 'jointmap_positions_accepted_total', help: 'Position fixes stored', registers: [registry] }),
-      refused: new Counter({
-        name: 'jointmap_positions_refused_total', help: 'Position requests refused', labelNames: ['code'] as const, registers: [registry],
+      accepted: new Counter({
+        name: 'jointmap_positions_accepted_total',
+        help: 'Position fixes stored',
+        registers: [registry],
       }),
-      units: new Gauge({ name: 'jointmap_live_units', help: 'Units with a latest position in memory', registers: [registry] }),
+      refused: new Counter({
+        name: 'jointmap_positions_refused_total',
+        help: 'Position requests refused',
+        labelNames: ['code'] as const,
+        registers: [registry],
+      }),
+      units: new Gauge({
+        name: 'jointmap_live_units',
+        help: 'Units with a latest position in memory',
+        registers: [registry],
+      }),
     };
   }
 
@@ -98,9 +109,19 @@ export class LiveService {
     const fixes: PositionFix[] = decoded.fixes
       .filter((f) => f.valid)
       .map((f) => ({
-        unitId: device.unitId!, stationId: device.stationId, deviceId, time: f.time, lng: f.lng, lat: f.lat,
-        speed: f.speedMps, bearing: f.bearing, altitude: f.altitude, accuracy: f.accuracy, battery: f.battery,
-        alarm: f.alarm, receivedAt,
+        unitId: device.unitId!,
+        stationId: device.stationId,
+        deviceId,
+        time: f.time,
+        lng: f.lng,
+        lat: f.lat,
+        speed: f.speedMps,
+        bearing: f.bearing,
+        altitude: f.altitude,
+        accuracy: f.accuracy,
+        battery: f.battery,
+        alarm: f.alarm,
+        receivedAt,
       }));
     if (fixes.length) {
       try {
@@ -160,7 +181,17 @@ export class RateLimitedError extends AppError {
 
 export function toUnitPosition(f: PositionFix): UnitPosition {
   return {
-    unitId: f.unitId, stationId: f.stationId, deviceId: f.deviceId, lngLat: [f.lng, f.lat], time: f.time, receivedAt: f.receivedAt,
-    speedMps: f.speed, bearing: f.bearing, altitude: f.altitude, accuracy: f.accuracy, battery: f.battery, alarm: f.alarm,
+    unitId: f.unitId,
+    stationId: f.stationId,
+    deviceId: f.deviceId,
+    lngLat: [f.lng, f.lat],
+    time: f.time,
+    receivedAt: f.receivedAt,
+    speedMps: f.speed,
+    bearing: f.bearing,
+    altitude: f.altitude,
+    accuracy: f.accuracy,
+    battery: f.battery,
+    alarm: f.alarm,
   };
 }

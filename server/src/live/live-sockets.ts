@@ -1,7 +1,16 @@
 import type { Socket } from 'socket.io';
 import {
-  AppError, canSeeOperation, liveRoomName, MIN_CLIENT_PROTOCOL_VERSION, parseJoinRequest, parseLiveAuth,
-  type ClientToServerEvents, type ErrorCode, type LiveAck, type LiveConnectErrorData, type ServerToClientEvents,
+  AppError,
+  canSeeOperation,
+  liveRoomName,
+  MIN_CLIENT_PROTOCOL_VERSION,
+  parseJoinRequest,
+  parseLiveAuth,
+  type ClientToServerEvents,
+  type ErrorCode,
+  type LiveAck,
+  type LiveConnectErrorData,
+  type ServerToClientEvents,
 } from '@jointmap/shared';
 import { userFromClaims } from '../plugins/auth.ts';
 import type { LiveServer, LiveSocketData } from '../plugins/socket-io.ts';
@@ -20,7 +29,13 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveService, flushMs: number): PositionFanout {
   const fanout = new PositionFanout(
-    { broadcast: (op, except, msg) => io.to(liveRoomName(op)).except([...except]).emit('live:positions', msg) },
+    {
+      broadcast: (op, except, msg) =>
+        io
+          .to(liveRoomName(op))
+          .except([...except])
+          .emit('live:positions', msg),
+    },
     { flushMs },
   );
   live.attachFanout(fanout);
@@ -36,10 +51,13 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
       socket.data.user = userFromClaims(claims);
       socket.data.operations = new Set();
       const ms = claims.exp * 1000 - Date.now();
-      const timer = setTimeout(() => {
-        socket.emit('live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' });
-        socket.disconnect(true);
-      }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+      const timer = setTimeout(
+        () => {
+          socket.emit('live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' });
+          socket.disconnect(true);
+        },
+        Math.min(Math.max(ms, 0), MAX_TIMER_MS),
+      );
       timer.unref();
       socket.once('disconnect', () => clearTimeout(timer));
       next();
@@ -81,7 +99,8 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
       const { operationId } = parsed.value;
       try {
         const op = await ctx.storage.getOperation(operationId);
-        if (!op || !canSeeOperation(socket.data.user, op.stations)) return failure('NOT_FOUND', `no operation ${operationId}`);
+        if (!op || !canSeeOperation(socket.data.user, op.stations))
+          return failure('NOT_FOUND', `no operation ${operationId}`);
         if (socket.disconnected) return failure('UNAUTHENTICATED', 'disconnected');
         if (!socket.data.operations.has(operationId)) {
           socket.data.operations.add(operationId);
@@ -90,7 +109,10 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
         }
         // The snapshot goes out after the join, so any batch sent later is at least as new.
         socket.emit('live:snapshot', {
-          operationId, serverTime: Date.now(), positions: live.snapshot(op.stations), thresholds: live.options.thresholds,
+          operationId,
+          serverTime: Date.now(),
+          positions: live.snapshot(op.stations),
+          thresholds: live.options.thresholds,
         });
         return { ok: true, operationId };
       } catch (err) {
@@ -129,6 +151,8 @@ function reply<T>(ack: unknown, res: T): void {
 
 function connectError(err: unknown): Error & { data: LiveConnectErrorData } {
   const data: LiveConnectErrorData =
-    err instanceof AppError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'handshake failed' };
+    err instanceof AppError
+      ? { code: err.code, message: err.message }
+      : { code: 'INTERNAL', message: 'handshake failed' };
   return Object.assign(new Error(data.message), { data });
 }

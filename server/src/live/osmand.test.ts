@@ -3,7 +3,8 @@ import { decodeOsmAnd, formParams, KNOTS_TO_MPS, parseTimestamp, type DecodeResu
 
 const NOW = Date.parse('2026-03-01T08:00:00Z');
 const limits = { maxFutureMs: 5 * 60_000, maxAgeMs: 7 * 86_400_000, maxFixes: 100 };
-const query = (q: Record<string, string>) => decodeOsmAnd({ query: q, body: undefined, contentType: undefined }, NOW, limits);
+const query = (q: Record<string, string>) =>
+  decodeOsmAnd({ query: q, body: undefined, contentType: undefined }, NOW, limits);
 const post = (contentType: string, body: string) => decodeOsmAnd({ query: {}, body, contentType }, NOW, limits);
 const fixes = (r: DecodeResult) => {
   if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
@@ -13,10 +14,31 @@ const refused = (r: DecodeResult) => (r.ok ? 'accepted' : r.code);
 
 describe('decodeOsmAnd', () => {
   it('reads the Traccar Client query: seconds, knots, degrees, percent', () => {
-    const [f] = fixes(query({ id: '48241179', timestamp: String(NOW / 1000), lat: '30.5222', lon: '120.2954', speed: '10', bearing: '90.5', altitude: '8', accuracy: '12', batt: '87.0' }));
+    const [f] = fixes(
+      query({
+        id: '48241179',
+        timestamp: String(NOW / 1000),
+        lat: '30.5222',
+        lon: '120.2954',
+        speed: '10',
+        bearing: '90.5',
+        altitude: '8',
+        accuracy: '12',
+        batt: '87.0',
+      }),
+    );
     expect(f).toEqual({
-      deviceId: '48241179', time: NOW, lat: 30.5222, lng: 120.2954, speedMps: 10 * KNOTS_TO_MPS, bearing: 90.5, altitude: 8, accuracy: 12,
-      battery: 87, alarm: null, valid: true,
+      deviceId: '48241179',
+      time: NOW,
+      lat: 30.5222,
+      lng: 120.2954,
+      speedMps: 10 * KNOTS_TO_MPS,
+      bearing: 90.5,
+      altitude: 8,
+      accuracy: 12,
+      battery: 87,
+      alarm: null,
+      valid: true,
     });
   });
 
@@ -26,26 +48,71 @@ describe('decodeOsmAnd', () => {
   });
 
   it('reads form bodies and JSON bodies; the query wins when both are present', () => {
-    expect(fixes(post('application/x-www-form-urlencoded', 'id=a&lat=30&lon=120&timestamp=' + NOW / 1000))[0]).toMatchObject({ deviceId: 'a', lat: 30 });
-    expect(fixes(decodeOsmAnd({ query: { id: 'q', lat: '1', lon: '2' }, body: 'id=b&lat=3&lon=4', contentType: 'application/x-www-form-urlencoded' }, NOW, limits))[0]).toMatchObject({ deviceId: 'q', lat: 1 });
+    expect(
+      fixes(post('application/x-www-form-urlencoded', 'id=a&lat=30&lon=120&timestamp=' + NOW / 1000))[0],
+    ).toMatchObject({ deviceId: 'a', lat: 30 });
+    expect(
+      fixes(
+        decodeOsmAnd(
+          {
+            query: { id: 'q', lat: '1', lon: '2' },
+            body: 'id=b&lat=3&lon=4',
+            contentType: 'application/x-www-form-urlencoded',
+          },
+          NOW,
+          limits,
+        ),
+      )[0],
+    ).toMatchObject({ deviceId: 'q', lat: 1 });
   });
 
   it('reads the background-geolocation JSON (speed m/s, -1 unknown, battery 0–1), single and batched', () => {
     const location = (ts: string, speed: number) => ({
-      timestamp: ts, coords: { latitude: 30.5, longitude: 120.3, accuracy: 3.8, speed, heading: -1, altitude: 35.7 },
-      is_moving: true, odometer: 0, event: 'motionchange', battery: { level: 0.79, is_charging: false }, activity: { type: 'still' }, extras: { alarm: 'sos' },
+      timestamp: ts,
+      coords: { latitude: 30.5, longitude: 120.3, accuracy: 3.8, speed, heading: -1, altitude: 35.7 },
+      is_moving: true,
+      odometer: 0,
+      event: 'motionchange',
+      battery: { level: 0.79, is_charging: false },
+      activity: { type: 'still' },
+      extras: { alarm: 'sos' },
     });
-    const [one] = fixes(post('application/json; charset=utf-8', JSON.stringify({ location: location('2026-03-01T07:59:00.500Z', 18.67), device_id: '8737767034' })));
+    const [one] = fixes(
+      post(
+        'application/json; charset=utf-8',
+        JSON.stringify({ location: location('2026-03-01T07:59:00.500Z', 18.67), device_id: '8737767034' }),
+      ),
+    );
     expect(one).toEqual({
-      deviceId: '8737767034', time: NOW - 59_500, lat: 30.5, lng: 120.3, speedMps: 18.67, bearing: null, altitude: 35.7, accuracy: 3.8, battery: 79,
-      alarm: 'sos', valid: true,
+      deviceId: '8737767034',
+      time: NOW - 59_500,
+      lat: 30.5,
+      lng: 120.3,
+      speedMps: 18.67,
+      bearing: null,
+      altitude: 35.7,
+      accuracy: 3.8,
+      battery: 79,
+      alarm: 'sos',
+      valid: true,
     });
-    const batch = fixes(post('application/json', JSON.stringify({ location: [location('2026-03-01T07:58:00Z', -1), location('2026-03-01T07:59:00Z', 2)], device_id: 'x' })));
+    const batch = fixes(
+      post(
+        'application/json',
+        JSON.stringify({
+          location: [location('2026-03-01T07:58:00Z', -1), location('2026-03-01T07:59:00Z', 2)],
+          device_id: 'x',
+        }),
+      ),
+    );
     expect(batch.map((f) => f.speedMps)).toEqual([null, 2]);
   });
 
   it('reads the SDK JSON array of flat fixes (speed in knots)', () => {
-    const body = JSON.stringify([{ id: 'd1', lat: 30, lon: 120, timestamp: NOW / 1000 - 10, speed: 1.94, bearing: 10, batt: 50, charge: true }, { id: 'd1', lat: 30.1, lon: 120, timestamp: NOW / 1000 }]);
+    const body = JSON.stringify([
+      { id: 'd1', lat: 30, lon: 120, timestamp: NOW / 1000 - 10, speed: 1.94, bearing: 10, batt: 50, charge: true },
+      { id: 'd1', lat: 30.1, lon: 120, timestamp: NOW / 1000 },
+    ]);
     const out = fixes(post('application/json', body));
     expect(out).toHaveLength(2);
     expect(out[0]!.speedMps).toBeCloseTo(1.94 * KNOTS_TO_MPS, 9);
@@ -65,13 +132,29 @@ describe('decodeOsmAnd', () => {
     expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: 'NaN' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: '5000' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1', lon: '2', batt: '101' }))).toBe('INVALID_PAYLOAD');
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 + 3600) }))).toBe('INVALID_PAYLOAD');
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 - 30 * 86_400) }))).toBe('INVALID_PAYLOAD');
+    expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 + 3600) }))).toBe(
+      'INVALID_PAYLOAD',
+    );
+    expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 - 30 * 86_400) }))).toBe(
+      'INVALID_PAYLOAD',
+    );
     expect(refused(post('application/json', '{"location":'))).toBe('INVALID_PAYLOAD');
     expect(refused(post('application/json', '[]'))).toBe('INVALID_PAYLOAD');
-    expect(refused(post('application/json', JSON.stringify(Array.from({ length: 101 }, () => ({ id: 'a', lat: 1, lon: 2 })))))).toBe('INVALID_PAYLOAD');
+    expect(
+      refused(
+        post('application/json', JSON.stringify(Array.from({ length: 101 }, () => ({ id: 'a', lat: 1, lon: 2 })))),
+      ),
+    ).toBe('INVALID_PAYLOAD');
     expect(refused(post('text/plain', ''))).toBe('INVALID_PAYLOAD');
-    expect(refused(decodeOsmAnd({ query: { id: ['a', 'b'], lat: '1', lon: '2' }, body: undefined, contentType: undefined }, NOW, limits))).toBe('INVALID_PAYLOAD');
+    expect(
+      refused(
+        decodeOsmAnd(
+          { query: { id: ['a', 'b'], lat: '1', lon: '2' }, body: undefined, contentType: undefined },
+          NOW,
+          limits,
+        ),
+      ),
+    ).toBe('INVALID_PAYLOAD');
   });
 
   it('a fix within the allowed clock skew is accepted', () => {

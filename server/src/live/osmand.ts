@@ -80,7 +80,10 @@ export function decodeOsmAnd(
   }
 }
 
-function decodeRaw(input: { query: Params; body: string | undefined; contentType: string | undefined }, now: number): DecodedFix[] {
+function decodeRaw(
+  input: { query: Params; body: string | undefined; contentType: string | undefined },
+  now: number,
+): DecodedFix[] {
   const hasQuery = Object.keys(input.query).length > 0;
   if (hasQuery) return [decodeParams(input.query, now)];
   const body = input.body ?? '';
@@ -200,7 +203,9 @@ function decodeJson(body: string, now: number): DecodedFix[] {
   if ('location' in root) {
     const id = deviceId(root.device_id);
     const locations = Array.isArray(root.location) ? root.location : [root.location];
-    return locations.map((loc, i) => decodeBackgroundGeolocation(loc, id, now, Array.isArray(root.location) ? `location[${i}]` : 'location'));
+    return locations.map((loc, i) =>
+      decodeBackgroundGeolocation(loc, id, now, Array.isArray(root.location) ? `location[${i}]` : 'location'),
+    );
   }
   return [decodeFlatJson(root, now, 'body')];
 }
@@ -228,7 +233,8 @@ function decodeBackgroundGeolocation(loc: unknown, id: string, now: number, path
     if (!isObject(l.battery)) invalid(`${path}.battery: expected an object`);
     const level = (l.battery as Record<string, unknown>).level;
     if (level !== undefined && level !== null) {
-      if (typeof level !== 'number' || !Number.isFinite(level) || level > 1) invalid(`${path}.battery.level: expected 0–1 or -1`);
+      if (typeof level !== 'number' || !Number.isFinite(level) || level > 1)
+        invalid(`${path}.battery.level: expected 0–1 or -1`);
       battery = (level as number) < 0 ? null : Math.round((level as number) * 100);
     }
   }
@@ -277,7 +283,8 @@ function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix {
 
 /** Range and time checks; normalises unknown values (negative accuracy/bearing, 0 accuracy) to null. */
 function checkFix(f: DecodedFix, now: number, limits: FixLimits): void {
-  if (f.lat < -90 || f.lat > 90 || f.lng < -180 || f.lng > 180) invalid(`coordinates out of range: lat ${f.lat}, lon ${f.lng}`);
+  if (f.lat < -90 || f.lat > 90 || f.lng < -180 || f.lng > 180)
+    invalid(`coordinates out of range: lat ${f.lat}, lon ${f.lng}`);
   if (f.time > now + limits.maxFutureMs) invalid(`timestamp ${new Date(f.time).toISOString()} is in the future`);
   if (f.time < now - limits.maxAgeMs) invalid(`timestamp ${new Date(f.time).toISOString()} is too old`);
   if (f.speedMps !== null) {

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import {
-  AppError, applyChange, docAccess, docName, type Principal, type RecordChange, type Unit, type UnitKind, type UnitStatus,
+  AppError,
+  applyChange,
+  docAccess,
+  docName,
+  type Principal,
+  type RecordChange,
+  type Unit,
+  type UnitKind,
+  type UnitStatus,
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import type { Device } from '../storage/types.ts';
@@ -25,13 +33,20 @@ export interface RegisterDeviceInput {
 
 const MAX_DEVICE_IDS = 8;
 
-export async function registerDevice(ctx: AppContext, live: LiveService, user: Principal, input: RegisterDeviceInput): Promise<{ device: Device; created: boolean }> {
+export async function registerDevice(
+  ctx: AppContext,
+  live: LiveService,
+  user: Principal,
+  input: RegisterDeviceInput,
+): Promise<{ device: Device; created: boolean }> {
   const existing = await ctx.storage.getDevice(input.id);
-  const mayManage = (stationId: string) => user.role === 'commander' || (user.role === 'dispatcher' && user.stationId === stationId);
+  const mayManage = (stationId: string) =>
+    user.role === 'commander' || (user.role === 'dispatcher' && user.stationId === stationId);
   if (!mayManage(input.stationId) || (existing && !mayManage(existing.stationId))) {
     throw new AppError('FORBIDDEN', 'dispatchers register devices of their own station only; commanders of any');
   }
-  if (!(await ctx.storage.getStation(input.stationId))) throw new AppError('INVALID_PAYLOAD', `unknown station ${input.stationId}`);
+  if (!(await ctx.storage.getStation(input.stationId)))
+    throw new AppError('INVALID_PAYLOAD', `unknown station ${input.stationId}`);
   const device: Device = {
     id: input.id,
     stationId: input.stationId,
@@ -47,15 +62,25 @@ export async function registerDevice(ctx: AppContext, live: LiveService, user: P
 }
 
 /** Keep `deviceIds` of unit records consistent with the registration, in every affected document. */
-async function mirrorDeviceIds(ctx: AppContext, device: Device, stations: ReadonlySet<string>, userId: string): Promise<void> {
-  const ops = (await ctx.storage.listOperations()).filter((op) => op.status !== 'closed' && op.stations.some((s) => stations.has(s)));
+async function mirrorDeviceIds(
+  ctx: AppContext,
+  device: Device,
+  stations: ReadonlySet<string>,
+  userId: string,
+): Promise<void> {
+  const ops = (await ctx.storage.listOperations()).filter(
+    (op) => op.status !== 'closed' && op.stations.some((s) => stations.has(s)),
+  );
   for (const op of ops) {
     for (const stationId of op.stations.filter((s) => stations.has(s))) {
       const room = await ctx.rooms.get(docName(op.id, stationId));
-      await room.serverChange((doc) => {
-        const changes = deviceIdChanges(doc, device, stationId);
-        if (changes.length) applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' });
-      }, { sessionId: null, userId });
+      await room.serverChange(
+        (doc) => {
+          const changes = deviceIdChanges(doc, device, stationId);
+          if (changes.length) applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' });
+        },
+        { sessionId: null, userId },
+      );
     }
   }
 }
@@ -67,9 +92,19 @@ function deviceIdChanges(doc: Y.Doc, device: Device, stationId: string): RecordC
     const has = value.deviceIds.includes(device.id);
     const owner = device.unitId === key && device.stationId === stationId;
     if (has && !owner) {
-      changes.push({ type: 'put', map: 'units', key, value: { ...value, deviceIds: value.deviceIds.filter((d) => d !== device.id), updatedAt: now } });
+      changes.push({
+        type: 'put',
+        map: 'units',
+        key,
+        value: { ...value, deviceIds: value.deviceIds.filter((d) => d !== device.id), updatedAt: now },
+      });
     } else if (!has && owner && value.deviceIds.length < MAX_DEVICE_IDS) {
-      changes.push({ type: 'put', map: 'units', key, value: { ...value, deviceIds: [...value.deviceIds, device.id], updatedAt: now } });
+      changes.push({
+        type: 'put',
+        map: 'units',
+        key,
+        value: { ...value, deviceIds: [...value.deviceIds, device.id], updatedAt: now },
+      });
     }
   }
   return changes;
@@ -88,25 +123,46 @@ export interface CreateUnitInput {
  * Create (or replace) a unit record in an operation's station document, as the server on behalf of
  * `user` — for integrations and the simulator; the console edits the document directly.
  */
-export async function putUnit(ctx: AppContext, user: Principal, operationId: string, input: CreateUnitInput): Promise<Unit> {
+export async function putUnit(
+  ctx: AppContext,
+  user: Principal,
+  operationId: string,
+  input: CreateUnitInput,
+): Promise<Unit> {
   const op = await ctx.storage.getOperation(operationId);
   if (!op) throw new AppError('NOT_FOUND', `no operation ${operationId}`);
   const access = docAccess(user, op.stations, input.stationId);
-  if (access === 'none') throw new AppError(op.stations.includes(input.stationId) ? 'NOT_FOUND' : 'INVALID_PAYLOAD', `station ${input.stationId} is not part of operation ${operationId}`);
+  if (access === 'none')
+    throw new AppError(
+      op.stations.includes(input.stationId) ? 'NOT_FOUND' : 'INVALID_PAYLOAD',
+      `station ${input.stationId} is not part of operation ${operationId}`,
+    );
   if (access !== 'write') throw new AppError('FORBIDDEN', `no write access to ${input.stationId}'s roster`);
   const id = input.id ?? `unit-${randomBytes(4).toString('hex')}`;
   const room = await ctx.rooms.get(docName(operationId, input.stationId));
-  const devices = (await ctx.storage.listDevices(input.stationId)).filter((d) => d.unitId === id).map((d) => d.id).slice(0, MAX_DEVICE_IDS);
+  const devices = (await ctx.storage.listDevices(input.stationId))
+    .filter((d) => d.unitId === id)
+    .map((d) => d.id)
+    .slice(0, MAX_DEVICE_IDS);
   let unit: Unit | null = null;
-  await room.serverChange((doc) => {
-    const previous = doc.getMap<Unit>('units').get(id);
-    unit = {
-      id, callsign: input.callsign, kind: input.kind, stationId: input.stationId, members: input.members ?? previous?.members ?? [],
-      status: input.status ?? previous?.status ?? 'available', assignedTaskId: previous?.assignedTaskId ?? null,
-      deviceIds: devices, updatedAt: Date.now(),
-    };
-    applyChange(doc, 'station', { type: 'put', map: 'units', key: id, value: unit }, { source: 'server' });
-  }, { sessionId: null, userId: user.id });
+  await room.serverChange(
+    (doc) => {
+      const previous = doc.getMap<Unit>('units').get(id);
+      unit = {
+        id,
+        callsign: input.callsign,
+        kind: input.kind,
+        stationId: input.stationId,
+        members: input.members ?? previous?.members ?? [],
+        status: input.status ?? previous?.status ?? 'available',
+        assignedTaskId: previous?.assignedTaskId ?? null,
+        deviceIds: devices,
+        updatedAt: Date.now(),
+      };
+      applyChange(doc, 'station', { type: 'put', map: 'units', key: id, value: unit }, { source: 'server' });
+    },
+    { sessionId: null, userId: user.id },
+  );
   if (!unit) throw new AppError('INTERNAL', 'unit not written');
   return unit;
 }

@@ -6,7 +6,14 @@ import type { Operation, PositionFix } from '../storage/types.ts';
  * no feature when there is none) whose `coordinateProperties` carry per-vertex times (epoch ms),
  * speeds (m/s) and bearings, the convention of @tmcw/togeojson, so a replay slider can interpolate.
  */
-export function trackToGeoJson(unitId: string, stationId: string, fixes: readonly PositionFix[], from: number, to: number, truncated: boolean) {
+export function trackToGeoJson(
+  unitId: string,
+  stationId: string,
+  fixes: readonly PositionFix[],
+  from: number,
+  to: number,
+  truncated: boolean,
+) {
   const properties = {
     unitId,
     stationId,
@@ -29,17 +36,26 @@ export function trackToGeoJson(unitId: string, stationId: string, fixes: readonl
           {
             type: 'Feature' as const,
             properties,
-            geometry: fixes.length === 1 ? { type: 'Point' as const, coordinates: coordinates[0]! } : { type: 'LineString' as const, coordinates },
+            geometry:
+              fixes.length === 1
+                ? { type: 'Point' as const, coordinates: coordinates[0]! }
+                : { type: 'LineString' as const, coordinates },
           },
         ];
-  return { type: 'FeatureCollection' as const, crs: 'WGS-84', properties: { unitId, stationId, from, to, count: fixes.length, truncated }, features };
+  return {
+    type: 'FeatureCollection' as const,
+    crs: 'WGS-84',
+    properties: { unitId, stationId, from, to, count: fixes.length, truncated },
+    features,
+  };
 }
 
 /** `from`/`to` query values: epoch ms or ISO 8601. */
 export function parseTimeParam(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const t = /^\d+$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(t)) throw new AppError('INVALID_PAYLOAD', `${name}: expected epoch ms or ISO 8601, got "${value.slice(0, 40)}"`);
+  if (!Number.isFinite(t))
+    throw new AppError('INVALID_PAYLOAD', `${name}: expected epoch ms or ISO 8601, got "${value.slice(0, 40)}"`);
   return t;
 }
 

@@ -23,10 +23,14 @@ const RegisterBody = Type.Object(
  * `GET /api/devices?stationId=` lists them.
  */
 export function deviceRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {
-  app.post<{ Body: RegisterDeviceInput }>('/api/devices', { schema: { body: RegisterBody } }, async (request, reply) => {
-    const { device, created } = await registerDevice(ctx, live, requireUser(request), request.body);
-    return reply.status(created ? 201 : 200).send(device);
-  });
+  app.post<{ Body: RegisterDeviceInput }>(
+    '/api/devices',
+    { schema: { body: RegisterBody } },
+    async (request, reply) => {
+      const { device, created } = await registerDevice(ctx, live, requireUser(request), request.body);
+      return reply.status(created ? 201 : 200).send(device);
+    },
+  );
 
   app.get<{ Querystring: { stationId?: string } }>(
     '/api/devices',
@@ -35,7 +39,8 @@ export function deviceRoutes(app: FastifyInstance, ctx: AppContext, live: LiveSe
       const user = requireUser(request);
       let stationId = request.query.stationId;
       if (user.role === 'dispatcher') {
-        if (stationId && stationId !== user.stationId) throw new AppError('FORBIDDEN', 'dispatchers list devices of their own station only');
+        if (stationId && stationId !== user.stationId)
+          throw new AppError('FORBIDDEN', 'dispatchers list devices of their own station only');
         stationId = user.stationId ?? undefined;
       } else if (user.role !== 'commander') {
         throw new AppError('FORBIDDEN', 'only dispatchers and commanders manage devices');

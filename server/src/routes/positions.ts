@@ -19,7 +19,9 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
     // Bodies reach the decoder as text whatever the content type (form, JSON, none), so every
     // format is decoded, and refused, in one place with one set of error codes.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: INGEST_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: INGEST_BODY_LIMIT }, (_req, body, done) =>
+      done(null, body),
+    );
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       try {
         const result = await live.ingest({
@@ -33,11 +35,26 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
         throw err;
       }
     };
-    scope.route({ method: ['GET', 'POST'], url: '/api/positions/osmand', config: { public: true }, bodyLimit: INGEST_BODY_LIMIT, handler });
+    scope.route({
+      method: ['GET', 'POST'],
+      url: '/api/positions/osmand',
+      config: { public: true },
+      bodyLimit: INGEST_BODY_LIMIT,
+      handler,
+    });
   });
 
-  app.get<{ Params: { id: string } }>('/api/operations/:id/positions', { schema: { params: Type.Object({ id: Id }) } }, async (request) => {
-    const view = await getOperationView(ctx, requireUser(request), request.params.id);
-    return { operationId: view.id, serverTime: Date.now(), positions: live.snapshot(view.stations), thresholds: live.options.thresholds };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/operations/:id/positions',
+    { schema: { params: Type.Object({ id: Id }) } },
+    async (request) => {
+      const view = await getOperationView(ctx, requireUser(request), request.params.id);
+      return {
+        operationId: view.id,
+        serverTime: Date.now(),
+        positions: live.snapshot(view.stations),
+        thresholds: live.options.thresholds,
+      };
+    },
+  );
 }

@@ -35,7 +35,10 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
     {
       schema: {
         params: Type.Object({ id: Id }),
-        querystring: Type.Object({ from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => {
@@ -45,20 +48,29 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
       const to = parseTimeParam(request.query.to, now, 'to');
       const from = parseTimeParam(request.query.from, to - DEFAULT_TRACK_WINDOW_MS, 'from');
       if (from > to) throw new AppError('INVALID_PAYLOAD', 'from must not be after to');
-      if (to - from > MAX_TRACK_WINDOW_MS) throw new AppError('INVALID_PAYLOAD', `the window may span at most ${MAX_TRACK_WINDOW_MS / 3600_000} h`);
+      if (to - from > MAX_TRACK_WINDOW_MS)
+        throw new AppError('INVALID_PAYLOAD', `the window may span at most ${MAX_TRACK_WINDOW_MS / 3600_000} h`);
       const stationId = live.latestOf(unitId)?.stationId ?? (await ctx.storage.latestPosition(unitId))?.stationId;
       if (!stationId || !maySeeStation(user, stationId, await ctx.storage.listOperations())) {
         throw new AppError('NOT_FOUND', `no track for unit ${unitId}`);
       }
       const fixes = await ctx.storage.track(unitId, from, to, MAX_TRACK_POINTS + 1);
       const truncated = fixes.length > MAX_TRACK_POINTS;
-      return trackToGeoJson(unitId, stationId, truncated ? fixes.slice(0, MAX_TRACK_POINTS) : fixes, from, to, truncated);
+      return trackToGeoJson(
+        unitId,
+        stationId,
+        truncated ? fixes.slice(0, MAX_TRACK_POINTS) : fixes,
+        from,
+        to,
+        truncated,
+      );
     },
   );
 
   app.post<{ Params: { id: string }; Body: CreateUnitInput }>(
     '/api/operations/:id/units',
     { schema: { params: Type.Object({ id: Id }), body: UnitBody } },
-    async (request, reply) => reply.status(201).send(await putUnit(ctx, requireUser(request), request.params.id, request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await putUnit(ctx, requireUser(request), request.params.id, request.body)),
   );
 }

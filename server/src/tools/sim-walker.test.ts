@@ -4,7 +4,18 @@ import type { Polygon } from 'geojson';
 import { createWalker, KIND_SPEED_MPS, seededRng, step } from './sim-walker.ts';
 
 /** A 10 km square south-west of the tri-county junction. */
-const square: Polygon = { type: 'Polygon', coordinates: [[[120.2, 30.43], [120.3, 30.43], [120.3, 30.52], [120.2, 30.52], [120.2, 30.43]]] };
+const square: Polygon = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [120.2, 30.43],
+      [120.3, 30.43],
+      [120.3, 30.52],
+      [120.2, 30.52],
+      [120.2, 30.43],
+    ],
+  ],
+};
 
 describe('sim walker', () => {
   it('moves at the speed of its kind and stays inside the area', () => {

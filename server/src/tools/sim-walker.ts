@@ -22,7 +22,14 @@ export function seededRng(seed: number): Rng {
 }
 
 /** Typical speed (m/s) per kind. */
-export const KIND_SPEED_MPS: Record<UnitKind, number> = { car: 11, motorbike: 9, drone: 12, boat: 4, dog: 2, foot: 1.3 };
+export const KIND_SPEED_MPS: Record<UnitKind, number> = {
+  car: 11,
+  motorbike: 9,
+  drone: 12,
+  boat: 4,
+  dog: 2,
+  foot: 1.3,
+};
 
 export interface Walker {
   kind: UnitKind;
@@ -37,9 +44,15 @@ export interface Walker {
 }
 
 /** A point inside `area` within `radiusKm` of `near` (falls back to anywhere in the area's box). */
-export function randomPointIn(area: Polygon | MultiPolygon, near: [number, number], radiusKm: number, rng: Rng): [number, number] {
+export function randomPointIn(
+  area: Polygon | MultiPolygon,
+  near: [number, number],
+  radiusKm: number,
+  rng: Rng,
+): [number, number] {
   for (let i = 0; i < 200; i++) {
-    const p = destination(near, Math.sqrt(rng()) * radiusKm, rng() * 360 - 180, { units: 'kilometers' }).geometry.coordinates as [number, number];
+    const p = destination(near, Math.sqrt(rng()) * radiusKm, rng() * 360 - 180, { units: 'kilometers' }).geometry
+      .coordinates as [number, number];
     if (booleanPointInPolygon(p, area)) return p;
   }
   const [minX, minY, maxX, maxY] = bbox(area);
@@ -50,7 +63,13 @@ export function randomPointIn(area: Polygon | MultiPolygon, near: [number, numbe
   throw new Error('could not find a point inside the area');
 }
 
-export function createWalker(area: Polygon | MultiPolygon, kind: UnitKind, near: [number, number], rng: Rng, radiusKm = 5): Walker {
+export function createWalker(
+  area: Polygon | MultiPolygon,
+  kind: UnitKind,
+  near: [number, number],
+  rng: Rng,
+  radiusKm = 5,
+): Walker {
   const anchor = randomPointIn(area, near, radiusKm, rng);
   const position = randomPointIn(area, anchor, radiusKm / 2, rng);
   const w: Walker = { kind, area, anchor, radiusKm, position, target: position, speedMps: 0, bearing: 0 };
@@ -73,7 +92,11 @@ function retarget(w: Walker, rng: Rng): void {
 }
 
 /** Advance the walker by `dtSeconds`; returns the position to report (with GPS jitter). */
-export function step(w: Walker, dtSeconds: number, rng: Rng): { lngLat: [number, number]; speedMps: number; bearing: number; accuracy: number } {
+export function step(
+  w: Walker,
+  dtSeconds: number,
+  rng: Rng,
+): { lngLat: [number, number]; speedMps: number; bearing: number; accuracy: number } {
   let left = (w.speedMps * dtSeconds) / 1000;
   for (let guard = 0; guard < 10 && left > 0; guard++) {
     const remaining = distance(w.position, w.target, { units: 'kilometers' });
@@ -82,13 +105,22 @@ export function step(w: Walker, dtSeconds: number, rng: Rng): { lngLat: [number,
       left -= remaining;
       retarget(w, rng);
     } else {
-      w.position = destination(w.position, left, w.bearing, { units: 'kilometers' }).geometry.coordinates as [number, number];
+      w.position = destination(w.position, left, w.bearing, { units: 'kilometers' }).geometry.coordinates as [
+        number,
+        number,
+      ];
       left = 0;
     }
   }
   const accuracy = 3 + rng() * 7;
-  const jitter = destination(w.position, (rng() * accuracy) / 2000, rng() * 360 - 180, { units: 'kilometers' }).geometry.coordinates as [number, number];
-  return { lngLat: [round(jitter[0], 7), round(jitter[1], 7)], speedMps: w.speedMps, bearing: round(w.bearing, 1), accuracy: round(accuracy, 1) };
+  const jitter = destination(w.position, (rng() * accuracy) / 2000, rng() * 360 - 180, { units: 'kilometers' }).geometry
+    .coordinates as [number, number];
+  return {
+    lngLat: [round(jitter[0], 7), round(jitter[1], 7)],
+    speedMps: w.speedMps,
+    bearing: round(w.bearing, 1),
+    accuracy: round(accuracy, 1),
+  };
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;

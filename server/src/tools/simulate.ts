@@ -60,24 +60,31 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   const duration = Number(values.duration);
   const format = values.format;
-  if (!(rate > 0) || !(duration >= 0) || !['form', 'query', 'json'].includes(format)) throw new Error(`bad options\n${HELP}`);
+  if (!(rate > 0) || !(duration >= 0) || !['form', 'query', 'json'].includes(format))
+    throw new Error(`bad options\n${HELP}`);
   const rng = seededRng(Number(values.seed));
 
   const password = values.password ?? passwordFromDemoLogins(values.user);
   const token = await login(base, values.user, password);
   const rest = restClient(base, token);
-  const op = await rest<{ stations: string[]; stationDetails: Array<{ id: string; shortName: string }> }>('GET', `/api/operations/${values.operation}`);
-  const areas = await rest<{ features: Array<{ properties: { stationId: string }; geometry: Polygon | MultiPolygon }> }>(
-    'GET', `/api/operations/${values.operation}/jurisdictions.geojson`,
+  const op = await rest<{ stations: string[]; stationDetails: Array<{ id: string; shortName: string }> }>(
+    'GET',
+    `/api/operations/${values.operation}`,
   );
+  const areas = await rest<{
+    features: Array<{ properties: { stationId: string }; geometry: Polygon | MultiPolygon }>;
+  }>('GET', `/api/operations/${values.operation}/jurisdictions.geojson`);
   const areaOf = new Map(areas.features.map((f) => [f.properties.stationId, f.geometry]));
-  const devices = (await rest<{ devices: Array<{ id: string; stationId: string; unitId: string | null }> }>('GET', '/api/devices')).devices
-    .filter((d) => d.unitId && op.stations.includes(d.stationId) && areaOf.has(d.stationId));
+  const devices = (
+    await rest<{ devices: Array<{ id: string; stationId: string; unitId: string | null }> }>('GET', '/api/devices')
+  ).devices.filter((d) => d.unitId && op.stations.includes(d.stationId) && areaOf.has(d.stationId));
   const wanted = values.units === undefined ? devices.length : Number(values.units);
   if (!Number.isInteger(wanted) || wanted < 1) throw new Error('--units must be a positive integer');
 
   const kindOf = new Map<string, UnitKind>(DEMO_UNITS.map((u) => [u.deviceId, u.kind]));
-  const chosen = devices.slice(0, wanted).map((d) => ({ deviceId: d.id, unitId: d.unitId!, stationId: d.stationId, kind: kindOf.get(d.id) ?? 'car' }));
+  const chosen = devices
+    .slice(0, wanted)
+    .map((d) => ({ deviceId: d.id, unitId: d.unitId!, stationId: d.stationId, kind: kindOf.get(d.id) ?? 'car' }));
   const stations = op.stations.filter((s) => areaOf.has(s));
   for (let i = chosen.length; i < wanted; i++) {
     const stationId = stations[i % stations.length]!;
@@ -85,12 +92,19 @@ async function main(): Promise<void> {
     const kind = EXTRA_KINDS[i % EXTRA_KINDS.length]!;
     const unitId = `sim-${stationId}-${i}`.slice(0, 64);
     const deviceId = `sim-${i}`;
-    await rest('POST', `/api/operations/${values.operation}/units`, { id: unitId, callsign: `${short}模拟${String(i).padStart(3, '0')}`, kind, stationId });
+    await rest('POST', `/api/operations/${values.operation}/units`, {
+      id: unitId,
+      callsign: `${short}模拟${String(i).padStart(3, '0')}`,
+      kind,
+      stationId,
+    });
     await rest('POST', '/api/devices', { id: deviceId, stationId, unitId, label: `模拟 ${i}` });
     chosen.push({ deviceId, unitId, stationId, kind });
   }
   const units: SimUnit[] = chosen.map((c) => ({
-    ...c, walker: createWalker(areaOf.get(c.stationId)!, c.kind, JUNCTION, rng, c.kind === 'drone' ? 3 : 6), battery: 60 + Math.floor(rng() * 40),
+    ...c,
+    walker: createWalker(areaOf.get(c.stationId)!, c.kind, JUNCTION, rng, c.kind === 'drone' ? 3 : 6),
+    battery: 60 + Math.floor(rng() * 40),
   }));
   console.log(`simulating ${units.length} units of ${values.operation} at ${rate} fix/s each → ${base} (${format})`);
 
@@ -139,9 +153,15 @@ function send(base: string, format: string, u: SimUnit, fix: ReturnType<typeof s
   const now = Date.now();
   const knots = fix.speedMps / (1852 / 3600);
   const params = {
-    id: u.deviceId, lat: String(fix.lngLat[1]), lon: String(fix.lngLat[0]), // Seconds as Traccar Client sends them; ms above 1 fix/s so fixes stay distinct.
+    id: u.deviceId,
+    lat: String(fix.lngLat[1]),
+    lon: String(fix.lngLat[0]), // Seconds as Traccar Client sends them; ms above 1 fix/s so fixes stay distinct.
     timestamp: rate > 1 ? String(now) : String(Math.floor(now / 1000)),
-    speed: knots.toFixed(2), bearing: String(fix.bearing), altitude: '5', accuracy: String(fix.accuracy), batt: String(u.battery),
+    speed: knots.toFixed(2),
+    bearing: String(fix.bearing),
+    altitude: '5',
+    accuracy: String(fix.accuracy),
+    batt: String(u.battery),
   };
   const url = `${base}/api/positions/osmand`;
   switch (format) {
@@ -154,14 +174,30 @@ function send(base: string, format: string, u: SimUnit, fix: ReturnType<typeof s
         body: JSON.stringify({
           location: {
             timestamp: new Date(now).toISOString(),
-            coords: { latitude: fix.lngLat[1], longitude: fix.lngLat[0], accuracy: fix.accuracy, speed: fix.speedMps, heading: fix.bearing, altitude: 5 },
-            is_moving: true, odometer: 0, event: 'location', battery: { level: u.battery / 100, is_charging: false }, activity: { type: 'in_vehicle' }, extras: {},
+            coords: {
+              latitude: fix.lngLat[1],
+              longitude: fix.lngLat[0],
+              accuracy: fix.accuracy,
+              speed: fix.speedMps,
+              heading: fix.bearing,
+              altitude: 5,
+            },
+            is_moving: true,
+            odometer: 0,
+            event: 'location',
+            battery: { level: u.battery / 100, is_charging: false },
+            activity: { type: 'in_vehicle' },
+            extras: {},
           },
           device_id: u.deviceId,
         }),
       });
     default:
-      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+      return fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params).toString(),
+      });
   }
 }
 
@@ -179,7 +215,11 @@ function passwordFromDemoLogins(user: string): string {
 }
 
 async function login(base: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (!res.ok) throw new Error(`login as ${username} failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
 }
@@ -188,7 +228,10 @@ function restClient(base: string, token: string) {
   return async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);

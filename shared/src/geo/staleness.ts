@@ -53,5 +53,10 @@ export function nextFreshnessChange(
 
 /** Thresholds are usable when both are positive and stale comes before lost. */
 export function validThresholds(t: FreshnessThresholds): boolean {
-  return Number.isFinite(t.staleAfterMs) && Number.isFinite(t.lostAfterMs) && t.staleAfterMs > 0 && t.lostAfterMs > t.staleAfterMs;
+  return (
+    Number.isFinite(t.staleAfterMs) &&
+    Number.isFinite(t.lostAfterMs) &&
+    t.staleAfterMs > 0 &&
+    t.lostAfterMs > t.staleAfterMs
+  );
 }

@@ -57,7 +57,10 @@ export const UnitPositionSchema = Type.Object(
 /** One unit's position as the live channel and REST carry it. */
 export type UnitPosition = Static<typeof UnitPositionSchema>;
 
-const ThresholdsSchema = Type.Object({ staleAfterMs: Type.Integer({ minimum: 1 }), lostAfterMs: Type.Integer({ minimum: 1 }) });
+const ThresholdsSchema = Type.Object({
+  staleAfterMs: Type.Integer({ minimum: 1 }),
+  lostAfterMs: Type.Integer({ minimum: 1 }),
+});
 
 export const PositionsMessageSchema = Type.Object(
   {
@@ -109,8 +112,7 @@ export interface LiveConnectErrorData {
 }
 
 export type LiveAck<T extends object = Record<never, never>> =
-  | ({ ok: true } & T)
-  | { ok: false; error: { code: ErrorCode; message: string } };
+  ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string } };
 export type JoinAck = LiveAck<{ operationId: string }>;
 export type LeaveAck = LiveAck<{ operationId: string }>;
 
@@ -136,7 +138,9 @@ const snapshotValidator = compile(SnapshotMessageSchema);
 
 function parseWith<T>(validator: { explain(v: unknown): string | null }, value: unknown, what: string): Parsed<T> {
   const problem = validator.explain(value);
-  return problem ? { ok: false, code: 'INVALID_PAYLOAD', message: `${what} ${problem}` } : { ok: true, value: value as T };
+  return problem
+    ? { ok: false, code: 'INVALID_PAYLOAD', message: `${what} ${problem}` }
+    : { ok: true, value: value as T };
 }
 
 /** Validate a handshake `auth` object (server side). Version policy is the caller's. */

@@ -18,7 +18,8 @@ export function mean(samples: readonly number[]): number {
 }
 
 export const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(x < 10 ? 1 : 0)} ms` : '–');
-export const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : '–');
+export const mib = (bytes: number): string =>
+  Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : '–';
 export const kib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '–');
 export const cores = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
@@ -31,7 +32,8 @@ export function printTable(title: string, rows: readonly (readonly string[])[]):
   console.log(`\n${title}\n`);
   rows.forEach((row, i) => {
     console.log(line(row));
-    if (i === 0) console.log(`| ${widths.map((w, j) => (j === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`);
+    if (i === 0)
+      console.log(`| ${widths.map((w, j) => (j === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`);
   });
 }
 

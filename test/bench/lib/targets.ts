@@ -109,7 +109,12 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 const polyfill = WebSocket as unknown as typeof globalThis.WebSocket;
 
-function yWebsocketClient(serverUrl: string, room: string, params: Record<string, string>, doc = new Y.Doc()): BenchClient {
+function yWebsocketClient(
+  serverUrl: string,
+  room: string,
+  params: Record<string, string>,
+  doc = new Y.Doc(),
+): BenchClient {
   const provider = new WebsocketProvider(serverUrl, room, doc, {
     params,
     WebSocketPolyfill: polyfill,

@@ -1,5 +1,5 @@
 import type { Annotation, Unit } from '@jointmap/shared';
-import { Rng } from './rng.ts';
+import type { Rng } from './rng.ts';
 
 /** The station document every server is benchmarked on (ours needs a real one). */
 export const BENCH_DOC = 'demo-tricounty/deqing-yuyue';

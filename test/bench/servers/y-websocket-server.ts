@@ -5,7 +5,6 @@
  */
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
-// @ts-expect-error -- the package ships types under dist/ that are not built into src/
 import { setupWSConnection } from '@y/websocket-server/utils';
 
 const wss = new WebSocketServer({ noServer: true });
