@@ -6,6 +6,7 @@ import {
 } from '@jointmap/shared';
 import { AnnotationIndex } from '../sync/annotation-index.ts';
 import { DocSync } from '../sync/doc-sync.ts';
+import { LivePositions } from '../live/live-positions.svelte.ts';
 import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
 
@@ -30,6 +31,8 @@ export class OperationSession {
   readonly annotations = new AnnotationIndex();
   readonly origin: ChangeOrigin & { source: 'session' };
   readonly stations: StationDetail[];
+  /** Live unit positions (socket.io), separate from the documents. */
+  readonly live: LivePositions;
   private readonly undoManagers = new Map<string, Y.UndoManager>();
   private undoOrder: string[] = [];
   private redoOrder: string[] = [];
@@ -110,6 +113,14 @@ export class OperationSession {
       };
     });
     this.commandDoc.provider.awareness.setLocalState({ pointer: null });
+    this.live = new LivePositions(view.id, token, {
+      url: wsBase.replace(/^ws/, 'http'),
+      getJson: async <T,>(path: string): Promise<T> => {
+        const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+        if (!res.ok) throw new Error(`${path}: ${res.status}`);
+        return (await res.json()) as T;
+      },
+    });
   }
 
   /** Changes whenever annotations changed (at most once per frame): read it to re-derive. */
@@ -274,6 +285,7 @@ export class OperationSession {
   }
 
   destroy(): void {
+    this.live.destroy();
     for (const c of this.cleanup.splice(0)) c();
     this.annotations.destroy();
     for (const d of this.docs) d.destroy();

@@ -1,0 +1,228 @@
+import { io, type Socket } from 'socket.io-client';
+import { createSubscriber } from 'svelte/reactivity';
+import {
+  DEFAULT_FRESHNESS, LiveEvent, mergeNewest, parsePositionsMessage, parseSnapshotMessage, PROTOCOL_VERSION,
+  unitFreshness, validThresholds, type ClientToServerEvents, type Freshness, type FreshnessThresholds,
+  type LiveConnectErrorData, type LiveErrorMessage, type ServerToClientEvents, type UnitPosition,
+} from '@jointmap/shared';
+import { TrailBuffer, type TrailPoint } from './trail-buffer.ts';
+
+export type LiveState = 'connecting' | 'online' | 'offline';
+/** `'all'`: every unit may have changed (snapshot, thresholds); else the ids that did. */
+export type LiveChange = ReadonlySet<string> | 'all';
+
+/** Up to this many units get their last 15 minutes fetched after a (re)load so trails are not empty. */
+const SEED_TRAILS_UP_TO = 100;
+const OFFSET_SAMPLES = 20;
+
+interface TrackCollection {
+  features: Array<{ geometry: { type: string; coordinates: unknown }; properties: { coordinateProperties?: { times?: number[] } } }>;
+}
+
+export interface LiveOptions {
+  /** socket.io origin; default this page's. */
+  url?: string;
+  /** GET a JSON resource of our API (with the session's token). */
+  getJson?: <T>(path: string) => Promise<T>;
+}
+
+/**
+ * The live channel of one operation: latest position per unit, each unit's freshness on the
+ * server's clock, and a 15-minute trail per unit. Positions come from socket.io, never from Yjs.
+ *
+ * Map layers listen with {@link onChange} (raw, unbatched: they coalesce per animation frame);
+ * Svelte components read {@link version} / {@link freshnessOf}, which re-run at most once a frame.
+ */
+export class LivePositions {
+  readonly latest = new Map<string, UnitPosition>();
+  readonly trails = new TrailBuffer();
+  thresholds: FreshnessThresholds = DEFAULT_FRESHNESS;
+  state: LiveState = 'connecting';
+  /** Last error the server reported (`connect_error` data or `live:error`), e.g. TOKEN_EXPIRED. */
+  error: LiveErrorMessage | LiveConnectErrorData | null = null;
+  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly listeners = new Set<(change: LiveChange) => void>();
+  private readonly freshness = new Map<string, Freshness>();
+  private offsets: number[] = [];
+  private offsetMs = 0;
+  private tickTimer = 0;
+  private uiTick: (() => void) | null = null;
+  private uiFrame = 0;
+  private seeded = false;
+  private destroyed = false;
+  private readonly subscribeUi: () => void;
+  private uiVersion = 0;
+
+  constructor(readonly operationId: string, token: string, private readonly options: LiveOptions = {}) {
+    this.socket = io(options.url ?? location.origin, {
+      auth: { token, protocolVersion: PROTOCOL_VERSION, operationId },
+      transports: ['websocket', 'polling'],
+    });
+    this.socket.on('connect', () => this.setState('online'));
+    this.socket.on('disconnect', () => this.setState('connecting'));
+    this.socket.on('connect_error', (err: Error & { data?: LiveConnectErrorData }) => {
+      if (err.data?.code) this.error = err.data;
+      this.setState(this.socket.active ? 'connecting' : 'offline');
+    });
+    this.socket.on(LiveEvent.error, (e) => {
+      this.error = e;
+      this.notifyUi();
+    });
+    this.socket.on(LiveEvent.snapshot, (raw) => {
+      const parsed = parseSnapshotMessage(raw);
+      if (!parsed.ok || parsed.value.operationId !== operationId) return;
+      const m = parsed.value;
+      this.sampleOffset(m.serverTime);
+      if (validThresholds(m.thresholds)) this.thresholds = { staleAfterMs: m.thresholds.staleAfterMs, lostAfterMs: m.thresholds.lostAfterMs };
+      // A snapshot replaces what we hold but never moves a unit back in time.
+      mergeNewest(this.latest, m.positions);
+      for (const p of m.positions) this.trails.add(p.unitId, p.lngLat[0], p.lngLat[1], p.time);
+      this.refreshFreshness();
+      this.emit('all');
+      this.restartTicker();
+      if (!this.seeded) void this.seedTrails();
+    });
+    this.socket.on(LiveEvent.positions, (raw) => {
+      const parsed = parsePositionsMessage(raw);
+      if (!parsed.ok || parsed.value.operationId !== operationId) return;
+      this.sampleOffset(parsed.value.serverTime);
+      const changed = mergeNewest(this.latest, parsed.value.positions);
+      if (!changed.length) return;
+      const now = this.now();
+      for (const id of changed) {
+        const p = this.latest.get(id)!;
+        this.trails.add(id, p.lngLat[0], p.lngLat[1], p.time);
+        this.freshness.set(id, unitFreshness(p.time, now, this.thresholds));
+      }
+      this.emit(new Set(changed));
+    });
+    this.subscribeUi = createSubscriber((update) => {
+      this.uiTick = update;
+      return () => (this.uiTick = null);
+    });
+    this.restartTicker();
+  }
+
+  /** The server's clock now (epoch ms), estimated from the newest messages. */
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  /** Changes whenever positions or freshness changed (at most once a frame): read it to re-derive. */
+  get version(): number {
+    this.subscribeUi();
+    return this.uiVersion;
+  }
+
+  get connection(): LiveState {
+    this.subscribeUi();
+    return this.state;
+  }
+
+  positionOf(unitId: string): UnitPosition | undefined {
+    return this.latest.get(unitId);
+  }
+
+  /** live / stale (grey) / lost; a unit with no fix at all is lost. */
+  freshnessOf(unitId: string): Freshness {
+    return this.freshness.get(unitId) ?? 'lost';
+  }
+
+  trailOf(unitId: string): readonly TrailPoint[] {
+    return this.trails.get(unitId);
+  }
+
+  /** Raw change feed for map layers; returns the unsubscribe function. */
+  onChange(fn: (change: LiveChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    clearInterval(this.tickTimer);
+    cancelAnimationFrame(this.uiFrame);
+    this.socket.removeAllListeners();
+    this.socket.disconnect();
+    this.listeners.clear();
+  }
+
+  private setState(s: LiveState): void {
+    this.state = s;
+    this.notifyUi();
+  }
+
+  private emit(change: LiveChange): void {
+    for (const fn of this.listeners) fn(change);
+    this.notifyUi();
+  }
+
+  private notifyUi(): void {
+    if (this.uiFrame || !this.uiTick) return;
+    this.uiFrame = requestAnimationFrame(() => {
+      this.uiFrame = 0;
+      this.uiVersion++;
+      this.uiTick?.();
+    });
+  }
+
+  /** Latency only ever makes `serverTime` look older, so the largest recent sample is the best. */
+  private sampleOffset(serverTime: number): void {
+    this.offsets.push(serverTime - Date.now());
+    if (this.offsets.length > OFFSET_SAMPLES) this.offsets.shift();
+    this.offsetMs = Math.max(...this.offsets);
+  }
+
+  /** Re-grade every unit on the clock; emits the ids whose freshness changed. */
+  private refreshFreshness(): Set<string> {
+    const now = this.now();
+    const changed = new Set<string>();
+    for (const [id, p] of this.latest) {
+      const f = unitFreshness(p.time, now, this.thresholds);
+      if (this.freshness.get(id) !== f) {
+        this.freshness.set(id, f);
+        changed.add(id);
+      }
+    }
+    this.trails.pruneAll(now);
+    return changed;
+  }
+
+  /** Freshness only changes with time: a coarse ticker (a tenth of the stale threshold, 0.25–1 s). */
+  private restartTicker(): void {
+    clearInterval(this.tickTimer);
+    const every = Math.min(1000, Math.max(250, this.thresholds.staleAfterMs / 10));
+    this.tickTimer = window.setInterval(() => {
+      const changed = this.refreshFreshness();
+      if (changed.size) this.emit(changed);
+    }, every);
+  }
+
+  /** After a (re)load, fetch the last 15 minutes of a few units so their trails are not empty. */
+  private async seedTrails(): Promise<void> {
+    this.seeded = true;
+    const getJson = this.options.getJson;
+    if (!getJson || this.latest.size > SEED_TRAILS_UP_TO) return;
+    const ids = [...this.latest.keys()];
+    const worker = async () => {
+      for (let id = ids.shift(); id !== undefined && !this.destroyed; id = ids.shift()) {
+        try {
+          const fc = await getJson<TrackCollection>(`/api/units/${encodeURIComponent(id)}/track`);
+          const points: TrailPoint[] = [];
+          for (const f of fc.features) {
+            const times = f.properties.coordinateProperties?.times ?? [];
+            const coords = (f.geometry.type === 'LineString' ? f.geometry.coordinates : [f.geometry.coordinates]) as Array<[number, number]>;
+            coords.forEach((c, i) => times[i] !== undefined && points.push([c[0], c[1], times[i]!]));
+          }
+          if (points.length) {
+            this.trails.seed(id, points);
+            this.emit(new Set([id]));
+          }
+        } catch {
+          // no history for this unit (or no longer visible): its trail grows from live fixes
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+  }
+}

@@ -1,0 +1,67 @@
+import type { Freshness, Unit, UnitKind, UnitPosition, UnitStatus } from '@jointmap/shared';
+
+/** Fill colour of a live unit by status; stale units are grey, lost ones hollow. */
+export const STATUS_COLORS: Record<UnitStatus, string> = {
+  available: '#16a34a',
+  en_route: '#d97706',
+  on_scene: '#2563eb',
+  busy: '#9333ea',
+  off_duty: '#64748b',
+};
+export const STALE_COLOR = '#9ca3af';
+export const LOST_COLOR = '#6b7280';
+
+/** One glyph of the bundled CJK font per kind, drawn inside the marker (no sprite needed). */
+export const KIND_GLYPHS: Record<UnitKind, string> = { car: '车', foot: '步', motorbike: '摩', drone: '机', dog: '犬', boat: '船' };
+
+export interface UnitFeatureProps {
+  unitId: string;
+  stationId: string;
+  callsign: string;
+  /** Callsign, plus the "lost" suffix when lost. */
+  label: string;
+  kind: string;
+  glyph: string;
+  status: string;
+  freshness: Freshness;
+  /** Marker fill (status colour, grey when stale, transparent when lost). */
+  fill: string;
+  /** Ring colour: the station's. */
+  ring: string;
+  /** Degrees clockwise from north; -1 when the device sent none (no arrow). */
+  bearing: number;
+}
+
+/**
+ * The map feature of one unit at its latest fix (WGS-84). `unit` may be missing when positions
+ * arrive before the roster document has synced; the marker still shows, with the unit id as label.
+ */
+export function unitFeature(
+  position: UnitPosition,
+  unit: Unit | undefined,
+  freshness: Freshness,
+  stationColor: string,
+  lostSuffix: string,
+): GeoJSON.Feature<GeoJSON.Point, UnitFeatureProps> {
+  const status = unit?.status ?? 'available';
+  const kind = unit?.kind ?? 'car';
+  const callsign = unit?.callsign ?? position.unitId;
+  return {
+    type: 'Feature',
+    id: position.unitId,
+    geometry: { type: 'Point', coordinates: [position.lngLat[0], position.lngLat[1]] },
+    properties: {
+      unitId: position.unitId,
+      stationId: position.stationId,
+      callsign,
+      label: freshness === 'lost' ? `${callsign} ${lostSuffix}` : callsign,
+      kind,
+      glyph: KIND_GLYPHS[kind],
+      status,
+      freshness,
+      fill: freshness === 'live' ? STATUS_COLORS[status] : freshness === 'stale' ? STALE_COLOR : 'rgba(0,0,0,0)',
+      ring: freshness === 'live' ? stationColor : LOST_COLOR,
+      bearing: position.bearing ?? -1,
+    },
+  };
+}

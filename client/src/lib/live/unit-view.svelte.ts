@@ -1,0 +1,62 @@
+/** A unit track as `GET /api/units/:id/track` returns it (WGS-84, togeojson coordinateProperties). */
+export interface TrackFeatureCollection {
+  type: 'FeatureCollection';
+  features: Array<{
+    type: 'Feature';
+    geometry: { type: 'LineString'; coordinates: Array<[number, number]> } | { type: 'Point'; coordinates: [number, number] };
+    properties: { coordinateProperties?: { times?: number[]; speedsMps?: Array<number | null>; bearings?: Array<number | null> } } & Record<string, unknown>;
+  }>;
+}
+
+/** One track point with its time, flattened from the collection for the replay slider. */
+export interface TrackPoint {
+  lngLat: [number, number];
+  time: number;
+  speedMps: number | null;
+  bearing: number | null;
+}
+
+export function trackPoints(fc: TrackFeatureCollection): TrackPoint[] {
+  const out: TrackPoint[] = [];
+  for (const f of fc.features) {
+    const props = f.properties.coordinateProperties ?? {};
+    const coords = f.geometry.type === 'LineString' ? f.geometry.coordinates : [f.geometry.coordinates];
+    coords.forEach((c, i) => {
+      const time = props.times?.[i];
+      if (time === undefined) return;
+      out.push({ lngLat: [c[0], c[1]], time, speedMps: props.speedsMps?.[i] ?? null, bearing: props.bearings?.[i] ?? null });
+    });
+  }
+  return out.sort((a, b) => a.time - b.time);
+}
+
+/**
+ * What the console shows about units beyond the live layer: the selected unit, and a track loaded
+ * for a time window with the replay position on it.
+ */
+export class UnitView {
+  selectedId = $state<string | null>(null);
+  /** Unit whose roster record is being edited (`''` = a new unit), and in which station. */
+  editing = $state<{ stationId: string; unitId: string } | null>(null);
+  track = $state.raw<{ unitId: string; from: number; to: number; points: TrackPoint[] } | null>(null);
+  replayIndex = $state(0);
+
+  select(unitId: string | null): void {
+    this.selectedId = unitId;
+  }
+
+  showTrack(unitId: string, from: number, to: number, fc: TrackFeatureCollection): void {
+    const points = trackPoints(fc);
+    this.track = { unitId, from, to, points };
+    this.replayIndex = Math.max(0, points.length - 1);
+  }
+
+  clearTrack(): void {
+    this.track = null;
+    this.replayIndex = 0;
+  }
+
+  get replayPoint(): TrackPoint | null {
+    return this.track?.points[this.replayIndex] ?? null;
+  }
+}

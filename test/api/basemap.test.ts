@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadBasemaps } from '@jointmap/server/config';
+import { startServer, tempDir } from '../helpers/server.ts';
+
+describe('customer basemaps', () => {
+  test('configured sources are listed with their CRS; PMTiles files are served with ranges', async (t) => {
+    const dir = tempDir();
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
+    writeFileSync(join(dir, 'city.pmtiles'), bytes);
+    const file = join(dir, 'basemaps.json');
+    writeFileSync(file, JSON.stringify([
+      { id: 'city', name: '市局影像', type: 'pmtiles', file: 'city.pmtiles', crs: 'CGCS2000' },
+      { id: 'gaode', name: '内网电子地图', type: 'xyz', url: 'http://10.0.0.1/tiles/{z}/{x}/{y}.png', crs: 'GCJ-02', maxzoom: 18 },
+    ]));
+    const server = await startServer(t, { basemaps: loadBasemaps(file) });
+    const { token } = await server.login('deqing');
+    const auth = { authorization: `Bearer ${token}` };
+    const config = (await (await fetch(`${server.url}/api/basemap/config`, { headers: auth })).json()) as { sources: Array<Record<string, unknown>> };
+    expect(config.sources).toEqual([
+      expect.objectContaining({ id: 'city', type: 'pmtiles', url: '/api/basemap/pmtiles/city', crs: 'CGCS2000' }),
+      expect.objectContaining({ id: 'gaode', type: 'xyz', crs: 'GCJ-02', maxzoom: 18 }),
+    ]);
+    const part = await fetch(`${server.url}/api/basemap/pmtiles/city`, { headers: { ...auth, range: 'bytes=10-19' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 10-19/1000');
+    expect([...new Uint8Array(await part.arrayBuffer())]).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    const whole = await fetch(`${server.url}/api/basemap/pmtiles/city`, { headers: auth });
+    expect((await whole.arrayBuffer()).byteLength).toBe(1000);
+    expect((await fetch(`${server.url}/api/basemap/pmtiles/city`, { headers: { ...auth, range: 'bytes=2000-' } })).status).toBe(416);
+    expect((await fetch(`${server.url}/api/basemap/pmtiles/nope`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${server.url}/api/basemap/pmtiles/city`)).status).toBe(401);
+  });
+
+  test('a bad basemaps file is refused with its path and entry', () => {
+    const dir = tempDir();
+    const file = join(dir, 'basemaps.json');
+    writeFileSync(file, JSON.stringify([{ id: 'x', type: 'xyz', url: 'http://a/{z}/{x}/{y}', crs: 'EPSG:9999' }]));
+    expect(() => loadBasemaps(file)).toThrow(/basemaps\.json\[0\]: crs/);
+    writeFileSync(file, JSON.stringify([{ id: 'x', type: 'pmtiles', crs: 'WGS-84' }]));
+    expect(() => loadBasemaps(file)).toThrow(/needs file/);
+  });
+});
