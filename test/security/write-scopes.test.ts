@@ -87,5 +87,8 @@ describe('write scopes on the wire', () => {
     await eventually(() => observer.doc.getMap('annotations').has('good'), 5000, 'valid write still relayed');
     expect(observer.doc.getMap('annotations').has('bad')).toBe(false);
     expect(observer.doc.getMap('evil').size).toBe(0);
+    // The sender receives the repair and converges with everyone else.
+    await eventually(() => !writer.doc.getMap('annotations').has('bad') && writer.doc.getMap('evil').size === 0, 5000, 'sender repaired');
+    expect(writer.doc.getMap('annotations').toJSON()).toEqual(observer.doc.getMap('annotations').toJSON());
   });
 });

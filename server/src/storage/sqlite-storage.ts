@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Account, Device, Operation, PositionFix, Station, Storage, StoredDoc, UpdateAuthor } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 
 type Row = Record<string, unknown>;
 
@@ -17,15 +18,23 @@ export class SqliteStorage implements Storage {
   private readonly stmts;
   private readonly nextSeq = new Map<string, number>();
   private readonly appendPositionsTx: (fixes: readonly PositionFix[]) => void;
+  private readonly checkpointer: SqliteCheckpointer;
 
   constructor(dataDir: string, options: { fsync?: boolean } = {}) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'jointmap.sqlite'));
+    const file = join(dataDir, 'jointmap.sqlite');
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
+    this.checkpointer = new SqliteCheckpointer(file, () => {
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    });
     const db = this.db;
     this.stmts = {
       lastSeq: db.prepare('SELECT MAX(seq) AS seq FROM doc_updates WHERE doc = ?'),
@@ -111,6 +120,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
 

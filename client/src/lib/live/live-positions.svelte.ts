@@ -47,11 +47,15 @@ export class LivePositions {
   private offsetMs = 0;
   private tickTimer = 0;
   private uiTick: (() => void) | null = null;
+  private freshTick: (() => void) | null = null;
   private uiFrame = 0;
+  private freshChanged = false;
   private seeded = false;
   private destroyed = false;
   private readonly subscribeUi: () => void;
+  private readonly subscribeFresh: () => void;
   private uiVersion = 0;
+  private freshVersion = 0;
 
   constructor(readonly operationId: string, token: string, private readonly options: LiveOptions = {}) {
     this.socket = io(options.url ?? location.origin, {
@@ -78,6 +82,7 @@ export class LivePositions {
       mergeNewest(this.latest, m.positions);
       for (const p of m.positions) this.trails.add(p.unitId, p.lngLat[0], p.lngLat[1], p.time);
       this.refreshFreshness();
+      this.freshChanged = true;
       this.emit('all');
       this.restartTicker();
       if (!this.seeded) void this.seedTrails();
@@ -92,13 +97,21 @@ export class LivePositions {
       for (const id of changed) {
         const p = this.latest.get(id)!;
         this.trails.add(id, p.lngLat[0], p.lngLat[1], p.time);
-        this.freshness.set(id, unitFreshness(p.time, now, this.thresholds));
+        const f = unitFreshness(p.time, now, this.thresholds);
+        if (this.freshness.get(id) !== f) {
+          this.freshness.set(id, f);
+          this.freshChanged = true;
+        }
       }
       this.emit(new Set(changed));
     });
     this.subscribeUi = createSubscriber((update) => {
       this.uiTick = update;
       return () => (this.uiTick = null);
+    });
+    this.subscribeFresh = createSubscriber((update) => {
+      this.freshTick = update;
+      return () => (this.freshTick = null);
     });
     this.restartTicker();
   }
@@ -112,6 +125,15 @@ export class LivePositions {
   get version(): number {
     this.subscribeUi();
     return this.uiVersion;
+  }
+
+  /**
+   * Changes only when some unit's freshness (or the set of units) changed, at most once a frame:
+   * lists of many units read this instead of {@link version}, which changes with every fix.
+   */
+  get freshnessVersion(): number {
+    this.subscribeFresh();
+    return this.freshVersion;
   }
 
   get connection(): LiveState {
@@ -149,6 +171,7 @@ export class LivePositions {
 
   private setState(s: LiveState): void {
     this.state = s;
+    this.freshChanged = true;
     this.notifyUi();
   }
 
@@ -158,11 +181,16 @@ export class LivePositions {
   }
 
   private notifyUi(): void {
-    if (this.uiFrame || !this.uiTick) return;
+    if (this.uiFrame || (!this.uiTick && !this.freshTick)) return;
     this.uiFrame = requestAnimationFrame(() => {
       this.uiFrame = 0;
       this.uiVersion++;
       this.uiTick?.();
+      if (this.freshChanged) {
+        this.freshChanged = false;
+        this.freshVersion++;
+        this.freshTick?.();
+      }
     });
   }
 
@@ -194,7 +222,10 @@ export class LivePositions {
     const every = Math.min(1000, Math.max(250, this.thresholds.staleAfterMs / 10));
     this.tickTimer = window.setInterval(() => {
       const changed = this.refreshFreshness();
-      if (changed.size) this.emit(changed);
+      if (changed.size) {
+        this.freshChanged = true;
+        this.emit(changed);
+      }
     }, every);
   }
 

@@ -8,7 +8,7 @@ export const MAP_FONT = 'Noto Sans SC';
  * Empty marker layers that fix the drawing order: a component inserts its layers before the
  * marker of the slot above it, whatever order components mount in.
  */
-export const SLOTS = ['slot-basemap', 'slot-context', 'slot-jurisdiction', 'slot-annotations', 'slot-edit', 'slot-top'] as const;
+export const SLOTS = ['slot-basemap', 'slot-context', 'slot-jurisdiction', 'slot-annotations', 'slot-trails', 'slot-units', 'slot-edit', 'slot-top'] as const;
 export type Slot = (typeof SLOTS)[number];
 
 /** The layer id to insert before so that layers land in `slot` (the marker of the next slot). */
@@ -38,3 +38,6 @@ export function baseStyle(background = '#eef1f4'): StyleSpecification {
 
 /** Ids of the layers that show annotations (hit testing uses them). */
 export const ANNOTATION_LAYERS = ['ann-fill', 'ann-line', 'ann-point', 'ann-label'];
+
+/** Ids of the layers that show unit markers (hit testing uses them). */
+export const UNIT_LAYERS = ['unit-ring', 'unit-glyph', 'unit-label'];
