@@ -4,7 +4,7 @@
  * map observer sees the record. Server CPU (cores) and RSS are read from /proc while it is measured.
  *
  * The three servers run side by side, each with its own N clients, and the 20 s are measured in
- * four 5-s slices per server taken in turn (ours, reference, Hocuspocus, ours, …): whatever else
+ * ten 2-s slices per server taken in turn (ours, reference, Hocuspocus, ours, …): whatever else
  * runs on the machine then hits all three alike instead of whichever ran at the wrong moment.
  */
 import type * as Y from 'yjs';
@@ -18,8 +18,8 @@ import { polygonAnnotation } from './lib/workload.ts';
 const CLIENT_COUNTS = (process.env.BENCH_FANOUT_CLIENTS ?? '10,50,100').split(',').map(Number);
 const WRITERS = 5;
 const EDITS_PER_SECOND = 5;
-const SLICES = 4;
-const SLICE_MS = 5_000;
+const SLICES = 10;
+const SLICE_MS = 2_000;
 /** Keys each writer cycles through, so the document stays small. */
 const KEYS_PER_WRITER = 10;
 /** y-protocols awareness renews a client's state every outdatedTimeout / 2 = 15 s. */
