@@ -13,7 +13,7 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: {
       ...importX.flatConfigs.typescript.settings,
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['shared/tsconfig.test.json', 'server/tsconfig.json', 'test/tsconfig.json'] })],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ noWarnOnMultipleProjects: true, project: ['shared/tsconfig.test.json', 'server/tsconfig.json', 'test/tsconfig.json'] })],
     },
     rules: {
       // Import cycles make module initialisation order fragile; the layers point one way.

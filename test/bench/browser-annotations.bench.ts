@@ -1,4 +1,3 @@
-import * as Y from 'yjs';
 import { applyChange, docName, type Annotation, type ChangeOrigin } from '@jointmap/shared';
 import { launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';

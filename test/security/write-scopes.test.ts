@@ -9,9 +9,9 @@ const codes = (rejections: string[]) => rejections.map((r) => (JSON.parse(r) as 
 describe('write scopes on the wire', () => {
   test('dispatchers write only their own station document, viewers none, commanders all; nothing forbidden is stored', async (t) => {
     const server = await startServer(t);
-    const [deqing, linping, wall, commander] = await Promise.all(
-      ['deqing', 'linping', 'wall', 'commander'].map((u) => server.login(u)),
-    );
+    const [deqing, linping, wall, commander] = await Promise.all([
+      server.login('deqing'), server.login('linping'), server.login('wall'), server.login('commander'),
+    ]);
     const deqingDoc = `${DEMO_OP}/deqing-yuyue`;
     const linpingDoc = `${DEMO_OP}/linping-yunhe`;
     const commandDoc = `${DEMO_OP}/command`;

@@ -7,7 +7,7 @@ import { connectClient, eventually, waitSynced, type SyncClient } from '../helpe
 const docState = (c: SyncClient) => JSON.stringify(c.doc.getMap('annotations').toJSON(), Object.keys(c.doc.getMap('annotations').toJSON()).sort());
 
 describe('real network: stock providers with random edits, disconnects and reconnects', () => {
-  test.each([7, 42])('seed %i: 4 clients converge', async (seed, t) => {
+  test.for([7, 42])('seed %i: 4 clients converge', async (seed, t) => {
     const rng = seededRandom(seed);
     const server = await startServer(t);
     const { token } = await server.login('commander');
