@@ -31,6 +31,12 @@ export interface Config {
   /** Directory of the built client; unset: client/dist beside the server. */
   clientDir: string;
   logLevel: string;
+  /**
+   * Trust `X-Forwarded-For` from these proxies (Fastify `trustProxy`: false, true, or a list of
+   * addresses/CIDRs). Off by default: otherwise any client could choose its own address and
+   * escape the per-address login limit.
+   */
+  trustProxy: boolean | string[];
   /** Live positions are batched per operation for this long before fan-out (ms). */
   liveFlushMs: number;
   /** A unit with no fix for this long is drawn grey (ms). */
@@ -78,6 +84,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     demoPassword: null,
     clientDir: new URL('../../client/dist/', import.meta.url).pathname,
     logLevel: 'info',
+    trustProxy: false,
     basemaps: [],
     liveFlushMs: 25,
     staleAfterMs: 60_000,
@@ -110,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demoPassword: env.DEMO_PASSWORD || null,
     ...(env.CLIENT_DIR ? { clientDir: resolve(env.CLIENT_DIR) } : {}),
     logLevel: env.LOG_LEVEL || 'info',
+    trustProxy: env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY ? env.TRUST_PROXY.split(',').map((s) => s.trim()) : false,
     basemaps: env.BASEMAPS_FILE ? loadBasemaps(resolve(env.BASEMAPS_FILE)) : [],
     liveFlushMs: int(env.LIVE_FLUSH_MS, 25, 'LIVE_FLUSH_MS'),
     staleAfterMs: int(env.STALE_AFTER_MS, 60_000, 'STALE_AFTER_MS'),

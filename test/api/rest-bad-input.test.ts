@@ -42,6 +42,7 @@ describe('REST bad input', () => {
       { name: 'get malformed id', method: 'GET', path: '/api/operations/%E4%BD%A0%20%3B', status: 400, code: 'INVALID_PAYLOAD' },
       { name: 'jurisdictions of unknown operation', method: 'GET', path: '/api/operations/nope/jurisdictions.geojson', status: 404, code: 'NOT_FOUND' },
       { name: 'unknown route', method: 'GET', path: '/api/nothing', status: 404, code: 'NOT_FOUND' },
+      { name: 'encoded path to an API route without token', method: 'GET', path: '/%61pi/auth/me', auth: 'none', status: 401, code: 'UNAUTHENTICATED' },
     ];
     for (const c of calls) {
       const headers: Record<string, string> = {};
@@ -74,6 +75,12 @@ describe('REST bad input', () => {
     const limited = await attempt();
     expect(limited.status).toBe(429);
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    // A client cannot pick its own address to escape the limit (no proxy is trusted by default).
+    const spoofed = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.9.8.7' },
+      body: '{"username":"deqing","password":"guess"}',
+    });
+    expect(spoofed.status).toBe(429);
     // Another user name from the same address is not blocked.
     expect((await server.login('linping')).token).toBeTruthy();
   });

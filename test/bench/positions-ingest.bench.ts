@@ -205,12 +205,21 @@ export default async function run(): Promise<void> {
   }
 }
 
-/** Register UNITS trackers (bench-<i> → unit bench-u-<i>) over REST, a few at a time. */
+/**
+ * Register UNITS trackers (bench-<i> → unit bench-u-<i>) over REST, a few at a time; each unit
+ * record goes into its station's roster first (trackers register only to units of the roster).
+ */
 async function registerDevices(url: string, token: string): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < UNITS) {
       const i = next++;
+      const unit = await fetch(`${url}/api/operations/${DEMO_OP}/units`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: `bench-u-${i}`, callsign: `bench ${i}`, kind: 'car', stationId: STATIONS[i % STATIONS.length] }),
+      });
+      if (!unit.ok) throw new Error(`unit bench-u-${i}: ${unit.status} ${await unit.text()}`);
       const res = await fetch(`${url}/api/devices`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -25,7 +25,7 @@ interface GrowthResult {
   rssAfter: number;
   peakRss: number;
   cores: number;
-  diskBytes: number | null;
+  diskBytes: { database: number; wal: number } | null;
 }
 
 async function growth(target: Target): Promise<GrowthResult> {
@@ -115,7 +115,9 @@ export default async function run(): Promise<void> {
       mib(r.peakRss),
       (OVERWRITES / r.writeSeconds).toFixed(0),
       cores(r.cores),
-      r.diskBytes === null ? 'in memory only' : `${mib(r.diskBytes)} SQLite (log kept for audit)`,
+      r.diskBytes === null
+        ? 'in memory only'
+        : `SQLite ${mib(r.diskBytes.database)} (full log, for audit) + WAL ${mib(r.diskBytes.wal)}`,
     ]);
   }
   printTable(`Growth: ${ENTRIES} entries × ${OVERWRITES / ENTRIES} overwrites`, rows);

@@ -119,6 +119,129 @@ describe('devices and units over REST', () => {
     );
   });
 
+  it('a tracker registers only to a unit of its own station\'s roster', async (t) => {
+    const server = await startServer(t);
+    const deqing = await server.login('deqing');
+    const commander = await server.login('commander');
+    const register = (token: string, body: object) => api(server, token, 'POST', '/api/devices', body);
+    const refusedCode = (res: { status: number; body: unknown }) =>
+      res.status >= 400 ? (res.body as { error: { code: string } }).error.code : `status ${res.status}`;
+    const linpingBefore = await unitsOf(server, 'linping-yunhe');
+
+    // Own station in the body, another station's unit: refused (it would let deqing feed and read
+    // 临平运河's unit).
+    expect(
+      refusedCode(await register(deqing.token, { id: 'evil-1', stationId: 'deqing-yuyue', unitId: 'yunhe-car-01' })),
+    ).toMatch(/^(FORBIDDEN|INVALID_PAYLOAD)$/);
+    // Moving an own tracker over to it is refused the same way.
+    expect(
+      refusedCode(
+        await register(deqing.token, { id: 'demo-yuyue-01', stationId: 'deqing-yuyue', unitId: 'yunhe-car-01' }),
+      ),
+    ).toMatch(/^(FORBIDDEN|INVALID_PAYLOAD)$/);
+    // Nor for a unit that exists nowhere, nor by a commander across stations.
+    expect(
+      refusedCode(await register(deqing.token, { id: 'evil-2', stationId: 'deqing-yuyue', unitId: 'no-such-unit' })),
+    ).toMatch(/^(FORBIDDEN|INVALID_PAYLOAD)$/);
+    expect(
+      refusedCode(await register(commander.token, { id: 'evil-3', stationId: 'deqing-yuyue', unitId: 'yunhe-car-01' })),
+    ).toMatch(/^(FORBIDDEN|INVALID_PAYLOAD)$/);
+    // A unit of the own roster that reuses another station's unit id is refused too.
+    expect(
+      (
+        await api(server, deqing.token, 'POST', `/api/operations/${DEMO_OP}/units`, {
+          id: 'yunhe-car-01',
+          callsign: '仿冒',
+          kind: 'car',
+          stationId: 'deqing-yuyue',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      refusedCode(await register(deqing.token, { id: 'evil-4', stationId: 'deqing-yuyue', unitId: 'yunhe-car-01' })),
+    ).toMatch(/^(FORBIDDEN|INVALID_PAYLOAD)$/);
+
+    // Nothing was stored: no device, the tracker moved nowhere, its fixes are refused, the rosters unchanged.
+    for (const id of ['evil-1', 'evil-2', 'evil-3', 'evil-4']) {
+      expect(await server.ctx.storage.getDevice(id)).toBeNull();
+      expect((await traccarQuery(server.url, { id, lat: 30.45, lon: 120.3, timestamp: epochSeconds() })).status).toBe(
+        404,
+      );
+    }
+    expect(await server.ctx.storage.getDevice('demo-yuyue-01')).toMatchObject({ unitId: 'yuyue-car-01' });
+    expect(await server.ctx.storage.latestPosition('yunhe-car-01')).toBeNull();
+    expect(await unitsOf(server, 'linping-yunhe')).toEqual(linpingBefore);
+    expect((await unitsOf(server, 'deqing-yuyue')).get('yuyue-car-01')!.deviceIds).toEqual(['demo-yuyue-01']);
+    // A unit of the own roster is still fine.
+    expect(
+      (await register(deqing.token, { id: 'yy-phone-8', stationId: 'deqing-yuyue', unitId: 'drone-01' })).status,
+    ).toBe(201);
+  });
+
+  it('a track is shown only to users who may see the station the unit belongs to, whatever the latest fix says', async (t) => {
+    const server = await startServer(t);
+    const commander = await server.login('commander');
+    const deqing = await server.login('deqing');
+    // 武康: a station in no operation with 德清禹越, with a unit and its tracker.
+    await server.ctx.storage.upsertStation({
+      id: 'wukang',
+      name: '武康派出所',
+      shortName: '武康',
+      adcode: null,
+      color: '#777777',
+      jurisdiction: null,
+    });
+    const op = await api<{ id: string }>(server, commander.token, 'POST', '/api/operations', {
+      name: '武康巡逻',
+      kind: 'response',
+      stations: ['wukang'],
+    });
+    expect(op.status).toBe(201);
+    expect(
+      (
+        await api(server, commander.token, 'POST', `/api/operations/${op.body.id}/units`, {
+          id: 'wk-car-1',
+          callsign: '武康巡01',
+          kind: 'car',
+          stationId: 'wukang',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await api(server, commander.token, 'POST', '/api/devices', { id: 'wk-1', stationId: 'wukang', unitId: 'wk-car-1' }))
+        .status,
+    ).toBe(201);
+    const t0 = Date.now() - 60_000;
+    expect(
+      (await traccarQuery(server.url, { id: 'wk-1', lat: 30.54, lon: 119.97, timestamp: epochSeconds(t0) })).status,
+    ).toBe(200);
+    // A tracker registered to that unit under 德清禹越 before registrations were checked: its fix is the
+    // unit's latest, stamped 德清禹越.
+    await server.ctx.storage.upsertDevice({
+      id: 'evil-old',
+      stationId: 'deqing-yuyue',
+      unitId: 'wk-car-1',
+      label: 'evil-old',
+      createdAt: Date.now(),
+    });
+    expect(
+      (await traccarQuery(server.url, { id: 'evil-old', lat: 30.5, lon: 120.3, timestamp: epochSeconds() })).status,
+    ).toBe(200);
+    expect((await server.ctx.storage.latestPosition('wk-car-1'))?.stationId).toBe('deqing-yuyue');
+
+    const track = await api(server, deqing.token, 'GET', '/api/units/wk-car-1/track');
+    expect(track.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(track.status).toBe(404);
+    const allowed = await api<{ properties: { count: number; stationId: string } }>(
+      server,
+      commander.token,
+      'GET',
+      '/api/units/wk-car-1/track',
+    );
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.properties.count).toBe(2);
+  });
+
   it('moving a tracker to another unit moves it in the roster and in ingest', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('deqing');

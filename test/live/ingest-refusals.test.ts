@@ -108,6 +108,10 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
       ['application/x-www-form-urlencoded', `lat=30.5&lon=120.3`],
       ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lat=31.5&lon=120.3`],
       ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lon=120.3&speed=fast`],
+      // Numerals that overflow to ±Infinity (bearing would become NaN).
+      ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lon=120.3&bearing=1e999`],
+      ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lon=120.3&altitude=-1e999`],
+      ['application/x-www-form-urlencoded', `id=${DEVICE}&lat=30.5&lon=120.3&accuracy=1e400`],
       ['application/x-www-form-urlencoded', ''],
       ['text/plain', 'hello'],
     ];

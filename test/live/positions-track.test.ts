@@ -143,6 +143,22 @@ describe('out-of-order fixes and tracks', () => {
       color: '#777777',
       jurisdiction: null,
     });
+    // Trackers register to units of the station's roster: an operation of 武康 alone holds it.
+    const op = await api<{ id: string }>(server, commander.token, 'POST', '/api/operations', {
+      name: '武康巡逻',
+      kind: 'response',
+      stations: ['wukang'],
+    });
+    expect(
+      (
+        await api(server, commander.token, 'POST', `/api/operations/${op.body.id}/units`, {
+          id: 'wk-car-1',
+          callsign: '武康巡01',
+          kind: 'car',
+          stationId: 'wukang',
+        })
+      ).status,
+    ).toBe(201);
     expect(
       (
         await api(server, commander.token, 'POST', '/api/devices', {

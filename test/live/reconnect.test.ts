@@ -1,6 +1,9 @@
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEMO_OP, startServer } from '../helpers/server.ts';
+import { buildApp } from '@jointmap/server';
+import { defaultConfig } from '@jointmap/server/config';
+import { DEMO_OP, DEMO_PASSWORD, login, startServer, tempDir } from '../helpers/server.ts';
 import { api, connected, connectError, connectViewer, epochSeconds, eventually, traccarQuery } from './live-helpers.ts';
 
 describe('joining and reconnecting', () => {
@@ -42,6 +45,43 @@ describe('joining and reconnecting', () => {
     await eventually(() => viewer.snapshots.length === 2, 10_000, 'snapshot after reconnect');
     expect(viewer.socket.id).not.toBe(firstId);
     expect(viewer.snapshots[1]!.positions.find((p) => p.unitId === 'yuyue-car-01')!.lngLat[1]).toBe(30.6);
+  });
+
+  it('after a clean server restart on the same port, clients reconnect by themselves and get a new snapshot', async (t) => {
+    const dataDir = tempDir();
+    // A real server on a fixed port (the first one picks it), so it can be started again under the client.
+    const serverOn = async (port: number) => {
+      const built = await buildApp(defaultConfig({ port, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent' }), {
+        logger: false,
+      });
+      await built.app.listen({ port, host: '127.0.0.1' });
+      const addr = built.app.server.address();
+      if (!addr || typeof addr === 'string') throw new Error('no address');
+      return { app: built.app, port: addr.port, url: `http://127.0.0.1:${addr.port}` };
+    };
+    let server = await serverOn(0);
+    t.onTestFinished(async () => {
+      await server.app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const { token } = await login(server.url, 'wall');
+    const viewer = connectViewer(t, server.url, { token, operationId: DEMO_OP });
+    await connected(viewer.socket);
+    await eventually(() => viewer.snapshots.length === 1, 5_000, 'first snapshot');
+    const reasons: string[] = [];
+    viewer.socket.on('disconnect', (reason) => reasons.push(reason));
+
+    await server.app.close();
+    await eventually(() => viewer.socket.disconnected, 5_000, 'disconnect seen');
+    server = await serverOn(server.port);
+    await eventually(() => viewer.snapshots.length === 2, 10_000, 'snapshot after the restart');
+    expect(viewer.socket.connected).toBe(true);
+    expect(reasons).toEqual(['transport close']);
+    // And positions flow again.
+    expect(
+      (await traccarQuery(server.url, { id: 'demo-yunhe-01', lat: 30.44, lon: 120.3, timestamp: epochSeconds() })).status,
+    ).toBe(200);
+    await eventually(() => viewer.latest.get('yunhe-car-01')?.lngLat[1] === 30.44, 5_000, 'fix after the restart');
   });
 
   it('live:join on an open connection acks and sends the snapshot; live:leave stops batches', async (t) => {

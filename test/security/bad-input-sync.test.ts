@@ -45,6 +45,17 @@ describe('bad input on the sync socket', () => {
       await healthy();
     }
 
+    // A dispatcher of a station outside an operation is told it does not exist (as on REST).
+    const commander = (await server.login('commander')).token;
+    const created = await fetch(`${server.url}/api/operations`, {
+      method: 'POST', headers: { authorization: `Bearer ${commander}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '桐乡单独行动', kind: 'other', stations: ['tongxiang-zhouquan'] }),
+    });
+    const other = ((await created.json()) as { id: string }).id;
+    const hidden = await rawSync(sync(`${other}/command`, token), [], 1500);
+    expect(hidden).toEqual({ closeCode: 4404, codes: ['NOT_FOUND'] });
+    await healthy();
+
     // Oversized message: ws closes with 1009 (message too big) before anything is parsed.
     const big = await rawSync(sync(doc, token), [new Uint8Array(200 * 1024)], 3000);
     expect(big.closeCode).toBe(1009);

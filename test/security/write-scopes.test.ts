@@ -81,8 +81,14 @@ describe('write scopes on the wire', () => {
     const observer = await connectClient(t, server.wsUrl, doc, token);
     writer.doc.getMap('annotations').set('bad', { ...pointAnnotation('bad', 'x'), geometry: { type: 'Point', coordinates: [500, 95] } });
     writer.doc.getMap('evil').set('x', 'not part of the schema');
-    await eventually(() => writer.rejections.length >= 2, 5000, 'INVALID_PAYLOAD twice');
-    expect(codes(writer.rejections)).toEqual(['INVALID_PAYLOAD', 'INVALID_PAYLOAD']);
+    // A station cannot speak for another: a unit of 临平 in 德清's document is refused.
+    writer.doc.getMap('units').set('forged', {
+      id: 'forged', callsign: '运河巡99', kind: 'car', stationId: 'linping-yunhe', members: [], status: 'available',
+      assignedTaskId: null, deviceIds: [], updatedAt: 1,
+    });
+    await eventually(() => writer.rejections.length >= 3, 5000, 'INVALID_PAYLOAD three times');
+    expect(codes(writer.rejections)).toEqual(['INVALID_PAYLOAD', 'INVALID_PAYLOAD', 'INVALID_PAYLOAD']);
+    expect(observer.doc.getMap('units').has('forged')).toBe(false);
     writer.doc.getMap('annotations').set('good', pointAnnotation('good', '有效'));
     await eventually(() => observer.doc.getMap('annotations').has('good'), 5000, 'valid write still relayed');
     expect(observer.doc.getMap('annotations').has('bad')).toBe(false);

@@ -105,6 +105,13 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
         if (!socket.data.operations.has(operationId)) {
           socket.data.operations.add(operationId);
           await socket.join(liveRoomName(operationId));
+          // The disconnect handler may have run during the await (an adapter's join can be async):
+          // adding the viewer now would leave a dead one in the fan-out for good.
+          if (socket.disconnected) {
+            socket.data.operations.delete(operationId);
+            void socket.leave(liveRoomName(operationId));
+            return failure('UNAUTHENTICATED', 'disconnected');
+          }
           fanout.addViewer(operationId, op.stations, viewer);
         }
         // The snapshot goes out after the join, so any batch sent later is at least as new.

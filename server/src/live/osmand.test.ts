@@ -130,6 +130,13 @@ describe('decodeOsmAnd', () => {
     expect(refused(query({ id: 'a', lat: '1', lon: '-180.5' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: 'NaN' }))).toBe('INVALID_PAYLOAD');
+    // Numerals that overflow to Infinity are not numbers either (and would make bearing NaN).
+    for (const key of ['lat', 'lon', 'speed', 'bearing', 'altitude', 'accuracy', 'batt'])
+      expect([key, refused(query({ id: 'a', lat: '1', lon: '2', [key]: '1e999' }))]).toEqual([key, 'INVALID_PAYLOAD']);
+    expect(refused(query({ id: 'a', location: '1e999,2' }))).toBe('INVALID_PAYLOAD');
+    expect(refused(post('application/x-www-form-urlencoded', 'id=a&lat=1&lon=2&bearing=-1e999'))).toBe(
+      'INVALID_PAYLOAD',
+    );
     expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: '5000' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1', lon: '2', batt: '101' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 + 3600) }))).toBe(

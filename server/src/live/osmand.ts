@@ -116,7 +116,10 @@ function num(value: string | number | undefined | null, key: string): number | n
   }
   const s = value.trim();
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) invalid(`${key}: not a number: "${value.slice(0, 40)}"`);
-  return Number(s);
+  const n = Number(s);
+  // `1e999` matches the pattern but overflows to Infinity.
+  if (!Number.isFinite(n)) invalid(`${key}: not a finite number: "${value.slice(0, 40)}"`);
+  return n;
 }
 
 function required(value: number | null, key: string): number {

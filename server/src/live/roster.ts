@@ -47,6 +47,7 @@ export async function registerDevice(
   }
   if (!(await ctx.storage.getStation(input.stationId)))
     throw new AppError('INVALID_PAYLOAD', `unknown station ${input.stationId}`);
+  if (input.unitId !== null) await requireOwnUnit(ctx, input.stationId, input.unitId);
   const device: Device = {
     id: input.id,
     stationId: input.stationId,
@@ -59,6 +60,31 @@ export async function registerDevice(
   const stations = new Set([device.stationId, ...(existing ? [existing.stationId] : [])]);
   await mirrorDeviceIds(ctx, device, stations, user.id);
   return { device, created: !existing };
+}
+
+/**
+ * A tracker is registered to a unit of its station's own roster (the unit record in a station
+ * document of an open operation of that station), and never to a unit id another station's trackers
+ * already report for: fixes are keyed by unit id, so that would feed, and let read, the other
+ * station's unit.
+ */
+async function requireOwnUnit(ctx: AppContext, stationId: string, unitId: string): Promise<void> {
+  const ops = (await ctx.storage.listOperations()).filter(
+    (op) => op.status !== 'closed' && op.stations.includes(stationId),
+  );
+  let inRoster = false;
+  for (const op of ops) {
+    const room = await ctx.rooms.get(docName(op.id, stationId));
+    await room.idle();
+    if (room.doc.getMap<Unit>('units').get(unitId)?.stationId === stationId) {
+      inRoster = true;
+      break;
+    }
+  }
+  if (!inRoster) throw new AppError('INVALID_PAYLOAD', `no unit ${unitId} in the roster of station ${stationId}`);
+  const devices = await ctx.storage.listDevices();
+  if (devices.some((d) => d.unitId === unitId && d.stationId !== stationId))
+    throw new AppError('FORBIDDEN', `unit ${unitId} reports through another station's trackers`);
 }
 
 /** Keep `deviceIds` of unit records consistent with the registration, in every affected document. */

@@ -25,7 +25,9 @@ export function userFromClaims(claims: TokenClaims): AuthUser {
 export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.public || !request.url.startsWith('/api/')) return;
+    // The matched route, not the raw URL: `/%61pi/…` must not slip past as a non-API path.
+    const route = request.routeOptions.url;
+    if (request.routeOptions.config?.public || (route !== undefined && !route.startsWith('/api/'))) return;
     request.user = userFromClaims(tokens.verify(bearer(request)));
   });
 }

@@ -46,8 +46,10 @@ export function registerSocketIo(
     for (const listener of target) listener.call(server, req, socket, head);
   });
   app.addHook('preClose', async () => {
-    // Not io.close(): that would also close the HTTP server, which Fastify closes itself.
-    io.disconnectSockets(true);
+    // Close the transports only. Not io.close(): that would also close the HTTP server, which
+    // Fastify closes itself; nor io.disconnectSockets(): its DISCONNECT packet tells socket.io-client
+    // the server ended the session ("io server disconnect"), and the client then never reconnects.
+    // A transport close is what a restart looks like to clients, and they reconnect.
     io.engine.close();
   });
   return io;

@@ -3,14 +3,22 @@ import type { DocStore } from '../storage/types.ts';
 import { Room, type RoomOptions } from './room.ts';
 
 export interface RoomManagerOptions extends RoomOptions {
-  /** Unload a room this long after its last connection left. */
+  /** Unload a room this long after its last connection left (or after a server write, if nobody joined). */
   idleMs: number;
 }
 
-/** Loads rooms lazily (one load per name even under concurrent joins) and unloads idle ones. */
+interface Entry {
+  promise: Promise<Room>;
+  idle: NodeJS.Timeout | null;
+}
+
+/**
+ * Loads rooms lazily (one load per name even under concurrent joins), replaces rooms whose storage
+ * failed, and unloads idle ones. Every removal checks that the map still holds the entry it
+ * means to remove, so a late timer or a second joiner can never evict a newer room.
+ */
 export class RoomManager {
-  private readonly rooms = new Map<string, Promise<Room>>();
-  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  private readonly rooms = new Map<string, Entry>();
 
   constructor(
     private readonly store: DocStore,
@@ -18,27 +26,29 @@ export class RoomManager {
   ) {}
 
   /** The loaded room for a document name such as `op-1/command`; loads it if needed. */
-  get(name: string): Promise<Room> {
+  async get(name: string): Promise<Room> {
     const parsed = parseDocName(name);
-    if (!parsed) return Promise.reject(new Error(`not a document name: ${name}`));
-    this.cancelIdle(name);
-    let pending = this.rooms.get(name);
-    if (pending) {
-      return pending.then((room) => (room.isFailed || room.destroyed ? this.reload(name, room) : room));
+    if (!parsed) throw new Error(`not a document name: ${name}`);
+    let entry = this.rooms.get(name);
+    if (!entry) {
+      const promise = Room.load(name, parsed.kind, this.store, this.options);
+      const created: Entry = { promise, idle: null };
+      entry = created;
+      this.rooms.set(name, created);
+      promise.then(
+        (room) => (room.onEmpty = () => this.scheduleIdle(name, created, room)),
+        () => this.remove(name, created),
+      );
     }
-    pending = Room.load(name, parsed.kind, this.store, this.options).then((room) => {
-      room.onEmpty = () => this.scheduleIdle(name, room);
-      return room;
-    });
-    pending.catch(() => this.rooms.delete(name));
-    this.rooms.set(name, pending);
-    return pending;
-  }
-
-  private reload(name: string, stale: Room): Promise<Room> {
-    if (this.rooms.get(name) !== undefined) this.rooms.delete(name);
-    void stale.destroy();
-    return this.get(name);
+    this.cancelIdle(entry);
+    const room = await entry.promise;
+    if (room.isFailed || room.destroyed) {
+      if (this.remove(name, entry)) void room.destroy();
+      return this.get(name);
+    }
+    // A room loaded for a server write may never get a connection: it must unload as well.
+    this.scheduleIdle(name, entry, room);
+    return room;
   }
 
   /** Rooms currently in memory (loaded or loading). */
@@ -50,33 +60,36 @@ export class RoomManager {
     return this.rooms.has(name);
   }
 
-  private scheduleIdle(name: string, room: Room): void {
-    if (room.connectionCount > 0) return;
-    this.cancelIdle(name);
-    const timer = setTimeout(() => {
-      this.idleTimers.delete(name);
-      if (room.connectionCount > 0) return;
-      this.rooms.delete(name);
+  private scheduleIdle(name: string, entry: Entry, room: Room): void {
+    if (room.connectionCount > 0 || this.rooms.get(name) !== entry) return;
+    this.cancelIdle(entry);
+    entry.idle = setTimeout(() => {
+      entry.idle = null;
+      if (room.connectionCount > 0 || !this.remove(name, entry)) return;
       void room.destroy();
     }, this.options.idleMs);
-    timer.unref();
-    this.idleTimers.set(name, timer);
+    entry.idle.unref();
   }
 
-  private cancelIdle(name: string): void {
-    const t = this.idleTimers.get(name);
-    if (t) {
-      clearTimeout(t);
-      this.idleTimers.delete(name);
-    }
+  private cancelIdle(entry: Entry): void {
+    if (entry.idle) clearTimeout(entry.idle);
+    entry.idle = null;
+  }
+
+  /** Forget `entry` if it is still the one registered under `name`. */
+  private remove(name: string, entry: Entry): boolean {
+    if (this.rooms.get(name) !== entry) return false;
+    this.cancelIdle(entry);
+    this.rooms.delete(name);
+    return true;
   }
 
   /** Snapshot and unload everything (shutdown). */
   async closeAll(): Promise<void> {
-    for (const t of this.idleTimers.values()) clearTimeout(t);
-    this.idleTimers.clear();
-    const rooms = await Promise.allSettled([...this.rooms.values()]);
+    const entries = [...this.rooms.values()];
+    for (const e of entries) this.cancelIdle(e);
     this.rooms.clear();
+    const rooms = await Promise.allSettled(entries.map((e) => e.promise));
     await Promise.all(rooms.map((r) => (r.status === 'fulfilled' ? r.value.destroy() : undefined)));
   }
 }

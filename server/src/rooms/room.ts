@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import {
-  encodeRejection, initDoc, repairTransaction, isEmptyUpdate, migrateDoc, SyncCloseCode,
+  AppError, encodeRejection, initDoc, repairTransaction, isEmptyUpdate, migrateDoc, SyncCloseCode,
   type ChangeOrigin, type DocKind, type ErrorCode,
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
@@ -35,6 +35,11 @@ export interface RoomHooks {
 
 export interface RoomOptions {
   snapshotEvery: number;
+  /**
+   * Send every connection a no-op message this often. Stock y-websocket clients drop a connection
+   * that was silent for 30 s, and a quiet document (no edits, no presence) would otherwise be.
+   */
+  keepaliveMs?: number;
   hooks?: RoomHooks;
 }
 
@@ -59,6 +64,8 @@ export class Room {
   private lastSeq: number;
   private snapshotSeq: number;
   private failed = false;
+  private readonly scope: string | undefined;
+  private readonly keepalive: NodeJS.Timeout;
   destroyed = false;
 
   private constructor(
@@ -69,6 +76,8 @@ export class Room {
     private readonly options: RoomOptions,
     loaded: { lastSeq: number; snapshotSeq: number; snapshot: Uint8Array | null },
   ) {
+    // `<operationId>/<stationId>`: records in a station document must name that station.
+    this.scope = kind === 'station' ? name.slice(name.indexOf('/') + 1) : undefined;
     this.lastSeq = loaded.lastSeq;
     this.snapshotSeq = loaded.snapshotSeq;
     this.fullStateMessage = loaded.snapshot && loaded.lastSeq === loaded.snapshotSeq ? encodeSyncStep2(loaded.snapshot) : null;
@@ -76,6 +85,10 @@ export class Room {
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onAwarenessUpdate);
+    this.keepalive = setInterval(() => {
+      for (const c of this.conns.values()) send(c, KEEPALIVE);
+    }, options.keepaliveMs ?? 15_000);
+    this.keepalive.unref();
   }
 
   /** Load a room from storage, migrating and stamping the document as needed. */
@@ -101,6 +114,11 @@ export class Room {
   /** Attach a socket; returns the function that feeds it inbound messages. */
   connect(socket: RoomSocket, session: RoomSession): { receive(data: Uint8Array): void; close(): void } {
     const conn: Connection = { socket, session, awarenessClients: new Set() };
+    if (this.failed || this.destroyed) {
+      // A stale room (storage failed, or unloading): let the client retry against a fresh load.
+      socket.close(SyncCloseCode.unavailable, 'STORAGE_UNAVAILABLE');
+      return { receive: () => undefined, close: () => undefined };
+    }
     this.conns.set(socket, conn);
     this.enqueue(async () => {
       send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
@@ -119,7 +137,21 @@ export class Room {
    * when the promise resolves.
    */
   serverChange(apply: (doc: Y.Doc) => void, author: UpdateAuthor = { sessionId: null, userId: null }): Promise<void> {
-    return this.enqueue(() => this.commit(author, null, () => apply(this.doc)).then(() => undefined));
+    let durable = false;
+    let error: unknown = null;
+    return this.enqueue(async () => {
+      if (this.failed || this.destroyed) return;
+      try {
+        // `commit` is false both for "nothing changed" and for a failed append; only the latter fails the room.
+        durable = (await this.commit(author, null, () => apply(this.doc))) || !this.failed;
+      } catch (err) {
+        // The caller's own error (e.g. a refused record): the room is fine, the caller is told.
+        error = err;
+      }
+    }).then(() => {
+      if (error) throw error;
+      if (!durable) throw new AppError('STORAGE_UNAVAILABLE', `${this.name} could not be written`);
+    });
   }
 
   /** Resolves once every queued message has been handled. */
@@ -195,7 +227,7 @@ export class Room {
           } catch (err) {
             malformed = (err as Error).message || 'undecodable update';
           }
-          problems = repairTransaction(this.doc, this.kind, tr);
+          problems = repairTransaction(this.doc, this.kind, tr, this.scope);
         }, origin);
       },
       () => problems.length > 0,
@@ -267,12 +299,20 @@ export class Room {
   private handleAwareness(conn: Connection, update: Uint8Array): void {
     let stamped: Uint8Array | null;
     try {
-      stamped = stampAwarenessIdentity(update, conn.session.user, this.isNewerAwareness).update;
+      // A connection may set or clear only its own client ids, never one another connection owns.
+      const mayApply = (clientId: number, clock: number, isNull: boolean) =>
+        !this.ownedByOther(conn, clientId) && this.isNewerAwareness(clientId, clock, isNull);
+      stamped = stampAwarenessIdentity(update, conn.session.user, mayApply).update;
     } catch (err) {
       this.reject(conn, 'INVALID_PAYLOAD', `malformed awareness update: ${(err as Error).message}`);
       return;
     }
     if (stamped) awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, conn);
+  }
+
+  private ownedByOther(conn: Connection, clientId: number): boolean {
+    for (const c of this.conns.values()) if (c !== conn && c.awarenessClients.has(clientId)) return true;
+    return false;
   }
 
   /** The rule `applyAwarenessUpdate` applies: only a newer clock (or a removal at the same clock) counts. */
@@ -317,6 +357,7 @@ export class Room {
 
   private fail(error: unknown): void {
     this.failed = true;
+    clearInterval(this.keepalive);
     this.options.hooks?.onFailed?.(this.name, error);
     for (const c of [...this.conns.values()]) {
       send(c, encodePermissionDenied(encodeRejection({ code: 'STORAGE_UNAVAILABLE', message: 'storage failed; reconnecting', doc: this.name })));
@@ -348,10 +389,14 @@ export class Room {
       c.socket.close(1001, 'room closed');
       this.conns.delete(c.socket);
     }
+    clearInterval(this.keepalive);
     this.awareness.destroy();
     this.doc.destroy();
   }
 }
+
+/** An awareness message with no states: every client accepts it and nothing changes. */
+const KEEPALIVE = encodeAwareness(new Uint8Array([0]));
 
 function send(conn: Connection, data: Uint8Array): void {
   if (conn.socket.isOpen) conn.socket.send(data);

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import {
-  AppError, docAccess, encodeRejection, parseDocName, SyncCloseCode, type ErrorCode,
+  AppError, canSeeOperation, docAccess, encodeRejection, parseDocName, SyncCloseCode, type ErrorCode,
 } from '@jointmap/shared';
 import { userFromClaims } from '../plugins/auth.ts';
 import { encodePermissionDenied } from '../rooms/sync-messages.ts';
 import type { RoomSession, RoomSocket } from '../rooms/room.ts';
 import type { AppContext } from '../services/context.ts';
+
+/** Ping interval; a connection that did not answer the previous ping is dropped. */
+const HEARTBEAT_MS = 30_000;
 
 const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: SyncCloseCode.unauthenticated,
@@ -14,6 +17,7 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: SyncCloseCode.forbidden,
   NOT_FOUND: SyncCloseCode.notFound,
   INVALID_PAYLOAD: SyncCloseCode.invalid,
+  PAYLOAD_TOO_LARGE: SyncCloseCode.tooLarge,
 };
 
 /**
@@ -26,19 +30,38 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     const name = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
     const token = (request.query as { token?: string }).token;
     const pending: Uint8Array[] = [];
+    let pendingBytes = 0;
     let deliver: ((data: Uint8Array) => void) | null = null;
     let leave: (() => void) | null = null;
+    let expiry: NodeJS.Timeout | null = null;
+    // Half-open connections (a cable pulled at a station) would otherwise keep rooms loaded.
+    let alive = true;
+    const heartbeat = setInterval(() => {
+      if (!alive) return ws.terminate();
+      alive = false;
+      ws.ping();
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    ws.on('pong', () => (alive = true));
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      alive = true;
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) {
         refuse(ws, name, 'INVALID_PAYLOAD', 'text frames are not part of the protocol');
         return;
       }
-      if (deliver) deliver(bytes);
-      else pending.push(bytes);
+      if (deliver) return deliver(bytes);
+      pendingBytes += bytes.byteLength;
+      if (pendingBytes > ctx.config.maxMessageBytes) {
+        refuse(ws, name, 'PAYLOAD_TOO_LARGE', 'too much data before the document was ready');
+        return;
+      }
+      pending.push(bytes);
     });
     ws.on('close', () => {
+      clearInterval(heartbeat);
+      if (expiry) clearTimeout(expiry);
       leave?.();
       leave = null;
       ctx.metrics.syncConnections.dec();
@@ -48,16 +71,22 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     void (async () => {
       const claims = ctx.tokens.verify(token);
+      const account = await ctx.storage.getAccount(claims.sub);
+      if (!account || account.disabled) throw new AppError('UNAUTHENTICATED', 'account disabled or removed');
       const parsed = parseDocName(name);
       if (!parsed) throw new AppError('NOT_FOUND', `not a document: ${name}`);
       const op = await ctx.storage.getOperation(parsed.operationId);
-      if (!op) throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
       const user = userFromClaims(claims);
+      // Operations the user may not see do not exist for them (as on REST).
+      if (!op || !canSeeOperation(user, op.stations)) throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
       const access = docAccess(user, op.stations, parsed.scope);
-      if (access === 'none') {
-        const known = parsed.scope === 'command' || op.stations.includes(parsed.scope);
-        throw known ? new AppError('FORBIDDEN', `no access to ${name}`) : new AppError('NOT_FOUND', `no document ${name}`);
-      }
+      if (access === 'none') throw new AppError('NOT_FOUND', `no document ${name}`);
+      // A session ends when its token does (long-lived wall tokens included): the client logs in again.
+      expiry = setTimeout(
+        () => refuse(ws, name, 'TOKEN_EXPIRED', 'token expired, log in again'),
+        Math.min(claims.exp * 1000 - Date.now(), 2 ** 31 - 1),
+      );
+      expiry.unref();
       const room = await ctx.rooms.get(name);
       if (ws.readyState !== ws.OPEN) return;
       const socket: RoomSocket = {

@@ -29,7 +29,7 @@ const UnitBody = Type.Object(
  * `GET /api/units/:id/track?from=&to=` (epoch ms or ISO 8601; default the last 15 minutes) as
  * GeoJSON; `POST /api/operations/:id/units` writes a unit record into a station's roster.
  */
-export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {
+export function unitRoutes(app: FastifyInstance, ctx: AppContext, _live: LiveService): void {
   app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(
     '/api/units/:id/track',
     {
@@ -50,11 +50,18 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
       if (from > to) throw new AppError('INVALID_PAYLOAD', 'from must not be after to');
       if (to - from > MAX_TRACK_WINDOW_MS)
         throw new AppError('INVALID_PAYLOAD', `the window may span at most ${MAX_TRACK_WINDOW_MS / 3600_000} h`);
-      const stationId = live.latestOf(unitId)?.stationId ?? (await ctx.storage.latestPosition(unitId))?.stationId;
-      if (!stationId || !maySeeStation(user, stationId, await ctx.storage.listOperations())) {
+      // The unit's station comes from the trackers registered to it (the devices table), never from
+      // what a fix says; every station a returned fix was recorded for must be visible as well.
+      const fixes = await ctx.storage.track(unitId, from, to, MAX_TRACK_POINTS + 1);
+      const owners = [
+        ...new Set((await ctx.storage.listDevices()).filter((d) => d.unitId === unitId).map((d) => d.stationId)),
+      ];
+      const stations = new Set([...owners, ...fixes.map((f) => f.stationId)]);
+      const operations = await ctx.storage.listOperations();
+      if (stations.size === 0 || [...stations].some((s) => !maySeeStation(user, s, operations))) {
         throw new AppError('NOT_FOUND', `no track for unit ${unitId}`);
       }
-      const fixes = await ctx.storage.track(unitId, from, to, MAX_TRACK_POINTS + 1);
+      const stationId = owners[0] ?? fixes.at(-1)!.stationId;
       const truncated = fixes.length > MAX_TRACK_POINTS;
       return trackToGeoJson(
         unitId,

@@ -18,7 +18,7 @@ export class SqliteCheckpointer {
   private readonly exited: Promise<void>;
 
   /** `onFailure` runs if the worker dies; the caller should turn auto-checkpoint back on. */
-  constructor(file: string, onFailure: (error: unknown) => void, everyMs = 1000, restartFrames = 4096) {
+  constructor(file: string, onFailure: (error: unknown) => void, everyMs = 250, restartFrames = 4096) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs, restartFrames } });
     this.worker.unref();

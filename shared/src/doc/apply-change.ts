@@ -17,16 +17,17 @@ export type Change = RecordChange | { type: 'batch'; changes: readonly Change[] 
 /**
  * The single entry point for writing a document. Validates every put against the schema of the
  * document kind and applies the whole change in one transaction tagged with `origin`, or throws
- * `AppError(INVALID_PAYLOAD)` and changes nothing.
+ * `AppError(INVALID_PAYLOAD)` and changes nothing. `scope`: the station id of a station document,
+ * whose records must name that station.
  *
  * @example
  * applyChange(doc, 'station', { type: 'put', map: 'units', key: u.id, value: u }, origin)
  */
-export function applyChange(doc: Y.Doc, docKind: DocKind, change: Change, origin: ChangeOrigin): void {
+export function applyChange(doc: Y.Doc, docKind: DocKind, change: Change, origin: ChangeOrigin, scope?: string): void {
   const flat = flatten(change);
   for (const c of flat) {
     if (c.type === 'put') {
-      const problem = explainEntry(docKind, c.map, c.key, c.value);
+      const problem = explainEntry(docKind, c.map, c.key, c.value, scope);
       if (problem) throw new AppError('INVALID_PAYLOAD', problem);
     } else if (!hasMap(docKind, c.map)) {
       throw new AppError('INVALID_PAYLOAD', `${c.map}: not a collection of a ${docKind} document`);

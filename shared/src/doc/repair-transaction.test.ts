@@ -5,7 +5,7 @@ import type { DocKind } from '../schema/index.ts';
 import { isEmptyUpdate, repairTransaction } from './repair-transaction.ts';
 
 /** A server document and a client that shares its state; `send` applies the client's edit like the room does. */
-function setup(kind: DocKind = 'station') {
+function setup(kind: DocKind = 'station', scope?: string) {
   const server = new Y.Doc();
   const client = new Y.Doc();
   const relayed: Uint8Array[] = [];
@@ -17,7 +17,7 @@ function setup(kind: DocKind = 'station') {
     let problems: string[] = [];
     server.transact((tr) => {
       Y.applyUpdate(server, update);
-      problems = repairTransaction(server, kind, tr);
+      problems = repairTransaction(server, kind, tr, scope);
     }, 'remote');
     // The client receives what the server relays (including any repair).
     Y.applyUpdate(client, Y.encodeStateAsUpdate(server, Y.encodeStateVector(client)));
@@ -71,6 +71,33 @@ describe('repairTransaction', () => {
     expect(send((d) => d.getMap('annotations').set('n', new Y.Map()))[0]).toMatch(/plain JSON/);
     expect(send((d) => d.getMap('annotations').set('t', new Y.Text('x')))[0]).toMatch(/plain JSON/);
     expect(server.getMap('annotations').size).toBe(0);
+  });
+
+  test('a station document speaks only for its station', () => {
+    const { server, send } = setup('station', 'deqing-yuyue');
+    expect(send((d) => d.getMap('units').set('unit-yuyue-01', fixtures.unit()))).toEqual([]);
+    const forged = fixtures.response({ stationId: 'tongxiang-zhouquan', status: 'resolved' });
+    expect(send((d) => d.getMap('responses').set('linping-yunhe:task-missing', forged))[0]).toMatch(/stationId "tongxiang-zhouquan" in the document of deqing-yuyue/);
+    expect(send((d) => d.getMap('tasks').set('task-missing', fixtures.missingPersonTask()))[0]).toMatch(/stationId "linping-yunhe"/);
+    expect(server.getMap('responses').size).toBe(0);
+    expect(server.getMap('tasks').size).toBe(0);
+    expect(send((d) => d.getMap('responses').set('linping-yunhe:task-missing', fixtures.response()))).toEqual([]);
+  });
+
+  test('content nested inside a record is removed and the previous value restored', () => {
+    const { server, client, send } = setup();
+    send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ label: '原值' })));
+    const nested = new Y.Map<unknown>();
+    const problems = send((d) => {
+      d.getMap('annotations').set('ann-lkp', nested);
+      nested.set('label', 'inside');
+    });
+    expect(problems.length).toBeGreaterThan(0);
+    expect(server.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
+    expect(client.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
+    // A later edit inside the (now deleted) nested map changes nothing visible.
+    expect(send(() => nested.set('label', 'again'))).toEqual([]);
+    expect(server.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
   });
 
   test('list content in a record collection is removed', () => {

@@ -16,6 +16,7 @@ type SharedType = Y.AbstractType<any>;
  * garbage-collected before the update is encoded, its bytes are neither stored nor relayed. The
  * sending client receives the repair and converges.
  *
+ * `scope` is the station id of a station document (records there must name that station).
  * Must be called inside `doc.transact`, after the update was applied. Returns the problems found
  * (empty when the transaction was valid).
  *
@@ -25,7 +26,7 @@ type SharedType = Y.AbstractType<any>;
  *   problems = repairTransaction(doc, 'station', tr);
  * }, origin);
  */
-export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transaction): string[] {
+export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transaction, scope?: string): string[] {
   const problems: string[] = [];
   const changed = [...tr.changed].map(([type, keys]) => [type, [...keys]] as const);
   for (const [type, keys] of changed) {
@@ -35,6 +36,9 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
       if (!top.deleted) {
         problems.push('nested shared types are not allowed');
         top.delete(tr);
+        const previous = valueBefore(top, tr);
+        const root = top.parent as SharedType;
+        if (previous !== undefined && top.parentSub !== null) doc.getMap(Y.findRootTypeKey(root)).set(top.parentSub, previous);
       }
       continue;
     }
@@ -50,7 +54,7 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
       }
       const item = type._map.get(key);
       if (!item || item.deleted) continue;
-      const problem = explainItem(docKind, name, key, item);
+      const problem = explainItem(docKind, name, key, item, scope);
       if (!problem) continue;
       problems.push(problem);
       item.delete(tr);
@@ -62,12 +66,12 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
   return problems;
 }
 
-function explainItem(docKind: DocKind, map: string, key: string, item: Y.Item): string | null {
+function explainItem(docKind: DocKind, map: string, key: string, item: Y.Item, scope: string | undefined): string | null {
   const content = item.content;
   if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) {
     return `${map}/${key}: only plain JSON records are allowed`;
   }
-  return explainEntry(docKind, map, key, content.arr[0]);
+  return explainEntry(docKind, map, key, content.arr[0], scope);
 }
 
 /** The valid value the key had before this transaction, if any. */

@@ -55,13 +55,25 @@ export function hasMap(docKind: DocKind, map: string): boolean {
   return map === 'meta' || Object.hasOwn(RECORD_KINDS[docKind], map);
 }
 
-/** Validate a value written under `map/key` of a document of `docKind`. */
-export function explainEntry(docKind: DocKind, map: string, key: string, value: unknown): string | null {
+/** Collections of a station document whose records name a station: it must be the document's own. */
+const STATION_OWNED = new Set(['units', 'tasks', 'responses']);
+
+/**
+ * Validate a value written under `map/key` of a document of `docKind`. With `scope` (the station id
+ * of a station document), records that name a station must name this one: a station's document
+ * speaks only for that station (DESIGN §3).
+ */
+export function explainEntry(docKind: DocKind, map: string, key: string, value: unknown, scope?: string): string | null {
   if (map === 'meta') return explainMetaEntry(docKind, key, value);
   const kind = hasMap(docKind, map) ? RECORD_KINDS[docKind][map] : undefined;
   if (!kind) return `${map}: not a collection of a ${docKind} document`;
   const problem = kind.validator.explain(value);
   if (problem) return `${map}/${key}${problem}`;
   const semantic = kind.semantic(value, key);
-  return semantic ? `${map}/${key}: ${semantic}` : null;
+  if (semantic) return `${map}/${key}: ${semantic}`;
+  if (docKind === 'station' && scope !== undefined && STATION_OWNED.has(map)) {
+    const stationId = (value as { stationId: string }).stationId;
+    if (stationId !== scope) return `${map}/${key}: stationId "${stationId}" in the document of ${scope}`;
+  }
+  return null;
 }

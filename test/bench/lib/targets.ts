@@ -14,6 +14,8 @@ export interface BenchClient {
   doc: Y.Doc;
   /** Resolves once the provider reports its first sync. */
   synced: Promise<void>;
+  /** The WebSocket URL the client connects to (y-websocket clients). */
+  url?: string;
   destroy(): void;
 }
 
@@ -27,8 +29,8 @@ export interface Target {
   /** RSS right after start, before any client connected. */
   idleRss: number;
   connect(doc?: Y.Doc): BenchClient;
-  /** Storage on disk (ours only): bytes of the SQLite files. */
-  diskBytes(): number | null;
+  /** Storage on disk (ours only): bytes of the SQLite database and its WAL. */
+  diskBytes(): { database: number; wal: number } | null;
   stop(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ function yWebsocketClient(
   return {
     doc,
     synced,
+    url: provider.url,
     destroy() {
       provider.destroy();
       doc.destroy();
@@ -183,15 +186,14 @@ export async function startTarget(id: TargetId): Promise<Target> {
       idleRss: await settledRss(child.pid!),
       connect: (doc) => yWebsocketClient(`ws://127.0.0.1:${port}/sync`, BENCH_DOC, { token }, doc),
       diskBytes() {
-        let total = 0;
-        for (const f of ['jointmap.sqlite', 'jointmap.sqlite-wal']) {
+        const size = (f: string) => {
           try {
-            total += statSync(join(dataDir, f)).size;
+            return statSync(join(dataDir, f)).size;
           } catch {
-            // absent (e.g. no WAL after a checkpoint)
+            return 0; // absent (no WAL yet)
           }
-        }
-        return total;
+        };
+        return { database: size('jointmap.sqlite'), wal: size('jointmap.sqlite-wal') };
       },
       async stop() {
         await stopChild(child);

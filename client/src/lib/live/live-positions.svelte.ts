@@ -1,19 +1,26 @@
 import { io, type Socket } from 'socket.io-client';
 import { createSubscriber } from 'svelte/reactivity';
 import {
-  DEFAULT_FRESHNESS, LiveEvent, mergeNewest, parsePositionsMessage, parseSnapshotMessage, PROTOCOL_VERSION,
-  unitFreshness, validThresholds, type ClientToServerEvents, type Freshness, type FreshnessThresholds,
-  type LiveConnectErrorData, type LiveErrorMessage, type ServerToClientEvents, type UnitPosition,
+  DEFAULT_FRESHNESS, LiveEvent, mergeNewest, PROTOCOL_VERSION, unitFreshness, type ClientToServerEvents,
+  type Freshness, type FreshnessThresholds, type LiveConnectErrorData, type LiveErrorMessage,
+  type ServerToClientEvents, type UnitPosition,
 } from '@jointmap/shared';
+import { endsSession, readLiveBatch } from './live-messages.ts';
 import { TrailBuffer, type TrailPoint } from './trail-buffer.ts';
 
-export type LiveState = 'connecting' | 'online' | 'offline';
+/**
+ * `connecting`: never connected yet; `reconnecting`: lost the link, trying again; `offline`: gave
+ * up (e.g. the server refused the handshake); `signedOut`: the token was refused, sign in again.
+ */
+export type LiveState = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'signedOut';
 /** `'all'`: every unit may have changed (snapshot, thresholds); else the ids that did. */
 export type LiveChange = ReadonlySet<string> | 'all';
 
 /** Up to this many units get their last 15 minutes fetched after a (re)load so trails are not empty. */
 const SEED_TRAILS_UP_TO = 100;
 const OFFSET_SAMPLES = 20;
+/** After the server dropped us (not for the token), try again after 1 s, 2 s, 4 s … up to this. */
+const MAX_REJOIN_DELAY_MS = 30_000;
 
 interface TrackCollection {
   features: Array<{ geometry: { type: string; coordinates: unknown }; properties: { coordinateProperties?: { times?: number[] } } }>;
@@ -56,28 +63,45 @@ export class LivePositions {
   private readonly subscribeFresh: () => void;
   private uiVersion = 0;
   private freshVersion = 0;
+  private everConnected = false;
+  /** Server disconnects since the last snapshot (which proves we are joined again). */
+  private serverDrops = 0;
+  private rejoinTimer = 0;
 
   constructor(readonly operationId: string, token: string, private readonly options: LiveOptions = {}) {
     this.socket = io(options.url ?? location.origin, {
       auth: { token, protocolVersion: PROTOCOL_VERSION, operationId },
       transports: ['websocket', 'polling'],
     });
-    this.socket.on('connect', () => this.setState('online'));
-    this.socket.on('disconnect', () => this.setState('connecting'));
+    this.socket.on('connect', () => {
+      this.everConnected = true;
+      this.error = null;
+      this.setState('online');
+    });
+    this.socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect') {
+        // socket.io does not reconnect after the server closed the socket: we do, unless the
+        // token was refused (then only a new sign-in helps).
+        if (endsSession(this.error)) return this.setState('signedOut');
+        this.rejoinLater();
+      }
+      this.setState('reconnecting');
+    });
     this.socket.on('connect_error', (err: Error & { data?: LiveConnectErrorData }) => {
       if (err.data?.code) this.error = err.data;
-      this.setState(this.socket.active ? 'connecting' : 'offline');
+      if (endsSession(this.error)) return this.setState('signedOut');
+      this.setState(!this.socket.active ? 'offline' : this.everConnected ? 'reconnecting' : 'connecting');
     });
     this.socket.on(LiveEvent.error, (e) => {
       this.error = e;
       this.notifyUi();
     });
     this.socket.on(LiveEvent.snapshot, (raw) => {
-      const parsed = parseSnapshotMessage(raw);
-      if (!parsed.ok || parsed.value.operationId !== operationId) return;
-      const m = parsed.value;
+      const m = readLiveBatch(raw, operationId);
+      if (!m) return;
+      this.serverDrops = 0;
       this.sampleOffset(m.serverTime);
-      if (validThresholds(m.thresholds)) this.thresholds = { staleAfterMs: m.thresholds.staleAfterMs, lostAfterMs: m.thresholds.lostAfterMs };
+      if (m.thresholds) this.thresholds = m.thresholds;
       // A snapshot replaces what we hold but never moves a unit back in time.
       mergeNewest(this.latest, m.positions);
       for (const p of m.positions) this.trails.add(p.unitId, p.lngLat[0], p.lngLat[1], p.time);
@@ -88,10 +112,11 @@ export class LivePositions {
       if (!this.seeded) void this.seedTrails();
     });
     this.socket.on(LiveEvent.positions, (raw) => {
-      const parsed = parsePositionsMessage(raw);
-      if (!parsed.ok || parsed.value.operationId !== operationId) return;
-      this.sampleOffset(parsed.value.serverTime);
-      const changed = mergeNewest(this.latest, parsed.value.positions);
+      // Positions are validated one by one: a malformed one is skipped, not the whole batch.
+      const batch = readLiveBatch(raw, operationId);
+      if (!batch) return;
+      this.sampleOffset(batch.serverTime);
+      const changed = mergeNewest(this.latest, batch.positions);
       if (!changed.length) return;
       const now = this.now();
       for (const id of changed) {
@@ -141,6 +166,12 @@ export class LivePositions {
     return this.state;
   }
 
+  /** The server refused our token (expired or unknown): the session is over, sign in again. */
+  get signedOut(): boolean {
+    this.subscribeUi();
+    return endsSession(this.error);
+  }
+
   positionOf(unitId: string): UnitPosition | undefined {
     return this.latest.get(unitId);
   }
@@ -163,10 +194,20 @@ export class LivePositions {
   destroy(): void {
     this.destroyed = true;
     clearInterval(this.tickTimer);
+    clearTimeout(this.rejoinTimer);
     cancelAnimationFrame(this.uiFrame);
     this.socket.removeAllListeners();
     this.socket.disconnect();
     this.listeners.clear();
+  }
+
+  /** Connect again after the server closed the socket, backing off while it keeps doing so. */
+  private rejoinLater(): void {
+    clearTimeout(this.rejoinTimer);
+    const delay = Math.min(MAX_REJOIN_DELAY_MS, 1000 * 2 ** this.serverDrops++);
+    this.rejoinTimer = window.setTimeout(() => {
+      if (!this.destroyed && !this.socket.connected) this.socket.connect();
+    }, delay);
   }
 
   private setState(s: LiveState): void {

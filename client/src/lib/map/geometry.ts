@@ -102,6 +102,12 @@ export function bboxOf(coords: unknown, into: [number, number, number, number] =
   return into;
 }
 
+/** The bounding box of an operation's jurisdictions, or null when there is nothing to fit. */
+export function jurisdictionBounds(jurisdictions: GeoJSON.FeatureCollection): [number, number, number, number] | null {
+  const b = bboxOf(jurisdictions.features.map((f) => (f.geometry as { coordinates?: unknown } | null)?.coordinates));
+  return Number.isFinite(b[0]) ? b : null;
+}
+
 /**
  * A label point inside a (multi)polygon: the area-weighted centroid of its largest outer ring,
  * good enough for the compact county shapes we label.

@@ -1,12 +1,13 @@
 import * as Y from 'yjs';
 import { createSubscriber } from 'svelte/reactivity';
 import {
-  AppError, applyChange, docAccess, type Annotation, type Change, type ChangeOrigin, type PresenceState,
+  AppError, applyChange, docAccess, SyncCloseCode, type Annotation, type Change, type ChangeOrigin, type PresenceState,
   type SyncRejection,
 } from '@jointmap/shared';
 import { AnnotationIndex } from '../sync/annotation-index.ts';
 import { DocSync } from '../sync/doc-sync.ts';
 import { LivePositions } from '../live/live-positions.svelte.ts';
+import { ownRecords } from './station-records.ts';
 import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
 
@@ -20,6 +21,23 @@ export interface PresenceEntry {
 }
 
 export const COMMAND = 'command';
+
+/**
+ * A Svelte subscriber whose readers re-run at most once per animation frame, however often
+ * `listen` reports a change. `listen` starts listening and returns the function that stops it.
+ */
+function perFrameSubscriber(listen: (changed: () => void) => () => void): () => void {
+  return createSubscriber((update) => {
+    let frame = 0;
+    const off = listen(() => {
+      if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      off();
+    };
+  });
+}
 
 /**
  * Everything the console and the wall need of one open operation: a DocSync per document, the
@@ -90,28 +108,14 @@ export class OperationSession {
       awareness.on('change', update);
       return () => awareness.off('change', update);
     });
-    this.subscribeRecords = createSubscriber((update) => {
+    this.subscribeRecords = perFrameSubscriber((changed) => {
       const maps = this.docs.filter((d) => d.kind === 'station').flatMap((d) => ['units', 'tasks', 'responses'].map((m) => d.doc.getMap(m)));
-      let frame = 0;
-      const schedule = () => {
-        if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
-      };
-      for (const m of maps) m.observe(schedule);
+      for (const m of maps) m.observe(changed);
       return () => {
-        cancelAnimationFrame(frame);
-        for (const m of maps) m.unobserve(schedule);
+        for (const m of maps) m.unobserve(changed);
       };
     });
-    this.subscribeAnnotations = createSubscriber((update) => {
-      let frame = 0;
-      const off = this.annotations.subscribe(() => {
-        if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
-      });
-      return () => {
-        cancelAnimationFrame(frame);
-        off();
-      };
-    });
+    this.subscribeAnnotations = perFrameSubscriber((changed) => this.annotations.subscribe(changed));
     this.commandDoc.provider.awareness.setLocalState({ pointer: null });
     this.live = new LivePositions(view.id, token, {
       url: wsBase.replace(/^ws/, 'http'),
@@ -177,10 +181,13 @@ export class OperationSession {
     return this.docs.flatMap((d) => d.rejections);
   }
 
-  /** The server ended the session (token refused): the page should sign in again. */
+  /**
+   * The server ended the session (token refused by sync or by the live channel): the page should
+   * sign in again.
+   */
   get terminated(): boolean {
     this.subscribeDocs();
-    return this.docs.some((d) => d.terminal !== null && d.terminal.code === 4401);
+    return this.docs.some((d) => d.terminal?.code === SyncCloseCode.unauthenticated) || this.live.signedOut;
   }
 
   // ---- writes and undo ----------------------------------------------------------------------
@@ -276,12 +283,15 @@ export class OperationSession {
 
   // ---- units and tasks (boards) --------------------------------------------------------------
 
-  /** Records of one kind across every station document, re-read at most once per frame. */
+  /**
+   * Records of one kind across every station document, re-read at most once per frame. A station
+   * document only speaks for its own station: records naming another station are left out.
+   */
   records<T>(map: 'units' | 'tasks' | 'responses'): Array<{ scope: string; record: T }> {
     this.subscribeRecords();
     return this.docs
       .filter((d) => d.kind === 'station')
-      .flatMap((d) => Array.from(d.doc.getMap<T>(map).values(), (record) => ({ scope: d.scope, record })));
+      .flatMap((d) => ownRecords(d.scope, d.doc.getMap<T>(map).values()).map((record) => ({ scope: d.scope, record })));
   }
 
   destroy(): void {

@@ -38,6 +38,8 @@ export class Session {
   current = $state<StoredSession | null>(load());
   readonly user = $derived(this.current?.user ?? null);
   readonly token = $derived(this.current?.token ?? null);
+  /** Why the last session ended, shown on the login page (`expired`: the server refused the token). */
+  endedBecause = $state<'expired' | null>(null);
 
   async login(username: string, password: string): Promise<void> {
     const res = await fetch('/api/auth/login', {
@@ -50,10 +52,12 @@ export class Session {
       throw new ApiError(res.status, body.error?.code ?? 'UNKNOWN', body.error?.message ?? res.statusText);
     }
     this.current = { token: body.token, expiresAt: body.expiresAt ?? Date.now() + 3600_000, user: body.user };
+    this.endedBecause = null;
     localStorage.setItem(STORAGE_KEY, JSON.stringify(this.current));
   }
 
-  logout(): void {
+  logout(reason: 'expired' | null = null): void {
+    this.endedBecause = reason;
     this.current = null;
     localStorage.removeItem(STORAGE_KEY);
   }
