@@ -217,7 +217,12 @@ async function registerDevices(url: string, token: string): Promise<void> {
       const unit = await fetch(`${url}/api/operations/${DEMO_OP}/units`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ id: `bench-u-${i}`, callsign: `bench ${i}`, kind: 'car', stationId: STATIONS[i % STATIONS.length] }),
+        body: JSON.stringify({
+          id: `bench-u-${i}`,
+          callsign: `bench ${i}`,
+          kind: 'car',
+          stationId: STATIONS[i % STATIONS.length],
+        }),
       });
       if (!unit.ok) throw new Error(`unit bench-u-${i}: ${unit.status} ${await unit.text()}`);
       const res = await fetch(`${url}/api/devices`, {

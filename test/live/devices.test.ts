@@ -119,7 +119,7 @@ describe('devices and units over REST', () => {
     );
   });
 
-  it('a tracker registers only to a unit of its own station\'s roster', async (t) => {
+  it("a tracker registers only to a unit of its own station's roster", async (t) => {
     const server = await startServer(t);
     const deqing = await server.login('deqing');
     const commander = await server.login('commander');
@@ -208,8 +208,13 @@ describe('devices and units over REST', () => {
       ).status,
     ).toBe(201);
     expect(
-      (await api(server, commander.token, 'POST', '/api/devices', { id: 'wk-1', stationId: 'wukang', unitId: 'wk-car-1' }))
-        .status,
+      (
+        await api(server, commander.token, 'POST', '/api/devices', {
+          id: 'wk-1',
+          stationId: 'wukang',
+          unitId: 'wk-car-1',
+        })
+      ).status,
     ).toBe(201);
     const t0 = Date.now() - 60_000;
     expect(

@@ -79,7 +79,8 @@ describe('joining and reconnecting', () => {
     expect(reasons).toEqual(['transport close']);
     // And positions flow again.
     expect(
-      (await traccarQuery(server.url, { id: 'demo-yunhe-01', lat: 30.44, lon: 120.3, timestamp: epochSeconds() })).status,
+      (await traccarQuery(server.url, { id: 'demo-yunhe-01', lat: 30.44, lon: 120.3, timestamp: epochSeconds() }))
+        .status,
     ).toBe(200);
     await eventually(() => viewer.latest.get('yunhe-car-01')?.lngLat[1] === 30.44, 5_000, 'fix after the restart');
   });
