@@ -187,7 +187,7 @@ export class OperationSession {
    */
   get terminated(): boolean {
     this.subscribeDocs();
-    return this.docs.some((d) => d.terminal?.code === SyncCloseCode.unauthenticated);
+    return this.docs.some((d) => d.terminal?.code === SyncCloseCode.unauthenticated) || this.live.signedOut;
   }
 
   // ---- writes and undo ----------------------------------------------------------------------
