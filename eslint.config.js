@@ -13,12 +13,20 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: {
       ...importX.flatConfigs.typescript.settings,
-      'import-x/resolver-next': [createTypeScriptImportResolver({ noWarnOnMultipleProjects: true, project: ['shared/tsconfig.test.json', 'server/tsconfig.json', 'test/tsconfig.json'] })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          noWarnOnMultipleProjects: true,
+          project: ['shared/tsconfig.test.json', 'server/tsconfig.json', 'test/tsconfig.json'],
+        }),
+      ],
     },
     rules: {
       // Import cycles make module initialisation order fragile; the layers point one way.
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
   },
@@ -27,22 +35,72 @@ export default tseslint.config(
     files: ['shared/src/**/*.ts'],
     ignores: ['shared/src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'worker_threads'], message: 'shared/ does no IO' },
-          { group: ['socket.io', 'socket.io-client', 'ws', 'maplibre-gl', 'y-websocket', 'y-indexeddb', 'better-sqlite3', 'pg', 'redis', 'fastify', '@fastify/*'], message: 'shared/ is transport- and storage-neutral' },
-          { group: ['@jointmap/server', '@jointmap/server/*', '@jointmap/client', '@jointmap/client/*'], message: 'dependencies point one way: shared ← server, shared ← client' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'http',
+                'https',
+                'net',
+                'crypto',
+                'child_process',
+                'os',
+                'worker_threads',
+              ],
+              message: 'shared/ does no IO',
+            },
+            {
+              group: [
+                'socket.io',
+                'socket.io-client',
+                'ws',
+                'maplibre-gl',
+                'y-websocket',
+                'y-indexeddb',
+                'better-sqlite3',
+                'pg',
+                'redis',
+                'fastify',
+                '@fastify/*',
+              ],
+              message: 'shared/ is transport- and storage-neutral',
+            },
+            {
+              group: ['@jointmap/server', '@jointmap/server/*', '@jointmap/client', '@jointmap/client/*'],
+              message: 'dependencies point one way: shared ← server, shared ← client',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'process', 'fetch', 'WebSocket'],
     },
   },
   {
     files: ['server/src/**/*.ts', 'client/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@jointmap/server', '@jointmap/server/*', '@jointmap/client', '@jointmap/client/*', '@jointmap/test', '@jointmap/test/*'], message: 'server and client depend only on shared' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@jointmap/server',
+                '@jointmap/server/*',
+                '@jointmap/client',
+                '@jointmap/client/*',
+                '@jointmap/test',
+                '@jointmap/test/*',
+              ],
+              message: 'server and client depend only on shared',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -50,7 +108,10 @@ export default tseslint.config(
     ignores: ['server/src/config.ts', 'server/src/server.ts', 'server/src/tools/**'],
     rules: {
       // config.ts reads the environment once; everything else gets the config passed in.
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read config, not process.env' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'read config, not process.env' },
+      ],
     },
   },
 );

@@ -54,14 +54,20 @@ const newest = (dir) => {
   return t;
 };
 const built = join(root, 'client', 'dist', 'index.html');
-if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'client')) || statSync(built).mtimeMs < newest(join(root, 'shared', 'src'))) {
+if (
+  !existsSync(built) ||
+  statSync(built).mtimeMs < newest(join(root, 'client')) ||
+  statSync(built).mtimeMs < newest(join(root, 'shared', 'src'))
+) {
   step('building the web client');
   run('pnpm build');
 }
 
 if (mode === 'start') {
   step('starting the server (embedded SQLite under ./data)');
-  run('pnpm --filter @jointmap/server start', { env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? join(root, 'data') } });
+  run('pnpm --filter @jointmap/server start', {
+    env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? join(root, 'data') },
+  });
   process.exit(0);
 }
 
@@ -75,10 +81,12 @@ if (!existsSync('/usr/bin/chromium')) {
   run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null');
 }
 
-// 5. The whole suite: types, lint, then every test (unit, integration, browser).
+// 5. The whole suite: types, lint, formatting, then every test (unit, integration, browser).
 step('type-checking');
 run('pnpm check');
 step('linting');
 run('pnpm lint');
+step('checking formatting');
+run('pnpm format:check');
 step('running the tests');
 run('pnpm exec vitest run');

@@ -8,7 +8,8 @@ async function shellUrls() {
   const html = await (await fetch('/', { cache: 'no-store' })).text();
   const urls = new Set(['/']);
   const scan = (text) => {
-    for (const m of text.matchAll(/\/?assets\/[\w.-]+\.(?:m?js|css)/g)) urls.add(m[0].startsWith('/') ? m[0] : `/${m[0]}`);
+    for (const m of text.matchAll(/\/?assets\/[\w.-]+\.(?:m?js|css)/g))
+      urls.add(m[0].startsWith('/') ? m[0] : `/${m[0]}`);
   };
   scan(html);
   for (const u of [...urls].filter((u) => u.endsWith('.js'))) scan(await (await fetch(u)).text());
@@ -27,14 +28,18 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(
-    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()),
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
   );
 });
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/sync/') || url.pathname.startsWith('/socket.io')) return;
+  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/sync/') || url.pathname.startsWith('/socket.io'))
+    return;
   const isAsset = url.pathname.startsWith('/assets/');
   event.respondWith(
     (async () => {
@@ -48,7 +53,9 @@ self.addEventListener('fetch', (event) => {
         if (res.ok) void cache.put(event.request, res.clone());
         return res;
       } catch (err) {
-        const hit = (await cache.match(event.request, { ignoreSearch: true })) ?? (event.request.mode === 'navigate' ? await cache.match('/') : undefined);
+        const hit =
+          (await cache.match(event.request, { ignoreSearch: true })) ??
+          (event.request.mode === 'navigate' ? await cache.match('/') : undefined);
         if (hit) return hit;
         throw err;
       }

@@ -24,7 +24,9 @@ export function mapFontFaces(weight = 500): Plugin {
       const faces = [...css.matchAll(/url\(\.\/(files\/[^)]+\.woff2)\)[\s\S]*?unicode-range:\s*([^;]+);/g)];
       if (faces.length === 0) throw new Error('no @font-face found in @fontsource/noto-sans-sc');
       const imports = faces.map((m, i) => `import f${i} from ${JSON.stringify(join(pkg, m[1]!) + '?url')};`);
-      const entries = faces.map((m, i) => `{url: f${i}, 'unicode-range': ${JSON.stringify(m[2]!.split(',').map((s) => s.trim()))}}`);
+      const entries = faces.map(
+        (m, i) => `{url: f${i}, 'unicode-range': ${JSON.stringify(m[2]!.split(',').map((s) => s.trim()))}}`,
+      );
       return `${imports.join('\n')}\nexport const NOTO_SANS_SC_FACES = [${entries.join(',\n')}];\n`;
     },
   };

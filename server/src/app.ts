@@ -38,10 +38,15 @@ export interface BuiltApp {
  * Build the whole server for a config. Never listens and keeps no module-level state, so a test
  * can run several in one process. `storage` may be injected (tests of failure paths).
  */
-export async function buildApp(config: Config, options: { storage?: Storage; logger?: boolean | object } = {}): Promise<BuiltApp> {
+export async function buildApp(
+  config: Config,
+  options: { storage?: Storage; logger?: boolean | object } = {},
+): Promise<BuiltApp> {
   if (config.databaseUrl || config.redisUrl) {
     // Scale-out storage and relay are not part of this version; refuse rather than silently ignore.
-    throw new Error('DATABASE_URL / REDIS_URL (PostgreSQL + Redis scale-out) are not supported yet: unset them to run embedded');
+    throw new Error(
+      'DATABASE_URL / REDIS_URL (PostgreSQL + Redis scale-out) are not supported yet: unset them to run embedded',
+    );
   }
   const storage = options.storage ?? new SqliteStorage(config.dataDir);
   const app = Fastify({
@@ -70,7 +75,14 @@ export async function buildApp(config: Config, options: { storage?: Storage; log
       },
     },
   });
-  const ctx: AppContext = { config, storage, rooms, tokens: new TokenService(secret, config.tokenTtlSeconds), metrics, log: app.log };
+  const ctx: AppContext = {
+    config,
+    storage,
+    rooms,
+    tokens: new TokenService(secret, config.tokenTtlSeconds),
+    metrics,
+    log: app.log,
+  };
 
   registerErrorHandler(app);
   // preHandler: the login limit keys on the parsed user name, not only the address.
@@ -82,12 +94,16 @@ export async function buildApp(config: Config, options: { storage?: Storage; log
   basemapRoutes(app, ctx);
   healthRoutes(app, ctx);
   syncRoutes(app, ctx);
-  const live = new LiveService(storage, {
-    limits: { maxFutureMs: config.ingestMaxFutureMs, maxAgeMs: config.ingestMaxAgeMs, maxFixes: 100 },
-    ratePerSecond: config.ingestRatePerSecond,
-    rateBurst: config.ingestRateBurst,
-    thresholds: { staleAfterMs: config.staleAfterMs, lostAfterMs: config.lostAfterMs },
-  }, metrics.registry);
+  const live = new LiveService(
+    storage,
+    {
+      limits: { maxFutureMs: config.ingestMaxFutureMs, maxAgeMs: config.ingestMaxAgeMs, maxFixes: 100 },
+      ratePerSecond: config.ingestRatePerSecond,
+      rateBurst: config.ingestRateBurst,
+      thresholds: { staleAfterMs: config.staleAfterMs, lostAfterMs: config.lostAfterMs },
+    },
+    metrics.registry,
+  );
   await live.start();
   attachLiveSockets(registerSocketIo(app, { maxMessageBytes: 64 * 1024 }), ctx, live, config.liveFlushMs);
   app.addHook('preClose', async () => live.close());

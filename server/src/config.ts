@@ -117,7 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demoPassword: env.DEMO_PASSWORD || null,
     ...(env.CLIENT_DIR ? { clientDir: resolve(env.CLIENT_DIR) } : {}),
     logLevel: env.LOG_LEVEL || 'info',
-    trustProxy: env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY ? env.TRUST_PROXY.split(',').map((s) => s.trim()) : false,
+    trustProxy:
+      env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY ? env.TRUST_PROXY.split(',').map((s) => s.trim()) : false,
     basemaps: env.BASEMAPS_FILE ? loadBasemaps(resolve(env.BASEMAPS_FILE)) : [],
     liveFlushMs: int(env.LIVE_FLUSH_MS, 25, 'LIVE_FLUSH_MS'),
     staleAfterMs: int(env.STALE_AFTER_MS, 60_000, 'STALE_AFTER_MS'),
@@ -137,8 +138,10 @@ export function loadBasemaps(path: string): BasemapSourceConfig[] {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(b.id ?? '')) throw new Error(`${path}[${i}]: bad id`);
     if (b.type !== 'pmtiles' && b.type !== 'xyz') throw new Error(`${path}[${i}]: type must be pmtiles or xyz`);
     if (b.type === 'pmtiles' && !b.file) throw new Error(`${path}[${i}]: pmtiles needs file`);
-    if (b.type === 'xyz' && !/\{z\}/.test(b.url ?? '')) throw new Error(`${path}[${i}]: xyz needs a url with {z}/{x}/{y}`);
-    if (!['WGS-84', 'CGCS2000', 'GCJ-02'].includes(b.crs)) throw new Error(`${path}[${i}]: crs must be WGS-84, CGCS2000 or GCJ-02`);
+    if (b.type === 'xyz' && !/\{z\}/.test(b.url ?? ''))
+      throw new Error(`${path}[${i}]: xyz needs a url with {z}/{x}/{y}`);
+    if (!['WGS-84', 'CGCS2000', 'GCJ-02'].includes(b.crs))
+      throw new Error(`${path}[${i}]: crs must be WGS-84, CGCS2000 or GCJ-02`);
     return { ...b, name: b.name || b.id, ...(b.file ? { file: resolve(dirname(path), b.file) } : {}) };
   });
 }

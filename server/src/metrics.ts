@@ -6,15 +6,43 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'jointmap_' });
   const m = {
     registry,
-    syncConnections: new Gauge({ name: 'jointmap_sync_connections', help: 'Open document sync connections', registers: [registry] }),
-    roomsLoaded: new Gauge({ name: 'jointmap_rooms_loaded', help: 'Documents loaded in memory', registers: [registry] }),
-    updatesCommitted: new Counter({ name: 'jointmap_updates_committed_total', help: 'Document updates made durable and relayed', registers: [registry] }),
-    updateBytes: new Counter({ name: 'jointmap_update_bytes_total', help: 'Bytes of committed document updates', registers: [registry] }),
-    rejected: new Counter({
-      name: 'jointmap_sync_rejected_total', help: 'Inbound sync messages refused', labelNames: ['code'] as const, registers: [registry],
+    syncConnections: new Gauge({
+      name: 'jointmap_sync_connections',
+      help: 'Open document sync connections',
+      registers: [registry],
     }),
-    storageFailures: new Counter({ name: 'jointmap_storage_failures_total', help: 'Storage operations that failed', registers: [registry] }),
-    logins: new Counter({ name: 'jointmap_logins_total', help: 'Login attempts', labelNames: ['result'] as const, registers: [registry] }),
+    roomsLoaded: new Gauge({
+      name: 'jointmap_rooms_loaded',
+      help: 'Documents loaded in memory',
+      registers: [registry],
+    }),
+    updatesCommitted: new Counter({
+      name: 'jointmap_updates_committed_total',
+      help: 'Document updates made durable and relayed',
+      registers: [registry],
+    }),
+    updateBytes: new Counter({
+      name: 'jointmap_update_bytes_total',
+      help: 'Bytes of committed document updates',
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'jointmap_sync_rejected_total',
+      help: 'Inbound sync messages refused',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    storageFailures: new Counter({
+      name: 'jointmap_storage_failures_total',
+      help: 'Storage operations that failed',
+      registers: [registry],
+    }),
+    logins: new Counter({
+      name: 'jointmap_logins_total',
+      help: 'Login attempts',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
   };
   return m;
 }

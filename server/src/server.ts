@@ -8,17 +8,26 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', '127.0.0.1');
   if (demoLogins.length) {
-    const lines = demoLogins.map((l) => `    ${l.username.padEnd(10)} ${l.password.padEnd(14)} ${l.role.padEnd(10)} ${l.name}`);
-    console.log(`\n  Demo operation created. Logins (also in ${config.dataDir}/demo-logins.txt):\n${lines.join('\n')}\n`);
+    const lines = demoLogins.map(
+      (l) => `    ${l.username.padEnd(10)} ${l.password.padEnd(14)} ${l.role.padEnd(10)} ${l.name}`,
+    );
+    console.log(
+      `\n  Demo operation created. Logins (also in ${config.dataDir}/demo-logins.txt):\n${lines.join('\n')}\n`,
+    );
   }
-  console.log(`  联勤图 JointMap is running: ${url}/  (console: ${url}/#/op/demo-tricounty, wall: ${url}/#/wall/demo-tricounty)\n`);
+  console.log(
+    `  联勤图 JointMap is running: ${url}/  (console: ${url}/#/op/demo-tricounty, wall: ${url}/#/wall/demo-tricounty)\n`,
+  );
   let closing = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (closing) process.exit(1);
       closing = true;
       app.log.info(`${signal}: closing`);
-      app.close().then(() => process.exit(0), () => process.exit(1));
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     });
   }
 }

@@ -10,14 +10,26 @@ describe('customer basemaps', () => {
     const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
     writeFileSync(join(dir, 'city.pmtiles'), bytes);
     const file = join(dir, 'basemaps.json');
-    writeFileSync(file, JSON.stringify([
-      { id: 'city', name: '市局影像', type: 'pmtiles', file: 'city.pmtiles', crs: 'CGCS2000' },
-      { id: 'gaode', name: '内网电子地图', type: 'xyz', url: 'http://10.0.0.1/tiles/{z}/{x}/{y}.png', crs: 'GCJ-02', maxzoom: 18 },
-    ]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { id: 'city', name: '市局影像', type: 'pmtiles', file: 'city.pmtiles', crs: 'CGCS2000' },
+        {
+          id: 'gaode',
+          name: '内网电子地图',
+          type: 'xyz',
+          url: 'http://10.0.0.1/tiles/{z}/{x}/{y}.png',
+          crs: 'GCJ-02',
+          maxzoom: 18,
+        },
+      ]),
+    );
     const server = await startServer(t, { basemaps: loadBasemaps(file) });
     const { token } = await server.login('deqing');
     const auth = { authorization: `Bearer ${token}` };
-    const config = (await (await fetch(`${server.url}/api/basemap/config`, { headers: auth })).json()) as { sources: Array<Record<string, unknown>> };
+    const config = (await (await fetch(`${server.url}/api/basemap/config`, { headers: auth })).json()) as {
+      sources: Array<Record<string, unknown>>;
+    };
     expect(config.sources).toEqual([
       expect.objectContaining({ id: 'city', type: 'pmtiles', url: '/api/basemap/pmtiles/city', crs: 'CGCS2000' }),
       expect.objectContaining({ id: 'gaode', type: 'xyz', crs: 'GCJ-02', maxzoom: 18 }),
@@ -28,7 +40,9 @@ describe('customer basemaps', () => {
     expect([...new Uint8Array(await part.arrayBuffer())]).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     const whole = await fetch(`${server.url}/api/basemap/pmtiles/city`, { headers: auth });
     expect((await whole.arrayBuffer()).byteLength).toBe(1000);
-    expect((await fetch(`${server.url}/api/basemap/pmtiles/city`, { headers: { ...auth, range: 'bytes=2000-' } })).status).toBe(416);
+    expect(
+      (await fetch(`${server.url}/api/basemap/pmtiles/city`, { headers: { ...auth, range: 'bytes=2000-' } })).status,
+    ).toBe(416);
     expect((await fetch(`${server.url}/api/basemap/pmtiles/nope`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${server.url}/api/basemap/pmtiles/city`)).status).toBe(401);
   });

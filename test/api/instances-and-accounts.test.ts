@@ -46,22 +46,59 @@ describe('accounts file', () => {
   test('stations, accounts and devices come from a config file; bad files fail with the path', async (t) => {
     const dir = tempDir();
     const file = join(dir, 'accounts.json');
-    writeFileSync(join(dir, 'zhili.geojson'), JSON.stringify({
-      type: 'Feature', properties: {},
-      geometry: { type: 'Polygon', coordinates: [[[120.25, 30.8], [120.3, 30.8], [120.3, 30.85], [120.25, 30.85], [120.25, 30.8]]] },
-    }));
-    writeFileSync(file, JSON.stringify({
-      stations: [{ id: 'wuxing-zhili', name: '湖州市公安局吴兴区分局织里派出所', shortName: '织里', color: '#9333ea', jurisdictionFile: 'zhili.geojson' }],
-      accounts: [{ username: 'zhili', name: '织里值班民警', role: 'dispatcher', stationId: 'wuxing-zhili', password: 'zhili-pass-1' }],
-      devices: [{ id: 'zhili-drone-1', stationId: 'wuxing-zhili', label: '织里无人机' }],
-    }));
+    writeFileSync(
+      join(dir, 'zhili.geojson'),
+      JSON.stringify({
+        type: 'Feature',
+        properties: {},
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [120.25, 30.8],
+              [120.3, 30.8],
+              [120.3, 30.85],
+              [120.25, 30.85],
+              [120.25, 30.8],
+            ],
+          ],
+        },
+      }),
+    );
+    writeFileSync(
+      file,
+      JSON.stringify({
+        stations: [
+          {
+            id: 'wuxing-zhili',
+            name: '湖州市公安局吴兴区分局织里派出所',
+            shortName: '织里',
+            color: '#9333ea',
+            jurisdictionFile: 'zhili.geojson',
+          },
+        ],
+        accounts: [
+          {
+            username: 'zhili',
+            name: '织里值班民警',
+            role: 'dispatcher',
+            stationId: 'wuxing-zhili',
+            password: 'zhili-pass-1',
+          },
+        ],
+        devices: [{ id: 'zhili-drone-1', stationId: 'wuxing-zhili', label: '织里无人机' }],
+      }),
+    );
     const server = await startServer(t, { accountsFile: file });
     const { user } = await server.login('zhili', 'zhili-pass-1');
     expect(user).toMatchObject({ role: 'dispatcher', stationId: 'wuxing-zhili', name: '织里值班民警' });
     expect((await server.ctx.storage.getStation('wuxing-zhili'))?.jurisdiction?.type).toBe('Polygon');
     expect((await server.ctx.storage.getDevice('zhili-drone-1'))?.label).toBe('织里无人机');
 
-    writeFileSync(file, JSON.stringify({ accounts: [{ username: 'x', name: 'x', role: 'emperor', password: '12345678' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ accounts: [{ username: 'x', name: 'x', role: 'emperor', password: '12345678' }] }),
+    );
     await expect(startServer(t, { accountsFile: file })).rejects.toThrow(/accounts\.json.*role/);
     writeFileSync(file, '{ not json');
     await expect(startServer(t, { accountsFile: file })).rejects.toThrow(/accounts\.json/);

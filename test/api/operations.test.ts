@@ -9,13 +9,20 @@ describe('operations API', () => {
     expect(commander.user).toMatchObject({ role: 'commander', stationId: null });
     const auth = { authorization: `Bearer ${commander.token}` };
     const view = (await (await fetch(`${server.url}/api/operations/${DEMO_OP}`, { headers: auth })).json()) as {
-      documents: string[]; stationDetails: Array<{ id: string; name: string }>;
+      documents: string[];
+      stationDetails: Array<{ id: string; name: string }>;
     };
-    expect(view.documents).toEqual([`${DEMO_OP}/command`, `${DEMO_OP}/deqing-yuyue`, `${DEMO_OP}/linping-yunhe`, `${DEMO_OP}/tongxiang-zhouquan`]);
+    expect(view.documents).toEqual([
+      `${DEMO_OP}/command`,
+      `${DEMO_OP}/deqing-yuyue`,
+      `${DEMO_OP}/linping-yunhe`,
+      `${DEMO_OP}/tongxiang-zhouquan`,
+    ]);
     expect(view.stationDetails.map((s) => s.name)).toContain('德清县公安局禹越派出所');
 
     const created = await fetch(`${server.url}/api/operations`, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ name: '危化品车辆监控', kind: 'monitoring', stations: ['tongxiang-zhouquan'] }),
     });
     expect(created.status).toBe(201);
@@ -24,16 +31,23 @@ describe('operations API', () => {
 
     // Dispatchers see only operations their station takes part in.
     const deqing = await server.login('deqing');
-    const list = (await (await fetch(`${server.url}/api/operations`, { headers: { authorization: `Bearer ${deqing.token}` } })).json()) as {
+    const list = (await (
+      await fetch(`${server.url}/api/operations`, { headers: { authorization: `Bearer ${deqing.token}` } })
+    ).json()) as {
       operations: Array<{ id: string }>;
     };
     expect(list.operations.map((o) => o.id)).toEqual([DEMO_OP]);
-    const hidden = await fetch(`${server.url}/api/operations/${op.id}`, { headers: { authorization: `Bearer ${deqing.token}` } });
+    const hidden = await fetch(`${server.url}/api/operations/${op.id}`, {
+      headers: { authorization: `Bearer ${deqing.token}` },
+    });
     expect(hidden.status).toBe(404);
 
     // The command document carries the operation meta, readable by a stock client.
     const client = await connectClient(t, server.wsUrl, `${op.id}/command`, commander.token);
-    expect(client.doc.getMap('meta').get('operation')).toMatchObject({ name: '危化品车辆监控', stations: ['tongxiang-zhouquan'] });
+    expect(client.doc.getMap('meta').get('operation')).toMatchObject({
+      name: '危化品车辆监控',
+      stations: ['tongxiang-zhouquan'],
+    });
     expect(client.doc.getMap('meta').get('schemaVersion')).toBe(1);
 
     // Health and metrics.

@@ -23,7 +23,15 @@ export default async function run(): Promise<void> {
     const now = Date.now();
     const records = Array.from({ length: COUNT }, (_, i) => annotation(i, now));
     for (let i = 0; i < COUNT; i += 500) {
-      applyChange(client.doc, 'station', { type: 'batch', changes: records.slice(i, i + 500).map((a) => ({ type: 'put', map: 'annotations', key: a.id, value: a })) }, origin);
+      applyChange(
+        client.doc,
+        'station',
+        {
+          type: 'batch',
+          changes: records.slice(i, i + 500).map((a) => ({ type: 'put', map: 'annotations', key: a.id, value: a })),
+        },
+        origin,
+      );
     }
     await waitSynced(client.provider);
 
@@ -31,7 +39,13 @@ export default async function run(): Promise<void> {
     const page = await context.newPage();
     await loginAs(page, server.url, 'linping', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
     await waitForMap(page);
-    await page.waitForFunction((n) => (window as unknown as { jointmap?: { session: { annotations: { size: number } } } }).jointmap?.session.annotations.size === n, COUNT, { timeout: 60_000 });
+    await page.waitForFunction(
+      (n) =>
+        (window as unknown as { jointmap?: { session: { annotations: { size: number } } } }).jointmap?.session
+          .annotations.size === n,
+      COUNT,
+      { timeout: 60_000 },
+    );
     await page.waitForTimeout(3000);
 
     const probe = await probeMainThread(context, page);
@@ -45,8 +59,20 @@ export default async function run(): Promise<void> {
         const i = Math.floor(Math.random() * COUNT);
         const current = map.get(`bench-${i}`)!;
         const shift = (Math.random() - 0.5) * 0.001;
-        const moved = JSON.parse(JSON.stringify(current.geometry), (_k, v: unknown) => (typeof v === 'number' ? v + shift : v)) as Annotation['geometry'];
-        applyChange(client.doc, 'station', { type: 'put', map: 'annotations', key: current.id, value: { ...current, geometry: moved, updatedAt: Date.now() } }, origin);
+        const moved = JSON.parse(JSON.stringify(current.geometry), (_k, v: unknown) =>
+          typeof v === 'number' ? v + shift : v,
+        ) as Annotation['geometry'];
+        applyChange(
+          client.doc,
+          'station',
+          {
+            type: 'put',
+            map: 'annotations',
+            key: current.id,
+            value: { ...current, geometry: moved, updatedAt: Date.now() },
+          },
+          origin,
+        );
         edits++;
       }
       await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - tickStart))));
@@ -54,9 +80,25 @@ export default async function run(): Promise<void> {
     const figures = await probe.stop();
     const elapsed = figures.seconds;
     const last = map.get(`bench-${COUNT - 1}`)!;
-    applyChange(client.doc, 'station', { type: 'put', map: 'annotations', key: last.id, value: { ...last, label: 'done', updatedAt: Date.now() } }, origin);
-    await page.waitForFunction((id) => (window as unknown as { jointmap: { session: { annotations: { get(s: string, i: string): { label: string } | undefined } } } }).jointmap.session.annotations.get('deqing-yuyue', id)?.label === 'done', last.id, { timeout: 30_000 });
-    console.log(`browser-annotations: ${COUNT} annotations shown, ${edits} edits in ${elapsed.toFixed(1)} s by another client (${(edits / elapsed).toFixed(0)}/s)`);
+    applyChange(
+      client.doc,
+      'station',
+      { type: 'put', map: 'annotations', key: last.id, value: { ...last, label: 'done', updatedAt: Date.now() } },
+      origin,
+    );
+    await page.waitForFunction(
+      (id) =>
+        (
+          window as unknown as {
+            jointmap: { session: { annotations: { get(s: string, i: string): { label: string } | undefined } } };
+          }
+        ).jointmap.session.annotations.get('deqing-yuyue', id)?.label === 'done',
+      last.id,
+      { timeout: 30_000 },
+    );
+    console.log(
+      `browser-annotations: ${COUNT} annotations shown, ${edits} edits in ${elapsed.toFixed(1)} s by another client (${(edits / elapsed).toFixed(0)}/s)`,
+    );
     printMainThread(figures);
     client.destroy();
   } finally {

@@ -43,7 +43,9 @@ export default async function run(): Promise<void> {
     const commander = await login(server.url, 'commander');
     const t0 = performance.now();
     await registerUnits(server.url, commander.token);
-    console.log(`  registered ${UNITS} units and trackers over REST in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `  registered ${UNITS} units and trackers over REST in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const editor = await login(server.url, 'deqing');
     const client = await connectClient(null, server.wsUrl, docName(DEMO_OP, 'deqing-yuyue'), editor.token);
@@ -51,7 +53,12 @@ export default async function run(): Promise<void> {
     const now = Date.now();
     for (let i = 0; i < ANNOTATIONS; i += 500) {
       const batch = Array.from({ length: Math.min(500, ANNOTATIONS - i) }, (_, k) => benchAnnotation(i + k, now));
-      applyChange(client.doc, 'station', { type: 'batch', changes: batch.map((a) => ({ type: 'put', map: 'annotations', key: a.id, value: a })) }, origin);
+      applyChange(
+        client.doc,
+        'station',
+        { type: 'batch', changes: batch.map((a) => ({ type: 'put', map: 'annotations', key: a.id, value: a })) },
+        origin,
+      );
     }
     await waitSynced(client.provider);
     client.destroy();
@@ -59,7 +66,12 @@ export default async function run(): Promise<void> {
     // Senders: unit i reports at phase i/UNITS of every second, each fix a form POST (Traccar Client 10).
     const movers: Mover[] = Array.from({ length: UNITS }, (_, i) => {
       const [lng, lat] = CENTRES[STATIONS[i % STATIONS.length]!]!;
-      return { deviceId: `bench-d-${i}`, lng: lng + (((i * 7919) % 1000) - 500) / 8_000, lat: lat + (((i * 104729) % 1000) - 500) / 12_000, heading: (i * 37) % 360 };
+      return {
+        deviceId: `bench-d-${i}`,
+        lng: lng + (((i * 7919) % 1000) - 500) / 8_000,
+        lat: lat + (((i * 104729) % 1000) - 500) / 12_000,
+        heading: (i * 37) % 360,
+      };
     });
     let sent = 0;
     let accepted = 0;
@@ -70,13 +82,19 @@ export default async function run(): Promise<void> {
       m.lat += Math.cos((m.heading * Math.PI) / 180) * 0.0001;
       const body = `id=${m.deviceId}&lat=${m.lat.toFixed(7)}&lon=${m.lng.toFixed(7)}&timestamp=${Date.now()}&speed=21.6&bearing=${m.heading.toFixed(0)}&accuracy=5&batt=80`;
       sent++;
-      const req = http.request(`${server.url}/api/positions/osmand`, {
-        method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        res.resume();
-        if (res.statusCode === 200) accepted++;
-        else refused++;
-      });
+      const req = http.request(
+        `${server.url}/api/positions/osmand`,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          if (res.statusCode === 200) accepted++;
+          else refused++;
+        },
+      );
       req.on('error', () => refused++);
       req.end(body);
     };
@@ -116,11 +134,19 @@ export default async function run(): Promise<void> {
       await page.waitForTimeout(MEASURE_SECONDS * 1000);
       const figures = await probe.stop();
       const drawn = await page.evaluate(async () => {
-        const map = (window as unknown as { jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } } }).jointmapMap;
+        const map = (
+          window as unknown as {
+            jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } };
+          }
+        ).jointmapMap;
         return (await map.getSource('units').getData()).features.length;
       });
-      console.log(`browser-units, ${label}: ${UNITS} units moving + ${ANNOTATIONS} annotations; ${drawn} unit markers in the source`);
-      console.log(`  fixes: ${((sent - sent0) / figures.seconds).toFixed(0)}/s sent, ${((accepted - accepted0) / figures.seconds).toFixed(0)}/s accepted (refused so far: ${refused}); load average ${loadavg()[0]!.toFixed(2)}`);
+      console.log(
+        `browser-units, ${label}: ${UNITS} units moving + ${ANNOTATIONS} annotations; ${drawn} unit markers in the source`,
+      );
+      console.log(
+        `  fixes: ${((sent - sent0) / figures.seconds).toFixed(0)}/s sent, ${((accepted - accepted0) / figures.seconds).toFixed(0)}/s accepted (refused so far: ${refused}); load average ${loadavg()[0]!.toFixed(2)}`,
+      );
       printMainThread(figures);
       await context.close();
     }
@@ -138,7 +164,11 @@ export default async function run(): Promise<void> {
 /** Unit records (`POST /api/operations/:id/units`) and their trackers (`POST /api/devices`), as a commander. */
 async function registerUnits(url: string, token: string): Promise<void> {
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   };
   let next = 0;
@@ -146,7 +176,13 @@ async function registerUnits(url: string, token: string): Promise<void> {
     while (next < UNITS) {
       const i = next++;
       const stationId = STATIONS[i % STATIONS.length]!;
-      await post(`/api/operations/${DEMO_OP}/units`, { id: `bench-u-${i}`, callsign: `巡${String(i).padStart(4, '0')}`, kind: KINDS[i % KINDS.length], stationId, status: 'available' });
+      await post(`/api/operations/${DEMO_OP}/units`, {
+        id: `bench-u-${i}`,
+        callsign: `巡${String(i).padStart(4, '0')}`,
+        kind: KINDS[i % KINDS.length],
+        stationId,
+        status: 'available',
+      });
       await post('/api/devices', { id: `bench-d-${i}`, stationId, unitId: `bench-u-${i}`, label: `bench ${i}` });
     }
   };

@@ -4,7 +4,12 @@ import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { annotationsOf, clickAt, drawPolygon, renderedAnnotationIds, screenOf, type PageHooks } from './map-actions.ts';
 
 // Inside 德清 (deqing-yuyue), WGS-84.
-const SQUARE: Array<[number, number]> = [[120.0, 30.52], [120.1, 30.52], [120.1, 30.6], [120.0, 30.6]];
+const SQUARE: Array<[number, number]> = [
+  [120.0, 30.52],
+  [120.1, 30.52],
+  [120.1, 30.6],
+  [120.0, 30.6],
+];
 const INSIDE: [number, number] = [120.03, 30.55];
 
 test('a polygon drawn at one station appears at another and on the wall, read-only there, with no request off 127.0.0.1', async (t) => {
@@ -43,7 +48,9 @@ test('a polygon drawn at one station appears at another and on the wall, read-on
   await expect.poll(() => renderedAnnotationIds(pb), { timeout: 10_000 }).toContain(fid);
 
   // The other station may select it but not change it: the UI offers nothing and sends nothing.
-  expect(await pb.evaluate(() => (window as unknown as PageHooks).jointmap!.session.canWrite('deqing-yuyue'))).toBe(false);
+  expect(await pb.evaluate(() => (window as unknown as PageHooks).jointmap!.session.canWrite('deqing-yuyue'))).toBe(
+    false,
+  );
   await clickAt(pb, INSIDE);
   await pb.waitForSelector('[data-testid=properties][data-writable=false]');
   await pb.waitForSelector('[data-testid=read-only]');
@@ -65,11 +72,27 @@ test('a polygon drawn at one station appears at another and on the wall, read-on
   await pa.waitForSelector('[data-testid=properties][data-writable=true]');
   await pa.fill('[data-testid=label-input]', '搜索区A');
   await pa.press('[data-testid=label-input]', 'Enter');
-  await pb.waitForFunction((id) => (window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) && ((window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as { label: string }).label === '搜索区A', polygon.id);
+  await pb.waitForFunction(
+    (id) =>
+      (window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) &&
+      ((window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as { label: string })
+        .label === '搜索区A',
+    polygon.id,
+  );
   await pa.click('[data-testid=undo]');
-  await pb.waitForFunction((id) => ((window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as { label: string }).label === '', polygon.id);
+  await pb.waitForFunction(
+    (id) =>
+      ((window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as { label: string })
+        .label === '',
+    polygon.id,
+  );
   await pa.click('[data-testid=redo]');
-  await pb.waitForFunction((id) => ((window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as { label: string }).label === '搜索区A', polygon.id);
+  await pb.waitForFunction(
+    (id) =>
+      ((window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as { label: string })
+        .label === '搜索区A',
+    polygon.id,
+  );
 
   // The author drags a vertex: the geometry changes for everyone.
   const corner = await screenOf(pa, SQUARE[2]!);
@@ -78,7 +101,14 @@ test('a polygon drawn at one station appears at another and on the wall, read-on
   await pa.mouse.move(corner.x + 40, corner.y - 30, { steps: 6 });
   await pa.mouse.up();
   await pb.waitForFunction(
-    ({ id, before }) => JSON.stringify(((window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as { geometry: unknown }).geometry) !== before,
+    ({ id, before }) =>
+      JSON.stringify(
+        (
+          (window as unknown as PageHooks).jointmap!.session.annotations.get('deqing-yuyue', id) as {
+            geometry: unknown;
+          }
+        ).geometry,
+      ) !== before,
     { id: polygon.id, before: JSON.stringify(polygon.geometry) },
   );
 

@@ -11,18 +11,25 @@ test('intranet XYZ basemaps (WGS-84 and GCJ-02) are drawn under the operation la
   const tiles = await startTileServer(t);
   const dir = tempDir();
   const file = join(dir, 'basemaps.json');
-  writeFileSync(file, JSON.stringify([
-    { id: 'wgs', name: '市局影像', type: 'xyz', url: `${tiles.url}/wgs/{z}/{x}/{y}.png`, crs: 'WGS-84' },
-    { id: 'gcj', name: '内网电子地图', type: 'xyz', url: `${tiles.url}/gcj/{z}/{x}/{y}.png`, crs: 'GCJ-02' },
-  ]));
+  writeFileSync(
+    file,
+    JSON.stringify([
+      { id: 'wgs', name: '市局影像', type: 'xyz', url: `${tiles.url}/wgs/{z}/{x}/{y}.png`, crs: 'WGS-84' },
+      { id: 'gcj', name: '内网电子地图', type: 'xyz', url: `${tiles.url}/gcj/{z}/{x}/{y}.png`, crs: 'GCJ-02' },
+    ]),
+  );
   const server = await startServer(t, { basemaps: loadBasemaps(file) });
   const browser = await launchBrowser(t);
   const { context, guard } = await newContext(browser);
   const page = await context.newPage();
   await loginAs(page, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   await waitForMap(page);
-  await expect.poll(() => tiles.requests.filter((r) => r.startsWith('/wgs/')).length, { timeout: 20_000 }).toBeGreaterThan(0);
-  await expect.poll(() => tiles.requests.filter((r) => r.startsWith('/gcj/')).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => tiles.requests.filter((r) => r.startsWith('/wgs/')).length, { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  await expect
+    .poll(() => tiles.requests.filter((r) => r.startsWith('/gcj/')).length, { timeout: 20_000 })
+    .toBeGreaterThan(0);
   const layers = await page.evaluate(() => {
     const map = (window as unknown as { jointmapMap: { getStyle(): { layers: Array<{ id: string }> } } }).jointmapMap;
     return map.getStyle().layers.map((l) => l.id);

@@ -16,25 +16,47 @@ interface UnitProps {
 
 /** Send one fix as Traccar Client does (OsmAnd protocol, plain HTTP, no login). */
 async function sendFix(url: string, deviceId: string, [lon, lat]: [number, number], bearing = 45): Promise<void> {
-  const q = new URLSearchParams({ id: deviceId, lat: String(lat), lon: String(lon), timestamp: String(Date.now()), speed: '20', bearing: String(bearing), batt: '87' });
+  const q = new URLSearchParams({
+    id: deviceId,
+    lat: String(lat),
+    lon: String(lon),
+    timestamp: String(Date.now()),
+    speed: '20',
+    bearing: String(bearing),
+    batt: '87',
+  });
   const res = await fetch(`${url}/api/positions/osmand?${q}`, { method: 'POST' });
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
 /** The unit's feature as the map's `units` source holds it (what the layer was given). */
-function unitFeature(page: Page, unitId: string): Promise<{ coordinates: [number, number]; properties: UnitProps } | null> {
+function unitFeature(
+  page: Page,
+  unitId: string,
+): Promise<{ coordinates: [number, number]; properties: UnitProps } | null> {
   return page.evaluate(async (id) => {
-    const map = (window as unknown as { jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } } }).jointmapMap;
+    const map = (
+      window as unknown as { jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } } }
+    ).jointmapMap;
     const data = await map.getSource('units').getData();
     const f = data.features.find((x) => x.properties?.unitId === id);
-    return f ? { coordinates: (f.geometry as GeoJSON.Point).coordinates as [number, number], properties: f.properties as UnitProps } : null;
+    return f
+      ? {
+          coordinates: (f.geometry as GeoJSON.Point).coordinates as [number, number],
+          properties: f.properties as UnitProps,
+        }
+      : null;
   }, unitId);
 }
 
 /** Unit ids drawn on screen right now (the marker layer, not just the source). */
 function renderedUnits(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const map = (window as unknown as { jointmapMap: { queryRenderedFeatures(o: { layers: string[] }): Array<{ properties: { unitId: string } }> } }).jointmapMap;
+    const map = (
+      window as unknown as {
+        jointmapMap: { queryRenderedFeatures(o: { layers: string[] }): Array<{ properties: { unitId: string } }> };
+      }
+    ).jointmapMap;
     return map.queryRenderedFeatures({ layers: ['unit-ring'] }).map((f) => f.properties.unitId);
   });
 }
@@ -51,7 +73,9 @@ test('a tracked unit moves on the console map, turns grey when its fixes stop, a
 
   const unitId = 'yuyue-car-01';
   await sendFix(server.url, 'demo-yuyue-01', START);
-  await expect.poll(() => unitFeature(page, unitId), { timeout: 10_000 }).toMatchObject({ coordinates: START, properties: { freshness: 'live' } });
+  await expect
+    .poll(() => unitFeature(page, unitId), { timeout: 10_000 })
+    .toMatchObject({ coordinates: START, properties: { freshness: 'live' } });
   await expect.poll(() => renderedUnits(page), { timeout: 10_000 }).toContain(unitId);
   const first = await unitFeature(page, unitId);
   expect(first!.properties).toMatchObject({ label: '禹越巡01', fill: '#16a34a', bearing: 45 });
@@ -63,8 +87,20 @@ test('a tracked unit moves on the console map, turns grey when its fixes stop, a
     await sendFix(server.url, 'demo-yuyue-01', at);
     await expect.poll(async () => (await unitFeature(page, unitId))?.coordinates, { timeout: 5_000 }).toEqual(at);
   }
-  const screenStart = await page.evaluate((ll) => (window as unknown as { jointmapMap: { project(p: [number, number]): { x: number; y: number } } }).jointmapMap.project(ll), START);
-  const screenNow = await page.evaluate((ll) => (window as unknown as { jointmapMap: { project(p: [number, number]): { x: number; y: number } } }).jointmapMap.project(ll), at);
+  const screenStart = await page.evaluate(
+    (ll) =>
+      (
+        window as unknown as { jointmapMap: { project(p: [number, number]): { x: number; y: number } } }
+      ).jointmapMap.project(ll),
+    START,
+  );
+  const screenNow = await page.evaluate(
+    (ll) =>
+      (
+        window as unknown as { jointmapMap: { project(p: [number, number]): { x: number; y: number } } }
+      ).jointmapMap.project(ll),
+    at,
+  );
   expect(Math.hypot(screenNow.x - screenStart.x, screenNow.y - screenStart.y)).toBeGreaterThan(5);
   expect((await unitFeature(page, unitId))!.properties.freshness).toBe('live');
 
@@ -74,7 +110,9 @@ test('a tracked unit moves on the console map, turns grey when its fixes stop, a
   await page.waitForSelector(`[data-testid=unit-details][data-unit=${unitId}][data-freshness=live]`);
 
   // Fixes stop: after the (short) stale threshold the marker turns grey, on the board too.
-  await expect.poll(async () => (await unitFeature(page, unitId))?.properties, { timeout: 10_000 }).toMatchObject({ freshness: 'stale', fill: '#9ca3af' });
+  await expect
+    .poll(async () => (await unitFeature(page, unitId))?.properties, { timeout: 10_000 })
+    .toMatchObject({ freshness: 'stale', fill: '#9ca3af' });
   await page.waitForSelector(`[data-testid=unit-details][data-unit=${unitId}][data-freshness=stale]`);
   await page.waitForSelector(`[data-testid=roster-unit][data-unit=${unitId}][data-freshness=stale]`);
   expect(await renderedUnits(page)).toContain(unitId);
@@ -84,16 +122,24 @@ test('a tracked unit moves on the console map, turns grey when its fixes stop, a
   await page.waitForSelector('[data-testid=track-slider]');
   expect(await page.getAttribute('[data-testid=track-slider]', 'max')).toBe('4');
   await page.fill('[data-testid=track-slider]', '0');
-  const cursor = () => page.evaluate(async () => {
-    const map = (window as unknown as { jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } } }).jointmapMap;
-    const fc = await map.getSource('unit-track').getData();
-    return (fc.features.find((f) => f.properties?.part === 'cursor')?.geometry as GeoJSON.Point | undefined)?.coordinates;
-  });
+  const cursor = () =>
+    page.evaluate(async () => {
+      const map = (
+        window as unknown as {
+          jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } };
+        }
+      ).jointmapMap;
+      const fc = await map.getSource('unit-track').getData();
+      return (fc.features.find((f) => f.properties?.part === 'cursor')?.geometry as GeoJSON.Point | undefined)
+        ?.coordinates;
+    });
   await expect.poll(cursor, { timeout: 5_000 }).toEqual(START);
 
   // A new fix brings it back to live.
   await sendFix(server.url, 'demo-yuyue-01', [at[0] + 0.001, at[1]]);
-  await expect.poll(async () => (await unitFeature(page, unitId))?.properties.freshness, { timeout: 5_000 }).toBe('live');
+  await expect
+    .poll(async () => (await unitFeature(page, unitId))?.properties.freshness, { timeout: 5_000 })
+    .toBe('live');
   expect(guard.outside).toEqual([]);
 });
 
@@ -113,30 +159,54 @@ test('a dispatcher adds a unit to their own roster, registers its tracker and se
   // The UI offers roster editing only for the dispatcher's own station.
   await pd.waitForSelector('[data-testid=roster-station][data-station=deqing-yuyue][data-writable=true]');
   expect(await pd.locator('[data-testid=roster-station][data-writable=true]').count()).toBe(1);
-  expect(await pd.locator('[data-testid=roster-station][data-station=linping-yunhe] [data-testid=unit-status-select]').count()).toBe(0);
+  expect(
+    await pd
+      .locator('[data-testid=roster-station][data-station=linping-yunhe] [data-testid=unit-status-select]')
+      .count(),
+  ).toBe(0);
 
   await pd.click('[data-testid=roster-station][data-station=deqing-yuyue] [data-testid=roster-add]');
   await pd.fill('[data-testid=unit-callsign-input]', '禹越巡09');
   await pd.selectOption('[data-testid=unit-kind-select]', 'motorbike');
   await pd.fill('[data-testid=unit-members-input]', '民警甲，辅警乙');
   await pd.click('[data-testid=unit-save]');
-  const row = pd.locator('[data-testid=roster-station][data-station=deqing-yuyue] [data-testid=roster-unit]:has-text("禹越巡09")');
+  const row = pd.locator(
+    '[data-testid=roster-station][data-station=deqing-yuyue] [data-testid=roster-unit]:has-text("禹越巡09")',
+  );
   await row.waitFor();
   const unitId = (await row.getAttribute('data-unit'))!;
   await row.locator('[data-testid=unit-status-select]').selectOption('en_route');
 
   // The record is in the station document as written (attributed to the session) …
   const record = await pd.evaluate(
-    (id) => (window as unknown as { jointmap: { session: { docs: Array<{ scope: string; doc: { getMap(n: string): { get(k: string): unknown } } }> } } }).jointmap.session.docs.find((x) => x.scope === 'deqing-yuyue')!.doc.getMap('units').get(id),
+    (id) =>
+      (
+        window as unknown as {
+          jointmap: {
+            session: { docs: Array<{ scope: string; doc: { getMap(n: string): { get(k: string): unknown } } }> };
+          };
+        }
+      ).jointmap.session.docs
+        .find((x) => x.scope === 'deqing-yuyue')!
+        .doc.getMap('units')
+        .get(id),
     unitId,
   );
-  expect(record).toMatchObject({ callsign: '禹越巡09', kind: 'motorbike', status: 'en_route', members: ['民警甲', '辅警乙'], stationId: 'deqing-yuyue' });
+  expect(record).toMatchObject({
+    callsign: '禹越巡09',
+    kind: 'motorbike',
+    status: 'en_route',
+    members: ['民警甲', '辅警乙'],
+    stationId: 'deqing-yuyue',
+  });
 
   // … the wall's unit board shows it with its status, and the other station sees it read-only.
   await pw.waitForSelector(`[data-testid=unit-board-row][data-unit=${unitId}][data-status=en_route]`);
   expect(await pw.textContent(`[data-testid=unit-board-row][data-unit=${unitId}]`)).toContain('前往中');
   await po.waitForSelector(`[data-testid=roster-unit][data-unit=${unitId}]`);
-  expect(await po.locator(`[data-testid=roster-unit][data-unit=${unitId}] [data-testid=unit-status-select]`).count()).toBe(0);
+  expect(
+    await po.locator(`[data-testid=roster-unit][data-unit=${unitId}] [data-testid=unit-status-select]`).count(),
+  ).toBe(0);
   await po.click(`[data-testid=roster-unit][data-unit=${unitId}] button`);
   await po.waitForSelector(`[data-testid=unit-details][data-unit=${unitId}]`);
   expect(await po.locator('[data-testid=unit-edit]').count()).toBe(0);
@@ -151,7 +221,17 @@ test('a dispatcher adds a unit to their own roster, registers its tracker and se
   expect((await fetch(`${server.url}/api/positions/osmand?${fix}`)).status).toBe(200);
   await pw.waitForSelector(`[data-testid=unit-board-row][data-unit=${unitId}][data-freshness=live]`);
   await expect
-    .poll(() => pw.evaluate((id) => (window as unknown as { jointmap: { session: { live: { positionOf(i: string): { lngLat: number[] } | undefined } } } }).jointmap.session.live.positionOf(id)?.lngLat, unitId))
+    .poll(() =>
+      pw.evaluate(
+        (id) =>
+          (
+            window as unknown as {
+              jointmap: { session: { live: { positionOf(i: string): { lngLat: number[] } | undefined } } };
+            }
+          ).jointmap.session.live.positionOf(id)?.lngLat,
+        unitId,
+      ),
+    )
     .toEqual([120.28, 30.54]);
 
   // A viewer opening the console gets no roster controls at all.

@@ -4,14 +4,21 @@ import type { Page } from 'playwright-core';
 export interface PageHooks {
   jointmap?: {
     session: {
-      annotations: { size: number; get(scope: string, id: string): unknown; features(): Array<{ properties: Record<string, unknown> }> };
+      annotations: {
+        size: number;
+        get(scope: string, id: string): unknown;
+        features(): Array<{ properties: Record<string, unknown> }>;
+      };
       canWrite(scope: string): boolean;
       pending: number;
       connection: string;
       docs: Array<{ scope: string; doc: { getMap(name: string): { toJSON(): Record<string, unknown> } } }>;
     };
   };
-  jointmapMap?: { project(p: [number, number]): { x: number; y: number }; querySourceFeatures(id: string): Array<{ properties: Record<string, unknown> }> };
+  jointmapMap?: {
+    project(p: [number, number]): { x: number; y: number };
+    querySourceFeatures(id: string): Array<{ properties: Record<string, unknown> }>;
+  };
 }
 
 /** Screen position (page coordinates) of a WGS-84 position on the page's map. */
@@ -49,9 +56,16 @@ export async function drawLine(page: Page, vertices: Array<[number, number]>): P
 }
 
 /** Annotation records of one document as the page's own Y.Doc holds them. */
-export function annotationsOf(page: Page, scope: string): Promise<Record<string, { id: string; kind: string; label: string; geometry: { coordinates: unknown } }>> {
+export function annotationsOf(
+  page: Page,
+  scope: string,
+): Promise<Record<string, { id: string; kind: string; label: string; geometry: { coordinates: unknown } }>> {
   return page.evaluate(
-    (s) => (window as unknown as PageHooks).jointmap!.session.docs.find((d) => d.scope === s)!.doc.getMap('annotations').toJSON() as never,
+    (s) =>
+      (window as unknown as PageHooks)
+        .jointmap!.session.docs.find((d) => d.scope === s)!
+        .doc.getMap('annotations')
+        .toJSON() as never,
     scope,
   );
 }
@@ -59,6 +73,10 @@ export function annotationsOf(page: Page, scope: string): Promise<Record<string,
 /** Feature ids the map's annotation source renders right now. */
 export function renderedAnnotationIds(page: Page): Promise<string[]> {
   return page.evaluate(() => [
-    ...new Set((window as unknown as PageHooks).jointmapMap!.querySourceFeatures('annotations').map((f) => String(f.properties.fid))),
+    ...new Set(
+      (window as unknown as PageHooks)
+        .jointmapMap!.querySourceFeatures('annotations')
+        .map((f) => String(f.properties.fid)),
+    ),
   ]);
 }

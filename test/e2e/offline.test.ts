@@ -8,14 +8,20 @@ import { annotationsOf, drawLine, renderedAnnotationIds, type PageHooks } from '
 
 /** A real server on a fixed port, so that it can be stopped and started again under pages. */
 async function serverOn(dataDir: string, port: number) {
-  const built = await buildApp(defaultConfig({ port, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent' }), { logger: false });
+  const built = await buildApp(defaultConfig({ port, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent' }), {
+    logger: false,
+  });
   await built.app.listen({ port, host: '127.0.0.1' });
   const addr = built.app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');
   return { app: built.app, port: addr.port, url: `http://127.0.0.1:${addr.port}` };
 }
 
-const LINE: Array<[number, number]> = [[120.05, 30.5], [120.15, 30.55], [120.2, 30.62]];
+const LINE: Array<[number, number]> = [
+  [120.05, 30.5],
+  [120.15, 30.55],
+  [120.2, 30.62],
+];
 
 test('a station whose link drops keeps drawing, survives a reload, and its drawing reaches the others on reconnect', async (t) => {
   assertClientBuilt();
@@ -55,7 +61,10 @@ test('a station whose link drops keeps drawing, survives a reload, and its drawi
   // A reload with the server still down shows the last state (IndexedDB + cached shell and data).
   await pa.reload();
   await waitForMap(pa);
-  await pa.waitForFunction((id) => !!(window as unknown as PageHooks).jointmap?.session.annotations.get('deqing-yuyue', id), line.id);
+  await pa.waitForFunction(
+    (id) => !!(window as unknown as PageHooks).jointmap?.session.annotations.get('deqing-yuyue', id),
+    line.id,
+  );
   await expect.poll(() => renderedAnnotationIds(pa), { timeout: 10_000 }).toContain(`deqing-yuyue/${line.id}`);
   expect(Number(await pa.getAttribute('[data-testid=connection]', 'data-pending'))).toBeGreaterThan(0);
 
@@ -63,7 +72,11 @@ test('a station whose link drops keeps drawing, survives a reload, and its drawi
   server = await serverOn(dataDir, server.port);
   await pa.waitForSelector('[data-testid=connection][data-state=online][data-pending="0"]', { timeout: 30_000 });
   for (const p of [pb, pw]) {
-    await p.waitForFunction((id) => !!(window as unknown as PageHooks).jointmap?.session.annotations.get('deqing-yuyue', id), line.id, { timeout: 30_000 });
+    await p.waitForFunction(
+      (id) => !!(window as unknown as PageHooks).jointmap?.session.annotations.get('deqing-yuyue', id),
+      line.id,
+      { timeout: 30_000 },
+    );
     await expect.poll(() => renderedAnnotationIds(p), { timeout: 10_000 }).toContain(`deqing-yuyue/${line.id}`);
   }
   expect((await annotationsOf(pb, 'deqing-yuyue'))[line.id]).toEqual(line);

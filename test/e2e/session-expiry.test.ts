@@ -4,7 +4,11 @@ import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 
 /** The page's live socket (socket.io-client internals: the entry points for packets from the server). */
 interface WallWindow {
-  jointmap: { session: { live: { socket: { onpacket(p: { type: number; nsp: string; data: unknown[] }): void; ondisconnect(): void } } } };
+  jointmap: {
+    session: {
+      live: { socket: { onpacket(p: { type: number; nsp: string; data: unknown[] }): void; ondisconnect(): void } };
+    };
+  };
 }
 
 test('the wall rejoins live positions after a server disconnect, and a live-channel token error ends the session', async (t) => {
@@ -28,7 +32,11 @@ test('the wall rejoins live positions after a server disconnect, and a live-chan
   // the login, which says why (zh-CN by default), and comes back to the wall afterwards.
   await page.evaluate(() => {
     const socket = (window as unknown as WallWindow).jointmap.session.live.socket;
-    socket.onpacket({ type: 2, nsp: '/', data: ['live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' }] });
+    socket.onpacket({
+      type: 2,
+      nsp: '/',
+      data: ['live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' }],
+    });
     socket.ondisconnect();
   });
   await page.waitForSelector('[data-testid=session-expired]', { timeout: 10_000 });

@@ -47,7 +47,10 @@ export interface RequestGuard {
  * A fresh context (own storage, own IndexedDB) whose requests outside 127.0.0.1 are blocked and
  * recorded, so a test can assert that none was attempted.
  */
-export async function newContext(browser: Browser, options: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<{ context: BrowserContext; guard: RequestGuard }> {
+export async function newContext(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; locale?: string } = {},
+): Promise<{ context: BrowserContext; guard: RequestGuard }> {
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 800 },
     locale: options.locale ?? 'zh-CN',
@@ -74,7 +77,13 @@ function isLocal(url: URL): boolean {
 }
 
 /** Sign in through the login form and land on `hash` (e.g. `#/op/demo-tricounty`). */
-export async function loginAs(page: Page, baseUrl: string, username: string, password: string, hash: string): Promise<void> {
+export async function loginAs(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+  hash: string,
+): Promise<void> {
   await page.goto(`${baseUrl}/#/login?next=${encodeURIComponent(hash)}`);
   await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', password);
@@ -85,8 +94,12 @@ export async function loginAs(page: Page, baseUrl: string, username: string, pas
 /** Wait until the map of the page has loaded and rendered everything it has (idle). */
 export async function waitForMap(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid=map][data-loaded=true]', { timeout: 60_000 });
-  await page.waitForFunction(() => {
-    const j = (window as unknown as { jointmapMap?: { loaded(): boolean; areTilesLoaded(): boolean } }).jointmapMap;
-    return !!j && j.loaded() && j.areTilesLoaded();
-  }, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const j = (window as unknown as { jointmapMap?: { loaded(): boolean; areTilesLoaded(): boolean } }).jointmapMap;
+      return !!j && j.loaded() && j.areTilesLoaded();
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
 }

@@ -20,7 +20,10 @@ export class MemoryPeer {
   private conn: { receive(data: Uint8Array): void; close(): void } | null = null;
   private socket: (RoomSocket & { open: boolean }) | null = null;
 
-  constructor(readonly name: string, readonly session: RoomSession) {
+  constructor(
+    readonly name: string,
+    readonly session: RoomSession,
+  ) {
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === REMOTE || !this.connected) return;
       const e = encoding.createEncoder();

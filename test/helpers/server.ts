@@ -37,7 +37,12 @@ export function tempDir(prefix = 'jointmap-test-'): string {
 export async function startServer(t: Teardown | null, overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config = defaultConfig({
-    port: 0, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent', roomIdleMs: 60_000, ...overrides,
+    port: 0,
+    dataDir,
+    demoPassword: DEMO_PASSWORD,
+    logLevel: 'silent',
+    roomIdleMs: 60_000,
+    ...overrides,
   });
   const built = await buildApp(config, { logger: false });
   await built.app.listen({ port: 0, host: '127.0.0.1' });

@@ -11,7 +11,8 @@ describe('bad input on the sync socket', () => {
     const server = await startServer(t, { maxMessageBytes: 64 * 1024 });
     const { token } = await server.login('deqing');
     const doc = `${DEMO_OP}/deqing-yuyue`;
-    const sync = (name: string, tok: string | null) => `${server.wsUrl}/sync/${name}${tok === null ? '' : `?token=${encodeURIComponent(tok)}`}`;
+    const sync = (name: string, tok: string | null) =>
+      `${server.wsUrl}/sync/${name}${tok === null ? '' : `?token=${encodeURIComponent(tok)}`}`;
 
     // A healthy pair of clients that must keep converging while the bad input arrives.
     const a = await connectClient(t, server.wsUrl, doc, token);
@@ -23,7 +24,10 @@ describe('bad input on the sync socket', () => {
       await eventually(() => b.doc.getMap('annotations').has(key), 5000, `healthy edit ${key}`);
     };
 
-    const expired = server.ctx.tokens.issue({ sub: 'u-deqing', role: 'dispatcher', stationId: 'deqing-yuyue', name: 'x' }, -10).token;
+    const expired = server.ctx.tokens.issue(
+      { sub: 'u-deqing', role: 'dispatcher', stationId: 'deqing-yuyue', name: 'x' },
+      -10,
+    ).token;
     const cases: Array<[string, string, Array<Uint8Array | string>, number, string]> = [
       ['missing token', sync(doc, null), [], 4401, 'UNAUTHENTICATED'],
       ['forged token', sync(doc, `${token.slice(0, -4)}AAAA`), [], 4401, 'UNAUTHENTICATED'],
@@ -35,8 +39,31 @@ describe('bad input on the sync socket', () => {
       ['unknown message type', sync(doc, token), [new Uint8Array([9, 1, 2])], 4400, 'INVALID_PAYLOAD'],
       ['truncated sync frame', sync(doc, token), [new Uint8Array([0, 2, 200, 1, 5])], 4400, 'INVALID_PAYLOAD'],
       ['text frame', sync(doc, token), ['hello'], 4400, 'INVALID_PAYLOAD'],
-      ['malformed update bytes', sync(doc, token), [frame((e) => { encoding.writeVarUint(e, 0); encoding.writeVarUint(e, 2); encoding.writeVarUint8Array(e, new Uint8Array([1, 1, 255, 255, 255, 7, 9, 9])); })], 4400, 'INVALID_PAYLOAD'],
-      ['malformed awareness', sync(doc, token), [frame((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint8Array(e, new Uint8Array([1, 5, 1, 3, 123, 125, 125])); })], 0, 'INVALID_PAYLOAD'],
+      [
+        'malformed update bytes',
+        sync(doc, token),
+        [
+          frame((e) => {
+            encoding.writeVarUint(e, 0);
+            encoding.writeVarUint(e, 2);
+            encoding.writeVarUint8Array(e, new Uint8Array([1, 1, 255, 255, 255, 7, 9, 9]));
+          }),
+        ],
+        4400,
+        'INVALID_PAYLOAD',
+      ],
+      [
+        'malformed awareness',
+        sync(doc, token),
+        [
+          frame((e) => {
+            encoding.writeVarUint(e, 1);
+            encoding.writeVarUint8Array(e, new Uint8Array([1, 5, 1, 3, 123, 125, 125]));
+          }),
+        ],
+        0,
+        'INVALID_PAYLOAD',
+      ],
     ];
     for (const [name, url, frames, closeCode, code] of cases) {
       const result = await rawSync(url, frames, 1500);
@@ -48,7 +75,8 @@ describe('bad input on the sync socket', () => {
     // A dispatcher of a station outside an operation is told it does not exist (as on REST).
     const commander = (await server.login('commander')).token;
     const created = await fetch(`${server.url}/api/operations`, {
-      method: 'POST', headers: { authorization: `Bearer ${commander}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${commander}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: '桐乡单独行动', kind: 'other', stations: ['tongxiang-zhouquan'] }),
     });
     const other = ((await created.json()) as { id: string }).id;

@@ -10,7 +10,10 @@ describe('write scopes on the wire', () => {
   test('dispatchers write only their own station document, viewers none, commanders all; nothing forbidden is stored', async (t) => {
     const server = await startServer(t);
     const [deqing, linping, wall, commander] = await Promise.all([
-      server.login('deqing'), server.login('linping'), server.login('wall'), server.login('commander'),
+      server.login('deqing'),
+      server.login('linping'),
+      server.login('wall'),
+      server.login('commander'),
     ]);
     const deqingDoc = `${DEMO_OP}/deqing-yuyue`;
     const linpingDoc = `${DEMO_OP}/linping-yunhe`;
@@ -43,7 +46,11 @@ describe('write scopes on the wire', () => {
 
     const cmd = await connectClient(t, server.wsUrl, linpingDoc, commander.token);
     cmd.doc.getMap('annotations').set('by-commander', pointAnnotation('by-commander', '指挥长标注'));
-    await eventually(() => observeLinping.doc.getMap('annotations').has('by-commander'), 5000, 'commander write relayed');
+    await eventually(
+      () => observeLinping.doc.getMap('annotations').has('by-commander'),
+      5000,
+      'commander write relayed',
+    );
     observeCommand.doc.getMap('annotations').set('cmd-note', pointAnnotation('cmd-note', '指挥部'));
 
     // Forbidden writes were never relayed …
@@ -54,7 +61,8 @@ describe('write scopes on the wire', () => {
 
     // … nor stored: after a restart on the same data dir, only accepted writes exist.
     const dataDir = server.dataDir;
-    for (const c of [observeDeqing, observeLinping, observeCommand, own, foreign, commandByDispatcher, wallClient, cmd]) c.destroy();
+    for (const c of [observeDeqing, observeLinping, observeCommand, own, foreign, commandByDispatcher, wallClient, cmd])
+      c.destroy();
     await server.close();
     const again = await startServer(t, { dataDir });
     const token = (await again.login('commander')).token;
@@ -66,7 +74,8 @@ describe('write scopes on the wire', () => {
     expect([...d3.doc.getMap('annotations').keys()].sort()).toEqual(['cmd-note']);
     // The update log holds only accepted updates, each attributed to its session.
     const rows = (again.ctx.storage as SqliteStorage).db
-      .prepare("SELECT user_id FROM doc_updates WHERE doc = ? AND user_id IS NOT NULL").all(deqingDoc) as { user_id: string }[];
+      .prepare('SELECT user_id FROM doc_updates WHERE doc = ? AND user_id IS NOT NULL')
+      .all(deqingDoc) as { user_id: string }[];
     const writers = new Set(rows.map((r) => r.user_id));
     expect(writers.has('u-deqing')).toBe(true);
     expect(writers.has('u-wall')).toBe(false);
@@ -79,12 +88,21 @@ describe('write scopes on the wire', () => {
     const doc = `${DEMO_OP}/deqing-yuyue`;
     const writer = await connectClient(t, server.wsUrl, doc, token);
     const observer = await connectClient(t, server.wsUrl, doc, token);
-    writer.doc.getMap('annotations').set('bad', { ...pointAnnotation('bad', 'x'), geometry: { type: 'Point', coordinates: [500, 95] } });
+    writer.doc
+      .getMap('annotations')
+      .set('bad', { ...pointAnnotation('bad', 'x'), geometry: { type: 'Point', coordinates: [500, 95] } });
     writer.doc.getMap('evil').set('x', 'not part of the schema');
     // A station cannot speak for another: a unit of 临平 in 德清's document is refused.
     writer.doc.getMap('units').set('forged', {
-      id: 'forged', callsign: '运河巡99', kind: 'car', stationId: 'linping-yunhe', members: [], status: 'available',
-      assignedTaskId: null, deviceIds: [], updatedAt: 1,
+      id: 'forged',
+      callsign: '运河巡99',
+      kind: 'car',
+      stationId: 'linping-yunhe',
+      members: [],
+      status: 'available',
+      assignedTaskId: null,
+      deviceIds: [],
+      updatedAt: 1,
     });
     await eventually(() => writer.rejections.length >= 3, 5000, 'INVALID_PAYLOAD three times');
     expect(codes(writer.rejections)).toEqual(['INVALID_PAYLOAD', 'INVALID_PAYLOAD', 'INVALID_PAYLOAD']);
@@ -94,7 +112,11 @@ describe('write scopes on the wire', () => {
     expect(observer.doc.getMap('annotations').has('bad')).toBe(false);
     expect(observer.doc.getMap('evil').size).toBe(0);
     // The sender receives the repair and converges with everyone else.
-    await eventually(() => !writer.doc.getMap('annotations').has('bad') && writer.doc.getMap('evil').size === 0, 5000, 'sender repaired');
+    await eventually(
+      () => !writer.doc.getMap('annotations').has('bad') && writer.doc.getMap('evil').size === 0,
+      5000,
+      'sender repaired',
+    );
     expect(writer.doc.getMap('annotations').toJSON()).toEqual(observer.doc.getMap('annotations').toJSON());
   });
 });

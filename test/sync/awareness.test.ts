@@ -11,15 +11,29 @@ describe('awareness (presence)', () => {
     const a = await connectClient(t, server.wsUrl, doc, deqing.token);
     const b = await connectClient(t, server.wsUrl, doc, wall.token);
     // A client claiming to be the commander is shown as who it really is.
-    a.provider.awareness.setLocalState({ user: { id: 'u-commander', name: '冒充指挥长', role: 'commander', stationId: null }, pointer: [120.3, 30.52] });
-    const stateOfA = () => b.provider.awareness.getStates().get(a.doc.clientID) as { user: { id: string; name: string; role: string }; pointer: number[] } | undefined;
+    a.provider.awareness.setLocalState({
+      user: { id: 'u-commander', name: '冒充指挥长', role: 'commander', stationId: null },
+      pointer: [120.3, 30.52],
+    });
+    const stateOfA = () =>
+      b.provider.awareness.getStates().get(a.doc.clientID) as
+        { user: { id: string; name: string; role: string }; pointer: number[] } | undefined;
     await eventually(() => stateOfA()?.pointer !== undefined, 5000, 'awareness relayed');
-    expect(stateOfA()!.user).toEqual({ id: 'u-deqing', name: '禹越值班民警', role: 'dispatcher', stationId: 'deqing-yuyue' });
+    expect(stateOfA()!.user).toEqual({
+      id: 'u-deqing',
+      name: '禹越值班民警',
+      role: 'dispatcher',
+      stationId: 'deqing-yuyue',
+    });
     expect(stateOfA()!.pointer).toEqual([120.3, 30.52]);
     // A late joiner gets current states at once.
     const c = await connectClient(t, server.wsUrl, doc, wall.token);
     await eventually(() => c.provider.awareness.getStates().has(a.doc.clientID), 5000, 'late joiner sees presence');
     a.destroy();
-    await eventually(() => !b.provider.awareness.getStates().has(a.doc.clientID), 5000, 'presence removed on disconnect');
+    await eventually(
+      () => !b.provider.awareness.getStates().has(a.doc.clientID),
+      5000,
+      'presence removed on disconnect',
+    );
   });
 });

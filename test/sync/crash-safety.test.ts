@@ -20,7 +20,8 @@ describe('crash safety', () => {
     });
     let i = 0;
     const timer = setInterval(() => {
-      for (let k = 0; k < 3; k++, i++) writer.doc.getMap('annotations').set(`e-${i}`, pointAnnotation(`e-${i}`, `第${i}次`, 120 + i / 10_000));
+      for (let k = 0; k < 3; k++, i++)
+        writer.doc.getMap('annotations').set(`e-${i}`, pointAnnotation(`e-${i}`, `第${i}次`, 120 + i / 10_000));
     }, 2);
     await eventually(() => observed.size >= 300, 20_000, '300 observed edits');
     await first.kill('SIGKILL');
@@ -36,6 +37,8 @@ describe('crash safety', () => {
     const missing = seen.filter((k) => !keys.has(k));
     expect(missing).toEqual([]);
     expect(seen.length).toBeGreaterThanOrEqual(300);
-    console.log(`crash test: ${seen.length} observed edits, ${keys.size} recovered after SIGKILL (writer had made ${i})`);
+    console.log(
+      `crash test: ${seen.length} observed edits, ${keys.size} recovered after SIGKILL (writer had made ${i})`,
+    );
   });
 });

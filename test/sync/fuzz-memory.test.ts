@@ -9,14 +9,26 @@ import { tempDir } from '../helpers/server.ts';
 
 const DOC = 'op-fuzz/deqing-yuyue';
 const writer = (i: number): RoomSession => ({
-  sessionId: `s${i}`, access: 'write', user: { id: `u${i}`, name: `值班${i}`, role: 'dispatcher', stationId: 'deqing-yuyue' },
+  sessionId: `s${i}`,
+  access: 'write',
+  user: { id: `u${i}`, name: `值班${i}`, role: 'dispatcher', stationId: 'deqing-yuyue' },
 });
-const viewer: RoomSession = { sessionId: 'sv', access: 'read', user: { id: 'uv', name: '大屏', role: 'viewer', stationId: null } };
+const viewer: RoomSession = {
+  sessionId: 'sv',
+  access: 'read',
+  user: { id: 'uv', name: '大屏', role: 'viewer', stationId: null },
+};
 
 function record(id: string, label: string, lng: number) {
   return {
-    id, kind: 'point', geometry: { type: 'Point', coordinates: [lng, 30.52] }, label, color: '#2563eb',
-    author: 'u', createdAt: 1, updatedAt: 1,
+    id,
+    kind: 'point',
+    geometry: { type: 'Point', coordinates: [lng, 30.52] },
+    label,
+    color: '#2563eb',
+    author: 'u',
+    createdAt: 1,
+    updatedAt: 1,
   };
 }
 
@@ -25,7 +37,10 @@ const drain = (step: () => boolean) => {
   for (let i = 0; i < 10_000 && step(); i++);
 };
 
-const snapshotOf = (doc: Y.Doc) => ({ annotations: doc.getMap('annotations').toJSON(), units: doc.getMap('units').toJSON() });
+const snapshotOf = (doc: Y.Doc) => ({
+  annotations: doc.getMap('annotations').toJSON(),
+  units: doc.getMap('units').toJSON(),
+});
 
 /**
  * Random concurrent edits, message interleavings, disconnects and reconnects between 3–5 peers

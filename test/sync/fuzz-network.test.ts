@@ -4,7 +4,8 @@ import { seededRandom } from '../helpers/random.ts';
 import { pointAnnotation } from '../helpers/records.ts';
 import { connectClient, eventually, waitSynced, type SyncClient } from '../helpers/sync-client.ts';
 
-const docState = (c: SyncClient) => JSON.stringify(c.doc.getMap('annotations').toJSON(), Object.keys(c.doc.getMap('annotations').toJSON()).sort());
+const docState = (c: SyncClient) =>
+  JSON.stringify(c.doc.getMap('annotations').toJSON(), Object.keys(c.doc.getMap('annotations').toJSON()).sort());
 
 describe('real network: stock providers with random edits, disconnects and reconnects', () => {
   test.for([7, 42])('seed %i: 4 clients converge', async (seed, t) => {

@@ -21,7 +21,9 @@ describe('TokenService', () => {
     const { token } = a.issue(claims);
     expect(() => b.verify(token)).toThrow(AppError);
     const [body, sig] = token.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'commander' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'commander' }),
+    ).toString('base64url');
     expect(() => a.verify(`${forged}.${sig}`)).toThrow(/signature/);
     expect(() => a.verify(undefined)).toThrow(/missing/);
     expect(() => a.verify('x'.repeat(5000))).toThrow(/malformed/);

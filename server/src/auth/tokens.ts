@@ -24,7 +24,10 @@ export class TokenService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  issue(claims: Omit<TokenClaims, 'sid' | 'iat' | 'exp'>, ttlSeconds = this.ttlSeconds): { token: string; claims: TokenClaims } {
+  issue(
+    claims: Omit<TokenClaims, 'sid' | 'iat' | 'exp'>,
+    ttlSeconds = this.ttlSeconds,
+  ): { token: string; claims: TokenClaims } {
     const iat = Math.floor(this.now() / 1000);
     const full: TokenClaims = { ...claims, sid: randomUUID(), iat, exp: iat + ttlSeconds };
     const body = Buffer.from(JSON.stringify(full)).toString('base64url');

@@ -10,11 +10,18 @@ export function registerErrorHandler(app: FastifyInstance): void {
     else if ((err as FastifyError).validation) {
       code = 'INVALID_PAYLOAD';
       message = `${(err as FastifyError).validationContext ?? 'request'}${message.replace(/^(body|querystring|params)/, '')}`;
-    } else if ((err as FastifyError).statusCode === 413 || (err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    } else if (
+      (err as FastifyError).statusCode === 413 ||
+      (err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+    ) {
       code = 'PAYLOAD_TOO_LARGE';
     } else if ((err as FastifyError).statusCode === 429) {
       code = 'RATE_LIMITED';
-    } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! >= 400 && (err as FastifyError).statusCode! < 500) {
+    } else if (
+      (err as FastifyError).statusCode &&
+      (err as FastifyError).statusCode! >= 400 &&
+      (err as FastifyError).statusCode! < 500
+    ) {
       code = (err as FastifyError).statusCode === 404 ? 'NOT_FOUND' : 'INVALID_PAYLOAD';
     } else {
       code = 'INTERNAL';
@@ -25,7 +32,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     void reply.status(httpStatusOf[code]).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };
+    const body: ErrorBody = {
+      error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    };
     void reply.status(404).send(body);
   });
 }

@@ -32,7 +32,8 @@ export function stampAwarenessIdentity(
     const state = JSON.parse(json) as unknown;
     let out = state;
     if (state !== null) {
-      if (typeof state !== 'object' || Array.isArray(state)) throw new Error('awareness state must be an object or null');
+      if (typeof state !== 'object' || Array.isArray(state))
+        throw new Error('awareness state must be an object or null');
       out = { ...(state as Record<string, unknown>), user };
     }
     kept.push({ clientId, clock, json: JSON.stringify(out) });

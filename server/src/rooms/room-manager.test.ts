@@ -39,7 +39,9 @@ describe('RoomManager', () => {
     const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100 });
     const first = await rooms.get('op/command');
     store.failAppends = true;
-    await expect(first.serverChange(schemaVersion(2))).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' } satisfies Partial<AppError>);
+    await expect(first.serverChange(schemaVersion(2))).rejects.toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+    } satisfies Partial<AppError>);
     expect(first.isFailed).toBe(true);
     store.failAppends = false;
     const [a, b] = await Promise.all([rooms.get('op/command'), rooms.get('op/command')]);

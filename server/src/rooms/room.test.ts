@@ -7,7 +7,9 @@ import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import { Room, type RoomSession, type RoomSocket } from './room.ts';
 
 const session: RoomSession = {
-  sessionId: 's', access: 'read', user: { id: 'u-wall', name: '大屏', role: 'viewer', stationId: null },
+  sessionId: 's',
+  access: 'read',
+  user: { id: 'u-wall', name: '大屏', role: 'viewer', stationId: null },
 };
 
 test('a quiet room keeps its connections alive with no-op messages', async () => {

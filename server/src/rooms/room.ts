@@ -1,14 +1,28 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import {
-  AppError, encodeRejection, initDoc, repairTransaction, isEmptyUpdate, migrateDoc, SyncCloseCode,
-  type ChangeOrigin, type DocKind, type ErrorCode,
+  AppError,
+  encodeRejection,
+  initDoc,
+  repairTransaction,
+  isEmptyUpdate,
+  migrateDoc,
+  SyncCloseCode,
+  type ChangeOrigin,
+  type DocKind,
+  type ErrorCode,
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
 import { stampAwarenessIdentity, type VerifiedUser } from './awareness-identity.ts';
 import {
-  decodeMessage, encodeAwareness, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2, encodeUpdate,
-  isEmptyStateVector, type InboundMessage,
+  decodeMessage,
+  encodeAwareness,
+  encodePermissionDenied,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+  isEmptyStateVector,
+  type InboundMessage,
 } from './sync-messages.ts';
 
 /** What a room needs of a connection; the WebSocket layer translates to it. */
@@ -80,7 +94,8 @@ export class Room {
     this.scope = kind === 'station' ? name.slice(name.indexOf('/') + 1) : undefined;
     this.lastSeq = loaded.lastSeq;
     this.snapshotSeq = loaded.snapshotSeq;
-    this.fullStateMessage = loaded.snapshot && loaded.lastSeq === loaded.snapshotSeq ? encodeSyncStep2(loaded.snapshot) : null;
+    this.fullStateMessage =
+      loaded.snapshot && loaded.lastSeq === loaded.snapshotSeq ? encodeSyncStep2(loaded.snapshot) : null;
     doc.on('update', (update: Uint8Array) => this.captured.push(update));
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
@@ -123,7 +138,12 @@ export class Room {
     this.enqueue(async () => {
       send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
       if (this.awareness.getStates().size > 0) {
-        send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        send(
+          conn,
+          encodeAwareness(
+            awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
+          ),
+        );
       }
     });
     return {
@@ -195,7 +215,12 @@ export class Room {
         this.handleAwareness(conn, msg.update);
         return;
       case 'queryAwareness':
-        send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        send(
+          conn,
+          encodeAwareness(
+            awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
+          ),
+        );
         return;
       case 'auth':
         return;
@@ -360,7 +385,12 @@ export class Room {
     clearInterval(this.keepalive);
     this.options.hooks?.onFailed?.(this.name, error);
     for (const c of [...this.conns.values()]) {
-      send(c, encodePermissionDenied(encodeRejection({ code: 'STORAGE_UNAVAILABLE', message: 'storage failed; reconnecting', doc: this.name })));
+      send(
+        c,
+        encodePermissionDenied(
+          encodeRejection({ code: 'STORAGE_UNAVAILABLE', message: 'storage failed; reconnecting', doc: this.name }),
+        ),
+      );
       c.socket.close(SyncCloseCode.unavailable, 'STORAGE_UNAVAILABLE');
       this.disconnect(c);
     }

@@ -10,35 +10,42 @@ const LoginBody = Type.Object(
 );
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post<{ Body: { username: string; password: string } }>('/api/auth/login', {
-    schema: { body: LoginBody },
-    config: {
-      public: true,
-      rateLimit: {
-        max: ctx.config.loginRateLimit,
-        timeWindow: 60_000,
-        keyGenerator: (req) => `${req.ip}|${String((req.body as { username?: unknown } | undefined)?.username ?? '')}`,
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/auth/login',
+    {
+      schema: { body: LoginBody },
+      config: {
+        public: true,
+        rateLimit: {
+          max: ctx.config.loginRateLimit,
+          timeWindow: 60_000,
+          keyGenerator: (req) =>
+            `${req.ip}|${String((req.body as { username?: unknown } | undefined)?.username ?? '')}`,
+        },
       },
     },
-  }, async (request) => {
-    const { username, password } = request.body;
-    const account = await ctx.storage.getAccountByUsername(username);
-    const ok = await verifyPassword(password, account?.passwordHash ?? UNKNOWN_USER_HASH);
-    if (!account || !ok || account.disabled) {
-      ctx.metrics.logins.inc({ result: 'failed' });
-      throw new AppError('UNAUTHENTICATED', 'wrong user name or password');
-    }
-    ctx.metrics.logins.inc({ result: 'ok' });
-    const ttl = account.role === 'viewer' ? Math.max(ctx.config.tokenTtlSeconds, 30 * 86400) : ctx.config.tokenTtlSeconds;
-    const { token, claims } = ctx.tokens.issue(
-      { sub: account.id, role: account.role, stationId: account.stationId, name: account.name }, ttl,
-    );
-    return {
-      token,
-      expiresAt: claims.exp * 1000,
-      user: { id: account.id, name: account.name, role: account.role, stationId: account.stationId },
-    };
-  });
+    async (request) => {
+      const { username, password } = request.body;
+      const account = await ctx.storage.getAccountByUsername(username);
+      const ok = await verifyPassword(password, account?.passwordHash ?? UNKNOWN_USER_HASH);
+      if (!account || !ok || account.disabled) {
+        ctx.metrics.logins.inc({ result: 'failed' });
+        throw new AppError('UNAUTHENTICATED', 'wrong user name or password');
+      }
+      ctx.metrics.logins.inc({ result: 'ok' });
+      const ttl =
+        account.role === 'viewer' ? Math.max(ctx.config.tokenTtlSeconds, 30 * 86400) : ctx.config.tokenTtlSeconds;
+      const { token, claims } = ctx.tokens.issue(
+        { sub: account.id, role: account.role, stationId: account.stationId, name: account.name },
+        ttl,
+      );
+      return {
+        token,
+        expiresAt: claims.exp * 1000,
+        user: { id: account.id, name: account.name, role: account.role, stationId: account.stationId },
+      };
+    },
+  );
 
   app.get('/api/auth/me', async (request) => request.user);
 }

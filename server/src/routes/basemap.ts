@@ -11,7 +11,10 @@ import type { AppContext } from '../services/context.ts';
  */
 export function basemapRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/basemap/context.geojson', async (_request, reply) =>
-    reply.type('application/geo+json').header('cache-control', 'max-age=3600').send(createReadStream(contextCountiesPath())),
+    reply
+      .type('application/geo+json')
+      .header('cache-control', 'max-age=3600')
+      .send(createReadStream(contextCountiesPath())),
   );
 
   app.get('/api/basemap/config', async () => ({
@@ -33,7 +36,10 @@ export function basemapRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!b?.file) throw new AppError('NOT_FOUND', `no basemap ${request.params.id}`);
     const size = statSync(b.file).size;
     const range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.range ?? '');
-    reply.header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=3600').type('application/octet-stream');
+    reply
+      .header('accept-ranges', 'bytes')
+      .header('cache-control', 'private, max-age=3600')
+      .type('application/octet-stream');
     if (!range) return reply.header('content-length', size).send(createReadStream(b.file));
     const start = Number(range[1]);
     const end = Math.min(range[2] ? Number(range[2]) : size - 1, size - 1);

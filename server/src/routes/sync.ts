@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import {
-  AppError, canSeeOperation, docAccess, encodeRejection, parseDocName, SyncCloseCode, type ErrorCode,
+  AppError,
+  canSeeOperation,
+  docAccess,
+  encodeRejection,
+  parseDocName,
+  SyncCloseCode,
+  type ErrorCode,
 } from '@jointmap/shared';
 import { userFromClaims } from '../plugins/auth.ts';
 import { encodePermissionDenied } from '../rooms/sync-messages.ts';
@@ -78,7 +84,8 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       const op = await ctx.storage.getOperation(parsed.operationId);
       const user = userFromClaims(claims);
       // Operations the user may not see do not exist for them (as on REST).
-      if (!op || !canSeeOperation(user, op.stations)) throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
+      if (!op || !canSeeOperation(user, op.stations))
+        throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
       const access = docAccess(user, op.stations, parsed.scope);
       if (access === 'none') throw new AppError('NOT_FOUND', `no document ${name}`);
       // A session ends when its token does (long-lived wall tokens included): the client logs in again.

@@ -37,18 +37,28 @@ export async function seedDemo(ctx: AppContext): Promise<DemoLogin[]> {
   for (const a of DEMO_ACCOUNTS) {
     const password = ctx.config.demoPassword ?? randomPassword();
     await ctx.storage.upsertAccount({
-      id: `u-${a.username}`, username: a.username, name: a.name, role: a.role, stationId: a.stationId,
-      passwordHash: await hashPassword(password), disabled: false, createdAt: Date.now(),
+      id: `u-${a.username}`,
+      username: a.username,
+      name: a.name,
+      role: a.role,
+      stationId: a.stationId,
+      passwordHash: await hashPassword(password),
+      disabled: false,
+      createdAt: Date.now(),
     });
     logins.push({ username: a.username, password, name: a.name, role: a.role });
   }
   if (!(await ctx.storage.getOperation(DEMO_OPERATION_ID))) {
-    await createOperation(ctx, { id: 'u-commander', role: 'commander', stationId: null }, {
-      id: DEMO_OPERATION_ID,
-      name: '三地联合搜寻：走失老人（禹越·运河·洲泉）',
-      kind: 'search',
-      stations: demoStations().map((s) => s.id),
-    });
+    await createOperation(
+      ctx,
+      { id: 'u-commander', role: 'commander', stationId: null },
+      {
+        id: DEMO_OPERATION_ID,
+        name: '三地联合搜寻：走失老人（禹越·运河·洲泉）',
+        kind: 'search',
+        stations: demoStations().map((s) => s.id),
+      },
+    );
     await seedDemoUnits(ctx, DEMO_OPERATION_ID);
   }
   writeFileSync(

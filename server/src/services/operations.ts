@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import {
-  AppError, applyChange, canCreateOperation, canSeeOperation, COMMAND_SCOPE, docName, META_OPERATION_KEY,
-  operationDocNames, type OperationKind, type OperationMeta, type Principal,
+  AppError,
+  applyChange,
+  canCreateOperation,
+  canSeeOperation,
+  COMMAND_SCOPE,
+  docName,
+  META_OPERATION_KEY,
+  operationDocNames,
+  type OperationKind,
+  type OperationMeta,
+  type Principal,
 } from '@jointmap/shared';
 import type { Operation, Station } from '../storage/types.ts';
 import type { AppContext } from './context.ts';
@@ -23,7 +32,11 @@ export function newOperationId(): string {
 }
 
 /** Create an operation: its row, then its command document stamped with the operation meta. */
-export async function createOperation(ctx: AppContext, user: Principal, input: CreateOperationInput): Promise<Operation> {
+export async function createOperation(
+  ctx: AppContext,
+  user: Principal,
+  input: CreateOperationInput,
+): Promise<Operation> {
   if (!canCreateOperation(user)) throw new AppError('FORBIDDEN', 'only commanders create operations');
   const known = new Set((await ctx.storage.listStations()).map((s) => s.id));
   const unknown = input.stations.filter((s) => !known.has(s));
@@ -32,15 +45,34 @@ export async function createOperation(ctx: AppContext, user: Principal, input: C
   if (await ctx.storage.getOperation(id)) throw new AppError('CONFLICT', `operation ${id} exists`);
   const now = Date.now();
   const op: Operation = {
-    id, name: input.name, kind: input.kind, status: 'active', stations: input.stations, createdBy: user.id, createdAt: now,
+    id,
+    name: input.name,
+    kind: input.kind,
+    status: 'active',
+    stations: input.stations,
+    createdBy: user.id,
+    createdAt: now,
   };
   await ctx.storage.createOperation(op);
   const meta: OperationMeta = {
-    id, name: op.name, kind: op.kind, status: op.status, stations: op.stations, area: null, createdAt: now, updatedAt: now,
+    id,
+    name: op.name,
+    kind: op.kind,
+    status: op.status,
+    stations: op.stations,
+    area: null,
+    createdAt: now,
+    updatedAt: now,
   };
   const room = await ctx.rooms.get(docName(id, COMMAND_SCOPE));
   await room.serverChange(
-    (doc) => applyChange(doc, 'command', { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: meta }, { source: 'server' }),
+    (doc) =>
+      applyChange(
+        doc,
+        'command',
+        { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: meta },
+        { source: 'server' },
+      ),
     { sessionId: null, userId: user.id },
   );
   return op;

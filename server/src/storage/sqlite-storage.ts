@@ -95,7 +95,9 @@ export class SqliteStorage implements Storage {
       ),
       latestAll: db.prepare('SELECT * FROM positions_latest'),
       latestOne: db.prepare('SELECT * FROM positions_latest WHERE unit_id = ?'),
-      track: db.prepare('SELECT * FROM positions_track WHERE unit_id = ? AND time >= ? AND time <= ? ORDER BY time, device_id LIMIT ?'),
+      track: db.prepare(
+        'SELECT * FROM positions_track WHERE unit_id = ? AND time >= ? AND time <= ? ORDER BY time, device_id LIMIT ?',
+      ),
     };
     this.appendPositionsTx = db.transaction((fixes: readonly PositionFix[]) => {
       for (const f of fixes) {
@@ -154,7 +156,7 @@ export class SqliteStorage implements Storage {
   }
 
   async getSetting(key: string): Promise<string | null> {
-    return ((this.stmts.getSetting.get(key) as { value: string } | undefined)?.value ?? null);
+    return (this.stmts.getSetting.get(key) as { value: string } | undefined)?.value ?? null;
   }
 
   async setSetting(key: string, value: string): Promise<void> {

@@ -19,13 +19,20 @@ const round = (p: Position): Position => [Math.round(p[0]! * 1e6) / 1e6, Math.ro
 
 function toWgs84(file: string): FeatureCollection<MultiPolygon> {
   const fc = JSON.parse(readFileSync(join(source!, file), 'utf8')) as FeatureCollection<MultiPolygon>;
-  const converted = gcoord.transform(fc as never, gcoord.GCJ02, gcoord.WGS84) as unknown as FeatureCollection<MultiPolygon>;
+  const converted = gcoord.transform(
+    fc as never,
+    gcoord.GCJ02,
+    gcoord.WGS84,
+  ) as unknown as FeatureCollection<MultiPolygon>;
   return {
     type: 'FeatureCollection',
     features: converted.features.map((f): Feature<MultiPolygon> => ({
       type: 'Feature',
       properties: { adcode: f.properties?.adcode, name: f.properties?.name, crs: 'WGS-84' },
-      geometry: { type: 'MultiPolygon', coordinates: f.geometry.coordinates.map((poly) => poly.map((ring) => ring.map(round))) },
+      geometry: {
+        type: 'MultiPolygon',
+        coordinates: f.geometry.coordinates.map((poly) => poly.map((ring) => ring.map(round))),
+      },
     })),
   };
 }

@@ -14,13 +14,18 @@ describe('applyChange', () => {
     const doc = new Y.Doc();
     const origins: unknown[] = [];
     doc.on('afterTransaction', (tr: Y.Transaction) => origins.push(tr.origin));
-    applyChange(doc, 'station', {
-      type: 'batch',
-      changes: [
-        { type: 'put', map: 'annotations', key: 'ann-lkp', value: fixtures.lastKnownPoint() },
-        { type: 'put', map: 'units', key: 'unit-yuyue-01', value: fixtures.unit() },
-      ],
-    }, origin);
+    applyChange(
+      doc,
+      'station',
+      {
+        type: 'batch',
+        changes: [
+          { type: 'put', map: 'annotations', key: 'ann-lkp', value: fixtures.lastKnownPoint() },
+          { type: 'put', map: 'units', key: 'unit-yuyue-01', value: fixtures.unit() },
+        ],
+      },
+      origin,
+    );
     expect(origins).toEqual([origin]);
     expect(doc.getMap('units').get('unit-yuyue-01')).toEqual(fixtures.unit());
   });
@@ -40,10 +45,17 @@ describe('applyChange', () => {
 
   test('deletes only from known collections', () => {
     const doc = new Y.Doc();
-    applyChange(doc, 'station', { type: 'put', map: 'annotations', key: 'ann-lkp', value: fixtures.lastKnownPoint() }, origin);
+    applyChange(
+      doc,
+      'station',
+      { type: 'put', map: 'annotations', key: 'ann-lkp', value: fixtures.lastKnownPoint() },
+      origin,
+    );
     applyChange(doc, 'station', { type: 'delete', map: 'annotations', key: 'ann-lkp' }, origin);
     expect(doc.getMap('annotations').size).toBe(0);
-    expect(() => applyChange(doc, 'station', { type: 'delete', map: 'sectors', key: 'x' }, origin)).toThrow(/not a collection/);
+    expect(() => applyChange(doc, 'station', { type: 'delete', map: 'sectors', key: 'x' }, origin)).toThrow(
+      /not a collection/,
+    );
   });
 });
 
@@ -54,7 +66,9 @@ describe('migrateDoc', () => {
     expect(doc.getMap('meta').get('schemaVersion')).toBe(1);
     doc.getMap('things').set('a', { name: 'old' });
     const thing = defineRecordKind({
-      map: 'things', version: 2, schema: Type.Object({ title: Type.String() }),
+      map: 'things',
+      version: 2,
+      schema: Type.Object({ title: Type.String() }),
       migrations: { 1: (old) => ({ title: (old as { name: string }).name }) },
     });
     expect(migrateDoc(doc, 'station', 2, { things: thing as never })).toBe(1);

@@ -10,8 +10,7 @@ export type ChangeOrigin =
 
 /** A change to one document: records are replaced whole (last writer wins per record). */
 export type RecordChange =
-  | { type: 'put'; map: string; key: string; value: unknown }
-  | { type: 'delete'; map: string; key: string };
+  { type: 'put'; map: string; key: string; value: unknown } | { type: 'delete'; map: string; key: string };
 export type Change = RecordChange | { type: 'batch'; changes: readonly Change[] };
 
 /**

@@ -28,15 +28,17 @@ export function migrateDoc(
     for (const [key, value] of doc.getMap(kind.map).entries()) {
       const migrated = steps.reduce((v, step) => step(v), value as unknown);
       const problem = kind.validator.explain(migrated);
-      if (problem) throw new Error(`migrating ${kind.map}/${key} to version ${targetVersion} gave an invalid record: ${problem}`);
+      if (problem)
+        throw new Error(`migrating ${kind.map}/${key} to version ${targetVersion} gave an invalid record: ${problem}`);
       changes.push({ type: 'put', map: kind.map, key, value: migrated });
     }
   }
-  doc.transact(() => {
-    for (const c of changes) if (c.type === 'put') doc.getMap(c.map).set(c.key, c.value);
-    meta.set(META_SCHEMA_VERSION_KEY, targetVersion);
-  }, { source: 'server' });
+  doc.transact(
+    () => {
+      for (const c of changes) if (c.type === 'put') doc.getMap(c.map).set(c.key, c.value);
+      meta.set(META_SCHEMA_VERSION_KEY, targetVersion);
+    },
+    { source: 'server' },
+  );
   return changes.length;
 }
-
-

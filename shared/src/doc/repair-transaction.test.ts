@@ -50,7 +50,9 @@ describe('repairTransaction', () => {
   test('an invalid overwrite restores the previous valid value', () => {
     const { server, client, send } = setup();
     send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ label: '原值' })));
-    const problems = send((d) => d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ label: 'x'.repeat(500) })));
+    const problems = send((d) =>
+      d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ label: 'x'.repeat(500) })),
+    );
     expect(problems[0]).toMatch(/label/);
     expect(server.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
     expect(client.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
@@ -77,8 +79,12 @@ describe('repairTransaction', () => {
     const { server, send } = setup('station', 'deqing-yuyue');
     expect(send((d) => d.getMap('units').set('unit-yuyue-01', fixtures.unit()))).toEqual([]);
     const forged = fixtures.response({ stationId: 'tongxiang-zhouquan', status: 'resolved' });
-    expect(send((d) => d.getMap('responses').set('linping-yunhe:task-missing', forged))[0]).toMatch(/stationId "tongxiang-zhouquan" in the document of deqing-yuyue/);
-    expect(send((d) => d.getMap('tasks').set('task-missing', fixtures.missingPersonTask()))[0]).toMatch(/stationId "linping-yunhe"/);
+    expect(send((d) => d.getMap('responses').set('linping-yunhe:task-missing', forged))[0]).toMatch(
+      /stationId "tongxiang-zhouquan" in the document of deqing-yuyue/,
+    );
+    expect(send((d) => d.getMap('tasks').set('task-missing', fixtures.missingPersonTask()))[0]).toMatch(
+      /stationId "linping-yunhe"/,
+    );
     expect(server.getMap('responses').size).toBe(0);
     expect(server.getMap('tasks').size).toBe(0);
     expect(send((d) => d.getMap('responses').set('linping-yunhe:task-missing', fixtures.response()))).toEqual([]);

@@ -38,7 +38,8 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
         top.delete(tr);
         const previous = valueBefore(top, tr);
         const root = top.parent as SharedType;
-        if (previous !== undefined && top.parentSub !== null) doc.getMap(Y.findRootTypeKey(root)).set(top.parentSub, previous);
+        if (previous !== undefined && top.parentSub !== null)
+          doc.getMap(Y.findRootTypeKey(root)).set(top.parentSub, previous);
       }
       continue;
     }
@@ -66,7 +67,13 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
   return problems;
 }
 
-function explainItem(docKind: DocKind, map: string, key: string, item: Y.Item, scope: string | undefined): string | null {
+function explainItem(
+  docKind: DocKind,
+  map: string,
+  key: string,
+  item: Y.Item,
+  scope: string | undefined,
+): string | null {
   const content = item.content;
   if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) {
     return `${map}/${key}: only plain JSON records are allowed`;

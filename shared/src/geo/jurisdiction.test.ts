@@ -5,7 +5,16 @@ import { lngLat } from './lnglat.ts';
 
 /** Three squares meeting at a junction point, like the tri-county border near 禹越. */
 const square = (x: number, y: number): Polygon => ({
-  type: 'Polygon', coordinates: [[[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]]],
+  type: 'Polygon',
+  coordinates: [
+    [
+      [x, y],
+      [x + 0.1, y],
+      [x + 0.1, y + 0.1],
+      [x, y + 0.1],
+      [x, y],
+    ],
+  ],
 });
 const tricountyJunction = [
   { stationId: 'north-west', area: square(120.2, 30.5) },

@@ -1,10 +1,23 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  Color, Id, Label, LineStringGeometry, PointGeometry, PolygonGeometry, Timestamp, ringsClosed,
+  Color,
+  Id,
+  Label,
+  LineStringGeometry,
+  PointGeometry,
+  PolygonGeometry,
+  Timestamp,
+  ringsClosed,
 } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 
-export const AnnotationKind = { point: 'point', line: 'line', polygon: 'polygon', circle: 'circle', text: 'text' } as const;
+export const AnnotationKind = {
+  point: 'point',
+  line: 'line',
+  polygon: 'polygon',
+  circle: 'circle',
+  text: 'text',
+} as const;
 export type AnnotationKind = keyof typeof AnnotationKind;
 
 export const AnnotationSchema = Type.Object(
@@ -26,7 +39,11 @@ export const AnnotationSchema = Type.Object(
 export type Annotation = Static<typeof AnnotationSchema> & { kind: AnnotationKind };
 
 const geometryFor: Record<AnnotationKind, string> = {
-  point: 'Point', text: 'Point', circle: 'Point', line: 'LineString', polygon: 'Polygon',
+  point: 'Point',
+  text: 'Point',
+  circle: 'Point',
+  line: 'LineString',
+  polygon: 'Polygon',
 };
 
 export const annotationKind = defineRecordKind({

@@ -63,7 +63,13 @@ const STATION_OWNED = new Set(['units', 'tasks', 'responses']);
  * of a station document), records that name a station must name this one: a station's document
  * speaks only for that station (DESIGN §3).
  */
-export function explainEntry(docKind: DocKind, map: string, key: string, value: unknown, scope?: string): string | null {
+export function explainEntry(
+  docKind: DocKind,
+  map: string,
+  key: string,
+  value: unknown,
+  scope?: string,
+): string | null {
   if (map === 'meta') return explainMetaEntry(docKind, key, value);
   const kind = hasMap(docKind, map) ? RECORD_KINDS[docKind][map] : undefined;
   if (!kind) return `${map}: not a collection of a ${docKind} document`;

@@ -2,7 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Id, Label, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
 import { defineRecordKind } from './record-kind.ts';
 
-export const OperationKind = { search: 'search', response: 'response', monitoring: 'monitoring', other: 'other' } as const;
+export const OperationKind = {
+  search: 'search',
+  response: 'response',
+  monitoring: 'monitoring',
+  other: 'other',
+} as const;
 export type OperationKind = keyof typeof OperationKind;
 export const OperationStatus = { active: 'active', closed: 'closed' } as const;
 export type OperationStatus = keyof typeof OperationStatus;

@@ -13,9 +13,29 @@ describe('record schemas', () => {
   });
 
   test.each([
-    ['coordinates out of range', fixtures.lastKnownPoint({ geometry: { type: 'Point', coordinates: [200, 30] } }), /coordinates/],
+    [
+      'coordinates out of range',
+      fixtures.lastKnownPoint({ geometry: { type: 'Point', coordinates: [200, 30] } }),
+      /coordinates/,
+    ],
     ['geometry of the wrong kind', fixtures.lastKnownPoint({ kind: 'polygon' }), /needs a Polygon/],
-    ['open polygon ring', fixtures.searchPolygon({ geometry: { type: 'Polygon', coordinates: [[[120, 30], [121, 30], [121, 31], [120, 31]]] } }), /not closed/],
+    [
+      'open polygon ring',
+      fixtures.searchPolygon({
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [120, 30],
+              [121, 30],
+              [121, 31],
+              [120, 31],
+            ],
+          ],
+        },
+      }),
+      /not closed/,
+    ],
     ['circle without radius', fixtures.lastKnownPoint({ kind: 'circle' }), /radiusM/],
     ['bad colour', fixtures.lastKnownPoint({ color: 'red' }), /color/],
     ['extra property', { ...fixtures.lastKnownPoint(), evil: true }, /evil|additional/i],
@@ -26,7 +46,9 @@ describe('record schemas', () => {
   });
 
   test('unit status and kind are closed sets', () => {
-    expect(explainEntry('station', 'units', 'unit-yuyue-01', { ...fixtures.unit(), status: 'sleeping' })).not.toBeNull();
+    expect(
+      explainEntry('station', 'units', 'unit-yuyue-01', { ...fixtures.unit(), status: 'sleeping' }),
+    ).not.toBeNull();
     expect(explainEntry('station', 'units', 'unit-yuyue-01', { ...fixtures.unit(), kind: 'tank' })).not.toBeNull();
   });
 

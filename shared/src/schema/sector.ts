@@ -2,7 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Id, Label, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 
-export const SectorStatus = { unassigned: 'unassigned', assigned: 'assigned', searching: 'searching', cleared: 'cleared' } as const;
+export const SectorStatus = {
+  unassigned: 'unassigned',
+  assigned: 'assigned',
+  searching: 'searching',
+  cleared: 'cleared',
+} as const;
 export type SectorStatus = keyof typeof SectorStatus;
 
 /** A search sector, written by commanders in the command document. */

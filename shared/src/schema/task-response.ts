@@ -3,7 +3,11 @@ import { Id, Label, Timestamp } from './common.ts';
 import { defineRecordKind } from './record-kind.ts';
 
 export const ResponseStatus = {
-  acknowledged: 'acknowledged', accepted: 'accepted', declined: 'declined', on_scene: 'on_scene', resolved: 'resolved',
+  acknowledged: 'acknowledged',
+  accepted: 'accepted',
+  declined: 'declined',
+  on_scene: 'on_scene',
+  resolved: 'resolved',
 } as const;
 export type ResponseStatus = keyof typeof ResponseStatus;
 

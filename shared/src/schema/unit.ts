@@ -2,9 +2,22 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Id, Label, Timestamp } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 
-export const UnitKind = { car: 'car', foot: 'foot', motorbike: 'motorbike', drone: 'drone', dog: 'dog', boat: 'boat' } as const;
+export const UnitKind = {
+  car: 'car',
+  foot: 'foot',
+  motorbike: 'motorbike',
+  drone: 'drone',
+  dog: 'dog',
+  boat: 'boat',
+} as const;
 export type UnitKind = keyof typeof UnitKind;
-export const UnitStatus = { available: 'available', en_route: 'en_route', on_scene: 'on_scene', busy: 'busy', off_duty: 'off_duty' } as const;
+export const UnitStatus = {
+  available: 'available',
+  en_route: 'en_route',
+  on_scene: 'on_scene',
+  busy: 'busy',
+  off_duty: 'off_duty',
+} as const;
 export type UnitStatus = keyof typeof UnitStatus;
 
 export const UnitSchema = Type.Object(

@@ -39,11 +39,21 @@ export class I18n {
   }
 
   formatTime(ms: number, seconds = true): string {
-    return new Intl.DateTimeFormat(this.locale, { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hour12: false }).format(ms);
+    return new Intl.DateTimeFormat(this.locale, {
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
+      hour12: false,
+    }).format(ms);
   }
 
   formatDate(ms: number): string {
-    return new Intl.DateTimeFormat(this.locale, { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short' }).format(ms);
+    return new Intl.DateTimeFormat(this.locale, {
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      weekday: 'short',
+    }).format(ms);
   }
 
   formatDateTime(ms: number): string {

@@ -3,13 +3,26 @@ import type { UnitPosition } from '@jointmap/shared';
 import { endsSession, readLiveBatch } from './live-messages.ts';
 
 const fix = (unitId: string, time = 1_000): UnitPosition => ({
-  unitId, stationId: 's1', deviceId: 'd-' + unitId, lngLat: [120.3, 30.5], time, receivedAt: time,
-  speedMps: null, bearing: null, altitude: null, accuracy: null, battery: null, alarm: null,
+  unitId,
+  stationId: 's1',
+  deviceId: 'd-' + unitId,
+  lngLat: [120.3, 30.5],
+  time,
+  receivedAt: time,
+  speedMps: null,
+  bearing: null,
+  altitude: null,
+  accuracy: null,
+  battery: null,
+  alarm: null,
 });
 
 test('one malformed position is skipped, the rest of the batch is kept', () => {
   const bad = { ...fix('u2'), lngLat: [200, 30.5] };
-  const batch = readLiveBatch({ operationId: 'op1', serverTime: 5_000, positions: [fix('u1'), bad, fix('u3'), 'junk'] }, 'op1');
+  const batch = readLiveBatch(
+    { operationId: 'op1', serverTime: 5_000, positions: [fix('u1'), bad, fix('u3'), 'junk'] },
+    'op1',
+  );
   expect(batch?.positions.map((p) => p.unitId)).toEqual(['u1', 'u3']);
   expect(batch?.skipped).toBe(2);
   expect(batch?.serverTime).toBe(5_000);
@@ -32,10 +45,15 @@ test('a bad envelope or another operation drops the whole message', () => {
 
 test('snapshot thresholds are read only when sane', () => {
   const base = { operationId: 'op1', serverTime: 1, positions: [] };
-  expect(readLiveBatch({ ...base, thresholds: { staleAfterMs: 60_000, lostAfterMs: 300_000 } }, 'op1')?.thresholds).toEqual({
-    staleAfterMs: 60_000, lostAfterMs: 300_000,
+  expect(
+    readLiveBatch({ ...base, thresholds: { staleAfterMs: 60_000, lostAfterMs: 300_000 } }, 'op1')?.thresholds,
+  ).toEqual({
+    staleAfterMs: 60_000,
+    lostAfterMs: 300_000,
   });
-  expect(readLiveBatch({ ...base, thresholds: { staleAfterMs: 60_000, lostAfterMs: 1 } }, 'op1')?.thresholds).toBeNull();
+  expect(
+    readLiveBatch({ ...base, thresholds: { staleAfterMs: 60_000, lostAfterMs: 1 } }, 'op1')?.thresholds,
+  ).toBeNull();
   expect(readLiveBatch({ ...base, thresholds: 'x' }, 'op1')?.thresholds).toBeNull();
   expect(readLiveBatch(base, 'op1')?.thresholds).toBeNull();
 });

@@ -1,4 +1,10 @@
-import { compile, UnitPositionSchema, validThresholds, type FreshnessThresholds, type UnitPosition } from '@jointmap/shared';
+import {
+  compile,
+  UnitPositionSchema,
+  validThresholds,
+  type FreshnessThresholds,
+  type UnitPosition,
+} from '@jointmap/shared';
 
 const positionValidator = compile(UnitPositionSchema);
 
@@ -25,7 +31,10 @@ export function readLiveBatch(raw: unknown, operationId: string): LiveBatch | nu
   const positions = m.positions.filter((p): p is UnitPosition => positionValidator.check(p));
   const t = m.thresholds as Partial<FreshnessThresholds> | undefined;
   const thresholds =
-    t && typeof t === 'object' && typeof t.staleAfterMs === 'number' && typeof t.lostAfterMs === 'number' &&
+    t &&
+    typeof t === 'object' &&
+    typeof t.staleAfterMs === 'number' &&
+    typeof t.lostAfterMs === 'number' &&
     validThresholds({ staleAfterMs: t.staleAfterMs, lostAfterMs: t.lostAfterMs })
       ? { staleAfterMs: t.staleAfterMs, lostAfterMs: t.lostAfterMs }
       : null;

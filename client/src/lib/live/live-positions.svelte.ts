@@ -1,9 +1,18 @@
 import { io, type Socket } from 'socket.io-client';
 import { createSubscriber } from 'svelte/reactivity';
 import {
-  DEFAULT_FRESHNESS, LiveEvent, mergeNewest, PROTOCOL_VERSION, unitFreshness, type ClientToServerEvents,
-  type Freshness, type FreshnessThresholds, type LiveConnectErrorData, type LiveErrorMessage,
-  type ServerToClientEvents, type UnitPosition,
+  DEFAULT_FRESHNESS,
+  LiveEvent,
+  mergeNewest,
+  PROTOCOL_VERSION,
+  unitFreshness,
+  type ClientToServerEvents,
+  type Freshness,
+  type FreshnessThresholds,
+  type LiveConnectErrorData,
+  type LiveErrorMessage,
+  type ServerToClientEvents,
+  type UnitPosition,
 } from '@jointmap/shared';
 import { endsSession, readLiveBatch } from './live-messages.ts';
 import { TrailBuffer, type TrailPoint } from './trail-buffer.ts';
@@ -23,7 +32,10 @@ const OFFSET_SAMPLES = 20;
 const MAX_REJOIN_DELAY_MS = 30_000;
 
 interface TrackCollection {
-  features: Array<{ geometry: { type: string; coordinates: unknown }; properties: { coordinateProperties?: { times?: number[] } } }>;
+  features: Array<{
+    geometry: { type: string; coordinates: unknown };
+    properties: { coordinateProperties?: { times?: number[] } };
+  }>;
 }
 
 export interface LiveOptions {
@@ -68,7 +80,11 @@ export class LivePositions {
   private serverDrops = 0;
   private rejoinTimer = 0;
 
-  constructor(readonly operationId: string, token: string, private readonly options: LiveOptions = {}) {
+  constructor(
+    readonly operationId: string,
+    token: string,
+    private readonly options: LiveOptions = {},
+  ) {
     this.socket = io(options.url ?? location.origin, {
       auth: { token, protocolVersion: PROTOCOL_VERSION, operationId },
       transports: ['websocket', 'polling'],
@@ -283,7 +299,9 @@ export class LivePositions {
           const points: TrailPoint[] = [];
           for (const f of fc.features) {
             const times = f.properties.coordinateProperties?.times ?? [];
-            const coords = (f.geometry.type === 'LineString' ? f.geometry.coordinates : [f.geometry.coordinates]) as Array<[number, number]>;
+            const coords = (
+              f.geometry.type === 'LineString' ? f.geometry.coordinates : [f.geometry.coordinates]
+            ) as Array<[number, number]>;
             coords.forEach((c, i) => times[i] !== undefined && points.push([c[0], c[1], times[i]!]));
           }
           if (points.length) {

@@ -14,7 +14,10 @@ export function newUnitId(): string {
 
 /** "张三, 李四，王五" → ["张三", "李四", "王五"] (ASCII or full-width commas, 、 too). */
 export function parseMembers(text: string): string[] {
-  return text.split(/[,，、]/).map((m) => m.trim()).filter(Boolean);
+  return text
+    .split(/[,，、]/)
+    .map((m) => m.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -55,7 +58,12 @@ export interface DeviceRecord {
 }
 
 /** `POST /api/devices`: register (or move) a tracker to a unit; `unitId: null` unassigns it. */
-export function registerDevice(input: { id: string; stationId: string; unitId: string | null; label?: string }): Promise<DeviceRecord> {
+export function registerDevice(input: {
+  id: string;
+  stationId: string;
+  unitId: string | null;
+  label?: string;
+}): Promise<DeviceRecord> {
   return api<DeviceRecord>('POST', '/api/devices', input);
 }
 

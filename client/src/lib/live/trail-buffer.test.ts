@@ -22,7 +22,10 @@ describe('TrailBuffer', () => {
   test('seed merges fetched history with live points', () => {
     const b = new TrailBuffer({ windowMs: 600_000, minSpacingMs: 1_000 });
     b.add('u', 1, 1, 50_000);
-    b.seed('u', [[0, 0, 10_000], [0.5, 0.5, 30_000]]);
+    b.seed('u', [
+      [0, 0, 10_000],
+      [0.5, 0.5, 30_000],
+    ]);
     expect(b.get('u').map((p) => p[2])).toEqual([10_000, 30_000, 50_000]);
   });
 });

@@ -28,7 +28,8 @@ export class TrailBuffer {
       const beforeLast = trail[trail.length - 2];
       // The newest point is always kept; it replaces the previous newest while that one is still
       // closer than minSpacingMs to the point before it (so kept points are that far apart).
-      if (last && beforeLast && last[2] - beforeLast[2] < this.options.minSpacingMs) trail[trail.length - 1] = [lng, lat, time];
+      if (last && beforeLast && last[2] - beforeLast[2] < this.options.minSpacingMs)
+        trail[trail.length - 1] = [lng, lat, time];
       else trail.push([lng, lat, time]);
     } else if (time < last[2]) {
       let i = trail.length - 1;

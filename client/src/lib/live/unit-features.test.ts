@@ -3,14 +3,40 @@ import type { Unit, UnitPosition } from '@jointmap/shared';
 import { STALE_COLOR, STATUS_COLORS, unitFeature } from './unit-features.ts';
 
 const position: UnitPosition = {
-  unitId: 'u1', stationId: 's1', deviceId: 'd1', lngLat: [120.3, 30.5], time: 1, receivedAt: 1,
-  speedMps: 3, bearing: 90, altitude: null, accuracy: null, battery: null, alarm: null,
+  unitId: 'u1',
+  stationId: 's1',
+  deviceId: 'd1',
+  lngLat: [120.3, 30.5],
+  time: 1,
+  receivedAt: 1,
+  speedMps: 3,
+  bearing: 90,
+  altitude: null,
+  accuracy: null,
+  battery: null,
+  alarm: null,
 };
-const unit: Unit = { id: 'u1', callsign: '禹越巡01', kind: 'boat', stationId: 's1', members: [], status: 'on_scene', assignedTaskId: null, deviceIds: ['d1'], updatedAt: 1 };
+const unit: Unit = {
+  id: 'u1',
+  callsign: '禹越巡01',
+  kind: 'boat',
+  stationId: 's1',
+  members: [],
+  status: 'on_scene',
+  assignedTaskId: null,
+  deviceIds: ['d1'],
+  updatedAt: 1,
+};
 
 test('a unit feature is coloured by status when live, grey when stale, hollow and labelled when lost', () => {
   const live = unitFeature(position, unit, 'live', '#123456', '失联');
-  expect(live.properties).toMatchObject({ label: '禹越巡01', glyph: '船', fill: STATUS_COLORS.on_scene, ring: '#123456', bearing: 90 });
+  expect(live.properties).toMatchObject({
+    label: '禹越巡01',
+    glyph: '船',
+    fill: STATUS_COLORS.on_scene,
+    ring: '#123456',
+    bearing: 90,
+  });
   expect(live.geometry.coordinates).toEqual([120.3, 30.5]);
   expect(unitFeature(position, unit, 'stale', '#123456', '失联').properties.fill).toBe(STALE_COLOR);
   const lost = unitFeature({ ...position, bearing: null }, unit, 'lost', '#123456', '失联');

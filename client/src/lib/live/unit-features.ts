@@ -12,7 +12,14 @@ export const STALE_COLOR = '#9ca3af';
 export const LOST_COLOR = '#6b7280';
 
 /** One glyph of the bundled CJK font per kind, drawn inside the marker (no sprite needed). */
-export const KIND_GLYPHS: Record<UnitKind, string> = { car: '车', foot: '步', motorbike: '摩', drone: '机', dog: '犬', boat: '船' };
+export const KIND_GLYPHS: Record<UnitKind, string> = {
+  car: '车',
+  foot: '步',
+  motorbike: '摩',
+  drone: '机',
+  dog: '犬',
+  boat: '船',
+};
 
 export interface UnitFeatureProps {
   unitId: string;

@@ -3,8 +3,11 @@ export interface TrackFeatureCollection {
   type: 'FeatureCollection';
   features: Array<{
     type: 'Feature';
-    geometry: { type: 'LineString'; coordinates: Array<[number, number]> } | { type: 'Point'; coordinates: [number, number] };
-    properties: { coordinateProperties?: { times?: number[]; speedsMps?: Array<number | null>; bearings?: Array<number | null> } } & Record<string, unknown>;
+    geometry:
+      { type: 'LineString'; coordinates: Array<[number, number]> } | { type: 'Point'; coordinates: [number, number] };
+    properties: {
+      coordinateProperties?: { times?: number[]; speedsMps?: Array<number | null>; bearings?: Array<number | null> };
+    } & Record<string, unknown>;
   }>;
 }
 
@@ -24,7 +27,12 @@ export function trackPoints(fc: TrackFeatureCollection): TrackPoint[] {
     coords.forEach((c, i) => {
       const time = props.times?.[i];
       if (time === undefined) return;
-      out.push({ lngLat: [c[0], c[1]], time, speedMps: props.speedsMps?.[i] ?? null, bearing: props.bearings?.[i] ?? null });
+      out.push({
+        lngLat: [c[0], c[1]],
+        time,
+        speedMps: props.speedsMps?.[i] ?? null,
+        bearing: props.bearings?.[i] ?? null,
+      });
     });
   }
   return out.sort((a, b) => a.time - b.time);

@@ -19,7 +19,12 @@ export interface BasemapSource {
 type FetchTile = (z: number, x: number, y: number, signal: AbortSignal) => Promise<Blob | null>;
 const gcjSources = new Map<string, { fetchTile: FetchTile; tileSize: number }>();
 let gcjRegistered = false;
-let pmtilesProtocol: Promise<{ add(p: unknown): void; tile: unknown; PMTiles: new (s: unknown) => PMTilesLike; FetchSource: new (url: string, h: Headers) => unknown }> | null = null;
+let pmtilesProtocol: Promise<{
+  add(p: unknown): void;
+  tile: unknown;
+  PMTiles: new (s: unknown) => PMTilesLike;
+  FetchSource: new (url: string, h: Headers) => unknown;
+}> | null = null;
 interface PMTilesLike {
   getZxy(z: number, x: number, y: number, signal?: AbortSignal): Promise<{ data: ArrayBuffer } | undefined>;
 }
@@ -43,7 +48,14 @@ function tileCentre(z: number, x: number, y: number): [number, number] {
  * is taken at the tile centre and the covering GCJ-02 tiles are drawn shifted by it. Our data stays
  * WGS-84; only the customer's GCJ-02 imagery moves to meet it.
  */
-async function gcjTile(fetchTile: FetchTile, size: number, z: number, x: number, y: number, signal: AbortSignal): Promise<ArrayBuffer> {
+async function gcjTile(
+  fetchTile: FetchTile,
+  size: number,
+  z: number,
+  x: number,
+  y: number,
+  signal: AbortSignal,
+): Promise<ArrayBuffer> {
   const [lng, lat] = tileCentre(z, x, y);
   const [glng, glat] = gcoord.transform([lng, lat], gcoord.WGS84, gcoord.GCJ02) as [number, number];
   const w = worldPx(lng, lat, z, size);
@@ -84,7 +96,12 @@ async function loadPmtiles() {
   pmtilesProtocol ??= import('pmtiles').then((mod) => {
     const protocol = new mod.Protocol();
     maplibregl.addProtocol('pmtiles', protocol.tile);
-    return { add: (p: unknown) => protocol.add(p as never), tile: protocol.tile, PMTiles: mod.PMTiles as never, FetchSource: mod.FetchSource as never };
+    return {
+      add: (p: unknown) => protocol.add(p as never),
+      tile: protocol.tile,
+      PMTiles: mod.PMTiles as never,
+      FetchSource: mod.FetchSource as never,
+    };
   });
   return pmtilesProtocol;
 }
@@ -93,17 +110,29 @@ async function loadPmtiles() {
  * Add the configured customer basemaps (raster) under the operation layers. Returns the names
  * added. PMTiles files come from our own server (bearer token); XYZ from the customer's intranet.
  */
-export async function addCustomBasemaps(map: MapLibreMap, sources: BasemapSource[], token: string | null): Promise<string[]> {
+export async function addCustomBasemaps(
+  map: MapLibreMap,
+  sources: BasemapSource[],
+  token: string | null,
+): Promise<string[]> {
   const added: string[] = [];
   for (const b of sources) {
     const id = `basemap-${b.id}`;
     if (map.getSource(id)) continue;
     let spec: RasterSourceSpecification;
-    const base = { type: 'raster' as const, tileSize: b.tileSize, minzoom: b.minzoom, maxzoom: b.maxzoom, attribution: b.attribution };
+    const base = {
+      type: 'raster' as const,
+      tileSize: b.tileSize,
+      minzoom: b.minzoom,
+      maxzoom: b.maxzoom,
+      attribution: b.attribution,
+    };
     const absolute = new URL(b.url, location.href).href;
     if (b.type === 'pmtiles') {
       const pm = await loadPmtiles();
-      const archive = new pm.PMTiles(new pm.FetchSource(absolute, new Headers(token ? { authorization: `Bearer ${token}` } : {})));
+      const archive = new pm.PMTiles(
+        new pm.FetchSource(absolute, new Headers(token ? { authorization: `Bearer ${token}` } : {})),
+      );
       pm.add(archive);
       if (b.crs === 'GCJ-02') {
         registerGcj();
@@ -121,7 +150,9 @@ export async function addCustomBasemaps(map: MapLibreMap, sources: BasemapSource
       gcjSources.set(b.id, {
         tileSize: b.tileSize,
         fetchTile: async (z, x, y, signal) => {
-          const res = await fetch(b.url.replace('{z}', String(z)).replace('{x}', String(x)).replace('{y}', String(y)), { signal });
+          const res = await fetch(b.url.replace('{z}', String(z)).replace('{x}', String(x)).replace('{y}', String(y)), {
+            signal,
+          });
           return res.ok ? res.blob() : null;
         },
       });

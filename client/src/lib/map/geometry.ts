@@ -23,7 +23,8 @@ export function destination(origin: Position, distance: number, bearingDeg: numb
   const lat1 = rad(origin[1]);
   const lng1 = rad(origin[0]);
   const lat2 = Math.asin(Math.sin(lat1) * Math.cos(d) + Math.cos(lat1) * Math.sin(d) * Math.cos(b));
-  const lng2 = lng1 + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
+  const lng2 =
+    lng1 + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
   return [round(deg(lng2)), round(deg(lat2))];
 }
 
@@ -89,7 +90,10 @@ export function polygonOf(open: Position[]): Geometry {
 }
 
 /** [west, south, east, north] of every position in a GeoJSON geometry tree. */
-export function bboxOf(coords: unknown, into: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity]): [number, number, number, number] {
+export function bboxOf(
+  coords: unknown,
+  into: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity],
+): [number, number, number, number] {
   if (Array.isArray(coords) && typeof coords[0] === 'number') {
     const [x, y] = coords as number[];
     into[0] = Math.min(into[0], x!);

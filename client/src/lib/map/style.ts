@@ -8,7 +8,16 @@ export const MAP_FONT = 'Noto Sans SC';
  * Empty marker layers that fix the drawing order: a component inserts its layers before the
  * marker of the slot above it, whatever order components mount in.
  */
-export const SLOTS = ['slot-basemap', 'slot-context', 'slot-jurisdiction', 'slot-annotations', 'slot-trails', 'slot-units', 'slot-edit', 'slot-top'] as const;
+export const SLOTS = [
+  'slot-basemap',
+  'slot-context',
+  'slot-jurisdiction',
+  'slot-annotations',
+  'slot-trails',
+  'slot-units',
+  'slot-edit',
+  'slot-top',
+] as const;
 export type Slot = (typeof SLOTS)[number];
 
 /** The layer id to insert before so that layers land in `slot` (the marker of the next slot). */
@@ -27,7 +36,10 @@ export function baseStyle(background = '#eef1f4'): StyleSpecification {
     version: 8,
     sources: {},
     'font-faces': {
-      [MAP_FONT]: NOTO_SANS_SC_FACES.map((f) => ({ url: new URL(f.url, location.href).href, 'unicode-range': f['unicode-range'] })),
+      [MAP_FONT]: NOTO_SANS_SC_FACES.map((f) => ({
+        url: new URL(f.url, location.href).href,
+        'unicode-range': f['unicode-range'],
+      })),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': background } },

@@ -5,7 +5,17 @@ import type { OperationSession } from './operation-session.svelte.ts';
 
 export type Tool = 'select' | 'point' | 'line' | 'polygon' | 'circle' | 'text';
 export const TOOLS: Tool[] = ['select', 'point', 'line', 'polygon', 'circle', 'text'];
-export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#ea580c', '#9333ea', '#0891b2', '#ca8a04', '#1e3a8a', '#111827'];
+export const PALETTE = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#ea580c',
+  '#9333ea',
+  '#0891b2',
+  '#ca8a04',
+  '#1e3a8a',
+  '#111827',
+];
 
 export interface Selection {
   scope: string;
@@ -120,8 +130,15 @@ export class Editor {
     if (!scope) return false;
     const now = Date.now();
     const record: Annotation = {
-      id: newAnnotationId(), kind, geometry, label, color: this.session.colorOf(scope), author: this.session.user.id,
-      createdAt: now, updatedAt: now, ...(radiusM !== undefined ? { radiusM } : {}),
+      id: newAnnotationId(),
+      kind,
+      geometry,
+      label,
+      color: this.session.colorOf(scope),
+      author: this.session.user.id,
+      createdAt: now,
+      updatedAt: now,
+      ...(radiusM !== undefined ? { radiusM } : {}),
     };
     if (!this.save(scope, record)) return false;
     this.selected = { scope, id: record.id };
@@ -134,7 +151,9 @@ export class Editor {
     const current = this.selectedRecord();
     if (!current || !this.selected || !this.selectedWritable) return false;
     // Enter and the change event both report an edit: one undo step per real change.
-    const changes = (Object.keys(patch) as Array<keyof Annotation>).some((k) => JSON.stringify(patch[k]) !== JSON.stringify(current[k]));
+    const changes = (Object.keys(patch) as Array<keyof Annotation>).some(
+      (k) => JSON.stringify(patch[k]) !== JSON.stringify(current[k]),
+    );
     if (!changes) return true;
     return this.save(this.selected.scope, { ...current, ...patch, updatedAt: Date.now() });
   }

@@ -1,7 +1,14 @@
 import * as Y from 'yjs';
 import { createSubscriber } from 'svelte/reactivity';
 import {
-  AppError, applyChange, docAccess, SyncCloseCode, type Annotation, type Change, type ChangeOrigin, type PresenceState,
+  AppError,
+  applyChange,
+  docAccess,
+  SyncCloseCode,
+  type Annotation,
+  type Change,
+  type ChangeOrigin,
+  type PresenceState,
   type SyncRejection,
 } from '@jointmap/shared';
 import { AnnotationIndex } from '../sync/annotation-index.ts';
@@ -77,8 +84,13 @@ export class OperationSession {
     this.docs = [COMMAND, ...view.stations].map(
       (scope) =>
         new DocSync({
-          wsBase, operationId: view.id, scope, token, userId: user.id,
-          access: docAccess(user, view.stations, scope), persist: options.persist,
+          wsBase,
+          operationId: view.id,
+          scope,
+          token,
+          userId: user.id,
+          access: docAccess(user, view.stations, scope),
+          persist: options.persist,
         }),
     );
     for (const d of this.docs) {
@@ -109,7 +121,9 @@ export class OperationSession {
       return () => awareness.off('change', update);
     });
     this.subscribeRecords = perFrameSubscriber((changed) => {
-      const maps = this.docs.filter((d) => d.kind === 'station').flatMap((d) => ['units', 'tasks', 'responses'].map((m) => d.doc.getMap(m)));
+      const maps = this.docs
+        .filter((d) => d.kind === 'station')
+        .flatMap((d) => ['units', 'tasks', 'responses'].map((m) => d.doc.getMap(m)));
       for (const m of maps) m.observe(changed);
       return () => {
         for (const m of maps) m.unobserve(changed);
@@ -119,7 +133,7 @@ export class OperationSession {
     this.commandDoc.provider.awareness.setLocalState({ pointer: null });
     this.live = new LivePositions(view.id, token, {
       url: wsBase.replace(/^ws/, 'http'),
-      getJson: async <T,>(path: string): Promise<T> => {
+      getJson: async <T>(path: string): Promise<T> => {
         const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
         if (!res.ok) throw new Error(`${path}: ${res.status}`);
         return (await res.json()) as T;
@@ -165,7 +179,8 @@ export class OperationSession {
     this.subscribeDocs();
     if (this.docs.every((d) => d.synced)) return 'online';
     if (!this.browserOnline) return 'offline';
-    if (!this.docs.some((d) => d.everSynced)) return this.docs.some((d) => d.failedAttempts >= 3) ? 'offline' : 'connecting';
+    if (!this.docs.some((d) => d.everSynced))
+      return this.docs.some((d) => d.failedAttempts >= 3) ? 'offline' : 'connecting';
     if (!this.docs.some((d) => d.connected) && this.docs.every((d) => d.failedAttempts >= 2)) return 'offline';
     return 'reconnecting';
   }
@@ -247,7 +262,10 @@ export class OperationSession {
 
   private trackUndo(d: DocSync): void {
     // Only this session's own changes are undoable: the same origin object applyChange tags.
-    const um = new Y.UndoManager(d.doc.getMap('annotations'), { trackedOrigins: new Set([this.origin]), captureTimeout: 0 });
+    const um = new Y.UndoManager(d.doc.getMap('annotations'), {
+      trackedOrigins: new Set([this.origin]),
+      captureTimeout: 0,
+    });
     um.on('stack-item-added', (event: { type: 'undo' | 'redo' }) => {
       if (this.replaying || event.type !== 'undo') return;
       this.undoOrder.push(d.scope);
@@ -270,7 +288,11 @@ export class OperationSession {
     for (const [clientId, state] of awareness.getStates()) {
       const s = state as Partial<PresenceState> | null;
       const isMe = clientId === awareness.clientID;
-      const user = s?.user ?? (isMe ? { id: this.user.id, name: this.user.name, role: this.user.role, stationId: this.user.stationId } : null);
+      const user =
+        s?.user ??
+        (isMe
+          ? { id: this.user.id, name: this.user.name, role: this.user.role, stationId: this.user.stationId }
+          : null);
       if (!user) continue;
       out.push({ clientId, user, pointer: Array.isArray(s?.pointer) ? (s.pointer as [number, number]) : null, isMe });
     }

@@ -17,7 +17,11 @@ const STORAGE_KEY = 'jointmap.session';
 
 /** An HTTP error from our API, with the code of the shared error catalog. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -47,7 +51,9 @@ export class Session {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
-    const body = (await res.json().catch(() => ({}))) as Partial<StoredSession> & { error?: { code: string; message: string } };
+    const body = (await res.json().catch(() => ({}))) as Partial<StoredSession> & {
+      error?: { code: string; message: string };
+    };
     if (!res.ok || !body.token || !body.user) {
       throw new ApiError(res.status, body.error?.code ?? 'UNKNOWN', body.error?.message ?? res.statusText);
     }

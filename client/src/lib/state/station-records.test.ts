@@ -17,6 +17,9 @@ test('ignores records without a station id and non-objects', () => {
 });
 
 test('reads any iterable, such as the values of a Y.Map', () => {
-  const map = new Map([['t1', { id: 't1', stationId: 's1' }], ['t2', { id: 't2', stationId: 's2' }]]);
+  const map = new Map([
+    ['t1', { id: 't1', stationId: 's1' }],
+    ['t2', { id: 't2', stationId: 's2' }],
+  ]);
   expect(ownRecords('s2', map.values())).toEqual([{ id: 't2', stationId: 's2' }]);
 });

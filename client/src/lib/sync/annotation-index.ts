@@ -32,9 +32,17 @@ export function toFeature(scope: string, a: Annotation): AnnotationFeature {
   const fid = featureId(scope, a.id);
   const geometry: GeoJSON.Geometry =
     a.kind === 'circle' && a.geometry.type === 'Point' && a.radiusM
-      ? { type: 'Polygon', coordinates: [circleRing([a.geometry.coordinates[0], a.geometry.coordinates[1]], a.radiusM)] }
+      ? {
+          type: 'Polygon',
+          coordinates: [circleRing([a.geometry.coordinates[0], a.geometry.coordinates[1]], a.radiusM)],
+        }
       : (a.geometry as GeoJSON.Geometry);
-  return { type: 'Feature', id: fid, geometry, properties: { fid, scope, id: a.id, kind: a.kind, label: a.label, color: a.color } };
+  return {
+    type: 'Feature',
+    id: fid,
+    geometry,
+    properties: { fid, scope, id: a.id, kind: a.kind, label: a.label, color: a.color },
+  };
 }
 
 /**

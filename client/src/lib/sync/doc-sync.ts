@@ -48,7 +48,8 @@ export class DocSync {
     this.name = docName(opts.operationId, opts.scope);
     this.pendingKey = `jointmap.pending.${opts.userId}.${this.name}`;
     this.pending = Number(safeGet(this.pendingKey) ?? 0) || 0;
-    this.persistence = opts.persist === false ? null : new IndexeddbPersistence(`jointmap:${opts.userId}:${this.name}`, this.doc);
+    this.persistence =
+      opts.persist === false ? null : new IndexeddbPersistence(`jointmap:${opts.userId}:${this.name}`, this.doc);
     if (this.persistence) this.batchRemoteWrites(this.persistence);
     this.provider = new WebsocketProvider(`${opts.wsBase}/sync`, this.name, this.doc, {
       params: { token: opts.token },
