@@ -1,5 +1,4 @@
 import * as Y from 'yjs';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import {
   AppError,
   encodeRejection,
@@ -13,10 +12,10 @@ import {
   type ErrorCode,
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
-import { stampAwarenessIdentity, type VerifiedUser } from './awareness-identity.ts';
+import type { VerifiedUser } from './awareness-identity.ts';
+import { RoomPresence, type PresenceMember } from './room-presence.ts';
 import {
   decodeMessage,
-  encodeAwareness,
   encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
@@ -57,10 +56,9 @@ export interface RoomOptions {
   hooks?: RoomHooks;
 }
 
-interface Connection {
+interface Connection extends PresenceMember {
   socket: RoomSocket;
   session: RoomSession;
-  awarenessClients: Set<number>;
 }
 
 /**
@@ -69,7 +67,7 @@ interface Connection {
  * joiner never sees state that is not yet durable and relayed updates keep their order.
  */
 export class Room {
-  readonly awareness: awarenessProtocol.Awareness;
+  private readonly presence: RoomPresence<Connection>;
   private readonly conns = new Map<RoomSocket, Connection>();
   private queue: Promise<void> = Promise.resolve();
   private captured: Uint8Array[] = [];
@@ -79,7 +77,6 @@ export class Room {
   private snapshotSeq: number;
   private failed = false;
   private readonly scope: string | undefined;
-  private readonly keepalive: NodeJS.Timeout;
   destroyed = false;
 
   private constructor(
@@ -97,13 +94,7 @@ export class Room {
     this.fullStateMessage =
       loaded.snapshot && loaded.lastSeq === loaded.snapshotSeq ? encodeSyncStep2(loaded.snapshot) : null;
     doc.on('update', (update: Uint8Array) => this.captured.push(update));
-    this.awareness = new awarenessProtocol.Awareness(doc);
-    this.awareness.setLocalState(null);
-    this.awareness.on('update', this.onAwarenessUpdate);
-    this.keepalive = setInterval(() => {
-      for (const c of this.conns.values()) send(c, KEEPALIVE);
-    }, options.keepaliveMs ?? 15_000);
-    this.keepalive.unref();
+    this.presence = new RoomPresence(doc, () => this.conns.values(), options.keepaliveMs ?? 15_000);
   }
 
   /** Load a room from storage, migrating and stamping the document as needed. */
@@ -128,7 +119,15 @@ export class Room {
 
   /** Attach a socket; returns the function that feeds it inbound messages. */
   connect(socket: RoomSocket, session: RoomSession): { receive(data: Uint8Array): void; close(): void } {
-    const conn: Connection = { socket, session, awarenessClients: new Set() };
+    const conn: Connection = {
+      socket,
+      session,
+      user: session.user,
+      clients: new Set(),
+      send: (data) => {
+        if (socket.isOpen) socket.send(data);
+      },
+    };
     if (this.failed || this.destroyed) {
       // A stale room (storage failed, or unloading): let the client retry against a fresh load.
       socket.close(SyncCloseCode.unavailable, 'STORAGE_UNAVAILABLE');
@@ -137,14 +136,8 @@ export class Room {
     this.conns.set(socket, conn);
     this.enqueue(async () => {
       send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
-      if (this.awareness.getStates().size > 0) {
-        send(
-          conn,
-          encodeAwareness(
-            awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
-          ),
-        );
-      }
+      const states = this.presence.allStatesMessage();
+      if (states) send(conn, states);
     });
     return {
       receive: (data) => this.receive(conn, data),
@@ -214,14 +207,11 @@ export class Room {
       case 'awareness':
         this.handleAwareness(conn, msg.update);
         return;
-      case 'queryAwareness':
-        send(
-          conn,
-          encodeAwareness(
-            awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
-          ),
-        );
+      case 'queryAwareness': {
+        const states = this.presence.allStatesMessage();
+        if (states) send(conn, states);
         return;
+      }
       case 'auth':
         return;
     }
@@ -322,47 +312,12 @@ export class Room {
   }
 
   private handleAwareness(conn: Connection, update: Uint8Array): void {
-    let stamped: Uint8Array | null;
     try {
-      // A connection may set or clear only its own client ids, never one another connection owns.
-      const mayApply = (clientId: number, clock: number, isNull: boolean) =>
-        !this.ownedByOther(conn, clientId) && this.isNewerAwareness(clientId, clock, isNull);
-      stamped = stampAwarenessIdentity(update, conn.session.user, mayApply).update;
+      this.presence.receive(conn, update);
     } catch (err) {
       this.reject(conn, 'INVALID_PAYLOAD', `malformed awareness update: ${(err as Error).message}`);
-      return;
     }
-    if (stamped) awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, conn);
   }
-
-  private ownedByOther(conn: Connection, clientId: number): boolean {
-    for (const c of this.conns.values()) if (c !== conn && c.awarenessClients.has(clientId)) return true;
-    return false;
-  }
-
-  /** The rule `applyAwarenessUpdate` applies: only a newer clock (or a removal at the same clock) counts. */
-  private readonly isNewerAwareness = (clientId: number, clock: number, isNull: boolean): boolean => {
-    const current = this.awareness.meta.get(clientId)?.clock ?? 0;
-    return current < clock || (current === clock && isNull && this.awareness.states.has(clientId));
-  };
-
-  private readonly onAwarenessUpdate = (
-    changes: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const changed = [...changes.added, ...changes.updated, ...changes.removed];
-    if (changed.length === 0) return;
-    // A connection controls the states it actually set (not the ones it merely echoed back), so
-    // that its departure removes only those.
-    const from = origin as Connection | null;
-    if (from && this.conns.get(from.socket) === from) {
-      for (const id of changes.added) from.awarenessClients.add(id);
-      for (const id of changes.updated) from.awarenessClients.add(id);
-      for (const id of changes.removed) from.awarenessClients.delete(id);
-    }
-    const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-    for (const c of this.conns.values()) if (c !== origin) send(c, message);
-  };
 
   private reject(conn: Connection, code: ErrorCode, message: string): void {
     send(conn, encodePermissionDenied(encodeRejection({ code, message, doc: this.name })));
@@ -371,9 +326,7 @@ export class Room {
 
   private disconnect(conn: Connection): void {
     if (!this.conns.delete(conn.socket)) return;
-    if (conn.awarenessClients.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessClients], null);
-    }
+    this.presence.leave(conn);
     this.onEmpty?.();
   }
 
@@ -382,7 +335,7 @@ export class Room {
 
   private fail(error: unknown): void {
     this.failed = true;
-    clearInterval(this.keepalive);
+    this.presence.stop();
     this.options.hooks?.onFailed?.(this.name, error);
     for (const c of [...this.conns.values()]) {
       send(
@@ -419,14 +372,10 @@ export class Room {
       c.socket.close(1001, 'room closed');
       this.conns.delete(c.socket);
     }
-    clearInterval(this.keepalive);
-    this.awareness.destroy();
+    this.presence.destroy();
     this.doc.destroy();
   }
 }
-
-/** An awareness message with no states: every client accepts it and nothing changes. */
-const KEEPALIVE = encodeAwareness(new Uint8Array([0]));
 
 function send(conn: Connection, data: Uint8Array): void {
   if (conn.socket.isOpen) conn.socket.send(data);
