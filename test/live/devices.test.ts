@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Unit } from '@jointmap/shared';
 import { DEMO_OP, startServer, type TestServer } from '../helpers/server.ts';
-import { api, connected, connectViewer, epochSeconds, eventually, traccarQuery } from './live-helpers.ts';
+import { api, connected, connectViewer, epochSeconds, eventually, setUpWukang, traccarQuery } from './live-helpers.ts';
 
 async function unitsOf(server: TestServer, stationId: string): Promise<Map<string, Unit>> {
   const room = await server.ctx.rooms.get(`${DEMO_OP}/${stationId}`);
@@ -182,40 +182,8 @@ describe('devices and units over REST', () => {
     const server = await startServer(t);
     const commander = await server.login('commander');
     const deqing = await server.login('deqing');
-    // 武康: a station in no operation with 德清禹越, with a unit and its tracker.
-    await server.ctx.storage.upsertStation({
-      id: 'wukang',
-      name: '武康派出所',
-      shortName: '武康',
-      adcode: null,
-      color: '#777777',
-      jurisdiction: null,
-    });
-    const op = await api<{ id: string }>(server, commander.token, 'POST', '/api/operations', {
-      name: '武康巡逻',
-      kind: 'response',
-      stations: ['wukang'],
-    });
-    expect(op.status).toBe(201);
-    expect(
-      (
-        await api(server, commander.token, 'POST', `/api/operations/${op.body.id}/units`, {
-          id: 'wk-car-1',
-          callsign: '武康巡01',
-          kind: 'car',
-          stationId: 'wukang',
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (
-        await api(server, commander.token, 'POST', '/api/devices', {
-          id: 'wk-1',
-          stationId: 'wukang',
-          unitId: 'wk-car-1',
-        })
-      ).status,
-    ).toBe(201);
+    // 武康: a station in no operation with the demo stations, with a unit and its tracker.
+    await setUpWukang(server, commander.token);
     const t0 = Date.now() - 60_000;
     expect(
       (await traccarQuery(server.url, { id: 'wk-1', lat: 30.54, lon: 119.97, timestamp: epochSeconds(t0) })).status,

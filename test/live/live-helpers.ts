@@ -170,3 +170,38 @@ export async function stored(server: TestServer, unitId: string) {
     latest: await server.ctx.storage.latestPosition(unitId),
   };
 }
+
+/**
+ * 武康: a station in no operation with the demo stations, its own operation, a unit `wk-car-1` in
+ * its roster and a tracker `wk-1` registered to it (as the commander).
+ */
+export async function setUpWukang(server: TestServer, commanderToken: string): Promise<{ operationId: string }> {
+  await server.ctx.storage.upsertStation({
+    id: 'wukang',
+    name: '武康派出所',
+    shortName: '武康',
+    adcode: null,
+    color: '#777777',
+    jurisdiction: null,
+  });
+  const op = await api<{ id: string }>(server, commanderToken, 'POST', '/api/operations', {
+    name: '武康巡逻',
+    kind: 'response',
+    stations: ['wukang'],
+  });
+  if (op.status !== 201) throw new Error(`create operation: ${op.status}`);
+  const unit = await api(server, commanderToken, 'POST', `/api/operations/${op.body.id}/units`, {
+    id: 'wk-car-1',
+    callsign: '武康巡01',
+    kind: 'car',
+    stationId: 'wukang',
+  });
+  if (unit.status !== 201) throw new Error(`create unit: ${unit.status}`);
+  const device = await api(server, commanderToken, 'POST', '/api/devices', {
+    id: 'wk-1',
+    stationId: 'wukang',
+    unitId: 'wk-car-1',
+  });
+  if (device.status !== 201) throw new Error(`register tracker: ${device.status}`);
+  return { operationId: op.body.id };
+}

@@ -6,6 +6,7 @@ import {
   connectViewer,
   epochSeconds,
   eventually,
+  setUpWukang,
   stored,
   traccarForm,
   traccarQuery,
@@ -134,40 +135,8 @@ describe('out-of-order fixes and tracks', () => {
   it('a dispatcher sees the track of a unit only through an operation with both stations', async (t) => {
     const server = await startServer(t);
     const commander = await server.login('commander');
-    // A unit of a station that takes part in no operation with 临平运河.
-    await server.ctx.storage.upsertStation({
-      id: 'wukang',
-      name: '武康派出所',
-      shortName: '武康',
-      adcode: null,
-      color: '#777777',
-      jurisdiction: null,
-    });
-    // Trackers register to units of the station's roster: an operation of 武康 alone holds it.
-    const op = await api<{ id: string }>(server, commander.token, 'POST', '/api/operations', {
-      name: '武康巡逻',
-      kind: 'response',
-      stations: ['wukang'],
-    });
-    expect(
-      (
-        await api(server, commander.token, 'POST', `/api/operations/${op.body.id}/units`, {
-          id: 'wk-car-1',
-          callsign: '武康巡01',
-          kind: 'car',
-          stationId: 'wukang',
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (
-        await api(server, commander.token, 'POST', '/api/devices', {
-          id: 'wk-1',
-          stationId: 'wukang',
-          unitId: 'wk-car-1',
-        })
-      ).status,
-    ).toBe(201);
+    // 武康: a station in no operation with the demo stations, with a unit and its tracker.
+    await setUpWukang(server, commander.token);
     expect(
       (await traccarQuery(server.url, { id: 'wk-1', lat: 30.54, lon: 119.97, timestamp: epochSeconds() })).status,
     ).toBe(200);

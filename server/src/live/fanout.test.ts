@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { PositionsMessage, UnitPosition } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { PositionFanout, type Broadcaster, type ViewerSocket } from './fanout.ts';
 
-const pos = (unitId: string, stationId: string, time: number): UnitPosition => ({
-  unitId,
-  stationId,
-  deviceId: `d-${unitId}`,
-  lngLat: [120.3, 30.5],
-  time,
-  receivedAt: time,
-  speedMps: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-});
+const pos = (unitId: string, stationId: string, time: number): UnitPosition =>
+  fixtures.unitPosition(unitId, { stationId, time, receivedAt: time });
 
 function setup() {
   const received = new Map<string, PositionsMessage[]>();

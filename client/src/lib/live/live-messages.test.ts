@@ -1,21 +1,9 @@
 import { expect, test } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { endsSession, readLiveBatch } from './live-messages.ts';
 
-const fix = (unitId: string, time = 1_000): UnitPosition => ({
-  unitId,
-  stationId: 's1',
-  deviceId: 'd-' + unitId,
-  lngLat: [120.3, 30.5],
-  time,
-  receivedAt: time,
-  speedMps: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-});
+const fix = (unitId: string, time = 1_000): UnitPosition => fixtures.unitPosition(unitId, { time, receivedAt: time });
 
 test('one malformed position is skipped, the rest of the batch is kept', () => {
   const bad = { ...fix('u2'), lngLat: [200, 30.5] };
