@@ -11,7 +11,7 @@ export const STATUS_COLORS: Record<UnitStatus, string> = {
 export const STALE_COLOR = '#9ca3af';
 export const LOST_COLOR = '#6b7280';
 
-/** One glyph of the bundled CJK font per kind, drawn inside the marker (no sprite needed). */
+/** One glyph per kind, drawn inside the marker from the bundled font (no sprite); zh-CN default, the UI passes the user's language's. */
 export const KIND_GLYPHS: Record<UnitKind, string> = {
   car: '车',
   foot: '步',
@@ -49,6 +49,7 @@ export function unitFeature(
   freshness: Freshness,
   stationColor: string,
   lostSuffix: string,
+  glyphs: Record<UnitKind, string> = KIND_GLYPHS,
 ): GeoJSON.Feature<GeoJSON.Point, UnitFeatureProps> {
   const status = unit?.status ?? 'available';
   const kind = unit?.kind ?? 'car';
@@ -63,7 +64,7 @@ export function unitFeature(
       callsign,
       label: freshness === 'lost' ? `${callsign} ${lostSuffix}` : callsign,
       kind,
-      glyph: KIND_GLYPHS[kind],
+      glyph: glyphs[kind],
       status,
       freshness,
       fill: freshness === 'live' ? STATUS_COLORS[status] : freshness === 'stale' ? STALE_COLOR : 'rgba(0,0,0,0)',
