@@ -157,10 +157,6 @@ export class LiveService {
     return out;
   }
 
-  latestOf(unitId: string): UnitPosition | null {
-    return this.latest.get(unitId) ?? null;
-  }
-
   async close(): Promise<void> {
     this.unsubscribe();
     this.fanout?.close();

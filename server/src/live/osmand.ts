@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@jointmap/shared';
+import { DEVICE_ID_PATTERN, type ErrorCode } from '@jointmap/shared';
 
 /**
  * Decoding of the OsmAnd protocol as Traccar Client and OsmAnd send it (see docs/ingest.md for the
@@ -37,7 +37,7 @@ export interface FixLimits {
 export const KNOTS_TO_MPS = 1852 / 3600;
 /** Faster than this is not a police unit's GPS but garbage (≈ 1,800 km/h). */
 const MAX_SPEED_MPS = 500;
-const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 /** Traccar's rule: a numeric timestamp below 2^31-1 is in seconds, otherwise milliseconds. */
 const SECONDS_LIMIT = 2_147_483_647;
 

@@ -18,6 +18,8 @@ export interface PresenceMember {
 export class RoomPresence<M extends PresenceMember> {
   readonly awareness: awarenessProtocol.Awareness;
   private readonly keepalive: NodeJS.Timeout;
+  /** Which member set each client id (kept in step with the members' own sets). */
+  private readonly owners = new Map<number, M>();
 
   constructor(
     doc: Y.Doc,
@@ -50,6 +52,7 @@ export class RoomPresence<M extends PresenceMember> {
 
   /** The member left: its states go, and everyone is told. */
   leave(member: M): void {
+    for (const id of member.clients) if (this.owners.get(id) === member) this.owners.delete(id);
     if (member.clients.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...member.clients], null);
   }
 
@@ -64,8 +67,8 @@ export class RoomPresence<M extends PresenceMember> {
   }
 
   private ownedByOther(member: M, clientId: number): boolean {
-    for (const m of this.members()) if (m !== member && m.clients.has(clientId)) return true;
-    return false;
+    const owner = this.owners.get(clientId);
+    return owner !== undefined && owner !== member;
   }
 
   /** The rule `applyAwarenessUpdate` applies: only a newer clock (or a removal at the same clock) counts. */
@@ -84,9 +87,14 @@ export class RoomPresence<M extends PresenceMember> {
     // its departure removes only those.
     const from = origin as M | null;
     if (from && from.clients) {
-      for (const id of changes.added) from.clients.add(id);
-      for (const id of changes.updated) from.clients.add(id);
-      for (const id of changes.removed) from.clients.delete(id);
+      for (const id of [...changes.added, ...changes.updated]) {
+        from.clients.add(id);
+        this.owners.set(id, from);
+      }
+      for (const id of changes.removed) {
+        from.clients.delete(id);
+        if (this.owners.get(id) === from) this.owners.delete(id);
+      }
     }
     const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
     for (const m of this.members()) if (m !== origin) m.send(message);

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import {
   AppError,
+  parseDocName,
   encodeRejection,
   initDoc,
   repairTransaction,
@@ -88,7 +89,7 @@ export class Room {
     loaded: { lastSeq: number; snapshotSeq: number; snapshot: Uint8Array | null },
   ) {
     // `<operationId>/<stationId>`: records in a station document must name that station.
-    this.scope = kind === 'station' ? name.slice(name.indexOf('/') + 1) : undefined;
+    this.scope = kind === 'station' ? parseDocName(name)?.scope : undefined;
     this.lastSeq = loaded.lastSeq;
     this.snapshotSeq = loaded.snapshotSeq;
     this.fullStateMessage =

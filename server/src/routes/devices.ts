@@ -1,12 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, Id } from '@jointmap/shared';
+import { AppError, DeviceId, Id } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import { registerDevice, type RegisterDeviceInput } from '../live/roster.ts';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 
-const DeviceId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' });
 const RegisterBody = Type.Object(
   {
     id: DeviceId,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { Color, compile, Id, Role } from '@jointmap/shared';
+import { Color, compile, DeviceId, Id, Role } from '@jointmap/shared';
 import type { Role as RoleT } from '@jointmap/shared';
 import { hashPassword } from '../auth/passwords.ts';
 import type { AppContext } from '../services/context.ts';
@@ -44,7 +44,7 @@ const AccountsFileSchema = Type.Object(
       Type.Array(
         Type.Object(
           {
-            id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }),
+            id: DeviceId,
             stationId: Id,
             unitId: Type.Optional(Type.Union([Id, Type.Null()])),
             label: Type.Optional(Type.String({ maxLength: 60 })),

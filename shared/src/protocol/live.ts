@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ErrorCode } from '../errors.ts';
 import type { FreshnessThresholds } from '../geo/staleness.ts';
-import { compile, Id } from '../schema/common.ts';
+import { compile, DeviceId, Id } from '../schema/common.ts';
 
 /**
  * The live channel (socket.io at `/socket.io`): unit positions, later alerts and notices.
@@ -33,7 +33,7 @@ export const UnitPositionSchema = Type.Object(
   {
     unitId: Id,
     stationId: Id,
-    deviceId: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }),
+    deviceId: DeviceId,
     /** WGS-84 [longitude, latitude], RFC 7946 order. */
     lngLat: Type.Tuple([Type.Number({ minimum: -180, maximum: 180 }), Type.Number({ minimum: -90, maximum: 90 })]),
     /** Fix time from the device, epoch ms. */
@@ -134,7 +134,6 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; m
 const authValidator = compile(LiveAuthSchema);
 const joinValidator = compile(JoinRequestSchema);
 const positionsValidator = compile(PositionsMessageSchema);
-const snapshotValidator = compile(SnapshotMessageSchema);
 
 function parseWith<T>(validator: { explain(v: unknown): string | null }, value: unknown, what: string): Parsed<T> {
   const problem = validator.explain(value);
@@ -159,11 +158,6 @@ export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
 /** Validate a `live:positions` message (client side: inbound payloads are checked at the edge). */
 export function parsePositionsMessage(value: unknown): Parsed<PositionsMessage> {
   return parseWith<PositionsMessage>(positionsValidator, value, 'positions');
-}
-
-/** Validate a `live:snapshot` message (client side). */
-export function parseSnapshotMessage(value: unknown): Parsed<SnapshotMessage> {
-  return parseWith<SnapshotMessage>(snapshotValidator, value, 'snapshot');
 }
 
 /** socket.io room of an operation's live viewers. */

@@ -4,6 +4,9 @@ import type { ValueError } from '@sinclair/typebox/errors';
 
 /** Record ids, station ids and operation ids: short, URL- and key-safe. */
 export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+/** Tracker ids as the apps send them (Traccar: IMEI or any identifier; OsmAnd: user-chosen). */
+export const DEVICE_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$';
+export const DeviceId = Type.String({ pattern: DEVICE_ID_PATTERN });
 export const Timestamp = Type.Integer({ minimum: 0, description: 'epoch milliseconds' });
 export const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 export const Label = (maxLength = 200) => Type.String({ maxLength });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, Label, Timestamp } from './common.ts';
+import { DeviceId, Id, Label, Timestamp } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 
 export const UnitKind = {
@@ -29,7 +29,7 @@ export const UnitSchema = Type.Object(
     members: Type.Array(Label(40), { maxItems: 20 }),
     status: Type.Union(Object.keys(UnitStatus).map((k) => Type.Literal(k))),
     assignedTaskId: Type.Union([Id, Type.Null()]),
-    deviceIds: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }), { maxItems: 8, uniqueItems: true }),
+    deviceIds: Type.Array(DeviceId, { maxItems: 8, uniqueItems: true }),
     updatedAt: Timestamp,
   },
   { additionalProperties: false },
