@@ -82,8 +82,8 @@ async function requireOwnUnit(ctx: AppContext, stationId: string, unitId: string
     }
   }
   if (!inRoster) throw new AppError('INVALID_PAYLOAD', `no unit ${unitId} in the roster of station ${stationId}`);
-  const devices = await ctx.storage.listDevices();
-  if (devices.some((d) => d.unitId === unitId && d.stationId !== stationId))
+  const devices = await ctx.storage.devicesOfUnit(unitId);
+  if (devices.some((d) => d.stationId !== stationId))
     throw new AppError('FORBIDDEN', `unit ${unitId} reports through another station's trackers`);
 }
 

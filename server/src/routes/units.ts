@@ -53,9 +53,7 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, _live: LiveSer
       // The unit's station comes from the trackers registered to it (the devices table), never from
       // what a fix says; every station a returned fix was recorded for must be visible as well.
       const fixes = await ctx.storage.track(unitId, from, to, MAX_TRACK_POINTS + 1);
-      const owners = [
-        ...new Set((await ctx.storage.listDevices()).filter((d) => d.unitId === unitId).map((d) => d.stationId)),
-      ];
+      const owners = [...new Set((await ctx.storage.devicesOfUnit(unitId)).map((d) => d.stationId))];
       const stations = new Set([...owners, ...fixes.map((f) => f.stationId)]);
       const operations = await ctx.storage.listOperations();
       if (stations.size === 0 || [...stations].some((s) => !maySeeStation(user, s, operations))) {

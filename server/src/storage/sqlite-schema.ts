@@ -46,4 +46,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (unit_id, time, device_id)
   ) WITHOUT ROWID;
   `,
+  // Trackers of a unit are looked up on registration and on every track query.
+  `CREATE INDEX devices_unit ON devices (unit_id);`,
 ];

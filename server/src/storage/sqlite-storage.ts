@@ -81,6 +81,7 @@ export class SqliteStorage implements Storage {
       device: db.prepare('SELECT * FROM devices WHERE id = ?'),
       devices: db.prepare('SELECT * FROM devices ORDER BY id'),
       devicesOfStation: db.prepare('SELECT * FROM devices WHERE station_id = ? ORDER BY id'),
+      devicesOfUnit: db.prepare('SELECT * FROM devices WHERE unit_id = ? ORDER BY id'),
       appendTrack: db.prepare(
         `INSERT OR IGNORE INTO positions_track (unit_id, time, device_id, station_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
          VALUES (@unitId, @time, @deviceId, @stationId, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)`,
@@ -214,6 +215,10 @@ export class SqliteStorage implements Storage {
   async getDevice(id: string): Promise<Device | null> {
     const row = this.stmts.device.get(id) as Row | undefined;
     return row ? toDevice(row) : null;
+  }
+
+  async devicesOfUnit(unitId: string): Promise<Device[]> {
+    return (this.stmts.devicesOfUnit.all(unitId) as Row[]).map(toDevice);
   }
 
   async listDevices(stationId?: string): Promise<Device[]> {

@@ -82,6 +82,8 @@ export interface DeviceStore {
   upsertDevice(device: Device): Promise<void>;
   getDevice(id: string): Promise<Device | null>;
   listDevices(stationId?: string): Promise<Device[]>;
+  /** Trackers registered to a unit. */
+  devicesOfUnit(unitId: string): Promise<Device[]>;
 }
 
 /** Everything the server persists. SQLite is the embedded default; PostgreSQL comes for scale-out. */
