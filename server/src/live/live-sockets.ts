@@ -12,16 +12,13 @@ import {
   type LiveConnectErrorData,
   type ServerToClientEvents,
 } from '@jointmap/shared';
-import { userFromClaims } from '../plugins/auth.ts';
 import type { LiveServer, LiveSocketData } from '../plugins/socket-io.ts';
 import type { AppContext } from '../services/context.ts';
 import { PositionFanout, type ViewerSocket } from './fanout.ts';
+import { authenticateSession, onTokenExpiry } from '../auth/session.ts';
 import type { LiveService } from './live-service.ts';
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
-
-/** Longest delay setTimeout accepts. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * socket.io side of the live channel: handshake authentication (bearer token in `auth`, protocol
@@ -40,26 +37,21 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
   );
   live.attachFanout(fanout);
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     try {
       const auth = parseLiveAuth(socket.handshake.auth);
       if (!auth.ok) throw new AppError(auth.code, auth.message);
       if (auth.value.protocolVersion < MIN_CLIENT_PROTOCOL_VERSION) {
         throw new AppError('CLIENT_TOO_OLD', `protocol ${auth.value.protocolVersion} is too old; reload the page`);
       }
-      const claims = ctx.tokens.verify(auth.value.token);
-      socket.data.user = userFromClaims(claims);
+      const { claims, user } = await authenticateSession(ctx, auth.value.token);
+      socket.data.user = user;
       socket.data.operations = new Set();
-      const ms = claims.exp * 1000 - Date.now();
-      const timer = setTimeout(
-        () => {
-          socket.emit('live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' });
-          socket.disconnect(true);
-        },
-        Math.min(Math.max(ms, 0), MAX_TIMER_MS),
-      );
-      timer.unref();
-      socket.once('disconnect', () => clearTimeout(timer));
+      const cancel = onTokenExpiry(claims, () => {
+        socket.emit('live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' });
+        socket.disconnect(true);
+      });
+      socket.once('disconnect', cancel);
       next();
     } catch (err) {
       next(connectError(err));

@@ -9,9 +9,9 @@ import {
   SyncCloseCode,
   type ErrorCode,
 } from '@jointmap/shared';
-import { userFromClaims } from '../plugins/auth.ts';
 import { encodePermissionDenied } from '../rooms/sync-messages.ts';
 import type { RoomSession, RoomSocket } from '../rooms/room.ts';
+import { authenticateSession, onTokenExpiry } from '../auth/session.ts';
 import type { AppContext } from '../services/context.ts';
 
 /** Ping interval; a connection that did not answer the previous ping is dropped. */
@@ -39,7 +39,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     let pendingBytes = 0;
     let deliver: ((data: Uint8Array) => void) | null = null;
     let leave: (() => void) | null = null;
-    let expiry: NodeJS.Timeout | null = null;
+    let cancelExpiry: (() => void) | null = null;
     // Half-open connections (a cable pulled at a station) would otherwise keep rooms loaded.
     let alive = true;
     const heartbeat = setInterval(() => {
@@ -67,7 +67,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
     ws.on('close', () => {
       clearInterval(heartbeat);
-      if (expiry) clearTimeout(expiry);
+      cancelExpiry?.();
       leave?.();
       leave = null;
       ctx.metrics.syncConnections.dec();
@@ -76,24 +76,17 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     ctx.metrics.syncConnections.inc();
 
     void (async () => {
-      const claims = ctx.tokens.verify(token);
-      const account = await ctx.storage.getAccount(claims.sub);
-      if (!account || account.disabled) throw new AppError('UNAUTHENTICATED', 'account disabled or removed');
+      const { claims, user } = await authenticateSession(ctx, token);
       const parsed = parseDocName(name);
       if (!parsed) throw new AppError('NOT_FOUND', `not a document: ${name}`);
       const op = await ctx.storage.getOperation(parsed.operationId);
-      const user = userFromClaims(claims);
       // Operations the user may not see do not exist for them (as on REST).
       if (!op || !canSeeOperation(user, op.stations))
         throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
       const access = docAccess(user, op.stations, parsed.scope);
       if (access === 'none') throw new AppError('NOT_FOUND', `no document ${name}`);
       // A session ends when its token does (long-lived wall tokens included): the client logs in again.
-      expiry = setTimeout(
-        () => refuse(ws, name, 'TOKEN_EXPIRED', 'token expired, log in again'),
-        Math.min(claims.exp * 1000 - Date.now(), 2 ** 31 - 1),
-      );
-      expiry.unref();
+      cancelExpiry = onTokenExpiry(claims, () => refuse(ws, name, 'TOKEN_EXPIRED', 'token expired, log in again'));
       const room = await ctx.rooms.get(name);
       if (ws.readyState !== ws.OPEN) return;
       const socket: RoomSocket = {
