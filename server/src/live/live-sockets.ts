@@ -1,7 +1,6 @@
 import type { Socket } from 'socket.io';
 import {
   AppError,
-  canSeeOperation,
   liveRoomName,
   MIN_CLIENT_PROTOCOL_VERSION,
   parseJoinRequest,
@@ -16,6 +15,7 @@ import type { LiveServer, LiveSocketData } from '../plugins/socket-io.ts';
 import type { AppContext } from '../services/context.ts';
 import { PositionFanout, type ViewerSocket } from './fanout.ts';
 import { authenticateSession, onTokenExpiry } from '../auth/session.ts';
+import { getVisibleOperation } from '../services/operations.ts';
 import type { LiveService } from './live-service.ts';
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
@@ -90,9 +90,7 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
       if (!parsed.ok) return failure(parsed.code, parsed.message);
       const { operationId } = parsed.value;
       try {
-        const op = await ctx.storage.getOperation(operationId);
-        if (!op || !canSeeOperation(socket.data.user, op.stations))
-          return failure('NOT_FOUND', `no operation ${operationId}`);
+        const op = await getVisibleOperation(ctx, socket.data.user, operationId);
         if (socket.disconnected) return failure('UNAUTHENTICATED', 'disconnected');
         if (!socket.data.operations.has(operationId)) {
           socket.data.operations.add(operationId);
@@ -115,6 +113,7 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
         });
         return { ok: true, operationId };
       } catch (err) {
+        if (err instanceof AppError) return failure(err.code, err.message);
         ctx.log.error({ err, operationId }, 'live join failed');
         return failure('STORAGE_UNAVAILABLE', 'could not load the operation');
       }

@@ -4,7 +4,7 @@ import { Id } from '@jointmap/shared';
 import { RateLimitedError, type LiveService } from '../live/live-service.ts';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
-import { getOperationView } from '../services/operations.ts';
+import { getVisibleOperation } from '../services/operations.ts';
 
 /** Largest ingest body: a JSON batch of 100 fixes is well under this. */
 const INGEST_BODY_LIMIT = 128 * 1024;
@@ -48,7 +48,7 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
     '/api/operations/:id/positions',
     { schema: { params: Type.Object({ id: Id }) } },
     async (request) => {
-      const view = await getOperationView(ctx, requireUser(request), request.params.id);
+      const view = await getVisibleOperation(ctx, requireUser(request), request.params.id);
       return {
         operationId: view.id,
         serverTime: Date.now(),

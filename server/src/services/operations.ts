@@ -78,11 +78,16 @@ export async function createOperation(
   return op;
 }
 
-/** An operation the user may see, with its document names and stations; NOT_FOUND otherwise. */
-export async function getOperationView(ctx: AppContext, user: Principal, id: string): Promise<OperationView> {
+/** An operation the user may see; NOT_FOUND otherwise (operations one may not see do not exist). */
+export async function getVisibleOperation(ctx: AppContext, user: Principal, id: string): Promise<Operation> {
   const op = await ctx.storage.getOperation(id);
   if (!op || !canSeeOperation(user, op.stations)) throw new AppError('NOT_FOUND', `no operation ${id}`);
-  return toView(op, await ctx.storage.listStations());
+  return op;
+}
+
+/** An operation the user may see, with its document names and stations; NOT_FOUND otherwise. */
+export async function getOperationView(ctx: AppContext, user: Principal, id: string): Promise<OperationView> {
+  return toView(await getVisibleOperation(ctx, user, id), await ctx.storage.listStations());
 }
 
 export async function listOperationViews(ctx: AppContext, user: Principal): Promise<OperationView[]> {
