@@ -24,9 +24,17 @@ export type Change = RecordChange | { type: 'batch'; changes: readonly Change[] 
  */
 export function applyChange(doc: Y.Doc, docKind: DocKind, change: Change, origin: ChangeOrigin, scope?: string): void {
   const flat = flatten(change);
+  // Checks across records see the document as it will be after the whole change.
+  const lookup = (map: string, key: string): unknown => {
+    for (let i = flat.length - 1; i >= 0; i--) {
+      const c = flat[i]!;
+      if (c.map === map && c.key === key) return c.type === 'put' ? c.value : undefined;
+    }
+    return doc.getMap(map).get(key);
+  };
   for (const c of flat) {
     if (c.type === 'put') {
-      const problem = explainEntry(docKind, c.map, c.key, c.value, scope);
+      const problem = explainEntry(docKind, c.map, c.key, c.value, scope, lookup);
       if (problem) throw new AppError('INVALID_PAYLOAD', problem);
     } else if (!hasMap(docKind, c.map)) {
       throw new AppError('INVALID_PAYLOAD', `${c.map}: not a collection of a ${docKind} document`);

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { explainEntry, hasMap, type DocKind } from '../schema/index.ts';
+import { explainEntry, hasMap, type DocKind, type RecordLookup } from '../schema/index.ts';
 
 // Yjs types its shared types by their event type; any shared type will do here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,7 +55,7 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
       }
       const item = type._map.get(key);
       if (!item || item.deleted) continue;
-      const problem = explainItem(docKind, name, key, item, scope);
+      const problem = explainItem(docKind, name, key, item, scope, (m, k) => doc.getMap(m).get(k));
       if (!problem) continue;
       problems.push(problem);
       item.delete(tr);
@@ -73,12 +73,13 @@ function explainItem(
   key: string,
   item: Y.Item,
   scope: string | undefined,
+  lookup: RecordLookup,
 ): string | null {
   const content = item.content;
   if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) {
     return `${map}/${key}: only plain JSON records are allowed`;
   }
-  return explainEntry(docKind, map, key, content.arr[0], scope);
+  return explainEntry(docKind, map, key, content.arr[0], scope, lookup);
 }
 
 /** The valid value the key had before this transaction, if any. */

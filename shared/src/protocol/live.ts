@@ -24,6 +24,11 @@ export const LiveEvent = {
   positions: 'live:positions',
   /** server → client: an error not tied to a request, e.g. the token expired; then disconnect. */
   error: 'live:error',
+  /**
+   * server → client: search-sector coverage derived from unit tracks. Every sector of the
+   * operation after join / reconnect (`full: true`), then only sectors whose coverage changed.
+   */
+  coverage: 'live:coverage',
 } as const;
 export type LiveEvent = (typeof LiveEvent)[keyof typeof LiveEvent];
 
@@ -85,6 +90,30 @@ export const SnapshotMessageSchema = Type.Object(
 );
 export type SnapshotMessage = Static<typeof SnapshotMessageSchema> & { thresholds: FreshnessThresholds };
 
+export const SectorCoverageSchema = Type.Object(
+  {
+    sectorId: Id,
+    /** Share of the sector's area swept by its units' tracks (buffered by the sweep width), 0–1. */
+    fraction: Type.Number({ minimum: 0, maximum: 1 }),
+    /** Server clock of the fix that last changed it (epoch ms), null when nothing swept yet. */
+    updatedAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type SectorCoverage = Static<typeof SectorCoverageSchema>;
+
+export const CoverageMessageSchema = Type.Object(
+  {
+    operationId: Id,
+    serverTime: Type.Integer({ minimum: 0 }),
+    /** True when `sectors` is every sector of the operation (drop the ones not listed). */
+    full: Type.Boolean(),
+    sectors: Type.Array(SectorCoverageSchema),
+  },
+  { additionalProperties: false },
+);
+export type CoverageMessage = Static<typeof CoverageMessageSchema>;
+
 export interface LiveErrorMessage {
   code: ErrorCode;
   message: string;
@@ -121,6 +150,7 @@ export interface ServerToClientEvents {
   'live:snapshot': (msg: SnapshotMessage) => void;
   'live:positions': (msg: PositionsMessage) => void;
   'live:error': (msg: LiveErrorMessage) => void;
+  'live:coverage': (msg: CoverageMessage) => void;
 }
 
 /** socket.io typed event map: what clients emit (always with an ack callback). */
@@ -134,6 +164,7 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; m
 const authValidator = compile(LiveAuthSchema);
 const joinValidator = compile(JoinRequestSchema);
 const positionsValidator = compile(PositionsMessageSchema);
+const coverageValidator = compile(CoverageMessageSchema);
 
 function parseWith<T>(validator: { explain(v: unknown): string | null }, value: unknown, what: string): Parsed<T> {
   const problem = validator.explain(value);
@@ -158,6 +189,11 @@ export function parseJoinRequest(value: unknown): Parsed<JoinRequest> {
 /** Validate a `live:positions` message (client side: inbound payloads are checked at the edge). */
 export function parsePositionsMessage(value: unknown): Parsed<PositionsMessage> {
   return parseWith<PositionsMessage>(positionsValidator, value, 'positions');
+}
+
+/** Validate a `live:coverage` message (client side). */
+export function parseCoverageMessage(value: unknown): Parsed<CoverageMessage> {
+  return parseWith<CoverageMessage>(coverageValidator, value, 'coverage');
 }
 
 /** socket.io room of an operation's live viewers. */

@@ -3,6 +3,7 @@ import { annotationKind } from './annotation.ts';
 import { compile } from './common.ts';
 import { META_OPERATION_KEY, META_SCHEMA_VERSION_KEY, operationMetaKind } from './operation-meta.ts';
 import type { RecordKind } from './record-kind.ts';
+import { searchKind } from './search.ts';
 import { sectorKind } from './sector.ts';
 import { taskResponseKind } from './task-response.ts';
 import { taskKind } from './task.ts';
@@ -16,6 +17,10 @@ export * from './unit.ts';
 export * from './task.ts';
 export * from './task-response.ts';
 export * from './sector.ts';
+export * from './search.ts';
+
+/** The `stationId` of tasks raised by commanders (they live in the command document). */
+export const COMMAND_STATION_ID = 'command';
 
 /** Version of the document layout as a whole; stored in each document's `meta.schemaVersion`. */
 export const DOC_SCHEMA_VERSION = 1;
@@ -25,7 +30,13 @@ export type DocKind = keyof typeof DocKind;
 
 /** Which record kinds each document kind holds (besides `meta`), keyed by map name. */
 export const RECORD_KINDS: Record<DocKind, Readonly<Record<string, RecordKind<unknown>>>> = {
-  command: { annotations: annotationKind, sectors: sectorKind } as Record<string, RecordKind<unknown>>,
+  command: {
+    annotations: annotationKind,
+    sectors: sectorKind,
+    searches: searchKind,
+    /** Tasks a commander raises; their `stationId` is `command`. */
+    tasks: taskKind,
+  } as Record<string, RecordKind<unknown>>,
   station: {
     annotations: annotationKind,
     units: unitKind,
@@ -58,10 +69,14 @@ export function hasMap(docKind: DocKind, map: string): boolean {
 /** Collections of a station document whose records name a station: it must be the document's own. */
 const STATION_OWNED = new Set(['units', 'tasks', 'responses']);
 
+/** Reads another record of the same document (for checks across records). */
+export type RecordLookup = (map: string, key: string) => unknown;
+
 /**
  * Validate a value written under `map/key` of a document of `docKind`. With `scope` (the station id
  * of a station document), records that name a station must name this one: a station's document
- * speaks only for that station (DESIGN §3).
+ * speaks only for that station (DESIGN §3). With `lookup`, checks that need other records of the
+ * same document run too: a station's answer may only name units of that station's own roster.
  */
 export function explainEntry(
   docKind: DocKind,
@@ -69,6 +84,7 @@ export function explainEntry(
   key: string,
   value: unknown,
   scope?: string,
+  lookup?: RecordLookup,
 ): string | null {
   if (map === 'meta') return explainMetaEntry(docKind, key, value);
   const kind = hasMap(docKind, map) ? RECORD_KINDS[docKind][map] : undefined;
@@ -80,6 +96,14 @@ export function explainEntry(
   if (docKind === 'station' && scope !== undefined && STATION_OWNED.has(map)) {
     const stationId = (value as { stationId: string }).stationId;
     if (stationId !== scope) return `${map}/${key}: stationId "${stationId}" in the document of ${scope}`;
+  }
+  if (docKind === 'command' && map === 'tasks') {
+    const stationId = (value as { stationId: string }).stationId;
+    if (stationId !== COMMAND_STATION_ID) return `tasks/${key}: a command task has stationId "${COMMAND_STATION_ID}"`;
+  }
+  if (docKind === 'station' && map === 'responses' && lookup) {
+    const foreign = (value as { unitIds: string[] }).unitIds.find((u) => lookup('units', u) === undefined);
+    if (foreign !== undefined) return `responses/${key}: unit "${foreign}" is not in this station's roster`;
   }
   return null;
 }

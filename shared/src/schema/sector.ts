@@ -10,7 +10,10 @@ export const SectorStatus = {
 } as const;
 export type SectorStatus = keyof typeof SectorStatus;
 
-/** A search sector, written by commanders in the command document. */
+/**
+ * A search sector, written by commanders in the command document, named as searchers say it on the
+ * radio (A1, A2 …). Assigned to a station (all its units sweep it) and/or to units.
+ */
 export const SectorSchema = Type.Object(
   {
     id: Id,
@@ -21,6 +24,13 @@ export const SectorSchema = Type.Object(
     assignedUnitIds: Type.Array(Id, { maxItems: 50, uniqueItems: true }),
     status: Type.Union(Object.keys(SectorStatus).map((k) => Type.Literal(k))),
     sweepWidthM: Type.Number({ exclusiveMinimum: 0, maximum: 5000 }),
+    /** The search the sector belongs to (a sector drawn on its own has none). */
+    searchId: Type.Optional(Type.Union([Id, Type.Null()])),
+    /**
+     * When the current assignment was made: only track fixes from then on count towards coverage.
+     * Absent or null: every fix of the assigned units since the search began counts.
+     */
+    assignedAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
     updatedAt: Timestamp,
   },
   { additionalProperties: false },

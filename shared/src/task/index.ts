@@ -1,1 +1,2 @@
 export * from './task-status.ts';
+export * from './dispatch.ts';

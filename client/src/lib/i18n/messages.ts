@@ -1,3 +1,6 @@
+import { searchEn, searchZhCN } from '../search/messages.ts';
+import { tasksEn, tasksZhCN } from '../tasks/messages.ts';
+
 /** Every visible string of the client, zh-CN first (the default); `en` must have the same keys. */
 export const zhCN = {
   'app.name': '联勤图',
@@ -177,11 +180,15 @@ export const zhCN = {
   'device.hint': '在 Traccar Client / OsmAnd 中填写此设备号',
   'device.invalidId': '设备号只能包含字母、数字和 _.:-，最多 64 位',
   'device.failed': '设备登记失败：{message}',
+  ...tasksZhCN,
+  ...searchZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
 
 export const en: Record<MessageKey, string> = {
+  ...tasksEn,
+  ...searchEn,
   'app.name': 'JointMap',
   'app.subtitle': 'Live map for joint cross-district operations',
   'lang.switch': '中文',

@@ -121,9 +121,11 @@ export class OperationSession {
       return () => awareness.off('change', update);
     });
     this.subscribeRecords = perFrameSubscriber((changed) => {
-      const maps = this.docs
-        .filter((d) => d.kind === 'station')
-        .flatMap((d) => ['units', 'tasks', 'responses'].map((m) => d.doc.getMap(m)));
+      const maps = this.docs.flatMap((d) =>
+        (d.kind === 'station' ? ['units', 'tasks', 'responses'] : ['tasks', 'searches', 'sectors']).map((m) =>
+          d.doc.getMap(m),
+        ),
+      );
       for (const m of maps) m.observe(changed);
       return () => {
         for (const m of maps) m.unobserve(changed);
@@ -306,14 +308,21 @@ export class OperationSession {
   // ---- units and tasks (boards) --------------------------------------------------------------
 
   /**
-   * Records of one kind across every station document, re-read at most once per frame. A station
-   * document only speaks for its own station: records naming another station are left out.
+   * Records of one kind across every station document (and, for `tasks`, the command document,
+   * where commanders' tasks live), re-read at most once per frame. A station document only speaks
+   * for its own station: records naming another station are left out.
    */
   records<T>(map: 'units' | 'tasks' | 'responses'): Array<{ scope: string; record: T }> {
     this.subscribeRecords();
     return this.docs
-      .filter((d) => d.kind === 'station')
+      .filter((d) => d.kind === 'station' || map === 'tasks')
       .flatMap((d) => ownRecords(d.scope, d.doc.getMap<T>(map).values()).map((record) => ({ scope: d.scope, record })));
+  }
+
+  /** Records of the command document (`searches`, `sectors`), re-read at most once per frame. */
+  commandRecords<T>(map: 'searches' | 'sectors'): T[] {
+    this.subscribeRecords();
+    return [...this.commandDoc.doc.getMap<T>(map).values()];
   }
 
   destroy(): void {
