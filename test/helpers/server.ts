@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type BuiltApp } from '@jointmap/server';
 import { defaultConfig, type Config } from '@jointmap/server/config';
+import type { Storage } from '@jointmap/server/storage/types';
 
 export const DEMO_PASSWORD = 'demo-pass-123';
 export const DEMO_OP = 'demo-tricounty';
@@ -34,7 +35,11 @@ export function tempDir(prefix = 'jointmap-test-'): string {
  * A real server on port 0 with a fresh SQLite data dir and the demo seeded (password
  * DEMO_PASSWORD). Registers its own teardown when given a test context.
  */
-export async function startServer(t: Teardown | null, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startServer(
+  t: Teardown | null,
+  overrides: Partial<Config> = {},
+  options: { storage?: (dataDir: string) => Storage } = {},
+): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config = defaultConfig({
     port: 0,
@@ -42,9 +47,10 @@ export async function startServer(t: Teardown | null, overrides: Partial<Config>
     demoPassword: DEMO_PASSWORD,
     logLevel: 'silent',
     roomIdleMs: 60_000,
+    simulate: false,
     ...overrides,
   });
-  const built = await buildApp(config, { logger: false });
+  const built = await buildApp(config, { logger: false, storage: options.storage?.(dataDir) });
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = built.app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');

@@ -225,7 +225,9 @@ export class Room {
    * the sender is told and also receives the repair, so its document converges.
    */
   private async handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
-    if (!this.conns.has(conn.socket) || isEmptyUpdate(update)) return;
+    // No check that the connection is still open: an update that reached the server before its
+    // socket closed (a laptop lid shut mid-edit) is applied with the session checked at connect.
+    if (isEmptyUpdate(update)) return;
     if (conn.session.access !== 'write') {
       this.reject(conn, 'FORBIDDEN', `${conn.session.user.name} may not change ${this.name}`);
       return;

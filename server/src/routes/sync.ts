@@ -88,7 +88,6 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       // A session ends when its token does (long-lived wall tokens included): the client logs in again.
       cancelExpiry = onTokenExpiry(claims, () => refuse(ws, name, 'TOKEN_EXPIRED', 'token expired, log in again'));
       const room = await ctx.rooms.get(name);
-      if (ws.readyState !== ws.OPEN) return;
       const socket: RoomSocket = {
         send: (data) => ws.send(data),
         close: (code, reason) => ws.close(code, reason),
@@ -105,6 +104,12 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       deliver = conn.receive;
       leave = conn.close;
       for (const m of pending.splice(0)) conn.receive(m);
+      // Closed while the session was checked or the room loaded: what it sent is still applied
+      // (queued above, with the session checked at connect), then the connection leaves.
+      if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) {
+        conn.close();
+        leave = null;
+      }
     })().catch((err: unknown) => {
       if (err instanceof AppError) {
         request.log.info({ doc: name, code: err.code }, `sync refused: ${err.message}`);
