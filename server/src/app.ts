@@ -4,11 +4,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import { liveRoomName } from '@jointmap/shared';
 import { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
+import { loggerOptions } from './plugins/log-redact.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { authRoutes } from './routes/auth.ts';
 import { basemapRoutes } from './routes/basemap.ts';
@@ -21,6 +23,8 @@ import { unitRoutes } from './routes/units.ts';
 import { LiveService } from './live/live-service.ts';
 import { attachLiveSockets } from './live/live-sockets.ts';
 import { registerSocketIo } from './plugins/socket-io.ts';
+import { CoverageService } from './search/coverage-service.ts';
+import { attachDemo } from './demo/attach-demo.ts';
 import { loadAccountsFile } from './seed/accounts-file.ts';
 import { seedDemo, type DemoLogin } from './seed/demo.ts';
 import type { AppContext } from './services/context.ts';
@@ -50,13 +54,22 @@ export async function buildApp(
   }
   const storage = options.storage ?? new SqliteStorage(config.dataDir);
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    // A caller's logger options (tests pass a stream) keep the token-redacting serializers.
+    logger:
+      options.logger === false
+        ? false
+        : loggerOptions(
+            config.logLevel,
+            typeof options.logger === 'object' ? (options.logger as Record<string, unknown>) : {},
+          ),
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   const metrics = createMetrics();
   const secret = config.tokenSecret ?? (await storedSecret(storage));
+  // Set once the live service exists; follows the command documents' searches and sectors.
+  let coverage: CoverageService | null = null;
   const rooms = new RoomManager(storage, {
     idleMs: config.roomIdleMs,
     snapshotEvery: config.snapshotEvery,
@@ -65,9 +78,10 @@ export async function buildApp(
         metrics.rejected.inc({ code });
         app.log.warn({ room, user: session.user.id, session: session.sessionId, code }, `update refused: ${detail}`);
       },
-      onCommitted: (_room, bytes) => {
+      onCommitted: (room, bytes) => {
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
+        coverage?.onCommitted(room);
       },
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
@@ -94,6 +108,8 @@ export async function buildApp(
   basemapRoutes(app, ctx);
   healthRoutes(app, ctx);
   syncRoutes(app, ctx);
+  // Demo simulator and story: registered before the live service so they stop before it closes.
+  attachDemo(app, ctx);
   const live = new LiveService(
     storage,
     {
@@ -105,8 +121,20 @@ export async function buildApp(
     metrics.registry,
   );
   await live.start();
-  attachLiveSockets(registerSocketIo(app, { maxMessageBytes: 64 * 1024 }), ctx, live, config.liveFlushMs);
+  const io = registerSocketIo(app, { maxMessageBytes: 64 * 1024 });
+  const searchCoverage = new CoverageService({
+    storage,
+    rooms,
+    live,
+    registry: metrics.registry,
+    flushMs: config.coverageFlushMs,
+    emit: (operationId, msg) => io.to(liveRoomName(operationId)).emit('live:coverage', msg),
+    log: app.log,
+  });
+  coverage = searchCoverage;
+  attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage);
   app.addHook('preClose', async () => live.close());
+  app.addHook('preClose', async () => searchCoverage.close());
   positionRoutes(app, ctx, live);
   deviceRoutes(app, ctx, live);
   unitRoutes(app, ctx, live);
@@ -124,6 +152,7 @@ export async function buildApp(
   });
 
   try {
+    await searchCoverage.start();
     if (config.accountsFile) {
       const counts = await loadAccountsFile(ctx, config.accountsFile);
       app.log.info(counts, `loaded ${config.accountsFile}`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { DEFAULT_ETA, parseSpeeds, type UnitKind } from '@jointmap/shared';
 
 export interface Config {
   port: number;
@@ -55,79 +56,142 @@ export interface Config {
    * the JSON file named by `BASEMAPS_FILE` (an array of {@link BasemapSourceConfig}).
    */
   basemaps: BasemapSourceConfig[];
+  /** Default target stations of a task: jurisdictions within this distance of its location (m). */
+  taskTargetRadiusM: number;
+  /** ETA estimate: straight-line distance × this factor ÷ speed. */
+  etaDetourFactor: number;
+  /** ETA estimate: speed by unit kind (km/h). */
+  etaSpeedsKmh: Record<UnitKind, number>;
+  /** Reference speed of the 1/3/5/8-minute rings (km/h); default: the car speed. */
+  ringSpeedKmh: number;
+  /** Coverage changes are batched per operation this long before they are sent (ms). */
+  coverageFlushMs: number;
+  /** With the demo seeded, drive the demo units and play the demo story. */
+  simulate: boolean;
+  /** Multiplies the waits of the demo story (0.1: the ~4-minute story plays in ~25 s). */
+  demoTimeScale: number;
 }
 
-const int = (value: string | undefined, fallback: number, name: string): number => {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+/**
+ * One setting: the environment variable it is read from (none: only set in code), its default
+ * (which may use settings listed before it) and the parser of its environment value, which
+ * throws a message naming the variable on a bad value so the process refuses to start.
+ */
+interface Setting<T> {
+  env?: string;
+  default: (earlier: Readonly<Config>) => T;
+  parse?: (raw: string, name: string) => T;
+}
+
+const text = (raw: string): string => raw;
+const absolutePath = (raw: string): string => resolve(raw);
+
+function nonNegativeInt(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+const numberAtLeast =
+  (min: number, exclusive = false) =>
+  (raw: string, name: string): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || (exclusive && n === min)) {
+      throw new Error(`${name} must be a number ${exclusive ? 'above' : 'of at least'} ${min}, got "${raw}"`);
+    }
+    return n;
+  };
+
+function flag(raw: string, name: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw new Error(`${name} must be 1/true or 0/false, got "${raw}"`);
+}
+
+function speeds(raw: string, name: string): Record<UnitKind, number> {
+  try {
+    return parseSpeeds(raw, DEFAULT_ETA.speedKmh);
+  } catch (err) {
+    throw new Error(`${name} must look like "car=40,foot=5" (km/h by unit kind): ${(err as Error).message}`);
+  }
+}
+
+const value =
+  <T>(v: T) =>
+  (): T =>
+    v;
+
+/**
+ * Every setting, once: `defaultConfig` takes the defaults from here and `loadConfig` the
+ * variable names and parsers, so a default is never written twice. Listed in dependency order.
+ */
+const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
+  port: { env: 'PORT', default: value(8080), parse: nonNegativeInt },
+  host: { env: 'HOST', default: value('127.0.0.1'), parse: text },
+  dataDir: { env: 'DATA_DIR', default: () => resolve('data'), parse: absolutePath },
+  redisUrl: { env: 'REDIS_URL', default: value(null), parse: text },
+  databaseUrl: { env: 'DATABASE_URL', default: value(null), parse: text },
+  tokenSecret: { env: 'TOKEN_SECRET', default: value(null), parse: text },
+  tokenTtlSeconds: { env: 'TOKEN_TTL_SECONDS', default: value(12 * 3600), parse: nonNegativeInt },
+  maxMessageBytes: { env: 'MAX_MESSAGE_BYTES', default: value(16 * 1024 * 1024), parse: nonNegativeInt },
+  maxBodyBytes: { env: 'MAX_BODY_BYTES', default: value(1024 * 1024), parse: nonNegativeInt },
+  roomIdleMs: { env: 'ROOM_IDLE_MS', default: value(30_000), parse: nonNegativeInt },
+  snapshotEvery: { env: 'SNAPSHOT_EVERY', default: value(500), parse: nonNegativeInt },
+  loginRateLimit: { env: 'LOGIN_RATE_LIMIT', default: value(10), parse: nonNegativeInt },
+  accountsFile: { env: 'ACCOUNTS_FILE', default: value(null), parse: text },
+  seedDemo: { env: 'SEED_DEMO', default: value(true), parse: flag },
+  demoPassword: { env: 'DEMO_PASSWORD', default: value(null), parse: text },
+  clientDir: {
+    env: 'CLIENT_DIR',
+    default: () => new URL('../../client/dist/', import.meta.url).pathname,
+    parse: absolutePath,
+  },
+  logLevel: { env: 'LOG_LEVEL', default: value('info'), parse: text },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    default: value(false),
+    parse: (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw.split(',').map((s) => s.trim())),
+  },
+  basemaps: { env: 'BASEMAPS_FILE', default: () => [], parse: (raw) => loadBasemaps(resolve(raw)) },
+  liveFlushMs: { env: 'LIVE_FLUSH_MS', default: value(25), parse: nonNegativeInt },
+  staleAfterMs: { env: 'STALE_AFTER_MS', default: value(60_000), parse: nonNegativeInt },
+  lostAfterMs: { env: 'LOST_AFTER_MS', default: value(5 * 60_000), parse: nonNegativeInt },
+  ingestRatePerSecond: { env: 'INGEST_RATE_PER_SECOND', default: value(5), parse: nonNegativeInt },
+  ingestRateBurst: { env: 'INGEST_RATE_BURST', default: value(60), parse: nonNegativeInt },
+  ingestMaxFutureMs: { env: 'INGEST_MAX_FUTURE_MS', default: value(5 * 60_000), parse: nonNegativeInt },
+  ingestMaxAgeMs: { env: 'INGEST_MAX_AGE_MS', default: value(7 * 24 * 3600_000), parse: nonNegativeInt },
+  taskTargetRadiusM: { env: 'TASK_TARGET_RADIUS_M', default: value(3000), parse: numberAtLeast(0) },
+  etaDetourFactor: { env: 'ETA_DETOUR_FACTOR', default: value(DEFAULT_ETA.detourFactor), parse: numberAtLeast(1) },
+  etaSpeedsKmh: { env: 'ETA_SPEEDS_KMH', default: () => ({ ...DEFAULT_ETA.speedKmh }), parse: speeds },
+  ringSpeedKmh: { env: 'RING_SPEED_KMH', default: (c) => c.etaSpeedsKmh.car, parse: numberAtLeast(0, true) },
+  coverageFlushMs: { env: 'COVERAGE_FLUSH_MS', default: value(250), parse: nonNegativeInt },
+  simulate: { env: 'SIMULATE', default: value(true), parse: flag },
+  demoTimeScale: { env: 'DEMO_TIME_SCALE', default: value(1), parse: numberAtLeast(0, true) },
 };
 
 /** Defaults for every setting; tests override what they need. */
 export function defaultConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    port: 8080,
-    host: '127.0.0.1',
-    dataDir: resolve('data'),
-    redisUrl: null,
-    databaseUrl: null,
-    tokenSecret: null,
-    tokenTtlSeconds: 12 * 3600,
-    maxMessageBytes: 16 * 1024 * 1024,
-    maxBodyBytes: 1024 * 1024,
-    roomIdleMs: 30_000,
-    snapshotEvery: 500,
-    loginRateLimit: 10,
-    accountsFile: null,
-    seedDemo: true,
-    demoPassword: null,
-    clientDir: new URL('../../client/dist/', import.meta.url).pathname,
-    logLevel: 'info',
-    trustProxy: false,
-    basemaps: [],
-    liveFlushMs: 25,
-    staleAfterMs: 60_000,
-    lostAfterMs: 5 * 60_000,
-    ingestRatePerSecond: 5,
-    ingestRateBurst: 60,
-    ingestMaxFutureMs: 5 * 60_000,
-    ingestMaxAgeMs: 7 * 24 * 3600_000,
-    ...overrides,
-  };
+  const config = {} as Record<keyof Config, unknown>;
+  for (const key of Object.keys(SETTINGS) as Array<keyof Config>) {
+    const given = overrides[key];
+    config[key] = given !== undefined ? given : SETTINGS[key].default(config as Config);
+  }
+  return config as Config;
 }
 
-/** Read the environment once, at process start. Nothing else reads `process.env`. */
+/**
+ * Read the environment once, at process start. Nothing else reads `process.env`. An unset or
+ * empty variable keeps the default; a bad value throws a message naming the variable.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  return defaultConfig({
-    port: int(env.PORT, 8080, 'PORT'),
-    host: env.HOST || '127.0.0.1',
-    dataDir: resolve(env.DATA_DIR || 'data'),
-    redisUrl: env.REDIS_URL || null,
-    databaseUrl: env.DATABASE_URL || null,
-    tokenSecret: env.TOKEN_SECRET || null,
-    tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 12 * 3600, 'TOKEN_TTL_SECONDS'),
-    maxMessageBytes: int(env.MAX_MESSAGE_BYTES, 16 * 1024 * 1024, 'MAX_MESSAGE_BYTES'),
-    maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024, 'MAX_BODY_BYTES'),
-    roomIdleMs: int(env.ROOM_IDLE_MS, 30_000, 'ROOM_IDLE_MS'),
-    snapshotEvery: int(env.SNAPSHOT_EVERY, 500, 'SNAPSHOT_EVERY'),
-    loginRateLimit: int(env.LOGIN_RATE_LIMIT, 10, 'LOGIN_RATE_LIMIT'),
-    accountsFile: env.ACCOUNTS_FILE || null,
-    seedDemo: env.SEED_DEMO !== '0',
-    demoPassword: env.DEMO_PASSWORD || null,
-    ...(env.CLIENT_DIR ? { clientDir: resolve(env.CLIENT_DIR) } : {}),
-    logLevel: env.LOG_LEVEL || 'info',
-    trustProxy:
-      env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY ? env.TRUST_PROXY.split(',').map((s) => s.trim()) : false,
-    basemaps: env.BASEMAPS_FILE ? loadBasemaps(resolve(env.BASEMAPS_FILE)) : [],
-    liveFlushMs: int(env.LIVE_FLUSH_MS, 25, 'LIVE_FLUSH_MS'),
-    staleAfterMs: int(env.STALE_AFTER_MS, 60_000, 'STALE_AFTER_MS'),
-    lostAfterMs: int(env.LOST_AFTER_MS, 5 * 60_000, 'LOST_AFTER_MS'),
-    ingestRatePerSecond: int(env.INGEST_RATE_PER_SECOND, 5, 'INGEST_RATE_PER_SECOND'),
-    ingestRateBurst: int(env.INGEST_RATE_BURST, 60, 'INGEST_RATE_BURST'),
-    ingestMaxFutureMs: int(env.INGEST_MAX_FUTURE_MS, 5 * 60_000, 'INGEST_MAX_FUTURE_MS'),
-    ingestMaxAgeMs: int(env.INGEST_MAX_AGE_MS, 7 * 24 * 3600_000, 'INGEST_MAX_AGE_MS'),
-  });
+  const overrides: Record<string, unknown> = {};
+  for (const key of Object.keys(SETTINGS) as Array<keyof Config>) {
+    const { env: name, parse } = SETTINGS[key] as Setting<unknown>;
+    const raw = name ? env[name] : undefined;
+    if (name && parse && raw !== undefined && raw !== '') overrides[key] = parse(raw, name);
+  }
+  return defaultConfig(overrides as Partial<Config>);
 }
 
 /** Read and check the basemaps file once at start; a bad file stops the process with a message. */

@@ -8,9 +8,12 @@ import { annotationsOf, drawLine, renderedAnnotationIds, type PageHooks } from '
 
 /** A real server on a fixed port, so that it can be stopped and started again under pages. */
 async function serverOn(dataDir: string, port: number) {
-  const built = await buildApp(defaultConfig({ port, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent' }), {
-    logger: false,
-  });
+  const built = await buildApp(
+    defaultConfig({ port, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent', simulate: false }),
+    {
+      logger: false,
+    },
+  );
   await built.app.listen({ port, host: '127.0.0.1' });
   const addr = built.app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');

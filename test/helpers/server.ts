@@ -98,7 +98,8 @@ const serverEntry = new URL('../../server/src/server.ts', import.meta.url).pathn
 /** The real server as a child process (for crash tests: SIGKILL and restart on the same data dir). */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', DEMO_PASSWORD, LOG_LEVEL: 'warn', ...env },
+    // SIMULATE=0: the demo simulator and story stay off unless a test asks for them.
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', DEMO_PASSWORD, LOG_LEVEL: 'warn', SIMULATE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -51,9 +51,12 @@ describe('joining and reconnecting', () => {
     const dataDir = tempDir();
     // A real server on a fixed port (the first one picks it), so it can be started again under the client.
     const serverOn = async (port: number) => {
-      const built = await buildApp(defaultConfig({ port, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent' }), {
-        logger: false,
-      });
+      const built = await buildApp(
+        defaultConfig({ port, dataDir, demoPassword: DEMO_PASSWORD, logLevel: 'silent', simulate: false }),
+        {
+          logger: false,
+        },
+      );
       await built.app.listen({ port, host: '127.0.0.1' });
       const addr = built.app.server.address();
       if (!addr || typeof addr === 'string') throw new Error('no address');

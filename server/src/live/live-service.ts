@@ -42,6 +42,7 @@ export class LiveService {
   private readonly latest = new Map<string, UnitPosition>();
   private readonly unsubscribe: () => void;
   private fanout: PositionFanout | null = null;
+  private readonly fixListeners = new Set<(pos: UnitPosition) => void>();
   private readonly metrics;
 
   constructor(
@@ -135,8 +136,18 @@ export class LiveService {
     return { deviceId, unitId: device.unitId, received: decoded.fixes.length, stored: fixes.length };
   }
 
+  /**
+   * Call `listener` with every stored fix (from this or another instance), even one older than
+   * the unit's latest, in relay order. Returns the unsubscribe function.
+   */
+  onFix(listener: (pos: UnitPosition) => void): () => void {
+    this.fixListeners.add(listener);
+    return () => this.fixListeners.delete(listener);
+  }
+
   /** A stored fix from this or (later) another instance: advance the latest position, fan out. */
   private onRelayed(pos: UnitPosition): void {
+    for (const listener of this.fixListeners) listener(pos);
     if (this.offerLatest(pos)) this.fanout?.publish(pos);
   }
 

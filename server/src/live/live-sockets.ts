@@ -6,6 +6,7 @@ import {
   parseJoinRequest,
   parseLiveAuth,
   type ClientToServerEvents,
+  type CoverageMessage,
   type ErrorCode,
   type LiveAck,
   type LiveConnectErrorData,
@@ -20,11 +21,23 @@ import type { LiveService } from './live-service.ts';
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
 
+/** Where the full coverage message sent after the positions snapshot comes from. */
+export interface CoverageSource {
+  fullMessage(operationId: string): Promise<CoverageMessage>;
+}
+
 /**
  * socket.io side of the live channel: handshake authentication (bearer token in `auth`, protocol
- * version), joining operations with an immediate snapshot, and the coalesced fan-out.
+ * version), joining operations with an immediate snapshot (then, with `coverage`, every sector's
+ * coverage), and the coalesced fan-out.
  */
-export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveService, flushMs: number): PositionFanout {
+export function attachLiveSockets(
+  io: LiveServer,
+  ctx: AppContext,
+  live: LiveService,
+  flushMs: number,
+  coverage?: CoverageSource,
+): PositionFanout {
   const fanout = new PositionFanout(
     {
       broadcast: (op, except, msg) =>
@@ -111,11 +124,22 @@ export function attachLiveSockets(io: LiveServer, ctx: AppContext, live: LiveSer
           positions: live.snapshot(op.stations),
           thresholds: live.options.thresholds,
         });
+        if (coverage) await sendCoverage(operationId);
         return { ok: true, operationId };
       } catch (err) {
         if (err instanceof AppError) return failure(err.code, err.message);
         ctx.log.error({ err, operationId }, 'live join failed');
         return failure('STORAGE_UNAVAILABLE', 'could not load the operation');
+      }
+    }
+
+    /** Every sector's coverage, after the snapshot; changes already broadcast are at most as new. */
+    async function sendCoverage(operationId: string): Promise<void> {
+      try {
+        const msg = await coverage!.fullMessage(operationId);
+        if (socket.connected && socket.data.operations.has(operationId)) socket.emit('live:coverage', msg);
+      } catch (err) {
+        ctx.log.error({ err, operationId }, 'coverage snapshot failed');
       }
     }
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Id, OperationKind } from '@jointmap/shared';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
+import { loadTaskTimeline } from '../tasks/timeline-service.ts';
 import {
   createOperation,
   getOperationView,
@@ -20,6 +21,7 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Id });
+const TaskParams = Type.Object({ id: Id, taskId: Id });
 
 export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/operations', async (request) => ({ operations: await listOperationViews(ctx, requireUser(request)) }));
@@ -56,5 +58,12 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
           })),
       };
     },
+  );
+
+  /** What happened to a task, oldest first, replayed from the update log (NOT_FOUND: never held). */
+  app.get<{ Params: { id: string; taskId: string } }>(
+    '/api/operations/:id/tasks/:taskId/timeline',
+    { schema: { params: TaskParams } },
+    async (request) => loadTaskTimeline(ctx, requireUser(request), request.params.id, request.params.taskId),
   );
 }

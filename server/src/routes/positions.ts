@@ -40,6 +40,9 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
       url: '/api/positions/osmand',
       config: { public: true },
       bodyLimit: INGEST_BODY_LIMIT,
+      // Trackers send about once a second each: per-request info lines would bury everything else.
+      // Refusals still reach the log through the error handler and the refused-fixes metric.
+      logLevel: 'warn',
       handler,
     });
   });

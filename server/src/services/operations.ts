@@ -8,10 +8,13 @@ import {
   docName,
   META_OPERATION_KEY,
   operationDocNames,
+  RESPONSE_RING_MINUTES,
+  type DispatchSettings,
   type OperationKind,
   type OperationMeta,
   type Principal,
 } from '@jointmap/shared';
+import type { Config } from '../config.ts';
 import type { Operation, Station } from '../storage/types.ts';
 import type { AppContext } from './context.ts';
 
@@ -25,6 +28,8 @@ export interface CreateOperationInput {
 export interface OperationView extends Operation {
   documents: string[];
   stationDetails: Array<Omit<Station, 'jurisdiction'>>;
+  /** How clients rank units, draw response rings and pick default target stations. */
+  dispatch: DispatchSettings;
 }
 
 export function newOperationId(): string {
@@ -87,17 +92,29 @@ export async function getVisibleOperation(ctx: AppContext, user: Principal, id: 
 
 /** An operation the user may see, with its document names and stations; NOT_FOUND otherwise. */
 export async function getOperationView(ctx: AppContext, user: Principal, id: string): Promise<OperationView> {
-  return toView(await getVisibleOperation(ctx, user, id), await ctx.storage.listStations());
+  return toView(await getVisibleOperation(ctx, user, id), await ctx.storage.listStations(), ctx.config);
 }
 
 export async function listOperationViews(ctx: AppContext, user: Principal): Promise<OperationView[]> {
   const [ops, stations] = await Promise.all([ctx.storage.listOperations(), ctx.storage.listStations()]);
-  return ops.filter((op) => canSeeOperation(user, op.stations)).map((op) => toView(op, stations));
+  return ops.filter((op) => canSeeOperation(user, op.stations)).map((op) => toView(op, stations, ctx.config));
 }
 
-function toView(op: Operation, stations: Station[]): OperationView {
+/** The dispatch settings of this server, as the operation view carries them. */
+export function dispatchSettings(config: Config): DispatchSettings {
+  return {
+    targetRadiusM: config.taskTargetRadiusM,
+    detourFactor: config.etaDetourFactor,
+    speedKmh: { ...config.etaSpeedsKmh },
+    ringMinutes: [...RESPONSE_RING_MINUTES],
+    ringSpeedKmh: config.ringSpeedKmh,
+  };
+}
+
+function toView(op: Operation, stations: Station[], config: Config): OperationView {
   return {
     ...op,
+    dispatch: dispatchSettings(config),
     documents: operationDocNames(op.id, op.stations),
     stationDetails: op.stations.flatMap((id) => {
       const s = stations.find((x) => x.id === id);

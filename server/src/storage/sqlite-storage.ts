@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Account, Device, Operation, PositionFix, Station, Storage, StoredDoc, UpdateAuthor } from './types.ts';
+import type {
+  Account,
+  Device,
+  LoggedUpdate,
+  Operation,
+  PositionFix,
+  Station,
+  Storage,
+  StoredDoc,
+  UpdateAuthor,
+} from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 
@@ -43,6 +53,9 @@ export class SqliteStorage implements Storage {
       ),
       snapshot: db.prepare('SELECT seq, state FROM doc_snapshots WHERE doc = ?'),
       updatesAfter: db.prepare('SELECT seq, update_bytes FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq'),
+      updateLog: db.prepare(
+        'SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates WHERE doc = ? ORDER BY seq',
+      ),
       saveSnapshot: db.prepare(
         `INSERT INTO doc_snapshots (doc, seq, state, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, state = excluded.state, created_at = excluded.created_at
@@ -150,6 +163,16 @@ export class SqliteStorage implements Storage {
     this.stmts.append.run(doc, seq, update, author.sessionId, author.userId, Date.now());
     this.nextSeq.set(doc, seq + 1);
     return seq;
+  }
+
+  async readUpdateLog(doc: string): Promise<LoggedUpdate[]> {
+    return (this.stmts.updateLog.all(doc) as Row[]).map((r) => ({
+      seq: r.seq as number,
+      update: new Uint8Array(r.update_bytes as Buffer),
+      sessionId: (r.session_id as string | null) ?? null,
+      userId: (r.user_id as string | null) ?? null,
+      time: r.created_at as number,
+    }));
   }
 
   async saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void> {

@@ -62,6 +62,23 @@ export interface DocStore {
   saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void>;
 }
 
+/** One entry of a document's update log, with who wrote it and when. */
+export interface LoggedUpdate {
+  seq: number;
+  update: Uint8Array;
+  sessionId: string | null;
+  /** null: the server's own write. */
+  userId: string | null;
+  /** When the update was stored (epoch ms, server clock). */
+  time: number;
+}
+
+/** The full update log (history); snapshots never delete updates, so it always starts at seq 1. */
+export interface UpdateLogStore {
+  /** Every update of a document, oldest first (empty when the document was never written). */
+  readUpdateLog(doc: string): Promise<LoggedUpdate[]>;
+}
+
 export interface AccountStore {
   upsertStation(station: Station): Promise<void>;
   listStations(): Promise<Station[]>;
@@ -87,7 +104,7 @@ export interface DeviceStore {
 }
 
 /** Everything the server persists. SQLite is the embedded default; PostgreSQL comes for scale-out. */
-export interface Storage extends DocStore, AccountStore, OperationStore, DeviceStore, PositionStore {
+export interface Storage extends DocStore, UpdateLogStore, AccountStore, OperationStore, DeviceStore, PositionStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;

@@ -5,7 +5,8 @@ import type { UnitKind } from '@jointmap/shared';
 /**
  * Plausible movement for simulated units: each unit wanders between random waypoints inside its
  * station's area (WGS-84), near an anchor point, at a speed typical of its kind, with GPS-like
- * jitter on the reported position. Pure apart from the seeded random generator it is given.
+ * jitter on the reported position; or, when given a route (drive to a sector, sweep it), follows
+ * that route and then holds still. Pure apart from the seeded random generator it is given.
  */
 export type Rng = () => number;
 
@@ -41,6 +42,11 @@ export interface Walker {
   target: [number, number];
   speedMps: number;
   bearing: number;
+  /**
+   * Waypoints still to visit, in order; `null` while patrolling (random waypoints). An empty
+   * route means the route is finished: the walker holds its position.
+   */
+  route: [number, number][] | null;
 }
 
 /** A point inside `area` within `radiusKm` of `near` (falls back to anywhere in the area's box). */
@@ -72,12 +78,37 @@ export function createWalker(
 ): Walker {
   const anchor = randomPointIn(area, near, radiusKm, rng);
   const position = randomPointIn(area, anchor, radiusKm / 2, rng);
-  const w: Walker = { kind, area, anchor, radiusKm, position, target: position, speedMps: 0, bearing: 0 };
+  const w: Walker = { kind, area, anchor, radiusKm, position, target: position, speedMps: 0, bearing: 0, route: null };
   retarget(w, rng);
   return w;
 }
 
+/** Follow `points` in order (at the speed of the walker's kind), then hold still. */
+export function followRoute(w: Walker, points: readonly [number, number][], rng: Rng): void {
+  w.route = points.map((p) => [p[0], p[1]]);
+  retarget(w, rng);
+}
+
+/** Back to patrolling around the walker's anchor. */
+export function patrol(w: Walker, rng: Rng): void {
+  w.route = null;
+  retarget(w, rng);
+}
+
+/** True once a route given to {@link followRoute} has been driven to its end. */
+export function routeDone(w: Walker): boolean {
+  return w.route !== null && w.route.length === 0;
+}
+
 function retarget(w: Walker, rng: Rng): void {
+  if (w.route) {
+    const next = w.route[0];
+    w.target = next ?? w.position;
+    w.speedMps = next ? KIND_SPEED_MPS[w.kind] * (0.9 + rng() * 0.2) : 0;
+    if (next && (next[0] !== w.position[0] || next[1] !== w.position[1]))
+      w.bearing = (rhumbBearing(w.position, next) + 360) % 360;
+    return;
+  }
   // A waypoint whose straight path stays inside the area (checked at the midpoint).
   for (let i = 0; i < 20; i++) {
     const target = randomPointIn(w.area, w.anchor, w.radiusKm, rng);
@@ -98,11 +129,13 @@ export function step(
   rng: Rng,
 ): { lngLat: [number, number]; speedMps: number; bearing: number; accuracy: number } {
   let left = (w.speedMps * dtSeconds) / 1000;
-  for (let guard = 0; guard < 10 && left > 0; guard++) {
+  for (let guard = 0; guard < 50 && left > 0; guard++) {
+    if (w.route?.length === 0) break;
     const remaining = distance(w.position, w.target, { units: 'kilometers' });
     if (remaining <= left) {
       w.position = w.target;
       left -= remaining;
+      w.route?.shift();
       retarget(w, rng);
     } else {
       w.position = destination(w.position, left, w.bearing, { units: 'kilometers' }).geometry.coordinates as [

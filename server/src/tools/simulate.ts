@@ -3,8 +3,16 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MultiPolygon, Polygon } from 'geojson';
 import type { UnitKind } from '@jointmap/shared';
+import {
+  patrolRadiusKm,
+  SIM_FORMATS,
+  SimEngine,
+  TRICOUNTY_JUNCTION,
+  type SimFormat,
+  type SimUnit,
+} from '../demo/sim-engine.ts';
 import { DEMO_UNITS } from '../seed/demo-units.ts';
-import { createWalker, seededRng, step, type Walker } from './sim-walker.ts';
+import { createWalker, seededRng } from './sim-walker.ts';
 
 /**
  * `pnpm simulate`: drives units of an operation's stations along plausible paths and sends real
@@ -25,17 +33,7 @@ const HELP = `Usage: pnpm simulate [options]
   --format F          form (Traccar Client 10) | query (Traccar Client 8, OsmAnd) | json (Traccar Client 9); default form
   --seed N            random seed (default 1)`;
 
-/** Where the tri-county districts meet (WGS-84): the demo's units patrol around it. */
-const JUNCTION: [number, number] = [120.2954, 30.5222];
 const EXTRA_KINDS: UnitKind[] = ['car', 'foot', 'motorbike', 'car', 'drone', 'dog', 'boat'];
-
-interface SimUnit {
-  deviceId: string;
-  unitId: string;
-  stationId: string;
-  walker: Walker;
-  battery: number;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -59,9 +57,8 @@ async function main(): Promise<void> {
   const base = values.url.replace(/\/$/, '');
   const rate = Number(values.rate);
   const duration = Number(values.duration);
-  const format = values.format;
-  if (!(rate > 0) || !(duration >= 0) || !['form', 'query', 'json'].includes(format))
-    throw new Error(`bad options\n${HELP}`);
+  const format = values.format as SimFormat;
+  if (!(rate > 0) || !(duration >= 0) || !SIM_FORMATS.includes(format)) throw new Error(`bad options\n${HELP}`);
   const rng = seededRng(Number(values.seed));
 
   const password = values.password ?? passwordFromDemoLogins(values.user);
@@ -103,102 +100,24 @@ async function main(): Promise<void> {
   }
   const units: SimUnit[] = chosen.map((c) => ({
     ...c,
-    walker: createWalker(areaOf.get(c.stationId)!, c.kind, JUNCTION, rng, c.kind === 'drone' ? 3 : 6),
+    walker: createWalker(areaOf.get(c.stationId)!, c.kind, TRICOUNTY_JUNCTION, rng, patrolRadiusKm(c.kind)),
     battery: 60 + Math.floor(rng() * 40),
+    lastSecond: 0,
   }));
   console.log(`simulating ${units.length} units of ${values.operation} at ${rate} fix/s each → ${base} (${format})`);
 
-  let sent = 0;
-  let ok = 0;
-  const failures = new Map<string, number>();
-  const periodMs = 1000 / rate;
+  const engine = new SimEngine(units, { baseUrl: base, rate, format, rng });
   const started = Date.now();
-  let stopping = false;
-  process.on('SIGINT', () => (stopping = true));
+  process.on('SIGINT', () => void engine.stop());
   const report = setInterval(() => {
+    const { sent, ok, failures } = engine.stats;
     const f = [...failures].map(([k, v]) => `${k}×${v}`).join(' ');
     console.log(`  ${Math.round((Date.now() - started) / 1000)} s: sent ${sent}, ok ${ok}${f ? `, failed ${f}` : ''}`);
   }, 5_000);
-  // Units are spread evenly across each period, as independent phones would be.
-  const tick = async (u: SimUnit) => {
-    const fix = step(u.walker, 1 / rate, rng);
-    if (rng() < 0.002) u.battery = Math.max(5, u.battery - 1);
-    sent++;
-    try {
-      const res = await send(base, format, u, fix, rate);
-      if (res.ok) ok++;
-      else failures.set(String(res.status), (failures.get(String(res.status)) ?? 0) + 1);
-      await res.arrayBuffer();
-    } catch (err) {
-      const key = (err as Error).message.slice(0, 30);
-      failures.set(key, (failures.get(key) ?? 0) + 1);
-    }
-  };
-  for (let cycle = 0; !stopping; cycle++) {
-    const cycleStart = started + cycle * periodMs;
-    for (let i = 0; i < units.length && !stopping; i++) {
-      const due = cycleStart + (i / units.length) * periodMs;
-      const wait = due - Date.now();
-      if (wait > 1) await sleep(wait);
-      void tick(units[i]!);
-    }
-    if (duration > 0 && Date.now() - started >= duration * 1000) break;
-  }
+  await engine.run(duration * 1000);
+  await engine.stop();
   clearInterval(report);
-  await sleep(500);
-  console.log(`done: sent ${sent}, ok ${ok}, failed ${sent - ok}`);
-}
-
-function send(base: string, format: string, u: SimUnit, fix: ReturnType<typeof step>, rate: number): Promise<Response> {
-  const now = Date.now();
-  const knots = fix.speedMps / (1852 / 3600);
-  const params = {
-    id: u.deviceId,
-    lat: String(fix.lngLat[1]),
-    lon: String(fix.lngLat[0]), // Seconds as Traccar Client sends them; ms above 1 fix/s so fixes stay distinct.
-    timestamp: rate > 1 ? String(now) : String(Math.floor(now / 1000)),
-    speed: knots.toFixed(2),
-    bearing: String(fix.bearing),
-    altitude: '5',
-    accuracy: String(fix.accuracy),
-    batt: String(u.battery),
-  };
-  const url = `${base}/api/positions/osmand`;
-  switch (format) {
-    case 'query':
-      return fetch(`${url}?${new URLSearchParams(params)}`, { method: 'POST' });
-    case 'json':
-      return fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          location: {
-            timestamp: new Date(now).toISOString(),
-            coords: {
-              latitude: fix.lngLat[1],
-              longitude: fix.lngLat[0],
-              accuracy: fix.accuracy,
-              speed: fix.speedMps,
-              heading: fix.bearing,
-              altitude: 5,
-            },
-            is_moving: true,
-            odometer: 0,
-            event: 'location',
-            battery: { level: u.battery / 100, is_charging: false },
-            activity: { type: 'in_vehicle' },
-            extras: {},
-          },
-          device_id: u.deviceId,
-        }),
-      });
-    default:
-      return fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(params).toString(),
-      });
-  }
+  console.log(`done: sent ${engine.stats.sent}, ok ${engine.stats.ok}, failed ${engine.stats.sent - engine.stats.ok}`);
 }
 
 function passwordFromDemoLogins(user: string): string {
@@ -238,8 +157,6 @@ function restClient(base: string, token: string) {
     return (await res.json()) as T;
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

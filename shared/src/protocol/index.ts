@@ -45,3 +45,5 @@ export interface PresenceState {
   color?: string;
 }
 export * from './live.ts';
+export * from './timeline.ts';
+export * from './dispatch-settings.ts';

@@ -207,6 +207,17 @@ export class LivePositions {
     return () => this.listeners.delete(fn);
   }
 
+  // ---- other live events on this connection (e.g. search coverage) ----
+  /**
+   * Listen to another server event of the live channel on this same connection (socket.io
+   * re-joins after a reconnect, so the listener keeps receiving). Returns the function that stops.
+   */
+  listen<E extends keyof ServerToClientEvents>(event: E, fn: ServerToClientEvents[E]): () => void {
+    // socket.io's typed `on` cannot narrow a generic event name: the map above fixes the types.
+    this.socket.on(event, fn as never);
+    return () => void this.socket.off(event, fn as never);
+  }
+
   destroy(): void {
     this.destroyed = true;
     clearInterval(this.tickTimer);

@@ -3,7 +3,8 @@ import { circleRing, distanceM, polygonOf, type Position } from '../map/geometry
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from './operation-session.svelte.ts';
 
-export type Tool = 'select' | 'point' | 'line' | 'polygon' | 'circle' | 'text';
+/** `task`: the tasks feature's "raise task" tool (its own toolbar button; not in TOOLS). */
+export type Tool = 'select' | 'point' | 'line' | 'polygon' | 'circle' | 'text' | 'task';
 export const TOOLS: Tool[] = ['select', 'point', 'line', 'polygon', 'circle', 'text'];
 export const PALETTE = [
   '#2563eb',
@@ -41,6 +42,8 @@ export class Editor {
   /** Geometry of the selected annotation while it is being dragged (not yet written). */
   preview = $state.raw<Annotation['geometry'] | null>(null);
   error = $state<string | null>(null);
+  /** Receives the map click of the `task` tool (set by the tasks feature). */
+  onTaskPoint: ((p: Position) => void) | null = null;
 
   constructor(readonly session: OperationSession) {
     const own = session.user.stationId;
@@ -94,6 +97,10 @@ export class Editor {
         }
         return this.finish();
       case 'select':
+        return false;
+      case 'task':
+        this.setTool('select');
+        this.onTaskPoint?.(p);
         return false;
     }
   }

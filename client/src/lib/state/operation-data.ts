@@ -1,4 +1,4 @@
-import type { OperationKind, OperationStatus } from '@jointmap/shared';
+import type { DispatchSettings, OperationKind, OperationStatus } from '@jointmap/shared';
 import type { Session } from './session.svelte.ts';
 
 export interface StationDetail {
@@ -19,6 +19,8 @@ export interface OperationView {
   documents: string[];
   stationDetails: StationDetail[];
   createdAt: number;
+  /** Dispatch settings of the server; absent from servers that predate them (use defaults). */
+  dispatch?: DispatchSettings;
 }
 
 export interface OperationData {

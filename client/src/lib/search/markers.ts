@@ -1,0 +1,45 @@
+import type { Annotation } from '@jointmap/shared';
+import type { Position } from '../map/geometry.ts';
+
+/** Search markers are point annotations with one of these symbols. */
+export const MARKER_SYMBOLS = ['clue', 'found'] as const;
+export type MarkerSymbol = (typeof MARKER_SYMBOLS)[number];
+
+/** Stored colour of a new marker (what plain annotation views show) and the map's marker fill. */
+export const MARKER_COLORS: Record<MarkerSymbol, string> = { clue: '#0284c7', found: '#be123c' };
+/** Drawn inside the marker circle; both are in the bundled map font. */
+export const MARKER_GLYPHS: Record<MarkerSymbol, string> = { clue: '?', found: '✓' };
+
+export interface MarkerEntry {
+  /** Document the marker lives in. */
+  scope: string;
+  record: Annotation & { symbol: MarkerSymbol };
+}
+
+export function isMarker(a: Annotation): a is Annotation & { symbol: MarkerSymbol } {
+  return (
+    a.kind === 'point' && a.geometry.type === 'Point' && (MARKER_SYMBOLS as readonly string[]).includes(a.symbol ?? '')
+  );
+}
+
+/** A new clue or found marker at `at`, labelled `label` (the caller's localized word plus a note). */
+export function newMarker(
+  symbol: MarkerSymbol,
+  at: Position,
+  label: string,
+  author: string,
+  now: number,
+  id: string,
+): Annotation {
+  return {
+    id,
+    kind: 'point',
+    geometry: { type: 'Point', coordinates: at },
+    label,
+    color: MARKER_COLORS[symbol],
+    symbol,
+    author,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

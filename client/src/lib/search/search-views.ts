@@ -1,0 +1,43 @@
+import type { Search, Sector, Task } from '@jointmap/shared';
+import { compareSectorNames } from './sector-features.ts';
+
+/** The search of a task: the active one if any, else the newest (a task has one search). */
+export function searchOfTask(searches: readonly Search[], task: Pick<Task, 'id' | 'stationId'>): Search | null {
+  let best: Search | null = null;
+  for (const s of searches) {
+    if (s.taskId !== task.id || s.taskStationId !== task.stationId) continue;
+    if (
+      !best ||
+      (s.status === 'active') > (best.status === 'active') ||
+      ((s.status === 'active') === (best.status === 'active') && s.createdAt > best.createdAt)
+    )
+      best = s;
+  }
+  return best;
+}
+
+/** A search's sectors in radio order (A1, A2 … A10, B1). */
+export function sectorsOfSearch(sectors: readonly Sector[], searchId: string): Sector[] {
+  return sectors.filter((s) => s.searchId === searchId).sort((a, b) => compareSectorNames(a.name, b.name));
+}
+
+/**
+ * The map frame of the searches running now: the bounding box of every active search area, widened
+ * by `margin` of its size on each side; null when no search runs. The wall fits it so that the
+ * sectors and their labels are readable.
+ */
+export function activeSearchBounds(
+  searches: readonly Search[],
+  margin = 0.25,
+): [number, number, number, number] | null {
+  let b: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const s of searches) {
+    if (s.status !== 'active') continue;
+    for (const [x, y] of s.area.coordinates[0] ?? [])
+      b = [Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x), Math.max(b[3], y)];
+  }
+  if (!Number.isFinite(b[0])) return null;
+  const dx = (b[2] - b[0]) * margin;
+  const dy = (b[3] - b[1]) * margin;
+  return [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy];
+}

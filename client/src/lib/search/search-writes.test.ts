@@ -1,0 +1,179 @@
+import { expect, test } from 'vitest';
+import { explainEntry, type Search, type Sector, type Task } from '@jointmap/shared';
+import { assignSector, createSearch, endSearch, searchIdFor, sectorIdFor, setSectorStatus } from './search-writes.ts';
+
+const poly: Sector['polygon'] = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [120, 30],
+      [120.01, 30],
+      [120.01, 30.01],
+      [120, 30],
+    ],
+  ],
+};
+const task: Task = {
+  id: 't-abcdefghij',
+  stationId: 'linping-yunhe',
+  title: '寻找走失老人',
+  description: '',
+  location: { type: 'Point', coordinates: [120.26, 30.42] },
+  area: null,
+  priority: 'high',
+  targetStations: ['deqing-yuyue'],
+  state: 'open',
+  nonPolice: false,
+  createdBy: 'linping',
+  createdAt: 1,
+  updatedAt: 1,
+};
+
+test('ids derive from the task, so concurrent creations of one search write the same records', () => {
+  expect(searchIdFor('t-abcdefghij')).toBe('s-t-abcdefghij');
+  expect(sectorIdFor('s-t-abcdefghij', 'A1b')).toBe('s-t-abcdefghij-A1b');
+  expect(searchIdFor('x'.repeat(63), () => 'r1')).toBe('s-r1');
+  expect(sectorIdFor('s'.repeat(62), 'A1', () => 'r2')).toBe(`${'s'.repeat(40)}-r2`);
+});
+
+test('a new search and its sectors are one valid change of the command document', () => {
+  const { search, sectors, change } = createSearch({
+    task,
+    area: poly,
+    lastKnown: [120.26, 30.42],
+    lastSeenAt: 1000,
+    travelMode: 'bicycle',
+    sectors: [
+      { name: 'A', polygon: poly, stationId: 'deqing-yuyue' },
+      { name: 'B', polygon: poly, stationId: null },
+    ],
+    sweepWidthM: 40,
+    userId: 'commander',
+    now: 5000,
+  });
+  expect(search).toEqual({
+    id: 's-t-abcdefghij',
+    taskId: task.id,
+    taskStationId: 'linping-yunhe',
+    name: '寻找走失老人',
+    area: poly,
+    lastKnown: { type: 'Point', coordinates: [120.26, 30.42] },
+    lastSeenAt: 1000,
+    travelMode: 'bicycle',
+    status: 'active',
+    found: null,
+    createdBy: 'commander',
+    createdAt: 5000,
+    updatedAt: 5000,
+  });
+  const base = {
+    taskId: task.id,
+    searchId: search.id,
+    polygon: poly,
+    assignedUnitIds: [],
+    sweepWidthM: 40,
+    updatedAt: 5000,
+  };
+  expect(sectors).toEqual([
+    {
+      ...base,
+      id: 's-t-abcdefghij-A',
+      name: 'A',
+      assignedStationId: 'deqing-yuyue',
+      status: 'assigned',
+      assignedAt: 5000,
+    },
+    { ...base, id: 's-t-abcdefghij-B', name: 'B', assignedStationId: null, status: 'unassigned', assignedAt: null },
+  ]);
+  expect(change).toEqual({
+    type: 'batch',
+    changes: [
+      { type: 'put', map: 'searches', key: search.id, value: search },
+      { type: 'put', map: 'sectors', key: sectors[0]!.id, value: sectors[0] },
+      { type: 'put', map: 'sectors', key: sectors[1]!.id, value: sectors[1] },
+    ],
+  });
+  expect(explainEntry('command', 'searches', search.id, search)).toBeNull();
+  for (const s of sectors) expect(explainEntry('command', 'sectors', s.id, s)).toBeNull();
+});
+
+const sector: Sector = {
+  id: 'x',
+  name: 'A1',
+  taskId: task.id,
+  searchId: 's',
+  polygon: poly,
+  assignedStationId: null,
+  assignedUnitIds: [],
+  status: 'unassigned',
+  sweepWidthM: 30,
+  assignedAt: null,
+  updatedAt: 1,
+};
+
+test('assigning a sector stamps the assignment time and status; unassigning clears both; cleared stays cleared', () => {
+  const a = assignSector(sector, 'deqing-yuyue', ['u1', 'u2', 'u1'], 70);
+  expect(a).toEqual({
+    ...sector,
+    assignedStationId: 'deqing-yuyue',
+    assignedUnitIds: ['u1', 'u2'],
+    assignedAt: 70,
+    status: 'assigned',
+    updatedAt: 70,
+  });
+  expect(assignSector(a, null, [], 80)).toEqual({ ...sector, updatedAt: 80 });
+  const cleared = setSectorStatus(a, 'cleared', 90);
+  expect(cleared).toEqual({ ...a, status: 'cleared', updatedAt: 90 });
+  expect(assignSector(cleared, null, ['u3'], 95)).toEqual({
+    ...cleared,
+    assignedStationId: null,
+    assignedUnitIds: ['u3'],
+    assignedAt: 95,
+    updatedAt: 95,
+  });
+});
+
+test('ending a search as found records where and closes the task; ending without finding leaves the task open', () => {
+  const search: Search = createSearch({
+    task,
+    area: poly,
+    lastKnown: null,
+    lastSeenAt: null,
+    travelMode: null,
+    sectors: [],
+    sweepWidthM: 30,
+    userId: 'c',
+    now: 1,
+  }).search;
+  const found = endSearch(
+    search,
+    task,
+    { location: [120.3, 30.5], unitId: null, stationId: 'deqing-yuyue', note: '村口' },
+    99,
+  );
+  expect(found.search).toEqual({
+    ...search,
+    status: 'found',
+    found: {
+      location: { type: 'Point', coordinates: [120.3, 30.5] },
+      at: 99,
+      unitId: null,
+      stationId: 'deqing-yuyue',
+      note: '村口',
+    },
+    updatedAt: 99,
+  });
+  expect(found.searchChange).toEqual({ type: 'put', map: 'searches', key: search.id, value: found.search });
+  expect(found.taskChange).toEqual({
+    type: 'put',
+    map: 'tasks',
+    key: task.id,
+    value: { ...task, state: 'closed', updatedAt: 99 },
+  });
+  expect(explainEntry('command', 'searches', search.id, found.search)).toBeNull();
+
+  const ended = endSearch(search, task, null, 99);
+  expect(ended.search).toEqual({ ...search, status: 'closed', found: null, updatedAt: 99 });
+  expect(ended.taskChange).toBeNull();
+  expect(explainEntry('command', 'searches', search.id, ended.search)).toBeNull();
+});

@@ -1,0 +1,146 @@
+import type { Change, PolygonGeometry, Search, Sector, SectorStatus, Task, TravelMode } from '@jointmap/shared';
+import type { Position } from '../map/geometry.ts';
+import type { SectorProposal } from './search-geometry.ts';
+
+const ID_OK = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The id of a task's search: derived from the task, so two commanders creating a search for the
+ * same task at once write the same records (last writer wins) instead of two searches.
+ */
+export function searchIdFor(taskId: string, random: () => string = randomPart): string {
+  const id = `s-${taskId}`;
+  return ID_OK.test(id) ? id : `s-${random()}`;
+}
+
+/** A sector id within its search: the search id and the sector's radio name. */
+export function sectorIdFor(searchId: string, name: string, random: () => string = randomPart): string {
+  const id = `${searchId}-${name}`;
+  return ID_OK.test(id) ? id : `${searchId.slice(0, 40)}-${random()}`;
+}
+
+function randomPart(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export interface NewSearch {
+  task: Pick<Task, 'id' | 'stationId' | 'title'>;
+  area: GeoJSON.Polygon | PolygonGeometry;
+  lastKnown: Position | null;
+  lastSeenAt: number | null;
+  travelMode: TravelMode | null;
+  sectors: readonly SectorProposal[];
+  sweepWidthM: number;
+  userId: string;
+  now: number;
+}
+
+/**
+ * The search and its sectors as one change of the command document. Jurisdiction sectors start
+ * assigned to their station (from now); grid sectors start unassigned.
+ */
+export function createSearch(input: NewSearch): { search: Search; sectors: Sector[]; change: Change } {
+  const { task, now } = input;
+  const search: Search = {
+    id: searchIdFor(task.id),
+    taskId: task.id,
+    taskStationId: task.stationId,
+    name: task.title.slice(0, 120),
+    area: input.area as PolygonGeometry,
+    lastKnown: input.lastKnown ? { type: 'Point', coordinates: input.lastKnown } : null,
+    lastSeenAt: input.lastSeenAt,
+    travelMode: input.travelMode,
+    status: 'active',
+    found: null,
+    createdBy: input.userId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const sectors: Sector[] = input.sectors.map((p) => ({
+    id: sectorIdFor(search.id, p.name),
+    name: p.name,
+    taskId: task.id,
+    searchId: search.id,
+    polygon: p.polygon as PolygonGeometry,
+    assignedStationId: p.stationId,
+    assignedUnitIds: [],
+    status: p.stationId ? 'assigned' : 'unassigned',
+    sweepWidthM: input.sweepWidthM,
+    assignedAt: p.stationId ? now : null,
+    updatedAt: now,
+  }));
+  const change: Change = {
+    type: 'batch',
+    changes: [
+      { type: 'put', map: 'searches', key: search.id, value: search },
+      ...sectors.map((s) => ({ type: 'put' as const, map: 'sectors', key: s.id, value: s })),
+    ],
+  };
+  return { search, sectors, change };
+}
+
+/**
+ * A sector given to a station and/or units. Coverage counts fixes from `now` on (`assignedAt`);
+ * with nobody assigned it is unassigned again. A cleared sector stays cleared.
+ */
+export function assignSector(
+  sector: Sector,
+  stationId: string | null,
+  unitIds: readonly string[],
+  now: number,
+): Sector {
+  const anyone = stationId !== null || unitIds.length > 0;
+  return {
+    ...sector,
+    assignedStationId: stationId,
+    assignedUnitIds: [...new Set(unitIds)],
+    assignedAt: anyone ? now : null,
+    status: sector.status === 'cleared' ? 'cleared' : anyone ? 'assigned' : 'unassigned',
+    updatedAt: now,
+  };
+}
+
+export function setSectorStatus(sector: Sector, status: SectorStatus, now: number): Sector {
+  return { ...sector, status, updatedAt: now };
+}
+
+export interface FoundAt {
+  location: Position;
+  unitId: string | null;
+  stationId: string | null;
+  note: string;
+}
+
+/**
+ * Ending a search: found (with where) or closed without finding. Returns the change of the
+ * command document and, when found, the task closed for the raising document: the same user
+ * action writes both. A search ended without finding leaves the task open (it may go on
+ * differently).
+ */
+export function endSearch(
+  search: Search,
+  task: Task,
+  found: FoundAt | null,
+  now: number,
+): { search: Search; searchChange: Change; taskChange: Change | null } {
+  const next: Search = {
+    ...search,
+    status: found ? 'found' : 'closed',
+    found: found
+      ? {
+          location: { type: 'Point', coordinates: found.location },
+          at: now,
+          unitId: found.unitId,
+          stationId: found.stationId,
+          note: found.note.slice(0, 400),
+        }
+      : null,
+    updatedAt: now,
+  };
+  const closed: Task = { ...task, state: 'closed', updatedAt: now };
+  return {
+    search: next,
+    searchChange: { type: 'put', map: 'searches', key: next.id, value: next },
+    taskChange: found ? { type: 'put', map: 'tasks', key: closed.id, value: closed } : null,
+  };
+}

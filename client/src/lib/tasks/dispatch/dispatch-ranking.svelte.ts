@@ -1,0 +1,115 @@
+import { SvelteSet } from 'svelte/reactivity';
+import {
+  countWithinRings,
+  lngLat,
+  rankUnitsByEta,
+  type LngLat,
+  type RankedUnit,
+  type RankInput,
+  type Task,
+  type Unit,
+} from '@jointmap/shared';
+import type { OperationSession } from '../../state/operation-session.svelte.ts';
+import type { StationDetail } from '../../state/operation-data.ts';
+import { dispatchBlock, sendUnits, type DispatchBlock, type WriteFailure } from './dispatch-actions.ts';
+import { dispatchModel, taskTarget, type DispatchModel } from './dispatch-model.ts';
+
+/** Why a row cannot be ticked: the account may not move the unit, or it is already on this task. */
+export type RowBlock = DispatchBlock | 'onTask';
+
+export interface RankingRow {
+  unit: Unit;
+  ranked: RankedUnit;
+  station: StationDetail | undefined;
+  block: RowBlock | null;
+}
+
+/**
+ * The nearest-unit ranking of one task for the dispatch panel: every unit of every station ranked
+ * by estimated arrival (`rankUnitsByEta`, stale/lost fixes last), the ring counts, the ticked units
+ * and the one-click dispatch. Re-derives when records change, on new fixes and when a unit's
+ * freshness changes (at most once a frame).
+ */
+export class DispatchRanking {
+  /** Off: available units only (and those already on the task); on: every unit. */
+  showAll = $state(false);
+  readonly selected = new SvelteSet<string>();
+  readonly model: DispatchModel;
+
+  constructor(
+    private readonly session: OperationSession,
+    private readonly getTask: () => Task,
+  ) {
+    this.model = dispatchModel(session.data.view.dispatch);
+  }
+
+  readonly target: LngLat | null = $derived.by(() => taskTarget(this.getTask()));
+
+  /** Every unit of the operation, ranked (null: the task has no location or area). */
+  readonly ranked: RankingRow[] | null = $derived.by(() => {
+    const target = this.target;
+    if (!target) return null;
+    const live = this.session.live;
+    void live.version;
+    const taskId = this.getTask().id;
+    const units = new Map(this.session.records<Unit>('units').map(({ record }) => [record.id, record]));
+    const inputs: RankInput[] = [...units.values()].map((u) => {
+      const p = live.positionOf(u.id);
+      return {
+        unitId: u.id,
+        stationId: u.stationId,
+        kind: u.kind,
+        status: u.status,
+        position: p ? lngLat(p.lngLat[0], p.lngLat[1]) : null,
+        fixTime: p?.time ?? null,
+      };
+    });
+    return rankUnitsByEta(inputs, target, live.now(), this.model.eta, live.thresholds).map((ranked) => {
+      const unit = units.get(ranked.unitId)!;
+      const block = unit.assignedTaskId === taskId ? 'onTask' : dispatchBlock(this.session, unit);
+      return { unit, ranked, station: this.session.station(unit.stationId), block };
+    });
+  });
+
+  /** The rows the list shows: available units (the default) or all of them. */
+  readonly rows: RankingRow[] = $derived.by(() =>
+    (this.ranked ?? []).filter((r) => this.showAll || r.unit.status === 'available'),
+  );
+
+  /** Units inside each ring (live or stale fix, own ETA within the minutes), of the listed units. */
+  readonly ringCounts = $derived.by(() =>
+    countWithinRings(
+      this.rows.map((r) => r.ranked),
+      this.model.ringMinutes,
+    ),
+  );
+
+  /** Units whose `assignedTaskId` is this task, in callsign order. */
+  readonly assigned: Unit[] = $derived.by(() => {
+    const taskId = this.getTask().id;
+    return this.session
+      .records<Unit>('units')
+      .map((r) => r.record)
+      .filter((u) => u.assignedTaskId === taskId)
+      .sort((a, b) => a.callsign.localeCompare(b.callsign, 'zh-CN'));
+  });
+
+  /** Ticked units that may still be sent (a row that became blocked no longer counts). */
+  readonly ticked: Unit[] = $derived.by(() =>
+    (this.ranked ?? []).filter((r) => r.block === null && this.selected.has(r.unit.id)).map((r) => r.unit),
+  );
+
+  toggle(unitId: string, on: boolean): void {
+    if (on) this.selected.add(unitId);
+    else this.selected.delete(unitId);
+  }
+
+  /** 派单: every ticked unit `en_route` to the task, one write per station; clears the ticks. */
+  dispatch(): WriteFailure[] {
+    const units = this.ticked;
+    if (!units.length) return [];
+    const failures = sendUnits(this.session, units, this.getTask().id);
+    this.selected.clear();
+    return failures;
+  }
+}

@@ -1,0 +1,96 @@
+import {
+  AppError,
+  deriveTaskStatus,
+  type Task,
+  type TaskPriority,
+  type TaskResponse,
+  type TaskStatus,
+  type Unit,
+} from '@jointmap/shared';
+import type { OperationSession } from '../../state/operation-session.svelte.ts';
+import { dispatchBlock, releaseFromTask, sendUnits } from './dispatch-actions.ts';
+
+/** One drop zone of the board: an active task and the units assigned to it. */
+export interface BoardTask {
+  scope: string;
+  task: Task;
+  status: TaskStatus;
+  units: Unit[];
+}
+
+/** Tasks that still want units: not resolved, cancelled or declined by every target. */
+const ACTIVE: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['open', 'acknowledged', 'accepted', 'on_scene']);
+const PRIORITY: Record<TaskPriority, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
+const byCallsign = (a: Unit, b: Unit) => a.callsign.localeCompare(b.callsign, 'zh-CN');
+
+/**
+ * The reassignment board (任务调度): every active task of the operation as a drop zone with the
+ * units assigned to it, and a pool of the units on no active task. Moving a unit is one write to
+ * its record in its own station's document (`assignedTaskId`, `en_route`), so the old task, the
+ * new task, the station and the wall all change together.
+ */
+export class ReassignBoard {
+  /** The unit being dragged, and the zone under it (task id, or `''` for the pool). */
+  dragging = $state<string | null>(null);
+  over = $state<string | null>(null);
+  error = $state<string | null>(null);
+
+  constructor(private readonly session: OperationSession) {}
+
+  readonly units: Unit[] = $derived.by(() =>
+    this.session
+      .records<Unit>('units')
+      .map((r) => r.record)
+      .sort(byCallsign),
+  );
+
+  readonly tasks: BoardTask[] = $derived.by(() => {
+    const responses = this.session.records<TaskResponse>('responses').map((r) => r.record);
+    return this.session
+      .records<Task>('tasks')
+      .map(({ scope, record }) => ({ scope, task: record, status: deriveTaskStatus(record, responses) }))
+      .filter((t) => ACTIVE.has(t.status))
+      .sort(
+        (a, b) =>
+          PRIORITY[a.task.priority] - PRIORITY[b.task.priority] ||
+          b.task.createdAt - a.task.createdAt ||
+          a.task.id.localeCompare(b.task.id),
+      )
+      .map((t) => ({ ...t, units: this.units.filter((u) => u.assignedTaskId === t.task.id) }));
+  });
+
+  /** Units on no active task (a task that ended leaves its units here), off-duty ones left out. */
+  readonly pool: Unit[] = $derived.by(() => {
+    const active = new Set(this.tasks.map((t) => t.task.id));
+    return this.units.filter(
+      (u) => u.status !== 'off_duty' && (u.assignedTaskId === null || !active.has(u.assignedTaskId)),
+    );
+  });
+
+  canMove(unit: Unit): boolean {
+    return dispatchBlock(this.session, unit) === null;
+  }
+
+  unit(unitId: string): Unit | undefined {
+    return this.units.find((u) => u.id === unitId);
+  }
+
+  /**
+   * Send the unit to `taskId` (en route), or release it when `taskId` is null. Nothing happens when
+   * it is already there. Errors are kept in {@link error} for the board to show.
+   */
+  move(unitId: string, taskId: string | null): void {
+    const unit = this.unit(unitId);
+    this.error = null;
+    if (!unit || unit.assignedTaskId === taskId) return;
+    try {
+      if (taskId === null) releaseFromTask(this.session, unit);
+      else {
+        const failed = sendUnits(this.session, [unit], taskId);
+        if (failed.length) this.error = failed.map((f) => f.message).join('; ');
+      }
+    } catch (err) {
+      this.error = err instanceof AppError ? err.message : String(err);
+    }
+  }
+}
