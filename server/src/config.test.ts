@@ -19,6 +19,7 @@ describe('config', () => {
       roomIdleMs: 30_000,
       snapshotEvery: 500,
       loginRateLimit: 10,
+      loginAddressRateLimit: 30,
       accountsFile: null,
       seedDemo: true,
       demoPassword: null,

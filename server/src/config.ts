@@ -23,6 +23,8 @@ export interface Config {
   snapshotEvery: number;
   /** Login attempts per minute per client address and user name. */
   loginRateLimit: number;
+  /** Login attempts per minute per client address, whatever the user names (spraying names). */
+  loginAddressRateLimit: number;
   /** Optional accounts/stations/devices file (JSON). */
   accountsFile: string | null;
   /** Seed the demo operation, stations and logins on first start. */
@@ -139,6 +141,7 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   roomIdleMs: { env: 'ROOM_IDLE_MS', default: value(30_000), parse: nonNegativeInt },
   snapshotEvery: { env: 'SNAPSHOT_EVERY', default: value(500), parse: nonNegativeInt },
   loginRateLimit: { env: 'LOGIN_RATE_LIMIT', default: value(10), parse: nonNegativeInt },
+  loginAddressRateLimit: { env: 'LOGIN_ADDRESS_RATE_LIMIT', default: value(30), parse: nonNegativeInt },
   accountsFile: { env: 'ACCOUNTS_FILE', default: value(null), parse: text },
   seedDemo: { env: 'SEED_DEMO', default: value(true), parse: flag },
   demoPassword: { env: 'DEMO_PASSWORD', default: value(null), parse: text },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DEMO_OP, startServer } from '../helpers/server.ts';
+import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 
 interface Call {
   name: string;
@@ -242,5 +242,28 @@ describe('REST bad input', () => {
     expect(spoofed.status).toBe(429);
     // Another user name from the same address is not blocked.
     expect((await server.login('linping')).token).toBeTruthy();
+  });
+
+  test('spraying user names from one address hits a per-address limit; other addresses still log in', async (t) => {
+    // Behind a trusted proxy (127.0.0.1), X-Forwarded-For names the client.
+    const server = await startServer(t, { loginAddressRateLimit: 5, trustProxy: ['127.0.0.1'] });
+    const attempt = (from: string, username: string, password = 'guess') =>
+      fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+        body: JSON.stringify({ username, password }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await attempt('10.1.1.1', `sprayed-${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    // A sixth name from the same address is refused before any password is checked …
+    const limited = await attempt('10.1.1.1', 'sprayed-5');
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    // … even with a right password, while another address is served as usual.
+    expect((await attempt('10.1.1.1', 'deqing', DEMO_PASSWORD)).status).toBe(429);
+    expect((await attempt('10.2.2.2', 'deqing', DEMO_PASSWORD)).status).toBe(200);
+    const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
+    expect(metrics).toMatch(/jointmap_logins_total\{result="rate_limited"\} [2-9]/);
   });
 });

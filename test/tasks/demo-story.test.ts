@@ -85,7 +85,7 @@ describe('the alive demo', () => {
     const search = searches[0]!;
     const sectors = records<Sector>(COMMAND_SCOPE, 'sectors').filter((s) => s.searchId === search.id);
     expect(sectors.length).toBeGreaterThan(4);
-    expect(sectors.every((s) => s.taskId === task.id && s.sweepWidthM === 50)).toBe(true);
+    expect(sectors.every((s) => s.taskId === task.id && s.sweepWidthM === 100)).toBe(true);
     expect(sectors.flatMap((s) => s.assignedUnitIds).sort()).toEqual(DISPATCHED);
 
     const markers = [...records<Annotation>(DEQING, 'annotations')].filter((a) => a.symbol);

@@ -30,9 +30,12 @@ import {
 /** Where the three districts meet: the man's last-known point (WGS-84). */
 export const LAST_KNOWN: [number, number] = [120.2954, 30.5222];
 /** How long before the report he was last seen (sets the search radius at tricycle speed). */
-const LAST_SEEN_AGO_MS = 20 * 60_000;
-const SECTOR_CELL_M = 1200;
-const SWEEP_WIDTH_M = 50;
+const LAST_SEEN_AGO_MS = 10 * 60_000;
+// About twenty sectors of 800 m over the 2 km circle, so the units' sweeps visibly raise their
+// sectors' coverage within the few minutes the story lasts.
+const SECTOR_CELL_M = 800;
+/** A patrol searching from the road, looking both ways. */
+const SWEEP_WIDTH_M = 100;
 
 /** A GeoJSON point record field from a WGS-84 pair. */
 export const point = (p: readonly [number, number]): PointGeometry => ({

@@ -161,7 +161,7 @@ describe('tri-county demo story', { timeout: 60_000 }, () => {
     const sectors = [...(await read<Sector>(built, 'command', 'sectors')).values()];
     expect(sectors.length).toBeGreaterThan(4);
     for (const s of sectors) {
-      expect([s.taskId, s.searchId, s.sweepWidthM]).toEqual([task!.id, searches[0]!.id, 50]);
+      expect([s.taskId, s.searchId, s.sweepWidthM]).toEqual([task!.id, searches[0]!.id, 100]);
       expect([YUYUE, LINPING, ZHOUQUAN]).toContain(s.assignedStationId);
     }
     // Each dispatched unit sweeps one sector of its own station.

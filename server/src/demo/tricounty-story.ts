@@ -39,8 +39,6 @@ const TASK_DESCRIPTION = [
   '临平区东湖街道某小区一名近80岁男子早上出门后未归，16:00家属向临平警方报警。',
   '家属认为他可能骑三轮车（蓝色）进入德清禹越镇，去向不明；亲属也已到禹越派出所求助。',
   '请禹越、洲泉按三地协作机制就近联处、信息共享，协助搜寻。',
-  'A man of nearly 80 left home in Donghu (Linping) this morning and did not return; reported 16:00.',
-  'He may have ridden a blue tricycle into Yuyue (Deqing), direction unknown.',
 ].join('\n');
 export const CLUE_LABEL = '目击：蓝色三轮车往禹越方向';
 export const FOUND_LABEL = '已找到：老人安全';
@@ -257,7 +255,7 @@ const steps: StoryStep[] = [
     log: '禹越处置完毕：老人安全 / Yuyue resolves: he is safe',
     run: (ctx) =>
       answer(ctx, YUYUE, USER.deqing, 'resolved', {
-        note: '老人身体无恙，已联系家属由临平接回 / safe, family informed',
+        note: '老人身体无恙，已联系家属由临平接回',
       }),
   },
   {

@@ -10,10 +10,28 @@ const LoginBody = Type.Object(
 );
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const perAddress = app.createRateLimit({
+    max: ctx.config.loginAddressRateLimit,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `login-address|${req.ip}`,
+  });
   app.post<{ Body: { username: string; password: string } }>(
     '/api/auth/login',
     {
       schema: { body: LoginBody },
+      // Spraying user names from one address would dodge the per-name limit below and buy
+      // unlimited scrypt work: a second limit per address, across names.
+      // (The plugin runs one limit per request, so this one is checked by hand.)
+      preHandler: async (request, reply) => {
+        const verdict = await perAddress(request);
+        if (verdict.isAllowed || !verdict.isExceeded) return;
+        ctx.metrics.logins.inc({ result: 'rate_limited' });
+        void reply.header('retry-after', String(verdict.ttlInSeconds));
+        throw new AppError(
+          'RATE_LIMITED',
+          `too many login attempts from this address; retry in ${verdict.ttlInSeconds} s`,
+        );
+      },
       config: {
         public: true,
         rateLimit: {
@@ -21,6 +39,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
           timeWindow: 60_000,
           keyGenerator: (req) =>
             `${req.ip}|${String((req.body as { username?: unknown } | undefined)?.username ?? '')}`,
+          onExceeded: () => ctx.metrics.logins.inc({ result: 'rate_limited' }),
         },
       },
     },
