@@ -20,6 +20,7 @@ describe('config', () => {
       snapshotEvery: 500,
       loginRateLimit: 10,
       loginAddressRateLimit: 30,
+      metricsToken: null,
       accountsFile: null,
       seedDemo: true,
       demoPassword: null,

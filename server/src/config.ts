@@ -25,6 +25,8 @@ export interface Config {
   loginRateLimit: number;
   /** Login attempts per minute per client address, whatever the user names (spraying names). */
   loginAddressRateLimit: number;
+  /** Bearer token a metrics scraper sends to read `/api/metrics` (commanders may read it too). */
+  metricsToken: string | null;
   /** Optional accounts/stations/devices file (JSON). */
   accountsFile: string | null;
   /** Seed the demo operation, stations and logins on first start. */
@@ -142,6 +144,7 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   snapshotEvery: { env: 'SNAPSHOT_EVERY', default: value(500), parse: nonNegativeInt },
   loginRateLimit: { env: 'LOGIN_RATE_LIMIT', default: value(10), parse: nonNegativeInt },
   loginAddressRateLimit: { env: 'LOGIN_ADDRESS_RATE_LIMIT', default: value(30), parse: nonNegativeInt },
+  metricsToken: { env: 'METRICS_TOKEN', default: value(null), parse: text },
   accountsFile: { env: 'ACCOUNTS_FILE', default: value(null), parse: text },
   seedDemo: { env: 'SEED_DEMO', default: value(true), parse: flag },
   demoPassword: { env: 'DEMO_PASSWORD', default: value(null), parse: text },

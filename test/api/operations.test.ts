@@ -52,8 +52,30 @@ describe('operations API', () => {
 
     // Health and metrics.
     expect(await (await fetch(`${server.url}/api/health`)).json()).toMatchObject({ status: 'ok', storage: 'sqlite' });
-    const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
+    const metrics = await (await fetch(`${server.url}/api/metrics`, { headers: auth })).text();
     expect(metrics).toMatch(/jointmap_sync_connections 1/);
     expect(metrics).toMatch(/jointmap_updates_committed_total \d+/);
+  });
+
+  test('metrics are read with METRICS_TOKEN or a commander token, and by nobody else', async (t) => {
+    const server = await startServer(t, { metricsToken: 'scraper-secret-1234' });
+    const get = (authorization?: string) =>
+      fetch(`${server.url}/api/metrics`, { headers: authorization ? { authorization } : {} });
+    const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+    const anonymous = await get();
+    expect([anonymous.status, await code(anonymous)]).toEqual([401, 'UNAUTHENTICATED']);
+    const wrong = await get('Bearer scraper-secret-0000');
+    expect([wrong.status, await code(wrong)]).toEqual([401, 'UNAUTHENTICATED']);
+    const dispatcher = await get(`Bearer ${(await server.login('deqing')).token}`);
+    expect([dispatcher.status, await code(dispatcher)]).toEqual([403, 'FORBIDDEN']);
+    const wall = await get(`Bearer ${(await server.login('wall')).token}`);
+    expect([wall.status, await code(wall)]).toEqual([403, 'FORBIDDEN']);
+
+    const scraper = await get('Bearer scraper-secret-1234');
+    expect(scraper.status).toBe(200);
+    expect(await scraper.text()).toMatch(/^# HELP jointmap_/m);
+    const commander = await get(`Bearer ${(await server.login('commander')).token}`);
+    expect(commander.status).toBe(200);
   });
 });

@@ -263,7 +263,10 @@ describe('REST bad input', () => {
     // … even with a right password, while another address is served as usual.
     expect((await attempt('10.1.1.1', 'deqing', DEMO_PASSWORD)).status).toBe(429);
     expect((await attempt('10.2.2.2', 'deqing', DEMO_PASSWORD)).status).toBe(200);
-    const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
+    const { token } = await server.login('commander');
+    const metrics = await (
+      await fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
     expect(metrics).toMatch(/jointmap_logins_total\{result="rate_limited"\} [2-9]/);
   });
 });

@@ -30,7 +30,7 @@ const wall = await open('wall', `#/wall/${DEMO_OP}`, { width: 1920, height: 1080
 
 // The story: task at 10 s, answers at 20 s, search and dispatch at 30 s, found at about 4 min;
 // units sweep in real time, so the mid-search shots come late in the search.
-await sleep(((3 * 60 + 20) * 1000 * SCALE) | 0);
+await sleep(((2 * 60 + 20) * 1000 * SCALE) | 0);
 await commander.locator('[data-testid=task-row]').first().click();
 await deqing.locator('[data-testid=task-row]').first().click();
 await sleep(3000);
@@ -38,7 +38,7 @@ await commander.screenshot({ path: `${out}/demo-commander-search.png` });
 await deqing.screenshot({ path: `${out}/demo-deqing-task.png` });
 await wall.screenshot({ path: `${out}/demo-wall-search.png` });
 console.log('mid-search screenshots taken');
-await sleep(((1 * 60 + 20) * 1000 * SCALE) | 0);
+await sleep(((2 * 60) * 1000 * SCALE) | 0);
 await commander.screenshot({ path: `${out}/demo-commander-found.png` });
 await wall.screenshot({ path: `${out}/demo-wall-found.png` });
 console.log('end screenshots taken');

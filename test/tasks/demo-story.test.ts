@@ -135,7 +135,9 @@ describe('the alive demo', () => {
       expect(new Set(f.properties.coordinateProperties.deviceIds)).toEqual(new Set([u.deviceId]));
       tracks.set(u.id, { times: f.properties.coordinateProperties.times, coordinates: f.geometry.coordinates });
     }
-    const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
+    const metrics = await (
+      await fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${commander.token}` } })
+    ).text();
     expect(Number(/^jointmap_positions_accepted_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(
       DEMO_UNITS.length * 3,
     );
