@@ -38,7 +38,7 @@ await commander.screenshot({ path: `${out}/demo-commander-search.png` });
 await deqing.screenshot({ path: `${out}/demo-deqing-task.png` });
 await wall.screenshot({ path: `${out}/demo-wall-search.png` });
 console.log('mid-search screenshots taken');
-await sleep(((2 * 60) * 1000 * SCALE) | 0);
+await sleep((2 * 60 * 1000 * SCALE) | 0);
 await commander.screenshot({ path: `${out}/demo-commander-found.png` });
 await wall.screenshot({ path: `${out}/demo-wall-found.png` });
 console.log('end screenshots taken');
