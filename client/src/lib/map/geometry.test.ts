@@ -1,5 +1,5 @@
-import { expect, test } from 'vitest';
-import { jurisdictionBounds } from './geometry.ts';
+import { describe, expect, test } from 'vitest';
+import { formatLngLat, jurisdictionBounds } from './geometry.ts';
 
 const feature = (geometry: GeoJSON.Geometry): GeoJSON.Feature => ({ type: 'Feature', properties: {}, geometry });
 
@@ -38,4 +38,11 @@ test('bounds cover every polygon and multipolygon of the jurisdictions', () => {
 
 test('no jurisdictions: nothing to fit', () => {
   expect(jurisdictionBounds({ type: 'FeatureCollection', features: [] })).toBeNull();
+});
+
+describe('formatLngLat', () => {
+  test('longitude first, five decimals, as every panel shows a position', () => {
+    expect(formatLngLat([120.2954, 30.5222])).toBe('120.29540, 30.52220');
+    expect(formatLngLat([120.286751, 30.524132])).toBe('120.28675, 30.52413');
+  });
 });

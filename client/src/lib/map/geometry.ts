@@ -141,3 +141,14 @@ export function labelPoint(geometry: { type: string; coordinates: unknown }): Po
   }
   return best;
 }
+
+/**
+ * A WGS-84 position as the product shows it everywhere: longitude first, then latitude (GeoJSON
+ * order), five decimals (about a metre).
+ *
+ * @example
+ * formatLngLat([120.2954, 30.5222]) // '120.29540, 30.52220'
+ */
+export function formatLngLat(p: readonly number[]): string {
+  return `${(p[0] ?? NaN).toFixed(5)}, ${(p[1] ?? NaN).toFixed(5)}`;
+}
