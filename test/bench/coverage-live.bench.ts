@@ -10,16 +10,13 @@ import { rmSync } from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
 import {
   COMMAND_SCOPE,
-  COMMAND_STATION_ID,
   PROTOCOL_VERSION,
   type ClientToServerEvents,
-  type Search,
-  type Sector,
   type ServerToClientEvents,
 } from '@jointmap/shared';
 import { login, spawnServer, tempDir, DEMO_OP } from '../helpers/server.ts';
 import { newTaskId, OperationConsole, type ConsoleServer } from '../helpers/op-console.ts';
-import { DEQING, missingPersonTask } from '../helpers/tasks.ts';
+import { DEQING, squareSectorSearch } from '../helpers/tasks.ts';
 import { ms, percentile, printTable } from './lib/stats.ts';
 
 const SW: [number, number] = [120.27, 30.53];
@@ -57,55 +54,15 @@ export default async function run(): Promise<void> {
   let socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   try {
     commander = await OperationConsole.open(null, target, 'commander');
-    const now = Date.now();
-    const taskId = newTaskId();
-    const square: Sector['polygon'] = { type: 'Polygon', coordinates: [[SW, [NE[0], SW[1]], NE, [SW[0], NE[1]], SW]] };
-    const search: Search = {
-      id: `s-${taskId}`,
-      taskId,
-      taskStationId: COMMAND_STATION_ID,
-      name: '覆盖率基准',
-      area: square,
-      lastKnown: null,
-      lastSeenAt: null,
-      travelMode: null,
-      status: 'active',
-      found: null,
-      createdBy: commander.user.id,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const sector: Sector = {
-      id: `${search.id}-A1`,
-      name: 'A1',
-      taskId,
-      searchId: search.id,
-      polygon: square,
-      assignedStationId: DEQING,
-      assignedUnitIds: [],
-      status: 'assigned',
+    const { sector, change } = squareSectorSearch({
+      taskId: newTaskId(),
+      commanderId: commander.user.id,
+      sw: SW,
+      ne: NE,
+      stationId: DEQING,
       sweepWidthM: SWEEP_M,
-      assignedAt: now,
-      updatedAt: now,
-    };
-    commander.write(COMMAND_SCOPE, {
-      type: 'batch',
-      changes: [
-        {
-          type: 'put',
-          map: 'tasks',
-          key: taskId,
-          value: {
-            ...missingPersonTask(taskId),
-            stationId: COMMAND_STATION_ID,
-            targetStations: [DEQING],
-            createdBy: commander.user.id,
-          },
-        },
-        { type: 'put', map: 'searches', key: search.id, value: search },
-        { type: 'put', map: 'sectors', key: sector.id, value: sector },
-      ],
     });
+    commander.write(COMMAND_SCOPE, change);
 
     const { token } = await login(server.url, 'wall');
     socket = io(server.url, {

@@ -1,19 +1,12 @@
 import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  COMMAND_SCOPE,
-  COMMAND_STATION_ID,
-  type Annotation,
-  type Search,
-  type Sector,
-  type Task,
-} from '@jointmap/shared';
+import { COMMAND_SCOPE, type Annotation, type Search, type Sector } from '@jointmap/shared';
 import { coverageColor } from '../../client/src/lib/search/coverage-color.ts';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { newTaskId, OperationConsole } from '../helpers/op-console.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/sync-client.ts';
-import { DEQING, LINPING, missingPersonTask } from '../helpers/tasks.ts';
+import { DEQING, LINPING, missingPersonTask, squareSectorSearch } from '../helpers/tasks.ts';
 import { clickAt } from './map-actions.ts';
 
 const RED = '#dc2626';
@@ -82,55 +75,16 @@ test('a 德清 unit sweeping its sector raises the coverage on the console and w
   const commander = await OperationConsole.open(t, server, 'commander');
 
   // The commander's task and search with one square sector given to 德清, written by a stock client.
-  const now = Date.now();
   const taskId = newTaskId();
-  const task: Task = {
-    ...missingPersonTask(taskId),
-    stationId: COMMAND_STATION_ID,
-    location: { type: 'Point', coordinates: [SW[0] + 0.002, SW[1] + 0.002] },
-    targetStations: [DEQING],
-    createdBy: commander.user.id,
-  };
-  const square: Sector['polygon'] = {
-    type: 'Polygon',
-    coordinates: [[SW, [NE[0], SW[1]], NE, [SW[0], NE[1]], SW]],
-  };
-  const search: Search = {
-    id: `s-${taskId}`,
+  const { search, sector, change } = squareSectorSearch({
     taskId,
-    taskStationId: COMMAND_STATION_ID,
-    name: task.title,
-    area: square,
-    lastKnown: null,
-    lastSeenAt: null,
-    travelMode: null,
-    status: 'active',
-    found: null,
-    createdBy: commander.user.id,
-    createdAt: now,
-    updatedAt: now,
-  };
-  const sector: Sector = {
-    id: `${search.id}-A1`,
-    name: 'A1',
-    taskId,
-    searchId: search.id,
-    polygon: square,
-    assignedStationId: DEQING,
-    assignedUnitIds: [],
-    status: 'assigned',
+    commanderId: commander.user.id,
+    sw: SW,
+    ne: NE,
+    stationId: DEQING,
     sweepWidthM: 100,
-    assignedAt: now,
-    updatedAt: now,
-  };
-  commander.write(COMMAND_SCOPE, {
-    type: 'batch',
-    changes: [
-      { type: 'put', map: 'tasks', key: task.id, value: task },
-      { type: 'put', map: 'searches', key: search.id, value: search },
-      { type: 'put', map: 'sectors', key: sector.id, value: sector },
-    ],
   });
+  commander.write(COMMAND_SCOPE, change);
 
   // The commander's console (with the task's search section open) and the wall are watching.
   const browser = await launchBrowser(t);
@@ -228,7 +182,7 @@ test('the commander creates a search from the task location, a station drops a c
   // The commander generates the area (20 min by tricycle from the task location), a 1.5 km grid.
   await pc.click(`[data-testid=task-row][data-task=${taskId}]`);
   await pc.click('[data-testid=search-start]');
-  expect(await pc.textContent('[data-testid=search-last-known]')).toBe('30.52220, 120.29540');
+  expect(await pc.textContent('[data-testid=search-last-known]')).toBe('120.29540, 30.52220');
   await pc.fill('[data-testid=search-elapsed]', '20');
   await pc.selectOption('[data-testid=search-mode]', 'bicycle');
   await pc.fill('[data-testid=search-cell]', '1500');

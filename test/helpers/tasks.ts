@@ -3,7 +3,10 @@ import {
   COMMAND_SCOPE,
   COMMAND_STATION_ID,
   responseKey,
+  type Change,
   type ResponseStatus,
+  type Search,
+  type Sector,
   type Task,
   type TaskResponse,
   type TaskStatus,
@@ -102,4 +105,72 @@ export function raise(c: OperationConsole, task: Task): Task {
   const scope = task.stationId === COMMAND_STATION_ID ? COMMAND_SCOPE : task.stationId;
   c.write(scope, { type: 'put', map: 'tasks', key: task.id, value: task });
   return task;
+}
+
+/**
+ * A commander's task with a search of one square sector assigned to a station (from now on), as
+ * the commander's console writes them: one change to the command document.
+ */
+export function squareSectorSearch(options: {
+  taskId: string;
+  commanderId: string;
+  sw: readonly [number, number];
+  ne: readonly [number, number];
+  stationId: string;
+  sweepWidthM: number;
+  now?: number;
+}): { task: Task; search: Search; sector: Sector; change: Change } {
+  const { taskId, commanderId, sw, ne, stationId, sweepWidthM } = options;
+  const now = options.now ?? Date.now();
+  const corner = (x: number, y: number): [number, number] => [x, y];
+  const square: Sector['polygon'] = {
+    type: 'Polygon',
+    coordinates: [
+      [corner(sw[0], sw[1]), corner(ne[0], sw[1]), corner(ne[0], ne[1]), corner(sw[0], ne[1]), corner(sw[0], sw[1])],
+    ],
+  };
+  const task: Task = {
+    ...missingPersonTask(taskId),
+    stationId: COMMAND_STATION_ID,
+    location: { type: 'Point', coordinates: [sw[0] + 0.002, sw[1] + 0.002] },
+    targetStations: [stationId],
+    createdBy: commanderId,
+  };
+  const search: Search = {
+    id: `s-${taskId}`,
+    taskId,
+    taskStationId: COMMAND_STATION_ID,
+    name: task.title,
+    area: square,
+    lastKnown: null,
+    lastSeenAt: null,
+    travelMode: null,
+    status: 'active',
+    found: null,
+    createdBy: commanderId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const sector: Sector = {
+    id: `${search.id}-A1`,
+    name: 'A1',
+    taskId,
+    searchId: search.id,
+    polygon: square,
+    assignedStationId: stationId,
+    assignedUnitIds: [],
+    status: 'assigned',
+    sweepWidthM,
+    assignedAt: now,
+    updatedAt: now,
+  };
+  const change: Change = {
+    type: 'batch',
+    changes: [
+      { type: 'put', map: 'tasks', key: task.id, value: task },
+      { type: 'put', map: 'searches', key: search.id, value: search },
+      { type: 'put', map: 'sectors', key: sector.id, value: sector },
+    ],
+  };
+  return { task, search, sector, change };
 }
