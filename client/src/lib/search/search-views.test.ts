@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import type { Search, Sector } from '@jointmap/shared';
-import { searchOfTask, sectorsOfSearch } from './search-views.ts';
+import type { Annotation, Search, Sector } from '@jointmap/shared';
+import { areaCandidates, searchOfTask, sectorsOfSearch } from './search-views.ts';
 import { newMarker } from './markers.ts';
 
 const s = (id: string, taskId: string, status: Search['status'], createdAt: number): Search =>
@@ -37,4 +37,55 @@ test('clue and found markers are point annotations with their symbol and colour'
     createdAt: 10,
     updatedAt: 10,
   });
+});
+
+test('area candidates: drawn polygons and circles of every document, newest first; points are not areas', () => {
+  const base = { label: '', color: '#dc2626', author: 'u', createdAt: 0 };
+  const square: GeoJSON.Polygon = {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [120, 30],
+        [120.01, 30],
+        [120.01, 30.01],
+        [120, 30],
+      ],
+    ],
+  };
+  const poly = { ...base, id: 'p', kind: 'polygon', geometry: square, label: '搜索区', updatedAt: 1 } as Annotation;
+  const circle = {
+    ...base,
+    id: 'c',
+    kind: 'circle',
+    geometry: { type: 'Point', coordinates: [120.2, 30.5] },
+    radiusM: 500,
+    updatedAt: 2,
+  } as Annotation;
+  const pt = {
+    ...base,
+    id: 'x',
+    kind: 'point',
+    geometry: { type: 'Point', coordinates: [120, 30] },
+    updatedAt: 3,
+  } as Annotation;
+  const out = areaCandidates(
+    [
+      { scope: 'command', annotations: [poly] },
+      { scope: 'deqing-yuyue', annotations: [circle, pt] },
+    ],
+    (a, scope) => `${a.label || a.kind} · ${scope}`,
+  );
+  expect(out.map((c) => [c.key, c.label])).toEqual([
+    ['deqing-yuyue/c', 'circle · deqing-yuyue'],
+    ['command/p', '搜索区 · command'],
+  ]);
+  expect(out[1]!.polygon).toEqual(square);
+  // The circle became a closed ring whose points lie 500 m from its centre.
+  const ring = out[0]!.polygon.coordinates[0]!;
+  expect(ring[0]).toEqual(ring[ring.length - 1]);
+  const [lng, lat] = ring[0]!;
+  const dx = (lng! - 120.2) * 111_195 * Math.cos((30.5 * Math.PI) / 180);
+  const dy = (lat! - 30.5) * 111_195;
+  expect(Math.hypot(dx, dy)).toBeGreaterThan(490);
+  expect(Math.hypot(dx, dy)).toBeLessThan(510);
 });

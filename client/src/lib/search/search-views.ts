@@ -1,4 +1,5 @@
-import type { Search, Sector, Task } from '@jointmap/shared';
+import type { Annotation, Search, Sector, Task } from '@jointmap/shared';
+import { circleRing } from '../map/geometry.ts';
 import { compareSectorNames } from './sector-features.ts';
 
 /** The search of a task: the active one if any, else the newest (a task has one search). */
@@ -40,4 +41,42 @@ export function activeSearchBounds(
   const dx = (b[2] - b[0]) * margin;
   const dy = (b[3] - b[1]) * margin;
   return [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy];
+}
+
+/** A drawn polygon or circle that could serve as a search area. */
+export interface AreaCandidate {
+  key: string;
+  label: string;
+  polygon: GeoJSON.Polygon;
+  updatedAt: number;
+}
+
+/** The area a polygon or circle annotation covers (a circle as a polygon ring); null for others. */
+export function annotationArea(a: Annotation): GeoJSON.Polygon | null {
+  if (a.kind === 'polygon' && a.geometry.type === 'Polygon') return a.geometry as GeoJSON.Polygon;
+  if (a.kind === 'circle' && a.geometry.type === 'Point' && a.radiusM) {
+    return {
+      type: 'Polygon',
+      coordinates: [circleRing([a.geometry.coordinates[0], a.geometry.coordinates[1]], a.radiusM)],
+    };
+  }
+  return null;
+}
+
+/**
+ * Polygons and circles already drawn in any document, newest first, keyed `<scope>/<id>` and
+ * labelled by `label`.
+ */
+export function areaCandidates(
+  docs: Iterable<{ scope: string; annotations: Iterable<Annotation> }>,
+  label: (a: Annotation, scope: string) => string,
+): AreaCandidate[] {
+  const out: AreaCandidate[] = [];
+  for (const d of docs) {
+    for (const a of d.annotations) {
+      const polygon = annotationArea(a);
+      if (polygon) out.push({ key: `${d.scope}/${a.id}`, label: label(a, d.scope), polygon, updatedAt: a.updatedAt });
+    }
+  }
+  return out.sort((x, y) => y.updatedAt - x.updatedAt);
 }
