@@ -1,3 +1,4 @@
+import { sectorsOfSearch } from '../search/search-sectors.ts';
 import { centroid, distance } from '@turf/turf';
 import type { Polygon } from 'geojson';
 import type { Search, Sector, Task, Unit } from '@jointmap/shared';
@@ -36,13 +37,11 @@ export function missionFor(
 ): Mission {
   const taskId = unit?.assignedTaskId;
   if (!unit || !taskId || !WORKING.has(unit.status)) return { kind: 'patrol' };
-  const active = new Set(
-    [...docs.searches].filter((s) => s.taskId === taskId && s.status === 'active').map((s) => s.id),
-  );
-  if (active.size) {
-    const sectors = [...docs.sectors].filter(
-      (s) => s.taskId === taskId && s.status !== 'cleared' && (!s.searchId || active.has(s.searchId)),
-    );
+  const active = [...docs.searches].filter((s) => s.taskId === taskId && s.status === 'active');
+  if (active.length) {
+    // The same rule as coverage uses for which sectors belong to a search.
+    const all = [...docs.sectors];
+    const sectors = active.flatMap((search) => sectorsOfSearch(search, all)).filter((s) => s.status !== 'cleared');
     const named = sectors.find((s) => s.assignedUnitIds.includes(unit.id));
     const own = sectors
       .filter((s) => s.assignedStationId === unit.stationId && s.assignedUnitIds.length === 0)

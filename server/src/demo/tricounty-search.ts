@@ -1,3 +1,4 @@
+import { TRICOUNTY_JUNCTION } from './sim-engine.ts';
 import {
   area as turfArea,
   bbox,
@@ -28,7 +29,7 @@ import {
  */
 
 /** Where the three districts meet: the man's last-known point (WGS-84). */
-export const LAST_KNOWN: [number, number] = [120.2954, 30.5222];
+export const LAST_KNOWN: [number, number] = TRICOUNTY_JUNCTION;
 /** How long before the report he was last seen (sets the search radius at tricycle speed). */
 const LAST_SEEN_AGO_MS = 10 * 60_000;
 // About twenty sectors of 800 m over the 2 km circle, so the units' sweeps visibly raise their

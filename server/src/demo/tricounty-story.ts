@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { booleanPointInPolygon, destination } from '@turf/turf';
 import {
   answerTask,
@@ -12,6 +11,7 @@ import {
   type Task,
   type TaskResponse,
   type Unit,
+  newTaskId,
 } from '@jointmap/shared';
 import type { Story, StoryContext, StoryStep } from './story-player.ts';
 import { LAST_KNOWN, planSearch, point } from './tricounty-search.ts';
@@ -43,11 +43,6 @@ const TASK_DESCRIPTION = [
 export const CLUE_LABEL = '目击：蓝色三轮车往禹越方向';
 export const FOUND_LABEL = '已找到：老人安全';
 const MARKER_COLOR = { clue: '#0284c7', found: '#be123c' } as const;
-
-/** `t-` + 10 url-safe characters, as task ids are everywhere (docs/tasks-and-search.md). */
-export function newTaskId(): string {
-  return `t-${randomBytes(8).toString('base64url').slice(0, 10)}`;
-}
 
 /** The task record as it stands in 临平's document (null when someone removed it). */
 async function currentTask(ctx: StoryContext): Promise<Task | null> {

@@ -32,7 +32,8 @@ export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
   });
 }
 
-function bearer(request: FastifyRequest): string | undefined {
+/** The bearer token of a request's `Authorization` header, if any. */
+export function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
   return undefined;

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@jointmap/shared';
 import { authenticateSession } from '../auth/session.ts';
+import { bearer } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -16,7 +17,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // Metrics name stations, rooms and load: a scraper with METRICS_TOKEN or a commander may read them.
   app.get('/api/metrics', { config: { public: true } }, async (request, reply) => {
-    await authorizeMetrics(ctx, request.headers.authorization);
+    await authorizeMetrics(ctx, bearer(request));
     ctx.metrics.roomsLoaded.set(ctx.rooms.size);
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
@@ -26,8 +27,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
  * `Authorization: Bearer <METRICS_TOKEN>` (a Prometheus scraper), or a commander's login token.
  * Throws UNAUTHENTICATED without a usable token and FORBIDDEN for other roles.
  */
-async function authorizeMetrics(ctx: AppContext, header: string | undefined): Promise<void> {
-  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+async function authorizeMetrics(ctx: AppContext, token: string | undefined): Promise<void> {
   if (!token) throw new AppError('UNAUTHENTICATED', 'metrics need METRICS_TOKEN or a commander token');
   const expected = ctx.config.metricsToken;
   if (expected && sameSecret(token, expected)) return;

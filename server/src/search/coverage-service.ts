@@ -7,6 +7,7 @@ import {
   docName,
   lngLat,
   parseDocName,
+  readMap,
   type CoverageMessage,
   type Search,
   type Sector,
@@ -190,8 +191,8 @@ export class CoverageService {
     if (this.closed) return;
     const room = await this.o.rooms.get(docName(op.id, COMMAND_SCOPE));
     if (this.closed) return;
-    op.sectors = new Map(room.doc.getMap<Sector>('sectors').entries());
-    const searches = new Map(room.doc.getMap<Search>('searches').entries());
+    op.sectors = readMap<Sector>(room.doc, 'sectors');
+    const searches = readMap<Search>(room.doc, 'searches');
     for (const id of [...op.values.keys()]) {
       if (op.sectors.has(id)) continue;
       op.values.delete(id);
@@ -213,11 +214,12 @@ export class CoverageService {
         entry.search = search;
         continue;
       }
-      entry ??= { search, signature, interest: searchInterest(sectors), tracker: null, buffer: null, generation: 0 };
+      const interest = searchInterest(sectors);
+      entry ??= { search, signature, interest, tracker: null, buffer: null, generation: 0 };
       op.searches.set(search.id, entry);
       entry.search = search;
       entry.signature = signature;
-      entry.interest = searchInterest(sectors);
+      entry.interest = interest;
       if (search.status === 'active') {
         rebuilds.push(this.rebuild(op, entry, sectors, Number.MAX_SAFE_INTEGER));
       } else if (isNew) {

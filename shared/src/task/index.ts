@@ -1,2 +1,3 @@
 export * from './task-status.ts';
 export * from './dispatch.ts';
+export * from './task-id.ts';

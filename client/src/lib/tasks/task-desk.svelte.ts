@@ -7,6 +7,7 @@ import {
   type TaskResponse,
   type TaskState,
   type Unit,
+  newTaskId,
 } from '@jointmap/shared';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
@@ -21,7 +22,6 @@ import {
   type RaiseInput,
   type TaskGeometry,
 } from './raise-task.ts';
-import { newTaskId } from './task-id.ts';
 import { buildTaskViews, inboxOf, isUnread, raisedBy, raisingStationOf, taskKey, type TaskView } from './task-views.ts';
 
 /** A task being raised: where, the annotation it comes from, and the default target stations. */

@@ -1,3 +1,6 @@
+/** Web Crypto: global in browsers and in Node 20 (`shared/` is typed with neither DOM nor Node). */
+declare const crypto: { getRandomValues(bytes: Uint8Array): Uint8Array };
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 
 /**
