@@ -2,7 +2,8 @@
 /**
  * One-command set-up for a fresh Debian machine with only Node 20 and npm.
  *   npm start   → pnpm, dependencies, client build, then the server with embedded defaults
- *   npm test    → the same, plus Chromium (Debian package) for browser tests, then the whole suite
+ *   npm test    → the same, plus Chromium (Debian package) for browser tests, then the whole suite,
+ *                 a 1-minute soak and the fuzz
  * Every step is skipped when already done, so both commands stay fast on a prepared machine.
  */
 import { execSync, spawnSync } from 'node:child_process';
@@ -90,3 +91,8 @@ step('checking formatting');
 run('pnpm format:check');
 step('running the tests');
 run('pnpm exec vitest run');
+// Measurements with a verdict (docs/soak.md): a 1-minute soak and the seeded fuzz of sync and REST.
+step('soak (1 minute: load, reconnect storm, SIGKILL + restart; no loss, bounded memory)');
+run('pnpm soak --minutes 1');
+step('fuzz (10,000 sync frames and REST bodies; nothing refused may be stored)');
+run('pnpm fuzz');

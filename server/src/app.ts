@@ -5,11 +5,12 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { liveRoomName } from '@jointmap/shared';
+import { SessionService } from './auth/sessions.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { registerErrorHandler } from './plugins/errors.ts';
+import { frameworkErrors, registerErrorHandler } from './plugins/errors.ts';
 import { loggerOptions } from './plugins/log-redact.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -52,7 +53,7 @@ export async function buildApp(
       'DATABASE_URL / REDIS_URL (PostgreSQL + Redis scale-out) are not supported yet: unset them to run embedded',
     );
   }
-  const storage = options.storage ?? new SqliteStorage(config.dataDir);
+  const storage = options.storage ?? new SqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous });
   const app = Fastify({
     // A caller's logger options (tests pass a stream) keep the token-redacting serializers.
     logger:
@@ -65,6 +66,7 @@ export async function buildApp(
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    frameworkErrors,
   });
   const metrics = createMetrics();
   const secret = config.tokenSecret ?? (await storedSecret(storage));
@@ -73,6 +75,13 @@ export async function buildApp(
   const rooms = new RoomManager(storage, {
     idleMs: config.roomIdleMs,
     snapshotEvery: config.snapshotEvery,
+    loadRetries: config.roomLoadRetries,
+    loadBackoffMs: config.roomLoadBackoffMs,
+    onLoadFailed: (room, err, willRetry) => {
+      metrics.roomLoadFailures.inc({ outcome: willRetry ? 'retried' : 'gave_up' });
+      if (willRetry) app.log.warn({ room, err }, 'room load failed; retrying');
+      else app.log.error({ room, err }, 'room load failed; clients are refused with STORAGE_UNAVAILABLE');
+    },
     hooks: {
       onRejected: (room, session, code, detail) => {
         metrics.rejected.inc({ code });
@@ -89,11 +98,15 @@ export async function buildApp(
       },
     },
   });
+  const tokens = new TokenService(secret, config.tokenTtlSeconds);
   const ctx: AppContext = {
     config,
     storage,
     rooms,
-    tokens: new TokenService(secret, config.tokenTtlSeconds),
+    tokens,
+    sessions: new SessionService(storage, tokens, {
+      onError: (err) => app.log.warn({ err }, 'session feed read failed'),
+    }),
     metrics,
     log: app.log,
   };
@@ -102,7 +115,8 @@ export async function buildApp(
   // preHandler: the login limit keys on the parsed user name, not only the address.
   await app.register(fastifyRateLimit, { global: false, hook: 'preHandler' });
   await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes } });
-  registerAuth(app, ctx.tokens);
+  registerAuth(app, ctx.sessions);
+  app.addHook('preClose', async () => ctx.sessions.stop());
   authRoutes(app, ctx);
   operationRoutes(app, ctx);
   basemapRoutes(app, ctx);
@@ -116,6 +130,7 @@ export async function buildApp(
       limits: { maxFutureMs: config.ingestMaxFutureMs, maxAgeMs: config.ingestMaxAgeMs, maxFixes: 100 },
       ratePerSecond: config.ingestRatePerSecond,
       rateBurst: config.ingestRateBurst,
+      unknownPerMinute: config.ingestUnknownRateLimit,
       thresholds: { staleAfterMs: config.staleAfterMs, lostAfterMs: config.lostAfterMs },
     },
     metrics.registry,
@@ -152,6 +167,7 @@ export async function buildApp(
   });
 
   try {
+    await ctx.sessions.start();
     await searchCoverage.start();
     if (config.accountsFile) {
       const counts = await loadAccountsFile(ctx, config.accountsFile);

@@ -13,14 +13,30 @@ export interface Config {
   /** HMAC secret for tokens; unset: generated once and kept in dataDir. */
   tokenSecret: string | null;
   tokenTtlSeconds: number;
-  /** Largest accepted WebSocket message (bytes). */
+  /** Token lifetime of viewers (unattended wall displays, which renew it by themselves). */
+  viewerTokenTtlSeconds: number;
+  /** Largest accepted WebSocket message (bytes); the server's own messages are not limited. */
   maxMessageBytes: number;
+  /** Messages of one sync connection waiting for its document; one more closes it (`RATE_LIMITED`). */
+  syncQueueMaxMessages: number;
+  /** Bytes of those waiting messages. */
+  syncQueueMaxBytes: number;
+  /** Sync step 1 requests (each answered with an encoded state) per minute per sync connection. */
+  syncStateRequestsPerMinute: number;
+  /** Presence (awareness) client ids per sync connection; states for further ids are ignored. */
+  awarenessMaxClients: number;
   /** Largest accepted HTTP body (bytes). */
   maxBodyBytes: number;
   /** A room with no connections is unloaded after this long. */
   roomIdleMs: number;
   /** A snapshot is written after this many appended updates. */
   snapshotEvery: number;
+  /** SQLite `synchronous`: `normal` survives a process crash, `full` also a power loss (slower commits). */
+  sqliteSynchronous: 'normal' | 'full';
+  /** A document whose load fails is tried again this many times before the client is refused. */
+  roomLoadRetries: number;
+  /** Wait before the first retry of a failed document load (ms); doubles for each further retry. */
+  roomLoadBackoffMs: number;
   /** Login attempts per minute per client address and user name. */
   loginRateLimit: number;
   /** Login attempts per minute per client address, whatever the user names (spraying names). */
@@ -48,9 +64,11 @@ export interface Config {
   staleAfterMs: number;
   /** A unit with no fix for this long is marked lost (ms). */
   lostAfterMs: number;
-  /** Sustained position requests per second per device, and the burst allowed above it. */
+  /** Sustained position fixes per second per device, and the burst allowed above it (charged per fix). */
   ingestRatePerSecond: number;
   ingestRateBurst: number;
+  /** Position requests naming an unregistered device id, per minute per client address (also the burst). */
+  ingestUnknownRateLimit: number;
   /** Fixes timestamped further ahead than this are refused (ms). */
   ingestMaxFutureMs: number;
   /** Fixes older than this are refused (ms). */
@@ -138,10 +156,30 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   databaseUrl: { env: 'DATABASE_URL', default: value(null), parse: text },
   tokenSecret: { env: 'TOKEN_SECRET', default: value(null), parse: text },
   tokenTtlSeconds: { env: 'TOKEN_TTL_SECONDS', default: value(12 * 3600), parse: nonNegativeInt },
-  maxMessageBytes: { env: 'MAX_MESSAGE_BYTES', default: value(16 * 1024 * 1024), parse: nonNegativeInt },
+  viewerTokenTtlSeconds: {
+    env: 'VIEWER_TOKEN_TTL_SECONDS',
+    default: (c) => Math.max(c.tokenTtlSeconds, 30 * 86400),
+    parse: nonNegativeInt,
+  },
+  maxMessageBytes: { env: 'MAX_MESSAGE_BYTES', default: value(4 * 1024 * 1024), parse: nonNegativeInt },
+  syncQueueMaxMessages: { env: 'SYNC_QUEUE_MAX_MESSAGES', default: value(1000), parse: nonNegativeInt },
+  syncQueueMaxBytes: { env: 'SYNC_QUEUE_MAX_BYTES', default: (c) => 2 * c.maxMessageBytes, parse: nonNegativeInt },
+  syncStateRequestsPerMinute: { env: 'SYNC_STATE_REQUESTS_PER_MINUTE', default: value(20), parse: nonNegativeInt },
+  awarenessMaxClients: { env: 'AWARENESS_MAX_CLIENTS', default: value(4), parse: nonNegativeInt },
   maxBodyBytes: { env: 'MAX_BODY_BYTES', default: value(1024 * 1024), parse: nonNegativeInt },
   roomIdleMs: { env: 'ROOM_IDLE_MS', default: value(30_000), parse: nonNegativeInt },
   snapshotEvery: { env: 'SNAPSHOT_EVERY', default: value(500), parse: nonNegativeInt },
+  sqliteSynchronous: {
+    env: 'SQLITE_SYNCHRONOUS',
+    default: value('normal'),
+    parse: (raw, name) => {
+      const v = raw.trim().toLowerCase();
+      if (v === 'normal' || v === 'full') return v;
+      throw new Error(`${name} must be normal or full, got "${raw}"`);
+    },
+  },
+  roomLoadRetries: { env: 'ROOM_LOAD_RETRIES', default: value(3), parse: nonNegativeInt },
+  roomLoadBackoffMs: { env: 'ROOM_LOAD_BACKOFF_MS', default: value(200), parse: nonNegativeInt },
   loginRateLimit: { env: 'LOGIN_RATE_LIMIT', default: value(10), parse: nonNegativeInt },
   loginAddressRateLimit: { env: 'LOGIN_ADDRESS_RATE_LIMIT', default: value(30), parse: nonNegativeInt },
   metricsToken: { env: 'METRICS_TOKEN', default: value(null), parse: text },
@@ -165,6 +203,7 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   lostAfterMs: { env: 'LOST_AFTER_MS', default: value(5 * 60_000), parse: nonNegativeInt },
   ingestRatePerSecond: { env: 'INGEST_RATE_PER_SECOND', default: value(5), parse: nonNegativeInt },
   ingestRateBurst: { env: 'INGEST_RATE_BURST', default: value(60), parse: nonNegativeInt },
+  ingestUnknownRateLimit: { env: 'INGEST_UNKNOWN_RATE_LIMIT', default: value(30), parse: numberAtLeast(1) },
   ingestMaxFutureMs: { env: 'INGEST_MAX_FUTURE_MS', default: value(5 * 60_000), parse: nonNegativeInt },
   ingestMaxAgeMs: { env: 'INGEST_MAX_AGE_MS', default: value(7 * 24 * 3600_000), parse: nonNegativeInt },
   taskTargetRadiusM: { env: 'TASK_TARGET_RADIUS_M', default: value(3000), parse: numberAtLeast(0) },

@@ -32,9 +32,21 @@ export function createMetrics() {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    syncLimited: new Counter({
+      name: 'jointmap_sync_limited_total',
+      help: 'Sync connections over a limit: closed (queue, state_requests) or presence ids ignored (awareness_clients)',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
     storageFailures: new Counter({
       name: 'jointmap_storage_failures_total',
       help: 'Storage operations that failed',
+      registers: [registry],
+    }),
+    roomLoadFailures: new Counter({
+      name: 'jointmap_room_load_failures_total',
+      help: 'Failed document loads: retried, or given up (the client was refused with STORAGE_UNAVAILABLE)',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     logins: new Counter({

@@ -5,6 +5,8 @@
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The token's login session was ended: signed out, or the account was disabled or changed. */
+  SESSION_ENDED: 'SESSION_ENDED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   INVALID_PAYLOAD: 'INVALID_PAYLOAD',
@@ -21,6 +23,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const httpStatusOf: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   TOKEN_EXPIRED: 401,
+  SESSION_ENDED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   INVALID_PAYLOAD: 400,

@@ -5,3 +5,4 @@ export * from './permissions/index.ts';
 export * from './task/index.ts';
 export * from './geo/index.ts';
 export * from './protocol/index.ts';
+export * from './live/index.ts';

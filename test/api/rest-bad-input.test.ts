@@ -1,33 +1,21 @@
 import { describe, expect, test } from 'vitest';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
-
-interface Call {
-  name: string;
-  method: string;
-  path: string;
-  body?: string;
-  auth?: 'valid' | 'none' | 'expired' | 'forged' | 'dispatcher';
-  contentType?: string;
-  status: number;
-  code: string;
-}
+import { setUpWukang } from '../live/live-helpers.ts';
+import { callers, expectRefused, expectServing, storedState, type BadCall } from './bad-input.ts';
 
 describe('REST bad input', () => {
-  test('every route answers bad input with a coded JSON error and changes nothing', async (t) => {
+  test('auth and operations: bad input gets a coded JSON error and changes nothing', async (t) => {
     const server = await startServer(t, { maxBodyBytes: 16 * 1024 });
-    const { token } = await server.login('commander');
-    const dispatcher = (await server.login('deqing')).token;
-    const expired = server.ctx.tokens.issue(
-      { sub: 'u-commander', role: 'commander', stationId: null, name: 'x' },
-      -1,
-    ).token;
-    const before = (await server.ctx.storage.listOperations()).length;
-    const calls: Call[] = [
+    const tokens = await callers(server);
+    // 武康: an operation of a station outside the demo operation (foreign to every demo dispatcher).
+    const { operationId: wukangOp } = await setUpWukang(server, tokens.commander!);
+    const before = await storedState(server);
+    const calls: BadCall[] = [
       {
         name: 'login malformed JSON',
         method: 'POST',
         path: '/api/auth/login',
-        body: '{"username":',
+        raw: '{"username":',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -35,7 +23,7 @@ describe('REST bad input', () => {
         name: 'login wrong types',
         method: 'POST',
         path: '/api/auth/login',
-        body: '{"username":1,"password":[]}',
+        raw: '{"username":1,"password":[]}',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -43,7 +31,7 @@ describe('REST bad input', () => {
         name: 'login missing fields',
         method: 'POST',
         path: '/api/auth/login',
-        body: '{}',
+        raw: '{}',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -51,7 +39,7 @@ describe('REST bad input', () => {
         name: 'login extra fields',
         method: 'POST',
         path: '/api/auth/login',
-        body: '{"username":"a","password":"b","admin":true}',
+        raw: '{"username":"a","password":"b","admin":true}',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -59,7 +47,7 @@ describe('REST bad input', () => {
         name: 'login wrong password',
         method: 'POST',
         path: '/api/auth/login',
-        body: '{"username":"commander","password":"wrong"}',
+        raw: '{"username":"commander","password":"wrong"}',
         status: 401,
         code: 'UNAUTHENTICATED',
       },
@@ -67,7 +55,7 @@ describe('REST bad input', () => {
         name: 'login unknown user',
         method: 'POST',
         path: '/api/auth/login',
-        body: '{"username":"nobody","password":"wrong"}',
+        raw: '{"username":"nobody","password":"wrong"}',
         status: 401,
         code: 'UNAUTHENTICATED',
       },
@@ -75,7 +63,7 @@ describe('REST bad input', () => {
         name: 'login as form',
         method: 'POST',
         path: '/api/auth/login',
-        body: 'username=a',
+        raw: 'username=a',
         contentType: 'text/plain',
         status: 400,
         code: 'INVALID_PAYLOAD',
@@ -84,7 +72,7 @@ describe('REST bad input', () => {
         name: 'list without token',
         method: 'GET',
         path: '/api/operations',
-        auth: 'none',
+        as: 'none',
         status: 401,
         code: 'UNAUTHENTICATED',
       },
@@ -92,7 +80,7 @@ describe('REST bad input', () => {
         name: 'list with expired token',
         method: 'GET',
         path: '/api/operations',
-        auth: 'expired',
+        as: 'expired',
         status: 401,
         code: 'TOKEN_EXPIRED',
       },
@@ -100,7 +88,7 @@ describe('REST bad input', () => {
         name: 'list with forged token',
         method: 'GET',
         path: '/api/operations',
-        auth: 'forged',
+        as: 'forged',
         status: 401,
         code: 'UNAUTHENTICATED',
       },
@@ -108,7 +96,8 @@ describe('REST bad input', () => {
         name: 'create malformed JSON',
         method: 'POST',
         path: '/api/operations',
-        body: '{"name"',
+        raw: '{"name"',
+        as: 'commander',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -116,7 +105,8 @@ describe('REST bad input', () => {
         name: 'create wrong types',
         method: 'POST',
         path: '/api/operations',
-        body: '{"name":5,"kind":"search","stations":"x"}',
+        raw: '{"name":5,"kind":"search","stations":"x"}',
+        as: 'commander',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -124,7 +114,8 @@ describe('REST bad input', () => {
         name: 'create unknown kind',
         method: 'POST',
         path: '/api/operations',
-        body: '{"name":"a","kind":"party","stations":["deqing-yuyue"]}',
+        raw: '{"name":"a","kind":"party","stations":["deqing-yuyue"]}',
+        as: 'commander',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -132,7 +123,8 @@ describe('REST bad input', () => {
         name: 'create unknown station',
         method: 'POST',
         path: '/api/operations',
-        body: '{"name":"a","kind":"search","stations":["nowhere"]}',
+        raw: '{"name":"a","kind":"search","stations":["nowhere"]}',
+        as: 'commander',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -140,7 +132,8 @@ describe('REST bad input', () => {
         name: 'create bad id',
         method: 'POST',
         path: '/api/operations',
-        body: '{"id":"a/b","name":"a","kind":"search","stations":["deqing-yuyue"]}',
+        raw: '{"id":"a/b","name":"a","kind":"search","stations":["deqing-yuyue"]}',
+        as: 'commander',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -148,7 +141,8 @@ describe('REST bad input', () => {
         name: 'create duplicate id',
         method: 'POST',
         path: '/api/operations',
-        body: `{"id":"${DEMO_OP}","name":"a","kind":"search","stations":["deqing-yuyue"]}`,
+        raw: `{"id":"${DEMO_OP}","name":"a","kind":"search","stations":["deqing-yuyue"]}`,
+        as: 'commander',
         status: 409,
         code: 'CONFLICT',
       },
@@ -156,8 +150,8 @@ describe('REST bad input', () => {
         name: 'create as dispatcher',
         method: 'POST',
         path: '/api/operations',
-        body: '{"name":"a","kind":"search","stations":["deqing-yuyue"]}',
-        auth: 'dispatcher',
+        raw: '{"name":"a","kind":"search","stations":["deqing-yuyue"]}',
+        as: 'deqing',
         status: 403,
         code: 'FORBIDDEN',
       },
@@ -165,15 +159,24 @@ describe('REST bad input', () => {
         name: 'create huge body',
         method: 'POST',
         path: '/api/operations',
-        body: JSON.stringify({ name: 'x'.repeat(40_000), kind: 'search', stations: [] }),
+        raw: JSON.stringify({ name: 'x'.repeat(40_000), kind: 'search', stations: [] }),
+        as: 'commander',
         status: 413,
         code: 'PAYLOAD_TOO_LARGE',
       },
-      { name: 'get unknown operation', method: 'GET', path: '/api/operations/nope', status: 404, code: 'NOT_FOUND' },
+      {
+        name: 'get unknown operation',
+        method: 'GET',
+        path: '/api/operations/nope',
+        as: 'commander',
+        status: 404,
+        code: 'NOT_FOUND',
+      },
       {
         name: 'get malformed id',
         method: 'GET',
         path: '/api/operations/%E4%BD%A0%20%3B',
+        as: 'commander',
         status: 400,
         code: 'INVALID_PAYLOAD',
       },
@@ -181,42 +184,152 @@ describe('REST bad input', () => {
         name: 'jurisdictions of unknown operation',
         method: 'GET',
         path: '/api/operations/nope/jurisdictions.geojson',
+        as: 'commander',
         status: 404,
         code: 'NOT_FOUND',
       },
-      { name: 'unknown route', method: 'GET', path: '/api/nothing', status: 404, code: 'NOT_FOUND' },
+      { name: 'unknown route', method: 'GET', path: '/api/nothing', as: 'commander', status: 404, code: 'NOT_FOUND' },
       {
         name: 'encoded path to an API route without token',
         method: 'GET',
         path: '/%61pi/auth/me',
-        auth: 'none',
+        as: 'none',
         status: 401,
         code: 'UNAUTHENTICATED',
       },
+      // Sessions: sign-out and renewal need a live token; neither reads a body.
+      {
+        name: 'logout without token',
+        method: 'POST',
+        path: '/api/auth/logout',
+        as: 'none',
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      },
+      {
+        name: 'logout with expired token',
+        method: 'POST',
+        path: '/api/auth/logout',
+        as: 'expired',
+        status: 401,
+        code: 'TOKEN_EXPIRED',
+      },
+      {
+        name: 'logout with malformed JSON',
+        method: 'POST',
+        path: '/api/auth/logout',
+        raw: '{"all":',
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      },
+      {
+        name: 'renew without token',
+        method: 'POST',
+        path: '/api/auth/renew',
+        as: 'none',
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      },
+      {
+        name: 'renew with forged token',
+        method: 'POST',
+        path: '/api/auth/renew',
+        as: 'forged',
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      },
+      {
+        name: 'renew with malformed JSON',
+        method: 'POST',
+        path: '/api/auth/renew',
+        raw: '[',
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      },
+      {
+        name: 'me without token',
+        method: 'GET',
+        path: '/api/auth/me',
+        as: 'none',
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      },
+      // Foreign ids: an operation of other stations is unknown to a dispatcher.
+      {
+        name: 'get operation of other stations',
+        method: 'GET',
+        path: `/api/operations/${wukangOp}`,
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'jurisdictions of operation of other stations',
+        method: 'GET',
+        path: `/api/operations/${wukangOp}/jurisdictions.geojson`,
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'timeline in operation of other stations',
+        method: 'GET',
+        path: `/api/operations/${wukangOp}/tasks/t-1/timeline`,
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'timeline of unknown task',
+        method: 'GET',
+        path: `/api/operations/${DEMO_OP}/tasks/no-such-task/timeline`,
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'timeline with bad task id',
+        method: 'GET',
+        path: `/api/operations/${DEMO_OP}/tasks/a%20b/timeline`,
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      },
+      {
+        name: 'create operation as wall display',
+        method: 'POST',
+        path: '/api/operations',
+        json: { name: 'a', kind: 'search', stations: ['deqing-yuyue'] },
+        as: 'wall',
+        status: 403,
+        code: 'FORBIDDEN',
+      },
+      {
+        name: 'create operation with no stations',
+        method: 'POST',
+        path: '/api/operations',
+        json: { name: 'a', kind: 'search', stations: [] },
+        as: 'commander',
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      },
+      {
+        name: 'create operation with a station twice',
+        method: 'POST',
+        path: '/api/operations',
+        json: { name: 'a', kind: 'search', stations: ['deqing-yuyue', 'deqing-yuyue'] },
+        as: 'commander',
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      },
+      {
+        name: 'create operation with the command scope as station',
+        method: 'POST',
+        path: '/api/operations',
+        json: { name: 'a', kind: 'search', stations: ['command'] },
+        as: 'commander',
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      },
     ];
-    for (const c of calls) {
-      const headers: Record<string, string> = {};
-      if (c.body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-      const auth = c.auth ?? 'valid';
-      if (auth === 'valid') headers.authorization = `Bearer ${token}`;
-      if (auth === 'expired') headers.authorization = `Bearer ${expired}`;
-      if (auth === 'forged') headers.authorization = `Bearer ${token.slice(0, -3)}xyz`;
-      if (auth === 'dispatcher') headers.authorization = `Bearer ${dispatcher}`;
-      const res = await fetch(`${server.url}${c.path}`, { method: c.method, headers, body: c.body });
-      const body = (await res.json()) as { error?: { code: string; message: string } };
-      expect({ name: c.name, status: res.status, code: body.error?.code }).toEqual({
-        name: c.name,
-        status: c.status,
-        code: c.code,
-      });
-      expect(body.error?.message, c.name).toBeTruthy();
-    }
-    expect((await server.ctx.storage.listOperations()).length).toBe(before);
-    // Still serving.
-    const ok = await fetch(`${server.url}/api/operations/${DEMO_OP}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(ok.status).toBe(200);
+    await expectRefused(server, tokens, calls);
+    expect(await storedState(server)).toEqual(before);
+    await expectServing(server, tokens.commander!);
   });
 
   test('login attempts are rate-limited per address and user name', async (t) => {

@@ -229,7 +229,8 @@ test('a dispatcher adds a unit to their own roster, registers its tracker and se
               jointmap: { session: { live: { positionOf(i: string): { lngLat: number[] } | undefined } } };
             }
           ).jointmap.session.live.positionOf(id)?.lngLat,
-        unitId,
+        // Live positions are keyed by station and unit (`unitKey`).
+        `deqing-yuyue/${unitId}`,
       ),
     )
     .toEqual([120.28, 30.54]);

@@ -38,14 +38,17 @@ export async function launchBrowser(t: Teardown | null): Promise<Browser> {
   return browser;
 }
 
-/** Requests a page or context attempted to any host other than 127.0.0.1 (they are aborted). */
+/**
+ * Everything a context attempted to reach outside 127.0.0.1: HTTP requests (aborted), WebSockets
+ * and the requests of its dedicated and service workers (recorded; a test asserts there is none).
+ */
 export interface RequestGuard {
   outside: string[];
 }
 
 /**
- * A fresh context (own storage, own IndexedDB) whose requests outside 127.0.0.1 are blocked and
- * recorded, so a test can assert that none was attempted.
+ * A fresh context (own storage, own IndexedDB) whose requests outside 127.0.0.1 are recorded, and
+ * blocked where Playwright can (HTTP), so a test can assert that none was attempted.
  */
 export async function newContext(
   browser: Browser,
@@ -58,17 +61,79 @@ export async function newContext(
     serviceWorkers: 'allow',
   });
   const guard: RequestGuard = { outside: [] };
+  const record = (url: string) => {
+    if (!isLocalUrl(url) && !guard.outside.includes(url)) guard.outside.push(url);
+  };
   await context.route(
     (url) => !isLocal(url),
     (route) => {
-      guard.outside.push(route.request().url());
+      record(route.request().url());
       return route.abort('blockedbyclient');
     },
   );
-  context.on('request', (req: Request) => {
-    if (!isLocal(new URL(req.url())) && !guard.outside.includes(req.url())) guard.outside.push(req.url());
-  });
+  // HTTP of pages, dedicated workers and service workers (Playwright reports all three here).
+  context.on('request', (req: Request) => record(req.url()));
+  const watching = new WeakMap<Page, Promise<void>>();
+  const watch = (page: Page) => {
+    let ready = watching.get(page);
+    if (!ready) {
+      // WebSockets of the page and of its dedicated workers; not those of service workers.
+      page.on('websocket', (ws) => record(ws.url()));
+      ready = watchWithCdp(context, page, record);
+      watching.set(page, ready);
+    }
+    return ready;
+  };
+  context.on('page', (page) => void watch(page));
+  // A page the test opens is watched before it can navigate, so a worker it starts at once (a
+  // service worker registered on load) is already paused for the CDP watch (popups: on 'page').
+  const newPage = context.newPage.bind(context);
+  context.newPage = async () => {
+    const page = await newPage();
+    await watch(page);
+    return page;
+  };
   return { context, guard };
+}
+
+/**
+ * The page's own CDP view: its WebSockets (`Network.webSocketCreated`), and, auto-attached, its
+ * dedicated workers and service workers with their requests and WebSockets. Child targets are
+ * driven through the page session (non-flat protocol), so one Playwright CDP session reaches them.
+ * A new worker waits for a debugger, but Playwright's own session may release it first: what a
+ * service worker does in its very first script turn can precede our watch (its HTTP is still seen
+ * through `context.on('request')`; only such an early WebSocket could slip by).
+ */
+async function watchWithCdp(context: BrowserContext, page: Page, record: (url: string) => void): Promise<void> {
+  try {
+    const cdp = await context.newCDPSession(page);
+    let id = 0;
+    const send = (sessionId: string, method: string) =>
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method }) });
+    cdp.on('Network.webSocketCreated', (e) => record(e.url));
+    cdp.on('Target.attachedToTarget', ({ sessionId }) => {
+      void send(sessionId, 'Network.enable')
+        .then(() => send(sessionId, 'Runtime.runIfWaitingForDebugger'))
+        .catch(() => undefined); // the target went away first
+    });
+    cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
+      const m = JSON.parse(message) as { method?: string; params?: { url?: string; request?: { url?: string } } };
+      if (m.method === 'Network.webSocketCreated' && m.params?.url) record(m.params.url);
+      else if (m.method === 'Network.requestWillBeSent' && m.params?.request?.url) record(m.params.request.url);
+    });
+    await cdp.send('Network.enable');
+    await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
+  } catch {
+    // The page closed before the session was set up: nothing left to watch.
+  }
+}
+
+function isLocalUrl(url: string): boolean {
+  try {
+    return isLocal(new URL(url));
+  } catch {
+    return false;
+  }
 }
 
 function isLocal(url: URL): boolean {

@@ -113,7 +113,7 @@ describe('devices and units over REST', () => {
       (await traccarQuery(server.url, { id: 'yy-phone-7', lat: 30.52, lon: 120.29, timestamp: epochSeconds() })).status,
     ).toBe(200);
     await eventually(
-      () => viewer.latest.get('yuyue-car-01')?.deviceId === 'yy-phone-7',
+      () => viewer.latest.get('deqing-yuyue/yuyue-car-01')?.deviceId === 'yy-phone-7',
       5_000,
       'fix from the new tracker',
     );
@@ -146,30 +146,17 @@ describe('devices and units over REST', () => {
     expect(
       refusedCode(await register(commander.token, { id: 'evil-3', stationId: 'deqing-yuyue', unitId: 'yunhe-car-01' })),
     ).toMatch(/^(FORBIDDEN|INVALID_PAYLOAD)$/);
-    // A unit of the own roster that reuses another station's unit id is refused too.
-    expect(
-      (
-        await api(server, deqing.token, 'POST', `/api/operations/${DEMO_OP}/units`, {
-          id: 'yunhe-car-01',
-          callsign: '仿冒',
-          kind: 'car',
-          stationId: 'deqing-yuyue',
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      refusedCode(await register(deqing.token, { id: 'evil-4', stationId: 'deqing-yuyue', unitId: 'yunhe-car-01' })),
-    ).toMatch(/^(FORBIDDEN|INVALID_PAYLOAD)$/);
 
     // Nothing was stored: no device, the tracker moved nowhere, its fixes are refused, the rosters unchanged.
-    for (const id of ['evil-1', 'evil-2', 'evil-3', 'evil-4']) {
+    for (const id of ['evil-1', 'evil-2', 'evil-3']) {
       expect(await server.ctx.storage.getDevice(id)).toBeNull();
       expect((await traccarQuery(server.url, { id, lat: 30.45, lon: 120.3, timestamp: epochSeconds() })).status).toBe(
         404,
       );
     }
     expect(await server.ctx.storage.getDevice('demo-yuyue-01')).toMatchObject({ unitId: 'yuyue-car-01' });
-    expect(await server.ctx.storage.latestPosition('yunhe-car-01')).toBeNull();
+    expect(await server.ctx.storage.latestPosition('linping-yunhe', 'yunhe-car-01')).toBeNull();
+    expect(await server.ctx.storage.latestPosition('deqing-yuyue', 'yunhe-car-01')).toBeNull();
     expect(await unitsOf(server, 'linping-yunhe')).toEqual(linpingBefore);
     expect((await unitsOf(server, 'deqing-yuyue')).get('yuyue-car-01')!.deviceIds).toEqual(['demo-yuyue-01']);
     // A unit of the own roster is still fine.
@@ -178,7 +165,7 @@ describe('devices and units over REST', () => {
     ).toBe(201);
   });
 
-  it('a track is shown only to users who may see the station the unit belongs to, whatever the latest fix says', async (t) => {
+  it("a track is shown only to users who may see the station of the unit, and holds only that station's fixes", async (t) => {
     const server = await startServer(t);
     const commander = await server.login('commander');
     const deqing = await server.login('deqing');
@@ -188,8 +175,8 @@ describe('devices and units over REST', () => {
     expect(
       (await traccarQuery(server.url, { id: 'wk-1', lat: 30.54, lon: 119.97, timestamp: epochSeconds(t0) })).status,
     ).toBe(200);
-    // A tracker registered to that unit under 德清禹越 before registrations were checked: its fix is the
-    // unit's latest, stamped 德清禹越.
+    // A tracker registered to that unit id under 德清禹越 before registrations were checked: its fix is
+    // 德清禹越's unit `wk-car-1`, a different unit from 武康's.
     await server.ctx.storage.upsertDevice({
       id: 'evil-old',
       stationId: 'deqing-yuyue',
@@ -200,19 +187,22 @@ describe('devices and units over REST', () => {
     expect(
       (await traccarQuery(server.url, { id: 'evil-old', lat: 30.5, lon: 120.3, timestamp: epochSeconds() })).status,
     ).toBe(200);
-    expect((await server.ctx.storage.latestPosition('wk-car-1'))?.stationId).toBe('deqing-yuyue');
+    expect((await server.ctx.storage.latestPosition('wukang', 'wk-car-1'))?.deviceId).toBe('wk-1');
+    expect((await server.ctx.storage.latestPosition('deqing-yuyue', 'wk-car-1'))?.deviceId).toBe('evil-old');
 
-    const track = await api(server, deqing.token, 'GET', '/api/units/wk-car-1/track');
-    expect(track.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    expect(track.status).toBe(404);
-    const allowed = await api<{ properties: { count: number; stationId: string } }>(
-      server,
-      commander.token,
-      'GET',
-      '/api/units/wk-car-1/track',
-    );
+    type Track = { properties: { count: number; stationId: string } };
+    // 德清 sees its own unit of that id only; 武康's is answered like an unknown unit.
+    const own = await api<Track>(server, deqing.token, 'GET', '/api/units/wk-car-1/track');
+    expect(own.body.properties).toMatchObject({ stationId: 'deqing-yuyue', count: 1 });
+    const other = await api(server, deqing.token, 'GET', '/api/units/wk-car-1/track?stationId=wukang');
+    expect(other.status).toBe(404);
+    expect(other.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    // A commander sees both, one at a time: without a station the request is ambiguous.
+    const ambiguous = await api(server, commander.token, 'GET', '/api/units/wk-car-1/track');
+    expect(ambiguous.body).toMatchObject({ error: { code: 'CONFLICT' } });
+    const allowed = await api<Track>(server, commander.token, 'GET', '/api/units/wk-car-1/track?stationId=wukang');
     expect(allowed.status).toBe(200);
-    expect(allowed.body.properties.count).toBe(2);
+    expect(allowed.body.properties).toMatchObject({ stationId: 'wukang', count: 1 });
   });
 
   it('moving a tracker to another unit moves it in the roster and in ingest', async (t) => {
@@ -231,8 +221,8 @@ describe('devices and units over REST', () => {
       (await traccarQuery(server.url, { id: 'demo-yuyue-01', lat: 30.52, lon: 120.29, timestamp: epochSeconds() }))
         .status,
     ).toBe(200);
-    expect(await server.ctx.storage.latestPosition('yuyue-car-01')).toBeNull();
-    expect((await server.ctx.storage.latestPosition('yuyue-foot-02'))?.deviceId).toBe('demo-yuyue-01');
+    expect(await server.ctx.storage.latestPosition('deqing-yuyue', 'yuyue-car-01')).toBeNull();
+    expect((await server.ctx.storage.latestPosition('deqing-yuyue', 'yuyue-foot-02'))?.deviceId).toBe('demo-yuyue-01');
   });
 
   it('POST /api/operations/:id/units writes a unit into the station roster (write scope enforced)', async (t) => {

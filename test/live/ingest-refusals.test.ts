@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { api, epochSeconds, rawPost, stored, traccarForm, traccarQuery } from './live-helpers.ts';
 
+const STATION = 'deqing-yuyue';
 const UNIT = 'yuyue-car-01';
 const DEVICE = 'demo-yuyue-01';
 
@@ -10,7 +11,7 @@ async function expectRefused(server: TestServer, res: Response, status: number, 
   const body = (await res.json()) as { error: { code: string; message: string } };
   expect(body.error.code).toBe(code);
   expect(body.error.message.length).toBeGreaterThan(0);
-  expect(await stored(server, UNIT)).toEqual({ track: [], latest: null });
+  expect(await stored(server, STATION, UNIT)).toEqual({ track: [], latest: null });
 }
 
 describe('bad fixes are refused with a coded 4xx and never stored', () => {
@@ -137,6 +138,6 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
     const res = await traccarForm(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp: now(), valid: 'false' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ received: 1, stored: 0 });
-    expect(await stored(server, UNIT)).toEqual({ track: [], latest: null });
+    expect(await stored(server, STATION, UNIT)).toEqual({ track: [], latest: null });
   });
 });

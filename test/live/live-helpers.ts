@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import {
+  mergeNewest,
   PROTOCOL_VERSION,
   type ClientToServerEvents,
   type JoinAck,
@@ -10,7 +11,7 @@ import {
   type SnapshotMessage,
   type UnitPosition,
 } from '@jointmap/shared';
-import type { Teardown, TestServer } from '../helpers/server.ts';
+import { DEMO_OP, type LoginResult, type Teardown, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/sync-client.ts';
 
 export type LiveClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -23,7 +24,7 @@ export interface LiveViewer {
   errors: LiveErrorMessage[];
   /** Every position received in batches, in order. */
   received(): UnitPosition[];
-  /** Latest position per unit from snapshots and batches (newest time wins). */
+  /** Latest position per unit (`unitKey(stationId, unitId)`) from snapshots and batches (newest fix wins). */
   latest: Map<string, UnitPosition>;
   join(operationId: string): Promise<JoinAck>;
   close(): void;
@@ -53,12 +54,7 @@ export function connectViewer(
     join: (operationId) => socket.timeout(5_000).emitWithAck('live:join', { operationId }),
     close: () => socket.disconnect(),
   };
-  const keep = (positions: UnitPosition[]) => {
-    for (const p of positions) {
-      const cur = viewer.latest.get(p.unitId);
-      if (!cur || cur.time <= p.time) viewer.latest.set(p.unitId, p);
-    }
-  };
+  const keep = (positions: UnitPosition[]) => void mergeNewest(viewer.latest, positions);
   socket.on('live:snapshot', (m) => {
     viewer.snapshots.push(m);
     keep(m.positions);
@@ -164,10 +160,10 @@ export async function api<T = unknown>(
 }
 
 /** Everything stored for a unit (track and latest), read from the server's own storage. */
-export async function stored(server: TestServer, unitId: string) {
+export async function stored(server: TestServer, stationId: string, unitId: string) {
   return {
-    track: await server.ctx.storage.track(unitId, 0, Number.MAX_SAFE_INTEGER, 10_000),
-    latest: await server.ctx.storage.latestPosition(unitId),
+    track: await server.ctx.storage.track(stationId, unitId, 0, Number.MAX_SAFE_INTEGER, 10_000),
+    latest: await server.ctx.storage.latestPosition(stationId, unitId),
   };
 }
 
@@ -204,4 +200,34 @@ export async function setUpWukang(server: TestServer, commanderToken: string): P
   });
   if (device.status !== 201) throw new Error(`register tracker: ${device.status}`);
   return { operationId: op.body.id };
+}
+
+/** One unit id used by two stations' rosters (see {@link setUpTwins}). */
+export const TWIN = 'twin-01';
+
+/**
+ * Both 德清禹越 and 临平运河 get a unit `twin-01` in their roster (callsigns 禹越双01 / 运河双01),
+ * and each registers its own tracker to it (`twin-yy`, `twin-yh`), each as its own dispatcher.
+ */
+export async function setUpTwins(server: TestServer): Promise<{ deqing: LoginResult; linping: LoginResult }> {
+  const deqing = await server.login('deqing');
+  const linping = await server.login('linping');
+  const setUp = [
+    [deqing, 'deqing-yuyue', '禹越双01', 'twin-yy'],
+    [linping, 'linping-yunhe', '运河双01', 'twin-yh'],
+  ] as const;
+  for (const [login, stationId, callsign] of setUp) {
+    const unit = await api(server, login.token, 'POST', `/api/operations/${DEMO_OP}/units`, {
+      id: TWIN,
+      callsign,
+      kind: 'car',
+      stationId,
+    });
+    if (unit.status !== 201) throw new Error(`unit ${TWIN} of ${stationId}: ${JSON.stringify(unit.body)}`);
+  }
+  for (const [login, stationId, , deviceId] of setUp) {
+    const device = await api(server, login.token, 'POST', '/api/devices', { id: deviceId, stationId, unitId: TWIN });
+    if (device.status !== 201) throw new Error(`tracker ${deviceId} of ${stationId}: ${JSON.stringify(device.body)}`);
+  }
+  return { deqing, linping };
 }

@@ -31,14 +31,14 @@ describe('out-of-order fixes and tracks', () => {
       traccarForm(server.url, { id: 'demo-yunhe-01', lat, lon: 120.28, timestamp: epochSeconds(base + dt) });
 
     expect((await send(30_000, 30.3)).status).toBe(200);
-    await eventually(() => viewer.latest.get('yunhe-car-01')?.lngLat[1] === 30.3, 5_000, 'first fix');
+    await eventually(() => viewer.latest.get('linping-yunhe/yunhe-car-01')?.lngLat[1] === 30.3, 5_000, 'first fix');
     expect((await send(10_000, 30.1)).status).toBe(200); // late: taken before the previous one
     expect((await send(20_000, 30.2)).status).toBe(200);
     expect((await send(30_000, 30.3)).status).toBe(200); // the same fix again (a buffering app retrying)
     expect((await send(40_000, 30.4)).status).toBe(200); // newer: moves the marker
-    await eventually(() => viewer.latest.get('yunhe-car-01')?.lngLat[1] === 30.4, 5_000, 'newest fix');
+    await eventually(() => viewer.latest.get('linping-yunhe/yunhe-car-01')?.lngLat[1] === 30.4, 5_000, 'newest fix');
 
-    const { track, latest } = await stored(server, 'yunhe-car-01');
+    const { track, latest } = await stored(server, 'linping-yunhe', 'yunhe-car-01');
     expect(track.map((f) => [f.time - base, f.lat])).toEqual([
       [10_000, 30.1],
       [20_000, 30.2],
@@ -83,7 +83,7 @@ describe('out-of-order fixes and tracks', () => {
       `/api/operations/${DEMO_OP}/positions`,
     );
     expect(after.body.positions.find((p) => p.unitId === 'yunhe-car-01')!.time).toBe(base + 40_000);
-    expect((await stored(again, 'yunhe-car-01')).track).toHaveLength(5);
+    expect((await stored(again, 'linping-yunhe', 'yunhe-car-01')).track).toHaveLength(5);
   });
 
   it('GET /api/units/:id/track returns the fixes in a time window as GeoJSON', async (t) => {

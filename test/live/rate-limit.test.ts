@@ -24,7 +24,7 @@ describe('ingest rate limit per device', () => {
     expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
     const accepted = statuses.filter((s) => s === 200).length;
-    expect((await stored(server, 'yuyue-car-01')).track).toHaveLength(accepted);
+    expect((await stored(server, 'deqing-yuyue', 'yuyue-car-01')).track).toHaveLength(accepted);
 
     const other = await traccarQuery(server.url, {
       id: 'demo-yuyue-02',

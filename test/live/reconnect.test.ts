@@ -85,7 +85,11 @@ describe('joining and reconnecting', () => {
       (await traccarQuery(server.url, { id: 'demo-yunhe-01', lat: 30.44, lon: 120.3, timestamp: epochSeconds() }))
         .status,
     ).toBe(200);
-    await eventually(() => viewer.latest.get('yunhe-car-01')?.lngLat[1] === 30.44, 5_000, 'fix after the restart');
+    await eventually(
+      () => viewer.latest.get('linping-yunhe/yunhe-car-01')?.lngLat[1] === 30.44,
+      5_000,
+      'fix after the restart',
+    );
   });
 
   it('live:join on an open connection acks and sends the snapshot; live:leave stops batches', async (t) => {

@@ -24,12 +24,14 @@ export class TokenService {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** A token for a new session id, or for `sid` (a renewal keeps its session). */
   issue(
     claims: Omit<TokenClaims, 'sid' | 'iat' | 'exp'>,
     ttlSeconds = this.ttlSeconds,
+    sid: string = randomUUID(),
   ): { token: string; claims: TokenClaims } {
     const iat = Math.floor(this.now() / 1000);
-    const full: TokenClaims = { ...claims, sid: randomUUID(), iat, exp: iat + ttlSeconds };
+    const full: TokenClaims = { ...claims, sid, iat, exp: iat + ttlSeconds };
     const body = Buffer.from(JSON.stringify(full)).toString('base64url');
     return { token: `${body}.${this.sign(body)}`, claims: full };
   }

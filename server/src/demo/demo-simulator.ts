@@ -67,7 +67,7 @@ export class DemoSimulator {
         if (!device.unitId || !DEMO_DEVICE_IDS.has(device.id)) continue;
         const kind = records.get(device.unitId)?.kind ?? 'car';
         const walker = createWalker(area, kind, TRICOUNTY_JUNCTION, this.rng, patrolRadiusKm(kind));
-        const last = await storage.latestPosition(device.unitId);
+        const last = await storage.latestPosition(stationId, device.unitId);
         if (last && Date.now() - last.time < RESUME_WITHIN_MS) {
           walker.position = [last.lng, last.lat];
           patrol(walker, this.rng);

@@ -43,7 +43,7 @@ export interface StoryContext {
   read<T>(scope: string, map: string): Promise<Map<string, T>>;
   jurisdictions(): Promise<Jurisdiction[]>;
   /** A unit's latest position (WGS-84), if it ever sent one. */
-  latestPosition(unitId: string): Promise<[number, number] | null>;
+  latestPosition(stationId: string, unitId: string): Promise<[number, number] | null>;
 }
 
 export interface StoryStep {
@@ -194,8 +194,8 @@ export class StoryPlayer {
         })();
         return jurisdictions;
       },
-      async latestPosition(unitId) {
-        const fix = await storage.latestPosition(unitId);
+      async latestPosition(stationId, unitId) {
+        const fix = await storage.latestPosition(stationId, unitId);
         return fix ? [fix.lng, fix.lat] : null;
       },
     };

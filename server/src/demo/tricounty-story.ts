@@ -68,7 +68,7 @@ async function answer(
 /** Where the finder is when he finds the man (inside 禹越), or a village entrance in 禹越. */
 async function foundLocation(ctx: StoryContext): Promise<[number, number]> {
   const yuyue = (await ctx.jurisdictions()).find((j) => j.stationId === YUYUE);
-  const at = await ctx.latestPosition(FINDER_UNIT);
+  const at = await ctx.latestPosition(YUYUE, FINDER_UNIT);
   if (at && (!yuyue || booleanPointInPolygon(at, yuyue.area))) return at;
   return destination(LAST_KNOWN, 1.4, -60, { units: 'kilometers' }).geometry.coordinates as [number, number];
 }
@@ -157,11 +157,13 @@ const steps: StoryStep[] = [
     at: 30_000,
     log: '指挥长划定搜索区并分区 / commander creates the search and its sectors',
     async run(ctx) {
-      const near = async (id: string) => (id === FINDER_UNIT ? await ctx.latestPosition(id) : null) ?? LAST_KNOWN;
+      const near = async (u: Unit) =>
+        (u.stationId === YUYUE && u.id === FINDER_UNIT ? await ctx.latestPosition(u.stationId, u.id) : null) ??
+        LAST_KNOWN;
       const units = [];
       for (const stationId of [YUYUE, ZHOUQUAN]) {
         for (const u of (await ctx.read<Unit>(stationId, 'units')).values()) {
-          if ((DISPATCHED_UNITS as readonly string[]).includes(u.id)) units.push({ ...u, near: await near(u.id) });
+          if ((DISPATCHED_UNITS as readonly string[]).includes(u.id)) units.push({ ...u, near: await near(u) });
         }
       }
       const { search, sectors } = planSearch(

@@ -1,9 +1,11 @@
 import type { Device, DeviceStore } from '../storage/types.ts';
 
 /**
- * Device id → registration, cached so the ingest path does not query storage per fix. Unknown ids
- * are remembered for a short while (bounded), so a flood of fixes from an unregistered tracker
- * costs no storage reads. Registration through `DeviceService` updates the cache directly.
+ * Device id → registration, cached so the ingest path does not query storage per fix. Every
+ * registration is loaded once ({@link preload}, before the first fix), so a registered tracker is
+ * answered from memory; an id not held is looked up (a registration made by another instance) and then
+ * remembered as unknown for a short while (bounded), so a flood of fixes from an unregistered
+ * tracker costs no storage reads. Registration through `registerDevice` updates the cache directly.
  */
 export class DeviceDirectory {
   private readonly known = new Map<string, Device>();
@@ -19,6 +21,17 @@ export class DeviceDirectory {
 
   private get now(): number {
     return (this.options.now ?? Date.now)();
+  }
+
+  /** Load every registration; entries set meanwhile are newer and stay. */
+  async preload(): Promise<void> {
+    for (const device of await this.store.listDevices())
+      if (!this.known.has(device.id)) this.known.set(device.id, device);
+  }
+
+  /** The registration if it is held in memory; no storage read. */
+  cached(id: string): Device | undefined {
+    return this.known.get(id);
   }
 
   async resolve(id: string): Promise<Device | null> {

@@ -42,6 +42,28 @@ describe('PositionFanout', () => {
     expect(units('b')).toEqual([]);
   });
 
+  it("coalesces per station and unit: two stations' units of the same id both go out", () => {
+    const { fanout, viewer, received } = setup();
+    const slow = viewer('slow', 'op', ['s1', 's2']);
+    viewer('fast', 'op', ['s1', 's2']);
+    fanout.publish(pos('car-01', 's1', 5));
+    fanout.publish(pos('car-01', 's2', 3));
+    fanout.flush();
+    slow.congested = true;
+    fanout.publish(pos('car-01', 's2', 4));
+    fanout.publish(pos('car-01', 's1', 6));
+    fanout.flush();
+    slow.congested = false;
+    fanout.flush();
+    const seen = (id: string) =>
+      (received.get(id) ?? []).map((m) => m.positions.map((p) => `${p.stationId}/${p.unitId}@${p.time}`).sort());
+    expect(seen('fast')).toEqual([
+      ['s1/car-01@5', 's2/car-01@3'],
+      ['s1/car-01@6', 's2/car-01@4'],
+    ]);
+    expect(seen('slow')).toEqual(seen('fast'));
+  });
+
   it('keeps a congested viewer out of broadcasts and later gives it only the newest fixes', () => {
     const { fanout, viewer, units } = setup();
     viewer('fast', 'op', ['s']);

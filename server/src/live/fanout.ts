@@ -1,4 +1,4 @@
-import type { PositionsMessage, UnitPosition } from '@jointmap/shared';
+import { offerNewest, type PositionsMessage, type UnitPosition } from '@jointmap/shared';
 
 /** What the fan-out needs of one viewer connection; the socket.io layer translates to it. */
 export interface ViewerSocket {
@@ -16,18 +16,19 @@ export interface Broadcaster {
 
 interface Viewer {
   socket: ViewerSocket;
-  /** Newest position per unit not yet delivered because the viewer was congested. */
+  /** Newest position per unit (by `unitKey`) not yet delivered because the viewer was congested. */
   backlog: Map<string, UnitPosition> | null;
 }
 
 interface OperationRoom {
   stations: ReadonlySet<string>;
   viewers: Map<string, Viewer>;
+  /** Newest position per unit (by `unitKey`: station and unit id) since the last flush. */
   pending: Map<string, UnitPosition>;
 }
 
 /**
- * Per-operation fan-out of positions, coalesced per unit: positions are collected for `flushMs`
+ * Per-operation fan-out of positions, coalesced per unit (station and unit id): positions are collected for `flushMs`
  * and sent as one `live:positions` batch holding the newest fix per unit. A viewer whose link is
  * congested is left out of the broadcast and gets a private backlog that also keeps only the
  * newest fix per unit; it is delivered in one message when the link frees up. A slow viewer
@@ -70,7 +71,7 @@ export class PositionFanout {
     let queued = false;
     for (const room of this.rooms.values()) {
       if (!room.stations.has(pos.stationId)) continue;
-      keepNewest(room.pending, pos);
+      offerNewest(room.pending, pos);
       queued = true;
     }
     if (queued) this.schedule();
@@ -99,7 +100,7 @@ export class PositionFanout {
         skip.push(viewer.socket.id);
         if (batch) {
           viewer.backlog ??= new Map();
-          for (const p of batch) keepNewest(viewer.backlog, p);
+          for (const p of batch) offerNewest(viewer.backlog, p);
         }
         if (congested) {
           backlogLeft = true;
@@ -120,9 +121,4 @@ export class PositionFanout {
     this.timer = null;
     this.rooms.clear();
   }
-}
-
-function keepNewest(map: Map<string, UnitPosition>, pos: UnitPosition): void {
-  const current = map.get(pos.unitId);
-  if (!current || current.time <= pos.time) map.set(pos.unitId, pos);
 }

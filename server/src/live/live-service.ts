@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { AppError, type FreshnessThresholds, type UnitPosition } from '@jointmap/shared';
-import type { PositionFix, Storage } from '../storage/types.ts';
+import { AppError, offerNewest, unitKey, type FreshnessThresholds, type UnitPosition } from '@jointmap/shared';
+import type { Device, PositionFix, Storage } from '../storage/types.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import type { PositionFanout } from './fanout.ts';
 import { decodeOsmAnd, type FixLimits } from './osmand.ts';
@@ -10,8 +10,15 @@ import { TokenBuckets } from './token-bucket.ts';
 
 export interface LiveOptions {
   limits: FixLimits;
+  /** Per device: fixes per second sustained, and the burst above it (each fix costs a token). */
   ratePerSecond: number;
   rateBurst: number;
+  /**
+   * Per client address: requests naming a device id that is not registered, per minute (also the
+   * burst). Registered trackers are never charged, so they keep reporting from an address that
+   * sprays random ids; default 30.
+   */
+  unknownPerMinute?: number;
   thresholds: FreshnessThresholds;
 }
 
@@ -19,6 +26,8 @@ export interface IngestInput {
   query: Record<string, string | string[] | undefined>;
   body: string | undefined;
   contentType: string | undefined;
+  /** The client's address (the unknown-device limit is per address). */
+  address: string;
 }
 
 export interface IngestResult {
@@ -38,7 +47,11 @@ export interface IngestResult {
 export class LiveService {
   readonly devices: DeviceDirectory;
   private readonly buckets: TokenBuckets;
+  private readonly unknownByAddress: TokenBuckets;
+  /** Every registration loaded into the directory, once, before the first fix is resolved. */
+  private preloaded: Promise<void> | null = null;
   private readonly writer: PositionWriter;
+  /** Newest position per unit, keyed by `unitKey(stationId, unitId)`. */
   private readonly latest = new Map<string, UnitPosition>();
   private readonly unsubscribe: () => void;
   private fanout: PositionFanout | null = null;
@@ -54,6 +67,8 @@ export class LiveService {
   ) {
     this.devices = new DeviceDirectory(storage, { negativeTtlMs: 5_000, maxUnknown: 10_000, now });
     this.buckets = new TokenBuckets(options.ratePerSecond, options.rateBurst, now);
+    const unknownPerMinute = options.unknownPerMinute ?? 30;
+    this.unknownByAddress = new TokenBuckets(unknownPerMinute / 60, unknownPerMinute, now);
     this.writer = new PositionWriter(storage);
     this.unsubscribe = relay.subscribe((pos) => this.onRelayed(pos));
     this.metrics = {
@@ -66,6 +81,16 @@ export class LiveService {
         name: 'jointmap_positions_refused_total',
         help: 'Position requests refused',
         labelNames: ['code'] as const,
+        registers: [registry],
+      }),
+      deviceLimited: new Counter({
+        name: 'jointmap_positions_rate_limited_fixes_total',
+        help: 'Position fixes refused because their device exceeded its rate (counted per fix)',
+        registers: [registry],
+      }),
+      unknownLimited: new Counter({
+        name: 'jointmap_positions_unknown_device_limited_total',
+        help: 'Position requests refused without a lookup: their address named too many unregistered devices',
         registers: [registry],
       }),
       units: new Gauge({
@@ -100,11 +125,13 @@ export class LiveService {
     const decoded = decodeOsmAnd(input, receivedAt, this.options.limits);
     if (!decoded.ok) throw new AppError(decoded.code, decoded.message);
     const deviceId = decoded.fixes[0]!.deviceId;
-    const device = await this.devices.resolve(deviceId);
-    if (!device) throw new AppError('NOT_FOUND', `device ${deviceId} is not registered`);
+    const device = await this.resolveDevice(deviceId, input.address);
     if (!device.unitId) throw new AppError('FORBIDDEN', `device ${deviceId} is not assigned to a unit`);
-    if (!this.buckets.take(deviceId)) {
-      const seconds = Math.max(1, this.buckets.retryAfterSeconds(deviceId));
+    // Charged per fix: a batch of 100 costs what 100 single requests do.
+    const cost = decoded.fixes.length;
+    if (!this.buckets.take(deviceId, cost)) {
+      this.metrics.deviceLimited.inc(cost);
+      const seconds = retryAfter(this.buckets.retryAfterSeconds(deviceId, cost));
       throw new RateLimitedError(`too many fixes from device ${deviceId}; retry in ${seconds} s`, seconds);
     }
     const fixes: PositionFix[] = decoded.fixes
@@ -137,6 +164,33 @@ export class LiveService {
   }
 
   /**
+   * A registered device from memory; anything else costs the client address a token first, so an
+   * address spraying random ids gets RATE_LIMITED without a lookup once its tokens are spent.
+   */
+  private async resolveDevice(deviceId: string, address: string): Promise<Device> {
+    // Not at start: the seed and the accounts file register trackers after the service starts.
+    try {
+      await (this.preloaded ??= this.devices.preload());
+    } catch {
+      this.preloaded = null;
+      throw new AppError('STORAGE_UNAVAILABLE', 'devices could not be read; retry');
+    }
+    const cached = this.devices.cached(deviceId);
+    if (cached) return cached;
+    if (!this.unknownByAddress.take(address)) {
+      this.metrics.unknownLimited.inc();
+      const seconds = retryAfter(this.unknownByAddress.retryAfterSeconds(address));
+      throw new RateLimitedError(
+        `too many requests for unregistered devices from this address; retry in ${seconds} s`,
+        seconds,
+      );
+    }
+    const device = await this.devices.resolve(deviceId);
+    if (!device) throw new AppError('NOT_FOUND', `device ${deviceId} is not registered`);
+    return device;
+  }
+
+  /**
    * Call `listener` with every stored fix (from this or another instance), even one older than
    * the unit's latest, in relay order. Returns the unsubscribe function.
    */
@@ -151,12 +205,11 @@ export class LiveService {
     if (this.offerLatest(pos)) this.fanout?.publish(pos);
   }
 
-  /** True when `pos` became the unit's latest position (never moves backwards in time). */
+  /** True when `pos` became its unit's latest position (the newest-fix rule: never backwards). */
   private offerLatest(pos: UnitPosition): boolean {
-    const current = this.latest.get(pos.unitId);
-    if (current && current.time >= pos.time) return false;
-    this.latest.set(pos.unitId, pos);
-    if (!current) this.metrics.units.set(this.latest.size);
+    const size = this.latest.size;
+    if (!offerNewest(this.latest, pos)) return false;
+    if (this.latest.size !== size) this.metrics.units.set(this.latest.size);
     return true;
   }
 
@@ -166,6 +219,18 @@ export class LiveService {
     const out: UnitPosition[] = [];
     for (const p of this.latest.values()) if (set.has(p.stationId)) out.push(p);
     return out;
+  }
+
+  /** Latest position of one unit (station and unit id). */
+  latestOf(stationId: string, unitId: string): UnitPosition | undefined {
+    return this.latest.get(unitKey(stationId, unitId));
+  }
+
+  /** Stations that have a unit of this id with a position (unit ids are unique per station only). */
+  stationsWithUnit(unitId: string): string[] {
+    const out: string[] = [];
+    for (const p of this.latest.values()) if (p.unitId === unitId) out.push(p.stationId);
+    return out.sort();
   }
 
   async close(): Promise<void> {
@@ -185,6 +250,9 @@ export class RateLimitedError extends AppError {
     super('RATE_LIMITED', message);
   }
 }
+
+/** Retry-After in whole seconds: at least 1, at most a day (a bucket with no refill rate says never). */
+const retryAfter = (seconds: number): number => Math.min(86_400, Math.max(1, seconds));
 
 export function toUnitPosition(f: PositionFix): UnitPosition {
   return {

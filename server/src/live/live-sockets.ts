@@ -15,7 +15,7 @@ import {
 import type { LiveServer, LiveSocketData } from '../plugins/socket-io.ts';
 import type { AppContext } from '../services/context.ts';
 import { PositionFanout, type ViewerSocket } from './fanout.ts';
-import { authenticateSession, onTokenExpiry } from '../auth/session.ts';
+import { authenticateSession } from '../auth/session.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import type { LiveService } from './live-service.ts';
 
@@ -60,11 +60,15 @@ export function attachLiveSockets(
       const { claims, user } = await authenticateSession(ctx, auth.value.token);
       socket.data.user = user;
       socket.data.operations = new Set();
-      const cancel = onTokenExpiry(claims, () => {
-        socket.emit('live:error', { code: 'TOKEN_EXPIRED', message: 'token expired, log in again' });
+      // The connection lives as long as its session (sign-out, account changes, expiry unrenewed).
+      const cancel = ctx.sessions.watch(claims, (code, message) => {
+        socket.emit('live:error', { code, message });
         socket.disconnect(true);
       });
       socket.once('disconnect', cancel);
+      // A transport that closed during the awaits above never gets to 'disconnect'.
+      socket.conn.once('close', cancel);
+      if (socket.conn.readyState === 'closed') cancel();
       next();
     } catch (err) {
       next(connectError(err));

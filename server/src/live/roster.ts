@@ -3,6 +3,7 @@ import type * as Y from 'yjs';
 import {
   AppError,
   applyChange,
+  canSeeOperation,
   docAccess,
   docName,
   type Principal,
@@ -23,6 +24,13 @@ import type { LiveService } from './live-service.ts';
  * in the station documents is a mirror for display, kept by `registerDevice`: it adds the id to the
  * unit's record and removes it from any other unit's record, in every operation document of the
  * station(s) concerned. Editing `deviceIds` in a document does not register a tracker.
+ *
+ * A unit is its station and its id together (fixes, latest positions and tracks are keyed so), so
+ * two stations may both have a `car-01` and each register its own trackers to it. What a station
+ * may never do is take a tracker away from another: a device that reports for another station's
+ * unit is not moved by a registration (`FORBIDDEN` for a dispatcher, `CONFLICT` for a commander,
+ * who must first release it with `unitId: null`), and two registrations racing for one new id
+ * cannot both win (the write is a compare-and-set on the device's station).
  */
 export interface RegisterDeviceInput {
   id: string;
@@ -45,6 +53,12 @@ export async function registerDevice(
   if (!mayManage(input.stationId) || (existing && !mayManage(existing.stationId))) {
     throw new AppError('FORBIDDEN', 'dispatchers register devices of their own station only; commanders of any');
   }
+  if (existing && existing.stationId !== input.stationId && existing.unitId !== null) {
+    throw new AppError(
+      'CONFLICT',
+      `device ${input.id} reports for a unit of station ${existing.stationId}; release it there first (unitId null)`,
+    );
+  }
   if (!(await ctx.storage.getStation(input.stationId)))
     throw new AppError('INVALID_PAYLOAD', `unknown station ${input.stationId}`);
   if (input.unitId !== null) await requireOwnUnit(ctx, input.stationId, input.unitId);
@@ -55,7 +69,9 @@ export async function registerDevice(
     label: input.label ?? existing?.label ?? input.id,
     createdAt: existing?.createdAt ?? Date.now(),
   };
-  await ctx.storage.upsertDevice(device);
+  if (!(await ctx.storage.putDeviceIf(device, existing?.stationId ?? null))) {
+    throw new AppError('CONFLICT', `device ${input.id} was registered elsewhere meanwhile; reload and try again`);
+  }
   live.devices.set(device);
   const stations = new Set([device.stationId, ...(existing ? [existing.stationId] : [])]);
   await mirrorDeviceIds(ctx, device, stations, user.id);
@@ -64,9 +80,8 @@ export async function registerDevice(
 
 /**
  * A tracker is registered to a unit of its station's own roster (the unit record in a station
- * document of an open operation of that station), and never to a unit id another station's trackers
- * already report for: fixes are keyed by unit id, so that would feed, and let read, the other
- * station's unit.
+ * document of an open operation of that station). Another station's unit of the same id is a
+ * different unit: fixes are keyed by station and unit, so this one's never reach it.
  */
 async function requireOwnUnit(ctx: AppContext, stationId: string, unitId: string): Promise<void> {
   const ops = (await ctx.storage.listOperations()).filter(
@@ -82,9 +97,6 @@ async function requireOwnUnit(ctx: AppContext, stationId: string, unitId: string
     }
   }
   if (!inRoster) throw new AppError('INVALID_PAYLOAD', `no unit ${unitId} in the roster of station ${stationId}`);
-  const devices = await ctx.storage.devicesOfUnit(unitId);
-  if (devices.some((d) => d.stationId !== stationId))
-    throw new AppError('FORBIDDEN', `unit ${unitId} reports through another station's trackers`);
 }
 
 /** Keep `deviceIds` of unit records consistent with the registration, in every affected document. */
@@ -156,13 +168,12 @@ export async function putUnit(
   input: CreateUnitInput,
 ): Promise<Unit> {
   const op = await ctx.storage.getOperation(operationId);
-  if (!op) throw new AppError('NOT_FOUND', `no operation ${operationId}`);
+  // An operation the user takes no part in is unknown to them (as GET /api/operations/:id answers).
+  if (!op || !canSeeOperation(user, op.stations)) throw new AppError('NOT_FOUND', `no operation ${operationId}`);
+  // Units live in a station's roster: the command document, a scope of its own, holds none.
+  if (!op.stations.includes(input.stationId))
+    throw new AppError('INVALID_PAYLOAD', `station ${input.stationId} is not part of operation ${operationId}`);
   const access = docAccess(user, op.stations, input.stationId);
-  if (access === 'none')
-    throw new AppError(
-      op.stations.includes(input.stationId) ? 'NOT_FOUND' : 'INVALID_PAYLOAD',
-      `station ${input.stationId} is not part of operation ${operationId}`,
-    );
   if (access !== 'write') throw new AppError('FORBIDDEN', `no write access to ${input.stationId}'s roster`);
   const id = input.id ?? `unit-${randomBytes(4).toString('hex')}`;
   const room = await ctx.rooms.get(docName(operationId, input.stationId));

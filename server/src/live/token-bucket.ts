@@ -1,6 +1,11 @@
 /**
- * Token buckets keyed by a string (a device id): `ratePerSecond` sustained, `burst` at once, so a
- * tracker app that flushes its offline buffer is not cut off while a runaway one is.
+ * Token buckets keyed by a string (a device id, a client address): `ratePerSecond` sustained,
+ * `burst` at once, so a tracker app that flushes its offline buffer is not cut off while a runaway
+ * one is.
+ *
+ * A take may cost several tokens (one per fix of a batch). A cost above the burst is let through
+ * only when the bucket is full and leaves it in debt, which refills at the same rate: a batch larger
+ * than the burst is never refused for good, and over time no key gets more than `ratePerSecond`.
  */
 export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -13,8 +18,8 @@ export class TokenBuckets {
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Take one token for `key`; false when the bucket is empty (the caller refuses the request). */
-  take(key: string): boolean {
+  /** Take `cost` tokens for `key`; false (and nothing taken) when there are too few. */
+  take(key: string, cost = 1): boolean {
     const now = this.now();
     let b = this.buckets.get(key);
     if (!b) {
@@ -22,27 +27,37 @@ export class TokenBuckets {
       b = { tokens: this.burst, at: now };
       this.buckets.set(key, b);
     } else {
-      b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond);
+      b.tokens = this.level(b, now);
       b.at = now;
     }
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
+    if (b.tokens < this.needed(cost)) return false;
+    b.tokens -= cost;
     return true;
   }
 
-  /** Seconds until `key` has a token again (for Retry-After). */
-  retryAfterSeconds(key: string): number {
+  /** Whole seconds until a take of `cost` for `key` would succeed (for Retry-After); 0 when now. */
+  retryAfterSeconds(key: string, cost = 1): number {
     const b = this.buckets.get(key);
-    if (!b || b.tokens >= 1) return 0;
-    return Math.ceil((1 - b.tokens) / this.ratePerSecond);
+    if (!b) return 0;
+    const missing = this.needed(cost) - this.level(b, this.now());
+    if (missing <= 0) return 0;
+    return this.ratePerSecond > 0 ? Math.ceil(missing / this.ratePerSecond) : Number.POSITIVE_INFINITY;
   }
 
   get size(): number {
     return this.buckets.size;
   }
 
+  /** Tokens a take of `cost` needs in the bucket: the cost, at most a full bucket (at least one). */
+  private needed(cost: number): number {
+    return Math.min(cost, Math.max(1, this.burst));
+  }
+
+  private level(b: { tokens: number; at: number }, now: number): number {
+    return Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond);
+  }
+
   private sweep(now: number): void {
-    const fullAfterMs = (this.burst / this.ratePerSecond) * 1000;
-    for (const [key, b] of this.buckets) if (now - b.at >= fullAfterMs) this.buckets.delete(key);
+    for (const [key, b] of this.buckets) if (this.level(b, now) >= this.burst) this.buckets.delete(key);
   }
 }

@@ -64,3 +64,26 @@ export function maySeeStation(user: Principal, stationId: string, operations: re
   if (user.role === 'commander') return true;
   return operations.some((op) => op.stations.includes(stationId) && canSeeOperation(user, op.stations));
 }
+
+/**
+ * The station whose unit `unitId` a track request means. `candidates`: stations that have a unit of
+ * that id with fixes or trackers. With `requested`, that station (if the user may see it and it has
+ * such a unit); without, the only candidate the user may see. Another station's unit of the same
+ * id is never read, and a station the user may not see is answered like an unknown unit.
+ */
+export function trackStation(
+  user: Principal,
+  unitId: string,
+  requested: string | undefined,
+  candidates: readonly string[],
+  operations: readonly Operation[],
+): string {
+  const visible = [...new Set(candidates)].filter((s) => maySeeStation(user, s, operations)).sort();
+  if (requested !== undefined) {
+    if (visible.includes(requested)) return requested;
+    throw new AppError('NOT_FOUND', `no track for unit ${unitId} of station ${requested}`);
+  }
+  if (visible.length === 1) return visible[0]!;
+  if (visible.length === 0) throw new AppError('NOT_FOUND', `no track for unit ${unitId}`);
+  throw new AppError('CONFLICT', `stations ${visible.join(', ')} each have a unit ${unitId}: add ?stationId=`);
+}

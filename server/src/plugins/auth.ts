@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, type Principal } from '@jointmap/shared';
-import type { TokenClaims, TokenService } from '../auth/tokens.ts';
+import type { SessionService } from '../auth/sessions.ts';
+import type { TokenClaims } from '../auth/tokens.ts';
 
 export interface AuthUser extends Principal {
   name: string;
@@ -10,6 +11,8 @@ export interface AuthUser extends Principal {
 declare module 'fastify' {
   interface FastifyRequest {
     user: AuthUser | null;
+    /** The verified claims of the request's bearer token (routes that are not public). */
+    claims: TokenClaims | null;
   }
   interface FastifyContextConfig {
     /** Routes are authenticated unless they say `public: true`. */
@@ -21,14 +24,19 @@ export function userFromClaims(claims: TokenClaims): AuthUser {
   return { id: claims.sub, role: claims.role, stationId: claims.stationId, name: claims.name, sessionId: claims.sid };
 }
 
-/** Bearer authentication on every route that is not marked `config: {public: true}`. */
-export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
+/**
+ * Bearer authentication on every route that is not marked `config: {public: true}`: the token's
+ * signature and expiry, and that its session is still open (not signed out, account unchanged).
+ */
+export function registerAuth(app: FastifyInstance, sessions: SessionService): void {
   app.decorateRequest('user', null);
+  app.decorateRequest('claims', null);
   app.addHook('onRequest', async (request) => {
     // The matched route, not the raw URL: `/%61pi/…` must not slip past as a non-API path.
     const route = request.routeOptions.url;
     if (request.routeOptions.config?.public || (route !== undefined && !route.startsWith('/api/'))) return;
-    request.user = userFromClaims(tokens.verify(bearer(request)));
+    request.claims = await sessions.authenticate(bearer(request));
+    request.user = userFromClaims(request.claims);
   });
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, httpStatusOf, type ErrorBody, type ErrorCode } from '@jointmap/shared';
 
 /** Every HTTP error leaves as `{error: {code, message}}` with a catalog code. */
@@ -37,4 +37,14 @@ export function registerErrorHandler(app: FastifyInstance): void {
     };
     void reply.status(404).send(body);
   });
+}
+
+/**
+ * Fastify option `frameworkErrors`: errors the router raises before any route or error handler
+ * runs (a path parameter above `maxParamLength`, a malformed percent-encoding) get the coded body
+ * too. Found by `pnpm fuzz`.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const body: ErrorBody = { error: { code: 'INVALID_PAYLOAD', message: err.message } };
+  void reply.status(httpStatusOf.INVALID_PAYLOAD).send(body);
 }

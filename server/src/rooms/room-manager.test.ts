@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type * as Y from 'yjs';
 import { applyChange, type AppError } from '@jointmap/shared';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
@@ -13,18 +13,45 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** Real SQLite storage whose appends can be made to fail, as a full disk would. */
-function flakyStore(): DocStore & { failAppends: boolean; sqlite: SqliteStorage } {
+interface FlakyStore extends DocStore {
+  sqlite: SqliteStorage;
+  /** Every append fails while set, as on a full disk. */
+  failAppends: boolean;
+  /** The next this-many appends fail, then appends work again. */
+  appendFailures: number;
+  /** The next this-many loads fail (storage unreachable), then loads work again. */
+  loadFailures: number;
+  loads: number;
+  appends: number;
+}
+
+/** Real SQLite storage whose loads and appends can be made to fail. */
+function flakyStore(): FlakyStore {
   const dir = mkdtempSync(join(tmpdir(), 'jointmap-rooms-'));
   dirs.push(dir);
   const sqlite = new SqliteStorage(dir);
   return {
     sqlite,
     failAppends: false,
-    loadDoc: (doc) => sqlite.loadDoc(doc),
+    appendFailures: 0,
+    loadFailures: 0,
+    loads: 0,
+    appends: 0,
+    loadDoc(doc) {
+      this.loads++;
+      if (this.loadFailures > 0) {
+        this.loadFailures--;
+        return Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
+      }
+      return sqlite.loadDoc(doc);
+    },
     saveSnapshot: (doc, seq, state) => sqlite.saveSnapshot(doc, seq, state),
     appendUpdate(doc, update, author) {
-      if (this.failAppends) return Promise.reject(new Error('SQLITE_FULL: database or disk is full'));
+      this.appends++;
+      if (this.failAppends || this.appendFailures > 0) {
+        this.appendFailures = Math.max(0, this.appendFailures - 1);
+        return Promise.reject(new Error('SQLITE_FULL: database or disk is full'));
+      }
       return sqlite.appendUpdate(doc, update, author);
     },
   };
@@ -74,6 +101,90 @@ describe('RoomManager', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(rooms.has('op/deqing-yuyue')).toBe(false);
     expect(room.destroyed).toBe(true);
+    await store.sqlite.close();
+  });
+
+  test('a load that keeps failing is retried a bounded number of times, then refused; nothing failed stays cached', async () => {
+    const store = flakyStore();
+    const attempts: boolean[] = [];
+    const rooms = new RoomManager(store, {
+      idleMs: 60_000,
+      snapshotEvery: 100,
+      loadRetries: 2,
+      loadBackoffMs: 1,
+      onLoadFailed: (_room, _err, willRetry) => attempts.push(willRetry),
+    });
+    store.loadFailures = 100;
+    // Two joiners at once share one load and its retries.
+    const joins = [rooms.get('op/command'), rooms.get('op/command')];
+    for (const join of joins) {
+      await expect(join).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' } satisfies Partial<AppError>);
+    }
+    expect(store.loads).toBe(3);
+    expect(attempts).toEqual([true, true, false]);
+    expect(rooms.has('op/command')).toBe(false);
+    // Storage is back: the next join loads the document.
+    store.loadFailures = 0;
+    const room = await rooms.get('op/command');
+    expect(room.isFailed).toBe(false);
+    expect(room.doc.getMap('meta').get('schemaVersion')).toBe(1);
+    await rooms.closeAll();
+    await store.sqlite.close();
+  });
+
+  test('a write that fails while loading (stamping a new document) is retried a bounded number of times, not forever', async () => {
+    const store = flakyStore();
+    const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100, loadRetries: 2, loadBackoffMs: 1 });
+    store.appendFailures = 50;
+    await expect(rooms.get('op/command')).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    // One stamp per attempt: three attempts, not a loop until the storage happens to work again.
+    expect(store.appends).toBe(3);
+    expect(store.loads).toBe(3);
+    store.appendFailures = 0;
+    const room = await rooms.get('op/command');
+    expect(room.isFailed).toBe(false);
+    expect(room.doc.getMap('meta').get('schemaVersion')).toBe(1);
+    await rooms.closeAll();
+    await store.sqlite.close();
+  });
+
+  test('retries of a failed load back off exponentially', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = flakyStore();
+      const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100, loadRetries: 3, loadBackoffMs: 100 });
+      store.loadFailures = 3;
+      const join = rooms.get('op/command');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.loads).toBe(1);
+      await vi.advanceTimersByTimeAsync(99);
+      expect(store.loads).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(store.loads).toBe(2);
+      await vi.advanceTimersByTimeAsync(199);
+      expect(store.loads).toBe(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(store.loads).toBe(3);
+      await vi.advanceTimersByTimeAsync(400);
+      expect(store.loads).toBe(4);
+      // The fourth attempt found storage back: the joiner gets the room.
+      expect((await join).isFailed).toBe(false);
+      await rooms.closeAll();
+      await store.sqlite.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test('shutdown does not wait out a retry', async () => {
+    const store = flakyStore();
+    const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100, loadRetries: 5, loadBackoffMs: 60_000 });
+    store.loadFailures = 100;
+    const join = rooms.get('op/command');
+    while (store.loads === 0) await new Promise((r) => setTimeout(r, 1));
+    await rooms.closeAll();
+    await expect(join).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect(store.loads).toBe(1);
     await store.sqlite.close();
   });
 });

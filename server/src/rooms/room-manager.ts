@@ -1,11 +1,20 @@
-import { parseDocName } from '@jointmap/shared';
+import { AppError, parseDocName, type DocKind } from '@jointmap/shared';
 import type { DocStore } from '../storage/types.ts';
 import { Room, type RoomOptions } from './room.ts';
 
 export interface RoomManagerOptions extends RoomOptions {
   /** Unload a room this long after its last connection left (or after a server write, if nobody joined). */
   idleMs: number;
+  /** A load that failed (storage unreachable, or a failed write while loading) is tried again this often (default 3). */
+  loadRetries?: number;
+  /** Wait before the first retry of a load (ms, default 200); doubles for each further retry. */
+  loadBackoffMs?: number;
+  /** Every failed load attempt; `willRetry` is false when the manager gives up and refuses the callers. */
+  onLoadFailed?(room: string, error: unknown, willRetry: boolean): void;
 }
+
+/** A room that failed after it loaded is replaced by a fresh load at most this often per `get`. */
+const MAX_REPLACEMENTS = 2;
 
 interface Entry {
   promise: Promise<Room>;
@@ -16,9 +25,18 @@ interface Entry {
  * Loads rooms lazily (one load per name even under concurrent joins), replaces rooms whose storage
  * failed, and unloads idle ones. Every removal checks that the map still holds the entry it
  * means to remove, so a late timer or a second joiner can never evict a newer room.
+ *
+ * A load that fails is retried a bounded number of times with exponential backoff while its
+ * callers wait; then they are refused with `STORAGE_UNAVAILABLE` and the entry is forgotten, so
+ * the next caller starts a fresh load (nothing failed stays cached) and succeeds once storage is
+ * back. Other documents are served meanwhile: each name loads on its own.
  */
 export class RoomManager {
   private readonly rooms = new Map<string, Entry>();
+  /** Pending backoff waits; `closeAll` ends them so shutdown does not wait out a retry. */
+  private readonly waits = new Set<() => void>();
+  /** Bumped by `closeAll`: loads started before it give up instead of retrying. */
+  private generation = 0;
 
   constructor(
     private readonly store: DocStore,
@@ -29,26 +47,66 @@ export class RoomManager {
   async get(name: string): Promise<Room> {
     const parsed = parseDocName(name);
     if (!parsed) throw new Error(`not a document name: ${name}`);
-    let entry = this.rooms.get(name);
-    if (!entry) {
-      const promise = Room.load(name, parsed.kind, this.store, this.options);
-      const created: Entry = { promise, idle: null };
-      entry = created;
-      this.rooms.set(name, created);
-      promise.then(
-        (room) => (room.onEmpty = () => this.scheduleIdle(name, created, room)),
-        () => this.remove(name, created),
-      );
-    }
-    this.cancelIdle(entry);
-    const room = await entry.promise;
-    if (room.isFailed || room.destroyed) {
+    for (let replaced = 0; ; replaced++) {
+      let entry = this.rooms.get(name);
+      if (!entry) {
+        const promise = this.load(name, parsed.kind);
+        const created: Entry = { promise, idle: null };
+        entry = created;
+        this.rooms.set(name, created);
+        promise.then(
+          (room) => (room.onEmpty = () => this.scheduleIdle(name, created, room)),
+          () => this.remove(name, created),
+        );
+      }
+      this.cancelIdle(entry);
+      const room = await entry.promise;
+      if (!room.isFailed && !room.destroyed) {
+        // A room loaded for a server write may never get a connection: it must unload as well.
+        this.scheduleIdle(name, entry, room);
+        return room;
+      }
+      // Failed after it loaded (or unloading): replace it, but never in a loop.
       if (this.remove(name, entry)) void room.destroy();
-      return this.get(name);
+      if (replaced >= MAX_REPLACEMENTS) throw new AppError('STORAGE_UNAVAILABLE', `${name} could not be loaded`);
     }
-    // A room loaded for a server write may never get a connection: it must unload as well.
-    this.scheduleIdle(name, entry, room);
-    return room;
+  }
+
+  /** Load a room, retrying with exponential backoff; refuses with `STORAGE_UNAVAILABLE` in the end. */
+  private async load(name: string, kind: DocKind): Promise<Room> {
+    const retries = this.options.loadRetries ?? 3;
+    const backoffMs = this.options.loadBackoffMs ?? 200;
+    const generation = this.generation;
+    for (let attempt = 0; ; attempt++) {
+      let error: unknown;
+      try {
+        const room = await Room.load(name, kind, this.store, this.options);
+        // A write made while loading (stamp, migration) failed: the room closed itself.
+        if (!room.isFailed) return room;
+        error = new Error(`a write to ${name} failed while loading`);
+        void room.destroy();
+      } catch (err) {
+        error = err;
+      }
+      const willRetry = attempt < retries && generation === this.generation;
+      this.options.onLoadFailed?.(name, error, willRetry);
+      if (willRetry) await this.wait(backoffMs * 2 ** attempt);
+      if (!willRetry || generation !== this.generation) {
+        throw new AppError('STORAGE_UNAVAILABLE', `${name} could not be loaded; try again later`);
+      }
+    }
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waits.add(done);
+    });
   }
 
   /** Rooms currently in memory (loaded or loading). */
@@ -86,6 +144,8 @@ export class RoomManager {
 
   /** Snapshot and unload everything (shutdown). */
   async closeAll(): Promise<void> {
+    this.generation++;
+    for (const done of [...this.waits]) done();
     const entries = [...this.rooms.values()];
     for (const e of entries) this.cancelIdle(e);
     this.rooms.clear();

@@ -7,13 +7,21 @@ import { encodeAwareness } from './sync-messages.ts';
 export interface PresenceMember {
   user: VerifiedUser;
   clients: Set<number>;
+  /** At most this many client ids at a time; states for further ones are ignored. */
+  maxClients: number;
   send(data: Uint8Array): void;
 }
 
 /**
+ * A removed client id's clock is remembered this long (ms), so that a stale echo of its last
+ * state cannot bring it back; then it is forgotten, so that ids coming and going do not pile up.
+ */
+const FORGET_REMOVED_AFTER_MS = 2 * awarenessProtocol.outdatedTimeout;
+
+/**
  * Presence (Yjs awareness) of one room: identity stamped by the server, each connection owning
- * only the client ids it set itself, states removed when their connection leaves, and a periodic
- * no-op message that keeps quiet connections alive.
+ * only the client ids it set itself (at most `maxClients`), states removed when their connection
+ * leaves or when they time out, and a periodic no-op message that keeps quiet connections alive.
  */
 export class RoomPresence<M extends PresenceMember> {
   readonly awareness: awarenessProtocol.Awareness;
@@ -31,6 +39,7 @@ export class RoomPresence<M extends PresenceMember> {
     this.awareness.on('update', this.onUpdate);
     this.keepalive = setInterval(() => {
       for (const m of this.members()) m.send(KEEPALIVE);
+      this.forgetRemoved();
     }, keepaliveMs);
     this.keepalive.unref();
   }
@@ -41,19 +50,43 @@ export class RoomPresence<M extends PresenceMember> {
     return ids.length ? encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)) : null;
   }
 
-  /** Apply a member's awareness update; throws on malformed input. */
-  receive(member: M, update: Uint8Array): void {
-    // A member may set or clear only its own client ids, never one another member owns.
-    const mayApply = (clientId: number, clock: number, isNull: boolean) =>
-      !this.ownedByOther(member, clientId) && this.isNewer(clientId, clock, isNull);
+  /**
+   * Apply a member's awareness update; throws on malformed input. Returns how many client ids
+   * were ignored because the member already has `maxClients`.
+   */
+  receive(member: M, update: Uint8Array): number {
+    const fresh = new Set<number>();
+    let refused = 0;
+    // A member may set or clear only its own client ids, never one another member owns, and
+    // holds at most `maxClients` of them.
+    const mayApply = (clientId: number, clock: number, isNull: boolean): boolean => {
+      if (this.ownedByOther(member, clientId) || !this.isNewer(clientId, clock, isNull)) return false;
+      if (member.clients.has(clientId) || fresh.has(clientId)) return true;
+      // Clearing an id it does not hold would remove nothing; it would only leave a clock behind.
+      if (isNull) return false;
+      if (member.clients.size + fresh.size >= member.maxClients) {
+        refused++;
+        return false;
+      }
+      fresh.add(clientId);
+      return true;
+    };
     const stamped = stampAwarenessIdentity(update, member.user, mayApply).update;
     if (stamped) awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, member);
+    return refused;
+  }
+
+  /** Client ids some member holds a state for (tests, metrics). */
+  get ownedCount(): number {
+    return this.owners.size;
   }
 
   /** The member left: its states go, and everyone is told. */
   leave(member: M): void {
-    for (const id of member.clients) if (this.owners.get(id) === member) this.owners.delete(id);
-    if (member.clients.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...member.clients], null);
+    const ids = [...member.clients];
+    for (const id of ids) if (this.owners.get(id) === member) this.owners.delete(id);
+    member.clients.clear();
+    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
   }
 
   /** Stop keepalives (a failed room) — states stay readable until `destroy`. */
@@ -64,6 +97,15 @@ export class RoomPresence<M extends PresenceMember> {
   destroy(): void {
     this.stop();
     this.awareness.destroy();
+  }
+
+  /** Forget the clocks of ids removed long ago (see FORGET_REMOVED_AFTER_MS). */
+  private forgetRemoved(): void {
+    const now = Date.now();
+    for (const [id, meta] of this.awareness.meta) {
+      if (id === this.awareness.clientID || this.awareness.states.has(id)) continue;
+      if (now - meta.lastUpdated > FORGET_REMOVED_AFTER_MS) this.awareness.meta.delete(id);
+    }
   }
 
   private ownedByOther(member: M, clientId: number): boolean {
@@ -91,10 +133,14 @@ export class RoomPresence<M extends PresenceMember> {
         from.clients.add(id);
         this.owners.set(id, from);
       }
-      for (const id of changes.removed) {
-        from.clients.delete(id);
-        if (this.owners.get(id) === from) this.owners.delete(id);
-      }
+    }
+    // Whoever removed it (its member, the member leaving, or the awareness timing out a state
+    // not renewed for 30 s, origin 'timeout'), a removed id belongs to nobody any more.
+    for (const id of changes.removed) {
+      const owner = this.owners.get(id);
+      if (!owner) continue;
+      owner.clients.delete(id);
+      this.owners.delete(id);
     }
     const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
     for (const m of this.members()) if (m !== origin) m.send(message);

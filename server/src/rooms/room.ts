@@ -13,8 +13,17 @@ import {
   type ErrorCode,
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
-import type { VerifiedUser } from './awareness-identity.ts';
-import { RoomPresence, type PresenceMember } from './room-presence.ts';
+import { SerialQueue } from './inbound-queue.ts';
+import {
+  createConnection,
+  overLimitMessage,
+  sendTo as send,
+  type ConnectOptions,
+  type Connection,
+  type RoomSession,
+  type RoomSocket,
+} from './room-connection.ts';
+import { RoomPresence } from './room-presence.ts';
 import {
   decodeMessage,
   encodePermissionDenied,
@@ -25,18 +34,7 @@ import {
   type InboundMessage,
 } from './sync-messages.ts';
 
-/** What a room needs of a connection; the WebSocket layer translates to it. */
-export interface RoomSocket {
-  send(data: Uint8Array): void;
-  close(code: number, reason: string): void;
-  readonly isOpen: boolean;
-}
-
-export interface RoomSession {
-  sessionId: string;
-  user: VerifiedUser;
-  access: 'read' | 'write';
-}
+export type { ConnectOptions, RoomSession, RoomSocket } from './room-connection.ts';
 
 export interface RoomHooks {
   /** An inbound message was refused (forbidden, invalid); the session has been told. */
@@ -57,11 +55,6 @@ export interface RoomOptions {
   hooks?: RoomHooks;
 }
 
-interface Connection extends PresenceMember {
-  socket: RoomSocket;
-  session: RoomSession;
-}
-
 /**
  * One shared document: loads from the update log, authorizes and validates every inbound update,
  * makes it durable, then relays it. All sync work for a room runs through one serial queue, so a
@@ -70,7 +63,7 @@ interface Connection extends PresenceMember {
 export class Room {
   private readonly presence: RoomPresence<Connection>;
   private readonly conns = new Map<RoomSocket, Connection>();
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue((err) => this.fail(err));
   private captured: Uint8Array[] = [];
   /** Encoded sync step 2 of the whole state, for joiners that have nothing; dropped on change. */
   private fullStateMessage: Uint8Array | null;
@@ -119,23 +112,19 @@ export class Room {
   }
 
   /** Attach a socket; returns the function that feeds it inbound messages. */
-  connect(socket: RoomSocket, session: RoomSession): { receive(data: Uint8Array): void; close(): void } {
-    const conn: Connection = {
-      socket,
-      session,
-      user: session.user,
-      clients: new Set(),
-      send: (data) => {
-        if (socket.isOpen) socket.send(data);
-      },
-    };
+  connect(
+    socket: RoomSocket,
+    session: RoomSession,
+    options: ConnectOptions = {},
+  ): { receive(data: Uint8Array): void; close(): void } {
+    const conn = createConnection(socket, session, options);
     if (this.failed || this.destroyed) {
       // A stale room (storage failed, or unloading): let the client retry against a fresh load.
       socket.close(SyncCloseCode.unavailable, 'STORAGE_UNAVAILABLE');
       return { receive: () => undefined, close: () => undefined };
     }
     this.conns.set(socket, conn);
-    this.enqueue(async () => {
+    void this.queue.push(async () => {
       send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
       const states = this.presence.allStatesMessage();
       if (states) send(conn, states);
@@ -153,24 +142,26 @@ export class Room {
   serverChange(apply: (doc: Y.Doc) => void, author: UpdateAuthor = { sessionId: null, userId: null }): Promise<void> {
     let durable = false;
     let error: unknown = null;
-    return this.enqueue(async () => {
-      if (this.failed || this.destroyed) return;
-      try {
-        // `commit` is false both for "nothing changed" and for a failed append; only the latter fails the room.
-        durable = (await this.commit(author, null, () => apply(this.doc))) || !this.failed;
-      } catch (err) {
-        // The caller's own error (e.g. a refused record): the room is fine, the caller is told.
-        error = err;
-      }
-    }).then(() => {
-      if (error) throw error;
-      if (!durable) throw new AppError('STORAGE_UNAVAILABLE', `${this.name} could not be written`);
-    });
+    return this.queue
+      .push(async () => {
+        if (this.failed || this.destroyed) return;
+        try {
+          // `commit` is false both for "nothing changed" and for a failed append; only the latter fails the room.
+          durable = (await this.commit(author, null, () => apply(this.doc))) || !this.failed;
+        } catch (err) {
+          // The caller's own error (e.g. a refused record): the room is fine, the caller is told.
+          error = err;
+        }
+      })
+      .then(() => {
+        if (error) throw error;
+        if (!durable) throw new AppError('STORAGE_UNAVAILABLE', `${this.name} could not be written`);
+      });
   }
 
   /** Resolves once every queued message has been handled. */
   idle(): Promise<void> {
-    return this.queue;
+    return this.queue.idle();
   }
 
   private receive(conn: Connection, data: Uint8Array): void {
@@ -186,7 +177,10 @@ export class Room {
     }
     switch (msg.type) {
       case 'syncStep1':
-        this.enqueue(async () => {
+        // Each answer is an encoded state (a re-encode, unless the joiner has nothing): rationed.
+        if (!conn.budget.takeStateRequest()) return this.overLimit(conn, 'state_requests');
+        this.enqueueFrom(conn, data.byteLength, async () => {
+          if (!conn.socket.isOpen) return; // nobody to answer: spare the encoding
           const full = isEmptyStateVector(msg.stateVector);
           let reply: Uint8Array;
           if (full) reply = this.fullStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
@@ -203,12 +197,14 @@ export class Room {
         return;
       case 'syncStep2':
       case 'update':
-        this.enqueue(() => this.handleUpdate(conn, msg.update));
+        this.enqueueFrom(conn, data.byteLength, () => this.handleUpdate(conn, msg.update));
         return;
       case 'awareness':
         this.handleAwareness(conn, msg.update);
         return;
       case 'queryAwareness': {
+        // Stock clients never ask; answering encodes every state.
+        if (!conn.budget.takeStateRequest()) return this.overLimit(conn, 'state_requests');
         const states = this.presence.allStatesMessage();
         if (states) send(conn, states);
         return;
@@ -315,11 +311,41 @@ export class Room {
   }
 
   private handleAwareness(conn: Connection, update: Uint8Array): void {
+    let refused: number;
     try {
-      this.presence.receive(conn, update);
+      refused = this.presence.receive(conn, update);
     } catch (err) {
       this.reject(conn, 'INVALID_PAYLOAD', `malformed awareness update: ${(err as Error).message}`);
+      return;
     }
+    if (refused === 0) return;
+    // Ignored, not closed: a browser's tabs relay each other's presence (BroadcastChannel), and
+    // the connection's documents must keep working. Told once per connection.
+    conn.onLimited('awareness_clients');
+    if (conn.toldAwarenessLimit) return;
+    conn.toldAwarenessLimit = true;
+    this.reject(
+      conn,
+      'RATE_LIMITED',
+      `at most ${conn.maxClients} presence client ids per connection; further ones are ignored`,
+    );
+  }
+
+  /** Queue a connection's message, or close the connection when it already has too much waiting. */
+  private enqueueFrom(conn: Connection, bytes: number, task: () => Promise<unknown>): void {
+    if (!this.queue.pushCounted(conn.budget, bytes, task)) this.overLimit(conn, 'queue');
+  }
+
+  /**
+   * Close a connection that asks too much too fast. What it queued before still runs; what it
+   * sent since is lost to this connection only: the client reconnects (4529 is not final for
+   * stock clients) and the sync handshake sends again whatever the server lacks.
+   */
+  private overLimit(conn: Connection, limit: 'queue' | 'state_requests'): void {
+    conn.onLimited(limit);
+    this.reject(conn, 'RATE_LIMITED', overLimitMessage(conn, limit));
+    conn.socket.close(SyncCloseCode.rateLimited, 'RATE_LIMITED');
+    this.disconnect(conn);
   }
 
   private reject(conn: Connection, code: ErrorCode, message: string): void {
@@ -356,20 +382,11 @@ export class Room {
     return this.failed;
   }
 
-  private enqueue(task: () => Promise<unknown>): Promise<void> {
-    const next = this.queue.then(task).then(
-      () => undefined,
-      (err) => this.fail(err),
-    );
-    this.queue = next;
-    return next;
-  }
-
   /** Snapshot if needed and release memory. The manager has already forgotten this room. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    await this.queue;
+    await this.queue.idle();
     await this.snapshot();
     for (const c of [...this.conns.values()]) {
       c.socket.close(1001, 'room closed');
@@ -378,8 +395,4 @@ export class Room {
     this.presence.destroy();
     this.doc.destroy();
   }
-}
-
-function send(conn: Connection, data: Uint8Array): void {
-  if (conn.socket.isOpen) conn.socket.send(data);
 }

@@ -2,7 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@jointmap/shared';
 import { UNKNOWN_USER_HASH, verifyPassword } from '../auth/passwords.ts';
+import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
+import type { Account } from '../storage/types.ts';
 
 const LoginBody = Type.Object(
   { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
@@ -52,19 +54,42 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
         throw new AppError('UNAUTHENTICATED', 'wrong user name or password');
       }
       ctx.metrics.logins.inc({ result: 'ok' });
-      const ttl =
-        account.role === 'viewer' ? Math.max(ctx.config.tokenTtlSeconds, 30 * 86400) : ctx.config.tokenTtlSeconds;
-      const { token, claims } = ctx.tokens.issue(
-        { sub: account.id, role: account.role, stationId: account.stationId, name: account.name },
-        ttl,
-      );
-      return {
-        token,
-        expiresAt: claims.exp * 1000,
-        user: { id: account.id, name: account.name, role: account.role, stationId: account.stationId },
-      };
+      return tokenReply(account, await ctx.sessions.open(account, ttlOf(ctx, account)));
     },
   );
 
   app.get('/api/auth/me', async (request) => request.user);
+
+  // Sign out: the session ends everywhere (REST, open sync sockets, socket.io), also on other
+  // instances and after a restart.
+  app.post('/api/auth/logout', async (request, reply) => {
+    await ctx.sessions.end(requireUser(request).sessionId, 'logout');
+    return reply.code(204).send();
+  });
+
+  // A fresh token for the same session, so an unattended wall stays signed in past its token's
+  // life. Refused once the session ended (signed out, account disabled or changed).
+  app.post('/api/auth/renew', async (request) => {
+    const claims = request.claims!;
+    const account = await ctx.storage.getAccount(claims.sub);
+    if (!account || account.disabled || account.role !== claims.role || account.stationId !== claims.stationId) {
+      throw new AppError('SESSION_ENDED', 'the account was disabled or changed; log in again');
+    }
+    return tokenReply(account, await ctx.sessions.renew(claims, account, ttlOf(ctx, account)));
+  });
+}
+
+/** Token lifetime: wall displays (viewers) run unattended for days (30 by default). */
+function ttlOf(ctx: AppContext, account: Account): number {
+  return account.role === 'viewer' ? ctx.config.viewerTokenTtlSeconds : ctx.config.tokenTtlSeconds;
+}
+
+function tokenReply(account: Account, issued: { token: string; claims: { iat: number; exp: number } }) {
+  return {
+    token: issued.token,
+    // Both on the server's clock: a client renews at half the life, whatever its own clock says.
+    issuedAt: issued.claims.iat * 1000,
+    expiresAt: issued.claims.exp * 1000,
+    user: { id: account.id, name: account.name, role: account.role, stationId: account.stationId },
+  };
 }

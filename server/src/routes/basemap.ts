@@ -43,7 +43,15 @@ export function basemapRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!range) return reply.header('content-length', size).send(createReadStream(b.file));
     const start = Number(range[1]);
     const end = Math.min(range[2] ? Number(range[2]) : size - 1, size - 1);
-    if (start > end) return reply.status(416).header('content-range', `bytes */${size}`).send();
+    if (start > end) {
+      // 416 is what range clients act on; the body carries the coded error every refusal has.
+      const refusal = new AppError('INVALID_PAYLOAD', `range ${request.headers.range} is not within ${size} bytes`);
+      return reply
+        .status(416)
+        .header('content-range', `bytes */${size}`)
+        .type('application/json')
+        .send(refusal.toBody());
+    }
     return reply
       .status(206)
       .header('content-range', `bytes ${start}-${end}/${size}`)

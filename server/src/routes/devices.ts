@@ -18,7 +18,8 @@ const RegisterBody = Type.Object(
 
 /**
  * Tracker registration. `POST /api/devices {id, stationId, unitId, label}` registers or moves a
- * device (dispatchers: own station; commanders: any) and mirrors it into the unit records;
+ * device (dispatchers: own station; commanders: any; never away from another station's unit:
+ * `CONFLICT` until that station releases it) and mirrors it into the unit records;
  * `GET /api/devices?stationId=` lists them.
  */
 export function deviceRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {

@@ -28,6 +28,8 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
           query: request.query as Record<string, string | string[] | undefined>,
           body: typeof request.body === 'string' ? request.body : undefined,
           contentType: request.headers['content-type'],
+          // The proxy-aware address (TRUST_PROXY): the unknown-device limit is per client address.
+          address: request.ip,
         });
         return { ok: true, received: result.received, stored: result.stored };
       } catch (err) {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import {
   AppError,
@@ -11,7 +11,7 @@ import {
 } from '@jointmap/shared';
 import { encodePermissionDenied } from '../rooms/sync-messages.ts';
 import type { RoomSession, RoomSocket } from '../rooms/room.ts';
-import { authenticateSession, onTokenExpiry } from '../auth/session.ts';
+import { authenticateSession } from '../auth/session.ts';
 import type { AppContext } from '../services/context.ts';
 
 /** Ping interval; a connection that did not answer the previous ping is dropped. */
@@ -20,6 +20,7 @@ const HEARTBEAT_MS = 30_000;
 const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: SyncCloseCode.unauthenticated,
   TOKEN_EXPIRED: SyncCloseCode.unauthenticated,
+  SESSION_ENDED: SyncCloseCode.unauthenticated,
   FORBIDDEN: SyncCloseCode.forbidden,
   NOT_FOUND: SyncCloseCode.notFound,
   INVALID_PAYLOAD: SyncCloseCode.invalid,
@@ -32,7 +33,16 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
  * buffered in order.
  */
 export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/sync/*', { websocket: true, config: { public: true } }, (ws: WebSocket, request) => {
+  const options = {
+    websocket: true as const,
+    config: { public: true },
+    // Plain HTTP would get the WebSocket plugin's bare 404; answer with a coded error instead.
+    preValidation: async (request: FastifyRequest) => {
+      if (request.headers.upgrade?.toLowerCase() !== 'websocket')
+        throw new AppError('NOT_FOUND', 'the sync endpoint speaks WebSocket only (the y-websocket protocol)');
+    },
+  };
+  app.get('/sync/*', options, (ws: WebSocket, request) => {
     const name = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
     const token = (request.query as { token?: string }).token;
     const pending: Uint8Array[] = [];
@@ -85,8 +95,11 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
         throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
       const access = docAccess(user, op.stations, parsed.scope);
       if (access === 'none') throw new AppError('NOT_FOUND', `no document ${name}`);
-      // A session ends when its token does (long-lived wall tokens included): the client logs in again.
-      cancelExpiry = onTokenExpiry(claims, () => refuse(ws, name, 'TOKEN_EXPIRED', 'token expired, log in again'));
+      // The socket lives as long as its session: closed when it ends (sign-out, account disabled or
+      // changed) or expires unrenewed; the client then logs in again.
+      cancelExpiry = ctx.sessions.watch(claims, (code, message) => refuse(ws, name, code, message));
+      // Closed during the awaits above: the close handler already ran and could not cancel this.
+      if (ws.readyState !== ws.OPEN) cancelExpiry();
       const room = await ctx.rooms.get(name);
       const socket: RoomSocket = {
         send: (data) => ws.send(data),
@@ -100,7 +113,15 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
         user: { id: user.id, name: user.name, role: user.role, stationId: user.stationId },
         access,
       };
-      const conn = room.connect(socket, session);
+      const conn = room.connect(socket, session, {
+        limits: {
+          queueMessages: ctx.config.syncQueueMaxMessages,
+          queueBytes: ctx.config.syncQueueMaxBytes,
+          stateRequestsPerMinute: ctx.config.syncStateRequestsPerMinute,
+          awarenessClients: ctx.config.awarenessMaxClients,
+        },
+        onLimited: (limit) => ctx.metrics.syncLimited.inc({ limit }),
+      });
       deliver = conn.receive;
       leave = conn.close;
       for (const m of pending.splice(0)) conn.receive(m);

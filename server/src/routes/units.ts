@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, Id, UnitKind, UnitStatus } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import { putUnit, type CreateUnitInput } from '../live/roster.ts';
-import { maySeeStation, parseTimeParam, trackToGeoJson } from '../live/track.ts';
+import { parseTimeParam, trackStation, trackToGeoJson } from '../live/track.ts';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 
@@ -26,17 +26,23 @@ const UnitBody = Type.Object(
 );
 
 /**
- * `GET /api/units/:id/track?from=&to=` (epoch ms or ISO 8601; default the last 15 minutes) as
- * GeoJSON; `POST /api/operations/:id/units` writes a unit record into a station's roster.
+ * `GET /api/units/:id/track?stationId=&from=&to=` (epoch ms or ISO 8601; default the last 15
+ * minutes) as GeoJSON. A unit is its station and its id: `stationId` names the station (without it,
+ * the one station visible to the user that has a unit of that id, `CONFLICT` when several do).
+ * `POST /api/operations/:id/units` writes a unit record into a station's roster.
  */
-export function unitRoutes(app: FastifyInstance, ctx: AppContext, _live: LiveService): void {
-  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(
+export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {
+  app.get<{ Params: { id: string }; Querystring: { stationId?: string; from?: string; to?: string } }>(
     '/api/units/:id/track',
     {
       schema: {
         params: Type.Object({ id: Id }),
         querystring: Type.Object(
-          { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) },
+          {
+            stationId: Type.Optional(Id),
+            from: Type.Optional(Type.String({ maxLength: 40 })),
+            to: Type.Optional(Type.String({ maxLength: 40 })),
+          },
           { additionalProperties: false },
         ),
       },
@@ -50,16 +56,14 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, _live: LiveSer
       if (from > to) throw new AppError('INVALID_PAYLOAD', 'from must not be after to');
       if (to - from > MAX_TRACK_WINDOW_MS)
         throw new AppError('INVALID_PAYLOAD', `the window may span at most ${MAX_TRACK_WINDOW_MS / 3600_000} h`);
-      // The unit's station comes from the trackers registered to it (the devices table), never from
-      // what a fix says; every station a returned fix was recorded for must be visible as well.
-      const fixes = await ctx.storage.track(unitId, from, to, MAX_TRACK_POINTS + 1);
-      const owners = [...new Set((await ctx.storage.devicesOfUnit(unitId)).map((d) => d.stationId))];
-      const stations = new Set([...owners, ...fixes.map((f) => f.stationId)]);
       const operations = await ctx.storage.listOperations();
-      if (stations.size === 0 || [...stations].some((s) => !maySeeStation(user, s, operations))) {
-        throw new AppError('NOT_FOUND', `no track for unit ${unitId}`);
-      }
-      const stationId = owners[0] ?? fixes.at(-1)!.stationId;
+      const candidates = [
+        ...live.stationsWithUnit(unitId),
+        ...(await ctx.storage.devicesOfUnit(unitId)).map((d) => d.stationId),
+      ];
+      const stationId = trackStation(user, unitId, request.query.stationId, candidates, operations);
+      // Keyed by station and unit: another station's unit of the same id is never part of it.
+      const fixes = await ctx.storage.track(stationId, unitId, from, to, MAX_TRACK_POINTS + 1);
       const truncated = fixes.length > MAX_TRACK_POINTS;
       return trackToGeoJson(
         unitId,

@@ -178,6 +178,7 @@ async function setup(dataDir?: string) {
         query: { id: device, lat: String(lat), lon: String(lng), timestamp: String(time / 1000) },
         body: undefined,
         contentType: undefined,
+        address: '127.0.0.1',
       });
     },
     /** The last value of each sector over every partial message sent so far. */

@@ -8,10 +8,12 @@ import {
   lngLat,
   parseDocName,
   readMap,
+  unitKey,
   type CoverageMessage,
   type Search,
   type Sector,
   type SectorCoverage,
+  type UnitKey,
   type UnitPosition,
 } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
@@ -32,7 +34,7 @@ export interface CoverageServiceOptions {
   /** Command documents are read through the loaded rooms. */
   rooms: Pick<RoomManager, 'get'>;
   /** The position stream (every stored fix) and the latest fix per unit. */
-  live: Pick<LiveService, 'onFix' | 'snapshot'>;
+  live: Pick<LiveService, 'onFix' | 'snapshot' | 'stationsWithUnit'>;
   registry: Registry;
   /** Changes are sent per operation at most once per this many ms. */
   flushMs: number;
@@ -270,15 +272,20 @@ export class CoverageService {
     }
   }
 
-  /** Units whose tracks can count: the named ones, and every known unit of the named stations. */
-  private async unitsOf(interest: SearchInterest): Promise<Set<string>> {
-    const units = new Set(interest.unitIds);
-    if (interest.stationIds.size === 0) return units;
-    for (const p of this.o.live.snapshot([...interest.stationIds])) units.add(p.unitId);
+  /**
+   * Units (station and unit id) whose tracks can count: those of the named unit ids that ever
+   * reported (sectors name units by id alone), and every known unit of the named stations.
+   */
+  private async unitsOf(interest: SearchInterest): Promise<UnitKey[]> {
+    const units = new Map<string, UnitKey>();
+    const add = (stationId: string, unitId: string) => units.set(unitKey(stationId, unitId), { stationId, unitId });
+    for (const unitId of interest.unitIds) for (const s of this.o.live.stationsWithUnit(unitId)) add(s, unitId);
+    if (interest.stationIds.size === 0) return [...units.values()];
+    for (const p of this.o.live.snapshot([...interest.stationIds])) add(p.stationId, p.unitId);
     for (const station of interest.stationIds) {
-      for (const d of await this.o.storage.listDevices(station)) if (d.unitId) units.add(d.unitId);
+      for (const d of await this.o.storage.listDevices(station)) if (d.unitId) add(station, d.unitId);
     }
-    return units;
+    return [...units.values()];
   }
 
   private onFix(pos: UnitPosition): void {

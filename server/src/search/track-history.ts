@@ -1,3 +1,4 @@
+import { compareFixes, type UnitKey } from '@jointmap/shared';
 import type { PositionFix, PositionStore } from '../storage/types.ts';
 
 /** Rows asked of the track store at a time. */
@@ -8,16 +9,11 @@ const PAGE = 20_000;
  * reported for days is never one huge query. A page that ends inside a run of fixes of one time
  * (several trackers on the unit) is re-read from that time on, so nothing is skipped.
  */
-export async function unitTrack(
-  store: PositionStore,
-  unitId: string,
-  from: number,
-  to: number,
-): Promise<PositionFix[]> {
+export async function unitTrack(store: PositionStore, unit: UnitKey, from: number, to: number): Promise<PositionFix[]> {
   const out: PositionFix[] = [];
   let start = from;
   for (;;) {
-    const page = await store.track(unitId, start, to, PAGE);
+    const page = await store.track(unit.stationId, unit.unitId, start, to, PAGE);
     if (page.length < PAGE) {
       out.push(...page);
       return out;
@@ -35,13 +31,16 @@ export async function unitTrack(
   }
 }
 
-/** The tracks of several units merged in time order (ties: server receipt order). */
+/**
+ * The tracks of several units (station and unit id) merged in the order of `compareFixes`: time,
+ * then device id, so a rebuild replays fixes in the same order whatever order they arrived in.
+ */
 export async function mergedTracks(
   store: PositionStore,
-  unitIds: Iterable<string>,
+  units: Iterable<UnitKey>,
   from: number,
   to: number,
 ): Promise<PositionFix[]> {
-  const tracks = await Promise.all([...unitIds].map((u) => unitTrack(store, u, from, to)));
-  return tracks.flat().sort((a, b) => a.time - b.time || a.receivedAt - b.receivedAt);
+  const tracks = await Promise.all([...units].map((u) => unitTrack(store, u, from, to)));
+  return tracks.flat().sort(compareFixes);
 }

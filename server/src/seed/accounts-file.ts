@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { Color, compile, DeviceId, Id, Role } from '@jointmap/shared';
+import type { MultiPolygon, Polygon } from 'geojson';
+import { Color, COMMAND_SCOPE, compile, DeviceId, Id, Position, Role } from '@jointmap/shared';
 import type { Role as RoleT } from '@jointmap/shared';
 import { hashPassword } from '../auth/passwords.ts';
 import type { AppContext } from '../services/context.ts';
+import type { Account, Device, Station } from '../storage/types.ts';
 
 const AccountsFileSchema = Type.Object(
   {
@@ -59,49 +61,75 @@ const AccountsFileSchema = Type.Object(
 export type AccountsFile = Static<typeof AccountsFileSchema>;
 const validator = compile(AccountsFileSchema);
 
+/** A jurisdiction: a WGS-84 Polygon or MultiPolygon (rings of any length: real boundaries are long). */
+const Ring = Type.Array(Position, { minItems: 4 });
+const JurisdictionSchema = Type.Union([
+  Type.Object({ type: Type.Literal('Polygon'), coordinates: Type.Array(Ring, { minItems: 1 }) }),
+  Type.Object({
+    type: Type.Literal('MultiPolygon'),
+    coordinates: Type.Array(Type.Array(Ring, { minItems: 1 }), { minItems: 1 }),
+  }),
+]);
+const jurisdictionValidator = compile(JurisdictionSchema);
+
 /**
  * Upsert stations, accounts and devices from a JSON file (see README "Accounts and devices").
- * Throws with the offending path on any problem, before anything is written.
+ * Everything is checked first (schema, jurisdiction files, station references) and then written
+ * in one storage transaction: a bad file, whichever entry is bad, changes nothing and throws a
+ * message naming the file and the entry.
  */
 export async function loadAccountsFile(
   ctx: AppContext,
   path: string,
 ): Promise<{ stations: number; accounts: number; devices: number }> {
+  const fail = (message: string) => new Error(`accounts file ${path}: ${message}`);
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`accounts file ${path}: ${(err as Error).message}`);
+    throw fail((err as Error).message);
   }
   const problem = validator.explain(data);
-  if (problem) throw new Error(`accounts file ${path}: ${problem}`);
+  if (problem) throw fail(problem);
   const file = data as AccountsFile;
-  for (const a of file.accounts ?? []) {
-    if (!a.password && !a.passwordHash)
-      throw new Error(`accounts file ${path}: account ${a.username} needs password or passwordHash`);
-    if (a.role === 'dispatcher' && !a.stationId)
-      throw new Error(`accounts file ${path}: dispatcher ${a.username} needs stationId`);
-  }
-  for (const s of file.stations ?? []) {
-    if (s.id === 'command') throw new Error(`accounts file ${path}: "command" is reserved`);
-    let jurisdiction = null;
+
+  const stations: Station[] = (file.stations ?? []).map((s, i) => {
+    const entry = `stations[${i}] (${s.id})`;
+    if (s.id === COMMAND_SCOPE) throw fail(`${entry}: "${COMMAND_SCOPE}" is reserved`);
+    let jurisdiction: Polygon | MultiPolygon | null = null;
     if (s.jurisdictionFile) {
-      const geo = JSON.parse(readFileSync(resolve(dirname(path), s.jurisdictionFile), 'utf8'));
-      jurisdiction =
-        geo.type === 'FeatureCollection' ? geo.features[0]?.geometry : geo.type === 'Feature' ? geo.geometry : geo;
+      try {
+        jurisdiction = readJurisdiction(resolve(dirname(path), s.jurisdictionFile));
+      } catch (err) {
+        throw fail(`${entry}: jurisdictionFile ${s.jurisdictionFile}: ${(err as Error).message}`);
+      }
     }
-    await ctx.storage.upsertStation({
+    return {
       id: s.id,
       name: s.name,
       shortName: s.shortName,
       adcode: s.adcode ?? null,
       color: s.color,
       jurisdiction,
-    });
-  }
+    };
+  });
+  const knownStations = new Set([...(await ctx.storage.listStations()).map((s) => s.id), ...stations.map((s) => s.id)]);
+  const checkStation = (entry: string, stationId: string | null | undefined) => {
+    if (stationId && !knownStations.has(stationId)) throw fail(`${entry}: unknown station "${stationId}"`);
+  };
+  (file.accounts ?? []).forEach((a, i) => {
+    const entry = `accounts[${i}] (${a.username})`;
+    if (!a.password && !a.passwordHash) throw fail(`${entry}: needs password or passwordHash`);
+    if (a.role === 'dispatcher' && !a.stationId) throw fail(`${entry}: a dispatcher needs stationId`);
+    checkStation(entry, a.stationId);
+  });
+  (file.devices ?? []).forEach((d, i) => checkStation(`devices[${i}] (${d.id})`, d.stationId));
+
+  const now = Date.now();
+  const accounts: Account[] = [];
   for (const a of file.accounts ?? []) {
     const existing = await ctx.storage.getAccountByUsername(a.username);
-    await ctx.storage.upsertAccount({
+    accounts.push({
       id: existing?.id ?? `u-${a.username}`,
       username: a.username,
       name: a.name,
@@ -109,21 +137,34 @@ export async function loadAccountsFile(
       stationId: a.stationId ?? null,
       passwordHash: a.passwordHash ?? (await hashPassword(a.password!)),
       disabled: a.disabled ?? false,
-      createdAt: existing?.createdAt ?? Date.now(),
+      createdAt: existing?.createdAt ?? now,
     });
   }
-  for (const d of file.devices ?? []) {
-    await ctx.storage.upsertDevice({
-      id: d.id,
-      stationId: d.stationId,
-      unitId: d.unitId ?? null,
-      label: d.label ?? d.id,
-      createdAt: Date.now(),
-    });
+  const devices: Device[] = (file.devices ?? []).map((d) => ({
+    id: d.id,
+    stationId: d.stationId,
+    unitId: d.unitId ?? null,
+    label: d.label ?? d.id,
+    createdAt: now,
+  }));
+  try {
+    await ctx.storage.applyAccounts({ stations, accounts, devices });
+  } catch (err) {
+    throw fail(`nothing was applied: ${(err as Error).message}`);
   }
-  return {
-    stations: file.stations?.length ?? 0,
-    accounts: file.accounts?.length ?? 0,
-    devices: file.devices?.length ?? 0,
-  };
+  return { stations: stations.length, accounts: accounts.length, devices: devices.length };
+}
+
+/** The area of a GeoJSON file: a Polygon or MultiPolygon geometry, or the first feature's. */
+function readJurisdiction(file: string): Polygon | MultiPolygon {
+  const geo = JSON.parse(readFileSync(file, 'utf8')) as {
+    type?: string;
+    geometry?: unknown;
+    features?: Array<{ geometry?: unknown }>;
+  } | null;
+  const geometry =
+    geo?.type === 'FeatureCollection' ? geo.features?.[0]?.geometry : geo?.type === 'Feature' ? geo.geometry : geo;
+  const problem = jurisdictionValidator.explain(geometry);
+  if (problem) throw new Error(`not a Polygon or MultiPolygon (${problem})`);
+  return geometry as Polygon | MultiPolygon;
 }

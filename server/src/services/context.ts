@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { SessionService } from '../auth/sessions.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
@@ -11,6 +12,8 @@ export interface AppContext {
   storage: Storage;
   rooms: RoomManager;
   tokens: TokenService;
+  /** Login sessions: open, check, renew, end; closes live connections of ended sessions. */
+  sessions: SessionService;
   metrics: Metrics;
   log: FastifyBaseLogger;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as Y from 'yjs';
 import {
   AppError,
   applyChange,
@@ -6,9 +7,12 @@ import {
   canSeeOperation,
   COMMAND_SCOPE,
   docName,
+  initDoc,
   META_OPERATION_KEY,
+  migrateDoc,
   operationDocNames,
   RESPONSE_RING_MINUTES,
+  type ChangeOrigin,
   type DispatchSettings,
   type OperationKind,
   type OperationMeta,
@@ -36,7 +40,10 @@ export function newOperationId(): string {
   return `op-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
-/** Create an operation: its row, then its command document stamped with the operation meta. */
+/**
+ * Create an operation: its row and the first update of its command document (stamped and carrying
+ * the operation meta) in one storage transaction, so a failed write leaves neither.
+ */
 export async function createOperation(
   ctx: AppContext,
   user: Principal,
@@ -58,7 +65,6 @@ export async function createOperation(
     createdBy: user.id,
     createdAt: now,
   };
-  await ctx.storage.createOperation(op);
   const meta: OperationMeta = {
     id,
     name: op.name,
@@ -69,17 +75,28 @@ export async function createOperation(
     createdAt: now,
     updatedAt: now,
   };
-  const room = await ctx.rooms.get(docName(id, COMMAND_SCOPE));
-  await room.serverChange(
-    (doc) =>
-      applyChange(
-        doc,
-        'command',
-        { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: meta },
-        { source: 'server' },
-      ),
-    { sessionId: null, userId: user.id },
-  );
+  const commandDoc = docName(id, COMMAND_SCOPE);
+  // Rooms load only documents of existing operations, so no room holds this one yet: its first
+  // state is built here, with the stamp a room writes when loading, and validated the same way.
+  const doc = new Y.Doc();
+  let update: Uint8Array;
+  try {
+    const server: ChangeOrigin = { source: 'server' };
+    initDoc(doc, server);
+    migrateDoc(doc, 'command');
+    applyChange(doc, 'command', { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: meta }, server);
+    update = Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+  try {
+    await ctx.storage.createOperation(op, { doc: commandDoc, update, author: { sessionId: null, userId: user.id } });
+  } catch (err) {
+    // Two creations of one id at once: the second is told as if it had come later.
+    if (await ctx.storage.getOperation(id).catch(() => null)) throw new AppError('CONFLICT', `operation ${id} exists`);
+    ctx.log.error({ err, operation: id }, 'operation could not be stored');
+    throw new AppError('STORAGE_UNAVAILABLE', `operation ${id} could not be stored; nothing was created`);
+  }
   return op;
 }
 

@@ -48,4 +48,67 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // Trackers of a unit are looked up on registration and on every track query.
   `CREATE INDEX devices_unit ON devices (unit_id);`,
+  // Login sessions, so that a token can end before it expires. `session_ends` is the change feed
+  // every instance polls (rowid order is commit order: SQLite has one writer). The triggers end an
+  // account's sessions in the same transaction that disables, removes or re-roles it, whatever
+  // code path (or hand-run SQL) changed the row. Not on password changes: the accounts file
+  // re-hashes plain passwords with a new salt at every start.
+  `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT
+  );
+  CREATE INDEX sessions_account ON sessions (account_id) WHERE ended_at IS NULL;
+  CREATE TABLE session_ends (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, account_id TEXT NOT NULL,
+    reason TEXT NOT NULL, expires_at INTEGER NOT NULL, ended_at INTEGER NOT NULL
+  );
+  CREATE TRIGGER sessions_end_log AFTER UPDATE OF ended_at ON sessions
+  WHEN OLD.ended_at IS NULL AND NEW.ended_at IS NOT NULL
+  BEGIN
+    INSERT INTO session_ends (session_id, account_id, reason, expires_at, ended_at)
+    VALUES (NEW.id, NEW.account_id, NEW.end_reason, NEW.expires_at, NEW.ended_at);
+  END;
+  CREATE TRIGGER accounts_end_sessions AFTER UPDATE OF disabled, role, station_id ON accounts
+  WHEN OLD.disabled IS NOT NEW.disabled OR OLD.role IS NOT NEW.role OR OLD.station_id IS NOT NEW.station_id
+  BEGIN
+    UPDATE sessions SET ended_at = CAST(unixepoch('subsec') * 1000 AS INTEGER), end_reason = 'account_changed'
+    WHERE account_id = NEW.id AND ended_at IS NULL;
+  END;
+  CREATE TRIGGER accounts_removed_end_sessions AFTER DELETE ON accounts
+  BEGIN
+    UPDATE sessions SET ended_at = CAST(unixepoch('subsec') * 1000 AS INTEGER), end_reason = 'account_changed'
+    WHERE account_id = OLD.id AND ended_at IS NULL;
+  END;
+  `,
+  // Positions keyed by station and unit: unit ids are unique per station only, so a fix of one
+  // station's `car-01` must never overwrite, or be drawn as, another station's `car-01`. The track
+  // keeps every row (each already names its station); the latest table is rebuilt from it with the
+  // newest-fix rule of shared/src/live/newest.ts (time, then device id).
+  `
+  CREATE TABLE positions_track_v2 (
+    station_id TEXT NOT NULL, unit_id TEXT NOT NULL, time INTEGER NOT NULL, device_id TEXT NOT NULL,
+    lng REAL NOT NULL, lat REAL NOT NULL, speed REAL, bearing REAL, altitude REAL, accuracy REAL,
+    battery REAL, alarm TEXT, received_at INTEGER NOT NULL,
+    PRIMARY KEY (station_id, unit_id, time, device_id)
+  ) WITHOUT ROWID;
+  INSERT INTO positions_track_v2 (station_id, unit_id, time, device_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
+    SELECT station_id, unit_id, time, device_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at
+    FROM positions_track;
+  DROP TABLE positions_track;
+  ALTER TABLE positions_track_v2 RENAME TO positions_track;
+  DROP TABLE positions_latest;
+  CREATE TABLE positions_latest (
+    station_id TEXT NOT NULL, unit_id TEXT NOT NULL, device_id TEXT NOT NULL, time INTEGER NOT NULL,
+    lng REAL NOT NULL, lat REAL NOT NULL, speed REAL, bearing REAL, altitude REAL, accuracy REAL,
+    battery REAL, alarm TEXT, received_at INTEGER NOT NULL,
+    PRIMARY KEY (station_id, unit_id)
+  );
+  INSERT INTO positions_latest (station_id, unit_id, device_id, time, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
+    SELECT station_id, unit_id, device_id, time, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at
+    FROM (
+      SELECT *, ROW_NUMBER() OVER (PARTITION BY station_id, unit_id ORDER BY time DESC, device_id DESC) AS rank
+      FROM positions_track
+    ) WHERE rank = 1;
+  `,
 ];

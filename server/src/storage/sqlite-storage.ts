@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   Account,
+  AccountsBatch,
   Device,
+  DocUpdateWrite,
   LoggedUpdate,
   Operation,
   PositionFix,
@@ -14,13 +16,26 @@ import type {
 } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { SqliteSessionStore } from './sqlite-sessions.ts';
+import type { LoginSession, SessionEnd, SessionEndReason } from './types.ts';
 
 type Row = Record<string, unknown>;
+
+/** SQLite `synchronous` level: `normal` survives a process crash, `full` also a power loss. */
+export type SqliteSynchronous = 'normal' | 'full';
+
+export interface SqliteStorageOptions {
+  /** Default `normal` (see docs/decisions.md, "Durability" and "Power loss"). */
+  synchronous?: SqliteSynchronous;
+  /** Same as `synchronous: 'full'` (older name). */
+  fsync?: boolean;
+}
 
 /**
  * Embedded storage: one SQLite file in WAL mode. better-sqlite3 is synchronous, so an append has
  * reached the WAL when `appendUpdate` returns; with `synchronous=NORMAL` that survives a process
- * crash (SIGKILL), and `synchronous=FULL` (option `fsync`) also survives power loss.
+ * crash (SIGKILL), and `synchronous=FULL` (option `synchronous: 'full'`, setting
+ * `SQLITE_SYNCHRONOUS=full`) also survives power loss: every commit waits for an fsync of the WAL.
  */
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
@@ -28,17 +43,22 @@ export class SqliteStorage implements Storage {
   private readonly stmts;
   private readonly nextSeq = new Map<string, number>();
   private readonly appendPositionsTx: (fixes: readonly PositionFix[]) => void;
+  private readonly createOperationTx: (op: Operation, commandDoc: DocUpdateWrite | undefined) => number | null;
+  private readonly applyAccountsTx: (batch: AccountsBatch) => void;
   private readonly checkpointer: SqliteCheckpointer;
+  private readonly sessions: SqliteSessionStore;
 
-  constructor(dataDir: string, options: { fsync?: boolean } = {}) {
+  constructor(dataDir: string, options: SqliteStorageOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, 'jointmap.sqlite');
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
+    const full = options.synchronous === 'full' || (options.synchronous === undefined && options.fsync === true);
+    this.db.pragma(`synchronous = ${full ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.sessions = new SqliteSessionStore(this.db);
     // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
@@ -95,22 +115,31 @@ export class SqliteStorage implements Storage {
       devices: db.prepare('SELECT * FROM devices ORDER BY id'),
       devicesOfStation: db.prepare('SELECT * FROM devices WHERE station_id = ? ORDER BY id'),
       devicesOfUnit: db.prepare('SELECT * FROM devices WHERE unit_id = ? ORDER BY id'),
+      // Compare-and-set: inserts a new id, or updates it only while it is still at @expected.
+      putDeviceIf: db.prepare(
+        `INSERT INTO devices (id, station_id, unit_id, label, created_at) VALUES (@id, @stationId, @unitId, @label, @createdAt)
+         ON CONFLICT (id) DO UPDATE SET station_id = excluded.station_id, unit_id = excluded.unit_id, label = excluded.label
+         WHERE devices.station_id IS @expected`,
+      ),
       appendTrack: db.prepare(
         `INSERT OR IGNORE INTO positions_track (unit_id, time, device_id, station_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
          VALUES (@unitId, @time, @deviceId, @stationId, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)`,
       ),
+      // The newest-fix rule of compareFixes (shared/src/live/newest.ts): later time, then greater device id.
       upsertLatest: db.prepare(
         `INSERT INTO positions_latest (unit_id, station_id, device_id, time, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
          VALUES (@unitId, @stationId, @deviceId, @time, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)
-         ON CONFLICT (unit_id) DO UPDATE SET station_id = excluded.station_id, device_id = excluded.device_id, time = excluded.time,
+         ON CONFLICT (station_id, unit_id) DO UPDATE SET device_id = excluded.device_id, time = excluded.time,
            lng = excluded.lng, lat = excluded.lat, speed = excluded.speed, bearing = excluded.bearing, altitude = excluded.altitude,
            accuracy = excluded.accuracy, battery = excluded.battery, alarm = excluded.alarm, received_at = excluded.received_at
-         WHERE excluded.time > positions_latest.time`,
+         WHERE excluded.time > positions_latest.time
+            OR (excluded.time = positions_latest.time AND excluded.device_id > positions_latest.device_id)`,
       ),
       latestAll: db.prepare('SELECT * FROM positions_latest'),
-      latestOne: db.prepare('SELECT * FROM positions_latest WHERE unit_id = ?'),
+      latestOne: db.prepare('SELECT * FROM positions_latest WHERE station_id = ? AND unit_id = ?'),
       track: db.prepare(
-        'SELECT * FROM positions_track WHERE unit_id = ? AND time >= ? AND time <= ? ORDER BY time, device_id LIMIT ?',
+        `SELECT * FROM positions_track WHERE station_id = ? AND unit_id = ? AND time >= ? AND time <= ?
+         ORDER BY time, device_id LIMIT ?`,
       ),
     };
     this.appendPositionsTx = db.transaction((fixes: readonly PositionFix[]) => {
@@ -118,6 +147,15 @@ export class SqliteStorage implements Storage {
         this.stmts.appendTrack.run(f);
         this.stmts.upsertLatest.run(f);
       }
+    });
+    this.createOperationTx = db.transaction((op: Operation, commandDoc: DocUpdateWrite | undefined) => {
+      this.stmts.createOperation.run({ ...op, stations: JSON.stringify(op.stations) });
+      return commandDoc ? this.insertUpdate(commandDoc.doc, commandDoc.update, commandDoc.author) : null;
+    });
+    this.applyAccountsTx = db.transaction((batch: AccountsBatch) => {
+      for (const s of batch.stations) this.stmts.upsertStation.run(stationRow(s));
+      for (const a of batch.accounts) this.stmts.upsertAccount.run(accountRow(a));
+      for (const d of batch.devices) this.stmts.upsertDevice.run(d);
     });
   }
 
@@ -159,9 +197,15 @@ export class SqliteStorage implements Storage {
   }
 
   async appendUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number> {
+    const seq = this.insertUpdate(doc, update, author);
+    this.nextSeq.set(doc, seq + 1);
+    return seq;
+  }
+
+  /** Insert the next update of `doc`; the caller advances `nextSeq` once the write has committed. */
+  private insertUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): number {
     const seq = this.nextSeq.get(doc) ?? this.lastSeq(doc) + 1;
     this.stmts.append.run(doc, seq, update, author.sessionId, author.userId, Date.now());
-    this.nextSeq.set(doc, seq + 1);
     return seq;
   }
 
@@ -187,8 +231,12 @@ export class SqliteStorage implements Storage {
     this.stmts.setSetting.run(key, value);
   }
 
+  async applyAccounts(batch: AccountsBatch): Promise<void> {
+    this.applyAccountsTx(batch);
+  }
+
   async upsertStation(s: Station): Promise<void> {
-    this.stmts.upsertStation.run({ ...s, jurisdiction: s.jurisdiction ? JSON.stringify(s.jurisdiction) : null });
+    this.stmts.upsertStation.run(stationRow(s));
   }
 
   async listStations(): Promise<Station[]> {
@@ -201,7 +249,7 @@ export class SqliteStorage implements Storage {
   }
 
   async upsertAccount(a: Account): Promise<void> {
-    this.stmts.upsertAccount.run({ ...a, disabled: a.disabled ? 1 : 0 });
+    this.stmts.upsertAccount.run(accountRow(a));
   }
 
   async getAccountByUsername(username: string): Promise<Account | null> {
@@ -218,8 +266,9 @@ export class SqliteStorage implements Storage {
     return (this.stmts.countAccounts.get() as { n: number }).n;
   }
 
-  async createOperation(op: Operation): Promise<void> {
-    this.stmts.createOperation.run({ ...op, stations: JSON.stringify(op.stations) });
+  async createOperation(op: Operation, commandDoc?: DocUpdateWrite): Promise<void> {
+    const seq = this.createOperationTx(op, commandDoc);
+    if (commandDoc && seq !== null) this.nextSeq.set(commandDoc.doc, seq + 1);
   }
 
   async getOperation(id: string): Promise<Operation | null> {
@@ -233,6 +282,10 @@ export class SqliteStorage implements Storage {
 
   async upsertDevice(d: Device): Promise<void> {
     this.stmts.upsertDevice.run(d);
+  }
+
+  async putDeviceIf(d: Device, expectedStationId: string | null): Promise<boolean> {
+    return this.stmts.putDeviceIf.run({ ...d, expected: expectedStationId }).changes > 0;
   }
 
   async getDevice(id: string): Promise<Device | null> {
@@ -257,15 +310,33 @@ export class SqliteStorage implements Storage {
     return (this.stmts.latestAll.all() as Row[]).map(toFix);
   }
 
-  async latestPosition(unitId: string): Promise<PositionFix | null> {
-    const row = this.stmts.latestOne.get(unitId) as Row | undefined;
+  async latestPosition(stationId: string, unitId: string): Promise<PositionFix | null> {
+    const row = this.stmts.latestOne.get(stationId, unitId) as Row | undefined;
     return row ? toFix(row) : null;
   }
 
-  async track(unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> {
-    return (this.stmts.track.all(unitId, from, to, limit) as Row[]).map(toFix);
+  async track(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> {
+    return (this.stmts.track.all(stationId, unitId, from, to, limit) as Row[]).map(toFix);
   }
+
+  // Login sessions (sqlite-sessions.ts).
+  createSession = (s: Omit<LoginSession, 'endedAt' | 'endReason'>): Promise<void> => this.sessions.createSession(s);
+  getSession = (id: string): Promise<LoginSession | null> => this.sessions.getSession(id);
+  renewSession = (id: string, expiresAt: number, now: number): Promise<boolean> =>
+    this.sessions.renewSession(id, expiresAt, now);
+  endSession = (id: string, reason: SessionEndReason, now: number): Promise<boolean> =>
+    this.sessions.endSession(id, reason, now);
+  sessionEndsAfter = (seq: number, limit: number): Promise<SessionEnd[]> => this.sessions.sessionEndsAfter(seq, limit);
+  lastSessionEndSeq = (): Promise<number> => this.sessions.lastSessionEndSeq();
+  pruneSessions = (before: number): Promise<void> => this.sessions.pruneSessions(before);
 }
+
+const stationRow = (s: Station) => ({
+  ...s,
+  jurisdiction: s.jurisdiction ? JSON.stringify(s.jurisdiction) : null,
+});
+
+const accountRow = (a: Account) => ({ ...a, disabled: a.disabled ? 1 : 0 });
 
 const toFix = (r: Row): PositionFix => ({
   unitId: r.unit_id as string,

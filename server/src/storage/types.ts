@@ -79,7 +79,16 @@ export interface UpdateLogStore {
   readUpdateLog(doc: string): Promise<LoggedUpdate[]>;
 }
 
+/** Stations, accounts and devices written together (an accounts file). */
+export interface AccountsBatch {
+  stations: readonly Station[];
+  accounts: readonly Account[];
+  devices: readonly Device[];
+}
+
 export interface AccountStore {
+  /** Upsert stations, then accounts, then devices in one transaction: all of them or none. */
+  applyAccounts(batch: AccountsBatch): Promise<void>;
   upsertStation(station: Station): Promise<void>;
   listStations(): Promise<Station[]>;
   getStation(id: string): Promise<Station | null>;
@@ -89,14 +98,32 @@ export interface AccountStore {
   countAccounts(): Promise<number>;
 }
 
+/** An update appended to a document's log as part of a larger write. */
+export interface DocUpdateWrite {
+  doc: string;
+  update: Uint8Array;
+  author: UpdateAuthor;
+}
+
 export interface OperationStore {
-  createOperation(op: Operation): Promise<void>;
+  /**
+   * Insert an operation and, in the same transaction, append the first update of its command
+   * document (the operation meta): both are stored or neither is, so a failed write never leaves
+   * an operation without its meta.
+   */
+  createOperation(op: Operation, commandDoc?: DocUpdateWrite): Promise<void>;
   getOperation(id: string): Promise<Operation | null>;
   listOperations(): Promise<Operation[]>;
 }
 
 export interface DeviceStore {
   upsertDevice(device: Device): Promise<void>;
+  /**
+   * Write a registration only if the device is still where the caller saw it: absent
+   * (`expectedStationId` null) or registered to `expectedStationId`. False, and nothing written,
+   * when another registration got there first (two stations claiming one new tracker id at once).
+   */
+  putDeviceIf(device: Device, expectedStationId: string | null): Promise<boolean>;
   getDevice(id: string): Promise<Device | null>;
   listDevices(stationId?: string): Promise<Device[]>;
   /** Trackers registered to a unit. */
@@ -104,7 +131,8 @@ export interface DeviceStore {
 }
 
 /** Everything the server persists. SQLite is the embedded default; PostgreSQL comes for scale-out. */
-export interface Storage extends DocStore, UpdateLogStore, AccountStore, OperationStore, DeviceStore, PositionStore {
+export interface Storage
+  extends DocStore, UpdateLogStore, AccountStore, SessionStore, OperationStore, DeviceStore, PositionStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
@@ -137,17 +165,69 @@ export interface PositionFix {
   receivedAt: number;
 }
 
-/** Latest position per unit plus the full track, indexed by unit and time. */
+/**
+ * Latest position per unit plus the full track, indexed by unit and time. A unit is its station and
+ * its id together (ids are unique per station only): two stations' `car-01` never share a row.
+ */
 export interface PositionStore {
   /**
    * Append fixes to the track (a fix already stored for the same unit, time and device is kept
-   * once) and advance each unit's latest position only when a fix is newer than it. All or
-   * nothing; durable when the promise resolves.
+   * once) and advance each unit's latest position only when a fix is newer than it by the rule of
+   * `compareFixes` (shared/src/live/newest.ts). All or nothing; durable when the promise resolves.
    */
   appendPositions(fixes: readonly PositionFix[]): Promise<void>;
   /** Latest position of every unit that ever reported. */
   latestPositions(): Promise<PositionFix[]>;
-  latestPosition(unitId: string): Promise<PositionFix | null>;
-  /** Fixes of a unit with `from <= time <= to`, oldest first, at most `limit`. */
-  track(unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]>;
+  latestPosition(stationId: string, unitId: string): Promise<PositionFix | null>;
+  /** Fixes of a unit with `from <= time <= to`, oldest first (ties: device id), at most `limit`. */
+  track(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]>;
+}
+
+/** Why a login session ended: signed out, or its account was disabled, removed or given another role or station. */
+export type SessionEndReason = 'logout' | 'account_changed';
+
+/** A login session: what a bearer token's `sid` names. Times are epoch ms. */
+export interface LoginSession {
+  id: string;
+  accountId: string;
+  createdAt: number;
+  /** Extended when the token is renewed. */
+  expiresAt: number;
+  endedAt: number | null;
+  endReason: SessionEndReason | null;
+}
+
+/** One entry of the feed of ended sessions, in commit order. */
+export interface SessionEnd {
+  seq: number;
+  sessionId: string;
+  accountId: string;
+  reason: SessionEndReason;
+  /** When the session would have expired: after that its tokens are refused anyway. */
+  expiresAt: number;
+}
+
+/**
+ * Login sessions, so that a token can be revoked before it expires.
+ *
+ * Transaction semantics every backend must keep: any write that changes an account's `disabled`,
+ * `role` or `stationId`, or removes the account (`upsertAccount`, `applyAccounts`, SQL run by
+ * hand), ends all of that account's open sessions with reason `account_changed` in the same
+ * transaction; and every session that ends, whatever the reason, appears exactly once in the
+ * feed read by {@link SessionStore.sessionEndsAfter}, in commit order. SQLite does both with
+ * triggers; PostgreSQL can use the same triggers plus `NOTIFY` (see docs/decisions.md).
+ */
+export interface SessionStore {
+  createSession(session: Omit<LoginSession, 'endedAt' | 'endReason'>): Promise<void>;
+  getSession(id: string): Promise<LoginSession | null>;
+  /** Extend an open session to `expiresAt` (token renewal; never shortens it); false when it has ended or expired by `now`. */
+  renewSession(id: string, expiresAt: number, now: number): Promise<boolean>;
+  /** End an open session; false when it had already ended (or never existed). */
+  endSession(id: string, reason: SessionEndReason, now: number): Promise<boolean>;
+  /** Sessions ended after feed position `seq`, oldest first, at most `limit`. */
+  sessionEndsAfter(seq: number, limit: number): Promise<SessionEnd[]>;
+  /** The feed's newest position (0 when empty): where an instance that just started reads from. */
+  lastSessionEndSeq(): Promise<number>;
+  /** Forget sessions (and feed entries) that expired before `before`: their tokens are refused anyway. */
+  pruneSessions(before: number): Promise<void>;
 }

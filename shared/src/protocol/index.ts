@@ -28,7 +28,11 @@ export function decodeRejection(reason: string): SyncRejection | null {
   }
 }
 
-/** Close codes of the sync WebSocket (4000–4999 are application-defined). */
+/**
+ * Close codes of the sync WebSocket (4000–4999 are application-defined). Stock y-websocket 3.x
+ * clients stop reconnecting on 4400–4499 and retry on anything else, so "try again later" codes
+ * sit in 4500–4599.
+ */
 export const SyncCloseCode = {
   unauthenticated: 4401,
   forbidden: 4403,
@@ -36,6 +40,8 @@ export const SyncCloseCode = {
   tooLarge: 4413,
   invalid: 4400,
   unavailable: 4503,
+  /** The connection asked too much too fast (`RATE_LIMITED`); the client reconnects and resyncs. */
+  rateLimited: 4529,
 } as const;
 
 /** Awareness state that our clients publish; the server overwrites `user` with the verified one. */

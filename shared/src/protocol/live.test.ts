@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeNewest, parseJoinRequest, parseLiveAuth, parsePositionsMessage, type UnitPosition } from './live.ts';
+import { parseJoinRequest, parseLiveAuth, parsePositionsMessage, type UnitPosition } from './live.ts';
 
 const pos = (unitId: string, time: number, receivedAt = time): UnitPosition => ({
   unitId,
@@ -34,13 +34,5 @@ describe('live protocol', () => {
     expect(parsePositionsMessage({ operationId: 'op', serverTime: 1, positions: [pos('u1', 1)] }).ok).toBe(true);
     const bad = { operationId: 'op', serverTime: 1, positions: [{ ...pos('u1', 1), lngLat: [200, 30] }] };
     expect(parsePositionsMessage(bad)).toMatchObject({ ok: false, code: 'INVALID_PAYLOAD' });
-  });
-
-  it('mergeNewest never moves a unit backwards in time', () => {
-    const latest = new Map<string, UnitPosition>();
-    expect(mergeNewest(latest, [pos('u1', 10), pos('u2', 5)])).toEqual(['u1', 'u2']);
-    expect(mergeNewest(latest, [pos('u1', 9), pos('u2', 6)])).toEqual(['u2']);
-    expect(latest.get('u1')!.time).toBe(10);
-    expect(mergeNewest(latest, [pos('u1', 10, 11)])).toEqual(['u1']);
   });
 });

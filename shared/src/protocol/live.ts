@@ -20,7 +20,7 @@ export const LiveEvent = {
   leave: 'live:leave',
   /** server → client: every latest position of the operation's units (after join / reconnect). */
   snapshot: 'live:snapshot',
-  /** server → client: newest fix per unit since the previous batch (coalesced). */
+  /** server → client: newest fix per unit (station + unit id) since the previous batch (coalesced). */
   positions: 'live:positions',
   /** server → client: an error not tied to a request, e.g. the token expired; then disconnect. */
   error: 'live:error',
@@ -59,7 +59,11 @@ export const UnitPositionSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-/** One unit's position as the live channel and REST carry it. */
+/**
+ * One unit's position as the live channel and REST carry it. The unit is `stationId` + `unitId`
+ * together (unit ids are unique per station only): key maps with `unitKey` from `shared/src/live`,
+ * and pick the newest fix with its `compareFixes` rule.
+ */
 export type UnitPosition = Static<typeof UnitPositionSchema>;
 
 const ThresholdsSchema = Type.Object({
@@ -199,21 +203,4 @@ export function parseCoverageMessage(value: unknown): Parsed<CoverageMessage> {
 /** socket.io room of an operation's live viewers. */
 export function liveRoomName(operationId: string): string {
   return `op:${operationId}`;
-}
-
-/**
- * Merge a batch into a map of latest positions, keeping per unit the fix with the newest time
- * (a batch never moves a marker backwards, even if it arrives after a fresher snapshot).
- * Returns the unit ids that changed.
- */
-export function mergeNewest(latest: Map<string, UnitPosition>, positions: readonly UnitPosition[]): string[] {
-  const changed: string[] = [];
-  for (const p of positions) {
-    const current = latest.get(p.unitId);
-    if (current && current.time > p.time) continue;
-    if (current && current.time === p.time && current.receivedAt >= p.receivedAt) continue;
-    latest.set(p.unitId, p);
-    changed.push(p.unitId);
-  }
-  return changed;
 }

@@ -122,6 +122,7 @@ export const zhCN = {
   'error.INVALID_PAYLOAD': '数据无效，已被服务器拒绝：{message}',
   'error.UNAUTHENTICATED': '登录已失效，请重新登录',
   'error.TOKEN_EXPIRED': '登录已过期，请重新登录',
+  'error.SESSION_ENDED': '登录已失效（已在别处退出，或账号已停用、变更），请重新登录',
   'error.other': '服务器拒绝：{message}',
   'map.loading': '地图加载中…',
   'live.lostSuffix': '失联',
@@ -308,6 +309,8 @@ export const en: Record<MessageKey, string> = {
   'error.INVALID_PAYLOAD': 'Refused by the server as invalid: {message}',
   'error.UNAUTHENTICATED': 'Your session ended, please sign in again',
   'error.TOKEN_EXPIRED': 'Your session expired, please sign in again',
+  'error.SESSION_ENDED':
+    'Your session ended (signed out elsewhere, or the account was disabled or changed), please sign in again',
   'error.other': 'Refused by the server: {message}',
   'map.loading': 'Loading map…',
   'live.lostSuffix': 'lost',

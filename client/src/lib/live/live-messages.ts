@@ -42,7 +42,7 @@ export function readLiveBatch(raw: unknown, operationId: string): LiveBatch | nu
 }
 
 /** Error codes of the live channel that mean the token is no longer accepted: sign in again. */
-const SESSION_ENDED: ReadonlySet<string> = new Set(['TOKEN_EXPIRED', 'UNAUTHENTICATED']);
+const SESSION_ENDED: ReadonlySet<string> = new Set(['TOKEN_EXPIRED', 'SESSION_ENDED', 'UNAUTHENTICATED']);
 
 /** Whether a `live:error` / `connect_error` code ends the session (so reconnecting is pointless). */
 export function endsSession(error: { code?: string } | null | undefined): boolean {

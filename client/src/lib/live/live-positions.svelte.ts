@@ -4,8 +4,10 @@ import {
   DEFAULT_FRESHNESS,
   LiveEvent,
   mergeNewest,
+  parseUnitKey,
   PROTOCOL_VERSION,
   unitFreshness,
+  unitKeyOf,
   type ClientToServerEvents,
   type Freshness,
   type FreshnessThresholds,
@@ -22,7 +24,7 @@ import { TrailBuffer, type TrailPoint } from './trail-buffer.ts';
  * up (e.g. the server refused the handshake); `signedOut`: the token was refused, sign in again.
  */
 export type LiveState = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'signedOut';
-/** `'all'`: every unit may have changed (snapshot, thresholds); else the ids that did. */
+/** `'all'`: every unit may have changed (snapshot, thresholds); else the unit keys that did. */
 export type LiveChange = ReadonlySet<string> | 'all';
 
 /** Up to this many units get their last 15 minutes fetched after a (re)load so trails are not empty. */
@@ -48,6 +50,8 @@ export interface LiveOptions {
 /**
  * The live channel of one operation: latest position per unit, each unit's freshness on the
  * server's clock, and a 15-minute trail per unit. Positions come from socket.io, never from Yjs.
+ * A unit is its station and its id (`unitKey(stationId, unitId)` keys every map here): two
+ * stations' `car-01` are two markers, two trails, two freshness grades.
  *
  * Map layers listen with {@link onChange} (raw, unbatched: they coalesce per animation frame);
  * Svelte components read {@link version} / {@link freshnessOf}, which re-run at most once a frame.
@@ -79,14 +83,17 @@ export class LivePositions {
   /** Server disconnects since the last snapshot (which proves we are joined again). */
   private serverDrops = 0;
   private rejoinTimer = 0;
+  private readonly auth: { token: string; protocolVersion: number; operationId: string };
 
   constructor(
     readonly operationId: string,
     token: string,
     private readonly options: LiveOptions = {},
   ) {
+    this.auth = { token, protocolVersion: PROTOCOL_VERSION, operationId };
     this.socket = io(options.url ?? location.origin, {
-      auth: { token, protocolVersion: PROTOCOL_VERSION, operationId },
+      // socket.io sends this object on every (re)connect: a renewed token goes into it.
+      auth: this.auth,
       transports: ['websocket', 'polling'],
     });
     this.socket.on('connect', () => {
@@ -120,7 +127,7 @@ export class LivePositions {
       if (m.thresholds) this.thresholds = m.thresholds;
       // A snapshot replaces what we hold but never moves a unit back in time.
       mergeNewest(this.latest, m.positions);
-      for (const p of m.positions) this.trails.add(p.unitId, p.lngLat[0], p.lngLat[1], p.time);
+      for (const p of m.positions) this.trails.add(unitKeyOf(p), p.lngLat[0], p.lngLat[1], p.time);
       this.refreshFreshness();
       this.freshChanged = true;
       this.emit('all');
@@ -135,12 +142,12 @@ export class LivePositions {
       const changed = mergeNewest(this.latest, batch.positions);
       if (!changed.length) return;
       const now = this.now();
-      for (const id of changed) {
-        const p = this.latest.get(id)!;
-        this.trails.add(id, p.lngLat[0], p.lngLat[1], p.time);
+      for (const key of changed) {
+        const p = this.latest.get(key)!;
+        this.trails.add(key, p.lngLat[0], p.lngLat[1], p.time);
         const f = unitFreshness(p.time, now, this.thresholds);
-        if (this.freshness.get(id) !== f) {
-          this.freshness.set(id, f);
+        if (this.freshness.get(key) !== f) {
+          this.freshness.set(key, f);
           this.freshChanged = true;
         }
       }
@@ -182,23 +189,29 @@ export class LivePositions {
     return this.state;
   }
 
+  /** Use a renewed token from the next (re)connect on. */
+  setToken(token: string): void {
+    this.auth.token = token;
+  }
+
   /** The server refused our token (expired or unknown): the session is over, sign in again. */
   get signedOut(): boolean {
     this.subscribeUi();
     return endsSession(this.error);
   }
 
-  positionOf(unitId: string): UnitPosition | undefined {
-    return this.latest.get(unitId);
+  /** The newest fix of a unit; `key` is `unitKey(stationId, unitId)`. */
+  positionOf(key: string): UnitPosition | undefined {
+    return this.latest.get(key);
   }
 
-  /** live / stale (grey) / lost; a unit with no fix at all is lost. */
-  freshnessOf(unitId: string): Freshness {
-    return this.freshness.get(unitId) ?? 'lost';
+  /** live / stale (grey) / lost; a unit with no fix at all is lost. `key`: `unitKey(stationId, unitId)`. */
+  freshnessOf(key: string): Freshness {
+    return this.freshness.get(key) ?? 'lost';
   }
 
-  trailOf(unitId: string): readonly TrailPoint[] {
-    return this.trails.get(unitId);
+  trailOf(key: string): readonly TrailPoint[] {
+    return this.trails.get(key);
   }
 
   /** Raw change feed for map layers; returns the unsubscribe function. */
@@ -269,15 +282,15 @@ export class LivePositions {
     this.offsetMs = Math.max(...this.offsets);
   }
 
-  /** Re-grade every unit on the clock; emits the ids whose freshness changed. */
+  /** Re-grade every unit on the clock; emits the keys whose freshness changed. */
   private refreshFreshness(): Set<string> {
     const now = this.now();
     const changed = new Set<string>();
-    for (const [id, p] of this.latest) {
+    for (const [key, p] of this.latest) {
       const f = unitFreshness(p.time, now, this.thresholds);
-      if (this.freshness.get(id) !== f) {
-        this.freshness.set(id, f);
-        changed.add(id);
+      if (this.freshness.get(key) !== f) {
+        this.freshness.set(key, f);
+        changed.add(key);
       }
     }
     this.trails.pruneAll(now);
@@ -302,11 +315,15 @@ export class LivePositions {
     this.seeded = true;
     const getJson = this.options.getJson;
     if (!getJson || this.latest.size > SEED_TRAILS_UP_TO) return;
-    const ids = [...this.latest.keys()];
+    const keys = [...this.latest.keys()];
     const worker = async () => {
-      for (let id = ids.shift(); id !== undefined && !this.destroyed; id = ids.shift()) {
+      for (let key = keys.shift(); key !== undefined && !this.destroyed; key = keys.shift()) {
+        const unit = parseUnitKey(key);
+        if (!unit) continue;
         try {
-          const fc = await getJson<TrackCollection>(`/api/units/${encodeURIComponent(id)}/track`);
+          const fc = await getJson<TrackCollection>(
+            `/api/units/${encodeURIComponent(unit.unitId)}/track?stationId=${encodeURIComponent(unit.stationId)}`,
+          );
           const points: TrailPoint[] = [];
           for (const f of fc.features) {
             const times = f.properties.coordinateProperties?.times ?? [];
@@ -316,8 +333,8 @@ export class LivePositions {
             coords.forEach((c, i) => times[i] !== undefined && points.push([c[0], c[1], times[i]!]));
           }
           if (points.length) {
-            this.trails.seed(id, points);
-            this.emit(new Set([id]));
+            this.trails.seed(key, points);
+            this.emit(new Set([key]));
           }
         } catch {
           // no history for this unit (or no longer visible): its trail grows from live fixes

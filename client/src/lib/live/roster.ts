@@ -71,7 +71,13 @@ export function listDevices(stationId: string): Promise<{ devices: DeviceRecord[
   return api('GET', `/api/devices?stationId=${encodeURIComponent(stationId)}`);
 }
 
-/** `GET /api/units/:id/track?from=&to=` (epoch ms). */
-export function fetchTrack(unitId: string, from: number, to: number): Promise<TrackFeatureCollection> {
-  return api('GET', `/api/units/${encodeURIComponent(unitId)}/track?from=${from}&to=${to}`);
+/** `GET /api/units/:id/track?stationId=&from=&to=` (epoch ms): one station's unit of that id. */
+export function fetchTrack(
+  stationId: string,
+  unitId: string,
+  from: number,
+  to: number,
+): Promise<TrackFeatureCollection> {
+  const station = encodeURIComponent(stationId);
+  return api('GET', `/api/units/${encodeURIComponent(unitId)}/track?stationId=${station}&from=${from}&to=${to}`);
 }

@@ -1,4 +1,12 @@
-import type { Freshness, Unit, UnitKind, UnitPosition, UnitStatus } from '@jointmap/shared';
+import {
+  unitKey,
+  unitKeyOf,
+  type Freshness,
+  type Unit,
+  type UnitKind,
+  type UnitPosition,
+  type UnitStatus,
+} from '@jointmap/shared';
 
 /** Fill colour of a live unit by status; stale units are grey, lost ones hollow. */
 export const STATUS_COLORS: Record<UnitStatus, string> = {
@@ -22,6 +30,8 @@ export const KIND_GLYPHS: Record<UnitKind, string> = {
 };
 
 export interface UnitFeatureProps {
+  /** `unitKey(stationId, unitId)`: what selection and the feature id use. */
+  key: string;
   unitId: string;
   stationId: string;
   callsign: string;
@@ -39,9 +49,17 @@ export interface UnitFeatureProps {
   bearing: number;
 }
 
+/** Roster records by `unitKey`: two stations' `car-01` stay two records (a map by id would merge them). */
+export function unitsByKey(units: Iterable<Unit>): Map<string, Unit> {
+  const out = new Map<string, Unit>();
+  for (const u of units) out.set(unitKey(u.stationId, u.id), u);
+  return out;
+}
+
 /**
- * The map feature of one unit at its latest fix (WGS-84). `unit` may be missing when positions
- * arrive before the roster document has synced; the marker still shows, with the unit id as label.
+ * The map feature of one unit at its latest fix (WGS-84), with the unit's `unitKey` as feature id.
+ * `unit` (the record of the same station and id) may be missing when positions arrive before the
+ * roster document has synced; the marker still shows, with the unit id as label.
  */
 export function unitFeature(
   position: UnitPosition,
@@ -54,11 +72,13 @@ export function unitFeature(
   const status = unit?.status ?? 'available';
   const kind = unit?.kind ?? 'car';
   const callsign = unit?.callsign ?? position.unitId;
+  const key = unitKeyOf(position);
   return {
     type: 'Feature',
-    id: position.unitId,
+    id: key,
     geometry: { type: 'Point', coordinates: [position.lngLat[0], position.lngLat[1]] },
     properties: {
+      key,
       unitId: position.unitId,
       stationId: position.stationId,
       callsign,

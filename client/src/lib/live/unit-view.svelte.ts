@@ -40,22 +40,24 @@ export function trackPoints(fc: TrackFeatureCollection): TrackPoint[] {
 
 /**
  * What the console shows about units beyond the live layer: the selected unit, and a track loaded
- * for a time window with the replay position on it.
+ * for a time window with the replay position on it. Units are named by `unitKey(stationId, unitId)`:
+ * two stations may both have a `car-01`.
  */
 export class UnitView {
-  selectedId = $state<string | null>(null);
+  /** The selected unit's key (`unitKey(stationId, unitId)`). */
+  selectedKey = $state<string | null>(null);
   /** Unit whose roster record is being edited (`''` = a new unit), and in which station. */
   editing = $state<{ stationId: string; unitId: string } | null>(null);
-  track = $state.raw<{ unitId: string; from: number; to: number; points: TrackPoint[] } | null>(null);
+  track = $state.raw<{ key: string; from: number; to: number; points: TrackPoint[] } | null>(null);
   replayIndex = $state(0);
 
-  select(unitId: string | null): void {
-    this.selectedId = unitId;
+  select(key: string | null): void {
+    this.selectedKey = key;
   }
 
-  showTrack(unitId: string, from: number, to: number, fc: TrackFeatureCollection): void {
+  showTrack(key: string, from: number, to: number, fc: TrackFeatureCollection): void {
     const points = trackPoints(fc);
-    this.track = { unitId, from, to, points };
+    this.track = { key, from, to, points };
     this.replayIndex = Math.max(0, points.length - 1);
   }
 

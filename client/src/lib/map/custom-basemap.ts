@@ -1,5 +1,5 @@
-import gcoord from 'gcoord';
 import type { Map as MapLibreMap, RasterSourceSpecification } from 'maplibre-gl';
+import { gcjTileOrigin } from './gcj02-shift.ts';
 import { maplibregl } from './maplibre.ts';
 import { beforeSlot } from './style.ts';
 
@@ -29,20 +29,6 @@ interface PMTilesLike {
   getZxy(z: number, x: number, y: number, signal?: AbortSignal): Promise<{ data: ArrayBuffer } | undefined>;
 }
 
-/** Web-Mercator world pixel of a WGS-84/GCJ-02 position at zoom `z`. */
-function worldPx(lng: number, lat: number, z: number, size: number): [number, number] {
-  const scale = size * 2 ** z;
-  const s = Math.sin((lat * Math.PI) / 180);
-  return [((lng + 180) / 360) * scale, (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale];
-}
-
-function tileCentre(z: number, x: number, y: number): [number, number] {
-  const n = 2 ** z;
-  const lng = ((x + 0.5) / n) * 360 - 180;
-  const lat = (Math.atan(Math.sinh(Math.PI * (1 - (2 * (y + 0.5)) / n))) * 180) / Math.PI;
-  return [lng, lat];
-}
-
 /**
  * A WGS-84 tile cut out of GCJ-02 tiles: the GCJ-02 offset (up to ~600 m in China, varying slowly)
  * is taken at the tile centre and the covering GCJ-02 tiles are drawn shifted by it. Our data stays
@@ -56,12 +42,7 @@ async function gcjTile(
   y: number,
   signal: AbortSignal,
 ): Promise<ArrayBuffer> {
-  const [lng, lat] = tileCentre(z, x, y);
-  const [glng, glat] = gcoord.transform([lng, lat], gcoord.WGS84, gcoord.GCJ02) as [number, number];
-  const w = worldPx(lng, lat, z, size);
-  const g = worldPx(glng, glat, z, size);
-  const left = x * size + (g[0] - w[0]);
-  const top = y * size + (g[1] - w[1]);
+  const { left, top } = gcjTileOrigin(z, x, y, size);
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d')!;
   const jobs: Array<Promise<void>> = [];
@@ -108,13 +89,10 @@ async function loadPmtiles() {
 
 /**
  * Add the configured customer basemaps (raster) under the operation layers. Returns the names
- * added. PMTiles files come from our own server (bearer token); XYZ from the customer's intranet.
+ * added. PMTiles files come from our own server with the headers of `auth` (the bearer token; the
+ * caller keeps it current as the token is renewed); XYZ from the customer's intranet.
  */
-export async function addCustomBasemaps(
-  map: MapLibreMap,
-  sources: BasemapSource[],
-  token: string | null,
-): Promise<string[]> {
+export async function addCustomBasemaps(map: MapLibreMap, sources: BasemapSource[], auth: Headers): Promise<string[]> {
   const added: string[] = [];
   for (const b of sources) {
     const id = `basemap-${b.id}`;
@@ -130,9 +108,7 @@ export async function addCustomBasemaps(
     const absolute = new URL(b.url, location.href).href;
     if (b.type === 'pmtiles') {
       const pm = await loadPmtiles();
-      const archive = new pm.PMTiles(
-        new pm.FetchSource(absolute, new Headers(token ? { authorization: `Bearer ${token}` } : {})),
-      );
+      const archive = new pm.PMTiles(new pm.FetchSource(absolute, auth));
       pm.add(archive);
       if (b.crs === 'GCJ-02') {
         registerGcj();

@@ -70,6 +70,7 @@ export class OperationSession {
   private undoTick: (() => void) | null = null;
   private browserOnline = navigator.onLine;
   private readonly cleanup: Array<() => void> = [];
+  private token: string;
 
   constructor(
     readonly data: OperationData,
@@ -78,6 +79,7 @@ export class OperationSession {
     options: { wsBase?: string; persist?: boolean } = {},
   ) {
     const view = data.view;
+    this.token = token;
     this.stations = view.stationDetails;
     this.origin = { source: 'session', sessionId: crypto.randomUUID(), userId: user.id };
     const wsBase = options.wsBase ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
@@ -136,7 +138,7 @@ export class OperationSession {
     this.live = new LivePositions(view.id, token, {
       url: wsBase.replace(/^ws/, 'http'),
       getJson: async <T>(path: string): Promise<T> => {
-        const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
         if (!res.ok) throw new Error(`${path}: ${res.status}`);
         return (await res.json()) as T;
       },
@@ -205,6 +207,24 @@ export class OperationSession {
   get terminated(): boolean {
     this.subscribeDocs();
     return this.docs.some((d) => d.terminal?.code === SyncCloseCode.unauthenticated) || this.live.signedOut;
+  }
+
+  /** Why the server ended the session: the token `expired`, or the session `ended` (signed out, account changed). */
+  get terminatedBecause(): 'expired' | 'ended' | null {
+    if (!this.terminated) return null;
+    const codes = [
+      ...this.docs.filter((d) => d.terminal?.code === SyncCloseCode.unauthenticated).map((d) => d.terminal!.reason),
+      ...(this.live.signedOut ? [this.live.error?.code] : []),
+    ];
+    return codes.includes('TOKEN_EXPIRED') ? 'expired' : 'ended';
+  }
+
+  /** A renewed token: every later reconnect (documents and live positions) and REST call uses it. */
+  setToken(token: string): void {
+    if (token === this.token) return;
+    this.token = token;
+    for (const d of this.docs) d.setToken(token);
+    this.live.setToken(token);
   }
 
   // ---- writes and undo ----------------------------------------------------------------------

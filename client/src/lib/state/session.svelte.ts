@@ -1,4 +1,5 @@
 import type { Role } from '@jointmap/shared';
+import { renewAtFor, TokenRenewer, type TokenReply } from './token-renewal.ts';
 
 export interface SessionUser {
   id: string;
@@ -10,8 +11,13 @@ export interface SessionUser {
 interface StoredSession {
   token: string;
   expiresAt: number;
+  /** When to renew the token, on this page's clock (older stored sessions: none, renew soon). */
+  renewAt?: number;
   user: SessionUser;
 }
+
+/** Why the last session ended: `expired` (token too old), `ended` (signed out elsewhere, account disabled or changed). */
+export type EndReason = 'expired' | 'ended';
 
 const STORAGE_KEY = 'jointmap.session';
 
@@ -37,13 +43,31 @@ function load(): StoredSession | null {
   }
 }
 
-/** The login: token kept in localStorage so a reload (even offline) stays signed in. */
+/** The reason a refused request (its error code) gives for ending the session. */
+export function endReasonOf(code: string | undefined): EndReason {
+  return code === 'TOKEN_EXPIRED' ? 'expired' : 'ended';
+}
+
+/**
+ * The login: token kept in localStorage so a reload (even offline) stays signed in, and renewed
+ * before it expires (an unattended wall display stays signed in for weeks). `current` is raw
+ * state: a renewal replaces the token but keeps the `user` object, so pages do not rebuild.
+ */
 export class Session {
-  current = $state<StoredSession | null>(load());
+  current = $state.raw<StoredSession | null>(load());
   readonly user = $derived(this.current?.user ?? null);
   readonly token = $derived(this.current?.token ?? null);
-  /** Why the last session ended, shown on the login page (`expired`: the server refused the token). */
-  endedBecause = $state<'expired' | null>(null);
+  /** Why the last session ended, shown on the login page. */
+  endedBecause = $state<EndReason | null>(null);
+  private readonly renewer = new TokenRenewer({
+    current: () => (this.current ? { token: this.current.token, renewAt: this.current.renewAt ?? 0 } : null),
+    renewed: (reply) => this.hold(reply, this.current!.user),
+    refused: (code) => this.logout(endReasonOf(code)),
+  });
+
+  constructor() {
+    if (this.current) this.renewer.start();
+  }
 
   async login(username: string, password: string): Promise<void> {
     const res = await fetch('/api/auth/login', {
@@ -51,32 +75,53 @@ export class Session {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
-    const body = (await res.json().catch(() => ({}))) as Partial<StoredSession> & {
+    const body = (await res.json().catch(() => ({}))) as Partial<TokenReply> & {
+      user?: SessionUser;
       error?: { code: string; message: string };
     };
     if (!res.ok || !body.token || !body.user) {
       throw new ApiError(res.status, body.error?.code ?? 'UNKNOWN', body.error?.message ?? res.statusText);
     }
-    this.current = { token: body.token, expiresAt: body.expiresAt ?? Date.now() + 3600_000, user: body.user };
+    this.hold(
+      { token: body.token, expiresAt: body.expiresAt ?? Date.now() + 3600_000, issuedAt: body.issuedAt },
+      body.user,
+    );
     this.endedBecause = null;
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(this.current));
+    this.renewer.start();
   }
 
-  logout(reason: 'expired' | null = null): void {
+  /**
+   * Sign out. Without a reason the user asked: the server ends the session everywhere (other
+   * tabs, sockets). With one, the server already refused the token; the login page says why.
+   */
+  logout(reason: EndReason | null = null): void {
+    const token = this.current?.token;
+    if (!reason && token) {
+      void fetch('/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, keepalive: true })
+        // Offline: the token stays valid on the server until it expires; nothing more to do here.
+        .catch(() => undefined);
+    }
+    this.renewer.stop();
     this.endedBecause = reason;
     this.current = null;
     localStorage.removeItem(STORAGE_KEY);
   }
 
-  /** GET a JSON resource of our API with the bearer token; signs out on 401. */
+  /** GET a JSON resource of our API with the bearer token; a refused token ends the session. */
   async get<T>(path: string): Promise<T> {
     const res = await fetch(path, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
-    if (res.status === 401) this.logout();
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+      if (res.status === 401) this.logout(endReasonOf(body.error?.code));
       throw new ApiError(res.status, body.error?.code ?? 'UNKNOWN', body.error?.message ?? res.statusText);
     }
     return (await res.json()) as T;
+  }
+
+  private hold(reply: TokenReply, user: SessionUser): void {
+    const now = Date.now();
+    this.current = { token: reply.token, expiresAt: reply.expiresAt, renewAt: renewAtFor(reply, now), user };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(this.current));
   }
 }
 

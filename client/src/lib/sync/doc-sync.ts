@@ -76,6 +76,11 @@ export class DocSync {
     this.persistence?.on('synced', this.emit);
   }
 
+  /** Use a renewed token from the next (re)connect on; the open connection stays as it is. */
+  setToken(token: string): void {
+    this.provider.params = { ...this.provider.params, token };
+  }
+
   get connected(): boolean {
     return this.provider.wsconnected;
   }

@@ -3,6 +3,7 @@ import {
   countWithinRings,
   lngLat,
   rankUnitsByEta,
+  unitKey,
   type LngLat,
   type RankedUnit,
   type RankInput,
@@ -18,6 +19,8 @@ import { dispatchModel, taskTarget, type DispatchModel } from './dispatch-model.
 export type RowBlock = DispatchBlock | 'onTask';
 
 export interface RankingRow {
+  /** `unitKey(stationId, unitId)`: two stations may both have a unit of one id. */
+  key: string;
   unit: Unit;
   ranked: RankedUnit;
   station: StationDetail | undefined;
@@ -33,6 +36,7 @@ export interface RankingRow {
 export class DispatchRanking {
   /** Off: available units only (and those already on the task); on: every unit. */
   showAll = $state(false);
+  /** Ticked units, by `unitKey`. */
   readonly selected = new SvelteSet<string>();
   readonly model: DispatchModel;
 
@@ -52,9 +56,11 @@ export class DispatchRanking {
     const live = this.session.live;
     void live.version;
     const taskId = this.getTask().id;
-    const units = new Map(this.session.records<Unit>('units').map(({ record }) => [record.id, record]));
-    const inputs: RankInput[] = [...units.values()].map((u) => {
-      const p = live.positionOf(u.id);
+    const units = new Map(
+      this.session.records<Unit>('units').map(({ record }) => [unitKey(record.stationId, record.id), record]),
+    );
+    const inputs: RankInput[] = [...units.entries()].map(([key, u]) => {
+      const p = live.positionOf(key);
       return {
         unitId: u.id,
         stationId: u.stationId,
@@ -65,9 +71,10 @@ export class DispatchRanking {
       };
     });
     return rankUnitsByEta(inputs, target, live.now(), this.model.eta, live.thresholds).map((ranked) => {
-      const unit = units.get(ranked.unitId)!;
+      const key = unitKey(ranked.stationId, ranked.unitId);
+      const unit = units.get(key)!;
       const block = unit.assignedTaskId === taskId ? 'onTask' : dispatchBlock(this.session, unit);
-      return { unit, ranked, station: this.session.station(unit.stationId), block };
+      return { key, unit, ranked, station: this.session.station(unit.stationId), block };
     });
   });
 
@@ -96,12 +103,13 @@ export class DispatchRanking {
 
   /** Ticked units that may still be sent (a row that became blocked no longer counts). */
   readonly ticked: Unit[] = $derived.by(() =>
-    (this.ranked ?? []).filter((r) => r.block === null && this.selected.has(r.unit.id)).map((r) => r.unit),
+    (this.ranked ?? []).filter((r) => r.block === null && this.selected.has(r.key)).map((r) => r.unit),
   );
 
-  toggle(unitId: string, on: boolean): void {
-    if (on) this.selected.add(unitId);
-    else this.selected.delete(unitId);
+  /** Tick or untick a unit (by `unitKey`). */
+  toggle(key: string, on: boolean): void {
+    if (on) this.selected.add(key);
+    else this.selected.delete(key);
   }
 
   /** 派单: every ticked unit `en_route` to the task, one write per station; clears the ticks. */

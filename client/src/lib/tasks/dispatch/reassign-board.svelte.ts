@@ -1,6 +1,7 @@
 import {
   AppError,
   deriveTaskStatus,
+  unitKey,
   type Task,
   type TaskPriority,
   type TaskResponse,
@@ -30,7 +31,7 @@ const byCallsign = (a: Unit, b: Unit) => a.callsign.localeCompare(b.callsign, 'z
  * new task, the station and the wall all change together.
  */
 export class ReassignBoard {
-  /** The unit being dragged, and the zone under it (task id, or `''` for the pool). */
+  /** The unit being dragged (its `unitKey`), and the zone under it (task id, or `''` for the pool). */
   dragging = $state<string | null>(null);
   over = $state<string | null>(null);
   error = $state<string | null>(null);
@@ -71,16 +72,17 @@ export class ReassignBoard {
     return dispatchBlock(this.session, unit) === null;
   }
 
-  unit(unitId: string): Unit | undefined {
-    return this.units.find((u) => u.id === unitId);
+  /** A unit by `unitKey(stationId, unitId)`: two stations may both have a unit of one id. */
+  unit(key: string): Unit | undefined {
+    return this.units.find((u) => unitKey(u.stationId, u.id) === key);
   }
 
   /**
    * Send the unit to `taskId` (en route), or release it when `taskId` is null. Nothing happens when
    * it is already there. Errors are kept in {@link error} for the board to show.
    */
-  move(unitId: string, taskId: string | null): void {
-    const unit = this.unit(unitId);
+  move(key: string, taskId: string | null): void {
+    const unit = this.unit(key);
     this.error = null;
     if (!unit || unit.assignedTaskId === taskId) return;
     try {

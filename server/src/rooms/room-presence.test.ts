@@ -1,0 +1,111 @@
+import * as encoding from 'lib0/encoding';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { RoomPresence, type PresenceMember } from './room-presence.ts';
+
+interface TestMember extends PresenceMember {
+  received: Uint8Array[];
+}
+
+function member(id: string, maxClients = 4): TestMember {
+  const received: Uint8Array[] = [];
+  return {
+    user: { id, name: id, role: 'dispatcher', stationId: 'deqing-yuyue' },
+    clients: new Set(),
+    maxClients,
+    received,
+    send: (data) => received.push(data),
+  };
+}
+
+/** An awareness update as a client sends it: `[clientId, clock, state]` entries. */
+function update(entries: Array<[number, number, object | null]>): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, entries.length);
+  for (const [clientId, clock, state] of entries) {
+    encoding.writeVarUint(e, clientId);
+    encoding.writeVarUint(e, clock);
+    encoding.writeVarString(e, JSON.stringify(state));
+  }
+  return encoding.toUint8Array(e);
+}
+
+const presences: RoomPresence<TestMember>[] = [];
+function presenceOf(members: TestMember[], keepaliveMs = 60_000): RoomPresence<TestMember> {
+  const p = new RoomPresence(new Y.Doc(), () => members, keepaliveMs);
+  presences.push(p);
+  return p;
+}
+
+afterEach(() => {
+  for (const p of presences.splice(0)) p.destroy();
+  vi.useRealTimers();
+});
+
+describe('room presence', () => {
+  test('an id that times out belongs to nobody any more: another connection can use it', () => {
+    // Only the intervals are faked: y-protocols reads the real clock, so the state is aged below.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const quiet = member('u-quiet');
+    const other = member('u-other');
+    const presence = presenceOf([quiet, other]);
+    presence.receive(quiet, update([[7, 1, { pointer: [120.3, 30.5] }]]));
+    expect(presence.ownedCount).toBe(1);
+    expect([...quiet.clients]).toEqual([7]);
+
+    // Not renewed for 30 s: y-protocols' own check (every 3 s) removes it with origin 'timeout'.
+    presence.awareness.meta.get(7)!.lastUpdated -= awarenessProtocol.outdatedTimeout + 1000;
+    vi.advanceTimersByTime(awarenessProtocol.outdatedTimeout / 10);
+    expect(presence.awareness.getStates().has(7)).toBe(false);
+    expect(presence.ownedCount).toBe(0);
+    expect(quiet.clients.size).toBe(0);
+
+    presence.receive(other, update([[7, 2, { pointer: [120.1, 30.4] }]]));
+    expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [120.1, 30.4], user: { id: 'u-other' } });
+    expect([...other.clients]).toEqual([7]);
+  });
+
+  test('a connection holds at most maxClients ids; further ones are ignored until it clears one', () => {
+    const flooder = member('u-flooder', 4);
+    const watcher = member('u-watcher');
+    const presence = presenceOf([flooder, watcher]);
+    const many = Array.from({ length: 10 }, (_, i) => [100 + i, 1, { n: i }] as [number, number, object]);
+    expect(presence.receive(flooder, update(many))).toBe(6);
+    expect([...presence.awareness.getStates().keys()].sort()).toEqual([100, 101, 102, 103]);
+    expect(presence.receive(flooder, update([[200, 1, { n: 200 }]]))).toBe(1);
+    // Its own ids can still be updated and cleared; a cleared one frees a place.
+    expect(presence.receive(flooder, update([[101, 2, { n: 'again' }]]))).toBe(0);
+    expect(presence.awareness.getStates().get(101)).toMatchObject({ n: 'again' });
+    expect(presence.receive(flooder, update([[100, 2, null]]))).toBe(0);
+    expect(presence.receive(flooder, update([[200, 2, { n: 200 }]]))).toBe(0);
+    expect([...presence.awareness.getStates().keys()].sort()).toEqual([101, 102, 103, 200]);
+    expect(presence.ownedCount).toBe(4);
+    // Clearing an id it never held changes nothing and leaves no clock behind.
+    expect(presence.receive(flooder, update([[999, 5, null]]))).toBe(0);
+    expect(presence.awareness.meta.has(999)).toBe(false);
+    presence.leave(flooder);
+    expect(presence.awareness.getStates().size).toBe(0);
+    expect(presence.ownedCount).toBe(0);
+  });
+
+  test('the clocks of ids removed long ago are forgotten, so ids coming and going do not pile up', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const churner = member('u-churner', 1);
+    const presence = presenceOf([churner], 15_000);
+    for (let i = 0; i < 200; i++) {
+      presence.receive(churner, update([[1000 + i, 1, { n: i }]]));
+      presence.receive(churner, update([[1000 + i, 2, null]]));
+    }
+    expect(presence.awareness.meta.size).toBeGreaterThanOrEqual(200);
+    // Recently removed ids keep their clock (a stale echo must not bring them back) …
+    vi.advanceTimersByTime(15_000);
+    expect(presence.awareness.meta.size).toBeGreaterThanOrEqual(200);
+    // … and are forgotten once they are old.
+    for (const meta of presence.awareness.meta.values())
+      meta.lastUpdated -= 2 * awarenessProtocol.outdatedTimeout + 1000;
+    vi.advanceTimersByTime(15_000);
+    expect(presence.awareness.meta.size).toBe(1); // the server's own (empty) state
+    expect(presence.ownedCount).toBe(0);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * What the server had made durable, read straight from its data dir while it is down: the files
+ * are copied first, so the restarted server recovers from exactly what the kill left behind.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as Y from 'yjs';
+import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
+
+export async function readStoredDocs(dataDir: string, names: readonly string[]): Promise<Map<string, Y.Doc>> {
+  const copy = mkdtempSync(join(tmpdir(), 'jointmap-soak-check-'));
+  try {
+    cpSync(dataDir, copy, { recursive: true });
+    const storage = new SqliteStorage(copy);
+    try {
+      const docs = new Map<string, Y.Doc>();
+      for (const name of names) {
+        const stored = await storage.loadDoc(name);
+        const doc = new Y.Doc();
+        const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+        for (const part of parts) Y.applyUpdate(doc, part);
+        docs.set(name, doc);
+      }
+      return docs;
+    } finally {
+      await storage.close();
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
