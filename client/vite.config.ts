@@ -1,9 +1,10 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { mapFontFaces } from './vite-plugins/map-font-faces.ts';
+import { serviceWorker } from './vite-plugins/service-worker.ts';
 
 export default defineConfig({
-  plugins: [svelte(), mapFontFaces()],
+  plugins: [svelte(), mapFontFaces(), serviceWorker()],
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000, target: 'es2022' },
   server: {
     proxy: {

@@ -114,7 +114,18 @@ export async function buildApp(
   registerErrorHandler(app);
   // preHandler: the login limit keys on the parsed user name, not only the address.
   await app.register(fastifyRateLimit, { global: false, hook: 'preHandler' });
-  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: config.maxMessageBytes },
+    // A client breaking the WebSocket protocol (a frame over the limit, bad framing: ws codes
+    // WS_ERR_*) is the client's fault, not ours: drop it and log at warn, not error.
+    errorHandler: (err, socket, request) => {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_'))
+        request.log.warn({ code }, 'websocket protocol error');
+      else request.log.error(err);
+      socket.terminate();
+    },
+  });
   registerAuth(app, ctx.sessions);
   app.addHook('preClose', async () => ctx.sessions.stop());
   authRoutes(app, ctx);

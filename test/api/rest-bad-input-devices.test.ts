@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { startServer } from '../helpers/server.ts';
-import { setUpWukang } from '../live/live-helpers.ts';
+import { api, setUpWukang } from '../live/live-helpers.ts';
 import { callers, expectRefused, expectServing, storedState, type BadCall } from './bad-input.ts';
 
 const OWN = 'deqing-yuyue';
@@ -141,11 +141,7 @@ test('devices: malformed bodies, wrong types and foreign ids get a coded 4xx and
   await expectRefused(server, tokens, calls);
   expect(await storedState(server)).toEqual(before);
   // The dispatcher still registers its own spare tracker.
-  const res = await fetch(`${server.url}/api/devices`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${tokens.deqing}`, 'content-type': 'application/json' },
-    body: JSON.stringify(good),
-  });
+  const res = await api(server, tokens.deqing!, 'POST', '/api/devices', good);
   expect(res.status).toBe(201);
   expect(await storedState(server)).not.toEqual(before); // the check above would have seen a write
   await expectServing(server, tokens.deqing!);

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
-import { setUpWukang } from '../live/live-helpers.ts';
+import { api, setUpWukang } from '../live/live-helpers.ts';
 import { callers, expectRefused, expectServing, storedState, type BadCall } from './bad-input.ts';
 
 const OWN = 'deqing-yuyue';
@@ -106,11 +106,7 @@ test('units and tracks: malformed bodies, wrong types and foreign ids get a code
   await expectRefused(server, tokens, calls);
   expect(await storedState(server)).toEqual(before);
   // The same body, unspoilt, is written.
-  const res = await fetch(`${server.url}${UNITS}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${tokens.deqing}`, 'content-type': 'application/json' },
-    body: JSON.stringify(good),
-  });
+  const res = await api(server, tokens.deqing!, 'POST', UNITS, good);
   expect(res.status).toBe(201);
   expect(await storedState(server)).not.toEqual(before); // the check above would have seen a write
   await expectServing(server, tokens.deqing!);

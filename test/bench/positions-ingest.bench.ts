@@ -13,7 +13,7 @@ import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@jointmap/shared';
 import { login, spawnServer, tempDir, DEMO_OP } from '../helpers/server.ts';
 import { ProcessSampler } from './lib/proc.ts';
-import { cores, mib, ms, printTable } from './lib/stats.ts';
+import { cores, Histogram, mib, ms, printTable } from './lib/stats.ts';
 
 const UNITS = Number(process.env.BENCH_POSITIONS_UNITS ?? 2_000);
 const VIEWERS = Number(process.env.BENCH_POSITIONS_VIEWERS ?? 50);
@@ -27,29 +27,6 @@ const CENTRES: Record<string, [number, number]> = {
   'tongxiang-zhouquan': [120.22, 30.56],
 };
 
-/** Latency histogram with 1 ms buckets up to 60 s. */
-class Histogram {
-  readonly counts = new Uint32Array(60_001);
-  n = 0;
-  add(msValue: number): void {
-    this.counts[Math.min(60_000, Math.max(0, Math.round(msValue)))]!++;
-    this.n++;
-  }
-  percentile(p: number): number {
-    const rank = Math.ceil((p / 100) * this.n);
-    let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return i;
-    }
-    return Number.NaN;
-  }
-  max(): number {
-    for (let i = this.counts.length - 1; i >= 0; i--) if (this.counts[i]) return i;
-    return Number.NaN;
-  }
-}
-
 export default async function run(): Promise<void> {
   const dataDir = tempDir('jointmap-bench-positions-');
   const server = await spawnServer(dataDir, { LOG_LEVEL: 'warn', INGEST_RATE_BURST: '60' });
@@ -61,9 +38,9 @@ export default async function run(): Promise<void> {
     await registerDevices(server.url, commander.token);
     const wall = await login(server.url, 'wall');
 
-    const hist = new Histogram();
+    const hist = new Histogram(60_000);
     /** Part of the latency spent before the server accepted the fix (receivedAt is the server's clock, same machine). */
-    const acceptHist = new Histogram();
+    const acceptHist = new Histogram(60_000);
     let measureStart = Number.POSITIVE_INFINITY;
     let measureEnd = Number.POSITIVE_INFINITY;
     let delivered = 0;

@@ -13,17 +13,15 @@
  * The data directories are under the OS temp directory (`BENCH_DATA_DIR` to choose another disk):
  * fsync cost is the disk's, so the figures are only as good as the disk they ran on says.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
+import { login, spawnServer, type ServerProcess } from '../helpers/server.ts';
 import { Rng } from './lib/rng.ts';
 import { mean, ms, percentile, printTable } from './lib/stats.ts';
-import { sleep, until } from './lib/targets.ts';
+import { sleep, until, yWebsocketClient, type BenchClient } from './lib/targets.ts';
 import { BENCH_DOC, polygonAnnotation } from './lib/workload.ts';
 
 const LEVELS = ['normal', 'full'] as const;
@@ -34,8 +32,6 @@ const PACE_MS = 10;
 const EDITS_PER_SECOND = 20;
 const SLICES = 10;
 const SLICE_MS = 2_000;
-const DEMO_PASSWORD = 'demo-pass-123';
-const root = new URL('../../', import.meta.url).pathname;
 const dataRoot = process.env.BENCH_DATA_DIR ?? tmpdir();
 
 /** One Yjs update that adds a polygon annotation, as a client sends it. */
@@ -82,92 +78,30 @@ async function appendLatency(level: Level): Promise<AppendFigures> {
 
 interface Server {
   level: Level;
-  child: ChildProcess;
-  port: number;
+  proc: ServerProcess;
   token: string;
   dataDir: string;
 }
 
 async function startServer(level: Level): Promise<Server> {
   const dataDir = mkdtempSync(join(dataRoot, `jointmap-bench-sync-${level}-`));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/src/server.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: dataDir,
-      DEMO_PASSWORD,
-      LOG_LEVEL: 'warn',
-      ROOM_IDLE_MS: '600000',
-      SIMULATE: '0',
-      SQLITE_SYNCHRONOUS: level,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /running: http:\/\/[^:]+:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
-  });
-  child.stdout!.removeAllListeners('data');
-  child.stderr!.removeAllListeners('data');
-  child.stdout!.resume();
-  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[server ${level}] ${d.toString()}`));
-  const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'commander', password: DEMO_PASSWORD }),
-  });
-  if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
-  const { token } = (await res.json()) as { token: string };
-  return { level, child, port, token, dataDir };
+  const proc = await spawnServer(dataDir, { ROOM_IDLE_MS: '600000', SQLITE_SYNCHRONOUS: level });
+  const { token } = await login(proc.url, 'commander');
+  return { level, proc, token, dataDir };
 }
 
 async function stopServer(server: Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => server.child.kill('SIGKILL'), 5_000);
-    server.child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.child.kill('SIGTERM');
-  });
+  await server.proc.kill(); // the measurements are taken; its data directory goes anyway
   rmSync(server.dataDir, { recursive: true, force: true });
 }
 
-function connect(server: Server): { doc: Y.Doc; provider: WebsocketProvider; synced: Promise<void> } {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`ws://127.0.0.1:${server.port}/sync`, BENCH_DOC, doc, {
-    params: { token: server.token },
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-  });
-  const synced = new Promise<void>((resolve) => {
-    const on = (isSynced: boolean) => {
-      if (!isSynced) return;
-      provider.off('sync', on);
-      resolve();
-    };
-    provider.on('sync', on);
-  });
-  return { doc, provider, synced };
-}
+const connect = (server: Server): BenchClient =>
+  yWebsocketClient(`${server.proc.wsUrl}/sync`, BENCH_DOC, { token: server.token });
 
 interface RelaySession {
   server: Server;
-  writer: ReturnType<typeof connect>;
-  watcher: ReturnType<typeof connect>;
+  writer: BenchClient;
+  watcher: BenchClient;
   latencies: number[];
   sent: number;
 }
@@ -216,8 +150,8 @@ async function relayLatency(): Promise<Map<Level, RelaySession>> {
     return new Map(sessions.map((s) => [s.server.level, s]));
   } finally {
     for (const s of sessions) {
-      s.writer.provider.destroy();
-      s.watcher.provider.destroy();
+      s.writer.destroy();
+      s.watcher.destroy();
     }
     await Promise.all(servers.map(stopServer));
   }

@@ -3,33 +3,9 @@
  * heap from its Prometheus metrics), and the memory verdict computed from them.
  */
 import { cpuSeconds, rssBytes } from '../bench/lib/proc.ts';
+import { slope as leastSquaresSlope } from '../bench/lib/soak.ts';
 
-/** Latency histogram with 1 ms buckets up to 120 s (larger values land in the last bucket). */
-export class Histogram {
-  private readonly counts = new Uint32Array(120_001);
-  n = 0;
-  add(msValue: number): void {
-    this.counts[Math.min(120_000, Math.max(0, Math.round(msValue)))]!++;
-    this.n++;
-  }
-  percentile(p: number): number {
-    if (this.n === 0) return Number.NaN;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.n));
-    let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return i;
-    }
-    return Number.NaN;
-  }
-  max(): number {
-    for (let i = this.counts.length - 1; i >= 0; i--) if (this.counts[i]) return i;
-    return Number.NaN;
-  }
-  summary(): { n: number; p50: number; p99: number; max: number } {
-    return { n: this.n, p50: this.percentile(50), p99: this.percentile(99), max: this.max() };
-  }
-}
+export { Histogram } from '../bench/lib/stats.ts';
 
 /** One memory sample of the server process. */
 export interface MemorySample {
@@ -112,20 +88,10 @@ export class MemorySampler {
   }
 }
 
-/** Least-squares slope of y over x (per unit of x); NaN with fewer than 3 points. */
+/** Least-squares slope of y over x (per unit of x) of the finite points; NaN with fewer than 3. */
 export function slope(points: ReadonlyArray<readonly [number, number]>): number {
   const pts = points.filter(([, y]) => Number.isFinite(y));
-  if (pts.length < 3) return Number.NaN;
-  const n = pts.length;
-  const mx = pts.reduce((a, [x]) => a + x, 0) / n;
-  const my = pts.reduce((a, [, y]) => a + y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of pts) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den === 0 ? Number.NaN : num / den;
+  return pts.length < 3 ? Number.NaN : leastSquaresSlope(pts);
 }
 
 const median = (xs: number[]): number => {

@@ -1,7 +1,7 @@
 import { AppError } from '@jointmap/shared';
 import { userFromClaims, type AuthUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
-import { callAt } from './call-at.ts';
+import type { Account } from '../storage/types.ts';
 import type { TokenClaims } from './tokens.ts';
 
 /**
@@ -14,18 +14,19 @@ export async function authenticateSession(
   token: string | undefined | null,
 ): Promise<{ claims: TokenClaims; user: AuthUser }> {
   const claims = await ctx.sessions.authenticate(token);
+  await currentAccount(ctx, claims);
+  return { claims, user: userFromClaims(claims) };
+}
+
+/**
+ * The account a token names, as stored now; `SESSION_ENDED` when it was removed, disabled or given
+ * another role or station since the token was issued.
+ */
+export async function currentAccount(ctx: AppContext, claims: TokenClaims): Promise<Account> {
   const account = await ctx.storage.getAccount(claims.sub);
   if (!account || account.disabled) throw new AppError('SESSION_ENDED', 'account disabled or removed');
   if (account.role !== claims.role || account.stationId !== claims.stationId) {
     throw new AppError('SESSION_ENDED', 'the account was changed; log in again');
   }
-  return { claims, user: userFromClaims(claims) };
-}
-
-/**
- * Call `end` when the token expires, however far away (30-day wall tokens included); returns the
- * cancel. Live connections use `SessionService.watch`, which also follows renewals and revocation.
- */
-export function onTokenExpiry(claims: TokenClaims, end: () => void, now: () => number = Date.now): () => void {
-  return callAt(claims.exp * 1000, end, now);
+  return account;
 }

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { Account } from '../storage/types.ts';
-import { MAX_TIMER_MS } from './call-at.ts';
-import { onTokenExpiry } from './session.ts';
+import { callAt, MAX_TIMER_MS } from './call-at.ts';
 import { SessionService } from './sessions.ts';
 import { TokenService } from './tokens.ts';
 
@@ -45,10 +44,10 @@ afterEach(async () => {
 });
 
 describe('30-day wall tokens', () => {
-  test('onTokenExpiry waits past setTimeout’s ~24.8-day limit, to the real expiry', async () => {
+  test('callAt waits past setTimeout’s ~24.8-day limit, to the token’s real expiry', async () => {
     const { claims } = await sessions.open(wall, 30 * 86400);
     const end = vi.fn();
-    onTokenExpiry(claims, end);
+    callAt(claims.exp * 1000, end);
     await vi.advanceTimersByTimeAsync(MAX_TIMER_MS + 60_000); // 24.8 days and a minute
     expect(end).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(30 * DAY - (MAX_TIMER_MS + 60_000) - 1000);
@@ -140,5 +139,18 @@ describe('ending sessions', () => {
     const tokens = new TokenService('secret', 3600);
     const { token } = tokens.issue({ sub: 'u-deqing', role: 'dispatcher', stationId: null, name: 'x' });
     await expect(sessions.authenticate(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('expired sessions leave storage while the server runs', () => {
+  test('a session expired more than a day ago is deleted by the running service, not only at start', async () => {
+    const short = await sessions.open(deqing, 60);
+    const kept = await sessions.open(wall, 30 * 86400);
+    expect(await storage.getSession(short.claims.sid)).not.toBeNull();
+    // Two days and an hour on, without a restart: the next feed read prunes the store.
+    vi.setSystemTime(Date.now() + 2 * DAY + 3_600_000);
+    await sessions.poll();
+    expect(await storage.getSession(short.claims.sid)).toBeNull();
+    expect(await storage.getSession(kept.claims.sid)).toMatchObject({ id: kept.claims.sid, endedAt: null });
   });
 });

@@ -17,7 +17,6 @@ export interface SessionServiceOptions {
 }
 
 interface LiveEntry {
-  sid: string;
   close: SessionCloser;
 }
 
@@ -26,6 +25,8 @@ export const SESSION_POLL_MS = 250;
 const FEED_PAGE = 500;
 /** Sessions are kept this long after they expired (a clock a little off must not resurrect one). */
 const KEEP_EXPIRED_MS = 86_400_000;
+/** Expired session rows are dropped from storage this often (and at start), not only at start. */
+const STORAGE_PRUNE_MS = 3_600_000;
 
 const endedMessage: Record<SessionEndReason, string> = {
   logout: 'signed out; log in again',
@@ -44,7 +45,8 @@ const endedMessage: Record<SessionEndReason, string> = {
  * session ends, or (`TOKEN_EXPIRED`) when it expires without having been renewed.
  */
 export class SessionService {
-  private readonly active = new Map<string, { accountId: string; expiresAt: number }>();
+  /** Sessions seen open, with when they expire (then they are forgotten and read again if used). */
+  private readonly active = new Map<string, { expiresAt: number }>();
   /** Ended sessions, with when their tokens expire anyway (then they are forgotten). */
   private readonly ended = new Map<string, { reason: SessionEndReason; expiresAt: number }>();
   private readonly live = new Map<string, Set<LiveEntry>>();
@@ -53,6 +55,7 @@ export class SessionService {
   private timer: ReturnType<typeof setInterval> | null = null;
   private polling: Promise<void> | null = null;
   private lastPrune = 0;
+  private lastStoragePrune = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -64,7 +67,7 @@ export class SessionService {
 
   /** Read the feed from its current end on, and forget long-expired sessions. */
   async start(): Promise<void> {
-    await this.storage.pruneSessions(this.now() - KEEP_EXPIRED_MS);
+    await this.pruneStorage();
     this.lastSeq = await this.storage.lastSessionEndSeq();
     this.timer = setInterval(() => void this.poll(), this.options.pollMs ?? SESSION_POLL_MS);
     this.timer.unref();
@@ -84,7 +87,7 @@ export class SessionService {
     const issued = this.tokens.issue(claimsOf(account), ttlSeconds);
     const { sid, exp } = issued.claims;
     await this.storage.createSession({ id: sid, accountId: account.id, createdAt: this.now(), expiresAt: exp * 1000 });
-    this.active.set(sid, { accountId: account.id, expiresAt: exp * 1000 });
+    this.active.set(sid, { expiresAt: exp * 1000 });
     return issued;
   }
 
@@ -133,7 +136,6 @@ export class SessionService {
   watch(claims: TokenClaims, close: SessionCloser): () => void {
     let done = false;
     const entry: LiveEntry = {
-      sid: claims.sid,
       close: (code, message) => {
         if (done) return;
         stop();
@@ -192,6 +194,7 @@ export class SessionService {
         if (ends.length < FEED_PAGE) break;
       }
       this.pruneCache();
+      if (this.now() - this.lastStoragePrune >= STORAGE_PRUNE_MS) await this.pruneStorage();
     } catch (err) {
       this.options.onError?.(err);
     }
@@ -213,11 +216,17 @@ export class SessionService {
     }
     // Ended meanwhile (the feed ran during the read): `ended` wins, as above.
     if (this.ended.has(s.id)) throw new AppError('SESSION_ENDED', endedMessage[this.ended.get(s.id)!.reason]);
-    this.active.set(s.id, { accountId: s.accountId, expiresAt: s.expiresAt });
+    this.active.set(s.id, { expiresAt: s.expiresAt });
   }
 
   private closeLive(sid: string, reason: SessionEndReason): void {
     for (const entry of [...(this.live.get(sid) ?? [])]) entry.close('SESSION_ENDED', endedMessage[reason]);
+  }
+
+  /** Drop session rows (and feed entries) whose tokens expired more than a day ago. */
+  private async pruneStorage(): Promise<void> {
+    this.lastStoragePrune = this.now();
+    await this.storage.pruneSessions(this.lastStoragePrune - KEEP_EXPIRED_MS);
   }
 
   /** Forget cached sessions whose tokens have expired (once a minute). */

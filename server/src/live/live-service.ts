@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { AppError, offerNewest, unitKey, type FreshnessThresholds, type UnitPosition } from '@jointmap/shared';
+import { AppError, offerNewest, type FreshnessThresholds, type UnitPosition } from '@jointmap/shared';
 import type { Device, PositionFix, Storage } from '../storage/types.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import type { PositionFanout } from './fanout.ts';
@@ -219,11 +219,6 @@ export class LiveService {
     const out: UnitPosition[] = [];
     for (const p of this.latest.values()) if (set.has(p.stationId)) out.push(p);
     return out;
-  }
-
-  /** Latest position of one unit (station and unit id). */
-  latestOf(stationId: string, unitId: string): UnitPosition | undefined {
-    return this.latest.get(unitKey(stationId, unitId));
   }
 
   /** Stations that have a unit of this id with a position (unit ids are unique per station only). */

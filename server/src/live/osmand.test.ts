@@ -145,6 +145,9 @@ describe('decodeOsmAnd', () => {
     expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 - 30 * 86_400) }))).toBe(
       'INVALID_PAYLOAD',
     );
+    // Beyond what a Date can hold: a coded refusal, not a RangeError while formatting the message.
+    expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: '4611686018427388000' }))).toBe('INVALID_PAYLOAD');
+    expect(refused(post('application/json', '{"id":"a","lat":1,"lon":2,"timestamp":1e300}'))).toBe('INVALID_PAYLOAD');
     expect(refused(post('application/json', '{"location":'))).toBe('INVALID_PAYLOAD');
     expect(refused(post('application/json', '[]'))).toBe('INVALID_PAYLOAD');
     expect(

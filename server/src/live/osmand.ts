@@ -135,12 +135,18 @@ function deviceId(value: unknown): string {
 }
 
 /** Epoch seconds, epoch ms, ISO 8601, or `yyyy-MM-dd HH:mm:ss` (read as UTC). Absent: now. */
+/** Largest time a JS Date can represent (ms since the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
 export function parseTimestamp(value: string | number | undefined, now: number): number {
   if (value === undefined) return now;
   if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value.trim())) {
     const n = typeof value === 'number' ? value : Number(value.trim());
     if (!Number.isFinite(n) || n < 0) invalid('timestamp: not a valid time');
-    return Math.round(n < SECONDS_LIMIT ? n * 1000 : n);
+    const ms = Math.round(n < SECONDS_LIMIT ? n * 1000 : n);
+    // Beyond what a JS Date can hold (±8.64e15 ms): refused here, before anything formats it.
+    if (ms > MAX_DATE_MS) invalid(`timestamp: out of range: "${String(value).slice(0, 40)}"`);
+    return ms;
   }
   const s = value.trim();
   let t = Number.NaN;

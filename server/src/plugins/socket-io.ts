@@ -15,6 +15,14 @@ export interface LiveSocketData {
 export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
 
 const PATH = '/socket.io';
+/**
+ * Heartbeat: the server pings every PING_INTERVAL_MS; a client that has heard nothing for
+ * PING_INTERVAL_MS + PING_TIMEOUT_MS drops the link and reconnects (its live badge stops saying
+ * online), and the server drops a client that did not answer within PING_TIMEOUT_MS. The defaults
+ * (25 s + 20 s) left a cut link looking online for most of a minute.
+ */
+const PING_INTERVAL_MS = 2_000;
+const PING_TIMEOUT_MS = 4_000;
 
 /**
  * socket.io on the Fastify HTTP server at `/socket.io` (the unmaintained `fastify-socket.io` is
@@ -35,6 +43,8 @@ export function registerSocketIo(
     path: PATH,
     serveClient: false,
     maxHttpBufferSize: options.maxMessageBytes,
+    pingInterval: PING_INTERVAL_MS,
+    pingTimeout: PING_TIMEOUT_MS,
     // engine.io must not close upgrades of other paths (the /sync WebSockets).
     destroyUpgrade: false,
     ...(options.adapter ? { adapter: options.adapter } : {}),

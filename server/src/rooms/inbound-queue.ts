@@ -1,3 +1,6 @@
+import { defaultConfig, type Config } from '../config.ts';
+import { TokenBuckets } from '../live/token-bucket.ts';
+
 /**
  * What one sync connection may ask of its room. Every limit is a setting (config.ts); a
  * connection over a queue or request limit is closed with `RATE_LIMITED`, one over the presence
@@ -17,12 +20,23 @@ export interface ConnectionLimits {
   awarenessClients: number;
 }
 
-export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
-  queueMessages: 1000,
-  queueBytes: 8 * 1024 * 1024,
-  stateRequestsPerMinute: 20,
-  awarenessClients: 4,
-};
+/** The limits a server's settings give every connection. */
+export function connectionLimits(
+  config: Pick<
+    Config,
+    'syncQueueMaxMessages' | 'syncQueueMaxBytes' | 'syncStateRequestsPerMinute' | 'awarenessMaxClients'
+  >,
+): ConnectionLimits {
+  return {
+    queueMessages: config.syncQueueMaxMessages,
+    queueBytes: config.syncQueueMaxBytes,
+    stateRequestsPerMinute: config.syncStateRequestsPerMinute,
+    awarenessClients: config.awarenessMaxClients,
+  };
+}
+
+/** The defaults of those settings (config.ts holds them once). */
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = connectionLimits(defaultConfig());
 
 /** Label of the `jointmap_sync_limited_total` metric. */
 export type LimitName = 'queue' | 'state_requests' | 'awareness_clients';
@@ -34,15 +48,14 @@ export type LimitName = 'queue' | 'state_requests' | 'awareness_clients';
 export class InboundBudget {
   private messages = 0;
   private bytes = 0;
-  private tokens: number;
-  private refilledAt: number;
+  private readonly stateRequests: TokenBuckets;
 
   constructor(
     readonly limits: Readonly<ConnectionLimits>,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
-    this.tokens = limits.stateRequestsPerMinute;
-    this.refilledAt = now();
+    const perMinute = limits.stateRequestsPerMinute;
+    this.stateRequests = new TokenBuckets(perMinute / 60, perMinute, now);
   }
 
   /** Count a message into the queue; false (nothing counted) when it would go over a limit. */
@@ -66,13 +79,7 @@ export class InboundBudget {
 
   /** Take one state request from the bucket; false when it is empty. */
   takeStateRequest(): boolean {
-    const now = this.now();
-    const perMinute = this.limits.stateRequestsPerMinute;
-    this.tokens = Math.min(perMinute, this.tokens + ((now - this.refilledAt) * perMinute) / 60_000);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.stateRequests.take('');
   }
 }
 

@@ -1,6 +1,7 @@
 import type { VerifiedUser } from './awareness-identity.ts';
 import { DEFAULT_CONNECTION_LIMITS, InboundBudget, type ConnectionLimits, type LimitName } from './inbound-queue.ts';
 import type { PresenceMember } from './room-presence.ts';
+import { GapTracker } from './update-guard.ts';
 
 /** What a room needs of a connection; the WebSocket layer translates to it. */
 export interface RoomSocket {
@@ -29,6 +30,8 @@ export interface Connection extends PresenceMember {
   onLimited(limit: LimitName): void;
   /** Told once that it publishes more presence states than it may. */
   toldAwarenessLimit: boolean;
+  /** Its updates that depended on changes the server lacks. */
+  gaps: GapTracker;
 }
 
 export function createConnection(socket: RoomSocket, session: RoomSession, options: ConnectOptions = {}): Connection {
@@ -42,6 +45,7 @@ export function createConnection(socket: RoomSocket, session: RoomSession, optio
     budget: new InboundBudget(limits),
     onLimited: (limit) => options.onLimited?.(limit),
     toldAwarenessLimit: false,
+    gaps: new GapTracker(),
     send: (data) => sendTo({ socket }, data),
   };
 }

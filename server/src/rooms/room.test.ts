@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as decoding from 'lib0/decoding';
 import { expect, test } from 'vitest';
+import * as Y from 'yjs';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import { Room, type RoomSession, type RoomSocket } from './room.ts';
 
@@ -29,6 +30,35 @@ test('a quiet room keeps its connections alive with no-op messages', async () =>
   const after = received.length;
   await new Promise((r) => setTimeout(r, 100));
   expect(received.length).toBe(after);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('content a snapshot held as pending (written by an older version) is dropped on load and never served', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-room-'));
+  const store = new SqliteStorage(dir);
+  const name = 'op/deqing-yuyue';
+  const writer = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  writer.on('update', (u: Uint8Array) => updates.push(u));
+  writer.getMap('annotations').set('a', { never: 'sent' });
+  writer.getMap('annotations').set('b', { held: 'zqPENDINGzq' });
+  // What an older server stored: a state whose pending part is the update with a gap before it.
+  const old = new Y.Doc();
+  Y.applyUpdate(old, updates[1]!);
+  expect(old.store.pendingStructs).not.toBeNull();
+  const seq = await store.appendUpdate(name, new Uint8Array([0, 0]), { sessionId: null, userId: null });
+  await store.saveSnapshot(name, seq, Y.encodeStateAsUpdate(old));
+
+  const room = await Room.load(name, 'station', store, { snapshotEvery: 100 });
+  expect(room.doc.store.pendingStructs).toBeNull();
+  const received: Uint8Array[] = [];
+  const socket: RoomSocket = { send: (d) => received.push(d), close: () => undefined, isOpen: true };
+  const conn = room.connect(socket, { ...session, access: 'write' });
+  conn.receive(new Uint8Array([0, 0, 1, 0])); // sync step 1 with an empty state vector
+  await room.idle();
+  expect(received.some((m) => Buffer.from(m).includes('zqPENDINGzq'))).toBe(false);
+  await room.destroy();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

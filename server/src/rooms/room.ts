@@ -4,8 +4,6 @@ import {
   parseDocName,
   encodeRejection,
   initDoc,
-  repairTransaction,
-  isEmptyUpdate,
   migrateDoc,
   SyncCloseCode,
   type ChangeOrigin,
@@ -14,6 +12,7 @@ import {
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
 import { SerialQueue } from './inbound-queue.ts';
+import { StateAnswers } from './state-answers.ts';
 import {
   createConnection,
   overLimitMessage,
@@ -24,13 +23,12 @@ import {
   type RoomSocket,
 } from './room-connection.ts';
 import { RoomPresence } from './room-presence.ts';
+import { applyClientUpdate, dropPending, GAP_REFUSAL, screenUpdate, type AppliedUpdate } from './update-guard.ts';
 import {
   decodeMessage,
   encodePermissionDenied,
   encodeSyncStep1,
-  encodeSyncStep2,
   encodeUpdate,
-  isEmptyStateVector,
   type InboundMessage,
 } from './sync-messages.ts';
 
@@ -65,8 +63,7 @@ export class Room {
   private readonly conns = new Map<RoomSocket, Connection>();
   private readonly queue = new SerialQueue((err) => this.fail(err));
   private captured: Uint8Array[] = [];
-  /** Encoded sync step 2 of the whole state, for joiners that have nothing; dropped on change. */
-  private fullStateMessage: Uint8Array | null;
+  private readonly answers: StateAnswers;
   private lastSeq: number;
   private snapshotSeq: number;
   private failed = false;
@@ -85,8 +82,7 @@ export class Room {
     this.scope = kind === 'station' ? parseDocName(name)?.scope : undefined;
     this.lastSeq = loaded.lastSeq;
     this.snapshotSeq = loaded.snapshotSeq;
-    this.fullStateMessage =
-      loaded.snapshot && loaded.lastSeq === loaded.snapshotSeq ? encodeSyncStep2(loaded.snapshot) : null;
+    this.answers = new StateAnswers(doc, loaded.lastSeq === loaded.snapshotSeq ? loaded.snapshot : null);
     doc.on('update', (update: Uint8Array) => this.captured.push(update));
     this.presence = new RoomPresence(doc, () => this.conns.values(), options.keepaliveMs ?? 15_000);
   }
@@ -97,7 +93,8 @@ export class Room {
     const doc = new Y.Doc();
     const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
     if (parts.length) Y.applyUpdate(doc, parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts));
-    const room = new Room(name, kind, doc, store, options, stored);
+    // Pending content (in a snapshot of an older version) is never served, and gone from the next snapshot.
+    const room = new Room(name, kind, doc, store, options, dropPending(doc) ? { ...stored, snapshot: null } : stored);
     const server: ChangeOrigin = { source: 'server' };
     await room.commit({ sessionId: null, userId: null }, null, () => {
       initDoc(doc, server);
@@ -171,9 +168,7 @@ export class Room {
       msg = decodeMessage(data);
     } catch (err) {
       this.reject(conn, 'INVALID_PAYLOAD', `malformed message: ${(err as Error).message}`);
-      conn.socket.close(SyncCloseCode.invalid, 'INVALID_PAYLOAD');
-      this.disconnect(conn);
-      return;
+      return this.closeInvalid(conn);
     }
     switch (msg.type) {
       case 'syncStep1':
@@ -181,23 +176,18 @@ export class Room {
         if (!conn.budget.takeStateRequest()) return this.overLimit(conn, 'state_requests');
         this.enqueueFrom(conn, data.byteLength, async () => {
           if (!conn.socket.isOpen) return; // nobody to answer: spare the encoding
-          const full = isEmptyStateVector(msg.stateVector);
           let reply: Uint8Array;
-          if (full) reply = this.fullStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
-          else {
-            try {
-              reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, msg.stateVector));
-            } catch {
-              this.reject(conn, 'INVALID_PAYLOAD', 'malformed state vector');
-              return;
-            }
+          try {
+            reply = this.answers.answer(msg.stateVector);
+          } catch {
+            return this.reject(conn, 'INVALID_PAYLOAD', 'malformed state vector');
           }
           send(conn, reply);
         });
         return;
       case 'syncStep2':
       case 'update':
-        this.enqueueFrom(conn, data.byteLength, () => this.handleUpdate(conn, msg.update));
+        this.enqueueFrom(conn, data.byteLength, () => this.handleUpdate(conn, msg.update, msg.type === 'syncStep2'));
         return;
       case 'awareness':
         this.handleAwareness(conn, msg.update);
@@ -215,46 +205,57 @@ export class Room {
   }
 
   /**
-   * A client's update: refused whole when the session may not write (nothing applied, stored or
-   * relayed); otherwise applied with the schema enforced in the same transaction
-   * (`repairTransaction`), so invalid entries never become visible. When something was repaired
-   * the sender is told and also receives the repair, so its document converges.
+   * A client's update (`answer`: a sync step 2), screened (`screenUpdate`), then applied with the
+   * schema enforced (`applyClientUpdate`). A sender whose entries were removed or repaired is told,
+   * and receives the removal and the repair.
    */
-  private async handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
+  private async handleUpdate(conn: Connection, update: Uint8Array, answer: boolean): Promise<void> {
     // No check that the connection is still open: an update that reached the server before its
     // socket closed (a laptop lid shut mid-edit) is applied with the session checked at connect.
-    if (isEmptyUpdate(update)) return;
-    if (conn.session.access !== 'write') {
-      this.reject(conn, 'FORBIDDEN', `${conn.session.user.name} may not change ${this.name}`);
-      return;
+    const screening = screenUpdate(this.doc, this.kind, update, conn.session.access === 'write');
+    switch (screening.type) {
+      case 'ignore':
+        if (answer) conn.gaps.answered(false);
+        return;
+      case 'forbidden':
+        return this.reject(conn, 'FORBIDDEN', `${conn.session.user.name} may not change ${this.name}`);
+      case 'malformed':
+        this.reject(conn, 'INVALID_PAYLOAD', screening.message);
+        return this.closeInvalid(conn);
     }
-    const origin: ChangeOrigin = { source: 'session', sessionId: conn.session.sessionId, userId: conn.session.user.id };
-    let problems: string[] = [];
-    let malformed: string | null = null;
+    const { sessionId, user } = conn.session;
+    const origin: ChangeOrigin = { source: 'session', sessionId, userId: user.id };
+    let applied: AppliedUpdate = { problems: [], malformed: null, gapped: false };
     await this.commit(
-      { sessionId: conn.session.sessionId, userId: conn.session.user.id },
+      { sessionId, userId: user.id },
       conn,
-      () => {
-        this.doc.transact((tr) => {
-          try {
-            Y.applyUpdate(this.doc, update);
-          } catch (err) {
-            malformed = (err as Error).message || 'undecodable update';
-          }
-          problems = repairTransaction(this.doc, this.kind, tr, this.scope);
-        }, origin);
-      },
-      () => problems.length > 0,
+      () => (applied = applyClientUpdate(this.doc, this.kind, screening.update, origin, this.scope)),
+      () => applied.problems.length > 0,
     );
+    if (screening.removed) send(conn, encodeUpdate(screening.removed));
+    const problems = [...screening.problems, ...applied.problems];
     if (problems.length) {
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
       this.reject(conn, 'INVALID_PAYLOAD', `${problems[0]}${more}`);
     }
-    if (malformed !== null) {
-      this.reject(conn, 'INVALID_PAYLOAD', `malformed update: ${malformed}`);
-      conn.socket.close(SyncCloseCode.invalid, 'INVALID_PAYLOAD');
-      this.disconnect(conn);
+    if (applied.malformed !== null) {
+      this.reject(conn, 'INVALID_PAYLOAD', `malformed update: ${applied.malformed}`);
+      return this.closeInvalid(conn);
     }
+    if (answer) conn.gaps.answered(applied.gapped);
+    if (applied.gapped) this.onGap(conn);
+  }
+
+  /** Part of an update depended on changes never received (and was dropped): ask for them (`GapTracker`). */
+  private onGap(conn: Connection): void {
+    const action = conn.gaps.gapped();
+    if (action === 'ask') send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    if (action === 'refuse') this.reject(conn, 'INVALID_PAYLOAD', GAP_REFUSAL);
+  }
+
+  private closeInvalid(conn: Connection): void {
+    conn.socket.close(SyncCloseCode.invalid, 'INVALID_PAYLOAD');
+    this.disconnect(conn);
   }
 
   /**
@@ -275,7 +276,7 @@ export class Room {
     this.captured = [];
     if (parts.length === 0) return false;
     const effective = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
-    this.fullStateMessage = null;
+    this.answers.changed();
     try {
       this.lastSeq = await this.store.appendUpdate(this.name, effective, author);
     } catch (err) {
@@ -303,7 +304,7 @@ export class Room {
     try {
       await this.store.saveSnapshot(this.name, seq, state);
       this.snapshotSeq = seq;
-      if (seq === this.lastSeq) this.fullStateMessage = encodeSyncStep2(state);
+      if (seq === this.lastSeq) this.answers.snapshotted(state);
     } catch (err) {
       // A missing snapshot only slows the next load; the log still has everything.
       this.options.hooks?.onFailed?.(this.name, err);

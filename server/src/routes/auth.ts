@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@jointmap/shared';
 import { UNKNOWN_USER_HASH, verifyPassword } from '../auth/passwords.ts';
+import { currentAccount } from '../auth/session.ts';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import type { Account } from '../storage/types.ts';
@@ -71,10 +72,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   // life. Refused once the session ended (signed out, account disabled or changed).
   app.post('/api/auth/renew', async (request) => {
     const claims = request.claims!;
-    const account = await ctx.storage.getAccount(claims.sub);
-    if (!account || account.disabled || account.role !== claims.role || account.stationId !== claims.stationId) {
-      throw new AppError('SESSION_ENDED', 'the account was disabled or changed; log in again');
-    }
+    const account = await currentAccount(ctx, claims);
     return tokenReply(account, await ctx.sessions.renew(claims, account, ttlOf(ctx, account)));
   });
 }

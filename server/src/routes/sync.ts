@@ -10,12 +10,20 @@ import {
   type ErrorCode,
 } from '@jointmap/shared';
 import { encodePermissionDenied } from '../rooms/sync-messages.ts';
+import { connectionLimits } from '../rooms/inbound-queue.ts';
 import type { RoomSession, RoomSocket } from '../rooms/room.ts';
 import { authenticateSession } from '../auth/session.ts';
 import type { AppContext } from '../services/context.ts';
 
 /** Ping interval; a connection that did not answer the previous ping is dropped. */
 const HEARTBEAT_MS = 30_000;
+/**
+ * Clients cannot see pings, so a sign of life for them: an empty awareness update (no states),
+ * which the stock provider applies as a no-op. The client drops a socket silent for a few seconds
+ * (a cut cable never closes it) and opens a new one.
+ */
+const KEEPALIVE_MS = 2_000;
+const KEEPALIVE = Uint8Array.of(1, 1, 0);
 
 const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: SyncCloseCode.unauthenticated,
@@ -33,6 +41,7 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
  * buffered in order.
  */
 export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const limits = connectionLimits(ctx.config);
   const options = {
     websocket: true as const,
     config: { public: true },
@@ -58,6 +67,8 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       ws.ping();
     }, HEARTBEAT_MS);
     heartbeat.unref();
+    const keepalive = setInterval(() => ws.readyState === ws.OPEN && ws.send(KEEPALIVE), KEEPALIVE_MS);
+    keepalive.unref();
     ws.on('pong', () => (alive = true));
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -77,6 +88,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
     ws.on('close', () => {
       clearInterval(heartbeat);
+      clearInterval(keepalive);
       cancelExpiry?.();
       leave?.();
       leave = null;
@@ -114,12 +126,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
         access,
       };
       const conn = room.connect(socket, session, {
-        limits: {
-          queueMessages: ctx.config.syncQueueMaxMessages,
-          queueBytes: ctx.config.syncQueueMaxBytes,
-          stateRequestsPerMinute: ctx.config.syncStateRequestsPerMinute,
-          awarenessClients: ctx.config.awarenessMaxClients,
-        },
+        limits,
         onLimited: (limit) => ctx.metrics.syncLimited.inc({ limit }),
       });
       deliver = conn.receive;

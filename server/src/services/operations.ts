@@ -9,7 +9,6 @@ import {
   docName,
   initDoc,
   META_OPERATION_KEY,
-  migrateDoc,
   operationDocNames,
   RESPONSE_RING_MINUTES,
   type ChangeOrigin,
@@ -77,13 +76,13 @@ export async function createOperation(
   };
   const commandDoc = docName(id, COMMAND_SCOPE);
   // Rooms load only documents of existing operations, so no room holds this one yet: its first
-  // state is built here, with the stamp a room writes when loading, and validated the same way.
+  // state is built here, with the stamp a room writes when loading (a fresh document is at the
+  // current schema: nothing to migrate), and validated the same way.
   const doc = new Y.Doc();
   let update: Uint8Array;
   try {
     const server: ChangeOrigin = { source: 'server' };
     initDoc(doc, server);
-    migrateDoc(doc, 'command');
     applyChange(doc, 'command', { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: meta }, server);
     update = Y.encodeStateAsUpdate(doc);
   } finally {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fixtures } from '../fixtures/records.ts';
 import type { UnitPosition } from '../protocol/live.ts';
 import {
   compareFixes,
@@ -11,20 +12,8 @@ import {
   unitKeyOf,
 } from './newest.ts';
 
-const pos = (stationId: string, unitId: string, time: number, deviceId = 'd1', receivedAt = time): UnitPosition => ({
-  unitId,
-  stationId,
-  deviceId,
-  lngLat: [120.3, 30.5],
-  time,
-  receivedAt,
-  speedMps: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-});
+const pos = (stationId: string, unitId: string, time: number, deviceId = 'd1', receivedAt = time): UnitPosition =>
+  fixtures.unitPosition(unitId, { stationId, time, deviceId, receivedAt });
 
 /** Every order of a small list (for "the result does not depend on arrival order"). */
 function permutations<T>(items: readonly T[]): T[][] {

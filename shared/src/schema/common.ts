@@ -3,7 +3,9 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { ValueError } from '@sinclair/typebox/errors';
 
 /** Record ids, station ids and operation ids: short, URL- and key-safe. */
-export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+/** A record id: also the key of a record kept under its own id. */
+export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+export const Id = Type.String({ pattern: ID_PATTERN });
 /** Tracker ids as the apps send them (Traccar: IMEI or any identifier; OsmAnd: user-chosen). */
 export const DEVICE_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$';
 export const DeviceId = Type.String({ pattern: DEVICE_ID_PATTERN });

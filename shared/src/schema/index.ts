@@ -66,6 +66,15 @@ export function hasMap(docKind: DocKind, map: string): boolean {
   return map === 'meta' || Object.hasOwn(RECORD_KINDS[docKind], map);
 }
 
+/**
+ * True when `key` may name an entry of top-level map `map` (a collection, or `meta`) of a
+ * `docKind` document; Yjs keeps a key forever once applied, so it is checked before.
+ */
+export function isEntryKey(docKind: DocKind, map: string, key: string): boolean {
+  if (map === 'meta') return key === META_SCHEMA_VERSION_KEY || (docKind === 'command' && key === META_OPERATION_KEY);
+  return hasMap(docKind, map) && RECORD_KINDS[docKind][map]!.keyPattern.test(key);
+}
+
 /** Collections of a station document whose records name a station: it must be the document's own. */
 const STATION_OWNED = new Set(['units', 'tasks', 'responses']);
 

@@ -1,5 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { compile, type Validator } from './common.ts';
+import { compile, ID_PATTERN, type Validator } from './common.ts';
 
 /**
  * One record kind stored in a top-level `Y.Map` of a document: its schema, a semantic check that
@@ -13,6 +13,8 @@ export interface RecordKind<T> {
   readonly validator: Validator<T>;
   /** Extra rules (closed rings, key equals id, …); returns a problem or null. */
   readonly semantic: (record: T, key: string) => string | null;
+  /** What a key of this collection looks like (default: a record id); checked before an update is applied. */
+  readonly keyPattern: RegExp;
   readonly migrations: Readonly<Record<number, (old: unknown) => unknown>>;
 }
 
@@ -21,6 +23,7 @@ export function defineRecordKind<S extends TSchema>(spec: {
   version: number;
   schema: S;
   semantic?: (record: Static<S>, key: string) => string | null;
+  keyPattern?: RegExp;
   migrations?: Record<number, (old: unknown) => unknown>;
 }): RecordKind<Static<S>> {
   return {
@@ -28,6 +31,7 @@ export function defineRecordKind<S extends TSchema>(spec: {
     version: spec.version,
     validator: compile(spec.schema),
     semantic: spec.semantic ?? (() => null),
+    keyPattern: spec.keyPattern ?? new RegExp(ID_PATTERN),
     migrations: spec.migrations ?? {},
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { fixtures } from '../fixtures/records.ts';
-import { explainEntry, hasMap } from './index.ts';
+import { explainEntry, hasMap, isEntryKey } from './index.ts';
+import { responseKey } from './task-response.ts';
 
 describe('record schemas', () => {
   test('valid records pass in the documents that hold them', () => {
@@ -68,5 +69,18 @@ describe('record schemas', () => {
   test('a task does not target its own station', () => {
     const task = fixtures.missingPersonTask({ targetStations: ['linping-yunhe'] });
     expect(explainEntry('station', 'tasks', 'task-missing', task)).toMatch(/itself/);
+  });
+});
+
+describe('entry keys, checked before an update is applied', () => {
+  test('each collection has its own key rule: record ids, and `station:task` for responses', () => {
+    expect(isEntryKey('station', 'units', 'car-01')).toBe(true);
+    expect(isEntryKey('station', 'responses', responseKey('linping-yunhe', 't-OBwXzi7osu'))).toBe(true);
+    expect(isEntryKey('station', 'responses', 't-OBwXzi7osu')).toBe(false);
+    expect(isEntryKey('station', 'units', 'linping-yunhe:car-01')).toBe(false);
+    expect(isEntryKey('station', 'units', 'x'.repeat(65))).toBe(false);
+    expect(isEntryKey('station', '__proto__', 'a')).toBe(false);
+    expect(isEntryKey('command', 'meta', 'operation')).toBe(true);
+    expect(isEntryKey('station', 'meta', 'operation')).toBe(false);
   });
 });

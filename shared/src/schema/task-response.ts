@@ -38,6 +38,8 @@ export const taskResponseKind = defineRecordKind({
   map: 'responses',
   version: 1,
   schema: TaskResponseSchema,
+  // `taskStationId:taskId` (responseKey)
+  keyPattern: /^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{1,64}$/,
   semantic: (r, key) =>
     key === responseKey(r.taskStationId, r.taskId) ? null : `key must be "${responseKey(r.taskStationId, r.taskId)}"`,
 });

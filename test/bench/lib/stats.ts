@@ -10,6 +10,40 @@ export function percentile(samples: readonly number[], p: number): number {
 
 export const median = (samples: readonly number[]): number => percentile(samples, 50);
 
+/**
+ * Latency histogram with 1 ms buckets up to `maxMs` (larger values land in the last bucket): a
+ * fixed few hundred KiB whatever the number of samples, for runs too long to keep every sample.
+ */
+export class Histogram {
+  private readonly counts: Uint32Array;
+  n = 0;
+  constructor(maxMs = 120_000) {
+    this.counts = new Uint32Array(maxMs + 1);
+  }
+  add(msValue: number): void {
+    this.counts[Math.min(this.counts.length - 1, Math.max(0, Math.round(msValue)))]!++;
+    this.n++;
+  }
+  /** Nearest-rank percentile (p in 0..100) in whole ms; NaN when empty. */
+  percentile(p: number): number {
+    if (this.n === 0) return Number.NaN;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.n));
+    let seen = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i]!;
+      if (seen >= rank) return i;
+    }
+    return Number.NaN;
+  }
+  max(): number {
+    for (let i = this.counts.length - 1; i >= 0; i--) if (this.counts[i]) return i;
+    return Number.NaN;
+  }
+  summary(): { n: number; p50: number; p99: number; max: number } {
+    return { n: this.n, p50: this.percentile(50), p99: this.percentile(99), max: this.max() };
+  }
+}
+
 export function mean(samples: readonly number[]): number {
   if (samples.length === 0) return Number.NaN;
   let s = 0;

@@ -111,7 +111,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 const polyfill = WebSocket as unknown as typeof globalThis.WebSocket;
 
-function yWebsocketClient(
+/** A stock y-websocket client of `room` at `serverUrl` (`params`: query, e.g. our token), without BroadcastChannel. */
+export function yWebsocketClient(
   serverUrl: string,
   room: string,
   params: Record<string, string>,

@@ -1,5 +1,6 @@
 import { searchEn, searchZhCN } from '../search/messages.ts';
 import { tasksEn, tasksZhCN } from '../tasks/messages.ts';
+import { coordsEn, coordsZhCN } from '../coords/messages.ts';
 
 /** Every visible string of the client, zh-CN first (the default); `en` must have the same keys. */
 export const zhCN = {
@@ -18,7 +19,7 @@ export const zhCN = {
   'ops.empty': '暂无可参与的行动',
   'ops.open': '打开控制台',
   'ops.wall': '大屏',
-  'ops.stations': '参与单位',
+  'ops.stations': '参与单位：',
   'ops.kind.search': '联合搜寻',
   'ops.kind.response': '快速处置',
   'ops.kind.monitoring': '监控预警',
@@ -67,7 +68,7 @@ export const zhCN = {
   'props.delete': '删除',
   'props.author': '作者',
   'props.updated': '更新于',
-  'props.owner': '所属',
+  'props.owner': '所属：{owner}',
   'props.readOnly': '只读：属于{owner}的文档',
   'props.invalid': '无法保存：{problem}',
   'layers.title': '图层',
@@ -146,6 +147,7 @@ export const zhCN = {
   'roster.readOnly': '只读',
   'roster.empty': '暂无警力',
   'roster.callsign': '呼号',
+  'roster.callsignExample': '如 禹越巡03',
   'roster.kind': '类型',
   'roster.members': '成员（逗号分隔）',
   'roster.status': '状态',
@@ -166,6 +168,8 @@ export const zhCN = {
   'track.title': '轨迹回放',
   'track.from': '起',
   'track.to': '止',
+  'track.format': '年-月-日 时:分',
+  'track.badTime': '请按 年-月-日 时:分 填写，如 2026-05-01 08:30',
   'track.load': '加载轨迹',
   'track.clear': '清除',
   'track.last15': '近15分钟',
@@ -183,6 +187,7 @@ export const zhCN = {
   'device.failed': '设备登记失败：{message}',
   ...tasksZhCN,
   ...searchZhCN,
+  ...coordsZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -190,6 +195,7 @@ export type MessageKey = keyof typeof zhCN;
 export const en: Record<MessageKey, string> = {
   ...tasksEn,
   ...searchEn,
+  ...coordsEn,
   'app.name': 'JointMap',
   'app.subtitle': 'Live map for joint cross-district operations',
   'lang.switch': '中文',
@@ -205,7 +211,7 @@ export const en: Record<MessageKey, string> = {
   'ops.empty': 'No operations to take part in',
   'ops.open': 'Open console',
   'ops.wall': 'Wall',
-  'ops.stations': 'Stations',
+  'ops.stations': 'Stations:',
   'ops.kind.search': 'Joint search',
   'ops.kind.response': 'Rapid response',
   'ops.kind.monitoring': 'Monitoring',
@@ -222,7 +228,7 @@ export const en: Record<MessageKey, string> = {
   'conn.connecting': 'Connecting',
   'conn.reconnecting': 'Reconnecting',
   'conn.offline': 'Offline',
-  'conn.pending': '{count} not yet sent',
+  'conn.pending': '{count} pending',
   'conn.allSynced': 'All changes sent',
   'scope.command': 'Command',
   'tool.select': 'Select',
@@ -254,7 +260,7 @@ export const en: Record<MessageKey, string> = {
   'props.delete': 'Delete',
   'props.author': 'Author',
   'props.updated': 'Updated',
-  'props.owner': 'Belongs to',
+  'props.owner': 'Belongs to: {owner}',
   'props.readOnly': 'Read-only: document of {owner}',
   'props.invalid': 'Cannot save: {problem}',
   'layers.title': 'Layers',
@@ -334,6 +340,7 @@ export const en: Record<MessageKey, string> = {
   'roster.readOnly': 'Read-only',
   'roster.empty': 'No units',
   'roster.callsign': 'Callsign',
+  'roster.callsignExample': 'e.g. Patrol 03',
   'roster.kind': 'Kind',
   'roster.members': 'Members (comma-separated)',
   'roster.status': 'Status',
@@ -354,6 +361,8 @@ export const en: Record<MessageKey, string> = {
   'track.title': 'Track replay',
   'track.from': 'From',
   'track.to': 'To',
+  'track.format': 'YYYY-MM-DD HH:mm',
+  'track.badTime': 'Use YYYY-MM-DD HH:mm, e.g. 2026-05-01 08:30',
   'track.load': 'Load track',
   'track.clear': 'Clear',
   'track.last15': 'Last 15 min',

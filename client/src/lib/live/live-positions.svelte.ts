@@ -21,7 +21,10 @@ import { TrailBuffer, type TrailPoint } from './trail-buffer.ts';
 
 /**
  * `connecting`: never connected yet; `reconnecting`: lost the link, trying again; `offline`: gave
- * up (e.g. the server refused the handshake); `signedOut`: the token was refused, sign in again.
+ * up (e.g. the server refused the handshake), or the server stayed unreachable for
+ * {@link OFFLINE_AFTER_FAILURES} attempts (socket.io keeps trying); `signedOut`: the token was
+ * refused, sign in again. A dead link is noticed by socket.io's heartbeat (the server's
+ * pingInterval + pingTimeout, a few seconds; see server/src/plugins/socket-io.ts).
  */
 export type LiveState = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'signedOut';
 /** `'all'`: every unit may have changed (snapshot, thresholds); else the unit keys that did. */
@@ -32,6 +35,8 @@ const SEED_TRAILS_UP_TO = 100;
 const OFFSET_SAMPLES = 20;
 /** After the server dropped us (not for the token), try again after 1 s, 2 s, 4 s … up to this. */
 const MAX_REJOIN_DELAY_MS = 30_000;
+/** Failed (re)connect attempts in a row after which the channel counts as offline, not reconnecting. */
+export const OFFLINE_AFTER_FAILURES = 2;
 
 interface TrackCollection {
   features: Array<{
@@ -80,6 +85,8 @@ export class LivePositions {
   private uiVersion = 0;
   private freshVersion = 0;
   private everConnected = false;
+  /** (Re)connect attempts that failed in a row. */
+  private failedConnects = 0;
   /** Server disconnects since the last snapshot (which proves we are joined again). */
   private serverDrops = 0;
   private rejoinTimer = 0;
@@ -98,6 +105,7 @@ export class LivePositions {
     });
     this.socket.on('connect', () => {
       this.everConnected = true;
+      this.failedConnects = 0;
       this.error = null;
       this.setState('online');
     });
@@ -113,7 +121,10 @@ export class LivePositions {
     this.socket.on('connect_error', (err: Error & { data?: LiveConnectErrorData }) => {
       if (err.data?.code) this.error = err.data;
       if (endsSession(this.error)) return this.setState('signedOut');
-      this.setState(!this.socket.active ? 'offline' : this.everConnected ? 'reconnecting' : 'connecting');
+      this.failedConnects++;
+      if (!this.socket.active || (this.everConnected && this.failedConnects >= OFFLINE_AFTER_FAILURES))
+        return this.setState('offline');
+      this.setState(this.everConnected ? 'reconnecting' : 'connecting');
     });
     this.socket.on(LiveEvent.error, (e) => {
       this.error = e;

@@ -1,11 +1,27 @@
 import * as Y from 'yjs';
-import { IndexeddbPersistence } from 'y-indexeddb';
 import * as authProtocol from 'y-protocols/auth';
+import { messageYjsSyncStep1, messageYjsSyncStep2 } from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import { decodeRejection, docName, type Access, type DocKind, type SyncRejection } from '@jointmap/shared';
+import { EditLedger } from './edit-ledger.ts';
+import { IdbDocStore } from './idb-store.ts';
+import { encodeSyncStep1 } from './sync-wire.ts';
 
-/** y-websocket message type of auth ("permission denied") messages. */
+/** y-websocket message types of sync and of auth ("permission denied") messages. */
+const MESSAGE_SYNC = 0;
 const MESSAGE_AUTH = 2;
+/**
+ * The server sends something at least every 2 s (a keepalive while idle): a socket silent for
+ * this long is dead (a cut cable does not close it), so it is dropped and opened again.
+ * y-websocket's own check waits 30 s and cannot be configured.
+ */
+export const SILENT_LINK_MS = 6_000;
+/** A socket still opening after this long (the network swallows the handshake) is tried again. */
+export const OPENING_TIMEOUT_MS = 10_000;
+/** A probe (sync step 1) confirming local edits goes out this long after the edit… */
+const PROBE_DELAY_MS = 150;
+/** …but at most one every this often: the server rations state requests (20 a minute by default). */
+const PROBE_GAP_MS = 4_000;
 
 export interface DocSyncOptions {
   /** `ws://host` of our server. */
@@ -22,13 +38,15 @@ export interface DocSyncOptions {
 
 /**
  * One document of an operation: a Y.Doc kept in IndexedDB and synced with the stock y-websocket
- * provider. Counts local changes made while the link is down ("not yet sent") and records the
- * server's coded rejections. Plain TypeScript; UI state wraps it with `createSubscriber`.
+ * provider. Counts local changes the server has not confirmed yet ({@link EditLedger}: confirmed
+ * by the server's answer to a sync step 1 sent after them), notices a dead link within seconds
+ * (the server's keepalive stops), and records the server's coded rejections. Plain TypeScript;
+ * UI state wraps it with `createSubscriber`.
  */
 export class DocSync {
   readonly doc = new Y.Doc();
   readonly provider: WebsocketProvider;
-  readonly persistence: IndexeddbPersistence | null;
+  readonly persistence: IdbDocStore | null;
   readonly name: string;
   readonly scope: string;
   readonly kind: DocKind;
@@ -37,9 +55,14 @@ export class DocSync {
   terminal: { code: number; reason: string } | null = null;
   rejections: SyncRejection[] = [];
   everSynced = false;
-  pending: number;
+  private readonly ledger: EditLedger;
   private readonly listeners = new Set<() => void>();
   private readonly pendingKey: string;
+  private probeTimer = 0;
+  private lastProbeAt = 0;
+  private openingSince = 0;
+  private lastCheckAt = Date.now();
+  private readonly watchdog: number;
 
   constructor(opts: DocSyncOptions) {
     this.scope = opts.scope;
@@ -47,10 +70,12 @@ export class DocSync {
     this.access = opts.access;
     this.name = docName(opts.operationId, opts.scope);
     this.pendingKey = `jointmap.pending.${opts.userId}.${this.name}`;
-    this.pending = Number(safeGet(this.pendingKey) ?? 0) || 0;
+    this.ledger = new EditLedger(Number(safeGet(this.pendingKey) ?? 0) || 0);
+    // Updates from the server are written in batches (it can always resend them); local ones at once.
     this.persistence =
-      opts.persist === false ? null : new IndexeddbPersistence(`jointmap:${opts.userId}:${this.name}`, this.doc);
-    if (this.persistence) this.batchRemoteWrites(this.persistence);
+      opts.persist === false
+        ? null
+        : new IdbDocStore(`jointmap:${opts.userId}:${this.name}`, this.doc, (origin) => origin === this.provider);
     this.provider = new WebsocketProvider(`${opts.wsBase}/sync`, this.name, this.doc, {
       params: { token: opts.token },
       maxBackoffTime: 2500,
@@ -64,8 +89,9 @@ export class DocSync {
         this.emit();
       });
     };
+    this.watchSyncMessages();
     this.doc.on('update', this.onUpdate);
-    this.provider.on('status', this.emit);
+    this.provider.on('status', this.onStatus);
     this.provider.on('sync', this.onSync);
     this.provider.on('connection-close', this.emit);
     this.provider.on('connection-error', this.emit);
@@ -73,7 +99,13 @@ export class DocSync {
       this.terminal = close;
       this.emit();
     });
-    this.persistence?.on('synced', this.emit);
+    this.persistence?.onSynced(this.emit);
+    this.watchdog = window.setInterval(this.checkLink, 1000);
+  }
+
+  /** Local edits the server has not confirmed yet (kept across reloads as a count). */
+  get pending(): number {
+    return this.ledger.pending;
   }
 
   /** Use a renewed token from the next (re)connect on; the open connection stays as it is. */
@@ -99,72 +131,90 @@ export class DocSync {
   }
 
   destroy(): void {
+    clearInterval(this.watchdog);
+    clearTimeout(this.probeTimer);
     this.doc.off('update', this.onUpdate);
-    this.flushPersistence();
+    this.persistence?.destroy();
     this.listeners.clear();
     this.provider.destroy();
-    void this.persistence?.destroy();
     this.doc.destroy();
   }
-
-  /**
-   * y-indexeddb writes every update in its own IndexedDB transaction. Local changes keep that
-   * (they must survive a reload at once); updates from the server, which it can always resend,
-   * are merged and written at most every 500 ms, so a busy operation costs the page little.
-   */
-  private batchRemoteWrites(persistence: IndexeddbPersistence): void {
-    const store = (persistence as unknown as { _storeUpdate: (u: Uint8Array, origin: unknown) => void })._storeUpdate;
-    if (typeof store !== 'function') return;
-    let batch: Uint8Array[] = [];
-    let timer = 0;
-    const flush = () => {
-      timer = 0;
-      if (batch.length === 0) return;
-      const merged = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch);
-      batch = [];
-      store(merged, null);
-    };
-    this.doc.off('update', store);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === persistence) return;
-      if (origin !== this.provider) return store(update, origin);
-      batch.push(update);
-      if (!timer) timer = window.setTimeout(flush, 500);
-    });
-    window.addEventListener('pagehide', flush);
-    this.flushPersistence = () => {
-      clearTimeout(timer);
-      flush();
-      window.removeEventListener('pagehide', flush);
-    };
-  }
-
-  private flushPersistence: () => void = () => undefined;
 
   private readonly emit = (): void => {
     for (const fn of this.listeners) fn();
   };
 
   private readonly onSync = (synced: boolean): void => {
-    if (synced) {
-      // Our sync step 2 answered the server's step 1: everything we had is on its way.
-      this.everSynced = true;
-      this.setPending(0);
-    }
+    if (synced) this.everSynced = true;
+    this.emit();
+  };
+
+  private readonly onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }): void => {
+    // `connected` is emitted right before the provider sends its own step 1 on the new socket.
+    if (status === 'connected') this.ledger.connected();
+    else this.ledger.disconnected();
+    this.openingSince = status === 'connecting' ? Date.now() : 0;
     this.emit();
   };
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
     if (origin === this.provider || origin === this.persistence) return;
-    if (!this.synced) {
-      this.setPending(this.pending + 1);
-      this.emit();
-    }
+    this.ledger.edit();
+    this.savePending();
+    this.scheduleProbe();
+    this.emit();
   };
 
-  private setPending(n: number): void {
-    if (n === this.pending) return;
-    this.pending = n;
+  /** See the server's sync messages go by: its step 1 (we answer with everything) and each step 2 (an answer to a step 1). */
+  private watchSyncMessages(): void {
+    const handle = this.provider.messageHandlers[MESSAGE_SYNC]!;
+    this.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, type) => {
+      // The sync sub-type is the next varuint (one byte: 0, 1 or 2).
+      const sub = decoder.arr[decoder.pos];
+      handle(encoder, decoder, provider, emitSynced, type);
+      if (sub === messageYjsSyncStep1) {
+        // The provider's answer is sent when this handler returns; our probe goes after it.
+        this.ledger.serverAsked();
+        this.scheduleProbe();
+      } else if (sub === messageYjsSyncStep2 && this.ledger.answered()) {
+        this.savePending();
+        this.scheduleProbe(); // edits made while the probe was on its way
+        this.emit();
+      }
+    };
+  }
+
+  /** Ask the server for its state once our edits are out: its answer confirms them. */
+  private scheduleProbe(): void {
+    if (this.probeTimer || !this.ledger.wantsProbe) return;
+    const delay = Math.max(PROBE_DELAY_MS, this.lastProbeAt + PROBE_GAP_MS - Date.now());
+    this.probeTimer = window.setTimeout(() => {
+      this.probeTimer = 0;
+      const ws = this.provider.ws;
+      if (!this.ledger.wantsProbe || !this.provider.wsconnected || ws?.readyState !== WebSocket.OPEN) return;
+      this.lastProbeAt = Date.now();
+      this.ledger.probe();
+      ws.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    }, delay);
+  }
+
+  /** Heartbeat: drop a socket that went silent (or never opened) and open a new one. */
+  private readonly checkLink = (): void => {
+    const p = this.provider;
+    // A late check means the page itself stalled (a long task, a sleeping laptop): messages that
+    // arrived meanwhile are still queued behind it. Judge on the next one.
+    const stalled = Date.now() - this.lastCheckAt > 2_500;
+    this.lastCheckAt = Date.now();
+    if (stalled) return;
+    const silent = p.wsconnected && Date.now() - p.wsLastMessageReceived > SILENT_LINK_MS;
+    const stuck = !p.wsconnected && this.openingSince > 0 && Date.now() - this.openingSince > OPENING_TIMEOUT_MS;
+    if ((!silent && !stuck) || !p.shouldConnect) return;
+    p.disconnect();
+    p.connect();
+  };
+
+  private savePending(): void {
+    const n = this.ledger.pending;
     safeSet(this.pendingKey, n ? String(n) : null);
   }
 }

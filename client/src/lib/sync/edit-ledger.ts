@@ -1,0 +1,76 @@
+/**
+ * Which local edits of one document the server has confirmed. Pure bookkeeping, no timers: the
+ * confirmation is the server's answer, never elapsed time.
+ *
+ * The y-websocket protocol has no acknowledgement, but the server handles one connection's
+ * messages in order and answers every sync step 1 with exactly one sync step 2, after it has
+ * applied and stored everything that connection sent before (the room's serial queue). So a step 1
+ * sent once every local edit has gone out on the socket is a probe: its answer confirms them all.
+ *
+ * The caller reports, in socket order: {@link connected} (the provider's own step 1 goes out on
+ * open, before any local edit made offline has been sent), {@link serverAsked} (the server's
+ * step 1 arrived; the provider's answer carries everything we have), {@link probe} (our step 1,
+ * sent later), {@link answered} (a step 2 from the server) and {@link disconnected}.
+ */
+export class EditLedger {
+  /** Sequence numbers of local edits not yet confirmed, oldest first. */
+  private unconfirmed: number[] = [];
+  private seq = 0;
+  /** Step 1s in flight on this connection, oldest first: the newest edit each one confirms (or null). */
+  private probes: Array<number | null> = [];
+  private everythingSent = false;
+
+  /** @param restored unconfirmed edits left from an earlier page (kept only as a count). */
+  constructor(restored = 0) {
+    for (let i = 0; i < restored; i++) this.unconfirmed.push(++this.seq);
+  }
+
+  /** Local edits not yet confirmed by the server. */
+  get pending(): number {
+    return this.unconfirmed.length;
+  }
+
+  /** True when a probe now would confirm something: edits wait and they have all been sent. */
+  get wantsProbe(): boolean {
+    if (!this.everythingSent || this.unconfirmed.length === 0) return false;
+    const newest = this.unconfirmed[this.unconfirmed.length - 1]!;
+    return !this.probes.some((p) => p !== null && p >= newest);
+  }
+
+  /** A local edit. While connected and synced it goes out on the socket at once (y-websocket). */
+  edit(): void {
+    this.unconfirmed.push(++this.seq);
+  }
+
+  /** The socket opened; the provider sends its own step 1 now, before anything made offline. */
+  connected(): void {
+    this.probes = [null];
+    this.everythingSent = false;
+  }
+
+  /** The server asked for our state (its step 1) and the provider answered with everything we have. */
+  serverAsked(): void {
+    this.everythingSent = true;
+  }
+
+  /** We send a step 1 now; its answer confirms every edit so far if all of them have been sent. */
+  probe(): void {
+    this.probes.push(this.everythingSent ? this.seq : null);
+  }
+
+  /** The server answered a step 1 (a step 2 arrived). Returns true when the pending count changed. */
+  answered(): boolean {
+    if (this.probes.length === 0) return false; // not ours (never sent by this server): ignore
+    const upTo = this.probes.shift();
+    if (upTo === null || upTo === undefined) return false;
+    const before = this.unconfirmed.length;
+    this.unconfirmed = this.unconfirmed.filter((s) => s > upTo);
+    return this.unconfirmed.length !== before;
+  }
+
+  /** The socket closed: answers to what was in flight will never come; edits stay unconfirmed. */
+  disconnected(): void {
+    this.probes = [];
+    this.everythingSent = false;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The few bytes of the y-websocket protocol the client writes itself (lib0's encoder is not a
+ * dependency of the client): a varuint is 7 bits a byte, low bits first, high bit = more follows.
+ */
+function writeVarUint(out: number[], n: number): void {
+  while (n > 0x7f) {
+    out.push(0x80 | (n & 0x7f));
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+}
+
+/** `[messageSync=0, syncStep1=0, varUint8Array(stateVector)]`, as y-protocols' writeSyncStep1 writes it. */
+export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {
+  const head: number[] = [0, 0];
+  writeVarUint(head, stateVector.byteLength);
+  const out = new Uint8Array(head.length + stateVector.byteLength);
+  out.set(head);
+  out.set(stateVector, head.length);
+  return out;
+}

@@ -1,0 +1,171 @@
+import * as Y from 'yjs';
+import { hasMap, isEntryKey, repairTransaction, type ChangeOrigin, type DocKind } from '@jointmap/shared';
+import { deletionsUpdate, replaceWithGc, scanUpdate, type RootEntry, type UpdateScan } from './update-scan.ts';
+
+/**
+ * Checks a room makes on an update before and after applying it, for what the schema repair
+ * (`repairTransaction`) cannot undo: Yjs keeps a removed entry's map key and its root's name forever,
+ * and holds an update with a gap before it as pending, unchecked, until the gap is filled.
+ */
+
+/** At most this much of a refused name or key is quoted back. */
+const QUOTE_CHARS = 40;
+const quote = (s: string) => JSON.stringify(s.length > QUOTE_CHARS ? `${s.slice(0, QUOTE_CHARS)}…` : s);
+
+/** What a room does with a client's update, decided before anything is applied. */
+export type Screening =
+  /** Nothing new (an empty update, or a reader's sync step 2): accepted silently, nothing stored. */
+  | { type: 'ignore' }
+  /**
+   * Apply `update`: the client's, or a copy in which misplaced entries were replaced by GC structs
+   * (`problems` says which; `removed` deletes them from the sender's document).
+   */
+  | { type: 'apply'; update: Uint8Array; problems: string[]; removed: Uint8Array | null }
+  | { type: 'forbidden' }
+  /** Not a decodable update at all (the connection is closed). */
+  | { type: 'malformed'; message: string };
+
+/**
+ * Screen a client's update. A reader's update is ignored when it carries nothing the document
+ * lacks (the stock client's sync step 2 always carries its delete set) and forbidden otherwise. A
+ * writer's must be decodable; its entries outside the schema's names and keys
+ * ({@link explainPlacement}) are replaced by GC structs before it is applied.
+ */
+export function screenUpdate(doc: Y.Doc, kind: DocKind, update: Uint8Array, canWrite: boolean): Screening {
+  let scan: UpdateScan;
+  try {
+    scan = scanUpdate(update);
+  } catch (err) {
+    if (!canWrite) return { type: 'forbidden' };
+    return { type: 'malformed', message: `malformed update: ${(err as Error).message}` };
+  }
+  if (!canWrite) return isKnownTo(doc, scan) ? { type: 'ignore' } : { type: 'forbidden' };
+  if (scan.ends.size === 0 && scan.deletes.length === 0) return { type: 'ignore' };
+  const misplaced: RootEntry[] = [];
+  const problems: string[] = [];
+  for (const entry of scan.rootEntries) {
+    const problem = explainPlacement(entry, kind);
+    if (problem === null) continue;
+    misplaced.push(entry);
+    problems.push(problem);
+  }
+  if (misplaced.length === 0) return { type: 'apply', update, problems, removed: null };
+  return { type: 'apply', update: replaceWithGc(update, misplaced), problems, removed: deletionsUpdate(misplaced) };
+}
+
+/**
+ * Why a top-level entry may not be applied, or null: it must sit in a collection of this document
+ * kind, under a record id (or a known `meta` key). Yjs keeps such names and keys after the repair
+ * removed their content (in the log, the snapshots and every client, forever), so they are checked
+ * before anything is applied.
+ */
+export function explainPlacement({ root, key }: RootEntry, kind: DocKind): string | null {
+  if (!hasMap(kind, root)) return `${quote(root)}: not a collection of a ${kind} document`;
+  if (key === null) return null; // list content: removed by the repair, leaves no name behind
+  if (isEntryKey(kind, root, key)) return null;
+  return `${root}: key ${quote(key)} is not ${root === 'meta' ? 'a meta key' : `a key of ${root}`}`;
+}
+
+/**
+ * True when applying the update would change nothing: every struct in it is already in `doc` and
+ * every deletion in it is already applied. A read-only client's sync step 2 is such an update (it
+ * carries the client's whole delete set), and is accepted silently.
+ */
+export function isKnownTo(doc: Y.Doc, scan: UpdateScan): boolean {
+  const store = doc.store;
+  for (const [client, end] of scan.ends) if (end > Y.getState(store, client)) return false;
+  for (const { client, clock, len } of scan.deletes) {
+    if (len === 0) continue;
+    if (clock + len > Y.getState(store, client)) return false;
+    const structs = store.clients.get(client);
+    if (!structs) return false;
+    for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
+      const struct = structs[i]!;
+      if (struct.id.clock >= clock + len) break;
+      if (!struct.deleted) return false;
+    }
+  }
+  return true;
+}
+
+/** What applying a client's update did. */
+export interface AppliedUpdate {
+  /** Entries the schema repair removed (or restored), as messages for the sender. */
+  problems: string[];
+  /** Why Yjs could not decode the update, or null. */
+  malformed: string | null;
+  /** Part of it depended on changes the document lacks and was dropped. */
+  gapped: boolean;
+}
+
+/**
+ * Apply a screened client update in one transaction that also drops whatever it left pending and
+ * enforces the schema (`repairTransaction`) before anything is committed, stored or relayed.
+ */
+export function applyClientUpdate(
+  doc: Y.Doc,
+  kind: DocKind,
+  update: Uint8Array,
+  origin: ChangeOrigin,
+  scope?: string,
+): AppliedUpdate {
+  const applied: AppliedUpdate = { problems: [], malformed: null, gapped: false };
+  doc.transact((tr) => {
+    try {
+      Y.applyUpdate(doc, update);
+    } catch (err) {
+      applied.malformed = (err as Error).message || 'undecodable update';
+    }
+    applied.gapped = dropPending(doc);
+    applied.problems = repairTransaction(doc, kind, tr, scope);
+  }, origin);
+  return applied;
+}
+
+/**
+ * Forget what the last update left pending (structs or deletions whose dependencies the document
+ * lacks). Yjs would apply it, unchecked, once the gap is filled, and meanwhile includes it in every
+ * `encodeStateAsUpdate` (snapshots, joiners' state). Returns whether there was any.
+ */
+export function dropPending(doc: Y.Doc): boolean {
+  const store = doc.store;
+  const had = store.pendingStructs !== null || store.pendingDs !== null;
+  store.pendingStructs = null;
+  store.pendingDs = null;
+  return had;
+}
+
+/**
+ * Updates with a gap one connection may send before it is refused, counted since its last
+ * sync step 2 that left no gap. A stock client sends them only in the moment after it reconnects
+ * with offline edits and edits again before it has answered the server's sync step 1; its answer
+ * (everything the server lacks) then fills the gap.
+ */
+export const MAX_GAPPED_UPDATES = 32;
+export const GAP_REFUSAL = `more than ${MAX_GAPPED_UPDATES} updates depend on changes never sent; answer the sync step 1 first`;
+
+/** Per connection: whether the room waits for an answer to its sync step 1, and how many gaps it saw. */
+export class GapTracker {
+  /** Every connection is asked (sync step 1) when it joins. */
+  private asked = true;
+  private gaps = 0;
+
+  constructor(private readonly limit = MAX_GAPPED_UPDATES) {}
+
+  /** A sync step 2 from the connection was applied; `gapped`: it too left something pending. */
+  answered(gapped: boolean): void {
+    this.asked = false;
+    if (!gapped) this.gaps = 0;
+  }
+
+  /**
+   * An update from the connection left a gap (its pending part was dropped). `ask`: send it a sync
+   * step 1 so it sends what the server lacks; `wait`: it was asked already; `refuse`: too many.
+   */
+  gapped(): 'ask' | 'wait' | 'refuse' {
+    if (++this.gaps > this.limit) return 'refuse';
+    if (this.asked) return 'wait';
+    this.asked = true;
+    return 'ask';
+  }
+}
