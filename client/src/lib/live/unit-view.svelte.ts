@@ -1,3 +1,5 @@
+import { NO_UNIT_FILTER, type UnitFilter } from './unit-filter.ts';
+
 /** A unit track as `GET /api/units/:id/track` returns it (WGS-84, togeojson coordinateProperties). */
 export interface TrackFeatureCollection {
   type: 'FeatureCollection';
@@ -50,9 +52,19 @@ export class UnitView {
   editing = $state<{ stationId: string; unitId: string } | null>(null);
   track = $state.raw<{ key: string; from: number; to: number; points: TrackPoint[] } | null>(null);
   replayIndex = $state(0);
+  /** Which units the roster and the map show (station, kind, status; `''` = any). */
+  filter = $state<UnitFilter>({ ...NO_UNIT_FILTER });
+  /** The unit the map keeps in view as its fixes arrive (`unitKey`), or null. */
+  followKey = $state<string | null>(null);
 
   select(key: string | null): void {
     this.selectedKey = key;
+    if (key !== this.followKey) this.followKey = null;
+  }
+
+  /** Start (`true`) or stop following the selected unit. */
+  follow(on: boolean): void {
+    this.followKey = on ? this.selectedKey : null;
   }
 
   showTrack(key: string, from: number, to: number, fc: TrackFeatureCollection): void {

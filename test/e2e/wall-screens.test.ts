@@ -1,0 +1,136 @@
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
+import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
+import { api } from '../live/live-helpers.ts';
+import { JUNCTION, offset, raiseTask } from './dispatch-scene.ts';
+
+const EXTRA_UNITS = 30;
+const EXTRA_TASKS = 5;
+
+interface Layout {
+  minFont: number;
+  scroll: { x: number; y: number };
+  outside: string[];
+  wrapped: string[];
+}
+
+/** The smallest text on the boards, anything outside the window or its board, and wrapped one-liners. */
+function layoutOf(page: Page): Promise<Layout> {
+  return page.evaluate(() => {
+    const W = innerWidth;
+    const H = innerHeight;
+    const name = (e: Element) => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent?.slice(0, 20)}"`;
+    let minFont = Infinity;
+    const outside: string[] = [];
+    const wrapped: string[] = [];
+    const boards = document.querySelectorAll('[data-testid=unit-board], [data-testid=task-board]');
+    for (const board of Array.from(boards)) {
+      const box = board.getBoundingClientRect();
+      if (box.left < 0 || box.top < 0 || box.right > W + 0.5 || box.bottom > H + 0.5) outside.push(name(board));
+      const list = board.querySelector('ul')!.getBoundingClientRect();
+      for (const el of Array.from(board.querySelectorAll('h2, li, li *'))) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        if (r.bottom > list.bottom + 0.5 && el.closest('li')) outside.push(name(el));
+        if (r.right > box.right + 0.5 || r.bottom > box.bottom + 0.5) outside.push(name(el));
+        const ownText = Array.from(el.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
+        if (!ownText) continue;
+        const style = getComputedStyle(el);
+        minFont = Math.min(minFont, parseFloat(style.fontSize));
+        // One line each: a single box no taller than a line.
+        const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.6;
+        if (el.tagName === 'SPAN' && (el.getClientRects().length > 1 || r.height > lineHeight * 1.3))
+          wrapped.push(name(el));
+      }
+    }
+    const doc = document.scrollingElement!;
+    return {
+      minFont,
+      scroll: { x: doc.scrollWidth - doc.clientWidth, y: doc.scrollHeight - doc.clientHeight },
+      outside,
+      wrapped,
+    };
+  });
+}
+
+const rowIds = (page: Page, board: 'unit' | 'task') =>
+  page.$$eval(`[data-testid=${board}-board-row]`, (rows) =>
+    rows.map((r) => r.getAttribute('data-unit') ?? r.getAttribute('data-task')!),
+  );
+
+/** Watch a board turn through all its pages (back to the first one); returns every row seen. */
+async function allPages(page: Page, board: 'unit' | 'task'): Promise<{ pages: number; seen: Set<string> }> {
+  const indicator = page.locator(`[data-testid=${board}-board-page]`);
+  await expect.poll(() => indicator.count(), { timeout: 10_000 }).toBe(1);
+  const first = (await indicator.textContent())!;
+  const total = Number(first.split('/')[1]);
+  expect(total).toBeGreaterThan(1);
+  const seen = new Set<string>();
+  let label = first;
+  for (let i = 0; i < total; i++) {
+    const visible = await rowIds(page, board);
+    visible.forEach((id) => seen.add(id));
+    // The next page replaces the visible set (no scrolling).
+    await expect.poll(() => indicator.textContent(), { timeout: 12_000 }).not.toBe(label);
+    label = (await indicator.textContent())!;
+    const next = await rowIds(page, board);
+    expect(next).not.toEqual(visible);
+  }
+  expect(label).toBe(first);
+  return { pages: total, seen };
+}
+
+test('the wall is readable on a 1080p and a 4K screen, fits them and pages boards that do not fit', async (t) => {
+  assertClientBuilt();
+  const server = await startServer(t, { simulate: false });
+  const commander = await server.login('commander');
+  for (let i = 1; i <= EXTRA_UNITS; i++) {
+    const res = await api(server, commander.token, 'POST', `/api/operations/${DEMO_OP}/units`, {
+      id: `wall-extra-${i}`,
+      callsign: `禹越增援${String(i).padStart(2, '0')}`,
+      kind: i % 3 ? 'car' : 'foot',
+      stationId: 'deqing-yuyue',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  }
+  for (let i = 1; i <= EXTRA_TASKS; i++) {
+    await raiseTask(server, 'linping', 'linping-yunhe', {
+      title: `运河街道第${i}号卡口车辆协查`,
+      location: { type: 'Point', coordinates: offset(JUNCTION, i * 300, 0) },
+      priority: i % 4 === 0 ? 'urgent' : 'normal',
+      targetStations: ['deqing-yuyue'],
+    });
+  }
+
+  const browser = await launchBrowser(t);
+  for (const [width, height, file] of [
+    [1920, 1080, 'wall-1080p'],
+    [3840, 2160, 'wall-4k'],
+  ] as const) {
+    const { context } = await newContext(browser, { viewport: { width, height } });
+    const page = await context.newPage();
+    await loginAs(page, server.url, 'wall', DEMO_PASSWORD, `#/wall/${DEMO_OP}`);
+    await waitForMap(page);
+    await page.waitForSelector('[data-testid=unit-board-page]');
+    await page.waitForSelector('[data-testid=task-board-row]');
+
+    const layout = await layoutOf(page);
+    expect(layout.minFont, `${width}×${height}`).toBeGreaterThanOrEqual(height / 45);
+    expect(layout.scroll).toEqual({ x: 0, y: 0 });
+    expect(layout.outside).toEqual([]);
+    expect(layout.wrapped).toEqual([]);
+    await page.screenshot({ path: `test-results/${file}.png` });
+
+    if (width === 1920) {
+      const unitCount = Number(await page.locator('[data-testid=unit-board] h2 .n').textContent());
+      expect(unitCount).toBeGreaterThan(EXTRA_UNITS);
+      // Both boards turn their pages at once.
+      const [units, tasks] = await Promise.all([allPages(page, 'unit'), allPages(page, 'task')]);
+      expect(units.seen.size).toBe(unitCount);
+      for (let i = 1; i <= EXTRA_UNITS; i++) expect(units.seen).toContain(`wall-extra-${i}`);
+      expect(tasks.seen.size).toBe(EXTRA_TASKS);
+    }
+    await context.close();
+  }
+});
