@@ -1,0 +1,49 @@
+/** How often the wall's boards turn to their next page when their rows do not all fit. */
+export const WALL_PAGE_MS = 8_000;
+
+/**
+ * How many rows of `list` fit in its box: its height against the height of its first row plus the
+ * gap between rows. `fallback` while there is no row to measure yet.
+ */
+export function rowsThatFit(list: HTMLElement | undefined, fallback: number): number {
+  const row = list?.firstElementChild as HTMLElement | null | undefined;
+  if (!list || !row) return fallback;
+  const rowHeight = row.getBoundingClientRect().height;
+  if (rowHeight <= 0) return fallback;
+  const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
+  return Math.max(1, Math.floor((list.clientHeight + gap) / (rowHeight + gap)));
+}
+
+/**
+ * One wall board's pages: as many rows as its list box fits, the rest on further pages turned
+ * every {@link WALL_PAGE_MS} (a wall never scrolls). Create it while a component initialises (it
+ * runs effects); bind `list` and `boxHeight` to the board's `<ul>`.
+ */
+export class WallPages<T> {
+  list = $state<HTMLUListElement>();
+  boxHeight = $state(0);
+  private perPage = $state(1000);
+  private page = $state(0);
+  get pages(): number {
+    return Math.max(1, Math.ceil(this.items().length / this.perPage));
+  }
+  get current(): number {
+    return this.page % this.pages;
+  }
+  get shown(): readonly T[] {
+    return this.items().slice(this.current * this.perPage, (this.current + 1) * this.perPage);
+  }
+
+  constructor(private readonly items: () => readonly T[]) {
+    $effect(() => {
+      void this.boxHeight;
+      void this.items().length;
+      this.perPage = rowsThatFit(this.list, this.perPage);
+    });
+    $effect(() => {
+      if (this.pages <= 1) return;
+      const timer = setInterval(() => (this.page = (this.page + 1) % this.pages), WALL_PAGE_MS);
+      return () => clearInterval(timer);
+    });
+  }
+}
