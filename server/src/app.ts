@@ -25,7 +25,10 @@ import { LiveService } from './live/live-service.ts';
 import { attachLiveSockets } from './live/live-sockets.ts';
 import { registerSocketIo } from './plugins/socket-io.ts';
 import { CoverageService } from './search/coverage-service.ts';
+import { AlertService } from './alerts/alert-service.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { attachDemo } from './demo/attach-demo.ts';
+import { attachRetention } from './retention/attach-retention.ts';
 import { loadAccountsFile } from './seed/accounts-file.ts';
 import { seedDemo, type DemoLogin } from './seed/demo.ts';
 import type { AppContext } from './services/context.ts';
@@ -37,6 +40,8 @@ export interface BuiltApp {
   ctx: AppContext;
   /** Demo logins created by this start (first start only). */
   demoLogins: DemoLogin[];
+  /** The alert engine (tests wait on it with `whenIdle`, drive signal checks with `checkSignals`). */
+  alerts: AlertService;
 }
 
 /**
@@ -72,6 +77,8 @@ export async function buildApp(
   const secret = config.tokenSecret ?? (await storedSecret(storage));
   // Set once the live service exists; follows the command documents' searches and sectors.
   let coverage: CoverageService | null = null;
+  // Set once the live service exists; follows the rules and rosters of every document.
+  let alerting: AlertService | null = null;
   const rooms = new RoomManager(storage, {
     idleMs: config.roomIdleMs,
     snapshotEvery: config.snapshotEvery,
@@ -91,6 +98,7 @@ export async function buildApp(
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
         coverage?.onCommitted(room);
+        alerting?.onCommitted(room);
       },
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
@@ -135,6 +143,7 @@ export async function buildApp(
   syncRoutes(app, ctx);
   // Demo simulator and story: registered before the live service so they stop before it closes.
   attachDemo(app, ctx);
+  attachRetention(app, ctx);
   const live = new LiveService(
     storage,
     {
@@ -158,12 +167,30 @@ export async function buildApp(
     log: app.log,
   });
   coverage = searchCoverage;
-  attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage);
+  const alerts = new AlertService({
+    storage,
+    rooms,
+    live,
+    registry: metrics.registry,
+    settings: {
+      marginM: config.alertMarginM,
+      minDurationMs: config.alertMinDurationS * 1000,
+      stopRadiusM: config.alertStopRadiusM,
+    },
+    checkMs: config.alertCheckMs,
+    replayMs: config.alertReplayMinutes * 60_000,
+    emit: (operationId, msg) => io.to(liveRoomName(operationId)).emit('live:alerts', msg),
+    log: app.log,
+  });
+  alerting = alerts;
+  attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage, alerts);
   app.addHook('preClose', async () => live.close());
   app.addHook('preClose', async () => searchCoverage.close());
+  app.addHook('preClose', async () => alerts.close());
   positionRoutes(app, ctx, live);
   deviceRoutes(app, ctx, live);
   unitRoutes(app, ctx, live);
+  alertRoutes(app, ctx, alerts);
   if (existsSync(config.clientDir)) {
     await app.register(fastifyStatic, { root: config.clientDir, wildcard: false, index: ['index.html'] });
   } else {
@@ -180,12 +207,13 @@ export async function buildApp(
   try {
     await ctx.sessions.start();
     await searchCoverage.start();
+    await alerts.start();
     if (config.accountsFile) {
       const counts = await loadAccountsFile(ctx, config.accountsFile);
       app.log.info(counts, `loaded ${config.accountsFile}`);
     }
     const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];
-    return { app, ctx, demoLogins };
+    return { app, ctx, demoLogins, alerts };
   } catch (err) {
     await app.close();
     throw err;

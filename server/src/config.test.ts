@@ -51,6 +51,17 @@ describe('config', () => {
       coverageFlushMs: 250,
       simulate: true,
       demoTimeScale: 1,
+      alertMarginM: 15,
+      alertMinDurationS: 10,
+      alertStopRadiusM: 30,
+      alertCheckMs: 10_000,
+      alertReplayMinutes: 60,
+      trackFullDays: 7,
+      trackKeepDays: 90,
+      trackThinToleranceM: 10,
+      retentionIntervalMs: 600_000,
+      retentionBatch: 250,
+      diskWarnFreeMib: 2048,
     });
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_ETA, parseSpeeds, type UnitKind } from '@jointmap/shared';
+import { basemapFormat, type BasemapFormat } from './basemap-format.ts';
 
 export interface Config {
   port: number;
@@ -92,6 +93,28 @@ export interface Config {
   simulate: boolean;
   /** Multiplies the waits of the demo story (0.1: the ~4-minute story plays in ~25 s). */
   demoTimeScale: number;
+  /** Alerts: a unit must be this far past a zone or corridor edge before it counts as in or out (m). */
+  alertMarginM: number;
+  /** Alerts: a crossing or an overspeed must last this long (device time, s) before it is raised. */
+  alertMinDurationS: number;
+  /** Alerts: a unit that stays within this radius (m) counts as stopped (long-stop rules). */
+  alertStopRadiusM: number;
+  /** Alerts: how often units are checked for signal loss (ms). */
+  alertCheckMs: number;
+  /** Alerts: at start, the engine's per-unit state is rebuilt from this many minutes of track. */
+  alertReplayMinutes: number;
+  /** Tracks are kept at full resolution this many days, then thinned (0: never thinned). */
+  trackFullDays: number;
+  /** Fixes older than this many days are deleted, except those of kept operations (0: never). */
+  trackKeepDays: number;
+  /** Thinning keeps every dropped fix within this many metres of the thinned line. */
+  trackThinToleranceM: number;
+  /** How often the retention job runs (ms; 0: never, e.g. in tests that run it by hand). */
+  retentionIntervalMs: number;
+  /** Fixes per retention transaction; the job yields to ingest and relays between batches. */
+  retentionBatch: number;
+  /** Free disk (MiB) under which commanders are warned (metric, log, console banner). */
+  diskWarnFreeMib: number;
 }
 
 /**
@@ -213,6 +236,17 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   coverageFlushMs: { env: 'COVERAGE_FLUSH_MS', default: value(250), parse: nonNegativeInt },
   simulate: { env: 'SIMULATE', default: value(true), parse: flag },
   demoTimeScale: { env: 'DEMO_TIME_SCALE', default: value(1), parse: numberAtLeast(0, true) },
+  alertMarginM: { env: 'ALERT_MARGIN_M', default: value(15), parse: numberAtLeast(0) },
+  alertMinDurationS: { env: 'ALERT_MIN_DURATION_S', default: value(10), parse: numberAtLeast(0) },
+  alertStopRadiusM: { env: 'ALERT_STOP_RADIUS_M', default: value(30), parse: numberAtLeast(1) },
+  alertCheckMs: { env: 'ALERT_CHECK_MS', default: value(10_000), parse: numberAtLeast(100) },
+  alertReplayMinutes: { env: 'ALERT_REPLAY_MINUTES', default: value(60), parse: numberAtLeast(0) },
+  trackFullDays: { env: 'TRACK_FULL_DAYS', default: value(7), parse: numberAtLeast(0) },
+  trackKeepDays: { env: 'TRACK_KEEP_DAYS', default: value(90), parse: numberAtLeast(0) },
+  trackThinToleranceM: { env: 'TRACK_THIN_TOLERANCE_M', default: value(10), parse: numberAtLeast(0) },
+  retentionIntervalMs: { env: 'RETENTION_INTERVAL_MS', default: value(10 * 60_000), parse: nonNegativeInt },
+  retentionBatch: { env: 'RETENTION_BATCH', default: value(250), parse: numberAtLeast(10) },
+  diskWarnFreeMib: { env: 'DISK_WARN_FREE_MIB', default: value(2048), parse: numberAtLeast(0) },
 };
 
 /** Defaults for every setting; tests override what they need. */
@@ -251,7 +285,10 @@ export function loadBasemaps(path: string): BasemapSourceConfig[] {
       throw new Error(`${path}[${i}]: xyz needs a url with {z}/{x}/{y}`);
     if (!['WGS-84', 'CGCS2000', 'GCJ-02'].includes(b.crs))
       throw new Error(`${path}[${i}]: crs must be WGS-84, CGCS2000 or GCJ-02`);
-    return { ...b, name: b.name || b.id, ...(b.file ? { file: resolve(dirname(path), b.file) } : {}) };
+    const file = b.file ? resolve(dirname(path), b.file) : undefined;
+    const format = basemapFormat({ ...b, file });
+    if (typeof format === 'object') throw new Error(`${path}[${i}]: ${format.error}`);
+    return { ...b, name: b.name || b.id, format, ...(file ? { file } : {}) };
   });
 }
 
@@ -270,6 +307,12 @@ export interface BasemapSourceConfig {
    * tiles (Chinese web maps) are shifted by the client so they line up with WGS-84 data.
    */
   crs: 'WGS-84' | 'CGCS2000' | 'GCJ-02';
+  /**
+   * `raster` (images) or `vector` (MVT, drawn with the bundled style in
+   * client/src/lib/map/vector-style.ts). A PMTiles file's header decides, an explicit value must
+   * agree; an `xyz` URL is raster unless set. Vector tiles in GCJ-02 are refused.
+   */
+  format?: BasemapFormat;
   tileSize?: number;
   minzoom?: number;
   maxzoom?: number;

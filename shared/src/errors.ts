@@ -16,6 +16,8 @@ export const ErrorCode = {
   CLIENT_TOO_OLD: 'CLIENT_TOO_OLD',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** The disk is full: the write was refused and nothing of it stored; retry once space is freed. */
+  STORAGE_FULL: 'STORAGE_FULL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -33,6 +35,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   CLIENT_TOO_OLD: 426,
   STORAGE_UNAVAILABLE: 503,
   INTERNAL: 500,
+  STORAGE_FULL: 507,
 };
 
 export interface ErrorBody {

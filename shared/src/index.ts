@@ -6,3 +6,4 @@ export * from './task/index.ts';
 export * from './geo/index.ts';
 export * from './protocol/index.ts';
 export * from './live/index.ts';
+export * from './alerts/index.ts';

@@ -4,9 +4,10 @@ import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } fro
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { setUpTwins, TWIN } from '../live/live-helpers.ts';
 
-// Both near the tri-county junction (WGS-84), a kilometre apart, so both are on screen.
+// Both near the tri-county junction (WGS-84), a few kilometres apart, so both are on screen and
+// not grouped at the operation's zoom.
 const YUYUE_AT: [number, number] = [120.27, 30.53];
-const YUNHE_AT: [number, number] = [120.26, 30.52];
+const YUNHE_AT: [number, number] = [120.32, 30.5];
 
 async function sendFix(url: string, deviceId: string, [lon, lat]: [number, number]): Promise<void> {
   const q = new URLSearchParams({ id: deviceId, lat: String(lat), lon: String(lon), timestamp: String(Date.now()) });

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Y from 'yjs';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
+import { docFromStored } from '@jointmap/server/storage/stored-doc';
 import { canonicalJson } from '../helpers/canonical-json.ts';
 
 export interface StoredState {
@@ -47,9 +48,7 @@ export async function readState(dataDir: string): Promise<StoredState> {
       .all() as Array<{ doc: string }>;
     for (const { doc: name } of docNames) {
       const stored = await storage.loadDoc(name);
-      const doc = new Y.Doc();
-      for (const part of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates)
-        Y.applyUpdate(doc, part);
+      const doc = docFromStored(stored);
       docs[name] = docContent(doc);
       logLength[name] = stored.lastSeq;
       doc.destroy();

@@ -11,22 +11,33 @@ export interface RawConnection {
   syncStep2: number;
   /** Awareness updates received. */
   awareness: Uint8Array[];
+  /** Set once the server closed it. */
+  closed: { code: number; reason: string } | null;
+  readonly ws: WebSocket;
   readonly isOpen: boolean;
   opened: Promise<void>;
   send(frames: Uint8Array[]): void;
   /** The close code once the server closed the socket, or 0 if it is still open after `ms`. */
   closedWithin(ms: number): Promise<number>;
+  /** Resolves with the next message; rejects if the socket closes first. */
+  nextMessage(): Promise<void>;
 }
 
 export function openRaw(t: Teardown, server: TestServer, doc: string, token: string): RawConnection {
   const ws = new WebSocket(`${server.wsUrl}/sync/${doc}?token=${encodeURIComponent(token)}`);
   t.onTestFinished(() => ws.terminate());
-  let closeCode: number | null = null;
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve((closeCode = code))));
+  const closed = new Promise<number>((resolve) =>
+    ws.on('close', (code, reason) => {
+      conn.closed = { code, reason: reason.toString() };
+      resolve(code);
+    }),
+  );
   const conn: RawConnection = {
     codes: [],
     syncStep2: 0,
     awareness: [],
+    closed: null,
+    ws,
     get isOpen() {
       return ws.readyState === ws.OPEN;
     },
@@ -38,9 +49,14 @@ export function openRaw(t: Teardown, server: TestServer, doc: string, token: str
       for (const f of frames) ws.send(f);
     },
     closedWithin(ms) {
-      if (closeCode !== null) return Promise.resolve(closeCode);
+      if (conn.closed) return Promise.resolve(conn.closed.code);
       return Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(0), ms))]);
     },
+    nextMessage: () =>
+      new Promise<void>((resolve, reject) => {
+        ws.once('message', () => resolve());
+        ws.once('close', (code) => reject(new Error(`sync socket closed (${code})`)));
+      }),
   };
   ws.on('message', (data: Buffer) => {
     const d = decoding.createDecoder(new Uint8Array(data));

@@ -53,7 +53,7 @@ async function expectDeqingEnded(server: TestServer, users: Users) {
     codes: ['SESSION_ENDED'],
   });
 
-  expect(linping.sync.isOpen()).toBe(true);
+  expect(linping.sync.isOpen).toBe(true);
   expect(linping.live.socket.connected).toBe(true);
   expect(linping.live.errors).toEqual([]);
   expect((await rest(server, linping.token)).status).toBe(200);

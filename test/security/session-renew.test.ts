@@ -39,7 +39,7 @@ describe('POST /api/auth/renew', () => {
     expect(ops.status).toBe(200);
     const sync = await openSync(t, server, `${DEMO_OP}/command`, renewed.token);
     const live = await openLive(t, server, DEMO_OP, renewed.token);
-    expect(sync.isOpen() && live.socket.connected).toBe(true);
+    expect(sync.isOpen && live.socket.connected).toBe(true);
     // Signing out with the renewed token ends the session: the first token is refused too.
     expect((await post(server, '/api/auth/logout', renewed.token)).status).toBe(204);
     await eventually(() => sync.closed !== null && live.socket.disconnected, 10_000, 'closed on sign-out');
@@ -83,7 +83,7 @@ describe('POST /api/auth/renew', () => {
     const live = await openLive(t, server, DEMO_OP, first.token);
     expect((await post(server, '/api/auth/renew', first.token)).status).toBe(200);
     await new Promise((r) => setTimeout(r, (first.claims.exp + 1) * 1000 - Date.now()));
-    expect(sync.isOpen()).toBe(true);
+    expect(sync.isOpen).toBe(true);
     expect(live.socket.connected).toBe(true);
     expect(sync.closed).toBeNull();
     expect(live.errors).toEqual([]);

@@ -5,8 +5,9 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
+import { docFromStored } from '@jointmap/server/storage/stored-doc';
 
 export async function readStoredDocs(dataDir: string, names: readonly string[]): Promise<Map<string, Y.Doc>> {
   const copy = mkdtempSync(join(tmpdir(), 'jointmap-soak-check-'));
@@ -17,10 +18,7 @@ export async function readStoredDocs(dataDir: string, names: readonly string[]):
       const docs = new Map<string, Y.Doc>();
       for (const name of names) {
         const stored = await storage.loadDoc(name);
-        const doc = new Y.Doc();
-        const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
-        for (const part of parts) Y.applyUpdate(doc, part);
-        docs.set(name, doc);
+        docs.set(name, docFromStored(stored));
       }
       return docs;
     } finally {

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
+import { docFromStored } from '@jointmap/server/storage/stored-doc';
 import { asyncAppendStorage } from '../helpers/async-storage.ts';
 import { openRaw, syncStep1Frame, updateFrame } from '../helpers/raw-connection.ts';
 import { pointAnnotation } from '../helpers/records.ts';
@@ -29,9 +30,7 @@ test('the answer to a step 1 sent after an update comes only once the update is 
   await eventually(() => raw.syncStep2 >= 1, 10_000, 'the answer to the step 1');
   expect(raw.syncStep2).toBe(1);
   // Read straight from storage the moment the answer arrived: the update is already there.
-  const stored = await server.ctx.storage.loadDoc(DOC);
-  const check = new Y.Doc();
-  for (const u of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates) Y.applyUpdate(check, u);
+  const check = docFromStored(await server.ctx.storage.loadDoc(DOC));
   expect(check.getMap('annotations').has('ack-1')).toBe(true);
   expect(raw.codes).toEqual([]);
 });

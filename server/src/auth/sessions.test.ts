@@ -99,6 +99,18 @@ describe('ending sessions', () => {
     await expect(sessions.authenticate(other.token)).resolves.toMatchObject({ sub: 'u-wall' });
   });
 
+  test('a connection registered after its session ended (during the caller’s other reads) is closed at once', async () => {
+    const mine = await sessions.open(deqing, 3600);
+    await sessions.authenticate(mine.token); // the socket's handshake passed…
+    await storage.endSession(mine.claims.sid, 'logout', Date.now()); // …signed out elsewhere meanwhile…
+    await sessions.poll(); // …and the feed ran while the socket awaited its operation row
+    const close = vi.fn();
+    sessions.watch(mine.claims, close);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(close).toHaveBeenCalledExactlyOnceWith('SESSION_ENDED', expect.stringMatching(/signed out/));
+    expect(sessions.liveCount).toBe(0);
+  });
+
   test.each([
     ['disabled', { disabled: true }],
     ['given another role', { role: 'commander' as const }],

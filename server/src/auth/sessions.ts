@@ -158,6 +158,10 @@ export class SessionService {
       );
     };
     let cancel = callAt(claims.exp * 1000, expired, this.now);
+    // Ended between the caller's authentication and this registration (the caller awaited other
+    // reads meanwhile, and the feed closed the session's connections before this one was listed).
+    const ended = this.ended.get(claims.sid);
+    if (ended) queueMicrotask(() => entry.close('SESSION_ENDED', endedMessage[ended.reason]));
     const stop = (): void => {
       done = true;
       cancel();

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { DEMO_OPERATION_ID } from '../seed/demo.ts';
 import type { AppContext } from '../services/context.ts';
 import { DemoSimulator } from './demo-simulator.ts';
+import { HazmatDemo } from './hazmat-demo.ts';
 import { StoryPlayer } from './story-player.ts';
 import { tricountyStory } from './tricounty-story.ts';
 
@@ -18,6 +19,7 @@ export function attachDemo(app: FastifyInstance, ctx: AppContext): void {
   let starting: Promise<void> | null = null;
   let simulator: DemoSimulator | null = null;
   let player: StoryPlayer | null = null;
+  let hazmat: HazmatDemo | null = null;
   const deps = { rooms: ctx.rooms, storage: ctx.storage, log: ctx.log };
 
   app.addHook('onListen', async () => {
@@ -28,6 +30,11 @@ export function attachDemo(app: FastifyInstance, ctx: AppContext): void {
       simulator = new DemoSimulator(deps, { operationId: DEMO_OPERATION_ID, baseUrl });
       const count = await simulator.start();
       ctx.log.info(`演示模拟 demo simulator: ${count} units report to ${baseUrl}/api/positions/osmand`);
+      hazmat = new HazmatDemo(
+        { rooms: ctx.rooms, storage: ctx.storage, log: ctx.log },
+        { operationId: DEMO_OPERATION_ID, baseUrl },
+      );
+      await hazmat.start();
       player = new StoryPlayer(tricountyStory, deps, {
         operationId: DEMO_OPERATION_ID,
         timeScale: ctx.config.demoTimeScale,
@@ -42,6 +49,7 @@ export function attachDemo(app: FastifyInstance, ctx: AppContext): void {
     await starting;
     await player?.stop();
     await simulator?.stop();
+    await hazmat?.stop();
   });
 }
 

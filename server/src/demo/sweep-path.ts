@@ -1,7 +1,5 @@
 import type { Polygon } from 'geojson';
-
-const EARTH_RADIUS_M = 6_371_008.8;
-const RAD = Math.PI / 180;
+import { localMetricFrame } from '@jointmap/shared';
 
 /**
  * A lawn-mower (boustrophedon) path over a sector: straight passes along the sector's longer side,
@@ -20,11 +18,8 @@ export function sweepPath(polygon: Polygon, sweepWidthM: number): [number, numbe
   if (!outer || outer.length < 4) throw new RangeError('a sector needs an outer ring');
   const lat0 = outer.reduce((sum, p) => sum + p[1]!, 0) / outer.length;
   const lng0 = outer.reduce((sum, p) => sum + p[0]!, 0) / outer.length;
-  const kx = Math.cos(lat0 * RAD) * RAD * EARTH_RADIUS_M;
-  const ky = RAD * EARTH_RADIUS_M;
-  const projected = polygon.coordinates.map((ring) =>
-    ring.map((p): [number, number] => [(p[0]! - lng0) * kx, (p[1]! - lat0) * ky]),
-  );
+  const frame = localMetricFrame([lng0, lat0]);
+  const projected = polygon.coordinates.map((ring) => ring.map((p) => frame.toMetres(p)));
   const xs = projected.flat().map((p) => p[0]);
   const ys = projected.flat().map((p) => p[1]);
   // Passes run along the longer side: fewer turns. `swap` makes them run along y instead of x.
@@ -51,7 +46,8 @@ export function sweepPath(polygon: Polygon, sweepWidthM: number): [number, numbe
   }
   return path.map(([a, b]) => {
     const [x, y] = swap ? [b, a] : [a, b];
-    return [round7(lng0 + x / kx), round7(lat0 + y / ky)];
+    const [lng, lat] = frame.toLngLat(x, y);
+    return [round7(lng), round7(lat)];
   });
 }
 

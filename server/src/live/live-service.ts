@@ -7,6 +7,7 @@ import { decodeOsmAnd, type FixLimits } from './osmand.ts';
 import { PositionWriter } from './position-writer.ts';
 import { LocalRelay, type PositionRelay } from './relay.ts';
 import { TokenBuckets } from './token-bucket.ts';
+import { isStorageFull } from '../storage/storage-full.ts';
 
 export interface LiveOptions {
   limits: FixLimits;
@@ -154,7 +155,9 @@ export class LiveService {
     if (fixes.length) {
       try {
         await this.writer.write(fixes);
-      } catch {
+      } catch (err) {
+        // Refused, never acknowledged: the tracker keeps the fixes and sends them again.
+        if (isStorageFull(err)) throw new AppError('STORAGE_FULL', 'the disk is full: positions were not stored');
         throw new AppError('STORAGE_UNAVAILABLE', 'positions could not be stored; retry');
       }
       this.metrics.accepted.inc(fixes.length);

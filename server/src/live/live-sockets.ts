@@ -5,6 +5,7 @@ import {
   MIN_CLIENT_PROTOCOL_VERSION,
   parseJoinRequest,
   parseLiveAuth,
+  type AlertsMessage,
   type ClientToServerEvents,
   type CoverageMessage,
   type ErrorCode,
@@ -26,6 +27,11 @@ export interface CoverageSource {
   fullMessage(operationId: string): Promise<CoverageMessage>;
 }
 
+/** Where the full alerts message sent after the positions snapshot comes from. */
+export interface AlertsSource {
+  fullMessage(operationId: string): Promise<AlertsMessage>;
+}
+
 /**
  * socket.io side of the live channel: handshake authentication (bearer token in `auth`, protocol
  * version), joining operations with an immediate snapshot (then, with `coverage`, every sector's
@@ -37,6 +43,7 @@ export function attachLiveSockets(
   live: LiveService,
   flushMs: number,
   coverage?: CoverageSource,
+  alerts?: AlertsSource,
 ): PositionFanout {
   const fanout = new PositionFanout(
     {
@@ -129,6 +136,7 @@ export function attachLiveSockets(
           thresholds: live.options.thresholds,
         });
         if (coverage) await sendCoverage(operationId);
+        if (alerts) await sendAlerts(operationId);
         return { ok: true, operationId };
       } catch (err) {
         if (err instanceof AppError) return failure(err.code, err.message);
@@ -144,6 +152,16 @@ export function attachLiveSockets(
         if (socket.connected && socket.data.operations.has(operationId)) socket.emit('live:coverage', msg);
       } catch (err) {
         ctx.log.error({ err, operationId }, 'coverage snapshot failed');
+      }
+    }
+
+    /** Every unresolved alert (and the newest resolved), after the snapshot. */
+    async function sendAlerts(operationId: string): Promise<void> {
+      try {
+        const msg = await alerts!.fullMessage(operationId);
+        if (socket.connected && socket.data.operations.has(operationId)) socket.emit('live:alerts', msg);
+      } catch (err) {
+        ctx.log.error({ err, operationId }, 'alerts snapshot failed');
       }
     }
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, httpStatusOf, type ErrorBody, type ErrorCode } from '@jointmap/shared';
+import { isStorageFull } from '../storage/storage-full.ts';
 
 /** Every HTTP error leaves as `{error: {code, message}}` with a catalog code. */
 export function registerErrorHandler(app: FastifyInstance): void {
@@ -7,6 +8,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     let code: ErrorCode;
     let message = err.message;
     if (err instanceof AppError) code = err.code;
+    else if (isStorageFull(err)) code = 'STORAGE_FULL';
     else if ((err as FastifyError).validation) {
       code = 'INVALID_PAYLOAD';
       message = `${(err as FastifyError).validationContext ?? 'request'}${message.replace(/^(body|querystring|params)/, '')}`;

@@ -11,6 +11,7 @@ import {
   type ErrorCode,
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
+import { docFromStored } from '../storage/stored-doc.ts';
 import { SerialQueue } from './inbound-queue.ts';
 import { StateAnswers } from './state-answers.ts';
 import {
@@ -22,6 +23,7 @@ import {
   type RoomSession,
   type RoomSocket,
 } from './room-connection.ts';
+import { isStorageFull } from '../storage/storage-full.ts';
 import { RoomPresence } from './room-presence.ts';
 import { applyClientUpdate, dropPending, GAP_REFUSAL, screenUpdate, type AppliedUpdate } from './update-guard.ts';
 import {
@@ -90,9 +92,7 @@ export class Room {
   /** Load a room from storage, migrating and stamping the document as needed. */
   static async load(name: string, kind: DocKind, store: DocStore, options: RoomOptions): Promise<Room> {
     const stored = await store.loadDoc(name);
-    const doc = new Y.Doc();
-    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
-    if (parts.length) Y.applyUpdate(doc, parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts));
+    const doc = docFromStored(stored);
     // Pending content (in a snapshot of an older version) is never served, and gone from the next snapshot.
     const room = new Room(name, kind, doc, store, options, dropPending(doc) ? { ...stored, snapshot: null } : stored);
     const server: ChangeOrigin = { source: 'server' };
@@ -365,16 +365,22 @@ export class Room {
 
   private fail(error: unknown): void {
     this.failed = true;
+    const code = isStorageFull(error) ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE';
     this.presence.stop();
     this.options.hooks?.onFailed?.(this.name, error);
     for (const c of [...this.conns.values()]) {
       send(
         c,
         encodePermissionDenied(
-          encodeRejection({ code: 'STORAGE_UNAVAILABLE', message: 'storage failed; reconnecting', doc: this.name }),
+          encodeRejection({
+            code,
+            message:
+              code === 'STORAGE_FULL' ? 'the disk is full: the edit was not stored' : 'storage failed; reconnecting',
+            doc: this.name,
+          }),
         ),
       );
-      c.socket.close(SyncCloseCode.unavailable, 'STORAGE_UNAVAILABLE');
+      c.socket.close(SyncCloseCode.unavailable, code);
       this.disconnect(c);
     }
   }

@@ -7,7 +7,8 @@ import type { AppContext } from '../services/context.ts';
 /**
  * Basemap data. The default is offline: WGS-84 county outlines around the operation area. A
  * deployment may add customer basemaps (config `basemaps`): PMTiles files served from here with
- * HTTP range requests, or intranet XYZ/WMTS URLs the browser fetches itself. Each states its CRS.
+ * HTTP range requests, or intranet XYZ/WMTS URLs the browser fetches itself, of raster or vector
+ * (MVT) tiles. Each states its CRS.
  */
 export function basemapRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/basemap/context.geojson', async (_request, reply) =>
@@ -22,6 +23,7 @@ export function basemapRoutes(app: FastifyInstance, ctx: AppContext): void {
       id: b.id,
       name: b.name,
       type: b.type,
+      format: b.format ?? 'raster',
       url: b.type === 'pmtiles' ? `/api/basemap/pmtiles/${b.id}` : b.url,
       crs: b.crs,
       tileSize: b.tileSize ?? 256,

@@ -111,4 +111,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
       FROM positions_track
     ) WHERE rank = 1;
   `,
+  // Alerts raised by the alert engine (server/src/alerts). The id is made from the unit, rule, kind
+  // and the start of the violation, so the primary key makes a second raise of the same alert (a
+  // duplicate fix, a replay after a restart) an ignored insert.
+  `
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY, operation_id TEXT NOT NULL, station_id TEXT NOT NULL, unit_id TEXT NOT NULL,
+    rule_id TEXT, rule_scope TEXT, rule_name TEXT NOT NULL, kind TEXT NOT NULL, time INTEGER NOT NULL,
+    raised_at INTEGER NOT NULL, lng REAL NOT NULL, lat REAL NOT NULL, evidence TEXT NOT NULL,
+    state TEXT NOT NULL, acknowledged_by TEXT, acknowledged_at INTEGER, resolved_by TEXT, resolved_at INTEGER
+  );
+  CREATE INDEX alerts_operation_time ON alerts (operation_id, time DESC);
+  CREATE INDEX alerts_unresolved ON alerts (operation_id) WHERE state <> 'resolved';
+  `,
+  // Track retention (server/src/retention): an operation's evidence hold, who set it and when, and
+  // per unit how far back its track has been thinned (older fixes are not looked at again).
+  `
+  ALTER TABLE operations ADD COLUMN kept_by TEXT;
+  ALTER TABLE operations ADD COLUMN kept_at INTEGER;
+  CREATE TABLE track_thinned (
+    station_id TEXT NOT NULL, unit_id TEXT NOT NULL, thinned_until INTEGER NOT NULL,
+    PRIMARY KEY (station_id, unit_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -17,7 +17,11 @@ import type {
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
-import type { LoginSession, SessionEnd, SessionEndReason } from './types.ts';
+import { SqliteAlertStore } from './sqlite-alerts.ts';
+import { SqliteRetentionStore } from './sqlite-retention.ts';
+import type { AlertFilter, LoginSession, SessionEnd, SessionEndReason } from './types.ts';
+import type { FixKey, OperationHold, TrackUnit } from './types.ts';
+import type { Alert, AlertState } from '@jointmap/shared';
 
 type Row = Record<string, unknown>;
 
@@ -47,6 +51,8 @@ export class SqliteStorage implements Storage {
   private readonly applyAccountsTx: (batch: AccountsBatch) => void;
   private readonly checkpointer: SqliteCheckpointer;
   private readonly sessions: SqliteSessionStore;
+  private readonly alerts: SqliteAlertStore;
+  private readonly retention: SqliteRetentionStore;
 
   constructor(dataDir: string, options: SqliteStorageOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -59,6 +65,8 @@ export class SqliteStorage implements Storage {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.sessions = new SqliteSessionStore(this.db);
+    this.alerts = new SqliteAlertStore(this.db);
+    this.retention = new SqliteRetentionStore(this.db);
     // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
@@ -329,6 +337,28 @@ export class SqliteStorage implements Storage {
   sessionEndsAfter = (seq: number, limit: number): Promise<SessionEnd[]> => this.sessions.sessionEndsAfter(seq, limit);
   lastSessionEndSeq = (): Promise<number> => this.sessions.lastSessionEndSeq();
   pruneSessions = (before: number): Promise<void> => this.sessions.pruneSessions(before);
+
+  // Alerts (sqlite-alerts.ts).
+  insertAlert = (alert: Alert): Promise<boolean> => this.alerts.insertAlert(alert);
+  getAlert = (operationId: string, id: string): Promise<Alert | null> => this.alerts.getAlert(operationId, id);
+  listAlerts = (operationId: string, filter: AlertFilter): Promise<Alert[]> =>
+    this.alerts.listAlerts(operationId, filter);
+  updateAlertIf = (alert: Alert, expected: AlertState): Promise<boolean> => this.alerts.updateAlertIf(alert, expected);
+
+  // Track retention and evidence holds (sqlite-retention.ts).
+  trackUnits = (): Promise<TrackUnit[]> => this.retention.trackUnits();
+  trackPage = (s: string, u: string, from: number, to: number, limit: number): Promise<PositionFix[]> =>
+    this.retention.trackPage(s, u, from, to, limit);
+  lastFixBefore = (s: string, u: string, t: number): Promise<PositionFix | null> =>
+    this.retention.lastFixBefore(s, u, t);
+  thinFixes = (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> =>
+    this.retention.thinFixes(s, u, remove, until);
+  dropFixesBefore = (s: string, u: string, t: number, limit: number): Promise<number> =>
+    this.retention.dropFixesBefore(s, u, t, limit);
+  setOperationHold = (id: string, by: string | null, now: number): Promise<boolean> =>
+    this.retention.setOperationHold(id, by, now);
+  operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
+  operationHold = (id: string): Promise<OperationHold | null> => this.retention.operationHold(id);
 }
 
 const stationRow = (s: Station) => ({

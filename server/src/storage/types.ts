@@ -1,5 +1,5 @@
 import type { MultiPolygon, Polygon } from 'geojson';
-import type { OperationKind, OperationStatus, Role } from '@jointmap/shared';
+import type { Alert, AlertKind, AlertState, OperationKind, OperationStatus, Role } from '@jointmap/shared';
 
 export interface Station {
   id: string;
@@ -132,7 +132,16 @@ export interface DeviceStore {
 
 /** Everything the server persists. SQLite is the embedded default; PostgreSQL comes for scale-out. */
 export interface Storage
-  extends DocStore, UpdateLogStore, AccountStore, SessionStore, OperationStore, DeviceStore, PositionStore {
+  extends
+    DocStore,
+    UpdateLogStore,
+    AccountStore,
+    SessionStore,
+    OperationStore,
+    DeviceStore,
+    PositionStore,
+    AlertStore,
+    RetentionStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
@@ -230,4 +239,71 @@ export interface SessionStore {
   lastSessionEndSeq(): Promise<number>;
   /** Forget sessions (and feed entries) that expired before `before`: their tokens are refused anyway. */
   pruneSessions(before: number): Promise<void>;
+}
+
+/** Which alerts of an operation a list returns (newest first by alert time). */
+export interface AlertFilter {
+  states?: readonly AlertState[];
+  kind?: AlertKind;
+  stationId?: string;
+  limit: number;
+}
+
+/** Alerts raised by the alert engine; an alert's id is deterministic, so inserting it twice keeps one. */
+export interface AlertStore {
+  /** Store a new alert; false (and nothing written) when one with its id exists. Durable when it resolves. */
+  insertAlert(alert: Alert): Promise<boolean>;
+  getAlert(operationId: string, id: string): Promise<Alert | null>;
+  listAlerts(operationId: string, filter: AlertFilter): Promise<Alert[]>;
+  /**
+   * Write `alert` (its new state and who/when) only while the stored one is still in `expected`
+   * state: false, and nothing written, when another request changed it first.
+   */
+  updateAlertIf(alert: Alert, expected: AlertState): Promise<boolean>;
+}
+
+/** A unit's track and how far back it has been thinned. */
+export interface TrackUnit {
+  stationId: string;
+  unitId: string;
+  /** Fixes with `time < thinnedUntil` have been thinned (0: none yet). */
+  thinnedUntil: number;
+}
+
+/** An evidence hold: the operation's tracks and update log are never thinned or dropped. */
+export interface OperationHold {
+  operationId: string;
+  stations: string[];
+  /** Fixes of the stations from this time on are held (the operation's creation). */
+  from: number;
+  keptBy: string;
+  keptAt: number;
+}
+
+/** A fix's key within one unit's track. */
+export interface FixKey {
+  time: number;
+  deviceId: string;
+}
+
+/**
+ * What the retention job needs (server/src/retention/). Every call is one short transaction, so
+ * ingest and relays never wait behind a long one. See docs/decisions.md, "Track retention".
+ */
+export interface RetentionStore {
+  /** Every unit that has a track, with its thinning watermark. */
+  trackUnits(): Promise<TrackUnit[]>;
+  /** Fixes of a unit with `from <= time < to`, oldest first (ties: device id), at most `limit`. */
+  trackPage(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]>;
+  /** The newest fix of a unit with `time < before`. */
+  lastFixBefore(stationId: string, unitId: string, before: number): Promise<PositionFix | null>;
+  /** Remove these fixes and move the unit's watermark to `thinnedUntil`, in one transaction. */
+  thinFixes(stationId: string, unitId: string, remove: readonly FixKey[], thinnedUntil: number): Promise<void>;
+  /** Delete at most `limit` fixes of a unit with `time < before`; returns how many went. */
+  dropFixesBefore(stationId: string, unitId: string, before: number, limit: number): Promise<number>;
+  /** Set (`keptBy` an account id) or lift (`null`) an operation's hold; false for an unknown operation. */
+  setOperationHold(operationId: string, keptBy: string | null, now: number): Promise<boolean>;
+  operationHolds(): Promise<OperationHold[]>;
+  /** The operation's hold, null when it has none. */
+  operationHold(operationId: string): Promise<OperationHold | null>;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { AlertsMessage } from '../alerts/alert.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { FreshnessThresholds } from '../geo/staleness.ts';
 import { compile, DeviceId, Id } from '../schema/common.ts';
@@ -29,6 +30,8 @@ export const LiveEvent = {
    * operation after join / reconnect (`full: true`), then only sectors whose coverage changed.
    */
   coverage: 'live:coverage',
+  /** server → client: alerts ({@link AlertsMessage} in `shared/src/alerts`): all open after join, then changes. */
+  alerts: 'live:alerts',
 } as const;
 export type LiveEvent = (typeof LiveEvent)[keyof typeof LiveEvent];
 
@@ -155,6 +158,7 @@ export interface ServerToClientEvents {
   'live:positions': (msg: PositionsMessage) => void;
   'live:error': (msg: LiveErrorMessage) => void;
   'live:coverage': (msg: CoverageMessage) => void;
+  'live:alerts': (msg: AlertsMessage) => void;
 }
 
 /** socket.io typed event map: what clients emit (always with an ack callback). */

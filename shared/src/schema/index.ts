@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { alertRuleKind } from './alert-rule.ts';
 import { annotationKind } from './annotation.ts';
 import { compile } from './common.ts';
 import { META_OPERATION_KEY, META_SCHEMA_VERSION_KEY, operationMetaKind } from './operation-meta.ts';
@@ -18,6 +19,7 @@ export * from './task.ts';
 export * from './task-response.ts';
 export * from './sector.ts';
 export * from './search.ts';
+export * from './alert-rule.ts';
 
 /** The `stationId` of tasks raised by commanders (they live in the command document). */
 export const COMMAND_STATION_ID = 'command';
@@ -36,12 +38,16 @@ export const RECORD_KINDS: Record<DocKind, Readonly<Record<string, RecordKind<un
     searches: searchKind,
     /** Tasks a commander raises; their `stationId` is `command`. */
     tasks: taskKind,
+    /** Operation-wide alert rules; their `stationId` is `command`. */
+    rules: alertRuleKind,
   } as Record<string, RecordKind<unknown>>,
   station: {
     annotations: annotationKind,
     units: unitKind,
     tasks: taskKind,
     responses: taskResponseKind,
+    /** The station's own alert rules, for its own units. */
+    rules: alertRuleKind,
   } as Record<string, RecordKind<unknown>>,
 };
 
@@ -76,7 +82,7 @@ export function isEntryKey(docKind: DocKind, map: string, key: string): boolean 
 }
 
 /** Collections of a station document whose records name a station: it must be the document's own. */
-const STATION_OWNED = new Set(['units', 'tasks', 'responses']);
+const STATION_OWNED = new Set(['units', 'tasks', 'responses', 'rules']);
 
 /** Reads another record of the same document (for checks across records). */
 export type RecordLookup = (map: string, key: string) => unknown;
@@ -106,9 +112,17 @@ export function explainEntry(
     const stationId = (value as { stationId: string }).stationId;
     if (stationId !== scope) return `${map}/${key}: stationId "${stationId}" in the document of ${scope}`;
   }
-  if (docKind === 'command' && map === 'tasks') {
+  if (docKind === 'command' && (map === 'tasks' || map === 'rules')) {
     const stationId = (value as { stationId: string }).stationId;
-    if (stationId !== COMMAND_STATION_ID) return `tasks/${key}: a command task has stationId "${COMMAND_STATION_ID}"`;
+    if (stationId !== COMMAND_STATION_ID)
+      return `${map}/${key}: a command ${map === 'tasks' ? 'task' : 'rule'} has stationId "${COMMAND_STATION_ID}"`;
+  }
+  if (docKind === 'station' && map === 'rules' && scope !== undefined) {
+    const foreign = (value as { units: Array<{ stationId: string; unitId: string }> }).units.find(
+      (u) => u.stationId !== scope,
+    );
+    if (foreign)
+      return `rules/${key}: a station rule watches only its own units, not ${foreign.stationId}/${foreign.unitId}`;
   }
   if (docKind === 'station' && map === 'responses' && lookup) {
     const foreign = (value as { unitIds: string[] }).unitIds.find((u) => lookup('units', u) === undefined);

@@ -1,6 +1,8 @@
 import { searchEn, searchZhCN } from '../search/messages.ts';
 import { tasksEn, tasksZhCN } from '../tasks/messages.ts';
 import { coordsEn, coordsZhCN } from '../coords/messages.ts';
+import { alertsEn, alertsZhCN } from '../alerts/messages.ts';
+import { retentionEn, retentionZhCN } from '../retention/messages.ts';
 
 /** Every visible string of the client, zh-CN first (the default); `en` must have the same keys. */
 export const zhCN = {
@@ -87,7 +89,6 @@ export const zhCN = {
   'wall.tasks': '任务',
   'wall.noUnits': '暂无警力信息',
   'wall.noTasks': '暂无任务',
-  'wall.moreUnits': '另有 {count} 个警力',
   'wall.annotations': '标绘 {count}',
   'wall.online': '在线 {count} 人',
   'wall.readOnly': '只读大屏',
@@ -197,6 +198,8 @@ export const zhCN = {
   ...tasksZhCN,
   ...searchZhCN,
   ...coordsZhCN,
+  ...alertsZhCN,
+  ...retentionZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -205,6 +208,8 @@ export const en: Record<MessageKey, string> = {
   ...tasksEn,
   ...searchEn,
   ...coordsEn,
+  ...alertsEn,
+  ...retentionEn,
   'app.name': 'JointMap',
   'app.subtitle': 'Live map for joint cross-district operations',
   'lang.switch': '中文',
@@ -288,7 +293,6 @@ export const en: Record<MessageKey, string> = {
   'wall.tasks': 'Tasks',
   'wall.noUnits': 'No units yet',
   'wall.noTasks': 'No tasks yet',
-  'wall.moreUnits': '+{count} more units',
   'wall.annotations': '{count} drawings',
   'wall.online': '{count} online',
   'wall.readOnly': 'Read-only wall',

@@ -2,12 +2,15 @@ import type { Map as MapLibreMap, RasterSourceSpecification } from 'maplibre-gl'
 import { gcjTileOrigin } from './gcj02-shift.ts';
 import { maplibregl } from './maplibre.ts';
 import { beforeSlot } from './style.ts';
+import { vectorBasemapLayers } from './vector-style.ts';
 
 /** `GET /api/basemap/config` entry. */
 export interface BasemapSource {
   id: string;
   name: string;
   type: 'pmtiles' | 'xyz';
+  /** `vector`: MVT tiles drawn with the bundled style (vector-style.ts); never GCJ-02 (the server refuses it). */
+  format: 'raster' | 'vector';
   url: string;
   crs: 'WGS-84' | 'CGCS2000' | 'GCJ-02';
   tileSize: number;
@@ -88,9 +91,10 @@ async function loadPmtiles() {
 }
 
 /**
- * Add the configured customer basemaps (raster) under the operation layers. Returns the names
- * added. PMTiles files come from our own server with the headers of `auth` (the bearer token; the
- * caller keeps it current as the token is renewed); XYZ from the customer's intranet.
+ * Add the configured customer basemaps (raster, or vector with the bundled style) under the
+ * operation layers. Returns the names added. PMTiles files come from our own server with the
+ * headers of `auth` (the bearer token; the caller keeps it current as the token is renewed); XYZ
+ * from the customer's intranet. Every layer of basemap `b` uses source `basemap-<b.id>`.
  */
 export async function addCustomBasemaps(map: MapLibreMap, sources: BasemapSource[], auth: Headers): Promise<string[]> {
   const added: string[] = [];
@@ -106,6 +110,11 @@ export async function addCustomBasemaps(map: MapLibreMap, sources: BasemapSource
       attribution: b.attribution,
     };
     const absolute = new URL(b.url, location.href).href;
+    if (b.format === 'vector') {
+      await addVectorBasemap(map, b, id, absolute, auth);
+      added.push(b.name);
+      continue;
+    }
     if (b.type === 'pmtiles') {
       const pm = await loadPmtiles();
       const archive = new pm.PMTiles(new pm.FetchSource(absolute, auth));
@@ -139,4 +148,16 @@ export async function addCustomBasemaps(map: MapLibreMap, sources: BasemapSource
     added.push(b.name);
   }
   return added;
+}
+
+/** A vector basemap: MVT tiles (PMTiles from our server, or an intranet XYZ URL) with the bundled Chinese style. */
+async function addVectorBasemap(map: MapLibreMap, b: BasemapSource, id: string, url: string, auth: Headers) {
+  const base = { type: 'vector' as const, minzoom: b.minzoom, maxzoom: b.maxzoom, attribution: b.attribution };
+  if (b.type === 'pmtiles') {
+    const pm = await loadPmtiles();
+    pm.add(new pm.PMTiles(new pm.FetchSource(url, auth)));
+    // Zoom range and bounds come from the archive's header (the protocol's TileJSON).
+    map.addSource(id, { type: 'vector', url: `pmtiles://${url}`, attribution: b.attribution });
+  } else map.addSource(id, { ...base, tiles: [b.url] });
+  for (const layer of vectorBasemapLayers(id, id)) map.addLayer(layer, beforeSlot('slot-basemap'));
 }

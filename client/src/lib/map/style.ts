@@ -50,6 +50,3 @@ export function baseStyle(background = '#eef1f4'): StyleSpecification {
 
 /** Ids of the layers that show annotations (hit testing uses them). */
 export const ANNOTATION_LAYERS = ['ann-fill', 'ann-line', 'ann-point', 'ann-label'];
-
-/** Ids of the layers that show unit markers (hit testing uses them). */
-export const UNIT_LAYERS = ['unit-ring', 'unit-glyph', 'unit-label'];

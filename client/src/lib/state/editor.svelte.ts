@@ -44,6 +44,13 @@ export class Editor {
   error = $state<string | null>(null);
   /** Receives the map click of the `task` tool (set by the tasks feature). */
   onTaskPoint: ((p: Position) => void) | null = null;
+  /**
+   * A feature that asked for a drawn shape (e.g. an alert rule's zone): the finished line or polygon
+   * goes to `done` instead of becoming an annotation. Cleared when the tool changes.
+   */
+  capture = $state.raw<{ tool: 'line' | 'polygon'; done: (g: GeoJSON.LineString | GeoJSON.Polygon) => void } | null>(
+    null,
+  );
 
   constructor(readonly session: OperationSession) {
     const own = session.user.stationId;
@@ -57,6 +64,7 @@ export class Editor {
 
   setTool(tool: Tool): void {
     if (tool !== 'select' && !this.canDraw) return;
+    if (this.capture && this.capture.tool !== tool) this.capture = null;
     this.tool = tool;
     this.draft = [];
     this.cursor = null;
@@ -105,10 +113,28 @@ export class Editor {
     }
   }
 
+  /** Draw a line or polygon for `done` (not an annotation); drawing anything else cancels it. */
+  captureShape(tool: 'line' | 'polygon', done: (g: GeoJSON.LineString | GeoJSON.Polygon) => void): void {
+    this.setTool(tool);
+    if (this.tool === tool) this.capture = { tool, done };
+  }
+
   /** Finish the line, polygon or circle being drawn (double-click, Enter, second circle click). */
   finish(): boolean {
     const pts = this.draft;
     let ok = false;
+    const capture = this.capture;
+    if (capture && capture.tool === this.tool) {
+      const min = capture.tool === 'line' ? 2 : 3;
+      if (pts.length < min) return false;
+      this.capture = null;
+      this.draft = [];
+      this.tool = 'select';
+      capture.done(
+        capture.tool === 'line' ? { type: 'LineString', coordinates: pts } : (polygonOf(pts) as GeoJSON.Polygon),
+      );
+      return true;
+    }
     if (this.tool === 'line' && pts.length >= 2) ok = this.create('line', { type: 'LineString', coordinates: pts }, '');
     else if (this.tool === 'polygon' && pts.length >= 3) ok = this.create('polygon', polygonOf(pts), '');
     else if (this.tool === 'circle' && pts.length === 1 && this.cursor) {

@@ -5,6 +5,7 @@ import {
   applyChange,
   docAccess,
   SyncCloseCode,
+  type AlertRule,
   type Annotation,
   type Change,
   type ChangeOrigin,
@@ -17,6 +18,7 @@ import { LivePositions } from '../live/live-positions.svelte.ts';
 import { ownRecords } from './station-records.ts';
 import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
+import { endReasonOf, type EndReason } from './end-reason.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -124,9 +126,10 @@ export class OperationSession {
     });
     this.subscribeRecords = perFrameSubscriber((changed) => {
       const maps = this.docs.flatMap((d) =>
-        (d.kind === 'station' ? ['units', 'tasks', 'responses'] : ['tasks', 'searches', 'sectors']).map((m) =>
-          d.doc.getMap(m),
-        ),
+        (d.kind === 'station'
+          ? ['units', 'tasks', 'responses', 'rules']
+          : ['tasks', 'searches', 'sectors', 'rules']
+        ).map((m) => d.doc.getMap(m)),
       );
       for (const m of maps) m.observe(changed);
       return () => {
@@ -210,13 +213,13 @@ export class OperationSession {
   }
 
   /** Why the server ended the session: the token `expired`, or the session `ended` (signed out, account changed). */
-  get terminatedBecause(): 'expired' | 'ended' | null {
+  get terminatedBecause(): EndReason | null {
     if (!this.terminated) return null;
     const codes = [
       ...this.docs.filter((d) => d.terminal?.code === SyncCloseCode.unauthenticated).map((d) => d.terminal!.reason),
       ...(this.live.signedOut ? [this.live.error?.code] : []),
     ];
-    return codes.includes('TOKEN_EXPIRED') ? 'expired' : 'ended';
+    return endReasonOf(...codes);
   }
 
   /** A renewed token: every later reconnect (documents and live positions) and REST call uses it. */
@@ -343,6 +346,17 @@ export class OperationSession {
   commandRecords<T>(map: 'searches' | 'sectors'): T[] {
     this.subscribeRecords();
     return [...this.commandDoc.doc.getMap<T>(map).values()];
+  }
+
+  /**
+   * Alert rules of every document (the command document's operation-wide ones and each station's
+   * own), with the scope holding them, re-read at most once per frame.
+   */
+  rules(): Array<{ scope: string; record: AlertRule }> {
+    this.subscribeRecords();
+    return this.docs.flatMap((d) =>
+      ownRecords(d.scope, d.doc.getMap<AlertRule>('rules').values()).map((record) => ({ scope: d.scope, record })),
+    );
   }
 
   destroy(): void {

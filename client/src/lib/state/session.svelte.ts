@@ -1,4 +1,5 @@
 import type { Role } from '@jointmap/shared';
+import { endReasonOf, type EndReason } from './end-reason.ts';
 import { renewAtFor, TokenRenewer, type TokenReply } from './token-renewal.ts';
 
 export interface SessionUser {
@@ -15,9 +16,6 @@ interface StoredSession {
   renewAt?: number;
   user: SessionUser;
 }
-
-/** Why the last session ended: `expired` (token too old), `ended` (signed out elsewhere, account disabled or changed). */
-export type EndReason = 'expired' | 'ended';
 
 const STORAGE_KEY = 'jointmap.session';
 
@@ -41,11 +39,6 @@ function load(): StoredSession | null {
   } catch {
     return null;
   }
-}
-
-/** The reason a refused request (its error code) gives for ending the session. */
-export function endReasonOf(code: string | undefined): EndReason {
-  return code === 'TOKEN_EXPIRED' ? 'expired' : 'ended';
 }
 
 /**

@@ -126,7 +126,6 @@ export const tasksZhCN = {
   'tasks.sector.cleared': '已搜完',
   'tasks.map.draft': '新任务（待发起）',
   // wall
-  'tasks.board.more': '另有 {count} 项任务',
   // dispatch (owned by the dispatch feature, lib/tasks/dispatch/)
   'dispatch.title': '就近派警',
   'dispatch.noTarget': '任务没有位置或区域，无法按到达时间排序',
@@ -293,7 +292,6 @@ export const tasksEn: Record<keyof typeof tasksZhCN, string> = {
   'tasks.sector.searching': 'searching',
   'tasks.sector.cleared': 'cleared',
   'tasks.map.draft': 'New task (not raised yet)',
-  'tasks.board.more': '{count} more tasks',
   // dispatch (owned by the dispatch feature, lib/tasks/dispatch/)
   'dispatch.title': 'Nearest units',
   'dispatch.noTarget': 'The task has no location or area: units cannot be ranked by arrival',

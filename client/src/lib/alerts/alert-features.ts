@@ -1,0 +1,19 @@
+import type { Alert } from '@jointmap/shared';
+import { alertColor } from './alert-text.ts';
+
+/**
+ * Unresolved alerts as map points at the unit's position when raised (WGS-84), coloured by kind;
+ * `open` ones pulse on the map. Resolved alerts are not drawn.
+ */
+export function alertFeatures(alerts: readonly Alert[]): GeoJSON.FeatureCollection<GeoJSON.Point> {
+  return {
+    type: 'FeatureCollection',
+    features: alerts
+      .filter((a) => a.state !== 'resolved')
+      .map((a) => ({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [a.lngLat[0], a.lngLat[1]] },
+        properties: { id: a.id, kind: a.kind, state: a.state, color: alertColor(a.kind), sos: a.kind === 'sos' },
+      })),
+  };
+}

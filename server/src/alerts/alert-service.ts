@@ -1,0 +1,360 @@
+import { performance } from 'node:perf_hooks';
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  ALERTS_RESOLVED_IN_FULL,
+  COMMAND_SCOPE,
+  docName,
+  parseDocName,
+  readMap,
+  unitKey,
+  type Alert,
+  type AlertRule,
+  type AlertsMessage,
+  type Unit,
+  type UnitKind,
+  type UnitPosition,
+} from '@jointmap/shared';
+import type { LiveService } from '../live/live-service.ts';
+import type { RoomManager } from '../rooms/room-manager.ts';
+import type { Storage } from '../storage/types.ts';
+import { alertId } from './alert-id.ts';
+import { RuleIndex } from './rule-index.ts';
+import {
+  checkSilence,
+  evaluateFix,
+  newUnitState,
+  type AlertDraft,
+  type EvaluatorSettings,
+  type UnitState,
+} from './unit-evaluator.ts';
+
+export interface AlertServiceOptions {
+  storage: Storage;
+  rooms: Pick<RoomManager, 'get'>;
+  live: Pick<LiveService, 'onFix' | 'snapshot'>;
+  registry: Registry;
+  settings: EvaluatorSettings;
+  /** Signal loss is checked this often (ms). */
+  checkMs: number;
+  /** At start (and when an operation is first followed), state is rebuilt from this much track (ms). */
+  replayMs: number;
+  /** Send a message to every live viewer of the operation. */
+  emit(operationId: string, msg: AlertsMessage): void;
+  log: Pick<FastifyBaseLogger, 'error' | 'warn'>;
+  /** Server clock (tests inject one to drive signal loss). */
+  now?: () => number;
+}
+
+interface OperationAlerts {
+  id: string;
+  stations: Set<string>;
+  index: RuleIndex;
+  units: Map<string, UnitState>;
+  kinds: Map<string, UnitKind>;
+  /** Fixes that arrived while the operation was being loaded (null once loaded). */
+  buffer: UnitPosition[] | null;
+  ready: Promise<void>;
+  /** Documents whose re-read is running or asked for, coalesced per document. */
+  reads: Map<string, { running: Promise<void>; again: boolean }>;
+}
+
+/** Longest replayed track per unit (fixes). */
+const REPLAY_LIMIT = 20_000;
+
+/**
+ * The alert engine on the position stream (`live:alerts`). Follows the rules and unit rosters of
+ * every active operation (command and station documents, re-read when one commits) and evaluates
+ * each stored fix against the rules near it (see {@link RuleIndex}); signal loss is also checked
+ * on a timer. Every alert is written to storage (insert-or-ignore by its deterministic id) before
+ * it is sent; a restart rebuilds each unit's state by replaying its recent track, re-raising only
+ * what was never stored.
+ */
+export class AlertService {
+  private readonly ops = new Map<string, OperationAlerts>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly unsubscribe: () => void;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly metrics;
+
+  constructor(private readonly o: AlertServiceOptions) {
+    this.now = o.now ?? Date.now;
+    this.metrics = {
+      raised: new Counter({
+        name: 'jointmap_alerts_raised_total',
+        help: 'Alerts raised and stored, by kind',
+        labelNames: ['kind'] as const,
+        registers: [o.registry],
+      }),
+      handled: new Counter({
+        name: 'jointmap_alerts_handled_total',
+        help: 'Alerts acknowledged or resolved',
+        labelNames: ['state'] as const,
+        registers: [o.registry],
+      }),
+      evaluation: new Histogram({
+        name: 'jointmap_alert_evaluation_seconds',
+        help: 'Time to evaluate one stored fix against the alert rules of its operations',
+        buckets: [0.000_005, 0.000_02, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.02],
+        registers: [o.registry],
+      }),
+      rules: new Gauge({ name: 'jointmap_alert_rules', help: 'Alert rules followed', registers: [o.registry] }),
+    };
+    this.unsubscribe = o.live.onFix((pos) => this.onFix(pos));
+  }
+
+  /**
+   * Follow every active operation and start the signal timer. Unit state is rebuilt from storage in
+   * the background, yielding between units, so the server answers meanwhile; fixes that arrive
+   * before an operation is rebuilt wait and are applied after its replay (`whenIdle` waits for it).
+   */
+  async start(): Promise<void> {
+    const ops = await this.o.storage.listOperations();
+    for (const op of ops) if (op.status === 'active') this.operation(op.id);
+    if (this.closed) return;
+    this.timer = setInterval(() => this.checkSignals(), this.o.checkMs);
+    this.timer.unref();
+  }
+
+  /** Room manager hook: a document was committed; its rules (and roster) are re-read. */
+  onCommitted(room: string): void {
+    const parsed = parseDocName(room);
+    if (this.closed || !parsed) return;
+    const existing = this.ops.get(parsed.operationId);
+    if (!existing) {
+      this.operation(parsed.operationId);
+      return;
+    }
+    void existing.ready.then(() => this.scheduleRead(existing, parsed.scope));
+  }
+
+  /** Every unresolved alert and the newest resolved ones (sent on join / reconnect). */
+  async fullMessage(operationId: string): Promise<AlertsMessage> {
+    const unresolved = await this.o.storage.listAlerts(operationId, { states: ['open', 'acknowledged'], limit: 5_000 });
+    const resolved = await this.o.storage.listAlerts(operationId, {
+      states: ['resolved'],
+      limit: ALERTS_RESOLVED_IN_FULL,
+    });
+    return { operationId, serverTime: this.now(), full: true, alerts: [...unresolved, ...resolved] };
+  }
+
+  /** An alert changed state (acknowledged, resolved): tell the operation's viewers. */
+  changed(alert: Alert): void {
+    this.metrics.handled.inc({ state: alert.state });
+    this.o.emit(alert.operationId, {
+      operationId: alert.operationId,
+      serverTime: this.now(),
+      full: false,
+      alerts: [alert],
+    });
+  }
+
+  /** Check every followed unit for signal loss now (the timer calls this; tests may too). */
+  checkSignals(): void {
+    if (this.closed) return;
+    const now = this.now();
+    for (const op of this.ops.values()) {
+      if (op.buffer) continue;
+      for (const [key, state] of op.units) {
+        for (const d of checkSilence(op.index, state, op.kinds.get(key) ?? null, now)) this.raise(op, state, d);
+      }
+    }
+  }
+
+  /** Resolves when no document read or alert write is left (tests; shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    await this.whenIdle();
+  }
+
+  private operation(id: string): OperationAlerts {
+    let op = this.ops.get(id);
+    if (op) return op;
+    op = {
+      id,
+      stations: new Set(),
+      index: new RuleIndex(this.o.settings.marginM),
+      units: new Map(),
+      kinds: new Map(),
+      buffer: [],
+      ready: Promise.resolve(),
+      reads: new Map(),
+    };
+    this.ops.set(id, op);
+    op.ready = this.track(this.load(op));
+    return op;
+  }
+
+  /** Read every document of the operation, replay recent tracks, then apply what arrived meanwhile. */
+  private async load(op: OperationAlerts): Promise<void> {
+    try {
+      const row = await this.o.storage.getOperation(op.id);
+      if (!row || row.status !== 'active') {
+        this.ops.delete(op.id);
+        return;
+      }
+      op.stations = new Set(row.stations);
+      for (const scope of [COMMAND_SCOPE, ...row.stations]) await this.readDoc(op, scope);
+      await this.replay(op);
+    } catch (err) {
+      this.o.log.error({ err, operation: op.id }, 'alerts: operation could not be loaded');
+    } finally {
+      const buffered = op.buffer ?? [];
+      op.buffer = null;
+      for (const pos of buffered) this.evaluate(op, pos);
+    }
+  }
+
+  private async replay(op: OperationAlerts): Promise<void> {
+    const now = this.now();
+    const from = now - this.o.replayMs;
+    for (const latest of this.o.live.snapshot([...op.stations])) {
+      const state = this.unitState(op, latest.stationId, latest.unitId);
+      const fixes =
+        latest.time >= from
+          ? await this.o.storage.track(latest.stationId, latest.unitId, from, Number.MAX_SAFE_INTEGER, REPLAY_LIMIT)
+          : [];
+      if (this.closed) return;
+      // better-sqlite3 and the evaluator are synchronous: give the event loop a turn per unit.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const f of fixes) {
+        this.evaluate(op, {
+          unitId: f.unitId,
+          stationId: f.stationId,
+          deviceId: f.deviceId,
+          lngLat: [f.lng, f.lat],
+          time: f.time,
+          receivedAt: f.receivedAt,
+          speedMps: f.speed,
+          bearing: f.bearing,
+          altitude: f.altitude,
+          accuracy: f.accuracy,
+          battery: f.battery,
+          alarm: f.alarm,
+        });
+      }
+      // Older than the window: only the last fix is known (enough for signal loss).
+      if (!fixes.length && latest.time > state.newest) {
+        state.newest = latest.time;
+        state.last = latest;
+      }
+    }
+  }
+
+  private scheduleRead(op: OperationAlerts, scope: string): Promise<void> {
+    const current = op.reads.get(scope);
+    if (current) {
+      current.again = true;
+      return current.running;
+    }
+    const entry = { running: Promise.resolve(), again: false };
+    op.reads.set(scope, entry);
+    entry.running = this.track(
+      (async () => {
+        do {
+          entry.again = false;
+          await this.readDoc(op, scope);
+        } while (entry.again && !this.closed);
+      })()
+        .catch((err: unknown) => this.o.log.error({ err, operation: op.id, scope }, 'alerts: document read failed'))
+        .finally(() => op.reads.delete(scope)),
+    );
+    return entry.running;
+  }
+
+  private async readDoc(op: OperationAlerts, scope: string): Promise<void> {
+    if (this.closed) return;
+    const room = await this.o.rooms.get(docName(op.id, scope));
+    if (this.closed) return;
+    const rules = readMap<AlertRule>(room.doc, 'rules');
+    const { dropped, changed } = op.index.sync(scope, rules);
+    for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
+    if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
+    if (scope === COMMAND_SCOPE) return;
+    for (const key of [...op.kinds.keys()]) if (key.startsWith(unitKey(scope, ''))) op.kinds.delete(key);
+    for (const unit of readMap<Unit>(room.doc, 'units').values()) op.kinds.set(unitKey(scope, unit.id), unit.kind);
+  }
+
+  private onFix(pos: UnitPosition): void {
+    if (this.closed) return;
+    const started = performance.now();
+    for (const op of this.ops.values()) {
+      if (!op.stations.has(pos.stationId) && op.buffer === null) continue;
+      if (op.buffer) op.buffer.push(pos);
+      else this.evaluate(op, pos);
+    }
+    this.metrics.evaluation.observe((performance.now() - started) / 1000);
+  }
+
+  private evaluate(op: OperationAlerts, pos: UnitPosition): void {
+    if (!op.stations.has(pos.stationId)) return;
+    const key = unitKey(pos.stationId, pos.unitId);
+    const state = this.unitState(op, pos.stationId, pos.unitId);
+    try {
+      for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null)) {
+        this.raise(op, state, d);
+      }
+    } catch (err) {
+      this.o.log.error({ err, operation: op.id, unit: pos.unitId }, 'alerts: fix not evaluated');
+    }
+  }
+
+  private unitState(op: OperationAlerts, stationId: string, unitId: string): UnitState {
+    const key = unitKey(stationId, unitId);
+    let state = op.units.get(key);
+    if (!state) {
+      state = newUnitState(stationId, unitId);
+      op.units.set(key, state);
+    }
+    return state;
+  }
+
+  /** Store the alert (ignored when it exists), then send it. */
+  private raise(op: OperationAlerts, state: UnitState, d: AlertDraft): void {
+    const ruleKey = d.rule?.key ?? 'sos';
+    const alert: Alert = {
+      id: alertId(op.id, state.stationId, state.unitId, ruleKey, d.kind, d.episode),
+      operationId: op.id,
+      stationId: state.stationId,
+      unitId: state.unitId,
+      ruleId: d.rule?.rule.id ?? null,
+      ruleScope: d.rule?.scope ?? null,
+      ruleName: d.rule?.rule.name ?? 'SOS',
+      kind: d.kind,
+      time: d.time,
+      raisedAt: this.now(),
+      lngLat: d.lngLat,
+      evidence: d.evidence,
+      state: 'open',
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedBy: null,
+      resolvedAt: null,
+    };
+    void this.track(
+      this.o.storage.insertAlert(alert).then(
+        (inserted) => {
+          if (!inserted) return;
+          this.metrics.raised.inc({ kind: alert.kind });
+          this.o.emit(op.id, { operationId: op.id, serverTime: this.now(), full: false, alerts: [alert] });
+        },
+        (err: unknown) => this.o.log.error({ err, alert: alert.id }, 'alerts: alert could not be stored'),
+      ),
+    );
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    const done = () => void this.pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+}

@@ -1,0 +1,147 @@
+import type { Feature, Polygon } from 'geojson';
+import { geojsonRbush } from '@turf/turf';
+import type { AlertRule } from '@jointmap/shared';
+import { PlanarShape, type BBox } from './fence-geometry.ts';
+
+/** A rule ready for evaluation: its geometry projected once. `key` is `<scope>/<ruleId>`. */
+export interface PreparedRule {
+  key: string;
+  scope: string;
+  rule: AlertRule;
+  /** JSON of the record: an unchanged record is never re-indexed. */
+  signature: string;
+  /** Zone polygon, corridor line, or the area of a speed / stop rule; null: everywhere. */
+  shape: PlanarShape | null;
+  feature: Feature<Polygon, { key: string }> | null;
+}
+
+/**
+ * The rules of one operation (command and station documents), with an R-tree over the bboxes of
+ * those that have a geometry (grown by the hysteresis margin, corridors by half their width too),
+ * so a fix is tested only against rules near it. Rules without an area (signal loss, speed and
+ * stop limits everywhere) sit in a short list. Changes are applied per record: an edited rule is
+ * removed from the tree and inserted again, nothing else is touched.
+ */
+export class RuleIndex {
+  private readonly rules = new Map<string, PreparedRule>();
+  private readonly tree = geojsonRbush<Polygon, { key: string }>();
+  /** Rules checked on every fix of a unit they watch (no area), and signal-loss rules. */
+  readonly everywhere = new Map<string, PreparedRule>();
+
+  constructor(private readonly marginM: number) {}
+
+  get size(): number {
+    return this.rules.size;
+  }
+
+  get(key: string): PreparedRule | undefined {
+    return this.rules.get(key);
+  }
+
+  values(): IterableIterator<PreparedRule> {
+    return this.rules.values();
+  }
+
+  /**
+   * Make the rules of document `scope` equal to `records`. Returns the keys of rules that were
+   * removed, disabled or changed in whom they watch (their per-unit state must be dropped).
+   */
+  sync(scope: string, records: ReadonlyMap<string, AlertRule>): { dropped: string[]; changed: number } {
+    const dropped: string[] = [];
+    let changed = 0;
+    for (const [key, prepared] of this.rules) {
+      if (prepared.scope !== scope || records.has(prepared.rule.id)) continue;
+      this.remove(prepared);
+      dropped.push(key);
+      changed++;
+    }
+    for (const rule of records.values()) {
+      const key = `${scope}/${rule.id}`;
+      const old = this.rules.get(key);
+      // A Y.Map hands out the same object until the record is replaced: most records are skipped here.
+      if (old?.rule === rule) continue;
+      const signature = JSON.stringify(rule);
+      if (old?.signature === signature) {
+        old.rule = rule;
+        continue;
+      }
+      changed++;
+      if (old) {
+        this.remove(old);
+        const watchers = (r: AlertRule) => JSON.stringify([r.units, r.unitKinds, r.type]);
+        if (!rule.enabled || watchers(old.rule) !== watchers(rule)) dropped.push(key);
+      }
+      this.add(this.prepare(scope, key, rule, signature));
+    }
+    return { dropped, changed };
+  }
+
+  /** Rules whose (grown) bbox contains the point. */
+  near(lng: number, lat: number): PreparedRule[] {
+    const out: PreparedRule[] = [];
+    for (const f of this.search(lng, lat)) {
+      const r = this.rules.get(f.properties.key);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * The R-tree query. geojson-rbush wraps every answer in a new FeatureCollection (and parses the
+   * query box); on the per-fix path we ask the rbush it holds directly when it is there.
+   */
+  private search(lng: number, lat: number): Array<Feature<Polygon, { key: string }>> {
+    const inner = (this.tree as unknown as { tree?: RawTree }).tree;
+    if (inner && typeof inner.search === 'function')
+      return inner.search({ minX: lng, minY: lat, maxX: lng, maxY: lat });
+    return this.tree.search([lng, lat, lng, lat]).features;
+  }
+
+  private prepare(scope: string, key: string, rule: AlertRule, signature: string): PreparedRule {
+    let shape: PlanarShape | null = null;
+    let grow = this.marginM;
+    if (rule.type === 'zone') shape = PlanarShape.polygon(rule.polygon);
+    else if (rule.type === 'corridor') {
+      shape = PlanarShape.line(rule.line);
+      grow += rule.widthM / 2;
+    } else if ((rule.type === 'speed' || rule.type === 'stop') && rule.area) shape = PlanarShape.polygon(rule.area);
+    return { key, scope, rule, signature, shape, feature: shape ? bboxFeature(shape.grownBBox(grow), key) : null };
+  }
+
+  private add(p: PreparedRule): void {
+    this.rules.set(p.key, p);
+    if (p.feature) this.tree.insert(p.feature);
+    else this.everywhere.set(p.key, p);
+  }
+
+  private remove(p: PreparedRule): void {
+    this.rules.delete(p.key);
+    if (p.feature) this.tree.remove(p.feature);
+    else this.everywhere.delete(p.key);
+  }
+}
+
+interface RawTree {
+  search(box: { minX: number; minY: number; maxX: number; maxY: number }): Array<Feature<Polygon, { key: string }>>;
+}
+
+function bboxFeature(b: BBox, key: string): Feature<Polygon, { key: string }> {
+  const [w, s, e, n] = b;
+  return {
+    type: 'Feature',
+    bbox: b,
+    properties: { key },
+    geometry: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [w, s],
+          [e, s],
+          [e, n],
+          [w, n],
+          [w, s],
+        ],
+      ],
+    },
+  };
+}

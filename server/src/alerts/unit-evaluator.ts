@@ -1,0 +1,270 @@
+import {
+  ruleActiveAt,
+  ruleWatchesUnit,
+  type Alert,
+  type AlertKind,
+  type UnitKind,
+  type UnitPosition,
+} from '@jointmap/shared';
+import { nearDistanceM } from './fence-geometry.ts';
+import type { PreparedRule, RuleIndex } from './rule-index.ts';
+
+/** Hysteresis and stop detection (config `ALERT_*`). */
+export interface EvaluatorSettings {
+  marginM: number;
+  minDurationMs: number;
+  stopRadiusM: number;
+}
+
+/**
+ * One rule's state for one unit: a debounced yes/no (inside the zone, on the corridor, over the
+ * limit) that flips only after `minDurationMs` of fixes clearly on the other side, and the
+ * episode an alert was last raised for (stops, signal loss).
+ */
+export interface RuleState {
+  value: boolean;
+  pendingSince: number | null;
+  fired: number | null;
+}
+
+/** The engine's memory of one unit in one operation. */
+export interface UnitState {
+  stationId: string;
+  unitId: string;
+  /** Device time of the newest fix applied; older and equal fixes change nothing (but SOS). */
+  newest: number;
+  last: UnitPosition | null;
+  /** Where the unit has stayed (within the stop radius) since when. */
+  stop: { anchor: [number, number]; since: number } | null;
+  /** Start of the current SOS (consecutive fixes with an alarm). */
+  sosSince: number | null;
+  rules: Map<string, RuleState>;
+}
+
+/** An alert to raise; the service turns it into an {@link Alert} with its deterministic id. */
+export interface AlertDraft {
+  kind: AlertKind;
+  rule: PreparedRule | null;
+  /** When the violation started (device time): with unit, rule and kind it identifies the alert. */
+  episode: number;
+  time: number;
+  lngLat: [number, number];
+  evidence: Alert['evidence'];
+}
+
+export function newUnitState(stationId: string, unitId: string): UnitState {
+  return { stationId, unitId, newest: -Infinity, last: null, stop: null, sosSince: null, rules: new Map() };
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Apply one fix of a unit (of kind `kind`, null when not in any roster) to its state and return
+ * the alerts it raises. Only a fix newer than every fix seen moves the state, so a duplicate or a
+ * late fix never raises anything twice; an alarm (SOS) is raised even from a late fix.
+ */
+export function evaluateFix(
+  index: RuleIndex,
+  settings: EvaluatorSettings,
+  state: UnitState,
+  pos: UnitPosition,
+  kind: UnitKind | null,
+): AlertDraft[] {
+  const out: AlertDraft[] = [];
+  const lngLat: [number, number] = [pos.lngLat[0], pos.lngLat[1]];
+  if (pos.time <= state.newest) {
+    if (pos.alarm && state.sosSince === null && pos.time < state.newest) out.push(sosDraft(pos, lngLat));
+    return out;
+  }
+  const previous = state.last;
+  state.newest = pos.time;
+  state.last = pos;
+  if (pos.alarm) {
+    if (state.sosSince === null) {
+      state.sosSince = pos.time;
+      out.push(sosDraft(pos, lngLat));
+    }
+  } else state.sosSince = null;
+
+  // A gap in the fixes longer than a signal rule allows is a signal loss even if no timer saw it.
+  if (previous) {
+    for (const p of index.everywhere.values()) {
+      if (p.rule.type !== 'signal' || !watches(p, state, kind) || !ruleActiveAt(p.rule, pos.time)) continue;
+      const limitMs = p.rule.noFixMinutes * 60_000;
+      if (pos.time - previous.time >= limitMs) out.push(...silence(state, p, previous, limitMs));
+    }
+  }
+
+  if (!state.stop || nearDistanceM(state.stop.anchor, lngLat) > settings.stopRadiusM) {
+    state.stop = { anchor: lngLat, since: pos.time };
+  }
+
+  const candidates = new Map<string, PreparedRule>();
+  for (const p of index.near(lngLat[0], lngLat[1])) candidates.set(p.key, p);
+  for (const p of index.everywhere.values()) if (p.rule.type !== 'signal') candidates.set(p.key, p);
+  for (const key of state.rules.keys()) {
+    const p = index.get(key);
+    if (p) candidates.set(key, p);
+    else state.rules.delete(key);
+  }
+  for (const p of candidates.values()) {
+    if (!watches(p, state, kind)) {
+      state.rules.delete(p.key);
+      continue;
+    }
+    if (!ruleActiveAt(p.rule, pos.time)) continue;
+    const raised = evaluateRule(p, settings, state, pos, lngLat);
+    if (raised) out.push(raised);
+  }
+  return out;
+}
+
+/** Signal loss by the clock: units silent for longer than a signal rule allows at `now`. */
+export function checkSilence(index: RuleIndex, state: UnitState, kind: UnitKind | null, now: number): AlertDraft[] {
+  const last = state.last;
+  if (!last) return [];
+  const out: AlertDraft[] = [];
+  for (const p of index.everywhere.values()) {
+    if (p.rule.type !== 'signal' || !ruleActiveAt(p.rule, now)) continue;
+    if (!watches(p, state, kind)) continue;
+    const limitMs = p.rule.noFixMinutes * 60_000;
+    if (now - last.time >= limitMs) out.push(...silence(state, p, last, limitMs));
+  }
+  return out;
+}
+
+function silence(state: UnitState, p: PreparedRule, last: UnitPosition, limitMs: number): AlertDraft[] {
+  const s = ruleState(state, p.key);
+  if (s.fired === last.time) return [];
+  s.fired = last.time;
+  return [
+    {
+      kind: 'signal_loss',
+      rule: p,
+      episode: last.time,
+      time: last.time + limitMs,
+      lngLat: [last.lngLat[0], last.lngLat[1]],
+      evidence: { silentMinutes: round(limitMs / 60_000) },
+    },
+  ];
+}
+
+function sosDraft(pos: UnitPosition, lngLat: [number, number]): AlertDraft {
+  return {
+    kind: 'sos',
+    rule: null,
+    episode: pos.time,
+    time: pos.time,
+    lngLat,
+    evidence: { alarm: pos.alarm ?? 'sos' },
+  };
+}
+
+/** Whether the rule watches the unit; a unit in no roster (kind null) only by rules for every unit or naming it. */
+function watches(p: PreparedRule, state: UnitState, kind: UnitKind | null): boolean {
+  if (kind) return ruleWatchesUnit(p.rule, state.stationId, state.unitId, kind);
+  const r = p.rule;
+  if (r.stationId !== 'command' && r.stationId !== state.stationId) return false;
+  if (r.units.length === 0 && r.unitKinds.length === 0) return true;
+  return r.units.some((u) => u.stationId === state.stationId && u.unitId === state.unitId);
+}
+
+function ruleState(state: UnitState, key: string): RuleState {
+  let s = state.rules.get(key);
+  if (!s) {
+    s = { value: false, pendingSince: null, fired: null };
+    state.rules.set(key, s);
+  }
+  return s;
+}
+
+/**
+ * Debounce: the episode start when `obs` flips the value, i.e. every fix for `minMs` was clearly on
+ * the other side. null (inside the margin band, no speed) is no evidence either way: it keeps the
+ * value and restarts the wait, so a unit riding an edge never builds up a crossing.
+ */
+function observe(s: RuleState, obs: boolean | null, time: number, minMs: number): number | null {
+  if (obs === null || obs === s.value) {
+    s.pendingSince = null;
+    return null;
+  }
+  s.pendingSince ??= time;
+  if (time - s.pendingSince < minMs) return null;
+  const start = s.pendingSince;
+  s.value = obs;
+  s.pendingSince = null;
+  return start;
+}
+
+function draft(
+  kind: AlertKind,
+  rule: PreparedRule,
+  pos: UnitPosition,
+  lngLat: [number, number],
+  episode: number,
+  evidence: Alert['evidence'],
+): AlertDraft {
+  return { kind, rule, episode, time: pos.time, lngLat, evidence };
+}
+
+function evaluateRule(
+  p: PreparedRule,
+  settings: EvaluatorSettings,
+  state: UnitState,
+  pos: UnitPosition,
+  lngLat: [number, number],
+): AlertDraft | null {
+  const rule = p.rule;
+  const [lng, lat] = lngLat;
+  switch (rule.type) {
+    case 'zone': {
+      const shape = p.shape!;
+      const inside = shape.contains(lng, lat);
+      const edge = shape.distanceToEdge(lng, lat);
+      const s = ruleState(state, p.key);
+      const start = observe(s, edge < settings.marginM ? null : inside, pos.time, settings.minDurationMs);
+      if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
+      if (start === null) return null;
+      const trigger = rule.trigger;
+      if (s.value && trigger !== 'exit') return draft('zone_enter', p, pos, lngLat, start, { distanceM: round(edge) });
+      if (!s.value && trigger !== 'enter') return draft('zone_exit', p, pos, lngLat, start, { distanceM: round(edge) });
+      return null;
+    }
+    case 'corridor': {
+      const half = rule.widthM / 2;
+      const d = p.shape!.distanceToEdge(lng, lat);
+      const obs = d <= Math.max(half - settings.marginM, half / 2) ? true : d >= half + settings.marginM ? false : null;
+      const s = ruleState(state, p.key);
+      const start = observe(s, obs, pos.time, settings.minDurationMs);
+      if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
+      if (start === null || s.value) return null;
+      return draft('corridor_leave', p, pos, lngLat, start, { distanceM: round(d - half) });
+    }
+    case 'speed': {
+      const inArea = !p.shape || p.shape.contains(lng, lat);
+      const kmh = pos.speedMps === null ? null : pos.speedMps * 3.6;
+      const s = ruleState(state, p.key);
+      const start = observe(
+        s,
+        !inArea ? false : kmh === null ? null : kmh > rule.limitKmh,
+        pos.time,
+        settings.minDurationMs,
+      );
+      if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
+      if (start === null || !s.value) return null;
+      return draft('overspeed', p, pos, lngLat, start, { speedKmh: round(kmh ?? 0), limitKmh: rule.limitKmh });
+    }
+    case 'stop': {
+      const stop = state.stop!;
+      if (p.shape && !p.shape.contains(stop.anchor[0], stop.anchor[1])) return null;
+      const stoppedMs = pos.time - stop.since;
+      if (stoppedMs < rule.maxStopMinutes * 60_000) return null;
+      const s = ruleState(state, p.key);
+      if (s.fired === stop.since) return null;
+      s.fired = stop.since;
+      return draft('long_stop', p, pos, lngLat, stop.since, { stopMinutes: round(stoppedMs / 60_000) });
+    }
+    case 'signal':
+      return null;
+  }
+}

@@ -1,0 +1,189 @@
+import type { PositionFix, RetentionStore, TrackUnit } from '../storage/types.ts';
+import { thinTrack } from './thin-track.ts';
+
+const DAY_MS = 24 * 3600_000;
+
+/** The retention policy (docs/decisions.md, "Track retention"). */
+export interface RetentionPolicy {
+  /** Full resolution this many days, then thinned (0: never thinned). */
+  fullDays: number;
+  /** Dropped after this many days (0: never). */
+  keepDays: number;
+  toleranceM: number;
+  /** Fixes per transaction. */
+  batch: number;
+}
+
+/** What one run did, and where a running one is. */
+export interface RetentionRun {
+  startedAt: number;
+  finishedAt: number | null;
+  unitsTotal: number;
+  unitsDone: number;
+  /** Fixes looked at by thinning, and removed by it. */
+  thinScanned: number;
+  thinRemoved: number;
+  dropped: number;
+  /** Transactions written; the job yielded after each. */
+  batches: number;
+  /** Most rows any one transaction touched. */
+  largestBatch: number;
+  heldOperations: number;
+  error: string | null;
+}
+
+export interface RetentionJobOptions {
+  store: RetentionStore;
+  policy: RetentionPolicy;
+  /** Between two transactions: lets ingest and relays run (default: one turn of the event loop). */
+  pause?: (batchMs: number) => Promise<void>;
+  /**
+   * Share of the event loop the job may take (default 0.25): after a transaction that took `d` ms
+   * the default pause waits `d × (1 − share) / share` ms, so ingest and relays get the rest.
+   */
+  share?: number;
+  /** After every transaction of a run (metrics). */
+  onProgress?: (run: RetentionRun) => void;
+  /** The clock (tests pass a fake one). */
+  now?: () => number;
+}
+
+const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Thins tracks older than `fullDays` and drops fixes older than `keepDays`, one unit at a time in
+ * transactions of at most `batch` fixes, pausing after each. Fixes of a station taking part in a
+ * kept operation, from that operation's creation on, are neither thinned nor dropped; a unit's
+ * thinning never passes the start of a hold, so lifting it lets thinning carry on from there.
+ */
+export class RetentionJob {
+  private readonly pause: (batchMs: number) => Promise<void>;
+  /** When the current transaction's work began (performance.now()). */
+  private batchStart = 0;
+  private readonly now: () => number;
+  private running: Promise<RetentionRun> | null = null;
+  private stopping = false;
+  /** The run in progress, or the last one. */
+  current: RetentionRun | null = null;
+  lastFinished: RetentionRun | null = null;
+
+  constructor(private readonly options: RetentionJobOptions) {
+    const share = Math.min(1, Math.max(0.05, options.share ?? 0.25));
+    this.pause = options.pause ?? ((batchMs) => wait(Math.max(1, (batchMs * (1 - share)) / share)));
+    this.now = options.now ?? Date.now;
+  }
+
+  get policy(): RetentionPolicy {
+    return this.options.policy;
+  }
+
+  /** Run the policy as of the clock's now; a run already under way is joined, not started twice. */
+  run(): Promise<RetentionRun> {
+    this.running ??= this.runOnce(this.now()).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Stop after the current transaction (shutdown); resolves when no run is under way. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async runOnce(now: number): Promise<RetentionRun> {
+    const run: RetentionRun = {
+      startedAt: now,
+      finishedAt: null,
+      unitsTotal: 0,
+      unitsDone: 0,
+      thinScanned: 0,
+      thinRemoved: 0,
+      dropped: 0,
+      batches: 0,
+      largestBatch: 0,
+      heldOperations: 0,
+      error: null,
+    };
+    this.current = run;
+    this.batchStart = performance.now();
+    try {
+      const holds = await this.options.store.operationHolds();
+      run.heldOperations = holds.length;
+      const heldFrom = new Map<string, number>();
+      for (const h of holds) for (const s of h.stations) heldFrom.set(s, Math.min(heldFrom.get(s) ?? Infinity, h.from));
+      const units = await this.options.store.trackUnits();
+      run.unitsTotal = units.length;
+      const { fullDays, keepDays } = this.options.policy;
+      for (const unit of units) {
+        if (this.stopping) break;
+        const held = heldFrom.get(unit.stationId) ?? Infinity;
+        if (keepDays > 0) await this.drop(unit, Math.min(now - keepDays * DAY_MS, held), run);
+        if (fullDays > 0) await this.thin(unit, Math.min(now - fullDays * DAY_MS, held), run);
+        run.unitsDone++;
+        this.options.onProgress?.(run);
+      }
+    } catch (err) {
+      run.error = (err as Error).message;
+      throw err;
+    } finally {
+      run.finishedAt = this.now();
+      this.lastFinished = run;
+    }
+    return run;
+  }
+
+  private async drop(unit: TrackUnit, before: number, run: RetentionRun): Promise<void> {
+    const batch = Math.max(1, Math.floor(this.options.policy.batch));
+    for (;;) {
+      const n = await this.options.store.dropFixesBefore(unit.stationId, unit.unitId, before, batch);
+      if (n === 0) return;
+      this.wrote(run, n);
+      run.dropped += n;
+      await this.rest();
+      if (n < batch || this.stopping) return;
+    }
+  }
+
+  private async thin(unit: TrackUnit, end: number, run: RetentionRun): Promise<void> {
+    const { store } = this.options;
+    const batch = Math.max(2, Math.floor(this.options.policy.batch));
+    let until = unit.thinnedUntil;
+    if (until >= end) return;
+    let previous: PositionFix | null = await store.lastFixBefore(unit.stationId, unit.unitId, until);
+    while (until < end && !this.stopping) {
+      const rows = await store.trackPage(unit.stationId, unit.unitId, until, end, batch + 1);
+      // A batch ends before a time it does not hold all fixes of (two trackers of one unit).
+      let count = rows.length;
+      let next = end;
+      if (rows.length > batch) {
+        next = rows[batch]!.time;
+        count = rows.findIndex((r) => r.time >= next);
+        // More than a batch of fixes at one instant: keep them all and step past it.
+        if (count === 0) next += 1;
+      }
+      const page = rows.slice(0, count);
+      const keep = thinTrack(page, { toleranceM: this.options.policy.toleranceM }, previous ?? undefined);
+      const remove = page.filter((_, i) => !keep[i]).map((f) => ({ time: f.time, deviceId: f.deviceId }));
+      await store.thinFixes(unit.stationId, unit.unitId, remove, next);
+      this.wrote(run, remove.length + 1);
+      run.thinScanned += page.length;
+      run.thinRemoved += remove.length;
+      if (page.length) previous = page[page.length - 1]!;
+      until = next;
+      await this.rest();
+    }
+  }
+
+  /** Pause after a transaction, in proportion to the time it took. */
+  private async rest(): Promise<void> {
+    await this.pause(performance.now() - this.batchStart);
+    this.batchStart = performance.now();
+  }
+
+  private wrote(run: RetentionRun, rows: number): void {
+    run.batches++;
+    run.largestBatch = Math.max(run.largestBatch, rows);
+    this.options.onProgress?.(run);
+  }
+}

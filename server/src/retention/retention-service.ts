@@ -1,0 +1,156 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
+import { freeDiskBytes, measureSqlite, type StorageFigures } from '../storage/sqlite-figures.ts';
+import type { RetentionStore } from '../storage/types.ts';
+import { RetentionJob, type RetentionPolicy, type RetentionRun } from './retention-job.ts';
+import { createRetentionMetrics, type RetentionMetrics } from './retention-metrics.ts';
+
+export interface DiskStatus {
+  freeBytes: number | null;
+  warnBelowBytes: number;
+  /** Free disk is under the threshold: commanders see a banner. */
+  low: boolean;
+  checkedAt: number | null;
+}
+
+/** What `/api/retention` and an operation's retention settings show. */
+export interface RetentionStatus {
+  policy: RetentionPolicy;
+  intervalMs: number;
+  /** The run under way, if any. */
+  running: RetentionRun | null;
+  lastRun: RetentionRun | null;
+  storage: StorageFigures | null;
+  disk: DiskStatus;
+}
+
+export interface RetentionServiceOptions {
+  store: RetentionStore;
+  policy: RetentionPolicy;
+  intervalMs: number;
+  /** The SQLite file to measure (null: another store, no per-store figures). */
+  sqliteFile: string | null;
+  dataDir: string;
+  warnFreeBytes: number;
+  registry: Registry;
+  log: FastifyBaseLogger;
+  now?: () => number;
+  /** How often free disk is looked at (ms). */
+  diskCheckMs?: number;
+}
+
+/**
+ * Runs the retention job every `intervalMs`, measures the stores after each run and watches free
+ * disk, warning once (log, metric, console banner) when it falls under the threshold.
+ */
+export class RetentionService {
+  readonly job: RetentionJob;
+  private readonly metrics: RetentionMetrics;
+  private readonly now: () => number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private figures: StorageFigures | null = null;
+  private disk: DiskStatus;
+  private stopped = false;
+  private lastProgressRun: RetentionRun | null = null;
+
+  constructor(private readonly options: RetentionServiceOptions) {
+    this.now = options.now ?? Date.now;
+    this.metrics = createRetentionMetrics(options.registry);
+    this.disk = { freeBytes: null, warnBelowBytes: options.warnFreeBytes, low: false, checkedAt: null };
+    this.job = new RetentionJob({
+      store: options.store,
+      policy: options.policy,
+      now: this.now,
+      onProgress: (run) => {
+        this.metrics.progress(run, run !== this.lastProgressRun);
+        this.lastProgressRun = run;
+      },
+    });
+  }
+
+  start(): void {
+    const { intervalMs } = this.options;
+    if (intervalMs > 0) {
+      // The first run soon after start (not at once: the start itself is busy), then every interval.
+      this.timers.push(setTimeout(() => void this.runNow().catch(() => undefined), Math.min(intervalMs, 60_000)));
+      this.timers.push(setInterval(() => void this.runNow().catch(() => undefined), intervalMs));
+    }
+    this.timers.push(setInterval(() => void this.checkDisk(), this.options.diskCheckMs ?? 60_000));
+    for (const t of this.timers) t.unref();
+    void this.checkDisk();
+    // Store sizes are measured after each run, not at start: on a large store the measurement
+    // reads every page (on a worker, but it takes a core of a small machine for a while).
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.splice(0)) clearTimeout(t);
+    await this.job.stop();
+  }
+
+  /** Run the policy now (or join the run under way), then measure the stores. */
+  async runNow(): Promise<RetentionRun> {
+    const started = performance.now();
+    try {
+      const run = await this.job.run();
+      this.metrics.finished(run, performance.now() - started);
+      if (run.thinRemoved || run.dropped)
+        this.options.log.info(
+          { thinned: run.thinRemoved, dropped: run.dropped, batches: run.batches, units: run.unitsTotal },
+          'track retention run',
+        );
+      return run;
+    } catch (err) {
+      const run = this.job.lastFinished;
+      if (run) this.metrics.finished(run, performance.now() - started);
+      this.options.log.error({ err }, 'track retention run failed');
+      throw err;
+    } finally {
+      await this.measure();
+    }
+  }
+
+  /** Measure the stores (off the event loop). */
+  async measure(): Promise<StorageFigures | null> {
+    if (!this.options.sqliteFile || this.stopped) return this.figures;
+    try {
+      this.figures = await measureSqlite(this.options.sqliteFile, this.now());
+      this.metrics.figures(this.figures);
+    } catch (err) {
+      this.options.log.warn({ err }, 'storage figures could not be measured');
+    }
+    return this.figures;
+  }
+
+  /** Look at free disk; log once when it falls under the threshold, and once when it is back. */
+  async checkDisk(): Promise<DiskStatus> {
+    try {
+      const free = await freeDiskBytes(this.options.dataDir);
+      const low = free < this.options.warnFreeBytes;
+      if (low && !this.disk.low)
+        this.options.log.warn(
+          { freeBytes: free, warnBelowBytes: this.options.warnFreeBytes },
+          'free disk is low: tracks and documents will be refused (STORAGE_FULL) when it runs out',
+        );
+      else if (!low && this.disk.low)
+        this.options.log.info({ freeBytes: free }, 'free disk is back above the threshold');
+      this.disk = { ...this.disk, freeBytes: free, low, checkedAt: this.now() };
+      this.metrics.disk(free, low);
+    } catch (err) {
+      this.options.log.warn({ err }, 'free disk could not be read');
+    }
+    return this.disk;
+  }
+
+  status(): RetentionStatus {
+    const current = this.job.current;
+    return {
+      policy: this.options.policy,
+      intervalMs: this.options.intervalMs,
+      running: current && current.finishedAt === null ? current : null,
+      lastRun: this.job.lastFinished,
+      storage: this.figures,
+      disk: this.disk,
+    };
+  }
+}
