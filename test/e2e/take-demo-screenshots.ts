@@ -39,7 +39,10 @@ const open4k = async (user: string, hash: string) => {
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
   });
-  await context.route((url) => !['127.0.0.1', 'localhost'].includes(url.hostname), (route) => route.abort());
+  await context.route(
+    (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
+    (route) => route.abort(),
+  );
   const page = await context.newPage();
   await loginAs(page, server.url, user, DEMO_PASSWORD, hash);
   await page.waitForSelector('[data-testid=map][data-loaded=true]', { timeout: 60_000 });
