@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/{sync,security,api,live,tasks,alerts}/**/*.test.ts'],
+          include: ['test/{sync,security,api,live,tasks,alerts,storage,release,interop}/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

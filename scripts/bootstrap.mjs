@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /**
  * One-command set-up for a fresh Debian machine with only Node 20 and npm.
- *   npm start   → pnpm, dependencies, client build, then the server with embedded defaults
+ *   npm start   → pnpm, dependencies, client build, server build (server/dist), then the server
+ *                 with embedded defaults
  *   npm test    → the same, plus Chromium (Debian package) for browser tests, then the whole suite,
  *                 a 1-minute soak and the fuzz
  * Every step is skipped when already done, so both commands stay fast on a prepared machine.
  */
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureServerBuild, serverBuildIsStale } from './build-server.mjs';
+import { clientBuildIsStale } from './client-build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const PNPM = '10.34.9';
@@ -45,34 +48,25 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
 }
 
 // 3. The web client, rebuilt when any client source is newer than the build.
-const newest = (dir) => {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === 'dist') continue;
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-};
-const built = join(root, 'client', 'dist', 'index.html');
-if (
-  !existsSync(built) ||
-  statSync(built).mtimeMs < newest(join(root, 'client')) ||
-  statSync(built).mtimeMs < newest(join(root, 'shared', 'src'))
-) {
+if (clientBuildIsStale()) {
   step('building the web client');
   run('pnpm build');
 }
 
 if (mode === 'start') {
+  // 4. The server, compiled to server/dist/server.mjs when a server or shared source is newer.
+  if (serverBuildIsStale()) {
+    step('building the server');
+    await ensureServerBuild({ force: true });
+  }
   step('starting the server (embedded SQLite under ./data)');
-  run('pnpm --filter @jointmap/server start', {
+  run(`"${process.execPath}" --enable-source-maps server/dist/server.mjs`, {
     env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? join(root, 'data') },
   });
   process.exit(0);
 }
 
-// 4. Test prerequisites: Debian Chromium for the browser tests.
+// 5. Test prerequisites: Debian Chromium for the browser tests.
 if (!existsSync('/usr/bin/chromium')) {
   if (!isRoot || !has('apt-get')) {
     console.error('✖ browser tests need /usr/bin/chromium: run `sudo apt-get install -y chromium`');
@@ -82,7 +76,7 @@ if (!existsSync('/usr/bin/chromium')) {
   run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null');
 }
 
-// 5. The whole suite: types, lint, formatting, then every test (unit, integration, browser).
+// 6. The whole suite: types, lint, formatting, then every test (unit, integration, browser).
 step('type-checking');
 run('pnpm check');
 step('linting');

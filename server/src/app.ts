@@ -29,10 +29,15 @@ import { AlertService } from './alerts/alert-service.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { attachDemo } from './demo/attach-demo.ts';
 import { attachRetention } from './retention/attach-retention.ts';
+import { attachArchives } from './archive/archive-routes.ts';
+import { importRoutes } from './interop/import-routes.ts';
+import { exportRoutes } from './interop/export-routes.ts';
+import { reportRoutes } from './report/report-routes.ts';
 import { loadAccountsFile } from './seed/accounts-file.ts';
 import { seedDemo, type DemoLogin } from './seed/demo.ts';
 import type { AppContext } from './services/context.ts';
 import { SqliteStorage } from './storage/sqlite-storage.ts';
+import { PgStorage } from './storage/pg-storage.ts';
 import type { Storage } from './storage/types.ts';
 
 export interface BuiltApp {
@@ -52,13 +57,18 @@ export async function buildApp(
   config: Config,
   options: { storage?: Storage; logger?: boolean | object } = {},
 ): Promise<BuiltApp> {
-  if (config.databaseUrl || config.redisUrl) {
-    // Scale-out storage and relay are not part of this version; refuse rather than silently ignore.
-    throw new Error(
-      'DATABASE_URL / REDIS_URL (PostgreSQL + Redis scale-out) are not supported yet: unset them to run embedded',
-    );
+  if (config.redisUrl) {
+    // The Redis relay between instances is not part of this version; refuse rather than silently ignore.
+    throw new Error('REDIS_URL (Redis relay for several instances) is not supported yet: unset it to run one instance');
   }
-  const storage = options.storage ?? new SqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous });
+  // DATABASE_URL selects PostgreSQL (one instance until the relay exists); else embedded SQLite.
+  const storage =
+    options.storage ??
+    (config.databaseUrl
+      ? await PgStorage.open(config.databaseUrl, {
+          onIdleError: (err) => app.log.warn({ err }, 'an idle PostgreSQL connection failed'),
+        })
+      : new SqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous }));
   const app = Fastify({
     // A caller's logger options (tests pass a stream) keep the token-redacting serializers.
     logger:
@@ -144,6 +154,10 @@ export async function buildApp(
   // Demo simulator and story: registered before the live service so they stop before it closes.
   attachDemo(app, ctx);
   attachRetention(app, ctx);
+  attachArchives(app, ctx);
+  importRoutes(app, ctx);
+  exportRoutes(app, ctx);
+  reportRoutes(app, ctx);
   const live = new LiveService(
     storage,
     {

@@ -62,6 +62,9 @@ describe('config', () => {
       retentionIntervalMs: 600_000,
       retentionBatch: 250,
       diskWarnFreeMib: 2048,
+      archiveMaxMib: 4096,
+      importMaxMib: 20,
+      importMaxFeatures: 5000,
     });
   });
 

@@ -115,6 +115,12 @@ export interface Config {
   retentionBatch: number;
   /** Free disk (MiB) under which commanders are warned (metric, log, console banner). */
   diskWarnFreeMib: number;
+  /** Largest operation archive (MiB) restored, unpacked or uploaded; larger ones are refused. */
+  archiveMaxMib: number;
+  /** Largest GeoJSON/KML/KMZ/GPX file imported (MiB; a KMZ also unpacked). */
+  importMaxMib: number;
+  /** Most annotations one import may add (more refuses the whole file). */
+  importMaxFeatures: number;
 }
 
 /**
@@ -247,6 +253,9 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   retentionIntervalMs: { env: 'RETENTION_INTERVAL_MS', default: value(10 * 60_000), parse: nonNegativeInt },
   retentionBatch: { env: 'RETENTION_BATCH', default: value(250), parse: numberAtLeast(10) },
   diskWarnFreeMib: { env: 'DISK_WARN_FREE_MIB', default: value(2048), parse: numberAtLeast(0) },
+  archiveMaxMib: { env: 'ARCHIVE_MAX_MIB', default: value(4096), parse: numberAtLeast(1) },
+  importMaxMib: { env: 'IMPORT_MAX_MIB', default: value(20), parse: numberAtLeast(1) },
+  importMaxFeatures: { env: 'IMPORT_MAX_FEATURES', default: value(5000), parse: numberAtLeast(1) },
 };
 
 /** Defaults for every setting; tests override what they need. */

@@ -18,6 +18,10 @@ export const ErrorCode = {
   INTERNAL: 'INTERNAL',
   /** The disk is full: the write was refused and nothing of it stored; retry once space is freed. */
   STORAGE_FULL: 'STORAGE_FULL',
+  /** An operation archive that fails its checksums, its format or its records: nothing of it was restored. */
+  ARCHIVE_INVALID: 'ARCHIVE_INVALID',
+  /** The operation's documents and tracks were purged after an archive; restore the archive to see them. */
+  OPERATION_PURGED: 'OPERATION_PURGED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -36,6 +40,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   STORAGE_UNAVAILABLE: 503,
   INTERNAL: 500,
   STORAGE_FULL: 507,
+  ARCHIVE_INVALID: 422,
+  OPERATION_PURGED: 410,
 };
 
 export interface ErrorBody {

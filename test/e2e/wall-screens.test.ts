@@ -110,7 +110,8 @@ test('the wall is readable on a 1080p and a 4K screen, fits them and pages board
   ] as const) {
     const { context } = await newContext(browser, { viewport: { width, height } });
     const page = await context.newPage();
-    await loginAs(page, server.url, 'wall', DEMO_PASSWORD, `#/wall/${DEMO_OP}`);
+    // Pages turn every 3 s here (8 s by default): the test watches every page go by.
+    await loginAs(page, server.url, 'wall', DEMO_PASSWORD, `#/wall/${DEMO_OP}?page=3`);
     await waitForMap(page);
     await page.waitForSelector('[data-testid=unit-board-page]');
     await page.waitForSelector('[data-testid=task-board-row]');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildApp, type BuiltApp } from '@jointmap/server';
 import { defaultConfig, type Config } from '@jointmap/server/config';
 import type { Storage } from '@jointmap/server/storage/types';
+import { createTestSchema, type TestSchema } from './pg-schema.ts';
 
 export const DEMO_PASSWORD = 'demo-pass-123';
 export const DEMO_OP = 'demo-tricounty';
@@ -27,13 +28,17 @@ export interface Teardown {
   onTestFinished(fn: () => unknown): void;
 }
 
+/** TEST_STORAGE=postgres: the schema of each data dir a server was started on (restarts reuse it). */
+const pgSchemas = new Map<string, TestSchema>();
+
 export function tempDir(prefix = 'jointmap-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /**
  * A real server on port 0 with a fresh SQLite data dir and the demo seeded (password
- * DEMO_PASSWORD). Registers its own teardown when given a test context.
+ * DEMO_PASSWORD). Registers its own teardown when given a test context. With
+ * `TEST_STORAGE=postgres` in the environment it stores in a fresh PostgreSQL schema instead.
  */
 export async function startServer(
   t: Teardown | null,
@@ -41,6 +46,20 @@ export async function startServer(
   options: { storage?: (dataDir: string) => Storage } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
+  // TEST_STORAGE=postgres: the server runs on a fresh PostgreSQL schema instead of SQLite; a restart
+  // on the data dir of an earlier server gets that server's schema again.
+  let pgSchema: TestSchema | null = null;
+  let ownsSchema = false;
+  if (process.env.TEST_STORAGE === 'postgres' && !options.storage && !overrides.databaseUrl) {
+    pgSchema = overrides.dataDir ? (pgSchemas.get(overrides.dataDir) ?? null) : await createTestSchema();
+    ownsSchema = !overrides.dataDir;
+    if (ownsSchema) pgSchemas.set(dataDir, pgSchema!);
+  }
+  const dropSchema = async () => {
+    if (!ownsSchema) return;
+    pgSchemas.delete(dataDir);
+    await pgSchema!.drop();
+  };
   const config = defaultConfig({
     port: 0,
     dataDir,
@@ -49,8 +68,14 @@ export async function startServer(
     roomIdleMs: 60_000,
     simulate: false,
     ...overrides,
+    ...(pgSchema ? { databaseUrl: pgSchema.url } : {}),
   });
-  const built = await buildApp(config, { logger: false, storage: options.storage?.(dataDir) });
+  const built = await buildApp(config, { logger: false, storage: options.storage?.(dataDir) }).catch(
+    async (err: unknown) => {
+      await dropSchema();
+      throw err;
+    },
+  );
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = built.app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');
@@ -66,10 +91,12 @@ export async function startServer(
       if (closed) return;
       closed = true;
       await built.app.close();
+      if (!t) await dropSchema();
     },
   };
   t?.onTestFinished(async () => {
     await server.close();
+    await dropSchema();
     if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
   return server;

@@ -173,7 +173,7 @@ export async function putUnit(
   // Units live in a station's roster: the command document, a scope of its own, holds none.
   if (!op.stations.includes(input.stationId))
     throw new AppError('INVALID_PAYLOAD', `station ${input.stationId} is not part of operation ${operationId}`);
-  const access = docAccess(user, op.stations, input.stationId);
+  const access = docAccess(user, op.stations, input.stationId, op.status);
   if (access !== 'write') throw new AppError('FORBIDDEN', `no write access to ${input.stationId}'s roster`);
   const id = input.id ?? `unit-${randomBytes(4).toString('hex')}`;
   const room = await ctx.rooms.get(docName(operationId, input.stationId));

@@ -52,3 +52,8 @@ export function requireUser(request: FastifyRequest): AuthUser {
   if (!request.user) throw new AppError('UNAUTHENTICATED', 'missing token');
   return request.user;
 }
+
+/** Refuse anyone but a commander: `what` completes "only commanders …" in the error. */
+export function requireCommander(user: Principal, what: string): void {
+  if (user.role !== 'commander') throw new AppError('FORBIDDEN', `only commanders ${what}`);
+}

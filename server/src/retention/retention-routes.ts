@@ -1,17 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, Id, type Principal } from '@jointmap/shared';
-import { requireUser } from '../plugins/auth.ts';
+import { Id } from '@jointmap/shared';
+import { requireCommander, requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import type { RetentionService } from './retention-service.ts';
 
 const IdParams = Type.Object({ id: Id });
 const HoldBody = Type.Object({ kept: Type.Boolean() }, { additionalProperties: false });
-
-function requireCommander(user: Principal, what: string): void {
-  if (user.role !== 'commander') throw new AppError('FORBIDDEN', `only commanders ${what}`);
-}
 
 /**
  * Retention and the evidence hold, commanders only (it is not map content, so it is not in the

@@ -30,6 +30,8 @@ export interface RetentionServiceOptions {
   intervalMs: number;
   /** The SQLite file to measure (null: another store, no per-store figures). */
   sqliteFile: string | null;
+  /** Measures another store (PostgreSQL: `PgStorage.figures`); used when there is no `sqliteFile`. */
+  measureStore?: ((now: number) => Promise<StorageFigures>) | null;
   dataDir: string;
   warnFreeBytes: number;
   registry: Registry;
@@ -112,9 +114,11 @@ export class RetentionService {
 
   /** Measure the stores (off the event loop). */
   async measure(): Promise<StorageFigures | null> {
-    if (!this.options.sqliteFile || this.stopped) return this.figures;
+    const file = this.options.sqliteFile;
+    const measure = file ? (now: number) => measureSqlite(file, now) : this.options.measureStore;
+    if (!measure || this.stopped) return this.figures;
     try {
-      this.figures = await measureSqlite(this.options.sqliteFile, this.now());
+      this.figures = await measure(this.now());
       this.metrics.figures(this.figures);
     } catch (err) {
       this.options.log.warn({ err }, 'storage figures could not be measured');

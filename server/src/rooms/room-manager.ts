@@ -142,6 +142,17 @@ export class RoomManager {
     return true;
   }
 
+  /**
+   * Unload a document's room now: it snapshots if it must and closes its connections, which
+   * reconnect and are admitted afresh (after their operation closed, read-only; after a purge, not).
+   */
+  async evict(name: string): Promise<void> {
+    const entry = this.rooms.get(name);
+    if (!entry || !this.remove(name, entry)) return;
+    const room = await entry.promise.catch(() => null);
+    await room?.destroy();
+  }
+
   /** Snapshot and unload everything (shutdown). */
   async closeAll(): Promise<void> {
     this.generation++;

@@ -105,7 +105,12 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Operations the user may not see do not exist for them (as on REST).
       if (!op || !canSeeOperation(user, op.stations))
         throw new AppError('NOT_FOUND', `no operation ${parsed.operationId}`);
-      const access = docAccess(user, op.stations, parsed.scope);
+      if (op.purgedAt != null)
+        throw new AppError(
+          'OPERATION_PURGED',
+          `operation ${op.id} was archived and purged; restore its archive to see it`,
+        );
+      const access = docAccess(user, op.stations, parsed.scope, op.status);
       if (access === 'none') throw new AppError('NOT_FOUND', `no document ${name}`);
       // The socket lives as long as its session: closed when it ends (sign-out, account disabled or
       // changed) or expires unrenewed; the client then logs in again.

@@ -5,6 +5,8 @@ import type { LiveService } from '../live/live-service.ts';
 import { putUnit, type CreateUnitInput } from '../live/roster.ts';
 import { parseTimeParam, trackStation, trackToGeoJson } from '../live/track.ts';
 import { requireUser } from '../plugins/auth.ts';
+import { sendExport } from '../interop/export-routes.ts';
+import type { ExportFormat } from '../interop/export-format.ts';
 import type { AppContext } from '../services/context.ts';
 
 /** Longest track window one request may ask for. */
@@ -26,13 +28,16 @@ const UnitBody = Type.Object(
 );
 
 /**
- * `GET /api/units/:id/track?stationId=&from=&to=` (epoch ms or ISO 8601; default the last 15
- * minutes) as GeoJSON. A unit is its station and its id: `stationId` names the station (without it,
+ * `GET /api/units/:id/track?stationId=&from=&to=&format=` (epoch ms or ISO 8601; default the last 15
+ * minutes) as GeoJSON, or with `format=geojson|kml|gpx` as a file to download. A unit is its station and its id: `stationId` names the station (without it,
  * the one station visible to the user that has a unit of that id, `CONFLICT` when several do).
  * `POST /api/operations/:id/units` writes a unit record into a station's roster.
  */
 export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {
-  app.get<{ Params: { id: string }; Querystring: { stationId?: string; from?: string; to?: string } }>(
+  app.get<{
+    Params: { id: string };
+    Querystring: { stationId?: string; from?: string; to?: string; format?: ExportFormat };
+  }>(
     '/api/units/:id/track',
     {
       schema: {
@@ -42,12 +47,13 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
             stationId: Type.Optional(Id),
             from: Type.Optional(Type.String({ maxLength: 40 })),
             to: Type.Optional(Type.String({ maxLength: 40 })),
+            format: Type.Optional(Type.Union([Type.Literal('geojson'), Type.Literal('kml'), Type.Literal('gpx')])),
           },
           { additionalProperties: false },
         ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const user = requireUser(request);
       const unitId = request.params.id;
       const now = Date.now();
@@ -61,17 +67,31 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
         ...live.stationsWithUnit(unitId),
         ...(await ctx.storage.devicesOfUnit(unitId)).map((d) => d.stationId),
       ];
+      // A unit known here only by its track (restored from an archive) is found by the station asked for.
+      const asked = request.query.stationId;
+      if (asked && !candidates.includes(asked) && (await ctx.storage.track(asked, unitId, from, to, 1)).length)
+        candidates.push(asked);
       const stationId = trackStation(user, unitId, request.query.stationId, candidates, operations);
       // Keyed by station and unit: another station's unit of the same id is never part of it.
       const fixes = await ctx.storage.track(stationId, unitId, from, to, MAX_TRACK_POINTS + 1);
       const truncated = fixes.length > MAX_TRACK_POINTS;
-      return trackToGeoJson(
+      const track = trackToGeoJson(
         unitId,
         stationId,
         truncated ? fixes.slice(0, MAX_TRACK_POINTS) : fixes,
         from,
         to,
         truncated,
+      );
+      const format = request.query.format;
+      if (!format) return track;
+      // A download for other tools: the track named after its unit, its fix times kept (GPX, KML gx:Track).
+      for (const f of track.features) Object.assign(f.properties, { name: `${stationId}/${unitId}` });
+      return sendExport(
+        reply,
+        track,
+        format,
+        `track-${stationId}-${unitId}-${new Date(from).toISOString().slice(0, 16)}`,
       );
     },
   );

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { FixKey, OperationHold, PositionFix, RetentionStore, TrackUnit } from './types.ts';
-
-type Row = Record<string, unknown>;
+import { toFix, type Row } from './sqlite-rows.ts';
 
 /**
  * The SQLite side of {@link RetentionStore}. Each method is one short statement or transaction
@@ -94,20 +93,4 @@ const toHold = (r: Row): OperationHold => ({
   from: r.created_at as number,
   keptBy: r.kept_by as string,
   keptAt: r.kept_at as number,
-});
-
-const toFix = (r: Row): PositionFix => ({
-  unitId: r.unit_id as string,
-  stationId: r.station_id as string,
-  deviceId: r.device_id as string,
-  time: r.time as number,
-  lng: r.lng as number,
-  lat: r.lat as number,
-  speed: (r.speed as number | null) ?? null,
-  bearing: (r.bearing as number | null) ?? null,
-  altitude: (r.altitude as number | null) ?? null,
-  accuracy: (r.accuracy as number | null) ?? null,
-  battery: (r.battery as number | null) ?? null,
-  alarm: (r.alarm as string | null) ?? null,
-  receivedAt: r.received_at as number,
 });

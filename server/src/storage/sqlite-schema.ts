@@ -134,4 +134,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (station_id, unit_id)
   ) WITHOUT ROWID;
   `,
+  // Operation archives (server/src/archive): when an operation closed, was purged after a verified
+  // archive, or was restored from one; the archives this instance wrote.
+  `
+  ALTER TABLE operations ADD COLUMN closed_at INTEGER;
+  ALTER TABLE operations ADD COLUMN purged_at INTEGER;
+  ALTER TABLE operations ADD COLUMN restored_at INTEGER;
+  CREATE TABLE operation_archives (
+    id TEXT PRIMARY KEY, operation_id TEXT NOT NULL, file TEXT NOT NULL, bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, created_at INTEGER NOT NULL, created_by TEXT NOT NULL, counts TEXT NOT NULL
+  );
+  CREATE INDEX operation_archives_operation ON operation_archives (operation_id, created_at DESC);
+  `,
 ];

@@ -19,11 +19,11 @@ import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
 import { SqliteRetentionStore } from './sqlite-retention.ts';
+import { SqliteArchiveStore } from './sqlite-archive.ts';
+import { accountRow, stationRow, toAccount, toDevice, toFix, toOperation, toStation, type Row } from './sqlite-rows.ts';
 import type { AlertFilter, LoginSession, SessionEnd, SessionEndReason } from './types.ts';
-import type { FixKey, OperationHold, TrackUnit } from './types.ts';
+import type { ArchiveRecord, FixKey, OperationHold, RestoredDoc, TrackUnit } from './types.ts';
 import type { Alert, AlertState } from '@jointmap/shared';
-
-type Row = Record<string, unknown>;
 
 /** SQLite `synchronous` level: `normal` survives a process crash, `full` also a power loss. */
 export type SqliteSynchronous = 'normal' | 'full';
@@ -53,6 +53,7 @@ export class SqliteStorage implements Storage {
   private readonly sessions: SqliteSessionStore;
   private readonly alerts: SqliteAlertStore;
   private readonly retention: SqliteRetentionStore;
+  private readonly archive: SqliteArchiveStore;
 
   constructor(dataDir: string, options: SqliteStorageOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -67,6 +68,7 @@ export class SqliteStorage implements Storage {
     this.sessions = new SqliteSessionStore(this.db);
     this.alerts = new SqliteAlertStore(this.db);
     this.retention = new SqliteRetentionStore(this.db);
+    this.archive = new SqliteArchiveStore(this.db);
     // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
@@ -359,65 +361,23 @@ export class SqliteStorage implements Storage {
     this.retention.setOperationHold(id, by, now);
   operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
   operationHold = (id: string): Promise<OperationHold | null> => this.retention.operationHold(id);
+
+  // Closing, archiving, purging and restoring operations (sqlite-archive.ts).
+  closeOperation = (id: string, at: number): Promise<boolean> => this.archive.closeOperation(id, at);
+  recordArchive = (r: ArchiveRecord): Promise<void> => this.archive.recordArchive(r);
+  listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
+  trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
+  dropFixesBetween = (s: string, u: string, from: number, to: number, limit: number): Promise<number> =>
+    this.archive.dropFixesBetween(s, u, from, to, limit);
+  restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
+
+  async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
+    this.archive.purge(operationId, docs, purgedAt);
+    for (const d of docs) this.nextSeq.delete(d);
+  }
+
+  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
+    await this.archive.restoreOperation(op, docs);
+    for (const d of docs) this.nextSeq.delete(d.doc);
+  }
 }
-
-const stationRow = (s: Station) => ({
-  ...s,
-  jurisdiction: s.jurisdiction ? JSON.stringify(s.jurisdiction) : null,
-});
-
-const accountRow = (a: Account) => ({ ...a, disabled: a.disabled ? 1 : 0 });
-
-const toFix = (r: Row): PositionFix => ({
-  unitId: r.unit_id as string,
-  stationId: r.station_id as string,
-  deviceId: r.device_id as string,
-  time: r.time as number,
-  lng: r.lng as number,
-  lat: r.lat as number,
-  speed: (r.speed as number | null) ?? null,
-  bearing: (r.bearing as number | null) ?? null,
-  altitude: (r.altitude as number | null) ?? null,
-  accuracy: (r.accuracy as number | null) ?? null,
-  battery: (r.battery as number | null) ?? null,
-  alarm: (r.alarm as string | null) ?? null,
-  receivedAt: r.received_at as number,
-});
-
-const toStation = (r: Row): Station => ({
-  id: r.id as string,
-  name: r.name as string,
-  shortName: r.short_name as string,
-  adcode: (r.adcode as string | null) ?? null,
-  color: r.color as string,
-  jurisdiction: r.jurisdiction ? JSON.parse(r.jurisdiction as string) : null,
-});
-
-const toAccount = (r: Row): Account => ({
-  id: r.id as string,
-  username: r.username as string,
-  name: r.name as string,
-  role: r.role as Account['role'],
-  stationId: (r.station_id as string | null) ?? null,
-  passwordHash: r.password_hash as string,
-  disabled: r.disabled === 1,
-  createdAt: r.created_at as number,
-});
-
-const toOperation = (r: Row): Operation => ({
-  id: r.id as string,
-  name: r.name as string,
-  kind: r.kind as Operation['kind'],
-  status: r.status as Operation['status'],
-  stations: JSON.parse(r.stations as string) as string[],
-  createdBy: r.created_by as string,
-  createdAt: r.created_at as number,
-});
-
-const toDevice = (r: Row): Device => ({
-  id: r.id as string,
-  stationId: r.station_id as string,
-  unitId: (r.unit_id as string | null) ?? null,
-  label: r.label as string,
-  createdAt: r.created_at as number,
-});

@@ -30,6 +30,12 @@ export interface Operation {
   stations: string[];
   createdBy: string;
   createdAt: number;
+  /** When a commander closed it (then its documents are read-only); null while active. */
+  closedAt?: number | null;
+  /** When its documents and tracks were purged after a verified archive; null otherwise. */
+  purgedAt?: number | null;
+  /** When it was restored here from an archive (read-only); null for operations made here. */
+  restoredAt?: number | null;
 }
 
 export interface Device {
@@ -141,7 +147,8 @@ export interface Storage
     DeviceStore,
     PositionStore,
     AlertStore,
-    RetentionStore {
+    RetentionStore,
+    ArchiveStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
@@ -306,4 +313,50 @@ export interface RetentionStore {
   operationHolds(): Promise<OperationHold[]>;
   /** The operation's hold, null when it has none. */
   operationHold(operationId: string): Promise<OperationHold | null>;
+}
+
+/** An operation archive written by this instance (server/src/archive/). */
+export interface ArchiveRecord {
+  id: string;
+  operationId: string;
+  /** File name under the data directory's `archives/`. */
+  file: string;
+  bytes: number;
+  /** SHA-256 of the whole file, hex. */
+  sha256: string;
+  createdAt: number;
+  createdBy: string;
+  /** Record counts of the archive, by kind (`updates`, `fixes`, `alerts`). */
+  counts: Record<string, number>;
+}
+
+/** A document's update log entry as an archive restores it (its original seq, time and authors). */
+export interface RestoredDoc {
+  doc: string;
+  updates: readonly LoggedUpdate[];
+}
+
+/**
+ * Closing, archiving, purging and restoring operations (server/src/archive/). Purges run in small
+ * batches like the retention job's, so ingest and relays never wait behind them.
+ */
+export interface ArchiveStore {
+  /** Set an active operation's status to closed at `closedAt`; false when unknown or not active. */
+  closeOperation(id: string, closedAt: number): Promise<boolean>;
+  recordArchive(record: ArchiveRecord): Promise<void>;
+  /** Archives of an operation, newest first. */
+  listArchives(operationId: string): Promise<ArchiveRecord[]>;
+  /** Units of a station that have any fix (restored ones too), in id order. */
+  trackUnitsOfStation(stationId: string): Promise<string[]>;
+  /** Delete at most `limit` fixes of a unit with `from <= time < to`; returns how many went. */
+  dropFixesBetween(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number>;
+  /** Delete the update logs and snapshots of `docs` and mark the operation purged, in one transaction. */
+  purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void>;
+  /** Insert fixes into the track only (never the latest positions: they are history); repeats kept once. */
+  restoreFixes(fixes: readonly PositionFix[]): Promise<void>;
+  /**
+   * Write an archived operation: its documents' update logs (replacing any leftover of an earlier
+   * failed restore), then the operation row, in one transaction, so it appears whole or not at all.
+   */
+  restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void>;
 }

@@ -32,11 +32,18 @@ export function canSeeOperation(user: Principal, operationStations: readonly str
 /**
  * Access of a user to one document (`scope` is `command` or a station id) of an operation whose
  * participating stations are `operationStations`. Write permission is per document: Yjs updates
- * cannot be filtered by content, so a document is one write scope.
+ * cannot be filtered by content, so a document is one write scope. A closed operation is read-only.
  */
-export function docAccess(user: Principal, operationStations: readonly string[], scope: string): Access {
+export function docAccess(
+  user: Principal,
+  operationStations: readonly string[],
+  scope: string,
+  operationStatus: 'active' | 'closed' = 'active',
+): Access {
   const known = scope === COMMAND_SCOPE || operationStations.includes(scope);
   if (!known || !canSeeOperation(user, operationStations)) return 'none';
+  // A closed operation (and one restored from an archive) is a record: everyone reads, nobody writes.
+  if (operationStatus === 'closed') return 'read';
   switch (user.role) {
     case 'commander':
       return 'write';

@@ -1,5 +1,4 @@
-/** How often the wall's boards turn to their next page when their rows do not all fit. */
-export const WALL_PAGE_MS = 8_000;
+import { wallPageMs } from './wall-page-time.ts';
 
 /**
  * How many rows of `list` fit in its box: its height against the height of its first row plus the
@@ -16,7 +15,7 @@ export function rowsThatFit(list: HTMLElement | undefined, fallback: number): nu
 
 /**
  * One wall board's pages: as many rows as its list box fits, the rest on further pages turned
- * every {@link WALL_PAGE_MS} (a wall never scrolls). Create it while a component initialises (it
+ * every {@link wallPageMs} (a wall never scrolls). Create it while a component initialises (it
  * runs effects); bind `list` and `boxHeight` to the board's `<ul>`.
  */
 export class WallPages<T> {
@@ -42,7 +41,7 @@ export class WallPages<T> {
     });
     $effect(() => {
       if (this.pages <= 1) return;
-      const timer = setInterval(() => (this.page = (this.page + 1) % this.pages), WALL_PAGE_MS);
+      const timer = setInterval(() => (this.page = (this.page + 1) % this.pages), wallPageMs());
       return () => clearInterval(timer);
     });
   }

@@ -3,6 +3,8 @@ import { tasksEn, tasksZhCN } from '../tasks/messages.ts';
 import { coordsEn, coordsZhCN } from '../coords/messages.ts';
 import { alertsEn, alertsZhCN } from '../alerts/messages.ts';
 import { retentionEn, retentionZhCN } from '../retention/messages.ts';
+import { interopEn, interopZhCN } from '../interop/messages.ts';
+import { reportEn, reportZhCN } from '../report/messages.ts';
 
 /** Every visible string of the client, zh-CN first (the default); `en` must have the same keys. */
 export const zhCN = {
@@ -200,6 +202,8 @@ export const zhCN = {
   ...coordsZhCN,
   ...alertsZhCN,
   ...retentionZhCN,
+  ...interopZhCN,
+  ...reportZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -210,6 +214,8 @@ export const en: Record<MessageKey, string> = {
   ...coordsEn,
   ...alertsEn,
   ...retentionEn,
+  ...interopEn,
+  ...reportEn,
   'app.name': 'JointMap',
   'app.subtitle': 'Live map for joint cross-district operations',
   'lang.switch': '中文',

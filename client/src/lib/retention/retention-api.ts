@@ -31,7 +31,7 @@ export const retentionStatus = () => session.get<RetentionStatusView>('/api/rete
 export const operationRetention = (operationId: string) =>
   session.get<OperationRetentionView>(`/api/operations/${encodeURIComponent(operationId)}/retention`);
 
-async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: {

@@ -58,8 +58,9 @@ export class Editor {
     this.drawScope = own && writable.includes(own) ? own : (writable[0] ?? null);
   }
 
+  /** A scope to draw into that is still writable (an operation closed meanwhile is not). */
   get canDraw(): boolean {
-    return this.drawScope !== null;
+    return this.drawScope !== null && this.session.canWrite(this.drawScope);
   }
 
   setTool(tool: Tool): void {

@@ -19,6 +19,10 @@ export interface OperationView {
   documents: string[];
   stationDetails: StationDetail[];
   createdAt: number;
+  /** When it was closed (read-only since), purged after an archive, or restored from one. */
+  closedAt?: number | null;
+  purgedAt?: number | null;
+  restoredAt?: number | null;
   /** Dispatch settings of the server; absent from servers that predate them (use defaults). */
   dispatch?: DispatchSettings;
 }

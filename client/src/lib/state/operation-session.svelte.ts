@@ -4,11 +4,13 @@ import {
   AppError,
   applyChange,
   docAccess,
+  META_OPERATION_KEY,
   SyncCloseCode,
   type AlertRule,
   type Annotation,
   type Change,
   type ChangeOrigin,
+  type OperationMeta,
   type PresenceState,
   type SyncRejection,
 } from '@jointmap/shared';
@@ -73,6 +75,8 @@ export class OperationSession {
   private browserOnline = navigator.onLine;
   private readonly cleanup: Array<() => void> = [];
   private token: string;
+  /** The operation was closed (its meta says so): everything is read-only from then on. */
+  closed = $state(false);
 
   constructor(
     readonly data: OperationData,
@@ -93,7 +97,7 @@ export class OperationSession {
           scope,
           token,
           userId: user.id,
-          access: docAccess(user, view.stations, scope),
+          access: docAccess(user, view.stations, scope, view.status),
           persist: options.persist,
         }),
     );
@@ -101,6 +105,13 @@ export class OperationSession {
       this.annotations.attach(d.scope, d.doc);
       if (d.access === 'write') this.trackUndo(d);
     }
+    // Closed while open here: the server re-admits every connection read-only; the UI follows at once.
+    const meta = this.docs[0]!.doc.getMap<OperationMeta>('meta');
+    const readMeta = () =>
+      (this.closed = view.status === 'closed' || meta.get(META_OPERATION_KEY)?.status === 'closed');
+    meta.observe(readMeta);
+    readMeta();
+    this.cleanup.push(() => meta.unobserve(readMeta));
     this.subscribeDocs = createSubscriber((update) => {
       const offs = this.docs.map((d) => d.subscribe(update));
       const net = () => {
@@ -168,11 +179,11 @@ export class OperationSession {
 
   /** Scopes this user may write (the UI offers drawing only there). */
   get writableScopes(): string[] {
-    return this.docs.filter((d) => d.access === 'write').map((d) => d.scope);
+    return this.closed ? [] : this.docs.filter((d) => d.access === 'write').map((d) => d.scope);
   }
 
   canWrite(scope: string): boolean {
-    return this.doc(scope)?.access === 'write';
+    return !this.closed && this.doc(scope)?.access === 'write';
   }
 
   /** Colour for new drawings in a scope: the station's colour, the command's dark blue. */
@@ -238,7 +249,7 @@ export class OperationSession {
    */
   write(scope: string, change: Change): void {
     const d = this.doc(scope);
-    if (!d || d.access !== 'write') throw new AppError('FORBIDDEN', `no write access to ${scope}`);
+    if (!d || d.access !== 'write' || this.closed) throw new AppError('FORBIDDEN', `no write access to ${scope}`);
     applyChange(d.doc, d.kind, change, this.origin);
   }
 

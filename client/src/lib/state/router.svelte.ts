@@ -2,15 +2,17 @@ export type Route =
   | { name: 'login'; next: string | null }
   | { name: 'operations' }
   | { name: 'console'; operationId: string }
-  | { name: 'wall'; operationId: string };
+  | { name: 'wall'; operationId: string }
+  | { name: 'report'; operationId: string };
 
-/** Parse a location hash: `#/op/<id>`, `#/wall/<id>`, `#/login?next=…`, anything else the list. */
+/** Parse a location hash: `#/op/<id>`, `#/wall/<id>`, `#/report/<id>`, `#/login?next=…`, anything else the list. */
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '');
   const [pathname = '', query = ''] = path.split('?');
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'op' && parts[1]) return { name: 'console', operationId: parts[1] };
   if (parts[0] === 'wall' && parts[1]) return { name: 'wall', operationId: parts[1] };
+  if (parts[0] === 'report' && parts[1]) return { name: 'report', operationId: parts[1] };
   if (parts[0] === 'login') return { name: 'login', next: new URLSearchParams(query).get('next') };
   return { name: 'operations' };
 }

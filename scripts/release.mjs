@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+/**
+ * `pnpm release`: one archive that installs and runs on a Linux x64 machine with only Node 20 and
+ * no network: `release/jointmap-<version>-linux-x64-node20.tar.gz`, holding
+ *
+ *   server/dist/server.mjs      the server bundle (scripts/build-server.mjs; shared/ and every
+ *                               npm package inside, except better-sqlite3)
+ *   server/demo-data/           the demo county outlines the first start seeds from
+ *   client/dist/                the built web client (fonts and offline basemap included)
+ *   node_modules/               better-sqlite3 (its lib/ and the compiled better_sqlite3.node of
+ *                               this machine) and bindings, its loader
+ *   start.sh, package.json, README.txt
+ *
+ * The native module is the one this machine built for its Node, so the script refuses to run
+ * anywhere but Linux x64 under Node 20 (the ABI the archive name promises).
+ *
+ *   node scripts/release.mjs [--out DIR] [--reuse-client]
+ *     --out DIR        write the archive into DIR (default: release/)
+ *     --reuse-client   use client/dist as it is when present, even if sources are newer
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVER_BUNDLE, ensureServerBuild } from './build-server.mjs';
+import { CLIENT_DIST, clientBuildIsStale } from './client-build.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const NODE_MAJOR = 20;
+
+function fail(message) {
+  console.error(`✖ ${message}`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
+}
+
+function parseArgs(argv) {
+  const opts = { out: join(root, 'release'), reuseClient: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') opts.out = resolve(argv[++i] ?? fail('--out needs a directory'));
+    else if (argv[i] === '--reuse-client') opts.reuseClient = true;
+    else if (argv[i] !== '--') fail(`unknown argument ${argv[i]}`);
+  }
+  return opts;
+}
+
+/** The directory of an installed package, resolved the way the server resolves it. */
+function packageDir(name, from) {
+  const req = createRequire(join(from, 'package.json'));
+  return dirname(req.resolve(`${name}/package.json`));
+}
+
+/** better-sqlite3 with only what it needs at run time, and its loader `bindings`. */
+function copySqlite(stage) {
+  const sqlite = packageDir('better-sqlite3', join(root, 'server'));
+  const addon = join(sqlite, 'build', 'Release', 'better_sqlite3.node');
+  if (!existsSync(addon)) fail(`${addon} is missing: run pnpm install (it builds better-sqlite3)`);
+  const to = join(stage, 'node_modules', 'better-sqlite3');
+  for (const part of ['package.json', 'LICENSE', 'lib'])
+    cpSync(join(sqlite, part), join(to, part), { recursive: true });
+  cpSync(addon, join(to, 'build', 'Release', 'better_sqlite3.node'));
+  // bindings finds the .node file; file-uri-to-path is its only dependency.
+  const bindings = packageDir('bindings', sqlite);
+  cpSync(bindings, join(stage, 'node_modules', 'bindings'), { recursive: true, dereference: true });
+  const fileUri = packageDir('file-uri-to-path', bindings);
+  cpSync(fileUri, join(stage, 'node_modules', 'file-uri-to-path'), { recursive: true, dereference: true });
+}
+
+/** Load the staged better-sqlite3 from the staged tree: the archive must not lean on the repo's. */
+function checkSqlite(stage) {
+  const probe = `const D = require(${JSON.stringify(join(stage, 'node_modules', 'better-sqlite3'))});
+const db = new D(':memory:'); if (db.prepare('select 1 as x').get().x !== 1) process.exit(1);`;
+  run(process.execPath, ['-e', probe], { cwd: stage });
+}
+
+const START_SH = `#!/bin/sh
+# Start 联勤图 JointMap from this directory. Data (SQLite, secrets, demo logins) goes to ./data
+# unless DATA_DIR is set; PORT (default 8080) and HOST (default 127.0.0.1) as in the README.
+cd "$(dirname "$0")" || exit 1
+exec node --enable-source-maps server/dist/server.mjs "$@"
+`;
+
+/** The newest glibc symbol version the native module links against: the oldest glibc it loads on. */
+function glibcNeeded(stage) {
+  const addon = readFileSync(join(stage, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'));
+  const versions = [...addon.toString('latin1').matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => [
+    Number(m[1]),
+    Number(m[2]),
+  ]);
+  versions.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const v = versions.at(-1);
+  return v ? `${v[0]}.${v[1]}` : 'unknown';
+}
+
+function readme(name, version, glibc) {
+  return `联勤图 JointMap ${version} — offline release (${name})
+
+Needs: Linux x64 with glibc ${glibc} or newer (ldd --version) and Node.js ${NODE_MAJOR} (node --version
+prints v${NODE_MAJOR}.x). No network, no npm install, no build tools: the server, the web client and
+the native SQLite module are inside.
+
+  tar xzf ${name}.tar.gz
+  cd ${name}
+  ./start.sh                # or: npm start, or: node server/dist/server.mjs
+
+Then open http://127.0.0.1:8080/ (other machines: start with HOST=0.0.0.0 and open
+http://<this machine>:8080/). The first start creates the demo operation and prints the demo
+logins (also saved in <DATA_DIR>/demo-logins.txt; set DEMO_PASSWORD=... on the first start for
+fixed ones, SIMULATE=0 for no moving demo units). Settings are environment variables, e.g.
+
+  HOST=0.0.0.0 PORT=9000 DATA_DIR=/var/lib/jointmap ./start.sh
+
+(all of them: the configuration table in README.md of the source tree; deployment notes in its
+docs/deploy.md). Data goes to ./data in this directory unless DATA_DIR is set: keep it outside
+(DATA_DIR=/var/lib/jointmap) and an upgrade is unpacking the new release and starting it with the
+same DATA_DIR. Stop with Ctrl-C or SIGTERM.
+`;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+if (process.platform !== 'linux' || process.arch !== 'x64')
+  fail(`the release is for Linux x64; this is ${process.platform} ${process.arch}`);
+if (Number(process.versions.node.split('.')[0]) !== NODE_MAJOR)
+  fail(
+    `build the release with Node ${NODE_MAJOR} (its native SQLite module is for that ABI); this is ${process.version}`,
+  );
+
+const version = JSON.parse(readFileSync(join(root, 'server', 'package.json'), 'utf8')).version;
+const name = `jointmap-${version}-linux-x64-node${NODE_MAJOR}`;
+const t0 = performance.now();
+
+if (opts.reuseClient ? !existsSync(join(CLIENT_DIST, 'index.html')) : clientBuildIsStale()) {
+  console.log('▶ building the web client');
+  run('pnpm', ['build']);
+}
+await ensureServerBuild();
+
+const work = join(tmpdir(), `jointmap-release-${process.pid}`);
+const stage = join(work, name);
+rmSync(work, { recursive: true, force: true });
+try {
+  mkdirSync(stage, { recursive: true });
+  cpSync(SERVER_BUNDLE, join(stage, 'server', 'dist', 'server.mjs'));
+  cpSync(`${SERVER_BUNDLE}.map`, join(stage, 'server', 'dist', 'server.mjs.map'));
+  cpSync(join(root, 'server', 'demo-data'), join(stage, 'server', 'demo-data'), { recursive: true });
+  cpSync(CLIENT_DIST, join(stage, 'client', 'dist'), { recursive: true });
+  copySqlite(stage);
+  checkSqlite(stage);
+  writeFileSync(join(stage, 'start.sh'), START_SH, { mode: 0o755 });
+  writeFileSync(join(stage, 'README.txt'), readme(name, version, glibcNeeded(stage)));
+  writeFileSync(
+    join(stage, 'package.json'),
+    `${JSON.stringify(
+      {
+        name: 'jointmap',
+        version,
+        private: true,
+        type: 'module',
+        engines: { node: `>=${NODE_MAJOR} <${NODE_MAJOR + 1}` },
+        scripts: { start: 'node --enable-source-maps server/dist/server.mjs' },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  mkdirSync(opts.out, { recursive: true });
+  const archive = join(opts.out, `${name}.tar.gz`);
+  run('tar', ['-czf', archive, '--owner=0', '--group=0', '-C', work, name]);
+  const mib = (statSync(archive).size / 2 ** 20).toFixed(1);
+  console.log(`release ${archive} (${mib} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,116 @@
+import * as Y from 'yjs';
+import { alertValidator, AppError, COMMAND_SCOPE, docName, type Alert } from '@jointmap/shared';
+import type { LoggedUpdate, Operation, PositionFix, RestoredDoc, Storage } from '../storage/types.ts';
+import {
+  ALERTS_FILE,
+  archivedFixValidator,
+  archivedUpdateValidator,
+  documentFile,
+  TRACKS_FILE,
+  type ArchivedUpdate,
+} from './archive-format.ts';
+import type { OpenedArchive } from './archive-reader.ts';
+
+/** Fixes written per storage call while restoring. */
+const BATCH = 1_000;
+
+const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
+
+/**
+ * Restore a verified archive as a closed, read-only operation held as evidence (so the retention
+ * policy never thins what was restored). Every record is checked before anything is written; the
+ * tracks and alerts go first and the operation with its documents last, in one transaction, so an
+ * operation appears whole or not at all (a failed restore can simply be run again).
+ */
+export async function restoreArchive(
+  storage: Storage,
+  archive: OpenedArchive,
+  userId: string,
+  now: number,
+): Promise<Operation> {
+  const { manifest, operation: archived } = archive;
+  const a = archived.operation;
+  if (await storage.getOperation(a.id)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
+  const scopes = [COMMAND_SCOPE, ...a.stations];
+  if (manifest.documents.length !== scopes.length || !manifest.documents.every((d, i) => d.scope === scopes[i]))
+    throw invalid('the documents do not match the operation’s stations');
+
+  const docs: RestoredDoc[] = [];
+  for (const d of manifest.documents) {
+    if (d.doc !== docName(a.id, d.scope)) throw invalid(`document ${d.doc} is not of ${a.id}`);
+    const updates: LoggedUpdate[] = [];
+    for await (const u of archive.lines<ArchivedUpdate>(documentFile(d.scope), archivedUpdateValidator)) {
+      if (updates.length && u.seq <= updates.at(-1)!.seq) throw invalid(`${d.doc}: updates out of order at ${u.seq}`);
+      updates.push({ ...u, update: new Uint8Array(Buffer.from(u.update, 'base64')) });
+    }
+    if (updates.length !== d.updates || (updates.at(-1)?.seq ?? 0) !== d.lastSeq)
+      throw invalid(`${d.doc}: ${updates.length} updates, the manifest says ${d.updates}`);
+    checkBuilds(d.doc, updates);
+    docs.push({ doc: d.doc, updates });
+  }
+
+  const inWindow = (f: PositionFix) =>
+    a.stations.includes(f.stationId) && f.time >= manifest.window.from && f.time <= manifest.window.to;
+  let fixes = 0;
+  for await (const f of archive.lines<PositionFix>(TRACKS_FILE, archivedFixValidator)) {
+    if (!inWindow(f)) throw invalid(`a fix of ${f.stationId}/${f.unitId} lies outside the operation`);
+    fixes++;
+  }
+  let alerts = 0;
+  for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) {
+    if (al.operationId !== a.id) throw invalid(`alert ${al.id} is of another operation`);
+    alerts++;
+  }
+  if (fixes !== manifest.counts.fixes || alerts !== manifest.counts.alerts)
+    throw invalid('the record counts do not match the manifest');
+
+  // Valid throughout: write. Stations this instance lacks are added; its own are kept as they are.
+  const known = new Set((await storage.listStations()).map((s) => s.id));
+  for (const s of archived.stations) {
+    if (known.has(s.id)) continue;
+    const area = s.jurisdiction as { type?: string } | null;
+    await storage.upsertStation({
+      ...s,
+      jurisdiction: area && (area.type === 'Polygon' || area.type === 'MultiPolygon') ? (area as never) : null,
+    });
+  }
+  let batch: PositionFix[] = [];
+  for await (const f of archive.lines<PositionFix>(TRACKS_FILE, archivedFixValidator)) {
+    batch.push(f);
+    if (batch.length >= BATCH) {
+      await storage.restoreFixes(batch);
+      batch = [];
+    }
+  }
+  await storage.restoreFixes(batch);
+  for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) await storage.insertAlert(al);
+
+  const op: Operation = {
+    id: a.id,
+    name: a.name,
+    kind: a.kind as Operation['kind'],
+    status: 'closed',
+    stations: a.stations,
+    createdBy: a.createdBy,
+    createdAt: a.createdAt,
+    closedAt: a.closedAt,
+    purgedAt: null,
+    restoredAt: now,
+  };
+  await storage.restoreOperation(op, docs);
+  await storage.setOperationHold(op.id, userId, now);
+  return (await storage.getOperation(op.id))!;
+}
+
+/** The update log must build a document with nothing missing (no update waits for another). */
+function checkBuilds(name: string, updates: readonly LoggedUpdate[]): void {
+  const doc = new Y.Doc();
+  try {
+    for (const u of updates) Y.applyUpdate(doc, u.update);
+    if (doc.store.pendingStructs || doc.store.pendingDs) throw new Error('updates are missing');
+  } catch (err) {
+    throw invalid(`${name}: the update log does not build the document (${(err as Error).message})`);
+  } finally {
+    doc.destroy();
+  }
+}

@@ -1,0 +1,190 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import {
+  AppError,
+  applyChange,
+  COMMAND_SCOPE,
+  docName,
+  META_OPERATION_KEY,
+  operationDocNames,
+  readMap,
+  type OperationMeta,
+  type Principal,
+} from '@jointmap/shared';
+import { requireCommander } from '../plugins/auth.ts';
+import type { AppContext } from '../services/context.ts';
+import { getVisibleOperation } from '../services/operations.ts';
+import type { ArchiveRecord, Operation } from '../storage/types.ts';
+import { openArchive } from './archive-reader.ts';
+import { archiveDir, sha256OfFile, writeArchive } from './archive-writer.ts';
+import { purgeWindows } from './purge-windows.ts';
+import { restoreArchive } from './archive-restore.ts';
+
+/**
+ * The life of an operation after the work: a commander closes it (its documents become
+ * read-only), exports it as one archive file, may purge its bulky data once the archive is
+ * verified, and restores archives (read-only) on any instance. See docs/retention.md, "Archives".
+ */
+export class ArchiveService {
+  /** Archives being written, by operation (one at a time per operation). */
+  private readonly writing = new Map<string, Promise<ArchiveRecord>>();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  /** Close an active operation: status and time in storage, `closed` in its meta, connections re-admitted read-only. */
+  async close(user: Principal, operationId: string): Promise<Operation> {
+    requireCommander(user, 'close operations');
+    const op = await getVisibleOperation(this.ctx, user, operationId);
+    if (op.status !== 'active') throw new AppError('CONFLICT', `operation ${op.id} is already closed`);
+    const now = Date.now();
+    if (!(await this.ctx.storage.closeOperation(op.id, now)))
+      throw new AppError('CONFLICT', `operation ${op.id} is already closed`);
+    const room = await this.ctx.rooms.get(docName(op.id, COMMAND_SCOPE));
+    await room.serverChange(
+      (doc) => {
+        const meta = readMap<OperationMeta>(doc, 'meta').get(META_OPERATION_KEY);
+        if (!meta) return;
+        applyChange(
+          doc,
+          'command',
+          { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: { ...meta, status: 'closed', updatedAt: now } },
+          { source: 'server' },
+        );
+      },
+      { sessionId: null, userId: user.id },
+    );
+    // Open connections were admitted with write access: they reconnect and are admitted read-only.
+    await Promise.all(operationDocNames(op.id, op.stations).map((name) => this.ctx.rooms.evict(name)));
+    this.ctx.log.info({ operation: op.id, user: user.id }, 'operation closed');
+    return (await this.ctx.storage.getOperation(op.id))!;
+  }
+
+  async list(user: Principal, operationId: string): Promise<ArchiveRecord[]> {
+    requireCommander(user, 'see archives');
+    const op = await getVisibleOperation(this.ctx, user, operationId);
+    return this.ctx.storage.listArchives(op.id);
+  }
+
+  /** Write an archive of a closed operation (one at a time per operation; a second request waits for the first). */
+  async create(user: Principal, operationId: string): Promise<ArchiveRecord> {
+    requireCommander(user, 'archive operations');
+    const op = await getVisibleOperation(this.ctx, user, operationId);
+    if (op.status !== 'closed' || op.closedAt == null)
+      throw new AppError('CONFLICT', `operation ${op.id} is still active: close it first`);
+    if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged`);
+    const running = this.writing.get(op.id);
+    if (running) return running;
+    const task = (async () => {
+      const started = Date.now();
+      const record = await writeArchive({
+        storage: this.ctx.storage,
+        dataDir: this.ctx.config.dataDir,
+        operation: { ...op, closedAt: op.closedAt! },
+        createdBy: user.id,
+        now: started,
+      });
+      await this.ctx.storage.recordArchive(record);
+      this.ctx.log.info(
+        { operation: op.id, archive: record.file, bytes: record.bytes, ms: Date.now() - started, ...record.counts },
+        'operation archived',
+      );
+      return record;
+    })().finally(() => this.writing.delete(op.id));
+    this.writing.set(op.id, task);
+    return task;
+  }
+
+  /** The file of an archive this instance wrote. */
+  async file(
+    user: Principal,
+    operationId: string,
+    archiveId: string,
+  ): Promise<{ path: string; record: ArchiveRecord }> {
+    const record = (await this.list(user, operationId)).find((a) => a.id === archiveId);
+    if (!record) throw new AppError('NOT_FOUND', `no archive ${archiveId} of ${operationId}`);
+    return { path: join(archiveDir(this.ctx.config.dataDir), record.file), record };
+  }
+
+  /**
+   * Purge a closed operation's update logs, snapshots and track fixes after a verified archive:
+   * the caller names the archive and its SHA-256 (what it keeps); the file is re-read and must
+   * match its record and its manifest, and the manifest must still describe every document
+   * update in storage. Fixes within the window of another operation of the same station that is
+   * not purged are kept. Refused under an evidence hold. Alerts stay (they are small).
+   */
+  async purge(user: Principal, operationId: string, archiveId: string, sha256: string): Promise<Operation> {
+    requireCommander(user, 'purge operations');
+    const op = await getVisibleOperation(this.ctx, user, operationId);
+    if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged already`);
+    if (op.status !== 'closed' || op.closedAt == null)
+      throw new AppError('CONFLICT', `operation ${op.id} is still active`);
+    if (await this.ctx.storage.operationHold(op.id))
+      throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it before purging`);
+    const { path, record } = await this.file(user, operationId, archiveId);
+    if (record.sha256 !== sha256) throw new AppError('CONFLICT', 'that checksum is not the archive’s: nothing purged');
+    if ((await sha256OfFile(path).catch(() => null)) !== record.sha256)
+      throw new AppError('ARCHIVE_INVALID', `the archive file ${record.file} is missing or changed: nothing purged`);
+    const archive = await openArchive(path, archiveDir(this.ctx.config.dataDir), this.maxBytes);
+    try {
+      for (const d of archive.manifest.documents) {
+        const log = await this.ctx.storage.readUpdateLog(d.doc);
+        if (log.length !== d.updates || (log.at(-1)?.seq ?? 0) !== d.lastSeq)
+          throw new AppError('CONFLICT', `${d.doc} changed since the archive was written: make a new archive`);
+      }
+    } finally {
+      await archive.close();
+    }
+
+    const now = Date.now();
+    const names = operationDocNames(op.id, op.stations);
+    // Rooms are unloaded before and after the deletion: a join that slipped in between loaded the
+    // old state, and the second pass removes whatever it could write when it unloads.
+    for (let pass = 0; pass < 2; pass++) {
+      await Promise.all(names.map((name) => this.ctx.rooms.evict(name)));
+      await this.ctx.storage.purgeOperationDocs(op.id, names, now);
+    }
+    let fixes = 0;
+    const others = (await this.ctx.storage.listOperations()).filter((o) => o.id !== op.id && o.purgedAt == null);
+    for (const stationId of op.stations) {
+      const windows = purgeWindows({ from: op.createdAt, to: op.closedAt + 1 }, stationId, others);
+      if (!windows.length) continue;
+      for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {
+        for (const w of windows) {
+          for (;;) {
+            const n = await this.ctx.storage.dropFixesBetween(
+              stationId,
+              unitId,
+              w.from,
+              w.to,
+              this.ctx.config.retentionBatch,
+            );
+            fixes += n;
+            if (n < this.ctx.config.retentionBatch) break;
+            await yieldToEventLoop();
+          }
+        }
+      }
+    }
+    this.ctx.log.info({ operation: op.id, archive: record.file, fixes, user: user.id }, 'operation purged');
+    return (await this.ctx.storage.getOperation(op.id))!;
+  }
+
+  /** Restore an uploaded archive file as a read-only operation of this instance. */
+  async restore(user: Principal, file: string): Promise<Operation> {
+    requireCommander(user, 'restore archives');
+    const archive = await openArchive(file, archiveDir(this.ctx.config.dataDir), this.maxBytes);
+    try {
+      const op = await restoreArchive(this.ctx.storage, archive, user.id, Date.now());
+      this.ctx.log.info({ operation: op.id, user: user.id, ...archive.manifest.counts }, 'operation restored');
+      return op;
+    } finally {
+      await archive.close();
+      await rm(file, { force: true });
+    }
+  }
+
+  private get maxBytes(): number {
+    return this.ctx.config.archiveMaxMib * 2 ** 20;
+  }
+}

@@ -1,0 +1,92 @@
+import { gpx, kml } from '@tmcw/togeojson';
+import { DOMParser, type Document as XmlDocument } from '@xmldom/xmldom';
+import { unzipSync } from 'fflate';
+import type { FeatureCollection } from 'geojson';
+import { AppError } from '@jointmap/shared';
+
+export type ImportFormat = 'geojson' | 'kml' | 'kmz' | 'gpx';
+
+const bad = (message: string) => new AppError('INVALID_PAYLOAD', message);
+
+/**
+ * A file as another tool wrote it, read into GeoJSON: GeoJSON (a FeatureCollection, a Feature or
+ * a bare geometry), KML, KMZ (its main KML) or GPX, told apart by content, not by name. KML and
+ * GPX go through `@tmcw/togeojson` (styles become `stroke`/`fill`/`marker-color` properties, KML
+ * folders are flattened). `maxBytes` bounds what a KMZ may unpack to.
+ */
+export function parseImport(
+  bytes: Uint8Array,
+  maxBytes: number,
+): { format: ImportFormat; collection: FeatureCollection } {
+  if (bytes.byteLength === 0) throw bad('the file is empty');
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return { format: 'kmz', collection: fromKml(unzipKml(bytes, maxBytes)) };
+  const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
+  const start = text.trimStart();
+  if (start.startsWith('{')) return { format: 'geojson', collection: fromGeoJson(text) };
+  if (start.startsWith('<')) {
+    const doc = parseXml(text);
+    const root = doc.documentElement?.localName;
+    if (root === 'kml') return { format: 'kml', collection: kml(doc as never) as FeatureCollection };
+    if (root === 'gpx') return { format: 'gpx', collection: gpx(doc as never) as FeatureCollection };
+    throw bad(`an XML file with <${root ?? '?'}> at its root is neither KML nor GPX`);
+  }
+  throw bad('not a GeoJSON, KML, KMZ or GPX file');
+}
+
+function fromKml(text: string): FeatureCollection {
+  const doc = parseXml(text);
+  if (doc.documentElement?.localName !== 'kml') throw bad('the KMZ holds no KML document');
+  return kml(doc as never) as FeatureCollection;
+}
+
+function parseXml(text: string): XmlDocument {
+  try {
+    const doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') throw new Error(message);
+      },
+    }).parseFromString(text, 'text/xml');
+    return doc;
+  } catch (err) {
+    throw bad(`the XML cannot be read: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The KMZ's main KML (`doc.kml`, else the first `.kml` at any depth). */
+function unzipKml(bytes: Uint8Array, maxBytes: number): string {
+  let files: Record<string, Uint8Array>;
+  try {
+    let total = 0;
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (!f.name.toLowerCase().endsWith('.kml')) return false;
+        total += f.originalSize;
+        if (total > maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', 'the KMZ unpacks to more than the import limit');
+        return true;
+      },
+    });
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw bad(`the KMZ cannot be unpacked: ${(err as Error).message}`);
+  }
+  const names = Object.keys(files).sort((a, b) => (a === 'doc.kml' ? -1 : b === 'doc.kml' ? 1 : a.localeCompare(b)));
+  if (!names.length) throw bad('the KMZ holds no KML document');
+  return new TextDecoder('utf-8').decode(files[names[0]!]!);
+}
+
+function fromGeoJson(text: string): FeatureCollection {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw bad(`the GeoJSON is not JSON: ${(err as Error).message}`);
+  }
+  const v = value as { type?: string; features?: unknown; geometry?: unknown };
+  if (v?.type === 'FeatureCollection' && Array.isArray(v.features)) return value as FeatureCollection;
+  if (v?.type === 'Feature') return { type: 'FeatureCollection', features: [value as never] };
+  if (typeof v?.type === 'string' && 'coordinates' in (v as object))
+    return { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: value as never }] };
+  if (v?.type === 'GeometryCollection')
+    return { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: value as never }] };
+  throw bad('the JSON is not GeoJSON (no FeatureCollection, Feature or geometry)');
+}

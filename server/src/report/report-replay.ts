@@ -1,0 +1,144 @@
+import * as Y from 'yjs';
+import type { ResponseStatus, Task, TaskResponse, Unit, UnitStatus } from '@jointmap/shared';
+import type { LoggedUpdate } from '../storage/types.ts';
+
+/** A task's life as the update logs tell it. */
+export interface TaskStory {
+  id: string;
+  stationId: string;
+  title: string;
+  priority: string;
+  raisedAt: number;
+  raisedBy: string | null;
+  /** First time it reached `closed` or `cancelled`. */
+  endedAt: number | null;
+  finalState: string;
+  /** Per answering station: the first time each answer status was reached. */
+  answers: Record<string, Partial<Record<ResponseStatus, number>>>;
+}
+
+/** A unit's statuses as the update logs tell them: each change with its time. */
+export interface UnitStory {
+  stationId: string;
+  unitId: string;
+  callsign: string;
+  changes: Array<{ time: number; status: UnitStatus }>;
+}
+
+export interface Replayed {
+  tasks: Map<string, TaskStory>;
+  units: Map<string, UnitStory>;
+  /** Updates written per user (null: the server) per document. */
+  authors: Map<string | null, { updates: number; first: number; last: number }>;
+}
+
+/**
+ * One pass over every update log of an operation: each update is applied to its document and the
+ * keys it changed in `tasks`, `responses` and `units` are read back (Yjs map events name them), so
+ * the cost is one apply per update however many tasks and units there are.
+ */
+export function replayLogs(logs: ReadonlyArray<readonly LoggedUpdate[]>): Replayed {
+  const out: Replayed = { tasks: new Map(), units: new Map(), authors: new Map() };
+  // Answers live in the answering station's document, which may be replayed before the task's.
+  const answers = new Map<string, TaskStory['answers']>();
+  for (const log of logs) {
+    const doc = new Y.Doc();
+    const tasks = doc.getMap<Task>('tasks');
+    const responses = doc.getMap<TaskResponse>('responses');
+    const units = doc.getMap<Unit>('units');
+    let current: LoggedUpdate | null = null;
+    tasks.observe((e) => {
+      for (const key of e.keysChanged) {
+        const t = tasks.get(key);
+        if (t) onTask(out, t, current!);
+      }
+    });
+    responses.observe((e) => {
+      for (const key of e.keysChanged) {
+        const r = responses.get(key);
+        if (r) onResponse(answers, r, current!);
+      }
+    });
+    units.observe((e) => {
+      for (const key of e.keysChanged) {
+        const u = units.get(key);
+        if (u) onUnit(out, u, current!);
+      }
+    });
+    try {
+      for (const u of log) {
+        current = u;
+        const a = out.authors.get(u.userId) ?? { updates: 0, first: u.time, last: u.time };
+        a.updates++;
+        a.last = Math.max(a.last, u.time);
+        a.first = Math.min(a.first, u.time);
+        out.authors.set(u.userId, a);
+        Y.applyUpdate(doc, u.update);
+      }
+    } finally {
+      doc.destroy();
+    }
+  }
+  for (const [key, story] of out.tasks) story.answers = answers.get(key) ?? {};
+  return out;
+}
+
+const taskKey = (stationId: string, id: string) => `${stationId}:${id}`;
+
+function onTask(out: Replayed, t: Task, u: LoggedUpdate): void {
+  const key = taskKey(t.stationId, t.id);
+  let story = out.tasks.get(key);
+  if (!story) {
+    story = {
+      id: t.id,
+      stationId: t.stationId,
+      title: t.title,
+      priority: t.priority,
+      raisedAt: u.time,
+      raisedBy: u.userId,
+      endedAt: null,
+      finalState: t.state,
+      answers: {},
+    };
+    out.tasks.set(key, story);
+  }
+  story.title = t.title;
+  story.priority = t.priority;
+  story.finalState = t.state;
+  if ((t.state === 'closed' || t.state === 'cancelled') && story.endedAt === null) story.endedAt = u.time;
+  if (t.state !== 'closed' && t.state !== 'cancelled') story.endedAt = null;
+}
+
+function onResponse(all: Map<string, TaskStory['answers']>, r: TaskResponse, u: LoggedUpdate): void {
+  const key = taskKey(r.taskStationId, r.taskId);
+  const ofTask = all.get(key) ?? {};
+  all.set(key, ofTask);
+  const times = (ofTask[r.stationId] ??= {});
+  times[r.status] ??= u.time;
+}
+
+function onUnit(out: Replayed, unit: Unit, u: LoggedUpdate): void {
+  const key = `${unit.stationId}/${unit.id}`;
+  let story = out.units.get(key);
+  if (!story) {
+    story = { stationId: unit.stationId, unitId: unit.id, callsign: unit.callsign, changes: [] };
+    out.units.set(key, story);
+  }
+  story.callsign = unit.callsign;
+  if (story.changes.at(-1)?.status !== unit.status) story.changes.push({ time: u.time, status: unit.status });
+}
+
+/** Milliseconds a unit spent in each status within `[from, to]`. */
+export function timePerStatus(
+  changes: UnitStory['changes'],
+  from: number,
+  to: number,
+): Partial<Record<UnitStatus, number>> {
+  const out: Partial<Record<UnitStatus, number>> = {};
+  changes.forEach((c, i) => {
+    const start = Math.max(from, c.time);
+    const end = Math.min(to, changes[i + 1]?.time ?? to);
+    if (end > start) out[c.status] = (out[c.status] ?? 0) + end - start;
+  });
+  return out;
+}

@@ -1,0 +1,196 @@
+import { distance } from '@turf/turf';
+import {
+  COMMAND_SCOPE,
+  docName,
+  operationDocNames,
+  readMap,
+  type Principal,
+  type ResponseStatus,
+  type Sector,
+  type UnitStatus,
+} from '@jointmap/shared';
+import type { AppContext } from '../services/context.ts';
+import { getVisibleOperation } from '../services/operations.ts';
+import { docFromStored } from '../storage/stored-doc.ts';
+import type { PositionFix } from '../storage/types.ts';
+import { replayLogs, timePerStatus, type TaskStory } from './report-replay.ts';
+
+/** A jump faster than this between two fixes is a GPS glitch, not travel (m/s; 250 km/h). */
+const GLITCH_MPS = 70;
+const PAGE = 5_000;
+
+export interface OperationReport {
+  operation: { id: string; name: string; kind: string; status: string; stations: string[]; from: number; to: number };
+  generatedAt: number;
+  stations: Array<{ id: string; name: string; shortName: string }>;
+  tasks: Array<
+    Omit<TaskStory, 'answers'> & {
+      answers: Array<{
+        stationId: string;
+        times: Partial<Record<ResponseStatus, number>>;
+        firstAnswerMs: number | null;
+      }>;
+    }
+  >;
+  /** Per answering station: how many tasks it answered and its median time to a first answer, to acceptance, to the scene. */
+  responseTimes: Array<{
+    stationId: string;
+    tasks: number;
+    medianFirstAnswerMs: number | null;
+    medianAcceptMs: number | null;
+    medianOnSceneMs: number | null;
+  }>;
+  units: Array<{
+    stationId: string;
+    unitId: string;
+    callsign: string;
+    distanceM: number;
+    fixes: number;
+    timeByStatus: Partial<Record<UnitStatus, number>>;
+  }>;
+  alerts: Array<{
+    id: string;
+    kind: string;
+    stationId: string;
+    unitId: string;
+    ruleName: string;
+    time: number;
+    state: string;
+    acknowledgedBy: string | null;
+    ackDelayMs: number | null;
+  }>;
+  sectors: Array<{
+    id: string;
+    name: string;
+    status: string;
+    assignedStationId: string | null;
+    assignedUnitIds: string[];
+  }>;
+  /** Who changed the operation's documents: updates per person, first and last. */
+  changes: Array<{ userId: string | null; name: string | null; updates: number; first: number; last: number }>;
+}
+
+const median = (xs: number[]): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : Math.round((s[m - 1]! + s[m]!) / 2);
+};
+
+/**
+ * The after-action report of an operation (复盘): tasks with each station's answer times, response
+ * times per station, units with distance travelled and time per status, alerts with their
+ * acknowledgement delay, sectors at the end, and who changed what. Read from the update logs (one
+ * replay pass), the track store and the alert store; anyone who sees the operation may read it.
+ */
+export async function buildReport(ctx: AppContext, user: Principal, operationId: string): Promise<OperationReport> {
+  const op = await getVisibleOperation(ctx, user, operationId);
+  const now = Date.now();
+  const from = op.createdAt;
+  const to = op.closedAt ?? now;
+  const names = operationDocNames(op.id, op.stations);
+  const replayed = replayLogs(await Promise.all(names.map((n) => ctx.storage.readUpdateLog(n))));
+
+  const tasks = [...replayed.tasks.values()]
+    .sort((a, b) => a.raisedAt - b.raisedAt)
+    .map((t) => ({
+      ...t,
+      answers: Object.entries(t.answers).map(([stationId, times]) => {
+        const first = Math.min(...Object.values(times).filter((x): x is number => x !== undefined));
+        return { stationId, times, firstAnswerMs: Number.isFinite(first) ? first - t.raisedAt : null };
+      }),
+    }));
+  const answering = [...new Set(tasks.flatMap((t) => t.answers.map((a) => a.stationId)))].sort();
+  const responseTimes = answering.map((stationId) => {
+    const mine = tasks.flatMap((t) => t.answers.filter((a) => a.stationId === stationId).map((a) => ({ t, a })));
+    const delays = (status: ResponseStatus) =>
+      mine.flatMap(({ t, a }) => (a.times[status] !== undefined ? [a.times[status]! - t.raisedAt] : []));
+    return {
+      stationId,
+      tasks: mine.length,
+      medianFirstAnswerMs: median(mine.flatMap(({ a }) => (a.firstAnswerMs === null ? [] : [a.firstAnswerMs]))),
+      medianAcceptMs: median(delays('accepted')),
+      medianOnSceneMs: median(delays('on_scene')),
+    };
+  });
+
+  const units: OperationReport['units'] = [];
+  for (const story of [...replayed.units.values()].sort((a, b) =>
+    `${a.stationId}/${a.unitId}`.localeCompare(`${b.stationId}/${b.unitId}`),
+  )) {
+    const { distanceM, fixes } = await travelled(ctx, story.stationId, story.unitId, from, to);
+    units.push({
+      stationId: story.stationId,
+      unitId: story.unitId,
+      callsign: story.callsign,
+      distanceM: Math.round(distanceM),
+      fixes,
+      timeByStatus: timePerStatus(story.changes, from, to),
+    });
+  }
+
+  const alerts = (await ctx.storage.listAlerts(op.id, { limit: 10_000 })).reverse().map((a) => ({
+    id: a.id,
+    kind: a.kind,
+    stationId: a.stationId,
+    unitId: a.unitId,
+    ruleName: a.ruleName,
+    time: a.time,
+    state: a.state,
+    acknowledgedBy: a.acknowledgedBy?.name ?? null,
+    ackDelayMs: a.acknowledgedAt === null ? null : a.acknowledgedAt - a.raisedAt,
+  }));
+
+  const command = docFromStored(await ctx.storage.loadDoc(docName(op.id, COMMAND_SCOPE)));
+  const sectors = [...readMap<Sector>(command, 'sectors').values()].map((s) => ({
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    assignedStationId: s.assignedStationId,
+    assignedUnitIds: s.assignedUnitIds,
+  }));
+  command.destroy();
+
+  const changes: OperationReport['changes'] = [];
+  for (const [userId, a] of replayed.authors) {
+    const account = userId ? await ctx.storage.getAccount(userId) : null;
+    changes.push({ userId, name: account?.name ?? null, ...a });
+  }
+  changes.sort((a, b) => b.updates - a.updates);
+
+  const stations = (await ctx.storage.listStations())
+    .filter((s) => op.stations.includes(s.id))
+    .map((s) => ({ id: s.id, name: s.name, shortName: s.shortName }));
+  return {
+    operation: { id: op.id, name: op.name, kind: op.kind, status: op.status, stations: op.stations, from, to },
+    generatedAt: now,
+    stations,
+    tasks,
+    responseTimes,
+    units,
+    alerts,
+    sectors,
+    changes,
+  };
+}
+
+/** Metres along a unit's track within the window (GPS jumps left out), read page by page. */
+async function travelled(ctx: AppContext, stationId: string, unitId: string, from: number, to: number) {
+  let distanceM = 0;
+  let fixes = 0;
+  let last: PositionFix | null = null;
+  for (let cursor = from; ;) {
+    const page = await ctx.storage.trackPage(stationId, unitId, cursor, to + 1, PAGE);
+    for (const f of page) {
+      if (last && f.time > last.time) {
+        const m = distance([last.lng, last.lat], [f.lng, f.lat], { units: 'meters' });
+        if (m / ((f.time - last.time) / 1000) <= GLITCH_MPS) distanceM += m;
+      }
+      last = f;
+      fixes++;
+    }
+    if (page.length < PAGE) break;
+    cursor = page.at(-1)!.time + 1;
+  }
+  return { distanceM, fixes };
+}

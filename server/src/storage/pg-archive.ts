@@ -1,0 +1,136 @@
+import type pg from 'pg';
+import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, RestoredDoc } from './types.ts';
+import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
+import { fixColumns } from './pg-rows.ts';
+import { INSERT_TRACK } from './pg-positions.ts';
+import { dropFixes } from './pg-retention.ts';
+
+/** The PostgreSQL side of {@link ArchiveStore} (mirrors sqlite-archive.ts). */
+export class PgArchiveStore implements ArchiveStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async closeOperation(id: string, closedAt: number): Promise<boolean> {
+    const { rowCount } = await pgQuery(
+      this.pool,
+      "UPDATE operations SET status = 'closed', closed_at = $1 WHERE id = $2 AND status = 'active'",
+      [closedAt, id],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async recordArchive(r: ArchiveRecord): Promise<void> {
+    await pgQuery(
+      this.pool,
+      `INSERT INTO operation_archives (id, operation_id, file, bytes, sha256, created_at, created_by, counts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [r.id, r.operationId, r.file, r.bytes, r.sha256, r.createdAt, r.createdBy, JSON.stringify(r.counts)],
+    );
+  }
+
+  async listArchives(operationId: string): Promise<ArchiveRecord[]> {
+    const { rows } = await pgQuery(
+      this.pool,
+      'SELECT * FROM operation_archives WHERE operation_id = $1 ORDER BY created_at DESC, id',
+      [operationId],
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      operationId: r.operation_id as string,
+      file: r.file as string,
+      bytes: r.bytes as number,
+      sha256: r.sha256 as string,
+      createdAt: r.created_at as number,
+      createdBy: r.created_by as string,
+      counts: r.counts as Record<string, number>,
+    }));
+  }
+
+  async trackUnitsOfStation(stationId: string): Promise<string[]> {
+    // A loose index scan over the track's key: one seek per unit, however many fixes each has.
+    const { rows } = await pgQuery(
+      this.pool,
+      `WITH RECURSIVE u(unit) AS (
+         SELECT MIN(unit_id) FROM positions_track WHERE station_id = $1
+         UNION ALL
+         SELECT (SELECT MIN(unit_id) FROM positions_track WHERE station_id = $1 AND unit_id > u.unit) FROM u
+         WHERE u.unit IS NOT NULL
+       ) SELECT unit FROM u WHERE unit IS NOT NULL`,
+      [stationId],
+    );
+    return rows.map((r) => r.unit as string);
+  }
+
+  dropFixesBetween(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number> {
+    return dropFixes(this.pool, stationId, unitId, from, to, limit);
+  }
+
+  async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
+    await withTx(this.pool, async (client) => {
+      await deleteDocs(client, docs);
+      await pgQuery(client, 'UPDATE operations SET purged_at = COALESCE(purged_at, $1) WHERE id = $2', [
+        purgedAt,
+        operationId,
+      ]);
+    });
+  }
+
+  async restoreFixes(fixes: readonly PositionFix[]): Promise<void> {
+    if (fixes.length) await pgQuery(this.pool, INSERT_TRACK, fixColumns(fixes));
+  }
+
+  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
+    await withTx(this.pool, async (client) => {
+      // Leftovers of a restore that failed half-way (the operation row is written last).
+      await deleteDocs(
+        client,
+        docs.map((d) => d.doc),
+      );
+      for (const d of docs) {
+        if (!d.updates.length) continue;
+        await pgQuery(
+          client,
+          `INSERT INTO doc_updates (doc, seq, update_bytes, session_id, user_id, created_at)
+           SELECT $1::text, * FROM unnest($2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::bigint[])`,
+          [
+            d.doc,
+            d.updates.map((u) => u.seq),
+            d.updates.map((u) => Buffer.from(u.update)),
+            d.updates.map((u) => u.sessionId),
+            d.updates.map((u) => u.userId),
+            d.updates.map((u) => u.time),
+          ],
+        );
+        // Appends after a restore continue after its last update.
+        await pgQuery(client, 'INSERT INTO doc_heads (doc, last_seq) VALUES ($1, $2)', [
+          d.doc,
+          d.updates[d.updates.length - 1]!.seq,
+        ]);
+      }
+      await pgQuery(
+        client,
+        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          op.id,
+          op.name,
+          op.kind,
+          op.status,
+          JSON.stringify(op.stations),
+          op.createdBy,
+          op.createdAt,
+          op.closedAt ?? null,
+          op.restoredAt ?? null,
+        ],
+      );
+    });
+  }
+}
+
+/** Delete documents' update logs, snapshots and heads (their next append starts at seq 1). */
+async function deleteDocs(db: Queryable, docs: readonly string[]): Promise<void> {
+  if (!docs.length) return;
+  const list = [[...docs]];
+  await pgQuery(db, 'DELETE FROM doc_updates WHERE doc = ANY($1::text[])', list);
+  await pgQuery(db, 'DELETE FROM doc_snapshots WHERE doc = ANY($1::text[])', list);
+  await pgQuery(db, 'DELETE FROM doc_heads WHERE doc = ANY($1::text[])', list);
+}

@@ -1,0 +1,166 @@
+import type pg from 'pg';
+import * as Y from 'yjs';
+import type { DocStore, LoggedUpdate, StoredDoc, UpdateAuthor, UpdateLogStore } from './types.ts';
+import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
+
+/**
+ * Append one update with the next sequence number of its document, in one statement.
+ *
+ * The number comes from the document's row in `doc_heads`: the upsert locks that row until the
+ * statement's transaction commits, so appends to one document are numbered and committed one at
+ * a time, whichever instance makes them. Numbers are dense (1, 2, 3 … like SQLite's) and a reader
+ * never sees seq n+1 committed while n is still in flight: an instance that loads "everything
+ * after n" cannot skip an update (with a plain sequence, a later value can commit first). The
+ * `MAX(seq)` term lets a document whose log was written without a head (a restore, an import)
+ * continue after its last update.
+ */
+const APPEND_SQL = `
+  WITH head AS (
+    INSERT INTO doc_heads (doc, last_seq)
+    SELECT $1, COALESCE(MAX(seq), 0) + 1 FROM doc_updates WHERE doc = $1
+    ON CONFLICT (doc) DO UPDATE SET last_seq = GREATEST(doc_heads.last_seq, EXCLUDED.last_seq - 1) + 1
+    RETURNING last_seq
+  )
+  INSERT INTO doc_updates (doc, seq, update_bytes, session_id, user_id, created_at)
+  SELECT $1, last_seq, $2, $3, $4, $5 FROM head
+  RETURNING seq`;
+
+/** Insert the next update of `doc` on `db` (the pool, or a client inside a larger transaction). */
+export async function insertDocUpdate(db: Queryable, doc: string, update: Uint8Array, author: UpdateAuthor) {
+  const { rows } = await pgQuery(db, APPEND_SQL, [doc, update, author.sessionId, author.userId, Date.now()]);
+  return rows[0]!.seq as number;
+}
+
+/** What this instance knows of a loaded document (see {@link PgDocStore.saveSnapshot}). */
+interface Known {
+  /** The log was loaded up to here. */
+  through: number;
+  /** Updates appended by this instance after `through`. */
+  own: Set<number>;
+  /** Another instance appended after `through`: the caller's state may lack its updates. */
+  shared: boolean;
+}
+
+/** The PostgreSQL side of {@link DocStore} and {@link UpdateLogStore}. */
+export class PgDocStore implements DocStore, UpdateLogStore {
+  private readonly known = new Map<string, Known>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async loadDoc(doc: string): Promise<StoredDoc> {
+    // One statement, one MVCC snapshot: the snapshot row and the updates after it agree.
+    const { rows } = await pgQuery(
+      this.pool,
+      `WITH s AS (SELECT seq, state FROM doc_snapshots WHERE doc = $1)
+       SELECT 0 AS part, seq, state AS bytes FROM s
+       UNION ALL
+       SELECT 1, u.seq, u.update_bytes FROM doc_updates u
+       WHERE u.doc = $1 AND u.seq > COALESCE((SELECT seq FROM s), 0)
+       ORDER BY part, seq`,
+      [doc],
+    );
+    const snap = rows[0]?.part === 0 ? rows[0] : null;
+    const updates = snap ? rows.slice(1) : rows;
+    const snapshotSeq = (snap?.seq as number | undefined) ?? 0;
+    const lastSeq = updates.length ? (updates[updates.length - 1]!.seq as number) : snapshotSeq;
+    this.known.set(doc, { through: lastSeq, own: new Set(), shared: false });
+    return {
+      snapshot: snap ? new Uint8Array(snap.bytes as Buffer) : null,
+      snapshotSeq,
+      updates: updates.map((r) => new Uint8Array(r.bytes as Buffer)),
+      lastSeq,
+    };
+  }
+
+  async appendUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number> {
+    const seq = await insertDocUpdate(this.pool, doc, update, author);
+    this.appended(doc, seq);
+    return seq;
+  }
+
+  /** Note an update this instance committed (also from a larger transaction). */
+  appended(doc: string, seq: number): void {
+    const known = this.known.get(doc);
+    // Once shared, every snapshot is rebuilt from the store: its own appends no longer matter.
+    if (known && !known.shared) known.own.add(seq);
+  }
+
+  /** Forget what is known of `docs` (their logs were purged or replaced). */
+  forget(docs: readonly string[]): void {
+    for (const d of docs) this.known.delete(d);
+  }
+
+  async readUpdateLog(doc: string): Promise<LoggedUpdate[]> {
+    const { rows } = await pgQuery(
+      this.pool,
+      'SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates WHERE doc = $1 ORDER BY seq',
+      [doc],
+    );
+    return rows.map((r: PgRow) => ({
+      seq: r.seq as number,
+      update: new Uint8Array(r.update_bytes as Buffer),
+      sessionId: (r.session_id as string | null) ?? null,
+      userId: (r.user_id as string | null) ?? null,
+      time: r.created_at as number,
+    }));
+  }
+
+  /**
+   * Store `state` as the snapshot covering every update up to `seq`, unless a snapshot at or past
+   * `seq` is already stored. Snapshots of one document are written one at a time across
+   * instances (an advisory lock per document for the transaction), and the stored one only ever
+   * moves forward.
+   *
+   * The snapshot must contain every update up to `seq`, but the caller's state holds only what
+   * its room loaded, appended and was relayed. While this instance alone appended since it loaded
+   * the document (one instance: always), that is everything, and `state` is written as given.
+   * Once another instance appended too, the snapshot is rebuilt as the merge of `state`, the
+   * stored snapshot and the stored updates after it up to `seq` (Yjs updates are idempotent), so
+   * an update the relay had not yet delivered is never dropped from the log's compacted form.
+   */
+  async saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void> {
+    const known = this.known.get(doc);
+    await withTx(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['jointmap:snapshot', doc]);
+      const prev = await client.query<PgRow>('SELECT seq FROM doc_snapshots WHERE doc = $1', [doc]);
+      const prevSeq = (prev.rows[0]?.seq as number | undefined) ?? 0;
+      if (prevSeq >= seq) return;
+      let shared = known?.shared ?? true;
+      if (!shared && known) {
+        const { rows } = await client.query<PgRow>(
+          'SELECT seq FROM doc_updates WHERE doc = $1 AND seq > $2 AND seq <= $3',
+          [doc, known.through, seq],
+        );
+        shared = rows.some((r) => !known.own.has(r.seq as number));
+        if (shared) {
+          known.shared = true;
+          known.own.clear();
+        }
+      }
+      let stored = state;
+      if (shared) {
+        const { rows } = await client.query<PgRow>(
+          'SELECT update_bytes FROM doc_updates WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
+          [doc, prevSeq, seq],
+        );
+        const parts = [state, ...rows.map((r) => new Uint8Array(r.update_bytes as Buffer))];
+        if (prevSeq > 0) {
+          const snap = await client.query<PgRow>('SELECT state FROM doc_snapshots WHERE doc = $1', [doc]);
+          parts.push(new Uint8Array(snap.rows[0]!.state as Buffer));
+        }
+        stored = Y.mergeUpdates(parts);
+      }
+      await client.query(
+        `INSERT INTO doc_snapshots (doc, seq, state, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (doc) DO UPDATE SET seq = EXCLUDED.seq, state = EXCLUDED.state, created_at = EXCLUDED.created_at
+         WHERE EXCLUDED.seq > doc_snapshots.seq`,
+        [doc, seq, stored, Date.now()],
+      );
+      if (known && !shared) {
+        // Everything up to seq was this instance's own: the check can start after it next time.
+        known.through = Math.max(known.through, seq);
+        for (const s of known.own) if (s <= known.through) known.own.delete(s);
+      }
+    });
+  }
+}

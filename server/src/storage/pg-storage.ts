@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import type { Alert, AlertState } from '@jointmap/shared';
+import type {
+  Account,
+  AccountsBatch,
+  AlertFilter,
+  ArchiveRecord,
+  Device,
+  DocUpdateWrite,
+  FixKey,
+  LoggedUpdate,
+  LoginSession,
+  Operation,
+  OperationHold,
+  PositionFix,
+  RestoredDoc,
+  SessionEnd,
+  SessionEndReason,
+  Station,
+  Storage,
+  StoredDoc,
+  TrackUnit,
+  UpdateAuthor,
+} from './types.ts';
+import { createPgPool, pgQuery, withTx } from './pg-pool.ts';
+import { migratePg } from './pg-schema.ts';
+import { insertDocUpdate, PgDocStore } from './pg-docs.ts';
+import * as accounts from './pg-accounts.ts';
+import { PgSessionStore } from './pg-sessions.ts';
+import { PgPositionStore } from './pg-positions.ts';
+import { PgAlertStore } from './pg-alerts.ts';
+import { PgRetentionStore } from './pg-retention.ts';
+import { PgArchiveStore } from './pg-archive.ts';
+import { pgOperation } from './pg-rows.ts';
+import { measurePostgres } from './pg-figures.ts';
+import type { StorageFigures } from './sqlite-figures.ts';
+
+export interface PgStorageOptions {
+  /** Where an idle connection's failure is reported (default: ignored; the next query reports it). */
+  onIdleError?: (err: Error) => void;
+}
+
+/**
+ * Storage on PostgreSQL (`DATABASE_URL`), for several instances sharing one database. Create it
+ * with {@link PgStorage.open}, which runs the migrations. Every write is a transaction that has
+ * committed (with the server's `synchronous_commit`, durable) when its promise resolves.
+ * See docs/decisions.md, "PostgreSQL storage".
+ */
+export class PgStorage implements Storage {
+  readonly kind = 'postgres' as const;
+  private readonly docs: PgDocStore;
+  private readonly sessions: PgSessionStore;
+  private readonly positions: PgPositionStore;
+  private readonly alerts: PgAlertStore;
+  private readonly retention: PgRetentionStore;
+  private readonly archive: PgArchiveStore;
+  private closed = false;
+
+  private constructor(readonly pool: pg.Pool) {
+    this.docs = new PgDocStore(pool);
+    this.sessions = new PgSessionStore(pool);
+    this.positions = new PgPositionStore(pool);
+    this.alerts = new PgAlertStore(pool);
+    this.retention = new PgRetentionStore(pool);
+    this.archive = new PgArchiveStore(pool);
+  }
+
+  /**
+   * Connect to `connectionString` and bring its schema up to date (safe when several instances
+   * start at once). The schema is the connection's `search_path`, e.g.
+   * `postgres://host/db?options=-c%20search_path%3Djointmap`.
+   */
+  static async open(connectionString: string, options: PgStorageOptions = {}): Promise<PgStorage> {
+    const pool = createPgPool(connectionString, options.onIdleError ?? (() => {}));
+    try {
+      await migratePg(pool);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PgStorage(pool);
+  }
+
+  async ping(): Promise<void> {
+    await pgQuery(this.pool, 'SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /** Store sizes per table (pg-figures.ts), the PostgreSQL side of `measureSqlite`. */
+  figures(now: number): Promise<StorageFigures> {
+    return measurePostgres(this.pool, now);
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const { rows } = await pgQuery(this.pool, 'SELECT value FROM settings WHERE key = $1', [key]);
+    return (rows[0]?.value as string | undefined) ?? null;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await pgQuery(
+      this.pool,
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+      [key, value],
+    );
+  }
+
+  // Documents and their update log (pg-docs.ts).
+  loadDoc = (doc: string): Promise<StoredDoc> => this.docs.loadDoc(doc);
+  appendUpdate = (doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number> =>
+    this.docs.appendUpdate(doc, update, author);
+  saveSnapshot = (doc: string, seq: number, state: Uint8Array): Promise<void> =>
+    this.docs.saveSnapshot(doc, seq, state);
+  readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.docs.readUpdateLog(doc);
+
+  // Stations, accounts and devices (pg-accounts.ts).
+  applyAccounts = (batch: AccountsBatch): Promise<void> =>
+    withTx(this.pool, (client) => accounts.pgApplyAccounts(client, batch));
+  upsertStation = (s: Station): Promise<void> => accounts.pgUpsertStation(this.pool, s);
+  listStations = (): Promise<Station[]> => accounts.pgListStations(this.pool);
+  getStation = (id: string): Promise<Station | null> => accounts.pgGetStation(this.pool, id);
+  upsertAccount = (a: Account): Promise<void> => accounts.pgUpsertAccount(this.pool, a);
+  getAccountByUsername = (username: string): Promise<Account | null> =>
+    accounts.pgAccountWhere(this.pool, 'username', username);
+  getAccount = (id: string): Promise<Account | null> => accounts.pgAccountWhere(this.pool, 'id', id);
+  countAccounts = (): Promise<number> => accounts.pgCountAccounts(this.pool);
+  upsertDevice = (d: Device): Promise<void> => accounts.pgUpsertDevice(this.pool, d);
+  putDeviceIf = (d: Device, expectedStationId: string | null): Promise<boolean> =>
+    accounts.pgPutDeviceIf(this.pool, d, expectedStationId);
+  getDevice = (id: string): Promise<Device | null> => accounts.pgGetDevice(this.pool, id);
+  listDevices = (stationId?: string): Promise<Device[]> => accounts.pgListDevices(this.pool, stationId);
+  devicesOfUnit = (unitId: string): Promise<Device[]> => accounts.pgDevicesOfUnit(this.pool, unitId);
+
+  // Operations.
+  async createOperation(op: Operation, commandDoc?: DocUpdateWrite): Promise<void> {
+    const seq = await withTx(this.pool, async (client) => {
+      await pgQuery(
+        client,
+        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [op.id, op.name, op.kind, op.status, JSON.stringify(op.stations), op.createdBy, op.createdAt],
+      );
+      return commandDoc ? insertDocUpdate(client, commandDoc.doc, commandDoc.update, commandDoc.author) : null;
+    });
+    if (commandDoc && seq !== null) this.docs.appended(commandDoc.doc, seq);
+  }
+
+  async getOperation(id: string): Promise<Operation | null> {
+    const { rows } = await pgQuery(this.pool, 'SELECT * FROM operations WHERE id = $1', [id]);
+    return rows[0] ? pgOperation(rows[0]) : null;
+  }
+
+  async listOperations(): Promise<Operation[]> {
+    return (await pgQuery(this.pool, 'SELECT * FROM operations ORDER BY created_at DESC, id')).rows.map(pgOperation);
+  }
+
+  // Positions (pg-positions.ts).
+  appendPositions = (fixes: readonly PositionFix[]): Promise<void> => this.positions.appendPositions(fixes);
+  latestPositions = (): Promise<PositionFix[]> => this.positions.latestPositions();
+  latestPosition = (s: string, u: string): Promise<PositionFix | null> => this.positions.latestPosition(s, u);
+  track = (s: string, u: string, from: number, to: number, limit: number): Promise<PositionFix[]> =>
+    this.positions.track(s, u, from, to, limit);
+
+  // Login sessions (pg-sessions.ts).
+  createSession = (s: Omit<LoginSession, 'endedAt' | 'endReason'>): Promise<void> => this.sessions.createSession(s);
+  getSession = (id: string): Promise<LoginSession | null> => this.sessions.getSession(id);
+  renewSession = (id: string, expiresAt: number, now: number): Promise<boolean> =>
+    this.sessions.renewSession(id, expiresAt, now);
+  endSession = (id: string, reason: SessionEndReason, now: number): Promise<boolean> =>
+    this.sessions.endSession(id, reason, now);
+  sessionEndsAfter = (seq: number, limit: number): Promise<SessionEnd[]> => this.sessions.sessionEndsAfter(seq, limit);
+  lastSessionEndSeq = (): Promise<number> => this.sessions.lastSessionEndSeq();
+  pruneSessions = (before: number): Promise<void> => this.sessions.pruneSessions(before);
+
+  // Alerts (pg-alerts.ts).
+  insertAlert = (alert: Alert): Promise<boolean> => this.alerts.insertAlert(alert);
+  getAlert = (operationId: string, id: string): Promise<Alert | null> => this.alerts.getAlert(operationId, id);
+  listAlerts = (operationId: string, filter: AlertFilter): Promise<Alert[]> =>
+    this.alerts.listAlerts(operationId, filter);
+  updateAlertIf = (alert: Alert, expected: AlertState): Promise<boolean> => this.alerts.updateAlertIf(alert, expected);
+
+  // Track retention and evidence holds (pg-retention.ts).
+  trackUnits = (): Promise<TrackUnit[]> => this.retention.trackUnits();
+  trackPage = (s: string, u: string, from: number, to: number, limit: number): Promise<PositionFix[]> =>
+    this.retention.trackPage(s, u, from, to, limit);
+  lastFixBefore = (s: string, u: string, t: number): Promise<PositionFix | null> =>
+    this.retention.lastFixBefore(s, u, t);
+  thinFixes = (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> =>
+    this.retention.thinFixes(s, u, remove, until);
+  dropFixesBefore = (s: string, u: string, t: number, limit: number): Promise<number> =>
+    this.retention.dropFixesBefore(s, u, t, limit);
+  setOperationHold = (id: string, by: string | null, now: number): Promise<boolean> =>
+    this.retention.setOperationHold(id, by, now);
+  operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
+  operationHold = (id: string): Promise<OperationHold | null> => this.retention.operationHold(id);
+
+  // Closing, archiving, purging and restoring operations (pg-archive.ts).
+  closeOperation = (id: string, at: number): Promise<boolean> => this.archive.closeOperation(id, at);
+  recordArchive = (r: ArchiveRecord): Promise<void> => this.archive.recordArchive(r);
+  listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
+  trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
+  dropFixesBetween = (s: string, u: string, from: number, to: number, limit: number): Promise<number> =>
+    this.archive.dropFixesBetween(s, u, from, to, limit);
+  restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
+
+  async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
+    await this.archive.purgeOperationDocs(operationId, docs, purgedAt);
+    this.docs.forget(docs);
+  }
+
+  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
+    await this.archive.restoreOperation(op, docs);
+    this.docs.forget(docs.map((d) => d.doc));
+  }
+}

@@ -1,0 +1,127 @@
+import type Database from 'better-sqlite3';
+import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, RestoredDoc } from './types.ts';
+import type { Row } from './sqlite-rows.ts';
+
+/**
+ * The SQLite side of {@link ArchiveStore}. Deletes go in batches (`dropFixesBetween`) or per
+ * operation's documents in one transaction (an operation's update log is thousands of rows, not
+ * millions: well under the retention job's batch cost per row).
+ */
+export class SqliteArchiveStore implements Pick<
+  ArchiveStore,
+  | 'closeOperation'
+  | 'recordArchive'
+  | 'listArchives'
+  | 'trackUnitsOfStation'
+  | 'dropFixesBetween'
+  | 'restoreFixes'
+  | 'restoreOperation'
+> {
+  private readonly stmts;
+  private readonly purgeTx: (operationId: string, docs: readonly string[], purgedAt: number) => void;
+  private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => void;
+  private readonly restoreTx: (op: Operation, docs: readonly RestoredDoc[]) => void;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      close: db.prepare("UPDATE operations SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'active'"),
+      record: db.prepare(
+        `INSERT INTO operation_archives (id, operation_id, file, bytes, sha256, created_at, created_by, counts)
+         VALUES (@id, @operationId, @file, @bytes, @sha256, @createdAt, @createdBy, @counts)`,
+      ),
+      archives: db.prepare('SELECT * FROM operation_archives WHERE operation_id = ? ORDER BY created_at DESC, id'),
+      // A loose index scan over the track's key: one seek per unit, however many fixes each has.
+      units: db.prepare(
+        `WITH RECURSIVE u(unit) AS (
+           SELECT MIN(unit_id) FROM positions_track WHERE station_id = @station
+           UNION ALL
+           SELECT (SELECT MIN(unit_id) FROM positions_track WHERE station_id = @station AND unit_id > u.unit) FROM u
+           WHERE u.unit IS NOT NULL
+         ) SELECT unit FROM u WHERE unit IS NOT NULL`,
+      ),
+      dropBetween: db.prepare(
+        'DELETE FROM positions_track WHERE station_id = ? AND unit_id = ? AND time >= ? AND time < ? LIMIT ?',
+      ),
+      deleteUpdates: db.prepare('DELETE FROM doc_updates WHERE doc = ?'),
+      deleteSnapshot: db.prepare('DELETE FROM doc_snapshots WHERE doc = ?'),
+      markPurged: db.prepare('UPDATE operations SET purged_at = COALESCE(purged_at, ?) WHERE id = ?'),
+      insertFix: db.prepare(
+        `INSERT OR IGNORE INTO positions_track (unit_id, time, device_id, station_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
+         VALUES (@unitId, @time, @deviceId, @stationId, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)`,
+      ),
+      insertUpdate: db.prepare(
+        'INSERT INTO doc_updates (doc, seq, update_bytes, session_id, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertOperation: db.prepare(
+        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at)
+         VALUES (@id, @name, @kind, @status, @stations, @createdBy, @createdAt, @closedAt, @restoredAt)`,
+      ),
+    };
+    this.purgeTx = db.transaction((operationId: string, docs: readonly string[], purgedAt: number) => {
+      for (const doc of docs) {
+        this.stmts.deleteUpdates.run(doc);
+        this.stmts.deleteSnapshot.run(doc);
+      }
+      this.stmts.markPurged.run(purgedAt, operationId);
+    });
+    this.restoreFixesTx = db.transaction((fixes: readonly PositionFix[]) => {
+      for (const f of fixes) this.stmts.insertFix.run(f);
+    });
+    this.restoreTx = db.transaction((op: Operation, docs: readonly RestoredDoc[]) => {
+      for (const d of docs) {
+        // Leftovers of a restore that failed half-way (the operation row is written last).
+        this.stmts.deleteUpdates.run(d.doc);
+        this.stmts.deleteSnapshot.run(d.doc);
+        for (const u of d.updates) this.stmts.insertUpdate.run(d.doc, u.seq, u.update, u.sessionId, u.userId, u.time);
+      }
+      this.stmts.insertOperation.run({
+        ...op,
+        stations: JSON.stringify(op.stations),
+        closedAt: op.closedAt ?? null,
+        restoredAt: op.restoredAt ?? null,
+      });
+    });
+  }
+
+  async closeOperation(id: string, closedAt: number): Promise<boolean> {
+    return this.stmts.close.run(closedAt, id).changes > 0;
+  }
+
+  async recordArchive(r: ArchiveRecord): Promise<void> {
+    this.stmts.record.run({ ...r, counts: JSON.stringify(r.counts) });
+  }
+
+  async listArchives(operationId: string): Promise<ArchiveRecord[]> {
+    return (this.stmts.archives.all(operationId) as Row[]).map((r) => ({
+      id: r.id as string,
+      operationId: r.operation_id as string,
+      file: r.file as string,
+      bytes: r.bytes as number,
+      sha256: r.sha256 as string,
+      createdAt: r.created_at as number,
+      createdBy: r.created_by as string,
+      counts: JSON.parse(r.counts as string) as Record<string, number>,
+    }));
+  }
+
+  async trackUnitsOfStation(stationId: string): Promise<string[]> {
+    return (this.stmts.units.all({ station: stationId }) as { unit: string }[]).map((r) => r.unit);
+  }
+
+  async dropFixesBetween(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number> {
+    return this.stmts.dropBetween.run(stationId, unitId, from, to, limit).changes;
+  }
+
+  /** The caller forgets its cached next sequence numbers of `docs`. */
+  purge(operationId: string, docs: readonly string[], purgedAt: number): void {
+    this.purgeTx(operationId, docs, purgedAt);
+  }
+
+  async restoreFixes(fixes: readonly PositionFix[]): Promise<void> {
+    if (fixes.length) this.restoreFixesTx(fixes);
+  }
+
+  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
+    this.restoreTx(op, docs);
+  }
+}
