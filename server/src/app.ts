@@ -154,7 +154,6 @@ export async function buildApp(
   // Demo simulator and story: registered before the live service so they stop before it closes.
   attachDemo(app, ctx);
   attachRetention(app, ctx);
-  attachArchives(app, ctx);
   importRoutes(app, ctx);
   exportRoutes(app, ctx);
   reportRoutes(app, ctx);
@@ -205,6 +204,7 @@ export async function buildApp(
   deviceRoutes(app, ctx, live);
   unitRoutes(app, ctx, live);
   alertRoutes(app, ctx, alerts);
+  attachArchives(app, ctx, alerts);
   if (existsSync(config.clientDir)) {
     await app.register(fastifyStatic, { root: config.clientDir, wildcard: false, index: ['index.html'] });
   } else {

@@ -81,6 +81,8 @@ describe('operation archives refuse what they must', () => {
       expect(code(await archiveOp(server, token, OP))).toEqual([403, 'FORBIDDEN']);
       expect(code(await call(server, token, 'GET', `/api/operations/${OP}/archives`))).toEqual([403, 'FORBIDDEN']);
       expect(code(await restore(server, token, Buffer.from('x')))).toEqual([403, 'FORBIDDEN']);
+      const purge = { archiveId: '20260101T000000-abcdef', sha256: '0'.repeat(64) };
+      expect(code(await call(server, token, 'POST', `/api/operations/${OP}/purge`, purge))).toEqual([403, 'FORBIDDEN']);
     }
     expect(code(await archiveOp(server, commander, OP))).toEqual([409, 'CONFLICT']);
     const purge = await call(server, commander, 'POST', `/api/operations/${OP}/purge`, {
@@ -175,6 +177,14 @@ describe('operation archives refuse what they must', () => {
     }
     const big = await restore(b, token, randomBytes(1.5 * 2 ** 20));
     expect(code(big)).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    // Small to upload, over the limit unpacked: refused as soon as the unpacking passes the limit.
+    const bomb = repack(file, (dir) => writeFileSync(join(dir, 'tracks.ndjson'), Buffer.alloc(3 * 2 ** 20, 10)));
+    expect(bomb.byteLength).toBeLessThan(2 ** 20);
+    const unpacked = await restore(b, token, bomb);
+    expect(code(unpacked)).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(unpacked.body.error!.message).toMatch(/unpacks/);
+    // Nothing of the refused uploads is left on the disk.
+    expect(readdirSync(join(b.dataDir, 'archives'))).toEqual([]);
 
     expect(await b.ctx.storage.getOperation(OP)).toBeNull();
     expect(await b.ctx.storage.readUpdateLog(`${OP}/${DEQING}`)).toEqual([]);

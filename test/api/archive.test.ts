@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { operationDocNames } from '@jointmap/shared';
-import { CAR, send } from '../alerts/alert-helpers.ts';
+import { CAR, FOOT, send } from '../alerts/alert-helpers.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
 import { newTaskId, openConsoles } from '../helpers/op-console.ts';
 import { pointAnnotation } from '../helpers/records.ts';
@@ -15,7 +15,7 @@ const STATIONS = [LINPING, DEQING, TONGXIANG];
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('operation archives', () => {
-  it('a closed operation archived, purged and restored on another instance gives the same update logs, states at every moment, task timeline, tracks and alerts', async (t) => {
+  it('a closed operation archived, purged (late fixes kept) and restored on another instance gives the same update logs, states at every moment, task timeline, tracks and alerts; it comes back on its own instance too', async (t) => {
     const a = await startServer(t);
     const commander = (await a.login('commander')).token;
     expect(
@@ -81,6 +81,10 @@ describe('operation archives', () => {
     late.doc.getMap('annotations').set('after', pointAnnotation('after', '结束后的标注'));
     await eventually(() => late.rejections.length > 0, 10_000, 'the refusal of a write after closing');
     expect(late.rejections[0]).toContain('FORBIDDEN');
+    // A closed operation raises no more alerts (the active demo operation still does).
+    await send(a, FOOT.deviceId, [{ time: closedAt + 1_000, at: [120.31, 30.5], alarm: 'sos' }]);
+    expect((await a.ctx.storage.listAlerts(OP, { limit: 10 })).map((x) => x.unitId)).toEqual([CAR.unitId]);
+    expect((await a.ctx.storage.listAlerts(DEMO_OP, { limit: 10 })).map((x) => x.unitId)).toContain(FOOT.unitId);
 
     // Fixes after the close, and a later operation of 桐乡 whose window overlaps the end of this one.
     const mid = created + 4 * step;
@@ -140,6 +144,9 @@ describe('operation archives', () => {
     });
     const file = await download(a, commander, record.body);
     expect([file.byteLength, sha256(file)]).toEqual([record.body.bytes, record.body.sha256]);
+    // A tracker that buffered sends a fix of the window now: it is in no archive, so no purge takes it.
+    const buffered = { ...fixAt(DEQING, 'yuyue-car-01', created + 2), receivedAt: Date.now() + 1 };
+    await a.ctx.storage.appendPositions([buffered]);
 
     const purged = await call<{ operation: { purgedAt: number } }>(
       a,
@@ -157,7 +164,7 @@ describe('operation archives', () => {
     const left = async (stationId: string, unitId: string) =>
       (await a.ctx.storage.track(stationId, unitId, 0, Number.MAX_SAFE_INTEGER, 1000)).map((f) => f.time);
     // Within the window only what another operation (the demo, the later 桐乡 one) still shows is kept; outside it, all.
-    expect(await left(DEQING, 'yuyue-car-01')).toEqual([closedAt + 5_000]);
+    expect(await left(DEQING, 'yuyue-car-01')).toEqual([buffered.time, closedAt + 5_000]);
     expect(await left(TONGXIANG, 'zq-boat')).toEqual([
       created - 60_000,
       ...Array.from({ length: 8 }, (_, i) => created + 1 + i * step).filter((x) => x >= mid),
@@ -187,7 +194,22 @@ describe('operation archives', () => {
     expect(reader.rejections[0]).toContain('FORBIDDEN');
 
     // The same file again: the operation exists, nothing is written twice.
+    const stored = async () =>
+      [
+        ...(await Promise.all(docs.map((d) => b.ctx.storage.readUpdateLog(d)))).map((l) => l.length),
+        (await b.ctx.storage.track(TONGXIANG, 'zq-boat', 0, Number.MAX_SAFE_INTEGER, 1000)).length,
+        (await b.ctx.storage.listAlerts(OP, { limit: 100 })).length,
+      ].join(',');
+    const was = await stored();
     const again = await restore(b, commanderB, file);
     expect([again.status, again.body.error?.code]).toEqual([409, 'CONFLICT']);
+    expect(await stored()).toBe(was);
+
+    // The purged operation comes back on its own instance from the same file.
+    const home = await restore(a, commander, file);
+    expect(home.status).toBe(201);
+    expect(home.body.operation).toMatchObject({ id: OP, purgedAt: null, restoredAt: expect.any(Number) });
+    const back = await connectClient(t, a.wsUrl, `${OP}/command`, commander);
+    expect(back.doc.getMap('annotations').get('rally')).toMatchObject({ label: '集结点：禹越镇政府' });
   });
 });

@@ -255,15 +255,17 @@ test('the commander creates a search from the task location, a station drops a c
   await pd.waitForSelector('[data-testid=search-section][data-status=found] [data-testid=search-found]');
   // A found search leaves the map.
   await expect
-    .poll(() =>
-      pc.evaluate(async () => {
-        const map = (
-          window as unknown as {
-            jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } };
-          }
-        ).jointmapMap;
-        return (await map.getSource('search-sectors').getData()).features.length;
-      }),
+    .poll(
+      () =>
+        pc.evaluate(async () => {
+          const map = (
+            window as unknown as {
+              jointmapMap: { getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> } };
+            }
+          ).jointmapMap;
+          return (await map.getSource('search-sectors').getData()).features.length;
+        }),
+      { timeout: 10_000 },
     )
     .toBe(0);
   expect([...observer.rejections(), ...linping.rejections()]).toEqual([]);

@@ -189,8 +189,12 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     expect(await storage.latestPosition('s1', 'u3')).toBeNull(); // restored fixes are history
     expect((await storage.track('s1', 'u1', 0, 10, 10))[0]!.lat).toBe(30.5); // kept once
     await storage.appendPositions([2, 3, 4, 5].map((time) => fix('s1', 'u1', time, 'd')));
-    expect(await storage.dropFixesBetween('s1', 'u1', 2, 5, 2)).toBe(2);
-    expect(keys(await storage.track('s1', 'u1', 0, 10, 10))).toEqual(['1:d', '4:d', '5:d']);
+    // A fix received late (after an archive was written) is not dropped with the others.
+    await storage.appendPositions([fix('s1', 'u1', 3, 'late', { receivedAt: 1_000 })]);
+    expect(await storage.dropFixesBetween('s1', 'u1', 2, 5, 100, 2)).toBe(2);
+    expect(keys(await storage.track('s1', 'u1', 0, 10, 10))).toEqual(['1:d', '3:late', '4:d', '5:d']);
+    expect(await storage.dropFixesBetween('s1', 'u1', 2, 5, 100, 10)).toBe(1);
+    expect(keys(await storage.track('s1', 'u1', 0, 10, 10))).toEqual(['1:d', '3:late', '5:d']);
 
     const log = await storage.readUpdateLog('op1/command');
     await storage.purgeOperationDocs('op1', ['op1/command', 'op1/s1'], 900);
@@ -205,8 +209,9 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     ];
     // Leftovers of an earlier, failed restore are replaced.
     await storage.appendUpdate('op9/command', mapUpdate('junk', 'x', 4), author);
-    await storage.restoreOperation(restored, [{ doc: 'op9/command', updates }]);
+    await storage.restoreOperation(restored, [{ doc: 'op9/command', updates }], { keptBy: 'cmd', keptAt: 7 });
     expect(await storage.getOperation('op9')).toMatchObject(restored);
+    expect(await storage.operationHold('op9')).toMatchObject({ keptBy: 'cmd', keptAt: 7 });
     const back = await storage.readUpdateLog('op9/command');
     expect(back.map((u) => [u.seq, u.sessionId, u.userId, u.time])).toEqual(
       updates.map((u) => [u.seq, u.sessionId, u.userId, u.time]),
@@ -215,7 +220,13 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     // Appends continue after the restored log.
     expect(await storage.appendUpdate('op9/command', mapUpdate('d', '4', 10), author)).toBe(8);
     // A restore that fails (the operation exists) writes no log.
-    await expect(storage.restoreOperation(restored, [{ doc: 'op9/s1', updates }])).rejects.toThrow();
+    const hold = { keptBy: 'cmd', keptAt: 8 };
+    await expect(storage.restoreOperation(restored, [{ doc: 'op9/s1', updates }], hold)).rejects.toThrow();
     expect(await storage.readUpdateLog('op9/s1')).toEqual([]);
+    // A purged operation's row is replaced by its restore.
+    const again = operation('op1', { status: 'closed', closedAt: 5, restoredAt: 9 });
+    await storage.restoreOperation(again, [{ doc: 'op1/command', updates }], hold);
+    expect(await storage.getOperation('op1')).toMatchObject({ ...again, purgedAt: null });
+    expect(await storage.readUpdateLog('op1/command')).toHaveLength(2);
   });
 });

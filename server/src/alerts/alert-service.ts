@@ -118,6 +118,11 @@ export class AlertService {
     this.timer.unref();
   }
 
+  /** The operation closed: stop watching its units (no alert is raised for a finished record). */
+  forget(operationId: string): void {
+    this.ops.delete(operationId);
+  }
+
   /** Room manager hook: a document was committed; its rules (and roster) are re-read. */
   onCommitted(room: string): void {
     const parsed = parseDocName(room);

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { AppError } from '@jointmap/shared';
 import {
@@ -44,10 +45,10 @@ export async function openArchive(file: string, workDir: string, maxBytes: numbe
       ...opened,
       dir,
       lines: (path, validate) => readLines(dir, path, validate),
-      close: () => rm(dir, { recursive: true, force: true }),
+      close: () => removeDir(dir),
     };
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
     // Whatever a broken file makes the unpacking trip over is the file's fault, not the server's.
     throw err instanceof AppError ? err : invalid(`not a readable archive: ${(err as Error).message}`);
   }
@@ -59,36 +60,41 @@ async function unpackAndVerify(
   maxBytes: number,
 ): Promise<{ manifest: Manifest; operation: ArchivedOperation }> {
   let unpacked = 0;
-  const problems: string[] = [];
   const seen = new Set<string>();
+  const source = createReadStream(file);
+  // The first problem ends the unpacking at once: a bad archive is never read to its end.
+  let refusal: AppError | null = null;
+  const stop = (err: AppError): false => {
+    refusal ??= err;
+    source.destroy(err);
+    return false;
+  };
+  const unpack = new tar.Unpack({
+    cwd: dir,
+    strict: true,
+    preservePaths: false,
+    filter: (path, entry) => {
+      const type = 'type' in entry ? entry.type : 'File';
+      const size = 'size' in entry ? (entry.size ?? 0) : 0;
+      if (type === 'Directory' && /^documents\/?$/.test(path)) return true;
+      if (type !== 'File' || (path !== MANIFEST && !ARCHIVE_PATH.test(path)))
+        return stop(invalid(`unexpected entry ${path} (${type})`));
+      if (seen.has(path)) return stop(invalid(`${path} appears twice`));
+      seen.add(path);
+      unpacked += size;
+      if (unpacked > maxBytes)
+        return stop(
+          new AppError('PAYLOAD_TOO_LARGE', `the archive unpacks to more than ${Math.round(maxBytes / 2 ** 20)} MiB`),
+        );
+      return true;
+    },
+  });
   try {
-    await tar.extract({
-      file,
-      cwd: dir,
-      strict: true,
-      preservePaths: false,
-      filter: (path, entry) => {
-        const type = 'type' in entry ? entry.type : 'File';
-        const size = 'size' in entry ? (entry.size ?? 0) : 0;
-        if (type === 'Directory' && /^documents\/?$/.test(path)) return true;
-        if (type !== 'File' || (path !== MANIFEST && !ARCHIVE_PATH.test(path))) {
-          problems.push(`unexpected entry ${path} (${type})`);
-          return false;
-        }
-        if (seen.has(path)) problems.push(`${path} appears twice`);
-        seen.add(path);
-        unpacked += size;
-        if (unpacked > maxBytes) {
-          problems.push(`more than ${Math.round(maxBytes / 2 ** 20)} MiB unpacked`);
-          return false;
-        }
-        return true;
-      },
-    });
+    await pipeline(source, unpack);
   } catch (err) {
-    throw invalid(`not a readable archive (.tar.gz): ${(err as Error).message}`);
+    throw refusal ?? invalid(`not a readable archive (.tar.gz): ${(err as Error).message}`);
   }
-  if (problems.length) throw invalid(problems[0]!);
+  if (refusal) throw refusal;
   if (!seen.has(MANIFEST)) throw invalid('no manifest.json');
 
   let manifest: unknown;
@@ -121,6 +127,13 @@ async function unpackAndVerify(
   if (operation.operation.id !== checked.operationId) throw invalid('operation.json names another operation');
   return { manifest: checked, operation };
 }
+
+/**
+ * Remove an unpacking directory. An unpacking stopped half-way may still be closing files, so a
+ * few retries; what is left after them goes with the sweep at the next start.
+ */
+const removeDir = (dir: string) =>
+  rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => undefined);
 
 async function* readLines<T>(
   dir: string,

@@ -17,8 +17,9 @@ const BATCH = 1_000;
 const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
 
 /**
- * Restore a verified archive as a closed, read-only operation held as evidence (so the retention
- * policy never thins what was restored). Every record is checked before anything is written; the
+ * Restore a verified archive as a closed, read-only operation held as evidence by the restoring
+ * commander (so the retention policy never thins what was restored); over a purged operation of
+ * the same id, too. Every record is checked before anything is written; the
  * tracks and alerts go first and the operation with its documents last, in one transaction, so an
  * operation appears whole or not at all (a failed restore can simply be run again).
  */
@@ -30,7 +31,12 @@ export async function restoreArchive(
 ): Promise<Operation> {
   const { manifest, operation: archived } = archive;
   const a = archived.operation;
-  if (await storage.getOperation(a.id)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
+  // A purged operation may come back from its archive; any other of the same id may not.
+  const exists = async () => {
+    const op = await storage.getOperation(a.id);
+    return op !== null && op.purgedAt == null;
+  };
+  if (await exists()) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
   const scopes = [COMMAND_SCOPE, ...a.stations];
   if (manifest.documents.length !== scopes.length || !manifest.documents.every((d, i) => d.scope === scopes[i]))
     throw invalid('the documents do not match the operation’s stations');
@@ -97,8 +103,13 @@ export async function restoreArchive(
     purgedAt: null,
     restoredAt: now,
   };
-  await storage.restoreOperation(op, docs);
-  await storage.setOperationHold(op.id, userId, now);
+  try {
+    await storage.restoreOperation(op, docs, { keptBy: userId, keptAt: now });
+  } catch (err) {
+    // Two restores of one file at once: the second is told as if it had come later.
+    if (await exists().catch(() => false)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
+    throw err;
+  }
   return (await storage.getOperation(op.id))!;
 }
 

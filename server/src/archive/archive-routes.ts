@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,8 +28,13 @@ const UPLOAD_TYPES = ['application/gzip', 'application/x-gzip', 'application/oct
  * `POST /api/operations/:id/purge {archiveId, sha256}`,
  * `POST /api/archives/restore` (body: the archive file).
  */
-export function attachArchives(app: FastifyInstance, ctx: AppContext): ArchiveService {
-  const archives = new ArchiveService(ctx);
+export function attachArchives(
+  app: FastifyInstance,
+  ctx: AppContext,
+  alerts: { forget(operationId: string): void },
+): ArchiveService {
+  const archives = new ArchiveService(ctx, alerts);
+  app.addHook('onReady', () => archives.sweep());
 
   app.post<{ Params: { id: string } }>(
     '/api/operations/:id/close',
@@ -58,6 +63,11 @@ export function attachArchives(app: FastifyInstance, ctx: AppContext): ArchiveSe
     { schema: { params: ArchiveParams } },
     async (request, reply) => {
       const { path, record } = await archives.file(requireUser(request), request.params.id, request.params.archiveId);
+      const size = await stat(path).then(
+        (st) => st.size,
+        () => null,
+      );
+      if (size === null) throw new AppError('NOT_FOUND', `the file of archive ${record.id} is not on this server`);
       return reply
         .header('content-type', 'application/gzip')
         .header('content-length', record.bytes)

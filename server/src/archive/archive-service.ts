@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
@@ -30,7 +30,19 @@ export class ArchiveService {
   /** Archives being written, by operation (one at a time per operation). */
   private readonly writing = new Map<string, Promise<ArchiveRecord>>();
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(
+    private readonly ctx: AppContext,
+    /** Told when an operation closes, so it stops watching its units. */
+    private readonly alerts?: { forget(operationId: string): void },
+  ) {}
+
+  /** Remove what a crash left half-written or half-read under `archives/`. */
+  async sweep(): Promise<void> {
+    const dir = archiveDir(this.ctx.config.dataDir);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const n of names)
+      if (/^\.(writing|reading|upload)-/.test(n)) await rm(join(dir, n), { recursive: true, force: true });
+  }
 
   /** Close an active operation: status and time in storage, `closed` in its meta, connections re-admitted read-only. */
   async close(user: Principal, operationId: string): Promise<Operation> {
@@ -40,6 +52,10 @@ export class ArchiveService {
     const now = Date.now();
     if (!(await this.ctx.storage.closeOperation(op.id, now)))
       throw new AppError('CONFLICT', `operation ${op.id} is already closed`);
+    // Open connections were admitted with write access: unloading their rooms makes them reconnect,
+    // and they are admitted read-only (the status is already stored).
+    await Promise.all(operationDocNames(op.id, op.stations).map((name) => this.ctx.rooms.evict(name)));
+    this.alerts?.forget(op.id);
     const room = await this.ctx.rooms.get(docName(op.id, COMMAND_SCOPE));
     await room.serverChange(
       (doc) => {
@@ -54,8 +70,6 @@ export class ArchiveService {
       },
       { sessionId: null, userId: user.id },
     );
-    // Open connections were admitted with write access: they reconnect and are admitted read-only.
-    await Promise.all(operationDocNames(op.id, op.stations).map((name) => this.ctx.rooms.evict(name)));
     this.ctx.log.info({ operation: op.id, user: user.id }, 'operation closed');
     return (await this.ctx.storage.getOperation(op.id))!;
   }
@@ -84,6 +98,11 @@ export class ArchiveService {
         createdBy: user.id,
         now: started,
       });
+      // Purged while it was being written: what it read may be partial, so it is not kept.
+      if ((await this.ctx.storage.getOperation(op.id))?.purgedAt != null) {
+        await rm(join(archiveDir(this.ctx.config.dataDir), record.file), { force: true });
+        throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged while its archive was written`);
+      }
       await this.ctx.storage.recordArchive(record);
       this.ctx.log.info(
         { operation: op.id, archive: record.file, bytes: record.bytes, ms: Date.now() - started, ...record.counts },
@@ -121,6 +140,8 @@ export class ArchiveService {
       throw new AppError('CONFLICT', `operation ${op.id} is still active`);
     if (await this.ctx.storage.operationHold(op.id))
       throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it before purging`);
+    if (this.writing.has(op.id))
+      throw new AppError('CONFLICT', `an archive of ${op.id} is being written: purge once it is done`);
     const { path, record } = await this.file(user, operationId, archiveId);
     if (record.sha256 !== sha256) throw new AppError('CONFLICT', 'that checksum is not the archive’s: nothing purged');
     if ((await sha256OfFile(path).catch(() => null)) !== record.sha256)
@@ -138,12 +159,11 @@ export class ArchiveService {
 
     const now = Date.now();
     const names = operationDocNames(op.id, op.stations);
-    // Rooms are unloaded before and after the deletion: a join that slipped in between loaded the
-    // old state, and the second pass removes whatever it could write when it unloads.
-    for (let pass = 0; pass < 2; pass++) {
-      await Promise.all(names.map((name) => this.ctx.rooms.evict(name)));
-      await this.ctx.storage.purgeOperationDocs(op.id, names, now);
-    }
+    // No document of it loads from here on; rooms loaded (or loading) now are unloaded first, so
+    // nothing can write its old state back after the deletion.
+    this.ctx.rooms.block(names);
+    await Promise.all(names.map((name) => this.ctx.rooms.evict(name)));
+    await this.ctx.storage.purgeOperationDocs(op.id, names, now);
     let fixes = 0;
     const others = (await this.ctx.storage.listOperations()).filter((o) => o.id !== op.id && o.purgedAt == null);
     for (const stationId of op.stations) {
@@ -152,11 +172,13 @@ export class ArchiveService {
       for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {
         for (const w of windows) {
           for (;;) {
+            // Fixes that arrived after the archive was written (late trackers) are in no archive: kept.
             const n = await this.ctx.storage.dropFixesBetween(
               stationId,
               unitId,
               w.from,
               w.to,
+              record.createdAt,
               this.ctx.config.retentionBatch,
             );
             fixes += n;
@@ -172,14 +194,19 @@ export class ArchiveService {
 
   /** Restore an uploaded archive file as a read-only operation of this instance. */
   async restore(user: Principal, file: string): Promise<Operation> {
-    requireCommander(user, 'restore archives');
-    const archive = await openArchive(file, archiveDir(this.ctx.config.dataDir), this.maxBytes);
     try {
-      const op = await restoreArchive(this.ctx.storage, archive, user.id, Date.now());
-      this.ctx.log.info({ operation: op.id, user: user.id, ...archive.manifest.counts }, 'operation restored');
-      return op;
+      requireCommander(user, 'restore archives');
+      const archive = await openArchive(file, archiveDir(this.ctx.config.dataDir), this.maxBytes);
+      try {
+        const op = await restoreArchive(this.ctx.storage, archive, user.id, Date.now());
+        // Restored over a purged operation of this instance: its documents load again.
+        this.ctx.rooms.unblock(operationDocNames(op.id, op.stations));
+        this.ctx.log.info({ operation: op.id, user: user.id, ...archive.manifest.counts }, 'operation restored');
+        return op;
+      } finally {
+        await archive.close();
+      }
     } finally {
-      await archive.close();
       await rm(file, { force: true });
     }
   }

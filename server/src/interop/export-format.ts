@@ -37,7 +37,9 @@ function toGpx(collection: FeatureCollection, title: string): string {
   gpx.setAttribute('creator', 'JointMap 联勤图');
   const el = (parent: XmlElement, name: string, text?: string): XmlElement => {
     const child = doc.createElementNS(GPX_NS, name);
-    if (text !== undefined) child.appendChild(doc.createTextNode(text));
+    // XML 1.0 has no place for control characters: a label pasted with one still makes valid GPX.
+    if (text !== undefined)
+      child.appendChild(doc.createTextNode(text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')));
     parent.appendChild(child);
     return child;
   };

@@ -93,6 +93,9 @@ async function importFile(
       `${converted.annotations.length} features: at most ${ctx.config.importMaxFeatures} are imported at once`,
     );
   const apply = query.apply === '1';
+  // Reading a large file takes a while: the operation may have closed meanwhile.
+  if (apply && (await ctx.storage.getOperation(op.id))?.status !== 'active')
+    throw new AppError('FORBIDDEN', `operation ${op.id} was closed: it is read-only`);
   if (apply && converted.annotations.length) {
     const kind = query.scope === COMMAND_SCOPE ? 'command' : 'station';
     const room = await ctx.rooms.get(docName(op.id, query.scope));

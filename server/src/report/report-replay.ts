@@ -1,6 +1,9 @@
 import * as Y from 'yjs';
 import type { ResponseStatus, Task, TaskResponse, Unit, UnitStatus } from '@jointmap/shared';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { LoggedUpdate } from '../storage/types.ts';
+
+const YIELD_EVERY = 500;
 
 /** A task's life as the update logs tell it. */
 export interface TaskStory {
@@ -22,7 +25,8 @@ export interface UnitStory {
   stationId: string;
   unitId: string;
   callsign: string;
-  changes: Array<{ time: number; status: UnitStatus }>;
+  /** `null`: removed from the roster from then on. */
+  changes: Array<{ time: number; status: UnitStatus | null }>;
 }
 
 export interface Replayed {
@@ -37,7 +41,7 @@ export interface Replayed {
  * keys it changed in `tasks`, `responses` and `units` are read back (Yjs map events name them), so
  * the cost is one apply per update however many tasks and units there are.
  */
-export function replayLogs(logs: ReadonlyArray<readonly LoggedUpdate[]>): Replayed {
+export async function replayLogs(logs: ReadonlyArray<readonly LoggedUpdate[]>): Promise<Replayed> {
   const out: Replayed = { tasks: new Map(), units: new Map(), authors: new Map() };
   // Answers live in the answering station's document, which may be replayed before the task's.
   const answers = new Map<string, TaskStory['answers']>();
@@ -59,14 +63,20 @@ export function replayLogs(logs: ReadonlyArray<readonly LoggedUpdate[]>): Replay
         if (r) onResponse(answers, r, current!);
       }
     });
+    // A unit removed from its roster stops counting time in its last status.
+    const unitKeys = new Map<string, string>();
     units.observe((e) => {
       for (const key of e.keysChanged) {
         const u = units.get(key);
-        if (u) onUnit(out, u, current!);
+        if (u) unitKeys.set(key, onUnit(out, u, current!));
+        else if (unitKeys.has(key))
+          out.units.get(unitKeys.get(key)!)!.changes.push({ time: current!.time, status: null });
       }
     });
     try {
-      for (const u of log) {
+      for (const [i, u] of log.entries()) {
+        // A long log is replayed in slices: the server answers others meanwhile.
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
         current = u;
         const a = out.authors.get(u.userId) ?? { updates: 0, first: u.time, last: u.time };
         a.updates++;
@@ -117,7 +127,7 @@ function onResponse(all: Map<string, TaskStory['answers']>, r: TaskResponse, u: 
   times[r.status] ??= u.time;
 }
 
-function onUnit(out: Replayed, unit: Unit, u: LoggedUpdate): void {
+function onUnit(out: Replayed, unit: Unit, u: LoggedUpdate): string {
   const key = `${unit.stationId}/${unit.id}`;
   let story = out.units.get(key);
   if (!story) {
@@ -126,6 +136,7 @@ function onUnit(out: Replayed, unit: Unit, u: LoggedUpdate): void {
   }
   story.callsign = unit.callsign;
   if (story.changes.at(-1)?.status !== unit.status) story.changes.push({ time: u.time, status: unit.status });
+  return key;
 }
 
 /** Milliseconds a unit spent in each status within `[from, to]`. */
@@ -136,6 +147,7 @@ export function timePerStatus(
 ): Partial<Record<UnitStatus, number>> {
   const out: Partial<Record<UnitStatus, number>> = {};
   changes.forEach((c, i) => {
+    if (c.status === null) return;
     const start = Math.max(from, c.time);
     const end = Math.min(to, changes[i + 1]?.time ?? to);
     if (end > start) out[c.status] = (out[c.status] ?? 0) + end - start;

@@ -1,5 +1,6 @@
 import { distance } from '@turf/turf';
 import {
+  AppError,
   COMMAND_SCOPE,
   docName,
   operationDocNames,
@@ -85,11 +86,12 @@ const median = (xs: number[]): number | null => {
  */
 export async function buildReport(ctx: AppContext, user: Principal, operationId: string): Promise<OperationReport> {
   const op = await getVisibleOperation(ctx, user, operationId);
+  if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged; restore its archive`);
   const now = Date.now();
   const from = op.createdAt;
   const to = op.closedAt ?? now;
   const names = operationDocNames(op.id, op.stations);
-  const replayed = replayLogs(await Promise.all(names.map((n) => ctx.storage.readUpdateLog(n))));
+  const replayed = await replayLogs(await Promise.all(names.map((n) => ctx.storage.readUpdateLog(n))));
 
   const tasks = [...replayed.tasks.values()]
     .sort((a, b) => a.raisedAt - b.raisedAt)
@@ -182,6 +184,8 @@ async function travelled(ctx: AppContext, stationId: string, unitId: string, fro
   for (let cursor = from; ;) {
     const page = await ctx.storage.trackPage(stationId, unitId, cursor, to + 1, PAGE);
     for (const f of page) {
+      // A page starts again at the last one's final millisecond: skip what was counted.
+      if (last && (f.time < last.time || (f.time === last.time && f.deviceId <= last.deviceId))) continue;
       if (last && f.time > last.time) {
         const m = distance([last.lng, last.lat], [f.lng, f.lat], { units: 'meters' });
         if (m / ((f.time - last.time) / 1000) <= GLITCH_MPS) distanceM += m;
@@ -190,7 +194,8 @@ async function travelled(ctx: AppContext, stationId: string, unitId: string, fro
       fixes++;
     }
     if (page.length < PAGE) break;
-    cursor = page.at(-1)!.time + 1;
+    // Never stuck on one millisecond that fills a whole page.
+    cursor = page.at(-1)!.time === page[0]!.time ? cursor + 1 : page.at(-1)!.time;
   }
   return { distanceM, fixes };
 }

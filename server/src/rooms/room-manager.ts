@@ -37,6 +37,8 @@ export class RoomManager {
   private readonly waits = new Set<() => void>();
   /** Bumped by `closeAll`: loads started before it give up instead of retrying. */
   private generation = 0;
+  /** Documents that may not load (their operation is being purged or was purged). */
+  private readonly blocked = new Set<string>();
 
   constructor(
     private readonly store: DocStore,
@@ -47,6 +49,7 @@ export class RoomManager {
   async get(name: string): Promise<Room> {
     const parsed = parseDocName(name);
     if (!parsed) throw new Error(`not a document name: ${name}`);
+    if (this.blocked.has(name)) throw new AppError('OPERATION_PURGED', `${name} was purged`);
     for (let replaced = 0; ; replaced++) {
       let entry = this.rooms.get(name);
       if (!entry) {
@@ -140,6 +143,15 @@ export class RoomManager {
     this.cancelIdle(entry);
     this.rooms.delete(name);
     return true;
+  }
+
+  /** Refuse (`OPERATION_PURGED`) every later load of these documents, until `unblock`. */
+  block(names: readonly string[]): void {
+    for (const n of names) this.blocked.add(n);
+  }
+
+  unblock(names: readonly string[]): void {
+    for (const n of names) this.blocked.delete(n);
   }
 
   /**

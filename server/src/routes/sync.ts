@@ -31,6 +31,8 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   SESSION_ENDED: SyncCloseCode.unauthenticated,
   FORBIDDEN: SyncCloseCode.forbidden,
   NOT_FOUND: SyncCloseCode.notFound,
+  // Gone for good on this instance: the client must not keep reconnecting.
+  OPERATION_PURGED: SyncCloseCode.notFound,
   INVALID_PAYLOAD: SyncCloseCode.invalid,
   PAYLOAD_TOO_LARGE: SyncCloseCode.tooLarge,
 };
@@ -118,6 +120,13 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Closed during the awaits above: the close handler already ran and could not cancel this.
       if (ws.readyState !== ws.OPEN) cancelExpiry();
       const room = await ctx.rooms.get(name);
+      // Closed (or purged) while the room loaded: admitted as the operation is now. A close after
+      // this point unloads the room, and this connection comes back read-only.
+      const now = await ctx.storage.getOperation(op.id);
+      if (!now || now.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged`);
+      // Unloaded meanwhile (the operation closed): the client reconnects and is admitted afresh.
+      if (room.destroyed) throw new AppError('STORAGE_UNAVAILABLE', `${name} was unloaded; connect again`);
+      const admitted = docAccess(user, now.stations, parsed.scope, now.status);
       const socket: RoomSocket = {
         send: (data) => ws.send(data),
         close: (code, reason) => ws.close(code, reason),
@@ -128,7 +137,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       const session: RoomSession = {
         sessionId: claims.sid,
         user: { id: user.id, name: user.name, role: user.role, stationId: user.stationId },
-        access,
+        access: admitted === 'write' ? 'write' : 'read',
       };
       const conn = room.connect(socket, session, {
         limits,

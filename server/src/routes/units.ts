@@ -85,7 +85,8 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
       );
       const format = request.query.format;
       if (!format) return track;
-      // A download for other tools: the track named after its unit, its fix times kept (GPX, KML gx:Track).
+      // A download for other tools: the track named after its unit; GPX keeps each fix's time (KML and
+      // GeoJSON carry the times as properties only).
       for (const f of track.features) Object.assign(f.properties, { name: `${stationId}/${unitId}` });
       return sendExport(
         reply,

@@ -60,8 +60,15 @@ export class PgArchiveStore implements ArchiveStore {
     return rows.map((r) => r.unit as string);
   }
 
-  dropFixesBetween(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number> {
-    return dropFixes(this.pool, stationId, unitId, from, to, limit);
+  dropFixesBetween(
+    stationId: string,
+    unitId: string,
+    from: number,
+    to: number,
+    receivedBy: number,
+    limit: number,
+  ): Promise<number> {
+    return dropFixes(this.pool, stationId, unitId, from, to, limit, receivedBy);
   }
 
   async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
@@ -78,8 +85,13 @@ export class PgArchiveStore implements ArchiveStore {
     if (fixes.length) await pgQuery(this.pool, INSERT_TRACK, fixColumns(fixes));
   }
 
-  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
+  async restoreOperation(
+    op: Operation,
+    docs: readonly RestoredDoc[],
+    hold: { keptBy: string; keptAt: number },
+  ): Promise<void> {
     await withTx(this.pool, async (client) => {
+      await pgQuery(client, 'DELETE FROM operations WHERE id = $1 AND purged_at IS NOT NULL', [op.id]);
       // Leftovers of a restore that failed half-way (the operation row is written last).
       await deleteDocs(
         client,
@@ -108,8 +120,8 @@ export class PgArchiveStore implements ArchiveStore {
       }
       await pgQuery(
         client,
-        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at, kept_by, kept_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           op.id,
           op.name,
@@ -120,6 +132,8 @@ export class PgArchiveStore implements ArchiveStore {
           op.createdAt,
           op.closedAt ?? null,
           op.restoredAt ?? null,
+          hold.keptBy,
+          hold.keptAt,
         ],
       );
     });

@@ -101,15 +101,17 @@ export async function dropFixes(
   from: number,
   to: number,
   limit: number,
+  receivedBy = Number.MAX_SAFE_INTEGER,
 ): Promise<number> {
   const { rowCount } = await pgQuery(
     pool,
     `DELETE FROM positions_track t USING (
        SELECT time, device_id FROM positions_track
-       WHERE station_id = $1 AND unit_id = $2 AND time >= $3 AND time < $4 ORDER BY time, device_id LIMIT $5
+       WHERE station_id = $1 AND unit_id = $2 AND time >= $3 AND time < $4 AND received_at <= $6
+       ORDER BY time, device_id LIMIT $5
      ) d
      WHERE t.station_id = $1 AND t.unit_id = $2 AND t.time = d.time AND t.device_id = d.device_id`,
-    [stationId, unitId, from, to, limit],
+    [stationId, unitId, from, to, limit, receivedBy],
   );
   return rowCount ?? 0;
 }

@@ -203,8 +203,8 @@ export class PgStorage implements Storage {
   recordArchive = (r: ArchiveRecord): Promise<void> => this.archive.recordArchive(r);
   listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
   trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
-  dropFixesBetween = (s: string, u: string, from: number, to: number, limit: number): Promise<number> =>
-    this.archive.dropFixesBetween(s, u, from, to, limit);
+  dropFixesBetween = (s: string, u: string, from: number, to: number, by: number, limit: number): Promise<number> =>
+    this.archive.dropFixesBetween(s, u, from, to, by, limit);
   restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
 
   async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
@@ -212,8 +212,12 @@ export class PgStorage implements Storage {
     this.docs.forget(docs);
   }
 
-  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
-    await this.archive.restoreOperation(op, docs);
+  async restoreOperation(
+    op: Operation,
+    docs: readonly RestoredDoc[],
+    hold: { keptBy: string; keptAt: number },
+  ): Promise<void> {
+    await this.archive.restoreOperation(op, docs, hold);
     this.docs.forget(docs.map((d) => d.doc));
   }
 }

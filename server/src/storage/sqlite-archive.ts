@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, RestoredDoc } from './types.ts';
 import type { Row } from './sqlite-rows.ts';
 
+type Hold = { keptBy: string; keptAt: number };
+
 /**
  * The SQLite side of {@link ArchiveStore}. Deletes go in batches (`dropFixesBetween`) or per
  * operation's documents in one transaction (an operation's update log is thousands of rows, not
@@ -20,7 +22,7 @@ export class SqliteArchiveStore implements Pick<
   private readonly stmts;
   private readonly purgeTx: (operationId: string, docs: readonly string[], purgedAt: number) => void;
   private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => void;
-  private readonly restoreTx: (op: Operation, docs: readonly RestoredDoc[]) => void;
+  private readonly restoreTx: (op: Operation, docs: readonly RestoredDoc[], hold: Hold) => void;
 
   constructor(db: Database.Database) {
     this.stmts = {
@@ -40,7 +42,8 @@ export class SqliteArchiveStore implements Pick<
          ) SELECT unit FROM u WHERE unit IS NOT NULL`,
       ),
       dropBetween: db.prepare(
-        'DELETE FROM positions_track WHERE station_id = ? AND unit_id = ? AND time >= ? AND time < ? LIMIT ?',
+        `DELETE FROM positions_track
+         WHERE station_id = ? AND unit_id = ? AND time >= ? AND time < ? AND received_at <= ? LIMIT ?`,
       ),
       deleteUpdates: db.prepare('DELETE FROM doc_updates WHERE doc = ?'),
       deleteSnapshot: db.prepare('DELETE FROM doc_snapshots WHERE doc = ?'),
@@ -53,9 +56,10 @@ export class SqliteArchiveStore implements Pick<
         'INSERT INTO doc_updates (doc, seq, update_bytes, session_id, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       insertOperation: db.prepare(
-        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at)
-         VALUES (@id, @name, @kind, @status, @stations, @createdBy, @createdAt, @closedAt, @restoredAt)`,
+        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at, kept_by, kept_at)
+         VALUES (@id, @name, @kind, @status, @stations, @createdBy, @createdAt, @closedAt, @restoredAt, @keptBy, @keptAt)`,
       ),
+      deletePurged: db.prepare('DELETE FROM operations WHERE id = ? AND purged_at IS NOT NULL'),
     };
     this.purgeTx = db.transaction((operationId: string, docs: readonly string[], purgedAt: number) => {
       for (const doc of docs) {
@@ -67,18 +71,21 @@ export class SqliteArchiveStore implements Pick<
     this.restoreFixesTx = db.transaction((fixes: readonly PositionFix[]) => {
       for (const f of fixes) this.stmts.insertFix.run(f);
     });
-    this.restoreTx = db.transaction((op: Operation, docs: readonly RestoredDoc[]) => {
+    this.restoreTx = db.transaction((op: Operation, docs: readonly RestoredDoc[], hold: Hold) => {
       for (const d of docs) {
         // Leftovers of a restore that failed half-way (the operation row is written last).
         this.stmts.deleteUpdates.run(d.doc);
         this.stmts.deleteSnapshot.run(d.doc);
         for (const u of d.updates) this.stmts.insertUpdate.run(d.doc, u.seq, u.update, u.sessionId, u.userId, u.time);
       }
+      this.stmts.deletePurged.run(op.id);
       this.stmts.insertOperation.run({
         ...op,
         stations: JSON.stringify(op.stations),
         closedAt: op.closedAt ?? null,
         restoredAt: op.restoredAt ?? null,
+        keptBy: hold.keptBy,
+        keptAt: hold.keptAt,
       });
     });
   }
@@ -108,8 +115,15 @@ export class SqliteArchiveStore implements Pick<
     return (this.stmts.units.all({ station: stationId }) as { unit: string }[]).map((r) => r.unit);
   }
 
-  async dropFixesBetween(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number> {
-    return this.stmts.dropBetween.run(stationId, unitId, from, to, limit).changes;
+  async dropFixesBetween(
+    stationId: string,
+    unitId: string,
+    from: number,
+    to: number,
+    receivedBy: number,
+    limit: number,
+  ): Promise<number> {
+    return this.stmts.dropBetween.run(stationId, unitId, from, to, receivedBy, limit).changes;
   }
 
   /** The caller forgets its cached next sequence numbers of `docs`. */
@@ -121,7 +135,7 @@ export class SqliteArchiveStore implements Pick<
     if (fixes.length) this.restoreFixesTx(fixes);
   }
 
-  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
-    this.restoreTx(op, docs);
+  async restoreOperation(op: Operation, docs: readonly RestoredDoc[], hold: Hold): Promise<void> {
+    this.restoreTx(op, docs, hold);
   }
 }

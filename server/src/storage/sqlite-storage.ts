@@ -367,8 +367,8 @@ export class SqliteStorage implements Storage {
   recordArchive = (r: ArchiveRecord): Promise<void> => this.archive.recordArchive(r);
   listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
   trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
-  dropFixesBetween = (s: string, u: string, from: number, to: number, limit: number): Promise<number> =>
-    this.archive.dropFixesBetween(s, u, from, to, limit);
+  dropFixesBetween = (s: string, u: string, from: number, to: number, by: number, limit: number): Promise<number> =>
+    this.archive.dropFixesBetween(s, u, from, to, by, limit);
   restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
 
   async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
@@ -376,8 +376,12 @@ export class SqliteStorage implements Storage {
     for (const d of docs) this.nextSeq.delete(d);
   }
 
-  async restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void> {
-    await this.archive.restoreOperation(op, docs);
+  async restoreOperation(
+    op: Operation,
+    docs: readonly RestoredDoc[],
+    hold: { keptBy: string; keptAt: number },
+  ): Promise<void> {
+    await this.archive.restoreOperation(op, docs, hold);
     for (const d of docs) this.nextSeq.delete(d.doc);
   }
 }

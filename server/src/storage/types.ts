@@ -348,15 +348,32 @@ export interface ArchiveStore {
   listArchives(operationId: string): Promise<ArchiveRecord[]>;
   /** Units of a station that have any fix (restored ones too), in id order. */
   trackUnitsOfStation(stationId: string): Promise<string[]>;
-  /** Delete at most `limit` fixes of a unit with `from <= time < to`; returns how many went. */
-  dropFixesBetween(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number>;
+  /**
+   * Delete at most `limit` fixes of a unit with `from <= time < to` that the server received no later
+   * than `receivedBy` (a fix a tracker sent late, after an archive was written, is in no archive and
+   * stays); returns how many went.
+   */
+  dropFixesBetween(
+    stationId: string,
+    unitId: string,
+    from: number,
+    to: number,
+    receivedBy: number,
+    limit: number,
+  ): Promise<number>;
   /** Delete the update logs and snapshots of `docs` and mark the operation purged, in one transaction. */
   purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void>;
   /** Insert fixes into the track only (never the latest positions: they are history); repeats kept once. */
   restoreFixes(fixes: readonly PositionFix[]): Promise<void>;
   /**
    * Write an archived operation: its documents' update logs (replacing any leftover of an earlier
-   * failed restore), then the operation row, in one transaction, so it appears whole or not at all.
+   * failed restore), then the operation row with its evidence hold, in one transaction, so it
+   * appears whole (and held) or not at all. A purged row of the same id is replaced; any other
+   * existing row makes it fail.
    */
-  restoreOperation(op: Operation, docs: readonly RestoredDoc[]): Promise<void>;
+  restoreOperation(
+    op: Operation,
+    docs: readonly RestoredDoc[],
+    hold: { keptBy: string; keptAt: number },
+  ): Promise<void>;
 }

@@ -41,6 +41,8 @@ export const retentionZhCN = {
   'archive.tag.purged': '已清除',
   'archive.tag.restored': '归档恢复',
   'archive.readOnly': '已结束 · 只读',
+  'archive.noCrypto': '此页面无法校验下载（需 https 或本机访问）：请用 sha256sum 核对保存的文件',
+  'archive.enterSha': '请输入已保存归档文件的 SHA-256 校验和（sha256sum 的结果）：',
 } as const;
 
 export const retentionEn: Record<keyof typeof retentionZhCN, string> = {
@@ -91,4 +93,7 @@ export const retentionEn: Record<keyof typeof retentionZhCN, string> = {
   'archive.tag.purged': 'Purged',
   'archive.tag.restored': 'From archive',
   'archive.readOnly': 'Closed · read-only',
+  'archive.noCrypto':
+    'This page cannot check the download (needs https or localhost): check the saved file with sha256sum',
+  'archive.enterSha': 'Enter the SHA-256 of the archive file you kept (what sha256sum prints):',
 };

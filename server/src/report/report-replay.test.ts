@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { LoggedUpdate } from '../storage/types.ts';
+import { replayLogs, timePerStatus } from './report-replay.ts';
+
+/** A document's update log written step by step: each step one transaction at a given time and author. */
+function log(steps: Array<[number, string | null, (doc: Y.Doc) => void]>): LoggedUpdate[] {
+  const doc = new Y.Doc();
+  const out: LoggedUpdate[] = [];
+  doc.on('update', (update: Uint8Array) => {
+    const [time, userId] = pending!;
+    out.push({ seq: out.length + 1, update, sessionId: null, userId, time });
+  });
+  let pending: [number, string | null] | null = null;
+  for (const [time, userId, write] of steps) {
+    pending = [time, userId];
+    doc.transact(() => write(doc));
+  }
+  return out;
+}
+
+const task = (state: string) => ({ id: 't1', stationId: 'linping', title: '协查', priority: 'high', state });
+const answer = (status: string) => ({ taskId: 't1', taskStationId: 'linping', stationId: 'deqing', status });
+const unit = (status: string) => ({ id: 'car', stationId: 'deqing', callsign: '禹越巡01', status });
+
+describe('replayLogs', () => {
+  it('gives answer times relative to tasks replayed later, unit status spans with removal, and updates per author', async () => {
+    // The answering station's document comes first: its answers wait for the task.
+    const deqing = log([
+      [1_000, null, (d) => d.getMap('units').set('car', unit('available'))],
+      [
+        5_000,
+        'u-deqing',
+        (d) => {
+          // One update changes two maps: both are seen.
+          d.getMap('responses').set('linping:t1', answer('accepted'));
+          d.getMap('units').set('car', unit('en_route'));
+        },
+      ],
+      [9_000, 'u-deqing', (d) => d.getMap('responses').set('linping:t1', answer('on_scene'))],
+      [9_000, 'u-deqing', (d) => d.getMap('units').set('car', unit('on_scene'))],
+      [12_000, 'u-deqing', (d) => d.getMap('responses').set('linping:t1', answer('accepted'))],
+      [20_000, 'u-deqing', (d) => d.getMap('units').delete('car')],
+    ]);
+    const linping = log([
+      [2_000, 'u-linping', (d) => d.getMap('tasks').set('t1', task('open'))],
+      [30_000, 'u-linping', (d) => d.getMap('tasks').set('t1', task('closed'))],
+    ]);
+    const r = await replayLogs([deqing, linping]);
+
+    const t = r.tasks.get('linping:t1')!;
+    expect([t.raisedAt, t.raisedBy, t.endedAt, t.finalState]).toEqual([2_000, 'u-linping', 30_000, 'closed']);
+    // The first time each status was reached (going back to accepted does not move it).
+    expect(t.answers).toEqual({ deqing: { accepted: 5_000, on_scene: 9_000 } });
+
+    const car = r.units.get('deqing/car')!;
+    expect(car.changes).toEqual([
+      { time: 1_000, status: 'available' },
+      { time: 5_000, status: 'en_route' },
+      { time: 9_000, status: 'on_scene' },
+      { time: 20_000, status: null },
+    ]);
+    // Clipped to the window [3 s, 40 s]; nothing counts after the removal.
+    expect(timePerStatus(car.changes, 3_000, 40_000)).toEqual({ available: 2_000, en_route: 4_000, on_scene: 11_000 });
+
+    expect(Object.fromEntries(r.authors)).toEqual({
+      null: { updates: 1, first: 1_000, last: 1_000 },
+      'u-deqing': { updates: 5, first: 5_000, last: 20_000 },
+      'u-linping': { updates: 2, first: 2_000, last: 30_000 },
+    });
+  });
+});
