@@ -35,25 +35,9 @@ import {
 } from './sync-messages.ts';
 
 export type { ConnectOptions, RoomSession, RoomSocket } from './room-connection.ts';
+import type { RoomOptions } from './room-options.ts';
 
-export interface RoomHooks {
-  /** An inbound message was refused (forbidden, invalid); the session has been told. */
-  onRejected?(room: string, session: RoomSession, code: ErrorCode, detail: string): void;
-  /** An update was made durable and relayed. */
-  onCommitted?(room: string, bytes: number, recipients: number): void;
-  /** Storage failed; the room closed its connections and must be reloaded. */
-  onFailed?(room: string, error: unknown): void;
-}
-
-export interface RoomOptions {
-  snapshotEvery: number;
-  /**
-   * Send every connection a no-op message this often. Stock y-websocket clients drop a connection
-   * that was silent for 30 s, and a quiet document (no edits, no presence) would otherwise be.
-   */
-  keepaliveMs?: number;
-  hooks?: RoomHooks;
-}
+export type { RoomHooks, RoomOptions } from './room-options.ts';
 
 /**
  * One shared document: loads from the update log, authorizes and validates every inbound update,

@@ -1,0 +1,22 @@
+import type { ErrorCode } from '@jointmap/shared';
+import type { RoomSession } from './room-connection.ts';
+
+/** What a room reports to the rest of the server, and how it is configured. */
+export interface RoomHooks {
+  /** An inbound message was refused (forbidden, invalid); the session has been told. */
+  onRejected?(room: string, session: RoomSession, code: ErrorCode, detail: string): void;
+  /** An update was made durable and relayed. */
+  onCommitted?(room: string, bytes: number, recipients: number): void;
+  /** Storage failed; the room closed its connections and must be reloaded. */
+  onFailed?(room: string, error: unknown): void;
+}
+
+export interface RoomOptions {
+  snapshotEvery: number;
+  /**
+   * Send every connection a no-op message this often. Stock y-websocket clients drop a connection
+   * that was silent for 30 s, and a quiet document (no edits, no presence) would otherwise be.
+   */
+  keepaliveMs?: number;
+  hooks?: RoomHooks;
+}
