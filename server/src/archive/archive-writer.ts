@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as tar from 'tar';
 import { docName, parseDocName } from '@jointmap/shared';
 import type { ArchiveRecord, Operation, Storage } from '../storage/types.ts';
+import { trackFixes } from '../storage/track-pages.ts';
 import {
   ALERTS_FILE,
   ARCHIVE_FORMAT,
@@ -19,9 +19,6 @@ import {
   type ArchiveFileEntry,
   type Manifest,
 } from './archive-format.ts';
-
-/** Fixes read per storage call while writing tracks (one short read each, then a turn of the event loop). */
-const PAGE = 2_000;
 
 /** A file of the archive being written: size, SHA-256 and record count as it goes. */
 class HashedFile {
@@ -128,21 +125,8 @@ export async function writeArchive(input: WriteArchiveInput): Promise<ArchiveRec
     const tracks = new HashedFile(work, TRACKS_FILE);
     for (const stationId of op.stations) {
       for (const unitId of await storage.trackUnitsOfStation(stationId)) {
-        for (let from = window.from; ;) {
-          const page = await storage.trackPage(stationId, unitId, from, window.to + 1, PAGE);
-          for (const f of page) await tracks.line(f);
-          input.onProgress?.(tracks.records);
-          if (page.length < PAGE) break;
-          // Fixes of one millisecond on several devices may straddle pages: resume at that
-          // millisecond and skip what was written.
-          const last = page.at(-1)!;
-          const written = page.filter((f) => f.time === last.time).map((f) => f.deviceId);
-          from = last.time;
-          const next = await storage.trackPage(stationId, unitId, from, from + 1, PAGE + written.length);
-          for (const f of next) if (!written.includes(f.deviceId)) await tracks.line(f);
-          from = last.time + 1;
-          await yieldToEventLoop();
-        }
+        for await (const f of trackFixes(storage, stationId, unitId, window.from, window.to + 1)) await tracks.line(f);
+        input.onProgress?.(tracks.records);
       }
     }
     files.push(await tracks.close());

@@ -13,6 +13,7 @@ import {
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { docFromStored } from '../storage/stored-doc.ts';
+import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { replayLogs, timePerStatus, type TaskStory } from './report-replay.ts';
 
@@ -176,26 +177,18 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
   };
 }
 
-/** Metres along a unit's track within the window (GPS jumps left out), read page by page. */
+/** Metres along a unit's track within the window (GPS jumps left out). */
 async function travelled(ctx: AppContext, stationId: string, unitId: string, from: number, to: number) {
   let distanceM = 0;
   let fixes = 0;
   let last: PositionFix | null = null;
-  for (let cursor = from; ;) {
-    const page = await ctx.storage.trackPage(stationId, unitId, cursor, to + 1, PAGE);
-    for (const f of page) {
-      // A page starts again at the last one's final millisecond: skip what was counted.
-      if (last && (f.time < last.time || (f.time === last.time && f.deviceId <= last.deviceId))) continue;
-      if (last && f.time > last.time) {
-        const m = distance([last.lng, last.lat], [f.lng, f.lat], { units: 'meters' });
-        if (m / ((f.time - last.time) / 1000) <= GLITCH_MPS) distanceM += m;
-      }
-      last = f;
-      fixes++;
+  for await (const f of trackFixes(ctx.storage, stationId, unitId, from, to + 1, PAGE)) {
+    if (last && f.time > last.time) {
+      const m = distance([last.lng, last.lat], [f.lng, f.lat], { units: 'meters' });
+      if (m / ((f.time - last.time) / 1000) <= GLITCH_MPS) distanceM += m;
     }
-    if (page.length < PAGE) break;
-    // Never stuck on one millisecond that fills a whole page.
-    cursor = page.at(-1)!.time === page[0]!.time ? cursor + 1 : page.at(-1)!.time;
+    last = f;
+    fixes++;
   }
   return { distanceM, fixes };
 }

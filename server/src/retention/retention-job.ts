@@ -28,6 +28,11 @@ export interface RetentionRun {
   batches: number;
   /** Most rows any one transaction touched. */
   largestBatch: number;
+  /**
+   * Longest stretch the job held the event loop between two pauses (reading a page, thinning it,
+   * writing it): what an ingest request or a relay could have waited behind it at most.
+   */
+  longestBatchMs: number;
   heldOperations: number;
   error: string | null;
 }
@@ -102,6 +107,7 @@ export class RetentionJob {
       dropped: 0,
       batches: 0,
       largestBatch: 0,
+      longestBatchMs: 0,
       heldOperations: 0,
       error: null,
     };
@@ -177,7 +183,9 @@ export class RetentionJob {
 
   /** Pause after a transaction, in proportion to the time it took. */
   private async rest(): Promise<void> {
-    await this.pause(performance.now() - this.batchStart);
+    const held = performance.now() - this.batchStart;
+    if (this.current) this.current.longestBatchMs = Math.max(this.current.longestBatchMs, held);
+    await this.pause(held);
     this.batchStart = performance.now();
   }
 

@@ -62,6 +62,11 @@ export function createRetentionMetrics(registry: Registry) {
       help: 'Stored bytes per document update',
       registers,
     }),
+    longestBatch: new Gauge({
+      name: 'jointmap_retention_longest_batch_seconds',
+      help: 'Longest time the current or last run held the event loop in one batch',
+      registers,
+    }),
     diskFree: new Gauge({ name: 'jointmap_disk_free_bytes', help: 'Free disk where the data lives', registers }),
     diskLow: new Gauge({
       name: 'jointmap_disk_low',
@@ -77,6 +82,7 @@ export function createRetentionMetrics(registry: Registry) {
       m.running.set(run.finishedAt === null ? 1 : 0);
       m.progress.set(run.unitsTotal ? run.unitsDone / run.unitsTotal : 1);
       m.held.set(run.heldOperations);
+      m.longestBatch.set(run.longestBatchMs / 1000);
       m.fixes.inc({ action: 'thinned' }, run.thinRemoved - seen.thinned);
       m.fixes.inc({ action: 'dropped' }, run.dropped - seen.dropped);
       m.batches.inc(run.batches - seen.batches);

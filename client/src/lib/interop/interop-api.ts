@@ -1,5 +1,5 @@
 import type { Annotation } from '@jointmap/shared';
-import { session } from '../state/session.svelte.ts';
+import { authHeader, saveBlob } from '../state/download.ts';
 
 export type ImportCrs = 'wgs84' | 'gcj02';
 export type ExportFormat = 'geojson' | 'kml' | 'gpx';
@@ -16,8 +16,6 @@ export interface ImportResult {
   bbox: [number, number, number, number] | null;
 }
 
-const auth = (): Record<string, string> => (session.token ? { authorization: `Bearer ${session.token}` } : {});
-
 /** Preview (`apply` false: nothing written) or apply a GeoJSON/KML/KMZ/GPX file. */
 export async function importFile(
   operationId: string,
@@ -31,7 +29,7 @@ export async function importFile(
   });
   const res = await fetch(`/api/operations/${encodeURIComponent(operationId)}/import?${query}`, {
     method: 'POST',
-    headers: { ...auth(), 'content-type': 'application/octet-stream' },
+    headers: { ...authHeader(), 'content-type': 'application/octet-stream' },
     body: file,
   });
   const json = (await res.json().catch(() => ({}))) as ImportResult & { error?: { message: string } };
@@ -41,20 +39,13 @@ export async function importFile(
 
 /** Fetch a file of our API with the token and hand it to the browser as a download. */
 export async function downloadFile(path: string): Promise<void> {
-  const res = await fetch(path, { headers: auth() });
+  const res = await fetch(path, { headers: authHeader() });
   if (!res.ok) {
     const json = (await res.json().catch(() => ({}))) as { error?: { message: string } };
     throw new Error(json.error?.message ?? res.statusText);
   }
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export';
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveBlob(await res.blob(), name);
 }
 
 export const exportPath = (operationId: string, what: 'annotations' | 'sectors', format: ExportFormat) =>

@@ -1,5 +1,6 @@
 import { session } from '../state/session.svelte.ts';
 import { send } from './retention-api.ts';
+import { authHeader, saveBlob } from '../state/download.ts';
 
 /** An archive the server wrote of a closed operation (`GET /api/operations/:id/archives`). */
 export interface ArchiveRecordView {
@@ -28,9 +29,7 @@ export const purgeOperation = (operationId: string, archiveId: string, sha256: s
  * received (null where the page has no Web Crypto: plain http off localhost).
  */
 export async function downloadArchive(record: ArchiveRecordView): Promise<{ sha256: string | null }> {
-  const res = await fetch(`${opPath(record.operationId)}/archives/${record.id}/file`, {
-    headers: session.token ? { authorization: `Bearer ${session.token}` } : {},
-  });
+  const res = await fetch(`${opPath(record.operationId)}/archives/${record.id}/file`, { headers: authHeader() });
   if (!res.ok) throw new Error(res.statusText);
   const blob = await res.blob();
   const subtle = globalThis.crypto?.subtle;
@@ -39,14 +38,7 @@ export async function downloadArchive(record: ArchiveRecordView): Promise<{ sha2
         .map((b) => b.toString(16).padStart(2, '0'))
         .join('')
     : null;
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = record.file;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveBlob(blob, record.file);
   return { sha256 };
 }
 
@@ -54,10 +46,7 @@ export async function downloadArchive(record: ArchiveRecordView): Promise<{ sha2
 export async function restoreArchive(file: File): Promise<{ id: string; name: string }> {
   const res = await fetch('/api/archives/restore', {
     method: 'POST',
-    headers: {
-      ...(session.token ? { authorization: `Bearer ${session.token}` } : {}),
-      'content-type': 'application/gzip',
-    },
+    headers: { ...authHeader(), 'content-type': 'application/gzip' },
     body: file,
   });
   const json = (await res.json().catch(() => ({}))) as {

@@ -1,4 +1,5 @@
 import { session } from '../state/session.svelte.ts';
+import { authHeader } from '../state/download.ts';
 
 export interface RetentionRunView {
   startedAt: number;
@@ -35,7 +36,7 @@ export async function send<T>(method: string, path: string, body?: unknown): Pro
   const res = await fetch(path, {
     method,
     headers: {
-      ...(session.token ? { authorization: `Bearer ${session.token}` } : {}),
+      ...authHeader(),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
