@@ -14,7 +14,9 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/{sync,security,api,live,tasks,alerts,storage,release,interop}/**/*.test.ts'],
+          include: [
+            'test/{sync,security,api,live,tasks,alerts,storage,release,interop,replay,cluster,faults,cot}/**/*.test.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -66,14 +66,23 @@ if (mode === 'start') {
   process.exit(0);
 }
 
-// 5. Test prerequisites: Debian Chromium for the browser tests.
-if (!existsSync('/usr/bin/chromium')) {
+// 5. Test prerequisites (Debian packages): Chromium for the browser tests, nginx for the
+// deployment guide's proxy config (test/cluster/nginx.test.ts), iproute2 for the offline release
+// test's network namespace.
+const packages = [
+  ['chromium', existsSync('/usr/bin/chromium')],
+  ['nginx-light', has('nginx') || existsSync('/usr/sbin/nginx')],
+  ['iproute2', has('ip') || existsSync('/usr/sbin/ip') || existsSync('/sbin/ip')],
+]
+  .filter(([, present]) => !present)
+  .map(([name]) => name);
+if (packages.length) {
   if (!isRoot || !has('apt-get')) {
-    console.error('✖ browser tests need /usr/bin/chromium: run `sudo apt-get install -y chromium`');
+    console.error(`✖ the tests need Debian packages: run \`sudo apt-get install -y ${packages.join(' ')}\``);
     process.exit(1);
   }
-  step('installing Chromium (Debian package)');
-  run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null');
+  step(`installing ${packages.join(', ')} (Debian packages)`);
+  run(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')} >/dev/null`);
 }
 
 // 6. The whole suite: types, lint, formatting, then every test (unit, integration, browser).

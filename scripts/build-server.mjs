@@ -116,6 +116,11 @@ export async function buildServer() {
     plugins: [ownImportMetaUrl(outDir)],
     logLevel: 'warning',
     legalComments: 'none',
+    // Whitespace and comments out, names kept (stack traces stay readable without the map). V8
+    // keeps the whole source in the heap, and a single non-ASCII character (a "§" in a
+    // dependency's comment) made it a two-byte string: 12.8 MB of heap for a 6.4 MiB file.
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
   return { bytes: statSync(SERVER_BUNDLE).size, ms: performance.now() - t0 };
 }

@@ -8,7 +8,9 @@
  *   server/demo-data/           the demo county outlines the first start seeds from
  *   client/dist/                the built web client (fonts and offline basemap included)
  *   node_modules/               better-sqlite3 (its lib/ and the compiled better_sqlite3.node of
- *                               this machine) and bindings, its loader
+ *                               this machine) and bindings, its loader; @tak-ps/node-cot (the TAK
+ *                               bridge's library, which reads its own files at load time) with
+ *                               its dependencies, in pnpm's layout
  *   start.sh, package.json, README.txt
  *
  * The native module is the one this machine built for its Node, so the script refuses to run
@@ -19,10 +21,20 @@
  *     --reuse-client   use client/dist as it is when present, even if sources are newer
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_BUNDLE, ensureServerBuild } from './build-server.mjs';
 import { CLIENT_DIST, clientBuildIsStale } from './client-build.mjs';
@@ -70,6 +82,58 @@ function copySqlite(stage) {
   cpSync(bindings, join(stage, 'node_modules', 'bindings'), { recursive: true, dereference: true });
   const fileUri = packageDir('file-uri-to-path', bindings);
   cpSync(fileUri, join(stage, 'node_modules', 'file-uri-to-path'), { recursive: true, dereference: true });
+}
+
+/**
+ * A package and everything it depends on, copied in pnpm's own layout: each package version in
+ * `node_modules/.pnpm/<id>/node_modules/<name>` beside links to its dependencies, and the package
+ * linked from `node_modules/<name>`. Two versions of one dependency stay apart, as in the tree.
+ */
+function copyWithDependencies(stage, name) {
+  const ids = new Map();
+  const visit = (pkg, from, optional) => {
+    let dir;
+    try {
+      dir = realpathSync(packageRoot(pkg, from));
+    } catch (err) {
+      if (optional) return;
+      throw err;
+    }
+    const m = /^(.*\/node_modules\/\.pnpm)\/([^/]+)\/node_modules\//.exec(dir);
+    if (!m) fail(`${pkg} is not in pnpm's layout (${dir})`);
+    if (ids.has(m[2])) return dir;
+    ids.set(m[2], m[1]);
+    const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const dep of Object.keys(json.dependencies ?? {})) visit(dep, dir, false);
+    for (const dep of Object.keys(json.optionalDependencies ?? {})) visit(dep, dir, true);
+    return dir;
+  };
+  const top = visit(name, join(root, 'server'), false);
+  for (const [id, store] of ids)
+    cpSync(join(store, id), join(stage, 'node_modules', '.pnpm', id), { recursive: true, verbatimSymlinks: true });
+  const link = join(stage, 'node_modules', name);
+  mkdirSync(dirname(link), { recursive: true });
+  const storeDir = /^(.*\/node_modules\/\.pnpm)\//.exec(top)[1];
+  symlinkSync(relative(dirname(link), join(stage, 'node_modules', '.pnpm', relative(storeDir, top))), link);
+  return ids.size;
+}
+
+/** A package's root directory, also for packages whose `exports` hide their package.json. */
+function packageRoot(name, from) {
+  const req = createRequire(join(from, 'package.json'));
+  try {
+    return dirname(req.resolve(`${name}/package.json`));
+  } catch {
+    let dir = dirname(req.resolve(name));
+    while (
+      !existsSync(join(dir, 'package.json')) ||
+      JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name
+    ) {
+      if (dirname(dir) === dir) fail(`cannot find the root of ${name}`);
+      dir = dirname(dir);
+    }
+    return dir;
+  }
 }
 
 /** Load the staged better-sqlite3 from the staged tree: the archive must not lean on the repo's. */
@@ -152,6 +216,15 @@ try {
   cpSync(CLIENT_DIST, join(stage, 'client', 'dist'), { recursive: true });
   copySqlite(stage);
   checkSqlite(stage);
+  const cotPackages = copyWithDependencies(stage, '@tak-ps/node-cot');
+  run(
+    process.execPath,
+    ['-e', `import('@tak-ps/node-cot/dist/index.js').then((m) => { if (!m.default) process.exit(1); })`],
+    {
+      cwd: join(stage, 'server', 'dist'),
+    },
+  );
+  console.log(`  @tak-ps/node-cot with ${cotPackages - 1} dependencies`);
   writeFileSync(join(stage, 'start.sh'), START_SH, { mode: 0o755 });
   writeFileSync(join(stage, 'README.txt'), readme(name, version, glibcNeeded(stage)));
   writeFileSync(

@@ -33,12 +33,19 @@ import { attachArchives } from './archive/archive-routes.ts';
 import { importRoutes } from './interop/import-routes.ts';
 import { exportRoutes } from './interop/export-routes.ts';
 import { reportRoutes } from './report/report-routes.ts';
+import { reportMapRoutes } from './report/report-map-routes.ts';
+import { replayRoutes } from './replay/replay-routes.ts';
+import { attachCot } from './cot/attach-cot.ts';
+import type { CotBridge } from './cot/cot-bridge.ts';
 import { loadAccountsFile } from './seed/accounts-file.ts';
 import { seedDemo, type DemoLogin } from './seed/demo.ts';
 import type { AppContext } from './services/context.ts';
 import { SqliteStorage } from './storage/sqlite-storage.ts';
 import { PgStorage } from './storage/pg-storage.ts';
 import type { Storage } from './storage/types.ts';
+import { openLiveCluster } from './cluster/live-cluster.ts';
+import { openDocRelay, REDIS_NEEDS_POSTGRES } from './cluster/open-relay.ts';
+import { claimSetting } from './cluster/claim-setting.ts';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -57,10 +64,8 @@ export async function buildApp(
   config: Config,
   options: { storage?: Storage; logger?: boolean | object } = {},
 ): Promise<BuiltApp> {
-  if (config.redisUrl) {
-    // The Redis relay between instances is not part of this version; refuse rather than silently ignore.
-    throw new Error('REDIS_URL (Redis relay for several instances) is not supported yet: unset it to run one instance');
-  }
+  // Several instances share documents through PostgreSQL; Redis only relays between them.
+  if (config.redisUrl && !config.databaseUrl && !options.storage) throw new Error(REDIS_NEEDS_POSTGRES);
   // DATABASE_URL selects PostgreSQL (one instance until the relay exists); else embedded SQLite.
   const storage =
     options.storage ??
@@ -84,16 +89,39 @@ export async function buildApp(
     frameworkErrors,
   });
   const metrics = createMetrics();
+  // REDIS_URL: stored fixes, device registrations, rate limits and socket.io broadcasts are shared
+  // by every instance (server/src/cluster/live-*.ts).
+  const liveCluster = config.redisUrl
+    ? await openLiveCluster(config.redisUrl, config.redisPrefix, app.log, metrics.registry).catch(
+        async (err: unknown) => {
+          await storage.close();
+          throw err;
+        },
+      )
+    : null;
+  if (liveCluster) app.addHook('onClose', async () => liveCluster.close());
+  // REDIS_URL: document updates and presence are relayed to the other instances (server/src/cluster/).
+  const docRelay = await openDocRelay(config, storage, app.log).catch(async (err: unknown) => {
+    await liveCluster?.close();
+    await storage.close();
+    throw err;
+  });
+  if (docRelay) app.addHook('onClose', async () => docRelay.close());
   const secret = config.tokenSecret ?? (await storedSecret(storage));
   // Set once the live service exists; follows the command documents' searches and sectors.
   let coverage: CoverageService | null = null;
   // Set once the live service exists; follows the rules and rosters of every document.
   let alerting: AlertService | null = null;
+  // Set once the live service exists (COT_PORT set); follows the documents TAK clients see.
+  let cotBridge: CotBridge | null = null;
   const rooms = new RoomManager(storage, {
     idleMs: config.roomIdleMs,
     snapshotEvery: config.snapshotEvery,
+    awarenessTickMs: config.awarenessTickMs,
+    commitTickMs: config.syncCommitTickMs,
     loadRetries: config.roomLoadRetries,
     loadBackoffMs: config.roomLoadBackoffMs,
+    ...(docRelay ? { relay: docRelay.relay } : {}),
     onLoadFailed: (room, err, willRetry) => {
       metrics.roomLoadFailures.inc({ outcome: willRetry ? 'retried' : 'gave_up' });
       if (willRetry) app.log.warn({ room, err }, 'room load failed; retrying');
@@ -109,10 +137,16 @@ export async function buildApp(
         metrics.updateBytes.inc(bytes);
         coverage?.onCommitted(room);
         alerting?.onCommitted(room);
+        cotBridge?.onCommitted(room);
       },
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
         app.log.error({ room, err }, 'storage failure in room');
+      },
+      onRelayed: (room) => {
+        coverage?.onCommitted(room);
+        alerting?.onCommitted(room);
+        cotBridge?.onCommitted(room);
       },
     },
   });
@@ -131,7 +165,11 @@ export async function buildApp(
 
   registerErrorHandler(app);
   // preHandler: the login limit keys on the parsed user name, not only the address.
-  await app.register(fastifyRateLimit, { global: false, hook: 'preHandler' });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    hook: 'preHandler',
+    ...(liveCluster ? { store: liveCluster.rateLimitStore } : {}),
+  });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: config.maxMessageBytes },
     // A client breaking the WebSocket protocol (a frame over the limit, bad framing: ws codes
@@ -149,7 +187,17 @@ export async function buildApp(
   authRoutes(app, ctx);
   operationRoutes(app, ctx);
   basemapRoutes(app, ctx);
-  healthRoutes(app, ctx);
+  healthRoutes(app, ctx, {
+    // Redis is ready when the live side's connections answer and the document relay's are up.
+    ...(liveCluster
+      ? {
+          redis: async (timeoutMs: number) => {
+            if (docRelay && !docRelay.isReady) throw new Error('the document relay is not connected to Redis');
+            await liveCluster.probe(timeoutMs);
+          },
+        }
+      : {}),
+  });
   syncRoutes(app, ctx);
   // Demo simulator and story: registered before the live service so they stop before it closes.
   attachDemo(app, ctx);
@@ -157,6 +205,8 @@ export async function buildApp(
   importRoutes(app, ctx);
   exportRoutes(app, ctx);
   reportRoutes(app, ctx);
+  reportMapRoutes(app, ctx);
+  replayRoutes(app, ctx);
   const live = new LiveService(
     storage,
     {
@@ -165,11 +215,16 @@ export async function buildApp(
       rateBurst: config.ingestRateBurst,
       unknownPerMinute: config.ingestUnknownRateLimit,
       thresholds: { staleAfterMs: config.staleAfterMs, lostAfterMs: config.lostAfterMs },
+      ...(liveCluster ? { buckets: liveCluster.buckets } : {}),
     },
     metrics.registry,
+    liveCluster?.relay,
   );
   await live.start();
-  const io = registerSocketIo(app, { maxMessageBytes: 64 * 1024 });
+  const io = registerSocketIo(app, {
+    maxMessageBytes: 64 * 1024,
+    ...(liveCluster ? { adapter: liveCluster.adapter } : {}),
+  });
   const searchCoverage = new CoverageService({
     storage,
     rooms,
@@ -196,6 +251,8 @@ export async function buildApp(
     log: app.log,
   });
   alerting = alerts;
+  // COT_PORT: TAK clients over TCP/TLS (server/src/cot/); opens with the app, closes before the live service.
+  cotBridge = attachCot(app, ctx, live);
   attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage, alerts);
   app.addHook('preClose', async () => live.close());
   app.addHook('preClose', async () => searchCoverage.close());
@@ -234,10 +291,7 @@ export async function buildApp(
   }
 }
 
-async function storedSecret(storage: Storage): Promise<string> {
-  const existing = await storage.getSetting('token_secret');
-  if (existing) return existing;
-  const secret = randomBytes(32).toString('base64url');
-  await storage.setSetting('token_secret', secret);
-  return secret;
+/** The token secret every instance on this storage uses (the first to start chooses it). */
+function storedSecret(storage: Storage): Promise<string> {
+  return claimSetting(storage, 'token_secret', () => randomBytes(32).toString('base64url'));
 }

@@ -1,71 +1,36 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ETA } from '@jointmap/shared';
-import { defaultConfig, loadConfig } from './config.ts';
+import { defaultConfig, loadConfig, settingVariables } from './config.ts';
 
 describe('config', () => {
-  it('an empty environment gives exactly the defaults', () => {
+  it('an empty environment gives the defaults: local only, embedded storage, no relay', () => {
     expect(loadConfig({})).toEqual(defaultConfig());
-    expect(defaultConfig()).toEqual({
+    // The defaults live once, in SETTINGS (config.ts); these are the ones a fresh site relies on.
+    expect(defaultConfig()).toMatchObject({
       port: 8080,
       host: '127.0.0.1',
       dataDir: resolve('data'),
       redisUrl: null,
       databaseUrl: null,
       tokenSecret: null,
-      tokenTtlSeconds: 43_200,
-      viewerTokenTtlSeconds: 30 * 86400,
-      maxMessageBytes: 4 * 1024 * 1024,
-      syncQueueMaxMessages: 1000,
-      syncQueueMaxBytes: 8 * 1024 * 1024,
-      syncStateRequestsPerMinute: 20,
-      awarenessMaxClients: 4,
-      maxBodyBytes: 1024 * 1024,
-      roomIdleMs: 30_000,
-      snapshotEvery: 500,
       sqliteSynchronous: 'normal',
-      roomLoadRetries: 3,
-      roomLoadBackoffMs: 200,
-      loginRateLimit: 10,
-      loginAddressRateLimit: 30,
-      metricsToken: null,
-      accountsFile: null,
       seedDemo: true,
-      demoPassword: null,
-      clientDir: new URL('../../client/dist/', import.meta.url).pathname,
-      logLevel: 'info',
-      trustProxy: false,
-      basemaps: [],
-      liveFlushMs: 25,
-      staleAfterMs: 60_000,
-      lostAfterMs: 300_000,
-      ingestRatePerSecond: 5,
-      ingestRateBurst: 60,
-      ingestUnknownRateLimit: 30,
-      ingestMaxFutureMs: 300_000,
-      ingestMaxAgeMs: 604_800_000,
-      taskTargetRadiusM: 3000,
-      etaDetourFactor: 1.4,
-      etaSpeedsKmh: { car: 40, motorbike: 35, foot: 5, dog: 6, drone: 50, boat: 15 },
-      ringSpeedKmh: 40,
-      coverageFlushMs: 250,
-      simulate: true,
-      demoTimeScale: 1,
-      alertMarginM: 15,
-      alertMinDurationS: 10,
-      alertStopRadiusM: 30,
-      alertCheckMs: 10_000,
-      alertReplayMinutes: 60,
-      trackFullDays: 7,
-      trackKeepDays: 90,
-      trackThinToleranceM: 10,
-      retentionIntervalMs: 600_000,
-      retentionBatch: 250,
-      diskWarnFreeMib: 2048,
-      archiveMaxMib: 4096,
-      importMaxMib: 20,
-      importMaxFeatures: 5000,
+      cotPort: null,
+      metricsToken: null,
     });
+  });
+
+  it('every environment variable is documented in the README configuration table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => line.split('|')[1]!)
+      .join(' ');
+    const missing = settingVariables().filter((name) => !table.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
   });
 
   it('reads the dispatch, coverage and simulation variables', () => {

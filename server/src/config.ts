@@ -121,6 +121,24 @@ export interface Config {
   importMaxMib: number;
   /** Most annotations one import may add (more refuses the whole file). */
   importMaxFeatures: number;
+  /**
+   * Prepended to every Redis key and channel (REDIS_URL set), so several deployments, or test
+   * runs, share one Redis without seeing each other.
+   */
+  redisPrefix: string;
+  /** TCP port of the Cursor-on-Target bridge for TAK clients (null: no bridge). */
+  cotPort: number | null;
+  /** Address the CoT bridge binds (default: HOST). */
+  cotHost: string;
+  /** PEM certificate and key: the CoT port speaks TLS (both or neither). */
+  cotTlsCert: string | null;
+  cotTlsKey: string | null;
+  /** PEM CA bundle: TAK clients must present a certificate it signed (needs cert and key). */
+  cotTlsCa: string | null;
+  /** Presence changes of a document are gathered this long (ms) and sent as one message per connection (0: at once). */
+  awarenessTickMs: number;
+  /** Document updates are appended together over this tick (ms; 0: those of one event-loop turn). */
+  syncCommitTickMs: number;
 }
 
 /**
@@ -256,6 +274,14 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   archiveMaxMib: { env: 'ARCHIVE_MAX_MIB', default: value(4096), parse: numberAtLeast(1) },
   importMaxMib: { env: 'IMPORT_MAX_MIB', default: value(20), parse: numberAtLeast(1) },
   importMaxFeatures: { env: 'IMPORT_MAX_FEATURES', default: value(5000), parse: numberAtLeast(1) },
+  redisPrefix: { env: 'REDIS_PREFIX', default: value('jointmap:'), parse: text },
+  cotPort: { env: 'COT_PORT', default: value(null), parse: nonNegativeInt },
+  cotHost: { env: 'COT_HOST', default: (c) => c.host, parse: text },
+  cotTlsCert: { env: 'COT_TLS_CERT', default: value(null), parse: absolutePath },
+  cotTlsKey: { env: 'COT_TLS_KEY', default: value(null), parse: absolutePath },
+  cotTlsCa: { env: 'COT_TLS_CA', default: value(null), parse: absolutePath },
+  awarenessTickMs: { env: 'AWARENESS_TICK_MS', default: value(15), parse: nonNegativeInt },
+  syncCommitTickMs: { env: 'SYNC_COMMIT_TICK_MS', default: value(0), parse: nonNegativeInt },
 };
 
 /** Defaults for every setting; tests override what they need. */
@@ -326,4 +352,9 @@ export interface BasemapSourceConfig {
   minzoom?: number;
   maxzoom?: number;
   attribution?: string;
+}
+
+/** Every environment variable the server reads (the README's configuration table lists each). */
+export function settingVariables(): string[] {
+  return Object.values(SETTINGS as Record<string, Setting<unknown>>).flatMap((s) => (s.env ? [s.env] : []));
 }

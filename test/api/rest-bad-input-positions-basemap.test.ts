@@ -52,6 +52,10 @@ test('positions, basemaps, metrics and sync over HTTP: bad input gets a coded 4x
     get('positions of an unknown operation', '/api/operations/no-such-op/positions', 404, 'NOT_FOUND'),
     get('positions of an operation of other stations', `/api/operations/${wukangOp}/positions`, 404, 'NOT_FOUND'),
     get('positions with a bad operation id', '/api/operations/a%20b/positions', 400, 'INVALID_PAYLOAD'),
+    // The report's map: only for operations the caller may see.
+    get('report map of an unknown operation', '/api/operations/no-such-op/report/map', 404, 'NOT_FOUND'),
+    get('report map of an operation of other stations', `/api/operations/${wukangOp}/report/map`, 404, 'NOT_FOUND'),
+    get('report map without token', `/api/operations/${DEMO_OP}/report/map`, 401, 'UNAUTHENTICATED', { as: 'none' }),
     get('positions without token', `/api/operations/${DEMO_OP}/positions`, 401, 'UNAUTHENTICATED', { as: 'none' }),
     get('positions with expired token', `/api/operations/${DEMO_OP}/positions`, 401, 'TOKEN_EXPIRED', {
       as: 'expired',

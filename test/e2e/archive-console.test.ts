@@ -60,6 +60,13 @@ test('a commander closes an operation, writes and downloads its archive, purges 
   const [record] = await a.ctx.storage.listArchives(OP);
   expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(record!.sha256);
   await page.locator('[data-testid=retention-settings]').screenshot({ path: 'test-results/archive-panel.png' });
+  // The console keeps its copy of the documents in IndexedDB; a purge takes that copy too.
+  const localCopies = () =>
+    page.evaluate(
+      async (op) => (await indexedDB.databases()).filter((d) => d.name?.includes(`:${op}/`)).map((d) => d.name),
+      OP,
+    );
+  expect((await localCopies()).length).toBeGreaterThan(0);
   page.once('dialog', (d) => void d.accept());
   await page.click('[data-testid=archive-purge]');
   await page.waitForFunction(() => location.hash === '#/');
@@ -67,6 +74,12 @@ test('a commander closes an operation, writes and downloads its archive, purges 
   await item.getByText('已清除').waitFor();
   expect(await item.getByRole('link').count()).toBe(0);
   expect(await a.ctx.storage.readUpdateLog(`${OP}/${DEQING}`)).toEqual([]);
+  await page.waitForFunction(
+    async (op) => !(await indexedDB.databases()).some((d) => d.name?.includes(`:${op}/`)),
+    OP,
+    { polling: 100 },
+  );
+  expect(await localCopies()).toEqual([]);
 
   // Another instance: the commander imports the file from the operation list and opens it.
   const b = await startServer(t);

@@ -5,7 +5,7 @@ import { newTaskId } from '../helpers/op-console.ts';
 import { eventually } from '../helpers/sync-client.ts';
 import { answer, DEQING, LINPING, missingPersonTask, raise, tricounty } from '../helpers/tasks.ts';
 
-test('the after-action report page shows tasks, response times and who changed what, and prints to a PDF in Chinese with the bundled font', async (t) => {
+test('the after-action report page shows tasks, response times, who changed what and a map of the operation, and prints to a PDF in Chinese with the bundled font', async (t) => {
   assertClientBuilt();
   const { server, linping, deqing } = await tricounty(t);
   const task = raise(linping, missingPersonTask(newTaskId(), { title: '走失老人协查（复盘演示）' }));
@@ -24,11 +24,14 @@ test('the after-action report page shows tasks, response times and who changed w
   expect(tasks).toMatch(/德清禹越：已接单 \+\d+ s/);
   expect(await page.locator('[data-testid=report-response-times]').textContent()).toContain('德清禹越');
   expect(await page.locator('[data-testid=report-changes]').textContent()).toContain('运河值班民警');
+  // The map at the end: the task's location is marked, with its title.
+  await page.locator('[data-testid=report-map-task]').first().waitFor();
+  expect(await page.locator('[data-testid=report-map]').textContent()).toContain('走失老人协查（复盘演示）');
 
   await page.emulateMedia({ media: 'print' });
+  await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: 'test-results/report-print.png', fullPage: true });
   expect(await page.locator('nav').isVisible()).toBe(false);
-  await page.evaluate(() => document.fonts.ready);
   const pdf = (await page.pdf({ format: 'A4', printBackground: true })).toString('latin1');
   expect(pdf.startsWith('%PDF')).toBe(true);
   // The Chinese text is set in the bundled Noto Sans SC, embedded (subset) in the PDF.

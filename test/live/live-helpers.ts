@@ -34,11 +34,11 @@ export function connectViewer(
   t: Teardown,
   url: string,
   auth: { token: string; operationId?: string; protocolVersion?: number },
-  options: { reconnection?: boolean } = {},
+  options: { reconnection?: boolean; transports?: Array<'websocket' | 'polling'> } = {},
 ): LiveViewer {
   const socket: LiveClientSocket = io(url, {
     auth: { protocolVersion: PROTOCOL_VERSION, ...auth },
-    transports: ['websocket'],
+    transports: options.transports ?? ['websocket'],
     reconnection: options.reconnection ?? true,
     reconnectionDelay: 50,
     reconnectionDelayMax: 200,

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { buildApp } from '@jointmap/server';
@@ -23,9 +24,12 @@ describe('server on PostgreSQL', () => {
     });
     // A snapshot every 2 updates, so the restart loads a snapshot plus the log after it.
     const overrides = { databaseUrl: schema.url, snapshotEvery: 2 };
-    const first = await startServer(null, { ...overrides, dataDir: dirs[0] });
+    // A data directory that does not exist yet: the first start makes it for the demo logins.
+    const firstDir = join(dirs[0]!, 'not-yet');
+    const first = await startServer(null, { ...overrides, dataDir: firstDir });
     servers.push(first);
     expect(first.ctx.storage.kind).toBe('postgres');
+    expect(existsSync(join(firstDir, 'demo-logins.txt'))).toBe(true);
     const doc = `${DEMO_OP}/deqing-yuyue`;
     const a = await connectClient(t, first.wsUrl, doc, (await first.login('deqing')).token);
     for (const id of ['p1', 'p2', 'p3']) a.doc.getMap('annotations').set(id, pointAnnotation(id, `标注 ${id}`));

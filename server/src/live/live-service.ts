@@ -1,12 +1,20 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { AppError, offerNewest, type FreshnessThresholds, type UnitPosition } from '@jointmap/shared';
+import {
+  AppError,
+  compareFixes,
+  isNewerFix,
+  offerNewest,
+  unitKeyOf,
+  type FreshnessThresholds,
+  type UnitPosition,
+} from '@jointmap/shared';
 import type { Device, PositionFix, Storage } from '../storage/types.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import type { PositionFanout } from './fanout.ts';
 import { decodeOsmAnd, type FixLimits } from './osmand.ts';
 import { PositionWriter } from './position-writer.ts';
 import { LocalRelay, type PositionRelay } from './relay.ts';
-import { TokenBuckets } from './token-bucket.ts';
+import { TokenBuckets, type RateBuckets } from './token-bucket.ts';
 import { isStorageFull } from '../storage/storage-full.ts';
 
 export interface LiveOptions {
@@ -21,6 +29,11 @@ export interface LiveOptions {
    */
   unknownPerMinute?: number;
   thresholds: FreshnessThresholds;
+  /**
+   * Where the buckets live (default: in memory). Several instances pass shared ones (Redis), so
+   * spreading a tracker's requests over instances does not multiply its limit.
+   */
+  buckets?: (name: 'device' | 'unknown-address', ratePerSecond: number, burst: number) => RateBuckets;
 }
 
 export interface IngestInput {
@@ -47,8 +60,8 @@ export interface IngestResult {
  */
 export class LiveService {
   readonly devices: DeviceDirectory;
-  private readonly buckets: TokenBuckets;
-  private readonly unknownByAddress: TokenBuckets;
+  private readonly buckets: RateBuckets;
+  private readonly unknownByAddress: RateBuckets;
   /** Every registration loaded into the directory, once, before the first fix is resolved. */
   private preloaded: Promise<void> | null = null;
   private readonly writer: PositionWriter;
@@ -57,6 +70,8 @@ export class LiveService {
   private readonly unsubscribe: () => void;
   private fanout: PositionFanout | null = null;
   private readonly fixListeners = new Set<(pos: UnitPosition) => void>();
+  /** The catch-up running or last run (see {@link resync}). */
+  private resyncs: Promise<void> = Promise.resolve();
   private readonly metrics;
 
   constructor(
@@ -67,11 +82,17 @@ export class LiveService {
     private readonly now: () => number = Date.now,
   ) {
     this.devices = new DeviceDirectory(storage, { negativeTtlMs: 5_000, maxUnknown: 10_000, now });
-    this.buckets = new TokenBuckets(options.ratePerSecond, options.rateBurst, now);
+    const buckets = options.buckets ?? ((_name, rate, burst) => new TokenBuckets(rate, burst, now));
+    this.buckets = buckets('device', options.ratePerSecond, options.rateBurst);
     const unknownPerMinute = options.unknownPerMinute ?? 30;
-    this.unknownByAddress = new TokenBuckets(unknownPerMinute / 60, unknownPerMinute, now);
+    this.unknownByAddress = buckets('unknown-address', unknownPerMinute / 60, unknownPerMinute);
     this.writer = new PositionWriter(storage);
-    this.unsubscribe = relay.subscribe((pos) => this.onRelayed(pos));
+    const subscriptions = [
+      relay.subscribe((pos) => this.onRelayed(pos)),
+      relay.subscribeDevices((device) => this.devices.set(device)),
+      relay.onResync(() => void this.resync()),
+    ];
+    this.unsubscribe = () => subscriptions.forEach((off) => off());
     this.metrics = {
       accepted: new Counter({
         name: 'jointmap_positions_accepted_total',
@@ -102,9 +123,62 @@ export class LiveService {
     };
   }
 
-  /** Load the latest positions from storage (once, at start). */
+  /**
+   * Load the latest positions from storage (once, at start). The relay is subscribed before (in
+   * the constructor), so a fix stored elsewhere meanwhile is either in the load or relayed; the
+   * newest-fix rule makes the order of the two irrelevant.
+   */
   async start(): Promise<void> {
     for (const fix of await this.storage.latestPositions()) this.offerLatest(toUnitPosition(fix));
+  }
+
+  /**
+   * After a break of the relay: fixes stored by other instances meanwhile were not relayed, so the
+   * latest positions are read again from storage; for each unit that moved on, the fixes missed
+   * are read back from its track and given to the {@link onFix} listeners in order (the alert
+   * engine must not take a unit reporting elsewhere for silent), and its newest is fanned out.
+   */
+  resync(): Promise<void> {
+    // One at a time: two overlapping runs would both replay what neither had offered yet.
+    const run = this.resyncs.then(() => this.resyncOnce());
+    this.resyncs = run.catch(() => undefined);
+    return run;
+  }
+
+  private async resyncOnce(): Promise<void> {
+    let fixes: PositionFix[];
+    try {
+      fixes = await this.storage.latestPositions();
+    } catch {
+      return; // storage down too: the next break-and-return of either tries again
+    }
+    for (const fix of fixes) {
+      const pos = toUnitPosition(fix);
+      const held = this.latest.get(unitKeyOf(pos));
+      if (!isNewerFix(pos, held)) continue;
+      if (this.fixListeners.size) await this.replayMissed(pos, held);
+      if (this.offerLatest(pos)) this.fanout?.publish(pos);
+    }
+  }
+
+  /** The stored fixes of `pos`'s unit after `held` up to `pos`, to the fix listeners, oldest first. */
+  private async replayMissed(pos: UnitPosition, held: UnitPosition | undefined): Promise<void> {
+    let missed: UnitPosition[] = [pos];
+    try {
+      const track = await this.storage.track(pos.stationId, pos.unitId, held?.time ?? pos.time, pos.time, REPLAY_LIMIT);
+      missed = track.map(toUnitPosition).filter((p) => isNewerFix(p, held) && !isNewerFix(p, pos));
+      // A track longer than the limit: at least the newest is given.
+      if (!missed.some((p) => compareFixes(p, pos) === 0)) missed.push(pos);
+    } catch {
+      // storage failed between the two reads: the newest alone
+    }
+    for (const p of missed) for (const listener of this.fixListeners) listener(p);
+  }
+
+  /** A registration changed here: this instance and every other one resolve the device anew. */
+  deviceChanged(device: Device): void {
+    this.devices.set(device);
+    this.relay.publishDevice(device);
   }
 
   attachFanout(fanout: PositionFanout): void {
@@ -130,9 +204,10 @@ export class LiveService {
     if (!device.unitId) throw new AppError('FORBIDDEN', `device ${deviceId} is not assigned to a unit`);
     // Charged per fix: a batch of 100 costs what 100 single requests do.
     const cost = decoded.fixes.length;
-    if (!this.buckets.take(deviceId, cost)) {
+    const verdict = await this.buckets.attempt(deviceId, cost);
+    if (!verdict.ok) {
       this.metrics.deviceLimited.inc(cost);
-      const seconds = retryAfter(this.buckets.retryAfterSeconds(deviceId, cost));
+      const seconds = retryAfter(verdict.retryAfterSeconds);
       throw new RateLimitedError(`too many fixes from device ${deviceId}; retry in ${seconds} s`, seconds);
     }
     const fixes: PositionFix[] = decoded.fixes
@@ -180,9 +255,10 @@ export class LiveService {
     }
     const cached = this.devices.cached(deviceId);
     if (cached) return cached;
-    if (!this.unknownByAddress.take(address)) {
+    const verdict = await this.unknownByAddress.attempt(address);
+    if (!verdict.ok) {
       this.metrics.unknownLimited.inc();
-      const seconds = retryAfter(this.unknownByAddress.retryAfterSeconds(address));
+      const seconds = retryAfter(verdict.retryAfterSeconds);
       throw new RateLimitedError(
         `too many requests for unregistered devices from this address; retry in ${seconds} s`,
         seconds,
@@ -202,7 +278,7 @@ export class LiveService {
     return () => this.fixListeners.delete(listener);
   }
 
-  /** A stored fix from this or (later) another instance: advance the latest position, fan out. */
+  /** A stored fix from this or another instance: advance the latest position, fan out. */
   private onRelayed(pos: UnitPosition): void {
     for (const listener of this.fixListeners) listener(pos);
     if (this.offerLatest(pos)) this.fanout?.publish(pos);
@@ -238,6 +314,9 @@ export class LiveService {
     await this.relay.close();
   }
 }
+
+/** Most fixes of one unit read back from its track after a relay break. */
+const REPLAY_LIMIT = 10_000;
 
 /** RATE_LIMITED with the wait the client should honour (sent as Retry-After). */
 export class RateLimitedError extends AppError {

@@ -47,8 +47,11 @@ export function attachLiveSockets(
 ): PositionFanout {
   const fanout = new PositionFanout(
     {
+      // Local sockets only: every instance gets every stored fix from the relay and fans out to
+      // its own viewers, so a broadcast through the Redis adapter would deliver each batch once
+      // per instance.
       broadcast: (op, except, msg) =>
-        io
+        io.local
           .to(liveRoomName(op))
           .except([...except])
           .emit('live:positions', msg),

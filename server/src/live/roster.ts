@@ -72,7 +72,7 @@ export async function registerDevice(
   if (!(await ctx.storage.putDeviceIf(device, existing?.stationId ?? null))) {
     throw new AppError('CONFLICT', `device ${input.id} was registered elsewhere meanwhile; reload and try again`);
   }
-  live.devices.set(device);
+  live.deviceChanged(device);
   const stations = new Set([device.stationId, ...(existing ? [existing.stationId] : [])]);
   await mirrorDeviceIds(ctx, device, stations, user.id);
   return { device, created: !existing };

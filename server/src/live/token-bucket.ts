@@ -7,7 +7,22 @@
  * only when the bucket is full and leaves it in debt, which refills at the same rate: a batch larger
  * than the burst is never refused for good, and over time no key gets more than `ratePerSecond`.
  */
-export class TokenBuckets {
+/** The answer of a rate check: allowed, or refused with the whole seconds to wait (Retry-After). */
+export interface RateVerdict {
+  ok: boolean;
+  retryAfterSeconds: number;
+}
+
+/**
+ * Token buckets as the ingest path uses them: in memory ({@link TokenBuckets}, one instance) or
+ * shared by every instance (`RedisTokenBuckets` in server/src/cluster/live-token-buckets.ts).
+ */
+export interface RateBuckets {
+  /** Take `cost` tokens for `key`; refused (nothing taken) when there are too few. */
+  attempt(key: string, cost?: number): RateVerdict | Promise<RateVerdict>;
+}
+
+export class TokenBuckets implements RateBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
@@ -33,6 +48,11 @@ export class TokenBuckets {
     if (b.tokens < this.needed(cost)) return false;
     b.tokens -= cost;
     return true;
+  }
+
+  attempt(key: string, cost = 1): RateVerdict {
+    if (this.take(key, cost)) return { ok: true, retryAfterSeconds: 0 };
+    return { ok: false, retryAfterSeconds: this.retryAfterSeconds(key, cost) };
   }
 
   /** Whole seconds until a take of `cost` for `key` would succeed (for Retry-After); 0 when now. */

@@ -26,7 +26,8 @@ const PING_TIMEOUT_MS = 4_000;
 
 /**
  * socket.io on the Fastify HTTP server at `/socket.io` (the unmaintained `fastify-socket.io` is
- * not used). Scale-out seam: pass an adapter factory (e.g. `@socket.io/redis-adapter`) later.
+ * not used). With several instances `adapter` is `@socket.io/redis-adapter`
+ * (server/src/cluster/live-cluster.ts), so a broadcast reaches the sockets of every instance.
  *
  * @fastify/websocket answers every HTTP upgrade by routing it through Fastify, which would answer
  * socket.io's upgrades with a 404; so upgrades are dispatched by path here: `/socket.io/` to

@@ -1,9 +1,6 @@
-import * as Y from 'yjs';
 import type { ResponseStatus, Task, TaskResponse, Unit, UnitStatus } from '@jointmap/shared';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { LoggedUpdate } from '../storage/types.ts';
-
-const YIELD_EVERY = 500;
+import { LogWalker } from './log-walk.ts';
 
 /** A task's life as the update logs tell it. */
 export interface TaskStory {
@@ -46,47 +43,28 @@ export async function replayLogs(logs: ReadonlyArray<readonly LoggedUpdate[]>): 
   // Answers live in the answering station's document, which may be replayed before the task's.
   const answers = new Map<string, TaskStory['answers']>();
   for (const log of logs) {
-    const doc = new Y.Doc();
-    const tasks = doc.getMap<Task>('tasks');
-    const responses = doc.getMap<TaskResponse>('responses');
-    const units = doc.getMap<Unit>('units');
-    let current: LoggedUpdate | null = null;
-    tasks.observe((e) => {
-      for (const key of e.keysChanged) {
-        const t = tasks.get(key);
-        if (t) onTask(out, t, current!);
-      }
-    });
-    responses.observe((e) => {
-      for (const key of e.keysChanged) {
-        const r = responses.get(key);
-        if (r) onResponse(answers, r, current!);
-      }
-    });
     // A unit removed from its roster stops counting time in its last status.
     const unitKeys = new Map<string, string>();
-    units.observe((e) => {
-      for (const key of e.keysChanged) {
-        const u = units.get(key);
-        if (u) unitKeys.set(key, onUnit(out, u, current!));
-        else if (unitKeys.has(key))
-          out.units.get(unitKeys.get(key)!)!.changes.push({ time: current!.time, status: null });
-      }
+    const walker = new LogWalker(['tasks', 'responses', 'units'], (c) => {
+      if (c.map === 'tasks') {
+        if (c.value) onTask(out, c.value as Task, c.update);
+      } else if (c.map === 'responses') {
+        if (c.value) onResponse(answers, c.value as TaskResponse, c.update);
+      } else if (c.value) unitKeys.set(c.key, onUnit(out, c.value as Unit, c.update));
+      else if (unitKeys.has(c.key))
+        out.units.get(unitKeys.get(c.key)!)!.changes.push({ time: c.update.time, status: null });
     });
     try {
-      for (const [i, u] of log.entries()) {
-        // A long log is replayed in slices: the server answers others meanwhile.
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-        current = u;
+      await walker.advance(log, log.length, (applied) => {
+        const u = log[applied - 1]!;
         const a = out.authors.get(u.userId) ?? { updates: 0, first: u.time, last: u.time };
         a.updates++;
         a.last = Math.max(a.last, u.time);
         a.first = Math.min(a.first, u.time);
         out.authors.set(u.userId, a);
-        Y.applyUpdate(doc, u.update);
-      }
+      });
     } finally {
-      doc.destroy();
+      walker.destroy();
     }
   }
   for (const [key, story] of out.tasks) story.answers = answers.get(key) ?? {};

@@ -67,6 +67,11 @@ export function createRetentionMetrics(registry: Registry) {
       help: 'Longest time the current or last run held the event loop in one batch',
       registers,
     }),
+    longestBatchCpu: new Gauge({
+      name: 'jointmap_retention_longest_batch_cpu_seconds',
+      help: 'Most CPU time the process used over one batch of the current or last run (not stretched by other processes)',
+      registers,
+    }),
     diskFree: new Gauge({ name: 'jointmap_disk_free_bytes', help: 'Free disk where the data lives', registers }),
     diskLow: new Gauge({
       name: 'jointmap_disk_low',
@@ -83,6 +88,7 @@ export function createRetentionMetrics(registry: Registry) {
       m.progress.set(run.unitsTotal ? run.unitsDone / run.unitsTotal : 1);
       m.held.set(run.heldOperations);
       m.longestBatch.set(run.longestBatchMs / 1000);
+      m.longestBatchCpu.set(run.longestBatchCpuMs / 1000);
       m.fixes.inc({ action: 'thinned' }, run.thinRemoved - seen.thinned);
       m.fixes.inc({ action: 'dropped' }, run.dropped - seen.dropped);
       m.batches.inc(run.batches - seen.batches);

@@ -8,6 +8,9 @@ export interface VerifiedUser {
   stationId: string | null;
 }
 
+/** The last state each client id sent (as sent, and as stamped for `user`): see `stampAwarenessIdentity`. */
+export type StampCache = Map<number, { raw: string; user: VerifiedUser; json: string }>;
+
 /**
  * Rewrite an awareness update so that every state it carries names the session's verified user:
  * a client cannot appear online as somebody else. States for which `isNewer(clientId, clock, state
@@ -19,6 +22,7 @@ export function stampAwarenessIdentity(
   update: Uint8Array,
   user: VerifiedUser,
   isNewer: (clientId: number, clock: number, isNull: boolean) => boolean = () => true,
+  cache?: StampCache,
 ): { update: Uint8Array | null; clientIds: number[] } {
   const d = decoding.createDecoder(update);
   const count = decoding.readVarUint(d);
@@ -29,6 +33,12 @@ export function stampAwarenessIdentity(
     const clock = decoding.readVarUint(d);
     const json = decoding.readVarString(d);
     if (!isNewer(clientId, clock, json === 'null')) continue;
+    // A renewal (the same state with a newer clock, every 15 s from every client) is stamped once.
+    const known = cache?.get(clientId);
+    if (known && known.raw === json && known.user === user) {
+      kept.push({ clientId, clock, json: known.json });
+      continue;
+    }
     const state = JSON.parse(json) as unknown;
     let out = state;
     if (state !== null) {
@@ -36,7 +46,9 @@ export function stampAwarenessIdentity(
         throw new Error('awareness state must be an object or null');
       out = { ...(state as Record<string, unknown>), user };
     }
-    kept.push({ clientId, clock, json: JSON.stringify(out) });
+    const stamped = JSON.stringify(out);
+    if (cache && state !== null) cache.set(clientId, { raw: json, user, json: stamped });
+    kept.push({ clientId, clock, json: stamped });
   }
   if (decoding.hasContent(d)) throw new Error('trailing bytes in awareness update');
   if (kept.length === 0) return { update: null, clientIds: [] };

@@ -1,4 +1,6 @@
+import { encodeRejection } from '@jointmap/shared';
 import type { VerifiedUser } from './awareness-identity.ts';
+import { encodePermissionDenied } from './sync-messages.ts';
 import { DEFAULT_CONNECTION_LIMITS, InboundBudget, type ConnectionLimits, type LimitName } from './inbound-queue.ts';
 import type { PresenceMember } from './room-presence.ts';
 import { GapTracker } from './update-guard.ts';
@@ -36,7 +38,7 @@ export interface Connection extends PresenceMember {
 
 export function createConnection(socket: RoomSocket, session: RoomSession, options: ConnectOptions = {}): Connection {
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
-  return {
+  const conn: Connection = {
     socket,
     session,
     user: session.user,
@@ -46,13 +48,17 @@ export function createConnection(socket: RoomSocket, session: RoomSession, optio
     onLimited: (limit) => options.onLimited?.(limit),
     toldAwarenessLimit: false,
     gaps: new GapTracker(),
-    send: (data) => sendTo({ socket }, data),
+    send: (data) => sendTo(conn, data),
+    sentSinceKeepalive: false,
   };
+  return conn;
 }
 
 /** Send if the socket is still open (a closed one is being cleaned up). */
-export function sendTo(conn: Pick<Connection, 'socket'>, data: Uint8Array): void {
-  if (conn.socket.isOpen) conn.socket.send(data);
+export function sendTo(conn: Pick<Connection, 'socket' | 'sentSinceKeepalive'>, data: Uint8Array): void {
+  if (!conn.socket.isOpen) return;
+  conn.socket.send(data);
+  conn.sentSinceKeepalive = true;
 }
 
 /** The coded message telling a connection which limit closed it. */
@@ -61,4 +67,11 @@ export function overLimitMessage(conn: Connection, limit: 'queue' | 'state_reque
   return limit === 'queue'
     ? `more than ${queueMessages} messages or ${queueBytes} bytes waiting: sending faster than the document is written`
     : `more than ${stateRequestsPerMinute} sync state requests a minute`;
+}
+
+/** The coded message telling a connection that its room's storage failed (it is closed next). */
+export function storageFailedMessage(code: 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE', doc: string): Uint8Array {
+  const message =
+    code === 'STORAGE_FULL' ? 'the disk is full: the edit was not stored' : 'storage failed; reconnecting';
+  return encodePermissionDenied(encodeRejection({ code, message, doc }));
 }

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '@jointmap/shared';
 import type { RoomSession } from './room-connection.ts';
+import type { DocRelay } from './relay-port.ts';
 
 /** What a room reports to the rest of the server, and how it is configured. */
 export interface RoomHooks {
@@ -9,6 +10,8 @@ export interface RoomHooks {
   onCommitted?(room: string, bytes: number, recipients: number): void;
   /** Storage failed; the room closed its connections and must be reloaded. */
   onFailed?(room: string, error: unknown): void;
+  /** Updates another instance made durable were applied (the document changed). */
+  onRelayed?(room: string): void;
 }
 
 export interface RoomOptions {
@@ -18,5 +21,17 @@ export interface RoomOptions {
    * that was silent for 30 s, and a quiet document (no edits, no presence) would otherwise be.
    */
   keepaliveMs?: number;
+  /**
+   * Presence changes are gathered this long (ms) and sent as one message per connection (setting
+   * `AWARENESS_TICK_MS`); unset or 0: each change at once.
+   */
+  awarenessTickMs?: number;
+  /**
+   * Updates are appended together over this tick (ms; group commit, setting `SYNC_COMMIT_TICK_MS`);
+   * unset or 0: those applied in the same event-loop turn.
+   */
+  commitTickMs?: number;
   hooks?: RoomHooks;
+  /** Relay to the other instances (several instances on one PostgreSQL); unset: one instance. */
+  relay?: DocRelay;
 }

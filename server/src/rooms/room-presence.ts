@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { stampAwarenessIdentity, type VerifiedUser } from './awareness-identity.ts';
+import { stampAwarenessIdentity, type StampCache, type VerifiedUser } from './awareness-identity.ts';
+import { AwarenessBatch } from './awareness-batch.ts';
 import { encodeAwareness } from './sync-messages.ts';
 
 /** A connection as presence sees it: who it is, and the awareness client ids it set. */
@@ -10,6 +11,8 @@ export interface PresenceMember {
   /** At most this many client ids at a time; states for further ones are ignored. */
   maxClients: number;
   send(data: Uint8Array): void;
+  /** Set when anything was sent to it; the keepalive goes only to members that got nothing since the last one. */
+  sentSinceKeepalive?: boolean;
 }
 
 /**
@@ -17,6 +20,9 @@ export interface PresenceMember {
  * state cannot bring it back; then it is forgotten, so that ids coming and going do not pile up.
  */
 const FORGET_REMOVED_AFTER_MS = 2 * awarenessProtocol.outdatedTimeout;
+
+/** Origin of presence states applied from another instance (see `applyRelayed`). */
+const RELAYED = 'relayed';
 
 /**
  * Presence (Yjs awareness) of one room: identity stamped by the server, each connection owning
@@ -28,19 +34,39 @@ export class RoomPresence<M extends PresenceMember> {
   private readonly keepalive: NodeJS.Timeout;
   /** Which member set each client id (kept in step with the members' own sets). */
   private readonly owners = new Map<number, M>();
+  /** Client ids whose state came from another instance: no member here may set them. */
+  private readonly remote = new Set<number>();
+  /** Changes waiting for the next tick, sent to the members as one message each. */
+  private readonly batch: AwarenessBatch<M>;
+  /** Each client id's last state, as sent and as stamped. */
+  private readonly stamps: StampCache = new Map();
+  /**
+   * Told every change made here (a member's update, a member leaving) as an awareness update, for
+   * the other instances; not changes that came from them, nor timeouts (each instance times out
+   * the states it holds itself).
+   */
+  onLocalChange: ((update: Uint8Array) => void) | null = null;
 
   constructor(
     doc: Y.Doc,
     private readonly members: () => Iterable<M>,
     keepaliveMs: number,
+    /** Changes are gathered this long (ms) and sent as one message per member; 0: each at once. */
+    tickMs = 0,
   ) {
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onUpdate);
+    this.batch = new AwarenessBatch(this.awareness, members, tickMs);
+    // Every half period, a member that was sent nothing since the previous check gets the no-op:
+    // no member goes longer than `keepaliveMs` without a message.
     this.keepalive = setInterval(() => {
-      for (const m of this.members()) m.send(KEEPALIVE);
+      for (const m of this.members()) {
+        if (!m.sentSinceKeepalive) m.send(KEEPALIVE);
+        m.sentSinceKeepalive = false;
+      }
       this.forgetRemoved();
-    }, keepaliveMs);
+    }, keepaliveMs / 2);
     this.keepalive.unref();
   }
 
@@ -71,9 +97,20 @@ export class RoomPresence<M extends PresenceMember> {
       fresh.add(clientId);
       return true;
     };
-    const stamped = stampAwarenessIdentity(update, member.user, mayApply).update;
+    const stamped = stampAwarenessIdentity(update, member.user, mayApply, this.stamps).update;
     if (stamped) awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, member);
     return refused;
+  }
+
+  /** Apply states set (or removed) on another instance; throws on malformed input. */
+  applyRelayed(update: Uint8Array): void {
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, RELAYED);
+  }
+
+  /** The states this room's members hold, for another instance that just loaded the room (null: none). */
+  ownStates(): Uint8Array | null {
+    const ids = [...this.owners.keys()].filter((id) => this.awareness.states.has(id));
+    return ids.length ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : null;
   }
 
   /** Client ids some member holds a state for (tests, metrics). */
@@ -92,6 +129,12 @@ export class RoomPresence<M extends PresenceMember> {
   /** Stop keepalives (a failed room) — states stay readable until `destroy`. */
   stop(): void {
     clearInterval(this.keepalive);
+    this.batch.stop();
+  }
+
+  /** Send the changes waiting for the tick now. */
+  flush(): void {
+    this.batch.flush();
   }
 
   destroy(): void {
@@ -110,7 +153,7 @@ export class RoomPresence<M extends PresenceMember> {
 
   private ownedByOther(member: M, clientId: number): boolean {
     const owner = this.owners.get(clientId);
-    return owner !== undefined && owner !== member;
+    return (owner !== undefined && owner !== member) || this.remote.has(clientId);
   }
 
   /** The rule `applyAwarenessUpdate` applies: only a newer clock (or a removal at the same clock) counts. */
@@ -128,6 +171,7 @@ export class RoomPresence<M extends PresenceMember> {
     // A member controls the states it actually set (not the ones it merely echoed back), so that
     // its departure removes only those.
     const from = origin as M | null;
+    if (origin === RELAYED) for (const id of [...changes.added, ...changes.updated]) this.remote.add(id);
     if (from && from.clients) {
       for (const id of [...changes.added, ...changes.updated]) {
         from.clients.add(id);
@@ -137,13 +181,16 @@ export class RoomPresence<M extends PresenceMember> {
     // Whoever removed it (its member, the member leaving, or the awareness timing out a state
     // not renewed for 30 s, origin 'timeout'), a removed id belongs to nobody any more.
     for (const id of changes.removed) {
+      this.remote.delete(id);
+      this.stamps.delete(id);
       const owner = this.owners.get(id);
       if (!owner) continue;
       owner.clients.delete(id);
       this.owners.delete(id);
     }
-    const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-    for (const m of this.members()) if (m !== origin) m.send(message);
+    if (origin !== RELAYED && origin !== 'timeout' && this.onLocalChange)
+      this.onLocalChange(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    this.batch.add(changed, changes.removed, from && from.clients ? from : null);
   };
 }
 

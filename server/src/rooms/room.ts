@@ -1,19 +1,8 @@
 import * as Y from 'yjs';
-import {
-  AppError,
-  parseDocName,
-  encodeRejection,
-  initDoc,
-  migrateDoc,
-  SyncCloseCode,
-  type ChangeOrigin,
-  type DocKind,
-  type ErrorCode,
-} from '@jointmap/shared';
+import { AppError, initDoc, migrateDoc, SyncCloseCode, type ChangeOrigin, type DocKind } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
 import { docFromStored } from '../storage/stored-doc.ts';
-import { SerialQueue } from './inbound-queue.ts';
-import { StateAnswers } from './state-answers.ts';
+import { MAX_BATCH } from './group-commit.ts';
 import {
   createConnection,
   overLimitMessage,
@@ -23,19 +12,13 @@ import {
   type RoomSession,
   type RoomSocket,
 } from './room-connection.ts';
-import { isStorageFull } from '../storage/storage-full.ts';
-import { RoomPresence } from './room-presence.ts';
+import { RoomCore } from './room-core.ts';
 import { applyClientUpdate, dropPending, GAP_REFUSAL, screenUpdate, type AppliedUpdate } from './update-guard.ts';
-import {
-  decodeMessage,
-  encodePermissionDenied,
-  encodeSyncStep1,
-  encodeUpdate,
-  type InboundMessage,
-} from './sync-messages.ts';
+import { decodeMessage, encodeSyncStep1, encodeUpdate, type InboundMessage } from './sync-messages.ts';
 
 export type { ConnectOptions, RoomSession, RoomSocket } from './room-connection.ts';
 import type { RoomOptions } from './room-options.ts';
+import { RELAYED_UPDATE, RoomRelayLink, type RelayedRoom } from './room-relay.ts';
 
 export type { RoomHooks, RoomOptions } from './room-options.ts';
 
@@ -44,52 +27,41 @@ export type { RoomHooks, RoomOptions } from './room-options.ts';
  * makes it durable, then relays it. All sync work for a room runs through one serial queue, so a
  * joiner never sees state that is not yet durable and relayed updates keep their order.
  */
-export class Room {
-  private readonly presence: RoomPresence<Connection>;
-  private readonly conns = new Map<RoomSocket, Connection>();
-  private readonly queue = new SerialQueue((err) => this.fail(err));
-  private captured: Uint8Array[] = [];
-  private readonly answers: StateAnswers;
-  private lastSeq: number;
-  private snapshotSeq: number;
-  private failed = false;
-  private readonly scope: string | undefined;
-  destroyed = false;
-
+export class Room extends RoomCore {
   private constructor(
-    readonly name: string,
-    readonly kind: DocKind,
-    readonly doc: Y.Doc,
-    private readonly store: DocStore,
-    private readonly options: RoomOptions,
+    name: string,
+    kind: DocKind,
+    doc: Y.Doc,
+    store: DocStore,
+    options: RoomOptions,
     loaded: { lastSeq: number; snapshotSeq: number; snapshot: Uint8Array | null },
   ) {
-    // `<operationId>/<stationId>`: records in a station document must name that station.
-    this.scope = kind === 'station' ? parseDocName(name)?.scope : undefined;
-    this.lastSeq = loaded.lastSeq;
-    this.snapshotSeq = loaded.snapshotSeq;
-    this.answers = new StateAnswers(doc, loaded.lastSeq === loaded.snapshotSeq ? loaded.snapshot : null);
-    doc.on('update', (update: Uint8Array) => this.captured.push(update));
-    this.presence = new RoomPresence(doc, () => this.conns.values(), options.keepaliveMs ?? 15_000);
+    super(name, kind, doc, store, options, loaded);
   }
 
   /** Load a room from storage, migrating and stamping the document as needed. */
   static async load(name: string, kind: DocKind, store: DocStore, options: RoomOptions): Promise<Room> {
-    const stored = await store.loadDoc(name);
-    const doc = docFromStored(stored);
+    // Subscribe before loading: an update another instance commits meanwhile is held, not missed.
+    const relay = options.relay ? await RoomRelayLink.open(options.relay, name) : null;
+    const { stored, doc } = await store
+      .loadDoc(name)
+      .then((loaded) => ({ stored: loaded, doc: docFromStored(loaded) }))
+      .catch((err: unknown) => {
+        relay?.close();
+        throw err;
+      });
     // Pending content (in a snapshot of an older version) is never served, and gone from the next snapshot.
     const room = new Room(name, kind, doc, store, options, dropPending(doc) ? { ...stored, snapshot: null } : stored);
+    if (relay) room.linkRelay(relay, stored.lastSeq);
     const server: ChangeOrigin = { source: 'server' };
-    await room.commit({ sessionId: null, userId: null }, null, () => {
+    room.commit({ sessionId: null, userId: null }, null, () => {
       initDoc(doc, server);
       migrateDoc(doc, kind);
     });
+    await room.commits.flush();
+    relay?.start();
     if (room.lastSeq - room.snapshotSeq >= options.snapshotEvery) await room.snapshot();
     return room;
-  }
-
-  get connectionCount(): number {
-    return this.conns.size;
   }
 
   /** Attach a socket; returns the function that feeds it inbound messages. */
@@ -105,7 +77,7 @@ export class Room {
       return { receive: () => undefined, close: () => undefined };
     }
     this.conns.set(socket, conn);
-    void this.queue.push(async () => {
+    this.pushDurable(async () => {
       send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
       const states = this.presence.allStatesMessage();
       if (states) send(conn, states);
@@ -125,24 +97,22 @@ export class Room {
     let error: unknown = null;
     return this.queue
       .push(async () => {
+        await this.commits.flush();
         if (this.failed || this.destroyed) return;
         try {
-          // `commit` is false both for "nothing changed" and for a failed append; only the latter fails the room.
-          durable = (await this.commit(author, null, () => apply(this.doc))) || !this.failed;
+          this.commit(author, null, () => apply(this.doc));
         } catch (err) {
           // The caller's own error (e.g. a refused record): the room is fine, the caller is told.
           error = err;
         }
+        await this.commits.flush();
+        // A failed append fails the room; "nothing changed" is fine.
+        durable = !this.failed;
       })
       .then(() => {
         if (error) throw error;
         if (!durable) throw new AppError('STORAGE_UNAVAILABLE', `${this.name} could not be written`);
       });
-  }
-
-  /** Resolves once every queued message has been handled. */
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   private receive(conn: Connection, data: Uint8Array): void {
@@ -159,6 +129,7 @@ export class Room {
         // Each answer is an encoded state (a re-encode, unless the joiner has nothing): rationed.
         if (!conn.budget.takeStateRequest()) return this.overLimit(conn, 'state_requests');
         this.enqueueFrom(conn, data.byteLength, async () => {
+          await this.commits.flush(); // never serve state that is not yet durable
           if (!conn.socket.isOpen) return; // nobody to answer: spare the encoding
           let reply: Uint8Array;
           try {
@@ -196,13 +167,17 @@ export class Room {
   private async handleUpdate(conn: Connection, update: Uint8Array, answer: boolean): Promise<void> {
     // No check that the connection is still open: an update that reached the server before its
     // socket closed (a laptop lid shut mid-edit) is applied with the session checked at connect.
+    // Applied now, answered (and relayed) once durable, in order with the changes before it.
+    if (this.commits.waiting >= MAX_BATCH) await this.commits.flush();
     const screening = screenUpdate(this.doc, this.kind, update, conn.session.access === 'write');
     switch (screening.type) {
       case 'ignore':
-        if (answer) conn.gaps.answered(false);
+        if (answer) this.afterDurable(() => conn.gaps.answered(false));
         return;
       case 'forbidden':
-        return this.reject(conn, 'FORBIDDEN', `${conn.session.user.name} may not change ${this.name}`);
+        return this.afterDurable(() =>
+          this.reject(conn, 'FORBIDDEN', `${conn.session.user.name} may not change ${this.name}`),
+        );
       case 'malformed':
         this.reject(conn, 'INVALID_PAYLOAD', screening.message);
         return this.closeInvalid(conn);
@@ -210,14 +185,24 @@ export class Room {
     const { sessionId, user } = conn.session;
     const origin: ChangeOrigin = { source: 'session', sessionId, userId: user.id };
     let applied: AppliedUpdate = { problems: [], malformed: null, gapped: false };
-    await this.commit(
+    this.commit(
       { sessionId, userId: user.id },
       conn,
       () => (applied = applyClientUpdate(this.doc, this.kind, screening.update, origin, this.scope)),
       () => applied.problems.length > 0,
+      () => this.answerUpdate(conn, screening.removed, [...screening.problems, ...applied.problems], applied, answer),
     );
-    if (screening.removed) send(conn, encodeUpdate(screening.removed));
-    const problems = [...screening.problems, ...applied.problems];
+  }
+
+  /** Tell the sender of an update what became of it (once it is durable). */
+  private answerUpdate(
+    conn: Connection,
+    removed: Uint8Array | null | undefined,
+    problems: string[],
+    applied: AppliedUpdate,
+    answer: boolean,
+  ): void {
+    if (removed) send(conn, encodeUpdate(removed));
     if (problems.length) {
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
       this.reject(conn, 'INVALID_PAYLOAD', `${problems[0]}${more}`);
@@ -235,64 +220,6 @@ export class Room {
     const action = conn.gaps.gapped();
     if (action === 'ask') send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
     if (action === 'refuse') this.reject(conn, 'INVALID_PAYLOAD', GAP_REFUSAL);
-  }
-
-  private closeInvalid(conn: Connection): void {
-    conn.socket.close(SyncCloseCode.invalid, 'INVALID_PAYLOAD');
-    this.disconnect(conn);
-  }
-
-  /**
-   * Apply a change in memory, append what actually changed to the log, then relay it. If the
-   * append fails the in-memory document is ahead of storage: the room fails, closing every
-   * connection, so clients resync against a freshly loaded copy and resend what was lost.
-   */
-  private async commit(
-    author: UpdateAuthor,
-    sender: Connection | null,
-    apply: () => void,
-    echoToSender: () => boolean = () => false,
-  ): Promise<boolean> {
-    if (this.failed) return false;
-    this.captured = [];
-    apply();
-    const parts = this.captured;
-    this.captured = [];
-    if (parts.length === 0) return false;
-    const effective = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
-    this.answers.changed();
-    try {
-      this.lastSeq = await this.store.appendUpdate(this.name, effective, author);
-    } catch (err) {
-      this.fail(err);
-      return false;
-    }
-    const message = encodeUpdate(effective);
-    const skip = echoToSender() ? null : sender;
-    let recipients = 0;
-    for (const c of this.conns.values()) {
-      if (c === skip) continue;
-      send(c, message);
-      recipients++;
-    }
-    this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients);
-    if (this.lastSeq - this.snapshotSeq >= this.options.snapshotEvery) await this.snapshot();
-    return true;
-  }
-
-  /** Write a snapshot of the current state (covers every update up to `lastSeq`). */
-  async snapshot(): Promise<void> {
-    if (this.lastSeq <= this.snapshotSeq || this.failed) return;
-    const seq = this.lastSeq;
-    const state = Y.encodeStateAsUpdate(this.doc);
-    try {
-      await this.store.saveSnapshot(this.name, seq, state);
-      this.snapshotSeq = seq;
-      if (seq === this.lastSeq) this.answers.snapshotted(state);
-    } catch (err) {
-      // A missing snapshot only slows the next load; the log still has everything.
-      this.options.hooks?.onFailed?.(this.name, err);
-    }
   }
 
   private handleAwareness(conn: Connection, update: Uint8Array): void {
@@ -333,57 +260,39 @@ export class Room {
     this.disconnect(conn);
   }
 
-  private reject(conn: Connection, code: ErrorCode, message: string): void {
-    send(conn, encodePermissionDenied(encodeRejection({ code, message, doc: this.name })));
-    this.options.hooks?.onRejected?.(this.name, conn.session, code, message);
-  }
-
-  private disconnect(conn: Connection): void {
-    if (!this.conns.delete(conn.socket)) return;
-    this.presence.leave(conn);
-    this.onEmpty?.();
-  }
-
-  /** Set by the room manager: called when a connection leaves. */
-  onEmpty: (() => void) | null = null;
-
-  private fail(error: unknown): void {
-    this.failed = true;
-    const code = isStorageFull(error) ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE';
-    this.presence.stop();
-    this.options.hooks?.onFailed?.(this.name, error);
-    for (const c of [...this.conns.values()]) {
-      send(
-        c,
-        encodePermissionDenied(
-          encodeRejection({
-            code,
-            message:
-              code === 'STORAGE_FULL' ? 'the disk is full: the edit was not stored' : 'storage failed; reconnecting',
-            doc: this.name,
-          }),
-        ),
-      );
-      c.socket.close(SyncCloseCode.unavailable, code);
-      this.disconnect(c);
-    }
-  }
-
-  get isFailed(): boolean {
-    return this.failed;
-  }
-
   /** Snapshot if needed and release memory. The manager has already forgotten this room. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    await this.queue.idle();
+    await this.idle();
     await this.snapshot();
     for (const c of [...this.conns.values()]) {
       c.socket.close(1001, 'room closed');
       this.conns.delete(c.socket);
     }
+    this.relay?.close();
     this.presence.destroy();
     this.doc.destroy();
+  }
+
+  /** Follow the other instances (`lastSeq`: the log was loaded through it); see RoomRelayLink. */
+  private linkRelay(relay: RoomRelayLink, lastSeq: number): void {
+    this.relay = relay;
+    this.presence.onLocalChange = (update) => relay.publishAwareness(update);
+    const room: RelayedRoom = {
+      run: (task) => this.pushDurable(async () => (this.failed || this.destroyed ? undefined : task())),
+      applyRelayed: (update, seq) => {
+        Y.applyUpdate(this.doc, update, RELAYED_UPDATE);
+        this.captured = [];
+        this.lastSeq = Math.max(this.lastSeq, seq);
+        this.answers.changed();
+        const message = encodeUpdate(update);
+        for (const c of this.conns.values()) send(c, message);
+        this.options.hooks?.onRelayed?.(this.name);
+      },
+      applyAwareness: (update) => this.presence.applyRelayed(update),
+      ownAwareness: () => this.presence.ownStates(),
+    };
+    relay.attach(room, lastSeq);
   }
 }

@@ -5,14 +5,47 @@ import { authenticateSession } from '../auth/session.ts';
 import { bearer } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 
-export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
+/** A dependency probe: resolves when ready, throws (with a message saying why) when not. */
+export type ReadinessProbe = (timeoutMs: number) => Promise<void>;
+
+/** A dependency that does not answer within this long is not ready (a cut link hangs, never fails). */
+const PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * `GET /api/health`: readiness per dependency — `storage` always, `redis` when REDIS_URL is set
+ * (`probes`). 200 when every one is ready; otherwise 503 with `STORAGE_UNAVAILABLE` naming what is
+ * not, so a balancer takes the instance out until it recovers (it recovers by itself).
+ */
+export function healthRoutes(app: FastifyInstance, ctx: AppContext, probes: Record<string, ReadinessProbe> = {}): void {
+  const all: Record<string, ReadinessProbe> = {
+    storage: (timeoutMs) => withTimeout(ctx.storage.ping(), timeoutMs, 'storage'),
+    ...probes,
+  };
   app.get('/api/health', { config: { public: true } }, async (_request, reply) => {
-    try {
-      await ctx.storage.ping();
-      return { status: 'ok', storage: ctx.storage.kind, rooms: ctx.rooms.size };
-    } catch (err) {
-      return reply.status(503).send({ error: { code: 'STORAGE_UNAVAILABLE', message: (err as Error).message } });
-    }
+    const entries = await Promise.all(
+      Object.entries(all).map(async ([name, probe]) => {
+        try {
+          await probe(PROBE_TIMEOUT_MS);
+          return [name, { ready: true }] as const;
+        } catch (err) {
+          return [name, { ready: false, message: (err as Error).message }] as const;
+        }
+      }),
+    );
+    const dependencies = Object.fromEntries(entries);
+    const down = entries.filter(([, r]) => !r.ready).map(([name]) => name);
+    const body = {
+      status: down.length ? 'unavailable' : 'ok',
+      storage: ctx.storage.kind,
+      rooms: ctx.rooms.size,
+      dependencies,
+    };
+    if (!down.length) return body;
+    const detail = entries.map(([name, r]) => ('message' in r ? `${name}: ${r.message}` : '')).filter(Boolean);
+    return reply.status(503).send({
+      ...body,
+      error: { code: 'STORAGE_UNAVAILABLE', message: `not ready: ${detail.join('; ')}` },
+    });
   });
 
   // Metrics name stations, rooms and load: a scraper with METRICS_TOKEN or a commander may read them.
@@ -39,4 +72,13 @@ function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function withTimeout(work: Promise<unknown>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined); // a late failure after the timeout is not unhandled
+  return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }

@@ -69,7 +69,15 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       ws.ping();
     }, HEARTBEAT_MS);
     heartbeat.unref();
-    const keepalive = setInterval(() => ws.readyState === ws.OPEN && ws.send(KEEPALIVE), KEEPALIVE_MS);
+    // Only to a socket that was sent nothing for the window: a busy one needs no sign of life, and
+    // 100 clients in one room then cost no keepalives at all. Checked twice a window, so the
+    // longest silence a client sees is 1.5 windows (its limit is 6 s, SILENT_LINK_MS).
+    let lastSent = Date.now();
+    const keepalive = setInterval(() => {
+      if (ws.readyState !== ws.OPEN || Date.now() - lastSent < KEEPALIVE_MS) return;
+      lastSent = Date.now();
+      ws.send(KEEPALIVE);
+    }, KEEPALIVE_MS / 2);
     keepalive.unref();
     ws.on('pong', () => (alive = true));
     ws.binaryType = 'nodebuffer';
@@ -128,7 +136,10 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (room.destroyed) throw new AppError('STORAGE_UNAVAILABLE', `${name} was unloaded; connect again`);
       const admitted = docAccess(user, now.stations, parsed.scope, now.status);
       const socket: RoomSocket = {
-        send: (data) => ws.send(data),
+        send: (data) => {
+          lastSent = Date.now();
+          ws.send(data);
+        },
         close: (code, reason) => ws.close(code, reason),
         get isOpen() {
           return ws.readyState === ws.OPEN;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '@jointmap/shared';
 import { hashPassword, randomPassword } from '../auth/passwords.ts';
@@ -61,6 +61,8 @@ export async function seedDemo(ctx: AppContext): Promise<DemoLogin[]> {
     );
     await seedDemoUnits(ctx, DEMO_OPERATION_ID);
   }
+  // With PostgreSQL storage nothing else may have made the data directory yet.
+  mkdirSync(ctx.config.dataDir, { recursive: true });
   writeFileSync(
     join(ctx.config.dataDir, 'demo-logins.txt'),
     logins.map((l) => `${l.username}\t${l.password}\t${l.role}\t${l.name}`).join('\n') + '\n',

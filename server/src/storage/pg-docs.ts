@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import * as Y from 'yjs';
-import type { DocStore, LoggedUpdate, StoredDoc, UpdateAuthor, UpdateLogStore } from './types.ts';
+import type { DocStore, DocUpdateWrite, LoggedUpdate, StoredDoc, UpdateAuthor, UpdateLogStore } from './types.ts';
 import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 
 /**
@@ -76,6 +76,28 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     const seq = await insertDocUpdate(this.pool, doc, update, author);
     this.appended(doc, seq);
     return seq;
+  }
+
+  /**
+   * Group commit: the updates of `batch` in one transaction, numbered as one by one (each locks
+   * its document's head row until the commit, so numbers stay dense across instances).
+   */
+  async appendUpdates(batch: readonly DocUpdateWrite[]): Promise<number[]> {
+    // Documents in name order (each one's updates in batch order): two batches over the same
+    // documents lock their head rows in the same order and cannot deadlock.
+    const order = batch
+      .map((_, i) => i)
+      .sort((x, y) => (batch[x]!.doc < batch[y]!.doc ? -1 : batch[x]!.doc > batch[y]!.doc ? 1 : x - y));
+    const seqs = await withTx(this.pool, async (client) => {
+      const out: number[] = new Array<number>(batch.length);
+      for (const i of order) {
+        const { doc, update, author } = batch[i]!;
+        out[i] = await insertDocUpdate(client, doc, update, author);
+      }
+      return out;
+    });
+    batch.forEach(({ doc }, i) => this.appended(doc, seqs[i]!));
+    return seqs;
   }
 
   /** Note an update this instance committed (also from a larger transaction). */

@@ -23,6 +23,10 @@ export function createPgPool(connectionString: string, onIdleError: (err: Error)
     idleTimeoutMillis: 30_000,
     // A connection whose peer vanished (a network cut, not a clean close) is noticed, not waited on.
     keepAlive: true,
+    // A statement on a connection whose link is cut gets no answer and no error (TCP waits for
+    // minutes): it fails after this long (STORAGE_UNAVAILABLE) instead of hanging the write.
+    // `?query_timeout=<ms>` in DATABASE_URL overrides it.
+    query_timeout: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
@@ -56,7 +60,7 @@ export function isPgUnavailable(err: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return true;
   const message = typeof e?.message === 'string' ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
     message,
   );
 }

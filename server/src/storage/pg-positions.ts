@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { PositionFix, PositionStore } from './types.ts';
 import { pgQuery, withTx } from './pg-pool.ts';
 import { FIX_COLUMNS, fixColumns, pgFix, UNNEST_FIXES } from './pg-rows.ts';
+import { newerFixSql } from '../live/newest-sql.ts';
 
 /**
  * Track insert of a batch; a fix already stored (same unit, time and device) is kept once. Rows go
@@ -26,8 +27,7 @@ const UPSERT_LATEST = `INSERT INTO positions_latest (${FIX_COLUMNS})
     lng = EXCLUDED.lng, lat = EXCLUDED.lat, speed = EXCLUDED.speed, bearing = EXCLUDED.bearing,
     altitude = EXCLUDED.altitude, accuracy = EXCLUDED.accuracy, battery = EXCLUDED.battery,
     alarm = EXCLUDED.alarm, received_at = EXCLUDED.received_at
-  WHERE EXCLUDED.time > positions_latest.time
-     OR (EXCLUDED.time = positions_latest.time AND EXCLUDED.device_id > positions_latest.device_id)`;
+  WHERE ${newerFixSql('EXCLUDED', 'positions_latest')}`;
 
 /** The PostgreSQL side of {@link PositionStore}. */
 export class PgPositionStore implements PositionStore {

@@ -113,6 +113,7 @@ export class PgStorage implements Storage {
   loadDoc = (doc: string): Promise<StoredDoc> => this.docs.loadDoc(doc);
   appendUpdate = (doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number> =>
     this.docs.appendUpdate(doc, update, author);
+  appendUpdates = (batch: readonly DocUpdateWrite[]): Promise<number[]> => this.docs.appendUpdates(batch);
   saveSnapshot = (doc: string, seq: number, state: Uint8Array): Promise<void> =>
     this.docs.saveSnapshot(doc, seq, state);
   readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.docs.readUpdateLog(doc);

@@ -24,6 +24,7 @@ import { accountRow, stationRow, toAccount, toDevice, toFix, toOperation, toStat
 import type { AlertFilter, LoginSession, SessionEnd, SessionEndReason } from './types.ts';
 import type { ArchiveRecord, FixKey, OperationHold, RestoredDoc, TrackUnit } from './types.ts';
 import type { Alert, AlertState } from '@jointmap/shared';
+import { newerFixSql } from '../live/newest-sql.ts';
 
 /** SQLite `synchronous` level: `normal` survives a process crash, `full` also a power loss. */
 export type SqliteSynchronous = 'normal' | 'full';
@@ -33,6 +34,8 @@ export interface SqliteStorageOptions {
   synchronous?: SqliteSynchronous;
   /** Same as `synchronous: 'full'` (older name). */
   fsync?: boolean;
+  /** The WAL checkpointer's period and RESTART limit in frames (tests; see sqlite-checkpointer.ts). */
+  checkpoint?: { everyMs?: number; restartFrames?: number };
 }
 
 /**
@@ -49,6 +52,7 @@ export class SqliteStorage implements Storage {
   private readonly appendPositionsTx: (fixes: readonly PositionFix[]) => void;
   private readonly createOperationTx: (op: Operation, commandDoc: DocUpdateWrite | undefined) => number | null;
   private readonly applyAccountsTx: (batch: AccountsBatch) => void;
+  private readonly appendUpdatesTx: (batch: readonly DocUpdateWrite[]) => number[];
   private readonly checkpointer: SqliteCheckpointer;
   private readonly sessions: SqliteSessionStore;
   private readonly alerts: SqliteAlertStore;
@@ -72,9 +76,14 @@ export class SqliteStorage implements Storage {
     // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
-    this.checkpointer = new SqliteCheckpointer(file, () => {
-      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
-    });
+    this.checkpointer = new SqliteCheckpointer(
+      file,
+      () => {
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      },
+      options.checkpoint?.everyMs,
+      options.checkpoint?.restartFrames,
+    );
     const db = this.db;
     this.stmts = {
       lastSeq: db.prepare('SELECT MAX(seq) AS seq FROM doc_updates WHERE doc = ?'),
@@ -135,15 +144,14 @@ export class SqliteStorage implements Storage {
         `INSERT OR IGNORE INTO positions_track (unit_id, time, device_id, station_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
          VALUES (@unitId, @time, @deviceId, @stationId, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)`,
       ),
-      // The newest-fix rule of compareFixes (shared/src/live/newest.ts): later time, then greater device id.
+      // The newest-fix rule of compareFixes (shared/src/live/newest.ts), spelled once in newest-sql.ts.
       upsertLatest: db.prepare(
         `INSERT INTO positions_latest (unit_id, station_id, device_id, time, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
          VALUES (@unitId, @stationId, @deviceId, @time, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)
          ON CONFLICT (station_id, unit_id) DO UPDATE SET device_id = excluded.device_id, time = excluded.time,
            lng = excluded.lng, lat = excluded.lat, speed = excluded.speed, bearing = excluded.bearing, altitude = excluded.altitude,
            accuracy = excluded.accuracy, battery = excluded.battery, alarm = excluded.alarm, received_at = excluded.received_at
-         WHERE excluded.time > positions_latest.time
-            OR (excluded.time = positions_latest.time AND excluded.device_id > positions_latest.device_id)`,
+         WHERE ${newerFixSql('excluded', 'positions_latest')}`,
       ),
       latestAll: db.prepare('SELECT * FROM positions_latest'),
       latestOne: db.prepare('SELECT * FROM positions_latest WHERE station_id = ? AND unit_id = ?'),
@@ -161,6 +169,17 @@ export class SqliteStorage implements Storage {
     this.createOperationTx = db.transaction((op: Operation, commandDoc: DocUpdateWrite | undefined) => {
       this.stmts.createOperation.run({ ...op, stations: JSON.stringify(op.stations) });
       return commandDoc ? this.insertUpdate(commandDoc.doc, commandDoc.update, commandDoc.author) : null;
+    });
+    this.appendUpdatesTx = db.transaction((batch: readonly DocUpdateWrite[]) => {
+      const next = new Map<string, number>();
+      const seqs: number[] = [];
+      for (const { doc, update, author } of batch) {
+        const seq = next.get(doc) ?? this.nextSeq.get(doc) ?? this.lastSeq(doc) + 1;
+        this.stmts.append.run(doc, seq, update, author.sessionId, author.userId, Date.now());
+        next.set(doc, seq + 1);
+        seqs.push(seq);
+      }
+      return seqs;
     });
     this.applyAccountsTx = db.transaction((batch: AccountsBatch) => {
       for (const s of batch.stations) this.stmts.upsertStation.run(stationRow(s));
@@ -207,9 +226,18 @@ export class SqliteStorage implements Storage {
   }
 
   async appendUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number> {
+    if (this.checkpointer.gate) await this.checkpointer.gate;
     const seq = this.insertUpdate(doc, update, author);
     this.nextSeq.set(doc, seq + 1);
     return seq;
+  }
+
+  /** Group commit: every update of `batch` in one transaction (one WAL commit), numbered in order. */
+  async appendUpdates(batch: readonly DocUpdateWrite[]): Promise<number[]> {
+    if (this.checkpointer.gate) await this.checkpointer.gate;
+    const seqs = this.appendUpdatesTx(batch);
+    batch.forEach(({ doc }, i) => this.nextSeq.set(doc, seqs[i]! + 1));
+    return seqs;
   }
 
   /** Insert the next update of `doc`; the caller advances `nextSeq` once the write has committed. */
@@ -313,6 +341,7 @@ export class SqliteStorage implements Storage {
   }
 
   async appendPositions(fixes: readonly PositionFix[]): Promise<void> {
+    if (this.checkpointer.gate) await this.checkpointer.gate;
     if (fixes.length) this.appendPositionsTx(fixes);
   }
 
@@ -353,10 +382,19 @@ export class SqliteStorage implements Storage {
     this.retention.trackPage(s, u, from, to, limit);
   lastFixBefore = (s: string, u: string, t: number): Promise<PositionFix | null> =>
     this.retention.lastFixBefore(s, u, t);
-  thinFixes = (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> =>
-    this.retention.thinFixes(s, u, remove, until);
-  dropFixesBefore = (s: string, u: string, t: number, limit: number): Promise<number> =>
-    this.retention.dropFixesBefore(s, u, t, limit);
+  settle = async (): Promise<void> => {
+    if (this.checkpointer.gate) await this.checkpointer.gate;
+  };
+  thinFixes = async (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> => {
+    if (this.checkpointer.gate) await this.checkpointer.gate;
+    return this.retention.thinFixes(s, u, remove, until);
+  };
+  /** RESTART checkpoints so far and the largest WAL seen, in frames. */
+  walStats = (): { restarts: number; largestLog: number } => ({ ...this.checkpointer.stats });
+  dropFixesBefore = async (s: string, u: string, t: number, limit: number): Promise<number> => {
+    if (this.checkpointer.gate) await this.checkpointer.gate;
+    return this.retention.dropFixesBefore(s, u, t, limit);
+  };
   setOperationHold = (id: string, by: string | null, now: number): Promise<boolean> =>
     this.retention.setOperationHold(id, by, now);
   operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();

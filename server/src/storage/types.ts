@@ -66,6 +66,12 @@ export interface DocStore {
   /** Durable when the promise resolves. Returns the update's sequence number. */
   appendUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number>;
   saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void>;
+  /**
+   * Append several updates in one transaction (group commit), each with the next sequence number
+   * of its document, in order; all durable when the promise resolves, none written when it
+   * rejects. Returns their sequence numbers. Optional: without it, updates are appended one by one.
+   */
+  appendUpdates?(batch: readonly DocUpdateWrite[]): Promise<number[]>;
 }
 
 /** One entry of a document's update log, with who wrote it and when. */
@@ -313,6 +319,11 @@ export interface RetentionStore {
   operationHolds(): Promise<OperationHold[]>;
   /** The operation's hold, null when it has none. */
   operationHold(operationId: string): Promise<OperationHold | null>;
+  /**
+   * Before a bulk writer's next transaction: resolves when it can commit without meeting a held
+   * lock (SQLite: no RESTART checkpoint under way); absent where commits never wait so.
+   */
+  settle?(): Promise<void>;
 }
 
 /** An operation archive written by this instance (server/src/archive/). */

@@ -12,7 +12,8 @@ import type { UnitKey } from '../geo/coverage-tracker.ts';
  * unit that report the same millisecond); equal time and device is the same fix (a tracker app
  * re-sending its buffer), which never replaces the one held. The order depends only on the fixes,
  * never on arrival order or on which instance received them, so every holder agrees.
- * The SQL in `server/src/storage/sqlite-storage.ts` (`upsertLatest`) spells the same rule.
+ * The SQL of both stores' `positions_latest` upserts spells the same rule once, in
+ * `server/src/live/newest-sql.ts` (checked against this function in `newest-sql.test.ts`).
  */
 
 /** What the order needs of a fix: its time (epoch ms) and the tracker it came from. */

@@ -6,6 +6,7 @@ import { retentionEn, retentionZhCN } from '../retention/messages.ts';
 import { interopEn, interopZhCN } from '../interop/messages.ts';
 import { reportEn, reportZhCN } from '../report/messages.ts';
 import { liveEn, liveZhCN } from '../live/messages.ts';
+import { replayEn, replayZhCN } from '../replay/messages.ts';
 
 /** Every visible string of the client, zh-CN first (the default); `en` must have the same keys. */
 export const zhCN = {
@@ -149,6 +150,7 @@ export const zhCN = {
   ...interopZhCN,
   ...reportZhCN,
   ...liveZhCN,
+  ...replayZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -162,6 +164,7 @@ export const en: Record<MessageKey, string> = {
   ...interopEn,
   ...reportEn,
   ...liveEn,
+  ...replayEn,
   'app.name': 'JointMap',
   'app.subtitle': 'Live map for joint cross-district operations',
   'lang.switch': '中文',

@@ -38,6 +38,9 @@ export const reportZhCN = {
   'report.firstLast': '首次 / 最后',
   'report.server': '系统',
   'report.none': '无',
+  'report.map': '行动态势图（结束时）',
+  'report.mapTasks': '任务位置',
+  'report.mapTracks': '警力轨迹',
 } as const;
 
 export const reportEn: Record<keyof typeof reportZhCN, string> = {
@@ -79,4 +82,7 @@ export const reportEn: Record<keyof typeof reportZhCN, string> = {
   'report.firstLast': 'First / last',
   'report.server': 'System',
   'report.none': 'None',
+  'report.map': 'Map of the operation (at the end)',
+  'report.mapTasks': 'Task locations',
+  'report.mapTracks': 'Unit tracks',
 };

@@ -52,6 +52,39 @@ export interface OperationReport {
   changes: Array<{ userId: string | null; name: string | null; updates: number; first: number; last: number }>;
 }
 
+/** `GET /api/operations/:id/report/map` (server/src/report/report-map.ts). */
+export interface ReportMapData {
+  bbox: [number, number, number, number] | null;
+  jurisdictions: Array<{
+    stationId: string;
+    shortName: string;
+    color: string;
+    geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
+  }>;
+  sectors: Array<{ id: string; name: string; status: string; polygon: { type: 'Polygon'; coordinates: number[][][] } }>;
+  tasks: Array<{ id: string; stationId: string; title: string; state: string; point: [number, number] }>;
+  annotations: Array<{
+    id: string;
+    kind: string;
+    label: string;
+    color: string;
+    geometry:
+      | { type: 'Point'; coordinates: number[] }
+      | { type: 'LineString'; coordinates: number[][] }
+      | { type: 'Polygon'; coordinates: number[][][] };
+  }>;
+  tracks: Array<{
+    stationId: string;
+    unitId: string;
+    callsign: string;
+    color: string;
+    coordinates: [number, number][];
+  }>;
+}
+
+export const loadReportMap = (operationId: string) =>
+  session.get<ReportMapData>(`/api/operations/${encodeURIComponent(operationId)}/report/map`);
+
 export const loadReport = (operationId: string) =>
   session.get<OperationReport>(`/api/operations/${encodeURIComponent(operationId)}/report`);
 

@@ -3,7 +3,8 @@ export type Route =
   | { name: 'operations' }
   | { name: 'console'; operationId: string }
   | { name: 'wall'; operationId: string }
-  | { name: 'report'; operationId: string };
+  | { name: 'report'; operationId: string }
+  | { name: 'replay'; operationId: string; at: number | null };
 
 /** Parse a location hash: `#/op/<id>`, `#/wall/<id>`, `#/report/<id>`, `#/login?next=…`, anything else the list. */
 export function parseHash(hash: string): Route {
@@ -13,6 +14,10 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'op' && parts[1]) return { name: 'console', operationId: parts[1] };
   if (parts[0] === 'wall' && parts[1]) return { name: 'wall', operationId: parts[1] };
   if (parts[0] === 'report' && parts[1]) return { name: 'report', operationId: parts[1] };
+  if (parts[0] === 'replay' && parts[1]) {
+    const at = Number(new URLSearchParams(query).get('at') ?? NaN);
+    return { name: 'replay', operationId: parts[1], at: Number.isFinite(at) ? at : null };
+  }
   if (parts[0] === 'login') return { name: 'login', next: new URLSearchParams(query).get('next') };
   return { name: 'operations' };
 }

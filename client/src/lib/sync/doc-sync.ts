@@ -5,6 +5,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { decodeRejection, docName, type Access, type DocKind, type SyncRejection } from '@jointmap/shared';
 import { EditLedger } from './edit-ledger.ts';
 import { IdbDocStore } from './idb-store.ts';
+import { localDocName, pendingKey } from './local-copies.ts';
 import { encodeSyncStep1 } from './sync-wire.ts';
 
 /** y-websocket message types of sync and of auth ("permission denied") messages. */
@@ -69,13 +70,13 @@ export class DocSync {
     this.kind = opts.scope === 'command' ? 'command' : 'station';
     this.access = opts.access;
     this.name = docName(opts.operationId, opts.scope);
-    this.pendingKey = `jointmap.pending.${opts.userId}.${this.name}`;
+    this.pendingKey = pendingKey(opts.userId, this.name);
     this.ledger = new EditLedger(Number(safeGet(this.pendingKey) ?? 0) || 0);
     // Updates from the server are written in batches (it can always resend them); local ones at once.
     this.persistence =
       opts.persist === false
         ? null
-        : new IdbDocStore(`jointmap:${opts.userId}:${this.name}`, this.doc, (origin) => origin === this.provider);
+        : new IdbDocStore(localDocName(opts.userId, this.name), this.doc, (origin) => origin === this.provider);
     this.provider = new WebsocketProvider(`${opts.wsBase}/sync`, this.name, this.doc, {
       params: { token: opts.token },
       maxBackoffTime: 2500,

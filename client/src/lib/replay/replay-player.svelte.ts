@@ -1,0 +1,136 @@
+import { loadAlerts, loadCoverage, loadPositions, loadState, type ReplayTimeline } from './replay-api.ts';
+import type { ReplaySession } from './replay-session.svelte.ts';
+
+/** Playback speeds offered (× real time). */
+export const SPEEDS = [1, 5, 10, 30, 60] as const;
+/** One step of the step buttons (ms of operation time). */
+export const STEP_MS = 60_000;
+/** While playing, the moment is fetched at most this often (ms of real time). */
+const FETCH_EVERY_MS = 250;
+/** While playing, coverage (a recomputation over the sectors' tracks) is fetched at most this often. */
+const COVERAGE_EVERY_MS = 2_000;
+
+/**
+ * The replay clock of one page: the moment shown, play/pause at 1×–60×, steps and jumps. Each
+ * moment is fetched from the server (documents and positions); at most one fetch is in flight and
+ * a newer target replaces a waiting one, so dragging the slider never queues stale moments.
+ */
+export class ReplayPlayer {
+  /** The moment the slider points at (epoch ms). */
+  at = $state(0);
+  /** The moment whose state is on screen (lags `at` by one fetch). */
+  shown = $state<number | null>(null);
+  playing = $state(false);
+  speed = $state<number>(10);
+  error = $state<string | null>(null);
+  private inFlight = false;
+  private wanted: number | null = null;
+  private timer = 0;
+  private lastTick = 0;
+  private destroyed = false;
+  private coverageAt = 0;
+
+  constructor(
+    private readonly session: ReplaySession,
+    readonly timeline: ReplayTimeline,
+    start: number,
+  ) {
+    this.seek(start);
+  }
+
+  get from(): number {
+    return this.timeline.from;
+  }
+
+  get to(): number {
+    return this.timeline.to;
+  }
+
+  seek(at: number): void {
+    this.at = Math.min(this.to, Math.max(this.from, Math.round(at)));
+    this.request(this.at);
+  }
+
+  step(direction: 1 | -1): void {
+    this.pause();
+    this.seek(this.at + direction * STEP_MS);
+  }
+
+  /** Jump to the previous / next event (strictly before / after the moment shown). */
+  jump(direction: 1 | -1): void {
+    const events = this.timeline.events;
+    const e =
+      direction > 0 ? events.find((x) => x.time > this.at) : [...events].reverse().find((x) => x.time < this.at);
+    if (e) {
+      this.pause();
+      this.seek(e.time);
+    }
+  }
+
+  play(): void {
+    if (this.playing) return;
+    if (this.at >= this.to) this.seek(this.from);
+    this.playing = true;
+    this.lastTick = performance.now();
+    this.timer = window.setInterval(() => this.tick(), FETCH_EVERY_MS);
+  }
+
+  pause(): void {
+    this.playing = false;
+    clearInterval(this.timer);
+  }
+
+  toggle(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.pause();
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const next = this.at + (now - this.lastTick) * this.speed;
+    this.lastTick = now;
+    this.seek(next);
+    if (this.at >= this.to) this.pause();
+  }
+
+  private request(at: number): void {
+    this.wanted = at;
+    if (!this.inFlight) void this.fetchWanted();
+  }
+
+  private async fetchWanted(): Promise<void> {
+    while (this.wanted !== null && !this.destroyed) {
+      const at = this.wanted;
+      this.wanted = null;
+      this.inFlight = true;
+      try {
+        const id = this.timeline.operationId;
+        const withCoverage = !this.playing || performance.now() - this.coverageAt >= COVERAGE_EVERY_MS;
+        if (withCoverage) this.coverageAt = performance.now();
+        const [state, positions, alerts, coverage] = await Promise.all([
+          loadState(id, at),
+          loadPositions(id, at),
+          loadAlerts(id, at),
+          withCoverage ? loadCoverage(id, at) : null,
+        ]);
+        if (this.destroyed) return;
+        this.session.applyState(state);
+        this.session.applyPositions(positions);
+        this.session.applyAlerts(alerts);
+        if (coverage) this.session.applyCoverage(coverage);
+        this.shown = at;
+        this.error = null;
+      } catch (err) {
+        this.error = (err as Error).message;
+        this.pause();
+      } finally {
+        this.inFlight = false;
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { operationDocNames } from '@jointmap/shared';
+
+/** The IndexedDB database holding a user's copy of a document (y-indexeddb's one-database-per-doc format). */
+export const localDocName = (userId: string, docName: string) => `jointmap:${userId}:${docName}`;
+/** The localStorage key of a user's count of unconfirmed edits to a document. */
+export const pendingKey = (userId: string, docName: string) => `jointmap.pending.${userId}.${docName}`;
+
+const deleteDatabase = (name: string) =>
+  new Promise<void>((resolve) => {
+    const req = indexedDB.deleteDatabase(name);
+    // Blocked: another tab still has it open; the deletion completes once that tab closes it.
+    req.onsuccess = req.onerror = req.onblocked = () => resolve();
+  });
+
+/**
+ * Drop every copy this browser keeps of the documents of operations whose data was purged on the
+ * server (a purge must not leave the data on the workstations): the current user's by name, and
+ * any other user's of this browser where the browser can list its databases.
+ */
+export async function forgetOperations(
+  operations: ReadonlyArray<{ id: string; stations: readonly string[] }>,
+  userId: string,
+): Promise<void> {
+  if (!operations.length || typeof indexedDB === 'undefined') return;
+  const names = new Set<string>();
+  for (const op of operations)
+    for (const doc of operationDocNames(op.id, op.stations)) {
+      names.add(localDocName(userId, doc));
+      try {
+        localStorage.removeItem(pendingKey(userId, doc));
+      } catch {
+        // storage unavailable: nothing kept there either
+      }
+    }
+  const listed = await indexedDB.databases?.().catch(() => []);
+  for (const db of listed ?? [])
+    if (db.name?.startsWith('jointmap:') && operations.some((op) => db.name!.includes(`:${op.id}/`)))
+      names.add(db.name);
+  await Promise.all([...names].map(deleteDatabase));
+}

@@ -1,0 +1,119 @@
+import { createClient, type RedisClientType } from 'redis';
+
+export interface LiveRedisOptions {
+  url: string;
+  /** Prepended to every key and channel (several deployments or test runs on one Redis). */
+  prefix: string;
+  /** A connection error (Redis gone, refused): logged; the clients reconnect by themselves. */
+  onError(err: Error): void;
+  /** Give up starting when Redis does not answer within this long (ms). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The Redis connections of the live side (positions, device registrations, rate limits and the
+ * socket.io adapter): one for commands and publishing, one for this side's subscriptions and one
+ * for the adapter's. Commands fail at once while Redis is away (no offline queue), so an ingest or
+ * a login never waits on it; the callers fall back or catch up. The clients reconnect by
+ * themselves, and a subscriber resubscribes.
+ */
+export class LiveRedis {
+  private constructor(
+    readonly cmd: RedisClientType,
+    readonly sub: RedisClientType,
+    readonly adapterSub: RedisClientType,
+    readonly prefix: string,
+  ) {}
+
+  /** Connect all three; throws (closing what was opened) when Redis does not answer in time. */
+  static async connect(options: LiveRedisOptions): Promise<LiveRedis> {
+    const cmd: RedisClientType = createClient({
+      url: options.url,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: options.connectTimeoutMs ?? 5_000,
+        // Quick at first (a restarted Redis is back in a second), then every 2 s.
+        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000),
+      },
+    });
+    const sub = cmd.duplicate();
+    const adapterSub = cmd.duplicate();
+    const clients = [cmd, sub, adapterSub];
+    for (const c of clients) c.on('error', (err: Error) => options.onError(err));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all(clients.map((c) => c.connect())),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`Redis at REDIS_URL did not answer within ${options.connectTimeoutMs ?? 5_000} ms`)),
+            options.connectTimeoutMs ?? 5_000,
+          );
+        }),
+      ]);
+    } catch (err) {
+      for (const c of clients) if (c.isOpen) c.destroy();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return new LiveRedis(cmd, sub, adapterSub, options.prefix);
+  }
+
+  /** A key or channel name under the prefix. */
+  key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  /** Every connection is up. */
+  get ready(): boolean {
+    return this.cmd.isReady && this.sub.isReady && this.adapterSub.isReady;
+  }
+
+  /**
+   * The adapter's publishing client: the command connection, except that a publish failing while
+   * Redis is away is dropped instead of rejecting (the adapter does not catch it, and an unhandled
+   * rejection would end the process). A broadcast lost so is a live message, not stored state.
+   */
+  adapterPub(): RedisClientType {
+    const cmd = this.cmd;
+    const publish = (...args: Parameters<RedisClientType['publish']>) => cmd.publish(...args).catch(() => 0);
+    return new Proxy(cmd, {
+      get(target, prop) {
+        if (prop === 'publish') return publish;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
+  /** Readiness for `/api/health`: a PING answered within `timeoutMs`. */
+  async ping(timeoutMs: number): Promise<void> {
+    if (!this.ready) throw new Error('Redis is not connected');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.cmd.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(
+      [this.cmd, this.sub, this.adapterSub].map(async (c) => {
+        if (!c.isOpen) return;
+        if (!c.isReady) return c.destroy(); // reconnecting: nothing to flush
+        try {
+          await c.close();
+        } catch {
+          c.destroy();
+        }
+      }),
+    );
+  }
+}

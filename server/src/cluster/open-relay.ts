@@ -1,0 +1,40 @@
+import type { Config } from '../config.ts';
+import type { DocRelay } from '../rooms/relay-port.ts';
+import { PgStorage } from '../storage/pg-storage.ts';
+import type { Storage } from '../storage/types.ts';
+import { RedisDocRelay } from './doc-relay.ts';
+import { pgUpdatesAfter } from './pg-catch-up.ts';
+import { RedisLink, type RedisLog } from './redis-link.ts';
+
+export interface OpenedRelay {
+  relay: DocRelay;
+  /** Both Redis connections are up (readiness). */
+  readonly isReady: boolean;
+  close(): Promise<void>;
+}
+
+/** The refusal when REDIS_URL is set without DATABASE_URL. */
+export const REDIS_NEEDS_POSTGRES =
+  'REDIS_URL needs DATABASE_URL: instances relay documents through Redis but load and catch up ' +
+  'from the shared PostgreSQL log. Set DATABASE_URL too, or unset REDIS_URL to run one instance.';
+
+/**
+ * The document relay between instances when `REDIS_URL` is set (null otherwise). It needs the
+ * documents in PostgreSQL: that log is where an instance catches up on what Redis did not bring.
+ */
+export async function openDocRelay(config: Config, storage: Storage, log: RedisLog): Promise<OpenedRelay | null> {
+  if (!config.redisUrl) return null;
+  if (!(storage instanceof PgStorage)) throw new Error(REDIS_NEEDS_POSTGRES);
+  const link = await RedisLink.open(config.redisUrl, log);
+  const relay = new RedisDocRelay(link, config.redisPrefix, pgUpdatesAfter(storage.pool), log);
+  return {
+    relay,
+    get isReady() {
+      return link.isReady;
+    },
+    async close() {
+      relay.close();
+      await link.close();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { LiveService } from '../live/live-service.ts';
+import type { RoomManager } from '../rooms/room-manager.ts';
+import type { Storage } from '../storage/types.ts';
+import { CotConnection } from './cot-connection.ts';
+import { CotPicture } from './cot-picture.ts';
+import { loadNodeCot, type NodeCot } from './node-cot.ts';
+
+export interface CotBridgeOptions {
+  port: number;
+  host: string;
+  /** PEM files: with cert and key the port speaks TLS; with ca too, client certificates are required. */
+  tls: { cert: string; key: string; ca: string | null } | null;
+  lostAfterMs: number;
+  storage: Storage;
+  rooms: Pick<RoomManager, 'get'>;
+  live: LiveService;
+  registry: Registry;
+  log: FastifyBaseLogger;
+}
+
+const MAX_CONNECTIONS = 1000;
+/** Unregistered uids already logged (each once; forgotten when full). */
+const MAX_LOGGED_UNKNOWN = 10_000;
+
+/**
+ * Cursor-on-Target over TCP (or TLS) for ATAK, WinTAK and iTAK. A client's own position events
+ * enter the position pipeline as fixes of the device registered under its uid (the same
+ * `LiveService.ingest` the OsmAnd route calls); once a registered uid has spoken, the connection
+ * receives the live picture of the active operations of that device's station ({@link CotPicture}).
+ * Until then it receives nothing.
+ */
+export class CotBridge {
+  private server: Server | null = null;
+  private picture: CotPicture | null = null;
+  private lib: NodeCot | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly loggedUnknown = new Set<string>();
+  private readonly metrics;
+
+  constructor(private readonly o: CotBridgeOptions) {
+    const registers = [o.registry];
+    this.metrics = {
+      connections: new Gauge({ name: 'jointmap_cot_connections', help: 'Open TAK (CoT) connections', registers }),
+      received: new Counter({
+        name: 'jointmap_cot_events_received_total',
+        help: 'CoT events received from TAK clients, by outcome',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+      dropped: new Counter({
+        name: 'jointmap_cot_connections_dropped_total',
+        help: 'TAK connections closed by the server, by reason',
+        labelNames: ['reason'] as const,
+        registers,
+      }),
+    };
+  }
+
+  /** Load the library, open the port. */
+  async listen(): Promise<AddressInfo> {
+    const lib = await loadNodeCot();
+    this.lib = lib;
+    this.picture = new CotPicture({
+      lib,
+      storage: this.o.storage,
+      rooms: this.o.rooms,
+      live: this.o.live,
+      lostAfterMs: this.o.lostAfterMs,
+      log: this.o.log,
+    });
+    const server = this.o.tls
+      ? createTlsServer({
+          cert: await readFile(this.o.tls.cert),
+          key: await readFile(this.o.tls.key),
+          ...(this.o.tls.ca ? { ca: await readFile(this.o.tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
+          minVersion: 'TLSv1.2',
+        })
+      : createTcpServer();
+    server.maxConnections = MAX_CONNECTIONS;
+    server.on(this.o.tls ? 'secureConnection' : 'connection', (socket: Socket) => this.accept(socket));
+    server.on('tlsClientError', (err: Error, socket: Socket) => {
+      this.metrics.dropped.inc({ reason: 'tls' });
+      this.o.log.warn({ err: err.message, address: socket.remoteAddress }, 'cot: TLS handshake refused');
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    this.o.log.info({ port: address.port, tls: Boolean(this.o.tls) }, 'CoT bridge listening');
+    return address;
+  }
+
+  /** The bound address (null before listening). */
+  address(): AddressInfo | null {
+    return (this.server?.address() as AddressInfo | null) ?? null;
+  }
+
+  /** Room manager hook: follow document changes. */
+  onCommitted(room: string): void {
+    this.picture?.onCommitted(room);
+  }
+
+  /** Resolves when no document read of the picture is running (tests). */
+  whenIdle(): Promise<void> {
+    return this.picture?.whenIdle() ?? Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const s of this.sockets) s.destroy();
+    await closed;
+    await this.picture?.close();
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    this.metrics.connections.inc();
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.metrics.connections.dec();
+    });
+    new CotConnection(socket, {
+      lib: this.lib!,
+      picture: this.picture!,
+      live: this.o.live,
+      operationsOf: async (stationId) =>
+        (await this.o.storage.listOperations()).filter(
+          (op) => op.status === 'active' && op.stations.includes(stationId),
+        ),
+      count: (outcome) => this.metrics.received.inc({ outcome }),
+      unregistered: (uid, address) => this.unregistered(uid, address),
+      dropped: (reason) => this.metrics.dropped.inc({ reason }),
+      log: this.o.log,
+    });
+  }
+
+  private unregistered(uid: string, address: string): void {
+    this.metrics.received.inc({ outcome: 'unregistered' });
+    if (this.loggedUnknown.has(uid)) return;
+    if (this.loggedUnknown.size >= MAX_LOGGED_UNKNOWN) this.loggedUnknown.clear();
+    this.loggedUnknown.add(uid);
+    this.o.log.warn({ uid, address }, 'cot: position from an unregistered uid ignored (register it as a device)');
+  }
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { Annotation, Unit, UnitPosition } from '@jointmap/shared';
+import { annotationEvent, inbound, unitEvent } from './cot-encode.ts';
+import { loadNodeCot } from './node-cot.ts';
+
+const lib = await loadNodeCot();
+
+const position: UnitPosition = {
+  unitId: 'yunhe-car-01',
+  stationId: 'linping-yunhe',
+  deviceId: 'demo-yunhe-01',
+  lngLat: [120.28, 30.41],
+  time: Date.UTC(2026, 10, 30, 8, 0, 0),
+  receivedAt: Date.UTC(2026, 10, 30, 8, 0, 1),
+  speedMps: 10,
+  bearing: 45,
+  altitude: 8,
+  accuracy: 6,
+  battery: 77,
+  alarm: null,
+};
+
+const unit: Unit = {
+  id: 'yunhe-car-01',
+  callsign: '运河巡01',
+  kind: 'boat',
+  stationId: 'linping-yunhe',
+  members: ['民警', '船员'],
+  status: 'en_route',
+  assignedTaskId: null,
+  deviceIds: ['demo-yunhe-01'],
+  updatedAt: 1,
+};
+
+const annotation = (a: Partial<Annotation>): Annotation =>
+  ({
+    id: 'c1',
+    kind: 'circle',
+    geometry: { type: 'Point', coordinates: [120.3, 30.5] },
+    radiusM: 500,
+    label: '警戒圈',
+    color: '#dc2626',
+    author: 'u-test',
+    createdAt: 1,
+    updatedAt: 1,
+    ...a,
+  }) as Annotation;
+
+describe('CoT encoding', () => {
+  it('a unit position is a friendly event of its kind, stale when the unit counts as lost', () => {
+    const raw = unitEvent(lib, position, unit, '临平运河派出所', 300_000).raw.event;
+    expect(raw._attributes).toMatchObject({
+      uid: 'jointmap.unit.linping-yunhe.yunhe-car-01',
+      type: 'a-f-S-X',
+      time: '2026-11-30T08:00:00.000Z',
+      stale: '2026-11-30T08:05:00.000Z',
+    });
+    expect(raw.point?._attributes).toMatchObject({ lat: '30.41', lon: '120.28', hae: '8', ce: '6' });
+    expect(raw.detail).toMatchObject({
+      contact: { _attributes: { callsign: '运河巡01' } },
+      track: { _attributes: { course: '45', speed: '10' } },
+      remarks: { _text: 'status: en_route; station: 临平运河派出所; members: 民警, 船员' },
+    });
+  });
+
+  it('a circle is an ellipse around its centre; a polygon keeps only its outer ring', () => {
+    const circle = annotationEvent(lib, 'op-1', 'deqing-yuyue', annotation({}), 0).raw.event;
+    expect(circle._attributes).toMatchObject({ uid: 'jointmap.annotation.op-1.deqing-yuyue.c1', type: 'u-d-c-c' });
+    expect(circle.point?._attributes).toMatchObject({ lat: '30.5', lon: '120.3' });
+    expect(circle.detail).toMatchObject({ shape: { ellipse: { _attributes: { major: 500, minor: 500 } } } });
+    const outer: [number, number][] = [
+      [120, 30],
+      [120.1, 30],
+      [120.1, 30.1],
+      [120, 30],
+    ];
+    const hole: [number, number][] = [
+      [120.02, 30.02],
+      [120.03, 30.02],
+      [120.03, 30.03],
+      [120.02, 30.02],
+    ];
+    const polygon = annotationEvent(
+      lib,
+      'op-1',
+      'command',
+      annotation({
+        id: 'p1',
+        kind: 'polygon',
+        radiusM: undefined,
+        geometry: { type: 'Polygon', coordinates: [outer, hole] },
+      }),
+      0,
+    );
+    expect(polygon.raw.event._attributes.type).toBe('u-d-f');
+    expect((polygon.to_geojson() as { geometry: unknown }).geometry).toEqual({ type: 'Polygon', coordinates: [outer] });
+  });
+
+  it("a TAK client's position becomes OsmAnd parameters; CoT's unknown values are left out", () => {
+    const sent = lib.CoT.from_geojson({
+      id: 'ANDROID-1',
+      type: 'Feature',
+      properties: { type: 'a-f-G-U-C', how: 'm-g', time: '2026-11-30T08:00:00.000Z', course: 90, speed: 1852 / 3600 },
+      geometry: { type: 'Point', coordinates: [120.3, 30.5] },
+    });
+    const got = inbound(new lib.CoT(sent.to_xml()));
+    expect(got).toEqual({
+      kind: 'position',
+      uid: 'ANDROID-1',
+      query: {
+        id: 'ANDROID-1',
+        lat: '30.5',
+        lon: '120.3',
+        timestamp: '2026-11-30T08:00:00.000Z',
+        altitude: '0.0',
+        bearing: '90',
+        speed: '1',
+      },
+    });
+    expect(inbound(lib.CoT.ping())).toEqual({ kind: 'ping' });
+    const marker = lib.CoT.from_geojson({
+      id: 'm1',
+      type: 'Feature',
+      properties: { type: 'b-m-p-s-m' },
+      geometry: { type: 'Point', coordinates: [120.3, 30.5] },
+    });
+    expect(inbound(marker)).toEqual({ kind: 'other', type: 'b-m-p-s-m' });
+  });
+});

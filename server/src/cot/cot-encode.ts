@@ -1,0 +1,197 @@
+import type { Annotation, Unit, UnitKind, UnitPosition } from '@jointmap/shared';
+import { KNOTS_TO_MPS } from '../live/osmand.ts';
+import type { CotEvent, CotFeatureInput, NodeCot } from './node-cot.ts';
+
+/**
+ * Our records as CoT events, and TAK position events as OsmAnd-style fix parameters. Pure apart
+ * from the library (and `now` for shapes). Coordinates are WGS-84 on both sides: the documents and
+ * the position store hold WGS-84 (DESIGN §5), as CoT does.
+ */
+
+/** uid of a unit's position event (unit ids are unique per station only). */
+export const unitUid = (stationId: string, unitId: string): string => `jointmap.unit.${stationId}.${unitId}`;
+
+/** uid of an annotation's shape (annotation ids are unique per document only). */
+export const annotationUid = (operationId: string, scope: string, id: string): string =>
+  `jointmap.annotation.${operationId}.${scope}.${id}`;
+
+/** MIL-STD-2525 types TAK draws for our unit kinds (all friendly). */
+const TYPE_BY_KIND: Record<UnitKind, string> = {
+  car: 'a-f-G-E-V-C',
+  motorbike: 'a-f-G-E-V-C',
+  foot: 'a-f-G-U-C',
+  dog: 'a-f-G-U-C',
+  drone: 'a-f-A-M-F-Q',
+  boat: 'a-f-S-X',
+};
+
+/** Shapes are re-sent on every connection and change; this only bounds a forgotten one. */
+export const SHAPE_STALE_MS = 24 * 3600_000;
+
+/** A unit's latest fix as a CoT position event; stale when the unit would count as lost. */
+export function unitEvent(
+  lib: NodeCot,
+  pos: UnitPosition,
+  unit: Unit | undefined,
+  stationName: string | undefined,
+  lostAfterMs: number,
+): CotEvent {
+  const time = new Date(pos.time).toISOString();
+  const remarks = [
+    `status: ${unit?.status ?? 'unknown'}`,
+    `station: ${stationName ?? pos.stationId}`,
+    ...(unit?.members.length ? [`members: ${unit.members.join(', ')}`] : []),
+  ].join('; ');
+  const feature: CotFeatureInput = {
+    id: unitUid(pos.stationId, pos.unitId),
+    type: 'Feature',
+    properties: {
+      type: TYPE_BY_KIND[unit?.kind ?? 'car'],
+      how: 'm-g',
+      callsign: unit?.callsign ?? pos.unitId,
+      time,
+      start: time,
+      stale: new Date(pos.time + lostAfterMs).toISOString(),
+      remarks,
+      ...(pos.bearing !== null ? { course: pos.bearing } : {}),
+      ...(pos.speedMps !== null ? { speed: pos.speedMps } : {}),
+      ...(pos.battery !== null ? { status: { battery: String(Math.round(pos.battery)) } } : {}),
+    },
+    geometry: {
+      type: 'Point',
+      coordinates: [pos.lngLat[0], pos.lngLat[1], pos.altitude ?? 0],
+    },
+  };
+  const cot = lib.CoT.from_geojson(feature);
+  const point = cot.raw.event.point?._attributes;
+  if (point && pos.accuracy !== null) point.ce = String(pos.accuracy);
+  return cot;
+}
+
+/** An annotation as a CoT shape (points and text as markers, circles as ellipses). */
+export function annotationEvent(
+  lib: NodeCot,
+  operationId: string,
+  scope: string,
+  a: Annotation,
+  now: number,
+): CotEvent {
+  const time = new Date(now).toISOString();
+  const base = {
+    how: 'h-g-i-g-o',
+    callsign: a.label || a.id,
+    time,
+    start: time,
+    stale: new Date(now + SHAPE_STALE_MS).toISOString(),
+    remarks: a.label,
+  };
+  const id = annotationUid(operationId, scope, a.id);
+  const g = a.geometry;
+  let feature: CotFeatureInput;
+  if (a.kind === 'circle' && g.type === 'Point' && a.radiusM !== undefined) {
+    feature = {
+      id,
+      type: 'Feature',
+      properties: {
+        ...base,
+        type: 'u-d-c-c',
+        center: [g.coordinates[0]!, g.coordinates[1]!],
+        shape: { ellipse: { major: a.radiusM, minor: a.radiusM, angle: 360 } },
+        stroke: a.color,
+        fill: a.color,
+      },
+      geometry: { type: 'Polygon', coordinates: [circleRing(g.coordinates[0]!, g.coordinates[1]!, a.radiusM)] },
+    };
+  } else if (g.type === 'Point') {
+    feature = {
+      id,
+      type: 'Feature',
+      properties: { ...base, type: 'b-m-p-s-m', 'marker-color': a.color, 'marker-opacity': 1 },
+      geometry: { type: 'Point', coordinates: [...g.coordinates] },
+    };
+  } else if (g.type === 'LineString') {
+    feature = {
+      id,
+      type: 'Feature',
+      properties: { ...base, stroke: a.color, 'stroke-opacity': 1 },
+      geometry: { type: 'LineString', coordinates: g.coordinates.map((c) => [...c]) },
+    };
+  } else {
+    feature = {
+      id,
+      type: 'Feature',
+      properties: { ...base, stroke: a.color, 'stroke-opacity': 1, fill: a.color, 'fill-opacity': 0.25 },
+      // TAK shapes have one ring: holes are not drawn.
+      geometry: { type: 'Polygon', coordinates: [g.coordinates[0]!.map((c) => [...c])] },
+    };
+  }
+  return lib.CoT.from_geojson(feature);
+}
+
+/** Tells TAK clients to remove the item of this uid. */
+export function deleteEvent(lib: NodeCot, uid: string): CotEvent {
+  return new lib.ForceDelete(uid);
+}
+
+/** The answer to a `t-x-c-t` ping. */
+export function pongEvent(lib: NodeCot): CotEvent {
+  const cot = lib.CoT.ping();
+  cot.raw.event._attributes.type = 't-x-c-t-r';
+  cot.uid('takPong');
+  return cot;
+}
+
+/** What a received event is. */
+export type Inbound =
+  { kind: 'ping' } | { kind: 'position'; uid: string; query: Record<string, string> } | { kind: 'other'; type: string };
+
+/** CoT's "unknown" value for hae, ce and le. */
+const UNKNOWN = 9_999_999;
+
+/**
+ * Classify a received event. A position event (`a-…` with a point) becomes the query parameters
+ * of the OsmAnd protocol, so it enters through the same ingest as a tracker's fix (speed in knots
+ * there, m/s in CoT).
+ */
+export function inbound(cot: CotEvent): Inbound {
+  const attrs = cot.raw.event._attributes;
+  const type = String(attrs.type ?? '');
+  if (type === 't-x-c-t') return { kind: 'ping' };
+  const point = cot.raw.event.point?._attributes;
+  if (!type.startsWith('a-') || !point) return { kind: 'other', type };
+  const query: Record<string, string> = {
+    id: String(attrs.uid),
+    lat: String(point.lat),
+    lon: String(point.lon),
+    timestamp: String(attrs.time),
+  };
+  const known = (v: unknown) => v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) < UNKNOWN;
+  if (known(point.hae)) query.altitude = String(point.hae);
+  if (known(point.ce)) query.accuracy = String(point.ce);
+  const detail = cot.raw.event.detail ?? {};
+  const track = attribute(detail.track);
+  if (known(track?.course)) query.bearing = String(track!.course);
+  if (known(track?.speed)) query.speed = String(Number(track!.speed) / KNOTS_TO_MPS);
+  const status = attribute(detail.status);
+  if (known(status?.battery)) query.batt = String(status!.battery);
+  return { kind: 'position', uid: String(attrs.uid), query };
+}
+
+function attribute(node: unknown): Record<string, unknown> | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const attrs = (node as { _attributes?: unknown })._attributes;
+  return typeof attrs === 'object' && attrs !== null ? (attrs as Record<string, unknown>) : undefined;
+}
+
+/** A circle of `radiusM` around a WGS-84 point, 36 steps (spherical Earth: fine for drawing). */
+function circleRing(lng: number, lat: number, radiusM: number): number[][] {
+  const R = 6_371_008.8;
+  const ring: number[][] = [];
+  for (let i = 0; i <= 36; i++) {
+    const a = (i % 36) * ((2 * Math.PI) / 36);
+    const dLat = ((radiusM * Math.cos(a)) / R) * (180 / Math.PI);
+    const dLng = ((radiusM * Math.sin(a)) / (R * Math.cos((lat * Math.PI) / 180))) * (180 / Math.PI);
+    ring.push([lng + dLng, lat + dLat]);
+  }
+  return ring;
+}

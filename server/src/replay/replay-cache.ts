@@ -1,0 +1,118 @@
+import { docName, type Task } from '@jointmap/shared';
+import type { UpdateLogStore } from '../storage/types.ts';
+import { DocHistory, type RecordChange } from './doc-history.ts';
+import { eventOf, finishEvents, type ReplayEvent } from './replay-events.ts';
+
+/** Operations whose histories stay in memory (least recently used go first). */
+export const CACHED_OPERATIONS = 4;
+/**
+ * A read of the log counts as complete for moments this much before it: an update is stamped when
+ * stored, so one stored after the read is later than the read minus any step of the clock.
+ */
+const CLOCK_SLACK_MS = 2_000;
+
+/** The replay history of one operation: one DocHistory per document, the events found so far. */
+export class OperationHistory {
+  readonly docs: DocHistory[];
+  /** Server time of the last read of the logs (0: never read). */
+  readAt = 0;
+  private events: ReplayEvent[] = [];
+  private readonly titles = new Map<string, string>();
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    readonly operationId: string,
+    readonly scopes: readonly string[],
+  ) {
+    this.docs = scopes.map((scope) => new DocHistory(scope, (c) => this.onChange(c)));
+  }
+
+  /** Whether the logs read so far hold every update stored at or before `at`. */
+  covers(at: number, closedAt: number | null): boolean {
+    if (this.readAt === 0) return false;
+    const settled = closedAt !== null && this.readAt - CLOCK_SLACK_MS > closedAt;
+    return settled || at < this.readAt - CLOCK_SLACK_MS;
+  }
+
+  /** Read every log again (the walkers keep their place when the logs only grew); one read at a time. */
+  refresh(store: UpdateLogStore, now: number): Promise<void> {
+    this.refreshing ??= this.readLogs(store, now).finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async readLogs(store: UpdateLogStore, now: number): Promise<void> {
+    const logs = await Promise.all(this.scopes.map((s) => store.readUpdateLog(docName(this.operationId, s))));
+    let restarted = false;
+    for (const [i, d] of this.docs.entries()) restarted = (await d.replaceLog(logs[i]!)) || restarted;
+    if (restarted) {
+      // A log was replaced (an archive restored over it): every walker starts over.
+      this.events = [];
+      this.titles.clear();
+      for (const d of this.docs) await d.replaceLog([]);
+      for (const [i, d] of this.docs.entries()) await d.replaceLog(logs[i]!);
+    }
+    this.readAt = now;
+  }
+
+  /** Every event of the logs read, in time order. */
+  async allEvents(): Promise<ReplayEvent[]> {
+    for (const d of this.docs) await d.walkAll();
+    return finishEvents(this.events, this.titles);
+  }
+
+  /** Updates held and the time of the first and last. */
+  get extent(): { updates: number; first: number | null; last: number | null } {
+    const spans = this.docs.map((d) => d.span).filter((s) => s !== null);
+    return {
+      updates: this.docs.reduce((n, d) => n + d.length, 0),
+      first: spans.length ? Math.min(...spans.map((s) => s.first)) : null,
+      last: spans.length ? Math.max(...spans.map((s) => s.last)) : null,
+    };
+  }
+
+  destroy(): void {
+    for (const d of this.docs) d.destroy();
+  }
+
+  private onChange(c: RecordChange): void {
+    if (c.map === 'tasks' && c.value) {
+      const t = c.value as Task;
+      this.titles.set(`${t.stationId}:${t.id}`, t.title);
+    }
+    const e = eventOf(c);
+    if (e) this.events.push(e);
+  }
+}
+
+/**
+ * Replay histories of recently opened operations, kept per app (never module-level), so a moment
+ * of an operation opened before costs a checkpoint and a few updates, not a walk from the start.
+ */
+export class ReplayCache {
+  private readonly entries = new Map<string, OperationHistory>();
+
+  constructor(private readonly max = CACHED_OPERATIONS) {}
+
+  /** The history of an operation with these scopes, created (empty, unread) when absent. */
+  get(operationId: string, scopes: readonly string[]): OperationHistory {
+    let h = this.entries.get(operationId);
+    if (h && h.scopes.join() !== scopes.join()) {
+      this.drop(operationId);
+      h = undefined;
+    }
+    if (!h) h = new OperationHistory(operationId, scopes);
+    this.entries.delete(operationId);
+    this.entries.set(operationId, h);
+    while (this.entries.size > this.max) this.drop(this.entries.keys().next().value!);
+    return h;
+  }
+
+  drop(operationId: string): void {
+    this.entries.get(operationId)?.destroy();
+    this.entries.delete(operationId);
+  }
+
+  clear(): void {
+    for (const id of [...this.entries.keys()]) this.drop(id);
+  }
+}

@@ -1,0 +1,101 @@
+import type { Search, Task, TaskResponse, Unit } from '@jointmap/shared';
+import type { RecordChange } from './doc-history.ts';
+
+export const ReplayEventKind = {
+  task_raised: 'task_raised',
+  task_answered: 'task_answered',
+  task_closed: 'task_closed',
+  unit_dispatched: 'unit_dispatched',
+  alert: 'alert',
+  search_started: 'search_started',
+  search_closed: 'search_closed',
+} as const;
+export type ReplayEventKind = keyof typeof ReplayEventKind;
+
+/** A moment worth jumping to in a replay: what happened, when, to what, and who did it. */
+export interface ReplayEvent {
+  time: number;
+  kind: ReplayEventKind;
+  /** Station (or `command`) the event belongs to: the raising, answering or unit's station. */
+  stationId: string;
+  /** Account that wrote it (null: the server, or an alert). */
+  userId: string | null;
+  /** Task title, unit callsign, search name or alert rule name. */
+  title: string;
+  /** New status: answer status, task state, unit status, search status, alert kind. */
+  status: string | null;
+  taskId?: string;
+  taskStationId?: string;
+  unitId?: string;
+  searchId?: string;
+}
+
+/**
+ * The replay event a record change makes, if any: a task raised or ended, an answer given or
+ * changed, a unit sent to a task (status en route, or a new assigned task), a search started or
+ * ended. Other changes (edits, annotations, sectors) are not events.
+ */
+export function eventOf(c: RecordChange): ReplayEvent | null {
+  const base = { time: c.update.time, userId: c.update.userId };
+  if (c.value === undefined) return null;
+  switch (c.map) {
+    case 'tasks': {
+      const t = c.value as Task;
+      const old = c.old as Task | undefined;
+      const common = { ...base, stationId: t.stationId, title: t.title, taskId: t.id, taskStationId: t.stationId };
+      if (!old) return { ...common, kind: 'task_raised', status: t.state };
+      if (old.state !== t.state && t.state !== 'open') return { ...common, kind: 'task_closed', status: t.state };
+      return null;
+    }
+    case 'responses': {
+      const r = c.value as TaskResponse;
+      const old = c.old as TaskResponse | undefined;
+      if (old?.status === r.status) return null;
+      return {
+        ...base,
+        kind: 'task_answered',
+        stationId: r.stationId,
+        title: '',
+        status: r.status,
+        taskId: r.taskId,
+        taskStationId: r.taskStationId,
+      };
+    }
+    case 'units': {
+      const u = c.value as Unit;
+      const old = c.old as Unit | undefined;
+      const sent = u.status === 'en_route' && old?.status !== 'en_route';
+      const assigned = u.assignedTaskId !== null && u.assignedTaskId !== (old?.assignedTaskId ?? null);
+      if (!sent && !assigned) return null;
+      return {
+        ...base,
+        kind: 'unit_dispatched',
+        stationId: u.stationId,
+        title: u.callsign,
+        status: u.status,
+        unitId: u.id,
+        ...(u.assignedTaskId ? { taskId: u.assignedTaskId } : {}),
+      };
+    }
+    case 'searches': {
+      const s = c.value as Search;
+      const old = c.old as Search | undefined;
+      const common = { ...base, stationId: c.scope, title: s.name, status: s.status, searchId: s.id, taskId: s.taskId };
+      if (!old) return { ...common, kind: 'search_started', taskStationId: s.taskStationId };
+      if (old.status !== s.status && s.status !== 'active')
+        return { ...common, kind: 'search_closed', taskStationId: s.taskStationId };
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Events in time order (stable for equal times), answers titled with their task's title. */
+export function finishEvents(events: readonly ReplayEvent[], titles: ReadonlyMap<string, string>): ReplayEvent[] {
+  return events
+    .map((e) =>
+      e.kind === 'task_answered' ? { ...e, title: titles.get(`${e.taskStationId}:${e.taskId}`) ?? e.taskId! } : e,
+    )
+    .sort((a, b) => a.time - b.time);
+}

@@ -1,0 +1,161 @@
+import * as Y from 'yjs';
+import {
+  AppError,
+  COMMAND_SCOPE,
+  type AlertsMessage,
+  type CoverageMessage,
+  type Principal,
+  type UnitPosition,
+} from '@jointmap/shared';
+import type { AppContext } from '../services/context.ts';
+import { getVisibleOperation } from '../services/operations.ts';
+import { toUnitPosition } from '../live/live-service.ts';
+import type { Operation } from '../storage/types.ts';
+import type { ReplayCache, OperationHistory } from './replay-cache.ts';
+import type { ReplayEvent } from './replay-events.ts';
+import { docJson } from './doc-json.ts';
+import { coverageAt } from './replay-coverage.ts';
+import { alertsAt } from './replay-alerts.ts';
+
+/** Alerts of an operation a replay reads (as the report does). */
+const ALERTS_AT_MOST = 10_000;
+
+/** One document at a moment: its records as JSON, or its encoded Yjs state (base64). */
+export interface ReplayDocState {
+  scope: string;
+  /** Updates of the document stored at or before the moment. */
+  updates: number;
+  /** Each top-level map by name, keyed by record id (format `json`). */
+  json?: Record<string, Record<string, unknown>>;
+  /** `Y.encodeStateAsUpdate`, base64 (format `yjs`). */
+  state?: string;
+}
+
+export interface ReplayState {
+  operationId: string;
+  at: number;
+  docs: ReplayDocState[];
+}
+
+export interface ReplayTimeline {
+  operationId: string;
+  /** Where the slider runs: from the operation's creation to its close (or now). */
+  from: number;
+  to: number;
+  updates: number;
+  events: ReplayEvent[];
+}
+
+export interface ReplayPositions {
+  operationId: string;
+  at: number;
+  /** Freshness thresholds of this server, to grade each fix against the moment. */
+  thresholds: { staleAfterMs: number; lostAfterMs: number };
+  /** Newest fix at or before the moment of each unit of the operation's stations that has one. */
+  positions: UnitPosition[];
+}
+
+/**
+ * Replay of an operation (复盘回放): its documents at any moment rebuilt from the stored update
+ * logs, its events, and its units' positions from the track store. Read-only: nothing here loads
+ * a room or touches a live document; every document it builds is a new Y.Doc, destroyed after use.
+ * Anyone who may see the operation may replay it (the report's rule).
+ */
+export class ReplayService {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly cache: ReplayCache,
+  ) {}
+
+  async state(user: Principal, operationId: string, at: number, format: 'json' | 'yjs'): Promise<ReplayState> {
+    const { op, history } = await this.open(user, operationId, at);
+    const docs = await Promise.all(
+      history.docs.map(async (h) => {
+        const doc = await h.docAt(at);
+        try {
+          const out: ReplayDocState = { scope: h.scope, updates: h.countAt(at) };
+          if (format === 'yjs') out.state = Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64');
+          else out.json = docJson(doc);
+          return out;
+        } finally {
+          doc.destroy();
+        }
+      }),
+    );
+    return { operationId: op.id, at, docs };
+  }
+
+  async timeline(user: Principal, operationId: string): Promise<ReplayTimeline> {
+    const now = Date.now();
+    const { op, history } = await this.open(user, operationId, now);
+    const events = await history.allEvents();
+    const alerts = await this.ctx.storage.listAlerts(op.id, { limit: ALERTS_AT_MOST });
+    for (const a of alerts)
+      events.push({
+        // When it was stored: from that moment on the replay shows it.
+        time: a.raisedAt,
+        kind: 'alert',
+        stationId: a.stationId,
+        userId: null,
+        title: a.ruleName,
+        status: a.kind,
+        unitId: a.unitId,
+      });
+    events.sort((a, b) => a.time - b.time);
+    const extent = history.extent;
+    return {
+      operationId: op.id,
+      from: Math.min(op.createdAt, extent.first ?? op.createdAt),
+      to: op.closedAt ?? Math.max(now, extent.last ?? now),
+      updates: extent.updates,
+      events,
+    };
+  }
+
+  async positions(user: Principal, operationId: string, at: number): Promise<ReplayPositions> {
+    const op = await this.visible(user, operationId);
+    const positions: UnitPosition[] = [];
+    for (const stationId of op.stations) {
+      for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {
+        // The track store orders a unit's fixes by time, then device id: the newest-fix rule.
+        const fix = await this.ctx.storage.lastFixBefore(stationId, unitId, at + 1);
+        if (fix) positions.push(toUnitPosition(fix));
+      }
+    }
+    const { staleAfterMs, lostAfterMs } = this.ctx.config;
+    return { operationId: op.id, at, thresholds: { staleAfterMs, lostAfterMs }, positions };
+  }
+
+  /** Search-sector coverage at a moment, as the live channel's `live:coverage` message (`full`). */
+  async coverage(user: Principal, operationId: string, at: number): Promise<CoverageMessage> {
+    const { op, history } = await this.open(user, operationId, at);
+    const command = await history.docs[0]!.docAt(at);
+    try {
+      const sectors = await coverageAt(this.ctx.storage, op.stations, command, at);
+      return { operationId: op.id, serverTime: at, full: true, sectors };
+    } finally {
+      command.destroy();
+    }
+  }
+
+  /** The alerts at a moment, each in the state it had then, as a full `live:alerts` message. */
+  async alerts(user: Principal, operationId: string, at: number): Promise<AlertsMessage> {
+    const op = await this.visible(user, operationId);
+    const all = await this.ctx.storage.listAlerts(op.id, { limit: ALERTS_AT_MOST });
+    return { operationId: op.id, serverTime: at, full: true, alerts: alertsAt(all, at) };
+  }
+
+  private async visible(user: Principal, operationId: string): Promise<Operation> {
+    const op = await getVisibleOperation(this.ctx, user, operationId);
+    if (op.purgedAt != null)
+      throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged; restore its archive`);
+    return op;
+  }
+
+  private async open(user: Principal, operationId: string, at: number) {
+    const op = await this.visible(user, operationId);
+    const history: OperationHistory = this.cache.get(op.id, [COMMAND_SCOPE, ...op.stations]);
+    if (!history.covers(at, op.closedAt ?? null)) await history.refresh(this.ctx.storage, Date.now());
+    return { op, history };
+  }
+}

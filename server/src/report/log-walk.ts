@@ -1,0 +1,71 @@
+import * as Y from 'yjs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { LoggedUpdate } from '../storage/types.ts';
+
+/** A long log is applied in slices of this many updates: the server answers others meanwhile. */
+export const YIELD_EVERY = 500;
+
+/** One record key changed by one logged update; `value` undefined: the key was deleted. */
+export interface KeyChange {
+  map: string;
+  key: string;
+  value: unknown;
+  update: LoggedUpdate;
+  /** The record the key held before this update (undefined: none). */
+  old: unknown;
+}
+
+/**
+ * Applies logged updates to one document in order and reports, per update, the record keys it
+ * changed in the watched top-level maps (Yjs map events name them), so a reader pays one apply per
+ * update however many records there are. Used by the report (one pass) and by replay (which keeps
+ * the walker and its document to take checkpoints as it goes).
+ */
+export class LogWalker {
+  readonly doc = new Y.Doc();
+  /** How many updates of the log have been applied. */
+  applied = 0;
+  private current: LoggedUpdate | null = null;
+  private readonly offs: Array<() => void> = [];
+
+  constructor(maps: readonly string[], onChange: (c: KeyChange) => void) {
+    for (const name of maps) {
+      const m = this.doc.getMap(name);
+      const fn = (e: Y.YMapEvent<unknown>) => {
+        for (const key of e.keysChanged) {
+          const old = e.changes.keys.get(key);
+          onChange({
+            map: name,
+            key,
+            value: m.get(key),
+            update: this.current!,
+            old: old?.action === 'add' ? undefined : old?.oldValue,
+          });
+        }
+      };
+      m.observe(fn);
+      this.offs.push(() => m.unobserve(fn));
+    }
+  }
+
+  /**
+   * Apply `log[applied..to)`, yielding to the event loop every {@link YIELD_EVERY} updates;
+   * `each` runs after every update (e.g. to take a checkpoint).
+   */
+  async advance(log: readonly LoggedUpdate[], to: number, each?: (applied: number) => void): Promise<void> {
+    for (let i = this.applied; i < Math.min(to, log.length); i++) {
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      const u = log[i]!;
+      this.current = u;
+      Y.applyUpdate(this.doc, u.update);
+      this.applied = i + 1;
+      each?.(this.applied);
+    }
+    this.current = null;
+  }
+
+  destroy(): void {
+    for (const off of this.offs.splice(0)) off();
+    this.doc.destroy();
+  }
+}

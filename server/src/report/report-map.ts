@@ -1,0 +1,152 @@
+import type { MultiPolygon, Polygon } from 'geojson';
+import { bbox as turfBbox, simplify } from '@turf/turf';
+import {
+  AppError,
+  COMMAND_SCOPE,
+  docName,
+  readMap,
+  type Annotation,
+  type Principal,
+  type Sector,
+  type Task,
+  type Unit,
+} from '@jointmap/shared';
+import type { AppContext } from '../services/context.ts';
+import { getVisibleOperation } from '../services/operations.ts';
+import { docFromStored } from '../storage/stored-doc.ts';
+import { trackFixes } from '../storage/track-pages.ts';
+
+type Position = [number, number];
+
+/** The picture at the end of an operation, for the report's map (drawn by the console as SVG). */
+export interface ReportMap {
+  /** West, south, east, north of what is drawn; null when there is nothing to draw. */
+  bbox: [number, number, number, number] | null;
+  jurisdictions: Array<{ stationId: string; shortName: string; color: string; geometry: Polygon | MultiPolygon }>;
+  sectors: Array<{ id: string; name: string; status: string; polygon: Polygon }>;
+  tasks: Array<{ id: string; stationId: string; title: string; state: string; point: Position }>;
+  annotations: Array<{ id: string; kind: string; label: string; color: string; geometry: Annotation['geometry'] }>;
+  tracks: Array<{ stationId: string; unitId: string; callsign: string; color: string; coordinates: Position[] }>;
+}
+
+/** Vertices per unit track and per boundary at most: enough for a printed page. */
+const MAX_TRACK_POINTS = 2_000;
+const PAGE = 5_000;
+
+/**
+ * What the report's map shows: the stations' jurisdictions, sectors with their final status, task
+ * locations, annotations and each unit's track within the operation's window, simplified to what a
+ * printed page resolves (a thousandth of the map's width). Same access as the report.
+ */
+export async function buildReportMap(ctx: AppContext, user: Principal, operationId: string): Promise<ReportMap> {
+  const op = await getVisibleOperation(ctx, user, operationId);
+  if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged; restore its archive`);
+  const from = op.createdAt;
+  const to = op.closedAt ?? Date.now();
+  const stations = (await ctx.storage.listStations()).filter((s) => op.stations.includes(s.id));
+  const colorOf = new Map(stations.map((s) => [s.id, s.color]));
+
+  const command = docFromStored(await ctx.storage.loadDoc(docName(op.id, COMMAND_SCOPE)));
+  const sectors = [...readMap<Sector>(command, 'sectors').values()].map((s) => ({
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    polygon: s.polygon,
+  }));
+  const annotations: ReportMap['annotations'] = [];
+  const tasks: ReportMap['tasks'] = [];
+  const units: Unit[] = [];
+  const collect = (doc: typeof command) => {
+    for (const a of readMap<Annotation>(doc, 'annotations').values())
+      annotations.push({ id: a.id, kind: a.kind, label: a.label, color: a.color, geometry: a.geometry });
+    for (const t of readMap<Task>(doc, 'tasks').values())
+      if (t.location)
+        tasks.push({
+          id: t.id,
+          stationId: t.stationId,
+          title: t.title,
+          state: t.state,
+          point: t.location.coordinates as Position,
+        });
+    units.push(...readMap<Unit>(doc, 'units').values());
+  };
+  collect(command);
+  command.destroy();
+  for (const stationId of op.stations) {
+    const doc = docFromStored(await ctx.storage.loadDoc(docName(op.id, stationId)));
+    collect(doc);
+    doc.destroy();
+  }
+
+  const raw: Array<{ unit: Unit; coordinates: Position[] }> = [];
+  for (const unit of units.sort((a, b) => `${a.stationId}/${a.id}`.localeCompare(`${b.stationId}/${b.id}`))) {
+    const coordinates: Position[] = [];
+    for await (const f of trackFixes(ctx.storage, unit.stationId, unit.id, from, to + 1, PAGE))
+      coordinates.push([f.lng, f.lat]);
+    if (coordinates.length) raw.push({ unit, coordinates });
+  }
+
+  // The frame: what happened (tracks, tasks, sectors, annotations); the jurisdictions only if nothing did.
+  const happened = {
+    type: 'FeatureCollection' as const,
+    features: [
+      ...raw.map((t) => line(t.coordinates)),
+      ...tasks.map((t) => ({
+        type: 'Feature' as const,
+        properties: {},
+        geometry: { type: 'Point', coordinates: t.point },
+      })),
+      ...sectors.map((s) => ({ type: 'Feature' as const, properties: {}, geometry: s.polygon })),
+      ...annotations.map((a) => ({ type: 'Feature' as const, properties: {}, geometry: a.geometry })),
+    ],
+  };
+  const boundaries = stations.flatMap((s) => (s.jurisdiction ? [{ station: s, geometry: s.jurisdiction }] : []));
+  const frame = happened.features.length
+    ? happened
+    : { type: 'FeatureCollection' as const, features: boundaries.map((b) => feature(b.geometry)) };
+  const box = frame.features.length ? (turfBbox(frame as never) as [number, number, number, number]) : null;
+  // A thousandth of the frame's larger side, in degrees: finer than a printed page shows.
+  const tolerance = box ? Math.max(box[2] - box[0], box[3] - box[1], 1e-4) / 1_000 : 1e-5;
+
+  return {
+    bbox: box,
+    jurisdictions: boundaries.map(({ station, geometry }) => ({
+      stationId: station.id,
+      shortName: station.shortName,
+      color: station.color,
+      geometry: simplify(geometry, { tolerance, highQuality: false }),
+    })),
+    sectors,
+    tasks,
+    annotations,
+    tracks: raw.map(({ unit, coordinates }) => ({
+      stationId: unit.stationId,
+      unitId: unit.id,
+      callsign: unit.callsign,
+      color: colorOf.get(unit.stationId) ?? '#1f2937',
+      coordinates: simplifyTrack(coordinates, tolerance),
+    })),
+  };
+}
+
+const line = (coordinates: Position[]) => ({
+  type: 'Feature' as const,
+  properties: {},
+  geometry:
+    coordinates.length > 1
+      ? { type: 'LineString' as const, coordinates }
+      : { type: 'Point' as const, coordinates: coordinates[0]! },
+});
+
+const feature = (geometry: Polygon | MultiPolygon) => ({ type: 'Feature' as const, properties: {}, geometry });
+
+/** Douglas–Peucker to the tolerance, then every n-th vertex if still over the cap. */
+function simplifyTrack(coordinates: Position[], tolerance: number): Position[] {
+  if (coordinates.length < 3) return coordinates;
+  let out = simplify({ type: 'LineString', coordinates }, { tolerance }).coordinates as Position[];
+  if (out.length > MAX_TRACK_POINTS) {
+    const step = Math.ceil(out.length / MAX_TRACK_POINTS);
+    out = out.filter((_, i) => i % step === 0 || i === out.length - 1);
+  }
+  return out;
+}

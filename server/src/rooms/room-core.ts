@@ -1,0 +1,188 @@
+import * as Y from 'yjs';
+import { parseDocName, SyncCloseCode, encodeRejection, type DocKind, type ErrorCode } from '@jointmap/shared';
+import type { DocStore, UpdateAuthor } from '../storage/types.ts';
+import { isStorageFull } from '../storage/storage-full.ts';
+import { SerialQueue } from './inbound-queue.ts';
+import { GroupCommit } from './group-commit.ts';
+import { StateAnswers } from './state-answers.ts';
+import { sendTo as send, storageFailedMessage, type Connection, type RoomSocket } from './room-connection.ts';
+import { RoomPresence } from './room-presence.ts';
+import { encodePermissionDenied, encodeUpdate } from './sync-messages.ts';
+import type { RoomOptions } from './room-options.ts';
+import type { RoomRelayLink } from './room-relay.ts';
+
+/**
+ * The state of one room and its write path: the connections, the serial queue, and the commit
+ * of changes (applied in memory, appended with the others of their tick, then relayed; see
+ * GroupCommit). `Room` adds the sync protocol on top.
+ */
+export abstract class RoomCore {
+  protected readonly presence: RoomPresence<Connection>;
+  protected readonly conns = new Map<RoomSocket, Connection>();
+  protected readonly queue = new SerialQueue((err) => this.fail(err));
+  /** Changes applied in memory, waiting to be appended together (see GroupCommit). */
+  protected readonly commits: GroupCommit;
+  /** A snapshot is queued. */
+  protected snapshotQueued = false;
+  protected captured: Uint8Array[] = [];
+  protected readonly answers: StateAnswers;
+  protected lastSeq: number;
+  protected snapshotSeq: number;
+  protected failed = false;
+  protected readonly scope: string | undefined;
+  /** Link to the other instances holding this document (none: one instance). */
+  protected relay: RoomRelayLink | null = null;
+  destroyed = false;
+
+  protected constructor(
+    readonly name: string,
+    readonly kind: DocKind,
+    readonly doc: Y.Doc,
+    protected readonly store: DocStore,
+    protected readonly options: RoomOptions,
+    loaded: { lastSeq: number; snapshotSeq: number; snapshot: Uint8Array | null },
+  ) {
+    // `<operationId>/<stationId>`: records in a station document must name that station.
+    this.scope = kind === 'station' ? parseDocName(name)?.scope : undefined;
+    this.lastSeq = loaded.lastSeq;
+    this.snapshotSeq = loaded.snapshotSeq;
+    this.answers = new StateAnswers(doc, loaded.lastSeq === loaded.snapshotSeq ? loaded.snapshot : null);
+    doc.on('update', (update: Uint8Array) => this.captured.push(update));
+    this.presence = new RoomPresence(
+      doc,
+      () => this.conns.values(),
+      options.keepaliveMs ?? 15_000,
+      options.awarenessTickMs ?? 0,
+    );
+    this.commits = new GroupCommit(name, store, options.commitTickMs ?? 0, (err) => this.fail(err));
+  }
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Resolves once every queued message has been handled (and what it changed is durable and relayed). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const tail = this.queue.idle();
+      await tail;
+      await this.commits.flush();
+      if (this.queue.idle() === tail && this.commits.empty) return;
+    }
+  }
+
+  /** Queue a task that reads or serves the document: it runs once every change before it is durable. */
+  protected pushDurable(task: () => Promise<unknown>): void {
+    void this.queue.push(async () => {
+      await this.commits.flush();
+      return task();
+    });
+  }
+
+  protected closeInvalid(conn: Connection): void {
+    conn.socket.close(SyncCloseCode.invalid, 'INVALID_PAYLOAD');
+    this.disconnect(conn);
+  }
+
+  /**
+   * Apply a change in memory, append what actually changed to the log, then relay it. If the
+   * append fails the in-memory document is ahead of storage: the room fails, closing every
+   * connection, so clients resync against a freshly loaded copy and resend what was lost.
+   */
+  protected commit(
+    author: UpdateAuthor,
+    sender: Connection | null,
+    apply: () => void,
+    echoToSender: () => boolean = () => false,
+    after: () => void = () => undefined,
+  ): void {
+    if (this.failed) return;
+    this.captured = [];
+    apply();
+    const parts = this.captured;
+    this.captured = [];
+    if (parts.length === 0) return this.afterDurable(after);
+    const effective = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
+    this.answers.changed();
+    // Appended with the other changes of this tick (GroupCommit), relayed only once durable.
+    this.commits.add({
+      update: effective,
+      author,
+      durable: (seq) => {
+        this.lastSeq = seq;
+        this.relay?.committed(seq, effective);
+        const message = encodeUpdate(effective);
+        const skip = echoToSender() ? null : sender;
+        let recipients = 0;
+        for (const c of this.conns.values()) {
+          if (c === skip) continue;
+          send(c, message);
+          recipients++;
+        }
+        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients);
+        after();
+        if (this.lastSeq - this.snapshotSeq >= this.options.snapshotEvery && !this.snapshotQueued) {
+          this.snapshotQueued = true;
+          this.pushDurable(async () => {
+            this.snapshotQueued = false;
+            await this.snapshot();
+          });
+        }
+      },
+    });
+  }
+
+  /** Run `step` once every change applied before it is durable (now, when none waits). */
+  protected afterDurable(step: () => void): void {
+    if (this.commits.empty) step();
+    else this.commits.add({ update: null, author: { sessionId: null, userId: null }, durable: step });
+  }
+
+  /** Write a snapshot of the current state (covers every update up to `lastSeq`). */
+  async snapshot(): Promise<void> {
+    await this.commits.flush();
+    // Changes applied meanwhile are not durable yet: the state must not hold them (next time).
+    if (this.lastSeq <= this.snapshotSeq || this.failed || !this.commits.empty) return;
+    const seq = this.lastSeq;
+    const state = Y.encodeStateAsUpdate(this.doc);
+    try {
+      await this.store.saveSnapshot(this.name, seq, state);
+      this.snapshotSeq = seq;
+      if (seq === this.lastSeq) this.answers.snapshotted(state);
+    } catch (err) {
+      // A missing snapshot only slows the next load; the log still has everything.
+      this.options.hooks?.onFailed?.(this.name, err);
+    }
+  }
+
+  protected reject(conn: Connection, code: ErrorCode, message: string): void {
+    send(conn, encodePermissionDenied(encodeRejection({ code, message, doc: this.name })));
+    this.options.hooks?.onRejected?.(this.name, conn.session, code, message);
+  }
+
+  protected disconnect(conn: Connection): void {
+    if (!this.conns.delete(conn.socket)) return;
+    this.presence.leave(conn);
+    this.onEmpty?.();
+  }
+
+  /** Set by the room manager: called when a connection leaves. */
+  onEmpty: (() => void) | null = null;
+
+  protected fail(error: unknown): void {
+    this.failed = true;
+    const code = isStorageFull(error) ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE';
+    this.presence.stop();
+    this.options.hooks?.onFailed?.(this.name, error);
+    const message = storageFailedMessage(code, this.name);
+    for (const c of [...this.conns.values()]) {
+      send(c, message);
+      c.socket.close(SyncCloseCode.unavailable, code);
+      this.disconnect(c);
+    }
+  }
+
+  get isFailed(): boolean {
+    return this.failed;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Replay (docs/replay.md): opening a moment of a 12-hour operation with 50,000 stored updates
+ * (target ≤ 300 ms), cold (a fresh server: the logs are read and walked up to the moment) and warm
+ * (checkpoints held), through the HTTP API; also the events list and positions at a moment; then
+ * the replay page playing it at 60× in headless Chromium (main-thread busy time per second).
+ * `BENCH_REPLAY_UPDATES` (default 50,000) and `BENCH_REPLAY_UNITS` (default 200, over 3 stations).
+ */
+import { rmSync } from 'node:fs';
+import { launchBrowser, loginAs, newContext } from '../helpers/browser.ts';
+import { DEMO_PASSWORD, startServer, tempDir, type TestServer } from '../helpers/server.ts';
+import { buildHistory, storeHistory } from '../replay/replay-history.ts';
+import { seededRandom } from '../helpers/random.ts';
+import { printMainThread, probeMainThread } from './lib/browser.ts';
+import { ms, percentile, printTable } from './lib/stats.ts';
+
+const UPDATES = Number(process.env.BENCH_REPLAY_UPDATES ?? 50_000);
+const UNITS = Number(process.env.BENCH_REPLAY_UNITS ?? 200);
+const STATIONS = ['deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
+const OP = 'bench-replay';
+const COLD_RUNS = 6;
+const WARM_RUNS = 200;
+
+async function timed(server: TestServer, token: string, path: string): Promise<{ ms: number; bytes: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${Buffer.from(body).toString()}`);
+  return { ms: performance.now() - t0, bytes: body.byteLength };
+}
+
+export default async function run(): Promise<void> {
+  const dataDir = tempDir('jointmap-bench-replay-');
+  try {
+    const start = Date.now() - 13 * 3_600_000;
+    const t0 = performance.now();
+    const h = buildHistory({
+      operationId: OP,
+      stations: STATIONS,
+      start,
+      hours: 12,
+      updates: UPDATES,
+      unitsPerStation: Math.ceil(UNITS / STATIONS.length),
+      fixEveryMs: 60_000,
+    });
+    const total = [...h.logs.values()].reduce((n, l) => n + l.length, 0);
+    let server = await startServer(null, { dataDir });
+    await storeHistory(server.ctx.storage, h);
+    console.log(
+      `built ${total} updates over 12 h in ${h.logs.size} documents and ${h.fixes.length} fixes of ${UNITS} units in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const rnd = seededRandom(5);
+    const moment = () => start + rnd.int(12 * 3_600_000);
+    const state = (at: number) => `/api/operations/${OP}/replay/state?at=${at}`;
+
+    // Cold: each run on a freshly started server (nothing cached), one random moment.
+    const cold: number[] = [];
+    let coldBytes = 0;
+    for (let i = 0; i < COLD_RUNS; i++) {
+      if (i > 0) server = await startServer(null, { dataDir });
+      const { token } = await server.login('commander');
+      const r = await timed(server, token, state(moment()));
+      cold.push(r.ms);
+      coldBytes = r.bytes;
+      if (i < COLD_RUNS - 1) await server.close();
+    }
+    const { token } = await server.login('commander');
+    // The newest moment walks every log once; from then on every moment is warm.
+    const lastOpen = await timed(server, token, state(h.end));
+    const warm: number[] = [];
+    for (let i = 0; i < WARM_RUNS; i++) warm.push((await timed(server, token, state(moment()))).ms);
+    const events = await timed(server, token, `/api/operations/${OP}/replay/events`);
+    const positions: number[] = [];
+    let posBytes = 0;
+    for (let i = 0; i < 30; i++) {
+      const r = await timed(server, token, `/api/operations/${OP}/replay/positions?at=${moment()}`);
+      positions.push(r.ms);
+      posBytes = r.bytes;
+    }
+    const browserFigures = process.env.BENCH_REPLAY_BROWSER === '0' ? null : await playInBrowser(server, start);
+    await server.close();
+
+    const row = (name: string, xs: number[], note: string) => [
+      name,
+      String(xs.length),
+      ms(percentile(xs, 50)),
+      ms(percentile(xs, 99)),
+      ms(Math.max(...xs)),
+      note,
+    ];
+    printTable(`opening a moment: ${total} updates over 12 h, ${h.logs.size} documents (target ≤ 300 ms)`, [
+      ['request', 'n', 'p50', 'p99', 'max', 'note'],
+      row('state, cold (fresh server)', cold, `${(coldBytes / 1024).toFixed(0)} KiB JSON`),
+      row('state at the end, first after cold runs', [lastOpen.ms], 'walks the rest of every log'),
+      row('state, warm (random moments)', warm, 'nearest checkpoint + ≤ 1,000 updates per document'),
+      row('events (whole operation)', [events.ms], `${(events.bytes / 1024).toFixed(0)} KiB`),
+      row(`positions (${UNITS} units)`, positions, `${(posBytes / 1024).toFixed(0)} KiB`),
+    ]);
+    if (browserFigures) {
+      console.log(
+        `\nreplay page at 60× with ${UNITS} units in headless Chromium, ${BROWSER_SECONDS} s of play (target ≤ 200 ms busy per second):`,
+      );
+      console.log(
+        `  moments shown: ${browserFigures.moments} (${(browserFigures.moments / BROWSER_SECONDS).toFixed(1)}/s), ${browserFigures.opMinutes.toFixed(1)} min of operation time`,
+      );
+      printMainThread(browserFigures.figures);
+      console.log(
+        `  the same page paused (5 s): ${browserFigures.paused.busyMsPerSecond.toFixed(0)} ms busy per second, script ${browserFigures.paused.scriptMsPerSecond.toFixed(0)} ms`,
+      );
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const BROWSER_SECONDS = Number(process.env.BENCH_REPLAY_SECONDS ?? 10);
+
+/** The replay page plays the operation at 60×; the page's main thread is measured meanwhile. */
+async function playInBrowser(server: TestServer, start: number) {
+  const browser = await launchBrowser(null);
+  try {
+    const { context } = await newContext(browser, { viewport: { width: 1600, height: 900 } });
+    const page = await context.newPage();
+    const from = start + 3 * 3_600_000;
+    await loginAs(page, server.url, 'commander', DEMO_PASSWORD, `#/replay/${OP}?at=${from}`);
+    await page.locator(`[data-testid=replay-moment][data-at="${from}"]`).waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(2_000);
+    await page.locator('[data-testid=replay-speed]').selectOption('60');
+    const shown = () =>
+      page.evaluate(() => Number(document.querySelector('[data-testid=replay-moment]')?.getAttribute('data-at')));
+    await page.evaluate(`(() => {
+      window.benchMoments = 0;
+      const el = document.querySelector('[data-testid=replay-moment]');
+      new MutationObserver(() => window.benchMoments++).observe(el, { attributes: true, attributeFilter: ['data-at'] });
+    })()`);
+    // The same page paused: what the map and boards cost with nothing moving.
+    const idleProbe = await probeMainThread(context, page);
+    await page.waitForTimeout(5_000);
+    const paused = await idleProbe.stop();
+    await page.locator('[data-testid=replay-play]').click();
+    const probe = await probeMainThread(context, page);
+    await page.waitForTimeout(BROWSER_SECONDS * 1_000);
+    const figures = await probe.stop();
+    const moments = (await page.evaluate('window.benchMoments')) as number;
+    const opMinutes = ((await shown()) - from) / 60_000;
+    await context.close();
+    return { figures, paused, moments, opMinutes };
+  } finally {
+    await browser.close();
+  }
+}
