@@ -285,7 +285,7 @@ async function ingestWhileRetention(dir: string): Promise<void> {
     const r = done ? status?.lastRun : status?.running;
     if (r) {
       console.log(
-        `  job${done ? '' : ' so far'}: units ${r.unitsDone}/${r.unitsTotal}, dropped ${r.dropped}, thinned ${r.thinRemoved} of ${r.thinScanned} scanned, ${r.batches} transactions, the longest held the event loop ${r.longestBatchMs?.toFixed(1) ?? '?'} ms (CPU ${r.longestBatchCpuMs?.toFixed(1) ?? '?'} ms); load average ${loadavg()
+        `  job${done ? '' : ' so far'}: units ${r.unitsDone}/${r.unitsTotal}, dropped ${r.dropped}, thinned ${r.thinRemoved} of ${r.thinScanned} scanned, ${r.batches} transactions, the longest held the event loop ${r.longestBatchMs?.toFixed(1) ?? '?'} ms (CPU ${r.longestBatchCpuMs?.toFixed(1) ?? '?'} ms), 99 % of them ≤ ${r.batchP99Ms ?? '?'} ms; load average ${loadavg()
           .map((l) => l.toFixed(2))
           .join(' ')}`,
       );
@@ -335,6 +335,7 @@ interface RunFigures {
   batches: number;
   longestBatchMs?: number;
   longestBatchCpuMs?: number;
+  batchP99Ms?: number;
   startedAt: number;
   unitsDone: number;
   unitsTotal: number;

@@ -39,6 +39,8 @@ export interface RetentionRun {
    * threads, such as the WAL checkpointer, for those moments).
    */
   longestBatchCpuMs: number;
+  /** 99th percentile of those stretches, to the millisecond (the longest is one outlier, often a GC). */
+  batchP99Ms: number;
   heldOperations: number;
   error: string | null;
 }
@@ -72,6 +74,8 @@ export class RetentionJob {
   /** When the current transaction's work began (performance.now()), and the process's CPU then. */
   private batchStart = 0;
   private batchCpu: NodeJS.CpuUsage = process.cpuUsage();
+  /** Stretches of the current run by whole milliseconds (the last bucket: 99 ms and longer). */
+  private readonly batchMs = new Array<number>(100).fill(0);
   private readonly now: () => number;
   private running: Promise<RetentionRun> | null = null;
   private stopping = false;
@@ -116,10 +120,12 @@ export class RetentionJob {
       largestBatch: 0,
       longestBatchMs: 0,
       longestBatchCpuMs: 0,
+      batchP99Ms: 0,
       heldOperations: 0,
       error: null,
     };
     this.current = run;
+    this.batchMs.fill(0);
     await this.options.store.settle?.();
     this.startBatch();
     try {
@@ -201,6 +207,8 @@ export class RetentionJob {
     if (this.current) {
       this.current.longestBatchMs = Math.max(this.current.longestBatchMs, held);
       this.current.longestBatchCpuMs = Math.max(this.current.longestBatchCpuMs, (cpu.user + cpu.system) / 1000);
+      this.batchMs[Math.min(99, Math.floor(held))]!++;
+      this.current.batchP99Ms = percentileOf(this.batchMs, 0.99);
     }
     await this.pause(held);
     await this.options.store.settle?.();
@@ -217,4 +225,15 @@ export class RetentionJob {
     run.largestBatch = Math.max(run.largestBatch, rows);
     this.options.onProgress?.(run);
   }
+}
+
+/** The upper edge (ms) of the bucket holding the given share of all counts. */
+function percentileOf(buckets: readonly number[], share: number): number {
+  const total = buckets.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let ms = 0; ms < buckets.length; ms++) {
+    seen += buckets[ms]!;
+    if (seen >= total * share) return ms + 1;
+  }
+  return buckets.length;
 }
