@@ -9,6 +9,15 @@ export const CHECKPOINT_EVERY = 1_000;
 /** Record maps whose changes become replay events. */
 export const WATCHED_MAPS = ['tasks', 'responses', 'units', 'searches', 'sectors'] as const;
 
+/** A checkpoint as taken: the encoded state after the first `count` updates (the last `seq`). */
+export interface TakenCheckpoint {
+  count: number;
+  seq: number;
+  /** The latest time among the updates covered. */
+  maxTime: number;
+  state: Uint8Array;
+}
+
 /** A record change seen while walking a document's log. */
 export type RecordChange = KeyChange & { scope: string };
 
@@ -43,6 +52,8 @@ export class DocHistory {
   constructor(
     readonly scope: string,
     private readonly onChange: (c: RecordChange) => void,
+    /** Told of each checkpoint taken (to store it): after `count` updates, the last `seq`. */
+    private readonly onCheckpoint?: (cp: TakenCheckpoint) => void,
   ) {}
 
   get length(): number {
@@ -101,8 +112,7 @@ export class DocHistory {
       const walker = (this.walker ??= new LogWalker(WATCHED_MAPS, (c) => this.onChange({ ...c, scope: this.scope })));
       // This walk passes every checkpoint too: take the ones not built yet (moments after it are warm).
       await walker.advance(this.log, this.log.length, (n) => {
-        if (n % CHECKPOINT_EVERY === 0 && !this.checkpoints.has(n))
-          this.checkpoints.set(n, Y.encodeStateAsUpdate(walker.doc));
+        if (n % CHECKPOINT_EVERY === 0 && !this.checkpoints.has(n)) this.keep(n, Y.encodeStateAsUpdate(walker.doc));
       });
     });
   }
@@ -125,9 +135,19 @@ export class DocHistory {
     });
   }
 
+  /** Build every checkpoint of the log held (a block per turn of the event loop). */
+  buildAll(): Promise<void> {
+    return this.serial(() => this.advance(Math.floor(this.log.length / CHECKPOINT_EVERY) * CHECKPOINT_EVERY));
+  }
+
   destroy(): void {
     this.reset();
     this.builder.destroy();
+  }
+
+  private keep(n: number, state: Uint8Array): void {
+    this.checkpoints.set(n, state);
+    this.onCheckpoint?.({ count: n, seq: this.log[n - 1]!.seq, maxTime: this.prefMax[n - 1]!, state });
   }
 
   private reset(): void {
@@ -159,7 +179,7 @@ export class DocHistory {
         for (let i = from; i < end; i++) Y.applyUpdate(doc, this.log[i]!.update);
       });
       this.built = end;
-      if (end % CHECKPOINT_EVERY === 0) this.checkpoints.set(end, Y.encodeStateAsUpdate(doc));
+      if (end % CHECKPOINT_EVERY === 0) this.keep(end, Y.encodeStateAsUpdate(doc));
       await yieldToEventLoop();
     }
   }

@@ -1,6 +1,7 @@
 import { docName, type Task } from '@jointmap/shared';
-import type { UpdateLogStore } from '../storage/types.ts';
-import { DocHistory, type RecordChange } from './doc-history.ts';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { LoggedUpdate, ReplayCheckpoint, UpdateLogStore } from '../storage/types.ts';
+import { DocHistory, type RecordChange, type TakenCheckpoint } from './doc-history.ts';
 import { eventOf, finishEvents, type ReplayEvent } from './replay-events.ts';
 
 /** Operations whose histories stay in memory (least recently used go first). */
@@ -19,12 +20,22 @@ export class OperationHistory {
   private events: ReplayEvent[] = [];
   private readonly titles = new Map<string, string>();
   private refreshing: Promise<void> | null = null;
+  private warming: Promise<void> | null = null;
+  /** Where each checkpoint taken is stored (set by the service). */
+  sink: ((cp: ReplayCheckpoint) => void) | null = null;
 
   constructor(
     readonly operationId: string,
     readonly scopes: readonly string[],
   ) {
-    this.docs = scopes.map((scope) => new DocHistory(scope, (c) => this.onChange(c)));
+    this.docs = scopes.map(
+      (scope) =>
+        new DocHistory(
+          scope,
+          (c) => this.onChange(c),
+          (cp: TakenCheckpoint) => this.sink?.({ doc: docName(operationId, scope), ...cp }),
+        ),
+    );
   }
 
   /** Whether the logs read so far hold every update stored at or before `at`. */
@@ -41,7 +52,13 @@ export class OperationHistory {
   }
 
   private async readLogs(store: UpdateLogStore, now: number): Promise<void> {
-    const logs = await Promise.all(this.scopes.map((s) => store.readUpdateLog(docName(this.operationId, s))));
+    // One log at a time, yielding between them (a read is synchronous on SQLite): requests answered
+    // meanwhile wait for one log's read, not all of them.
+    const logs: LoggedUpdate[][] = [];
+    for (const s of this.scopes) {
+      logs.push(await store.readUpdateLog(docName(this.operationId, s)));
+      await yieldToEventLoop();
+    }
     let restarted = false;
     for (const [i, d] of this.docs.entries()) restarted = (await d.replaceLog(logs[i]!)) || restarted;
     if (restarted) {
@@ -52,6 +69,23 @@ export class OperationHistory {
       for (const [i, d] of this.docs.entries()) await d.replaceLog(logs[i]!);
     }
     this.readAt = now;
+  }
+
+  /**
+   * Read the logs and build every checkpoint, in the background of the requests that do not wait
+   * for it (a moment the logs read do not cover is answered from the stored checkpoints meanwhile).
+   */
+  warm(store: UpdateLogStore, now: number): Promise<void> {
+    this.warming ??= (async () => {
+      await this.refresh(store, now);
+      for (const d of this.docs) await d.buildAll();
+    })().finally(() => (this.warming = null));
+    return this.warming;
+  }
+
+  /** Whether the logs have been read and every checkpoint built (the in-memory path is ready). */
+  get warmed(): boolean {
+    return this.readAt !== 0 && this.warming === null;
   }
 
   /** Every event of the logs read, in time order. */

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import {
   AppError,
   COMMAND_SCOPE,
+  docName,
   type AlertsMessage,
   type CoverageMessage,
   type Principal,
@@ -16,6 +17,10 @@ import type { ReplayEvent } from './replay-events.ts';
 import { docJson } from './doc-json.ts';
 import { coverageAt } from './replay-coverage.ts';
 import { alertsAt } from './replay-alerts.ts';
+import { storedDocAt } from './stored-moment.ts';
+
+/** How long after a cold moment the history starts to be built in memory (its answer is sent first). */
+const WARM_AFTER_MS = 300;
 
 /** Alerts of an operation a replay reads (as the report does). */
 const ALERTS_AT_MOST = 10_000;
@@ -68,15 +73,27 @@ export class ReplayService {
   ) {}
 
   async state(user: Principal, operationId: string, at: number, format: 'json' | 'yjs'): Promise<ReplayState> {
+    const cold = await this.openCold(user, operationId);
+    if (cold) {
+      const { op, history } = cold;
+      const docs = await Promise.all(
+        history.scopes.map(async (scope) => {
+          const { doc, updates } = await storedDocAt(this.ctx.storage, docName(op.id, scope), at);
+          try {
+            return docState(scope, updates, doc, format);
+          } finally {
+            doc.destroy();
+          }
+        }),
+      );
+      return { operationId: op.id, at, docs };
+    }
     const { op, history } = await this.open(user, operationId, at);
     const docs = await Promise.all(
       history.docs.map(async (h) => {
         const doc = await h.docAt(at);
         try {
-          const out: ReplayDocState = { scope: h.scope, updates: h.countAt(at) };
-          if (format === 'yjs') out.state = Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64');
-          else out.json = docJson(doc);
-          return out;
+          return docState(h.scope, h.countAt(at), doc, format);
         } finally {
           doc.destroy();
         }
@@ -128,8 +145,11 @@ export class ReplayService {
 
   /** Search-sector coverage at a moment, as the live channel's `live:coverage` message (`full`). */
   async coverage(user: Principal, operationId: string, at: number): Promise<CoverageMessage> {
-    const { op, history } = await this.open(user, operationId, at);
-    const command = await history.docs[0]!.docAt(at);
+    const cold = await this.openCold(user, operationId);
+    const { op, history } = cold ?? (await this.open(user, operationId, at));
+    const command = cold
+      ? (await storedDocAt(this.ctx.storage, docName(op.id, COMMAND_SCOPE), at)).doc
+      : await history.docs[0]!.docAt(at);
     try {
       const sectors = await coverageAt(this.ctx.storage, op.stations, command, at);
       return { operationId: op.id, serverTime: at, full: true, sectors };
@@ -152,10 +172,37 @@ export class ReplayService {
     return op;
   }
 
+  /**
+   * The operation when its history in memory is not ready (never read since the server started,
+   * or still being built): its moments are then read from the stored checkpoints, and the history
+   * is built in the background (after this request) for the moments after it. Null when ready.
+   */
+  private async openCold(user: Principal, operationId: string) {
+    const op = await this.visible(user, operationId);
+    const history = this.historyOf(op);
+    if (history.warmed) return null;
+    // Well after this request's answer has gone out: reading a whole log is synchronous on SQLite.
+    setTimeout(() => void history.warm(this.ctx.storage, Date.now()).catch(() => undefined), WARM_AFTER_MS).unref();
+    return { op, history };
+  }
+
+  private historyOf(op: Operation): OperationHistory {
+    const history = this.cache.get(op.id, [COMMAND_SCOPE, ...op.stations]);
+    history.sink ??= (cp) => void this.ctx.storage.saveReplayCheckpoint(cp).catch(() => undefined);
+    return history;
+  }
+
   private async open(user: Principal, operationId: string, at: number) {
     const op = await this.visible(user, operationId);
-    const history: OperationHistory = this.cache.get(op.id, [COMMAND_SCOPE, ...op.stations]);
+    const history: OperationHistory = this.historyOf(op);
     if (!history.covers(at, op.closedAt ?? null)) await history.refresh(this.ctx.storage, Date.now());
     return { op, history };
   }
+}
+
+function docState(scope: string, updates: number, doc: Y.Doc, format: 'json' | 'yjs'): ReplayDocState {
+  const out: ReplayDocState = { scope, updates };
+  if (format === 'yjs') out.state = Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64');
+  else out.json = docJson(doc);
+  return out;
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import * as Y from 'yjs';
 import type { DocStore, DocUpdateWrite, LoggedUpdate, StoredDoc, UpdateAuthor, UpdateLogStore } from './types.ts';
+import type { ReplayCheckpoint } from './types.ts';
 import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 
 /**
@@ -125,6 +126,45 @@ export class PgDocStore implements DocStore, UpdateLogStore {
       userId: (r.user_id as string | null) ?? null,
       time: r.created_at as number,
     }));
+  }
+
+  async readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> {
+    const { rows } = await pgQuery(
+      this.pool,
+      `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+       WHERE doc = $1 AND seq > $2 AND created_at <= $3 ORDER BY seq`,
+      [doc, afterSeq, untilTime],
+    );
+    return rows.map((r: PgRow) => ({
+      seq: Number(r.seq),
+      update: new Uint8Array(r.update_bytes as Buffer),
+      sessionId: (r.session_id as string | null) ?? null,
+      userId: (r.user_id as string | null) ?? null,
+      time: Number(r.created_at),
+    }));
+  }
+
+  async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {
+    await pgQuery(
+      this.pool,
+      `INSERT INTO replay_checkpoints (doc, seq, count, max_time, state)
+       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM doc_updates WHERE doc = $1 AND seq = $2)
+       ON CONFLICT (doc, seq) DO NOTHING`,
+      [cp.doc, cp.seq, cp.count, cp.maxTime, Buffer.from(cp.state)],
+    );
+  }
+
+  async readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null> {
+    const { rows } = await pgQuery(
+      this.pool,
+      `SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = $1 AND max_time <= $2
+       ORDER BY seq DESC LIMIT 1`,
+      [doc, at],
+    );
+    const r = rows[0] as PgRow | undefined;
+    if (!r) return null;
+    const state = new Uint8Array(r.state as Buffer);
+    return { doc, seq: Number(r.seq), count: Number(r.count), maxTime: Number(r.max_time), state };
   }
 
   /**

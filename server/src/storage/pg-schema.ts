@@ -119,6 +119,20 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER accounts_removed_end_sessions AFTER DELETE ON accounts
   FOR EACH ROW EXECUTE FUNCTION jm_accounts_end_sessions();
   `,
+  // Replay checkpoints (server/src/replay), as in sqlite-schema.ts.
+  `
+  CREATE TABLE replay_checkpoints (
+    doc TEXT COLLATE "C" NOT NULL, seq BIGINT NOT NULL, count BIGINT NOT NULL, max_time BIGINT NOT NULL,
+    state BYTEA NOT NULL, PRIMARY KEY (doc, seq)
+  );
+  CREATE FUNCTION replay_checkpoints_drop() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM replay_checkpoints WHERE doc = OLD.doc AND seq >= OLD.seq;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER replay_checkpoints_drop AFTER DELETE ON doc_updates
+    FOR EACH ROW EXECUTE FUNCTION replay_checkpoints_drop();
+  `,
 ];
 
 /**

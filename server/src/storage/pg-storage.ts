@@ -22,6 +22,7 @@ import type {
   TrackUnit,
   UpdateAuthor,
 } from './types.ts';
+import type { ReplayCheckpoint } from './types.ts';
 import { createPgPool, pgQuery, withTx } from './pg-pool.ts';
 import { migratePg } from './pg-schema.ts';
 import { insertDocUpdate, PgDocStore } from './pg-docs.ts';
@@ -117,6 +118,11 @@ export class PgStorage implements Storage {
   saveSnapshot = (doc: string, seq: number, state: Uint8Array): Promise<void> =>
     this.docs.saveSnapshot(doc, seq, state);
   readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.docs.readUpdateLog(doc);
+  readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
+    this.docs.readUpdateLogRange(doc, afterSeq, untilTime);
+  saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.docs.saveReplayCheckpoint(cp);
+  readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>
+    this.docs.readReplayCheckpoint(doc, at);
 
   // Stations, accounts and devices (pg-accounts.ts).
   applyAccounts = (batch: AccountsBatch): Promise<void> =>

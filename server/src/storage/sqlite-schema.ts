@@ -146,4 +146,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX operation_archives_operation ON operation_archives (operation_id, created_at DESC);
   `,
+  // Replay checkpoints (server/src/replay): a document's encoded state after its first `count`
+  // updates (up to `seq`), and the latest time among them, so a moment after a restart reads one
+  // checkpoint and the updates after it. A deleted log entry (a purge, a restore) drops the
+  // checkpoints that covered it.
+  `
+  CREATE TABLE replay_checkpoints (
+    doc TEXT NOT NULL, seq INTEGER NOT NULL, count INTEGER NOT NULL, max_time INTEGER NOT NULL,
+    state BLOB NOT NULL, PRIMARY KEY (doc, seq)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER replay_checkpoints_drop AFTER DELETE ON doc_updates BEGIN
+    DELETE FROM replay_checkpoints WHERE doc = OLD.doc AND seq >= OLD.seq;
+  END;
+  `,
 ];

@@ -23,6 +23,7 @@ import { SqliteArchiveStore } from './sqlite-archive.ts';
 import { accountRow, stationRow, toAccount, toDevice, toFix, toOperation, toStation, type Row } from './sqlite-rows.ts';
 import type { AlertFilter, LoginSession, SessionEnd, SessionEndReason } from './types.ts';
 import type { ArchiveRecord, FixKey, OperationHold, RestoredDoc, TrackUnit } from './types.ts';
+import type { ReplayCheckpoint } from './types.ts';
 import type { Alert, AlertState } from '@jointmap/shared';
 import { newerFixSql } from '../live/newest-sql.ts';
 
@@ -255,6 +256,44 @@ export class SqliteStorage implements Storage {
       userId: (r.user_id as string | null) ?? null,
       time: r.created_at as number,
     }));
+  }
+
+  async readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+         WHERE doc = ? AND seq > ? AND created_at <= ? ORDER BY seq`,
+      )
+      .all(doc, afterSeq, untilTime) as Row[];
+    return rows.map((r) => ({
+      seq: r.seq as number,
+      update: new Uint8Array(r.update_bytes as Buffer),
+      sessionId: (r.session_id as string | null) ?? null,
+      userId: (r.user_id as string | null) ?? null,
+      time: r.created_at as number,
+    }));
+  }
+
+  async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO replay_checkpoints (doc, seq, count, max_time, state)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM doc_updates WHERE doc = ? AND seq = ?)
+         ON CONFLICT (doc, seq) DO NOTHING`,
+      )
+      .run(cp.doc, cp.seq, cp.count, cp.maxTime, cp.state, cp.doc, cp.seq);
+  }
+
+  async readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null> {
+    const r = this.db
+      .prepare(
+        `SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = ? AND max_time <= ?
+         ORDER BY seq DESC LIMIT 1`,
+      )
+      .get(doc, at) as Row | undefined;
+    if (!r) return null;
+    const state = new Uint8Array(r.state as Buffer);
+    return { doc, seq: r.seq as number, count: r.count as number, maxTime: r.max_time as number, state };
   }
 
   async saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void> {
