@@ -16,6 +16,7 @@ import type {
 } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { SqliteUpdateLogStore } from './sqlite-update-log.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
 import { SqliteRetentionStore } from './sqlite-retention.ts';
@@ -59,6 +60,7 @@ export class SqliteStorage implements Storage {
   private readonly alerts: SqliteAlertStore;
   private readonly retention: SqliteRetentionStore;
   private readonly archive: SqliteArchiveStore;
+  private readonly updateLog: SqliteUpdateLogStore;
 
   constructor(dataDir: string, options: SqliteStorageOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -74,6 +76,7 @@ export class SqliteStorage implements Storage {
     this.alerts = new SqliteAlertStore(this.db);
     this.retention = new SqliteRetentionStore(this.db);
     this.archive = new SqliteArchiveStore(this.db);
+    this.updateLog = new SqliteUpdateLogStore(this.db);
     // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
@@ -93,9 +96,6 @@ export class SqliteStorage implements Storage {
       ),
       snapshot: db.prepare('SELECT seq, state FROM doc_snapshots WHERE doc = ?'),
       updatesAfter: db.prepare('SELECT seq, update_bytes FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq'),
-      updateLog: db.prepare(
-        'SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates WHERE doc = ? ORDER BY seq',
-      ),
       saveSnapshot: db.prepare(
         `INSERT INTO doc_snapshots (doc, seq, state, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, state = excluded.state, created_at = excluded.created_at
@@ -248,53 +248,13 @@ export class SqliteStorage implements Storage {
     return seq;
   }
 
-  async readUpdateLog(doc: string): Promise<LoggedUpdate[]> {
-    return (this.stmts.updateLog.all(doc) as Row[]).map((r) => ({
-      seq: r.seq as number,
-      update: new Uint8Array(r.update_bytes as Buffer),
-      sessionId: (r.session_id as string | null) ?? null,
-      userId: (r.user_id as string | null) ?? null,
-      time: r.created_at as number,
-    }));
-  }
-
-  async readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
-         WHERE doc = ? AND seq > ? AND created_at <= ? ORDER BY seq`,
-      )
-      .all(doc, afterSeq, untilTime) as Row[];
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      update: new Uint8Array(r.update_bytes as Buffer),
-      sessionId: (r.session_id as string | null) ?? null,
-      userId: (r.user_id as string | null) ?? null,
-      time: r.created_at as number,
-    }));
-  }
-
-  async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO replay_checkpoints (doc, seq, count, max_time, state)
-         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM doc_updates WHERE doc = ? AND seq = ?)
-         ON CONFLICT (doc, seq) DO NOTHING`,
-      )
-      .run(cp.doc, cp.seq, cp.count, cp.maxTime, cp.state, cp.doc, cp.seq);
-  }
-
-  async readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null> {
-    const r = this.db
-      .prepare(
-        `SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = ? AND max_time <= ?
-         ORDER BY seq DESC LIMIT 1`,
-      )
-      .get(doc, at) as Row | undefined;
-    if (!r) return null;
-    const state = new Uint8Array(r.state as Buffer);
-    return { doc, seq: r.seq as number, count: r.count as number, maxTime: r.max_time as number, state };
-  }
+  // The update log read back and replay checkpoints (sqlite-update-log.ts).
+  readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.updateLog.readUpdateLog(doc);
+  readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
+    this.updateLog.readUpdateLogRange(doc, afterSeq, untilTime);
+  saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.updateLog.saveReplayCheckpoint(cp);
+  readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>
+    this.updateLog.readReplayCheckpoint(doc, at);
 
   async saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void> {
     this.stmts.saveSnapshot.run(doc, seq, state, Date.now());

@@ -1,5 +1,6 @@
 import type { MultiPolygon, Polygon } from 'geojson';
 import type { Alert, AlertKind, AlertState, OperationKind, OperationStatus, Role } from '@jointmap/shared';
+import type { LoggedUpdate, UpdateLogStore } from './update-log-types.ts';
 
 export interface Station {
   id: string;
@@ -74,38 +75,7 @@ export interface DocStore {
   appendUpdates?(batch: readonly DocUpdateWrite[]): Promise<number[]>;
 }
 
-/** One entry of a document's update log, with who wrote it and when. */
-export interface LoggedUpdate {
-  seq: number;
-  update: Uint8Array;
-  sessionId: string | null;
-  /** null: the server's own write. */
-  userId: string | null;
-  /** When the update was stored (epoch ms, server clock). */
-  time: number;
-}
-
-/** The full update log (history); snapshots never delete updates, so it always starts at seq 1. */
-export interface UpdateLogStore {
-  /** Every update of a document, oldest first (empty when the document was never written). */
-  readUpdateLog(doc: string): Promise<LoggedUpdate[]>;
-  /** The updates after `afterSeq` stored at or before `untilTime`, oldest first. */
-  readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]>;
-  /** Store a replay checkpoint (kept as is when one at that seq exists). */
-  saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void>;
-  /** The replay checkpoint of `doc` with the most updates among those with `maxTime <= at`. */
-  readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null>;
-}
-
-/** A document's encoded state after its first `count` updates (the last of them `seq`). */
-export interface ReplayCheckpoint {
-  doc: string;
-  seq: number;
-  count: number;
-  /** The latest time among the updates covered. */
-  maxTime: number;
-  state: Uint8Array;
-}
+export type { LoggedUpdate, ReplayCheckpoint, UpdateLogStore } from './update-log-types.ts';
 
 /** Stations, accounts and devices written together (an accounts file). */
 export interface AccountsBatch {

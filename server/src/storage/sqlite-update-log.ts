@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+import type { LoggedUpdate, ReplayCheckpoint, UpdateLogStore } from './types.ts';
+import type { Row } from './sqlite-rows.ts';
+
+const toLogged = (r: Row): LoggedUpdate => ({
+  seq: r.seq as number,
+  update: new Uint8Array(r.update_bytes as Buffer),
+  sessionId: (r.session_id as string | null) ?? null,
+  userId: (r.user_id as string | null) ?? null,
+  time: r.created_at as number,
+});
+
+/** The SQLite side of {@link UpdateLogStore}: the whole log, a range of it, and replay checkpoints. */
+export class SqliteUpdateLogStore implements UpdateLogStore {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      all: db.prepare(
+        'SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates WHERE doc = ? ORDER BY seq',
+      ),
+      range: db.prepare(
+        `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+         WHERE doc = ? AND seq > ? AND created_at <= ? ORDER BY seq`,
+      ),
+      saveCheckpoint: db.prepare(
+        `INSERT INTO replay_checkpoints (doc, seq, count, max_time, state)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM doc_updates WHERE doc = ? AND seq = ?)
+         ON CONFLICT (doc, seq) DO NOTHING`,
+      ),
+      checkpoint: db.prepare(
+        `SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = ? AND max_time <= ?
+         ORDER BY seq DESC LIMIT 1`,
+      ),
+    };
+  }
+
+  async readUpdateLog(doc: string): Promise<LoggedUpdate[]> {
+    return (this.stmts.all.all(doc) as Row[]).map(toLogged);
+  }
+
+  async readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> {
+    return (this.stmts.range.all(doc, afterSeq, untilTime) as Row[]).map(toLogged);
+  }
+
+  async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {
+    this.stmts.saveCheckpoint.run(cp.doc, cp.seq, cp.count, cp.maxTime, cp.state, cp.doc, cp.seq);
+  }
+
+  async readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null> {
+    const r = this.stmts.checkpoint.get(doc, at) as Row | undefined;
+    if (!r) return null;
+    const state = new Uint8Array(r.state as Buffer);
+    return { doc, seq: r.seq as number, count: r.count as number, maxTime: r.max_time as number, state };
+  }
+}
