@@ -11,6 +11,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureServerBuild, serverBuildIsStale } from './build-server.mjs';
+import { SERVER_NODE_ARGS, serverEnv } from './server-launch.mjs';
 import { clientBuildIsStale } from './client-build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -60,8 +61,8 @@ if (mode === 'start') {
     await ensureServerBuild({ force: true });
   }
   step('starting the server (embedded SQLite under ./data)');
-  run(`"${process.execPath}" --enable-source-maps server/dist/server.mjs`, {
-    env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? join(root, 'data') },
+  run(`"${process.execPath}" ${SERVER_NODE_ARGS.join(' ')} server/dist/server.mjs`, {
+    env: { ...serverEnv(), DATA_DIR: process.env.DATA_DIR ?? join(root, 'data') },
   });
   process.exit(0);
 }

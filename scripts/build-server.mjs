@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Production build of the server: `server/src/server.ts` with everything it imports (`shared/`
- * and the npm packages) bundled into one ES module, `server/dist/server.mjs`, so the server starts
- * from plain JavaScript without the tsx loader. Kept outside the bundle: `better-sqlite3` (native;
+ * and the npm packages) bundled into ES modules under `server/dist/`: the entry `server.mjs` and
+ * chunks for what the server loads only on first use (`await import(...)`: the PostgreSQL and
+ * Redis clients, archives, import/export), so the server starts from plain JavaScript without the
+ * tsx loader and holds in memory only the code it runs. Kept outside the bundle: `better-sqlite3` (native;
  * loaded from node_modules, also by the SQLite worker threads) and optional native add-ons.
  *
  *   node scripts/build-server.mjs           build when a source is newer than the bundle
@@ -11,7 +13,7 @@
  * esbuild is the one tsx already runs on (no extra dependency). `pnpm dev` and the tests keep
  * running the TypeScript sources.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -92,9 +94,15 @@ export async function buildServer() {
   const esbuild = requireFromTsx('esbuild');
   const outDir = dirname(SERVER_BUNDLE);
   const t0 = performance.now();
+  // Chunk names carry a content hash: start empty so no chunk of an older build is left behind.
+  rmSync(outDir, { recursive: true, force: true });
   await esbuild.build({
     entryPoints: [join(root, 'server', 'src', 'server.ts')],
-    outfile: SERVER_BUNDLE,
+    outdir: outDir,
+    entryNames: '[name]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -122,7 +130,10 @@ export async function buildServer() {
     minifyWhitespace: true,
     minifySyntax: true,
   });
-  return { bytes: statSync(SERVER_BUNDLE).size, ms: performance.now() - t0 };
+  const bytes = readdirSync(outDir)
+    .filter((f) => f.endsWith('.mjs'))
+    .reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0);
+  return { bytes, ms: performance.now() - t0 };
 }
 
 /** Build when stale (or forced); prints one line either way. */
@@ -130,7 +141,7 @@ export async function ensureServerBuild({ force = false } = {}) {
   if (!force && !serverBuildIsStale()) return false;
   const { bytes, ms } = await buildServer();
   console.log(
-    `built ${relative(root, SERVER_BUNDLE)} (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${(ms / 1000).toFixed(1)} s`,
+    `built ${relative(root, SERVER_BUNDLE)} and its chunks (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${(ms / 1000).toFixed(1)} s`,
   );
   return true;
 }

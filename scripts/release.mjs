@@ -37,6 +37,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_BUNDLE, ensureServerBuild } from './build-server.mjs';
+import { START_LINE } from './server-launch.mjs';
 import { CLIENT_DIST, clientBuildIsStale } from './client-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -147,7 +148,7 @@ const START_SH = `#!/bin/sh
 # Start 联勤图 JointMap from this directory. Data (SQLite, secrets, demo logins) goes to ./data
 # unless DATA_DIR is set; PORT (default 8080) and HOST (default 127.0.0.1) as in the README.
 cd "$(dirname "$0")" || exit 1
-exec node --enable-source-maps server/dist/server.mjs "$@"
+${START_LINE}
 `;
 
 /** The newest glibc symbol version the native module links against: the oldest glibc it loads on. */
@@ -171,7 +172,7 @@ the native SQLite module are inside.
 
   tar xzf ${name}.tar.gz
   cd ${name}
-  ./start.sh                # or: npm start, or: node server/dist/server.mjs
+  ./start.sh                # or: npm start (node server/dist/server.mjs works too, with more memory)
 
 Then open http://127.0.0.1:8080/ (other machines: start with HOST=0.0.0.0 and open
 http://<this machine>:8080/). The first start creates the demo operation and prints the demo
@@ -210,8 +211,8 @@ const stage = join(work, name);
 rmSync(work, { recursive: true, force: true });
 try {
   mkdirSync(stage, { recursive: true });
-  cpSync(SERVER_BUNDLE, join(stage, 'server', 'dist', 'server.mjs'));
-  cpSync(`${SERVER_BUNDLE}.map`, join(stage, 'server', 'dist', 'server.mjs.map'));
+  // The entry, its chunks (modules loaded on first use) and their source maps.
+  cpSync(dirname(SERVER_BUNDLE), join(stage, 'server', 'dist'), { recursive: true });
   cpSync(join(root, 'server', 'demo-data'), join(stage, 'server', 'demo-data'), { recursive: true });
   cpSync(CLIENT_DIST, join(stage, 'client', 'dist'), { recursive: true });
   copySqlite(stage);
@@ -236,7 +237,7 @@ try {
         private: true,
         type: 'module',
         engines: { node: `>=${NODE_MAJOR} <${NODE_MAJOR + 1}` },
-        scripts: { start: 'node --enable-source-maps server/dist/server.mjs' },
+        scripts: { start: './start.sh' },
       },
       null,
       2,

@@ -35,16 +35,15 @@ import { exportRoutes } from './interop/export-routes.ts';
 import { reportRoutes } from './report/report-routes.ts';
 import { reportMapRoutes } from './report/report-map-routes.ts';
 import { replayRoutes } from './replay/replay-routes.ts';
+import { ReplayCheckpointWriter } from './replay/checkpoint-writer.ts';
 import { attachCot } from './cot/attach-cot.ts';
 import type { CotBridge } from './cot/cot-bridge.ts';
 import { loadAccountsFile } from './seed/accounts-file.ts';
 import { seedDemo, type DemoLogin } from './seed/demo.ts';
 import type { AppContext } from './services/context.ts';
 import { SqliteStorage } from './storage/sqlite-storage.ts';
-import { PgStorage } from './storage/pg-storage.ts';
 import type { Storage } from './storage/types.ts';
-import { openLiveCluster } from './cluster/live-cluster.ts';
-import { openDocRelay, REDIS_NEEDS_POSTGRES } from './cluster/open-relay.ts';
+import { REDIS_NEEDS_POSTGRES } from './cluster/redis-needs-postgres.ts';
 import { claimSetting } from './cluster/claim-setting.ts';
 
 export interface BuiltApp {
@@ -70,7 +69,9 @@ export async function buildApp(
   const storage =
     options.storage ??
     (config.databaseUrl
-      ? await PgStorage.open(config.databaseUrl, {
+      ? await (
+          await import('./storage/pg-storage.ts')
+        ).PgStorage.open(config.databaseUrl, {
           onIdleError: (err) => app.log.warn({ err }, 'an idle PostgreSQL connection failed'),
         })
       : new SqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous }));
@@ -92,16 +93,22 @@ export async function buildApp(
   // REDIS_URL: stored fixes, device registrations, rate limits and socket.io broadcasts are shared
   // by every instance (server/src/cluster/live-*.ts).
   const liveCluster = config.redisUrl
-    ? await openLiveCluster(config.redisUrl, config.redisPrefix, app.log, metrics.registry).catch(
-        async (err: unknown) => {
+    ? await (
+        await import('./cluster/live-cluster.ts')
+      )
+        .openLiveCluster(config.redisUrl, config.redisPrefix, app.log, metrics.registry)
+        .catch(async (err: unknown) => {
           await storage.close();
           throw err;
-        },
-      )
+        })
     : null;
   if (liveCluster) app.addHook('onClose', async () => liveCluster.close());
   // REDIS_URL: document updates and presence are relayed to the other instances (server/src/cluster/).
-  const docRelay = await openDocRelay(config, storage, app.log).catch(async (err: unknown) => {
+  const docRelay = await (
+    config.redisUrl
+      ? (await import('./cluster/open-relay.ts')).openDocRelay(config, storage, app.log)
+      : Promise.resolve(null)
+  ).catch(async (err: unknown) => {
     await liveCluster?.close();
     await storage.close();
     throw err;
@@ -114,10 +121,16 @@ export async function buildApp(
   let alerting: AlertService | null = null;
   // Set once the live service exists (COT_PORT set); follows the documents TAK clients see.
   let cotBridge: CotBridge | null = null;
+  // Stores replay checkpoints as the update logs grow (docs/replay.md, Stored checkpoints).
+  const replayCheckpoints = new ReplayCheckpointWriter(storage, (doc, err) =>
+    app.log.warn({ doc, err }, 'replay checkpoint not stored'),
+  );
+  app.addHook('onClose', async () => replayCheckpoints.close());
   const rooms = new RoomManager(storage, {
     idleMs: config.roomIdleMs,
     snapshotEvery: config.snapshotEvery,
     awarenessTickMs: config.awarenessTickMs,
+    awarenessRenewalMs: config.awarenessRenewalMs,
     commitTickMs: config.syncCommitTickMs,
     loadRetries: config.roomLoadRetries,
     loadBackoffMs: config.roomLoadBackoffMs,
@@ -135,6 +148,7 @@ export async function buildApp(
       onCommitted: (room, bytes) => {
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
+        replayCheckpoints.appended(room);
         coverage?.onCommitted(room);
         alerting?.onCommitted(room);
         cotBridge?.onCommitted(room);

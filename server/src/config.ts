@@ -139,6 +139,8 @@ export interface Config {
   awarenessTickMs: number;
   /** Document updates are appended together over this tick (ms; 0: those of one event-loop turn). */
   syncCommitTickMs: number;
+  /** Presence renewals (a state announced again unchanged) are gathered this long (ms, ≤ 10 s; 0: with the changes). */
+  awarenessRenewalMs: number;
 }
 
 /**
@@ -282,7 +284,16 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   cotTlsCa: { env: 'COT_TLS_CA', default: value(null), parse: absolutePath },
   awarenessTickMs: { env: 'AWARENESS_TICK_MS', default: value(15), parse: nonNegativeInt },
   syncCommitTickMs: { env: 'SYNC_COMMIT_TICK_MS', default: value(0), parse: nonNegativeInt },
+  awarenessRenewalMs: { env: 'AWARENESS_RENEWAL_MS', default: value(3000), parse: renewalMs },
 };
+
+/** At most 10 s: stock clients renew every 15–18 s and time a state out after 30 s. */
+function renewalMs(raw: string, name: string): number {
+  const n = nonNegativeInt(raw, name);
+  if (n > 10_000)
+    throw new Error(`${name} must be at most 10000 (ms): clients time presence out after 30 s, got "${raw}"`);
+  return n;
+}
 
 /** Defaults for every setting; tests override what they need. */
 export function defaultConfig(overrides: Partial<Config> = {}): Config {

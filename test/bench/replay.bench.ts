@@ -4,6 +4,11 @@
  * document) and warm (the history held in memory), through the HTTP API; also the events list and positions at a moment; then
  * the replay page playing it at 60× in headless Chromium (main-thread busy time per second).
  * `BENCH_REPLAY_UPDATES` (default 50,000) and `BENCH_REPLAY_UNITS` (default 200, over 3 stations).
+ * `BENCH_REPLAY_FIRST` (default 6): operations restored to open their first moment ever.
+ * `BENCH_REPLAY_ONLY=browser`: only the page (after one events walk that stores the checkpoints);
+ * `BENCH_REPLAY_BROWSER=0`: only the HTTP API. `BENCH_TRACE=1`: also print where the page's
+ * main-thread time goes (Chromium trace, self time by event), paused and playing;
+ * `BENCH_CLIENT_DIR`: serve that client build (with `BENCH_PROFILE=1`, an unminified one).
  */
 import { rmSync } from 'node:fs';
 import { launchBrowser, loginAs, newContext } from '../helpers/browser.ts';
@@ -12,12 +17,15 @@ import { buildHistory, storeHistory } from '../replay/replay-history.ts';
 import { seededRandom } from '../helpers/random.ts';
 import { printMainThread, probeMainThread } from './lib/browser.ts';
 import { ms, percentile, printTable } from './lib/stats.ts';
+import { traceMainThread } from './lib/trace.ts';
 
 const UPDATES = Number(process.env.BENCH_REPLAY_UPDATES ?? 50_000);
 const UNITS = Number(process.env.BENCH_REPLAY_UNITS ?? 200);
 const STATIONS = ['deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
 const OP = 'bench-replay';
 const COLD_RUNS = 6;
+/** Operations restored (the same history under other ids) to open their first moment ever. */
+const FIRST_RUNS = Number(process.env.BENCH_REPLAY_FIRST ?? 6);
 const WARM_RUNS = 200;
 
 async function timed(server: TestServer, token: string, path: string): Promise<{ ms: number; bytes: number }> {
@@ -43,7 +51,9 @@ export default async function run(): Promise<void> {
       fixEveryMs: 60_000,
     });
     const total = [...h.logs.values()].reduce((n, l) => n + l.length, 0);
-    let server = await startServer(null, { dataDir });
+    // BENCH_CLIENT_DIR: serve another client build (e.g. an unminified one, for BENCH_PROFILE=1).
+    const clientDir = process.env.BENCH_CLIENT_DIR ? { clientDir: process.env.BENCH_CLIENT_DIR } : {};
+    let server = await startServer(null, { dataDir, ...clientDir });
     await storeHistory(server.ctx.storage, h);
     console.log(
       `built ${total} updates over 12 h in ${h.logs.size} documents and ${h.fixes.length} fixes of ${UNITS} units in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
@@ -51,6 +61,15 @@ export default async function run(): Promise<void> {
     const rnd = seededRandom(5);
     const moment = () => start + rnd.int(12 * 3_600_000);
     const state = (at: number) => `/api/operations/${OP}/replay/state?at=${at}`;
+
+    if (process.env.BENCH_REPLAY_ONLY === 'browser') {
+      const { token } = await server.login('commander');
+      await timed(server, token, `/api/operations/${OP}/replay/events`);
+      const f = await playInBrowser(server, start);
+      await server.close();
+      printBrowser(f);
+      return;
+    }
 
     // The first replay ever of the operation: no checkpoints stored yet (a ranged read of every
     // log up to the moment); then the events walk stores every checkpoint.
@@ -66,7 +85,7 @@ export default async function run(): Promise<void> {
     const cold: number[] = [];
     let coldBytes = 0;
     for (let i = 0; i < COLD_RUNS; i++) {
-      server = await startServer(null, { dataDir });
+      server = await startServer(null, { dataDir, ...clientDir });
       const { token } = await server.login('commander');
       const r = await timed(server, token, state(moment()));
       cold.push(r.ms);
@@ -86,6 +105,18 @@ export default async function run(): Promise<void> {
       positions.push(r.ms);
       posBytes = r.bytes;
     }
+    // The first moment ever of operations never replayed: the same history restored under other ids
+    // (the restore stores the replay checkpoints), one moment each; then its background warm-up.
+    const firstEver: number[] = [];
+    const restoreMs: number[] = [];
+    for (let i = 0; i < FIRST_RUNS; i++) {
+      const id = `${OP}-first-${i}`;
+      const t1 = performance.now();
+      await storeHistory(server.ctx.storage, { ...h, op: { ...h.op, id }, fixes: [] });
+      restoreMs.push(performance.now() - t1);
+      firstEver.push((await timed(server, token, `/api/operations/${id}/replay/state?at=${moment()}`)).ms);
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
     const browserFigures = process.env.BENCH_REPLAY_BROWSER === '0' ? null : await playInBrowser(server, start);
     await server.close();
 
@@ -99,27 +130,37 @@ export default async function run(): Promise<void> {
     ];
     printTable(`opening a moment: ${total} updates over 12 h, ${h.logs.size} documents (target ≤ 300 ms)`, [
       ['request', 'n', 'p50', 'p99', 'max', 'note'],
+      row('state, first moment ever (never replayed)', firstEver, 'checkpoints stored by the restore'),
       row('state, cold (fresh server)', cold, `${(coldBytes / 1024).toFixed(0)} KiB JSON`),
       row('state at the end, right after a cold start', [lastOpen.ms], 'stored checkpoints while memory warms'),
       row('state, warm (random moments)', warm, 'nearest checkpoint + ≤ 1,000 updates per document'),
       row('events (whole operation)', [events.ms], `${(events.bytes / 1024).toFixed(0)} KiB`),
       row(`positions (${UNITS} units)`, positions, `${(posBytes / 1024).toFixed(0)} KiB`),
     ]);
-    if (browserFigures) {
+    if (restoreMs.length)
       console.log(
-        `\nreplay page at 60× with ${UNITS} units in headless Chromium, ${BROWSER_SECONDS} s of play (target ≤ 200 ms busy per second):`,
+        `restore of the ${total} updates with their replay checkpoints: p50 ${ms(percentile(restoreMs, 50))}, max ${ms(Math.max(...restoreMs))}`,
       );
-      console.log(
-        `  moments shown: ${browserFigures.moments} (${(browserFigures.moments / BROWSER_SECONDS).toFixed(1)}/s), ${browserFigures.opMinutes.toFixed(1)} min of operation time`,
-      );
-      printMainThread(browserFigures.figures);
-      console.log(
-        `  the same page paused (5 s): ${browserFigures.paused.busyMsPerSecond.toFixed(0)} ms busy per second, script ${browserFigures.paused.scriptMsPerSecond.toFixed(0)} ms`,
-      );
-    }
+    if (browserFigures) printBrowser(browserFigures);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function printBrowser(f: Awaited<ReturnType<typeof playInBrowser>>): void {
+  console.log(
+    `\nreplay page at 60× with ${UNITS} units in headless Chromium, ${BROWSER_SECONDS} s of play (target ≤ 200 ms busy per second):`,
+  );
+  console.log(
+    `  moments shown: ${f.moments} (${(f.moments / BROWSER_SECONDS).toFixed(1)}/s), ${f.opMinutes.toFixed(1)} min of operation time, ${f.nodes} elements in the page, ${(f.renders / BROWSER_SECONDS).toFixed(1)} map renders/s`,
+  );
+  printMainThread(f.figures);
+  if (f.traces) console.log(f.traces.playing);
+  const longPaused = f.paused.longTasks.length;
+  console.log(
+    `  the same page paused (5 s): ${f.paused.busyMsPerSecond.toFixed(0)} ms busy per second, script ${f.paused.scriptMsPerSecond.toFixed(0)} ms, ${longPaused} long tasks, ${f.paused.frames.count} frames, ${f.pausedRenders} map renders`,
+  );
+  if (f.traces) console.log(f.traces.paused);
 }
 
 const BROWSER_SECONDS = Number(process.env.BENCH_REPLAY_SECONDS ?? 10);
@@ -133,27 +174,47 @@ async function playInBrowser(server: TestServer, start: number) {
     const from = start + 3 * 3_600_000;
     await loginAs(page, server.url, 'commander', DEMO_PASSWORD, `#/replay/${OP}?at=${from}`);
     await page.locator(`[data-testid=replay-moment][data-at="${from}"]`).waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(2_000);
+    await page.locator('[data-testid=map][data-loaded=true]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid=replay-speed]').selectOption('60');
+    // Paused means at rest: the map has drawn the moment (its first render in software WebGL takes
+    // seconds under load) and nothing is pending.
+    await page.evaluate(`new Promise((resolve) => {
+      const map = window.jointmapMap;
+      const done = () => setTimeout(resolve, 1000);
+      if (!map || (map.loaded() && !map.isMoving())) done();
+      else map.once('idle', done);
+      setTimeout(resolve, 20000);
+    })`);
     const shown = () =>
       page.evaluate(() => Number(document.querySelector('[data-testid=replay-moment]')?.getAttribute('data-at')));
     await page.evaluate(`(() => {
       window.benchMoments = 0;
       const el = document.querySelector('[data-testid=replay-moment]');
       new MutationObserver(() => window.benchMoments++).observe(el, { attributes: true, attributeFilter: ['data-at'] });
+      window.benchRenders = 0;
+      window.jointmapMap?.on('render', () => window.benchRenders++);
     })()`);
     // The same page paused: what the map and boards cost with nothing moving.
+    const tracing = !!process.env.BENCH_TRACE;
     const idleProbe = await probeMainThread(context, page);
+    const idleTrace = tracing ? await traceMainThread(context, page) : null;
     await page.waitForTimeout(5_000);
+    const pausedTrace = (await idleTrace?.stop()) ?? '';
     const paused = await idleProbe.stop();
+    const pausedRenders = (await page.evaluate('window.benchRenders')) as number;
     await page.locator('[data-testid=replay-play]').click();
     const probe = await probeMainThread(context, page);
+    const playTrace = tracing ? await traceMainThread(context, page) : null;
     await page.waitForTimeout(BROWSER_SECONDS * 1_000);
+    const playingTrace = (await playTrace?.stop()) ?? '';
     const figures = await probe.stop();
     const moments = (await page.evaluate('window.benchMoments')) as number;
+    const renders = ((await page.evaluate('window.benchRenders')) as number) - pausedRenders;
+    const nodes = (await page.evaluate("document.getElementsByTagName('*').length")) as number;
     const opMinutes = ((await shown()) - from) / 60_000;
     await context.close();
-    return { figures, paused, moments, opMinutes };
+    const traces = tracing ? { paused: pausedTrace, playing: playingTrace } : null;
+    return { figures, paused, moments, opMinutes, traces, nodes, renders, pausedRenders };
   } finally {
     await browser.close();
   }

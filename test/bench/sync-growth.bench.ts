@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { ProcessSampler, rssBytes } from './lib/proc.ts';
 import { Rng } from './lib/rng.ts';
 import { cores, kib, mib, printTable } from './lib/stats.ts';
-import { sleep, startTarget, TARGETS, until, type Target } from './lib/targets.ts';
+import { sleep, SINGLE_TARGETS, startTarget, until, type Target } from './lib/targets.ts';
 import { pad, unit } from './lib/workload.ts';
 
 const ENTRIES = 200;
@@ -80,7 +80,7 @@ export default async function run(): Promise<void> {
     `growth: ${ENTRIES} unit records overwritten ${OVERWRITES} times in all, one update each, ${WINDOW} in flight at most`,
   );
   const results = new Map<string, GrowthResult>();
-  for (const { id } of TARGETS) {
+  for (const { id } of SINGLE_TARGETS()) {
     const target = await startTarget(id);
     try {
       const r = await growth(target);
@@ -105,7 +105,7 @@ export default async function run(): Promise<void> {
       'on disk',
     ],
   ];
-  for (const { id, label } of TARGETS) {
+  for (const { id, label } of SINGLE_TARGETS()) {
     const r = results.get(id)!;
     rows.push([
       label,

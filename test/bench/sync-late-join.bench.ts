@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import { MachineSampler, ProcessSampler, waitForQuiet, type PhaseUsage } from './lib/proc.ts';
 import { Rng } from './lib/rng.ts';
 import { cores, kib, median, mib, ms, overBy, percentile, printTable } from './lib/stats.ts';
-import { sleep, startTarget, TARGETS, until, type BenchClient, type Target } from './lib/targets.ts';
+import { sleep, SINGLE_TARGETS, startTarget, until, type BenchClient, type Target } from './lib/targets.ts';
 import { pad, polygonAnnotation, unit } from './lib/workload.ts';
 
 const ANNOTATIONS = 5_000;
@@ -79,7 +79,7 @@ export default async function run(): Promise<void> {
   const built = new Map<string, { builder: BenchClient; watcher: BenchClient; ms: number }>();
   const results = new Map<string, LateJoinResult>();
   try {
-    for (const { id } of TARGETS) {
+    for (const { id } of SINGLE_TARGETS()) {
       const target = await startTarget(id);
       targets.push(target);
       built.set(id, await build(target));
@@ -133,7 +133,7 @@ export default async function run(): Promise<void> {
       'server RSS peak',
     ],
   ];
-  for (const { id, label } of TARGETS) {
+  for (const { id, label } of SINGLE_TARGETS()) {
     const r = results.get(id)!;
     rows.push([
       label,

@@ -116,6 +116,13 @@ test('the replay page shows the task states, unit positions, sector coverage and
 
   // Jump to the task's end from the event list.
   const ended = page.locator('[data-testid=replay-event][data-kind=task_closed]');
+  // The list holds only the rows in view (and a few more): scroll it down until the event is there.
+  const list = page.locator('[data-testid=replay-event-list]');
+  for (let top = 0; (await ended.count()) === 0; top += 200) {
+    const scrolled = await list.evaluate((el, y) => ((el.scrollTop = y), el.scrollTop), top);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    if (scrolled < top) break;
+  }
   expect(await ended.count()).toBe(1);
   await ended.click();
   await shownAt(page, closedAt);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { backends, mapOf, mapUpdate } from './storage-backends.ts';
+import { backends, mapOf, mapUpdate, operation } from './storage-backends.ts';
 
 const AUTHOR = { sessionId: null, userId: null };
 
@@ -32,5 +32,51 @@ describe.each(backends)('storage contract (replay): $name', (backend) => {
     expect(mapOf([newest!.state])).toEqual({ state4: 'x' });
     await storage.purgeOperationDocs('op1', ['op1/command'], 900);
     expect(await storage.readReplayCheckpoint('op1/command', 10_000)).toBeNull();
+  });
+
+  test('a page of the log gives at most `limit` updates after a seq; stored checkpoints are listed after a seq in seq order', async (t) => {
+    const { storage } = await backend.open(t);
+    for (let i = 1; i <= 5; i++) await storage.appendUpdate('op2/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);
+    const log = await storage.readUpdateLog('op2/command');
+    expect(await storage.readUpdateLogPage('op2/command', 0, 2)).toEqual(log.slice(0, 2));
+    expect(await storage.readUpdateLogPage('op2/command', 2, 10)).toEqual(log.slice(2));
+    expect(await storage.readUpdateLogPage('op2/command', 5, 10)).toEqual([]);
+    for (const seq of [4, 2, 3])
+      await storage.saveReplayCheckpoint({
+        doc: 'op2/command',
+        seq,
+        count: seq,
+        maxTime: seq * 100,
+        state: mapUpdate(`s${seq}`, 'x', 90),
+      });
+    const listed = await storage.readReplayCheckpoints('op2/command', 2, 10);
+    expect(listed.map((c) => [c.seq, c.count, c.maxTime])).toEqual([
+      [3, 3, 300],
+      [4, 4, 400],
+    ]);
+    expect(mapOf([listed[0]!.state])).toEqual({ s3: 'x' });
+    expect((await storage.readReplayCheckpoints('op2/command', 0, 1)).map((c) => c.seq)).toEqual([2]);
+  });
+
+  test('a restore stores the checkpoints of the restored log (every 1,000 updates, exact), and a purge drops them', async (t) => {
+    const { storage } = await backend.open(t);
+    const updates = Array.from({ length: 2_050 }, (_, i) => ({
+      seq: i + 1,
+      update: mapUpdate(`k${i + 1}`, `v${i + 1}`, i + 1),
+      sessionId: null,
+      userId: null,
+      // Not sorted by time: the latest time among the first 1,000 (and 2,000) is 5,000, at seq 10.
+      time: i === 9 ? 5_000 : 1_000 + i,
+    }));
+    const op = operation('op7', { status: 'closed', closedAt: 9_000, restoredAt: 9_500 });
+    await storage.restoreOperation(op, [{ doc: 'op7/command', updates }], { keptBy: 'cmd', keptAt: 9_500 });
+    const cps = await storage.readReplayCheckpoints('op7/command', 0, 10);
+    expect(cps.map((c) => [c.seq, c.count, c.maxTime])).toEqual([
+      [1_000, 1_000, 5_000],
+      [2_000, 2_000, 5_000],
+    ]);
+    for (const c of cps) expect(mapOf([c.state])).toEqual(mapOf(updates.slice(0, c.count).map((u) => u.update)));
+    await storage.purgeOperationDocs('op7', ['op7/command'], 9_900);
+    expect(await storage.readReplayCheckpoints('op7/command', 0, 10)).toEqual([]);
   });
 });

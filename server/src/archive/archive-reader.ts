@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
 import { AppError } from '@jointmap/shared';
 import {
   ARCHIVE_FORMAT,
@@ -59,6 +58,8 @@ async function unpackAndVerify(
   dir: string,
   maxBytes: number,
 ): Promise<{ manifest: Manifest; operation: ArchivedOperation }> {
+  // tar is loaded on the first archive read, not at start-up (server memory).
+  const tar = await import('tar');
   let unpacked = 0;
   const seen = new Set<string>();
   const source = createReadStream(file);

@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tar from 'tar';
 import { docName, parseDocName } from '@jointmap/shared';
 import type { ArchiveRecord, Operation, Storage } from '../storage/types.ts';
 import { trackFixes } from '../storage/track-pages.ts';
@@ -154,6 +153,8 @@ export async function writeArchive(input: WriteArchiveInput): Promise<ArchiveRec
     const fileName = `${op.id}-${id}.tar.gz`;
     const partial = join(work, fileName);
     // The manifest first, so a reader learns what to expect before the bulk.
+    // tar is loaded on the first archive, not at start-up (server memory).
+    const tar = await import('tar');
     await tar.create({ gzip: true, file: partial, cwd: work, portable: true }, [MANIFEST, ...files.map((f) => f.path)]);
     const finalPath = join(dir, fileName);
     await rename(partial, finalPath);

@@ -1,5 +1,4 @@
-import { PgStorage } from '../storage/pg-storage.ts';
-import { pgQuery } from '../storage/pg-pool.ts';
+import type { PgStorage } from '../storage/pg-storage.ts';
 import type { Storage } from '../storage/types.ts';
 
 /**
@@ -10,12 +9,15 @@ import type { Storage } from '../storage/types.ts';
  * process, where get-then-set is enough.
  */
 export async function claimSetting(storage: Storage, key: string, make: () => string): Promise<string> {
-  if (storage instanceof PgStorage) {
-    await pgQuery(storage.pool, 'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
+  if (storage.kind === 'postgres') {
+    // Loaded only on PostgreSQL, so that an embedded server never loads the pg driver.
+    const { pgQuery } = await import('../storage/pg-pool.ts');
+    const { pool } = storage as PgStorage;
+    await pgQuery(pool, 'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
       key,
       make(),
     ]);
-    const { rows } = await pgQuery(storage.pool, 'SELECT value FROM settings WHERE key = $1', [key]);
+    const { rows } = await pgQuery(pool, 'SELECT value FROM settings WHERE key = $1', [key]);
     return rows[0]!.value as string;
   }
   const existing = await storage.getSetting(key);

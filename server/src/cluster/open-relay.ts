@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { DocRelay } from '../rooms/relay-port.ts';
 import { PgStorage } from '../storage/pg-storage.ts';
 import type { Storage } from '../storage/types.ts';
+import { REDIS_NEEDS_POSTGRES } from './redis-needs-postgres.ts';
 import { RedisDocRelay } from './doc-relay.ts';
 import { pgUpdatesAfter } from './pg-catch-up.ts';
 import { RedisLink, type RedisLog } from './redis-link.ts';
@@ -13,10 +14,7 @@ export interface OpenedRelay {
   close(): Promise<void>;
 }
 
-/** The refusal when REDIS_URL is set without DATABASE_URL. */
-export const REDIS_NEEDS_POSTGRES =
-  'REDIS_URL needs DATABASE_URL: instances relay documents through Redis but load and catch up ' +
-  'from the shared PostgreSQL log. Set DATABASE_URL too, or unset REDIS_URL to run one instance.';
+export { REDIS_NEEDS_POSTGRES };
 
 /**
  * The document relay between instances when `REDIS_URL` is set (null otherwise). It needs the

@@ -2,13 +2,9 @@ import { toKML } from '@placemarkio/tokml';
 import { DOMImplementation, XMLSerializer, type Element as XmlElement } from '@xmldom/xmldom';
 import type { Feature, FeatureCollection, Position } from 'geojson';
 
-export type ExportFormat = 'geojson' | 'kml' | 'gpx';
+import type { ExportFormat } from './export-types.ts';
 
-export const EXPORT_TYPES: Record<ExportFormat, { type: string; extension: string }> = {
-  geojson: { type: 'application/geo+json; charset=utf-8', extension: 'geojson' },
-  kml: { type: 'application/vnd.google-earth.kml+xml; charset=utf-8', extension: 'kml' },
-  gpx: { type: 'application/gpx+xml; charset=utf-8', extension: 'gpx' },
-};
+export type { ExportFormat } from './export-types.ts';
 
 /**
  * A FeatureCollection in the format asked for. KML through `@placemarkio/tokml` (`name`,

@@ -15,7 +15,7 @@ import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { docFromStored } from '../storage/stored-doc.ts';
-import { EXPORT_TYPES, formatExport, type ExportFormat } from './export-format.ts';
+import { EXPORT_TYPES, type ExportFormat } from './export-types.ts';
 
 const Format = Type.Union([Type.Literal('geojson'), Type.Literal('kml'), Type.Literal('gpx')]);
 const Query = Type.Object(
@@ -29,7 +29,14 @@ const Query = Type.Object(
 type Query = { what: 'annotations' | 'sectors'; format: ExportFormat; scope?: string };
 
 /** Send a FeatureCollection as a download in `format` (`<name>.<ext>`). */
-export function sendExport(reply: FastifyReply, collection: FeatureCollection, format: ExportFormat, name: string) {
+export async function sendExport(
+  reply: FastifyReply,
+  collection: FeatureCollection,
+  format: ExportFormat,
+  name: string,
+): Promise<FastifyReply> {
+  // The XML writers are loaded on the first export, not at start-up (server memory).
+  const { formatExport } = await import('./export-format.ts');
   const { type, extension } = EXPORT_TYPES[format];
   const file = `${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.${extension}`;
   return reply

@@ -14,7 +14,7 @@ import { requireUser, type AuthUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { convertFeatures, type Converted, type ImportCrs } from './import-convert.ts';
-import { parseImport, type ImportFormat } from './import-parse.ts';
+import type { ImportFormat } from './import-parse.ts';
 
 const Params = Type.Object({ id: Id });
 const Query = Type.Object(
@@ -79,6 +79,8 @@ async function importFile(
   if (docAccess(user, op.stations, query.scope, op.status) !== 'write')
     throw new AppError('FORBIDDEN', `no write access to the ${query.scope} document of ${op.id}`);
   const crs = query.crs ?? 'wgs84';
+  // The XML parsers are loaded on the first import, not at start-up (server memory).
+  const { parseImport } = await import('./import-parse.ts');
   const { format, collection } = parseImport(body, maxBytes);
   const stations = await ctx.storage.listStations();
   const converted = convertFeatures(collection, {

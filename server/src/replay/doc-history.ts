@@ -1,10 +1,11 @@
 import * as Y from 'yjs';
-import type { LoggedUpdate } from '../storage/types.ts';
+import type { LoggedUpdate, ReplayCheckpoint } from '../storage/types.ts';
+import { REPLAY_CHECKPOINT_EVERY } from '../storage/log-checkpoints.ts';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { LogWalker, type KeyChange } from '../report/log-walk.ts';
 
 /** A checkpoint every this many updates of a document (its encoded state after them). */
-export const CHECKPOINT_EVERY = 1_000;
+export const CHECKPOINT_EVERY = REPLAY_CHECKPOINT_EVERY;
 
 /** Record maps whose changes become replay events. */
 export const WATCHED_MAPS = ['tasks', 'responses', 'units', 'searches', 'sectors'] as const;
@@ -133,6 +134,30 @@ export class DocHistory {
       });
       return doc;
     });
+  }
+
+  /**
+   * Take stored checkpoints (exact: the log applied in seq order up to their seq) instead of
+   * building them: those on a checkpoint boundary whose seq is the log's at that count.
+   */
+  seed(stored: readonly ReplayCheckpoint[]): Promise<void> {
+    return this.serial(async () => {
+      for (const cp of stored) {
+        const n = cp.count;
+        if (n % CHECKPOINT_EVERY !== 0 || n === 0 || n > this.log.length || this.log[n - 1]!.seq !== cp.seq) continue;
+        if (!this.checkpoints.has(n)) this.checkpoints.set(n, cp.state);
+      }
+    });
+  }
+
+  /** How many checkpoints are held. */
+  get checkpointCount(): number {
+    return this.checkpoints.size;
+  }
+
+  /** How many updates the builder document has applied (checkpoints taken from the store are not built). */
+  get builtTo(): number {
+    return this.built;
   }
 
   /** Build every checkpoint of the log held (a block per turn of the event loop). */

@@ -12,6 +12,22 @@ export const CACHED_OPERATIONS = 4;
  */
 const CLOCK_SLACK_MS = 2_000;
 
+/** Rows of a log read at a time (SQLite reads are synchronous: a page, then a turn of the event loop). */
+const LOG_PAGE = 2_000;
+/** Stored checkpoints read at a time when a history is warmed. */
+const CHECKPOINTS_PER_READ = 8;
+
+/** A document's whole update log, read a page at a time, yielding to the event loop between pages. */
+async function readLogInPages(store: UpdateLogStore, doc: string): Promise<LoggedUpdate[]> {
+  const log: LoggedUpdate[] = [];
+  for (;;) {
+    const page = await store.readUpdateLogPage(doc, log.at(-1)?.seq ?? 0, LOG_PAGE);
+    for (const u of page) log.push(u);
+    await yieldToEventLoop();
+    if (page.length < LOG_PAGE) return log;
+  }
+}
+
 /** The replay history of one operation: one DocHistory per document, the events found so far. */
 export class OperationHistory {
   readonly docs: DocHistory[];
@@ -52,13 +68,10 @@ export class OperationHistory {
   }
 
   private async readLogs(store: UpdateLogStore, now: number): Promise<void> {
-    // One log at a time, yielding between them (a read is synchronous on SQLite): requests answered
-    // meanwhile wait for one log's read, not all of them.
+    // One log at a time, a page at a time, yielding after each page (a read is synchronous on
+    // SQLite): requests answered meanwhile wait for one page's read, not a whole log's.
     const logs: LoggedUpdate[][] = [];
-    for (const s of this.scopes) {
-      logs.push(await store.readUpdateLog(docName(this.operationId, s)));
-      await yieldToEventLoop();
-    }
+    for (const s of this.scopes) logs.push(await readLogInPages(store, docName(this.operationId, s)));
     let restarted = false;
     for (const [i, d] of this.docs.entries()) restarted = (await d.replaceLog(logs[i]!)) || restarted;
     if (restarted) {
@@ -78,6 +91,17 @@ export class OperationHistory {
   warm(store: UpdateLogStore, now: number): Promise<void> {
     this.warming ??= (async () => {
       await this.refresh(store, now);
+      // The stored checkpoints first (read a few at a time): only those missing are built.
+      for (const [i, d] of this.docs.entries()) {
+        const doc = docName(this.operationId, this.scopes[i]!);
+        for (let after = 0; ;) {
+          const page = await store.readReplayCheckpoints(doc, after, CHECKPOINTS_PER_READ);
+          await d.seed(page);
+          await yieldToEventLoop();
+          if (page.length < CHECKPOINTS_PER_READ) break;
+          after = page.at(-1)!.seq;
+        }
+      }
       for (const d of this.docs) await d.buildAll();
     })().finally(() => (this.warming = null));
     return this.warming;

@@ -19,9 +19,6 @@ import { coverageAt } from './replay-coverage.ts';
 import { alertsAt } from './replay-alerts.ts';
 import { storedDocAt } from './stored-moment.ts';
 
-/** How long after a cold moment the history starts to be built in memory (its answer is sent first). */
-const WARM_AFTER_MS = 300;
-
 /** Alerts of an operation a replay reads (as the report does). */
 const ALERTS_AT_MOST = 10_000;
 
@@ -72,28 +69,19 @@ export class ReplayService {
     private readonly cache: ReplayCache,
   ) {}
 
+  /**
+   * Every document at `at`, always from the stored checkpoints (one checkpoint and at most
+   * REPLAY_CHECKPOINT_EVERY updates per document; checkpoints are stored as logs grow and on
+   * restore). The history in memory serves the events; answering moments from it was slower at
+   * the tail (its whole logs in the heap: p99 364 against 144 ms, docs/replay.md).
+   */
   async state(user: Principal, operationId: string, at: number, format: 'json' | 'yjs'): Promise<ReplayState> {
-    const cold = await this.openCold(user, operationId);
-    if (cold) {
-      const { op, history } = cold;
-      const docs = await Promise.all(
-        history.scopes.map(async (scope) => {
-          const { doc, updates } = await storedDocAt(this.ctx.storage, docName(op.id, scope), at);
-          try {
-            return docState(scope, updates, doc, format);
-          } finally {
-            doc.destroy();
-          }
-        }),
-      );
-      return { operationId: op.id, at, docs };
-    }
-    const { op, history } = await this.open(user, operationId, at);
+    const op = await this.visible(user, operationId);
     const docs = await Promise.all(
-      history.docs.map(async (h) => {
-        const doc = await h.docAt(at);
+      [COMMAND_SCOPE, ...op.stations].map(async (scope) => {
+        const { doc, updates } = await storedDocAt(this.ctx.storage, docName(op.id, scope), at);
         try {
-          return docState(h.scope, h.countAt(at), doc, format);
+          return docState(scope, updates, doc, format);
         } finally {
           doc.destroy();
         }
@@ -145,11 +133,8 @@ export class ReplayService {
 
   /** Search-sector coverage at a moment, as the live channel's `live:coverage` message (`full`). */
   async coverage(user: Principal, operationId: string, at: number): Promise<CoverageMessage> {
-    const cold = await this.openCold(user, operationId);
-    const { op, history } = cold ?? (await this.open(user, operationId, at));
-    const command = cold
-      ? (await storedDocAt(this.ctx.storage, docName(op.id, COMMAND_SCOPE), at)).doc
-      : await history.docs[0]!.docAt(at);
+    const op = await this.visible(user, operationId);
+    const { doc: command } = await storedDocAt(this.ctx.storage, docName(op.id, COMMAND_SCOPE), at);
     try {
       const sectors = await coverageAt(this.ctx.storage, op.stations, command, at);
       return { operationId: op.id, serverTime: at, full: true, sectors };
@@ -170,20 +155,6 @@ export class ReplayService {
     if (op.purgedAt != null)
       throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged; restore its archive`);
     return op;
-  }
-
-  /**
-   * The operation when its history in memory is not ready (never read since the server started,
-   * or still being built): its moments are then read from the stored checkpoints, and the history
-   * is built in the background (after this request) for the moments after it. Null when ready.
-   */
-  private async openCold(user: Principal, operationId: string) {
-    const op = await this.visible(user, operationId);
-    const history = this.historyOf(op);
-    if (history.warmed) return null;
-    // Well after this request's answer has gone out: reading a whole log is synchronous on SQLite.
-    setTimeout(() => void history.warm(this.ctx.storage, Date.now()).catch(() => undefined), WARM_AFTER_MS).unref();
-    return { op, history };
   }
 
   private historyOf(op: Operation): OperationHistory {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../services/context.ts';
+import type { PgStorage } from '../storage/pg-storage.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
-import { PgStorage } from '../storage/pg-storage.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { RetentionService } from './retention-service.ts';
 
@@ -18,7 +18,7 @@ export function attachRetention(app: FastifyInstance, ctx: AppContext): Retentio
     },
     intervalMs: config.retentionIntervalMs,
     sqliteFile: ctx.storage instanceof SqliteStorage ? ctx.storage.db.name : null,
-    measureStore: ctx.storage instanceof PgStorage ? (now) => (ctx.storage as PgStorage).figures(now) : null,
+    measureStore: ctx.storage.kind === 'postgres' ? (now) => (ctx.storage as PgStorage).figures(now) : null,
     dataDir: config.dataDir,
     warnFreeBytes: config.diskWarnFreeMib * 1024 * 1024,
     registry: ctx.metrics.registry,

@@ -55,12 +55,12 @@ afterEach(() => {
 });
 
 /** Run a script of presence steps against a room presence with the given tick; returns its peers. */
-function play(tickMs: number, script: (presence: RoomPresence<Peer>, peers: Peer[]) => void): Peer[] {
+function play(tickMs: number, script: (presence: RoomPresence<Peer>, peers: Peer[]) => void, renewalMs = 0): Peer[] {
   const peers = ['a', 'b', 'c', 'd'].map(peer);
-  const presence = new RoomPresence<Peer>(new Y.Doc(), () => peers, 60_000, tickMs);
+  const presence = new RoomPresence<Peer>(new Y.Doc(), () => peers, 60_000, tickMs, renewalMs);
   cleanup.push(() => presence.destroy());
   script(presence, peers);
-  vi.advanceTimersByTime(tickMs + 1);
+  vi.advanceTimersByTime(Math.max(tickMs, renewalMs) + 1);
   return peers;
 }
 
@@ -194,5 +194,115 @@ describe('coalesced presence', () => {
     }
     expect(keepalives.get(busy)).toBe(0);
     expect(keepalives.get(quiet)).toBeGreaterThanOrEqual(9);
+  });
+
+  test('renewals (the same state with a new clock, every 15 s) reach each client at most the window late, so never 30 s apart', () => {
+    vi.useFakeTimers();
+    // When each client id's state last reached the watching client (fake clock), and the longest gap.
+    const seenAt = new Map<number, number>();
+    const longestGap = new Map<number, number>();
+    // Three clients set a state, then renew it every 15 s at staggered moments, as stock clients do.
+    const script = (presence: RoomPresence<Peer>, [a, b, c, d]: Peer[]) => {
+      d!.view.on('update', ({ added, updated }: { added: number[]; updated: number[] }) => {
+        for (const id of added) seenAt.set(id, Date.now());
+        for (const id of updated) {
+          longestGap.set(id, Math.max(longestGap.get(id) ?? 0, Date.now() - seenAt.get(id)!));
+          seenAt.set(id, Date.now());
+        }
+      });
+      const members = [a!, b!, c!];
+      const clocks = [1, 1, 1];
+      members.forEach((m, i) => presence.receive(m, update([[i + 1, 1, { v: i + 1 }]])));
+      for (let t = 1; t <= 120; t++) {
+        vi.advanceTimersByTime(1000);
+        members.forEach((m, i) => {
+          if ((t + i * 5) % 15 !== 0) return;
+          clocks[i]!++;
+          presence.receive(m, update([[i + 1, clocks[i]!, { v: i + 1 }]]));
+        });
+      }
+    };
+    const atOnce = play(15, script, 0);
+    expect(Math.max(...longestGap.values())).toBeLessThanOrEqual(15_100);
+    longestGap.clear();
+    const held = play(15, script, 10_000);
+    // The same states and events at the watching client (each added once, never removed)…
+    expect(seen(held[3]!)).toEqual(seen(atOnce[3]!));
+    expect(held[3]!.events).toEqual(['added:1', 'added:2', 'added:3']);
+    expect(held[3]!.view.meta.get(1)!.clock).toBe(atOnce[3]!.view.meta.get(1)!.clock);
+    // …and every renewal reached it at most 10.25 s late: no two more than 25.25 s apart, inside
+    // the 30 s after which stock clients time a state out.
+    expect(longestGap.size).toBe(3);
+    for (const gap of longestGap.values()) expect(gap).toBeLessThanOrEqual(25_250);
+    expect(Math.max(...longestGap.values())).toBeLessThan(awarenessProtocol.outdatedTimeout);
+  });
+
+  test('renewals of clients that renew in the same instant go out spread over the window, a few merged messages a round', () => {
+    vi.useFakeTimers();
+    const arrivals: number[] = [];
+    // Twelve client ids (four per member) set a state together, then all renew together every 15 s.
+    const script = (presence: RoomPresence<Peer>, [a, b, c, d]: Peer[]) => {
+      const send = d!.send;
+      d!.send = (data) => {
+        if (!(data.length === 3 && data[2] === 0)) arrivals.push(Date.now()); // not the keepalive
+        send(data);
+      };
+      const members = [a!, b!, c!];
+      const ids = (k: number) => [1, 2, 3, 4].map((j) => k * 4 + j);
+      members.forEach((m, k) => presence.receive(m, update(ids(k).map((id) => [id, 1, { id }]))));
+      vi.advanceTimersByTime(20);
+      arrivals.length = 0;
+      for (let round = 2; round <= 5; round++) {
+        members.forEach((m, k) => presence.receive(m, update(ids(k).map((id) => [id, round, { id }]))));
+        vi.advanceTimersByTime(15_000);
+      }
+    };
+    const atOnce = play(15, script, 0);
+    const renewalsAtOnce = [...arrivals];
+    arrivals.length = 0;
+    const spread = play(15, script, 1000);
+    expect(seen(spread[3]!)).toEqual(seen(atOnce[3]!));
+    expect(Object.keys(seen(spread[3]!))).toHaveLength(12);
+    // At once: each round's renewals reach the client in the same instant, three messages (one per member).
+    // Without the renewal window: each round's twelve renewals reach the client in one instant.
+    expect(renewalsAtOnce).toHaveLength(4);
+    // Spread: over the 1-s window in 250-ms steps, at most four messages a round, none later than 1.25 s.
+    expect(arrivals.length).toBeLessThanOrEqual(4 * 4);
+    expect(arrivals.length).toBeGreaterThan(4);
+    const round = (t: number) => Math.floor((t - arrivals[0]!) / 15_000);
+    for (let r = 0; r < 4; r++) {
+      const times = arrivals.filter((t) => round(t) === r);
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(0);
+      expect(Math.max(...times) - Math.min(...times)).toBeLessThanOrEqual(1250);
+    }
+  });
+
+  test('a change or removal of a client whose renewal waits goes out at the tick; the older renewal is dropped', () => {
+    vi.useFakeTimers();
+    const peers = ['a', 'b', 'c', 'd'].map(peer);
+    const [a, , , d] = peers;
+    const presence = new RoomPresence<Peer>(new Y.Doc(), () => peers, 60_000, 15, 3000);
+    cleanup.push(() => presence.destroy());
+    presence.receive(a!, update([[1, 1, { v: 1 }]]));
+    vi.advanceTimersByTime(20);
+    expect(d!.messages).toBe(1);
+    // A renewal waits; a change right after it goes out with the tick, alone.
+    presence.receive(a!, update([[1, 2, { v: 1 }]]));
+    vi.advanceTimersByTime(20);
+    expect(d!.messages).toBe(1);
+    presence.receive(a!, update([[1, 3, { v: 2 }]]));
+    vi.advanceTimersByTime(20);
+    expect(d!.messages).toBe(2);
+    expect(seen(d!)[1]).toEqual({ v: 2, user: a!.user });
+    expect(d!.view.meta.get(1)!.clock).toBe(3);
+    vi.advanceTimersByTime(5000);
+    expect(d!.messages).toBe(2);
+    // The same for a removal: the waiting renewal never follows it (it would bring the state back).
+    presence.receive(a!, update([[1, 4, { v: 2 }]]));
+    presence.receive(a!, update([[1, 5, null]]));
+    vi.advanceTimersByTime(5000);
+    expect(d!.messages).toBe(3);
+    expect(seen(d!)[1]).toBeUndefined();
+    expect(d!.events).toEqual(['added:1', 'updated:1', 'removed:1']);
   });
 });

@@ -2,10 +2,14 @@ import * as encoding from 'lib0/encoding';
 import type * as awarenessProtocol from 'y-protocols/awareness';
 import { encodeAwareness } from './sync-messages.ts';
 
+/** Renewals due within this step (ms) go out together. */
+export const RENEWAL_STEP_MS = 250;
+
 /** A change waiting for the next tick: the state (null: removed) and clock it was made with. */
 interface PendingChange<M> {
   clock: number;
-  state: unknown;
+  /** The state as JSON (`'null'`: removed). */
+  json: string;
   /** The member whose message made the change (it is not sent its own change back); null: none or several. */
   origin: M | null;
 }
@@ -22,16 +26,33 @@ interface PendingChange<M> {
  * - the member that made a change is not sent it back (as when every change went out at once).
  *
  * `tickMs` 0 sends every change at once.
+ *
+ * A renewal (a client announcing the state it already had with a new clock, which stock clients
+ * do every 15 s so that others do not time it out after 30 s) changes nothing a client can see, so
+ * it need not go out at once. Each waits a delay of its own within `renewalMs` (spread by client
+ * id) and goes out with the other renewals due in the same `RENEWAL_STEP_MS`: clients that joined
+ * together, and so renew together, are relayed spread over `renewalMs` in a few merged messages
+ * instead of a storm of n messages to each of n clients within a second. A change or removal of
+ * the same id supersedes a waiting renewal (its clock is newer). Stock clients renew at most 18 s
+ * apart (their check runs every 3 s), so a renewal held up to `renewalMs` + `RENEWAL_STEP_MS`
+ * (≤ 10.25 s) still reaches everyone before their 30-s timeout. `renewalMs` 0 sends renewals with
+ * the changes.
  */
 export class AwarenessBatch<M extends object> {
   private pending = new Map<number, PendingChange<M>>();
   private timer: NodeJS.Timeout | null = null;
+  /** Renewals waiting, with the time each is due (see the class comment). */
+  private renewals = new Map<number, PendingChange<M> & { due: number }>();
+  private renewalTimer: NodeJS.Timeout | null = null;
+  /** The state last sent for each id, as JSON: a state equal to it with a newer clock is a renewal. */
+  private readonly sent = new Map<number, string>();
   private stopped = false;
 
   constructor(
     private readonly awareness: awarenessProtocol.Awareness,
     private readonly members: () => Iterable<M & { send(data: Uint8Array): void }>,
     private readonly tickMs: number,
+    private readonly renewalMs = 0,
   ) {}
 
   /** Record the changed ids (their states already applied to the awareness). */
@@ -40,13 +61,26 @@ export class AwarenessBatch<M extends object> {
     const removedSet = removed.length ? new Set(removed) : null;
     for (const id of changed) {
       const isRemoval = removedSet?.has(id) ?? false;
+      const clock = this.awareness.meta.get(id)?.clock ?? 0;
+      const json = isRemoval ? 'null' : JSON.stringify(this.awareness.states.get(id) ?? null);
+      if (!isRemoval && this.renewalMs > 0 && json === this.sent.get(id) && !this.pending.has(id)) {
+        const prior = this.renewals.get(id);
+        // The same delay for an id every time (its renewals stay about 15 s apart), spread over the window.
+        const due = prior?.due ?? Date.now() + ((Math.imul(id, 2654435761) >>> 0) % this.renewalMs);
+        this.renewals.set(id, { clock, json, due, origin: prior && prior.origin !== origin ? null : origin });
+        continue;
+      }
+      // A change or removal is newer than a renewal of the same id still waiting.
+      this.renewals.delete(id);
       const before = this.pending.get(id);
       // Only states merge: a removal is never merged with (nor overtaken by) a state of the same id.
-      if (before && (before.state === null || isRemoval)) this.flush();
+      if (before && (before.json === 'null' || isRemoval)) this.flush();
       const prior = this.pending.get(id);
-      const clock = this.awareness.meta.get(id)?.clock ?? 0;
-      const state = isRemoval ? null : (this.awareness.states.get(id) ?? null);
-      this.pending.set(id, { clock, state, origin: prior && prior.origin !== origin ? null : origin });
+      this.pending.set(id, { clock, json, origin: prior && prior.origin !== origin ? null : origin });
+    }
+    if (this.renewals.size && !this.renewalTimer) {
+      this.renewalTimer = setInterval(() => this.sendDueRenewals(), Math.min(RENEWAL_STEP_MS, this.renewalMs));
+      this.renewalTimer.unref();
     }
     if (this.tickMs === 0) return this.flush();
     if (!this.timer && this.pending.size) {
@@ -58,23 +92,48 @@ export class AwarenessBatch<M extends object> {
     }
   }
 
-  /** Send everything waiting now. */
+  /** Send every change waiting now (renewals keep waiting for theirs). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pending.size === 0) return;
     const pending = this.pending;
     this.pending = new Map();
+    this.send(pending);
+  }
+
+  /** Send every waiting renewal now. */
+  flushRenewals(): void {
+    this.sendDueRenewals(Infinity);
+  }
+
+  /** Send the renewals due by `now` (one message per recipient); stop the step timer when none waits. */
+  private sendDueRenewals(now = Date.now()): void {
+    const due = new Map<number, PendingChange<M>>();
+    for (const [id, renewal] of this.renewals) {
+      if (renewal.due > now) continue;
+      due.set(id, renewal);
+      this.renewals.delete(id);
+    }
+    if (this.renewals.size === 0 && this.renewalTimer) {
+      clearInterval(this.renewalTimer);
+      this.renewalTimer = null;
+    }
+    if (due.size) this.send(due);
+  }
+
+  private send(changes: Map<number, PendingChange<M>>): void {
     const entries: { id: number; bytes: Uint8Array; origin: M | null }[] = [];
-    for (const [id, change] of pending) {
-      // Encoded once per tick for every recipient (each state is a new object: held, not copied).
+    for (const [id, change] of changes) {
+      // Encoded once per tick for every recipient.
       const e = encoding.createEncoder();
       encoding.writeVarUint(e, id);
       encoding.writeVarUint(e, change.clock);
-      encoding.writeVarString(e, change.state === null ? 'null' : JSON.stringify(change.state));
+      encoding.writeVarString(e, change.json);
       entries.push({ id, bytes: encoding.toUint8Array(e), origin: change.origin });
+      if (change.json === 'null') this.sent.delete(id);
+      else this.sent.set(id, change.json);
     }
-    if (entries.length === 0) return;
     const origins = new Set<M>();
     for (const entry of entries) if (entry.origin) origins.add(entry.origin);
     const common = message(entries);
@@ -92,13 +151,22 @@ export class AwarenessBatch<M extends object> {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.renewalTimer) clearInterval(this.renewalTimer);
     this.timer = null;
+    this.renewalTimer = null;
     this.pending.clear();
+    this.renewals.clear();
+    this.sent.clear();
   }
 
   /** Changes waiting for the tick (tests). */
   get waiting(): number {
     return this.pending.size;
+  }
+
+  /** Renewals waiting for theirs (tests). */
+  get waitingRenewals(): number {
+    return this.renewals.size;
   }
 }
 

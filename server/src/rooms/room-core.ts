@@ -53,6 +53,7 @@ export abstract class RoomCore {
       () => this.conns.values(),
       options.keepaliveMs ?? 15_000,
       options.awarenessTickMs ?? 0,
+      options.awarenessRenewalMs ?? 0,
     );
     this.commits = new GroupCommit(name, store, options.commitTickMs ?? 0, (err) => this.fail(err));
   }

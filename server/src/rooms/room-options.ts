@@ -26,6 +26,8 @@ export interface RoomOptions {
    * `AWARENESS_TICK_MS`); unset or 0: each change at once.
    */
   awarenessTickMs?: number;
+  /** Presence renewals are gathered this long (ms; setting `AWARENESS_RENEWAL_MS`); unset or 0: with the changes. */
+  awarenessRenewalMs?: number;
   /**
    * Updates are appended together over this tick (ms; group commit, setting `SYNC_COMMIT_TICK_MS`);
    * unset or 0: those applied in the same event-loop turn.

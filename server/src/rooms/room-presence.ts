@@ -53,11 +53,13 @@ export class RoomPresence<M extends PresenceMember> {
     keepaliveMs: number,
     /** Changes are gathered this long (ms) and sent as one message per member; 0: each at once. */
     tickMs = 0,
+    /** Renewals (unchanged states with a new clock) are gathered this long (ms); 0: with the changes. */
+    renewalMs = 0,
   ) {
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onUpdate);
-    this.batch = new AwarenessBatch(this.awareness, members, tickMs);
+    this.batch = new AwarenessBatch(this.awareness, members, tickMs, renewalMs);
     // Every half period, a member that was sent nothing since the previous check gets the no-op:
     // no member goes longer than `keepaliveMs` without a message.
     this.keepalive = setInterval(() => {
@@ -132,9 +134,10 @@ export class RoomPresence<M extends PresenceMember> {
     this.batch.stop();
   }
 
-  /** Send the changes waiting for the tick now. */
+  /** Send the changes waiting for the tick now (renewals too). */
   flush(): void {
     this.batch.flush();
+    this.batch.flushRenewals();
   }
 
   destroy(): void {

@@ -6,7 +6,7 @@ import { putUnit, type CreateUnitInput } from '../live/roster.ts';
 import { parseTimeParam, trackStation, trackToGeoJson } from '../live/track.ts';
 import { requireUser } from '../plugins/auth.ts';
 import { sendExport } from '../interop/export-routes.ts';
-import type { ExportFormat } from '../interop/export-format.ts';
+import type { ExportFormat } from '../interop/export-types.ts';
 import type { AppContext } from '../services/context.ts';
 
 /** Longest track window one request may ask for. */

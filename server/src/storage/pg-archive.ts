@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, RestoredDoc } from './types.ts';
+import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, ReplayCheckpoint, RestoredDoc } from './types.ts';
 import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
 import { fixColumns } from './pg-rows.ts';
 import { INSERT_TRACK } from './pg-positions.ts';
@@ -89,6 +89,7 @@ export class PgArchiveStore implements ArchiveStore {
     op: Operation,
     docs: readonly RestoredDoc[],
     hold: { keptBy: string; keptAt: number },
+    checkpoints: readonly ReplayCheckpoint[] = [],
   ): Promise<void> {
     await withTx(this.pool, async (client) => {
       await pgQuery(client, 'DELETE FROM operations WHERE id = $1 AND purged_at IS NOT NULL', [op.id]);
@@ -118,6 +119,14 @@ export class PgArchiveStore implements ArchiveStore {
           d.updates[d.updates.length - 1]!.seq,
         ]);
       }
+      // Computed from exactly these logs (after the deletes above, whose trigger dropped the old ones).
+      for (const c of checkpoints)
+        await pgQuery(
+          client,
+          `INSERT INTO replay_checkpoints (doc, seq, count, max_time, state) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (doc, seq) DO NOTHING`,
+          [c.doc, c.seq, c.count, c.maxTime, Buffer.from(c.state)],
+        );
       await pgQuery(
         client,
         `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at, kept_by, kept_at)

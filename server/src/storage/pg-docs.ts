@@ -162,9 +162,26 @@ export class PgDocStore implements DocStore, UpdateLogStore {
       [doc, at],
     );
     const r = rows[0] as PgRow | undefined;
-    if (!r) return null;
-    const state = new Uint8Array(r.state as Buffer);
-    return { doc, seq: Number(r.seq), count: Number(r.count), maxTime: Number(r.max_time), state };
+    return r ? pgCheckpoint(doc, r) : null;
+  }
+
+  async readReplayCheckpoints(doc: string, afterSeq: number, limit: number): Promise<ReplayCheckpoint[]> {
+    const { rows } = await pgQuery(
+      this.pool,
+      'SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      [doc, afterSeq, limit],
+    );
+    return rows.map((r: PgRow) => pgCheckpoint(doc, r));
+  }
+
+  async readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]> {
+    const { rows } = await pgQuery(
+      this.pool,
+      `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+       WHERE doc = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [doc, afterSeq, limit],
+    );
+    return rows.map(pgLogged);
   }
 
   /**
@@ -226,3 +243,19 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     });
   }
 }
+
+const pgCheckpoint = (doc: string, r: PgRow): ReplayCheckpoint => ({
+  doc,
+  seq: Number(r.seq),
+  count: Number(r.count),
+  maxTime: Number(r.max_time),
+  state: new Uint8Array(r.state as Buffer),
+});
+
+const pgLogged = (r: PgRow): LoggedUpdate => ({
+  seq: Number(r.seq),
+  update: new Uint8Array(r.update_bytes as Buffer),
+  sessionId: (r.session_id as string | null) ?? null,
+  userId: (r.user_id as string | null) ?? null,
+  time: Number(r.created_at),
+});

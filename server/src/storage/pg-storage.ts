@@ -23,6 +23,7 @@ import type {
   UpdateAuthor,
 } from './types.ts';
 import type { ReplayCheckpoint } from './types.ts';
+import { checkpointsOfRestore } from './log-checkpoints.ts';
 import { createPgPool, pgQuery, withTx } from './pg-pool.ts';
 import { migratePg } from './pg-schema.ts';
 import { insertDocUpdate, PgDocStore } from './pg-docs.ts';
@@ -120,6 +121,8 @@ export class PgStorage implements Storage {
   readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.docs.readUpdateLog(doc);
   readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
     this.docs.readUpdateLogRange(doc, afterSeq, untilTime);
+  readUpdateLogPage = (doc: string, after: number, limit: number) => this.docs.readUpdateLogPage(doc, after, limit);
+  readReplayCheckpoints = (doc: string, after: number, n: number) => this.docs.readReplayCheckpoints(doc, after, n);
   saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.docs.saveReplayCheckpoint(cp);
   readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>
     this.docs.readReplayCheckpoint(doc, at);
@@ -224,7 +227,8 @@ export class PgStorage implements Storage {
     docs: readonly RestoredDoc[],
     hold: { keptBy: string; keptAt: number },
   ): Promise<void> {
-    await this.archive.restoreOperation(op, docs, hold);
+    // Replay checkpoints of the restored logs, stored with them (docs/replay.md, Stored checkpoints).
+    await this.archive.restoreOperation(op, docs, hold, await checkpointsOfRestore(docs));
     this.docs.forget(docs.map((d) => d.doc));
   }
 }

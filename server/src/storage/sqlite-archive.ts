@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, RestoredDoc } from './types.ts';
+import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, ReplayCheckpoint, RestoredDoc } from './types.ts';
 import type { Row } from './sqlite-rows.ts';
 
 type Hold = { keptBy: string; keptAt: number };
@@ -22,7 +22,12 @@ export class SqliteArchiveStore implements Pick<
   private readonly stmts;
   private readonly purgeTx: (operationId: string, docs: readonly string[], purgedAt: number) => void;
   private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => void;
-  private readonly restoreTx: (op: Operation, docs: readonly RestoredDoc[], hold: Hold) => void;
+  private readonly restoreTx: (
+    op: Operation,
+    docs: readonly RestoredDoc[],
+    hold: Hold,
+    checkpoints: readonly ReplayCheckpoint[],
+  ) => void;
 
   constructor(db: Database.Database) {
     this.stmts = {
@@ -59,6 +64,9 @@ export class SqliteArchiveStore implements Pick<
         `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, restored_at, kept_by, kept_at)
          VALUES (@id, @name, @kind, @status, @stations, @createdBy, @createdAt, @closedAt, @restoredAt, @keptBy, @keptAt)`,
       ),
+      insertCheckpoint: db.prepare(
+        'INSERT OR IGNORE INTO replay_checkpoints (doc, seq, count, max_time, state) VALUES (?, ?, ?, ?, ?)',
+      ),
       deletePurged: db.prepare('DELETE FROM operations WHERE id = ? AND purged_at IS NOT NULL'),
     };
     this.purgeTx = db.transaction((operationId: string, docs: readonly string[], purgedAt: number) => {
@@ -71,23 +79,27 @@ export class SqliteArchiveStore implements Pick<
     this.restoreFixesTx = db.transaction((fixes: readonly PositionFix[]) => {
       for (const f of fixes) this.stmts.insertFix.run(f);
     });
-    this.restoreTx = db.transaction((op: Operation, docs: readonly RestoredDoc[], hold: Hold) => {
-      for (const d of docs) {
-        // Leftovers of a restore that failed half-way (the operation row is written last).
-        this.stmts.deleteUpdates.run(d.doc);
-        this.stmts.deleteSnapshot.run(d.doc);
-        for (const u of d.updates) this.stmts.insertUpdate.run(d.doc, u.seq, u.update, u.sessionId, u.userId, u.time);
-      }
-      this.stmts.deletePurged.run(op.id);
-      this.stmts.insertOperation.run({
-        ...op,
-        stations: JSON.stringify(op.stations),
-        closedAt: op.closedAt ?? null,
-        restoredAt: op.restoredAt ?? null,
-        keptBy: hold.keptBy,
-        keptAt: hold.keptAt,
-      });
-    });
+    this.restoreTx = db.transaction(
+      (op: Operation, docs: readonly RestoredDoc[], hold: Hold, checkpoints: readonly ReplayCheckpoint[]) => {
+        for (const d of docs) {
+          // Leftovers of a restore that failed half-way (the operation row is written last).
+          this.stmts.deleteUpdates.run(d.doc);
+          this.stmts.deleteSnapshot.run(d.doc);
+          for (const u of d.updates) this.stmts.insertUpdate.run(d.doc, u.seq, u.update, u.sessionId, u.userId, u.time);
+        }
+        // Computed from exactly these logs (after the deletes above, whose trigger dropped the old ones).
+        for (const c of checkpoints) this.stmts.insertCheckpoint.run(c.doc, c.seq, c.count, c.maxTime, c.state);
+        this.stmts.deletePurged.run(op.id);
+        this.stmts.insertOperation.run({
+          ...op,
+          stations: JSON.stringify(op.stations),
+          closedAt: op.closedAt ?? null,
+          restoredAt: op.restoredAt ?? null,
+          keptBy: hold.keptBy,
+          keptAt: hold.keptAt,
+        });
+      },
+    );
   }
 
   async closeOperation(id: string, closedAt: number): Promise<boolean> {
@@ -135,7 +147,12 @@ export class SqliteArchiveStore implements Pick<
     if (fixes.length) this.restoreFixesTx(fixes);
   }
 
-  async restoreOperation(op: Operation, docs: readonly RestoredDoc[], hold: Hold): Promise<void> {
-    this.restoreTx(op, docs, hold);
+  async restoreOperation(
+    op: Operation,
+    docs: readonly RestoredDoc[],
+    hold: Hold,
+    checkpoints: readonly ReplayCheckpoint[] = [],
+  ): Promise<void> {
+    this.restoreTx(op, docs, hold, checkpoints);
   }
 }

@@ -21,12 +21,13 @@ import { SqliteSessionStore } from './sqlite-sessions.ts';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
 import { SqliteRetentionStore } from './sqlite-retention.ts';
 import { SqliteArchiveStore } from './sqlite-archive.ts';
-import { accountRow, stationRow, toAccount, toDevice, toFix, toOperation, toStation, type Row } from './sqlite-rows.ts';
+import { SqlitePositionStore } from './sqlite-positions.ts';
+import { accountRow, stationRow, toAccount, toDevice, toOperation, toStation, type Row } from './sqlite-rows.ts';
 import type { AlertFilter, LoginSession, SessionEnd, SessionEndReason } from './types.ts';
 import type { ArchiveRecord, FixKey, OperationHold, RestoredDoc, TrackUnit } from './types.ts';
 import type { ReplayCheckpoint } from './types.ts';
+import { checkpointsOfRestore } from './log-checkpoints.ts';
 import type { Alert, AlertState } from '@jointmap/shared';
-import { newerFixSql } from '../live/newest-sql.ts';
 
 /** SQLite `synchronous` level: `normal` survives a process crash, `full` also a power loss. */
 export type SqliteSynchronous = 'normal' | 'full';
@@ -51,7 +52,6 @@ export class SqliteStorage implements Storage {
   readonly db: Database.Database;
   private readonly stmts;
   private readonly nextSeq = new Map<string, number>();
-  private readonly appendPositionsTx: (fixes: readonly PositionFix[]) => void;
   private readonly createOperationTx: (op: Operation, commandDoc: DocUpdateWrite | undefined) => number | null;
   private readonly applyAccountsTx: (batch: AccountsBatch) => void;
   private readonly appendUpdatesTx: (batch: readonly DocUpdateWrite[]) => number[];
@@ -61,6 +61,7 @@ export class SqliteStorage implements Storage {
   private readonly retention: SqliteRetentionStore;
   private readonly archive: SqliteArchiveStore;
   private readonly updateLog: SqliteUpdateLogStore;
+  private readonly positions: SqlitePositionStore;
 
   constructor(dataDir: string, options: SqliteStorageOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -77,6 +78,7 @@ export class SqliteStorage implements Storage {
     this.retention = new SqliteRetentionStore(this.db);
     this.archive = new SqliteArchiveStore(this.db);
     this.updateLog = new SqliteUpdateLogStore(this.db);
+    this.positions = new SqlitePositionStore(this.db);
     // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
@@ -141,32 +143,7 @@ export class SqliteStorage implements Storage {
          ON CONFLICT (id) DO UPDATE SET station_id = excluded.station_id, unit_id = excluded.unit_id, label = excluded.label
          WHERE devices.station_id IS @expected`,
       ),
-      appendTrack: db.prepare(
-        `INSERT OR IGNORE INTO positions_track (unit_id, time, device_id, station_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
-         VALUES (@unitId, @time, @deviceId, @stationId, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)`,
-      ),
-      // The newest-fix rule of compareFixes (shared/src/live/newest.ts), spelled once in newest-sql.ts.
-      upsertLatest: db.prepare(
-        `INSERT INTO positions_latest (unit_id, station_id, device_id, time, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
-         VALUES (@unitId, @stationId, @deviceId, @time, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)
-         ON CONFLICT (station_id, unit_id) DO UPDATE SET device_id = excluded.device_id, time = excluded.time,
-           lng = excluded.lng, lat = excluded.lat, speed = excluded.speed, bearing = excluded.bearing, altitude = excluded.altitude,
-           accuracy = excluded.accuracy, battery = excluded.battery, alarm = excluded.alarm, received_at = excluded.received_at
-         WHERE ${newerFixSql('excluded', 'positions_latest')}`,
-      ),
-      latestAll: db.prepare('SELECT * FROM positions_latest'),
-      latestOne: db.prepare('SELECT * FROM positions_latest WHERE station_id = ? AND unit_id = ?'),
-      track: db.prepare(
-        `SELECT * FROM positions_track WHERE station_id = ? AND unit_id = ? AND time >= ? AND time <= ?
-         ORDER BY time, device_id LIMIT ?`,
-      ),
     };
-    this.appendPositionsTx = db.transaction((fixes: readonly PositionFix[]) => {
-      for (const f of fixes) {
-        this.stmts.appendTrack.run(f);
-        this.stmts.upsertLatest.run(f);
-      }
-    });
     this.createOperationTx = db.transaction((op: Operation, commandDoc: DocUpdateWrite | undefined) => {
       this.stmts.createOperation.run({ ...op, stations: JSON.stringify(op.stations) });
       return commandDoc ? this.insertUpdate(commandDoc.doc, commandDoc.update, commandDoc.author) : null;
@@ -252,6 +229,10 @@ export class SqliteStorage implements Storage {
   readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.updateLog.readUpdateLog(doc);
   readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
     this.updateLog.readUpdateLogRange(doc, afterSeq, untilTime);
+  readUpdateLogPage = (doc: string, after: number, limit: number) =>
+    this.updateLog.readUpdateLogPage(doc, after, limit);
+  readReplayCheckpoints = (doc: string, after: number, n: number) =>
+    this.updateLog.readReplayCheckpoints(doc, after, n);
   saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.updateLog.saveReplayCheckpoint(cp);
   readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>
     this.updateLog.readReplayCheckpoint(doc, at);
@@ -341,21 +322,15 @@ export class SqliteStorage implements Storage {
 
   async appendPositions(fixes: readonly PositionFix[]): Promise<void> {
     if (this.checkpointer.gate) await this.checkpointer.gate;
-    if (fixes.length) this.appendPositionsTx(fixes);
+    this.positions.append(fixes);
   }
 
-  async latestPositions(): Promise<PositionFix[]> {
-    return (this.stmts.latestAll.all() as Row[]).map(toFix);
-  }
-
-  async latestPosition(stationId: string, unitId: string): Promise<PositionFix | null> {
-    const row = this.stmts.latestOne.get(stationId, unitId) as Row | undefined;
-    return row ? toFix(row) : null;
-  }
-
-  async track(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> {
-    return (this.stmts.track.all(stationId, unitId, from, to, limit) as Row[]).map(toFix);
-  }
+  // Newest fixes and tracks (sqlite-positions.ts).
+  latestPositions = (): Promise<PositionFix[]> => this.positions.latestPositions();
+  latestPosition = (stationId: string, unitId: string): Promise<PositionFix | null> =>
+    this.positions.latestPosition(stationId, unitId);
+  track = (stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> =>
+    this.positions.track(stationId, unitId, from, to, limit);
 
   // Login sessions (sqlite-sessions.ts).
   createSession = (s: Omit<LoginSession, 'endedAt' | 'endReason'>): Promise<void> => this.sessions.createSession(s);
@@ -418,7 +393,7 @@ export class SqliteStorage implements Storage {
     docs: readonly RestoredDoc[],
     hold: { keptBy: string; keptAt: number },
   ): Promise<void> {
-    await this.archive.restoreOperation(op, docs, hold);
+    await this.archive.restoreOperation(op, docs, hold, await checkpointsOfRestore(docs));
     for (const d of docs) this.nextSeq.delete(d.doc);
   }
 }

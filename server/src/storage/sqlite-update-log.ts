@@ -10,6 +10,14 @@ const toLogged = (r: Row): LoggedUpdate => ({
   time: r.created_at as number,
 });
 
+const toCheckpoint = (doc: string, r: Row): ReplayCheckpoint => ({
+  doc,
+  seq: r.seq as number,
+  count: r.count as number,
+  maxTime: r.max_time as number,
+  state: new Uint8Array(r.state as Buffer),
+});
+
 /** The SQLite side of {@link UpdateLogStore}: the whole log, a range of it, and replay checkpoints. */
 export class SqliteUpdateLogStore implements UpdateLogStore {
   private readonly stmts;
@@ -22,6 +30,13 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
       range: db.prepare(
         `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
          WHERE doc = ? AND seq > ? AND created_at <= ? ORDER BY seq`,
+      ),
+      page: db.prepare(
+        `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+         WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      ),
+      checkpoints: db.prepare(
+        'SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
       saveCheckpoint: db.prepare(
         `INSERT INTO replay_checkpoints (doc, seq, count, max_time, state)
@@ -43,14 +58,20 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
     return (this.stmts.range.all(doc, afterSeq, untilTime) as Row[]).map(toLogged);
   }
 
+  async readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]> {
+    return (this.stmts.page.all(doc, afterSeq, limit) as Row[]).map(toLogged);
+  }
+
   async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {
     this.stmts.saveCheckpoint.run(cp.doc, cp.seq, cp.count, cp.maxTime, cp.state, cp.doc, cp.seq);
   }
 
   async readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null> {
     const r = this.stmts.checkpoint.get(doc, at) as Row | undefined;
-    if (!r) return null;
-    const state = new Uint8Array(r.state as Buffer);
-    return { doc, seq: r.seq as number, count: r.count as number, maxTime: r.max_time as number, state };
+    return r ? toCheckpoint(doc, r) : null;
+  }
+
+  async readReplayCheckpoints(doc: string, afterSeq: number, limit: number): Promise<ReplayCheckpoint[]> {
+    return (this.stmts.checkpoints.all(doc, afterSeq, limit) as Row[]).map((r) => toCheckpoint(doc, r));
   }
 }

@@ -17,10 +17,14 @@ export interface UpdateLogStore {
   readUpdateLog(doc: string): Promise<LoggedUpdate[]>;
   /** The updates after `afterSeq` stored at or before `untilTime`, oldest first. */
   readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]>;
+  /** At most `limit` updates after `afterSeq`, oldest first (to read a long log in pages). */
+  readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]>;
   /** Store a replay checkpoint (kept as is when one at that seq exists). */
   saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void>;
   /** The replay checkpoint of `doc` with the most updates among those with `maxTime <= at`. */
   readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null>;
+  /** At most `limit` stored replay checkpoints of `doc` after `afterSeq`, in seq order. */
+  readReplayCheckpoints(doc: string, afterSeq: number, limit: number): Promise<ReplayCheckpoint[]>;
 }
 
 /** A document's encoded state after its first `count` updates (the last of them `seq`). */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,10 @@ import { HocuspocusProvider } from '@hocuspocus/provider';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { SERVER_BUNDLE, ensureServerBuild } from '../../../scripts/build-server.mjs';
+import { SERVER_ENV, SERVER_NODE_ARGS } from '../../../scripts/server-launch.mjs';
+import { startRedis } from '../../helpers/cluster.ts';
+import { createTestSchema } from '../../helpers/pg-schema.ts';
 import { rssBytes } from './proc.ts';
 import { BENCH_DOC } from './workload.ts';
 
@@ -19,13 +24,16 @@ export interface BenchClient {
   destroy(): void;
 }
 
-export type TargetId = 'jointmap' | 'reference' | 'hocuspocus';
+export type TargetId = 'jointmap' | 'jointmap-redis3' | 'reference' | 'hocuspocus';
 
 /** A server under test, running alone in a child process so its CPU and memory can be read. */
 export interface Target {
   id: TargetId;
   label: string;
+  /** The server process (the first one when there are several). */
   pid: number;
+  /** Every process of the target: its instances (and their Redis), for CPU and memory. */
+  pids: number[];
   /** RSS right after start, before any client connected. */
   idleRss: number;
   connect(doc?: Y.Doc): BenchClient;
@@ -36,6 +44,7 @@ export interface Target {
 
 const ALL_TARGETS: readonly { id: TargetId; label: string }[] = [
   { id: 'jointmap', label: 'JointMap (durable, auth)' },
+  { id: 'jointmap-redis3', label: 'JointMap, 3 instances + Redis' },
   { id: 'reference', label: '@y/websocket-server 0.1.1' },
   { id: 'hocuspocus', label: '@hocuspocus/server 3.4' },
 ];
@@ -45,16 +54,18 @@ const ALL_TARGETS: readonly { id: TargetId; label: string }[] = [
  * `BENCH_TARGETS=jointmap,reference` narrows the set; `BENCH_SERVER_NODE_ARGS="--cpu-prof
  * --cpu-prof-dir=/tmp/prof"` passes extra Node flags to the server processes.
  */
+/** The single-process servers of `TARGETS` (the late-join, growth and idle-memory benchmarks compare those). */
+export const SINGLE_TARGETS = () => TARGETS.filter((t) => t.id !== 'jointmap-redis3');
+
 export const TARGETS = process.env.BENCH_TARGETS
   ? ALL_TARGETS.filter((t) => process.env.BENCH_TARGETS!.split(',').includes(t.id))
-  : ALL_TARGETS;
+  : ALL_TARGETS.filter((t) => t.id !== 'jointmap-redis3');
 const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const root = new URL('../../../', import.meta.url).pathname;
-const serverEntry = join(root, 'server/src/server.ts');
-const launchers: Record<Exclude<TargetId, 'jointmap'>, string> = {
-  reference: new URL('../servers/y-websocket-server.ts', import.meta.url).pathname,
-  hocuspocus: new URL('../servers/hocuspocus-server.ts', import.meta.url).pathname,
+const launchers: Record<'reference' | 'hocuspocus', string> = {
+  reference: new URL('../servers/y-websocket-server.mjs', import.meta.url).pathname,
+  hocuspocus: new URL('../servers/hocuspocus-server.mjs', import.meta.url).pathname,
 };
 export const DEMO_PASSWORD = 'demo-pass-123';
 
@@ -63,9 +74,17 @@ interface Spawned {
   port: number;
 }
 
-/** Start `node --import tsx <script>` and wait for the line that names its port. */
-async function spawnNode(script: string, env: Record<string, string>, portLine: RegExp): Promise<Spawned> {
-  const child = spawn(process.execPath, [...extraNodeArgs, '--import', 'tsx', script], {
+/**
+ * Start `node <nodeArgs> <script>` (plain JavaScript, no loader: every server runs as it would be
+ * deployed) and wait for the line that names its port.
+ */
+export async function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  portLine: RegExp,
+  nodeArgs: readonly string[] = [],
+): Promise<Spawned> {
+  const child = spawn(process.execPath, [...nodeArgs, ...extraNodeArgs, script], {
     cwd: root,
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,7 +116,7 @@ async function spawnNode(script: string, env: Record<string, string>, portLine: 
   return { child, port };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -165,25 +184,15 @@ function hocuspocusClient(url: string, name: string, doc = new Y.Doc()): BenchCl
 /** Start one server under test in its own process. */
 export async function startTarget(id: TargetId): Promise<Target> {
   const label = ALL_TARGETS.find((t) => t.id === id)!.label;
+  if (id === 'jointmap-redis3') return startClusterTarget(label);
   if (id === 'jointmap') {
     const dataDir = mkdtempSync(join(tmpdir(), 'jointmap-bench-'));
-    const { child, port } = await spawnNode(
-      serverEntry,
-      { DATA_DIR: dataDir, DEMO_PASSWORD, LOG_LEVEL: 'warn', ROOM_IDLE_MS: '600000' },
-      /running: http:\/\/[^:]+:(\d+)\//,
-    );
-    const url = `http://127.0.0.1:${port}`;
-    const res = await fetch(`${url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'commander', password: DEMO_PASSWORD }),
-    });
-    if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
-    const { token } = (await res.json()) as { token: string };
+    const { child, port, token } = await launchJointMap({ DATA_DIR: dataDir });
     return {
       id,
       label,
       pid: child.pid!,
+      pids: [child.pid!],
       idleRss: await settledRss(child.pid!),
       connect: (doc) => yWebsocketClient(`ws://127.0.0.1:${port}/sync`, BENCH_DOC, { token }, doc),
       diskBytes() {
@@ -207,6 +216,7 @@ export async function startTarget(id: TargetId): Promise<Target> {
     id,
     label,
     pid: child.pid!,
+    pids: [child.pid!],
     idleRss: await settledRss(child.pid!),
     connect: (doc) =>
       id === 'reference'
@@ -227,9 +237,88 @@ export async function until(predicate: () => boolean, timeoutMs: number, what: s
 }
 
 /** RSS of a freshly started server once start-up work has finished. */
-async function settledRss(pid: number): Promise<number> {
+export async function settledRss(pid: number): Promise<number> {
   await sleep(500);
   return rssBytes(pid);
 }
 
 export const sleep = (msDelay: number) => new Promise<void>((r) => setTimeout(r, msDelay));
+
+/*
+ * Our server as the sync benchmarks start it: the production build with the launch settings of
+ * `npm start` and the release's start.sh (scripts/server-launch.mjs), alone on SQLite or as three
+ * instances on one PostgreSQL schema and one private redis-server, clients spread over them.
+ */
+export interface JointMapProcess {
+  child: ChildProcess;
+  port: number;
+  /** A commander's token (the clients sync the demo station document with it). */
+  token: string;
+}
+
+/**
+ * One server process of the production build on `env` (DATA_DIR and storage settings). The demo
+ * operation and accounts are seeded (the clients log in as its commander); its tracker simulator is
+ * off: the other servers have no trackers either.
+ */
+export async function launchJointMap(env: Record<string, string>): Promise<JointMapProcess> {
+  await ensureServerBuild();
+  const { child, port } = await spawnNode(
+    SERVER_BUNDLE,
+    { ...SERVER_ENV, DEMO_PASSWORD, SIMULATE: '0', LOG_LEVEL: 'warn', ROOM_IDLE_MS: '600000', ...env },
+    /running: http:\/\/[^:]+:(\d+)\//,
+    SERVER_NODE_ARGS,
+  );
+  const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'commander', password: DEMO_PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+  const { token } = (await res.json()) as { token: string };
+  return { child, port, token };
+}
+
+const INSTANCES = 3;
+
+/** Three instances over PostgreSQL and Redis; client k connects to instance k mod 3. */
+export async function startClusterTarget(label: string): Promise<Target> {
+  const redis = await startRedis(null);
+  const schema = await createTestSchema();
+  const dirs: string[] = [];
+  const instances: JointMapProcess[] = [];
+  const env = {
+    DATABASE_URL: schema.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: `jm-bench-${randomBytes(4).toString('hex')}:`,
+  };
+  const add = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jointmap-bench-'));
+    dirs.push(dir);
+    instances.push(await launchJointMap({ ...env, DATA_DIR: dir }));
+  };
+  // The first seeds the demo; the others find it.
+  await add();
+  await Promise.all(Array.from({ length: INSTANCES - 1 }, add));
+  const pids = [...instances.map((i) => i.child.pid!), redis.pid!];
+  await settledRss(pids[0]!);
+  let next = 0;
+  return {
+    id: 'jointmap-redis3',
+    label,
+    pid: pids[0]!,
+    pids,
+    idleRss: pids.reduce((sum, pid) => sum + rssBytes(pid), 0),
+    connect(doc) {
+      const { port, token } = instances[next++ % INSTANCES]!;
+      return yWebsocketClient(`ws://127.0.0.1:${port}/sync`, BENCH_DOC, { token }, doc);
+    },
+    diskBytes: () => null,
+    async stop() {
+      for (const i of instances) await stopChild(i.child);
+      await redis.kill();
+      await schema.drop();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}

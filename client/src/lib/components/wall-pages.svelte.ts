@@ -34,9 +34,11 @@ export class WallPages<T> {
   }
 
   constructor(private readonly items: () => readonly T[]) {
+    // Only a change of the count re-measures (a row's record changing must not force a layout).
+    const count = $derived(this.items().length);
     $effect(() => {
       void this.boxHeight;
-      void this.items().length;
+      void count;
       this.perPage = rowsThatFit(this.list, this.perPage);
     });
     $effect(() => {

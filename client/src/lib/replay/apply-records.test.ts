@@ -30,3 +30,19 @@ describe('applyRecords', () => {
     ).toBe(0);
   });
 });
+
+describe('applyRecords between moments', () => {
+  it('leaves a record alone when the server sends it again with its keys in another order', () => {
+    const doc = new Y.Doc();
+    applyRecords(doc, { units: { a: { id: 'a', status: 'busy', pos: [1, 2], note: { x: 1, y: null } } } });
+    const held = doc.getMap('units').get('a');
+    expect(applyRecords(doc, { units: { a: { note: { y: null, x: 1 }, pos: [1, 2], status: 'busy', id: 'a' } } })).toBe(
+      0,
+    );
+    expect(doc.getMap('units').get('a')).toBe(held);
+    expect(applyRecords(doc, { units: { a: { id: 'a', status: 'busy', pos: [1, 3], note: { x: 1, y: null } } } })).toBe(
+      1,
+    );
+    expect(applyRecords(doc, { units: { a: { id: 'a', status: 'busy', pos: [1, 3], note: { x: 1 } } } })).toBe(1);
+  });
+});

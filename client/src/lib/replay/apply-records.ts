@@ -22,7 +22,7 @@ export function applyRecords(doc: Y.Doc, maps: Record<string, Record<string, unk
         }
       for (const [key, value] of Object.entries(want)) {
         const have = map.get(key);
-        if (have === undefined || JSON.stringify(have) !== JSON.stringify(value)) {
+        if (have === undefined || !sameJson(have, value)) {
           map.set(key, value);
           changed++;
         }
@@ -30,4 +30,50 @@ export function applyRecords(doc: Y.Doc, maps: Record<string, Record<string, unk
     }
   }, REPLAY_ORIGIN);
   return changed;
+}
+
+/**
+ * Apply one moment's differences to a local document (from the replay's fetch worker): set and
+ * delete exactly those records, in one transaction.
+ */
+export function applyChanges(
+  doc: Y.Doc,
+  set: Record<string, Record<string, unknown>>,
+  del: Record<string, string[]>,
+): void {
+  doc.transact(() => {
+    for (const [name, keys] of Object.entries(del)) {
+      const map = doc.getMap<unknown>(name);
+      for (const key of keys) map.delete(key);
+    }
+    for (const [name, records] of Object.entries(set)) {
+      const map = doc.getMap<unknown>(name);
+      for (const [key, value] of Object.entries(records)) map.set(key, value);
+    }
+  }, REPLAY_ORIGIN);
+}
+
+/**
+ * Whether two JSON values are equal (objects by their keys in any order). Every record of every
+ * document is compared on each moment; this stops at the first difference and builds no strings.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const key in x) {
+    if (x[key] === undefined) continue;
+    n++;
+    if (!(key in y) || !sameJson(x[key], y[key])) return false;
+  }
+  for (const key in y) if (y[key] !== undefined) n--;
+  return n === 0;
 }

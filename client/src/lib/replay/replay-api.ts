@@ -43,6 +43,10 @@ export interface ReplayPositionsBody {
 
 const base = (operationId: string) => `/api/operations/${encodeURIComponent(operationId)}/replay`;
 
+/** The path of one part of a moment (the replay's fetch worker asks for these). */
+export const momentPath = (operationId: string, part: 'state' | 'positions' | 'alerts' | 'coverage', at: number) =>
+  `${base(operationId)}/${part}?at=${Math.max(0, Math.round(at))}`;
+
 export const loadTimeline = (operationId: string) => session.get<ReplayTimeline>(`${base(operationId)}/events`);
 
 export const loadState = (operationId: string, at: number) =>

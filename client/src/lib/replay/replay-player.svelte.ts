@@ -1,12 +1,18 @@
-import { loadAlerts, loadCoverage, loadPositions, loadState, type ReplayTimeline } from './replay-api.ts';
+import type { ReplayTimeline } from './replay-api.ts';
+import { MomentLoader } from './moment-loader.ts';
 import type { ReplaySession } from './replay-session.svelte.ts';
 
 /** Playback speeds offered (× real time). */
 export const SPEEDS = [1, 5, 10, 30, 60] as const;
 /** One step of the step buttons (ms of operation time). */
 export const STEP_MS = 60_000;
-/** While playing, the moment is fetched at most this often (ms of real time). */
-const FETCH_EVERY_MS = 250;
+/**
+ * While playing, the clock advances and the moment is fetched this often (ms of real time): each
+ * moment redraws the map's sources and the boards, which in software WebGL costs tens of ms, so the
+ * page shows at most two moments a second (at 60×, one every 30 s of operation time; units send a
+ * fix a minute). At 4 a second the page was over its main-thread budget.
+ */
+export const MOMENT_EVERY_MS = 500;
 /** While playing, coverage (a recomputation over the sectors' tracks) is fetched at most this often. */
 const COVERAGE_EVERY_MS = 2_000;
 
@@ -29,6 +35,7 @@ export class ReplayPlayer {
   private lastTick = 0;
   private destroyed = false;
   private coverageAt = 0;
+  private readonly loader = new MomentLoader();
 
   constructor(
     private readonly session: ReplaySession,
@@ -72,7 +79,7 @@ export class ReplayPlayer {
     if (this.at >= this.to) this.seek(this.from);
     this.playing = true;
     this.lastTick = performance.now();
-    this.timer = window.setInterval(() => this.tick(), FETCH_EVERY_MS);
+    this.timer = window.setInterval(() => this.tick(), MOMENT_EVERY_MS);
   }
 
   pause(): void {
@@ -88,6 +95,7 @@ export class ReplayPlayer {
   destroy(): void {
     this.destroyed = true;
     this.pause();
+    this.loader.destroy();
   }
 
   private tick(): void {
@@ -112,14 +120,10 @@ export class ReplayPlayer {
         const id = this.timeline.operationId;
         const withCoverage = !this.playing || performance.now() - this.coverageAt >= COVERAGE_EVERY_MS;
         if (withCoverage) this.coverageAt = performance.now();
-        const [state, positions, alerts, coverage] = await Promise.all([
-          loadState(id, at),
-          loadPositions(id, at),
-          loadAlerts(id, at),
-          withCoverage ? loadCoverage(id, at) : null,
-        ]);
+        const { changes, state, positions, alerts, coverage } = await this.loader.load(id, at, withCoverage);
         if (this.destroyed) return;
-        this.session.applyState(state);
+        if (changes) this.session.applyChanges(changes);
+        else if (state) this.session.applyState(state);
         this.session.applyPositions(positions);
         this.session.applyAlerts(alerts);
         if (coverage) this.session.applyCoverage(coverage);

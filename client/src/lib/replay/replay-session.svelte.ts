@@ -13,7 +13,8 @@ import type { OperationData, StationDetail } from '../state/operation-data.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { ownRecords } from '../state/station-records.ts';
 import type { SessionUser } from '../state/session.svelte.ts';
-import { applyRecords } from './apply-records.ts';
+import { applyChanges, applyRecords } from './apply-records.ts';
+import type { DocChanges } from './state-diff.ts';
 import type { ReplayPositionsBody, ReplayState } from './replay-api.ts';
 import { ReplayPositions } from './replay-positions.svelte.ts';
 
@@ -40,6 +41,7 @@ export class ReplaySession {
   readonly writableScopes: string[] = [];
   private readonly subscribeRecords: () => void;
   private readonly subscribeAnnotations: () => void;
+  private lastAlerts: string | null = null;
 
   constructor(
     readonly data: OperationData,
@@ -90,6 +92,14 @@ export class ReplaySession {
     }
   }
 
+  /** Show a moment from its differences to the moment shown before (the fetch worker's answer). */
+  applyChanges(changes: readonly DocChanges[]): void {
+    for (const c of changes) {
+      const mine = this.doc(c.scope);
+      if (mine) applyChanges(mine.doc, c.set, c.del);
+    }
+  }
+
   applyPositions(body: ReplayPositionsBody): void {
     this.live.set(body.at, body.positions, body.thresholds);
   }
@@ -100,6 +110,10 @@ export class ReplaySession {
    * must, so the held alerts are dropped first.
    */
   applyAlerts(msg: AlertsMessage): void {
+    // Most moments have the alerts of the one before: nothing is redrawn then.
+    const same = JSON.stringify(msg.alerts);
+    if (same === this.lastAlerts) return;
+    this.lastAlerts = same;
     this.live.emit(LiveEvent.alerts, { ...msg, alerts: [] });
     this.live.emit(LiveEvent.alerts, msg);
   }

@@ -1,7 +1,8 @@
 /**
  * The reference server for the sync benchmarks: `@y/websocket-server` 0.1.1 exactly as its own
  * `server.js` wires it (in-memory, no persistence, no auth), on `PORT` (0 = any free port).
- * Prints `listening on <port>` once ready.
+ * Prints `listening on <port>` once ready. Plain JavaScript, run by `node` without a loader,
+ * as it would be deployed.
  */
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -21,4 +22,4 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const addr = server.address();
   console.log(`listening on ${typeof addr === 'object' && addr ? addr.port : '?'}`);
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { COMMAND_SCOPE, docName } from '@jointmap/shared';
+import { CHECKPOINT_EVERY, DocHistory } from '@jointmap/server/replay/doc-history';
+import { docJson } from '@jointmap/server/replay/doc-json';
+import { storedDocAt } from '@jointmap/server/replay/stored-moment';
+import { OperationHistory } from '@jointmap/server/replay/replay-cache';
+import type { LoggedUpdate, ReplayCheckpoint, Storage } from '@jointmap/server/storage/types';
+import { DEMO_OP, startServer } from '../helpers/server.ts';
+import { api } from '../live/live-helpers.ts';
+import { buildHistory, storeHistory, type History } from './replay-history.ts';
+
+const STATIONS = ['deqing-yuyue', 'linping-yunhe'];
+
+/** The document the log builds when applied in seq order up to `count` updates. */
+function logDoc(log: readonly LoggedUpdate[], count: number): Y.Doc {
+  const doc = new Y.Doc();
+  for (let i = 0; i < count; i++) Y.applyUpdate(doc, log[i]!.update);
+  return doc;
+}
+
+/** The checkpoint's state is exactly the log applied in seq order up to its seq (content, versions, deletions). */
+function expectExact(cp: ReplayCheckpoint, log: readonly LoggedUpdate[]): void {
+  expect(log[cp.count - 1]!.seq).toBe(cp.seq);
+  expect(cp.maxTime).toBe(Math.max(...log.slice(0, cp.count).map((u) => u.time)));
+  const want = logDoc(log, cp.count);
+  const got = new Y.Doc();
+  Y.applyUpdate(got, cp.state);
+  expect(Y.equalSnapshots(Y.snapshot(got), Y.snapshot(want))).toBe(true);
+  expect(docJson(got)).toEqual(docJson(want));
+  got.destroy();
+  want.destroy();
+}
+
+async function allCheckpoints(storage: Storage, doc: string): Promise<ReplayCheckpoint[]> {
+  return storage.readReplayCheckpoints(doc, 0, 1_000);
+}
+
+/** Ranged log reads a storage answers, with the rows handed out (the whole-log read is spied too). */
+function spyReads(storage: Storage): Array<{ doc: string; kind: string; rows: number }> {
+  const reads: Array<{ doc: string; kind: string; rows: number }> = [];
+  const ranged = storage.readUpdateLogRange.bind(storage);
+  const whole = storage.readUpdateLog.bind(storage);
+  storage.readUpdateLogRange = async (doc, afterSeq, untilTime) => {
+    const out = await ranged(doc, afterSeq, untilTime);
+    reads.push({ doc, kind: 'ranged', rows: out.length });
+    return out;
+  };
+  storage.readUpdateLog = async (doc) => {
+    const out = await whole(doc);
+    reads.push({ doc, kind: 'whole', rows: out.length });
+    return out;
+  };
+  return reads;
+}
+
+async function until(done: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; !(await done()); i++) {
+    if (i > 400) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function history(operationId: string, updates: number, seed: number): History {
+  const start = Date.now() - 4 * 3_600_000;
+  return buildHistory({
+    operationId,
+    stations: STATIONS,
+    start,
+    hours: 3,
+    updates,
+    unitsPerStation: 5,
+    fixEveryMs: 0,
+    seed,
+  });
+}
+
+describe('replay checkpoints stored before anyone replays', () => {
+  it('a live room appending past each checkpoint boundary stores an exact checkpoint, and the first moment ever reads it and at most a checkpoint interval of updates', async (t) => {
+    const server = await startServer(t);
+    const doc = docName(DEMO_OP, COMMAND_SCOPE);
+    const room = await server.ctx.rooms.get(doc);
+    const before = (await server.ctx.storage.readUpdateLog(doc)).length;
+    const target = CHECKPOINT_EVERY * 2 + 150;
+    // Sets and deletions (the delete set must match too), appended by the room as live edits are.
+    for (let i = before; i < target; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          room.serverChange((d) => {
+            const m = d.getMap('replayProbe');
+            m.set(`k${(i + j) % 300}`, i + j);
+            if ((i + j) % 7 === 0) m.delete(`k${(i + j + 150) % 300}`);
+          }),
+        ),
+      );
+    }
+    const log = await server.ctx.storage.readUpdateLog(doc);
+    expect(log.length).toBeGreaterThanOrEqual(target);
+    const boundaries = Math.floor(log.length / CHECKPOINT_EVERY);
+    await until(
+      async () => (await allCheckpoints(server.ctx.storage, doc)).length === boundaries,
+      'the live checkpoints',
+    );
+    const cps = await allCheckpoints(server.ctx.storage, doc);
+    expect(cps.map((c) => c.count)).toEqual(Array.from({ length: boundaries }, (_, i) => (i + 1) * CHECKPOINT_EVERY));
+    for (const cp of cps) expectExact(cp, log);
+
+    // The same checkpoints an in-memory replay history builds from the log.
+    const built: ReplayCheckpoint[] = [];
+    const dh = new DocHistory(
+      COMMAND_SCOPE,
+      () => undefined,
+      (cp) => built.push({ doc, ...cp }),
+    );
+    await dh.replaceLog(log);
+    await dh.buildAll();
+    dh.destroy();
+    expect(built.map(({ seq, count, maxTime }) => ({ seq, count, maxTime }))).toEqual(
+      cps.map(({ seq, count, maxTime }) => ({ seq, count, maxTime })),
+    );
+
+    // The operation was never replayed: its first moment reads the stored checkpoint and the rest.
+    const reads = spyReads(server.ctx.storage);
+    const { token } = await server.login('commander');
+    const at = Date.now() + 1;
+    const res = await api<{ docs: Array<{ scope: string; updates: number; json: unknown }> }>(
+      server,
+      token,
+      'GET',
+      `/api/operations/${DEMO_OP}/replay/state?at=${at}`,
+    );
+    expect(res.status).toBe(200);
+    const command = reads.filter((r) => r.doc === doc);
+    expect(command[0]).toMatchObject({ kind: 'ranged' });
+    expect(command[0]!.rows).toBeLessThanOrEqual(CHECKPOINT_EVERY);
+    const answered = res.body.docs.find((d) => d.scope === COMMAND_SCOPE)!;
+    const now = await server.ctx.storage.readUpdateLog(doc);
+    const naive = logDoc(now, now.length);
+    expect(answered.json).toEqual(docJson(naive));
+    expect(answered.updates).toBe(now.length);
+    naive.destroy();
+  });
+
+  it('a restored archive comes with exact checkpoints: the first moment ever reads one per document and at most a checkpoint interval of updates', async (t) => {
+    const op = 'replay-restored-cp';
+    const server = await startServer(t);
+    const h = history(op, CHECKPOINT_EVERY * 5 + 77, 4);
+    await storeHistory(server.ctx.storage, h);
+    for (const [scope, log] of h.logs) {
+      const cps = await allCheckpoints(server.ctx.storage, docName(op, scope));
+      expect(cps.length).toBe(Math.floor(log.length / CHECKPOINT_EVERY));
+      for (const cp of cps) expectExact(cp, log);
+    }
+    const reads = spyReads(server.ctx.storage);
+    const at = h.op.createdAt + Math.floor((h.end - h.op.createdAt) * 0.7);
+    for (const [scope, log] of h.logs) {
+      const d = docName(op, scope);
+      const { doc, updates } = await storedDocAt(server.ctx.storage, d, at);
+      const naive = logDoc(
+        log.filter((u) => u.time <= at),
+        log.filter((u) => u.time <= at).length,
+      );
+      expect(docJson(doc)).toEqual(docJson(naive));
+      expect(updates).toBe(log.filter((u) => u.time <= at).length);
+      doc.destroy();
+      naive.destroy();
+    }
+    expect(reads.length).toBe(h.logs.size);
+    for (const r of reads) {
+      expect(r.kind).toBe('ranged');
+      expect(r.rows).toBeLessThanOrEqual(CHECKPOINT_EVERY);
+    }
+  });
+
+  it('a purge leaves no checkpoint, and restoring another log under the same documents leaves only its own', async (t) => {
+    const op = 'replay-purged-cp';
+    const server = await startServer(t);
+    const storage = server.ctx.storage;
+    const first = history(op, CHECKPOINT_EVERY * 4 + 10, 1);
+    await storeHistory(storage, first);
+    const docs = [...first.logs.keys()].map((s) => docName(op, s));
+    expect((await allCheckpoints(storage, docs[1]!)).length).toBeGreaterThan(0);
+    await storage.purgeOperationDocs(op, docs, Date.now());
+    for (const d of docs) expect(await allCheckpoints(storage, d)).toEqual([]);
+
+    // Another log (other content at the same seqs, shorter): only its checkpoints remain.
+    const second = history(op, CHECKPOINT_EVERY * 3 - 40, 2);
+    await storeHistory(storage, second);
+    for (const [scope, log] of second.logs) {
+      const cps = await allCheckpoints(storage, docName(op, scope));
+      expect(cps.length).toBe(Math.floor(log.length / CHECKPOINT_EVERY));
+      for (const cp of cps) expectExact(cp, log);
+    }
+  });
+
+  it('a history warmed in memory reads each log in pages and takes the stored checkpoints instead of building them; its moments equal the naive rebuild', async (t) => {
+    const op = 'replay-seeded-cp';
+    const server = await startServer(t);
+    const h = history(op, CHECKPOINT_EVERY * 4 + 333, 6);
+    await storeHistory(server.ctx.storage, h);
+    const reads: Array<{ kind: string; rows: number }> = [];
+    const storage = server.ctx.storage;
+    const page = storage.readUpdateLogPage.bind(storage);
+    storage.readUpdateLogPage = async (doc, afterSeq, limit) => {
+      const out = await page(doc, afterSeq, limit);
+      reads.push({ kind: 'page', rows: out.length });
+      return out;
+    };
+    const whole = storage.readUpdateLog.bind(storage);
+    storage.readUpdateLog = async (doc) => {
+      const out = await whole(doc);
+      reads.push({ kind: 'whole', rows: out.length });
+      return out;
+    };
+    const scopes = [...h.logs.keys()];
+    const oh = new OperationHistory(op, scopes);
+    await oh.warm(storage, Date.now());
+    expect(reads.filter((r) => r.kind === 'whole')).toEqual([]);
+    for (const r of reads) expect(r.rows).toBeLessThanOrEqual(2_000);
+    for (const [i, d] of oh.docs.entries()) {
+      const log = h.logs.get(scopes[i]!)!;
+      expect(d.checkpointCount).toBe(Math.floor(log.length / CHECKPOINT_EVERY));
+      expect(d.builtTo).toBe(0);
+    }
+    const span = h.end - h.op.createdAt;
+    for (const f of [0.05, 0.33, 0.5, 0.77, 0.99]) {
+      const at = h.op.createdAt + Math.floor(span * f);
+      for (const [i, d] of oh.docs.entries()) {
+        const upTo = h.logs.get(scopes[i]!)!.filter((u) => u.time <= at);
+        const got = await d.docAt(at);
+        const want = logDoc(upTo, upTo.length);
+        expect(docJson(got)).toEqual(docJson(want));
+        got.destroy();
+        want.destroy();
+      }
+    }
+    oh.destroy();
+  });
+});
