@@ -145,22 +145,22 @@ export async function buildApp(
         metrics.rejected.inc({ code });
         app.log.warn({ room, user: session.user.id, session: session.sessionId, code }, `update refused: ${detail}`);
       },
-      onCommitted: (room, bytes) => {
+      onCommitted: (room, bytes, _recipients, roots) => {
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
         replayCheckpoints.appended(room);
-        coverage?.onCommitted(room);
-        alerting?.onCommitted(room);
-        cotBridge?.onCommitted(room);
+        coverage?.onCommitted(room, roots);
+        alerting?.onCommitted(room, roots);
+        cotBridge?.onCommitted(room, roots);
       },
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
         app.log.error({ room, err }, 'storage failure in room');
       },
-      onRelayed: (room) => {
-        coverage?.onCommitted(room);
-        alerting?.onCommitted(room);
-        cotBridge?.onCommitted(room);
+      onRelayed: (room, roots) => {
+        coverage?.onCommitted(room, roots);
+        alerting?.onCommitted(room, roots);
+        cotBridge?.onCommitted(room, roots);
       },
     },
   });

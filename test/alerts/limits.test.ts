@@ -136,8 +136,17 @@ describe('corridors, speed limits, stops, signal loss and SOS', () => {
     fixes[3]!.alarm = 'sos';
     fixes[4]!.alarm = 'sos';
     fixes[8]!.alarm = 'sos';
-    // Fix 8 (the second press) arrives after fix 9; then fixes 3 and 8 are sent again.
-    await send(server, CAR.deviceId, [...fixes.slice(0, 8), fixes[9]!, fixes[8]!, fixes[10]!, fixes[3]!, fixes[8]!]);
+    // Fix 8 (the second press) arrives after fix 9; then fixes 3, 8 and 4 (the first press's second
+    // fix, re-sent once that press is over) are sent again.
+    await send(server, CAR.deviceId, [
+      ...fixes.slice(0, 8),
+      fixes[9]!,
+      fixes[8]!,
+      fixes[10]!,
+      fixes[3]!,
+      fixes[8]!,
+      fixes[4]!,
+    ]);
     const alerts = await storedAlerts(server);
     expect(alerts.map((a) => [a.kind, a.ruleId, a.time, a.evidence.alarm])).toEqual([
       ['sos', null, fixes[3]!.time, 'sos'],

@@ -198,3 +198,35 @@ test('at 1366×768 with a drawing and a unit selected, the roster and presence s
   expect(await inViewport('[data-testid=roster] h3'), 'roster heading').toBe(true);
   expect(await inViewport('[data-testid=presence] h3'), 'presence heading').toBe(true);
 });
+
+test('a long callsign shortens in the roster: its status and the station buttons stay in the column', async () => {
+  const page = await openConsole({ width: 1366, height: 768 });
+  const callsign = '禹越增援巡逻车组（长程联络）一号';
+  await page.click('[data-testid=roster-station][data-station=deqing-yuyue] [data-testid=roster-add]');
+  await page.waitForSelector('[data-testid=unit-editor]');
+  await page.fill('[data-testid=unit-callsign-input]', callsign);
+  await page.click('[data-testid=unit-save]');
+  const row = page.locator('[data-testid=roster-unit]', {
+    has: page.locator('button.callsign', { hasText: callsign }),
+  });
+  await row.waitFor();
+  await row.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/console-roster-long-callsign.png' });
+  const fit = await page.locator('[data-testid=roster]').evaluate((roster) => {
+    const box = roster.getBoundingClientRect();
+    const outside = Array.from(
+      roster.querySelectorAll('[data-testid=roster-unit] > *, [data-testid=roster-station] .head > *'),
+    )
+      .filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5);
+      })
+      .map((el) => `${el.className} "${el.textContent?.trim().slice(0, 12)}"`);
+    return { outside, overflowX: roster.scrollWidth - roster.clientWidth };
+  });
+  expect(fit).toEqual({ outside: [], overflowX: 0 });
+  // The callsign is shortened on screen, not lost: it is the button's tooltip.
+  expect(await row.locator('button.callsign').evaluate((b) => b.scrollWidth > b.clientWidth)).toBe(true);
+  expect(await row.locator('button.callsign').getAttribute('title')).toBe(callsign);
+  expect(await row.locator('[data-testid=unit-status-select]').isVisible()).toBe(true);
+});

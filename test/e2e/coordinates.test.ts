@@ -1,10 +1,12 @@
 import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { lngLat } from '@jointmap/shared';
+import { applyChange, docName, lngLat, type Annotation } from '@jointmap/shared';
 // turf's own length and area (the test directory has no turf of its own to import).
 import { pathLengthM, polygonAreaM2 } from '@jointmap/shared/geo/measure';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers/server.ts';
+import { connectClient } from '../helpers/sync-client.ts';
+import { offset, raiseTask } from './dispatch-scene.ts';
 import { screenOf } from './map-actions.ts';
 
 /** The tri-county junction and two points about 2 km east and north-east of it (WGS-84). */
@@ -264,4 +266,54 @@ test('the search box finds a unit by callsign and a station by short name, and f
   expect(view[2]).toBeGreaterThanOrEqual(box[2]!);
   expect(view[3]).toBeGreaterThanOrEqual(box[3]!);
   expect((box[2]! - box[0]!) / (view[2]! - view[0]!)).toBeGreaterThan(0.3);
+});
+
+test('the search box finds an annotation by its label and a task by its title, and flies to each', async (t) => {
+  assertClientBuilt();
+  const server = await startServer(t);
+  const markAt = offset(JUNCTION, -900, 700);
+  const taskAt = offset(JUNCTION, 800, -600);
+  // 德清's dispatcher draws a labelled point; 临平 raises a task (both written as other clients would).
+  const deqing = await server.login('deqing');
+  const c = await connectClient(t, server.wsUrl, docName(DEMO_OP, 'deqing-yuyue'), deqing.token);
+  const now = Date.now();
+  const mark: Annotation = {
+    id: 'search-mark',
+    kind: 'point',
+    geometry: { type: 'Point', coordinates: markAt },
+    label: '临时卡口（禹越桥北）',
+    color: '#dc2626',
+    author: deqing.user.id,
+    createdAt: now,
+    updatedAt: now,
+  };
+  applyChange(
+    c.doc,
+    'station',
+    { type: 'put', map: 'annotations', key: mark.id, value: mark },
+    { source: 'session', sessionId: 'search-seed', userId: deqing.user.id },
+  );
+  await raiseTask(server, 'linping', 'linping-yunhe', {
+    title: '协查蓝色三轮车',
+    location: { type: 'Point', coordinates: taskAt },
+    priority: 'normal',
+    targetStations: ['deqing-yuyue'],
+  });
+  const page = await openConsole(t, server);
+  const input = page.locator('[data-testid=map-search-input]');
+
+  for (const [query, kind, at] of [
+    ['禹越桥北', 'annotation', markAt],
+    ['三轮车', 'task', taskAt],
+  ] as const) {
+    await jumpTo(page, ELSEWHERE, 10);
+    await input.fill(query);
+    const hit = page.locator(`[data-testid=map-search-hit][data-kind=${kind}]`);
+    await expect.poll(() => hit.count(), { timeout: 10_000 }).toBe(1);
+    expect(await hit.textContent()).toContain(kind === 'task' ? '协查蓝色三轮车' : mark.label);
+    await hit.click();
+    expect(distance(await settledCenter(page), at), `${kind} in the middle of the map`).toBeLessThan(1);
+    expect(await page.evaluate(() => (window as unknown as MapHooks).jointmapMap.getZoom())).toBeGreaterThanOrEqual(15);
+  }
+  await page.screenshot({ path: '/tmp/k-search-task.png' });
 });

@@ -108,6 +108,88 @@ async function expectAllGlyphs(page: Page, what: string): Promise<void> {
   expect(report.uncovered, `${what}: CJK characters no bundled face covers`).toEqual([]);
 }
 
+/**
+ * Every label the map draws right now (its symbol layers' text, evaluated per rendered feature) and,
+ * for each of its characters, the bundled font file that the style's `font-faces` assigns it: a
+ * character no file covers would be drawn by whatever the system has (here: a box). Also the map's
+ * font faces the browser failed to load (MapLibre skips those and falls back).
+ */
+function mapLabelReport(
+  page: Page,
+): Promise<{ labels: string[]; uncovered: string[]; files: string[]; failed: number }> {
+  return page.evaluate(async () => {
+    interface Evaluable {
+      evaluate(f: unknown, state: object): unknown;
+    }
+    const map = (
+      window as unknown as {
+        jointmapMap: {
+          once(e: string, f: () => void): void;
+          triggerRepaint(): void;
+          getStyle(): {
+            layers: Array<{ id: string; type: string; layout?: Record<string, unknown> }>;
+            'font-faces'?: Record<string, Array<{ url: string; 'unicode-range': string[] }>>;
+          };
+          getLayer(id: string): { layout: { get(k: string): Evaluable } };
+          queryRenderedFeatures(o: { layers: string[] }): Array<{ layer: { id: string } }>;
+        };
+      }
+    ).jointmapMap;
+    await new Promise<void>((resolve) => {
+      map.once('idle', () => resolve());
+      map.triggerRepaint();
+    });
+    const style = map.getStyle();
+    const symbolLayers = style.layers.filter((l) => l.type === 'symbol' && l.layout?.['text-field']).map((l) => l.id);
+    const labels = new Set<string>();
+    for (const f of map.queryRenderedFeatures({ layers: symbolLayers })) {
+      const text = String(map.getLayer(f.layer.id).layout.get('text-field').evaluate(f, {}) ?? '');
+      if (text.trim()) labels.add(text);
+    }
+    const faces = Object.values(style['font-faces'] ?? {})
+      .flat()
+      .map((face) => ({
+        url: face.url,
+        ranges: face['unicode-range'].map((r) => {
+          const [a, b] = r.trim().replace(/^U\+/i, '').split('-');
+          return [parseInt(a!, 16), parseInt(b ?? a!, 16)] as const;
+        }),
+      }));
+    const files = new Set<string>();
+    const uncovered = new Set<string>();
+    for (const label of labels)
+      for (const ch of label) {
+        if (!ch.trim()) continue;
+        const cp = ch.codePointAt(0)!;
+        const face = faces.find((fc) => fc.ranges.some(([a, b]) => cp >= a && cp <= b));
+        if (face) files.add(new URL(face.url).pathname);
+        else uncovered.add(ch);
+      }
+    let failed = 0;
+    document.fonts.forEach((f) => {
+      if (f.family.startsWith('maplibre-gl-font-face') && f.status === 'error') failed++;
+    });
+    return { labels: [...labels], uncovered: [...uncovered], files: [...files], failed };
+  });
+}
+
+/** The map's labels are all drawn from bundled font files that arrived while offline. */
+async function expectMapLabelGlyphs(page: Page, served: string[], what: string): Promise<void> {
+  const report = await mapLabelReport(page);
+  expect(report.labels.length, `${what}: map labels drawn`).toBeGreaterThan(3);
+  expect(
+    report.labels.some((l) => /\p{Script=Han}/u.test(l)),
+    `${what}: Chinese map labels`,
+  ).toBe(true);
+  expect(report.uncovered, `${what}: map label characters no bundled face covers`).toEqual([]);
+  const got = new Set(served.map((u) => new URL(u).pathname));
+  expect(
+    report.files.filter((f) => !got.has(f)),
+    `${what}: font files of map labels not loaded offline`,
+  ).toEqual([]);
+  expect(report.failed, `${what}: map font faces that failed to load`).toBe(0);
+}
+
 test('console and wall loaded once draw every character of the page and the map labels after an offline reload', async (t) => {
   assertClientBuilt();
   const dataDir = tempDir();
@@ -140,6 +222,7 @@ test('console and wall loaded once draw every character of the page and the map 
   await waitForMap(pw);
   await pw.waitForSelector('[data-testid=wall]');
   await expectAllGlyphs(pw, 'wall');
+  await expectMapLabelGlyphs(pw, fonts[1]!.served, 'wall map');
 
   await pd.reload();
   await waitForMap(pd);
@@ -159,6 +242,7 @@ test('console and wall loaded once draw every character of the page and the map 
   for (const f of fonts) expect(f.failed).toEqual([]);
   const mapFaces = fonts.flatMap((f) => f.served).filter((u) => /-500-normal-/.test(u));
   expect(mapFaces.length, 'map label fonts fetched while offline').toBeGreaterThan(0);
+  await expectMapLabelGlyphs(pd, fonts[0]!.served, 'console map');
   await pd.screenshot({ path: 'test-results/offline-glyphs-console.png' });
   await pw.screenshot({ path: 'test-results/offline-glyphs-wall.png' });
 });

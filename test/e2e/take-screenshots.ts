@@ -154,6 +154,16 @@ await pa.click('[data-testid=roster-unit][data-unit=yuyue-car-01] button');
 await pa.click('[data-testid=track-replay] button:has-text("近15分钟")');
 await pa.waitForSelector('[data-testid=track-slider]');
 await pa.fill('[data-testid=track-slider]', '25');
+// The selected unit clear of the toolbar (halfway towards the junction), its details from the top.
+await pa.evaluate(() => {
+  const w = window as unknown as {
+    jointmap: { session: { live: { positionOf(k: string): { lngLat: [number, number] } | undefined } } };
+    jointmapMap: { jumpTo(o: object): void };
+  };
+  const at = w.jointmap.session.live.positionOf('deqing-yuyue/yuyue-car-01')?.lngLat;
+  if (at) w.jointmapMap.jumpTo({ center: [(at[0] + 120.27) / 2, (at[1] + 30.515) / 2] });
+});
+await pa.locator('[data-testid=unit-details]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
 await pa.waitForTimeout(2500);
 await pa.screenshot({ path: `${out}console.png` });
 

@@ -144,6 +144,23 @@ test('units at the junction form one group with their count, split on click, and
   const selected = await clutter(page, 1, 0);
   expect(selected).toMatchObject({ labelOnLabel: [], labelOnMarker: [] });
   await page.screenshot({ path: '/tmp/grouping-selected.png' });
+
+  // A selected unit that stands alone has one label, not a second one beside it from the grouped layers.
+  await page.click('[data-testid=roster-unit][data-unit=drone-01] button.callsign');
+  await expect.poll(async () => (await settled(page)).pinned, { timeout: 5_000 }).toEqual(['drone-01']);
+  const labelsOf = (unitId: string) =>
+    page.evaluate((id) => {
+      const map = (
+        window as unknown as {
+          jointmapMap: { queryRenderedFeatures(o: { layers: string[] }): Array<{ properties: { unitId: string } }> };
+        }
+      ).jointmapMap;
+      return map
+        .queryRenderedFeatures({ layers: ['unit-label', 'unit-pinned-label'] })
+        .filter((f) => f.properties.unitId === id).length;
+    }, unitId);
+  expect(await labelsOf('drone-01')).toBe(1);
+  expect(await labelsOf('dog-01')).toBe(1);
   expect(guard.outside).toEqual([]);
 });
 

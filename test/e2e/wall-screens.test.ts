@@ -13,6 +13,8 @@ interface Layout {
   scroll: { x: number; y: number };
   outside: string[];
   wrapped: string[];
+  /** Share of the right column's height its boards and presence list take (the rest is empty). */
+  columnFill: number;
 }
 
 /** The smallest text on the boards, anything outside the window or its board, and wrapped one-liners. */
@@ -44,8 +46,12 @@ function layoutOf(page: Page): Promise<Layout> {
           wrapped.push(name(el));
       }
     }
+    const column = boards[0]!.closest('aside')!;
+    const colBox = column.getBoundingClientRect();
+    const used = Array.from(column.children).reduce((sum, el) => sum + el.getBoundingClientRect().height, 0);
     const doc = document.scrollingElement!;
     return {
+      columnFill: used / colBox.height,
       minFont,
       scroll: { x: doc.scrollWidth - doc.clientWidth, y: doc.scrollHeight - doc.clientHeight },
       outside,
@@ -121,6 +127,8 @@ test('the wall is readable on a 1080p and a 4K screen, fits them and pages board
     expect(layout.scroll).toEqual({ x: 0, y: 0 });
     expect(layout.outside).toEqual([]);
     expect(layout.wrapped).toEqual([]);
+    // More units and tasks than fit: the boards take the column's height (not half of it) and page.
+    expect(layout.columnFill, `${width}×${height} right column used`).toBeGreaterThan(0.9);
     await page.screenshot({ path: `test-results/${file}.png` });
 
     if (width === 1920) {
@@ -134,4 +142,24 @@ test('the wall is readable on a 1080p and a 4K screen, fits them and pages board
     }
     await context.close();
   }
+});
+
+test('with no task the empty task board gives its room to the units: the demo roster fits one page', async (t) => {
+  assertClientBuilt();
+  const server = await startServer(t, { simulate: false });
+  const browser = await launchBrowser(t);
+  const { context } = await newContext(browser, { viewport: { width: 1920, height: 1080 } });
+  const page = await context.newPage();
+  await loginAs(page, server.url, 'wall', DEMO_PASSWORD, `#/wall/${DEMO_OP}`);
+  await waitForMap(page);
+  await expect.poll(() => page.locator('[data-testid=unit-board-row]').count(), { timeout: 15_000 }).toBe(8);
+  await page.waitForSelector('[data-testid=task-board][data-count="0"]');
+  const layout = await layoutOf(page);
+  expect(layout.minFont).toBeGreaterThanOrEqual(1080 / 45);
+  expect(layout.columnFill).toBeGreaterThan(0.9);
+  // The task board is its heading and one line; the eight units need no second page.
+  const taskBoard = (await page.locator('[data-testid=task-board]').boundingBox())!;
+  expect(taskBoard.height).toBeLessThan(1080 * 0.12);
+  expect(await page.locator('[data-testid=unit-board-page]').count()).toBe(0);
+  await page.screenshot({ path: 'test-results/wall-no-tasks.png' });
 });

@@ -17,8 +17,11 @@ import {
 } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import { alertId } from './alert-id.ts';
+import { pressEpisode, seedZones, zonePresence } from './alert-history.ts';
+import { SEED_LOOKBACK_MS, seedUnit, storedStops, toPosition } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
 import {
   checkSilence,
@@ -123,8 +126,11 @@ export class AlertService {
     this.ops.delete(operationId);
   }
 
-  /** Room manager hook: a document was committed; its rules (and roster) are re-read. */
-  onCommitted(room: string): void {
+  /**
+   * Room manager hook: a document was committed (`roots`: the maps it changed); its rules (and
+   * roster) are re-read when they may have changed. An operation not followed yet is followed.
+   */
+  onCommitted(room: string, roots?: ReadonlySet<string>): void {
     const parsed = parseDocName(room);
     if (this.closed || !parsed) return;
     const existing = this.ops.get(parsed.operationId);
@@ -132,6 +138,7 @@ export class AlertService {
       this.operation(parsed.operationId);
       return;
     }
+    if (!touchesAny(roots, ['rules', 'units'])) return;
     void existing.ready.then(() => this.scheduleRead(existing, parsed.scope));
   }
 
@@ -221,8 +228,27 @@ export class AlertService {
   private async replay(op: OperationAlerts): Promise<void> {
     const now = this.now();
     const from = now - this.o.replayMs;
+    // Zones a unit was already inside when the window opens: staying there is not a new enter.
+    const presence = await zonePresence(this.o.storage, op.id, from).catch((err: unknown) => {
+      this.o.log.warn({ err, operation: op.id }, 'alerts: stored zone alerts could not be read');
+      return new Map<string, Map<string, boolean>>();
+    });
+    const stops = await storedStops(this.o.storage, op.id, from - SEED_LOOKBACK_MS).catch((err: unknown) => {
+      this.o.log.warn({ err, operation: op.id }, 'alerts: stored stop alerts could not be read');
+      return new Map<string, Alert[]>();
+    });
     for (const latest of this.o.live.snapshot([...op.stations])) {
+      const key = unitKey(latest.stationId, latest.unitId);
       const state = this.unitState(op, latest.stationId, latest.unitId);
+      seedZones(op.index, state, presence.get(key));
+      // What was ongoing when the window opens (a stop, an overspeed, a stay) began where the stored track says.
+      const { storage, settings } = this.o;
+      const kind = op.kinds.get(key) ?? null;
+      const seed = { storage, index: op.index, settings, state, kind, before: from, stops: stops.get(key) };
+      const stopStarts = await seedUnit(seed, latest.time).catch((err: unknown) => {
+        this.o.log.warn({ err, operation: op.id, unit: latest.unitId }, 'alerts: unit state not seeded');
+        return new Map<number, [number, number]>();
+      });
       const fixes =
         latest.time >= from
           ? await this.o.storage.track(latest.stationId, latest.unitId, from, Number.MAX_SAFE_INTEGER, REPLAY_LIMIT)
@@ -231,25 +257,17 @@ export class AlertService {
       // better-sqlite3 and the evaluator are synchronous: give the event loop a turn per unit.
       await new Promise((resolve) => setImmediate(resolve));
       for (const f of fixes) {
-        this.evaluate(op, {
-          unitId: f.unitId,
-          stationId: f.stationId,
-          deviceId: f.deviceId,
-          lngLat: [f.lng, f.lat],
-          time: f.time,
-          receivedAt: f.receivedAt,
-          speedMps: f.speed,
-          bearing: f.bearing,
-          altitude: f.altitude,
-          accuracy: f.accuracy,
-          battery: f.battery,
-          alarm: f.alarm,
-        });
+        // A stop whose stored alert names this fix as its start began here, whatever the replay's anchor.
+        const anchor = stopStarts.get(f.time);
+        if (anchor) state.stop = { anchor, since: f.time };
+        // A replayed alarm may belong to a press that began before the window or was raised already.
+        this.evaluate(op, toPosition(f), true);
       }
-      // Older than the window: only the last fix is known (enough for signal loss).
+      // Older than the window: only the last fix is known (enough for signal loss, and a press still held).
       if (!fixes.length && latest.time > state.newest) {
         state.newest = latest.time;
         state.last = latest;
+        if (latest.alarm) state.sosSince = latest.time;
       }
     }
   }
@@ -299,13 +317,13 @@ export class AlertService {
     this.metrics.evaluation.observe((performance.now() - started) / 1000);
   }
 
-  private evaluate(op: OperationAlerts, pos: UnitPosition): void {
+  private evaluate(op: OperationAlerts, pos: UnitPosition, replayed = false): void {
     if (!op.stations.has(pos.stationId)) return;
     const key = unitKey(pos.stationId, pos.unitId);
     const state = this.unitState(op, pos.stationId, pos.unitId);
     try {
       for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null)) {
-        this.raise(op, state, d);
+        this.raise(op, state, replayed && d.kind === 'sos' ? { ...d, late: true } : d);
       }
     } catch (err) {
       this.o.log.error({ err, operation: op.id, unit: pos.unitId }, 'alerts: fix not evaluated');
@@ -324,6 +342,14 @@ export class AlertService {
 
   /** Store the alert (ignored when it exists), then send it. */
   private raise(op: OperationAlerts, state: UnitState, d: AlertDraft): void {
+    if (d.late) {
+      // A late or replayed alarm fix: its press starts where the stored run of alarm fixes does (none if raised).
+      const episode = pressEpisode(this.o.storage, op.id, state.stationId, state.unitId, d.time);
+      void this.track(
+        episode.then((start) => start !== null && this.raise(op, state, { ...d, episode: start, late: false })),
+      );
+      return;
+    }
     const ruleKey = d.rule?.key ?? 'sos';
     const alert: Alert = {
       id: alertId(op.id, state.stationId, state.unitId, ruleKey, d.kind, d.episode),

@@ -50,6 +50,11 @@ export interface AlertDraft {
   time: number;
   lngLat: [number, number];
   evidence: Alert['evidence'];
+  /**
+   * An alarm from a late fix: which press it belongs to is not known from the state, so the service
+   * reads the stored track back to the first alarm fix of its run and takes that as the episode.
+   */
+  late?: boolean;
 }
 
 export function newUnitState(stationId: string, unitId: string): UnitState {
@@ -73,7 +78,8 @@ export function evaluateFix(
   const out: AlertDraft[] = [];
   const lngLat: [number, number] = [pos.lngLat[0], pos.lngLat[1]];
   if (pos.time <= state.newest) {
-    if (pos.alarm && state.sosSince === null && pos.time < state.newest) out.push(sosDraft(pos, lngLat));
+    if (pos.alarm && state.sosSince === null && pos.time < state.newest)
+      out.push({ ...sosDraft(pos, lngLat), late: true });
     return out;
   }
   const previous = state.last;
@@ -161,7 +167,7 @@ function sosDraft(pos: UnitPosition, lngLat: [number, number]): AlertDraft {
 }
 
 /** Whether the rule watches the unit; a unit in no roster (kind null) only by rules for every unit or naming it. */
-function watches(p: PreparedRule, state: UnitState, kind: UnitKind | null): boolean {
+export function watches(p: PreparedRule, state: UnitState, kind: UnitKind | null): boolean {
   if (kind) return ruleWatchesUnit(p.rule, state.stationId, state.unitId, kind);
   const r = p.rule;
   if (r.stationId !== 'command' && r.stationId !== state.stationId) return false;
@@ -183,7 +189,7 @@ function ruleState(state: UnitState, key: string): RuleState {
  * the other side. null (inside the margin band, no speed) is no evidence either way: it keeps the
  * value and restarts the wait, so a unit riding an edge never builds up a crossing.
  */
-function observe(s: RuleState, obs: boolean | null, time: number, minMs: number): number | null {
+export function observe(s: RuleState, obs: boolean | null, time: number, minMs: number): number | null {
   if (obs === null || obs === s.value) {
     s.pendingSince = null;
     return null;
@@ -194,6 +200,45 @@ function observe(s: RuleState, obs: boolean | null, time: number, minMs: number)
   s.value = obs;
   s.pendingSince = null;
   return start;
+}
+
+/**
+ * What one fix says about a debounced rule (zone: inside; corridor: on it; speed: over the limit):
+ * true or false, or null when it is no evidence either way (inside the margin band, no speed).
+ */
+export function observation(
+  p: PreparedRule,
+  settings: EvaluatorSettings,
+  pos: Pick<UnitPosition, 'speedMps'>,
+  lngLat: readonly [number, number],
+): boolean | null {
+  const rule = p.rule;
+  const [lng, lat] = lngLat;
+  switch (rule.type) {
+    case 'zone':
+      return zoneObservation(p, settings, lngLat, p.shape!.distanceToEdge(lng, lat));
+    case 'corridor':
+      return corridorObservation(rule.widthM / 2, settings, p.shape!.distanceToEdge(lng, lat));
+    case 'speed': {
+      if (p.shape && !p.shape.contains(lng, lat)) return false;
+      return pos.speedMps === null ? null : pos.speedMps * 3.6 > rule.limitKmh;
+    }
+    default:
+      return null;
+  }
+}
+
+function zoneObservation(
+  p: PreparedRule,
+  settings: EvaluatorSettings,
+  [lng, lat]: readonly [number, number],
+  edge: number,
+): boolean | null {
+  return edge < settings.marginM ? null : p.shape!.contains(lng, lat);
+}
+
+function corridorObservation(half: number, settings: EvaluatorSettings, d: number): boolean | null {
+  return d <= Math.max(half - settings.marginM, half / 2) ? true : d >= half + settings.marginM ? false : null;
 }
 
 function draft(
@@ -218,11 +263,9 @@ function evaluateRule(
   const [lng, lat] = lngLat;
   switch (rule.type) {
     case 'zone': {
-      const shape = p.shape!;
-      const inside = shape.contains(lng, lat);
-      const edge = shape.distanceToEdge(lng, lat);
+      const edge = p.shape!.distanceToEdge(lng, lat);
       const s = ruleState(state, p.key);
-      const start = observe(s, edge < settings.marginM ? null : inside, pos.time, settings.minDurationMs);
+      const start = observe(s, zoneObservation(p, settings, lngLat, edge), pos.time, settings.minDurationMs);
       if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
       if (start === null) return null;
       const trigger = rule.trigger;
@@ -233,23 +276,16 @@ function evaluateRule(
     case 'corridor': {
       const half = rule.widthM / 2;
       const d = p.shape!.distanceToEdge(lng, lat);
-      const obs = d <= Math.max(half - settings.marginM, half / 2) ? true : d >= half + settings.marginM ? false : null;
       const s = ruleState(state, p.key);
-      const start = observe(s, obs, pos.time, settings.minDurationMs);
+      const start = observe(s, corridorObservation(half, settings, d), pos.time, settings.minDurationMs);
       if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
       if (start === null || s.value) return null;
       return draft('corridor_leave', p, pos, lngLat, start, { distanceM: round(d - half) });
     }
     case 'speed': {
-      const inArea = !p.shape || p.shape.contains(lng, lat);
       const kmh = pos.speedMps === null ? null : pos.speedMps * 3.6;
       const s = ruleState(state, p.key);
-      const start = observe(
-        s,
-        !inArea ? false : kmh === null ? null : kmh > rule.limitKmh,
-        pos.time,
-        settings.minDurationMs,
-      );
+      const start = observe(s, observation(p, settings, pos, lngLat), pos.time, settings.minDurationMs);
       if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
       if (start === null || !s.value) return null;
       return draft('overspeed', p, pos, lngLat, start, { speedKmh: round(kmh ?? 0), limitKmh: rule.limitKmh });

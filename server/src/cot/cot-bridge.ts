@@ -105,9 +105,9 @@ export class CotBridge {
     return (this.server?.address() as AddressInfo | null) ?? null;
   }
 
-  /** Room manager hook: follow document changes. */
-  onCommitted(room: string): void {
-    this.picture?.onCommitted(room);
+  /** Room manager hook: follow document changes (`roots`: the maps the commit changed). */
+  onCommitted(room: string, roots?: ReadonlySet<string>): void {
+    this.picture?.onCommitted(room, roots);
   }
 
   /** Resolves when no document read of the picture is running (tests). */

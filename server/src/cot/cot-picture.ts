@@ -13,6 +13,7 @@ import {
 } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import { touchesAny } from '../rooms/room-options.ts';
 import type { Operation, Storage } from '../storage/types.ts';
 import { annotationEvent, annotationUid, deleteEvent, unitEvent, unitUid } from './cot-encode.ts';
 import type { CotEvent, NodeCot } from './node-cot.ts';
@@ -114,10 +115,10 @@ export class CotPicture {
     this.following.delete(peer);
   }
 
-  /** Room manager hook: a document's update was committed (here or on another instance). */
-  onCommitted(room: string): void {
+  /** Room manager hook: a document's update was committed here or on another instance (`roots`: the maps it changed). */
+  onCommitted(room: string, roots?: ReadonlySet<string>): void {
     const parsed = parseDocName(room);
-    if (this.closed || !parsed) return;
+    if (this.closed || !parsed || !touchesAny(roots, ['annotations', 'units'])) return;
     const op = this.ops.get(parsed.operationId);
     const doc = op?.docs.get(room);
     if (op && doc) void this.scheduleRead(op, doc);

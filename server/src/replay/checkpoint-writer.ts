@@ -1,10 +1,5 @@
-import * as Y from 'yjs';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ReplayCheckpoint, UpdateLogStore } from '../storage/types.ts';
-import { REPLAY_CHECKPOINT_EVERY } from '../storage/log-checkpoints.ts';
-
-/** Updates applied per turn of the event loop while a checkpoint is made. */
-const APPLY_SLICE = 250;
+import { checkpointsOfLog, REPLAY_CHECKPOINT_EVERY } from '../storage/log-checkpoints.ts';
 
 /**
  * Stores the replay checkpoints of live documents as their logs grow, so the first replay ever of
@@ -78,46 +73,19 @@ export class ReplayCheckpointWriter {
     await this.idle();
   }
 
+  /** Store the checkpoints due: each from the one before and the next page of the log. */
   private async step(doc: string): Promise<void> {
     let last: ReplayCheckpoint | null = await this.store.readReplayCheckpoint(doc, Number.MAX_SAFE_INTEGER);
-    let y: Y.Doc | null = null;
-    try {
-      for (;;) {
-        if (this.closed) return;
-        const page = await this.store.readUpdateLogPage(doc, last?.seq ?? 0, this.every);
-        if (page.length < this.every) {
-          this.due.set(doc, this.every - page.length);
-          return;
-        }
-        if (!y) {
-          y = new Y.Doc();
-          if (last) Y.applyUpdate(y, last.state);
-        }
-        const doc_ = y;
-        let maxTime = last?.maxTime ?? -Infinity;
-        // A few slices with a turn of the event loop between them: the rooms' own work goes first.
-        for (let i = 0; i < page.length; i += APPLY_SLICE) {
-          doc_.transact(() => {
-            for (const u of page.slice(i, i + APPLY_SLICE)) {
-              Y.applyUpdate(doc_, u.update);
-              if (u.time > maxTime) maxTime = u.time;
-            }
-          });
-          await yieldToEventLoop();
-        }
-        const cp: ReplayCheckpoint = {
-          doc,
-          seq: page.at(-1)!.seq,
-          count: (last?.count ?? 0) + page.length,
-          maxTime,
-          state: Y.encodeStateAsUpdate(doc_),
-        };
-        await this.store.saveReplayCheckpoint(cp);
-        last = cp;
-        await yieldToEventLoop();
+    for (;;) {
+      if (this.closed) return;
+      const page = await this.store.readUpdateLogPage(doc, last?.seq ?? 0, this.every);
+      if (page.length < this.every) {
+        this.due.set(doc, this.every - page.length);
+        return;
       }
-    } finally {
-      y?.destroy();
+      const [cp] = await checkpointsOfLog(doc, page, last, this.every);
+      await this.store.saveReplayCheckpoint(cp!);
+      last = cp!;
     }
   }
 }

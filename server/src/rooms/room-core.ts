@@ -25,6 +25,8 @@ export abstract class RoomCore {
   /** A snapshot is queued. */
   protected snapshotQueued = false;
   protected captured: Uint8Array[] = [];
+  /** Names of the top-level types the transactions since the last take changed (see `takeTouched`). */
+  private touched = new Set<string>();
   protected readonly answers: StateAnswers;
   protected lastSeq: number;
   protected snapshotSeq: number;
@@ -48,6 +50,12 @@ export abstract class RoomCore {
     this.snapshotSeq = loaded.snapshotSeq;
     this.answers = new StateAnswers(doc, loaded.lastSeq === loaded.snapshotSeq ? loaded.snapshot : null);
     doc.on('update', (update: Uint8Array) => this.captured.push(update));
+    doc.on('afterTransaction', (tr: Y.Transaction) => {
+      for (const type of tr.changed.keys()) {
+        const root = rootNameOf(doc, type);
+        if (root) this.touched.add(root);
+      }
+    });
     this.presence = new RoomPresence(
       doc,
       () => this.conns.values(),
@@ -102,6 +110,7 @@ export abstract class RoomCore {
     apply();
     const parts = this.captured;
     this.captured = [];
+    const roots = this.takeTouched();
     if (parts.length === 0) return this.afterDurable(after);
     const effective = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
     this.answers.changed();
@@ -120,7 +129,7 @@ export abstract class RoomCore {
           send(c, message);
           recipients++;
         }
-        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients);
+        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients, roots);
         after();
         if (this.lastSeq - this.snapshotSeq >= this.options.snapshotEvery && !this.snapshotQueued) {
           this.snapshotQueued = true;
@@ -131,6 +140,13 @@ export abstract class RoomCore {
         }
       },
     });
+  }
+
+  /** The top-level types changed since the last take (and start a new set). */
+  protected takeTouched(): ReadonlySet<string> {
+    const roots = this.touched;
+    this.touched = new Set();
+    return roots;
   }
 
   /** Run `step` once every change applied before it is durable (now, when none waits). */
@@ -186,4 +202,12 @@ export abstract class RoomCore {
   get isFailed(): boolean {
     return this.failed;
   }
+}
+
+/** The name of a top-level shared type of `doc` (null for a nested one). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types its own events as YEvent<any>
+function rootNameOf(doc: Y.Doc, type: Y.AbstractType<Y.YEvent<any>>): string | null {
+  if (type._item !== null) return null;
+  for (const [name, t] of doc.share) if (t === type) return name;
+  return null;
 }

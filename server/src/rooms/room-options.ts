@@ -6,12 +6,17 @@ import type { DocRelay } from './relay-port.ts';
 export interface RoomHooks {
   /** An inbound message was refused (forbidden, invalid); the session has been told. */
   onRejected?(room: string, session: RoomSession, code: ErrorCode, detail: string): void;
-  /** An update was made durable and relayed. */
-  onCommitted?(room: string, bytes: number, recipients: number): void;
+  /** An update was made durable and relayed; `roots`: the top-level maps it changed. */
+  onCommitted?(room: string, bytes: number, recipients: number, roots: ReadonlySet<string>): void;
   /** Storage failed; the room closed its connections and must be reloaded. */
   onFailed?(room: string, error: unknown): void;
-  /** Updates another instance made durable were applied (the document changed). */
-  onRelayed?(room: string): void;
+  /** Updates another instance made durable were applied (`roots`: the top-level maps they changed). */
+  onRelayed?(room: string, roots: ReadonlySet<string>): void;
+}
+
+/** Whether a commit that changed `roots` may have changed one of `maps` (unknown roots: it may). */
+export function touchesAny(roots: ReadonlySet<string> | undefined, maps: readonly string[]): boolean {
+  return !roots || maps.some((m) => roots.has(m));
 }
 
 export interface RoomOptions {

@@ -193,8 +193,12 @@ export class RoomPresence<M extends PresenceMember> {
     }
     if (origin !== RELAYED && origin !== 'timeout' && this.onLocalChange)
       this.onLocalChange(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-    this.batch.add(changed, changes.removed, from && from.clients ? from : null);
+    // A member's states were stamped just now: the batch reuses the stamped JSON.
+    if (from && from.clients) this.batch.add(changed, changes.removed, from, this.stampedJson);
+    else this.batch.add(changed, changes.removed, null);
   };
+
+  private readonly stampedJson = (id: number): string | undefined => this.stamps.get(id)?.json;
 }
 
 /** An awareness message with no states: every client accepts it and nothing changes. */

@@ -100,3 +100,26 @@ test('the keepalive goes only to connections that were sent nothing within the w
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a commit tells its hook which top-level maps it changed, deletions included', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-room-'));
+  const store = new SqliteStorage(dir);
+  const seen: string[][] = [];
+  const room = await Room.load('op/deqing-yuyue', 'station', store, {
+    snapshotEvery: 100,
+    hooks: { onCommitted: (_room, _bytes, _recipients, roots) => seen.push([...roots].sort()) },
+  });
+  await room.idle();
+  seen.length = 0; // the load's own commit (the document's meta)
+  await room.serverChange((doc) => doc.getMap('annotations').set('a', { label: 'x' }));
+  await room.serverChange((doc) => {
+    doc.getMap('rules').set('r', { name: 'zone' });
+    doc.getMap('units').set('u', { callsign: 'c' });
+  });
+  await room.serverChange((doc) => doc.getMap('rules').delete('r'));
+  await room.idle();
+  expect(seen).toEqual([['annotations'], ['rules', 'units'], ['rules']]);
+  await room.destroy();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});

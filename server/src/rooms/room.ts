@@ -284,11 +284,12 @@ export class Room extends RoomCore {
       applyRelayed: (update, seq) => {
         Y.applyUpdate(this.doc, update, RELAYED_UPDATE);
         this.captured = [];
+        const roots = this.takeTouched();
         this.lastSeq = Math.max(this.lastSeq, seq);
         this.answers.changed();
         const message = encodeUpdate(update);
         for (const c of this.conns.values()) send(c, message);
-        this.options.hooks?.onRelayed?.(this.name);
+        this.options.hooks?.onRelayed?.(this.name, roots);
       },
       applyAwareness: (update) => this.presence.applyRelayed(update),
       ownAwareness: () => this.presence.ownStates(),

@@ -45,10 +45,15 @@ export function decodeMessage(data: Uint8Array): InboundMessage {
   return msg;
 }
 
+/**
+ * A message as a Buffer (a view, no copy): the WebSocket layer sends Buffers as they are, where it
+ * would wrap a plain Uint8Array once per recipient of a message relayed to many.
+ */
 function encode(write: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder();
   write(e);
-  return encoding.toUint8Array(e);
+  const bytes = encoding.toUint8Array(e);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export const encodeSyncStep1 = (stateVector: Uint8Array) =>

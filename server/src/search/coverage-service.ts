@@ -18,6 +18,7 @@ import {
 } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import {
   coverageDef,
@@ -106,13 +107,16 @@ export class CoverageService {
     await Promise.all(ops.filter((op) => op.status === 'active').map((op) => this.operation(op.id).ready));
   }
 
-  /** Room manager hook: a document's update was committed; command documents are re-read. */
-  onCommitted(room: string): void {
+  /**
+   * Room manager hook: a document's update was committed (`roots`: the maps it changed); a command
+   * document is re-read when its sectors or searches may have changed.
+   */
+  onCommitted(room: string, roots?: ReadonlySet<string>): void {
     const parsed = parseDocName(room);
     if (this.closed || !parsed || parsed.kind !== 'command') return;
     const existing = this.ops.get(parsed.operationId);
-    if (existing) this.scheduleRead(existing);
-    else this.operation(parsed.operationId);
+    if (!existing) this.operation(parsed.operationId);
+    else if (touchesAny(roots, ['sectors', 'searches'])) this.scheduleRead(existing);
   }
 
   /** Every sector of the operation with its coverage (sent after the positions snapshot). */

@@ -5,12 +5,15 @@ import type { LoggedUpdate, ReplayCheckpoint } from './update-log-types.ts';
 /** A replay checkpoint every this many updates of a document (docs/replay.md, Stored checkpoints). */
 export const REPLAY_CHECKPOINT_EVERY = 1_000;
 
+/** Updates applied per turn of the event loop while checkpoints are made: the rooms' own work goes between. */
+const APPLY_SLICE = 250;
+
 /**
  * The replay checkpoints of a log, computed from the log itself: the encoded state after each
  * multiple of {@link REPLAY_CHECKPOINT_EVERY} updates applied in seq order, with the latest time
- * among them. Exact by construction (state == the log applied up to `seq`). One block per
- * transaction, yielding to the event loop between blocks. `from` continues after a stored
- * checkpoint (its state and count) instead of from the start.
+ * among them. Exact by construction (state == the log applied up to `seq`). Applied in slices of
+ * {@link APPLY_SLICE} updates, yielding to the event loop between them. `from` continues after a
+ * stored checkpoint (its state and count) instead of from the start.
  */
 export async function checkpointsOfLog(
   doc: string,
@@ -26,16 +29,19 @@ export async function checkpointsOfLog(
     let count = from?.count ?? 0;
     let maxTime = from?.maxTime ?? -Infinity;
     for (let i = 0; i + every <= log.length; i += every) {
-      y.transact(() => {
-        for (let j = i; j < i + every; j++) {
-          const u = log[j]!;
-          Y.applyUpdate(y, u.update);
-          if (u.time > maxTime) maxTime = u.time;
-        }
-      });
+      for (let k = i; k < i + every; k += APPLY_SLICE) {
+        const end = Math.min(k + APPLY_SLICE, i + every);
+        y.transact(() => {
+          for (let j = k; j < end; j++) {
+            const u = log[j]!;
+            Y.applyUpdate(y, u.update);
+            if (u.time > maxTime) maxTime = u.time;
+          }
+        });
+        await yieldToEventLoop();
+      }
       count += every;
       out.push({ doc, seq: log[i + every - 1]!.seq, count, maxTime, state: Y.encodeStateAsUpdate(y) });
-      await yieldToEventLoop();
     }
   } finally {
     y.destroy();

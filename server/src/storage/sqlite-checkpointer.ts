@@ -8,8 +8,13 @@ import { Worker } from 'node:worker_threads';
  * the database and fsyncs, synchronously, inside `appendUpdate`: a 4–8 ms stall of the event loop
  * every few hundred appends, during which no sync update is relayed (it showed as the p99 of the
  * fan-out benchmark). Here the main connection turns auto-checkpoint off and a second connection
- * on a worker runs `PRAGMA wal_checkpoint(PASSIVE)` every `everyMs`; PASSIVE never blocks the
- * writer. Durability does not change: a commit is still in the WAL when `appendUpdate` returns.
+ * on a worker runs `PRAGMA wal_checkpoint(PASSIVE)` every `everyMs` when another connection has
+ * committed since the last complete one (`PRAGMA data_version`, read from shared memory: an idle
+ * server does no checkpoint work at all); PASSIVE never blocks the writer. A crash loses nothing:
+ * a commit is in the WAL when `appendUpdate` returns. With `synchronous=NORMAL` the WAL is synced
+ * by the checkpoint, so a power cut can lose the commits of the last `everyMs` (SQLite's own
+ * NORMAL contract; `SQLITE_SYNCHRONOUS=full` syncs every commit). A page rewritten by many commits
+ * within one period (the log's last leaf, its index pages) is copied and synced once per period.
  * Should the WAL pass `restartFrames` pages (a writer that never pauses), a RESTART checkpoint
  * bounds it.
  *
@@ -32,7 +37,7 @@ export class SqliteCheckpointer {
   readonly stats = { restarts: 0, largestLog: 0 };
 
   /** `onFailure` runs if the worker dies; the caller should turn auto-checkpoint back on. */
-  constructor(file: string, onFailure: (error: unknown) => void, everyMs = 250, restartFrames = 4096) {
+  constructor(file: string, onFailure: (error: unknown) => void, everyMs = 1_000, restartFrames = 4096) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs, restartFrames } });
     this.worker.unref();
@@ -100,12 +105,23 @@ db.pragma('busy_timeout = 1000');
 // Waiting for the main thread to close its gate before a RESTART.
 let gated = false;
 let before = 0;
-const report = (log, restarted) => parentPort.postMessage({ type: 'report', log, restarted });
+// The data version after the last checkpoint that copied the whole WAL: unchanged, nothing to do.
+let clean = -1;
+// The largest WAL reported: a smaller one is not worth waking the main thread for.
+let reported = 0;
+const report = (log, restarted) => {
+  if (!restarted && log <= reported) return;
+  reported = Math.max(reported, log);
+  parentPort.postMessage({ type: 'report', log, restarted });
+};
 const checkpoint = () => {
   if (gated) return;
   try {
+    const version = db.pragma('data_version', { simple: true });
+    if (version === clean) return;
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
     if (!result) return;
+    if (result.busy === 0 && result.checkpointed === result.log) clean = version;
     // A writer that never pauses keeps the WAL from being reused (a PASSIVE checkpoint never
     // catches up with it); past the limit, a RESTART makes the next commit start the WAL afresh,
     // behind the main thread's gate.

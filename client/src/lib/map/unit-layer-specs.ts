@@ -20,6 +20,8 @@ export const MARKER_LAYERS = ['unit-ring', 'unit-pinned-ring'];
 
 const isLost: ExpressionSpecification = ['==', ['get', 'freshness'], 'lost'];
 const single: FilterSpecification = ['!', ['has', 'point_count']];
+/** A single unit of the grouped source that is not also drawn by the pinned source. */
+const notPinned: FilterSpecification = ['!=', ['get', 'pinned'], 1];
 
 /** Where a label may go around its marker, in order of preference; it yields when none is free. */
 const LABEL_ANCHORS = [
@@ -85,29 +87,34 @@ export function unitMarkerLayers(
         'circle-stroke-opacity': ['case', isLost, 0.9, 1],
       },
     }),
-    withFilter({
-      id: `${prefix}-label`,
-      type: 'symbol',
-      source,
-      layout: {
-        'text-field': ['get', 'label'],
-        'text-font': [MAP_FONT],
-        'text-size': 13 * s,
-        'text-variable-anchor': [...LABEL_ANCHORS],
-        // In ems: the label starts just outside the marker's 13 px (×scale) outer radius.
-        'text-radial-offset': 1.25,
-        'text-justify': 'auto',
-        'text-allow-overlap': pinned,
-        'text-optional': true,
-        // Live units win label collisions over stale and lost ones.
-        'symbol-sort-key': ['match', ['get', 'freshness'], 'live', 0, 'stale', 1, 2],
+    withFilter(
+      {
+        id: `${prefix}-label`,
+        type: 'symbol',
+        source,
+        layout: {
+          'text-field': ['get', 'label'],
+          'text-font': [MAP_FONT],
+          'text-size': 13 * s,
+          'text-variable-anchor': [...LABEL_ANCHORS],
+          // In ems: the label starts just outside the marker's 13 px (×scale) outer radius.
+          'text-radial-offset': 1.25,
+          'text-justify': 'auto',
+          'text-allow-overlap': pinned,
+          'text-optional': true,
+          // Live units win label collisions over stale and lost ones.
+          'symbol-sort-key': ['match', ['get', 'freshness'], 'live', 0, 'stale', 1, 2],
+        },
+        paint: {
+          'text-color': ['match', ['get', 'freshness'], 'live', '#0f172a', 'stale', '#6b7280', '#991b1b'],
+          'text-halo-color': '#ffffff',
+          'text-halo-width': 2,
+        },
+        // A pinned unit stays in the grouped data (for its group's count); its label comes from the
+        // pinned source only, or it would be drawn twice, on two sides of its marker.
       },
-      paint: {
-        'text-color': ['match', ['get', 'freshness'], 'live', '#0f172a', 'stale', '#6b7280', '#991b1b'],
-        'text-halo-color': '#ffffff',
-        'text-halo-width': 2,
-      },
-    }),
+      pinned ? undefined : notPinned,
+    ),
     withFilter({
       id: `${prefix}-glyph`,
       type: 'symbol',

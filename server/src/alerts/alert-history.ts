@@ -1,0 +1,117 @@
+import { unitKey, type Alert } from '@jointmap/shared';
+import type { PositionFix, Storage } from '../storage/types.ts';
+import type { RuleIndex } from './rule-index.ts';
+import { SEED_LOOKBACK_MS, TrackBack } from './replay-seed.ts';
+import type { UnitState } from './unit-evaluator.ts';
+
+/**
+ * The episode of the SOS press that the alarm fix at `time` belongs to: the first fix of the run of
+ * consecutive alarm fixes (by device time) that holds it, as the live engine saw it when the fixes
+ * came in order and as a replay after a restart sees it. `fixes` are the unit's stored fixes,
+ * oldest first.
+ */
+export function pressStart(fixes: readonly Pick<PositionFix, 'time' | 'alarm'>[], time: number): number {
+  let i = fixes.length - 1;
+  while (i >= 0 && fixes[i]!.time > time) i--;
+  let start = time;
+  for (; i >= 0 && fixes[i]!.alarm; i--) start = fixes[i]!.time;
+  return start;
+}
+
+/**
+ * {@link pressStart} read from storage, backwards a chunk at a time until the run of alarm fixes
+ * ends (at most `SEED_LOOKBACK_MS`, 24 h); the fix itself when the track cannot be read.
+ */
+export async function storedPressStart(
+  storage: Pick<Storage, 'track'>,
+  stationId: string,
+  unitId: string,
+  time: number,
+): Promise<number> {
+  try {
+    const back = new TrackBack(storage, stationId, unitId, time + 1, SEED_LOOKBACK_MS);
+    let start = time;
+    while (await back.extend()) {
+      start = pressStart(back.fixes, time);
+      const first = back.fixes[0];
+      if (first && start > first.time) return start;
+    }
+    return start;
+  } catch {
+    return time;
+  }
+}
+
+/** Most fixes read forward to find where a press ends. */
+const PRESS_END_LIMIT = 20_000;
+
+/**
+ * The episode under which an alarm from a late or replayed fix at `time` is raised: the first fix of
+ * its press (the run of alarm fixes that holds it, {@link storedPressStart}), or null when an SOS
+ * alert of the unit was already stored for a fix of that press. A press whose fixes came out of
+ * order (the engine raised it for the first that arrived) or that began before a replay window is
+ * one alert.
+ */
+export async function pressEpisode(
+  storage: Pick<Storage, 'track' | 'listAlerts'>,
+  operationId: string,
+  stationId: string,
+  unitId: string,
+  time: number,
+): Promise<number | null> {
+  const start = await storedPressStart(storage, stationId, unitId, time);
+  try {
+    const after = await storage.track(stationId, unitId, time + 1, time + SEED_LOOKBACK_MS, PRESS_END_LIMIT);
+    const stop = after.findIndex((f) => !f.alarm);
+    const end = stop < 0 ? (after.at(-1)?.time ?? time) : stop === 0 ? time : after[stop - 1]!.time;
+    const held = await storage.listAlerts(operationId, { kind: 'sos', stationId, limit: 1_000 });
+    return held.some((a) => a.unitId === unitId && a.time >= start && a.time <= end) ? null : start;
+  } catch {
+    return start;
+  }
+}
+
+/** Most zone alerts read to seed a replay. */
+const SEED_LIMIT = 50_000;
+
+/**
+ * Where each unit stood towards each zone when a replay window opens, from the stored alerts:
+ * `unitKey` → rule key (`<scope>/<ruleId>`) → true when its newest enter/exit alert raised before
+ * `before` is an enter. A unit that entered a zone before the window and is still inside must not
+ * be taken by the replay for one that just entered (a second alert for the same stay).
+ */
+export async function zonePresence(
+  storage: Pick<Storage, 'listAlerts'>,
+  operationId: string,
+  before: number,
+): Promise<Map<string, Map<string, boolean>>> {
+  const [enters, exits] = await Promise.all([
+    storage.listAlerts(operationId, { kind: 'zone_enter', limit: SEED_LIMIT }),
+    storage.listAlerts(operationId, { kind: 'zone_exit', limit: SEED_LIMIT }),
+  ]);
+  const newest = new Map<string, Alert>();
+  for (const a of [...enters, ...exits]) {
+    if (a.time >= before || a.ruleId === null || a.ruleScope === null) continue;
+    const key = `${unitKey(a.stationId, a.unitId)}\u0000${a.ruleScope}/${a.ruleId}`;
+    const held = newest.get(key);
+    if (!held || a.time > held.time) newest.set(key, a);
+  }
+  const out = new Map<string, Map<string, boolean>>();
+  for (const [key, a] of newest) {
+    const [unit, rule] = key.split('\u0000') as [string, string];
+    let rules = out.get(unit);
+    if (!rules) out.set(unit, (rules = new Map()));
+    rules.set(rule, a.kind === 'zone_enter');
+  }
+  return out;
+}
+
+/** Start a replayed unit inside the zones {@link zonePresence} found it in (enabled zone rules only). */
+export function seedZones(index: RuleIndex, state: UnitState, inside: ReadonlyMap<string, boolean> | undefined): void {
+  if (!inside) return;
+  for (const [key, yes] of inside) {
+    const rule = index.get(key)?.rule;
+    if (yes && rule?.type === 'zone' && rule.enabled)
+      state.rules.set(key, { value: true, pendingSince: null, fired: null });
+  }
+}

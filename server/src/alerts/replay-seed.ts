@@ -1,0 +1,242 @@
+import { ruleActiveAt, unitKey, type Alert, type UnitKind, type UnitPosition } from '@jointmap/shared';
+import type { PositionFix, Storage } from '../storage/types.ts';
+import { alertId } from './alert-id.ts';
+import { nearDistanceM } from './fence-geometry.ts';
+import type { PreparedRule, RuleIndex } from './rule-index.ts';
+import {
+  observation,
+  observe,
+  watches,
+  type EvaluatorSettings,
+  type RuleState,
+  type UnitState,
+} from './unit-evaluator.ts';
+
+/**
+ * How far before a replay window (and before a late alarm fix) the stored track is read to find
+ * where a condition still ongoing began: a stop, an overspeed, a stay in a zone, an SOS press.
+ */
+export const SEED_LOOKBACK_MS = 24 * 3600_000;
+/** The track is read backwards in pieces of this length, only as far as needed. */
+const CHUNK_MS = 30 * 60_000;
+const CHUNK_LIMIT = 20_000;
+
+/** A unit's stored fixes before `before`, read backwards a chunk at a time (up to `lookbackMs`). */
+export class TrackBack {
+  /** Fixes read so far, oldest first, one per device time (the first stored, as the engine kept it). */
+  fixes: PositionFix[] = [];
+  private readFrom: number;
+
+  constructor(
+    private readonly storage: Pick<Storage, 'track'>,
+    private readonly stationId: string,
+    private readonly unitId: string,
+    private readonly before: number,
+    private readonly lookbackMs = SEED_LOOKBACK_MS,
+  ) {
+    this.readFrom = before;
+  }
+
+  /** Read one more chunk further back; false when the lookback is used up. */
+  async extend(): Promise<boolean> {
+    const limit = this.before - this.lookbackMs;
+    if (this.readFrom <= limit) return false;
+    const from = Math.max(limit, this.readFrom - CHUNK_MS);
+    const chunk = await this.storage.track(this.stationId, this.unitId, from, this.readFrom - 1, CHUNK_LIMIT);
+    this.readFrom = from;
+    this.fixes = [...chunk.filter((f, i) => i === 0 || f.time > chunk[i - 1]!.time), ...this.fixes];
+    return true;
+  }
+
+  /** Read back until `time` is covered; false when it lies beyond the lookback. */
+  async reach(time: number): Promise<boolean> {
+    while (this.readFrom > time) if (!(await this.extend())) return false;
+    return true;
+  }
+}
+
+/** A stored fix as the live stream carries it. */
+export function toPosition(f: PositionFix): UnitPosition {
+  return {
+    unitId: f.unitId,
+    stationId: f.stationId,
+    deviceId: f.deviceId,
+    lngLat: [f.lng, f.lat],
+    time: f.time,
+    receivedAt: f.receivedAt,
+    speedMps: f.speed,
+    bearing: f.bearing,
+    altitude: f.altitude,
+    accuracy: f.accuracy,
+    battery: f.battery,
+    alarm: f.alarm,
+  };
+}
+
+/**
+ * The state of a debounced rule (zone, corridor, speed) after the fixes of `back`, exactly as the
+ * engine had it, or null when it cannot be known within the lookback. A run of fixes that all say
+ * the same (true or false) for at least `minDurationMs` fixes the state whatever came before (the
+ * value is then that, nothing pending); from the newest such run the fixes after it are applied.
+ */
+export async function debouncedState(
+  back: TrackBack,
+  p: PreparedRule,
+  settings: EvaluatorSettings,
+): Promise<RuleState | null> {
+  const minMs = settings.minDurationMs;
+  // Observation per fix read (undefined: the rule was not active then, the fix changed nothing).
+  let obs: Array<boolean | null | undefined> = [];
+  for (;;) {
+    const fixes = back.fixes;
+    const added = fixes
+      .slice(0, fixes.length - obs.length)
+      .map((f) =>
+        ruleActiveAt(p.rule, f.time) ? observation(p, settings, { speedMps: f.speed }, [f.lng, f.lat]) : undefined,
+      );
+    obs = [...added, ...obs];
+    const seq = fixes.map((f, i) => ({ time: f.time, obs: obs[i] })).filter((x) => x.obs !== undefined);
+    let sync = -1;
+    for (let i = seq.length - 1; i >= 0 && sync < 0;) {
+      const o = seq[i]!.obs;
+      let j = i;
+      if (o !== null) while (j > 0 && seq[j - 1]!.obs === o) j--;
+      if (o !== null && seq[i]!.time - seq[j]!.time >= minMs) sync = i;
+      i = j - 1;
+    }
+    if (sync >= 0) {
+      const s: RuleState = { value: seq[sync]!.obs as boolean, pendingSince: null, fired: null };
+      for (const x of seq.slice(sync + 1)) observe(s, x.obs as boolean | null, x.time, minMs);
+      return s;
+    }
+    if (!(await back.extend())) return null;
+  }
+}
+
+/** Stored long-stop alerts raised since `since`, by unit (`unitKey`). */
+export async function storedStops(
+  storage: Pick<Storage, 'listAlerts'>,
+  operationId: string,
+  since: number,
+): Promise<Map<string, Alert[]>> {
+  const out = new Map<string, Alert[]>();
+  for (const a of await storage.listAlerts(operationId, { kind: 'long_stop', limit: 50_000 })) {
+    if (a.time < since || a.ruleId === null || a.ruleScope === null) continue;
+    const key = unitKey(a.stationId, a.unitId);
+    out.set(key, [...(out.get(key) ?? []), a]);
+  }
+  return out;
+}
+
+/**
+ * Where the stop of a stored long-stop alert began: the fix (time, position) whose time, as the
+ * episode, gives the alert's id. The evidence rounds the stop to 0.1 minute, so it lies within 3 s
+ * of `time - stopMinutes`; null when no stored fix there matches (track purged, foreign id).
+ */
+async function stopStart(storage: Pick<Storage, 'track'>, a: Alert): Promise<PositionFix | null> {
+  const approx = a.time - (a.evidence.stopMinutes ?? 0) * 60_000;
+  const fixes = await storage.track(a.stationId, a.unitId, approx - 3_100, approx + 3_100, 1_000);
+  const ruleKey = `${a.ruleScope}/${a.ruleId}`;
+  return (
+    fixes.find((f) => alertId(a.operationId, a.stationId, a.unitId, ruleKey, 'long_stop', f.time) === a.id) ?? null
+  );
+}
+
+export interface SeedInput {
+  storage: Pick<Storage, 'track'>;
+  index: RuleIndex;
+  settings: EvaluatorSettings;
+  state: UnitState;
+  kind: UnitKind | null;
+  /** Start of the replay window: the state is rebuilt as it was just before it. */
+  before: number;
+  /** The unit's stored long-stop alerts ({@link storedStops}). */
+  stops: readonly Alert[] | undefined;
+}
+
+const DEBOUNCED = new Set(['zone', 'corridor', 'speed']);
+
+/**
+ * Before a unit's replay window is applied, put into its state what was ongoing when the window
+ * opens and began earlier, read from the stored track (and, for stops, the stored alerts), so the
+ * replay finds the episode starts the engine found and regenerates the same alert ids:
+ * - zones, corridors and speed limits: {@link debouncedState} for every rule near the unit's last
+ *   fix before the window, every corridor and area-less speed limit watching it, and every rule it
+ *   already has state for;
+ * - a stop: the newest stored long-stop alert whose stop began before the window, if every fix
+ *   since stayed within the stop radius of its first fix, is the stop still going on (exact);
+ *   otherwise, when a stop rule watches the unit, the stop detection run over the track before the
+ *   window (no alert was stored for that stop, so it can only be raised once; its start may differ
+ *   from the engine's by a fix where the unit crept to a halt).
+ * Returns the stop starts of the stored long-stop alerts inside the window (device time → first
+ * fix): the replay takes them as stop starts, as the engine did when it raised them. `newest` is
+ * the time of the unit's newest fix (nothing is read for a unit silent for longer than the lookback).
+ */
+export async function seedUnit(i: SeedInput, newest: number): Promise<Map<number, [number, number]>> {
+  const { state, settings, before } = i;
+  const known = new Map<number, [number, number]>();
+  if (newest < before - SEED_LOOKBACK_MS) return known; // silent for longer than the lookback
+  const back = new TrackBack(i.storage, state.stationId, state.unitId, before);
+  const rules = [...i.index.values()].filter(
+    (p) => p.rule.enabled && DEBOUNCED.has(p.rule.type) && watches(p, state, i.kind),
+  );
+  if (rules.length) {
+    while (!back.fixes.length && (await back.extend()));
+    const last = back.fixes.at(-1);
+    if (last) {
+      const near = new Set(i.index.near(last.lng, last.lat).map((p) => p.key));
+      for (const p of rules) {
+        const wanted =
+          near.has(p.key) ||
+          state.rules.has(p.key) ||
+          p.rule.type === 'corridor' ||
+          (p.rule.type === 'speed' && !p.shape);
+        if (!wanted) continue;
+        const s = await debouncedState(back, p, settings);
+        if (!s) continue;
+        if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
+        else state.rules.set(p.key, s);
+      }
+    }
+  }
+  let open: PositionFix | null = null;
+  for (const a of i.stops ?? []) {
+    const start = await stopStart(i.storage, a);
+    if (!start) continue;
+    if (start.time >= before) known.set(start.time, [start.lng, start.lat]);
+    else if (!open || start.time > open.time) open = start;
+  }
+  if (open && (await back.reach(open.time))) {
+    const anchor: [number, number] = [open.lng, open.lat];
+    const since = back.fixes.filter((f) => f.time >= open.time);
+    if (since.every((f) => nearDistanceM(anchor, [f.lng, f.lat]) <= settings.stopRadiusM)) {
+      state.stop = { anchor, since: open.time };
+      return known;
+    }
+  }
+  // No stored alert for the stop going on (if any): it began where the stop detection over the track
+  // before the window puts it, read back until the stop no longer spans all that was read.
+  if (![...i.index.values()].some((p) => p.rule.enabled && p.rule.type === 'stop' && watches(p, state, i.kind)))
+    return known;
+  while (!back.fixes.length && (await back.extend()));
+  // Read back 1, 2, 4… chunks more at each try: a unit parked all day is gone over a few times only.
+  for (let n = 1; ; n *= 2) {
+    const stop = stopAfter(back.fixes, settings.stopRadiusM);
+    let read = 0;
+    if (stop && stop.since <= back.fixes[0]!.time) while (read < n && (await back.extend())) read++;
+    if (!read) {
+      if (stop) state.stop = stop;
+      return known;
+    }
+  }
+}
+
+/** The stop (first fix, since when) after `fixes` by the engine's rule: a fix farther than the radius starts a new one. */
+function stopAfter(fixes: readonly PositionFix[], radiusM: number): UnitState['stop'] {
+  let stop: UnitState['stop'] = null;
+  for (const f of fixes) {
+    const at: [number, number] = [f.lng, f.lat];
+    if (!stop || nearDistanceM(stop.anchor, at) > radiusM) stop = { anchor: at, since: f.time };
+  }
+  return stop;
+}

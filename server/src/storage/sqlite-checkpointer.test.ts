@@ -1,0 +1,90 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, expect, it } from 'vitest';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+
+const dirs: string[] = [];
+const closers: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A WAL database written by this connection, with auto-checkpoint off (as the storage runs it). */
+function open(): { db: Database.Database; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-checkpointer-'));
+  dirs.push(dir);
+  const file = join(dir, 'test.db');
+  const db = new Database(file);
+  // The table is in the database file before the WAL starts.
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('wal_autocheckpoint = 0');
+  closers.push(() => {
+    db.close();
+  });
+  return { db, file };
+}
+
+/** Rows of `t` in the database file itself, without its WAL: what checkpoints have copied so far. */
+function checkpointedRows(file: string): number {
+  const copy = `${file}.copy-${Date.now()}`;
+  copyFileSync(file, copy);
+  const probe = new Database(copy, { readonly: true });
+  try {
+    return (probe.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
+  } finally {
+    probe.close();
+  }
+}
+
+const insert = (db: Database.Database, n: number) => {
+  const stmt = db.prepare('INSERT INTO t (v) VALUES (?)');
+  for (let i = 0; i < n; i++) stmt.run(Buffer.alloc(2_000, i));
+};
+
+/** Poll `check`; a copy taken while a checkpoint was writing the file may be torn (an error): poll again. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  const holds = () => {
+    try {
+      return check();
+    } catch {
+      return false;
+    }
+  };
+  while (!holds()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+it('copies the commits of another connection into the database file, and again after each later write', async () => {
+  const { db, file } = open();
+  insert(db, 50);
+  expect(checkpointedRows(file)).toBe(0);
+  const checkpointer = new SqliteCheckpointer(
+    file,
+    (err) => {
+      throw err;
+    },
+    20,
+  );
+  closers.push(() => checkpointer.stop());
+
+  await until(() => checkpointedRows(file) === 50, 'the first checkpoint');
+  // The worker reports the WAL it copied (after the copy, by message).
+  await until(() => checkpointer.stats.largestLog > 0, 'the report of the first checkpoint');
+
+  // After a complete checkpoint the worker skips its ticks until another connection commits
+  // (data_version): later commits must still reach the database file.
+  await new Promise((r) => setTimeout(r, 100));
+  insert(db, 200);
+  await until(() => checkpointedRows(file) === 250, 'the second checkpoint');
+  insert(db, 1);
+  await until(() => checkpointedRows(file) === 251, 'the third checkpoint');
+  expect(checkpointer.stats.restarts).toBe(0);
+});
