@@ -1,6 +1,6 @@
 import { unitKey, type Alert } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
-import type { RuleIndex } from './rule-index.ts';
+import { ruleKey, type RuleIndex } from './rule-index.ts';
 import { SEED_LOOKBACK_MS, TrackBack } from './replay-seed.ts';
 import type { UnitState } from './unit-evaluator.ts';
 
@@ -92,7 +92,7 @@ export async function zonePresence(
   const newest = new Map<string, Alert>();
   for (const a of [...enters, ...exits]) {
     if (a.time >= before || a.ruleId === null || a.ruleScope === null) continue;
-    const key = `${unitKey(a.stationId, a.unitId)}\u0000${a.ruleScope}/${a.ruleId}`;
+    const key = `${unitKey(a.stationId, a.unitId)}\u0000${ruleKey(a.ruleScope, a.ruleId)}`;
     const held = newest.get(key);
     if (!held || a.time > held.time) newest.set(key, a);
   }

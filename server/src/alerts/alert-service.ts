@@ -15,13 +15,13 @@ import {
   type UnitKind,
   type UnitPosition,
 } from '@jointmap/shared';
-import type { LiveService } from '../live/live-service.ts';
+import { toUnitPosition, type LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import { alertId } from './alert-id.ts';
 import { pressEpisode, seedZones, zonePresence } from './alert-history.ts';
-import { SEED_LOOKBACK_MS, seedUnit, storedStops, toPosition } from './replay-seed.ts';
+import { SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
 import {
   checkSilence,
@@ -261,7 +261,7 @@ export class AlertService {
         const anchor = stopStarts.get(f.time);
         if (anchor) state.stop = { anchor, since: f.time };
         // A replayed alarm may belong to a press that began before the window or was raised already.
-        this.evaluate(op, toPosition(f), true);
+        this.evaluate(op, toUnitPosition(f), true);
       }
       // Older than the window: only the last fix is known (enough for signal loss, and a press still held).
       if (!fixes.length && latest.time > state.newest) {

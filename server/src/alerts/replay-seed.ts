@@ -1,9 +1,10 @@
-import { ruleActiveAt, unitKey, type Alert, type UnitKind, type UnitPosition } from '@jointmap/shared';
+import { ruleActiveAt, unitKey, type Alert, type UnitKind } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { alertId } from './alert-id.ts';
 import { nearDistanceM } from './fence-geometry.ts';
-import type { PreparedRule, RuleIndex } from './rule-index.ts';
+import { ruleKey, type PreparedRule, type RuleIndex } from './rule-index.ts';
 import {
+  nextStop,
   observation,
   observe,
   watches,
@@ -53,24 +54,6 @@ export class TrackBack {
     while (this.readFrom > time) if (!(await this.extend())) return false;
     return true;
   }
-}
-
-/** A stored fix as the live stream carries it. */
-export function toPosition(f: PositionFix): UnitPosition {
-  return {
-    unitId: f.unitId,
-    stationId: f.stationId,
-    deviceId: f.deviceId,
-    lngLat: [f.lng, f.lat],
-    time: f.time,
-    receivedAt: f.receivedAt,
-    speedMps: f.speed,
-    bearing: f.bearing,
-    altitude: f.altitude,
-    accuracy: f.accuracy,
-    battery: f.battery,
-    alarm: f.alarm,
-  };
 }
 
 /**
@@ -136,10 +119,8 @@ export async function storedStops(
 async function stopStart(storage: Pick<Storage, 'track'>, a: Alert): Promise<PositionFix | null> {
   const approx = a.time - (a.evidence.stopMinutes ?? 0) * 60_000;
   const fixes = await storage.track(a.stationId, a.unitId, approx - 3_100, approx + 3_100, 1_000);
-  const ruleKey = `${a.ruleScope}/${a.ruleId}`;
-  return (
-    fixes.find((f) => alertId(a.operationId, a.stationId, a.unitId, ruleKey, 'long_stop', f.time) === a.id) ?? null
-  );
+  const key = ruleKey(a.ruleScope!, a.ruleId!);
+  return fixes.find((f) => alertId(a.operationId, a.stationId, a.unitId, key, 'long_stop', f.time) === a.id) ?? null;
 }
 
 export interface SeedInput {
@@ -231,12 +212,9 @@ export async function seedUnit(i: SeedInput, newest: number): Promise<Map<number
   }
 }
 
-/** The stop (first fix, since when) after `fixes` by the engine's rule: a fix farther than the radius starts a new one. */
+/** The stop (first fix, since when) after `fixes`, by the engine's own rule ({@link nextStop}). */
 function stopAfter(fixes: readonly PositionFix[], radiusM: number): UnitState['stop'] {
   let stop: UnitState['stop'] = null;
-  for (const f of fixes) {
-    const at: [number, number] = [f.lng, f.lat];
-    if (!stop || nearDistanceM(stop.anchor, at) > radiusM) stop = { anchor: at, since: f.time };
-  }
+  for (const f of fixes) stop = nextStop(stop, [f.lng, f.lat], f.time, radiusM);
   return stop;
 }

@@ -3,7 +3,10 @@ import { geojsonRbush } from '@turf/turf';
 import type { AlertRule } from '@jointmap/shared';
 import { PlanarShape, type BBox } from './fence-geometry.ts';
 
-/** A rule ready for evaluation: its geometry projected once. `key` is `<scope>/<ruleId>`. */
+/** A rule's key in the index and in alert ids: its document scope and its id. */
+export const ruleKey = (scope: string, id: string): string => `${scope}/${id}`;
+
+/** A rule ready for evaluation: its geometry projected once. `key` is {@link ruleKey}. */
 export interface PreparedRule {
   key: string;
   scope: string;
@@ -56,7 +59,7 @@ export class RuleIndex {
       changed++;
     }
     for (const rule of records.values()) {
-      const key = `${scope}/${rule.id}`;
+      const key = ruleKey(scope, rule.id);
       const old = this.rules.get(key);
       // A Y.Map hands out the same object until the record is replaced: most records are skipped here.
       if (old?.rule === rule) continue;

@@ -101,9 +101,7 @@ export function evaluateFix(
     }
   }
 
-  if (!state.stop || nearDistanceM(state.stop.anchor, lngLat) > settings.stopRadiusM) {
-    state.stop = { anchor: lngLat, since: pos.time };
-  }
+  state.stop = nextStop(state.stop, lngLat, pos.time, settings.stopRadiusM);
 
   const candidates = new Map<string, PreparedRule>();
   for (const p of index.near(lngLat[0], lngLat[1])) candidates.set(p.key, p);
@@ -164,6 +162,16 @@ function sosDraft(pos: UnitPosition, lngLat: [number, number]): AlertDraft {
     lngLat,
     evidence: { alarm: pos.alarm ?? 'sos' },
   };
+}
+
+/** The stop after a fix at `lngLat`: the same stop while within `radiusM` of its first fix, else a new one from here. */
+export function nextStop(
+  stop: UnitState['stop'],
+  lngLat: [number, number],
+  time: number,
+  radiusM: number,
+): NonNullable<UnitState['stop']> {
+  return stop && nearDistanceM(stop.anchor, lngLat) <= radiusM ? stop : { anchor: lngLat, since: time };
 }
 
 /** Whether the rule watches the unit; a unit in no roster (kind null) only by rules for every unit or naming it. */
