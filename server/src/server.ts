@@ -1,11 +1,13 @@
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
+import { releaseYoungGenerationWhenIdle } from './idle-memory.ts';
 
 /** The process: read config once, build, listen, shut down cleanly on signals. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const { app, demoLogins } = await buildApp(config);
   const address = await app.listen({ port: config.port, host: config.host });
+  releaseYoungGenerationWhenIdle();
   // glibc reads this before Node starts, so only the launcher can set it (scripts/server-launch.mjs).
   if (process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined)
     app.log.info(

@@ -1,7 +1,7 @@
 /**
  * Replay (docs/replay.md): opening a moment of a 12-hour operation with 50,000 stored updates
  * (target ≤ 300 ms), cold (a fresh server: one stored checkpoint and a ranged read of the log per
- * document) and warm (the history held in memory), through the HTTP API; also the events list and positions at a moment; then
+ * document) and warm (200 moments on one server), through the HTTP API; also the events list and positions at a moment; then
  * the replay page playing it at 60× in headless Chromium (main-thread busy time per second).
  * `BENCH_REPLAY_UPDATES` (default 50,000) and `BENCH_REPLAY_UNITS` (default 200, over 3 stations).
  * `BENCH_REPLAY_FIRST` (default 6): operations restored to open their first moment ever.
@@ -93,7 +93,7 @@ export default async function run(): Promise<void> {
       if (i < COLD_RUNS - 1) await server.close();
     }
     const { token } = await server.login('commander');
-    // The newest moment walks every log once; from then on every moment is warm.
+    // The newest moment, then random ones (each from the stored checkpoints).
     const lastOpen = await timed(server, token, state(h.end));
     const warm: number[] = [];
     for (let i = 0; i < WARM_RUNS; i++) warm.push((await timed(server, token, state(moment()))).ms);
@@ -132,7 +132,7 @@ export default async function run(): Promise<void> {
       ['request', 'n', 'p50', 'p99', 'max', 'note'],
       row('state, first moment ever (never replayed)', firstEver, 'checkpoints stored by the restore'),
       row('state, cold (fresh server)', cold, `${(coldBytes / 1024).toFixed(0)} KiB JSON`),
-      row('state at the end, right after a cold start', [lastOpen.ms], 'stored checkpoints while memory warms'),
+      row('state at the end, right after a cold start', [lastOpen.ms], 'one checkpoint + the updates after it'),
       row('state, warm (random moments)', warm, 'nearest checkpoint + ≤ 1,000 updates per document'),
       row('events (whole operation)', [events.ms], `${(events.bytes / 1024).toFixed(0)} KiB`),
       row(`positions (${UNITS} units)`, positions, `${(posBytes / 1024).toFixed(0)} KiB`),

@@ -7,6 +7,7 @@ import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } fro
 import { DEMO_PASSWORD, startServer, tempDir } from '../helpers/server.ts';
 import { openConsoles } from '../helpers/op-console.ts';
 import { DEQING, LINPING } from '../helpers/tasks.ts';
+import { clickHeaderEntry } from './header-menu.ts';
 
 const OP = 'op-bridge';
 
@@ -40,7 +41,7 @@ test('a commander closes an operation, writes and downloads its archive, purges 
   expect(await station.locator('[data-tool=point]').isDisabled()).toBe(false);
 
   // Close: asked first; both consoles turn read-only at once, without a reload.
-  await page.click('[data-testid=retention-open]');
+  await clickHeaderEntry(page, 'retention-open');
   page.once('dialog', (d) => void d.accept());
   await page.click('[data-testid=archive-close]');
   for (const p of [page, station]) {
@@ -97,7 +98,7 @@ test('a commander closes an operation, writes and downloads its archive, purges 
   await waitForMap(other);
   await other.locator('[data-testid=op-read-only]').waitFor();
   expect(await other.locator('[data-tool=point]').isDisabled()).toBe(true);
-  await other.click('[data-testid=retention-open]');
+  await clickHeaderEntry(other, 'retention-open');
   expect(await other.locator('[data-testid=archive-state]').textContent()).toContain('由归档于');
   await other.screenshot({ path: 'test-results/archive-restored-console.png' });
   expect(guard.outside).toEqual([]);

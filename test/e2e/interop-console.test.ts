@@ -5,6 +5,7 @@ import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } fro
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
 import { DEQING } from '../helpers/tasks.ts';
+import { clickHeaderEntry } from './header-menu.ts';
 
 const kml = readFileSync(new URL('../interop/fixtures/google-earth.kml', import.meta.url), 'utf8');
 
@@ -50,7 +51,7 @@ test('a dispatcher drops a Google Earth KML on the map, previews it, imports it 
   expect(labels).toEqual(expect.arrayContaining(['目击点：蓝色三轮车', '可能路线', '重点搜寻区']));
 
   // Export: the station's annotations as KML, with the imported names in it.
-  await page.click('[data-testid=interop-open]');
+  await clickHeaderEntry(page, 'interop-open');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.click('[data-testid=export-annotations-kml]'),

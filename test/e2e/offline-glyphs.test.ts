@@ -190,7 +190,7 @@ async function expectMapLabelGlyphs(page: Page, served: string[], what: string):
   expect(report.failed, `${what}: map font faces that failed to load`).toBe(0);
 }
 
-test('console and wall loaded once draw every character of the page and the map labels after an offline reload', async (t) => {
+test('console, wall and login loaded once draw every character of the page and the map labels after an offline reload; report and replay too', async (t) => {
   assertClientBuilt();
   const dataDir = tempDir();
   const server = await serverOn(dataDir);
@@ -209,6 +209,20 @@ test('console and wall loaded once draw every character of the page and the map 
     await waitForMap(p);
     // Loaded once: the service worker has installed and controls the page.
     await p.waitForFunction(() => navigator.serviceWorker?.controller !== null, undefined, { timeout: 60_000 });
+  }
+
+  // The after-action report and the replay read the server's history, so they are checked before the
+  // outage, in tabs of the same desk (their font files come through the same service worker).
+  for (const [hash, ready] of [
+    [`#/report/${DEMO_OP}`, '[data-testid=report-title]'],
+    [`#/replay/${DEMO_OP}`, '[data-testid=replay-moment]:not([data-at=""])'],
+  ] as const) {
+    const tab = await desk.context.newPage();
+    await tab.goto(`${server.url}/${hash}`);
+    await tab.waitForSelector(ready, { timeout: 60_000 });
+    await expectAllGlyphs(tab, hash.split('/')[1]!);
+    await tab.screenshot({ path: `test-results/offline-glyphs-${hash.split('/')[1]}.png` });
+    await tab.close();
   }
 
   // Cut off: the server is gone and the network is down.
@@ -245,4 +259,9 @@ test('console and wall loaded once draw every character of the page and the map 
   await expectMapLabelGlyphs(pd, fonts[0]!.served, 'console map');
   await pd.screenshot({ path: 'test-results/offline-glyphs-console.png' });
   await pw.screenshot({ path: 'test-results/offline-glyphs-wall.png' });
+
+  // The login page, still offline (a session that ran out signs in again here).
+  await pd.evaluate(() => (location.hash = '#/login'));
+  await pd.waitForSelector('input[name=username]');
+  await expectAllGlyphs(pd, 'login');
 });

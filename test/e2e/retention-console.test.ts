@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
+import { clickHeaderEntry } from './header-menu.ts';
 
 test('a commander sees retention settings, holds the operation as evidence and is warned of low disk; a dispatcher sees neither', async (t) => {
   assertClientBuilt();
@@ -16,7 +17,7 @@ test('a commander sees retention settings, holds the operation as evidence and i
   await waitForMap(pd);
 
   const panel = pc.locator('[data-testid=retention-settings]');
-  await pc.click('[data-testid=retention-open]');
+  await clickHeaderEntry(pc, 'retention-open');
   await panel.waitFor();
   await expect.poll(() => panel.textContent()).toContain('7');
   await pc.locator('[data-testid=disk-banner]').waitFor();

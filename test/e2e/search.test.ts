@@ -271,3 +271,126 @@ test('the commander creates a search from the task location, a station drops a c
   expect([...observer.rejections(), ...linping.rejections()]).toEqual([]);
   expect(await pc.locator('[data-testid=rejections]').count()).toBe(0);
 });
+
+type LabelMap = {
+  jumpTo(o: { center: [number, number]; zoom: number }): void;
+  once(e: string, f: () => void): void;
+  triggerRepaint(): void;
+  project(p: [number, number]): { x: number; y: number };
+  unproject(p: [number, number]): { lng: number; lat: number };
+  getSource(id: string): { getData(): Promise<GeoJSON.FeatureCollection> };
+  queryRenderedFeatures(
+    g?: [number, number] | { layers: string[] },
+    o?: { layers: string[] },
+  ): Array<{ layer: { id: string }; properties: Record<string, unknown>; geometry: GeoJSON.Geometry }>;
+};
+
+test('a sector label makes way for a group of units next to it and stays on the map', async (t) => {
+  assertClientBuilt();
+  const server = await startServer(t);
+  const commander = await OperationConsole.open(t, server, 'commander');
+  const taskId = newTaskId();
+  const { sector, change } = squareSectorSearch({
+    taskId,
+    commanderId: commander.user.id,
+    sw: SW,
+    ne: NE,
+    stationId: DEQING,
+    sweepWidthM: 100,
+  });
+  // The task's own marker stands well away from the sector, so only the units compete with the label.
+  const away = { type: 'Point', coordinates: [SW[0] - 0.03, SW[1] - 0.03] };
+  if (change.type !== 'batch') throw new Error('batch expected');
+  commander.write(COMMAND_SCOPE, {
+    ...change,
+    changes: change.changes.map((c) =>
+      c.type === 'put' && c.map === 'tasks' ? { ...c, value: { ...(c.value as object), location: away } } : c,
+    ),
+  } as typeof change);
+
+  const browser = await launchBrowser(t);
+  const { context } = await newContext(browser, { viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  await loginAs(page, server.url, 'commander', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
+  await waitForMap(page);
+  await page.waitForSelector('[data-testid=live-state][data-state=online]');
+  const idle = () =>
+    page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;
+          map.once('idle', () => resolve());
+          map.triggerRepaint();
+        }),
+    );
+
+  // Where the label stands, and how far right of its anchor its box reaches (its placed box answers
+  // point queries).
+  const labelAt = () =>
+    page.evaluate(async (id) => {
+      const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;
+      const data = await map.getSource('search-sectors').getData();
+      const f = data.features.find((x) => x.properties?.role === 'label' && x.properties?.sectorId === id);
+      return f ? ((f.geometry as GeoJSON.Point).coordinates as [number, number]) : null;
+    }, sector.id);
+  await expect.poll(labelAt, { timeout: 10_000 }).not.toBeNull();
+  const at = (await labelAt())!;
+  await page.evaluate(
+    (c) => (window as unknown as { jointmapMap: LabelMap }).jointmapMap.jumpTo({ center: c, zoom: 14 }),
+    at,
+  );
+  await idle();
+  const half = await page.evaluate((c) => {
+    const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;
+    const p = map.project(c);
+    let x = 0;
+    while (x < 200 && map.queryRenderedFeatures([p.x + x + 0.5, p.y], { layers: ['sector-label'] }).length) x++;
+    return x;
+  }, at);
+  expect(half, 'the label is drawn before the units come').toBeGreaterThan(10);
+
+  // Three units stand together just right of the label: far enough that their count does not reach
+  // the label's box, near enough that their bubble would.
+  const spot = await page.evaluate(
+    ([c, dx]) => {
+      const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;
+      const p = map.project(c);
+      const q = map.unproject([p.x + dx, p.y]);
+      return [q.lng, q.lat] as [number, number];
+    },
+    [at, half + 15] as const,
+  );
+  const time = Date.now();
+  for (const device of ['demo-yuyue-01', 'demo-yuyue-02', 'demo-drone-01'])
+    await sendFix(server.url, device, spot, time);
+  await page.waitForFunction(() => {
+    const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;
+    return map.queryRenderedFeatures({ layers: ['unit-group'] }).some((f) => f.properties.point_count === 3);
+  });
+  await idle();
+  await page.screenshot({ path: 'test-results/sector-label-group.png' });
+
+  const result = await page.evaluate((id) => {
+    const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;
+    const labels = map
+      .queryRenderedFeatures({ layers: ['sector-label'] })
+      .filter((f) => f.properties.sectorId === id)
+      .map((f) => String(f.properties.label));
+    // Every pixel of each bubble (circle and its ring), probed for a sector label's box.
+    const covered: string[] = [];
+    for (const g of map.queryRenderedFeatures({ layers: ['unit-group'] })) {
+      const c = map.project((g.geometry as GeoJSON.Point).coordinates as [number, number]);
+      const r = 17;
+      for (let y = -r; y <= r; y++)
+        for (let x = -r; x <= r; x++) {
+          if (x * x + y * y > r * r) continue;
+          for (const hit of map.queryRenderedFeatures([c.x + x + 0.5, c.y + y + 0.5], { layers: ['sector-label'] }))
+            covered.push(`${String(hit.properties.label)} @ ${x},${y}`);
+        }
+    }
+    return { labels: [...new Set(labels)], covered: covered.slice(0, 5), overlap: covered.length };
+  }, sector.id);
+  expect(result.overlap, `sector label over the group bubble: ${result.covered.join('; ')}`).toBe(0);
+  expect(result.labels, 'the sector label is still drawn').toHaveLength(1);
+  expect(result.labels[0]).toMatch(/^A1 \d+%$/);
+});

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { api } from '../live/live-helpers.ts';
+import { connectClient } from '../helpers/sync-client.ts';
 import { JUNCTION, offset, raiseTask } from './dispatch-scene.ts';
 
 const EXTRA_UNITS = 30;
@@ -162,4 +163,46 @@ test('with no task the empty task board gives its room to the units: the demo ro
   expect(taskBoard.height).toBeLessThan(1080 * 0.12);
   expect(await page.locator('[data-testid=unit-board-page]').count()).toBe(0);
   await page.screenshot({ path: 'test-results/wall-no-tasks.png' });
+});
+
+test('the presence list shows whole rows only and says how many more people are online', async (t) => {
+  assertClientBuilt();
+  const server = await startServer(t, { simulate: false });
+  // Everyone of the demo online besides the wall: four groups, five people.
+  for (const user of ['commander', 'deqing', 'linping', 'tongxiang']) {
+    const { token } = await server.login(user);
+    const client = await connectClient(t, server.wsUrl, `${DEMO_OP}/command`, token);
+    client.provider.awareness.setLocalState({ pointer: null });
+  }
+  const browser = await launchBrowser(t);
+  for (const [width, height, lang] of [
+    [1366, 768, 'zh-CN'],
+    [1920, 1080, 'en'],
+  ] as const) {
+    const { context } = await newContext(browser, { viewport: { width, height } });
+    await context.addInitScript((l) => localStorage.setItem('jointmap.locale', l), lang);
+    const page = await context.newPage();
+    await loginAs(page, server.url, 'wall', DEMO_PASSWORD, `#/wall/${DEMO_OP}`);
+    await waitForMap(page);
+    const more = page.getByTestId('presence-more');
+    await more.waitFor({ timeout: 15_000 });
+    const list = await page.getByTestId('presence').evaluate((panel) => {
+      const box = panel.getBoundingClientRect();
+      const rows = Array.from(panel.children).filter((el) => el.getBoundingClientRect().height > 0);
+      return {
+        people: panel.querySelectorAll('[data-testid=presence-person]').length,
+        cut: rows
+          .filter((el) => el.getBoundingClientRect().bottom > box.bottom + 0.5)
+          .map((el) => el.textContent?.trim()),
+        bottom: box.bottom,
+      };
+    });
+    await page.screenshot({ path: `test-results/wall-presence-${width}.png` });
+    expect(list.cut, `${width}×${height}: rows cut at the bottom`).toEqual([]);
+    expect(list.people).toBeGreaterThan(0);
+    expect(list.bottom).toBeLessThanOrEqual(height);
+    const text = (await more.textContent())!.trim();
+    expect(text).toBe(lang === 'en' ? `${5 - list.people} more` : `另有 ${5 - list.people} 人`);
+    await context.close();
+  }
 });

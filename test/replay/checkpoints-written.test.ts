@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { COMMAND_SCOPE, docName } from '@jointmap/shared';
-import { CHECKPOINT_EVERY, DocHistory } from '@jointmap/server/replay/doc-history';
 import { docJson } from '@jointmap/server/replay/doc-json';
 import { storedDocAt } from '@jointmap/server/replay/stored-moment';
-import { OperationHistory } from '@jointmap/server/replay/replay-cache';
+import { REPLAY_CHECKPOINT_EVERY as CHECKPOINT_EVERY } from '@jointmap/server/storage/log-checkpoints';
 import type { LoggedUpdate, ReplayCheckpoint, Storage } from '@jointmap/server/storage/types';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { api } from '../live/live-helpers.ts';
@@ -105,20 +104,6 @@ describe('replay checkpoints stored before anyone replays', () => {
     expect(cps.map((c) => c.count)).toEqual(Array.from({ length: boundaries }, (_, i) => (i + 1) * CHECKPOINT_EVERY));
     for (const cp of cps) expectExact(cp, log);
 
-    // The same checkpoints an in-memory replay history builds from the log.
-    const built: ReplayCheckpoint[] = [];
-    const dh = new DocHistory(
-      COMMAND_SCOPE,
-      () => undefined,
-      (cp) => built.push({ doc, ...cp }),
-    );
-    await dh.replaceLog(log);
-    await dh.buildAll();
-    dh.destroy();
-    expect(built.map(({ seq, count, maxTime }) => ({ seq, count, maxTime }))).toEqual(
-      cps.map(({ seq, count, maxTime }) => ({ seq, count, maxTime })),
-    );
-
     // The operation was never replayed: its first moment reads the stored checkpoint and the rest.
     const reads = spyReads(server.ctx.storage);
     const { token } = await server.login('commander');
@@ -191,49 +176,5 @@ describe('replay checkpoints stored before anyone replays', () => {
       expect(cps.length).toBe(Math.floor(log.length / CHECKPOINT_EVERY));
       for (const cp of cps) expectExact(cp, log);
     }
-  });
-
-  it('a history warmed in memory reads each log in pages and takes the stored checkpoints instead of building them; its moments equal the naive rebuild', async (t) => {
-    const op = 'replay-seeded-cp';
-    const server = await startServer(t);
-    const h = history(op, CHECKPOINT_EVERY * 4 + 333, 6);
-    await storeHistory(server.ctx.storage, h);
-    const reads: Array<{ kind: string; rows: number }> = [];
-    const storage = server.ctx.storage;
-    const page = storage.readUpdateLogPage.bind(storage);
-    storage.readUpdateLogPage = async (doc, afterSeq, limit) => {
-      const out = await page(doc, afterSeq, limit);
-      reads.push({ kind: 'page', rows: out.length });
-      return out;
-    };
-    const whole = storage.readUpdateLog.bind(storage);
-    storage.readUpdateLog = async (doc) => {
-      const out = await whole(doc);
-      reads.push({ kind: 'whole', rows: out.length });
-      return out;
-    };
-    const scopes = [...h.logs.keys()];
-    const oh = new OperationHistory(op, scopes);
-    await oh.warm(storage, Date.now());
-    expect(reads.filter((r) => r.kind === 'whole')).toEqual([]);
-    for (const r of reads) expect(r.rows).toBeLessThanOrEqual(2_000);
-    for (const [i, d] of oh.docs.entries()) {
-      const log = h.logs.get(scopes[i]!)!;
-      expect(d.checkpointCount).toBe(Math.floor(log.length / CHECKPOINT_EVERY));
-      expect(d.builtTo).toBe(0);
-    }
-    const span = h.end - h.op.createdAt;
-    for (const f of [0.05, 0.33, 0.5, 0.77, 0.99]) {
-      const at = h.op.createdAt + Math.floor(span * f);
-      for (const [i, d] of oh.docs.entries()) {
-        const upTo = h.logs.get(scopes[i]!)!.filter((u) => u.time <= at);
-        const got = await d.docAt(at);
-        const want = logDoc(upTo, upTo.length);
-        expect(docJson(got)).toEqual(docJson(want));
-        got.destroy();
-        want.destroy();
-      }
-    }
-    oh.destroy();
   });
 });

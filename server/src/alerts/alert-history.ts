@@ -64,8 +64,8 @@ export async function pressEpisode(
     const after = await storage.track(stationId, unitId, time + 1, time + SEED_LOOKBACK_MS, PRESS_END_LIMIT);
     const stop = after.findIndex((f) => !f.alarm);
     const end = stop < 0 ? (after.at(-1)?.time ?? time) : stop === 0 ? time : after[stop - 1]!.time;
-    const held = await storage.listAlerts(operationId, { kind: 'sos', stationId, limit: 1_000 });
-    return held.some((a) => a.unitId === unitId && a.time >= start && a.time <= end) ? null : start;
+    const held = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: 1_000 });
+    return held.some((a) => a.time >= start && a.time <= end) ? null : start;
   } catch {
     return start;
   }

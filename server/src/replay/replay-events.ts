@@ -1,5 +1,8 @@
 import type { Search, Task, TaskResponse, Unit } from '@jointmap/shared';
-import type { RecordChange } from './doc-history.ts';
+import type { KeyChange } from '../report/log-walk.ts';
+
+/** A record change seen while walking a document's log. */
+export type RecordChange = KeyChange & { scope: string };
 
 export const ReplayEventKind = {
   task_raised: 'task_raised',

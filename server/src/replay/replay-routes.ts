@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { Id } from '@jointmap/shared';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
-import { ReplayCache } from './replay-cache.ts';
 import { ReplayService } from './replay-service.ts';
 
 const Params = Type.Object({ id: Id });
@@ -19,9 +18,7 @@ const At = Type.String({ pattern: '^[0-9]{1,15}$' });
  * `GET /api/operations/:id/replay/alerts?at=<ms>` the alerts raised by then, in their state then.
  */
 export function replayRoutes(app: FastifyInstance, ctx: AppContext): ReplayService {
-  const cache = new ReplayCache();
-  const replay = new ReplayService(ctx, cache);
-  app.addHook('onClose', async () => cache.clear());
+  const replay = new ReplayService(ctx);
   app.get<{ Params: { id: string }; Querystring: { at: string; format?: 'json' | 'yjs' } }>(
     '/api/operations/:id/replay/state',
     {

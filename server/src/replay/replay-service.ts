@@ -12,8 +12,8 @@ import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { toUnitPosition } from '../live/live-service.ts';
 import type { Operation } from '../storage/types.ts';
-import type { ReplayCache, OperationHistory } from './replay-cache.ts';
 import type { ReplayEvent } from './replay-events.ts';
+import { walkEvents } from './events-walk.ts';
 import { docJson } from './doc-json.ts';
 import { coverageAt } from './replay-coverage.ts';
 import { alertsAt } from './replay-alerts.ts';
@@ -64,16 +64,12 @@ export interface ReplayPositions {
  * Anyone who may see the operation may replay it (the report's rule).
  */
 export class ReplayService {
-  constructor(
-    private readonly ctx: AppContext,
-    private readonly cache: ReplayCache,
-  ) {}
+  constructor(private readonly ctx: AppContext) {}
 
   /**
    * Every document at `at`, always from the stored checkpoints (one checkpoint and at most
    * REPLAY_CHECKPOINT_EVERY updates per document; checkpoints are stored as logs grow and on
-   * restore). The history in memory serves the events; answering moments from it was slower at
-   * the tail (its whole logs in the heap: p99 364 against 144 ms, docs/replay.md).
+   * restore). Nothing of an operation is kept in memory between requests.
    */
   async state(user: Principal, operationId: string, at: number, format: 'json' | 'yjs'): Promise<ReplayState> {
     const op = await this.visible(user, operationId);
@@ -90,10 +86,15 @@ export class ReplayService {
     return { operationId: op.id, at, docs };
   }
 
+  /**
+   * The slider's range and the events: every log walked from the store, one update at a time
+   * (events-walk.ts), plus the stored alerts.
+   */
   async timeline(user: Principal, operationId: string): Promise<ReplayTimeline> {
+    const op = await this.visible(user, operationId);
+    const walked = await walkEvents(this.ctx.storage, op.id, [COMMAND_SCOPE, ...op.stations]);
     const now = Date.now();
-    const { op, history } = await this.open(user, operationId, now);
-    const events = await history.allEvents();
+    const events = walked.events;
     const alerts = await this.ctx.storage.listAlerts(op.id, { limit: ALERTS_AT_MOST });
     for (const a of alerts)
       events.push({
@@ -107,12 +108,11 @@ export class ReplayService {
         unitId: a.unitId,
       });
     events.sort((a, b) => a.time - b.time);
-    const extent = history.extent;
     return {
       operationId: op.id,
-      from: Math.min(op.createdAt, extent.first ?? op.createdAt),
-      to: op.closedAt ?? Math.max(now, extent.last ?? now),
-      updates: extent.updates,
+      from: Math.min(op.createdAt, walked.first ?? op.createdAt),
+      to: op.closedAt ?? Math.max(now, walked.last ?? now),
+      updates: walked.updates,
       events,
     };
   }
@@ -155,19 +155,6 @@ export class ReplayService {
     if (op.purgedAt != null)
       throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged; restore its archive`);
     return op;
-  }
-
-  private historyOf(op: Operation): OperationHistory {
-    const history = this.cache.get(op.id, [COMMAND_SCOPE, ...op.stations]);
-    history.sink ??= (cp) => void this.ctx.storage.saveReplayCheckpoint(cp).catch(() => undefined);
-    return history;
-  }
-
-  private async open(user: Principal, operationId: string, at: number) {
-    const op = await this.visible(user, operationId);
-    const history: OperationHistory = this.historyOf(op);
-    if (!history.covers(at, op.closedAt ?? null)) await history.refresh(this.ctx.storage, Date.now());
-    return { op, history };
   }
 }
 

@@ -42,7 +42,7 @@ const fix = (unitId: string, time: number, i: number): PositionFix => ({
 it('RESTART checkpoints run while the retention job and ingest write, and no commit of either meets the held write lock', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jointmap-retention-wal-'));
   dirs.push(dir);
-  const storage = new SqliteStorage(dir, { checkpoint: { everyMs: 20, restartFrames: RESTART_FRAMES } });
+  const storage = new SqliteStorage(dir, { checkpoint: { everyMs: 20, syncMs: 20, restartFrames: RESTART_FRAMES } });
   storages.push(storage);
   // 40 units × 2,000 fixes, 30 days old: all dropped by a 20-day policy, in transactions of 100.
   for (let u = 0; u < 40; u++) {

@@ -1,6 +1,12 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 
+const textDecoder = new TextDecoder();
+
+/** The state is the JSON text `null` (a removal). */
+const isNullState = (b: Uint8Array): boolean =>
+  b.length === 4 && b[0] === 0x6e && b[1] === 0x75 && b[2] === 0x6c && b[3] === 0x6c;
+
 export interface VerifiedUser {
   id: string;
   name: string;
@@ -31,8 +37,10 @@ export function stampAwarenessIdentity(
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(d);
     const clock = decoding.readVarUint(d);
-    const json = decoding.readVarString(d);
-    if (!isNewer(clientId, clock, json === 'null')) continue;
+    // The state's bytes, not yet decoded: an echo (not newer) is skipped without decoding its text.
+    const bytes = decoding.readVarUint8Array(d);
+    if (!isNewer(clientId, clock, isNullState(bytes))) continue;
+    const json = textDecoder.decode(bytes);
     // A renewal (the same state with a newer clock, every 15 s from every client) is stamped once.
     const known = cache?.get(clientId);
     if (known && known.raw === json && known.user === user) {

@@ -61,6 +61,10 @@ export class PgAlertStore implements AlertStore {
       args.push(filter.stationId);
       where.push(`station_id = $${args.length}`);
     }
+    if (filter.unitId) {
+      args.push(filter.unitId);
+      where.push(`unit_id = $${args.length}`);
+    }
     args.push(filter.limit);
     const { rows } = await pgQuery(
       this.pool,

@@ -49,6 +49,10 @@ export class SqliteAlertStore implements AlertStore {
       where.push('station_id = ?');
       args.push(filter.stationId);
     }
+    if (filter.unitId) {
+      where.push('unit_id = ?');
+      args.push(filter.unitId);
+    }
     args.push(filter.limit);
     const rows = this.db
       .prepare(`SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY time DESC, id LIMIT ?`)

@@ -71,7 +71,7 @@ it('copies the commits of another connection into the database file, and again a
     (err) => {
       throw err;
     },
-    20,
+    { everyMs: 20, syncMs: 20 },
   );
   closers.push(() => checkpointer.stop());
 
@@ -87,4 +87,59 @@ it('copies the commits of another connection into the database file, and again a
   insert(db, 1);
   await until(() => checkpointedRows(file) === 251, 'the third checkpoint');
   expect(checkpointer.stats.restarts).toBe(0);
+});
+
+it('between checkpoints syncs the WAL once per period of commits, and copies it only when its period is up', async () => {
+  const { db, file } = open();
+  const checkpointer = new SqliteCheckpointer(
+    file,
+    (err) => {
+      throw err;
+    },
+    { everyMs: 2_000, syncMs: 20 },
+  );
+  closers.push(() => checkpointer.stop());
+  insert(db, 20);
+  await until(() => checkpointer.runs.syncs >= 1, 'a sync of the WAL');
+  // Synced, not copied: the database file has no row yet, and no checkpoint ran.
+  expect(checkpointedRows(file)).toBe(0);
+  expect(checkpointer.runs.checkpoints).toBe(0);
+  // No commit since: no more syncs (once the worker has synced the last of the 20 commits, which
+  // it may have met half-written at its first sync).
+  await new Promise((r) => setTimeout(r, 100));
+  const syncs = checkpointer.runs.syncs;
+  await new Promise((r) => setTimeout(r, 100));
+  expect(checkpointer.runs.syncs).toBe(syncs);
+  insert(db, 5);
+  await until(() => checkpointer.runs.syncs > syncs, 'a sync of the later commits');
+  await until(() => checkpointedRows(file) === 25, 'the checkpoint once its period is up');
+  expect(checkpointer.runs.checkpoints).toBeGreaterThanOrEqual(1);
+});
+
+it('retires its worker once the database is quiet, after a last checkpoint, and starts one at the next commit', async () => {
+  const { db, file } = open();
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+  const checkpointer = new SqliteCheckpointer(
+    file,
+    (err) => {
+      throw err;
+    },
+    { everyMs: 60_000, syncMs: 20, idleMs: 1_000, changes: () => totalChanges.get() as number },
+  );
+  closers.push(() => checkpointer.stop());
+  insert(db, 30);
+  expect(checkpointer.running).toBe(true);
+  await until(() => !checkpointer.running, 'the worker to retire');
+  // Its checkpoint period (60 s) never came: the rows reached the database file by its last checkpoint.
+  await until(() => checkpointedRows(file) === 30, 'the last checkpoint of the retired worker');
+  expect(checkpointer.stats.workersStarted).toBe(1);
+
+  insert(db, 3);
+  await until(() => checkpointer.running, 'a worker for the new commit');
+  expect(checkpointer.stats.workersStarted).toBe(2);
+  const syncs = checkpointer.runs.syncs;
+  insert(db, 1);
+  await until(() => checkpointer.runs.syncs > syncs, 'the new worker syncing the WAL');
+  await until(() => !checkpointer.running, 'the second worker to retire');
+  await until(() => checkpointedRows(file) === 34, 'every row in the database file');
 });

@@ -15,7 +15,7 @@ import type {
   UpdateAuthor,
 } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
-import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import { SqliteUpdateLogStore } from './sqlite-update-log.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
@@ -38,7 +38,7 @@ export interface SqliteStorageOptions {
   /** Same as `synchronous: 'full'` (older name). */
   fsync?: boolean;
   /** The WAL checkpointer's period and RESTART limit in frames (tests; see sqlite-checkpointer.ts). */
-  checkpoint?: { everyMs?: number; restartFrames?: number };
+  checkpoint?: CheckpointerOptions;
 }
 
 /**
@@ -87,8 +87,7 @@ export class SqliteStorage implements Storage {
       () => {
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
       },
-      options.checkpoint?.everyMs,
-      options.checkpoint?.restartFrames,
+      { changes: totalChanges(this.db), ...options.checkpoint },
     );
     const db = this.db;
     this.stmts = {
@@ -396,4 +395,10 @@ export class SqliteStorage implements Storage {
     await this.archive.restoreOperation(op, docs, hold, await checkpointsOfRestore(docs));
     for (const d of docs) this.nextSeq.delete(d.doc);
   }
+}
+
+/** The connection's `total_changes()`: rows it has written since it opened (the checkpointer's commit signal). */
+function totalChanges(db: Database.Database): () => number {
+  const stmt = db.prepare('SELECT total_changes()').pluck();
+  return () => stmt.get() as number;
 }

@@ -245,6 +245,8 @@ export interface AlertFilter {
   states?: readonly AlertState[];
   kind?: AlertKind;
   stationId?: string;
+  /** Only this unit's alerts (with `stationId`: the unit of that station). */
+  unitId?: string;
   limit: number;
 }
 

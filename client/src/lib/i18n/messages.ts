@@ -151,6 +151,10 @@ export const zhCN = {
   ...reportZhCN,
   ...liveZhCN,
   ...replayZhCN,
+  'header.more': '更多',
+  'header.moreHint': '复盘报告、回放、导入/导出、数据保留',
+  'presence.more': '另有 {count} 人',
+  'tool.title': '{name}：{hint}',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -298,4 +302,8 @@ export const en: Record<MessageKey, string> = {
   'track.empty': 'No track in this window',
   'track.points': '{count} fixes',
   'track.failed': 'Could not load the track: {message}',
+  'header.more': 'More',
+  'header.moreHint': 'Report, replay, import/export, data retention',
+  'presence.more': '{count} more',
+  'tool.title': '{name}: {hint}',
 };

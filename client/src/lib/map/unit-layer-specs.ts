@@ -175,7 +175,9 @@ export function unitGroupLayers(
         'text-font': [MAP_FONT],
         'text-size': 13 * s,
         'text-allow-overlap': true,
-        'text-padding': 9 * s,
+        // The count's box grows to the whole bubble (circle and ring, up to two digits), so every
+        // label below it, a unit's or a search sector's, makes way for the bubble, not only its digits.
+        'text-padding': 13 * s,
       },
       paint: { 'text-color': '#ffffff' },
     },

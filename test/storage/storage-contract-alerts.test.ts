@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'vitest';
+import type { Alert } from '@jointmap/shared';
+import { backends } from './storage-backends.ts';
+
+const sos = (id: string, stationId: string, unitId: string, time: number): Alert => ({
+  id,
+  operationId: 'op1',
+  stationId,
+  unitId,
+  ruleId: null,
+  ruleScope: null,
+  ruleName: 'SOS',
+  kind: 'sos',
+  time,
+  raisedAt: time + 1,
+  lngLat: [120.3, 30.5],
+  evidence: { alarm: 'SOS' },
+  state: 'open',
+  acknowledgedBy: null,
+  acknowledgedAt: null,
+  resolvedBy: null,
+  resolvedAt: null,
+});
+
+/** The alert list's unit filter, on every backend. */
+describe.each(backends)('storage contract (alerts): $name', (backend) => {
+  test('a unit filter lists only that unit’s alerts, with the other filters and the limit, newest first', async (t) => {
+    const { storage } = await backend.open(t);
+    const alerts = [
+      sos('a1', 's1', 'car-01', 1_000),
+      sos('a2', 's1', 'car-02', 2_000),
+      sos('a3', 's1', 'car-01', 3_000),
+      // The same unit id at another station, and in another operation.
+      sos('a4', 's2', 'car-01', 4_000),
+      { ...sos('a5', 's1', 'car-01', 5_000), operationId: 'op2' },
+      { ...sos('a6', 's1', 'car-01', 6_000), kind: 'overspeed' as const, ruleName: '超速' },
+    ];
+    for (const a of alerts) expect(await storage.insertAlert(a)).toBe(true);
+    const ids = async (filter: Parameters<typeof storage.listAlerts>[1]) =>
+      (await storage.listAlerts('op1', filter)).map((a) => a.id);
+    expect(await ids({ kind: 'sos', stationId: 's1', unitId: 'car-01', limit: 10 })).toEqual(['a3', 'a1']);
+    expect(await storage.listAlerts('op1', { kind: 'sos', stationId: 's1', unitId: 'car-01', limit: 10 })).toEqual([
+      alerts[2],
+      alerts[0],
+    ]);
+    expect(await ids({ unitId: 'car-01', limit: 10 })).toEqual(['a6', 'a4', 'a3', 'a1']);
+    expect(await ids({ stationId: 's1', unitId: 'car-02', limit: 10 })).toEqual(['a2']);
+    expect(await ids({ stationId: 's1', unitId: 'car-01', limit: 1 })).toEqual(['a6']);
+    expect(await ids({ stationId: 's2', unitId: 'car-02', limit: 10 })).toEqual([]);
+  });
+});
