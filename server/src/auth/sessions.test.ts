@@ -29,7 +29,8 @@ let sessions: SessionService;
 beforeEach(async () => {
   vi.useFakeTimers({ now: new Date('2026-03-01T08:00:00Z') });
   dir = mkdtempSync(join(tmpdir(), 'jointmap-sessions-'));
-  storage = new SqliteStorage(dir);
+  // The checkpointer's commit watch is a main-thread interval: once a day under these fake timers.
+  storage = new SqliteStorage(dir, { checkpoint: { syncMs: DAY } });
   await storage.upsertAccount(wall);
   await storage.upsertAccount(deqing);
   sessions = new SessionService(storage, new TokenService('secret', 3600), { pollMs: DAY }); // tests read the feed by hand
