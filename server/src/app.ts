@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { frameworkErrors, registerErrorHandler } from './plugins/errors.ts';
+import { registerRefusedUploadDrain } from './plugins/refused-upload.ts';
 import { loggerOptions } from './plugins/log-redact.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -178,6 +179,7 @@ export async function buildApp(
   };
 
   registerErrorHandler(app);
+  registerRefusedUploadDrain(app);
   // preHandler: the login limit keys on the parsed user name, not only the address.
   await app.register(fastifyRateLimit, {
     global: false,
