@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 
 export interface CheckpointerOptions {
   /** Copy the WAL into the database at most this often while commits arrive (ms). */
@@ -15,6 +16,12 @@ export interface CheckpointerOptions {
    */
   changes?: () => number;
   idleMs?: number;
+}
+
+/** A connection's `total_changes()`: rows it has written since it opened (the checkpointer's commit signal). */
+export function totalChanges(db: Database.Database): () => number {
+  const stmt = db.prepare('SELECT total_changes()').pluck();
+  return () => stmt.get() as number;
 }
 
 type FromWorker = { type: 'gate' } | { type: 'report'; log: number; restarted: boolean };

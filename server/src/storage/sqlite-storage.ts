@@ -15,7 +15,7 @@ import type {
   UpdateAuthor,
 } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
-import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.ts';
+import { SqliteCheckpointer, totalChanges, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import { SqliteUpdateLogStore } from './sqlite-update-log.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
@@ -395,10 +395,4 @@ export class SqliteStorage implements Storage {
     await this.archive.restoreOperation(op, docs, hold, await checkpointsOfRestore(docs));
     for (const d of docs) this.nextSeq.delete(d.doc);
   }
-}
-
-/** The connection's `total_changes()`: rows it has written since it opened (the checkpointer's commit signal). */
-function totalChanges(db: Database.Database): () => number {
-  const stmt = db.prepare('SELECT total_changes()').pluck();
-  return () => stmt.get() as number;
 }
