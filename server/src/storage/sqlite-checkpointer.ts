@@ -70,7 +70,7 @@ export class SqliteCheckpointer {
   private stopped = false;
   private openGate: (() => void) | null = null;
   private readonly driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  private readonly settings: Required<Omit<CheckpointerOptions, 'changes'>>;
+  private readonly settings: Required<Omit<CheckpointerOptions, 'changes' | 'idleMs'>>;
   private readonly watch: NodeJS.Timeout | null = null;
   /** Closed (a promise) while a RESTART checkpoint runs: writers await it before they commit. */
   gate: Promise<void> | null = null;
@@ -86,7 +86,7 @@ export class SqliteCheckpointer {
     options: CheckpointerOptions = {},
   ) {
     const { everyMs = 10_000, syncMs = 1_000, restartFrames = 4096, idleMs = 15_000, changes } = options;
-    this.settings = { everyMs, syncMs, restartFrames, idleMs };
+    this.settings = { everyMs, syncMs, restartFrames };
     this.start();
     if (!changes) return;
     let seen = changes();
