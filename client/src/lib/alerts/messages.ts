@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/format.ts';
 /** Strings of the alerts feature (alerts and their rules), zh-CN first; `en` must have the same keys. */
 export const alertsZhCN = {
   'alerts.title': '告警',
@@ -104,7 +105,7 @@ export const alertsZhCN = {
   'rules.error.invalid': '无法保存：{problem}',
 };
 
-export const alertsEn: Record<keyof typeof alertsZhCN, string> = {
+export const alertsEn: Record<keyof typeof alertsZhCN, Message> = {
   'alerts.title': 'Alerts',
   'desk.tasks': 'Tasks',
   'alerts.empty': 'No alerts',
@@ -176,9 +177,9 @@ export const alertsEn: Record<keyof typeof alertsZhCN, string> = {
   'rules.field.note': 'Note',
   'rules.field.enabled': 'Enabled',
   'rules.area.everywhere': 'Everywhere',
-  'rules.area.drawn': 'Drawn area ({n} vertices)',
-  'rules.geometry.polygon': 'Area: {n} vertices',
-  'rules.geometry.line': 'Route: {n} points',
+  'rules.area.drawn': { by: 'n', one: 'Drawn area ({n} vertex)', other: 'Drawn area ({n} vertices)' },
+  'rules.geometry.polygon': { by: 'n', one: 'Area: {n} vertex', other: 'Area: {n} vertices' },
+  'rules.geometry.line': { by: 'n', one: 'Route: {n} point', other: 'Route: {n} points' },
   'rules.geometry.none': 'Not drawn yet',
   'rules.draw.polygon': 'Draw the area on the map',
   'rules.draw.line': 'Draw the route on the map',

@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/format.ts';
 /** Strings of coordinates, measuring, range rings and the map search, zh-CN first; merged into i18n. */
 export const coordsZhCN = {
   'coords.cursor': '光标',
@@ -50,7 +51,7 @@ export const coordsZhCN = {
   'mapsearch.kind.task': '任务',
 } as const;
 
-export const coordsEn: Record<keyof typeof coordsZhCN, string> = {
+export const coordsEn: Record<keyof typeof coordsZhCN, Message> = {
   'coords.cursor': 'Cursor',
   'coords.pinned': 'Pinned',
   'coords.hint': 'Click the map to pin a point, click a value to copy it',
@@ -77,8 +78,8 @@ export const coordsEn: Record<keyof typeof coordsZhCN, string> = {
   'measure.perimeter': 'Perimeter: ',
   'coords.listSep': ', ',
   'coords.notesSep': '; ',
-  'measure.points': '{n} points',
-  'measure.needPoints': 'Click at least {n} points',
+  'measure.points': { by: 'n', one: '{n} point', other: '{n} points' },
+  'measure.needPoints': { by: 'n', one: 'Click at least {n} point', other: 'Click at least {n} points' },
   'measure.undo': 'Undo point',
   'measure.clear': 'Clear',
   'measure.close': 'Close',

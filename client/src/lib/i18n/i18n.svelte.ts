@@ -1,8 +1,9 @@
 import { en, zhCN, type MessageKey } from './messages.ts';
+import { formatMessage, type Locale, type Message, type MessageParams } from './format.ts';
 
-export type Locale = 'zh-CN' | 'en';
+export type { Locale };
 const STORAGE_KEY = 'jointmap.locale';
-const tables: Record<Locale, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
+const tables: Record<Locale, Record<MessageKey, Message>> = { 'zh-CN': zhCN, en };
 
 function initialLocale(): Locale {
   try {
@@ -18,11 +19,9 @@ function initialLocale(): Locale {
 export class I18n {
   locale = $state<Locale>(initialLocale());
 
-  /** Look up a message and fill `{name}` placeholders. */
-  t = (key: MessageKey | (string & {}), params: Record<string, string | number> = {}): string => {
-    const text = tables[this.locale][key as MessageKey] ?? key;
-    return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
-  };
+  /** Look up a message, pick its plural form by the count, and fill `{name}` placeholders. */
+  t = (key: MessageKey | (string & {}), params: MessageParams = {}): string =>
+    formatMessage(this.locale, tables[this.locale][key as MessageKey] ?? key, params);
 
   toggle(): void {
     this.set(this.locale === 'zh-CN' ? 'en' : 'zh-CN');

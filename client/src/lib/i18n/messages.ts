@@ -1,3 +1,4 @@
+import type { Message } from './format.ts';
 import { searchEn, searchZhCN } from '../search/messages.ts';
 import { tasksEn, tasksZhCN } from '../tasks/messages.ts';
 import { coordsEn, coordsZhCN } from '../coords/messages.ts';
@@ -159,7 +160,7 @@ export const zhCN = {
 
 export type MessageKey = keyof typeof zhCN;
 
-export const en: Record<MessageKey, string> = {
+export const en: Record<MessageKey, Message> = {
   ...tasksEn,
   ...searchEn,
   ...coordsEn,
@@ -252,7 +253,7 @@ export const en: Record<MessageKey, string> = {
   'wall.tasks': 'Tasks',
   'wall.noUnits': 'No units yet',
   'wall.noTasks': 'No tasks yet',
-  'wall.annotations': '{count} drawings',
+  'wall.annotations': { one: '{count} drawing', other: '{count} drawings' },
   'wall.online': '{count} online',
   'wall.readOnly': 'Read-only wall',
   'task.status.open': 'Open',
@@ -300,7 +301,7 @@ export const en: Record<MessageKey, string> = {
   'track.last15': 'Last 15 min',
   'track.last60': 'Last hour',
   'track.empty': 'No track in this window',
-  'track.points': '{count} fixes',
+  'track.points': { one: '{count} fix', other: '{count} fixes' },
   'track.failed': 'Could not load the track: {message}',
   'header.more': 'More',
   'header.moreHint': 'Report, replay, import/export, data retention',

@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/format.ts';
 /** Strings of importing and exporting files, zh-CN first; `en` must have the same keys. */
 export const interopZhCN = {
   'interop.menu': '导入/导出',
@@ -24,7 +25,7 @@ export const interopZhCN = {
   'interop.exportTrack': '导出 GPX',
 } as const;
 
-export const interopEn: Record<keyof typeof interopZhCN, string> = {
+export const interopEn: Record<keyof typeof interopZhCN, Message> = {
   'interop.menu': 'Import/export',
   'interop.importFile': 'Import file…',
   'interop.importHint': 'GeoJSON, KML/KMZ, GPX; or drop the file onto the map',
@@ -33,9 +34,13 @@ export const interopEn: Record<keyof typeof interopZhCN, string> = {
   'interop.dropHere': 'Drop to import the file (GeoJSON, KML/KMZ, GPX)',
   'interop.title': 'Import: {file}',
   'interop.format': 'Format {format}',
-  'interop.count': '{n} annotations will be imported',
+  'interop.count': { by: 'n', one: '{n} annotation will be imported', other: '{n} annotations will be imported' },
   'interop.skipped': '{n} skipped: {reason}',
-  'interop.simplified': '{n} lines or areas had too many points and were simplified to 10,000',
+  'interop.simplified': {
+    by: 'n',
+    one: '{n} line or area had too many points and was simplified to 10,000',
+    other: '{n} lines or areas had too many points and were simplified to 10,000',
+  },
   'interop.crs': 'Coordinates',
   'interop.crs.wgs84': 'WGS-84 (GPS devices, Google Earth, CalTopo)',
   'interop.crs.gcj02': 'GCJ-02 (Amap, Tencent maps)',
@@ -43,7 +48,7 @@ export const interopEn: Record<keyof typeof interopZhCN, string> = {
   'interop.apply': 'Import',
   'interop.cancel': 'Cancel',
   'interop.busy': 'Reading…',
-  'interop.done': '{n} annotations imported',
+  'interop.done': { by: 'n', one: '{n} annotation imported', other: '{n} annotations imported' },
   'interop.failed': 'Import failed: {message}',
   'interop.nothing': 'The file has nothing that can be imported',
   'interop.exportTrack': 'Export GPX',

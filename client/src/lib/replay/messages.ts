@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/format.ts';
 /** Strings of the operation replay, zh-CN first; `en` must have the same keys. */
 export const replayZhCN = {
   'replay.open': '回放',
@@ -34,7 +35,7 @@ export const replayZhCN = {
   'replay.search.closed': '已结束',
 } as const;
 
-export const replayEn: Record<keyof typeof replayZhCN, string> = {
+export const replayEn: Record<keyof typeof replayZhCN, Message> = {
   'replay.open': 'Replay',
   'replay.title': 'Operation replay',
   'replay.readOnly': 'Read-only replay',
@@ -52,7 +53,7 @@ export const replayEn: Record<keyof typeof replayZhCN, string> = {
   'replay.events': 'Events',
   'replay.event': 'Event',
   'replay.noEvents': 'No events',
-  'replay.updates': '{count} changes in all',
+  'replay.updates': { one: '{count} change in all', other: '{count} changes in all' },
   'replay.fetching': 'Loading',
   'replay.kind.task_raised': 'Task raised',
   'replay.kind.task_answered': 'Task answered',

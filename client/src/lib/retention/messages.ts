@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/format.ts';
 /** Strings of storage retention and disk figures, zh-CN first; `en` must have the same keys. */
 export const retentionZhCN = {
   'retention.title': '数据保留',
@@ -45,11 +46,11 @@ export const retentionZhCN = {
   'archive.enterSha': '请输入已保存归档文件的 SHA-256 校验和（sha256sum 的结果）：',
 } as const;
 
-export const retentionEn: Record<keyof typeof retentionZhCN, string> = {
+export const retentionEn: Record<keyof typeof retentionZhCN, Message> = {
   'retention.title': 'Data retention',
   'retention.close': 'Close',
   'retention.policy':
-    'Tracks at full resolution for {full} days, then thinned (within {tol} m, one fix a minute at least), deleted after {keep} days',
+    'Tracks at full resolution through day {full}, then thinned (within {tol} m, one fix a minute at least), deleted after day {keep}',
   'retention.never': 'never',
   'retention.hold': 'Evidence hold',
   'retention.holdHint':
@@ -58,8 +59,12 @@ export const retentionEn: Record<keyof typeof retentionZhCN, string> = {
   'retention.setHold': 'Hold as evidence',
   'retention.liftHold': 'Lift the hold',
   'retention.liftConfirm': 'Once lifted, this operation’s tracks are thinned and deleted by the policy. Lift the hold?',
-  'retention.running': 'Running: {done}/{total} units',
-  'retention.lastRun': 'Last run {time}: {thinned} fixes thinned, {dropped} deleted',
+  'retention.running': { by: 'total', one: 'Running: {done}/{total} unit', other: 'Running: {done}/{total} units' },
+  'retention.lastRun': {
+    by: 'thinned',
+    one: 'Last run {time}: {thinned} fix thinned, {dropped} deleted',
+    other: 'Last run {time}: {thinned} fixes thinned, {dropped} deleted',
+  },
   'retention.noRun': 'Not run yet',
   'retention.runNow': 'Run now',
   'retention.stores':
@@ -76,7 +81,7 @@ export const retentionEn: Record<keyof typeof retentionZhCN, string> = {
   'archive.closed': 'Closed at {time}, read-only',
   'archive.create': 'Write archive',
   'archive.writing': 'Writing archive…',
-  'archive.counts': '{updates} edits · {fixes} fixes · {alerts} alerts',
+  'archive.counts': 'edits {updates} · fixes {fixes} · alerts {alerts}',
   'archive.download': 'Download',
   'archive.verified': '✓ downloaded and checked',
   'archive.mismatch': 'The downloaded file does not match the server’s checksum: download it again',

@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/format.ts';
 /** Strings of the search feature, zh-CN first; `en` must have the same keys. Merged into i18n. */
 export const searchZhCN = {
   'search.title': '联合搜索',
@@ -74,7 +75,7 @@ export const searchZhCN = {
   'search.end.confirmClose': '确认结束',
 } as const;
 
-export const searchEn: Record<keyof typeof searchZhCN, string> = {
+export const searchEn: Record<keyof typeof searchZhCN, Message> = {
   'search.title': 'Joint search',
   'search.start': 'Start a search',
   'search.none': 'No search for this task yet',
@@ -84,7 +85,7 @@ export const searchEn: Record<keyof typeof searchZhCN, string> = {
   'search.generatedFrom': '{km2} km² · from the last-known point ({mode}, {minutes} min)',
   'search.drawnArea': '{km2} km² · given area',
   'search.foundAt': 'Found at {time}, {where}',
-  'search.sectors': '{count} sectors',
+  'search.sectors': { one: '{count} sector', other: '{count} sectors' },
   'search.overall': 'Covered {percent}% · cleared {cleared}',
   'search.pickOnMap': 'Pick on map',
   'search.save': 'Save',
@@ -110,7 +111,10 @@ export const searchEn: Record<keyof typeof searchZhCN, string> = {
   'search.create.cell': 'Cell size (m)',
   'search.create.sweep': 'Sweep width (m)',
   'search.create.computing': 'Computing…',
-  'search.create.preview': '{count} sectors, {km2} km² in all (previewed on the map)',
+  'search.create.preview': {
+    one: '{count} sector, {km2} km² in all (previewed on the map)',
+    other: '{count} sectors, {km2} km² in all (previewed on the map)',
+  },
   'search.create.noArea': 'Set the search area first',
   'search.create.submit': 'Create search',
   'search.error.elapsed': 'The time missing must be more than 0 minutes',

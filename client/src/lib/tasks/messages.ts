@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/format.ts';
 /** Strings of the tasks feature, zh-CN first; `en` must have the same keys. Merged into i18n. */
 export const tasksZhCN = {
   // raising
@@ -170,14 +171,14 @@ export const tasksZhCN = {
   // end dispatch
 } as const;
 
-export const tasksEn: Record<keyof typeof tasksZhCN, string> = {
+export const tasksEn: Record<keyof typeof tasksZhCN, Message> = {
   'tasks.tool.raise': 'Raise task',
   'tasks.tool.fromAnnotation': 'Task from drawing',
   'tasks.hint.raise': 'Click the task location on the map, Esc to cancel',
   'tasks.form.title': 'Raise a task',
   'tasks.form.at': 'Where: {where}',
   'tasks.form.point': '{lng}, {lat}',
-  'tasks.form.area': 'Area ({count} vertices)',
+  'tasks.form.area': { one: 'Area ({count} vertex)', other: 'Area ({count} vertices)' },
   'tasks.form.fromAnnotation': 'From drawing “{label}”',
   'tasks.form.name': 'Title',
   'tasks.form.namePlaceholder': 'e.g. Help search: missing elderly man (blue tricycle)',
@@ -273,10 +274,13 @@ export const tasksEn: Record<keyof typeof tasksZhCN, string> = {
   'tasks.timeline.search_found': 'found the person',
   'tasks.timeline.search_closed': 'closed the search',
   'tasks.timeline.search_reopened': 'reopened the search',
-  'tasks.timeline.sectors_created': 'split the search into {count} sectors',
+  'tasks.timeline.sectors_created': {
+    one: 'split the search into {count} sector',
+    other: 'split the search into {count} sectors',
+  },
   'tasks.timeline.sector_assigned': 'assigned sector {name} to {to}',
   'tasks.timeline.sector_status': 'sector {name}: {status}',
-  'tasks.timeline.sectors_removed': 'removed {count} sectors',
+  'tasks.timeline.sectors_removed': { one: 'removed {count} sector', other: 'removed {count} sectors' },
   'tasks.field.title': 'title',
   'tasks.field.description': 'description',
   'tasks.field.location': 'location',
@@ -317,7 +321,7 @@ export const tasksEn: Record<keyof typeof tasksZhCN, string> = {
   'dispatch.empty.all': 'No units',
   'dispatch.submit': 'Dispatch',
   'dispatch.selected': '{count} selected',
-  'dispatch.sent': '{count} units dispatched',
+  'dispatch.sent': { one: '{count} unit dispatched', other: '{count} units dispatched' },
   'dispatch.failed': 'Dispatch failed ({station}): {message}',
   'dispatch.assigned': 'Units on this task',
   'dispatch.assignedNone': 'No units dispatched yet',

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { TimelineEvent } from '@jointmap/shared';
 import { en, zhCN } from '../i18n/messages.ts';
+import { formatMessage, type Message } from '../i18n/format.ts';
 import { timelineLines, type TimelineContext } from './timeline-text.ts';
 
 const names: Record<string, string> = {
@@ -8,8 +9,8 @@ const names: Record<string, string> = {
   'tongxiang-zhouquan': '桐乡洲泉',
   'linping-yunhe': '临平运河',
 };
-const context = (table: Record<string, string>, separator: string): TimelineContext => ({
-  t: (key, params = {}) => (table[key] ?? key).replace(/\{(\w+)\}/g, (_, n: string) => String(params[n])),
+const context = (table: Record<string, Message>, separator: string): TimelineContext => ({
+  t: (key, params = {}) => formatMessage(table === en ? 'en' : 'zh-CN', table[key] ?? key, params),
   station: (id) => names[id] ?? id,
   unit: (id) => ({ 'yuyue-car-01': '禹越巡01', 'yuyue-foot-02': '禹越步巡02' })[id] ?? id,
   separator,

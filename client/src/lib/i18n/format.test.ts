@@ -1,0 +1,35 @@
+import { describe, expect, test } from 'vitest';
+import { formatMessage } from './format.ts';
+import { en, zhCN, type MessageKey } from './messages.ts';
+
+const t = (locale: 'en' | 'zh-CN', key: MessageKey, params: Record<string, string | number>) =>
+  formatMessage(locale, (locale === 'en' ? en : zhCN)[key], params);
+
+describe('English counts', () => {
+  test('the wall reads "1 drawing" and "2 drawings"; Chinese keeps one form', () => {
+    expect(t('en', 'wall.annotations', { count: 1 })).toBe('1 drawing');
+    expect(t('en', 'wall.annotations', { count: 2 })).toBe('2 drawings');
+    expect(t('en', 'wall.annotations', { count: 0 })).toBe('0 drawings');
+    expect(t('zh-CN', 'wall.annotations', { count: 1 })).toBe('标绘 1');
+  });
+
+  test('a plural picks its form by the param it names, and other placeholders are filled', () => {
+    expect(t('en', 'interop.count', { n: 1 })).toBe('1 annotation will be imported');
+    expect(t('en', 'retention.lastRun', { time: '08:00', thinned: 1, dropped: 3 })).toBe(
+      'Last run 08:00: 1 fix thinned, 3 deleted',
+    );
+    expect(t('en', 'retention.lastRun', { time: '08:00', thinned: 4, dropped: 1 })).toBe(
+      'Last run 08:00: 4 fixes thinned, 1 deleted',
+    );
+  });
+
+  test('every English plural has distinct singular and plural wording, both showing its count', () => {
+    for (const [key, message] of Object.entries(en)) {
+      if (typeof message === 'string') continue;
+      const by = message.by ?? 'count';
+      expect(message.one, key).toContain(`{${by}}`);
+      expect(message.other, key).toContain(`{${by}}`);
+      expect(message.one, key).not.toBe(message.other);
+    }
+  });
+});
