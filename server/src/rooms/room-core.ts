@@ -24,7 +24,8 @@ export abstract class RoomCore {
   protected readonly commits: GroupCommit;
   /** A snapshot is queued. */
   protected snapshotQueued = false;
-  protected captured: Uint8Array[] = [];
+  /** Updates Yjs encoded for the transactions of the change being committed (see `commitExact`). */
+  private captured: Uint8Array[] = [];
   /** Names of the top-level types the transactions since the last take changed (see `takeTouched`). */
   private touched = new Set<string>();
   protected readonly answers: StateAnswers;
@@ -49,7 +50,6 @@ export abstract class RoomCore {
     this.lastSeq = loaded.lastSeq;
     this.snapshotSeq = loaded.snapshotSeq;
     this.answers = new StateAnswers(doc, loaded.lastSeq === loaded.snapshotSeq ? loaded.snapshot : null);
-    doc.on('update', (update: Uint8Array) => this.captured.push(update));
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       for (const type of tr.changed.keys()) {
         const root = rootNameOf(doc, type);
@@ -102,13 +102,50 @@ export abstract class RoomCore {
     author: UpdateAuthor,
     sender: Connection | null,
     apply: () => void,
+    echoToSender?: () => boolean,
+    after?: () => void,
+  ): void {
+    this.commitExact(
+      author,
+      sender,
+      (encode) => {
+        encode();
+        apply();
+        return null;
+      },
+      echoToSender,
+      after,
+    );
+  }
+
+  /**
+   * `commit` for a change that may know its own bytes: `apply` returns the update it applied when
+   * that is exactly what changed (a client's update applied whole), or calls `encode` before the
+   * end of its transaction to have Yjs encode what the transaction changed. Yjs encodes an
+   * update for every transaction while anybody listens for one; the room listens only when asked,
+   * so a client's update is stored and relayed as it came.
+   */
+  protected commitExact(
+    author: UpdateAuthor,
+    sender: Connection | null,
+    apply: (encode: () => void) => Uint8Array | null,
     echoToSender: () => boolean = () => false,
     after: () => void = () => undefined,
   ): void {
     if (this.failed) return;
     this.captured = [];
-    apply();
-    const parts = this.captured;
+    let listening = false;
+    let exact: Uint8Array | null;
+    try {
+      exact = apply(() => {
+        if (listening) return;
+        listening = true;
+        this.doc.on('update', this.capture);
+      });
+    } finally {
+      if (listening) this.doc.off('update', this.capture);
+    }
+    const parts = exact ? [exact] : this.captured;
     this.captured = [];
     const roots = this.takeTouched();
     if (parts.length === 0) return this.afterDurable(after);
@@ -141,6 +178,8 @@ export abstract class RoomCore {
       },
     });
   }
+
+  private readonly capture = (update: Uint8Array) => void this.captured.push(update);
 
   /** The top-level types changed since the last take (and start a new set). */
   protected takeTouched(): ReadonlySet<string> {

@@ -104,6 +104,29 @@ describe('RoomManager', () => {
     await store.sqlite.close();
   });
 
+  test('in use while a room loads or has connections; not for a room loaded only for a server write', async () => {
+    const store = flakyStore();
+    const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100 });
+    expect(rooms.inUse).toBe(false);
+    const loading = rooms.get('op/command');
+    expect(rooms.inUse).toBe(true);
+    const room = await loading;
+    await room.serverChange(schemaVersion(2));
+    expect(rooms.inUse).toBe(false);
+    const socket = { send: () => undefined, close: () => undefined, isOpen: true };
+    const session = {
+      sessionId: 's',
+      access: 'read' as const,
+      user: { id: 'u', name: '大屏', role: 'viewer' as const, stationId: null },
+    };
+    const conn = room.connect(socket, session);
+    expect(rooms.inUse).toBe(true);
+    conn.close();
+    expect(rooms.inUse).toBe(false);
+    await rooms.closeAll();
+    await store.sqlite.close();
+  });
+
   test('a load that keeps failing is retried a bounded number of times, then refused; nothing failed stays cached', async () => {
     const store = flakyStore();
     const attempts: boolean[] = [];

@@ -18,6 +18,8 @@ const MAX_REPLACEMENTS = 2;
 
 interface Entry {
   promise: Promise<Room>;
+  /** Set once loaded. */
+  room: Room | null;
   idle: NodeJS.Timeout | null;
 }
 
@@ -54,11 +56,14 @@ export class RoomManager {
       let entry = this.rooms.get(name);
       if (!entry) {
         const promise = this.load(name, parsed.kind);
-        const created: Entry = { promise, idle: null };
+        const created: Entry = { promise, room: null, idle: null };
         entry = created;
         this.rooms.set(name, created);
         promise.then(
-          (room) => (room.onEmpty = () => this.scheduleIdle(name, created, room)),
+          (room) => {
+            created.room = room;
+            room.onEmpty = () => this.scheduleIdle(name, created, room);
+          },
           () => this.remove(name, created),
         );
       }
@@ -115,6 +120,12 @@ export class RoomManager {
   /** Rooms currently in memory (loaded or loading). */
   get size(): number {
     return this.rooms.size;
+  }
+
+  /** Some room has connections or is loading (one loaded only for a server write does not count). */
+  get inUse(): boolean {
+    for (const { room } of this.rooms.values()) if (room === null || room.connectionCount > 0) return true;
+    return false;
   }
 
   has(name: string): boolean {

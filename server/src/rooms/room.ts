@@ -184,11 +184,18 @@ export class Room extends RoomCore {
     }
     const { sessionId, user } = conn.session;
     const origin: ChangeOrigin = { source: 'session', sessionId, userId: user.id };
-    let applied: AppliedUpdate = { problems: [], malformed: null, gapped: false };
-    this.commit(
+    let applied: AppliedUpdate = { problems: [], malformed: null, gapped: false, whole: false };
+    const exact = !answer && screening.problems.length === 0;
+    this.commitExact(
       { sessionId, userId: user.id },
       conn,
-      () => (applied = applyClientUpdate(this.doc, this.kind, screening.update, origin, this.scope)),
+      (encode) => {
+        // A sync step 2 carries the sender's whole delete set, a screened update was rewritten:
+        // the log and the other clients get only what the transaction changed.
+        if (!exact) encode();
+        applied = applyClientUpdate(this.doc, this.kind, screening.update, origin, this.scope, encode);
+        return exact && applied.whole ? screening.update : null;
+      },
       () => applied.problems.length > 0,
       () => this.answerUpdate(conn, screening.removed, [...screening.problems, ...applied.problems], applied, answer),
     );
@@ -283,7 +290,6 @@ export class Room extends RoomCore {
       run: (task) => this.pushDurable(async () => (this.failed || this.destroyed ? undefined : task())),
       applyRelayed: (update, seq) => {
         Y.applyUpdate(this.doc, update, RELAYED_UPDATE);
-        this.captured = [];
         const roots = this.takeTouched();
         this.lastSeq = Math.max(this.lastSeq, seq);
         this.answers.changed();

@@ -96,11 +96,18 @@ export interface AppliedUpdate {
   malformed: string | null;
   /** Part of it depended on changes the document lacks and was dropped. */
   gapped: boolean;
+  /**
+   * It changed the document, and exactly as it reads: nothing malformed, dropped or repaired. The
+   * update itself can then be stored and relayed (nothing needs encoding).
+   */
+  whole: boolean;
 }
 
 /**
  * Apply a screened client update in one transaction that also drops whatever it left pending and
  * enforces the schema (`repairTransaction`) before anything is committed, stored or relayed.
+ * `encode` is called before the transaction ends unless the update was applied `whole` (the
+ * caller then has Yjs encode what the transaction really changed).
  */
 export function applyClientUpdate(
   doc: Y.Doc,
@@ -108,8 +115,9 @@ export function applyClientUpdate(
   update: Uint8Array,
   origin: ChangeOrigin,
   scope?: string,
+  encode?: () => void,
 ): AppliedUpdate {
-  const applied: AppliedUpdate = { problems: [], malformed: null, gapped: false };
+  const applied: AppliedUpdate = { problems: [], malformed: null, gapped: false, whole: false };
   doc.transact((tr) => {
     try {
       Y.applyUpdate(doc, update);
@@ -118,8 +126,20 @@ export function applyClientUpdate(
     }
     applied.gapped = dropPending(doc);
     applied.problems = repairTransaction(doc, kind, tr, scope);
+    applied.whole =
+      applied.malformed === null && !applied.gapped && applied.problems.length === 0 && changedAnything(doc, tr);
+    if (!applied.whole) encode?.();
   }, origin);
   return applied;
+}
+
+/** The transaction so far added structs or deleted anything. */
+function changedAnything(doc: Y.Doc, tr: Y.Transaction): boolean {
+  if (tr.deleteSet.clients.size > 0) return true;
+  for (const client of doc.store.clients.keys()) {
+    if (Y.getState(doc.store, client) > (tr.beforeState.get(client) ?? 0)) return true;
+  }
+  return false;
 }
 
 /**

@@ -14,6 +14,7 @@ import { connectionLimits } from '../rooms/inbound-queue.ts';
 import type { RoomSession, RoomSocket } from '../rooms/room.ts';
 import { authenticateSession } from '../auth/session.ts';
 import type { AppContext } from '../services/context.ts';
+import { SyncLiveness } from './sync-liveness.ts';
 
 /** Ping interval; a connection that did not answer the previous ping is dropped. */
 const HEARTBEAT_MS = 30_000;
@@ -44,6 +45,7 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
  */
 export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
   const limits = connectionLimits(ctx.config);
+  const liveness = new SyncLiveness({ heartbeatMs: HEARTBEAT_MS, keepaliveMs: KEEPALIVE_MS, keepalive: KEEPALIVE });
   const options = {
     websocket: true as const,
     config: { public: true },
@@ -61,28 +63,15 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     let deliver: ((data: Uint8Array) => void) | null = null;
     let leave: (() => void) | null = null;
     let cancelExpiry: (() => void) | null = null;
-    // Half-open connections (a cable pulled at a station) would otherwise keep rooms loaded.
-    let alive = true;
-    const heartbeat = setInterval(() => {
-      if (!alive) return ws.terminate();
-      alive = false;
-      ws.ping();
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
-    // Only to a socket that was sent nothing for the window: a busy one needs no sign of life, and
-    // 100 clients in one room then cost no keepalives at all. Checked twice a window, so the
-    // longest silence a client sees is 1.5 windows (its limit is 6 s, SILENT_LINK_MS).
-    let lastSent = Date.now();
-    const keepalive = setInterval(() => {
-      if (ws.readyState !== ws.OPEN || Date.now() - lastSent < KEEPALIVE_MS) return;
-      lastSent = Date.now();
-      ws.send(KEEPALIVE);
-    }, KEEPALIVE_MS / 2);
-    keepalive.unref();
-    ws.on('pong', () => (alive = true));
+    // Pings find half-open connections; a keepalive goes only to a socket that was sent nothing for
+    // the window: a busy one needs no sign of life, and 100 clients in one room then cost no
+    // keepalives at all (the longest silence a client sees is 1.5 windows; its limit is 6 s,
+    // SILENT_LINK_MS).
+    const link = liveness.watch(ws);
+    ws.on('pong', link.heard);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      alive = true;
+      link.heard();
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) {
         refuse(ws, name, 'INVALID_PAYLOAD', 'text frames are not part of the protocol');
@@ -97,8 +86,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       pending.push(bytes);
     });
     ws.on('close', () => {
-      clearInterval(heartbeat);
-      clearInterval(keepalive);
+      link.remove();
       cancelExpiry?.();
       leave?.();
       leave = null;
@@ -137,7 +125,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       const admitted = docAccess(user, now.stations, parsed.scope, now.status);
       const socket: RoomSocket = {
         send: (data) => {
-          lastSent = Date.now();
+          link.sent();
           ws.send(data);
         },
         close: (code, reason) => ws.close(code, reason),

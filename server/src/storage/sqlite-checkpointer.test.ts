@@ -143,3 +143,30 @@ it('retires its worker once the database is quiet, after a last checkpoint, and 
   await until(() => !checkpointer.running, 'the second worker to retire');
   await until(() => checkpointedRows(file) === 34, 'every row in the database file');
 });
+
+it('keeps its worker while documents are in use, without commits, and retires it once they are not', async () => {
+  const { db, file } = open();
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+  const checkpointer = new SqliteCheckpointer(
+    file,
+    (err) => {
+      throw err;
+    },
+    { everyMs: 60_000, syncMs: 20, idleMs: 200, changes: () => totalChanges.get() as number },
+  );
+  closers.push(() => checkpointer.stop());
+  let inUse = true;
+  checkpointer.keepWhile(() => inUse);
+  insert(db, 5);
+  // Ten idle periods without a commit: the worker stays, and the first one is all that started.
+  await new Promise((r) => setTimeout(r, 2_000));
+  expect(checkpointer.running).toBe(true);
+  expect(checkpointer.stats.workersStarted).toBe(1);
+  inUse = false;
+  await until(() => !checkpointer.running, 'the worker to retire once nothing is in use');
+  await until(() => checkpointedRows(file) === 5, 'the last checkpoint of the retired worker');
+  // In use again (a document opened): a worker starts before any commit.
+  inUse = true;
+  await until(() => checkpointer.running, 'a worker for the open documents');
+  expect(checkpointer.stats.workersStarted).toBe(2);
+});

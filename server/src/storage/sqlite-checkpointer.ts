@@ -11,8 +11,9 @@ export interface CheckpointerOptions {
   restartFrames?: number;
   /**
    * The main connection's `total_changes()`: given, the worker retires once it has seen no commit
-   * for `idleMs` (after a last checkpoint) and a new one starts at the next commit, read every
-   * `syncMs`. A worker thread holds about 17 MiB; a server at rest need not keep one.
+   * for `idleMs` (after a last checkpoint) and nothing keeps it ({@link SqliteCheckpointer.keepWhile}),
+   * and a new one starts at the next commit, read every `syncMs`. A worker thread holds about
+   * 17 MiB; a server at rest need not keep one.
    */
   changes?: () => number;
   idleMs?: number;
@@ -93,13 +94,25 @@ export class SqliteCheckpointer {
     let quietSince = Date.now();
     this.watch = setInterval(() => {
       const now = changes();
-      if (now !== seen) {
+      if (now !== seen || this.inUse()) {
         seen = now;
         quietSince = Date.now();
         if (!this.worker) this.start();
       } else if (this.worker && Date.now() - quietSince >= idleMs) this.retire();
     }, syncMs);
     this.watch.unref();
+  }
+
+  /** While this says the database is in use (documents are open), the worker runs even without commits. */
+  private inUse: () => boolean = () => false;
+
+  /**
+   * Keep a worker while `inUse()` holds (read every `syncMs`), not only while commits arrive: a
+   * worker costs 30–50 ms of CPU to start, which a burst of edits after a quiet spell would pay
+   * each time, while an open document is where the next edit comes from.
+   */
+  keepWhile(inUse: () => boolean): void {
+    this.inUse = inUse;
   }
 
   /** A worker runs (false: retired while the database is quiet). */

@@ -364,6 +364,7 @@ export class SqliteStorage implements Storage {
   };
   /** RESTART checkpoints so far and the largest WAL seen, in frames. */
   walStats = (): { restarts: number; largestLog: number } => ({ ...this.checkpointer.stats });
+  keepWarmWhile = (inUse: () => boolean): void => this.checkpointer.keepWhile(inUse);
   dropFixesBefore = async (s: string, u: string, t: number, limit: number): Promise<number> => {
     if (this.checkpointer.gate) await this.checkpointer.gate;
     return this.retention.dropFixesBefore(s, u, t, limit);

@@ -55,7 +55,7 @@ export const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(x < 
 export const mib = (bytes: number): string =>
   Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : '–';
 export const kib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '–');
-export const cores = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
+export const cores = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 1 ? 3 : 2) : '–');
 
 /** Print a table (Markdown pipe syntax, so it reads in a terminal and pastes into docs). */
 export function printTable(title: string, rows: readonly (readonly string[])[]): void {
