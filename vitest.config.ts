@@ -1,4 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Unit and integration files run side by side: each integration file is isolated (servers on
+ * port 0, its own temp dirs, PostgreSQL schemas and Redis key prefixes), and most of their time is
+ * spent waiting on sockets, timers and child processes, so even a 2-core machine runs two at once
+ * (vitest's default there is one). Both projects share the first group, hence one figure.
+ */
+const nodeWorkers = Math.max(2, availableParallelism() - 1);
 
 /** One runner for every package: unit tests beside their code, cross-package tests in test/. */
 export default defineConfig({
@@ -9,6 +18,7 @@ export default defineConfig({
           name: 'unit',
           include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts'],
           testTimeout: 20_000,
+          maxWorkers: nodeWorkers,
         },
       },
       {
@@ -19,6 +29,7 @@ export default defineConfig({
           ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          maxWorkers: nodeWorkers,
         },
       },
       {
@@ -27,8 +38,12 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Each file drives a real Chromium; two at once saturate a 2-core machine.
-          fileParallelism: false,
+          // After the node files (a group of their own), two browser files at a time: one file keeps
+          // well under two cores busy (it waits on renders, heartbeats, token lives, page turns).
+          // Every file runs its own servers on port 0, its own Chromium and browser contexts. More
+          // than two at once is untried: each file's map renders already slow down with two.
+          sequence: { groupOrder: 1 },
+          maxWorkers: 2,
         },
       },
     ],

@@ -7,7 +7,7 @@
  *                 a 1-minute soak and the fuzz
  * Every step is skipped when already done, so both commands stay fast on a prepared machine.
  */
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureServerBuild, serverBuildIsStale } from './build-server.mjs';
@@ -86,13 +86,37 @@ if (packages.length) {
   run(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')} >/dev/null`);
 }
 
+/**
+ * Commands that only read the tree, side by side (each is single-threaded, and the type check alone
+ * takes longer than the other two together); each one's output is printed whole once it ends.
+ */
+async function runTogether(cmds) {
+  const results = await Promise.all(
+    cmds.map(
+      (cmd) =>
+        new Promise((resolve) => {
+          const child = spawn('sh', ['-c', cmd], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (out += d));
+          child.on('close', (code) => {
+            step(cmd);
+            process.stdout.write(out);
+            resolve({ cmd, code });
+          });
+        }),
+    ),
+  );
+  const failed = results.find((r) => r.code !== 0);
+  if (failed) {
+    console.error(`\n✖ failed (${failed.code}): ${failed.cmd}`);
+    process.exit(failed.code ?? 1);
+  }
+}
+
 // 6. The whole suite: types, lint, formatting, then every test (unit, integration, browser).
-step('type-checking');
-run('pnpm check');
-step('linting');
-run('pnpm lint');
-step('checking formatting');
-run('pnpm format:check');
+step('type-checking, linting and checking formatting');
+await runTogether(['pnpm check', 'pnpm lint', 'pnpm format:check']);
 step('running the tests');
 run('pnpm exec vitest run');
 // Measurements with a verdict (docs/soak.md): a 1-minute soak and the seeded fuzz of sync and REST.

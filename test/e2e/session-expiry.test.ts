@@ -49,7 +49,7 @@ async function expectLogin(page: Page, reason: 'expired' | 'ended', text: string
 
 test('a wall renews its short-lived token by itself and reconnects with the new one after the first expired', async (t) => {
   assertClientBuilt();
-  const { dataDir, running } = await firstServer(t, { viewerTokenTtlSeconds: 20 });
+  const { dataDir, running } = await firstServer(t, { viewerTokenTtlSeconds: 12 });
   const browser = await launchBrowser(t);
   const { context, guard } = await newContext(browser, { viewport: { width: 1600, height: 900 } });
   const page = await context.newPage();
@@ -63,7 +63,7 @@ test('a wall renews its short-lived token by itself and reconnects with the new 
   );
   await online(page);
 
-  // Renewed at about half the 20 s life, with nobody at the page.
+  // Renewed at about half the 12 s life, with nobody at the page.
   await expect.poll(() => renewals, { timeout: 25_000 }).toContain(200);
   // Past the first token's expiry: still the wall, still online (the server follows the session).
   await page.waitForTimeout(Math.max(0, firstToken.expiresAt + 1500 - Date.now()));
@@ -81,7 +81,7 @@ test('a wall renews its short-lived token by itself and reconnects with the new 
   const port = running.server.port;
   await running.server.app.close();
   await page.waitForSelector('[data-testid=connection]:not([data-state=online])', { timeout: 20_000 });
-  running.server = await serverOn(dataDir, port, { viewerTokenTtlSeconds: 20 });
+  running.server = await serverOn(dataDir, port, { viewerTokenTtlSeconds: 12 });
   await online(page);
   expect(await page.locator('[data-testid=wall]').count()).toBe(1);
   expect(renewals.every((s) => s === 200)).toBe(true);
