@@ -116,17 +116,23 @@ it('between checkpoints syncs the WAL once per period of commits, and copies it 
   expect(checkpointer.runs.checkpoints).toBeGreaterThanOrEqual(1);
 });
 
-it('retires its worker once the database is quiet, after a last checkpoint, and starts one at the next commit', async () => {
-  const { db, file } = open();
+/** A checkpointer that watches `db`'s commits every 20 ms and retires after `idleMs`; copies only when it retires. */
+function watching(db: Database.Database, file: string, idleMs: number): SqliteCheckpointer {
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const checkpointer = new SqliteCheckpointer(
     file,
     (err) => {
       throw err;
     },
-    { everyMs: 60_000, syncMs: 20, idleMs: 1_000, changes: () => totalChanges.get() as number },
+    { everyMs: 60_000, syncMs: 20, idleMs, changes: () => totalChanges.get() as number },
   );
   closers.push(() => checkpointer.stop());
+  return checkpointer;
+}
+
+it('retires its worker once the database is quiet, after a last checkpoint, and starts one at the next commit', async () => {
+  const { db, file } = open();
+  const checkpointer = watching(db, file, 1_000);
   insert(db, 30);
   expect(checkpointer.running).toBe(true);
   await until(() => !checkpointer.running, 'the worker to retire');
@@ -146,15 +152,7 @@ it('retires its worker once the database is quiet, after a last checkpoint, and 
 
 it('keeps its worker while documents are in use, without commits, and retires it once they are not', async () => {
   const { db, file } = open();
-  const totalChanges = db.prepare('SELECT total_changes()').pluck();
-  const checkpointer = new SqliteCheckpointer(
-    file,
-    (err) => {
-      throw err;
-    },
-    { everyMs: 60_000, syncMs: 20, idleMs: 200, changes: () => totalChanges.get() as number },
-  );
-  closers.push(() => checkpointer.stop());
+  const checkpointer = watching(db, file, 200);
   let inUse = true;
   checkpointer.keepWhile(() => inUse);
   insert(db, 5);
