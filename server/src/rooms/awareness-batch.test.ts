@@ -277,6 +277,28 @@ describe('coalesced presence', () => {
     }
   });
 
+  test('a waiting renewal wakes the room once, when it is due, not every step before', () => {
+    vi.useFakeTimers();
+    let wakeUps = -1;
+    play(
+      15,
+      (presence, [a, , , d]) => {
+        presence.receive(a!, update([[1, 1, { v: 1 }]]));
+        vi.advanceTimersByTime(20);
+        const sentAt = Date.now();
+        // The same state with a new clock: a renewal, held for its delay within the 3-s window (0.76 s
+        // for this id; the awareness' own 3-s timeout check comes later).
+        presence.receive(a!, update([[1, 2, { v: 1 }]]));
+        for (wakeUps = 0; d!.view.meta.get(1)!.clock < 2 && wakeUps < 100; wakeUps++) vi.advanceTimersToNextTimer();
+        expect(Date.now() - sentAt).toBeGreaterThan(500);
+        expect(Date.now() - sentAt).toBeLessThanOrEqual(3_250);
+      },
+      3_000,
+    );
+    // A step timer would have fired every 250 ms until the renewal was due.
+    expect(wakeUps).toBe(1);
+  });
+
   test('a change or removal of a client whose renewal waits goes out at the tick; the older renewal is dropped', () => {
     vi.useFakeTimers();
     const peers = ['a', 'b', 'c', 'd'].map(peer);

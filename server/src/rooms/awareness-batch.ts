@@ -44,6 +44,8 @@ export class AwarenessBatch<M extends object> {
   /** Renewals waiting, with the time each is due (see the class comment). */
   private renewals = new Map<number, PendingChange<M> & { due: number }>();
   private renewalTimer: NodeJS.Timeout | null = null;
+  /** When `renewalTimer` fires. */
+  private renewalAt = 0;
   /** The state last sent for each id, as JSON: a state equal to it with a newer clock is a renewal. */
   private readonly sent = new Map<number, string>();
   private stopped = false;
@@ -68,6 +70,7 @@ export class AwarenessBatch<M extends object> {
   ): void {
     if (this.stopped) return;
     const removedSet = removed.length ? new Set(removed) : null;
+    let renewed = false;
     for (const id of changed) {
       const isRemoval = removedSet?.has(id) ?? false;
       const clock = this.awareness.meta.get(id)?.clock ?? 0;
@@ -77,6 +80,7 @@ export class AwarenessBatch<M extends object> {
         // The same delay for an id every time (its renewals stay about 15 s apart), spread over the window.
         const due = prior?.due ?? Date.now() + ((Math.imul(id, 2654435761) >>> 0) % this.renewalMs);
         this.renewals.set(id, { clock, json, due, origin: prior && prior.origin !== origin ? null : origin });
+        renewed = true;
         continue;
       }
       // A change or removal is newer than a renewal of the same id still waiting.
@@ -87,10 +91,7 @@ export class AwarenessBatch<M extends object> {
       const prior = this.pending.get(id);
       this.pending.set(id, { clock, json, origin: prior && prior.origin !== origin ? null : origin });
     }
-    if (this.renewals.size && !this.renewalTimer) {
-      this.renewalTimer = setInterval(() => this.sendDueRenewals(), Math.min(RENEWAL_STEP_MS, this.renewalMs));
-      this.renewalTimer.unref();
-    }
+    if (renewed) this.armRenewals();
     if (this.tickMs === 0) return this.flush();
     if (!this.timer && this.pending.size) {
       this.timer = setTimeout(() => {
@@ -113,20 +114,44 @@ export class AwarenessBatch<M extends object> {
 
   /** Send every waiting renewal now. */
   flushRenewals(): void {
+    if (this.renewalTimer) clearTimeout(this.renewalTimer);
+    this.renewalTimer = null;
     this.sendDueRenewals(Infinity);
   }
 
-  /** Send the renewals due by `now` (one message per recipient); stop the step timer when none waits. */
-  private sendDueRenewals(now = Date.now()): void {
+  /**
+   * One timer, for the earliest waiting renewal: it sends that one and every other due within the
+   * following `RENEWAL_STEP_MS` (a little early for those: nothing a client sees). Not a timer
+   * ticking every step: a room of ten clients has under one renewal a second, and a
+   * four-times-a-second tick was most of its wake-ups at rest.
+   */
+  private armRenewals(): void {
+    if (this.renewals.size === 0) return;
+    let at = Infinity;
+    for (const renewal of this.renewals.values()) at = Math.min(at, renewal.due);
+    if (this.renewalTimer) {
+      if (at >= this.renewalAt) return;
+      clearTimeout(this.renewalTimer);
+    }
+    this.renewalAt = at;
+    this.renewalTimer = setTimeout(
+      () => {
+        this.renewalTimer = null;
+        this.sendDueRenewals(at + Math.min(RENEWAL_STEP_MS, this.renewalMs));
+        this.armRenewals();
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.renewalTimer.unref();
+  }
+
+  /** Send the renewals due by `until` (one message per recipient). */
+  private sendDueRenewals(until: number): void {
     const due = new Map<number, PendingChange<M>>();
     for (const [id, renewal] of this.renewals) {
-      if (renewal.due > now) continue;
+      if (renewal.due > until) continue;
       due.set(id, renewal);
       this.renewals.delete(id);
-    }
-    if (this.renewals.size === 0 && this.renewalTimer) {
-      clearInterval(this.renewalTimer);
-      this.renewalTimer = null;
     }
     if (due.size) this.send(due);
   }
@@ -160,7 +185,7 @@ export class AwarenessBatch<M extends object> {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.renewalTimer) clearInterval(this.renewalTimer);
+    if (this.renewalTimer) clearTimeout(this.renewalTimer);
     this.timer = null;
     this.renewalTimer = null;
     this.pending.clear();
