@@ -286,8 +286,8 @@ describe('coalesced presence', () => {
         presence.receive(a!, update([[1, 1, { v: 1 }]]));
         vi.advanceTimersByTime(20);
         const sentAt = Date.now();
-        // The same state with a new clock: a renewal, held for its delay within the 3-s window (0.76 s
-        // for this id; the awareness' own 3-s timeout check comes later).
+        // The same state with a new clock: a renewal, held for its delay within the 3-s window (2.76 s
+        // for this id, just before the awareness' own timeout check at 3 s).
         presence.receive(a!, update([[1, 2, { v: 1 }]]));
         for (wakeUps = 0; d!.view.meta.get(1)!.clock < 2 && wakeUps < 100; wakeUps++) vi.advanceTimersToNextTimer();
         expect(Date.now() - sentAt).toBeGreaterThan(500);
