@@ -61,30 +61,36 @@ function layoutOf(page: Page): Promise<Layout> {
   });
 }
 
-const rowIds = (page: Page, board: 'unit' | 'task') =>
-  page.$$eval(`[data-testid=${board}-board-row]`, (rows) =>
-    rows.map((r) => r.getAttribute('data-unit') ?? r.getAttribute('data-task')!),
-  );
+/** A board's page label and the rows it shows, read in one go (a page may turn between two reads). */
+const pageState = (page: Page, board: 'unit' | 'task') =>
+  page.evaluate((b) => {
+    const label = document.querySelector(`[data-testid=${b}-board-page]`)?.textContent ?? null;
+    const ids = Array.from(document.querySelectorAll(`[data-testid=${b}-board-row]`), (r) =>
+      r.getAttribute(b === 'unit' ? 'data-unit' : 'data-task'),
+    );
+    return { label, ids };
+  }, board);
 
 /** Watch a board turn through all its pages (back to the first one); returns every row seen. */
 async function allPages(page: Page, board: 'unit' | 'task'): Promise<{ pages: number; seen: Set<string> }> {
   const indicator = page.locator(`[data-testid=${board}-board-page]`);
   await expect.poll(() => indicator.count(), { timeout: 10_000 }).toBe(1);
-  const first = (await indicator.textContent())!;
+  let state = await pageState(page, board);
+  const first = state.label!;
   const total = Number(first.split('/')[1]);
   expect(total).toBeGreaterThan(1);
   const seen = new Set<string>();
-  let label = first;
   for (let i = 0; i < total; i++) {
-    const visible = await rowIds(page, board);
-    visible.forEach((id) => seen.add(id));
+    state.ids.forEach((id) => seen.add(id!));
+    let next = state;
+    await expect
+      .poll(async () => (next = await pageState(page, board)).label, { timeout: 12_000 })
+      .not.toBe(state.label);
     // The next page replaces the visible set (no scrolling).
-    await expect.poll(() => indicator.textContent(), { timeout: 12_000 }).not.toBe(label);
-    label = (await indicator.textContent())!;
-    const next = await rowIds(page, board);
-    expect(next).not.toEqual(visible);
+    expect(next.ids).not.toEqual(state.ids);
+    state = next;
   }
-  expect(label).toBe(first);
+  expect(state.label).toBe(first);
   return { pages: total, seen };
 }
 
