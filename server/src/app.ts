@@ -124,9 +124,11 @@ export async function buildApp(
   // Set once the live service exists (COT_PORT set); follows the documents TAK clients see.
   let cotBridge: CotBridge | null = null;
   // Stores replay checkpoints as the update logs grow (docs/replay.md, Stored checkpoints).
-  const replayCheckpoints = new ReplayCheckpointWriter(storage, (doc, err) =>
-    app.log.warn({ doc, err }, 'replay checkpoint not stored'),
-  );
+  const replayCheckpoints = new ReplayCheckpointWriter(storage, {
+    onError: (doc, err) => app.log.warn({ doc, err }, 'replay checkpoint not stored'),
+    // Alone on its log, an instance makes checkpoints from the updates it appends.
+    warm: !docRelay,
+  });
   app.addHook('onClose', async () => replayCheckpoints.close());
   const rooms = new RoomManager(storage, {
     idleMs: config.roomIdleMs,
@@ -147,14 +149,15 @@ export async function buildApp(
         metrics.rejected.inc({ code });
         app.log.warn({ room, user: session.user.id, session: session.sessionId, code }, `update refused: ${detail}`);
       },
-      onCommitted: (room, bytes, _recipients, roots) => {
+      onCommitted: (room, bytes, _recipients, roots, committed) => {
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
-        replayCheckpoints.appended(room);
+        replayCheckpoints.appended(room, committed);
         coverage?.onCommitted(room, roots);
         alerting?.onCommitted(room, roots);
         cotBridge?.onCommitted(room, roots);
       },
+      onUnloaded: (room) => replayCheckpoints.forget(room),
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
         app.log.error({ room, err }, 'storage failure in room');

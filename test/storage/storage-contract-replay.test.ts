@@ -34,6 +34,24 @@ describe.each(backends)('storage contract (replay): $name', (backend) => {
     expect(await storage.readReplayCheckpoint('op1/command', 10_000)).toBeNull();
   });
 
+  test("a span of the log gives the n-th update's seq after a seq and the latest time among the n, or null when fewer are stored", async (t) => {
+    const { storage } = await backend.open(t);
+    // Two documents interleaved: one document's seqs are not consecutive.
+    for (let i = 1; i <= 6; i++) {
+      await storage.appendUpdate('op3/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);
+      await storage.appendUpdate('op3/other', mapUpdate(`o${i}`, `v${i}`, i), AUTHOR);
+    }
+    const log = await storage.readUpdateLog('op3/command');
+    const latest = (from: number, to: number) => Math.max(...log.slice(from, to).map((u) => u.time));
+    expect(await storage.readUpdateLogSpan('op3/command', 0, 3)).toEqual({ seq: log[2]!.seq, maxTime: latest(0, 3) });
+    expect(await storage.readUpdateLogSpan('op3/command', log[1]!.seq, 4)).toEqual({
+      seq: log[5]!.seq,
+      maxTime: latest(2, 6),
+    });
+    expect(await storage.readUpdateLogSpan('op3/command', log[1]!.seq, 5)).toBeNull();
+    expect(await storage.readUpdateLogSpan('op3/none', 0, 1)).toBeNull();
+  });
+
   test('a page of the log gives at most `limit` updates after a seq; stored checkpoints are listed after a seq in seq order', async (t) => {
     const { storage } = await backend.open(t);
     for (let i = 1; i <= 5; i++) await storage.appendUpdate('op2/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);

@@ -166,7 +166,10 @@ export abstract class RoomCore {
           send(c, message);
           recipients++;
         }
-        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients, roots);
+        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients, roots, {
+          seq,
+          update: effective,
+        });
         after();
         if (this.lastSeq - this.snapshotSeq >= this.options.snapshotEvery && !this.snapshotQueued) {
           this.snapshotQueued = true;

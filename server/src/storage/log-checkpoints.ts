@@ -29,17 +29,7 @@ export async function checkpointsOfLog(
     let count = from?.count ?? 0;
     let maxTime = from?.maxTime ?? -Infinity;
     for (let i = 0; i + every <= log.length; i += every) {
-      for (let k = i; k < i + every; k += APPLY_SLICE) {
-        const end = Math.min(k + APPLY_SLICE, i + every);
-        y.transact(() => {
-          for (let j = k; j < end; j++) {
-            const u = log[j]!;
-            Y.applyUpdate(y, u.update);
-            if (u.time > maxTime) maxTime = u.time;
-          }
-        });
-        await yieldToEventLoop();
-      }
+      maxTime = Math.max(maxTime, await applyLoggedInSlices(y, log, i, i + every));
       count += every;
       out.push({ doc, seq: log[i + every - 1]!.seq, count, maxTime, state: Y.encodeStateAsUpdate(y) });
     }
@@ -47,6 +37,31 @@ export async function checkpointsOfLog(
     y.destroy();
   }
   return out;
+}
+
+/**
+ * Apply `log[from..to)` to `y` in seq order, {@link APPLY_SLICE} updates per transaction, yielding
+ * to the event loop between them; the latest time among them (-Infinity when none).
+ */
+export async function applyLoggedInSlices(
+  y: Y.Doc,
+  log: readonly LoggedUpdate[],
+  from: number,
+  to: number,
+): Promise<number> {
+  let maxTime = -Infinity;
+  for (let k = from; k < to; k += APPLY_SLICE) {
+    const end = Math.min(k + APPLY_SLICE, to);
+    y.transact(() => {
+      for (let j = k; j < end; j++) {
+        const u = log[j]!;
+        Y.applyUpdate(y, u.update);
+        if (u.time > maxTime) maxTime = u.time;
+      }
+    });
+    await yieldToEventLoop();
+  }
+  return maxTime;
 }
 
 /**

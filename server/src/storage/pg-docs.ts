@@ -184,6 +184,21 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     return rows.map(pgLogged);
   }
 
+  async readUpdateLogSpan(
+    doc: string,
+    afterSeq: number,
+    count: number,
+  ): Promise<{ seq: number; maxTime: number } | null> {
+    const { rows } = await pgQuery(
+      this.pool,
+      `SELECT COUNT(*) AS n, MAX(seq) AS seq, MAX(created_at) AS max_time FROM (
+         SELECT seq, created_at FROM doc_updates WHERE doc = $1 AND seq > $2 ORDER BY seq LIMIT $3) AS span`,
+      [doc, afterSeq, count],
+    );
+    const r = rows[0] as PgRow;
+    return Number(r.n) < count ? null : { seq: Number(r.seq), maxTime: Number(r.max_time) };
+  }
+
   /**
    * Store `state` as the snapshot covering every update up to `seq`, unless a snapshot at or past
    * `seq` is already stored. Snapshots of one document are written one at a time across

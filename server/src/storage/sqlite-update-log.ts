@@ -2,9 +2,12 @@ import type Database from 'better-sqlite3';
 import type { LoggedUpdate, ReplayCheckpoint, UpdateLogStore } from './types.ts';
 import type { Row } from './sqlite-rows.ts';
 
+/** A view of a blob better-sqlite3 handed out (each has its own memory): no copy. */
+const bytesOf = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 const toLogged = (r: Row): LoggedUpdate => ({
   seq: r.seq as number,
-  update: new Uint8Array(r.update_bytes as Buffer),
+  update: bytesOf(r.update_bytes as Buffer),
   sessionId: (r.session_id as string | null) ?? null,
   userId: (r.user_id as string | null) ?? null,
   time: r.created_at as number,
@@ -35,6 +38,10 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
         `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
          WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?`,
       ),
+      span: db.prepare(
+        `SELECT COUNT(*) AS n, MAX(seq) AS seq, MAX(created_at) AS max_time FROM (
+           SELECT seq, created_at FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?)`,
+      ),
       checkpoints: db.prepare(
         'SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -60,6 +67,15 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
 
   async readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]> {
     return (this.stmts.page.all(doc, afterSeq, limit) as Row[]).map(toLogged);
+  }
+
+  async readUpdateLogSpan(
+    doc: string,
+    afterSeq: number,
+    count: number,
+  ): Promise<{ seq: number; maxTime: number } | null> {
+    const r = this.stmts.span.get(doc, afterSeq, count) as Row;
+    return (r.n as number) < count ? null : { seq: r.seq as number, maxTime: r.max_time as number };
   }
 
   async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {

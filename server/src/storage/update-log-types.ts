@@ -19,6 +19,11 @@ export interface UpdateLogStore {
   readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]>;
   /** At most `limit` updates after `afterSeq`, oldest first (to read a long log in pages). */
   readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]>;
+  /**
+   * The `count`-th update after `afterSeq` (its seq) and the latest time among those `count`,
+   * without their bytes; null when fewer are stored (a replay checkpoint's span, verified).
+   */
+  readUpdateLogSpan(doc: string, afterSeq: number, count: number): Promise<{ seq: number; maxTime: number } | null>;
   /** Store a replay checkpoint (kept as is when one at that seq exists). */
   saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void>;
   /** The replay checkpoint of `doc` with the most updates among those with `maxTime <= at`. */
