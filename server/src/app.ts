@@ -126,8 +126,8 @@ export async function buildApp(
   // Stores replay checkpoints as the update logs grow (docs/replay.md, Stored checkpoints).
   const replayCheckpoints = new ReplayCheckpointWriter(storage, {
     onError: (doc, err) => app.log.warn({ doc, err }, 'replay checkpoint not stored'),
-    // Alone on its log, an instance makes checkpoints from the updates it appends.
-    warm: !docRelay,
+    // Alone on its logs, an instance's room snapshots are the logs applied.
+    fromSnapshots: !docRelay,
   });
   app.addHook('onClose', async () => replayCheckpoints.close());
   const rooms = new RoomManager(storage, {
@@ -149,14 +149,15 @@ export async function buildApp(
         metrics.rejected.inc({ code });
         app.log.warn({ room, user: session.user.id, session: session.sessionId, code }, `update refused: ${detail}`);
       },
-      onCommitted: (room, bytes, _recipients, roots, committed) => {
+      onCommitted: (room, bytes, _recipients, roots) => {
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
-        replayCheckpoints.appended(room, committed);
+        replayCheckpoints.appended(room);
         coverage?.onCommitted(room, roots);
         alerting?.onCommitted(room, roots);
         cotBridge?.onCommitted(room, roots);
       },
+      onSnapshot: (room, seq, state) => void replayCheckpoints.snapshotted(room, seq, state),
       onUnloaded: (room) => replayCheckpoints.forget(room),
       onFailed: (room, err) => {
         metrics.storageFailures.inc();

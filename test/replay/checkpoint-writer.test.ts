@@ -9,18 +9,24 @@ const DOC = 'op-cp/command';
 /** A checkpoint every this many updates: small, so a test crosses many boundaries. */
 const EVERY = 10;
 
-/** An editor whose every change is one update: sets, overwrites and deletions of a few keys. */
-function editor() {
+/** A room's document and its log: each change is one update, appended, then applied to the document. */
+function room(storage: Storage) {
   const doc = new Y.Doc();
   let last: Uint8Array | null = null;
   doc.on('update', (u: Uint8Array) => (last = u));
   let n = 0;
-  return () => {
-    const m = doc.getMap('units');
-    n++;
-    if (n % 4 === 0) m.delete(`u${(n + 2) % 6}`);
-    else m.set(`u${n % 6}`, { status: `s${n}`, n });
-    return last!;
+  let seq = 0;
+  return {
+    /** Sets, overwrites and deletions of a few keys. */
+    async edit() {
+      const m = doc.getMap('units');
+      n++;
+      if (n % 4 === 0) m.delete(`u${(n + 2) % 6}`);
+      else m.set(`u${n % 6}`, { status: `s${n}`, n });
+      seq = await storage.appendUpdate(DOC, last!, AUTHOR);
+      return seq;
+    },
+    snapshot: () => ({ seq, state: Y.encodeStateAsUpdate(doc) }),
   };
 }
 
@@ -48,7 +54,8 @@ function expectExact(cp: ReplayCheckpoint, log: readonly LoggedUpdate[]): void {
   expect(got.getMap('units').toJSON()).toEqual(want.getMap('units').toJSON());
 }
 
-async function expectAllExact(storage: Storage): Promise<number[]> {
+/** Every stored checkpoint checked against the log; their counts. */
+async function checkpointCounts(storage: Storage): Promise<number[]> {
   const log = await storage.readUpdateLog(DOC);
   const cps = await storage.readReplayCheckpoints(DOC, 0, 1_000);
   for (const cp of cps) expectExact(cp, log);
@@ -56,74 +63,56 @@ async function expectAllExact(storage: Storage): Promise<number[]> {
 }
 
 describe.each(backends)('replay checkpoint writer: $name', (backend) => {
-  test('warm, each checkpoint is made from the updates the rooms hand over: the log is read once, when the document warms up, never at a boundary', async (t) => {
+  test("alone on its log, a room's snapshot at least a checkpoint interval past the newest checkpoint is stored as the next one, exact, and the log is never read back", async (t) => {
     const { storage } = await backend.open(t);
-    const edit = editor();
-    // A document with history before this instance started.
-    for (let i = 0; i < 13; i++) await storage.appendUpdate(DOC, edit(), AUTHOR);
-    const pages = spyPages(storage);
-    const writer = new ReplayCheckpointWriter(storage, { every: EVERY, warm: true });
+    const writer = new ReplayCheckpointWriter(storage, { every: EVERY, fromSnapshots: true });
     t.onTestFinished(() => writer.close());
-    const append = async () => {
-      const update = edit();
-      writer.appended(DOC, { seq: await storage.appendUpdate(DOC, update, AUTHOR), update });
-    };
-    await append();
-    await writer.idle();
-    // Warmed up: the checkpoint at 10 from the log, the 4 updates after it applied.
-    expect(pages.rows).toBe(14);
-    expect(await expectAllExact(storage)).toEqual([10]);
-    for (let i = 0; i < 47; i++) {
-      await append();
-      // Now and then the writer runs between appends, now and then it is handed several at once.
-      if (i % 6 === 0) await new Promise((r) => setImmediate(r));
+    const pages = spyPages(storage);
+    const r = room(storage);
+    // Snapshots every 4 updates (the room's snapshot interval): at 4, 8, 12, …, 48.
+    for (let i = 1; i <= 48; i++) {
+      await r.edit();
+      if (i % 4 === 0) {
+        const { seq, state } = r.snapshot();
+        await writer.snapshotted(DOC, seq, state);
+      }
     }
-    await writer.idle();
-    expect(await expectAllExact(storage)).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(pages.rows).toBe(14);
+    // 12 is the first snapshot 10 past the start, 24 the first 10 past 12, and so on.
+    expect(await checkpointCounts(storage)).toEqual([12, 24, 36, 48]);
+    expect(pages.rows).toBe(0);
   });
 
-  test("warm, another writer's update between two boundaries: that checkpoint is made from the log, and every checkpoint stays exact", async (t) => {
+  test('alone on its log, an older log without checkpoints is caught up from the log once, at the first snapshot, and the snapshots go on from there', async (t) => {
     const { storage } = await backend.open(t);
-    const edit = editor();
-    const writer = new ReplayCheckpointWriter(storage, { every: EVERY, warm: true });
+    const r = room(storage);
+    for (let i = 0; i < 33; i++) await r.edit();
+    const writer = new ReplayCheckpointWriter(storage, { every: EVERY, fromSnapshots: true });
     t.onTestFinished(() => writer.close());
     const pages = spyPages(storage);
-    const append = async (handed: boolean) => {
-      const update = edit();
-      const seq = await storage.appendUpdate(DOC, update, AUTHOR);
-      if (handed) writer.appended(DOC, { seq, update });
-    };
-    for (let i = 0; i < 12; i++) await append(true);
-    await writer.idle();
-    const warmedUp = pages.rows;
-    // Not handed over (another instance's append): the warm log does not hold it.
-    await append(false);
-    for (let i = 0; i < 20; i++) await append(true);
-    await writer.idle();
-    expect(pages.rows).toBeGreaterThan(warmedUp);
-    expect(await expectAllExact(storage)).toEqual([10, 20, 30]);
-    // Warm again after the catch-up: the next boundary comes without a page read.
-    const caughtUp = pages.rows;
-    for (let i = 0; i < 10; i++) await append(true);
-    await writer.idle();
-    expect(await expectAllExact(storage)).toEqual([10, 20, 30, 40]);
-    expect(pages.rows).toBe(caughtUp);
+    for (let i = 34; i <= 60; i++) {
+      await r.edit();
+      if (i % 5 === 0) {
+        const { seq, state } = r.snapshot();
+        await writer.snapshotted(DOC, seq, state);
+      }
+    }
+    // From the log: 10, 20, 30 (three pages); then the snapshots at 40, 50 and 60.
+    expect(await checkpointCounts(storage)).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(pages.rows).toBe(30);
   });
 
-  test('a document forgotten when its room unloads warms up again at its next update, and its checkpoints stay exact', async (t) => {
+  test('with other writers on the log, each checkpoint is made from the log every interval of appended updates', async (t) => {
     const { storage } = await backend.open(t);
-    const edit = editor();
-    const writer = new ReplayCheckpointWriter(storage, { every: EVERY, warm: true });
+    const writer = new ReplayCheckpointWriter(storage, { every: EVERY });
     t.onTestFinished(() => writer.close());
-    const append = async () => {
-      const update = edit();
-      writer.appended(DOC, { seq: await storage.appendUpdate(DOC, update, AUTHOR), update });
-    };
-    for (let i = 0; i < 15; i++) await append();
-    writer.forget(DOC);
-    for (let i = 0; i < 16; i++) await append();
+    const r = room(storage);
+    for (let i = 1; i <= 35; i++) {
+      await r.edit();
+      // Every third update is another instance's: this one is not told of it.
+      if (i % 3 !== 0) writer.appended(DOC);
+    }
+    for (let i = 0; i < 20; i++) writer.appended(DOC);
     await writer.idle();
-    expect(await expectAllExact(storage)).toEqual([10, 20, 30]);
+    expect(await checkpointCounts(storage)).toEqual([10, 20, 30]);
   });
 });

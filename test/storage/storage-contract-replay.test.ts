@@ -34,22 +34,29 @@ describe.each(backends)('storage contract (replay): $name', (backend) => {
     expect(await storage.readReplayCheckpoint('op1/command', 10_000)).toBeNull();
   });
 
-  test("a span of the log gives the n-th update's seq after a seq and the latest time among the n, or null when fewer are stored", async (t) => {
+  test('a span of the log counts the updates after a seq up to a seq, at most a limit, with the last seq and the latest time', async (t) => {
     const { storage } = await backend.open(t);
-    // Two documents interleaved: one document's seqs are not consecutive.
+    // Two documents interleaved: one document's seqs need not be consecutive.
     for (let i = 1; i <= 6; i++) {
       await storage.appendUpdate('op3/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);
       await storage.appendUpdate('op3/other', mapUpdate(`o${i}`, `v${i}`, i), AUTHOR);
     }
     const log = await storage.readUpdateLog('op3/command');
-    const latest = (from: number, to: number) => Math.max(...log.slice(from, to).map((u) => u.time));
-    expect(await storage.readUpdateLogSpan('op3/command', 0, 3)).toEqual({ seq: log[2]!.seq, maxTime: latest(0, 3) });
-    expect(await storage.readUpdateLogSpan('op3/command', log[1]!.seq, 4)).toEqual({
-      seq: log[5]!.seq,
-      maxTime: latest(2, 6),
+    const span = (from: number, to: number) => ({
+      count: to - from,
+      lastSeq: log[to - 1]!.seq,
+      maxTime: Math.max(...log.slice(from, to).map((u) => u.time)),
     });
-    expect(await storage.readUpdateLogSpan('op3/command', log[1]!.seq, 5)).toBeNull();
-    expect(await storage.readUpdateLogSpan('op3/none', 0, 1)).toBeNull();
+    const all = Number.MAX_SAFE_INTEGER;
+    expect(await storage.readUpdateLogSpan('op3/command', 0, all, 3)).toEqual(span(0, 3));
+    expect(await storage.readUpdateLogSpan('op3/command', log[1]!.seq, log[4]!.seq, all)).toEqual(span(2, 5));
+    expect(await storage.readUpdateLogSpan('op3/command', log[1]!.seq, all, all)).toEqual(span(2, 6));
+    expect(await storage.readUpdateLogSpan('op3/command', log[5]!.seq, all, all)).toEqual({
+      count: 0,
+      lastSeq: null,
+      maxTime: -Infinity,
+    });
+    expect((await storage.readUpdateLogSpan('op3/none', 0, all, all)).count).toBe(0);
   });
 
   test('a page of the log gives at most `limit` updates after a seq; stored checkpoints are listed after a seq in seq order', async (t) => {

@@ -1,53 +1,49 @@
 import type { ReplayCheckpoint, UpdateLogStore } from '../storage/types.ts';
 import { checkpointsOfLog, REPLAY_CHECKPOINT_EVERY } from '../storage/log-checkpoints.ts';
-import { WarmLog, type AppendedUpdate, type WarmBoundary } from './warm-log.ts';
 
 export interface CheckpointWriterOptions {
   onError?: (doc: string, err: unknown) => void;
   every?: number;
   /**
-   * Keep each written document's log applied in memory (WarmLog) and make checkpoints from it.
-   * Worth it only while this instance is the log's only writer (no Redis relay): otherwise every
-   * boundary fails its check and is made from the log as well.
+   * Checkpoints come with the rooms' snapshots ({@link ReplayCheckpointWriter.snapshotted}), not
+   * from appended updates counted. Only while this instance is its logs' only writer (no Redis
+   * relay): a room's document is then exactly its log applied.
    */
-  warm?: boolean;
+  fromSnapshots?: boolean;
 }
 
 /**
  * Stores the replay checkpoints of live documents as their logs grow, so the first replay ever of
- * an operation reads one stored checkpoint and at most {@link REPLAY_CHECKPOINT_EVERY} updates per
- * document (docs/replay.md, Stored checkpoints).
+ * an operation reads one stored checkpoint and about {@link REPLAY_CHECKPOINT_EVERY} updates per
+ * document at most (docs/replay.md, Stored checkpoints).
  *
- * Rooms tell it of each update they append ({@link appended}). Catching up from the log: from the
- * newest stored checkpoint it reads the next REPLAY_CHECKPOINT_EVERY updates from the store (a page
- * of the log, in seq order), applies them and stores the state, as long as whole pages remain.
- * Warm (option `warm`): after catching up it keeps the rest of the log applied in memory and
- * applies each update the rooms hand it; at a boundary it encodes that state, and stores it once
- * the store confirms that the boundary's seq is the REPLAY_CHECKPOINT_EVERY-th update after the
- * checkpoint before (so no other writer's update is missing from it), else it catches up from the
- * log. Either way a checkpoint is exact: its state is the log applied in seq order up to its seq.
+ * Catching up from the log (`catchUp`): from the newest stored checkpoint it reads the next
+ * REPLAY_CHECKPOINT_EVERY updates from the store (a page of the log, in seq order), applies them
+ * and stores the state, for as long as whole pages remain. The checkpoint is then exact by
+ * construction: its state is the log applied in seq order up to its seq.
+ *
+ * Two ways to know when: with several instances on one log the rooms tell it of each update they
+ * append ({@link appended}) and it catches up each REPLAY_CHECKPOINT_EVERY updates. Alone on its
+ * logs (`fromSnapshots`), a room's snapshot is its document's state with every update durable, that
+ * is exactly the log applied up to the snapshot's seq; the first snapshot at least
+ * REPLAY_CHECKPOINT_EVERY updates after the newest checkpoint is stored as the next one
+ * ({@link snapshotted}), counted and timed by the store. Nothing is read back or applied again
+ * then, only once per document and process, to catch up what an older log lacks.
+ *
  * The store refuses a checkpoint for a seq its log no longer holds (a purge meanwhile) and keeps
  * the first one stored at a seq.
  */
 export class ReplayCheckpointWriter {
-  /** Per cold document: updates still to be appended before its next checkpoint is due (absent: check now). */
+  /** Per document: updates still to be appended before its next checkpoint is due (absent: check now). */
   private readonly due = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  private readonly warm = new Map<string, WarmLog>();
-  /** Updates handed while the document catches up (and then warms up with them). */
-  private readonly held = new Map<string, AppendedUpdate[]>();
-  /** Updates handed to warm documents, applied on the next turn of the event loop. */
-  private readonly queued = new Map<string, AppendedUpdate[]>();
-  private drainArmed = false;
-  /** Per warm document: its boundaries being checked and stored, one after another. */
-  private readonly storing = new Map<string, Promise<void>>();
-  /** Warm logs whose count from the stored checkpoints is wrong (failed check or store): their boundaries are dropped. */
-  private readonly stale = new WeakSet<WarmLog>();
+  /** Documents caught up from the log since this process started (or their room last loaded). */
+  private readonly caughtUp = new Set<string>();
   private closed = false;
   private readonly onError: (doc: string, err: unknown) => void;
   private readonly every: number;
-  private readonly warmEnabled: boolean;
+  private readonly fromSnapshots: boolean;
 
   constructor(
     private readonly store: UpdateLogStore,
@@ -55,20 +51,12 @@ export class ReplayCheckpointWriter {
   ) {
     this.onError = options.onError ?? (() => undefined);
     this.every = options.every ?? REPLAY_CHECKPOINT_EVERY;
-    this.warmEnabled = options.warm ?? false;
+    this.fromSnapshots = options.fromSnapshots ?? false;
   }
 
-  /** One update of `doc` was appended (a room's commit, `update` at `seq`): checkpoint when one is due. */
-  appended(doc: string, update?: AppendedUpdate): void {
-    if (this.closed) return;
-    if (this.warmEnabled && update) {
-      if (this.warm.has(doc)) return this.enqueue(doc, update);
-      const held = this.held.get(doc);
-      if (held) held.push(update);
-      else this.held.set(doc, [update]);
-      if (!this.running.has(doc)) void this.catchUp(doc);
-      return;
-    }
+  /** One update of `doc` was appended (a room's commit): catch up when a checkpoint may be due. */
+  appended(doc: string): void {
+    if (this.closed || this.fromSnapshots) return;
     const left = this.due.get(doc);
     if (left !== undefined && left > 1) {
       this.due.set(doc, left - 1);
@@ -80,33 +68,45 @@ export class ReplayCheckpointWriter {
   }
 
   /**
-   * The document's room unloaded: drop its warm log (the next append warms it up again). Its
-   * boundaries already reached are still stored: they hold their states.
+   * A room stored a snapshot of `doc`: `state` is its log applied up to `seq`. Stored as a
+   * checkpoint too when it is at least a checkpoint interval past the newest one.
    */
-  forget(doc: string, only?: WarmLog): void {
-    const w = this.warm.get(doc);
-    if (!w || (only && w !== only)) return;
-    this.warm.delete(doc);
-    this.queued.delete(doc);
-    w.destroy();
+  snapshotted(doc: string, seq: number, state: Uint8Array): Promise<void> {
+    if (this.closed || !this.fromSnapshots) return Promise.resolve();
+    return this.exclusive(doc, async () => {
+      if (!this.caughtUp.has(doc)) {
+        await this.step(doc);
+        this.caughtUp.add(doc);
+      }
+      if (this.closed) return;
+      const last = await this.store.readReplayCheckpoint(doc, Number.MAX_SAFE_INTEGER);
+      const span = await this.store.readUpdateLogSpan(doc, last?.seq ?? 0, seq, Number.MAX_SAFE_INTEGER);
+      if (span.count < this.every || span.lastSeq !== seq) return;
+      await this.store.saveReplayCheckpoint({
+        doc,
+        seq,
+        count: (last?.count ?? 0) + span.count,
+        maxTime: Math.max(last?.maxTime ?? -Infinity, span.maxTime),
+        state,
+      });
+    });
   }
 
-  /** Resolves when no catch-up, queued update or boundary is pending. */
+  /** The document's room unloaded: the next time it loads, the log is checked again. */
+  forget(doc: string): void {
+    this.caughtUp.delete(doc);
+  }
+
+  /** Resolves when no catch-up runs. */
   async idle(): Promise<void> {
-    while (this.running.size || this.storing.size || this.drainArmed) {
-      if (this.drainArmed) await new Promise((r) => setImmediate(r));
-      await Promise.all([...this.running.values(), ...this.storing.values()]);
-    }
+    while (this.running.size) await Promise.all(this.running.values());
   }
 
   /** Stop (the store is about to close): running catch-ups end after their current page. */
   async close(): Promise<void> {
     this.closed = true;
     this.due.clear();
-    this.held.clear();
-    this.queued.clear();
     await this.idle();
-    for (const doc of [...this.warm.keys()]) this.forget(doc);
   }
 
   /** Store every checkpoint of `doc`'s log not stored yet (one catch-up per document at a time). */
@@ -116,102 +116,45 @@ export class ReplayCheckpointWriter {
       this.again.add(doc);
       return run;
     }
-    const p = (async () => {
+    return this.exclusive(doc, async () => {
       do {
         this.again.delete(doc);
         await this.step(doc);
       } while (this.again.has(doc) && !this.closed);
-    })()
+    });
+  }
+
+  /** Run `task` after every earlier one of `doc` (catch-ups and snapshots, one at a time). */
+  private exclusive(doc: string, task: () => Promise<void>): Promise<void> {
+    const before = this.running.get(doc) ?? Promise.resolve();
+    const p: Promise<void> = before
+      .then(task)
       .catch((err: unknown) => {
         if (!this.closed) this.onError(doc, err);
       })
       .finally(() => {
-        this.running.delete(doc);
-        // Not warmed up (failed, closed): what it held is in the log for the next catch-up.
-        this.held.delete(doc);
+        if (this.running.get(doc) === p) this.running.delete(doc);
       });
     this.running.set(doc, p);
     return p;
   }
 
-  /** Store the checkpoints due, each from the one before and the next page of the log; then warm up. */
+  /** Store the checkpoints due: each from the one before and the next page of the log. */
   private async step(doc: string): Promise<void> {
     let last: ReplayCheckpoint | null = await this.store.readReplayCheckpoint(doc, Number.MAX_SAFE_INTEGER);
     for (;;) {
       if (this.closed) return;
-      const page = await this.store.readUpdateLogPage(doc, last?.seq ?? 0, this.every);
-      if (page.length < this.every) {
-        if (!this.warmEnabled) {
-          this.due.set(doc, this.every - page.length);
-          return;
-        }
-        const w = await WarmLog.build(last, page);
-        if (this.closed) return w.destroy();
-        this.warm.set(doc, w);
-        // Handed meanwhile: those the page already held are skipped by seq.
-        for (const u of this.held.get(doc) ?? []) this.enqueue(doc, u);
-        this.held.delete(doc);
+      // Counted first: the updates' bytes are read only for a whole page.
+      const { count } = await this.store.readUpdateLogSpan(doc, last?.seq ?? 0, Number.MAX_SAFE_INTEGER, this.every);
+      if (count < this.every) {
+        this.due.set(doc, this.every - count);
         return;
       }
+      const page = await this.store.readUpdateLogPage(doc, last?.seq ?? 0, this.every);
       const [cp] = await checkpointsOfLog(doc, page, last, this.every);
-      await this.store.saveReplayCheckpoint(cp!);
-      last = cp!;
+      if (!cp) return;
+      await this.store.saveReplayCheckpoint(cp);
+      last = cp;
     }
-  }
-
-  private enqueue(doc: string, update: AppendedUpdate): void {
-    const q = this.queued.get(doc);
-    if (q) q.push(update);
-    else this.queued.set(doc, [update]);
-    if (this.drainArmed) return;
-    this.drainArmed = true;
-    setImmediate(() => this.drain());
-  }
-
-  /** Apply what the rooms handed to the warm documents; store the boundaries they reached. */
-  private drain(): void {
-    this.drainArmed = false;
-    const queued = [...this.queued];
-    this.queued.clear();
-    for (const [doc, updates] of queued) {
-      const w = this.warm.get(doc);
-      if (!w) continue;
-      for (const b of w.apply(updates, this.every)) this.storeBoundary(doc, w, b);
-    }
-  }
-
-  private storeBoundary(doc: string, w: WarmLog, b: WarmBoundary): void {
-    const before = this.storing.get(doc) ?? Promise.resolve();
-    const p = before
-      .then(async () => {
-        if (this.closed || this.stale.has(w)) return;
-        const span = await this.store.readUpdateLogSpan(doc, w.base.seq, this.every);
-        if (span?.seq !== b.seq) {
-          // Another writer's update is in the log between the two: make it from the log instead.
-          this.stale.add(w);
-          this.forget(doc, w);
-          if (!this.closed) void this.catchUp(doc);
-          return;
-        }
-        const cp = {
-          doc,
-          seq: b.seq,
-          count: w.base.count + this.every,
-          maxTime: Math.max(w.base.maxTime, span.maxTime),
-          state: b.state,
-        };
-        await this.store.saveReplayCheckpoint(cp);
-        w.base = { seq: cp.seq, count: cp.count, maxTime: cp.maxTime };
-      })
-      .catch((err: unknown) => {
-        if (!this.closed) this.onError(doc, err);
-        // The next boundary must not count from a checkpoint that was not stored.
-        this.stale.add(w);
-        this.forget(doc, w);
-      })
-      .finally(() => {
-        if (this.storing.get(doc) === p) this.storing.delete(doc);
-      });
-    this.storing.set(doc, p);
   }
 }

@@ -166,10 +166,7 @@ export abstract class RoomCore {
           send(c, message);
           recipients++;
         }
-        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients, roots, {
-          seq,
-          update: effective,
-        });
+        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients, roots);
         after();
         if (this.lastSeq - this.snapshotSeq >= this.options.snapshotEvery && !this.snapshotQueued) {
           this.snapshotQueued = true;
@@ -208,6 +205,7 @@ export abstract class RoomCore {
       await this.store.saveSnapshot(this.name, seq, state);
       this.snapshotSeq = seq;
       if (seq === this.lastSeq) this.answers.snapshotted(state);
+      this.options.hooks?.onSnapshot?.(this.name, seq, state);
     } catch (err) {
       // A missing snapshot only slows the next load; the log still has everything.
       this.options.hooks?.onFailed?.(this.name, err);

@@ -6,14 +6,10 @@ import type { DocRelay } from './relay-port.ts';
 export interface RoomHooks {
   /** An inbound message was refused (forbidden, invalid); the session has been told. */
   onRejected?(room: string, session: RoomSession, code: ErrorCode, detail: string): void;
-  /** An update was made durable (stored at `seq`) and relayed; `roots`: the top-level maps it changed. */
-  onCommitted?(
-    room: string,
-    bytes: number,
-    recipients: number,
-    roots: ReadonlySet<string>,
-    committed: { seq: number; update: Uint8Array },
-  ): void;
+  /** An update was made durable and relayed; `roots`: the top-level maps it changed. */
+  onCommitted?(room: string, bytes: number, recipients: number, roots: ReadonlySet<string>): void;
+  /** A snapshot was stored: `state` is the document with every update through `seq` and nothing after. */
+  onSnapshot?(room: string, seq: number, state: Uint8Array): void;
   /** The room unloaded (idle, evicted, shut down). */
   onUnloaded?(room: string): void;
   /** Storage failed; the room closed its connections and must be reloaded. */

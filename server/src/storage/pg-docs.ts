@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import * as Y from 'yjs';
 import type { DocStore, DocUpdateWrite, LoggedUpdate, StoredDoc, UpdateAuthor, UpdateLogStore } from './types.ts';
-import type { ReplayCheckpoint } from './types.ts';
+import type { ReplayCheckpoint, UpdateLogSpan } from './types.ts';
 import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 
 /**
@@ -184,19 +184,19 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     return rows.map(pgLogged);
   }
 
-  async readUpdateLogSpan(
-    doc: string,
-    afterSeq: number,
-    count: number,
-  ): Promise<{ seq: number; maxTime: number } | null> {
+  async readUpdateLogSpan(doc: string, afterSeq: number, throughSeq: number, limit: number): Promise<UpdateLogSpan> {
     const { rows } = await pgQuery(
       this.pool,
       `SELECT COUNT(*) AS n, MAX(seq) AS seq, MAX(created_at) AS max_time FROM (
-         SELECT seq, created_at FROM doc_updates WHERE doc = $1 AND seq > $2 ORDER BY seq LIMIT $3) AS span`,
-      [doc, afterSeq, count],
+         SELECT seq, created_at FROM doc_updates WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4) AS span`,
+      [doc, afterSeq, throughSeq, limit],
     );
     const r = rows[0] as PgRow;
-    return Number(r.n) < count ? null : { seq: Number(r.seq), maxTime: Number(r.max_time) };
+    return {
+      count: Number(r.n),
+      lastSeq: r.seq === null ? null : Number(r.seq),
+      maxTime: r.max_time === null ? -Infinity : Number(r.max_time),
+    };
   }
 
   /**

@@ -122,7 +122,8 @@ export class PgStorage implements Storage {
   readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
     this.docs.readUpdateLogRange(doc, afterSeq, untilTime);
   readUpdateLogPage = (doc: string, after: number, limit: number) => this.docs.readUpdateLogPage(doc, after, limit);
-  readUpdateLogSpan = (doc: string, after: number, count: number) => this.docs.readUpdateLogSpan(doc, after, count);
+  readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
+    this.docs.readUpdateLogSpan(doc, after, through, limit);
   readReplayCheckpoints = (doc: string, after: number, n: number) => this.docs.readReplayCheckpoints(doc, after, n);
   saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.docs.saveReplayCheckpoint(cp);
   readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>

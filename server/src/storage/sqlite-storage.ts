@@ -230,8 +230,8 @@ export class SqliteStorage implements Storage {
     this.updateLog.readUpdateLogRange(doc, afterSeq, untilTime);
   readUpdateLogPage = (doc: string, after: number, limit: number) =>
     this.updateLog.readUpdateLogPage(doc, after, limit);
-  readUpdateLogSpan = (doc: string, after: number, count: number) =>
-    this.updateLog.readUpdateLogSpan(doc, after, count);
+  readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
+    this.updateLog.readUpdateLogSpan(doc, after, through, limit);
   readReplayCheckpoints = (doc: string, after: number, n: number) =>
     this.updateLog.readReplayCheckpoints(doc, after, n);
   saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.updateLog.saveReplayCheckpoint(cp);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { LoggedUpdate, ReplayCheckpoint, UpdateLogStore } from './types.ts';
+import type { LoggedUpdate, ReplayCheckpoint, UpdateLogSpan, UpdateLogStore } from './types.ts';
 import type { Row } from './sqlite-rows.ts';
 
 /** A view of a blob better-sqlite3 handed out (each has its own memory): no copy. */
@@ -40,7 +40,7 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
       ),
       span: db.prepare(
         `SELECT COUNT(*) AS n, MAX(seq) AS seq, MAX(created_at) AS max_time FROM (
-           SELECT seq, created_at FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?)`,
+           SELECT seq, created_at FROM doc_updates WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?)`,
       ),
       checkpoints: db.prepare(
         'SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -69,13 +69,13 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
     return (this.stmts.page.all(doc, afterSeq, limit) as Row[]).map(toLogged);
   }
 
-  async readUpdateLogSpan(
-    doc: string,
-    afterSeq: number,
-    count: number,
-  ): Promise<{ seq: number; maxTime: number } | null> {
-    const r = this.stmts.span.get(doc, afterSeq, count) as Row;
-    return (r.n as number) < count ? null : { seq: r.seq as number, maxTime: r.max_time as number };
+  async readUpdateLogSpan(doc: string, afterSeq: number, throughSeq: number, limit: number): Promise<UpdateLogSpan> {
+    const r = this.stmts.span.get(doc, afterSeq, throughSeq, limit) as Row;
+    return {
+      count: r.n as number,
+      lastSeq: (r.seq as number | null) ?? null,
+      maxTime: (r.max_time as number | null) ?? -Infinity,
+    };
   }
 
   async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {

@@ -75,7 +75,7 @@ export interface DocStore {
   appendUpdates?(batch: readonly DocUpdateWrite[]): Promise<number[]>;
 }
 
-export type { LoggedUpdate, ReplayCheckpoint, UpdateLogStore } from './update-log-types.ts';
+export type { LoggedUpdate, ReplayCheckpoint, UpdateLogSpan, UpdateLogStore } from './update-log-types.ts';
 
 /** Stations, accounts and devices written together (an accounts file). */
 export interface AccountsBatch {

@@ -20,16 +20,23 @@ export interface UpdateLogStore {
   /** At most `limit` updates after `afterSeq`, oldest first (to read a long log in pages). */
   readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]>;
   /**
-   * The `count`-th update after `afterSeq` (its seq) and the latest time among those `count`,
-   * without their bytes; null when fewer are stored (a replay checkpoint's span, verified).
+   * The first `limit` updates after `afterSeq` up to `throughSeq`, counted without their bytes:
+   * how many, the last one's seq (null: none) and the latest time among them (-Infinity: none).
    */
-  readUpdateLogSpan(doc: string, afterSeq: number, count: number): Promise<{ seq: number; maxTime: number } | null>;
+  readUpdateLogSpan(doc: string, afterSeq: number, throughSeq: number, limit: number): Promise<UpdateLogSpan>;
   /** Store a replay checkpoint (kept as is when one at that seq exists). */
   saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void>;
   /** The replay checkpoint of `doc` with the most updates among those with `maxTime <= at`. */
   readReplayCheckpoint(doc: string, at: number): Promise<ReplayCheckpoint | null>;
   /** At most `limit` stored replay checkpoints of `doc` after `afterSeq`, in seq order. */
   readReplayCheckpoints(doc: string, afterSeq: number, limit: number): Promise<ReplayCheckpoint[]>;
+}
+
+/** A stretch of a document's update log, counted (UpdateLogStore.readUpdateLogSpan). */
+export interface UpdateLogSpan {
+  count: number;
+  lastSeq: number | null;
+  maxTime: number;
 }
 
 /** A document's encoded state after its first `count` updates (the last of them `seq`). */
