@@ -129,7 +129,6 @@ export async function buildApp(
     // Alone on its logs, an instance's room snapshots are the logs applied.
     fromSnapshots: !docRelay,
   });
-  app.addHook('onClose', async () => replayCheckpoints.close());
   const rooms = new RoomManager(storage, {
     idleMs: config.roomIdleMs,
     snapshotEvery: config.snapshotEvery,
@@ -158,7 +157,6 @@ export async function buildApp(
         cotBridge?.onCommitted(room, roots);
       },
       onSnapshot: (room, seq, state) => void replayCheckpoints.snapshotted(room, seq, state),
-      onUnloaded: (room) => replayCheckpoints.forget(room),
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
         app.log.error({ room, err }, 'storage failure in room');
@@ -305,6 +303,9 @@ export async function buildApp(
 
   app.addHook('onClose', async () => {
     await rooms.closeAll();
+    // The rooms' last snapshots may be checkpoints: stored before the store closes.
+    await replayCheckpoints.idle();
+    await replayCheckpoints.close();
     await storage.close();
   });
 

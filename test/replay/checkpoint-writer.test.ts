@@ -82,7 +82,7 @@ describe.each(backends)('replay checkpoint writer: $name', (backend) => {
     expect(pages.rows).toBe(0);
   });
 
-  test('alone on its log, an older log without checkpoints is caught up from the log once, at the first snapshot, and the snapshots go on from there', async (t) => {
+  test('alone on its log, an older log without checkpoints is caught up from the log at the first snapshot, and the snapshots go on from there', async (t) => {
     const { storage } = await backend.open(t);
     const r = room(storage);
     for (let i = 0; i < 33; i++) await r.edit();

@@ -38,7 +38,7 @@ export class ReplayCheckpointWriter {
   private readonly due = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  /** Documents caught up from the log since this process started (or their room last loaded). */
+  /** Documents caught up from the log since this process started (snapshots keep them so). */
   private readonly caughtUp = new Set<string>();
   private closed = false;
   private readonly onError: (doc: string, err: unknown) => void;
@@ -92,11 +92,6 @@ export class ReplayCheckpointWriter {
     });
   }
 
-  /** The document's room unloaded: the next time it loads, the log is checked again. */
-  forget(doc: string): void {
-    this.caughtUp.delete(doc);
-  }
-
   /** Resolves when no catch-up runs. */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.all(this.running.values());
@@ -147,7 +142,7 @@ export class ReplayCheckpointWriter {
       // Counted first: the updates' bytes are read only for a whole page.
       const { count } = await this.store.readUpdateLogSpan(doc, last?.seq ?? 0, Number.MAX_SAFE_INTEGER, this.every);
       if (count < this.every) {
-        this.due.set(doc, this.every - count);
+        if (!this.fromSnapshots) this.due.set(doc, this.every - count);
         return;
       }
       const page = await this.store.readUpdateLogPage(doc, last?.seq ?? 0, this.every);

@@ -67,7 +67,7 @@ export class ReplayService {
   constructor(private readonly ctx: AppContext) {}
 
   /**
-   * Every document at `at`, always from the stored checkpoints (one checkpoint and at most
+   * Every document at `at`, always from the stored checkpoints (one checkpoint and about
    * REPLAY_CHECKPOINT_EVERY updates per document; checkpoints are stored as logs grow and on
    * restore). Nothing of an operation is kept in memory between requests.
    */

@@ -11,8 +11,9 @@ export interface StoredMoment {
 /**
  * A document as it was at `at`, from the stored checkpoints: the one with the most updates among
  * those covering only updates at or before `at`, plus the updates after it stored at or before
- * `at` (a ranged read of the log). With checkpoints every CHECKPOINT_EVERY updates stored, that is
- * one checkpoint and at most that many updates, plus those after the last checkpoint. With none
+ * `at` (a ranged read of the log). With checkpoints about every CHECKPOINT_EVERY updates stored
+ * (docs/replay.md), that is one checkpoint and about that many updates, plus those after the last
+ * checkpoint. With none
  * stored it is the log up to the moment. The caller owns (and destroys) the document.
  */
 export async function storedDocAt(store: UpdateLogStore, doc: string, at: number): Promise<StoredMoment> {

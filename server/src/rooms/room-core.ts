@@ -135,20 +135,40 @@ export abstract class RoomCore {
     if (this.failed) return;
     this.captured = [];
     let listening = false;
-    let exact: Uint8Array | null;
+    let exact: Uint8Array | null = null;
+    let failure: { error: unknown } | null = null;
     try {
       exact = apply(() => {
         if (listening) return;
         listening = true;
         this.doc.on('update', this.capture);
       });
+    } catch (error) {
+      // What changed before the throw stays in the document (Yjs does not roll back): it is
+      // appended and relayed like any change, so the document never holds what the log lacks.
+      failure = { error };
     } finally {
       if (listening) this.doc.off('update', this.capture);
     }
     const parts = exact ? [exact] : this.captured;
     this.captured = [];
     const roots = this.takeTouched();
+    if (failure) {
+      if (parts.length) this.commitParts(parts, roots, author, sender, echoToSender, () => undefined);
+      throw failure.error;
+    }
     if (parts.length === 0) return this.afterDurable(after);
+    this.commitParts(parts, roots, author, sender, echoToSender, after);
+  }
+
+  private commitParts(
+    parts: Uint8Array[],
+    roots: ReadonlySet<string>,
+    author: UpdateAuthor,
+    sender: Connection | null,
+    echoToSender: () => boolean,
+    after: () => void,
+  ): void {
     const effective = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
     this.answers.changed();
     // Appended with the other changes of this tick (GroupCommit), relayed only once durable.

@@ -10,8 +10,6 @@ export interface RoomHooks {
   onCommitted?(room: string, bytes: number, recipients: number, roots: ReadonlySet<string>): void;
   /** A snapshot was stored: `state` is the document with every update through `seq` and nothing after. */
   onSnapshot?(room: string, seq: number, state: Uint8Array): void;
-  /** The room unloaded (idle, evicted, shut down). */
-  onUnloaded?(room: string): void;
   /** Storage failed; the room closed its connections and must be reloaded. */
   onFailed?(room: string, error: unknown): void;
   /** Updates another instance made durable were applied (`roots`: the top-level maps they changed). */

@@ -123,3 +123,39 @@ test('a commit tells its hook which top-level maps it changed, deletions include
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a server change that throws halfway: what it changed before the throw is appended and relayed, and the caller gets its error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-room-'));
+  const store = new SqliteStorage(dir);
+  const name = 'op/deqing-yuyue';
+  const room = await Room.load(name, 'station', store, { snapshotEvery: 100 });
+  const received: Uint8Array[] = [];
+  const socket: RoomSocket = { send: (d) => received.push(d), close: () => undefined, isOpen: true };
+  room.connect(socket, session);
+  const before = received.length;
+  // What the connection holds already (the room's own first writes).
+  const seen = new Y.Doc();
+  Y.applyUpdate(seen, Y.encodeStateAsUpdate(room.doc));
+  const refused = room.serverChange((doc) =>
+    doc.transact(() => {
+      doc.getMap('annotations').set('first', { kept: 'yes' });
+      throw new Error('the second record is refused');
+    }),
+  );
+  await expect(refused).rejects.toThrow('the second record is refused');
+  expect(room.doc.getMap('annotations').get('first')).toEqual({ kept: 'yes' });
+  // The log holds what the document holds.
+  const logged = new Y.Doc();
+  for (const u of await store.readUpdateLog(name)) Y.applyUpdate(logged, u.update);
+  expect(logged.getMap('annotations').toJSON()).toEqual({ first: { kept: 'yes' } });
+  // And the connection was sent it.
+  for (const m of received.slice(before)) {
+    const d = decoding.createDecoder(m);
+    if (decoding.readVarUint(d) !== 0 || decoding.readVarUint(d) !== 2) continue;
+    Y.applyUpdate(seen, decoding.readVarUint8Array(d));
+  }
+  expect(seen.getMap('annotations').toJSON()).toEqual({ first: { kept: 'yes' } });
+  await room.destroy();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});

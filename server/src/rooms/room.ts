@@ -280,7 +280,6 @@ export class Room extends RoomCore {
     this.relay?.close();
     this.presence.destroy();
     this.doc.destroy();
-    this.options.hooks?.onUnloaded?.(this.name);
   }
 
   /** Follow the other instances (`lastSeq`: the log was loaded through it); see RoomRelayLink. */

@@ -43,12 +43,7 @@ export async function checkpointsOfLog(
  * Apply `log[from..to)` to `y` in seq order, {@link APPLY_SLICE} updates per transaction, yielding
  * to the event loop between them; the latest time among them (-Infinity when none).
  */
-export async function applyLoggedInSlices(
-  y: Y.Doc,
-  log: readonly LoggedUpdate[],
-  from: number,
-  to: number,
-): Promise<number> {
+async function applyLoggedInSlices(y: Y.Doc, log: readonly LoggedUpdate[], from: number, to: number): Promise<number> {
   let maxTime = -Infinity;
   for (let k = from; k < to; k += APPLY_SLICE) {
     const end = Math.min(k + APPLY_SLICE, to);

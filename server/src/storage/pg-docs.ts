@@ -148,7 +148,7 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     await pgQuery(
       this.pool,
       `INSERT INTO replay_checkpoints (doc, seq, count, max_time, state)
-       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM doc_updates WHERE doc = $1 AND seq = $2)
+       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM doc_updates WHERE doc = $1 AND seq = $2 FOR KEY SHARE)
        ON CONFLICT (doc, seq) DO NOTHING`,
       [cp.doc, cp.seq, cp.count, cp.maxTime, Buffer.from(cp.state)],
     );
