@@ -41,10 +41,12 @@ describe('the after-action report', () => {
     const { server, linping, deqing, tongxiang } = await tricounty(t);
     const before = Date.now();
     const task = raise(linping, missingPersonTask(newTaskId()));
-    const raisedBy = Date.now();
+    // The report times each step when the server stored it: bracketed from before the console's
+    // write to after another console saw it (stored before it is relayed).
     await eventually(
       () => deqing.task(LINPING, task.id) !== undefined && tongxiang.task(LINPING, task.id) !== undefined,
     );
+    const raisedBy = Date.now();
     await pause(300);
     const acceptFrom = Date.now();
     answer(deqing, task, 'accepted', { unitIds: [CAR.unitId] });
@@ -55,6 +57,8 @@ describe('the after-action report', () => {
       key: car.id,
       value: { ...car, status: 'en_route', assignedTaskId: task.id, updatedAt: Date.now() },
     });
+    // Written after the answer to the same document: seen, the answer is stored too.
+    await eventually(() => linping.doc(DEQING).getMap<Unit>('units').get(car.id)?.status === 'en_route');
     const acceptTo = Date.now();
     answer(tongxiang, task, 'declined', { note: '警力不足' });
     await pause(400);
@@ -66,6 +70,7 @@ describe('the after-action report', () => {
       key: car.id,
       value: { ...car, status: 'on_scene', assignedTaskId: task.id, updatedAt: Date.now() },
     });
+    await eventually(() => linping.doc(DEQING).getMap<Unit>('units').get(car.id)?.status === 'on_scene');
     const sceneTo = Date.now();
     // Since the operation began, the car drove 3 × ~100 m, then its tracker jumped 10 km in a
     // second (a glitch, not travel) and sent SOS.
