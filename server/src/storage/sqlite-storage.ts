@@ -228,12 +228,10 @@ export class SqliteStorage implements Storage {
   readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.updateLog.readUpdateLog(doc);
   readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
     this.updateLog.readUpdateLogRange(doc, afterSeq, untilTime);
-  readUpdateLogPage = (doc: string, after: number, limit: number) =>
-    this.updateLog.readUpdateLogPage(doc, after, limit);
+  readUpdateLogPage = (doc: string, after: number, n: number) => this.updateLog.readUpdateLogPage(doc, after, n);
   readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
     this.updateLog.readUpdateLogSpan(doc, after, through, limit);
-  readReplayCheckpoints = (doc: string, after: number, n: number) =>
-    this.updateLog.readReplayCheckpoints(doc, after, n);
+  readReplayCheckpoints = (d: string, after: number, n: number) => this.updateLog.readReplayCheckpoints(d, after, n);
   saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.updateLog.saveReplayCheckpoint(cp);
   readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>
     this.updateLog.readReplayCheckpoint(doc, at);
