@@ -74,12 +74,13 @@ export class ReplayCheckpointWriter {
   snapshotted(doc: string, seq: number, state: Uint8Array): Promise<void> {
     if (this.closed || !this.fromSnapshots) return Promise.resolve();
     return this.exclusive(doc, async () => {
-      if (!this.caughtUp.has(doc)) {
-        await this.step(doc);
+      let last: ReplayCheckpoint | null;
+      if (this.caughtUp.has(doc)) last = await this.store.readReplayCheckpoint(doc, Number.MAX_SAFE_INTEGER);
+      else {
+        last = await this.step(doc);
         this.caughtUp.add(doc);
       }
       if (this.closed) return;
-      const last = await this.store.readReplayCheckpoint(doc, Number.MAX_SAFE_INTEGER);
       const span = await this.store.readUpdateLogSpan(doc, last?.seq ?? 0, seq, Number.MAX_SAFE_INTEGER);
       if (span.count < this.every || span.lastSeq !== seq) return;
       await this.store.saveReplayCheckpoint({
@@ -134,20 +135,20 @@ export class ReplayCheckpointWriter {
     return p;
   }
 
-  /** Store the checkpoints due: each from the one before and the next page of the log. */
-  private async step(doc: string): Promise<void> {
+  /** Store the checkpoints due, each from the one before and the next page of the log; the newest after. */
+  private async step(doc: string): Promise<ReplayCheckpoint | null> {
     let last: ReplayCheckpoint | null = await this.store.readReplayCheckpoint(doc, Number.MAX_SAFE_INTEGER);
     for (;;) {
-      if (this.closed) return;
+      if (this.closed) return last;
       // Counted first: the updates' bytes are read only for a whole page.
       const { count } = await this.store.readUpdateLogSpan(doc, last?.seq ?? 0, Number.MAX_SAFE_INTEGER, this.every);
       if (count < this.every) {
         if (!this.fromSnapshots) this.due.set(doc, this.every - count);
-        return;
+        return last;
       }
       const page = await this.store.readUpdateLogPage(doc, last?.seq ?? 0, this.every);
       const [cp] = await checkpointsOfLog(doc, page, last, this.every);
-      if (!cp) return;
+      if (!cp) return last;
       await this.store.saveReplayCheckpoint(cp);
       last = cp;
     }
