@@ -18,7 +18,16 @@ import type * as Y from 'yjs';
 import { cpuSeconds, MachineSampler, rssBytes, waitForQuiet } from './lib/proc.ts';
 import { Rng } from './lib/rng.ts';
 import { cores, mib, ms, overBy, percentile, printTable } from './lib/stats.ts';
-import { sleep, startTarget, TARGETS, until, type BenchClient, type Target, type TargetId } from './lib/targets.ts';
+import {
+  received,
+  sleep,
+  startTarget,
+  TARGETS,
+  until,
+  type BenchClient,
+  type Target,
+  type TargetId,
+} from './lib/targets.ts';
 import { polygonAnnotation } from './lib/workload.ts';
 
 /** `BENCH_FANOUT_CLIENTS=10,50` narrows the run while developing; the recorded figures use all three. */
@@ -32,6 +41,12 @@ const KEYS_PER_WRITER = 10;
 /** y-protocols awareness renews a client's state every outdatedTimeout / 2 = 15 s. */
 const JOIN_PATTERNS = { spread: 15_000, burst: 1_000 } as const;
 type JoinPattern = keyof typeof JOIN_PATTERNS;
+/**
+ * Rest between the last join and the first slice. `BENCH_FANOUT_SETTLE_MS=16000` measures a
+ * settled room instead: every client's first renewal (stock clients start at clock 0, which no
+ * awareness applies, so others first see them 15 s after joining) falls before the slices.
+ */
+const SETTLE_MS = Number(process.env.BENCH_FANOUT_SETTLE_MS ?? 1_000);
 /** `BENCH_FANOUT_JOINS=burst` narrows the run while developing; the recorded figures use both. */
 const PATTERNS = (process.env.BENCH_FANOUT_JOINS ?? 'spread,burst')
   .split(',')
@@ -51,6 +66,8 @@ interface Session {
   benchCpuSeconds: number;
   otherCpuSeconds: number;
   peakRss: number;
+  /** What the clients received during the slices (y-websocket clients only). */
+  received: typeof received | null;
 }
 
 /**
@@ -148,15 +165,19 @@ async function fanoutOne(n: number, pattern: JoinPattern, id: TargetId): Promise
       benchCpuSeconds: 0,
       otherCpuSeconds: 0,
       peakRss: 0,
+      received: null,
     }));
     sessions.forEach(observe);
     const rng = new Rng(7);
     const templates = Array.from({ length: WRITERS * KEYS_PER_WRITER }, (_, i) =>
       polygonAnnotation(rng, `fan-w${Math.floor(i / KEYS_PER_WRITER)}-${i % KEYS_PER_WRITER}`, Date.now()),
     );
-    await sleep(1_000);
+    await sleep(SETTLE_MS);
     await waitForQuiet();
+    Object.assign(received, { sync: 0, presence: 0, presenceBytes: 0 });
     for (let s = 0; s < SLICES; s++) for (const session of sessions) await slice(session, templates);
+    // Hocuspocus speaks its own protocol: its messages are not counted by kind.
+    for (const session of sessions) if (session.target.id !== 'hocuspocus') session.received = { ...received };
     for (const c of clients.flat()) c.destroy();
     return new Map(sessions.map((s) => [s.target.id, s]));
   } finally {
@@ -199,6 +220,7 @@ function report(pattern: JoinPattern, results: Map<number, Map<TargetId, Session
     'server RSS peak',
     'bench CPU (cores)',
     'other CPU (cores)',
+    'received per client: sync / presence',
   ];
   const rows: string[][] = [header];
   for (const [n, byTarget] of results) {
@@ -216,6 +238,9 @@ function report(pattern: JoinPattern, results: Map<number, Map<TargetId, Session
         mib(s.peakRss),
         cores(s.benchCpuSeconds / s.wallSeconds),
         cores(s.otherCpuSeconds / s.wallSeconds),
+        s.received
+          ? `${Math.round(s.received.sync / n)} / ${Math.round(s.received.presence / n)} (${(s.received.presenceBytes / n / 1024).toFixed(1)} KiB)`
+          : '—',
       ]);
     }
   }
@@ -226,7 +251,7 @@ function report(pattern: JoinPattern, results: Map<number, Map<TargetId, Session
 
   console.log('');
   for (const [n, byTarget] of results) {
-    const peers = [...byTarget.values()].filter((s) => !s.target.id.startsWith('jointmap'));
+    const peers = [...byTarget.values()].filter((s) => !s.target.id.startsWith('jointmap') && s.target.id !== 'floor');
     if (!peers.length) continue;
     for (const ours of byTarget.values())
       if (ours.target.id.startsWith('jointmap')) verdicts(pattern, n, ours, peers, byTarget.get('reference'));

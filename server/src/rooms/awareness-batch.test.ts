@@ -230,14 +230,14 @@ describe('coalesced presence', () => {
     expect(seen(held[3]!)).toEqual(seen(atOnce[3]!));
     expect(held[3]!.events).toEqual(['added:1', 'added:2', 'added:3']);
     expect(held[3]!.view.meta.get(1)!.clock).toBe(atOnce[3]!.view.meta.get(1)!.clock);
-    // …and every renewal reached it at most 10.25 s late: no two more than 25.25 s apart, inside
-    // the 30 s after which stock clients time a state out.
+    // …and every renewal reached it at most 11 s late (the window, rounded up to a 1-s step): no two
+    // more than 26 s apart, inside the 30 s after which stock clients time a state out.
     expect(longestGap.size).toBe(3);
-    for (const gap of longestGap.values()) expect(gap).toBeLessThanOrEqual(25_250);
+    for (const gap of longestGap.values()) expect(gap).toBeLessThanOrEqual(26_000);
     expect(Math.max(...longestGap.values())).toBeLessThan(awarenessProtocol.outdatedTimeout);
   });
 
-  test('renewals of clients that renew in the same instant go out spread over the window, a few merged messages a round', () => {
+  test('renewals of clients that renew in the same instant go out spread over the window, at most one merged message a step', () => {
     vi.useFakeTimers();
     const arrivals: number[] = [];
     // Twelve client ids (four per member) set a state together, then all renew together every 15 s.
@@ -260,21 +260,62 @@ describe('coalesced presence', () => {
     const atOnce = play(15, script, 0);
     const renewalsAtOnce = [...arrivals];
     arrivals.length = 0;
-    const spread = play(15, script, 1000);
+    const spread = play(15, script, 3000);
     expect(seen(spread[3]!)).toEqual(seen(atOnce[3]!));
     expect(Object.keys(seen(spread[3]!))).toHaveLength(12);
     // At once: each round's renewals reach the client in the same instant, three messages (one per member).
     // Without the renewal window: each round's twelve renewals reach the client in one instant.
     expect(renewalsAtOnce).toHaveLength(4);
-    // Spread: over the 1-s window in 250-ms steps, at most four messages a round, none later than 1.25 s.
+    // Spread: over the 3-s window in 1-s steps, at most four messages a round (one per step), each
+    // on a whole step, none later than 4 s.
     expect(arrivals.length).toBeLessThanOrEqual(4 * 4);
     expect(arrivals.length).toBeGreaterThan(4);
     const round = (t: number) => Math.floor((t - arrivals[0]!) / 15_000);
     for (let r = 0; r < 4; r++) {
       const times = arrivals.filter((t) => round(t) === r);
+      expect(new Set(times).size).toBe(times.length);
+      for (const t of times) expect(t % 1000).toBe(0);
       expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(0);
-      expect(Math.max(...times) - Math.min(...times)).toBeLessThanOrEqual(1250);
+      expect(Math.max(...times) - Math.min(...times)).toBeLessThanOrEqual(3000);
     }
+  });
+
+  test('renewals arriving one after another (clients that joined at different times) reach each client at most once a step', () => {
+    vi.useFakeTimers();
+    let renewals = 0;
+    const arrivals: number[] = [];
+    const [, , , watcher] = play(
+      15,
+      (presence, [a, b, c, d]) => {
+        // 90 client ids over three members, each renewing every 15 s, one renewal every 167 ms in
+        // all: a settled room of 90 clients.
+        const members = [a!, b!, c!];
+        for (const m of members) m.maxClients = 30;
+        const ids = Array.from({ length: 90 }, (_, i) => i + 1);
+        const owner = (id: number) => members[id % 3]!;
+        for (const id of ids) presence.receive(owner(id), update([[id, 1, { id }]]));
+        vi.advanceTimersByTime(20);
+        const send = d!.send;
+        d!.send = (data) => {
+          if (!(data.length === 3 && data[2] === 0)) arrivals.push(Date.now()); // not the keepalive
+          send(data);
+        };
+        for (let k = 0; k < 360; k++) {
+          presence.receive(owner(ids[k % 90]!), update([[ids[k % 90]!, 2 + Math.floor(k / 90), { id: ids[k % 90] }]]));
+          renewals++;
+          vi.advanceTimersByTime(15_000 / 90);
+        }
+        vi.advanceTimersByTime(4000);
+      },
+      3000,
+    );
+    // Every renewal reached the watching client (each id at its last clock)…
+    expect(renewals).toBe(360);
+    for (let id = 1; id <= 90; id++) expect(watcher!.view.meta.get(id)!.clock).toBe(5);
+    // …in merged messages, one per whole second at most (one per renewal would be 360).
+    expect(arrivals.length).toBeLessThanOrEqual(64);
+    for (const t of arrivals) expect(t % 1000).toBe(0);
+    expect(new Set(arrivals).size).toBe(arrivals.length);
   });
 
   test('a waiting renewal wakes the room once, when it is due, not every step before', () => {
@@ -283,15 +324,16 @@ describe('coalesced presence', () => {
     play(
       15,
       (presence, [a, , , d]) => {
-        presence.receive(a!, update([[1, 1, { v: 1 }]]));
+        presence.receive(a!, update([[7, 1, { v: 1 }]]));
         vi.advanceTimersByTime(20);
         const sentAt = Date.now();
-        // The same state with a new clock: a renewal, held for its delay within the 3-s window (2.76 s
-        // for this id, just before the awareness' own timeout check at 3 s).
-        presence.receive(a!, update([[1, 2, { v: 1 }]]));
-        for (wakeUps = 0; d!.view.meta.get(1)!.clock < 2 && wakeUps < 100; wakeUps++) vi.advanceTimersToNextTimer();
+        // The same state with a new clock: a renewal, held for its delay within the 3-s window (1.14 s
+        // for this id), rounded up to the next whole second: before the awareness' own check at 3 s.
+        presence.receive(a!, update([[7, 2, { v: 1 }]]));
+        for (wakeUps = 0; d!.view.meta.get(7)!.clock < 2 && wakeUps < 100; wakeUps++) vi.advanceTimersToNextTimer();
         expect(Date.now() - sentAt).toBeGreaterThan(500);
-        expect(Date.now() - sentAt).toBeLessThanOrEqual(3_250);
+        expect(Date.now() - sentAt).toBeLessThanOrEqual(2_143);
+        expect(Date.now() % 1000).toBe(0);
       },
       3_000,
     );

@@ -2,8 +2,8 @@ import * as encoding from 'lib0/encoding';
 import type * as awarenessProtocol from 'y-protocols/awareness';
 import { encodeAwareness } from './sync-messages.ts';
 
-/** Renewals due within this step (ms) go out together. */
-export const RENEWAL_STEP_MS = 250;
+/** Renewals go out on whole steps (ms): at most one renewal message per recipient a step. */
+export const RENEWAL_STEP_MS = 1000;
 
 /** A change waiting for the next tick: the state (null: removed) and clock it was made with. */
 interface PendingChange<M> {
@@ -30,13 +30,16 @@ interface PendingChange<M> {
  * A renewal (a client announcing the state it already had with a new clock, which stock clients
  * do every 15 s so that others do not time it out after 30 s) changes nothing a client can see, so
  * it need not go out at once. Each waits a delay of its own within `renewalMs` (spread by client
- * id) and goes out with the other renewals due in the same `RENEWAL_STEP_MS`: clients that joined
- * together, and so renew together, are relayed spread over `renewalMs` in a few merged messages
- * instead of a storm of n messages to each of n clients within a second. A change or removal of
- * the same id supersedes a waiting renewal (its clock is newer). Stock clients renew at most 18 s
- * apart (their check runs every 3 s), so a renewal held up to `renewalMs` + `RENEWAL_STEP_MS`
- * (≤ 10.25 s) still reaches everyone before their 30-s timeout. `renewalMs` 0 sends renewals with
- * the changes.
+ * id), rounded up to a whole `RENEWAL_STEP_MS`, and goes out with every other renewal due at that
+ * step: clients that joined together, and so renew together, are relayed spread over `renewalMs`
+ * in a few merged messages instead of a storm of n messages to each of n clients within a second;
+ * clients that joined at different times, whose renewals trickle in (100 clients: about 7 a
+ * second), reach each recipient in one message a step instead of one per renewal. A change or
+ * removal of the same id supersedes a waiting renewal (its clock is newer). Stock clients renew at
+ * most 18 s apart (their check runs every 3 s); an id's delay is the same each time, so its
+ * renewals go out at most 18 s + one step apart, and the first one after a change (sent at the
+ * tick) at most 18 s + `renewalMs` + one step (≤ 29 s) after it: before the 30-s timeout.
+ * `renewalMs` 0 sends renewals with the changes.
  */
 export class AwarenessBatch<M extends object> {
   private pending = new Map<number, PendingChange<M>>();
@@ -78,7 +81,7 @@ export class AwarenessBatch<M extends object> {
       if (!isRemoval && this.renewalMs > 0 && json === this.sent.get(id) && !this.pending.has(id)) {
         const prior = this.renewals.get(id);
         // The same delay for an id every time (its renewals stay about 15 s apart), spread over the window.
-        const due = prior?.due ?? Date.now() + ((Math.imul(id, 2654435761) >>> 0) % this.renewalMs);
+        const due = prior?.due ?? this.renewalDue(id);
         this.renewals.set(id, { clock, json, due, origin: prior && prior.origin !== origin ? null : origin });
         renewed = true;
         continue;
@@ -120,9 +123,8 @@ export class AwarenessBatch<M extends object> {
   }
 
   /**
-   * One timer, for the earliest waiting renewal: it sends that one and every other due within the
-   * following `RENEWAL_STEP_MS` (a little early for those: nothing a client sees). Not a timer
-   * ticking every step: a room of ten clients has under one renewal a second, and a
+   * One timer, for the earliest waiting renewal: it sends every renewal due at that step. Not a
+   * timer ticking every step: a room of ten clients has under one renewal a second, and a
    * four-times-a-second tick was most of its wake-ups at rest.
    */
   private armRenewals(): void {
@@ -137,12 +139,23 @@ export class AwarenessBatch<M extends object> {
     this.renewalTimer = setTimeout(
       () => {
         this.renewalTimer = null;
-        this.sendDueRenewals(at + Math.min(RENEWAL_STEP_MS, this.renewalMs));
+        this.sendDueRenewals(at);
         this.armRenewals();
       },
       Math.max(0, at - Date.now()),
     );
     this.renewalTimer.unref();
+  }
+
+  /**
+   * When a renewal of `id` arriving now goes out: after a delay of the id's own within the window
+   * (its renewals stay about 15 s apart), rounded up to the next step, so that every renewal due in
+   * a step shares one time and one timer, and a recipient gets at most one message per step.
+   */
+  private renewalDue(id: number): number {
+    const step = Math.min(RENEWAL_STEP_MS, this.renewalMs);
+    const at = Date.now() + ((Math.imul(id, 2654435761) >>> 0) % this.renewalMs);
+    return Math.ceil(at / step) * step;
   }
 
   /** Send the renewals due by `until` (one message per recipient). */

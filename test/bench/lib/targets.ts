@@ -24,7 +24,7 @@ export interface BenchClient {
   destroy(): void;
 }
 
-export type TargetId = 'jointmap' | 'jointmap-redis3' | 'reference' | 'hocuspocus';
+export type TargetId = 'jointmap' | 'jointmap-redis3' | 'reference' | 'hocuspocus' | 'floor';
 
 /** A server under test, running alone in a child process so its CPU and memory can be read. */
 export interface Target {
@@ -47,6 +47,7 @@ const ALL_TARGETS: readonly { id: TargetId; label: string }[] = [
   { id: 'jointmap-redis3', label: 'JointMap, 3 instances + Redis' },
   { id: 'reference', label: '@y/websocket-server 0.1.1' },
   { id: 'hocuspocus', label: '@hocuspocus/server 3.4' },
+  { id: 'floor', label: 'floor: bare edit relay' },
 ];
 
 /**
@@ -55,17 +56,18 @@ const ALL_TARGETS: readonly { id: TargetId; label: string }[] = [
  * --cpu-prof-dir=/tmp/prof"` passes extra Node flags to the server processes.
  */
 /** The single-process servers of `TARGETS` (the late-join, growth and idle-memory benchmarks compare those). */
-export const SINGLE_TARGETS = () => TARGETS.filter((t) => t.id !== 'jointmap-redis3');
+export const SINGLE_TARGETS = () => TARGETS.filter((t) => t.id !== 'jointmap-redis3' && t.id !== 'floor');
 
 export const TARGETS = process.env.BENCH_TARGETS
   ? ALL_TARGETS.filter((t) => process.env.BENCH_TARGETS!.split(',').includes(t.id))
-  : ALL_TARGETS.filter((t) => t.id !== 'jointmap-redis3');
+  : ALL_TARGETS.filter((t) => t.id !== 'jointmap-redis3' && t.id !== 'floor');
 const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const root = new URL('../../../', import.meta.url).pathname;
-const launchers: Record<'reference' | 'hocuspocus', string> = {
+const launchers: Record<'reference' | 'hocuspocus' | 'floor', string> = {
   reference: new URL('../servers/y-websocket-server.mjs', import.meta.url).pathname,
   hocuspocus: new URL('../servers/hocuspocus-server.mjs', import.meta.url).pathname,
+  floor: new URL('../servers/relay-floor.mjs', import.meta.url).pathname,
 };
 export const DEMO_PASSWORD = 'demo-pass-123';
 
@@ -128,7 +130,28 @@ export function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-const polyfill = WebSocket as unknown as typeof globalThis.WebSocket;
+/**
+ * Messages the bench's y-websocket clients received, by kind (the first byte of a y-websocket
+ * message: 0 sync, 1 presence). All clients of the process add to it; the fan-out resets it before
+ * its slices, when only one server's clients are connected.
+ */
+export const received = { sync: 0, presence: 0, presenceBytes: 0 };
+
+/** `ws` as the stock clients' WebSocket, counting what arrives (`received`). */
+class CountingWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    // y-websocket sets binaryType 'arraybuffer'.
+    this.on('message', (data: ArrayBuffer) => {
+      const kind = new Uint8Array(data, 0, 1)[0];
+      if (kind === 0) received.sync++;
+      if (kind !== 1) return;
+      received.presence++;
+      received.presenceBytes += data.byteLength;
+    });
+  }
+}
+const polyfill = CountingWebSocket as unknown as typeof globalThis.WebSocket;
 
 /** A stock y-websocket client of `room` at `serverUrl` (`params`: query, e.g. our token), without BroadcastChannel. */
 export function yWebsocketClient(
@@ -219,7 +242,7 @@ export async function startTarget(id: TargetId): Promise<Target> {
     pids: [child.pid!],
     idleRss: await settledRss(child.pid!),
     connect: (doc) =>
-      id === 'reference'
+      id === 'reference' || id === 'floor'
         ? yWebsocketClient(`ws://127.0.0.1:${port}`, BENCH_DOC, {}, doc)
         : hocuspocusClient(`ws://127.0.0.1:${port}`, BENCH_DOC, doc),
     diskBytes: () => null,
