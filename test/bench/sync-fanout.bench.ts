@@ -42,11 +42,11 @@ const KEYS_PER_WRITER = 10;
 const JOIN_PATTERNS = { spread: 15_000, burst: 1_000 } as const;
 type JoinPattern = keyof typeof JOIN_PATTERNS;
 /**
- * Rest between the last join and the first slice. `BENCH_FANOUT_SETTLE_MS=16000` measures a
+ * Rest between the last join and the first slice. `BENCH_FANOUT_SETTLE_MS=19000` measures a
  * settled room instead: every client's first renewal (stock clients start at clock 0, which no
- * awareness applies, so others first see them 15 s after joining) falls before the slices.
+ * awareness applies, so others first see them 15–18 s after joining) falls before the slices.
  */
-const SETTLE_MS = Number(process.env.BENCH_FANOUT_SETTLE_MS ?? 1_000);
+const SETTLE_MS = Number(process.env.BENCH_FANOUT_SETTLE_MS || 1_000);
 /** `BENCH_FANOUT_JOINS=burst` narrows the run while developing; the recorded figures use both. */
 const PATTERNS = (process.env.BENCH_FANOUT_JOINS ?? 'spread,burst')
   .split(',')

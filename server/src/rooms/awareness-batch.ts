@@ -30,15 +30,14 @@ interface PendingChange<M> {
  * A renewal (a client announcing the state it already had with a new clock, which stock clients
  * do every 15 s so that others do not time it out after 30 s) changes nothing a client can see, so
  * it need not go out at once. Each waits a delay of its own within `renewalMs` (spread by client
- * id), rounded up to a whole `RENEWAL_STEP_MS`, and goes out with every other renewal due at that
- * step: clients that joined together, and so renew together, are relayed spread over `renewalMs`
+ * id), rounded to one of the room's `RENEWAL_STEP_MS` steps, and goes out with every other renewal
+ * due at that step: clients that joined together, and so renew together, are relayed spread over `renewalMs`
  * in a few merged messages instead of a storm of n messages to each of n clients within a second;
  * clients that joined at different times, whose renewals trickle in (100 clients: about 7 a
  * second), reach each recipient in one message a step instead of one per renewal. A change or
  * removal of the same id supersedes a waiting renewal (its clock is newer). Stock clients renew at
- * most 18 s apart (their check runs every 3 s); an id's delay is the same each time, so its
- * renewals go out at most 18 s + one step apart, and the first one after a change (sent at the
- * tick) at most 18 s + `renewalMs` + one step (≤ 29 s) after it: before the 30-s timeout.
+ * most 18 s apart (their check runs every 3 s) and a renewal is held at most `renewalMs`
+ * (≤ 10 s), so it reaches everyone within 28 s of the one before: before the 30-s timeout.
  * `renewalMs` 0 sends renewals with the changes.
  */
 export class AwarenessBatch<M extends object> {
@@ -49,6 +48,11 @@ export class AwarenessBatch<M extends object> {
   private renewalTimer: NodeJS.Timeout | null = null;
   /** When `renewalTimer` fires. */
   private renewalAt = 0;
+  /**
+   * This room's offset of the renewal steps within a step, so that the rooms of an instance do not
+   * all send their renewals in the same millisecond.
+   */
+  private readonly phase = Math.floor(Math.random() * RENEWAL_STEP_MS);
   /** The state last sent for each id, as JSON: a state equal to it with a newer clock is a renewal. */
   private readonly sent = new Map<number, string>();
   private stopped = false;
@@ -139,7 +143,8 @@ export class AwarenessBatch<M extends object> {
     this.renewalTimer = setTimeout(
       () => {
         this.renewalTimer = null;
-        this.sendDueRenewals(at);
+        // Late (a busy event loop): the steps due meanwhile go out as one message too.
+        this.sendDueRenewals(Math.max(at, Date.now()));
         this.armRenewals();
       },
       Math.max(0, at - Date.now()),
@@ -148,14 +153,18 @@ export class AwarenessBatch<M extends object> {
   }
 
   /**
-   * When a renewal of `id` arriving now goes out: after a delay of the id's own within the window
-   * (its renewals stay about 15 s apart), rounded up to the next step, so that every renewal due in
-   * a step shares one time and one timer, and a recipient gets at most one message per step.
+   * When a renewal of `id` arriving now goes out: on the first of this room's steps at least the
+   * id's own delay minus one step from now (the delay spreads the ids over the window; the same id
+   * gets about the same delay each time, so its renewals stay about 15 s apart). So every renewal
+   * due in a step shares one time and one timer, a recipient gets at most one message a step, and
+   * none is held longer than the window (nor than one step).
    */
   private renewalDue(id: number): number {
     const step = Math.min(RENEWAL_STEP_MS, this.renewalMs);
-    const at = Date.now() + ((Math.imul(id, 2654435761) >>> 0) % this.renewalMs);
-    return Math.ceil(at / step) * step;
+    const delay = (Math.imul(id, 2654435761) >>> 0) % this.renewalMs;
+    // At least 1 ms: a renewal arriving in the very millisecond its step was sent waits for the next.
+    const earliest = Date.now() + Math.max(1, delay - step + 1) - this.phase;
+    return Math.ceil(earliest / step) * step + this.phase;
   }
 
   /** Send the renewals due by `until` (one message per recipient). */

@@ -132,7 +132,7 @@ export function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * Messages the bench's y-websocket clients received, by kind (the first byte of a y-websocket
- * message: 0 sync, 1 presence). All clients of the process add to it; the fan-out resets it before
+ * message: 0 sync, 1 presence with at least one state). All clients of the process add to it; the fan-out resets it before
  * its slices, when only one server's clients are connected.
  */
 export const received = { sync: 0, presence: 0, presenceBytes: 0 };
@@ -141,13 +141,14 @@ export const received = { sync: 0, presence: 0, presenceBytes: 0 };
 class CountingWebSocket extends WebSocket {
   constructor(...args: ConstructorParameters<typeof WebSocket>) {
     super(...args);
-    // y-websocket sets binaryType 'arraybuffer'.
+    // y-websocket sets binaryType 'arraybuffer'. Empty presence messages (`[1, 1, 0]`, keepalives)
+    // are not counted: they carry no state and the client does nothing with them.
     this.on('message', (data: ArrayBuffer) => {
-      const kind = new Uint8Array(data, 0, 1)[0];
-      if (kind === 0) received.sync++;
-      if (kind !== 1) return;
+      const bytes = new Uint8Array(data);
+      if (bytes[0] === 0) received.sync++;
+      if (bytes[0] !== 1 || (bytes.length === 3 && bytes[2] === 0)) return;
       received.presence++;
-      received.presenceBytes += data.byteLength;
+      received.presenceBytes += bytes.length;
     });
   }
 }
