@@ -6,8 +6,8 @@
  * receiving and applying the edits: no server that relays the edits (and presence) can be faster.
  * Plain JavaScript on `ws`, as the reference server; prints `listening on <port>`.
  */
-import http from 'node:http';
 import { WebSocketServer } from 'ws';
+import { serveWebSockets } from './serve-ws.mjs';
 
 /** `[messageAwareness, varUint8Array([0 states])]`: stock clients reconnect after 30 s of silence. */
 const KEEPALIVE = Buffer.from([1, 1, 0]);
@@ -33,12 +33,4 @@ wss.on('connection', (ws, request) => {
   });
 });
 
-const server = http.createServer((_req, res) => res.end('okay'));
-server.on('upgrade', (request, socket, head) => {
-  wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
-});
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const addr = server.address();
-  console.log(`listening on ${typeof addr === 'object' && addr ? addr.port : '?'}`);
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
+serveWebSockets(wss);

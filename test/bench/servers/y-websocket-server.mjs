@@ -4,22 +4,11 @@
  * Prints `listening on <port>` once ready. Plain JavaScript, run by `node` without a loader,
  * as it would be deployed.
  */
-import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { setupWSConnection } from '@y/websocket-server/utils';
+import { serveWebSockets } from './serve-ws.mjs';
 
 const wss = new WebSocketServer({ noServer: true });
 wss.on('connection', setupWSConnection);
 
-const server = http.createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain' });
-  res.end('okay');
-});
-server.on('upgrade', (request, socket, head) => {
-  wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
-});
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const addr = server.address();
-  console.log(`listening on ${typeof addr === 'object' && addr ? addr.port : '?'}`);
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
+serveWebSockets(wss);
