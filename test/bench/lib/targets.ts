@@ -132,8 +132,8 @@ export function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * Messages the bench's y-websocket clients received, by kind (the first byte of a y-websocket
- * message: 0 sync, 1 presence with at least one state). All clients of the process add to it; the fan-out resets it before
- * its slices, when only one server's clients are connected.
+ * message: 0 sync, 1 presence with at least one state). All clients of the process add to it;
+ * the fan-out resets it before its slices, when only one server's clients are connected.
  */
 export const received = { sync: 0, presence: 0, presenceBytes: 0 };
 
