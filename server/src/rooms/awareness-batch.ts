@@ -30,14 +30,15 @@ interface PendingChange<M> {
  * A renewal (a client announcing the state it already had with a new clock, which stock clients
  * do every 15 s so that others do not time it out after 30 s) changes nothing a client can see, so
  * it need not go out at once. Each waits a delay of its own within `renewalMs` (spread by client
- * id), rounded to one of the room's `RENEWAL_STEP_MS` steps, and goes out with every other renewal
- * due at that step: clients that joined together, and so renew together, are relayed spread over `renewalMs`
- * in a few merged messages instead of a storm of n messages to each of n clients within a second;
- * clients that joined at different times, whose renewals trickle in (100 clients: about 7 a
- * second), reach each recipient in one message a step instead of one per renewal. A change or
- * removal of the same id supersedes a waiting renewal (its clock is newer). Stock clients renew at
- * most 18 s apart (their check runs every 3 s) and a renewal is held at most `renewalMs`
- * (≤ 10 s), so it reaches everyone within 28 s of the one before: before the 30-s timeout.
+ * id), rounded to one of the room's `RENEWAL_STEP_MS` steps, and goes out with every other
+ * renewal due at that step. Clients that joined together, and so renew together, are relayed
+ * spread over `renewalMs` in a few merged messages instead of a storm of n messages to each of n
+ * clients within a second; clients that joined at different times, whose renewals trickle in (100
+ * clients: about 7 a second), reach each recipient in one message a step, not one per renewal.
+ * A change or removal of the same id supersedes a waiting renewal (its clock is newer). Stock
+ * clients renew at most 18 s apart (their check runs every 3 s) and a renewal is held at most
+ * `renewalMs` (≤ 10 s), so it reaches everyone within 28 s of the one before: before the 30-s
+ * timeout.
  * `renewalMs` 0 sends renewals with the changes.
  */
 export class AwarenessBatch<M extends object> {
@@ -77,7 +78,7 @@ export class AwarenessBatch<M extends object> {
   ): void {
     if (this.stopped) return;
     const removedSet = removed.length ? new Set(removed) : null;
-    let renewed = false;
+    let earliestRenewal = Infinity;
     for (const id of changed) {
       const isRemoval = removedSet?.has(id) ?? false;
       const clock = this.awareness.meta.get(id)?.clock ?? 0;
@@ -87,7 +88,7 @@ export class AwarenessBatch<M extends object> {
         // The same delay for an id every time (its renewals stay about 15 s apart), spread over the window.
         const due = prior?.due ?? this.renewalDue(id);
         this.renewals.set(id, { clock, json, due, origin: prior && prior.origin !== origin ? null : origin });
-        renewed = true;
+        earliestRenewal = Math.min(earliestRenewal, due);
         continue;
       }
       // A change or removal is newer than a renewal of the same id still waiting.
@@ -98,7 +99,7 @@ export class AwarenessBatch<M extends object> {
       const prior = this.pending.get(id);
       this.pending.set(id, { clock, json, origin: prior && prior.origin !== origin ? null : origin });
     }
-    if (renewed) this.armRenewals();
+    if (earliestRenewal < Infinity) this.armRenewals(earliestRenewal);
     if (this.tickMs === 0) return this.flush();
     if (!this.timer && this.pending.size) {
       this.timer = setTimeout(() => {
@@ -127,14 +128,13 @@ export class AwarenessBatch<M extends object> {
   }
 
   /**
-   * One timer, for the earliest waiting renewal: it sends every renewal due at that step. Not a
-   * timer ticking every step: a room of ten clients has under one renewal a second, and a
-   * four-times-a-second tick was most of its wake-ups at rest.
+   * One timer, for the earliest waiting renewal (`at`; by default found among all of them): it
+   * sends every renewal due at that step. Not a timer ticking every step: a room of ten clients has
+   * under one renewal a second, and a four-times-a-second tick was most of its wake-ups at rest.
+   * A timer that fires early (its renewal was superseded by a change) sends nothing and re-arms.
    */
-  private armRenewals(): void {
-    if (this.renewals.size === 0) return;
-    let at = Infinity;
-    for (const renewal of this.renewals.values()) at = Math.min(at, renewal.due);
+  private armRenewals(at = this.earliestRenewal()): void {
+    if (at === Infinity) return;
     if (this.renewalTimer) {
       if (at >= this.renewalAt) return;
       clearTimeout(this.renewalTimer);
@@ -152,12 +152,18 @@ export class AwarenessBatch<M extends object> {
     this.renewalTimer.unref();
   }
 
+  private earliestRenewal(): number {
+    let at = Infinity;
+    for (const renewal of this.renewals.values()) at = Math.min(at, renewal.due);
+    return at;
+  }
+
   /**
-   * When a renewal of `id` arriving now goes out: on the first of this room's steps at least the
-   * id's own delay minus one step from now (the delay spreads the ids over the window; the same id
-   * gets about the same delay each time, so its renewals stay about 15 s apart). So every renewal
-   * due in a step shares one time and one timer, a recipient gets at most one message a step, and
-   * none is held longer than the window (nor than one step).
+   * When a renewal of `id` arriving now goes out. Each id has a delay of its own within the window
+   * (the same every time, so its renewals stay about 15 s apart while the ids spread over the
+   * window). The renewal goes out at the first of this room's steps that is at least that delay
+   * minus one step from now: rounding up to a step adds less than a step, so none is held longer
+   * than the window, and every renewal due in a step shares one time, one timer and one message.
    */
   private renewalDue(id: number): number {
     const step = Math.min(RENEWAL_STEP_MS, this.renewalMs);

@@ -51,16 +51,22 @@ const ALL_TARGETS: readonly { id: TargetId; label: string }[] = [
 ];
 
 /**
+ * Targets measured only when `BENCH_TARGETS` names them, and never by the late-join, growth and
+ * idle-memory benchmarks: three instances are several processes, and the floor is no document server.
+ */
+const OPT_IN: readonly TargetId[] = ['jointmap-redis3', 'floor'];
+
+/**
  * The servers to compare, in this order. Development knobs (the recorded figures use neither):
  * `BENCH_TARGETS=jointmap,reference` narrows the set; `BENCH_SERVER_NODE_ARGS="--cpu-prof
  * --cpu-prof-dir=/tmp/prof"` passes extra Node flags to the server processes.
  */
+export const TARGETS = ALL_TARGETS.filter((t) =>
+  process.env.BENCH_TARGETS ? process.env.BENCH_TARGETS.split(',').includes(t.id) : !OPT_IN.includes(t.id),
+);
 /** The single-process servers of `TARGETS` (the late-join, growth and idle-memory benchmarks compare those). */
-export const SINGLE_TARGETS = () => TARGETS.filter((t) => t.id !== 'jointmap-redis3' && t.id !== 'floor');
+export const SINGLE_TARGETS = () => TARGETS.filter((t) => !OPT_IN.includes(t.id));
 
-export const TARGETS = process.env.BENCH_TARGETS
-  ? ALL_TARGETS.filter((t) => process.env.BENCH_TARGETS!.split(',').includes(t.id))
-  : ALL_TARGETS.filter((t) => t.id !== 'jointmap-redis3' && t.id !== 'floor');
 const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const root = new URL('../../../', import.meta.url).pathname;
