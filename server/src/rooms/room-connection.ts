@@ -49,16 +49,13 @@ export function createConnection(socket: RoomSocket, session: RoomSession, optio
     toldAwarenessLimit: false,
     gaps: new GapTracker(),
     send: (data) => sendTo(conn, data),
-    sentSinceKeepalive: false,
   };
   return conn;
 }
 
 /** Send if the socket is still open (a closed one is being cleaned up). */
-export function sendTo(conn: Pick<Connection, 'socket' | 'sentSinceKeepalive'>, data: Uint8Array): void {
-  if (!conn.socket.isOpen) return;
-  conn.socket.send(data);
-  conn.sentSinceKeepalive = true;
+export function sendTo(conn: Pick<Connection, 'socket'>, data: Uint8Array): void {
+  if (conn.socket.isOpen) conn.socket.send(data);
 }
 
 /** The coded message telling a connection which limit closed it. */

@@ -59,7 +59,6 @@ export abstract class RoomCore {
     this.presence = new RoomPresence(
       doc,
       () => this.conns.values(),
-      options.keepaliveMs ?? 15_000,
       options.awarenessTickMs ?? 0,
       options.awarenessRenewalMs ?? 0,
     );

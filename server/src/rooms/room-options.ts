@@ -24,11 +24,6 @@ export function touchesAny(roots: ReadonlySet<string> | undefined, maps: readonl
 export interface RoomOptions {
   snapshotEvery: number;
   /**
-   * Send every connection a no-op message this often. Stock y-websocket clients drop a connection
-   * that was silent for 30 s, and a quiet document (no edits, no presence) would otherwise be.
-   */
-  keepaliveMs?: number;
-  /**
    * Presence changes are gathered this long (ms) and sent as one message per connection (setting
    * `AWARENESS_TICK_MS`); unset or 0: each change at once.
    */

@@ -32,8 +32,8 @@ function update(entries: Array<[number, number, object | null]>): Uint8Array {
 }
 
 const presences: RoomPresence<TestMember>[] = [];
-function presenceOf(members: TestMember[], keepaliveMs = 60_000): RoomPresence<TestMember> {
-  const p = new RoomPresence(new Y.Doc(), () => members, keepaliveMs);
+function presenceOf(members: TestMember[]): RoomPresence<TestMember> {
+  const p = new RoomPresence(new Y.Doc(), () => members);
   presences.push(p);
   return p;
 }
@@ -92,7 +92,7 @@ describe('room presence', () => {
   test('the clocks of ids removed long ago are forgotten, so ids coming and going do not pile up', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const churner = member('u-churner', 1);
-    const presence = presenceOf([churner], 15_000);
+    const presence = presenceOf([churner]);
     for (let i = 0; i < 200; i++) {
       presence.receive(churner, update([[1000 + i, 1, { n: i }]]));
       presence.receive(churner, update([[1000 + i, 2, null]]));

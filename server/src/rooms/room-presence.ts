@@ -11,8 +11,6 @@ export interface PresenceMember {
   /** At most this many client ids at a time; states for further ones are ignored. */
   maxClients: number;
   send(data: Uint8Array): void;
-  /** Set when anything was sent to it; the keepalive goes only to members that got nothing since the last one. */
-  sentSinceKeepalive?: boolean;
 }
 
 /**
@@ -27,11 +25,13 @@ const RELAYED = 'relayed';
 /**
  * Presence (Yjs awareness) of one room: identity stamped by the server, each connection owning
  * only the client ids it set itself (at most `maxClients`), states removed when their connection
- * leaves or when they time out, and a periodic no-op message that keeps quiet connections alive.
+ * leaves or when they time out. (Quiet connections are kept alive by the WebSocket route, which
+ * sends its no-op to any socket that was sent nothing for 2 s: `server/src/routes/sync-liveness.ts`.)
  */
 export class RoomPresence<M extends PresenceMember> {
   readonly awareness: awarenessProtocol.Awareness;
-  private readonly keepalive: NodeJS.Timeout;
+  /** Forgets the clocks of ids removed long ago. */
+  private readonly sweep: NodeJS.Timeout;
   /** Which member set each client id (kept in step with the members' own sets). */
   private readonly owners = new Map<number, M>();
   /** Client ids whose state came from another instance: no member here may set them. */
@@ -50,7 +50,6 @@ export class RoomPresence<M extends PresenceMember> {
   constructor(
     doc: Y.Doc,
     private readonly members: () => Iterable<M>,
-    keepaliveMs: number,
     /** Changes are gathered this long (ms) and sent as one message per member; 0: each at once. */
     tickMs = 0,
     /** Renewals (unchanged states with a new clock) are gathered this long (ms); 0: with the changes. */
@@ -60,16 +59,8 @@ export class RoomPresence<M extends PresenceMember> {
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onUpdate);
     this.batch = new AwarenessBatch(this.awareness, members, tickMs, renewalMs);
-    // Every half period, a member that was sent nothing since the previous check gets the no-op:
-    // no member goes longer than `keepaliveMs` without a message.
-    this.keepalive = setInterval(() => {
-      for (const m of this.members()) {
-        if (!m.sentSinceKeepalive) m.send(KEEPALIVE);
-        m.sentSinceKeepalive = false;
-      }
-      this.forgetRemoved();
-    }, keepaliveMs / 2);
-    this.keepalive.unref();
+    this.sweep = setInterval(() => this.forgetRemoved(), FORGET_REMOVED_AFTER_MS / 4);
+    this.sweep.unref();
   }
 
   /** Every current state, for a joiner or a query; null when nobody is present. */
@@ -128,9 +119,9 @@ export class RoomPresence<M extends PresenceMember> {
     if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
   }
 
-  /** Stop keepalives (a failed room) — states stay readable until `destroy`. */
+  /** Send nothing more (a failed room) — states stay readable until `destroy`. */
   stop(): void {
-    clearInterval(this.keepalive);
+    clearInterval(this.sweep);
     this.batch.stop();
   }
 
@@ -200,6 +191,3 @@ export class RoomPresence<M extends PresenceMember> {
 
   private readonly stampedJson = (id: number): string | undefined => this.stamps.get(id)?.json;
 }
-
-/** An awareness message with no states: every client accepts it and nothing changes. */
-const KEEPALIVE = encodeAwareness(new Uint8Array([0]));
