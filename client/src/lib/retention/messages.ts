@@ -3,8 +3,10 @@ import type { Message } from '../i18n/format.ts';
 export const retentionZhCN = {
   'retention.title': '数据保留',
   'retention.close': '关闭',
-  'retention.policy': '轨迹全精度保留 {full} 天，之后抽稀（偏差 ≤ {tol} 米，每分钟至少一点），{keep} 天后删除',
-  'retention.never': '不限',
+  'retention.thinned': '轨迹全精度保留 {full} 天，之后抽稀（偏差 ≤ {tol} 米，每分钟至少一点）',
+  'retention.fullAlways': '轨迹始终保留全精度',
+  'retention.deleted': '，{keep} 天后删除',
+  'retention.keptAlways': '，不删除',
   'retention.hold': '证据保全',
   'retention.holdHint': '保全期间本行动各单位自行动开始的轨迹和编辑记录不抽稀、不删除（已抽稀的无法恢复）',
   'retention.holdBy': '由 {name} 于 {time} 设置',
@@ -49,9 +51,11 @@ export const retentionZhCN = {
 export const retentionEn: Record<keyof typeof retentionZhCN, Message> = {
   'retention.title': 'Data retention',
   'retention.close': 'Close',
-  'retention.policy':
-    'Tracks at full resolution through day {full}, then thinned (within {tol} m, one fix a minute at least), deleted after day {keep}',
-  'retention.never': 'never',
+  'retention.thinned':
+    'Tracks at full resolution through day {full}, then thinned (within {tol} m, one fix a minute at least)',
+  'retention.fullAlways': 'Tracks kept at full resolution',
+  'retention.deleted': ', deleted after day {keep}',
+  'retention.keptAlways': ', never deleted',
   'retention.hold': 'Evidence hold',
   'retention.holdHint':
     'While held, the tracks of this operation’s stations since it began and its edit log are never thinned or deleted (what was already thinned cannot be restored)',
