@@ -68,29 +68,33 @@ export async function debouncedState(
   settings: EvaluatorSettings,
 ): Promise<RuleState | null> {
   const minMs = settings.minDurationMs;
-  // Observation per fix read (undefined: the rule was not active then, the fix changed nothing).
-  let obs: Array<boolean | null | undefined> = [];
+  // The observations of the fixes read so far, newest first; fixes while the rule was not active
+  // changed nothing and are left out. Each chunk read back is observed once and appended.
+  const seq: { time: number; obs: boolean | null }[] = [];
+  let observed = 0;
+  // Where the scan goes on after a chunk: the newest end of the run that reached the oldest fix read
+  // (older fixes may lengthen it). The runs before it are whole and did not fix the state.
+  let from = 0;
   for (;;) {
     const fixes = back.fixes;
-    const added = fixes
-      .slice(0, fixes.length - obs.length)
-      .map((f) =>
-        ruleActiveAt(p.rule, f.time) ? observation(p, settings, { speedMps: f.speed }, [f.lng, f.lat]) : undefined,
-      );
-    obs = [...added, ...obs];
-    const seq = fixes.map((f, i) => ({ time: f.time, obs: obs[i] })).filter((x) => x.obs !== undefined);
-    let sync = -1;
-    for (let i = seq.length - 1; i >= 0 && sync < 0;) {
+    for (let k = fixes.length - 1 - observed; k >= 0; k--) {
+      const f = fixes[k]!;
+      if (ruleActiveAt(p.rule, f.time))
+        seq.push({ time: f.time, obs: observation(p, settings, { speedMps: f.speed }, [f.lng, f.lat]) });
+    }
+    observed = fixes.length;
+    for (let i = from; i < seq.length; ) {
       const o = seq[i]!.obs;
       let j = i;
-      if (o !== null) while (j > 0 && seq[j - 1]!.obs === o) j--;
-      if (o !== null && seq[i]!.time - seq[j]!.time >= minMs) sync = i;
-      i = j - 1;
-    }
-    if (sync >= 0) {
-      const s: RuleState = { value: seq[sync]!.obs as boolean, pendingSince: null, fired: null };
-      for (const x of seq.slice(sync + 1)) observe(s, x.obs as boolean | null, x.time, minMs);
-      return s;
+      if (o !== null) while (j + 1 < seq.length && seq[j + 1]!.obs === o) j++;
+      if (o !== null && seq[i]!.time - seq[j]!.time >= minMs) {
+        // The newest run that fixes the state: the fixes after it are applied, oldest first.
+        const s: RuleState = { value: o, pendingSince: null, fired: null };
+        for (let k = i - 1; k >= 0; k--) observe(s, seq[k]!.obs, seq[k]!.time, minMs);
+        return s;
+      }
+      from = i;
+      i = j + 1;
     }
     if (!(await back.extend())) return null;
   }
