@@ -83,7 +83,7 @@ export async function debouncedState(
         seq.push({ time: f.time, obs: observation(p, settings, { speedMps: f.speed }, [f.lng, f.lat]) });
     }
     observed = fixes.length;
-    for (let i = from; i < seq.length; ) {
+    for (let i = from; i < seq.length;) {
       const o = seq[i]!.obs;
       let j = i;
       if (o !== null) while (j + 1 < seq.length && seq[j + 1]!.obs === o) j++;
