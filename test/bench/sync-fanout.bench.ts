@@ -47,6 +47,13 @@ type JoinPattern = keyof typeof JOIN_PATTERNS;
  * awareness applies, so others first see them 15–18 s after joining) falls before the slices.
  */
 const SETTLE_MS = Number(process.env.BENCH_FANOUT_SETTLE_MS || 1_000);
+/**
+ * Edits each server takes before the clients join (default none: a fresh server, as recorded).
+ * `BENCH_FANOUT_WARMUP_EDITS=5000` measures servers whose hot code V8 has already optimised, as
+ * in a server that has been running: one writer and one reader, the writer's edits relayed to the
+ * reader, in steps of 50 each waited for.
+ */
+const WARMUP_EDITS = Number(process.env.BENCH_FANOUT_WARMUP_EDITS || 0);
 /** `BENCH_FANOUT_JOINS=burst` narrows the run while developing; the recorded figures use both. */
 const PATTERNS = (process.env.BENCH_FANOUT_JOINS ?? 'spread,burst')
   .split(',')
@@ -150,10 +157,35 @@ async function fanout(n: number, pattern: JoinPattern): Promise<Map<TargetId, Se
   return results;
 }
 
+/** Run `WARMUP_EDITS` edits through `target` with one writer and one reader, then leave. */
+async function warmUp(target: Target, templates: readonly { id: string }[]): Promise<void> {
+  const [writer, reader] = [target.connect(), target.connect()];
+  try {
+    await Promise.all([writer.synced, reader.synced]);
+    let seen = 0;
+    reader.doc.getMap('annotations').observe((event) => void (seen += event.keysChanged.size));
+    const map = writer.doc.getMap('annotations');
+    for (let e = 0; e < WARMUP_EDITS; e++) {
+      const template = templates[e % templates.length]!;
+      map.set(template.id, { ...template, label: `warm-up ${e}`, updatedAt: Date.now() });
+      if (e % 50 === 49) await until(() => seen > e, 10_000, 'warm-up edits relayed');
+    }
+    await until(() => seen >= WARMUP_EDITS, 10_000, 'warm-up edits relayed');
+  } finally {
+    writer.destroy();
+    reader.destroy();
+  }
+}
+
 async function fanoutOne(n: number, pattern: JoinPattern, id: TargetId): Promise<Map<TargetId, Session>> {
   const targets: Target[] = [];
   try {
     targets.push(await startTarget(id));
+    const rng = new Rng(7);
+    const templates = Array.from({ length: WRITERS * KEYS_PER_WRITER }, (_, i) =>
+      polygonAnnotation(rng, `fan-w${Math.floor(i / KEYS_PER_WRITER)}-${i % KEYS_PER_WRITER}`, Date.now()),
+    );
+    if (WARMUP_EDITS > 0) await warmUp(targets[0]!, templates);
     const clients = await connectAll(targets, n, JOIN_PATTERNS[pattern]);
     const sessions = targets.map((target, k): Session => ({
       target,
@@ -168,10 +200,6 @@ async function fanoutOne(n: number, pattern: JoinPattern, id: TargetId): Promise
       received: null,
     }));
     sessions.forEach(observe);
-    const rng = new Rng(7);
-    const templates = Array.from({ length: WRITERS * KEYS_PER_WRITER }, (_, i) =>
-      polygonAnnotation(rng, `fan-w${Math.floor(i / KEYS_PER_WRITER)}-${i % KEYS_PER_WRITER}`, Date.now()),
-    );
     await sleep(SETTLE_MS);
     await waitForQuiet();
     Object.assign(received, { sync: 0, presence: 0, presenceBytes: 0 });
@@ -188,7 +216,8 @@ async function fanoutOne(n: number, pattern: JoinPattern, id: TargetId): Promise
 export default async function run(): Promise<void> {
   console.log(
     `fan-out: ${CLIENT_COUNTS.join('/')} clients joined ${PATTERNS.join(' / ')}, ${WRITERS} writers × ${EDITS_PER_SECOND} edits/s × ${(SLICES * SLICE_MS) / 1000} s ` +
-      `(${SLICES} slices of ${SLICE_MS / 1000} s, each server alone); latency over every (receiving client, edit) pair`,
+      `(${SLICES} slices of ${SLICE_MS / 1000} s, each server alone); latency over every (receiving client, edit) pair` +
+      (WARMUP_EDITS ? `; each server warmed up with ${WARMUP_EDITS} edits first` : ''),
   );
   for (const pattern of PATTERNS) {
     const results = new Map<number, Map<TargetId, Session>>();
