@@ -2,9 +2,9 @@
  * Child process of sync-relay-path.bench.ts: one server's relay path, in process, with stand-in
  * sockets. `RELAY_PATH_SERVER=jointmap|reference`; prints one JSON line of figures.
  *
- * - jointmap: a `Room` on a `SqliteStorage` in a fresh directory (the checkpointer included), as
- *   the sync route wires it: every update decoded, screened, applied with the schema enforced,
- *   appended to the log, then relayed.
+ * - jointmap: a `Room` on a `SqliteStorage` in a fresh directory (the checkpointer included):
+ *   every update decoded, screened, applied with the schema enforced, appended to the log, then
+ *   relayed.
  * - reference: `@y/websocket-server` 0.1.1's `setupWSConnection`, as its own server wires it.
  *
  * Every connection's `send` only counts, so what is measured is the server's own work per update
@@ -62,7 +62,10 @@ let sent = 0;
 let appendMs = 0;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Our room: returns "deliver message i from writer w, and wait until it is relayed". */
+/**
+ * Our room, with the default settings and without the app's hooks (metrics, alerts, coverage);
+ * returns: deliver `m` from writer `w`'s connection and wait until it is durable and relayed.
+ */
 async function jointmap(dir: string): Promise<(w: number, m: Buffer) => Promise<void>> {
   const store = new SqliteStorage(dir);
   const append = store.appendUpdate.bind(store);
