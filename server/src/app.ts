@@ -191,7 +191,8 @@ export async function buildApp(
     ...(liveCluster ? { store: liveCluster.rateLimitStore } : {}),
   });
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: config.maxMessageBytes },
+    // No compression: the sync route writes frames of its own beside ws's (routes/sync.ts).
+    options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false },
     // A client breaking the WebSocket protocol (a frame over the limit, bad framing: ws codes
     // WS_ERR_*) is the client's fault, not ours: drop it and log at warn, not error.
     errorHandler: (err, socket, request) => {
