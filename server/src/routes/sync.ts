@@ -125,7 +125,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Unloaded meanwhile (the operation closed): the client reconnects and is admitted afresh.
       if (room.destroyed) throw new AppError('STORAGE_UNAVAILABLE', `${name} was unloaded; connect again`);
       const admitted = docAccess(user, now.stations, parsed.scope, now.status);
-      const socket = new RouteSocket(ws, request.raw.socket, link);
+      const socket = new RouteSocket(ws, (request.raw.socket as Socket | undefined) ?? null, link);
       const session: RoomSession = {
         sessionId: claims.sid,
         user: { id: user.id, name: user.name, role: user.role, stationId: user.stationId },
@@ -169,13 +169,15 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
 class RouteSocket implements RoomSocket {
   constructor(
     private readonly ws: WebSocket,
-    private readonly tcp: Socket,
+    /** The upgraded request's socket; none for a request injected in memory (`fastify.injectWS`). */
+    private readonly tcp: Socket | null,
     private readonly link: LivenessLink,
   ) {}
 
   send(data: Uint8Array): void {
     this.link.sent();
-    writeBinary(this.tcp, data);
+    if (this.tcp) writeBinary(this.tcp, data);
+    else this.ws.send(data);
   }
 
   close(code: number, reason: string): void {
