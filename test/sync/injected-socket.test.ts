@@ -11,7 +11,7 @@ import { pointAnnotation } from '../helpers/records.ts';
  * A connection injected in memory (`fastify.injectWS`) has no TCP socket to write frames to:
  * the sync route sends through `ws` instead, and the protocol works the same.
  */
-test('a sync connection injected in memory (no TCP socket) is answered and relayed to through ws', async (t) => {
+test('a sync connection injected in memory (no TCP socket) is sent the edits relayed to it, through ws', async (t) => {
   const server = await startServer(t);
   const { token } = await server.login('deqing');
   const doc = `${DEMO_OP}/deqing-yuyue`;
