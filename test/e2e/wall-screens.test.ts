@@ -71,8 +71,14 @@ const pageState = (page: Page, board: 'unit' | 'task') =>
     return { label, ids };
   }, board);
 
-/** Watch a board turn through all its pages (back to the first one); returns every row seen. */
-async function allPages(page: Page, board: 'unit' | 'task'): Promise<{ pages: number; seen: Set<string> }> {
+/**
+ * Watch a board turn through all its pages (back to the first one); returns every row seen and
+ * how many rows each page showed.
+ */
+async function allPages(
+  page: Page,
+  board: 'unit' | 'task',
+): Promise<{ pages: number; seen: Set<string>; rowsPerPage: number[] }> {
   const indicator = page.locator(`[data-testid=${board}-board-page]`);
   await expect.poll(() => indicator.count(), { timeout: 10_000 }).toBe(1);
   let state = await pageState(page, board);
@@ -80,8 +86,10 @@ async function allPages(page: Page, board: 'unit' | 'task'): Promise<{ pages: nu
   const total = Number(first.split('/')[1]);
   expect(total).toBeGreaterThan(1);
   const seen = new Set<string>();
+  const rowsPerPage: number[] = [];
   for (let i = 0; i < total; i++) {
     state.ids.forEach((id) => seen.add(id!));
+    rowsPerPage.push(state.ids.length);
     let next = state;
     await expect
       .poll(async () => (next = await pageState(page, board)).label, { timeout: 12_000 })
@@ -91,7 +99,7 @@ async function allPages(page: Page, board: 'unit' | 'task'): Promise<{ pages: nu
     state = next;
   }
   expect(state.label).toBe(first);
-  return { pages: total, seen };
+  return { pages: total, seen, rowsPerPage };
 }
 
 test('the wall is readable on a 1080p and a 4K screen, fits them and pages boards that do not fit', async (t) => {
@@ -146,6 +154,12 @@ test('the wall is readable on a 1080p and a 4K screen, fits them and pages board
       expect(units.seen.size).toBe(unitCount);
       for (let i = 1; i <= EXTRA_UNITS; i++) expect(units.seen).toContain(`wall-extra-${i}`);
       expect(tasks.seen.size).toBe(EXTRA_TASKS);
+      // The rows are spread evenly over the pages: no page stands nearly empty.
+      for (const board of [units, tasks])
+        expect(
+          Math.max(...board.rowsPerPage) - Math.min(...board.rowsPerPage),
+          `${board.rowsPerPage}`,
+        ).toBeLessThanOrEqual(1);
     }
     await context.close();
   }

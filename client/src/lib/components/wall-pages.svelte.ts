@@ -1,3 +1,4 @@
+import { pageRows } from './wall-page-rows.ts';
 import { wallPageMs } from './wall-page-time.ts';
 
 /**
@@ -14,23 +15,27 @@ export function rowsThatFit(list: HTMLElement | undefined, fallback: number): nu
 }
 
 /**
- * One wall board's pages: as many rows as its list box fits, the rest on further pages turned
- * every {@link wallPageMs} (a wall never scrolls). Create it while a component initialises (it
- * runs effects); bind `list` and `boxHeight` to the board's `<ul>`.
+ * One wall board's pages: as few as its list box fits the rows on, the rows spread evenly over
+ * them ({@link pageRows}), turned every {@link wallPageMs} (a wall never scrolls). Create it while
+ * a component initialises (it runs effects); bind `list` and `boxHeight` to the board's `<ul>`.
  */
 export class WallPages<T> {
   list = $state<HTMLUListElement>();
   boxHeight = $state(0);
-  private perPage = $state(1000);
+  /** Rows the list box fits (measured). */
+  private fit = $state(1000);
   private page = $state(0);
+  private get rows() {
+    return pageRows(this.items().length, this.fit, this.page);
+  }
   get pages(): number {
-    return Math.max(1, Math.ceil(this.items().length / this.perPage));
+    return this.rows.pages;
   }
   get current(): number {
-    return this.page % this.pages;
+    return this.page % this.rows.pages;
   }
   get shown(): readonly T[] {
-    return this.items().slice(this.current * this.perPage, (this.current + 1) * this.perPage);
+    return this.items().slice(this.rows.from, this.rows.to);
   }
 
   constructor(private readonly items: () => readonly T[]) {
@@ -39,7 +44,7 @@ export class WallPages<T> {
     $effect(() => {
       void this.boxHeight;
       void count;
-      this.perPage = rowsThatFit(this.list, this.perPage);
+      this.fit = rowsThatFit(this.list, this.fit);
     });
     $effect(() => {
       if (this.pages <= 1) return;

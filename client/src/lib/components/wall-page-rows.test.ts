@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { pageRows } from './wall-page-rows.ts';
+
+/** The rows of every page, in order. */
+const split = (count: number, fit: number) => {
+  const { pages } = pageRows(count, fit, 0);
+  return Array.from({ length: pages }, (_, p) => {
+    const { from, to } = pageRows(count, fit, p);
+    return to - from;
+  });
+};
+
+describe('pageRows', () => {
+  it('spreads the rows evenly over as few pages as fit them', () => {
+    expect(split(9, 4)).toEqual([3, 3, 3]);
+    expect(split(5, 4)).toEqual([3, 2]);
+    expect(split(8, 4)).toEqual([4, 4]);
+    expect(split(13, 4)).toEqual([4, 3, 3, 3]);
+    expect(split(3, 4)).toEqual([3]);
+  });
+
+  it('shows every row exactly once over a turn of the pages, never more rows than fit, pages differing by one row at most', () => {
+    for (let count = 0; count <= 40; count++)
+      for (let fit = 1; fit <= 12; fit++) {
+        const { pages } = pageRows(count, fit, 0);
+        const shown: number[] = [];
+        for (let p = 0; p < pages; p++) {
+          const { from, to } = pageRows(count, fit, p);
+          expect(to - from).toBeLessThanOrEqual(fit);
+          expect(Math.abs(to - from - count / pages)).toBeLessThan(1);
+          for (let i = from; i < to; i++) shown.push(i);
+        }
+        expect(shown).toEqual(Array.from({ length: count }, (_, i) => i));
+        expect(pages).toBe(Math.max(1, Math.ceil(count / fit)));
+      }
+  });
+
+  it('turns round: page numbers past the last start again at the first', () => {
+    expect(pageRows(9, 4, 3)).toEqual(pageRows(9, 4, 0));
+    expect(pageRows(9, 4, 5)).toEqual({ pages: 3, from: 6, to: 9 });
+    expect(pageRows(0, 4, 2)).toEqual({ pages: 1, from: 0, to: 0 });
+  });
+});
