@@ -106,6 +106,16 @@ export const awarenessFrame = (entries: Array<[number, number, object | null]>) 
     );
   });
 
+/** The entries `[clientId, clock, state JSON]` of an awareness update (what `awarenessFrame` carries). */
+export function awarenessEntries(update: Uint8Array): Array<[number, number, string]> {
+  const d = decoding.createDecoder(update);
+  return Array.from({ length: decoding.readVarUint(d) }, () => [
+    decoding.readVarUint(d),
+    decoding.readVarUint(d),
+    decoding.readVarString(d),
+  ]);
+}
+
 /** How often the server counted a connection over `limit` (`jointmap_sync_limited_total`). */
 export async function limitedCount(server: TestServer, limit: string): Promise<number> {
   const metric = await server.ctx.metrics.syncLimited.get();

@@ -1,23 +1,12 @@
-import * as decoding from 'lib0/decoding';
 import { expect, test } from 'vitest';
 import { outdatedTimeout } from 'y-protocols/awareness';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
-import { awarenessFrame, openRaw } from '../helpers/raw-connection.ts';
+import { awarenessEntries, awarenessFrame, openRaw } from '../helpers/raw-connection.ts';
 import { connectClient, eventually, type SyncClient } from '../helpers/sync-client.ts';
 
 const DOC = `${DEMO_OP}/deqing-yuyue`;
 /** The awareness client id of the connection that stops renewing its state. */
 const FROZEN = 424_242;
-
-/** The entries `[clientId, clock, state JSON]` of an awareness update. */
-function entriesOf(update: Uint8Array): Array<[number, number, string]> {
-  const d = decoding.createDecoder(update);
-  return Array.from({ length: decoding.readVarUint(d) }, () => [
-    decoding.readVarUint(d),
-    decoding.readVarUint(d),
-    decoding.readVarString(d),
-  ]);
-}
 
 /**
  * Presence timeout as y-protocols defines it, and as the reference server relays it: a state its
@@ -55,7 +44,8 @@ test(
     expect(frozen.isOpen).toBe(true);
     // The server removed it too, and told every connection (the frozen one included).
     await eventually(
-      () => frozen.awareness.some((u) => entriesOf(u).some(([id, , state]) => id === FROZEN && state === 'null')),
+      () =>
+        frozen.awareness.some((u) => awarenessEntries(u).some(([id, , state]) => id === FROZEN && state === 'null')),
       10_000,
       'the server relayed the removal',
     );
