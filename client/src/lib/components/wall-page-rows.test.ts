@@ -37,7 +37,7 @@ describe('pageRows', () => {
 
   it('turns round: page numbers past the last start again at the first', () => {
     expect(pageRows(9, 4, 3)).toEqual(pageRows(9, 4, 0));
-    expect(pageRows(9, 4, 5)).toEqual({ pages: 3, from: 6, to: 9 });
-    expect(pageRows(0, 4, 2)).toEqual({ pages: 1, from: 0, to: 0 });
+    expect(pageRows(9, 4, 5)).toEqual({ pages: 3, current: 2, from: 6, to: 9 });
+    expect(pageRows(0, 4, 2)).toEqual({ pages: 1, current: 0, from: 0, to: 0 });
   });
 });

@@ -1,6 +1,8 @@
-/** Which rows one page of a wall board shows: `[from, to)` of its list, and how many pages there are. */
+/** Which rows one page of a wall board shows: `[from, to)` of its list, which page it is, and how many there are. */
 export interface PageRows {
   pages: number;
+  /** The page shown, 0-based (`page` turned round to the pages there are). */
+  current: number;
   from: number;
   to: number;
 }
@@ -17,5 +19,5 @@ export function pageRows(count: number, fit: number, page: number): PageRows {
   const longer = count % pages;
   const current = ((page % pages) + pages) % pages;
   const from = current * base + Math.min(current, longer);
-  return { pages, from, to: from + base + (current < longer ? 1 : 0) };
+  return { pages, current, from, to: from + base + (current < longer ? 1 : 0) };
 }

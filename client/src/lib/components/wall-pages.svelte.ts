@@ -32,7 +32,7 @@ export class WallPages<T> {
     return this.rows.pages;
   }
   get current(): number {
-    return this.page % this.rows.pages;
+    return this.rows.current;
   }
   get shown(): readonly T[] {
     return this.items().slice(this.rows.from, this.rows.to);
