@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { liveRoomName } from '@jointmap/shared';
+import { liveRoomName, type NamedDoc } from '@jointmap/shared';
 import { SessionService } from './auth/sessions.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -123,6 +123,12 @@ export async function buildApp(
   let alerting: AlertService | null = null;
   // Set once the live service exists (COT_PORT set); follows the documents TAK clients see.
   let cotBridge: CotBridge | null = null;
+  // A document changed here or on another instance: the services that follow documents re-read it.
+  const docChanged = (doc: NamedDoc, roots: ReadonlySet<string>) => {
+    coverage?.onCommitted(doc, roots);
+    alerting?.onCommitted(doc, roots);
+    cotBridge?.onCommitted(doc, roots);
+  };
   // Stores replay checkpoints as the update logs grow (docs/replay.md, Stored checkpoints).
   const replayCheckpoints = new ReplayCheckpointWriter(storage, {
     onError: (doc, err) => app.log.warn({ doc, err }, 'replay checkpoint not stored'),
@@ -151,21 +157,15 @@ export async function buildApp(
       onCommitted: (room, bytes, _recipients, roots) => {
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
-        replayCheckpoints.appended(room);
-        coverage?.onCommitted(room, roots);
-        alerting?.onCommitted(room, roots);
-        cotBridge?.onCommitted(room, roots);
+        replayCheckpoints.appended(room.name);
+        docChanged(room, roots);
       },
       onSnapshot: (room, seq, state) => void replayCheckpoints.snapshotted(room, seq, state),
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
         app.log.error({ room, err }, 'storage failure in room');
       },
-      onRelayed: (room, roots) => {
-        coverage?.onCommitted(room, roots);
-        alerting?.onCommitted(room, roots);
-        cotBridge?.onCommitted(room, roots);
-      },
+      onRelayed: docChanged,
     },
   });
   storage.keepWarmWhile?.(() => rooms.inUse);

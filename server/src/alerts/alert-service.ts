@@ -5,7 +5,7 @@ import {
   ALERTS_RESOLVED_IN_FULL,
   COMMAND_SCOPE,
   docName,
-  parseDocName,
+  type NamedDoc,
   readMap,
   unitKey,
   type Alert,
@@ -130,16 +130,15 @@ export class AlertService {
    * Room manager hook: a document was committed (`roots`: the maps it changed); its rules (and
    * roster) are re-read when they may have changed. An operation not followed yet is followed.
    */
-  onCommitted(room: string, roots?: ReadonlySet<string>): void {
-    const parsed = parseDocName(room);
-    if (this.closed || !parsed) return;
-    const existing = this.ops.get(parsed.operationId);
+  onCommitted(doc: NamedDoc, roots?: ReadonlySet<string>): void {
+    if (this.closed) return;
+    const existing = this.ops.get(doc.operationId);
     if (!existing) {
-      this.operation(parsed.operationId);
+      this.operation(doc.operationId);
       return;
     }
     if (!touchesAny(roots, ['rules', 'units'])) return;
-    void existing.ready.then(() => this.scheduleRead(existing, parsed.scope));
+    void existing.ready.then(() => this.scheduleRead(existing, doc.scope));
   }
 
   /** Every unresolved alert and the newest resolved ones (sent on join / reconnect). */

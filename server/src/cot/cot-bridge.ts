@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
+import type { NamedDoc } from '@jointmap/shared';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
@@ -106,8 +107,8 @@ export class CotBridge {
   }
 
   /** Room manager hook: follow document changes (`roots`: the maps the commit changed). */
-  onCommitted(room: string, roots?: ReadonlySet<string>): void {
-    this.picture?.onCommitted(room, roots);
+  onCommitted(doc: NamedDoc, roots?: ReadonlySet<string>): void {
+    this.picture?.onCommitted(doc, roots);
   }
 
   /** Resolves when no document read of the picture is running (tests). */

@@ -4,6 +4,7 @@ import {
   offerNewest,
   operationDocNames,
   parseDocName,
+  type NamedDoc,
   readMap,
   unitKey,
   type Annotation,
@@ -116,11 +117,10 @@ export class CotPicture {
   }
 
   /** Room manager hook: a document's update was committed here or on another instance (`roots`: the maps it changed). */
-  onCommitted(room: string, roots?: ReadonlySet<string>): void {
-    const parsed = parseDocName(room);
-    if (this.closed || !parsed || !touchesAny(roots, ['annotations', 'units'])) return;
-    const op = this.ops.get(parsed.operationId);
-    const doc = op?.docs.get(room);
+  onCommitted(changed: NamedDoc, roots?: ReadonlySet<string>): void {
+    if (this.closed || !touchesAny(roots, ['annotations', 'units'])) return;
+    const op = this.ops.get(changed.operationId);
+    const doc = op?.docs.get(changed.name);
     if (op && doc) void this.scheduleRead(op, doc);
   }
 

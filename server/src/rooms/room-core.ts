@@ -1,5 +1,12 @@
 import * as Y from 'yjs';
-import { parseDocName, SyncCloseCode, encodeRejection, type DocKind, type ErrorCode } from '@jointmap/shared';
+import {
+  parseDocName,
+  SyncCloseCode,
+  encodeRejection,
+  type DocKind,
+  type ErrorCode,
+  type NamedDoc,
+} from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
 import { isStorageFull } from '../storage/storage-full.ts';
 import { SerialQueue } from './inbound-queue.ts';
@@ -33,6 +40,8 @@ export abstract class RoomCore {
   protected snapshotSeq: number;
   protected failed = false;
   protected readonly scope: string | undefined;
+  /** The document's name, parsed once (the hooks get it with every commit). */
+  readonly id: NamedDoc;
   /** Link to the other instances holding this document (none: one instance). */
   protected relay: RoomRelayLink | null = null;
   destroyed = false;
@@ -45,8 +54,11 @@ export abstract class RoomCore {
     protected readonly options: RoomOptions,
     loaded: { lastSeq: number; snapshotSeq: number; snapshot: Uint8Array | null },
   ) {
+    const parsed = parseDocName(name);
+    if (!parsed) throw new Error(`not a document name: ${name}`);
+    this.id = { ...parsed, name };
     // `<operationId>/<stationId>`: records in a station document must name that station.
-    this.scope = kind === 'station' ? parseDocName(name)?.scope : undefined;
+    this.scope = kind === 'station' ? parsed.scope : undefined;
     this.lastSeq = loaded.lastSeq;
     this.snapshotSeq = loaded.snapshotSeq;
     this.answers = new StateAnswers(doc, loaded.lastSeq === loaded.snapshotSeq ? loaded.snapshot : null);
@@ -185,7 +197,7 @@ export abstract class RoomCore {
           send(c, message);
           recipients++;
         }
-        this.options.hooks?.onCommitted?.(this.name, effective.byteLength, recipients, roots);
+        this.options.hooks?.onCommitted?.(this.id, effective.byteLength, recipients, roots);
         after();
         if (this.lastSeq - this.snapshotSeq >= this.options.snapshotEvery && !this.snapshotQueued) {
           this.snapshotQueued = true;

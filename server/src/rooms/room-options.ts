@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@jointmap/shared';
+import type { ErrorCode, NamedDoc } from '@jointmap/shared';
 import type { RoomSession } from './room-connection.ts';
 import type { DocRelay } from './relay-port.ts';
 
@@ -7,13 +7,13 @@ export interface RoomHooks {
   /** An inbound message was refused (forbidden, invalid); the session has been told. */
   onRejected?(room: string, session: RoomSession, code: ErrorCode, detail: string): void;
   /** An update was made durable and relayed; `roots`: the top-level maps it changed. */
-  onCommitted?(room: string, bytes: number, recipients: number, roots: ReadonlySet<string>): void;
+  onCommitted?(room: NamedDoc, bytes: number, recipients: number, roots: ReadonlySet<string>): void;
   /** A snapshot was stored: `state` is the document with every update through `seq` and nothing after. */
   onSnapshot?(room: string, seq: number, state: Uint8Array): void;
   /** Storage failed; the room closed its connections and must be reloaded. */
   onFailed?(room: string, error: unknown): void;
   /** Updates another instance made durable were applied (`roots`: the top-level maps they changed). */
-  onRelayed?(room: string, roots: ReadonlySet<string>): void;
+  onRelayed?(room: NamedDoc, roots: ReadonlySet<string>): void;
 }
 
 /** Whether a commit that changed `roots` may have changed one of `maps` (unknown roots: it may). */

@@ -295,7 +295,7 @@ export class Room extends RoomCore {
         this.answers.changed();
         const message = encodeUpdate(update);
         for (const c of this.conns.values()) send(c, message);
-        this.options.hooks?.onRelayed?.(this.name, roots);
+        this.options.hooks?.onRelayed?.(this.id, roots);
       },
       applyAwareness: (update) => this.presence.applyRelayed(update),
       ownAwareness: () => this.presence.ownStates(),

@@ -6,7 +6,7 @@ import {
   CoverageTracker,
   docName,
   lngLat,
-  parseDocName,
+  type NamedDoc,
   readMap,
   unitKey,
   type CoverageMessage,
@@ -111,11 +111,10 @@ export class CoverageService {
    * Room manager hook: a document's update was committed (`roots`: the maps it changed); a command
    * document is re-read when its sectors or searches may have changed.
    */
-  onCommitted(room: string, roots?: ReadonlySet<string>): void {
-    const parsed = parseDocName(room);
-    if (this.closed || !parsed || parsed.kind !== 'command') return;
-    const existing = this.ops.get(parsed.operationId);
-    if (!existing) this.operation(parsed.operationId);
+  onCommitted(doc: NamedDoc, roots?: ReadonlySet<string>): void {
+    if (this.closed || doc.kind !== 'command') return;
+    const existing = this.ops.get(doc.operationId);
+    if (!existing) this.operation(doc.operationId);
     else if (touchesAny(roots, ['sectors', 'searches'])) this.scheduleRead(existing);
   }
 

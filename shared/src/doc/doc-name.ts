@@ -10,6 +10,11 @@ export interface DocName {
   kind: DocKind;
 }
 
+/** A parsed document name with the name itself (what a room knows of its document). */
+export interface NamedDoc extends DocName {
+  name: string;
+}
+
 /** `<operationId>/<scope>`, the room name used on the wire and in storage. */
 export function docName(operationId: string, scope: string): string {
   return `${operationId}/${scope}`;
