@@ -1,18 +1,18 @@
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
-import { releaseYoungGenerationWhenIdle } from './idle-memory.ts';
+import { releaseMemoryWhenIdle } from './idle-memory.ts';
 
 /** The process: read config once, build, listen, shut down cleanly on signals. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const { app, demoLogins } = await buildApp(config);
   const address = await app.listen({ port: config.port, host: config.host });
-  releaseYoungGenerationWhenIdle();
+  releaseMemoryWhenIdle();
   // glibc reads this before Node starts, so only the launcher can set it (scripts/server-launch.mjs).
   if (process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined)
     app.log.info(
       'started without the launch settings of scripts/server-launch.mjs (MALLOC_MMAP_THRESHOLD_=131072, ' +
-        '--max-semi-space-size=8): resident memory may stay about 70 MiB higher; use npm start, start.sh or docs/deploy.md',
+        '--max-semi-space-size=8 --no-memory-reducer): resident memory may stay about 70 MiB higher; use npm start, start.sh or docs/deploy.md',
     );
   const url = address.replace('0.0.0.0', '127.0.0.1');
   if (demoLogins.length) {
