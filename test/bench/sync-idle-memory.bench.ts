@@ -1,9 +1,9 @@
 /**
  * Resident memory of each sync server at rest: started side by side (each in its own process,
  * ours from the production build with its launch settings), RSS read 1 s after start and again
- * after 30 s with no client. V8 gives start-up garbage and its young generation back only once the
- * process has been idle for a while (its memory reducer), so the second figure is the one a server
- * holds while nobody uses it; the first is what start-up leaves.
+ * after 30 s with no client. Start-up garbage and the young generation are given back only once
+ * the process has been idle for a while (V8's memory reducer; ours's own idle check), so the second
+ * figure is the one a server holds while nobody uses it; the first is what start-up leaves.
  */
 import { rssBytes } from './lib/proc.ts';
 import { mib, overBy, printTable } from './lib/stats.ts';
