@@ -9,7 +9,7 @@
  *   promote short-lived objects and quadrupled GC time (docs/performance.md, "Memory").
  * - `--no-memory-reducer`: V8's memory reducer (made for browser tabs) compacts the heap a few
  *   seconds after a full collection once it samples a low allocation rate; on a server that is
- *   while clients sync, often during the reconnections that follow a restart (it cost 7–17 ms of
+ *   while clients sync, often during the reconnections that follow a restart (it cost 4–17 ms of
  *   CPU a second in the sync fan-out's first half-minute). The server gives memory back itself,
  *   only when its event loop has been quiet for 10 s (`server/src/idle-memory.ts`).
  * - `MALLOC_MMAP_THRESHOLD_=131072`: glibc raises its mmap threshold to the size of the largest
