@@ -1,6 +1,5 @@
 /** The alerts feature as the pages mount it. */
 export { alertsOf } from './alerts-feed.svelte.ts';
-export { unlockAlertAudio } from './alert-sound.ts';
 export { openAlertByUnit } from './alert-filter.ts';
 export { default as AlertList } from './AlertList.svelte';
 export { default as AlertLayer } from './AlertLayer.svelte';

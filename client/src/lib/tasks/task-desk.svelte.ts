@@ -10,10 +10,10 @@ import {
   newTaskId,
 } from '@jointmap/shared';
 import { i18n } from '../i18n/i18n.svelte.ts';
+import { playTones, type Tone } from '../sound.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { answerChange } from './answer.ts';
 import { ArrivalWatch } from './arrival-watch.ts';
-import { beep, unlockAudioOnGesture } from './beep.ts';
 import {
   buildTask,
   DEFAULT_TARGET_RADIUS_M,
@@ -34,6 +34,11 @@ export interface RaiseDraft {
 
 const READ_LIMIT = 2000;
 const MUTE_KEY = 'jointmap.tasks.muted';
+/** The new-task sound: a short rising two-tone beep (about 0.35 s). */
+const NEW_TASK_BEEP: readonly Tone[] = [
+  { freq: 880, at: 0, length: 0.15 },
+  { freq: 1320, at: 0.17, length: 0.15 },
+];
 
 const readKey = (userId: string) => `jointmap.tasks.read.${userId}`;
 
@@ -124,11 +129,6 @@ export class TaskDesk {
     saveJson(MUTE_KEY, muted);
   }
 
-  /** Starts listening for the user gesture that allows the beep; returns the stop. */
-  enableSound(): () => void {
-    return unlockAudioOnGesture();
-  }
-
   /**
    * Called whenever the inbox or the connection changes: a task for me that was not there before
    * (and that I did not raise) beeps, unless muted. What the documents held when they first
@@ -138,7 +138,7 @@ export class TaskDesk {
     const ids = inbox.filter((v) => v.task.createdBy !== this.session.user.id).map((v) => v.task.id);
     if (!this.arrivalWatch.observe(ids, online, performance.now(), this.read)) return;
     this.arrivals++;
-    if (!this.muted) beep();
+    if (!this.muted) playTones(NEW_TASK_BEEP, { wave: 'sine', peak: 0.2 });
   }
 
   // ---- raising ---------------------------------------------------------------------------------
