@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ReportMapData } from '@jointmap/shared';
 import { CAR, send } from '../alerts/alert-helpers.ts';
 import { DEMO_OP } from '../helpers/server.ts';
 import { newTaskId } from '../helpers/op-console.ts';
@@ -7,13 +8,6 @@ import { DEQING, LINPING, TONGXIANG, missingPersonTask, raise, tricounty } from 
 import { api } from '../live/live-helpers.ts';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface ReportMap {
-  bbox: [number, number, number, number] | null;
-  jurisdictions: Array<{ stationId: string; shortName: string; color: string; geometry: { type: string } }>;
-  tasks: Array<{ id: string; stationId: string; title: string; state: string; point: [number, number] }>;
-  tracks: Array<{ stationId: string; unitId: string; callsign: string; color: string; coordinates: number[][] }>;
-}
 
 describe('the report map', () => {
   it('draws each unit’s track in the window simplified to the page, the task locations and the stations’ jurisdictions, framed on what happened', async (t) => {
@@ -31,7 +25,7 @@ describe('the report map', () => {
       { time: start + 400, at: [120.302, 30.502] },
     ]);
 
-    const res = await api<ReportMap>(server, deqing.token, 'GET', `/api/operations/${DEMO_OP}/report/map`);
+    const res = await api<ReportMapData>(server, deqing.token, 'GET', `/api/operations/${DEMO_OP}/report/map`);
     expect(res.status).toBe(200);
     const map = res.body;
     const car = map.tracks.find((x) => x.stationId === DEQING && x.unitId === CAR.unitId)!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Unit } from '@jointmap/shared';
+import type { OperationReport, Unit } from '@jointmap/shared';
 import { CAR, send } from '../alerts/alert-helpers.ts';
 import { DEMO_OP } from '../helpers/server.ts';
 import { newTaskId } from '../helpers/op-console.ts';
@@ -8,33 +8,6 @@ import { answer, DEQING, LINPING, missingPersonTask, raise, TONGXIANG, tricounty
 import { api } from '../live/live-helpers.ts';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Report {
-  operation: { id: string; from: number; to: number };
-  tasks: Array<{
-    id: string;
-    title: string;
-    raisedBy: string | null;
-    answers: Array<{ stationId: string; times: Record<string, number>; firstAnswerMs: number | null }>;
-  }>;
-  responseTimes: Array<{
-    stationId: string;
-    tasks: number;
-    medianFirstAnswerMs: number | null;
-    medianAcceptMs: number | null;
-    medianOnSceneMs: number | null;
-  }>;
-  units: Array<{
-    stationId: string;
-    unitId: string;
-    callsign: string;
-    distanceM: number;
-    fixes: number;
-    timeByStatus: Record<string, number>;
-  }>;
-  alerts: Array<{ kind: string; acknowledgedBy: string | null; ackDelayMs: number | null }>;
-  changes: Array<{ userId: string | null; name: string | null; updates: number }>;
-}
 
 describe('the after-action report', () => {
   it('gives each station’s answer times, the units’ distance and time per status, alert acknowledgement delays and who changed what', async (t) => {
@@ -89,7 +62,7 @@ describe('the after-action report', () => {
     await eventually(() => linping.doc(DEQING).getMap<Unit>('units').get(car.id)?.status === 'on_scene');
     await pause(300);
 
-    const res = await api<Report>(server, tongxiang.token, 'GET', `/api/operations/${DEMO_OP}/report`);
+    const res = await api<OperationReport>(server, tongxiang.token, 'GET', `/api/operations/${DEMO_OP}/report`);
     expect(res.status).toBe(200);
     const report = res.body;
     const mine = report.tasks.find((x) => x.id === task.id)!;

@@ -7,6 +7,7 @@ import {
   readMap,
   type Annotation,
   type Principal,
+  type ReportMapData,
   type Sector,
   type Task,
   type Unit,
@@ -18,17 +19,6 @@ import { trackFixes } from '../storage/track-pages.ts';
 
 type Position = [number, number];
 
-/** The picture at the end of an operation, for the report's map (drawn by the console as SVG). */
-export interface ReportMap {
-  /** West, south, east, north of what is drawn; null when there is nothing to draw. */
-  bbox: [number, number, number, number] | null;
-  jurisdictions: Array<{ stationId: string; shortName: string; color: string; geometry: Polygon | MultiPolygon }>;
-  sectors: Array<{ id: string; name: string; status: string; polygon: Polygon }>;
-  tasks: Array<{ id: string; stationId: string; title: string; state: string; point: Position }>;
-  annotations: Array<{ id: string; kind: string; label: string; color: string; geometry: Annotation['geometry'] }>;
-  tracks: Array<{ stationId: string; unitId: string; callsign: string; color: string; coordinates: Position[] }>;
-}
-
 /** Vertices per unit track and per boundary at most: enough for a printed page. */
 const MAX_TRACK_POINTS = 2_000;
 const PAGE = 5_000;
@@ -38,7 +28,7 @@ const PAGE = 5_000;
  * locations, annotations and each unit's track within the operation's window, simplified to what a
  * printed page resolves (a thousandth of the map's width). Same access as the report.
  */
-export async function buildReportMap(ctx: AppContext, user: Principal, operationId: string): Promise<ReportMap> {
+export async function buildReportMap(ctx: AppContext, user: Principal, operationId: string): Promise<ReportMapData> {
   const op = await getVisibleOperation(ctx, user, operationId);
   if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged; restore its archive`);
   const from = op.createdAt;
@@ -53,8 +43,8 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
     status: s.status,
     polygon: s.polygon,
   }));
-  const annotations: ReportMap['annotations'] = [];
-  const tasks: ReportMap['tasks'] = [];
+  const annotations: ReportMapData['annotations'] = [];
+  const tasks: ReportMapData['tasks'] = [];
   const units: Unit[] = [];
   const collect = (doc: typeof command) => {
     for (const a of readMap<Annotation>(doc, 'annotations').values())

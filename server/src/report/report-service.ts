@@ -5,72 +5,21 @@ import {
   docName,
   operationDocNames,
   readMap,
+  type OperationReport,
   type Principal,
   type ResponseStatus,
   type Sector,
-  type UnitStatus,
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { docFromStored } from '../storage/stored-doc.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix } from '../storage/types.ts';
-import { replayLogs, timePerStatus, type TaskStory } from './report-replay.ts';
+import { replayLogs, timePerStatus } from './report-replay.ts';
 
 /** A jump faster than this between two fixes is a GPS glitch, not travel (m/s; 250 km/h). */
 const GLITCH_MPS = 70;
 const PAGE = 5_000;
-
-export interface OperationReport {
-  operation: { id: string; name: string; kind: string; status: string; stations: string[]; from: number; to: number };
-  generatedAt: number;
-  stations: Array<{ id: string; name: string; shortName: string }>;
-  tasks: Array<
-    Omit<TaskStory, 'answers'> & {
-      answers: Array<{
-        stationId: string;
-        times: Partial<Record<ResponseStatus, number>>;
-        firstAnswerMs: number | null;
-      }>;
-    }
-  >;
-  /** Per answering station: how many tasks it answered and its median time to a first answer, to acceptance, to the scene. */
-  responseTimes: Array<{
-    stationId: string;
-    tasks: number;
-    medianFirstAnswerMs: number | null;
-    medianAcceptMs: number | null;
-    medianOnSceneMs: number | null;
-  }>;
-  units: Array<{
-    stationId: string;
-    unitId: string;
-    callsign: string;
-    distanceM: number;
-    fixes: number;
-    timeByStatus: Partial<Record<UnitStatus, number>>;
-  }>;
-  alerts: Array<{
-    id: string;
-    kind: string;
-    stationId: string;
-    unitId: string;
-    ruleName: string;
-    time: number;
-    state: string;
-    acknowledgedBy: string | null;
-    ackDelayMs: number | null;
-  }>;
-  sectors: Array<{
-    id: string;
-    name: string;
-    status: string;
-    assignedStationId: string | null;
-    assignedUnitIds: string[];
-  }>;
-  /** Who changed the operation's documents: updates per person, first and last. */
-  changes: Array<{ userId: string | null; name: string | null; updates: number; first: number; last: number }>;
-}
 
 const median = (xs: number[]): number | null => {
   if (!xs.length) return null;

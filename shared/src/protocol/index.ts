@@ -53,3 +53,4 @@ export interface PresenceState {
 export * from './live.ts';
 export * from './timeline.ts';
 export * from './dispatch-settings.ts';
+export * from './report.ts';
