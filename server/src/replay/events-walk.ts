@@ -1,10 +1,10 @@
 import * as Y from 'yjs';
-import { docName, type Task } from '@jointmap/shared';
+import { docName, type ReplayEvent, type Task } from '@jointmap/shared';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ReplayCheckpoint, UpdateLogStore } from '../storage/types.ts';
 import { REPLAY_CHECKPOINT_EVERY } from '../storage/log-checkpoints.ts';
 import { LogWalker } from '../report/log-walk.ts';
-import { eventOf, finishEvents, type RecordChange, type ReplayEvent } from './replay-events.ts';
+import { eventOf, finishEvents, type RecordChange } from './replay-events.ts';
 
 /** Record maps whose changes become replay events. */
 export const WATCHED_MAPS = ['tasks', 'responses', 'units', 'searches', 'sectors'] as const;

@@ -1,37 +1,8 @@
-import type { Search, Task, TaskResponse, Unit } from '@jointmap/shared';
+import type { ReplayEvent, Search, Task, TaskResponse, Unit } from '@jointmap/shared';
 import type { KeyChange } from '../report/log-walk.ts';
 
 /** A record change seen while walking a document's log. */
 export type RecordChange = KeyChange & { scope: string };
-
-export const ReplayEventKind = {
-  task_raised: 'task_raised',
-  task_answered: 'task_answered',
-  task_closed: 'task_closed',
-  unit_dispatched: 'unit_dispatched',
-  alert: 'alert',
-  search_started: 'search_started',
-  search_closed: 'search_closed',
-} as const;
-export type ReplayEventKind = keyof typeof ReplayEventKind;
-
-/** A moment worth jumping to in a replay: what happened, when, to what, and who did it. */
-export interface ReplayEvent {
-  time: number;
-  kind: ReplayEventKind;
-  /** Station (or `command`) the event belongs to: the raising, answering or unit's station. */
-  stationId: string;
-  /** Account that wrote it (null: the server, or an alert). */
-  userId: string | null;
-  /** Task title, unit callsign, search name or alert rule name. */
-  title: string;
-  /** New status: answer status, task state, unit status, search status, alert kind. */
-  status: string | null;
-  taskId?: string;
-  taskStationId?: string;
-  unitId?: string;
-  searchId?: string;
-}
 
 /**
  * The replay event a record change makes, if any: a task raised or ended, an answer given or

@@ -6,13 +6,16 @@ import {
   type AlertsMessage,
   type CoverageMessage,
   type Principal,
+  type ReplayDocState,
+  type ReplayPositionsBody,
+  type ReplayState,
+  type ReplayTimeline,
   type UnitPosition,
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { toUnitPosition } from '../live/live-service.ts';
 import type { Operation } from '../storage/types.ts';
-import type { ReplayEvent } from './replay-events.ts';
 import { walkEvents } from './events-walk.ts';
 import { docJson } from './doc-json.ts';
 import { coverageAt } from './replay-coverage.ts';
@@ -21,41 +24,6 @@ import { storedDocAt } from './stored-moment.ts';
 
 /** Alerts of an operation a replay reads (as the report does). */
 const ALERTS_AT_MOST = 10_000;
-
-/** One document at a moment: its records as JSON, or its encoded Yjs state (base64). */
-export interface ReplayDocState {
-  scope: string;
-  /** Updates of the document stored at or before the moment. */
-  updates: number;
-  /** Each top-level map by name, keyed by record id (format `json`). */
-  json?: Record<string, Record<string, unknown>>;
-  /** `Y.encodeStateAsUpdate`, base64 (format `yjs`). */
-  state?: string;
-}
-
-export interface ReplayState {
-  operationId: string;
-  at: number;
-  docs: ReplayDocState[];
-}
-
-export interface ReplayTimeline {
-  operationId: string;
-  /** Where the slider runs: from the operation's creation to its close (or now). */
-  from: number;
-  to: number;
-  updates: number;
-  events: ReplayEvent[];
-}
-
-export interface ReplayPositions {
-  operationId: string;
-  at: number;
-  /** Freshness thresholds of this server, to grade each fix against the moment. */
-  thresholds: { staleAfterMs: number; lostAfterMs: number };
-  /** Newest fix at or before the moment of each unit of the operation's stations that has one. */
-  positions: UnitPosition[];
-}
 
 /**
  * Replay of an operation (复盘回放): its documents at any moment rebuilt from the stored update
@@ -117,7 +85,7 @@ export class ReplayService {
     };
   }
 
-  async positions(user: Principal, operationId: string, at: number): Promise<ReplayPositions> {
+  async positions(user: Principal, operationId: string, at: number): Promise<ReplayPositionsBody> {
     const op = await this.visible(user, operationId);
     const positions: UnitPosition[] = [];
     for (const stationId of op.stations) {

@@ -54,3 +54,4 @@ export * from './live.ts';
 export * from './timeline.ts';
 export * from './dispatch-settings.ts';
 export * from './report.ts';
+export * from './replay.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplayEvent, ReplayEventKind } from './replay-api.ts';
+import type { ReplayEvent, ReplayEventKind } from '@jointmap/shared';
 import { currentIndex, scrollToShow, tickColumns, visibleRows } from './event-window.ts';
 
 const ev = (time: number, kind: ReplayEventKind = 'unit_dispatched'): ReplayEvent => ({

@@ -1,4 +1,4 @@
-import type { ReplayEvent, ReplayEventKind } from './replay-api.ts';
+import type { ReplayEvent, ReplayEventKind } from '@jointmap/shared';
 
 /** Index of the last event at or before `at` (events sorted by time), −1 when none is. */
 export function currentIndex(events: readonly ReplayEvent[], at: number): number {

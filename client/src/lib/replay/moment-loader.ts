@@ -1,14 +1,6 @@
-import type { AlertsMessage, CoverageMessage } from '@jointmap/shared';
+import type { AlertsMessage, CoverageMessage, ReplayPositionsBody, ReplayState } from '@jointmap/shared';
 import { session } from '../state/session.svelte.ts';
-import {
-  loadAlerts,
-  loadCoverage,
-  loadPositions,
-  loadState,
-  momentPath,
-  type ReplayPositionsBody,
-  type ReplayState,
-} from './replay-api.ts';
+import { loadAlerts, loadCoverage, loadPositions, loadState, momentPath } from './replay-api.ts';
 import type { DocChanges } from './state-diff.ts';
 
 export interface MomentRequest {

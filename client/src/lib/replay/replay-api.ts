@@ -1,45 +1,11 @@
-import type { AlertsMessage, CoverageMessage, UnitPosition } from '@jointmap/shared';
+import type {
+  AlertsMessage,
+  CoverageMessage,
+  ReplayPositionsBody,
+  ReplayState,
+  ReplayTimeline,
+} from '@jointmap/shared';
 import { session } from '../state/session.svelte.ts';
-
-/** `GET /api/operations/:id/replay/state?at=` (server/src/replay/replay-service.ts). */
-export interface ReplayState {
-  operationId: string;
-  at: number;
-  docs: Array<{ scope: string; updates: number; json?: Record<string, Record<string, unknown>> }>;
-}
-
-export type ReplayEventKind =
-  'task_raised' | 'task_answered' | 'task_closed' | 'unit_dispatched' | 'alert' | 'search_started' | 'search_closed';
-
-export interface ReplayEvent {
-  time: number;
-  kind: ReplayEventKind;
-  stationId: string;
-  userId: string | null;
-  title: string;
-  status: string | null;
-  taskId?: string;
-  taskStationId?: string;
-  unitId?: string;
-  searchId?: string;
-}
-
-/** `GET /api/operations/:id/replay/events`: the slider's range and the events to jump to. */
-export interface ReplayTimeline {
-  operationId: string;
-  from: number;
-  to: number;
-  updates: number;
-  events: ReplayEvent[];
-}
-
-/** `GET /api/operations/:id/replay/positions?at=`: each unit's newest fix at or before the moment. */
-export interface ReplayPositionsBody {
-  operationId: string;
-  at: number;
-  thresholds: { staleAfterMs: number; lostAfterMs: number };
-  positions: UnitPosition[];
-}
 
 const base = (operationId: string) => `/api/operations/${encodeURIComponent(operationId)}/replay`;
 

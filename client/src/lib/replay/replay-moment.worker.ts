@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { StateDiffer } from './state-diff.ts';
-import type { ReplayState } from './replay-api.ts';
+import type { ReplayState } from '@jointmap/shared';
 import type { MomentRequest, MomentReply } from './moment-loader.ts';
 
 /**

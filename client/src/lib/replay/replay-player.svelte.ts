@@ -1,4 +1,4 @@
-import type { ReplayTimeline } from './replay-api.ts';
+import type { ReplayTimeline } from '@jointmap/shared';
 import { MomentLoader } from './moment-loader.ts';
 import type { ReplaySession } from './replay-session.svelte.ts';
 

@@ -15,7 +15,7 @@ import { ownRecords } from '../state/station-records.ts';
 import type { SessionUser } from '../state/session.svelte.ts';
 import { applyChanges, applyRecords } from './apply-records.ts';
 import type { DocChanges } from './state-diff.ts';
-import type { ReplayPositionsBody, ReplayState } from './replay-api.ts';
+import type { ReplayPositionsBody, ReplayState } from '@jointmap/shared';
 import { ReplayPositions } from './replay-positions.svelte.ts';
 
 /** One replayed document: the page's own Y.Doc, never connected to the server. */

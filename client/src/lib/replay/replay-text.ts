@@ -1,5 +1,5 @@
 import { i18n } from '../i18n/i18n.svelte.ts';
-import type { ReplayEvent } from './replay-api.ts';
+import type { ReplayEvent } from '@jointmap/shared';
 
 const STATUS_KEYS: Record<ReplayEvent['kind'], string> = {
   task_raised: 'replay.state',

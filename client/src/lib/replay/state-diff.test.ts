@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { applyChanges, applyRecords } from './apply-records.ts';
-import type { ReplayState } from './replay-api.ts';
+import type { ReplayState } from '@jointmap/shared';
 import { StateDiffer } from './state-diff.ts';
 
 const state = (json: Record<string, Record<string, unknown>>): ReplayState => ({

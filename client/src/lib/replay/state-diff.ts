@@ -1,5 +1,5 @@
 import { sameJson } from './apply-records.ts';
-import type { ReplayState } from './replay-api.ts';
+import type { ReplayState } from '@jointmap/shared';
 
 /** What one document gains and loses between two moments: records to set and keys to delete, by map. */
 export interface DocChanges {
