@@ -1,6 +1,7 @@
 import type { Account, AccountsBatch, Device, Station } from './types.ts';
 import { pgQuery, type Queryable } from './pg-pool.ts';
-import { pgAccount, pgDevice, pgStation } from './pg-rows.ts';
+import { pgAccount, pgStation } from './pg-rows.ts';
+import { toDevice } from './rows.ts';
 
 // Stations, accounts and devices on PostgreSQL. Functions take the pool or a client inside a
 // transaction, so `applyAccounts` runs the same statements in one transaction.
@@ -74,16 +75,16 @@ export async function pgCountAccounts(db: Queryable): Promise<number> {
 
 export async function pgGetDevice(db: Queryable, id: string): Promise<Device | null> {
   const { rows } = await pgQuery(db, 'SELECT * FROM devices WHERE id = $1', [id]);
-  return rows[0] ? pgDevice(rows[0]) : null;
+  return rows[0] ? toDevice(rows[0]) : null;
 }
 
 export async function pgListDevices(db: Queryable, stationId?: string): Promise<Device[]> {
   const { rows } = stationId
     ? await pgQuery(db, 'SELECT * FROM devices WHERE station_id = $1 ORDER BY id', [stationId])
     : await pgQuery(db, 'SELECT * FROM devices ORDER BY id');
-  return rows.map(pgDevice);
+  return rows.map(toDevice);
 }
 
 export async function pgDevicesOfUnit(db: Queryable, unitId: string): Promise<Device[]> {
-  return (await pgQuery(db, 'SELECT * FROM devices WHERE unit_id = $1 ORDER BY id', [unitId])).rows.map(pgDevice);
+  return (await pgQuery(db, 'SELECT * FROM devices WHERE unit_id = $1 ORDER BY id', [unitId])).rows.map(toDevice);
 }

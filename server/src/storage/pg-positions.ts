@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { PositionFix, PositionStore } from './types.ts';
 import { pgQuery, withTx } from './pg-pool.ts';
-import { FIX_COLUMNS, fixColumns, pgFix, UNNEST_FIXES } from './pg-rows.ts';
+import { FIX_COLUMNS, fixColumns, UNNEST_FIXES } from './pg-rows.ts';
+import { toFix } from './rows.ts';
 import { newerFixSql } from '../live/newest-sql.ts';
 
 /**
@@ -43,7 +44,7 @@ export class PgPositionStore implements PositionStore {
   }
 
   async latestPositions(): Promise<PositionFix[]> {
-    return (await pgQuery(this.pool, 'SELECT * FROM positions_latest')).rows.map(pgFix);
+    return (await pgQuery(this.pool, 'SELECT * FROM positions_latest')).rows.map(toFix);
   }
 
   async latestPosition(stationId: string, unitId: string): Promise<PositionFix | null> {
@@ -51,7 +52,7 @@ export class PgPositionStore implements PositionStore {
       stationId,
       unitId,
     ]);
-    return rows[0] ? pgFix(rows[0]) : null;
+    return rows[0] ? toFix(rows[0]) : null;
   }
 
   async track(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> {
@@ -61,6 +62,6 @@ export class PgPositionStore implements PositionStore {
        ORDER BY time, device_id LIMIT $5`,
       [stationId, unitId, from, to, limit],
     );
-    return rows.map(pgFix);
+    return rows.map(toFix);
   }
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { FixKey, OperationHold, PositionFix, RetentionStore, TrackUnit } from './types.ts';
 import { pgQuery, withTx, type PgRow } from './pg-pool.ts';
-import { pgFix } from './pg-rows.ts';
+import { toFix } from './rows.ts';
 
 /**
  * The PostgreSQL side of {@link RetentionStore}: each call one short statement or transaction
@@ -31,7 +31,7 @@ export class PgRetentionStore implements RetentionStore {
        ORDER BY time, device_id LIMIT $5`,
       [stationId, unitId, from, to, limit],
     );
-    return rows.map(pgFix);
+    return rows.map(toFix);
   }
 
   async lastFixBefore(stationId: string, unitId: string, before: number): Promise<PositionFix | null> {
@@ -41,7 +41,7 @@ export class PgRetentionStore implements RetentionStore {
        ORDER BY time DESC, device_id DESC LIMIT 1`,
       [stationId, unitId, before],
     );
-    return rows[0] ? pgFix(rows[0]) : null;
+    return rows[0] ? toFix(rows[0]) : null;
   }
 
   async thinFixes(stationId: string, unitId: string, remove: readonly FixKey[], thinnedUntil: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Account, Device, Operation, PositionFix, Station } from './types.ts';
+import type { Account, Operation, PositionFix, Station } from './types.ts';
 import type { PgRow } from './pg-pool.ts';
 
 // Rows of the PostgreSQL tables to the storage types (JSON arrives parsed, BOOLEAN as boolean,
@@ -35,30 +35,6 @@ export const pgOperation = (r: PgRow): Operation => ({
   closedAt: (r.closed_at as number | null) ?? null,
   purgedAt: (r.purged_at as number | null) ?? null,
   restoredAt: (r.restored_at as number | null) ?? null,
-});
-
-export const pgDevice = (r: PgRow): Device => ({
-  id: r.id as string,
-  stationId: r.station_id as string,
-  unitId: (r.unit_id as string | null) ?? null,
-  label: r.label as string,
-  createdAt: r.created_at as number,
-});
-
-export const pgFix = (r: PgRow): PositionFix => ({
-  unitId: r.unit_id as string,
-  stationId: r.station_id as string,
-  deviceId: r.device_id as string,
-  time: r.time as number,
-  lng: r.lng as number,
-  lat: r.lat as number,
-  speed: (r.speed as number | null) ?? null,
-  bearing: (r.bearing as number | null) ?? null,
-  altitude: (r.altitude as number | null) ?? null,
-  accuracy: (r.accuracy as number | null) ?? null,
-  battery: (r.battery as number | null) ?? null,
-  alarm: (r.alarm as string | null) ?? null,
-  receivedAt: r.received_at as number,
 });
 
 /** The fixes as one array per column, for `unnest` (one statement whatever the batch size). */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, ReplayCheckpoint, RestoredDoc } from './types.ts';
-import type { Row } from './sqlite-rows.ts';
+import type { Row } from './rows.ts';
 
 type Hold = { keptBy: string; keptAt: number };
 

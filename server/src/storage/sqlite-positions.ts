@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PositionFix } from './types.ts';
 import { newerFixSql } from '../live/newest-sql.ts';
-import { toFix, type Row } from './sqlite-rows.ts';
+import { toFix, type Row } from './rows.ts';
 
 /** Positions in SQLite: the track (every fix) and the newest fix per unit, written together. */
 export class SqlitePositionStore {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { FixKey, OperationHold, PositionFix, RetentionStore, TrackUnit } from './types.ts';
-import { toFix, type Row } from './sqlite-rows.ts';
+import { toFix, type Row } from './rows.ts';
 
 /**
  * The SQLite side of {@link RetentionStore}. Each method is one short statement or transaction

@@ -1,7 +1,5 @@
-import type { Account, Device, Operation, PositionFix, Station } from './types.ts';
-
-/** A row as better-sqlite3 returns it. */
-export type Row = Record<string, unknown>;
+import type { Row } from './rows.ts';
+import type { Account, Operation, Station } from './types.ts';
 
 // Rows of the SQLite tables to and from the storage types.
 
@@ -11,22 +9,6 @@ export const stationRow = (s: Station) => ({
 });
 
 export const accountRow = (a: Account) => ({ ...a, disabled: a.disabled ? 1 : 0 });
-
-export const toFix = (r: Row): PositionFix => ({
-  unitId: r.unit_id as string,
-  stationId: r.station_id as string,
-  deviceId: r.device_id as string,
-  time: r.time as number,
-  lng: r.lng as number,
-  lat: r.lat as number,
-  speed: (r.speed as number | null) ?? null,
-  bearing: (r.bearing as number | null) ?? null,
-  altitude: (r.altitude as number | null) ?? null,
-  accuracy: (r.accuracy as number | null) ?? null,
-  battery: (r.battery as number | null) ?? null,
-  alarm: (r.alarm as string | null) ?? null,
-  receivedAt: r.received_at as number,
-});
 
 export const toStation = (r: Row): Station => ({
   id: r.id as string,
@@ -59,12 +41,4 @@ export const toOperation = (r: Row): Operation => ({
   closedAt: (r.closed_at as number | null) ?? null,
   purgedAt: (r.purged_at as number | null) ?? null,
   restoredAt: (r.restored_at as number | null) ?? null,
-});
-
-export const toDevice = (r: Row): Device => ({
-  id: r.id as string,
-  stationId: r.station_id as string,
-  unitId: (r.unit_id as string | null) ?? null,
-  label: r.label as string,
-  createdAt: r.created_at as number,
 });

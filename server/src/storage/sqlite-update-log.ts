@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { LoggedUpdate, ReplayCheckpoint, UpdateLogSpan, UpdateLogStore } from './types.ts';
-import type { Row } from './sqlite-rows.ts';
+import type { Row } from './rows.ts';
 
 /** A view of a blob better-sqlite3 handed out (each has its own memory): no copy. */
 const bytesOf = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
