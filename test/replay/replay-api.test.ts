@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { COMMAND_SCOPE, operationDocNames, type Alert, type Task, type Unit } from '@jointmap/shared';
+import {
+  COMMAND_SCOPE,
+  operationDocNames,
+  type Alert,
+  type ReplayPositionsBody,
+  type ReplayState,
+  type ReplayTimeline,
+  type Task,
+  type Unit,
+} from '@jointmap/shared';
 import { fixAt } from '../api/archive-helpers.ts';
 import { newTaskId, openConsoles, type ConsoleState } from '../helpers/op-console.ts';
 import { pointAnnotation } from '../helpers/records.ts';
@@ -21,29 +30,8 @@ import { api } from '../live/live-helpers.ts';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CAR = 'yuyue-car-01';
 
-interface StateBody {
-  at: number;
-  docs: Array<{ scope: string; updates: number; json?: Record<string, Record<string, unknown>>; state?: string }>;
-}
-interface EventsBody {
-  from: number;
-  to: number;
-  updates: number;
-  events: Array<{
-    time: number;
-    kind: string;
-    stationId: string;
-    title: string;
-    status: string | null;
-    taskId?: string;
-  }>;
-}
-interface PositionsBody {
-  positions: Array<{ stationId: string; unitId: string; deviceId: string; time: number; lngLat: [number, number] }>;
-}
-
 /** The replayed documents in the shape of `OperationConsole.state()` (non-empty maps only). */
-function asConsoleState(body: StateBody): ConsoleState {
+function asConsoleState(body: ReplayState): ConsoleState {
   const out: ConsoleState = {};
   for (const d of body.docs) {
     out[d.scope] = Object.fromEntries(
@@ -56,7 +44,7 @@ function asConsoleState(body: StateBody): ConsoleState {
 }
 
 const stateAt = (server: TestServer, token: string, at: number, op = DEMO_OP) =>
-  api<StateBody>(server, token, 'GET', `/api/operations/${op}/replay/state?at=${at}`);
+  api<ReplayState>(server, token, 'GET', `/api/operations/${op}/replay/state?at=${at}`);
 
 describe('operation replay', () => {
   it('gives, for several moments, exactly the documents the live consoles held at that moment, and the events to jump to', async (t) => {
@@ -117,7 +105,7 @@ describe('operation replay', () => {
     }
     // The encoded form is the same document.
     const last = recorded.at(-1)!;
-    const yjs = await api<StateBody>(
+    const yjs = await api<ReplayState>(
       server,
       wall.token,
       'GET',
@@ -127,7 +115,7 @@ describe('operation replay', () => {
     Y.applyUpdate(doc, Buffer.from(yjs.body.docs.find((d) => d.scope === LINPING)!.state!, 'base64'));
     expect(doc.getMap<Task>('tasks').get(task.id)?.state).toBe('closed');
 
-    const ev = await api<EventsBody>(server, linping.token, 'GET', `/api/operations/${DEMO_OP}/replay/events`);
+    const ev = await api<ReplayTimeline>(server, linping.token, 'GET', `/api/operations/${DEMO_OP}/replay/events`);
     expect(ev.status).toBe(200);
     const mine = ev.body.events.filter((e) => e.taskId === task.id);
     expect(mine.map((e) => [e.kind, e.stationId, e.status])).toEqual([
@@ -159,7 +147,7 @@ describe('operation replay', () => {
       fix(t0 + 3_000, 'dev-a', 4),
     ]);
     const at = async (ms: number) => {
-      const res = await api<PositionsBody>(
+      const res = await api<ReplayPositionsBody>(
         server,
         token,
         'GET',
@@ -223,7 +211,7 @@ describe('operation replay', () => {
       resolvedAt: null,
     });
     expect(await at(t0 + 25_000)).toEqual(alert);
-    const ev = await api<EventsBody>(server, token, 'GET', `/api/operations/${DEMO_OP}/replay/events`);
+    const ev = await api<ReplayTimeline>(server, token, 'GET', `/api/operations/${DEMO_OP}/replay/events`);
     expect(ev.body.events.filter((e) => e.kind === 'alert')).toEqual([
       expect.objectContaining({ time: t0, stationId: DEQING, title: 'SOS', status: 'sos' }),
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { COMMAND_SCOPE, docName } from '@jointmap/shared';
+import { COMMAND_SCOPE, docName, type ReplayTimeline } from '@jointmap/shared';
 import { docJson } from '@jointmap/server/replay/doc-json';
 import { REPLAY_CHECKPOINT_EVERY } from '@jointmap/server/storage/log-checkpoints';
 import type { LoggedUpdate, Operation, Storage } from '@jointmap/server/storage/types';
@@ -12,23 +12,6 @@ const EVERY = REPLAY_CHECKPOINT_EVERY;
 const DEQING = 'deqing-yuyue';
 const LINPING = 'linping-yunhe';
 const T0 = Date.now() - 6 * 3_600_000;
-
-interface EventsBody {
-  from: number;
-  to: number;
-  updates: number;
-  events: Array<{
-    time: number;
-    kind: string;
-    stationId: string;
-    userId: string | null;
-    title: string;
-    status: string | null;
-    taskId?: string;
-    taskStationId?: string;
-    unitId?: string;
-  }>;
-}
 
 /**
  * One document's update log of `n` record writes a few ms apart by two users: its station's units
@@ -79,8 +62,8 @@ function stationLog(
  * The events a naive reading of the logs gives: each update applied to a fresh copy in seq order,
  * each record compared as JSON with the one before, by the events' rules (docs/replay.md).
  */
-function naiveEvents(logs: ReadonlyMap<string, readonly LoggedUpdate[]>): EventsBody['events'] {
-  const out: EventsBody['events'] = [];
+function naiveEvents(logs: ReadonlyMap<string, readonly LoggedUpdate[]>): ReplayTimeline['events'] {
+  const out: ReplayTimeline['events'] = [];
   const titles = new Map<string, string>();
   for (const [scope, log] of logs) {
     const doc = new Y.Doc();
@@ -167,7 +150,7 @@ async function restore(storage: Storage, op: Operation, logs: ReadonlyMap<string
 }
 
 const events = (server: TestServer, token: string, op: string) =>
-  api<EventsBody>(server, token, 'GET', `/api/operations/${op}/replay/events`);
+  api<ReplayTimeline>(server, token, 'GET', `/api/operations/${op}/replay/events`);
 
 describe('replay events from the stored logs', () => {
   it('lists exactly the events a naive reading of the logs gives, with the logs’ extent, also when the server clock stepped back; moments equal the naive rebuild', async (t) => {

@@ -1,18 +1,9 @@
-import type { ResponseStatus, Task, TaskResponse, Unit, UnitStatus } from '@jointmap/shared';
+import type { ReportTask, ResponseStatus, Task, TaskResponse, Unit, UnitStatus } from '@jointmap/shared';
 import type { LoggedUpdate } from '../storage/types.ts';
 import { LogWalker } from './log-walk.ts';
 
-/** A task's life as the update logs tell it. */
-export interface TaskStory {
-  id: string;
-  stationId: string;
-  title: string;
-  priority: string;
-  raisedAt: number;
-  raisedBy: string | null;
-  /** First time it reached `closed` or `cancelled`. */
-  endedAt: number | null;
-  finalState: string;
+/** A task's life as the update logs tell it: the report's task, its answers still by station. */
+export interface TaskStory extends Omit<ReportTask, 'answers'> {
   /** Per answering station: the first time each answer status was reached. */
   answers: Record<string, Partial<Record<ResponseStatus, number>>>;
 }
