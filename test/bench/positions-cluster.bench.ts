@@ -14,6 +14,7 @@ import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents 
 import { createTestSchema } from '../helpers/pg-schema.ts';
 import { SHARED_REDIS_URL, uniquePrefix } from '../cluster/live-pair.ts';
 import { DEMO_OP, login, spawnServer, tempDir, type ServerProcess } from '../helpers/server.ts';
+import { registerUnits } from './lib/moving-units.ts';
 import { ProcessSampler } from './lib/proc.ts';
 import { cores, Histogram, ms, printTable } from './lib/stats.ts';
 
@@ -21,7 +22,6 @@ const UNITS = Number(process.env.BENCH_CLUSTER_UNITS ?? 500);
 const VIEWERS = Number(process.env.BENCH_CLUSTER_VIEWERS ?? 12);
 const WARMUP_MS = 4_000;
 const MEASURE_MS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 15) * 1000;
-const STATIONS = ['deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
 
 type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -96,7 +96,7 @@ async function measure(
       servers.push(await spawnServer(dirs[i]!, env)); // one after the other: the first seeds
     }
     const commander = await login(servers[0]!.url, 'commander');
-    await registerDevices(servers[0]!.url, commander.token, trackers);
+    await registerUnits(servers[0]!.url, commander.token, trackers);
     const wall = await login(servers[0]!.url, 'wall');
     const hist = new Histogram(60_000);
     let window: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
@@ -124,7 +124,7 @@ async function measure(
     const t0 = Date.now() + 200;
     const sendOne = (i: number) => {
       const now = Date.now();
-      const body = `id=bench-${i}&lat=${(30.5 + (i % 100) / 1000).toFixed(5)}&lon=${(120.2 + (now % 100_000) / 1e7).toFixed(7)}&timestamp=${now}`;
+      const body = `id=bench-d-${i}&lat=${(30.5 + (i % 100) / 1000).toFixed(5)}&lon=${(120.2 + (now % 100_000) / 1e7).toFixed(7)}&timestamp=${now}`;
       const inWindow = now >= window[0] && now < window[1];
       const req = http.request(
         `${servers[i % instances]!.url}/api/positions/osmand`,
@@ -177,33 +177,6 @@ async function measure(
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
     await schema.drop();
   }
-}
-
-/** `trackers` trackers bench-<i> → unit bench-u-<i>, round-robin over the stations, over REST. */
-async function registerDevices(url: string, token: string, trackers: number): Promise<void> {
-  const post = async (path: string, body: object) => {
-    const res = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  };
-  let next = 0;
-  const worker = async () => {
-    while (next < trackers) {
-      const i = next++;
-      const stationId = STATIONS[i % STATIONS.length]!;
-      await post(`/api/operations/${DEMO_OP}/units`, {
-        id: `bench-u-${i}`,
-        callsign: `bench ${i}`,
-        kind: 'car',
-        stationId,
-      });
-      await post('/api/devices', { id: `bench-${i}`, stationId, unitId: `bench-u-${i}` });
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

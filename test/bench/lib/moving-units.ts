@@ -3,7 +3,7 @@ import type { UnitKind } from '@jointmap/shared';
 import { DEMO_OP } from '../../helpers/server.ts';
 
 /**
- * A fleet of bench units for the browser benchmarks: unit records with their trackers, and the
+ * A fleet of bench units for the benchmarks: unit records with their trackers, and the
  * trackers' fixes sent as Traccar Client sends them (OsmAnd form POSTs), each unit once a second.
  */
 
