@@ -11,7 +11,7 @@ import {
 import { AnnotationIndex } from '../sync/annotation-index.ts';
 import type { OperationData, StationDetail } from '../state/operation-data.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
-import { ownRecords } from '../state/station-records.ts';
+import { scopedRecords, scopedRules } from '../state/station-records.ts';
 import type { SessionUser } from '../state/session.svelte.ts';
 import { applyChanges, applyRecords } from './apply-records.ts';
 import type { DocChanges } from './state-diff.ts';
@@ -150,9 +150,7 @@ export class ReplaySession {
 
   records<T>(map: 'units' | 'tasks' | 'responses'): Array<{ scope: string; record: T }> {
     this.subscribeRecords();
-    return this.docs
-      .filter((d) => d.kind === 'station' || map === 'tasks')
-      .flatMap((d) => ownRecords(d.scope, d.doc.getMap<T>(map).values()).map((record) => ({ scope: d.scope, record })));
+    return scopedRecords<T>(this.docs, map);
   }
 
   commandRecords<T>(map: 'searches' | 'sectors'): T[] {
@@ -162,9 +160,7 @@ export class ReplaySession {
 
   rules(): Array<{ scope: string; record: AlertRule }> {
     this.subscribeRecords();
-    return this.docs.flatMap((d) =>
-      ownRecords(d.scope, d.doc.getMap<AlertRule>('rules').values()).map((record) => ({ scope: d.scope, record })),
-    );
+    return scopedRules(this.docs);
   }
 
   destroy(): void {

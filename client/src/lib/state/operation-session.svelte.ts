@@ -17,7 +17,7 @@ import {
 import { AnnotationIndex } from '../sync/annotation-index.ts';
 import { DocSync } from '../sync/doc-sync.ts';
 import { LivePositions } from '../live/live-positions.svelte.ts';
-import { ownRecords } from './station-records.ts';
+import { scopedRecords, scopedRules } from './station-records.ts';
 import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
@@ -341,16 +341,10 @@ export class OperationSession {
 
   // ---- units and tasks (boards) --------------------------------------------------------------
 
-  /**
-   * Records of one kind across every station document (and, for `tasks`, the command document,
-   * where commanders' tasks live), re-read at most once per frame. A station document only speaks
-   * for its own station: records naming another station are left out.
-   */
+  /** Records of one kind with their scopes (`scopedRecords`), re-read at most once per frame. */
   records<T>(map: 'units' | 'tasks' | 'responses'): Array<{ scope: string; record: T }> {
     this.subscribeRecords();
-    return this.docs
-      .filter((d) => d.kind === 'station' || map === 'tasks')
-      .flatMap((d) => ownRecords(d.scope, d.doc.getMap<T>(map).values()).map((record) => ({ scope: d.scope, record })));
+    return scopedRecords<T>(this.docs, map);
   }
 
   /** Records of the command document (`searches`, `sectors`), re-read at most once per frame. */
@@ -359,15 +353,10 @@ export class OperationSession {
     return [...this.commandDoc.doc.getMap<T>(map).values()];
   }
 
-  /**
-   * Alert rules of every document (the command document's operation-wide ones and each station's
-   * own), with the scope holding them, re-read at most once per frame.
-   */
+  /** Alert rules of every document with their scopes (`scopedRules`), re-read at most once per frame. */
   rules(): Array<{ scope: string; record: AlertRule }> {
     this.subscribeRecords();
-    return this.docs.flatMap((d) =>
-      ownRecords(d.scope, d.doc.getMap<AlertRule>('rules').values()).map((record) => ({ scope: d.scope, record })),
-    );
+    return scopedRules(this.docs);
   }
 
   destroy(): void {
