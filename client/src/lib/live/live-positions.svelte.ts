@@ -1,7 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import { createSubscriber } from 'svelte/reactivity';
 import {
-  DEFAULT_FRESHNESS,
   LiveEvent,
   mergeNewest,
   parseUnitKey,
@@ -9,26 +7,13 @@ import {
   unitFreshness,
   unitKeyOf,
   type ClientToServerEvents,
-  type Freshness,
-  type FreshnessThresholds,
   type LiveConnectErrorData,
   type LiveErrorMessage,
   type ServerToClientEvents,
-  type UnitPosition,
 } from '@jointmap/shared';
 import { endsSession, readLiveBatch } from './live-messages.ts';
-import { TrailBuffer, type TrailPoint } from './trail-buffer.ts';
-
-/**
- * `connecting`: never connected yet; `reconnecting`: lost the link, trying again; `offline`: gave
- * up (e.g. the server refused the handshake), or the server stayed unreachable for
- * {@link OFFLINE_AFTER_FAILURES} attempts (socket.io keeps trying); `signedOut`: the token was
- * refused, sign in again. A dead link is noticed by socket.io's heartbeat (the server's
- * pingInterval + pingTimeout, a few seconds; see server/src/plugins/socket-io.ts).
- */
-export type LiveState = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'signedOut';
-/** `'all'`: every unit may have changed (snapshot, thresholds); else the unit keys that did. */
-export type LiveChange = ReadonlySet<string> | 'all';
+import { PositionBoard, type LiveChange, type LiveState } from './position-board.svelte.ts';
+import type { TrailPoint } from './trail-buffer.ts';
 
 /** Up to this many units get their last 15 minutes fetched after a (re)load so trails are not empty. */
 const SEED_TRAILS_UP_TO = 100;
@@ -61,29 +46,18 @@ export interface LiveOptions {
  * Map layers listen with {@link onChange} (raw, unbatched: they coalesce per animation frame);
  * Svelte components read {@link version} / {@link freshnessOf}, which re-run at most once a frame.
  */
-export class LivePositions {
-  readonly latest = new Map<string, UnitPosition>();
-  readonly trails = new TrailBuffer();
-  thresholds: FreshnessThresholds = DEFAULT_FRESHNESS;
+export class LivePositions extends PositionBoard {
   state: LiveState = 'connecting';
   /** Last error the server reported (`connect_error` data or `live:error`), e.g. TOKEN_EXPIRED. */
   error: LiveErrorMessage | LiveConnectErrorData | null = null;
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
-  private readonly listeners = new Set<(change: LiveChange) => void>();
-  private readonly freshness = new Map<string, Freshness>();
   private offsets: number[] = [];
   private offsetMs = 0;
   private tickTimer = 0;
-  private uiTick: (() => void) | null = null;
-  private freshTick: (() => void) | null = null;
   private uiFrame = 0;
   private freshChanged = false;
   private seeded = false;
   private destroyed = false;
-  private readonly subscribeUi: () => void;
-  private readonly subscribeFresh: () => void;
-  private uiVersion = 0;
-  private freshVersion = 0;
   private everConnected = false;
   /** (Re)connect attempts that failed in a row. */
   private failedConnects = 0;
@@ -93,10 +67,11 @@ export class LivePositions {
   private readonly auth: { token: string; protocolVersion: number; operationId: string };
 
   constructor(
-    readonly operationId: string,
+    operationId: string,
     token: string,
     private readonly options: LiveOptions = {},
   ) {
+    super(operationId);
     this.auth = { token, protocolVersion: PROTOCOL_VERSION, operationId };
     this.socket = io(options.url ?? location.origin, {
       // socket.io sends this object on every (re)connect: a renewed token goes into it.
@@ -164,35 +139,12 @@ export class LivePositions {
       }
       this.emit(new Set(changed));
     });
-    this.subscribeUi = createSubscriber((update) => {
-      this.uiTick = update;
-      return () => (this.uiTick = null);
-    });
-    this.subscribeFresh = createSubscriber((update) => {
-      this.freshTick = update;
-      return () => (this.freshTick = null);
-    });
     this.restartTicker();
   }
 
   /** The server's clock now (epoch ms), estimated from the newest messages. */
   now(): number {
     return Date.now() + this.offsetMs;
-  }
-
-  /** Changes whenever positions or freshness changed (at most once a frame): read it to re-derive. */
-  get version(): number {
-    this.subscribeUi();
-    return this.uiVersion;
-  }
-
-  /**
-   * Changes only when some unit's freshness (or the set of units) changed, at most once a frame:
-   * lists of many units read this instead of {@link version}, which changes with every fix.
-   */
-  get freshnessVersion(): number {
-    this.subscribeFresh();
-    return this.freshVersion;
   }
 
   get connection(): LiveState {
@@ -209,26 +161,6 @@ export class LivePositions {
   get signedOut(): boolean {
     this.subscribeUi();
     return endsSession(this.error);
-  }
-
-  /** The newest fix of a unit; `key` is `unitKey(stationId, unitId)`. */
-  positionOf(key: string): UnitPosition | undefined {
-    return this.latest.get(key);
-  }
-
-  /** live / stale (grey) / lost; a unit with no fix at all is lost. `key`: `unitKey(stationId, unitId)`. */
-  freshnessOf(key: string): Freshness {
-    return this.freshness.get(key) ?? 'lost';
-  }
-
-  trailOf(key: string): readonly TrailPoint[] {
-    return this.trails.get(key);
-  }
-
-  /** Raw change feed for map layers; returns the unsubscribe function. */
-  onChange(fn: (change: LiveChange) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   // ---- other live events on this connection (e.g. search coverage) ----
@@ -272,17 +204,14 @@ export class LivePositions {
     this.notifyUi();
   }
 
+  /** Components re-read at most once a frame. */
   private notifyUi(): void {
-    if (this.uiFrame || (!this.uiTick && !this.freshTick)) return;
+    if (this.uiFrame || !this.watched) return;
     this.uiFrame = requestAnimationFrame(() => {
       this.uiFrame = 0;
-      this.uiVersion++;
-      this.uiTick?.();
-      if (this.freshChanged) {
-        this.freshChanged = false;
-        this.freshVersion++;
-        this.freshTick?.();
-      }
+      const fresh = this.freshChanged;
+      this.freshChanged = false;
+      this.bumpVersions(fresh);
     });
   }
 

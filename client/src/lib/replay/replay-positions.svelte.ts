@@ -1,15 +1,12 @@
-import { createSubscriber } from 'svelte/reactivity';
 import {
-  DEFAULT_FRESHNESS,
   unitFreshness,
   unitKeyOf,
-  type Freshness,
   type FreshnessThresholds,
   type ServerToClientEvents,
   type UnitPosition,
 } from '@jointmap/shared';
-import type { LiveChange, LiveState } from '../live/live-positions.svelte.ts';
-import { TrailBuffer, type TrailPoint } from '../live/trail-buffer.ts';
+import { PositionBoard, type LiveChange, type LiveState } from '../live/position-board.svelte.ts';
+import { TrailBuffer } from '../live/trail-buffer.ts';
 
 /**
  * Unit positions at the replayed moment, in the shape the map layers and boards read from the live
@@ -17,34 +14,12 @@ import { TrailBuffer, type TrailPoint } from '../live/trail-buffer.ts';
  * the moment (not the wall clock), and a trail of the last minutes while playing forwards.
  * Nothing here opens a socket; the replay page sets the positions.
  */
-export class ReplayPositions {
-  readonly latest = new Map<string, UnitPosition>();
-  trails = new TrailBuffer();
-  thresholds: FreshnessThresholds = DEFAULT_FRESHNESS;
+export class ReplayPositions extends PositionBoard {
   readonly state: LiveState = 'online';
   readonly error = null;
   /** The replayed moment (epoch ms): the clock freshness is graded on. */
   at = 0;
-  private readonly freshness = new Map<string, Freshness>();
-  private readonly listeners = new Set<(change: LiveChange) => void>();
   private readonly events = new Map<string, Set<(msg: unknown) => void>>();
-  private readonly subscribe: () => void;
-  private tick: (() => void) | null = null;
-  private uiVersion = 0;
-  private readonly subscribeFresh: () => void;
-  private freshTick: (() => void) | null = null;
-  private freshVersion = 0;
-
-  constructor(readonly operationId: string) {
-    this.subscribe = createSubscriber((update) => {
-      this.tick = update;
-      return () => (this.tick = null);
-    });
-    this.subscribeFresh = createSubscriber((update) => {
-      this.freshTick = update;
-      return () => (this.freshTick = null);
-    });
-  }
 
   /**
    * The positions at moment `at`. Moving forwards by less than a trail's window extends the trails;
@@ -83,27 +58,11 @@ export class ReplayPositions {
     const change: LiveChange = forwards ? changed : 'all';
     if (change !== 'all' && changed.size === 0) return;
     for (const fn of this.listeners) fn(change);
-    this.uiVersion++;
-    this.tick?.();
-    if (freshChanged || change === 'all') {
-      this.freshVersion++;
-      this.freshTick?.();
-    }
+    this.bumpVersions(freshChanged || change === 'all');
   }
 
   now(): number {
     return this.at;
-  }
-
-  get version(): number {
-    this.subscribe();
-    return this.uiVersion;
-  }
-
-  /** Changes only when some unit's grade (or the set of units) changed: lists read this, not {@link version}. */
-  get freshnessVersion(): number {
-    this.subscribeFresh();
-    return this.freshVersion;
   }
 
   get connection(): LiveState {
@@ -112,23 +71,6 @@ export class ReplayPositions {
 
   get signedOut(): boolean {
     return false;
-  }
-
-  positionOf(key: string): UnitPosition | undefined {
-    return this.latest.get(key);
-  }
-
-  freshnessOf(key: string): Freshness {
-    return this.freshness.get(key) ?? 'lost';
-  }
-
-  trailOf(key: string): readonly TrailPoint[] {
-    return this.trails.get(key);
-  }
-
-  onChange(fn: (change: LiveChange) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   /**

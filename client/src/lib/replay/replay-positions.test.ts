@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
-import type { LiveChange } from '../live/live-positions.svelte.ts';
+import type { LiveChange } from '../live/position-board.svelte.ts';
 import { ReplayPositions } from './replay-positions.svelte.ts';
 
 const T = 1_780_000_000_000;
