@@ -13,10 +13,12 @@ const nodeWorkers = Math.max(2, availableParallelism() - 1);
 export default defineConfig({
   test: {
     projects: [
+      // The console's own: compiled with Svelte (client/vitest.config.ts).
+      'client/vitest.config.ts',
       {
         test: {
           name: 'unit',
-          include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts'],
+          include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts'],
           testTimeout: 20_000,
           maxWorkers: nodeWorkers,
         },

@@ -101,9 +101,13 @@ export class DispatchRanking {
       .sort((a, b) => a.callsign.localeCompare(b.callsign, 'zh-CN'));
   });
 
-  /** Ticked units that may still be sent (a row that became blocked no longer counts). */
+  /**
+   * Ticked units that may still be sent: shown in the list and not blocked. A row that became
+   * blocked, or left the list (its station sent the unit elsewhere, so it is no longer available),
+   * no longer counts: 派单 sends only what the commander can see ticked.
+   */
   readonly ticked: Unit[] = $derived.by(() =>
-    (this.ranked ?? []).filter((r) => r.block === null && this.selected.has(r.key)).map((r) => r.unit),
+    this.rows.filter((r) => r.block === null && this.selected.has(r.key)).map((r) => r.unit),
   );
 
   /** Tick or untick a unit (by `unitKey`). */

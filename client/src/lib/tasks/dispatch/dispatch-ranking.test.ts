@@ -1,0 +1,44 @@
+import { expect, test } from 'vitest';
+import { SvelteMap } from 'svelte/reactivity';
+import { DEFAULT_FRESHNESS, type Change, type Unit } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
+import type { OperationSession } from '../../state/operation-session.svelte.ts';
+import { DispatchRanking } from './dispatch-ranking.svelte.ts';
+
+const task = fixtures.missingPersonTask({ id: 't-abcdefghij' });
+
+/** A commander's session over a reactive roster (the ranking re-derives when a unit changes). */
+function commanderSession(units: Unit[]) {
+  const roster = new SvelteMap(units.map((u) => [u.id, u]));
+  const writes: Array<{ scope: string; change: Change }> = [];
+  const session = {
+    data: { view: { dispatch: null } },
+    user: { role: 'commander', stationId: null },
+    live: { version: 0, positionOf: () => undefined, now: () => Date.now(), thresholds: DEFAULT_FRESHNESS },
+    records: () => [...roster.values()].map((record) => ({ scope: record.stationId, record })),
+    station: () => undefined,
+    canWrite: () => true,
+    write: (scope: string, change: Change) => writes.push({ scope, change }),
+  } as unknown as OperationSession;
+  return { session, roster, writes };
+}
+
+test('派单 sends only ticked units still in the list: one its station sent elsewhere meanwhile is left alone', () => {
+  const car = fixtures.unit({ id: 'car-01', callsign: '禹越巡01' });
+  const foot = fixtures.unit({ id: 'foot-02', callsign: '禹越步巡02' });
+  const { session, roster, writes } = commanderSession([car, foot]);
+  const ranking = new DispatchRanking(session, () => task);
+  const keys = ranking.rows.map((r) => r.key);
+  expect(keys).toHaveLength(2);
+  for (const key of keys) ranking.toggle(key, true);
+  expect(ranking.ticked.map((u) => u.id).sort()).toEqual(['car-01', 'foot-02']);
+
+  // 禹越 sends its car to another task: the row leaves the list of available units.
+  roster.set(car.id, { ...car, status: 'en_route', assignedTaskId: 't-other00000' });
+  expect(ranking.rows.map((r) => r.unit.id)).toEqual(['foot-02']);
+  expect(ranking.ticked.map((u) => u.id)).toEqual(['foot-02']);
+
+  expect(ranking.dispatch()).toEqual([]);
+  const sent = writes.flatMap((w) => (w.change.type === 'batch' ? w.change.changes : [w.change]));
+  expect(sent.map((c) => (c.type === 'put' ? c.key : c.type))).toEqual(['foot-02']);
+});
