@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { applyChange, readMap, type Change, type Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { answerChange, type AnswerInput } from './answer.ts';
+import { answerChange, NO_TICKS, tick, tickedUnits, type AnswerInput } from './answer.ts';
 
 const task = fixtures.missingPersonTask({ id: 't-abcdefghij' });
 const NOW = 1_700_000_100_000;
@@ -91,5 +91,55 @@ describe('answerChange', () => {
     const previous = fixtures.response({ taskId: task.id, note: '已派人', unitIds: ['car-01'] });
     const out = apply(answerChange(input({ status: 'acknowledged', previous, note: '   ', unitIds: ['car-01'] })));
     expect(out.responses.get(`linping-yunhe:${task.id}`)).toMatchObject({ note: '', unitIds: ['car-01'] });
+  });
+
+  test('an off-duty unit is neither sent nor reported; one already on the task stays', () => {
+    const units = [
+      fixtures.unit({ id: 'home-04', callsign: '禹越巡04', status: 'off_duty' }),
+      fixtures.unit({ id: 'late-05', callsign: '禹越巡05', status: 'off_duty', assignedTaskId: task.id }),
+    ];
+    const out = apply(answerChange(input({ unitIds: ['home-04', 'late-05'], roster: units })), units);
+    expect(out.responses.get(`linping-yunhe:${task.id}`)).toMatchObject({ unitIds: ['late-05'] });
+    expect(out.units.get('home-04')).toEqual(units[0]);
+    expect(out.units.get('late-05')).toMatchObject({ status: 'en_route', assignedTaskId: task.id });
+  });
+});
+
+describe("the answer form's ticks follow the units on the task", () => {
+  test('untouched, the ticks are the units on the task now: one the commander sent later is kept, not released', () => {
+    // 禹越 answered with 步巡02; then the commander sent 巡01 as well. Answering 到场 keeps both.
+    const units = roster().map((u) =>
+      u.id === 'car-01' ? { ...u, status: 'en_route' as const, assignedTaskId: task.id } : u,
+    );
+    const onTask = units.filter((u) => u.assignedTaskId === task.id).map((u) => u.id);
+    const picked = tickedUnits(onTask, NO_TICKS);
+    expect(picked.sort()).toEqual(['car-01', 'foot-02']);
+    const out = apply(answerChange(input({ status: 'on_scene', unitIds: picked, roster: units })), units);
+    expect(out.units.get('car-01')).toMatchObject({ status: 'on_scene', assignedTaskId: task.id });
+    expect(out.units.get('foot-02')).toMatchObject({ status: 'on_scene', assignedTaskId: task.id });
+  });
+
+  test('a unit moved to another task meanwhile is no longer ticked, and answering does not pull it back', () => {
+    // 步巡02 was on this task when the form opened; the commander moved it to another task.
+    const units = roster().map((u) => (u.id === 'foot-02' ? { ...u, assignedTaskId: 't-other00000' } : u));
+    const onTask = units.filter((u) => u.assignedTaskId === task.id).map((u) => u.id);
+    const picked = tickedUnits(onTask, NO_TICKS);
+    expect(picked).toEqual([]);
+    const out = apply(answerChange(input({ status: 'accepted', unitIds: picked, roster: units })), units);
+    expect(out.units.get('foot-02')).toMatchObject({ assignedTaskId: 't-other00000' });
+  });
+
+  test('what the user ticks or unticks wins over the records, and ticking back undoes it', () => {
+    const onTask = ['foot-02'];
+    let ticks = tick(NO_TICKS, onTask, 'foot-02', false);
+    ticks = tick(ticks, onTask, 'car-01', true);
+    expect(tickedUnits(onTask, ticks)).toEqual(['car-01']);
+    // The unticked unit is released by the answer, the ticked one sent.
+    const out = apply(answerChange(input({ unitIds: tickedUnits(onTask, ticks) })));
+    expect(out.units.get('foot-02')).toMatchObject({ status: 'available', assignedTaskId: null });
+    expect(out.units.get('car-01')).toMatchObject({ status: 'en_route', assignedTaskId: task.id });
+    ticks = tick(tick(ticks, onTask, 'foot-02', true), onTask, 'car-01', false);
+    expect(ticks).toEqual(NO_TICKS);
+    expect(tickedUnits(onTask, ticks)).toEqual(['foot-02']);
   });
 });

@@ -31,13 +31,15 @@ export interface AnswerInput {
  * One change to the answering station's own document: its response (`answerTask`) and its units.
  * Units named in the answer are sent to the task (`en_route`, or `on_scene` with that answer);
  * its units on the task that the answer no longer names are released, and a decline or a
- * resolution releases all of them. A decline reports no units.
+ * resolution releases all of them. A decline reports no units. An off-duty unit is not sent (as
+ * in the dispatch panel) unless it is on the task already.
  */
 export function answerChange(input: AnswerInput): Change {
   const { task, stationId, status, now } = input;
   const roster = input.roster.filter((u) => u.stationId === stationId);
   const ending = status === 'declined' || status === 'resolved';
-  const named = new Set(input.unitIds.filter((id) => roster.some((u) => u.id === id)));
+  const sendable = (u: Unit) => u.status !== 'off_duty' || u.assignedTaskId === task.id;
+  const named = new Set(input.unitIds.filter((id) => roster.some((u) => u.id === id && sendable(u))));
   const reported = status === 'declined' ? [] : [...named];
   const response = answerTask(task, stationId, status, input.userId, now, input.previous, {
     unitIds: reported,
@@ -59,4 +61,30 @@ export function answerChange(input: AnswerInput): Change {
     }
   }
   return { type: 'batch', changes };
+}
+
+/**
+ * The units ticked in the answer form: the station's units on the task now, changed by what the
+ * user ticked (`added`) or unticked (`removed`) since the form opened. The form follows the
+ * records: a unit the commander sends to the task appears ticked, one moved to another task
+ * disappears, and answering neither releases the first nor pulls the second back.
+ */
+export interface AnswerTicks {
+  added: readonly string[];
+  removed: readonly string[];
+}
+
+export const NO_TICKS: AnswerTicks = { added: [], removed: [] };
+
+export function tickedUnits(onTask: readonly string[], ticks: AnswerTicks): string[] {
+  return [...onTask.filter((id) => !ticks.removed.includes(id)), ...ticks.added.filter((id) => !onTask.includes(id))];
+}
+
+/** The ticks after the user ticked (`on`) or unticked unit `id`. */
+export function tick(ticks: AnswerTicks, onTask: readonly string[], id: string, on: boolean): AnswerTicks {
+  const added = ticks.added.filter((x) => x !== id);
+  const removed = ticks.removed.filter((x) => x !== id);
+  if (on && !onTask.includes(id)) added.push(id);
+  if (!on && onTask.includes(id)) removed.push(id);
+  return { added, removed };
 }
