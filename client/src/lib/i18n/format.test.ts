@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatMessage } from './format.ts';
+import { formatMessage, formatStamp } from './format.ts';
 import { en, zhCN, type MessageKey } from './messages.ts';
 
 const t = (locale: 'en' | 'zh-CN', key: MessageKey, params: Record<string, string | number>) =>
@@ -31,5 +31,20 @@ describe('English counts', () => {
       expect(message.other, key).toContain(`{${by}}`);
       expect(message.one, key).not.toBe(message.other);
     }
+  });
+});
+
+describe('moments of an operation', () => {
+  const at = new Date(2026, 11, 2, 7, 58).getTime();
+  test('a moment of today is its time of day alone', () => {
+    const later = new Date(2026, 11, 2, 23, 10).getTime();
+    expect(formatStamp('zh-CN', at, later)).toBe('07:58');
+    expect(formatStamp('en', at, later)).toBe('07:58');
+  });
+
+  test('a moment of another day has its day in front, so yesterday never reads as today', () => {
+    const nextMorning = new Date(2026, 11, 3, 0, 5).getTime();
+    expect(formatStamp('zh-CN', at, nextMorning)).toBe('12/2 07:58');
+    expect(formatStamp('en', at, nextMorning)).toBe('12/2, 07:58');
   });
 });

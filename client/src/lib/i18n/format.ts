@@ -35,3 +35,18 @@ export function formatMessage(locale: Locale, message: Message, params: MessageP
         : message.other;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
+
+/**
+ * A moment of an operation as a time of day (`HH:mm`) when it falls on the same local day as
+ * `now`, else with its day in front (`12月2日 07:58`, `12/2 07:58`): operations run for days, and a
+ * bare time from yesterday reads as today.
+ */
+export function formatStamp(locale: Locale, ms: number, now: number): string {
+  const sameDay = new Date(ms).toDateString() === new Date(now).toDateString();
+  return new Intl.DateTimeFormat(locale, {
+    ...(sameDay ? {} : { month: 'numeric', day: 'numeric' }),
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(ms);
+}

@@ -1,5 +1,5 @@
 import { en, zhCN, type MessageKey } from './messages.ts';
-import { formatMessage, type Locale, type Message, type MessageParams } from './format.ts';
+import { formatMessage, formatStamp, type Locale, type Message, type MessageParams } from './format.ts';
 
 export type { Locale };
 const STORAGE_KEY = 'jointmap.locale';
@@ -44,6 +44,11 @@ export class I18n {
       ...(seconds ? { second: '2-digit' } : {}),
       hour12: false,
     }).format(ms);
+  }
+
+  /** `HH:mm` today, with the day in front on another day (`formatStamp`). */
+  formatStamp(ms: number, now = Date.now()): string {
+    return formatStamp(this.locale, ms, now);
   }
 
   formatDate(ms: number): string {
