@@ -1,4 +1,4 @@
-import { area, circle, feature, featureCollection, intersect } from '@turf/turf';
+import { area, booleanPointInPolygon, circle, feature, featureCollection, intersect } from '@turf/turf';
 import type { MultiPolygon, Polygon } from 'geojson';
 import type { TravelMode } from '../schema/search.ts';
 import type { LngLat } from './lnglat.ts';
@@ -46,4 +46,9 @@ export function searchAreaFromLastKnown(
   }
   if (best === null) throw new RangeError('the search circle lies outside the operation area');
   return best;
+}
+
+/** Whether `point` lies inside the search area `area` (or on its edge). */
+export function insideSearchArea(point: readonly [number, number], area: Polygon): boolean {
+  return booleanPointInPolygon([point[0], point[1]], area);
 }

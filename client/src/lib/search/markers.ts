@@ -1,4 +1,5 @@
-import type { Annotation } from '@jointmap/shared';
+import type { Annotation, Search } from '@jointmap/shared';
+import { insideSearchArea } from '@jointmap/shared/geo/search-area';
 import type { Position } from '../map/geometry.ts';
 
 /** Search markers are point annotations with one of these symbols. */
@@ -42,4 +43,22 @@ export function newMarker(
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * The found markers offered when `search` ends as found, newest first: those inside its area
+ * before those outside (a person may be found beyond the area, and two searches may run at once),
+ * and the one to preselect: the newest inside its area, else none (the commander picks).
+ */
+export function foundChoices(
+  search: Pick<Search, 'area'>,
+  markers: readonly MarkerEntry[],
+): { choices: MarkerEntry[]; preselect: MarkerEntry | null } {
+  const found = markers.filter((m) => m.record.symbol === 'found');
+  const inside = found.filter((m) => {
+    const g = m.record.geometry;
+    return g.type === 'Point' && insideSearchArea([g.coordinates[0]!, g.coordinates[1]!], search.area);
+  });
+  const outside = found.filter((m) => !inside.includes(m));
+  return { choices: [...inside, ...outside], preselect: inside[0] ?? null };
 }
