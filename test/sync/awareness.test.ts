@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import * as Y from 'yjs';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
 
@@ -34,6 +35,52 @@ describe('awareness (presence)', () => {
       () => !b.provider.awareness.getStates().has(a.doc.clientID),
       5000,
       'presence removed on disconnect',
+    );
+  });
+
+  test('a client reconnecting while its old connection lingers keeps its presence; another user cannot take its id', async (t) => {
+    const server = await startServer(t);
+    const deqing = await server.login('deqing');
+    const linping = await server.login('linping');
+    const wall = await server.login('wall');
+    const doc = `${DEMO_OP}/command`;
+    // The old connection: still open on the server (as a half-open socket is until the liveness check drops it).
+    const old = await connectClient(t, server.wsUrl, doc, deqing.token);
+    old.provider.awareness.setLocalStateField('pointer', [120.3, 30.5]);
+    const watcher = await connectClient(t, server.wsUrl, doc, wall.token);
+    const id = old.doc.clientID;
+    const pointerOf = () =>
+      (watcher.provider.awareness.getStates().get(id) as { pointer?: number[] } | undefined)?.pointer;
+    await eventually(() => pointerOf()?.[0] === 120.3, 5000, "the first connection's presence");
+
+    // The same client on a new connection: the stock client keeps its client id and counts on.
+    const clientOf = async (token: string, pointer: number[]) => {
+      const d = new Y.Doc();
+      d.clientID = id;
+      const c = await connectClient(t, server.wsUrl, doc, token, { doc: d });
+      while (c.provider.awareness.meta.get(id)!.clock <= old.provider.awareness.meta.get(id)!.clock)
+        c.provider.awareness.setLocalStateField('pointer', pointer);
+      c.provider.awareness.setLocalStateField('pointer', pointer);
+      return c;
+    };
+    const stranger = await clientOf(linping.token, [0, 0]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pointerOf()).toEqual([120.3, 30.5]);
+    const reconnected = await clientOf(deqing.token, [120.31, 30.51]);
+    await eventually(() => pointerOf()?.[0] === 120.31, 5000, "the new connection's presence");
+    const user = (watcher.provider.awareness.getStates().get(id) as { user: { id: string } }).user;
+    expect(user.id).toBe('u-deqing');
+    stranger.destroy();
+
+    // The old connection finally goes: the presence stays, held by the new one.
+    old.destroy();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(pointerOf()).toEqual([120.31, 30.51]);
+    reconnected.destroy();
+    await eventually(
+      () => !watcher.provider.awareness.getStates().has(id),
+      5000,
+      'removed when the new connection leaves',
     );
   });
 });

@@ -108,4 +108,62 @@ describe('room presence', () => {
     expect(presence.awareness.meta.size).toBe(1); // the server's own (empty) state
     expect(presence.ownedCount).toBe(0);
   });
+
+  test('a reconnected client keeps its id: its new connection takes the state over, the old one leaving removes nothing', () => {
+    // A tablet moved from Wi-Fi to LTE: the old connection is still open here (half-open).
+    const before = member('u-deqing');
+    const after = member('u-deqing');
+    const stranger = member('u-linping');
+    const watcher = member('u-watcher');
+    const presence = presenceOf([before, after, stranger, watcher]);
+    presence.receive(before, update([[7, 3, { pointer: [120.3, 30.5] }]]));
+    // The stock client sends the same id from its new connection, with its next clock.
+    presence.receive(after, update([[7, 4, { pointer: [120.31, 30.51] }]]));
+    expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [120.31, 30.51], user: { id: 'u-deqing' } });
+    expect([...after.clients]).toEqual([7]);
+    expect(before.clients.size).toBe(0);
+    // Another user cannot take it, whatever the clock.
+    presence.receive(stranger, update([[7, 9, { pointer: [0, 0] }]]));
+    expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [120.31, 30.51], user: { id: 'u-deqing' } });
+    expect(stranger.clients.size).toBe(0);
+    // The old connection is finally dropped: the state stays, held by the new one.
+    presence.leave(before);
+    expect(presence.awareness.getStates().has(7)).toBe(true);
+    expect(presence.ownedCount).toBe(1);
+    presence.leave(after);
+    expect(presence.awareness.getStates().has(7)).toBe(false);
+    expect(presence.ownedCount).toBe(0);
+  });
+
+  test('after its instance went away, the same user takes its id over from the relayed state; another user cannot', () => {
+    const back = member('u-deqing');
+    const stranger = member('u-linping');
+    const presence = presenceOf([back, stranger]);
+    // Stamped by the other instance, relayed here.
+    presence.applyRelayed(
+      update([[7, 5, { pointer: [1, 1], user: { id: 'u-deqing', name: 'd', role: 'dispatcher' } }]]),
+    );
+    presence.receive(stranger, update([[7, 6, { pointer: [0, 0] }]]));
+    expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [1, 1] });
+    presence.receive(back, update([[7, 6, { pointer: [2, 2] }]]));
+    expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [2, 2], user: { id: 'u-deqing' } });
+    expect([...back.clients]).toEqual([7]);
+    // Now held here: leaving removes it.
+    presence.leave(back);
+    expect(presence.awareness.getStates().has(7)).toBe(false);
+  });
+
+  test('a state relayed from another instance takes the id over from a connection here', () => {
+    const here = member('u-deqing');
+    const presence = presenceOf([here]);
+    presence.receive(here, update([[7, 1, { pointer: [1, 1] }]]));
+    presence.applyRelayed(
+      update([[7, 2, { pointer: [3, 3], user: { id: 'u-deqing', name: 'd', role: 'dispatcher' } }]]),
+    );
+    expect(here.clients.size).toBe(0);
+    expect(presence.ownedCount).toBe(0);
+    // The old connection here leaving does not remove the state the other instance holds.
+    presence.leave(here);
+    expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [3, 3] });
+  });
 });

@@ -24,8 +24,8 @@ const RELAYED = 'relayed';
 
 /**
  * Presence (Yjs awareness) of one room: identity stamped by the server, each connection owning
- * only the client ids it set itself (at most `maxClients`), states removed when their connection
- * leaves or when they time out. (Quiet connections are kept alive by the WebSocket route, which
+ * only the client ids it set itself (at most `maxClients`; the same user's newer connection takes
+ * its ids over), states removed when their connection leaves or when they time out. (Quiet connections are kept alive by the WebSocket route, which
  * sends its no-op to any socket that was sent nothing for 2 s: `server/src/routes/sync-liveness.ts`.)
  */
 export class RoomPresence<M extends PresenceMember> {
@@ -145,9 +145,31 @@ export class RoomPresence<M extends PresenceMember> {
     }
   }
 
+  /**
+   * Whether another connection holds `clientId`, here or on another instance. The same user's
+   * new connection does not count as another: a client that reconnects keeps its client id, and
+   * its old connection may linger (half-open, until the liveness check drops it; or on an instance
+   * that went away). Its newer state takes the id over, as the stock server would apply it.
+   */
   private ownedByOther(member: M, clientId: number): boolean {
     const owner = this.owners.get(clientId);
-    return (owner !== undefined && owner !== member) || this.remote.has(clientId);
+    if ((owner === undefined || owner === member) && !this.remote.has(clientId)) return false;
+    const state = this.awareness.states.get(clientId) as { user?: { id?: unknown } } | undefined;
+    return state?.user?.id !== member.user.id;
+  }
+
+  /** `holder` (a member, or null: another instance) now holds `id`; whoever held it before lets go. */
+  private hold(id: number, holder: M | null): void {
+    const before = this.owners.get(id);
+    if (before && before !== holder) {
+      before.clients.delete(id);
+      this.owners.delete(id);
+    }
+    if (holder) {
+      holder.clients.add(id);
+      this.owners.set(id, holder);
+      this.remote.delete(id);
+    } else this.remote.add(id);
   }
 
   /** The rule `applyAwarenessUpdate` applies: only a newer clock (or a removal at the same clock) counts. */
@@ -165,13 +187,8 @@ export class RoomPresence<M extends PresenceMember> {
     // A member controls the states it actually set (not the ones it merely echoed back), so that
     // its departure removes only those.
     const from = origin as M | null;
-    if (origin === RELAYED) for (const id of [...changes.added, ...changes.updated]) this.remote.add(id);
-    if (from && from.clients) {
-      for (const id of [...changes.added, ...changes.updated]) {
-        from.clients.add(id);
-        this.owners.set(id, from);
-      }
-    }
+    if (origin === RELAYED) for (const id of [...changes.added, ...changes.updated]) this.hold(id, null);
+    if (from && from.clients) for (const id of [...changes.added, ...changes.updated]) this.hold(id, from);
     // Whoever removed it (its member, the member leaving, or the awareness timing out a state
     // not renewed for 30 s, origin 'timeout'), a removed id belongs to nobody any more.
     for (const id of changes.removed) {
