@@ -52,13 +52,21 @@ export class Room extends RoomCore {
       });
     // Pending content (in a snapshot of an older version) is never served, and gone from the next snapshot.
     const room = new Room(name, kind, doc, store, options, dropPending(doc) ? { ...stored, snapshot: null } : stored);
-    if (relay) room.linkRelay(relay, stored.lastSeq);
-    const server: ChangeOrigin = { source: 'server' };
-    room.commit({ sessionId: null, userId: null }, null, () => {
-      initDoc(doc, server);
-      migrateDoc(doc, kind);
-    });
-    await room.commits.flush();
+    try {
+      if (relay) room.linkRelay(relay, stored.lastSeq);
+      const server: ChangeOrigin = { source: 'server' };
+      room.commit({ sessionId: null, userId: null }, null, () => {
+        initDoc(doc, server);
+        migrateDoc(doc, kind);
+      });
+      await room.commits.flush();
+    } catch (err) {
+      // E.g. a stored record the migration cannot bring up to date: the manager retries (and the
+      // client reconnects), so nothing of this attempt may stay behind.
+      relay?.close();
+      room.discard();
+      throw err;
+    }
     relay?.start();
     if (room.lastSeq - room.snapshotSeq >= options.snapshotEvery) await room.snapshot();
     return room;
@@ -265,6 +273,13 @@ export class Room extends RoomCore {
     this.reject(conn, 'RATE_LIMITED', overLimitMessage(conn, limit));
     conn.socket.close(SyncCloseCode.rateLimited, 'RATE_LIMITED');
     this.disconnect(conn);
+  }
+
+  /** Release a room that never opened (its load failed): nothing to snapshot, nobody connected. */
+  private discard(): void {
+    this.destroyed = true;
+    this.presence.destroy();
+    this.doc.destroy();
   }
 
   /** Snapshot if needed and release memory. The manager has already forgotten this room. */
