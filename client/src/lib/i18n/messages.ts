@@ -27,7 +27,7 @@ export const zhCN = {
   'ops.open': '打开控制台',
   'ops.wall': '大屏',
   'ops.stations': '参与单位：',
-  'ops.kind.search': '联合搜寻',
+  'ops.kind.search': '联合搜索',
   'ops.kind.response': '快速处置',
   'ops.kind.monitoring': '监控预警',
   'ops.kind.other': '其他',

@@ -1,5 +1,6 @@
 import { AppError, canDispatchUnit, dispatchChanges, releaseUnit, type Unit } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
+import { i18n } from '../../i18n/i18n.svelte.ts';
 
 /** Why a unit cannot be sent by this account (null: it can). */
 export type DispatchBlock = 'readOnly' | 'otherStation' | 'offDuty';
@@ -33,10 +34,12 @@ export function sendUnits(session: OperationSession, units: readonly Unit[], tas
     const stations = [...new Set(refused.map((u) => u.stationId))];
     return stations.map((stationId) => ({
       stationId,
-      message: `not allowed: ${refused
-        .filter((u) => u.stationId === stationId)
-        .map((u) => u.callsign)
-        .join(', ')}`,
+      message: i18n.t('dispatch.notAllowed', {
+        units: refused
+          .filter((u) => u.stationId === stationId)
+          .map((u) => u.callsign)
+          .join(i18n.t('tasks.list.sep')),
+      }),
     }));
   }
   const failures: WriteFailure[] = [];
@@ -54,7 +57,7 @@ export function sendUnits(session: OperationSession, units: readonly Unit[], tas
 export function releaseFromTask(session: OperationSession, unit: Unit): void {
   const block = dispatchBlock(session, unit);
   if (block === 'readOnly' || block === 'otherStation') {
-    throw new AppError('FORBIDDEN', `not allowed to release ${unit.callsign}`);
+    throw new AppError('FORBIDDEN', i18n.t('dispatch.notAllowed', { units: unit.callsign }));
   }
   session.write(unit.stationId, { type: 'put', map: 'units', key: unit.id, value: releaseUnit(unit, Date.now()) });
 }
