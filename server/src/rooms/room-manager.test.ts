@@ -23,6 +23,8 @@ interface FlakyStore extends DocStore {
   loadFailures: number;
   loads: number;
   appends: number;
+  /** While set, appends wait for it (a slow disk, or a PostgreSQL round trip). */
+  appendGate: Promise<void> | null;
 }
 
 /** Real SQLite storage whose loads and appends can be made to fail. */
@@ -37,6 +39,7 @@ function flakyStore(): FlakyStore {
     loadFailures: 0,
     loads: 0,
     appends: 0,
+    appendGate: null,
     loadDoc(doc) {
       this.loads++;
       if (this.loadFailures > 0) {
@@ -46,11 +49,12 @@ function flakyStore(): FlakyStore {
       return sqlite.loadDoc(doc);
     },
     saveSnapshot: (doc, seq, state) => sqlite.saveSnapshot(doc, seq, state),
-    appendUpdate(doc, update, author) {
+    async appendUpdate(doc, update, author) {
       this.appends++;
+      if (this.appendGate) await this.appendGate;
       if (this.failAppends || this.appendFailures > 0) {
         this.appendFailures = Math.max(0, this.appendFailures - 1);
-        return Promise.reject(new Error('SQLITE_FULL: database or disk is full'));
+        throw new Error('SQLITE_FULL: database or disk is full');
       }
       return sqlite.appendUpdate(doc, update, author);
     },
@@ -208,6 +212,27 @@ describe('RoomManager', () => {
     await rooms.closeAll();
     await expect(join).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     expect(store.loads).toBe(1);
+    await store.sqlite.close();
+  });
+
+  test('a room loaded while the evicted one still writes waits for it: the new room has the last write', async () => {
+    const store = flakyStore();
+    const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100 });
+    const old = await rooms.get('op/command');
+    let open!: () => void;
+    store.appendGate = new Promise((resolve) => (open = resolve));
+    const appendsBefore = store.appends;
+    const written = old.serverChange(schemaVersion(2));
+    await vi.waitFor(() => expect(store.appends).toBe(appendsBefore + 1));
+    // The operation closes (its rooms are evicted) while that append is on its way; someone opens it.
+    const evicted = rooms.evict('op/command');
+    const next = rooms.get('op/command');
+    open();
+    await Promise.all([written, evicted]);
+    const fresh = await next;
+    expect(fresh).not.toBe(old);
+    expect(fresh.doc.getMap('meta').get('schemaVersion')).toBe(2);
+    await rooms.closeAll();
     await store.sqlite.close();
   });
 });

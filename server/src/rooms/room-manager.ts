@@ -41,6 +41,12 @@ export class RoomManager {
   private generation = 0;
   /** Documents that may not load (their operation is being purged or was purged). */
   private readonly blocked = new Set<string>();
+  /**
+   * Rooms forgotten and still unloading, by name: their last appends may still be on the way to
+   * storage, so a new load of the name waits for them (else it would read the log without them,
+   * and its next snapshot would leave them out).
+   */
+  private readonly unloading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: DocStore,
@@ -55,7 +61,8 @@ export class RoomManager {
     for (let replaced = 0; ; replaced++) {
       let entry = this.rooms.get(name);
       if (!entry) {
-        const promise = this.load(name, parsed.kind);
+        const unloaded = this.unloading.get(name);
+        const promise = unloaded ? unloaded.then(() => this.load(name, parsed.kind)) : this.load(name, parsed.kind);
         const created: Entry = { promise, room: null, idle: null };
         entry = created;
         this.rooms.set(name, created);
@@ -75,7 +82,7 @@ export class RoomManager {
         return room;
       }
       // Failed after it loaded (or unloading): replace it, but never in a loop.
-      if (this.remove(name, entry)) void room.destroy();
+      if (this.remove(name, entry)) void this.unload(name, room);
       if (replaced >= MAX_REPLACEMENTS) throw new AppError('STORAGE_UNAVAILABLE', `${name} could not be loaded`);
     }
   }
@@ -138,7 +145,7 @@ export class RoomManager {
     entry.idle = setTimeout(() => {
       entry.idle = null;
       if (room.connectionCount > 0 || !this.remove(name, entry)) return;
-      void room.destroy();
+      void this.unload(name, room);
     }, this.options.idleMs);
     entry.idle.unref();
   }
@@ -172,8 +179,21 @@ export class RoomManager {
   async evict(name: string): Promise<void> {
     const entry = this.rooms.get(name);
     if (!entry || !this.remove(name, entry)) return;
-    const room = await entry.promise.catch(() => null);
-    await room?.destroy();
+    await this.unload(name, entry.promise);
+  }
+
+  /** Destroy a room already forgotten (or still loading); a new load of its name waits until it is done. */
+  private unload(name: string, room: Room | Promise<Room>): Promise<void> {
+    const before = this.unloading.get(name);
+    const done: Promise<void> = (before ?? Promise.resolve())
+      .then(() => room)
+      .then((r) => r.destroy())
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.unloading.get(name) === done) this.unloading.delete(name);
+      });
+    this.unloading.set(name, done);
+    return done;
   }
 
   /** Snapshot and unload everything (shutdown). */

@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { expect, test } from 'vitest';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import type { DocRelay, RelayMessage } from './relay-port.ts';
 import { Room, type RoomSession, type RoomSocket } from './room.ts';
 
 const session: RoomSession = {
@@ -97,6 +100,43 @@ test('a server change that throws halfway: what it changed before the throw is a
   }
   expect(seen.getMap('annotations').toJSON()).toEqual({ first: { kept: 'yes' } });
   await room.destroy();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a room unloading removes its connections’ presence and tells the other instances', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-room-'));
+  const store = new SqliteStorage(dir);
+  const published: RelayMessage[] = [];
+  const relay: DocRelay = {
+    subscribe: () => ({ ready: Promise.resolve(), publish: (m) => published.push(m), close: () => undefined }),
+    updatesAfter: async () => [],
+  };
+  const room = await Room.load('op/command', 'command', store, { snapshotEvery: 100, relay });
+  const socket: RoomSocket = { send: () => undefined, close: () => undefined, isOpen: true };
+  const conn = room.connect(socket, session);
+  // A presence state from this connection (message type 1: awareness), client id 7.
+  const state = new awarenessProtocol.Awareness(new Y.Doc());
+  state.clientID = 7;
+  state.setLocalState({}); // clock 0, as a stock client's first state, which no server applies
+  state.setLocalState({ pointer: [120.3, 30.5] });
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1);
+  encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(state, [7]));
+  conn.receive(encoding.toUint8Array(e));
+  await room.idle();
+  const statesOf7 = () =>
+    published.flatMap((m) => {
+      if (m.type !== 'awareness') return [];
+      const seen = new awarenessProtocol.Awareness(new Y.Doc());
+      awarenessProtocol.applyAwarenessUpdate(seen, m.update, null);
+      return seen.meta.has(7) ? [seen.getStates().get(7) ?? null] : [];
+    });
+  expect(statesOf7()).toEqual([expect.objectContaining({ pointer: [120.3, 30.5] })]);
+  await room.destroy();
+  // The removal went out before the relay closed.
+  expect(statesOf7().at(-1)).toBeNull();
+  state.destroy();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -290,8 +290,11 @@ export class Room extends RoomCore {
     await this.snapshot();
     for (const c of [...this.conns.values()]) {
       c.socket.close(1001, 'room closed');
-      this.conns.delete(c.socket);
+      // Its presence goes too, and other instances are told (they would show it for 30 s).
+      this.disconnect(c);
     }
+    // What arrived while the snapshot was written is in the log before the room is gone.
+    await this.idle();
     this.relay?.close();
     this.presence.destroy();
     this.doc.destroy();
