@@ -25,8 +25,9 @@ const RELAYED = 'relayed';
 /**
  * Presence (Yjs awareness) of one room: identity stamped by the server, each connection owning
  * only the client ids it set itself (at most `maxClients`; the same user's newer connection takes
- * its ids over), states removed when their connection leaves or when they time out. (Quiet connections are kept alive by the WebSocket route, which
- * sends its no-op to any socket that was sent nothing for 2 s: `server/src/routes/sync-liveness.ts`.)
+ * its ids over), states removed when their connection leaves or when they time out. (Quiet
+ * connections are kept alive by the WebSocket route, which sends its no-op to any socket that was
+ * sent nothing for 2 s: `server/src/routes/sync-liveness.ts`.)
  */
 export class RoomPresence<M extends PresenceMember> {
   readonly awareness: awarenessProtocol.Awareness;
