@@ -137,4 +137,39 @@ describe('storage failure while loading a document', () => {
     expect(faults.failures).toBe(0);
     expect(await loadFailures(server)).toEqual({ retried: 2 });
   });
+
+  test('frames sent before the document is ready are held within the message limit, empty ones too', async (t) => {
+    const faults: LoadFaults = { failures: 0, attempts: 0, holdAttempt: null, hold: null };
+    // 64 KiB held at most: about 500 empty frames.
+    const server = await startServer(
+      t,
+      { roomLoadRetries: 2, roomLoadBackoffMs: 10, maxMessageBytes: 64 * 1024 },
+      { storage: (dir) => failingLoads(dir, faults) },
+    );
+    const { token } = await server.login('commander');
+    await server.ctx.rooms.closeAll();
+    // The load hangs (then fails once and is retried): the document is not ready meanwhile.
+    faults.failures = 1;
+    faults.attempts = 0;
+    faults.holdAttempt = 1;
+    let release!: () => void;
+    faults.hold = new Promise((resolve) => (release = resolve));
+    try {
+      const ws = new WebSocket(`${server.wsUrl}/sync/${BROKEN}?token=${token}`);
+      const codes: string[] = [];
+      ws.on('message', (data: Buffer) => {
+        const d = decoding.createDecoder(new Uint8Array(data));
+        if (decoding.readVarUint(d) === 2 && decoding.readVarUint(d) === 0)
+          codes.push((JSON.parse(decoding.readVarString(d)) as { code: string }).code);
+      });
+      const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+      await new Promise((resolve) => ws.on('open', resolve));
+      await expect.poll(() => faults.attempts).toBe(1);
+      for (let i = 0; i < 2000 && ws.readyState === ws.OPEN; i++) ws.send(new Uint8Array(0));
+      expect(await closed).toBe(SyncCloseCode.tooLarge);
+      expect(codes).toEqual(['PAYLOAD_TOO_LARGE']);
+    } finally {
+      release();
+    }
+  });
 });

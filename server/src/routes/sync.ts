@@ -27,6 +27,11 @@ const HEARTBEAT_MS = 30_000;
  */
 const KEEPALIVE_MS = 2_000;
 const KEEPALIVE = Uint8Array.of(1, 1, 0);
+/**
+ * What a frame held until the document is ready counts against `maxMessageBytes` beyond its
+ * payload: its Buffer and view. Without it, empty frames would pile up without limit.
+ */
+const HELD_FRAME_BYTES = 128;
 
 const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: SyncCloseCode.unauthenticated,
@@ -80,7 +85,8 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
         return;
       }
       if (deliver) return deliver(bytes);
-      pendingBytes += bytes.byteLength;
+      // A frame held costs memory of its own (its Buffer and view), empty or not.
+      pendingBytes += bytes.byteLength + HELD_FRAME_BYTES;
       if (pendingBytes > ctx.config.maxMessageBytes) {
         refuse(ws, name, 'PAYLOAD_TOO_LARGE', 'too much data before the document was ready');
         return;
