@@ -218,6 +218,12 @@ export class SqliteStorage implements Storage {
     return seqs;
   }
 
+  /** A busy writer's commit once no RESTART holds the write lock (the appends check the gate inline). */
+  private async gated<T>(write: () => T | Promise<T>): Promise<T> {
+    if (this.checkpointer.gate) await this.checkpointer.gate;
+    return write();
+  }
+
   /** Insert the next update of `doc`; the caller advances `nextSeq` once the write has committed. */
   private insertUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): number {
     const seq = this.nextSeq.get(doc) ?? this.lastSeq(doc) + 1;
@@ -233,13 +239,14 @@ export class SqliteStorage implements Storage {
   readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
     this.updateLog.readUpdateLogSpan(doc, after, through, limit);
   readReplayCheckpoints = (d: string, after: number, n: number) => this.updateLog.readReplayCheckpoints(d, after, n);
-  saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.updateLog.saveReplayCheckpoint(cp);
+  saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> =>
+    this.gated(() => this.updateLog.saveReplayCheckpoint(cp));
   readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>
     this.updateLog.readReplayCheckpoint(doc, at);
 
-  async saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void> {
-    this.stmts.saveSnapshot.run(doc, seq, state, Date.now());
-  }
+  /** Gated as the appends are: a room snapshots every so many of them. */
+  saveSnapshot = (doc: string, seq: number, state: Uint8Array): Promise<void> =>
+    this.gated(() => void this.stmts.saveSnapshot.run(doc, seq, state, Date.now()));
 
   async getSetting(key: string): Promise<string | null> {
     return (this.stmts.getSetting.get(key) as { value: string } | undefined)?.value ?? null;
@@ -320,10 +327,7 @@ export class SqliteStorage implements Storage {
     return rows.map(toDevice);
   }
 
-  async appendPositions(fixes: readonly PositionFix[]): Promise<void> {
-    if (this.checkpointer.gate) await this.checkpointer.gate;
-    this.positions.append(fixes);
-  }
+  appendPositions = (fixes: readonly PositionFix[]): Promise<void> => this.gated(() => this.positions.append(fixes));
 
   // Newest fixes and tracks (sqlite-positions.ts).
   latestPositions = (): Promise<PositionFix[]> => this.positions.latestPositions();
@@ -356,20 +360,14 @@ export class SqliteStorage implements Storage {
     this.retention.trackPage(s, u, from, to, limit);
   lastFixBefore = (s: string, u: string, t: number): Promise<PositionFix | null> =>
     this.retention.lastFixBefore(s, u, t);
-  settle = async (): Promise<void> => {
-    if (this.checkpointer.gate) await this.checkpointer.gate;
-  };
-  thinFixes = async (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> => {
-    if (this.checkpointer.gate) await this.checkpointer.gate;
-    return this.retention.thinFixes(s, u, remove, until);
-  };
+  settle = (): Promise<void> => this.gated(() => undefined);
+  thinFixes = (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> =>
+    this.gated(() => this.retention.thinFixes(s, u, remove, until));
   /** RESTART checkpoints so far and the largest WAL seen, in frames. */
   walStats = (): { restarts: number; largestLog: number } => ({ ...this.checkpointer.stats });
   keepWarmWhile = (inUse: () => boolean): void => this.checkpointer.keepWhile(inUse);
-  dropFixesBefore = async (s: string, u: string, t: number, limit: number): Promise<number> => {
-    if (this.checkpointer.gate) await this.checkpointer.gate;
-    return this.retention.dropFixesBefore(s, u, t, limit);
-  };
+  dropFixesBefore = (s: string, u: string, t: number, limit: number): Promise<number> =>
+    this.gated(() => this.retention.dropFixesBefore(s, u, t, limit));
   setOperationHold = (id: string, by: string | null, now: number): Promise<boolean> =>
     this.retention.setOperationHold(id, by, now);
   operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
