@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { Device, Operation } from '../storage/types.ts';
-import { inbound, pongEvent, SHAPE_STALE_MS } from './cot-encode.ts';
+import { cotXml, inbound, pongEvent, SHAPE_STALE_MS } from './cot-encode.ts';
 import { CotFramer } from './cot-framing.ts';
 import { CotPeerSocket } from './cot-peer-socket.ts';
 import type { CotPicture } from './cot-picture.ts';
@@ -100,7 +100,7 @@ export class CotConnection {
     const event = inbound(cot);
     if (event.kind === 'ping') {
       this.d.count('ping');
-      if (this.device) this.peer.send('takPong', pongEvent(this.d.lib).to_xml());
+      if (this.device) this.peer.send('takPong', cotXml(pongEvent(this.d.lib)));
     } else if (event.kind === 'position') {
       await this.position(event.uid, event.query);
     } else {

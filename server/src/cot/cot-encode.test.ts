@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Annotation, Unit, UnitPosition } from '@jointmap/shared';
-import { annotationEvent, inbound, unitEvent } from './cot-encode.ts';
+import { DOMParser } from '@xmldom/xmldom';
+import { annotationEvent, cotXml, inbound, unitEvent } from './cot-encode.ts';
 import { loadNodeCot } from './node-cot.ts';
 
 const lib = await loadNodeCot();
@@ -94,6 +95,32 @@ describe('CoT encoding', () => {
     );
     expect(polygon.raw.event._attributes.type).toBe('u-d-f');
     expect((polygon.to_geojson() as { geometry: unknown }).geometry).toEqual({ type: 'Polygon', coordinates: [outer] });
+  });
+
+  it('labels and callsigns with XML specials or control characters still make well-formed XML', () => {
+    const label = '集合点 <A&B> "东门"\u0007\u0000';
+    const errors: string[] = [];
+    const parse = (xml: string) =>
+      new DOMParser({
+        onError: (level, message) => void (level !== 'warning' && errors.push(message)),
+      }).parseFromString(xml, 'text/xml');
+    const shape = parse(cotXml(annotationEvent(lib, 'op-1', 'deqing-yuyue', annotation({ label }), 0)));
+    const member = parse(
+      cotXml(unitEvent(lib, position, { ...unit, callsign: 'A&B<1>', members: ['张三&李四\u0001'] }, 'x', 1)),
+    );
+    expect(errors).toEqual([]);
+    expect(shape.getElementsByTagName('contact')[0]?.getAttribute('callsign')).toBe('集合点 <A&B> "东门"');
+    expect(shape.getElementsByTagName('remarks')[0]?.textContent).toBe('集合点 <A&B> "东门"');
+    expect(member.getElementsByTagName('contact')[0]?.getAttribute('callsign')).toBe('A&B<1>');
+    expect(member.getElementsByTagName('remarks')[0]?.textContent).toBe(
+      'status: en_route; station: x; members: 张三&李四',
+    );
+    // And the library reads it back.
+    expect(
+      new lib.CoT(cotXml(annotationEvent(lib, 'op-1', 'c', annotation({ label }), 0))).raw.event.detail,
+    ).toMatchObject({
+      contact: { _attributes: { callsign: '集合点 <A&B> "东门"' } },
+    });
   });
 
   it("a TAK client's position becomes OsmAnd parameters; CoT's unknown values are left out", () => {

@@ -1,4 +1,5 @@
 import type { Annotation, Unit, UnitKind, UnitPosition } from '@jointmap/shared';
+import xmljs from 'xml-js';
 import { KNOTS_TO_MPS } from '../live/osmand.ts';
 import type { CotEvent, CotFeatureInput, NodeCot } from './node-cot.ts';
 
@@ -126,6 +127,35 @@ export function annotationEvent(
     };
   }
   return lib.CoT.from_geojson(feature);
+}
+
+/** Characters XML 1.0 does not allow anywhere, escaped or not (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/F). */
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * An event as XML for TAK clients. The library's own `to_xml` escapes only `"` in attribute
+ * values, so a callsign or label with `&` or `<` (集合点 <A&B>) made a document TAK rejects, and
+ * control characters passed through raw; here every attribute value is escaped and characters XML
+ * cannot carry are dropped from attributes and text (which xml-js escapes itself).
+ */
+export function cotXml(event: CotEvent): string {
+  return xmljs.js2xml(event.raw, {
+    compact: true,
+    // Before xml-js escapes `"` itself.
+    attributesFn: (attributes) => {
+      const escaped: Record<string, string> = {};
+      for (const [key, value] of Object.entries(attributes))
+        if (value !== undefined && value !== null)
+          escaped[key] = String(value)
+            .replace(NOT_XML, '')
+            .replace(/&/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/>/g, '&gt;');
+      return escaped;
+    },
+    textFn: (value) => value.replace(NOT_XML, ''),
+  });
 }
 
 /** Tells TAK clients to remove the item of this uid. */

@@ -16,7 +16,7 @@ import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Operation, Storage } from '../storage/types.ts';
-import { annotationEvent, annotationUid, deleteEvent, unitEvent, unitUid } from './cot-encode.ts';
+import { annotationEvent, annotationUid, cotXml, deleteEvent, unitEvent, unitUid } from './cot-encode.ts';
 import type { CotEvent, NodeCot } from './node-cot.ts';
 
 /** A TAK connection as the picture sees it. */
@@ -291,13 +291,13 @@ export class CotPicture {
   }
 
   private broadcast(op: FollowedOp, event: CotEvent, unit?: UnitPosition): void {
-    const xml = event.to_xml();
+    const xml = cotXml(event);
     const uid = event.uid();
     for (const peer of op.peers) if (!unit || !isSelf(peer, unit)) peer.send(uid, xml);
   }
 
   private sendTo(peer: CotPeer, event: CotEvent): void {
-    peer.send(event.uid(), event.to_xml());
+    peer.send(event.uid(), cotXml(event));
   }
 }
 
