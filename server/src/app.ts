@@ -32,6 +32,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { attachDemo } from './demo/attach-demo.ts';
 import { attachRetention } from './retention/attach-retention.ts';
 import { attachArchives } from './archive/archive-routes.ts';
+import { OperationWatch } from './archive/operation-watch.ts';
 import { importRoutes } from './interop/import-routes.ts';
 import { exportRoutes } from './interop/export-routes.ts';
 import { reportRoutes } from './report/report-routes.ts';
@@ -123,11 +124,14 @@ export async function buildApp(
   let alerting: AlertService | null = null;
   // Set once the live service exists (COT_PORT set); follows the documents TAK clients see.
   let cotBridge: CotBridge | null = null;
+  // Set with REDIS_URL once the alerts exist; follows operations closed or purged on other instances.
+  let operationWatch: OperationWatch | null = null;
   // A document changed here or on another instance: the services that follow documents re-read it.
   const docChanged = (doc: NamedDoc, roots: ReadonlySet<string>) => {
     coverage?.onCommitted(doc, roots);
     alerting?.onCommitted(doc, roots);
     cotBridge?.onCommitted(doc, roots);
+    operationWatch?.onCommitted(doc, roots);
   };
   // Stores replay checkpoints as the update logs grow (docs/replay.md, Stored checkpoints).
   const replayCheckpoints = new ReplayCheckpointWriter(storage, {
@@ -272,6 +276,11 @@ export async function buildApp(
     log: app.log,
   });
   alerting = alerts;
+  if (docRelay) {
+    const watch = new OperationWatch(ctx, alerts);
+    operationWatch = watch;
+    app.addHook('preClose', async () => watch.close());
+  }
   // COT_PORT: TAK clients over TCP/TLS (server/src/cot/); opens with the app, closes before the live service.
   cotBridge = attachCot(app, ctx, live);
   attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage, alerts);

@@ -81,6 +81,12 @@ export abstract class RoomCore {
     return this.conns.size;
   }
 
+  /** Some connection was admitted with write access. */
+  get hasWriters(): boolean {
+    for (const c of this.conns.values()) if (c.session.access === 'write') return true;
+    return false;
+  }
+
   /** Resolves once every queued message has been handled (and what it changed is durable and relayed). */
   async idle(): Promise<void> {
     for (;;) {

@@ -139,6 +139,11 @@ export class RoomManager {
     return this.rooms.has(name);
   }
 
+  /** Names of the rooms in memory (loaded or loading). */
+  names(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   private scheduleIdle(name: string, entry: Entry, room: Room): void {
     if (room.connectionCount > 0 || this.rooms.get(name) !== entry) return;
     this.cancelIdle(entry);
@@ -180,6 +185,14 @@ export class RoomManager {
     const entry = this.rooms.get(name);
     if (!entry || !this.remove(name, entry)) return;
     await this.unload(name, entry.promise);
+  }
+
+  /**
+   * Unload those of `names` whose room has a connection with write access (after the operation
+   * closed on another instance: they come back read-only). Rooms without writers stay loaded.
+   */
+  async evictWriters(names: readonly string[]): Promise<void> {
+    await Promise.all(names.filter((n) => this.rooms.get(n)?.room?.hasWriters).map((n) => this.evict(n)));
   }
 
   /** Destroy a room already forgotten (or still loading); a new load of its name waits until it is done. */
