@@ -35,30 +35,6 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
     await expectRefused(server, res, 403, 'FORBIDDEN');
   });
 
-  it.for([
-    ['latitude above 90', { lat: 90.5, lon: 120.3 }],
-    ['latitude below -90', { lat: -91, lon: 120.3 }],
-    ['longitude above 180', { lat: 30.5, lon: 180.01 }],
-    ['longitude below -180', { lat: 30.5, lon: -200 }],
-  ] as const)('coordinates out of range: %s', async ([, coords], t) => {
-    const server = await startServer(t);
-    const res = await traccarQuery(server.url, { id: DEVICE, ...coords, timestamp: now() });
-    await expectRefused(server, res, 400, 'INVALID_PAYLOAD');
-  });
-
-  it('timestamp far in the future (an hour ahead), in seconds, ms and ISO', async (t) => {
-    const server = await startServer(t);
-    const ahead = Date.now() + 3600_000;
-    for (const timestamp of [epochSeconds(ahead), String(ahead), new Date(ahead).toISOString()]) {
-      await expectRefused(
-        server,
-        await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp }),
-        400,
-        'INVALID_PAYLOAD',
-      );
-    }
-  });
-
   it('timestamp that is not a time', async (t) => {
     const server = await startServer(t);
     await expectRefused(
@@ -139,5 +115,56 @@ describe('bad fixes are refused with a coded 4xx and never stored', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ received: 1, stored: 0 });
     expect(await stored(server, STATION, UNIT)).toEqual({ track: [], latest: null });
+  });
+});
+
+describe('a fix with a value out of range is acknowledged and dropped, so a buffering app moves past it', () => {
+  const now = () => epochSeconds();
+
+  it.for([
+    ['latitude above 90', { lat: 90.5, lon: 120.3 }],
+    ['latitude below -90', { lat: -91, lon: 120.3 }],
+    ['longitude above 180', { lat: 30.5, lon: 180.01 }],
+    ['longitude below -180', { lat: 30.5, lon: -200 }],
+  ] as const)('coordinates out of range: %s', async ([, coords], t) => {
+    const server = await startServer(t);
+    const res = await traccarQuery(server.url, { id: DEVICE, ...coords, timestamp: now() });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ received: 1, stored: 0, dropped: [{ index: 0 }] });
+    expect(await stored(server, STATION, UNIT)).toEqual({ track: [], latest: null });
+  });
+
+  it('timestamp far in the future (an hour ahead), in seconds, ms and ISO', async (t) => {
+    const server = await startServer(t);
+    const ahead = Date.now() + 3600_000;
+    for (const timestamp of [epochSeconds(ahead), String(ahead), new Date(ahead).toISOString()]) {
+      const res = await traccarQuery(server.url, { id: DEVICE, lat: 30.5, lon: 120.3, timestamp });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { stored: number; dropped: { message: string }[] };
+      expect(body.stored).toBe(0);
+      expect(body.dropped[0]!.message).toContain('in the future');
+    }
+    expect(await stored(server, STATION, UNIT)).toEqual({ track: [], latest: null });
+  });
+
+  it('a phone flushing a week-old buffer with a GPS spike in it: the bad fixes are dropped, the rest stored, and it is counted', async (t) => {
+    const server = await startServer(t);
+    const base = Date.now() - 60_000;
+    const batch = [
+      { id: DEVICE, lat: 30.5, lon: 120.3, timestamp: new Date(Date.now() - 8 * 86_400_000).toISOString() },
+      { id: DEVICE, lat: 30.5, lon: 120.3, timestamp: new Date(base).toISOString(), speed: 1000 },
+      { id: DEVICE, lat: 30.501, lon: 120.3, timestamp: new Date(base + 10_000).toISOString(), speed: 10 },
+      { id: DEVICE, lat: 30.502, lon: 120.3, timestamp: new Date(base + 20_000).toISOString(), batt: 250 },
+    ];
+    const res = await rawPost(server.url, 'application/json', JSON.stringify(batch));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { received: number; stored: number; dropped: { index: number }[] };
+    expect(body).toMatchObject({ received: 4, stored: 1 });
+    expect(body.dropped.map((d) => d.index)).toEqual([0, 1, 3]);
+    const { track } = await stored(server, STATION, UNIT);
+    expect(track.map((f) => f.time)).toEqual([base + 10_000]);
+    const metrics = await server.ctx.metrics.registry.metrics();
+    for (const reason of ['too_old', 'speed', 'battery'])
+      expect(metrics).toContain(`jointmap_positions_dropped_total{reason="${reason}"} 1`);
   });
 });

@@ -10,6 +10,8 @@ import type { Device, DeviceStore } from '../storage/types.ts';
 export class DeviceDirectory {
   private readonly known = new Map<string, Device>();
   private readonly unknown = new Map<string, number>();
+  /** Ids set while a {@link reload} reads storage: newer than what it reads. */
+  private setDuringReload: Set<string> | null = null;
 
   constructor(
     private readonly store: DeviceStore,
@@ -27,6 +29,25 @@ export class DeviceDirectory {
   async preload(): Promise<void> {
     for (const device of await this.store.listDevices())
       if (!this.known.has(device.id)) this.known.set(device.id, device);
+  }
+
+  /**
+   * Read every registration again, replacing those held: after a break of the relay, another
+   * instance may have moved a tracker to another unit or released it, and its message was lost.
+   * Registrations set meanwhile are newer and stay.
+   */
+  async reload(): Promise<void> {
+    const setMeanwhile = new Set<string>();
+    this.setDuringReload = setMeanwhile;
+    try {
+      const devices = await this.store.listDevices();
+      const kept = [...setMeanwhile].flatMap((id) => this.known.get(id) ?? []);
+      this.known.clear();
+      for (const device of [...devices, ...kept]) this.known.set(device.id, device);
+      this.unknown.clear();
+    } finally {
+      if (this.setDuringReload === setMeanwhile) this.setDuringReload = null;
+    }
   }
 
   /** The registration if it is held in memory; no storage read. */
@@ -52,6 +73,7 @@ export class DeviceDirectory {
 
   /** After a registration or change. */
   set(device: Device): void {
+    this.setDuringReload?.add(device.id);
     this.unknown.delete(device.id);
     this.known.set(device.id, device);
   }

@@ -49,8 +49,10 @@ export interface IngestResult {
   unitId: string;
   /** Fixes in the request. */
   received: number;
-  /** Fixes written to the track (those marked `valid=false` are not). */
+  /** Fixes written to the track (those marked `valid=false` are not, nor those dropped). */
   stored: number;
+  /** Fixes accepted but not stored because a value was out of range, by their place in the request. */
+  dropped: { index: number; message: string }[];
 }
 
 /**
@@ -110,6 +112,12 @@ export class LiveService {
         help: 'Position fixes refused because their device exceeded its rate (counted per fix)',
         registers: [registry],
       }),
+      dropped: new Counter({
+        name: 'jointmap_positions_dropped_total',
+        help: 'Position fixes acknowledged but not stored: a value out of range or a time outside the window',
+        labelNames: ['reason'] as const,
+        registers: [registry],
+      }),
       unknownLimited: new Counter({
         name: 'jointmap_positions_unknown_device_limited_total',
         help: 'Position requests refused without a lookup: their address named too many unregistered devices',
@@ -133,8 +141,8 @@ export class LiveService {
   }
 
   /**
-   * After a break of the relay: fixes stored by other instances meanwhile were not relayed, so the
-   * latest positions are read again from storage; for each unit that moved on, the fixes missed
+   * After a break of the relay: fixes stored and trackers registered by other instances meanwhile
+   * were not relayed, so the registrations and latest positions are read again from storage; for each unit that moved on, the fixes missed
    * are read back from its track and given to the {@link onFix} listeners in order (the alert
    * engine must not take a unit reporting elsewhere for silent), and its newest is fanned out.
    */
@@ -148,6 +156,8 @@ export class LiveService {
   private async resyncOnce(): Promise<void> {
     let fixes: PositionFix[];
     try {
+      // Registrations changed elsewhere meanwhile (a tracker moved to another unit) were not relayed either.
+      await this.devices.reload();
       fixes = await this.storage.latestPositions();
     } catch {
       return; // storage down too: the next break-and-return of either tries again
@@ -210,8 +220,10 @@ export class LiveService {
       const seconds = retryAfter(verdict.retryAfterSeconds);
       throw new RateLimitedError(`too many fixes from device ${deviceId}; retry in ${seconds} s`, seconds);
     }
+    const dropped = decoded.fixes.flatMap((f, index) => (f.dropped ? [{ index, ...f.dropped }] : []));
+    for (const d of dropped) this.metrics.dropped.inc({ reason: d.reason });
     const fixes: PositionFix[] = decoded.fixes
-      .filter((f) => f.valid)
+      .filter((f) => f.valid && !f.dropped)
       .map((f) => ({
         unitId: device.unitId!,
         stationId: device.stationId,
@@ -238,7 +250,13 @@ export class LiveService {
       this.metrics.accepted.inc(fixes.length);
       for (const f of fixes) this.relay.publish(toUnitPosition(f));
     }
-    return { deviceId, unitId: device.unitId, received: decoded.fixes.length, stored: fixes.length };
+    return {
+      deviceId,
+      unitId: device.unitId,
+      received: decoded.fixes.length,
+      stored: fixes.length,
+      dropped: dropped.map(({ index, message }) => ({ index, message })),
+    };
   }
 
   /**

@@ -123,11 +123,21 @@ describe('decodeOsmAnd', () => {
     expect(f).toMatchObject({ accuracy: null, bearing: 0, battery: null });
   });
 
-  it('refuses what is malformed or out of range', () => {
+  it('marks a fix with a value out of range or a time outside the window as dropped, with its reason', () => {
+    const dropped = (params: Record<string, string>) =>
+      fixes(query({ id: 'a', lat: '1', lon: '2', ...params }))[0]!.dropped?.reason;
+    expect(dropped({ lat: '91' })).toBe('coordinates');
+    expect(dropped({ lon: '-180.5' })).toBe('coordinates');
+    expect(dropped({ speed: '5000' })).toBe('speed');
+    expect(dropped({ batt: '101' })).toBe('battery');
+    expect(dropped({ timestamp: String(NOW / 1000 + 3600) })).toBe('future');
+    expect(dropped({ timestamp: String(NOW / 1000 - 30 * 86_400) })).toBe('too_old');
+    expect(dropped({ speed: '100', batt: '100', timestamp: String(NOW / 1000 - 60) })).toBeUndefined();
+  });
+
+  it('refuses what is malformed', () => {
     expect(refused(query({ lat: '1', lon: '2' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a b', lat: '1', lon: '2' }))).toBe('INVALID_PAYLOAD');
-    expect(refused(query({ id: 'a', lat: '91', lon: '2' }))).toBe('INVALID_PAYLOAD');
-    expect(refused(query({ id: 'a', lat: '1', lon: '-180.5' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: 'NaN' }))).toBe('INVALID_PAYLOAD');
     // Numerals that overflow to Infinity are not numbers either (and would make bearing NaN).
@@ -135,14 +145,6 @@ describe('decodeOsmAnd', () => {
       expect([key, refused(query({ id: 'a', lat: '1', lon: '2', [key]: '1e999' }))]).toEqual([key, 'INVALID_PAYLOAD']);
     expect(refused(query({ id: 'a', location: '1e999,2' }))).toBe('INVALID_PAYLOAD');
     expect(refused(post('application/x-www-form-urlencoded', 'id=a&lat=1&lon=2&bearing=-1e999'))).toBe(
-      'INVALID_PAYLOAD',
-    );
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: '5000' }))).toBe('INVALID_PAYLOAD');
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', batt: '101' }))).toBe('INVALID_PAYLOAD');
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 + 3600) }))).toBe(
-      'INVALID_PAYLOAD',
-    );
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: String(NOW / 1000 - 30 * 86_400) }))).toBe(
       'INVALID_PAYLOAD',
     );
     // Beyond what a Date can hold: a coded refusal, not a RangeError while formatting the message.

@@ -21,14 +21,22 @@ export interface DecodedFix {
   alarm: string | null;
   /** The device says this fix has no valid location (`valid=false`): accepted, not stored. */
   valid: boolean;
+  /**
+   * Set by the range checks: why this fix is accepted but not stored (a value out of range, a time
+   * outside the window). Its request is still acknowledged, so a buffering app moves past it.
+   */
+  dropped?: { reason: DropReason; message: string };
 }
+
+/** Why a fix was dropped (the metric's label). */
+export type DropReason = 'coordinates' | 'future' | 'too_old' | 'speed' | 'battery';
 
 export type DecodeResult = { ok: true; fixes: DecodedFix[] } | { ok: false; code: ErrorCode; message: string };
 
 export interface FixLimits {
-  /** Refuse fixes timestamped further than this in the future. */
+  /** Drop fixes timestamped further than this in the future. */
   maxFutureMs: number;
-  /** Refuse fixes older than this. */
+  /** Drop fixes older than this. */
   maxAgeMs: number;
   /** Most fixes in one request (JSON batches). */
   maxFixes: number;
@@ -72,7 +80,10 @@ export function decodeOsmAnd(
     if (fixes.length > limits.maxFixes) invalid(`at most ${limits.maxFixes} fixes per request`);
     const device = fixes[0]!.deviceId;
     if (fixes.some((f) => f.deviceId !== device)) invalid('all fixes of one request must come from one device');
-    for (const f of fixes) checkFix(f, now, limits);
+    for (const f of fixes) {
+      const dropped = checkFix(f, now, limits);
+      if (dropped) f.dropped = dropped;
+    }
     return { ok: true, fixes };
   } catch (err) {
     if (err instanceof DecodeError) return { ok: false, code: err.code, message: err.message };
@@ -290,20 +301,31 @@ function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix {
   };
 }
 
-/** Range and time checks; normalises unknown values (negative accuracy/bearing, 0 accuracy) to null. */
-function checkFix(f: DecodedFix, now: number, limits: FixLimits): void {
+/**
+ * Range and time checks: why the fix must not be stored, or null; normalises unknown values
+ * (negative accuracy/bearing, 0 accuracy) to null.
+ *
+ * Such a fix is dropped, not refused. A value out of range is the device's data, not a malformed
+ * request: refused, Traccar Client keeps it at the head of its buffer and sends it again every
+ * 30 s for ever, and every fix behind it waits (a phone left a week in a locker, one GPS spike).
+ * Traccar's own server filters such fixes and answers 200 as well.
+ */
+function checkFix(f: DecodedFix, now: number, limits: FixLimits): DecodedFix['dropped'] | null {
+  const drop = (reason: DropReason, message: string) => ({ reason, message });
   if (f.lat < -90 || f.lat > 90 || f.lng < -180 || f.lng > 180)
-    invalid(`coordinates out of range: lat ${f.lat}, lon ${f.lng}`);
-  if (f.time > now + limits.maxFutureMs) invalid(`timestamp ${new Date(f.time).toISOString()} is in the future`);
-  if (f.time < now - limits.maxAgeMs) invalid(`timestamp ${new Date(f.time).toISOString()} is too old`);
+    return drop('coordinates', `coordinates out of range: lat ${f.lat}, lon ${f.lng}`);
+  if (f.time > now + limits.maxFutureMs)
+    return drop('future', `timestamp ${new Date(f.time).toISOString()} is in the future`);
+  if (f.time < now - limits.maxAgeMs) return drop('too_old', `timestamp ${new Date(f.time).toISOString()} is too old`);
   if (f.speedMps !== null) {
     if (f.speedMps < 0) f.speedMps = null;
-    else if (f.speedMps > MAX_SPEED_MPS) invalid(`speed out of range: ${f.speedMps.toFixed(1)} m/s`);
+    else if (f.speedMps > MAX_SPEED_MPS) return drop('speed', `speed out of range: ${f.speedMps.toFixed(1)} m/s`);
   }
   if (f.bearing !== null) f.bearing = f.bearing < 0 ? null : f.bearing % 360;
   if (f.accuracy !== null && f.accuracy <= 0) f.accuracy = null;
   if (f.battery !== null) {
     if (f.battery < 0) f.battery = null;
-    else if (f.battery > 100) invalid(`batt out of range: ${f.battery}`);
+    else if (f.battery > 100) return drop('battery', `batt out of range: ${f.battery}`);
   }
+  return null;
 }

@@ -31,7 +31,12 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
           // The proxy-aware address (TRUST_PROXY): the unknown-device limit is per client address.
           address: request.ip,
         });
-        return { ok: true, received: result.received, stored: result.stored };
+        return {
+          ok: true,
+          received: result.received,
+          stored: result.stored,
+          ...(result.dropped.length ? { dropped: result.dropped } : {}),
+        };
       } catch (err) {
         if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
         throw err;
