@@ -67,7 +67,7 @@ describe('PostgreSQL storage across instances', () => {
     const { stores } = await instances(t, 2);
     const [a, b] = stores as [PgStorage, PgStorage];
     await a.appendUpdate('op/y', mapUpdate('first', '1', 1), author);
-    const loaded = await a.loadDoc('op/y');
+    const loaded = await a.loadDoc('op/y', { room: true });
     const room = docFromStored(loaded);
     // B appends (its relay to A is still on the way); then A appends and snapshots its state.
     await b.appendUpdate('op/y', mapUpdate('fromB', '2', 2), author);
@@ -85,9 +85,9 @@ describe('PostgreSQL storage across instances', () => {
     const { stores } = await instances(t, 2);
     const [a, b] = stores as [PgStorage, PgStorage];
     await a.appendUpdate('op/w', mapUpdate('first', '1', 1), author);
-    const room = docFromStored(await a.loadDoc('op/w'));
+    const room = docFromStored(await a.loadDoc('op/w', { room: true }));
     // B writes and snapshots its update; A's room has not been relayed it yet.
-    const roomB = docFromStored(await b.loadDoc('op/w'));
+    const roomB = docFromStored(await b.loadDoc('op/w', { room: true }));
     const fromB = mapUpdate('fromB', '2', 2);
     Y.applyUpdate(roomB, fromB);
     await b.saveSnapshot('op/w', await b.appendUpdate('op/w', fromB, author), Y.encodeStateAsUpdate(roomB));
@@ -99,10 +99,28 @@ describe('PostgreSQL storage across instances', () => {
     expect(docFromStored(after).getMap('m').toJSON()).toEqual({ first: '1', fromB: '2', fromA: '3' });
   });
 
+  test("an export's read where the room is loaded does not let its snapshot drop another instance's update", async (t) => {
+    const { stores } = await instances(t, 2);
+    const [a, b] = stores as [PgStorage, PgStorage];
+    await a.appendUpdate('op/e', mapUpdate('first', '1', 1), author);
+    const room = docFromStored(await a.loadDoc('op/e', { room: true }));
+    // B appends; its relay message to A is lost, so A's room never gets the update.
+    await b.appendUpdate('op/e', mapUpdate('fromB', '2', 2), author);
+    // An export (or a report) on A reads the document from the log, with B's update.
+    const exported = docFromStored(await a.loadDoc('op/e'));
+    expect(exported.getMap('m').toJSON()).toEqual({ first: '1', fromB: '2' });
+    const own = mapUpdate('fromA', '3', 3);
+    Y.applyUpdate(room, own);
+    await a.saveSnapshot('op/e', await a.appendUpdate('op/e', own, author), Y.encodeStateAsUpdate(room));
+    const after = await b.loadDoc('op/e');
+    expect(after).toMatchObject({ snapshotSeq: 3, updates: [] });
+    expect(docFromStored(after).getMap('m').toJSON()).toEqual({ first: '1', fromB: '2', fromA: '3' });
+  });
+
   test('one instance alone writes the state it was given as the snapshot', async (t) => {
     const { stores } = await instances(t, 1);
     const [a] = stores as [PgStorage];
-    await a.loadDoc('op/z');
+    await a.loadDoc('op/z', { room: true });
     const room = new Y.Doc();
     for (let i = 0; i < 3; i++) {
       const u = mapUpdate(`k${i}`, `${i}`, 10 + i);
@@ -114,6 +132,20 @@ describe('PostgreSQL storage across instances', () => {
     expect((await a.loadDoc('op/z')).snapshot).toEqual(state);
   });
 
+  test('a room still loaded on another instance cannot write a purged document back with its snapshot', async (t) => {
+    const { stores } = await instances(t, 2);
+    const [a, b] = stores as [PgStorage, PgStorage];
+    await b.loadDoc('op/p', { room: true });
+    const room = new Y.Doc();
+    const u = mapUpdate('k', 'v', 7);
+    Y.applyUpdate(room, u);
+    const seq = await b.appendUpdate('op/p', u, author);
+    await a.purgeOperationDocs('op', ['op/p'], Date.now());
+    // B unloads its room after the purge: its snapshot would hold the purged record.
+    await b.saveSnapshot('op/p', seq, Y.encodeStateAsUpdate(room));
+    expect(await a.loadDoc('op/p')).toMatchObject({ snapshot: null, snapshotSeq: 0, lastSeq: 0 });
+  });
+
   test('racing snapshot writers: the stored snapshot only moves forward and matches its seq', async (t) => {
     const { stores } = await instances(t, 2);
     const [a, b] = stores as [PgStorage, PgStorage];
@@ -122,8 +154,8 @@ describe('PostgreSQL storage across instances', () => {
       updates.push(mapUpdate(`k${i}`, `${i}`, 100 + i));
       await a.appendUpdate('op/s', updates[i]!, author);
     }
-    await a.loadDoc('op/s');
-    await b.loadDoc('op/s');
+    await a.loadDoc('op/s', { room: true });
+    await b.loadDoc('op/s', { room: true });
     const stateAt = (n: number) =>
       Y.encodeStateAsUpdate(docFromStored({ ...emptyStored, updates: updates.slice(0, n) }));
     const writes: Promise<void>[] = [];

@@ -44,7 +44,7 @@ export class Room extends RoomCore {
     // Subscribe before loading: an update another instance commits meanwhile is held, not missed.
     const relay = options.relay ? await RoomRelayLink.open(options.relay, name) : null;
     const { stored, doc } = await store
-      .loadDoc(name)
+      .loadDoc(name, { room: true })
       .then((loaded) => ({ stored: loaded, doc: docFromStored(loaded) }))
       .catch((err: unknown) => {
         relay?.close();

@@ -153,7 +153,9 @@ export class PgArchiveStore implements ArchiveStore {
 async function deleteDocs(db: Queryable, docs: readonly string[]): Promise<void> {
   if (!docs.length) return;
   const list = [[...docs]];
+  // Heads first: a snapshot being written holds its head row (pg-docs.ts, saveSnapshot), so this
+  // waits for it and the delete below sees its row.
+  await pgQuery(db, 'DELETE FROM doc_heads WHERE doc = ANY($1::text[])', list);
   await pgQuery(db, 'DELETE FROM doc_updates WHERE doc = ANY($1::text[])', list);
   await pgQuery(db, 'DELETE FROM doc_snapshots WHERE doc = ANY($1::text[])', list);
-  await pgQuery(db, 'DELETE FROM doc_heads WHERE doc = ANY($1::text[])', list);
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import * as Y from 'yjs';
 import type { DocStore, DocUpdateWrite, LoggedUpdate, StoredDoc, UpdateAuthor, UpdateLogStore } from './types.ts';
-import type { ReplayCheckpoint, UpdateLogSpan } from './types.ts';
+import type { LoadDocOptions, ReplayCheckpoint, UpdateLogSpan } from './types.ts';
 import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 
 /**
@@ -32,9 +32,13 @@ export async function insertDocUpdate(db: Queryable, doc: string, update: Uint8A
   return rows[0]!.seq as number;
 }
 
-/** What this instance knows of a loaded document (see {@link PgDocStore.saveSnapshot}). */
+/**
+ * What this instance knows of a document its room loaded (see {@link PgDocStore.saveSnapshot}).
+ * Only the room's load starts it: the room's state is the one later snapshotted, so `through`
+ * must be where that state was loaded, never where a later export or report read the log.
+ */
 interface Known {
-  /** The log was loaded up to here. */
+  /** The room's state was loaded up to here. */
   through: number;
   /** Updates appended by this instance after `through`. */
   own: Set<number>;
@@ -48,7 +52,11 @@ export class PgDocStore implements DocStore, UpdateLogStore {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  async loadDoc(doc: string): Promise<StoredDoc> {
+  /**
+   * The snapshot and the updates after it. With `room`, tracking of the document starts (again)
+   * here; any other read leaves it alone, as what it read is not the state the room snapshots.
+   */
+  async loadDoc(doc: string, options: LoadDocOptions = {}): Promise<StoredDoc> {
     // One statement, one MVCC snapshot: the snapshot row and the updates after it agree.
     const { rows } = await pgQuery(
       this.pool,
@@ -64,7 +72,7 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     const updates = snap ? rows.slice(1) : rows;
     const snapshotSeq = (snap?.seq as number | undefined) ?? 0;
     const lastSeq = updates.length ? (updates[updates.length - 1]!.seq as number) : snapshotSeq;
-    this.known.set(doc, { through: lastSeq, own: new Set(), shared: false });
+    if (options.room) this.known.set(doc, { through: lastSeq, own: new Set(), shared: false });
     return {
       snapshot: snap ? new Uint8Array(snap.bytes as Buffer) : null,
       snapshotSeq,
@@ -206,16 +214,22 @@ export class PgDocStore implements DocStore, UpdateLogStore {
    * moves forward.
    *
    * The snapshot must contain every update up to `seq`, but the caller's state holds only what
-   * its room loaded, appended and was relayed. While this instance alone appended since it loaded
-   * the document (one instance: always), that is everything, and `state` is written as given.
-   * Once another instance appended too, the snapshot is rebuilt as the merge of `state`, the
-   * stored snapshot and the stored updates after it up to `seq` (Yjs updates are idempotent), so
-   * an update the relay had not yet delivered is never dropped from the log's compacted form.
+   * its room loaded, appended and was relayed. While this instance alone appended since its room
+   * loaded the document (one instance: always), that is everything, and `state` is written as
+   * given. Once another instance appended too, or when no room loaded the document here, the
+   * snapshot is rebuilt as the merge of `state`, the stored snapshot and the stored updates after
+   * it up to `seq` (Yjs updates are idempotent), so an update the relay had not yet delivered is
+   * never dropped from the log's compacted form.
    */
   async saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void> {
     const known = this.known.get(doc);
     await withTx(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['jointmap:snapshot', doc]);
+      // A snapshot covers only what the log holds: none once the document was purged, so a room
+      // still loaded on another instance never writes the purged state back. The row lock makes a
+      // purge (which deletes the head first) wait for this transaction, then delete what it wrote.
+      const head = await client.query<PgRow>('SELECT last_seq FROM doc_heads WHERE doc = $1 FOR SHARE', [doc]);
+      if (((head.rows[0]?.last_seq as number | undefined) ?? 0) < seq) return;
       const prev = await client.query<PgRow>('SELECT seq FROM doc_snapshots WHERE doc = $1', [doc]);
       const prevSeq = (prev.rows[0]?.seq as number | undefined) ?? 0;
       if (prevSeq >= seq) return;

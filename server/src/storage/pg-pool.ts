@@ -9,6 +9,46 @@ export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 const INT8_OID = 20;
 
+/** How long the app waits for a statement's answer, unless `?query_timeout=<ms>` says otherwise. */
+const QUERY_TIMEOUT_MS = 10_000;
+/** A transaction left open this long without a statement (a stuck caller) is ended by the server. */
+const IDLE_IN_TRANSACTION_MS = 15_000;
+
+/** The server-side limits of a connection, as node-postgres sends them at connect. */
+export interface PgTimeouts {
+  query_timeout: number;
+  statement_timeout: number;
+  lock_timeout: number;
+  idle_in_transaction_session_timeout: number;
+}
+
+/**
+ * The timeouts of a pool on `connectionString`. `query_timeout` only stops the app waiting: the
+ * statement would go on in PostgreSQL, wait out a row lock and commit a write the app had already
+ * reported failed. So PostgreSQL itself cancels a statement (and a lock wait) a little before the
+ * app gives up: when the app reports a failure, the statement is rolled back, not still pending.
+ * A `statement_timeout`, `lock_timeout` or `idle_in_transaction_session_timeout` parameter in the
+ * connection string overrides the value derived here (node-postgres lets the string win).
+ */
+export function pgTimeouts(connectionString: string): PgTimeouts {
+  let fromUrl: string | null = null;
+  try {
+    fromUrl = new URL(connectionString).searchParams.get('query_timeout');
+  } catch {
+    // Not a URL (node-postgres takes a few other forms): the default applies.
+  }
+  const parsed = fromUrl === null ? NaN : Number(fromUrl);
+  const query = Number.isFinite(parsed) && parsed >= 0 ? parsed : QUERY_TIMEOUT_MS;
+  // 0 (no timeout) stays 0: node-postgres then sends nothing and the server's setting applies.
+  const server = Math.floor(query * 0.9);
+  return {
+    query_timeout: query,
+    statement_timeout: server,
+    lock_timeout: server,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+  };
+}
+
 /**
  * A pool for `connectionString`. Every epoch-ms time and sequence number is an `int8`; they fit a
  * JS number exactly (2^53), so int8 is parsed to a number on this pool only (no global type
@@ -25,8 +65,9 @@ export function createPgPool(connectionString: string, onIdleError: (err: Error)
     keepAlive: true,
     // A statement on a connection whose link is cut gets no answer and no error (TCP waits for
     // minutes): it fails after this long (STORAGE_UNAVAILABLE) instead of hanging the write.
-    // `?query_timeout=<ms>` in DATABASE_URL overrides it.
-    query_timeout: 10_000,
+    // `?query_timeout=<ms>` in DATABASE_URL overrides it. The server cancels the statement
+    // shortly before (see pgTimeouts), so a write reported failed is never committed later.
+    ...pgTimeouts(connectionString),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
@@ -52,6 +93,10 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  // The server's own timeouts (pgTimeouts): the statement was rolled back, the database is busy.
+  '57014', // query_canceled (statement_timeout)
+  '55P03', // lock_not_available (lock_timeout)
+  '25P03', // idle_in_transaction_session_timeout
 ]);
 
 /** Whether a node-postgres error means the database cannot be reached (rather than a bad query). */

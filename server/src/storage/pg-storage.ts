@@ -8,6 +8,7 @@ import type {
   Device,
   DocUpdateWrite,
   FixKey,
+  LoadDocOptions,
   LoggedUpdate,
   LoginSession,
   Operation,
@@ -112,7 +113,7 @@ export class PgStorage implements Storage {
   }
 
   // Documents and their update log (pg-docs.ts).
-  loadDoc = (doc: string): Promise<StoredDoc> => this.docs.loadDoc(doc);
+  loadDoc = (doc: string, options?: LoadDocOptions): Promise<StoredDoc> => this.docs.loadDoc(doc, options);
   appendUpdate = (doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number> =>
     this.docs.appendUpdate(doc, update, author);
   appendUpdates = (batch: readonly DocUpdateWrite[]): Promise<number[]> => this.docs.appendUpdates(batch);

@@ -61,9 +61,19 @@ export interface UpdateAuthor {
   userId: string | null;
 }
 
+/** How a document is loaded (see {@link DocStore.loadDoc}). */
+export interface LoadDocOptions {
+  /**
+   * The caller is the document's room: it keeps the loaded state, adds its own and relayed
+   * updates and saves snapshots of it. A store may track the document from this load on (the
+   * PostgreSQL one does, pg-docs.ts); any other read (an export, a report) leaves that alone.
+   */
+  room?: boolean;
+}
+
 /** The append-only update log of Yjs documents, plus snapshots that keep loading fast. */
 export interface DocStore {
-  loadDoc(doc: string): Promise<StoredDoc>;
+  loadDoc(doc: string, options?: LoadDocOptions): Promise<StoredDoc>;
   /** Durable when the promise resolves. Returns the update's sequence number. */
   appendUpdate(doc: string, update: Uint8Array, author: UpdateAuthor): Promise<number>;
   saveSnapshot(doc: string, seq: number, state: Uint8Array): Promise<void>;
