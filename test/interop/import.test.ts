@@ -128,6 +128,80 @@ describe('importing files of other tools as annotations', () => {
     for (const x of gcj.body.annotations) expect(other.doc.getMap<Annotation>('annotations').get(x.id)).toEqual(x);
   });
 
+  it('a feature whose geometry is malformed is skipped and the rest of the file imports; a file with nothing usable is refused', async (t) => {
+    const server = await startServer(t);
+    const { token } = await server.login('deqing');
+    const malformed: unknown[] = [
+      { type: 'Point', coordinates: null },
+      { type: 'LineString', coordinates: 5 },
+      { type: 'LineString', coordinates: [[120, 30], null] },
+      { type: 'Polygon', coordinates: 'abc' },
+      { type: 'Polygon', coordinates: [null] },
+      { type: 'MultiPoint', coordinates: null },
+      { type: 'GeometryCollection' },
+    ];
+    const collection = (geometries: unknown[]) =>
+      Buffer.from(
+        JSON.stringify({
+          type: 'FeatureCollection',
+          features: geometries.map((geometry, i) => ({ type: 'Feature', properties: { name: `f${i}` }, geometry })),
+        }),
+      );
+    const good = { type: 'Point', coordinates: [120.3, 30.52] };
+    const mixed = await upload(server, token, collection([...malformed, good]), { scope: DEQING });
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.annotations.map((a) => [a.label, a.geometry])).toEqual([['f7', good]]);
+    expect(mixed.body.skipped).toEqual({ 'malformed geometry': malformed.length });
+    for (const geometry of malformed) {
+      const alone = await upload(server, token, collection([geometry]), { scope: DEQING });
+      expect({ geometry, status: alone.status, code: alone.body.error?.code }).toEqual({
+        geometry,
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      });
+      expect(alone.body.error!.message).toMatch(
+        /nothing in the file can be imported \(skipped: 1 malformed geometry\)/,
+      );
+    }
+  });
+
+  it('a KML declaring another encoding (GBK) imports with its Chinese label; an unknown encoding or bytes invalid in it are refused', async (t) => {
+    const server = await startServer(t);
+    const { token } = await server.login('deqing');
+    const kml = (encoding: string, name: Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          `<?xml version="1.0" encoding="${encoding}"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>`,
+        ),
+        name,
+        Buffer.from('</name><Point><coordinates>120.3,30.52</coordinates></Point></Placemark></Document></kml>'),
+      ]);
+    const gbk = Buffer.from('BCAFBACFB5E3', 'hex'); // 集合点 in GBK
+    const read = await upload(server, token, kml('GBK', gbk), { scope: DEQING });
+    expect([read.status, read.body.format]).toEqual([200, 'kml']);
+    expect(read.body.annotations.map((a) => a.label)).toEqual(['集合点']);
+
+    // A GPX saved as UTF-16 with a byte order mark (Windows tools), its declaration notwithstanding.
+    const gpx =
+      '<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="30.52" lon="120.3"><name>集合点</name></wpt></gpx>';
+    const utf16 = await upload(server, token, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(gpx, 'utf16le')]), {
+      scope: DEQING,
+    });
+    expect([utf16.status, utf16.body.format, utf16.body.annotations.map((a) => a.label)]).toEqual([
+      200,
+      'gpx',
+      ['集合点'],
+    ]);
+
+    const unknown = await upload(server, token, kml('x-klingon', gbk), { scope: DEQING });
+    expect([unknown.status, unknown.body.error?.code]).toEqual([400, 'INVALID_PAYLOAD']);
+    expect(unknown.body.error!.message).toMatch(/encoding "x-klingon", which is unknown/);
+    // GBK bytes in a file that says it is UTF-8: refused, not imported as garbled text.
+    const invalid = await upload(server, token, kml('UTF-8', gbk), { scope: DEQING });
+    expect([invalid.status, invalid.body.error?.code]).toEqual([400, 'INVALID_PAYLOAD']);
+    expect(invalid.body.error!.message).toMatch(/not valid UTF-8/);
+  });
+
   it('a bad, huge or foreign file, or a document the user may not write, is refused with a coded error and imports nothing', async (t) => {
     const server = await startServer(t, { importMaxMib: 1, importMaxFeatures: 2 });
     const { token } = await server.login('deqing');

@@ -85,6 +85,77 @@ describe('export for other tools, read back by the standard readers', () => {
     expect(order(ours(fromGpx))).toEqual(order(asGpx));
   });
 
+  it('the KML export gives each placemark a Style in KML colours (aabbggrr) that Google Earth draws, and keeps the ExtendedData our round trip reads', async (t) => {
+    const server = await startServer(t);
+    const { token } = await server.login('deqing');
+    const red = { stroke: '#dc2626' };
+    const file = {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { name: '红点', 'marker-color': '#dc2626' },
+          geometry: { type: 'Point', coordinates: [120.3, 30.52] },
+        },
+        {
+          type: 'Feature',
+          properties: { name: '红线', ...red },
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [120.3, 30.52],
+              [120.31, 30.53],
+            ],
+          },
+        },
+        {
+          type: 'Feature',
+          properties: { name: '红区', ...red },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [120.3, 30.52],
+                [120.31, 30.52],
+                [120.31, 30.53],
+                [120.3, 30.52],
+              ],
+            ],
+          },
+        },
+      ],
+    };
+    await importFile(server, token, Buffer.from(JSON.stringify(file)), true);
+    const text = (
+      await download(server, token, `/api/operations/${DEMO_OP}/export?what=annotations&scope=${DEQING}&format=kml`)
+    ).text;
+    const doc = new DOMParser().parseFromString(text, 'text/xml');
+    const placemark = (name: string) =>
+      Array.from(doc.getElementsByTagName('Placemark')).find(
+        (p) => p.getElementsByTagName('name')[0]?.textContent === name,
+      )!;
+    const style = (name: string, path: string) => {
+      const [kind, field] = path.split('/') as [string, string];
+      const styles = placemark(name).getElementsByTagName('Style');
+      expect(styles.length, name).toBe(1);
+      return styles[0]!.getElementsByTagName(kind)[0]?.getElementsByTagName(field)[0]?.textContent;
+    };
+    expect(style('红点', 'IconStyle/color')).toBe('ff2626dc');
+    expect(style('红线', 'LineStyle/color')).toBe('ff2626dc');
+    expect(style('红线', 'LineStyle/width')).toBe('3');
+    expect(style('红区', 'LineStyle/color')).toBe('ff2626dc');
+    // The area is filled at 20 % opacity, as the console draws it: alpha 0x33.
+    expect(style('红区', 'PolyStyle/color')).toBe('332626dc');
+    // The ExtendedData stays: the standard reader gives the colours back as we wrote them.
+    const read = kml(xml(text)) as FeatureCollection;
+    const back = (name: string) => read.features.find((f) => f.properties?.name === name)?.properties;
+    expect([back('红点')?.['marker-color'], back('红线')?.stroke, back('红区')?.fill]).toEqual([
+      '#dc2626',
+      '#dc2626',
+      '#dc2626',
+    ]);
+  });
+
   it('a unit’s track over a time window comes out as GPX (with its fix times) and KML, and a search’s sectors as GeoJSON', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('commander');

@@ -3,12 +3,14 @@ import { DOMImplementation, XMLSerializer, type Element as XmlElement } from '@x
 import type { Feature, FeatureCollection, Position } from 'geojson';
 
 import type { ExportFormat } from './export-types.ts';
+import { withKmlStyles } from './kml-styles.ts';
 
 export type { ExportFormat } from './export-types.ts';
 
 /**
- * A FeatureCollection in the format asked for. KML through `@placemarkio/tokml` (`name`,
- * `description` and simplestyle properties become the placemark's name, description and style);
+ * A FeatureCollection in the format asked for. KML through `@placemarkio/tokml` (`name` and
+ * `description` become the placemark's name and description, every property its ExtendedData),
+ * with an inline `<Style>` from the simplestyle colours added (tokml writes none);
  * GPX built as an XML DOM with `@xmldom/xmldom`: points become waypoints, lines tracks (with the
  * fix times of `coordinateProperties.times` when a track carries them), polygons tracks along
  * their outer ring (GPX has no areas).
@@ -18,7 +20,7 @@ export function formatExport(collection: FeatureCollection, format: ExportFormat
     case 'geojson':
       return JSON.stringify(collection);
     case 'kml':
-      return toKML(collection as never);
+      return withKmlStyles(toKML(collection as never), collection.features);
     case 'gpx':
       return toGpx(collection, title);
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { simplify } from '@turf/turf';
 import gcoord from 'gcoord';
-import type { FeatureCollection, Geometry, GeoJsonProperties, Position } from 'geojson';
+import type { FeatureCollection, GeoJsonProperties, Position } from 'geojson';
 import { annotationKind, explainRecord, type Annotation } from '@jointmap/shared';
 
 export type ImportCrs = 'wgs84' | 'gcj02';
@@ -43,9 +43,13 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
       skip('not a feature');
       continue;
     }
-    const parts = flatten(feature.geometry as Geometry | null);
+    const parts = flatten(feature.geometry);
     if (!parts.length) skip('no geometry');
     for (const part of parts) {
+      if (part === MALFORMED) {
+        skip('malformed geometry');
+        continue;
+      }
       const geometry = toWgs84(part, o.crs, () => out.simplified++);
       if (!geometry) {
         skip('coordinates out of range');
@@ -79,25 +83,48 @@ type Part =
   | { type: 'LineString'; coordinates: Position[] }
   | { type: 'Polygon'; coordinates: Position[][] };
 
-function flatten(g: Geometry | null | undefined): Part[] {
-  if (!g) return [];
-  switch (g.type) {
+/** A part whose coordinates are not what its type says (`null`, a number, a string, a hole). */
+const MALFORMED = 'malformed';
+
+/** Collections nested deeper than this are refused rather than followed (the stack is finite). */
+const MAX_NESTING = 8;
+
+/**
+ * A geometry's parts, multi-geometries and collections split, each checked for the shape its type
+ * needs: files from other tools are untrusted JSON, so `coordinates` may be anything.
+ */
+function flatten(g: unknown, depth = 0): Array<Part | typeof MALFORMED> {
+  if (g === null || g === undefined) return [];
+  if (typeof g !== 'object') return [MALFORMED];
+  const { type, coordinates: c, geometries } = g as { type?: unknown; coordinates?: unknown; geometries?: unknown };
+  const each = <T>(value: unknown, ok: (v: unknown) => v is T, part: (v: T) => Part): Array<Part | typeof MALFORMED> =>
+    Array.isArray(value) ? value.map((v) => (ok(v) ? part(v) : MALFORMED)) : [MALFORMED];
+  switch (type) {
     case 'Point':
+      return [isPosition(c) ? { type, coordinates: c } : MALFORMED];
     case 'LineString':
+      return [isLine(c) ? { type, coordinates: c } : MALFORMED];
     case 'Polygon':
-      return [g as Part];
+      return [isRings(c) ? { type, coordinates: c } : MALFORMED];
     case 'MultiPoint':
-      return g.coordinates.map((coordinates) => ({ type: 'Point', coordinates }));
+      return each(c, isPosition, (coordinates) => ({ type: 'Point', coordinates }));
     case 'MultiLineString':
-      return g.coordinates.map((coordinates) => ({ type: 'LineString', coordinates }));
+      return each(c, isLine, (coordinates) => ({ type: 'LineString', coordinates }));
     case 'MultiPolygon':
-      return g.coordinates.map((coordinates) => ({ type: 'Polygon', coordinates }));
+      return each(c, isRings, (coordinates) => ({ type: 'Polygon', coordinates }));
     case 'GeometryCollection':
-      return g.geometries.flatMap(flatten);
+      return Array.isArray(geometries) && depth < MAX_NESTING
+        ? geometries.flatMap((x: unknown) => flatten(x, depth + 1))
+        : [MALFORMED];
     default:
       return [];
   }
 }
+
+const isPosition = (p: unknown): p is Position =>
+  Array.isArray(p) && p.length >= 2 && typeof p[0] === 'number' && typeof p[1] === 'number';
+const isLine = (ps: unknown): ps is Position[] => Array.isArray(ps) && ps.every(isPosition);
+const isRings = (rs: unknown): rs is Position[][] => Array.isArray(rs) && rs.every(isLine);
 
 /** A part in WGS-84 2D with closed rings and at most 10,000 points a line or ring; null when out of range. */
 function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void): Part | null {

@@ -10,9 +10,10 @@ const bad = (message: string) => new AppError('INVALID_PAYLOAD', message);
 
 /**
  * A file as another tool wrote it, read into GeoJSON: GeoJSON (a FeatureCollection, a Feature or
- * a bare geometry), KML, KMZ (its main KML) or GPX, told apart by content, not by name. KML and
- * GPX go through `@tmcw/togeojson` (styles become `stroke`/`fill`/`marker-color` properties, KML
- * folders are flattened). `maxBytes` bounds what a KMZ may unpack to.
+ * a bare geometry), KML, KMZ (its main KML) or GPX, told apart by content, not by name, and read
+ * in the encoding its byte order mark or XML declaration names (`decodeText`). KML and GPX go
+ * through `@tmcw/togeojson` (styles become `stroke`/`fill`/`marker-color` properties, KML folders
+ * are flattened). `maxBytes` bounds what a KMZ may unpack to.
  */
 export function parseImport(
   bytes: Uint8Array,
@@ -20,7 +21,7 @@ export function parseImport(
 ): { format: ImportFormat; collection: FeatureCollection } {
   if (bytes.byteLength === 0) throw bad('the file is empty');
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return { format: 'kmz', collection: fromKml(unzipKml(bytes, maxBytes)) };
-  const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
+  const text = decodeText(bytes);
   const start = text.trimStart();
   if (start.startsWith('{')) return { format: 'geojson', collection: fromGeoJson(text) };
   if (start.startsWith('<')) {
@@ -71,8 +72,50 @@ function unzipKml(bytes: Uint8Array, maxBytes: number): string {
   }
   const names = Object.keys(files).sort((a, b) => (a === 'doc.kml' ? -1 : b === 'doc.kml' ? 1 : a.localeCompare(b)));
   if (!names.length) throw bad('the KMZ holds no KML document');
-  return new TextDecoder('utf-8').decode(files[names[0]!]!);
+  return decodeText(files[names[0]!]!);
 }
+
+/**
+ * A file's text in the encoding it declares: a byte order mark (UTF-8, UTF-16), else an XML
+ * declaration's `encoding=` (Chinese tools write GBK, GB18030 or Big5), else UTF-8, which XML
+ * without a declaration and JSON must be. XML that cannot be read in its encoding is refused
+ * rather than imported with garbled labels; JSON is read as leniently as it always was.
+ */
+function decodeText(bytes: Uint8Array): string {
+  const { label, body, why } = encodingOf(bytes);
+  let decoder: InstanceType<typeof TextDecoder>;
+  try {
+    decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true });
+  } catch {
+    throw bad(`the file declares the encoding "${label}", which is unknown (save it as UTF-8)`);
+  }
+  try {
+    return decoder.decode(body);
+  } catch {
+    if (label === 'utf-8' && !/^\s*</.test(ascii(body))) return new TextDecoder('utf-8').decode(body);
+    throw bad(`the file is not valid ${label} (${why}; save it as UTF-8)`);
+  }
+}
+
+const BOMS: ReadonlyArray<[string, number[]]> = [
+  ['utf-8', [0xef, 0xbb, 0xbf]],
+  ['utf-16le', [0xff, 0xfe]],
+  ['utf-16be', [0xfe, 0xff]],
+];
+
+function encodingOf(bytes: Uint8Array): { label: string; body: Uint8Array; why: string } {
+  const bom = BOMS.find(([, mark]) => mark.every((b, i) => bytes[i] === b));
+  if (bom) return { label: bom[0], body: bytes.subarray(bom[1].length), why: `its byte order mark says ${bom[0]}` };
+  // The declaration is ASCII in every encoding it may name, UTF-16 without a mark aside.
+  const head = ascii(bytes);
+  if (head.startsWith('<\0?\0')) return { label: 'utf-16le', body: bytes, why: 'it starts as utf-16le' };
+  if (head.startsWith('\0<\0?')) return { label: 'utf-16be', body: bytes, why: 'it starts as utf-16be' };
+  const declared = /^\s*<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']/.exec(head)?.[1]?.trim().slice(0, 40);
+  if (declared) return { label: declared, body: bytes, why: `its XML declaration says ${declared}` };
+  return { label: 'utf-8', body: bytes, why: 'XML without an encoding declaration must be utf-8' };
+}
+
+const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes.subarray(0, 256));
 
 function fromGeoJson(text: string): FeatureCollection {
   let value: unknown;

@@ -43,8 +43,8 @@ const COMMAND_COLOR = '#1e3a8a';
  * `POST /api/operations/:id/import?scope=&crs=wgs84|gcj02&apply=0|1`, body: a GeoJSON, KML, KMZ or
  * GPX file (any content type). Without `apply=1` it is a preview that writes nothing; with it, every
  * annotation goes into the document in one transaction (all or none) by a user who may write it.
- * A bad file is `INVALID_PAYLOAD`, an oversized one (or one with more than `IMPORT_MAX_FEATURES`)
- * `PAYLOAD_TOO_LARGE`; either imports nothing.
+ * A bad file, or one with nothing to import, is `INVALID_PAYLOAD`, an oversized one (or one with
+ * more than `IMPORT_MAX_FEATURES`) `PAYLOAD_TOO_LARGE`; either imports nothing.
  */
 export function importRoutes(app: FastifyInstance, ctx: AppContext): void {
   const maxBytes = ctx.config.importMaxMib * 2 ** 20;
@@ -89,6 +89,13 @@ async function importFile(
     now: Date.now(),
     defaultColor: stations.find((s) => s.id === query.scope)?.color ?? COMMAND_COLOR,
   });
+  if (!converted.annotations.length) {
+    const skipped = Object.entries(converted.skipped).map(([reason, n]) => `${n} ${reason}`);
+    throw new AppError(
+      'INVALID_PAYLOAD',
+      `nothing in the file can be imported${skipped.length ? ` (skipped: ${skipped.join(', ')})` : ''}`,
+    );
+  }
   if (converted.annotations.length > ctx.config.importMaxFeatures)
     throw new AppError(
       'PAYLOAD_TOO_LARGE',
