@@ -36,6 +36,8 @@ describe('bad input on the sync socket', () => {
       ['unknown operation', sync('no-such-op/deqing-yuyue', token), [], 4404, 'NOT_FOUND'],
       ['unknown scope', sync(`${DEMO_OP}/wuxing-zhili`, token), [], 4404, 'NOT_FOUND'],
       ['not a document name', sync('a/b/c', token), [], 4404, 'NOT_FOUND'],
+      // `%25E0` is `%E0` once the router decoded it: not a percent-encoding any more.
+      ['a name that does not decode', sync(`${DEMO_OP}%25E0/command`, token), [], 4404, 'NOT_FOUND'],
       ['unknown message type', sync(doc, token), [new Uint8Array([9, 1, 2])], 4400, 'INVALID_PAYLOAD'],
       ['truncated sync frame', sync(doc, token), [new Uint8Array([0, 2, 200, 1, 5])], 4400, 'INVALID_PAYLOAD'],
       ['text frame', sync(doc, token), ['hello'], 4400, 'INVALID_PAYLOAD'],

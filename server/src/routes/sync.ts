@@ -63,7 +63,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   };
   app.get('/sync/*', options, (ws: WebSocket, request) => {
-    const name = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
+    const name = decodedPath((request.params as { '*': string })['*'] ?? '');
     const token = (request.query as { token?: string }).token;
     const pending: Uint8Array[] = [];
     let pendingBytes = 0;
@@ -199,4 +199,13 @@ function refuse(ws: WebSocket, doc: string, code: ErrorCode, message: string): v
   if (ws.readyState !== ws.OPEN) return;
   ws.send(encodePermissionDenied(encodeRejection({ code, message, doc })));
   ws.close(closeCodeOf[code] ?? SyncCloseCode.unavailable, code);
+}
+
+/** The document name of a sync path, percent-decoded; as given when it does not decode (refused later as no document). */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
