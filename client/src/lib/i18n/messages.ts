@@ -22,6 +22,8 @@ export const zhCN = {
   'login.rateLimited': '尝试过于频繁，请稍后再试',
   'login.unreachable': '无法连接服务器',
   logout: '退出',
+  'logout.pendingConfirm':
+    '还有 {count} 项修改未发送到服务器。退出后它们仍保存在本工作站，{name} 下次在此登录时会自动发送。确定退出？',
   'ops.title': '我的行动',
   'ops.empty': '暂无可参与的行动',
   'ops.open': '打开控制台',
@@ -181,6 +183,11 @@ export const en: Record<MessageKey, Message> = {
   'login.rateLimited': 'Too many attempts, try again later',
   'login.unreachable': 'Cannot reach the server',
   logout: 'Sign out',
+  'logout.pendingConfirm': {
+    one: '{count} change has not been sent to the server yet. It stays on this workstation and will be sent when {name} signs in here again. Sign out?',
+    other:
+      '{count} changes have not been sent to the server yet. They stay on this workstation and will be sent when {name} signs in here again. Sign out?',
+  },
   'ops.title': 'My operations',
   'ops.empty': 'No operations to take part in',
   'ops.open': 'Open console',

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { endsSession, readLiveBatch } from './live-messages.ts';
+import { endsSession, readLiveBatch, worthRetrying } from './live-messages.ts';
 
 const fix = (unitId: string, time = 1_000): UnitPosition => fixtures.unitPosition(unitId, { time, receivedAt: time });
 
@@ -52,4 +52,14 @@ test('only token errors end the session', () => {
   expect(endsSession({ code: 'NOT_FOUND' })).toBe(false);
   expect(endsSession({ code: 'CLIENT_TOO_OLD' })).toBe(false);
   expect(endsSession(null)).toBe(false);
+});
+
+test('a refusal is worth retrying unless it ends the session or the client is too old', () => {
+  expect(worthRetrying({ code: 'INTERNAL' })).toBe(true);
+  expect(worthRetrying({ code: 'STORAGE_UNAVAILABLE' })).toBe(true);
+  expect(worthRetrying({ code: 'NOT_FOUND' })).toBe(true);
+  expect(worthRetrying(undefined)).toBe(true);
+  expect(worthRetrying({ code: 'CLIENT_TOO_OLD' })).toBe(false);
+  expect(worthRetrying({ code: 'TOKEN_EXPIRED' })).toBe(false);
+  expect(worthRetrying({ code: 'SESSION_ENDED' })).toBe(false);
 });

@@ -48,3 +48,13 @@ const SESSION_ENDED: ReadonlySet<string> = new Set(['TOKEN_EXPIRED', 'SESSION_EN
 export function endsSession(error: { code?: string } | null | undefined): boolean {
   return !!error?.code && SESSION_ENDED.has(error.code);
 }
+
+/**
+ * Whether to connect again after the server refused the handshake or closed the socket with this
+ * error. socket.io-client retries neither by itself. A temporary failure (`STORAGE_UNAVAILABLE` while
+ * the session cannot be checked, `INTERNAL`, a refused join) heals on its own, so a wall must keep
+ * trying; an ended session needs a new sign-in and an outdated client a reload.
+ */
+export function worthRetrying(error: { code?: string } | null | undefined): boolean {
+  return !endsSession(error) && error?.code !== 'CLIENT_TOO_OLD';
+}

@@ -11,14 +11,14 @@ import {
   type LiveErrorMessage,
   type ServerToClientEvents,
 } from '@jointmap/shared';
-import { endsSession, readLiveBatch } from './live-messages.ts';
+import { endsSession, readLiveBatch, worthRetrying } from './live-messages.ts';
 import { PositionBoard, type LiveChange, type LiveState } from './position-board.svelte.ts';
 import type { TrailPoint } from './trail-buffer.ts';
 
 /** Up to this many units get their last 15 minutes fetched after a (re)load so trails are not empty. */
 const SEED_TRAILS_UP_TO = 100;
 const OFFSET_SAMPLES = 20;
-/** After the server dropped us (not for the token), try again after 1 s, 2 s, 4 s … up to this. */
+/** After the server dropped or refused us (not for the token), try again after 1 s, 2 s, 4 s … up to this. */
 const MAX_REJOIN_DELAY_MS = 30_000;
 /** Failed (re)connect attempts in a row after which the channel counts as offline, not reconnecting. */
 export const OFFLINE_AFTER_FAILURES = 2;
@@ -61,8 +61,8 @@ export class LivePositions extends PositionBoard {
   private everConnected = false;
   /** (Re)connect attempts that failed in a row. */
   private failedConnects = 0;
-  /** Server disconnects since the last snapshot (which proves we are joined again). */
-  private serverDrops = 0;
+  /** Server disconnects and refused handshakes since the last snapshot (which proves we are joined again). */
+  private rejoins = 0;
   private rejoinTimer = 0;
   private readonly auth: { token: string; protocolVersion: number; operationId: string };
 
@@ -87,8 +87,9 @@ export class LivePositions extends PositionBoard {
     this.socket.on('disconnect', (reason) => {
       if (reason === 'io server disconnect') {
         // socket.io does not reconnect after the server closed the socket: we do, unless the
-        // token was refused (then only a new sign-in helps).
+        // token was refused (then only a new sign-in helps) or this client is too old (a reload).
         if (endsSession(this.error)) return this.setState('signedOut');
+        if (!worthRetrying(this.error)) return this.setState('offline');
         this.rejoinLater();
       }
       this.setState('reconnecting');
@@ -97,8 +98,13 @@ export class LivePositions extends PositionBoard {
       if (err.data?.code) this.error = err.data;
       if (endsSession(this.error)) return this.setState('signedOut');
       this.failedConnects++;
-      if (!this.socket.active || (this.everConnected && this.failedConnects >= OFFLINE_AFTER_FAILURES))
-        return this.setState('offline');
+      // A refused handshake (`active` false) is not retried by socket.io: a temporary refusal
+      // (storage down while the session is checked) must not silence positions and alerts for good.
+      if (!this.socket.active) {
+        if (!worthRetrying(err.data)) return this.setState('offline');
+        this.rejoinLater();
+      }
+      if (this.everConnected && this.failedConnects >= OFFLINE_AFTER_FAILURES) return this.setState('offline');
       this.setState(this.everConnected ? 'reconnecting' : 'connecting');
     });
     this.socket.on(LiveEvent.error, (e) => {
@@ -108,7 +114,7 @@ export class LivePositions extends PositionBoard {
     this.socket.on(LiveEvent.snapshot, (raw) => {
       const m = readLiveBatch(raw, operationId);
       if (!m) return;
-      this.serverDrops = 0;
+      this.rejoins = 0;
       this.sampleOffset(m.serverTime);
       if (m.thresholds) this.thresholds = m.thresholds;
       // A snapshot replaces what we hold but never moves a unit back in time.
@@ -184,12 +190,15 @@ export class LivePositions extends PositionBoard {
     this.listeners.clear();
   }
 
-  /** Connect again after the server closed the socket, backing off while it keeps doing so. */
+  /**
+   * Connect again after the server closed the socket or refused the handshake, backing off while
+   * it keeps doing so. Only while socket.io itself is not trying (`active` false).
+   */
   private rejoinLater(): void {
     clearTimeout(this.rejoinTimer);
-    const delay = Math.min(MAX_REJOIN_DELAY_MS, 1000 * 2 ** this.serverDrops++);
+    const delay = Math.min(MAX_REJOIN_DELAY_MS, 1000 * 2 ** this.rejoins++);
     this.rejoinTimer = window.setTimeout(() => {
-      if (!this.destroyed && !this.socket.connected) this.socket.connect();
+      if (!this.destroyed && !this.socket.active) this.socket.connect();
     }, delay);
   }
 

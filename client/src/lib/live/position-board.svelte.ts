@@ -10,9 +10,9 @@ import { TrailBuffer, type TrailPoint } from './trail-buffer.ts';
 
 /**
  * `connecting`: never connected yet; `reconnecting`: lost the link, trying again; `offline`: gave
- * up (e.g. the server refused the handshake), or the server stayed unreachable for
- * `OFFLINE_AFTER_FAILURES` attempts (socket.io keeps trying); `signedOut`: the token was refused,
- * sign in again. A dead link is noticed by socket.io's heartbeat (the server's pingInterval +
+ * up (the server refused this client as too old), or the server stayed unreachable or kept
+ * refusing the handshake for `OFFLINE_AFTER_FAILURES` attempts (we keep trying, backing off);
+ * `signedOut`: the token was refused, sign in again. A dead link is noticed by socket.io's heartbeat (the server's pingInterval +
  * pingTimeout, a few seconds; see server/src/plugins/socket-io.ts). A replay is always `online`.
  */
 export type LiveState = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'signedOut';

@@ -41,6 +41,10 @@ export const reportZhCN = {
   'report.map': '行动态势图（结束时）',
   'report.mapTasks': '任务位置',
   'report.mapTracks': '警力轨迹',
+  'report.duration.s': '{s} 秒',
+  'report.duration.min': '{m} 分钟',
+  'report.duration.minSec': '{m} 分 {s} 秒',
+  'report.duration.hourMin': '{h} 小时 {m} 分',
 } as const;
 
 export const reportEn: Record<keyof typeof reportZhCN, string> = {
@@ -85,4 +89,8 @@ export const reportEn: Record<keyof typeof reportZhCN, string> = {
   'report.map': 'Map of the operation (at the end)',
   'report.mapTasks': 'Task locations',
   'report.mapTracks': 'Unit tracks',
+  'report.duration.s': '{s} s',
+  'report.duration.min': '{m} min',
+  'report.duration.minSec': '{m} min {s} s',
+  'report.duration.hourMin': '{h} h {m} min',
 };

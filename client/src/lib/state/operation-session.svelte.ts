@@ -107,8 +107,10 @@ export class OperationSession {
     }
     // Closed while open here: the server re-admits every connection read-only; the UI follows at once.
     const meta = this.docs[0]!.doc.getMap<OperationMeta>('meta');
-    const readMeta = () =>
-      (this.closed = view.status === 'closed' || meta.get(META_OPERATION_KEY)?.status === 'closed');
+    const readMeta = () => {
+      this.closed = view.status === 'closed' || meta.get(META_OPERATION_KEY)?.status === 'closed';
+      if (this.closed) this.clearUndo();
+    };
     meta.observe(readMeta);
     readMeta();
     this.cleanup.push(() => meta.unobserve(readMeta));
@@ -261,29 +263,45 @@ export class OperationSession {
     this.write(scope, { type: 'delete', map: 'annotations', key: id });
   }
 
+  /** Undo and redo only while the scope of the step is still writable: never once the operation is closed. */
   get canUndo(): boolean {
     this.subscribeUndo();
-    return this.undoOrder.length > 0;
+    return this.stepWritable(this.undoOrder);
   }
 
   get canRedo(): boolean {
     this.subscribeUndo();
-    return this.redoOrder.length > 0;
+    return this.stepWritable(this.redoOrder);
   }
 
   undo(): void {
-    const scope = this.undoOrder.pop();
-    if (!scope) return;
+    // Undoing in a closed operation would change only this console (and its IndexedDB copy):
+    // the server refuses it, and the two would never agree again.
+    if (!this.stepWritable(this.undoOrder)) return;
+    const scope = this.undoOrder.pop()!;
     this.replay(() => this.undoManagers.get(scope)?.undo());
     this.redoOrder.push(scope);
     this.undoTick?.();
   }
 
   redo(): void {
-    const scope = this.redoOrder.pop();
-    if (!scope) return;
+    if (!this.stepWritable(this.redoOrder)) return;
+    const scope = this.redoOrder.pop()!;
     this.replay(() => this.undoManagers.get(scope)?.redo());
     this.undoOrder.push(scope);
+    this.undoTick?.();
+  }
+
+  private stepWritable(order: string[]): boolean {
+    const scope = order.at(-1);
+    return scope !== undefined && this.canWrite(scope);
+  }
+
+  /** Forget every undo and redo step (the operation was closed: nothing may be changed back). */
+  private clearUndo(): void {
+    for (const um of this.undoManagers.values()) um.clear();
+    this.undoOrder = [];
+    this.redoOrder = [];
     this.undoTick?.();
   }
 

@@ -1,0 +1,93 @@
+import { afterAll, beforeEach, expect, onTestFinished, test, vi } from 'vitest';
+import type { ErrorCode } from '@jointmap/shared';
+import { Server } from 'socket.io';
+import type { LiveState } from './position-board.svelte.ts';
+import { LivePositions } from './live-positions.svelte.ts';
+
+/**
+ * A real socket.io server whose handshake middleware answers what `refusals` holds next (then
+ * accepts), as the live channel's middleware refuses with a catalog code (socket.io is a
+ * development dependency of the console for this only).
+ */
+async function startLiveServer(refusals: ErrorCode[]) {
+  const server = new Server(0);
+  const handshakes: Array<ErrorCode | 'accepted'> = [];
+  server.use((_socket, next) => {
+    const code = refusals.shift();
+    handshakes.push(code ?? 'accepted');
+    next(code ? Object.assign(new Error(code), { data: { code, message: code } }) : undefined);
+  });
+  onTestFinished(() => server.close());
+  const { port } = server.httpServer.address() as { port: number };
+  return { server, handshakes, url: `http://127.0.0.1:${port}` };
+}
+
+function connect(url: string): LivePositions {
+  const live = new LivePositions('op-1', 'token', { url });
+  onTestFinished(() => live.destroy());
+  return live;
+}
+
+/** Resolves once `live.state` is `state` (or, with `not`, is not); records every state it passed through. */
+async function until(live: LivePositions, state: LiveState, seen: LiveState[] = [], not = false): Promise<void> {
+  const ms = 10_000;
+  const end = Date.now() + ms;
+  while ((live.state === state) === not) {
+    if (seen.at(-1) !== live.state) seen.push(live.state);
+    if (Date.now() > end) throw new Error(`still ${live.state} after ${ms} ms (was ${seen.join(' → ')})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeEach(() => {
+  // The class schedules on `window` and paints on animation frames; node has neither.
+  vi.stubGlobal('window', globalThis);
+  vi.stubGlobal('requestAnimationFrame', (fn: () => void) => setTimeout(fn, 0));
+  vi.stubGlobal('cancelAnimationFrame', (id: ReturnType<typeof setTimeout>) => clearTimeout(id));
+});
+// After every test's own teardown (`onTestFinished` runs after `afterEach`).
+afterAll(() => void vi.unstubAllGlobals());
+
+test('a first handshake refused with INTERNAL is tried again, and the channel comes online', async () => {
+  const { url, handshakes } = await startLiveServer(['INTERNAL']);
+  const live = connect(url);
+  await until(live, 'online');
+  expect(handshakes).toEqual(['INTERNAL', 'accepted']);
+});
+
+test('a reconnect refused while sessions cannot be checked backs off and rejoins: the wall is not left offline', async () => {
+  const refusals: ErrorCode[] = [];
+  const { server, url, handshakes } = await startLiveServer(refusals);
+  const live = connect(url);
+  await until(live, 'online');
+
+  // The link drops; socket.io reconnects by itself, but the session store is down meanwhile.
+  refusals.push('STORAGE_UNAVAILABLE', 'STORAGE_UNAVAILABLE');
+  for (const s of server.sockets.sockets.values()) s.conn.close();
+  const seen: LiveState[] = [];
+  await until(live, 'online', seen, true);
+  await until(live, 'online', seen);
+  expect(handshakes).toEqual(['accepted', 'STORAGE_UNAVAILABLE', 'STORAGE_UNAVAILABLE', 'accepted']);
+  // Two refusals in a row: the badge said so while it kept trying.
+  expect(seen).toContain('offline');
+  expect(live.error).toBeNull();
+});
+
+test('a client too old is not tried again: it stays offline until reloaded', async () => {
+  const { url, handshakes } = await startLiveServer(['CLIENT_TOO_OLD']);
+  const live = connect(url);
+  await until(live, 'offline');
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(handshakes).toEqual(['CLIENT_TOO_OLD']);
+  expect(live.state).toBe('offline');
+  expect(live.error?.code).toBe('CLIENT_TOO_OLD');
+});
+
+test('an ended session is not tried again: sign in', async () => {
+  const { url, handshakes } = await startLiveServer(['SESSION_ENDED']);
+  const live = connect(url);
+  await until(live, 'signedOut');
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(handshakes).toEqual(['SESSION_ENDED']);
+  expect(live.signedOut).toBe(true);
+});
