@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DocRelay, RelayEvent, RelayMessage, RelaySubscription, SeqUpdate } from '../rooms/relay-port.ts';
 import { decodeRelayMessage, encodeRelayMessage } from './relay-codec.ts';
 import type { RedisLink, RedisLog } from './redis-link.ts';
+import { REDIS_REPLY_WAIT_MS } from './redis-timing.ts';
 
 type Listener = (event: RelayEvent) => void;
 
@@ -46,20 +47,44 @@ export class RedisDocRelay implements DocRelay {
     set.add(listener);
     const live = set;
     const confirmed = this.subscribed.get(channel) ?? this.confirm(channel);
-    // Redis down: do not hold the load up; once subscribed, the room catches up from the log.
-    let ready = confirmed;
-    if (!this.link.sub.isReady) {
-      ready = Promise.resolve();
-      confirmed.then(
-        () => live.has(listener) && this.tell(listener, { type: 'resync' }),
-        () => undefined,
-      );
-    }
     return {
-      ready,
+      ready: this.readyWithin(confirmed, () => live.has(listener) && this.tell(listener, { type: 'resync' })),
       publish: (message) => this.publish(channel, message),
       close: () => this.unsubscribe(channel, listener),
     };
+  }
+
+  /**
+   * When a room may load: once Redis confirmed the subscription, or at once when Redis is down,
+   * or after REDIS_REPLY_WAIT_MS when it does not answer (a cut link). A load that did not wait
+   * for the confirmation catches up (`resync`) once it comes; a subscription that fails instead
+   * is made again when the link is back, with a resync then.
+   */
+  private readyWithin(confirmed: Promise<void>, resync: () => void): Promise<void> {
+    const late = () => {
+      confirmed.then(resync, () => undefined);
+    };
+    // Redis down: do not hold the load up; once subscribed, the room catches up from the log.
+    if (!this.link.sub.isReady) {
+      late();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        late();
+        resolve();
+      }, REDIS_REPLY_WAIT_MS);
+      confirmed.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Subscribe to `channel`; resolves when Redis confirmed. */

@@ -1,5 +1,6 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { LiveRedis } from './live-redis.ts';
+import { REDIS_REPLY_WAIT_MS, replyWithin } from './redis-timing.ts';
 
 /** A fixed window per key: count, and the window's remaining time (ms). Same as the plugin's RedisStore. */
 const INCR = `
@@ -24,8 +25,9 @@ const FALLBACK_KEYS = 10_000;
 /**
  * A store for `@fastify/rate-limit` on our node-redis connection (the plugin's own Redis store
  * needs ioredis), so the login limits hold across instances: attempts spread over three
- * instances count once. While Redis is away the count falls back to this instance's memory
- * (a limit per instance, as with one instance), never to no limit at all.
+ * instances count once. While Redis is away, or does not answer within REDIS_REPLY_WAIT_MS (a cut
+ * link), the count falls back to this instance's memory (a limit per instance, as with one
+ * instance), never to no limit at all.
  */
 export function redisRateLimitStore(redis: LiveRedis, onFallback: (err: unknown) => void): FastifyRateLimitStoreCtor {
   const fallback = new Map<string, { count: number; until: number }>();
@@ -37,8 +39,10 @@ export function redisRateLimitStore(redis: LiveRedis, onFallback: (err: unknown)
     ) {}
 
     incr(key: string, callback: Callback, timeWindow: number): void {
-      redis.cmd
-        .eval(INCR, { keys: [redis.key(`${this.namespace}${key}`)], arguments: [String(timeWindow)] })
+      replyWithin(
+        redis.cmd.eval(INCR, { keys: [redis.key(`${this.namespace}${key}`)], arguments: [String(timeWindow)] }),
+        REDIS_REPLY_WAIT_MS,
+      )
         .then((reply) => {
           const [current, ttl] = reply as [number, number];
           callback(null, { current, ttl });

@@ -1,4 +1,11 @@
 import { createClient, type RedisClientType } from 'redis';
+import {
+  REDIS_MAX_PENDING_COMMANDS,
+  REDIS_PING_INTERVAL_MS,
+  REDIS_REPLY_WAIT_MS,
+  REDIS_SOCKET_TIMEOUT_MS,
+  replyWithin,
+} from './redis-timing.ts';
 
 export interface LiveRedisOptions {
   url: string;
@@ -14,8 +21,9 @@ export interface LiveRedisOptions {
  * The Redis connections of the live side (positions, device registrations, rate limits and the
  * socket.io adapter): one for commands and publishing, one for this side's subscriptions and one
  * for the adapter's. Commands fail at once while Redis is away (no offline queue), so an ingest or
- * a login never waits on it; the callers fall back or catch up. The clients reconnect by
- * themselves, and a subscriber resubscribes.
+ * a login never waits on it; the callers fall back or catch up. A link cut without a reset is
+ * noticed by its silence (see redis-timing.ts), and the callers on a request path bound their
+ * wait meanwhile. The clients reconnect by themselves, and a subscriber resubscribes.
  */
 export class LiveRedis {
   private constructor(
@@ -27,11 +35,15 @@ export class LiveRedis {
 
   /** Connect all three; throws (closing what was opened) when Redis does not answer in time. */
   static async connect(options: LiveRedisOptions): Promise<LiveRedis> {
+    // The duplicates (the subscribers) take these options too.
     const cmd: RedisClientType = createClient({
       url: options.url,
       disableOfflineQueue: true,
+      commandsQueueMaxLength: REDIS_MAX_PENDING_COMMANDS,
+      pingInterval: REDIS_PING_INTERVAL_MS,
       socket: {
         connectTimeout: options.connectTimeoutMs ?? 5_000,
+        socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
         // Quick at first (a restarted Redis is back in a second), then every 2 s.
         reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000),
       },
@@ -90,17 +102,7 @@ export class LiveRedis {
   /** Readiness for `/api/health`: a PING answered within `timeoutMs`. */
   async ping(timeoutMs: number): Promise<void> {
     if (!this.ready) throw new Error('Redis is not connected');
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.cmd.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await replyWithin(this.cmd.ping(), timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -109,7 +111,8 @@ export class LiveRedis {
         if (!c.isOpen) return;
         if (!c.isReady) return c.destroy(); // reconnecting: nothing to flush
         try {
-          await c.close();
+          // A graceful close waits for every reply, which a cut link never brings.
+          await replyWithin(c.close(), REDIS_REPLY_WAIT_MS);
         } catch {
           c.destroy();
         }

@@ -3,6 +3,7 @@ import type { UnitPosition } from '@jointmap/shared';
 import type { PositionRelay } from '../live/relay.ts';
 import type { Device } from '../storage/types.ts';
 import type { LiveRedis } from './live-redis.ts';
+import { REDIS_REPLY_WAIT_MS, replyWithin } from './redis-timing.ts';
 
 /** What goes over a channel: the sending instance, so it skips its own messages. */
 interface Envelope<T> {
@@ -109,7 +110,10 @@ export class RedisLiveRelay implements PositionRelay {
     this.deviceHandlers.clear();
     this.resyncHandlers.clear();
     if (this.redis.sub.isReady) {
-      await this.redis.sub.unsubscribe(Object.values(this.channels)).catch(() => undefined);
+      // Bounded: on a cut link the reply never comes (the connection is closed next anyway).
+      await replyWithin(this.redis.sub.unsubscribe(Object.values(this.channels)), REDIS_REPLY_WAIT_MS).catch(
+        () => undefined,
+      );
     }
   }
 

@@ -1,5 +1,6 @@
 import { TokenBuckets, type RateBuckets, type RateVerdict } from '../live/token-bucket.ts';
 import type { LiveRedis } from './live-redis.ts';
+import { REDIS_REPLY_WAIT_MS, replyWithin } from './redis-timing.ts';
 
 /**
  * The token bucket of server/src/live/token-bucket.ts as one Lua script, so a take is atomic on
@@ -42,9 +43,10 @@ return {ok, wait}
 `;
 
 /**
- * {@link RateBuckets} shared by every instance through Redis. While Redis is away each instance
- * falls back to its own in-memory buckets (the limit is then per instance, as with one instance),
- * so trackers keep reporting; `onFallback` is told each time.
+ * {@link RateBuckets} shared by every instance through Redis. While Redis is away, or does not
+ * answer within REDIS_REPLY_WAIT_MS (a cut link), each instance falls back to its own in-memory
+ * buckets (the limit is then per instance, as with one instance), so trackers keep reporting;
+ * `onFallback` is told each time.
  */
 export class RedisTokenBuckets implements RateBuckets {
   private readonly local: TokenBuckets;
@@ -61,10 +63,13 @@ export class RedisTokenBuckets implements RateBuckets {
 
   async attempt(key: string, cost = 1): Promise<RateVerdict> {
     try {
-      const reply = (await this.redis.cmd.eval(TAKE, {
-        keys: [this.redis.key(`rate:${this.name}:${key}`)],
-        arguments: [String(this.ratePerSecond), String(this.burst), String(cost)],
-      })) as [number, number];
+      const reply = (await replyWithin(
+        this.redis.cmd.eval(TAKE, {
+          keys: [this.redis.key(`rate:${this.name}:${key}`)],
+          arguments: [String(this.ratePerSecond), String(this.burst), String(cost)],
+        }),
+        REDIS_REPLY_WAIT_MS,
+      )) as [number, number];
       const [ok, wait] = reply;
       return { ok: ok === 1, retryAfterSeconds: wait < 0 ? Number.POSITIVE_INFINITY : wait };
     } catch (err) {

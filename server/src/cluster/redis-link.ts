@@ -1,4 +1,11 @@
 import { createClient } from 'redis';
+import {
+  REDIS_MAX_PENDING_COMMANDS,
+  REDIS_PING_INTERVAL_MS,
+  REDIS_REPLY_WAIT_MS,
+  REDIS_SOCKET_TIMEOUT_MS,
+  replyWithin,
+} from './redis-timing.ts';
 
 /** Where the link reports (the app's logger). */
 export interface RedisLog {
@@ -32,7 +39,7 @@ export class RedisLink {
   static async open(url: string, log: RedisLog, timeoutMs = 10_000): Promise<RedisLink> {
     // While Redis is down a publish fails at once rather than waiting: the log has the update, and
     // every instance catches up from it when its connections are back.
-    const pub = redisClient(url, { disableOfflineQueue: true });
+    const pub = redisClient(url, { disableOfflineQueue: true, commandsQueueMaxLength: REDIS_MAX_PENDING_COMMANDS });
     const sub = redisClient(url, { commandsQueueMaxLength: MAX_WAITING_COMMANDS });
     const link = new RedisLink(pub, sub);
     for (const [name, client] of [
@@ -92,7 +99,8 @@ export class RedisLink {
     this.closed = true;
     this.reconnected.clear();
     for (const c of [this.pub, this.sub]) {
-      if (c.isOpen) await c.close().catch(() => undefined);
+      // A graceful close waits for every reply, which a cut link never brings.
+      if (c.isOpen) await replyWithin(c.close(), REDIS_REPLY_WAIT_MS).catch(() => c.destroy());
       else c.destroy();
     }
   }
@@ -102,7 +110,12 @@ function redisClient(url: string, options: { disableOfflineQueue?: boolean; comm
   return createClient({
     url,
     ...options,
-    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_WAIT_MS) },
+    // A link cut without a reset is noticed and reconnected (see redis-timing.ts).
+    pingInterval: REDIS_PING_INTERVAL_MS,
+    socket: {
+      socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_WAIT_MS),
+    },
   });
 }
 

@@ -1,0 +1,54 @@
+/**
+ * How long the server waits on Redis. A link that is cut but not closed (a pulled cable, a dead
+ * host) makes no command fail: it never answers, and TCP gives up only after about 15 minutes.
+ * These bound that, for the clients (noticing the link is dead and reconnecting) and for the
+ * callers on a request path (taking their "Redis away" path instead of waiting).
+ */
+
+/** Every connection sends a PING this often, so a quiet connection still hears from Redis. */
+export const REDIS_PING_INTERVAL_MS = 1_000;
+
+/**
+ * A connection that hears nothing for this long (no reply to its PING) is taken for dead: it is
+ * closed, and reconnects. Node counts a write as activity too, so a connection kept writing into
+ * a dead link is only noticed once its commands stop (see REDIS_MAX_PENDING_COMMANDS).
+ */
+export const REDIS_SOCKET_TIMEOUT_MS = 5_000;
+
+/**
+ * Most commands a command connection holds unanswered; past it a command fails at once, without
+ * being written. A healthy Redis answers in well under a millisecond, so only a dead link fills
+ * it; then the connection falls quiet and REDIS_SOCKET_TIMEOUT_MS ends it.
+ */
+export const REDIS_MAX_PENDING_COMMANDS = 1_000;
+
+/**
+ * What a request path (a login's rate limit, a tracker fix's token bucket, a room subscribing
+ * before it loads) waits for Redis before it goes on as when Redis is away.
+ */
+export const REDIS_REPLY_WAIT_MS = 1_000;
+
+/** Thrown by {@link replyWithin} when Redis did not answer in time. */
+export class RedisTooSlowError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+    this.name = 'RedisTooSlowError';
+  }
+}
+
+/**
+ * `reply`, or a {@link RedisTooSlowError} once it is still pending after `ms`. The command itself
+ * is not withdrawn (node-redis cannot take back what it wrote); a late answer is ignored.
+ *
+ * @example
+ * const reply = await replyWithin(redis.cmd.eval(SCRIPT, args), REDIS_REPLY_WAIT_MS);
+ */
+export function replyWithin<T>(reply: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    reply,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisTooSlowError(ms)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
