@@ -26,7 +26,8 @@ export type RelayEvent = RelayMessage | { type: 'resync' };
 export interface RelaySubscription {
   /**
    * Resolves once every message published from now on reaches the listener. When the relay is
-   * down it resolves at once, and a `resync` event follows when the subscription is active.
+   * down it resolves at once, and when it does not answer it resolves after a short wait (a cut
+   * link); either way a `resync` event follows when the subscription is active.
    */
   readonly ready: Promise<void>;
   /** Send to the other instances holding the document (never back to this one). Never throws. */
