@@ -47,6 +47,8 @@ export interface AlertServiceOptions {
   log: Pick<FastifyBaseLogger, 'error' | 'warn'>;
   /** Server clock (tests inject one to drive signal loss). */
   now?: () => number;
+  /** An operation whose documents could not be read is read again after this long (ms, default 10 s). */
+  loadRetryMs?: number;
 }
 
 interface OperationAlerts {
@@ -216,7 +218,11 @@ export class AlertService {
       for (const scope of [COMMAND_SCOPE, ...row.stations]) await this.readDoc(op, scope);
       await this.replay(op);
     } catch (err) {
-      this.o.log.error({ err, operation: op.id }, 'alerts: operation could not be loaded');
+      // Rules half read would leave alerts missing without a sign: read it all again, later.
+      this.o.log.error({ err, operation: op.id }, 'alerts: operation could not be loaded; trying again');
+      if (this.ops.get(op.id) === op) this.ops.delete(op.id);
+      const retry = () => void (!this.closed && !this.ops.has(op.id) && this.operation(op.id));
+      setTimeout(retry, this.o.loadRetryMs ?? 10_000).unref();
     } finally {
       const buffered = op.buffer ?? [];
       op.buffer = null;
