@@ -169,4 +169,38 @@ describe('track retention job (fake clock)', () => {
     expect(after.length).toBeLessThan(1200 / 5);
     expect(after.length).toBeGreaterThanOrEqual(20);
   });
+
+  it('a hold set while a run is under way protects every unit the run has not reached yet', async () => {
+    const s = storage();
+    await s.createOperation({
+      id: 'op-late-hold',
+      name: '运行中保全',
+      kind: 'search',
+      status: 'active',
+      stations: ['a'],
+      createdBy: 'commander',
+      createdAt: NOW - 100 * DAY,
+    });
+    const first = drive('a', 'car-1', NOW - 95 * DAY, 600, 9);
+    const second = drive('a', 'car-2', NOW - 95 * DAY, 600, 10);
+    await store(s, [...first, ...second]);
+    let holdSet = false;
+    const job = new RetentionJob({
+      store: s,
+      policy: POLICY,
+      now: () => NOW,
+      // The commander sets the hold once the job has finished its first unit.
+      onProgress: (run) => {
+        if (run.unitsDone === 1 && !holdSet) {
+          holdSet = true;
+          void s.setOperationHold('op-late-hold', 'commander', NOW - 99 * DAY);
+        }
+      },
+    });
+    await job.run();
+    expect(holdSet).toBe(true);
+    const [done, kept] = [await all(s, 'a', 'car-1'), await all(s, 'a', 'car-2')];
+    // One of the two was reached before the hold (dropped: older than 90 days), the other after it (kept whole).
+    expect([done.length, kept.length].sort((x, y) => x - y)).toEqual([0, 600]);
+  });
 });

@@ -129,16 +129,15 @@ export class RetentionJob {
     await this.options.store.settle?.();
     this.startBatch();
     try {
-      const holds = await this.options.store.operationHolds();
-      run.heldOperations = holds.length;
-      const heldFrom = new Map<string, number>();
-      for (const h of holds) for (const s of h.stations) heldFrom.set(s, Math.min(heldFrom.get(s) ?? Infinity, h.from));
+      run.heldOperations = (await this.options.store.operationHolds()).length;
       const units = await this.options.store.trackUnits();
       run.unitsTotal = units.length;
       const { fullDays, keepDays } = this.options.policy;
       for (const unit of units) {
         if (this.stopping) break;
-        const held = heldFrom.get(unit.stationId) ?? Infinity;
+        // Read before each unit, not once a run: a hold a commander sets while a run goes on
+        // (the API already shows it) protects every unit the run has not reached.
+        const held = await this.heldFrom(unit.stationId);
         if (keepDays > 0) await this.drop(unit, Math.min(now - keepDays * DAY_MS, held), run);
         if (fullDays > 0) await this.thin(unit, Math.min(now - fullDays * DAY_MS, held), run);
         run.unitsDone++;
@@ -152,6 +151,12 @@ export class RetentionJob {
       this.lastFinished = run;
     }
     return run;
+  }
+
+  /** Where the earliest evidence hold on the station's operations begins (Infinity: none). */
+  private async heldFrom(stationId: string): Promise<number> {
+    const holds = await this.options.store.operationHolds();
+    return Math.min(Infinity, ...holds.filter((h) => h.stations.includes(stationId)).map((h) => h.from));
   }
 
   private async drop(unit: TrackUnit, before: number, run: RetentionRun): Promise<void> {
