@@ -118,6 +118,19 @@ describe('decodeOsmAnd', () => {
     expect(out[0]!.speedMps).toBeCloseTo(1.94 * KNOTS_TO_MPS, 9);
   });
 
+  it('speed is in knots unless speedUnit says m/s or km/h (OsmAnd sends m/s)', () => {
+    const speed = (params: Record<string, string>) =>
+      fixes(query({ id: 'a', lat: '1', lon: '2', ...params }))[0]!.speedMps;
+    expect(speed({ speed: '10' })).toBeCloseTo(10 * (1852 / 3600), 9);
+    expect(speed({ speed: '10', speedUnit: 'kn' })).toBeCloseTo(10 * (1852 / 3600), 9);
+    expect(speed({ speed: '27.5', speedUnit: 'mps' })).toBe(27.5);
+    expect(speed({ speed: '99', speedUnit: 'kmh' })).toBeCloseTo(27.5, 9);
+    expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: '1', speedUnit: 'constructor' }))).toBe(
+      'INVALID_PAYLOAD',
+    );
+    expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: '1', speedUnit: 'mph' }))).toBe('INVALID_PAYLOAD');
+  });
+
   it('normalises unknowns: accuracy 0, negative bearing or battery → null; bearing 360 → 0', () => {
     const [f] = fixes(query({ id: 'a', lat: '1', lon: '2', accuracy: '0', bearing: '360', batt: '-1' }));
     expect(f).toMatchObject({ accuracy: null, bearing: 0, battery: null });

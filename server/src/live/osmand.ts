@@ -194,13 +194,13 @@ function decodeParams(p: Params, now: number): DecodedFix {
     lng = num(b, 'location');
   }
   const id = one(p, 'id') ?? one(p, 'deviceid');
-  const speedKnots = num(one(p, 'speed'), 'speed');
+  const speed = num(one(p, 'speed'), 'speed');
   return {
     deviceId: deviceId(id),
     time: parseTimestamp(one(p, 'timestamp'), now),
     lat: required(lat, 'lat'),
     lng: required(lng, 'lon'),
-    speedMps: speedKnots === null ? null : speedKnots * KNOTS_TO_MPS,
+    speedMps: speed === null ? null : speed * speedFactor(one(p, 'speedUnit')),
     bearing: num(one(p, 'bearing') ?? one(p, 'heading'), 'bearing'),
     altitude: num(one(p, 'altitude'), 'altitude'),
     accuracy: num(one(p, 'accuracy'), 'accuracy'),
@@ -208,6 +208,26 @@ function decodeParams(p: Params, now: number): DecodedFix {
     alarm: alarm(one(p, 'alarm')),
     valid: bool(one(p, 'valid'), true),
   };
+}
+
+/** Metres a second per unit of `speed`, by `speedUnit`. */
+const SPEED_UNITS = new Map([
+  ['kn', KNOTS_TO_MPS],
+  ['mps', 1],
+  ['kmh', 1 / 3.6],
+]);
+
+/**
+ * `speed` is in knots, as Traccar Client sends it and Traccar reads it, unless the request says
+ * `speedUnit=mps` or `kmh`: OsmAnd's `{5}` is Android's `Location.getSpeed()`, metres a second, so
+ * its URL template carries `speedUnit=mps` (docs/ingest.md). Traccar sets this for the whole
+ * server (`osmand.speed`); a parameter lets both kinds of phone report to one server.
+ */
+function speedFactor(unit: string | undefined): number {
+  if (unit === undefined || unit === '') return KNOTS_TO_MPS;
+  const factor = SPEED_UNITS.get(unit);
+  if (factor === undefined) invalid(`speedUnit: one of kn, mps, kmh, not "${unit.slice(0, 20)}"`);
+  return factor!;
 }
 
 function decodeJson(body: string, now: number): DecodedFix[] {
