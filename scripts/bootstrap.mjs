@@ -3,12 +3,13 @@
  * One-command set-up for a fresh Debian machine with only Node 20 and npm.
  *   npm start   → pnpm, dependencies, client build, server build (server/dist), then the server
  *                 with embedded defaults
- *   npm test    → the same, plus Chromium (Debian package) for browser tests, then the whole suite,
+ *   npm test    → the same, plus the Debian packages the tests use (Chromium, nginx, Redis,
+ *                 PostgreSQL; installed when missing, started when stopped), then the whole suite,
  *                 a 1-minute soak and the fuzz
  * Every step is skipped when already done, so both commands stay fast on a prepared machine.
  */
 import { execSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureServerBuild, serverBuildIsStale } from './build-server.mjs';
 import { SERVER_NODE_ARGS, serverEnv } from './server-launch.mjs';
@@ -69,11 +70,15 @@ if (mode === 'start') {
 
 // 5. Test prerequisites (Debian packages): Chromium for the browser tests, nginx for the
 // deployment guide's proxy config (test/cluster/nginx.test.ts), iproute2 for the offline release
-// test's network namespace.
+// test's network namespace, Redis and PostgreSQL (with pg_dump) for the scale-out and PostgreSQL
+// tests.
 const packages = [
   ['chromium', existsSync('/usr/bin/chromium')],
   ['nginx-light', has('nginx') || existsSync('/usr/sbin/nginx')],
   ['iproute2', has('ip') || existsSync('/usr/sbin/ip') || existsSync('/sbin/ip')],
+  ['redis-server', has('redis-server')],
+  ['postgresql', has('pg_ctlcluster') || has('postgres')],
+  ['postgresql-client', has('psql') && has('pg_dump')],
 ]
   .filter(([, present]) => !present)
   .map(([name]) => name);
@@ -84,6 +89,37 @@ if (packages.length) {
   }
   step(`installing ${packages.join(', ')} (Debian packages)`);
   run(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')} >/dev/null`);
+}
+
+// 6. Redis and PostgreSQL running, and the tests' database reachable (TEST_DATABASE_URL, else
+// postgres@127.0.0.1/test with trust auth, as on the CI machines).
+const quiet = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'ignore', env }).status === 0;
+if (!quiet('redis-cli', ['-h', '127.0.0.1', 'ping'])) {
+  step('starting Redis (127.0.0.1:6379, nothing kept on disk)');
+  run('redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no');
+}
+if (!quiet('pg_isready', ['-h', '127.0.0.1', '-q']) && has('pg_ctlcluster') && existsSync('/etc/postgresql')) {
+  const version = readdirSync('/etc/postgresql').sort().at(-1);
+  step(`starting PostgreSQL ${version}`);
+  run(`pg_ctlcluster --skip-systemctl-redirect ${version} main start`);
+}
+const pgConnects = (url) => quiet('psql', [url, '-qtAc', 'SELECT 1'], { ...process.env, PGCONNECT_TIMEOUT: '5' });
+if (!process.env.TEST_DATABASE_URL && !pgConnects('postgres://postgres@127.0.0.1:5432/test')) {
+  // PostgreSQL as Debian installs it: password auth over TCP, no `test` database. The tests get a
+  // database of that name and a password for the postgres role (local peer login is unchanged).
+  const url = 'postgres://postgres:jointmap-test@127.0.0.1:5432/test';
+  if (!pgConnects(url)) {
+    if (!isRoot) {
+      console.error('✖ the tests need PostgreSQL at 127.0.0.1:5432 with a database `test`: set TEST_DATABASE_URL');
+      process.exit(1);
+    }
+    step('preparing PostgreSQL for the tests (database `test`, a password for the postgres role)');
+    run(`su postgres -c "psql -qc \\"ALTER ROLE postgres PASSWORD 'jointmap-test'\\""`);
+    run(
+      `su postgres -c "psql -qtAc \\"SELECT 1 FROM pg_database WHERE datname = 'test'\\" | grep -q 1 || createdb test"`,
+    );
+  }
+  process.env.TEST_DATABASE_URL = url;
 }
 
 /**
@@ -114,7 +150,7 @@ async function runTogether(cmds) {
   }
 }
 
-// 6. The whole suite: types, lint, formatting, then every test (unit, integration, browser).
+// 7. The whole suite: types, lint, formatting, then every test (unit, integration, browser).
 step('type-checking, linting and checking formatting');
 await runTogether(['pnpm check', 'pnpm lint', 'pnpm format:check']);
 step('running the tests');

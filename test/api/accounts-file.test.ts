@@ -141,4 +141,26 @@ describe('accounts file: all or nothing', () => {
       user: { role: 'dispatcher', stationId: 'wuxing-zhili' },
     });
   });
+
+  test('applied again at the next start, a tracker listed without a unit keeps the unit the console gave it', async (t) => {
+    const server = await startServer(t);
+    const file = writeFile(fileDir(t), 'jurisdiction-missing');
+    const data = JSON.parse(readFileSync(file, 'utf8')) as {
+      stations: Array<{ jurisdictionFile?: string }>;
+      devices: Array<{ id: string; unitId?: string | null }>;
+    };
+    delete data.stations[2]!.jurisdictionFile;
+    writeFileSync(file, JSON.stringify(data));
+    await loadAccountsFile(server.ctx, file);
+    const first = (await server.ctx.storage.getDevice('nanxun-car-1'))!;
+    // A dispatcher assigns it in the console.
+    await server.ctx.storage.upsertDevice({ ...first, unitId: 'nanxun-car-01' });
+    await loadAccountsFile(server.ctx, file);
+    expect(await server.ctx.storage.getDevice('nanxun-car-1')).toEqual({ ...first, unitId: 'nanxun-car-01' });
+    // A file that names the unit (or none, with null) still decides.
+    data.devices[1]!.unitId = null;
+    writeFileSync(file, JSON.stringify(data));
+    await loadAccountsFile(server.ctx, file);
+    expect((await server.ctx.storage.getDevice('nanxun-car-1'))!.unitId).toBeNull();
+  });
 });

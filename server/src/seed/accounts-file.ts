@@ -140,13 +140,20 @@ export async function loadAccountsFile(
       createdAt: existing?.createdAt ?? now,
     });
   }
-  const devices: Device[] = (file.devices ?? []).map((d) => ({
-    id: d.id,
-    stationId: d.stationId,
-    unitId: d.unitId ?? null,
-    label: d.label ?? d.id,
-    createdAt: now,
-  }));
+  const devices: Device[] = [];
+  for (const d of file.devices ?? []) {
+    const existing = await ctx.storage.getDevice(d.id);
+    // The file is applied at every start: a tracker it registers without a unit keeps the unit a
+    // dispatcher gave it in the console (same station), instead of losing it at each restart.
+    const kept = existing?.stationId === d.stationId ? existing : null;
+    devices.push({
+      id: d.id,
+      stationId: d.stationId,
+      unitId: d.unitId !== undefined ? d.unitId : (kept?.unitId ?? null),
+      label: d.label ?? d.id,
+      createdAt: kept?.createdAt ?? now,
+    });
+  }
   try {
     await ctx.storage.applyAccounts({ stations, accounts, devices });
   } catch (err) {
