@@ -11,6 +11,7 @@ import {
   type LiveErrorMessage,
   type ServerToClientEvents,
 } from '@jointmap/shared';
+import { backoffDelay } from '../state/backoff.ts';
 import { endsSession, readLiveBatch, worthRetrying } from './live-messages.ts';
 import { PositionBoard, type LiveChange, type LiveState } from './position-board.svelte.ts';
 import type { TrailPoint } from './trail-buffer.ts';
@@ -196,7 +197,7 @@ export class LivePositions extends PositionBoard {
    */
   private rejoinLater(): void {
     clearTimeout(this.rejoinTimer);
-    const delay = Math.min(MAX_REJOIN_DELAY_MS, 1000 * 2 ** this.rejoins++);
+    const delay = backoffDelay(this.rejoins++, { baseMs: 1000, maxMs: MAX_REJOIN_DELAY_MS });
     this.rejoinTimer = window.setTimeout(() => {
       if (!this.destroyed && !this.socket.active) this.socket.connect();
     }, delay);

@@ -77,16 +77,22 @@ function registerGcj(): void {
 }
 
 async function loadPmtiles() {
-  pmtilesProtocol ??= import('pmtiles').then((mod) => {
-    const protocol = new mod.Protocol();
-    maplibregl.addProtocol('pmtiles', protocol.tile);
-    return {
-      add: (p: unknown) => protocol.add(p as never),
-      tile: protocol.tile,
-      PMTiles: mod.PMTiles as never,
-      FetchSource: mod.FetchSource as never,
-    };
-  });
+  // A failed load (offline, the chunk not cached) is forgotten, so the next attempt loads it again.
+  pmtilesProtocol ??= import('pmtiles')
+    .catch((err: unknown) => {
+      pmtilesProtocol = null;
+      throw err;
+    })
+    .then((mod) => {
+      const protocol = new mod.Protocol();
+      maplibregl.addProtocol('pmtiles', protocol.tile);
+      return {
+        add: (p: unknown) => protocol.add(p as never),
+        tile: protocol.tile,
+        PMTiles: mod.PMTiles as never,
+        FetchSource: mod.FetchSource as never,
+      };
+    });
   return pmtilesProtocol;
 }
 

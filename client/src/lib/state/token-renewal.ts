@@ -1,3 +1,5 @@
+import { backoffDelay } from './backoff.ts';
+
 /** What login and renewal answer (`POST /api/auth/login`, `POST /api/auth/renew`). */
 export interface TokenReply {
   token: string;
@@ -100,6 +102,6 @@ export class TokenRenewer {
 
   /** Back off 2 s, 4 s … up to a minute (once the token has expired, the server says so: refused). */
   private retry(): void {
-    this.schedule(Math.min(MAX_WAIT_MS, 2000 * 2 ** this.failures++));
+    this.schedule(backoffDelay(this.failures++, { baseMs: 2000, maxMs: MAX_WAIT_MS }));
   }
 }

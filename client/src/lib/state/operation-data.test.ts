@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { keepTrying, transientFailure } from './backoff.ts';
+import { loadOperationData, type OperationData } from './operation-data.ts';
+import { Session } from './session.svelte.ts';
+
+/** A page's localStorage. */
+function memoryStorage(): Storage {
+  const items = new Map<string, string>();
+  return {
+    get length() {
+      return items.size;
+    },
+    clear: () => items.clear(),
+    getItem: (k) => items.get(k) ?? null,
+    key: (i) => [...items.keys()][i] ?? null,
+    removeItem: (k) => void items.delete(k),
+    setItem: (k, v) => void items.set(k, v),
+  };
+}
+
+const view = { id: 'op-1', name: '联合搜索', kind: 'search', status: 'active', stations: [], documents: [] };
+const collection = { type: 'FeatureCollection', features: [] };
+
+/** A server answering every request with what `answer` says next ('offline': no answer at all). */
+function server(answers: Array<number | 'offline'>) {
+  const requests: string[] = [];
+  let current: number | 'offline' = 200;
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (path: string) => {
+      // The three requests of one load see the same server state.
+      if (path.startsWith('/api/operations/op-1') && !path.endsWith('.geojson')) current = answers.shift() ?? 200;
+      requests.push(path);
+      if (current === 'offline') throw new TypeError('Failed to fetch');
+      if (current !== 200) {
+        const error = { code: current === 503 ? 'STORAGE_UNAVAILABLE' : 'NOT_FOUND', message: `status ${current}` };
+        return new Response(JSON.stringify({ error }), { status: current });
+      }
+      return new Response(JSON.stringify(path.endsWith('.geojson') ? collection : view));
+    }),
+  );
+  return requests;
+}
+
+function signedIn(): Session {
+  const session = new Session();
+  session.current = {
+    token: 't',
+    expiresAt: Date.now() + 3600_000,
+    user: { id: 'u1', name: '张三', role: 'dispatcher', stationId: null },
+  };
+  return session;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.stubGlobal('localStorage', memoryStorage());
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('loading an operation while the server is down', () => {
+  test('a storage outage (503) is worth retrying; a missing operation (404) is final', async () => {
+    server([503, 404]);
+    const session = signedIn();
+    const outage = await loadOperationData(session, 'op-1').catch((e: unknown) => e);
+    expect(outage).toMatchObject({ status: 503, code: 'STORAGE_UNAVAILABLE' });
+    expect(transientFailure(outage)).toBe(true);
+    const missing = await loadOperationData(session, 'op-1').catch((e: unknown) => e);
+    expect(transientFailure(missing)).toBe(false);
+  });
+
+  test('a wall booted during a storage outage opens the operation once the server recovers', async () => {
+    server([503, 503, 'offline', 200]);
+    const session = signedIn();
+    const shown: string[] = [];
+    let loaded: OperationData | null = null;
+    keepTrying(() => loadOperationData(session, 'op-1'), {
+      done: (data) => (loaded = data),
+      failed: (err) => shown.push(`failed ${String(err)}`),
+      retrying: (_err, attempt) => shown.push(`retrying ${attempt}`),
+    });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(shown).toEqual(['retrying 1', 'retrying 2', 'retrying 3']);
+    expect(loaded).toMatchObject({ view: { id: 'op-1' }, fromCache: false });
+  });
+
+  test('offline with a copy from an earlier visit, the copy is drawn at once (no retry)', async () => {
+    server([200, 'offline']);
+    const session = signedIn();
+    await loadOperationData(session, 'op-1');
+    const shown: string[] = [];
+    let loaded: OperationData | null = null;
+    keepTrying(() => loadOperationData(session, 'op-1'), {
+      done: (data) => (loaded = data),
+      failed: () => shown.push('failed'),
+      retrying: () => shown.push('retrying'),
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shown).toEqual([]);
+    expect(loaded).toMatchObject({ view: { id: 'op-1' }, fromCache: true });
+  });
+});
