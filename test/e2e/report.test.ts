@@ -21,7 +21,7 @@ test('the after-action report page shows tasks, response times, who changed what
   expect(await page.locator('[data-testid=report-title]').textContent()).toContain('行动复盘报告');
   const tasks = (await page.locator('[data-testid=report-tasks]').textContent())!;
   expect(tasks).toContain('走失老人协查（复盘演示）');
-  expect(tasks).toMatch(/德清禹越：已接单 \+\d+ s/);
+  expect(tasks).toMatch(/德清禹越：已接单 \+(\d+ 秒|\d+ 分( \d+ 秒|钟))/);
   expect(await page.locator('[data-testid=report-response-times]').textContent()).toContain('德清禹越');
   expect(await page.locator('[data-testid=report-changes]').textContent()).toContain('运河值班民警');
   // The map at the end: the task's location is marked, with its title.
