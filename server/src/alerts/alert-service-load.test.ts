@@ -55,7 +55,7 @@ it('an operation whose documents could not be read is read again, so its rules a
     log: {
       error: (_o: unknown, m: string) => void errors.push(m),
       warn: () => undefined,
-    } as AlertServiceOptions['log'],
+    } as unknown as AlertServiceOptions['log'],
     loadRetryMs: 20,
   };
   const alerts = new AlertService(options);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  META_OPERATION_KEY,
   applyChange,
   computeCoverage,
   lngLat,
@@ -330,5 +331,38 @@ describe('CoverageService', () => {
     await Promise.all(closers.splice(0).map((close) => close()));
     const again = await setup(s.dir);
     expect(await again.coverage.fullMessage(OP)).toEqual(frozen);
+  });
+
+  it('stops a closed operation’s active search at the close: later fixes do not sweep it, before or after a restart', async () => {
+    const s = await setup();
+    const a1 = sector('A1', 120.3, { assignedStationId: DEQING });
+    await s.command({ type: 'batch', changes: [put('searches', search()), put('sectors', a1)] });
+    const first = walk('unit-a', DEQING, 120.3002, 30.5209, T - 300_000);
+    for (const f of first) await s.fix('dev-a', f.lngLat[0], f.lngLat[1], f.time);
+    await s.coverage.whenIdle();
+    // The commander closes the operation without ending the search.
+    const closedAt = T - 200_000;
+    const meta = {
+      id: OP,
+      name: 'coverage',
+      kind: 'search',
+      status: 'closed',
+      stations: [DEQING, LINPING],
+      area: null,
+      createdAt: 0,
+      updatedAt: closedAt,
+    };
+    await s.command({ type: 'put', map: 'meta', key: META_OPERATION_KEY, value: meta });
+    const atClose = expected(a1, first);
+    expect((await s.coverage.fullMessage(OP)).sectors[0]!.fraction).toBe(atClose);
+    // The station's patrol goes on for another operation through the same cells.
+    for (const f of walk('unit-a', DEQING, 120.3002, 30.5203, T - 100_000)) {
+      await s.fix('dev-a', f.lngLat[0], f.lngLat[1], f.time);
+    }
+    await s.coverage.whenIdle();
+    expect((await s.coverage.fullMessage(OP)).sectors[0]!.fraction).toBe(atClose);
+    await Promise.all(closers.splice(0).map((close) => close()));
+    const again = await setup(s.dir);
+    expect((await again.coverage.fullMessage(OP)).sectors[0]!.fraction).toBe(atClose);
   });
 });

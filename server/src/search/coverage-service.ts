@@ -6,6 +6,8 @@ import {
   CoverageTracker,
   docName,
   lngLat,
+  META_OPERATION_KEY,
+  type OperationMeta,
   type NamedDoc,
   readMap,
   unitKey,
@@ -115,7 +117,8 @@ export class CoverageService {
     if (this.closed || doc.kind !== 'command') return;
     const existing = this.ops.get(doc.operationId);
     if (!existing) this.operation(doc.operationId);
-    else if (touchesAny(roots, ['sectors', 'searches'])) this.scheduleRead(existing);
+    // `meta`: the operation closed, and its coverage stops where it closed.
+    else if (touchesAny(roots, ['sectors', 'searches', 'meta'])) this.scheduleRead(existing);
   }
 
   /** Every sector of the operation with its coverage (sent after the positions snapshot). */
@@ -198,6 +201,10 @@ export class CoverageService {
     if (this.closed) return;
     op.sectors = readMap<Sector>(room.doc, 'sectors');
     const searches = readMap<Search>(room.doc, 'searches');
+    // A closed operation's coverage stops at its close: later patrols (for other operations) do
+    // not sweep it, so the record reads as replay at the closing time shows it.
+    const meta = readMap<OperationMeta>(room.doc, 'meta').get(META_OPERATION_KEY);
+    const closedAt = meta?.status === 'closed' ? meta.updatedAt : null;
     for (const id of [...op.values.keys()]) {
       if (op.sectors.has(id)) continue;
       op.values.delete(id);
@@ -212,7 +219,7 @@ export class CoverageService {
     const rebuilds: Promise<void>[] = [];
     for (const search of searches.values()) {
       const sectors = sectorsOfSearch(search, op.sectors.values());
-      const signature = searchSignature(search, sectors);
+      const signature = `${searchSignature(search, sectors)}|${closedAt ?? ''}`;
       let entry = op.searches.get(search.id);
       const isNew = !entry;
       if (entry && entry.signature === signature) {
@@ -226,7 +233,7 @@ export class CoverageService {
       entry.signature = signature;
       entry.interest = interest;
       if (search.status === 'active') {
-        rebuilds.push(this.rebuild(op, entry, sectors, Number.MAX_SAFE_INTEGER));
+        rebuilds.push(this.rebuild(op, entry, sectors, closedAt ?? Number.MAX_SAFE_INTEGER));
       } else if (isNew) {
         // Not followed since it ended (e.g. after a restart): its fractions as they were when it ended.
         rebuilds.push(this.rebuild(op, entry, sectors, search.updatedAt));
@@ -242,10 +249,10 @@ export class CoverageService {
   /**
    * Replace a search's tracker by one built from the stored tracks up to `to`. An active search
    * (`to` = no limit) keeps the new tracker and also applies the fixes that arrived meanwhile; an
-   * ended one only records its fractions.
+   * ended one (or one whose operation closed at `to`) only records its fractions.
    */
   private async rebuild(op: OperationCoverage, entry: SearchCoverage, sectors: Sector[], to: number): Promise<void> {
-    const active = entry.search.status === 'active';
+    const active = entry.search.status === 'active' && to === Number.MAX_SAFE_INTEGER;
     const generation = ++entry.generation;
     entry.buffer = active ? [] : null;
     try {

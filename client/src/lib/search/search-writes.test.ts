@@ -133,6 +133,20 @@ test('assigning a sector stamps the assignment time and status; unassigning clea
   });
 });
 
+test('adding a unit to those sweeping a sector keeps its assignment time (what was swept still counts); any other change starts it again', () => {
+  const a = assignSector(sector, 'deqing-yuyue', ['foot-02'], 70);
+  expect(assignSector(a, 'deqing-yuyue', ['foot-02', 'drone-01'], 80)).toMatchObject({
+    assignedUnitIds: ['foot-02', 'drone-01'],
+    assignedAt: 70,
+    updatedAt: 80,
+  });
+  expect(assignSector(a, 'deqing-yuyue', ['drone-01'], 80).assignedAt).toBe(80);
+  expect(assignSector(a, 'linping-yunhe', ['foot-02', 'drone-01'], 80).assignedAt).toBe(80);
+  // A station's sector (every unit of it) narrowed to named units starts again too.
+  const station = assignSector(sector, 'deqing-yuyue', [], 70);
+  expect(assignSector(station, 'deqing-yuyue', ['foot-02'], 80).assignedAt).toBe(80);
+});
+
 test('ending a search as found records where and closes the task; ending without finding leaves the task open', () => {
   const search: Search = createSearch({
     task,

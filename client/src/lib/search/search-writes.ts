@@ -80,8 +80,10 @@ export function createSearch(input: NewSearch): { search: Search; sectors: Secto
 }
 
 /**
- * A sector given to a station and/or units. Coverage counts fixes from `now` on (`assignedAt`);
- * with nobody assigned it is unassigned again. A cleared sector stays cleared.
+ * A sector given to a station and/or units. Coverage counts the assigned units' fixes from
+ * `assignedAt` on: a new assignment starts it at `now`, but one that only adds units to those
+ * already sweeping it (same station) keeps it, so sending a drone to help does not wipe what the
+ * foot patrol has swept. With nobody assigned it is unassigned again. A cleared sector stays cleared.
  */
 export function assignSector(
   sector: Sector,
@@ -90,11 +92,16 @@ export function assignSector(
   now: number,
 ): Sector {
   const anyone = stationId !== null || unitIds.length > 0;
+  const widened =
+    sector.assignedAt !== null &&
+    sector.assignedUnitIds.length > 0 &&
+    stationId === sector.assignedStationId &&
+    sector.assignedUnitIds.every((u) => unitIds.includes(u));
   return {
     ...sector,
     assignedStationId: stationId,
     assignedUnitIds: [...new Set(unitIds)],
-    assignedAt: anyone ? now : null,
+    assignedAt: anyone ? (widened ? sector.assignedAt : now) : null,
     status: sector.status === 'cleared' ? 'cleared' : anyone ? 'assigned' : 'unassigned',
     updatedAt: now,
   };
