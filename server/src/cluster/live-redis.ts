@@ -1,11 +1,5 @@
-import { createClient, type RedisClientType } from 'redis';
-import {
-  REDIS_MAX_PENDING_COMMANDS,
-  REDIS_PING_INTERVAL_MS,
-  REDIS_REPLY_WAIT_MS,
-  REDIS_SOCKET_TIMEOUT_MS,
-  replyWithin,
-} from './redis-timing.ts';
+import type { RedisClientType } from 'redis';
+import { REDIS_MAX_PENDING_COMMANDS, REDIS_REPLY_WAIT_MS, redisClient, replyWithin } from './redis-timing.ts';
 
 export interface LiveRedisOptions {
   url: string;
@@ -36,17 +30,11 @@ export class LiveRedis {
   /** Connect all three; throws (closing what was opened) when Redis does not answer in time. */
   static async connect(options: LiveRedisOptions): Promise<LiveRedis> {
     // The duplicates (the subscribers) take these options too.
-    const cmd: RedisClientType = createClient({
-      url: options.url,
+    const cmd: RedisClientType = redisClient(options.url, {
       disableOfflineQueue: true,
       commandsQueueMaxLength: REDIS_MAX_PENDING_COMMANDS,
-      pingInterval: REDIS_PING_INTERVAL_MS,
-      socket: {
-        connectTimeout: options.connectTimeoutMs ?? 5_000,
-        socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
-        // Quick at first (a restarted Redis is back in a second), then every 2 s.
-        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000),
-      },
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      maxReconnectWaitMs: 2_000,
     });
     const sub = cmd.duplicate();
     const adapterSub = cmd.duplicate();

@@ -1,11 +1,4 @@
-import { createClient } from 'redis';
-import {
-  REDIS_MAX_PENDING_COMMANDS,
-  REDIS_PING_INTERVAL_MS,
-  REDIS_REPLY_WAIT_MS,
-  REDIS_SOCKET_TIMEOUT_MS,
-  replyWithin,
-} from './redis-timing.ts';
+import { REDIS_MAX_PENDING_COMMANDS, REDIS_REPLY_WAIT_MS, redisClient, replyWithin } from './redis-timing.ts';
 
 /** Where the link reports (the app's logger). */
 export interface RedisLog {
@@ -39,8 +32,15 @@ export class RedisLink {
   static async open(url: string, log: RedisLog, timeoutMs = 10_000): Promise<RedisLink> {
     // While Redis is down a publish fails at once rather than waiting: the log has the update, and
     // every instance catches up from it when its connections are back.
-    const pub = redisClient(url, { disableOfflineQueue: true, commandsQueueMaxLength: REDIS_MAX_PENDING_COMMANDS });
-    const sub = redisClient(url, { commandsQueueMaxLength: MAX_WAITING_COMMANDS });
+    const pub = redisClient(url, {
+      disableOfflineQueue: true,
+      commandsQueueMaxLength: REDIS_MAX_PENDING_COMMANDS,
+      maxReconnectWaitMs: MAX_RECONNECT_WAIT_MS,
+    });
+    const sub = redisClient(url, {
+      commandsQueueMaxLength: MAX_WAITING_COMMANDS,
+      maxReconnectWaitMs: MAX_RECONNECT_WAIT_MS,
+    });
     const link = new RedisLink(pub, sub);
     for (const [name, client] of [
       ['publish', pub],
@@ -104,19 +104,6 @@ export class RedisLink {
       else c.destroy();
     }
   }
-}
-
-function redisClient(url: string, options: { disableOfflineQueue?: boolean; commandsQueueMaxLength?: number }) {
-  return createClient({
-    url,
-    ...options,
-    // A link cut without a reset is noticed and reconnected (see redis-timing.ts).
-    pingInterval: REDIS_PING_INTERVAL_MS,
-    socket: {
-      socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_WAIT_MS),
-    },
-  });
 }
 
 /** The URL without its password, for messages. */

@@ -1,3 +1,5 @@
+import { createClient } from 'redis';
+
 /**
  * How long the server waits on Redis. A link that is cut but not closed (a pulled cable, a dead
  * host) makes no command fail: it never answers, and TCP gives up only after about 15 minutes.
@@ -51,4 +53,33 @@ export function replyWithin<T>(reply: Promise<T>, ms: number): Promise<T> {
       timer = setTimeout(() => reject(new RedisTooSlowError(ms)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+export interface RedisClientOptions {
+  /** Commands fail at once while the link is down, instead of waiting for it. */
+  disableOfflineQueue?: boolean;
+  /** Most commands held unanswered (see REDIS_MAX_PENDING_COMMANDS). */
+  commandsQueueMaxLength?: number;
+  connectTimeoutMs?: number;
+  /** Reconnect quickly at first (a restarted Redis is back in a second), then this often. */
+  maxReconnectWaitMs: number;
+}
+
+/**
+ * A node-redis client on `url` with the server's link settings: a PING every
+ * REDIS_PING_INTERVAL_MS and a connection silent for REDIS_SOCKET_TIMEOUT_MS taken for dead, so a
+ * link cut without a reset is noticed and reconnected. Its duplicates take the same settings.
+ */
+export function redisClient(url: string, options: RedisClientOptions) {
+  const { maxReconnectWaitMs, connectTimeoutMs, ...client } = options;
+  return createClient({
+    url,
+    ...client,
+    pingInterval: REDIS_PING_INTERVAL_MS,
+    socket: {
+      ...(connectTimeoutMs !== undefined ? { connectTimeout: connectTimeoutMs } : {}),
+      socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxReconnectWaitMs),
+    },
+  });
 }
