@@ -8,6 +8,7 @@ import {
   type TaskResponse,
   type Unit,
 } from '@jointmap/shared';
+import type { OperationSession } from '../state/operation-session.svelte.ts';
 
 /** The answers a target station can give, in the order the panel offers them. */
 export const ANSWERS: readonly ResponseStatus[] = ['acknowledged', 'accepted', 'declined', 'on_scene', 'resolved'];
@@ -87,4 +88,26 @@ export function tick(ticks: AnswerTicks, onTask: readonly string[], id: string, 
   if (on && !onTask.includes(id)) added.push(id);
   if (!on && onTask.includes(id)) removed.push(id);
   return { added, removed };
+}
+
+/** What releasing a task's units needs of the operation session. */
+export type UnitWriter = Pick<OperationSession, 'records' | 'canWrite' | 'write'>;
+
+/**
+ * A task ended (closed or cancelled, or its search found): each unit still on it is released
+ * (available, no task) in its station's document, where this user may write: a commander's
+ * release covers every station, a dispatcher's their own. Without it the units stayed en route to
+ * a closed task on the wall and in the report, and the answer form, hidden once the task ended,
+ * could no longer release them. Returns how many were released.
+ */
+export function releaseTaskUnits(session: UnitWriter, taskId: string, now: number): number {
+  const byStation = new Map<string, Change[]>();
+  for (const { scope, record } of session.records<Unit>('units')) {
+    if (record.assignedTaskId !== taskId || !session.canWrite(scope)) continue;
+    const changes = byStation.get(scope) ?? [];
+    changes.push({ type: 'put', map: 'units', key: record.id, value: releaseUnit(record, now) });
+    byStation.set(scope, changes);
+  }
+  for (const [scope, changes] of byStation) session.write(scope, { type: 'batch', changes });
+  return [...byStation.values()].reduce((n, c) => n + c.length, 0);
 }

@@ -12,7 +12,7 @@ import {
 import { i18n } from '../i18n/i18n.svelte.ts';
 import { playTones, type Tone } from '../sound.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
-import { answerChange } from './answer.ts';
+import { answerChange, releaseTaskUnits } from './answer.ts';
 import { ArrivalWatch } from './arrival-watch.ts';
 import {
   buildTask,
@@ -225,11 +225,15 @@ export class TaskDesk {
     return this.tryWrite(() => this.session.write(station, change));
   }
 
-  /** Close, cancel or reopen a task (`task.state` in the raising document). */
+  /** Close, cancel or reopen a task (`task.state` in the raising document); ending it releases its units. */
   setState(view: TaskView, state: TaskState): string | null {
     if (!this.canManage(view)) return null;
-    const value: Task = { ...view.task, state, updatedAt: Date.now() };
-    return this.tryWrite(() => this.session.write(view.scope, { type: 'put', map: 'tasks', key: value.id, value }));
+    const now = Date.now();
+    const value: Task = { ...view.task, state, updatedAt: now };
+    return this.tryWrite(() => {
+      this.session.write(view.scope, { type: 'put', map: 'tasks', key: value.id, value });
+      if (state !== 'open') releaseTaskUnits(this.session, value.id, now);
+    });
   }
 
   private tryWrite(write: () => void): string | null {
