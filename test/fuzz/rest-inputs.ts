@@ -39,7 +39,7 @@ export interface RestRequest {
   body?: string;
   /** What was broken (for the summary). */
   kind: string;
-  /** Must be refused (anything that could write). */
+  /** Must be refused (anything that could write), or answered with `"stored": 0`. */
   mustRefuse: boolean;
 }
 

@@ -107,6 +107,11 @@ export interface RestOutcome {
   status: number;
   /** An error status whose body is not the coded `{error: {code, message}}`. */
   uncoded: boolean;
+  /**
+   * A 2xx answer that says it stored nothing (`"stored": 0`): the position ingest acknowledges a
+   * fix out of range and drops it (docs/ingest.md, "Dropped, not refused").
+   */
+  storedNothing: boolean;
   error?: string;
 }
 
@@ -124,6 +129,14 @@ export async function runRest(url: string, req: RestRequest, tokens: Tokens): Pr
     });
     const text = await res.text();
     let uncoded = false;
+    let storedNothing = false;
+    if (res.ok) {
+      try {
+        storedNothing = (JSON.parse(text) as { stored?: unknown }).stored === 0;
+      } catch {
+        // not JSON: stored something or not, it says nothing
+      }
+    }
     if (res.status >= 400) {
       try {
         uncoded = typeof (JSON.parse(text) as { error?: { code?: unknown } }).error?.code !== 'string';
@@ -131,8 +144,8 @@ export async function runRest(url: string, req: RestRequest, tokens: Tokens): Pr
         uncoded = true;
       }
     }
-    return { status: res.status, uncoded };
+    return { status: res.status, uncoded, storedNothing };
   } catch (err) {
-    return { status: 0, uncoded: false, error: (err as Error).message };
+    return { status: 0, uncoded: false, storedNothing: false, error: (err as Error).message };
   }
 }
