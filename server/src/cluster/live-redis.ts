@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import { answerWithin } from '../answer-within.ts';
 import { REDIS_MAX_PENDING_COMMANDS, REDIS_REPLY_WAIT_MS, redisClient, replyWithin } from './redis-timing.ts';
 
 export interface LiveRedisOptions {
@@ -29,33 +30,23 @@ export class LiveRedis {
 
   /** Connect all three; throws (closing what was opened) when Redis does not answer in time. */
   static async connect(options: LiveRedisOptions): Promise<LiveRedis> {
+    const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     // The duplicates (the subscribers) take these options too.
     const cmd: RedisClientType = redisClient(options.url, {
       disableOfflineQueue: true,
       commandsQueueMaxLength: REDIS_MAX_PENDING_COMMANDS,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      connectTimeoutMs,
       maxReconnectWaitMs: 2_000,
     });
     const sub = cmd.duplicate();
     const adapterSub = cmd.duplicate();
     const clients = [cmd, sub, adapterSub];
     for (const c of clients) c.on('error', (err: Error) => options.onError(err));
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        Promise.all(clients.map((c) => c.connect())),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`Redis at REDIS_URL did not answer within ${options.connectTimeoutMs ?? 5_000} ms`)),
-            options.connectTimeoutMs ?? 5_000,
-          );
-        }),
-      ]);
+      await answerWithin(Promise.all(clients.map((c) => c.connect())), connectTimeoutMs, 'Redis at REDIS_URL');
     } catch (err) {
       for (const c of clients) if (c.isOpen) c.destroy();
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
     return new LiveRedis(cmd, sub, adapterSub, options.prefix);
   }

@@ -1,3 +1,4 @@
+import { answerWithin } from '../answer-within.ts';
 import { REDIS_MAX_PENDING_COMMANDS, REDIS_REPLY_WAIT_MS, redisClient, replyWithin } from './redis-timing.ts';
 
 /** Where the link reports (the app's logger). */
@@ -64,22 +65,15 @@ export class RedisLink {
         readyOnce = true;
       });
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await answerWithin(
         Promise.all([pub.connect(), sub.connect()]),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`REDIS_URL: Redis at ${redactUrl(url)} did not answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+        timeoutMs,
+        `REDIS_URL: Redis at ${redactUrl(url)}`,
+      );
     } catch (err) {
       await link.close();
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
     return link;
   }

@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { answerWithin } from '../answer-within.ts';
 
 /**
  * How long the server waits on Redis. A link that is cut but not closed (a pulled cable, a dead
@@ -30,30 +31,14 @@ export const REDIS_MAX_PENDING_COMMANDS = 1_000;
  */
 export const REDIS_REPLY_WAIT_MS = 1_000;
 
-/** Thrown by {@link replyWithin} when Redis did not answer in time. */
-export class RedisTooSlowError extends Error {
-  constructor(ms: number) {
-    super(`Redis did not answer within ${ms} ms`);
-    this.name = 'RedisTooSlowError';
-  }
-}
-
 /**
- * `reply`, or a {@link RedisTooSlowError} once it is still pending after `ms`. The command itself
- * is not withdrawn (node-redis cannot take back what it wrote); a late answer is ignored.
+ * `reply`, or an error once it is still pending after `ms` (node-redis cannot take back what it
+ * wrote; a late answer is ignored).
  *
  * @example
  * const reply = await replyWithin(redis.cmd.eval(SCRIPT, args), REDIS_REPLY_WAIT_MS);
  */
-export function replyWithin<T>(reply: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    reply,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisTooSlowError(ms)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+export const replyWithin = <T>(reply: Promise<T>, ms: number): Promise<T> => answerWithin(reply, ms, 'Redis');
 
 export interface RedisClientOptions {
   /** Commands fail at once while the link is down, instead of waiting for it. */

@@ -4,6 +4,7 @@ import { AppError } from '@jointmap/shared';
 import { authenticateSession } from '../auth/session.ts';
 import { bearer } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
+import { answerWithin } from '../answer-within.ts';
 
 /** A dependency probe: resolves when ready, throws (with a message saying why) when not. */
 export type ReadinessProbe = (timeoutMs: number) => Promise<void>;
@@ -18,7 +19,7 @@ const PROBE_TIMEOUT_MS = 2_000;
  */
 export function healthRoutes(app: FastifyInstance, ctx: AppContext, probes: Record<string, ReadinessProbe> = {}): void {
   const all: Record<string, ReadinessProbe> = {
-    storage: (timeoutMs) => withTimeout(ctx.storage.ping(), timeoutMs, 'storage'),
+    storage: (timeoutMs) => answerWithin(ctx.storage.ping(), timeoutMs, 'storage'),
     ...probes,
   };
   app.get('/api/health', { config: { public: true } }, async (_request, reply) => {
@@ -72,13 +73,4 @@ function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function withTimeout(work: Promise<unknown>, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  work.catch(() => undefined); // a late failure after the timeout is not unhandled
-  return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
