@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './backoff.ts';
 export * from './schema/index.ts';
 export * from './doc/index.ts';
 export * from './permissions/index.ts';

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import {
   ALERTS_RESOLVED_IN_FULL,
+  backoffDelay,
   COMMAND_SCOPE,
   docName,
   type NamedDoc,
@@ -20,6 +21,7 @@ import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import { alertId } from './alert-id.ts';
+import { alertMetrics } from './alert-metrics.ts';
 import { pressEpisode, seedZones, zonePresence } from './alert-history.ts';
 import { SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
@@ -47,7 +49,7 @@ export interface AlertServiceOptions {
   log: Pick<FastifyBaseLogger, 'error' | 'warn'>;
   /** Server clock (tests inject one to drive signal loss). */
   now?: () => number;
-  /** An operation whose documents could not be read is read again after this long (ms, default 10 s). */
+  /** An operation whose documents could not be read is read again after this long (ms, default 10 s), doubled after each failure in a row up to 5 min. */
   loadRetryMs?: number;
 }
 
@@ -66,6 +68,8 @@ interface OperationAlerts {
 
 /** Longest replayed track per unit (fixes). */
 const REPLAY_LIMIT = 20_000;
+/** Longest wait between two reads of an operation that keeps failing (ms). */
+const LOAD_RETRY_MAX_MS = 300_000;
 
 /**
  * The alert engine on the position stream (`live:alerts`). Follows the rules and unit rosters of
@@ -77,6 +81,8 @@ const REPLAY_LIMIT = 20_000;
  */
 export class AlertService {
   private readonly ops = new Map<string, OperationAlerts>();
+  /** Failed reads in a row per operation, so storage that stays away is asked less and less often. */
+  private readonly loadFailures = new Map<string, number>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
@@ -86,27 +92,7 @@ export class AlertService {
 
   constructor(private readonly o: AlertServiceOptions) {
     this.now = o.now ?? Date.now;
-    this.metrics = {
-      raised: new Counter({
-        name: 'jointmap_alerts_raised_total',
-        help: 'Alerts raised and stored, by kind',
-        labelNames: ['kind'] as const,
-        registers: [o.registry],
-      }),
-      handled: new Counter({
-        name: 'jointmap_alerts_handled_total',
-        help: 'Alerts acknowledged or resolved',
-        labelNames: ['state'] as const,
-        registers: [o.registry],
-      }),
-      evaluation: new Histogram({
-        name: 'jointmap_alert_evaluation_seconds',
-        help: 'Time to evaluate one stored fix against the alert rules of its operations',
-        buckets: [0.000_005, 0.000_02, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.02],
-        registers: [o.registry],
-      }),
-      rules: new Gauge({ name: 'jointmap_alert_rules', help: 'Alert rules followed', registers: [o.registry] }),
-    };
+    this.metrics = alertMetrics(o.registry);
     this.unsubscribe = o.live.onFix((pos) => this.onFix(pos));
   }
 
@@ -212,17 +198,22 @@ export class AlertService {
       const row = await this.o.storage.getOperation(op.id);
       if (!row || row.status !== 'active') {
         this.ops.delete(op.id);
+        this.loadFailures.delete(op.id);
         return;
       }
       op.stations = new Set(row.stations);
       for (const scope of [COMMAND_SCOPE, ...row.stations]) await this.readDoc(op, scope);
       await this.replay(op);
+      this.loadFailures.delete(op.id);
     } catch (err) {
       // Rules half read would leave alerts missing without a sign: read it all again, later.
       this.o.log.error({ err, operation: op.id }, 'alerts: operation could not be loaded; trying again');
       if (this.ops.get(op.id) === op) this.ops.delete(op.id);
+      const failures = this.loadFailures.get(op.id) ?? 0;
+      this.loadFailures.set(op.id, failures + 1);
       const retry = () => void (!this.closed && !this.ops.has(op.id) && this.operation(op.id));
-      setTimeout(retry, this.o.loadRetryMs ?? 10_000).unref();
+      const wait = backoffDelay(failures, { baseMs: this.o.loadRetryMs ?? 10_000, maxMs: LOAD_RETRY_MAX_MS });
+      setTimeout(retry, wait).unref();
     } finally {
       const buffered = op.buffer ?? [];
       op.buffer = null;

@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { backoffDelay } from '@jointmap/shared';
 import { answerWithin } from '../answer-within.ts';
 
 /**
@@ -64,7 +65,7 @@ export function redisClient(url: string, options: RedisClientOptions) {
     socket: {
       ...(connectTimeoutMs !== undefined ? { connectTimeout: connectTimeoutMs } : {}),
       socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxReconnectWaitMs),
+      reconnectStrategy: (retries: number) => backoffDelay(retries, { baseMs: 50, maxMs: maxReconnectWaitMs }),
     },
   });
 }

@@ -1,22 +1,18 @@
-/** How long to wait between attempts: the first wait, doubled after each failure up to the longest. */
-export interface Backoff {
-  baseMs: number;
-  maxMs: number;
-}
+import { backoffDelay as sharedBackoffDelay, type Backoff } from '@jointmap/shared';
+
+export type { Backoff };
 
 /** 2 s, 4 s, 8 s … then once a minute: quick after a blip, light on a server that stays down for hours. */
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 2000, maxMs: 60_000 };
 
 /**
- * The wait before the next attempt after `failures` failed ones in a row (0: the first retry).
- * Bounded, so a wall display that is left alone for days keeps trying about once every `maxMs`.
+ * The wait before the next attempt after `failures` failed ones in a row (0: the first retry), by
+ * default {@link DEFAULT_BACKOFF}: the shared rule (`@jointmap/shared` `backoffDelay`).
  *
  * @example backoffDelay(0) === 2000; backoffDelay(5) === 60_000; backoffDelay(1, { baseMs: 1000, maxMs: 30_000 }) === 2000
  */
-export function backoffDelay(failures: number, { baseMs, maxMs }: Backoff = DEFAULT_BACKOFF): number {
-  // The exponent is capped so a count that grew for days cannot overflow to Infinity or NaN.
-  const exponent = Math.min(Math.max(0, Math.floor(failures)), 30);
-  return Math.min(maxMs, baseMs * 2 ** exponent);
+export function backoffDelay(failures: number, backoff: Backoff = DEFAULT_BACKOFF): number {
+  return sharedBackoffDelay(failures, backoff);
 }
 
 /**
