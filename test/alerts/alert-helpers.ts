@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { applyChange, docName, type Alert, type AlertKind, type AlertsMessage } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { Config } from '@jointmap/server/config';
 import { DEMO_OP, startServer, type Teardown, type TestServer } from '../helpers/server.ts';
 import { connected, connectViewer, traccarQuery, type LiveViewer } from '../live/live-helpers.ts';
@@ -45,18 +46,7 @@ type RuleBody = Record<string, unknown> & { id: string; type: string };
 
 /** Common fields of a rule record; `scope` is `command` or the station whose document holds it. */
 export function rule(scope: string, body: RuleBody): Record<string, unknown> {
-  return {
-    stationId: scope,
-    name: `规则 ${body.id}`,
-    enabled: true,
-    unitKinds: [],
-    units: [],
-    activeHours: null,
-    note: '',
-    createdBy: 'u-commander',
-    updatedAt: 1_700_000_000_000,
-    ...body,
-  };
+  return { ...fixtures.ruleCommon(body.id, { stationId: scope }), ...body };
 }
 
 /** Write rule records into a document (as the server, validated like any write) and wait until the engine follows them. */

@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { DEMO_OP, login, spawnServer, tempDir } from '../helpers/server.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { ProcessSampler } from './lib/proc.ts';
@@ -221,18 +222,7 @@ async function runOnce(rules: boolean): Promise<RunResult> {
 async function writeRules(server: { url: string; wsUrl: string }, token: string): Promise<void> {
   const r11 = new Rng(11);
   const rng = () => r11.next();
-  const common = (id: string, name: string) => ({
-    id,
-    stationId: 'command',
-    name,
-    enabled: true,
-    unitKinds: [],
-    units: [],
-    activeHours: null,
-    note: '',
-    createdBy: 'u-commander',
-    updatedAt: Date.now(),
-  });
+  const common = (id: string, name: string) => fixtures.ruleCommon(id, { name, updatedAt: Date.now() });
   const sync = await connectClient(null, server.wsUrl, `${DEMO_OP}/command`, token);
   const map = sync.doc.getMap('rules');
   sync.doc.transact(() => {

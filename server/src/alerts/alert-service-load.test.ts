@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
 
 const ring = [
@@ -14,27 +15,18 @@ const ring = [
 function commandDoc(): Y.Doc {
   const doc = new Y.Doc();
   doc.getMap('rules').set('zone-1', {
-    id: 'zone-1',
+    ...fixtures.ruleCommon('zone-1', { name: '禁入区', updatedAt: 1 }),
     type: 'zone',
-    stationId: 'command',
-    name: '禁入区',
-    enabled: true,
-    unitKinds: [],
-    units: [],
-    activeHours: null,
-    note: '',
-    createdBy: 'u-commander',
-    updatedAt: 1,
     polygon: { type: 'Polygon', coordinates: [ring] },
     trigger: 'enter',
   });
   return doc;
 }
 
-it('an operation whose documents could not be read is read again, so its rules are followed after all', async () => {
-  let failures = 1;
-  const errors: string[] = [];
+/** Options whose room reads fail `failures` times, then give the command document; `reads` counts them. */
+function failingOptions(failures: number, errors: string[] = []) {
   const registry = new Registry();
+  const state = { reads: 0 };
   const options: AlertServiceOptions = {
     storage: {
       listOperations: async () => [{ id: 'op-1', status: 'active', stations: [] }],
@@ -42,6 +34,7 @@ it('an operation whose documents could not be read is read again, so its rules a
     } as unknown as AlertServiceOptions['storage'],
     rooms: {
       get: async () => {
+        state.reads++;
         if (failures-- > 0) throw new Error('storage unavailable');
         return { doc: commandDoc() } as never;
       },
@@ -58,12 +51,40 @@ it('an operation whose documents could not be read is read again, so its rules a
     } as unknown as AlertServiceOptions['log'],
     loadRetryMs: 20,
   };
+  const rules = async () => (await registry.getSingleMetric('jointmap_alert_rules')!.get()).values[0]?.value ?? 0;
+  return { options, state, rules };
+}
+
+afterEach(() => void vi.useRealTimers());
+
+it('an operation whose documents could not be read is read again, so its rules are followed after all', async () => {
+  const errors: string[] = [];
+  const { options, rules } = failingOptions(1, errors);
   const alerts = new AlertService(options);
   await alerts.start();
-  const rules = async () => (await registry.getSingleMetric('jointmap_alert_rules')!.get()).values[0]?.value ?? 0;
   for (let waited = 0; waited < 2_000 && (await rules()) === 0; waited += 20)
     await new Promise((r) => setTimeout(r, 20));
   await alerts.close();
   expect(errors).toHaveLength(1);
   expect(await rules()).toBe(1);
+});
+
+it('storage that stays away is read again less and less often: the wait doubles after each failure', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout'] });
+  const { options, state, rules } = failingOptions(3);
+  const alerts = new AlertService(options);
+  await alerts.start();
+  await vi.advanceTimersByTimeAsync(0);
+  expect(state.reads).toBe(1);
+  // 20 ms after the first failure, then 40, then 80: each retry comes only once its wait is over.
+  for (const wait of [20, 40, 80]) {
+    const before = state.reads;
+    await vi.advanceTimersByTimeAsync(wait - 1);
+    expect(state.reads).toBe(before);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(state.reads).toBe(before + 1);
+  }
+  await alerts.whenIdle();
+  expect(await rules()).toBe(1);
+  await alerts.close();
 });

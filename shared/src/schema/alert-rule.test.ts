@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { type AlertRule, ruleActiveAt, ruleWatchesUnit } from './alert-rule.ts';
 import { explainEntry } from './index.ts';
+import { fixtures } from '../fixtures/records.ts';
 
 const square = {
   type: 'Polygon',
@@ -17,18 +18,11 @@ const square = {
 
 /** A valid rule of each type, fresh per call. */
 function rule(type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const common = {
-    id: `r-${type}`,
+  const common = fixtures.ruleCommon(`r-${type}`, {
     stationId: 'deqing-yuyue',
     name: '测试规则',
-    enabled: true,
-    unitKinds: [],
-    units: [],
-    activeHours: null,
-    note: '',
     createdBy: 'u-deqing',
-    updatedAt: 1_700_000_000_000,
-  };
+  });
   const byType: Record<string, Record<string, unknown>> = {
     zone: { polygon: square, trigger: 'enter' },
     corridor: {
