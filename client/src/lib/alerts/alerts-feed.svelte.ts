@@ -2,7 +2,7 @@ import { createSubscriber } from 'svelte/reactivity';
 import { LiveEvent, unitKey, type Alert, type AlertListResponse, type AlertResponse } from '@jointmap/shared';
 import type { LivePositions } from '../live/live-positions.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
-import { ApiError, session as login } from '../state/session.svelte.ts';
+import { session as login } from '../state/session.svelte.ts';
 import { AlertStore } from './alert-store.ts';
 import { openAlertByUnit } from './alert-filter.ts';
 import { loadMuted, playAlertSound, saveMuted } from './alert-sound.ts';
@@ -127,11 +127,7 @@ export class AlertsFeed {
 async function request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
   const headers: Record<string, string> = login.token ? { authorization: `Bearer ${login.token}` } : {};
   const res = await fetch(path, { method, headers });
-  if (res.status === 401) login.logout();
-  if (!res.ok) {
-    const err = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-    throw new ApiError(res.status, err.error?.code ?? 'UNKNOWN', err.error?.message ?? res.statusText);
-  }
+  if (!res.ok) throw login.errorOf(res, await res.json().catch(() => ({})));
   return (await res.json()) as T;
 }
 

@@ -8,6 +8,7 @@ import { interopEn, interopZhCN } from '../interop/messages.ts';
 import { reportEn, reportZhCN } from '../report/messages.ts';
 import { liveEn, liveZhCN } from '../live/messages.ts';
 import { replayEn, replayZhCN } from '../replay/messages.ts';
+import { errorsEn, errorsZhCN } from './error-messages.ts';
 
 /** Every visible string of the client, zh-CN first (the default); `en` must have the same keys. */
 export const zhCN = {
@@ -155,6 +156,7 @@ export const zhCN = {
   ...reportZhCN,
   ...liveZhCN,
   ...replayZhCN,
+  ...errorsZhCN,
   'header.more': '更多',
   'header.moreHint': '复盘报告、回放、导入/导出、数据保留',
   'presence.more': '另有 {count} 人',
@@ -173,6 +175,7 @@ export const en: Record<MessageKey, Message> = {
   ...reportEn,
   ...liveEn,
   ...replayEn,
+  ...errorsEn,
   'app.name': 'JointMap',
   'app.subtitle': 'Live map for joint cross-district operations',
   'lang.switch': '中文',

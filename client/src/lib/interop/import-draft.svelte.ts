@@ -1,3 +1,4 @@
+import { errorText } from '../i18n/error-text.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { importFile, type ImportCrs, type ImportResult } from './interop-api.ts';
 
@@ -65,7 +66,7 @@ export class ImportDraft {
     try {
       await what();
     } catch (err) {
-      this.error = (err as Error).message;
+      this.error = errorText(err);
       this.preview = null;
     } finally {
       this.busy = false;

@@ -1,5 +1,6 @@
 import type { Annotation } from '@jointmap/shared';
 import { authHeader, saveBlob } from '../state/download.ts';
+import { session } from '../state/session.svelte.ts';
 
 export type ImportCrs = 'wgs84' | 'gcj02';
 export type ExportFormat = 'geojson' | 'kml' | 'gpx';
@@ -32,18 +33,15 @@ export async function importFile(
     headers: { ...authHeader(), 'content-type': 'application/octet-stream' },
     body: file,
   });
-  const json = (await res.json().catch(() => ({}))) as ImportResult & { error?: { message: string } };
-  if (!res.ok) throw new Error(json.error?.message ?? res.statusText);
-  return json;
+  const json: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) throw session.errorOf(res, json);
+  return json as ImportResult;
 }
 
 /** Fetch a file of our API with the token and hand it to the browser as a download. */
 export async function downloadFile(path: string): Promise<void> {
   const res = await fetch(path, { headers: authHeader() });
-  if (!res.ok) {
-    const json = (await res.json().catch(() => ({}))) as { error?: { message: string } };
-    throw new Error(json.error?.message ?? res.statusText);
-  }
+  if (!res.ok) throw session.errorOf(res, await res.json().catch(() => ({})));
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export';
   saveBlob(await res.blob(), name);
 }

@@ -1,7 +1,7 @@
 import { DEVICE_ID_PATTERN, type Unit, type UnitKind, type UnitStatus } from '@jointmap/shared';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
-import { ApiError, session as login } from '../state/session.svelte.ts';
+import { session as login } from '../state/session.svelte.ts';
 import type { TrackFeatureCollection } from './unit-view.svelte.ts';
 
 export const UNIT_KINDS: UnitKind[] = ['car', 'foot', 'motorbike', 'drone', 'dog', 'boat'];
@@ -41,11 +41,8 @@ async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pro
   const headers: Record<string, string> = login.token ? { authorization: `Bearer ${login.token}` } : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 401) login.logout();
-  if (!res.ok) {
-    const err = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-    throw new ApiError(res.status, err.error?.code ?? 'UNKNOWN', err.error?.message ?? res.statusText);
-  }
+  // A refused token ends the session, and the login page says why.
+  if (!res.ok) throw login.errorOf(res, await res.json().catch(() => ({})));
   return (await res.json()) as T;
 }
 

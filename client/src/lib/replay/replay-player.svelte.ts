@@ -1,4 +1,5 @@
 import type { ReplayTimeline } from '@jointmap/shared';
+import { errorText } from '../i18n/error-text.ts';
 import { MomentLoader } from './moment-loader.ts';
 import type { ReplaySession } from './replay-session.svelte.ts';
 
@@ -130,7 +131,7 @@ export class ReplayPlayer {
         this.shown = at;
         this.error = null;
       } catch (err) {
-        this.error = (err as Error).message;
+        this.error = errorText(err);
         this.pause();
       } finally {
         this.inFlight = false;

@@ -30,7 +30,7 @@ export const purgeOperation = (operationId: string, archiveId: string, sha256: s
  */
 export async function downloadArchive(record: ArchiveRecordView): Promise<{ sha256: string | null }> {
   const res = await fetch(`${opPath(record.operationId)}/archives/${record.id}/file`, { headers: authHeader() });
-  if (!res.ok) throw new Error(res.statusText);
+  if (!res.ok) throw session.errorOf(res, await res.json().catch(() => ({})));
   const blob = await res.blob();
   const subtle = globalThis.crypto?.subtle;
   const sha256 = subtle
@@ -49,10 +49,7 @@ export async function restoreArchive(file: File): Promise<{ id: string; name: st
     headers: { ...authHeader(), 'content-type': 'application/gzip' },
     body: file,
   });
-  const json = (await res.json().catch(() => ({}))) as {
-    operation?: { id: string; name: string };
-    error?: { code: string; message: string };
-  };
-  if (!res.ok || !json.operation) throw new Error(json.error?.message ?? res.statusText);
+  const json = (await res.json().catch(() => ({}))) as { operation?: { id: string; name: string } };
+  if (!res.ok || !json.operation) throw session.errorOf(res, json);
   return json.operation;
 }

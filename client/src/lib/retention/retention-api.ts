@@ -41,9 +41,9 @@ export async function send<T>(method: string, path: string, body?: unknown): Pro
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
-  if (!res.ok) throw new Error(json.error?.message ?? res.statusText);
-  return json;
+  const json: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) throw session.errorOf(res, json);
+  return json as T;
 }
 
 /** Set or lift the operation's evidence hold (commanders only). */

@@ -1,4 +1,5 @@
 import type { Role } from '@jointmap/shared';
+import { ApiError, apiErrorOf } from './api-error.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
 import { renewAtFor, TokenRenewer, type TokenReply } from './token-renewal.ts';
 
@@ -17,18 +18,9 @@ interface StoredSession {
   user: SessionUser;
 }
 
-const STORAGE_KEY = 'jointmap.session';
+export { ApiError };
 
-/** An HTTP error from our API, with the code of the shared error catalog. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const STORAGE_KEY = 'jointmap.session';
 
 function load(): StoredSession | null {
   try {
@@ -68,13 +60,9 @@ export class Session {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
-    const body = (await res.json().catch(() => ({}))) as Partial<TokenReply> & {
-      user?: SessionUser;
-      error?: { code: string; message: string };
-    };
-    if (!res.ok || !body.token || !body.user) {
-      throw new ApiError(res.status, body.error?.code ?? 'UNKNOWN', body.error?.message ?? res.statusText);
-    }
+    const body = (await res.json().catch(() => ({}))) as Partial<TokenReply> & { user?: SessionUser };
+    // Not errorOf: a 401 here is a wrong password, not a session that ended.
+    if (!res.ok || !body.token || !body.user) throw apiErrorOf(res, body);
     this.hold(
       { token: body.token, expiresAt: body.expiresAt ?? Date.now() + 3600_000, issuedAt: body.issuedAt },
       body.user,
@@ -103,12 +91,20 @@ export class Session {
   /** GET a JSON resource of our API with the bearer token; a refused token ends the session. */
   async get<T>(path: string): Promise<T> {
     const res = await fetch(path, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-      if (res.status === 401) this.logout(endReasonOf(body.error?.code));
-      throw new ApiError(res.status, body.error?.code ?? 'UNKNOWN', body.error?.message ?? res.statusText);
-    }
+    if (!res.ok) throw this.errorOf(res, await res.json().catch(() => ({})));
     return (await res.json()) as T;
+  }
+
+  /**
+   * The error of a failed response of our API (`apiErrorOf`); a refused token (401) ends the
+   * session, the login page saying why. For every request helper that does not go through `get`.
+   *
+   * @example if (!res.ok) throw session.errorOf(res, json);
+   */
+  errorOf(res: Response, body: unknown): ApiError {
+    const err = apiErrorOf(res, body);
+    if (res.status === 401) this.logout(endReasonOf(err.code));
+    return err;
   }
 
   private hold(reply: TokenReply, user: SessionUser): void {
