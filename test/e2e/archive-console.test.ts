@@ -81,6 +81,15 @@ test('a commander closes an operation, writes and downloads its archive, purges 
     { polling: 100 },
   );
   expect(await localCopies()).toEqual([]);
+  // A console still open on it elsewhere (德清's) says so instead of staying "offline" over frozen
+  // data, and drops its own copy too.
+  await station.locator('[data-testid=operation-error]', { hasText: '该行动的数据已在归档后清除' }).waitFor();
+  expect(await station.locator('[data-testid=map]').count()).toBe(0);
+  await station.waitForFunction(
+    async (op) => !(await indexedDB.databases()).some((d) => d.name?.includes(`:${op}/`)),
+    OP,
+    { polling: 100 },
+  );
 
   // Another instance: the commander imports the file from the operation list and opens it.
   const b = await startServer(t);

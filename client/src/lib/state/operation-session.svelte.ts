@@ -235,6 +235,18 @@ export class OperationSession {
     return endReasonOf(...codes);
   }
 
+  /**
+   * The error code (`OPERATION_PURGED`, `NOT_FOUND`, `FORBIDDEN`) with which the server refused the
+   * operation itself for good: its command document was closed not to be reopened (purged after its
+   * archive, or no longer visible to this user). Null while it is served or only unreachable.
+   */
+  get refusedBecause(): string | null {
+    this.subscribeDocs();
+    const close = this.docs[0]!.terminal;
+    if (close?.code === SyncCloseCode.notFound) return close.reason || 'NOT_FOUND';
+    return close?.code === SyncCloseCode.forbidden ? close.reason || 'FORBIDDEN' : null;
+  }
+
   /** A renewed token: every later reconnect (documents and live positions) and REST call uses it. */
   setToken(token: string): void {
     if (token === this.token) return;
