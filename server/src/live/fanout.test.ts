@@ -17,11 +17,11 @@ function setup() {
     },
   };
   const fanout = new PositionFanout(broadcaster, { flushMs: 1_000_000, now: () => 42 });
-  const viewer = (id: string, op: string, stations: string[]) => {
+  const viewer = (id: string, op: string, stations: string[], only: string[] | null = null) => {
     const v = { id, congested: false, isCongested: () => v.congested, send: (m: PositionsMessage) => deliver(id, m) };
     viewers.set(id, v);
     rooms.set(op, new Set([...(rooms.get(op) ?? []), id]));
-    fanout.addViewer(op, stations, v);
+    fanout.addViewer(op, stations, v, only && new Set(only));
     return v;
   };
   const units = (id: string) => (received.get(id) ?? []).map((m) => m.positions.map((p) => `${p.unitId}@${p.time}`));
@@ -29,6 +29,25 @@ function setup() {
 }
 
 describe('PositionFanout', () => {
+  it('a viewer of some stations only gets their positions, congested or not, and the others the whole batch', () => {
+    const { fanout, viewer, units } = setup();
+    const own = viewer('own', 'op', ['s1', 's2'], ['s1']);
+    viewer('all', 'op', ['s1', 's2']);
+    fanout.publish(pos('u1', 's1', 1));
+    fanout.publish(pos('u2', 's2', 1));
+    fanout.flush();
+    fanout.publish(pos('u2', 's2', 2)); // nothing of s1: nothing for `own`
+    fanout.flush();
+    own.congested = true;
+    fanout.publish(pos('u1', 's1', 3));
+    fanout.publish(pos('u2', 's2', 3));
+    fanout.flush();
+    own.congested = false;
+    fanout.flush();
+    expect(units('own')).toEqual([['u1@1'], ['u1@3']]);
+    expect(units('all')).toEqual([['u1@1', 'u2@1'], ['u2@2'], ['u1@3', 'u2@3']]);
+  });
+
   it('sends the newest fix per unit once per flush, only to operations with that station', () => {
     const { fanout, viewer, units } = setup();
     viewer('a', 'op1', ['s1', 's2']);

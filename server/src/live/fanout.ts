@@ -18,6 +18,8 @@ interface Viewer {
   socket: ViewerSocket;
   /** Newest position per unit (by `unitKey`) not yet delivered because the viewer was congested. */
   backlog: Map<string, UnitPosition> | null;
+  /** The only stations this viewer may get positions of (null: all of the operation's). */
+  only: ReadonlySet<string> | null;
 }
 
 interface OperationRoom {
@@ -44,14 +46,23 @@ export class PositionFanout {
     private readonly options: { flushMs: number; now?: () => number },
   ) {}
 
-  /** Add a viewer to an operation whose participating stations are `stations`. */
-  addViewer(operationId: string, stations: readonly string[], socket: ViewerSocket): void {
+  /**
+   * Add a viewer to an operation whose participating stations are `stations`. With `only`, the
+   * viewer gets positions of those stations alone (a closed operation seen by a dispatcher): it is
+   * left out of the broadcast and sent its own share.
+   */
+  addViewer(
+    operationId: string,
+    stations: readonly string[],
+    socket: ViewerSocket,
+    only: ReadonlySet<string> | null = null,
+  ): void {
     let room = this.rooms.get(operationId);
     if (!room) {
       room = { stations: new Set(stations), viewers: new Map(), pending: new Map() };
       this.rooms.set(operationId, room);
     }
-    room.viewers.set(socket.id, { socket, backlog: null });
+    room.viewers.set(socket.id, { socket, backlog: null, only });
   }
 
   removeViewer(operationId: string, socketId: string): void {
@@ -94,13 +105,17 @@ export class PositionFanout {
       room.pending.clear();
       const skip: string[] = [];
       for (const viewer of room.viewers.values()) {
-        if (!viewer.backlog && !batch) continue;
+        const { only } = viewer;
+        const mine = batch && only ? batch.filter((p) => only.has(p.stationId)) : batch;
+        // A viewer of some stations only is never in the broadcast: it gets its share alone.
+        if (only) skip.push(viewer.socket.id);
+        if (!viewer.backlog && !mine?.length) continue;
         const congested = viewer.socket.isCongested();
-        if (!viewer.backlog && !congested) continue;
-        skip.push(viewer.socket.id);
-        if (batch) {
+        if (!viewer.backlog && !congested && !only) continue;
+        if (!only) skip.push(viewer.socket.id);
+        if (mine?.length) {
           viewer.backlog ??= new Map();
-          for (const p of batch) offerNewest(viewer.backlog, p);
+          for (const p of mine) offerNewest(viewer.backlog, p);
         }
         if (congested) {
           backlogLeft = true;

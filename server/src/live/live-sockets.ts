@@ -18,6 +18,7 @@ import type { AppContext } from '../services/context.ts';
 import { PositionFanout, type ViewerSocket } from './fanout.ts';
 import { authenticateSession } from '../auth/session.ts';
 import { getVisibleOperation } from '../services/operations.ts';
+import { liveStations } from './track.ts';
 import type { LiveService } from './live-service.ts';
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
@@ -118,6 +119,10 @@ export function attachLiveSockets(
       const { operationId } = parsed.value;
       try {
         const op = await getVisibleOperation(ctx, socket.data.user, operationId);
+        // A closed operation shares another station's live positions with commanders only.
+        const stations =
+          op.status === 'active' ? op.stations : liveStations(socket.data.user, op, await ctx.storage.listOperations());
+        const only = stations.length < op.stations.length ? new Set(stations) : null;
         if (socket.disconnected) return failure('UNAUTHENTICATED', 'disconnected');
         if (!socket.data.operations.has(operationId)) {
           socket.data.operations.add(operationId);
@@ -129,13 +134,13 @@ export function attachLiveSockets(
             void socket.leave(liveRoomName(operationId));
             return failure('UNAUTHENTICATED', 'disconnected');
           }
-          fanout.addViewer(operationId, op.stations, viewer);
+          fanout.addViewer(operationId, op.stations, viewer, only);
         }
         // The snapshot goes out after the join, so any batch sent later is at least as new.
         socket.emit('live:snapshot', {
           operationId,
           serverTime: Date.now(),
-          positions: live.snapshot(op.stations),
+          positions: live.snapshot(stations),
           thresholds: live.options.thresholds,
         });
         if (coverage) await sendCoverage(operationId);

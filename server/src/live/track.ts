@@ -66,6 +66,20 @@ export function maySeeStation(user: Principal, stationId: string, operations: re
 }
 
 /**
+ * The stations whose live positions a user gets through an operation. While it is under way, all
+ * of its stations. Once it is closed it is a record, and it shares no one's live positions any
+ * more: a dispatcher keeps seeing another station's units only through a joint operation still
+ * under way (commanders see every station); their own station's units stay visible.
+ */
+export function liveStations(user: Principal, op: Operation, operations: readonly Operation[]): string[] {
+  if (op.status === 'active' || user.role === 'commander') return [...op.stations];
+  const underWay = operations.filter((o) => o.status === 'active' && o.purgedAt == null);
+  return op.stations.filter(
+    (s) => s === user.stationId || underWay.some((o) => o.stations.includes(s) && canSeeOperation(user, o.stations)),
+  );
+}
+
+/**
  * The station whose unit `unitId` a track request means. `candidates`: stations that have a unit of
  * that id with fixes or trackers. With `requested`, that station (if the user may see it and it has
  * such a unit); without, the only candidate the user may see. Another station's unit of the same

@@ -1,0 +1,40 @@
+import { expect, it } from 'vitest';
+import { DEMO_OP, startServer } from '../helpers/server.ts';
+import { api, connected, connectViewer, epochSeconds, eventually, traccarForm } from './live-helpers.ts';
+
+const YUYUE_CAR = 'deqing-yuyue/yuyue-car-01';
+const YUNHE_CAR = 'linping-yunhe/yunhe-car-01';
+
+it("a closed joint operation no longer shares another station's live positions with a dispatcher; their own and a commander's view stay", async (t) => {
+  const server = await startServer(t);
+  const start = Date.now() - 60_000;
+  const send = (device: string, lat: number, atMs: number) =>
+    traccarForm(server.url, { id: device, lat, lon: 120.28, timestamp: epochSeconds(start + atMs) });
+  expect((await send('demo-yuyue-01', 30.51, 0)).status).toBe(200);
+  expect((await send('demo-yunhe-01', 30.41, 0)).status).toBe(200);
+
+  // Under way: 德清's dispatcher sees 临平's patrol car through the joint operation.
+  const deqing = (await server.login('deqing')).token;
+  const during = connectViewer(t, server.url, { token: deqing, operationId: DEMO_OP });
+  await connected(during.socket);
+  await eventually(() => during.latest.has(YUNHE_CAR) && during.latest.has(YUYUE_CAR), 5_000, 'both stations');
+
+  const commander = (await server.login('commander')).token;
+  expect((await api(server, commander, 'POST', `/api/operations/${DEMO_OP}/close`)).status).toBe(200);
+
+  // Closed: a record. Opened again, it shows 德清's own car only, before and after new fixes.
+  const after = connectViewer(t, server.url, { token: deqing, operationId: DEMO_OP });
+  await connected(after.socket);
+  await eventually(() => after.snapshots.length === 1, 5_000, 'snapshot');
+  expect([...after.latest.keys()]).toContain(YUYUE_CAR);
+  expect([...after.latest.keys()].filter((k) => k.startsWith('linping-yunhe/'))).toEqual([]);
+  const boss = connectViewer(t, server.url, { token: commander, operationId: DEMO_OP });
+  await connected(boss.socket);
+  await eventually(() => boss.latest.has(YUNHE_CAR), 5_000, "the commander's snapshot");
+
+  expect((await send('demo-yunhe-01', 30.42, 10_000)).status).toBe(200);
+  expect((await send('demo-yuyue-01', 30.52, 10_000)).status).toBe(200);
+  await eventually(() => after.latest.get(YUYUE_CAR)?.lngLat[1] === 30.52, 5_000, "德清's own new fix");
+  await eventually(() => boss.latest.get(YUNHE_CAR)?.lngLat[1] === 30.42, 5_000, "the commander's view of 临平");
+  expect(after.received().filter((p) => p.stationId === 'linping-yunhe')).toEqual([]);
+});
