@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Alert } from '@jointmap/shared';
+import { ALERTS_RESOLVED_IN_FULL, type Alert } from '@jointmap/shared';
 import { AlertStore } from './alert-store.ts';
 
 const OP = 'op-1';
@@ -33,6 +33,40 @@ const acked = (a: Alert): Alert => ({
   acknowledgedBy: { id: 'u1', name: '张三' },
   acknowledgedAt: 2_000,
 });
+const resolved = (a: Alert): Alert => ({
+  ...acked(a),
+  state: 'resolved',
+  resolvedBy: { id: 'u1', name: '张三' },
+  resolvedAt: a.time + 600_000,
+});
+/** The ids the store remembers (held, and let go of since the last full message). */
+const seenIds = (s: AlertStore) => (s as unknown as { seen: Set<string> }).seen;
+
+const FIVE_MINUTES = 300_000;
+/**
+ * A wall that never reconnects through a week of an alert raised every 5 minutes and resolved 10
+ * minutes later, but every 50th only acknowledged (left unresolved). Returns the store and every
+ * alert's last state, as the server holds them.
+ */
+function busyWeek() {
+  const s = new AlertStore(OP);
+  s.apply(msg(true, []));
+  const last = new Map<string, Alert>();
+  const send = (a: Alert) => {
+    last.set(a.id, a);
+    s.apply(msg(false, [a]));
+  };
+  const raised: Alert[] = [];
+  const n = 7 * 24 * 12;
+  for (let i = 0; i < n; i++) {
+    const a = alert(`a${String(i).padStart(5, '0')}`, { time: i * FIVE_MINUTES, raisedAt: i * FIVE_MINUTES + 100 });
+    raised.push(a);
+    send(a);
+    const earlier = raised[i - 2];
+    if (earlier) send(i % 50 === 0 ? acked(earlier) : resolved(earlier));
+  }
+  return { s, last: [...last.values()] };
+}
 
 describe('AlertStore', () => {
   test('a full message replaces everything held; upserts then add and replace by id', () => {
@@ -83,5 +117,49 @@ describe('AlertStore', () => {
         .map((a) => a.id)
         .sort(),
     ).toEqual(['a', 'ok']);
+  });
+
+  test('a week of alerts raised and resolved without a reconnect holds what a full message would', () => {
+    const { s, last } = busyWeek();
+    const unresolved = last.filter((a) => a.state !== 'resolved');
+    const newestResolved = last
+      .filter((a) => a.state === 'resolved')
+      .sort((a, b) => b.time - a.time)
+      .slice(0, ALERTS_RESOLVED_IN_FULL);
+    const held = s.list();
+    expect(held.filter((a) => a.state === 'resolved')).toHaveLength(ALERTS_RESOLVED_IN_FULL);
+    expect(held.filter((a) => a.state !== 'resolved')).toHaveLength(unresolved.length);
+    // What a reconnect would bring (the server's full message), in the same order.
+    const reconnected = new AlertStore(OP);
+    reconnected.apply(msg(true, [...unresolved, ...newestResolved]));
+    expect(held).toEqual(reconnected.list());
+    expect(seenIds(s).size).toBeLessThanOrEqual(s.size + 500);
+  });
+
+  test('a late copy of an earlier message does not bring back a resolved alert let go of', () => {
+    const { s, last } = busyWeek();
+    // The newest resolved alert past those kept: the last one the store let go of.
+    const { id, time, raisedAt } = last.filter((a) => a.state === 'resolved').sort((a, b) => b.time - a.time)[
+      ALERTS_RESOLVED_IN_FULL
+    ]!;
+    const gone = alert(id, { time, raisedAt });
+    expect(s.get(gone.id)).toBeUndefined();
+    for (const copy of [gone, acked(gone), resolved(gone)]) {
+      expect(s.apply(msg(false, [copy]))).toEqual({ raised: [], changed: false });
+    }
+    expect(s.get(gone.id)).toBeUndefined();
+  });
+
+  test('a full message forgets the ids it does not hold; held ones are still announced once', () => {
+    const s = new AlertStore(OP);
+    s.apply(msg(true, []));
+    expect(s.apply(msg(false, [alert('x')])).raised.map((a) => a.id)).toEqual(['x']);
+    s.apply(msg(false, [resolved(alert('old'))]));
+    const full = msg(true, [alert('x'), alert('y', { time: 2_000 })]);
+    expect(s.apply(full).raised.map((a) => a.id)).toEqual(['y']);
+    expect([...seenIds(s)].sort()).toEqual(['x', 'y']);
+    // The same messages again (a duplicate delivery) announce and change nothing.
+    expect(s.apply(full).raised).toEqual([]);
+    expect(s.apply(msg(false, [alert('y', { time: 2_000 })]))).toEqual({ raised: [], changed: false });
   });
 });

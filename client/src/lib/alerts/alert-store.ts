@@ -1,4 +1,4 @@
-import { alertValidator, type Alert } from '@jointmap/shared';
+import { ALERTS_RESOLVED_IN_FULL, alertValidator, type Alert } from '@jointmap/shared';
 
 /** What one `live:alerts` message changed in an {@link AlertStore}. */
 export interface AlertsApplied {
@@ -15,11 +15,17 @@ export interface AlertsApplied {
  * The alerts of one operation as the live channel delivers them: a full message replaces what is
  * held, later ones upsert by id. A message of another operation, or with a malformed envelope, is
  * ignored; a malformed alert costs only itself. An upsert never moves an alert back to an earlier
- * state (acknowledged does not return to open), whatever order messages arrive in.
+ * state (acknowledged does not return to open), whatever order messages arrive in. Like a full
+ * message, the store holds every unresolved alert but only the newest
+ * {@link ALERTS_RESOLVED_IN_FULL} resolved ones, so a wall that never reconnects does not fill up.
  */
 export class AlertStore {
   private readonly byId = new Map<string, Alert>();
-  /** Ids ever seen, so a reconnect's full message does not announce old alerts again. */
+  /**
+   * Ids held, and ids let go of since the last full message (resolved, older than the newest kept):
+   * a reconnect's full message does not announce a held alert again, and a late copy of an earlier
+   * message does not bring back one let go of. A full message forgets the ones it does not hold.
+   */
   private readonly seen = new Set<string>();
   private sorted: Alert[] | null = [];
   /** False until the first message: what is already open when the page opens is listed, not announced. */
@@ -46,8 +52,10 @@ export class AlertStore {
         const before = previous.get(a.id);
         this.byId.set(a.id, before && STATE_ORDER[before.state] > STATE_ORDER[a.state] ? before : a);
       }
+      for (const id of this.seen) if (!this.byId.has(id)) this.seen.delete(id);
     } else {
       for (const a of incoming) {
+        if (this.seen.has(a.id) && !this.byId.has(a.id)) continue;
         const before = this.byId.get(a.id);
         if (before && STATE_ORDER[before.state] > STATE_ORDER[a.state]) continue;
         if (before && JSON.stringify(before) === JSON.stringify(a)) continue;
@@ -61,8 +69,27 @@ export class AlertStore {
       if (a.state === 'open' && this.primed) raised.push(a);
     }
     this.primed = true;
-    if (changed) this.sorted = null;
+    if (changed) {
+      this.dropOldResolved();
+      this.sorted = null;
+    }
     return { raised, changed };
+  }
+
+  /** Let go of resolved alerts past the newest {@link ALERTS_RESOLVED_IN_FULL}, as the server's full message does. */
+  private dropOldResolved(): void {
+    const resolved = [...this.byId.values()].filter((a) => a.state === 'resolved');
+    if (resolved.length <= ALERTS_RESOLVED_IN_FULL) return;
+    for (const a of resolved.sort(newestFirst).slice(ALERTS_RESOLVED_IN_FULL)) this.byId.delete(a.id);
+    // Their ids stay in `seen`, but only the most recent few hundred: a copy of a message that
+    // arrives later than that is not a risk worth memory growing for as long as the wall stays up.
+    let over = this.seen.size - this.byId.size - FORGOTTEN_REMEMBERED;
+    for (const id of this.seen) {
+      if (over <= 0) break;
+      if (this.byId.has(id)) continue;
+      this.seen.delete(id);
+      over--;
+    }
   }
 
   /** Replace one alert with the server's answer to an acknowledge / resolve. */
@@ -80,9 +107,17 @@ export class AlertStore {
 
   /** Every alert held, newest first (by the time of the violation, then by id for a stable order). */
   list(): readonly Alert[] {
-    this.sorted ??= [...this.byId.values()].sort((a, b) => b.time - a.time || (a.id < b.id ? -1 : 1));
+    this.sorted ??= [...this.byId.values()].sort(newestFirst);
     return this.sorted;
   }
 }
 
 const STATE_ORDER: Record<Alert['state'], number> = { open: 0, acknowledged: 1, resolved: 2 };
+
+/** How many ids of alerts let go of `seen` keeps between full messages. */
+const FORGOTTEN_REMEMBERED = 500;
+
+/** Newest first by the time of the violation, then by id: the order the server lists alerts in. */
+function newestFirst(a: Alert, b: Alert): number {
+  return b.time - a.time || (a.id < b.id ? -1 : 1);
+}
