@@ -1,8 +1,6 @@
-import * as Y from 'yjs';
 import { createSubscriber } from 'svelte/reactivity';
 import {
   AppError,
-  applyChange,
   docAccess,
   META_OPERATION_KEY,
   SyncCloseCode,
@@ -21,6 +19,7 @@ import { scopedRecords, scopedRules } from './station-records.ts';
 import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
+import { SessionUndo, type UndoDirection } from './session-undo.svelte.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -62,16 +61,12 @@ export class OperationSession {
   readonly stations: StationDetail[];
   /** Live unit positions (socket.io), separate from the documents. */
   readonly live: LivePositions;
-  private readonly undoManagers = new Map<string, Y.UndoManager>();
-  private undoOrder: string[] = [];
-  private redoOrder: string[] = [];
-  private replaying = false;
+  /** This session's own drawing changes, for undo and redo. */
+  private readonly history: SessionUndo;
   private readonly subscribeDocs: () => void;
-  private readonly subscribeUndo: () => void;
   private readonly subscribePresence: () => void;
   private readonly subscribeRecords: () => void;
   private readonly subscribeAnnotations: () => void;
-  private undoTick: (() => void) | null = null;
   private browserOnline = navigator.onLine;
   private readonly cleanup: Array<() => void> = [];
   private token: string;
@@ -101,15 +96,14 @@ export class OperationSession {
           persist: options.persist,
         }),
     );
-    for (const d of this.docs) {
-      this.annotations.attach(d.scope, d.doc);
-      if (d.access === 'write') this.trackUndo(d);
-    }
+    for (const d of this.docs) this.annotations.attach(d.scope, d.doc);
+    this.history = new SessionUndo(this.origin, (scope) => (this.canWrite(scope) ? this.doc(scope)! : null));
+    this.cleanup.push(() => this.history.destroy());
     // Closed while open here: the server re-admits every connection read-only; the UI follows at once.
     const meta = this.docs[0]!.doc.getMap<OperationMeta>('meta');
     const readMeta = () => {
       this.closed = view.status === 'closed' || meta.get(META_OPERATION_KEY)?.status === 'closed';
-      if (this.closed) this.clearUndo();
+      if (this.closed) this.history.clear();
     };
     meta.observe(readMeta);
     readMeta();
@@ -127,10 +121,6 @@ export class OperationSession {
         window.removeEventListener('online', net);
         window.removeEventListener('offline', net);
       };
-    });
-    this.subscribeUndo = createSubscriber((update) => {
-      this.undoTick = update;
-      return () => (this.undoTick = null);
     });
     this.subscribePresence = createSubscriber((update) => {
       const awareness = this.commandDoc.provider.awareness;
@@ -258,13 +248,13 @@ export class OperationSession {
   // ---- writes and undo ----------------------------------------------------------------------
 
   /**
-   * Write a change through `applyChange` with this session's origin (the one undo tracks).
-   * Throws AppError when the change would be refused, so nothing invalid is ever sent.
+   * Write a change through `applyChange` with this session's origin; a change to drawings becomes
+   * one undo step. Throws AppError when the change would be refused, so nothing invalid is ever sent.
    */
   write(scope: string, change: Change): void {
     const d = this.doc(scope);
     if (!d || d.access !== 'write' || this.closed) throw new AppError('FORBIDDEN', `no write access to ${scope}`);
-    applyChange(d.doc, d.kind, change, this.origin);
+    this.history.write(d, change);
   }
 
   putAnnotation(scope: string, a: Annotation): void {
@@ -277,71 +267,27 @@ export class OperationSession {
 
   /** Undo and redo only while the scope of the step is still writable: never once the operation is closed. */
   get canUndo(): boolean {
-    this.subscribeUndo();
-    return this.stepWritable(this.undoOrder);
+    return this.history.canUndo;
   }
 
   get canRedo(): boolean {
-    this.subscribeUndo();
-    return this.stepWritable(this.redoOrder);
+    return this.history.canRedo;
+  }
+
+  /**
+   * Whether the last undo or redo was skipped, for a few seconds: its drawing was changed or deleted
+   * by someone else since this session's edit, so it was dropped rather than applied.
+   */
+  get undoSkipped(): UndoDirection | null {
+    return this.history.skipped;
   }
 
   undo(): void {
-    // Undoing in a closed operation would change only this console (and its IndexedDB copy):
-    // the server refuses it, and the two would never agree again.
-    if (!this.stepWritable(this.undoOrder)) return;
-    const scope = this.undoOrder.pop()!;
-    this.replay(() => this.undoManagers.get(scope)?.undo());
-    this.redoOrder.push(scope);
-    this.undoTick?.();
+    this.history.undo();
   }
 
   redo(): void {
-    if (!this.stepWritable(this.redoOrder)) return;
-    const scope = this.redoOrder.pop()!;
-    this.replay(() => this.undoManagers.get(scope)?.redo());
-    this.undoOrder.push(scope);
-    this.undoTick?.();
-  }
-
-  private stepWritable(order: string[]): boolean {
-    const scope = order.at(-1);
-    return scope !== undefined && this.canWrite(scope);
-  }
-
-  /** Forget every undo and redo step (the operation was closed: nothing may be changed back). */
-  private clearUndo(): void {
-    for (const um of this.undoManagers.values()) um.clear();
-    this.undoOrder = [];
-    this.redoOrder = [];
-    this.undoTick?.();
-  }
-
-  private replay(fn: () => void): void {
-    this.replaying = true;
-    try {
-      fn();
-    } finally {
-      this.replaying = false;
-    }
-  }
-
-  private trackUndo(d: DocSync): void {
-    // Only this session's own changes are undoable: the same origin object applyChange tags.
-    const um = new Y.UndoManager(d.doc.getMap('annotations'), {
-      trackedOrigins: new Set([this.origin]),
-      captureTimeout: 0,
-    });
-    um.on('stack-item-added', (event: { type: 'undo' | 'redo' }) => {
-      if (this.replaying || event.type !== 'undo') return;
-      this.undoOrder.push(d.scope);
-      if (this.undoOrder.length > 500) this.undoOrder.shift();
-      this.redoOrder = [];
-      for (const [scope, other] of this.undoManagers) if (scope !== d.scope) other.clear(false, true);
-      this.undoTick?.();
-    });
-    this.undoManagers.set(d.scope, um);
-    this.cleanup.push(() => um.destroy());
+    this.history.redo();
   }
 
   // ---- presence -----------------------------------------------------------------------------
