@@ -3,6 +3,8 @@ import { NO_UNIT_FILTER, type UnitFilter } from './unit-filter.ts';
 /** A unit track as `GET /api/units/:id/track` returns it (WGS-84, togeojson coordinateProperties). */
 export interface TrackFeatureCollection {
   type: 'FeatureCollection';
+  /** `truncated`: the window held more fixes than the server sends at once; these are its first ones. */
+  properties?: { truncated?: boolean } & Record<string, unknown>;
   features: Array<{
     type: 'Feature';
     geometry:
@@ -40,6 +42,25 @@ export function trackPoints(fc: TrackFeatureCollection): TrackPoint[] {
   return out.sort((a, b) => a.time - b.time);
 }
 
+/** A track loaded for the window `from`–`to`; `truncated`: the points end before the window does. */
+export interface LoadedTrack {
+  key: string;
+  from: number;
+  to: number;
+  points: TrackPoint[];
+  truncated: boolean;
+}
+
+/**
+ * The rest of a truncated track's window: from just after its last point to the window's end (the
+ * server's bounds are inclusive, so the last point is not loaded twice). Null when nothing is left.
+ */
+export function nextTrackWindow(track: LoadedTrack): { from: number; to: number } | null {
+  const last = track.points.at(-1);
+  if (!track.truncated || !last || last.time >= track.to) return null;
+  return { from: last.time + 1, to: track.to };
+}
+
 /**
  * What the console shows about units beyond the live layer: the selected unit, and a track loaded
  * for a time window with the replay position on it. Units are named by `unitKey(stationId, unitId)`:
@@ -50,7 +71,7 @@ export class UnitView {
   selectedKey = $state<string | null>(null);
   /** Unit whose roster record is being edited (`''` = a new unit), and in which station. */
   editing = $state<{ stationId: string; unitId: string } | null>(null);
-  track = $state.raw<{ key: string; from: number; to: number; points: TrackPoint[] } | null>(null);
+  track = $state.raw<LoadedTrack | null>(null);
   replayIndex = $state(0);
   /** Which units the roster and the map show (station, kind, status; `''` = any). */
   filter = $state<UnitFilter>({ ...NO_UNIT_FILTER });
@@ -69,7 +90,9 @@ export class UnitView {
 
   showTrack(key: string, from: number, to: number, fc: TrackFeatureCollection): void {
     const points = trackPoints(fc);
-    this.track = { key, from, to, points };
+    // A cut track must say so: its slider's end is then not the window's end.
+    const truncated = fc.properties?.truncated === true || fc.features.some((f) => f.properties.truncated === true);
+    this.track = { key, from, to, points, truncated };
     this.replayIndex = Math.max(0, points.length - 1);
   }
 

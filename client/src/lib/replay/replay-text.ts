@@ -21,26 +21,45 @@ export function eventStatus(e: ReplayEvent): string {
 
 // The replay formats a time for every moment and every event row shown; a new Intl.DateTimeFormat
 // each time (what `i18n.formatTime` does) cost more than the rest of a row. Same output, one per locale.
+// All of them, and `spansDays`, use the browser's time zone (the console's users are in Asia/Shanghai).
+type Kind = 'time' | 'short' | 'dayTime' | 'dayShort' | 'date';
 const formats = new Map<string, Intl.DateTimeFormat>();
-function format(kind: 'time' | 'short' | 'date'): Intl.DateTimeFormat {
+function options(kind: Kind): Intl.DateTimeFormatOptions {
+  if (kind === 'date') return { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short' };
+  return {
+    ...(kind === 'dayTime' || kind === 'dayShort' ? { month: 'numeric', day: 'numeric' } : {}),
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(kind === 'time' || kind === 'dayTime' ? { second: '2-digit' } : {}),
+    hour12: false,
+  };
+}
+function format(kind: Kind): Intl.DateTimeFormat {
   const locale = i18n.locale;
   const key = `${locale} ${kind}`;
   let f = formats.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(
-      locale,
-      kind === 'date'
-        ? { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short' }
-        : { hour: '2-digit', minute: '2-digit', ...(kind === 'time' ? { second: '2-digit' } : {}), hour12: false },
-    );
+    f = new Intl.DateTimeFormat(locale, options(kind));
     formats.set(key, f);
   }
   return f;
 }
 
-/** `i18n.formatTime` with a formatter kept per locale. */
-export function replayTime(ms: number, seconds = true): string {
-  return format(seconds ? 'time' : 'short').format(ms);
+/**
+ * Whether a replay window runs over more than one local day: its times then need their day, or
+ * 09:15 of the first morning and of the second read the same.
+ */
+export function spansDays(from: number, to: number): boolean {
+  return new Date(from).toDateString() !== new Date(to).toDateString();
+}
+
+/**
+ * `i18n.formatTime` with a formatter kept per locale; `withDay` puts the day in front.
+ *
+ * @example replayTime(t, true, spansDays(from, to)) // '09:15:00', or '12/3 09:15:00' over several days
+ */
+export function replayTime(ms: number, seconds = true, withDay = false): string {
+  return format(withDay ? (seconds ? 'dayTime' : 'dayShort') : seconds ? 'time' : 'short').format(ms);
 }
 
 /** `i18n.formatDate` with a formatter kept per locale. */
