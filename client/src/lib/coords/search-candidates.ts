@@ -29,7 +29,7 @@ export function searchCandidates(session: OperationSession): SearchCandidate[] {
       box: fix ? pointBox(fix.lngLat) : null,
     });
   }
-  for (const f of session.annotations.features()) {
+  for (const f of session.annotations.allFeatures()) {
     const label = f.properties.label.trim();
     if (label)
       out.push({ kind: 'annotation', id: f.properties.fid, label, aliases: [], box: boxOf(f.geometry as never) });

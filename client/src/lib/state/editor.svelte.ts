@@ -42,6 +42,7 @@ export class Editor {
   /** Geometry of the selected annotation while it is being dragged (not yet written). */
   preview = $state.raw<Annotation['geometry'] | null>(null);
   error = $state<string | null>(null);
+  #mapToolActive = $state(false);
   /** Receives the map click of the `task` tool (set by the tasks feature). */
   onTaskPoint: ((p: Position) => void) | null = null;
   /**
@@ -56,6 +57,33 @@ export class Editor {
     const own = session.user.stationId;
     const writable = session.writableScopes;
     this.drawScope = own && writable.includes(own) ? own : (writable[0] ?? null);
+  }
+
+  /**
+   * Another map tool (measuring, range rings) has the map's clicks: meanwhile no annotation is
+   * selected, dragged or deleted, and switching one on drops the selection.
+   */
+  get mapToolActive(): boolean {
+    return this.#mapToolActive;
+  }
+
+  set mapToolActive(active: boolean) {
+    this.#mapToolActive = active;
+    if (active) {
+      this.selected = null;
+      this.preview = null;
+    }
+  }
+
+  /** Whether a press or click on the map may select or drag an annotation. */
+  get selecting(): boolean {
+    return this.tool === 'select' && !this.#mapToolActive;
+  }
+
+  /** Select what a map click hit (nothing: clear), unless another map tool has the clicks. */
+  select(selection: Selection | null): void {
+    if (this.#mapToolActive) return;
+    this.selected = selection;
   }
 
   /** A scope to draw into that is still writable (an operation closed meanwhile is not). */
@@ -193,7 +221,7 @@ export class Editor {
   }
 
   deleteSelected(): void {
-    if (!this.selected || !this.selectedWritable) return;
+    if (!this.selected || !this.selectedWritable || this.#mapToolActive) return;
     this.session.deleteAnnotation(this.selected.scope, this.selected.id);
     this.selected = null;
   }

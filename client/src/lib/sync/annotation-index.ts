@@ -88,6 +88,14 @@ export class AnnotationIndex {
   /** Every feature (for the first `setData`); clears the pending diff. */
   features(): AnnotationFeature[] {
     this.changed.clear();
+    return this.allFeatures();
+  }
+
+  /**
+   * Every feature, for readers other than the map layer (the map search): leaves the pending
+   * diff alone, which `features()` would clear before the layer took it.
+   */
+  allFeatures(): AnnotationFeature[] {
     return Array.from(this.entries.values(), (e) => e.feature);
   }
 

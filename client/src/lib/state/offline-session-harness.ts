@@ -1,0 +1,57 @@
+import { onTestFinished, vi } from 'vitest';
+import type { OperationData } from './operation-data.ts';
+import { OperationSession } from './operation-session.svelte.ts';
+
+/** A WebSocket that never opens: the session works on its local documents, as offline. */
+class SilentSocket extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  readonly readyState = 0;
+  binaryType = 'arraybuffer';
+  onopen = null;
+  onclose = null;
+  onmessage = null;
+  onerror = null;
+  send(): void {}
+  close(): void {}
+}
+
+/**
+ * A commander's session of an operation with no stations, for tests outside a browser: the
+ * browser globals it needs are stand-ins, its sockets never open, and it is destroyed (and the
+ * globals restored) when the test finishes.
+ */
+export function offlineCommanderSession(): OperationSession {
+  vi.stubGlobal('window', Object.assign(new EventTarget(), { setTimeout, clearTimeout, setInterval, clearInterval }));
+  vi.stubGlobal('navigator', { onLine: true });
+  vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', origin: 'http://127.0.0.1:9' });
+  vi.stubGlobal('WebSocket', SilentSocket);
+  vi.stubGlobal('requestAnimationFrame', (fn: () => void) => setTimeout(fn, 0));
+  vi.stubGlobal('cancelAnimationFrame', (id: ReturnType<typeof setTimeout>) => clearTimeout(id));
+  const data = {
+    view: {
+      id: 'op-1',
+      name: '禹越搜寻',
+      kind: 'search',
+      status: 'active',
+      stations: [],
+      documents: [],
+      stationDetails: [],
+      createdAt: 1,
+    },
+    jurisdictions: { type: 'FeatureCollection', features: [] },
+    context: { type: 'FeatureCollection', features: [] },
+    fromCache: false,
+  } as unknown as OperationData;
+  const session = new OperationSession(
+    data,
+    { id: 'u-cmd', name: '指挥', role: 'commander', stationId: null },
+    'token',
+    { wsBase: 'ws://127.0.0.1:9', persist: false },
+  );
+  onTestFinished(() => {
+    session.destroy();
+    vi.unstubAllGlobals();
+  });
+  return session;
+}
