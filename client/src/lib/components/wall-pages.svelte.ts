@@ -24,12 +24,17 @@ export class WallPages<T> {
   boxHeight = $state(0);
   /** Rows the list box fits (measured). */
   private fit = $state(1000);
+  /** The page the timer turned to; shown as the last page while the board has fewer. */
   private page = $state(0);
-  private get rows() {
-    return pageRows(this.items().length, this.fit, this.page);
-  }
+  /**
+   * A number, so a board whose list is re-derived as a new array of the same length (on any change
+   * to its records) neither re-measures nor restarts its page timer.
+   */
+  private readonly count = $derived.by(() => this.items().length);
+  private readonly pageCount = $derived.by(() => pageRows(this.count, this.fit, 0).pages);
+  private readonly rows = $derived.by(() => pageRows(this.count, this.fit, Math.min(this.page, this.pageCount - 1)));
   get pages(): number {
-    return this.rows.pages;
+    return this.pageCount;
   }
   get current(): number {
     return this.rows.current;
@@ -40,15 +45,17 @@ export class WallPages<T> {
 
   constructor(private readonly items: () => readonly T[]) {
     // Only a change of the count re-measures (a row's record changing must not force a layout).
-    const count = $derived(this.items().length);
     $effect(() => {
       void this.boxHeight;
-      void count;
+      void this.count;
       this.fit = rowsThatFit(this.list, this.fit);
     });
+    // Restarted only when the number of pages changes: a board whose records change more often
+    // than its page time must still turn. The page is read when the timer fires, not tracked here.
     $effect(() => {
-      if (this.pages <= 1) return;
-      const timer = setInterval(() => (this.page = (this.page + 1) % this.pages), wallPageMs());
+      const pages = this.pageCount;
+      if (pages <= 1) return;
+      const timer = setInterval(() => (this.page = (this.current + 1) % pages), wallPageMs());
       return () => clearInterval(timer);
     });
   }
