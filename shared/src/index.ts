@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './backoff.ts';
+export * from './china-time.ts';
 export * from './schema/index.ts';
 export * from './doc/index.ts';
 export * from './permissions/index.ts';

@@ -5,8 +5,10 @@
  * the replay page playing it at 60× in headless Chromium (main-thread busy time per second).
  * `BENCH_REPLAY_UPDATES` (default 50,000) and `BENCH_REPLAY_UNITS` (default 200, over 3 stations).
  * `BENCH_REPLAY_FIRST` (default 6): operations restored to open their first moment ever.
+ * Also the after-action report and its map of the same restored operation (checkpoints, no room
+ * snapshots): each one's time and the longest the server's event loop stalled meanwhile.
  * `BENCH_REPLAY_ONLY=browser`: only the page (after one events walk that stores the checkpoints);
- * `BENCH_REPLAY_BROWSER=0`: only the HTTP API. `BENCH_TRACE=1`: also print where the page's
+ * `BENCH_REPLAY_ONLY=report`: only the report figures; `BENCH_REPLAY_BROWSER=0`: only the HTTP API. `BENCH_TRACE=1`: also print where the page's
  * main-thread time goes (Chromium trace, self time by event), paused and playing;
  * `BENCH_CLIENT_DIR`: serve that client build (with `BENCH_PROFILE=1`, an unminified one).
  */
@@ -71,6 +73,14 @@ export default async function run(): Promise<void> {
       return;
     }
 
+    if (process.env.BENCH_REPLAY_ONLY === 'report') {
+      const { token } = await server.login('commander');
+      const figures = await reportFigures(server, token);
+      await server.close();
+      printReport(figures, total);
+      return;
+    }
+
     // The first replay ever of the operation: no checkpoints stored yet (a ranged read of every
     // log up to the moment); then the events walk stores every checkpoint.
     {
@@ -105,6 +115,7 @@ export default async function run(): Promise<void> {
       positions.push(r.ms);
       posBytes = r.bytes;
     }
+    const report = await reportFigures(server, token);
     // The first moment ever of operations never replayed: the same history restored under other ids
     // (the restore stores the replay checkpoints), one moment each; then its background warm-up.
     const firstEver: number[] = [];
@@ -141,10 +152,46 @@ export default async function run(): Promise<void> {
       console.log(
         `restore of the ${total} updates with their replay checkpoints: p50 ${ms(percentile(restoreMs, 50))}, max ${ms(Math.max(...restoreMs))}`,
       );
+    printReport(report, total);
     if (browserFigures) printBrowser(browserFigures);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The report and its map of the restored operation, one after the other: each one's time and the
+ * longest gap between two 5 ms ticks of this process's event loop meanwhile (the server runs here,
+ * so that is how long it answered nobody else).
+ */
+async function reportFigures(server: TestServer, token: string) {
+  const out: Array<{ name: string; ms: number; bytes: number; stallMs: number }> = [];
+  for (const [name, path] of [
+    ['report', `/api/operations/${OP}/report`],
+    ['report map', `/api/operations/${OP}/report/map`],
+  ] as const) {
+    let last = performance.now();
+    let stallMs = 0;
+    const tick = setInterval(() => {
+      const now = performance.now();
+      stallMs = Math.max(stallMs, now - last);
+      last = now;
+    }, 5);
+    try {
+      const r = await timed(server, token, path);
+      out.push({ name, ...r, stallMs: Math.max(stallMs, performance.now() - last) });
+    } finally {
+      clearInterval(tick);
+    }
+  }
+  return out;
+}
+
+function printReport(figures: Awaited<ReturnType<typeof reportFigures>>, total: number): void {
+  printTable(`the after-action report of the restored operation (${total} updates, checkpoints, no snapshots)`, [
+    ['request', 'time', 'longest event-loop stall', 'size'],
+    ...figures.map((f) => [f.name, ms(f.ms), ms(f.stallMs), `${(f.bytes / 1024).toFixed(0)} KiB`]),
+  ]);
 }
 
 function printBrowser(f: Awaited<ReturnType<typeof playInBrowser>>): void {

@@ -3,6 +3,7 @@ import {
   AppError,
   COMMAND_SCOPE,
   docName,
+  type Alert,
   type AlertsMessage,
   type CoverageMessage,
   type Principal,
@@ -16,14 +17,12 @@ import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { toUnitPosition } from '../live/live-service.ts';
 import type { Operation } from '../storage/types.ts';
+import { alertPages } from '../report/alert-pages.ts';
 import { walkEvents } from './events-walk.ts';
 import { docJson } from './doc-json.ts';
 import { coverageAt } from './replay-coverage.ts';
 import { alertsAt } from './replay-alerts.ts';
 import { storedDocAt } from './stored-moment.ts';
-
-/** Alerts of an operation a replay reads (as the report does). */
-const ALERTS_AT_MOST = 10_000;
 
 /**
  * Replay of an operation (复盘回放): its documents at any moment rebuilt from the stored update
@@ -56,25 +55,25 @@ export class ReplayService {
 
   /**
    * The slider's range and the events: every log walked from the store, one update at a time
-   * (events-walk.ts), plus the stored alerts.
+   * (events-walk.ts), plus every stored alert (read a page at a time, none left out).
    */
   async timeline(user: Principal, operationId: string): Promise<ReplayTimeline> {
     const op = await this.visible(user, operationId);
     const walked = await walkEvents(this.ctx.storage, op.id, [COMMAND_SCOPE, ...op.stations]);
     const now = Date.now();
     const events = walked.events;
-    const alerts = await this.ctx.storage.listAlerts(op.id, { limit: ALERTS_AT_MOST });
-    for (const a of alerts)
-      events.push({
-        // When it was stored: from that moment on the replay shows it.
-        time: a.raisedAt,
-        kind: 'alert',
-        stationId: a.stationId,
-        userId: null,
-        title: a.ruleName,
-        status: a.kind,
-        unitId: a.unitId,
-      });
+    for await (const page of alertPages(this.ctx.storage, op.id))
+      for (const a of page)
+        events.push({
+          // When it was stored: from that moment on the replay shows it.
+          time: a.raisedAt,
+          kind: 'alert',
+          stationId: a.stationId,
+          userId: null,
+          title: a.ruleName,
+          status: a.kind,
+          unitId: a.unitId,
+        });
     events.sort((a, b) => a.time - b.time);
     return {
       operationId: op.id,
@@ -111,11 +110,17 @@ export class ReplayService {
     }
   }
 
-  /** The alerts at a moment, each in the state it had then, as a full `live:alerts` message. */
+  /**
+   * Every alert stored by a moment, each in the state it had then, as a full `live:alerts` message
+   * (newest first, as the live channel lists them). The store selects them by `raisedAt`, so an
+   * operation's later alerts never crowd out those of an early moment.
+   */
   async alerts(user: Principal, operationId: string, at: number): Promise<AlertsMessage> {
     const op = await this.visible(user, operationId);
-    const all = await this.ctx.storage.listAlerts(op.id, { limit: ALERTS_AT_MOST });
-    return { operationId: op.id, serverTime: at, full: true, alerts: alertsAt(all, at) };
+    const alerts: Alert[] = [];
+    for await (const page of alertPages(this.ctx.storage, op.id, { raisedUntil: at }))
+      alerts.push(...alertsAt(page, at));
+    return { operationId: op.id, serverTime: at, full: true, alerts };
   }
 
   private async visible(user: Principal, operationId: string): Promise<Operation> {

@@ -1,9 +1,32 @@
 import * as Y from 'yjs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { LoggedUpdate } from '../storage/types.ts';
+import type { LoggedUpdate, UpdateLogStore } from '../storage/types.ts';
 
 /** A long log is applied in slices of this many updates: the server answers others meanwhile. */
 export const YIELD_EVERY = 500;
+
+/** Rows of a log read at a time (a SQLite read is synchronous: a page, then a turn of the event loop). */
+export const LOG_PAGE = 2_000;
+
+/**
+ * A document's update log from the store (the updates after `afterSeq`), oldest first, a page of
+ * at most `pageSize` updates at a time (`readUpdateLogPage`) with a turn of the event loop after
+ * each page, never whole: a synchronous read of a long log would hold every other request meanwhile.
+ */
+export async function* logPages(
+  store: Pick<UpdateLogStore, 'readUpdateLogPage'>,
+  doc: string,
+  pageSize = LOG_PAGE,
+  afterSeq = 0,
+): AsyncGenerator<LoggedUpdate[]> {
+  for (;;) {
+    const page = await store.readUpdateLogPage(doc, afterSeq, pageSize);
+    if (page.length) yield page;
+    if (page.length < pageSize) return;
+    afterSeq = page.at(-1)!.seq;
+    await yieldToEventLoop();
+  }
+}
 
 /** One record key changed by one logged update; `value` undefined: the key was deleted. */
 export interface KeyChange {

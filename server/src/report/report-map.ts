@@ -1,5 +1,6 @@
 import type { MultiPolygon, Polygon } from 'geojson';
 import { bbox as turfBbox, simplify } from '@turf/turf';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   AppError,
   COMMAND_SCOPE,
@@ -14,7 +15,7 @@ import {
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
-import { docFromStored } from '../storage/stored-doc.ts';
+import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 
 type Position = [number, number];
@@ -36,7 +37,7 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   const stations = (await ctx.storage.listStations()).filter((s) => op.stations.includes(s.id));
   const colorOf = new Map(stations.map((s) => [s.id, s.color]));
 
-  const command = docFromStored(await ctx.storage.loadDoc(docName(op.id, COMMAND_SCOPE)));
+  const command = await storedFinalDoc(ctx.storage, docName(op.id, COMMAND_SCOPE));
   const sectors = [...readMap<Sector>(command, 'sectors').values()].map((s) => ({
     id: s.id,
     name: s.name,
@@ -63,7 +64,7 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   collect(command);
   command.destroy();
   for (const stationId of op.stations) {
-    const doc = docFromStored(await ctx.storage.loadDoc(docName(op.id, stationId)));
+    const doc = await storedFinalDoc(ctx.storage, docName(op.id, stationId));
     collect(doc);
     doc.destroy();
   }
@@ -74,6 +75,8 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
     for await (const f of trackFixes(ctx.storage, unit.stationId, unit.id, from, to + 1, PAGE))
       coordinates.push([f.lng, f.lat]);
     if (coordinates.length) raw.push({ unit, coordinates });
+    // A unit's fixes fit in one page, read without a turn of the event loop: take one per unit.
+    await yieldToEventLoop();
   }
 
   // The frame: what happened (tracks, tasks, sectors, annotations); the jurisdictions only if nothing did.
@@ -98,6 +101,19 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   // A thousandth of the frame's larger side, in degrees: finer than a printed page shows.
   const tolerance = box ? Math.max(box[2] - box[0], box[3] - box[1], 1e-4) / 1_000 : 1e-5;
 
+  const tracks: ReportMapData['tracks'] = [];
+  for (const { unit, coordinates } of raw) {
+    tracks.push({
+      stationId: unit.stationId,
+      unitId: unit.id,
+      callsign: unit.callsign,
+      color: colorOf.get(unit.stationId) ?? '#1f2937',
+      coordinates: simplifyTrack(coordinates, tolerance),
+    });
+    // Simplifying hundreds of day-long tracks at once would hold the event loop: a turn after each.
+    await yieldToEventLoop();
+  }
+
   return {
     bbox: box,
     jurisdictions: boundaries.map(({ station, geometry }) => ({
@@ -109,13 +125,7 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
     sectors,
     tasks,
     annotations,
-    tracks: raw.map(({ unit, coordinates }) => ({
-      stationId: unit.stationId,
-      unitId: unit.id,
-      callsign: unit.callsign,
-      color: colorOf.get(unit.stationId) ?? '#1f2937',
-      coordinates: simplifyTrack(coordinates, tolerance),
-    })),
+    tracks,
   };
 }
 

@@ -24,12 +24,18 @@ export interface Replayed {
   authors: Map<string | null, { updates: number; first: number; last: number }>;
 }
 
+/** One document's update log, oldest first: whole, or in pages as read from the store (`logPages`). */
+export type LogSource = readonly LoggedUpdate[] | AsyncIterable<readonly LoggedUpdate[]>;
+
+const isWhole = (log: LogSource): log is readonly LoggedUpdate[] => Array.isArray(log);
+
 /**
  * One pass over every update log of an operation: each update is applied to its document and the
  * keys it changed in `tasks`, `responses` and `units` are read back (Yjs map events name them), so
- * the cost is one apply per update however many tasks and units there are.
+ * the cost is one apply per update however many tasks and units there are. A log given in pages is
+ * walked a page at a time, so only one page of it is held at once.
  */
-export async function replayLogs(logs: ReadonlyArray<readonly LoggedUpdate[]>): Promise<Replayed> {
+export async function replayLogs(logs: readonly LogSource[]): Promise<Replayed> {
   const out: Replayed = { tasks: new Map(), units: new Map(), authors: new Map() };
   // Answers live in the answering station's document, which may be replayed before the task's.
   const answers = new Map<string, TaskStory['answers']>();
@@ -46,14 +52,18 @@ export async function replayLogs(logs: ReadonlyArray<readonly LoggedUpdate[]>): 
         out.units.get(unitKeys.get(c.key)!)!.changes.push({ time: c.update.time, status: null });
     });
     try {
-      await walker.advance(log, log.length, (applied) => {
-        const u = log[applied - 1]!;
-        const a = out.authors.get(u.userId) ?? { updates: 0, first: u.time, last: u.time };
-        a.updates++;
-        a.last = Math.max(a.last, u.time);
-        a.first = Math.min(a.first, u.time);
-        out.authors.set(u.userId, a);
-      });
+      for await (const page of isWhole(log) ? [log] : log) {
+        // The walker counts within the page it is given.
+        walker.applied = 0;
+        await walker.advance(page, page.length, (applied) => {
+          const u = page[applied - 1]!;
+          const a = out.authors.get(u.userId) ?? { updates: 0, first: u.time, last: u.time };
+          a.updates++;
+          a.last = Math.max(a.last, u.time);
+          a.first = Math.min(a.first, u.time);
+          out.authors.set(u.userId, a);
+        });
+      }
     } finally {
       walker.destroy();
     }

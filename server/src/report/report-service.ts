@@ -1,4 +1,5 @@
 import { distance } from '@turf/turf';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   AppError,
   COMMAND_SCOPE,
@@ -12,9 +13,11 @@ import {
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
-import { docFromStored } from '../storage/stored-doc.ts';
+import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix } from '../storage/types.ts';
+import { alertPages } from './alert-pages.ts';
+import { logPages } from './log-walk.ts';
 import { replayLogs, timePerStatus } from './report-replay.ts';
 
 /** A jump faster than this between two fixes is a GPS glitch, not travel (m/s; 250 km/h). */
@@ -41,7 +44,8 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
   const from = op.createdAt;
   const to = op.closedAt ?? now;
   const names = operationDocNames(op.id, op.stations);
-  const replayed = await replayLogs(await Promise.all(names.map((n) => ctx.storage.readUpdateLog(n))));
+  // Each log read a page at a time as the walk reaches it: never a whole log in memory or in one read.
+  const replayed = await replayLogs(names.map((n) => logPages(ctx.storage, n)));
 
   const tasks = [...replayed.tasks.values()]
     .sort((a, b) => a.raisedAt - b.raisedAt)
@@ -71,6 +75,8 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
     `${a.stationId}/${a.unitId}`.localeCompare(`${b.stationId}/${b.unitId}`),
   )) {
     const { distanceM, fixes } = await travelled(ctx, story.stationId, story.unitId, from, to);
+    // A unit's fixes fit in one page, read without a turn of the event loop: take one per unit.
+    await yieldToEventLoop();
     units.push({
       stationId: story.stationId,
       unitId: story.unitId,
@@ -81,19 +87,24 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
     });
   }
 
-  const alerts = (await ctx.storage.listAlerts(op.id, { limit: 10_000 })).reverse().map((a) => ({
-    id: a.id,
-    kind: a.kind,
-    stationId: a.stationId,
-    unitId: a.unitId,
-    ruleName: a.ruleName,
-    time: a.time,
-    state: a.state,
-    acknowledgedBy: a.acknowledgedBy?.name ?? null,
-    ackDelayMs: a.acknowledgedAt === null ? null : a.acknowledgedAt - a.raisedAt,
-  }));
+  // Every alert, however many: the store lists them newest first, the report oldest first.
+  const alerts: OperationReport['alerts'] = [];
+  for await (const page of alertPages(ctx.storage, op.id))
+    for (const a of page)
+      alerts.push({
+        id: a.id,
+        kind: a.kind,
+        stationId: a.stationId,
+        unitId: a.unitId,
+        ruleName: a.ruleName,
+        time: a.time,
+        state: a.state,
+        acknowledgedBy: a.acknowledgedBy?.name ?? null,
+        ackDelayMs: a.acknowledgedAt === null ? null : a.acknowledgedAt - a.raisedAt,
+      });
+  alerts.reverse();
 
-  const command = docFromStored(await ctx.storage.loadDoc(docName(op.id, COMMAND_SCOPE)));
+  const command = await storedFinalDoc(ctx.storage, docName(op.id, COMMAND_SCOPE));
   const sectors = [...readMap<Sector>(command, 'sectors').values()].map((s) => ({
     id: s.id,
     name: s.name,

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, Id, UnitKind, UnitStatus } from '@jointmap/shared';
+import { AppError, CST_OFFSET_MS, Id, UnitKind, UnitStatus } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import { putUnit, type CreateUnitInput } from '../live/roster.ts';
 import { parseTimeParam, trackStation, trackToGeoJson } from '../live/track.ts';
@@ -14,6 +14,16 @@ const MAX_TRACK_WINDOW_MS = 7 * 24 * 3600_000;
 /** Default window: the trail length the console draws. */
 const DEFAULT_TRACK_WINDOW_MS = 15 * 60_000;
 const MAX_TRACK_POINTS = 50_000;
+
+/**
+ * A moment as a file name's stamp in China Standard Time, e.g. `20261202-2013_UTC8` for
+ * 2026-12-02 20:13 in Beijing (12:13 UTC). The zone is spelled without `+`, which export file names
+ * do not keep.
+ */
+function cstFileStamp(time: number): string {
+  const d = new Date(time + CST_OFFSET_MS).toISOString();
+  return `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}-${d.slice(11, 13)}${d.slice(14, 16)}_UTC8`;
+}
 
 const UnitBody = Type.Object(
   {
@@ -29,8 +39,10 @@ const UnitBody = Type.Object(
 
 /**
  * `GET /api/units/:id/track?stationId=&from=&to=&format=` (epoch ms or ISO 8601; default the last 15
- * minutes) as GeoJSON, or with `format=geojson|kml|gpx` as a file to download. A unit is its station and its id: `stationId` names the station (without it,
- * the one station visible to the user that has a unit of that id, `CONFLICT` when several do).
+ * minutes) as GeoJSON, or with `format=geojson|kml|gpx` as a file to download, named after the unit
+ * and the window's start in Beijing time (`track-<station>-<unit>-20261202-2013_UTC8.gpx`). A unit is
+ * its station and its id: `stationId` names the station (without it, the one station visible to the
+ * user that has a unit of that id, `CONFLICT` when several do).
  * `POST /api/operations/:id/units` writes a unit record into a station's roster.
  */
 export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveService): void {
@@ -88,12 +100,7 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
       // A download for other tools: the track named after its unit; GPX keeps each fix's time (KML and
       // GeoJSON carry the times as properties only).
       for (const f of track.features) Object.assign(f.properties, { name: `${stationId}/${unitId}` });
-      return sendExport(
-        reply,
-        track,
-        format,
-        `track-${stationId}-${unitId}-${new Date(from).toISOString().slice(0, 16)}`,
-      );
+      return sendExport(reply, track, format, `track-${stationId}-${unitId}-${cstFileStamp(from)}`);
     },
   );
 

@@ -65,6 +65,15 @@ export class PgAlertStore implements AlertStore {
       args.push(filter.unitId);
       where.push(`unit_id = $${args.length}`);
     }
+    if (filter.raisedUntil !== undefined) {
+      args.push(filter.raisedUntil);
+      where.push(`raised_at <= $${args.length}`);
+    }
+    if (filter.after) {
+      // The list's order is time DESC, id: after a page comes what is older, or as old with a greater id.
+      args.push(filter.after.time, filter.after.id);
+      where.push(`(time < $${args.length - 1} OR (time = $${args.length - 1} AND id > $${args.length}))`);
+    }
     args.push(filter.limit);
     const { rows } = await pgQuery(
       this.pool,

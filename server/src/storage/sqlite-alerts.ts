@@ -53,6 +53,15 @@ export class SqliteAlertStore implements AlertStore {
       where.push('unit_id = ?');
       args.push(filter.unitId);
     }
+    if (filter.raisedUntil !== undefined) {
+      where.push('raised_at <= ?');
+      args.push(filter.raisedUntil);
+    }
+    if (filter.after) {
+      // The list's order is time DESC, id: after a page comes what is older, or as old with a greater id.
+      where.push('(time < ? OR (time = ? AND id > ?))');
+      args.push(filter.after.time, filter.after.time, filter.after.id);
+    }
     args.push(filter.limit);
     const rows = this.db
       .prepare(`SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY time DESC, id LIMIT ?`)

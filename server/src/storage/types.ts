@@ -1,5 +1,6 @@
 import type { MultiPolygon, Polygon } from 'geojson';
-import type { Alert, AlertKind, AlertState, OperationKind, OperationStatus, Role } from '@jointmap/shared';
+import type { OperationKind, OperationStatus, Role } from '@jointmap/shared';
+import type { AlertStore } from './alert-types.ts';
 import type { LoggedUpdate, UpdateLogStore } from './update-log-types.ts';
 
 export interface Station {
@@ -86,6 +87,7 @@ export interface DocStore {
 }
 
 export type { LoggedUpdate, ReplayCheckpoint, UpdateLogSpan, UpdateLogStore } from './update-log-types.ts';
+export type { AlertCursor, AlertFilter, AlertStore } from './alert-types.ts';
 
 /** Stations, accounts and devices written together (an accounts file). */
 export interface AccountsBatch {
@@ -250,29 +252,6 @@ export interface SessionStore {
   lastSessionEndSeq(): Promise<number>;
   /** Forget sessions (and feed entries) that expired before `before`: their tokens are refused anyway. */
   pruneSessions(before: number): Promise<void>;
-}
-
-/** Which alerts of an operation a list returns (newest first by alert time). */
-export interface AlertFilter {
-  states?: readonly AlertState[];
-  kind?: AlertKind;
-  stationId?: string;
-  /** Only this unit's alerts (with `stationId`: the unit of that station). */
-  unitId?: string;
-  limit: number;
-}
-
-/** Alerts raised by the alert engine; an alert's id is deterministic, so inserting it twice keeps one. */
-export interface AlertStore {
-  /** Store a new alert; false (and nothing written) when one with its id exists. Durable when it resolves. */
-  insertAlert(alert: Alert): Promise<boolean>;
-  getAlert(operationId: string, id: string): Promise<Alert | null>;
-  listAlerts(operationId: string, filter: AlertFilter): Promise<Alert[]>;
-  /**
-   * Write `alert` (its new state and who/when) only while the stored one is still in `expected`
-   * state: false, and nothing written, when another request changed it first.
-   */
-  updateAlertIf(alert: Alert, expected: AlertState): Promise<boolean>;
 }
 
 /** A unit's track and how far back it has been thinned. */

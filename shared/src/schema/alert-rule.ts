@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { compile, Id, Label, LineStringGeometry, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 import { UnitKind } from './unit.ts';
+import { CST_OFFSET_MS } from '../china-time.ts';
 
 /**
  * Alert rules (geofences and limits) watched by the server on the position stream. A station's
@@ -160,8 +161,6 @@ export function ruleWatchesUnit(rule: AlertRule, stationId: string, unitId: stri
   if (rule.units.length === 0 && rule.unitKinds.length === 0) return true;
   return rule.unitKinds.includes(kind) || rule.units.some((u) => u.stationId === stationId && u.unitId === unitId);
 }
-
-const CST_OFFSET_MS = 8 * 3600_000;
 
 /** Whether `rule` is active at `time` (epoch ms): enabled and inside its active hours (UTC+8). */
 export function ruleActiveAt(rule: AlertRule, time: number): boolean {
