@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { fixAt } from '../api/archive-helpers.ts';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { api, connected, connectViewer, epochSeconds, eventually, traccarForm } from './live-helpers.ts';
 
@@ -37,4 +38,36 @@ it("a closed joint operation no longer shares another station's live positions w
   await eventually(() => after.latest.get(YUYUE_CAR)?.lngLat[1] === 30.52, 5_000, "德清's own new fix");
   await eventually(() => boss.latest.get(YUNHE_CAR)?.lngLat[1] === 30.42, 5_000, "the commander's view of 临平");
   expect(after.received().filter((p) => p.stationId === 'linping-yunhe')).toEqual([]);
+});
+
+it("a closed joint operation lets a dispatcher read another station's track within its own time only", async (t) => {
+  const server = await startServer(t);
+  const createdAt = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt;
+  const t0 = Date.now();
+  await server.ctx.storage.appendPositions([
+    fixAt('linping-yunhe', 'yunhe-car-01', createdAt - 5_000, 2),
+    fixAt('linping-yunhe', 'yunhe-car-01', t0, 0),
+  ]);
+  const commander = (await server.login('commander')).token;
+  expect((await api(server, commander, 'POST', `/api/operations/${DEMO_OP}/close`)).status).toBe(200);
+  const closedAt = (await server.ctx.storage.getOperation(DEMO_OP))!.closedAt!;
+  await server.ctx.storage.appendPositions([fixAt('linping-yunhe', 'yunhe-car-01', closedAt + 5_000, 1)]);
+
+  const track = (token: string) =>
+    api<{ features: Array<{ properties: { coordinateProperties: { times: number[] } } }> }>(
+      server,
+      token,
+      'GET',
+      `/api/units/yunhe-car-01/track?stationId=linping-yunhe&from=${createdAt - 60_000}&to=${closedAt + 60_000}`,
+    );
+  const times = (body: { features: Array<{ properties: { coordinateProperties: { times: number[] } } }> }) =>
+    body.features.flatMap((f) => f.properties.coordinateProperties.times);
+  const deqing = await track((await server.login('deqing')).token);
+  expect(deqing.status).toBe(200);
+  expect(times(deqing.body)).toEqual([t0]);
+  // 临平's own dispatcher and the commander read all of it.
+  for (const who of ['linping', 'commander']) {
+    const all = await track((await server.login(who)).token);
+    expect(times(all.body)).toEqual([createdAt - 5_000, t0, closedAt + 5_000]);
+  }
 });

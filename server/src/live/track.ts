@@ -66,6 +66,27 @@ export function maySeeStation(user: Principal, stationId: string, operations: re
 }
 
 /**
+ * The span of time in which a user may read a station's fixes: all of it for a commander, their
+ * own station, or a station of an operation of theirs still under way; else from the first start
+ * to the last close of the closed operations they shared with it (a closed operation is a record
+ * of its own time, not a window on the station from then on). Null: none.
+ */
+export function sharedSpan(
+  user: Principal,
+  stationId: string,
+  operations: readonly Operation[],
+): { from: number; to: number } | null {
+  if (user.role === 'commander' || user.stationId === stationId) return { from: 0, to: Number.MAX_SAFE_INTEGER };
+  const shared = operations.filter((op) => op.stations.includes(stationId) && canSeeOperation(user, op.stations));
+  if (shared.some((op) => op.status === 'active')) return { from: 0, to: Number.MAX_SAFE_INTEGER };
+  if (!shared.length) return null;
+  return {
+    from: Math.min(...shared.map((op) => op.createdAt)),
+    to: Math.max(...shared.map((op) => op.closedAt ?? Number.MAX_SAFE_INTEGER)),
+  };
+}
+
+/**
  * The stations whose live positions a user gets through an operation. While it is under way, all
  * of its stations. Once it is closed it is a record, and it shares no one's live positions any
  * more: a dispatcher keeps seeing another station's units only through a joint operation still

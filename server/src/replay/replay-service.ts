@@ -84,8 +84,14 @@ export class ReplayService {
     };
   }
 
-  async positions(user: Principal, operationId: string, at: number): Promise<ReplayPositionsBody> {
+  /**
+   * Each unit's newest fix at a moment. A closed operation's record ends at its close: a later
+   * moment is read as the close, so the operation does not keep sharing its stations' positions
+   * (where a dispatcher's units are today is for their own station and live operations to show).
+   */
+  async positions(user: Principal, operationId: string, moment: number): Promise<ReplayPositionsBody> {
     const op = await this.visible(user, operationId);
+    const at = op.closedAt != null ? Math.min(moment, op.closedAt) : moment;
     const positions: UnitPosition[] = [];
     for (const stationId of op.stations) {
       for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, CST_OFFSET_MS, Id, UnitKind, UnitStatus } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import { putUnit, type CreateUnitInput } from '../live/roster.ts';
-import { parseTimeParam, trackStation, trackToGeoJson } from '../live/track.ts';
+import { parseTimeParam, sharedSpan, trackStation, trackToGeoJson } from '../live/track.ts';
 import { requireUser } from '../plugins/auth.ts';
 import { sendExport } from '../interop/export-routes.ts';
 import type { ExportFormat } from '../interop/export-types.ts';
@@ -84,8 +84,11 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
       if (asked && !candidates.includes(asked) && (await ctx.storage.track(asked, unitId, from, to, 1)).length)
         candidates.push(asked);
       const stationId = trackStation(user, unitId, request.query.stationId, candidates, operations);
+      // Another station's unit seen through a closed operation: only within that operation's time.
+      const span = sharedSpan(user, stationId, operations) ?? { from: 0, to: -1 };
+      const [start, end] = [Math.max(from, span.from), Math.min(to, span.to)];
       // Keyed by station and unit: another station's unit of the same id is never part of it.
-      const fixes = await ctx.storage.track(stationId, unitId, from, to, MAX_TRACK_POINTS + 1);
+      const fixes = start <= end ? await ctx.storage.track(stationId, unitId, start, end, MAX_TRACK_POINTS + 1) : [];
       const truncated = fixes.length > MAX_TRACK_POINTS;
       const track = trackToGeoJson(
         unitId,
