@@ -24,7 +24,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { positionRoutes } from './routes/positions.ts';
 import { unitRoutes } from './routes/units.ts';
 import { LiveService } from './live/live-service.ts';
-import { attachLiveSockets } from './live/live-sockets.ts';
+import { attachLiveSockets, narrowClosedViewers } from './live/live-sockets.ts';
 import { registerSocketIo } from './plugins/socket-io.ts';
 import { CoverageService } from './search/coverage-service.ts';
 import { AlertService } from './alerts/alert-service.ts';
@@ -276,14 +276,23 @@ export async function buildApp(
     log: app.log,
   });
   alerting = alerts;
+  const fanout = attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage, alerts);
+  // A closed operation raises no more alerts, and shares no other station's live positions.
+  const closed = {
+    forget: async (operationId: string) => {
+      alerts.forget(operationId);
+      await narrowClosedViewers(io, ctx, fanout, operationId).catch((err: unknown) =>
+        app.log.warn({ err, operation: operationId }, 'live viewers of a closed operation not narrowed'),
+      );
+    },
+  };
   if (docRelay) {
-    const watch = new OperationWatch(ctx, alerts);
+    const watch = new OperationWatch(ctx, closed);
     operationWatch = watch;
     app.addHook('preClose', async () => watch.close());
   }
   // COT_PORT: TAK clients over TCP/TLS (server/src/cot/); opens with the app, closes before the live service.
   cotBridge = attachCot(app, ctx, live);
-  attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage, alerts);
   app.addHook('preClose', async () => live.close());
   app.addHook('preClose', async () => searchCoverage.close());
   app.addHook('preClose', async () => alerts.close());
@@ -291,7 +300,7 @@ export async function buildApp(
   deviceRoutes(app, ctx, live);
   unitRoutes(app, ctx, live);
   alertRoutes(app, ctx, alerts);
-  attachArchives(app, ctx, alerts);
+  attachArchives(app, ctx, closed);
   if (existsSync(config.clientDir)) {
     // The built client's hashed assets under one wildcard route: a route per file made 1,000
     // routes of its 500 files, 6 MiB of heap and a slower start. The few files at the top get a

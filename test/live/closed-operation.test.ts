@@ -38,6 +38,13 @@ it("a closed joint operation no longer shares another station's live positions w
   await eventually(() => after.latest.get(YUYUE_CAR)?.lngLat[1] === 30.52, 5_000, "德清's own new fix");
   await eventually(() => boss.latest.get(YUNHE_CAR)?.lngLat[1] === 30.42, 5_000, "the commander's view of 临平");
   expect(after.received().filter((p) => p.stationId === 'linping-yunhe')).toEqual([]);
+  // The viewer that joined while it was under way is narrowed at the close, without a reconnect.
+  await eventually(
+    () => during.latest.get(YUYUE_CAR)?.lngLat[1] === 30.52,
+    5_000,
+    "德清's own fix, to the earlier viewer",
+  );
+  expect(during.received().filter((p) => p.stationId === 'linping-yunhe' && p.lngLat[1] === 30.42)).toEqual([]);
 });
 
 it("a closed joint operation lets a dispatcher read another station's track within its own time only", async (t) => {

@@ -11,6 +11,7 @@ import { requireCommander, requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { ArchiveService } from './archive-service.ts';
 import { archiveDir } from './archive-writer.ts';
+import type { ClosedListener } from './operation-watch.ts';
 
 const IdParams = Type.Object({ id: Id });
 const ArchiveParams = Type.Object({ id: Id, archiveId: Type.String({ pattern: '^[0-9T]{15}-[0-9a-f]{6}$' }) });
@@ -28,12 +29,8 @@ const UPLOAD_TYPES = ['application/gzip', 'application/x-gzip', 'application/oct
  * `POST /api/operations/:id/purge {archiveId, sha256}`,
  * `POST /api/archives/restore` (body: the archive file).
  */
-export function attachArchives(
-  app: FastifyInstance,
-  ctx: AppContext,
-  alerts: { forget(operationId: string): void },
-): ArchiveService {
-  const archives = new ArchiveService(ctx, alerts);
+export function attachArchives(app: FastifyInstance, ctx: AppContext, closed: ClosedListener): ArchiveService {
+  const archives = new ArchiveService(ctx, closed);
   app.addHook('onReady', () => archives.sweep());
 
   app.post<{ Params: { id: string } }>(

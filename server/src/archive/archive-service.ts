@@ -20,6 +20,7 @@ import { openArchive } from './archive-reader.ts';
 import { archiveDir, sha256OfFile, writeArchive } from './archive-writer.ts';
 import { purgeWindows } from './purge-windows.ts';
 import { restoreArchive } from './archive-restore.ts';
+import type { ClosedListener } from './operation-watch.ts';
 
 /**
  * The life of an operation after the work: a commander closes it (its documents become
@@ -32,8 +33,8 @@ export class ArchiveService {
 
   constructor(
     private readonly ctx: AppContext,
-    /** Told when an operation closes, so it stops watching its units. */
-    private readonly alerts?: { forget(operationId: string): void },
+    /** Told when an operation closes: its alerts stop, its live viewers are narrowed. */
+    private readonly closed?: ClosedListener,
   ) {}
 
   /** Remove what a crash left half-written or half-read under `archives/`. */
@@ -55,7 +56,7 @@ export class ArchiveService {
     // Open connections were admitted with write access: unloading their rooms makes them reconnect,
     // and they are admitted read-only (the status is already stored).
     await Promise.all(operationDocNames(op.id, op.stations).map((name) => this.ctx.rooms.evict(name)));
-    this.alerts?.forget(op.id);
+    await this.closed?.forget(op.id);
     const room = await this.ctx.rooms.get(docName(op.id, COMMAND_SCOPE));
     await room.serverChange(
       (doc) => {

@@ -4,6 +4,11 @@ import type { AppContext } from '../services/context.ts';
 /** How often an instance over Redis re-reads the status of the operations it has rooms for (ms). */
 export const OPERATION_WATCH_MS = 10_000;
 
+/** What follows an operation's close or purge: its alerts forgotten, its live viewers narrowed. */
+export interface ClosedListener {
+  forget(operationId: string): void | Promise<void>;
+}
+
 /**
  * Keeps this instance in step with operations closed or purged on another instance (several
  * instances over Redis). The instance that closes an operation unloads its own rooms, so their
@@ -22,7 +27,7 @@ export class OperationWatch {
 
   constructor(
     private readonly ctx: Pick<AppContext, 'storage' | 'rooms' | 'log'>,
-    private readonly alerts: { forget(operationId: string): void } | null,
+    private readonly closed: ClosedListener | null,
     everyMs = OPERATION_WATCH_MS,
   ) {
     this.timer = setInterval(() => void this.sweep(), everyMs);
@@ -57,7 +62,7 @@ export class OperationWatch {
     const names = this.ctx.rooms.names().filter((n) => parseDocName(n)?.operationId === operationId);
     if (!op || op.purgedAt != null) await Promise.all(names.map((n) => this.ctx.rooms.evict(n)));
     else await this.ctx.rooms.evictWriters(names);
-    this.alerts?.forget(operationId);
+    await this.closed?.forget(operationId);
   }
 
   close(): void {

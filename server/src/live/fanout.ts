@@ -65,6 +65,15 @@ export class PositionFanout {
     room.viewers.set(socket.id, { socket, backlog: null, only });
   }
 
+  /** From now on, send this viewer positions of `only` stations (null: all of the operation's). */
+  restrictViewer(operationId: string, socketId: string, only: ReadonlySet<string> | null): void {
+    const viewer = this.rooms.get(operationId)?.viewers.get(socketId);
+    if (!viewer) return;
+    viewer.only = only;
+    if (only && viewer.backlog)
+      for (const [key, p] of viewer.backlog) if (!only.has(p.stationId)) viewer.backlog.delete(key);
+  }
+
   removeViewer(operationId: string, socketId: string): void {
     const room = this.rooms.get(operationId);
     if (!room) return;

@@ -182,6 +182,26 @@ export function attachLiveSockets(
   return fanout;
 }
 
+/**
+ * An operation was closed (here or on another instance): its viewers on this instance who may no
+ * longer see every station's live positions get their own share only from now on, as if they had
+ * joined after the close.
+ */
+export async function narrowClosedViewers(
+  io: LiveServer,
+  ctx: Pick<AppContext, 'storage'>,
+  fanout: PositionFanout,
+  operationId: string,
+): Promise<void> {
+  const op = await ctx.storage.getOperation(operationId);
+  if (!op || op.status === 'active') return;
+  const operations = await ctx.storage.listOperations();
+  for (const socket of await io.local.in(liveRoomName(operationId)).fetchSockets()) {
+    const stations = liveStations(socket.data.user, op, operations);
+    fanout.restrictViewer(operationId, socket.id, stations.length < op.stations.length ? new Set(stations) : null);
+  }
+}
+
 function viewerOf(socket: LiveSocket): ViewerSocket {
   return {
     id: socket.id,
