@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers/server.ts';
 import { annotationsOf, clickAt, renderedAnnotationIds, screenOf } from './map-actions.ts';
 
@@ -153,4 +154,33 @@ test('measuring over a drawing neither selects, drags nor deletes it', async () 
   expect(await coordinatesOf('a-measureon1')).toEqual(at);
   await clickAt(page, [120.1, 30.6]); // the second point: the click on the marker was the first
   await expect.poll(() => page.locator('[data-testid=measure-distance]').count()).toBe(1);
+});
+
+test('measuring over a task marker does not open the task; the select tool does', async () => {
+  const at: [number, number] = [120.06, 30.6];
+  const task = fixtures.missingPersonTask({
+    id: 't-measureon1',
+    stationId: SCOPE,
+    targetStations: ['linping-yunhe'],
+    location: { type: 'Point', coordinates: at },
+    createdBy: 'u-deqing',
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+  });
+  await page.evaluate(
+    ({ scope, task }) => {
+      type Writer = { write(scope: string, change: object): void };
+      const s = (window as unknown as { jointmap: { session: Writer } }).jointmap.session;
+      s.write(scope, { type: 'put', map: 'tasks', key: task.id, value: task });
+    },
+    { scope: SCOPE, task },
+  );
+  await page.waitForTimeout(500);
+  await page.click('[data-testid=tool-measure]');
+  await clickAt(page, at);
+  await page.waitForTimeout(300);
+  expect(await page.locator('[data-testid=task-panel]').count()).toBe(0);
+  await page.keyboard.press('Escape'); // measuring off
+  await clickAt(page, at);
+  await page.waitForSelector('[data-testid=task-panel][data-task="t-measureon1"]');
 });
