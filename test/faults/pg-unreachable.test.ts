@@ -78,8 +78,10 @@ describe('PostgreSQL briefly unreachable', () => {
     expect(down.body).toMatchObject({
       status: 'unavailable',
       dependencies: { storage: { ready: false }, redis: { ready: true } },
-      error: { code: 'STORAGE_UNAVAILABLE' },
+      error: { code: 'STORAGE_UNAVAILABLE', message: 'not ready: storage' },
     });
+    // The reason (it names the database's host and port) is not told to anyone who asks.
+    expect(down.body.dependencies.storage).toEqual({ ready: false });
 
     proxy.restore();
     // Back by itself: the same process, no restart.

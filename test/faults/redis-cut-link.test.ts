@@ -25,8 +25,9 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-async function health(server: TestServer) {
-  const res = await fetch(`${server.url}/api/health`);
+/** The health answer; with a commander's token it says why a dependency is not ready. */
+async function health(server: TestServer, token?: string) {
+  const res = await fetch(`${server.url}/api/health`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return {
     status: res.status,
     body: (await res.json()) as { dependencies: Record<string, { ready: boolean; message?: string }> },
@@ -93,10 +94,14 @@ describe('Redis link cut but not closed', () => {
     // The dead link is noticed (no reply to the keepalive PING): the clients stop reporting ready.
     await until(async () => (await liveRedisReady(a)) === 0, 15_000, 'live side of A not ready');
     await until(
-      async () => (await health(a)).body.dependencies.redis?.message === 'the document relay is not connected to Redis',
+      async () =>
+        (await health(a, commander.token)).body.dependencies.redis?.message ===
+        'the document relay is not connected to Redis',
       15_000,
       'document relay of A not ready',
     );
+    // Anyone else learns which dependency is down, not why (the reason names hosts and ports).
+    expect((await health(a)).body.dependencies.redis).toEqual({ ready: false });
 
     proxy.restore();
     await until(async () => (await health(a)).status === 200 && (await health(b)).status === 200, 20_000, 'ready');

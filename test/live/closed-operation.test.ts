@@ -78,3 +78,71 @@ it("a closed joint operation lets a dispatcher read another station's track with
     expect(times(all.body)).toEqual([createdAt - 5_000, t0, closedAt + 5_000]);
   }
 });
+
+it('the positions route and alert handling of a closed operation follow the same rule; a viewer of an operation closed earlier is narrowed when the last one sharing the station closes', async (t) => {
+  const server = await startServer(t);
+  const commander = (await server.login('commander')).token;
+  const deqing = (await server.login('deqing')).token;
+  // 桥: a second operation of 德清 and 临平, closed while the demo operation goes on.
+  const bridge = await api<{ id: string }>(server, commander, 'POST', '/api/operations', {
+    name: '大桥联合管控',
+    kind: 'monitoring',
+    stations: ['deqing-yuyue', 'linping-yunhe'],
+  });
+  expect(bridge.status).toBe(201);
+  const start = Date.now() - 60_000;
+  const send = (device: string, lat: number, atMs: number) =>
+    traccarForm(server.url, { id: device, lat, lon: 120.28, timestamp: epochSeconds(start + atMs) });
+  expect((await send('demo-yunhe-01', 30.41, 0)).status).toBe(200);
+  expect((await api(server, commander, 'POST', `/api/operations/${bridge.body.id}/close`)).status).toBe(200);
+
+  // Through the demo operation, still under way, 德清 still sees 临平: on the closed one too.
+  const viewer = connectViewer(t, server.url, { token: deqing, operationId: bridge.body.id });
+  await connected(viewer.socket);
+  await eventually(() => viewer.latest.has(YUNHE_CAR), 5_000, '临平 through the operation under way');
+  const rest = () =>
+    api<{ positions: Array<{ stationId: string }> }>(
+      server,
+      deqing,
+      'GET',
+      `/api/operations/${bridge.body.id}/positions`,
+    );
+  expect((await rest()).body.positions.some((p) => p.stationId === 'linping-yunhe')).toBe(true);
+
+  // The demo operation closes too: nothing of 临平 any more, live or by REST, without a reconnect.
+  expect((await api(server, commander, 'POST', `/api/operations/${DEMO_OP}/close`)).status).toBe(200);
+  expect((await send('demo-yunhe-01', 30.43, 10_000)).status).toBe(200);
+  expect((await send('demo-yuyue-01', 30.53, 10_000)).status).toBe(200);
+  await eventually(() => viewer.latest.get(YUYUE_CAR)?.lngLat[1] === 30.53, 5_000, "德清's own fix");
+  expect(viewer.received().filter((p) => p.stationId === 'linping-yunhe' && p.lngLat[1] === 30.43)).toEqual([]);
+  expect((await rest()).body.positions.filter((p) => p.stationId === 'linping-yunhe')).toEqual([]);
+
+  // Its alerts are a record: they are not acknowledged any more.
+  await server.ctx.storage.insertAlert({
+    id: 'closed-sos',
+    operationId: DEMO_OP,
+    stationId: 'deqing-yuyue',
+    unitId: 'yuyue-car-01',
+    ruleId: null,
+    ruleScope: null,
+    ruleName: 'SOS',
+    kind: 'sos',
+    time: start,
+    raisedAt: start,
+    lngLat: [120.3, 30.5],
+    evidence: { alarm: 'SOS' },
+    state: 'open',
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    resolvedBy: null,
+    resolvedAt: null,
+  });
+  const ack = await api<{ error: { code: string } }>(
+    server,
+    deqing,
+    'POST',
+    `/api/operations/${DEMO_OP}/alerts/closed-sos/acknowledge`,
+  );
+  expect(ack.status).toBe(403);
+  expect((await server.ctx.storage.getAlert(DEMO_OP, 'closed-sos'))?.state).toBe('open');
+});

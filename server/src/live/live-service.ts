@@ -72,6 +72,7 @@ export class LiveService {
   private readonly unsubscribe: () => void;
   private fanout: PositionFanout | null = null;
   private readonly fixListeners = new Set<(pos: UnitPosition) => void>();
+  private readonly deviceListeners = new Set<(device: Device | null) => void>();
   /** The catch-up running or last run (see {@link resync}). */
   private resyncs: Promise<void> = Promise.resolve();
   private readonly metrics;
@@ -91,7 +92,10 @@ export class LiveService {
     this.writer = new PositionWriter(storage);
     const subscriptions = [
       relay.subscribe((pos) => this.onRelayed(pos)),
-      relay.subscribeDevices((device) => this.devices.set(device)),
+      relay.subscribeDevices((device) => {
+        this.devices.set(device);
+        for (const listener of this.deviceListeners) listener(device);
+      }),
       relay.onResync(() => void this.resync()),
     ];
     this.unsubscribe = () => subscriptions.forEach((off) => off());
@@ -158,6 +162,7 @@ export class LiveService {
     try {
       // Registrations changed elsewhere meanwhile (a tracker moved to another unit) were not relayed either.
       await this.devices.reload();
+      for (const listener of this.deviceListeners) listener(null);
       fixes = await this.storage.latestPositions();
     } catch {
       return; // storage down too: the next break-and-return of either tries again
@@ -189,6 +194,16 @@ export class LiveService {
   deviceChanged(device: Device): void {
     this.devices.set(device);
     this.relay.publishDevice(device);
+  }
+
+  /**
+   * Call `listener` with every registration changed here or on another instance (a device moved
+   * or released), and with null when all of them were read again (after a break of the relay).
+   * Returns the unsubscribe function.
+   */
+  onDeviceChanged(listener: (device: Device | null) => void): () => void {
+    this.deviceListeners.add(listener);
+    return () => this.deviceListeners.delete(listener);
   }
 
   attachFanout(fanout: PositionFanout): void {

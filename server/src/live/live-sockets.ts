@@ -18,7 +18,7 @@ import type { AppContext } from '../services/context.ts';
 import { PositionFanout, type ViewerSocket } from './fanout.ts';
 import { authenticateSession } from '../auth/session.ts';
 import { getVisibleOperation } from '../services/operations.ts';
-import { liveStations } from './track.ts';
+import { liveStations, liveStationsOf } from './track.ts';
 import type { LiveService } from './live-service.ts';
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, LiveSocketData>;
@@ -120,8 +120,7 @@ export function attachLiveSockets(
       try {
         const op = await getVisibleOperation(ctx, socket.data.user, operationId);
         // A closed operation shares another station's live positions with commanders only.
-        const stations =
-          op.status === 'active' ? op.stations : liveStations(socket.data.user, op, await ctx.storage.listOperations());
+        const stations = await liveStationsOf(socket.data.user, op, () => ctx.storage.listOperations());
         const only = stations.length < op.stations.length ? new Set(stations) : null;
         if (socket.disconnected) return failure('UNAUTHENTICATED', 'disconnected');
         if (!socket.data.operations.has(operationId)) {
@@ -185,7 +184,8 @@ export function attachLiveSockets(
 /**
  * An operation was closed (here or on another instance): its viewers on this instance who may no
  * longer see every station's live positions get their own share only from now on, as if they had
- * joined after the close.
+ * joined after the close; so do the viewers of operations closed earlier that saw a station through
+ * this one.
  */
 export async function narrowClosedViewers(
   io: LiveServer,
@@ -193,12 +193,18 @@ export async function narrowClosedViewers(
   fanout: PositionFanout,
   operationId: string,
 ): Promise<void> {
-  const op = await ctx.storage.getOperation(operationId);
-  if (!op || op.status === 'active') return;
   const operations = await ctx.storage.listOperations();
-  for (const socket of await io.local.in(liveRoomName(operationId)).fetchSockets()) {
-    const stations = liveStations(socket.data.user, op, operations);
-    fanout.restrictViewer(operationId, socket.id, stations.length < op.stations.length ? new Set(stations) : null);
+  const closed = operations.find((o) => o.id === operationId);
+  if (!closed || closed.status === 'active') return;
+  // Its close may also end what a viewer of an operation closed earlier saw through this one.
+  const affected = operations.filter(
+    (o) => o.status !== 'active' && o.stations.some((s) => closed.stations.includes(s)),
+  );
+  for (const op of affected) {
+    for (const socket of await io.local.in(liveRoomName(op.id)).fetchSockets()) {
+      const stations = liveStations(socket.data.user, op, operations);
+      fanout.restrictViewer(op.id, socket.id, stations.length < op.stations.length ? new Set(stations) : null);
+    }
   }
 }
 

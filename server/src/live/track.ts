@@ -100,6 +100,15 @@ export function liveStations(user: Principal, op: Operation, operations: readonl
   );
 }
 
+/** `liveStations` of an operation for a user, reading the other operations only when it is closed. */
+export async function liveStationsOf(
+  user: Principal,
+  op: Operation,
+  listOperations: () => Promise<Operation[]>,
+): Promise<string[]> {
+  return op.status === 'active' ? [...op.stations] : liveStations(user, op, await listOperations());
+}
+
 /**
  * The station whose unit `unitId` a track request means. `candidates`: stations that have a unit of
  * that id with fixes or trackers. With `requested`, that station (if the user may see it and it has

@@ -16,6 +16,7 @@ import {
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { toUnitPosition } from '../live/live-service.ts';
+import { sharedSpan } from '../live/track.ts';
 import type { Operation } from '../storage/types.ts';
 import { alertPages } from '../report/alert-pages.ts';
 import { walkEvents } from './events-walk.ts';
@@ -92,12 +93,16 @@ export class ReplayService {
   async positions(user: Principal, operationId: string, moment: number): Promise<ReplayPositionsBody> {
     const op = await this.visible(user, operationId);
     const at = op.closedAt != null ? Math.min(moment, op.closedAt) : moment;
+    const operations = await this.ctx.storage.listOperations();
     const positions: UnitPosition[] = [];
     for (const stationId of op.stations) {
+      // Another station's fixes only from the time the user shares with it (as its tracks).
+      const span = sharedSpan(user, stationId, operations);
+      if (!span || at < span.from) continue;
       for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {
         // The track store orders a unit's fixes by time, then device id: the newest-fix rule.
-        const fix = await this.ctx.storage.lastFixBefore(stationId, unitId, at + 1);
-        if (fix) positions.push(toUnitPosition(fix));
+        const fix = await this.ctx.storage.lastFixBefore(stationId, unitId, Math.min(at, span.to) + 1);
+        if (fix && fix.time >= span.from) positions.push(toUnitPosition(fix));
       }
     }
     const { staleAfterMs, lostAfterMs } = this.ctx.config;

@@ -64,6 +64,8 @@ export function alertRoutes(app: FastifyInstance, ctx: AppContext, alerts: Alert
       async (request): Promise<AlertResponse> => {
         const user = requireUser(request);
         const op = await getVisibleOperation(ctx, user, request.params.id);
+        // A closed operation (and one restored from an archive) is a record: its alerts stay as they were.
+        if (op.status !== 'active') throw new AppError('FORBIDDEN', `operation ${op.id} is closed`);
         const alert = await ctx.storage.getAlert(op.id, request.params.alertId);
         if (!alert) throw new AppError('NOT_FOUND', `no alert ${request.params.alertId}`);
         if (!canHandleAlert(user, alert.stationId)) {

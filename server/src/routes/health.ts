@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@jointmap/shared';
 import { authenticateSession } from '../auth/session.ts';
@@ -15,14 +15,15 @@ const PROBE_TIMEOUT_MS = 2_000;
 /**
  * `GET /api/health`: readiness per dependency — `storage` always, `redis` when REDIS_URL is set
  * (`probes`). 200 when every one is ready; otherwise 503 with `STORAGE_UNAVAILABLE` naming what is
- * not, so a balancer takes the instance out until it recovers (it recovers by itself).
+ * not, so a balancer takes the instance out until it recovers (it recovers by itself). Why it is not
+ * ready (and the rooms loaded) only with METRICS_TOKEN or a commander's token; always in the log.
  */
 export function healthRoutes(app: FastifyInstance, ctx: AppContext, probes: Record<string, ReadinessProbe> = {}): void {
   const all: Record<string, ReadinessProbe> = {
     storage: (timeoutMs) => answerWithin(ctx.storage.ping(), timeoutMs, 'storage'),
     ...probes,
   };
-  app.get('/api/health', { config: { public: true } }, async (_request, reply) => {
+  app.get('/api/health', { config: { public: true } }, async (request, reply) => {
     const entries = await Promise.all(
       Object.entries(all).map(async ([name, probe]) => {
         try {
@@ -33,16 +34,28 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext, probes: Reco
         }
       }),
     );
-    const dependencies = Object.fromEntries(entries);
-    const down = entries.filter(([, r]) => !r.ready).map(([name]) => name);
+    const down = entries.filter(([, r]) => !r.ready);
+    // Why a dependency is not ready names hosts and ports: it goes to the log, and to a scraper
+    // (METRICS_TOKEN) or a commander; anyone else (a balancer) learns which one, not why.
+    const detailed = bearer(request)
+      ? await authorizeMetrics(ctx, bearer(request)).then(
+          () => true,
+          () => false,
+        )
+      : false;
+    const dependencies = Object.fromEntries(
+      entries.map(([name, r]) => [name, detailed || r.ready ? r : { ready: false }]),
+    );
     const body = {
       status: down.length ? 'unavailable' : 'ok',
       storage: ctx.storage.kind,
-      rooms: ctx.rooms.size,
+      ...(detailed ? { rooms: ctx.rooms.size } : {}),
       dependencies,
     };
     if (!down.length) return body;
-    const detail = entries.map(([name, r]) => ('message' in r ? `${name}: ${r.message}` : '')).filter(Boolean);
+    const names = down.map(([name]) => name).join(', ');
+    request.log.warn({ dependencies: Object.fromEntries(down) }, `not ready: ${names}`);
+    const detail = detailed ? down.map(([name, r]) => ('message' in r ? `${name}: ${r.message}` : name)) : [names];
     return reply.status(503).send({
       ...body,
       error: { code: 'STORAGE_UNAVAILABLE', message: `not ready: ${detail.join('; ')}` },
@@ -69,8 +82,8 @@ async function authorizeMetrics(ctx: AppContext, token: string | undefined): Pro
   if (user.role !== 'commander') throw new AppError('FORBIDDEN', 'only commanders (or METRICS_TOKEN) read metrics');
 }
 
+/** Equal secrets, compared in a time that tells nothing of either (not even its length). */
 function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Id } from '@jointmap/shared';
 import { RateLimitedError, type LiveService } from '../live/live-service.ts';
+import { liveStationsOf } from '../live/track.ts';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
@@ -58,11 +59,14 @@ export function positionRoutes(app: FastifyInstance, ctx: AppContext, live: Live
     '/api/operations/:id/positions',
     { schema: { params: Type.Object({ id: Id }) } },
     async (request) => {
-      const view = await getVisibleOperation(ctx, requireUser(request), request.params.id);
+      const user = requireUser(request);
+      const view = await getVisibleOperation(ctx, user, request.params.id);
+      // As the live channel: a closed operation shares another station's positions with commanders only.
+      const stations = await liveStationsOf(user, view, () => ctx.storage.listOperations());
       return {
         operationId: view.id,
         serverTime: Date.now(),
-        positions: live.snapshot(view.stations),
+        positions: live.snapshot(stations),
         thresholds: live.options.thresholds,
       };
     },
