@@ -164,12 +164,16 @@ describe('operation replay', () => {
     expect((await at(t0 + 9_000))!.time).toBe(t0 + 3_000);
   });
 
-  it('a closed operation gives no position after its close: a later moment reads as the close', async (t) => {
+  it('a closed operation gives another station’s positions only within its own time: a later moment reads as the close', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('deqing');
     const commander = (await server.login('commander')).token;
-    const t0 = Date.now() - 60_000;
-    await server.ctx.storage.appendPositions([fixAt(LINPING, 'yunhe-car-01', t0, 0)]);
+    const createdAt = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt;
+    const t0 = Date.now();
+    await server.ctx.storage.appendPositions([
+      fixAt(LINPING, 'yunhe-car-02', createdAt - 60_000, 2),
+      fixAt(LINPING, 'yunhe-car-01', t0, 0),
+    ]);
     expect((await api(server, commander, 'POST', `/api/operations/${DEMO_OP}/close`)).status).toBe(200);
     const closedAt = (await server.ctx.storage.getOperation(DEMO_OP))!.closedAt!;
     await server.ctx.storage.appendPositions([fixAt(LINPING, 'yunhe-car-01', closedAt + 1_000, 1)]);
@@ -182,6 +186,15 @@ describe('operation replay', () => {
     expect(res.status).toBe(200);
     expect(res.body.at).toBe(closedAt);
     expect(res.body.positions.find((p) => p.unitId === 'yunhe-car-01')?.time).toBe(t0);
+    // From before the operation, nothing of 临平: not its last fix then, not a moment then.
+    expect(res.body.positions.find((p) => p.unitId === 'yunhe-car-02')).toBeUndefined();
+    const before = await api<ReplayPositionsBody>(
+      server,
+      token,
+      'GET',
+      `/api/operations/${DEMO_OP}/replay/positions?at=${createdAt - 30_000}`,
+    );
+    expect(before.body.positions.filter((p) => p.stationId === LINPING)).toEqual([]);
   });
 
   it('gives the alerts raised by a moment, each in the state it had then, and lists them as events', async (t) => {
