@@ -131,7 +131,7 @@ describe('accounts file: all or nothing', () => {
     };
     delete data.stations[2]!.jurisdictionFile;
     writeFileSync(file, JSON.stringify(data));
-    expect(await loadAccountsFile(server.ctx, file)).toEqual({ stations: 3, accounts: 2, devices: 2 });
+    expect(await loadAccountsFile(server.ctx, file)).toEqual({ stations: 3, accounts: 2, devices: 2, retired: [] });
     const after = rows(server);
     expect(after.stations).toContainEqual(expect.objectContaining({ id: 'deqing-yuyue', name: '改名的禹越派出所' }));
     expect(after.stations).toContainEqual(expect.objectContaining({ id: 'wuxing-nanxun', jurisdiction: null }));

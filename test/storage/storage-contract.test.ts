@@ -172,7 +172,7 @@ describe.each(backends)('storage contract: $name', (backend) => {
     expect((await storage.sessionEndsAfter(0, 10)).map((e) => e.sessionId)).toEqual(['x1']);
   });
 
-  test("an account's disabling, new role or station, or removal ends its open sessions in the feed", async (t) => {
+  test("an account's disabling, new role, station or password, or removal ends its open sessions in the feed", async (t) => {
     const opened = await backend.open(t);
     const { storage } = opened;
     await storage.applyAccounts({ stations: [station('s1'), station('s2')], accounts: [], devices: [] });
@@ -181,6 +181,8 @@ describe.each(backends)('storage contract: $name', (backend) => {
       ['r', 'ar'],
       ['s', 'as'],
       ['p', 'ap'],
+      ['h', 'ah'],
+      ['n', 'an'],
       ['x', 'ax'],
     ] as const) {
       await storage.upsertAccount(account(acc, 's1'));
@@ -189,21 +191,64 @@ describe.each(backends)('storage contract: $name', (backend) => {
     await storage.upsertAccount(account('ad', 's1', { disabled: true }));
     await storage.upsertAccount(account('ar', 's1', { role: 'viewer' }));
     await storage.applyAccounts({ stations: [], accounts: [account('as', 's2')], devices: [] });
-    // A new password alone (the accounts file re-hashes at every start) ends nothing.
-    await storage.upsertAccount(account('ap', 's1', { passwordHash: 'other', name: 'n' }));
+    // A new password hash: a leaked token must not outlive a password reset, whichever path wrote it.
+    await storage.upsertAccount(account('ap', 's1', { passwordHash: 'other' }));
+    await opened.exec("UPDATE accounts SET password_hash = 'by-hand' WHERE id = 'ah'");
+    // A new name alone, or the same hash written again (an unchanged accounts file), ends nothing.
+    await storage.upsertAccount(account('an', 's1', { name: 'n' }));
+    await storage.applyAccounts({ stations: [], accounts: [account('an', 's1', { name: 'n' })], devices: [] });
     await opened.exec("DELETE FROM accounts WHERE id = 'ax'");
     const feed = await storage.sessionEndsAfter(0, 100);
     expect(feed.map((e) => [e.sessionId, e.reason])).toEqual([
       ['d', 'account_changed'],
       ['r', 'account_changed'],
       ['s', 'account_changed'],
+      ['p', 'account_changed'],
+      ['h', 'account_changed'],
       ['x', 'account_changed'],
     ]);
     expect((await storage.getSession('d'))?.endReason).toBe('account_changed');
     expect((await storage.getSession('d'))?.endedAt).toBeGreaterThan(0);
-    expect((await storage.getSession('p'))?.endedAt).toBeNull();
+    expect((await storage.getSession('n'))?.endedAt).toBeNull();
     // Already ended: a second change adds nothing.
     await storage.upsertAccount(account('ad', 's2', { disabled: true }));
     expect(await storage.sessionEndsAfter(feed.at(-1)!.seq, 100)).toEqual([]);
+  });
+
+  test('applyAccounts disables the accounts an earlier batch wrote and this one lacks, no others', async (t) => {
+    const opened = await backend.open(t);
+    const { storage } = opened;
+    await storage.upsertStation(station('s1'));
+    // Written only by upsertAccount (the demo seed): never the accounts file's.
+    await storage.upsertAccount(account('demo', 's1'));
+    const batch = { stations: [], devices: [] };
+    expect(await storage.applyAccounts({ ...batch, accounts: [account('f1', 's1'), account('f2', 's1')] })).toEqual({
+      retired: [],
+    });
+    for (const acc of ['demo', 'f1', 'f2']) {
+      await storage.createSession({ id: `x-${acc}`, accountId: acc, createdAt: 1, expiresAt: 9e12 });
+    }
+    const seq = await storage.lastSessionEndSeq();
+    // A batch that fails (a device of an unknown station) changes no mark and disables nothing.
+    const badDevice = { id: 'dev-x', stationId: 'missing', unitId: null, label: 'x', createdAt: 1 };
+    await expect(storage.applyAccounts({ stations: [], accounts: [], devices: [badDevice] })).rejects.toThrow();
+    expect((await storage.getAccount('f2'))?.disabled).toBe(false);
+    expect(await storage.sessionEndsAfter(seq, 100)).toEqual([]);
+    expect(await storage.applyAccounts({ ...batch, accounts: [account('f1', 's1')] })).toEqual({ retired: ['u-f2'] });
+    expect((await storage.getAccount('f2'))?.disabled).toBe(true);
+    expect((await storage.getAccount('f1'))?.disabled).toBe(false);
+    expect((await storage.getAccount('demo'))?.disabled).toBe(false);
+    expect((await storage.sessionEndsAfter(seq, 100)).map((e) => [e.sessionId, e.reason])).toEqual([
+      ['x-f2', 'account_changed'],
+    ]);
+    // Unmarked once disabled: an empty batch then retires only f1, and a later one nobody.
+    expect(await storage.applyAccounts({ ...batch, accounts: [] })).toEqual({ retired: ['u-f1'] });
+    expect(await storage.applyAccounts({ ...batch, accounts: [] })).toEqual({ retired: [] });
+    // The marks survive a restart.
+    const again = await opened.reopen();
+    expect(await again.applyAccounts({ ...batch, accounts: [account('f2', 's1')] })).toEqual({ retired: [] });
+    expect((await again.getAccount('f2'))?.disabled).toBe(false);
+    expect(await again.applyAccounts({ ...batch, accounts: [] })).toEqual({ retired: ['u-f2'] });
+    expect((await again.getAccount('demo'))?.disabled).toBe(false);
   });
 });

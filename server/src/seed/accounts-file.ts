@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { Color, COMMAND_SCOPE, compile, DeviceId, Id, Position, Role } from '@jointmap/shared';
 import type { Role as RoleT } from '@jointmap/shared';
-import { hashPassword } from '../auth/passwords.ts';
+import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import type { AppContext } from '../services/context.ts';
 import type { Account, Device, Station } from '../storage/types.ts';
 
@@ -59,6 +59,7 @@ const AccountsFileSchema = Type.Object(
   { additionalProperties: false },
 );
 export type AccountsFile = Static<typeof AccountsFileSchema>;
+type FileAccount = NonNullable<AccountsFile['accounts']>[number];
 const validator = compile(AccountsFileSchema);
 
 /** A jurisdiction: a WGS-84 Polygon or MultiPolygon (rings of any length: real boundaries are long). */
@@ -72,16 +73,23 @@ const JurisdictionSchema = Type.Union([
 ]);
 const jurisdictionValidator = compile(JurisdictionSchema);
 
+/** What an accounts file did: entries written, and user names it no longer lists (now disabled). */
+export interface AccountsFileResult {
+  stations: number;
+  accounts: number;
+  devices: number;
+  retired: string[];
+}
+
 /**
  * Upsert stations, accounts and devices from a JSON file (see README "Accounts and devices").
  * Everything is checked first (schema, jurisdiction files, station references) and then written
  * in one storage transaction: a bad file, whichever entry is bad, changes nothing and throws a
- * message naming the file and the entry.
+ * message naming the file and the entry. An account that an earlier start took from the file and
+ * that the file no longer lists is disabled (logged as a warning); a new password ends the
+ * account's sessions, an unchanged one ends nothing.
  */
-export async function loadAccountsFile(
-  ctx: AppContext,
-  path: string,
-): Promise<{ stations: number; accounts: number; devices: number }> {
+export async function loadAccountsFile(ctx: AppContext, path: string): Promise<AccountsFileResult> {
   const fail = (message: string) => new Error(`accounts file ${path}: ${message}`);
   let data: unknown;
   try {
@@ -135,7 +143,7 @@ export async function loadAccountsFile(
       name: a.name,
       role: a.role as RoleT,
       stationId: a.stationId ?? null,
-      passwordHash: a.passwordHash ?? (await hashPassword(a.password!)),
+      passwordHash: await storedHash(a, existing),
       disabled: a.disabled ?? false,
       createdAt: existing?.createdAt ?? now,
     });
@@ -154,12 +162,34 @@ export async function loadAccountsFile(
       createdAt: kept?.createdAt ?? now,
     });
   }
+  let retired: string[];
   try {
-    await ctx.storage.applyAccounts({ stations, accounts, devices });
+    ({ retired } = await ctx.storage.applyAccounts({ stations, accounts, devices }));
   } catch (err) {
     throw fail(`nothing was applied: ${(err as Error).message}`);
   }
-  return { stations: stations.length, accounts: accounts.length, devices: devices.length };
+  if (retired.length) {
+    ctx.log.warn(
+      { accounts: retired },
+      `accounts file ${path}: no longer lists ${retired.join(', ')}: disabled, their sessions ended`,
+    );
+  }
+  return { stations: stations.length, accounts: accounts.length, devices: devices.length, retired };
+}
+
+/**
+ * The hash to store for a file entry. A plain password that still verifies against the stored hash
+ * keeps that hash: a new hash ends the account's sessions (storage trigger), and hashing again
+ * with a new salt at every start would sign everyone out at every restart.
+ */
+async function storedHash(entry: FileAccount, existing: Account | null): Promise<string> {
+  if (entry.passwordHash) return entry.passwordHash;
+  const password = entry.password!;
+  // A stored hash this version cannot read (made by hand, other parameters) counts as changed.
+  if (existing && (await verifyPassword(password, existing.passwordHash).catch(() => false))) {
+    return existing.passwordHash;
+  }
+  return hashPassword(password);
 }
 
 /** The area of a GeoJSON file: a Polygon or MultiPolygon geometry, or the first feature's. */

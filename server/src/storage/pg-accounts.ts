@@ -1,4 +1,4 @@
-import type { Account, AccountsBatch, Device, Station } from './types.ts';
+import type { Account, AccountsApplied, AccountsBatch, Device, Station } from './types.ts';
 import { pgQuery, type Queryable } from './pg-pool.ts';
 import { pgAccount, pgStation } from './pg-rows.ts';
 import { toDevice } from './rows.ts';
@@ -17,8 +17,8 @@ export async function pgUpsertStation(db: Queryable, s: Station): Promise<void> 
 }
 
 export async function pgUpsertAccount(db: Queryable, a: Account): Promise<void> {
-  // Sessions of an account whose role, station or disabled flag changes end in the same
-  // transaction (trigger accounts_end_sessions, pg-schema.ts).
+  // Sessions of an account whose role, station, password hash or disabled flag changes end in the
+  // same transaction (trigger accounts_end_sessions, pg-schema.ts).
   await pgQuery(
     db,
     `INSERT INTO accounts (id, username, name, role, station_id, password_hash, disabled, created_at)
@@ -49,10 +49,29 @@ export async function pgPutDeviceIf(db: Queryable, d: Device, expected: string |
   return (rowCount ?? 0) > 0;
 }
 
-export async function pgApplyAccounts(db: Queryable, batch: AccountsBatch): Promise<void> {
+/**
+ * `applyAccounts` (see {@link AccountStore.applyAccounts}); the caller runs it in one transaction.
+ * Disabling a retired account ends its sessions by the `accounts_end_sessions` trigger.
+ */
+export async function pgApplyAccounts(db: Queryable, batch: AccountsBatch): Promise<AccountsApplied> {
+  // Instances starting together with different files take turns: each sees the other's marks.
+  await pgQuery(db, `SELECT pg_advisory_xact_lock(hashtext('jointmap:accounts-file:' || current_schema()))`);
   for (const s of batch.stations) await pgUpsertStation(db, s);
   for (const a of batch.accounts) await pgUpsertAccount(db, a);
   for (const d of batch.devices) await pgUpsertDevice(db, d);
+  const ids = batch.accounts.map((a) => a.id);
+  const { rows } = await pgQuery(
+    db,
+    `UPDATE accounts SET disabled = TRUE, from_accounts_file = FALSE
+     WHERE from_accounts_file AND NOT (id = ANY($1::text[])) RETURNING username`,
+    [ids],
+  );
+  await pgQuery(
+    db,
+    'UPDATE accounts SET from_accounts_file = TRUE WHERE id = ANY($1::text[]) AND NOT from_accounts_file',
+    [ids],
+  );
+  return { retired: rows.map((r) => r.username as string).sort() };
 }
 
 export async function pgListStations(db: Queryable): Promise<Station[]> {

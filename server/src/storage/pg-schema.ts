@@ -133,6 +133,16 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER replay_checkpoints_drop AFTER DELETE ON doc_updates
     FOR EACH ROW EXECUTE FUNCTION replay_checkpoints_drop();
   `,
+  // Accounts file, second version, as in sqlite-schema.ts: a new password hash ends the account's
+  // sessions, and accounts the file wrote are marked (one it no longer lists is disabled).
+  `
+  ALTER TABLE accounts ADD COLUMN from_accounts_file BOOLEAN NOT NULL DEFAULT FALSE;
+  DROP TRIGGER accounts_end_sessions ON accounts;
+  CREATE TRIGGER accounts_end_sessions AFTER UPDATE OF disabled, role, station_id, password_hash ON accounts
+  FOR EACH ROW WHEN (OLD.disabled IS DISTINCT FROM NEW.disabled OR OLD.role IS DISTINCT FROM NEW.role
+    OR OLD.station_id IS DISTINCT FROM NEW.station_id OR OLD.password_hash IS DISTINCT FROM NEW.password_hash)
+  EXECUTE FUNCTION jm_accounts_end_sessions();
+  `,
 ];
 
 /**

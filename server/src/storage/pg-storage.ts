@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Alert, AlertState } from '@jointmap/shared';
 import type {
   Account,
+  AccountsApplied,
   AccountsBatch,
   AlertFilter,
   ArchiveRecord,
@@ -131,7 +132,7 @@ export class PgStorage implements Storage {
     this.docs.readReplayCheckpoint(doc, at);
 
   // Stations, accounts and devices (pg-accounts.ts).
-  applyAccounts = (batch: AccountsBatch): Promise<void> =>
+  applyAccounts = (batch: AccountsBatch): Promise<AccountsApplied> =>
     withTx(this.pool, (client) => accounts.pgApplyAccounts(client, batch));
   upsertStation = (s: Station): Promise<void> => accounts.pgUpsertStation(this.pool, s);
   listStations = (): Promise<Station[]> => accounts.pgListStations(this.pool);

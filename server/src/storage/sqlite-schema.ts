@@ -51,8 +51,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // Login sessions, so that a token can end before it expires. `session_ends` is the change feed
   // every instance polls (rowid order is commit order: SQLite has one writer). The triggers end an
   // account's sessions in the same transaction that disables, removes or re-roles it, whatever
-  // code path (or hand-run SQL) changed the row. Not on password changes: the accounts file
-  // re-hashes plain passwords with a new salt at every start.
+  // code path (or hand-run SQL) changed the row. Not on password changes at first: the accounts
+  // file re-hashed plain passwords with a new salt at every start (see "accounts file, second
+  // version" below).
   `
   CREATE TABLE sessions (
     id TEXT PRIMARY KEY, account_id TEXT NOT NULL, created_at INTEGER NOT NULL,
@@ -157,6 +158,22 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE TRIGGER replay_checkpoints_drop AFTER DELETE ON doc_updates BEGIN
     DELETE FROM replay_checkpoints WHERE doc = OLD.doc AND seq >= OLD.seq;
+  END;
+  `,
+  // Accounts file, second version (server/src/seed/accounts-file.ts). The file keeps a stored hash
+  // while its password still verifies, so a new hash now means a new password: it ends the
+  // account's sessions like a new role does (a stolen token must not outlive a password reset).
+  // Accounts the file wrote are marked, so that one it no longer lists can be disabled while demo
+  // and hand-made accounts, which it never listed, are left alone.
+  `
+  ALTER TABLE accounts ADD COLUMN from_accounts_file INTEGER NOT NULL DEFAULT 0;
+  DROP TRIGGER accounts_end_sessions;
+  CREATE TRIGGER accounts_end_sessions AFTER UPDATE OF disabled, role, station_id, password_hash ON accounts
+  WHEN OLD.disabled IS NOT NEW.disabled OR OLD.role IS NOT NEW.role OR OLD.station_id IS NOT NEW.station_id
+    OR OLD.password_hash IS NOT NEW.password_hash
+  BEGIN
+    UPDATE sessions SET ended_at = CAST(unixepoch('subsec') * 1000 AS INTEGER), end_reason = 'account_changed'
+    WHERE account_id = NEW.id AND ended_at IS NULL;
   END;
   `,
 ];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   Account,
+  AccountsApplied,
   AccountsBatch,
   Device,
   DocUpdateWrite,
@@ -18,6 +19,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteCheckpointer, totalChanges, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import { SqliteUpdateLogStore } from './sqlite-update-log.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
+import { sqliteApplyAccounts } from './sqlite-accounts-file.ts';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
 import { SqliteRetentionStore } from './sqlite-retention.ts';
 import { SqliteArchiveStore } from './sqlite-archive.ts';
@@ -54,7 +56,7 @@ export class SqliteStorage implements Storage {
   private readonly stmts;
   private readonly nextSeq = new Map<string, number>();
   private readonly createOperationTx: (op: Operation, commandDoc: DocUpdateWrite | undefined) => number | null;
-  private readonly applyAccountsTx: (batch: AccountsBatch) => void;
+  private readonly applyAccountsTx: (batch: AccountsBatch) => AccountsApplied;
   private readonly appendUpdatesTx: (batch: readonly DocUpdateWrite[]) => number[];
   private readonly checkpointer: SqliteCheckpointer;
   private readonly sessions: SqliteSessionStore;
@@ -159,11 +161,7 @@ export class SqliteStorage implements Storage {
       }
       return seqs;
     });
-    this.applyAccountsTx = db.transaction((batch: AccountsBatch) => {
-      for (const s of batch.stations) this.stmts.upsertStation.run(stationRow(s));
-      for (const a of batch.accounts) this.stmts.upsertAccount.run(accountRow(a));
-      for (const d of batch.devices) this.stmts.upsertDevice.run(d);
-    });
+    this.applyAccountsTx = sqliteApplyAccounts(db, this.stmts);
   }
 
   private migrate(): void {
@@ -256,8 +254,8 @@ export class SqliteStorage implements Storage {
     this.stmts.setSetting.run(key, value);
   }
 
-  async applyAccounts(batch: AccountsBatch): Promise<void> {
-    this.applyAccountsTx(batch);
+  async applyAccounts(batch: AccountsBatch): Promise<AccountsApplied> {
+    return this.applyAccountsTx(batch);
   }
 
   async upsertStation(s: Station): Promise<void> {

@@ -92,13 +92,26 @@ export type { AlertCursor, AlertFilter, AlertStore } from './alert-types.ts';
 /** Stations, accounts and devices written together (an accounts file). */
 export interface AccountsBatch {
   stations: readonly Station[];
+  /** Every account of the file: an account an earlier batch wrote and this one lacks is disabled. */
   accounts: readonly Account[];
   devices: readonly Device[];
 }
 
+/** What {@link AccountStore.applyAccounts} did beyond the upserts. */
+export interface AccountsApplied {
+  /** User names (sorted) of accounts an earlier batch wrote, missing from this one: now disabled. */
+  retired: string[];
+}
+
 export interface AccountStore {
-  /** Upsert stations, then accounts, then devices in one transaction: all of them or none. */
-  applyAccounts(batch: AccountsBatch): Promise<void>;
+  /**
+   * Upsert stations, then accounts, then devices in one transaction: all of them or none. The
+   * batch's accounts are marked as the accounts file's; accounts marked by an earlier batch that
+   * this one does not list are disabled (ending their sessions) and unmarked. Accounts written
+   * only by {@link AccountStore.upsertAccount} (the demo seed) are never marked, so never
+   * disabled here.
+   */
+  applyAccounts(batch: AccountsBatch): Promise<AccountsApplied>;
   upsertStation(station: Station): Promise<void>;
   listStations(): Promise<Station[]>;
   getStation(id: string): Promise<Station | null>;
@@ -233,9 +246,9 @@ export interface SessionEnd {
  * Login sessions, so that a token can be revoked before it expires.
  *
  * Transaction semantics every backend must keep: any write that changes an account's `disabled`,
- * `role` or `stationId`, or removes the account (`upsertAccount`, `applyAccounts`, SQL run by
- * hand), ends all of that account's open sessions with reason `account_changed` in the same
- * transaction; and every session that ends, whatever the reason, appears exactly once in the
+ * `role`, `stationId` or `passwordHash`, or removes the account (`upsertAccount`,
+ * `applyAccounts`, SQL run by hand), ends all of that account's open sessions with reason
+ * `account_changed` in the same transaction; and every session that ends, whatever the reason, appears exactly once in the
  * feed read by {@link SessionStore.sessionEndsAfter}, in commit order. SQLite does both with
  * triggers; PostgreSQL can use the same triggers plus `NOTIFY` (see docs/decisions.md).
  */
