@@ -34,8 +34,9 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { SERVER_BUNDLE, ensureServerBuild } from './build-server.mjs';
 import { START_LINE } from './server-launch.mjs';
 import { CLIENT_DIST, clientBuildIsStale } from './client-build.mjs';
@@ -144,9 +145,23 @@ const db = new D(':memory:'); if (db.prepare('select 1 as x').get().x !== 1) pro
   run(process.execPath, ['-e', probe], { cwd: stage });
 }
 
-const START_SH = `#!/bin/sh
-# Start 联勤图 JointMap from this directory. Data (SQLite, secrets, demo logins) goes to ./data
-# unless DATA_DIR is set; PORT (default 8080) and HOST (default 127.0.0.1) as in the README.
+/**
+ * The server's defaults that start.sh and README.txt state, read from server/src/config.ts
+ * (through tsx, which the build already needs): host, port, and where the data directory is,
+ * relative to the directory the server starts in (start.sh starts it in the release's own).
+ */
+async function serverDefaults() {
+  const { defaultConfig } = await tsImport('../server/src/config.ts', import.meta.url);
+  const { host, port, dataDir } = defaultConfig();
+  const rel = relative(process.cwd(), dataDir);
+  const inside = rel && !rel.startsWith('..') && !isAbsolute(rel);
+  return { host, port, dataDir: inside ? `./${rel} in this directory` : dataDir };
+}
+
+const startSh = ({ host, port, dataDir }) => `#!/bin/sh
+# Start 联勤图 JointMap from this directory. Data (SQLite, secrets, demo logins) goes to
+# ${dataDir} unless DATA_DIR is set; PORT (default ${port}) and HOST (default ${host}) as in
+# the README.
 cd "$(dirname "$0")" || exit 1
 ${START_LINE}
 `;
@@ -163,7 +178,7 @@ function glibcNeeded(stage) {
   return v ? `${v[0]}.${v[1]}` : 'unknown';
 }
 
-function readme(name, version, glibc) {
+function readme(name, version, glibc, { host, port, dataDir }) {
   return `联勤图 JointMap ${version} — offline release (${name})
 
 Needs: Linux x64 with glibc ${glibc} or newer (ldd --version) and Node.js ${NODE_MAJOR} (node --version
@@ -174,15 +189,15 @@ the native SQLite module are inside.
   cd ${name}
   ./start.sh                # or: npm start (node server/dist/server.mjs works too, with more memory)
 
-Then open http://127.0.0.1:8080/ (other machines: start with HOST=0.0.0.0 and open
-http://<this machine>:8080/). The first start creates the demo operation and prints the demo
+Then open http://${host}:${port}/ (other machines: start with HOST=0.0.0.0 and open
+http://<this machine>:${port}/). The first start creates the demo operation and prints the demo
 logins (also saved in <DATA_DIR>/demo-logins.txt; set DEMO_PASSWORD=... on the first start for
 fixed ones, SIMULATE=0 for no moving demo units). Settings are environment variables, e.g.
 
   HOST=0.0.0.0 PORT=9000 DATA_DIR=/var/lib/jointmap ./start.sh
 
 (all of them: the configuration table in README.md of the source tree; deployment notes in its
-docs/deploy.md). Data goes to ./data in this directory unless DATA_DIR is set: keep it outside
+docs/deploy.md). Data goes to ${dataDir} unless DATA_DIR is set: keep it outside
 (DATA_DIR=/var/lib/jointmap) and an upgrade is unpacking the new release and starting it with the
 same DATA_DIR. Stop with Ctrl-C or SIGTERM.
 `;
@@ -199,6 +214,7 @@ if (Number(process.versions.node.split('.')[0]) !== NODE_MAJOR)
 const version = JSON.parse(readFileSync(join(root, 'server', 'package.json'), 'utf8')).version;
 const name = `jointmap-${version}-linux-x64-node${NODE_MAJOR}`;
 const t0 = performance.now();
+const defaults = await serverDefaults();
 
 if (opts.reuseClient ? !existsSync(join(CLIENT_DIST, 'index.html')) : clientBuildIsStale()) {
   console.log('▶ building the web client');
@@ -226,8 +242,8 @@ try {
     },
   );
   console.log(`  @tak-ps/node-cot with ${cotPackages - 1} dependencies`);
-  writeFileSync(join(stage, 'start.sh'), START_SH, { mode: 0o755 });
-  writeFileSync(join(stage, 'README.txt'), readme(name, version, glibcNeeded(stage)));
+  writeFileSync(join(stage, 'start.sh'), startSh(defaults), { mode: 0o755 });
+  writeFileSync(join(stage, 'README.txt'), readme(name, version, glibcNeeded(stage), defaults));
   writeFileSync(
     join(stage, 'package.json'),
     `${JSON.stringify(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ETA } from '@jointmap/shared';
+import { DEFAULT_ETA, DEFAULT_FRESHNESS, DEFAULT_TARGET_RADIUS_M } from '@jointmap/shared';
 import { defaultConfig, loadConfig, settingVariables } from './config.ts';
 
 describe('config', () => {
@@ -19,6 +19,12 @@ describe('config', () => {
       seedDemo: true,
       cotPort: null,
       metricsToken: null,
+    });
+    // Defaults the client falls back to are the shared constants, not a second literal here.
+    expect(defaultConfig()).toMatchObject({
+      staleAfterMs: DEFAULT_FRESHNESS.staleAfterMs,
+      lostAfterMs: DEFAULT_FRESHNESS.lostAfterMs,
+      taskTargetRadiusM: DEFAULT_TARGET_RADIUS_M,
     });
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_ETA, parseSpeeds, type UnitKind } from '@jointmap/shared';
+import { DEFAULT_ETA, DEFAULT_FRESHNESS, DEFAULT_TARGET_RADIUS_M, parseSpeeds, type UnitKind } from '@jointmap/shared';
 import { basemapFormat, type BasemapFormat } from './basemap-format.ts';
 
 export interface Config {
@@ -11,7 +11,7 @@ export interface Config {
   redisUrl: string | null;
   /** Unset: SQLite under dataDir. */
   databaseUrl: string | null;
-  /** HMAC secret for tokens; unset: generated once and kept in dataDir. */
+  /** HMAC secret for tokens; unset: generated once and kept in the database. */
   tokenSecret: string | null;
   tokenTtlSeconds: number;
   /** Token lifetime of viewers (unattended wall displays, which renew it by themselves). */
@@ -248,14 +248,14 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   },
   basemaps: { env: 'BASEMAPS_FILE', default: () => [], parse: (raw) => loadBasemaps(resolve(raw)) },
   liveFlushMs: { env: 'LIVE_FLUSH_MS', default: value(25), parse: nonNegativeInt },
-  staleAfterMs: { env: 'STALE_AFTER_MS', default: value(60_000), parse: nonNegativeInt },
-  lostAfterMs: { env: 'LOST_AFTER_MS', default: value(5 * 60_000), parse: nonNegativeInt },
+  staleAfterMs: { env: 'STALE_AFTER_MS', default: value(DEFAULT_FRESHNESS.staleAfterMs), parse: nonNegativeInt },
+  lostAfterMs: { env: 'LOST_AFTER_MS', default: value(DEFAULT_FRESHNESS.lostAfterMs), parse: nonNegativeInt },
   ingestRatePerSecond: { env: 'INGEST_RATE_PER_SECOND', default: value(5), parse: nonNegativeInt },
   ingestRateBurst: { env: 'INGEST_RATE_BURST', default: value(60), parse: nonNegativeInt },
   ingestUnknownRateLimit: { env: 'INGEST_UNKNOWN_RATE_LIMIT', default: value(30), parse: numberAtLeast(1) },
   ingestMaxFutureMs: { env: 'INGEST_MAX_FUTURE_MS', default: value(5 * 60_000), parse: nonNegativeInt },
   ingestMaxAgeMs: { env: 'INGEST_MAX_AGE_MS', default: value(7 * 24 * 3600_000), parse: nonNegativeInt },
-  taskTargetRadiusM: { env: 'TASK_TARGET_RADIUS_M', default: value(3000), parse: numberAtLeast(0) },
+  taskTargetRadiusM: { env: 'TASK_TARGET_RADIUS_M', default: value(DEFAULT_TARGET_RADIUS_M), parse: numberAtLeast(0) },
   etaDetourFactor: { env: 'ETA_DETOUR_FACTOR', default: value(DEFAULT_ETA.detourFactor), parse: numberAtLeast(1) },
   etaSpeedsKmh: { env: 'ETA_SPEEDS_KMH', default: () => ({ ...DEFAULT_ETA.speedKmh }), parse: speeds },
   ringSpeedKmh: { env: 'RING_SPEED_KMH', default: (c) => c.etaSpeedsKmh.car, parse: numberAtLeast(0, true) },
@@ -344,7 +344,7 @@ export interface BasemapSourceConfig {
   /** Shown in the layer panel. */
   name: string;
   type: 'pmtiles' | 'xyz';
-  /** `pmtiles`: path of a raster PMTiles file on this server (served at `/api/basemap/pmtiles/<id>`). */
+  /** `pmtiles`: path of a PMTiles file (raster or vector) on this server (served at `/api/basemap/pmtiles/<id>`). */
   file?: string;
   /** `xyz`: tile URL template with `{z}/{x}/{y}` (a WMTS REST template works the same way). */
   url?: string;

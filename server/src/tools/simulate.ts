@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MultiPolygon, Polygon } from 'geojson';
 import type { UnitKind } from '@jointmap/shared';
+import { defaultConfig, loadConfig } from '../config.ts';
 import {
   patrolRadiusKm,
   SIM_FORMATS,
@@ -19,17 +20,22 @@ import { createWalker, seededRng } from './sim-walker.ts';
  * OsmAnd HTTP requests, as Traccar Client does. Registers extra units and trackers (as a
  * commander, over REST) when asked for more units than are registered.
  *
- *   pnpm simulate --units 20 --rate 1 --duration 120 [--url http://127.0.0.1:8080]
+ *   pnpm simulate --units 20 --rate 1 --duration 120 [--url http://HOST:PORT]
  *                 [--user commander --password …] [--operation demo-tricounty] [--format form|query|json]
  */
+/** The server as it listens with its default HOST and PORT (server/src/config.ts). */
+const DEFAULTS = defaultConfig();
+const DEFAULT_URL = `http://${DEFAULTS.host}:${DEFAULTS.port}`;
+
 const HELP = `Usage: pnpm simulate [options]
-  --url URL           server (default http://127.0.0.1:8080)
+  --url URL           server (default ${DEFAULT_URL})
   --units N           units to drive (default: every registered tracker of the operation)
   --rate R            fixes per second per unit (default 1)
   --duration S        seconds to run (default: until Ctrl-C)
   --operation ID      operation (default demo-tricounty)
   --user NAME         commander login (default commander)
-  --password PW       password (default: read from $DATA_DIR/demo-logins.txt, DATA_DIR default ./data)
+  --password PW       password (default: read from demo-logins.txt in the server's data directory:
+                      DATA_DIR, default ${DEFAULTS.dataDir})
   --format F          form (Traccar Client 10) | query (Traccar Client 8, OsmAnd) | json (Traccar Client 9); default form
   --seed N            random seed (default 1)`;
 
@@ -38,7 +44,7 @@ const EXTRA_KINDS: UnitKind[] = ['car', 'foot', 'motorbike', 'car', 'drone', 'do
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      url: { type: 'string', default: 'http://127.0.0.1:8080' },
+      url: { type: 'string', default: DEFAULT_URL },
       units: { type: 'string' },
       rate: { type: 'string', default: '1' },
       duration: { type: 'string', default: '0' },
@@ -121,7 +127,9 @@ async function main(): Promise<void> {
 }
 
 function passwordFromDemoLogins(user: string): string {
-  const file = resolve(process.env.DATA_DIR || 'data', 'demo-logins.txt');
+  // The data directory as the server derives it (DATA_DIR, else its default). Only that variable:
+  // the simulator is not the server and must not refuse to run over the server's other settings.
+  const file = join(loadConfig({ DATA_DIR: process.env.DATA_DIR }).dataDir, 'demo-logins.txt');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

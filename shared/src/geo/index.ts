@@ -2,6 +2,7 @@ export * from './lnglat.ts';
 export * from './jurisdiction.ts';
 export * from './staleness.ts';
 export * from './targeting.ts';
+export * from './default-target-radius.ts';
 export * from './eta.ts';
 export * from './rings.ts';
 export * from './search-area.ts';

@@ -9,8 +9,11 @@ export interface FreshnessThresholds {
   lostAfterMs: number;
 }
 
-/** 60 s to grey, 5 minutes to lost (the server may send other values in the live snapshot). */
-export const DEFAULT_FRESHNESS: FreshnessThresholds = { staleAfterMs: 60_000, lostAfterMs: 5 * 60_000 };
+/**
+ * 60 s to grey, 5 minutes to lost: the defaults of the server's `STALE_AFTER_MS` and
+ * `LOST_AFTER_MS`, which it sends in the live snapshot (clients use these until it arrives).
+ */
+export const DEFAULT_FRESHNESS: FreshnessThresholds = Object.freeze({ staleAfterMs: 60_000, lostAfterMs: 5 * 60_000 });
 
 /**
  * Freshness of a unit whose newest fix was taken at `lastFixTime` (epoch ms), seen at `now` (epoch

@@ -25,8 +25,8 @@ export interface RaiseInput {
 /** Why a task cannot be raised: a missing title, no target, or what the schema says. */
 export type RaiseProblem = { kind: 'title' } | { kind: 'targets' } | { kind: 'invalid'; problem: string };
 
-/** Used when the server does not (yet) send `dispatch.targetRadiusM`. */
-export const DEFAULT_TARGET_RADIUS_M = 3000;
+/** Used when the server does not (yet) send `dispatch.targetRadiusM`: the server's own default. */
+export { DEFAULT_TARGET_RADIUS_M } from '@jointmap/shared';
 
 export const TASK_PRIORITIES: readonly TaskPriority[] = ['low', 'normal', 'high', 'urgent'];
 
