@@ -1,5 +1,6 @@
 import { booleanPointInPolygon, destination } from '@turf/turf';
 import {
+  DEFAULT_TARGET_RADIUS_M,
   answerTask,
   defaultTargetStations,
   dispatchChanges,
@@ -29,7 +30,6 @@ export const YUYUE = 'deqing-yuyue';
 export const ZHOUQUAN = 'tongxiang-zhouquan';
 const USER = { linping: 'u-linping', deqing: 'u-deqing', tongxiang: 'u-tongxiang', commander: 'u-commander' } as const;
 
-const TARGET_RADIUS_M = 3000;
 /** Units sent in the one-click dispatch; the foot patrol is the one that finds him. */
 export const DISPATCHED_UNITS = ['yuyue-foot-02', 'yuyue-car-01', 'drone-01', 'zhouquan-car-01'] as const;
 export const FINDER_UNIT = 'yuyue-foot-02';
@@ -114,7 +114,7 @@ const steps: StoryStep[] = [
     async run(ctx) {
       const now = ctx.now();
       const location = point(LAST_KNOWN);
-      const targets = defaultTargetStations(await ctx.jurisdictions(), location, TARGET_RADIUS_M, LINPING);
+      const targets = defaultTargetStations(await ctx.jurisdictions(), location, DEFAULT_TARGET_RADIUS_M, LINPING);
       for (const s of [YUYUE, ZHOUQUAN]) if (!targets.includes(s)) targets.push(s);
       const task: Task = {
         id: ctx.state.ids.taskId!,
