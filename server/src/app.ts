@@ -277,10 +277,12 @@ export async function buildApp(
   });
   alerting = alerts;
   const fanout = attachLiveSockets(io, ctx, live, config.liveFlushMs, searchCoverage, alerts);
-  // A closed operation raises no more alerts, and shares no other station's live positions.
+  // A closed operation raises no more alerts, and shares no other station's live positions, nor
+  // its picture with TAK clients.
   const closed = {
     forget: async (operationId: string) => {
       alerts.forget(operationId);
+      await cotBridge?.operationClosed();
       await narrowClosedViewers(io, ctx, fanout, operationId).catch((err: unknown) =>
         app.log.warn({ err, operation: operationId }, 'live viewers of a closed operation not narrowed'),
       );

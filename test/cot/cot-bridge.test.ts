@@ -152,7 +152,7 @@ describe('Cursor-on-Target bridge', () => {
     expect(metric).toMatch(/outcome="unregistered"} 2/);
   });
 
-  it('a device moved off its unit stops being fed and its picture is deleted on the client', async (t) => {
+  it('a device moved off its unit stops being fed, its picture is deleted on the client, and it is closed', async (t) => {
     const { server, port } = await cotServer(t);
     await registerTak(server);
     expect((await traccarQuery(server.url, { id: 'demo-yunhe-01', lat: 30.41, lon: 120.28 })).status).toBe(200);
@@ -168,6 +168,7 @@ describe('Cursor-on-Target bridge', () => {
     expect(moved.status).toBe(200);
     tak.sendPosition(TAK_UID, { lng: 120.302, lat: 30.522 });
     await eventually(() => tak.latest(YUNHE_CAR)?.raw.event._attributes.type === 't-x-d-d', 5_000, 'unit deleted');
+    await tak.closed;
     const { track } = await storedTrack(server);
     expect(track.map((f) => f.lat)).toEqual([30.521]);
     // Further events change nothing and bring nothing.

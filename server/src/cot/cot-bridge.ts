@@ -6,7 +6,7 @@ import type { NamedDoc } from '@jointmap/shared';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
-import type { Storage } from '../storage/types.ts';
+import type { Device, Operation, Storage } from '../storage/types.ts';
 import { CotConnection } from './cot-connection.ts';
 import { CotPicture } from './cot-picture.ts';
 import { loadNodeCot, type NodeCot } from './node-cot.ts';
@@ -22,7 +22,16 @@ export interface CotBridgeOptions {
   live: LiveService;
   registry: Registry;
   log: FastifyBaseLogger;
+  /** How often every identified connection is checked again against storage (default {@link COT_RECHECK_MS}). */
+  recheckMs?: number;
 }
+
+/**
+ * How often every identified connection's registration and operations are read again from
+ * storage: the backstop for a change whose message never came (a relay break). Changes made or
+ * relayed here are acted on at once.
+ */
+export const COT_RECHECK_MS = 30_000;
 
 const MAX_CONNECTIONS = 1000;
 /** Unregistered uids already logged (each once; forgotten when full). */
@@ -33,13 +42,21 @@ const MAX_LOGGED_UNKNOWN = 10_000;
  * enter the position pipeline as fixes of the device registered under its uid (the same
  * `LiveService.ingest` the OsmAnd route calls); once a registered uid has spoken, the connection
  * receives the live picture of the active operations of that device's station ({@link CotPicture}).
- * Until then it receives nothing.
+ * Until then it receives nothing. What a connection may see is checked again whenever it can
+ * change: a device moved or released (here or on another instance), an operation closed, and every
+ * {@link COT_RECHECK_MS}; a released device's connection is closed.
  */
 export class CotBridge {
   private server: Server | null = null;
   private picture: CotPicture | null = null;
   private lib: NodeCot | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<CotConnection>();
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private rechecking: Promise<void> | null = null;
+  private recheckAgain = false;
+  private closed = false;
+  private readonly offDevices: () => void;
   private readonly loggedUnknown = new Set<string>();
   private readonly metrics;
 
@@ -60,6 +77,7 @@ export class CotBridge {
         registers,
       }),
     };
+    this.offDevices = o.live.onDeviceChanged((device) => this.deviceChanged(device));
   }
 
   /** Load the library, open the port. */
@@ -96,6 +114,8 @@ export class CotBridge {
         resolve();
       });
     });
+    this.recheckTimer = setInterval(() => void this.recheck(), this.o.recheckMs ?? COT_RECHECK_MS);
+    this.recheckTimer.unref();
     const address = server.address() as AddressInfo;
     this.o.log.info({ port: address.port, tls: Boolean(this.o.tls) }, 'CoT bridge listening');
     return address;
@@ -116,12 +136,37 @@ export class CotBridge {
     return this.picture?.whenIdle() ?? Promise.resolve();
   }
 
+  /** An operation was closed or purged, here or on another instance: its TAK clients no longer see it. */
+  operationClosed(): Promise<void> {
+    return this.recheck();
+  }
+
+  /**
+   * Read every registration and the active operations from storage, and make each identified
+   * connection follow what its device may see now: a connection of a released device is closed,
+   * one of a device moved follows its new unit's operations, none sees a closed operation. Calls
+   * during a run are coalesced into one more run. Never rejects (a failed read is logged; the
+   * next change or tick reads again).
+   */
+  recheck(): Promise<void> {
+    if (this.rechecking) {
+      this.recheckAgain = true;
+      return this.rechecking;
+    }
+    this.rechecking = this.runRechecks();
+    return this.rechecking;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    this.offDevices();
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
     const server = this.server;
     this.server = null;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const s of this.sockets) s.destroy();
     await closed;
+    await this.rechecking;
     await this.picture?.close();
   }
 
@@ -130,21 +175,54 @@ export class CotBridge {
     this.metrics.connections.inc();
     socket.once('close', () => {
       this.sockets.delete(socket);
+      this.connections.delete(connection);
       this.metrics.connections.dec();
     });
-    new CotConnection(socket, {
+    const connection = new CotConnection(socket, {
       lib: this.lib!,
       picture: this.picture!,
       live: this.o.live,
-      operationsOf: async (stationId) =>
-        (await this.o.storage.listOperations()).filter(
-          (op) => op.status === 'active' && op.stations.includes(stationId),
-        ),
+      operationsOf: async (stationId) => activeOperationsOf(await this.o.storage.listOperations(), stationId),
       count: (outcome) => this.metrics.received.inc({ outcome }),
       unregistered: (uid, address) => this.unregistered(uid, address),
       dropped: (reason) => this.metrics.dropped.inc({ reason }),
       log: this.o.log,
     });
+    this.connections.add(connection);
+  }
+
+  /** A registration changed here or on another instance (null: all were read again). */
+  private deviceChanged(device: Device | null): void {
+    for (const c of this.connections)
+      if (c.deviceId !== null && (device === null || c.deviceId === device.id)) return void this.recheck();
+  }
+
+  private async runRechecks(): Promise<void> {
+    try {
+      do {
+        this.recheckAgain = false;
+        await this.recheckOnce().catch((err: unknown) =>
+          this.o.log.warn(
+            { err },
+            'cot: registrations not read again; connections keep their picture until the next try',
+          ),
+        );
+      } while (this.recheckAgain && !this.closed);
+    } finally {
+      // In the same turn as the last check of `recheckAgain`: no call in between is lost.
+      this.rechecking = null;
+    }
+  }
+
+  private async recheckOnce(): Promise<void> {
+    // Those identified before the reads; one identified meanwhile was checked by its own position.
+    const identified = [...this.connections].flatMap((c) => (c.deviceId === null ? [] : [{ c, id: c.deviceId }]));
+    if (this.closed || identified.length === 0) return;
+    const [devices, operations] = await Promise.all([this.o.storage.listDevices(), this.o.storage.listOperations()]);
+    const byId = new Map(devices.map((d) => [d.id, d]));
+    await Promise.all(
+      identified.map(({ c, id }) => c.recheck(byId.get(id), (stationId) => activeOperationsOf(operations, stationId))),
+    );
   }
 
   private unregistered(uid: string, address: string): void {
@@ -155,3 +233,7 @@ export class CotBridge {
     this.o.log.warn({ uid, address }, 'cot: position from an unregistered uid ignored (register it as a device)');
   }
 }
+
+/** The operations a station's TAK clients see: active ones it takes part in. */
+const activeOperationsOf = (operations: readonly Operation[], stationId: string): Operation[] =>
+  operations.filter((op) => op.status === 'active' && op.purgedAt == null && op.stations.includes(stationId));

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { Device, Operation } from '../storage/types.ts';
-import { cotXml, inbound, pongEvent, SHAPE_STALE_MS } from './cot-encode.ts';
+import { cotXml, deleteEvent, inbound, pongEvent, SHAPE_STALE_MS, unitUid } from './cot-encode.ts';
 import { CotFramer } from './cot-framing.ts';
 import { CotPeerSocket } from './cot-peer-socket.ts';
 import type { CotPicture } from './cot-picture.ts';
@@ -17,6 +17,8 @@ const MAX_BAD_EVENTS = 5;
 const IDLE_MS = 10 * 60_000;
 /** An identified client's operations are looked up again at most this often (on its positions). */
 const OPERATIONS_REFRESH_MS = 30_000;
+/** A revoked client that does not read its last events within this long is cut off. */
+const END_GRACE_MS = 5_000;
 
 /** What a connection needs from the bridge. */
 export interface CotConnectionDeps {
@@ -37,14 +39,17 @@ export interface CotConnectionDeps {
 /**
  * One TAK client. Until a position event of a registered uid has been stored it receives nothing;
  * from then on it speaks for that device (positions of other uids are ignored) and follows the
- * picture of the active operations of the device's station. Losing the registration (the device
- * moved off its unit) deletes everything it was shown.
+ * picture of the active operations of the device's station. The bridge checks that again whenever
+ * it may have changed ({@link recheck}). Losing the registration (the device released, or gone)
+ * deletes everything it was shown and closes the connection.
  */
 export class CotConnection {
   private readonly peer: CotPeerSocket;
   private readonly framer = new CotFramer({ maxEventBytes: MAX_EVENT_CHARS });
   private readonly address: string;
   private device: Device | null = null;
+  /** Revoked: what it was shown is being deleted, then it closes; nothing more is handled. */
+  private closing = false;
   private refreshedAt = 0;
   private sentAllAt = 0;
   private bad = 0;
@@ -62,7 +67,25 @@ export class CotConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
+  /** The device the connection speaks for; null until identified, and once revoked. */
+  get deviceId(): string | null {
+    return this.device?.id ?? null;
+  }
+
+  /**
+   * The bridge read the registration of this connection's device (undefined: none) and the active
+   * operations again: a device released or gone is revoked; otherwise the connection follows what
+   * the device may see now (another unit, another station's operations, fewer operations).
+   */
+  async recheck(device: Device | undefined, operationsOf: (stationId: string) => Operation[]): Promise<void> {
+    if (!this.device || this.closing || this.socket.destroyed) return;
+    if (!device?.unitId) return this.revoke(device ? 'device released' : 'device no longer registered');
+    await this.follow(device, operationsOf(device.stationId));
+  }
+
   private onData(chunk: Buffer): void {
+    // Revoked: what still comes in is read and dropped, so the client's close is seen.
+    if (this.closing) return;
     const framed = this.framer.push(chunk);
     if (!framed.ok) return this.drop('garbage', framed.reason);
     if (framed.events.length === 0) return;
@@ -70,7 +93,7 @@ export class CotConnection {
     this.socket.pause();
     void (async () => {
       for (const xml of framed.events) {
-        if (this.socket.destroyed) return;
+        if (this.socket.destroyed || this.closing) break;
         await this.handle(xml).catch((err: unknown) => this.d.log.error({ err }, 'cot: event not handled'));
       }
       if (!this.socket.destroyed) this.socket.resume();
@@ -115,7 +138,7 @@ export class CotConnection {
     } catch (err) {
       const code = err instanceof AppError ? err.code : 'INTERNAL';
       if (code === 'NOT_FOUND' || code === 'FORBIDDEN') {
-        if (this.device) return this.revoke();
+        if (this.device) return this.revoke('position refused: device not registered to a unit');
         return this.d.unregistered(uid, this.address);
       }
       this.d.count(code === 'RATE_LIMITED' ? 'rate_limited' : 'refused');
@@ -123,39 +146,64 @@ export class CotConnection {
       return;
     }
     this.d.count('position');
+    if (this.closing) return;
     if (!this.device) {
-      this.device = this.d.live.devices.cached(uid) ?? null;
-      if (!this.device) return;
-      this.d.log.info({ uid, address: this.address, station: this.device.stationId }, 'cot: TAK client identified');
+      const device = this.d.live.devices.cached(uid);
+      if (!device) return;
+      this.d.log.info({ uid, address: this.address, station: device.stationId }, 'cot: TAK client identified');
+      this.device = device;
       await this.refresh(true);
     } else {
       await this.refresh(false);
     }
   }
 
-  /** Follow the operations of the device's station (again, after a registration change). */
+  /** Follow the operations of the device's station (looked up again at most every 30 s). */
   private async refresh(force: boolean): Promise<void> {
-    const now = Date.now();
-    if (!this.device || (!force && now - this.refreshedAt < OPERATIONS_REFRESH_MS)) return;
-    this.refreshedAt = now;
+    if (!this.device || (!force && Date.now() - this.refreshedAt < OPERATIONS_REFRESH_MS)) return;
+    this.refreshedAt = Date.now();
     const device = this.d.live.devices.cached(this.device.id) ?? this.device;
+    await this.follow(device, await this.d.operationsOf(device.stationId));
+  }
+
+  /** Speak for `device` and see exactly `operations`. */
+  private async follow(device: Device, operations: readonly Operation[]): Promise<void> {
+    if (this.closing || this.socket.destroyed) return;
+    const before = this.peer.self;
+    const self = device.unitId ? { stationId: device.stationId, unitId: device.unitId } : null;
+    const moved = before !== null && (before.stationId !== self?.stationId || before.unitId !== self.unitId);
     this.device = device;
-    this.peer.self = device.unitId ? { stationId: device.stationId, unitId: device.unitId } : null;
-    const ops = await this.d.operationsOf(device.stationId);
-    if (this.socket.destroyed) return;
-    await this.d.picture.follow(this.peer, ops);
-    // Shapes go stale after a day: a long-lived connection gets them again before.
-    if (this.sentAllAt === 0) this.sentAllAt = now;
-    else if (now - this.sentAllAt > SHAPE_STALE_MS / 2) {
+    this.refreshedAt = Date.now();
+    this.peer.self = self;
+    await this.d.picture.follow(this.peer, operations);
+    if (this.closing || this.socket.destroyed) return;
+    const now = Date.now();
+    if (moved) {
+      // Moved to another unit: its new unit is itself now (TAK draws itself), its old one is not.
+      if (self) {
+        const uid = unitUid(self.stationId, self.unitId);
+        this.peer.send(uid, cotXml(deleteEvent(this.d.lib, uid)));
+      }
+      this.sentAllAt = now;
+      this.d.picture.resend(this.peer);
+    } else if (this.sentAllAt === 0) {
+      this.sentAllAt = now;
+    } else if (now - this.sentAllAt > SHAPE_STALE_MS / 2) {
+      // Shapes go stale after a day: a long-lived connection gets them again before.
       this.sentAllAt = now;
       this.d.picture.resend(this.peer);
     }
   }
 
-  private async revoke(): Promise<void> {
-    this.d.log.info({ uid: this.device?.id, address: this.address }, 'cot: device no longer registered to a unit');
+  /** The device lost its registration: what it was shown is deleted on its side, then it is closed. */
+  private async revoke(reason: string): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.d.dropped('revoked');
+    this.d.log.info({ uid: this.device?.id, address: this.address, reason }, 'cot: device revoked, connection closed');
     this.device = null;
     this.peer.self = null;
     await this.d.picture.follow(this.peer, []);
+    this.peer.end(END_GRACE_MS);
   }
 }

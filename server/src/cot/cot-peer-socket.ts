@@ -11,15 +11,29 @@ export class CotPeerSocket implements CotPeer {
   private readonly pending = new Map<string, string>();
   private scheduled = false;
   private waitingDrain = false;
+  private ended = false;
 
   constructor(private readonly socket: Socket) {}
 
   send(uid: string, xml: string): void {
-    if (this.socket.destroyed) return;
+    if (this.socket.destroyed || this.ended) return;
     // Re-inserted so the order on the wire follows the order of the newest states.
     this.pending.delete(uid);
     this.pending.set(uid, xml);
     this.schedule();
+  }
+
+  /**
+   * Write what is waiting, then close; nothing sent after is written. A client that does not read
+   * it within `graceMs` is cut off.
+   */
+  end(graceMs: number): void {
+    if (this.socket.destroyed || this.ended) return;
+    this.ended = true;
+    const text = [...this.pending.values()].join('');
+    this.pending.clear();
+    this.socket.end(text);
+    setTimeout(() => this.socket.destroy(), graceMs).unref();
   }
 
   /** Items waiting to be written. */
@@ -37,7 +51,7 @@ export class CotPeerSocket implements CotPeer {
   }
 
   private flush(): void {
-    if (this.socket.destroyed || this.pending.size === 0) return;
+    if (this.socket.destroyed || this.ended || this.pending.size === 0) return;
     const text = [...this.pending.values()].join('');
     this.pending.clear();
     if (this.socket.write(text)) return;
