@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { fixAt } from '../api/archive-helpers.ts';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { api, connected, connectViewer, epochSeconds, eventually, traccarForm } from './live-helpers.ts';
@@ -118,25 +119,7 @@ it('the positions route and alert handling of a closed operation follow the same
   expect((await rest()).body.positions.filter((p) => p.stationId === 'linping-yunhe')).toEqual([]);
 
   // Its alerts are a record: they are not acknowledged any more.
-  await server.ctx.storage.insertAlert({
-    id: 'closed-sos',
-    operationId: DEMO_OP,
-    stationId: 'deqing-yuyue',
-    unitId: 'yuyue-car-01',
-    ruleId: null,
-    ruleScope: null,
-    ruleName: 'SOS',
-    kind: 'sos',
-    time: start,
-    raisedAt: start,
-    lngLat: [120.3, 30.5],
-    evidence: { alarm: 'SOS' },
-    state: 'open',
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    resolvedBy: null,
-    resolvedAt: null,
-  });
+  await server.ctx.storage.insertAlert(fixtures.sosAlert('closed-sos', DEMO_OP, start));
   const ack = await api<{ error: { code: string } }>(
     server,
     deqing,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Alert, AlertsMessage, OperationReport, ReplayTimeline } from '@jointmap/shared';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { api } from '../live/live-helpers.ts';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 
 const N = 10_050;
 const id = (i: number) => `many-${String(i).padStart(6, '0')}`;
@@ -19,26 +20,14 @@ describe('an operation with over 10,000 alerts', () => {
     const t0 = op.createdAt + 1_000;
     for (let i = 0; i < N; i++) {
       const time = t0 + i * 1_000;
-      const alert: Alert = {
-        id: id(i),
-        operationId: DEMO_OP,
-        stationId: 'deqing-yuyue',
-        unitId: 'yuyue-car-01',
-        ruleId: null,
-        ruleScope: null,
-        ruleName: 'SOS',
-        kind: 'sos',
+      // The first one acknowledged 5 s after it was raised: open before that moment.
+      const acknowledged = { state: 'acknowledged', acknowledgedBy: { id: 'u-deqing', name: '禹越值班民警' } } as const;
+      const alert: Alert = fixtures.sosAlert(
+        id(i),
+        DEMO_OP,
         time,
-        raisedAt: time,
-        lngLat: [120.3, 30.5],
-        evidence: { alarm: 'SOS' },
-        // The first one acknowledged 5 s after it was raised: open before that moment.
-        state: i === 0 ? 'acknowledged' : 'open',
-        acknowledgedBy: i === 0 ? { id: 'u-deqing', name: '禹越值班民警' } : null,
-        acknowledgedAt: i === 0 ? time + 5_000 : null,
-        resolvedBy: null,
-        resolvedAt: null,
-      };
+        i === 0 ? { ...acknowledged, acknowledgedAt: time + 5_000 } : {},
+      );
       expect(await server.ctx.storage.insertAlert(alert)).toBe(true);
     }
 

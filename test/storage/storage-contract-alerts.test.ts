@@ -1,26 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import type { Alert } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { backends } from './storage-backends.ts';
 
-const sos = (id: string, stationId: string, unitId: string, time: number): Alert => ({
-  id,
-  operationId: 'op1',
-  stationId,
-  unitId,
-  ruleId: null,
-  ruleScope: null,
-  ruleName: 'SOS',
-  kind: 'sos',
-  time,
-  raisedAt: time + 1,
-  lngLat: [120.3, 30.5],
-  evidence: { alarm: 'SOS' },
-  state: 'open',
-  acknowledgedBy: null,
-  acknowledgedAt: null,
-  resolvedBy: null,
-  resolvedAt: null,
-});
+const sos = (id: string, stationId: string, unitId: string, time: number): Alert =>
+  fixtures.sosAlert(id, 'op1', time, { stationId, unitId, raisedAt: time + 1 });
 
 /** The alert list's filters and paging, on every backend. */
 describe.each(backends)('storage contract (alerts): $name', (backend) => {
