@@ -17,11 +17,11 @@ class SilentSocket extends EventTarget {
 }
 
 /**
- * A commander's session of an operation with no stations, for tests outside a browser: the
+ * A commander's session of an operation of `stations`, for tests outside a browser: the
  * browser globals it needs are stand-ins, its sockets never open, and it is destroyed (and the
  * globals restored) when the test finishes.
  */
-export function offlineCommanderSession(): OperationSession {
+export function offlineCommanderSession(stations: string[] = []): OperationSession {
   vi.stubGlobal('window', Object.assign(new EventTarget(), { setTimeout, clearTimeout, setInterval, clearInterval }));
   vi.stubGlobal('navigator', { onLine: true });
   vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', origin: 'http://127.0.0.1:9' });
@@ -34,7 +34,7 @@ export function offlineCommanderSession(): OperationSession {
       name: '禹越搜寻',
       kind: 'search',
       status: 'active',
-      stations: [],
+      stations,
       documents: [],
       stationDetails: [],
       createdAt: 1,
@@ -51,6 +51,8 @@ export function offlineCommanderSession(): OperationSession {
   );
   onTestFinished(() => {
     session.destroy();
+    // A fake clock's pending frames would run after the stand-ins are gone.
+    vi.useRealTimers();
     vi.unstubAllGlobals();
   });
   return session;

@@ -1,64 +1,13 @@
-import { afterAll, afterEach, beforeEach, expect, onTestFinished, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import { META_OPERATION_KEY, type Annotation, type OperationMeta } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import type { OperationData } from './operation-data.ts';
-import { OperationSession } from './operation-session.svelte.ts';
+import { offlineCommanderSession } from './offline-session-harness.ts';
+import type { OperationSession } from './operation-session.svelte.ts';
 import { SKIP_NOTICE_MS, UNDO_LIMIT } from './session-undo.svelte.ts';
 
-/** A WebSocket that never opens: the session works on its local documents, as offline. */
-class SilentSocket extends EventTarget {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  readonly readyState = 0;
-  binaryType = 'arraybuffer';
-  onopen = null;
-  onclose = null;
-  onmessage = null;
-  onerror = null;
-  send(): void {}
-  close(): void {}
-}
-
-beforeEach(() => {
-  vi.stubGlobal('window', Object.assign(new EventTarget(), { setTimeout, clearTimeout, setInterval, clearInterval }));
-  vi.stubGlobal('navigator', { onLine: true });
-  vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', origin: 'http://127.0.0.1:9' });
-  vi.stubGlobal('WebSocket', SilentSocket);
-  vi.stubGlobal('requestAnimationFrame', (fn: () => void) => setTimeout(fn, 0));
-  vi.stubGlobal('cancelAnimationFrame', (id: ReturnType<typeof setTimeout>) => clearTimeout(id));
-});
-afterEach(() => void vi.useRealTimers());
-afterAll(() => void vi.unstubAllGlobals());
-
-function commanderSession(): OperationSession {
-  const data = {
-    view: {
-      id: 'op-1',
-      name: '禹越搜寻',
-      kind: 'search',
-      status: 'active',
-      stations: ['st-yuyue'],
-      documents: [],
-      stationDetails: [],
-      createdAt: 1,
-    },
-    jurisdictions: { type: 'FeatureCollection', features: [] },
-    context: { type: 'FeatureCollection', features: [] },
-    fromCache: false,
-  } as unknown as OperationData;
-  const session = new OperationSession(
-    data,
-    { id: 'u-cmd', name: '指挥', role: 'commander', stationId: null },
-    'token',
-    {
-      wsBase: 'ws://127.0.0.1:9',
-      persist: false,
-    },
-  );
-  onTestFinished(() => session.destroy());
-  return session;
-}
+/** A commander's session of an operation of 禹越 (one station document beside the command one). */
+const commanderSession = () => offlineCommanderSession(['st-yuyue']);
 
 /** The commander closes the operation: the server's update to the command document's meta. */
 function closeFromServer(session: OperationSession): void {
