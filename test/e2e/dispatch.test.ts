@@ -180,7 +180,23 @@ test('the commander dispatches a 德清 and a 桐乡 unit in one click, drags on
     0,
   );
   expect(await pd.getAttribute('[data-testid=board-chip][data-unit=zhouquan-car-01]', 'draggable')).toBe('false');
-  await own.selectOption(missing.id);
+  // One arrow key on the closed select only picks (Chromium fires `change` there): 改派 moves it.
+  await own.focus();
+  await pd.keyboard.press('ArrowDown');
+  await pd.waitForTimeout(500);
+  expect(await unitOn(pd, 'yuyue-car-01')).toMatchObject({ assignedTaskId: fight.id });
+  await pd.keyboard.press('Tab');
+  await pd.keyboard.press('Enter');
+  // The moved chip keeps the focus, in its new zone.
+  const focused = () =>
+    pd.evaluate(() =>
+      ['board-task', 'board-chip'].map((id) =>
+        document.activeElement
+          ?.closest(`[data-testid=${id}]`)
+          ?.getAttribute(id === 'board-chip' ? 'data-unit' : 'data-task'),
+      ),
+    );
+  await expect.poll(focused, { timeout: 10_000 }).toEqual([missing.id, 'yuyue-car-01']);
   for (const p of [pc, pd, px]) {
     await expect
       .poll(() => boardUnits(p, missing.id), { timeout: 10_000 })

@@ -7,6 +7,7 @@ import { newTaskId, OperationConsole } from '../helpers/op-console.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/sync-client.ts';
 import { DEQING, LINPING, missingPersonTask, squareSectorSearch } from '../helpers/tasks.ts';
+import { setUpTwins } from '../live/live-helpers.ts';
 import { clickAt } from './map-actions.ts';
 
 const RED = '#dc2626';
@@ -158,6 +159,7 @@ test('a 德清 unit sweeping its sector raises the coverage on the console and w
 test('the commander creates a search from the task location, a station drops a clue, and "found" closes the task', async (t) => {
   assertClientBuilt();
   const server = await startServer(t);
+  await setUpTwins(server); // 德清 and 临平 each have a unit twin-01
   const [linping, observer] = await Promise.all([
     OperationConsole.open(t, server, 'linping'),
     OperationConsole.open(t, server, 'commander'),
@@ -169,6 +171,11 @@ test('the commander creates a search from the task location, a station drops a c
   const browser = await launchBrowser(t);
   const c = await newContext(browser, { viewport: { width: 1440, height: 900 } });
   const d = await newContext(browser, { viewport: { width: 1440, height: 900 } });
+  // The commander's PC clock runs 5 minutes fast: search records carry the server's time anyway.
+  await c.context.addInitScript(() => {
+    const now = Date.now.bind(Date);
+    Date.now = () => now() + 5 * 60_000;
+  });
   const [pc, pd] = await Promise.all([c.context.newPage(), d.context.newPage()]);
   await loginAs(pc, server.url, 'commander', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   await loginAs(pd, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
@@ -216,9 +223,28 @@ test('the commander creates a search from the task location, a station drops a c
   await pd.waitForSelector(`[data-testid=sector-row] >> nth=${count - 1}`);
   expect(await pd.locator('[data-testid=sector-assign], [data-testid=sector-status]').count()).toBe(0);
 
+  // Arrow keys on a sector's status only pick; 更新 writes it, and the status keeps the focus.
+  const a1Status = pc.locator('[data-testid=sector-row][data-name=A1] [data-testid=sector-status]');
+  await a1Status.focus();
+  await pc.keyboard.press('ArrowDown');
+  await pc.waitForTimeout(500);
+  expect(sectors().find((s) => s.name === 'A1')?.status).toBe('unassigned');
+  await pc.keyboard.press('ArrowDown');
+  await pc.keyboard.press('Tab');
+  await pc.keyboard.press('Enter');
+  await eventually(() => sectors().find((s) => s.name === 'A1')?.status === 'searching', 10_000, 'A1 searching');
+  expect(await a1Status.evaluate((el) => el === document.activeElement)).toBe(true);
+
   // The commander gives C3 to 德清 and its car; the record says so from now on.
   const c3 = pc.locator('[data-testid=sector-row][data-name=C3]');
   await c3.locator('[data-testid=sector-assign]').click();
+  // With no station both twin-01 are listed; choosing one blocks the other, and says why.
+  const twins = c3.locator('[data-testid=sector-units] input[data-unit=twin-01]');
+  await expect.poll(() => twins.count()).toBe(2);
+  await twins.first().check();
+  expect([await twins.nth(1).isChecked(), await twins.nth(1).isDisabled()]).toEqual([false, true]);
+  expect(await c3.locator('[data-testid=sector-twin-note]').count()).toBe(1);
+  await twins.first().uncheck();
   await c3.locator('[data-testid=sector-station]').selectOption(DEQING);
   await c3.locator('[data-unit=yuyue-car-01]').check();
   const before = Date.now();
@@ -226,7 +252,11 @@ test('the commander creates a search from the task location, a station drops a c
   const c3Record = () => sectors().find((s) => s.name === 'C3');
   await eventually(() => c3Record()?.status === 'assigned', 10_000, 'C3 assigned');
   expect(c3Record()).toMatchObject({ assignedStationId: DEQING, assignedUnitIds: ['yuyue-car-01'] });
-  expect(c3Record()!.assignedAt).toBeGreaterThanOrEqual(before);
+  expect(c3Record()!.assignedAt).toBeGreaterThanOrEqual(before - 2000);
+  expect(c3Record()!.assignedAt).toBeLessThanOrEqual(Date.now() + 2000);
+  // The car given the sector is put on the search's task.
+  await eventually(() => observer.unit('yuyue-car-01')?.assignedTaskId === taskId, 10_000, 'car on the task');
+  expect(await c3.locator('[data-testid=sector-notice]').textContent()).toBe('已派往本任务：禹越巡01');
   await pd.waitForSelector('[data-testid=sector-row][data-name=C3][data-status=assigned]:has-text("禹越巡01")');
 
   // 德清 drops a clue, then a found marker, into its own document.

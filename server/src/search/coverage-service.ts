@@ -31,6 +31,7 @@ import {
   type SearchInterest,
 } from './search-sectors.ts';
 import { mergedTracks } from './track-history.ts';
+import { UnitTaskHistory } from './unit-task-history.ts';
 
 export interface CoverageServiceOptions {
   storage: Storage;
@@ -63,6 +64,9 @@ interface OperationCoverage {
   id: string;
   /** The first read of the command document (and the rebuilds it started). */
   ready: Promise<void>;
+  /** The first read of the station rosters: a sector's units sweep only while on the search's task. */
+  rosters: Promise<void>;
+  units: UnitTaskHistory;
   sectors: Map<string, Sector>;
   searches: Map<string, SearchCoverage>;
   /** Coverage of every sector that belongs to a search; others are at 0. */
@@ -78,8 +82,8 @@ interface OperationCoverage {
 
 /**
  * Live search-sector coverage (`live:coverage`). Follows the command documents' `searches` and
- * `sectors` (through the room manager's commit hook) and every stored fix; keeps a
- * `CoverageTracker` per active search, rebuilt from the track store when its sectors change
+ * `sectors`, the station rosters (through the room manager's commit hook) and every stored fix;
+ * keeps a `CoverageTracker` per active search, rebuilt from the track store when its sectors change
  * (created, reassigned, redrawn, new sweep width) and fed incrementally by fixes otherwise.
  * Closed and found searches keep their last fractions and stop updating. Changes go out per
  * operation at most once per `flushMs`, holding only sectors whose fraction changed.
@@ -103,10 +107,13 @@ export class CoverageService {
     this.unsubscribe = o.live.onFix((pos) => this.onFix(pos));
   }
 
-  /** Load the command documents of every active operation (once, at start). */
+  /**
+   * Follow every active operation (once, at start): its rosters and command document are read in
+   * the background, so the server answers meanwhile (a full message waits for them).
+   */
   async start(): Promise<void> {
     const ops = await this.o.storage.listOperations();
-    await Promise.all(ops.filter((op) => op.status === 'active').map((op) => this.operation(op.id).ready));
+    for (const op of ops) if (op.status === 'active') this.operation(op.id);
   }
 
   /**
@@ -114,7 +121,13 @@ export class CoverageService {
    * document is re-read when its sectors or searches may have changed.
    */
   onCommitted(doc: NamedDoc, roots?: ReadonlySet<string>): void {
-    if (this.closed || doc.kind !== 'command') return;
+    if (this.closed) return;
+    if (doc.kind === 'station') {
+      const op = this.ops.get(doc.operationId);
+      if (op && touchesAny(roots, ['units'])) void this.readRoster(op, doc.scope, this.now());
+      return;
+    }
+    if (doc.kind !== 'command') return;
     const existing = this.ops.get(doc.operationId);
     if (!existing) this.operation(doc.operationId);
     // `meta`: the operation closed, and its coverage stops where it closed.
@@ -156,6 +169,8 @@ export class CoverageService {
     op = {
       id,
       ready: Promise.resolve(),
+      rosters: Promise.resolve(),
+      units: new UnitTaskHistory(),
       sectors: new Map(),
       searches: new Map(),
       values: new Map(),
@@ -166,8 +181,28 @@ export class CoverageService {
       readAgain: false,
     };
     this.ops.set(id, op);
+    op.rosters = this.readRosters(op);
     op.ready = this.scheduleRead(op);
     return op;
+  }
+
+  /** Read every station's roster of the operation (once, when it is first followed). */
+  private async readRosters(op: OperationCoverage): Promise<void> {
+    const at = this.now();
+    const stations = await this.track(this.o.storage.getOperation(op.id)).then(
+      (row) => row?.stations ?? [],
+      (err: unknown) => (this.o.log.error({ err, operation: op.id }, 'coverage: stations not read'), []),
+    );
+    await Promise.all(stations.map((scope) => this.readRoster(op, scope, at)));
+  }
+
+  /** A station's roster changed (or is read first): note which task each unit is on from `at`. */
+  private readRoster(op: OperationCoverage, scope: string, at: number): Promise<void> {
+    return this.track(
+      op.units
+        .read(this.o.rooms, docName(op.id, scope), scope, at)
+        .catch((err: unknown) => this.o.log.error({ err, operation: op.id, scope }, 'coverage: roster not read')),
+    );
   }
 
   private coverageOf(op: OperationCoverage, sectorId: string): SectorCoverage {
@@ -196,6 +231,7 @@ export class CoverageService {
   }
 
   private async readCommand(op: OperationCoverage): Promise<void> {
+    await op.rosters;
     if (this.closed) return;
     const room = await this.o.rooms.get(docName(op.id, COMMAND_SCOPE));
     if (this.closed) return;
@@ -257,7 +293,8 @@ export class CoverageService {
     entry.buffer = active ? [] : null;
     try {
       const search = entry.search;
-      const defs = sectors.map((s) => coverageDef(s, search));
+      const onTask = (u: UnitKey, taskId: string, time: number) => op.units.onTask(u, taskId, time);
+      const defs = sectors.map((s) => coverageDef(s, search, onTask));
       const from = Math.min(...sectors.map((s) => sectorStart(s, search)));
       const fixes = sectors.length
         ? await mergedTracks(this.o.storage, await this.unitsOf(entry.interest), from, to)

@@ -18,11 +18,16 @@ export function sectorStart(sector: Sector, search: Search): number {
 }
 
 /**
- * Whose fixes sweep a sector: its assigned units, or when it names none every unit of its
- * assigned station; an unassigned sector accepts nothing (stays at 0). Only fixes from
- * {@link sectorStart} on count.
+ * Whose fixes sweep a sector: its assigned units while they are on the search's task (`onTask`,
+ * see `UnitTaskHistory`: a unit sent elsewhere does not sweep on its way), or when it names none
+ * every unit of its assigned station; an unassigned sector accepts nothing (stays at 0). Only fixes
+ * from {@link sectorStart} on count.
  */
-export function coverageDef(sector: Sector, search: Search): CoverageSectorDef {
+export function coverageDef(
+  sector: Sector,
+  search: Search,
+  onTask: (unit: UnitKey, taskId: string, time: number) => boolean = () => true,
+): CoverageSectorDef {
   const start = sectorStart(sector, search);
   const units = new Set(sector.assignedUnitIds);
   const station = sector.assignedStationId;
@@ -31,7 +36,10 @@ export function coverageDef(sector: Sector, search: Search): CoverageSectorDef {
     polygon: sector.polygon,
     sweepWidthM: sector.sweepWidthM,
     accepts: (u: UnitKey, time: number) =>
-      time >= start && (units.size > 0 ? units.has(u.unitId) : station !== null && u.stationId === station),
+      time >= start &&
+      (units.size > 0
+        ? units.has(u.unitId) && onTask(u, search.taskId, time)
+        : station !== null && u.stationId === station),
   };
 }
 

@@ -37,7 +37,7 @@ const input = (overrides: Partial<AnswerInput>): AnswerInput => ({
 });
 
 describe('answerChange', () => {
-  test('accepting with units: the response names them, they go en route to the task, the unticked one is released', () => {
+  test('accepting with units: the response names them, they go en route to the task, the unticked one stays on it', () => {
     const out = apply(answerChange(input({ unitIds: ['car-01', 'not-ours'], note: ' 马上到 ' })));
     expect([...out.responses]).toEqual([
       [
@@ -57,9 +57,27 @@ describe('answerChange', () => {
     const [car, foot, busy] = roster();
     expect(Object.fromEntries(out.units)).toEqual({
       'car-01': { ...car, status: 'en_route', assignedTaskId: task.id, updatedAt: NOW },
-      'foot-02': { ...foot, status: 'available', assignedTaskId: null, updatedAt: NOW },
+      'foot-02': foot,
       'busy-03': busy,
     });
+  });
+
+  test('on scene marks only the units ticked as arrived; one still on the way stays en route, not released', () => {
+    // 禹越巡01 has arrived, 禹越步巡02 is still walking there (both sent by the commander).
+    const units = roster().map((u) =>
+      u.id === 'car-01' ? { ...u, status: 'en_route' as const, assignedTaskId: task.id } : u,
+    );
+    const out = apply(answerChange(input({ status: 'on_scene', unitIds: ['car-01'], roster: units })), units);
+    expect(out.units.get('car-01')).toMatchObject({ status: 'on_scene', assignedTaskId: task.id, updatedAt: NOW });
+    expect(out.units.get('foot-02')).toEqual(units[1]);
+    expect(out.responses.get(`linping-yunhe:${task.id}`)).toMatchObject({ status: 'on_scene', unitIds: ['car-01'] });
+  });
+
+  test('unticking a unit on the task never releases it with 知悉, 接单 or 到场', () => {
+    for (const status of ['acknowledged', 'accepted', 'on_scene'] as const) {
+      const out = apply(answerChange(input({ status, unitIds: [] })));
+      expect(out.units.get('foot-02'), status).toEqual(roster()[1]);
+    }
   });
 
   test('on scene puts the named units on scene at the task', () => {
@@ -134,9 +152,9 @@ describe("the answer form's ticks follow the units on the task", () => {
     let ticks = tick(NO_TICKS, onTask, 'foot-02', false);
     ticks = tick(ticks, onTask, 'car-01', true);
     expect(tickedUnits(onTask, ticks)).toEqual(['car-01']);
-    // The unticked unit is released by the answer, the ticked one sent.
+    // The ticked one is sent; the unticked one is left out of the answer but stays on the task.
     const out = apply(answerChange(input({ unitIds: tickedUnits(onTask, ticks) })));
-    expect(out.units.get('foot-02')).toMatchObject({ status: 'available', assignedTaskId: null });
+    expect(out.units.get('foot-02')).toEqual(roster()[1]);
     expect(out.units.get('car-01')).toMatchObject({ status: 'en_route', assignedTaskId: task.id });
     ticks = tick(tick(ticks, onTask, 'foot-02', true), onTask, 'car-01', false);
     expect(ticks).toEqual(NO_TICKS);

@@ -30,8 +30,10 @@ export interface AnswerInput {
 
 /**
  * One change to the answering station's own document: its response (`answerTask`) and its units.
- * Units named in the answer are sent to the task (`en_route`, or `on_scene` with that answer);
- * its units on the task that the answer no longer names are released, and a decline or a
+ * Units named in the answer are sent to the task (`en_route`; one already on it keeps its
+ * status), and with 到场 (`on_scene`) the named units are the ones that arrived: they turn on
+ * scene and the station's other units on the task stay en route. A unit the answer does not name
+ * is never released by 知悉, 接单 or 到场 (only an explicit release does that); a decline or a
  * resolution releases all of them. A decline reports no units. An off-duty unit is not sent (as
  * in the dispatch panel) unless it is on the task already.
  */
@@ -47,19 +49,21 @@ export function answerChange(input: AnswerInput): Change {
     note: input.note.trim(),
   });
   const changes: Change[] = [{ type: 'put', map: 'responses', key: response.key, value: response.value }];
-  const release = roster.filter((u) => u.assignedTaskId === task.id && (ending || !named.has(u.id)));
-  for (const u of release) changes.push({ type: 'put', map: 'units', key: u.id, value: releaseUnit(u, now) });
-  if (!ending) {
-    const send = roster.filter((u) => named.has(u.id));
-    if (status === 'on_scene') {
-      for (const u of send) {
-        const value: Unit = { ...u, status: 'on_scene', assignedTaskId: task.id, updatedAt: now };
-        changes.push({ type: 'put', map: 'units', key: u.id, value });
-      }
-    } else {
-      const dispatched = dispatchChanges(send, task.id, now).get(stationId);
-      if (dispatched) changes.push(dispatched);
+  if (ending) {
+    for (const u of roster.filter((x) => x.assignedTaskId === task.id))
+      changes.push({ type: 'put', map: 'units', key: u.id, value: releaseUnit(u, now) });
+    return { type: 'batch', changes };
+  }
+  const send = roster.filter((u) => named.has(u.id));
+  if (status === 'on_scene') {
+    for (const u of send) {
+      if (u.status === 'on_scene' && u.assignedTaskId === task.id) continue;
+      const value: Unit = { ...u, status: 'on_scene', assignedTaskId: task.id, updatedAt: now };
+      changes.push({ type: 'put', map: 'units', key: u.id, value });
     }
+  } else {
+    const dispatched = dispatchChanges(send, task.id, now).get(stationId);
+    if (dispatched) changes.push(dispatched);
   }
   return { type: 'batch', changes };
 }
@@ -68,7 +72,8 @@ export function answerChange(input: AnswerInput): Change {
  * The units ticked in the answer form: the station's units on the task now, changed by what the
  * user ticked (`added`) or unticked (`removed`) since the form opened. The form follows the
  * records: a unit the commander sends to the task appears ticked, one moved to another task
- * disappears, and answering neither releases the first nor pulls the second back.
+ * disappears, and answering neither releases the first nor pulls the second back. Unticking a unit
+ * on the task only leaves it out of the answer (with 到场: it has not arrived yet).
  */
 export interface AnswerTicks {
   added: readonly string[];

@@ -62,6 +62,7 @@ export const tasksZhCN = {
   'tasks.panel.note': '备注 / 拒绝原因',
   'tasks.panel.myUnits': '派出本单位警力',
   'tasks.panel.noUnits': '本单位暂无警力',
+  'tasks.panel.unitsHint': '勾选的警力随答复派出；答复到场时只勾选已到场的。取消勾选不会释放警力（释放请用调度）',
   'tasks.panel.ended': '任务{status}，不再接受答复',
   'tasks.panel.manage': '发起方操作',
   'tasks.panel.closeTask': '结束任务',
@@ -169,6 +170,8 @@ export const tasksZhCN = {
   'dispatch.board.poolEmpty': '无',
   'dispatch.board.moveTo': '改派到…',
   'dispatch.board.releaseOption': '释放（不派任务）',
+  'dispatch.board.moveGo': '改派',
+  'dispatch.board.releaseGo': '释放',
   'dispatch.board.failed': '调度失败：{message}',
   // end dispatch
 } as const;
@@ -232,6 +235,8 @@ export const tasksEn: Record<keyof typeof tasksZhCN, Message> = {
   'tasks.panel.note': 'Note / reason to decline',
   'tasks.panel.myUnits': 'Send our units',
   'tasks.panel.noUnits': 'No units in our roster',
+  'tasks.panel.unitsHint':
+    'Ticked units go with the answer; answering On scene, tick only those that arrived. Unticking does not release a unit (use Dispatch)',
   'tasks.panel.ended': 'Task {status}: no more answers',
   'tasks.panel.manage': 'Raising station',
   'tasks.panel.closeTask': 'Close task',
@@ -341,6 +346,8 @@ export const tasksEn: Record<keyof typeof tasksZhCN, Message> = {
   'dispatch.board.poolEmpty': 'None',
   'dispatch.board.moveTo': 'Move to…',
   'dispatch.board.releaseOption': 'Release (no task)',
+  'dispatch.board.moveGo': 'Move',
+  'dispatch.board.releaseGo': 'Release',
   'dispatch.board.failed': 'Could not move the unit: {message}',
   // end dispatch
 };

@@ -1,6 +1,8 @@
 import { SvelteSet } from 'svelte/reactivity';
 import {
   countWithinRings,
+  effectiveUnit,
+  endedTaskIds,
   lngLat,
   rankUnitsByEta,
   unitKey,
@@ -8,6 +10,7 @@ import {
   type RankedUnit,
   type RankInput,
   type Task,
+  type TaskResponse,
   type Unit,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
@@ -30,7 +33,7 @@ export interface RankingRow {
 /**
  * The nearest-unit ranking of one task for the dispatch panel: every unit of every station ranked
  * by estimated arrival (`rankUnitsByEta`, stale/lost fixes last), the ring counts, the ticked units
- * and the one-click dispatch. Re-derives when records change, on new fixes and when a unit's
+ * and the one-click dispatch. A unit left on an ended task counts as available (`effectiveUnit`). Re-derives when records change, on new fixes and when a unit's
  * freshness changes (at most once a frame).
  */
 export class DispatchRanking {
@@ -56,8 +59,16 @@ export class DispatchRanking {
     const live = this.session.live;
     void live.version;
     const taskId = this.getTask().id;
+    // A unit still recorded on another task that ended is available (its station releases it soon).
+    const ended = endedTaskIds(
+      this.session.records<Task>('tasks').map((r) => r.record),
+      this.session.records<TaskResponse>('responses').map((r) => r.record),
+    );
+    ended.delete(taskId);
     const units = new Map(
-      this.session.records<Unit>('units').map(({ record }) => [unitKey(record.stationId, record.id), record]),
+      this.session
+        .records<Unit>('units')
+        .map(({ record }) => [unitKey(record.stationId, record.id), effectiveUnit(record, ended)]),
     );
     const inputs: RankInput[] = [...units.entries()].map(([key, u]) => {
       const p = live.positionOf(key);

@@ -1,21 +1,25 @@
 import { expect, test } from 'vitest';
 import { SvelteMap } from 'svelte/reactivity';
-import { DEFAULT_FRESHNESS, type Change, type Unit } from '@jointmap/shared';
+import { DEFAULT_FRESHNESS, type Change, type Task, type TaskResponse, type Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import { DispatchRanking } from './dispatch-ranking.svelte.ts';
+import { ReassignBoard } from './reassign-board.svelte.ts';
 
 const task = fixtures.missingPersonTask({ id: 't-abcdefghij' });
 
 /** A commander's session over a reactive roster (the ranking re-derives when a unit changes). */
-function commanderSession(units: Unit[]) {
+function commanderSession(units: Unit[], tasks: Task[] = [task], responses: TaskResponse[] = []) {
   const roster = new SvelteMap(units.map((u) => [u.id, u]));
+  const scoped = <T extends { stationId: string }>(list: Iterable<T>) =>
+    [...list].map((record) => ({ scope: record.stationId, record }));
   const writes: Array<{ scope: string; change: Change }> = [];
   const session = {
     data: { view: { dispatch: null } },
     user: { role: 'commander', stationId: null },
     live: { version: 0, positionOf: () => undefined, now: () => Date.now(), thresholds: DEFAULT_FRESHNESS },
-    records: () => [...roster.values()].map((record) => ({ scope: record.stationId, record })),
+    records: (map: string) =>
+      map === 'units' ? scoped(roster.values()) : map === 'tasks' ? scoped(tasks) : scoped(responses),
     station: () => undefined,
     canWrite: () => true,
     write: (scope: string, change: Change) => writes.push({ scope, change }),
@@ -41,4 +45,25 @@ test('派单 sends only ticked units still in the list: one its station sent els
   expect(ranking.dispatch()).toEqual([]);
   const sent = writes.flatMap((w) => (w.change.type === 'batch' ? w.change.changes : [w.change]));
   expect(sent.map((c) => (c.type === 'put' ? c.key : c.type))).toEqual(['foot-02']);
+});
+
+test('a unit another station left on a resolved task is available: listed, tickable, and on the board’s pool', () => {
+  // 禹越 answered 办结; 洲泉巡01, sent by the commander, is still recorded en route to it.
+  const ended = fixtures.missingPersonTask({ id: 't-ended00000', title: '已办结' });
+  const resolved = fixtures.response({ taskId: ended.id, stationId: 'deqing-yuyue', status: 'resolved' });
+  const stuck = fixtures.unit({
+    id: 'zq-01',
+    stationId: 'tongxiang-zhouquan',
+    status: 'en_route',
+    assignedTaskId: ended.id,
+  });
+  const { session, writes } = commanderSession([stuck], [task, ended], [resolved]);
+  const ranking = new DispatchRanking(session, () => task);
+  expect(ranking.rows.map((r) => [r.unit.id, r.unit.status, r.block])).toEqual([['zq-01', 'available', null]]);
+  ranking.toggle(ranking.rows[0]!.key, true);
+  expect(ranking.dispatch()).toEqual([]);
+  expect(writes).toHaveLength(1);
+  const board = new ReassignBoard(session);
+  expect(board.tasks.map((t) => t.task.id)).toEqual([task.id]);
+  expect(board.pool.map((u) => [u.id, u.status, u.assignedTaskId])).toEqual([['zq-01', 'available', null]]);
 });

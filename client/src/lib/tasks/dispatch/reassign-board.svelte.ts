@@ -1,6 +1,8 @@
 import {
   AppError,
   deriveTaskStatus,
+  effectiveUnit,
+  endedTaskIds,
   unitKey,
   type Task,
   type TaskPriority,
@@ -35,15 +37,25 @@ export class ReassignBoard {
   dragging = $state<string | null>(null);
   over = $state<string | null>(null);
   error = $state<string | null>(null);
+  /**
+   * A unit moved from the keyboard (改派到… then 改派): its chip in the new zone takes the focus,
+   * so the keyboard user stays on the unit they moved (`taskId` null: the pool).
+   */
+  focusRequest = $state<{ key: string; taskId: string | null } | null>(null);
 
   constructor(private readonly session: OperationSession) {}
 
-  readonly units: Unit[] = $derived.by(() =>
-    this.session
+  /** Every unit; one left on an ended task reads as available with no task (`effectiveUnit`). */
+  readonly units: Unit[] = $derived.by(() => {
+    const ended = endedTaskIds(
+      this.session.records<Task>('tasks').map((r) => r.record),
+      this.session.records<TaskResponse>('responses').map((r) => r.record),
+    );
+    return this.session
       .records<Unit>('units')
-      .map((r) => r.record)
-      .sort(byCallsign),
-  );
+      .map((r) => effectiveUnit(r.record, ended))
+      .sort(byCallsign);
+  });
 
   readonly tasks: BoardTask[] = $derived.by(() => {
     const responses = this.session.records<TaskResponse>('responses').map((r) => r.record);
