@@ -121,7 +121,7 @@ export function attachLiveSockets(
         const op = await getVisibleOperation(ctx, socket.data.user, operationId);
         // A closed operation shares another station's live positions with commanders only.
         const stations = await liveStationsOf(socket.data.user, op, () => ctx.storage.listOperations());
-        const only = stations.length < op.stations.length ? new Set(stations) : null;
+        const only = shareOf(op, stations);
         if (socket.disconnected) return failure('UNAUTHENTICATED', 'disconnected');
         if (!socket.data.operations.has(operationId)) {
           socket.data.operations.add(operationId);
@@ -203,9 +203,14 @@ export async function narrowClosedViewers(
   for (const op of affected) {
     for (const socket of await io.local.in(liveRoomName(op.id)).fetchSockets()) {
       const stations = liveStations(socket.data.user, op, operations);
-      fanout.restrictViewer(op.id, socket.id, stations.length < op.stations.length ? new Set(stations) : null);
+      fanout.restrictViewer(op.id, socket.id, shareOf(op, stations));
     }
   }
+}
+
+/** A viewer's share of the fan-out: the stations it may see, or null when that is all of them. */
+function shareOf(op: { stations: readonly string[] }, stations: readonly string[]): ReadonlySet<string> | null {
+  return stations.length < op.stations.length ? new Set(stations) : null;
 }
 
 function viewerOf(socket: LiveSocket): ViewerSocket {
