@@ -26,6 +26,12 @@ export interface Config {
   syncStateRequestsPerMinute: number;
   /** Presence (awareness) client ids per sync connection; states for further ids are ignored. */
   awarenessMaxClients: number;
+  /** Open sync connections of one session on one instance; one more is refused (`RATE_LIMITED`). */
+  syncMaxPerSession: number;
+  /** Open live (socket.io) connections of one session on one instance; one more is refused. */
+  liveMaxPerSession: number;
+  /** Operations one live connection may have joined at once; one more join is refused. */
+  liveMaxOperations: number;
   /** Largest accepted HTTP body (bytes). */
   maxBodyBytes: number;
   /** A room with no connections is unloaded after this long. */
@@ -163,6 +169,12 @@ function nonNegativeInt(raw: string, name: string): number {
   return n;
 }
 
+function positiveInt(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
 const numberAtLeast =
   (min: number, exclusive = false) =>
   (raw: string, name: string): number => {
@@ -215,6 +227,9 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   syncQueueMaxBytes: { env: 'SYNC_QUEUE_MAX_BYTES', default: (c) => 2 * c.maxMessageBytes, parse: nonNegativeInt },
   syncStateRequestsPerMinute: { env: 'SYNC_STATE_REQUESTS_PER_MINUTE', default: value(20), parse: nonNegativeInt },
   awarenessMaxClients: { env: 'AWARENESS_MAX_CLIENTS', default: value(4), parse: nonNegativeInt },
+  syncMaxPerSession: { env: 'SYNC_MAX_PER_SESSION', default: value(64), parse: positiveInt },
+  liveMaxPerSession: { env: 'LIVE_MAX_PER_SESSION', default: value(16), parse: positiveInt },
+  liveMaxOperations: { env: 'LIVE_MAX_OPERATIONS', default: value(32), parse: positiveInt },
   maxBodyBytes: { env: 'MAX_BODY_BYTES', default: value(1024 * 1024), parse: nonNegativeInt },
   roomIdleMs: { env: 'ROOM_IDLE_MS', default: value(30_000), parse: nonNegativeInt },
   snapshotEvery: { env: 'SNAPSHOT_EVERY', default: value(500), parse: nonNegativeInt },

@@ -17,6 +17,7 @@ import type { LiveServer, LiveSocketData } from '../plugins/socket-io.ts';
 import type { AppContext } from '../services/context.ts';
 import { PositionFanout, type ViewerSocket } from './fanout.ts';
 import { authenticateSession } from '../auth/session.ts';
+import { SessionSlots } from '../auth/session-slots.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { liveStations, liveStationsOf } from './track.ts';
 import type { LiveService } from './live-service.ts';
@@ -60,6 +61,7 @@ export function attachLiveSockets(
     { flushMs },
   );
   live.attachFanout(fanout);
+  const slots = new SessionSlots(ctx.config.liveMaxPerSession);
 
   io.use(async (socket, next) => {
     try {
@@ -69,13 +71,19 @@ export function attachLiveSockets(
         throw new AppError('CLIENT_TOO_OLD', `protocol ${auth.value.protocolVersion} is too old; reload the page`);
       }
       const { claims, user } = await authenticateSession(ctx, auth.value.token);
+      const release = slots.take(claims.sid);
+      if (!release) throw new AppError('RATE_LIMITED', `this session has ${slots.max} live connections open already`);
       socket.data.user = user;
       socket.data.operations = new Set();
       // The connection lives as long as its session (sign-out, account changes, expiry unrenewed).
-      const cancel = ctx.sessions.watch(claims, (code, message) => {
+      const unwatch = ctx.sessions.watch(claims, (code, message) => {
         socket.emit('live:error', { code, message });
         socket.disconnect(true);
       });
+      const cancel = () => {
+        unwatch();
+        release();
+      };
       socket.once('disconnect', cancel);
       // A transport that closed during the awaits above never gets to 'disconnect'.
       socket.conn.once('close', cancel);
@@ -124,6 +132,8 @@ export function attachLiveSockets(
         const only = shareOf(op, stations);
         if (socket.disconnected) return failure('UNAUTHENTICATED', 'disconnected');
         if (!socket.data.operations.has(operationId)) {
+          if (socket.data.operations.size >= ctx.config.liveMaxOperations)
+            return failure('RATE_LIMITED', `one connection follows at most ${ctx.config.liveMaxOperations} operations`);
           socket.data.operations.add(operationId);
           await socket.join(liveRoomName(operationId));
           // The disconnect handler may have run during the await (an adapter's join can be async):

@@ -14,6 +14,7 @@ import { encodePermissionDenied } from '../rooms/sync-messages.ts';
 import { connectionLimits } from '../rooms/inbound-queue.ts';
 import type { RoomSession, RoomSocket } from '../rooms/room.ts';
 import { authenticateSession } from '../auth/session.ts';
+import { SessionSlots } from '../auth/session-slots.ts';
 import type { AppContext } from '../services/context.ts';
 import { SyncLiveness, type LivenessLink } from './sync-liveness.ts';
 import { writeBinary } from './ws-frame.ts';
@@ -43,6 +44,7 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
   OPERATION_PURGED: SyncCloseCode.notFound,
   INVALID_PAYLOAD: SyncCloseCode.invalid,
   PAYLOAD_TOO_LARGE: SyncCloseCode.tooLarge,
+  RATE_LIMITED: SyncCloseCode.rateLimited,
 };
 
 /**
@@ -52,6 +54,7 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
  */
 export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
   const limits = connectionLimits(ctx.config);
+  const slots = new SessionSlots(ctx.config.syncMaxPerSession);
   const liveness = new SyncLiveness({ heartbeatMs: HEARTBEAT_MS, keepaliveMs: KEEPALIVE_MS, keepalive: KEEPALIVE });
   const options = {
     websocket: true as const,
@@ -70,6 +73,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     let deliver: ((data: Uint8Array) => void) | null = null;
     let leave: (() => void) | null = null;
     let cancelExpiry: (() => void) | null = null;
+    let releaseSlot: (() => void) | null = null;
     // Pings find half-open connections; a keepalive goes only to a socket that was sent nothing for
     // the window: a busy one needs no sign of life, and 100 clients in one room then cost no
     // keepalives at all (the longest silence a client sees is 1.5 windows; its limit is 6 s,
@@ -96,6 +100,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     ws.on('close', () => {
       link.remove();
       cancelExpiry?.();
+      releaseSlot?.();
       leave?.();
       leave = null;
       ctx.metrics.syncConnections.dec();
@@ -105,6 +110,11 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     void (async () => {
       const { claims, user } = await authenticateSession(ctx, token);
+      releaseSlot = slots.take(claims.sid);
+      if (!releaseSlot)
+        throw new AppError('RATE_LIMITED', `this session has ${slots.max} sync connections open already`);
+      // Closed during the await above: the close handler ran before there was a slot to release.
+      if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) releaseSlot();
       const parsed = parseDocName(name);
       if (!parsed) throw new AppError('NOT_FOUND', `not a document: ${name}`);
       const op = await ctx.storage.getOperation(parsed.operationId);
