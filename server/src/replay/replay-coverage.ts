@@ -7,7 +7,8 @@ import type { Storage } from '../storage/types.ts';
 /**
  * Search-sector coverage at a replayed moment, by the live coverage's rules (search-sectors.ts):
  * each sector's accepted units' stored tracks from the sector's start up to the moment, or up to
- * the search's end when it had ended by then (an ended search keeps its last fractions).
+ * the search's end when it had ended by then (an ended search keeps its last fractions), each
+ * unit named by a sector only while it was on the search's task (`onTask`).
  * `command` is the command document at the moment.
  */
 export async function coverageAt(
@@ -15,6 +16,7 @@ export async function coverageAt(
   stations: readonly string[],
   command: Y.Doc,
   at: number,
+  onTask: () => Promise<(unit: UnitKey, taskId: string, time: number) => boolean>,
 ): Promise<SectorCoverage[]> {
   const searches = [...command.getMap<Search>('searches').values()];
   const allSectors = [...command.getMap<Sector>('sectors').values()];
@@ -30,8 +32,10 @@ export async function coverageAt(
       for (const unitId of await storage.trackUnitsOfStation(stationId))
         if (interest.unitIds.has(unitId) || interest.stationIds.has(stationId)) units.push({ stationId, unitId });
     const fixes = from <= to ? await mergedTracks(storage, units, from, to) : [];
+    // Only sectors that name units ask whose task a unit was on: the roster history is read then.
+    const rule = interest.unitIds.size > 0 ? await onTask() : undefined;
     const fractions = computeCoverage(
-      sectors.map((s) => coverageDef(s, search)),
+      sectors.map((s) => coverageDef(s, search, rule)),
       fixes.map((f) => ({ unitId: f.unitId, stationId: f.stationId, lngLat: lngLat(f.lng, f.lat), time: f.time })),
     );
     const last = fixes.at(-1)?.receivedAt ?? null;

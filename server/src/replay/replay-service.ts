@@ -22,6 +22,7 @@ import { alertPages } from '../report/alert-pages.ts';
 import { walkEvents } from './events-walk.ts';
 import { docJson } from './doc-json.ts';
 import { coverageAt } from './replay-coverage.ts';
+import { ReplayUnitTasks } from './replay-unit-tasks.ts';
 import { alertsAt } from './replay-alerts.ts';
 import { storedDocAt } from './stored-moment.ts';
 
@@ -32,12 +33,17 @@ import { storedDocAt } from './stored-moment.ts';
  * Anyone who may see the operation may replay it (the report's rule).
  */
 export class ReplayService {
-  constructor(private readonly ctx: AppContext) {}
+  /** Units' task history per station roster, for replayed coverage (kept: a few KB a roster). */
+  private readonly unitTasks: ReplayUnitTasks;
+
+  constructor(private readonly ctx: AppContext) {
+    this.unitTasks = new ReplayUnitTasks(ctx.storage);
+  }
 
   /**
    * Every document at `at`, always from the stored checkpoints (one checkpoint and about
    * REPLAY_CHECKPOINT_EVERY updates per document; checkpoints are stored as logs grow and on
-   * restore). Nothing of an operation is kept in memory between requests.
+   * restore). No document of an operation is kept in memory between requests.
    */
   async state(user: Principal, operationId: string, at: number, format: 'json' | 'yjs'): Promise<ReplayState> {
     const op = await this.visible(user, operationId);
@@ -114,7 +120,9 @@ export class ReplayService {
     const op = await this.visible(user, operationId);
     const { doc: command } = await storedDocAt(this.ctx.storage, docName(op.id, COMMAND_SCOPE), at);
     try {
-      const sectors = await coverageAt(this.ctx.storage, op.stations, command, at);
+      const sectors = await coverageAt(this.ctx.storage, op.stations, command, at, () =>
+        this.unitTasks.of(op.id, op.stations),
+      );
       return { operationId: op.id, serverTime: at, full: true, sectors };
     } finally {
       command.destroy();
