@@ -80,6 +80,31 @@ it("a closed joint operation lets a dispatcher read another station's track with
   }
 });
 
+it("a joint operation under way lets a dispatcher read another station's track from its start on, not the station's history before it", async (t) => {
+  const server = await startServer(t);
+  const createdAt = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt;
+  const t0 = Date.now();
+  await server.ctx.storage.appendPositions([
+    fixAt('linping-yunhe', 'yunhe-car-01', createdAt - 3_600_000, 3),
+    fixAt('linping-yunhe', 'yunhe-car-01', createdAt - 5_000, 2),
+    fixAt('linping-yunhe', 'yunhe-car-01', t0, 0),
+  ]);
+  const track = async (who: string) => {
+    const token = (await server.login(who)).token;
+    const res = await api<{ features: Array<{ properties: { coordinateProperties: { times: number[] } } }> }>(
+      server,
+      token,
+      'GET',
+      `/api/units/yunhe-car-01/track?stationId=linping-yunhe&from=${createdAt - 7_200_000}&to=${t0 + 1}`,
+    );
+    expect(res.status).toBe(200);
+    return res.body.features.flatMap((f) => f.properties.coordinateProperties.times);
+  };
+  expect(await track('deqing')).toEqual([t0]);
+  for (const who of ['linping', 'commander'])
+    expect(await track(who)).toEqual([createdAt - 3_600_000, createdAt - 5_000, t0]);
+});
+
 it('the positions route and alert handling of a closed operation follow the same rule; a viewer of an operation closed earlier is narrowed when the last one sharing the station closes', async (t) => {
   const server = await startServer(t);
   const commander = (await server.login('commander')).token;

@@ -98,7 +98,7 @@ describe('out-of-order fixes and tracks', () => {
       });
       expect(res.status).toBe(200);
     }
-    const { token } = await server.login('tongxiang');
+    const { token } = await server.login('deqing');
     const q = (query: string) => api<TrackBody>(server, token, 'GET', `/api/units/yuyue-foot-02/track${query}`);
 
     const window = await q(`?from=${base + 60_000}&to=${new Date(base + 3 * 60_000).toISOString()}`);

@@ -45,7 +45,8 @@ describe('units of the same id in two stations', () => {
     await connected(viewer.socket);
     await eventually(() => viewer.snapshots.length > 0, 5_000, 'snapshot');
 
-    const base = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    // After the operation's start: 德清 reads 临平's track below through it (from its start on).
+    const base = Math.ceil(((await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1) / 1000) * 1000;
     // Interleaved, and 临平's fixes newer than 德清's: with one key per unit id, 临平 would win.
     expect((await fix(server, 'twin-yy', 30.51, base)).status).toBe(200);
     expect((await fix(server, 'twin-yh', 30.41, base + 1_000)).status).toBe(200);
@@ -99,6 +100,7 @@ describe('units of the same id in two stations', () => {
     expect(twinsIn(rest.body.positions)).toEqual(twinsIn(late.snapshots[0]!.positions));
 
     // Tracks per station; a dispatcher of 德清 may read 临平's (same operation) by naming it.
+    while (Date.now() <= base + 3_000) await new Promise((r) => setTimeout(r, 100));
     type Track = { properties: { stationId: string; count: number } };
     const own = await api<Track>(server, deqing.token, 'GET', `/api/units/${TWIN}/track?stationId=${DEQING}`);
     expect(own.body.properties).toMatchObject({ stationId: DEQING, count: 2 });

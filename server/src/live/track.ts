@@ -66,10 +66,10 @@ export function maySeeStation(user: Principal, stationId: string, operations: re
 }
 
 /**
- * The span of time in which a user may read a station's fixes: all of it for a commander, their
- * own station, or a station of an operation of theirs still under way; else from the first start
- * to the last close of the closed operations they shared with it (a closed operation is a record
- * of its own time, not a window on the station from then on). Null: none.
+ * The span of time in which a user may read a station's fixes: all of it for a commander or their
+ * own station; else from the first start of the operations they share with it, up to now while
+ * one of them is under way, or to the last close (an operation shares its own time, not the
+ * station's history before it nor a window on the station after it). Null: none.
  */
 export function sharedSpan(
   user: Principal,
@@ -78,11 +78,11 @@ export function sharedSpan(
 ): { from: number; to: number } | null {
   if (user.role === 'commander' || user.stationId === stationId) return { from: 0, to: Number.MAX_SAFE_INTEGER };
   const shared = operations.filter((op) => op.stations.includes(stationId) && canSeeOperation(user, op.stations));
-  if (shared.some((op) => op.status === 'active')) return { from: 0, to: Number.MAX_SAFE_INTEGER };
   if (!shared.length) return null;
+  const underWay = shared.some((op) => op.status === 'active');
   return {
     from: Math.min(...shared.map((op) => op.createdAt)),
-    to: Math.max(...shared.map((op) => op.closedAt ?? Number.MAX_SAFE_INTEGER)),
+    to: underWay ? Number.MAX_SAFE_INTEGER : Math.max(...shared.map((op) => op.closedAt ?? Number.MAX_SAFE_INTEGER)),
   };
 }
 
