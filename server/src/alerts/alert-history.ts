@@ -1,7 +1,7 @@
 import { unitKey, type Alert } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { ruleKey, type RuleIndex } from './rule-index.ts';
-import { SEED_LOOKBACK_MS, TrackBack } from './replay-seed.ts';
+import { SEED_LOOKBACK_MS, storedStay, TrackBack } from './replay-seed.ts';
 import type { UnitState } from './unit-evaluator.ts';
 
 /**
@@ -75,43 +75,48 @@ export async function pressEpisode(
 const SEED_LIMIT = 50_000;
 
 /**
- * Where each unit stood towards each zone when a replay window opens, from the stored alerts:
- * `unitKey` → rule key (`<scope>/<ruleId>`) → true when its newest enter/exit alert raised before
- * `before` is an enter. A unit that entered a zone before the window and is still inside must not
- * be taken by the replay for one that just entered (a second alert for the same stay).
+ * The stored zone enter/exit alerts of an operation: `unitKey` → rule key (`<scope>/<ruleId>`) →
+ * its alerts. A replay reads from them where a unit stood towards each zone ({@link seedZones},
+ * `stayAtChange`).
  */
-export async function zonePresence(
+export async function zoneAlerts(
   storage: Pick<Storage, 'listAlerts'>,
   operationId: string,
-  before: number,
-): Promise<Map<string, Map<string, boolean>>> {
+): Promise<Map<string, Map<string, Alert[]>>> {
   const [enters, exits] = await Promise.all([
     storage.listAlerts(operationId, { kind: 'zone_enter', limit: SEED_LIMIT }),
     storage.listAlerts(operationId, { kind: 'zone_exit', limit: SEED_LIMIT }),
   ]);
-  const newest = new Map<string, Alert>();
+  const out = new Map<string, Map<string, Alert[]>>();
   for (const a of [...enters, ...exits]) {
-    if (a.time >= before || a.ruleId === null || a.ruleScope === null) continue;
-    const key = `${unitKey(a.stationId, a.unitId)}\u0000${ruleKey(a.ruleScope, a.ruleId)}`;
-    const held = newest.get(key);
-    if (!held || a.time > held.time) newest.set(key, a);
-  }
-  const out = new Map<string, Map<string, boolean>>();
-  for (const [key, a] of newest) {
-    const [unit, rule] = key.split('\u0000') as [string, string];
+    if (a.ruleId === null || a.ruleScope === null) continue;
+    const unit = unitKey(a.stationId, a.unitId);
     let rules = out.get(unit);
     if (!rules) out.set(unit, (rules = new Map()));
-    rules.set(rule, a.kind === 'zone_enter');
+    const rule = ruleKey(a.ruleScope, a.ruleId);
+    rules.set(rule, [...(rules.get(rule) ?? []), a]);
   }
   return out;
 }
 
-/** Start a replayed unit inside the zones {@link zonePresence} found it in (enabled zone rules only). */
-export function seedZones(index: RuleIndex, state: UnitState, inside: ReadonlyMap<string, boolean> | undefined): void {
-  if (!inside) return;
-  for (const [key, yes] of inside) {
-    const rule = index.get(key)?.rule;
-    if (yes && rule?.type === 'zone' && rule.enabled)
-      state.rules.set(key, { value: true, pendingSince: null, fired: null });
+/**
+ * Start a replayed unit inside the zones it was inside when the window opens at `before`, by the
+ * stored alerts (enabled zone rules only): the newest enter/exit raised before the window and since
+ * the rule was last armed (one raised before belongs to an earlier arming, whose state the engine
+ * dropped) is an enter. A unit that entered a zone before the window and is still inside must not
+ * be taken by the replay for one that just entered (a second alert for the same stay). The stored
+ * track, where it tells, overrides this (`seedUnit`).
+ */
+export function seedZones(
+  index: RuleIndex,
+  state: UnitState,
+  alerts: ReadonlyMap<string, readonly Alert[]> | undefined,
+  before: number,
+): void {
+  for (const [key, held] of alerts ?? []) {
+    const p = index.get(key);
+    if (p?.rule.type !== 'zone' || !p.rule.enabled) continue;
+    const s = storedStay(p, held, (a) => a.time < before);
+    if (s?.value) state.rules.set(key, s);
   }
 }

@@ -20,11 +20,12 @@ import { toUnitPosition, type LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
-import { alertId } from './alert-id.ts';
+import { alertRecord } from './alert-record.ts';
 import { alertMetrics } from './alert-metrics.ts';
-import { pressEpisode, seedZones, zonePresence } from './alert-history.ts';
-import { SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
+import { pressEpisode, seedZones, zoneAlerts } from './alert-history.ts';
+import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
+import { ruleTimesFromLog, type LoggedRuleTimes } from './rule-times.ts';
 import {
   checkSilence,
   evaluateFix,
@@ -202,7 +203,15 @@ export class AlertService {
         return;
       }
       op.stations = new Set(row.stations);
-      for (const scope of [COMMAND_SCOPE, ...row.stations]) await this.readDoc(op, scope);
+      // Since when each rule stands as it does, from the update log (a replay judges no fix before).
+      const logSince = Date.now() - this.o.replayMs - SEED_LOOKBACK_MS;
+      for (const scope of [COMMAND_SCOPE, ...row.stations]) {
+        const logged = await ruleTimesFromLog(this.o.storage, docName(op.id, scope), logSince).catch((err) => {
+          this.o.log.warn({ err, operation: op.id, scope }, 'alerts: rule times not read; their updatedAt stands in');
+          return null;
+        });
+        await this.readDoc(op, scope, logged);
+      }
       await this.replay(op);
       this.loadFailures.delete(op.id);
     } catch (err) {
@@ -225,9 +234,9 @@ export class AlertService {
     const now = this.now();
     const from = now - this.o.replayMs;
     // Zones a unit was already inside when the window opens: staying there is not a new enter.
-    const presence = await zonePresence(this.o.storage, op.id, from).catch((err: unknown) => {
+    const zones = await zoneAlerts(this.o.storage, op.id).catch((err: unknown) => {
       this.o.log.warn({ err, operation: op.id }, 'alerts: stored zone alerts could not be read');
-      return new Map<string, Map<string, boolean>>();
+      return new Map<string, Map<string, Alert[]>>();
     });
     const stops = await storedStops(this.o.storage, op.id, from - SEED_LOOKBACK_MS).catch((err: unknown) => {
       this.o.log.warn({ err, operation: op.id }, 'alerts: stored stop alerts could not be read');
@@ -236,11 +245,20 @@ export class AlertService {
     for (const latest of this.o.live.snapshot([...op.stations])) {
       const key = unitKey(latest.stationId, latest.unitId);
       const state = this.unitState(op, latest.stationId, latest.unitId);
-      seedZones(op.index, state, presence.get(key));
+      seedZones(op.index, state, zones.get(key), from);
       // What was ongoing when the window opens (a stop, an overspeed, a stay) began where the stored track says.
       const { storage, settings } = this.o;
       const kind = op.kinds.get(key) ?? null;
-      const seed = { storage, index: op.index, settings, state, kind, before: from, stops: stops.get(key) };
+      const seed = {
+        storage,
+        index: op.index,
+        settings,
+        state,
+        kind,
+        before: from,
+        stops: stops.get(key),
+        zones: zones.get(key),
+      };
       const stopStarts = await seedUnit(seed, latest.time).catch((err: unknown) => {
         this.o.log.warn({ err, operation: op.id, unit: latest.unitId }, 'alerts: unit state not seeded');
         return new Map<number, [number, number]>();
@@ -252,7 +270,9 @@ export class AlertService {
       if (this.closed) return;
       // better-sqlite3 and the evaluator are synchronous: give the event loop a turn per unit.
       await new Promise((resolve) => setImmediate(resolve));
+      const crossing = new ChangeCrossing(op.index, state, zones.get(key));
       for (const f of fixes) {
+        crossing.fix(f.receivedAt);
         // A stop whose stored alert names this fix as its start began here, whatever the replay's anchor.
         const anchor = stopStarts.get(f.time);
         if (anchor) state.stop = { anchor, since: f.time };
@@ -289,12 +309,18 @@ export class AlertService {
     return entry.running;
   }
 
-  private async readDoc(op: OperationAlerts, scope: string): Promise<void> {
+  /** Follow the rules and roster of one document (`logged`: see {@link RuleIndex.sync}). */
+  private async readDoc(
+    op: OperationAlerts,
+    scope: string,
+    logged?: Map<string, LoggedRuleTimes> | null,
+  ): Promise<void> {
     if (this.closed) return;
     const room = await this.o.rooms.get(docName(op.id, scope));
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
-    const { dropped, changed } = op.index.sync(scope, rules);
+    // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).
+    const { dropped, changed } = op.index.sync(scope, rules, Date.now(), logged);
     for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
     if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
     if (scope === COMMAND_SCOPE) return;
@@ -318,7 +344,7 @@ export class AlertService {
     const key = unitKey(pos.stationId, pos.unitId);
     const state = this.unitState(op, pos.stationId, pos.unitId);
     try {
-      for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null)) {
+      for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, replayed)) {
         this.raise(op, state, replayed && d.kind === 'sos' ? { ...d, late: true } : d);
       }
     } catch (err) {
@@ -346,26 +372,7 @@ export class AlertService {
       );
       return;
     }
-    const ruleKey = d.rule?.key ?? 'sos';
-    const alert: Alert = {
-      id: alertId(op.id, state.stationId, state.unitId, ruleKey, d.kind, d.episode),
-      operationId: op.id,
-      stationId: state.stationId,
-      unitId: state.unitId,
-      ruleId: d.rule?.rule.id ?? null,
-      ruleScope: d.rule?.scope ?? null,
-      ruleName: d.rule?.rule.name ?? 'SOS',
-      kind: d.kind,
-      time: d.time,
-      raisedAt: this.now(),
-      lngLat: d.lngLat,
-      evidence: d.evidence,
-      state: 'open',
-      acknowledgedBy: null,
-      acknowledgedAt: null,
-      resolvedBy: null,
-      resolvedAt: null,
-    };
+    const alert = alertRecord(op.id, state, d, this.now());
     void this.track(
       this.o.storage.insertAlert(alert).then(
         (inserted) => {

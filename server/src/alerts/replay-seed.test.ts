@@ -50,6 +50,8 @@ const limit60 = {
   signature: '',
   shape: null,
   feature: null,
+  armedAt: -Infinity,
+  changedAt: -Infinity,
 } satisfies PreparedRule;
 
 const stateAt = (speeds: Array<number | null>) =>

@@ -1,8 +1,10 @@
 import { ruleActiveAt, unitKey, type Alert, type UnitKind } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
+import { activePeriodStart } from './active-period.ts';
 import { alertId } from './alert-id.ts';
 import { nearDistanceM } from './fence-geometry.ts';
 import { ruleKey, type PreparedRule, type RuleIndex } from './rule-index.ts';
+import { ruleSince } from './rule-times.ts';
 import {
   nextStop,
   observation,
@@ -61,26 +63,40 @@ export class TrackBack {
  * engine had it, or null when it cannot be known within the lookback. A run of fixes that all say
  * the same (true or false) for at least `minDurationMs` fixes the state whatever came before (the
  * value is then that, nothing pending); from the newest such run the fixes after it are applied.
+ * The rule starts afresh at the start of its active period ({@link activePeriodStart}) and when it
+ * was last armed or changed ({@link ruleSince}: fixes received before it were judged by no rule or
+ * an earlier form of it): read back to either, the state there is known, "outside" or, for the
+ * latter, `atSince()` (what the live engine kept across a change); the fixes after it are applied.
  */
 export async function debouncedState(
   back: TrackBack,
   p: PreparedRule,
   settings: EvaluatorSettings,
+  atSince: () => RuleState | null = () => null,
 ): Promise<RuleState | null> {
   const minMs = settings.minDurationMs;
-  // The observations of the fixes read so far, newest first; fixes while the rule was not active
-  // changed nothing and are left out. Each chunk read back is observed once and appended.
+  const since = ruleSince(p);
+  // The observations of the fixes read so far, newest first, all of one active period; fixes while
+  // the rule was not active changed nothing and are left out. Each chunk read back is observed once.
   const seq: { time: number; obs: boolean | null }[] = [];
+  let period: number | null = null;
+  /** The state where the rule started afresh, once read back to it. */
+  let base: RuleState | null = null;
   let observed = 0;
   // Where the scan goes on after a chunk: the newest end of the run that reached the oldest fix read
   // (older fixes may lengthen it). The runs before it are whole and did not fix the state.
   let from = 0;
   for (;;) {
     const fixes = back.fixes;
-    for (let k = fixes.length - 1 - observed; k >= 0; k--) {
+    for (let k = fixes.length - 1 - observed; k >= 0 && !base; k--) {
       const f = fixes[k]!;
-      if (ruleActiveAt(p.rule, f.time))
-        seq.push({ time: f.time, obs: observation(p, settings, { speedMps: f.speed }, [f.lng, f.lat]) });
+      if (f.receivedAt < since) base = atSince() ?? fresh();
+      else if (ruleActiveAt(p.rule, f.time)) {
+        const start = activePeriodStart(p.rule, f.time);
+        period ??= start;
+        if (start !== period) base = fresh();
+        else seq.push({ time: f.time, obs: observation(p, settings, { speedMps: f.speed }, [f.lng, f.lat]) });
+      }
     }
     observed = fixes.length;
     for (let i = from; i < seq.length;) {
@@ -89,15 +105,47 @@ export async function debouncedState(
       if (o !== null) while (j + 1 < seq.length && seq[j + 1]!.obs === o) j++;
       if (o !== null && seq[i]!.time - seq[j]!.time >= minMs) {
         // The newest run that fixes the state: the fixes after it are applied, oldest first.
-        const s: RuleState = { value: o, pendingSince: null, fired: null };
-        for (let k = i - 1; k >= 0; k--) observe(s, seq[k]!.obs, seq[k]!.time, minMs);
-        return s;
+        return applied({ value: o, pendingSince: null, fired: null }, seq.slice(0, i), minMs, period);
       }
       from = i;
       i = j + 1;
     }
+    if (base) return applied(base, seq, minMs, period);
     if (!(await back.extend())) return null;
   }
+}
+
+const fresh = (): RuleState => ({ value: false, pendingSince: null, fired: null });
+
+/** `s` after the observations `newestFirst` (of one active period, `period`; null: none). */
+function applied(
+  s: RuleState,
+  newestFirst: readonly { time: number; obs: boolean | null }[],
+  minMs: number,
+  period: number | null,
+): RuleState {
+  if (period !== null && s.period !== undefined && s.period !== period) s = fresh();
+  for (let k = newestFirst.length - 1; k >= 0; k--) observe(s, newestFirst[k]!.obs, newestFirst[k]!.time, minMs);
+  if (period !== null && period !== -Infinity) s.period = period;
+  return s;
+}
+
+/**
+ * Where a unit stood towards a zone as the live engine kept it, from the stored enter/exit alerts
+ * of the unit for the zone (`alerts`): inside when the newest of those raised since the rule was
+ * last armed, among those `counted`, is an enter; null when there is none.
+ */
+export function storedStay(
+  p: PreparedRule,
+  alerts: readonly Alert[] | undefined,
+  counted: (a: Alert) => boolean,
+): RuleState | null {
+  let newest: Alert | null = null;
+  for (const a of alerts ?? [])
+    if (a.raisedAt >= p.armedAt && counted(a) && (!newest || a.time > newest.time)) newest = a;
+  if (!newest) return null;
+  const period = activePeriodStart(p.rule, newest.time);
+  return { value: newest.kind === 'zone_enter', pendingSince: null, fired: null, period };
 }
 
 /** Stored long-stop alerts raised since `since`, by unit (`unitKey`). */
@@ -137,6 +185,48 @@ export interface SeedInput {
   before: number;
   /** The unit's stored long-stop alerts ({@link storedStops}). */
   stops: readonly Alert[] | undefined;
+  /** The unit's stored zone enter/exit alerts by rule key (`zoneAlerts` in alert-history.ts). */
+  zones?: ReadonlyMap<string, readonly Alert[]>;
+}
+
+/**
+ * Where the live engine stood towards zone `p` when the rule became what it is now: "outside"
+ * (null) when it was armed then; across a change of its geometry or limits, which the engine's
+ * state outlived, the stay its stored alerts of the unit raised before the change tell.
+ */
+export function stayAtChange(p: PreparedRule, alerts: readonly Alert[] | undefined): RuleState | null {
+  if (p.rule.type !== 'zone' || p.changedAt <= p.armedAt) return null;
+  return storedStay(p, alerts, (a) => a.raisedAt < p.changedAt);
+}
+
+/**
+ * A replay over zones changed (not re-armed) within the window: fixes received before the change
+ * are judged by no form of the rule, and at the first fix after it the zone starts as the live
+ * engine kept it across the change ({@link stayAtChange}), not from what the replay made of the
+ * fixes before. Tell it every replayed fix's `receivedAt` before the fix is evaluated.
+ */
+export class ChangeCrossing {
+  private readonly zones: PreparedRule[];
+  private readonly waiting = new Set<string>();
+
+  constructor(
+    index: RuleIndex,
+    private readonly state: UnitState,
+    private readonly alerts: ReadonlyMap<string, readonly Alert[]> | undefined,
+  ) {
+    this.zones = [...index.values()].filter((p) => p.rule.type === 'zone' && p.changedAt > p.armedAt);
+  }
+
+  fix(receivedAt: number): void {
+    for (const p of this.zones) {
+      if (receivedAt < p.changedAt) this.waiting.add(p.key);
+      else if (this.waiting.delete(p.key)) {
+        const s = stayAtChange(p, this.alerts?.get(p.key));
+        if (s?.value) this.state.rules.set(p.key, s);
+        else this.state.rules.delete(p.key);
+      }
+    }
+  }
 }
 
 const DEBOUNCED = new Set(['zone', 'corridor', 'speed']);
@@ -165,6 +255,11 @@ export async function seedUnit(i: SeedInput, newest: number): Promise<Map<number
   const rules = [...i.index.values()].filter(
     (p) => p.rule.enabled && DEBOUNCED.has(p.rule.type) && watches(p, state, i.kind),
   );
+  const atSince = (p: PreparedRule) => stayAtChange(p, i.zones?.get(p.key));
+  const put = (p: PreparedRule, s: RuleState | null) => {
+    if (!s || (!s.value && s.pendingSince === null)) state.rules.delete(p.key);
+    else state.rules.set(p.key, s);
+  };
   if (rules.length) {
     while (!back.fixes.length && (await back.extend()));
     const last = back.fixes.at(-1);
@@ -177,10 +272,8 @@ export async function seedUnit(i: SeedInput, newest: number): Promise<Map<number
           p.rule.type === 'corridor' ||
           (p.rule.type === 'speed' && !p.shape);
         if (!wanted) continue;
-        const s = await debouncedState(back, p, settings);
-        if (!s) continue;
-        if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
-        else state.rules.set(p.key, s);
+        const s = await debouncedState(back, p, settings, () => atSince(p));
+        if (s) put(p, s);
       }
     }
   }

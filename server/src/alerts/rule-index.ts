@@ -2,12 +2,16 @@ import type { Feature, Polygon } from 'geojson';
 import { geojsonRbush } from '@turf/turf';
 import type { AlertRule } from '@jointmap/shared';
 import { PlanarShape, type BBox } from './fence-geometry.ts';
+import { armingSignature, evaluationSignature, type LoggedRuleTimes, type RuleTimes } from './rule-times.ts';
 
 /** A rule's key in the index and in alert ids: its document scope and its id. */
 export const ruleKey = (scope: string, id: string): string => `${scope}/${id}`;
 
-/** A rule ready for evaluation: its geometry projected once. `key` is {@link ruleKey}. */
-export interface PreparedRule {
+/**
+ * A rule ready for evaluation: its geometry projected once. `key` is {@link ruleKey}. Its
+ * {@link RuleTimes} say since when it applies as it stands (a replay judges no fix received before).
+ */
+export interface PreparedRule extends RuleTimes {
   key: string;
   scope: string;
   rule: AlertRule;
@@ -48,8 +52,19 @@ export class RuleIndex {
   /**
    * Make the rules of document `scope` equal to `records`. Returns the keys of rules that were
    * removed, disabled or changed in whom they watch (their per-unit state must be dropped).
+   *
+   * A rule new to the index, or armed or changed in what decides an alert, takes `now` (server
+   * clock) as its {@link RuleTimes}. When the operation is loaded, `logged` gives the times read
+   * from the update log ({@link ruleTimesFromLog}; a rule absent from it was not touched within the
+   * log read: always there); null when the log could not be read: the record's `updatedAt` then
+   * stands in (no later than `now`: a client's clock may run ahead).
    */
-  sync(scope: string, records: ReadonlyMap<string, AlertRule>): { dropped: string[]; changed: number } {
+  sync(
+    scope: string,
+    records: ReadonlyMap<string, AlertRule>,
+    now = Date.now(),
+    logged?: ReadonlyMap<string, LoggedRuleTimes> | null,
+  ): { dropped: string[]; changed: number } {
     const dropped: string[] = [];
     let changed = 0;
     for (const [key, prepared] of this.rules) {
@@ -69,12 +84,22 @@ export class RuleIndex {
         continue;
       }
       changed++;
+      let times: RuleTimes = { armedAt: now, changedAt: now };
       if (old) {
         this.remove(old);
-        const watchers = (r: AlertRule) => JSON.stringify([r.units, r.unitKinds, r.type]);
-        if (!rule.enabled || watchers(old.rule) !== watchers(rule)) dropped.push(key);
+        const armed = armingSignature(old.rule) !== armingSignature(rule);
+        if (!rule.enabled || armed) dropped.push(key);
+        if (!armed) times = { armedAt: old.armedAt, changedAt: old.changedAt };
+        if (!armed && evaluationSignature(old.rule) !== evaluationSignature(rule)) times.changedAt = now;
+      } else if (logged === null) {
+        const at = Math.min(rule.updatedAt, now);
+        times = { armedAt: at, changedAt: at };
+      } else if (logged) {
+        const held = logged.get(rule.id);
+        if (!held) times = { armedAt: -Infinity, changedAt: -Infinity };
+        else if (held.arming === armingSignature(rule) && held.evaluation === evaluationSignature(rule)) times = held;
       }
-      this.add(this.prepare(scope, key, rule, signature));
+      this.add(this.prepare(scope, key, rule, signature, times));
     }
     return { dropped, changed };
   }
@@ -100,7 +125,7 @@ export class RuleIndex {
     return this.tree.search([lng, lat, lng, lat]).features;
   }
 
-  private prepare(scope: string, key: string, rule: AlertRule, signature: string): PreparedRule {
+  private prepare(scope: string, key: string, rule: AlertRule, signature: string, times: RuleTimes): PreparedRule {
     let shape: PlanarShape | null = null;
     let grow = this.marginM;
     if (rule.type === 'zone') shape = PlanarShape.polygon(rule.polygon);
@@ -108,7 +133,8 @@ export class RuleIndex {
       shape = PlanarShape.line(rule.line);
       grow += rule.widthM / 2;
     } else if ((rule.type === 'speed' || rule.type === 'stop') && rule.area) shape = PlanarShape.polygon(rule.area);
-    return { key, scope, rule, signature, shape, feature: shape ? bboxFeature(shape.grownBBox(grow), key) : null };
+    const feature = shape ? bboxFeature(shape.grownBBox(grow), key) : null;
+    return { key, scope, rule, signature, shape, feature, armedAt: times.armedAt, changedAt: times.changedAt };
   }
 
   private add(p: PreparedRule): void {

@@ -6,8 +6,10 @@ import {
   type UnitKind,
   type UnitPosition,
 } from '@jointmap/shared';
+import { activePeriodStart } from './active-period.ts';
 import { nearDistanceM } from './fence-geometry.ts';
 import type { PreparedRule, RuleIndex } from './rule-index.ts';
+import { ruleSince } from './rule-times.ts';
 
 /** Hysteresis and stop detection (config `ALERT_*`). */
 export interface EvaluatorSettings {
@@ -25,6 +27,11 @@ export interface RuleState {
   value: boolean;
   pendingSince: number | null;
   fired: number | null;
+  /**
+   * Debounced rules: the active period the value belongs to ({@link activePeriodStart}); a fix of
+   * a later period starts the rule afresh. Absent: taken as the current one.
+   */
+  period?: number;
 }
 
 /** The engine's memory of one unit in one operation. */
@@ -64,9 +71,19 @@ export function newUnitState(stationId: string, unitId: string): UnitState {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
+ * Whether `p` judges the fix: active at its device time and, when `replay`ing stored fixes after a
+ * restart, received once the rule stood as it stands ({@link ruleSince}): a fix the live engine
+ * judged against no rule, a switched-off one or an earlier form of it is not judged again.
+ */
+function judges(p: PreparedRule, pos: UnitPosition, replay: boolean): boolean {
+  return ruleActiveAt(p.rule, pos.time) && !(replay && pos.receivedAt < ruleSince(p));
+}
+
+/**
  * Apply one fix of a unit (of kind `kind`, null when not in any roster) to its state and return
  * the alerts it raises. Only a fix newer than every fix seen moves the state, so a duplicate or a
- * late fix never raises anything twice; an alarm (SOS) is raised even from a late fix.
+ * late fix never raises anything twice; an alarm (SOS) is raised even from a late fix. `replay`:
+ * the fix is a stored one replayed after a restart (see {@link judges}).
  */
 export function evaluateFix(
   index: RuleIndex,
@@ -74,6 +91,7 @@ export function evaluateFix(
   state: UnitState,
   pos: UnitPosition,
   kind: UnitKind | null,
+  replay = false,
 ): AlertDraft[] {
   const out: AlertDraft[] = [];
   const lngLat: [number, number] = [pos.lngLat[0], pos.lngLat[1]];
@@ -95,7 +113,7 @@ export function evaluateFix(
   // A gap in the fixes longer than a signal rule allows is a signal loss even if no timer saw it.
   if (previous) {
     for (const p of index.everywhere.values()) {
-      if (p.rule.type !== 'signal' || !watches(p, state, kind) || !ruleActiveAt(p.rule, pos.time)) continue;
+      if (p.rule.type !== 'signal' || !watches(p, state, kind) || !judges(p, pos, replay)) continue;
       const limitMs = p.rule.noFixMinutes * 60_000;
       if (pos.time - previous.time >= limitMs) out.push(...silence(state, p, previous, limitMs));
     }
@@ -116,7 +134,7 @@ export function evaluateFix(
       state.rules.delete(p.key);
       continue;
     }
-    if (!ruleActiveAt(p.rule, pos.time)) continue;
+    if (!judges(p, pos, replay)) continue;
     const raised = evaluateRule(p, settings, state, pos, lngLat);
     if (raised) out.push(raised);
   }
@@ -189,6 +207,19 @@ function ruleState(state: UnitState, key: string): RuleState {
     s = { value: false, pendingSince: null, fired: null };
     state.rules.set(key, s);
   }
+  return s;
+}
+
+/**
+ * A debounced rule's state for a fix at `time`: afresh ("outside", nothing pending) when the state
+ * belongs to an earlier active period of the rule, so nothing done off duty raises an alert.
+ */
+function periodState(state: UnitState, p: PreparedRule, time: number): RuleState {
+  const period = activePeriodStart(p.rule, time);
+  const held = state.rules.get(p.key);
+  if (held && held.period !== undefined && held.period !== period) state.rules.delete(p.key);
+  const s = ruleState(state, p.key);
+  s.period = period;
   return s;
 }
 
@@ -272,7 +303,7 @@ function evaluateRule(
   switch (rule.type) {
     case 'zone': {
       const edge = p.shape!.distanceToEdge(lng, lat);
-      const s = ruleState(state, p.key);
+      const s = periodState(state, p, pos.time);
       const start = observe(s, zoneObservation(p, settings, lngLat, edge), pos.time, settings.minDurationMs);
       if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
       if (start === null) return null;
@@ -284,7 +315,7 @@ function evaluateRule(
     case 'corridor': {
       const half = rule.widthM / 2;
       const d = p.shape!.distanceToEdge(lng, lat);
-      const s = ruleState(state, p.key);
+      const s = periodState(state, p, pos.time);
       const start = observe(s, corridorObservation(half, settings, d), pos.time, settings.minDurationMs);
       if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
       if (start === null || s.value) return null;
@@ -292,7 +323,7 @@ function evaluateRule(
     }
     case 'speed': {
       const kmh = pos.speedMps === null ? null : pos.speedMps * 3.6;
-      const s = ruleState(state, p.key);
+      const s = periodState(state, p, pos.time);
       const start = observe(s, observation(p, settings, pos, lngLat), pos.time, settings.minDurationMs);
       if (!s.value && s.pendingSince === null) state.rules.delete(p.key);
       if (start === null || !s.value) return null;
