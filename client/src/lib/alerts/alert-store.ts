@@ -112,7 +112,8 @@ export class AlertStore {
   }
 }
 
-const STATE_ORDER: Record<Alert['state'], number> = { open: 0, acknowledged: 1, resolved: 2 };
+/** An alert's states in the only order it moves through them. */
+export const STATE_ORDER: Record<Alert['state'], number> = { open: 0, acknowledged: 1, resolved: 2 };
 
 /** How many ids of alerts let go of `seen` keeps between full messages. */
 const FORGOTTEN_REMEMBERED = 500;

@@ -28,6 +28,7 @@ export const alertsZhCN = {
   'alerts.ackedBy': '{name} 于 {time} 确认',
   'alerts.resolvedBy': '{name} 于 {time} 解除',
   'alerts.failed': '操作失败：{message}',
+  'alerts.conflict': '此告警已被他人改动，请查看它的当前状态后再操作',
   'alerts.evidence.speed': '{speed} km/h（限速 {limit}）',
   'alerts.evidence.distance': '偏离 {m} 米',
   'alerts.evidence.edge': '距边界 {m} 米',
@@ -103,6 +104,13 @@ export const alertsZhCN = {
   'rules.error.hoursSame': '开始和结束时间不能相同',
   'rules.error.scope': '没有可保存规则的文档',
   'rules.error.invalid': '无法保存：{problem}',
+  'rules.field.route': '路线',
+  'rules.conflict': '{fields}刚被他人改成了别的值（见规则列表）。再按“保存”以你的填写覆盖，或按“取消”放弃你的修改',
+  'rules.deleted': '规则已被他人删除。你的填写仍保留在下方',
+  'rules.saveAsNew': '另存为新规则',
+  'rules.discard': '放弃',
+  'rules.locked.closed': '行动已结束，规则只读，不能再保存',
+  'rules.locked.scope': '你已无权修改此文档中的规则，不能保存',
 };
 
 export const alertsEn: Record<keyof typeof alertsZhCN, Message> = {
@@ -133,6 +141,7 @@ export const alertsEn: Record<keyof typeof alertsZhCN, Message> = {
   'alerts.ackedBy': 'Acknowledged by {name} at {time}',
   'alerts.resolvedBy': 'Resolved by {name} at {time}',
   'alerts.failed': 'Failed: {message}',
+  'alerts.conflict': 'Someone else changed this alert; check its current state before acting on it',
   'alerts.evidence.speed': '{speed} km/h (limit {limit})',
   'alerts.evidence.distance': '{m} m outside',
   'alerts.evidence.edge': '{m} m from the edge',
@@ -207,4 +216,12 @@ export const alertsEn: Record<keyof typeof alertsZhCN, Message> = {
   'rules.error.hoursSame': 'Start and end must differ',
   'rules.error.scope': 'There is no document you may save rules in',
   'rules.error.invalid': 'Cannot save: {problem}',
+  'rules.field.route': 'Route',
+  'rules.conflict':
+    'Someone else just changed {fields} to another value (see the rule list). Save again to overwrite it with yours, or Cancel to drop your changes',
+  'rules.deleted': 'Deleted by someone else. What you typed is kept below',
+  'rules.saveAsNew': 'Save as a new rule',
+  'rules.discard': 'Discard',
+  'rules.locked.closed': 'The operation is closed: rules are read-only and cannot be saved',
+  'rules.locked.scope': 'You may no longer change rules in this document: it cannot be saved',
 };

@@ -1,4 +1,6 @@
 import { AppError, explainEntry, type AlertRule } from '@jointmap/shared';
+import { errorText } from '../i18n/error-text.ts';
+import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 
 /**
@@ -8,22 +10,26 @@ import type { OperationSession } from '../state/operation-session.svelte.ts';
 export function saveRule(session: OperationSession, rule: AlertRule): string | null {
   const scope = rule.stationId;
   const doc = session.doc(scope);
-  if (!doc) return `no document ${scope}`;
+  if (!doc) return i18n.t('rules.error.scope');
   const problem = explainEntry(doc.kind, 'rules', rule.id, rule, scope);
   if (problem) return problem;
-  try {
-    session.write(scope, { type: 'put', map: 'rules', key: rule.id, value: rule });
-    return null;
-  } catch (err) {
-    return err instanceof AppError ? err.message : String(err);
-  }
+  return written(() => session.write(scope, { type: 'put', map: 'rules', key: rule.id, value: rule }));
 }
 
 export function deleteRule(session: OperationSession, scope: string, id: string): string | null {
+  return written(() => session.write(scope, { type: 'delete', map: 'rules', key: id }));
+}
+
+/**
+ * Null when `write` succeeded, else why not in the UI's language: a refused write (the operation
+ * closed, the document no longer writable) says there is no document to save rules in.
+ */
+function written(write: () => void): string | null {
   try {
-    session.write(scope, { type: 'delete', map: 'rules', key: id });
+    write();
     return null;
   } catch (err) {
-    return err instanceof AppError ? err.message : String(err);
+    if (err instanceof AppError && err.code === 'FORBIDDEN') return i18n.t('rules.error.scope');
+    return errorText(err);
   }
 }
