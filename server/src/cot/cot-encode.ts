@@ -1,5 +1,6 @@
 import type { Annotation, Unit, UnitKind, UnitPosition } from '@jointmap/shared';
 import xmljs from 'xml-js';
+import { circleRing } from '../geo/circle-ring.ts';
 import { KNOTS_TO_MPS } from '../live/osmand.ts';
 import type { CotEvent, CotFeatureInput, NodeCot } from './node-cot.ts';
 
@@ -211,17 +212,4 @@ function attribute(node: unknown): Record<string, unknown> | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
   const attrs = (node as { _attributes?: unknown })._attributes;
   return typeof attrs === 'object' && attrs !== null ? (attrs as Record<string, unknown>) : undefined;
-}
-
-/** A circle of `radiusM` around a WGS-84 point, 36 steps (spherical Earth: fine for drawing). */
-function circleRing(lng: number, lat: number, radiusM: number): number[][] {
-  const R = 6_371_008.8;
-  const ring: number[][] = [];
-  for (let i = 0; i <= 36; i++) {
-    const a = (i % 36) * ((2 * Math.PI) / 36);
-    const dLat = ((radiusM * Math.cos(a)) / R) * (180 / Math.PI);
-    const dLng = ((radiusM * Math.sin(a)) / (R * Math.cos((lat * Math.PI) / 180))) * (180 / Math.PI);
-    ring.push([lng + dLng, lat + dLat]);
-  }
-  return ring;
 }

@@ -14,6 +14,7 @@ import {
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
+import { circleRing } from '../geo/circle-ring.ts';
 import { docFromStored } from '../storage/stored-doc.ts';
 import { EXPORT_TYPES, type ExportFormat } from './export-types.ts';
 
@@ -50,7 +51,9 @@ export async function sendExport(
  * operation's annotations (every document the user may read, or one `scope`) or its search
  * sectors as a file for other tools, WGS-84. Name, description and simplestyle colours
  * (`stroke`, `fill`, `marker-color`) are what Google Earth, CalTopo and phone apps read back; our
- * own fields ride along as properties. Tracks: `GET /api/units/:id/track?format=`.
+ * own fields ride along as properties. A circle goes out as the polygon of its ring (no format has
+ * circles) with `kind: "circle"` and `radiusM`, from which an import makes the circle again.
+ * Tracks: `GET /api/units/:id/track?format=`.
  */
 export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Params: { id: string }; Querystring: Query }>(
@@ -84,16 +87,21 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
 }
 
 function annotationFeature(a: Annotation, scope: string): Feature {
+  const g = a.geometry;
+  const geometry: Feature['geometry'] =
+    a.kind === 'circle' && g.type === 'Point' && a.radiusM !== undefined
+      ? { type: 'Polygon', coordinates: [circleRing(g.coordinates[0]!, g.coordinates[1]!, a.radiusM)] }
+      : g;
   const style =
-    a.geometry.type === 'Point'
+    geometry.type === 'Point'
       ? { 'marker-color': a.color }
-      : a.geometry.type === 'Polygon'
+      : geometry.type === 'Polygon'
         ? { stroke: a.color, fill: a.color, 'fill-opacity': 0.2 }
         : { stroke: a.color };
   return {
     type: 'Feature',
     id: a.id,
-    geometry: a.geometry,
+    geometry,
     properties: {
       name: a.label,
       ...style,

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { simplify } from '@turf/turf';
 import gcoord from 'gcoord';
 import type { FeatureCollection, GeoJsonProperties, Position } from 'geojson';
-import { annotationKind, explainRecord, type Annotation } from '@jointmap/shared';
+// Modules of shared/ by path, not its index: this runs on an import worker, which loads only what it needs.
+import { AppError } from '@jointmap/shared/errors';
+import { annotationKind, type Annotation } from '@jointmap/shared/schema/annotation';
+import { explainRecord } from '@jointmap/shared/schema/record-kind';
+import { thinLine } from './thin-line.ts';
 
 export type ImportCrs = 'wgs84' | 'gcj02';
 
@@ -12,6 +15,8 @@ export interface ConvertOptions {
   now: number;
   /** Colour of features that carry none (the target document's). */
   defaultColor: string;
+  /** Most annotations one import makes: one more refuses the file (`PAYLOAD_TOO_LARGE`) at once. */
+  maxAnnotations: number;
 }
 
 export interface Converted {
@@ -26,13 +31,19 @@ export interface Converted {
 
 const MAX_POINTS = 10_000;
 const MAX_RINGS = 100;
+const KIND_OF = { Point: 'point', LineString: 'line', Polygon: 'polygon' } as const;
+/** The largest circle an annotation holds (the record schema's bound on `radiusM`). */
+const MAX_RADIUS_M = 200_000;
 
 /**
  * Features of another tool as annotations of ours: points, lines and polygons (multi-geometries
  * and collections split into their parts, heights dropped, rings closed), labelled from `name`,
- * `title` or `label`, coloured from `stroke`, `marker-color` or `fill` (KML styles and CalTopo
- * properties alike), in WGS-84 (GCJ-02 sources converted with gcoord). Every annotation is checked
- * against the record schema; what fails is counted as skipped with its reason, never written.
+ * `title` or `label`, coloured from `stroke`, `marker-color`, `icon-color` or `fill` (KML styles
+ * and CalTopo properties alike), in WGS-84 (GCJ-02 sources converted with gcoord). A polygon with
+ * `kind: "circle"` and a `radiusM` (our own export) becomes a circle again. KML ground overlays
+ * (pictures draped on the map) and network links are skipped: they are not drawings. Every
+ * annotation is checked against the record schema; what fails is counted as skipped with its
+ * reason, never written. More than `maxAnnotations` refuses the file as soon as it is reached.
  */
 export function convertFeatures(collection: FeatureCollection, o: ConvertOptions): Converted {
   const prefix = `imp-${randomBytes(4).toString('hex')}`;
@@ -43,6 +54,15 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
       skip('not a feature');
       continue;
     }
+    const source = feature.properties?.['@geometry-type'];
+    if (source === 'groundoverlay') {
+      skip('ground overlay');
+      continue;
+    }
+    if (source === 'networklink') {
+      skip('network link');
+      continue;
+    }
     const parts = flatten(feature.geometry);
     if (!parts.length) skip('no geometry');
     for (const part of parts) {
@@ -50,16 +70,21 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
         skip('malformed geometry');
         continue;
       }
-      const geometry = toWgs84(part, o.crs, () => out.simplified++);
-      if (!geometry) {
+      const shape = toWgs84(part, o.crs, () => out.simplified++);
+      if (!shape) {
         skip('coordinates out of range');
         continue;
       }
-      const kind = geometry.type === 'Point' ? 'point' : geometry.type === 'LineString' ? 'line' : 'polygon';
+      // Our circles come as a ring of 36 steps; a ring of fewer than three vertices has no centre.
+      const outer = shape.type === 'Polygon' ? shape.coordinates[0] : undefined;
+      const radiusM = outer && outer.length >= 4 ? circleRadiusOf(feature.properties) : null;
+      const geometry = outer && radiusM !== null ? centreOf(outer) : shape;
+      const kind = radiusM !== null ? 'circle' : KIND_OF[geometry.type];
       const annotation = {
         id: `${prefix}-${out.annotations.length + 1}`,
         kind,
         geometry,
+        ...(radiusM !== null ? { radiusM } : {}),
         label: labelOf(feature.properties),
         color: colorOf(feature.properties) ?? o.defaultColor,
         author: o.author,
@@ -71,6 +96,11 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
         skip(problem.replace(/^\/?[^:]*: /, ''));
         continue;
       }
+      if (out.annotations.length >= o.maxAnnotations)
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `more than ${o.maxAnnotations} features: at most ${o.maxAnnotations} are imported at once`,
+        );
       out.annotations.push(annotation);
       extend(out, geometry.coordinates);
     }
@@ -126,7 +156,10 @@ const isPosition = (p: unknown): p is Position =>
 const isLine = (ps: unknown): ps is Position[] => Array.isArray(ps) && ps.every(isPosition);
 const isRings = (rs: unknown): rs is Position[][] => Array.isArray(rs) && rs.every(isLine);
 
-/** A part in WGS-84 2D with closed rings and at most 10,000 points a line or ring; null when out of range. */
+/**
+ * A part in WGS-84 2D with closed rings and at most 10,000 points a line or ring (`thinLine`);
+ * null when out of range.
+ */
 function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void): Part | null {
   const point = (p: Position): [number, number] | null => {
     const [lng, lat] = [Number(p[0]), Number(p[1])];
@@ -143,7 +176,9 @@ function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void): Part | n
       if (!out.length || out.at(-1)![0] !== q[0] || out.at(-1)![1] !== q[1]) out.push(q);
     }
     if (ring && out.length && (out[0]![0] !== out.at(-1)![0] || out[0]![1] !== out.at(-1)![1])) out.push(out[0]!);
-    return out.length > MAX_POINTS ? thin(out, ring, onSimplified) : out;
+    if (out.length <= MAX_POINTS) return out;
+    onSimplified();
+    return thinLine(out, MAX_POINTS);
   };
   switch (part.type) {
     case 'Point': {
@@ -161,15 +196,22 @@ function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void): Part | n
   }
 }
 
-/** Douglas–Peucker (turf) with a growing tolerance until the line fits an annotation. */
-function thin(ps: Position[], ring: boolean, onSimplified: () => void): Position[] {
-  onSimplified();
-  for (let tolerance = 1e-6; ; tolerance *= 2) {
-    const g = ring
-      ? simplify({ type: 'Polygon', coordinates: [ps] }, { tolerance }).coordinates[0]!
-      : simplify({ type: 'LineString', coordinates: ps }, { tolerance }).coordinates;
-    if (g.length <= MAX_POINTS) return g;
-  }
+/**
+ * The radius of a feature that says it is a circle (`kind: "circle"`, `radiusM` a number of metres
+ * in the schema's range, or its text as KML's ExtendedData carries it); null for any other.
+ */
+function circleRadiusOf(p: GeoJsonProperties): number | null {
+  if (p?.kind !== 'circle') return null;
+  const raw = p.radiusM;
+  const r = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() ? Number(raw) : NaN;
+  return Number.isFinite(r) && r > 0 && r <= MAX_RADIUS_M ? r : null;
+}
+
+/** The centre of a circle drawn as a ring: the mean of its vertices (the closing one left out). */
+function centreOf(ring: Position[]): Part {
+  const vertices = ring.length > 1 ? ring.slice(0, -1) : ring;
+  const mean = (k: 0 | 1) => round7(vertices.reduce((sum, p) => sum + p[k]!, 0) / vertices.length);
+  return { type: 'Point', coordinates: [mean(0), mean(1)] };
 }
 
 const round7 = (x: number) => Math.round(x * 1e7) / 1e7;
@@ -181,7 +223,8 @@ function labelOf(p: GeoJsonProperties): string {
 
 /** `#rrggbb` from a style property (`#RGB`, `RRGGBB` as CalTopo writes it, any case). */
 function colorOf(p: GeoJsonProperties): string | null {
-  for (const key of ['stroke', 'marker-color', 'fill', 'color']) {
+  // `icon-color`: a Google Earth pin's IconStyle colour as `@tmcw/togeojson` reads it.
+  for (const key of ['stroke', 'marker-color', 'icon-color', 'fill', 'color']) {
     const raw = p?.[key];
     if (typeof raw !== 'string') continue;
     const hex = raw.trim().replace(/^#/, '');

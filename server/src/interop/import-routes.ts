@@ -13,8 +13,9 @@ import {
 import { requireUser, type AuthUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
-import { convertFeatures, type Converted, type ImportCrs } from './import-convert.ts';
+import type { Converted, ImportCrs } from './import-convert.ts';
 import type { ImportFormat } from './import-parse.ts';
+import { importRunner, type RunImport } from './import-run.ts';
 
 const Params = Type.Object({ id: Id });
 const Query = Type.Object(
@@ -44,10 +45,12 @@ const COMMAND_COLOR = '#1e3a8a';
  * GPX file (any content type). Without `apply=1` it is a preview that writes nothing; with it, every
  * annotation goes into the document in one transaction (all or none) by a user who may write it.
  * A bad file, or one with nothing to import, is `INVALID_PAYLOAD`, an oversized one (or one with
- * more than `IMPORT_MAX_FEATURES`) `PAYLOAD_TOO_LARGE`; either imports nothing.
+ * more than `IMPORT_MAX_FEATURES`, or one that takes too long or too much memory to read)
+ * `PAYLOAD_TOO_LARGE`; either imports nothing. The file is read on a worker thread (`importRunner`).
  */
 export function importRoutes(app: FastifyInstance, ctx: AppContext): void {
   const maxBytes = ctx.config.importMaxMib * 2 ** 20;
+  const run = importRunner();
   void app.register(async (upload) => {
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) =>
@@ -56,11 +59,12 @@ export function importRoutes(app: FastifyInstance, ctx: AppContext): void {
     upload.post<{ Params: { id: string }; Querystring: Query }>(
       '/api/operations/:id/import',
       { schema: { params: Params, querystring: Query }, bodyLimit: maxBytes },
-      async (request) => {
+      async (request, reply) => {
         const user = requireUser(request);
         const body = request.body as Buffer | undefined;
         if (!Buffer.isBuffer(body)) throw new AppError('INVALID_PAYLOAD', 'send the file as the request body');
-        return importFile(ctx, user, request.params.id, request.query, body, maxBytes);
+        const result = await importFile(ctx, run, user, request.params.id, request.query, body, maxBytes);
+        return reply.type('application/json; charset=utf-8').send(result);
       },
     );
   });
@@ -68,59 +72,58 @@ export function importRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 async function importFile(
   ctx: AppContext,
+  run: RunImport,
   user: AuthUser,
   operationId: string,
   query: Query,
   body: Buffer,
   maxBytes: number,
-): Promise<ImportResult> {
+): Promise<string> {
   const op = await getVisibleOperation(ctx, user, operationId);
   if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged`);
   if (docAccess(user, op.stations, query.scope, op.status) !== 'write')
     throw new AppError('FORBIDDEN', `no write access to the ${query.scope} document of ${op.id}`);
   const crs = query.crs ?? 'wgs84';
-  // The XML parsers are loaded on the first import, not at start-up (server memory).
-  const { parseImport } = await import('./import-parse.ts');
-  const { format, collection } = parseImport(body, maxBytes);
   const stations = await ctx.storage.listStations();
-  const converted = convertFeatures(collection, {
-    crs,
-    author: user.id,
-    now: Date.now(),
-    defaultColor: stations.find((s) => s.id === query.scope)?.color ?? COMMAND_COLOR,
+  const apply = query.apply === '1';
+  const { format, count, skipped, json, annotations } = await run({
+    bytes: body,
+    maxBytes,
+    maxFeatures: ctx.config.importMaxFeatures,
+    convert: {
+      crs,
+      author: user.id,
+      now: Date.now(),
+      defaultColor: stations.find((s) => s.id === query.scope)?.color ?? COMMAND_COLOR,
+      maxAnnotations: ctx.config.importMaxFeatures,
+    },
+    withAnnotations: apply,
   });
-  if (!converted.annotations.length) {
-    const skipped = Object.entries(converted.skipped).map(([reason, n]) => `${n} ${reason}`);
+  if (!count) {
+    const reasons = Object.entries(skipped).map(([reason, n]) => `${n} ${reason}`);
     throw new AppError(
       'INVALID_PAYLOAD',
-      `nothing in the file can be imported${skipped.length ? ` (skipped: ${skipped.join(', ')})` : ''}`,
+      `nothing in the file can be imported${reasons.length ? ` (skipped: ${reasons.join(', ')})` : ''}`,
     );
   }
-  if (converted.annotations.length > ctx.config.importMaxFeatures)
-    throw new AppError(
-      'PAYLOAD_TOO_LARGE',
-      `${converted.annotations.length} features: at most ${ctx.config.importMaxFeatures} are imported at once`,
-    );
-  const apply = query.apply === '1';
   // Reading a large file takes a while: the operation may have closed meanwhile.
   if (apply && (await ctx.storage.getOperation(op.id))?.status !== 'active')
     throw new AppError('FORBIDDEN', `operation ${op.id} was closed: it is read-only`);
-  if (apply && converted.annotations.length) {
+  if (apply && annotations?.length) {
     const kind = query.scope === COMMAND_SCOPE ? 'command' : 'station';
     const room = await ctx.rooms.get(docName(op.id, query.scope));
     const origin: ChangeOrigin = { source: 'server' };
     await room.serverChange(
       (doc) =>
         doc.transact(() => {
-          for (const a of converted.annotations)
+          for (const a of annotations)
             applyChange(doc, kind, { type: 'put', map: 'annotations', key: a.id, value: a }, origin, query.scope);
         }, origin),
       { sessionId: null, userId: user.id },
     );
-    ctx.log.info(
-      { operation: op.id, scope: query.scope, format, count: converted.annotations.length },
-      'import applied',
-    );
+    ctx.log.info({ operation: op.id, scope: query.scope, format, count }, 'import applied');
   }
-  return { ...converted, format, crs, scope: query.scope, applied: apply };
+  // An `ImportResult`: the worker's JSON of what it converted, with the request's own fields first.
+  const head: Omit<ImportResult, keyof Converted> = { format, crs, scope: query.scope, applied: apply };
+  return `${JSON.stringify(head).slice(0, -1)},${json.slice(1)}`;
 }

@@ -17,6 +17,8 @@ export const interopZhCN = {
   'interop.skip.outOfRange': '坐标超出经纬度范围',
   'interop.skip.tooFewPoints': '线或面的有效点数不足',
   'interop.skip.ringOpen': '面的边界未闭合',
+  'interop.skip.groundOverlay': '地面叠加图片（不是标绘，不导入）',
+  'interop.skip.networkLink': '网络链接（不导入）',
   'interop.simplified': '{n} 条线/面点数过多，已抽稀到 10000 点以内',
   'interop.crs': '坐标系',
   'interop.crs.wgs84': 'WGS-84（GPS 设备、Google Earth、CalTopo）',
@@ -48,6 +50,8 @@ export const interopEn: Record<keyof typeof interopZhCN, Message> = {
   'interop.skip.outOfRange': 'coordinates outside the longitude/latitude range',
   'interop.skip.tooFewPoints': 'lines or areas with too few distinct points',
   'interop.skip.ringOpen': 'area outline not closed',
+  'interop.skip.groundOverlay': 'ground overlays (pictures, not drawings: not imported)',
+  'interop.skip.networkLink': 'network links (not imported)',
   'interop.simplified': {
     by: 'n',
     one: '{n} line or area had too many points and was simplified to 10,000',

@@ -11,6 +11,9 @@ export const SKIP_REASONS: Readonly<Record<string, InteropKey>> = {
   'no geometry': 'interop.skip.noGeometry',
   'malformed geometry': 'interop.skip.malformed',
   'coordinates out of range': 'interop.skip.outOfRange',
+  // KML's pictures draped on the map (GroundOverlay) and links to other files (NetworkLink).
+  'ground overlay': 'interop.skip.groundOverlay',
+  'network link': 'interop.skip.networkLink',
   // The annotation record check (shared/src/schema/annotation.ts), its path left out by the server.
   'polygon ring not closed': 'interop.skip.ringOpen',
 };
