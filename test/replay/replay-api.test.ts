@@ -137,7 +137,8 @@ describe('operation replay', () => {
   it('gives each unit’s newest fix at or before a moment, by the newest-fix rule (equal times: the greater device id)', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('deqing');
-    const t0 = Date.now() - 60_000;
+    // Within the operation's window (a replay shows no fix from before its start).
+    const t0 = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1_000;
     const fix = (time: number, deviceId: string, i: number) => ({ ...fixAt(DEQING, 'replay-car', time, i), deviceId });
     await server.ctx.storage.appendPositions([
       fix(t0, 'dev-a', 0),

@@ -120,15 +120,15 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     expect((await storage.listAlerts('op1', { limit: 1 })).map((a) => a.id)).toEqual(['a0']);
   });
 
-  test('retention: units and watermarks, pages, thinning, drops in batches, evidence holds', async (t) => {
+  test('retention: stations of the track, watermarks, pages, thinning, drops in batches within a span, evidence holds over the operation’s window, restore marks', async (t) => {
     const { storage } = await backend.open(t);
     const times = [10, 20, 30, 40, 50, 60];
     await storage.appendPositions(times.map((time) => fix('s1', 'u1', time, 'd1')));
     await storage.appendPositions([fix('s1', 'u1', 30, 'd0'), fix('s2', 'u9', 5, 'd9')]);
-    expect(await storage.trackUnits()).toEqual([
-      { stationId: 's1', unitId: 'u1', thinnedUntil: 0 },
-      { stationId: 's2', unitId: 'u9', thinnedUntil: 0 },
-    ]);
+    // A station whose only fixes were restored (no latest position) is listed too.
+    await storage.restoreFixes([fix('s3', 'u5', 7, 'd5')]);
+    expect(await storage.trackStations()).toEqual(['s1', 's2', 's3']);
+    expect(await storage.thinnedUntilOfStation('s1')).toEqual(new Map());
     expect(keys(await storage.trackPage('s1', 'u1', 20, 40, 10))).toEqual(['20:d1', '30:d0', '30:d1']);
     expect(keys(await storage.trackPage('s1', 'u1', 0, 100, 2))).toEqual(['10:d1', '20:d1']);
     expect(await storage.lastFixBefore('s1', 'u1', 40)).toMatchObject({ time: 30, deviceId: 'd1' });
@@ -143,22 +143,43 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
       35,
     );
     await storage.thinFixes('s1', 'u1', [], 25); // the watermark never moves back
-    expect((await storage.trackUnits())[0]).toEqual({ stationId: 's1', unitId: 'u1', thinnedUntil: 35 });
+    expect(await storage.thinnedUntilOfStation('s1')).toEqual(new Map([['u1', 35]]));
+    expect(await storage.thinnedUntilOfStation('s2')).toEqual(new Map());
     expect(keys(await storage.track('s1', 'u1', 0, 100, 100))).toEqual(['10:d1', '30:d1', '40:d1', '50:d1', '60:d1']);
-    expect(await storage.dropFixesBefore('s1', 'u1', 55, 2)).toBe(2);
-    expect(keys(await storage.track('s1', 'u1', 0, 100, 100))).toEqual(['40:d1', '50:d1', '60:d1']);
-    expect(await storage.dropFixesBefore('s1', 'u1', 55, 10)).toBe(2);
-    expect(await storage.dropFixesBefore('s1', 'u1', 55, 10)).toBe(0);
+    expect(await storage.dropFixesIn('s1', 'u1', 35, 55, 1)).toBe(1);
+    expect(keys(await storage.track('s1', 'u1', 0, 100, 100))).toEqual(['10:d1', '30:d1', '50:d1', '60:d1']);
+    expect(await storage.dropFixesIn('s1', 'u1', Number.MIN_SAFE_INTEGER, 55, 10)).toBe(3);
+    expect(keys(await storage.track('s1', 'u1', 0, 100, 100))).toEqual(['60:d1']);
+    expect(await storage.dropFixesIn('s1', 'u1', Number.MIN_SAFE_INTEGER, 55, 10)).toBe(0);
 
     await storage.createOperation(operation('op1', { stations: ['s1'], createdAt: 40 }));
     expect(await storage.operationHold('op1')).toBeNull();
     expect(await storage.setOperationHold('op1', 'cmd', 99)).toBe(true);
     expect(await storage.setOperationHold('nope', 'cmd', 99)).toBe(false);
-    const hold = { operationId: 'op1', stations: ['s1'], from: 40, keptBy: 'cmd', keptAt: 99 };
+    // Active: held from its creation on; closed: up to its closing.
+    const hold = { operationId: 'op1', stations: ['s1'], from: 40, to: null, keptBy: 'cmd', keptAt: 99 };
     expect(await storage.operationHold('op1')).toEqual(hold);
     expect(await storage.operationHolds()).toEqual([hold]);
+    await storage.closeOperation('op1', 70);
+    expect(await storage.operationHolds()).toEqual([{ ...hold, to: 70 }]);
     await storage.setOperationHold('op1', null, 100);
     expect(await storage.operationHolds()).toEqual([]);
+
+    const mark = (operationId: string, from: number) => ({
+      operationId,
+      stations: ['s1'],
+      from,
+      to: from + 9,
+      startedAt: 1,
+    });
+    await storage.markRestore(mark('op-b', 20));
+    await storage.markRestore(mark('op-a', 10));
+    await storage.markRestore(mark('op-a', 30)); // a restore run again replaces its mark
+    await storage.setSetting('restore-marks', 'not a mark');
+    expect(await storage.restoreMarks()).toEqual([mark('op-a', 30), mark('op-b', 20)]);
+    await storage.unmarkRestore('op-a');
+    expect(await storage.restoreMarks()).toEqual([mark('op-b', 20)]);
+    expect(await storage.getSetting('restore-marks')).toBe('not a mark');
   });
 
   test('archives: close, records, units of a station, purge, restore of fixes and of an operation', async (t) => {

@@ -10,18 +10,19 @@ import {
   type ArchivedUpdate,
 } from './archive-format.ts';
 import type { OpenedArchive } from './archive-reader.ts';
-
-/** Fixes written per storage call while restoring. */
-const BATCH = 1_000;
+import { restoreTrack } from './restore-track.ts';
 
 const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
 
 /**
  * Restore a verified archive as a closed, read-only operation held as evidence by the restoring
- * commander (so the retention policy never thins what was restored); over a purged operation of
- * the same id, too. Every record is checked before anything is written; the
- * tracks and alerts go first and the operation with its documents last, in one transaction, so an
- * operation appears whole or not at all (a failed restore can simply be run again).
+ * commander (so the retention policy never thins what was restored: the hold covers the
+ * operation's window); over a purged operation of the same id, too. Every record is checked
+ * before anything is written. The archive's window is marked as a restore under way before its
+ * first fix is written, so no retention run (on any instance) thins or drops it meanwhile; the
+ * tracks and alerts go first, are checked to be all stored, and the operation with its documents
+ * and hold last, in one transaction, so an operation appears whole or not at all (a failed restore
+ * can simply be run again). The mark goes when the restore ends, whole or failed.
  */
 export async function restoreArchive(
   storage: Storage,
@@ -70,47 +71,45 @@ export async function restoreArchive(
   if (fixes !== manifest.counts.fixes || alerts !== manifest.counts.alerts)
     throw invalid('the record counts do not match the manifest');
 
-  // Valid throughout: write. Stations this instance lacks are added; its own are kept as they are.
-  const known = new Set((await storage.listStations()).map((s) => s.id));
-  for (const s of archived.stations) {
-    if (known.has(s.id)) continue;
-    const area = s.jurisdiction as { type?: string } | null;
-    await storage.upsertStation({
-      ...s,
-      jurisdiction: area && (area.type === 'Polygon' || area.type === 'MultiPolygon') ? (area as never) : null,
-    });
-  }
-  let batch: PositionFix[] = [];
-  for await (const f of archive.lines<PositionFix>(TRACKS_FILE, archivedFixValidator)) {
-    batch.push(f);
-    if (batch.length >= BATCH) {
-      await storage.restoreFixes(batch);
-      batch = [];
-    }
-  }
-  await storage.restoreFixes(batch);
-  for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) await storage.insertAlert(al);
-
-  const op: Operation = {
-    id: a.id,
-    name: a.name,
-    kind: a.kind as Operation['kind'],
-    status: 'closed',
-    stations: a.stations,
-    createdBy: a.createdBy,
-    createdAt: a.createdAt,
-    closedAt: a.closedAt,
-    purgedAt: null,
-    restoredAt: now,
-  };
+  // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
+  // own are kept as they are.
+  await storage.markRestore({ operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now });
   try {
-    await storage.restoreOperation(op, docs, { keptBy: userId, keptAt: now });
-  } catch (err) {
-    // Two restores of one file at once: the second is told as if it had come later.
-    if (await exists().catch(() => false)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
-    throw err;
+    const known = new Set((await storage.listStations()).map((s) => s.id));
+    for (const s of archived.stations) {
+      if (known.has(s.id)) continue;
+      const area = s.jurisdiction as { type?: string } | null;
+      await storage.upsertStation({
+        ...s,
+        jurisdiction: area && (area.type === 'Polygon' || area.type === 'MultiPolygon') ? (area as never) : null,
+      });
+    }
+    await restoreTrack(storage, archive);
+    for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) await storage.insertAlert(al);
+
+    const op: Operation = {
+      id: a.id,
+      name: a.name,
+      kind: a.kind as Operation['kind'],
+      status: 'closed',
+      stations: a.stations,
+      createdBy: a.createdBy,
+      createdAt: a.createdAt,
+      closedAt: a.closedAt,
+      purgedAt: null,
+      restoredAt: now,
+    };
+    try {
+      await storage.restoreOperation(op, docs, { keptBy: userId, keptAt: now });
+    } catch (err) {
+      // Two restores of one file at once: the second is told as if it had come later.
+      if (await exists().catch(() => false)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
+      throw err;
+    }
+    return (await storage.getOperation(op.id))!;
+  } finally {
+    await storage.unmarkRestore(a.id);
   }
-  return (await storage.getOperation(op.id))!;
 }
 
 /** The update log must build a document with nothing missing (no update waits for another). */

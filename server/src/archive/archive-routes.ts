@@ -31,7 +31,11 @@ const UPLOAD_TYPES = ['application/gzip', 'application/x-gzip', 'application/oct
  */
 export function attachArchives(app: FastifyInstance, ctx: AppContext, closed: ClosedListener): ArchiveService {
   const archives = new ArchiveService(ctx, closed);
-  app.addHook('onReady', () => archives.sweep());
+  app.addHook('onReady', async () => {
+    await archives.sweep();
+    archives.resumePurges();
+  });
+  app.addHook('preClose', () => archives.stop());
 
   app.post<{ Params: { id: string } }>(
     '/api/operations/:id/close',

@@ -1,6 +1,5 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   AppError,
   applyChange,
@@ -18,7 +17,7 @@ import { getVisibleOperation } from '../services/operations.ts';
 import type { ArchiveRecord, Operation } from '../storage/types.ts';
 import { openArchive } from './archive-reader.ts';
 import { archiveDir, sha256OfFile, writeArchive } from './archive-writer.ts';
-import { purgeWindows } from './purge-windows.ts';
+import { purgeFixes } from './purge-fixes.ts';
 import { restoreArchive } from './archive-restore.ts';
 import type { ClosedListener } from './operation-watch.ts';
 
@@ -30,6 +29,11 @@ import type { ClosedListener } from './operation-watch.ts';
 export class ArchiveService {
   /** Archives being written, by operation (one at a time per operation). */
   private readonly writing = new Map<string, Promise<ArchiveRecord>>();
+  /** Purges deleting their fixes in this process, by operation (one at a time per operation). */
+  private readonly purging = new Map<string, Promise<void>>();
+  /** The purges resumed at start, while they run. */
+  private resuming: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -132,11 +136,20 @@ export class ArchiveService {
    * match its record and its manifest, and the manifest must still describe every document
    * update in storage. Fixes within the window of another operation of the same station that is
    * not purged are kept. Refused under an evidence hold. Alerts stay (they are small).
+   *
+   * The documents go, and the purge is recorded as under way, in one transaction; the fixes go
+   * after, in batches, and only then is it no longer under way. A purge a crash cut short is
+   * finished at the next start, or by asking for it again (then with the archive it began with).
    */
   async purge(user: Principal, operationId: string, archiveId: string, sha256: string): Promise<Operation> {
     requireCommander(user, 'purge operations');
     const op = await getVisibleOperation(this.ctx, user, operationId);
-    if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged already`);
+    if (op.purgedAt != null) {
+      const underWay = (await this.ctx.storage.purgesUnderWay()).find((p) => p.operationId === op.id);
+      if (!underWay) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged already`);
+      await this.purgeFixesOf(op, underWay.archiveId, user.id);
+      return (await this.ctx.storage.getOperation(op.id))!;
+    }
     if (op.status !== 'closed' || op.closedAt == null)
       throw new AppError('CONFLICT', `operation ${op.id} is still active`);
     if (await this.ctx.storage.operationHold(op.id))
@@ -164,33 +177,55 @@ export class ArchiveService {
     // nothing can write its old state back after the deletion.
     this.ctx.rooms.block(names);
     await Promise.all(names.map((name) => this.ctx.rooms.evict(name)));
-    await this.ctx.storage.purgeOperationDocs(op.id, names, now);
-    let fixes = 0;
-    const others = (await this.ctx.storage.listOperations()).filter((o) => o.id !== op.id && o.purgedAt == null);
-    for (const stationId of op.stations) {
-      const windows = purgeWindows({ from: op.createdAt, to: op.closedAt + 1 }, stationId, others);
-      if (!windows.length) continue;
-      for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {
-        for (const w of windows) {
-          for (;;) {
-            // Fixes that arrived after the archive was written (late trackers) are in no archive: kept.
-            const n = await this.ctx.storage.dropFixesBetween(
-              stationId,
-              unitId,
-              w.from,
-              w.to,
-              record.createdAt,
-              this.ctx.config.retentionBatch,
-            );
-            fixes += n;
-            if (n < this.ctx.config.retentionBatch) break;
-            await yieldToEventLoop();
-          }
-        }
-      }
-    }
-    this.ctx.log.info({ operation: op.id, archive: record.file, fixes, user: user.id }, 'operation purged');
+    await this.ctx.storage.purgeOperationDocs(op.id, names, now, record.id);
+    await this.purgeFixesOf(op, record.id, user.id);
     return (await this.ctx.storage.getOperation(op.id))!;
+  }
+
+  /** Finish, in the background, every purge a crash cut short (at start: a track may take minutes). */
+  resumePurges(): void {
+    this.resuming = (async () => {
+      for (const p of await this.ctx.storage.purgesUnderWay()) {
+        const op = await this.ctx.storage.getOperation(p.operationId);
+        if (!op || this.stopping) continue;
+        this.ctx.log.warn({ operation: op.id, archive: p.archiveId }, 'finishing a purge cut short');
+        await this.purgeFixesOf(op, p.archiveId, null).catch((err: unknown) =>
+          this.ctx.log.error({ err, operation: op.id }, 'a purge cut short is not finished: ask for it again'),
+        );
+      }
+    })()
+      .catch((err: unknown) => this.ctx.log.error({ err }, 'purges cut short not looked for'))
+      .finally(() => (this.resuming = null));
+  }
+
+  /** Stop deleting fixes (the server stops): purges under way are finished at the next start. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([this.resuming, ...this.purging.values()]);
+  }
+
+  /**
+   * Delete the fixes of an operation whose documents were purged after archive `archiveId`, then
+   * record its purge as no longer under way. One run per operation in this process: a second
+   * request waits for the first. Refused under an evidence hold set since the purge began.
+   */
+  private purgeFixesOf(op: Operation, archiveId: string, userId: string | null): Promise<void> {
+    const running = this.purging.get(op.id);
+    if (running) return running;
+    const task = (async () => {
+      if (await this.ctx.storage.operationHold(op.id))
+        throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it to finish its purge`);
+      const record = (await this.ctx.storage.listArchives(op.id)).find((a) => a.id === archiveId);
+      if (!record || op.closedAt == null)
+        throw new AppError('NOT_FOUND', `no archive ${archiveId} of ${op.id}: its purge cannot finish`);
+      const { retentionBatch } = this.ctx.config;
+      const closed = { ...op, closedAt: op.closedAt };
+      const fixes = await purgeFixes(this.ctx.storage, closed, record.createdAt, retentionBatch, () => this.stopping);
+      await this.ctx.storage.finishPurge(op.id, archiveId);
+      this.ctx.log.info({ operation: op.id, archive: record.file, fixes, user: userId }, 'operation purged');
+    })().finally(() => this.purging.delete(op.id));
+    this.purging.set(op.id, task);
+    return task;
   }
 
   /** Restore an uploaded archive file as a read-only operation of this instance. */
@@ -199,6 +234,10 @@ export class ArchiveService {
       requireCommander(user, 'restore archives');
       const archive = await openArchive(file, archiveDir(this.ctx.config.dataDir), this.maxBytes);
       try {
+        // Its restored fixes would go with the rest: the purge finishes first.
+        const id = archive.operation.operation.id;
+        if (this.purging.has(id))
+          throw new AppError('CONFLICT', `the purge of ${id} is finishing: restore its archive once it is done`);
         const op = await restoreArchive(this.ctx.storage, archive, user.id, Date.now());
         // Restored over a purged operation of this instance: its documents load again.
         this.ctx.rooms.unblock(operationDocNames(op.id, op.stations));

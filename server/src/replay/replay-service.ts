@@ -92,9 +92,11 @@ export class ReplayService {
   }
 
   /**
-   * Each unit's newest fix at a moment. A closed operation's record ends at its close: a later
-   * moment is read as the close, so the operation does not keep sharing its stations' positions
-   * (where a dispatcher's units are today is for their own station and live operations to show).
+   * Each unit's newest fix at a moment, within the operation's own window: from its start (a fix
+   * from before it is none of its record, and an archive holds only the window's fixes, so the
+   * original and a restored copy show the same) to its close (a later moment is read as the
+   * close, so the operation does not keep sharing its stations' positions; where a dispatcher's
+   * units are today is for their own station and live operations to show).
    */
   async positions(user: Principal, operationId: string, moment: number): Promise<ReplayPositionsBody> {
     const op = await this.visible(user, operationId);
@@ -104,11 +106,12 @@ export class ReplayService {
     for (const stationId of op.stations) {
       // Another station's fixes only from the time the user shares with it (as its tracks).
       const span = sharedSpan(user, stationId, operations);
-      if (!span || at < span.from) continue;
+      const from = Math.max(op.createdAt, span?.from ?? Infinity);
+      if (!span || at < from) continue;
       for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {
         // The track store orders a unit's fixes by time, then device id: the newest-fix rule.
         const fix = await this.ctx.storage.lastFixBefore(stationId, unitId, Math.min(at, span.to) + 1);
-        if (fix && fix.time >= span.from) positions.push(toUnitPosition(fix));
+        if (fix && fix.time >= from) positions.push(toUnitPosition(fix));
       }
     }
     const { staleAfterMs, lostAfterMs } = this.ctx.config;

@@ -203,4 +203,57 @@ describe('track retention job (fake clock)', () => {
     // One of the two was reached before the hold (dropped: older than 90 days), the other after it (kept whole).
     expect([done.length, kept.length].sort((x, y) => x - y)).toEqual([0, 600]);
   });
+
+  it('a closed held operation keeps its window whole, creation to closing; before and after it the policy runs, and no read or write reaches into it', async () => {
+    const s = storage();
+    const created = NOW - 60 * DAY;
+    const closed = created + 1800_000;
+    await s.createOperation({
+      id: 'op-closed',
+      name: '已结束',
+      kind: 'search',
+      status: 'active',
+      stations: ['a'],
+      createdBy: 'commander',
+      createdAt: created,
+    });
+    await s.closeOperation('op-closed', closed);
+    expect(await s.setOperationHold('op-closed', 'commander', NOW)).toBe(true);
+    const ancient = drive('a', 'car-1', NOW - 95 * DAY, 600, 11);
+    // From 10 minutes before the operation to 10 minutes after its closing: both edges inside the run.
+    const around = drive('a', 'car-1', created - 600_000, 3000, 12);
+    const recent = drive('a', 'car-1', NOW - 20 * DAY, 1200, 13);
+    await store(s, [...ancient, ...around, ...recent]);
+    const inWindow = (time: number) => time >= created && time <= closed;
+    const reaches = (from: number, to: number) => from <= closed && to > created;
+    const touched: string[] = [];
+    const watched = new Proxy(s, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (key === 'dropFixesIn' || key === 'trackPage')
+          return (st: string, u: string, from: number, to: number, limit: number) => {
+            if (reaches(from, to)) touched.push(`${key} ${from}..${to}`);
+            return (value as (...a: unknown[]) => unknown).call(target, st, u, from, to, limit);
+          };
+        if (key === 'thinFixes')
+          return (st: string, u: string, remove: { time: number }[], until: number) => {
+            if (remove.some((k) => inWindow(k.time))) touched.push('thinFixes');
+            return s.thinFixes(st, u, remove as never, until);
+          };
+        return value;
+      },
+    });
+    const run = await new RetentionJob({ store: watched, policy: { ...POLICY, batch: 100 }, now: () => NOW }).run();
+    expect(touched).toEqual([]);
+    const after = await all(s, 'a', 'car-1');
+    expect(after.filter((f) => inWindow(f.time))).toEqual(around.filter((f) => inWindow(f.time)));
+    expect(after.filter((f) => f.time < NOW - 90 * DAY)).toEqual([]);
+    expect(run.dropped).toBe(ancient.length);
+    // Thinned on both sides of the window, and past it (the watermark steps over a closed window).
+    const thinnedIn = (from: number, to: number) => after.filter((f) => f.time >= from && f.time < to).length;
+    expect(thinnedIn(created - 600_000, created)).toBeLessThan(600 / 5);
+    expect(thinnedIn(closed + 1, closed + 600_001)).toBeLessThan(600 / 5);
+    expect(thinnedIn(NOW - 20 * DAY, NOW)).toBeLessThan(1200 / 5);
+    expect((await s.thinnedUntilOfStation('a')).get('car-1')).toBe(NOW - POLICY.fullDays * DAY);
+  });
 });

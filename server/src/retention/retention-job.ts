@@ -1,4 +1,5 @@
-import type { PositionFix, RetentionStore, TrackUnit } from '../storage/types.ts';
+import type { ArchiveStore, PositionFix, RetentionStore, TrackUnit } from '../storage/types.ts';
+import { heldSpans, spansOutside, type TimeSpan } from './held-spans.ts';
 import { thinTrack } from './thin-track.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -45,8 +46,11 @@ export interface RetentionRun {
   error: string | null;
 }
 
+/** What the job reads and writes: the retention store, and the units of a station's track. */
+export type RetentionJobStore = RetentionStore & Pick<ArchiveStore, 'trackUnitsOfStation'>;
+
 export interface RetentionJobOptions {
-  store: RetentionStore;
+  store: RetentionJobStore;
   policy: RetentionPolicy;
   /** Between two transactions: lets ingest and relays run (default: one turn of the event loop). */
   pause?: (batchMs: number) => Promise<void>;
@@ -65,9 +69,12 @@ const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
 
 /**
  * Thins tracks older than `fullDays` and drops fixes older than `keepDays`, one unit at a time in
- * transactions of at most `batch` fixes, pausing after each. Fixes of a station taking part in a
- * kept operation, from that operation's creation on, are neither thinned nor dropped; a unit's
- * thinning never passes the start of a hold, so lifting it lets thinning carry on from there.
+ * transactions of at most `batch` fixes, pausing after each. Held fixes are neither thinned nor
+ * dropped: those of a station within the window of each held operation of it (creation to closing,
+ * on for good while active) or of a restore under way; before and after such a window the policy
+ * runs as anywhere else, and no transaction reaches into one. A unit's thinning stops at the start
+ * of a window still open, so lifting its hold lets thinning carry on from there; it steps over a
+ * closed one, whose fixes then stay whole until they are dropped.
  */
 export class RetentionJob {
   private readonly pause: (batchMs: number) => Promise<void>;
@@ -130,16 +137,15 @@ export class RetentionJob {
     this.startBatch();
     try {
       run.heldOperations = (await this.options.store.operationHolds()).length;
-      const units = await this.options.store.trackUnits();
+      const units = await this.trackUnits();
       run.unitsTotal = units.length;
       const { fullDays, keepDays } = this.options.policy;
       for (const unit of units) {
         if (this.stopping) break;
-        // Read before each unit, not once a run: a hold a commander sets while a run goes on
-        // (the API already shows it) protects every unit the run has not reached.
-        const held = await this.heldFrom(unit.stationId);
-        if (keepDays > 0) await this.drop(unit, Math.min(now - keepDays * DAY_MS, held), run);
-        if (fullDays > 0) await this.thin(unit, Math.min(now - fullDays * DAY_MS, held), run);
+        // Read before each step, not once a run: a hold a commander sets, or a restore that starts,
+        // while a run goes on protects every unit (and step) the run has not reached.
+        if (keepDays > 0) await this.drop(unit, now - keepDays * DAY_MS, await this.held(unit.stationId), run);
+        if (fullDays > 0) await this.thin(unit, now - fullDays * DAY_MS, await this.held(unit.stationId), run);
         run.unitsDone++;
         this.options.onProgress?.(run);
       }
@@ -153,51 +159,74 @@ export class RetentionJob {
     return run;
   }
 
-  /** Where the earliest evidence hold on the station's operations begins (Infinity: none). */
-  private async heldFrom(stationId: string): Promise<number> {
-    const holds = await this.options.store.operationHolds();
-    return Math.min(Infinity, ...holds.filter((h) => h.stations.includes(stationId)).map((h) => h.from));
+  /**
+   * Every unit with a fix in the track, restored ones too (a unit this instance never saw live has
+   * no latest position), with its thinning watermark.
+   */
+  private async trackUnits(): Promise<TrackUnit[]> {
+    const { store } = this.options;
+    const units: TrackUnit[] = [];
+    for (const stationId of await store.trackStations()) {
+      const thinned = await store.thinnedUntilOfStation(stationId);
+      for (const unitId of await store.trackUnitsOfStation(stationId))
+        units.push({ stationId, unitId, thinnedUntil: thinned.get(unitId) ?? 0 });
+    }
+    return units;
   }
 
-  private async drop(unit: TrackUnit, before: number, run: RetentionRun): Promise<void> {
+  /** The station's held spans as of now (evidence holds and restores under way). */
+  private async held(stationId: string): Promise<TimeSpan[]> {
+    const { store } = this.options;
+    return heldSpans(stationId, await store.operationHolds(), await store.restoreMarks());
+  }
+
+  /** Drop the unit's fixes before `before` outside the held spans. */
+  private async drop(unit: TrackUnit, before: number, held: readonly TimeSpan[], run: RetentionRun): Promise<void> {
     const batch = Math.max(1, Math.floor(this.options.policy.batch));
-    for (;;) {
-      const n = await this.options.store.dropFixesBefore(unit.stationId, unit.unitId, before, batch);
-      if (n === 0) return;
-      this.wrote(run, n);
-      run.dropped += n;
-      await this.rest();
-      if (n < batch || this.stopping) return;
+    for (const span of spansOutside(Number.MIN_SAFE_INTEGER, before, held)) {
+      for (;;) {
+        if (this.stopping) return;
+        const n = await this.options.store.dropFixesIn(unit.stationId, unit.unitId, span.from, span.to, batch);
+        if (n === 0) break;
+        this.wrote(run, n);
+        run.dropped += n;
+        await this.rest();
+        if (n < batch) break;
+      }
     }
   }
 
-  private async thin(unit: TrackUnit, end: number, run: RetentionRun): Promise<void> {
+  /** Thin the unit's fixes from its watermark to `end`, page by page, outside the held spans. */
+  private async thin(unit: TrackUnit, end: number, held: readonly TimeSpan[], run: RetentionRun): Promise<void> {
     const { store } = this.options;
     const batch = Math.max(2, Math.floor(this.options.policy.batch));
-    let until = unit.thinnedUntil;
-    if (until >= end) return;
-    let previous: PositionFix | null = await store.lastFixBefore(unit.stationId, unit.unitId, until);
-    while (until < end && !this.stopping) {
-      const rows = await store.trackPage(unit.stationId, unit.unitId, until, end, batch + 1);
-      // A batch ends before a time it does not hold all fixes of (two trackers of one unit).
-      let count = rows.length;
-      let next = end;
-      if (rows.length > batch) {
-        next = rows[batch]!.time;
-        count = rows.findIndex((r) => r.time >= next);
-        // More than a batch of fixes at one instant: keep them all and step past it.
-        if (count === 0) next += 1;
+    for (const span of spansOutside(unit.thinnedUntil, end, held)) {
+      if (this.stopping) return;
+      // The line goes on from the last fix before the span: thinned, or kept whole in a held window.
+      let previous: PositionFix | null = await store.lastFixBefore(unit.stationId, unit.unitId, span.from);
+      let until = span.from;
+      while (until < span.to && !this.stopping) {
+        const rows = await store.trackPage(unit.stationId, unit.unitId, until, span.to, batch + 1);
+        // A batch ends before a time it does not hold all fixes of (two trackers of one unit).
+        let count = rows.length;
+        let next = span.to;
+        if (rows.length > batch) {
+          next = rows[batch]!.time;
+          count = rows.findIndex((r) => r.time >= next);
+          // More than a batch of fixes at one instant: keep them all and step past it.
+          if (count === 0) next += 1;
+        }
+        const page = rows.slice(0, count);
+        const keep = thinTrack(page, { toleranceM: this.options.policy.toleranceM }, previous ?? undefined);
+        const remove = page.filter((_, i) => !keep[i]).map((f) => ({ time: f.time, deviceId: f.deviceId }));
+        await store.thinFixes(unit.stationId, unit.unitId, remove, next);
+        this.wrote(run, remove.length + 1);
+        run.thinScanned += page.length;
+        run.thinRemoved += remove.length;
+        if (page.length) previous = page[page.length - 1]!;
+        until = next;
+        await this.rest();
       }
-      const page = rows.slice(0, count);
-      const keep = thinTrack(page, { toleranceM: this.options.policy.toleranceM }, previous ?? undefined);
-      const remove = page.filter((_, i) => !keep[i]).map((f) => ({ time: f.time, deviceId: f.deviceId }));
-      await store.thinFixes(unit.stationId, unit.unitId, remove, next);
-      this.wrote(run, remove.length + 1);
-      run.thinScanned += page.length;
-      run.thinRemoved += remove.length;
-      if (page.length) previous = page[page.length - 1]!;
-      until = next;
-      await this.rest();
     }
   }
 

@@ -65,5 +65,11 @@ async function holdView(ctx: AppContext, operationId: string) {
   const hold = await ctx.storage.operationHold(operationId);
   if (!hold) return null;
   const account = await ctx.storage.getAccount(hold.keptBy);
-  return { keptBy: hold.keptBy, keptByName: account?.name ?? hold.keptBy, keptAt: hold.keptAt, from: hold.from };
+  return {
+    keptBy: hold.keptBy,
+    keptByName: account?.name ?? hold.keptBy,
+    keptAt: hold.keptAt,
+    from: hold.from,
+    to: hold.to,
+  };
 }

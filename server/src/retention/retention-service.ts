@@ -1,8 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import { freeDiskBytes, measureSqlite, type StorageFigures } from '../storage/sqlite-figures.ts';
-import type { RetentionStore } from '../storage/types.ts';
-import { RetentionJob, type RetentionPolicy, type RetentionRun } from './retention-job.ts';
+import { RetentionJob, type RetentionJobStore, type RetentionPolicy, type RetentionRun } from './retention-job.ts';
 import { createRetentionMetrics, type RetentionMetrics } from './retention-metrics.ts';
 
 export interface DiskStatus {
@@ -25,7 +24,7 @@ export interface RetentionStatus {
 }
 
 export interface RetentionServiceOptions {
-  store: RetentionStore;
+  store: RetentionJobStore;
   policy: RetentionPolicy;
   intervalMs: number;
   /** The SQLite file to measure (null: another store, no per-store figures). */

@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, ReplayCheckpoint, RestoredDoc } from './types.ts';
+import type {
+  ArchiveRecord,
+  ArchiveStore,
+  Operation,
+  PositionFix,
+  PurgeUnderWay,
+  ReplayCheckpoint,
+  RestoredDoc,
+} from './types.ts';
 import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
 import { fixColumns } from './pg-rows.ts';
 import { INSERT_TRACK } from './pg-positions.ts';
@@ -71,14 +79,35 @@ export class PgArchiveStore implements ArchiveStore {
     return dropFixes(this.pool, stationId, unitId, from, to, limit, receivedBy);
   }
 
-  async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
+  async purgeOperationDocs(
+    operationId: string,
+    docs: readonly string[],
+    purgedAt: number,
+    archiveId?: string,
+  ): Promise<void> {
     await withTx(this.pool, async (client) => {
       await deleteDocs(client, docs);
-      await pgQuery(client, 'UPDATE operations SET purged_at = COALESCE(purged_at, $1) WHERE id = $2', [
-        purgedAt,
-        operationId,
-      ]);
+      await pgQuery(
+        client,
+        'UPDATE operations SET purged_at = COALESCE(purged_at, $1), purging_archive = $2 WHERE id = $3',
+        [purgedAt, archiveId ?? null, operationId],
+      );
     });
+  }
+
+  async purgesUnderWay(): Promise<PurgeUnderWay[]> {
+    const { rows } = await pgQuery(
+      this.pool,
+      'SELECT id, purging_archive FROM operations WHERE purging_archive IS NOT NULL ORDER BY purged_at, id',
+    );
+    return rows.map((r) => ({ operationId: r.id as string, archiveId: r.purging_archive as string }));
+  }
+
+  async finishPurge(operationId: string, archiveId: string): Promise<void> {
+    await pgQuery(this.pool, 'UPDATE operations SET purging_archive = NULL WHERE id = $1 AND purging_archive = $2', [
+      operationId,
+      archiveId,
+    ]);
   }
 
   async restoreFixes(fixes: readonly PositionFix[]): Promise<void> {

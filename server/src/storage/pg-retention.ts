@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import type { FixKey, OperationHold, PositionFix, RetentionStore, TrackUnit } from './types.ts';
+import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
 import { pgQuery, withTx, type PgRow } from './pg-pool.ts';
 import { toFix } from './rows.ts';
+import { RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
 
 /**
  * The PostgreSQL side of {@link RetentionStore}: each call one short statement or transaction
@@ -10,18 +11,27 @@ import { toFix } from './rows.ts';
 export class PgRetentionStore implements RetentionStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async trackUnits(): Promise<TrackUnit[]> {
+  async trackStations(): Promise<string[]> {
+    // A loose index scan over the track's key: one seek per station, however many fixes each has.
     const { rows } = await pgQuery(
       this.pool,
-      `SELECT l.station_id, l.unit_id, COALESCE(t.thinned_until, 0) AS thinned_until
-       FROM positions_latest l LEFT JOIN track_thinned t ON t.station_id = l.station_id AND t.unit_id = l.unit_id
-       ORDER BY l.station_id, l.unit_id`,
+      `WITH RECURSIVE s(station) AS (
+         SELECT MIN(station_id) FROM positions_track
+         UNION ALL
+         SELECT (SELECT MIN(station_id) FROM positions_track WHERE station_id > s.station) FROM s
+         WHERE s.station IS NOT NULL
+       ) SELECT station FROM s WHERE station IS NOT NULL`,
     );
-    return rows.map((r) => ({
-      stationId: r.station_id as string,
-      unitId: r.unit_id as string,
-      thinnedUntil: r.thinned_until as number,
-    }));
+    return rows.map((r) => r.station as string);
+  }
+
+  async thinnedUntilOfStation(stationId: string): Promise<Map<string, number>> {
+    const { rows } = await pgQuery(
+      this.pool,
+      'SELECT unit_id, thinned_until FROM track_thinned WHERE station_id = $1',
+      [stationId],
+    );
+    return new Map(rows.map((r) => [r.unit_id as string, r.thinned_until as number]));
   }
 
   async trackPage(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> {
@@ -62,8 +72,8 @@ export class PgRetentionStore implements RetentionStore {
     });
   }
 
-  async dropFixesBefore(stationId: string, unitId: string, before: number, limit: number): Promise<number> {
-    return dropFixes(this.pool, stationId, unitId, Number.MIN_SAFE_INTEGER, before, limit);
+  async dropFixesIn(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number> {
+    return dropFixes(this.pool, stationId, unitId, from, to, limit);
   }
 
   async setOperationHold(operationId: string, keptBy: string | null, now: number): Promise<boolean> {
@@ -78,7 +88,7 @@ export class PgRetentionStore implements RetentionStore {
   async operationHolds(): Promise<OperationHold[]> {
     const { rows } = await pgQuery(
       this.pool,
-      'SELECT id, stations, created_at, kept_by, kept_at FROM operations WHERE kept_by IS NOT NULL ORDER BY id',
+      'SELECT id, stations, created_at, closed_at, kept_by, kept_at FROM operations WHERE kept_by IS NOT NULL ORDER BY id',
     );
     return rows.map(toHold);
   }
@@ -86,10 +96,31 @@ export class PgRetentionStore implements RetentionStore {
   async operationHold(operationId: string): Promise<OperationHold | null> {
     const { rows } = await pgQuery(
       this.pool,
-      'SELECT id, stations, created_at, kept_by, kept_at FROM operations WHERE id = $1 AND kept_by IS NOT NULL',
+      'SELECT id, stations, created_at, closed_at, kept_by, kept_at FROM operations WHERE id = $1 AND kept_by IS NOT NULL',
       [operationId],
     );
     return rows[0] ? toHold(rows[0]) : null;
+  }
+
+  async markRestore(mark: RestoreMark): Promise<void> {
+    await pgQuery(
+      this.pool,
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+      [restoreMarkKey(mark.operationId), restoreMarkValue(mark)],
+    );
+  }
+
+  async unmarkRestore(operationId: string): Promise<void> {
+    await pgQuery(this.pool, 'DELETE FROM settings WHERE key = $1', [restoreMarkKey(operationId)]);
+  }
+
+  async restoreMarks(): Promise<RestoreMark[]> {
+    const { rows } = await pgQuery(
+      this.pool,
+      'SELECT key, value FROM settings WHERE key >= $1 AND key < $2 ORDER BY key',
+      [RESTORE_MARK_KEYS.from, RESTORE_MARK_KEYS.to],
+    );
+    return rows.map((r) => restoreMarkOf(r.key as string, r.value as string));
   }
 }
 
@@ -105,12 +136,14 @@ export async function dropFixes(
 ): Promise<number> {
   const { rowCount } = await pgQuery(
     pool,
-    `DELETE FROM positions_track t USING (
-       SELECT time, device_id FROM positions_track
+    // Rows named by `ctid`, collected once: joined back on (time, device_id) instead, a planner
+    // without statistics (a fresh table, a restore just written) runs the subquery once per row of
+    // the unit, seconds per batch.
+    `DELETE FROM positions_track WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM positions_track
        WHERE station_id = $1 AND unit_id = $2 AND time >= $3 AND time < $4 AND received_at <= $6
        ORDER BY time, device_id LIMIT $5
-     ) d
-     WHERE t.station_id = $1 AND t.unit_id = $2 AND t.time = d.time AND t.device_id = d.device_id`,
+     ))`,
     [stationId, unitId, from, to, limit, receivedBy],
   );
   return rowCount ?? 0;
@@ -120,6 +153,7 @@ const toHold = (r: PgRow): OperationHold => ({
   operationId: r.id as string,
   stations: r.stations as string[],
   from: r.created_at as number,
+  to: (r.closed_at as number | null) ?? null,
   keptBy: r.kept_by as string,
   keptAt: r.kept_at as number,
 });

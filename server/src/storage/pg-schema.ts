@@ -143,6 +143,9 @@ export const PG_MIGRATIONS: readonly string[] = [
     OR OLD.station_id IS DISTINCT FROM NEW.station_id OR OLD.password_hash IS DISTINCT FROM NEW.password_hash)
   EXECUTE FUNCTION jm_accounts_end_sessions();
   `,
+  // Purges under way (server/src/archive), as in sqlite-schema.ts: the archive after which an
+  // operation's fixes are being deleted, cleared once the last of them went.
+  `ALTER TABLE operations ADD COLUMN purging_archive TEXT COLLATE "C";`,
 ];
 
 /**

@@ -15,13 +15,14 @@ import type {
   Operation,
   OperationHold,
   PositionFix,
+  PurgeUnderWay,
+  RestoreMark,
   RestoredDoc,
   SessionEnd,
   SessionEndReason,
   Station,
   Storage,
   StoredDoc,
-  TrackUnit,
   UpdateAuthor,
 } from './types.ts';
 import type { ReplayCheckpoint } from './types.ts';
@@ -198,19 +199,23 @@ export class PgStorage implements Storage {
   updateAlertIf = (alert: Alert, expected: AlertState): Promise<boolean> => this.alerts.updateAlertIf(alert, expected);
 
   // Track retention and evidence holds (pg-retention.ts).
-  trackUnits = (): Promise<TrackUnit[]> => this.retention.trackUnits();
+  trackStations = (): Promise<string[]> => this.retention.trackStations();
+  thinnedUntilOfStation = (s: string): Promise<Map<string, number>> => this.retention.thinnedUntilOfStation(s);
   trackPage = (s: string, u: string, from: number, to: number, limit: number): Promise<PositionFix[]> =>
     this.retention.trackPage(s, u, from, to, limit);
   lastFixBefore = (s: string, u: string, t: number): Promise<PositionFix | null> =>
     this.retention.lastFixBefore(s, u, t);
   thinFixes = (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> =>
     this.retention.thinFixes(s, u, remove, until);
-  dropFixesBefore = (s: string, u: string, t: number, limit: number): Promise<number> =>
-    this.retention.dropFixesBefore(s, u, t, limit);
+  dropFixesIn = (s: string, u: string, from: number, to: number, limit: number): Promise<number> =>
+    this.retention.dropFixesIn(s, u, from, to, limit);
   setOperationHold = (id: string, by: string | null, now: number): Promise<boolean> =>
     this.retention.setOperationHold(id, by, now);
   operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
   operationHold = (id: string): Promise<OperationHold | null> => this.retention.operationHold(id);
+  markRestore = (mark: RestoreMark): Promise<void> => this.retention.markRestore(mark);
+  unmarkRestore = (id: string): Promise<void> => this.retention.unmarkRestore(id);
+  restoreMarks = (): Promise<RestoreMark[]> => this.retention.restoreMarks();
 
   // Closing, archiving, purging and restoring operations (pg-archive.ts).
   closeOperation = (id: string, at: number): Promise<boolean> => this.archive.closeOperation(id, at);
@@ -221,10 +226,18 @@ export class PgStorage implements Storage {
     this.archive.dropFixesBetween(s, u, from, to, by, limit);
   restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
 
-  async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
-    await this.archive.purgeOperationDocs(operationId, docs, purgedAt);
+  async purgeOperationDocs(
+    operationId: string,
+    docs: readonly string[],
+    purgedAt: number,
+    archiveId?: string,
+  ): Promise<void> {
+    await this.archive.purgeOperationDocs(operationId, docs, purgedAt, archiveId);
     this.docs.forget(docs);
   }
+  purgesUnderWay = (): Promise<PurgeUnderWay[]> => this.archive.purgesUnderWay();
+  finishPurge = (operationId: string, archiveId: string): Promise<void> =>
+    this.archive.finishPurge(operationId, archiveId);
 
   async restoreOperation(
     op: Operation,

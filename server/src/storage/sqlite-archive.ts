@@ -1,5 +1,13 @@
 import type Database from 'better-sqlite3';
-import type { ArchiveRecord, ArchiveStore, Operation, PositionFix, ReplayCheckpoint, RestoredDoc } from './types.ts';
+import type {
+  ArchiveRecord,
+  ArchiveStore,
+  Operation,
+  PositionFix,
+  PurgeUnderWay,
+  ReplayCheckpoint,
+  RestoredDoc,
+} from './types.ts';
 import type { Row } from './rows.ts';
 
 type Hold = { keptBy: string; keptAt: number };
@@ -16,11 +24,18 @@ export class SqliteArchiveStore implements Pick<
   | 'listArchives'
   | 'trackUnitsOfStation'
   | 'dropFixesBetween'
+  | 'purgesUnderWay'
+  | 'finishPurge'
   | 'restoreFixes'
   | 'restoreOperation'
 > {
   private readonly stmts;
-  private readonly purgeTx: (operationId: string, docs: readonly string[], purgedAt: number) => void;
+  private readonly purgeTx: (
+    operationId: string,
+    docs: readonly string[],
+    purgedAt: number,
+    archiveId: string | null,
+  ) => void;
   private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => void;
   private readonly restoreTx: (
     op: Operation,
@@ -52,7 +67,13 @@ export class SqliteArchiveStore implements Pick<
       ),
       deleteUpdates: db.prepare('DELETE FROM doc_updates WHERE doc = ?'),
       deleteSnapshot: db.prepare('DELETE FROM doc_snapshots WHERE doc = ?'),
-      markPurged: db.prepare('UPDATE operations SET purged_at = COALESCE(purged_at, ?) WHERE id = ?'),
+      markPurged: db.prepare(
+        'UPDATE operations SET purged_at = COALESCE(purged_at, ?), purging_archive = ? WHERE id = ?',
+      ),
+      underWay: db.prepare(
+        'SELECT id, purging_archive FROM operations WHERE purging_archive IS NOT NULL ORDER BY purged_at, id',
+      ),
+      finishPurge: db.prepare('UPDATE operations SET purging_archive = NULL WHERE id = ? AND purging_archive = ?'),
       insertFix: db.prepare(
         `INSERT OR IGNORE INTO positions_track (unit_id, time, device_id, station_id, lng, lat, speed, bearing, altitude, accuracy, battery, alarm, received_at)
          VALUES (@unitId, @time, @deviceId, @stationId, @lng, @lat, @speed, @bearing, @altitude, @accuracy, @battery, @alarm, @receivedAt)`,
@@ -69,13 +90,15 @@ export class SqliteArchiveStore implements Pick<
       ),
       deletePurged: db.prepare('DELETE FROM operations WHERE id = ? AND purged_at IS NOT NULL'),
     };
-    this.purgeTx = db.transaction((operationId: string, docs: readonly string[], purgedAt: number) => {
-      for (const doc of docs) {
-        this.stmts.deleteUpdates.run(doc);
-        this.stmts.deleteSnapshot.run(doc);
-      }
-      this.stmts.markPurged.run(purgedAt, operationId);
-    });
+    this.purgeTx = db.transaction(
+      (operationId: string, docs: readonly string[], purgedAt: number, archiveId: string | null) => {
+        for (const doc of docs) {
+          this.stmts.deleteUpdates.run(doc);
+          this.stmts.deleteSnapshot.run(doc);
+        }
+        this.stmts.markPurged.run(purgedAt, archiveId, operationId);
+      },
+    );
     this.restoreFixesTx = db.transaction((fixes: readonly PositionFix[]) => {
       for (const f of fixes) this.stmts.insertFix.run(f);
     });
@@ -139,8 +162,19 @@ export class SqliteArchiveStore implements Pick<
   }
 
   /** The caller forgets its cached next sequence numbers of `docs`. */
-  purge(operationId: string, docs: readonly string[], purgedAt: number): void {
-    this.purgeTx(operationId, docs, purgedAt);
+  purge(operationId: string, docs: readonly string[], purgedAt: number, archiveId?: string): void {
+    this.purgeTx(operationId, docs, purgedAt, archiveId ?? null);
+  }
+
+  async purgesUnderWay(): Promise<PurgeUnderWay[]> {
+    return (this.stmts.underWay.all() as Row[]).map((r) => ({
+      operationId: r.id as string,
+      archiveId: r.purging_archive as string,
+    }));
+  }
+
+  async finishPurge(operationId: string, archiveId: string): Promise<void> {
+    this.stmts.finishPurge.run(operationId, archiveId);
   }
 
   async restoreFixes(fixes: readonly PositionFix[]): Promise<void> {

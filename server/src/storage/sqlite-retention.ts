@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { FixKey, OperationHold, PositionFix, RetentionStore, TrackUnit } from './types.ts';
+import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
 import { toFix, type Row } from './rows.ts';
+import { RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
 
 /**
  * The SQLite side of {@link RetentionStore}. Each method is one short statement or transaction
@@ -13,11 +14,16 @@ export class SqliteRetentionStore implements RetentionStore {
 
   constructor(db: Database.Database) {
     this.stmts = {
-      units: db.prepare(
-        `SELECT l.station_id, l.unit_id, COALESCE(t.thinned_until, 0) AS thinned_until
-         FROM positions_latest l LEFT JOIN track_thinned t ON t.station_id = l.station_id AND t.unit_id = l.unit_id
-         ORDER BY l.station_id, l.unit_id`,
+      // A loose index scan over the track's key: one seek per station, however many fixes each has.
+      stations: db.prepare(
+        `WITH RECURSIVE s(station) AS (
+           SELECT MIN(station_id) FROM positions_track
+           UNION ALL
+           SELECT (SELECT MIN(station_id) FROM positions_track WHERE station_id > s.station) FROM s
+           WHERE s.station IS NOT NULL
+         ) SELECT station FROM s WHERE station IS NOT NULL`,
       ),
+      thinned: db.prepare('SELECT unit_id, thinned_until FROM track_thinned WHERE station_id = ?'),
       page: db.prepare(
         `SELECT * FROM positions_track WHERE station_id = ? AND unit_id = ? AND time >= ? AND time < ?
          ORDER BY time, device_id LIMIT ?`,
@@ -33,14 +39,21 @@ export class SqliteRetentionStore implements RetentionStore {
         `INSERT INTO track_thinned (station_id, unit_id, thinned_until) VALUES (?, ?, ?)
          ON CONFLICT (station_id, unit_id) DO UPDATE SET thinned_until = MAX(thinned_until, excluded.thinned_until)`,
       ),
-      drop: db.prepare('DELETE FROM positions_track WHERE station_id = ? AND unit_id = ? AND time < ? LIMIT ?'),
+      drop: db.prepare(
+        'DELETE FROM positions_track WHERE station_id = ? AND unit_id = ? AND time >= ? AND time < ? LIMIT ?',
+      ),
       setHold: db.prepare('UPDATE operations SET kept_by = ?, kept_at = ? WHERE id = ?'),
       holds: db.prepare(
-        'SELECT id, stations, created_at, kept_by, kept_at FROM operations WHERE kept_by IS NOT NULL ORDER BY id',
+        'SELECT id, stations, created_at, closed_at, kept_by, kept_at FROM operations WHERE kept_by IS NOT NULL ORDER BY id',
       ),
       hold: db.prepare(
-        'SELECT id, stations, created_at, kept_by, kept_at FROM operations WHERE id = ? AND kept_by IS NOT NULL',
+        'SELECT id, stations, created_at, closed_at, kept_by, kept_at FROM operations WHERE id = ? AND kept_by IS NOT NULL',
       ),
+      mark: db.prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+      unmark: db.prepare('DELETE FROM settings WHERE key = ?'),
+      marks: db.prepare('SELECT key, value FROM settings WHERE key >= ? AND key < ? ORDER BY key'),
     };
     this.thinTx = db.transaction((stationId: string, unitId: string, remove: readonly FixKey[], until: number) => {
       for (const k of remove) this.stmts.remove.run(stationId, unitId, k.time, k.deviceId);
@@ -48,12 +61,13 @@ export class SqliteRetentionStore implements RetentionStore {
     });
   }
 
-  async trackUnits(): Promise<TrackUnit[]> {
-    return (this.stmts.units.all() as Row[]).map((r) => ({
-      stationId: r.station_id as string,
-      unitId: r.unit_id as string,
-      thinnedUntil: r.thinned_until as number,
-    }));
+  async trackStations(): Promise<string[]> {
+    return (this.stmts.stations.all() as { station: string }[]).map((r) => r.station);
+  }
+
+  async thinnedUntilOfStation(stationId: string): Promise<Map<string, number>> {
+    const rows = this.stmts.thinned.all(stationId) as { unit_id: string; thinned_until: number }[];
+    return new Map(rows.map((r) => [r.unit_id, r.thinned_until]));
   }
 
   async trackPage(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]> {
@@ -69,8 +83,8 @@ export class SqliteRetentionStore implements RetentionStore {
     this.thinTx(stationId, unitId, remove, thinnedUntil);
   }
 
-  async dropFixesBefore(stationId: string, unitId: string, before: number, limit: number): Promise<number> {
-    return this.stmts.drop.run(stationId, unitId, before, limit).changes;
+  async dropFixesIn(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number> {
+    return this.stmts.drop.run(stationId, unitId, from, to, limit).changes;
   }
 
   async setOperationHold(operationId: string, keptBy: string | null, now: number): Promise<boolean> {
@@ -85,12 +99,26 @@ export class SqliteRetentionStore implements RetentionStore {
     const r = this.stmts.hold.get(operationId) as Row | undefined;
     return r ? toHold(r) : null;
   }
+
+  async markRestore(mark: RestoreMark): Promise<void> {
+    this.stmts.mark.run(restoreMarkKey(mark.operationId), restoreMarkValue(mark));
+  }
+
+  async unmarkRestore(operationId: string): Promise<void> {
+    this.stmts.unmark.run(restoreMarkKey(operationId));
+  }
+
+  async restoreMarks(): Promise<RestoreMark[]> {
+    const rows = this.stmts.marks.all(RESTORE_MARK_KEYS.from, RESTORE_MARK_KEYS.to) as { key: string; value: string }[];
+    return rows.map((r) => restoreMarkOf(r.key, r.value));
+  }
 }
 
 const toHold = (r: Row): OperationHold => ({
   operationId: r.id as string,
   stations: JSON.parse(r.stations as string) as string[],
   from: r.created_at as number,
+  to: (r.closed_at as number | null) ?? null,
   keptBy: r.kept_by as string,
   keptAt: r.kept_at as number,
 });

@@ -176,4 +176,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE account_id = NEW.id AND ended_at IS NULL;
   END;
   `,
+  // Purges under way (server/src/archive): the archive after which an operation's fixes are being
+  // deleted, set with purged_at when its documents go and cleared once the last of its fixes
+  // went, so a purge a crash cut short is finished at the next start (or the next request).
+  `ALTER TABLE operations ADD COLUMN purging_archive TEXT;`,
 ];

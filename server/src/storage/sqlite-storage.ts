@@ -26,9 +26,8 @@ import { SqliteArchiveStore } from './sqlite-archive.ts';
 import { SqlitePositionStore } from './sqlite-positions.ts';
 import { toDevice, type Row } from './rows.ts';
 import { accountRow, stationRow, toAccount, toOperation, toStation } from './sqlite-rows.ts';
-import type { AlertFilter, LoginSession, SessionEnd, SessionEndReason } from './types.ts';
-import type { ArchiveRecord, FixKey, OperationHold, RestoredDoc, TrackUnit } from './types.ts';
-import type { ReplayCheckpoint } from './types.ts';
+import type { AlertFilter, LoginSession, PurgeUnderWay, ReplayCheckpoint, SessionEnd } from './types.ts';
+import type { ArchiveRecord, FixKey, OperationHold, RestoreMark, RestoredDoc, SessionEndReason } from './types.ts';
 import { checkpointsOfRestore } from './log-checkpoints.ts';
 import type { Alert, AlertState } from '@jointmap/shared';
 
@@ -353,23 +352,26 @@ export class SqliteStorage implements Storage {
   updateAlertIf = (alert: Alert, expected: AlertState): Promise<boolean> => this.alerts.updateAlertIf(alert, expected);
 
   // Track retention and evidence holds (sqlite-retention.ts).
-  trackUnits = (): Promise<TrackUnit[]> => this.retention.trackUnits();
+  trackStations = (): Promise<string[]> => this.retention.trackStations();
+  thinnedUntilOfStation = (s: string): Promise<Map<string, number>> => this.retention.thinnedUntilOfStation(s);
   trackPage = (s: string, u: string, from: number, to: number, limit: number): Promise<PositionFix[]> =>
     this.retention.trackPage(s, u, from, to, limit);
-  lastFixBefore = (s: string, u: string, t: number): Promise<PositionFix | null> =>
-    this.retention.lastFixBefore(s, u, t);
+  lastFixBefore = (s: string, u: string, t: number) => this.retention.lastFixBefore(s, u, t);
   settle = (): Promise<void> => this.gated(() => undefined);
   thinFixes = (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> =>
     this.gated(() => this.retention.thinFixes(s, u, remove, until));
   /** RESTART checkpoints so far and the largest WAL seen, in frames. */
   walStats = (): { restarts: number; largestLog: number } => ({ ...this.checkpointer.stats });
   keepWarmWhile = (inUse: () => boolean): void => this.checkpointer.keepWhile(inUse);
-  dropFixesBefore = (s: string, u: string, t: number, limit: number): Promise<number> =>
-    this.gated(() => this.retention.dropFixesBefore(s, u, t, limit));
+  dropFixesIn = (s: string, u: string, from: number, to: number, limit: number): Promise<number> =>
+    this.gated(() => this.retention.dropFixesIn(s, u, from, to, limit));
   setOperationHold = (id: string, by: string | null, now: number): Promise<boolean> =>
     this.retention.setOperationHold(id, by, now);
   operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
   operationHold = (id: string): Promise<OperationHold | null> => this.retention.operationHold(id);
+  markRestore = (mark: RestoreMark): Promise<void> => this.retention.markRestore(mark);
+  unmarkRestore = (id: string): Promise<void> => this.retention.unmarkRestore(id);
+  restoreMarks = (): Promise<RestoreMark[]> => this.retention.restoreMarks();
 
   // Closing, archiving, purging and restoring operations (sqlite-archive.ts).
   closeOperation = (id: string, at: number): Promise<boolean> => this.archive.closeOperation(id, at);
@@ -380,10 +382,12 @@ export class SqliteStorage implements Storage {
     this.archive.dropFixesBetween(s, u, from, to, by, limit);
   restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
 
-  async purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void> {
-    this.archive.purge(operationId, docs, purgedAt);
+  async purgeOperationDocs(id: string, docs: readonly string[], at: number, archiveId?: string): Promise<void> {
+    this.archive.purge(id, docs, at, archiveId);
     for (const d of docs) this.nextSeq.delete(d);
   }
+  purgesUnderWay = (): Promise<PurgeUnderWay[]> => this.archive.purgesUnderWay();
+  finishPurge = (id: string, archiveId: string): Promise<void> => this.archive.finishPurge(id, archiveId);
 
   async restoreOperation(
     op: Operation,

@@ -1,7 +1,8 @@
 import type { MultiPolygon, Polygon } from 'geojson';
 import type { OperationKind, OperationStatus, Role } from '@jointmap/shared';
 import type { AlertStore } from './alert-types.ts';
-import type { LoggedUpdate, UpdateLogStore } from './update-log-types.ts';
+import type { UpdateLogStore } from './update-log-types.ts';
+import type { ArchiveStore, RetentionStore } from './retention-types.ts';
 
 export interface Station {
   id: string;
@@ -88,6 +89,17 @@ export interface DocStore {
 
 export type { LoggedUpdate, ReplayCheckpoint, UpdateLogSpan, UpdateLogStore } from './update-log-types.ts';
 export type { AlertCursor, AlertFilter, AlertStore } from './alert-types.ts';
+export type { RestoreMark } from './restore-marks.ts';
+export type {
+  ArchiveRecord,
+  ArchiveStore,
+  FixKey,
+  OperationHold,
+  PurgeUnderWay,
+  RestoredDoc,
+  RetentionStore,
+  TrackUnit,
+} from './retention-types.ts';
 
 /** Stations, accounts and devices written together (an accounts file). */
 export interface AccountsBatch {
@@ -265,118 +277,4 @@ export interface SessionStore {
   lastSessionEndSeq(): Promise<number>;
   /** Forget sessions (and feed entries) that expired before `before`: their tokens are refused anyway. */
   pruneSessions(before: number): Promise<void>;
-}
-
-/** A unit's track and how far back it has been thinned. */
-export interface TrackUnit {
-  stationId: string;
-  unitId: string;
-  /** Fixes with `time < thinnedUntil` have been thinned (0: none yet). */
-  thinnedUntil: number;
-}
-
-/** An evidence hold: the operation's tracks and update log are never thinned or dropped. */
-export interface OperationHold {
-  operationId: string;
-  stations: string[];
-  /** Fixes of the stations from this time on are held (the operation's creation). */
-  from: number;
-  keptBy: string;
-  keptAt: number;
-}
-
-/** A fix's key within one unit's track. */
-export interface FixKey {
-  time: number;
-  deviceId: string;
-}
-
-/**
- * What the retention job needs (server/src/retention/). Every call is one short transaction, so
- * ingest and relays never wait behind a long one. See docs/decisions.md, "Track retention".
- */
-export interface RetentionStore {
-  /** Every unit that has a track, with its thinning watermark. */
-  trackUnits(): Promise<TrackUnit[]>;
-  /** Fixes of a unit with `from <= time < to`, oldest first (ties: device id), at most `limit`. */
-  trackPage(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]>;
-  /** The newest fix of a unit with `time < before`. */
-  lastFixBefore(stationId: string, unitId: string, before: number): Promise<PositionFix | null>;
-  /** Remove these fixes and move the unit's watermark to `thinnedUntil`, in one transaction. */
-  thinFixes(stationId: string, unitId: string, remove: readonly FixKey[], thinnedUntil: number): Promise<void>;
-  /** Delete at most `limit` fixes of a unit with `time < before`; returns how many went. */
-  dropFixesBefore(stationId: string, unitId: string, before: number, limit: number): Promise<number>;
-  /** Set (`keptBy` an account id) or lift (`null`) an operation's hold; false for an unknown operation. */
-  setOperationHold(operationId: string, keptBy: string | null, now: number): Promise<boolean>;
-  operationHolds(): Promise<OperationHold[]>;
-  /** The operation's hold, null when it has none. */
-  operationHold(operationId: string): Promise<OperationHold | null>;
-  /**
-   * Before a bulk writer's next transaction: resolves when it can commit without meeting a held
-   * lock (SQLite: no RESTART checkpoint under way); absent where commits never wait so.
-   */
-  settle?(): Promise<void>;
-}
-
-/** An operation archive written by this instance (server/src/archive/). */
-export interface ArchiveRecord {
-  id: string;
-  operationId: string;
-  /** File name under the data directory's `archives/`. */
-  file: string;
-  bytes: number;
-  /** SHA-256 of the whole file, hex. */
-  sha256: string;
-  createdAt: number;
-  createdBy: string;
-  /** Record counts of the archive, by kind (`updates`, `fixes`, `alerts`). */
-  counts: Record<string, number>;
-}
-
-/** A document's update log entry as an archive restores it (its original seq, time and authors). */
-export interface RestoredDoc {
-  doc: string;
-  updates: readonly LoggedUpdate[];
-}
-
-/**
- * Closing, archiving, purging and restoring operations (server/src/archive/). Purges run in small
- * batches like the retention job's, so ingest and relays never wait behind them.
- */
-export interface ArchiveStore {
-  /** Set an active operation's status to closed at `closedAt`; false when unknown or not active. */
-  closeOperation(id: string, closedAt: number): Promise<boolean>;
-  recordArchive(record: ArchiveRecord): Promise<void>;
-  /** Archives of an operation, newest first. */
-  listArchives(operationId: string): Promise<ArchiveRecord[]>;
-  /** Units of a station that have any fix (restored ones too), in id order. */
-  trackUnitsOfStation(stationId: string): Promise<string[]>;
-  /**
-   * Delete at most `limit` fixes of a unit with `from <= time < to` that the server received no later
-   * than `receivedBy` (a fix a tracker sent late, after an archive was written, is in no archive and
-   * stays); returns how many went.
-   */
-  dropFixesBetween(
-    stationId: string,
-    unitId: string,
-    from: number,
-    to: number,
-    receivedBy: number,
-    limit: number,
-  ): Promise<number>;
-  /** Delete the update logs and snapshots of `docs` and mark the operation purged, in one transaction. */
-  purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number): Promise<void>;
-  /** Insert fixes into the track only (never the latest positions: they are history); repeats kept once. */
-  restoreFixes(fixes: readonly PositionFix[]): Promise<void>;
-  /**
-   * Write an archived operation: its documents' update logs (replacing any leftover of an earlier
-   * failed restore), then the operation row with its evidence hold, in one transaction, so it
-   * appears whole (and held) or not at all. A purged row of the same id is replaced; any other
-   * existing row makes it fail.
-   */
-  restoreOperation(
-    op: Operation,
-    docs: readonly RestoredDoc[],
-    hold: { keptBy: string; keptAt: number },
-  ): Promise<void>;
 }

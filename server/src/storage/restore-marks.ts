@@ -1,0 +1,37 @@
+/**
+ * A restore under way: the window of its archive (`from <= time <= to`) is protected as a hold
+ * is, from before its first fix is written until its operation and hold are.
+ */
+export interface RestoreMark {
+  operationId: string;
+  stations: string[];
+  from: number;
+  to: number;
+  startedAt: number;
+}
+
+/**
+ * Restore marks live in the `settings` table, one row per operation, so that every instance on
+ * the same store sees them and they outlast a crash (a restore run again replaces its mark). Both
+ * stores order keys bytewise (PostgreSQL: `COLLATE "C"`), so the marks are one key range.
+ */
+const PREFIX = 'restore-mark/';
+
+/** The key range holding every mark: `from <= key < to`. */
+export const RESTORE_MARK_KEYS = { from: PREFIX, to: `${PREFIX.slice(0, -1)}0` } as const;
+
+export const restoreMarkKey = (operationId: string): string => `${PREFIX}${operationId}`;
+
+export const restoreMarkValue = (m: RestoreMark): string =>
+  JSON.stringify({ stations: m.stations, from: m.from, to: m.to, startedAt: m.startedAt });
+
+export function restoreMarkOf(key: string, value: string): RestoreMark {
+  const v = JSON.parse(value) as Omit<RestoreMark, 'operationId'>;
+  return {
+    operationId: key.slice(PREFIX.length),
+    stations: v.stations,
+    from: v.from,
+    to: v.to,
+    startedAt: v.startedAt,
+  };
+}

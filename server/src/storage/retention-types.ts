@@ -1,0 +1,149 @@
+/**
+ * The retention and archive parts of `Storage` (`RetentionStore`, `ArchiveStore`) and their
+ * records, implemented by sqlite-retention.ts / pg-retention.ts and sqlite-archive.ts /
+ * pg-archive.ts.
+ */
+import type { Operation, PositionFix } from './types.ts';
+import type { LoggedUpdate } from './update-log-types.ts';
+import type { RestoreMark } from './restore-marks.ts';
+
+/** A unit's track and how far back it has been thinned. */
+export interface TrackUnit {
+  stationId: string;
+  unitId: string;
+  /** Thinning has passed fixes with `time < thinnedUntil` (0: none yet); held ones it left whole. */
+  thinnedUntil: number;
+}
+
+/**
+ * An evidence hold: the fixes of the operation's stations within its window, `from <= time <= to`,
+ * are never thinned or dropped (docs/decisions.md, "Evidence holds cover the operation's window").
+ */
+export interface OperationHold {
+  operationId: string;
+  stations: string[];
+  /** The operation's creation. */
+  from: number;
+  /** The operation's closing; null while it is active (held on from `from`). */
+  to: number | null;
+  keptBy: string;
+  keptAt: number;
+}
+
+/** A fix's key within one unit's track. */
+export interface FixKey {
+  time: number;
+  deviceId: string;
+}
+
+/**
+ * What the retention job needs (server/src/retention/). Every call is one short transaction, so
+ * ingest and relays never wait behind a long one. See docs/decisions.md, "Track retention".
+ */
+export interface RetentionStore {
+  /** Stations that have any fix in the track (restored ones too), in id order. */
+  trackStations(): Promise<string[]>;
+  /** Thinning watermarks of a station's units, by unit id (a unit never thinned has none). */
+  thinnedUntilOfStation(stationId: string): Promise<Map<string, number>>;
+  /** Fixes of a unit with `from <= time < to`, oldest first (ties: device id), at most `limit`. */
+  trackPage(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<PositionFix[]>;
+  /** The newest fix of a unit with `time < before`. */
+  lastFixBefore(stationId: string, unitId: string, before: number): Promise<PositionFix | null>;
+  /** Remove these fixes and move the unit's watermark to `thinnedUntil`, in one transaction. */
+  thinFixes(stationId: string, unitId: string, remove: readonly FixKey[], thinnedUntil: number): Promise<void>;
+  /** Delete at most `limit` fixes of a unit with `from <= time < to`; returns how many went. */
+  dropFixesIn(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number>;
+  /** Set (`keptBy` an account id) or lift (`null`) an operation's hold; false for an unknown operation. */
+  setOperationHold(operationId: string, keptBy: string | null, now: number): Promise<boolean>;
+  operationHolds(): Promise<OperationHold[]>;
+  /** The operation's hold, null when it has none. */
+  operationHold(operationId: string): Promise<OperationHold | null>;
+  /** Protect a restore's window before it writes (replacing a mark of the same operation left by a crash). */
+  markRestore(mark: RestoreMark): Promise<void>;
+  /** Remove an operation's restore mark (its restore ended, whole or failed). */
+  unmarkRestore(operationId: string): Promise<void>;
+  /** Restores under way, on any instance of the store. */
+  restoreMarks(): Promise<RestoreMark[]>;
+  /**
+   * Before a bulk writer's next transaction: resolves when it can commit without meeting a held
+   * lock (SQLite: no RESTART checkpoint under way); absent where commits never wait so.
+   */
+  settle?(): Promise<void>;
+}
+
+/** An operation archive written by this instance (server/src/archive/). */
+export interface ArchiveRecord {
+  id: string;
+  operationId: string;
+  /** File name under the data directory's `archives/`. */
+  file: string;
+  bytes: number;
+  /** SHA-256 of the whole file, hex. */
+  sha256: string;
+  createdAt: number;
+  createdBy: string;
+  /** Record counts of the archive, by kind (`updates`, `fixes`, `alerts`). */
+  counts: Record<string, number>;
+}
+
+/** A document's update log entry as an archive restores it (its original seq, time and authors). */
+export interface RestoredDoc {
+  doc: string;
+  updates: readonly LoggedUpdate[];
+}
+
+/** A purge under way: the operation, and the archive its fixes are deleted after. */
+export interface PurgeUnderWay {
+  operationId: string;
+  archiveId: string;
+}
+
+/**
+ * Closing, archiving, purging and restoring operations (server/src/archive/). Purges run in small
+ * batches like the retention job's, so ingest and relays never wait behind them.
+ */
+export interface ArchiveStore {
+  /** Set an active operation's status to closed at `closedAt`; false when unknown or not active. */
+  closeOperation(id: string, closedAt: number): Promise<boolean>;
+  recordArchive(record: ArchiveRecord): Promise<void>;
+  /** Archives of an operation, newest first. */
+  listArchives(operationId: string): Promise<ArchiveRecord[]>;
+  /** Units of a station that have any fix (restored ones too), in id order. */
+  trackUnitsOfStation(stationId: string): Promise<string[]>;
+  /**
+   * Delete at most `limit` fixes of a unit with `from <= time < to` that the server received no later
+   * than `receivedBy` (a fix a tracker sent late, after an archive was written, is in no archive and
+   * stays); returns how many went.
+   */
+  dropFixesBetween(
+    stationId: string,
+    unitId: string,
+    from: number,
+    to: number,
+    receivedBy: number,
+    limit: number,
+  ): Promise<number>;
+  /**
+   * Delete the update logs and snapshots of `docs` and mark the operation purged, in one
+   * transaction; with `archiveId`, its purge is recorded as under way in it too (its fixes are
+   * still to go, after that archive) until {@link finishPurge}.
+   */
+  purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number, archiveId?: string): Promise<void>;
+  /** Purges whose documents went but whose fixes may not all have (a crash cut them short, or they run). */
+  purgesUnderWay(): Promise<PurgeUnderWay[]>;
+  /** The purge of `operationId` after archive `archiveId` deleted its last fix: no longer under way. */
+  finishPurge(operationId: string, archiveId: string): Promise<void>;
+  /** Insert fixes into the track only (never the latest positions: they are history); repeats kept once. */
+  restoreFixes(fixes: readonly PositionFix[]): Promise<void>;
+  /**
+   * Write an archived operation: its documents' update logs (replacing any leftover of an earlier
+   * failed restore), then the operation row with its evidence hold, in one transaction, so it
+   * appears whole (and held) or not at all. A purged row of the same id is replaced; any other
+   * existing row makes it fail.
+   */
+  restoreOperation(
+    op: Operation,
+    docs: readonly RestoredDoc[],
+    hold: { keptBy: string; keptAt: number },
+  ): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, test } from 'vitest';
+import { createPgPool } from '@jointmap/server/storage/pg-pool';
+import { migratePg, PG_MIGRATIONS } from '@jointmap/server/storage/pg-schema';
+import { PgStorage } from '@jointmap/server/storage/pg-storage';
+import { createTestSchema, query } from '../helpers/pg-schema.ts';
+import { backends, mapUpdate, operation } from './storage-backends.ts';
+
+const AUTHOR = { sessionId: null, userId: null };
+
+/** The record of purges under way (server/src/archive/purge-fixes.ts), on every backend. */
+describe.each(backends)('storage contract (purges under way): $name', (backend) => {
+  test('a purge of documents with an archive stays under way across a restart until finished with that archive; a restore over it ends it', async (t) => {
+    const opened = await backend.open(t);
+    let storage = opened.storage;
+    await storage.createOperation(operation('op1', { status: 'closed', closedAt: 800 }));
+    await storage.createOperation(operation('op2', { status: 'closed', closedAt: 800 }));
+    await storage.appendUpdate('op1/command', mapUpdate('k', 'v'), AUTHOR);
+    expect(await storage.purgesUnderWay()).toEqual([]);
+
+    await storage.purgeOperationDocs('op1', ['op1/command'], 900, 'a1');
+    // Without an archive (nothing left to delete after the documents) no purge is under way.
+    await storage.purgeOperationDocs('op2', ['op2/command'], 901);
+    expect(await storage.readUpdateLog('op1/command')).toEqual([]);
+    expect((await storage.getOperation('op1'))?.purgedAt).toBe(900);
+    expect(await storage.purgesUnderWay()).toEqual([{ operationId: 'op1', archiveId: 'a1' }]);
+
+    storage = await opened.reopen();
+    expect(await storage.purgesUnderWay()).toEqual([{ operationId: 'op1', archiveId: 'a1' }]);
+    await storage.finishPurge('op1', 'another');
+    expect(await storage.purgesUnderWay()).toEqual([{ operationId: 'op1', archiveId: 'a1' }]);
+    await storage.finishPurge('op1', 'a1');
+    expect(await storage.purgesUnderWay()).toEqual([]);
+    expect((await storage.getOperation('op1'))?.purgedAt).toBe(900);
+
+    // Restored while its purge was under way: the restored operation has nothing left to purge.
+    await storage.purgeOperationDocs('op1', ['op1/command'], 950, 'a2');
+    const restored = operation('op1', { status: 'closed', closedAt: 800, restoredAt: 990 });
+    await storage.restoreOperation(restored, [{ doc: 'op1/command', updates: [] }], { keptBy: 'cmd', keptAt: 990 });
+    expect(await storage.purgesUnderWay()).toEqual([]);
+  });
+});
+
+/** The PostgreSQL side of server/src/storage/sqlite-purge-upgrade.test.ts: a schema from before the record. */
+test('an upgraded PostgreSQL schema keeps its purged operations and has no purge under way; a new purge is recorded as under way', async (t) => {
+  const schema = await createTestSchema(t);
+  const step = PG_MIGRATIONS.findIndex((m) => m.includes('purging_archive'));
+  expect(step).toBeGreaterThan(0);
+  const pool = createPgPool(schema.url, () => {});
+  try {
+    await migratePg(pool, PG_MIGRATIONS.slice(0, step));
+  } finally {
+    await pool.end();
+  }
+  for (const [id, purgedAt] of [
+    ['gone', 3],
+    ['kept', null],
+  ] as const)
+    await query(
+      schema.url,
+      `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at, closed_at, purged_at)
+       VALUES ($1, $1, 'search', 'closed', '["s1"]', 'cmd', 1, 2, $2)`,
+      [id, purgedAt],
+    );
+
+  const storage = await PgStorage.open(schema.url);
+  t.onTestFinished(() => storage.close());
+  expect((await storage.getOperation('gone'))?.purgedAt).toBe(3);
+  expect(await storage.purgesUnderWay()).toEqual([]);
+  await storage.purgeOperationDocs('kept', ['kept/command'], 4, 'a1');
+  expect(await storage.purgesUnderWay()).toEqual([{ operationId: 'kept', archiveId: 'a1' }]);
+});
