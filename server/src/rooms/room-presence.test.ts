@@ -44,7 +44,7 @@ afterEach(() => {
 });
 
 describe('room presence', () => {
-  test('an id that times out belongs to nobody any more: another connection can use it', () => {
+  test('an id that times out is kept for its user until forgotten; then another connection can use it', () => {
     // Only the intervals are faked: y-protocols reads the real clock, so the state is aged below.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const quiet = member('u-quiet');
@@ -61,9 +61,35 @@ describe('room presence', () => {
     expect(presence.ownedCount).toBe(0);
     expect(quiet.clients.size).toBe(0);
 
+    // Until its removal is forgotten, only its last user may set it again.
+    presence.receive(other, update([[7, 2, { pointer: [120.1, 30.4] }]]));
+    expect(presence.awareness.getStates().has(7)).toBe(false);
+    expect(other.clients.size).toBe(0);
+
+    presence.awareness.meta.get(7)!.lastUpdated -= 2 * awarenessProtocol.outdatedTimeout + 1000;
+    vi.advanceTimersByTime(awarenessProtocol.outdatedTimeout / 2);
     presence.receive(other, update([[7, 2, { pointer: [120.1, 30.4] }]]));
     expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [120.1, 30.4], user: { id: 'u-other' } });
     expect([...other.clients]).toEqual([7]);
+  });
+
+  test("another user cannot claim a colleague's id after the colleague's link dropped, whatever the clock; the colleague can", () => {
+    const deqing = member('u-deqing');
+    const linping = member('u-linping');
+    const presence = presenceOf([deqing, linping]);
+    presence.receive(deqing, update([[7, 3, { pointer: [120.3, 30.5] }]]));
+    presence.leave(deqing);
+    expect(presence.awareness.getStates().has(7)).toBe(false);
+
+    presence.receive(linping, update([[7, 200, { pointer: [120.0, 30.0] }]]));
+    expect(presence.awareness.getStates().has(7)).toBe(false);
+    expect(linping.clients.size).toBe(0);
+
+    // 禹越's page comes back on a new connection with the same id and its next clocks.
+    const back = member('u-deqing');
+    presence.receive(back, update([[7, 5, { pointer: [120.31, 30.51] }]]));
+    expect(presence.awareness.getStates().get(7)).toMatchObject({ pointer: [120.31, 30.51], user: { id: 'u-deqing' } });
+    expect([...back.clients]).toEqual([7]);
   });
 
   test('a connection holds at most maxClients ids; further ones are ignored until it clears one', () => {

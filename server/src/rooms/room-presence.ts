@@ -42,6 +42,12 @@ export class RoomPresence<M extends PresenceMember> {
   /** Each client id's last state, as sent and as stamped. */
   private readonly stamps: StampCache = new Map();
   /**
+   * The user whose state each client id carried last, kept after the state is removed (its link
+   * dropped, or it timed out) until the id's clock is forgotten: meanwhile only that user may
+   * claim the id again, so nobody else can take a colleague's presence over while they are away.
+   */
+  private readonly lastUser = new Map<number, string>();
+  /**
    * Told every change made here (a member's update, a member leaving) as an awareness update, for
    * the other instances; not changes that came from them, nor timeouts (each instance times out
    * the states it holds itself).
@@ -142,19 +148,25 @@ export class RoomPresence<M extends PresenceMember> {
     const now = Date.now();
     for (const [id, meta] of this.awareness.meta) {
       if (id === this.awareness.clientID || this.awareness.states.has(id)) continue;
-      if (now - meta.lastUpdated > FORGET_REMOVED_AFTER_MS) this.awareness.meta.delete(id);
+      if (now - meta.lastUpdated <= FORGET_REMOVED_AFTER_MS) continue;
+      this.awareness.meta.delete(id);
+      this.lastUser.delete(id);
     }
   }
 
   /**
-   * Whether another connection holds `clientId`, here or on another instance. The same user's
-   * new connection does not count as another: a client that reconnects keeps its client id, and
-   * its old connection may linger (half-open, until the liveness check drops it; or on an instance
-   * that went away). Its newer state takes the id over, as the stock server would apply it.
+   * Whether another connection holds `clientId`, here or on another instance, or another user held
+   * it last and its removal is not yet forgotten (see `lastUser`). The same user's new connection
+   * does not count as another: a client that reconnects keeps its client id, and its old
+   * connection may linger (half-open, until the liveness check drops it; or on an instance that
+   * went away). Its newer state takes the id over, as the stock server would apply it.
    */
   private ownedByOther(member: M, clientId: number): boolean {
     const owner = this.owners.get(clientId);
-    if ((owner === undefined || owner === member) && !this.remote.has(clientId)) return false;
+    if ((owner === undefined || owner === member) && !this.remote.has(clientId)) {
+      const last = this.lastUser.get(clientId);
+      return last !== undefined && last !== member.user.id;
+    }
     const state = this.awareness.states.get(clientId) as { user?: { id?: unknown } } | undefined;
     return state?.user?.id !== member.user.id;
   }
@@ -188,6 +200,10 @@ export class RoomPresence<M extends PresenceMember> {
     // A member controls the states it actually set (not the ones it merely echoed back), so that
     // its departure removes only those.
     const from = origin as M | null;
+    for (const id of [...changes.added, ...changes.updated]) {
+      const userId = (this.awareness.states.get(id) as { user?: { id?: unknown } } | undefined)?.user?.id;
+      if (typeof userId === 'string') this.lastUser.set(id, userId);
+    }
     if (origin === RELAYED) for (const id of [...changes.added, ...changes.updated]) this.hold(id, null);
     if (from && from.clients) for (const id of [...changes.added, ...changes.updated]) this.hold(id, from);
     // Whoever removed it (its member, the member leaving, or the awareness timing out a state

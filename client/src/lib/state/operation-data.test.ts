@@ -103,3 +103,35 @@ describe('loading an operation while the server is down', () => {
     expect(loaded).toMatchObject({ view: { id: 'op-1' }, fromCache: true });
   });
 });
+
+describe('offline copies when localStorage is full', () => {
+  test('the copies of earlier operations filling localStorage make room: the operation open now reopens offline', async () => {
+    const storage = memoryStorage();
+    const setItem = storage.setItem.bind(storage);
+    const size = () =>
+      Array.from({ length: storage.length }, (_, i) => storage.key(i)!).reduce(
+        (n, k) => n + k.length + storage.getItem(k)!.length,
+        0,
+      );
+    let quota = Infinity;
+    storage.setItem = (k, v) => {
+      if (size() - (storage.getItem(k)?.length ?? -k.length) + v.length > quota)
+        throw new DOMException('quota', 'QuotaExceededError');
+      setItem(k, v);
+    };
+    vi.stubGlobal('localStorage', storage);
+    // Two earlier operations' copies, as big as real ones (the counties in each): the storage is full.
+    const counties = { ...collection, padding: 'x'.repeat(288_000) };
+    for (const id of ['op-old1', 'op-old2'])
+      storage.setItem(
+        `jointmap.opdata.u1.${id}`,
+        JSON.stringify({ view: { id }, jurisdictions: collection, context: counties }),
+      );
+    quota = size() + 50;
+    server([200, 'offline']);
+    const session = signedIn();
+    await loadOperationData(session, 'op-1');
+    const offline = await loadOperationData(session, 'op-1');
+    expect(offline).toMatchObject({ view: { id: 'op-1' }, fromCache: true });
+  });
+});

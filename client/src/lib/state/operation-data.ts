@@ -1,4 +1,5 @@
 import type { DispatchSettings, OperationKind, OperationStatus } from '@jointmap/shared';
+import { readOperationCopy, saveOperationCopy } from './operation-copies.ts';
 import type { Session } from './session.svelte.ts';
 
 export interface StationDetail {
@@ -37,11 +38,10 @@ export interface OperationData {
   fromCache: boolean;
 }
 
-const key = (userId: string, operationId: string) => `jointmap.opdata.${userId}.${operationId}`;
-
 /**
  * The operation, its station jurisdictions and the neighbouring counties. Kept in localStorage so
- * a reload while offline still draws the map; refreshed from the server whenever it answers.
+ * a reload while offline still draws the map (`saveOperationCopy`: least recently used copies
+ * evicted when space runs out); refreshed from the server whenever it answers.
  */
 export async function loadOperationData(session: Session, operationId: string): Promise<OperationData> {
   const userId = session.user?.id ?? 'anon';
@@ -53,18 +53,14 @@ export async function loadOperationData(session: Session, operationId: string): 
       session.get<GeoJSON.FeatureCollection>('/api/basemap/context.geojson').catch(() => emptyCollection()),
     ]);
     const data = { view, jurisdictions, context };
-    try {
-      localStorage.setItem(key(userId, operationId), JSON.stringify(data));
-    } catch {
-      // quota: the next offline reload will need the server
-    }
+    saveOperationCopy(userId, operationId, data);
     return { ...data, fromCache: false };
   } catch (err) {
     // Only a network failure falls back to the copy; a refusal (404, 403) is shown as such.
     if (!(err instanceof TypeError)) throw err;
-    const raw = localStorage.getItem(key(userId, operationId));
-    if (!raw) throw err;
-    return { ...(JSON.parse(raw) as Omit<OperationData, 'fromCache'>), fromCache: true };
+    const copy = readOperationCopy<OperationView>(userId, operationId);
+    if (!copy) throw err;
+    return { ...copy, fromCache: true };
   }
 }
 

@@ -206,6 +206,32 @@ export class OperationSession {
     return this.docs.flatMap((d) => d.rejections);
   }
 
+  /** Local edits the server refused (e.g. made offline while the operation was closed), not yet acknowledged. */
+  get refused(): number {
+    this.subscribeDocs();
+    return this.docs.reduce((n, d) => n + d.refused, 0);
+  }
+
+  /** The documents holding refused edits (their names, as in `SyncRejection.doc`). */
+  get refusedDocs(): string[] {
+    this.subscribeDocs();
+    return this.docs.filter((d) => d.refused > 0).map((d) => d.name);
+  }
+
+  /** The drawings of the documents with refused edits that the server does not have, as GeoJSON. */
+  refusedDrawings(): GeoJSON.FeatureCollection {
+    const features = this.docs.filter((d) => d.refused > 0).flatMap((d) => d.unsentDrawings());
+    return { type: 'FeatureCollection', features };
+  }
+
+  /**
+   * The user acknowledged the refused edits: the local copies holding them are dropped, so that
+   * the operation opened again shows what the server (everybody else) has.
+   */
+  async discardRefused(): Promise<void> {
+    await Promise.all(this.docs.filter((d) => d.refused > 0).map((d) => d.dropLocalCopy()));
+  }
+
   /**
    * The server ended the session (token refused by sync or by the live channel): the page should
    * sign in again.
@@ -300,11 +326,10 @@ export class OperationSession {
     for (const [clientId, state] of awareness.getStates()) {
       const s = state as Partial<PresenceState> | null;
       const isMe = clientId === awareness.clientID;
-      const user =
-        s?.user ??
-        (isMe
-          ? { id: this.user.id, name: this.user.name, role: this.user.role, stationId: this.user.stationId }
-          : null);
+      // Our own entry is who we signed in as, never what a state relayed for our id says.
+      const user = isMe
+        ? { id: this.user.id, name: this.user.name, role: this.user.role, stationId: this.user.stationId }
+        : (s?.user ?? null);
       if (!user) continue;
       out.push({ clientId, user, pointer: Array.isArray(s?.pointer) ? (s.pointer as [number, number]) : null, isMe });
     }

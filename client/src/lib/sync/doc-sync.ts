@@ -5,8 +5,9 @@ import { WebsocketProvider } from 'y-websocket';
 import { decodeRejection, docName, type Access, type DocKind, type SyncRejection } from '@jointmap/shared';
 import { EditLedger } from './edit-ledger.ts';
 import { IdbDocStore } from './idb-store.ts';
-import { localDocName, pendingKey } from './local-copies.ts';
-import { encodeSyncStep1 } from './sync-wire.ts';
+import { deleteDatabase, localDocName, pendingKey, refusedKey } from './local-copies.ts';
+import { refusedDrawings } from './refused-drawings.ts';
+import { encodeSyncStep1, readStateVector } from './sync-wire.ts';
 
 /** y-websocket message types of sync and of auth ("permission denied") messages. */
 const MESSAGE_SYNC = 0;
@@ -40,7 +41,7 @@ export interface DocSyncOptions {
 /**
  * One document of an operation: a Y.Doc kept in IndexedDB and synced with the stock y-websocket
  * provider. Counts local changes the server has not confirmed yet ({@link EditLedger}: confirmed
- * by the server's answer to a sync step 1 sent after them), notices a dead link within seconds
+ * by the server's answer to a sync step 1 sent after them) and those it refused, notices a dead link within seconds
  * (the server's keepalive stops), and records the server's coded rejections. Plain TypeScript;
  * UI state wraps it with `createSubscriber`.
  */
@@ -59,6 +60,9 @@ export class DocSync {
   private readonly ledger: EditLedger;
   private readonly listeners = new Set<() => void>();
   private readonly pendingKey: string;
+  private readonly refusedKey: string;
+  /** The server's state vector from its last step 1: what it had when the link came back. */
+  private serverVector: Uint8Array | null = null;
   private probeTimer = 0;
   private lastProbeAt = 0;
   private openingSince = 0;
@@ -71,7 +75,11 @@ export class DocSync {
     this.access = opts.access;
     this.name = docName(opts.operationId, opts.scope);
     this.pendingKey = pendingKey(opts.userId, this.name);
-    this.ledger = new EditLedger(Number(safeGet(this.pendingKey) ?? 0) || 0);
+    this.refusedKey = refusedKey(opts.userId, this.name);
+    this.ledger = new EditLedger(
+      Number(safeGet(this.pendingKey) ?? 0) || 0,
+      Number(safeGet(this.refusedKey) ?? 0) || 0,
+    );
     // Updates from the server are written in batches (it can always resend them); local ones at once.
     this.persistence =
       opts.persist === false
@@ -86,6 +94,7 @@ export class DocSync {
     this.provider.messageHandlers[MESSAGE_AUTH] = (_encoder, decoder) => {
       authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => {
         const r = decodeRejection(reason) ?? { code: 'INVALID_PAYLOAD', message: reason, doc: this.name };
+        if (r.code === 'FORBIDDEN') this.ledger.forbidden();
         this.rejections = [...this.rejections.slice(-19), r];
         this.emit();
       });
@@ -107,6 +116,37 @@ export class DocSync {
   /** Local edits the server has not confirmed yet (kept across reloads as a count). */
   get pending(): number {
     return this.ledger.pending;
+  }
+
+  /**
+   * Local edits the server refused (e.g. made offline in an operation closed meanwhile), kept across
+   * reloads until the user acknowledges them with {@link dropLocalCopy}.
+   */
+  get refused(): number {
+    return this.ledger.refused;
+  }
+
+  /** The drawings the server does not have (see `refusedDrawings`); empty before it has been reached. */
+  unsentDrawings(): GeoJSON.Feature[] {
+    return this.serverVector ? refusedDrawings(this.doc, this.serverVector) : [];
+  }
+
+  /**
+   * Forget this browser's copy of the document (refused edits included) so that the next load
+   * shows what the server has: stops storing it, deletes its database and its counts. The
+   * document in memory keeps the refused edits: the caller opens the operation again.
+   */
+  async dropLocalCopy(): Promise<void> {
+    this.ledger.clearRefused();
+    safeSet(this.refusedKey, null);
+    safeSet(this.pendingKey, null);
+    this.rejections = [];
+    const store = this.persistence;
+    if (store) {
+      store.destroy();
+      await deleteDatabase(store.name);
+    }
+    this.emit();
   }
 
   /** Use a renewed token from the next (re)connect on; the open connection stays as it is. */
@@ -172,6 +212,7 @@ export class DocSync {
     this.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, type) => {
       // The sync sub-type is the next varuint (one byte: 0, 1 or 2).
       const sub = decoder.arr[decoder.pos];
+      if (sub === messageYjsSyncStep1) this.serverVector = readStateVector(decoder.arr, decoder.pos + 1);
       handle(encoder, decoder, provider, emitSynced, type);
       if (sub === messageYjsSyncStep1) {
         // The provider's answer is sent when this handler returns; our probe goes after it.
@@ -217,6 +258,8 @@ export class DocSync {
   private savePending(): void {
     const n = this.ledger.pending;
     safeSet(this.pendingKey, n ? String(n) : null);
+    const refused = this.ledger.refused;
+    safeSet(this.refusedKey, refused ? String(refused) : null);
   }
 }
 

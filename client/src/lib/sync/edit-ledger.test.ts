@@ -95,3 +95,38 @@ describe('encodeSyncStep1', () => {
     expect(frame.byteLength).toBe(4 + 300);
   });
 });
+
+describe('EditLedger: edits a read-only connection refused', () => {
+  it('edits made offline and refused on reconnect (FORBIDDEN before the answer) count as refused, not confirmed', () => {
+    const l = new EditLedger();
+    l.edit();
+    l.edit();
+    online(l);
+    l.answered();
+    l.forbidden(); // the operation was closed meanwhile: the server admits us read-only
+    l.probe();
+    expect(l.answered()).toBe(true);
+    expect(l.pending).toBe(0);
+    expect(l.refused).toBe(2);
+    // A later connection that accepts changes confirms its edits as before.
+    l.disconnected();
+    online(l);
+    l.edit();
+    l.probe();
+    l.answered();
+    expect(l.refused).toBe(2);
+    l.clearRefused();
+    expect(l.refused).toBe(0);
+  });
+
+  it('edits left by an earlier page are refused on a read-only connection; the count of refused ones is restored', () => {
+    const l = new EditLedger(1, 3);
+    expect(l.refused).toBe(3);
+    online(l);
+    l.answered(); // the answer to the provider's own step 1
+    l.forbidden();
+    l.probe();
+    l.answered();
+    expect([l.pending, l.refused]).toEqual([0, 4]);
+  });
+});

@@ -11,6 +11,11 @@
  * open, before any local edit made offline has been sent), {@link serverAsked} (the server's
  * step 1 arrived; the provider's answer carries everything we have), {@link probe} (our step 1,
  * sent later), {@link answered} (a step 2 from the server) and {@link disconnected}.
+ *
+ * An answer is not always an acceptance: a connection admitted read-only (the operation was closed
+ * while we were offline) has every change refused, and the server says so (`FORBIDDEN`, reported
+ * with {@link forbidden}) before it answers the next step 1. The edits such an answer settles are
+ * counted as {@link refused}, never as confirmed.
  */
 export class EditLedger {
   /** Sequence numbers of local edits not yet confirmed, oldest first. */
@@ -19,10 +24,22 @@ export class EditLedger {
   /** Step 1s in flight on this connection, oldest first: the newest edit each one confirms (or null). */
   private probes: Array<number | null> = [];
   private everythingSent = false;
+  /** The server refused a change on this connection: its access does not change until it closes. */
+  private refusing = false;
+  private refusedCount: number;
 
-  /** @param restored unconfirmed edits left from an earlier page (kept only as a count). */
-  constructor(restored = 0) {
+  /**
+   * @param restored unconfirmed edits left from an earlier page (kept only as a count).
+   * @param refused edits refused earlier and not yet acknowledged by the user (a count).
+   */
+  constructor(restored = 0, refused = 0) {
     for (let i = 0; i < restored; i++) this.unconfirmed.push(++this.seq);
+    this.refusedCount = refused;
+  }
+
+  /** Local edits the server answered but refused, until the user acknowledges them ({@link clearRefused}). */
+  get refused(): number {
+    return this.refusedCount;
   }
 
   /** Local edits not yet confirmed by the server. */
@@ -46,6 +63,7 @@ export class EditLedger {
   connected(): void {
     this.probes = [null];
     this.everythingSent = false;
+    this.refusing = false;
   }
 
   /** The server asked for our state (its step 1) and the provider answered with everything we have. */
@@ -58,19 +76,35 @@ export class EditLedger {
     this.probes.push(this.everythingSent ? this.seq : null);
   }
 
-  /** The server answered a step 1 (a step 2 arrived). Returns true when the pending count changed. */
+  /**
+   * The server answered a step 1 (a step 2 arrived): the edits its probe covered are settled,
+   * confirmed or (on a connection that refuses changes) refused. Returns true when a count changed.
+   */
   answered(): boolean {
     if (this.probes.length === 0) return false; // not ours (never sent by this server): ignore
     const upTo = this.probes.shift();
     if (upTo === null || upTo === undefined) return false;
     const before = this.unconfirmed.length;
     this.unconfirmed = this.unconfirmed.filter((s) => s > upTo);
-    return this.unconfirmed.length !== before;
+    const settled = before - this.unconfirmed.length;
+    if (this.refusing) this.refusedCount += settled;
+    return settled > 0;
+  }
+
+  /** The server refused a change sent on this connection (`FORBIDDEN`): every answer on it settles edits as refused. */
+  forbidden(): void {
+    this.refusing = true;
+  }
+
+  /** The user has seen the refused edits (and their local copy is being dropped). */
+  clearRefused(): void {
+    this.refusedCount = 0;
   }
 
   /** The socket closed: answers to what was in flight will never come; edits stay unconfirmed. */
   disconnected(): void {
     this.probes = [];
     this.everythingSent = false;
+    this.refusing = false;
   }
 }

@@ -1,11 +1,15 @@
 import { operationDocNames } from '@jointmap/shared';
+import { forgetOperationCopies } from '../state/operation-copies.ts';
 
 /** The IndexedDB database holding a user's copy of a document (y-indexeddb's one-database-per-doc format). */
 export const localDocName = (userId: string, docName: string) => `jointmap:${userId}:${docName}`;
 /** The localStorage key of a user's count of unconfirmed edits to a document. */
 export const pendingKey = (userId: string, docName: string) => `jointmap.pending.${userId}.${docName}`;
+/** The localStorage key of a user's count of edits to a document the server refused, not yet acknowledged. */
+export const refusedKey = (userId: string, docName: string) => `jointmap.refused.${userId}.${docName}`;
 
-const deleteDatabase = (name: string) =>
+/** Delete one IndexedDB database; resolves once deleted, or once blocked by another tab (deleted when it closes). */
+export const deleteDatabase = (name: string) =>
   new Promise<void>((resolve) => {
     const req = indexedDB.deleteDatabase(name);
     // Blocked: another tab still has it open; the deletion completes once that tab closes it.
@@ -13,21 +17,25 @@ const deleteDatabase = (name: string) =>
   });
 
 /**
- * Drop every copy this browser keeps of the documents of operations whose data was purged on the
- * server (a purge must not leave the data on the workstations): the current user's by name, and
- * any other user's of this browser where the browser can list its databases.
+ * Drop every copy this browser keeps of operations whose data was purged on the server (a purge
+ * must not leave the data on the workstations): every user's copies of their operation data, the
+ * current user's documents and counts by name, and any other user's documents where the browser
+ * can list its databases.
  */
 export async function forgetOperations(
   operations: ReadonlyArray<{ id: string; stations: readonly string[] }>,
   userId: string,
 ): Promise<void> {
-  if (!operations.length || typeof indexedDB === 'undefined') return;
+  if (!operations.length) return;
+  forgetOperationCopies(operations.map((op) => op.id));
+  if (typeof indexedDB === 'undefined') return;
   const names = new Set<string>();
   for (const op of operations)
     for (const doc of operationDocNames(op.id, op.stations)) {
       names.add(localDocName(userId, doc));
       try {
         localStorage.removeItem(pendingKey(userId, doc));
+        localStorage.removeItem(refusedKey(userId, doc));
       } catch {
         // storage unavailable: nothing kept there either
       }

@@ -19,3 +19,20 @@ export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {
   out.set(stateVector, head.length);
   return out;
 }
+
+/**
+ * The state vector carried by a sync step 1 whose body (after the message type and sub-type)
+ * starts at `pos` of `frame`: a varuint length, then the bytes. Null when the frame is cut short.
+ */
+export function readStateVector(frame: Uint8Array, pos: number): Uint8Array | null {
+  let length = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = frame[pos++];
+    if (byte === undefined) return null;
+    length += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (byte < 0x80) break;
+  }
+  return pos + length <= frame.length ? frame.slice(pos, pos + length) : null;
+}
