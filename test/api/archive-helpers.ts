@@ -54,6 +54,31 @@ export function fixAt(stationId: string, unitId: string, time: number, i = 0): P
   };
 }
 
+/** `n` fixes of a unit at 1 Hz along a straight street from `start` (thinning keeps about one a minute). */
+export function streetFixes(
+  stationId: string,
+  unitId: string,
+  start: number,
+  n: number,
+  deviceId = `${unitId}-dev`,
+): PositionFix[] {
+  return Array.from({ length: n }, (_, i) => ({
+    stationId,
+    unitId,
+    deviceId,
+    time: start + i * 1000,
+    lng: 120.3 + i * 0.00005,
+    lat: 30.5,
+    speed: 5,
+    bearing: 90,
+    altitude: null,
+    accuracy: 5,
+    battery: null,
+    alarm: null,
+    receivedAt: start + i * 1000,
+  }));
+}
+
 /** Everything a replay and the track and alert views read of an operation, as comparable values. */
 export interface OperationAnswers {
   /** Per document: every logged update with its sequence number, time, authors and bytes. */

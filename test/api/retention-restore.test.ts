@@ -3,7 +3,9 @@ import type { Operation, PositionFix } from '@jointmap/server/storage/types';
 import { startServer, type Teardown, type TestServer } from '../helpers/server.ts';
 import { createTestSchema } from '../helpers/pg-schema.ts';
 import { DEQING } from '../helpers/tasks.ts';
-import { archiveOp, call, download, restore } from './archive-helpers.ts';
+import { archiveOp, call, download, restore, streetFixes } from './archive-helpers.ts';
+
+const street = (unitId: string, start: number, n: number) => streetFixes(DEQING, unitId, start, n);
 
 const DAY = 24 * 3600_000;
 const UNIT = 'yuyue-car-01';
@@ -27,25 +29,6 @@ async function start(t: Teardown, backend: 'sqlite' | 'postgres', sameStoreAs?: 
   }
   const server = await startServer(t, { retentionIntervalMs: 0, ...(databaseUrl ? { databaseUrl } : {}) });
   return { server, token: (await server.login('commander')).token, databaseUrl };
-}
-
-/** `n` fixes at 1 Hz along a straight street (thinning keeps about one a minute). */
-function street(unitId: string, start: number, n: number): PositionFix[] {
-  return Array.from({ length: n }, (_, i) => ({
-    stationId: DEQING,
-    unitId,
-    deviceId: `${unitId}-dev`,
-    time: start + i * 1000,
-    lng: 120.3 + i * 0.00005,
-    lat: 30.5,
-    speed: 5,
-    bearing: 90,
-    altitude: null,
-    accuracy: 5,
-    battery: null,
-    alarm: null,
-    receivedAt: start + i * 1000,
-  }));
 }
 
 /**

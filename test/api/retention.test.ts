@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { PositionFix } from '@jointmap/server/storage/types';
 import { DEMO_OP, startServer, type TestServer } from '../helpers/server.ts';
+import { streetFixes } from './archive-helpers.ts';
 
 const DAY = 24 * 3600_000;
 const STATION = 'deqing-yuyue';
+/** Fixes of 禹越's patrol car at 1 Hz along a street (thinning keeps about one a minute). */
+const street = (start: number, n: number) => streetFixes(STATION, 'yuyue-car-01', start, n, 'demo-yuyue-01');
 const OP = 'evidence-op';
 
 function api(server: TestServer, token: string, method: string, path: string, body?: unknown) {
@@ -12,25 +14,6 @@ function api(server: TestServer, token: string, method: string, path: string, bo
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-}
-
-/** `n` fixes at 1 Hz along a straight street from `start` (thinning keeps one a minute). */
-function street(start: number, n: number): PositionFix[] {
-  return Array.from({ length: n }, (_, i) => ({
-    stationId: STATION,
-    unitId: 'yuyue-car-01',
-    deviceId: 'demo-yuyue-01',
-    time: start + i * 1000,
-    lng: 120.3 + i * 0.00005,
-    lat: 30.5,
-    speed: 5,
-    bearing: 90,
-    altitude: null,
-    accuracy: 5,
-    battery: null,
-    alarm: null,
-    receivedAt: start + i * 1000,
-  }));
 }
 
 describe('evidence hold and retention over REST', () => {

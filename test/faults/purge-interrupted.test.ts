@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { PgStorage } from '@jointmap/server/storage/pg-storage';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
-import type { ArchiveRecord, Operation, PositionFix, Storage } from '@jointmap/server/storage/types';
-import { archiveOp, closeOp } from '../api/archive-helpers.ts';
+import type { ArchiveRecord, Operation, Storage } from '@jointmap/server/storage/types';
+import { archiveOp, closeOp, streetFixes } from '../api/archive-helpers.ts';
 import { createTestSchema, query } from '../helpers/pg-schema.ts';
 import { login, spawnServer, startServer, tempDir, type Teardown, type TestServer } from '../helpers/server.ts';
 import { DEQING } from '../helpers/tasks.ts';
@@ -76,25 +76,6 @@ const stores: Store[] = [
   },
 ];
 
-/** `n` fixes of a unit at 1 Hz along a street from `start`. */
-function street(start: number, n: number): PositionFix[] {
-  return Array.from({ length: n }, (_, i) => ({
-    stationId: DEQING,
-    unitId: UNIT,
-    deviceId: `${UNIT}-dev`,
-    time: start + i * 1000,
-    lng: 120.3 + i * 0.00005,
-    lat: 30.5,
-    speed: 5,
-    bearing: 90,
-    altitude: null,
-    accuracy: 5,
-    battery: null,
-    alarm: null,
-    receivedAt: start + i * 1000,
-  }));
-}
-
 /**
  * An operation of three days ago (before the demo operation, which would keep the fixes of its
  * own window) with FIXES fixes, closed and archived; its purge is then begun on a child server
@@ -116,7 +97,7 @@ async function interruptedPurge(t: Teardown, store: Store) {
   expect(made.status).toBe(201);
   const created = now - 3 * DAY;
   await exec(a, 'UPDATE operations SET created_at = ? WHERE id = ?', [created, OP]);
-  const fixes = street(created + 1000, FIXES);
+  const fixes = streetFixes(DEQING, UNIT, created + 1000, FIXES);
   for (let i = 0; i < fixes.length; i += 5000) await a.ctx.storage.appendPositions(fixes.slice(i, i + 5000));
   expect((await closeOp(a, ca, OP)).status).toBe(200);
   const record = (await archiveOp(a, ca, OP)).body;
