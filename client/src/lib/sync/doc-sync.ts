@@ -38,6 +38,9 @@ export interface DocSyncOptions {
   persist?: boolean;
 }
 
+/** The tabs of one browser say on it which local copy was dropped (see `dropLocalCopy`). */
+const DROPPED_CHANNEL = 'jointmap.dropped';
+
 /**
  * One document of an operation: a Y.Doc kept in IndexedDB and synced with the stock y-websocket
  * provider. Counts local changes the server has not confirmed yet ({@link EditLedger}: confirmed
@@ -68,6 +71,9 @@ export class DocSync {
   private openingSince = 0;
   private lastCheckAt = Date.now();
   private readonly watchdog: number;
+  /** This browser's name of the local copy (per user), and the channel its tabs say "dropped" on. */
+  private readonly localName: string;
+  private readonly dropped: BroadcastChannel | null;
 
   constructor(opts: DocSyncOptions) {
     this.scope = opts.scope;
@@ -80,11 +86,10 @@ export class DocSync {
       Number(safeGet(this.pendingKey) ?? 0) || 0,
       Number(safeGet(this.refusedKey) ?? 0) || 0,
     );
+    this.localName = localDocName(opts.userId, this.name);
     // Updates from the server are written in batches (it can always resend them); local ones at once.
     this.persistence =
-      opts.persist === false
-        ? null
-        : new IdbDocStore(localDocName(opts.userId, this.name), this.doc, (origin) => origin === this.provider);
+      opts.persist === false ? null : new IdbDocStore(this.localName, this.doc, (origin) => origin === this.provider);
     this.provider = new WebsocketProvider(`${opts.wsBase}/sync`, this.name, this.doc, {
       params: { token: opts.token },
       maxBackoffTime: 2500,
@@ -111,7 +116,21 @@ export class DocSync {
     });
     this.persistence?.onSynced(this.emit);
     this.watchdog = window.setInterval(this.checkLink, 1000);
+    this.dropped = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(DROPPED_CHANNEL);
+    if (this.dropped) this.dropped.onmessage = this.onDroppedElsewhere;
   }
+
+  /**
+   * Another tab of this browser dropped its copy of the document (its user confirmed the refused
+   * edits): this tab holds the same edits in memory and would hand them back over the tabs'
+   * channel, so it lets go of the copy too and loads afresh.
+   */
+  private readonly onDroppedElsewhere = (e: MessageEvent): void => {
+    if (e.data !== this.localName) return;
+    this.provider.disconnect();
+    this.persistence?.destroy();
+    location.reload();
+  };
 
   /** Local edits the server has not confirmed yet (kept across reloads as a count). */
   get pending(): number {
@@ -137,6 +156,8 @@ export class DocSync {
    * document in memory keeps the refused edits: the caller opens the operation again.
    */
   async dropLocalCopy(): Promise<void> {
+    // Other tabs holding it let go first (their open database would hold up its deletion).
+    this.dropped?.postMessage(this.localName);
     this.ledger.clearRefused();
     safeSet(this.refusedKey, null);
     safeSet(this.pendingKey, null);
@@ -174,6 +195,7 @@ export class DocSync {
   destroy(): void {
     clearInterval(this.watchdog);
     clearTimeout(this.probeTimer);
+    this.dropped?.close();
     this.doc.off('update', this.onUpdate);
     this.persistence?.destroy();
     this.listeners.clear();
@@ -210,6 +232,9 @@ export class DocSync {
   private watchSyncMessages(): void {
     const handle = this.provider.messageHandlers[MESSAGE_SYNC]!;
     this.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, type) => {
+      // The same handler reads other tabs' messages (BroadcastChannel, `emitSynced` false): they
+      // neither confirm our edits nor say what the server holds.
+      if (!emitSynced) return handle(encoder, decoder, provider, emitSynced, type);
       // The sync sub-type is the next varuint (one byte: 0, 1 or 2).
       const sub = decoder.arr[decoder.pos];
       if (sub === messageYjsSyncStep1) this.serverVector = readStateVector(decoder.arr, decoder.pos + 1);
