@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { PositionFix } from '../storage/types.ts';
-import { RetentionJob, type RetentionPolicy } from './retention-job.ts';
+import { RESTORE_MARK_MAX_MS, RetentionJob, type RetentionPolicy } from './retention-job.ts';
 import { trackDeviationM } from './thin-track.ts';
 
 const DAY = 24 * 3600_000;
@@ -130,6 +130,22 @@ describe('track retention job (fake clock)', () => {
     const again = await job.run();
     expect(await all(s, 'a', 'car-1')).toEqual(once);
     expect(again).toMatchObject({ thinScanned: 0, thinRemoved: 0, dropped: 0 });
+  });
+
+  it('the window of a restore under way is kept; a restore mark left by a crash holds nothing once older than any restore takes', async () => {
+    const s = storage();
+    const track = drive('a', 'car-1', NOW - 95 * DAY, 1200, 9);
+    await store(s, track);
+    const mark = { operationId: 'op-restoring', stations: ['a'], from: NOW - 96 * DAY, to: NOW - 94 * DAY };
+    await s.markRestore({ ...mark, startedAt: NOW - 60_000 });
+    const job = new RetentionJob({ store: s, policy: POLICY, now: () => NOW });
+    await job.run();
+    expect(await all(s, 'a', 'car-1')).toEqual(track);
+
+    // Its process was killed hours ago: the mark is stale, the policy runs on the window again.
+    await s.markRestore({ ...mark, startedAt: NOW - RESTORE_MARK_MAX_MS - 1 });
+    await job.run();
+    expect(await all(s, 'a', 'car-1')).toEqual([]);
   });
 
   it('a kept operation loses nothing; once the hold is lifted the policy runs on its tracks', async () => {

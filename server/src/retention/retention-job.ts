@@ -4,6 +4,9 @@ import { thinTrack } from './thin-track.ts';
 
 const DAY_MS = 24 * 3600_000;
 
+/** Longer than any restore takes (a 4 GiB archive restores in minutes): a mark this old is left by a crash. */
+export const RESTORE_MARK_MAX_MS = 6 * 3600_000;
+
 /** The retention policy (docs/decisions.md, "Track retention"). */
 export interface RetentionPolicy {
   /** Full resolution this many days, then thinned (0: never thinned). */
@@ -174,10 +177,16 @@ export class RetentionJob {
     return units;
   }
 
-  /** The station's held spans as of now (evidence holds and restores under way). */
+  /**
+   * The station's held spans as of now (evidence holds and restores under way). A restore mark
+   * older than {@link RESTORE_MARK_MAX_MS} is of a restore that never finished (its process was
+   * killed): its window is no longer held, and the restore must be run again to be complete.
+   */
   private async held(stationId: string): Promise<TimeSpan[]> {
     const { store } = this.options;
-    return heldSpans(stationId, await store.operationHolds(), await store.restoreMarks());
+    const now = this.now();
+    const restores = (await store.restoreMarks()).filter((m) => now - m.startedAt < RESTORE_MARK_MAX_MS);
+    return heldSpans(stationId, await store.operationHolds(), restores);
   }
 
   /** Drop the unit's fixes before `before` outside the held spans. */
