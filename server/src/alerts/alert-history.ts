@@ -94,7 +94,9 @@ export async function zoneAlerts(
     let rules = out.get(unit);
     if (!rules) out.set(unit, (rules = new Map()));
     const rule = ruleKey(a.ruleScope, a.ruleId);
-    rules.set(rule, [...(rules.get(rule) ?? []), a]);
+    const list = rules.get(rule);
+    if (list) list.push(a);
+    else rules.set(rule, [a]);
   }
   return out;
 }

@@ -203,14 +203,19 @@ export class AlertService {
         return;
       }
       op.stations = new Set(row.stations);
-      // Since when each rule stands as it does, from the update log (a replay judges no fix before).
+      // Since when each rule stands as it does, from the update log (a replay judges no fix before);
+      // only a document holding rules has any to read (a rule added meanwhile stands from now).
       const logSince = Date.now() - this.o.replayMs - SEED_LOOKBACK_MS;
       for (const scope of [COMMAND_SCOPE, ...row.stations]) {
-        const logged = await ruleTimesFromLog(this.o.storage, docName(op.id, scope), logSince).catch((err) => {
-          this.o.log.warn({ err, operation: op.id, scope }, 'alerts: rule times not read; their updatedAt stands in');
-          return null;
-        });
-        await this.readDoc(op, scope, logged);
+        const doc = docName(op.id, scope);
+        const room = await this.o.rooms.get(doc);
+        const logged = readMap(room.doc, 'rules').size
+          ? await ruleTimesFromLog(this.o.storage, doc, logSince).catch((err) => {
+              this.o.log.warn({ err, doc }, 'alerts: rule times not read; their updatedAt stands in');
+              return null;
+            })
+          : undefined;
+        await this.readDoc(op, scope, logged, room);
       }
       await this.replay(op);
       this.loadFailures.delete(op.id);
@@ -314,9 +319,10 @@ export class AlertService {
     op: OperationAlerts,
     scope: string,
     logged?: Map<string, LoggedRuleTimes> | null,
+    loaded?: Pick<Awaited<ReturnType<RoomManager['get']>>, 'doc'>,
   ): Promise<void> {
     if (this.closed) return;
-    const room = await this.o.rooms.get(docName(op.id, scope));
+    const room = loaded ?? (await this.o.rooms.get(docName(op.id, scope)));
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
     // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).

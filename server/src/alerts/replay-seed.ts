@@ -1,6 +1,5 @@
-import { ruleActiveAt, unitKey, type Alert, type UnitKind } from '@jointmap/shared';
+import { activePeriodStart, ruleActiveAt, unitKey, type Alert, type UnitKind } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
-import { activePeriodStart } from './active-period.ts';
 import { alertId } from './alert-id.ts';
 import { nearDistanceM } from './fence-geometry.ts';
 import { ruleKey, type PreparedRule, type RuleIndex } from './rule-index.ts';

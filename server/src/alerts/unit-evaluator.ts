@@ -1,4 +1,5 @@
 import {
+  activePeriodStart,
   ruleActiveAt,
   ruleWatchesUnit,
   type Alert,
@@ -6,7 +7,6 @@ import {
   type UnitKind,
   type UnitPosition,
 } from '@jointmap/shared';
-import { activePeriodStart } from './active-period.ts';
 import { nearDistanceM } from './fence-geometry.ts';
 import type { PreparedRule, RuleIndex } from './rule-index.ts';
 import { ruleSince } from './rule-times.ts';

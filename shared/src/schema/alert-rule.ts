@@ -162,13 +162,37 @@ export function ruleWatchesUnit(rule: AlertRule, stationId: string, unitId: stri
   return rule.unitKinds.includes(kind) || rule.units.some((u) => u.stationId === stationId && u.unitId === unitId);
 }
 
+const DAY_MS = 86_400_000;
+/** Minutes since midnight of an "HH:MM" time. */
+const toMin = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+/** Milliseconds since midnight in China time (UTC+8) of `time`. */
+const sinceMidnightCst = (time: number) => (((time + CST_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
+
 /** Whether `rule` is active at `time` (epoch ms): enabled and inside its active hours (UTC+8). */
 export function ruleActiveAt(rule: AlertRule, time: number): boolean {
   if (!rule.enabled) return false;
   if (!rule.activeHours) return true;
-  const minute = Math.floor(((((time + CST_OFFSET_MS) % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
-  const toMin = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const minute = Math.floor(sinceMidnightCst(time) / 60_000);
   const from = toMin(rule.activeHours.from);
   const to = toMin(rule.activeHours.to);
   return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
+/**
+ * When the active period of `rule` that holds `time` began (epoch ms): its `activeHours.from` on
+ * that day, or on the day before for hours that span midnight and `time` after midnight; -Infinity
+ * for a rule without active hours (one period, for ever). Only meaningful while the rule is active
+ * at `time` ({@link ruleActiveAt}).
+ *
+ * A debounced rule (zone, corridor, speed) starts every period afresh, "outside" as when it is
+ * switched on: what a unit did while the rule was off duty is never the subject of an alert (a unit
+ * that left at 19:00 is not "leaving" at 08:00), and a unit found inside when the hours begin
+ * counts as entering then.
+ */
+export function activePeriodStart(rule: Pick<AlertRule, 'activeHours'>, time: number): number {
+  const hours = rule.activeHours;
+  if (!hours) return -Infinity;
+  const start = time - sinceMidnightCst(time) + toMin(hours.from) * 60_000;
+  // Hours across midnight (22:00–06:00): a time before `from` belongs to the period begun yesterday.
+  return time >= start ? start : start - DAY_MS;
 }

@@ -15,10 +15,10 @@ const WANTED: Record<AlertAction, AlertState> = { acknowledge: 'acknowledged', r
  * How long a refused action waits for the live update of the alert (the server sends it as soon as
  * the other console's action is stored, so it is usually there already or within a moment).
  */
-export const SETTLE_MS = 3000;
+const SETTLE_MS = 3000;
 
 /** Whether an alert in `state` is already where `action` would take it, or past it. */
-export function reached(action: AlertAction, state: AlertState): boolean {
+function reached(action: AlertAction, state: AlertState): boolean {
   return STATE_ORDER[state] >= STATE_ORDER[WANTED[action]];
 }
 
@@ -27,7 +27,7 @@ export function reached(action: AlertAction, state: AlertState): boolean {
  * state as this console now holds it: nothing when it is already in (or past) the wanted state
  * (someone else was first; the row says who), else one sentence, without the server's English.
  */
-export function conflictText(action: AlertAction, state: AlertState | undefined): string | null {
+function conflictText(action: AlertAction, state: AlertState | undefined): string | null {
   return state !== undefined && reached(action, state) ? null : i18n.t('alerts.conflict');
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { activePeriodStart } from './active-period.ts';
+import { activePeriodStart } from './alert-rule.ts';
 
 const CST = 8 * 3600_000;
 /** 2026-12-02 00:00 China time. */
