@@ -200,12 +200,13 @@ export class RoomPresence<M extends PresenceMember> {
     // A member controls the states it actually set (not the ones it merely echoed back), so that
     // its departure removes only those.
     const from = origin as M | null;
-    for (const id of [...changes.added, ...changes.updated]) {
-      const userId = (this.awareness.states.get(id) as { user?: { id?: unknown } } | undefined)?.user?.id;
-      if (typeof userId === 'string') this.lastUser.set(id, userId);
-    }
-    if (origin === RELAYED) for (const id of [...changes.added, ...changes.updated]) this.hold(id, null);
-    if (from && from.clients) for (const id of [...changes.added, ...changes.updated]) this.hold(id, from);
+    const holder = origin === RELAYED ? null : from && from.clients ? from : undefined;
+    for (const list of [changes.added, changes.updated])
+      for (const id of list) {
+        const userId = (this.awareness.states.get(id) as { user?: { id?: unknown } } | undefined)?.user?.id;
+        if (typeof userId === 'string') this.lastUser.set(id, userId);
+        if (holder !== undefined) this.hold(id, holder);
+      }
     // Whoever removed it (its member, the member leaving, or the awareness timing out a state
     // not renewed for 30 s, origin 'timeout'), a removed id belongs to nobody any more.
     for (const id of changes.removed) {
