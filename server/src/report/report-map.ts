@@ -1,5 +1,6 @@
 import type { MultiPolygon, Polygon } from 'geojson';
 import { bbox as turfBbox, simplify } from '@turf/turf';
+import { simplifyTrack } from './simplify-track.ts';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   AppError,
@@ -108,7 +109,7 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
       unitId: unit.id,
       callsign: unit.callsign,
       color: colorOf.get(unit.stationId) ?? '#1f2937',
-      coordinates: simplifyTrack(coordinates, tolerance),
+      coordinates: simplifyTrack(coordinates, tolerance, MAX_TRACK_POINTS) as Position[],
     });
     // Simplifying hundreds of day-long tracks at once would hold the event loop: a turn after each.
     await yieldToEventLoop();
@@ -139,14 +140,3 @@ const line = (coordinates: Position[]) => ({
 });
 
 const feature = (geometry: Polygon | MultiPolygon) => ({ type: 'Feature' as const, properties: {}, geometry });
-
-/** Douglas–Peucker to the tolerance, then every n-th vertex if still over the cap. */
-function simplifyTrack(coordinates: Position[], tolerance: number): Position[] {
-  if (coordinates.length < 3) return coordinates;
-  let out = simplify({ type: 'LineString', coordinates }, { tolerance }).coordinates as Position[];
-  if (out.length > MAX_TRACK_POINTS) {
-    const step = Math.ceil(out.length / MAX_TRACK_POINTS);
-    out = out.filter((_, i) => i % step === 0 || i === out.length - 1);
-  }
-  return out;
-}
