@@ -9,6 +9,15 @@ import { defineConfig } from 'vitest/config';
  */
 const nodeWorkers = Math.max(2, availableParallelism() - 1);
 
+/**
+ * Integration and browser files share their worker's modules (`isolate: false`): each such file
+ * imports the whole server (Fastify, socket.io, Yjs, turf, the storage drivers), which cost about
+ * a second per file when every file had a fresh module graph. They can share: every file makes its
+ * own servers, stores and clients, and none mocks a module or changes the environment. Unit
+ * tests stay isolated, as some mock modules (`vi.mock`).
+ */
+const shareModules = { isolate: false } as const;
+
 /** One runner for every package: unit tests beside their code, cross-package tests in test/. */
 export default defineConfig({
   test: {
@@ -32,6 +41,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           maxWorkers: nodeWorkers,
+          ...shareModules,
         },
       },
       {
@@ -46,6 +56,7 @@ export default defineConfig({
           // 12, where a fix took over 2.5 s to reach its marker and a four-page test over 2 minutes.
           sequence: { groupOrder: 1 },
           maxWorkers: 1,
+          ...shareModules,
         },
       },
     ],

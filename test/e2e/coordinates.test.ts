@@ -47,11 +47,14 @@ async function settledCenter(page: Page): Promise<[number, number]> {
   });
 }
 
+/** Braces, no return: `jumpTo` returns the map, which Playwright would serialise whole (seconds). */
 function jumpTo(page: Page, center: [number, number], zoom = 13): Promise<void> {
-  return page.evaluate(([c, z]) => (window as unknown as MapHooks).jointmapMap.jumpTo({ center: c, zoom: z }), [
-    center,
-    zoom,
-  ] as const);
+  return page.evaluate(
+    ([c, z]) => {
+      (window as unknown as MapHooks).jointmapMap.jumpTo({ center: c, zoom: z });
+    },
+    [center, zoom] as const,
+  );
 }
 
 /** Metres one screen pixel spans at the map's centre right now. */

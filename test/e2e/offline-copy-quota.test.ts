@@ -6,7 +6,7 @@ test('with localStorage filled by copies of earlier operations, the operation op
   assertClientBuilt();
   const server = await startServer(t);
   const browser = await launchBrowser(t);
-  const { context } = await newContext(browser);
+  const { context } = await newContext(browser, { serviceWorker: true });
   const page = await context.newPage();
   await loginAs(page, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   await waitForMap(page);

@@ -200,8 +200,8 @@ test('console, wall and login loaded once draw every character of the page and t
     rmSync(dataDir, { recursive: true, force: true });
   });
   const browser = await launchBrowser(t);
-  const desk = await newContext(browser, { viewport: { width: 1366, height: 768 } });
-  const wall = await newContext(browser, { viewport: { width: 1600, height: 900 } });
+  const desk = await newContext(browser, { viewport: { width: 1366, height: 768 }, serviceWorker: true });
+  const wall = await newContext(browser, { viewport: { width: 1600, height: 900 }, serviceWorker: true });
   const [pd, pw] = await Promise.all([desk.context.newPage(), wall.context.newPage()]);
   await loginAs(pd, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   await loginAs(pw, server.url, 'wall', DEMO_PASSWORD, `#/wall/${DEMO_OP}`);

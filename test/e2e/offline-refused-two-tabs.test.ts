@@ -15,7 +15,7 @@ test('two tabs of one dispatcher: a drawing made offline and refused is reported
   assertClientBuilt();
   const server = await startServer(t);
   const browser = await launchBrowser(t);
-  const { context } = await newContext(browser);
+  const { context } = await newContext(browser, { serviceWorker: true });
   const tab1 = await context.newPage();
   await loginAs(tab1, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   const tab2 = await context.newPage();

@@ -17,8 +17,8 @@ test('drawings made offline in an operation closed meanwhile are shown as refuse
   assertClientBuilt();
   const server = await startServer(t);
   const browser = await launchBrowser(t);
-  const a = await newContext(browser);
-  const b = await newContext(browser);
+  const a = await newContext(browser, { serviceWorker: true });
+  const b = await newContext(browser, { serviceWorker: true });
   const [pa, pb] = await Promise.all([a.context.newPage(), b.context.newPage()]);
   await loginAs(pa, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   await loginAs(pb, server.url, 'tongxiang', DEMO_PASSWORD, `#/op/${DEMO_OP}`);

@@ -35,9 +35,9 @@ test('a station whose link drops keeps drawing, survives a reload, and its drawi
     rmSync(dataDir, { recursive: true, force: true });
   });
   const browser = await launchBrowser(t);
-  const a = await newContext(browser);
-  const b = await newContext(browser);
-  const w = await newContext(browser, { viewport: { width: 1600, height: 900 } });
+  const a = await newContext(browser, { serviceWorker: true });
+  const b = await newContext(browser, { serviceWorker: true });
+  const w = await newContext(browser, { viewport: { width: 1600, height: 900 }, serviceWorker: true });
   const [pa, pb, pw] = await Promise.all([a.context.newPage(), b.context.newPage(), w.context.newPage()]);
   await loginAs(pa, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   await loginAs(pb, server.url, 'tongxiang', DEMO_PASSWORD, `#/op/${DEMO_OP}`);

@@ -39,7 +39,7 @@ test('the request guard reports WebSockets and worker requests that leave 127.0.
   if (!addr || typeof addr === 'string') throw new Error('no address');
 
   const browser = await launchBrowser(t);
-  const { context, guard } = await newContext(browser);
+  const { context, guard } = await newContext(browser, { serviceWorker: true });
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${addr.port}/`);
   await page.evaluate(async () => {

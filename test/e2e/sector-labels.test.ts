@@ -114,10 +114,9 @@ test('a sector label makes way for a group of units next to it and for the task 
     }, sector.id);
   await expect.poll(labelAt, { timeout: 10_000 }).not.toBeNull();
   const at = (await labelAt())!;
-  await page.evaluate(
-    (c) => (window as unknown as { jointmapMap: LabelMap }).jointmapMap.jumpTo({ center: c, zoom: 14 }),
-    at,
-  );
+  await page.evaluate((c) => {
+    (window as unknown as { jointmapMap: LabelMap }).jointmapMap.jumpTo({ center: c, zoom: 14 });
+  }, at);
   await idle();
   const half = await page.evaluate((c) => {
     const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;

@@ -38,7 +38,7 @@ test('shared station PC: a sign-out made offline signs out every tab, stays sign
   // 12 s tokens: a tab renews every 6 s, so a renewal falls inside every step below.
   const server = await startServer(t, { tokenTtlSeconds: 12 });
   const browser = await launchBrowser(t);
-  const { context, guard } = await newContext(browser);
+  const { context, guard } = await newContext(browser, { serviceWorker: true });
   context.on('page', (p) => p.on('dialog', (d) => void d.accept()));
   const tab1 = await context.newPage();
   await loginAs(tab1, server.url, 'deqing', DEMO_PASSWORD, FROM);
@@ -88,7 +88,7 @@ test('a token that expired while offline: a reload explains 登录已过期 and 
   assertClientBuilt();
   const server = await startServer(t, { tokenTtlSeconds: 15 });
   const browser = await launchBrowser(t);
-  const { context, guard } = await newContext(browser);
+  const { context, guard } = await newContext(browser, { serviceWorker: true });
   const page = await context.newPage();
   await loginAs(page, server.url, 'deqing', DEMO_PASSWORD, FROM);
   await waitForMap(page);

@@ -140,9 +140,9 @@ test('following a unit keeps it in view as it moves; panning by hand stops follo
   await sendFix(server.url, 'demo-yuyue-01', JUNCTION);
   await page.waitForSelector('[data-testid=roster-unit][data-unit=yuyue-car-01][data-freshness=live]');
   // A street-level view: the moves below take the unit out of it.
-  await page.evaluate(() =>
-    (window as unknown as { jointmapMap: { jumpTo(o: { zoom: number }): void } }).jointmapMap.jumpTo({ zoom: 13 }),
-  );
+  await page.evaluate(() => {
+    (window as unknown as { jointmapMap: { jumpTo(o: { zoom: number }): void } }).jointmapMap.jumpTo({ zoom: 13 });
+  });
   await page.click('[data-testid=roster-unit][data-unit=yuyue-car-01] button.callsign');
   await page.check('[data-testid=unit-follow]');
   await expect.poll(center, { timeout: 5_000 }).toEqual(JUNCTION);

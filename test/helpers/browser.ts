@@ -49,16 +49,22 @@ export interface RequestGuard {
 /**
  * A fresh context (own storage, own IndexedDB) whose requests outside 127.0.0.1 are recorded, and
  * blocked where Playwright can (HTTP), so a test can assert that none was attempted.
+ *
+ * The console's service worker (the offline app shell) runs only where a test asks for it
+ * (`serviceWorker: true`: the offline tests and the request guard). Its install caches the whole
+ * build, some 350 font files among them, which costs every fresh context seconds of CPU on a
+ * 2-core machine; it serves same-origin shell files only, so a test of anything else sees the
+ * same pages without it.
  */
 export async function newContext(
   browser: Browser,
-  options: { viewport?: { width: number; height: number }; locale?: string } = {},
+  options: { viewport?: { width: number; height: number }; locale?: string; serviceWorker?: boolean } = {},
 ): Promise<{ context: BrowserContext; guard: RequestGuard }> {
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 800 },
     locale: options.locale ?? 'zh-CN',
     timezoneId: 'Asia/Shanghai',
-    serviceWorkers: 'allow',
+    serviceWorkers: options.serviceWorker ? 'allow' : 'block',
   });
   const guard: RequestGuard = { outside: [] };
   const record = (url: string) => {
