@@ -217,6 +217,12 @@ test('the search box finds a unit by callsign and a station by short name, and f
   const server = await startServer(t);
   const page = await openConsole(t, server);
   await page.waitForSelector('[data-testid=live-state][data-state=online]');
+  const input = page.locator('[data-testid=map-search-input]');
+  await jumpTo(page, ELSEWHERE, 10);
+  await input.fill('禹越巡01');
+  const unitHit = page.locator('[data-testid=map-search-hit][data-kind=unit]').first();
+  expect(await unitHit.isDisabled()).toBe(true); // no fix yet: nowhere to fly
+  // Its first fix arrives while the list is open: the hit turns on.
   const fixAt: [number, number] = [120.2811, 30.5377];
   const q = new URLSearchParams({
     id: 'demo-yuyue-01',
@@ -225,12 +231,7 @@ test('the search box finds a unit by callsign and a station by short name, and f
     timestamp: String(Date.now()),
   });
   expect((await fetch(`${server.url}/api/positions/osmand?${q}`, { method: 'POST' })).status).toBe(200);
-
-  const input = page.locator('[data-testid=map-search-input]');
-  await jumpTo(page, ELSEWHERE, 10);
-  await input.fill('禹越巡01');
-  const unitHit = page.locator('[data-testid=map-search-hit][data-kind=unit]').first();
-  await expect.poll(() => unitHit.isEnabled(), { timeout: 10_000 }).toBe(true); // has a fix
+  await expect.poll(() => unitHit.isEnabled(), { timeout: 10_000 }).toBe(true);
   await page.screenshot({ path: '/tmp/k-search.png' });
   await unitHit.click();
   const c = await settledCenter(page);
