@@ -7,7 +7,7 @@ import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } fro
 import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers/server.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { offset, raiseTask } from './dispatch-scene.ts';
-import { screenOf } from './map-actions.ts';
+import { jumpTo, screenOf } from './map-actions.ts';
 
 /** The tri-county junction and two points about 2 km east and north-east of it (WGS-84). */
 const JUNCTION: [number, number] = [120.2954, 30.5222];
@@ -19,7 +19,6 @@ interface MapHooks {
   jointmapMap: {
     getCenter(): { lng: number; lat: number };
     getZoom(): number;
-    jumpTo(o: { center: [number, number]; zoom?: number }): void;
     unproject(p: [number, number]): { lng: number; lat: number };
     isMoving(): boolean;
     getBounds(): { getWest(): number; getSouth(): number; getEast(): number; getNorth(): number };
@@ -47,16 +46,6 @@ async function settledCenter(page: Page): Promise<[number, number]> {
   });
 }
 
-/** Braces, no return: `jumpTo` returns the map, which Playwright would serialise whole (seconds). */
-function jumpTo(page: Page, center: [number, number], zoom = 13): Promise<void> {
-  return page.evaluate(
-    ([c, z]) => {
-      (window as unknown as MapHooks).jointmapMap.jumpTo({ center: c, zoom: z });
-    },
-    [center, zoom] as const,
-  );
-}
-
 /** Metres one screen pixel spans at the map's centre right now. */
 function metresPerPixel(page: Page): Promise<number> {
   return page.evaluate(() => {
@@ -79,7 +68,7 @@ async function copyAndGo(page: Page, testId: string, mark = ''): Promise<string>
   await page.waitForSelector('[data-testid=coord-copied]');
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(copied).toBe((await page.textContent(`[data-testid=${testId}]`))?.replace(/^GCJ-02（高德）\s*/, ''));
-  await jumpTo(page, ELSEWHERE, 11);
+  await jumpTo(page, { center: ELSEWHERE, zoom: 11 });
   const box = page.locator('[data-testid=coord-goto]');
   await box.fill(mark);
   await box.press('End');
@@ -93,7 +82,7 @@ test('a clicked point round-trips through copy, paste and go-to as WGS-84, 度�
   assertClientBuilt();
   const server = await startServer(t);
   const page = await openConsole(t, server);
-  await jumpTo(page, JUNCTION, 14);
+  await jumpTo(page, { center: JUNCTION, zoom: 14 });
 
   // The readout follows the cursor, and a click pins the point under it.
   const at = await screenOf(page, JUNCTION);
@@ -126,7 +115,7 @@ test('a clicked point round-trips through copy, paste and go-to as WGS-84, 度�
   expect(await page.textContent('[data-testid=coord-goto-note]')).toContain('已由 GCJ-02 换算为 WGS-84');
 
   // Latitude first, as some systems print it, is recognised in China.
-  await jumpTo(page, ELSEWHERE, 11);
+  await jumpTo(page, { center: ELSEWHERE, zoom: 11 });
   await page.fill('[data-testid=coord-goto]', `${pinned[1]}, ${pinned[0]}`);
   await page.press('[data-testid=coord-goto]', 'Enter');
   expect(distance(await settledCenter(page), pinned)).toBeLessThan(0.01);
@@ -151,7 +140,7 @@ test('测量 gives the distance and area of clicked points as turf measures them
   assertClientBuilt();
   const server = await startServer(t);
   const page = await openConsole(t, server);
-  await jumpTo(page, [120.306, 30.531], 13);
+  await jumpTo(page, { center: [120.306, 30.531], zoom: 13 });
   const mpp = await metresPerPixel(page);
 
   await page.click('[data-testid=tool-measure]');
@@ -218,7 +207,7 @@ test('the search box finds a unit by callsign and a station by short name, and f
   const page = await openConsole(t, server);
   await page.waitForSelector('[data-testid=live-state][data-state=online]');
   const input = page.locator('[data-testid=map-search-input]');
-  await jumpTo(page, ELSEWHERE, 10);
+  await jumpTo(page, { center: ELSEWHERE, zoom: 10 });
   await input.fill('禹越巡01');
   const unitHit = page.locator('[data-testid=map-search-hit][data-kind=unit]').first();
   expect(await unitHit.isDisabled()).toBe(true); // no fix yet: nowhere to fly
@@ -240,7 +229,7 @@ test('the search box finds a unit by callsign and a station by short name, and f
   await page.screenshot({ path: '/tmp/k-search-hit.png' });
 
   // A station by its short name: the map fits its jurisdiction.
-  await jumpTo(page, [120.6, 30.9], 14);
+  await jumpTo(page, { center: [120.6, 30.9], zoom: 14 });
   await input.fill('临平运河');
   await page.click('[data-testid=map-search-hit][data-kind=station]');
   await settledCenter(page);
@@ -310,7 +299,7 @@ test('the search box finds an annotation by its label and a task by its title, a
     ['禹越桥北', 'annotation', markAt],
     ['三轮车', 'task', taskAt],
   ] as const) {
-    await jumpTo(page, ELSEWHERE, 10);
+    await jumpTo(page, { center: ELSEWHERE, zoom: 10 });
     await input.fill(query);
     const hit = page.locator(`[data-testid=map-search-hit][data-kind=${kind}]`);
     await expect.poll(() => hit.count(), { timeout: 10_000 }).toBe(1);

@@ -21,6 +21,29 @@ export interface PageHooks {
   };
 }
 
+/**
+ * Move the page's map at once (MapLibre `jumpTo`); with `idle`, resolve once the map has drawn
+ * the new view. The evaluate never returns the map: Playwright would serialise it whole, typed
+ * arrays and all (seconds a jump).
+ */
+export async function jumpTo(
+  page: Page,
+  view: { center?: [number, number]; zoom?: number },
+  options: { idle?: boolean } = {},
+): Promise<void> {
+  await page.evaluate(
+    ({ v, idle }) => {
+      const map = (
+        window as unknown as { jointmapMap: { jumpTo(o: typeof v): void; once(e: string, f: () => void): void } }
+      ).jointmapMap;
+      const drawn = idle ? new Promise<void>((resolve) => map.once('idle', () => resolve())) : undefined;
+      map.jumpTo(v);
+      return drawn;
+    },
+    { v: view, idle: options.idle ?? false },
+  );
+}
+
 /** Screen position (page coordinates) of a WGS-84 position on the page's map. */
 export async function screenOf(page: Page, lngLat: [number, number]): Promise<{ x: number; y: number }> {
   const p = await page.evaluate((ll) => (window as unknown as PageHooks).jointmapMap!.project(ll), lngLat);

@@ -6,6 +6,7 @@ import { newTaskId, OperationConsole } from '../helpers/op-console.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { DEQING, squareSectorSearch } from '../helpers/tasks.ts';
 import { sendFix } from './dispatch-scene.ts';
+import { jumpTo } from './map-actions.ts';
 
 /** A 400 m square sector inside 德清禹越, near the tri-county junction (WGS-84). */
 const SW: [number, number] = [120.27, 30.53];
@@ -21,7 +22,6 @@ const TASK_MARKER_R = 19 + 2.5;
 const GROUP_R = 17;
 
 type LabelMap = {
-  jumpTo(o: { center: [number, number]; zoom: number }): void;
   once(e: string, f: () => void): void;
   triggerRepaint(): void;
   project(p: [number, number]): { x: number; y: number };
@@ -114,9 +114,7 @@ test('a sector label makes way for a group of units next to it and for the task 
     }, sector.id);
   await expect.poll(labelAt, { timeout: 10_000 }).not.toBeNull();
   const at = (await labelAt())!;
-  await page.evaluate((c) => {
-    (window as unknown as { jointmapMap: LabelMap }).jointmapMap.jumpTo({ center: c, zoom: 14 });
-  }, at);
+  await jumpTo(page, { center: at, zoom: 14 });
   await idle();
   const half = await page.evaluate((c) => {
     const map = (window as unknown as { jointmapMap: LabelMap }).jointmapMap;

@@ -6,7 +6,7 @@ import { docName, applyChange, type Annotation } from '@jointmap/shared';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
-import { clickAt, drawPolygon } from './map-actions.ts';
+import { clickAt, drawPolygon, jumpTo } from './map-actions.ts';
 import { DEMO_UNITS } from '@jointmap/server/seed/demo-units';
 import { createWalker, seededRng, step, type Walker } from '@jointmap/server/tools/sim-walker';
 
@@ -143,12 +143,7 @@ await clickAt(pa, [120.13, 30.53]);
 const box = await pb.locator('[data-testid=map] canvas').boundingBox();
 await pb.mouse.move(box!.x + 520, box!.y + 420);
 // Closer to the junction, where the units patrol.
-await pa.evaluate(() => {
-  (window as unknown as { jointmapMap: { jumpTo(o: object): void } }).jointmapMap.jumpTo({
-    center: [120.27, 30.515],
-    zoom: 11.6,
-  });
-});
+await jumpTo(pa, { center: [120.27, 30.515], zoom: 11.6 });
 await pa.locator('body').press('Escape');
 await pa.click('[data-testid=roster-unit][data-unit=yuyue-car-01] button');
 await pa.click('[data-testid=track-replay] button:has-text("近15分钟")');

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers/server.ts';
 import { clutter, drawn } from './unit-grouping-probe.ts';
+import { jumpTo } from './map-actions.ts';
 
 // Units overlapping at the tri-county junction are grouped with a count at low zoom, split when
 // zoomed in, and no label hides another label or a marker.
@@ -125,9 +126,7 @@ test('units at the junction form one group with their count, split on click, and
 
   // Back at the operation's zoom, the selected unit stays on screen above its group, which steps
   // aside as a badge counting the five others (the group still counts all six).
-  await page.evaluate((z) => {
-    (window as unknown as { jointmapMap: { jumpTo(o: { zoom: number }): void } }).jointmapMap.jumpTo({ zoom: z });
-  }, startZoom);
+  await jumpTo(page, { zoom: startZoom });
   await page.click('[data-testid=roster-unit][data-unit=yunhe-car-01] button.callsign');
   await expect
     .poll(

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
+import { jumpTo } from './map-actions.ts';
 
 // Issue 10 item 4: units a person can read (no-fix state, filter, follow).
 
@@ -140,9 +141,7 @@ test('following a unit keeps it in view as it moves; panning by hand stops follo
   await sendFix(server.url, 'demo-yuyue-01', JUNCTION);
   await page.waitForSelector('[data-testid=roster-unit][data-unit=yuyue-car-01][data-freshness=live]');
   // A street-level view: the moves below take the unit out of it.
-  await page.evaluate(() => {
-    (window as unknown as { jointmapMap: { jumpTo(o: { zoom: number }): void } }).jointmapMap.jumpTo({ zoom: 13 });
-  });
+  await jumpTo(page, { zoom: 13 });
   await page.click('[data-testid=roster-unit][data-unit=yuyue-car-01] button.callsign');
   await page.check('[data-testid=unit-follow]');
   await expect.poll(center, { timeout: 5_000 }).toEqual(JUNCTION);

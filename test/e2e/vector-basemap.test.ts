@@ -7,6 +7,7 @@ import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } fro
 import { DEMO_OP, DEMO_PASSWORD, startServer, tempDir } from '../helpers/server.ts';
 import { startTileServer } from '../helpers/tile-server.ts';
 import { LAKE, PLACES, vectorBasemapPmtiles, vectorTile } from '../helpers/vector-fixture.ts';
+import { jumpTo } from './map-actions.ts';
 
 type LngLat = [number, number];
 const VIEW = { center: [120.31, 30.555] as LngLat, zoom: 11 };
@@ -17,7 +18,6 @@ interface M {
   getStyle(): { layers: Array<{ id: string }> };
   getLayer(id: string): unknown;
   setLayoutProperty(id: string, k: string, v: string): void;
-  jumpTo(o: { center: LngLat; zoom: number }): void;
   once(e: string, f: () => void): void;
   project(p: LngLat): { x: number; y: number };
   getContainer(): HTMLElement;
@@ -164,15 +164,7 @@ test('a vector PMTiles basemap draws water, roads and Chinese place names with t
   expect(Math.min(...ours.map((id) => layers.indexOf(id)))).toBeGreaterThan(layers.indexOf('slot-basemap'));
 
   // The whole map at the junction, as a user sees it.
-  await page.evaluate(
-    (view) =>
-      new Promise<void>((resolve) => {
-        const map = (window as unknown as { jointmapMap: M }).jointmapMap;
-        map.once('idle', () => resolve());
-        map.jumpTo(view);
-      }),
-    VIEW,
-  );
+  await jumpTo(page, VIEW, { idle: true });
   await waitForMap(page);
   await page.screenshot({ path: 'test-results/vector-basemap.png' });
 
@@ -224,15 +216,7 @@ test('a vector PMTiles basemap draws water, roads and Chinese place names with t
   });
   // Closer in, with everything shown again: road names along the roads (for a person to look at).
   await showOnly(page, '.');
-  await page.evaluate(
-    (center) =>
-      new Promise<void>((resolve) => {
-        const map = (window as unknown as { jointmapMap: M }).jointmapMap;
-        map.once('idle', () => resolve());
-        map.jumpTo({ center, zoom: 13 });
-      }),
-    [120.3, 30.585] as LngLat,
-  );
+  await jumpTo(page, { center: [120.3, 30.585], zoom: 13 }, { idle: true });
   await page.screenshot({ path: 'test-results/vector-basemap-z13.png' });
 
   expect(fonts.failed).toEqual([]);
@@ -272,15 +256,7 @@ test('an intranet vector XYZ basemap is drawn with the bundled style', async (t)
   await loginAs(page, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
   await waitForMap(page);
   await page.waitForFunction(() => (window as unknown as { jointmapMap: M }).jointmapMap.getLayer('basemap-gis-road'));
-  await page.evaluate(
-    (view) =>
-      new Promise<void>((resolve) => {
-        const map = (window as unknown as { jointmapMap: M }).jointmapMap;
-        map.once('idle', () => resolve());
-        map.jumpTo(view);
-      }),
-    VIEW,
-  );
+  await jumpTo(page, VIEW, { idle: true });
   await waitForMap(page);
   const drawn = await page.evaluate(() =>
     (window as unknown as { jointmapMap: M }).jointmapMap
