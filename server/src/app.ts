@@ -46,6 +46,7 @@ import { seedDemo, type DemoLogin } from './seed/demo.ts';
 import type { AppContext } from './services/context.ts';
 import { SqliteStorage } from './storage/sqlite-storage.ts';
 import type { Storage } from './storage/types.ts';
+import { EndedTaskRelease } from './tasks/ended-release.ts';
 import { REDIS_NEEDS_POSTGRES } from './cluster/redis-needs-postgres.ts';
 import { claimSetting } from './cluster/claim-setting.ts';
 
@@ -56,6 +57,8 @@ export interface BuiltApp {
   demoLogins: DemoLogin[];
   /** The alert engine (tests wait on it with `whenIdle`, drive signal checks with `checkSignals`). */
   alerts: AlertService;
+  /** Releases units left on ended tasks (tests stop it with `close` to drive their own). */
+  endedRelease: EndedTaskRelease;
 }
 
 /**
@@ -126,6 +129,8 @@ export async function buildApp(
   let cotBridge: CotBridge | null = null;
   // Set with REDIS_URL once the alerts exist; follows operations closed or purged on other instances.
   let operationWatch: OperationWatch | null = null;
+  // Set once the rooms exist; releases units left on tasks that ended.
+  let taskRelease: EndedTaskRelease | null = null;
   // A document changed here or on another instance: the services that follow documents re-read it.
   const docChanged = (doc: NamedDoc, roots: ReadonlySet<string>) => {
     coverage?.onCommitted(doc, roots);
@@ -163,16 +168,22 @@ export async function buildApp(
         metrics.updateBytes.inc(bytes);
         replayCheckpoints.appended(room.name);
         docChanged(room, roots);
+        taskRelease?.onCommitted(room, roots);
       },
       onSnapshot: (room, seq, state) => void replayCheckpoints.snapshotted(room, seq, state),
       onFailed: (room, err) => {
         metrics.storageFailures.inc();
         app.log.error({ room, err }, 'storage failure in room');
       },
-      onRelayed: docChanged,
+      onRelayed: (room, roots) => {
+        docChanged(room, roots);
+        taskRelease?.onRelayed(room, roots);
+      },
     },
   });
   storage.keepWarmWhile?.(() => rooms.inUse);
+  const endedRelease = new EndedTaskRelease({ storage, rooms, log: app.log });
+  taskRelease = endedRelease;
   const tokens = new TokenService(secret, config.tokenTtlSeconds);
   const ctx: AppContext = {
     config,
@@ -298,6 +309,7 @@ export async function buildApp(
   app.addHook('preClose', async () => live.close());
   app.addHook('preClose', async () => searchCoverage.close());
   app.addHook('preClose', async () => alerts.close());
+  app.addHook('preClose', async () => endedRelease.close());
   positionRoutes(app, ctx, live);
   deviceRoutes(app, ctx, live);
   unitRoutes(app, ctx, live);
@@ -334,12 +346,13 @@ export async function buildApp(
     await ctx.sessions.start();
     await searchCoverage.start();
     await alerts.start();
+    await endedRelease.start();
     if (config.accountsFile) {
       const counts = await loadAccountsFile(ctx, config.accountsFile);
       app.log.info(counts, `loaded ${config.accountsFile}`);
     }
     const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];
-    return { app, ctx, demoLogins, alerts };
+    return { app, ctx, demoLogins, alerts, endedRelease };
   } catch (err) {
     await app.close();
     throw err;

@@ -103,18 +103,27 @@ describe('the alive demo', () => {
       ['on_scene', 'u-deqing'],
       ['resolved', 'u-deqing'],
     ]);
-    const unitHistory = [
+    const everyUnitChange = [
       ...(await history<Unit>(server, DEQING, 'units')),
       ...(await history<Unit>(server, TONGXIANG, 'units')),
-    ].filter((h) => h.sessionId === 'demo-story');
+    ];
+    const unitHistory = everyUnitChange.filter((h) => h.sessionId === 'demo-story');
     const dispatched = unitHistory.filter((h) => h.value?.status === 'en_route');
     expect(dispatched.map((h) => [h.key, h.value?.assignedTaskId, h.userId]).sort()).toEqual(
       DISPATCHED.map((id) => [id, task.id, 'u-commander']),
     );
-    const released = unitHistory.filter((h) => h.value?.status === 'available');
-    expect(released.map((h) => [h.key, h.value?.assignedTaskId, h.userId]).sort()).toEqual(
-      DISPATCHED.map((id) => [id, null, 'u-commander']),
-    );
+    // Released when the task ended: 禹越's own units by 德清 with its 办结, 洲泉's by the server
+    // (no user), as no console of 桐乡 is open.
+    const released = DISPATCHED.map((id) => {
+      const sent = everyUnitChange.findIndex((h) => h.key === id && h.value?.status === 'en_route');
+      return everyUnitChange.slice(sent).find((h) => h.key === id && h.value?.assignedTaskId === null)!;
+    });
+    expect(released.map((h) => [h.key, h.value?.status, h.userId])).toEqual([
+      ['drone-01', 'available', 'u-deqing'],
+      ['yuyue-car-01', 'available', 'u-deqing'],
+      ['yuyue-foot-02', 'available', 'u-deqing'],
+      ['zhouquan-car-01', 'available', null],
+    ]);
 
     // The positions came through the HTTP ingest: every demo unit has a stored track.
     const commander = await server.login('commander');

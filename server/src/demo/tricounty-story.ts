@@ -95,14 +95,19 @@ function marker(
 }
 
 /** Write `unit` records changed by `make` into their stations' documents as the commander. */
-async function updateUnits(ctx: StoryContext, stations: readonly string[], make: (u: Unit) => Unit | null) {
+async function updateUnits(
+  ctx: StoryContext,
+  stations: readonly string[],
+  make: (u: Unit) => Unit | null,
+  userId: string = USER.commander,
+) {
   for (const stationId of stations) {
     const changes: Change[] = [];
     for (const u of (await ctx.read<Unit>(stationId, 'units')).values()) {
       const next = make(u);
       if (next) changes.push({ type: 'put', map: 'units', key: u.id, value: next });
     }
-    if (changes.length) await ctx.write(stationId, USER.commander, { type: 'batch', changes });
+    if (changes.length) await ctx.write(stationId, userId, { type: 'batch', changes });
   }
 }
 
@@ -250,10 +255,14 @@ const steps: StoryStep[] = [
     id: 'yuyue-resolves',
     at: 240_000,
     log: '禹越处置完毕：老人安全 / Yuyue resolves: he is safe',
-    run: (ctx) =>
-      answer(ctx, YUYUE, USER.deqing, 'resolved', {
-        note: '老人身体无恙，已联系家属由临平接回',
-      }),
+    async run(ctx) {
+      // As 德清's answer form does: 办结 releases its own units on the task. The task ends with it,
+      // and the server then releases 洲泉's unit in 桐乡's document.
+      const { taskId } = ctx.state.ids as { taskId: string };
+      const now = ctx.now();
+      await updateUnits(ctx, [YUYUE], (u) => (u.assignedTaskId === taskId ? releaseUnit(u, now) : null), USER.deqing);
+      await answer(ctx, YUYUE, USER.deqing, 'resolved', { note: '老人身体无恙，已联系家属由临平接回' });
+    },
   },
   {
     id: 'close',

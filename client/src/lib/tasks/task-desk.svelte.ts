@@ -14,7 +14,6 @@ import { playTones, type Tone } from '../sound.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { answerChange, releaseTaskUnits } from './answer.ts';
 import { ArrivalWatch } from './arrival-watch.ts';
-import { EndedUnitRelease } from './ended-release.ts';
 import {
   buildTask,
   DEFAULT_TARGET_RADIUS_M,
@@ -74,15 +73,12 @@ export class TaskDesk {
   /** Moves the map to a task; set by the console's TaskLayer. */
   locate: ((view: TaskView) => void) | null = null;
   readonly read: SvelteSet<string>;
-  /** Releases this station's units left on ended tasks (the console's tasks column drives it). */
-  readonly endedRelease: EndedUnitRelease;
   private readonly arrivalWatch = new ArrivalWatch();
   private jurisdictions: ReturnType<typeof jurisdictionsOf> | null = null;
 
   constructor(readonly session: OperationSession) {
     const stored = loadJson<unknown>(readKey(session.user.id), []);
     this.read = new SvelteSet(Array.isArray(stored) ? stored.filter((x): x is string => typeof x === 'string') : []);
-    this.endedRelease = new EndedUnitRelease(session);
   }
 
   /** Every task of the operation, newest first. */

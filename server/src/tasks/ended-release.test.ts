@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyChange, dispatchChanges, docName, readMap, type Change, type Unit } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
+import { buildApp, type BuiltApp } from '../app.ts';
+import { defaultConfig } from '../config.ts';
+import type { RoomManager } from '../rooms/room-manager.ts';
+import { EndedTaskRelease } from './ended-release.ts';
+
+const OP = 'demo-tricounty';
+const DEQING = 'deqing-yuyue';
+const LINPING = 'linping-yunhe';
+const UNIT = 'yuyue-car-01';
+const PASSWORD = 'release-pass-1';
+const silent = { warn: () => undefined };
+const apps: BuiltApp[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const b of apps.splice(0)) await b.app.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** The whole server on a fresh data directory, its own release stopped: each test drives one. */
+async function start(): Promise<BuiltApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jointmap-release-'));
+  dirs.push(dataDir);
+  const built = await buildApp(
+    defaultConfig({ dataDir, demoPassword: PASSWORD, logLevel: 'silent', simulate: false }),
+    { logger: false },
+  );
+  apps.push(built);
+  await built.endedRelease.close();
+  return built;
+}
+
+async function write(built: BuiltApp, scope: string, change: Change): Promise<void> {
+  const room = await built.ctx.rooms.get(docName(OP, scope));
+  await room.serverChange((doc) => applyChange(doc, 'station', change, { source: 'server' }, scope));
+}
+
+async function unit(built: BuiltApp): Promise<Unit> {
+  return readMap<Unit>((await built.ctx.rooms.get(docName(OP, DEQING))).doc, 'units').get(UNIT)!;
+}
+
+/** 德清's car sent to 临平's task, which 临平 then closed: the car is left on an ended task. */
+async function leftOnClosedTask(built: BuiltApp): Promise<string> {
+  const task = fixtures.missingPersonTask({ id: 't-release01', updatedAt: Date.now() });
+  await write(built, LINPING, { type: 'put', map: 'tasks', key: task.id, value: task });
+  await write(built, DEQING, dispatchChanges([await unit(built)], task.id, Date.now()).get(DEQING)!);
+  await write(built, LINPING, { type: 'put', map: 'tasks', key: task.id, value: { ...task, state: 'closed' } });
+  expect((await unit(built)).assignedTaskId).toBe(task.id);
+  return task.id;
+}
+
+describe('EndedTaskRelease', { timeout: 60_000 }, () => {
+  it('writes the releases still waiting when it is closed (shutdown), not only those already running', async () => {
+    const built = await start();
+    await leftOnClosedTask(built);
+    const release = new EndedTaskRelease({
+      storage: built.ctx.storage,
+      rooms: built.ctx.rooms,
+      log: silent,
+      delayMs: 60_000,
+    });
+    release.onCommitted((await built.ctx.rooms.get(docName(OP, LINPING))).id, new Set(['tasks']));
+    await release.close();
+    expect(await unit(built)).toMatchObject({ status: 'available', assignedTaskId: null });
+  });
+
+  it('writes nothing into an operation closed while the release was loading its documents', async () => {
+    const built = await start();
+    const taskId = await leftOnClosedTask(built);
+    const login = await built.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'commander', password: PASSWORD },
+    });
+    const token = (login.json() as { token: string }).token;
+    let closed = false;
+    // The commander closes the operation between the release's first look and its loading the rooms.
+    const rooms: Pick<RoomManager, 'get'> = {
+      get: async (name) => {
+        if (!closed) {
+          closed = true;
+          const res = await built.app.inject({
+            method: 'POST',
+            url: `/api/operations/${OP}/close`,
+            headers: { authorization: `Bearer ${token}` },
+          });
+          expect(res.statusCode).toBe(200);
+        }
+        return built.ctx.rooms.get(name);
+      },
+    };
+    const release = new EndedTaskRelease({ storage: built.ctx.storage, rooms, log: silent });
+    expect(await release.release(OP)).toBe(0);
+    expect(closed).toBe(true);
+    expect((await unit(built)).assignedTaskId).toBe(taskId);
+  });
+
+  it('releases a unit left on an ended task and leaves the units of open tasks alone', async () => {
+    const built = await start();
+    await leftOnClosedTask(built);
+    const open = fixtures.missingPersonTask({ id: 't-release02', updatedAt: Date.now() });
+    await write(built, LINPING, { type: 'put', map: 'tasks', key: open.id, value: open });
+    const drone = readMap<Unit>((await built.ctx.rooms.get(docName(OP, DEQING))).doc, 'units').get('drone-01')!;
+    await write(built, DEQING, dispatchChanges([drone], open.id, Date.now()).get(DEQING)!);
+    const release = new EndedTaskRelease({ storage: built.ctx.storage, rooms: built.ctx.rooms, log: silent });
+    expect(await release.release(OP)).toBe(1);
+    expect(await unit(built)).toMatchObject({ status: 'available', assignedTaskId: null });
+    const after = readMap<Unit>((await built.ctx.rooms.get(docName(OP, DEQING))).doc, 'units').get('drone-01')!;
+    expect(after).toMatchObject({ status: 'en_route', assignedTaskId: open.id });
+    expect(await release.release(OP)).toBe(0); // nothing left to release
+  });
+});

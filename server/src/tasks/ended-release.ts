@@ -1,0 +1,176 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type * as Y from 'yjs';
+import {
+  applyChange,
+  docName,
+  endedTaskIds,
+  effectiveUnit,
+  onEndedTask,
+  operationDocNames,
+  readMap,
+  type NamedDoc,
+  type RecordChange,
+  type Task,
+  type TaskResponse,
+  type Unit,
+} from '@jointmap/shared';
+import type { Room } from '../rooms/room.ts';
+import type { RoomManager } from '../rooms/room-manager.ts';
+import { touchesAny } from '../rooms/room-options.ts';
+import { writeYielding } from '../rooms/yielding-write.ts';
+import type { Storage } from '../storage/types.ts';
+
+export interface EndedTaskReleaseOptions {
+  storage: Pick<Storage, 'getOperation' | 'listOperations'>;
+  rooms: Pick<RoomManager, 'get'>;
+  log: Pick<FastifyBaseLogger, 'warn'>;
+  /** After a change committed on this instance, changes are gathered this long (ms) (default 200). */
+  delayMs?: number;
+  /**
+   * After a change another instance committed (ms, default 2000): that instance releases first,
+   * this one looks again in case it could not (it missed the other half while Redis was away).
+   */
+  relayedDelayMs?: number;
+  now?: () => number;
+}
+
+/** The maps whose changes can end a task or put a unit on one. */
+const WATCHED = ['tasks', 'responses', 'units'] as const;
+
+/**
+ * The server releases units left on a task that ended (closed or cancelled by the raising station,
+ * resolved by any target station): each such unit becomes available with no task, in its own
+ * station's document, written as the server (no user).
+ *
+ * Only a station's own document holds its units' assignment, so neither the station that answered
+ * 办结 nor the raising dispatcher can release another station's units; the station's own console
+ * may not be open at all (a night shift, a link down). The server is the one writer that always
+ * is, so the commander's boards, the wall and every other console see the unit free within a
+ * moment of the task's end, whoever is online.
+ *
+ * The release yields (`writeYielding`): a station that, offline, moved the unit to another task
+ * keeps its choice when it reconnects, since the two writes were concurrent. A unit put on a task
+ * that has already ended (an offline console's late write) is released as soon as its write
+ * arrives. Tasks and answers are read from the loaded rooms at the moment of the write, so a task
+ * reopened meanwhile keeps its units. With several instances, the one that committed the change
+ * releases; the others look again later (their copy may have lacked half of the story until Redis
+ * came back), and a second release of the same unit is harmless.
+ */
+export class EndedTaskRelease {
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  private readonly running = new Set<Promise<unknown>>();
+  private closed = false;
+  private readonly delayMs: number;
+  private readonly relayedDelayMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: EndedTaskReleaseOptions) {
+    this.delayMs = o.delayMs ?? 200;
+    this.relayedDelayMs = o.relayedDelayMs ?? 2000;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Look at every active operation once (units left on tasks that ended while the server was down). */
+  async start(): Promise<void> {
+    for (const op of await this.o.storage.listOperations()) if (op.status === 'active') this.schedule(op.id, 0);
+  }
+
+  /** Room manager hook: a document was committed on this instance (`roots`: the maps it changed). */
+  onCommitted(doc: NamedDoc, roots?: ReadonlySet<string>): void {
+    if (touchesAny(roots, WATCHED)) this.schedule(doc.operationId, this.delayMs);
+  }
+
+  /** Room manager hook: changes another instance committed were applied here. */
+  onRelayed(doc: NamedDoc, roots?: ReadonlySet<string>): void {
+    if (touchesAny(roots, WATCHED)) this.schedule(doc.operationId, this.relayedDelayMs);
+  }
+
+  /**
+   * Release now every unit of `operationId` left on an ended task; resolves with how many were
+   * released. Nothing is written in an operation that is not active.
+   */
+  async release(operationId: string): Promise<number> {
+    const op = await this.o.storage.getOperation(operationId);
+    if (op?.status !== 'active') return 0;
+    const rooms = await Promise.all(operationDocNames(op.id, op.stations).map((name) => this.o.rooms.get(name)));
+    await Promise.all(rooms.map((room) => room.idle()));
+    // Closing stores the status first, then unloads the rooms: rooms got before a close finished
+    // are unloaded (a write to them is dropped), rooms got after it are seen closed here.
+    if ((await this.o.storage.getOperation(operationId))?.status !== 'active') return 0;
+    let released = 0;
+    for (const stationId of op.stations) {
+      const room = rooms.find((r) => r.name === docName(op.id, stationId))!;
+      await room.serverChange((doc) => {
+        const changes = this.releases(doc, stationId, endedIn(rooms));
+        if (changes.length === 0) return;
+        writeYielding(doc, () => applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' }));
+        released += changes.length;
+      });
+    }
+    return released;
+  }
+
+  /** Run every waiting release now; resolves when none is waiting or running (tests; shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.timers.size || this.running.size) {
+      for (const [id, { timer }] of this.timers) {
+        clearTimeout(timer);
+        this.timers.delete(id);
+        this.run(id);
+      }
+      await Promise.allSettled([...this.running]);
+    }
+  }
+
+  /** Stop following changes; the releases already due are written first (the rooms are still open). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.whenIdle();
+  }
+
+  /** Release `operationId` in `delayMs`, or sooner if a release of it is already due sooner. */
+  private schedule(operationId: string, delayMs: number): void {
+    if (this.closed) return;
+    const at = Date.now() + delayMs;
+    const pending = this.timers.get(operationId);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(operationId);
+      this.run(operationId);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(operationId, { timer, at });
+  }
+
+  private run(operationId: string): void {
+    const job = this.release(operationId).catch((err: unknown) =>
+      this.o.log.warn({ err, operation: operationId }, 'units on ended tasks not released; the next change retries'),
+    );
+    this.running.add(job);
+    void job.finally(() => this.running.delete(job));
+  }
+
+  private releases(doc: Y.Doc, stationId: string, ended: ReadonlySet<string>): RecordChange[] {
+    if (ended.size === 0) return [];
+    const now = this.now();
+    const changes: RecordChange[] = [];
+    for (const [key, unit] of readMap<Unit>(doc, 'units')) {
+      if (unit.stationId !== stationId || !onEndedTask(unit, ended)) continue;
+      // As the boards already read it: available with no task (an off-duty unit stays off duty).
+      changes.push({ type: 'put', map: 'units', key, value: { ...effectiveUnit(unit, ended), updatedAt: now } });
+    }
+    return changes;
+  }
+}
+
+/** Tasks that ended, from every document of the operation as the rooms hold them now. */
+function endedIn(rooms: readonly Room[]): Set<string> {
+  const tasks: Task[] = [];
+  const responses: TaskResponse[] = [];
+  for (const room of rooms) {
+    tasks.push(...readMap<Task>(room.doc, 'tasks').values());
+    responses.push(...readMap<TaskResponse>(room.doc, 'responses').values());
+  }
+  return endedTaskIds(tasks, responses);
+}
