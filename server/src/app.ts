@@ -49,6 +49,7 @@ import type { Storage } from './storage/types.ts';
 import { EndedTaskRelease } from './tasks/ended-release.ts';
 import { REDIS_NEEDS_POSTGRES } from './cluster/redis-needs-postgres.ts';
 import { claimSetting } from './cluster/claim-setting.ts';
+import { takeYieldingIds } from './cluster/yielding-ids.ts';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -182,7 +183,12 @@ export async function buildApp(
     },
   });
   storage.keepWarmWhile?.(() => rooms.inUse);
-  const endedRelease = new EndedTaskRelease({ storage, rooms, log: app.log });
+  const endedRelease = new EndedTaskRelease({
+    storage,
+    rooms,
+    log: app.log,
+    takeIds: (count) => takeYieldingIds(storage, count),
+  });
   taskRelease = endedRelease;
   const tokens = new TokenService(secret, config.tokenTtlSeconds);
   const ctx: AppContext = {

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
-import { writeYielding, YIELDING_CLIENT_IDS } from './yielding-write.ts';
+import { writeYielding, yieldingIdOf, YIELDING_CLIENT_IDS } from './yielding-write.ts';
 
 /** Two replicas of one document that both saw `key` = 'start'. */
 function replicas(clientId: number): [Y.Doc, Y.Doc] {
@@ -42,20 +42,33 @@ test('a yielding set made after the client’s set (having seen it) wins', () =>
   expect([server.getMap('m').get('key'), client.getMap('m').get('key')]).toEqual(['server', 'server']);
 });
 
-test('each yielding write takes an id the document has not seen, and the document keeps its own', () => {
+test('each yielding write takes the first candidate the document has not seen, else a fresh draw; the document keeps its own id', () => {
   const doc = new Y.Doc();
   const own = doc.clientID;
-  // A random source that first offers an id already used, then fresh ones.
-  const offers = [0.5, 0.5, 0.25];
-  const random = () => offers.shift() ?? Math.random();
-  writeYielding(doc, () => doc.getMap('m').set('a', 1), random);
-  writeYielding(doc, () => doc.getMap('m').set('b', 2), random);
-  doc.getMap('m').set('c', 3);
+  writeYielding(doc, () => doc.getMap('m').set('a', 1), [7]);
+  writeYielding(doc, () => doc.getMap('m').set('b', 2), [7, 9]); // 7 is taken now
+  // Every candidate taken or out of range: a draw, which first offers 9 (taken) and then 12.
+  const offers = [8.5 / (YIELDING_CLIENT_IDS - 1), 11.5 / (YIELDING_CLIENT_IDS - 1)];
+  writeYielding(
+    doc,
+    () => doc.getMap('m').set('c', 3),
+    [7, 0, YIELDING_CLIENT_IDS],
+    () => offers.shift()!,
+  );
+  doc.getMap('m').set('d', 4);
   const writers = [...Y.decodeStateVector(Y.encodeStateVector(doc)).keys()].sort((x, y) => x - y);
-  expect(writers).toHaveLength(3);
-  expect(writers.slice(0, 2).every((id) => id > 0 && id < YIELDING_CLIENT_IDS)).toBe(true);
-  expect(writers).toContain(own);
+  expect(writers).toEqual([7, 9, 12, own].sort((x, y) => x - y));
   expect(doc.clientID).toBe(own);
+});
+
+test('ids handed out by a counter go round 1 … 2^16 − 1', () => {
+  expect([1, 2, YIELDING_CLIENT_IDS - 1, YIELDING_CLIENT_IDS, YIELDING_CLIENT_IDS + 1].map(yieldingIdOf)).toEqual([
+    1,
+    2,
+    YIELDING_CLIENT_IDS - 1,
+    1,
+    2,
+  ]);
 });
 
 test('the document gets its own id back when the write throws', () => {

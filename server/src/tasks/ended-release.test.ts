@@ -114,4 +114,47 @@ describe('EndedTaskRelease', { timeout: 60_000 }, () => {
     expect(after).toMatchObject({ status: 'en_route', assignedTaskId: open.id });
     expect(await release.release(OP)).toBe(0); // nothing left to release
   });
+  it('tries a release again when its write failed, and releases the other stations meanwhile', async () => {
+    const built = await start();
+    const taskId = await leftOnClosedTask(built);
+    // 桐乡's car on the same task: its station's release must not wait for 德清's.
+    const tongxiang = 'tongxiang-zhouquan';
+    const car = readMap<Unit>((await built.ctx.rooms.get(docName(OP, tongxiang))).doc, 'units').get('zhouquan-car-01')!;
+    await write(built, tongxiang, dispatchChanges([car], taskId, Date.now()).get(tongxiang)!);
+    // The first append to 德清's document fails (a full disk, a lost database link).
+    const storage = built.ctx.storage;
+    const append = storage.appendUpdate.bind(storage);
+    let failures = 0;
+    storage.appendUpdate = async (doc, update, author) => {
+      if (doc === docName(OP, DEQING) && failures === 0) {
+        failures++;
+        throw new Error('disk full');
+      }
+      return append(doc, update, author);
+    };
+    const warnings: unknown[] = [];
+    const release = new EndedTaskRelease({
+      storage,
+      rooms: built.ctx.rooms,
+      log: { warn: (o: unknown) => warnings.push(o) },
+      delayMs: 0,
+      retryMs: 300,
+    });
+    release.onCommitted((await built.ctx.rooms.get(docName(OP, LINPING))).id, new Set(['tasks']));
+    const other = async () =>
+      readMap<Unit>((await built.ctx.rooms.get(docName(OP, tongxiang))).doc, 'units').get('zhouquan-car-01')!;
+    const until = async (what: () => Promise<boolean> | boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await what()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(() => warnings.length > 0);
+    // The first attempt failed for 德清 only: 桐乡's car is free already, 德清's waits for the retry.
+    expect(await other()).toMatchObject({ status: 'available', assignedTaskId: null });
+    expect((await unit(built)).assignedTaskId).toBe(taskId);
+    await until(async () => (await unit(built)).assignedTaskId === null);
+    expect(failures).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(await unit(built)).toMatchObject({ status: 'available', assignedTaskId: null });
+    await release.close();
+  });
 });

@@ -24,6 +24,8 @@ export interface EndedTaskReleaseOptions {
   storage: Pick<Storage, 'getOperation' | 'listOperations'>;
   rooms: Pick<RoomManager, 'get'>;
   log: Pick<FastifyBaseLogger, 'warn'>;
+  /** Client ids for the yielding writes no other instance holds now (`takeYieldingIds`; default none). */
+  takeIds?: (count: number) => Promise<number[]>;
   /** After a change committed on this instance, changes are gathered this long (ms) (default 200). */
   delayMs?: number;
   /**
@@ -31,6 +33,8 @@ export interface EndedTaskReleaseOptions {
    * this one looks again in case it could not (it missed the other half while Redis was away).
    */
   relayedDelayMs?: number;
+  /** A release that failed is tried again after this long (ms, default 1000), doubling up to a minute. */
+  retryMs?: number;
   now?: () => number;
 }
 
@@ -54,20 +58,27 @@ const WATCHED = ['tasks', 'responses', 'units'] as const;
  * arrives. Tasks and answers are read from the loaded rooms at the moment of the write, so a task
  * reopened meanwhile keeps its units. With several instances, the one that committed the change
  * releases; the others look again later (their copy may have lacked half of the story until Redis
- * came back), and a second release of the same unit is harmless.
+ * came back), and a second release of the same unit is harmless. A release that could not be
+ * written (storage) is tried again, a little later each time, until it is.
  */
 export class EndedTaskRelease {
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private readonly running = new Set<Promise<unknown>>();
+  /** Failed releases in a row, per operation (the retry waits longer each time). */
+  private readonly failures = new Map<string, number>();
   private closed = false;
   private readonly delayMs: number;
   private readonly relayedDelayMs: number;
+  private readonly retryMs: number;
   private readonly now: () => number;
+  private readonly takeIds: (count: number) => Promise<number[]>;
 
   constructor(private readonly o: EndedTaskReleaseOptions) {
     this.delayMs = o.delayMs ?? 200;
     this.relayedDelayMs = o.relayedDelayMs ?? 2000;
+    this.retryMs = o.retryMs ?? 1000;
     this.now = o.now ?? Date.now;
+    this.takeIds = o.takeIds ?? (async () => []);
   }
 
   /** Look at every active operation once (units left on tasks that ended while the server was down). */
@@ -87,7 +98,8 @@ export class EndedTaskRelease {
 
   /**
    * Release now every unit of `operationId` left on an ended task; resolves with how many were
-   * released. Nothing is written in an operation that is not active.
+   * released. Nothing is written in an operation that is not active. A station whose document
+   * could not be written does not keep the others from theirs; the first failure is thrown.
    */
   async release(operationId: string): Promise<number> {
     const op = await this.o.storage.getOperation(operationId);
@@ -98,34 +110,43 @@ export class EndedTaskRelease {
     // are unloaded (a write to them is dropped), rooms got after it are seen closed here.
     if ((await this.o.storage.getOperation(operationId))?.status !== 'active') return 0;
     let released = 0;
+    const failed: unknown[] = [];
     for (const stationId of op.stations) {
       const room = rooms.find((r) => r.name === docName(op.id, stationId))!;
-      await room.serverChange((doc) => {
-        const changes = this.releases(doc, stationId, endedIn(rooms));
-        if (changes.length === 0) return;
-        writeYielding(doc, () => applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' }));
-        released += changes.length;
-      });
+      await this.releaseIn(room, stationId, rooms).then(
+        (n) => (released += n),
+        (err: unknown) => failed.push(err),
+      );
     }
+    if (failed.length) throw failed[0];
     return released;
   }
 
-  /** Run every waiting release now; resolves when none is waiting or running (tests; shutdown). */
-  async whenIdle(): Promise<void> {
-    while (this.timers.size || this.running.size) {
-      for (const [id, { timer }] of this.timers) {
-        clearTimeout(timer);
-        this.timers.delete(id);
-        this.run(id);
-      }
-      await Promise.allSettled([...this.running]);
-    }
-  }
-
-  /** Stop following changes; the releases already due are written first (the rooms are still open). */
+  /** Stop following changes; the releases waiting are written first (the rooms are still open). */
   async close(): Promise<void> {
     this.closed = true;
-    await this.whenIdle();
+    for (const [id, { timer }] of this.timers) {
+      clearTimeout(timer);
+      this.timers.delete(id);
+      this.run(id);
+    }
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Release the units of `stationId` left on ended tasks, in its own room. */
+  private async releaseIn(room: Room, stationId: string, rooms: readonly Room[]): Promise<number> {
+    // Most looks find nothing: no id is taken, nothing queued.
+    if (this.releases(room.doc, stationId, endedIn(rooms)).length === 0) return 0;
+    const ids = await this.takeIds(2);
+    let released = 0;
+    await room.serverChange((doc) => {
+      // Read again at the moment of the write: what the room applied meanwhile counts.
+      const changes = this.releases(doc, stationId, endedIn(rooms));
+      if (changes.length === 0) return;
+      writeYielding(doc, () => applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' }), ids);
+      released = changes.length;
+    });
+    return released;
   }
 
   /** Release `operationId` in `delayMs`, or sooner if a release of it is already due sooner. */
@@ -144,8 +165,15 @@ export class EndedTaskRelease {
   }
 
   private run(operationId: string): void {
-    const job = this.release(operationId).catch((err: unknown) =>
-      this.o.log.warn({ err, operation: operationId }, 'units on ended tasks not released; the next change retries'),
+    const job = this.release(operationId).then(
+      () => this.failures.delete(operationId),
+      (err: unknown) => {
+        const failures = (this.failures.get(operationId) ?? 0) + 1;
+        this.failures.set(operationId, failures);
+        const retryInMs = Math.min(60_000, this.retryMs * 2 ** (failures - 1));
+        this.o.log.warn({ err, operation: operationId, retryInMs }, 'units on ended tasks not released; retrying');
+        this.schedule(operationId, retryInMs);
+      },
     );
     this.running.add(job);
     void job.finally(() => this.running.delete(job));

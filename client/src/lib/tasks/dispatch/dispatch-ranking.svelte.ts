@@ -59,7 +59,7 @@ export class DispatchRanking {
     const live = this.session.live;
     void live.version;
     const taskId = this.getTask().id;
-    // A unit still recorded on another task that ended is available (its station releases it soon).
+    // A unit still recorded on another task that ended is available (the server releases it in a moment).
     const ended = endedTaskIds(
       this.session.records<Task>('tasks').map((r) => r.record),
       this.session.records<TaskResponse>('responses').map((r) => r.record),
