@@ -115,7 +115,7 @@ async function interruptedPurge(t: Teardown, store: Store) {
     const res = await fetch(`${child.url}/api/operations/${OP}`, { headers: { authorization: `Bearer ${token}` } });
     return ((await res.json()) as Operation).purgedAt ?? null;
   };
-  await until(async () => (await purgedAt()) != null, 20_000, 'the documents purged');
+  await until(async () => (await purgedAt()) != null, 60_000, 'the documents purged');
   await child.kill('SIGKILL');
   // Cut short: the operation is purged, and (some of) its fixes are left.
   await offline(dataDir, config, async (s) => {

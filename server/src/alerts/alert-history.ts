@@ -1,8 +1,19 @@
-import { unitKey, type Alert } from '@jointmap/shared';
+import { ALERTS_RESOLVED_IN_FULL, unitKey, type Alert, type AlertsMessage } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { ruleKey, type RuleIndex } from './rule-index.ts';
 import { SEED_LOOKBACK_MS, storedStay, TrackBack } from './replay-seed.ts';
 import type { UnitState } from './unit-evaluator.ts';
+
+/** Every unresolved alert of the operation and the newest resolved ones (sent on join / reconnect). */
+export async function fullAlertsMessage(
+  storage: Storage,
+  operationId: string,
+  serverTime: number,
+): Promise<AlertsMessage> {
+  const unresolved = await storage.listAlerts(operationId, { states: ['open', 'acknowledged'], limit: 5_000 });
+  const resolved = await storage.listAlerts(operationId, { states: ['resolved'], limit: ALERTS_RESOLVED_IN_FULL });
+  return { operationId, serverTime, full: true, alerts: [...unresolved, ...resolved] };
+}
 
 /**
  * The episode of the SOS press that the alarm fix at `time` belongs to: the first fix of the run of

@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { afterEach, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { fixtures } from '@jointmap/shared/fixtures/records';
+import type { UnitPosition } from '@jointmap/shared';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
 
 const ring = [
@@ -87,4 +88,70 @@ it('storage that stays away is read again less and less often: the wait doubles 
   await alerts.whenIdle();
   expect(await rules()).toBe(1);
   await alerts.close();
+});
+
+it('a rule written while an operation loads judges the fixes received after it, not those before, as a replay after a restart does', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let replaying = false;
+  const raised: Array<{ kind: string; time: number }> = [];
+  const op = { id: 'op-1', status: 'active', stations: ['st-1'] };
+  const command = new Y.Doc();
+  let fire!: (pos: UnitPosition) => void;
+  const alerts = new AlertService({
+    ...failingOptions(0).options,
+    storage: {
+      listOperations: async () => [op],
+      getOperation: async () => op,
+      // The replay reads the stored alerts: the load is held there.
+      listAlerts: async () => {
+        replaying = true;
+        await gate;
+        return [];
+      },
+      track: async () => [],
+      insertAlert: async (a: { kind: string; time: number }) => {
+        raised.push(a);
+        return true;
+      },
+    } as unknown as AlertServiceOptions['storage'],
+    rooms: { get: async (name: string) => ({ doc: name === 'op-1/command' ? command : new Y.Doc() }) as never },
+    live: {
+      onFix: (cb) => {
+        fire = cb;
+        return () => undefined;
+      },
+      snapshot: () => [],
+    },
+  });
+  await alerts.start();
+  while (!replaying) await new Promise((r) => setTimeout(r, 5));
+  const t0 = Date.now();
+  const fix = (time: number): UnitPosition => ({
+    unitId: 'car-1',
+    stationId: 'st-1',
+    deviceId: 'dev-1',
+    lngLat: [120.305, 30.495],
+    time,
+    receivedAt: Date.now(),
+    speedMps: 0,
+    bearing: null,
+    altitude: null,
+    accuracy: null,
+    battery: null,
+    alarm: null,
+  });
+  fire(fix(t0 - 10_000)); // inside the zone before it is drawn
+  await new Promise((r) => setTimeout(r, 5));
+  command.getMap('rules').set('zone-1', commandDoc().getMap('rules').get('zone-1'));
+  alerts.onCommitted(
+    { operationId: 'op-1', scope: 'command', kind: 'command', name: 'op-1/command' },
+    new Set(['rules']),
+  );
+  await new Promise((r) => setTimeout(r, 5));
+  fire(fix(t0 - 5_000)); // still inside, now that it is drawn
+  release();
+  await alerts.whenIdle();
+  await alerts.close();
+  expect(raised.map((a) => [a.kind, a.time])).toEqual([['zone_enter', t0 - 5_000]]);
 });

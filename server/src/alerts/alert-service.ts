@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import {
-  ALERTS_RESOLVED_IN_FULL,
   backoffDelay,
   COMMAND_SCOPE,
   docName,
@@ -22,7 +21,8 @@ import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import { alertRecord } from './alert-record.ts';
 import { alertMetrics } from './alert-metrics.ts';
-import { pressEpisode, seedZones, zoneAlerts } from './alert-history.ts';
+import { fullAlertsMessage, pressEpisode, seedZones, zoneAlerts } from './alert-history.ts';
+import { LoadBacklog } from './load-backlog.ts';
 import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
 import { ruleTimesFromLog, type LoggedRuleTimes } from './rule-times.ts';
@@ -60,9 +60,8 @@ interface OperationAlerts {
   index: RuleIndex;
   units: Map<string, UnitState>;
   kinds: Map<string, UnitKind>;
-  /** Fixes that arrived while the operation was being loaded (null once loaded). */
-  buffer: UnitPosition[] | null;
-  ready: Promise<void>;
+  /** Fixes and commits that arrived while the operation was being loaded (null once loaded). */
+  backlog: LoadBacklog | null;
   /** Documents whose re-read is running or asked for, coalesced per document. */
   reads: Map<string, { running: Promise<void>; again: boolean }>;
 }
@@ -99,8 +98,8 @@ export class AlertService {
 
   /**
    * Follow every active operation and start the signal timer. Unit state is rebuilt from storage in
-   * the background, yielding between units, so the server answers meanwhile; fixes that arrive
-   * before an operation is rebuilt wait and are applied after its replay (`whenIdle` waits for it).
+   * the background, yielding between units, so the server answers meanwhile; fixes and commits that
+   * arrive before an operation is rebuilt wait, then are taken in time order (`LoadBacklog`).
    */
   async start(): Promise<void> {
     const ops = await this.o.storage.listOperations();
@@ -127,17 +126,13 @@ export class AlertService {
       return;
     }
     if (!touchesAny(roots, ['rules', 'units'])) return;
-    void existing.ready.then(() => this.scheduleRead(existing, doc.scope));
+    if (existing.backlog) existing.backlog.committed(doc.scope, Date.now());
+    else void this.scheduleRead(existing, doc.scope);
   }
 
   /** Every unresolved alert and the newest resolved ones (sent on join / reconnect). */
-  async fullMessage(operationId: string): Promise<AlertsMessage> {
-    const unresolved = await this.o.storage.listAlerts(operationId, { states: ['open', 'acknowledged'], limit: 5_000 });
-    const resolved = await this.o.storage.listAlerts(operationId, {
-      states: ['resolved'],
-      limit: ALERTS_RESOLVED_IN_FULL,
-    });
-    return { operationId, serverTime: this.now(), full: true, alerts: [...unresolved, ...resolved] };
+  fullMessage(operationId: string): Promise<AlertsMessage> {
+    return fullAlertsMessage(this.o.storage, operationId, this.now());
   }
 
   /** An alert changed state (acknowledged, resolved): tell the operation's viewers. */
@@ -156,7 +151,7 @@ export class AlertService {
     if (this.closed) return;
     const now = this.now();
     for (const op of this.ops.values()) {
-      if (op.buffer) continue;
+      if (op.backlog) continue;
       for (const [key, state] of op.units) {
         for (const d of checkSilence(op.index, state, op.kinds.get(key) ?? null, now)) this.raise(op, state, d);
       }
@@ -184,12 +179,11 @@ export class AlertService {
       index: new RuleIndex(this.o.settings.marginM),
       units: new Map(),
       kinds: new Map(),
-      buffer: [],
-      ready: Promise.resolve(),
+      backlog: new LoadBacklog(),
       reads: new Map(),
     };
     this.ops.set(id, op);
-    op.ready = this.track(this.load(op));
+    void this.track(this.load(op));
     return op;
   }
 
@@ -229,9 +223,14 @@ export class AlertService {
       const wait = backoffDelay(failures, { baseMs: this.o.loadRetryMs ?? 10_000, maxMs: LOAD_RETRY_MAX_MS });
       setTimeout(retry, wait).unref();
     } finally {
-      const buffered = op.buffer ?? [];
-      op.buffer = null;
-      for (const pos of buffered) this.evaluate(op, pos);
+      await op.backlog?.drain(
+        (pos) => this.evaluate(op, pos),
+        (scope, at) =>
+          this.readDoc(op, scope, undefined, undefined, at).catch((err: unknown) =>
+            this.o.log.error({ err, operation: op.id, scope }, 'alerts: document read failed'),
+          ),
+      );
+      op.backlog = null;
     }
   }
 
@@ -320,13 +319,14 @@ export class AlertService {
     scope: string,
     logged?: Map<string, LoggedRuleTimes> | null,
     loaded?: Pick<Awaited<ReturnType<RoomManager['get']>>, 'doc'>,
+    at = Date.now(),
   ): Promise<void> {
     if (this.closed) return;
     const room = loaded ?? (await this.o.rooms.get(docName(op.id, scope)));
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
     // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).
-    const { dropped, changed } = op.index.sync(scope, rules, Date.now(), logged);
+    const { dropped, changed } = op.index.sync(scope, rules, at, logged);
     for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
     if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
     if (scope === COMMAND_SCOPE) return;
@@ -338,8 +338,8 @@ export class AlertService {
     if (this.closed) return;
     const started = performance.now();
     for (const op of this.ops.values()) {
-      if (!op.stations.has(pos.stationId) && op.buffer === null) continue;
-      if (op.buffer) op.buffer.push(pos);
+      if (!op.stations.has(pos.stationId) && op.backlog === null) continue;
+      if (op.backlog) op.backlog.fix(pos);
       else this.evaluate(op, pos);
     }
     this.metrics.evaluation.observe((performance.now() - started) / 1000);
