@@ -90,26 +90,31 @@ it('storage that stays away is read again less and less often: the wait doubles 
   await alerts.close();
 });
 
-it('a rule written while an operation loads judges the fixes received after it, not those before, as a replay after a restart does', async () => {
+it('a rule written while an operation loads judges the fixes received after it, not those before, live and in the replay, as after a restart', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let replaying = false;
   const raised: Array<{ kind: string; time: number }> = [];
   const op = { id: 'op-1', status: 'active', stations: ['st-1'] };
   const command = new Y.Doc();
+  // The live service stores each fix before it passes it on: the replay's track holds it too.
+  const stored: UnitPosition[] = [];
   let fire!: (pos: UnitPosition) => void;
   const alerts = new AlertService({
     ...failingOptions(0).options,
     storage: {
       listOperations: async () => [op],
       getOperation: async () => op,
-      // The replay reads the stored alerts: the load is held there.
+      // The replay reads the stored alerts first: the load is held there.
       listAlerts: async () => {
         replaying = true;
         await gate;
         return [];
       },
-      track: async () => [],
+      track: async (_station: string, _unit: string, from: number, to: number) =>
+        stored
+          .filter((f) => f.time >= from && f.time <= to)
+          .map((f) => ({ ...f, lng: f.lngLat[0], lat: f.lngLat[1], speed: f.speedMps })),
       insertAlert: async (a: { kind: string; time: number }) => {
         raised.push(a);
         return true;
@@ -118,10 +123,13 @@ it('a rule written while an operation loads judges the fixes received after it, 
     rooms: { get: async (name: string) => ({ doc: name === 'op-1/command' ? command : new Y.Doc() }) as never },
     live: {
       onFix: (cb) => {
-        fire = cb;
+        fire = (pos) => {
+          stored.push(pos);
+          cb(pos);
+        };
         return () => undefined;
       },
-      snapshot: () => [],
+      snapshot: () => stored.slice(-1),
     },
   });
   await alerts.start();

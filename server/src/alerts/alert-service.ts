@@ -22,7 +22,6 @@ import type { Storage } from '../storage/types.ts';
 import { alertRecord } from './alert-record.ts';
 import { alertMetrics } from './alert-metrics.ts';
 import { fullAlertsMessage, pressEpisode, seedZones, zoneAlerts } from './alert-history.ts';
-import { LoadBacklog } from './load-backlog.ts';
 import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
 import { ruleTimesFromLog, type LoggedRuleTimes } from './rule-times.ts';
@@ -60,8 +59,10 @@ interface OperationAlerts {
   index: RuleIndex;
   units: Map<string, UnitState>;
   kinds: Map<string, UnitKind>;
-  /** Fixes and commits that arrived while the operation was being loaded (null once loaded). */
-  backlog: LoadBacklog | null;
+  /** Fixes that arrived while the operation was being loaded (null once loaded). */
+  buffer: UnitPosition[] | null;
+  /** Documents whose rules the engine has read (a commit to one not read yet waits for the load). */
+  read: Set<string>;
   /** Documents whose re-read is running or asked for, coalesced per document. */
   reads: Map<string, { running: Promise<void>; again: boolean }>;
 }
@@ -98,8 +99,8 @@ export class AlertService {
 
   /**
    * Follow every active operation and start the signal timer. Unit state is rebuilt from storage in
-   * the background, yielding between units, so the server answers meanwhile; fixes and commits that
-   * arrive before an operation is rebuilt wait, then are taken in time order (`LoadBacklog`).
+   * the background, yielding between units, so the server answers meanwhile; fixes that arrive
+   * before an operation is rebuilt wait and are applied after its replay (`whenIdle` waits for it).
    */
   async start(): Promise<void> {
     const ops = await this.o.storage.listOperations();
@@ -126,8 +127,9 @@ export class AlertService {
       return;
     }
     if (!touchesAny(roots, ['rules', 'units'])) return;
-    if (existing.backlog) existing.backlog.committed(doc.scope, Date.now());
-    else void this.scheduleRead(existing, doc.scope);
+    // At once, also while the operation loads (its replay then judges by the rule only the fixes
+    // received after it); a document the load has not read yet is read by it, with its logged times.
+    if (existing.read.has(doc.scope)) void this.scheduleRead(existing, doc.scope);
   }
 
   /** Every unresolved alert and the newest resolved ones (sent on join / reconnect). */
@@ -151,7 +153,7 @@ export class AlertService {
     if (this.closed) return;
     const now = this.now();
     for (const op of this.ops.values()) {
-      if (op.backlog) continue;
+      if (op.buffer) continue;
       for (const [key, state] of op.units) {
         for (const d of checkSilence(op.index, state, op.kinds.get(key) ?? null, now)) this.raise(op, state, d);
       }
@@ -179,7 +181,8 @@ export class AlertService {
       index: new RuleIndex(this.o.settings.marginM),
       units: new Map(),
       kinds: new Map(),
-      backlog: new LoadBacklog(),
+      buffer: [],
+      read: new Set(),
       reads: new Map(),
     };
     this.ops.set(id, op);
@@ -223,14 +226,10 @@ export class AlertService {
       const wait = backoffDelay(failures, { baseMs: this.o.loadRetryMs ?? 10_000, maxMs: LOAD_RETRY_MAX_MS });
       setTimeout(retry, wait).unref();
     } finally {
-      await op.backlog?.drain(
-        (pos) => this.evaluate(op, pos),
-        (scope, at) =>
-          this.readDoc(op, scope, undefined, undefined, at).catch((err: unknown) =>
-            this.o.log.error({ err, operation: op.id, scope }, 'alerts: document read failed'),
-          ),
-      );
-      op.backlog = null;
+      // Judged as the replay after a restart will judge them: by the rules that stood when each came in.
+      const buffered = op.buffer ?? [];
+      op.buffer = null;
+      for (const pos of buffered) this.evaluate(op, pos, 'held');
     }
   }
 
@@ -281,7 +280,7 @@ export class AlertService {
         const anchor = stopStarts.get(f.time);
         if (anchor) state.stop = { anchor, since: f.time };
         // A replayed alarm may belong to a press that began before the window or was raised already.
-        this.evaluate(op, toUnitPosition(f), true);
+        this.evaluate(op, toUnitPosition(f), 'replayed');
       }
       // Older than the window: only the last fix is known (enough for signal loss, and a press still held).
       if (!fixes.length && latest.time > state.newest) {
@@ -319,14 +318,14 @@ export class AlertService {
     scope: string,
     logged?: Map<string, LoggedRuleTimes> | null,
     loaded?: Pick<Awaited<ReturnType<RoomManager['get']>>, 'doc'>,
-    at = Date.now(),
   ): Promise<void> {
     if (this.closed) return;
     const room = loaded ?? (await this.o.rooms.get(docName(op.id, scope)));
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
     // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).
-    const { dropped, changed } = op.index.sync(scope, rules, at, logged);
+    const { dropped, changed } = op.index.sync(scope, rules, Date.now(), logged);
+    op.read.add(scope);
     for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
     if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
     if (scope === COMMAND_SCOPE) return;
@@ -338,20 +337,21 @@ export class AlertService {
     if (this.closed) return;
     const started = performance.now();
     for (const op of this.ops.values()) {
-      if (!op.stations.has(pos.stationId) && op.backlog === null) continue;
-      if (op.backlog) op.backlog.fix(pos);
+      if (!op.stations.has(pos.stationId) && op.buffer === null) continue;
+      if (op.buffer) op.buffer.push(pos);
       else this.evaluate(op, pos);
     }
     this.metrics.evaluation.observe((performance.now() - started) / 1000);
   }
 
-  private evaluate(op: OperationAlerts, pos: UnitPosition, replayed = false): void {
+  /** A `held` fix (came in while the operation loaded) or a `replayed` one: judged by the rules that stood then. */
+  private evaluate(op: OperationAlerts, pos: UnitPosition, how: 'live' | 'held' | 'replayed' = 'live'): void {
     if (!op.stations.has(pos.stationId)) return;
     const key = unitKey(pos.stationId, pos.unitId);
     const state = this.unitState(op, pos.stationId, pos.unitId);
     try {
-      for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, replayed)) {
-        this.raise(op, state, replayed && d.kind === 'sos' ? { ...d, late: true } : d);
+      for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live')) {
+        this.raise(op, state, how === 'replayed' && d.kind === 'sos' ? { ...d, late: true } : d);
       }
     } catch (err) {
       this.o.log.error({ err, operation: op.id, unit: pos.unitId }, 'alerts: fix not evaluated');
