@@ -90,16 +90,20 @@ it('storage that stays away is read again less and less often: the wait doubles 
   await alerts.close();
 });
 
-it('a rule written while an operation loads judges the fixes received after it, not those before, live and in the replay, as after a restart', async () => {
+/**
+ * An engine loading operation `op-1` (one zone-less command document, station `st-1`), held in its
+ * replay until `release()`. `fire` is a fix as the live service passes it on: stored first (the
+ * replay's track holds it) unless `stored: false` (stored only after the replay read the track).
+ */
+async function heldLoad(opts: { zoneAtLoad?: boolean; onFirstTrackRead?: () => void } = {}) {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let replaying = false;
   const raised: Array<{ kind: string; time: number }> = [];
   const op = { id: 'op-1', status: 'active', stations: ['st-1'] };
-  const command = new Y.Doc();
-  // The live service stores each fix before it passes it on: the replay's track holds it too.
+  const command = opts.zoneAtLoad ? commandDoc() : new Y.Doc();
   const stored: UnitPosition[] = [];
-  let fire!: (pos: UnitPosition) => void;
+  let pass!: (pos: UnitPosition) => void;
   const alerts = new AlertService({
     ...failingOptions(0).options,
     storage: {
@@ -111,10 +115,18 @@ it('a rule written while an operation loads judges the fixes received after it, 
         await gate;
         return [];
       },
-      track: async (_station: string, _unit: string, from: number, to: number) =>
-        stored
+      track: async (_station: string, _unit: string, from: number, to: number) => {
+        const first = opts.onFirstTrackRead;
+        opts.onFirstTrackRead = undefined;
+        // Let the engine read the change before this read answers.
+        if (first) {
+          first();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return stored
           .filter((f) => f.time >= from && f.time <= to)
-          .map((f) => ({ ...f, lng: f.lngLat[0], lat: f.lngLat[1], speed: f.speedMps })),
+          .map((f) => ({ ...f, lng: f.lngLat[0], lat: f.lngLat[1], speed: f.speedMps }));
+      },
       insertAlert: async (a: { kind: string; time: number }) => {
         raised.push(a);
         return true;
@@ -123,10 +135,7 @@ it('a rule written while an operation loads judges the fixes received after it, 
     rooms: { get: async (name: string) => ({ doc: name === 'op-1/command' ? command : new Y.Doc() }) as never },
     live: {
       onFix: (cb) => {
-        fire = (pos) => {
-          stored.push(pos);
-          cb(pos);
-        };
+        pass = cb;
         return () => undefined;
       },
       snapshot: () => stored.slice(-1),
@@ -135,31 +144,82 @@ it('a rule written while an operation loads judges the fixes received after it, 
   await alerts.start();
   while (!replaying) await new Promise((r) => setTimeout(r, 5));
   const t0 = Date.now();
-  const fix = (time: number): UnitPosition => ({
-    unitId: 'car-1',
-    stationId: 'st-1',
-    deviceId: 'dev-1',
-    lngLat: [120.305, 30.495],
-    time,
-    receivedAt: Date.now(),
-    speedMps: 0,
-    bearing: null,
-    altitude: null,
-    accuracy: null,
-    battery: null,
-    alarm: null,
-  });
-  fire(fix(t0 - 10_000)); // inside the zone before it is drawn
-  await new Promise((r) => setTimeout(r, 5));
-  command.getMap('rules').set('zone-1', commandDoc().getMap('rules').get('zone-1'));
-  alerts.onCommitted(
-    { operationId: 'op-1', scope: 'command', kind: 'command', name: 'op-1/command' },
-    new Set(['rules']),
-  );
-  await new Promise((r) => setTimeout(r, 5));
-  fire(fix(t0 - 5_000)); // still inside, now that it is drawn
-  release();
-  await alerts.whenIdle();
-  await alerts.close();
-  expect(raised.map((a) => [a.kind, a.time])).toEqual([['zone_enter', t0 - 5_000]]);
+  const fire = async (time: number, { stored: inTrack = true, receivedAt = Date.now() } = {}) => {
+    const pos: UnitPosition = {
+      unitId: 'car-1',
+      stationId: 'st-1',
+      deviceId: 'dev-1',
+      lngLat: [120.305, 30.495], // inside the zone
+      time: t0 + time,
+      receivedAt,
+      speedMps: 0,
+      bearing: null,
+      altitude: null,
+      accuracy: null,
+      battery: null,
+      alarm: null,
+    };
+    if (inTrack) stored.push(pos);
+    pass(pos);
+    await new Promise((r) => setTimeout(r, 5));
+  };
+  const drawZone = async () => {
+    command.getMap('rules').set('zone-1', commandDoc().getMap('rules').get('zone-1'));
+    alerts.onCommitted(
+      { operationId: 'op-1', scope: 'command', kind: 'command', name: 'op-1/command' },
+      new Set(['rules']),
+    );
+    await new Promise((r) => setTimeout(r, 5));
+  };
+  const done = async () => {
+    release();
+    await alerts.whenIdle();
+    await alerts.close();
+    return raised.map((a) => [a.kind, a.time - t0]);
+  };
+  /** The zone now watches car-1 by name: re-armed, as when a dispatcher narrows it. */
+  const rearm = () => {
+    const zone = command.getMap('rules').get('zone-1') as Record<string, unknown>;
+    command.getMap('rules').set('zone-1', { ...zone, units: [{ stationId: 'st-1', unitId: 'car-1' }] });
+    alerts.onCommitted(
+      { operationId: 'op-1', scope: 'command', kind: 'command', name: 'op-1/command' },
+      new Set(['rules']),
+    );
+  };
+  return { fire, drawZone, rearm, done };
+}
+
+it('a zone drawn while an operation loads judges the fixes received after it, not those before, in the replay, as after a restart', async () => {
+  const { fire, drawZone, done } = await heldLoad();
+  await fire(-10_000); // inside before the zone is drawn
+  await drawZone();
+  await fire(-5_000); // still inside, now that it is drawn
+  expect(await done()).toEqual([['zone_enter', -5_000]]);
+});
+
+it('a held fix received before the zone was drawn, not yet in the replayed track, is not judged by it, as after a restart', async () => {
+  const { fire, drawZone, done } = await heldLoad();
+  await fire(-10_000, { stored: false });
+  await drawZone();
+  expect(await done()).toEqual([]);
+});
+
+it('a held fix received after the zone was drawn, not yet in the replayed track, is judged by it', async () => {
+  const { fire, drawZone, done } = await heldLoad();
+  await drawZone();
+  await fire(-10_000, { stored: false });
+  expect(await done()).toEqual([['zone_enter', -10_000]]);
+});
+
+it('a zone re-armed while the replay reads a unit’s older track starts afresh: the stay it seeded is dropped', async () => {
+  let rearmNow = () => undefined as void;
+  const held = await heldLoad({ zoneAtLoad: true, onFirstTrackRead: () => rearmNow() });
+  rearmNow = held.rearm;
+  // Parked inside before the replay window (seeded "inside"), long received; the replay is held.
+  await held.fire(-120_000, { receivedAt: Date.now() - 120_000 });
+  // Reported on after the zone was re-armed (held): a restart would see an enter here.
+  const done = held.done();
+  await new Promise((r) => setTimeout(r, 10));
+  await held.fire(-1_000, { stored: false });
+  expect(await done).toEqual([['zone_enter', -1_000]]);
 });

@@ -256,6 +256,8 @@ export async function seedUnit(i: SeedInput, newest: number): Promise<Map<number
   );
   const atSince = (p: PreparedRule) => stayAtChange(p, i.zones?.get(p.key));
   const put = (p: PreparedRule, s: RuleState | null) => {
+    // Re-armed while the track was read (a rule written during the load): it starts afresh.
+    if (i.index.get(p.key)?.armedAt !== p.armedAt) return;
     if (!s || (!s.value && s.pendingSince === null)) state.rules.delete(p.key);
     else state.rules.set(p.key, s);
   };
