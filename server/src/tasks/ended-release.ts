@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type * as Y from 'yjs';
 import {
   applyChange,
+  backoffDelay,
   docName,
   endedTaskIds,
   effectiveUnit,
@@ -170,7 +171,7 @@ export class EndedTaskRelease {
       (err: unknown) => {
         const failures = (this.failures.get(operationId) ?? 0) + 1;
         this.failures.set(operationId, failures);
-        const retryInMs = Math.min(60_000, this.retryMs * 2 ** (failures - 1));
+        const retryInMs = backoffDelay(failures - 1, { baseMs: this.retryMs, maxMs: 60_000 });
         this.o.log.warn({ err, operation: operationId, retryInMs }, 'units on ended tasks not released; retrying');
         this.schedule(operationId, retryInMs);
       },
