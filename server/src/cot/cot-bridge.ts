@@ -57,7 +57,7 @@ export class CotBridge {
   private recheckAgain = false;
   private closed = false;
   private readonly offDevices: () => void;
-  private readonly loggedUnknown = new Set<string>();
+  private readonly logged = new Set<string>();
   private readonly metrics;
 
   constructor(private readonly o: CotBridgeOptions) {
@@ -185,6 +185,7 @@ export class CotBridge {
       operationsOf: async (stationId) => activeOperationsOf(await this.o.storage.listOperations(), stationId),
       count: (outcome) => this.metrics.received.inc({ outcome }),
       unregistered: (uid, address) => this.unregistered(uid, address),
+      notCertified: (uid, names, address) => this.notCertified(uid, names, address),
       dropped: (reason) => this.metrics.dropped.inc({ reason }),
       log: this.o.log,
     });
@@ -227,10 +228,26 @@ export class CotBridge {
 
   private unregistered(uid: string, address: string): void {
     this.metrics.received.inc({ outcome: 'unregistered' });
-    if (this.loggedUnknown.has(uid)) return;
-    if (this.loggedUnknown.size >= MAX_LOGGED_UNKNOWN) this.loggedUnknown.clear();
-    this.loggedUnknown.add(uid);
-    this.o.log.warn({ uid, address }, 'cot: position from an unregistered uid ignored (register it as a device)');
+    if (this.firstTime(uid))
+      this.o.log.warn({ uid, address }, 'cot: position from an unregistered uid ignored (register it as a device)');
+  }
+
+  private notCertified(uid: string, names: ReadonlySet<string>, address: string): void {
+    this.metrics.received.inc({ outcome: 'not_certified' });
+    const certified = [...names];
+    if (this.firstTime(`${uid}\n${certified.join('\n')}`))
+      this.o.log.warn(
+        { uid, certified, address },
+        "cot: position ignored: the client's certificate does not name its uid (issue it with CN=<uid>)",
+      );
+  }
+
+  /** True the first time `key` is seen (a bounded memory of what was logged). */
+  private firstTime(key: string): boolean {
+    if (this.logged.has(key)) return false;
+    if (this.logged.size >= MAX_LOGGED_UNKNOWN) this.logged.clear();
+    this.logged.add(key);
+    return true;
   }
 }
 

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { Device, Operation } from '../storage/types.ts';
+import { certificateUids } from './cot-certificate.ts';
 import { cotXml, deleteEvent, inbound, pongEvent, SHAPE_STALE_MS, unitUid } from './cot-encode.ts';
 import { CotFramer } from './cot-framing.ts';
 import { CotPeerSocket } from './cot-peer-socket.ts';
@@ -31,6 +32,8 @@ export interface CotConnectionDeps {
   count(outcome: string): void;
   /** A position event from an unregistered uid (counted and logged once by the bridge). */
   unregistered(uid: string, address: string): void;
+  /** A position event for a uid its certificate does not name (counted and logged once by the bridge). */
+  notCertified(uid: string, names: ReadonlySet<string>, address: string): void;
   /** The connection is being closed by us, and why (counted by the bridge). */
   dropped(reason: string): void;
   log: FastifyBaseLogger;
@@ -38,7 +41,9 @@ export interface CotConnectionDeps {
 
 /**
  * One TAK client. Until a position event of a registered uid has been stored it receives nothing;
- * from then on it speaks for that device (positions of other uids are ignored) and follows the
+ * a client that presented a certificate (`COT_TLS_CA`) may speak only for a uid the certificate
+ * names (CN, or a DNS or URI subjectAltName). From then on it speaks for that device (positions of
+ * other uids are ignored) and follows the
  * picture of the active operations of the device's station. The bridge checks that again whenever
  * it may have changed ({@link recheck}). Losing the registration (the device released, or gone)
  * deletes everything it was shown and closes the connection.
@@ -47,6 +52,8 @@ export class CotConnection {
   private readonly peer: CotPeerSocket;
   private readonly framer = new CotFramer({ maxEventBytes: MAX_EVENT_CHARS });
   private readonly address: string;
+  /** The uids its certificate names; null without one. */
+  private readonly certified: ReadonlySet<string> | null;
   private device: Device | null = null;
   /** Revoked: what it was shown is being deleted, then it closes; nothing more is handled. */
   private closing = false;
@@ -60,6 +67,7 @@ export class CotConnection {
   ) {
     this.peer = new CotPeerSocket(socket);
     this.address = socket.remoteAddress ?? 'unknown';
+    this.certified = certificateUids(socket);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_MS, () => this.drop('idle', 'silent too long'));
     socket.on('error', () => socket.destroy());
@@ -133,6 +141,7 @@ export class CotConnection {
 
   private async position(uid: string, query: Record<string, string>): Promise<void> {
     if (this.device && uid !== this.device.id) return this.d.count('other_uid');
+    if (this.certified && !this.certified.has(uid)) return this.d.notCertified(uid, this.certified, this.address);
     try {
       await this.d.live.ingest({ query, body: undefined, contentType: undefined, address: this.address });
     } catch (err) {
