@@ -223,3 +223,75 @@ it('a zone re-armed while the replay reads a unit’s older track starts afresh:
   await held.fire(-1_000, { stored: false });
   expect(await done).toEqual([['zone_enter', -1_000]]);
 });
+
+it('a fix that comes in while a zone just drawn is read waits for it and is judged by it, as after a restart', async () => {
+  const op = { id: 'op-1', status: 'active', stations: ['st-1'] };
+  const command = new Y.Doc();
+  const raised: Array<{ kind: string; time: number }> = [];
+  let readGate: Promise<void> | null = null;
+  let openRead!: () => void;
+  let pass!: (pos: UnitPosition) => void;
+  const alerts = new AlertService({
+    ...failingOptions(0).options,
+    storage: {
+      listOperations: async () => [op],
+      getOperation: async () => op,
+      listAlerts: async () => [],
+      track: async () => [],
+      insertAlert: async (a: { kind: string; time: number }) => {
+        raised.push(a);
+        return true;
+      },
+    } as unknown as AlertServiceOptions['storage'],
+    rooms: {
+      // After the load, a read of the command document is slow (a busy server) until opened.
+      get: async (name: string) => {
+        if (readGate && name === 'op-1/command') await readGate;
+        return { doc: name === 'op-1/command' ? command : new Y.Doc() } as never;
+      },
+    },
+    live: {
+      onFix: (cb) => {
+        pass = cb;
+        return () => undefined;
+      },
+      snapshot: () => [],
+    },
+  });
+  await alerts.start();
+  await alerts.whenIdle();
+  const t0 = Date.now();
+  const fire = (time: number) =>
+    pass({
+      unitId: 'car-1',
+      stationId: 'st-1',
+      deviceId: 'dev-1',
+      lngLat: [120.305, 30.495], // inside the zone
+      time: t0 + time,
+      receivedAt: Date.now(),
+      speedMps: 0,
+      bearing: null,
+      altitude: null,
+      accuracy: null,
+      battery: null,
+      alarm: null,
+    });
+
+  readGate = new Promise<void>((r) => (openRead = r));
+  command.getMap('rules').set('zone-1', commandDoc().getMap('rules').get('zone-1'));
+  alerts.onCommitted(
+    { operationId: 'op-1', scope: 'command', kind: 'command', name: 'op-1/command' },
+    new Set(['rules']),
+  );
+  await new Promise((r) => setTimeout(r, 5));
+  // Parked inside, reporting while the zone's commit is still being read.
+  fire(1_000);
+  await new Promise((r) => setTimeout(r, 5));
+  openRead();
+  await alerts.whenIdle();
+  fire(2_000);
+  await alerts.whenIdle();
+  await alerts.close();
+  // A restart judges the first fix by the zone (it came in after the zone was stored): so does the live engine.
+  expect(raised.map((a) => [a.kind, a.time - t0])).toEqual([['zone_enter', 1_000]]);
+});

@@ -15,14 +15,16 @@ import {
   type UnitKind,
   type UnitPosition,
 } from '@jointmap/shared';
-import { toUnitPosition, type LiveService } from '../live/live-service.ts';
+import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import { alertRecord } from './alert-record.ts';
+import { FixGate } from './fix-gate.ts';
 import { alertMetrics } from './alert-metrics.ts';
-import { fullAlertsMessage, pressEpisode, seedZones, zoneAlerts } from './alert-history.ts';
-import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
+import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
+import { replayOperation } from './operation-replay.ts';
+import { SEED_LOOKBACK_MS } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
 import { ruleTimesFromLog, type LoggedRuleTimes } from './rule-times.ts';
 import {
@@ -59,16 +61,14 @@ interface OperationAlerts {
   index: RuleIndex;
   units: Map<string, UnitState>;
   kinds: Map<string, UnitKind>;
-  /** Fixes that arrived while the operation was being loaded (null once loaded). */
-  buffer: UnitPosition[] | null;
+  /** Fixes wait here while the operation loads and while a committed document is read again. */
+  gate: FixGate;
   /** Documents whose rules the engine has read (a commit to one not read yet waits for the load). */
   read: Set<string>;
-  /** Documents whose re-read is running or asked for, coalesced per document. */
-  reads: Map<string, { running: Promise<void>; again: boolean }>;
+  /** Documents whose re-read is running or asked for, coalesced per document (`at`: the newest commit's time). */
+  reads: Map<string, { running: Promise<void>; again: boolean; at: number }>;
 }
 
-/** Longest replayed track per unit (fixes). */
-const REPLAY_LIMIT = 20_000;
 /** Longest wait between two reads of an operation that keeps failing (ms). */
 const LOAD_RETRY_MAX_MS = 300_000;
 
@@ -129,7 +129,11 @@ export class AlertService {
     if (!touchesAny(roots, ['rules', 'units'])) return;
     // At once, also while the operation loads (its replay then judges by the rule only the fixes
     // received after it); a document the load has not read yet is read by it, with its logged times.
-    if (existing.read.has(doc.scope)) void this.scheduleRead(existing, doc.scope);
+    if (!existing.read.has(doc.scope)) return;
+    // The change stands from now, as a replay after a restart counts it (from its time on the
+    // update log, a moment earlier); fixes that come in while it is read wait for it (FixGate).
+    const release = existing.gate.hold();
+    void this.scheduleRead(existing, doc.scope, Date.now()).finally(release);
   }
 
   /** Every unresolved alert and the newest resolved ones (sent on join / reconnect). */
@@ -153,7 +157,7 @@ export class AlertService {
     if (this.closed) return;
     const now = this.now();
     for (const op of this.ops.values()) {
-      if (op.buffer) continue;
+      if (op.gate.isClosed) continue;
       for (const [key, state] of op.units) {
         for (const d of checkSilence(op.index, state, op.kinds.get(key) ?? null, now)) this.raise(op, state, d);
       }
@@ -173,21 +177,22 @@ export class AlertService {
   }
 
   private operation(id: string): OperationAlerts {
-    let op = this.ops.get(id);
+    const op = this.ops.get(id);
     if (op) return op;
-    op = {
+    const gate = new FixGate((pos) => this.evaluate(created, pos, 'held'));
+    const created: OperationAlerts = {
       id,
       stations: new Set(),
       index: new RuleIndex(this.o.settings.marginM),
       units: new Map(),
       kinds: new Map(),
-      buffer: [],
+      gate,
       read: new Set(),
       reads: new Map(),
     };
-    this.ops.set(id, op);
-    void this.track(this.load(op));
-    return op;
+    this.ops.set(id, created);
+    void this.track(this.load(created));
+    return created;
   }
 
   /** Read every document of the operation, replay recent tracks, then apply what arrived meanwhile. */
@@ -214,7 +219,12 @@ export class AlertService {
           : undefined;
         await this.readDoc(op, scope, logged, room);
       }
-      await this.replay(op);
+      await replayOperation(
+        { ...this.o, now: this.now(), isClosed: () => this.closed },
+        op,
+        (stationId, unitId) => this.unitState(op, stationId, unitId),
+        (pos) => this.evaluate(op, pos, 'replayed'),
+      );
       this.loadFailures.delete(op.id);
     } catch (err) {
       // Rules half read would leave alerts missing without a sign: read it all again, later.
@@ -227,83 +237,25 @@ export class AlertService {
       setTimeout(retry, wait).unref();
     } finally {
       // Judged as the replay after a restart will judge them: by the rules that stood when each came in.
-      const buffered = op.buffer ?? [];
-      op.buffer = null;
-      for (const pos of buffered) this.evaluate(op, pos, 'held');
+      op.gate.loaded();
     }
   }
 
-  private async replay(op: OperationAlerts): Promise<void> {
-    const now = this.now();
-    const from = now - this.o.replayMs;
-    // Zones a unit was already inside when the window opens: staying there is not a new enter.
-    const zones = await zoneAlerts(this.o.storage, op.id).catch((err: unknown) => {
-      this.o.log.warn({ err, operation: op.id }, 'alerts: stored zone alerts could not be read');
-      return new Map<string, Map<string, Alert[]>>();
-    });
-    const stops = await storedStops(this.o.storage, op.id, from - SEED_LOOKBACK_MS).catch((err: unknown) => {
-      this.o.log.warn({ err, operation: op.id }, 'alerts: stored stop alerts could not be read');
-      return new Map<string, Alert[]>();
-    });
-    for (const latest of this.o.live.snapshot([...op.stations])) {
-      const key = unitKey(latest.stationId, latest.unitId);
-      const state = this.unitState(op, latest.stationId, latest.unitId);
-      seedZones(op.index, state, zones.get(key), from);
-      // What was ongoing when the window opens (a stop, an overspeed, a stay) began where the stored track says.
-      const { storage, settings } = this.o;
-      const kind = op.kinds.get(key) ?? null;
-      const seed = {
-        storage,
-        index: op.index,
-        settings,
-        state,
-        kind,
-        before: from,
-        stops: stops.get(key),
-        zones: zones.get(key),
-      };
-      const stopStarts = await seedUnit(seed, latest.time).catch((err: unknown) => {
-        this.o.log.warn({ err, operation: op.id, unit: latest.unitId }, 'alerts: unit state not seeded');
-        return new Map<number, [number, number]>();
-      });
-      const fixes =
-        latest.time >= from
-          ? await this.o.storage.track(latest.stationId, latest.unitId, from, Number.MAX_SAFE_INTEGER, REPLAY_LIMIT)
-          : [];
-      if (this.closed) return;
-      // better-sqlite3 and the evaluator are synchronous: give the event loop a turn per unit.
-      await new Promise((resolve) => setImmediate(resolve));
-      const crossing = new ChangeCrossing(op.index, state, zones.get(key));
-      for (const f of fixes) {
-        crossing.fix(f.receivedAt);
-        // A stop whose stored alert names this fix as its start began here, whatever the replay's anchor.
-        const anchor = stopStarts.get(f.time);
-        if (anchor) state.stop = { anchor, since: f.time };
-        // A replayed alarm may belong to a press that began before the window or was raised already.
-        this.evaluate(op, toUnitPosition(f), 'replayed');
-      }
-      // Older than the window: only the last fix is known (enough for signal loss, and a press still held).
-      if (!fixes.length && latest.time > state.newest) {
-        state.newest = latest.time;
-        state.last = latest;
-        if (latest.alarm) state.sosSince = latest.time;
-      }
-    }
-  }
-
-  private scheduleRead(op: OperationAlerts, scope: string): Promise<void> {
+  /** Re-read a document committed at `at` (coalesced: a commit during a read asks for one more). */
+  private scheduleRead(op: OperationAlerts, scope: string, at: number): Promise<void> {
     const current = op.reads.get(scope);
     if (current) {
       current.again = true;
+      current.at = at;
       return current.running;
     }
-    const entry = { running: Promise.resolve(), again: false };
+    const entry = { running: Promise.resolve(), again: false, at };
     op.reads.set(scope, entry);
     entry.running = this.track(
       (async () => {
         do {
           entry.again = false;
-          await this.readDoc(op, scope);
+          await this.readDoc(op, scope, undefined, undefined, entry.at);
         } while (entry.again && !this.closed);
       })()
         .catch((err: unknown) => this.o.log.error({ err, operation: op.id, scope }, 'alerts: document read failed'))
@@ -312,19 +264,23 @@ export class AlertService {
     return entry.running;
   }
 
-  /** Follow the rules and roster of one document (`logged`: see {@link RuleIndex.sync}). */
+  /**
+   * Follow the rules and roster of one document (`logged`: see {@link RuleIndex.sync}); a rule that
+   * changed stands from `at` (when its commit was seen; by default now).
+   */
   private async readDoc(
     op: OperationAlerts,
     scope: string,
     logged?: Map<string, LoggedRuleTimes> | null,
     loaded?: Pick<Awaited<ReturnType<RoomManager['get']>>, 'doc'>,
+    at?: number,
   ): Promise<void> {
     if (this.closed) return;
     const room = loaded ?? (await this.o.rooms.get(docName(op.id, scope)));
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
     // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).
-    const { dropped, changed } = op.index.sync(scope, rules, Date.now(), logged);
+    const { dropped, changed } = op.index.sync(scope, rules, at ?? Date.now(), logged);
     op.read.add(scope);
     for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
     if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
@@ -337,9 +293,8 @@ export class AlertService {
     if (this.closed) return;
     const started = performance.now();
     for (const op of this.ops.values()) {
-      if (!op.stations.has(pos.stationId) && op.buffer === null) continue;
-      if (op.buffer) op.buffer.push(pos);
-      else this.evaluate(op, pos);
+      if (!op.stations.has(pos.stationId) && !op.gate.isLoading) continue;
+      if (!op.gate.offer(pos)) this.evaluate(op, pos);
     }
     this.metrics.evaluation.observe((performance.now() - started) / 1000);
   }

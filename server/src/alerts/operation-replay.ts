@@ -1,0 +1,90 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { unitKey, type Alert, type UnitKind, type UnitPosition } from '@jointmap/shared';
+import { toUnitPosition, type LiveService } from '../live/live-service.ts';
+import type { Storage } from '../storage/types.ts';
+import { seedZones, zoneAlerts } from './alert-history.ts';
+import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
+import type { RuleIndex } from './rule-index.ts';
+import type { EvaluatorSettings, UnitState } from './unit-evaluator.ts';
+
+/** Longest replayed track per unit (fixes). */
+const REPLAY_LIMIT = 20_000;
+
+/** What the replay of an operation reads. */
+export interface ReplayDeps {
+  storage: Storage;
+  live: Pick<LiveService, 'snapshot'>;
+  settings: EvaluatorSettings;
+  log: Pick<FastifyBaseLogger, 'warn'>;
+  /** The replay window (ms) ends now. */
+  replayMs: number;
+  now: number;
+  isClosed(): boolean;
+}
+
+/**
+ * Rebuild the state of every unit of an operation after a start: each unit's state seeded from
+ * the stored alerts and the track before the window, then its fixes within the window handed to
+ * `judge` in order (judged by the rules that stood when each came in). Yields a turn per unit.
+ */
+export async function replayOperation(
+  d: ReplayDeps,
+  op: { id: string; stations: ReadonlySet<string>; index: RuleIndex; kinds: ReadonlyMap<string, UnitKind> },
+  unitState: (stationId: string, unitId: string) => UnitState,
+  judge: (pos: UnitPosition) => void,
+): Promise<void> {
+  const from = d.now - d.replayMs;
+  // Zones a unit was already inside when the window opens: staying there is not a new enter.
+  const zones = await zoneAlerts(d.storage, op.id).catch((err: unknown) => {
+    d.log.warn({ err, operation: op.id }, 'alerts: stored zone alerts could not be read');
+    return new Map<string, Map<string, Alert[]>>();
+  });
+  const stops = await storedStops(d.storage, op.id, from - SEED_LOOKBACK_MS).catch((err: unknown) => {
+    d.log.warn({ err, operation: op.id }, 'alerts: stored stop alerts could not be read');
+    return new Map<string, Alert[]>();
+  });
+  for (const latest of d.live.snapshot([...op.stations])) {
+    const key = unitKey(latest.stationId, latest.unitId);
+    const state = unitState(latest.stationId, latest.unitId);
+    seedZones(op.index, state, zones.get(key), from);
+    // What was ongoing when the window opens (a stop, an overspeed, a stay) began where the stored track says.
+    const { storage, settings } = d;
+    const kind = op.kinds.get(key) ?? null;
+    const seed = {
+      storage,
+      index: op.index,
+      settings,
+      state,
+      kind,
+      before: from,
+      stops: stops.get(key),
+      zones: zones.get(key),
+    };
+    const stopStarts = await seedUnit(seed, latest.time).catch((err: unknown) => {
+      d.log.warn({ err, operation: op.id, unit: latest.unitId }, 'alerts: unit state not seeded');
+      return new Map<number, [number, number]>();
+    });
+    const fixes =
+      latest.time >= from
+        ? await d.storage.track(latest.stationId, latest.unitId, from, Number.MAX_SAFE_INTEGER, REPLAY_LIMIT)
+        : [];
+    if (d.isClosed()) return;
+    // better-sqlite3 and the evaluator are synchronous: give the event loop a turn per unit.
+    await new Promise((resolve) => setImmediate(resolve));
+    const crossing = new ChangeCrossing(op.index, state, zones.get(key));
+    for (const f of fixes) {
+      crossing.fix(f.receivedAt);
+      // A stop whose stored alert names this fix as its start began here, whatever the replay's anchor.
+      const anchor = stopStarts.get(f.time);
+      if (anchor) state.stop = { anchor, since: f.time };
+      // A replayed alarm may belong to a press that began before the window or was raised already.
+      judge(toUnitPosition(f));
+    }
+    // Older than the window: only the last fix is known (enough for signal loss, and a press still held).
+    if (!fixes.length && latest.time > state.newest) {
+      state.newest = latest.time;
+      state.last = latest;
+      if (latest.alarm) state.sosSince = latest.time;
+    }
+  }
+}
