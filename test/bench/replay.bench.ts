@@ -3,7 +3,8 @@
  * (target ≤ 300 ms), cold (a fresh server: one stored checkpoint and a ranged read of the log per
  * document) and warm (200 moments on one server), through the HTTP API; also the events list and positions at a moment; then
  * the replay page playing it at 60× in headless Chromium (main-thread busy time per second).
- * `BENCH_REPLAY_UPDATES` (default 50,000) and `BENCH_REPLAY_UNITS` (default 200, over 3 stations).
+ * `BENCH_REPLAY_UPDATES` (default 50,000) and `BENCH_REPLAY_UNITS` (default 200, over 3 stations);
+ * `BENCH_REPLAY_FIX_EVERY_S` (default 60): seconds between two fixes of a unit.
  * `BENCH_REPLAY_FIRST` (default 6): operations restored to open their first moment ever.
  * Also the after-action report and its map of the same restored operation (checkpoints, no room
  * snapshots): each one's time and the longest the server's event loop stalled meanwhile.
@@ -23,6 +24,7 @@ import { traceMainThread } from './lib/trace.ts';
 
 const UPDATES = Number(process.env.BENCH_REPLAY_UPDATES ?? 50_000);
 const UNITS = Number(process.env.BENCH_REPLAY_UNITS ?? 200);
+const FIX_EVERY_MS = Number(process.env.BENCH_REPLAY_FIX_EVERY_S ?? 60) * 1000;
 const STATIONS = ['deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
 const OP = 'bench-replay';
 const COLD_RUNS = 6;
@@ -50,7 +52,7 @@ export default async function run(): Promise<void> {
       hours: 12,
       updates: UPDATES,
       unitsPerStation: Math.ceil(UNITS / STATIONS.length),
-      fixEveryMs: 60_000,
+      fixEveryMs: FIX_EVERY_MS,
     });
     const total = [...h.logs.values()].reduce((n, l) => n + l.length, 0);
     // BENCH_CLIENT_DIR: serve another client build (e.g. an unminified one, for BENCH_PROFILE=1).
@@ -165,21 +167,26 @@ export default async function run(): Promise<void> {
  * so that is how long it answered nobody else).
  */
 async function reportFigures(server: TestServer, token: string) {
-  const out: Array<{ name: string; ms: number; bytes: number; stallMs: number }> = [];
+  const out: Array<{ name: string; ms: number; bytes: number; stallMs: number; heapMiB: number }> = [];
   for (const [name, path] of [
     ['report', `/api/operations/${OP}/report`],
     ['report map', `/api/operations/${OP}/report/map`],
   ] as const) {
+    globalThis.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    let heapPeak = heapBefore;
     let last = performance.now();
     let stallMs = 0;
     const tick = setInterval(() => {
       const now = performance.now();
       stallMs = Math.max(stallMs, now - last);
       last = now;
+      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
     }, 5);
     try {
       const r = await timed(server, token, path);
-      out.push({ name, ...r, stallMs: Math.max(stallMs, performance.now() - last) });
+      const heapMiB = (Math.max(heapPeak, process.memoryUsage().heapUsed) - heapBefore) / 2 ** 20;
+      out.push({ name, ...r, stallMs: Math.max(stallMs, performance.now() - last), heapMiB });
     } finally {
       clearInterval(tick);
     }
@@ -189,8 +196,14 @@ async function reportFigures(server: TestServer, token: string) {
 
 function printReport(figures: Awaited<ReturnType<typeof reportFigures>>, total: number): void {
   printTable(`the after-action report of the restored operation (${total} updates, checkpoints, no snapshots)`, [
-    ['request', 'time', 'longest event-loop stall', 'size'],
-    ...figures.map((f) => [f.name, ms(f.ms), ms(f.stallMs), `${(f.bytes / 1024).toFixed(0)} KiB`]),
+    ['request', 'time', 'longest event-loop stall', 'heap growth (peak)', 'size'],
+    ...figures.map((f) => [
+      f.name,
+      ms(f.ms),
+      ms(f.stallMs),
+      `${f.heapMiB.toFixed(1)} MiB`,
+      `${(f.bytes / 1024).toFixed(0)} KiB`,
+    ]),
   ]);
 }
 
