@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startServer, tempDir } from '../helpers/server.ts';
+import { startServer, tempDir, type Teardown } from '../helpers/server.ts';
 import { api, eventually, traccarQuery } from '../live/live-helpers.ts';
 import { connectTak } from './tak-client.ts';
 
@@ -109,19 +109,25 @@ function makeCertificates(
   };
 }
 
+/** A server whose CoT port speaks TLS and asks for a client certificate of the test CA; a commander's token. */
+async function tlsServer(t: Teardown) {
+  const dir = tempDir('jointmap-cot-tls-');
+  t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const files = makeCertificates(dir);
+  const server = await startServer(t, {
+    cotPort: 0,
+    cotTlsCert: files.serverCert,
+    cotTlsKey: files.serverKey,
+    cotTlsCa: files.caCert,
+  });
+  const port = server.app.cotBridge!.address()!.port;
+  const { token } = await server.login('commander');
+  return { files, server, port, token };
+}
+
 describe('Cursor-on-Target bridge over TLS', () => {
   it('requires a client certificate signed by COT_TLS_CA', async (t) => {
-    const dir = tempDir('jointmap-cot-tls-');
-    t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const files = makeCertificates(dir);
-    const server = await startServer(t, {
-      cotPort: 0,
-      cotTlsCert: files.serverCert,
-      cotTlsKey: files.serverKey,
-      cotTlsCa: files.caCert,
-    });
-    const port = server.app.cotBridge!.address()!.port;
-    const { token } = await server.login('commander');
+    const { files, server, port, token } = await tlsServer(t);
     expect(
       (
         await api(server, token, 'POST', '/api/devices', {
@@ -165,17 +171,7 @@ describe('Cursor-on-Target bridge over TLS', () => {
   });
 
   it('a client certificate speaks only for the uid it names, in its CN or a subjectAltName', async (t) => {
-    const dir = tempDir('jointmap-cot-tls-');
-    t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const files = makeCertificates(dir);
-    const server = await startServer(t, {
-      cotPort: 0,
-      cotTlsCert: files.serverCert,
-      cotTlsKey: files.serverKey,
-      cotTlsCa: files.caCert,
-    });
-    const port = server.app.cotBridge!.address()!.port;
-    const { token } = await server.login('commander');
+    const { files, server, port, token } = await tlsServer(t);
     for (const [id, unitId] of [
       [TAK_UID, 'yuyue-car-01'],
       [OTHER_UID, 'yuyue-foot-02'],
