@@ -179,7 +179,8 @@ export class AlertService {
   private operation(id: string): OperationAlerts {
     const op = this.ops.get(id);
     if (op) return op;
-    const gate = new FixGate((pos) => this.evaluate(created, pos, 'held'));
+    // Fixes that waited for an operation forgotten meanwhile (closed) are not judged.
+    const gate = new FixGate((pos) => void (this.ops.get(id) === created && this.evaluate(created, pos, 'held')));
     const created: OperationAlerts = {
       id,
       stations: new Set(),
@@ -253,13 +254,16 @@ export class AlertService {
     op.reads.set(scope, entry);
     entry.running = this.track(
       (async () => {
-        do {
-          entry.again = false;
-          await this.readDoc(op, scope, undefined, undefined, entry.at);
-        } while (entry.again && !this.closed);
-      })()
-        .catch((err: unknown) => this.o.log.error({ err, operation: op.id, scope }, 'alerts: document read failed'))
-        .finally(() => op.reads.delete(scope)),
+        try {
+          do {
+            entry.again = false;
+            await this.readDoc(op, scope, undefined, undefined, entry.at);
+          } while (entry.again && !this.closed);
+        } finally {
+          // In the same turn as the last look at `again`: a commit after it starts a new read.
+          op.reads.delete(scope);
+        }
+      })().catch((err: unknown) => this.o.log.error({ err, operation: op.id, scope }, 'alerts: document read failed')),
     );
     return entry.running;
   }

@@ -26,3 +26,13 @@ it('fixes wait while the operation loads and while re-reads run, then are judged
   expect(gate.offer(fix(5))).toBe(false);
   expect(judged).toEqual([1, 2, 3, 4]);
 });
+
+it('a load that held more fixes than a call takes arguments hands every one on', () => {
+  let judged = 0;
+  const gate = new FixGate(() => judged++);
+  const release = gate.hold();
+  for (let i = 0; i < 300_000; i++) gate.offer(fix(i));
+  gate.loaded();
+  release();
+  expect(judged).toBe(300_000);
+});

@@ -39,7 +39,8 @@ export class FixGate {
   loaded(): void {
     const waited = this.loading ?? [];
     this.loading = null;
-    this.held.unshift(...waited);
+    // Not `unshift(...waited)`: a long load may hold more fixes than a call takes arguments.
+    this.held = waited.concat(this.held);
     if (this.holds === 0) this.flush();
   }
 
