@@ -87,6 +87,10 @@ describe('storage failure while loading a document', () => {
     const { token } = await server.login('commander');
     const units = (await server.ctx.rooms.get(BROKEN)).doc.getMap('units').size;
     expect(units).toBeGreaterThan(0);
+    // The services that read every document at start (alerts, the release of units on ended tasks)
+    // are done first: one of them loading the document during the fault would be a second load.
+    await server.alerts.whenIdle();
+    await server.endedRelease.idle();
     // Nothing in memory, as after the idle unload: the next join must load from storage.
     await server.ctx.rooms.closeAll();
 

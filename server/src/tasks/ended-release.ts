@@ -123,6 +123,14 @@ export class EndedTaskRelease {
     return released;
   }
 
+  /** Resolves when no release is due or running (tests: before they take storage away). */
+  async idle(): Promise<void> {
+    while (this.timers.size || this.running.size) {
+      if (this.running.size) await Promise.allSettled([...this.running]);
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Stop following changes; the releases waiting are written first (the rooms are still open). */
   async close(): Promise<void> {
     this.closed = true;
