@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
-import { DEVICE_ID_PATTERN, type NamedDoc } from '@jointmap/shared';
+import { isDeviceId, type NamedDoc } from '@jointmap/shared';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
@@ -10,8 +10,6 @@ import type { Device, Operation, Storage } from '../storage/types.ts';
 import { CotConnection } from './cot-connection.ts';
 import { CotPicture } from './cot-picture.ts';
 import { loadNodeCot, type NodeCot } from './node-cot.ts';
-
-const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 
 export interface CotBridgeOptions {
   port: number;
@@ -238,7 +236,7 @@ export class CotBridge {
     this.metrics.received.inc({ outcome: 'not_certified' });
     // Logged once per uid that could be a device id (any other is only counted: a certificate
     // holder must not fill the log, or this memory, with made-up uids).
-    if (!DEVICE_ID.test(uid)) return;
+    if (!isDeviceId(uid)) return;
     const certified = [...names].map((n) => n.slice(0, 128));
     if (this.firstTime(`${uid}\n${certified.join('\n')}`))
       this.o.log.warn(

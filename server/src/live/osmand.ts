@@ -1,4 +1,4 @@
-import { DEVICE_ID_PATTERN, type ErrorCode } from '@jointmap/shared';
+import { isDeviceId, type ErrorCode } from '@jointmap/shared';
 
 /**
  * Decoding of the OsmAnd protocol as Traccar Client and OsmAnd send it (see docs/ingest.md for the
@@ -45,7 +45,6 @@ export interface FixLimits {
 export const KNOTS_TO_MPS = 1852 / 3600;
 /** Faster than this is not a police unit's GPS but garbage (≈ 1,800 km/h). */
 const MAX_SPEED_MPS = 500;
-const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 /** Traccar's rule: a numeric timestamp below 2^31-1 is in seconds, otherwise milliseconds. */
 const SECONDS_LIMIT = 2_147_483_647;
 
@@ -141,7 +140,7 @@ function required(value: number | null, key: string): number {
 function deviceId(value: unknown): string {
   const id = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
   if (typeof id !== 'string' || id === '') invalid('id: missing device id');
-  if (!DEVICE_ID.test(id as string)) invalid('id: a device id is 1–64 characters of A–Z, a–z, 0–9, _ . : -');
+  if (!isDeviceId(id as string)) invalid('id: a device id is 1–64 characters of A–Z, a–z, 0–9, _ . : -');
   return id as string;
 }
 

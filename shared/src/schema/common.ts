@@ -9,6 +9,9 @@ export const Id = Type.String({ pattern: ID_PATTERN });
 /** Tracker ids as the apps send them (Traccar: IMEI or any identifier; OsmAnd: user-chosen). */
 export const DEVICE_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$';
 export const DeviceId = Type.String({ pattern: DEVICE_ID_PATTERN });
+const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
+/** Whether a tracker id is one a device could have (the `DeviceId` schema's own rule). */
+export const isDeviceId = (id: string): boolean => DEVICE_ID.test(id);
 export const Timestamp = Type.Integer({ minimum: 0, description: 'epoch milliseconds' });
 export const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 export const Label = (maxLength = 200) => Type.String({ maxLength });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { fixtures } from '../fixtures/records.ts';
-import { explainEntry, hasMap, isEntryKey } from './index.ts';
+import { explainEntry, hasMap, isDeviceId, isEntryKey } from './index.ts';
 import { responseKey } from './task-response.ts';
 
 describe('record schemas', () => {
@@ -82,5 +82,17 @@ describe('entry keys, checked before an update is applied', () => {
     expect(isEntryKey('station', '__proto__', 'a')).toBe(false);
     expect(isEntryKey('command', 'meta', 'operation')).toBe(true);
     expect(isEntryKey('station', 'meta', 'operation')).toBe(false);
+  });
+});
+
+describe('tracker ids', () => {
+  test('isDeviceId takes what Traccar, OsmAnd and TAK send, and nothing a key or a log could choke on', () => {
+    for (const id of ['864895031234567', 'ANDROID-5f1c2e7a9b3d4c1e', 'S-1-5-21:abc', 'unit_01.deqing']) {
+      expect(isDeviceId(id)).toBe(true);
+    }
+    for (const id of ['', 'a b', '王警官', 'x'.repeat(65), 'id\n', '../etc']) {
+      expect(isDeviceId(id)).toBe(false);
+    }
+    expect(isDeviceId('x'.repeat(64))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { DEVICE_ID_PATTERN, type Unit, type UnitKind, type UnitStatus } from '@jointmap/shared';
+import type { Unit, UnitKind, UnitStatus } from '@jointmap/shared';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { session as login } from '../state/session.svelte.ts';
@@ -6,7 +6,6 @@ import type { TrackFeatureCollection } from './unit-view.svelte.ts';
 
 export const UNIT_KINDS: UnitKind[] = ['car', 'foot', 'motorbike', 'drone', 'dog', 'boat'];
 export const UNIT_STATUSES: UnitStatus[] = ['available', 'en_route', 'on_scene', 'busy', 'off_duty'];
-export const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 
 export function newUnitId(): string {
   return `u-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
