@@ -69,6 +69,13 @@ interface OperationAlerts {
   reads: Map<string, { running: Promise<void>; again: boolean; at: number }>;
 }
 
+/** What {@link AlertService.readDoc} is given besides the document's name. */
+interface DocRead {
+  room?: Pick<Awaited<ReturnType<RoomManager['get']>>, 'doc'>;
+  logged?: Map<string, LoggedRuleTimes> | null;
+  at?: number;
+}
+
 /** Longest wait between two reads of an operation that keeps failing (ms). */
 const LOAD_RETRY_MAX_MS = 300_000;
 
@@ -218,7 +225,7 @@ export class AlertService {
               return null;
             })
           : undefined;
-        await this.readDoc(op, scope, logged, room);
+        await this.readDoc(op, scope, { logged, room });
       }
       await replayOperation(
         { ...this.o, now: this.now(), isClosed: () => this.closed },
@@ -257,7 +264,7 @@ export class AlertService {
         try {
           do {
             entry.again = false;
-            await this.readDoc(op, scope, undefined, undefined, entry.at);
+            await this.readDoc(op, scope, { at: entry.at });
           } while (entry.again && !this.closed);
         } finally {
           // In the same turn as the last look at `again`: a commit after it starts a new read.
@@ -269,22 +276,17 @@ export class AlertService {
   }
 
   /**
-   * Follow the rules and roster of one document (`logged`: see {@link RuleIndex.sync}); a rule that
-   * changed stands from `at` (when its commit was seen; by default now).
+   * Follow the rules and roster of one document: `room` when the caller already has it, `logged`
+   * (see {@link RuleIndex.sync}) at load; a rule that changed stands from `at` (when its commit
+   * was seen; by default now).
    */
-  private async readDoc(
-    op: OperationAlerts,
-    scope: string,
-    logged?: Map<string, LoggedRuleTimes> | null,
-    loaded?: Pick<Awaited<ReturnType<RoomManager['get']>>, 'doc'>,
-    at?: number,
-  ): Promise<void> {
+  private async readDoc(op: OperationAlerts, scope: string, from: DocRead = {}): Promise<void> {
     if (this.closed) return;
-    const room = loaded ?? (await this.o.rooms.get(docName(op.id, scope)));
+    const room = from.room ?? (await this.o.rooms.get(docName(op.id, scope)));
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
     // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).
-    const { dropped, changed } = op.index.sync(scope, rules, at ?? Date.now(), logged);
+    const { dropped, changed } = op.index.sync(scope, rules, from.at ?? Date.now(), from.logged);
     op.read.add(scope);
     for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
     if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
