@@ -157,4 +157,24 @@ describe('EndedTaskRelease', { timeout: 60_000 }, () => {
     expect(await unit(built)).toMatchObject({ status: 'available', assignedTaskId: null });
     await release.close();
   });
+
+  it('idle() resolves only once every due release is written, one retried after a failed write included', async () => {
+    const built = await start();
+    const taskId = await leftOnClosedTask(built);
+    const storage = built.ctx.storage;
+    const append = storage.appendUpdate.bind(storage);
+    let failures = 0;
+    storage.appendUpdate = async (doc, update, author) => {
+      if (doc === docName(OP, DEQING) && failures++ === 0) throw new Error('disk full');
+      return append(doc, update, author);
+    };
+    const release = new EndedTaskRelease({ storage, rooms: built.ctx.rooms, log: silent, delayMs: 50, retryMs: 200 });
+    await release.idle(); // nothing due: at once
+    expect((await unit(built)).assignedTaskId).toBe(taskId);
+    release.onCommitted((await built.ctx.rooms.get(docName(OP, LINPING))).id, new Set(['tasks']));
+    await release.idle();
+    expect(failures).toBe(2); // the failed write and its retry
+    expect(await unit(built)).toMatchObject({ status: 'available', assignedTaskId: null });
+    await release.close();
+  });
 });

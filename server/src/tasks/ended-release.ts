@@ -67,6 +67,8 @@ export class EndedTaskRelease {
   private readonly running = new Set<Promise<unknown>>();
   /** Failed releases in a row, per operation (the retry waits longer each time). */
   private readonly failures = new Map<string, number>();
+  /** Callers of {@link idle}, woken when the last due or running release is done. */
+  private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
   private readonly delayMs: number;
   private readonly relayedDelayMs: number;
@@ -124,11 +126,9 @@ export class EndedTaskRelease {
   }
 
   /** Resolves when no release is due or running (tests: before they take storage away). */
-  async idle(): Promise<void> {
-    while (this.timers.size || this.running.size) {
-      if (this.running.size) await Promise.allSettled([...this.running]);
-      else await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Stop following changes; the releases waiting are written first (the rooms are still open). */
@@ -185,7 +185,15 @@ export class EndedTaskRelease {
       },
     );
     this.running.add(job);
-    void job.finally(() => this.running.delete(job));
+    void job.finally(() => {
+      this.running.delete(job);
+      // A failed release has scheduled its retry by now: not idle yet.
+      if (this.isIdle()) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+  }
+
+  private isIdle(): boolean {
+    return this.timers.size === 0 && this.running.size === 0;
   }
 
   private releases(doc: Y.Doc, stationId: string, ended: ReadonlySet<string>): RecordChange[] {
