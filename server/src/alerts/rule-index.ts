@@ -55,9 +55,10 @@ export class RuleIndex {
    *
    * A rule new to the index, or armed or changed in what decides an alert, takes `now` (server
    * clock) as its {@link RuleTimes}. When the operation is loaded, `logged` gives the times read
-   * from the update log ({@link ruleTimesFromLog}; a rule absent from it was not touched within the
-   * log read: always there); null when the log could not be read: the record's `updatedAt` then
-   * stands in (no later than `now`: a client's clock may run ahead).
+   * from the update log ({@link ruleTimesFromLog}); a rule absent from it, or different from what
+   * the log held, was written after the walk read the log's end, and takes `now` too. `logged` is
+   * null when the log could not be read: the record's `updatedAt` then stands in (no later than
+   * `now`: a client's clock may run ahead).
    */
   sync(
     scope: string,
@@ -96,8 +97,7 @@ export class RuleIndex {
         times = { armedAt: at, changedAt: at };
       } else if (logged) {
         const held = logged.get(rule.id);
-        if (!held) times = { armedAt: -Infinity, changedAt: -Infinity };
-        else if (held.arming === armingSignature(rule) && held.evaluation === evaluationSignature(rule)) times = held;
+        if (held?.arming === armingSignature(rule) && held.evaluation === evaluationSignature(rule)) times = held;
       }
       this.add(this.prepare(scope, key, rule, signature, times));
     }

@@ -44,11 +44,12 @@ export function evaluationSignature(r: AlertRule): string {
 export const ruleSince = (t: RuleTimes): number => Math.max(t.armedAt, t.changedAt);
 
 /**
- * The times of the rules of document `doc` changed after `since`, from its stored update log: the
- * document as it was at `since` (a checkpoint and the updates up to it), then every later update
- * applied in order, a page at a time, watching the `rules` map. A rule absent from the result
- * was not armed or changed after `since` (nothing the engine reads lies before it, so it counts
- * as always there). Cost: one checkpoint and the updates since `since` (about 5 ms per 1,000).
+ * The times of the rules of document `doc`, from its stored update log: the document as it was at
+ * `since` (a checkpoint and the updates up to it), then every later update applied in order, a
+ * page at a time, watching the `rules` map. A rule not armed or changed after `since` has the
+ * times `-Infinity` (nothing the engine reads lies before `since`, so it counts as always there);
+ * a rule absent from the result was not in the log when the walk read its end. Cost: one
+ * checkpoint and the updates since `since` (about 5 ms per 1,000).
  */
 export async function ruleTimesFromLog(
   store: Pick<UpdateLogStore, 'readReplayCheckpoint' | 'readUpdateLogRange' | 'readUpdateLogPage'>,
@@ -90,6 +91,18 @@ export async function ruleTimesFromLog(
         time = u.time;
         Y.applyUpdate(ydoc, u.update);
       }
+    // Every rule the walk saw, untouched ones too: a rule the caller holds that is not here was
+    // written after the walk read the log's end.
+    for (const [id, rule] of rules) {
+      if (!out.has(id)) {
+        out.set(id, {
+          armedAt: -Infinity,
+          changedAt: -Infinity,
+          arming: armingSignature(rule),
+          evaluation: evaluationSignature(rule),
+        });
+      }
+    }
     return out;
   } finally {
     ydoc.destroy();
