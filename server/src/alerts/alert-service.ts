@@ -225,7 +225,8 @@ export class AlertService {
               return null;
             })
           : undefined;
-        await this.readDoc(op, scope, { logged, room });
+        // The room is looked up again: it may have been unloaded, and loaded afresh, during the walk.
+        await this.readDoc(op, scope, { logged, room: logged === undefined ? room : undefined });
       }
       await replayOperation(
         { ...this.o, now: this.now(), isClosed: () => this.closed },
