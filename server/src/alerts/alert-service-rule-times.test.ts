@@ -23,6 +23,7 @@ async function walkLoad(opts: { unloadDuringWalk?: boolean } = {}) {
   };
   let command = new Y.Doc();
   command.getMap('rules').set('zone-far', farZone);
+  const farUpdate = Y.encodeStateAsUpdate(command);
   const raised: Array<{ kind: string; time: number }> = [];
   const t0 = Date.now();
   // Parked inside the zone to come, received a minute ago: stored before the zone was drawn.
@@ -66,18 +67,14 @@ async function walkLoad(opts: { unloadDuringWalk?: boolean } = {}) {
         return true;
       },
       readReplayCheckpoint: async () => null,
-      // The log up to the walk's start: the far zone, written long ago.
-      readUpdateLogRange: async (doc: string) =>
-        doc === COMMAND
-          ? [{ seq: 1, update: Y.encodeStateAsUpdate(command), sessionId: null, userId: null, time: t0 - 3_600_000 }]
-          : [],
-      // The walk reads the log's end; the zone is stored just after.
-      readUpdateLogPage: async (doc: string) => {
-        if (doc === COMMAND && !drawn) {
+      // The log: the far zone, written long ago; as the walk reads its end, the zone is stored.
+      readUpdateLogPage: async (doc: string, afterSeq: number) => {
+        if (doc !== COMMAND) return [];
+        if (!drawn) {
           setTimeout(drawZone, 0);
           await new Promise((r) => setTimeout(r, 10));
         }
-        return [];
+        return afterSeq < 1 ? [{ seq: 1, update: farUpdate, sessionId: null, userId: null, time: t0 - 3_600_000 }] : [];
       },
     } as unknown as AlertServiceOptions['storage'],
     rooms: { get: async (name: string) => ({ doc: name === COMMAND ? command : new Y.Doc() }) as never },

@@ -45,28 +45,29 @@ export const ruleSince = (t: RuleTimes): number => Math.max(t.armedAt, t.changed
 
 /**
  * The times of the rules of document `doc`, from its stored update log: the document as it was at
- * `since` (a checkpoint and the updates up to it), then every later update applied in order, a
- * page at a time, watching the `rules` map. A rule not armed or changed after `since` has the
+ * `since` (a checkpoint, then the updates after it in the log's order up to the first one stored
+ * after `since`), then every later update applied in order, a page at a time, watching the `rules`
+ * map. A rule not armed or changed after `since` has the
  * times `-Infinity` (nothing the engine reads lies before `since`, so it counts as always there);
  * a rule absent from the result was not in the log when the walk read its end. Cost: one
  * checkpoint and the updates since `since` (about 5 ms per 1,000).
  */
 export async function ruleTimesFromLog(
-  store: Pick<UpdateLogStore, 'readReplayCheckpoint' | 'readUpdateLogRange' | 'readUpdateLogPage'>,
+  store: Pick<UpdateLogStore, 'readReplayCheckpoint' | 'readUpdateLogPage'>,
   doc: string,
   since: number,
 ): Promise<Map<string, LoggedRuleTimes>> {
   const cp = await store.readReplayCheckpoint(doc, since);
-  const head = await store.readUpdateLogRange(doc, cp?.seq ?? 0, since);
   const ydoc = new Y.Doc();
   try {
-    ydoc.transact(() => {
-      if (cp) Y.applyUpdate(ydoc, cp.state);
-      for (const u of head) Y.applyUpdate(ydoc, u.update);
-    });
+    if (cp) Y.applyUpdate(ydoc, cp.state);
     const out = new Map<string, LoggedRuleTimes>();
     const rules = ydoc.getMap<AlertRule>('rules');
-    let time = since;
+    // In the log's order: the updates before the first one stored after `since` make the document
+    // as it was then (what they did counts as always there); from that one on, a change takes its
+    // update's time, never earlier than the change before it (a clock stepped back, or instances
+    // whose clocks differ, cannot date a rule before an update stored ahead of it).
+    let time = -Infinity;
     rules.observe((e) => {
       for (const id of e.keysChanged) {
         const rule = rules.get(id);
@@ -85,10 +86,9 @@ export async function ruleTimesFromLog(
         else out.set(id, { ...held, arming, evaluation });
       }
     });
-    const after = head.at(-1)?.seq ?? cp?.seq ?? 0;
-    for await (const page of logPages(store, doc, LOG_PAGE, after))
+    for await (const page of logPages(store, doc, LOG_PAGE, cp?.seq ?? 0))
       for (const u of page) {
-        time = u.time;
+        if (u.time > since || time > -Infinity) time = Math.max(time, u.time);
         Y.applyUpdate(ydoc, u.update);
       }
     // Every rule the walk saw, untouched ones too: a rule the caller holds that is not here was
