@@ -12,30 +12,75 @@ export function assertClientBuilt(): void {
   }
 }
 
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--no-first-run',
+  '--disable-domain-reliability',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+];
+
+/** The browser process the browser tests of this worker share (JOINTMAP_SHARED_BROWSER=1). */
+let shared: Promise<Browser> | null = null;
+
 /**
  * Debian Chromium, headless, with WebGL on SwiftShader and every background service that could
  * phone home switched off. Closed when the test finishes.
+ *
+ * With `JOINTMAP_SHARED_BROWSER=1` (the e2e project) every test of a worker gets a lease on one
+ * Chromium process instead: closing the lease (at the test's end) closes the contexts made through
+ * it, never the process. Tests stay apart as before (a context has its own storage, cache,
+ * service workers and renderer processes); what they share is the process's warm state, above all
+ * the GPU process's compiled shaders: a console's first page load in a fresh Chromium costs about
+ * 3 s more CPU than in one that has drawn the map before. A browser that died is launched again.
  */
 export async function launchBrowser(t: Teardown | null): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium`);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-default-apps',
-      '--no-first-run',
-      '--disable-domain-reliability',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--ignore-gpu-blocklist',
-    ],
-  });
+  if (process.env.JOINTMAP_SHARED_BROWSER !== '1') {
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS });
+    t?.onTestFinished(() => browser.close());
+    return browser;
+  }
+  const running = await shared?.catch(() => null);
+  if (!running?.isConnected()) {
+    shared = chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS });
+  }
+  const browser = lease(await shared!);
   t?.onTestFinished(() => browser.close());
   return browser;
+}
+
+/** `browser` as one test's own: its `close()` closes the contexts made through it, not the process. */
+function lease(browser: Browser): Browser {
+  const contexts = new Set<BrowserContext>();
+  return new Proxy(browser, {
+    get(target, prop) {
+      if (prop === 'newContext') {
+        return async (...args: Parameters<Browser['newContext']>) => {
+          const context = await target.newContext(...args);
+          contexts.add(context);
+          context.once('close', () => contexts.delete(context));
+          return context;
+        };
+      }
+      if (prop === 'newPage') {
+        return () => Promise.reject(new Error('a leased browser opens pages through newContext()'));
+      }
+      if (prop === 'close') {
+        return async () => {
+          await Promise.all([...contexts].map((c) => c.close().catch(() => undefined)));
+          contexts.clear();
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /**
