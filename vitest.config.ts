@@ -51,9 +51,10 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // After the node files (a group of their own), one browser file at a time. Every file runs
-          // its own servers on port 0 and its own browser contexts (in one Chromium), and renders the map in
-          // software (SwiftShader): two at once kept a slower 2-core machine at a load average of
-          // 12, where a fix took over 2.5 s to reach its marker and a four-page test over 2 minutes.
+          // its own servers on port 0 and its own browser contexts (in one Chromium), and renders
+          // the map in software (SwiftShader): two at once kept a slower 2-core machine at a load
+          // average of 12, where a fix took over 2.5 s to reach its marker and a four-page test
+          // over 2 minutes.
           sequence: { groupOrder: 1 },
           maxWorkers: 1,
           // One Chromium process for the worker, a lease per test (test/helpers/browser.ts).
