@@ -2,7 +2,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { UnitPosition } from '@jointmap/shared';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
-import { commandDoc, failingOptions } from './alert-test-doubles.ts';
+import { carInside, commandDoc, failingOptions } from './alert-test-doubles.ts';
 
 afterEach(() => void vi.useRealTimers());
 
@@ -94,20 +94,7 @@ async function heldLoad(opts: { zoneAtLoad?: boolean; onFirstTrackRead?: () => v
   while (!replaying) await new Promise((r) => setTimeout(r, 5));
   const t0 = Date.now();
   const fire = async (time: number, { stored: inTrack = true, receivedAt = Date.now() } = {}) => {
-    const pos: UnitPosition = {
-      unitId: 'car-1',
-      stationId: 'st-1',
-      deviceId: 'dev-1',
-      lngLat: [120.305, 30.495], // inside the zone
-      time: t0 + time,
-      receivedAt,
-      speedMps: 0,
-      bearing: null,
-      altitude: null,
-      accuracy: null,
-      battery: null,
-      alarm: null,
-    };
+    const pos = carInside(t0 + time, receivedAt);
     if (inTrack) stored.push(pos);
     pass(pos);
     await new Promise((r) => setTimeout(r, 5));
@@ -210,21 +197,7 @@ it('a fix that comes in while a zone just drawn is read waits for it and is judg
   await alerts.start();
   await alerts.whenIdle();
   const t0 = Date.now();
-  const fire = (time: number) =>
-    pass({
-      unitId: 'car-1',
-      stationId: 'st-1',
-      deviceId: 'dev-1',
-      lngLat: [120.305, 30.495], // inside the zone
-      time: t0 + time,
-      receivedAt: Date.now(),
-      speedMps: 0,
-      bearing: null,
-      altitude: null,
-      accuracy: null,
-      battery: null,
-      alarm: null,
-    });
+  const fire = (time: number) => pass(carInside(t0 + time, Date.now()));
 
   readGate = new Promise<void>((r) => (openRead = r));
   command.getMap('rules').set('zone-1', commandDoc().getMap('rules').get('zone-1'));

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import type { UnitPosition } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { AlertService, type AlertServiceOptions } from './alert-service.ts';
-import { commandDoc, failingOptions, ring } from './alert-test-doubles.ts';
+import { carInside, commandDoc, failingOptions, ring } from './alert-test-doubles.ts';
 
 const COMMAND = 'op-1/command';
 
@@ -27,20 +27,7 @@ async function walkLoad(opts: { unloadDuringWalk?: boolean } = {}) {
   const raised: Array<{ kind: string; time: number }> = [];
   const t0 = Date.now();
   // Parked inside the zone to come, received a minute ago: stored before the zone was drawn.
-  const parked: UnitPosition = {
-    unitId: 'car-1',
-    stationId: 'st-1',
-    deviceId: 'dev-1',
-    lngLat: [120.305, 30.495],
-    time: t0 - 60_000,
-    receivedAt: t0 - 60_000,
-    speedMps: 0,
-    bearing: null,
-    altitude: null,
-    accuracy: null,
-    battery: null,
-    alarm: null,
-  };
+  const parked = carInside(t0 - 60_000, t0 - 60_000);
   let drawn = false;
   const drawZone = () => {
     drawn = true;

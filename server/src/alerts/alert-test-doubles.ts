@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import * as Y from 'yjs';
+import type { UnitPosition } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { AlertServiceOptions } from './alert-service.ts';
 
@@ -9,6 +10,24 @@ export const ring = [
   [120.31, 30.51],
   [120.29, 30.49],
 ];
+
+/** A fix of station st-1's car-1, parked inside the zone of {@link commandDoc}. */
+export function carInside(time: number, receivedAt: number): UnitPosition {
+  return {
+    unitId: 'car-1',
+    stationId: 'st-1',
+    deviceId: 'dev-1',
+    lngLat: [120.305, 30.495],
+    time,
+    receivedAt,
+    speedMps: 0,
+    bearing: null,
+    altitude: null,
+    accuracy: null,
+    battery: null,
+    alarm: null,
+  };
+}
 
 /** The command document of an operation with one restricted zone. */
 export function commandDoc(): Y.Doc {
