@@ -86,11 +86,17 @@ export async function ruleTimesFromLog(
         else out.set(id, { ...held, arming, evaluation });
       }
     });
-    for await (const page of logPages(store, doc, LOG_PAGE, cp?.seq ?? 0))
-      for (const u of page) {
-        if (u.time > since || time > -Infinity) time = Math.max(time, u.time);
+    for await (const page of logPages(store, doc, LOG_PAGE, cp?.seq ?? 0)) {
+      // The part of the page before `since` in one transaction (one observer call, as a merged
+      // state would give); after that, one update at a time, each with its own time.
+      const after = page.findIndex((u) => u.time > since);
+      const head = time > -Infinity ? 0 : after < 0 ? page.length : after;
+      if (head > 0) Y.transact(ydoc, () => page.slice(0, head).forEach((u) => Y.applyUpdate(ydoc, u.update)));
+      for (const u of page.slice(head)) {
+        time = Math.max(time, u.time);
         Y.applyUpdate(ydoc, u.update);
       }
+    }
     // Every rule the walk saw, untouched ones too: a rule the caller holds that is not here was
     // written after the walk read the log's end.
     for (const [id, rule] of rules) {
