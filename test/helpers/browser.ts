@@ -42,18 +42,18 @@ let shared: Promise<Browser> | null = null;
 export async function launchBrowser(t: Teardown | null): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium`);
   if (process.env.JOINTMAP_SHARED_BROWSER !== '1') {
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS });
+    const browser = await launch();
     t?.onTestFinished(() => browser.close());
     return browser;
   }
   const running = await shared?.catch(() => null);
-  if (!running?.isConnected()) {
-    shared = chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS });
-  }
+  if (!running?.isConnected()) shared = launch();
   const browser = lease(await shared!);
   t?.onTestFinished(() => browser.close());
   return browser;
 }
+
+const launch = () => chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS });
 
 /** `browser` as one test's own: its `close()` closes the contexts made through it, not the process. */
 function lease(browser: Browser): Browser {
