@@ -207,20 +207,29 @@ export class ArchiveService {
   /**
    * Delete the fixes of an operation whose documents were purged after archive `archiveId`, then
    * record its purge as no longer under way. One run per operation in this process: a second
-   * request waits for the first. Refused under an evidence hold set since the purge began.
+   * request waits for the first. An evidence hold (set on any instance) stops it before its next
+   * batch, and so does the server stopping: what is left stays until it is asked for again.
    */
   private purgeFixesOf(op: Operation, archiveId: string, userId: string | null): Promise<void> {
     const running = this.purging.get(op.id);
     if (running) return running;
-    const task = (async () => {
+    const halt = async () => {
+      if (this.stopping)
+        throw new AppError(
+          'STORAGE_UNAVAILABLE',
+          `the server is stopping: the purge of ${op.id} finishes at its next start`,
+        );
       if (await this.ctx.storage.operationHold(op.id))
         throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it to finish its purge`);
+    };
+    const task = (async () => {
+      await halt();
       const record = (await this.ctx.storage.listArchives(op.id)).find((a) => a.id === archiveId);
       if (!record || op.closedAt == null)
         throw new AppError('NOT_FOUND', `no archive ${archiveId} of ${op.id}: its purge cannot finish`);
       const { retentionBatch } = this.ctx.config;
       const closed = { ...op, closedAt: op.closedAt };
-      const fixes = await purgeFixes(this.ctx.storage, closed, record.createdAt, retentionBatch, () => this.stopping);
+      const fixes = await purgeFixes(this.ctx.storage, closed, record.createdAt, retentionBatch, halt);
       await this.ctx.storage.finishPurge(op.id, archiveId);
       this.ctx.log.info({ operation: op.id, archive: record.file, fixes, user: userId }, 'operation purged');
     })().finally(() => this.purging.delete(op.id));
@@ -234,10 +243,6 @@ export class ArchiveService {
       requireCommander(user, 'restore archives');
       const archive = await openArchive(file, archiveDir(this.ctx.config.dataDir), this.maxBytes);
       try {
-        // Its restored fixes would go with the rest: the purge finishes first.
-        const id = archive.operation.operation.id;
-        if (this.purging.has(id))
-          throw new AppError('CONFLICT', `the purge of ${id} is finishing: restore its archive once it is done`);
         const op = await restoreArchive(this.ctx.storage, archive, user.id, Date.now());
         // Restored over a purged operation of this instance: its documents load again.
         this.ctx.rooms.unblock(operationDocNames(op.id, op.stations));

@@ -1,5 +1,4 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { AppError } from '@jointmap/shared';
 import type { ArchiveStore, Operation, OperationStore } from '../storage/types.ts';
 import { purgeWindows } from './purge-windows.ts';
 
@@ -10,15 +9,16 @@ export type PurgedOperation = Pick<Operation, 'id' | 'stations' | 'createdAt'> &
  * Delete a purged operation's fixes, `batch` at a time: those of its stations within its window,
  * less the windows of other operations that are not purged (purge-windows.ts), and only those the
  * server had received when the archive was written at `archivedAt` (a late tracker's fixes are in
- * no archive: kept). Idempotent, so a purge a crash cut short simply runs it again. `stopping` is
- * asked before each batch: when the server stops, the rest is left for its next start.
+ * no archive: kept). Idempotent, so a purge a crash cut short simply runs it again. `beforeBatch`
+ * runs before each batch and throws to stop there (the server stops, or an evidence hold was set):
+ * the rest is left for the next run.
  */
 export async function purgeFixes(
   storage: Pick<ArchiveStore, 'trackUnitsOfStation' | 'dropFixesBetween'> & Pick<OperationStore, 'listOperations'>,
   op: PurgedOperation,
   archivedAt: number,
   batch: number,
-  stopping: () => boolean,
+  beforeBatch: () => Promise<void>,
 ): Promise<number> {
   let fixes = 0;
   const others = (await storage.listOperations()).filter((o) => o.id !== op.id && o.purgedAt == null);
@@ -28,11 +28,7 @@ export async function purgeFixes(
     for (const unitId of await storage.trackUnitsOfStation(stationId)) {
       for (const w of windows) {
         for (;;) {
-          if (stopping())
-            throw new AppError(
-              'STORAGE_UNAVAILABLE',
-              `the server is stopping: the purge of ${op.id} finishes at its next start`,
-            );
+          await beforeBatch();
           const n = await storage.dropFixesBetween(stationId, unitId, w.from, w.to, archivedAt, batch);
           fixes += n;
           if (n < batch) break;

@@ -1,0 +1,119 @@
+import { describe, expect, test, type TestContext } from 'vitest';
+import { createPgPool } from '@jointmap/server/storage/pg-pool';
+import { archiveOp, closeOp, download, restore, streetFixes } from '../api/archive-helpers.ts';
+import { createTestSchema, query } from '../helpers/pg-schema.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { DEQING } from '../helpers/tasks.ts';
+import { api } from '../live/live-helpers.ts';
+
+const OP = 'op-evidence';
+const UNIT = 'yuyue-car-01';
+const DAY = 24 * 3600_000;
+const FIXES = 300;
+
+/** Poll an async condition every 20 ms. */
+async function until(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const stored = (server: TestServer, from: number, to: number) =>
+  server.ctx.storage.track(DEQING, UNIT, from, to, 1_000_000).then((f) => f.length);
+
+/**
+ * Two instances, `a` and `b`, on one PostgreSQL store, and on `a` the purge of a closed, archived
+ * operation of three days ago (FIXES fixes, deleted 10 at a time) whose first batch waits on a row
+ * lock: it is under way, its documents gone and its fixes not yet. `release()` lets it go on.
+ */
+async function purgeWaiting(t: TestContext) {
+  const schema = await createTestSchema(t);
+  const store = { databaseUrl: schema.url, retentionIntervalMs: 0 };
+  const a = await startServer(t, { ...store, retentionBatch: 10 });
+  const b = await startServer(t, store);
+  const ca = (await a.login('commander')).token;
+  const cb = (await b.login('commander')).token;
+  const made = await api(a, ca, 'POST', '/api/operations', {
+    id: OP,
+    name: '证据保全',
+    kind: 'search',
+    stations: [DEQING],
+  });
+  expect(made.status).toBe(201);
+  const created = Date.now() - 3 * DAY;
+  await query(schema.url, 'UPDATE operations SET created_at = $1 WHERE id = $2', [created, OP]);
+  await a.ctx.storage.appendPositions(streetFixes(DEQING, UNIT, created + 1000, FIXES));
+  expect((await closeOp(a, ca, OP)).status).toBe(200);
+  const record = (await archiveOp(a, ca, OP)).body;
+  const file = await download(a, ca, record);
+  const window = [created, Date.now()] as const;
+  expect(await stored(a, ...window)).toBe(FIXES);
+
+  // The purge deletes the earliest fixes first: the earliest one is locked here.
+  const pool = createPgPool(schema.url, () => undefined);
+  const locker = await pool.connect();
+  t.onTestFinished(async () => {
+    locker.release();
+    await pool.end();
+  });
+  await locker.query('BEGIN');
+  const locked = await locker.query(
+    'SELECT time FROM positions_track WHERE station_id = $1 AND unit_id = $2 ORDER BY time LIMIT 1 FOR UPDATE',
+    [DEQING, UNIT],
+  );
+  expect(locked.rowCount).toBe(1);
+  const purge = api<{ error?: { code: string } }>(a, ca, 'POST', `/api/operations/${OP}/purge`, {
+    archiveId: record.id,
+    sha256: record.sha256,
+  });
+  await until(
+    async () => (await b.ctx.storage.purgesUnderWay()).some((p) => p.operationId === OP),
+    30_000,
+    'the purge under way',
+  );
+  return { a, b, cb, file, window, purge, release: () => locker.query('COMMIT') };
+}
+
+/**
+ * A purge deletes an operation's fixes in batches after its documents went; a restore of the
+ * operation's archive on another instance meanwhile would write fixes that the purge then deletes,
+ * leaving a restored operation without its track.
+ */
+describe('purge and restore on two instances of one store', { timeout: 120_000 }, () => {
+  test('a restore on one instance while another is still deleting the operation’s fixes is refused (409); once the purge is finished it restores every fix', async (t) => {
+    const { a, b, cb, file, window, purge, release } = await purgeWaiting(t);
+    const early = await restore(b, cb, file);
+    expect([early.status, early.body.error?.code]).toEqual([409, 'CONFLICT']);
+    expect(early.body.error?.message).toContain('purge');
+    expect((await b.ctx.storage.getOperation(OP))?.purgedAt).not.toBeNull();
+
+    await release();
+    expect((await purge).status).toBe(200);
+    expect(await b.ctx.storage.purgesUnderWay()).toEqual([]);
+    expect(await stored(b, ...window)).toBe(0);
+
+    const later = await restore(b, cb, file);
+    expect(later.status).toBe(201);
+    expect(later.body.operation).toMatchObject({ id: OP, status: 'closed', purgedAt: null });
+    expect(await stored(a, ...window)).toBe(FIXES);
+  });
+
+  test('an evidence hold set on one instance stops the purge running on another before its next batch (409, the rest kept); a restore then ends the purge with every fix', async (t) => {
+    const { a, b, cb, file, window, purge, release } = await purgeWaiting(t);
+    const held = await api(b, cb, 'PUT', `/api/operations/${OP}/hold`, { kept: true });
+    expect(held.status).toBe(200);
+    await release();
+    const stopped = await purge;
+    expect([stopped.status, stopped.body.error?.code]).toEqual([409, 'CONFLICT']);
+    // The batch under way when the hold was set went; nothing after it.
+    expect(await stored(b, ...window)).toBe(FIXES - 10);
+    expect(await b.ctx.storage.purgesUnderWay()).toEqual([{ operationId: OP, archiveId: expect.any(String) }]);
+
+    const restored = await restore(b, cb, file);
+    expect(restored.status).toBe(201);
+    expect(await b.ctx.storage.purgesUnderWay()).toEqual([]);
+    expect(await stored(a, ...window)).toBe(FIXES);
+  });
+});
