@@ -167,7 +167,14 @@ export default async function run(): Promise<void> {
  * so that is how long it answered nobody else).
  */
 async function reportFigures(server: TestServer, token: string) {
-  const out: Array<{ name: string; ms: number; bytes: number; stallMs: number; heapMiB: number }> = [];
+  const out: Array<{
+    name: string;
+    ms: number;
+    bytes: number;
+    stallMs: number;
+    heapMiB: number;
+    retainedMiB: number | null;
+  }> = [];
   for (const [name, path] of [
     ['report', `/api/operations/${OP}/report`],
     ['report map', `/api/operations/${OP}/report/map`],
@@ -186,22 +193,46 @@ async function reportFigures(server: TestServer, token: string) {
     try {
       const r = await timed(server, token, path);
       const heapMiB = (Math.max(heapPeak, process.memoryUsage().heapUsed) - heapBefore) / 2 ** 20;
-      out.push({ name, ...r, stallMs: Math.max(stallMs, performance.now() - last), heapMiB });
+      out.push({ name, ...r, stallMs: Math.max(stallMs, performance.now() - last), heapMiB, retainedMiB: null });
     } finally {
       clearInterval(tick);
     }
+    out.at(-1)!.retainedMiB = await retainedDuring(server, token, path);
   }
   return out;
 }
 
+/**
+ * What a request holds, rather than the garbage it makes: the same request again, with a full
+ * collection every 100 ms (`--expose-gc`; null without it), the largest heap found right after one.
+ */
+async function retainedDuring(server: TestServer, token: string, path: string): Promise<number | null> {
+  const gc = globalThis.gc;
+  if (!gc) return null;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let peak = before;
+  const tick = setInterval(() => {
+    gc();
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 100);
+  try {
+    await timed(server, token, path);
+  } finally {
+    clearInterval(tick);
+  }
+  return (peak - before) / 2 ** 20;
+}
+
 function printReport(figures: Awaited<ReturnType<typeof reportFigures>>, total: number): void {
   printTable(`the after-action report of the restored operation (${total} updates, checkpoints, no snapshots)`, [
-    ['request', 'time', 'longest event-loop stall', 'heap growth (peak)', 'size'],
+    ['request', 'time', 'longest event-loop stall', 'heap growth (peak)', 'held (peak after a GC)', 'size'],
     ...figures.map((f) => [
       f.name,
       ms(f.ms),
       ms(f.stallMs),
       `${f.heapMiB.toFixed(1)} MiB`,
+      f.retainedMiB === null ? 'run with --expose-gc' : `${f.retainedMiB.toFixed(1)} MiB`,
       `${(f.bytes / 1024).toFixed(0)} KiB`,
     ]),
   ]);

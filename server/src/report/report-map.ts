@@ -1,6 +1,7 @@
 import type { MultiPolygon, Polygon } from 'geojson';
 import { bbox as turfBbox, simplify } from '@turf/turf';
 import { simplifyTrack } from './simplify-track.ts';
+import { thinLine } from '../interop/thin-line.ts';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   AppError,
@@ -70,12 +71,21 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
     doc.destroy();
   }
 
-  const raw: Array<{ unit: Unit; coordinates: Position[] }> = [];
+  // Each track is cut to MAX_TRACK_POINTS as soon as it is read (`thinLine`, the first step of
+  // `simplifyTrack`, needs no frame and leaves such a track as it is), its extent kept from every
+  // fix: one unit's raw track is held at a time, never every unit's (60 units' day of 1-Hz fixes
+  // is 5 million positions).
+  const read: Array<{ unit: Unit; coordinates: Position[]; extent: [Position, Position] }> = [];
   for (const unit of units.sort((a, b) => `${a.stationId}/${a.id}`.localeCompare(`${b.stationId}/${b.id}`))) {
     const coordinates: Position[] = [];
     for await (const f of trackFixes(ctx.storage, unit.stationId, unit.id, from, to + 1, PAGE))
       coordinates.push([f.lng, f.lat]);
-    if (coordinates.length) raw.push({ unit, coordinates });
+    if (coordinates.length)
+      read.push({
+        unit,
+        coordinates: thinLine(coordinates, MAX_TRACK_POINTS) as Position[],
+        extent: extentOf(coordinates),
+      });
     // A unit's fixes fit in one page, read without a turn of the event loop: take one per unit.
     await yieldToEventLoop();
   }
@@ -84,7 +94,7 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   const happened = {
     type: 'FeatureCollection' as const,
     features: [
-      ...raw.map((t) => line(t.coordinates)),
+      ...read.map((t) => line(t.extent)),
       ...tasks.map((t) => ({
         type: 'Feature' as const,
         properties: {},
@@ -103,7 +113,7 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   const tolerance = box ? Math.max(box[2] - box[0], box[3] - box[1], 1e-4) / 1_000 : 1e-5;
 
   const tracks: ReportMapData['tracks'] = [];
-  for (const { unit, coordinates } of raw) {
+  for (const { unit, coordinates } of read) {
     tracks.push({
       stationId: unit.stationId,
       unitId: unit.id,
@@ -140,3 +150,19 @@ const line = (coordinates: Position[]) => ({
 });
 
 const feature = (geometry: Polygon | MultiPolygon) => ({ type: 'Feature' as const, properties: {}, geometry });
+
+/** The south-west and north-east corners of a track (its bounding box as a line). */
+function extentOf(coordinates: readonly Position[]): [Position, Position] {
+  let [w, s] = coordinates[0]!;
+  let [e, n] = coordinates[0]!;
+  for (const [x, y] of coordinates) {
+    if (x < w) w = x;
+    if (x > e) e = x;
+    if (y < s) s = y;
+    if (y > n) n = y;
+  }
+  return [
+    [w, s],
+    [e, n],
+  ];
+}
