@@ -176,7 +176,9 @@ describe('replay checkpoints stored before anyone replays', () => {
     await storeHistory(storage, first);
     const docs = [...first.logs.keys()].map((s) => docName(op, s));
     expect((await allCheckpoints(storage, docs[1]!)).length).toBeGreaterThan(0);
-    await storage.purgeOperationDocs(op, docs, Date.now());
+    // Restored, so held as evidence: purged once the hold is lifted.
+    await storage.setOperationHold(op, null, Date.now());
+    expect(await storage.purgeOperationDocs(op, docs, Date.now())).toBe(true);
     for (const d of docs) expect(await allCheckpoints(storage, d)).toEqual([]);
 
     // Another log (other content at the same seqs, shorter): only its checkpoints remain.

@@ -211,7 +211,9 @@ describe('replay events from the stored logs', () => {
     const before = await events(server, token, op.id);
     expect(before.body.events).toEqual(naiveEvents(first));
 
-    // The same documents purged and restored from another archive (fewer, other updates).
+    // The same documents purged (the restore's hold lifted first) and restored from another
+    // archive (fewer, other updates).
+    await server.ctx.storage.setOperationHold(op.id, null, Date.now());
     await server.ctx.storage.purgeOperationDocs(
       op.id,
       [COMMAND_SCOPE, DEQING, LINPING].map((s) => docName(op.id, s)),

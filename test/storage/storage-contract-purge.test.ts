@@ -3,7 +3,8 @@ import { createPgPool } from '@jointmap/server/storage/pg-pool';
 import { migratePg, PG_MIGRATIONS } from '@jointmap/server/storage/pg-schema';
 import { PgStorage } from '@jointmap/server/storage/pg-storage';
 import { createTestSchema, query } from '../helpers/pg-schema.ts';
-import { backends, mapUpdate, operation } from './storage-backends.ts';
+import type { PositionFix } from '@jointmap/server/storage/types';
+import { backends, fix, mapUpdate, operation } from './storage-backends.ts';
 
 const AUTHOR = { sessionId: null, userId: null };
 
@@ -38,7 +39,52 @@ describe.each(backends)('storage contract (purges under way): $name', (backend) 
     await storage.restoreOperation(restored, [{ doc: 'op1/command', updates: [] }], { keptBy: 'cmd', keptAt: 990 });
     expect(await storage.purgesUnderWay()).toEqual([]);
   });
+
+  test('a purge batch deletes the oldest fixes of a unit in its window received by the archive, and only while the purge goes on: not before it, nor with another archive, while held, while a restore of it is marked, or once finished', async (t) => {
+    const { storage } = await backend.open(t);
+    await storage.createOperation(operation('op1', { status: 'closed', closedAt: 800 }));
+    await storage.appendPositions([1, 2, 3, 4, 5].map((time) => fix('s1', 'u1', time, 'd')));
+    // A fix received late (after the archive was written) is not dropped with the others.
+    await storage.appendPositions([fix('s1', 'u1', 3, 'late', { receivedAt: 1_000 })]);
+    const purge = { operationId: 'op1', archiveId: 'a1' };
+    const drop = (limit: number, p = purge) => storage.dropPurgedFixes(p, 's1', 'u1', 2, 5, 100, limit);
+    const left = async () => keys(await storage.track('s1', 'u1', 0, 10, 10));
+
+    expect(await drop(10)).toBeNull();
+    expect(await storage.purgeOperationDocs('op1', ['op1/command'], 900, 'a1')).toBe(true);
+    expect(await drop(10, { ...purge, archiveId: 'a0' })).toBeNull();
+    expect(await drop(2)).toBe(2);
+    expect(await left()).toEqual(['1:d', '3:late', '4:d', '5:d']);
+
+    expect(await storage.setOperationHold('op1', 'cmd', 950)).toBe(true);
+    expect(await drop(10)).toBeNull();
+    await storage.setOperationHold('op1', null, 951);
+    await storage.markRestore({ operationId: 'op1', stations: ['s1'], from: 0, to: 10, startedAt: 960 });
+    expect(await drop(10)).toBeNull();
+    expect(await left()).toEqual(['1:d', '3:late', '4:d', '5:d']);
+    await storage.unmarkRestore('op1');
+    expect(await drop(10)).toBe(1);
+    expect(await left()).toEqual(['1:d', '3:late', '5:d']);
+
+    await storage.appendPositions([fix('s1', 'u1', 2, 'd')]);
+    await storage.finishPurge('op1', 'a1');
+    expect(await drop(10)).toBeNull();
+    expect(await left()).toEqual(['1:d', '2:d', '3:late', '5:d']);
+  });
+
+  test('the documents of an operation held as evidence are not purged', async (t) => {
+    const { storage } = await backend.open(t);
+    await storage.createOperation(operation('op1', { status: 'closed', closedAt: 800 }));
+    await storage.appendUpdate('op1/command', mapUpdate('k', 'v'), AUTHOR);
+    await storage.setOperationHold('op1', 'cmd', 850);
+    expect(await storage.purgeOperationDocs('op1', ['op1/command'], 900, 'a1')).toBe(false);
+    expect(await storage.readUpdateLog('op1/command')).toHaveLength(1);
+    expect((await storage.getOperation('op1'))?.purgedAt).toBeNull();
+    expect(await storage.purgesUnderWay()).toEqual([]);
+  });
 });
+
+const keys = (fixes: readonly PositionFix[]) => fixes.map((f) => `${f.time}:${f.deviceId}`);
 
 /** The PostgreSQL side of server/src/storage/sqlite-purge-upgrade.test.ts: a schema from before the record. */
 test('an upgraded PostgreSQL schema keeps its purged operations and has no purge under way; a new purge is recorded as under way', async (t) => {

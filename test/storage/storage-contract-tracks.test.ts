@@ -182,7 +182,7 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     expect(await storage.getSetting('restore-marks')).toBe('not a mark');
   });
 
-  test('archives: close, records, units of a station, purge, restore of fixes and of an operation', async (t) => {
+  test('archives: close, records, units of a station, purge of documents, restore of fixes and of an operation', async (t) => {
     const { storage } = await backend.open(t);
     const author = { sessionId: 'x', userId: 'u' };
     await storage.createOperation(operation('op1'), { doc: 'op1/command', update: mapUpdate('a', '1'), author });
@@ -209,13 +209,6 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     expect(await storage.trackUnitsOfStation('s1')).toEqual(['u1', 'u2', 'u3']);
     expect(await storage.latestPosition('s1', 'u3')).toBeNull(); // restored fixes are history
     expect((await storage.track('s1', 'u1', 0, 10, 10))[0]!.lat).toBe(30.5); // kept once
-    await storage.appendPositions([2, 3, 4, 5].map((time) => fix('s1', 'u1', time, 'd')));
-    // A fix received late (after an archive was written) is not dropped with the others.
-    await storage.appendPositions([fix('s1', 'u1', 3, 'late', { receivedAt: 1_000 })]);
-    expect(await storage.dropFixesBetween('s1', 'u1', 2, 5, 100, 2)).toBe(2);
-    expect(keys(await storage.track('s1', 'u1', 0, 10, 10))).toEqual(['1:d', '3:late', '4:d', '5:d']);
-    expect(await storage.dropFixesBetween('s1', 'u1', 2, 5, 100, 10)).toBe(1);
-    expect(keys(await storage.track('s1', 'u1', 0, 10, 10))).toEqual(['1:d', '3:late', '5:d']);
 
     const log = await storage.readUpdateLog('op1/command');
     await storage.purgeOperationDocs('op1', ['op1/command', 'op1/s1'], 900);

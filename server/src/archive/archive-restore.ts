@@ -17,7 +17,8 @@ const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
 /**
  * Restore a verified archive as a closed, read-only operation held as evidence by the restoring
  * commander (so the retention policy never thins what was restored: the hold covers the
- * operation's window); over a purged operation of the same id, too, once its purge is finished. Every record is checked
+ * operation's window); over a purged operation of the same id, too, stopping a purge of it still
+ * under way. Every record is checked
  * before anything is written. The archive's window is marked as a restore under way before its
  * first fix is written, so no retention run (on any instance) thins or drops it meanwhile; the
  * tracks and alerts go first, are checked to be all stored, and the operation with its documents
@@ -38,15 +39,6 @@ export async function restoreArchive(
     return op !== null && op.purgedAt == null;
   };
   if (await exists()) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
-  // A purge still deleting the operation's fixes (on any instance: read from the store) would
-  // delete the restored ones with them. One stopped by an evidence hold deletes nothing more, and
-  // the restore ends it. None can begin once this passed: the operation is purged already, and the
-  // restore leaves it held.
-  if ((await storage.purgesUnderWay()).some((p) => p.operationId === a.id) && !(await storage.operationHold(a.id)))
-    throw new AppError(
-      'CONFLICT',
-      `the purge of ${a.id} is still deleting its fixes: restore its archive once it is finished, or set an evidence hold on it to stop it first`,
-    );
   const scopes = [COMMAND_SCOPE, ...a.stations];
   if (manifest.documents.length !== scopes.length || !manifest.documents.every((d, i) => d.scope === scopes[i]))
     throw invalid('the documents do not match the operation’s stations');
@@ -84,6 +76,12 @@ export async function restoreArchive(
   // own are kept as they are.
   await storage.markRestore({ operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now });
   try {
+    // A purge of the operation still under way (on any instance) stops: its batches check for a
+    // hold and for the mark, and hold the operation's row while they delete, so this update waits
+    // for one in progress. A restore that fails leaves the hold: restore again, or lift it to let
+    // the purge finish.
+    const held = await storage.operationHold(a.id);
+    await storage.setOperationHold(a.id, held?.keptBy ?? userId, held?.keptAt ?? now);
     const known = new Set((await storage.listStations()).map((s) => s.id));
     for (const s of archived.stations) {
       if (known.has(s.id)) continue;

@@ -177,7 +177,10 @@ export class ArchiveService {
     // nothing can write its old state back after the deletion.
     this.ctx.rooms.block(names);
     await Promise.all(names.map((name) => this.ctx.rooms.evict(name)));
-    await this.ctx.storage.purgeOperationDocs(op.id, names, now, record.id);
+    if (!(await this.ctx.storage.purgeOperationDocs(op.id, names, now, record.id))) {
+      this.ctx.rooms.unblock(names);
+      throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it before purging`);
+    }
     await this.purgeFixesOf(op, record.id, user.id);
     return (await this.ctx.storage.getOperation(op.id))!;
   }
@@ -207,29 +210,28 @@ export class ArchiveService {
   /**
    * Delete the fixes of an operation whose documents were purged after archive `archiveId`, then
    * record its purge as no longer under way. One run per operation in this process: a second
-   * request waits for the first. An evidence hold (set on any instance) stops it before its next
-   * batch, and so does the server stopping: what is left stays until it is asked for again.
+   * request waits for the first. An evidence hold or a restore of the operation (on any instance)
+   * stops it at its next batch, and so does the server stopping: what is left stays until it is
+   * asked for again.
    */
   private purgeFixesOf(op: Operation, archiveId: string, userId: string | null): Promise<void> {
     const running = this.purging.get(op.id);
     if (running) return running;
-    const halt = async () => {
-      if (this.stopping)
-        throw new AppError(
-          'STORAGE_UNAVAILABLE',
-          `the server is stopping: the purge of ${op.id} finishes at its next start`,
-        );
+    const task = (async () => {
       if (await this.ctx.storage.operationHold(op.id))
         throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it to finish its purge`);
-    };
-    const task = (async () => {
-      await halt();
       const record = (await this.ctx.storage.listArchives(op.id)).find((a) => a.id === archiveId);
       if (!record || op.closedAt == null)
         throw new AppError('NOT_FOUND', `no archive ${archiveId} of ${op.id}: its purge cannot finish`);
       const { retentionBatch } = this.ctx.config;
       const closed = { ...op, closedAt: op.closedAt };
-      const fixes = await purgeFixes(this.ctx.storage, closed, record.createdAt, retentionBatch, halt);
+      const fixes = await purgeFixes(this.ctx.storage, closed, record, retentionBatch, () => {
+        if (this.stopping)
+          throw new AppError(
+            'STORAGE_UNAVAILABLE',
+            `the server is stopping: the purge of ${op.id} finishes at its next start`,
+          );
+      });
       await this.ctx.storage.finishPurge(op.id, archiveId);
       this.ctx.log.info({ operation: op.id, archive: record.file, fixes, user: userId }, 'operation purged');
     })().finally(() => this.purging.delete(op.id));

@@ -12,6 +12,7 @@ import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
 import { fixColumns } from './pg-rows.ts';
 import { INSERT_TRACK } from './pg-positions.ts';
 import { dropFixes } from './pg-retention.ts';
+import { restoreMarkKey } from './restore-marks.ts';
 
 /** The PostgreSQL side of {@link ArchiveStore} (mirrors sqlite-archive.ts). */
 export class PgArchiveStore implements ArchiveStore {
@@ -68,15 +69,26 @@ export class PgArchiveStore implements ArchiveStore {
     return rows.map((r) => r.unit as string);
   }
 
-  dropFixesBetween(
+  dropPurgedFixes(
+    purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
     from: number,
     to: number,
     receivedBy: number,
     limit: number,
-  ): Promise<number> {
-    return dropFixes(this.pool, stationId, unitId, from, to, limit, receivedBy);
+  ): Promise<number | null> {
+    return withTx(this.pool, async (client) => {
+      // FOR SHARE: a hold or a restore (each updates this row) waits for this batch to commit; a
+      // batch that waited for one of them reads the row again and sees the hold.
+      const { rows } = await pgQuery(
+        client,
+        `SELECT 1 FROM operations WHERE id = $1 AND purging_archive = $2 AND kept_by IS NULL
+         AND NOT EXISTS (SELECT 1 FROM settings WHERE key = $3) FOR SHARE`,
+        [purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId)],
+      );
+      return rows.length ? dropFixes(client, stationId, unitId, from, to, limit, receivedBy) : null;
+    });
   }
 
   async purgeOperationDocs(
@@ -84,14 +96,18 @@ export class PgArchiveStore implements ArchiveStore {
     docs: readonly string[],
     purgedAt: number,
     archiveId?: string,
-  ): Promise<void> {
-    await withTx(this.pool, async (client) => {
-      await deleteDocs(client, docs);
+  ): Promise<boolean> {
+    return withTx(this.pool, async (client) => {
+      // The row first: a hold set meanwhile waits for this, or this sees it and deletes nothing.
+      const { rows } = await pgQuery(client, 'SELECT kept_by FROM operations WHERE id = $1 FOR UPDATE', [operationId]);
+      if (rows[0]?.kept_by != null) return false;
       await pgQuery(
         client,
         'UPDATE operations SET purged_at = COALESCE(purged_at, $1), purging_archive = $2 WHERE id = $3',
         [purgedAt, archiveId ?? null, operationId],
       );
+      await deleteDocs(client, docs);
+      return true;
     });
   }
 

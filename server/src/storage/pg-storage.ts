@@ -25,7 +25,7 @@ import type {
   StoredDoc,
   UpdateAuthor,
 } from './types.ts';
-import type { ReplayCheckpoint } from './types.ts';
+import type { ArchiveStore, ReplayCheckpoint } from './types.ts';
 import { checkpointsOfRestore } from './log-checkpoints.ts';
 import { createPgPool, pgQuery, withTx } from './pg-pool.ts';
 import { migratePg } from './pg-schema.ts';
@@ -222,8 +222,7 @@ export class PgStorage implements Storage {
   recordArchive = (r: ArchiveRecord): Promise<void> => this.archive.recordArchive(r);
   listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
   trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
-  dropFixesBetween = (s: string, u: string, from: number, to: number, by: number, limit: number): Promise<number> =>
-    this.archive.dropFixesBetween(s, u, from, to, by, limit);
+  dropPurgedFixes: ArchiveStore['dropPurgedFixes'] = (purge, ...batch) => this.archive.dropPurgedFixes(purge, ...batch);
   restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
 
   async purgeOperationDocs(
@@ -231,9 +230,10 @@ export class PgStorage implements Storage {
     docs: readonly string[],
     purgedAt: number,
     archiveId?: string,
-  ): Promise<void> {
-    await this.archive.purgeOperationDocs(operationId, docs, purgedAt, archiveId);
+  ): Promise<boolean> {
+    if (!(await this.archive.purgeOperationDocs(operationId, docs, purgedAt, archiveId))) return false;
     this.docs.forget(docs);
+    return true;
   }
   purgesUnderWay = (): Promise<PurgeUnderWay[]> => this.archive.purgesUnderWay();
   finishPurge = (operationId: string, archiveId: string): Promise<void> =>

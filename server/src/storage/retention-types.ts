@@ -111,24 +111,34 @@ export interface ArchiveStore {
   /** Units of a station that have any fix (restored ones too), in id order. */
   trackUnitsOfStation(stationId: string): Promise<string[]>;
   /**
-   * Delete at most `limit` fixes of a unit with `from <= time < to` that the server received no later
-   * than `receivedBy` (a fix a tracker sent late, after an archive was written, is in no archive and
-   * stays); returns how many went.
+   * One batch of purge `purge`: delete at most `limit` fixes of a unit with `from <= time < to`
+   * that the server received no later than `receivedBy` (a fix a tracker sent late, after the
+   * archive was written, is in no archive and stays); returns how many went. Null, deleting
+   * nothing, when the purge is not to go on: no longer under way with that archive, the operation
+   * held as evidence, or a restore of it under way. The check and the delete are one transaction
+   * that holds the operation's row, so setting a hold waits for a batch in progress.
    */
-  dropFixesBetween(
+  dropPurgedFixes(
+    purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
     from: number,
     to: number,
     receivedBy: number,
     limit: number,
-  ): Promise<number>;
+  ): Promise<number | null>;
   /**
    * Delete the update logs and snapshots of `docs` and mark the operation purged, in one
    * transaction; with `archiveId`, its purge is recorded as under way in it too (its fixes are
-   * still to go, after that archive) until {@link finishPurge}.
+   * still to go, after that archive) until {@link finishPurge}. False, changing nothing, when the
+   * operation is held as evidence.
    */
-  purgeOperationDocs(operationId: string, docs: readonly string[], purgedAt: number, archiveId?: string): Promise<void>;
+  purgeOperationDocs(
+    operationId: string,
+    docs: readonly string[],
+    purgedAt: number,
+    archiveId?: string,
+  ): Promise<boolean>;
   /** Purges whose documents went but whose fixes may not all have (a crash cut them short, or they run). */
   purgesUnderWay(): Promise<PurgeUnderWay[]>;
   /** The purge of `operationId` after archive `archiveId` deleted its last fix: no longer under way. */

@@ -9,11 +9,12 @@ import type {
   RestoredDoc,
 } from './types.ts';
 import type { Row } from './rows.ts';
+import { restoreMarkKey } from './restore-marks.ts';
 
 type Hold = { keptBy: string; keptAt: number };
 
 /**
- * The SQLite side of {@link ArchiveStore}. Deletes go in batches (`dropFixesBetween`) or per
+ * The SQLite side of {@link ArchiveStore}. Deletes go in batches (`dropPurgedFixes`) or per
  * operation's documents in one transaction (an operation's update log is thousands of rows, not
  * millions: well under the retention job's batch cost per row).
  */
@@ -23,7 +24,7 @@ export class SqliteArchiveStore implements Pick<
   | 'recordArchive'
   | 'listArchives'
   | 'trackUnitsOfStation'
-  | 'dropFixesBetween'
+  | 'dropPurgedFixes'
   | 'purgesUnderWay'
   | 'finishPurge'
   | 'restoreFixes'
@@ -35,7 +36,11 @@ export class SqliteArchiveStore implements Pick<
     docs: readonly string[],
     purgedAt: number,
     archiveId: string | null,
-  ) => void;
+  ) => boolean;
+  private readonly purgeBatchTx: (
+    purge: PurgeUnderWay,
+    ...batch: [station: string, unit: string, from: number, to: number, receivedBy: number, limit: number]
+  ) => number | null;
   private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => void;
   private readonly restoreTx: (
     op: Operation,
@@ -70,6 +75,11 @@ export class SqliteArchiveStore implements Pick<
       markPurged: db.prepare(
         'UPDATE operations SET purged_at = COALESCE(purged_at, ?), purging_archive = ? WHERE id = ?',
       ),
+      held: db.prepare('SELECT 1 FROM operations WHERE id = ? AND kept_by IS NOT NULL'),
+      purgeGoesOn: db.prepare(
+        `SELECT 1 FROM operations WHERE id = ? AND purging_archive = ? AND kept_by IS NULL
+         AND NOT EXISTS (SELECT 1 FROM settings WHERE key = ?)`,
+      ),
       underWay: db.prepare(
         'SELECT id, purging_archive FROM operations WHERE purging_archive IS NOT NULL ORDER BY purged_at, id',
       ),
@@ -92,12 +102,20 @@ export class SqliteArchiveStore implements Pick<
     };
     this.purgeTx = db.transaction(
       (operationId: string, docs: readonly string[], purgedAt: number, archiveId: string | null) => {
+        if (this.stmts.held.get(operationId)) return false;
         for (const doc of docs) {
           this.stmts.deleteUpdates.run(doc);
           this.stmts.deleteSnapshot.run(doc);
         }
         this.stmts.markPurged.run(purgedAt, archiveId, operationId);
+        return true;
       },
+    );
+    this.purgeBatchTx = db.transaction(
+      (purge: PurgeUnderWay, station: string, unit: string, from: number, to: number, by: number, limit: number) =>
+        this.stmts.purgeGoesOn.get(purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId))
+          ? this.stmts.dropBetween.run(station, unit, from, to, by, limit).changes
+          : null,
     );
     this.restoreFixesTx = db.transaction((fixes: readonly PositionFix[]) => {
       for (const f of fixes) this.stmts.insertFix.run(f);
@@ -150,20 +168,21 @@ export class SqliteArchiveStore implements Pick<
     return (this.stmts.units.all({ station: stationId }) as { unit: string }[]).map((r) => r.unit);
   }
 
-  async dropFixesBetween(
+  async dropPurgedFixes(
+    purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
     from: number,
     to: number,
     receivedBy: number,
     limit: number,
-  ): Promise<number> {
-    return this.stmts.dropBetween.run(stationId, unitId, from, to, receivedBy, limit).changes;
+  ): Promise<number | null> {
+    return this.purgeBatchTx(purge, stationId, unitId, from, to, receivedBy, limit);
   }
 
   /** The caller forgets its cached next sequence numbers of `docs`. */
-  purge(operationId: string, docs: readonly string[], purgedAt: number, archiveId?: string): void {
-    this.purgeTx(operationId, docs, purgedAt, archiveId ?? null);
+  purge(operationId: string, docs: readonly string[], purgedAt: number, archiveId?: string): boolean {
+    return this.purgeTx(operationId, docs, purgedAt, archiveId ?? null);
   }
 
   async purgesUnderWay(): Promise<PurgeUnderWay[]> {

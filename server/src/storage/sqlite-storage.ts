@@ -26,7 +26,7 @@ import { SqliteArchiveStore } from './sqlite-archive.ts';
 import { SqlitePositionStore } from './sqlite-positions.ts';
 import { toDevice, type Row } from './rows.ts';
 import { accountRow, stationRow, toAccount, toOperation, toStation } from './sqlite-rows.ts';
-import type { AlertFilter, LoginSession, PurgeUnderWay, ReplayCheckpoint, SessionEnd } from './types.ts';
+import type { AlertFilter, ArchiveStore, LoginSession, PurgeUnderWay, ReplayCheckpoint, SessionEnd } from './types.ts';
 import type { ArchiveRecord, FixKey, OperationHold, RestoreMark, RestoredDoc, SessionEndReason } from './types.ts';
 import { checkpointsOfRestore } from './log-checkpoints.ts';
 import type { Alert, AlertState } from '@jointmap/shared';
@@ -378,13 +378,13 @@ export class SqliteStorage implements Storage {
   recordArchive = (r: ArchiveRecord): Promise<void> => this.archive.recordArchive(r);
   listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
   trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
-  dropFixesBetween = (s: string, u: string, from: number, to: number, by: number, limit: number): Promise<number> =>
-    this.archive.dropFixesBetween(s, u, from, to, by, limit);
+  dropPurgedFixes: ArchiveStore['dropPurgedFixes'] = (purge, ...batch) => this.archive.dropPurgedFixes(purge, ...batch);
   restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
 
-  async purgeOperationDocs(id: string, docs: readonly string[], at: number, archiveId?: string): Promise<void> {
-    this.archive.purge(id, docs, at, archiveId);
+  async purgeOperationDocs(id: string, docs: readonly string[], at: number, archiveId?: string): Promise<boolean> {
+    if (!this.archive.purge(id, docs, at, archiveId)) return false;
     for (const d of docs) this.nextSeq.delete(d);
+    return true;
   }
   purgesUnderWay = (): Promise<PurgeUnderWay[]> => this.archive.purgesUnderWay();
   finishPurge = (id: string, archiveId: string): Promise<void> => this.archive.finishPurge(id, archiveId);
