@@ -11,9 +11,11 @@ const COMMAND = 'op-1/command';
  * An operation loaded by a fresh engine whose command document holds a zone far away (so the load
  * walks the update log for rule times), with car-1 parked where a dispatcher draws zone-1 while
  * the walk reads the log's end. `unloadDuringWalk`: meanwhile the command document's room is
- * unloaded (idle) and the zone is written into the room loaded afresh.
+ * unloaded (idle) and the zone is written into the room loaded afresh. `logged`: the zone's
+ * update is stored in the log (after the walk read it), and the car reports a moment later, while
+ * the load still runs.
  */
-async function walkLoad(opts: { unloadDuringWalk?: boolean } = {}) {
+async function walkLoad(opts: { unloadDuringWalk?: boolean; logged?: boolean } = {}) {
   const op = { id: 'op-1', status: 'active', stations: ['st-1'] };
   const farZone = {
     ...fixtures.ruleCommon('zone-far', { name: '远处禁区', updatedAt: 1 }),
@@ -37,9 +39,19 @@ async function walkLoad(opts: { unloadDuringWalk?: boolean } = {}) {
       command.destroy();
       command = reloaded;
     }
+    command.once('update', (update: Uint8Array) => {
+      if (opts.logged) log.push({ seq: 2, update, sessionId: null, userId: null, time: Date.now() });
+    });
     command.getMap('rules').set('zone-1', commandDoc().getMap('rules').get('zone-1'));
     alerts.onCommitted({ operationId: 'op-1', scope: 'command', kind: 'command', name: COMMAND }, new Set(['rules']));
+    if (opts.logged) {
+      const at = log[1]!.time + 1;
+      reported.push(at);
+      pass({ ...parked, time: at, receivedAt: at });
+    }
   };
+  const log = [{ seq: 1, update: farUpdate, sessionId: null, userId: null, time: t0 - 3_600_000 }];
+  const reported: number[] = [];
   let pass!: (pos: UnitPosition) => void;
   const alerts = new AlertService({
     ...failingOptions(0).options,
@@ -58,10 +70,12 @@ async function walkLoad(opts: { unloadDuringWalk?: boolean } = {}) {
       readUpdateLogPage: async (doc: string, afterSeq: number) => {
         if (doc !== COMMAND) return [];
         if (!drawn) {
+          const read = log.filter((u) => u.seq > afterSeq);
           setTimeout(drawZone, 0);
           await new Promise((r) => setTimeout(r, 10));
+          return read;
         }
-        return afterSeq < 1 ? [{ seq: 1, update: farUpdate, sessionId: null, userId: null, time: t0 - 3_600_000 }] : [];
+        return log.filter((u) => u.seq > afterSeq);
       },
     } as unknown as AlertServiceOptions['storage'],
     rooms: { get: async (name: string) => ({ doc: name === COMMAND ? command : new Y.Doc() }) as never },
@@ -83,7 +97,7 @@ async function walkLoad(opts: { unloadDuringWalk?: boolean } = {}) {
     await alerts.close();
     return raised.map((a) => a.kind);
   };
-  return { raised, reportAgain };
+  return { raised, reported, reportAgain };
 }
 
 it('a zone drawn around a parked car while the load walks the update log for rule times stands from then: the car enters it at its next fix, as after a restart', async () => {
@@ -98,5 +112,13 @@ it('a zone drawn around a parked car while the load walks the update log for rul
 it('a zone drawn while the load walks the log, into a room unloaded and loaded afresh meanwhile, is followed', async () => {
   const { raised, reportAgain } = await walkLoad({ unloadDuringWalk: true });
   expect(raised).toEqual([]);
+  expect(await reportAgain()).toEqual(['zone_enter']);
+});
+
+it('a zone drawn and stored while the load walks the update log stands from its time in the log: a fix that came in after it, during the load, enters it, as after a restart', async () => {
+  const { raised, reported, reportAgain } = await walkLoad({ logged: true });
+  expect(reported).toHaveLength(1);
+  // The minute-old stored fix came in before the zone: judged without it; the one after, with it.
+  expect(raised).toEqual([expect.objectContaining({ kind: 'zone_enter', time: reported[0] })]);
   expect(await reportAgain()).toEqual(['zone_enter']);
 });

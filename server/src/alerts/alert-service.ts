@@ -26,7 +26,7 @@ import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
 import { replayOperation } from './operation-replay.ts';
 import { SEED_LOOKBACK_MS } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
-import { ruleTimesFromLog, type LoggedRuleTimes } from './rule-times.ts';
+import { loggedTimesOf, ruleTimesFromLog, type LoggedRuleTimes } from './rule-times.ts';
 import {
   checkSilence,
   evaluateFix,
@@ -71,7 +71,6 @@ interface OperationAlerts {
 
 /** What {@link AlertService.readDoc} is given besides the document's name. */
 interface DocRead {
-  room?: Pick<Awaited<ReturnType<RoomManager['get']>>, 'doc'>;
   logged?: Map<string, LoggedRuleTimes> | null;
   at?: number;
 }
@@ -218,15 +217,8 @@ export class AlertService {
       const logSince = Date.now() - this.o.replayMs - SEED_LOOKBACK_MS;
       for (const scope of [COMMAND_SCOPE, ...row.stations]) {
         const doc = docName(op.id, scope);
-        const room = await this.o.rooms.get(doc);
-        const logged = readMap(room.doc, 'rules').size
-          ? await ruleTimesFromLog(this.o.storage, doc, logSince).catch((err) => {
-              this.o.log.warn({ err, doc }, 'alerts: rule times not read; their updatedAt stands in');
-              return null;
-            })
-          : undefined;
-        // The room is looked up again: it may have been unloaded, and loaded afresh, during the walk.
-        await this.readDoc(op, scope, { logged, room: logged === undefined ? room : undefined });
+        const logged = await this.loggedRuleTimes(doc, logSince);
+        await this.readDoc(op, scope, { logged });
       }
       await replayOperation(
         { ...this.o, now: this.now(), isClosed: () => this.closed },
@@ -248,6 +240,26 @@ export class AlertService {
       // Judged as the replay after a restart will judge them: by the rules that stood when each came in.
       op.gate.loaded();
     }
+  }
+
+  /**
+   * The times of the rules of `doc` from its update log since `since` (`ruleTimesFromLog`):
+   * undefined when it holds no rule, null when the log could not be read (their `updatedAt` stands
+   * in). A rule stored while the walk ran is not in it, and would stand from when it is read: the
+   * log is walked once more then, so that it stands from its time in the log, as after a restart.
+   * The room is looked up each time: it may be unloaded, and loaded afresh, during a walk.
+   */
+  private async loggedRuleTimes(doc: string, since: number): Promise<Map<string, LoggedRuleTimes> | null | undefined> {
+    const rules = async () => [...readMap<AlertRule>((await this.o.rooms.get(doc)).doc, 'rules').values()];
+    const walk = () =>
+      ruleTimesFromLog(this.o.storage, doc, since).catch((err) => {
+        this.o.log.warn({ err, doc }, 'alerts: rule times not read; their updatedAt stands in');
+        return null;
+      });
+    if (!(await rules()).length) return undefined;
+    const logged = await walk();
+    if (logged && !(await rules()).every((r) => loggedTimesOf(logged, r))) return (await walk()) ?? logged;
+    return logged;
   }
 
   /** Re-read a document committed at `at` (coalesced: a commit during a read asks for one more). */
@@ -277,13 +289,13 @@ export class AlertService {
   }
 
   /**
-   * Follow the rules and roster of one document: `room` when the caller already has it, `logged`
-   * (see {@link RuleIndex.sync}) at load; a rule that changed stands from `at` (when its commit
+   * Follow the rules and roster of one document, read from its room: `logged` (see
+   * {@link RuleIndex.sync}) at load; a rule that changed stands from `at` (when its commit
    * was seen; by default now).
    */
   private async readDoc(op: OperationAlerts, scope: string, from: DocRead = {}): Promise<void> {
     if (this.closed) return;
-    const room = from.room ?? (await this.o.rooms.get(docName(op.id, scope)));
+    const room = await this.o.rooms.get(docName(op.id, scope));
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
     // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).

@@ -2,7 +2,13 @@ import type { Feature, Polygon } from 'geojson';
 import { geojsonRbush } from '@turf/turf';
 import type { AlertRule } from '@jointmap/shared';
 import { PlanarShape, type BBox } from './fence-geometry.ts';
-import { armingSignature, evaluationSignature, type LoggedRuleTimes, type RuleTimes } from './rule-times.ts';
+import {
+  armingSignature,
+  evaluationSignature,
+  loggedTimesOf,
+  type LoggedRuleTimes,
+  type RuleTimes,
+} from './rule-times.ts';
 
 /** A rule's key in the index and in alert ids: its document scope and its id. */
 export const ruleKey = (scope: string, id: string): string => `${scope}/${id}`;
@@ -96,8 +102,7 @@ export class RuleIndex {
         const at = Math.min(rule.updatedAt, now);
         times = { armedAt: at, changedAt: at };
       } else if (logged) {
-        const held = logged.get(rule.id);
-        if (held?.arming === armingSignature(rule) && held.evaluation === evaluationSignature(rule)) times = held;
+        times = loggedTimesOf(logged, rule) ?? times;
       }
       this.add(this.prepare(scope, key, rule, signature, times));
     }

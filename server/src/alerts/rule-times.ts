@@ -40,6 +40,15 @@ export function evaluationSignature(r: AlertRule): string {
   return JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
+/** The logged times of `rule` as it stands now; undefined when the walk saw it in another form, or not at all. */
+export function loggedTimesOf(
+  logged: ReadonlyMap<string, LoggedRuleTimes>,
+  rule: AlertRule,
+): LoggedRuleTimes | undefined {
+  const held = logged.get(rule.id);
+  return held?.arming === armingSignature(rule) && held.evaluation === evaluationSignature(rule) ? held : undefined;
+}
+
 /** Since when the rule as it stands judges fixes: the later of its two times. */
 export const ruleSince = (t: RuleTimes): number => Math.max(t.armedAt, t.changedAt);
 
