@@ -5,9 +5,16 @@ import type { ArchiveRecord } from '@jointmap/server/storage/types';
 import { canonicalJson } from '../helpers/canonical-json.ts';
 import { DEMO_OP, type TestServer } from '../helpers/server.ts';
 import { api } from '../live/live-helpers.ts';
+import { DEQING } from '../helpers/tasks.ts';
 
 /** A JSON request with the bearer token: `{status, body}`. */
 export const call = api;
+
+/** A search operation of 德清 (`DEQING`) made through the API, as a commander. */
+export async function searchOp(server: TestServer, token: string, id: string, name: string): Promise<void> {
+  const made = await call(server, token, 'POST', '/api/operations', { id, name, kind: 'search', stations: [DEQING] });
+  if (made.status !== 201) throw new Error(`create operation ${id}: ${made.status} ${JSON.stringify(made.body)}`);
+}
 
 export const closeOp = (server: TestServer, token: string, op = DEMO_OP) =>
   call<{ operation: Operation }>(server, token, 'POST', `/api/operations/${op}/close`);

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { PgStorage } from '@jointmap/server/storage/pg-storage';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
 import type { ArchiveRecord, Operation, Storage } from '@jointmap/server/storage/types';
-import { archiveOp, closeOp, streetFixes } from '../api/archive-helpers.ts';
+import { archiveOp, closeOp, streetFixes, searchOp } from '../api/archive-helpers.ts';
 import { createTestSchema, query } from '../helpers/pg-schema.ts';
 import { login, spawnServer, startServer, tempDir, type Teardown, type TestServer } from '../helpers/server.ts';
 import { DEQING } from '../helpers/tasks.ts';
@@ -88,13 +88,7 @@ async function interruptedPurge(t: Teardown, store: Store) {
   const now = Date.now();
   const a = await startServer(null, { dataDir, retentionIntervalMs: 0, ...config });
   const ca = (await a.login('commander')).token;
-  const made = await api(a, ca, 'POST', '/api/operations', {
-    id: OP,
-    name: '夜间巡逻',
-    kind: 'search',
-    stations: [DEQING],
-  });
-  expect(made.status).toBe(201);
+  await searchOp(a, ca, OP, '夜间巡逻');
   const created = now - 3 * DAY;
   await exec(a, 'UPDATE operations SET created_at = ? WHERE id = ?', [created, OP]);
   const fixes = streetFixes(DEQING, UNIT, created + 1000, FIXES);

@@ -1,6 +1,6 @@
 import { describe, expect, test, type TestContext } from 'vitest';
 import { createPgPool } from '@jointmap/server/storage/pg-pool';
-import { archiveOp, closeOp, download, restore, streetFixes } from '../api/archive-helpers.ts';
+import { archiveOp, closeOp, download, restore, streetFixes, searchOp } from '../api/archive-helpers.ts';
 import { createTestSchema, query } from '../helpers/pg-schema.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { DEQING } from '../helpers/tasks.ts';
@@ -23,15 +23,23 @@ async function until(predicate: () => Promise<boolean>, timeoutMs: number, what:
 const stored = (server: TestServer, from: number, to: number) =>
   server.ctx.storage.track(DEQING, UNIT, from, to, 1_000_000).then((f) => f.length);
 
-/** Until a statement starting with `sql` waits on a lock (PostgreSQL's view of its sessions). */
-const untilWaiting = (url: string, sql: string) =>
-  until(
-    async () =>
-      (await query(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [`${sql}%`]))
-        .length > 0,
-    30_000,
-    `${sql}… waiting on a lock`,
-  );
+/**
+ * How many statements starting with `sql`, on connections to the schema of `url` (its
+ * `application_name`), wait on a lock (PostgreSQL's view of its sessions).
+ */
+const waitingOn = async (url: string, sql: string) =>
+  (
+    await query(
+      url,
+      `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1
+       AND application_name = current_setting('application_name')`,
+      [`${sql}%`],
+    )
+  ).length;
+
+/** Until `n` statements starting with `sql` wait on a lock (see {@link waitingOn}). */
+const untilWaiting = (url: string, sql: string, n = 1) =>
+  until(async () => (await waitingOn(url, sql)) >= n, 30_000, `${sql}… waiting on a lock`);
 
 /**
  * Two instances, `a` and `b`, on one PostgreSQL store, and on `a` the purge of a closed, archived
@@ -49,13 +57,7 @@ async function purgeWaiting(t: TestContext) {
   const b = await startServer(t, store);
   const ca = (await a.login('commander')).token;
   const cb = (await b.login('commander')).token;
-  const made = await api(a, ca, 'POST', '/api/operations', {
-    id: OP,
-    name: '证据保全',
-    kind: 'search',
-    stations: [DEQING],
-  });
-  expect(made.status).toBe(201);
+  await searchOp(a, ca, OP, '证据保全');
   const created = Date.now() - 3 * DAY;
   await query(schema.url, 'UPDATE operations SET created_at = $1 WHERE id = $2', [created, OP]);
   await a.ctx.storage.appendPositions(streetFixes(DEQING, UNIT, created + 1000, FIXES));
@@ -84,7 +86,7 @@ async function purgeWaiting(t: TestContext) {
     sha256: record.sha256,
   });
   await untilWaiting(schema.url, 'DELETE FROM positions_track');
-  return { a, b, cb, file, window, purge, url: schema.url, release: () => locker.query('COMMIT') };
+  return { a, b, cb, file, record, window, purge, url: schema.url, release: () => locker.query('COMMIT') };
 }
 
 /**
@@ -115,15 +117,27 @@ describe('purge and restore on two instances of one store', { timeout: 120_000 }
     await untilWaiting(url, 'UPDATE operations SET kept_by');
     await release();
     expect((await holding).status).toBe(200);
+    // The batch under way when the hold was set went (the hold waited for it); none after it.
+    const left = await stored(b, ...window);
+    expect(left).toBeLessThan(FIXES);
     const stopped = await purge;
     expect([stopped.status, stopped.body.error?.code]).toEqual([409, 'CONFLICT']);
-    // The batch under way when the hold was set went; nothing after it.
-    expect(await stored(b, ...window)).toBe(FIXES - 10);
+    expect(await stored(b, ...window)).toBe(left);
     expect(await b.ctx.storage.purgesUnderWay()).toEqual([{ operationId: OP, archiveId: expect.any(String) }]);
 
     const restored = await restore(b, cb, file);
     expect(restored.status).toBe(201);
     expect(await b.ctx.storage.purgesUnderWay()).toEqual([]);
     expect(await stored(b, ...window)).toBe(FIXES);
+  });
+
+  test('the same purge asked for again on the other instance while a batch waits: both answer 200 once every fix of the window is gone', async (t) => {
+    const { b, cb, record, window, purge, url, release } = await purgeWaiting(t);
+    const again = api(b, cb, 'POST', `/api/operations/${OP}/purge`, { archiveId: record.id, sha256: record.sha256 });
+    await untilWaiting(url, 'DELETE FROM positions_track', 2);
+    await release();
+    expect([(await purge).status, (await again).status]).toEqual([200, 200]);
+    expect(await stored(b, ...window)).toBe(0);
+    expect(await b.ctx.storage.purgesUnderWay()).toEqual([]);
   });
 });

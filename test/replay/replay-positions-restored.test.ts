@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { ReplayPositionsBody } from '@jointmap/shared';
-import { archiveOp, closeOp, download, fixAt, restore } from '../api/archive-helpers.ts';
+import { archiveOp, closeOp, download, fixAt, restore, searchOp } from '../api/archive-helpers.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { DEQING } from '../helpers/tasks.ts';
 import { api } from '../live/live-helpers.ts';
@@ -18,13 +18,7 @@ async function unitsAt(server: TestServer, token: string, at: number): Promise<s
 it('replay positions of an operation restored on another instance equal the original’s: only fixes from the operation’s own window', async (t) => {
   const a = await startServer(t, { retentionIntervalMs: 0 });
   const ca = (await a.login('commander')).token;
-  const made = await api(a, ca, 'POST', '/api/operations', {
-    id: OP,
-    name: '回放',
-    kind: 'search',
-    stations: [DEQING],
-  });
-  expect(made.status).toBe(201);
+  await searchOp(a, ca, OP, '回放');
   const created = (await a.ctx.storage.getOperation(OP))!.createdAt;
   // car-02 parked 10 minutes before the operation began and moved 200 ms into it; car-01 began with it.
   await a.ctx.storage.appendPositions([

@@ -75,13 +75,16 @@ export async function restoreArchive(
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
   // own are kept as they are.
   await storage.markRestore({ operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now });
+  // A purge of the operation still under way (on any instance) stops: its batches check for a hold
+  // and for the mark, and hold the operation's row while they delete, so setting a hold waits for
+  // one in progress. Lifted again if the restore fails, so that the purge can finish; a restore
+  // cut short by a crash leaves it: restore again, or lift it.
+  let stopping = false;
+  let restored = false;
   try {
-    // A purge of the operation still under way (on any instance) stops: its batches check for a
-    // hold and for the mark, and hold the operation's row while they delete, so this update waits
-    // for one in progress. A restore that fails leaves the hold: restore again, or lift it to let
-    // the purge finish.
-    const held = await storage.operationHold(a.id);
-    await storage.setOperationHold(a.id, held?.keptBy ?? userId, held?.keptAt ?? now);
+    const purging = (await storage.purgesUnderWay()).some((p) => p.operationId === a.id);
+    stopping = purging && !(await storage.operationHold(a.id));
+    if (stopping) await storage.setOperationHold(a.id, userId, now);
     const known = new Set((await storage.listStations()).map((s) => s.id));
     for (const s of archived.stations) {
       if (known.has(s.id)) continue;
@@ -113,8 +116,10 @@ export async function restoreArchive(
       if (await exists().catch(() => false)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
       throw err;
     }
+    restored = true;
     return (await storage.getOperation(op.id))!;
   } finally {
+    if (stopping && !restored) await storage.setOperationHold(a.id, null, Date.now()).catch(() => undefined);
     await storage.unmarkRestore(a.id);
   }
 }

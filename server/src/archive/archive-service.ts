@@ -232,6 +232,19 @@ export class ArchiveService {
             `the server is stopping: the purge of ${op.id} finishes at its next start`,
           );
       });
+      if (fixes === null) {
+        // Finished (or taken over with another archive) by another run, on this instance or
+        // another: the operation is purged. Otherwise held, or restored or being restored.
+        const now = await this.ctx.storage.getOperation(op.id);
+        const elsewhere = (await this.ctx.storage.purgesUnderWay()).find((p) => p.operationId === op.id);
+        if (now?.purgedAt == null || elsewhere?.archiveId === archiveId)
+          throw new AppError(
+            'CONFLICT',
+            `the purge of ${op.id} stopped: it is held as evidence or was restored (a hold lifted lets it finish)`,
+          );
+        this.ctx.log.info({ operation: op.id, archive: record.file, user: userId }, 'purge finished by another run');
+        return;
+      }
       await this.ctx.storage.finishPurge(op.id, archiveId);
       this.ctx.log.info({ operation: op.id, archive: record.file, fixes, user: userId }, 'operation purged');
     })().finally(() => this.purging.delete(op.id));

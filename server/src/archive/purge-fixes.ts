@@ -1,5 +1,4 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { AppError } from '@jointmap/shared';
 import type { ArchiveStore, Operation, OperationStore } from '../storage/types.ts';
 import { purgeWindows } from './purge-windows.ts';
 
@@ -11,9 +10,9 @@ export type PurgedOperation = Pick<Operation, 'id' | 'stations' | 'createdAt'> &
  * less the windows of other operations that are not purged (purge-windows.ts), and only those the
  * server had received when `archive` was written (a late tracker's fixes are in no archive:
  * kept). Idempotent, so a purge a crash cut short simply runs it again. `beforeBatch` runs before
- * each batch and throws to stop there (the server stops). A batch stops the purge (`CONFLICT`) when
- * the store says it is not to go on: held as evidence, restored or being restored, on any instance
- * (`dropPurgedFixes`). What is left stays for the next run.
+ * each batch and throws to stop there (the server stops). Returns how many fixes went, or null
+ * when a batch found that the purge is not to go on (`dropPurgedFixes`: held as evidence, being
+ * restored, or no longer under way with this archive, on any instance). What is left stays.
  */
 export async function purgeFixes(
   storage: Pick<ArchiveStore, 'trackUnitsOfStation' | 'dropPurgedFixes'> & Pick<OperationStore, 'listOperations'>,
@@ -21,7 +20,7 @@ export async function purgeFixes(
   archive: { id: string; createdAt: number },
   batch: number,
   beforeBatch: () => void,
-): Promise<number> {
+): Promise<number | null> {
   let fixes = 0;
   const others = (await storage.listOperations()).filter((o) => o.id !== op.id && o.purgedAt == null);
   for (const stationId of op.stations) {
@@ -33,13 +32,12 @@ export async function purgeFixes(
           beforeBatch();
           const purge = { operationId: op.id, archiveId: archive.id };
           const n = await storage.dropPurgedFixes(purge, stationId, unitId, w.from, w.to, archive.createdAt, batch);
-          if (n === null)
-            throw new AppError(
-              'CONFLICT',
-              `the purge of ${op.id} stopped: it is held as evidence or being restored (lift the hold to finish it)`,
-            );
+          if (n === null) return null;
           fixes += n;
-          if (n < batch) break;
+          // Until a batch finds nothing: another run of the same purge (a restart resuming it while
+          // the request's run goes on) deletes some of a batch's rows first, so a short batch
+          // does not mean that none are left.
+          if (n === 0) break;
           await yieldToEventLoop();
         }
       }
