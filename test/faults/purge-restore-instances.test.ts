@@ -85,7 +85,7 @@ async function purgeWaiting(t: TestContext) {
     archiveId: record.id,
     sha256: record.sha256,
   });
-  await untilWaiting(schema.url, 'DELETE FROM positions_track');
+  await untilWaiting(schema.url, 'WITH picked');
   return { a, b, cb, file, record, window, purge, url: schema.url, release: () => locker.query('COMMIT') };
 }
 
@@ -134,7 +134,7 @@ describe('purge and restore on two instances of one store', { timeout: 120_000 }
   test('the same purge asked for again on the other instance while a batch waits: both answer 200 once every fix of the window is gone', async (t) => {
     const { b, cb, record, window, purge, url, release } = await purgeWaiting(t);
     const again = api(b, cb, 'POST', `/api/operations/${OP}/purge`, { archiveId: record.id, sha256: record.sha256 });
-    await untilWaiting(url, 'DELETE FROM positions_track', 2);
+    await untilWaiting(url, 'WITH picked', 2);
     await release();
     expect([(await purge).status, (await again).status]).toEqual([200, 200]);
     expect(await stored(b, ...window)).toBe(0);

@@ -75,16 +75,13 @@ export async function restoreArchive(
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
   // own are kept as they are.
   await storage.markRestore({ operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now });
-  // A purge of the operation still under way (on any instance) stops: its batches check for a hold
-  // and for the mark, and hold the operation's row while they delete, so setting a hold waits for
-  // one in progress. Lifted again if the restore fails, so that the purge can finish; a restore
-  // cut short by a crash leaves it: restore again, or lift it.
-  let stopping = false;
-  let restored = false;
   try {
-    const purging = (await storage.purgesUnderWay()).some((p) => p.operationId === a.id);
-    stopping = purging && !(await storage.operationHold(a.id));
-    if (stopping) await storage.setOperationHold(a.id, userId, now);
+    // A purge of the operation still under way (on any instance) stops: its batches check for a
+    // hold and for the mark, and hold the operation's row while they delete, so setting a hold
+    // waits for one in progress. A restore that fails keeps the hold (never lifting one that
+    // someone may have set meanwhile): restore again, or lift it to let the purge finish.
+    if ((await storage.purgesUnderWay()).some((p) => p.operationId === a.id) && !(await storage.operationHold(a.id)))
+      await storage.setOperationHold(a.id, userId, now);
     const known = new Set((await storage.listStations()).map((s) => s.id));
     for (const s of archived.stations) {
       if (known.has(s.id)) continue;
@@ -116,10 +113,8 @@ export async function restoreArchive(
       if (await exists().catch(() => false)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
       throw err;
     }
-    restored = true;
     return (await storage.getOperation(op.id))!;
   } finally {
-    if (stopping && !restored) await storage.setOperationHold(a.id, null, Date.now()).catch(() => undefined);
     await storage.unmarkRestore(a.id);
   }
 }

@@ -10,7 +10,8 @@ export type PurgedOperation = Pick<Operation, 'id' | 'stations' | 'createdAt'> &
  * less the windows of other operations that are not purged (purge-windows.ts), and only those the
  * server had received when `archive` was written (a late tracker's fixes are in no archive:
  * kept). Idempotent, so a purge a crash cut short simply runs it again. `beforeBatch` runs before
- * each batch and throws to stop there (the server stops). Returns how many fixes went, or null
+ * each batch and throws to stop there (the server stops). Returns how many fixes went (by this run
+ * or another run of the same purge), or null
  * when a batch found that the purge is not to go on (`dropPurgedFixes`: held as evidence, being
  * restored, or no longer under way with this archive, on any instance). What is left stays.
  */
@@ -34,10 +35,10 @@ export async function purgeFixes(
           const n = await storage.dropPurgedFixes(purge, stationId, unitId, w.from, w.to, archive.createdAt, batch);
           if (n === null) return null;
           fixes += n;
-          // Until a batch finds nothing: another run of the same purge (a restart resuming it while
-          // the request's run goes on) deletes some of a batch's rows first, so a short batch
-          // does not mean that none are left.
-          if (n === 0) break;
+          // `n` counts the rows the batch found, whether it or another run of the same purge (a
+          // restart resuming it while the request's run goes on) deleted them: fewer than asked
+          // for, none are left.
+          if (n < batch) break;
           await yieldToEventLoop();
         }
       }
