@@ -18,12 +18,12 @@ const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
  * Restore a verified archive as a closed, read-only operation held as evidence by the restoring
  * commander (so the retention policy never thins what was restored: the hold covers the
  * operation's window); over a purged operation of the same id, too, stopping a purge of it still
- * under way. Every record is checked
- * before anything is written. The archive's window is marked as a restore under way before its
- * first fix is written, so no retention run (on any instance) thins or drops it meanwhile; the
- * tracks and alerts go first, are checked to be all stored, and the operation with its documents
- * and hold last, in one transaction, so an operation appears whole or not at all (a failed restore
- * can simply be run again). The mark goes when the restore ends, whole or failed.
+ * under way. Every record is checked before anything is written. The archive's window is marked as
+ * a restore under way before its first fix is written, so no retention run (on any instance) thins
+ * or drops it meanwhile; the tracks and alerts go first, are checked to be all stored, and the
+ * operation with its documents and hold last, in one transaction, so an operation appears whole or
+ * not at all (a failed restore can simply be run again). The mark goes when the restore ends,
+ * whole or failed.
  */
 export async function restoreArchive(
   storage: Storage,

@@ -11,9 +11,9 @@ export type PurgedOperation = Pick<Operation, 'id' | 'stations' | 'createdAt'> &
  * server had received when `archive` was written (a late tracker's fixes are in no archive:
  * kept). Idempotent, so a purge a crash cut short simply runs it again. `beforeBatch` runs before
  * each batch and throws to stop there (the server stops). Returns how many fixes went (by this run
- * or another run of the same purge), or null
- * when a batch found that the purge is not to go on (`dropPurgedFixes`: held as evidence, being
- * restored, or no longer under way with this archive, on any instance). What is left stays.
+ * or another run of the same purge), or null when a batch found that the purge is not to go on
+ * (`dropPurgedFixes`: held as evidence, being restored, or no longer under way with this archive,
+ * on any instance). What is left stays.
  */
 export async function purgeFixes(
   storage: Pick<ArchiveStore, 'trackUnitsOfStation' | 'dropPurgedFixes'> & Pick<OperationStore, 'listOperations'>,

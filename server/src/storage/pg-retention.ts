@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
-import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
+import { pgQuery, withTx, type PgRow } from './pg-pool.ts';
 import { toFix } from './rows.ts';
 import { RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
 
@@ -126,7 +126,7 @@ export class PgRetentionStore implements RetentionStore {
 
 /** Delete at most `limit` fixes of a unit with `from <= time < to`, oldest first; how many went. */
 export async function dropFixes(
-  db: Queryable,
+  pool: pg.Pool,
   stationId: string,
   unitId: string,
   from: number,
@@ -135,7 +135,7 @@ export async function dropFixes(
   receivedBy = Number.MAX_SAFE_INTEGER,
 ): Promise<number> {
   const { rowCount } = await pgQuery(
-    db,
+    pool,
     // Rows named by `ctid`, collected once: joined back on (time, device_id) instead, a planner
     // without statistics (a fresh table, a restore just written) runs the subquery once per row of
     // the unit, seconds per batch.

@@ -113,8 +113,8 @@ export interface ArchiveStore {
   /**
    * One batch of purge `purge`: delete at most `limit` fixes of a unit with `from <= time < to`
    * that the server received no later than `receivedBy` (a fix a tracker sent late, after the
-   * archive was written, is in no archive and stays); returns how many it found, all of which are
-   * gone once it returns (deleted by it, or meanwhile by another run of the same purge). Null, deleting
+   * archive was written, is in no archive and stays); returns how many it found, all gone once it
+   * returns (deleted by it, or meanwhile by another run of the same purge). Null, deleting
    * nothing, when the purge is not to go on: no longer under way with that archive, the operation
    * held as evidence, or a restore of it under way. The check and the delete are one transaction
    * that holds the operation's row, so setting a hold waits for a batch in progress.
