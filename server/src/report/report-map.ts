@@ -152,15 +152,8 @@ const line = (coordinates: Position[]) => ({
 const feature = (geometry: Polygon | MultiPolygon) => ({ type: 'Feature' as const, properties: {}, geometry });
 
 /** The south-west and north-east corners of a track (its bounding box as a line). */
-function extentOf(coordinates: readonly Position[]): [Position, Position] {
-  let [w, s] = coordinates[0]!;
-  let [e, n] = coordinates[0]!;
-  for (const [x, y] of coordinates) {
-    if (x < w) w = x;
-    if (x > e) e = x;
-    if (y < s) s = y;
-    if (y > n) n = y;
-  }
+function extentOf(coordinates: Position[]): [Position, Position] {
+  const [w, s, e, n] = turfBbox({ type: 'LineString', coordinates }) as [number, number, number, number];
   return [
     [w, s],
     [e, n],
