@@ -154,6 +154,7 @@ export async function buildApp(
     loadRetries: config.roomLoadRetries,
     loadBackoffMs: config.roomLoadBackoffMs,
     ...(docRelay ? { relay: docRelay.relay } : {}),
+    isPurged: async (operationId) => (await storage.getOperation(operationId))?.purgedAt != null,
     onLoadFailed: (room, err, willRetry) => {
       metrics.roomLoadFailures.inc({ outcome: willRetry ? 'retried' : 'gave_up' });
       if (willRetry) app.log.warn({ room, err }, 'room load failed; retrying');

@@ -5,6 +5,8 @@ import { createTestSchema, query } from '../helpers/pg-schema.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { DEQING } from '../helpers/tasks.ts';
 import { api } from '../live/live-helpers.ts';
+import { pointAnnotation } from '../helpers/records.ts';
+import { connectClient, eventually } from '../helpers/sync-client.ts';
 
 const OP = 'op-evidence';
 const UNIT = 'yuyue-car-01';
@@ -139,5 +141,49 @@ describe('purge and restore on two instances of one store', { timeout: 120_000 }
     expect([(await purge).status, (await again).status]).toEqual([200, 200]);
     expect(await stored(b, ...window)).toBe(0);
     expect(await b.ctx.storage.purgesUnderWay()).toEqual([]);
+  });
+
+  test('after a purge on one instance and a restore on the other, both load the operation’s documents again (before: the purging instance refused them until restarted)', async (t) => {
+    const schema = await createTestSchema(t);
+    const a = await startServer(t, { databaseUrl: schema.url, retentionIntervalMs: 0 });
+    const b = await startServer(t, { databaseUrl: schema.url, retentionIntervalMs: 0 });
+    const ca = (await a.login('commander')).token;
+    const cb = (await b.login('commander')).token;
+    await searchOp(a, ca, OP, '证据保全');
+    const writer = await connectClient(t, a.wsUrl, `${OP}/command`, ca);
+    writer.doc.getMap('annotations').set('rally', pointAnnotation('rally', '集结点：禹越镇政府'));
+    await until(
+      async () => (await a.ctx.storage.readUpdateLog(`${OP}/command`)).length > 1,
+      10_000,
+      'the annotation stored',
+    );
+    writer.destroy();
+    expect((await closeOp(a, ca, OP)).status).toBe(200);
+    const record = (await archiveOp(a, ca, OP)).body;
+    const file = await download(a, ca, record);
+    const purge = { archiveId: record.id, sha256: record.sha256 };
+    expect((await api(a, ca, 'POST', `/api/operations/${OP}/purge`, purge)).status).toBe(200);
+
+    // Purged: refused on both instances, by the room managers as well (storage's word).
+    for (const server of [a, b]) {
+      const gone = await connectClient(t, server.wsUrl, `${OP}/command`, server === a ? ca : cb, {
+        waitSynced: false,
+      });
+      await eventually(() => gone.rejections.length > 0, 10_000, 'the refusal of a purged document');
+      expect(gone.rejections[0]).toContain('OPERATION_PURGED');
+      gone.destroy();
+      await expect(server.ctx.rooms.get(`${OP}/${DEQING}`)).rejects.toMatchObject({ code: 'OPERATION_PURGED' });
+    }
+    expect(await a.ctx.storage.readUpdateLog(`${OP}/${DEQING}`)).toEqual([]);
+
+    expect((await restore(b, cb, file)).status).toBe(201);
+    for (const [server, token] of [
+      [a, ca],
+      [b, cb],
+    ] as const) {
+      const reader = await connectClient(t, server.wsUrl, `${OP}/command`, token);
+      expect(reader.rejections).toEqual([]);
+      expect(reader.doc.getMap('annotations').get('rally')).toMatchObject({ label: '集结点：禹越镇政府' });
+    }
   });
 });

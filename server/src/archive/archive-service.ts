@@ -173,13 +173,17 @@ export class ArchiveService {
 
     const now = Date.now();
     const names = operationDocNames(op.id, op.stations);
-    // No document of it loads from here on; rooms loaded (or loading) now are unloaded first, so
-    // nothing can write its old state back after the deletion.
+    // No document of it loads here while they are deleted; rooms loaded (or loading) now are
+    // unloaded first, so nothing can write its old state back after the deletion. Once storage
+    // marks the operation purged, room managers refuse them on its word (on every instance, until
+    // a restore on any of them).
     this.ctx.rooms.block(names);
-    await Promise.all(names.map((name) => this.ctx.rooms.evict(name)));
-    if (!(await this.ctx.storage.purgeOperationDocs(op.id, names, now, record.id))) {
+    try {
+      await Promise.all(names.map((name) => this.ctx.rooms.evict(name)));
+      if (!(await this.ctx.storage.purgeOperationDocs(op.id, names, now, record.id)))
+        throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it before purging`);
+    } finally {
       this.ctx.rooms.unblock(names);
-      throw new AppError('CONFLICT', `operation ${op.id} is under an evidence hold: lift it before purging`);
     }
     await this.purgeFixesOf(op, record.id, user.id);
     return (await this.ctx.storage.getOperation(op.id))!;
@@ -259,8 +263,6 @@ export class ArchiveService {
       const archive = await openArchive(file, archiveDir(this.ctx.config.dataDir), this.maxBytes);
       try {
         const op = await restoreArchive(this.ctx.storage, archive, user.id, Date.now());
-        // Restored over a purged operation of this instance: its documents load again.
-        this.ctx.rooms.unblock(operationDocNames(op.id, op.stations));
         this.ctx.log.info({ operation: op.id, user: user.id, ...archive.manifest.counts }, 'operation restored');
         return op;
       } finally {

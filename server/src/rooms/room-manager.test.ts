@@ -215,6 +215,29 @@ describe('RoomManager', () => {
     await store.sqlite.close();
   });
 
+  test('an operation storage calls purged is refused at once (not retried, nothing written), and loads again once it is not', async () => {
+    const store = flakyStore();
+    const purged = new Set(['op']);
+    const asked: string[] = [];
+    const rooms = new RoomManager(store, {
+      idleMs: 60_000,
+      snapshotEvery: 100,
+      loadRetries: 3,
+      loadBackoffMs: 60_000,
+      isPurged: (id) => (asked.push(id), Promise.resolve(purged.has(id))),
+    });
+    await expect(rooms.get('op/command')).rejects.toMatchObject({ code: 'OPERATION_PURGED' });
+    await expect(rooms.get('op/deqing')).rejects.toMatchObject({ code: 'OPERATION_PURGED' });
+    expect([store.loads, store.appends, rooms.names()]).toEqual([0, 0, []]);
+    expect((await rooms.get('other/command')).isFailed).toBe(false);
+    // Restored (on any instance): storage no longer calls it purged.
+    purged.delete('op');
+    expect((await rooms.get('op/command')).doc.getMap('meta').get('schemaVersion')).toBe(1);
+    expect(asked).toEqual(['op', 'op', 'other', 'op']);
+    await rooms.closeAll();
+    await store.sqlite.close();
+  });
+
   test('a room loaded while the evicted one still writes waits for it: the new room has the last write', async () => {
     const store = flakyStore();
     const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100 });

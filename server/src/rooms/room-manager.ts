@@ -11,6 +11,11 @@ export interface RoomManagerOptions extends RoomOptions {
   loadBackoffMs?: number;
   /** Every failed load attempt; `willRetry` is false when the manager gives up and refuses the callers. */
   onLoadFailed?(room: string, error: unknown, willRetry: boolean): void;
+  /**
+   * Storage's word, asked before each load: whether the operation was purged. Its documents are
+   * then refused (`OPERATION_PURGED`) on every instance, and load again once another restored it.
+   */
+  isPurged?(operationId: string): Promise<boolean>;
 }
 
 /** A room that failed after it loaded is replaced by a fresh load at most this often per `get`. */
@@ -39,7 +44,7 @@ export class RoomManager {
   private readonly waits = new Set<() => void>();
   /** Bumped by `closeAll`: loads started before it give up instead of retrying. */
   private generation = 0;
-  /** Documents that may not load (their operation is being purged or was purged). */
+  /** Documents that may not load while this instance purges their operation. */
   private readonly blocked = new Set<string>();
   /**
    * Rooms forgotten and still unloading, by name: their last appends may still be on the way to
@@ -62,7 +67,8 @@ export class RoomManager {
       let entry = this.rooms.get(name);
       if (!entry) {
         const unloaded = this.unloading.get(name);
-        const promise = unloaded ? unloaded.then(() => this.load(name, parsed.kind)) : this.load(name, parsed.kind);
+        const load = () => this.load(name, parsed.operationId, parsed.kind);
+        const promise = unloaded ? unloaded.then(load) : load();
         const created: Entry = { promise, room: null, idle: null };
         entry = created;
         this.rooms.set(name, created);
@@ -88,19 +94,22 @@ export class RoomManager {
   }
 
   /** Load a room, retrying with exponential backoff; refuses with `STORAGE_UNAVAILABLE` in the end. */
-  private async load(name: string, kind: DocKind): Promise<Room> {
+  private async load(name: string, operationId: string, kind: DocKind): Promise<Room> {
     const retries = this.options.loadRetries ?? 3;
     const backoffMs = this.options.loadBackoffMs ?? 200;
     const generation = this.generation;
     for (let attempt = 0; ; attempt++) {
       let error: unknown;
       try {
+        if (await this.options.isPurged?.(operationId))
+          throw new AppError('OPERATION_PURGED', `${name} was purged; restore its archive`);
         const room = await Room.load(name, kind, this.store, this.options);
         // A write made while loading (stamp, migration) failed: the room closed itself.
         if (!room.isFailed) return room;
         error = new Error(`a write to ${name} failed while loading`);
         void room.destroy();
       } catch (err) {
+        if (err instanceof AppError && err.code === 'OPERATION_PURGED') throw err;
         error = err;
       }
       const willRetry = attempt < retries && generation === this.generation;
@@ -168,7 +177,10 @@ export class RoomManager {
     return true;
   }
 
-  /** Refuse (`OPERATION_PURGED`) every later load of these documents, until `unblock`. */
+  /**
+   * Refuse (`OPERATION_PURGED`) every later load of these documents, until `unblock`: while this
+   * instance deletes them, before storage marks their operation purged.
+   */
   block(names: readonly string[]): void {
     for (const n of names) this.blocked.add(n);
   }

@@ -11,6 +11,7 @@ import type {
 import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
 import { fixColumns } from './pg-rows.ts';
 import { INSERT_TRACK } from './pg-positions.ts';
+import { dropFixes } from './pg-retention.ts';
 import { restoreMarkKey } from './restore-marks.ts';
 
 /** The PostgreSQL side of {@link ArchiveStore} (mirrors sqlite-archive.ts). */
@@ -88,20 +89,8 @@ export class PgArchiveStore implements ArchiveStore {
       );
       if (!rows.length) return null;
       // Counted as found, not as deleted: a row that another run of the same purge deleted first
-      // (this statement waited for it) is gone too, and a batch that found fewer than `limit` rows
-      // leaves none behind, however many of them it deleted itself.
-      const found = await pgQuery(
-        client,
-        `WITH picked AS MATERIALIZED (
-           SELECT ctid FROM positions_track
-           WHERE station_id = $1 AND unit_id = $2 AND time >= $3 AND time < $4 AND received_at <= $6
-           ORDER BY time, device_id LIMIT $5
-         ), gone AS (
-           DELETE FROM positions_track WHERE ctid = ANY(ARRAY(SELECT ctid FROM picked))
-         ) SELECT count(*)::int AS n FROM picked`,
-        [stationId, unitId, from, to, limit, receivedBy],
-      );
-      return found.rows[0]!.n as number;
+      // is gone too.
+      return (await dropFixes(client, stationId, unitId, from, to, limit, receivedBy)).found;
     });
   }
 

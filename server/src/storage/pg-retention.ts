@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
-import { pgQuery, withTx, type PgRow } from './pg-pool.ts';
+import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 import { toFix } from './rows.ts';
 import { RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
 
@@ -73,7 +73,7 @@ export class PgRetentionStore implements RetentionStore {
   }
 
   async dropFixesIn(stationId: string, unitId: string, from: number, to: number, limit: number): Promise<number> {
-    return dropFixes(this.pool, stationId, unitId, from, to, limit);
+    return (await dropFixes(this.pool, stationId, unitId, from, to, limit)).deleted;
   }
 
   async setOperationHold(operationId: string, keptBy: string | null, now: number): Promise<boolean> {
@@ -124,29 +124,36 @@ export class PgRetentionStore implements RetentionStore {
   }
 }
 
-/** Delete at most `limit` fixes of a unit with `from <= time < to`, oldest first; how many went. */
+/**
+ * Delete at most `limit` fixes of a unit with `from <= time < to` and `received_at <= receivedBy`,
+ * oldest first. `found` counts the rows picked, `deleted` those this statement deleted: fewer when
+ * another statement deleted some of them first (this one waited for it), so `found < limit` means
+ * none are left however many of them went here.
+ */
 export async function dropFixes(
-  pool: pg.Pool,
+  db: Queryable,
   stationId: string,
   unitId: string,
   from: number,
   to: number,
   limit: number,
   receivedBy = Number.MAX_SAFE_INTEGER,
-): Promise<number> {
-  const { rowCount } = await pgQuery(
-    pool,
+): Promise<{ found: number; deleted: number }> {
+  const { rows } = await pgQuery(
+    db,
     // Rows named by `ctid`, collected once: joined back on (time, device_id) instead, a planner
     // without statistics (a fresh table, a restore just written) runs the subquery once per row of
     // the unit, seconds per batch.
-    `DELETE FROM positions_track WHERE ctid = ANY(ARRAY(
+    `WITH picked AS MATERIALIZED (
        SELECT ctid FROM positions_track
        WHERE station_id = $1 AND unit_id = $2 AND time >= $3 AND time < $4 AND received_at <= $6
        ORDER BY time, device_id LIMIT $5
-     ))`,
+     ), gone AS (
+       DELETE FROM positions_track WHERE ctid = ANY(ARRAY(SELECT ctid FROM picked)) RETURNING 1
+     ) SELECT (SELECT count(*) FROM picked)::int AS found, (SELECT count(*) FROM gone)::int AS deleted`,
     [stationId, unitId, from, to, limit, receivedBy],
   );
-  return rowCount ?? 0;
+  return { found: rows[0]!.found as number, deleted: rows[0]!.deleted as number };
 }
 
 const toHold = (r: PgRow): OperationHold => ({
