@@ -184,6 +184,7 @@ describe('purge and restore on two instances of one store', { timeout: 120_000 }
       const reader = await connectClient(t, server.wsUrl, `${OP}/command`, token);
       expect(reader.rejections).toEqual([]);
       expect(reader.doc.getMap('annotations').get('rally')).toMatchObject({ label: '集结点：禹越镇政府' });
+      expect((await server.ctx.rooms.get(`${OP}/${DEQING}`)).doc.getMap('meta').get('schemaVersion')).toBe(1);
     }
   });
 });

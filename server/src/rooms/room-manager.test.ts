@@ -219,12 +219,14 @@ describe('RoomManager', () => {
     const store = flakyStore();
     const purged = new Set(['op']);
     const asked: string[] = [];
+    const failed: string[] = [];
     const rooms = new RoomManager(store, {
       idleMs: 60_000,
       snapshotEvery: 100,
       loadRetries: 3,
       loadBackoffMs: 60_000,
       isPurged: (id) => (asked.push(id), Promise.resolve(purged.has(id))),
+      onLoadFailed: (room) => failed.push(room),
     });
     await expect(rooms.get('op/command')).rejects.toMatchObject({ code: 'OPERATION_PURGED' });
     await expect(rooms.get('op/deqing')).rejects.toMatchObject({ code: 'OPERATION_PURGED' });
@@ -234,6 +236,42 @@ describe('RoomManager', () => {
     purged.delete('op');
     expect((await rooms.get('op/command')).doc.getMap('meta').get('schemaVersion')).toBe(1);
     expect(asked).toEqual(['op', 'op', 'other', 'op']);
+    // A refusal is no failed load (no retry, no metric, no error logged).
+    expect(failed).toEqual([]);
+    await rooms.closeAll();
+    await store.sqlite.close();
+  });
+
+  test('storage that cannot say whether an operation was purged is a failed load: retried, then STORAGE_UNAVAILABLE', async () => {
+    const store = flakyStore();
+    let asked = 0;
+    const rooms = new RoomManager(store, {
+      idleMs: 60_000,
+      snapshotEvery: 100,
+      loadRetries: 2,
+      loadBackoffMs: 1,
+      isPurged: () => (++asked < 3 ? Promise.reject(new Error('connection terminated')) : Promise.resolve(false)),
+    });
+    expect((await rooms.get('op/command')).isFailed).toBe(false);
+    expect([asked, store.loads]).toEqual([3, 1]);
+    asked = -10;
+    await expect(rooms.get('op/deqing')).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect(store.loads).toBe(1);
+    await rooms.closeAll();
+    await store.sqlite.close();
+  });
+
+  test('documents blocked by two overlapping purges stay refused until both end', async () => {
+    const store = flakyStore();
+    const rooms = new RoomManager(store, { idleMs: 60_000, snapshotEvery: 100 });
+    rooms.block(['op/command']);
+    rooms.block(['op/command']);
+    await expect(rooms.get('op/command')).rejects.toMatchObject({ code: 'OPERATION_PURGED' });
+    rooms.unblock(['op/command']);
+    await expect(rooms.get('op/command')).rejects.toMatchObject({ code: 'OPERATION_PURGED' });
+    expect(store.loads).toBe(0);
+    rooms.unblock(['op/command']);
+    expect((await rooms.get('op/command')).isFailed).toBe(false);
     await rooms.closeAll();
     await store.sqlite.close();
   });

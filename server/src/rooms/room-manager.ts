@@ -45,7 +45,7 @@ export class RoomManager {
   /** Bumped by `closeAll`: loads started before it give up instead of retrying. */
   private generation = 0;
   /** Documents that may not load while this instance purges their operation. */
-  private readonly blocked = new Set<string>();
+  private readonly blocked = new Map<string, number>();
   /**
    * Rooms forgotten and still unloading, by name: their last appends may still be on the way to
    * storage, so a new load of the name waits for them (else it would read the log without them,
@@ -62,7 +62,6 @@ export class RoomManager {
   async get(name: string): Promise<Room> {
     const parsed = parseDocName(name);
     if (!parsed) throw new Error(`not a document name: ${name}`);
-    if (this.blocked.has(name)) throw new AppError('OPERATION_PURGED', `${name} was purged`);
     for (let replaced = 0; ; replaced++) {
       let entry = this.rooms.get(name);
       if (!entry) {
@@ -101,7 +100,8 @@ export class RoomManager {
     for (let attempt = 0; ; attempt++) {
       let error: unknown;
       try {
-        if (await this.options.isPurged?.(operationId))
+        // Asked on every attempt: a room that failed after loading is replaced through here too.
+        if (this.blocked.has(name) || (await this.options.isPurged?.(operationId)))
           throw new AppError('OPERATION_PURGED', `${name} was purged; restore its archive`);
         const room = await Room.load(name, kind, this.store, this.options);
         // A write made while loading (stamp, migration) failed: the room closed itself.
@@ -182,11 +182,16 @@ export class RoomManager {
    * instance deletes them, before storage marks their operation purged.
    */
   block(names: readonly string[]): void {
-    for (const n of names) this.blocked.add(n);
+    for (const n of names) this.blocked.set(n, (this.blocked.get(n) ?? 0) + 1);
   }
 
+  /** End one `block` of these documents (two purges of one operation may overlap). */
   unblock(names: readonly string[]): void {
-    for (const n of names) this.blocked.delete(n);
+    for (const n of names) {
+      const left = (this.blocked.get(n) ?? 0) - 1;
+      if (left > 0) this.blocked.set(n, left);
+      else this.blocked.delete(n);
+    }
   }
 
   /**
