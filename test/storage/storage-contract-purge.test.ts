@@ -59,10 +59,11 @@ describe.each(backends)('storage contract (purges under way): $name', (backend) 
     expect(await storage.setOperationHold('op1', 'cmd', 950)).toBe(true);
     expect(await drop(10)).toBeNull();
     await storage.setOperationHold('op1', null, 951);
-    await storage.markRestore({ operationId: 'op1', stations: ['s1'], from: 0, to: 10, startedAt: 960 });
+    const mark = { operationId: 'op1', stations: ['s1'], from: 0, to: 10, startedAt: 960 };
+    await storage.markRestore(mark);
     expect(await drop(10)).toBeNull();
     expect(await left()).toEqual(['1:d', '3:late', '4:d', '5:d']);
-    await storage.unmarkRestore('op1');
+    await storage.unmarkRestore(mark);
     expect(await drop(10)).toBe(1);
     expect(await left()).toEqual(['1:d', '3:late', '5:d']);
 

@@ -177,7 +177,16 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     await storage.markRestore(mark('op-a', 30)); // a restore run again replaces its mark
     await storage.setSetting('restore-marks', 'not a mark');
     expect(await storage.restoreMarks()).toEqual([mark('op-a', 30), mark('op-b', 20)]);
-    await storage.unmarkRestore('op-a');
+    // A restore that ends removes its own mark only: one that replaced it goes on protected.
+    await storage.unmarkRestore(mark('op-a', 10));
+    expect(await storage.restoreMarks()).toEqual([mark('op-a', 30), mark('op-b', 20)]);
+    const first = { ...mark('op-c', 40), id: 'r1' };
+    await storage.markRestore(first);
+    await storage.markRestore({ ...first, id: 'r2' });
+    await storage.unmarkRestore(first);
+    expect(await storage.restoreMarks()).toEqual([mark('op-a', 30), mark('op-b', 20), { ...first, id: 'r2' }]);
+    await storage.unmarkRestore({ ...first, id: 'r2' });
+    await storage.unmarkRestore(mark('op-a', 30));
     expect(await storage.restoreMarks()).toEqual([mark('op-b', 20)]);
     expect(await storage.getSetting('restore-marks')).toBe('not a mark');
   });

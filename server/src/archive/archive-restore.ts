@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import { alertValidator, AppError, COMMAND_SCOPE, docName, type Alert } from '@jointmap/shared';
 import type { LoggedUpdate, Operation, PositionFix, RestoredDoc, Storage } from '../storage/types.ts';
@@ -74,7 +75,8 @@ export async function restoreArchive(
 
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
   // own are kept as they are.
-  await storage.markRestore({ operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now });
+  const mark = { operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now, id: randomUUID() };
+  await storage.markRestore(mark);
   try {
     // A purge of the operation still under way (on any instance) stops: its batches check for a
     // hold and for the mark, and hold the operation's row while they delete, so setting a hold
@@ -115,7 +117,7 @@ export async function restoreArchive(
     }
     return (await storage.getOperation(op.id))!;
   } finally {
-    await storage.unmarkRestore(a.id);
+    await storage.unmarkRestore(mark);
   }
 }
 

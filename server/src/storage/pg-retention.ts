@@ -110,8 +110,11 @@ export class PgRetentionStore implements RetentionStore {
     );
   }
 
-  async unmarkRestore(operationId: string): Promise<void> {
-    await pgQuery(this.pool, 'DELETE FROM settings WHERE key = $1', [restoreMarkKey(operationId)]);
+  async unmarkRestore(mark: RestoreMark): Promise<void> {
+    await pgQuery(this.pool, 'DELETE FROM settings WHERE key = $1 AND value = $2', [
+      restoreMarkKey(mark.operationId),
+      restoreMarkValue(mark),
+    ]);
   }
 
   async restoreMarks(): Promise<RestoreMark[]> {

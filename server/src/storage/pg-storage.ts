@@ -214,7 +214,7 @@ export class PgStorage implements Storage {
   operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
   operationHold = (id: string): Promise<OperationHold | null> => this.retention.operationHold(id);
   markRestore = (mark: RestoreMark): Promise<void> => this.retention.markRestore(mark);
-  unmarkRestore = (id: string): Promise<void> => this.retention.unmarkRestore(id);
+  unmarkRestore = (mark: RestoreMark): Promise<void> => this.retention.unmarkRestore(mark);
   restoreMarks = (): Promise<RestoreMark[]> => this.retention.restoreMarks();
 
   // Closing, archiving, purging and restoring operations (pg-archive.ts).

@@ -8,6 +8,8 @@ export interface RestoreMark {
   from: number;
   to: number;
   startedAt: number;
+  /** Tells two restores of one operation apart (one that ends removes only its own mark). */
+  id?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export const RESTORE_MARK_KEYS = { from: PREFIX, to: `${PREFIX.slice(0, -1)}0` }
 export const restoreMarkKey = (operationId: string): string => `${PREFIX}${operationId}`;
 
 export const restoreMarkValue = (m: RestoreMark): string =>
-  JSON.stringify({ stations: m.stations, from: m.from, to: m.to, startedAt: m.startedAt });
+  JSON.stringify({ stations: m.stations, from: m.from, to: m.to, startedAt: m.startedAt, id: m.id });
 
 export function restoreMarkOf(key: string, value: string): RestoreMark {
   const v = JSON.parse(value) as Omit<RestoreMark, 'operationId'>;
@@ -33,5 +35,6 @@ export function restoreMarkOf(key: string, value: string): RestoreMark {
     from: v.from,
     to: v.to,
     startedAt: v.startedAt,
+    ...(v.id === undefined ? {} : { id: v.id }),
   };
 }

@@ -60,8 +60,11 @@ export interface RetentionStore {
   operationHold(operationId: string): Promise<OperationHold | null>;
   /** Protect a restore's window before it writes (replacing a mark of the same operation left by a crash). */
   markRestore(mark: RestoreMark): Promise<void>;
-  /** Remove an operation's restore mark (its restore ended, whole or failed). */
-  unmarkRestore(operationId: string): Promise<void>;
+  /**
+   * Remove a restore's mark (its restore ended, whole or failed), unless another restore of the
+   * operation replaced it meanwhile: that one's stays until it ends.
+   */
+  unmarkRestore(mark: RestoreMark): Promise<void>;
   /** Restores under way, on any instance of the store. */
   restoreMarks(): Promise<RestoreMark[]>;
   /**

@@ -52,7 +52,7 @@ export class SqliteRetentionStore implements RetentionStore {
       mark: db.prepare(
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
-      unmark: db.prepare('DELETE FROM settings WHERE key = ?'),
+      unmark: db.prepare('DELETE FROM settings WHERE key = ? AND value = ?'),
       marks: db.prepare('SELECT key, value FROM settings WHERE key >= ? AND key < ? ORDER BY key'),
     };
     this.thinTx = db.transaction((stationId: string, unitId: string, remove: readonly FixKey[], until: number) => {
@@ -104,8 +104,8 @@ export class SqliteRetentionStore implements RetentionStore {
     this.stmts.mark.run(restoreMarkKey(mark.operationId), restoreMarkValue(mark));
   }
 
-  async unmarkRestore(operationId: string): Promise<void> {
-    this.stmts.unmark.run(restoreMarkKey(operationId));
+  async unmarkRestore(mark: RestoreMark): Promise<void> {
+    this.stmts.unmark.run(restoreMarkKey(mark.operationId), restoreMarkValue(mark));
   }
 
   async restoreMarks(): Promise<RestoreMark[]> {
