@@ -50,6 +50,18 @@ export class DispatchRanking {
     this.model = dispatchModel(session.data.view.dispatch);
   }
 
+  /**
+   * Whether the task has ended as the server's release reads it (`endedTaskIds`: cancelled or
+   * closed, or resolved by a target station while still open): it takes no more units, and units
+   * sent to it would be released again at once.
+   */
+  readonly ended: boolean = $derived.by(() =>
+    endedTaskIds(
+      this.session.records<Task>('tasks').map((r) => r.record),
+      this.session.records<TaskResponse>('responses').map((r) => r.record),
+    ).has(this.getTask().id),
+  );
+
   readonly target: LngLat | null = $derived.by(() => taskTarget(this.getTask()));
 
   /** Every unit of the operation, ranked (null: the task has no location or area). */
@@ -130,7 +142,7 @@ export class DispatchRanking {
   /** 派单: every ticked unit `en_route` to the task, one write per station; clears the ticks. */
   dispatch(): WriteFailure[] {
     const units = this.ticked;
-    if (!units.length) return [];
+    if (!units.length || this.ended) return [];
     const failures = sendUnits(this.session, units, this.getTask().id);
     this.selected.clear();
     return failures;

@@ -67,3 +67,22 @@ test('a unit another station left on a resolved task is available: listed, ticka
   expect(board.tasks.map((t) => t.task.id)).toEqual([task.id]);
   expect(board.pool.map((u) => [u.id, u.status, u.assignedTaskId])).toEqual([['zq-01', 'available', null]]);
 });
+
+test('a task a target station resolved while its own state is still open has ended: the ranking sends nobody to it', () => {
+  // 禹越 answered 办结; the raising station has not closed it (the server releases units sent to it).
+  const resolved = fixtures.response({ taskId: task.id, stationId: 'deqing-yuyue', status: 'resolved' });
+  const car = fixtures.unit({ id: 'car-01', callsign: '禹越巡01' });
+  const { session, writes } = commanderSession([car], [task], [resolved]);
+  const ranking = new DispatchRanking(session, () => task);
+  expect([task.state, ranking.ended]).toEqual(['open', true]);
+  ranking.toggle(ranking.rows[0]!.key, true);
+  expect(ranking.dispatch()).toEqual([]);
+  expect(writes).toEqual([]);
+  // Without that answer the same task takes the car.
+  const open = commanderSession([car], [task], []);
+  const live = new DispatchRanking(open.session, () => task);
+  expect(live.ended).toBe(false);
+  live.toggle(live.rows[0]!.key, true);
+  live.dispatch();
+  expect(open.writes).toHaveLength(1);
+});
