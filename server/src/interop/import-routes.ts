@@ -5,14 +5,13 @@ import {
   applyChange,
   COMMAND_SCOPE,
   docAccess,
-  docName,
   Id,
   type Annotation,
   type ChangeOrigin,
 } from '@jointmap/shared';
 import { requireUser, type AuthUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
-import { getVisibleOperation } from '../services/operations.ts';
+import { getVisibleOperation, roomForWrite } from '../services/operations.ts';
 import type { Converted, ImportCrs } from './import-convert.ts';
 import type { ImportFormat } from './import-parse.ts';
 import { importRunner, type RunImport } from './import-run.ts';
@@ -106,12 +105,10 @@ async function importFile(
       `nothing in the file can be imported${reasons.length ? ` (skipped: ${reasons.join(', ')})` : ''}`,
     );
   }
-  // Reading a large file takes a while: the operation may have closed meanwhile.
-  if (apply && (await ctx.storage.getOperation(op.id))?.status !== 'active')
-    throw new AppError('FORBIDDEN', `operation ${op.id} was closed: it is read-only`);
   if (apply && annotations?.length) {
     const kind = query.scope === COMMAND_SCOPE ? 'command' : 'station';
-    const room = await ctx.rooms.get(docName(op.id, query.scope));
+    // Reading a large file takes a while: the operation may have closed meanwhile (FORBIDDEN).
+    const room = await roomForWrite(ctx, op.id, query.scope);
     const origin: ChangeOrigin = { source: 'server' };
     await room.serverChange(
       (doc) =>

@@ -11,8 +11,10 @@ import {
   type Unit,
   type UnitKind,
   type UnitStatus,
+  withStatus,
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
+import { roomForWrite } from '../services/operations.ts';
 import type { Device } from '../storage/types.ts';
 import type { LiveService } from './live-service.ts';
 
@@ -111,7 +113,12 @@ async function mirrorDeviceIds(
   );
   for (const op of ops) {
     for (const stationId of op.stations.filter((s) => stations.has(s))) {
-      const room = await ctx.rooms.get(docName(op.id, stationId));
+      // Closed meanwhile: its records stay as they were when it closed.
+      const room = await roomForWrite(ctx, op.id, stationId).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'FORBIDDEN') return null;
+        throw err;
+      });
+      if (!room) continue;
       await room.serverChange(
         (doc) => {
           const changes = deviceIdChanges(doc, device, stationId);
@@ -176,26 +183,27 @@ export async function putUnit(
   const access = docAccess(user, op.stations, input.stationId, op.status);
   if (access !== 'write') throw new AppError('FORBIDDEN', `no write access to ${input.stationId}'s roster`);
   const id = input.id ?? `unit-${randomBytes(4).toString('hex')}`;
-  const room = await ctx.rooms.get(docName(operationId, input.stationId));
   const devices = (await ctx.storage.listDevices(input.stationId))
     .filter((d) => d.unitId === id)
     .map((d) => d.id)
     .slice(0, MAX_DEVICE_IDS);
+  const room = await roomForWrite(ctx, operationId, input.stationId);
   let unit: Unit | null = null;
   await room.serverChange(
     (doc) => {
       const previous = doc.getMap<Unit>('units').get(id);
-      unit = {
+      const record: Unit = {
         id,
         callsign: input.callsign,
         kind: input.kind,
         stationId: input.stationId,
         members: input.members ?? previous?.members ?? [],
-        status: input.status ?? previous?.status ?? 'available',
+        status: previous?.status ?? 'available',
         assignedTaskId: previous?.assignedTaskId ?? null,
         deviceIds: devices,
         updatedAt: Date.now(),
       };
+      unit = input.status ? withStatus(record, input.status) : record;
       applyChange(doc, 'station', { type: 'put', map: 'units', key: id, value: unit }, { source: 'server' });
     },
     { sessionId: null, userId: user.id },

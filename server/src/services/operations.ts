@@ -18,6 +18,7 @@ import {
   type Principal,
 } from '@jointmap/shared';
 import type { Config } from '../config.ts';
+import type { Room } from '../rooms/room.ts';
 import type { Operation, Station } from '../storage/types.ts';
 import type { AppContext } from './context.ts';
 
@@ -104,6 +105,24 @@ export async function getVisibleOperation(ctx: AppContext, user: Principal, id: 
   const op = await ctx.storage.getOperation(id);
   if (!op || !canSeeOperation(user, op.stations)) throw new AppError('NOT_FOUND', `no operation ${id}`);
   return op;
+}
+
+/**
+ * The room of an operation's document, for a server write while the operation is active. The
+ * operation is read again once the room has loaded: a close stores the status first and then
+ * unloads the rooms, so a close that came in meanwhile (its rooms unloaded, this one loaded after
+ * them) refuses the write with `FORBIDDEN` instead of letting it into a closed record.
+ */
+export async function roomForWrite(
+  ctx: Pick<AppContext, 'rooms' | 'storage'>,
+  operationId: string,
+  scope: string,
+): Promise<Room> {
+  const room = await ctx.rooms.get(docName(operationId, scope));
+  const op = await ctx.storage.getOperation(operationId);
+  if (op?.status !== 'active' || op.purgedAt != null)
+    throw new AppError('FORBIDDEN', `operation ${operationId} was closed: it is read-only`);
+  return room;
 }
 
 /** An operation the user may see, with its document names and stations; NOT_FOUND otherwise. */

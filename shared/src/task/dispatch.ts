@@ -2,7 +2,7 @@ import type { Change } from '../doc/apply-change.ts';
 import type { Principal } from '../permissions/permissions.ts';
 import { responseKey, type ResponseStatus, type TaskResponse } from '../schema/task-response.ts';
 import type { Task } from '../schema/task.ts';
-import type { Unit } from '../schema/unit.ts';
+import type { Unit, UnitStatus } from '../schema/unit.ts';
 
 /**
  * Whether `user` may send or move `unit`: a commander any unit, a dispatcher only its own
@@ -35,6 +35,16 @@ export function dispatchChanges(units: readonly Unit[], taskId: string, now: num
 /** A unit released from its task: available again, no task. */
 export function releaseUnit(unit: Unit, now: number): Unit {
   return { ...unit, status: 'available', assignedTaskId: null, updatedAt: now };
+}
+
+/**
+ * A unit given a status by hand (the roster's editor, the units API): available or off duty takes
+ * it off its task, as a release does (nothing would free it from there again, and a later dispatch
+ * would pull it away unseen); any other status keeps the task it is on.
+ */
+export function withStatus(unit: Unit, status: UnitStatus): Unit {
+  const free = status === 'available' || status === 'off_duty';
+  return { ...unit, status, assignedTaskId: free ? null : unit.assignedTaskId };
 }
 
 /**

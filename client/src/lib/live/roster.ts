@@ -1,4 +1,4 @@
-import type { Unit, UnitKind, UnitStatus } from '@jointmap/shared';
+import { withStatus, type Unit, type UnitKind, type UnitStatus } from '@jointmap/shared';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { session as login } from '../state/session.svelte.ts';
@@ -17,6 +17,25 @@ export function parseMembers(text: string): string[] {
     .split(/[,，、]/)
     .map((m) => m.trim())
     .filter(Boolean);
+}
+
+/** What the unit editor's form holds when saved. */
+export interface UnitForm {
+  callsign: string;
+  kind: UnitKind;
+  status: UnitStatus;
+  members: string[];
+}
+
+/**
+ * The record the unit editor saves: the record as it is now (`current`) with the form's callsign,
+ * kind and members, and the form's status only where the user picked another than the form
+ * opened with (`opened`): a dispatch or release made meanwhile stands. Available or off duty
+ * takes the unit off its task (`withStatus`).
+ */
+export function editedUnit(current: Unit, opened: UnitStatus, form: UnitForm): Unit {
+  const status = form.status === opened ? current.status : form.status;
+  return { ...withStatus(current, status), callsign: form.callsign, kind: form.kind, members: form.members };
 }
 
 /**
