@@ -66,6 +66,21 @@ describe('decodeOsmAnd', () => {
     ).toMatchObject({ deviceId: 'q', lat: 1 });
   });
 
+  it('an alarm keeps its text without control characters (a NUL made PostgreSQL refuse the whole write batch)', () => {
+    const at = { id: 'x', timestamp: String(NOW / 1000), lat: '30.5', lon: '120.3' };
+    expect(fixes(query({ ...at, alarm: 'sos\u0000' }))[0]!.alarm).toBe('sos');
+    expect(fixes(query({ ...at, alarm: '\u0000\u0007' }))[0]!.alarm).toBeNull();
+    const body = JSON.stringify({
+      location: {
+        timestamp: '2026-03-01T07:59:00Z',
+        coords: { latitude: 30.5, longitude: 120.3 },
+        extras: { alarm: 'low\u0000power' },
+      },
+      device_id: 'x',
+    });
+    expect(fixes(post('application/json', body))[0]!.alarm).toBe('lowpower');
+  });
+
   it('reads the background-geolocation JSON (speed m/s, -1 unknown, battery 0–1), single and batched', () => {
     const location = (ts: string, speed: number) => ({
       timestamp: ts,

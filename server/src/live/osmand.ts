@@ -175,10 +175,15 @@ function bool(value: string | boolean | undefined, fallback: boolean): boolean {
   return value === 'true' || value === '1';
 }
 
+/** Control characters: PostgreSQL's `text` refuses NUL, and a batch with one such fix failed whole. */
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
 function alarm(value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string' || value.length > 40) invalid('alarm: a short text');
-  return value as string;
+  // Kept without its control characters: the fix is good, and refusing it would stall the
+  // tracker's buffer on it (it sends the same request again until it is answered 200).
+  return (value as string).replace(CONTROL, '') || null;
 }
 
 /** Query or form parameters (GET/POST by Traccar Client, OsmAnd, the Traccar Client SDK). */
