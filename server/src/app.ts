@@ -32,7 +32,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { attachDemo } from './demo/attach-demo.ts';
 import { attachRetention } from './retention/attach-retention.ts';
 import { attachArchives } from './archive/archive-routes.ts';
-import { OperationWatch } from './archive/operation-watch.ts';
+import { OPERATION_WATCH_MS, OperationWatch } from './archive/operation-watch.ts';
 import { importRoutes } from './interop/import-routes.ts';
 import { exportRoutes } from './interop/export-routes.ts';
 import { reportRoutes } from './report/report-routes.ts';
@@ -307,7 +307,7 @@ export async function buildApp(
     },
   };
   if (docRelay) {
-    const watch = new OperationWatch(ctx, closed);
+    const watch = new OperationWatch(ctx, closed, OPERATION_WATCH_MS, () => fanout.operationIds());
     operationWatch = watch;
     app.addHook('preClose', async () => watch.close());
   }

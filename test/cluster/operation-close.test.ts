@@ -3,7 +3,8 @@ import { CAR, send, storedAlerts } from '../alerts/alert-helpers.ts';
 import { pointAnnotation } from '../helpers/records.ts';
 import { DEMO_OP } from '../helpers/server.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
-import { startPair } from './live-pair.ts';
+import { connected, connectViewer, epochSeconds, traccarQuery } from '../live/live-helpers.ts';
+import { startPair, until } from './live-pair.ts';
 
 const DOC = `${DEMO_OP}/deqing-yuyue`;
 
@@ -40,5 +41,48 @@ describe('an operation closed on one instance', () => {
     await send(b, CAR.deviceId, [{ time: Date.now() - 1_000, at: [120.3, 30.5], alarm: 'sos' }]);
     await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
     expect((await storedAlerts(b)).filter((x) => x.kind === 'sos')).toEqual([]);
+  });
+
+  it('narrows a live viewer on the other instance that holds none of its rooms: a 德清 dispatcher no longer gets 洲泉 positions', async (t) => {
+    // Rooms loaded for the viewer's join (alerts, coverage) unload at once on B.
+    const { a, b } = await startPair(t, { roomIdleMs: 100 });
+    const deqing = await b.login('deqing');
+    const viewer = connectViewer(t, b.url, { token: deqing.token, operationId: DEMO_OP });
+    await connected(viewer.socket);
+    await eventually(() => viewer.snapshots.length === 1, 5_000, 'the snapshot');
+    await until(() => !b.ctx.rooms.names().some((n) => n.startsWith(`${DEMO_OP}/`)), 10_000, 'no room of it on B');
+    const fix = (id: string, at: number) =>
+      traccarQuery(a.url, { id, lat: 30.6, lon: 120.3, timestamp: epochSeconds(at) });
+    // While active, the joint operation shares every station's positions.
+    expect((await fix('demo-zhouquan-01', Date.now() - 20_000)).status).toBe(200);
+    await eventually(() => viewer.received().some((p) => p.unitId === 'zhouquan-car-01'), 5_000, '洲泉 while active');
+
+    const { token } = await a.login('commander');
+    const res = await fetch(`${a.url}/api/operations/${DEMO_OP}/close`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    // B's next check of the operations it serves (every 10 s) narrows the viewer; a 洲泉 fix sent
+    // after that, then a 德清 one, reaches the viewer as the 德清 one only.
+    await new Promise((r) => setTimeout(r, 11_000));
+    const before = viewer.received().length;
+    expect((await fix('demo-zhouquan-01', Date.now() - 10_000)).status).toBe(200);
+    expect((await fix('demo-yuyue-01', Date.now() - 5_000)).status).toBe(200);
+    await eventually(
+      () =>
+        viewer
+          .received()
+          .slice(before)
+          .some((p) => p.unitId === 'yuyue-car-01'),
+      5_000,
+      '德清',
+    );
+    expect(
+      viewer
+        .received()
+        .slice(before)
+        .map((p) => p.stationId),
+    ).toEqual(['deqing-yuyue']);
   });
 });

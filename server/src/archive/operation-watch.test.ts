@@ -4,7 +4,7 @@ import type { Operation } from '../storage/types.ts';
 import { OperationWatch } from './operation-watch.ts';
 
 /** A watch over rooms of three operations, with the stored rows given; records what it did. */
-function watchOver(rows: Record<string, Partial<Operation> | null>) {
+function watchOver(rows: Record<string, Partial<Operation> | null>, viewed: string[] = []) {
   const names = ['op-active/command', 'op-active/s1', 'op-closed/command', 'op-closed/s1', 'op-purged/s1'];
   const did: string[] = [];
   const ctx = {
@@ -16,7 +16,7 @@ function watchOver(rows: Record<string, Partial<Operation> | null>) {
     },
     log: { warn: () => undefined },
   } as unknown as Pick<AppContext, 'storage' | 'rooms' | 'log'>;
-  const watch = new OperationWatch(ctx, { forget: (id) => void did.push(`forget ${id}`) }, 3_600_000);
+  const watch = new OperationWatch(ctx, { forget: (id) => void did.push(`forget ${id}`) }, 3_600_000, () => viewed);
   return { watch, did };
 }
 
@@ -48,5 +48,25 @@ describe('operation watch', () => {
     await watch.check('op-closed');
     watch.close();
     expect(did).toEqual(['writers op-closed/command,op-closed/s1', 'forget op-closed']);
+  });
+
+  it('a sweep also checks operations that have only live viewers here (no room loaded), and narrows them once closed', async () => {
+    const { watch, did } = watchOver(
+      {
+        'op-active': { status: 'active', purgedAt: null },
+        'op-closed': { status: 'closed', purgedAt: null },
+        'op-purged': { status: 'closed', purgedAt: 5 },
+        'op-viewed': { status: 'closed', purgedAt: null },
+        'op-live': { status: 'active', purgedAt: null },
+      },
+      ['op-viewed', 'op-live', 'op-active'],
+    );
+    await watch.sweep();
+    watch.close();
+    expect(did.filter((d) => d.startsWith('forget')).sort()).toEqual([
+      'forget op-closed',
+      'forget op-purged',
+      'forget op-viewed',
+    ]);
   });
 });

@@ -17,9 +17,12 @@ export interface ClosedListener {
  *
  * Here, the close's change to the command document's `meta` (relayed to every instance holding the
  * document) and, in case that instance does not hold it or missed the message, a re-read of the
- * status every {@link OPERATION_WATCH_MS} for the operations with rooms loaded here, take storage's
- * word: for an operation no longer active, the rooms with writers are unloaded (their clients
- * reconnect and are admitted read-only; after a purge, refused), and its alerts are forgotten.
+ * status every {@link OPERATION_WATCH_MS} for the operations with rooms loaded here or live viewers
+ * here, take storage's word: for an operation no longer active, the rooms with writers are unloaded
+ * (their clients reconnect and are admitted read-only; after a purge, refused), and its alerts are
+ * forgotten and its live viewers narrowed (`closed`). A live viewer's socket need not be on an
+ * instance that holds any of its operation's rooms (a balancer may spread the two), so its
+ * operation is checked for it alone.
  */
 export class OperationWatch {
   private readonly timer: NodeJS.Timeout;
@@ -29,6 +32,8 @@ export class OperationWatch {
     private readonly ctx: Pick<AppContext, 'storage' | 'rooms' | 'log'>,
     private readonly closed: ClosedListener | null,
     everyMs = OPERATION_WATCH_MS,
+    /** Operations with live viewers on this instance. */
+    private readonly viewed: () => Iterable<string> = () => [],
   ) {
     this.timer = setInterval(() => void this.sweep(), everyMs);
     this.timer.unref();
@@ -39,9 +44,9 @@ export class OperationWatch {
     if (doc.scope === COMMAND_SCOPE && roots.has('meta')) void this.check(doc.operationId);
   }
 
-  /** Check every operation with a room in memory here. */
+  /** Check every operation with a room in memory or a live viewer here. */
   async sweep(): Promise<void> {
-    const ops = new Set(this.ctx.rooms.names().map((n) => parseDocName(n)?.operationId));
+    const ops = new Set([...this.ctx.rooms.names().map((n) => parseDocName(n)?.operationId), ...this.viewed()]);
     await Promise.all([...ops].map((id) => (id ? this.check(id) : undefined)));
   }
 

@@ -86,6 +86,11 @@ export class PositionFanout {
     return this.rooms.size;
   }
 
+  /** Ids of the operations that currently have viewers. */
+  operationIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   /** Queue a position for every operation that includes the unit's station. */
   publish(pos: UnitPosition): void {
     let queued = false;
