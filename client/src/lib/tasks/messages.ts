@@ -63,6 +63,7 @@ export const tasksZhCN = {
   'tasks.panel.myUnits': '派出本单位警力',
   'tasks.panel.noUnits': '本单位暂无警力',
   'tasks.panel.unitsHint': '勾选的警力随答复派出；答复到场时只勾选已到场的。取消勾选不会释放警力（释放请用调度）',
+  'tasks.panel.endedByOther': '其他站已办结此任务，不再随答复派警',
   'tasks.panel.ended': '任务{status}，不再接受答复',
   'tasks.panel.manage': '发起方操作',
   'tasks.panel.closeTask': '结束任务',
@@ -235,6 +236,7 @@ export const tasksEn: Record<keyof typeof tasksZhCN, Message> = {
   'tasks.panel.note': 'Note / reason to decline',
   'tasks.panel.myUnits': 'Send our units',
   'tasks.panel.noUnits': 'No units in our roster',
+  'tasks.panel.endedByOther': 'Another station has resolved this task: answers send no more units',
   'tasks.panel.unitsHint':
     'Ticked units go with the answer; answering On scene, tick only those that arrived. Unticking does not release a unit (use Dispatch)',
   'tasks.panel.ended': 'Task {status}: no more answers',

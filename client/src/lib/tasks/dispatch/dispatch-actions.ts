@@ -1,4 +1,13 @@
-import { AppError, canDispatchUnit, dispatchChanges, releaseUnit, type Unit } from '@jointmap/shared';
+import {
+  AppError,
+  canDispatchUnit,
+  dispatchChanges,
+  endedTaskIds,
+  releaseUnit,
+  type Task,
+  type TaskResponse,
+  type Unit,
+} from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import { i18n } from '../../i18n/i18n.svelte.ts';
 
@@ -15,6 +24,18 @@ export function dispatchBlock(session: OperationSession, unit: Unit): DispatchBl
   if (!canDispatchUnit(session.user, unit) || !session.canWrite(unit.stationId)) return 'otherStation';
   if (unit.status === 'off_duty') return 'offDuty';
   return null;
+}
+
+/**
+ * Whether a task has ended as the server's release reads it (`endedTaskIds`: cancelled or closed,
+ * or resolved by a target station while its own state is still open): it takes no more units, and
+ * units sent to it would be released again at once.
+ */
+export function taskEnded(session: Pick<OperationSession, 'records'>, taskId: string): boolean {
+  return endedTaskIds(
+    session.records<Task>('tasks').map((r) => r.record),
+    session.records<TaskResponse>('responses').map((r) => r.record),
+  ).has(taskId);
 }
 
 /** A station whose write failed, and why (the others went through). */

@@ -15,7 +15,7 @@ import {
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import type { StationDetail } from '../../state/operation-data.ts';
-import { dispatchBlock, sendUnits, type DispatchBlock, type WriteFailure } from './dispatch-actions.ts';
+import { dispatchBlock, sendUnits, taskEnded, type DispatchBlock, type WriteFailure } from './dispatch-actions.ts';
 import { dispatchModel, taskTarget, type DispatchModel } from './dispatch-model.ts';
 
 /** Why a row cannot be ticked: the account may not move the unit, or it is already on this task. */
@@ -50,17 +50,8 @@ export class DispatchRanking {
     this.model = dispatchModel(session.data.view.dispatch);
   }
 
-  /**
-   * Whether the task has ended as the server's release reads it (`endedTaskIds`: cancelled or
-   * closed, or resolved by a target station while still open): it takes no more units, and units
-   * sent to it would be released again at once.
-   */
-  readonly ended: boolean = $derived.by(() =>
-    endedTaskIds(
-      this.session.records<Task>('tasks').map((r) => r.record),
-      this.session.records<TaskResponse>('responses').map((r) => r.record),
-    ).has(this.getTask().id),
-  );
+  /** Whether the task has ended (`taskEnded`): it takes no more units. */
+  readonly ended: boolean = $derived.by(() => taskEnded(this.session, this.getTask().id));
 
   readonly target: LngLat | null = $derived.by(() => taskTarget(this.getTask()));
 
