@@ -73,6 +73,7 @@ test('devices: malformed bodies, wrong types and foreign ids get a coded 4xx and
     bad('label a number', { ...good, label: 5 }),
     bad('label empty', { ...good, label: '' }),
     bad('label too long', { ...good, label: 'x'.repeat(61) }),
+    bad('label with a NUL (PostgreSQL refuses it)', { ...good, label: '禹越\u0000巡' }),
     // Foreign ids: another station's station, unit or device.
     post('register to another station', { ...good, stationId: OTHER }, 403, 'FORBIDDEN'),
     post('own station, another station’s unit', { ...good, unitId: 'yunhe-car-01' }, 400, 'INVALID_PAYLOAD'),

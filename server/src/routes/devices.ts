@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, DeviceId, Id } from '@jointmap/shared';
+import { AppError, DeviceId, Id, StoredName } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import { registerDevice, type RegisterDeviceInput } from '../live/roster.ts';
 import { requireUser } from '../plugins/auth.ts';
@@ -11,7 +11,7 @@ const RegisterBody = Type.Object(
     id: DeviceId,
     stationId: Id,
     unitId: Type.Union([Id, Type.Null()]),
-    label: Type.Optional(Type.String({ minLength: 1, maxLength: 60 })),
+    label: Type.Optional(StoredName(60)),
   },
   { additionalProperties: false },
 );

@@ -106,6 +106,11 @@ describe('alert rule records', () => {
     expect(explain(value)).toMatch(problem);
   });
 
+  test('a name with a NUL is refused (PostgreSQL stores the name with each alert and refuses NUL)', () => {
+    expect(explain(rule('zone', { name: '油库\u0000' }))).toMatch(/name/);
+    expect(explain(rule('zone', { name: '油库\t北门' }))).toBeNull();
+  });
+
   test('a key that is not the rule id is refused', () => {
     expect(explainEntry('station', 'rules', 'other', rule('zone'), 'deqing-yuyue')).toMatch(/differs from id/);
   });

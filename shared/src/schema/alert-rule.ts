@@ -1,5 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { compile, Id, Label, LineStringGeometry, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
+import {
+  compile,
+  Id,
+  Label,
+  LineStringGeometry,
+  PolygonGeometry,
+  StoredName,
+  Timestamp,
+  ringsClosed,
+} from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 import { UnitKind } from './unit.ts';
 import { CST_OFFSET_MS } from '../china-time.ts';
@@ -39,7 +48,7 @@ const Common = {
   id: Id,
   /** `command` in the command document, else the station whose document holds it. */
   stationId: Id,
-  name: Type.String({ minLength: 1, maxLength: 60 }),
+  name: StoredName(60),
   enabled: Type.Boolean(),
   /**
    * Which units the rule watches: a unit listed in `units` or of a kind in `unitKinds`; both empty
