@@ -102,6 +102,15 @@ describe('REST bad input', () => {
         code: 'INVALID_PAYLOAD',
       },
       {
+        name: 'create with a NUL in the name (PostgreSQL refuses it)',
+        method: 'POST',
+        path: '/api/operations',
+        raw: JSON.stringify({ name: '禹越\u0000搜寻', kind: 'search', stations: ['deqing-yuyue'] }),
+        as: 'commander',
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+      },
+      {
         name: 'create wrong types',
         method: 'POST',
         path: '/api/operations',

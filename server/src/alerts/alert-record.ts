@@ -1,4 +1,4 @@
-import type { Alert } from '@jointmap/shared';
+import { withoutControlChars, type Alert } from '@jointmap/shared';
 import { alertId } from './alert-id.ts';
 import type { AlertDraft, UnitState } from './unit-evaluator.ts';
 
@@ -11,7 +11,8 @@ export function alertRecord(operationId: string, state: UnitState, d: AlertDraft
     unitId: state.unitId,
     ruleId: d.rule?.rule.id ?? null,
     ruleScope: d.rule?.scope ?? null,
-    ruleName: d.rule?.rule.name ?? 'SOS',
+    // A rule stored before names were checked may hold a NUL, which PostgreSQL would refuse.
+    ruleName: d.rule ? withoutControlChars(d.rule.rule.name) : 'SOS',
     kind: d.kind,
     time: d.time,
     raisedAt,

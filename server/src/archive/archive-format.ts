@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { compile, DeviceId, Id, OperationKind } from '@jointmap/shared';
+import { compile, DeviceId, Id, NO_NUL_PATTERN, OperationKind, StoredName } from '@jointmap/shared';
 
 /**
  * An operation archive is one `.tar.gz` file:
@@ -74,8 +74,8 @@ const GeometryJson = Type.Unknown();
 const ArchivedStation = Type.Object(
   {
     id: Id,
-    name: Type.String({ maxLength: 120 }),
-    shortName: Type.String({ maxLength: 40 }),
+    name: Type.String({ maxLength: 120, pattern: NO_NUL_PATTERN }),
+    shortName: Type.String({ maxLength: 40, pattern: NO_NUL_PATTERN }),
     adcode: Type.Union([Type.String({ maxLength: 20 }), Type.Null()]),
     color: Type.String({ maxLength: 20 }),
     jurisdiction: GeometryJson,
@@ -88,7 +88,7 @@ export const ArchivedOperation = Type.Object(
     operation: Type.Object(
       {
         id: Id,
-        name: Type.String({ minLength: 1, maxLength: 120 }),
+        name: StoredName(120),
         kind: Type.Union(Object.keys(OperationKind).map((k) => Type.Literal(k))),
         stations: Type.Array(Id, { minItems: 1, maxItems: 50 }),
         createdBy: Id,

@@ -1,4 +1,4 @@
-import { isDeviceId, type ErrorCode } from '@jointmap/shared';
+import { isDeviceId, withoutControlChars, type ErrorCode } from '@jointmap/shared';
 
 /**
  * Decoding of the OsmAnd protocol as Traccar Client and OsmAnd send it (see docs/ingest.md for the
@@ -175,15 +175,13 @@ function bool(value: string | boolean | undefined, fallback: boolean): boolean {
   return value === 'true' || value === '1';
 }
 
-/** Control characters: PostgreSQL's `text` refuses NUL, and a batch with one such fix failed whole. */
-const CONTROL = /[\u0000-\u001f\u007f]/g;
-
 function alarm(value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string' || value.length > 40) invalid('alarm: a short text');
-  // Kept without its control characters: the fix is good, and refusing it would stall the
-  // tracker's buffer on it (it sends the same request again until it is answered 200).
-  return (value as string).replace(CONTROL, '') || null;
+  // Kept without its control characters (PostgreSQL's `text` refuses NUL, and a batch with one such
+  // fix failed whole): the fix is good, and refusing it would stall the tracker's buffer on it (it
+  // sends the same request again until it is answered 200).
+  return withoutControlChars(value as string) || null;
 }
 
 /** Query or form parameters (GET/POST by Traccar Client, OsmAnd, the Traccar Client SDK). */

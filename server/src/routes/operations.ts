@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { Id, OperationKind } from '@jointmap/shared';
+import { Id, OperationKind, StoredName } from '@jointmap/shared';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
 import { loadTaskTimeline } from '../tasks/timeline-service.ts';
@@ -14,7 +14,7 @@ import {
 const CreateBody = Type.Object(
   {
     id: Type.Optional(Id),
-    name: Type.String({ minLength: 1, maxLength: 120 }),
+    name: StoredName(120),
     kind: Type.Union(Object.keys(OperationKind).map((k) => Type.Literal(k))),
     stations: Type.Array(Id, { minItems: 1, maxItems: 50, uniqueItems: true }),
   },

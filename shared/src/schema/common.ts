@@ -15,11 +15,12 @@ export const isDeviceId = (id: string): boolean => DEVICE_ID.test(id);
 export const Timestamp = Type.Integer({ minimum: 0, description: 'epoch milliseconds' });
 export const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 export const Label = (maxLength = 200) => Type.String({ maxLength });
-/**
- * A name that is copied into storage rows (an alert's rule name, a device label): no NUL, which
- * PostgreSQL's `text` refuses with the whole statement.
- */
-export const StoredName = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000]*$' });
+/** No NUL, which PostgreSQL's `text` refuses with the whole statement. */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
+/** A name that is copied into storage rows (an operation's, an alert rule's, a device label). */
+export const StoredName = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: NO_NUL_PATTERN });
+/** Text from outside (a tracker's alarm, a stored rule name) without control characters. */
+export const withoutControlChars = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, '');
 
 /** WGS-84 [longitude, latitude], RFC 7946 order. */
 export const Position = Type.Tuple([
