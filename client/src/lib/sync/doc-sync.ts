@@ -24,6 +24,8 @@ export const OPENING_TIMEOUT_MS = 10_000;
 const PROBE_DELAY_MS = 150;
 /** …but at most one every this often: the server rations state requests (20 a minute by default). */
 const PROBE_GAP_MS = 4_000;
+/** The link opens once the stored copy has loaded, or after this long if storage does not answer. */
+const STORED_COPY_WAIT_MS = 5_000;
 
 export interface DocSyncOptions {
   /** `ws://host` of our server. */
@@ -68,6 +70,7 @@ export class DocSync {
   private serverVector: Uint8Array | null = null;
   private probeTimer = 0;
   private lastProbeAt = 0;
+  private connectTimer = 0;
   private openingSince = 0;
   private lastCheckAt = Date.now();
   private readonly watchdog: number;
@@ -93,7 +96,19 @@ export class DocSync {
     this.provider = new WebsocketProvider(`${opts.wsBase}/sync`, this.name, this.doc, {
       params: { token: opts.token },
       maxBackoffTime: 2500,
+      connect: !this.persistence,
     });
+    // The stored copy first: edits made offline must be in the document before the server is
+    // asked what it lacks, or its answer (which a read-only link's server does not check against
+    // them) would count them as delivered, and a refusal afterwards would find nothing pending.
+    if (this.persistence) {
+      const connect = () => {
+        clearTimeout(this.connectTimer);
+        this.provider.connect();
+      };
+      this.connectTimer = window.setTimeout(connect, STORED_COPY_WAIT_MS);
+      this.persistence.onSettled(connect);
+    }
     // Presence is published on the command document only; elsewhere we stay invisible.
     if (this.kind !== 'command') this.provider.awareness.setLocalState(null);
     this.provider.messageHandlers[MESSAGE_AUTH] = (_encoder, decoder) => {
@@ -195,6 +210,7 @@ export class DocSync {
   destroy(): void {
     clearInterval(this.watchdog);
     clearTimeout(this.probeTimer);
+    clearTimeout(this.connectTimer);
     this.dropped?.close();
     this.doc.off('update', this.onUpdate);
     this.persistence?.destroy();

@@ -19,6 +19,9 @@ const REMOTE_BATCH_MS = 500;
 export class IdbDocStore {
   /** True once the stored state has been applied to the document. */
   synced = false;
+  /** True once nothing more will be loaded: the stored state is applied, or storage failed. */
+  settled = false;
+  private readonly settledListeners = new Set<() => void>();
   private db: IDBDatabase | null = null;
   private destroyed = false;
   private batch: Uint8Array[] = [];
@@ -43,7 +46,21 @@ export class IdbDocStore {
       this.db = req.result;
       this.load();
     };
-    req.onerror = () => undefined; // private mode or quota: the document works, unstored
+    // Private mode or quota: the document works, unstored.
+    req.onerror = () => this.settle();
+  }
+
+  /** Called once nothing more will be loaded (at once if that is so already). */
+  onSettled(fn: () => void): void {
+    if (this.settled) fn();
+    else this.settledListeners.add(fn);
+  }
+
+  private settle(): void {
+    if (this.settled || this.destroyed) return;
+    this.settled = true;
+    for (const fn of this.settledListeners) fn();
+    this.settledListeners.clear();
   }
 
   /** Called once the stored state is in the document. */
@@ -57,6 +74,7 @@ export class IdbDocStore {
     this.doc.off('update', this.onUpdate);
     window.removeEventListener('pagehide', this.flush);
     this.listeners.clear();
+    this.settledListeners.clear();
     this.db?.close();
     this.db = null;
   }
@@ -82,6 +100,7 @@ export class IdbDocStore {
   /** Store what the document has so far (changes made before the database opened), then apply what is stored. */
   private load(): void {
     const tx = this.db!.transaction(UPDATES, 'readwrite');
+    tx.onabort = () => this.settle();
     const store = tx.objectStore(UPDATES);
     store.add(Y.encodeStateAsUpdate(this.doc));
     const all = store.getAll();
@@ -89,7 +108,11 @@ export class IdbDocStore {
       if (this.destroyed) return;
       const updates = all.result as Uint8Array[];
       this.stored = updates.length;
-      Y.transact(this.doc, () => updates.forEach((u) => Y.applyUpdate(this.doc, u)), this, false);
+      try {
+        Y.transact(this.doc, () => updates.forEach((u) => Y.applyUpdate(this.doc, u)), this, false);
+      } finally {
+        this.settle();
+      }
       this.synced = true;
       for (const fn of this.listeners) fn();
       if (this.stored >= COMPACT_AFTER) this.compact();
