@@ -118,7 +118,14 @@ export class LivePositions extends PositionBoard {
       this.rejoins = 0;
       this.sampleOffset(m.serverTime);
       if (m.thresholds) this.thresholds = m.thresholds;
-      // A snapshot replaces what we hold but never moves a unit back in time.
+      // A snapshot replaces what we hold but never moves a unit back in time. Units it leaves out
+      // go: what this viewer may see shrinks once the operation closes (another station's units).
+      const shown = new Set(m.positions.map(unitKeyOf));
+      for (const key of [...this.latest.keys()]) {
+        if (shown.has(key)) continue;
+        this.latest.delete(key);
+        this.trails.delete(key);
+      }
       mergeNewest(this.latest, m.positions);
       for (const p of m.positions) this.trails.add(unitKeyOf(p), p.lngLat[0], p.lngLat[1], p.time);
       this.refreshFreshness();

@@ -91,3 +91,43 @@ test('an ended session is not tried again: sign in', async () => {
   expect(handshakes).toEqual(['SESSION_ENDED']);
   expect(live.signedOut).toBe(true);
 });
+
+test('a snapshot replaces the units held: one it leaves out (another station’s, once the operation closed) goes', async () => {
+  const { server, url } = await startLiveServer([]);
+  const position = (stationId: string, unitId: string, time: number) => ({
+    unitId,
+    stationId,
+    deviceId: `dev-${unitId}`,
+    lngLat: [120.3, 30.5],
+    time,
+    receivedAt: time,
+    speedMps: null,
+    bearing: null,
+    altitude: null,
+    accuracy: null,
+    battery: null,
+    alarm: null,
+  });
+  const snapshot = (positions: unknown[]) => ({ operationId: 'op-1', serverTime: Date.now(), positions });
+  const now = Date.now();
+  let sockets = 0;
+  server.on('connection', (socket) => {
+    sockets++;
+    // The first join shares both stations; the one after a reconnect only the viewer's own.
+    socket.emit(
+      'live:snapshot',
+      snapshot(
+        sockets === 1
+          ? [position('deqing-yuyue', 'car-01', now - 2000), position('tongxiang-zhouquan', 'zq-01', now - 2000)]
+          : [position('deqing-yuyue', 'car-01', now - 1000)],
+      ),
+    );
+  });
+  const live = connect(url);
+  await vi.waitFor(() =>
+    expect([...live.latest.keys()].sort()).toEqual(['deqing-yuyue/car-01', 'tongxiang-zhouquan/zq-01']),
+  );
+  server.disconnectSockets();
+  await vi.waitFor(() => expect([...live.latest.keys()]).toEqual(['deqing-yuyue/car-01']), { timeout: 10_000 });
+  expect(live.latest.get('deqing-yuyue/car-01')?.time).toBe(now - 1000);
+});
