@@ -301,7 +301,7 @@ export async function buildApp(
     forget: async (operationId: string) => {
       alerts.forget(operationId);
       await cotBridge?.operationClosed();
-      await narrowClosedViewers(io, ctx, fanout, operationId).catch((err: unknown) =>
+      await narrowClosedViewers(io, ctx, fanout, live, operationId).catch((err: unknown) =>
         app.log.warn({ err, operation: operationId }, 'live viewers of a closed operation not narrowed'),
       );
     },

@@ -66,6 +66,9 @@ describe('an operation closed on one instance', () => {
     // B's next check of the operations it serves (every 10 s) narrows the viewer; a 洲泉 fix sent
     // after that, then a 德清 one, reaches the viewer as the 德清 one only.
     await new Promise((r) => setTimeout(r, 11_000));
+    // … with a snapshot of its share, which replaces what its console holds.
+    expect(viewer.snapshots).toHaveLength(2);
+    expect(viewer.snapshots[1]!.positions.filter((p) => p.stationId !== 'deqing-yuyue')).toEqual([]);
     const before = viewer.received().length;
     expect((await fix('demo-zhouquan-01', Date.now() - 10_000)).status).toBe(200);
     expect((await fix('demo-yuyue-01', Date.now() - 5_000)).status).toBe(200);

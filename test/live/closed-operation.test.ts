@@ -23,6 +23,14 @@ it("a closed joint operation no longer shares another station's live positions w
 
   const commander = (await server.login('commander')).token;
   expect((await api(server, commander, 'POST', `/api/operations/${DEMO_OP}/close`)).status).toBe(200);
+  // The viewer already there gets a snapshot of its narrowed share at the close, which replaces
+  // what its console holds (临平's car goes from its map).
+  await eventually(() => during.snapshots.length === 2, 5_000, 'the narrowed snapshot');
+  const narrowed = during.snapshots[1]!.positions;
+  expect([
+    narrowed.some((p) => p.unitId === 'yuyue-car-01'),
+    narrowed.some((p) => p.stationId !== 'deqing-yuyue'),
+  ]).toEqual([true, false]);
 
   // Closed: a record. Opened again, it shows 德清's own car only, before and after new fixes.
   const after = connectViewer(t, server.url, { token: deqing, operationId: DEMO_OP });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
-import { alertValidator, AppError, COMMAND_SCOPE, docName, type Alert } from '@jointmap/shared';
+import { alertValidator, AppError, COMMAND_SCOPE, docName, withoutControlChars, type Alert } from '@jointmap/shared';
 import type { LoggedUpdate, Operation, PositionFix, RestoredDoc, Storage } from '../storage/types.ts';
 import {
   ALERTS_FILE,
@@ -94,7 +94,9 @@ export async function restoreArchive(
       });
     }
     await restoreTrack(storage, archive);
-    for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) await storage.insertAlert(al);
+    // A rule name stored with a NUL (SQLite took it) would fail PostgreSQL's `text`, and the restore with it.
+    for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator))
+      await storage.insertAlert({ ...al, ruleName: withoutControlChars(al.ruleName) });
 
     const op: Operation = {
       id: a.id,

@@ -65,13 +65,23 @@ export class PositionFanout {
     room.viewers.set(socket.id, { socket, backlog: null, only });
   }
 
-  /** From now on, send this viewer positions of `only` stations (null: all of the operation's). */
-  restrictViewer(operationId: string, socketId: string, only: ReadonlySet<string> | null): void {
+  /**
+   * From now on, send this viewer positions of `only` stations (null: all of the operation's).
+   * Whether its share changed (false too for a viewer not held).
+   */
+  restrictViewer(operationId: string, socketId: string, only: ReadonlySet<string> | null): boolean {
     const viewer = this.rooms.get(operationId)?.viewers.get(socketId);
-    if (!viewer) return;
+    if (!viewer) return false;
+    const same =
+      viewer.only === only ||
+      (viewer.only !== null &&
+        only !== null &&
+        viewer.only.size === only.size &&
+        [...only].every((s) => viewer.only!.has(s)));
     viewer.only = only;
     if (only && viewer.backlog)
       for (const [key, p] of viewer.backlog) if (!only.has(p.stationId)) viewer.backlog.delete(key);
+    return !same;
   }
 
   removeViewer(operationId: string, socketId: string): void {

@@ -195,12 +195,14 @@ export function attachLiveSockets(
  * An operation was closed (here or on another instance): its viewers on this instance who may no
  * longer see every station's live positions get their own share only from now on, as if they had
  * joined after the close; so do the viewers of operations closed earlier that saw a station through
- * this one.
+ * this one. A viewer whose share shrank gets a snapshot of it, which replaces what its console
+ * holds (the other stations' markers go).
  */
 export async function narrowClosedViewers(
   io: LiveServer,
   ctx: Pick<AppContext, 'storage'>,
   fanout: PositionFanout,
+  live: Pick<LiveService, 'snapshot' | 'options'>,
   operationId: string,
 ): Promise<void> {
   const operations = await ctx.storage.listOperations();
@@ -213,7 +215,13 @@ export async function narrowClosedViewers(
   for (const op of affected) {
     for (const socket of await io.local.in(liveRoomName(op.id)).fetchSockets()) {
       const stations = liveStations(socket.data.user, op, operations);
-      fanout.restrictViewer(op.id, socket.id, shareOf(op, stations));
+      if (!fanout.restrictViewer(op.id, socket.id, shareOf(op, stations))) continue;
+      socket.emit('live:snapshot', {
+        operationId: op.id,
+        serverTime: Date.now(),
+        positions: live.snapshot(stations),
+        thresholds: live.options.thresholds,
+      });
     }
   }
 }

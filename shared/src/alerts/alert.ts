@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Principal } from '../permissions/permissions.ts';
-import { compile, Id, NO_NUL_PATTERN } from '../schema/common.ts';
+import { compile, Id } from '../schema/common.ts';
 
 /**
  * Alerts raised by the server's alert engine from the position stream. They are not Yjs records:
@@ -37,7 +37,7 @@ export const AlertSchema = Type.Object(
     /** Where the rule lives: `command`, a station id, or null for SOS. */
     ruleScope: Type.Union([Id, Type.Null()]),
     /** The rule's name when the alert was raised (rules may be renamed or deleted later). */
-    ruleName: Type.String({ maxLength: 60, pattern: NO_NUL_PATTERN }),
+    ruleName: Type.String({ maxLength: 60 }),
     kind: Type.Union(Object.keys(AlertKind).map((k) => Type.Literal(k))),
     /** Device time of the fix that raised it (signal loss: the time the silence passed the limit), epoch ms. */
     time: Type.Integer({ minimum: 0 }),

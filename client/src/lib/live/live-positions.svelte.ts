@@ -125,6 +125,7 @@ export class LivePositions extends PositionBoard {
         if (shown.has(key)) continue;
         this.latest.delete(key);
         this.trails.delete(key);
+        this.freshness.delete(key);
       }
       mergeNewest(this.latest, m.positions);
       for (const p of m.positions) this.trails.add(unitKeyOf(p), p.lngLat[0], p.lngLat[1], p.time);
