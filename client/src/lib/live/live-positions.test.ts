@@ -3,6 +3,7 @@ import type { ErrorCode } from '@jointmap/shared';
 import { Server } from 'socket.io';
 import type { LiveState } from './position-board.svelte.ts';
 import { LivePositions } from './live-positions.svelte.ts';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 
 /**
  * A real socket.io server whose handshake middleware answers what `refusals` holds next (then
@@ -94,20 +95,8 @@ test('an ended session is not tried again: sign in', async () => {
 
 test('a snapshot replaces the units held: one it leaves out (another station’s, once the operation closed) goes', async () => {
   const { server, url } = await startLiveServer([]);
-  const position = (stationId: string, unitId: string, time: number) => ({
-    unitId,
-    stationId,
-    deviceId: `dev-${unitId}`,
-    lngLat: [120.3, 30.5],
-    time,
-    receivedAt: time,
-    speedMps: null,
-    bearing: null,
-    altitude: null,
-    accuracy: null,
-    battery: null,
-    alarm: null,
-  });
+  const position = (stationId: string, unitId: string, time: number) =>
+    fixtures.unitPosition(unitId, { stationId, deviceId: `dev-${unitId}`, time, receivedAt: time });
   const snapshot = (positions: unknown[]) => ({ operationId: 'op-1', serverTime: Date.now(), positions });
   const now = Date.now();
   let sockets = 0;

@@ -1,23 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { LiveChange } from '../live/position-board.svelte.ts';
 import { ReplayPositions } from './replay-positions.svelte.ts';
 
 const T = 1_780_000_000_000;
-const pos = (unitId: string, time: number, lng = 120.3): UnitPosition => ({
-  unitId,
-  stationId: 'deqing-yuyue',
-  deviceId: `dev-${unitId}`,
-  lngLat: [lng, 30.5],
-  time,
-  receivedAt: time,
-  speedMps: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-});
+const pos = (unitId: string, time: number, lng = 120.3): UnitPosition =>
+  fixtures.unitPosition(unitId, {
+    stationId: 'deqing-yuyue',
+    deviceId: `dev-${unitId}`,
+    lngLat: [lng, 30.5],
+    time,
+    receivedAt: time,
+  });
 const thresholds = { staleAfterMs: 60_000, lostAfterMs: 300_000 };
 
 describe('ReplayPositions', () => {

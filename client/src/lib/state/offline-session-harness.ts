@@ -3,7 +3,7 @@ import type { OperationData } from './operation-data.ts';
 import { OperationSession } from './operation-session.svelte.ts';
 
 /** A WebSocket that never opens: the session works on its local documents, as offline. */
-class SilentSocket extends EventTarget {
+export class SilentSocket extends EventTarget {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   readonly readyState = 0;

@@ -1,26 +1,18 @@
 import { afterEach, expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
+import { SilentSocket } from '../state/offline-session-harness.ts';
 import { DocSync } from './doc-sync.ts';
 
 /** Sockets the provider opened, with what the document held at that moment. */
 const opened: Array<{ url: string; drawings: string[] }> = [];
 let current: DocSync | null = null;
 
-class RecordingSocket extends EventTarget {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  readonly readyState = 0;
-  binaryType = 'arraybuffer';
-  onopen = null;
-  onclose = null;
-  onmessage = null;
-  onerror = null;
+/** A socket that never opens and records what the document held when the provider made it. */
+class RecordingSocket extends SilentSocket {
   constructor(readonly url: string) {
     super();
     opened.push({ url, drawings: current ? [...current.doc.getMap('annotations').keys()] : [] });
   }
-  send(): void {}
-  close(): void {}
 }
 
 /** An IndexedDB whose open answers only when the test says so, holding `stored` updates. */
