@@ -162,3 +162,47 @@ it('the positions route and alert handling of a closed operation follow the same
   expect(ack.status).toBe(403);
   expect((await server.ctx.storage.getAlert(DEMO_OP, 'closed-sos'))?.state).toBe('open');
 });
+
+it("a dispatcher joining the live view while the operation closes gets their own station's share", async (t) => {
+  const server = await startServer(t);
+  const start = Date.now() - 60_000;
+  const send = (device: string, lat: number, atMs: number) =>
+    traccarForm(server.url, { id: device, lat, lon: 120.28, timestamp: epochSeconds(start + atMs) });
+  expect((await send('demo-yuyue-01', 30.51, 0)).status).toBe(200);
+  expect((await send('demo-yunhe-01', 30.41, 0)).status).toBe(200);
+  const deqing = (await server.login('deqing')).token;
+  const commander = (await server.login('commander')).token;
+
+  // The join reads the operation while it is under way; the commander's close lands before the
+  // viewer is in the room, so the close's narrowing does not find it.
+  const storage = server.ctx.storage;
+  const getOperation = storage.getOperation.bind(storage);
+  let armed = true;
+  storage.getOperation = async (id) => {
+    const op = await getOperation(id);
+    if (armed && id === DEMO_OP) {
+      armed = false;
+      expect((await api(server, commander, 'POST', `/api/operations/${DEMO_OP}/close`)).status).toBe(200);
+    }
+    return op;
+  };
+  t.onTestFinished(() => {
+    storage.getOperation = getOperation;
+  });
+
+  const viewer = connectViewer(t, server.url, { token: deqing, operationId: DEMO_OP });
+  await connected(viewer.socket);
+  await eventually(() => viewer.snapshots.length >= 1, 5_000, 'snapshot');
+  expect(armed).toBe(false);
+  expect((await server.ctx.storage.getOperation(DEMO_OP))!.status).toBe('closed');
+  const shown = viewer.snapshots.flatMap((s) => s.positions);
+  expect([shown.some((p) => p.unitId === 'yuyue-car-01'), shown.some((p) => p.stationId === 'linping-yunhe')]).toEqual([
+    true,
+    false,
+  ]);
+
+  expect((await send('demo-yunhe-01', 30.42, 10_000)).status).toBe(200);
+  expect((await send('demo-yuyue-01', 30.52, 10_000)).status).toBe(200);
+  await eventually(() => viewer.latest.get(YUYUE_CAR)?.lngLat[1] === 30.52, 5_000, "德清's own new fix");
+  expect(viewer.received().filter((p) => p.stationId === 'linping-yunhe')).toEqual([]);
+});

@@ -145,11 +145,12 @@ export function attachLiveSockets(
           }
           fanout.addViewer(operationId, op.stations, viewer, only);
         }
+        const shown = op.status === 'active' ? await narrowedSinceRead(operationId, stations) : stations;
         // The snapshot goes out after the join, so any batch sent later is at least as new.
         socket.emit('live:snapshot', {
           operationId,
           serverTime: Date.now(),
-          positions: live.snapshot(stations),
+          positions: live.snapshot(shown),
           thresholds: live.options.thresholds,
         });
         if (coverage) await sendCoverage(operationId);
@@ -160,6 +161,19 @@ export function attachLiveSockets(
         ctx.log.error({ err, operationId }, 'live join failed');
         return failure('STORAGE_UNAVAILABLE', 'could not load the operation');
       }
+    }
+
+    /**
+     * The stations this viewer may see now that it is in the room. A close that ran between the
+     * operation's read and the join narrowed the viewers in the room, not this one: the status is
+     * read again, and if the operation closed meanwhile, its share narrowed here.
+     */
+    async function narrowedSinceRead(operationId: string, stations: string[]): Promise<string[]> {
+      const now = await ctx.storage.getOperation(operationId);
+      if (!now || now.status === 'active') return stations;
+      const narrowed = await liveStationsOf(socket.data.user, now, () => ctx.storage.listOperations());
+      fanout.restrictViewer(operationId, socket.id, shareOf(now, narrowed));
+      return narrowed;
     }
 
     /** Every sector's coverage, after the snapshot; changes already broadcast are at most as new. */
