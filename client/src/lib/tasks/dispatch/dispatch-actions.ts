@@ -32,10 +32,15 @@ export function dispatchBlock(session: OperationSession, unit: Unit): DispatchBl
  * units sent to it would be released again at once.
  */
 export function taskEnded(session: Pick<OperationSession, 'records'>, taskId: string): boolean {
+  return sessionEndedTaskIds(session).has(taskId);
+}
+
+/** `endedTaskIds` over the session's tasks and answers: the tasks that take no more units. */
+export function sessionEndedTaskIds(session: Pick<OperationSession, 'records'>): Set<string> {
   return endedTaskIds(
     session.records<Task>('tasks').map((r) => r.record),
     session.records<TaskResponse>('responses').map((r) => r.record),
-  ).has(taskId);
+  );
 }
 
 /** A station whose write failed, and why (the others went through). */

@@ -2,7 +2,6 @@ import { SvelteSet } from 'svelte/reactivity';
 import {
   countWithinRings,
   effectiveUnit,
-  endedTaskIds,
   lngLat,
   rankUnitsByEta,
   unitKey,
@@ -10,12 +9,17 @@ import {
   type RankedUnit,
   type RankInput,
   type Task,
-  type TaskResponse,
   type Unit,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import type { StationDetail } from '../../state/operation-data.ts';
-import { dispatchBlock, sendUnits, taskEnded, type DispatchBlock, type WriteFailure } from './dispatch-actions.ts';
+import {
+  dispatchBlock,
+  sendUnits,
+  sessionEndedTaskIds,
+  type DispatchBlock,
+  type WriteFailure,
+} from './dispatch-actions.ts';
 import { dispatchModel, taskTarget, type DispatchModel } from './dispatch-model.ts';
 
 /** Why a row cannot be ticked: the account may not move the unit, or it is already on this task. */
@@ -50,8 +54,11 @@ export class DispatchRanking {
     this.model = dispatchModel(session.data.view.dispatch);
   }
 
+  /** The operation's ended tasks (`sessionEndedTaskIds`), read once for `ended` and `ranked`. */
+  private readonly endedIds: Set<string> = $derived.by(() => sessionEndedTaskIds(this.session));
+
   /** Whether the task has ended (`taskEnded`): it takes no more units. */
-  readonly ended: boolean = $derived.by(() => taskEnded(this.session, this.getTask().id));
+  readonly ended: boolean = $derived.by(() => this.endedIds.has(this.getTask().id));
 
   readonly target: LngLat | null = $derived.by(() => taskTarget(this.getTask()));
 
@@ -63,10 +70,7 @@ export class DispatchRanking {
     void live.version;
     const taskId = this.getTask().id;
     // A unit still recorded on another task that ended is available (the server releases it in a moment).
-    const ended = endedTaskIds(
-      this.session.records<Task>('tasks').map((r) => r.record),
-      this.session.records<TaskResponse>('responses').map((r) => r.record),
-    );
+    const ended = new Set(this.endedIds);
     ended.delete(taskId);
     const units = new Map(
       this.session

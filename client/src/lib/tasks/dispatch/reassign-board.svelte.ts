@@ -2,7 +2,6 @@ import {
   AppError,
   deriveTaskStatus,
   effectiveUnit,
-  endedTaskIds,
   unitKey,
   type Task,
   type TaskPriority,
@@ -11,7 +10,7 @@ import {
   type Unit,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
-import { dispatchBlock, releaseFromTask, sendUnits } from './dispatch-actions.ts';
+import { dispatchBlock, releaseFromTask, sendUnits, sessionEndedTaskIds } from './dispatch-actions.ts';
 
 /** One drop zone of the board: an active task and the units assigned to it. */
 export interface BoardTask {
@@ -47,10 +46,7 @@ export class ReassignBoard {
 
   /** Every unit; one left on an ended task reads as available with no task (`effectiveUnit`). */
   readonly units: Unit[] = $derived.by(() => {
-    const ended = endedTaskIds(
-      this.session.records<Task>('tasks').map((r) => r.record),
-      this.session.records<TaskResponse>('responses').map((r) => r.record),
-    );
+    const ended = sessionEndedTaskIds(this.session);
     return this.session
       .records<Unit>('units')
       .map((r) => effectiveUnit(r.record, ended))
