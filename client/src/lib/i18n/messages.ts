@@ -26,6 +26,7 @@ export const zhCN = {
   'logout.confirm': '确定退出？',
   'login.expired': '已退出：登录已过期，请重新登录',
   'unsent.kept': '{name}还有 {count} 项修改未发送到服务器。它们仍保存在本工作站，{name}下次在此登录时会自动发送。',
+  'unsent.unstored': '其中 {count} 项未能存入本工作站（浏览器存储已满或被禁用），退出后将丢失。',
   'ops.title': '我的行动',
   'ops.empty': '暂无可参与的行动',
   'ops.open': '打开控制台',
@@ -50,6 +51,8 @@ export const zhCN = {
   'conn.reconnecting': '重新连接中',
   'conn.offline': '离线',
   'conn.pending': '{count} 项待同步',
+  'conn.unstored': '{count} 项未存入本机',
+  'conn.unstoredHint': '浏览器存储已满或被禁用，这些修改只在此页面中：在送达服务器之前请勿刷新、关闭页面或退出登录。',
   'conn.allSynced': '已全部同步',
   'scope.command': '指挥部',
   'tool.select': '选择',
@@ -202,6 +205,8 @@ export const en: Record<MessageKey, Message> = {
     other:
       '{count} changes by {name} have not been sent to the server yet. They stay on this workstation and will be sent when {name} signs in here again.',
   },
+  'unsent.unstored':
+    '{count} of them could not be stored on this workstation (browser storage full or disabled) and will be lost on signing out.',
   'ops.title': 'My operations',
   'ops.empty': 'No operations to take part in',
   'ops.open': 'Open console',
@@ -226,6 +231,9 @@ export const en: Record<MessageKey, Message> = {
   'conn.reconnecting': 'Reconnecting',
   'conn.offline': 'Offline',
   'conn.pending': '{count} pending',
+  'conn.unstored': '{count} not stored on this device',
+  'conn.unstoredHint':
+    'The browser storage is full or disabled, so these changes exist in this page only: do not reload, close the page or sign out until the server has them.',
   'conn.allSynced': 'All changes sent',
   'scope.command': 'Command',
   'tool.select': 'Select',

@@ -201,6 +201,12 @@ export class OperationSession {
     return this.docs.reduce((n, d) => n + d.pending, 0);
   }
 
+  /** Unconfirmed edits this browser could not store (`DocSync.unstored`): lost if the page goes. */
+  get unstored(): number {
+    this.subscribeDocs();
+    return this.docs.reduce((n, d) => n + d.unstored, 0);
+  }
+
   get rejections(): SyncRejection[] {
     this.subscribeDocs();
     return this.docs.flatMap((d) => d.rejections);

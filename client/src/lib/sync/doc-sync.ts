@@ -130,6 +130,7 @@ export class DocSync {
       this.emit();
     });
     this.persistence?.onSynced(this.emit);
+    this.persistence?.onFailedChange(this.emit);
     this.watchdog = window.setInterval(this.checkLink, 1000);
     this.dropped = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(DROPPED_CHANNEL);
     if (this.dropped) this.dropped.onmessage = this.onDroppedElsewhere;
@@ -150,6 +151,14 @@ export class DocSync {
   /** Local edits the server has not confirmed yet (kept across reloads as a count). */
   get pending(): number {
     return this.ledger.pending;
+  }
+
+  /**
+   * Unconfirmed local edits that this browser could not keep (its storage is full or refused them):
+   * they are in this page only, and a reload or sign-out before the server has them loses them.
+   */
+  get unstored(): number {
+    return this.persistence?.failed ? this.ledger.pending : 0;
   }
 
   /**

@@ -21,6 +21,13 @@ export class IdbDocStore {
   synced = false;
   /** True once nothing more will be loaded: the stored state is applied, or storage failed. */
   settled = false;
+  /**
+   * True while changes of the document are missing from the stored copy: the database did not open,
+   * or a write failed (storage full, or refused by the browser). Cleared once a later write of the
+   * whole state succeeds: the copy is complete again.
+   */
+  failed = false;
+  private readonly failedListeners = new Set<() => void>();
   private readonly settledListeners = new Set<() => void>();
   private db: IDBDatabase | null = null;
   private destroyed = false;
@@ -47,7 +54,21 @@ export class IdbDocStore {
       this.load();
     };
     // Private mode or quota: the document works, unstored.
-    req.onerror = () => this.settle();
+    req.onerror = () => {
+      this.setFailed(true);
+      this.settle();
+    };
+  }
+
+  /** Called when `failed` changes. */
+  onFailedChange(fn: () => void): void {
+    this.failedListeners.add(fn);
+  }
+
+  private setFailed(failed: boolean): void {
+    if (this.failed === failed || this.destroyed) return;
+    this.failed = failed;
+    for (const fn of this.failedListeners) fn();
   }
 
   /** Called once nothing more will be loaded (at once if that is so already). */
@@ -75,6 +96,7 @@ export class IdbDocStore {
     window.removeEventListener('pagehide', this.flush);
     this.listeners.clear();
     this.settledListeners.clear();
+    this.failedListeners.clear();
     this.db?.close();
     this.db = null;
   }
@@ -100,7 +122,10 @@ export class IdbDocStore {
   /** Store what the document has so far (changes made before the database opened), then apply what is stored. */
   private load(): void {
     const tx = this.db!.transaction(UPDATES, 'readwrite');
-    tx.onabort = () => this.settle();
+    tx.onabort = () => {
+      this.setFailed(true);
+      this.settle();
+    };
     const store = tx.objectStore(UPDATES);
     store.add(Y.encodeStateAsUpdate(this.doc));
     const all = store.getAll();
@@ -119,18 +144,38 @@ export class IdbDocStore {
     };
   }
 
+  /**
+   * Store one update. After a failed write the stored copy lacks a change (and Yjs would hold back
+   * every later one that builds on it), so the whole state is written instead until that succeeds.
+   */
   private write(update: Uint8Array): void {
     if (!this.db) return;
-    this.db.transaction(UPDATES, 'readwrite').objectStore(UPDATES).add(update);
-    if (++this.stored >= COMPACT_AFTER) this.compact();
+    if (this.failed || ++this.stored >= COMPACT_AFTER) return this.compact();
+    this.transaction()?.objectStore(UPDATES).add(update);
   }
 
   /** Replace every stored update by one encoded state (in one transaction: never half done). */
   private compact(): void {
     if (!this.db) return;
     this.stored = 1;
-    const store = this.db.transaction(UPDATES, 'readwrite').objectStore(UPDATES);
+    const tx = this.transaction();
+    if (!tx) return;
+    tx.oncomplete = () => this.setFailed(false);
+    const store = tx.objectStore(UPDATES);
     const added = store.add(Y.encodeStateAsUpdate(this.doc));
     added.onsuccess = () => store.delete(IDBKeyRange.upperBound(added.result, true));
+  }
+
+  /** A write transaction whose failure (quota, a closed database) marks the copy incomplete. */
+  private transaction(): IDBTransaction | null {
+    try {
+      const tx = this.db!.transaction(UPDATES, 'readwrite');
+      tx.onabort = () => this.setFailed(true);
+      return tx;
+    } catch {
+      // The browser closed the database (cleared site data, or it is shutting down).
+      this.setFailed(true);
+      return null;
+    }
   }
 }
