@@ -176,3 +176,20 @@ describe('a fix sent the way Traccar Client sends it', () => {
     expect(demoViewer.received()[0]).toMatchObject({ speedMps: null, bearing: null });
   });
 });
+
+it("a tracker whose clock runs two minutes ahead does not hold the unit's marker: the next fix moves it", async (t) => {
+  const server = await startServer(t);
+  const viewer = connectViewer(t, server.url, { token: (await server.login('wall')).token, operationId: DEMO_OP });
+  await connected(viewer.socket);
+  await eventually(() => viewer.snapshots.length === 1, 5_000, 'snapshot');
+  const send = (lat: number, atMs: number) =>
+    traccarForm(server.url, { id: 'demo-yuyue-01', lat, lon: 120.28, timestamp: epochSeconds(atMs) });
+
+  expect((await send(30.5, Date.now() + 120_000)).status).toBe(200);
+  await eventually(() => viewer.latest.get('deqing-yuyue/yuyue-car-01')?.lngLat[1] === 30.5, 5_000, 'the fast fix');
+  expect(viewer.latest.get('deqing-yuyue/yuyue-car-01')!.time).toBeLessThanOrEqual(Date.now());
+  // A correctly dated fix (whole seconds, as trackers send) a second later moves the marker.
+  await new Promise((r) => setTimeout(r, 1_100));
+  expect((await send(30.51, Date.now())).status).toBe(200);
+  await eventually(() => viewer.latest.get('deqing-yuyue/yuyue-car-01')?.lngLat[1] === 30.51, 5_000, 'the next fix');
+});

@@ -47,6 +47,8 @@ describe('units of the same id in two stations', () => {
 
     // After the operation's start: 德清 reads 临平's track below through it (from its start on).
     const base = Math.ceil(((await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1) / 1000) * 1000;
+    // All four dated in the past (a fix dated ahead is read as dated on arrival).
+    await new Promise((r) => setTimeout(r, Math.max(0, base + 3_000 - Date.now())));
     // Interleaved, and 临平's fixes newer than 德清's: with one key per unit id, 临平 would win.
     expect((await fix(server, 'twin-yy', 30.51, base)).status).toBe(200);
     expect((await fix(server, 'twin-yh', 30.41, base + 1_000)).status).toBe(200);

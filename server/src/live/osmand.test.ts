@@ -163,6 +163,23 @@ describe('decodeOsmAnd', () => {
     expect(dropped({ speed: '100', batt: '100', timestamp: String(NOW / 1000 - 60) })).toBeUndefined();
   });
 
+  it('drops a fix at lat 0, lon 0 (a device without a location yet), not one on the equator or the meridian', () => {
+    const dropped = (lat: string, lon: string) => fixes(query({ id: 'a', lat, lon }))[0]!.dropped?.reason;
+    expect([dropped('0', '0'), dropped('0.0', '-0'), dropped('0', '120.1'), dropped('30.5', '0')]).toEqual([
+      'coordinates',
+      'coordinates',
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('reads a fix dated ahead within the tolerance as dated on arrival, and keeps one from the past as sent', () => {
+    const time = (seconds: number) => fixes(query({ id: 'a', lat: '1', lon: '2', timestamp: String(seconds) }))[0]!;
+    const ahead = time(NOW / 1000 + 120);
+    expect([ahead.time, ahead.dropped]).toEqual([NOW, undefined]);
+    expect(time(NOW / 1000 - 60).time).toBe(NOW - 60_000);
+  });
+
   it('refuses what is malformed', () => {
     expect(refused(query({ lat: '1', lon: '2' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a b', lat: '1', lon: '2' }))).toBe('INVALID_PAYLOAD');

@@ -336,8 +336,13 @@ function checkFix(f: DecodedFix, now: number, limits: FixLimits): DecodedFix['dr
   const drop = (reason: DropReason, message: string) => ({ reason, message });
   if (f.lat < -90 || f.lat > 90 || f.lng < -180 || f.lng > 180)
     return drop('coordinates', `coordinates out of range: lat ${f.lat}, lon ${f.lng}`);
+  // What trackers and TAK clients send before they have a location: not a place in the Gulf of Guinea.
+  if (f.lat === 0 && f.lng === 0) return drop('coordinates', 'no location: lat 0, lon 0');
   if (f.time > now + limits.maxFutureMs)
     return drop('future', `timestamp ${new Date(f.time).toISOString()} is in the future`);
+  // A clock running ahead (within the tolerance) is read as the time of arrival: kept as dated, the
+  // fix would stay the unit's newest and hold its marker until the correct fixes caught up with it.
+  if (f.time > now) f.time = now;
   if (f.time < now - limits.maxAgeMs) return drop('too_old', `timestamp ${new Date(f.time).toISOString()} is too old`);
   if (f.speedMps !== null) {
     if (f.speedMps < 0) f.speedMps = null;
