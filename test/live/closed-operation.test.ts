@@ -113,6 +113,41 @@ it("a joint operation under way lets a dispatcher read another station's track f
     expect(await track(who)).toEqual([createdAt - 3_600_000, createdAt - 5_000, t0]);
 });
 
+it("two joint operations apart share each its own time of another station's track, not the time between them", async (t) => {
+  const server = await startServer(t);
+  const commander = (await server.login('commander')).token;
+  const createdAt = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt;
+  const t0 = Date.now();
+  await server.ctx.storage.appendPositions([fixAt('linping-yunhe', 'yunhe-car-01', t0, 0)]);
+  expect((await api(server, commander, 'POST', `/api/operations/${DEMO_OP}/close`)).status).toBe(200);
+  const closedAt = (await server.ctx.storage.getOperation(DEMO_OP))!.closedAt!;
+  // Between the two: 临平's own patrol, no joint operation.
+  await server.ctx.storage.appendPositions([fixAt('linping-yunhe', 'yunhe-car-01', closedAt + 1, 1)]);
+  await new Promise((r) => setTimeout(r, 20));
+  const next = await api<{ id: string; createdAt: number }>(server, commander, 'POST', '/api/operations', {
+    name: '二次联合巡控',
+    kind: 'response',
+    stations: ['deqing-yuyue', 'linping-yunhe'],
+  });
+  expect(next.status).toBe(201);
+  const t2 = Date.now() + 5;
+  await server.ctx.storage.appendPositions([fixAt('linping-yunhe', 'yunhe-car-01', t2, 2)]);
+  expect(closedAt + 1).toBeLessThan((await server.ctx.storage.getOperation(next.body.id))!.createdAt);
+
+  const times = async (who: string) => {
+    const res = await api<{ features: Array<{ properties: { coordinateProperties: { times: number[] } } }> }>(
+      server,
+      (await server.login(who)).token,
+      'GET',
+      `/api/units/yunhe-car-01/track?stationId=linping-yunhe&from=${createdAt - 60_000}&to=${t2 + 60_000}`,
+    );
+    expect(res.status).toBe(200);
+    return res.body.features.flatMap((f) => f.properties.coordinateProperties.times);
+  };
+  expect(await times('deqing')).toEqual([t0, t2]);
+  expect(await times('linping')).toEqual([t0, closedAt + 1, t2]);
+});
+
 it('the positions route and alert handling of a closed operation follow the same rule; a viewer of an operation closed earlier is narrowed when the last one sharing the station closes', async (t) => {
   const server = await startServer(t);
   const commander = (await server.login('commander')).token;

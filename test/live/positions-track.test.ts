@@ -115,6 +115,20 @@ describe('out-of-order fixes and tracks', () => {
       ],
     });
     expect(line.properties.coordinateProperties.times).toEqual([base + 60_000, base + 120_000, base + 180_000]);
+    // Read as ingest reads a tracker's time: epoch seconds too, and an ISO time without a zone in
+    // UTC, also on a server whose own zone is China's.
+    const seconds = await q(`?from=${(base + 60_000) / 1000}&to=${(base + 180_000) / 1000}`);
+    expect(seconds.body.properties.count).toBe(3);
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai';
+    try {
+      const noZone = (ms: number) => new Date(ms).toISOString().slice(0, -1);
+      const local = await q(`?from=${noZone(base + 60_000)}&to=${noZone(base + 180_000)}`);
+      expect(local.body.properties).toMatchObject({ count: 3, from: base + 60_000, to: base + 180_000 });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
 
     const single = await q(`?from=${base}&to=${base}`);
     expect(single.body.features[0]!.geometry).toEqual({ type: 'Point', coordinates: [120.3, 30.5] });

@@ -1,5 +1,6 @@
 import { AppError, canSeeOperation, type Principal } from '@jointmap/shared';
 import type { Operation, PositionFix } from '../storage/types.ts';
+import { parseTimestamp } from './osmand.ts';
 
 /**
  * A unit's track as GeoJSON (WGS-84): one LineString feature (a Point when there is a single fix,
@@ -50,13 +51,20 @@ export function trackToGeoJson(
   };
 }
 
-/** `from`/`to` query values: epoch ms or ISO 8601. */
+/**
+ * `from`/`to` query values, read as ingest reads a tracker's time (`parseTimestamp`): epoch seconds
+ * or ms (Traccar's rule), or ISO 8601, in UTC unless it names a zone, whatever the server's own zone.
+ */
 export function parseTimeParam(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
-  const t = /^\d+$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(t))
-    throw new AppError('INVALID_PAYLOAD', `${name}: expected epoch ms or ISO 8601, got "${value.slice(0, 40)}"`);
-  return t;
+  try {
+    return parseTimestamp(value, 0);
+  } catch {
+    throw new AppError(
+      'INVALID_PAYLOAD',
+      `${name}: expected epoch seconds, epoch ms or ISO 8601 (UTC unless it has a zone), got "${value.slice(0, 40)}"`,
+    );
+  }
 }
 
 /** Whether a user may see positions of a station's units: through an operation they take part in. */
@@ -65,25 +73,34 @@ export function maySeeStation(user: Principal, stationId: string, operations: re
   return operations.some((op) => op.stations.includes(stationId) && canSeeOperation(user, op.stations));
 }
 
+/** A span of time, both ends included (epoch ms). */
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
 /**
- * The span of time in which a user may read a station's fixes: all of it for a commander or their
- * own station; else from the first start of the operations they share with it, up to now while
- * one of them is under way, or to the last close (an operation shares its own time, not the
- * station's history before it nor a window on the station after it). Null: none.
+ * The spans of time in which a user may read a station's fixes, in order and apart: all of it for
+ * a commander or their own station; else each operation they share with it, from its start to its
+ * close (to now while under way). An operation shares its own time: not the station's history
+ * before it, nor the time between two of them, nor a window on the station after it. Empty: none.
  */
-export function sharedSpan(
-  user: Principal,
-  stationId: string,
-  operations: readonly Operation[],
-): { from: number; to: number } | null {
-  if (user.role === 'commander' || user.stationId === stationId) return { from: 0, to: Number.MAX_SAFE_INTEGER };
-  const shared = operations.filter((op) => op.stations.includes(stationId) && canSeeOperation(user, op.stations));
-  if (!shared.length) return null;
-  const underWay = shared.some((op) => op.status === 'active');
-  return {
-    from: Math.min(...shared.map((op) => op.createdAt)),
-    to: underWay ? Number.MAX_SAFE_INTEGER : Math.max(...shared.map((op) => op.closedAt ?? Number.MAX_SAFE_INTEGER)),
-  };
+export function sharedWindows(user: Principal, stationId: string, operations: readonly Operation[]): TimeWindow[] {
+  if (user.role === 'commander' || user.stationId === stationId) return [{ from: 0, to: Number.MAX_SAFE_INTEGER }];
+  const spans = operations
+    .filter((op) => op.stations.includes(stationId) && canSeeOperation(user, op.stations))
+    .map((op) => ({
+      from: op.createdAt,
+      to: op.status === 'active' ? Number.MAX_SAFE_INTEGER : (op.closedAt ?? Number.MAX_SAFE_INTEGER),
+    }))
+    .sort((a, b) => a.from - b.from);
+  const merged: TimeWindow[] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span.from <= last.to) last.to = Math.max(last.to, span.to);
+    else merged.push(span);
+  }
+  return merged;
 }
 
 /**

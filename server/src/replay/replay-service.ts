@@ -16,7 +16,7 @@ import {
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { toUnitPosition } from '../live/live-service.ts';
-import { sharedSpan } from '../live/track.ts';
+import { sharedWindows } from '../live/track.ts';
 import type { Operation } from '../storage/types.ts';
 import { alertPages } from '../report/alert-pages.ts';
 import { walkEvents } from './events-walk.ts';
@@ -105,7 +105,7 @@ export class ReplayService {
     const positions: UnitPosition[] = [];
     for (const stationId of op.stations) {
       // Another station's fixes only from the time the user shares with it (as its tracks).
-      const span = sharedSpan(user, stationId, operations);
+      const span = sharedWindows(user, stationId, operations).find((w) => w.from <= at && at <= w.to);
       const from = Math.max(op.createdAt, span?.from ?? Infinity);
       if (!span || at < from) continue;
       for (const unitId of await this.ctx.storage.trackUnitsOfStation(stationId)) {

@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, CST_OFFSET_MS, Id, UnitKind, UnitStatus } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import { putUnit, type CreateUnitInput } from '../live/roster.ts';
-import { parseTimeParam, sharedSpan, trackStation, trackToGeoJson } from '../live/track.ts';
+import { parseTimeParam, sharedWindows, trackStation, trackToGeoJson } from '../live/track.ts';
 import { requireUser } from '../plugins/auth.ts';
 import { sendExport } from '../interop/export-routes.ts';
 import type { ExportFormat } from '../interop/export-types.ts';
 import type { AppContext } from '../services/context.ts';
+import type { PositionFix } from '../storage/types.ts';
 
 /** Longest track window one request may ask for. */
 const MAX_TRACK_WINDOW_MS = 7 * 24 * 3600_000;
@@ -38,7 +39,7 @@ const UnitBody = Type.Object(
 );
 
 /**
- * `GET /api/units/:id/track?stationId=&from=&to=&format=` (epoch ms or ISO 8601; default the last 15
+ * `GET /api/units/:id/track?stationId=&from=&to=&format=` (epoch s or ms, or ISO 8601; default the last 15
  * minutes) as GeoJSON, or with `format=geojson|kml|gpx` as a file to download, named after the unit
  * and the window's start in Beijing time (`track-<station>-<unit>-20261202-2013_UTC8.gpx`). A unit is
  * its station and its id: `stationId` names the station (without it, the one station visible to the
@@ -84,11 +85,15 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
       if (asked && !candidates.includes(asked) && (await ctx.storage.track(asked, unitId, from, to, 1)).length)
         candidates.push(asked);
       const stationId = trackStation(user, unitId, request.query.stationId, candidates, operations);
-      // Another station's unit seen through a closed operation: only within that operation's time.
-      const span = sharedSpan(user, stationId, operations) ?? { from: 0, to: -1 };
-      const [start, end] = [Math.max(from, span.from), Math.min(to, span.to)];
-      // Keyed by station and unit: another station's unit of the same id is never part of it.
-      const fixes = start <= end ? await ctx.storage.track(stationId, unitId, start, end, MAX_TRACK_POINTS + 1) : [];
+      // Another station's unit: only within the times of the operations shared with it.
+      const fixes: PositionFix[] = [];
+      for (const span of sharedWindows(user, stationId, operations)) {
+        const [start, end] = [Math.max(from, span.from), Math.min(to, span.to)];
+        if (start > end) continue;
+        // Keyed by station and unit: another station's unit of the same id is never part of it.
+        fixes.push(...(await ctx.storage.track(stationId, unitId, start, end, MAX_TRACK_POINTS + 1 - fixes.length)));
+        if (fixes.length > MAX_TRACK_POINTS) break;
+      }
       const truncated = fixes.length > MAX_TRACK_POINTS;
       const track = trackToGeoJson(
         unitId,
