@@ -1,6 +1,11 @@
+import { CST_OFFSET_MS } from '@jointmap/shared';
 import { describe, expect, test } from 'vitest';
 import { formatMessage, formatStamp } from './format.ts';
 import { en, zhCN, type MessageKey } from './messages.ts';
+
+/** An instant given by its China-time fields (month from 0), whatever the zone the tests run in. */
+const cst = (y: number, mo: number, d: number, h: number, mi: number, s = 0) =>
+  Date.UTC(y, mo, d, h, mi, s) - CST_OFFSET_MS;
 
 const t = (locale: 'en' | 'zh-CN', key: MessageKey, params: Record<string, string | number>) =>
   formatMessage(locale, (locale === 'en' ? en : zhCN)[key], params);
@@ -35,15 +40,15 @@ describe('English counts', () => {
 });
 
 describe('moments of an operation', () => {
-  const at = new Date(2026, 11, 2, 7, 58).getTime();
+  const at = cst(2026, 11, 2, 7, 58);
   test('a moment of today is its time of day alone', () => {
-    const later = new Date(2026, 11, 2, 23, 10).getTime();
+    const later = cst(2026, 11, 2, 23, 10);
     expect(formatStamp('zh-CN', at, later)).toBe('07:58');
     expect(formatStamp('en', at, later)).toBe('07:58');
   });
 
   test('a moment of another day has its day in front, so yesterday never reads as today', () => {
-    const nextMorning = new Date(2026, 11, 3, 0, 5).getTime();
+    const nextMorning = cst(2026, 11, 3, 0, 5);
     expect(formatStamp('zh-CN', at, nextMorning)).toBe('12/2 07:58');
     expect(formatStamp('en', at, nextMorning)).toBe('12/2, 07:58');
   });

@@ -1,3 +1,4 @@
+import { CHINA_TIME_ZONE, chinaDay } from '@jointmap/shared';
 /** The UI languages: zh-CN (the default) and English. */
 export type Locale = 'zh-CN' | 'en';
 
@@ -37,16 +38,17 @@ export function formatMessage(locale: Locale, message: Message, params: MessageP
 }
 
 /**
- * A moment of an operation as a time of day (`HH:mm`) when it falls on the same local day as
+ * A moment of an operation as a China time of day (`HH:mm`) when it falls on the same day as
  * `now`, else with its day in front (`12月2日 07:58`, `12/2 07:58`): operations run for days, and a
  * bare time from yesterday reads as today.
  */
 export function formatStamp(locale: Locale, ms: number, now: number): string {
-  const sameDay = new Date(ms).toDateString() === new Date(now).toDateString();
+  const sameDay = chinaDay(ms) === chinaDay(now);
   return new Intl.DateTimeFormat(locale, {
     ...(sameDay ? {} : { month: 'numeric', day: 'numeric' }),
     hour: '2-digit',
     minute: '2-digit',
     hour12: false,
+    timeZone: CHINA_TIME_ZONE,
   }).format(ms);
 }

@@ -1,3 +1,4 @@
+import { CHINA_TIME_ZONE } from '@jointmap/shared';
 import { en, zhCN, type MessageKey } from './messages.ts';
 import { formatMessage, formatStamp, type Locale, type Message, type MessageParams } from './format.ts';
 
@@ -43,6 +44,7 @@ export class I18n {
       minute: '2-digit',
       ...(seconds ? { second: '2-digit' } : {}),
       hour12: false,
+      timeZone: CHINA_TIME_ZONE,
     }).format(ms);
   }
 
@@ -57,11 +59,17 @@ export class I18n {
       month: 'long',
       day: 'numeric',
       weekday: 'short',
+      timeZone: CHINA_TIME_ZONE,
     }).format(ms);
   }
 
   formatDateTime(ms: number): string {
-    return new Intl.DateTimeFormat(this.locale, { dateStyle: 'short', timeStyle: 'short', hour12: false }).format(ms);
+    return new Intl.DateTimeFormat(this.locale, {
+      dateStyle: 'short',
+      timeStyle: 'short',
+      hour12: false,
+      timeZone: CHINA_TIME_ZONE,
+    }).format(ms);
   }
 }
 

@@ -1,5 +1,5 @@
 import { i18n } from '../i18n/i18n.svelte.ts';
-import type { ReplayEvent } from '@jointmap/shared';
+import { CHINA_TIME_ZONE, chinaDay, type ReplayEvent } from '@jointmap/shared';
 
 const STATUS_KEYS: Record<ReplayEvent['kind'], string> = {
   task_raised: 'replay.state',
@@ -21,17 +21,19 @@ export function eventStatus(e: ReplayEvent): string {
 
 // The replay formats a time for every moment and every event row shown; a new Intl.DateTimeFormat
 // each time (what `i18n.formatTime` does) cost more than the rest of a row. Same output, one per locale.
-// All of them, and `spansDays`, use the browser's time zone (the console's users are in Asia/Shanghai).
+// All of them, and `spansDays`, use China time (`CHINA_TIME_ZONE`), whatever the browser's zone.
 type Kind = 'time' | 'short' | 'dayTime' | 'dayShort' | 'date';
 const formats = new Map<string, Intl.DateTimeFormat>();
 function options(kind: Kind): Intl.DateTimeFormatOptions {
-  if (kind === 'date') return { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short' };
+  if (kind === 'date')
+    return { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', timeZone: CHINA_TIME_ZONE };
   return {
     ...(kind === 'dayTime' || kind === 'dayShort' ? { month: 'numeric', day: 'numeric' } : {}),
     hour: '2-digit',
     minute: '2-digit',
     ...(kind === 'time' || kind === 'dayTime' ? { second: '2-digit' } : {}),
     hour12: false,
+    timeZone: CHINA_TIME_ZONE,
   };
 }
 function format(kind: Kind): Intl.DateTimeFormat {
@@ -50,7 +52,7 @@ function format(kind: Kind): Intl.DateTimeFormat {
  * 09:15 of the first morning and of the second read the same.
  */
 export function spansDays(from: number, to: number): boolean {
-  return new Date(from).toDateString() !== new Date(to).toDateString();
+  return chinaDay(from) !== chinaDay(to);
 }
 
 /**
