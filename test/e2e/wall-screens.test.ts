@@ -226,3 +226,32 @@ test('the presence list shows whole rows only and says how many more people are 
     await context.close();
   }
 });
+
+test('a file dragged onto the wall is refused, not opened by the browser in place of the wall', async (t) => {
+  assertClientBuilt();
+  const server = await startServer(t, { simulate: false });
+  const browser = await launchBrowser(t);
+  const { context } = await newContext(browser, { viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await loginAs(page, server.url, 'wall', DEMO_PASSWORD, `#/wall/${DEMO_OP}`);
+  await waitForMap(page);
+  // dispatchEvent answers false when the page cancelled the event: the browser's own handling
+  // (opening the file in the tab) does not happen.
+  const handled = await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(
+      new File(['{"type":"FeatureCollection","features":[]}'], '区域.geojson', { type: 'application/geo+json' }),
+    );
+    const target = document.querySelector('[data-testid=map]')!;
+    return ['dragover', 'drop'].map((type) => {
+      const event = new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true });
+      const proceeded = target.dispatchEvent(event);
+      return { type, proceeded, dropEffect: data.dropEffect };
+    });
+  });
+  expect(handled).toEqual([
+    { type: 'dragover', proceeded: false, dropEffect: 'none' },
+    { type: 'drop', proceeded: false, dropEffect: 'none' },
+  ]);
+  expect(page.url()).toContain(`#/wall/${DEMO_OP}`);
+});
