@@ -223,14 +223,26 @@ describe('the report on a restored operation', () => {
     );
     expect(map.annotations).toEqual(expectedAnnotations);
     expect(map.tasks).toEqual(expectedTasks);
-    // Only the updates after each document's newest checkpoint were read, in pages.
-    expect(new Set(pages.map((p) => p.doc))).toEqual(new Set(logs.keys()));
-    for (const p of pages) {
+    // The final documents first: only the updates after each one's newest checkpoint, in pages.
+    const walkFrom = pages.findIndex((p) => p.afterSeq === 0);
+    const finalReads = pages.slice(0, walkFrom);
+    expect(new Set(finalReads.map((p) => p.doc))).toEqual(new Set(logs.keys()));
+    for (const p of finalReads) {
       expect(p.afterSeq).toBeGreaterThanOrEqual(newest.get(p.doc)!);
       expect(p.limit).toBeLessThanOrEqual(2_000);
     }
     const total = [...logs.values()].reduce((n, l) => n + l.length, 0);
-    expect(pages.reduce((n, p) => n + p.rows, 0)).toBe(total - scopes.length * 2_000);
+    expect(finalReads.reduce((n, p) => n + p.rows, 0)).toBe(total - scopes.length * 2_000);
+    // Then, for the units the report's table lists (removed ones too), every log from its start, a page at a time.
+    for (const [doc, log] of logs) {
+      const read = pages.slice(walkFrom).filter((p) => p.doc === doc);
+      expect(read[0]?.afterSeq, doc).toBe(0);
+      expect(
+        read.reduce((n, p) => n + p.rows, 0),
+        doc,
+      ).toBe(log.length);
+      for (const p of read) expect(p.limit).toBeLessThanOrEqual(2_000);
+    }
 
     pages.length = 0;
     const report = await buildReport(ctx, COMMANDER, OP);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OperationReport, Unit } from '@jointmap/shared';
-import { CAR, send } from '../alerts/alert-helpers.ts';
+import { CAR, offset, send } from '../alerts/alert-helpers.ts';
 import { DEMO_OP } from '../helpers/server.ts';
 import { newTaskId } from '../helpers/op-console.ts';
 import { eventually } from '../helpers/sync-client.ts';
@@ -99,5 +99,67 @@ describe('the after-action report', () => {
     expect(people['u-deqing']).toBeGreaterThanOrEqual(4);
     expect(people['u-tongxiang']).toBeGreaterThanOrEqual(1);
     expect(report.changes.find((c) => c.userId === 'u-deqing')!.name).toBe('禹越值班民警');
+  });
+
+  it('measures a unit carrying two trackers by the longer of their tracks, not by the zigzag between them', async (t) => {
+    const { server, deqing } = await tricounty(t);
+    const commander = await server.login('commander');
+    const phone = 'yy-phone-7';
+    const registered = await api(server, commander.token, 'POST', '/api/devices', {
+      id: phone,
+      stationId: DEQING,
+      unitId: CAR.unitId,
+    });
+    expect(registered.status).toBe(201);
+    // The car drives 60 m east in 20 m steps; the officer's phone rides 40 m to its north, and
+    // the two report in turn a second apart (no hop between them fast enough to pass as a glitch).
+    const start = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1;
+    await pause(start + 7_500 - Date.now());
+    for (let i = 0; i < 4; i++) {
+      await send(server, CAR.deviceId, [{ time: start + i * 2_000, at: offset(i * 20, 0) }]);
+      await send(server, phone, [{ time: start + i * 2_000 + 1_000, at: offset(i * 20, 40) }]);
+    }
+
+    const res = await api<OperationReport>(server, deqing.token, 'GET', `/api/operations/${DEMO_OP}/report`);
+    expect(res.status).toBe(200);
+    const carRow = res.body.units.find((u) => u.stationId === DEQING && u.unitId === CAR.unitId)!;
+    expect(carRow.fixes).toBe(8);
+    // Each tracker went 60 m; the line through all eight fixes in time order would be ~294 m.
+    expect(carRow.distanceM).toBeGreaterThanOrEqual(59);
+    expect(carRow.distanceM).toBeLessThanOrEqual(61);
+  });
+
+  it('tells a cancelled task from one its target resolved, and gives each the time it ended', async (t) => {
+    const { server, linping, deqing, tongxiang } = await tricounty(t);
+    const cancelled = raise(linping, missingPersonTask(newTaskId(), { title: '撤销的协查' }));
+    const resolved = raise(linping, missingPersonTask(newTaskId(), { title: '德清办结的协查' }));
+    const going = raise(linping, missingPersonTask(newTaskId(), { title: '仍在进行的协查' }));
+    await eventually(() => [cancelled, resolved, going].every((x) => deqing.task(LINPING, x.id) !== undefined));
+    await pause(200);
+
+    const cancelFrom = Date.now();
+    raise(linping, { ...cancelled, state: 'cancelled', updatedAt: Date.now() });
+    await eventually(() => deqing.task(LINPING, cancelled.id)?.state === 'cancelled');
+    const cancelTo = Date.now();
+    answer(deqing, going, 'accepted');
+    answer(tongxiang, resolved, 'declined');
+    await pause(200);
+    const resolveFrom = Date.now();
+    answer(deqing, resolved, 'resolved', { note: '已找到' });
+    await eventually(() => linping.status(LINPING, resolved.id) === 'resolved');
+    const resolveTo = Date.now();
+    await eventually(() => linping.status(LINPING, going.id) === 'accepted');
+
+    const res = await api<OperationReport>(server, linping.token, 'GET', `/api/operations/${DEMO_OP}/report`);
+    expect(res.status).toBe(200);
+    const row = (id: string) => res.body.tasks.find((x) => x.id === id)!;
+    expect(row(cancelled.id)).toMatchObject({ status: 'cancelled', finalState: 'cancelled' });
+    expect(row(cancelled.id).endedAt).toBeGreaterThanOrEqual(cancelFrom);
+    expect(row(cancelled.id).endedAt).toBeLessThanOrEqual(cancelTo);
+    // Resolved by 德清 (办结) while 临平's record still says open: ended all the same.
+    expect(row(resolved.id)).toMatchObject({ status: 'resolved', finalState: 'open' });
+    expect(row(resolved.id).endedAt).toBeGreaterThanOrEqual(resolveFrom);
+    expect(row(resolved.id).endedAt).toBeLessThanOrEqual(resolveTo);
+    expect(row(going.id)).toMatchObject({ status: 'accepted', finalState: 'open', endedAt: null });
   });
 });

@@ -7,29 +7,34 @@ import {
   AppError,
   COMMAND_SCOPE,
   docName,
+  operationDocNames,
   readMap,
   type Annotation,
   type Principal,
   type ReportMapData,
   type Sector,
   type Task,
-  type Unit,
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { trackFixes } from '../storage/track-pages.ts';
+import { logPages } from './log-walk.ts';
+import { replayLogs, type UnitStory } from './report-replay.ts';
 
 type Position = [number, number];
 
-/** Vertices per unit track and per boundary at most: enough for a printed page. */
+/** Vertices per tracker's track and per boundary at most: enough for a printed page. */
 const MAX_TRACK_POINTS = 2_000;
 const PAGE = 5_000;
 
 /**
  * What the report's map shows: the stations' jurisdictions, sectors with their final status, task
- * locations, annotations and each unit's track within the operation's window, simplified to what a
- * printed page resolves (a thousandth of the map's width). Same access as the report.
+ * locations, annotations and the tracks within the operation's window, simplified to what a
+ * printed page resolves (a thousandth of the map's width). Same access as the report. The tracks
+ * are those of every unit the report's table lists, i.e. every unit its roster ever held (one
+ * removed before the end too), so the map walks the logs for the units as the report does; a
+ * unit's trackers each get their own line.
  */
 export async function buildReportMap(ctx: AppContext, user: Principal, operationId: string): Promise<ReportMapData> {
   const op = await getVisibleOperation(ctx, user, operationId);
@@ -48,7 +53,6 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   }));
   const annotations: ReportMapData['annotations'] = [];
   const tasks: ReportMapData['tasks'] = [];
-  const units: Unit[] = [];
   const collect = (doc: typeof command) => {
     for (const a of readMap<Annotation>(doc, 'annotations').values())
       annotations.push({ id: a.id, kind: a.kind, label: a.label, color: a.color, geometry: a.geometry });
@@ -61,7 +65,6 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
           state: t.state,
           point: t.location.coordinates as Position,
         });
-    units.push(...readMap<Unit>(doc, 'units').values());
   };
   collect(command);
   command.destroy();
@@ -71,18 +74,29 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
     doc.destroy();
   }
 
+  // The units of the report's table (the same walk), each with its last callsign; sorted as there below.
+  const { units } = await replayLogs(
+    operationDocNames(op.id, op.stations).map((n) => logPages(ctx.storage, n)),
+    ['units'],
+  );
+
   // Each track is cut to MAX_TRACK_POINTS as soon as it is read (`thinLine`, the first step of
   // `simplifyTrack`, needs no frame and leaves such a track as it is), its extent kept from every
   // fix: one unit's raw track is held at a time, never every unit's (60 units' day of 1-Hz fixes
   // is 5 million positions).
-  const read: Array<{ unit: Unit; coordinates: Position[]; extent: [Position, Position] }> = [];
-  for (const unit of units.sort((a, b) => `${a.stationId}/${a.id}`.localeCompare(`${b.stationId}/${b.id}`))) {
-    const coordinates: Position[] = [];
-    for await (const f of trackFixes(ctx.storage, unit.stationId, unit.id, from, to + 1, PAGE))
-      coordinates.push([f.lng, f.lat]);
-    if (coordinates.length)
+  const read: Array<{ unit: UnitStory; deviceId: string; coordinates: Position[]; extent: [Position, Position] }> = [];
+  for (const unit of [...units.values()].sort((a, b) =>
+    `${a.stationId}/${a.unitId}`.localeCompare(`${b.stationId}/${b.unitId}`),
+  )) {
+    const byDevice = new Map<string, Position[]>();
+    for await (const f of trackFixes(ctx.storage, unit.stationId, unit.unitId, from, to + 1, PAGE)) {
+      const points = byDevice.get(f.deviceId) ?? byDevice.set(f.deviceId, []).get(f.deviceId)!;
+      points.push([f.lng, f.lat]);
+    }
+    for (const [deviceId, coordinates] of [...byDevice].sort(([a], [b]) => a.localeCompare(b)))
       read.push({
         unit,
+        deviceId,
         coordinates: thinLine(coordinates, MAX_TRACK_POINTS) as Position[],
         extent: extentOf(coordinates),
       });
@@ -113,10 +127,11 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   const tolerance = box ? Math.max(box[2] - box[0], box[3] - box[1], 1e-4) / 1_000 : 1e-5;
 
   const tracks: ReportMapData['tracks'] = [];
-  for (const { unit, coordinates } of read) {
+  for (const { unit, deviceId, coordinates } of read) {
     tracks.push({
       stationId: unit.stationId,
-      unitId: unit.id,
+      unitId: unit.unitId,
+      deviceId,
       callsign: unit.callsign,
       color: colorOf.get(unit.stationId) ?? '#1f2937',
       coordinates: simplifyTrack(coordinates, tolerance, MAX_TRACK_POINTS) as Position[],

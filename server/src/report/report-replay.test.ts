@@ -19,8 +19,21 @@ function log(steps: Array<[number, string | null, (doc: Y.Doc) => void]>): Logge
   return out;
 }
 
-const task = (state: string) => ({ id: 't1', stationId: 'linping', title: '协查', priority: 'high', state });
-const answer = (status: string) => ({ taskId: 't1', taskStationId: 'linping', stationId: 'deqing', status });
+const task = (state: string, id = 't1') => ({
+  id,
+  stationId: 'linping',
+  title: '协查',
+  priority: 'high',
+  state,
+  targetStations: ['deqing'],
+});
+const answer = (status: string, taskId = 't1') => ({
+  taskId,
+  taskStationId: 'linping',
+  stationId: 'deqing',
+  status,
+  updatedAt: 0,
+});
 const unit = (status: string) => ({ id: 'car', stationId: 'deqing', callsign: '禹越巡01', status });
 
 describe('replayLogs', () => {
@@ -49,7 +62,13 @@ describe('replayLogs', () => {
     const r = await replayLogs([deqing, linping]);
 
     const t = r.tasks.get('linping:t1')!;
-    expect([t.raisedAt, t.raisedBy, t.endedAt, t.finalState]).toEqual([2_000, 'u-linping', 30_000, 'closed']);
+    expect([t.raisedAt, t.raisedBy, t.endedAt, t.finalState, t.status]).toEqual([
+      2_000,
+      'u-linping',
+      30_000,
+      'closed',
+      'resolved',
+    ]);
     // The first time each status was reached (going back to accepted does not move it).
     expect(t.answers).toEqual({ deqing: { accepted: 5_000, on_scene: 9_000 } });
 
@@ -68,5 +87,37 @@ describe('replayLogs', () => {
       'u-deqing': { updates: 5, first: 5_000, last: 20_000 },
       'u-linping': { updates: 2, first: 2_000, last: 30_000 },
     });
+  });
+
+  it('ends a task when its target resolves it, tells cancelled from resolved, and takes the final close after a reopening', async () => {
+    const deqing = log([
+      [5_000, 'u-deqing', (d) => d.getMap('responses').set('linping:resolved', answer('accepted', 'resolved'))],
+      [8_000, 'u-deqing', (d) => d.getMap('responses').set('linping:resolved', answer('resolved', 'resolved'))],
+      [9_000, 'u-deqing', (d) => d.getMap('responses').set('linping:reopened', answer('on_scene', 'reopened'))],
+    ]);
+    const linping = log([
+      [
+        1_000,
+        'u-linping',
+        (d) => {
+          for (const id of ['resolved', 'cancelled', 'reopened', 'open']) d.getMap('tasks').set(id, task('open', id));
+        },
+      ],
+      [6_000, 'u-linping', (d) => d.getMap('tasks').set('cancelled', task('cancelled', 'cancelled'))],
+      [7_000, 'u-linping', (d) => d.getMap('tasks').set('reopened', task('closed', 'reopened'))],
+      [10_000, 'u-linping', (d) => d.getMap('tasks').set('reopened', task('open', 'reopened'))],
+      [15_000, 'u-linping', (d) => d.getMap('tasks').set('reopened', task('closed', 'reopened'))],
+      // Closing a task its target already resolved does not move its end.
+      [20_000, 'u-linping', (d) => d.getMap('tasks').set('resolved', task('closed', 'resolved'))],
+    ]);
+    const r = await replayLogs([deqing, linping]);
+    const ending = (id: string) => {
+      const t = r.tasks.get(`linping:${id}`)!;
+      return [t.status, t.endedAt, t.finalState];
+    };
+    expect(ending('resolved')).toEqual(['resolved', 8_000, 'closed']);
+    expect(ending('cancelled')).toEqual(['cancelled', 6_000, 'cancelled']);
+    expect(ending('reopened')).toEqual(['resolved', 15_000, 'closed']);
+    expect(ending('open')).toEqual(['open', null, 'open']);
   });
 });

@@ -1,4 +1,13 @@
-import type { ReportTask, ResponseStatus, Task, TaskResponse, Unit, UnitStatus } from '@jointmap/shared';
+import {
+  deriveTaskStatus,
+  ENDED_TASK_STATUSES,
+  type ReportTask,
+  type ResponseStatus,
+  type Task,
+  type TaskResponse,
+  type Unit,
+  type UnitStatus,
+} from '@jointmap/shared';
 import type { LoggedUpdate } from '../storage/types.ts';
 import { LogWalker } from './log-walk.ts';
 
@@ -29,24 +38,51 @@ export type LogSource = readonly LoggedUpdate[] | AsyncIterable<readonly LoggedU
 
 const isWhole = (log: LogSource): log is readonly LoggedUpdate[] => Array.isArray(log);
 
+/** The maps a replay may watch; the report map needs the units only. */
+export type ReplayedMap = 'tasks' | 'responses' | 'units';
+
+/**
+ * What a task's derived status depends on, as the logs changed it: the raising station's record
+ * (kept when its state or targets change) and each station's answer (kept when its status changes;
+ * null: deleted). Answers live in other documents, so the status is derived once every log is read.
+ */
+interface TaskSteps {
+  records: Array<{ time: number; task: Task }>;
+  answers: Array<{ time: number; stationId: string; response: TaskResponse | null }>;
+}
+
 /**
  * One pass over every update log of an operation: each update is applied to its document and the
  * keys it changed in `tasks`, `responses` and `units` are read back (Yjs map events name them), so
  * the cost is one apply per update however many tasks and units there are. A log given in pages is
- * walked a page at a time, so only one page of it is held at once.
+ * walked a page at a time, so only one page of it is held at once. `maps` narrows what is read back
+ * (the report map wants the units only); every update is applied and counted by author whatever it is.
  */
-export async function replayLogs(logs: readonly LogSource[]): Promise<Replayed> {
+export async function replayLogs(
+  logs: readonly LogSource[],
+  maps: readonly ReplayedMap[] = ['tasks', 'responses', 'units'],
+): Promise<Replayed> {
   const out: Replayed = { tasks: new Map(), units: new Map(), authors: new Map() };
   // Answers live in the answering station's document, which may be replayed before the task's.
   const answers = new Map<string, TaskStory['answers']>();
+  const steps = new Map<string, TaskSteps>();
+  const stepsOf = (key: string) => steps.get(key) ?? steps.set(key, { records: [], answers: [] }).get(key)!;
   for (const log of logs) {
     // A unit removed from its roster stops counting time in its last status.
     const unitKeys = new Map<string, string>();
-    const walker = new LogWalker(['tasks', 'responses', 'units'], (c) => {
+    const walker = new LogWalker(maps, (c) => {
       if (c.map === 'tasks') {
-        if (c.value) onTask(out, c.value as Task, c.update);
+        if (c.value) onTask(out, stepsOf, c.value as Task, c.update);
       } else if (c.map === 'responses') {
-        if (c.value) onResponse(answers, c.value as TaskResponse, c.update);
+        if (c.value) onResponse(answers, stepsOf, c.value as TaskResponse, c.update);
+        else if (c.old) {
+          const r = c.old as TaskResponse;
+          stepsOf(taskKey(r.taskStationId, r.taskId)).answers.push({
+            time: c.update.time,
+            stationId: r.stationId,
+            response: null,
+          });
+        }
       } else if (c.value) unitKeys.set(c.key, onUnit(out, c.value as Unit, c.update));
       else if (unitKeys.has(c.key))
         out.units.get(unitKeys.get(c.key)!)!.changes.push({ time: c.update.time, status: null });
@@ -68,13 +104,47 @@ export async function replayLogs(logs: readonly LogSource[]): Promise<Replayed> 
       walker.destroy();
     }
   }
-  for (const [key, story] of out.tasks) story.answers = answers.get(key) ?? {};
+  for (const [key, story] of out.tasks) {
+    story.answers = answers.get(key) ?? {};
+    const ending = settle(steps.get(key)!);
+    story.status = ending.status;
+    story.endedAt = ending.endedAt;
+  }
+  return out;
+}
+
+/**
+ * A task's derived status at the end of the logs and when it last became ended (resolved or
+ * cancelled, as `deriveTaskStatus` and `ENDED_TASK_STATUSES` say everywhere else), walking its
+ * record's and its answers' changes in time order (at one time, the record first).
+ */
+function settle(steps: TaskSteps): Pick<ReportTask, 'status' | 'endedAt'> {
+  type Step = { time: number; record: Task } | { time: number; answer: TaskSteps['answers'][number] };
+  const ordered: Step[] = [
+    ...steps.records.map((r) => ({ time: r.time, record: r.task })),
+    ...steps.answers.map((a) => ({ time: a.time, answer: a })),
+  ];
+  // Stable: at one time, the record's changes (listed first) come first.
+  ordered.sort((a, b) => a.time - b.time);
+  let task: Task | null = null;
+  const current = new Map<string, TaskResponse>();
+  let out: Pick<ReportTask, 'status' | 'endedAt'> = { status: 'open', endedAt: null };
+  for (const step of ordered) {
+    if ('record' in step) task = step.record;
+    else if (step.answer.response) current.set(step.answer.stationId, step.answer.response);
+    else current.delete(step.answer.stationId);
+    if (!task) continue;
+    const status = deriveTaskStatus(task, current.values());
+    out = { status, endedAt: ENDED_TASK_STATUSES.has(status) ? (out.endedAt ?? step.time) : null };
+  }
   return out;
 }
 
 const taskKey = (stationId: string, id: string) => `${stationId}:${id}`;
 
-function onTask(out: Replayed, t: Task, u: LoggedUpdate): void {
+type StepsOf = (key: string) => TaskSteps;
+
+function onTask(out: Replayed, stepsOf: StepsOf, t: Task, u: LoggedUpdate): void {
   const key = taskKey(t.stationId, t.id);
   let story = out.tasks.get(key);
   if (!story) {
@@ -87,6 +157,7 @@ function onTask(out: Replayed, t: Task, u: LoggedUpdate): void {
       raisedBy: u.userId,
       endedAt: null,
       finalState: t.state,
+      status: 'open',
       answers: {},
     };
     out.tasks.set(key, story);
@@ -94,12 +165,17 @@ function onTask(out: Replayed, t: Task, u: LoggedUpdate): void {
   story.title = t.title;
   story.priority = t.priority;
   story.finalState = t.state;
-  if ((t.state === 'closed' || t.state === 'cancelled') && story.endedAt === null) story.endedAt = u.time;
-  if (t.state !== 'closed' && t.state !== 'cancelled') story.endedAt = null;
+  const records = stepsOf(key).records;
+  const last = records.at(-1)?.task;
+  if (!last || last.state !== t.state || last.targetStations.join() !== t.targetStations.join())
+    records.push({ time: u.time, task: t });
 }
 
-function onResponse(all: Map<string, TaskStory['answers']>, r: TaskResponse, u: LoggedUpdate): void {
+function onResponse(all: Map<string, TaskStory['answers']>, stepsOf: StepsOf, r: TaskResponse, u: LoggedUpdate): void {
   const key = taskKey(r.taskStationId, r.taskId);
+  const steps = stepsOf(key).answers;
+  const last = steps.findLast((a) => a.stationId === r.stationId)?.response;
+  if (last?.status !== r.status) steps.push({ time: u.time, stationId: r.stationId, response: r });
   const ofTask = all.get(key) ?? {};
   all.set(key, ofTask);
   const times = (ofTask[r.stationId] ??= {});

@@ -137,18 +137,27 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
   };
 }
 
-/** Metres along a unit's track within the window (GPS jumps left out). */
+/**
+ * Metres a unit travelled within the window: each of its trackers' track measured on its own (GPS
+ * jumps left out), then the longest. The trackers travel with the unit, so adding them up would
+ * count its way twice, and one line through all their fixes in time order would add the gap
+ * between a car's tracker and a phone at each switch from one to the other.
+ */
 async function travelled(ctx: AppContext, stationId: string, unitId: string, from: number, to: number) {
-  let distanceM = 0;
+  const perDevice = new Map<string, { last: PositionFix; distanceM: number }>();
   let fixes = 0;
-  let last: PositionFix | null = null;
   for await (const f of trackFixes(ctx.storage, stationId, unitId, from, to + 1, PAGE)) {
-    if (last && f.time > last.time) {
-      const m = distance([last.lng, last.lat], [f.lng, f.lat], { units: 'meters' });
-      if (m / ((f.time - last.time) / 1000) <= GLITCH_MPS) distanceM += m;
-    }
-    last = f;
     fixes++;
+    const d = perDevice.get(f.deviceId);
+    if (!d) {
+      perDevice.set(f.deviceId, { last: f, distanceM: 0 });
+      continue;
+    }
+    if (f.time > d.last.time) {
+      const m = distance([d.last.lng, d.last.lat], [f.lng, f.lat], { units: 'meters' });
+      if (m / ((f.time - d.last.time) / 1000) <= GLITCH_MPS) d.distanceM += m;
+    }
+    d.last = f;
   }
-  return { distanceM, fixes };
+  return { distanceM: Math.max(0, ...[...perDevice.values()].map((d) => d.distanceM)), fixes };
 }

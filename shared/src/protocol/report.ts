@@ -2,6 +2,7 @@ import type { MultiPolygon, Polygon } from 'geojson';
 import type { Annotation } from '../schema/annotation.ts';
 import type { ResponseStatus } from '../schema/task-response.ts';
 import type { UnitStatus } from '../schema/unit.ts';
+import type { TaskStatus } from '../task/task-status.ts';
 
 /** A task as the after-action report tells it, from the operation's update logs. */
 export interface ReportTask {
@@ -11,9 +12,17 @@ export interface ReportTask {
   priority: string;
   raisedAt: number;
   raisedBy: string | null;
-  /** First time it reached `closed` or `cancelled`. */
+  /**
+   * When the task last became ended (its derived status, `deriveTaskStatus`, turned resolved or
+   * cancelled) and stayed so to the end of the logs: a task reopened and closed again ended at the
+   * final close; one resolved by its target and later closed by its raiser ended when resolved.
+   * Null while it has not ended.
+   */
   endedAt: number | null;
+  /** The raising station's own `state` at the end (open, closed, cancelled). */
   finalState: string;
+  /** The derived status at the end, answers included: resolved or cancelled once it has ended. */
+  status: TaskStatus;
   /** Per answering station: the first time each answer status was reached, and the time to a first answer. */
   answers: Array<{ stationId: string; times: Partial<Record<ResponseStatus, number>>; firstAnswerMs: number | null }>;
 }
@@ -75,5 +84,16 @@ export interface ReportMapData {
   sectors: Array<{ id: string; name: string; status: string; polygon: Polygon }>;
   tasks: Array<{ id: string; stationId: string; title: string; state: string; point: Position }>;
   annotations: Array<{ id: string; kind: string; label: string; color: string; geometry: Annotation['geometry'] }>;
-  tracks: Array<{ stationId: string; unitId: string; callsign: string; color: string; coordinates: Position[] }>;
+  /**
+   * One line per tracker of every unit the report lists (removed ones too): a unit may carry
+   * several (a car's tracker, a phone), and one line through all their fixes would zigzag.
+   */
+  tracks: Array<{
+    stationId: string;
+    unitId: string;
+    deviceId: string;
+    callsign: string;
+    color: string;
+    coordinates: Position[];
+  }>;
 }
