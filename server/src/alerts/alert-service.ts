@@ -21,6 +21,7 @@ import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import { alertRecord } from './alert-record.ts';
 import { FixGate } from './fix-gate.ts';
+import { carryAcrossHoursChange } from './hours-change.ts';
 import { alertMetrics } from './alert-metrics.ts';
 import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
 import { replayOperation } from './operation-replay.ts';
@@ -212,6 +213,7 @@ export class AlertService {
         return;
       }
       op.stations = new Set(row.stations);
+      op.index.operationStart = row.createdAt;
       // Since when each rule stands as it does, from the update log (a replay judges no fix before);
       // only a document holding rules has any to read (a rule added meanwhile stands from now).
       const logSince = Date.now() - this.o.replayMs - SEED_LOOKBACK_MS;
@@ -299,9 +301,11 @@ export class AlertService {
     if (this.closed) return;
     const rules = readMap<AlertRule>(room.doc, 'rules');
     // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).
-    const { dropped, changed } = op.index.sync(scope, rules, from.at ?? Date.now(), from.logged);
+    const at = from.at ?? Date.now();
+    const { dropped, changed, rehoured } = op.index.sync(scope, rules, at, from.logged);
     op.read.add(scope);
     for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
+    for (const { key, before } of rehoured) carryAcrossHoursChange(op.units.values(), op.index.get(key)!, before, at);
     if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
     if (scope === COMMAND_SCOPE) return;
     for (const key of [...op.kinds.keys()]) if (key.startsWith(unitKey(scope, ''))) op.kinds.delete(key);

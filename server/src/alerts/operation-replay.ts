@@ -26,6 +26,9 @@ export interface ReplayDeps {
  * Rebuild the state of every unit of an operation after a start: each unit's state seeded from
  * the stored alerts and the track before the window, then its fixes within the window handed to
  * `judge` in order (judged by the rules that stood when each came in). Yields a turn per unit.
+ * "Every unit" is every unit with a latest position in the operation's stations, also one that
+ * left the roster or reported last for an earlier operation: it meets geofences if it reports
+ * again; signal loss judges only the roster, from when a rule watches it (`checkSilence`).
  */
 export async function replayOperation(
   d: ReplayDeps,
@@ -80,7 +83,8 @@ export async function replayOperation(
       // A replayed alarm may belong to a press that began before the window or was raised already.
       judge(toUnitPosition(f));
     }
-    // Older than the window: only the last fix is known (enough for signal loss, and a press still held).
+    // Older than the window: only the last fix is known (enough for signal loss, and a press still held);
+    // a silence that long is counted from when the rule or the operation began (`silenceStart`).
     if (!fixes.length && latest.time > state.newest) {
       state.newest = latest.time;
       state.last = latest;

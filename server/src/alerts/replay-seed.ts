@@ -1,6 +1,7 @@
 import { activePeriodStart, ruleActiveAt, unitKey, type Alert, type UnitKind } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { alertId } from './alert-id.ts';
+import { periodAfterHoursChange } from './hours-change.ts';
 import { nearDistanceM } from './fence-geometry.ts';
 import { ruleKey, type PreparedRule, type RuleIndex } from './rule-index.ts';
 import { ruleSince } from './rule-times.ts';
@@ -139,12 +140,22 @@ export function storedStay(
   alerts: readonly Alert[] | undefined,
   counted: (a: Alert) => boolean,
 ): RuleState | null {
-  let newest: Alert | null = null;
-  for (const a of alerts ?? [])
-    if (a.raisedAt >= p.armedAt && counted(a) && (!newest || a.time > newest.time)) newest = a;
+  const newest = newestStayAlert(p, alerts, counted);
   if (!newest) return null;
   const period = activePeriodStart(p.rule, newest.time);
   return { value: newest.kind === 'zone_enter', pendingSince: null, fired: null, period };
+}
+
+/** The newest of the unit's enter/exit alerts for `p` raised since it was last armed, among those `counted`. */
+function newestStayAlert(
+  p: PreparedRule,
+  alerts: readonly Alert[] | undefined,
+  counted: (a: Alert) => boolean,
+): Alert | null {
+  let newest: Alert | null = null;
+  for (const a of alerts ?? [])
+    if (a.raisedAt >= p.armedAt && counted(a) && (!newest || a.time > newest.time)) newest = a;
+  return newest;
 }
 
 /** Stored long-stop alerts raised since `since`, by unit (`unitKey`). */
@@ -191,11 +202,19 @@ export interface SeedInput {
 /**
  * Where the live engine stood towards zone `p` when the rule became what it is now: "outside"
  * (null) when it was armed then; across a change of its geometry or limits, which the engine's
- * state outlived, the stay its stored alerts of the unit raised before the change tell.
+ * state outlived, the stay its stored alerts of the unit raised before the change tell. Across a
+ * change of its active hours, that stay as the engine carried it (`carryAcrossHoursChange`): in
+ * the period in progress under the new hours, or dropped.
  */
 export function stayAtChange(p: PreparedRule, alerts: readonly Alert[] | undefined): RuleState | null {
   if (p.rule.type !== 'zone' || p.changedAt <= p.armedAt) return null;
-  return storedStay(p, alerts, (a) => a.raisedAt < p.changedAt);
+  const counted = (a: Alert) => a.raisedAt < p.changedAt;
+  const stay = storedStay(p, alerts, counted);
+  if (!stay?.value || p.hoursBefore === undefined) return stay;
+  const before = { ...p.rule, activeHours: p.hoursBefore };
+  const entered = newestStayAlert(p, alerts, counted)!.time;
+  const period = periodAfterHoursChange(p.rule, before, activePeriodStart(before, entered), p.changedAt);
+  return period === null ? null : { ...stay, period };
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   armingSignature,
   evaluationSignature,
   loggedTimesOf,
+  movedHours,
   type LoggedRuleTimes,
   type RuleTimes,
 } from './rule-times.ts';
@@ -40,6 +41,11 @@ export class RuleIndex {
   private readonly tree = geojsonRbush<Polygon, { key: string }>();
   /** Rules checked on every fix of a unit they watch (no area), and signal-loss rules. */
   readonly everywhere = new Map<string, PreparedRule>();
+  /**
+   * When the operation began (server clock, its `createdAt`): its rules watch nothing before, so a
+   * unit's silence is not counted from earlier (see `silenceStart`). -Infinity until it is read.
+   */
+  operationStart = -Infinity;
 
   constructor(private readonly marginM: number) {}
 
@@ -57,7 +63,9 @@ export class RuleIndex {
 
   /**
    * Make the rules of document `scope` equal to `records`. Returns the keys of rules that were
-   * removed, disabled or changed in whom they watch (their per-unit state must be dropped).
+   * removed, disabled or changed in whom they watch (`dropped`: their per-unit state must be
+   * dropped), and the enabled rules that kept their arming but whose active hours changed
+   * (`rehoured`, with the record as it was: see `carryAcrossHoursChange`).
    *
    * A rule new to the index, or armed or changed in what decides an alert, takes `now` (server
    * clock) as its {@link RuleTimes}. When the operation is loaded, `logged` gives the times read
@@ -71,8 +79,9 @@ export class RuleIndex {
     records: ReadonlyMap<string, AlertRule>,
     now = Date.now(),
     logged?: ReadonlyMap<string, LoggedRuleTimes> | null,
-  ): { dropped: string[]; changed: number } {
+  ): { dropped: string[]; changed: number; rehoured: Array<{ key: string; before: AlertRule }> } {
     const dropped: string[] = [];
+    const rehoured: Array<{ key: string; before: AlertRule }> = [];
     let changed = 0;
     for (const [key, prepared] of this.rules) {
       if (prepared.scope !== scope || records.has(prepared.rule.id)) continue;
@@ -96,8 +105,10 @@ export class RuleIndex {
         this.remove(old);
         const armed = armingSignature(old.rule) !== armingSignature(rule);
         if (!rule.enabled || armed) dropped.push(key);
-        if (!armed) times = { armedAt: old.armedAt, changedAt: old.changedAt };
-        if (!armed && evaluationSignature(old.rule) !== evaluationSignature(rule)) times.changedAt = now;
+        else if (movedHours(old.rule, rule) !== undefined) rehoured.push({ key, before: old.rule });
+        if (!armed) times = { armedAt: old.armedAt, changedAt: old.changedAt, hoursBefore: old.hoursBefore };
+        if (!armed && evaluationSignature(old.rule) !== evaluationSignature(rule))
+          times = { ...times, changedAt: now, hoursBefore: movedHours(old.rule, rule) };
       } else if (logged === null) {
         const at = Math.min(rule.updatedAt, now);
         times = { armedAt: at, changedAt: at };
@@ -106,7 +117,7 @@ export class RuleIndex {
       }
       this.add(this.prepare(scope, key, rule, signature, times));
     }
-    return { dropped, changed };
+    return { dropped, changed, rehoured };
   }
 
   /** Rules whose (grown) bbox contains the point. */
@@ -139,7 +150,8 @@ export class RuleIndex {
       grow += rule.widthM / 2;
     } else if ((rule.type === 'speed' || rule.type === 'stop') && rule.area) shape = PlanarShape.polygon(rule.area);
     const feature = shape ? bboxFeature(shape.grownBBox(grow), key) : null;
-    return { key, scope, rule, signature, shape, feature, armedAt: times.armedAt, changedAt: times.changedAt };
+    const { armedAt, changedAt, hoursBefore } = times;
+    return { key, scope, rule, signature, shape, feature, armedAt, changedAt, hoursBefore };
   }
 
   private add(p: PreparedRule): void {

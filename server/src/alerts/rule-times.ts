@@ -21,6 +21,12 @@ export interface RuleTimes {
    * its state across the change.
    */
   changedAt: number;
+  /**
+   * The active hours the rule had before the change at `changedAt`, when that change moved them
+   * (absent when it did not): whether the engine carried a unit's state across it depends on them
+   * (`periodAfterHoursChange`).
+   */
+  hoursBefore?: AlertRule['activeHours'];
 }
 
 /** A rule record's times with the signatures they were taken for (see {@link ruleTimesFromLog}). */
@@ -47,6 +53,11 @@ export function loggedTimesOf(
 ): LoggedRuleTimes | undefined {
   const held = logged.get(rule.id);
   return held?.arming === armingSignature(rule) && held.evaluation === evaluationSignature(rule) ? held : undefined;
+}
+
+/** The active hours of `before` when `after` has other ones, else undefined ({@link RuleTimes.hoursBefore}). */
+export function movedHours(before: AlertRule, after: AlertRule): AlertRule['activeHours'] | undefined {
+  return JSON.stringify(before.activeHours) === JSON.stringify(after.activeHours) ? undefined : before.activeHours;
 }
 
 /** Since when the rule as it stands judges fixes: the later of its two times. */
@@ -91,7 +102,8 @@ export async function ruleTimesFromLog(
         const held = out.get(id) ?? { armedAt: -Infinity, changedAt: -Infinity };
         if (!old || armingSignature(old) !== arming)
           out.set(id, { armedAt: time, changedAt: time, arming, evaluation });
-        else if (evaluationSignature(old) !== evaluation) out.set(id, { ...held, changedAt: time, arming, evaluation });
+        else if (evaluationSignature(old) !== evaluation)
+          out.set(id, { ...held, changedAt: time, hoursBefore: movedHours(old, rule), arming, evaluation });
         else out.set(id, { ...held, arming, evaluation });
       }
     });

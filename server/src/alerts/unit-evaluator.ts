@@ -29,7 +29,8 @@ export interface RuleState {
   fired: number | null;
   /**
    * Debounced rules: the active period the value belongs to ({@link activePeriodStart}); a fix of
-   * a later period starts the rule afresh. Absent: taken as the current one.
+   * a later period starts the rule afresh. An edit of the rule's hours moves the period in progress
+   * with it (`carryAcrossHoursChange`): an edit is not a new period. Absent: taken as the current one.
    */
   period?: number;
 }
@@ -111,11 +112,12 @@ export function evaluateFix(
   } else state.sosSince = null;
 
   // A gap in the fixes longer than a signal rule allows is a signal loss even if no timer saw it.
-  if (previous) {
+  if (previous && kind) {
     for (const p of index.everywhere.values()) {
       if (p.rule.type !== 'signal' || !watches(p, state, kind) || !judges(p, pos, replay)) continue;
       const limitMs = p.rule.noFixMinutes * 60_000;
-      if (pos.time - previous.time >= limitMs) out.push(...silence(state, p, previous, limitMs));
+      const from = silenceStart(index, p, previous);
+      if (pos.time - from >= limitMs) out.push(...silence(state, p, previous, from, limitMs));
     }
   }
 
@@ -141,21 +143,42 @@ export function evaluateFix(
   return out;
 }
 
-/** Signal loss by the clock: units silent for longer than a signal rule allows at `now`. */
+/**
+ * Signal loss by the clock: units silent for longer than a signal rule allows at `now`. Only units
+ * on the operation's roster (`kind` known) can be missing from it: the latest positions hold every
+ * unit that ever reported for the operation's stations (retired trackers, units of earlier
+ * operations), and a fix-less unit outside the roster is nobody's concern here.
+ */
 export function checkSilence(index: RuleIndex, state: UnitState, kind: UnitKind | null, now: number): AlertDraft[] {
   const last = state.last;
-  if (!last) return [];
+  if (!last || !kind) return [];
   const out: AlertDraft[] = [];
   for (const p of index.everywhere.values()) {
     if (p.rule.type !== 'signal' || !ruleActiveAt(p.rule, now)) continue;
     if (!watches(p, state, kind)) continue;
     const limitMs = p.rule.noFixMinutes * 60_000;
-    if (now - last.time >= limitMs) out.push(...silence(state, p, last, limitMs));
+    const from = silenceStart(index, p, last);
+    if (now - from >= limitMs) out.push(...silence(state, p, last, from, limitMs));
   }
   return out;
 }
 
-function silence(state: UnitState, p: PreparedRule, last: UnitPosition, limitMs: number): AlertDraft[] {
+/**
+ * From when signal rule `p` counts the silence after `last`, the unit's newest fix. A rule watches a
+ * unit from when it was last armed (created, switched on, or set to watch it) and no earlier than
+ * the operation's start. A fix received since then began a silence the rule saw begin: it counts
+ * from the fix's device time. A silence already running then (its last fix came in before) counts
+ * from that moment: a unit silent for weeks when a commander adds "10 minutes without a fix" raises
+ * one alert, dated ten minutes after the rule was added (the unit is missing now, which the
+ * commander wants to know), not one dated weeks back at once. The alert's episode (its identity)
+ * stays the last fix: one alert per silence, also across a restart or the rule switched off and on.
+ */
+export function silenceStart(index: RuleIndex, p: PreparedRule, last: UnitPosition): number {
+  const watching = Math.max(p.armedAt, index.operationStart);
+  return last.receivedAt >= watching ? last.time : Math.max(last.time, watching);
+}
+
+function silence(state: UnitState, p: PreparedRule, last: UnitPosition, from: number, limitMs: number): AlertDraft[] {
   const s = ruleState(state, p.key);
   if (s.fired === last.time) return [];
   s.fired = last.time;
@@ -164,7 +187,7 @@ function silence(state: UnitState, p: PreparedRule, last: UnitPosition, limitMs:
       kind: 'signal_loss',
       rule: p,
       episode: last.time,
-      time: last.time + limitMs,
+      time: from + limitMs,
       lngLat: [last.lngLat[0], last.lngLat[1]],
       evidence: { silentMinutes: round(limitMs / 60_000) },
     },
