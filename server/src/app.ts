@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { liveRoomName, type NamedDoc } from '@jointmap/shared';
+import { liveRoomName, parseDocName, type NamedDoc } from '@jointmap/shared';
 import { SessionService } from './auth/sessions.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -170,6 +170,7 @@ export async function buildApp(
         metrics.updateBytes.inc(bytes);
         replayCheckpoints.appended(room.name);
         docChanged(room, roots);
+        docRelay?.hints.publish(room.name, roots);
         taskRelease?.onCommitted(room, roots);
       },
       onSnapshot: (room, seq, state) => void replayCheckpoints.snapshotted(room, seq, state),
@@ -202,6 +203,11 @@ export async function buildApp(
     }),
     metrics,
     log: app.log,
+    documentWritten: (name, roots) => {
+      const named = parseDocName(name);
+      if (named) docChanged({ ...named, name }, roots);
+      docRelay?.hints.publish(name, roots);
+    },
   };
 
   registerErrorHandler(app);
@@ -310,6 +316,19 @@ export async function buildApp(
     const watch = new OperationWatch(ctx, closed, OPERATION_WATCH_MS, () => fanout.operationIds());
     operationWatch = watch;
     app.addHook('preClose', async () => watch.close());
+    // Documents changed on other instances whose rooms are not held here: what follows them reads
+    // them again (a held room's relayed commits reach `docChanged` already). Hints lost in a break
+    // of the link: the alert engine reads every operation it follows again.
+    const unhint = docRelay.hints.subscribe((changes) => {
+      if (changes === null) return void alerts.resync();
+      for (const { doc, roots } of changes) {
+        const named = parseDocName(doc);
+        if (named && !rooms.has(doc)) docChanged({ ...named, name: doc }, new Set(roots));
+      }
+    });
+    app.addHook('preClose', async () => {
+      unhint();
+    });
   }
   // COT_PORT: TAK clients over TCP/TLS (server/src/cot/); opens with the app, closes before the live service.
   cotBridge = attachCot(app, ctx, live);

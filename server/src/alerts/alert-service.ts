@@ -117,6 +117,11 @@ export class AlertService {
     this.timer.unref();
   }
 
+  /** Whether this engine follows the operation (judges fixes for it). */
+  follows(operationId: string): boolean {
+    return this.ops.has(operationId);
+  }
+
   /** The operation closed: stop watching its units (no alert is raised for a finished record). */
   forget(operationId: string): void {
     this.ops.delete(operationId);
@@ -141,6 +146,25 @@ export class AlertService {
     // update log, a moment earlier); fixes that come in while it is read wait for it (FixGate).
     const release = existing.gate.hold();
     void this.scheduleRead(existing, doc.scope, Date.now()).finally(release);
+  }
+
+  /**
+   * Hints of changes made on other instances may have been lost (a break in the Redis link): the
+   * documents of every followed operation are read again, and active operations not followed yet
+   * (created elsewhere meanwhile) are followed.
+   */
+  async resync(): Promise<void> {
+    if (this.closed) return;
+    for (const op of this.ops.values())
+      for (const scope of op.read) {
+        const release = op.gate.hold();
+        void this.scheduleRead(op, scope, Date.now()).finally(release);
+      }
+    try {
+      for (const row of await this.o.storage.listOperations()) if (row.status === 'active') this.operation(row.id);
+    } catch (err) {
+      this.o.log.warn({ err }, 'alerts: operations not listed after a break in the link');
+    }
   }
 
   /** Every unresolved alert and the newest resolved ones (sent on join / reconnect). */

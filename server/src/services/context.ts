@@ -16,4 +16,10 @@ export interface AppContext {
   sessions: SessionService;
   metrics: Metrics;
   log: FastifyBaseLogger;
+  /**
+   * A document was written outside any room (an operation's first state): what follows documents
+   * (the alert engine, search coverage, the TAK picture) hears of it, here and on the other
+   * instances, as of a commit that changed `roots`.
+   */
+  documentWritten?(name: string, roots: ReadonlySet<string>): void;
 }

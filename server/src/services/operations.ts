@@ -97,6 +97,8 @@ export async function createOperation(
     ctx.log.error({ err, operation: id }, 'operation could not be stored');
     throw new AppError('STORAGE_UNAVAILABLE', `operation ${id} could not be stored; nothing was created`);
   }
+  // Followed at once (an SOS from one of its units is raised without waiting for a first edit).
+  ctx.documentWritten?.(commandDoc, new Set(['meta']));
   return op;
 }
 

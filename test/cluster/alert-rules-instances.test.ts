@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { docName } from '@jointmap/shared';
+import { CAR, line, putRules, rule, send, square, storedAlerts, track } from '../alerts/alert-helpers.ts';
+import { api } from '../live/live-helpers.ts';
+import { DEMO_OP } from '../helpers/server.ts';
+import { startPair, until } from './live-pair.ts';
+
+const MIN = 60_000;
+const STATION_DOC = docName(DEMO_OP, CAR.stationId);
+const depot = (enabled: boolean) =>
+  rule(CAR.stationId, { id: 'depot', name: '油库', type: 'zone', polygon: square(200), trigger: 'enter', enabled });
+
+describe('alert rules over two instances', () => {
+  it('a zone disabled on instance A is not judged by instance B, which holds none of its documents', async (t) => {
+    const { a, b } = await startPair(t, {
+      ingestRatePerSecond: 1000,
+      ingestRateBurst: 1000,
+      alertCheckMs: 3600_000,
+      roomIdleMs: 200,
+    });
+    // B holds the station's document while the zone is drawn, so its engine follows the zone.
+    await b.ctx.rooms.get(STATION_DOC);
+    await putRules(a, CAR.stationId, [depot(true)]);
+    await until(
+      async () => {
+        await b.alerts.whenIdle();
+        return (await b.ctx.rooms.get(STATION_DOC)).doc.getMap('rules').has('depot');
+      },
+      5_000,
+      'the zone on B',
+    );
+    // Then B lets the document go (no one connected to it there)…
+    await until(() => !b.ctx.rooms.has(STATION_DOC), 5_000, 'B to unload the document');
+
+    // …and a dispatcher on A switches the zone off.
+    await putRules(a, CAR.stationId, [depot(false)]);
+    await until(() => b.ctx.rooms.has(STATION_DOC), 5_000, 'B to read the document again');
+    await b.alerts.whenIdle();
+
+    // A car drives into it: neither instance may raise an alert (B used to, by the zone it last read).
+    const t0 = Date.now() - 5 * MIN;
+    await send(a, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30)));
+    await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
+    expect((await storedAlerts(a)).map((x) => `${x.kind} ${x.ruleId}`)).toEqual([]);
+  });
+
+  it('an operation created on instance A raises an SOS through instance B once A is gone', async (t) => {
+    const { a, b } = await startPair(t, { ingestRatePerSecond: 1000, ingestRateBurst: 1000, alertCheckMs: 3600_000 });
+    const commander = (await a.login('commander')).token;
+    const created = await api<{ id: string }>(a, commander, 'POST', '/api/operations', {
+      name: '德清单独行动',
+      kind: 'response',
+      stations: [CAR.stationId],
+    });
+    expect(created.status).toBe(201);
+    const opId = created.body.id;
+    // The operation's first document commit reaches B as a hint; B follows the operation.
+    await until(() => b.alerts.follows(opId), 5_000, 'B to follow it');
+    await b.alerts.whenIdle();
+    await a.close();
+
+    await send(b, CAR.deviceId, [{ time: Date.now() - 1_000, at: [120.3, 30.5], alarm: 'sos' }]);
+    await b.alerts.whenIdle();
+    const stored = await b.ctx.storage.listAlerts(opId, { limit: 100 });
+    expect(stored.map((x) => `${x.kind} ${x.unitId}`)).toEqual([`sos ${CAR.unitId}`]);
+  });
+});
