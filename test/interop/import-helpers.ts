@@ -8,6 +8,8 @@ export interface ImportBody {
   annotations: Annotation[];
   skipped: Record<string, number>;
   simplified: number;
+  /** WGS-84 [west, south, east, north] of what is imported. */
+  bbox: [number, number, number, number] | null;
   error?: { code: string; message: string };
 }
 

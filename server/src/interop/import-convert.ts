@@ -5,6 +5,7 @@ import type { FeatureCollection, GeoJsonProperties, Position } from 'geojson';
 import { AppError } from '@jointmap/shared/errors';
 import { annotationKind, type Annotation } from '@jointmap/shared/schema/annotation';
 import { explainRecord } from '@jointmap/shared/schema/record-kind';
+import { circleRing } from '../geo/circle-ring.ts';
 import { thinLine } from './thin-line.ts';
 
 export type ImportCrs = 'wgs84' | 'gcj02';
@@ -21,7 +22,10 @@ export interface ConvertOptions {
 
 export interface Converted {
   annotations: Annotation[];
-  /** Parts that could not become annotations, by reason. */
+  /**
+   * What of the file is not imported, by reason: parts that could not become annotations, and of
+   * those imported the rings of a polygon past its 100th and the end of a label past 200 characters.
+   */
   skipped: Record<string, number>;
   /** Lines and rings thinned to the 10,000 points an annotation holds. */
   simplified: number;
@@ -31,6 +35,8 @@ export interface Converted {
 
 const MAX_POINTS = 10_000;
 const MAX_RINGS = 100;
+/** The record schema's bound on a label. */
+const MAX_LABEL = 200;
 const KIND_OF = { Point: 'point', LineString: 'line', Polygon: 'polygon' } as const;
 /** The largest circle an annotation holds (the record schema's bound on `radiusM`). */
 const MAX_RADIUS_M = 200_000;
@@ -40,10 +46,12 @@ const MAX_RADIUS_M = 200_000;
  * and collections split into their parts, heights dropped, rings closed), labelled from `name`,
  * `title` or `label`, coloured from `stroke`, `marker-color`, `icon-color` or `fill` (KML styles
  * and CalTopo properties alike), in WGS-84 (GCJ-02 sources converted with gcoord). A polygon with
- * `kind: "circle"` and a `radiusM` (our own export) becomes a circle again. KML ground overlays
- * (pictures draped on the map) and network links are skipped: they are not drawings. Every
- * annotation is checked against the record schema; what fails is counted as skipped with its
- * reason, never written. More than `maxAnnotations` refuses the file as soon as it is reached.
+ * `kind: "circle"` and a `radiusM` (our own export) becomes a circle again, a labelled point with
+ * `kind: "text"` a text again. KML ground overlays (pictures draped on the map) and network links
+ * are skipped: they are not drawings. Every annotation is checked against the record schema; what
+ * fails is counted as skipped with its reason, never written. What an annotation cannot hold is
+ * counted too: rings of a polygon past its 100th (one each) and labels cut to 200 characters.
+ * More than `maxAnnotations` refuses the file as soon as it is reached.
  */
 export function convertFeatures(collection: FeatureCollection, o: ConvertOptions): Converted {
   const prefix = `imp-${randomBytes(4).toString('hex')}`;
@@ -78,14 +86,22 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
       // Our circles come as a ring of 36 steps; a ring of fewer than three vertices has no centre.
       const outer = shape.type === 'Polygon' ? shape.coordinates[0] : undefined;
       const radiusM = outer && outer.length >= 4 ? circleRadiusOf(feature.properties) : null;
-      const geometry = outer && radiusM !== null ? centreOf(outer) : shape;
-      const kind = radiusM !== null ? 'circle' : KIND_OF[geometry.type];
+      const centre = outer && radiusM !== null ? centreOf(outer) : null;
+      const geometry: Part = centre ?? shape;
+      const fullLabel = labelOf(feature.properties);
+      const label = cutLabel(fullLabel);
+      const kind =
+        radiusM !== null
+          ? 'circle'
+          : geometry.type === 'Point' && feature.properties?.kind === 'text' && label
+            ? 'text'
+            : KIND_OF[geometry.type];
       const annotation = {
         id: `${prefix}-${out.annotations.length + 1}`,
         kind,
         geometry,
         ...(radiusM !== null ? { radiusM } : {}),
-        label: labelOf(feature.properties),
+        label,
         color: colorOf(feature.properties) ?? o.defaultColor,
         author: o.author,
         createdAt: o.now,
@@ -102,7 +118,12 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
           `more than ${o.maxAnnotations} features: at most ${o.maxAnnotations} are imported at once`,
         );
       out.annotations.push(annotation);
-      extend(out, geometry.coordinates);
+      // Holes and label ends lost are told, as parts skipped are (counted once imported).
+      const rings = part.type === 'Polygon' && radiusM === null ? part.coordinates.length : 0;
+      for (let i = MAX_RINGS; i < rings; i++) skip('polygon ring past the 100th');
+      if (label.length < fullLabel.length) skip('label cut to 200 characters');
+      // A circle's extent is its ring's, not its centre's (the preview fits the map to it).
+      extend(out, centre && radiusM !== null ? circleRing(...centre.coordinates, radiusM) : geometry.coordinates);
     }
   }
   return out;
@@ -208,7 +229,7 @@ function circleRadiusOf(p: GeoJsonProperties): number | null {
 }
 
 /** The centre of a circle drawn as a ring: the mean of its vertices (the closing one left out). */
-function centreOf(ring: Position[]): Part {
+function centreOf(ring: Position[]): { type: 'Point'; coordinates: [number, number] } {
   const vertices = ring.length > 1 ? ring.slice(0, -1) : ring;
   const mean = (k: 0 | 1) => round7(vertices.reduce((sum, p) => sum + p[k]!, 0) / vertices.length);
   return { type: 'Point', coordinates: [mean(0), mean(1)] };
@@ -216,9 +237,17 @@ function centreOf(ring: Position[]): Part {
 
 const round7 = (x: number) => Math.round(x * 1e7) / 1e7;
 
+/** The feature's label in full (cut to what a record holds by `cutLabel`). */
 function labelOf(p: GeoJsonProperties): string {
   const value = [p?.name, p?.title, p?.label, p?.Name].find((v) => typeof v === 'string' && v.trim());
-  return typeof value === 'string' ? value.trim().slice(0, 200) : '';
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/** A label cut to 200 UTF-16 units, the schema's bound, without splitting a surrogate pair. */
+function cutLabel(label: string): string {
+  if (label.length <= MAX_LABEL) return label;
+  const high = /[\uD800-\uDBFF]/.test(label[MAX_LABEL - 1]!);
+  return label.slice(0, high ? MAX_LABEL - 1 : MAX_LABEL).trimEnd();
 }
 
 /** `#rrggbb` from a style property (`#RGB`, `RRGGBB` as CalTopo writes it, any case). */

@@ -101,6 +101,23 @@ describe('the server’s skip reasons in the console’s languages', () => {
     expect(line(english, 'en', en)).toBe('3 skipped: coordinates outside the longitude/latitude range');
   });
 
+  test('rings and label ends an import drops read as such in both languages', () => {
+    const line = (t: typeof zh, locale: 'zh-CN' | 'en', table: typeof zhCN | typeof en, reason: string, n: number) =>
+      formatMessage(locale, table['interop.skipped'], { n, reason: skipReasonText(reason, t) });
+    expect(line(zh, 'zh-CN', zhCN, 'polygon ring past the 100th', 50)).toBe(
+      '跳过 50 个：面的第 100 个环之后的内环（孔洞；面的其余部分照常导入）',
+    );
+    expect(line(english, 'en', en, 'polygon ring past the 100th', 50)).toBe(
+      '50 skipped: holes of an area past its 100th ring (the rest of the area is imported)',
+    );
+    expect(line(zh, 'zh-CN', zhCN, 'label cut to 200 characters', 1)).toBe(
+      '跳过 1 个：名称超过 200 字的部分（名称已截断，标注照常导入）',
+    );
+    expect(line(english, 'en', en, 'label cut to 200 characters', 1)).toBe(
+      '1 skipped: ends of labels longer than 200 characters (imported with the label cut)',
+    );
+  });
+
   test('a reason this console does not know (a newer server) is shown as it is', () => {
     expect(skipReasonText('too many parts', zh)).toBe('too many parts');
     expect(skipReasonText('', zh)).toBe('');

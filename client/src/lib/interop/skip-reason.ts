@@ -3,7 +3,7 @@ import type { interopZhCN } from './messages.ts';
 type InteropKey = keyof typeof interopZhCN;
 
 /**
- * Why the server skipped parts of an imported file, as it words them (`skip(…)` in
+ * Why the server skipped parts of an imported file (or parts of what it imports), as it words them (`skip(…)` in
  * server/src/interop/import-convert.ts), and the message the console shows instead.
  */
 export const SKIP_REASONS: Readonly<Record<string, InteropKey>> = {
@@ -14,6 +14,9 @@ export const SKIP_REASONS: Readonly<Record<string, InteropKey>> = {
   // KML's pictures draped on the map (GroundOverlay) and links to other files (NetworkLink).
   'ground overlay': 'interop.skip.groundOverlay',
   'network link': 'interop.skip.networkLink',
+  // Of an annotation imported: what it cannot hold (a polygon's rings past the 100th, a label's end past 200 characters).
+  'polygon ring past the 100th': 'interop.skip.ringsDropped',
+  'label cut to 200 characters': 'interop.skip.labelCut',
   // The annotation record check (shared/src/schema/annotation.ts), its path left out by the server.
   'polygon ring not closed': 'interop.skip.ringOpen',
 };
