@@ -97,6 +97,53 @@ describe('CoT encoding', () => {
     expect((polygon.to_geojson() as { geometry: unknown }).geometry).toEqual({ type: 'Polygon', coordinates: [outer] });
   });
 
+  it('a unit heading due north at a standstill is sent with <track course="0" speed="0">, and read back so', () => {
+    const xml = cotXml(unitEvent(lib, { ...position, bearing: 0, speedMps: 0 }, unit, 'x', 1));
+    const track = new DOMParser().parseFromString(xml, 'text/xml').getElementsByTagName('track');
+    expect(track.length).toBe(1);
+    expect([track[0]!.getAttribute('course'), track[0]!.getAttribute('speed')]).toEqual(['0', '0']);
+    const got = inbound(new lib.CoT(xml));
+    expect(got.kind === 'position' && [got.query.bearing, got.query.speed]).toEqual(['0', '0']);
+    // Neither known: no track at all.
+    const unknown = unitEvent(lib, { ...position, bearing: null, speedMps: null }, unit, 'x', 1);
+    expect(unknown.raw.event.detail).not.toHaveProperty('track');
+  });
+
+  it('a circle carries its stroke and fill colours (and stroke weight) as a polygon of the same colour does', () => {
+    const xml = cotXml(annotationEvent(lib, 'op-1', 'deqing-yuyue', annotation({ color: '#dc2626' }), 0));
+    const doc = new DOMParser().parseFromString(xml, 'text/xml');
+    const value = (tag: string) => doc.getElementsByTagName(tag)[0]?.getAttribute('value');
+    expect(doc.documentElement!.getAttribute('type')).toBe('u-d-c-c');
+    // #dc2626 opaque, and at the quarter opacity of polygon fills: ARGB as a signed 32-bit integer.
+    expect([value('strokeColor'), value('fillColor'), value('strokeWeight')]).toEqual(['-2349530', '1071392294', '3']);
+    const polygon = annotationEvent(
+      lib,
+      'op-1',
+      'deqing-yuyue',
+      annotation({
+        id: 'p1',
+        kind: 'polygon',
+        radiusM: undefined,
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [120, 30],
+              [120.1, 30],
+              [120.1, 30.1],
+              [120, 30],
+            ],
+          ],
+        },
+      }),
+      0,
+    ).raw.event.detail;
+    const circle = new lib.CoT(xml).raw.event.detail;
+    for (const key of ['strokeColor', 'fillColor', 'strokeWeight', 'strokeStyle'])
+      expect(circle?.[key], key).toEqual(polygon?.[key]);
+    expect(circle).toMatchObject({ shape: { ellipse: { _attributes: { major: 500, minor: 500 } } } });
+  });
+
   it('labels and callsigns with XML specials or control characters still make well-formed XML', () => {
     const label = '集合点 <A&B> "东门"\u0007\u0000';
     const errors: string[] = [];

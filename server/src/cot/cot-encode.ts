@@ -55,8 +55,6 @@ export function unitEvent(
       start: time,
       stale: new Date(pos.time + lostAfterMs).toISOString(),
       remarks,
-      ...(pos.bearing !== null ? { course: pos.bearing } : {}),
-      ...(pos.speedMps !== null ? { speed: pos.speedMps } : {}),
       ...(pos.battery !== null ? { status: { battery: String(Math.round(pos.battery)) } } : {}),
     },
     geometry: {
@@ -67,7 +65,28 @@ export function unitEvent(
   const cot = lib.CoT.from_geojson(feature);
   const point = cot.raw.event.point?._attributes;
   if (point && pos.accuracy !== null) point.ce = String(pos.accuracy);
+  // Written here, not by the library: it leaves out a course or speed of 0 (due north, standing still).
+  const track: Record<string, string> = {};
+  if (pos.bearing !== null) track.course = String(pos.bearing);
+  if (pos.speedMps !== null) track.speed = String(pos.speedMps);
+  if (Object.keys(track).length) (cot.raw.event.detail ??= {}).track = { _attributes: track };
   return cot;
+}
+
+/** Opacities of our shapes on TAK, as the console draws them. */
+const STROKE_OPACITY = 1;
+const FILL_OPACITY = 0.25;
+/** The library's stroke of lines and polygons (it writes 3 when a feature gives none). */
+const STROKE_WEIGHT = 3;
+
+/**
+ * `#rrggbb` at an opacity as a CoT colour value: ARGB packed into a signed 32-bit integer, as the
+ * library packs the `stroke` and `fill` of lines and polygons.
+ *
+ * @example cotColor('#dc2626', 1) === '-2349530'
+ */
+export function cotColor(hex: string, opacity: number): string {
+  return String(((opacity * 255) << 24) | Number.parseInt(hex.slice(1), 16));
 }
 
 /** An annotation as a CoT shape (points and text as markers, circles as ellipses). */
@@ -99,11 +118,18 @@ export function annotationEvent(
         type: 'u-d-c-c',
         center: [g.coordinates[0]!, g.coordinates[1]!],
         shape: { ellipse: { major: a.radiusM, minor: a.radiusM, angle: 360 } },
-        stroke: a.color,
-        fill: a.color,
       },
       geometry: { type: 'Polygon', coordinates: [circleRing(g.coordinates[0]!, g.coordinates[1]!, a.radiusM)] },
     };
+    // The library writes the colours of lines and polygons only, not of circles: added as it would.
+    const cot = lib.CoT.from_geojson(feature);
+    Object.assign((cot.raw.event.detail ??= {}), {
+      strokeColor: { _attributes: { value: cotColor(a.color, STROKE_OPACITY) } },
+      strokeWeight: { _attributes: { value: String(STROKE_WEIGHT) } },
+      strokeStyle: { _attributes: { value: 'solid' } },
+      fillColor: { _attributes: { value: cotColor(a.color, FILL_OPACITY) } },
+    });
+    return cot;
   } else if (g.type === 'Point') {
     feature = {
       id,
@@ -115,14 +141,20 @@ export function annotationEvent(
     feature = {
       id,
       type: 'Feature',
-      properties: { ...base, stroke: a.color, 'stroke-opacity': 1 },
+      properties: { ...base, stroke: a.color, 'stroke-opacity': STROKE_OPACITY },
       geometry: { type: 'LineString', coordinates: g.coordinates.map((c) => [...c]) },
     };
   } else {
     feature = {
       id,
       type: 'Feature',
-      properties: { ...base, stroke: a.color, 'stroke-opacity': 1, fill: a.color, 'fill-opacity': 0.25 },
+      properties: {
+        ...base,
+        stroke: a.color,
+        'stroke-opacity': STROKE_OPACITY,
+        fill: a.color,
+        'fill-opacity': FILL_OPACITY,
+      },
       // TAK shapes have one ring: holes are not drawn.
       geometry: { type: 'Polygon', coordinates: [g.coordinates[0]!.map((c) => [...c])] },
     };
