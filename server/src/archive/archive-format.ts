@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { compile, DeviceId, Id, NO_NUL_PATTERN, OperationKind, StoredName } from '@jointmap/shared';
+import { compile, DeviceId, Id, NO_NUL_PATTERN, OperationKind, StoredName, UserId } from '@jointmap/shared';
 
 /**
  * An operation archive is one `.tar.gz` file:
@@ -51,7 +51,7 @@ export const Manifest = Type.Object(
     operationId: Id,
     operationName: Type.String({ maxLength: 120 }),
     createdAt: Time,
-    createdBy: Id,
+    createdBy: UserId,
     /** Fixes with `from <= time <= to` of the operation's stations are in `tracks.ndjson`. */
     window: Type.Object({ from: Time, to: Time }, { additionalProperties: false }),
     documents: Type.Array(DocumentEntry, { maxItems: 60 }),
@@ -91,14 +91,14 @@ export const ArchivedOperation = Type.Object(
         name: StoredName(120),
         kind: Type.Union(Object.keys(OperationKind).map((k) => Type.Literal(k))),
         stations: Type.Array(Id, { minItems: 1, maxItems: 50 }),
-        createdBy: Id,
+        createdBy: UserId,
         createdAt: Time,
         closedAt: Time,
       },
       { additionalProperties: false },
     ),
     stations: Type.Array(ArchivedStation, { maxItems: 50 }),
-    hold: Type.Union([Type.Object({ keptBy: Id, keptAt: Time }, { additionalProperties: false }), Type.Null()]),
+    hold: Type.Union([Type.Object({ keptBy: UserId, keptAt: Time }, { additionalProperties: false }), Type.Null()]),
   },
   { additionalProperties: false },
 );

@@ -40,38 +40,7 @@ export async function restoreArchive(
     return op !== null && op.purgedAt == null;
   };
   if (await exists()) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
-  const scopes = [COMMAND_SCOPE, ...a.stations];
-  if (manifest.documents.length !== scopes.length || !manifest.documents.every((d, i) => d.scope === scopes[i]))
-    throw invalid('the documents do not match the operation’s stations');
-
-  const docs: RestoredDoc[] = [];
-  for (const d of manifest.documents) {
-    if (d.doc !== docName(a.id, d.scope)) throw invalid(`document ${d.doc} is not of ${a.id}`);
-    const updates: LoggedUpdate[] = [];
-    for await (const u of archive.lines<ArchivedUpdate>(documentFile(d.scope), archivedUpdateValidator)) {
-      if (updates.length && u.seq <= updates.at(-1)!.seq) throw invalid(`${d.doc}: updates out of order at ${u.seq}`);
-      updates.push({ ...u, update: new Uint8Array(Buffer.from(u.update, 'base64')) });
-    }
-    if (updates.length !== d.updates || (updates.at(-1)?.seq ?? 0) !== d.lastSeq)
-      throw invalid(`${d.doc}: ${updates.length} updates, the manifest says ${d.updates}`);
-    checkBuilds(d.doc, updates);
-    docs.push({ doc: d.doc, updates });
-  }
-
-  const inWindow = (f: PositionFix) =>
-    a.stations.includes(f.stationId) && f.time >= manifest.window.from && f.time <= manifest.window.to;
-  let fixes = 0;
-  for await (const f of archive.lines<PositionFix>(TRACKS_FILE, archivedFixValidator)) {
-    if (!inWindow(f)) throw invalid(`a fix of ${f.stationId}/${f.unitId} lies outside the operation`);
-    fixes++;
-  }
-  let alerts = 0;
-  for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) {
-    if (al.operationId !== a.id) throw invalid(`alert ${al.id} is of another operation`);
-    alerts++;
-  }
-  if (fixes !== manifest.counts.fixes || alerts !== manifest.counts.alerts)
-    throw invalid('the record counts do not match the manifest');
+  const docs = await verifyArchive(archive);
 
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
   // own are kept as they are.
@@ -121,6 +90,51 @@ export async function restoreArchive(
   } finally {
     await storage.unmarkRestore(mark);
   }
+}
+
+/**
+ * Read the whole archive as a restore would, refusing with `ARCHIVE_INVALID` what it would refuse:
+ * its documents in the operation's order, each log in order, complete and building its document,
+ * every fix inside the operation's stations and window, every alert valid and of the operation, and
+ * the counts of the manifest. A purge runs this first, so it never deletes what its archive could
+ * not bring back. Returns the documents' logs.
+ */
+export async function verifyArchive(archive: OpenedArchive): Promise<RestoredDoc[]> {
+  const { manifest, operation: archived } = archive;
+  const a = archived.operation;
+  const scopes = [COMMAND_SCOPE, ...a.stations];
+  if (manifest.documents.length !== scopes.length || !manifest.documents.every((d, i) => d.scope === scopes[i]))
+    throw invalid('the documents do not match the operation’s stations');
+
+  const docs: RestoredDoc[] = [];
+  for (const d of manifest.documents) {
+    if (d.doc !== docName(a.id, d.scope)) throw invalid(`document ${d.doc} is not of ${a.id}`);
+    const updates: LoggedUpdate[] = [];
+    for await (const u of archive.lines<ArchivedUpdate>(documentFile(d.scope), archivedUpdateValidator)) {
+      if (updates.length && u.seq <= updates.at(-1)!.seq) throw invalid(`${d.doc}: updates out of order at ${u.seq}`);
+      updates.push({ ...u, update: new Uint8Array(Buffer.from(u.update, 'base64')) });
+    }
+    if (updates.length !== d.updates || (updates.at(-1)?.seq ?? 0) !== d.lastSeq)
+      throw invalid(`${d.doc}: ${updates.length} updates, the manifest says ${d.updates}`);
+    checkBuilds(d.doc, updates);
+    docs.push({ doc: d.doc, updates });
+  }
+
+  const inWindow = (f: PositionFix) =>
+    a.stations.includes(f.stationId) && f.time >= manifest.window.from && f.time <= manifest.window.to;
+  let fixes = 0;
+  for await (const f of archive.lines<PositionFix>(TRACKS_FILE, archivedFixValidator)) {
+    if (!inWindow(f)) throw invalid(`a fix of ${f.stationId}/${f.unitId} lies outside the operation`);
+    fixes++;
+  }
+  let alerts = 0;
+  for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) {
+    if (al.operationId !== a.id) throw invalid(`alert ${al.id} is of another operation`);
+    alerts++;
+  }
+  if (fixes !== manifest.counts.fixes || alerts !== manifest.counts.alerts)
+    throw invalid('the record counts do not match the manifest');
+  return docs;
 }
 
 /** The update log must build a document with nothing missing (no update waits for another). */

@@ -18,7 +18,7 @@ import type { ArchiveRecord, Operation } from '../storage/types.ts';
 import { openArchive } from './archive-reader.ts';
 import { archiveDir, sha256OfFile, writeArchive } from './archive-writer.ts';
 import { purgeFixes } from './purge-fixes.ts';
-import { restoreArchive } from './archive-restore.ts';
+import { restoreArchive, verifyArchive } from './archive-restore.ts';
 import type { ClosedListener } from './operation-watch.ts';
 
 /**
@@ -162,6 +162,12 @@ export class ArchiveService {
       throw new AppError('ARCHIVE_INVALID', `the archive file ${record.file} is missing or changed: nothing purged`);
     const archive = await openArchive(path, archiveDir(this.ctx.config.dataDir), this.maxBytes);
     try {
+      // Read whole as a restore reads it: what it would refuse is never purged.
+      await verifyArchive(archive).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'ARCHIVE_INVALID')
+          throw new AppError('ARCHIVE_INVALID', `the archive would not restore (${err.message}): nothing purged`);
+        throw err;
+      });
       for (const d of archive.manifest.documents) {
         const log = await this.ctx.storage.readUpdateLog(d.doc);
         if (log.length !== d.updates || (log.at(-1)?.seq ?? 0) !== d.lastSeq)

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Principal } from '../permissions/permissions.ts';
-import { compile, Id } from '../schema/common.ts';
+import { compile, Id, UserId } from '../schema/common.ts';
 
 /**
  * Alerts raised by the server's alert engine from the position stream. They are not Yjs records:
@@ -21,7 +21,7 @@ export type AlertKind = keyof typeof AlertKind;
 export const AlertState = { open: 'open', acknowledged: 'acknowledged', resolved: 'resolved' } as const;
 export type AlertState = keyof typeof AlertState;
 
-const Person = Type.Object({ id: Id, name: Type.String({ maxLength: 80 }) }, { additionalProperties: false });
+const Person = Type.Object({ id: UserId, name: Type.String({ maxLength: 80 }) }, { additionalProperties: false });
 const OptionalNumber = Type.Optional(Type.Number());
 
 export const AlertSchema = Type.Object(

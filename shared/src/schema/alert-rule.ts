@@ -7,6 +7,7 @@ import {
   PolygonGeometry,
   StoredName,
   Timestamp,
+  UserId,
   ringsClosed,
 } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
@@ -65,7 +66,7 @@ const Common = {
     Type.Null(),
   ]),
   note: Label(500),
-  createdBy: Id,
+  createdBy: UserId,
   updatedAt: Timestamp,
 };
 

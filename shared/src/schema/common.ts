@@ -6,6 +6,12 @@ import type { ValueError } from '@sinclair/typebox/errors';
 /** A record id: also the key of a record kept under its own id. */
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 export const Id = Type.String({ pattern: ID_PATTERN });
+/**
+ * Account ids as records name their authors: `u-` and the account's username, which an accounts
+ * file may write with dots and up to 64 characters (`wang.wei`), so wider than {@link Id}.
+ */
+export const USER_ID_PATTERN = '^[A-Za-z0-9_.-]{1,80}$';
+export const UserId = Type.String({ pattern: USER_ID_PATTERN });
 /** Tracker ids as the apps send them (Traccar: IMEI or any identifier; OsmAnd: user-chosen). */
 export const DEVICE_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$';
 export const DeviceId = Type.String({ pattern: DEVICE_ID_PATTERN });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, Label, PointGeometry, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
+import { Id, Label, UserId, PointGeometry, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 
 /** How the missing person (or vehicle) is thought to travel; sets the speed of a generated area. */
@@ -39,7 +39,7 @@ export const SearchSchema = Type.Object(
     travelMode: Type.Union([...Object.keys(TravelMode).map((k) => Type.Literal(k)), Type.Null()]),
     status: Type.Union(Object.keys(SearchStatus).map((k) => Type.Literal(k))),
     found: Type.Union([FoundSchema, Type.Null()]),
-    createdBy: Id,
+    createdBy: UserId,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, Label, Timestamp } from './common.ts';
+import { Id, Label, Timestamp, UserId } from './common.ts';
 import { defineRecordKind } from './record-kind.ts';
 
 export const ResponseStatus = {
@@ -23,7 +23,7 @@ export const TaskResponseSchema = Type.Object(
     status: Type.Union(Object.keys(ResponseStatus).map((k) => Type.Literal(k))),
     unitIds: Type.Array(Id, { maxItems: 50, uniqueItems: true }),
     note: Label(2000),
-    updatedBy: Id,
+    updatedBy: UserId,
     updatedAt: Timestamp,
   },
   { additionalProperties: false },

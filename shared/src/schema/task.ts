@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, Label, PointGeometry, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
+import { Id, Label, UserId, PointGeometry, PolygonGeometry, Timestamp, ringsClosed } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
 
 export const TaskPriority = { low: 'low', normal: 'normal', high: 'high', urgent: 'urgent' } as const;
@@ -21,7 +21,7 @@ export const TaskSchema = Type.Object(
     state: Type.Union(Object.keys(TaskState).map((k) => Type.Literal(k))),
     /** Non-police calls (双非) are routed to a service team rather than a patrol. */
     nonPolice: Type.Boolean(),
-    createdBy: Id,
+    createdBy: UserId,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
