@@ -202,6 +202,8 @@ describe('a session that expired before the page loaded', () => {
     storage.setItem('jointmap.pending.deqing.demo-tricounty/deqing-yuyue', '2');
     storage.setItem('jointmap.pending.deqing.demo-tricounty/command', '1');
     storage.setItem('jointmap.pending.linping.demo-tricounty/linping-yunhe', '5');
+    // Another account whose id begins with this one's and a dot (usernames may have dots).
+    storage.setItem('jointmap.pending.deqing.night.demo-tricounty/deqing-yuyue', '4');
     const tab = new Session();
     expect(tab.user).toBeNull();
     expect(tab.endedBecause).toBe('expired');

@@ -1,3 +1,4 @@
+import { parseDocName } from '@jointmap/shared';
 import { pendingKey } from '../sync/local-copies.ts';
 
 /**
@@ -14,7 +15,9 @@ export function unsentEditsOf(userId: string): number {
   try {
     for (let i = 0; i < localStorage.length; i++) {
       const key = localStorage.key(i);
-      if (key?.startsWith(prefix)) total += Number(localStorage.getItem(key)) || 0;
+      // What follows must be a document name (it has no dot): `u-a.b`'s keys also begin with `u-a.`.
+      if (key?.startsWith(prefix) && parseDocName(key.slice(prefix.length)))
+        total += Number(localStorage.getItem(key)) || 0;
     }
   } catch {
     // storage unavailable: no counts were kept either
