@@ -49,11 +49,20 @@ export class ArchiveService {
       if (/^\.(writing|reading|upload)-/.test(n)) await rm(join(dir, n), { recursive: true, force: true });
   }
 
-  /** Close an active operation: status and time in storage, `closed` in its meta, connections re-admitted read-only. */
+  /**
+   * Close an active operation: status and time in storage, `closed` in its meta, connections
+   * re-admitted read-only. The two are separate writes: if the meta's failed (a crash, a full
+   * disk), closing again writes it (the status stands) instead of refusing as already closed.
+   */
   async close(user: Principal, operationId: string): Promise<Operation> {
     requireCommander(user, 'close operations');
     const op = await getVisibleOperation(this.ctx, user, operationId);
-    if (op.status !== 'active') throw new AppError('CONFLICT', `operation ${op.id} is already closed`);
+    if (op.status !== 'active') {
+      if (op.purgedAt != null || !(await this.writeClosedMeta(op.id, op.closedAt ?? Date.now(), user.id)))
+        throw new AppError('CONFLICT', `operation ${op.id} is already closed`);
+      this.ctx.log.info({ operation: op.id, user: user.id }, 'closed operation: its meta written again');
+      return (await this.ctx.storage.getOperation(op.id))!;
+    }
     const now = Date.now();
     if (!(await this.ctx.storage.closeOperation(op.id, now)))
       throw new AppError('CONFLICT', `operation ${op.id} is already closed`);
@@ -61,22 +70,30 @@ export class ArchiveService {
     // and they are admitted read-only (the status is already stored).
     await Promise.all(operationDocNames(op.id, op.stations).map((name) => this.ctx.rooms.evict(name)));
     await this.closed?.forget(op.id);
-    const room = await this.ctx.rooms.get(docName(op.id, COMMAND_SCOPE));
+    await this.writeClosedMeta(op.id, now, user.id);
+    this.ctx.log.info({ operation: op.id, user: user.id }, 'operation closed');
+    return (await this.ctx.storage.getOperation(op.id))!;
+  }
+
+  /** `closed` into the operation's meta unless it says so already; whether it was written. */
+  private async writeClosedMeta(operationId: string, at: number, userId: string): Promise<boolean> {
+    const room = await this.ctx.rooms.get(docName(operationId, COMMAND_SCOPE));
+    let written = false;
     await room.serverChange(
       (doc) => {
         const meta = readMap<OperationMeta>(doc, 'meta').get(META_OPERATION_KEY);
-        if (!meta) return;
+        if (!meta || meta.status === 'closed') return;
         applyChange(
           doc,
           'command',
-          { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: { ...meta, status: 'closed', updatedAt: now } },
+          { type: 'put', map: 'meta', key: META_OPERATION_KEY, value: { ...meta, status: 'closed', updatedAt: at } },
           { source: 'server' },
         );
+        written = true;
       },
-      { sessionId: null, userId: user.id },
+      { sessionId: null, userId },
     );
-    this.ctx.log.info({ operation: op.id, user: user.id }, 'operation closed');
-    return (await this.ctx.storage.getOperation(op.id))!;
+    return written;
   }
 
   async list(user: Principal, operationId: string): Promise<ArchiveRecord[]> {
