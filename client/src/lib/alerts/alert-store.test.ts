@@ -26,7 +26,12 @@ function alert(id: string, over: Partial<Alert> = {}): Alert {
     ...over,
   };
 }
-const msg = (full: boolean, alerts: unknown[], operationId = OP) => ({ operationId, serverTime: 5_000, full, alerts });
+const msg = (full: boolean, alerts: unknown[], operationId = OP, serverTime = 5_000) => ({
+  operationId,
+  serverTime,
+  full,
+  alerts,
+});
 const acked = (a: Alert): Alert => ({
   ...a,
   state: 'acknowledged',
@@ -76,8 +81,28 @@ describe('AlertStore', () => {
     s.apply(msg(false, [alert('c', { time: 3_000 }), acked(alert('a'))]));
     expect(s.list().map((a) => a.id)).toEqual(['c', 'a', 'b']);
     expect(s.get('a')?.state).toBe('acknowledged');
-    s.apply(msg(true, [alert('d')]));
+    // A reconnect's full message, read after those changes.
+    s.apply(msg(true, [alert('d')], OP, 6_000));
     expect(s.list().map((a) => a.id)).toEqual(['d']);
+  });
+
+  test('an alert heard while the full message was read, and missing from it, is kept and announced', () => {
+    const s = new AlertStore(OP);
+    // The page joins; an SOS is stored and broadcast after the server began reading the list
+    // (at 5,000) and reaches the page before the list does.
+    const sos = alert('sos', { kind: 'sos', ruleId: null, ruleScope: null, ruleName: '' });
+    expect(s.apply(msg(false, [sos], OP, 5_010)).raised.map((a) => a.id)).toEqual(['sos']);
+    s.apply(msg(true, [alert('older')], OP, 5_000));
+    expect(
+      s
+        .list()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['older', 'sos']);
+    // One heard before the list was read and missing from it (resolved elsewhere, or gone) goes.
+    s.apply(msg(false, [alert('stale')], OP, 5_500));
+    s.apply(msg(true, [alert('older')], OP, 6_000));
+    expect(s.list().map((a) => a.id)).toEqual(['older']);
   });
 
   test('lists newest first by alert time', () => {

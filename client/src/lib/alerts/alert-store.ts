@@ -3,8 +3,9 @@ import { ALERTS_RESOLVED_IN_FULL, alertValidator, type Alert } from '@jointmap/s
 /** What one `live:alerts` message changed in an {@link AlertStore}. */
 export interface AlertsApplied {
   /**
-   * Alerts this store had never held, still open: the ones to announce (sound). The first message
-   * after the page opened announces nothing (those were raised before anyone was looking here).
+   * Alerts this store had never held, still open: the ones to announce (sound). The first full
+   * message after the page opened announces nothing (those were raised before anyone was looking
+   * here); a change that comes before it is news and is announced.
    */
   raised: Alert[];
   /** Whether anything changed at all. */
@@ -13,7 +14,9 @@ export interface AlertsApplied {
 
 /**
  * The alerts of one operation as the live channel delivers them: a full message replaces what is
- * held, later ones upsert by id. A message of another operation, or with a malformed envelope, is
+ * held, later ones upsert by id. A full message is read from storage while changes are already
+ * broadcast to the joining page, so a change heard after the full message's time but before the
+ * message itself is kept when the message lacks it (an SOS raised during a join would vanish). A message of another operation, or with a malformed envelope, is
  * ignored; a malformed alert costs only itself. An upsert never moves an alert back to an earlier
  * state (acknowledged does not return to open), whatever order messages arrive in. Like a full
  * message, the store holds every unresolved alert but only the newest
@@ -28,6 +31,8 @@ export class AlertStore {
    */
   private readonly seen = new Set<string>();
   private sorted: Alert[] | null = [];
+  /** Server time of the change message that last upserted each held alert. */
+  private readonly heardAt = new Map<string, number>();
   /** False until the first message: what is already open when the page opens is listed, not announced. */
   private primed = false;
 
@@ -37,7 +42,8 @@ export class AlertStore {
   apply(raw: unknown): AlertsApplied {
     const none = { raised: [], changed: false };
     if (raw === null || typeof raw !== 'object') return none;
-    const m = raw as { operationId?: unknown; full?: unknown; alerts?: unknown };
+    const m = raw as { operationId?: unknown; serverTime?: unknown; full?: unknown; alerts?: unknown };
+    const serverTime = typeof m.serverTime === 'number' ? m.serverTime : 0;
     if (m.operationId !== this.operationId || typeof m.full !== 'boolean' || !Array.isArray(m.alerts)) return none;
     const incoming = m.alerts.filter(
       (a): a is Alert => alertValidator.check(a) && (a as Alert).operationId === this.operationId,
@@ -52,6 +58,11 @@ export class AlertStore {
         const before = previous.get(a.id);
         this.byId.set(a.id, before && STATE_ORDER[before.state] > STATE_ORDER[a.state] ? before : a);
       }
+      // Heard since the message was read (raised or changed meanwhile), unresolved: still true.
+      for (const [id, a] of previous)
+        if (!this.byId.has(id) && a.state !== 'resolved' && (this.heardAt.get(id) ?? -Infinity) >= serverTime)
+          this.byId.set(id, a);
+      for (const id of this.heardAt.keys()) if (!this.byId.has(id)) this.heardAt.delete(id);
       for (const id of this.seen) if (!this.byId.has(id)) this.seen.delete(id);
     } else {
       for (const a of incoming) {
@@ -60,15 +71,16 @@ export class AlertStore {
         if (before && STATE_ORDER[before.state] > STATE_ORDER[a.state]) continue;
         if (before && JSON.stringify(before) === JSON.stringify(a)) continue;
         this.byId.set(a.id, a);
+        this.heardAt.set(a.id, serverTime);
         changed = true;
       }
     }
     for (const a of incoming) {
       if (this.seen.has(a.id)) continue;
       this.seen.add(a.id);
-      if (a.state === 'open' && this.primed) raised.push(a);
+      if (a.state === 'open' && (this.primed || !m.full)) raised.push(a);
     }
-    this.primed = true;
+    if (m.full) this.primed = true;
     if (changed) {
       this.dropOldResolved();
       this.sorted = null;
@@ -80,7 +92,10 @@ export class AlertStore {
   private dropOldResolved(): void {
     const resolved = [...this.byId.values()].filter((a) => a.state === 'resolved');
     if (resolved.length <= ALERTS_RESOLVED_IN_FULL) return;
-    for (const a of resolved.sort(newestFirst).slice(ALERTS_RESOLVED_IN_FULL)) this.byId.delete(a.id);
+    for (const a of resolved.sort(newestFirst).slice(ALERTS_RESOLVED_IN_FULL)) {
+      this.byId.delete(a.id);
+      this.heardAt.delete(a.id);
+    }
     // Their ids stay in `seen`, but only the most recent few hundred: a copy of a message that
     // arrives later than that is not a risk worth memory growing for as long as the wall stays up.
     let over = this.seen.size - this.byId.size - FORGOTTEN_REMEMBERED;
