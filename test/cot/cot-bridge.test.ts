@@ -4,6 +4,7 @@ import { DEMO_OP, startServer, type TestServer } from '../helpers/server.ts';
 import { pointAnnotation, polygonAnnotation } from '../helpers/records.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { api, connected, connectViewer, eventually, traccarQuery } from '../live/live-helpers.ts';
+import { MAX_UNIDENTIFIED_PER_ADDRESS } from '@jointmap/server/cot/cot-bridge';
 import { callsignOf, connectTak, pointOf, type TakClient } from './tak-client.ts';
 
 const TAK_UID = 'ANDROID-5f3a9c0e21b7d4aa';
@@ -150,6 +151,25 @@ describe('Cursor-on-Target bridge', () => {
     expect(latest.map((f) => f.deviceId)).not.toContain('ANDROID-not-registered');
     const metric = await server.ctx.metrics.registry.getSingleMetricAsString('jointmap_cot_events_received_total');
     expect(metric).toMatch(/outcome="unregistered"} 2/);
+  });
+
+  it('one address holds at most 16 connections that have not identified; a registered client still gets in', async (t) => {
+    const { server, port } = await cotServer(t);
+    await registerTak(server);
+    expect((await traccarQuery(server.url, { id: 'demo-yunhe-01', lat: 30.41, lon: 120.28 })).status).toBe(200);
+    const silent: TakClient[] = [];
+    for (let i = 0; i < MAX_UNIDENTIFIED_PER_ADDRESS; i++) silent.push(await connectTak(t, port));
+    const extra = await connectTak(t, port);
+    await extra.closed;
+    expect(silent.filter((c) => c.isClosed())).toEqual([]);
+    // One of them identifies: the room it leaves lets a registered client in.
+    silent[0]!.sendPosition(TAK_UID, { lng: 120.301, lat: 30.521 });
+    await eventually(() => Boolean(silent[0]!.latest(YUNHE_CAR)), 5_000, 'the identified client picture');
+    const known = await connectTak(t, port);
+    known.sendPosition(TAK_UID, { lng: 120.302, lat: 30.522 });
+    await eventually(() => Boolean(known.latest(YUNHE_CAR)), 5_000, 'the second client picture');
+    const metric = await server.ctx.metrics.registry.getSingleMetricAsString('jointmap_cot_connections_dropped_total');
+    expect(metric).toMatch(/reason="unidentified"} 1/);
   });
 
   it('a device moved off its unit stops being fed, its picture is deleted on the client, and it is closed', async (t) => {

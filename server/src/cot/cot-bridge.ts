@@ -34,6 +34,13 @@ export interface CotBridgeOptions {
 export const COT_RECHECK_MS = 30_000;
 
 const MAX_CONNECTIONS = 1000;
+/**
+ * Connections from one address that have not yet identified (no position from a registered
+ * device): more are closed at once. Without a client certificate anyone may connect, and each
+ * silent connection holds a slot for 10 minutes; this keeps one host from taking all of them, while
+ * a station's clients behind one NAT address identify within seconds of connecting.
+ */
+export const MAX_UNIDENTIFIED_PER_ADDRESS = 16;
 /** Unregistered uids already logged (each once; forgotten when full). */
 const MAX_LOGGED_UNKNOWN = 10_000;
 
@@ -171,6 +178,15 @@ export class CotBridge {
   }
 
   private accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    let waiting = 0;
+    for (const c of this.connections) if (c.deviceId === null && c.address === address) waiting++;
+    if (waiting >= MAX_UNIDENTIFIED_PER_ADDRESS) {
+      this.metrics.dropped.inc({ reason: 'unidentified' });
+      this.o.log.warn({ address }, 'cot: too many connections from one address that have not identified');
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     this.metrics.connections.inc();
     socket.once('close', () => {

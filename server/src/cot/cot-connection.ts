@@ -51,7 +51,8 @@ export interface CotConnectionDeps {
 export class CotConnection {
   private readonly peer: CotPeerSocket;
   private readonly framer = new CotFramer({ maxEventBytes: MAX_EVENT_CHARS });
-  private readonly address: string;
+  /** The peer's address (one host's unidentified connections are counted by it). */
+  readonly address: string;
   /** The uids its certificate names; null without one. */
   private readonly certified: ReadonlySet<string> | null;
   private device: Device | null = null;
