@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
 import { tempDir, type Teardown } from '../helpers/server.ts';
+import { api } from '../live/live-helpers.ts';
 import {
   CAR,
   line,
@@ -228,5 +229,39 @@ describe('alerts across a restart', () => {
     await server.alerts.whenIdle();
     const alerts = await storedAlerts(server);
     expect(alerts.map((a) => [a.id, a.kind, a.time])).toEqual([[enter!.id, 'zone_enter', enter!.time]]);
+  });
+});
+
+describe('alerts across a restart, a unit with two trackers', () => {
+  it('a late fix of the second tracker, passed over live, does not date the entry differently after a restart', async (t) => {
+    const dataDir = sharedDir(t);
+    let server = await startAlertServer(t, { dataDir });
+    const { token } = await server.login('commander');
+    const phone = await api(server, token, 'POST', '/api/devices', {
+      id: 'phone-yuyue-car-01',
+      stationId: CAR.stationId,
+      unitId: CAR.unitId,
+    });
+    expect(phone.status).toBe(201);
+    await putRules(server, 'deqing-yuyue', [zone()]);
+    const t0 = Date.now() - 20 * 60_000;
+    const fixes = track(t0, 2, line([-600, 0], [0, 0], 30));
+    // Inside by more than the margin (15 m) from here on.
+    const firstInside = fixes.findIndex((f) => f.at[0] > offset(-185, 0)[0]);
+    // The car's tracker drives in…
+    await send(server, CAR.deviceId, fixes);
+    // …and the officer's phone reports late, from inside, a second before the car's first fix there.
+    await send(server, 'phone-yuyue-car-01', [{ time: fixes[firstInside]!.time - 1_000, at: offset(-100, 0) }]);
+    await send(
+      server,
+      CAR.deviceId,
+      Array.from({ length: 12 }, (_, i) => ({ time: t0 + 60_000 + i * 5_000, at: offset(0, 0), speedKmh: 0 })),
+    );
+    const before = await storedAlerts(server);
+    expect(before.map((a) => a.kind)).toEqual(['zone_enter']);
+    await server.close();
+
+    server = await startAlertServer(t, { dataDir });
+    expect(await storedAlerts(server)).toEqual(before);
   });
 });

@@ -75,6 +75,11 @@ export async function replayOperation(
     // better-sqlite3 and the evaluator are synchronous: give the event loop a turn per unit.
     await new Promise((resolve) => setImmediate(resolve));
     const crossing = new ChangeCrossing(op.index, state, zones.get(key));
+    // In the order they arrived, as the live path judged them: a fix of a second tracker that came
+    // after a newer one was passed over then (only a newer fix moves the state), and must be now,
+    // or the replay would date an entry from it and raise it again under another identity. A
+    // batch that arrived at once keeps its time order (a stable sort).
+    fixes.sort((a, b) => a.receivedAt - b.receivedAt);
     for (const f of fixes) {
       crossing.fix(f.receivedAt);
       // A stop whose stored alert names this fix as its start began here, whatever the replay's anchor.
