@@ -24,6 +24,12 @@ export const TaskSchema = Type.Object(
     createdBy: UserId,
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    /**
+     * When the raising station (or a commander) last reopened the task: answers given before it
+     * are history and no longer set the status (`deriveTaskStatus`). Absent or null (records
+     * written before reopening was stamped, or never reopened): every answer counts.
+     */
+    reopenedAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
-import type { Annotation, Search } from '@jointmap/shared';
+import { COMMAND_STATION_ID, type Annotation, type PointGeometry, type Search } from '@jointmap/shared';
 import { insideSearchArea } from '@jointmap/shared/geo/search-area';
 import type { Position } from '../map/geometry.ts';
+import type { FoundAt } from './search-writes.ts';
 
 /** Search markers are point annotations with one of these symbols. */
 export const MARKER_SYMBOLS = ['clue', 'found'] as const;
@@ -61,4 +62,20 @@ export function foundChoices(
   });
   const outside = found.filter((m) => !inside.includes(m));
   return { choices: [...inside, ...outside], preselect: inside[0] ?? null };
+}
+
+/**
+ * Where and when the person was found, read from the found marker the commander confirms: its
+ * point, its own time (dropped when they were found, not when the search is ended), and the
+ * station whose document holds it (none for the command's own marker).
+ */
+export function foundFromMarker(marker: MarkerEntry, note: string): FoundAt {
+  const [lng, lat] = (marker.record.geometry as PointGeometry).coordinates;
+  return {
+    location: [lng, lat],
+    at: marker.record.createdAt,
+    unitId: null,
+    stationId: marker.scope === COMMAND_STATION_ID ? null : marker.scope,
+    note,
+  };
 }

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import { explainEntry, type Search, type Sector, type Task } from '@jointmap/shared';
+import { foundFromMarker, newMarker, type MarkerEntry } from './markers.ts';
 import { assignSector, createSearch, endSearch, searchIdFor, sectorIdFor, setSectorStatus } from './search-writes.ts';
 
 const poly: Sector['polygon'] = {
@@ -190,4 +191,63 @@ test('ending a search as found records where and closes the task; ending without
   expect(ended.search).toEqual({ ...search, status: 'closed', found: null, updatedAt: 99 });
   expect(ended.taskChange).toBeNull();
   expect(explainEntry('command', 'searches', search.id, ended.search)).toBeNull();
+});
+
+test('confirmed from a found marker, the found time is the marker’s own, not the confirmation’s', () => {
+  const search: Search = createSearch({
+    task,
+    area: poly,
+    lastKnown: null,
+    lastSeenAt: null,
+    travelMode: null,
+    sectors: [],
+    sweepWidthM: 30,
+    userId: 'c',
+    now: 1,
+  }).search;
+  const droppedAt = 1_700_000_000_000;
+  const confirmedAt = droppedAt + 25 * 60_000;
+  const marker: MarkerEntry = {
+    scope: 'deqing-yuyue',
+    record: newMarker(
+      'found',
+      [120.005, 30.004],
+      '已找到：老人安全',
+      'u-deqing',
+      droppedAt,
+      'a-found01',
+    ) as MarkerEntry['record'],
+  };
+  const found = foundFromMarker(marker, '老人安全');
+  const ended = endSearch(search, task, found, confirmedAt);
+  expect(ended.search.found).toEqual({
+    location: { type: 'Point', coordinates: [120.005, 30.004] },
+    at: droppedAt,
+    unitId: null,
+    stationId: 'deqing-yuyue',
+    note: '老人安全',
+  });
+  // The search and the task end when the commander confirms.
+  expect(ended.search.updatedAt).toBe(confirmedAt);
+  expect(ended.taskChange).toEqual({
+    type: 'put',
+    map: 'tasks',
+    key: task.id,
+    value: { ...task, state: 'closed', updatedAt: confirmedAt },
+  });
+  expect(explainEntry('command', 'searches', search.id, ended.search)).toBeNull();
+
+  // The command's own marker names no station; a point picked on the map is found when confirmed.
+  expect(foundFromMarker({ ...marker, scope: 'command' }, '').stationId).toBeNull();
+  const picked = endSearch(
+    search,
+    task,
+    { location: [120.005, 30.004], unitId: null, stationId: null, note: '' },
+    confirmedAt,
+  );
+  expect(picked.search.found?.at).toBe(confirmedAt);
+  // A marker dated after the confirmation (another PC's clock) is found no later than it.
+  expect(endSearch(search, task, { ...found, at: confirmedAt + 60_000 }, confirmedAt).search.found?.at).toBe(
+    confirmedAt,
+  );
 });

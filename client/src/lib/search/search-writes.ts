@@ -113,6 +113,11 @@ export function setSectorStatus(sector: Sector, status: SectorStatus, now: numbe
 
 export interface FoundAt {
   location: Position;
+  /**
+   * When the person was found: a found marker's own time (`foundFromMarker`). Absent (a point
+   * picked on the map): when the commander confirms. Never later than the confirmation.
+   */
+  at?: number;
   unitId: string | null;
   stationId: string | null;
   note: string;
@@ -136,7 +141,7 @@ export function endSearch(
     found: found
       ? {
           location: { type: 'Point', coordinates: found.location },
-          at: now,
+          at: Math.min(found.at ?? now, now),
           unitId: found.unitId,
           stationId: found.stationId,
           note: found.note.slice(0, 400),

@@ -12,6 +12,7 @@ import {
 import { i18n } from '../i18n/i18n.svelte.ts';
 import { playTones, type Tone } from '../sound.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
+import { serverNow } from '../state/server-clock.ts';
 import { answerChange, releaseTaskUnits } from './answer.ts';
 import { ArrivalWatch } from './arrival-watch.ts';
 import {
@@ -165,7 +166,7 @@ export class TaskDesk {
     if (!draft || !station) return null;
     const task = buildTask(
       { ...input, geometry: draft.geometry },
-      { id: newTaskId(), stationId: station, userId: this.session.user.id, now: Date.now() },
+      { id: newTaskId(), stationId: station, userId: this.session.user.id, now: serverNow(this.session) },
     );
     const problem = raiseProblem(task, this.session.doc(station)?.kind ?? 'station');
     if (problem)
@@ -216,7 +217,7 @@ export class TaskDesk {
       stationId: station,
       status,
       userId: this.session.user.id,
-      now: Date.now(),
+      now: serverNow(this.session),
       previous: view.responses.get(station),
       note,
       unitIds,
@@ -225,11 +226,15 @@ export class TaskDesk {
     return this.tryWrite(() => this.session.write(station, change));
   }
 
-  /** Close, cancel or reopen a task (`task.state` in the raising document); ending it releases its units. */
+  /**
+   * Close, cancel or reopen a task (`task.state` in the raising document); ending it releases its
+   * units. A reopen is stamped (`reopenedAt`): the targets' earlier answers (a 办结 among them) no
+   * longer end it, as the raising station cannot rewrite them.
+   */
   setState(view: TaskView, state: TaskState): string | null {
     if (!this.canManage(view)) return null;
-    const now = Date.now();
-    const value: Task = { ...view.task, state, updatedAt: now };
+    const now = serverNow(this.session);
+    const value: Task = { ...view.task, state, updatedAt: now, ...(state === 'open' ? { reopenedAt: now } : {}) };
     return this.tryWrite(() => {
       this.session.write(view.scope, { type: 'put', map: 'tasks', key: value.id, value });
       if (state !== 'open') releaseTaskUnits(this.session, value.id, now);

@@ -1,0 +1,176 @@
+import { expect, onTestFinished, test, vi } from 'vitest';
+import { Server } from 'socket.io';
+import * as Y from 'yjs';
+import { responseKey, type Task, type TaskResponse } from '@jointmap/shared';
+import { offlineCommanderSession, SilentSocket } from '../state/offline-session-harness.ts';
+import type { OperationData } from '../state/operation-data.ts';
+import { OperationSession } from '../state/operation-session.svelte.ts';
+import type { SessionUser } from '../state/stored-session.ts';
+import { taskEnded } from './dispatch/dispatch-actions.ts';
+import { TaskDesk } from './task-desk.svelte.ts';
+import { buildTaskViews, type TaskView } from './task-views.ts';
+
+const SLOW_MS = 15 * 60_000;
+const here: Task['location'] = { type: 'Point', coordinates: [120.29, 30.52] };
+
+/**
+ * A real socket.io server for the live channel whose clock runs `aheadMs` ahead of this PC's: it
+ * sends every joining console a snapshot stamped with its own time, as the live channel does.
+ */
+async function liveServerAhead(aheadMs: number): Promise<string> {
+  const server = new Server(0);
+  server.on('connection', (socket) =>
+    socket.emit('live:snapshot', { operationId: 'op-1', serverTime: Date.now() + aheadMs, positions: [] }),
+  );
+  onTestFinished(() => void server.close());
+  const { port } = server.httpServer.address() as { port: number };
+  return `ws://127.0.0.1:${port}`;
+}
+
+/**
+ * A console of an operation of `stations` whose documents stay offline (their sockets never open)
+ * while its live channel joins the server at `wsBase`, as `offlineCommanderSession` but for any user.
+ */
+function consoleOf(user: SessionUser, stations: string[], wsBase: string): OperationSession {
+  vi.stubGlobal('window', Object.assign(new EventTarget(), { setTimeout, clearTimeout, setInterval, clearInterval }));
+  vi.stubGlobal('navigator', { onLine: true });
+  vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', origin: 'http://127.0.0.1:9' });
+  // The documents' sockets only: socket.io took the real WebSocket when it was imported.
+  vi.stubGlobal('WebSocket', SilentSocket);
+  vi.stubGlobal('requestAnimationFrame', (fn: () => void) => setTimeout(fn, 0));
+  vi.stubGlobal('cancelAnimationFrame', (id: ReturnType<typeof setTimeout>) => clearTimeout(id));
+  const data = {
+    view: {
+      id: 'op-1',
+      name: '禹越搜寻',
+      kind: 'search',
+      status: 'active',
+      stations,
+      documents: [],
+      stationDetails: [],
+    },
+    jurisdictions: { type: 'FeatureCollection', features: [] },
+    context: { type: 'FeatureCollection', features: [] },
+    fromCache: false,
+  } as unknown as OperationData;
+  const session = new OperationSession(data, user, 'token', { wsBase, persist: false });
+  onTestFinished(() => {
+    session.destroy();
+    vi.unstubAllGlobals();
+  });
+  return session;
+}
+
+function viewOf(session: OperationSession, taskId: string): TaskView {
+  const views = buildTaskViews(
+    session.records<Task>('tasks'),
+    session.records<TaskResponse>('responses').map((r) => r.record),
+  );
+  const view = views.find((v) => v.task.id === taskId);
+  if (!view) throw new Error(`no task ${taskId}`);
+  return view;
+}
+
+/** A task record `from` the server: what another station's console wrote, as it syncs in. */
+function receive(session: OperationSession, scope: string, task: Task): void {
+  const other = new Y.Doc();
+  other.getMap('tasks').set(task.id, task);
+  const d = session.doc(scope)!;
+  Y.applyUpdate(d.doc, Y.encodeStateAsUpdate(other), d.provider);
+}
+
+test('a station PC 15 minutes slow stamps what it raises, answers, closes and reopens with the server’s clock', async () => {
+  const wsBase = await liveServerAhead(SLOW_MS);
+  const user: SessionUser = { id: 'u-deqing', name: '德清', role: 'dispatcher', stationId: 'deqing-yuyue' };
+  const session = consoleOf(user, ['deqing-yuyue', 'linping-yunhe'], wsBase);
+  await vi.waitFor(() => expect(session.live.now() - Date.now()).toBeGreaterThan(SLOW_MS - 5_000), {
+    timeout: 10_000,
+  });
+  const desk = new TaskDesk(session);
+  const serverTime = () => Date.now() + SLOW_MS;
+  const near = (t: number | null | undefined) => Math.abs((t ?? 0) - serverTime()) < 5_000;
+
+  // Raised: its time is the server's (the wall sorts and ages it among everyone else's).
+  desk.startRaise(here!);
+  const problem = desk.raise({
+    title: '走失老人协查',
+    description: '',
+    priority: 'urgent',
+    nonPolice: false,
+    targetStations: ['linping-yunhe'],
+  });
+  expect(problem).toBeNull();
+  const raised = [...session.doc('deqing-yuyue')!.doc.getMap<Task>('tasks').values()][0]!;
+  expect({ createdAt: near(raised.createdAt), updatedAt: near(raised.updatedAt) }).toEqual({
+    createdAt: true,
+    updatedAt: true,
+  });
+
+  // Closed, then reopened: both stamped by the server's clock, the reopen too.
+  expect(desk.setState(viewOf(session, raised.id), 'closed')).toBeNull();
+  expect(desk.setState(viewOf(session, raised.id), 'open')).toBeNull();
+  const reopened = session.doc('deqing-yuyue')!.doc.getMap<Task>('tasks').get(raised.id)!;
+  expect({ state: reopened.state, updatedAt: near(reopened.updatedAt), reopenedAt: near(reopened.reopenedAt) }).toEqual(
+    { state: 'open', updatedAt: true, reopenedAt: true },
+  );
+
+  // Answered: 临平's task for 德清, answered in 德清's own document.
+  const t0 = Date.now();
+  const theirs: Task = { ...raised, id: 't-linping01', stationId: 'linping-yunhe', targetStations: ['deqing-yuyue'] };
+  receive(session, 'linping-yunhe', { ...theirs, reopenedAt: null, createdAt: t0, updatedAt: t0 });
+  expect(desk.answer(viewOf(session, theirs.id), 'accepted', '', [])).toBeNull();
+  const answer = session
+    .doc('deqing-yuyue')!
+    .doc.getMap<TaskResponse>('responses')
+    .get(responseKey('linping-yunhe', theirs.id))!;
+  expect({ status: answer.status, updatedAt: near(answer.updatedAt) }).toEqual({ status: 'accepted', updatedAt: true });
+});
+
+test('the raising console closes and reopens a task a target resolved: it is live again and takes units', () => {
+  const session = offlineCommanderSession(['deqing-yuyue']);
+  const desk = new TaskDesk(session);
+  desk.startRaise(here!);
+  expect(
+    desk.raise({
+      title: '走失老人协查',
+      description: '',
+      priority: 'urgent',
+      nonPolice: false,
+      targetStations: ['deqing-yuyue'],
+    }),
+  ).toBeNull();
+  const task = [...session.commandDoc.doc.getMap<Task>('tasks').values()][0]!;
+
+  // 德清 answers 办结 (in its own document; a commander's console may write it too).
+  const resolved: TaskResponse = {
+    taskId: task.id,
+    taskStationId: task.stationId,
+    stationId: 'deqing-yuyue',
+    status: 'resolved',
+    unitIds: [],
+    note: '',
+    updatedBy: 'u-deqing',
+    updatedAt: Date.now(),
+  };
+  session.write('deqing-yuyue', {
+    type: 'put',
+    map: 'responses',
+    key: responseKey(task.stationId, task.id),
+    value: resolved,
+  });
+  expect(viewOf(session, task.id).status).toBe('resolved');
+  expect(taskEnded(session, task.id)).toBe(true);
+
+  // The reopen comes after the answer (a later millisecond), as it would from a person.
+  vi.useFakeTimers({ now: Date.now() + 1000, toFake: ['Date'] });
+  expect(desk.setState(viewOf(session, task.id), 'closed')).toBeNull();
+  expect(desk.setState(viewOf(session, task.id), 'open')).toBeNull();
+  vi.useRealTimers();
+
+  const view = viewOf(session, task.id);
+  expect(view.task.state).toBe('open');
+  expect(view.status).toBe('open');
+  expect(taskEnded(session, task.id)).toBe(false);
+  // 德清's 办结 stays as history.
+  expect(view.responses.get('deqing-yuyue')?.status).toBe('resolved');
+});
