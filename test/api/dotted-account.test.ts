@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { docName, type Alert, type Task } from '@jointmap/shared';
 import { loadAccountsFile } from '@jointmap/server/seed/accounts-file';
 import { CAR, send, storedAlerts } from '../alerts/alert-helpers.ts';
-import { eventually } from '../live/live-helpers.ts';
+import { until } from '../cluster/live-pair.ts';
 import { DEMO_OP, startServer, tempDir, type Teardown, type TestServer } from '../helpers/server.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { DEQING, missingPersonTask } from '../helpers/tasks.ts';
@@ -57,7 +57,7 @@ describe('an account whose username has a dot (wang.wei)', () => {
       createdBy: 'u-wang.wei',
     });
     client.doc.getMap('tasks').set(task.id, task);
-    await eventually(
+    await until(
       async () => (await server.ctx.rooms.get(station)).doc.getMap('tasks').has(task.id),
       5_000,
       'the task on the server',
