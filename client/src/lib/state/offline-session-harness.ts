@@ -1,6 +1,7 @@
 import { onTestFinished, vi } from 'vitest';
 import type { OperationData } from './operation-data.ts';
 import { OperationSession } from './operation-session.svelte.ts';
+import type { SessionUser } from './stored-session.ts';
 
 /** A WebSocket that never opens: the session works on its local documents, as offline. */
 export class SilentSocket extends EventTarget {
@@ -17,11 +18,16 @@ export class SilentSocket extends EventTarget {
 }
 
 /**
- * A commander's session of an operation of `stations`, for tests outside a browser: the
- * browser globals it needs are stand-ins, its sockets never open, and it is destroyed (and the
- * globals restored) when the test finishes.
+ * A session of `user` in an operation of `stations`, for tests outside a browser: the browser
+ * globals it needs are stand-ins, its documents' sockets never open (its live channel goes to
+ * `wsBase`, a real socket.io server if the test runs one), and it is destroyed (and the globals
+ * restored) when the test finishes.
  */
-export function offlineCommanderSession(stations: string[] = []): OperationSession {
+export function offlineSession(
+  user: SessionUser,
+  stations: string[] = [],
+  wsBase = 'ws://127.0.0.1:9',
+): OperationSession {
   vi.stubGlobal('window', Object.assign(new EventTarget(), { setTimeout, clearTimeout, setInterval, clearInterval }));
   vi.stubGlobal('navigator', { onLine: true });
   vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', origin: 'http://127.0.0.1:9' });
@@ -43,12 +49,7 @@ export function offlineCommanderSession(stations: string[] = []): OperationSessi
     context: { type: 'FeatureCollection', features: [] },
     fromCache: false,
   } as unknown as OperationData;
-  const session = new OperationSession(
-    data,
-    { id: 'u-cmd', name: '指挥', role: 'commander', stationId: null },
-    'token',
-    { wsBase: 'ws://127.0.0.1:9', persist: false },
-  );
+  const session = new OperationSession(data, user, 'token', { wsBase, persist: false });
   onTestFinished(() => {
     session.destroy();
     // A fake clock's pending frames would run after the stand-ins are gone.
@@ -56,4 +57,9 @@ export function offlineCommanderSession(stations: string[] = []): OperationSessi
     vi.unstubAllGlobals();
   });
   return session;
+}
+
+/** A commander's {@link offlineSession}. */
+export function offlineCommanderSession(stations: string[] = []): OperationSession {
+  return offlineSession({ id: 'u-cmd', name: '指挥', role: 'commander', stationId: null }, stations);
 }

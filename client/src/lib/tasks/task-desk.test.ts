@@ -2,9 +2,8 @@ import { expect, onTestFinished, test, vi } from 'vitest';
 import { Server } from 'socket.io';
 import * as Y from 'yjs';
 import { responseKey, type Task, type TaskResponse } from '@jointmap/shared';
-import { offlineCommanderSession, SilentSocket } from '../state/offline-session-harness.ts';
-import type { OperationData } from '../state/operation-data.ts';
-import { OperationSession } from '../state/operation-session.svelte.ts';
+import { offlineCommanderSession, offlineSession } from '../state/offline-session-harness.ts';
+import type { OperationSession } from '../state/operation-session.svelte.ts';
 import type { SessionUser } from '../state/stored-session.ts';
 import { taskEnded } from './dispatch/dispatch-actions.ts';
 import { TaskDesk } from './task-desk.svelte.ts';
@@ -27,39 +26,8 @@ async function liveServerAhead(aheadMs: number): Promise<string> {
   return `ws://127.0.0.1:${port}`;
 }
 
-/**
- * A console of an operation of `stations` whose documents stay offline (their sockets never open)
- * while its live channel joins the server at `wsBase`, as `offlineCommanderSession` but for any user.
- */
-function consoleOf(user: SessionUser, stations: string[], wsBase: string): OperationSession {
-  vi.stubGlobal('window', Object.assign(new EventTarget(), { setTimeout, clearTimeout, setInterval, clearInterval }));
-  vi.stubGlobal('navigator', { onLine: true });
-  vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', origin: 'http://127.0.0.1:9' });
-  // The documents' sockets only: socket.io took the real WebSocket when it was imported.
-  vi.stubGlobal('WebSocket', SilentSocket);
-  vi.stubGlobal('requestAnimationFrame', (fn: () => void) => setTimeout(fn, 0));
-  vi.stubGlobal('cancelAnimationFrame', (id: ReturnType<typeof setTimeout>) => clearTimeout(id));
-  const data = {
-    view: {
-      id: 'op-1',
-      name: '禹越搜寻',
-      kind: 'search',
-      status: 'active',
-      stations,
-      documents: [],
-      stationDetails: [],
-    },
-    jurisdictions: { type: 'FeatureCollection', features: [] },
-    context: { type: 'FeatureCollection', features: [] },
-    fromCache: false,
-  } as unknown as OperationData;
-  const session = new OperationSession(data, user, 'token', { wsBase, persist: false });
-  onTestFinished(() => {
-    session.destroy();
-    vi.unstubAllGlobals();
-  });
-  return session;
-}
+/** A console of an operation of `stations` whose documents stay offline, its live channel on `wsBase`. */
+const consoleOf = (user: SessionUser, stations: string[], wsBase: string) => offlineSession(user, stations, wsBase);
 
 function viewOf(session: OperationSession, taskId: string): TaskView {
   const views = buildTaskViews(
