@@ -2,19 +2,20 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
 import {
+  AppError,
+  backoffDelay,
   COMMAND_SCOPE,
-  CoverageTracker,
+  type CoverageTracker,
   docName,
   lngLat,
   META_OPERATION_KEY,
+  operationDocNames,
   type OperationMeta,
   type NamedDoc,
   readMap,
-  unitKey,
   type CoverageMessage,
   type Search,
   type Sector,
-  type SectorCoverage,
   type UnitKey,
   type UnitPosition,
 } from '@jointmap/shared';
@@ -30,7 +31,10 @@ import {
   sectorStart,
   type SearchInterest,
 } from './search-sectors.ts';
-import { mergedTracks } from './track-history.ts';
+import { CoverageOutbox } from './coverage-outbox.ts';
+import { PendingWork, type PendingTimer } from './pending-work.ts';
+import { storedSweep } from './stored-sweep.ts';
+import { TaskEndHistory } from './task-end-history.ts';
 import { UnitTaskHistory } from './unit-task-history.ts';
 
 export interface CoverageServiceOptions {
@@ -45,8 +49,13 @@ export interface CoverageServiceOptions {
   /** Send a message to every live viewer of the operation. */
   emit(operationId: string, msg: CoverageMessage): void;
   log: Pick<FastifyBaseLogger, 'error'>;
+  /** A read or rebuild that failed is tried again after this long (ms, default 1000), doubling up to a minute. */
+  retryMs?: number;
   now?: () => number;
 }
+
+/** Maps whose changes can end or reopen a task. */
+const TASK_MAPS = ['tasks', 'responses'];
 
 /** One search of an operation and, while it is active, its tracker. */
 interface SearchCoverage {
@@ -62,42 +71,44 @@ interface SearchCoverage {
 
 interface OperationCoverage {
   id: string;
-  /** The first read of the command document (and the rebuilds it started). */
+  /** The first attempt to read the command document (and the rebuilds it started). */
   ready: Promise<void>;
-  /** The first read of the station rosters: a sector's units sweep only while on the search's task. */
-  rosters: Promise<void>;
+  /** The operation's stations, once their rosters were first read (null: not yet). */
+  stations: Set<string> | null;
   units: UnitTaskHistory;
+  tasks: TaskEndHistory;
   sectors: Map<string, Sector>;
   searches: Map<string, SearchCoverage>;
-  /** Coverage of every sector that belongs to a search; others are at 0. */
-  values: Map<string, SectorCoverage>;
-  /** Fraction last sent per sector, so a flush sends only what changed. */
-  sent: Map<string, number>;
-  dirty: Set<string>;
-  /** The pending flush, and what settles its entry in `pending`. */
-  timer: { handle: NodeJS.Timeout; settle: () => void } | null;
+  outbox: CoverageOutbox;
   reading: Promise<void> | null;
   readAgain: boolean;
+  /** Reads that failed in a row, and the retry due after the last one. */
+  failures: number;
+  retry: PendingTimer | null;
 }
 
 /**
  * Live search-sector coverage (`live:coverage`). Follows the command documents' `searches` and
  * `sectors`, the station rosters (through the room manager's commit hook) and every stored fix;
  * keeps a `CoverageTracker` per active search, rebuilt from the track store when its sectors change
- * (created, reassigned, redrawn, new sweep width) and fed incrementally by fixes otherwise.
- * Closed and found searches keep their last fractions and stop updating. Changes go out per
- * operation at most once per `flushMs`, holding only sectors whose fraction changed.
+ * (created, reassigned, redrawn, new sweep width, its task ended or reopened) and fed incrementally
+ * by fixes otherwise. Closed and found searches keep their last fractions and stop updating; a
+ * search whose task ended counts nothing from then on (see `TaskEndHistory`). A read or rebuild
+ * that failed (storage) is tried again, a little later each time, until it succeeds. Changes go
+ * out per operation at most once per `flushMs`, holding only sectors whose fraction changed.
  */
 export class CoverageService {
   private readonly ops = new Map<string, OperationCoverage>();
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly work = new PendingWork();
   private readonly unsubscribe: () => void;
   private readonly fixSeconds: Histogram;
   private readonly now: () => number;
+  private readonly retryMs: number;
   private closed = false;
 
   constructor(private readonly o: CoverageServiceOptions) {
     this.now = o.now ?? Date.now;
+    this.retryMs = o.retryMs ?? 1000;
     this.fixSeconds = new Histogram({
       name: 'jointmap_coverage_fix_seconds',
       help: 'Time to apply one stored position fix to the coverage of every active search',
@@ -118,20 +129,24 @@ export class CoverageService {
 
   /**
    * Room manager hook: a document's update was committed (`roots`: the maps it changed); a command
-   * document is re-read when its sectors or searches may have changed.
+   * document is re-read when its sectors or searches may have changed, and every document's tasks
+   * when a task may have ended or been reopened.
    */
   onCommitted(doc: NamedDoc, roots?: ReadonlySet<string>): void {
     if (this.closed) return;
+    const op = this.ops.get(doc.operationId);
     if (doc.kind === 'station') {
-      const op = this.ops.get(doc.operationId);
-      if (op && touchesAny(roots, ['units'])) void this.readRoster(op, doc.scope, this.now());
+      if (!op) return;
+      op.stations?.add(doc.scope);
+      if (touchesAny(roots, ['units'])) void this.readRoster(op, doc.scope, this.now());
+      if (touchesAny(roots, TASK_MAPS)) this.tasksChanged(op);
       return;
     }
     if (doc.kind !== 'command') return;
-    const existing = this.ops.get(doc.operationId);
-    if (!existing) this.operation(doc.operationId);
+    if (!op) this.operation(doc.operationId);
+    else if (touchesAny(roots, TASK_MAPS)) this.tasksChanged(op);
     // `meta`: the operation closed, and its coverage stops where it closed.
-    else if (touchesAny(roots, ['sectors', 'searches', 'meta'])) this.scheduleRead(existing);
+    else if (touchesAny(roots, ['sectors', 'searches', 'meta'])) void this.scheduleRead(op);
   }
 
   /** Every sector of the operation with its coverage (sent after the positions snapshot). */
@@ -142,23 +157,22 @@ export class CoverageService {
       operationId,
       serverTime: this.now(),
       full: true,
-      sectors: [...op.sectors.keys()].sort().map((id) => this.coverageOf(op, id)),
+      sectors: [...op.sectors.keys()].sort().map((id) => op.outbox.get(id)),
     };
   }
 
   /** Resolves when no read, rebuild or pending flush is left (tests; shutdown). */
-  async whenIdle(): Promise<void> {
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  whenIdle(): Promise<void> {
+    return this.work.idle();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe();
     for (const op of this.ops.values()) {
-      if (!op.timer) continue;
-      clearTimeout(op.timer.handle);
-      op.timer.settle();
-      op.timer = null;
+      op.outbox.close();
+      op.retry?.cancel();
+      op.retry = null;
     }
     await this.whenIdle();
   }
@@ -166,50 +180,60 @@ export class CoverageService {
   private operation(id: string): OperationCoverage {
     let op = this.ops.get(id);
     if (op) return op;
-    op = {
+    const created: OperationCoverage = {
       id,
       ready: Promise.resolve(),
-      rosters: Promise.resolve(),
+      stations: null,
       units: new UnitTaskHistory(),
+      tasks: new TaskEndHistory(),
       sectors: new Map(),
       searches: new Map(),
-      values: new Map(),
-      sent: new Map(),
-      dirty: new Set(),
-      timer: null,
+      outbox: new CoverageOutbox({
+        operationId: id,
+        flushMs: this.o.flushMs,
+        work: this.work,
+        hasSector: (sectorId) => created.sectors.has(sectorId),
+        emit: this.o.emit,
+        now: this.now,
+      }),
       reading: null,
       readAgain: false,
+      failures: 0,
+      retry: null,
     };
+    op = created;
     this.ops.set(id, op);
-    op.rosters = this.readRosters(op);
     op.ready = this.scheduleRead(op);
     return op;
   }
 
-  /** Read every station's roster of the operation (once, when it is first followed). */
-  private async readRosters(op: OperationCoverage): Promise<void> {
+  /** The operation's stations, with every roster read (first read); throws when one is not read. */
+  private async readRosters(op: OperationCoverage): Promise<Set<string>> {
     const at = this.now();
-    const stations = await this.track(this.o.storage.getOperation(op.id)).then(
-      (row) => row?.stations ?? [],
-      (err: unknown) => (this.o.log.error({ err, operation: op.id }, 'coverage: stations not read'), []),
-    );
-    await Promise.all(stations.map((scope) => this.readRoster(op, scope, at)));
+    const stations = (await this.o.storage.getOperation(op.id))?.stations ?? [];
+    await Promise.all(stations.map((scope) => op.units.read(this.o.rooms, docName(op.id, scope), scope, at)));
+    return new Set(stations);
   }
 
   /** A station's roster changed (or is read first): note which task each unit is on from `at`. */
   private readRoster(op: OperationCoverage, scope: string, at: number): Promise<void> {
-    return this.track(
+    return this.work.track(
       op.units
         .read(this.o.rooms, docName(op.id, scope), scope, at)
         .catch((err: unknown) => this.o.log.error({ err, operation: op.id, scope }, 'coverage: roster not read')),
     );
   }
 
-  private coverageOf(op: OperationCoverage, sectorId: string): SectorCoverage {
-    return op.values.get(sectorId) ?? { sectorId, fraction: 0, updatedAt: null };
+  /** A task may have ended or been reopened: its searches count from the time of the commit. */
+  private tasksChanged(op: OperationCoverage): void {
+    op.tasks.changed(this.now());
+    void this.scheduleRead(op);
   }
 
-  /** Re-read the command document; reads of one operation run one at a time, coalesced. */
+  /**
+   * Re-read the command document; reads of one operation run one at a time, coalesced. One that
+   * failed is tried again after a backoff (and at the next change), until one succeeds.
+   */
   private scheduleRead(op: OperationCoverage): Promise<void> {
     if (op.reading) {
       op.readAgain = true;
@@ -221,32 +245,55 @@ export class CoverageService {
         await this.readCommand(op);
       } while (op.readAgain && !this.closed);
     };
-    const reading = this.track(
-      run().catch((err: unknown) =>
-        this.o.log.error({ err, operation: op.id }, 'coverage: command document read failed'),
-      ),
-    ).finally(() => (op.reading = null));
+    const reading = this.work
+      .track(
+        run().then(
+          () => this.readSucceeded(op),
+          (err: unknown) => this.readFailed(op, err),
+        ),
+      )
+      .finally(() => (op.reading = null));
     op.reading = reading;
     return reading;
   }
 
+  private readSucceeded(op: OperationCoverage): void {
+    op.failures = 0;
+    op.retry?.cancel();
+    op.retry = null;
+  }
+
+  private readFailed(op: OperationCoverage, err: unknown): void {
+    if (err instanceof AppError && err.code === 'OPERATION_PURGED') {
+      // Followed again once restored: its first commit, or a viewer joining, asks for it.
+      this.o.log.error({ err, operation: op.id }, 'coverage: operation purged; not followed');
+      op.outbox.close();
+      op.retry?.cancel();
+      return void this.ops.delete(op.id);
+    }
+    const retryInMs = backoffDelay(op.failures++, { baseMs: this.retryMs, maxMs: 60_000 });
+    this.o.log.error({ err, operation: op.id, retryInMs }, 'coverage: command document read failed; retrying');
+    if (this.closed || op.retry) return;
+    op.retry = this.work.later(retryInMs, () => {
+      op.retry = null;
+      void this.scheduleRead(op);
+    });
+  }
+
   private async readCommand(op: OperationCoverage): Promise<void> {
-    await op.rosters;
     if (this.closed) return;
+    op.stations ??= await this.readRosters(op);
     const room = await this.o.rooms.get(docName(op.id, COMMAND_SCOPE));
+    const meta = readMap<OperationMeta>(room.doc, 'meta').get(META_OPERATION_KEY);
+    for (const scope of meta?.stations ?? []) op.stations.add(scope);
+    await op.tasks.read(this.o.rooms, operationDocNames(op.id, [...op.stations]), this.now());
     if (this.closed) return;
     op.sectors = readMap<Sector>(room.doc, 'sectors');
     const searches = readMap<Search>(room.doc, 'searches');
     // A closed operation's coverage stops at its close: later patrols (for other operations) do
     // not sweep it, so the record reads as replay at the closing time shows it.
-    const meta = readMap<OperationMeta>(room.doc, 'meta').get(META_OPERATION_KEY);
     const closedAt = meta?.status === 'closed' ? meta.updatedAt : null;
-    for (const id of [...op.values.keys()]) {
-      if (op.sectors.has(id)) continue;
-      op.values.delete(id);
-      op.sent.delete(id);
-      op.dirty.delete(id);
-    }
+    op.outbox.prune();
     for (const [id, entry] of op.searches) {
       if (searches.has(id)) continue;
       entry.generation++;
@@ -255,7 +302,7 @@ export class CoverageService {
     const rebuilds: Promise<void>[] = [];
     for (const search of searches.values()) {
       const sectors = sectorsOfSearch(search, op.sectors.values());
-      const signature = `${searchSignature(search, sectors)}|${closedAt ?? ''}`;
+      const signature = `${searchSignature(search, sectors)}|${closedAt ?? ''}|${op.tasks.signature(search.taskId)}`;
       let entry = op.searches.get(search.id);
       const isNew = !entry;
       if (entry && entry.signature === signature) {
@@ -279,13 +326,16 @@ export class CoverageService {
         entry.buffer = null;
       }
     }
-    await Promise.all(rebuilds);
+    // Every rebuild runs to its end; the first failure fails the read (which is tried again).
+    const failed = (await Promise.allSettled(rebuilds)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
    * Replace a search's tracker by one built from the stored tracks up to `to`. An active search
    * (`to` = no limit) keeps the new tracker and also applies the fixes that arrived meanwhile; an
-   * ended one (or one whose operation closed at `to`) only records its fractions.
+   * ended one (or one whose operation closed at `to`) only records its fractions. One that failed
+   * is forgotten (the next read builds it as new) and throws.
    */
   private async rebuild(op: OperationCoverage, entry: SearchCoverage, sectors: Sector[], to: number): Promise<void> {
     const active = entry.search.status === 'active' && to === Number.MAX_SAFE_INTEGER;
@@ -294,45 +344,22 @@ export class CoverageService {
     try {
       const search = entry.search;
       const onTask = (u: UnitKey, taskId: string, time: number) => op.units.onTask(u, taskId, time);
-      const defs = sectors.map((s) => coverageDef(s, search, onTask));
+      const taskEnded = (taskId: string, time: number) => op.tasks.ended(taskId, time);
+      const defs = sectors.map((s) => coverageDef(s, search, onTask, taskEnded));
       const from = Math.min(...sectors.map((s) => sectorStart(s, search)));
-      const fixes = sectors.length
-        ? await mergedTracks(this.o.storage, await this.unitsOf(entry.interest), from, to)
-        : [];
+      const sweep = await storedSweep(this.o, defs, entry.interest, from, to);
       if (generation !== entry.generation || this.closed) return;
-      const tracker = new CoverageTracker(defs);
-      const updatedAt = new Map<string, number>();
-      const add = (unitId: string, stationId: string, lng: number, lat: number, time: number, receivedAt: number) => {
-        for (const id of tracker.addFix({ unitId, stationId }, lngLat(lng, lat), time)) updatedAt.set(id, receivedAt);
-      };
-      for (const f of fixes) add(f.unitId, f.stationId, f.lng, f.lat, f.time, f.receivedAt);
-      for (const p of entry.buffer ?? []) add(p.unitId, p.stationId, p.lngLat[0], p.lngLat[1], p.time, p.receivedAt);
-      entry.tracker = active ? tracker : null;
+      for (const p of entry.buffer ?? []) sweep.add(p, p.lngLat[0], p.lngLat[1], p.time, p.receivedAt);
+      entry.tracker = active ? sweep.tracker : null;
       entry.buffer = null;
-      for (const s of sectors) this.setValue(op, s.id, tracker.fraction(s.id), updatedAt.get(s.id) ?? null);
+      for (const s of sectors) op.outbox.set(s.id, sweep.tracker.fraction(s.id), sweep.updatedAt.get(s.id) ?? null);
     } catch (err) {
-      if (generation === entry.generation) {
-        entry.tracker = null;
-        entry.buffer = null;
-      }
-      this.o.log.error({ err, operation: op.id, search: entry.search.id }, 'coverage: rebuild failed');
+      if (generation !== entry.generation) return;
+      entry.tracker = null;
+      entry.buffer = null;
+      if (op.searches.get(entry.search.id) === entry) op.searches.delete(entry.search.id);
+      throw new Error(`coverage of search ${entry.search.id} not rebuilt`, { cause: err });
     }
-  }
-
-  /**
-   * Units (station and unit id) whose tracks can count: those of the named unit ids that ever
-   * reported (sectors name units by id alone), and every known unit of the named stations.
-   */
-  private async unitsOf(interest: SearchInterest): Promise<UnitKey[]> {
-    const units = new Map<string, UnitKey>();
-    const add = (stationId: string, unitId: string) => units.set(unitKey(stationId, unitId), { stationId, unitId });
-    for (const unitId of interest.unitIds) for (const s of this.o.live.stationsWithUnit(unitId)) add(s, unitId);
-    if (interest.stationIds.size === 0) return [...units.values()];
-    for (const p of this.o.live.snapshot([...interest.stationIds])) add(p.stationId, p.unitId);
-    for (const station of interest.stationIds) {
-      for (const d of await this.o.storage.listDevices(station)) if (d.unitId) add(station, d.unitId);
-    }
-    return [...units.values()];
   }
 
   private onFix(pos: UnitPosition): void {
@@ -350,7 +377,7 @@ export class CoverageService {
           const tracker = entry.tracker!;
           const key = { unitId: pos.unitId, stationId: pos.stationId };
           for (const id of tracker.addFix(key, lngLat(pos.lngLat[0], pos.lngLat[1]), pos.time)) {
-            this.setValue(op, id, tracker.fraction(id), pos.receivedAt);
+            op.outbox.set(id, tracker.fraction(id), pos.receivedAt);
           }
         }
       }
@@ -359,42 +386,5 @@ export class CoverageService {
     } finally {
       this.fixSeconds.observe((performance.now() - started) / 1000);
     }
-  }
-
-  private setValue(op: OperationCoverage, sectorId: string, fraction: number, updatedAt: number | null): void {
-    op.values.set(sectorId, { sectorId, fraction, updatedAt });
-    op.dirty.add(sectorId);
-    if (op.timer || this.closed) return;
-    let settle = () => {};
-    void this.track(new Promise<void>((resolve) => (settle = resolve)));
-    const handle = setTimeout(() => {
-      op.timer = null;
-      try {
-        this.flush(op);
-      } finally {
-        settle();
-      }
-    }, this.o.flushMs);
-    handle.unref();
-    op.timer = { handle, settle };
-  }
-
-  private flush(op: OperationCoverage): void {
-    const sectors: SectorCoverage[] = [];
-    for (const id of [...op.dirty].sort()) {
-      const value = op.values.get(id);
-      if (!value || !op.sectors.has(id) || op.sent.get(id) === value.fraction) continue;
-      op.sent.set(id, value.fraction);
-      sectors.push(value);
-    }
-    op.dirty.clear();
-    if (sectors.length) this.o.emit(op.id, { operationId: op.id, serverTime: this.now(), full: false, sectors });
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.pending.add(promise);
-    const done = () => void this.pending.delete(promise);
-    promise.then(done, done);
-    return promise;
   }
 }

@@ -21,12 +21,14 @@ export function sectorStart(sector: Sector, search: Search): number {
  * Whose fixes sweep a sector: its assigned units while they are on the search's task (`onTask`,
  * see `UnitTaskHistory`: a unit sent elsewhere does not sweep on its way), or when it names none
  * every unit of its assigned station; an unassigned sector accepts nothing (stays at 0). Only fixes
- * from {@link sectorStart} on count.
+ * from {@link sectorStart} on count, and none while the search's task had ended (`taskEnded`, see
+ * `TaskEndHistory`: a station's patrols after the task was closed are not sweep).
  */
 export function coverageDef(
   sector: Sector,
   search: Search,
   onTask: (unit: UnitKey, taskId: string, time: number) => boolean = () => true,
+  taskEnded: (taskId: string, time: number) => boolean = () => false,
 ): CoverageSectorDef {
   const start = sectorStart(sector, search);
   const units = new Set(sector.assignedUnitIds);
@@ -37,6 +39,7 @@ export function coverageDef(
     sweepWidthM: sector.sweepWidthM,
     accepts: (u: UnitKey, time: number) =>
       time >= start &&
+      !taskEnded(search.taskId, time) &&
       (units.size > 0
         ? units.has(u.unitId) && onTask(u, search.taskId, time)
         : station !== null && u.stationId === station),

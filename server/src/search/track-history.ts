@@ -9,7 +9,12 @@ const PAGE = 20_000;
  * reported for days is never one huge query. A page that ends inside a run of fixes of one time
  * (several trackers on the unit) is re-read from that time on, so nothing is skipped.
  */
-export async function unitTrack(store: PositionStore, unit: UnitKey, from: number, to: number): Promise<PositionFix[]> {
+export async function unitTrack(
+  store: Pick<PositionStore, 'track'>,
+  unit: UnitKey,
+  from: number,
+  to: number,
+): Promise<PositionFix[]> {
   const out: PositionFix[] = [];
   let start = from;
   for (;;) {
@@ -36,7 +41,7 @@ export async function unitTrack(store: PositionStore, unit: UnitKey, from: numbe
  * then device id, so a rebuild replays fixes in the same order whatever order they arrived in.
  */
 export async function mergedTracks(
-  store: PositionStore,
+  store: Pick<PositionStore, 'track'>,
   units: Iterable<UnitKey>,
   from: number,
   to: number,

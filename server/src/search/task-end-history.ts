@@ -1,0 +1,84 @@
+import { endedTaskIds, readMap, type Task, type TaskResponse } from '@jointmap/shared';
+import type { RoomManager } from '../rooms/room-manager.ts';
+
+/** A time a task ended (`from`) and when it was reopened (`to`; null: still ended). */
+interface EndedSpell {
+  from: number;
+  to: number | null;
+}
+
+/**
+ * When each task of an operation was ended (closed, cancelled or resolved, as `endedTaskIds` reads
+ * the task records and answers of every document), as the coverage service saw them. A search
+ * whose task ended stops counting sweep from that moment, the way it stops at the operation's
+ * close; a reopened task counts again from its reopening, and what was driven while it was ended
+ * stays out.
+ *
+ * Times are the server's, taken when a change is seen. A task seen ended on its first read (at
+ * start, or raised already ended) ended at its records' newest `updatedAt`, or at the read if that
+ * is earlier. A task with no record, or known only as open, never ended.
+ */
+export class TaskEndHistory {
+  private readonly spells = new Map<string, EndedSpell[]>();
+  /** When the first change not read yet was committed (null: none). */
+  private changedAt: number | null = null;
+
+  /** A document's tasks or answers changed at server time `at`: the next read dates what it finds to then. */
+  changed(at: number): void {
+    this.changedAt ??= at;
+  }
+
+  /** The task records and answers of every document of the operation as they are now, read at `at`. */
+  sync(tasks: readonly Task[], responses: readonly TaskResponse[], at: number): void {
+    const ended = endedTaskIds(tasks, responses);
+    for (const id of new Set(tasks.map((t) => t.id))) {
+      const list = this.spells.get(id);
+      const last = list?.at(-1);
+      if (!list)
+        this.spells.set(id, ended.has(id) ? [{ from: Math.min(lastWrite(id, tasks, responses), at), to: null }] : []);
+      else if (ended.has(id) && (!last || last.to !== null))
+        list.push({ from: Math.max(at, last?.to ?? at), to: null });
+      else if (!ended.has(id) && last && last.to === null) last.to = Math.max(at, last.from);
+    }
+  }
+
+  /** Whether `taskId` had ended at `time`. */
+  ended(taskId: string, time: number): boolean {
+    return this.spells.get(taskId)?.some((s) => s.from <= time && (s.to === null || time < s.to)) ?? false;
+  }
+
+  /** The task's ended spells as a string: a change means its searches' coverage is rebuilt. */
+  signature(taskId: string): string {
+    return JSON.stringify(this.spells.get(taskId) ?? []);
+  }
+
+  /**
+   * Read the tasks and answers of documents `names` through the rooms, at server time `now` (or
+   * at the first change noted since the last read). Throws when a document cannot be loaded; the
+   * change stays noted for the next read.
+   *
+   * @example await history.read(rooms, operationDocNames(operationId, stations), Date.now());
+   */
+  async read(rooms: Pick<RoomManager, 'get'>, names: readonly string[], now: number): Promise<void> {
+    const pending = this.changedAt;
+    this.changedAt = null;
+    let docs;
+    try {
+      docs = await Promise.all(names.map(async (name) => (await rooms.get(name)).doc));
+    } catch (err) {
+      if (pending !== null) this.changed(Math.min(pending, this.changedAt ?? pending));
+      throw err;
+    }
+    const tasks = docs.flatMap((doc) => [...readMap<Task>(doc, 'tasks').values()]);
+    const responses = docs.flatMap((doc) => [...readMap<TaskResponse>(doc, 'responses').values()]);
+    this.sync(tasks, responses, pending ?? now);
+  }
+}
+
+/** The newest `updatedAt` of a task's records and of the answers to it. */
+function lastWrite(taskId: string, tasks: readonly Task[], responses: readonly TaskResponse[]): number {
+  let latest = -Infinity;
+  for (const t of tasks) if (t.id === taskId) latest = Math.max(latest, t.updatedAt);
+  for (const r of responses) if (r.taskId === taskId) latest = Math.max(latest, r.updatedAt);
+  return latest;
+}
