@@ -111,6 +111,10 @@ describe('decodeOsmAnd', () => {
       alarm: 'sos',
       valid: true,
     });
+    // A level above 1 (a percentage) leaves the battery unknown and keeps the fix.
+    const percent = { ...location('2026-03-01T07:59:00Z', 2), battery: { level: 79, is_charging: false } };
+    const [kept] = fixes(post('application/json', JSON.stringify({ location: percent, device_id: 'x' })));
+    expect([kept!.battery, kept!.dropped, kept!.lat]).toEqual([null, undefined, 30.5]);
     const batch = fixes(
       post(
         'application/json',

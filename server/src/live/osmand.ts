@@ -275,9 +275,10 @@ function decodeBackgroundGeolocation(loc: unknown, id: string, now: number, path
     if (!isObject(l.battery)) invalid(`${path}.battery: expected an object`);
     const level = (l.battery as Record<string, unknown>).level;
     if (level !== undefined && level !== null) {
-      if (typeof level !== 'number' || !Number.isFinite(level) || level > 1)
-        invalid(`${path}.battery.level: expected 0–1 or -1`);
-      battery = (level as number) < 0 ? null : Math.round((level as number) * 100);
+      if (typeof level !== 'number' || !Number.isFinite(level)) invalid(`${path}.battery.level: expected 0–1 or -1`);
+      // Above 1 (a percentage, say) is the device's data, not a malformed request: the level is
+      // unknown, the fix kept (a refused request would stall the phone's buffer on it).
+      battery = (level as number) < 0 || (level as number) > 1 ? null : Math.round((level as number) * 100);
     }
   }
   const extras = isObject(l.extras) ? l.extras : {};
