@@ -320,7 +320,11 @@ export async function buildApp(
     // them again (a held room's relayed commits reach `docChanged` already). Hints lost in a break
     // of the link: the alert engine reads every operation it follows again.
     const unhint = docRelay.hints.subscribe((changes) => {
-      if (changes === null) return void alerts.resync();
+      if (changes === null) {
+        searchCoverage.resync();
+        cotBridge?.resync();
+        return void alerts.resync();
+      }
       for (const { doc, roots } of changes) {
         const named = parseDocName(doc);
         if (named && !rooms.has(doc)) docChanged({ ...named, name: doc }, new Set(roots));

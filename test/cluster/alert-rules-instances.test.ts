@@ -3,6 +3,7 @@ import { docName } from '@jointmap/shared';
 import { CAR, line, putRules, rule, send, square, storedAlerts, track } from '../alerts/alert-helpers.ts';
 import { api } from '../live/live-helpers.ts';
 import { DEMO_OP } from '../helpers/server.ts';
+import { startRedis } from '../helpers/cluster.ts';
 import { startPair, until } from './live-pair.ts';
 
 const MIN = 60_000;
@@ -38,6 +39,41 @@ describe('alert rules over two instances', () => {
     await b.alerts.whenIdle();
 
     // A car drives into it: neither instance may raise an alert (B used to, by the zone it last read).
+    const t0 = Date.now() - 5 * MIN;
+    await send(a, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30)));
+    await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
+    expect((await storedAlerts(a)).map((x) => `${x.kind} ${x.ruleId}`)).toEqual([]);
+  });
+
+  it('a zone disabled on A while Redis was down is no longer judged by B once the link is back', async (t) => {
+    const redis = await startRedis(t);
+    const { a, b } = await startPair(t, {
+      redisUrl: redis.url,
+      ingestRatePerSecond: 1000,
+      ingestRateBurst: 1000,
+      alertCheckMs: 3600_000,
+      roomIdleMs: 200,
+    });
+    await b.ctx.rooms.get(STATION_DOC);
+    await putRules(a, CAR.stationId, [depot(true)]);
+    await until(
+      async () => {
+        await b.alerts.whenIdle();
+        return (await b.ctx.rooms.get(STATION_DOC)).doc.getMap('rules').has('depot');
+      },
+      5_000,
+      'the zone on B',
+    );
+    await until(() => !b.ctx.rooms.has(STATION_DOC), 5_000, 'B to unload the document');
+
+    // Redis goes down: the hint of the change is lost.
+    await redis.kill();
+    await putRules(a, CAR.stationId, [depot(false)]);
+    await redis.start();
+    // Back: B reads again what it follows.
+    await until(() => b.ctx.rooms.has(STATION_DOC), 20_000, 'B to read the document again');
+    await b.alerts.whenIdle();
+
     const t0 = Date.now() - 5 * MIN;
     await send(a, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30)));
     await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);

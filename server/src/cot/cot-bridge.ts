@@ -128,6 +128,11 @@ export class CotBridge {
     return address;
   }
 
+  /** Changes made on other instances may have been missed: the pictures read their documents again. */
+  resync(): void {
+    this.picture?.resync();
+  }
+
   /** The bound address (null before listening). */
   address(): AddressInfo | null {
     return (this.server?.address() as AddressInfo | null) ?? null;

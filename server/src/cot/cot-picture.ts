@@ -124,6 +124,12 @@ export class CotPicture {
     if (op && doc) void this.scheduleRead(op, doc);
   }
 
+  /** Changes made on other instances may have been missed (a break in the link): read every followed document again. */
+  resync(): void {
+    if (this.closed) return;
+    for (const op of this.ops.values()) for (const doc of op.docs.values()) void this.scheduleRead(op, doc);
+  }
+
   /** Resolves when no document read is running (tests; shutdown). */
   async whenIdle(): Promise<void> {
     while (this.pending.size) await Promise.allSettled([...this.pending]);

@@ -149,6 +149,15 @@ export class CoverageService {
     else if (touchesAny(roots, ['sectors', 'searches', 'meta'])) void this.scheduleRead(op);
   }
 
+  /**
+   * Changes made on other instances may have been missed (a break in the link): every followed
+   * operation's command document and tasks are read again (a task may have ended meanwhile).
+   */
+  resync(): void {
+    if (this.closed) return;
+    for (const op of this.ops.values()) this.tasksChanged(op);
+  }
+
   /** Every sector of the operation with its coverage (sent after the positions snapshot). */
   async fullMessage(operationId: string): Promise<CoverageMessage> {
     const op = this.operation(operationId);
