@@ -7,6 +7,7 @@ import { loadAccountsFile } from '@jointmap/server/seed/accounts-file';
 import { CAR, send, storedAlerts } from '../alerts/alert-helpers.ts';
 import { until } from '../cluster/live-pair.ts';
 import { DEMO_OP, startServer, tempDir, type Teardown, type TestServer } from '../helpers/server.ts';
+import { pointAnnotation } from '../helpers/records.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { DEQING, missingPersonTask } from '../helpers/tasks.ts';
 import { archiveOp, call, closeOp, download, restore } from './archive-helpers.ts';
@@ -44,7 +45,7 @@ async function archiveAndPurge(server: TestServer) {
 }
 
 describe('an account whose username has a dot (wang.wei)', () => {
-  it('raises a task and acknowledges an alert, and the operation archived, purged and restored keeps both', async (t) => {
+  it('raises a task, draws, and acknowledges an alert, and the operation archived, purged and restored keeps both', async (t) => {
     const server = await startServer(t);
     const token = await withDottedAccount(t, server);
 
@@ -56,11 +57,19 @@ describe('an account whose username has a dot (wang.wei)', () => {
       targetStations: ['linping-yunhe'],
       createdBy: 'u-wang.wei',
     });
-    client.doc.getMap('tasks').set(task.id, task);
+    client.doc.transact(() => {
+      client.doc.getMap('tasks').set(task.id, task);
+      client.doc
+        .getMap('annotations')
+        .set('p-wangwei', pointAnnotation('p-wangwei', '可疑车辆', 120.3, 30.52, 'u-wang.wei'));
+    });
     await until(
-      async () => (await server.ctx.rooms.get(station)).doc.getMap('tasks').has(task.id),
+      async () => {
+        const doc = (await server.ctx.rooms.get(station)).doc;
+        return doc.getMap('tasks').has(task.id) && doc.getMap('annotations').has('p-wangwei');
+      },
       5_000,
-      'the task on the server',
+      'the task and the drawing on the server',
     );
 
     await send(server, CAR.deviceId, [{ time: Date.now() - 1_000, at: [120.3, 30.5], alarm: 'sos' }]);

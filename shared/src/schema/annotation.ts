@@ -7,6 +7,7 @@ import {
   PointGeometry,
   PolygonGeometry,
   Timestamp,
+  UserId,
   ringsClosed,
 } from './common.ts';
 import { defineRecordKind, keyIsId } from './record-kind.ts';
@@ -30,7 +31,7 @@ export const AnnotationSchema = Type.Object(
     label: Label(200),
     color: Color,
     symbol: Type.Optional(Type.String({ maxLength: 40 })),
-    author: Id,
+    author: UserId,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
