@@ -327,7 +327,9 @@ export async function buildApp(
       }
       for (const { doc, roots } of changes) {
         const named = parseDocName(doc);
-        if (named && !rooms.has(doc)) docChanged({ ...named, name: doc }, new Set(roots));
+        // A room still loading may have read the change with its state: its relay then skips it,
+        // so the hint is what tells the others.
+        if (named && !rooms.isLoaded(doc)) docChanged({ ...named, name: doc }, new Set(roots));
       }
     });
     app.addHook('preClose', async () => {

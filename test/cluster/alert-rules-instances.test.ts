@@ -4,7 +4,11 @@ import { CAR, line, putRules, rule, send, square, storedAlerts, track } from '..
 import { api } from '../live/live-helpers.ts';
 import { DEMO_OP } from '../helpers/server.ts';
 import { startRedis } from '../helpers/cluster.ts';
-import { startPair, until } from './live-pair.ts';
+import { rmSync } from 'node:fs';
+import { PgStorage } from '@jointmap/server/storage/pg-storage';
+import { createTestSchema } from '../helpers/pg-schema.ts';
+import { startServer, tempDir } from '../helpers/server.ts';
+import { SHARED_REDIS_URL, startPair, uniquePrefix, until } from './live-pair.ts';
 
 const MIN = 60_000;
 const STATION_DOC = docName(DEMO_OP, CAR.stationId);
@@ -73,6 +77,69 @@ describe('alert rules over two instances', () => {
     // Back: B reads again what it follows.
     await until(() => b.ctx.rooms.has(STATION_DOC), 20_000, 'B to read the document again');
     await b.alerts.whenIdle();
+
+    const t0 = Date.now() - 5 * MIN;
+    await send(a, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30)));
+    await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
+    expect((await storedAlerts(a)).map((x) => `${x.kind} ${x.ruleId}`)).toEqual([]);
+  });
+
+  it('a zone disabled on A while B is loading its document (reading it after the change) is followed on B', async (t) => {
+    const schema = await createTestSchema(t);
+    const overrides = {
+      databaseUrl: schema.url,
+      redisUrl: SHARED_REDIS_URL,
+      redisPrefix: uniquePrefix(),
+      ingestRatePerSecond: 1000,
+      ingestRateBurst: 1000,
+      alertCheckMs: 3600_000,
+      roomIdleMs: 200,
+    };
+    const a = await startServer(t, overrides);
+    // B's storage holds a load of the station's document, before reading it, while the test says so.
+    const storageB = await PgStorage.open(schema.url);
+    const load = storageB.loadDoc.bind(storageB);
+    let hold: Promise<void> | null = null;
+    let reached: () => void = () => undefined;
+    storageB.loadDoc = async (doc) => {
+      if (doc === STATION_DOC && hold) {
+        reached();
+        await hold;
+      }
+      return load(doc);
+    };
+    const dirB = tempDir();
+    t.onTestFinished(() => rmSync(dirB, { recursive: true, force: true }));
+    const b = await startServer(t, { ...overrides, dataDir: dirB }, { storage: () => storageB });
+
+    await b.ctx.rooms.get(STATION_DOC);
+    await putRules(a, CAR.stationId, [depot(true)]);
+    await until(
+      async () => {
+        await b.alerts.whenIdle();
+        return (await b.ctx.rooms.get(STATION_DOC)).doc.getMap('rules').has('depot');
+      },
+      5_000,
+      'the zone on B',
+    );
+    await until(() => !b.ctx.rooms.has(STATION_DOC), 5_000, 'B to unload the document');
+
+    // Something else on B loads the document again; the load waits before it reads.
+    let release: () => void = () => undefined;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const reachedLoad = new Promise<void>((resolve) => (reached = resolve));
+    const loading = b.ctx.rooms.get(STATION_DOC);
+    await reachedLoad;
+    // Meanwhile A switches the zone off; its hint reaches B during the load, which then reads it.
+    await putRules(a, CAR.stationId, [depot(false)]);
+    await new Promise((r) => setTimeout(r, 300));
+    hold = null;
+    release();
+    await loading;
+    await until(async () => {
+      await b.alerts.whenIdle();
+      return true;
+    });
 
     const t0 = Date.now() - 5 * MIN;
     await send(a, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30)));

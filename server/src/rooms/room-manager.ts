@@ -148,6 +148,11 @@ export class RoomManager {
     return this.rooms.has(name);
   }
 
+  /** Whether the room is loaded (not only loading: a load reads what was committed before it). */
+  isLoaded(name: string): boolean {
+    return this.rooms.get(name)?.room != null;
+  }
+
   /** Names of the rooms in memory (loaded or loading). */
   names(): string[] {
     return [...this.rooms.keys()];
