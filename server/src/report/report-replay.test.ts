@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { LoggedUpdate } from '../storage/types.ts';
 import { replayLogs, timePerStatus } from './report-replay.ts';
+import { acrossTrackers } from './report-service.ts';
 
 /** A document's update log written step by step: each step one transaction at a given time and author. */
 function log(steps: Array<[number, string | null, (doc: Y.Doc) => void]>): LoggedUpdate[] {
@@ -119,5 +120,32 @@ describe('replayLogs', () => {
     expect(ending('cancelled')).toEqual(['cancelled', 6_000, 'cancelled']);
     expect(ending('reopened')).toEqual(['resolved', 15_000, 'closed']);
     expect(ending('open')).toEqual(['open', null, 'open']);
+  });
+
+  it('counts an answer given again after a reopen, with the status it had before', async () => {
+    const deqing = log([
+      [2_000, 'u-deqing', (d) => d.getMap('responses').set('linping:t1', { ...answer('resolved'), updatedAt: 2_000 })],
+      // After the reopen (at 5,000) 禹越 finishes it again: the same status, a new answer.
+      [8_000, 'u-deqing', (d) => d.getMap('responses').set('linping:t1', { ...answer('resolved'), updatedAt: 8_000 })],
+    ]);
+    const linping = log([
+      [1_000, 'u-linping', (d) => d.getMap('tasks').set('t1', task('open'))],
+      [4_000, 'u-linping', (d) => d.getMap('tasks').set('t1', task('closed'))],
+      [5_000, 'u-linping', (d) => d.getMap('tasks').set('t1', { ...task('open'), reopenedAt: 5_000 })],
+    ]);
+    const t = (await replayLogs([deqing, linping])).tasks.get('linping:t1')!;
+    expect([t.status, t.endedAt]).toEqual(['resolved', 8_000]);
+  });
+});
+
+describe('acrossTrackers', () => {
+  it('takes the longest of trackers reporting at once, and adds up those reporting one after another', () => {
+    const car = { first: 0, lastTime: 100, distanceM: 900 };
+    const phone = { first: 10, lastTime: 90, distanceM: 1_000 };
+    const afternoonPhone = { first: 200, lastTime: 300, distanceM: 500 };
+    expect(acrossTrackers([car, phone])).toBe(1_000);
+    expect(acrossTrackers([afternoonPhone, car])).toBe(1_400);
+    expect(acrossTrackers([car, phone, afternoonPhone])).toBe(1_500);
+    expect(acrossTrackers([])).toBe(0);
   });
 });

@@ -174,8 +174,8 @@ function onTask(out: Replayed, stepsOf: StepsOf, t: Task, u: LoggedUpdate): void
 function onResponse(all: Map<string, TaskStory['answers']>, stepsOf: StepsOf, r: TaskResponse, u: LoggedUpdate): void {
   const key = taskKey(r.taskStationId, r.taskId);
   const steps = stepsOf(key).answers;
-  const last = steps.findLast((a) => a.stationId === r.stationId)?.response;
-  if (last?.status !== r.status) steps.push({ time: u.time, stationId: r.stationId, response: r });
+  // Every change of the answer: its time decides whether it counts after a reopen (`countsForTask`).
+  steps.push({ time: u.time, stationId: r.stationId, response: r });
   const ofTask = all.get(key) ?? {};
   all.set(key, ofTask);
   const times = (ofTask[r.stationId] ??= {});

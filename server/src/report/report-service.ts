@@ -139,18 +139,18 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
 
 /**
  * Metres a unit travelled within the window: each of its trackers' track measured on its own (GPS
- * jumps left out), then the longest. The trackers travel with the unit, so adding them up would
- * count its way twice, and one line through all their fixes in time order would add the gap
- * between a car's tracker and a phone at each switch from one to the other.
+ * jumps left out), then put together by {@link acrossTrackers}. One line through all their fixes
+ * in time order would add the gap between a car's tracker and a phone at each switch from one to
+ * the other.
  */
 async function travelled(ctx: AppContext, stationId: string, unitId: string, from: number, to: number) {
-  const perDevice = new Map<string, { last: PositionFix; distanceM: number }>();
+  const perDevice = new Map<string, { first: number; last: PositionFix; distanceM: number }>();
   let fixes = 0;
   for await (const f of trackFixes(ctx.storage, stationId, unitId, from, to + 1, PAGE)) {
     fixes++;
     const d = perDevice.get(f.deviceId);
     if (!d) {
-      perDevice.set(f.deviceId, { last: f, distanceM: 0 });
+      perDevice.set(f.deviceId, { first: f.time, last: f, distanceM: 0 });
       continue;
     }
     if (f.time > d.last.time) {
@@ -159,5 +159,27 @@ async function travelled(ctx: AppContext, stationId: string, unitId: string, fro
     }
     d.last = f;
   }
-  return { distanceM: Math.max(0, ...[...perDevice.values()].map((d) => d.distanceM)), fixes };
+  return { distanceM: acrossTrackers([...perDevice.values()].map((d) => ({ ...d, lastTime: d.last.time }))), fixes };
+}
+
+/**
+ * A unit's distance from its trackers' own: those reporting at the same time travel together (a
+ * car's tracker and the officer's phone), so the longest of them counts; those one after another
+ * (the car's in the morning, the phone's in the afternoon) each cover their part, so they add up.
+ *
+ * @example acrossTrackers([{ first: 0, lastTime: 10, distanceM: 5 }, { first: 5, lastTime: 9, distanceM: 3 }, { first: 20, lastTime: 30, distanceM: 4 }]) // 9
+ */
+export function acrossTrackers(tracks: ReadonlyArray<{ first: number; lastTime: number; distanceM: number }>): number {
+  let total = 0;
+  let group: { end: number; longest: number } | null = null;
+  for (const t of [...tracks].sort((a, b) => a.first - b.first)) {
+    if (group && t.first <= group.end) {
+      group.end = Math.max(group.end, t.lastTime);
+      group.longest = Math.max(group.longest, t.distanceM);
+      continue;
+    }
+    if (group) total += group.longest;
+    group = { end: t.lastTime, longest: t.distanceM };
+  }
+  return total + (group?.longest ?? 0);
 }
