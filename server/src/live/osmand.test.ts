@@ -182,6 +182,18 @@ describe('decodeOsmAnd', () => {
     const ahead = time(NOW / 1000 + 120);
     expect([ahead.time, ahead.dropped]).toEqual([NOW, undefined]);
     expect(time(NOW / 1000 - 60).time).toBe(NOW - 60_000);
+    // A batch ahead keeps its order and a time of its own for each fix.
+    const at = (s: number) => ({
+      timestamp: new Date(s * 1000).toISOString(),
+      coords: { latitude: 30.5, longitude: 120.3 },
+    });
+    const batch = fixes(
+      post(
+        'application/json',
+        JSON.stringify({ location: [at(NOW / 1000 - 5), at(NOW / 1000 + 30), at(NOW / 1000 + 60)], device_id: 'x' }),
+      ),
+    );
+    expect(batch.map((f) => f.time)).toEqual([NOW - 5_000, NOW - 1, NOW]);
   });
 
   it('refuses what is malformed', () => {

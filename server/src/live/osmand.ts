@@ -83,11 +83,25 @@ export function decodeOsmAnd(
       const dropped = checkFix(f, now, limits);
       if (dropped) f.dropped = dropped;
     }
+    readAheadAsArrived(fixes, now);
     return { ok: true, fixes };
   } catch (err) {
     if (err instanceof DecodeError) return { ok: false, code: err.code, message: err.message };
     throw err;
   }
+}
+
+/**
+ * Fixes dated ahead of `now` (a clock running fast, within the tolerance) are read as dated on
+ * arrival: kept as dated, such a fix would stay the unit's newest and hold its marker until the
+ * correct fixes caught up with it. A batch of them keeps its order, a millisecond apart (the track
+ * keeps one row per device and time, so one shared time would keep only the first).
+ */
+function readAheadAsArrived(fixes: DecodedFix[], now: number): void {
+  const kept = fixes.filter((f) => !f.dropped && f.time > now);
+  const ahead = [...new Set(kept.map((f) => f.time))].sort((a, b) => a - b);
+  const arrival = new Map(ahead.map((t, i) => [t, now - (ahead.length - 1 - i)]));
+  for (const f of kept) f.time = arrival.get(f.time)!;
 }
 
 function decodeRaw(
@@ -341,9 +355,6 @@ function checkFix(f: DecodedFix, now: number, limits: FixLimits): DecodedFix['dr
   if (f.lat === 0 && f.lng === 0) return drop('coordinates', 'no location: lat 0, lon 0');
   if (f.time > now + limits.maxFutureMs)
     return drop('future', `timestamp ${new Date(f.time).toISOString()} is in the future`);
-  // A clock running ahead (within the tolerance) is read as the time of arrival: kept as dated, the
-  // fix would stay the unit's newest and hold its marker until the correct fixes caught up with it.
-  if (f.time > now) f.time = now;
   if (f.time < now - limits.maxAgeMs) return drop('too_old', `timestamp ${new Date(f.time).toISOString()} is too old`);
   if (f.speedMps !== null) {
     if (f.speedMps < 0) f.speedMps = null;
