@@ -55,8 +55,18 @@ test("edits made offline that the browser's storage refused are shown as unstore
   });
   await page.getByRole('button', { name: '退出' }).click();
   await expect.poll(() => asked).toContain('其中 1 项未能存入本工作站');
+  // So would going to the operation list (a link within the page: no unload): asked, and stayed.
+  asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.click('header a.home');
+  await expect.poll(() => asked).toContain('有 1 项修改未能存入本机，离开此页面将丢失');
+  expect(await page.evaluate(() => location.hash)).toBe(`#/op/${DEMO_OP}`);
+  await page.waitForSelector('[data-testid=unstored]');
 
-  // Room again: the next write stores the whole document, the first line with it.
+  // Room again: the next try stores the whole document, the first line with it (soon after an edit).
   await page.evaluate(() => ((window as unknown as { storageFull: boolean }).storageFull = false));
   await drawLine(page, [
     [120.1, 30.6],

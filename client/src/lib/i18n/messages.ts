@@ -53,6 +53,7 @@ export const zhCN = {
   'conn.pending': '{count} 项待同步',
   'conn.unstored': '{count} 项未存入本机',
   'conn.unstoredHint': '浏览器存储已满或被禁用，这些修改只在此页面中：在送达服务器之前请勿刷新、关闭页面或退出登录。',
+  'conn.leaveUnstored': '有 {count} 项修改未能存入本机，离开此页面将丢失。确定离开？',
   'conn.allSynced': '已全部同步',
   'scope.command': '指挥部',
   'tool.select': '选择',
@@ -234,6 +235,10 @@ export const en: Record<MessageKey, Message> = {
   'conn.unstored': '{count} not stored on this device',
   'conn.unstoredHint':
     'The browser storage is full or disabled, so these changes exist in this page only: do not reload, close the page or sign out until the server has them.',
+  'conn.leaveUnstored': {
+    one: '{count} change could not be stored on this device and will be lost if you leave this page. Leave?',
+    other: '{count} changes could not be stored on this device and will be lost if you leave this page. Leave?',
+  },
   'conn.allSynced': 'All changes sent',
   'scope.command': 'Command',
   'tool.select': 'Select',

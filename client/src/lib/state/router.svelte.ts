@@ -26,9 +26,20 @@ export function parseHash(hash: string): Route {
 export class Router {
   hash = $state(location.hash);
   readonly route = $derived(parseHash(this.hash));
+  /**
+   * Asked before the page's route changes (a link, Back): false keeps the page, and its address is
+   * put back. A page holding what would be lost with it sets this while it is shown.
+   */
+  leaveGuard: (() => boolean) | null = null;
 
   constructor() {
-    window.addEventListener('hashchange', () => (this.hash = location.hash));
+    window.addEventListener('hashchange', () => {
+      if (location.hash !== this.hash && this.leaveGuard && !this.leaveGuard()) {
+        history.replaceState(history.state, '', `${location.pathname}${location.search}${this.hash}`);
+        return;
+      }
+      this.hash = location.hash;
+    });
   }
 
   go(hash: string): void {

@@ -7,6 +7,11 @@ const CUSTOM = 'custom';
 const COMPACT_AFTER = 500;
 /** Updates from the server (which it can always resend) are merged and written at most this often. */
 const REMOTE_BATCH_MS = 500;
+/** After a failed write the whole state is written again after this long, doubling up to {@link REPAIR_MAX_MS}… */
+const REPAIR_FIRST_MS = 1_000;
+const REPAIR_MAX_MS = 30_000;
+/** …and soon after a local edit (edits are few; the server's updates wait for the next try). */
+const REPAIR_AFTER_EDIT_MS = 300;
 
 /**
  * A Y.Doc kept in IndexedDB, in the storage format of y-indexeddb (one database per document, an
@@ -34,6 +39,9 @@ export class IdbDocStore {
   private batch: Uint8Array[] = [];
   private timer = 0;
   private stored = 0;
+  private repairTimer = 0;
+  private repairAt = 0;
+  private repairDelay = REPAIR_FIRST_MS;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -66,9 +74,24 @@ export class IdbDocStore {
   }
 
   private setFailed(failed: boolean): void {
-    if (this.failed === failed || this.destroyed) return;
+    if (this.destroyed) return;
+    if (failed) this.repairIn(this.repairDelay);
+    if (this.failed === failed) return;
     this.failed = failed;
     for (const fn of this.failedListeners) fn();
+  }
+
+  /** Write the whole state in `ms` (or sooner if already due sooner), to make the copy whole again. */
+  private repairIn(ms: number): void {
+    if (this.repairTimer && this.repairAt <= Date.now() + ms) return;
+    clearTimeout(this.repairTimer);
+    this.repairAt = Date.now() + ms;
+    this.repairTimer = window.setTimeout(() => {
+      this.repairTimer = 0;
+      if (!this.failed || this.destroyed) return;
+      this.repairDelay = Math.min(this.repairDelay * 2, REPAIR_MAX_MS);
+      this.compact();
+    }, ms);
   }
 
   /** Called once nothing more will be loaded (at once if that is so already). */
@@ -97,6 +120,7 @@ export class IdbDocStore {
     this.listeners.clear();
     this.settledListeners.clear();
     this.failedListeners.clear();
+    clearTimeout(this.repairTimer);
     this.db?.close();
     this.db = null;
   }
@@ -108,13 +132,13 @@ export class IdbDocStore {
     if (this.batch.length === 0) return;
     const merged = this.batch.length === 1 ? this.batch[0]! : Y.mergeUpdates(this.batch);
     this.batch = [];
-    this.write(merged);
+    this.write(merged, false);
   };
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     // Before the database is open nothing is written: `load` stores the whole state first.
     if (origin === this || !this.db) return;
-    if (!this.isRemote(origin)) return this.write(update);
+    if (!this.isRemote(origin)) return this.write(update, true);
     this.batch.push(update);
     if (!this.timer) this.timer = window.setTimeout(this.flush, REMOTE_BATCH_MS);
   };
@@ -146,24 +170,35 @@ export class IdbDocStore {
 
   /**
    * Store one update. After a failed write the stored copy lacks a change (and Yjs would hold back
-   * every later one that builds on it), so the whole state is written instead until that succeeds.
+   * every later one that builds on it), so updates are not written one by one until the whole state
+   * has been (tried again with a growing wait, and soon after a local edit).
    */
-  private write(update: Uint8Array): void {
+  private write(update: Uint8Array, local: boolean): void {
     if (!this.db) return;
-    if (this.failed || ++this.stored >= COMPACT_AFTER) return this.compact();
+    if (this.failed) return local ? this.repairIn(REPAIR_AFTER_EDIT_MS) : undefined;
+    if (++this.stored >= COMPACT_AFTER) return this.compact();
     this.transaction()?.objectStore(UPDATES).add(update);
   }
 
-  /** Replace every stored update by one encoded state (in one transaction: never half done). */
+  /**
+   * Replace every stored update by one encoded state (in one transaction: never half done). The
+   * stored ones are deleted only once they are in the document: if the load failed, they hold edits
+   * of an earlier session this page never read.
+   */
   private compact(): void {
     if (!this.db) return;
     this.stored = 1;
     const tx = this.transaction();
     if (!tx) return;
-    tx.oncomplete = () => this.setFailed(false);
+    tx.oncomplete = () => {
+      this.repairDelay = REPAIR_FIRST_MS;
+      this.setFailed(false);
+    };
     const store = tx.objectStore(UPDATES);
     const added = store.add(Y.encodeStateAsUpdate(this.doc));
-    added.onsuccess = () => store.delete(IDBKeyRange.upperBound(added.result, true));
+    added.onsuccess = () => {
+      if (this.synced) store.delete(IDBKeyRange.upperBound(added.result, true));
+    };
   }
 
   /** A write transaction whose failure (quota, a closed database) marks the copy incomplete. */
