@@ -138,6 +138,18 @@ describe('replayLogs', () => {
   });
 });
 
+it('takes a reopening while the task is still open: the answer before it no longer ends the task', async () => {
+  const deqing = log([
+    [2_000, 'u-deqing', (d) => d.getMap('responses').set('linping:t1', { ...answer('resolved'), updatedAt: 2_000 })],
+  ]);
+  const linping = log([
+    [1_000, 'u-linping', (d) => d.getMap('tasks').set('t1', task('open'))],
+    [5_000, 'u-linping', (d) => d.getMap('tasks').set('t1', { ...task('open'), reopenedAt: 5_000 })],
+  ]);
+  const t = (await replayLogs([deqing, linping])).tasks.get('linping:t1')!;
+  expect([t.status, t.endedAt]).toEqual(['open', null]);
+});
+
 describe('acrossTrackers', () => {
   it('takes the longest of trackers reporting at once, and adds up those reporting one after another', () => {
     const car = { first: 0, lastTime: 100, distanceM: 900 };

@@ -167,7 +167,12 @@ function onTask(out: Replayed, stepsOf: StepsOf, t: Task, u: LoggedUpdate): void
   story.finalState = t.state;
   const records = stepsOf(key).records;
   const last = records.at(-1)?.task;
-  if (!last || last.state !== t.state || last.targetStations.join() !== t.targetStations.join())
+  if (
+    !last ||
+    last.state !== t.state ||
+    last.reopenedAt !== t.reopenedAt ||
+    last.targetStations.join() !== t.targetStations.join()
+  )
     records.push({ time: u.time, task: t });
 }
 

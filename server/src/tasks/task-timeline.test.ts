@@ -199,6 +199,12 @@ describe('replayTaskTimeline', () => {
       .write(put('tasks', { ...edited, targetStations: ['deqing-yuyue'], updatedAt: 3000 }), as('linping'), 3000)
       .write(put('tasks', { ...edited, targetStations: ['deqing-yuyue'], state: 'cancelled' }), as('linping'), 4000)
       .write(put('tasks', { ...edited, targetStations: ['deqing-yuyue'], state: 'open' }), as('commander'), 5000)
+      // Reopened again while open (a target's 办结 no longer counts).
+      .write(
+        put('tasks', { ...edited, targetStations: ['deqing-yuyue'], state: 'open', reopenedAt: 5500 }),
+        as('commander'),
+        5500,
+      )
       .write({ type: 'delete', map: 'tasks', key: TASK }, as('commander'), 6000);
     const scope = 'linping-yunhe';
     expect(doc.replay().slice(1)).toEqual([
@@ -210,7 +216,8 @@ describe('replayTaskTimeline', () => {
       },
       { ...at(4000, 5, scope, as('linping')), type: 'task_cancelled', detail: {} },
       { ...at(5000, 6, scope, as('commander')), type: 'task_reopened', detail: { from: 'cancelled' } },
-      { ...at(6000, 7, scope, as('commander')), type: 'task_deleted', detail: {} },
+      { ...at(5500, 7, scope, as('commander')), type: 'task_reopened', detail: { from: 'open' } },
+      { ...at(6000, 8, scope, as('commander')), type: 'task_deleted', detail: {} },
     ]);
   });
 

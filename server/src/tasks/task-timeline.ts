@@ -172,6 +172,9 @@ function taskEvents({ prev, next }: Diff<Task>, out: EventSink): void {
     if (next.state === 'closed') out.add('task_closed', {});
     else if (next.state === 'cancelled') out.add('task_cancelled', {});
     else out.add('task_reopened', { from: prev.state });
+  } else if (next.state === 'open' && next.reopenedAt != null && next.reopenedAt !== prev.reopenedAt) {
+    // Reopened while open: a target's 办结 (or every target's refusal) no longer counts.
+    out.add('task_reopened', { from: 'open' });
   }
 }
 
