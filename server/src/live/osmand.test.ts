@@ -194,6 +194,17 @@ describe('decodeOsmAnd', () => {
       ),
     );
     expect(batch.map((f) => f.time)).toEqual([NOW - 5_000, NOW - 1, NOW]);
+    // One of the batch dated a millisecond before arrival keeps its time; those ahead come after it.
+    const close = fixes(
+      post(
+        'application/json',
+        JSON.stringify({
+          location: [at(NOW / 1000 - 0.001), at(NOW / 1000 + 30), at(NOW / 1000 + 60)],
+          device_id: 'x',
+        }),
+      ),
+    );
+    expect(close.map((f) => f.time)).toEqual([NOW - 1, NOW, NOW + 1]);
   });
 
   it('refuses what is malformed', () => {

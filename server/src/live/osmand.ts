@@ -99,8 +99,12 @@ export function decodeOsmAnd(
  */
 function readAheadAsArrived(fixes: DecodedFix[], now: number): void {
   const kept = fixes.filter((f) => !f.dropped && f.time > now);
+  if (!kept.length) return;
   const ahead = [...new Set(kept.map((f) => f.time))].sort((a, b) => a - b);
-  const arrival = new Map(ahead.map((t, i) => [t, now - (ahead.length - 1 - i)]));
+  // After the batch's own fixes dated in the past, so none shares a time with one of them.
+  const newestPast = Math.max(-Infinity, ...fixes.filter((f) => !f.dropped && f.time <= now).map((f) => f.time));
+  const first = Math.max(now - (ahead.length - 1), newestPast + 1);
+  const arrival = new Map(ahead.map((t, i) => [t, first + i]));
   for (const f of kept) f.time = arrival.get(f.time)!;
 }
 
