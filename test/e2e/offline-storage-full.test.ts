@@ -64,6 +64,15 @@ test("edits made offline that the browser's storage refused are shown as unstore
   await page.click('header a.home');
   await expect.poll(() => asked).toContain('有 1 项修改未能存入本机，离开此页面将丢失');
   expect(await page.evaluate(() => location.hash)).toBe(`#/op/${DEMO_OP}`);
+  // And the browser's Back: asked, and stayed (the page before it is still there for later).
+  asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.evaluate(() => history.back());
+  await expect.poll(() => asked).toContain('离开此页面将丢失');
+  await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/op/${DEMO_OP}`);
   await page.waitForSelector('[data-testid=unstored]');
 
   // Room again: the next try stores the whole document, the first line with it (soon after an edit).

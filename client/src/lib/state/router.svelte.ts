@@ -31,13 +31,22 @@ export class Router {
    * put back. A page holding what would be lost with it sets this while it is shown.
    */
   leaveGuard: (() => boolean) | null = null;
+  /** The place of the page's history entry, stamped on each entry (`jointmap.entry`), to tell Back from Forward. */
+  private entry: number;
 
   constructor() {
+    this.entry = entryOf(history.state) ?? 0;
+    stampEntry(this.entry);
     window.addEventListener('hashchange', () => {
-      if (location.hash !== this.hash && this.leaveGuard && !this.leaveGuard()) {
-        history.replaceState(history.state, '', `${location.pathname}${location.search}${this.hash}`);
+      if (location.hash === this.hash) return;
+      const to = entryOf(history.state);
+      if (this.leaveGuard && !this.leaveGuard()) {
+        // Back to the page's own entry: forward again after Back, back after Forward or a link.
+        history.go(to !== null && to < this.entry ? 1 : -1);
         return;
       }
+      if (to === null) stampEntry((this.entry += 1));
+      else this.entry = to;
       this.hash = location.hash;
     });
   }
@@ -45,6 +54,16 @@ export class Router {
   go(hash: string): void {
     location.hash = hash;
   }
+}
+
+/** The entry number stamped on a history entry's state (null: a new entry, from a link or `go`). */
+function entryOf(state: unknown): number | null {
+  const n = (state as { 'jointmap.entry'?: unknown } | null)?.['jointmap.entry'];
+  return typeof n === 'number' ? n : null;
+}
+
+function stampEntry(n: number): void {
+  history.replaceState({ ...((history.state as object | null) ?? {}), 'jointmap.entry': n }, '');
 }
 
 export const router = new Router();
