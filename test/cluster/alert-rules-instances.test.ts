@@ -7,13 +7,31 @@ import { startRedis } from '../helpers/cluster.ts';
 import { rmSync } from 'node:fs';
 import { PgStorage } from '@jointmap/server/storage/pg-storage';
 import { createTestSchema } from '../helpers/pg-schema.ts';
-import { startServer, tempDir } from '../helpers/server.ts';
+import { startServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { SHARED_REDIS_URL, startPair, uniquePrefix, until } from './live-pair.ts';
 
 const MIN = 60_000;
 const STATION_DOC = docName(DEMO_OP, CAR.stationId);
 const depot = (enabled: boolean) =>
   rule(CAR.stationId, { id: 'depot', name: '油库', type: 'zone', polygon: square(200), trigger: 'enter', enabled });
+
+/**
+ * B holds the station's document while A draws the zone, so B's engine follows it; then B lets the
+ * document go (rooms idle 200 ms without a connection).
+ */
+async function zoneOnBUnloaded(a: TestServer, b: TestServer): Promise<void> {
+  await b.ctx.rooms.get(STATION_DOC);
+  await putRules(a, CAR.stationId, [depot(true)]);
+  await until(
+    async () => {
+      await b.alerts.whenIdle();
+      return (await b.ctx.rooms.get(STATION_DOC)).doc.getMap('rules').has('depot');
+    },
+    5_000,
+    'the zone on B',
+  );
+  await until(() => !b.ctx.rooms.has(STATION_DOC), 5_000, 'B to unload the document');
+}
 
 describe('alert rules over two instances', () => {
   it('a zone disabled on instance A is not judged by instance B, which holds none of its documents', async (t) => {
@@ -23,19 +41,8 @@ describe('alert rules over two instances', () => {
       alertCheckMs: 3600_000,
       roomIdleMs: 200,
     });
-    // B holds the station's document while the zone is drawn, so its engine follows the zone.
-    await b.ctx.rooms.get(STATION_DOC);
-    await putRules(a, CAR.stationId, [depot(true)]);
-    await until(
-      async () => {
-        await b.alerts.whenIdle();
-        return (await b.ctx.rooms.get(STATION_DOC)).doc.getMap('rules').has('depot');
-      },
-      5_000,
-      'the zone on B',
-    );
-    // Then B lets the document go (no one connected to it there)…
-    await until(() => !b.ctx.rooms.has(STATION_DOC), 5_000, 'B to unload the document');
+    // B follows the zone, then lets the document go (no one connected to it there)…
+    await zoneOnBUnloaded(a, b);
 
     // …and a dispatcher on A switches the zone off.
     await putRules(a, CAR.stationId, [depot(false)]);
@@ -58,17 +65,7 @@ describe('alert rules over two instances', () => {
       alertCheckMs: 3600_000,
       roomIdleMs: 200,
     });
-    await b.ctx.rooms.get(STATION_DOC);
-    await putRules(a, CAR.stationId, [depot(true)]);
-    await until(
-      async () => {
-        await b.alerts.whenIdle();
-        return (await b.ctx.rooms.get(STATION_DOC)).doc.getMap('rules').has('depot');
-      },
-      5_000,
-      'the zone on B',
-    );
-    await until(() => !b.ctx.rooms.has(STATION_DOC), 5_000, 'B to unload the document');
+    await zoneOnBUnloaded(a, b);
 
     // Redis goes down: the hint of the change is lost.
     await redis.kill();
@@ -112,17 +109,7 @@ describe('alert rules over two instances', () => {
     t.onTestFinished(() => rmSync(dirB, { recursive: true, force: true }));
     const b = await startServer(t, { ...overrides, dataDir: dirB }, { storage: () => storageB });
 
-    await b.ctx.rooms.get(STATION_DOC);
-    await putRules(a, CAR.stationId, [depot(true)]);
-    await until(
-      async () => {
-        await b.alerts.whenIdle();
-        return (await b.ctx.rooms.get(STATION_DOC)).doc.getMap('rules').has('depot');
-      },
-      5_000,
-      'the zone on B',
-    );
-    await until(() => !b.ctx.rooms.has(STATION_DOC), 5_000, 'B to unload the document');
+    await zoneOnBUnloaded(a, b);
 
     // Something else on B loads the document again; the load waits before it reads.
     let release: () => void = () => undefined;

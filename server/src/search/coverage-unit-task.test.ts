@@ -1,33 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  applyChange,
-  computeCoverage,
-  lngLat,
-  type Change,
-  type CoverageFix,
-  type CoverageMessage,
-  type Search,
-  type Sector,
-  type Unit,
-} from '@jointmap/shared';
-import { LiveService } from '../live/live-service.ts';
-import { RoomManager } from '../rooms/room-manager.ts';
-import { SqliteStorage } from '../storage/sqlite-storage.ts';
-import { CoverageService } from './coverage-service.ts';
+import { describe, expect, it } from 'vitest';
+import { computeCoverage, lngLat, type CoverageFix, type Search, type Sector, type Unit } from '@jointmap/shared';
+import { coverageHarness, DEQING } from './coverage-harness.ts';
 
 const T = 1_760_000_000_000;
 const OP = 'op-cov-task';
-const DEQING = 'deqing-yuyue';
 const TASK = 'task-missing';
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
 
 const square: Sector['polygon'] = {
   type: 'Polygon',
@@ -68,77 +45,8 @@ const expected = (s: Sector, fixes: CoverageFix[]) =>
   )!;
 
 async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'jointmap-coverage-task-'));
-  const storage = new SqliteStorage(dir);
-  const clock = { now: T - 400_000 };
-  await storage.upsertStation({
-    id: DEQING,
-    name: '禹越',
-    shortName: '禹越',
-    adcode: null,
-    color: '#123',
-    jurisdiction: null,
-  });
-  await storage.upsertDevice({ id: 'dev-a', unitId: 'unit-a', stationId: DEQING, label: 'a', createdAt: 0 });
-  await storage.createOperation({
-    ...{ id: OP, name: 'coverage', kind: 'search', status: 'active', stations: [DEQING] },
-    ...{ createdBy: 'u-commander', createdAt: 0 },
-  });
-  const registry = new Registry();
-  const limits = { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxFixes: 100 };
-  const thresholds = { staleAfterMs: 60_000, lostAfterMs: 300_000 };
-  const live = new LiveService(
-    storage,
-    { limits, ratePerSecond: 1000, rateBurst: 1000, thresholds },
-    registry,
-    undefined,
-    () => clock.now,
-  );
-  await live.start();
-  const messages: CoverageMessage[] = [];
-  const errors: unknown[] = [];
-  let service: CoverageService | null = null;
-  const rooms = new RoomManager(storage, {
-    idleMs: 60_000,
-    snapshotEvery: 1000,
-    hooks: { onCommitted: (room) => service?.onCommitted(room) },
-  });
-  const coverage = new CoverageService({
-    ...{ storage, rooms, live, registry, flushMs: 5, log: { error: (e: unknown) => void errors.push(e) } as never },
-    emit: (_op, msg) => void messages.push(structuredClone(msg)),
-    now: () => clock.now,
-  });
-  service = coverage;
-  await coverage.start();
-  closers.push(async () => {
-    await coverage.close();
-    await live.close();
-    await rooms.closeAll();
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const write = async (scope: string, kind: 'command' | 'station', change: Change) => {
-    const room = await rooms.get(`${OP}/${scope}`);
-    await room.serverChange((doc) => applyChange(doc, kind, change, { source: 'server' }, scope));
-    await coverage.whenIdle();
-  };
-  return {
-    clock,
-    coverage,
-    errors,
-    command: (change: Change) => write('command', 'command', change),
-    roster: (u: Unit) => write(DEQING, 'station', { type: 'put', map: 'units', key: u.id, value: u }),
-    async fixes(fixes: CoverageFix[]): Promise<void> {
-      for (const f of fixes) {
-        clock.now = f.time + 1000;
-        const [lon, lat] = f.lngLat;
-        const query = { id: 'dev-a', lat: String(lat), lon: String(lon), timestamp: String(f.time / 1000) };
-        await live.ingest({ query, body: undefined, contentType: undefined, address: '127.0.0.1' });
-      }
-      await coverage.whenIdle();
-    },
-    fraction: async () => (await coverage.fullMessage(OP)).sectors.find((s) => s.sectorId === 'A1')!.fraction,
-  };
+  const h = await coverageHarness(OP, { now: T - 400_000 });
+  return { ...h, roster: (u: Unit) => h.write(DEQING, 'station', { type: 'put', map: 'units', key: u.id, value: u }) };
 }
 
 describe('CoverageService and the units of a sector', () => {

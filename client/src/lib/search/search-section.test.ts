@@ -2,28 +2,24 @@
 import { expect, onTestFinished, test } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
 import { responseKey, type Search, type Task, type TaskResponse } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { offlineCommanderSession } from '../state/offline-session-harness.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import { newMarker } from './markers.ts';
 import { createSearch } from './search-writes.ts';
 import SearchSection from './SearchSection.svelte';
 
-const task = (id: string, overrides: Partial<Task> = {}): Task => ({
-  id,
-  stationId: 'command',
-  title: '走失老人协查',
-  description: '',
-  location: { type: 'Point', coordinates: [120.29, 30.52] },
-  area: null,
-  priority: 'urgent',
-  targetStations: ['deqing-yuyue'],
-  state: 'open',
-  nonPolice: false,
-  createdBy: 'u-cmd',
-  createdAt: 1_700_000_000_000,
-  updatedAt: 1_700_000_000_000,
-  ...overrides,
-});
+/** A task of the command with 德清禹越 as its target. */
+const task = (id: string, overrides: Partial<Task> = {}): Task =>
+  fixtures.missingPersonTask({
+    id,
+    stationId: 'command',
+    description: '',
+    location: { type: 'Point', coordinates: [120.29, 30.52] },
+    targetStations: ['deqing-yuyue'],
+    createdBy: 'u-cmd',
+    ...overrides,
+  });
 
 /** The task panel's search section of `t`, as the commander sees it. */
 function render(session: ReturnType<typeof offlineCommanderSession>, t: Task): HTMLElement {

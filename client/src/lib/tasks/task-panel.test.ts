@@ -2,26 +2,18 @@
 import { expect, onTestFinished, test } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
 import { responseKey, type Task, type TaskResponse } from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { offlineCommanderSession } from '../state/offline-session-harness.ts';
 import TaskPanel from './TaskPanel.svelte';
 import { TaskDesk } from './task-desk.svelte.ts';
 import { buildTaskViews } from './task-views.ts';
 
-const task: Task = {
+const task: Task = fixtures.missingPersonTask({
   id: 't-1',
   stationId: 'command',
-  title: '走失老人协查',
-  description: '',
-  location: { type: 'Point', coordinates: [120.29, 30.52] },
-  area: null,
-  priority: 'urgent',
   targetStations: ['deqing-yuyue'],
-  state: 'open',
-  nonPolice: false,
   createdBy: 'u-cmd',
-  createdAt: 1_700_000_000_000,
-  updatedAt: 1_700_000_000_000,
-};
+});
 
 test('a task its target marked 办结 while still open can be reopened from its panel, and is live again', () => {
   const session = offlineCommanderSession(['deqing-yuyue']);

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { onTestFinished } from 'vitest';
+import { applyChange, type Change, type CoverageFix, type CoverageMessage } from '@jointmap/shared';
+import { LiveService } from '../live/live-service.ts';
+import { RoomManager } from '../rooms/room-manager.ts';
+import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import { CoverageService } from './coverage-service.ts';
+
+export const DEQING = 'deqing-yuyue';
+
+export interface CoverageHarnessOptions {
+  /** A data directory that outlives this harness (a restart); a fresh one, seeded, by default. */
+  dir?: string;
+  /** The server clock to begin with. */
+  now: number;
+  /** Room manager load retries (default its own). */
+  loadRetries?: number;
+  retryMs?: number;
+  /** Called with the storage before anything is started (to make a read fail, say). */
+  beforeStart?: (storage: SqliteStorage) => void;
+}
+
+/**
+ * For the coverage service's tests: one operation `operationId` of 德清禹越 with tracker `dev-a` on
+ * `unit-a`, in SQLite, with a real live service, room manager and coverage service on a test
+ * clock; closed (and a fresh directory removed) when the test finishes.
+ */
+export async function coverageHarness(operationId: string, o: CoverageHarnessOptions) {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'jointmap-coverage-'));
+  const storage = new SqliteStorage(dir);
+  const clock = { now: o.now };
+  if (!o.dir) {
+    const station = { id: DEQING, name: '禹越', shortName: '禹越', adcode: null, color: '#123', jurisdiction: null };
+    await storage.upsertStation(station);
+    await storage.upsertDevice({ id: 'dev-a', unitId: 'unit-a', stationId: DEQING, label: 'a', createdAt: 0 });
+    await storage.createOperation({
+      ...{ id: operationId, name: 'coverage', kind: 'search', status: 'active', stations: [DEQING] },
+      ...{ createdBy: 'u-commander', createdAt: 0 },
+    });
+  }
+  o.beforeStart?.(storage);
+  const registry = new Registry();
+  const limits = { maxFutureMs: 300_000, maxAgeMs: 86_400_000, maxFixes: 100 };
+  const thresholds = { staleAfterMs: 60_000, lostAfterMs: 300_000 };
+  const live = new LiveService(
+    storage,
+    { limits, ratePerSecond: 1000, rateBurst: 1000, thresholds },
+    registry,
+    undefined,
+    () => clock.now,
+  );
+  await live.start();
+  const messages: CoverageMessage[] = [];
+  const errors: unknown[] = [];
+  let service: CoverageService | null = null;
+  const rooms = new RoomManager(storage, {
+    idleMs: 60_000,
+    snapshotEvery: 1000,
+    ...(o.loadRetries !== undefined ? { loadRetries: o.loadRetries } : {}),
+    hooks: { onCommitted: (room) => service?.onCommitted(room) },
+  });
+  const coverage = new CoverageService({
+    ...{ storage, rooms, live, registry, flushMs: 5 },
+    ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
+    log: { error: (e: unknown) => void errors.push(e) } as never,
+    emit: (_op, msg) => void messages.push(structuredClone(msg)),
+    now: () => clock.now,
+  });
+  service = coverage;
+  await coverage.start();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await coverage.close();
+    await live.close();
+    await rooms.closeAll();
+    await storage.close();
+  };
+  onTestFinished(async () => {
+    await close();
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const write = async (scope: string, kind: 'command' | 'station', change: Change) => {
+    const room = await rooms.get(`${operationId}/${scope}`);
+    await room.serverChange((doc) => applyChange(doc, kind, change, { source: 'server' }, scope));
+    await coverage.whenIdle();
+  };
+  return {
+    dir,
+    /** Stop everything (a restart on `dir` may follow); done anyway when the test finishes. */
+    close,
+    storage,
+    clock,
+    coverage,
+    messages,
+    errors,
+    write,
+    command: (change: Change) => write('command', 'command', change),
+    /** `dev-a`'s fixes through the live service's ingest, the clock a second after each. */
+    async fixes(fixes: readonly CoverageFix[]): Promise<void> {
+      for (const f of fixes) {
+        clock.now = f.time + 1000;
+        const [lon, lat] = f.lngLat;
+        const query = { id: 'dev-a', lat: String(lat), lon: String(lon), timestamp: String(f.time / 1000) };
+        await live.ingest({ query, body: undefined, contentType: undefined, address: '127.0.0.1' });
+      }
+      await coverage.whenIdle();
+    },
+    /** A sector's coverage as a viewer joining now gets it. */
+    fraction: async (sectorId = 'A1') =>
+      (await coverage.fullMessage(operationId)).sectors.find((s) => s.sectorId === sectorId)?.fraction,
+  };
+}
