@@ -142,24 +142,16 @@ export class AlertService {
     // At once, also while the operation loads (its replay then judges by the rule only the fixes
     // received after it); a document the load has not read yet is read by it, with its logged times.
     if (!existing.read.has(doc.scope)) return;
-    // The change stands from now, as a replay after a restart counts it (from its time on the
-    // update log, a moment earlier); fixes that come in while it is read wait for it (FixGate).
-    const release = existing.gate.hold();
-    void this.scheduleRead(existing, doc.scope, Date.now()).finally(release);
+    this.reread(existing, doc.scope);
   }
 
   /**
-   * Hints of changes made on other instances may have been lost (a break in the Redis link): the
-   * documents of every followed operation are read again, and active operations not followed yet
-   * (created elsewhere meanwhile) are followed.
+   * Hints from other instances may have been lost (a break in the Redis link): every followed
+   * operation's documents are read again, and active operations created meanwhile followed.
    */
   async resync(): Promise<void> {
     if (this.closed) return;
-    for (const op of this.ops.values())
-      for (const scope of op.read) {
-        const release = op.gate.hold();
-        void this.scheduleRead(op, scope, Date.now()).finally(release);
-      }
+    for (const op of this.ops.values()) for (const scope of op.read) this.reread(op, scope);
     try {
       for (const row of await this.o.storage.listOperations()) if (row.status === 'active') this.operation(row.id);
     } catch (err) {
@@ -286,6 +278,12 @@ export class AlertService {
     const logged = await walk();
     if (logged && !(await rules()).every((r) => loggedTimesOf(logged, r))) return (await walk()) ?? logged;
     return logged;
+  }
+
+  /** Read a changed document again: the change stands from now; fixes arriving meanwhile wait (FixGate). */
+  private reread(op: OperationAlerts, scope: string): void {
+    const release = op.gate.hold();
+    void this.scheduleRead(op, scope, Date.now()).finally(release);
   }
 
   /** Re-read a document committed at `at` (coalesced: a commit during a read asks for one more). */
