@@ -318,7 +318,7 @@ export async function buildApp(
     app.addHook('preClose', async () => watch.close());
     // Documents changed on other instances whose rooms are not held here: what follows them reads
     // them again (a held room's relayed commits reach `docChanged` already). Hints lost in a break
-    // of the link: the alert engine reads every operation it follows again.
+    // of the link: the alert engine, the coverage and the TAK pictures read all they follow again.
     const unhint = docRelay.hints.subscribe((changes) => {
       if (changes === null) {
         searchCoverage.resync();
