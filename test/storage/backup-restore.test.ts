@@ -1,19 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
 import { admin, createTestSchema, PG_ADMIN_URL, urlWithSchema } from '../helpers/pg-schema.ts';
 import { DEMO_OP, startServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { api } from '../live/live-helpers.ts';
-
-/** better-sqlite3 as the server has it (the test package does not depend on it itself). */
-const Database = createRequire(new URL('../../server/package.json', import.meta.url))('better-sqlite3') as new (
-  file: string,
-  options?: { readonly?: boolean },
-) => { backup(dest: string): Promise<unknown>; close(): void };
+import { Database } from '../helpers/server-sqlite.ts';
 
 /**
  * The backups of docs/deploy.md: a SQLite online backup of a running server, and

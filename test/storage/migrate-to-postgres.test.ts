@@ -1,10 +1,13 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
 import { migrateToPostgres } from '@jointmap/server/tools/migrate-to-postgres';
-import { createTestSchema } from '../helpers/pg-schema.ts';
+import { createTestSchema, query } from '../helpers/pg-schema.ts';
+import { Database } from '../helpers/server-sqlite.ts';
 import { DEMO_OP, startServer, tempDir, type TestServer } from '../helpers/server.ts';
 import { api, epochSeconds, traccarQuery } from '../live/live-helpers.ts';
+import { CAR, send, storedAlerts } from '../alerts/alert-helpers.ts';
 
 const STATIONS = ['command', 'deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
 
@@ -101,5 +104,33 @@ describe('pnpm migrate-to-postgres', () => {
 
     // A second run finds data and copies nothing.
     await expect(migrateToPostgres(dataDir, schema.url)).rejects.toThrow(/not empty/);
+  });
+
+  it('copies text SQLite stored with a NUL (an alarm, an alert rule name) without it, instead of stopping', async (t) => {
+    const dataDir = tempDir();
+    const schema = await createTestSchema();
+    t.onTestFinished(async () => {
+      await schema.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const before = await startServer(null, { dataDir }, { storage: (dir) => new SqliteStorage(dir) });
+    await send(before, CAR.deviceId, [{ time: Date.now() - 5_000, at: [120.3, 30.5], alarm: 'sos' }]);
+    const [sos] = (await storedAlerts(before)).filter((a) => a.kind === 'sos');
+    expect(sos).toBeDefined();
+    await before.close();
+    // What an earlier version let into the embedded store: NULs in an alarm and a rule's name.
+    const db = new Database(join(dataDir, 'jointmap.sqlite'));
+    db.exec(`UPDATE positions_track SET alarm = 'sos' || char(0) || 'x'`);
+    db.exec(`UPDATE positions_latest SET alarm = 'sos' || char(0) || 'x'`);
+    db.prepare(`UPDATE alerts SET rule_name = rule_name || char(0) || '旧' WHERE id = ?`).run(sos!.id);
+    db.close();
+
+    const { rows } = await migrateToPostgres(dataDir, schema.url);
+    expect(rows.positions_track).toBe(1);
+    expect(rows.alerts).toBeGreaterThanOrEqual(1);
+    const track = await query(schema.url, 'SELECT alarm FROM positions_track');
+    const latest = await query(schema.url, 'SELECT alarm FROM positions_latest');
+    const alert = await query(schema.url, 'SELECT rule_name FROM alerts WHERE id = $1', [sos!.id]);
+    expect([track[0]?.alarm, latest[0]?.alarm, alert[0]?.rule_name]).toEqual(['sosx', 'sosx', `${sos!.ruleName}旧`]);
   });
 });

@@ -150,9 +150,16 @@ async function copyTable(
   return count;
 }
 
-/** SQLite keeps booleans as 0/1; everything else (text, JSON text, numbers, blobs) goes as it is. */
+/**
+ * SQLite keeps booleans as 0/1. PostgreSQL text refuses NUL, which SQLite holds: a tracker's alarm
+ * or an alert's rule name stored before such text was cleaned at the door loses its NULs rather than
+ * stopping the whole copy. Everything else (JSON text, numbers, blobs) goes as it is.
+ */
 function converter(pgType: string): (v: unknown) => unknown {
   if (pgType === 'boolean') return (v) => (v === null ? null : Boolean(v));
+  if (pgType === 'text' || pgType === 'character varying') {
+    return (v) => (typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '') : v);
+  }
   return (v) => v;
 }
 
