@@ -139,6 +139,11 @@ export async function buildApp(
     cotBridge?.onCommitted(doc, roots);
     operationWatch?.onCommitted(doc, roots);
   };
+  // A document changed here: its followers here read it again (null `doc`: none), other instances hear.
+  const changedHere = (name: string, doc: NamedDoc | null, roots: ReadonlySet<string>) => {
+    if (doc) docChanged(doc, roots);
+    docRelay?.hints.publish(name, roots);
+  };
   // Stores replay checkpoints as the update logs grow (docs/replay.md, Stored checkpoints).
   const replayCheckpoints = new ReplayCheckpointWriter(storage, {
     onError: (doc, err) => app.log.warn({ doc, err }, 'replay checkpoint not stored'),
@@ -169,8 +174,7 @@ export async function buildApp(
         metrics.updatesCommitted.inc();
         metrics.updateBytes.inc(bytes);
         replayCheckpoints.appended(room.name);
-        docChanged(room, roots);
-        docRelay?.hints.publish(room.name, roots);
+        changedHere(room.name, room, roots);
         taskRelease?.onCommitted(room, roots);
       },
       onSnapshot: (room, seq, state) => void replayCheckpoints.snapshotted(room, seq, state),
@@ -205,8 +209,7 @@ export async function buildApp(
     log: app.log,
     documentWritten: (name, roots) => {
       const named = parseDocName(name);
-      if (named) docChanged({ ...named, name }, roots);
-      docRelay?.hints.publish(name, roots);
+      changedHere(name, named && { ...named, name }, roots);
     },
   };
 

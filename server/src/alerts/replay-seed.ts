@@ -141,7 +141,11 @@ export function storedStay(
   counted: (a: Alert) => boolean,
 ): RuleState | null {
   const newest = newestStayAlert(p, alerts, counted);
-  if (!newest) return null;
+  return newest && stayOf(p, newest);
+}
+
+/** The stay an enter/exit alert of the unit for `p` tells: inside after an enter, in its active period. */
+function stayOf(p: PreparedRule, newest: Alert): RuleState {
   const period = activePeriodStart(p.rule, newest.time);
   return { value: newest.kind === 'zone_enter', pendingSince: null, fired: null, period };
 }
@@ -208,12 +212,12 @@ export interface SeedInput {
  */
 export function stayAtChange(p: PreparedRule, alerts: readonly Alert[] | undefined): RuleState | null {
   if (p.rule.type !== 'zone' || p.changedAt <= p.armedAt) return null;
-  const counted = (a: Alert) => a.raisedAt < p.changedAt;
-  const stay = storedStay(p, alerts, counted);
-  if (!stay?.value || p.hoursBefore === undefined) return stay;
+  const newest = newestStayAlert(p, alerts, (a) => a.raisedAt < p.changedAt);
+  if (!newest) return null;
+  const stay = stayOf(p, newest);
+  if (!stay.value || p.hoursBefore === undefined) return stay;
   const before = { ...p.rule, activeHours: p.hoursBefore };
-  const entered = newestStayAlert(p, alerts, counted)!.time;
-  const period = periodAfterHoursChange(p.rule, before, activePeriodStart(before, entered), p.changedAt);
+  const period = periodAfterHoursChange(p.rule, before, activePeriodStart(before, newest.time), p.changedAt);
   return period === null ? null : { ...stay, period };
 }
 

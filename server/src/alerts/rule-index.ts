@@ -104,11 +104,12 @@ export class RuleIndex {
       if (old) {
         this.remove(old);
         const armed = armingSignature(old.rule) !== armingSignature(rule);
+        const hoursBefore = movedHours(old.rule, rule);
         if (!rule.enabled || armed) dropped.push(key);
-        else if (movedHours(old.rule, rule) !== undefined) rehoured.push({ key, before: old.rule });
+        else if (hoursBefore !== undefined) rehoured.push({ key, before: old.rule });
         if (!armed) times = { armedAt: old.armedAt, changedAt: old.changedAt, hoursBefore: old.hoursBefore };
         if (!armed && evaluationSignature(old.rule) !== evaluationSignature(rule))
-          times = { ...times, changedAt: now, hoursBefore: movedHours(old.rule, rule) };
+          times = { ...times, changedAt: now, hoursBefore };
       } else if (logged === null) {
         const at = Math.min(rule.updatedAt, now);
         times = { armedAt: at, changedAt: at };

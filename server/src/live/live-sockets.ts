@@ -12,6 +12,7 @@ import {
   type LiveAck,
   type LiveConnectErrorData,
   type ServerToClientEvents,
+  type SnapshotMessage,
 } from '@jointmap/shared';
 import type { LiveServer, LiveSocketData } from '../plugins/socket-io.ts';
 import type { AppContext } from '../services/context.ts';
@@ -147,12 +148,7 @@ export function attachLiveSockets(
         }
         const shown = op.status === 'active' ? await narrowedSinceRead(operationId, stations) : stations;
         // The snapshot goes out after the join, so any batch sent later is at least as new.
-        socket.emit('live:snapshot', {
-          operationId,
-          serverTime: Date.now(),
-          positions: live.snapshot(shown),
-          thresholds: live.options.thresholds,
-        });
+        socket.emit('live:snapshot', snapshotMessage(live, operationId, shown));
         if (coverage) await sendCoverage(operationId);
         if (alerts) await sendAlerts(operationId);
         return { ok: true, operationId };
@@ -230,14 +226,23 @@ export async function narrowClosedViewers(
     for (const socket of await io.local.in(liveRoomName(op.id)).fetchSockets()) {
       const stations = liveStations(socket.data.user, op, operations);
       if (!fanout.restrictViewer(op.id, socket.id, shareOf(op, stations))) continue;
-      socket.emit('live:snapshot', {
-        operationId: op.id,
-        serverTime: Date.now(),
-        positions: live.snapshot(stations),
-        thresholds: live.options.thresholds,
-      });
+      socket.emit('live:snapshot', snapshotMessage(live, op.id, stations));
     }
   }
+}
+
+/** The live positions of `stations` now, as a snapshot that replaces what a viewer's console holds. */
+function snapshotMessage(
+  live: Pick<LiveService, 'snapshot' | 'options'>,
+  operationId: string,
+  stations: readonly string[],
+): SnapshotMessage {
+  return {
+    operationId,
+    serverTime: Date.now(),
+    positions: live.snapshot(stations),
+    thresholds: live.options.thresholds,
+  };
 }
 
 /** A viewer's share of the fan-out: the stations it may see, or null when that is all of them. */
