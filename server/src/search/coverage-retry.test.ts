@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCoverage, lngLat, type CoverageFix, type Search, type Sector } from '@jointmap/shared';
 import type { SqliteStorage } from '../storage/sqlite-storage.ts';
-import { coverageHarness, DEQING } from './coverage-harness.ts';
+import { coverageHarness, DEQING } from './coverage-harness.test-support.ts';
 
 const T = 1_760_000_000_000;
 const OP = 'op-cov-retry';

@@ -5,7 +5,6 @@ import {
   AppError,
   backoffDelay,
   COMMAND_SCOPE,
-  type CoverageTracker,
   docName,
   lngLat,
   META_OPERATION_KEY,
@@ -23,19 +22,10 @@ import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
-import {
-  coverageDef,
-  searchInterest,
-  searchSignature,
-  sectorsOfSearch,
-  sectorStart,
-  type SearchInterest,
-} from './search-sectors.ts';
-import { CoverageOutbox } from './coverage-outbox.ts';
-import { PendingWork, type PendingTimer } from './pending-work.ts';
+import { coverageDef, searchInterest, searchSignature, sectorsOfSearch, sectorStart } from './search-sectors.ts';
+import { newOperationCoverage, type OperationCoverage, type SearchCoverage } from './operation-coverage.ts';
+import { PendingWork } from './pending-work.ts';
 import { storedSweep } from './stored-sweep.ts';
-import { TaskEndHistory } from './task-end-history.ts';
-import { UnitTaskHistory } from './unit-task-history.ts';
 
 export interface CoverageServiceOptions {
   storage: Storage;
@@ -56,36 +46,6 @@ export interface CoverageServiceOptions {
 
 /** Maps whose changes can end or reopen a task. */
 const TASK_MAPS = ['tasks', 'responses'];
-
-/** One search of an operation and, while it is active, its tracker. */
-interface SearchCoverage {
-  search: Search;
-  signature: string;
-  interest: SearchInterest;
-  tracker: CoverageTracker | null;
-  /** Fixes that arrived while the tracker was being rebuilt (null: no rebuild running). */
-  buffer: UnitPosition[] | null;
-  /** Bumped by every rebuild and freeze, so a superseded rebuild drops its result. */
-  generation: number;
-}
-
-interface OperationCoverage {
-  id: string;
-  /** The first attempt to read the command document (and the rebuilds it started). */
-  ready: Promise<void>;
-  /** The operation's stations, once their rosters were first read (null: not yet). */
-  stations: Set<string> | null;
-  units: UnitTaskHistory;
-  tasks: TaskEndHistory;
-  sectors: Map<string, Sector>;
-  searches: Map<string, SearchCoverage>;
-  outbox: CoverageOutbox;
-  reading: Promise<void> | null;
-  readAgain: boolean;
-  /** Reads that failed in a row, and the retry due after the last one. */
-  failures: number;
-  retry: PendingTimer | null;
-}
 
 /**
  * Live search-sector coverage (`live:coverage`). Follows the command documents' `searches` and
@@ -189,28 +149,7 @@ export class CoverageService {
   private operation(id: string): OperationCoverage {
     let op = this.ops.get(id);
     if (op) return op;
-    const created: OperationCoverage = {
-      id,
-      ready: Promise.resolve(),
-      stations: null,
-      units: new UnitTaskHistory(),
-      tasks: new TaskEndHistory(),
-      sectors: new Map(),
-      searches: new Map(),
-      outbox: new CoverageOutbox({
-        operationId: id,
-        flushMs: this.o.flushMs,
-        work: this.work,
-        hasSector: (sectorId) => created.sectors.has(sectorId),
-        emit: this.o.emit,
-        now: this.now,
-      }),
-      reading: null,
-      readAgain: false,
-      failures: 0,
-      retry: null,
-    };
-    op = created;
+    op = newOperationCoverage(id, { flushMs: this.o.flushMs, work: this.work, emit: this.o.emit, now: this.now });
     this.ops.set(id, op);
     op.ready = this.scheduleRead(op);
     return op;
@@ -295,7 +234,11 @@ export class CoverageService {
     const room = await this.o.rooms.get(docName(op.id, COMMAND_SCOPE));
     const meta = readMap<OperationMeta>(room.doc, 'meta').get(META_OPERATION_KEY);
     for (const scope of meta?.stations ?? []) op.stations.add(scope);
-    await op.tasks.read(this.o.rooms, operationDocNames(op.id, [...op.stations]), this.now());
+    // No search and no sector: no coverage depends on when a task ended, so a task edit does not
+    // load every station document. The first read once one appears dates what it finds to the
+    // first change noted meanwhile, no later than the search's start (its creation or assignment).
+    if (room.doc.getMap('searches').size > 0 || room.doc.getMap('sectors').size > 0)
+      await op.tasks.read(this.o.rooms, operationDocNames(op.id, [...op.stations]), this.now());
     if (this.closed) return;
     op.sectors = readMap<Sector>(room.doc, 'sectors');
     const searches = readMap<Search>(room.doc, 'searches');

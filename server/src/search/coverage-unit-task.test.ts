@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeCoverage, lngLat, type CoverageFix, type Search, type Sector, type Unit } from '@jointmap/shared';
-import { coverageHarness, DEQING } from './coverage-harness.ts';
+import { coverageHarness, DEQING } from './coverage-harness.test-support.ts';
 
 const T = 1_760_000_000_000;
 const OP = 'op-cov-task';

@@ -1,5 +1,6 @@
-import { endedTaskIds, readMap, type Task, type TaskResponse } from '@jointmap/shared';
+import { endedTaskIds, type Task, type TaskResponse } from '@jointmap/shared';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import { taskRecords } from '../tasks/ended-tasks.ts';
 
 /** A time a task ended (`from`) and when it was reopened (`to`; null: still ended). */
 interface EndedSpell {
@@ -69,8 +70,7 @@ export class TaskEndHistory {
       if (pending !== null) this.changed(Math.min(pending, this.changedAt ?? pending));
       throw err;
     }
-    const tasks = docs.flatMap((doc) => [...readMap<Task>(doc, 'tasks').values()]);
-    const responses = docs.flatMap((doc) => [...readMap<TaskResponse>(doc, 'responses').values()]);
+    const { tasks, responses } = taskRecords(docs);
     this.sync(tasks, responses, pending ?? now);
   }
 }

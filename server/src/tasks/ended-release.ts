@@ -4,15 +4,12 @@ import {
   applyChange,
   backoffDelay,
   docName,
-  endedTaskIds,
   effectiveUnit,
   onEndedTask,
   operationDocNames,
   readMap,
   type NamedDoc,
   type RecordChange,
-  type Task,
-  type TaskResponse,
   type Unit,
 } from '@jointmap/shared';
 import type { Room } from '../rooms/room.ts';
@@ -20,6 +17,7 @@ import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import { writeYielding } from '../rooms/yielding-write.ts';
 import type { Storage } from '../storage/types.ts';
+import { endedIn } from './ended-tasks.ts';
 
 export interface EndedTaskReleaseOptions {
   storage: Pick<Storage, 'getOperation' | 'listOperations'>;
@@ -145,12 +143,12 @@ export class EndedTaskRelease {
   /** Release the units of `stationId` left on ended tasks, in its own room. */
   private async releaseIn(room: Room, stationId: string, rooms: readonly Room[]): Promise<number> {
     // Most looks find nothing: no id is taken, nothing queued.
-    if (this.releases(room.doc, stationId, endedIn(rooms)).length === 0) return 0;
+    if (this.releases(room.doc, stationId, endedIn(rooms.map((r) => r.doc))).length === 0) return 0;
     const ids = await this.takeIds(2);
     let released = 0;
     await room.serverChange((doc) => {
       // Read again at the moment of the write: what the room applied meanwhile counts.
-      const changes = this.releases(doc, stationId, endedIn(rooms));
+      const changes = this.releases(doc, stationId, endedIn(rooms.map((r) => r.doc)));
       if (changes.length === 0) return;
       writeYielding(doc, () => applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' }), ids);
       released = changes.length;
@@ -207,15 +205,4 @@ export class EndedTaskRelease {
     }
     return changes;
   }
-}
-
-/** Tasks that ended, from every document of the operation as the rooms hold them now. */
-function endedIn(rooms: readonly Room[]): Set<string> {
-  const tasks: Task[] = [];
-  const responses: TaskResponse[] = [];
-  for (const room of rooms) {
-    tasks.push(...readMap<Task>(room.doc, 'tasks').values());
-    responses.push(...readMap<TaskResponse>(room.doc, 'responses').values());
-  }
-  return endedTaskIds(tasks, responses);
 }

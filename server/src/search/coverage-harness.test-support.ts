@@ -1,3 +1,6 @@
+// Test support, not a test (vitest runs `*.test.ts` only) and imported by tests only, so the
+// server bundle (built from `server.ts`) never holds it. It stays beside the tests that use it:
+// code under `server/src` may not import `test/` (`@jointmap/test`), the layers point one way.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,10 +63,13 @@ export async function coverageHarness(operationId: string, o: CoverageHarnessOpt
     idleMs: 60_000,
     snapshotEvery: 1000,
     ...(o.loadRetries !== undefined ? { loadRetries: o.loadRetries } : {}),
-    hooks: { onCommitted: (room) => service?.onCommitted(room) },
+    // As the app does: the maps a commit changed go with it.
+    hooks: { onCommitted: (room, _bytes, _recipients, roots) => service?.onCommitted(room, roots) },
   });
+  const coverageReads: string[] = [];
   const coverage = new CoverageService({
-    ...{ storage, rooms, live, registry, flushMs: 5 },
+    ...{ storage, live, registry, flushMs: 5 },
+    rooms: { get: (name) => (coverageReads.push(name), rooms.get(name)) },
     ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
     log: { error: (e: unknown) => void errors.push(e) } as never,
     emit: (_op, msg) => void messages.push(structuredClone(msg)),
@@ -98,6 +104,8 @@ export async function coverageHarness(operationId: string, o: CoverageHarnessOpt
     coverage,
     messages,
     errors,
+    /** The documents the coverage service got from the room manager, in order. */
+    coverageReads,
     write,
     command: (change: Change) => write('command', 'command', change),
     /** `dev-a`'s fixes through the live service's ingest, the clock a second after each. */
