@@ -23,7 +23,7 @@ export interface AlertsApplied {
  * {@link ALERTS_RESOLVED_IN_FULL} resolved ones, so a wall that never reconnects does not fill up.
  */
 export class AlertStore {
-  private readonly byId = new Map<string, Alert>();
+  private readonly byId = new Map<string, Held>();
   /**
    * Ids held, and ids let go of since the last full message (resolved, older than the newest kept):
    * a reconnect's full message does not announce a held alert again, and a late copy of an earlier
@@ -31,8 +31,6 @@ export class AlertStore {
    */
   private readonly seen = new Set<string>();
   private sorted: Alert[] | null = [];
-  /** Server time of the change message that last upserted each held alert. */
-  private readonly heardAt = new Map<string, number>();
   /** False until the first message: what is already open when the page opens is listed, not announced. */
   private primed = false;
 
@@ -56,22 +54,21 @@ export class AlertStore {
       this.byId.clear();
       for (const a of incoming) {
         const before = previous.get(a.id);
-        this.byId.set(a.id, before && STATE_ORDER[before.state] > STATE_ORDER[a.state] ? before : a);
+        const alert = before && STATE_ORDER[before.alert.state] > STATE_ORDER[a.state] ? before.alert : a;
+        this.byId.set(a.id, { alert, heardAt: before?.heardAt ?? -Infinity });
       }
       // Heard since the message was read (raised or changed meanwhile), unresolved: still true.
-      for (const [id, a] of previous)
-        if (!this.byId.has(id) && a.state !== 'resolved' && (this.heardAt.get(id) ?? -Infinity) >= serverTime)
-          this.byId.set(id, a);
-      for (const id of this.heardAt.keys()) if (!this.byId.has(id)) this.heardAt.delete(id);
+      for (const [id, held] of previous)
+        if (!this.byId.has(id) && held.alert.state !== 'resolved' && held.heardAt >= serverTime)
+          this.byId.set(id, held);
       for (const id of this.seen) if (!this.byId.has(id)) this.seen.delete(id);
     } else {
       for (const a of incoming) {
         if (this.seen.has(a.id) && !this.byId.has(a.id)) continue;
-        const before = this.byId.get(a.id);
+        const before = this.byId.get(a.id)?.alert;
         if (before && STATE_ORDER[before.state] > STATE_ORDER[a.state]) continue;
         if (before && JSON.stringify(before) === JSON.stringify(a)) continue;
-        this.byId.set(a.id, a);
-        this.heardAt.set(a.id, serverTime);
+        this.byId.set(a.id, { alert: a, heardAt: serverTime });
         changed = true;
       }
     }
@@ -90,12 +87,9 @@ export class AlertStore {
 
   /** Let go of resolved alerts past the newest {@link ALERTS_RESOLVED_IN_FULL}, as the server's full message does. */
   private dropOldResolved(): void {
-    const resolved = [...this.byId.values()].filter((a) => a.state === 'resolved');
+    const resolved = this.alerts().filter((a) => a.state === 'resolved');
     if (resolved.length <= ALERTS_RESOLVED_IN_FULL) return;
-    for (const a of resolved.sort(newestFirst).slice(ALERTS_RESOLVED_IN_FULL)) {
-      this.byId.delete(a.id);
-      this.heardAt.delete(a.id);
-    }
+    for (const a of resolved.sort(newestFirst).slice(ALERTS_RESOLVED_IN_FULL)) this.byId.delete(a.id);
     // Their ids stay in `seen`, but only the most recent few hundred: a copy of a message that
     // arrives later than that is not a risk worth memory growing for as long as the wall stays up.
     let over = this.seen.size - this.byId.size - FORGOTTEN_REMEMBERED;
@@ -113,7 +107,7 @@ export class AlertStore {
   }
 
   get(id: string): Alert | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id)?.alert;
   }
 
   get size(): number {
@@ -122,9 +116,19 @@ export class AlertStore {
 
   /** Every alert held, newest first (by the time of the violation, then by id for a stable order). */
   list(): readonly Alert[] {
-    this.sorted ??= [...this.byId.values()].sort(newestFirst);
+    this.sorted ??= this.alerts().sort(newestFirst);
     return this.sorted;
   }
+
+  private alerts(): Alert[] {
+    return [...this.byId.values()].map((held) => held.alert);
+  }
+}
+
+/** An alert held, with the server time of the change message that last upserted it (-Infinity: none did). */
+interface Held {
+  alert: Alert;
+  heardAt: number;
 }
 
 /** An alert's states in the only order it moves through them. */

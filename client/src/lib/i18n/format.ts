@@ -1,4 +1,5 @@
-import { CHINA_TIME_ZONE, chinaDay } from '@jointmap/shared';
+import { chinaDay } from '@jointmap/shared';
+import { chinaTimeFormat } from './china-time.ts';
 /** The UI languages: zh-CN (the default) and English. */
 export type Locale = 'zh-CN' | 'en';
 
@@ -44,11 +45,5 @@ export function formatMessage(locale: Locale, message: Message, params: MessageP
  */
 export function formatStamp(locale: Locale, ms: number, now: number): string {
   const sameDay = chinaDay(ms) === chinaDay(now);
-  return new Intl.DateTimeFormat(locale, {
-    ...(sameDay ? {} : { month: 'numeric', day: 'numeric' }),
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-    timeZone: CHINA_TIME_ZONE,
-  }).format(ms);
+  return chinaTimeFormat(locale, sameDay ? 'short' : 'dayShort').format(ms);
 }

@@ -1,6 +1,6 @@
-import { CHINA_TIME_ZONE } from '@jointmap/shared';
 import { en, zhCN, type MessageKey } from './messages.ts';
 import { formatMessage, formatStamp, type Locale, type Message, type MessageParams } from './format.ts';
+import { chinaTimeFormat } from './china-time.ts';
 
 export type { Locale };
 const STORAGE_KEY = 'jointmap.locale';
@@ -38,14 +38,9 @@ export class I18n {
     }
   }
 
+  /** A China time of day, `09:15:00` (or `09:15` without seconds). */
   formatTime(ms: number, seconds = true): string {
-    return new Intl.DateTimeFormat(this.locale, {
-      hour: '2-digit',
-      minute: '2-digit',
-      ...(seconds ? { second: '2-digit' } : {}),
-      hour12: false,
-      timeZone: CHINA_TIME_ZONE,
-    }).format(ms);
+    return chinaTimeFormat(this.locale, seconds ? 'time' : 'short').format(ms);
   }
 
   /** `HH:mm` today, with the day in front on another day (`formatStamp`). */
@@ -53,23 +48,14 @@ export class I18n {
     return formatStamp(this.locale, ms, now);
   }
 
+  /** A China-time day with its weekday (`2026年12月3日周四`). */
   formatDate(ms: number): string {
-    return new Intl.DateTimeFormat(this.locale, {
-      year: 'numeric',
-      month: 'long',
-      day: 'numeric',
-      weekday: 'short',
-      timeZone: CHINA_TIME_ZONE,
-    }).format(ms);
+    return chinaTimeFormat(this.locale, 'date').format(ms);
   }
 
+  /** A short China-time date and time (`2026/12/3 09:15`). */
   formatDateTime(ms: number): string {
-    return new Intl.DateTimeFormat(this.locale, {
-      dateStyle: 'short',
-      timeStyle: 'short',
-      hour12: false,
-      timeZone: CHINA_TIME_ZONE,
-    }).format(ms);
+    return chinaTimeFormat(this.locale, 'dateTime').format(ms);
   }
 }
 

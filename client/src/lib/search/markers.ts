@@ -1,4 +1,4 @@
-import { COMMAND_STATION_ID, type Annotation, type PointGeometry, type Search } from '@jointmap/shared';
+import { COMMAND_STATION_ID, type Annotation, type Search } from '@jointmap/shared';
 import { insideSearchArea } from '@jointmap/shared/geo/search-area';
 import type { Position } from '../map/geometry.ts';
 import type { FoundAt } from './search-writes.ts';
@@ -65,14 +65,13 @@ export function foundChoices(
 }
 
 /**
- * Where and when the person was found, read from the found marker the commander confirms: its
- * point, its own time (dropped when they were found, not when the search is ended), and the
- * station whose document holds it (none for the command's own marker).
+ * Where and when the person was found, from the found marker the commander confirms: its point
+ * (which the caller has read already), its own time (dropped when they were found, not when
+ * the search is ended), and the station whose document holds it (none for the command's own marker).
  */
-export function foundFromMarker(marker: MarkerEntry, note: string): FoundAt {
-  const [lng, lat] = (marker.record.geometry as PointGeometry).coordinates;
+export function foundFromMarker(marker: MarkerEntry, point: Position, note: string): FoundAt {
   return {
-    location: [lng, lat],
+    location: point,
     at: marker.record.createdAt,
     unitId: null,
     stationId: marker.scope === COMMAND_STATION_ID ? null : marker.scope,

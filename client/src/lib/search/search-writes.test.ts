@@ -218,7 +218,7 @@ test('confirmed from a found marker, the found time is the marker’s own, not t
       'a-found01',
     ) as MarkerEntry['record'],
   };
-  const found = foundFromMarker(marker, '老人安全');
+  const found = foundFromMarker(marker, [120.005, 30.004], '老人安全');
   const ended = endSearch(search, task, found, confirmedAt);
   expect(ended.search.found).toEqual({
     location: { type: 'Point', coordinates: [120.005, 30.004] },
@@ -238,7 +238,7 @@ test('confirmed from a found marker, the found time is the marker’s own, not t
   expect(explainEntry('command', 'searches', search.id, ended.search)).toBeNull();
 
   // The command's own marker names no station; a point picked on the map is found when confirmed.
-  expect(foundFromMarker({ ...marker, scope: 'command' }, '').stationId).toBeNull();
+  expect(foundFromMarker({ ...marker, scope: 'command' }, [120.005, 30.004], '').stationId).toBeNull();
   const picked = endSearch(
     search,
     task,

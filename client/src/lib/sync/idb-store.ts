@@ -145,11 +145,9 @@ export class IdbDocStore {
 
   /** Store what the document has so far (changes made before the database opened), then apply what is stored. */
   private load(): void {
-    const tx = this.db!.transaction(UPDATES, 'readwrite');
-    tx.onabort = () => {
-      this.setFailed(true);
-      this.settle();
-    };
+    // Stored updates that could not be read will never load: the document goes on without them.
+    const tx = this.transaction(() => this.settle());
+    if (!tx) return;
     const store = tx.objectStore(UPDATES);
     store.add(Y.encodeStateAsUpdate(this.doc));
     const all = store.getAll();
@@ -201,15 +199,22 @@ export class IdbDocStore {
     };
   }
 
-  /** A write transaction whose failure (quota, a closed database) marks the copy incomplete. */
-  private transaction(): IDBTransaction | null {
+  /**
+   * A write transaction whose failure (quota, a closed database) marks the copy incomplete, then
+   * calls `onFail` (also when no transaction could be opened).
+   */
+  private transaction(onFail?: () => void): IDBTransaction | null {
+    const fail = () => {
+      this.setFailed(true);
+      onFail?.();
+    };
     try {
       const tx = this.db!.transaction(UPDATES, 'readwrite');
-      tx.onabort = () => this.setFailed(true);
+      tx.onabort = fail;
       return tx;
     } catch {
       // The browser closed the database (cleared site data, or it is shutting down).
-      this.setFailed(true);
+      fail();
       return null;
     }
   }

@@ -1,7 +1,7 @@
-import { expect, onTestFinished, test, vi } from 'vitest';
-import { Server } from 'socket.io';
+import { expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import { responseKey, type Task, type TaskResponse } from '@jointmap/shared';
+import { liveServerAhead } from '../state/live-server-harness.ts';
 import { offlineCommanderSession, offlineSession } from '../state/offline-session-harness.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import type { SessionUser } from '../state/stored-session.ts';
@@ -11,20 +11,6 @@ import { buildTaskViews, type TaskView } from './task-views.ts';
 
 const SLOW_MS = 15 * 60_000;
 const here: Task['location'] = { type: 'Point', coordinates: [120.29, 30.52] };
-
-/**
- * A real socket.io server for the live channel whose clock runs `aheadMs` ahead of this PC's: it
- * sends every joining console a snapshot stamped with its own time, as the live channel does.
- */
-async function liveServerAhead(aheadMs: number): Promise<string> {
-  const server = new Server(0);
-  server.on('connection', (socket) =>
-    socket.emit('live:snapshot', { operationId: 'op-1', serverTime: Date.now() + aheadMs, positions: [] }),
-  );
-  onTestFinished(() => void server.close());
-  const { port } = server.httpServer.address() as { port: number };
-  return `ws://127.0.0.1:${port}`;
-}
 
 /** A console of an operation of `stations` whose documents stay offline, its live channel on `wsBase`. */
 const consoleOf = (user: SessionUser, stations: string[], wsBase: string) => offlineSession(user, stations, wsBase);

@@ -10,6 +10,7 @@ import {
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import { i18n } from '../../i18n/i18n.svelte.ts';
+import { serverNow } from '../../state/server-clock.ts';
 
 /** Why a unit cannot be sent by this account (null: it can). */
 export type DispatchBlock = 'readOnly' | 'otherStation' | 'offDuty';
@@ -52,7 +53,8 @@ export interface WriteFailure {
 /**
  * One-click dispatch (一键派单) or reassignment: every unit becomes `en_route` to `taskId`, one write
  * per station document (`dispatchChanges`). Units this session may not move are refused before
- * anything is written. Returns the stations whose write failed (empty: all done).
+ * anything is written. Stamped with the server's clock (`serverNow`), as tasks are. Returns the
+ * stations whose write failed (empty: all done).
  */
 export function sendUnits(session: OperationSession, units: readonly Unit[], taskId: string): WriteFailure[] {
   const refused = units.filter((u) => dispatchBlock(session, u) !== null);
@@ -69,7 +71,7 @@ export function sendUnits(session: OperationSession, units: readonly Unit[], tas
     }));
   }
   const failures: WriteFailure[] = [];
-  for (const [stationId, change] of dispatchChanges(units, taskId, Date.now())) {
+  for (const [stationId, change] of dispatchChanges(units, taskId, serverNow(session))) {
     try {
       session.write(stationId, change);
     } catch (err) {
@@ -79,11 +81,19 @@ export function sendUnits(session: OperationSession, units: readonly Unit[], tas
   return failures;
 }
 
-/** Release a unit from its task (释放): available again, no task. Throws AppError when refused. */
+/**
+ * Release a unit from its task (释放): available again, no task, stamped with the server's clock.
+ * Throws AppError when refused.
+ */
 export function releaseFromTask(session: OperationSession, unit: Unit): void {
   const block = dispatchBlock(session, unit);
   if (block === 'readOnly' || block === 'otherStation') {
     throw new AppError('FORBIDDEN', i18n.t('dispatch.notAllowed', { units: unit.callsign }));
   }
-  session.write(unit.stationId, { type: 'put', map: 'units', key: unit.id, value: releaseUnit(unit, Date.now()) });
+  session.write(unit.stationId, {
+    type: 'put',
+    map: 'units',
+    key: unit.id,
+    value: releaseUnit(unit, serverNow(session)),
+  });
 }
