@@ -9,6 +9,7 @@ import {
   documentFile,
   TRACKS_FILE,
   type ArchivedUpdate,
+  type Manifest,
 } from './archive-format.ts';
 import type { OpenedArchive } from './archive-reader.ts';
 import { restoreTrack } from './restore-track.ts';
@@ -40,7 +41,9 @@ export async function restoreArchive(
     return op !== null && op.purgedAt == null;
   };
   if (await exists()) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
-  const docs = await verifyArchive(archive);
+  // The logs are kept as they are checked: the operation and its documents go in one transaction.
+  const docs: RestoredDoc[] = [];
+  await checkArchive(archive, docs);
 
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
   // own are kept as they are.
@@ -97,27 +100,25 @@ export async function restoreArchive(
  * its documents in the operation's order, each log in order, complete and building its document,
  * every fix inside the operation's stations and window, every alert valid and of the operation, and
  * the counts of the manifest. A purge runs this first, so it never deletes what its archive could
- * not bring back. Returns the documents' logs.
+ * not bring back. One document at a time, each update applied as it is read and let go: a
+ * verification holds one document's state, never the archive's logs.
  */
-export async function verifyArchive(archive: OpenedArchive): Promise<RestoredDoc[]> {
+export async function verifyArchive(archive: OpenedArchive): Promise<void> {
+  await checkArchive(archive, null);
+}
+
+/** {@link verifyArchive}, keeping each document's log in `keep` when given (a restore writes them). */
+async function checkArchive(archive: OpenedArchive, keep: RestoredDoc[] | null): Promise<void> {
   const { manifest, operation: archived } = archive;
   const a = archived.operation;
   const scopes = [COMMAND_SCOPE, ...a.stations];
   if (manifest.documents.length !== scopes.length || !manifest.documents.every((d, i) => d.scope === scopes[i]))
     throw invalid('the documents do not match the operation’s stations');
 
-  const docs: RestoredDoc[] = [];
   for (const d of manifest.documents) {
     if (d.doc !== docName(a.id, d.scope)) throw invalid(`document ${d.doc} is not of ${a.id}`);
-    const updates: LoggedUpdate[] = [];
-    for await (const u of archive.lines<ArchivedUpdate>(documentFile(d.scope), archivedUpdateValidator)) {
-      if (updates.length && u.seq <= updates.at(-1)!.seq) throw invalid(`${d.doc}: updates out of order at ${u.seq}`);
-      updates.push({ ...u, update: new Uint8Array(Buffer.from(u.update, 'base64')) });
-    }
-    if (updates.length !== d.updates || (updates.at(-1)?.seq ?? 0) !== d.lastSeq)
-      throw invalid(`${d.doc}: ${updates.length} updates, the manifest says ${d.updates}`);
-    checkBuilds(d.doc, updates);
-    docs.push({ doc: d.doc, updates });
+    const updates = await checkDocument(archive, d, keep !== null);
+    keep?.push({ doc: d.doc, updates });
   }
 
   const inWindow = (f: PositionFix) =>
@@ -134,17 +135,44 @@ export async function verifyArchive(archive: OpenedArchive): Promise<RestoredDoc
   }
   if (fixes !== manifest.counts.fixes || alerts !== manifest.counts.alerts)
     throw invalid('the record counts do not match the manifest');
-  return docs;
 }
 
-/** The update log must build a document with nothing missing (no update waits for another). */
-function checkBuilds(name: string, updates: readonly LoggedUpdate[]): void {
+/**
+ * One document's log, read a line at a time and applied as it comes: in order, as many updates as
+ * the manifest says, and building the document with nothing missing (no update waits for another).
+ * The checks are told in that order, as when the log was read whole first. Returns the log when
+ * `keep`, else nothing is held past its line.
+ */
+async function checkDocument(
+  archive: OpenedArchive,
+  d: Manifest['documents'][number],
+  keep: boolean,
+): Promise<LoggedUpdate[]> {
+  const kept: LoggedUpdate[] = [];
   const doc = new Y.Doc();
   try {
-    for (const u of updates) Y.applyUpdate(doc, u.update);
-    if (doc.store.pendingStructs || doc.store.pendingDs) throw new Error('updates are missing');
-  } catch (err) {
-    throw invalid(`${name}: the update log does not build the document (${(err as Error).message})`);
+    let count = 0;
+    let lastSeq = 0;
+    // The first update that would not apply; told after the order and the count, which come first.
+    let broken: Error | null = null;
+    for await (const u of archive.lines<ArchivedUpdate>(documentFile(d.scope), archivedUpdateValidator)) {
+      if (count && u.seq <= lastSeq) throw invalid(`${d.doc}: updates out of order at ${u.seq}`);
+      count++;
+      lastSeq = u.seq;
+      const update = new Uint8Array(Buffer.from(u.update, 'base64'));
+      if (keep) kept.push({ ...u, update });
+      if (broken) continue;
+      try {
+        Y.applyUpdate(doc, update);
+      } catch (err) {
+        broken = err as Error;
+      }
+    }
+    if (count !== d.updates || lastSeq !== d.lastSeq)
+      throw invalid(`${d.doc}: ${count} updates, the manifest says ${d.updates}`);
+    if (!broken && (doc.store.pendingStructs || doc.store.pendingDs)) broken = new Error('updates are missing');
+    if (broken) throw invalid(`${d.doc}: the update log does not build the document (${broken.message})`);
+    return kept;
   } finally {
     doc.destroy();
   }

@@ -7,7 +7,6 @@ import {
   AppError,
   COMMAND_SCOPE,
   docName,
-  operationDocNames,
   readMap,
   type Annotation,
   type Principal,
@@ -19,8 +18,8 @@ import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { trackFixes } from '../storage/track-pages.ts';
-import { logPages } from './log-walk.ts';
-import { replayLogs, type UnitStory } from './report-replay.ts';
+import { operationReplays } from './operation-replay.ts';
+import type { UnitStory } from './report-replay.ts';
 
 type Position = [number, number];
 
@@ -33,8 +32,8 @@ const PAGE = 5_000;
  * locations, annotations and the tracks within the operation's window, simplified to what a
  * printed page resolves (a thousandth of the map's width). Same access as the report. The tracks
  * are those of every unit the report's table lists, i.e. every unit its roster ever held (one
- * removed before the end too), so the map walks the logs for the units as the report does; a
- * unit's trackers each get their own line.
+ * removed before the end too), so the map takes its units from the report's walk of the logs
+ * (`OperationReplays`: one walk for both); a unit's trackers each get their own line.
  */
 export async function buildReportMap(ctx: AppContext, user: Principal, operationId: string): Promise<ReportMapData> {
   const op = await getVisibleOperation(ctx, user, operationId);
@@ -74,11 +73,9 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
     doc.destroy();
   }
 
-  // The units of the report's table (the same walk), each with its last callsign; sorted as there below.
-  const { units } = await replayLogs(
-    operationDocNames(op.id, op.stations).map((n) => logPages(ctx.storage, n)),
-    ['units'],
-  );
+  // The units of the report's table (the same walk, shared with it), each with its last callsign;
+  // sorted as there below.
+  const { units } = await operationReplays(ctx.storage).get(op);
 
   // Each track is cut to MAX_TRACK_POINTS as soon as it is read (`thinLine`, the first step of
   // `simplifyTrack`, needs no frame and leaves such a track as it is), its extent kept from every

@@ -38,9 +38,6 @@ export type LogSource = readonly LoggedUpdate[] | AsyncIterable<readonly LoggedU
 
 const isWhole = (log: LogSource): log is readonly LoggedUpdate[] => Array.isArray(log);
 
-/** The maps a replay may watch; the report map needs the units only. */
-export type ReplayedMap = 'tasks' | 'responses' | 'units';
-
 /**
  * What a task's derived status depends on, as the logs changed it: the raising station's record
  * (kept when its state or targets change) and each station's answer (kept when its status changes;
@@ -55,13 +52,10 @@ interface TaskSteps {
  * One pass over every update log of an operation: each update is applied to its document and the
  * keys it changed in `tasks`, `responses` and `units` are read back (Yjs map events name them), so
  * the cost is one apply per update however many tasks and units there are. A log given in pages is
- * walked a page at a time, so only one page of it is held at once. `maps` narrows what is read back
- * (the report map wants the units only); every update is applied and counted by author whatever it is.
+ * walked a page at a time, so only one page of it is held at once. The report and its map share
+ * one walk (`OperationReplays`).
  */
-export async function replayLogs(
-  logs: readonly LogSource[],
-  maps: readonly ReplayedMap[] = ['tasks', 'responses', 'units'],
-): Promise<Replayed> {
+export async function replayLogs(logs: readonly LogSource[]): Promise<Replayed> {
   const out: Replayed = { tasks: new Map(), units: new Map(), authors: new Map() };
   // Answers live in the answering station's document, which may be replayed before the task's.
   const answers = new Map<string, TaskStory['answers']>();
@@ -70,7 +64,7 @@ export async function replayLogs(
   for (const log of logs) {
     // A unit removed from its roster stops counting time in its last status.
     const unitKeys = new Map<string, string>();
-    const walker = new LogWalker(maps, (c) => {
+    const walker = new LogWalker(['tasks', 'responses', 'units'], (c) => {
       if (c.map === 'tasks') {
         if (c.value) onTask(out, stepsOf, c.value as Task, c.update);
       } else if (c.map === 'responses') {

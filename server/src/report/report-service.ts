@@ -4,7 +4,6 @@ import {
   AppError,
   COMMAND_SCOPE,
   docName,
-  operationDocNames,
   readMap,
   type OperationReport,
   type Principal,
@@ -17,8 +16,8 @@ import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { alertPages } from './alert-pages.ts';
-import { logPages } from './log-walk.ts';
-import { replayLogs, timePerStatus } from './report-replay.ts';
+import { operationReplays } from './operation-replay.ts';
+import { timePerStatus } from './report-replay.ts';
 
 /** A jump faster than this between two fixes is a GPS glitch, not travel (m/s; 250 km/h). */
 const GLITCH_MPS = 70;
@@ -43,9 +42,9 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
   const now = Date.now();
   const from = op.createdAt;
   const to = op.closedAt ?? now;
-  const names = operationDocNames(op.id, op.stations);
-  // Each log read a page at a time as the walk reaches it: never a whole log in memory or in one read.
-  const replayed = await replayLogs(names.map((n) => logPages(ctx.storage, n)));
+  // Each log read a page at a time as the walk reaches it: never a whole log in memory or in one
+  // read. The walk is shared with the report's map, asked for at the same time (`OperationReplays`).
+  const replayed = await operationReplays(ctx.storage).get(op);
 
   const tasks = [...replayed.tasks.values()]
     .sort((a, b) => a.raisedAt - b.raisedAt)

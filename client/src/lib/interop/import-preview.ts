@@ -1,6 +1,5 @@
-import type { Annotation } from '@jointmap/shared';
-import { bboxOf } from '../map/geometry.ts';
 import { toFeature, type AnnotationFeature } from '../sync/annotation-index.ts';
+import type { ImportResult } from './interop-api.ts';
 
 /** What the import preview draws: the features and the WGS-84 bounds to fit the map to. */
 export interface ImportPreview {
@@ -11,16 +10,15 @@ export interface ImportPreview {
 
 /**
  * The annotations an import would make, drawn as the main map draws them (`toFeature`: a circle,
- * kept as centre and radius, becomes the polygon of its ring), and the bounds of what is drawn, so
- * that a file of circles is fitted to the circles and not to their centres.
+ * kept as centre and radius, becomes the polygon of its ring), and the bounds the server gave for
+ * them (`bbox`: a circle's whole ring, not its centre), so a file of circles is fitted to the circles.
  *
- * @example importPreview('deqing-yuyue', preview.annotations).bounds // [120.30, 30.52, 120.32, 30.54]
+ * @example importPreview(preview).bounds // preview.bbox, e.g. [120.30, 30.52, 120.32, 30.54]
  */
-export function importPreview(scope: string, annotations: readonly Annotation[]): ImportPreview {
-  const features = annotations.map((a) => toFeature(scope, a));
-  const b = bboxOf(features.map((f) => (f.geometry as { coordinates?: unknown }).coordinates));
+export function importPreview(preview: Pick<ImportResult, 'scope' | 'annotations' | 'bbox'> | null): ImportPreview {
+  const features = (preview?.annotations ?? []).map((a) => toFeature(preview!.scope, a));
   return {
     collection: { type: 'FeatureCollection', features },
-    bounds: Number.isFinite(b[0]) ? b : null,
+    bounds: features.length ? (preview?.bbox ?? null) : null,
   };
 }

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { docName, type Principal } from '@jointmap/shared';
+import type { AppContext } from '../services/context.ts';
+import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import type { Operation } from '../storage/types.ts';
+import { OperationReplays } from './operation-replay.ts';
+import { buildReportMap } from './report-map.ts';
+import { buildReport } from './report-service.ts';
+
+const OP = 'op-shared-walk';
+const commander: Principal = { id: 'u-commander', role: 'commander', stationId: null };
+const closing: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closing.splice(0)) await close();
+});
+
+const unit = (id: string, status: string) => ({ id, stationId: 'deqing', callsign: `禹越${id}`, status });
+
+/** Real SQLite storage with an operation whose station log holds `updates` roster changes. */
+async function operation(updates: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-report-'));
+  const storage = new SqliteStorage(dir);
+  closing.push(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const op: Operation = {
+    id: OP,
+    name: '共享回放',
+    kind: 'search',
+    status: 'active',
+    stations: ['deqing'],
+    createdBy: commander.id,
+    createdAt: 1_000,
+    closedAt: null,
+  };
+  await storage.createOperation(op);
+  const doc = new Y.Doc();
+  const write = async (f: (d: Y.Doc) => void) => {
+    let update: Uint8Array | null = null;
+    doc.once('update', (u: Uint8Array) => (update = u));
+    doc.transact(() => f(doc));
+    await storage.appendUpdate(docName(OP, 'deqing'), update!, { sessionId: null, userId: 'u-deqing' });
+  };
+  const statuses = ['available', 'en_route', 'on_scene'];
+  for (let i = 0; i < updates; i++) await write((d) => d.getMap('units').set('car', unit('car', statuses[i % 3]!)));
+  const ctx = { storage } as unknown as AppContext;
+  // Pages of the logs read (a walk); a read of one row is a check for something appended.
+  const pages = vi.spyOn(storage, 'readUpdateLogPage');
+  const walked = () => pages.mock.calls.filter(([, , limit]) => limit > 1).length;
+  return { storage, ctx, op, write, walked };
+}
+
+describe('the report and its map share one walk of the logs', () => {
+  /** Pages of the logs read by `requests` on an operation of its own (the final states read some too). */
+  const pagesRead = async (requests: (ctx: AppContext) => Promise<unknown>) => {
+    const { ctx, walked } = await operation(50);
+    await requests(ctx);
+    return walked();
+  };
+  // The walk of the two logs (command and station, 50 updates) is a page each.
+  const WALK = 2;
+
+  it('the map after the report, or both at once, read no page of a log again; the map draws the same units', async () => {
+    const report = await pagesRead((ctx) => buildReport(ctx, commander, OP));
+    const map = await pagesRead((ctx) => buildReportMap(ctx, commander, OP));
+    expect(report).toBeGreaterThanOrEqual(WALK);
+    const inTurn = await pagesRead(async (ctx) => {
+      await buildReport(ctx, commander, OP);
+      await buildReportMap(ctx, commander, OP);
+    });
+    expect(inTurn).toBe(report + map - WALK);
+    const atOnce = await pagesRead((ctx) =>
+      Promise.all([buildReport(ctx, commander, OP), buildReportMap(ctx, commander, OP)]),
+    );
+    expect(atOnce).toBe(report + map - WALK);
+
+    const { ctx } = await operation(50);
+    const shared = await buildReport(ctx, commander, OP);
+    expect(shared.units.map((u) => [u.unitId, u.callsign])).toEqual([['car', '禹越car']]);
+    expect(await buildReportMap(ctx, commander, OP)).toEqual(
+      await buildReportMap((await operation(50)).ctx, commander, OP),
+    );
+  });
+
+  it('an update appended after a walk is counted: the next request walks again', async () => {
+    const { ctx, write, walked } = await operation(3);
+    const before = await buildReport(ctx, commander, OP);
+    expect(before.units.map((u) => u.unitId)).toEqual(['car']);
+    const first = walked();
+    await write((d) => d.getMap('units').set('van', unit('van', 'available')));
+    const after = await buildReport(ctx, commander, OP);
+    expect(after.units.map((u) => u.unitId)).toEqual(['car', 'van']);
+    expect(walked()).toBeGreaterThan(first);
+    expect(after.changes).toEqual([expect.objectContaining({ userId: 'u-deqing', updates: 4 })]);
+  });
+
+  it('a restore of the operation, or other stations, is another walk; a walk is kept for a while only', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const { storage, op, walked } = await operation(3);
+      const replays = new OperationReplays(storage, 1_000);
+      const first = await replays.get(op);
+      expect(await replays.get(op)).toBe(first);
+      expect(walked()).toBe(2);
+      expect(await replays.get({ ...op, restoredAt: 5_000 })).not.toBe(first);
+      expect(walked()).toBe(4);
+      const restored = await replays.get({ ...op, restoredAt: 5_000 });
+      expect(await replays.get({ ...op, restoredAt: 5_000, stations: ['deqing', 'linping'] })).not.toBe(restored);
+      expect(walked()).toBe(7);
+      vi.advanceTimersByTime(1_000);
+      await replays.get({ ...op, restoredAt: 5_000, stations: ['deqing', 'linping'] });
+      expect(walked()).toBe(10);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
