@@ -43,7 +43,8 @@ interface FormatInput {
  * The format of one configured basemap, or a message saying why the entry is refused. A PMTiles
  * file says what it holds in its header, and that wins: an explicit `format` must agree with it. An
  * XYZ URL cannot be probed at start, so it is `raster` unless the entry says `format: "vector"`.
- * A file that is not (yet) a readable PMTiles v3 archive keeps the explicit format, else `raster`.
+ * A file that is not (yet) a readable PMTiles v3 archive keeps the explicit format, else `raster`;
+ * the server reads it again when it changes (basemap-files.ts).
  *
  * GCJ-02 vector tiles are refused: raster tiles are shifted by redrawing whole images, but a vector
  * tile's geometry would have to be re-projected vertex by vertex (the offset is not a translation of

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadBasemaps } from '@jointmap/server/config';
@@ -45,6 +45,66 @@ describe('customer basemaps', () => {
     ).toBe(416);
     expect((await fetch(`${server.url}/api/basemap/pmtiles/nope`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${server.url}/api/basemap/pmtiles/city`)).status).toBe(401);
+  });
+
+  test('a PMTiles file missing at start is listed unavailable and answered 404 until it appears, then as its header says', async (t) => {
+    const dir = tempDir();
+    const file = join(dir, 'basemaps.json');
+    writeFileSync(
+      file,
+      JSON.stringify([{ id: 'osm', name: '矢量底图', type: 'pmtiles', file: 'osm.pmtiles', crs: 'WGS-84' }]),
+    );
+    const server = await startServer(t, { basemaps: loadBasemaps(file) });
+    const { token } = await server.login('deqing');
+    const auth = { authorization: `Bearer ${token}` };
+    const config = async () =>
+      ((await (await fetch(`${server.url}/api/basemap/config`, { headers: auth })).json()) as { sources: unknown[] })
+        .sources;
+    expect(await config()).toEqual([expect.objectContaining({ id: 'osm', available: false })]);
+    const missing = await fetch(`${server.url}/api/basemap/pmtiles/osm`, {
+      headers: { ...auth, range: 'bytes=0-126' },
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('basemap osm (矢量底图) is unavailable') },
+    });
+
+    // Copied in while the server runs: a vector archive, although start-up took it for raster.
+    const header = Buffer.alloc(127);
+    header.write('PMTiles', 0, 'latin1');
+    header[7] = 3;
+    header[99] = 1; // MVT
+    writeFileSync(join(dir, 'osm.pmtiles'), header);
+    expect(await config()).toEqual([expect.objectContaining({ id: 'osm', available: true, format: 'vector' })]);
+    const part = await fetch(`${server.url}/api/basemap/pmtiles/osm`, { headers: { ...auth, range: 'bytes=0-6' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).toString('latin1')).toBe('PMTiles');
+  });
+
+  test('PMTiles responses carry an ETag of the file version, honour If-None-Match and change when the file does', async (t) => {
+    const dir = tempDir();
+    const archive = join(dir, 'city.pmtiles');
+    writeFileSync(archive, Buffer.alloc(500, 1));
+    utimesSync(archive, 1_700_000_000, 1_700_000_000);
+    const file = join(dir, 'basemaps.json');
+    writeFileSync(file, JSON.stringify([{ id: 'city', type: 'pmtiles', file: 'city.pmtiles', crs: 'CGCS2000' }]));
+    const server = await startServer(t, { basemaps: loadBasemaps(file) });
+    const { token } = await server.login('deqing');
+    const auth = { authorization: `Bearer ${token}` };
+    const url = `${server.url}/api/basemap/pmtiles/city`;
+    const first = await fetch(url, { headers: { ...auth, range: 'bytes=0-9' } });
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[^"]+"$/); // strong: the PMTiles client ignores weak ones
+    expect(first.headers.get('last-modified')).toBe(new Date(1_700_000_000_000).toUTCString());
+    const again = await fetch(url, { headers: { ...auth, range: 'bytes=0-9', 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+
+    writeFileSync(archive, Buffer.alloc(600, 2)); // the operator replaces the archive
+    const replaced = await fetch(url, { headers: { ...auth, range: 'bytes=0-9', 'if-none-match': etag! } });
+    expect(replaced.status).toBe(206);
+    expect(replaced.headers.get('etag')).not.toBe(etag);
+    expect(replaced.headers.get('content-range')).toBe('bytes 0-9/600');
   });
 
   test('a bad basemaps file is refused with its path and entry', () => {

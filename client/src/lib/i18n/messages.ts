@@ -129,6 +129,8 @@ export const zhCN = {
   'refused.export': '导出未被接受的图形',
   'refused.acknowledge': '确认，显示服务器版本',
   'map.loading': '地图加载中…',
+  'map.basemapUnavailable': '底图“{names}”暂不可用（服务器上的底图文件缺失或无法使用），当前显示离线底图',
+  'map.basemapFailed': '自定义底图加载失败，当前显示离线底图：{message}',
   'live.lostSuffix': '失联',
   'live.fresh.live': '在线',
   'live.fresh.stale': '信号中断',
@@ -315,6 +317,9 @@ export const en: Record<MessageKey, Message> = {
   'refused.export': 'Export the refused drawings',
   'refused.acknowledge': "OK, show the server's version",
   'map.loading': 'Loading map…',
+  'map.basemapUnavailable':
+    'Basemap "{names}" is unavailable (its file on the server is missing or unusable); showing the offline basemap',
+  'map.basemapFailed': 'Could not load the custom basemap; showing the offline basemap: {message}',
   'live.lostSuffix': 'lost',
   'live.fresh.live': 'Live',
   'live.fresh.stale': 'No signal',

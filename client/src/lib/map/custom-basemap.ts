@@ -11,6 +11,8 @@ export interface BasemapSource {
   type: 'pmtiles' | 'xyz';
   /** `vector`: MVT tiles drawn with the bundled style (vector-style.ts); never GCJ-02 (the server refuses it). */
   format: 'raster' | 'vector';
+  /** False while the server lacks the basemap's PMTiles file (missing or unusable): not drawn. */
+  available: boolean;
   url: string;
   crs: 'WGS-84' | 'CGCS2000' | 'GCJ-02';
   tileSize: number;
