@@ -8,19 +8,21 @@ import type { Locale } from './format.ts';
  */
 export type ChinaTimeKind = 'time' | 'short' | 'dayTime' | 'dayShort' | 'date' | 'dateTime';
 
+// `hourCycle: 'h23'`, not `hour12: false`: English resolves the latter to h24, so the first hour
+// after midnight read 24:05.
 function options(kind: ChinaTimeKind): Intl.DateTimeFormatOptions {
   switch (kind) {
     case 'date':
       return { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', timeZone: CHINA_TIME_ZONE };
     case 'dateTime':
-      return { dateStyle: 'short', timeStyle: 'short', hour12: false, timeZone: CHINA_TIME_ZONE };
+      return { dateStyle: 'short', timeStyle: 'short', hourCycle: 'h23', timeZone: CHINA_TIME_ZONE };
     default:
       return {
         ...(kind === 'dayTime' || kind === 'dayShort' ? { month: 'numeric', day: 'numeric' } : {}),
         hour: '2-digit',
         minute: '2-digit',
         ...(kind === 'time' || kind === 'dayTime' ? { second: '2-digit' } : {}),
-        hour12: false,
+        hourCycle: 'h23',
         timeZone: CHINA_TIME_ZONE,
       };
   }

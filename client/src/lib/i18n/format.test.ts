@@ -1,5 +1,6 @@
 import { CST_OFFSET_MS } from '@jointmap/shared';
 import { describe, expect, test } from 'vitest';
+import { chinaTimeFormat } from './china-time.ts';
 import { formatMessage, formatStamp } from './format.ts';
 import { en, zhCN, type MessageKey } from './messages.ts';
 
@@ -51,5 +52,16 @@ describe('moments of an operation', () => {
     const nextMorning = cst(2026, 11, 3, 0, 5);
     expect(formatStamp('zh-CN', at, nextMorning)).toBe('12/2 07:58');
     expect(formatStamp('en', at, nextMorning)).toBe('12/2, 07:58');
+  });
+
+  test('the first hour after midnight reads 00, not 24, in both languages', () => {
+    const justAfter = cst(2026, 11, 3, 0, 5);
+    expect(formatStamp('en', justAfter, justAfter)).toBe('00:05');
+    expect(formatStamp('zh-CN', justAfter, justAfter)).toBe('00:05');
+    for (const locale of ['en', 'zh-CN'] as const) {
+      expect(chinaTimeFormat(locale, 'time').format(justAfter), locale).toBe('00:05:00');
+      expect(chinaTimeFormat(locale, 'dateTime').format(justAfter), locale).not.toMatch(/24:05/);
+      expect(chinaTimeFormat(locale, 'dayTime').format(justAfter), locale).toMatch(/00:05:00/);
+    }
   });
 });
