@@ -66,10 +66,9 @@ export async function coverageHarness(operationId: string, o: CoverageHarnessOpt
     // As the app does: the maps a commit changed go with it.
     hooks: { onCommitted: (room, _bytes, _recipients, roots) => service?.onCommitted(room, roots) },
   });
-  const coverageReads: string[] = [];
   const coverage = new CoverageService({
     ...{ storage, live, registry, flushMs: 5 },
-    rooms: { get: (name) => (coverageReads.push(name), rooms.get(name)) },
+    rooms,
     ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
     log: { error: (e: unknown) => void errors.push(e) } as never,
     emit: (_op, msg) => void messages.push(structuredClone(msg)),
@@ -104,8 +103,6 @@ export async function coverageHarness(operationId: string, o: CoverageHarnessOpt
     coverage,
     messages,
     errors,
-    /** The documents the coverage service got from the room manager, in order. */
-    coverageReads,
     write,
     command: (change: Change) => write('command', 'command', change),
     /** `dev-a`'s fixes through the live service's ingest, the clock a second after each. */

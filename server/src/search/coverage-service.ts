@@ -234,11 +234,9 @@ export class CoverageService {
     const room = await this.o.rooms.get(docName(op.id, COMMAND_SCOPE));
     const meta = readMap<OperationMeta>(room.doc, 'meta').get(META_OPERATION_KEY);
     for (const scope of meta?.stations ?? []) op.stations.add(scope);
-    // No search and no sector: no coverage depends on when a task ended, so a task edit does not
-    // load every station document. The first read once one appears dates what it finds to the
-    // first change noted meanwhile, no later than the search's start (its creation or assignment).
-    if (room.doc.getMap('searches').size > 0 || room.doc.getMap('sectors').size > 0)
-      await op.tasks.read(this.o.rooms, operationDocNames(op.id, [...op.stations]), this.now());
+    // Read even while the operation has no search: a search merged later (drawn on a console that
+    // was offline) may start before a task end that only this history dates.
+    await op.tasks.read(this.o.rooms, operationDocNames(op.id, [...op.stations]), this.now());
     if (this.closed) return;
     op.sectors = readMap<Sector>(room.doc, 'sectors');
     const searches = readMap<Search>(room.doc, 'searches');
