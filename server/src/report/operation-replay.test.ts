@@ -119,4 +119,20 @@ describe('the report and its map share one walk of the logs', () => {
       vi.useRealTimers();
     }
   });
+
+  it('a walk replaced or evicted lets go of its result at once, not when its time is up', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { storage, op } = await operation(1);
+      const replays = new OperationReplays(storage, 60_000);
+      await replays.get(op);
+      await replays.get({ ...op, restoredAt: 5_000 }); // replaces the first walk
+      expect(vi.getTimerCount()).toBe(1);
+      // Six operations asked for within the minute: four are kept, and only theirs wait.
+      for (let i = 0; i < 6; i++) await replays.get({ ...op, id: `${OP}-${i}` });
+      expect(vi.getTimerCount()).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

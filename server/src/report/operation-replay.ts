@@ -17,6 +17,8 @@ interface Walk {
   /** Order of starting among this store's walks. */
   started: number;
   result: Promise<{ replayed: Replayed; heads: Map<string, number> }>;
+  /** Forgets the walk when it has been kept long enough. */
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -61,16 +63,22 @@ export class OperationReplays {
         (replayed) => ({ replayed, heads }),
       ),
     };
-    this.walks.delete(id);
+    this.drop(id);
     this.walks.set(id, walk);
-    for (const oldest of [...this.walks.keys()].slice(0, -KEEP_AT_MOST)) this.walks.delete(oldest);
+    for (const oldest of [...this.walks.keys()].slice(0, -KEEP_AT_MOST)) this.drop(oldest);
     const forget = () => {
-      if (this.walks.get(id) === walk) this.walks.delete(id);
+      if (this.walks.get(id) === walk) this.drop(id);
     };
     // Never keeps the process up; a failed walk is not kept (the next request walks again).
-    setTimeout(forget, this.keepMs).unref();
+    walk.timer = setTimeout(forget, this.keepMs).unref();
     walk.result.catch(forget);
     return walk;
+  }
+
+  /** Forget a walk, timer and all, so nothing holds its result once it is replaced or evicted. */
+  private drop(id: string): void {
+    clearTimeout(this.walks.get(id)?.timer);
+    this.walks.delete(id);
   }
 
   /** Whether no log has had an update appended after the walk read it. */
