@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../services/context.ts';
+import { pgRetentionLock } from '../storage/pg-retention.ts';
 import type { PgStorage } from '../storage/pg-storage.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import { retentionRoutes } from './retention-routes.ts';
@@ -8,6 +9,7 @@ import { RetentionService } from './retention-service.ts';
 /** Track retention, store figures and the free-disk warning: the service, its routes, its timers. */
 export function attachRetention(app: FastifyInstance, ctx: AppContext): RetentionService {
   const { config } = ctx;
+  const pg = ctx.storage.kind === 'postgres' ? (ctx.storage as PgStorage) : null;
   const retention = new RetentionService({
     store: ctx.storage,
     policy: {
@@ -16,9 +18,11 @@ export function attachRetention(app: FastifyInstance, ctx: AppContext): Retentio
       toleranceM: config.trackThinToleranceM,
       batch: config.retentionBatch,
     },
+    // Instances sharing a PostgreSQL store run one at a time; SQLite has one instance.
+    lock: pg ? pgRetentionLock(pg.pool) : undefined,
     intervalMs: config.retentionIntervalMs,
     sqliteFile: ctx.storage instanceof SqliteStorage ? ctx.storage.db.name : null,
-    measureStore: ctx.storage.kind === 'postgres' ? (now) => (ctx.storage as PgStorage).figures(now) : null,
+    measureStore: pg ? (now) => pg.figures(now) : null,
     dataDir: config.dataDir,
     warnFreeBytes: config.diskWarnFreeMib * 1024 * 1024,
     registry: ctx.metrics.registry,

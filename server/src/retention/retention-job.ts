@@ -1,3 +1,4 @@
+import { AppError } from '@jointmap/shared';
 import type { ArchiveStore, PositionFix, RetentionStore, TrackUnit } from '../storage/types.ts';
 import { heldSpans, spansOutside, type TimeSpan } from './held-spans.ts';
 import { thinTrack } from './thin-track.ts';
@@ -52,9 +53,33 @@ export interface RetentionRun {
 /** What the job reads and writes: the retention store, and the units of a station's track. */
 export type RetentionJobStore = RetentionStore & Pick<ArchiveStore, 'trackUnitsOfStation'>;
 
+/** Held while a run goes on; `release` never throws (a lock it cannot hand back goes with its connection). */
+export interface RunLease {
+  /** The lock went without a release (its connection closed): the run stops before its next unit. */
+  readonly lost?: boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the store-wide retention lock for one run, so that instances sharing a store (PostgreSQL)
+ * run one at a time: null, at once, when another instance holds it. Two runs at once would both
+ * read a unit's watermark and thin the same fixes twice, the second thinning the first's result.
+ */
+export type RetentionLock = () => Promise<RunLease | null>;
+
+/** "Run now" while another instance of the store runs the policy: this one skips it. */
+export class RetentionElsewhereError extends AppError {
+  constructor() {
+    super('CONFLICT', 'a retention run is under way on another instance of the store');
+    this.name = 'RetentionElsewhereError';
+  }
+}
+
 export interface RetentionJobOptions {
   store: RetentionJobStore;
   policy: RetentionPolicy;
+  /** Where instances share the store: one run at a time across them (absent: this instance only). */
+  lock?: RetentionLock;
   /** Between two transactions: lets ingest and relays run (default: one turn of the event loop). */
   pause?: (batchMs: number) => Promise<void>;
   /**
@@ -103,9 +128,12 @@ export class RetentionJob {
     return this.options.policy;
   }
 
-  /** Run the policy as of the clock's now; a run already under way is joined, not started twice. */
+  /**
+   * Run the policy as of the clock's now; a run already under way is joined, not started twice.
+   * Rejects with {@link RetentionElsewhereError} when another instance of the store runs it.
+   */
   run(): Promise<RetentionRun> {
-    this.running ??= this.runOnce(this.now()).finally(() => {
+    this.running ??= this.runExclusive().finally(() => {
       this.running = null;
     });
     return this.running;
@@ -117,34 +145,44 @@ export class RetentionJob {
     await this.running?.catch(() => undefined);
   }
 
-  private async runOnce(now: number): Promise<RetentionRun> {
-    const run: RetentionRun = {
-      startedAt: now,
-      finishedAt: null,
-      unitsTotal: 0,
-      unitsDone: 0,
-      thinScanned: 0,
-      thinRemoved: 0,
-      dropped: 0,
-      batches: 0,
-      largestBatch: 0,
-      longestBatchMs: 0,
-      longestBatchCpuMs: 0,
-      batchP99Ms: 0,
-      heldOperations: 0,
-      error: null,
-    };
+  private async runExclusive(): Promise<RetentionRun> {
+    const { lock } = this.options;
+    if (!lock) return this.runOnce(this.now());
+    let lease: RunLease | null;
+    try {
+      lease = await lock();
+    } catch (err) {
+      // The store could not be asked (it is down): a run that failed at its start.
+      const failed = newRun(this.now());
+      failed.finishedAt = failed.startedAt;
+      failed.error = (err as Error).message;
+      this.lastFinished = failed;
+      throw err;
+    }
+    if (!lease) throw new RetentionElsewhereError();
+    try {
+      return await this.runOnce(this.now(), lease);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async runOnce(now: number, lease?: RunLease): Promise<RetentionRun> {
+    const run = newRun(now);
     this.current = run;
     this.batchMs.fill(0);
-    await this.options.store.settle?.();
-    this.startBatch();
     try {
+      // Within the try: a store that fails here fails the run (with its error), like any other step.
+      await this.options.store.settle?.();
+      this.startBatch();
       run.heldOperations = (await this.options.store.operationHolds()).length;
       const units = await this.trackUnits();
       run.unitsTotal = units.length;
       const { fullDays, keepDays } = this.options.policy;
       for (const unit of units) {
         if (this.stopping) break;
+        // Another instance may be running now: carrying on would thin what it thins.
+        if (lease?.lost) throw new Error('the retention lock was lost with its connection');
         // Read before each step, not once a run: a hold a commander sets, or a restore that starts,
         // while a run goes on protects every unit (and step) the run has not reached.
         if (keepDays > 0) await this.drop(unit, now - keepDays * DAY_MS, await this.held(unit.stationId), run);
@@ -269,6 +307,23 @@ export class RetentionJob {
     this.options.onProgress?.(run);
   }
 }
+
+const newRun = (startedAt: number): RetentionRun => ({
+  startedAt,
+  finishedAt: null,
+  unitsTotal: 0,
+  unitsDone: 0,
+  thinScanned: 0,
+  thinRemoved: 0,
+  dropped: 0,
+  batches: 0,
+  largestBatch: 0,
+  longestBatchMs: 0,
+  longestBatchCpuMs: 0,
+  batchP99Ms: 0,
+  heldOperations: 0,
+  error: null,
+});
 
 /** The upper edge (ms) of the bucket holding the given share of all counts. */
 function percentileOf(buckets: readonly number[], share: number): number {

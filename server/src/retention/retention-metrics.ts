@@ -79,23 +79,37 @@ export function createRetentionMetrics(registry: Registry) {
       registers,
     }),
   };
+  /** The run the counters last moved for, and its totals then: each run counts from zero. */
+  let seenRun: RetentionRun | null = null;
   let seen = { thinned: 0, dropped: 0, batches: 0 };
+  /** The last run counted in `runs_total` (a run joined by two callers is counted once). */
+  let countedRun: RetentionRun | null = null;
+  const moveBy = (run: RetentionRun): void => {
+    if (run !== seenRun) {
+      seenRun = run;
+      seen = { thinned: 0, dropped: 0, batches: 0 };
+    }
+    // A counter never goes down (prom-client throws): never less than zero, whatever the caller passed.
+    m.fixes.inc({ action: 'thinned' }, Math.max(0, run.thinRemoved - seen.thinned));
+    m.fixes.inc({ action: 'dropped' }, Math.max(0, run.dropped - seen.dropped));
+    m.batches.inc(Math.max(0, run.batches - seen.batches));
+    seen = { thinned: run.thinRemoved, dropped: run.dropped, batches: run.batches };
+  };
   return {
-    /** After every transaction: counters move by what this run did since the last call. */
-    progress(run: RetentionRun, fresh: boolean): void {
-      if (fresh) seen = { thinned: 0, dropped: 0, batches: 0 };
+    /** After every transaction: counters move by what this run did since the last call for it. */
+    progress(run: RetentionRun): void {
       m.running.set(run.finishedAt === null ? 1 : 0);
       m.progress.set(run.unitsTotal ? run.unitsDone / run.unitsTotal : 1);
       m.held.set(run.heldOperations);
       m.longestBatch.set(run.longestBatchMs / 1000);
       m.longestBatchCpu.set(run.longestBatchCpuMs / 1000);
-      m.fixes.inc({ action: 'thinned' }, run.thinRemoved - seen.thinned);
-      m.fixes.inc({ action: 'dropped' }, run.dropped - seen.dropped);
-      m.batches.inc(run.batches - seen.batches);
-      seen = { thinned: run.thinRemoved, dropped: run.dropped, batches: run.batches };
+      moveBy(run);
     },
+    /** A run ended, whole or failed (`run.error`); a run already counted is not counted again. */
     finished(run: RetentionRun, tookMs: number): void {
-      this.progress(run, false);
+      if (run === countedRun) return;
+      countedRun = run;
+      this.progress(run);
       m.running.set(0);
       m.runs.inc({ outcome: run.error ? 'failed' : 'ok' });
       m.lastRun.set(Date.now() / 1000);

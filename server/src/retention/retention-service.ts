@@ -1,7 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import { freeDiskBytes, measureSqlite, type StorageFigures } from '../storage/sqlite-figures.ts';
-import { RetentionJob, type RetentionJobStore, type RetentionPolicy, type RetentionRun } from './retention-job.ts';
+import {
+  RetentionElsewhereError,
+  RetentionJob,
+  type RetentionJobStore,
+  type RetentionLock,
+  type RetentionPolicy,
+  type RetentionRun,
+} from './retention-job.ts';
 import { createRetentionMetrics, type RetentionMetrics } from './retention-metrics.ts';
 
 export interface DiskStatus {
@@ -26,6 +33,8 @@ export interface RetentionStatus {
 export interface RetentionServiceOptions {
   store: RetentionJobStore;
   policy: RetentionPolicy;
+  /** One run at a time across the instances of a shared store (PostgreSQL: `pgRetentionLock`). */
+  lock?: RetentionLock;
   intervalMs: number;
   /** The SQLite file to measure (null: another store, no per-store figures). */
   sqliteFile: string | null;
@@ -34,7 +43,7 @@ export interface RetentionServiceOptions {
   dataDir: string;
   warnFreeBytes: number;
   registry: Registry;
-  log: FastifyBaseLogger;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   now?: () => number;
   /** How often free disk is looked at (ms). */
   diskCheckMs?: number;
@@ -52,7 +61,6 @@ export class RetentionService {
   private figures: StorageFigures | null = null;
   private disk: DiskStatus;
   private stopped = false;
-  private lastProgressRun: RetentionRun | null = null;
 
   constructor(private readonly options: RetentionServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -61,11 +69,9 @@ export class RetentionService {
     this.job = new RetentionJob({
       store: options.store,
       policy: options.policy,
+      lock: options.lock,
       now: this.now,
-      onProgress: (run) => {
-        this.metrics.progress(run, run !== this.lastProgressRun);
-        this.lastProgressRun = run;
-      },
+      onProgress: (run) => this.count(() => this.metrics.progress(run)),
     });
   }
 
@@ -89,12 +95,16 @@ export class RetentionService {
     await this.job.stop();
   }
 
-  /** Run the policy now (or join the run under way), then measure the stores. */
+  /**
+   * Run the policy now (or join the run under way), then measure the stores. Rejects with
+   * {@link RetentionElsewhereError} (409) when another instance of the store runs it: this one skips.
+   */
   async runNow(): Promise<RetentionRun> {
     const started = performance.now();
+    let skipped = false;
     try {
       const run = await this.job.run();
-      this.metrics.finished(run, performance.now() - started);
+      this.count(() => this.metrics.finished(run, performance.now() - started));
       if (run.thinRemoved || run.dropped)
         this.options.log.info(
           { thinned: run.thinRemoved, dropped: run.dropped, batches: run.batches, units: run.unitsTotal },
@@ -102,12 +112,28 @@ export class RetentionService {
         );
       return run;
     } catch (err) {
-      const run = this.job.lastFinished;
-      if (run) this.metrics.finished(run, performance.now() - started);
+      if (err instanceof RetentionElsewhereError) {
+        skipped = true;
+        this.options.log.info('track retention run skipped: another instance of the store is running it');
+        throw err;
+      }
       this.options.log.error({ err }, 'track retention run failed');
+      // The failed run (the job records one for every failure, at its start too).
+      const run = this.job.lastFinished;
+      if (run?.error) this.count(() => this.metrics.finished(run, performance.now() - started));
       throw err;
     } finally {
-      await this.measure();
+      // Skipped: the instance that runs it measures the shared store.
+      if (!skipped) await this.measure();
+    }
+  }
+
+  /** Move the metrics; a fault of theirs is logged, never the run's outcome or its error. */
+  private count(move: () => void): void {
+    try {
+      move();
+    } catch (err) {
+      this.options.log.warn({ err }, 'retention metrics could not be updated');
     }
   }
 

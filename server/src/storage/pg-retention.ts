@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
-import { pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
+import { mapPgError, pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 import { toFix } from './rows.ts';
 import { RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
 
@@ -125,6 +125,70 @@ export class PgRetentionStore implements RetentionStore {
     );
     return rows.map((r) => restoreMarkOf(r.key as string, r.value as string));
   }
+}
+
+/** The run's advisory lock key: keyed on the schema, so stores on other schemas of the database run on their own. */
+const RETENTION_LOCK_KEY = `hashtext('jointmap:retention'), hashtext(current_schema())`;
+
+/** A store-wide lock held for one retention run (the job's `RunLease`). */
+export interface PgRetentionLease {
+  /** Its connection closed under it: PostgreSQL let the lock go, another instance may run now. */
+  readonly lost: boolean;
+  /** Hand the lock and its connection back; never throws. */
+  release(): Promise<void>;
+}
+
+/**
+ * The retention job's lock on PostgreSQL, where several instances share the store: one retention
+ * run at a time across them. A run is many short transactions, so a transaction-level lock
+ * (`pg_try_advisory_xact_lock`) cannot span it: a session lock (`pg_try_advisory_lock`) is held on
+ * a connection of the pool checked out for the whole run (one of its ten). Null, at once, when
+ * another session holds it.
+ */
+export function pgRetentionLock(pool: pg.Pool): () => Promise<PgRetentionLease | null> {
+  return async () => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw mapPgError(err);
+    }
+    let lost = false;
+    // A checked-out client whose connection drops emits 'error'; with no listener that would end the process.
+    const onError = () => {
+      lost = true;
+    };
+    client.on('error', onError);
+    const done = (broken: boolean) => {
+      client.removeListener('error', onError);
+      // A broken connection is destroyed, not handed out again (its session, and lock, end with it).
+      client.release(broken ? true : undefined);
+    };
+    try {
+      const { rows } = await pgQuery(client, `SELECT pg_try_advisory_lock(${RETENTION_LOCK_KEY}) AS got`);
+      if (rows[0]?.got !== true) {
+        done(false);
+        return null;
+      }
+    } catch (err) {
+      done(true);
+      throw err;
+    }
+    return {
+      get lost() {
+        return lost;
+      },
+      async release() {
+        if (lost) return done(true);
+        try {
+          await client.query(`SELECT pg_advisory_unlock(${RETENTION_LOCK_KEY})`);
+          done(false);
+        } catch {
+          done(true);
+        }
+      },
+    };
+  };
 }
 
 /**

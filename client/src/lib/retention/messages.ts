@@ -12,9 +12,15 @@ export const retentionZhCN = {
   'retention.holdBy': '由 {name} 于 {time} 设置',
   'retention.setHold': '设为证据保全',
   'retention.liftHold': '解除保全',
-  'retention.liftConfirm': '解除后，本行动的轨迹将按保留策略抽稀和删除。确定解除？',
+  'retention.liftConfirm':
+    '解除后，本行动的轨迹不再受保全：行动结束已超过全精度保留期的，这段轨迹不会再抽稀，保持原样直到保留期满后删除；其余按保留策略抽稀和删除。确定解除？',
   'retention.running': '正在执行：{done}/{total} 个单元',
   'retention.lastRun': '上次执行 {time}：抽稀 {thinned} 点，删除 {dropped} 点',
+  'retention.lastRunFailed':
+    '上次执行 {time} 失败：{error}。中断前已处理 {done}/{total} 个单元，抽稀 {thinned} 点，删除 {dropped} 点',
+  'retention.lastRunStopped':
+    '上次执行 {time} 未执行完（服务停止），已处理 {done}/{total} 个单元：抽稀 {thinned} 点，删除 {dropped} 点',
+  'retention.runElsewhere': '另一台服务器正在执行数据保留，请稍后再试',
   'retention.noRun': '尚未执行',
   'retention.runNow': '立即执行',
   'retention.stores': '存储：轨迹 {tracks}（每点 {perFix} 字节），编辑记录 {updates}（每条 {perUpdate} 字节）',
@@ -62,13 +68,19 @@ export const retentionEn: Record<keyof typeof retentionZhCN, Message> = {
   'retention.holdBy': 'Set by {name} at {time}',
   'retention.setHold': 'Hold as evidence',
   'retention.liftHold': 'Lift the hold',
-  'retention.liftConfirm': 'Once lifted, this operation’s tracks are thinned and deleted by the policy. Lift the hold?',
+  'retention.liftConfirm':
+    'Once lifted, this operation’s tracks are no longer held. If it closed longer ago than the full-resolution period, they are not thinned any more: they stay as they are until the retention period ends and they are deleted. Otherwise they are thinned and deleted by the policy. Lift the hold?',
   'retention.running': { by: 'total', one: 'Running: {done}/{total} unit', other: 'Running: {done}/{total} units' },
   'retention.lastRun': {
     by: 'thinned',
     one: 'Last run {time}: {thinned} fix thinned, {dropped} deleted',
     other: 'Last run {time}: {thinned} fixes thinned, {dropped} deleted',
   },
+  'retention.lastRunFailed':
+    'Last run {time} failed: {error}. Done before it stopped: {done} of {total} units, fixes thinned {thinned}, deleted {dropped}',
+  'retention.lastRunStopped':
+    'Last run {time} stopped before its end (the server shut down) at {done} of {total} units: fixes thinned {thinned}, deleted {dropped}',
+  'retention.runElsewhere': 'Another server instance is running retention now: try again later',
   'retention.noRun': 'Not run yet',
   'retention.runNow': 'Run now',
   'retention.stores':

@@ -8,6 +8,8 @@ export interface RetentionRunView {
   unitsDone: number;
   thinRemoved: number;
   dropped: number;
+  /** Why the run failed (the server's message); null when it went through or was stopped by a shutdown. */
+  error: string | null;
 }
 
 /** `GET /api/retention` (commanders): policy, runs, store sizes, free disk. */
