@@ -42,7 +42,7 @@ describe('the deployment guide’s nginx in front of two instances', () => {
     writeFileSync(
       join(dir, 'nginx.conf'),
       `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn; events {}
-http { access_log off; ${temp}
+http { access_log ${dir}/access.log; ${temp}
 ${documentedConfig(upstreams, port)}
 }`,
     );
@@ -74,6 +74,14 @@ ${documentedConfig(upstreams, port)}
     const b = await connectClient(t, wsFront, docName, deqing.token);
     a.doc.getMap('annotations').set('via-nginx', pointAnnotation('via-nginx', '经反向代理'));
     await eventually(() => b.doc.getMap('annotations').has('via-nginx'), 10_000, 'edit through nginx');
+    // nginx logs a request once it ends: close the two, then a request logged after them.
+    a.destroy();
+    b.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await fetch(`${front}/api/health`)).status).toBe(200);
+    const accessLog = () => readFileSync(join(dir, 'access.log'), 'utf8');
+    await eventually(() => accessLog().includes('/api/health'), 5_000, 'the access log written');
+    expect(accessLog(), 'no login token in the access log').not.toContain(deqing.token);
 
     // Live positions: one viewer on WebSocket, one on HTTP long-polling (needs the sticky upstream).
     const wall = await cluster.login(cluster.instances[1]!, 'wall');
