@@ -2,7 +2,6 @@ import { io, type Socket } from 'socket.io-client';
 import {
   LiveEvent,
   mergeNewest,
-  parseUnitKey,
   PROTOCOL_VERSION,
   unitFreshness,
   unitKeyOf,
@@ -14,22 +13,13 @@ import {
 import { backoffDelay } from '../state/backoff.ts';
 import { endsSession, readLiveBatch, worthRetrying } from './live-messages.ts';
 import { PositionBoard, type LiveChange, type LiveState } from './position-board.svelte.ts';
-import type { TrailPoint } from './trail-buffer.ts';
+import { fetchTrailHistory, gapRequests, type HistoryRequest } from './trail-history.ts';
 
-/** Up to this many units get their last 15 minutes fetched after a (re)load so trails are not empty. */
-const SEED_TRAILS_UP_TO = 100;
 const OFFSET_SAMPLES = 20;
 /** After the server dropped or refused us (not for the token), try again after 1 s, 2 s, 4 s … up to this. */
 const MAX_REJOIN_DELAY_MS = 30_000;
 /** Failed (re)connect attempts in a row after which the channel counts as offline, not reconnecting. */
 export const OFFLINE_AFTER_FAILURES = 2;
-
-interface TrackCollection {
-  features: Array<{
-    geometry: { type: string; coordinates: unknown };
-    properties: { coordinateProperties?: { times?: number[] } };
-  }>;
-}
 
 export interface LiveOptions {
   /** socket.io origin; default this page's. */
@@ -115,6 +105,12 @@ export class LivePositions extends PositionBoard {
     this.socket.on(LiveEvent.snapshot, (raw) => {
       const m = readLiveBatch(raw, operationId);
       if (!m) return;
+      // The first snapshot: every unit's last 15 minutes. One after a reconnect: what each unit
+      // sent while the link was down, or its trail would join the fixes either side by a straight line.
+      const history: HistoryRequest[] = this.seeded
+        ? gapRequests(this.latest, m.positions)
+        : m.positions.map((p) => ({ key: unitKeyOf(p) }));
+      this.seeded = true;
       this.rejoins = 0;
       this.sampleOffset(m.serverTime);
       if (m.thresholds) this.thresholds = m.thresholds;
@@ -133,7 +129,7 @@ export class LivePositions extends PositionBoard {
       this.freshChanged = true;
       this.emit('all');
       this.restartTicker();
-      if (!this.seeded) void this.seedTrails();
+      void this.fetchHistory(history);
     });
     this.socket.on(LiveEvent.positions, (raw) => {
       // Positions are validated one by one: a malformed one is skipped, not the whole batch.
@@ -176,6 +172,12 @@ export class LivePositions extends PositionBoard {
   get signedOut(): boolean {
     this.subscribeUi();
     return endsSession(this.error);
+  }
+
+  /** The server refused this client as too old (`CLIENT_TOO_OLD`): only a reload brings the new one. */
+  get outdated(): boolean {
+    this.subscribeUi();
+    return this.error?.code === 'CLIENT_TOO_OLD';
   }
 
   // ---- other live events on this connection (e.g. search coverage) ----
@@ -268,37 +270,20 @@ export class LivePositions extends PositionBoard {
     }, every);
   }
 
-  /** After a (re)load, fetch the last 15 minutes of a few units so their trails are not empty. */
-  private async seedTrails(): Promise<void> {
-    this.seeded = true;
+  /** Merge fetched history into the trails (no point twice: a fix held already is kept once). */
+  private async fetchHistory(requests: HistoryRequest[]): Promise<void> {
     const getJson = this.options.getJson;
-    if (!getJson || this.latest.size > SEED_TRAILS_UP_TO) return;
-    const keys = [...this.latest.keys()];
-    const worker = async () => {
-      for (let key = keys.shift(); key !== undefined && !this.destroyed; key = keys.shift()) {
-        const unit = parseUnitKey(key);
-        if (!unit) continue;
-        try {
-          const fc = await getJson<TrackCollection>(
-            `/api/units/${encodeURIComponent(unit.unitId)}/track?stationId=${encodeURIComponent(unit.stationId)}`,
-          );
-          const points: TrailPoint[] = [];
-          for (const f of fc.features) {
-            const times = f.properties.coordinateProperties?.times ?? [];
-            const coords = (
-              f.geometry.type === 'LineString' ? f.geometry.coordinates : [f.geometry.coordinates]
-            ) as Array<[number, number]>;
-            coords.forEach((c, i) => times[i] !== undefined && points.push([c[0], c[1], times[i]!]));
-          }
-          if (points.length) {
-            this.trails.seed(key, points);
-            this.emit(new Set([key]));
-          }
-        } catch {
-          // no history for this unit (or no longer visible): its trail grows from live fixes
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker()]);
+    if (!getJson || !requests.length) return;
+    await fetchTrailHistory(
+      getJson,
+      requests,
+      (key, points) => {
+        // A unit the server stopped sharing meanwhile (a newer snapshot left it out) stays gone.
+        if (!this.latest.has(key)) return;
+        this.trails.seed(key, points);
+        this.emit(new Set([key]));
+      },
+      () => this.destroyed,
+    );
   }
 }

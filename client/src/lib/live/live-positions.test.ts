@@ -23,8 +23,8 @@ async function startLiveServer(refusals: ErrorCode[]) {
   return { server, handshakes, url: `http://127.0.0.1:${port}` };
 }
 
-function connect(url: string): LivePositions {
-  const live = new LivePositions('op-1', 'token', { url });
+function connect(url: string, getJson?: <T>(path: string) => Promise<T>): LivePositions {
+  const live = new LivePositions('op-1', 'token', { url, ...(getJson ? { getJson } : {}) });
   onTestFinished(() => live.destroy());
   return live;
 }
@@ -82,6 +82,8 @@ test('a client too old is not tried again: it stays offline until reloaded', asy
   expect(handshakes).toEqual(['CLIENT_TOO_OLD']);
   expect(live.state).toBe('offline');
   expect(live.error?.code).toBe('CLIENT_TOO_OLD');
+  // What the badge says and acts on: a reload brings the new client.
+  expect(live.outdated).toBe(true);
 });
 
 test('an ended session is not tried again: sign in', async () => {
@@ -119,4 +121,87 @@ test('a snapshot replaces the units held: one it leaves out (another station’s
   server.disconnectSockets();
   await vi.waitFor(() => expect([...live.latest.keys()]).toEqual(['deqing-yuyue/car-01']), { timeout: 10_000 });
   expect(live.latest.get('deqing-yuyue/car-01')?.time).toBe(now - 1000);
+});
+
+/** A unit's fix at `time`, each somewhere else. */
+const fixAt = (unitId: string, time: number) =>
+  fixtures.unitPosition(unitId, {
+    stationId: 'deqing-yuyue',
+    deviceId: `dev-${unitId}`,
+    lngLat: [120 + (time % 1_000_000) * 1e-8, 30.5],
+    time,
+    receivedAt: time,
+  });
+
+/** The track answer of the server for these fix times (one LineString, as `GET /api/units/:id/track`). */
+const trackOf = (unitId: string, times: number[]) => ({
+  type: 'FeatureCollection',
+  features: [
+    {
+      type: 'Feature',
+      properties: { coordinateProperties: { times } },
+      geometry: { type: 'LineString', coordinates: times.map((t) => fixAt(unitId, t).lngLat) },
+    },
+  ],
+});
+
+test('after a drop of minutes the trail gets what the unit sent meanwhile, not a straight line across the gap', async () => {
+  const { server, url } = await startLiveServer([]);
+  const start = Date.now() - 10 * 60_000;
+  const beforeDrop = [start, start + 30_000, start + 60_000];
+  const duringDrop = [start + 120_000, start + 180_000, start + 240_000];
+  const afterDrop = start + 300_000;
+  let joins = 0;
+  server.on('connection', (socket) => {
+    joins++;
+    const time = joins === 1 ? beforeDrop.at(-1)! : afterDrop;
+    socket.emit('live:snapshot', { operationId: 'op-1', serverTime: Date.now(), positions: [fixAt('car-01', time)] });
+  });
+  // The server's store of the unit's fixes; answers the window asked for.
+  const stored = [...beforeDrop];
+  const asked: string[] = [];
+  const live = connect(url, async <T>(path: string): Promise<T> => {
+    asked.push(path);
+    const from = Number(new URL(path, 'http://x').searchParams.get('from') ?? 0);
+    return trackOf(
+      'car-01',
+      stored.filter((t) => t >= from),
+    ) as T;
+  });
+  const key = 'deqing-yuyue/car-01';
+  await vi.waitFor(() => expect(live.trailOf(key).map((p) => p[2])).toEqual(beforeDrop));
+
+  // The link drops for minutes; the unit keeps moving; the channel comes back with a snapshot.
+  stored.push(...duringDrop, afterDrop);
+  server.disconnectSockets();
+  await vi.waitFor(() => expect(joins).toBe(2), { timeout: 10_000 });
+  await vi.waitFor(() => expect(live.trailOf(key).map((p) => p[2])).toEqual([...beforeDrop, ...duringDrop, afterDrop]));
+  // Only the gap was asked for the second time, from the last fix held before it.
+  expect(asked).toEqual([
+    '/api/units/car-01/track?stationId=deqing-yuyue',
+    `/api/units/car-01/track?stationId=deqing-yuyue&from=${beforeDrop.at(-1)}`,
+  ]);
+});
+
+test('an operation of more than a hundred units gets every unit’s trail history', async () => {
+  const { server, url } = await startLiveServer([]);
+  const now = Date.now();
+  const units = Array.from({ length: 150 }, (_, i) => `car-${i}`);
+  server.on('connection', (socket) =>
+    socket.emit('live:snapshot', {
+      operationId: 'op-1',
+      serverTime: now,
+      positions: units.map((u) => fixAt(u, now - 1000)),
+    }),
+  );
+  const asked = new Set<string>();
+  const live = connect(url, async <T>(path: string): Promise<T> => {
+    const unitId = decodeURIComponent(path.split('/')[3]!);
+    asked.add(unitId);
+    return trackOf(unitId, [now - 120_000, now - 60_000]) as T;
+  });
+  await vi.waitFor(() => expect(asked.size).toBe(units.length));
+  await vi.waitFor(() => {
+    for (const u of units) expect(live.trailOf(`deqing-yuyue/${u}`)).toHaveLength(3);
+  });
 });

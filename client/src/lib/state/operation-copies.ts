@@ -29,18 +29,24 @@ interface StoredCopy<V> {
 }
 
 /**
- * Keep a copy of an operation's data. Returns false (and logs why) when it could not be kept even
- * after evicting every other operation's copy: the next offline reload will need the server.
+ * Keep a copy of an operation's data; `context` null keeps the counties kept already (they could
+ * not be fetched: an empty stand-in must not replace them). Returns false (and logs why) when it
+ * could not be kept even after evicting every other operation's copy: the next offline reload will
+ * need the server.
  */
-export function saveOperationCopy<V>(userId: string, operationId: string, copy: OperationCopy<V>): boolean {
+export function saveOperationCopy<V>(
+  userId: string,
+  operationId: string,
+  copy: Omit<OperationCopy<V>, 'context'> & { context: GeoJSON.FeatureCollection | null },
+): boolean {
   const key = operationCopyKey(userId, operationId);
   const stored: StoredCopy<V> = { view: copy.view, jurisdictions: copy.jurisdictions, usedAt: Date.now() };
   if (!setEvicting(key, JSON.stringify(stored), key)) {
     console.warn(`jointmap: no room in localStorage for the offline copy of operation ${operationId}`);
     return false;
   }
-  const context = JSON.stringify(copy.context);
-  if (read(CONTEXT_KEY) !== context && !setEvicting(CONTEXT_KEY, context, key))
+  const context = copy.context && JSON.stringify(copy.context);
+  if (context && read(CONTEXT_KEY) !== context && !setEvicting(CONTEXT_KEY, context, key))
     console.warn('jointmap: no room in localStorage for the offline copy of the neighbouring counties');
   return true;
 }
@@ -57,6 +63,25 @@ export function readOperationCopy<V>(userId: string, operationId: string): Opera
     (shared ? (JSON.parse(shared) as GeoJSON.FeatureCollection) : { type: 'FeatureCollection', features: [] });
   if (!stored.context) setEvicting(key, JSON.stringify({ ...stored, usedAt: Date.now() }), key);
   return { view: stored.view, jurisdictions: stored.jurisdictions, context };
+}
+
+/**
+ * Keep the neighbouring counties (fetched after the operation's copy was saved) for every
+ * operation; `operationId`'s copy is never evicted to make room.
+ */
+export function saveContextCopy(userId: string, operationId: string, context: GeoJSON.FeatureCollection): void {
+  if (!setEvicting(CONTEXT_KEY, JSON.stringify(context), operationCopyKey(userId, operationId)))
+    console.warn('jointmap: no room in localStorage for the offline copy of the neighbouring counties');
+}
+
+/** The kept copy of the neighbouring counties (null: none), whichever operation stored them. */
+export function readContextCopy(): GeoJSON.FeatureCollection | null {
+  const shared = read(CONTEXT_KEY);
+  try {
+    return shared ? (JSON.parse(shared) as GeoJSON.FeatureCollection) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Delete every user's copy of these operations (their data was purged on the server). */

@@ -135,3 +135,65 @@ describe('offline copies when localStorage is full', () => {
     expect(offline).toMatchObject({ view: { id: 'op-1' }, fromCache: true });
   });
 });
+
+describe('the neighbouring counties', () => {
+  const county = {
+    type: 'Feature',
+    properties: { name: '桐乡市' },
+    geometry: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [120.4, 30.5],
+          [120.6, 30.5],
+          [120.6, 30.7],
+          [120.4, 30.5],
+        ],
+      ],
+    },
+  };
+  const counties = { type: 'FeatureCollection', features: [county] };
+
+  /** The server, whose counties fail with `failures` (503, or no answer at all) before they are served. */
+  function countiesServer(failures: Array<503 | 'offline'>) {
+    const asked: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (path: string) => {
+        asked.push(path);
+        if (path !== '/api/basemap/context.geojson')
+          return new Response(JSON.stringify(path.endsWith('.geojson') ? collection : view));
+        const failure = failures.shift();
+        if (failure === 'offline') throw new TypeError('Failed to fetch');
+        if (failure) return new Response(JSON.stringify({ error: { code: 'INTERNAL', message: '' } }), { status: 503 });
+        return new Response(JSON.stringify(counties));
+      }),
+    );
+    return asked;
+  }
+
+  const stored = () => JSON.parse(localStorage.getItem('jointmap.opcontext') ?? 'null') as unknown;
+
+  test('counties that failed at a wall’s boot are fetched again, backing off, and then drawn and kept', async () => {
+    const asked = countiesServer([503, 'offline', 503]);
+    const data = await loadOperationData(signedIn(), 'op-1');
+    expect(data.context.features).toEqual([]);
+    // The failure is not kept as "no counties" on this device.
+    expect(stored()).toBeNull();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(asked.filter((p) => p.includes('context')).length).toBe(4);
+    expect(data.context).toEqual(counties);
+    expect(stored()).toEqual(counties);
+  });
+
+  test('a failure never replaces the counties kept from an earlier visit: they are drawn meanwhile', async () => {
+    countiesServer([503]);
+    const session = signedIn();
+    await loadOperationData(session, 'op-1'); // fails: nothing kept yet
+    await vi.advanceTimersByTimeAsync(60_000); // the retry brings and keeps them
+    countiesServer([503, 503]);
+    const next = await loadOperationData(session, 'op-1');
+    expect(next.context).toEqual(counties);
+    expect(stored()).toEqual(counties);
+  });
+});

@@ -1,5 +1,7 @@
 import type { DispatchSettings, OperationKind, OperationStatus } from '@jointmap/shared';
-import { readOperationCopy, saveOperationCopy } from './operation-copies.ts';
+import { transientFailure } from './backoff.ts';
+import { NeighbourCounties } from './neighbour-counties.svelte.ts';
+import { readContextCopy, readOperationCopy, saveContextCopy, saveOperationCopy } from './operation-copies.ts';
 import type { Session } from './session.svelte.ts';
 
 export interface StationDetail {
@@ -32,16 +34,22 @@ export interface OperationData {
   view: OperationView;
   /** Station jurisdictions, WGS-84. */
   jurisdictions: GeoJSON.FeatureCollection;
-  /** Neighbouring counties, WGS-84. */
-  context: GeoJSON.FeatureCollection;
+  /**
+   * Neighbouring counties, WGS-84. Reactive: when they could not be fetched, the kept copy (or none)
+   * until a later attempt brings them ({@link NeighbourCounties}).
+   */
+  readonly context: GeoJSON.FeatureCollection;
   /** True when served from the local copy because the server could not be reached. */
   fromCache: boolean;
 }
 
+const CONTEXT_PATH = '/api/basemap/context.geojson';
+
 /**
  * The operation, its station jurisdictions and the neighbouring counties. Kept in localStorage so
  * a reload while offline still draws the map (`saveOperationCopy`: least recently used copies
- * evicted when space runs out); refreshed from the server whenever it answers.
+ * evicted when space runs out); refreshed from the server whenever it answers. Counties that could
+ * not be fetched are not kept as none: the kept ones (or none) are drawn and asked for again.
  */
 export async function loadOperationData(session: Session, operationId: string): Promise<OperationData> {
   const userId = session.user?.id ?? 'anon';
@@ -50,18 +58,56 @@ export async function loadOperationData(session: Session, operationId: string): 
     const [view, jurisdictions, context] = await Promise.all([
       session.get<OperationView>(`/api/operations/${id}`),
       session.get<GeoJSON.FeatureCollection>(`/api/operations/${id}/jurisdictions.geojson`),
-      session.get<GeoJSON.FeatureCollection>('/api/basemap/context.geojson').catch(() => emptyCollection()),
+      session.get<GeoJSON.FeatureCollection>(CONTEXT_PATH).catch((err: unknown) => ({ failed: err })),
     ]);
-    const data = { view, jurisdictions, context };
-    saveOperationCopy(userId, operationId, data);
-    return { ...data, fromCache: false };
+    const fetched = 'failed' in context ? null : context;
+    saveOperationCopy(userId, operationId, { view, jurisdictions, context: fetched });
+    const counties = new NeighbourCounties(fetched ?? readContextCopy() ?? emptyCollection());
+    const kept = (c: GeoJSON.FeatureCollection) => saveContextCopy(userId, operationId, c);
+    if ('failed' in context && transientFailure(context.failed)) retryCounties(session, counties, kept);
+    return dataOf(view, jurisdictions, counties, false);
   } catch (err) {
     // Only a network failure falls back to the copy; a refusal (404, 403) is shown as such.
     if (!(err instanceof TypeError)) throw err;
     const copy = readOperationCopy<OperationView>(userId, operationId);
     if (!copy) throw err;
-    return { ...copy, fromCache: true };
+    const counties = new NeighbourCounties(copy.context);
+    // Never fetched on this device: asked for until the server answers again.
+    if (!copy.context.features.length) retryCounties(session, counties, (c) => saveContextCopy(userId, operationId, c));
+    return dataOf(copy.view, copy.jurisdictions, counties, true);
   }
+}
+
+/** Ask for the counties again until they come; stops once the session has ended (or changed hands). */
+function retryCounties(
+  session: Session,
+  counties: NeighbourCounties,
+  arrived: (c: GeoJSON.FeatureCollection) => void,
+): void {
+  const user = session.user?.id;
+  counties.retry(
+    () =>
+      session.user?.id === user
+        ? session.get<GeoJSON.FeatureCollection>(CONTEXT_PATH)
+        : Promise.reject(new Error('signed out meanwhile')),
+    arrived,
+  );
+}
+
+function dataOf(
+  view: OperationView,
+  jurisdictions: GeoJSON.FeatureCollection,
+  counties: NeighbourCounties,
+  fromCache: boolean,
+): OperationData {
+  return {
+    view,
+    jurisdictions,
+    get context() {
+      return counties.current;
+    },
+    fromCache,
+  };
 }
 
 export function emptyCollection(): GeoJSON.FeatureCollection {
