@@ -23,20 +23,27 @@ export function playAlertSound(kind: AlertKind): boolean {
   return playTones(tonesFor(kind), { wave: kind === 'sos' ? 'square' : 'sine', peak: 0.25 });
 }
 
-const MUTE_KEY = 'jointmap.alerts.muted';
+/**
+ * The mute is a person's choice, so it is kept per user: on a shared desk PC the next dispatcher
+ * to sign in hears alerts whatever the last one chose. (The old per-browser key is ignored.)
+ */
+const muteKey = (userId: string) => `jointmap.alerts.muted.${userId}`;
 
-/** Whether alert sounds are muted on this browser (remembered across reloads). */
-export function loadMuted(): boolean {
+/** Whether `userId` muted alert sounds on this browser (remembered across reloads); false with no user. */
+export function loadMuted(userId: string | null): boolean {
+  if (!userId) return false;
   try {
-    return localStorage.getItem(MUTE_KEY) === '1';
+    return localStorage.getItem(muteKey(userId)) === '1';
   } catch {
     return false;
   }
 }
 
-export function saveMuted(muted: boolean): void {
+/** Remember `userId`'s mute on this browser; with no user the mute lasts for this page only. */
+export function saveMuted(userId: string | null, muted: boolean): void {
+  if (!userId) return;
   try {
-    localStorage.setItem(MUTE_KEY, muted ? '1' : '0');
+    localStorage.setItem(muteKey(userId), muted ? '1' : '0');
   } catch {
     // storage unavailable (private mode): muted for this page only
   }

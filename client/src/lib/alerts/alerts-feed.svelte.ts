@@ -12,12 +12,15 @@ export type AlertsChannel = Pick<LivePositions, 'listen' | 'operationId'>;
 
 /**
  * The alerts of an open operation: filled from `live:alerts` (everything unresolved on join and
- * reconnect, then each change), acknowledged and resolved through REST. New open alerts ring
- * (unless muted); map layers listen with {@link onChange}, components read {@link version}.
+ * reconnect, then each change), acknowledged and resolved through REST. New open alerts ring;
+ * the user's mute silences the chime of ordinary alerts but never an SOS (a panic button must be
+ * heard even on a desk someone else muted). Map layers listen with {@link onChange}, components
+ * read {@link version}.
  */
 export class AlertsFeed {
   readonly store: AlertStore;
-  muted = $state(loadMuted());
+  /** The user's mute of the alert chime (SOS still sounds), remembered per user on this browser. */
+  muted = $state(false);
   /** Set when the console asks to see an alert (map fly-to, list highlight). */
   focused = $state<string | null>(null);
   private readonly off: () => void;
@@ -30,8 +33,9 @@ export class AlertsFeed {
 
   constructor(
     channel: AlertsChannel,
-    private readonly options: { sound: boolean },
+    private readonly options: { sound: boolean; userId?: string | null },
   ) {
+    this.muted = loadMuted(options.userId ?? null);
     this.store = new AlertStore(channel.operationId);
     this.off = channel.listen(LiveEvent.alerts, (msg) => this.receive(msg));
     this.subscribe = createSubscriber((update) => {
@@ -68,7 +72,7 @@ export class AlertsFeed {
 
   setMuted(muted: boolean): void {
     this.muted = muted;
-    saveMuted(muted);
+    saveMuted(this.options.userId ?? null, muted);
   }
 
   /** `POST …/alerts/:id/acknowledge`; the answer replaces the alert at once (the live echo follows). */
@@ -98,8 +102,9 @@ export class AlertsFeed {
   /** Feed one raw `live:alerts` message (the socket listener; tests call it directly). */
   receive(raw: unknown): void {
     const { raised, changed } = this.store.apply(raw);
-    if (raised.length && this.options.sound && !this.muted) {
-      playAlertSound(raised.some((a) => a.kind === 'sos') ? 'sos' : raised[0]!.kind);
+    if (raised.length && this.options.sound) {
+      if (raised.some((a) => a.kind === 'sos')) playAlertSound('sos');
+      else if (!this.muted) playAlertSound(raised[0]!.kind);
     }
     if (changed) this.emit();
   }
@@ -136,10 +141,10 @@ const feeds = new WeakMap<OperationSession, AlertsFeed>();
 /**
  * The alerts of an open operation, created on first use. Pages call it as soon as the session
  * exists so the full list the server sends on join is never missed. Only the console rings: the
- * wall is unattended (`sound: false`).
+ * wall is unattended (`sound: false`). The mute is the signed-in user's own.
  */
 export function alertsOf(session: OperationSession, options: { sound: boolean } = { sound: false }): AlertsFeed {
   let feed = feeds.get(session);
-  if (!feed) feeds.set(session, (feed = new AlertsFeed(session.live, options)));
+  if (!feed) feeds.set(session, (feed = new AlertsFeed(session.live, { ...options, userId: session.user.id })));
   return feed;
 }

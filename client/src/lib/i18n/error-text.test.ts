@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@jointmap/shared';
+import { AppError, ErrorCode, explainEntry } from '@jointmap/shared';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ApiError } from '../state/api-error.ts';
 import { errorText } from './error-text.ts';
@@ -67,5 +67,47 @@ describe('errorText', () => {
       }
       expect(new Set(texts).size).toBe(texts.length);
     }
+  });
+
+  test('a write the console’s own validation refused names the field and its limit in the UI language', () => {
+    // As the shared check says it of a unit whose fourth member has 41 characters.
+    const unit = {
+      id: 'car-01',
+      callsign: '禹越巡01',
+      kind: 'car',
+      stationId: 'deqing-yuyue',
+      members: ['张三', '李四', '王五', '长'.repeat(41)],
+      status: 'available',
+      assignedTaskId: null,
+      deviceIds: [],
+      updatedAt: 1,
+    };
+    const problem = explainEntry('station', 'units', unit.id, unit, 'deqing-yuyue');
+    expect(problem).toMatch(/^units\/car-01\/members\/3: /);
+    const tooLong = new AppError('INVALID_PAYLOAD', problem!);
+    expect(errorText(tooLong)).toBe('成员过长（最多 40 个字）');
+    expect(
+      errorText(new AppError('INVALID_PAYLOAD', 'tasks/t-1/title: Expected string length greater or equal to 1')),
+    ).toBe('标题不能为空');
+    expect(
+      errorText(
+        new AppError('INVALID_PAYLOAD', 'sectors/s-1/assignedUnitIds: Expected array length to be less or equal to 50'),
+      ),
+    ).toBe('分配的警力过多（最多 50 项）');
+    // A problem without a sentence here: localized, the detail kept for support, no "Error:" prefix.
+    const ring = errorText(new AppError('INVALID_PAYLOAD', 'sectors/s-1: polygon ring not closed'));
+    expect(ring).toBe('输入不符合要求（sectors/s-1: polygon ring not closed）');
+    expect(errorText(new AppError('FORBIDDEN', 'no write access to command'))).toBe('无权执行此操作');
+
+    i18n.locale = 'en';
+    expect(errorText(tooLong)).toBe('Members is too long (at most 40 characters)');
+    // The server's refusal of the same reads as its own sentence, the field named in the detail.
+    const refused = new ApiError(
+      400,
+      'INVALID_PAYLOAD',
+      'units/car-01/callsign: Expected string length less or equal to 40',
+    );
+    i18n.locale = 'zh-CN';
+    expect(errorText(refused)).toBe('请求无效，已被服务器拒绝（呼号过长（最多 40 个字））');
   });
 });

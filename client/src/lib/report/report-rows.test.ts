@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import { i18n } from '../i18n/i18n.svelte.ts';
-import { taskOutcome, unitNamer } from './report-rows.ts';
+import { drivenDistance, taskOutcome, unitNamer } from './report-rows.ts';
 
 afterEach(() => void (i18n.locale = 'zh-CN'));
 
@@ -33,4 +33,10 @@ test('alerts and sectors name units by callsign as the units table does, by thei
   expect(name('foot-02', 'deqing-yuyue')).toBe('运河步02');
   expect(name('foot-02', null)).toBe('运河步02');
   expect(name('gone-09', 'deqing-yuyue')).toBe('gone-09');
+});
+
+test('the distance a unit drove reads in the report’s language, not in English units inside Chinese', () => {
+  expect([drivenDistance(12_345), drivenDistance(850), drivenDistance(0)]).toEqual(['12.3 公里', '850 米', '0 米']);
+  i18n.locale = 'en';
+  expect([drivenDistance(12_345), drivenDistance(850)]).toEqual(['12.3 km', '850 m']);
 });

@@ -31,3 +31,13 @@ export function unitNamer(units: readonly Unit[]): (unitId: string, stationId?: 
   for (const u of units) if (!byId.has(u.unitId)) byId.set(u.unitId, u.callsign);
   return (unitId, stationId) => (stationId && byKey.get(`${stationId}/${unitId}`)) || byId.get(unitId) || unitId;
 }
+
+/**
+ * How far a unit drove, in the UI's language as the measuring tools say it (`len.*`): `12.3 公里`,
+ * `850 米` (English: `12.3 km`, `850 m`). Read in markup it follows a language switch.
+ */
+export function drivenDistance(metres: number): string {
+  return metres >= 1000
+    ? i18n.t('len.km', { v: (metres / 1000).toFixed(1) })
+    : i18n.t('len.m', { v: Math.round(metres) });
+}

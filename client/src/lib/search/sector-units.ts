@@ -1,4 +1,5 @@
-import { AppError, dispatchChanges, unitKey, type Sector, type Unit } from '@jointmap/shared';
+import { dispatchChanges, unitKey, type Sector, type Unit } from '@jointmap/shared';
+import { writeErrorText } from '../i18n/error-text.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { dispatchBlock, type DispatchBlock } from '../tasks/dispatch/dispatch-actions.ts';
 
@@ -94,7 +95,7 @@ export function dispatchSectorUnits(
       session.write(stationId, change);
       out.sent.push(...movable.filter((u) => u.stationId === stationId));
     } catch (err) {
-      out.failed.push({ stationId, message: err instanceof AppError ? err.message : String(err) });
+      out.failed.push({ stationId, message: writeErrorText(err) });
     }
   }
   return out;

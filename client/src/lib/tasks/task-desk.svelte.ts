@@ -9,7 +9,9 @@ import {
   type Unit,
   newTaskId,
 } from '@jointmap/shared';
+import { errorText } from '../i18n/error-text.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
+import { validationText } from '../i18n/validation-text.ts';
 import { playTones, type Tone } from '../sound.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { serverNow } from '../state/server-clock.ts';
@@ -34,7 +36,6 @@ export interface RaiseDraft {
 }
 
 const READ_LIMIT = 2000;
-const MUTE_KEY = 'jointmap.tasks.muted';
 /** The new-task sound: a short rising two-tone beep (about 0.35 s). */
 const NEW_TASK_BEEP: readonly Tone[] = [
   { freq: 880, at: 0, length: 0.15 },
@@ -42,6 +43,8 @@ const NEW_TASK_BEEP: readonly Tone[] = [
 ];
 
 const readKey = (userId: string) => `jointmap.tasks.read.${userId}`;
+/** The mute is a person's choice, kept per user: the next dispatcher on a shared PC still hears tasks. */
+const muteKey = (userId: string) => `jointmap.tasks.muted.${userId}`;
 
 function loadJson<T>(key: string, fallback: T): T {
   try {
@@ -62,13 +65,14 @@ function saveJson(key: string, value: unknown): void {
 
 /**
  * The tasks of one open operation as the console works with them: every task with its derived
- * status, my inbox and what is unread (read ids remembered per user), the new-task sound, the
+ * status, my inbox and what is unread (read ids and the mute remembered per user), the new-task sound, the
  * selected task, the task being raised, and the writes (raise, answer, close, cancel).
  */
 export class TaskDesk {
   selectedKey = $state<string | null>(null);
   draft = $state.raw<RaiseDraft | null>(null);
-  muted = $state(loadJson<boolean>(MUTE_KEY, false));
+  /** This user's mute of the new-task sound (remembered per user on this browser). */
+  muted = $state(false);
   /** New tasks for me noticed since the page opened (each would beep unless muted). */
   arrivals = $state(0);
   /** Moves the map to a task; set by the console's TaskLayer. */
@@ -78,6 +82,7 @@ export class TaskDesk {
   private jurisdictions: ReturnType<typeof jurisdictionsOf> | null = null;
 
   constructor(readonly session: OperationSession) {
+    this.muted = loadJson<unknown>(muteKey(session.user.id), false) === true;
     const stored = loadJson<unknown>(readKey(session.user.id), []);
     this.read = new SvelteSet(Array.isArray(stored) ? stored.filter((x): x is string => typeof x === 'string') : []);
   }
@@ -127,7 +132,7 @@ export class TaskDesk {
 
   setMuted(muted: boolean): void {
     this.muted = muted;
-    saveJson(MUTE_KEY, muted);
+    saveJson(muteKey(this.session.user.id), muted);
   }
 
   /**
@@ -171,7 +176,7 @@ export class TaskDesk {
     const problem = raiseProblem(task, this.session.doc(station)?.kind ?? 'station');
     if (problem)
       return problem.kind === 'invalid'
-        ? i18n.t('tasks.error.invalid', { problem: problem.problem })
+        ? i18n.t('tasks.error.invalid', { problem: validationText(problem.problem) })
         : i18n.t(`tasks.error.${problem.kind}`);
     const error = this.tryWrite(() =>
       this.session.write(station, { type: 'put', map: 'tasks', key: task.id, value: task }),
@@ -246,7 +251,7 @@ export class TaskDesk {
       write();
       return null;
     } catch (err) {
-      if (err instanceof AppError) return i18n.t('tasks.error.invalid', { problem: err.message });
+      if (err instanceof AppError) return i18n.t('tasks.error.invalid', { problem: errorText(err) });
       throw err;
     }
   }

@@ -128,3 +128,43 @@ test('the raising console closes and reopens a task a target resolved: it is liv
   // 德清's 办结 stays as history.
   expect(view.responses.get('deqing-yuyue')?.status).toBe('resolved');
 });
+
+/** The browser's localStorage as one shared desk PC keeps it, across sign-ins. */
+function deskStorage(): Storage {
+  const items = new Map<string, string>();
+  return {
+    get length() {
+      return items.size;
+    },
+    clear: () => items.clear(),
+    getItem: (k) => items.get(k) ?? null,
+    key: (i) => [...items.keys()][i] ?? null,
+    removeItem: (k) => void items.delete(k),
+    setItem: (k, v) => void items.set(k, String(v)),
+  };
+}
+
+test('the new-task mute is the muting dispatcher’s own: the next one on a shared PC hears new tasks', () => {
+  vi.stubGlobal('localStorage', deskStorage());
+  // Two sessions in one test: the first one's teardown restores the globals it stubbed before the
+  // other is destroyed, and its live channel still cancels a frame then.
+  globalThis.cancelAnimationFrame ??= (id: number) => clearTimeout(id);
+  const a: SessionUser = { id: 'u-deqing-a', name: '德清甲', role: 'dispatcher', stationId: 'deqing-yuyue' };
+  const b: SessionUser = { id: 'u-deqing-b', name: '德清乙', role: 'dispatcher', stationId: 'deqing-yuyue' };
+  const first = offlineSession(a, ['deqing-yuyue']);
+  new TaskDesk(first).setMuted(true);
+
+  expect(new TaskDesk(offlineSession(b, ['deqing-yuyue'])).muted).toBe(false);
+  // The one who muted finds it muted again (a reload, the next operation).
+  expect(new TaskDesk(first).muted).toBe(true);
+});
+
+test('a task the shared check refuses says which field, in the UI language', () => {
+  const session = offlineCommanderSession(['deqing-yuyue']);
+  const desk = new TaskDesk(session);
+  desk.startRaise(here!);
+  const input = { description: '', priority: 'urgent', nonPolice: false, targetStations: ['deqing-yuyue'] } as const;
+  expect(desk.raise({ ...input, title: '协'.repeat(121), targetStations: [...input.targetStations] })).toBe(
+    '无法保存：标题过长（最多 120 个字）',
+  );
+});

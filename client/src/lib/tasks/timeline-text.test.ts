@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { TimelineEvent } from '@jointmap/shared';
 import { en, zhCN } from '../i18n/messages.ts';
 import { formatMessage, type Message } from '../i18n/format.ts';
-import { timelineLines, type TimelineContext } from './timeline-text.ts';
+import { timelineLines, unitCallsigns, type TimelineContext } from './timeline-text.ts';
 
 const names: Record<string, string> = {
   'deqing-yuyue': '德清禹越',
@@ -107,6 +107,38 @@ describe('timelineLines', () => {
       '分区 A1：已清查',
       '修改任务（标题、优先级）',
       '结束任务',
+    ]);
+  });
+
+  test('a unit is named by its own station’s callsign when two stations both have one of its id', () => {
+    const roster = [
+      { id: 'car-01', stationId: 'deqing-yuyue', callsign: '禹越巡01' },
+      { id: 'car-01', stationId: 'tongxiang-zhouquan', callsign: '洲泉巡01' },
+      { id: 'foot-02', stationId: 'tongxiang-zhouquan', callsign: '洲泉步巡02' },
+    ];
+    const ctx = { ...zh, unit: unitCallsigns(roster) };
+    const answer = (stationId: string, unitIds: string[]): TimelineEvent => ({
+      ...accepted,
+      scope: stationId,
+      detail: { ...accepted.detail, stationId, note: '', unitIds } as never,
+    });
+    const assigned: TimelineEvent = {
+      ...base,
+      seq: 9,
+      userId: 'u-c',
+      userName: '联合指挥长',
+      type: 'sector_assigned',
+      detail: { sectorId: 's1', name: 'A1', stationId: 'tongxiang-zhouquan', unitIds: ['car-01', 'car-09'] },
+    };
+    expect(
+      timelineLines(
+        [answer('tongxiang-zhouquan', ['car-01', 'foot-02']), answer('deqing-yuyue', ['car-01']), assigned],
+        ctx,
+      ).map((l) => l.what),
+    ).toEqual([
+      '桐乡洲泉已接单，派出 洲泉巡01、洲泉步巡02',
+      '德清禹越已接单，派出 禹越巡01',
+      '分区 A1 分配给 桐乡洲泉、洲泉巡01、car-09',
     ]);
   });
 });

@@ -1,14 +1,28 @@
-import { assertNever, type TimelineEvent } from '@jointmap/shared';
+import { assertNever, unitKey, type TimelineEvent, type Unit } from '@jointmap/shared';
 
 /** What rendering a timeline needs from the page: messages and the names of things. */
 export interface TimelineContext {
   t: (key: string, params?: Record<string, string | number>) => string;
   /** Short station name (`command` included). */
   station: (id: string) => string;
-  /** A unit's callsign (from the roster; the id when unknown). */
-  unit: (id: string) => string;
+  /**
+   * A unit's callsign (from the roster; the id when unknown). Two stations may both have a unit of
+   * one id: `stationId` is the station whose unit it is, null when the event does not say.
+   */
+  unit: (id: string, stationId: string | null) => string;
   /** List separator of the language ("、" / ", "). */
   separator: string;
+}
+
+/**
+ * {@link TimelineContext.unit} from the roster: the callsign of the station's unit of that id,
+ * else (no station known, or not in the roster) of the first unit of that id, else the id.
+ */
+export function unitCallsigns(units: readonly Pick<Unit, 'id' | 'stationId' | 'callsign'>[]): TimelineContext['unit'] {
+  const byKey = new Map(units.map((u) => [unitKey(u.stationId, u.id), u.callsign]));
+  const byId = new Map<string, string>();
+  for (const u of units) if (!byId.has(u.id)) byId.set(u.id, u.callsign);
+  return (id, stationId) => (stationId !== null ? byKey.get(unitKey(stationId, id)) : undefined) ?? byId.get(id) ?? id;
 }
 
 /** One rendered timeline line: “时间 · 谁 · 做了什么”. */
@@ -54,7 +68,7 @@ export function describeEvent(e: TimelineEvent, ctx: TimelineContext): string {
     case 'response': {
       const d = e.detail;
       const station = ctx.station(d.stationId);
-      const units = list(d.unitIds.map(ctx.unit));
+      const units = list(d.unitIds.map((id) => ctx.unit(id, d.stationId)));
       if (!d.changed.includes('status') && d.previousStatus !== null) {
         if (d.changed.includes('units') && !d.changed.includes('note'))
           return t(k('responseUnitsOnly'), { station, units });
@@ -87,7 +101,11 @@ export function describeEvent(e: TimelineEvent, ctx: TimelineContext): string {
     case 'sectors_created':
       return t(k(e.type), { count: e.detail.sectors.length });
     case 'sector_assigned': {
-      const to = [...(e.detail.stationId ? [ctx.station(e.detail.stationId)] : []), ...e.detail.unitIds.map(ctx.unit)];
+      const { stationId } = e.detail;
+      const to = [
+        ...(stationId ? [ctx.station(stationId)] : []),
+        ...e.detail.unitIds.map((id) => ctx.unit(id, stationId)),
+      ];
       return t(k(e.type), { name: e.detail.name, to: list(to) });
     }
     case 'sector_status':
