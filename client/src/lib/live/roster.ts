@@ -1,6 +1,7 @@
 import { withStatus, type Unit, type UnitKind, type UnitStatus } from '@jointmap/shared';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
+import { serverNow } from '../state/server-clock.ts';
 import { session as login } from '../state/session.svelte.ts';
 import type { TrackFeatureCollection } from './unit-view.svelte.ts';
 
@@ -44,7 +45,12 @@ export function editedUnit(current: Unit, opened: UnitStatus, form: UnitForm): U
  * record would be refused; nothing is sent then.
  */
 export function saveUnit(session: OperationSession, unit: Unit): void {
-  session.write(unit.stationId, { type: 'put', map: 'units', key: unit.id, value: { ...unit, updatedAt: Date.now() } });
+  session.write(unit.stationId, {
+    type: 'put',
+    map: 'units',
+    key: unit.id,
+    value: { ...unit, updatedAt: serverNow(session) },
+  });
 }
 
 /** "12 s ago" / "3 min ago" from a fix time on the server's clock. */

@@ -2,6 +2,7 @@ import { AppError, explainEntry, type Annotation } from '@jointmap/shared';
 import { circleRing, distanceM, polygonOf, type Position } from '../map/geometry.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from './operation-session.svelte.ts';
+import { serverNow } from './server-clock.ts';
 
 /** `task`: the tasks feature's "raise task" tool (its own toolbar button; not in TOOLS). */
 export type Tool = 'select' | 'point' | 'line' | 'polygon' | 'circle' | 'text' | 'task';
@@ -190,7 +191,7 @@ export class Editor {
   private create(kind: Annotation['kind'], geometry: Annotation['geometry'], label: string, radiusM?: number): boolean {
     const scope = this.drawScope;
     if (!scope) return false;
-    const now = Date.now();
+    const now = serverNow(this.session);
     const record: Annotation = {
       id: newAnnotationId(),
       kind,
@@ -217,7 +218,7 @@ export class Editor {
       (k) => JSON.stringify(patch[k]) !== JSON.stringify(current[k]),
     );
     if (!changes) return true;
-    return this.save(this.selected.scope, { ...current, ...patch, updatedAt: Date.now() });
+    return this.save(this.selected.scope, { ...current, ...patch, updatedAt: serverNow(this.session) });
   }
 
   deleteSelected(): void {
