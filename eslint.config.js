@@ -5,6 +5,19 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import svelte from 'eslint-plugin-svelte';
 import svelteConfig from './client/svelte.config.js';
 
+/** Server and client depend only on shared. */
+const ONLY_SHARED = {
+  group: [
+    '@jointmap/server',
+    '@jointmap/server/*',
+    '@jointmap/client',
+    '@jointmap/client/*',
+    '@jointmap/test',
+    '@jointmap/test/*',
+  ],
+  message: 'server and client depend only on shared',
+};
+
 export default tseslint.config(
   {
     ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/*.d.ts'],
@@ -107,23 +120,18 @@ export default tseslint.config(
   },
   {
     files: ['server/src/**/*.ts', 'client/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ONLY_SHARED] }] },
+  },
+  {
+    // What ships: no test runner and no test harness (`*.test-support.ts`) in the server or the client.
+    files: ['server/src/**/*.ts', 'client/src/**/*.ts', 'client/src/**/*.svelte'],
+    ignores: ['**/*.test.ts', '**/*.test-support.ts', '**/probe-*/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            {
-              group: [
-                '@jointmap/server',
-                '@jointmap/server/*',
-                '@jointmap/client',
-                '@jointmap/client/*',
-                '@jointmap/test',
-                '@jointmap/test/*',
-              ],
-              message: 'server and client depend only on shared',
-            },
-          ],
+          paths: [{ name: 'vitest', message: 'tests only' }],
+          patterns: [ONLY_SHARED, { group: ['**/*.test-support*'], message: 'test harnesses are for tests only' }],
         },
       ],
     },

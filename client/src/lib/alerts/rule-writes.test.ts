@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { AlertRule } from '@jointmap/shared';
-import { offlineCommanderSession } from '../state/offline-session-harness.ts';
+import { offlineCommanderSession } from '../state/offline-session-harness.test-support.ts';
 import { saveRule } from './rule-writes.ts';
 
 const signalRule = {

@@ -4,7 +4,7 @@ import { flushSync, mount, unmount } from 'svelte';
 import { Server } from 'socket.io';
 import { OUTDATED_RELOAD_GAP_MS } from '../live/outdated-reload.ts';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { offlineSession } from '../state/offline-session-harness.ts';
+import { offlineSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import type { SessionUser } from '../state/stored-session.ts';
 import ConnectionBadge from './ConnectionBadge.svelte';

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { offlineCommanderSession } from '../state/offline-session-harness.ts';
+import { offlineCommanderSession } from '../state/offline-session-harness.test-support.ts';
 import { searchCandidates } from './search-candidates.ts';
 
 test('listing search candidates leaves the annotation diff for the map layer', () => {

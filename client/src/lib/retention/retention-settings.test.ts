@@ -2,7 +2,7 @@
 import { afterEach, expect, onTestFinished, test, vi } from 'vitest';
 import { flushSync, mount, tick, unmount } from 'svelte';
 import { i18n } from '../i18n/i18n.svelte.ts';
-import { offlineCommanderSession } from '../state/offline-session-harness.ts';
+import { offlineCommanderSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationRetentionView, RetentionRunView } from './retention-api.ts';
 import RetentionSettings from './RetentionSettings.svelte';
 

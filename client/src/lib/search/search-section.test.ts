@@ -3,7 +3,7 @@ import { expect, onTestFinished, test } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
 import { responseKey, type Search, type Task, type TaskResponse } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { offlineCommanderSession } from '../state/offline-session-harness.ts';
+import { offlineCommanderSession } from '../state/offline-session-harness.test-support.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import { newMarker } from './markers.ts';
 import { createSearch } from './search-writes.ts';

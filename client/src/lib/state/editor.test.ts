@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { Editor } from './editor.svelte.ts';
-import { offlineCommanderSession } from './offline-session-harness.ts';
+import { offlineCommanderSession } from './offline-session-harness.test-support.ts';
 
 test('while measuring or range rings have the map, annotations are not selected, dragged or deleted', () => {
   const session = offlineCommanderSession();

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { offlineCommanderSession } from './offline-session-harness.ts';
+import { offlineCommanderSession } from './offline-session-harness.test-support.ts';
 
 test("the user's own presence entry names the signed-in user even when a state relayed for its client id names another", () => {
   const session = offlineCommanderSession();

@@ -2,7 +2,7 @@ import { expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import { META_OPERATION_KEY, type Annotation, type OperationMeta } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { offlineCommanderSession } from './offline-session-harness.ts';
+import { offlineCommanderSession } from './offline-session-harness.test-support.ts';
 import type { OperationSession } from './operation-session.svelte.ts';
 import { SKIP_NOTICE_MS, UNDO_LIMIT } from './session-undo.svelte.ts';
 

@@ -3,8 +3,8 @@ import type { Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { saveUnit } from '../live/roster.ts';
 import { Editor } from './editor.svelte.ts';
-import { liveServerAhead } from './live-server-harness.ts';
-import { offlineSession } from './offline-session-harness.ts';
+import { liveServerAhead } from './live-server-harness.test-support.ts';
+import { offlineSession } from './offline-session-harness.test-support.ts';
 import { serverNow } from './server-clock.ts';
 
 test('writes are stamped with the live layer’s server-clock estimate, not Date.now()', () => {

@@ -1,6 +1,6 @@
 import { afterEach, expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
-import { SilentSocket } from '../state/offline-session-harness.ts';
+import { SilentSocket } from '../state/offline-session-harness.test-support.ts';
 import { DocSync } from './doc-sync.ts';
 
 /** Sockets the provider opened, with what the document held at that moment. */

@@ -1,7 +1,7 @@
 import { expect, test, vi } from 'vitest';
 import { i18n } from '../i18n/i18n.svelte.ts';
-import { liveServerAhead } from '../state/live-server-harness.ts';
-import { offlineSession } from '../state/offline-session-harness.ts';
+import { liveServerAhead } from '../state/live-server-harness.test-support.ts';
+import { offlineSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { ageLabel } from './clock.svelte.ts';
 

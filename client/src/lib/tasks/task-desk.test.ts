@@ -1,8 +1,8 @@
 import { expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import { responseKey, type Task, type TaskResponse } from '@jointmap/shared';
-import { liveServerAhead } from '../state/live-server-harness.ts';
-import { offlineCommanderSession, offlineSession } from '../state/offline-session-harness.ts';
+import { liveServerAhead } from '../state/live-server-harness.test-support.ts';
+import { offlineCommanderSession, offlineSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import type { SessionUser } from '../state/stored-session.ts';
 import { taskEnded } from './dispatch/dispatch-actions.ts';

@@ -3,7 +3,7 @@ import { expect, onTestFinished, test } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
 import { responseKey, type Task, type TaskResponse } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { offlineCommanderSession } from '../state/offline-session-harness.ts';
+import { offlineCommanderSession } from '../state/offline-session-harness.test-support.ts';
 import TaskPanel from './TaskPanel.svelte';
 import { TaskDesk } from './task-desk.svelte.ts';
 import { buildTaskViews } from './task-views.ts';

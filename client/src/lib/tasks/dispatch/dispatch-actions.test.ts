@@ -1,8 +1,8 @@
 import { expect, test, vi } from 'vitest';
 import type { Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { liveServerAhead } from '../../state/live-server-harness.ts';
-import { offlineSession } from '../../state/offline-session-harness.ts';
+import { liveServerAhead } from '../../state/live-server-harness.test-support.ts';
+import { offlineSession } from '../../state/offline-session-harness.test-support.ts';
 import { releaseFromTask, sendUnits } from './dispatch-actions.ts';
 
 const SLOW_MS = 15 * 60_000;
