@@ -3,6 +3,7 @@ import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { PresenceAllowance } from './presence-allowance.ts';
 import { RoomPresence, type PresenceMember } from './room-presence.ts';
 
 /** A member whose messages are applied, in order, to a stock y-protocols Awareness (what a client does). */
@@ -20,6 +21,7 @@ function peer(id: string): Peer {
     user: { id, name: id, role: 'dispatcher', stationId: 'deqing-yuyue' },
     clients: new Set(),
     maxClients: 4,
+    allowance: new PresenceAllowance(16 * 1024, 1024 * 1024),
     view,
     events: [],
     messages: 0,

@@ -19,15 +19,16 @@ export type StampCache = Map<number, { raw: string; user: VerifiedUser; json: st
 
 /**
  * Rewrite an awareness update so that every state it carries names the session's verified user:
- * a client cannot appear online as somebody else. States for which `isNewer(clientId, clock, state
- * is null)` is false would be ignored by the awareness anyway (stock y-websocket clients echo every
- * remote awareness change back to the server) and are dropped without parsing their JSON. Returns
- * the rewritten update (null when nothing is left) and the client ids it keeps.
+ * a client cannot appear online as somebody else. States for which `keep(clientId, clock, state is
+ * null, its length in bytes)` is false are dropped without parsing their JSON: those the awareness
+ * would ignore anyway (stock y-websocket clients echo every remote awareness change back to the
+ * server), and those over the caller's limits. Returns the rewritten update (null when nothing is
+ * left) and the client ids it keeps.
  */
 export function stampAwarenessIdentity(
   update: Uint8Array,
   user: VerifiedUser,
-  isNewer: (clientId: number, clock: number, isNull: boolean) => boolean = () => true,
+  keep: (clientId: number, clock: number, isNull: boolean, bytes: number) => boolean = () => true,
   cache?: StampCache,
 ): { update: Uint8Array | null; clientIds: number[] } {
   const d = decoding.createDecoder(update);
@@ -39,7 +40,7 @@ export function stampAwarenessIdentity(
     const clock = decoding.readVarUint(d);
     // The state's bytes, not yet decoded: an echo (not newer) is skipped without decoding its text.
     const bytes = decoding.readVarUint8Array(d);
-    if (!isNewer(clientId, clock, isNullState(bytes))) continue;
+    if (!keep(clientId, clock, isNullState(bytes), bytes.byteLength)) continue;
     const json = textDecoder.decode(bytes);
     // A renewal (the same state with a newer clock, every 15 s from every client) is stamped once.
     const known = cache?.get(clientId);

@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { InboundBudget, SerialQueue } from './inbound-queue.ts';
 
-const limits = { queueMessages: 3, queueBytes: 100, stateRequestsPerMinute: 6, awarenessClients: 4 };
+const limits = {
+  queueMessages: 3,
+  queueBytes: 100,
+  stateRequestsPerMinute: 6,
+  awarenessClients: 4,
+  awarenessStateBytes: 1024,
+  awarenessBytesPerSecond: 1024,
+};
 
 describe('inbound budget of one connection', () => {
   test('state requests: the whole minute at once, then one per 60 s / limit', () => {

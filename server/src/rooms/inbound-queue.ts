@@ -2,9 +2,10 @@ import { defaultConfig, type Config } from '../config.ts';
 import { TokenBuckets } from '../live/token-bucket.ts';
 
 /**
- * What one sync connection may ask of its room. Every limit is a setting (config.ts); a
- * connection over a queue or request limit is closed with `RATE_LIMITED`, one over the presence
- * limit only has its extra client ids ignored (docs/decisions.md, "Limits per sync connection").
+ * What one sync connection may ask of its room. The limits are settings (config.ts), but for the
+ * presence size and rate (constants below); a connection over a queue or request limit is closed
+ * with `RATE_LIMITED`, one over a presence limit only has those states ignored
+ * (docs/decisions.md, "Limits per sync connection" and "Sync path hardening").
  */
 export interface ConnectionLimits {
   /** Messages of one connection waiting in its room's queue; one more closes the connection. */
@@ -18,7 +19,22 @@ export interface ConnectionLimits {
   stateRequestsPerMinute: number;
   /** Awareness client ids one connection may publish states for at the same time. */
   awarenessClients: number;
+  /** Largest presence state (its JSON as sent, in bytes) a connection may publish; larger ones are ignored. */
+  awarenessStateBytes: number;
+  /**
+   * Presence a connection may publish, in bytes a second (a bucket holding two seconds' worth;
+   * each state costs its size plus `AWARENESS_STATE_COST_BYTES`). States over it are ignored.
+   */
+  awarenessBytesPerSecond: number;
 }
+
+/**
+ * Defaults of the presence limits. Our client's state (a pointer, stamped with the user) is about
+ * 200 bytes, sent at most ten times a second while the mouse moves (EditLayer) and renewed every
+ * 15 s: 3 KiB a second, a sixth of the rate; a state 80 times ours still passes.
+ */
+export const AWARENESS_STATE_MAX_BYTES = 16 * 1024;
+export const AWARENESS_BYTES_PER_SECOND = 16 * 1024;
 
 /** The limits a server's settings give every connection. */
 export function connectionLimits(
@@ -32,6 +48,8 @@ export function connectionLimits(
     queueBytes: config.syncQueueMaxBytes,
     stateRequestsPerMinute: config.syncStateRequestsPerMinute,
     awarenessClients: config.awarenessMaxClients,
+    awarenessStateBytes: AWARENESS_STATE_MAX_BYTES,
+    awarenessBytesPerSecond: AWARENESS_BYTES_PER_SECOND,
   };
 }
 
@@ -39,7 +57,14 @@ export function connectionLimits(
 export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = connectionLimits(defaultConfig());
 
 /** Label of the `jointmap_sync_limited_total` metric. */
-export type LimitName = 'queue' | 'state_requests' | 'awareness_clients';
+export type LimitName =
+  | 'queue'
+  | 'state_requests'
+  | 'awareness_clients'
+  | 'awareness_size'
+  | 'awareness_rate'
+  /** A presence message not sent to a connection that has too much waiting to go out. */
+  | 'presence_backlog';
 
 /**
  * One connection's share of its room: what it has waiting in the room's queue, and a token

@@ -2,18 +2,21 @@ import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { RoomPresence, type PresenceMember } from './room-presence.ts';
+import { PresenceAllowance } from './presence-allowance.ts';
+import { PresenceRefusal, RoomPresence, type PresenceMember } from './room-presence.ts';
 
 interface TestMember extends PresenceMember {
   received: Uint8Array[];
 }
 
-function member(id: string, maxClients = 4): TestMember {
+/** A member; its presence rate is generous unless a test is about it. */
+function member(id: string, maxClients = 4, allowance = new PresenceAllowance(16 * 1024, 1024 * 1024)): TestMember {
   const received: Uint8Array[] = [];
   return {
     user: { id, name: id, role: 'dispatcher', stationId: 'deqing-yuyue' },
     clients: new Set(),
     maxClients,
+    allowance,
     received,
     send: (data) => received.push(data),
   };
@@ -97,9 +100,9 @@ describe('room presence', () => {
     const watcher = member('u-watcher');
     const presence = presenceOf([flooder, watcher]);
     const many = Array.from({ length: 10 }, (_, i) => [100 + i, 1, { n: i }] as [number, number, object]);
-    expect(presence.receive(flooder, update(many))).toBe(6);
+    expect(presence.receive(flooder, update(many))).toBe(PresenceRefusal.clients);
     expect([...presence.awareness.getStates().keys()].sort()).toEqual([100, 101, 102, 103]);
-    expect(presence.receive(flooder, update([[200, 1, { n: 200 }]]))).toBe(1);
+    expect(presence.receive(flooder, update([[200, 1, { n: 200 }]]))).toBe(PresenceRefusal.clients);
     // Its own ids can still be updated and cleared; a cleared one frees a place.
     expect(presence.receive(flooder, update([[101, 2, { n: 'again' }]]))).toBe(0);
     expect(presence.awareness.getStates().get(101)).toMatchObject({ n: 'again' });

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { stampAwarenessIdentity, type StampCache, type VerifiedUser } from './awareness-identity.ts';
 import { AwarenessBatch } from './awareness-batch.ts';
+import type { PresenceAllowance } from './presence-allowance.ts';
 import { encodeAwareness } from './sync-messages.ts';
 
 /** A connection as presence sees it: who it is, and the awareness client ids it set. */
@@ -10,8 +11,22 @@ export interface PresenceMember {
   clients: Set<number>;
   /** At most this many client ids at a time; states for further ones are ignored. */
   maxClients: number;
+  /** How large a state it may set, and how much presence a second (states over either are ignored). */
+  allowance: PresenceAllowance;
+  /** Send a presence message; it may be dropped for a connection that has too much waiting to go out. */
   send(data: Uint8Array): void;
 }
+
+/** Why states of a member's update were ignored (`RoomPresence.receive`), as bits. */
+export const PresenceRefusal = {
+  /** A new client id beyond `maxClients`. */
+  clients: 1,
+  /** A state larger than `allowance.maxStateBytes`. */
+  size: 2,
+  /** Over the member's presence rate. */
+  rate: 4,
+} as const;
+export type PresenceRefusalBit = (typeof PresenceRefusal)[keyof typeof PresenceRefusal];
 
 /**
  * A removed client id's clock is remembered this long (ms), so that a stale echo of its last
@@ -77,24 +92,33 @@ export class RoomPresence<M extends PresenceMember> {
   }
 
   /**
-   * Apply a member's awareness update; throws on malformed input. Returns how many client ids
-   * were ignored because the member already has `maxClients`.
+   * Apply a member's awareness update; throws on malformed input. Returns why states were ignored
+   * (`PresenceRefusal` bits; 0: none was).
    */
   receive(member: M, update: Uint8Array): number {
     const fresh = new Set<number>();
     let refused = 0;
     // A member may set or clear only its own client ids, never one another member owns, and
-    // holds at most `maxClients` of them.
-    const mayApply = (clientId: number, clock: number, isNull: boolean): boolean => {
+    // holds at most `maxClients` of them. Echoes (not newer) are dropped before anything counts;
+    // a removal is free, and a state is judged by its size before its text is decoded.
+    const mayApply = (clientId: number, clock: number, isNull: boolean, bytes: number): boolean => {
       if (this.ownedByOther(member, clientId) || !this.isNewer(clientId, clock, isNull)) return false;
-      if (member.clients.has(clientId) || fresh.has(clientId)) return true;
+      const held = member.clients.has(clientId) || fresh.has(clientId);
       // Clearing an id it does not hold would remove nothing; it would only leave a clock behind.
-      if (isNull) return false;
-      if (member.clients.size + fresh.size >= member.maxClients) {
-        refused++;
+      if (isNull) return held;
+      if (bytes > member.allowance.maxStateBytes) {
+        refused |= PresenceRefusal.size;
         return false;
       }
-      fresh.add(clientId);
+      if (!held && member.clients.size + fresh.size >= member.maxClients) {
+        refused |= PresenceRefusal.clients;
+        return false;
+      }
+      if (!member.allowance.take(bytes)) {
+        refused |= PresenceRefusal.rate;
+        return false;
+      }
+      if (!held) fresh.add(clientId);
       return true;
     };
     const stamped = stampAwarenessIdentity(update, member.user, mayApply, this.stamps).update;

@@ -6,6 +6,7 @@ import { MAX_BATCH } from './group-commit.ts';
 import {
   createConnection,
   overLimitMessage,
+  presenceLimitOf,
   sendTo as send,
   type ConnectOptions,
   type Connection,
@@ -13,6 +14,7 @@ import {
   type RoomSocket,
 } from './room-connection.ts';
 import { RoomCore } from './room-core.ts';
+import { PresenceRefusal, type PresenceRefusalBit } from './room-presence.ts';
 import { applyClientUpdate, dropPending, GAP_REFUSAL, screenUpdate, type AppliedUpdate } from './update-guard.ts';
 import { decodeMessage, encodeSyncStep1, encodeUpdate, type InboundMessage } from './sync-messages.ts';
 
@@ -124,7 +126,10 @@ export class Room extends RoomCore {
   }
 
   private receive(conn: Connection, data: Uint8Array): void {
-    if (!this.conns.has(conn.socket)) return;
+    // Gone (closed, refused) or unloading: nothing more of it is taken. An unloading room writes
+    // what was queued before, then closes every connection; an update that came since is sent
+    // again by its client's sync handshake, and judged by the access it is then given.
+    if (this.destroyed || !this.conns.has(conn.socket)) return;
     let msg: InboundMessage;
     try {
       msg = decodeMessage(data);
@@ -159,7 +164,7 @@ export class Room extends RoomCore {
         // Stock clients never ask; answering encodes every state.
         if (!conn.budget.takeStateRequest()) return this.overLimit(conn, 'state_requests');
         const states = this.presence.allStatesMessage();
-        if (states) send(conn, states);
+        if (states) conn.send(states);
         return;
       }
       case 'auth':
@@ -237,6 +242,11 @@ export class Room extends RoomCore {
     if (action === 'refuse') this.reject(conn, 'INVALID_PAYLOAD', GAP_REFUSAL);
   }
 
+  /**
+   * Presence is applied at once, not queued behind the document's writes: it is small and bounded
+   * per connection (client ids, size of a state, bytes a second; see `RoomPresence.receive`), read
+   * access included (a viewer is shown as present too).
+   */
   private handleAwareness(conn: Connection, update: Uint8Array): void {
     let refused: number;
     try {
@@ -247,15 +257,18 @@ export class Room extends RoomCore {
     }
     if (refused === 0) return;
     // Ignored, not closed: a browser's tabs relay each other's presence (BroadcastChannel), and
-    // the connection's documents must keep working. Told once per connection.
-    conn.onLimited('awareness_clients');
-    if (conn.toldAwarenessLimit) return;
-    conn.toldAwarenessLimit = true;
-    this.reject(
-      conn,
-      'RATE_LIMITED',
-      `at most ${conn.maxClients} presence client ids per connection; further ones are ignored`,
-    );
+    // the connection's documents must keep working. Each limit is told once per connection.
+    if (refused & PresenceRefusal.clients) this.presenceLimited(conn, PresenceRefusal.clients);
+    if (refused & PresenceRefusal.size) this.presenceLimited(conn, PresenceRefusal.size);
+    if (refused & PresenceRefusal.rate) this.presenceLimited(conn, PresenceRefusal.rate);
+  }
+
+  private presenceLimited(conn: Connection, refusal: PresenceRefusalBit): void {
+    const { limit, code, message } = presenceLimitOf(conn, refusal);
+    conn.onLimited(limit);
+    if (conn.toldPresence & refusal) return;
+    conn.toldPresence |= refusal;
+    this.reject(conn, code, message);
   }
 
   /** Queue a connection's message, or close the connection when it already has too much waiting. */

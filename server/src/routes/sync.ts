@@ -79,15 +79,23 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     // keepalives at all (the longest silence a client sees is 1.5 windows; its limit is 6 s,
     // SILENT_LINK_MS).
     const link = liveness.watch(ws);
+    /**
+     * Refuse the connection and take it out of its room at once: `ws` goes on emitting what the
+     * client sends until it answers the close (up to 30 s), and none of it may count.
+     */
+    const end = (code: ErrorCode, message: string) => {
+      refuse(ws, name, code, message);
+      leave?.();
+      leave = null;
+    };
     ws.on('pong', link.heard);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // Closing (the server refused it, or its session ended): what still comes is dropped.
+      if (ws.readyState !== ws.OPEN) return;
       link.heard();
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (!isBinary) {
-        refuse(ws, name, 'INVALID_PAYLOAD', 'text frames are not part of the protocol');
-        return;
-      }
+      if (!isBinary) return end('INVALID_PAYLOAD', 'text frames are not part of the protocol');
       if (deliver) return deliver(bytes);
       // A frame held costs memory of its own (its Buffer and view), empty or not.
       pendingBytes += bytes.byteLength + HELD_FRAME_BYTES;
@@ -130,7 +138,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (access === 'none') throw new AppError('NOT_FOUND', `no document ${name}`);
       // The socket lives as long as its session: closed when it ends (sign-out, account disabled or
       // changed) or expires unrenewed; the client then logs in again.
-      cancelExpiry = ctx.sessions.watch(claims, (code, message) => refuse(ws, name, code, message));
+      cancelExpiry = ctx.sessions.watch(claims, end);
       // Closed during the awaits above: the close handler already ran and could not cancel this.
       if (ws.readyState !== ws.OPEN) cancelExpiry();
       const room = await ctx.rooms.get(name);
@@ -163,10 +171,10 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     })().catch((err: unknown) => {
       if (err instanceof AppError) {
         request.log.info({ doc: name, code: err.code }, `sync refused: ${err.message}`);
-        refuse(ws, name, err.code, err.message);
+        end(err.code, err.message);
       } else {
         request.log.error({ err, doc: name }, 'sync setup failed');
-        refuse(ws, name, 'STORAGE_UNAVAILABLE', 'document could not be loaded');
+        end('STORAGE_UNAVAILABLE', 'document could not be loaded');
       }
     });
   });
@@ -202,6 +210,11 @@ class RouteSocket implements RoomSocket {
 
   get isOpen(): boolean {
     return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** What waits to go out: both writers' frames, when they share the TCP socket. */
+  get bufferedBytes(): number {
+    return this.tcp ? this.tcp.writableLength : this.ws.bufferedAmount;
   }
 }
 
