@@ -383,7 +383,7 @@ export async function buildApp(
     await alerts.start();
     await endedRelease.start();
     if (config.accountsFile) {
-      const counts = await loadAccountsFile(ctx, config.accountsFile);
+      const counts = await loadAccountsFile(ctx, config.accountsFile, live);
       app.log.info(counts, `loaded ${config.accountsFile}`);
     }
     const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];

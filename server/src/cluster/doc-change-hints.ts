@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisLink, RedisLog } from './redis-link.ts';
+import { RedisPublisher } from './redis-publisher.ts';
 
 /** A document whose top-level maps (`roots`) a commit changed. */
 export interface DocChange {
@@ -30,13 +31,17 @@ export class DocChangeHints {
   private readonly instance = randomBytes(9).toString('base64url');
   private readonly handlers = new Set<DocChangeHandler>();
   private outbox = new Map<string, Set<string>>();
+  private readonly publisher: RedisPublisher;
   private closed = false;
 
   private constructor(
-    private readonly link: RedisLink,
+    link: RedisLink,
     private readonly channel: string,
     private readonly log: RedisLog,
-  ) {}
+  ) {
+    // Hints dropped from a full backlog (the link stayed up): the others read everything again.
+    this.publisher = new RedisPublisher(link.pub, { window: 64, onOverflowed: () => this.send(null) });
+  }
 
   /** Subscribed before it resolves, so no hint published after is missed. */
   static async open(link: RedisLink, channel: string, log: RedisLog): Promise<DocChangeHints> {
@@ -71,14 +76,15 @@ export class DocChangeHints {
 
   close(): void {
     this.closed = true;
+    this.publisher.close();
     this.handlers.clear();
   }
 
   private send(changes: DocChange[] | null): void {
     if (this.closed) return;
     const envelope: Envelope = { from: this.instance, changes };
-    // A hint lost here is made good by the `null` sent once the link is back.
-    this.link.pub.publish(this.channel, JSON.stringify(envelope)).catch(() => undefined);
+    // A hint lost with the connection is made good by the `null` sent once the link is back.
+    this.publisher.publish(this.channel, JSON.stringify(envelope));
   }
 
   private readonly receive = (raw: string): void => {

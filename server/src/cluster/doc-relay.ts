@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DocRelay, RelayEvent, RelayMessage, RelaySubscription, SeqUpdate } from '../rooms/relay-port.ts';
 import { decodeRelayMessage, encodeRelayMessage } from './relay-codec.ts';
 import type { RedisLink, RedisLog } from './redis-link.ts';
+import { RedisPublisher } from './redis-publisher.ts';
 import { REDIS_REPLY_WAIT_MS } from './redis-timing.ts';
 
 type Listener = (event: RelayEvent) => void;
@@ -18,6 +19,7 @@ export class RedisDocRelay implements DocRelay {
   private readonly listeners = new Map<string, Set<Listener>>();
   /** Channels subscribed (or being subscribed): resolves when Redis confirmed. */
   private readonly subscribed = new Map<string, Promise<void>>();
+  private readonly publisher: RedisPublisher;
   private closed = false;
 
   constructor(
@@ -26,6 +28,9 @@ export class RedisDocRelay implements DocRelay {
     readonly updatesAfter: (doc: string, seq: number) => Promise<SeqUpdate[]>,
     private readonly log: RedisLog,
   ) {
+    // Updates dropped from a full backlog: every room catches up and says where it is (`head`),
+    // so the others learn they are behind, as after a reconnect.
+    this.publisher = new RedisPublisher(link.pub, { onOverflowed: () => this.resyncAll() });
     link.onReconnected(() => {
       for (const [channel, set] of this.listeners) {
         // A subscribe that failed while Redis was away (too many waiting) is made again.
@@ -100,10 +105,13 @@ export class RedisDocRelay implements DocRelay {
 
   private publish(channel: string, message: RelayMessage): void {
     if (this.closed) return;
-    const data = Buffer.from(encodeRelayMessage(this.instance, message));
-    // A failed publish is not retried: the others catch up from the log (on the next gap, or on
-    // the `head` this instance publishes once its connection is back).
-    this.link.pub.publish(channel, data).catch(() => undefined);
+    // A publish lost with the connection is not retried: the others catch up from the log (on the
+    // next gap, or on the `head` this instance publishes once its connection is back).
+    this.publisher.publish(channel, Buffer.from(encodeRelayMessage(this.instance, message)));
+  }
+
+  private resyncAll(): void {
+    for (const set of this.listeners.values()) for (const l of set) this.tell(l, { type: 'resync' });
   }
 
   private unsubscribe(channel: string, listener: Listener): void {
@@ -139,6 +147,7 @@ export class RedisDocRelay implements DocRelay {
   /** Stop relaying (shutdown); the link is closed by its owner. */
   close(): void {
     this.closed = true;
+    this.publisher.close();
     this.listeners.clear();
     this.subscribed.clear();
   }

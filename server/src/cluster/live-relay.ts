@@ -3,6 +3,7 @@ import type { UnitPosition } from '@jointmap/shared';
 import type { PositionRelay } from '../live/relay.ts';
 import type { Device } from '../storage/types.ts';
 import type { LiveRedis } from './live-redis.ts';
+import { RedisPublisher } from './redis-publisher.ts';
 import { REDIS_REPLY_WAIT_MS, replyWithin } from './redis-timing.ts';
 
 /** What goes over a channel: the sending instance, so it skips its own messages. */
@@ -30,6 +31,7 @@ export class RedisLiveRelay implements PositionRelay {
   private readonly deviceHandlers = new Set<(device: Device) => void>();
   private readonly resyncHandlers = new Set<() => void>();
   private readonly channels;
+  private readonly publisher: RedisPublisher;
   private publishFailed = false;
   private closed = false;
   /** Fixes stored during this turn of the event loop, published as one message after it. */
@@ -47,6 +49,13 @@ export class RedisLiveRelay implements PositionRelay {
       devices: redis.key('live:devices'),
       resync: redis.key('live:resync'),
     };
+    // Leaves most of the connection's queue to the rate limits and the socket.io adapter. Messages
+    // dropped from a full backlog (the link stayed up): the others read the latest again.
+    this.publisher = new RedisPublisher(redis.cmd, {
+      window: 256,
+      onDown: () => (this.publishFailed = true),
+      onOverflowed: () => this.send(this.channels.resync, null),
+    });
   }
 
   /** Subscribed before it resolves, so nothing published after is missed. */
@@ -104,6 +113,7 @@ export class RedisLiveRelay implements PositionRelay {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.publisher.close();
     this.redis.sub.off('ready', this.onSubReady);
     this.redis.cmd.off('ready', this.onCmdReady);
     this.fixHandlers.clear();
@@ -120,9 +130,7 @@ export class RedisLiveRelay implements PositionRelay {
   private send(channel: string, body: unknown): void {
     if (this.closed) return;
     const envelope: Envelope<unknown> = { from: this.id, body };
-    this.redis.cmd.publish(channel, JSON.stringify(envelope)).catch(() => {
-      this.publishFailed = true;
-    });
+    this.publisher.publish(channel, JSON.stringify(envelope));
   }
 
   private receive<T>(raw: string, deliver: (body: T) => void): void {

@@ -21,8 +21,10 @@ export const REDIS_SOCKET_TIMEOUT_MS = 5_000;
 
 /**
  * Most commands a command connection holds unanswered; past it a command fails at once, without
- * being written. A healthy Redis answers in well under a millisecond, so only a dead link fills
- * it; then the connection falls quiet and REDIS_SOCKET_TIMEOUT_MS ends it.
+ * being written. A dead link fills it, then the connection falls quiet and REDIS_SOCKET_TIMEOUT_MS
+ * ends it. A burst on a healthy link can fill it too (commands made in one turn of the event loop
+ * are all unanswered until the next): the relays publish through RedisPublisher, which holds what
+ * does not fit and sends it as replies come.
  */
 export const REDIS_MAX_PENDING_COMMANDS = 1_000;
 

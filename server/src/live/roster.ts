@@ -101,12 +101,15 @@ async function requireOwnUnit(ctx: AppContext, stationId: string, unitId: string
   if (!inRoster) throw new AppError('INVALID_PAYLOAD', `no unit ${unitId} in the roster of station ${stationId}`);
 }
 
-/** Keep `deviceIds` of unit records consistent with the registration, in every affected document. */
-async function mirrorDeviceIds(
+/**
+ * Keep `deviceIds` of unit records consistent with the registration, in every affected document
+ * (`userId` null: written by the server itself, as from the accounts file).
+ */
+export async function mirrorDeviceIds(
   ctx: AppContext,
   device: Device,
   stations: ReadonlySet<string>,
-  userId: string,
+  userId: string | null,
 ): Promise<void> {
   const ops = (await ctx.storage.listOperations()).filter(
     (op) => op.status !== 'closed' && op.stations.some((s) => stations.has(s)),

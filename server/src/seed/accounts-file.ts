@@ -4,7 +4,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { Color, COMMAND_SCOPE, compile, DeviceId, Id, Position, Role } from '@jointmap/shared';
 import type { Role as RoleT } from '@jointmap/shared';
-import { hashPassword, verifyPassword } from '../auth/passwords.ts';
+import { hashPassword, passwordHashProblem, verifyPassword } from '../auth/passwords.ts';
+import { mirrorDeviceIds } from '../live/roster.ts';
+import type { LiveService } from '../live/live-service.ts';
 import type { AppContext } from '../services/context.ts';
 import type { Account, Device, Station } from '../storage/types.ts';
 
@@ -73,6 +75,9 @@ const JurisdictionSchema = Type.Union([
 ]);
 const jurisdictionValidator = compile(JurisdictionSchema);
 
+/** Where a changed tracker registration is announced: this instance's cache and the others'. */
+export type DeviceAnnouncer = Pick<LiveService, 'deviceChanged'>;
+
 /** What an accounts file did: entries written, and user names it no longer lists (now disabled). */
 export interface AccountsFileResult {
   stations: number;
@@ -87,9 +92,15 @@ export interface AccountsFileResult {
  * in one storage transaction: a bad file, whichever entry is bad, changes nothing and throws a
  * message naming the file and the entry. An account that an earlier start took from the file and
  * that the file no longer lists is disabled (logged as a warning); a new password ends the
- * account's sessions, an unchanged one ends nothing.
+ * account's sessions, an unchanged one ends nothing. A tracker registration the file changes is
+ * announced through `live` (every instance's cache follows, as after `POST /api/devices`) and
+ * mirrored in the unit records' `deviceIds`; without `live` (a tool, a test) neither happens.
  */
-export async function loadAccountsFile(ctx: AppContext, path: string): Promise<AccountsFileResult> {
+export async function loadAccountsFile(
+  ctx: AppContext,
+  path: string,
+  live?: DeviceAnnouncer,
+): Promise<AccountsFileResult> {
   const fail = (message: string) => new Error(`accounts file ${path}: ${message}`);
   let data: unknown;
   try {
@@ -100,6 +111,10 @@ export async function loadAccountsFile(ctx: AppContext, path: string): Promise<A
   const problem = validator.explain(data);
   if (problem) throw fail(problem);
   const file = data as AccountsFile;
+  // Upserted by key: a second entry of the same key would silently replace the first.
+  unique(file.stations, 'stations', (s) => s.id, fail);
+  unique(file.accounts, 'accounts', (a) => a.username, fail);
+  unique(file.devices, 'devices', (d) => d.id, fail);
 
   const stations: Station[] = (file.stations ?? []).map((s, i) => {
     const entry = `stations[${i}] (${s.id})`;
@@ -128,6 +143,8 @@ export async function loadAccountsFile(ctx: AppContext, path: string): Promise<A
   (file.accounts ?? []).forEach((a, i) => {
     const entry = `accounts[${i}] (${a.username})`;
     if (!a.password && !a.passwordHash) throw fail(`${entry}: needs password or passwordHash`);
+    const hashProblem = a.passwordHash !== undefined ? passwordHashProblem(a.passwordHash) : null;
+    if (hashProblem) throw fail(`accounts[${i}].passwordHash (${a.username}): ${hashProblem}`);
     if (a.role === 'dispatcher' && !a.stationId) throw fail(`${entry}: a dispatcher needs stationId`);
     checkStation(entry, a.stationId);
   });
@@ -149,18 +166,23 @@ export async function loadAccountsFile(ctx: AppContext, path: string): Promise<A
     });
   }
   const devices: Device[] = [];
+  /** Registrations the file changes, with the station each had before (null: new). */
+  const changed: { device: Device; before: string | null }[] = [];
   for (const d of file.devices ?? []) {
     const existing = await ctx.storage.getDevice(d.id);
     // The file is applied at every start: a tracker it registers without a unit keeps the unit a
     // dispatcher gave it in the console (same station), instead of losing it at each restart.
     const kept = existing?.stationId === d.stationId ? existing : null;
-    devices.push({
+    const device: Device = {
       id: d.id,
       stationId: d.stationId,
       unitId: d.unitId !== undefined ? d.unitId : (kept?.unitId ?? null),
       label: d.label ?? d.id,
       createdAt: kept?.createdAt ?? now,
-    });
+    };
+    devices.push(device);
+    if (!existing || (['stationId', 'unitId', 'label'] as const).some((k) => existing[k] !== device[k]))
+      changed.push({ device, before: existing?.stationId ?? null });
   }
   let retired: string[];
   try {
@@ -174,7 +196,40 @@ export async function loadAccountsFile(ctx: AppContext, path: string): Promise<A
       `accounts file ${path}: no longer lists ${retired.join(', ')}: disabled, their sessions ended`,
     );
   }
+  if (live) await announceDevices(ctx, live, changed, path);
   return { stations: stations.length, accounts: accounts.length, devices: devices.length, retired };
+}
+
+/** Each entry's `key` once: a repeat names both entries. */
+function unique<T>(entries: T[] | undefined, list: string, key: (e: T) => string, fail: (m: string) => Error): void {
+  const first = new Map<string, number>();
+  (entries ?? []).forEach((e, i) => {
+    const k = key(e);
+    const seen = first.get(k);
+    if (seen !== undefined) throw fail(`${list}[${i}] (${k}): repeats ${list}[${seen}]`);
+    first.set(k, i);
+  });
+}
+
+/**
+ * What a registration through the API does once stored: every instance resolves the tracker anew
+ * (their caches would otherwise route its fixes by the old registration until restarted), and the
+ * unit records of the stations concerned show it on its new unit only. The mirror is for display:
+ * one that fails is logged and does not stop the start.
+ */
+async function announceDevices(
+  ctx: AppContext,
+  live: DeviceAnnouncer,
+  changed: { device: Device; before: string | null }[],
+  path: string,
+): Promise<void> {
+  for (const { device } of changed) live.deviceChanged(device);
+  for (const { device, before } of changed) {
+    const stations = new Set([device.stationId, ...(before ? [before] : [])]);
+    await mirrorDeviceIds(ctx, device, stations, null).catch((err: unknown) =>
+      ctx.log.warn({ err, device: device.id }, `accounts file ${path}: unit records not updated for this tracker`),
+    );
+  }
 }
 
 /**
