@@ -142,11 +142,12 @@ describe('operation replay', () => {
     const fix = (time: number, deviceId: string, i: number) => ({ ...fixAt(DEQING, 'replay-car', time, i), deviceId });
     await server.ctx.storage.appendPositions([
       fix(t0, 'dev-a', 0),
-      fix(t0 + 1_000, 'dev-a', 1),
-      fix(t0 + 2_000, 'dev-b', 2),
-      fix(t0 + 2_000, 'dev-a', 3),
-      fix(t0 + 3_000, 'dev-a', 4),
+      fix(t0 + 100, 'dev-a', 1),
+      fix(t0 + 200, 'dev-b', 2),
+      fix(t0 + 200, 'dev-a', 3),
+      fix(t0 + 300, 'dev-a', 4),
     ]);
+    await pause(Math.max(0, t0 + 1_000 - Date.now())); // a moment after the server's now reads as now
     const at = async (ms: number) => {
       const res = await api<ReplayPositionsBody>(
         server,
@@ -159,10 +160,10 @@ describe('operation replay', () => {
     };
     expect(await at(t0 - 1)).toBeUndefined();
     expect((await at(t0))!.time).toBe(t0);
-    expect((await at(t0 + 1_999))!.time).toBe(t0 + 1_000);
-    expect(await at(t0 + 2_000)).toMatchObject({ time: t0 + 2_000, deviceId: 'dev-b' });
-    expect((await at(t0 + 2_500))!.lngLat[0]).toBeCloseTo(120.3 + 2 * 0.0001, 9);
-    expect((await at(t0 + 9_000))!.time).toBe(t0 + 3_000);
+    expect((await at(t0 + 199))!.time).toBe(t0 + 100);
+    expect(await at(t0 + 200)).toMatchObject({ time: t0 + 200, deviceId: 'dev-b' });
+    expect((await at(t0 + 250))!.lngLat[0]).toBeCloseTo(120.3 + 2 * 0.0001, 9);
+    expect((await at(t0 + 900))!.time).toBe(t0 + 300);
   });
 
   it('a closed operation gives another station’s positions only within its own time: a later moment reads as the close', async (t) => {
@@ -264,27 +265,6 @@ describe('operation replay', () => {
       now: Date.now(),
     });
     boss!.write(COMMAND_SCOPE, change);
-    await eventually(() => boss!.doc(COMMAND_SCOPE).getMap('sectors').size === 1);
-    // The search ends (its record says when: 6.5 s into the sweep below).
-    const base = Date.now() + 1_000;
-    boss!.write(COMMAND_SCOPE, {
-      type: 'put',
-      map: 'searches',
-      key: search.id,
-      value: { ...search, status: 'closed', updatedAt: base + 6_500 },
-    });
-    await eventually(
-      () => boss!.doc(COMMAND_SCOPE).getMap<{ status: string }>('searches').get(search.id)?.status === 'closed',
-    );
-    await pause(50);
-    // A 德清 car drives west to east through the middle of the square, a fix a second.
-    await server.ctx.storage.appendPositions(
-      Array.from({ length: 12 }, (_, i) => ({
-        ...fixAt(DEQING, 'sweep-car', base + i * 1_000),
-        lng: 120.2995 + i * 0.001,
-        lat: 30.5045,
-      })),
-    );
     const fraction = async (at: number) => {
       const res = await api<{ full: boolean; sectors: Array<{ sectorId: string; fraction: number }> }>(
         server,
@@ -296,13 +276,34 @@ describe('operation replay', () => {
       expect(res.body.full).toBe(true);
       return res.body.sectors.find((x) => x.sectorId === sector.id)?.fraction ?? null;
     };
+    for (let i = 0; i < 250 && (await fraction(Date.now())) === null; i++) await pause(20); // stored
+    // The search ends (its record says when: 0.65 s into the sweep below).
+    const base = Date.now() + 100;
+    boss!.write(COMMAND_SCOPE, {
+      type: 'put',
+      map: 'searches',
+      key: search.id,
+      value: { ...search, status: 'closed', updatedAt: base + 650 },
+    });
+    await eventually(
+      () => boss!.doc(COMMAND_SCOPE).getMap<{ status: string }>('searches').get(search.id)?.status === 'closed',
+    );
+    // A 德清 car drives west to east through the middle of the square, a fix every 100 ms.
+    await server.ctx.storage.appendPositions(
+      Array.from({ length: 12 }, (_, i) => ({
+        ...fixAt(DEQING, 'sweep-car', base + i * 100),
+        lng: 120.2995 + i * 0.001,
+        lat: 30.5045,
+      })),
+    );
     // Before the search was stored there is no sector at all.
     expect(await fraction(search.createdAt - 60_000)).toBeNull();
+    await pause(Math.max(0, base + 1_400 - Date.now())); // a moment after the server's now reads as now
     const [before, early, atEnd, later] = [
-      await fraction(base - 500),
-      await fraction(base + 3_500),
-      await fraction(base + 6_500),
-      await fraction(base + 13_000),
+      await fraction(base - 50),
+      await fraction(base + 350),
+      await fraction(base + 650),
+      await fraction(base + 1_300),
     ];
     expect(before).toBe(0);
     expect(early).toBeGreaterThan(0.01);

@@ -25,6 +25,7 @@ import { coverageAt } from './replay-coverage.ts';
 import { ReplayUnitTasks } from './replay-unit-tasks.ts';
 import { alertsAt } from './replay-alerts.ts';
 import { storedDocAt } from './stored-moment.ts';
+import { replayMoment } from './replay-moment.ts';
 
 /**
  * Replay of an operation (复盘回放): its documents at any moment rebuilt from the stored update
@@ -94,13 +95,11 @@ export class ReplayService {
   /**
    * Each unit's newest fix at a moment, within the operation's own window: from its start (a fix
    * from before it is none of its record, and an archive holds only the window's fixes, so the
-   * original and a restored copy show the same) to its close (a later moment is read as the
-   * close, so the operation does not keep sharing its stations' positions; where a dispatcher's
-   * units are today is for their own station and live operations to show).
+   * original and a restored copy show the same) to its close or now (`replayMoment`).
    */
   async positions(user: Principal, operationId: string, moment: number): Promise<ReplayPositionsBody> {
     const op = await this.visible(user, operationId);
-    const at = op.closedAt != null ? Math.min(moment, op.closedAt) : moment;
+    const at = replayMoment(op, moment, Date.now());
     const operations = await this.ctx.storage.listOperations();
     const positions: UnitPosition[] = [];
     for (const stationId of op.stations) {
@@ -118,13 +117,19 @@ export class ReplayService {
     return { operationId: op.id, at, thresholds: { staleAfterMs, lostAfterMs }, positions };
   }
 
-  /** Search-sector coverage at a moment, as the live channel's `live:coverage` message (`full`). */
-  async coverage(user: Principal, operationId: string, at: number): Promise<CoverageMessage> {
+  /**
+   * Search-sector coverage at a moment, as the live channel's `live:coverage` message (`full`). It
+   * reads the stations' fixes, so the moment is bounded as for positions (`replayMoment`): closing
+   * an operation ends none of its searches, and a sector's coverage would go on reading its
+   * station's fixes after the close.
+   */
+  async coverage(user: Principal, operationId: string, moment: number): Promise<CoverageMessage> {
     const op = await this.visible(user, operationId);
+    const at = replayMoment(op, moment, Date.now());
     const { doc: command } = await storedDocAt(this.ctx.storage, docName(op.id, COMMAND_SCOPE), at);
     try {
       const sectors = await coverageAt(this.ctx.storage, op.stations, command, at, () =>
-        this.unitTasks.of(op.id, op.stations),
+        this.unitTasks.of(op.id, op.stations, op.status === 'active'),
       );
       return { operationId: op.id, serverTime: at, full: true, sectors };
     } finally {

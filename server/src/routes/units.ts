@@ -5,7 +5,8 @@ import type { LiveService } from '../live/live-service.ts';
 import { putUnit, type CreateUnitInput } from '../live/roster.ts';
 import { parseTimeParam, sharedWindows, trackStation, trackToGeoJson } from '../live/track.ts';
 import { requireUser } from '../plugins/auth.ts';
-import { sendExport } from '../interop/export-routes.ts';
+import { readTrackColumns } from '../interop/track-columns.ts';
+import { sendTrackFile } from '../interop/track-file.ts';
 import type { ExportFormat } from '../interop/export-types.ts';
 import type { AppContext } from '../services/context.ts';
 import type { PositionFix } from '../storage/types.ts';
@@ -14,6 +15,7 @@ import type { PositionFix } from '../storage/types.ts';
 const MAX_TRACK_WINDOW_MS = 7 * 24 * 3600_000;
 /** Default window: the trail length the console draws. */
 const DEFAULT_TRACK_WINDOW_MS = 15 * 60_000;
+/** Fixes one map request gets (the console loads the rest of a window on demand); files have all. */
 const MAX_TRACK_POINTS = 50_000;
 
 /**
@@ -40,7 +42,8 @@ const UnitBody = Type.Object(
 
 /**
  * `GET /api/units/:id/track?stationId=&from=&to=&format=` (epoch s or ms, or ISO 8601; default the last 15
- * minutes) as GeoJSON, or with `format=geojson|kml|gpx` as a file to download, named after the unit
+ * minutes) as GeoJSON (its first MAX_TRACK_POINTS fixes, `truncated` when there are more), or with
+ * `format=geojson|kml|gpx` as a file to download holding every fix of the window, named after the unit
  * and the window's start in Beijing time (`track-<station>-<unit>-20261202-2013_UTC8.gpx`). A unit is
  * its station and its id: `stationId` names the station (without it, the one station visible to the
  * user that has a unit of that id, `CONFLICT` when several do).
@@ -86,8 +89,19 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
         candidates.push(asked);
       const stationId = trackStation(user, unitId, request.query.stationId, candidates, operations);
       // Another station's unit: only within the times of the operations shared with it.
+      const windows = sharedWindows(user, stationId, operations);
+      const format = request.query.format;
+      if (format) {
+        // A download for other tools: the window's whole track, however many fixes (track-file.ts),
+        // named after its unit; GPX keeps each fix's time (KML and GeoJSON carry the times as
+        // properties only).
+        const track = await readTrackColumns(ctx.storage, stationId, unitId, from, to, windows);
+        const title = `track-${stationId}-${unitId}-${cstFileStamp(from)}`;
+        return sendTrackFile(reply, track, format, { unitId, stationId, from, to, title });
+      }
+      // For the map: at most MAX_TRACK_POINTS, `truncated` when the window holds more.
       const fixes: PositionFix[] = [];
-      for (const span of sharedWindows(user, stationId, operations)) {
+      for (const span of windows) {
         const [start, end] = [Math.max(from, span.from), Math.min(to, span.to)];
         if (start > end) continue;
         // Keyed by station and unit: another station's unit of the same id is never part of it.
@@ -95,7 +109,7 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
         if (fixes.length > MAX_TRACK_POINTS) break;
       }
       const truncated = fixes.length > MAX_TRACK_POINTS;
-      const track = trackToGeoJson(
+      return trackToGeoJson(
         unitId,
         stationId,
         truncated ? fixes.slice(0, MAX_TRACK_POINTS) : fixes,
@@ -103,12 +117,6 @@ export function unitRoutes(app: FastifyInstance, ctx: AppContext, live: LiveServ
         to,
         truncated,
       );
-      const format = request.query.format;
-      if (!format) return track;
-      // A download for other tools: the track named after its unit; GPX keeps each fix's time (KML and
-      // GeoJSON carry the times as properties only).
-      for (const f of track.features) Object.assign(f.properties, { name: `${stationId}/${unitId}` });
-      return sendExport(reply, track, format, `track-${stationId}-${unitId}-${cstFileStamp(from)}`);
     },
   );
 
