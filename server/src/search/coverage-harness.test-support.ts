@@ -6,13 +6,53 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { onTestFinished } from 'vitest';
-import { applyChange, type Change, type CoverageFix, type CoverageMessage } from '@jointmap/shared';
+import {
+  applyChange,
+  computeCoverage,
+  lngLat,
+  type Change,
+  type CoverageFix,
+  type CoverageMessage,
+  type Sector,
+} from '@jointmap/shared';
 import { LiveService } from '../live/live-service.ts';
 import { RoomManager } from '../rooms/room-manager.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import { CoverageService } from './coverage-service.ts';
 
 export const DEQING = 'deqing-yuyue';
+
+/** A sector's square by the canal, about 190 × 200 m. */
+export const SQUARE: Sector['polygon'] = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [120.3, 30.52],
+      [120.302, 30.52],
+      [120.302, 30.5218],
+      [120.3, 30.5218],
+      [120.3, 30.52],
+    ],
+  ],
+};
+
+/** `unit-a` of 德清 walking east across the square at latitude `lat`: six fixes 10 s apart from `t0`. */
+export const walk = (lat: number, t0: number): CoverageFix[] =>
+  Array.from({ length: 6 }, (_, i) => ({
+    unitId: 'unit-a',
+    stationId: DEQING,
+    lngLat: lngLat(120.3002 + i * 0.0003, lat),
+    time: t0 + i * 10_000,
+  }));
+
+/** The coverage `fixes` give a sector (A1 on the square, 50 m sweeps, unless said). */
+export const expectedCoverage = (
+  fixes: CoverageFix[],
+  s: Pick<Sector, 'id' | 'polygon' | 'sweepWidthM'> = { id: 'A1', polygon: SQUARE, sweepWidthM: 50 },
+): number =>
+  computeCoverage([{ id: s.id, polygon: s.polygon, sweepWidthM: s.sweepWidthM, accepts: () => true }], fixes).get(
+    s.id,
+  )!;
 
 export interface CoverageHarnessOptions {
   /** A data directory that outlives this harness (a restart); a fresh one, seeded, by default. */

@@ -1,43 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import {
-  COMMAND_STATION_ID,
-  computeCoverage,
-  lngLat,
-  type CoverageFix,
-  type Search,
-  type Sector,
-  type Task,
-} from '@jointmap/shared';
+import { COMMAND_STATION_ID, type CoverageFix, type Search, type Sector, type Task } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { coverageHarness, DEQING } from './coverage-harness.test-support.ts';
+import { coverageHarness, DEQING, expectedCoverage, SQUARE, walk } from './coverage-harness.test-support.ts';
 
 const T = 1_760_000_000_000;
 const OP = 'op-cov-no-search';
 
-const square: Sector['polygon'] = {
-  type: 'Polygon',
-  coordinates: [
-    [
-      [120.3, 30.52],
-      [120.302, 30.52],
-      [120.302, 30.5218],
-      [120.3, 30.5218],
-      [120.3, 30.52],
-    ],
-  ],
-};
 /** A commander's task for 德清, written at `updatedAt` in state `state`. */
 const task = (state: Task['state'], updatedAt: number): Task =>
   fixtures.missingPersonTask({ stationId: COMMAND_STATION_ID, targetStations: [DEQING], state, updatedAt });
 /** The task's search, created at `at`, with sector A1 given to 德清 as a whole at `at`. */
 const searchAt = (at: number) => {
   const search: Search = {
-    ...{ id: 'search-1', taskId: 'task-missing', taskStationId: COMMAND_STATION_ID, name: '搜寻', area: square },
+    ...{ id: 'search-1', taskId: 'task-missing', taskStationId: COMMAND_STATION_ID, name: '搜寻', area: SQUARE },
     ...{ lastKnown: null, lastSeenAt: null, travelMode: null, status: 'active', found: null },
     ...{ createdBy: 'u-commander', createdAt: at, updatedAt: at },
   };
   const a1: Sector = {
-    ...{ id: 'A1', name: 'A1', taskId: search.taskId, searchId: search.id, polygon: square, status: 'assigned' },
+    ...{ id: 'A1', name: 'A1', taskId: search.taskId, searchId: search.id, polygon: SQUARE, status: 'assigned' },
     ...{ assignedStationId: DEQING, assignedUnitIds: [], assignedAt: at, sweepWidthM: 50, updatedAt: at },
   };
   return {
@@ -48,15 +28,7 @@ const searchAt = (at: number) => {
     ],
   };
 };
-const walk = (lat: number, t0: number): CoverageFix[] =>
-  Array.from({ length: 6 }, (_, i) => ({
-    unitId: 'unit-a',
-    stationId: DEQING,
-    lngLat: lngLat(120.3002 + i * 0.0003, lat),
-    time: t0 + i * 10_000,
-  }));
-const expected = (fixes: CoverageFix[]) =>
-  computeCoverage([{ id: 'A1', polygon: square, sweepWidthM: 50, accepts: () => true }], fixes).get('A1')!;
+const expected = (fixes: CoverageFix[]) => expectedCoverage(fixes);
 
 async function setup() {
   const h = await coverageHarness(OP, { now: T - 400_000 });

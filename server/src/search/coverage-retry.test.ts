@@ -1,42 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { computeCoverage, lngLat, type CoverageFix, type Search, type Sector } from '@jointmap/shared';
+import { type CoverageFix, type Search, type Sector } from '@jointmap/shared';
 import type { SqliteStorage } from '../storage/sqlite-storage.ts';
-import { coverageHarness, DEQING } from './coverage-harness.test-support.ts';
+import { coverageHarness, DEQING, expectedCoverage, SQUARE, walk } from './coverage-harness.test-support.ts';
 
 const T = 1_760_000_000_000;
 const OP = 'op-cov-retry';
 
-const square: Sector['polygon'] = {
-  type: 'Polygon',
-  coordinates: [
-    [
-      [120.3, 30.52],
-      [120.302, 30.52],
-      [120.302, 30.5218],
-      [120.3, 30.5218],
-      [120.3, 30.52],
-    ],
-  ],
-};
 const search: Search = {
-  ...{ id: 'search-1', taskId: 'task-missing', taskStationId: 'command', name: '搜寻', area: square },
+  ...{ id: 'search-1', taskId: 'task-missing', taskStationId: 'command', name: '搜寻', area: SQUARE },
   ...{ lastKnown: null, lastSeenAt: null, travelMode: null, status: 'active', found: null },
   ...{ createdBy: 'u-commander', createdAt: T - 600_000, updatedAt: T - 600_000 },
 };
 const unassigned: Sector = {
-  ...{ id: 'A1', name: 'A1', taskId: search.taskId, searchId: search.id, polygon: square, status: 'unassigned' },
+  ...{ id: 'A1', name: 'A1', taskId: search.taskId, searchId: search.id, polygon: SQUARE, status: 'unassigned' },
   ...{ assignedStationId: null, assignedUnitIds: [], sweepWidthM: 50, updatedAt: T - 600_000 },
 };
 const toDeqing: Sector = { ...unassigned, status: 'assigned', assignedStationId: DEQING };
-const walk = (lat: number, t0: number): CoverageFix[] =>
-  Array.from({ length: 6 }, (_, i) => ({
-    unitId: 'unit-a',
-    stationId: DEQING,
-    lngLat: lngLat(120.3002 + i * 0.0003, lat),
-    time: t0 + i * 10_000,
-  }));
-const expected = (fixes: CoverageFix[]) =>
-  computeCoverage([{ id: 'A1', polygon: square, sweepWidthM: 50, accepts: () => true }], fixes).get('A1')!;
+const expected = (fixes: CoverageFix[]) => expectedCoverage(fixes);
 
 /**
  * Real storage, rooms, live service and coverage service (retries after 10 ms; none of the room

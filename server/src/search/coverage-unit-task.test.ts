@@ -1,30 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { computeCoverage, lngLat, type CoverageFix, type Search, type Sector, type Unit } from '@jointmap/shared';
-import { coverageHarness, DEQING } from './coverage-harness.test-support.ts';
+import { type CoverageFix, type Search, type Sector, type Unit } from '@jointmap/shared';
+import { coverageHarness, DEQING, expectedCoverage, SQUARE, walk } from './coverage-harness.test-support.ts';
 
 const T = 1_760_000_000_000;
 const OP = 'op-cov-task';
 const TASK = 'task-missing';
 
-const square: Sector['polygon'] = {
-  type: 'Polygon',
-  coordinates: [
-    [
-      [120.3, 30.52],
-      [120.302, 30.52],
-      [120.302, 30.5218],
-      [120.3, 30.5218],
-      [120.3, 30.52],
-    ],
-  ],
-};
 const search: Search = {
-  ...{ id: 'search-1', taskId: TASK, taskStationId: 'linping-yunhe', name: '搜寻', area: square },
+  ...{ id: 'search-1', taskId: TASK, taskStationId: 'linping-yunhe', name: '搜寻', area: SQUARE },
   ...{ lastKnown: null, lastSeenAt: null, travelMode: null, status: 'active', found: null },
   ...{ createdBy: 'u-commander', createdAt: T - 600_000, updatedAt: T - 600_000 },
 };
 const a1: Sector = {
-  ...{ id: 'A1', name: 'A1', taskId: TASK, searchId: search.id, polygon: square, status: 'searching' },
+  ...{ id: 'A1', name: 'A1', taskId: TASK, searchId: search.id, polygon: SQUARE, status: 'searching' },
   ...{ assignedStationId: null, assignedUnitIds: ['unit-a'], assignedAt: T - 300_000 },
   ...{ sweepWidthM: 50, updatedAt: T - 300_000 },
 };
@@ -32,17 +20,7 @@ const unit = (assignedTaskId: string | null, updatedAt: number): Unit => ({
   ...{ id: 'unit-a', callsign: '禹越巡01', kind: 'car', stationId: DEQING, members: [], deviceIds: [] },
   ...{ status: assignedTaskId ? 'en_route' : 'available', assignedTaskId, updatedAt },
 });
-const walk = (lat: number, t0: number): CoverageFix[] =>
-  Array.from({ length: 6 }, (_, i) => ({
-    unitId: 'unit-a',
-    stationId: DEQING,
-    lngLat: lngLat(120.3002 + i * 0.0003, lat),
-    time: t0 + i * 10_000,
-  }));
-const expected = (s: Sector, fixes: CoverageFix[]) =>
-  computeCoverage([{ id: s.id, polygon: s.polygon, sweepWidthM: s.sweepWidthM, accepts: () => true }], fixes).get(
-    s.id,
-  )!;
+const expected = (s: Sector, fixes: CoverageFix[]) => expectedCoverage(fixes, s);
 
 async function setup() {
   const h = await coverageHarness(OP, { now: T - 400_000 });
