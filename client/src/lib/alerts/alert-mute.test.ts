@@ -1,23 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { Alert, AlertKind } from '@jointmap/shared';
 import { AlertsFeed, type AlertsChannel } from './alerts-feed.svelte.ts';
+import { memoryStorage } from '../state/memory-storage.test-support.ts';
 
 const OP = 'op-1';
-
-/** The browser's localStorage as one shared desk PC keeps it, across sign-ins. */
-function deskStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    get length() {
-      return items.size;
-    },
-    clear: () => items.clear(),
-    getItem: (k) => items.get(k) ?? null,
-    key: (i) => [...items.keys()][i] ?? null,
-    removeItem: (k) => void items.delete(k),
-    setItem: (k, v) => void items.set(k, String(v)),
-  };
-}
 
 /** Every tone the page started: a running audio context that records its oscillators' frequencies. */
 const played: number[] = [];
@@ -77,7 +63,7 @@ function raise(feed: AlertsFeed, kind: AlertKind): void {
 
 beforeEach(() => {
   played.length = 0;
-  vi.stubGlobal('localStorage', deskStorage());
+  vi.stubGlobal('localStorage', memoryStorage());
   vi.stubGlobal('AudioContext', RunningAudio);
   vi.stubGlobal('requestAnimationFrame', (fn: () => void) => setTimeout(fn, 0));
   vi.stubGlobal('cancelAnimationFrame', (id: ReturnType<typeof setTimeout>) => clearTimeout(id));

@@ -1,26 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { operationCopyKey, readOperationCopy, saveOperationCopy } from './operation-copies.ts';
 import { forgetOperations } from '../sync/local-copies.ts';
-
-/** A page's localStorage holding at most `quota` characters (keys and values), like a browser's 5 MB. */
-function limitedStorage(quota: number): Storage {
-  const items = new Map<string, string>();
-  const used = () => [...items].reduce((n, [k, v]) => n + k.length + v.length, 0);
-  return {
-    get length() {
-      return items.size;
-    },
-    clear: () => items.clear(),
-    getItem: (k) => items.get(k) ?? null,
-    key: (i) => [...items.keys()][i] ?? null,
-    removeItem: (k) => void items.delete(k),
-    setItem: (k, v) => {
-      if (used() - (items.get(k)?.length ?? -k.length) + v.length > quota)
-        throw new DOMException('quota', 'QuotaExceededError');
-      items.set(k, v);
-    },
-  };
-}
+import { memoryStorage } from './memory-storage.test-support.ts';
 
 /** Neighbouring counties about as big as the real ones (most of a copy's size). */
 const counties = {
@@ -41,7 +22,7 @@ const opdataKeys = () =>
 
 beforeEach(() => {
   vi.useFakeTimers();
-  vi.stubGlobal('localStorage', limitedStorage(1_000_000));
+  vi.stubGlobal('localStorage', memoryStorage(1_000_000));
   vi.spyOn(console, 'warn').mockImplementation(() => undefined);
 });
 afterEach(() => {
@@ -76,7 +57,7 @@ describe('offline copies of operation data', () => {
   });
 
   test('a copy that cannot be kept even alone is logged, not swallowed', () => {
-    vi.stubGlobal('localStorage', limitedStorage(10_000));
+    vi.stubGlobal('localStorage', memoryStorage(10_000));
     expect(saveOperationCopy('u-deqing', 'op-1', copyOf('op-1'))).toBe(false);
     expect(console.warn).toHaveBeenCalledWith(expect.stringContaining('op-1'));
   });

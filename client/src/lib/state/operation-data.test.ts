@@ -2,21 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { keepTrying, transientFailure } from './backoff.ts';
 import { loadOperationData, type OperationData } from './operation-data.ts';
 import { Session } from './session.svelte.ts';
-
-/** A page's localStorage. */
-function memoryStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    get length() {
-      return items.size;
-    },
-    clear: () => items.clear(),
-    getItem: (k) => items.get(k) ?? null,
-    key: (i) => [...items.keys()][i] ?? null,
-    removeItem: (k) => void items.delete(k),
-    setItem: (k, v) => void items.set(k, v),
-  };
-}
+import { memoryStorage } from './memory-storage.test-support.ts';
 
 const view = { id: 'op-1', name: '联合搜索', kind: 'search', status: 'active', stations: [], documents: [] };
 const collection = { type: 'FeatureCollection', features: [] };

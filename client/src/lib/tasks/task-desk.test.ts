@@ -8,6 +8,7 @@ import type { SessionUser } from '../state/stored-session.ts';
 import { taskEnded } from './dispatch/dispatch-actions.ts';
 import { TaskDesk } from './task-desk.svelte.ts';
 import { buildTaskViews, type TaskView } from './task-views.ts';
+import { memoryStorage } from '../state/memory-storage.test-support.ts';
 
 const SLOW_MS = 15 * 60_000;
 const here: Task['location'] = { type: 'Point', coordinates: [120.29, 30.52] };
@@ -129,23 +130,8 @@ test('the raising console closes and reopens a task a target resolved: it is liv
   expect(view.responses.get('deqing-yuyue')?.status).toBe('resolved');
 });
 
-/** The browser's localStorage as one shared desk PC keeps it, across sign-ins. */
-function deskStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    get length() {
-      return items.size;
-    },
-    clear: () => items.clear(),
-    getItem: (k) => items.get(k) ?? null,
-    key: (i) => [...items.keys()][i] ?? null,
-    removeItem: (k) => void items.delete(k),
-    setItem: (k, v) => void items.set(k, String(v)),
-  };
-}
-
 test('the new-task mute is the muting dispatcher’s own: the next one on a shared PC hears new tasks', () => {
-  vi.stubGlobal('localStorage', deskStorage());
+  vi.stubGlobal('localStorage', memoryStorage());
   // Two sessions in one test: the first one's teardown restores the globals it stubbed before the
   // other is destroyed, and its live channel still cancels a frame then.
   globalThis.cancelAnimationFrame ??= (id: number) => clearTimeout(id);
