@@ -49,6 +49,9 @@ export class LivePositions extends PositionBoard {
   private freshChanged = false;
   private seeded = false;
   private destroyed = false;
+  /** Units whose history is still to fetch (`from`, or undefined: the whole window), and the run fetching it. */
+  private readonly historyDue = new Map<string, number | undefined>();
+  private historyRun = 0;
   private everConnected = false;
   /** (Re)connect attempts that failed in a row. */
   private failedConnects = 0;
@@ -270,20 +273,33 @@ export class LivePositions extends PositionBoard {
     }, every);
   }
 
-  /** Merge fetched history into the trails (no point twice: a fix held already is kept once). */
+  /**
+   * Merge fetched history into the trails (no point twice: a fix held already is kept once). A
+   * newer snapshot (the link dropped again) stops the run before and takes over what it had not
+   * fetched yet, so a gap measured then is not lost to the positions the newer snapshot replaced.
+   */
   private async fetchHistory(requests: HistoryRequest[]): Promise<void> {
     const getJson = this.options.getJson;
-    if (!getJson || !requests.length) return;
+    if (!getJson) return;
+    for (const r of requests) {
+      const due = this.historyDue.has(r.key) ? this.historyDue.get(r.key) : r.from;
+      this.historyDue.set(r.key, due === undefined || r.from === undefined ? undefined : Math.min(due, r.from));
+    }
+    for (const key of [...this.historyDue.keys()]) if (!this.latest.has(key)) this.historyDue.delete(key);
+    if (!this.historyDue.size) return;
+    const run = ++this.historyRun;
+    const current = () => !this.destroyed && run === this.historyRun;
     await fetchTrailHistory(
       getJson,
-      requests,
+      [...this.historyDue].map(([key, from]) => (from === undefined ? { key } : { key, from })),
       (key, points) => {
         // A unit the server stopped sharing meanwhile (a newer snapshot left it out) stays gone.
         if (!this.latest.has(key)) return;
         this.trails.seed(key, points);
         this.emit(new Set([key]));
       },
-      () => this.destroyed,
+      () => !current(),
+      (key) => current() && this.historyDue.delete(key),
     );
   }
 }

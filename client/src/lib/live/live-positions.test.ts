@@ -3,6 +3,8 @@ import type { ErrorCode } from '@jointmap/shared';
 import { Server } from 'socket.io';
 import type { LiveState } from './position-board.svelte.ts';
 import { LivePositions } from './live-positions.svelte.ts';
+import { DEFAULT_TRAIL } from './trail-buffer.ts';
+import { gapRequests } from './trail-history.ts';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 
 /**
@@ -204,4 +206,54 @@ test('an operation of more than a hundred units gets every unit’s trail histor
   await vi.waitFor(() => {
     for (const u of units) expect(live.trailOf(`deqing-yuyue/${u}`)).toHaveLength(3);
   });
+});
+
+test('a gap the link dropped again before it was fetched is asked for after the next reconnect, from where it began', async () => {
+  const { server, url } = await startLiveServer([]);
+  const start = Date.now() - 10 * 60_000;
+  const times = [start, start + 120_000, start + 240_000];
+  let joins = 0;
+  // The server's store of the unit's fixes, up to the snapshot of each join.
+  const stored: number[] = [];
+  server.on('connection', (socket) => {
+    joins++;
+    stored.push(times[joins - 1]!);
+    socket.emit('live:snapshot', {
+      operationId: 'op-1',
+      serverTime: Date.now(),
+      positions: [fixAt('car-01', times[joins - 1]!)],
+    });
+  });
+  const asked: string[] = [];
+  let reachable = true;
+  const live = connect(url, async <T>(path: string): Promise<T> => {
+    asked.push(path);
+    if (!reachable) throw new Error('offline');
+    const from = Number(new URL(path, 'http://x').searchParams.get('from') ?? 0);
+    return trackOf(
+      'car-01',
+      stored.filter((t) => t >= from),
+    ) as T;
+  });
+  const key = 'deqing-yuyue/car-01';
+  await vi.waitFor(() => expect(live.trailOf(key).map((p) => p[2])).toEqual([times[0]]));
+  // Back for a moment: the snapshot comes, but the history request fails (the link went again).
+  reachable = false;
+  server.disconnectSockets();
+  await vi.waitFor(() => expect(asked.length).toBe(2), { timeout: 10_000 });
+  // Back for good: the first gap is asked for again, from its start, not from the second snapshot.
+  reachable = true;
+  server.disconnectSockets();
+  await vi.waitFor(() => expect(joins).toBe(3), { timeout: 10_000 });
+  await vi.waitFor(() => expect(asked.length).toBe(3));
+  expect(asked.at(-1)).toBe(`/api/units/car-01/track?stationId=deqing-yuyue&from=${times[0]}`);
+  await vi.waitFor(() => expect(live.trailOf(key).map((p) => p[2])).toEqual(times));
+});
+
+test('after an hour away a trail asks only for the 15 minutes it keeps', () => {
+  const back = Date.now();
+  const held = new Map([['deqing-yuyue/car-01', fixAt('car-01', back - 3_600_000)]]);
+  expect(gapRequests(held, [fixAt('car-01', back)])).toEqual([
+    { key: 'deqing-yuyue/car-01', from: back - DEFAULT_TRAIL.windowMs },
+  ]);
 });

@@ -39,7 +39,9 @@ export function gapRequests(
     const key = unitKeyOf(p);
     const before = held.get(key);
     if (!before) requests.push({ key });
-    else if (p.time - before.time > TRAIL_GAP_MS) requests.push({ key, from: before.time });
+    // No further back than a trail keeps: after an hour away, the last 15 minutes, not the hour.
+    else if (p.time - before.time > TRAIL_GAP_MS)
+      requests.push({ key, from: Math.max(before.time, p.time - DEFAULT_TRAIL.windowMs) });
   }
   return requests;
 }
@@ -66,14 +68,16 @@ function trailPoints(fc: TrackCollection): TrailPoint[] {
 
 /**
  * Fetch the history of these units, {@link IN_FLIGHT} at a time, handing each unit's points to
- * `found` (none: nothing is called). A unit without history, or no longer visible, is skipped: its
- * trail grows from live fixes. Stops starting requests once `stopped` says so.
+ * `found` (none: nothing is called) and telling `answered` of each unit the server answered for. A
+ * unit whose request failed is not answered (offline again: ask once more later). Stops starting
+ * requests once `stopped` says so.
  */
 export async function fetchTrailHistory(
   getJson: <T>(path: string) => Promise<T>,
   requests: readonly HistoryRequest[],
   found: (key: string, points: TrailPoint[]) => void,
   stopped: () => boolean,
+  answered: (key: string) => void = () => undefined,
 ): Promise<void> {
   const queue = [...requests];
   const worker = async () => {
@@ -83,6 +87,7 @@ export async function fetchTrailHistory(
       try {
         const points = trailPoints(await getJson<TrackCollection>(path));
         if (points.length && !stopped()) found(req.key, points);
+        answered(req.key);
       } catch {
         // no history for this unit (or no longer visible): its trail grows from live fixes
       }
