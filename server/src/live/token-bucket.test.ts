@@ -17,6 +17,17 @@ describe('TokenBuckets', () => {
     expect(b.take('a')).toBe(false);
   });
 
+  it('a clock stepped back neither refills nor empties a bucket', () => {
+    let now = 10_000_000;
+    const b = new TokenBuckets(2, 5, () => now);
+    for (let i = 0; i < 4; i++) expect(b.take('a')).toBe(true);
+    now -= 3_600_000; // set back an hour
+    expect(b.take('a')).toBe(true);
+    expect(b.take('a')).toBe(false);
+    now += 500;
+    expect(b.take('a')).toBe(true);
+  });
+
   it('drops refilled buckets when it holds too many keys', () => {
     let now = 0;
     const b = new TokenBuckets(1, 2, () => now, 3);

@@ -74,7 +74,8 @@ export class TokenBuckets implements RateBuckets {
   }
 
   private level(b: { tokens: number; at: number }, now: number): number {
-    return Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond);
+    // A clock stepped back adds nothing (and takes nothing): elapsed time is never negative.
+    return Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.ratePerSecond);
   }
 
   private sweep(now: number): void {

@@ -29,7 +29,8 @@ export class PresenceAllowance {
   /** Take the cost of one state of `bytes`; false (nothing taken) when the bucket holds too little. */
   take(bytes: number): boolean {
     const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) * this.bytesPerSecond) / 1000);
+    // A clock stepped back adds nothing (and takes nothing): elapsed time is never negative.
+    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.at) * this.bytesPerSecond) / 1000);
     this.at = now;
     const cost = bytes + AWARENESS_STATE_COST_BYTES;
     if (this.tokens < cost) return false;

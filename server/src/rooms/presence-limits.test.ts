@@ -222,3 +222,15 @@ describe('presence limits in a room', () => {
     seen.destroy();
   });
 });
+
+describe('a presence allowance when the clock steps back', () => {
+  test('keeps what the bucket held, so no connection loses its presence for as long as the step', () => {
+    let now = 1_000_000;
+    const allowance = new PresenceAllowance(16 * 1024, 16 * 1024, () => now);
+    expect(allowance.take(40)).toBe(true);
+    now -= 3_600_000; // the machine's clock set back an hour (NTP, or by hand)
+    expect(allowance.take(40)).toBe(true);
+    now += 1_000;
+    expect(allowance.take(40)).toBe(true);
+  });
+});
