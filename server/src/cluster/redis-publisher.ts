@@ -21,6 +21,8 @@ export interface RedisPublisherOptions {
   window?: number;
   /** Most messages waiting here; past it new ones are dropped and `onOverflowed` follows. */
   maxHeld?: number;
+  /** Most bytes of messages waiting here (document updates run to megabytes); as `maxHeld`. */
+  maxHeldBytes?: number;
 }
 
 interface Held {
@@ -57,8 +59,12 @@ export class RedisPublisher {
   private retry: NodeJS.Timeout | null = null;
   private overflowed = false;
   private closed = false;
+  /** After a refusal, one message at a time until one is taken (others keep the queue full). */
+  private probing = false;
+  private heldBytes = 0;
   private readonly window: number;
   private readonly maxHeld: number;
+  private readonly maxHeldBytes: number;
 
   constructor(
     private readonly conn: PublishConnection,
@@ -66,6 +72,7 @@ export class RedisPublisher {
   ) {
     this.window = options.window ?? REDIS_MAX_PENDING_COMMANDS / 2;
     this.maxHeld = options.maxHeld ?? 50_000;
+    this.maxHeldBytes = options.maxHeldBytes ?? 256 * 1024 * 1024;
   }
 
   /** Send `message` on `channel` after every message published before it. Never throws. */
@@ -76,11 +83,12 @@ export class RedisPublisher {
       this.send(item);
       return;
     }
-    if (this.waiting >= this.maxHeld) {
+    if (this.waiting >= this.maxHeld || this.heldBytes >= this.maxHeldBytes) {
       this.overflowed = true;
       return;
     }
     this.held.push(item);
+    this.heldBytes += item.message.length;
   }
 
   /** Messages waiting here (not yet handed to node-redis). */
@@ -103,6 +111,7 @@ export class RedisPublisher {
         this.inFlight--;
         // A reply came: the queue has room again.
         this.blocked = false;
+        this.probing = false;
         this.pump();
       },
       (err: unknown) => {
@@ -129,9 +138,11 @@ export class RedisPublisher {
       this.options.onDown?.();
       return;
     }
-    while (this.inFlight < this.window) {
+    const limit = this.probing ? Math.min(this.window, this.inFlight + 1) : this.window;
+    while (this.inFlight < limit) {
       const item = this.returned.shift() ?? this.takeHeld();
       if (!item) break;
+      this.heldBytes -= item.message.length;
       this.send(item);
     }
     if (this.overflowed && this.waiting === 0 && this.inFlight === 0 && this.conn.isReady) {
@@ -158,10 +169,12 @@ export class RedisPublisher {
     let i = this.returned.length;
     while (i > 0 && this.returned[i - 1]!.id > item.id) i--;
     this.returned.splice(i, 0, item);
+    this.heldBytes += item.message.length;
   }
 
   private block(): void {
     this.blocked = true;
+    this.probing = true;
     this.retry ??= setTimeout(() => {
       this.retry = null;
       this.blocked = false;
@@ -174,5 +187,6 @@ export class RedisPublisher {
     this.held = [];
     this.head = 0;
     this.returned.length = 0;
+    this.heldBytes = 0;
   }
 }
