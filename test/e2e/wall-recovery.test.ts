@@ -52,6 +52,7 @@ test('a wall the upgraded server refuses as too old says so, shows 离线, and r
   expect(await badge.getAttribute('data-state')).toBe('offline');
   expect(await badge.getAttribute('data-live')).toBe('offline');
   expect(await page.locator('[data-testid=outdated]').textContent()).toBe('请刷新页面以使用新版本');
+  await page.screenshot({ path: 'test-results/wall-outdated.png' });
 
   // It reloads itself within the short wait (10–20 s); the new page is let through and goes live.
   const reloaded = page.waitForEvent('load', { timeout: 40_000 });

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { PositionFix } from '../storage/types.ts';
-import { RetentionService } from './retention-service.ts';
+import { RetentionService, SKIPS_BEFORE_WARNING } from './retention-service.ts';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.UTC(2026, 5, 1);
@@ -132,5 +132,35 @@ describe('retention service: runs counted per run, failures logged', () => {
     const [a, b] = await Promise.all([retention.runNow(), retention.runNow()]);
     expect(a).toBe(b);
     expect(await runs()).toEqual({ ok: 1 });
+  });
+});
+
+describe('retention service: another instance holding the lock', () => {
+  it('skips quietly, and warns once the lock has been held elsewhere for many runs in a row', async () => {
+    const s = storage();
+    const registry = new Registry();
+    const logged: Logged[] = [];
+    const at =
+      (level: Logged['level']) =>
+      (obj: unknown, msg?: string): void =>
+        void logged.push({ level, obj, msg });
+    const retention = new RetentionService({
+      store: s,
+      // A lock another instance holds all along (a hung process with its connection open).
+      lock: async () => null,
+      policy: { fullDays: 7, keepDays: 90, toleranceM: 10, batch: 100 },
+      intervalMs: 0,
+      sqliteFile: null,
+      dataDir: tmpdir(),
+      warnFreeBytes: 0,
+      registry,
+      log: { info: at('info'), warn: at('warn'), error: at('error') } as never,
+      now: () => NOW,
+    });
+    cleanups.push(() => retention.stop());
+    for (let i = 0; i < SKIPS_BEFORE_WARNING - 1; i++) await expect(retention.runNow()).rejects.toThrow();
+    expect(logged.filter((l) => l.level === 'warn')).toEqual([]);
+    await expect(retention.runNow()).rejects.toThrow();
+    expect(logged.filter((l) => l.level === 'warn').map((l) => l.obj)).toEqual([{ skipped: SKIPS_BEFORE_WARNING }]);
   });
 });

@@ -53,6 +53,13 @@ export interface RetentionServiceOptions {
  * Runs the retention job every `intervalMs`, measures the stores after each run and watches free
  * disk, warning once (log, metric, console banner) when it falls under the threshold.
  */
+/**
+ * Skips in a row (another instance holding the store-wide lock) after which a warning says so: a
+ * run takes minutes, so 18 ticks (3 hours at the default 10 minutes) of someone else's run means a
+ * holder that hangs with its connection open, and retention stopped on every instance.
+ */
+export const SKIPS_BEFORE_WARNING = 18;
+
 export class RetentionService {
   readonly job: RetentionJob;
   private readonly metrics: RetentionMetrics;
@@ -61,6 +68,8 @@ export class RetentionService {
   private figures: StorageFigures | null = null;
   private disk: DiskStatus;
   private stopped = false;
+  /** Runs skipped in a row because another instance held the lock. */
+  private skippedInARow = 0;
 
   constructor(private readonly options: RetentionServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -104,6 +113,7 @@ export class RetentionService {
     let skipped = false;
     try {
       const run = await this.job.run();
+      this.skippedInARow = 0;
       this.count(() => this.metrics.finished(run, performance.now() - started));
       if (run.thinRemoved || run.dropped)
         this.options.log.info(
@@ -114,9 +124,16 @@ export class RetentionService {
     } catch (err) {
       if (err instanceof RetentionElsewhereError) {
         skipped = true;
-        this.options.log.info('track retention run skipped: another instance of the store is running it');
+        this.skippedInARow++;
+        if (this.skippedInARow % SKIPS_BEFORE_WARNING === 0)
+          this.options.log.warn(
+            { skipped: this.skippedInARow },
+            'track retention has not run here for a while: another instance holds the store-wide lock all along (a hung process? PostgreSQL: pg_locks, locktype advisory)',
+          );
+        else this.options.log.info('track retention run skipped: another instance of the store is running it');
         throw err;
       }
+      this.skippedInARow = 0;
       this.options.log.error({ err }, 'track retention run failed');
       // The failed run (the job records one for every failure, at its start too).
       const run = this.job.lastFinished;
