@@ -63,7 +63,9 @@ test("edits made offline that the browser's storage refused are shown as unstore
   });
   await page.click('header a.home');
   await expect.poll(() => asked).toContain('有 1 项修改未能存入本机，离开此页面将丢失');
-  expect(await page.evaluate(() => location.hash)).toBe(`#/op/${DEMO_OP}`);
+  // The link moved the hash before the question; the refusal moves it back (a history step).
+  await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/op/${DEMO_OP}`);
+  await page.waitForSelector('[data-testid=unstored]');
   // And the browser's Back: asked, and stayed (the page before it is still there for later).
   asked = '';
   page.once('dialog', (d) => {
