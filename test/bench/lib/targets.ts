@@ -296,7 +296,17 @@ export async function launchJointMap(env: Record<string, string>): Promise<Joint
   await ensureServerBuild();
   const { child, port } = await spawnNode(
     SERVER_BUNDLE,
-    { ...SERVER_ENV, DEMO_PASSWORD, SIMULATE: '0', LOG_LEVEL: 'warn', ROOM_IDLE_MS: '600000', ...env },
+    {
+      ...SERVER_ENV,
+      DEMO_PASSWORD,
+      SIMULATE: '0',
+      LOG_LEVEL: 'warn',
+      ROOM_IDLE_MS: '600000',
+      // Every client syncs with the one commander sign-in; the limit for one sign-in (64) would
+      // refuse clients 65–100, and the other servers have no such limit.
+      SYNC_MAX_PER_SESSION: '1000',
+      ...env,
+    },
     /running: http:\/\/[^:]+:(\d+)\//,
     SERVER_NODE_ARGS,
   );
