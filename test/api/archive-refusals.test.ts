@@ -125,7 +125,16 @@ describe('operation archives refuse what they must', () => {
   it('a changed, truncated, foreign, incomplete or oversized file is refused with a coded error and restores nothing', async (t) => {
     const { server: a, commander } = await drill(t);
     await closeOp(a, commander, OP);
-    const file = await download(a, commander, (await archiveOp(a, commander, OP)).body);
+    const record = (await archiveOp(a, commander, OP)).body;
+    const file = await download(a, commander, record);
+    // Saved under the operation's title (RFC 6266 filename*), the file's own name in the ASCII one.
+    const res = await fetch(`${a.url}/api/operations/${OP}/archives/${record.id}/file`, {
+      headers: { authorization: `Bearer ${commander}` },
+    });
+    await res.arrayBuffer();
+    const disposition = res.headers.get('content-disposition') ?? '';
+    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)/.exec(disposition)?.[1] ?? '')).toBe(`夜间巡查-${record.file}`);
+    expect(disposition).toContain(`filename="${record.file}"`);
     const b = await startServer(t, { archiveMaxMib: 1 });
     const token = (await b.login('commander')).token;
 

@@ -17,12 +17,14 @@ describe('a unit’s track as a file', () => {
       return res.headers.get('content-disposition');
     };
     // 2026-12-02 12:13 UTC is 20:13 in Beijing.
+    const gpx = `track-${DEQING}-${CAR.unitId}-20261202-2013_UTC8.gpx`;
     expect(await name(Date.UTC(2026, 11, 2, 12, 13, 40), 'gpx')).toBe(
-      `attachment; filename="track-${DEQING}-${CAR.unitId}-20261202-2013_UTC8.gpx"`,
+      `attachment; filename="${gpx}"; filename*=UTF-8''${encodeURIComponent(gpx)}`,
     );
     // 17:30 UTC is already the next day in Beijing.
+    const kml = `track-${DEQING}-${CAR.unitId}-20261203-0130_UTC8.kml`;
     expect(await name(Date.UTC(2026, 11, 2, 17, 30), 'kml')).toBe(
-      `attachment; filename="track-${DEQING}-${CAR.unitId}-20261203-0130_UTC8.kml"`,
+      `attachment; filename="${kml}"; filename*=UTF-8''${encodeURIComponent(kml)}`,
     );
   });
 });

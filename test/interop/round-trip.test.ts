@@ -65,6 +65,12 @@ describe('export for other tools, read back by the standard readers', () => {
     const geojson = await download(server, token, `${base}&format=geojson`);
     expect(geojson.type).toContain('application/geo+json');
     expect(geojson.disposition).toMatch(/attachment; filename=".+\.geojson"/);
+    // Saved under the operation's Chinese title (RFC 6266 filename*), its id in the ASCII name.
+    const title = (await server.ctx.storage.getOperation(DEMO_OP))!.name;
+    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)/.exec(geojson.disposition!)?.[1] ?? '')).toBe(
+      `${title}-annotations.geojson`,
+    );
+    expect(geojson.disposition).toContain(`filename="${DEMO_OP}-annotations.geojson"`);
     expect(ours(features(JSON.parse(geojson.text) as FeatureCollection))).toEqual(expected);
 
     const kmlFile = await download(server, token, `${base}&format=kml`);

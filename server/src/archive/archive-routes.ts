@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, Id } from '@jointmap/shared';
 import { requireCommander, requireUser } from '../plugins/auth.ts';
+import { sendAttachment } from '../routes/attachment.ts';
 import type { AppContext } from '../services/context.ts';
 import { ArchiveService } from './archive-service.ts';
 import { archiveDir } from './archive-writer.ts';
@@ -25,7 +26,8 @@ const UPLOAD_TYPES = ['application/gzip', 'application/x-gzip', 'application/oct
  * Closing, archiving, purging and restoring operations, commanders only:
  * `POST /api/operations/:id/close`,
  * `GET|POST /api/operations/:id/archives` (list; write one of a closed operation),
- * `GET /api/operations/:id/archives/:archiveId/file` (the `.tar.gz`; header `x-archive-sha256`),
+ * `GET /api/operations/:id/archives/:archiveId/file` (the `.tar.gz`, named after the operation's
+ *   title too; header `x-archive-sha256`),
  * `POST /api/operations/:id/purge {archiveId, sha256}`,
  * `POST /api/archives/restore` (body: the archive file).
  */
@@ -69,10 +71,17 @@ export function attachArchives(app: FastifyInstance, ctx: AppContext, closed: Cl
         () => null,
       );
       if (size === null) throw new AppError('NOT_FOUND', `the file of archive ${record.id} is not on this server`);
-      return reply
-        .header('content-type', 'application/gzip')
+      // Saved as `<title>-<file>`; the file's own name for clients that read only ASCII.
+      const base = record.file.replace(/\.tar\.gz$/, '');
+      const title = (await ctx.storage.getOperation(record.operationId))?.name;
+      const name = title ? { name: title, suffix: `-${base}` } : { name: base };
+      return sendAttachment(reply, 'application/gzip', {
+        ...name,
+        ascii: base,
+        fallback: record.id,
+        extension: 'tar.gz',
+      })
         .header('content-length', record.bytes)
-        .header('content-disposition', `attachment; filename="${record.file}"`)
         .header('x-archive-sha256', record.sha256)
         .send(createReadStream(path));
     },

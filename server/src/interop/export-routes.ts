@@ -12,6 +12,7 @@ import {
   type Sector,
 } from '@jointmap/shared';
 import { requireUser } from '../plugins/auth.ts';
+import { sendAttachment } from '../routes/attachment.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { circleRing } from '../geo/circle-ring.ts';
@@ -29,21 +30,24 @@ const Query = Type.Object(
 );
 type Query = { what: 'annotations' | 'sectors'; format: ExportFormat; scope?: string };
 
-/** Send a FeatureCollection as a download in `format` (`<name>.<ext>`). */
+/**
+ * Send a FeatureCollection as a download in `format`: `<title><suffix>.<ext>` (the title may be
+ * Chinese; default `name`), `<name>.<ext>` for clients that read only the ASCII name. `name` is
+ * also the document's own name.
+ */
 export async function sendExport(
   reply: FastifyReply,
   collection: FeatureCollection,
   format: ExportFormat,
   name: string,
+  title?: { name: string; suffix: string },
 ): Promise<FastifyReply> {
   // The XML writers are loaded on the first export, not at start-up (server memory).
   const { formatExport } = await import('./export-format.ts');
   const { type, extension } = EXPORT_TYPES[format];
-  const file = `${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.${extension}`;
-  return reply
-    .type(type)
-    .header('content-disposition', `attachment; filename="${file}"`)
-    .send(formatExport(collection, format, name));
+  return sendAttachment(reply, type, { name, ...title, ascii: name, fallback: 'export', extension }).send(
+    formatExport(collection, format, name),
+  );
 }
 
 /**
@@ -81,7 +85,9 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
           doc.destroy();
         }
       }
-      return sendExport(reply, { type: 'FeatureCollection', features }, format, `${op.id}-${what}`);
+      const collection: FeatureCollection = { type: 'FeatureCollection', features };
+      // Saved as `<title>-annotations.kml`; `<id>-annotations.kml` for clients that read only ASCII.
+      return sendExport(reply, collection, format, `${op.id}-${what}`, { name: op.name, suffix: `-${what}` });
     },
   );
 }

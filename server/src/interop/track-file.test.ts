@@ -1,9 +1,10 @@
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { trackToGeoJson } from '../live/track.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { formatExport, type ExportFormat } from './export-format.ts';
 import { TrackColumns } from './track-columns.ts';
-import { trackFileChunks } from './track-file.ts';
+import { sendTrackFile, trackFileChunks } from './track-file.ts';
 
 const fix = (i: number, deviceId: string, speed: number | null): PositionFix => ({
   ...{ stationId: 'deqing-yuyue', unitId: 'car&<1>', deviceId, time: 1_764_000_000_000 + i * 1_000 },
@@ -48,5 +49,18 @@ describe('a track file written a chunk at a time', () => {
     expect(noClock(streamed(one, 'gpx'))).toBe(
       noClock(written(one, 'gpx')).replace('<wpt lat="30.5" lon="120.3">', '$&<time>2025-11-24T16:00:00.000Z</time>'),
     );
+  });
+
+  it('is sent named after its title, a Chinese one too (filename*), with an ASCII name beside it', async () => {
+    const app = Fastify();
+    app.get('/', (_request, reply) =>
+      sendTrackFile(reply, new TrackColumns(), 'kml', { ...meta, title: '德清-临平联合搜索' }),
+    );
+    const res = await app.inject('/');
+    await app.close();
+    expect(res.headers['content-type']).toBe('application/vnd.google-earth.kml+xml; charset=utf-8');
+    const disposition = String(res.headers['content-disposition']);
+    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)/.exec(disposition)?.[1] ?? '')).toBe('德清-临平联合搜索.kml');
+    expect(disposition).toContain('filename="track.kml"');
   });
 });

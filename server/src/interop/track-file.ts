@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import { sendAttachment } from '../routes/attachment.ts';
 import { EXPORT_TYPES, type ExportFormat } from './export-types.ts';
 import type { TrackColumns } from './track-columns.ts';
 
@@ -30,11 +31,9 @@ export function sendTrackFile(
   meta: TrackFileMeta,
 ): FastifyReply {
   const { type, extension } = EXPORT_TYPES[format];
-  const file = `${meta.title.replace(/[^A-Za-z0-9_.-]+/g, '-')}.${extension}`;
-  return reply
-    .type(type)
-    .header('content-disposition', `attachment; filename="${file}"`)
-    .send(Readable.from(trackFileChunks(track, format, meta)));
+  return sendAttachment(reply, type, { name: meta.title, fallback: 'track', extension }).send(
+    Readable.from(trackFileChunks(track, format, meta)),
+  );
 }
 
 /** The file's text in pieces (see {@link sendTrackFile}). */

@@ -1,5 +1,5 @@
 import type { Annotation } from '@jointmap/shared';
-import { authHeader, saveBlob } from '../state/download.ts';
+import { attachmentName, authHeader, saveBlob } from '../state/download.ts';
 import { session } from '../state/session.svelte.ts';
 
 export type ImportCrs = 'wgs84' | 'gcj02';
@@ -42,8 +42,7 @@ export async function importFile(
 export async function downloadFile(path: string): Promise<void> {
   const res = await fetch(path, { headers: authHeader() });
   if (!res.ok) throw session.errorOf(res, await res.json().catch(() => ({})));
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export';
-  saveBlob(await res.blob(), name);
+  saveBlob(await res.blob(), attachmentName(res.headers.get('content-disposition'), 'export'));
 }
 
 export const exportPath = (operationId: string, what: 'annotations' | 'sectors', format: ExportFormat) =>

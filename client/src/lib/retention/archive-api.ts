@@ -1,6 +1,6 @@
 import { session } from '../state/session.svelte.ts';
 import { send } from './retention-api.ts';
-import { authHeader, saveBlob } from '../state/download.ts';
+import { attachmentName, authHeader, saveBlob } from '../state/download.ts';
 
 /** An archive the server wrote of a closed operation (`GET /api/operations/:id/archives`). */
 export interface ArchiveRecordView {
@@ -38,7 +38,7 @@ export async function downloadArchive(record: ArchiveRecordView): Promise<{ sha2
         .map((b) => b.toString(16).padStart(2, '0'))
         .join('')
     : null;
-  saveBlob(blob, record.file);
+  saveBlob(blob, attachmentName(res.headers.get('content-disposition'), record.file));
   return { sha256 };
 }
 

@@ -15,3 +15,21 @@ export function saveBlob(blob: Blob, name: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/**
+ * The file name a `content-disposition` header gives: its UTF-8 `filename*` (RFC 5987/6266, which
+ * keeps a Chinese title) where present and readable, else its ASCII `filename`, else `fallback`.
+ */
+export function attachmentName(header: string | null, fallback: string): string {
+  const value = header ?? '';
+  const extended = /filename\*\s*=\s*UTF-8''([^;\s]+)/i.exec(value)?.[1];
+  if (extended) {
+    try {
+      const name = decodeURIComponent(extended);
+      if (name) return name;
+    } catch {
+      // A broken escape: the plain name below still serves.
+    }
+  }
+  return /filename\s*=\s*"([^"]+)"/i.exec(value)?.[1] ?? fallback;
+}
