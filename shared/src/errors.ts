@@ -44,8 +44,32 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   OPERATION_PURGED: 410,
 };
 
+/**
+ * One problem schema validation found, as structure a client words in its own language: where
+ * (`/members/3`), which rule (`maxLength`) and its number (`40`). The validator's English sentence
+ * comes along for logs; its wording may change with the validator, so no client parses it.
+ */
+export interface ValidationIssue {
+  /** JSON pointer into the checked value (a record, a request body); `''` for the value itself. */
+  path: string;
+  /**
+   * The broken rule by its JSON-schema keyword: `maxLength`, `minLength`, `maxItems`, `minItems`,
+   * `uniqueItems`, `maximum`, `exclusiveMaximum`, `minimum`, `exclusiveMinimum`, `pattern`,
+   * `required`, `additionalProperties`, `type`, …
+   */
+  kind: string;
+  /** The rule's number, for keywords that have one (`maxLength` 40, `minimum` 0). */
+  limit?: number;
+  /** The validator's own sentence, in English. */
+  message: string;
+}
+
+/**
+ * `{error: {code, message}}`; a refusal by schema validation adds `issues`, the same problems as
+ * structure (an empty list: refused by a check beyond the schema, nothing to point at).
+ */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string; issues?: ValidationIssue[] };
 }
 
 /** An error that carries a catalog code; thrown by domain code, translated at the IO edge. */
@@ -53,12 +77,15 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** What validation found, as structure (`INVALID_PAYLOAD` of a checked record or body). */
+    readonly issues?: readonly ValidationIssue[],
   ) {
     super(message);
     this.name = 'AppError';
   }
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message } };
+    const issues = this.issues ? { issues: [...this.issues] } : {};
+    return { error: { code: this.code, message: this.message, ...issues } };
   }
 }
 

@@ -1,17 +1,44 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, httpStatusOf, type ErrorBody, type ErrorCode } from '@jointmap/shared';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
+import { AppError, httpStatusOf, type ErrorBody, type ErrorCode, type ValidationIssue } from '@jointmap/shared';
 import { isStorageFull } from '../storage/storage-full.ts';
 
-/** Every HTTP error leaves as `{error: {code, message}}` with a catalog code. */
+/**
+ * A problem the route schema's validator (Ajv) found, as structure: its `instancePath`, keyword and
+ * `params.limit` (`{path: '/callsign', kind: 'maxLength', limit: 40}`).
+ */
+function issueOf(e: FastifySchemaValidationError): ValidationIssue {
+  const limit = e.params?.limit;
+  return {
+    path: e.instancePath,
+    kind: e.keyword,
+    ...(typeof limit === 'number' ? { limit } : {}),
+    message: e.message ?? e.keyword,
+  };
+}
+
+/**
+ * Every HTTP error leaves as `{error: {code, message}}` with a catalog code; a refusal by
+ * validation (a route schema's, or a record's `AppError`) adds its `issues` as structure.
+ */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     let code: ErrorCode;
     let message = err.message;
-    if (err instanceof AppError) code = err.code;
-    else if (isStorageFull(err)) code = 'STORAGE_FULL';
+    let issues: readonly ValidationIssue[] | undefined;
+    if (err instanceof AppError) {
+      code = err.code;
+      issues = err.issues;
+    } else if (isStorageFull(err)) code = 'STORAGE_FULL';
     else if ((err as FastifyError).validation) {
       code = 'INVALID_PAYLOAD';
       message = `${(err as FastifyError).validationContext ?? 'request'}${message.replace(/^(body|querystring|params)/, '')}`;
+      issues = (err as FastifyError).validation!.map(issueOf);
     } else if (
       (err as FastifyError).statusCode === 413 ||
       (err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
@@ -30,7 +57,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       request.log.error({ err }, 'unhandled error');
       message = 'internal error';
     }
-    const body: ErrorBody = { error: { code, message } };
+    const body: ErrorBody = { error: { code, message, ...(issues ? { issues: [...issues] } : {}) } };
     void reply.status(httpStatusOf[code]).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
 import { AppError } from '../errors.ts';
-import { DOC_SCHEMA_VERSION, explainEntry, hasMap, META_SCHEMA_VERSION_KEY, type DocKind } from '../schema/index.ts';
+import { checkEntry, DOC_SCHEMA_VERSION, hasMap, META_SCHEMA_VERSION_KEY, type DocKind } from '../schema/index.ts';
 
 /** Who made a change; tagged on the Yjs transaction so audit, undo and validation can tell. */
 export type ChangeOrigin =
@@ -34,10 +34,10 @@ export function applyChange(doc: Y.Doc, docKind: DocKind, change: Change, origin
   };
   for (const c of flat) {
     if (c.type === 'put') {
-      const problem = explainEntry(docKind, c.map, c.key, c.value, scope, lookup);
-      if (problem) throw new AppError('INVALID_PAYLOAD', problem);
+      const problem = checkEntry(docKind, c.map, c.key, c.value, scope, lookup);
+      if (problem) throw new AppError('INVALID_PAYLOAD', problem.message, problem.issues);
     } else if (!hasMap(docKind, c.map)) {
-      throw new AppError('INVALID_PAYLOAD', `${c.map}: not a collection of a ${docKind} document`);
+      throw new AppError('INVALID_PAYLOAD', `${c.map}: not a collection of a ${docKind} document`, []);
     }
   }
   doc.transact(() => {

@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { ValidationIssue } from '../errors.ts';
 import {
   compile,
   Id,
+  issueLine,
   Label,
   LineStringGeometry,
   PolygonGeometry,
@@ -157,13 +159,21 @@ export const alertRuleKind = {
   validator: {
     check: ruleKind.validator.check,
     explain(value: unknown): string | null {
-      if (ruleKind.validator.check(value)) return null;
-      const type = (value as { type?: unknown } | null)?.type;
-      const one = typeof type === 'string' && Object.hasOwn(BY_TYPE, type) ? BY_TYPE[type]! : null;
-      return one?.explain(value) ?? `/type: one of ${Object.keys(AlertRuleType).join(', ')}`;
+      const found = alertRuleIssue(value);
+      return found && issueLine(found);
     },
+    issue: alertRuleIssue,
   },
 };
+
+function alertRuleIssue(value: unknown): ValidationIssue | null {
+  if (ruleKind.validator.check(value)) return null;
+  const type = (value as { type?: unknown } | null)?.type;
+  const one = typeof type === 'string' && Object.hasOwn(BY_TYPE, type) ? BY_TYPE[type]! : null;
+  return (
+    one?.issue(value) ?? { path: '/type', kind: 'anyOf', message: `one of ${Object.keys(AlertRuleType).join(', ')}` }
+  );
+}
 
 /** Whether `rule` watches a unit of `stationId` with id `unitId` and kind `kind` (ignores `enabled`). */
 export function ruleWatchesUnit(rule: AlertRule, stationId: string, unitId: string, kind: UnitKind): boolean {

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { ValueError } from '@sinclair/typebox/errors';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import type { ValidationIssue } from '../errors.ts';
 
 /** Record ids, station ids and operation ids: short, URL- and key-safe. */
 /** A record id: also the key of a record kept under its own id. */
@@ -61,18 +62,78 @@ export interface Validator<T> {
   check(value: unknown): value is T;
   /** `null` when valid, otherwise a short description such as `/geometry/coordinates/0: ...`. */
   explain(value: unknown): string | null;
+  /** `null` when valid, otherwise the problem `explain` describes, as structure (path, keyword, limit). */
+  issue(value: unknown): ValidationIssue | null;
 }
+
+/** `issue` as one line: its path (`/` for the value itself) and the validator's sentence. */
+export const issueLine = (issue: ValidationIssue): string => `${issue.path || '/'}: ${issue.message}`;
 
 export function compile<S extends TSchema>(schema: S): Validator<Static<S>> {
   const compiled = TypeCompiler.Compile(schema);
+  const issue = (value: unknown): ValidationIssue | null => {
+    if (compiled.Check(value)) return null;
+    const best = deepestError(compiled.Errors(value));
+    return best ? issueOf(best) : { path: '', kind: 'invalid', message: 'invalid' };
+  };
   return {
     check: (value): value is Static<S> => compiled.Check(value),
     explain(value) {
-      if (compiled.Check(value)) return null;
-      const best = deepestError(compiled.Errors(value));
-      return best ? `${best.path || '/'}: ${best.message}` : 'invalid';
+      const found = issue(value);
+      return found && issueLine(found);
     },
+    issue,
   };
+}
+
+/** TypeBox's error types by the JSON-schema keyword they check; any other is a wrong `type`. */
+const KEYWORDS: Partial<Record<ValueErrorType, string>> = {
+  [ValueErrorType.StringMaxLength]: 'maxLength',
+  [ValueErrorType.StringMinLength]: 'minLength',
+  [ValueErrorType.StringPattern]: 'pattern',
+  [ValueErrorType.StringFormat]: 'format',
+  [ValueErrorType.ArrayMaxItems]: 'maxItems',
+  [ValueErrorType.ArrayMinItems]: 'minItems',
+  [ValueErrorType.ArrayUniqueItems]: 'uniqueItems',
+  [ValueErrorType.NumberMaximum]: 'maximum',
+  [ValueErrorType.IntegerMaximum]: 'maximum',
+  [ValueErrorType.NumberExclusiveMaximum]: 'exclusiveMaximum',
+  [ValueErrorType.IntegerExclusiveMaximum]: 'exclusiveMaximum',
+  [ValueErrorType.NumberMinimum]: 'minimum',
+  [ValueErrorType.IntegerMinimum]: 'minimum',
+  [ValueErrorType.NumberExclusiveMinimum]: 'exclusiveMinimum',
+  [ValueErrorType.IntegerExclusiveMinimum]: 'exclusiveMinimum',
+  [ValueErrorType.NumberMultipleOf]: 'multipleOf',
+  [ValueErrorType.IntegerMultipleOf]: 'multipleOf',
+  [ValueErrorType.ObjectRequiredProperty]: 'required',
+  [ValueErrorType.ObjectAdditionalProperties]: 'additionalProperties',
+  [ValueErrorType.ObjectMaxProperties]: 'maxProperties',
+  [ValueErrorType.ObjectMinProperties]: 'minProperties',
+  [ValueErrorType.Literal]: 'const',
+  [ValueErrorType.Union]: 'anyOf',
+  [ValueErrorType.TupleLength]: 'items',
+};
+
+/** Keywords whose value in the schema is the limit that was broken. */
+const LIMITS = new Set([
+  'maxLength',
+  'minLength',
+  'maxItems',
+  'minItems',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'multipleOf',
+  'maxProperties',
+  'minProperties',
+]);
+
+/** A TypeBox error as structure: its keyword, and the limit the schema sets under that keyword. */
+function issueOf(e: ValueError): ValidationIssue {
+  const kind = KEYWORDS[e.type] ?? 'type';
+  const limit = LIMITS.has(kind) ? (e.schema as Record<string, unknown>)[kind] : undefined;
+  return { path: e.path, kind, ...(typeof limit === 'number' ? { limit } : {}), message: e.message };
 }
 
 /**

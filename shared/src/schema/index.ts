@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { alertRuleKind } from './alert-rule.ts';
 import { annotationKind } from './annotation.ts';
-import { compile } from './common.ts';
+import type { ValidationIssue } from '../errors.ts';
+import { compile, issueLine } from './common.ts';
 import { META_OPERATION_KEY, META_SCHEMA_VERSION_KEY, operationMetaKind } from './operation-meta.ts';
 import type { RecordKind } from './record-kind.ts';
 import { searchKind } from './search.ts';
@@ -55,17 +56,33 @@ const schemaVersionValidator = compile(Type.Integer({ minimum: 1, maximum: 1000 
 
 /** Validate one entry of the `meta` map; null when acceptable. */
 export function explainMetaEntry(docKind: DocKind, key: string, value: unknown): string | null {
-  if (key === META_SCHEMA_VERSION_KEY) {
-    const p = schemaVersionValidator.explain(value);
-    return p ? `meta/schemaVersion${p}` : null;
-  }
-  if (key === META_OPERATION_KEY && docKind === 'command') {
-    const p = operationMetaKind.validator.explain(value);
-    if (p) return `meta/operation${p}`;
-    return operationMetaKind.semantic(value as never, key);
-  }
-  return `meta/${key}: unknown meta key`;
+  return checkMetaEntry(docKind, key, value)?.message ?? null;
 }
+
+function checkMetaEntry(docKind: DocKind, key: string, value: unknown): EntryProblem | null {
+  if (key === META_SCHEMA_VERSION_KEY) return schemaProblem('meta/schemaVersion', schemaVersionValidator.issue(value));
+  if (key === META_OPERATION_KEY && docKind === 'command') {
+    const p = schemaProblem('meta/operation', operationMetaKind.validator.issue(value));
+    if (p) return p;
+    return beyondSchema(operationMetaKind.semantic(value as never, key));
+  }
+  return beyondSchema(`meta/${key}: unknown meta key`);
+}
+
+/**
+ * What is wrong with an entry: the sentence `explainEntry` returns (English, for logs and errors),
+ * and, when the schema refused it, the same problem as structure (its path within the entry's
+ * value: `/members/3`, keyword, limit) for a client to word itself. No issues: a check beyond the
+ * schema refused it (a ring not closed, a foreign station).
+ */
+export interface EntryProblem {
+  message: string;
+  issues: ValidationIssue[];
+}
+
+const schemaProblem = (where: string, issue: ValidationIssue | null): EntryProblem | null =>
+  issue && { message: `${where}${issueLine(issue)}`, issues: [issue] };
+const beyondSchema = (message: string | null): EntryProblem | null => (message ? { message, issues: [] } : null);
 
 /** True when documents of `docKind` have a top-level map named `map`. */
 export function hasMap(docKind: DocKind, map: string): boolean {
@@ -101,11 +118,36 @@ export function explainEntry(
   scope?: string,
   lookup?: RecordLookup,
 ): string | null {
-  if (map === 'meta') return explainMetaEntry(docKind, key, value);
+  return checkEntry(docKind, map, key, value, scope, lookup)?.message ?? null;
+}
+
+/** {@link explainEntry} with the schema's finding as structure too (see {@link EntryProblem}). */
+export function checkEntry(
+  docKind: DocKind,
+  map: string,
+  key: string,
+  value: unknown,
+  scope?: string,
+  lookup?: RecordLookup,
+): EntryProblem | null {
+  if (map === 'meta') return checkMetaEntry(docKind, key, value);
+  const schemaFound = hasMap(docKind, map)
+    ? schemaProblem(`${map}/${key}`, RECORD_KINDS[docKind][map]!.validator.issue(value))
+    : null;
+  return schemaFound ?? beyondSchema(semanticProblem(docKind, map, key, value, scope, lookup));
+}
+
+/** What the checks beyond each record's schema find (a record already of the right shape). */
+function semanticProblem(
+  docKind: DocKind,
+  map: string,
+  key: string,
+  value: unknown,
+  scope?: string,
+  lookup?: RecordLookup,
+): string | null {
   const kind = hasMap(docKind, map) ? RECORD_KINDS[docKind][map] : undefined;
   if (!kind) return `${map}: not a collection of a ${docKind} document`;
-  const problem = kind.validator.explain(value);
-  if (problem) return `${map}/${key}${problem}`;
   const semantic = kind.semantic(value, key);
   if (semantic) return `${map}/${key}: ${semantic}`;
   if (docKind === 'station' && scope !== undefined && STATION_OWNED.has(map)) {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { fixtures } from '../fixtures/records.ts';
-import { explainEntry, hasMap, isDeviceId, isEntryKey } from './index.ts';
+import { checkEntry, explainEntry, hasMap, isDeviceId, isEntryKey } from './index.ts';
 import { responseKey } from './task-response.ts';
 
 describe('record schemas', () => {
@@ -69,6 +69,40 @@ describe('record schemas', () => {
   test('a task does not target its own station', () => {
     const task = fixtures.missingPersonTask({ targetStations: ['linping-yunhe'] });
     expect(explainEntry('station', 'tasks', 'task-missing', task)).toMatch(/itself/);
+  });
+});
+
+describe('problems as structure (checkEntry), for a client to word', () => {
+  test('a schema refusal: the path within the record, the rule’s keyword and its limit', () => {
+    const unit = { ...fixtures.unit(), members: ['张三', '长'.repeat(41)] };
+    expect(checkEntry('station', 'units', 'unit-yuyue-01', unit)).toEqual({
+      message: explainEntry('station', 'units', 'unit-yuyue-01', unit),
+      issues: [{ path: '/members/1', kind: 'maxLength', limit: 40, message: expect.any(String) }],
+    });
+    const east = fixtures.lastKnownPoint({ geometry: { type: 'Point', coordinates: [200, 30] } });
+    expect(checkEntry('station', 'annotations', 'ann-lkp', east)?.issues).toEqual([
+      expect.objectContaining({ path: '/geometry/coordinates/0', kind: 'maximum', limit: 180 }),
+    ]);
+    const twice = { ...fixtures.unit(), deviceIds: ['d-1', 'd-1'] };
+    expect(checkEntry('station', 'units', 'unit-yuyue-01', twice)?.issues).toEqual([
+      expect.objectContaining({ path: '/deviceIds', kind: 'uniqueItems' }),
+    ]);
+    expect(checkEntry('station', 'meta', 'schemaVersion', 0)?.issues).toEqual([
+      expect.objectContaining({ path: '', kind: 'minimum', limit: 1 }),
+    ]);
+  });
+
+  test('a refusal beyond the schema has no issues; an acceptable entry no problem', () => {
+    const task = fixtures.missingPersonTask({ targetStations: ['linping-yunhe'] });
+    expect(checkEntry('station', 'tasks', 'task-missing', task)).toEqual({
+      message: expect.stringMatching(/itself/),
+      issues: [],
+    });
+    expect(checkEntry('command', 'units', 'u', fixtures.unit())).toEqual({
+      message: 'units: not a collection of a command document',
+      issues: [],
+    });
+    expect(checkEntry('station', 'units', 'unit-yuyue-01', fixtures.unit())).toBeNull();
   });
 });
 

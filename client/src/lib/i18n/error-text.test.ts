@@ -1,6 +1,6 @@
 import { AppError, ErrorCode, explainEntry } from '@jointmap/shared';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ApiError } from '../state/api-error.ts';
+import { ApiError, apiErrorOf } from '../state/api-error.ts';
 import { errorText } from './error-text.ts';
 import { i18n } from './i18n.svelte.ts';
 
@@ -109,5 +109,50 @@ describe('errorText', () => {
     );
     i18n.locale = 'zh-CN';
     expect(errorText(refused)).toBe('请求无效，已被服务器拒绝（呼号过长（最多 40 个字））');
+  });
+
+  test('validation reads its structure (field, rule, limit), whatever sentence the validator wrote', () => {
+    // The same problems as above, worded as some other validator (or version) might word them.
+    const issue = (path: string, kind: string, limit?: number) => ({
+      path,
+      kind,
+      ...(limit === undefined ? {} : { limit }),
+      message: 'value breaks a rule of the schema',
+    });
+    const refused = (path: string, kind: string, limit?: number) =>
+      errorText(new AppError('INVALID_PAYLOAD', `units/car-01${path}: reworded`, [issue(path, kind, limit)]));
+    expect(refused('/members/3', 'maxLength', 40)).toBe('成员过长（最多 40 个字）');
+    expect(refused('/title', 'minLength', 1)).toBe('标题不能为空');
+    expect(refused('/name', 'minLength', 2)).toBe('名称过短（至少 2 个字）');
+    expect(refused('/assignedUnitIds', 'maxItems', 50)).toBe('分配的警力过多（最多 50 项）');
+    expect(refused('/targetStations', 'minItems', 1)).toBe('目标单位不能为空');
+    expect(refused('/unitIds', 'uniqueItems')).toBe('警力有重复项');
+    expect(refused('/radiusM', 'maximum', 50000)).toBe('半径（米）不能大于 50000');
+    expect(refused('/radiusM', 'exclusiveMaximum', 100)).toBe('半径（米）必须小于 100');
+    expect(refused('/sweepWidthM', 'minimum', 1)).toBe('扫描宽度（米）不能小于 1');
+    expect(refused('/sweepWidthM', 'exclusiveMinimum', 0)).toBe('扫描宽度（米）必须大于 0');
+    // A rule without a sentence here still names the field, with the validator's words.
+    expect(refused('/callsign', 'pattern')).toBe('呼号不符合要求（value breaks a rule of the schema）');
+    // Structure decides, not a sentence that says otherwise; no issue naming a field reads generically.
+    const misleading = 'units/car-01/members/3: Expected string length less or equal to 99';
+    expect(errorText(new AppError('INVALID_PAYLOAD', misleading, [issue('/members/3', 'maxLength', 40)]))).toBe(
+      '成员过长（最多 40 个字）',
+    );
+    expect(errorText(new AppError('INVALID_PAYLOAD', misleading, []))).toBe(`输入不符合要求（${misleading}）`);
+
+    // A REST refusal: the issues of the server's body (Ajv's wording is not read either).
+    const body = {
+      error: {
+        code: 'INVALID_PAYLOAD',
+        message: 'body/callsign has too many characters',
+        issues: [{ path: '/callsign', kind: 'maxLength', limit: 40, message: 'has too many characters' }],
+      },
+    };
+    const rest = apiErrorOf(new Response(null, { status: 400 }), body);
+    expect(errorText(rest)).toBe('请求无效，已被服务器拒绝（呼号过长（最多 40 个字））');
+    i18n.locale = 'en';
+    expect(errorText(rest)).toBe(
+      'The server refused the request as invalid (Callsign is too long (at most 40 characters))',
+    );
   });
 });

@@ -36,14 +36,14 @@ const TEXTS: Record<ErrorCode, { key: MessageKey; detail: boolean }> = {
  * @example error = i18n.t('retention.failed', { message: errorText(err) });
  */
 export function errorText(err: unknown): string {
-  if (err instanceof AppError && err.code === 'INVALID_PAYLOAD') return validationText(err.message);
+  if (err instanceof AppError && err.code === 'INVALID_PAYLOAD') return validationText(err.message, err.issues);
   if (err instanceof ApiError || err instanceof AppError) {
     const known = Object.hasOwn(TEXTS, err.code) ? TEXTS[err.code as ErrorCode] : undefined;
     if (known) {
       const text = i18n.t(known.key);
       const detail = err.message.trim();
       if (!known.detail || !detail) return text;
-      const shown = (err.code === 'INVALID_PAYLOAD' && describeValidation(detail)) || cutDetail(detail);
+      const shown = (err.code === 'INVALID_PAYLOAD' && describeValidation(detail, err.issues)) || cutDetail(detail);
       return i18n.t('failure.withDetail', { text, detail: shown });
     }
   }

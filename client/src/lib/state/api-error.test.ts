@@ -29,6 +29,23 @@ describe('apiErrorOf', () => {
   });
 });
 
+test('a validation refusal keeps its issues; entries not of their shape are dropped', () => {
+  const issues = [
+    { path: '/members/3', kind: 'maxLength', limit: 40, message: 'must NOT have more than 40 characters' },
+    { path: '', kind: 'required', message: "must have required property 'callsign'" },
+    { path: 3, kind: 'maxLength' },
+    null,
+  ];
+  const err = apiErrorOf(new Response(null, { status: 400 }), {
+    error: { code: 'INVALID_PAYLOAD', message: 'body/members/3 must NOT have more than 40 characters', issues },
+  });
+  expect(err.issues).toEqual(issues.slice(0, 2));
+  // No `issues`: none came (a refusal beyond validation, or an older server).
+  expect(apiErrorOf(new Response(null, { status: 409 }), { error: { code: 'CONFLICT', message: 'x' } }).issues).toBe(
+    undefined,
+  );
+});
+
 describe('Session.errorOf', () => {
   beforeEach(() => {
     const items = new Map<string, string>();

@@ -46,17 +46,24 @@ describe('raiseProblem', () => {
   test('no title, no target, or what the schema refuses', () => {
     expect(raiseProblem(buildTask(input({ title: '   ' }), ids), 'station')).toEqual({ kind: 'title' });
     expect(raiseProblem(buildTask(input({ targetStations: [] }), ids), 'station')).toEqual({ kind: 'targets' });
+    // The schema's finding comes as structure too: the field, the rule and its limit.
     expect(raiseProblem(buildTask(input({ title: 'x'.repeat(121) }), ids), 'station')).toEqual({
       kind: 'invalid',
       problem: expect.stringMatching(/^tasks\/t-abcdefghij\/title: /),
+      issues: [expect.objectContaining({ path: '/title', kind: 'maxLength', limit: 120 })],
     });
     expect(
       raiseProblem(buildTask(input({ geometry: { type: 'Point', coordinates: [200, 30] } }), ids), 'station'),
-    ).toEqual({ kind: 'invalid', problem: expect.stringMatching(/^tasks\/t-abcdefghij\/location/) });
-    // A station's task does not belong in the command document.
+    ).toEqual({
+      kind: 'invalid',
+      problem: expect.stringMatching(/^tasks\/t-abcdefghij\/location/),
+      issues: [expect.objectContaining({ path: '/location/coordinates/0', kind: 'maximum', limit: 180 })],
+    });
+    // A station's task does not belong in the command document: no schema issue to point at.
     expect(raiseProblem(buildTask(input(), ids), 'command')).toEqual({
       kind: 'invalid',
       problem: 'tasks/t-abcdefghij: a command task has stationId "command"',
+      issues: [],
     });
   });
 });

@@ -1,11 +1,12 @@
 import {
-  explainEntry,
+  checkEntry,
   type Annotation,
   type DocKind,
   type PointGeometry,
   type PolygonGeometry,
   type Task,
   type TaskPriority,
+  type ValidationIssue,
 } from '@jointmap/shared';
 import { circleRing, round, type Position } from '../map/geometry.ts';
 
@@ -22,8 +23,12 @@ export interface RaiseInput {
   geometry: TaskGeometry;
 }
 
-/** Why a task cannot be raised: a missing title, no target, or what the schema says. */
-export type RaiseProblem = { kind: 'title' } | { kind: 'targets' } | { kind: 'invalid'; problem: string };
+/**
+ * Why a task cannot be raised: a missing title, no target, or what the shared check says (its
+ * English sentence, and its issues as structure for `validationText`).
+ */
+export type RaiseProblem =
+  { kind: 'title' } | { kind: 'targets' } | { kind: 'invalid'; problem: string; issues: ValidationIssue[] };
 
 /** Used when the server does not (yet) send `dispatch.targetRadiusM`: the server's own default. */
 export { DEFAULT_TARGET_RADIUS_M } from '@jointmap/shared';
@@ -92,6 +97,6 @@ export function buildTask(
 export function raiseProblem(task: Task, docKind: DocKind): RaiseProblem | null {
   if (task.title === '') return { kind: 'title' };
   if (task.targetStations.length === 0) return { kind: 'targets' };
-  const problem = explainEntry(docKind, 'tasks', task.id, task);
-  return problem ? { kind: 'invalid', problem } : null;
+  const problem = checkEntry(docKind, 'tasks', task.id, task);
+  return problem ? { kind: 'invalid', problem: problem.message, issues: problem.issues } : null;
 }

@@ -176,7 +176,7 @@ export class TaskDesk {
     const problem = raiseProblem(task, this.session.doc(station)?.kind ?? 'station');
     if (problem)
       return problem.kind === 'invalid'
-        ? i18n.t('tasks.error.invalid', { problem: validationText(problem.problem) })
+        ? i18n.t('tasks.error.invalid', { problem: validationText(problem.problem, problem.issues) })
         : i18n.t(`tasks.error.${problem.kind}`);
     const error = this.tryWrite(() =>
       this.session.write(station, { type: 'put', map: 'tasks', key: task.id, value: task }),
