@@ -25,3 +25,8 @@ test('saving a rule after the operation was closed says so in Chinese, without t
   const problem = saveRule(session, { ...signalRule, name: '失联告警二' });
   expect(problem).toBe('没有可保存规则的文档');
 });
+
+test('a rule name over its limit is refused in Chinese, naming the field and the limit', () => {
+  const session = offlineCommanderSession();
+  expect(saveRule(session, { ...signalRule, name: '告'.repeat(500) })).toMatch(/^名称过长（最多 \d+ 个字）$/);
+});

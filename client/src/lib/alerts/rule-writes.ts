@@ -1,4 +1,5 @@
-import { AppError, explainEntry, type AlertRule } from '@jointmap/shared';
+import { AppError, checkEntry, type AlertRule } from '@jointmap/shared';
+import { validationText } from '../i18n/validation-text.ts';
 import { errorText } from '../i18n/error-text.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
@@ -11,8 +12,8 @@ export function saveRule(session: OperationSession, rule: AlertRule): string | n
   const scope = rule.stationId;
   const doc = session.doc(scope);
   if (!doc) return i18n.t('rules.error.scope');
-  const problem = explainEntry(doc.kind, 'rules', rule.id, rule, scope);
-  if (problem) return problem;
+  const problem = checkEntry(doc.kind, 'rules', rule.id, rule, scope);
+  if (problem) return validationText(problem.message, problem.issues);
   return written(() => session.write(scope, { type: 'put', map: 'rules', key: rule.id, value: rule }));
 }
 

@@ -1,6 +1,8 @@
-import { AppError, explainEntry, type Annotation } from '@jointmap/shared';
+import { checkEntry, type Annotation } from '@jointmap/shared';
 import { circleRing, distanceM, polygonOf, type Position } from '../map/geometry.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
+import { writeErrorText } from '../i18n/error-text.ts';
+import { validationText } from '../i18n/validation-text.ts';
 import type { OperationSession } from './operation-session.svelte.ts';
 import { serverNow } from './server-clock.ts';
 
@@ -228,9 +230,10 @@ export class Editor {
   }
 
   private save(scope: string, record: Annotation): boolean {
-    const problem = explainEntry(this.session.doc(scope)?.kind ?? 'station', 'annotations', record.id, record);
+    // The same check the server applies, worded in the UI's language (field and limit), not the validator's English.
+    const problem = checkEntry(this.session.doc(scope)?.kind ?? 'station', 'annotations', record.id, record);
     if (problem) {
-      this.error = i18n.t('props.invalid', { problem });
+      this.error = i18n.t('props.invalid', { problem: validationText(problem.message, problem.issues) });
       return false;
     }
     try {
@@ -238,7 +241,7 @@ export class Editor {
       this.error = null;
       return true;
     } catch (err) {
-      this.error = err instanceof AppError ? i18n.t('props.invalid', { problem: err.message }) : String(err);
+      this.error = i18n.t('props.invalid', { problem: writeErrorText(err) });
       return false;
     }
   }

@@ -26,3 +26,13 @@ test('while measuring or range rings have the map, annotations are not selected,
   editor.deleteSelected();
   expect(session.annotations.get('command', 'a-lastknown01')).toBeUndefined();
 });
+
+test('an annotation label over its limit is refused in the UI’s language, naming the field and the limit', () => {
+  const session = offlineCommanderSession();
+  const editor = new Editor(session);
+  session.putAnnotation('command', fixtures.lastKnownPoint({ id: 'a-lastknown02' }));
+  editor.selected = { scope: 'command', id: 'a-lastknown02' };
+  expect(editor.update({ label: '长'.repeat(201) })).toBe(false);
+  expect(editor.error).toBe('无法保存：标注文字过长（最多 200 个字）');
+  expect(session.annotations.get('command', 'a-lastknown02')?.label).not.toHaveLength(201);
+});
