@@ -37,6 +37,9 @@ import { importRoutes } from './interop/import-routes.ts';
 import { exportRoutes } from './interop/export-routes.ts';
 import { reportRoutes } from './report/report-routes.ts';
 import { reportMapRoutes } from './report/report-map-routes.ts';
+import { OperationReplays } from './report/operation-replay.ts';
+import { openCluster } from './cluster/open-cluster.ts';
+import { followHints } from './cluster/follow-hints.ts';
 import { replayRoutes } from './replay/replay-routes.ts';
 import { ReplayCheckpointWriter } from './replay/checkpoint-writer.ts';
 import { attachCot } from './cot/attach-cot.ts';
@@ -97,30 +100,9 @@ export async function buildApp(
     frameworkErrors,
   });
   const metrics = createMetrics();
-  // REDIS_URL: stored fixes, device registrations, rate limits and socket.io broadcasts are shared
-  // by every instance (server/src/cluster/live-*.ts).
-  const liveCluster = config.redisUrl
-    ? await (
-        await import('./cluster/live-cluster.ts')
-      )
-        .openLiveCluster(config.redisUrl, config.redisPrefix, app.log, metrics.registry)
-        .catch(async (err: unknown) => {
-          await storage.close();
-          throw err;
-        })
-    : null;
-  if (liveCluster) app.addHook('onClose', async () => liveCluster.close());
-  // REDIS_URL: document updates and presence are relayed to the other instances (server/src/cluster/).
-  const docRelay = await (
-    config.redisUrl
-      ? (await import('./cluster/open-relay.ts')).openDocRelay(config, storage, app.log)
-      : Promise.resolve(null)
-  ).catch(async (err: unknown) => {
-    await liveCluster?.close();
-    await storage.close();
-    throw err;
-  });
-  if (docRelay) app.addHook('onClose', async () => docRelay.close());
+  // REDIS_URL: live fixes, rate limits and broadcasts, and document updates and presence, are
+  // shared with the other instances (server/src/cluster/).
+  const { liveCluster, docRelay } = await openCluster(app, config, storage, app.log, metrics.registry);
   const secret = config.tokenSecret ?? (await storedSecret(storage));
   // Set once the live service exists; follows the command documents' searches and sectors.
   let coverage: CoverageService | null = null;
@@ -207,6 +189,7 @@ export async function buildApp(
     }),
     metrics,
     log: app.log,
+    replays: new OperationReplays(storage),
     documentWritten: (name, roots) => {
       const named = parseDocName(name);
       changedHere(name, named && { ...named, name }, roots);
@@ -319,21 +302,16 @@ export async function buildApp(
     const watch = new OperationWatch(ctx, closed, OPERATION_WATCH_MS, () => fanout.operationIds());
     operationWatch = watch;
     app.addHook('preClose', async () => watch.close());
-    // Documents changed on other instances whose rooms are not held here: what follows them reads
-    // them again (a held room's relayed commits reach `docChanged` already). Hints lost in a break
-    // of the link: the alert engine, the coverage and the TAK pictures read all they follow again.
-    const unhint = docRelay.hints.subscribe((changes) => {
-      if (changes === null) {
+    // Documents changed on other instances whose rooms are not held here (a held room's relayed
+    // commits reach `docChanged` already); hints lost in a break of the link: read all again.
+    const unhint = followHints(docRelay.hints, {
+      held: (doc) => rooms.isLoaded(doc),
+      changed: docChanged,
+      lost: () => {
         searchCoverage.resync();
         cotBridge?.resync();
-        return void alerts.resync();
-      }
-      for (const { doc, roots } of changes) {
-        const named = parseDocName(doc);
-        // A room still loading may have read the change with its state: its relay then skips it,
-        // so the hint is what tells the others.
-        if (named && !rooms.isLoaded(doc)) docChanged({ ...named, name: doc }, new Set(roots));
-      }
+        alerts.resync();
+      },
     });
     app.addHook('preClose', async () => {
       unhint();
@@ -370,6 +348,7 @@ export async function buildApp(
   }
 
   app.addHook('onClose', async () => {
+    ctx.replays.close();
     await rooms.closeAll();
     // The rooms' last snapshots may be checkpoints: stored before the store closes.
     await replayCheckpoints.idle();

@@ -15,6 +15,7 @@ import {
   type Sector,
   type Task,
 } from '@jointmap/shared';
+import { OperationReplays } from '@jointmap/server/report/operation-replay';
 import { buildReport } from '@jointmap/server/report/report-service';
 import { buildReportMap } from '@jointmap/server/report/report-map';
 import { docFromStored } from '@jointmap/server/storage/stored-doc';
@@ -215,7 +216,8 @@ describe('the report on a restored operation', () => {
     expect(expectedTasks.some((x) => x.id.startsWith('late'))).toBe(true);
 
     const { guarded, pages } = pagedOnly(storage);
-    const ctx = { ...server.ctx, storage: guarded };
+    // Walks of its own, on the guarded storage (the app's read its own storage).
+    const ctx = { ...server.ctx, storage: guarded, replays: new OperationReplays(guarded) };
 
     const map = await buildReportMap(ctx, COMMANDER, OP);
     expect(map.sectors).toEqual(

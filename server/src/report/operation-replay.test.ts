@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { docName, type Principal } from '@jointmap/shared';
+import { buildApp } from '../app.ts';
+import { defaultConfig } from '../config.ts';
 import type { AppContext } from '../services/context.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { Operation } from '../storage/types.ts';
@@ -48,7 +50,7 @@ async function operation(updates: number) {
   };
   const statuses = ['available', 'en_route', 'on_scene'];
   for (let i = 0; i < updates; i++) await write((d) => d.getMap('units').set('car', unit('car', statuses[i % 3]!)));
-  const ctx = { storage } as unknown as AppContext;
+  const ctx = { storage, replays: new OperationReplays(storage) } as unknown as AppContext;
   // Pages of the logs read (a walk); a read of one row is a check for something appended.
   const pages = vi.spyOn(storage, 'readUpdateLogPage');
   const walked = () => pages.mock.calls.filter(([, , limit]) => limit > 1).length;
@@ -134,5 +136,40 @@ describe('the report and its map share one walk of the logs', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('closed, it lets go of every walk and its timer; a request after walks again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { storage, op, walked } = await operation(1);
+      const replays = new OperationReplays(storage, 60_000);
+      for (let i = 0; i < 3; i++) await replays.get({ ...op, id: `${OP}-${i}` });
+      expect(vi.getTimerCount()).toBe(3);
+      replays.close();
+      expect(vi.getTimerCount()).toBe(0);
+      const before = walked();
+      await replays.get({ ...op, id: `${OP}-0` });
+      expect(walked()).toBe(before + 2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("an app's shared walks", () => {
+  it('are its own, and are let go of, timers and all, when it closes', { timeout: 60_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jointmap-report-app-'));
+    closing.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const config = defaultConfig({ dataDir, demoPassword: 'replays-pass-1', logLevel: 'silent', simulate: false });
+    const { app, ctx } = await buildApp(config, { logger: false });
+    closing.unshift(() => app.close());
+    // The seeded demo operation's report keeps its walk (and the timer that forgets it).
+    const walks = (ctx.replays as unknown as { walks: Map<string, unknown> }).walks;
+    await buildReport(ctx, commander, 'demo-tricounty');
+    expect([...walks.keys()]).toEqual(['demo-tricounty']);
+    const close = vi.spyOn(ctx.replays, 'close');
+    await app.close();
+    expect(close).toHaveBeenCalledOnce();
+    expect(walks.size).toBe(0);
   });
 });

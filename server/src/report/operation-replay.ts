@@ -28,7 +28,7 @@ interface Walk {
  * logs have had nothing appended since (one probe of a row per document; a log only grows until a
  * purge, which the routes refuse, or a restore, which is part of the tag). So every answer counts
  * every update stored before its request, as a walk of its own would. The result is shared: read it,
- * never change it.
+ * never change it. One per app (`AppContext.replays`, on the app's storage), closed with the app.
  */
 export class OperationReplays {
   private readonly walks = new Map<string, Walk>();
@@ -75,6 +75,11 @@ export class OperationReplays {
     return walk;
   }
 
+  /** Forget every walk, timers and all (the app closes): nothing of them is held or waits after. */
+  close(): void {
+    for (const id of [...this.walks.keys()]) this.drop(id);
+  }
+
   /** Forget a walk, timer and all, so nothing holds its result once it is replaced or evicted. */
   private drop(id: string): void {
     clearTimeout(this.walks.get(id)?.timer);
@@ -97,15 +102,4 @@ async function* headOf<T extends { seq: number }>(
     if (page.length) onHead(page.at(-1)!.seq);
     yield page;
   }
-}
-
-// Keyed by the app's storage, so two apps in one process (tests) never share walks, and the walks
-// go with their app. Both report routes get the same context, hence the same storage.
-const byStore = new WeakMap<LogStore, OperationReplays>();
-
-/** The shared walks of an app's storage (made on first use). */
-export function operationReplays(store: LogStore): OperationReplays {
-  let replays = byStore.get(store);
-  if (!replays) byStore.set(store, (replays = new OperationReplays(store)));
-  return replays;
 }

@@ -18,7 +18,6 @@ import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { trackFixes } from '../storage/track-pages.ts';
-import { operationReplays } from './operation-replay.ts';
 import type { UnitStory } from './report-replay.ts';
 
 type Position = [number, number];
@@ -75,7 +74,7 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
 
   // The units of the report's table (the same walk, shared with it), each with its last callsign;
   // sorted as there below.
-  const { units } = await operationReplays(ctx.storage).get(op);
+  const { units } = await ctx.replays.get(op);
 
   // Each track is cut to MAX_TRACK_POINTS as soon as it is read (`thinLine`, the first step of
   // `simplifyTrack`, needs no frame and leaves such a track as it is), its extent kept from every

@@ -16,7 +16,6 @@ import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { alertPages } from './alert-pages.ts';
-import { operationReplays } from './operation-replay.ts';
 import { timePerStatus } from './report-replay.ts';
 
 /** A jump faster than this between two fixes is a GPS glitch, not travel (m/s; 250 km/h). */
@@ -44,7 +43,7 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
   const to = op.closedAt ?? now;
   // Each log read a page at a time as the walk reaches it: never a whole log in memory or in one
   // read. The walk is shared with the report's map, asked for at the same time (`OperationReplays`).
-  const replayed = await operationReplays(ctx.storage).get(op);
+  const replayed = await ctx.replays.get(op);
 
   const tasks = [...replayed.tasks.values()]
     .sort((a, b) => a.raisedAt - b.raisedAt)

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { PositionFix } from '../storage/types.ts';
-import { RetentionService, SKIPS_BEFORE_WARNING } from './retention-service.ts';
+import { RetentionService, SKIPS_BEFORE_WARNING, type RetentionServiceOptions } from './retention-service.ts';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.UTC(2026, 5, 1);
@@ -49,8 +49,8 @@ interface Logged {
   msg: string | undefined;
 }
 
-/** A service on `store` with its own registry and a log the test reads. */
-function service(store: SqliteStorage) {
+/** A service on `store` (with `lock`, if given) with its own registry and a log the test reads. */
+function service(store: SqliteStorage, { lock }: Pick<RetentionServiceOptions, 'lock'> = {}) {
   const registry = new Registry();
   const logged: Logged[] = [];
   const at =
@@ -59,6 +59,7 @@ function service(store: SqliteStorage) {
       void logged.push({ level, obj, msg });
   const retention = new RetentionService({
     store,
+    lock,
     policy: { fullDays: 7, keepDays: 90, toleranceM: 10, batch: 100 },
     intervalMs: 0,
     sqliteFile: null,
@@ -137,27 +138,8 @@ describe('retention service: runs counted per run, failures logged', () => {
 
 describe('retention service: another instance holding the lock', () => {
   it('skips quietly, and warns once the lock has been held elsewhere for many runs in a row', async () => {
-    const s = storage();
-    const registry = new Registry();
-    const logged: Logged[] = [];
-    const at =
-      (level: Logged['level']) =>
-      (obj: unknown, msg?: string): void =>
-        void logged.push({ level, obj, msg });
-    const retention = new RetentionService({
-      store: s,
-      // A lock another instance holds all along (a hung process with its connection open).
-      lock: async () => null,
-      policy: { fullDays: 7, keepDays: 90, toleranceM: 10, batch: 100 },
-      intervalMs: 0,
-      sqliteFile: null,
-      dataDir: tmpdir(),
-      warnFreeBytes: 0,
-      registry,
-      log: { info: at('info'), warn: at('warn'), error: at('error') } as never,
-      now: () => NOW,
-    });
-    cleanups.push(() => retention.stop());
+    // A lock another instance holds all along (a hung process with its connection open).
+    const { retention, logged } = service(storage(), { lock: async () => null });
     for (let i = 0; i < SKIPS_BEFORE_WARNING - 1; i++) await expect(retention.runNow()).rejects.toThrow();
     expect(logged.filter((l) => l.level === 'warn')).toEqual([]);
     await expect(retention.runNow()).rejects.toThrow();

@@ -1,10 +1,9 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { PresenceAllowance } from './presence-allowance.ts';
-import { RoomPresence, type PresenceMember } from './room-presence.ts';
+import type { PresenceMember, RoomPresence } from './room-presence.ts';
+import { awarenessUpdate as update, destroyPresences, presenceMember, presenceOf } from './presence.test-support.ts';
 
 /** A member whose messages are applied, in order, to a stock y-protocols Awareness (what a client does). */
 interface Peer extends PresenceMember {
@@ -18,20 +17,16 @@ function peer(id: string): Peer {
   const view = new awarenessProtocol.Awareness(new Y.Doc());
   view.setLocalState(null);
   const p: Peer = {
-    user: { id, name: id, role: 'dispatcher', stationId: 'deqing-yuyue' },
-    clients: new Set(),
-    maxClients: 4,
-    allowance: new PresenceAllowance(16 * 1024, 1024 * 1024),
-    view,
-    events: [],
-    messages: 0,
-    send: (data) => {
+    ...presenceMember(id, (data) => {
       const d = decoding.createDecoder(data);
       expect(decoding.readVarUint(d)).toBe(1);
       const update = decoding.readVarUint8Array(d);
       p.messages++;
       awarenessProtocol.applyAwarenessUpdate(view, update, 'server');
-    },
+    }),
+    view,
+    events: [],
+    messages: 0,
   };
   view.on('change', (c: { added: number[]; updated: number[]; removed: number[] }) => {
     for (const k of ['added', 'updated', 'removed'] as const) for (const id of c[k]) p.events.push(`${k}:${id}`);
@@ -39,28 +34,15 @@ function peer(id: string): Peer {
   return p;
 }
 
-function update(entries: Array<[number, number, object | null]>): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, entries.length);
-  for (const [clientId, clock, state] of entries) {
-    encoding.writeVarUint(e, clientId);
-    encoding.writeVarUint(e, clock);
-    encoding.writeVarString(e, JSON.stringify(state));
-  }
-  return encoding.toUint8Array(e);
-}
-
-const cleanup: Array<() => void> = [];
 afterEach(() => {
-  for (const f of cleanup.splice(0)) f();
+  destroyPresences();
   vi.useRealTimers();
 });
 
 /** Run a script of presence steps against a room presence with the given tick; returns its peers. */
 function play(tickMs: number, script: (presence: RoomPresence<Peer>, peers: Peer[]) => void, renewalMs = 0): Peer[] {
   const peers = ['a', 'b', 'c', 'd'].map(peer);
-  const presence = new RoomPresence<Peer>(new Y.Doc(), () => peers, tickMs, renewalMs);
-  cleanup.push(() => presence.destroy());
+  const presence = presenceOf(peers, tickMs, renewalMs);
   script(presence, peers);
   vi.advanceTimersByTime(Math.max(tickMs, renewalMs) + 1);
   return peers;
@@ -344,8 +326,7 @@ describe('coalesced presence', () => {
     vi.useFakeTimers();
     const peers = ['a', 'b', 'c', 'd'].map(peer);
     const [a, , , d] = peers;
-    const presence = new RoomPresence<Peer>(new Y.Doc(), () => peers, 15, 3000);
-    cleanup.push(() => presence.destroy());
+    const presence = presenceOf(peers, 15, 3000);
     presence.receive(a!, update([[1, 1, { v: 1 }]]));
     vi.advanceTimersByTime(20);
     expect(d!.messages).toBe(1);

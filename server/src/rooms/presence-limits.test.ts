@@ -10,40 +10,23 @@ import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { LimitName } from './inbound-queue.ts';
 import { AWARENESS_STATE_COST_BYTES, PresenceAllowance } from './presence-allowance.ts';
 import { PRESENCE_BACKLOG_BYTES } from './room-connection.ts';
-import { PresenceRefusal, RoomPresence, type PresenceMember } from './room-presence.ts';
+import { PresenceRefusal } from './room-presence.ts';
+import {
+  awarenessUpdate as update,
+  destroyPresences,
+  member,
+  presenceOf,
+  type AwarenessEntry,
+} from './presence.test-support.ts';
 import { Room, type RoomSession, type RoomSocket } from './room.ts';
 import { decodeMessage, encodeUpdate } from './sync-messages.ts';
 
-interface TestMember extends PresenceMember {
-  received: Uint8Array[];
-}
-
-function member(id: string, allowance: PresenceAllowance): TestMember {
-  const received: Uint8Array[] = [];
-  return {
-    user: { id, name: id, role: 'viewer', stationId: null },
-    clients: new Set(),
-    maxClients: 4,
-    allowance,
-    received,
-    send: (data) => received.push(data),
-  };
-}
-
-/** An awareness update as a client sends it: `[clientId, clock, state]` entries. */
-function update(entries: Array<[number, number, object | null]>): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, entries.length);
-  for (const [clientId, clock, state] of entries) {
-    encoding.writeVarUint(e, clientId);
-    encoding.writeVarUint(e, clock);
-    encoding.writeVarString(e, JSON.stringify(state));
-  }
-  return encoding.toUint8Array(e);
-}
+/** A viewer with no station, its presence allowance the one a test is about. */
+const viewerMember = (id: string, allowance: PresenceAllowance) =>
+  member(id, { allowance, user: { role: 'viewer', stationId: null } });
 
 /** The same as a sync message (type 1: awareness). */
-function awarenessMessage(entries: Array<[number, number, object | null]>): Uint8Array {
+function awarenessMessage(entries: AwarenessEntry[]): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, 1);
   encoding.writeVarUint8Array(e, update(entries));
@@ -54,20 +37,14 @@ const bytesOf = (messages: Uint8Array[]) => messages.reduce((n, m) => n + m.byte
 /** A state whose JSON is about `bytes` long. */
 const bulky = (bytes: number) => ({ pointer: [120.3, 30.5], pad: 'x'.repeat(bytes) });
 
-const presences: RoomPresence<TestMember>[] = [];
-afterEach(() => {
-  for (const p of presences.splice(0)) p.destroy();
-});
-function presenceOf(members: TestMember[]): RoomPresence<TestMember> {
-  const p = new RoomPresence(new Y.Doc(), () => members);
-  presences.push(p);
-  return p;
-}
+afterEach(destroyPresences);
 
 describe('presence limits of one member', () => {
   test('a state over the size limit is ignored: not applied, not relayed, not given to a joiner', () => {
-    const sender = member('u-sender', new PresenceAllowance(16 * 1024, 16 * 1024));
-    const others = Array.from({ length: 20 }, (_, i) => member(`u-${i}`, new PresenceAllowance(16 * 1024, 16 * 1024)));
+    const sender = viewerMember('u-sender', new PresenceAllowance(16 * 1024, 16 * 1024));
+    const others = Array.from({ length: 20 }, (_, i) =>
+      viewerMember(`u-${i}`, new PresenceAllowance(16 * 1024, 16 * 1024)),
+    );
     const presence = presenceOf([sender, ...others]);
     // The reviewer's probe, smaller: three large states from one member of a room of 21.
     for (let clock = 1; clock <= 3; clock++)
@@ -83,8 +60,8 @@ describe('presence limits of one member', () => {
 
   test('presence over the rate is ignored until the bucket refills; cursor moves at ten a second all pass; removals are free', () => {
     let now = 0;
-    const sender = member('u-sender', new PresenceAllowance(16 * 1024, 16 * 1024, () => now));
-    const watcher = member('u-watcher', new PresenceAllowance(16 * 1024, 16 * 1024));
+    const sender = viewerMember('u-sender', new PresenceAllowance(16 * 1024, 16 * 1024, () => now));
+    const watcher = viewerMember('u-watcher', new PresenceAllowance(16 * 1024, 16 * 1024));
     const presence = presenceOf([sender, watcher]);
     // What our client sends: a pointer, at most every 100 ms (EditLayer), for a minute.
     let clock = 0;

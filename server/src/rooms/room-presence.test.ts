@@ -1,48 +1,10 @@
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import * as Y from 'yjs';
-import { PresenceAllowance } from './presence-allowance.ts';
-import { PresenceRefusal, RoomPresence, type PresenceMember } from './room-presence.ts';
-
-interface TestMember extends PresenceMember {
-  received: Uint8Array[];
-}
-
-/** A member; its presence rate is generous unless a test is about it. */
-function member(id: string, maxClients = 4, allowance = new PresenceAllowance(16 * 1024, 1024 * 1024)): TestMember {
-  const received: Uint8Array[] = [];
-  return {
-    user: { id, name: id, role: 'dispatcher', stationId: 'deqing-yuyue' },
-    clients: new Set(),
-    maxClients,
-    allowance,
-    received,
-    send: (data) => received.push(data),
-  };
-}
-
-/** An awareness update as a client sends it: `[clientId, clock, state]` entries. */
-function update(entries: Array<[number, number, object | null]>): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, entries.length);
-  for (const [clientId, clock, state] of entries) {
-    encoding.writeVarUint(e, clientId);
-    encoding.writeVarUint(e, clock);
-    encoding.writeVarString(e, JSON.stringify(state));
-  }
-  return encoding.toUint8Array(e);
-}
-
-const presences: RoomPresence<TestMember>[] = [];
-function presenceOf(members: TestMember[]): RoomPresence<TestMember> {
-  const p = new RoomPresence(new Y.Doc(), () => members);
-  presences.push(p);
-  return p;
-}
+import { PresenceRefusal } from './room-presence.ts';
+import { awarenessUpdate as update, destroyPresences, member, presenceOf } from './presence.test-support.ts';
 
 afterEach(() => {
-  for (const p of presences.splice(0)) p.destroy();
+  destroyPresences();
   vi.useRealTimers();
 });
 
@@ -96,7 +58,7 @@ describe('room presence', () => {
   });
 
   test('a connection holds at most maxClients ids; further ones are ignored until it clears one', () => {
-    const flooder = member('u-flooder', 4);
+    const flooder = member('u-flooder', { maxClients: 4 });
     const watcher = member('u-watcher');
     const presence = presenceOf([flooder, watcher]);
     const many = Array.from({ length: 10 }, (_, i) => [100 + i, 1, { n: i }] as [number, number, object]);
@@ -120,7 +82,7 @@ describe('room presence', () => {
 
   test('the clocks of ids removed long ago are forgotten, so ids coming and going do not pile up', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const churner = member('u-churner', 1);
+    const churner = member('u-churner', { maxClients: 1 });
     const presence = presenceOf([churner]);
     for (let i = 0; i < 200; i++) {
       presence.receive(churner, update([[1000 + i, 1, { n: i }]]));

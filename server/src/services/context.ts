@@ -3,6 +3,7 @@ import type { SessionService } from '../auth/sessions.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
+import type { OperationReplays } from '../report/operation-replay.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import type { Storage } from '../storage/types.ts';
 
@@ -16,6 +17,8 @@ export interface AppContext {
   sessions: SessionService;
   metrics: Metrics;
   log: FastifyBaseLogger;
+  /** The walks of operations' update logs the after-action report and its map share (on `storage`). */
+  replays: OperationReplays;
   /**
    * A document was written outside any room (an operation's first state): what follows documents
    * (the alert engine, search coverage, the TAK picture) hears of it, here and on the other
