@@ -15,6 +15,12 @@ export class ImportDraft {
   error = $state<string | null>(null);
   /** How many annotations the last apply wrote (shown until the next file). */
   done = $state<number | null>(null);
+  /**
+   * Bumped by every request and by `close`: only the answer to the newest request counts. A
+   * preview of the CRS or file the user has since changed may come back last; shown, it would put
+   * the features where the apply will not.
+   */
+  #latest = 0;
 
   constructor(private readonly session: OperationSession) {}
 
@@ -26,50 +32,53 @@ export class ImportDraft {
     this.scope = own && writable.includes(own) ? own : (writable[0] ?? null);
     this.crs = 'wgs84';
     this.done = null;
+    // Not the previous file's features under this file's name while its preview comes.
+    this.preview = null;
     await this.refresh();
   }
 
   /** Preview again (after the target document or the CRS changed). */
   async refresh(): Promise<void> {
     if (!this.file || !this.scope) return;
-    await this.run(async () => {
-      this.preview = await importFile(this.session.data.view.id, this.file!, {
-        scope: this.scope!,
-        crs: this.crs,
-        apply: false,
-      });
-    });
+    await this.run(
+      importFile(this.session.data.view.id, this.file, { scope: this.scope, crs: this.crs, apply: false }),
+      (preview) => (this.preview = preview),
+    );
   }
 
   async apply(): Promise<void> {
     if (!this.file || !this.scope) return;
-    await this.run(async () => {
-      const result = await importFile(this.session.data.view.id, this.file!, {
-        scope: this.scope!,
-        crs: this.crs,
-        apply: true,
-      });
-      this.done = result.annotations.length;
-      this.close();
-    });
+    await this.run(
+      importFile(this.session.data.view.id, this.file, { scope: this.scope, crs: this.crs, apply: true }),
+      (result) => {
+        this.done = result.annotations.length;
+        this.close();
+      },
+    );
   }
 
   close(): void {
+    this.#latest++;
+    this.busy = false;
     this.file = null;
     this.preview = null;
     this.error = null;
   }
 
-  private async run(what: () => Promise<void>): Promise<void> {
+  /** Wait for `request`; its answer (or failure) is shown only if no newer request or close came since. */
+  private async run<T>(request: Promise<T>, answered: (value: T) => void): Promise<void> {
+    const mine = ++this.#latest;
     this.busy = true;
     this.error = null;
     try {
-      await what();
+      const value = await request;
+      if (mine === this.#latest) answered(value);
     } catch (err) {
+      if (mine !== this.#latest) return;
       this.error = errorText(err);
       this.preview = null;
     } finally {
-      this.busy = false;
+      if (mine === this.#latest) this.busy = false;
     }
   }
 }
