@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import gcoord from 'gcoord';
 import type { FeatureCollection, GeoJsonProperties, Position } from 'geojson';
 // Modules of shared/ by path, not its index: this runs on an import worker, which loads only what it needs.
 import { AppError } from '@jointmap/shared/errors';
+import { gcj02ToWgs84 } from '@jointmap/shared/geo/gcj02';
 import { annotationKind, type Annotation } from '@jointmap/shared/schema/annotation';
 import { explainRecord } from '@jointmap/shared/schema/record-kind';
 import { circleRing } from '../geo/circle-ring.ts';
@@ -185,8 +185,7 @@ function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void): Part | n
   const point = (p: Position): [number, number] | null => {
     const [lng, lat] = [Number(p[0]), Number(p[1])];
     if (!Number.isFinite(lng) || !Number.isFinite(lat) || Math.abs(lng) > 180 || Math.abs(lat) > 90) return null;
-    const [x, y] =
-      crs === 'gcj02' ? (gcoord.transform([lng, lat], gcoord.GCJ02, gcoord.WGS84) as number[]) : [lng, lat];
+    const [x, y] = crs === 'gcj02' ? gcj02ToWgs84(lng, lat) : [lng, lat];
     return [round7(x!), round7(y!)];
   };
   const line = (ps: Position[], ring: boolean): Position[] | null => {

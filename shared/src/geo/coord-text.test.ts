@@ -126,6 +126,13 @@ describe('GCJ-02', () => {
     expect(distance([...fromGcj02(g)], [...p], { units: 'meters' })).toBeLessThan(1);
   });
 
+  // gcoord's inverse never returned for this one: the go-to box froze the tab.
+  test('a GCJ-02 value just inside the box of China is read at once', { timeout: 2000 }, () => {
+    const r = parseCoordinate('gcj02 72.51,0.83');
+    expect(r).toMatchObject({ ok: true, datum: 'gcj02' });
+    expectNear(point(r), [72.51, 0.83], 0.01);
+  });
+
   test('an unmarked value is WGS-84, untouched', () => {
     expect(parseCoordinate('WGS-84 120.2954, 30.5222')).toMatchObject({ datum: 'wgs84', lngLat: [120.2954, 30.5222] });
   });

@@ -1,4 +1,4 @@
-import gcoord from 'gcoord';
+import { gcj02ToWgs84, wgs84ToGcj02 } from './gcj02.ts';
 import { lngLat, type LngLat } from './lnglat.ts';
 
 /** The datum a pasted coordinate was written in: WGS-84 (GPS, the product) or GCJ-02 (Amap, Tencent). */
@@ -17,12 +17,12 @@ export type ParsedCoordinate =
 
 /** A WGS-84 point in GCJ-02 (unchanged outside China, as gcoord does). */
 export function toGcj02(p: LngLat): [number, number] {
-  return gcoord.transform([p[0], p[1]], gcoord.WGS84, gcoord.GCJ02) as [number, number];
+  return wgs84ToGcj02(p[0], p[1]);
 }
 
-/** A GCJ-02 point back in WGS-84 (gcoord's inverse is within a few centimetres). */
+/** A GCJ-02 point back in WGS-84, within 1e-9° in China (`gcj02ToWgs84`, bounded: it always returns). */
 export function fromGcj02(p: readonly [number, number]): LngLat {
-  const [lng, lat] = gcoord.transform([p[0], p[1]], gcoord.GCJ02, gcoord.WGS84) as [number, number];
+  const [lng, lat] = gcj02ToWgs84(p[0], p[1]);
   return lngLat(lng, lat);
 }
 
