@@ -198,6 +198,10 @@ export async function buildApp(
 
   registerErrorHandler(app);
   registerRefusedUploadDrain(app);
+  // Every answer states the server's clock: consoles stamp by it before their live channel speaks.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-server-time', String(Date.now()));
+  });
   // preHandler: the login limit keys on the parsed user name, not only the address.
   await app.register(fastifyRateLimit, {
     global: false,

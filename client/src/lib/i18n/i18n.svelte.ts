@@ -1,6 +1,7 @@
 import { en, zhCN, type MessageKey } from './messages.ts';
 import { formatMessage, formatStamp, type Locale, type Message, type MessageParams } from './format.ts';
 import { chinaTimeFormat } from './china-time.ts';
+import { clockNow } from '../state/server-clock.ts';
 
 export type { Locale };
 const STORAGE_KEY = 'jointmap.locale';
@@ -43,8 +44,11 @@ export class I18n {
     return chinaTimeFormat(this.locale, seconds ? 'time' : 'short').format(ms);
   }
 
-  /** `HH:mm` today, with the day in front on another day (`formatStamp`). */
-  formatStamp(ms: number, now = Date.now()): string {
+  /**
+   * `HH:mm` today, with the day in front on another day (`formatStamp`): today by the server's
+   * clock (`clockNow`), as the stamps are, not by a PC's that may run minutes off around midnight.
+   */
+  formatStamp(ms: number, now = clockNow()): string {
     return formatStamp(this.locale, ms, now);
   }
 

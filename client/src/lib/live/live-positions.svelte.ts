@@ -11,6 +11,7 @@ import {
   type ServerToClientEvents,
 } from '@jointmap/shared';
 import { backoffDelay } from '../state/backoff.ts';
+import { httpClock, type HttpClock } from '../state/http-clock.ts';
 import { endsSession, readLiveBatch, worthRetrying } from './live-messages.ts';
 import { PositionBoard, type LiveChange, type LiveState } from './position-board.svelte.ts';
 import { fetchTrailHistory, gapRequests, type HistoryRequest } from './trail-history.ts';
@@ -26,6 +27,8 @@ export interface LiveOptions {
   url?: string;
   /** GET a JSON resource of our API (with the session's token). */
   getJson?: <T>(path: string) => Promise<T>;
+  /** The estimate from our API's answers, used until the first live message: default this tab's `httpClock`. */
+  httpClock?: Pick<HttpClock, 'offsetMs'>;
 }
 
 /**
@@ -156,9 +159,14 @@ export class LivePositions extends PositionBoard {
     this.restartTicker();
   }
 
-  /** The server's clock now (epoch ms), estimated from the newest messages. */
+  /**
+   * The server's clock now (epoch ms), estimated from the newest messages. Before the first one
+   * (the channel still connecting, or refused) from the answers of our API that opened the
+   * operation ({@link HttpClock}): a PC minutes off must not stamp its first records with its own clock.
+   */
   now(): number {
-    return Date.now() + this.offsetMs;
+    const offset = this.offsets.length ? this.offsetMs : ((this.options.httpClock ?? httpClock).offsetMs ?? 0);
+    return Date.now() + offset;
   }
 
   get connection(): LiveState {
@@ -238,7 +246,10 @@ export class LivePositions extends PositionBoard {
     });
   }
 
-  /** Latency only ever makes `serverTime` look older, so the largest recent sample is the best. */
+  /**
+   * Latency only ever makes `serverTime` look older, so the largest recent sample is the best. Live
+   * samples replace the estimate from HTTP answers (they keep coming; see {@link now}).
+   */
   private sampleOffset(serverTime: number): void {
     this.offsets.push(serverTime - Date.now());
     if (this.offsets.length > OFFSET_SAMPLES) this.offsets.shift();

@@ -20,6 +20,7 @@ import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
 import { SessionUndo, type UndoDirection } from './session-undo.svelte.ts';
+import { followClock } from './server-clock.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -149,6 +150,7 @@ export class OperationSession {
         return (await res.json()) as T;
       },
     });
+    this.cleanup.push(followClock(this.live));
   }
 
   /** Changes whenever annotations changed (at most once per frame): read it to re-derive. */

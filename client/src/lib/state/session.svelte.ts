@@ -1,5 +1,6 @@
 import { ApiError, apiErrorOf } from './api-error.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
+import { httpClock } from './http-clock.ts';
 import { logoutQueue } from './logout-queue.ts';
 import {
   parseStored,
@@ -49,11 +50,13 @@ export class Session {
   }
 
   async login(username: string, password: string): Promise<void> {
+    const sentAt = Date.now();
     const res = await fetch('/api/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
+    httpClock.sample(res, sentAt);
     const body = (await res.json().catch(() => ({}))) as Partial<TokenReply> & { user?: SessionUser };
     // Not errorOf: a 401 here is a wrong password, not a session that ended.
     if (!res.ok || !body.token || !body.user) throw apiErrorOf(res, body);
@@ -79,9 +82,14 @@ export class Session {
     if (mine) releaseStored(mine.token);
   }
 
-  /** GET a JSON resource of our API with the bearer token; a refused token ends the session. */
+  /**
+   * GET a JSON resource of our API with the bearer token; a refused token ends the session. Every
+   * answer's server time refines the estimate of the server's clock (`httpClock`).
+   */
   async get<T>(path: string): Promise<T> {
+    const sentAt = Date.now();
     const res = await fetch(path, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
+    httpClock.sample(res, sentAt);
     if (!res.ok) throw this.errorOf(res, await res.json().catch(() => ({})));
     return (await res.json()) as T;
   }
