@@ -51,14 +51,14 @@ describe('a large import does not hold up the server', () => {
 
   it('an import worker that runs past its time limit, or out of its heap, is stopped and the file refused with PAYLOAD_TOO_LARGE', async () => {
     const job = { bytes: manyTracks(200, 250), maxBytes: 2 ** 25, maxFeatures: 5000, convert, withAnnotations: false };
-    const slow = importRunner({ concurrency: 1, timeLimitMs: 1, maxHeapMb: 1024 });
+    const slow = importRunner({ concurrency: 1, maxWaiting: 1, timeLimitMs: 1, maxHeapMb: 1024 });
     await expect(slow(job)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: /took more than/ });
-    const small = importRunner({ concurrency: 1, timeLimitMs: 120_000, maxHeapMb: 4 });
+    const small = importRunner({ concurrency: 1, maxWaiting: 1, timeLimitMs: 120_000, maxHeapMb: 4 });
     await expect(small({ ...job, bytes: manyTracks(2000, 250) })).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
       message: /more memory/,
     });
-    const fine = importRunner({ concurrency: 1, timeLimitMs: 120_000, maxHeapMb: 1024 });
+    const fine = importRunner({ concurrency: 1, maxWaiting: 1, timeLimitMs: 120_000, maxHeapMb: 1024 });
     expect((await fine(job)).count).toBe(200);
   });
 });

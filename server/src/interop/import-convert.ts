@@ -37,6 +37,8 @@ const MAX_POINTS = 10_000;
 const MAX_RINGS = 100;
 /** The record schema's bound on a label. */
 const MAX_LABEL = 200;
+/** The record schema's bound on a symbol. */
+const MAX_SYMBOL = 40;
 const KIND_OF = { Point: 'point', LineString: 'line', Polygon: 'polygon' } as const;
 /** The largest circle an annotation holds (the record schema's bound on `radiusM`). */
 const MAX_RADIUS_M = 200_000;
@@ -44,13 +46,14 @@ const MAX_RADIUS_M = 200_000;
 /**
  * Features of another tool as annotations of ours: points, lines and polygons (multi-geometries
  * and collections split into their parts, heights dropped, rings closed), labelled from `name`,
- * `title` or `label`, coloured from `stroke`, `marker-color`, `icon-color` or `fill` (KML styles
- * and CalTopo properties alike), in WGS-84 (GCJ-02 sources converted with gcoord). A polygon with
+ * `title`, `label` or `NAME`, coloured from `stroke`, `marker-color`, `icon-color` or `fill` (KML styles
+ * and CalTopo properties alike), in WGS-84 (GCJ-02 sources converted by `gcj02ToWgs84`). A polygon with
  * `kind: "circle"` and a `radiusM` (our own export) becomes a circle again, a labelled point with
- * `kind: "text"` a text again. KML ground overlays (pictures draped on the map) and network links
- * are skipped: they are not drawings. Every annotation is checked against the record schema; what
+ * `kind: "text"` a text again; a `symbol` (a search marker's) is kept. KML ground overlays
+ * (pictures draped on the map) and network links are skipped: they are not drawings. Every annotation is checked against the record schema; what
  * fails is counted as skipped with its reason, never written. What an annotation cannot hold is
- * counted too: rings of a polygon past its 100th (one each) and labels cut to 200 characters.
+ * counted too: rings of a polygon past its 100th (one each), holes that collapse to fewer than 4
+ * points (dropped, the polygon kept) and labels cut to 200 characters.
  * More than `maxAnnotations` refuses the file as soon as it is reached.
  */
 export function convertFeatures(collection: FeatureCollection, o: ConvertOptions): Converted {
@@ -78,7 +81,13 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
         skip('malformed geometry');
         continue;
       }
-      const shape = toWgs84(part, o.crs, () => out.simplified++);
+      let holesDropped = 0;
+      const shape = toWgs84(
+        part,
+        o.crs,
+        () => out.simplified++,
+        () => holesDropped++,
+      );
       if (!shape) {
         skip('coordinates out of range');
         continue;
@@ -90,6 +99,7 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
       const geometry: Part = centre ?? shape;
       const fullLabel = labelOf(feature.properties);
       const label = cutLabel(fullLabel);
+      const symbol = symbolOf(feature.properties);
       const kind =
         radiusM !== null
           ? 'circle'
@@ -103,6 +113,7 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
         ...(radiusM !== null ? { radiusM } : {}),
         label,
         color: colorOf(feature.properties) ?? o.defaultColor,
+        ...(symbol ? { symbol } : {}),
         author: o.author,
         createdAt: o.now,
         updatedAt: o.now,
@@ -121,6 +132,7 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
       // Holes and label ends lost are told, as parts skipped are (counted once imported).
       const rings = part.type === 'Polygon' && radiusM === null ? part.coordinates.length : 0;
       for (let i = MAX_RINGS; i < rings; i++) skip('polygon ring past the 100th');
+      for (let i = 0; i < holesDropped; i++) skip('polygon hole of fewer than 4 points');
       if (label.length < fullLabel.length) skip('label cut to 200 characters');
       // A circle's extent is its ring's, not its centre's (the preview fits the map to it).
       extend(out, centre && radiusM !== null ? circleRing(...centre.coordinates, radiusM) : geometry.coordinates);
@@ -179,14 +191,15 @@ const isRings = (rs: unknown): rs is Position[][] => Array.isArray(rs) && rs.eve
 
 /**
  * A part in WGS-84 2D with closed rings and at most 10,000 points a line or ring (`thinLine`);
- * null when out of range.
+ * null when out of range. A hole that rounding and de-duplication leave under the 4 points of a
+ * ring is dropped (`onHoleDropped`), the polygon kept; an outer ring that collapses fails the schema.
  */
-function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void): Part | null {
+function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void, onHoleDropped: () => void): Part | null {
   const point = (p: Position): [number, number] | null => {
     const [lng, lat] = [Number(p[0]), Number(p[1])];
     if (!Number.isFinite(lng) || !Number.isFinite(lat) || Math.abs(lng) > 180 || Math.abs(lat) > 90) return null;
     const [x, y] = crs === 'gcj02' ? gcj02ToWgs84(lng, lat) : [lng, lat];
-    return [round7(x!), round7(y!)];
+    return [round7(x), round7(y)];
   };
   const line = (ps: Position[], ring: boolean): Position[] | null => {
     const out: Position[] = [];
@@ -211,7 +224,11 @@ function toWgs84(part: Part, crs: ImportCrs, onSimplified: () => void): Part | n
     }
     case 'Polygon': {
       const rings = part.coordinates.slice(0, MAX_RINGS).map((r) => line(r, true));
-      return rings.every((r) => r) ? { type: 'Polygon', coordinates: rings as Position[][] } : null;
+      if (!rings.every((r) => r)) return null;
+      const [outer, ...holes] = rings as Position[][];
+      const kept = holes.filter((h) => h.length >= MIN_RING);
+      for (let i = kept.length; i < holes.length; i++) onHoleDropped();
+      return { type: 'Polygon', coordinates: [outer!, ...kept] };
     }
   }
 }
@@ -236,10 +253,24 @@ function centreOf(ring: Position[]): { type: 'Point'; coordinates: [number, numb
 
 const round7 = (x: number) => Math.round(x * 1e7) / 1e7;
 
+/** Points of the smallest ring the schema takes: three corners and the closing one. */
+const MIN_RING = 4;
+
 /** The feature's label in full (cut to what a record holds by `cutLabel`). */
 function labelOf(p: GeoJsonProperties): string {
-  const value = [p?.name, p?.title, p?.label, p?.Name].find((v) => typeof v === 'string' && v.trim());
+  // `NAME`: ogr2ogr keeps a shapefile's field names, upper case in Chinese county and township data.
+  const value = [p?.name, p?.title, p?.label, p?.Name, p?.NAME].find((v) => typeof v === 'string' && v.trim());
   return typeof value === 'string' ? value.trim() : '';
+}
+
+/**
+ * A search marker's `symbol` (`clue`, `found`) as our export writes it: any text the schema holds
+ * (1–40 characters, after trimming); anything else is ignored, not refused.
+ */
+function symbolOf(p: GeoJsonProperties): string | undefined {
+  const raw = p?.symbol;
+  const symbol = typeof raw === 'string' ? raw.trim() : '';
+  return symbol && symbol.length <= MAX_SYMBOL ? symbol : undefined;
 }
 
 /** A label cut to 200 UTF-16 units, the schema's bound, without splitting a surrogate pair. */

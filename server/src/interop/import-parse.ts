@@ -33,8 +33,7 @@ export function parseImport(
     refuseOver(countFeatures(text), maxFeatures);
     const doc = parseXml(text);
     const root = doc.documentElement?.localName;
-    if (root === 'kml') return { format: 'kml', collection: kml(doc as never) as FeatureCollection };
-    if (root === 'gpx') return { format: 'gpx', collection: gpx(doc as never) as FeatureCollection };
+    if (root === 'kml' || root === 'gpx') return { format: root, collection: toGeoJson(doc, root) };
     throw bad(`an XML file with <${root ?? '?'}> at its root is neither KML nor GPX`);
   }
   throw bad('not a GeoJSON, KML, KMZ or GPX file');
@@ -60,7 +59,41 @@ function fromKml(text: string, maxFeatures: number): FeatureCollection {
   refuseOver(countFeatures(text), maxFeatures);
   const doc = parseXml(text);
   if (doc.documentElement?.localName !== 'kml') throw bad('the KMZ holds no KML document');
-  return kml(doc as never) as FeatureCollection;
+  return toGeoJson(doc, 'kml');
+}
+
+/**
+ * A KML or GPX DOM as GeoJSON (`@tmcw/togeojson`). What the reader throws on is the file's fault
+ * and refused as `INVALID_PAYLOAD`, worded: geometries nested past what its recursion follows
+ * (a stack overflow), a data field named like a property every object has (`hasOwnProperty`,
+ * which its type lookup calls), else its own message (the error kept as `cause`, to be logged).
+ */
+function toGeoJson(doc: XmlDocument, format: 'kml' | 'gpx'): FeatureCollection {
+  const what = format.toUpperCase();
+  try {
+    return (format === 'kml' ? kml(doc as never) : gpx(doc as never)) as FeatureCollection;
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message))
+      throw bad(`the ${what} nests its elements (such as MultiGeometry) too deeply to read`);
+    const field = inheritedName(doc);
+    if (field !== undefined)
+      throw bad(`the ${what} has a data field named "${field}", a name that cannot be read: rename the field`);
+    const message = err instanceof Error ? err.message : String(err);
+    throw Object.assign(bad(`the ${what} cannot be read: ${message.split('\n')[0]}`), { cause: err });
+  }
+}
+
+/**
+ * The first `name` of a KML `<SimpleData>` that is also a property of every object
+ * (`hasOwnProperty`, `__proto__`): the reader looks its type up in a plain object and calls that.
+ */
+function inheritedName(doc: XmlDocument): string | undefined {
+  const list = doc.getElementsByTagName('SimpleData');
+  for (let i = 0; i < list.length; i++) {
+    const name = list.item(i)?.getAttribute('name');
+    if (name && name in Object.prototype) return name;
+  }
+  return undefined;
 }
 
 function parseXml(text: string): XmlDocument {

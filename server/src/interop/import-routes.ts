@@ -14,7 +14,7 @@ import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation, roomForWrite } from '../services/operations.ts';
 import type { Converted, ImportCrs } from './import-convert.ts';
 import type { ImportFormat } from './import-parse.ts';
-import { importRunner, type RunImport } from './import-run.ts';
+import { IMPORT_LIMITS, importRunner, type RunImport } from './import-run.ts';
 
 const Params = Type.Object({ id: Id });
 const Query = Type.Object(
@@ -45,11 +45,12 @@ const COMMAND_COLOR = '#1e3a8a';
  * annotation goes into the document in one transaction (all or none) by a user who may write it.
  * A bad file, or one with nothing to import, is `INVALID_PAYLOAD`, an oversized one (or one with
  * more than `IMPORT_MAX_FEATURES`, or one that takes too long or too much memory to read)
- * `PAYLOAD_TOO_LARGE`; either imports nothing. The file is read on a worker thread (`importRunner`).
+ * `PAYLOAD_TOO_LARGE`; either imports nothing. The file is read on a worker thread (`importRunner`);
+ * with the workers busy and their queue full, an upload is refused at once with `RATE_LIMITED`.
  */
 export function importRoutes(app: FastifyInstance, ctx: AppContext): void {
   const maxBytes = ctx.config.importMaxMib * 2 ** 20;
-  const run = importRunner();
+  const run = importRunner(IMPORT_LIMITS, (fault) => ctx.log.error({ fault }, 'import: reading a file failed'));
   void app.register(async (upload) => {
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) =>

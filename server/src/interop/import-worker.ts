@@ -31,7 +31,11 @@ export interface ImportJob {
   withAnnotations: boolean;
 }
 
-/** What the worker posts back: the annotations, or the refusal (a catalog code) or failure. */
+/**
+ * What the worker posts back: the annotations, or the refusal (a catalog code) or failure (no code:
+ * the worker itself failed). `fault` is the stack of an error the file made the reader or converter
+ * throw, refused as `INVALID_PAYLOAD` but a fault of ours or a library's, to be logged.
+ */
 export type ImportOutcome =
   | {
       ok: true;
@@ -43,7 +47,7 @@ export type ImportOutcome =
       json: string;
       annotations: Annotation[] | null;
     }
-  | { ok: false; code: ErrorCode | null; message: string };
+  | { ok: false; code: ErrorCode | null; message: string; fault?: string };
 
 /** `workerData.task` of an import worker (a worker started for anything else ignores this module). */
 export const IMPORT_TASK = 'jointmap-import';
@@ -57,9 +61,14 @@ if (!isMainThread && (workerData as { task?: unknown } | null)?.task === IMPORT_
 }
 
 async function run(job: ImportJob): Promise<ImportOutcome> {
+  let modules;
   try {
-    const { parseImport } = await import('./import-parse.ts');
-    const { convertFeatures } = await import('./import-convert.ts');
+    modules = await Promise.all([import('./import-parse.ts'), import('./import-convert.ts')]);
+  } catch (err) {
+    return { ok: false, code: null, message: (err as Error).message ?? String(err) };
+  }
+  const [{ parseImport }, { convertFeatures }] = modules;
+  try {
     const { format, collection } = parseImport(job.bytes, job.maxBytes, job.maxFeatures);
     const converted = convertFeatures(collection, job.convert);
     return {
@@ -71,7 +80,19 @@ async function run(job: ImportJob): Promise<ImportOutcome> {
       annotations: job.withAnnotations ? converted.annotations : null,
     };
   } catch (err) {
-    const e = err as Error;
-    return { ok: false, code: err instanceof AppError ? err.code : null, message: e.message ?? String(err) };
+    if (err instanceof AppError) {
+      const { cause } = err as { cause?: unknown };
+      return { ok: false, code: err.code, message: err.message, ...(cause ? { fault: stackOf(cause) } : {}) };
+    }
+    // Whatever else reading or converting throws was made by the file: refused, worded, and logged.
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return {
+      ok: false,
+      code: 'INVALID_PAYLOAD',
+      message: `the file cannot be read: ${message}`,
+      fault: stackOf(err),
+    };
   }
 }
+
+const stackOf = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -20,6 +20,7 @@ export const interopZhCN = {
   'interop.skip.groundOverlay': '地面叠加图片（不是标绘，不导入）',
   'interop.skip.networkLink': '网络链接（不导入）',
   'interop.skip.ringsDropped': '面的第 100 个环之后的内环（孔洞；面的其余部分照常导入）',
+  'interop.skip.holeDropped': '有效点数不足 4 个的内环（孔洞；面的其余部分照常导入）',
   'interop.skip.labelCut': '名称超过 200 字的部分（名称已截断，标注照常导入）',
   'interop.simplified': '{n} 条线/面点数过多，已抽稀到 10000 点以内',
   'interop.crs': '坐标系',
@@ -55,6 +56,7 @@ export const interopEn: Record<keyof typeof interopZhCN, Message> = {
   'interop.skip.groundOverlay': 'ground overlays (pictures, not drawings: not imported)',
   'interop.skip.networkLink': 'network links (not imported)',
   'interop.skip.ringsDropped': 'holes of an area past its 100th ring (the rest of the area is imported)',
+  'interop.skip.holeDropped': 'holes with fewer than 4 distinct points (the rest of the area is imported)',
   'interop.skip.labelCut': 'ends of labels longer than 200 characters (imported with the label cut)',
   'interop.simplified': {
     by: 'n',

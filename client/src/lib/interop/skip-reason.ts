@@ -17,6 +17,8 @@ export const SKIP_REASONS: Readonly<Record<string, InteropKey>> = {
   // Of an annotation imported: what it cannot hold (a polygon's rings past the 100th, a label's end past 200 characters).
   'polygon ring past the 100th': 'interop.skip.ringsDropped',
   'label cut to 200 characters': 'interop.skip.labelCut',
+  // A hole that kept fewer than 4 distinct points once rounded: dropped, the area kept.
+  'polygon hole of fewer than 4 points': 'interop.skip.holeDropped',
   // The annotation record check (shared/src/schema/annotation.ts), its path left out by the server.
   'polygon ring not closed': 'interop.skip.ringOpen',
 };
