@@ -202,7 +202,7 @@ describe('importing files of other tools as annotations', () => {
     expect(invalid.body.error!.message).toMatch(/not valid UTF-8/);
   });
 
-  it('a bad, huge or foreign file, or a document the user may not write, is refused with a coded error and imports nothing', async (t) => {
+  it('a bad, huge or foreign file, a document the operation lacks or one the user may not write is refused with a coded error and imports nothing', async (t) => {
     const server = await startServer(t, { importMaxMib: 1, importMaxFeatures: 2 });
     const { token } = await server.login('deqing');
     const logged = async () =>
@@ -251,6 +251,14 @@ describe('importing files of other tools as annotations', () => {
         403,
         'FORBIDDEN',
         /write access/,
+      ],
+      [
+        'a document the operation does not have',
+        fixture('phone-track.gpx'),
+        { scope: 'nosuch' },
+        404,
+        'NOT_FOUND',
+        /no document nosuch/,
       ],
     ];
     for (const [what, file, query, status, code, message] of refusals) {

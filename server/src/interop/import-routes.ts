@@ -81,6 +81,9 @@ async function importFile(
 ): Promise<string> {
   const op = await getVisibleOperation(ctx, user, operationId);
   if (op.purgedAt != null) throw new AppError('OPERATION_PURGED', `operation ${op.id} was purged`);
+  // No such document is told apart from one the user may not write (as export does).
+  if (query.scope !== COMMAND_SCOPE && !op.stations.includes(query.scope))
+    throw new AppError('NOT_FOUND', `no document ${query.scope} in ${op.id}`);
   if (docAccess(user, op.stations, query.scope, op.status) !== 'write')
     throw new AppError('FORBIDDEN', `no write access to the ${query.scope} document of ${op.id}`);
   const crs = query.crs ?? 'wgs84';
