@@ -256,8 +256,11 @@ export class LivePositions extends PositionBoard {
     this.offsetMs = Math.max(...this.offsets);
   }
 
-  /** Re-grade every unit on the clock; emits the keys whose freshness changed. */
-  private refreshFreshness(): Set<string> {
+  /**
+   * Re-grade every unit on the clock and trim the trails to their window: the keys whose freshness
+   * changed, and those whose trail lost points (its drawn line is out of date).
+   */
+  private refreshFreshness(): { changed: Set<string>; pruned: Set<string> } {
     const now = this.now();
     const changed = new Set<string>();
     for (const [key, p] of this.latest) {
@@ -267,20 +270,20 @@ export class LivePositions extends PositionBoard {
         changed.add(key);
       }
     }
-    this.trails.pruneAll(now);
-    return changed;
+    return { changed, pruned: this.trails.pruneAll(now) };
   }
 
-  /** Freshness only changes with time: a coarse ticker (a tenth of the stale threshold, 0.25–1 s). */
+  /**
+   * Freshness only changes with time: a coarse ticker (a tenth of the stale threshold, 0.25–1 s).
+   * Trails shrink with time too: a map where no unit reports any more still loses its old trails.
+   */
   private restartTicker(): void {
     clearInterval(this.tickTimer);
     const every = Math.min(1000, Math.max(250, this.thresholds.staleAfterMs / 10));
     this.tickTimer = window.setInterval(() => {
-      const changed = this.refreshFreshness();
-      if (changed.size) {
-        this.freshChanged = true;
-        this.emit(changed);
-      }
+      const { changed, pruned } = this.refreshFreshness();
+      if (changed.size) this.freshChanged = true;
+      if (changed.size || pruned.size) this.emit(new Set([...changed, ...pruned]));
     }, every);
   }
 

@@ -15,8 +15,10 @@ describe('TrailBuffer', () => {
     expect(after).toContain(12_500);
     b.add('u1', 122, 32, 75_000);
     expect(b.get('u1').every((p) => p[2] >= 15_000)).toBe(true);
-    b.pruneAll(200_000);
+    // Pruning says which trails lost points (the layers redraw those): none the second time.
+    expect(b.pruneAll(200_000)).toEqual(new Set(['u1']));
     expect(b.get('u1')).toEqual([]);
+    expect(b.pruneAll(200_000)).toEqual(new Set());
   });
 
   test('seed merges fetched history with live points', () => {

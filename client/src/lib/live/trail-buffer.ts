@@ -59,18 +59,22 @@ export class TrailBuffer {
     this.trails.delete(unitId);
   }
 
-  /** Drop points older than the window before `now` (the newest fix time, or a clock). */
-  prune(unitId: string, now: number): void {
+  /** Drop points older than the window before `now` (the newest fix time, or a clock); returns whether any went. */
+  prune(unitId: string, now: number): boolean {
     const trail = this.trails.get(unitId);
-    if (!trail) return;
+    if (!trail) return false;
     const cutoff = now - this.options.windowMs;
     let drop = 0;
     while (drop < trail.length && trail[drop]![2] < cutoff) drop++;
     if (drop) trail.splice(0, drop);
     if (trail.length === 0) this.trails.delete(unitId);
+    return drop > 0;
   }
 
-  pruneAll(now: number): void {
-    for (const id of [...this.trails.keys()]) this.prune(id, now);
+  /** {@link prune} every trail; returns the units whose trails lost points (their drawn lines are out of date). */
+  pruneAll(now: number): Set<string> {
+    const pruned = new Set<string>();
+    for (const id of [...this.trails.keys()]) if (this.prune(id, now)) pruned.add(id);
+    return pruned;
   }
 }
