@@ -282,8 +282,12 @@ export class LivePositions extends PositionBoard {
     const every = Math.min(1000, Math.max(250, this.thresholds.staleAfterMs / 10));
     this.tickTimer = window.setInterval(() => {
       const { changed, pruned } = this.refreshFreshness();
-      if (changed.size) this.freshChanged = true;
-      if (changed.size || pruned.size) this.emit(new Set([...changed, ...pruned]));
+      if (changed.size) {
+        this.freshChanged = true;
+        this.emit(changed);
+      }
+      // Trails only: not on the change feed, where every layer and board would redo those units.
+      if (pruned.size) for (const fn of this.trailListeners) fn(pruned);
     }, every);
   }
 

@@ -44,17 +44,21 @@ test('a quiet map still loses its old trails: pruning by the clock tells the lay
   expect(live.freshnessOf(key)).toBe('lost');
 
   const changes: LiveChange[] = [];
+  const pruned: Array<ReadonlySet<string>> = [];
   live.onChange((c) => changes.push(c));
+  live.onTrailsPruned((units) => pruned.push(units));
   // A minute on, nothing to drop yet: no redraw for nothing.
   vi.advanceTimersByTime(60_000);
-  expect(changes).toEqual([]);
-  // The older fix leaves the window: the trail shrinks and the layers hear of the unit.
+  expect(pruned).toEqual([]);
+  // The older fix leaves the window: the trail shrinks and the trail layer hears of the unit.
   vi.advanceTimersByTime(DEFAULT_TRAIL.windowMs - 600_000 - 60_000 + 1000);
   expect(live.trailOf(key).map((p) => p[2])).toEqual([start - 540_000]);
-  expect(changes).toEqual([new Set([key])]);
-  // Then the last one: the trail is gone, and the layers hear of it again.
+  expect(pruned).toEqual([new Set([key])]);
+  // Then the last one: the trail is gone, and the trail layer hears of it again.
   vi.advanceTimersByTime(60_000);
   expect(live.trailOf(key)).toEqual([]);
-  expect(changes).toEqual([new Set([key]), new Set([key])]);
+  expect(pruned).toEqual([new Set([key]), new Set([key])]);
+  // Nothing else of the unit changed: the change feed, which every layer and board follows, is quiet.
+  expect(changes).toEqual([]);
   expect(live.freshnessOf(key)).toBe('lost');
 });

@@ -31,6 +31,8 @@ export abstract class PositionBoard {
   thresholds: FreshnessThresholds = DEFAULT_FRESHNESS;
   protected readonly freshness = new Map<string, Freshness>();
   protected readonly listeners = new Set<(change: LiveChange) => void>();
+  /** Told when trails only lost old points (no fix, no grade changed): the trail layer alone redraws. */
+  protected readonly trailListeners = new Set<(units: ReadonlySet<string>) => void>();
   protected readonly subscribeUi: () => void;
   private readonly subscribeFresh: () => void;
   private uiTick: (() => void) | null = null;
@@ -90,6 +92,15 @@ export abstract class PositionBoard {
   onChange(fn: (change: LiveChange) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Units whose trails lost their oldest points with time, nothing else of them changed (the unit
+   * layer has nothing to redo for them); returns the unsubscribe function.
+   */
+  onTrailsPruned(fn: (units: ReadonlySet<string>) => void): () => void {
+    this.trailListeners.add(fn);
+    return () => this.trailListeners.delete(fn);
   }
 
   /** Whether any component reads a version now (nothing to bump for otherwise). */
