@@ -1,8 +1,12 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { BASEMAP_RECHECK_MS } from '@jointmap/server/basemap-files';
 import { loadBasemaps } from '@jointmap/server/config';
 import { startServer, tempDir } from '../helpers/server.ts';
+
+/** Past the time the server goes on serving a PMTiles file as it last looked at it. */
+const recheck = () => new Promise((resolve) => setTimeout(resolve, BASEMAP_RECHECK_MS + 50));
 
 describe('customer basemaps', () => {
   test('configured sources are listed with their CRS; PMTiles files are served with ranges', async (t) => {
@@ -75,6 +79,7 @@ describe('customer basemaps', () => {
     header[7] = 3;
     header[99] = 1; // MVT
     writeFileSync(join(dir, 'osm.pmtiles'), header);
+    await recheck();
     expect(await config()).toEqual([expect.objectContaining({ id: 'osm', available: true, format: 'vector' })]);
     const part = await fetch(`${server.url}/api/basemap/pmtiles/osm`, { headers: { ...auth, range: 'bytes=0-6' } });
     expect(part.status).toBe(206);
@@ -101,6 +106,7 @@ describe('customer basemaps', () => {
     expect(again.headers.get('etag')).toBe(etag);
 
     writeFileSync(archive, Buffer.alloc(600, 2)); // the operator replaces the archive
+    await recheck();
     const replaced = await fetch(url, { headers: { ...auth, range: 'bytes=0-9', 'if-none-match': etag! } });
     expect(replaced.status).toBe(206);
     expect(replaced.headers.get('etag')).not.toBe(etag);

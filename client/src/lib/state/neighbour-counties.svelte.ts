@@ -16,7 +16,7 @@ export class NeighbourCounties {
   /**
    * Fetch them again after a first failure, backing off, until `fetch` succeeds (then `arrived`
    * keeps them on this device) or fails in a way trying again will not fix. Returns the function
-   * that stops trying.
+   * that stops trying: call it when whoever draws them is gone, or the retry outlives the page.
    */
   retry(
     fetch: () => Promise<GeoJSON.FeatureCollection>,

@@ -182,4 +182,27 @@ describe('the neighbouring counties', () => {
     expect(next.context).toEqual(counties);
     expect(stored()).toEqual(counties);
   });
+
+  test('once the page that asked for them is gone, the counties are not asked for again', async () => {
+    const asked = countiesServer(Array.from({ length: 100 }, () => 503 as const));
+    const contextRequests = () => asked.filter((p) => p.includes('context')).length;
+    const page = new AbortController();
+    const data = await loadOperationData(signedIn(), 'op-1', page.signal);
+    await vi.advanceTimersByTimeAsync(2_000); // the first retry
+    expect(contextRequests()).toBe(2);
+    page.abort(); // the wall leaves the operation
+    await vi.advanceTimersByTimeAsync(3600_000);
+    expect(contextRequests()).toBe(2);
+    expect(data.context.features).toEqual([]);
+  });
+
+  test('a page gone while the operation loaded starts no retry of the counties', async () => {
+    const asked = countiesServer([503]);
+    const page = new AbortController();
+    const loading = loadOperationData(signedIn(), 'op-1', page.signal);
+    page.abort();
+    await loading;
+    await vi.advanceTimersByTimeAsync(3600_000);
+    expect(asked.filter((p) => p.includes('context')).length).toBe(1);
+  });
 });

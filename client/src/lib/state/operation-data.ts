@@ -49,9 +49,14 @@ const CONTEXT_PATH = '/api/basemap/context.geojson';
  * The operation, its station jurisdictions and the neighbouring counties. Kept in localStorage so
  * a reload while offline still draws the map (`saveOperationCopy`: least recently used copies
  * evicted when space runs out); refreshed from the server whenever it answers. Counties that could
- * not be fetched are not kept as none: the kept ones (or none) are drawn and asked for again.
+ * not be fetched are not kept as none: the kept ones (or none) are drawn and asked for again, until
+ * `until` is aborted: the page or component that asked for the operation aborts it when it goes.
  */
-export async function loadOperationData(session: Session, operationId: string): Promise<OperationData> {
+export async function loadOperationData(
+  session: Session,
+  operationId: string,
+  until?: AbortSignal,
+): Promise<OperationData> {
   const userId = session.user?.id ?? 'anon';
   try {
     const id = encodeURIComponent(operationId);
@@ -64,7 +69,7 @@ export async function loadOperationData(session: Session, operationId: string): 
     saveOperationCopy(userId, operationId, { view, jurisdictions, context: fetched });
     const counties = new NeighbourCounties(fetched ?? readContextCopy() ?? emptyCollection());
     const kept = (c: GeoJSON.FeatureCollection) => saveContextCopy(userId, operationId, c);
-    if ('failed' in context && transientFailure(context.failed)) retryCounties(session, counties, kept);
+    if ('failed' in context && transientFailure(context.failed)) retryCounties(session, counties, kept, until);
     return dataOf(view, jurisdictions, counties, false);
   } catch (err) {
     // Only a network failure falls back to the copy; a refusal (404, 403) is shown as such.
@@ -73,25 +78,32 @@ export async function loadOperationData(session: Session, operationId: string): 
     if (!copy) throw err;
     const counties = new NeighbourCounties(copy.context);
     // Never fetched on this device: asked for until the server answers again.
-    if (!copy.context.features.length) retryCounties(session, counties, (c) => saveContextCopy(userId, operationId, c));
+    if (!copy.context.features.length)
+      retryCounties(session, counties, (c) => saveContextCopy(userId, operationId, c), until);
     return dataOf(copy.view, copy.jurisdictions, counties, true);
   }
 }
 
-/** Ask for the counties again until they come; stops once the session has ended (or changed hands). */
+/**
+ * Ask for the counties again until they come; stops once the session has ended (or changed hands),
+ * or `until` is aborted (whoever asked for them is gone; already, if it went while they loaded).
+ */
 function retryCounties(
   session: Session,
   counties: NeighbourCounties,
   arrived: (c: GeoJSON.FeatureCollection) => void,
+  until: AbortSignal | undefined,
 ): void {
+  if (until?.aborted) return;
   const user = session.user?.id;
-  counties.retry(
+  const stop = counties.retry(
     () =>
       session.user?.id === user
         ? session.get<GeoJSON.FeatureCollection>(CONTEXT_PATH)
         : Promise.reject(new Error('signed out meanwhile')),
     arrived,
   );
+  until?.addEventListener('abort', stop, { once: true });
 }
 
 function dataOf(
