@@ -365,11 +365,13 @@ export async function buildApp(
     await searchCoverage.start();
     await alerts.start();
     await endedRelease.start();
+    // The demo first: its "first start" is an empty store, which the accounts file's accounts are
+    // not yet in. The file then wins on a user name or station id they share.
+    const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];
     if (config.accountsFile) {
       const counts = await loadAccountsFile(ctx, config.accountsFile, live);
       app.log.info(counts, `loaded ${config.accountsFile}`);
     }
-    const demoLogins = config.seedDemo ? await seedDemo(ctx) : [];
     return { app, ctx, demoLogins, alerts, endedRelease };
   } catch (err) {
     await app.close();

@@ -1,7 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_ETA, DEFAULT_FRESHNESS, DEFAULT_TARGET_RADIUS_M, parseSpeeds, type UnitKind } from '@jointmap/shared';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_ETA, DEFAULT_FRESHNESS, DEFAULT_TARGET_RADIUS_M, type UnitKind } from '@jointmap/shared';
 import { basemapFormat, type BasemapFormat } from './basemap-format.ts';
+import {
+  absolutePath,
+  flag,
+  nonNegativeInt,
+  numberAtLeast,
+  port,
+  positiveInt,
+  renewalMs,
+  speeds,
+  text,
+  trustProxy,
+  urlOf,
+} from './config-parse.ts';
 
 export interface Config {
   port: number;
@@ -62,7 +76,8 @@ export interface Config {
   /**
    * Trust `X-Forwarded-For` from these proxies (Fastify `trustProxy`: false, true, or a list of
    * addresses/CIDRs). Off by default: otherwise any client could choose its own address and
-   * escape the per-address login limit.
+   * escape the per-address login limit. No hop count: `TRUST_PROXY=1` is the flag (as SEED_DEMO=1),
+   * and a count would trust whatever address sits that far back in the header.
    */
   trustProxy: boolean | string[];
   /** Live positions are batched per operation for this long before fan-out (ms). */
@@ -160,79 +175,47 @@ interface Setting<T> {
   parse?: (raw: string, name: string) => T;
 }
 
-const text = (raw: string): string => raw;
-const absolutePath = (raw: string): string => resolve(raw);
-
-function nonNegativeInt(raw: string, name: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n;
-}
-
-function positiveInt(raw: string, name: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
-
-const numberAtLeast =
-  (min: number, exclusive = false) =>
-  (raw: string, name: string): number => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (exclusive && n === min)) {
-      throw new Error(`${name} must be a number ${exclusive ? 'above' : 'of at least'} ${min}, got "${raw}"`);
-    }
-    return n;
-  };
-
-function flag(raw: string, name: string): boolean {
-  const v = raw.trim().toLowerCase();
-  if (v === '1' || v === 'true') return true;
-  if (v === '0' || v === 'false') return false;
-  throw new Error(`${name} must be 1/true or 0/false, got "${raw}"`);
-}
-
-function speeds(raw: string, name: string): Record<UnitKind, number> {
-  try {
-    return parseSpeeds(raw, DEFAULT_ETA.speedKmh);
-  } catch (err) {
-    throw new Error(`${name} must look like "car=40,foot=5" (km/h by unit kind): ${(err as Error).message}`);
-  }
-}
-
 const value =
   <T>(v: T) =>
   (): T =>
     v;
+
+/** The built client beside the server whose module is at `moduleUrl`: a file path, not URL-encoded. */
+export const clientDirBeside = (moduleUrl: string | URL): string =>
+  fileURLToPath(new URL('../../client/dist/', moduleUrl));
 
 /**
  * Every setting, once: `defaultConfig` takes the defaults from here and `loadConfig` the
  * variable names and parsers, so a default is never written twice. Listed in dependency order.
  */
 const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
-  port: { env: 'PORT', default: value(8080), parse: nonNegativeInt },
+  port: { env: 'PORT', default: value(8080), parse: port },
   host: { env: 'HOST', default: value('127.0.0.1'), parse: text },
   dataDir: { env: 'DATA_DIR', default: () => resolve('data'), parse: absolutePath },
-  redisUrl: { env: 'REDIS_URL', default: value(null), parse: text },
-  databaseUrl: { env: 'DATABASE_URL', default: value(null), parse: text },
+  redisUrl: { env: 'REDIS_URL', default: value(null), parse: urlOf(['redis:', 'rediss:'], 'redis://10.0.0.7:6379') },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    default: value(null),
+    parse: urlOf(['postgres:', 'postgresql:'], 'postgres://jointmap:secret@10.0.0.8:5432/jointmap'),
+  },
   tokenSecret: { env: 'TOKEN_SECRET', default: value(null), parse: text },
-  tokenTtlSeconds: { env: 'TOKEN_TTL_SECONDS', default: value(12 * 3600), parse: nonNegativeInt },
+  tokenTtlSeconds: { env: 'TOKEN_TTL_SECONDS', default: value(12 * 3600), parse: positiveInt },
   viewerTokenTtlSeconds: {
     env: 'VIEWER_TOKEN_TTL_SECONDS',
     default: (c) => Math.max(c.tokenTtlSeconds, 30 * 86400),
-    parse: nonNegativeInt,
+    parse: positiveInt,
   },
-  maxMessageBytes: { env: 'MAX_MESSAGE_BYTES', default: value(4 * 1024 * 1024), parse: nonNegativeInt },
-  syncQueueMaxMessages: { env: 'SYNC_QUEUE_MAX_MESSAGES', default: value(1000), parse: nonNegativeInt },
-  syncQueueMaxBytes: { env: 'SYNC_QUEUE_MAX_BYTES', default: (c) => 2 * c.maxMessageBytes, parse: nonNegativeInt },
-  syncStateRequestsPerMinute: { env: 'SYNC_STATE_REQUESTS_PER_MINUTE', default: value(20), parse: nonNegativeInt },
-  awarenessMaxClients: { env: 'AWARENESS_MAX_CLIENTS', default: value(4), parse: nonNegativeInt },
+  maxMessageBytes: { env: 'MAX_MESSAGE_BYTES', default: value(4 * 1024 * 1024), parse: positiveInt },
+  syncQueueMaxMessages: { env: 'SYNC_QUEUE_MAX_MESSAGES', default: value(1000), parse: positiveInt },
+  syncQueueMaxBytes: { env: 'SYNC_QUEUE_MAX_BYTES', default: (c) => 2 * c.maxMessageBytes, parse: positiveInt },
+  syncStateRequestsPerMinute: { env: 'SYNC_STATE_REQUESTS_PER_MINUTE', default: value(20), parse: positiveInt },
+  awarenessMaxClients: { env: 'AWARENESS_MAX_CLIENTS', default: value(4), parse: positiveInt },
   syncMaxPerSession: { env: 'SYNC_MAX_PER_SESSION', default: value(64), parse: positiveInt },
   liveMaxPerSession: { env: 'LIVE_MAX_PER_SESSION', default: value(16), parse: positiveInt },
   liveMaxOperations: { env: 'LIVE_MAX_OPERATIONS', default: value(32), parse: positiveInt },
-  maxBodyBytes: { env: 'MAX_BODY_BYTES', default: value(1024 * 1024), parse: nonNegativeInt },
+  maxBodyBytes: { env: 'MAX_BODY_BYTES', default: value(1024 * 1024), parse: positiveInt },
   roomIdleMs: { env: 'ROOM_IDLE_MS', default: value(30_000), parse: nonNegativeInt },
-  snapshotEvery: { env: 'SNAPSHOT_EVERY', default: value(500), parse: nonNegativeInt },
+  snapshotEvery: { env: 'SNAPSHOT_EVERY', default: value(500), parse: positiveInt },
   sqliteSynchronous: {
     env: 'SQLITE_SYNCHRONOUS',
     default: value('normal'),
@@ -244,32 +227,28 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   },
   roomLoadRetries: { env: 'ROOM_LOAD_RETRIES', default: value(3), parse: nonNegativeInt },
   roomLoadBackoffMs: { env: 'ROOM_LOAD_BACKOFF_MS', default: value(200), parse: nonNegativeInt },
-  loginRateLimit: { env: 'LOGIN_RATE_LIMIT', default: value(10), parse: nonNegativeInt },
-  loginAddressRateLimit: { env: 'LOGIN_ADDRESS_RATE_LIMIT', default: value(30), parse: nonNegativeInt },
+  loginRateLimit: { env: 'LOGIN_RATE_LIMIT', default: value(10), parse: positiveInt },
+  loginAddressRateLimit: { env: 'LOGIN_ADDRESS_RATE_LIMIT', default: value(30), parse: positiveInt },
   metricsToken: { env: 'METRICS_TOKEN', default: value(null), parse: text },
   accountsFile: { env: 'ACCOUNTS_FILE', default: value(null), parse: text },
   seedDemo: { env: 'SEED_DEMO', default: value(true), parse: flag },
   demoPassword: { env: 'DEMO_PASSWORD', default: value(null), parse: text },
   clientDir: {
     env: 'CLIENT_DIR',
-    default: () => new URL('../../client/dist/', import.meta.url).pathname,
+    default: () => clientDirBeside(import.meta.url),
     parse: absolutePath,
   },
   logLevel: { env: 'LOG_LEVEL', default: value('info'), parse: text },
-  trustProxy: {
-    env: 'TRUST_PROXY',
-    default: value(false),
-    parse: (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw.split(',').map((s) => s.trim())),
-  },
+  trustProxy: { env: 'TRUST_PROXY', default: value(false), parse: trustProxy },
   basemaps: { env: 'BASEMAPS_FILE', default: () => [], parse: (raw) => loadBasemaps(resolve(raw)) },
   liveFlushMs: { env: 'LIVE_FLUSH_MS', default: value(25), parse: nonNegativeInt },
-  staleAfterMs: { env: 'STALE_AFTER_MS', default: value(DEFAULT_FRESHNESS.staleAfterMs), parse: nonNegativeInt },
-  lostAfterMs: { env: 'LOST_AFTER_MS', default: value(DEFAULT_FRESHNESS.lostAfterMs), parse: nonNegativeInt },
-  ingestRatePerSecond: { env: 'INGEST_RATE_PER_SECOND', default: value(5), parse: nonNegativeInt },
-  ingestRateBurst: { env: 'INGEST_RATE_BURST', default: value(60), parse: nonNegativeInt },
+  staleAfterMs: { env: 'STALE_AFTER_MS', default: value(DEFAULT_FRESHNESS.staleAfterMs), parse: positiveInt },
+  lostAfterMs: { env: 'LOST_AFTER_MS', default: value(DEFAULT_FRESHNESS.lostAfterMs), parse: positiveInt },
+  ingestRatePerSecond: { env: 'INGEST_RATE_PER_SECOND', default: value(5), parse: positiveInt },
+  ingestRateBurst: { env: 'INGEST_RATE_BURST', default: value(60), parse: positiveInt },
   ingestUnknownRateLimit: { env: 'INGEST_UNKNOWN_RATE_LIMIT', default: value(30), parse: numberAtLeast(1) },
   ingestMaxFutureMs: { env: 'INGEST_MAX_FUTURE_MS', default: value(5 * 60_000), parse: nonNegativeInt },
-  ingestMaxAgeMs: { env: 'INGEST_MAX_AGE_MS', default: value(7 * 24 * 3600_000), parse: nonNegativeInt },
+  ingestMaxAgeMs: { env: 'INGEST_MAX_AGE_MS', default: value(7 * 24 * 3600_000), parse: positiveInt },
   taskTargetRadiusM: { env: 'TASK_TARGET_RADIUS_M', default: value(DEFAULT_TARGET_RADIUS_M), parse: numberAtLeast(0) },
   etaDetourFactor: { env: 'ETA_DETOUR_FACTOR', default: value(DEFAULT_ETA.detourFactor), parse: numberAtLeast(1) },
   etaSpeedsKmh: { env: 'ETA_SPEEDS_KMH', default: () => ({ ...DEFAULT_ETA.speedKmh }), parse: speeds },
@@ -292,7 +271,7 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   importMaxMib: { env: 'IMPORT_MAX_MIB', default: value(20), parse: numberAtLeast(1) },
   importMaxFeatures: { env: 'IMPORT_MAX_FEATURES', default: value(5000), parse: numberAtLeast(1) },
   redisPrefix: { env: 'REDIS_PREFIX', default: value('jointmap:'), parse: text },
-  cotPort: { env: 'COT_PORT', default: value(null), parse: nonNegativeInt },
+  cotPort: { env: 'COT_PORT', default: value(null), parse: port },
   cotHost: { env: 'COT_HOST', default: (c) => c.host, parse: text },
   cotTlsCert: { env: 'COT_TLS_CERT', default: value(null), parse: absolutePath },
   cotTlsKey: { env: 'COT_TLS_KEY', default: value(null), parse: absolutePath },
@@ -301,14 +280,6 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   syncCommitTickMs: { env: 'SYNC_COMMIT_TICK_MS', default: value(0), parse: nonNegativeInt },
   awarenessRenewalMs: { env: 'AWARENESS_RENEWAL_MS', default: value(3000), parse: renewalMs },
 };
-
-/** At most 10 s: stock clients renew every 15–18 s and time a state out after 30 s. */
-function renewalMs(raw: string, name: string): number {
-  const n = nonNegativeInt(raw, name);
-  if (n > 10_000)
-    throw new Error(`${name} must be at most 10000 (ms): clients time presence out after 30 s, got "${raw}"`);
-  return n;
-}
 
 /** Defaults for every setting; tests override what they need. */
 export function defaultConfig(overrides: Partial<Config> = {}): Config {

@@ -18,10 +18,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cpuSeconds, rssBytes, waitForQuiet } from './lib/proc.ts';
 import { median } from './lib/stats.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 const IDLE_S = Number(process.env.BENCH_STARTUP_IDLE_S ?? 30);
 

@@ -13,6 +13,7 @@
  * threads (optimising compiles, concurrent marking, parallel scavenges) and our checkpointer.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mean, printTable } from './lib/stats.ts';
 
 const REPEATS = Number(process.env.BENCH_RELAY_PATH_REPEATS ?? 3);
@@ -31,7 +32,7 @@ interface Window {
 type Figures = Record<'fresh' | 'warm', Window>;
 
 function child(server: string): Promise<Figures> {
-  const script = new URL('./lib/relay-path-child.ts', import.meta.url).pathname;
+  const script = fileURLToPath(new URL('./lib/relay-path-child.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { ...process.env, RELAY_PATH_SERVER: server },

@@ -1,4 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { docName } from '@jointmap/shared';
@@ -30,7 +31,7 @@ const LINE: Array<[number, number]> = [
 ];
 /** Generous: the heartbeats notice a dead link in about 6 s; this only bounds a hung test. */
 const NOTICE = { timeout: 20_000 };
-const shots = new URL('../../test-results/', import.meta.url).pathname;
+const shots = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
 async function setup(t: Teardown) {
   assertClientBuilt();

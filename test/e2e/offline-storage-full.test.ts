@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { annotationsOf, drawLine, renderedAnnotationIds, type PageHooks } from './map-actions.ts';
 
-const shots = new URL('../../test-results/', import.meta.url).pathname;
+const shots = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const STATION = 'deqing-yuyue';
 
 test("edits made offline that the browser's storage refused are shown as unstored until a later write stores the whole copy", async (t) => {

@@ -6,11 +6,12 @@
  * `node --import tsx test/e2e/take-demo-screenshots.ts [outDir]` after `pnpm build`.
  */
 import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { assertClientBuilt, launchBrowser, loginAs, newContext } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 
 assertClientBuilt();
-const out = process.argv[2] ?? new URL('../../docs/screenshots/', import.meta.url).pathname;
+const out = process.argv[2] ?? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 mkdirSync(out, { recursive: true });
 const SCALE = Number(process.env.DEMO_TIME_SCALE ?? 1);
 const server = await startServer(null, { simulate: true, demoTimeScale: SCALE });

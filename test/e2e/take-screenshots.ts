@@ -2,6 +2,7 @@
  * Produces docs/screenshots/console.png and wall.png from a scripted demo scene (not a test):
  * `node --import tsx test/e2e/take-screenshots.ts` after `pnpm build`.
  */
+import { fileURLToPath } from 'node:url';
 import { docName, applyChange, type Annotation } from '@jointmap/shared';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { connectClient } from '../helpers/sync-client.ts';
@@ -11,7 +12,7 @@ import { DEMO_UNITS } from '@jointmap/server/seed/demo-units';
 import { createWalker, seededRng, step, type Walker } from '@jointmap/server/tools/sim-walker';
 
 assertClientBuilt();
-const out = new URL('../../docs/screenshots/', import.meta.url).pathname;
+const out = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const server = await startServer(null);
 const browser = await launchBrowser(null);
 const now = Date.now();

@@ -4,6 +4,7 @@
  * to be refused: a body that breaks the route's schema, a foreign id, or a token without the right.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DEMO_OP } from '../helpers/server.ts';
 import type { Random } from '../helpers/random.ts';
 import type { TokenKind } from './sync-frames.ts';
@@ -14,7 +15,7 @@ export interface Route {
   path: string;
 }
 
-const routesDir = new URL('../../server/src/routes/', import.meta.url).pathname;
+const routesDir = fileURLToPath(new URL('../../server/src/routes/', import.meta.url));
 
 /** `app.get('/x', …)`, `app.post<…>(\n '/x'`, and `route({method: [...], url: '/x'})`. */
 export function discoverRoutes(): Route[] {

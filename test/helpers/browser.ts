@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import type { Teardown } from './server.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clientDist = new URL('../../client/dist/index.html', import.meta.url).pathname;
+const clientDist = fileURLToPath(new URL('../../client/dist/index.html', import.meta.url));
 
 /** The e2e tests drive the built client; they never build it themselves. */
 export function assertClientBuilt(): void {

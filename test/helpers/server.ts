@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildApp, type BuiltApp } from '@jointmap/server';
 import { defaultConfig, type Config } from '@jointmap/server/config';
 import type { Storage } from '@jointmap/server/storage/types';
@@ -120,7 +121,7 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const serverEntry = new URL('../../server/src/server.ts', import.meta.url).pathname;
+const serverEntry = fileURLToPath(new URL('../../server/src/server.ts', import.meta.url));
 
 /** The real server as a child process (for crash tests: SIGKILL and restart on the same data dir). */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {

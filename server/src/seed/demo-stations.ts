@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { FeatureCollection, MultiPolygon } from 'geojson';
 import type { Station } from '../storage/types.ts';
 
@@ -41,7 +42,10 @@ export function demoStations(): Station[] {
   ];
 }
 
-/** Districts around the operation area, drawn as context on the offline basemap. */
-export function contextCountiesPath(): string {
-  return new URL('context-counties.geojson', demoData).pathname;
+/**
+ * Districts around the operation area, drawn as context on the offline basemap: a file path (not
+ * the URL's percent-encoded pathname, which names no file under a space or Chinese characters).
+ */
+export function contextCountiesPath(dir: URL = demoData): string {
+  return fileURLToPath(new URL('context-counties.geojson', dir));
 }

@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import gcoord from 'gcoord';
+import { fileURLToPath } from 'node:url';
+import { gcj02ToWgs84 } from '@jointmap/shared/geo/gcj02';
 import type { Feature, FeatureCollection, MultiPolygon, Position } from 'geojson';
 
 const source = process.argv[2];
@@ -13,25 +14,22 @@ if (!source) {
   console.error('usage: import-boundaries.ts <datav-areas-v3 folder>');
   process.exit(2);
 }
-const out = new URL('../../demo-data/', import.meta.url).pathname;
+const out = fileURLToPath(new URL('../../demo-data/', import.meta.url));
 
 const round = (p: Position): Position => [Math.round(p[0]! * 1e6) / 1e6, Math.round(p[1]! * 1e6) / 1e6];
 
 function toWgs84(file: string): FeatureCollection<MultiPolygon> {
   const fc = JSON.parse(readFileSync(join(source!, file), 'utf8')) as FeatureCollection<MultiPolygon>;
-  const converted = gcoord.transform(
-    fc as never,
-    gcoord.GCJ02,
-    gcoord.WGS84,
-  ) as unknown as FeatureCollection<MultiPolygon>;
   return {
     type: 'FeatureCollection',
-    features: converted.features.map((f): Feature<MultiPolygon> => ({
+    features: fc.features.map((f): Feature<MultiPolygon> => ({
       type: 'Feature',
       properties: { adcode: f.properties?.adcode, name: f.properties?.name, crs: 'WGS-84' },
       geometry: {
         type: 'MultiPolygon',
-        coordinates: f.geometry.coordinates.map((poly) => poly.map((ring) => ring.map(round))),
+        coordinates: f.geometry.coordinates.map((poly) =>
+          poly.map((ring) => ring.map((p) => round(gcj02ToWgs84(p[0]!, p[1]!)))),
+        ),
       },
     })),
   };

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HocuspocusProvider } from '@hocuspocus/provider';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
@@ -70,11 +71,11 @@ export const SINGLE_TARGETS = () => TARGETS.filter((t) => !OPT_IN.includes(t.id)
 
 const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-const root = new URL('../../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const launchers: Record<'reference' | 'hocuspocus' | 'floor', string> = {
-  reference: new URL('../servers/y-websocket-server.mjs', import.meta.url).pathname,
-  hocuspocus: new URL('../servers/hocuspocus-server.mjs', import.meta.url).pathname,
-  floor: new URL('../servers/relay-floor.mjs', import.meta.url).pathname,
+  reference: fileURLToPath(new URL('../servers/y-websocket-server.mjs', import.meta.url)),
+  hocuspocus: fileURLToPath(new URL('../servers/hocuspocus-server.mjs', import.meta.url)),
+  floor: fileURLToPath(new URL('../servers/relay-floor.mjs', import.meta.url)),
 };
 export const DEMO_PASSWORD = 'demo-pass-123';
 
