@@ -9,6 +9,7 @@ import {
   type Jurisdiction,
 } from '@jointmap/shared';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import { roomForWrite } from '../services/operations.ts';
 import type { Storage } from '../storage/types.ts';
 import { sleep } from './sim-engine.ts';
 
@@ -80,12 +81,14 @@ export interface StoryPlayerOptions {
 /** Session id stamped on the story's writes in the update log (the timeline shows the user). */
 export const STORY_SESSION_ID = 'demo-story';
 
-export type StoryOutcome = 'finished' | 'already-played' | 'stopped' | 'failed';
+/** `closed`: the operation was closed (or purged) under the story, which then ends for good. */
+export type StoryOutcome = 'finished' | 'already-played' | 'stopped' | 'closed' | 'failed';
 
 /**
  * Plays a scripted story once per data directory: each step at its time, as document writes
- * through the rooms (always `rooms.get`, so documents unloaded while idle are simply loaded
- * again), authored as the demo user who would do it. Progress is saved after every step, so a
+ * through the rooms (always `roomForWrite`, so documents unloaded while idle are simply loaded
+ * again, and nothing is written once the operation closed), authored as the demo user who would
+ * do it. Once the operation is closed the story ends for good, also after a restart. Progress is saved after every step, so a
  * restart mid-story **resumes** at the next step, keeping the remaining gaps between steps (a step
  * interrupted half-way runs again; every step writes whole records, so that is harmless).
  */
@@ -129,6 +132,7 @@ export class StoryPlayer {
       return 'already-played';
     }
     const steps = [...this.story.steps].sort((a, b) => a.at - b.at);
+    if (!(await this.operationOpen())) return this.closed(state);
     if (state.done > 0) this.deps.log.info(`演示剧情继续 demo story resumes at step ${state.done + 1}/${steps.length}`);
     else this.deps.log.info(`演示剧情开始 demo story starts (${steps.length} steps)`);
     await this.save(state);
@@ -138,13 +142,37 @@ export class StoryPlayer {
       const wait = (step.at - (i > 0 ? steps[i - 1]!.at : 0)) * this.timeScale;
       await this.clock.sleep(wait, this.abort.signal);
       if (this.abort.signal.aborted) return 'stopped';
-      await step.run(ctx);
+      if (!(await this.operationOpen())) return this.closed(state);
+      try {
+        await step.run(ctx);
+      } catch (err) {
+        // Closed while the step ran (its write refused, FORBIDDEN, or its rooms gone with a purge).
+        const refused = err instanceof AppError && (err.code === 'FORBIDDEN' || err.code === 'OPERATION_PURGED');
+        if (refused && !(await this.operationOpen())) return this.closed(state);
+        throw err;
+      }
       state.done = i + 1;
       state.finished = state.done === steps.length;
       await this.save(state);
       this.deps.log.info(`演示剧情 demo story ${i + 1}/${steps.length}: ${step.log}`);
     }
     return 'finished';
+  }
+
+  /** The story's operation is still there to write into (not closed, not purged). */
+  private async operationOpen(): Promise<boolean> {
+    const op = await this.deps.storage.getOperation(this.options.operationId);
+    return op?.status === 'active' && op.purgedAt == null;
+  }
+
+  /** The operation was closed: the story ends here, and does not start again after a restart. */
+  private async closed(state: StoryState): Promise<StoryOutcome> {
+    state.finished = true;
+    await this.save(state);
+    this.deps.log.info(
+      `演示剧情结束：行动已关闭 demo story ends: operation ${this.options.operationId} was closed (step ${state.done + 1})`,
+    );
+    return 'closed';
   }
 
   private save(state: StoryState): Promise<void> {
@@ -164,9 +192,11 @@ export class StoryPlayer {
         const kind = parseDocName(name)?.kind;
         if (!kind) throw new Error(`not a document: ${name}`);
         const origin: ChangeOrigin = { source: 'session', sessionId: STORY_SESSION_ID, userId };
-        // A room unloaded between `get` and the write refuses it as unavailable: load it again.
+        // As REST writes do: refused (FORBIDDEN) once the operation closed, also when a close
+        // unloads the room before the write ran. A room unloaded while idle between the load and
+        // the write refuses it as unavailable: load it again.
         for (let attempt = 0; ; attempt++) {
-          const room = await rooms.get(name);
+          const room = await roomForWrite({ rooms, storage }, operationId, scope);
           try {
             await room.serverChange(
               (doc) => applyChange(doc, kind, change, origin, kind === 'station' ? scope : undefined),

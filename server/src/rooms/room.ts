@@ -98,6 +98,19 @@ export class Room extends RoomCore {
     };
   }
 
+  /** See {@link explainUnload}. */
+  private unloadReason: (() => Promise<void>) | null = null;
+
+  /**
+   * How to tell a server write that the room was unloaded before it could be written (not failed:
+   * that stays `STORAGE_UNAVAILABLE`): `check` throws the refusal to give instead (`roomForWrite`:
+   * `FORBIDDEN` when the operation closed, which unloads its rooms), or returns to leave it
+   * `STORAGE_UNAVAILABLE` (unloaded while idle: try again). The first one given is kept.
+   */
+  explainUnload(check: () => Promise<void>): void {
+    this.unloadReason ??= check;
+  }
+
   /**
    * Write a change as the server (e.g. operation meta on creation, imports). Durable and relayed
    * when the promise resolves.
@@ -105,10 +118,14 @@ export class Room extends RoomCore {
   serverChange(apply: (doc: Y.Doc) => void, author: UpdateAuthor = { sessionId: null, userId: null }): Promise<void> {
     let durable = false;
     let error: unknown = null;
+    let unloaded = false;
     return this.queue
       .push(async () => {
         await this.commits.flush();
-        if (this.failed || this.destroyed) return;
+        if (this.failed || this.destroyed) {
+          unloaded = !this.failed;
+          return;
+        }
         try {
           this.commit(author, null, () => apply(this.doc));
         } catch (err) {
@@ -119,8 +136,9 @@ export class Room extends RoomCore {
         // A failed append fails the room; "nothing changed" is fine.
         durable = !this.failed;
       })
-      .then(() => {
+      .then(async () => {
         if (error) throw error;
+        if (unloaded) await this.unloadReason?.();
         if (!durable) throw new AppError('STORAGE_UNAVAILABLE', `${this.name} could not be written`);
       });
   }

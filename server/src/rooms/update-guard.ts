@@ -1,5 +1,12 @@
 import * as Y from 'yjs';
-import { hasMap, isEntryKey, repairTransaction, type ChangeOrigin, type DocKind } from '@jointmap/shared';
+import {
+  explainClientMetaChange,
+  hasMap,
+  isEntryKey,
+  repairTransaction,
+  type ChangeOrigin,
+  type DocKind,
+} from '@jointmap/shared';
 import { deletionsUpdate, replaceWithGc, scanUpdate, type RootEntry, type UpdateScan } from './update-scan.ts';
 
 /**
@@ -119,6 +126,7 @@ export function applyClientUpdate(
 ): AppliedUpdate {
   const applied: AppliedUpdate = { problems: [], malformed: null, gapped: false, whole: false };
   doc.transact((tr) => {
+    const metaBefore = new Map(doc.getMap('meta').entries());
     try {
       Y.applyUpdate(doc, update);
     } catch (err) {
@@ -126,11 +134,33 @@ export function applyClientUpdate(
     }
     applied.gapped = dropPending(doc);
     applied.problems = repairTransaction(doc, kind, tr, scope);
+    applied.problems.push(...keepServerMeta(doc, kind, metaBefore));
     applied.whole =
       applied.malformed === null && !applied.gapped && applied.problems.length === 0 && changedAnything(doc, tr);
     if (!applied.whole) encode?.();
   }, origin);
   return applied;
+}
+
+/**
+ * Undo a client's change to what of `meta` only the server writes (`explainClientMetaChange`): its
+ * entries as they were before the update (`before`) are written back. Server writes do not come
+ * through here (they are `Room.serverChange`s).
+ */
+function keepServerMeta(doc: Y.Doc, kind: DocKind, before: ReadonlyMap<string, unknown>): string[] {
+  const meta = doc.getMap('meta');
+  const problems: string[] = [];
+  for (const key of new Set([...before.keys(), ...meta.keys()])) {
+    const was = before.get(key);
+    const now = meta.get(key);
+    if (now === was) continue;
+    const problem = explainClientMetaChange(kind, key, was, now);
+    if (problem === null) continue;
+    problems.push(problem);
+    if (was === undefined) meta.delete(key);
+    else meta.set(key, was);
+  }
+  return problems;
 }
 
 /** The transaction so far added structs or deleted anything. */

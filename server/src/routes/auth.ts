@@ -54,8 +54,17 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
         ctx.metrics.logins.inc({ result: 'failed' });
         throw new AppError('UNAUTHENTICATED', 'wrong user name or password');
       }
+      const issued = await ctx.sessions.open(account, ttlOf(ctx, account));
+      // Disabled or changed between the read above and the session's row: storage ends only the
+      // sessions that exist when an account changes, so this one would outlive the change. Read
+      // again now that it is stored; a change from here on ends it like any other.
+      if (!unchanged(account, await ctx.storage.getAccount(account.id))) {
+        await ctx.sessions.end(issued.claims.sid, 'account_changed');
+        ctx.metrics.logins.inc({ result: 'failed' });
+        throw new AppError('UNAUTHENTICATED', 'wrong user name or password');
+      }
       ctx.metrics.logins.inc({ result: 'ok' });
-      return tokenReply(account, await ctx.sessions.open(account, ttlOf(ctx, account)));
+      return tokenReply(account, issued);
     },
   );
 
@@ -75,6 +84,17 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     const account = await currentAccount(ctx, claims);
     return tokenReply(account, await ctx.sessions.renew(claims, account, ttlOf(ctx, account)));
   });
+}
+
+/** The account as stored now is still enabled, with what a session depends on (as storage's end of sessions judges it). */
+function unchanged(read: Account, now: Account | null): boolean {
+  return (
+    now !== null &&
+    !now.disabled &&
+    now.role === read.role &&
+    now.stationId === read.stationId &&
+    now.passwordHash === read.passwordHash
+  );
 }
 
 /** Token lifetime: wall displays (viewers) run unattended for days (30 by default). */

@@ -19,7 +19,8 @@ import {
 } from '@jointmap/shared';
 import type { Config } from '../config.ts';
 import type { Room } from '../rooms/room.ts';
-import type { Operation, Station } from '../storage/types.ts';
+import type { RoomManager } from '../rooms/room-manager.ts';
+import type { Operation, Station, Storage } from '../storage/types.ts';
 import type { AppContext } from './context.ts';
 
 export interface CreateOperationInput {
@@ -113,17 +114,28 @@ export async function getVisibleOperation(ctx: AppContext, user: Principal, id: 
  * The room of an operation's document, for a server write while the operation is active. The
  * operation is read again once the room has loaded: a close stores the status first and then
  * unloads the rooms, so a close that came in meanwhile (its rooms unloaded, this one loaded after
- * them) refuses the write with `FORBIDDEN` instead of letting it into a closed record.
+ * them) refuses the write with `FORBIDDEN` instead of letting it into a closed record. A close
+ * that unloads the room after this, before the write ran, refuses it with `FORBIDDEN` too (not
+ * `STORAGE_UNAVAILABLE`, which tells a client to try again).
  */
 export async function roomForWrite(
-  ctx: Pick<AppContext, 'rooms' | 'storage'>,
+  ctx: { rooms: Pick<RoomManager, 'get'>; storage: Pick<Storage, 'getOperation'> },
   operationId: string,
   scope: string,
 ): Promise<Room> {
   const room = await ctx.rooms.get(docName(operationId, scope));
-  const op = await ctx.storage.getOperation(operationId);
-  if (op?.status !== 'active' || op.purgedAt != null)
-    throw new AppError('FORBIDDEN', `operation ${operationId} was closed: it is read-only`);
+  const writable = async (): Promise<void> => {
+    const op = await ctx.storage.getOperation(operationId);
+    if (op?.status !== 'active' || op.purgedAt != null)
+      throw new AppError('FORBIDDEN', `operation ${operationId} was closed: it is read-only`);
+  };
+  await writable();
+  room.explainUnload(() =>
+    writable().catch((err: unknown) => {
+      // Storage out of reach: the write stays unavailable, as the unload left it.
+      if (err instanceof AppError && err.code === 'FORBIDDEN') throw err;
+    }),
+  );
   return room;
 }
 

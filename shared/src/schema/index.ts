@@ -3,7 +3,12 @@ import { alertRuleKind } from './alert-rule.ts';
 import { annotationKind } from './annotation.ts';
 import type { ValidationIssue } from '../errors.ts';
 import { compile, issueLine } from './common.ts';
-import { META_OPERATION_KEY, META_SCHEMA_VERSION_KEY, operationMetaKind } from './operation-meta.ts';
+import {
+  explainClientOperationMetaChange,
+  META_OPERATION_KEY,
+  META_SCHEMA_VERSION_KEY,
+  operationMetaKind,
+} from './operation-meta.ts';
 import type { RecordKind } from './record-kind.ts';
 import { searchKind } from './search.ts';
 import { sectorKind } from './sector.ts';
@@ -67,6 +72,19 @@ function checkMetaEntry(docKind: DocKind, key: string, value: unknown): EntryPro
     return beyondSchema(operationMetaKind.semantic(value as never, key));
   }
   return beyondSchema(`meta/${key}: unknown meta key`);
+}
+
+/**
+ * Why a client (over sync) may not change entry `key` of the `meta` map from `before` to `after`
+ * (undefined: absent), or null: the document's schema version and the operation's id, status and
+ * stations are the server's. The server's own writes (creation, migration, close) are not judged
+ * by this; {@link checkEntry} judges every write.
+ */
+export function explainClientMetaChange(docKind: DocKind, key: string, before: unknown, after: unknown): string | null {
+  if (key === META_SCHEMA_VERSION_KEY)
+    return before === after ? null : `meta/${META_SCHEMA_VERSION_KEY}: set by the server only`;
+  if (key === META_OPERATION_KEY && docKind === 'command') return explainClientOperationMetaChange(before, after);
+  return null;
 }
 
 /**
