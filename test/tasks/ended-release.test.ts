@@ -130,6 +130,27 @@ describe('units on an ended task are released by the server', () => {
     }
     expect((await unitAuthors(server, DEQING, 'yuyue-foot-02')).slice(-2)).toEqual(['u-deqing', null]);
   });
+  test('临平 closes its task while offline: 德清’s unit on it is released once the close reaches the server', async (t) => {
+    const server = await startServer(t);
+    const [linping, deqing, commander] = await openConsoles(t, server, ['linping', 'deqing', 'commander']);
+    const task = raise(linping!, missingPersonTask(newTaskId()));
+    await eventually(() => !!deqing!.task(LINPING, task.id), 10_000, '德清 to see the task');
+    send(deqing!, ['yuyue-car-01'], task.id);
+    await eventually(() => assignment(commander!, 'yuyue-car-01')?.[1] === task.id, 10_000, 'the unit sent');
+
+    linping!.disconnect();
+    raise(linping!, { ...task, state: 'closed', updatedAt: Date.now() });
+    // Nobody has heard of the close yet: the unit stays on the task.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(assignment(commander!, 'yuyue-car-01')).toEqual(['en_route', task.id]);
+
+    await linping!.connect();
+    for (const c of [commander!, deqing!]) {
+      await eventually(() => assignment(c, 'yuyue-car-01')?.[1] === null, 10_000, `${c.username} to see it released`);
+      expect(assignment(c, 'yuyue-car-01')).toEqual(['available', null]);
+    }
+    expect((await unitAuthors(server, DEQING, 'yuyue-car-01')).slice(-2)).toEqual(['u-deqing', null]);
+  });
   test('德清, offline, moves its unit from the task that closed to another: its choice survives the server’s release', async (t) => {
     const server = await startServer(t);
     const [linping, deqing, commander] = await openConsoles(t, server, ['linping', 'deqing', 'commander']);

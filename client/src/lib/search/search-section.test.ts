@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { expect, onTestFinished, test } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
-import { responseKey, type Search, type Task, type TaskResponse } from '@jointmap/shared';
+import { responseKey, type Search, type Task, type TaskResponse, type Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { offlineCommanderSession } from '../state/offline-session-harness.test-support.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
@@ -76,7 +76,7 @@ test('a search is offered on a live task, not on one that has ended (closed, can
   expect(offered(reopened)).toEqual({ start: true, why: null });
 });
 
-test('the commander confirms a found marker 25 minutes after it was dropped: the found time is the marker’s', () => {
+test('the commander confirms a found marker 25 minutes after it was dropped: the found time is the marker’s, the units are the server’s to release', () => {
   const session = offlineCommanderSession(['deqing-yuyue']);
   const t = task('t-search');
   const search = createSearch({
@@ -110,6 +110,15 @@ test('the commander confirms a found marker 25 minutes after it was dropped: the
     newMarker('found', [120.29, 30.52], '已找到：老人安全', 'u-deqing', droppedAt, 'a-found01'),
   );
 
+  // 德清's car on the task: 德清 may move it to another task at this moment (offline, say).
+  const car = fixtures.unit({
+    id: 'yuyue-car-01',
+    stationId: 'deqing-yuyue',
+    status: 'en_route',
+    assignedTaskId: t.id,
+  });
+  session.write('deqing-yuyue', { type: 'put', map: 'units', key: car.id, value: car });
+
   const el = render(session, t);
   el.querySelector<HTMLButtonElement>('[data-testid="search-end-found"]')!.click();
   flushSync();
@@ -122,4 +131,8 @@ test('the commander confirms a found marker 25 minutes after it was dropped: the
   expect(ended.found!.location.coordinates).toEqual([120.29, 30.52]);
   // The search itself ended when the commander confirmed, now.
   expect(Math.abs(ended.updatedAt - Date.now())).toBeLessThan(5_000);
+  // The task closed; its car is not written from here (that write could undo 德清's concurrent
+  // move): the server releases it with a write that yields.
+  expect(session.commandDoc.doc.getMap<Task>('tasks').get(t.id)?.state).toBe('closed');
+  expect(session.doc('deqing-yuyue')!.doc.getMap<Unit>('units').get(car.id)).toEqual(car);
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { applyChange, readMap, type Change, type Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { answerChange, NO_TICKS, releaseTaskUnits, tick, tickedUnits, type AnswerInput } from './answer.ts';
+import { answerChange, NO_TICKS, tick, tickedUnits, type AnswerInput } from './answer.ts';
 
 const task = fixtures.missingPersonTask({ id: 't-abcdefghij' });
 const NOW = 1_700_000_100_000;
@@ -91,7 +91,7 @@ describe('answerChange', () => {
     expect(out.units.get('car-01')).toEqual(roster()[0]);
   });
 
-  test('declining reports no units and releases ours; resolving keeps the report and releases them', () => {
+  test('declining reports no units and releases ours; resolving keeps the report and leaves them to the server', () => {
     const declined = apply(answerChange(input({ status: 'declined', note: '警力不足', unitIds: ['foot-02'] })));
     expect(declined.responses.get(`linping-yunhe:${task.id}`)).toMatchObject({ status: 'declined', unitIds: [] });
     expect(declined.units.get('foot-02')).toMatchObject({ status: 'available', assignedTaskId: null });
@@ -101,7 +101,8 @@ describe('answerChange', () => {
       status: 'resolved',
       unitIds: ['foot-02'],
     });
-    expect(resolved.units.get('foot-02')).toMatchObject({ status: 'available', assignedTaskId: null });
+    // The task ended: the server's release (which yields to a concurrent move) frees the unit.
+    expect(resolved.units.get('foot-02')).toEqual(roster()[1]);
     expect(resolved.units.get('busy-03')).toEqual(roster()[2]);
   });
 
@@ -159,40 +160,5 @@ describe("the answer form's ticks follow the units on the task", () => {
     ticks = tick(tick(ticks, onTask, 'foot-02', true), onTask, 'car-01', false);
     expect(ticks).toEqual(NO_TICKS);
     expect(tickedUnits(onTask, ticks)).toEqual(['foot-02']);
-  });
-});
-
-describe('releaseTaskUnits', () => {
-  test('an ended task releases its units in every station document this user may write, and only those', () => {
-    const units: Array<{ scope: string; record: Unit }> = [
-      ...roster().map((record) => ({ scope: 'deqing-yuyue', record })),
-      {
-        scope: 'linping-yunhe',
-        record: fixtures.unit({ id: 'yh-01', stationId: 'linping-yunhe', status: 'on_scene', assignedTaskId: task.id }),
-      },
-      {
-        scope: 'tongxiang-zhouquan',
-        record: fixtures.unit({
-          id: 'zq-01',
-          stationId: 'tongxiang-zhouquan',
-          status: 'en_route',
-          assignedTaskId: task.id,
-        }),
-      },
-    ];
-    const written: Array<[string, Change]> = [];
-    const session = {
-      records: () => units,
-      // A user who may write 禹越 and 运河 but not 洲泉 (as a station dispatcher writes only their own).
-      canWrite: (scope: string) => scope !== 'tongxiang-zhouquan',
-      write: (scope: string, change: Change) => void written.push([scope, change]),
-    } as never;
-    expect(releaseTaskUnits(session, task.id, NOW)).toBe(2);
-    expect(written.map(([scope]) => scope).sort()).toEqual(['deqing-yuyue', 'linping-yunhe']);
-    const deqing = apply(written.find(([scope]) => scope === 'deqing-yuyue')![1]);
-    expect(deqing.units.get('foot-02')).toMatchObject({ status: 'available', assignedTaskId: null, updatedAt: NOW });
-    // A unit on another task and one on no task are left alone.
-    expect(deqing.units.get('busy-03')).toMatchObject({ status: 'busy', assignedTaskId: 't-other00000' });
-    expect(deqing.units.get('car-01')).toEqual(roster()[0]);
   });
 });

@@ -8,7 +8,6 @@ import {
   type TaskResponse,
   type Unit,
 } from '@jointmap/shared';
-import type { OperationSession } from '../state/operation-session.svelte.ts';
 
 /** The answers a target station can give, in the order the panel offers them. */
 export const ANSWERS: readonly ResponseStatus[] = ['acknowledged', 'accepted', 'declined', 'on_scene', 'resolved'];
@@ -33,9 +32,11 @@ export interface AnswerInput {
  * Units named in the answer are sent to the task (`en_route`; one already on it keeps its
  * status), and with 到场 (`on_scene`) the named units are the ones that arrived: they turn on
  * scene and the station's other units on the task stay en route. A unit the answer does not name
- * is never released by 知悉, 接单 or 到场 (only an explicit release does that); a decline or a
- * resolution releases all of them. A decline reports no units. An off-duty unit is not sent (as
- * in the dispatch panel) unless it is on the task already.
+ * is never released by 知悉, 接单 or 到场 (only an explicit release does that); a decline releases
+ * all of them and reports none. A resolution (办结) ends the task and sends or releases nothing:
+ * the server releases the units left on it (`EndedTaskRelease`) with a write that yields, so a
+ * concurrent move of one to another task (by the commander, say) is not undone. An off-duty unit
+ * is not sent (as in the dispatch panel) unless it is on the task already.
  */
 export function answerChange(input: AnswerInput): Change {
   const { task, stationId, status, now } = input;
@@ -49,11 +50,10 @@ export function answerChange(input: AnswerInput): Change {
     note: input.note.trim(),
   });
   const changes: Change[] = [{ type: 'put', map: 'responses', key: response.key, value: response.value }];
-  if (ending) {
+  if (status === 'declined')
     for (const u of roster.filter((x) => x.assignedTaskId === task.id))
       changes.push({ type: 'put', map: 'units', key: u.id, value: releaseUnit(u, now) });
-    return { type: 'batch', changes };
-  }
+  if (ending) return { type: 'batch', changes };
   const send = roster.filter((u) => named.has(u.id));
   if (status === 'on_scene') {
     for (const u of send) {
@@ -93,26 +93,4 @@ export function tick(ticks: AnswerTicks, onTask: readonly string[], id: string, 
   if (on && !onTask.includes(id)) added.push(id);
   if (!on && onTask.includes(id)) removed.push(id);
   return { added, removed };
-}
-
-/** What releasing a task's units needs of the operation session. */
-export type UnitWriter = Pick<OperationSession, 'records' | 'canWrite' | 'write'>;
-
-/**
- * A task ended (closed or cancelled, or its search found): each unit still on it is released
- * (available, no task) in its station's document, where this user may write: a commander's
- * release covers every station, a dispatcher's their own. Without it the units stayed en route to
- * a closed task on the wall and in the report, and the answer form, hidden once the task ended,
- * could no longer release them. Returns how many were released.
- */
-export function releaseTaskUnits(session: UnitWriter, taskId: string, now: number): number {
-  const byStation = new Map<string, Change[]>();
-  for (const { scope, record } of session.records<Unit>('units')) {
-    if (record.assignedTaskId !== taskId || !session.canWrite(scope)) continue;
-    const changes = byStation.get(scope) ?? [];
-    changes.push({ type: 'put', map: 'units', key: record.id, value: releaseUnit(record, now) });
-    byStation.set(scope, changes);
-  }
-  for (const [scope, changes] of byStation) session.write(scope, { type: 'batch', changes });
-  return [...byStation.values()].reduce((n, c) => n + c.length, 0);
 }

@@ -15,7 +15,7 @@ import { validationText } from '../i18n/validation-text.ts';
 import { playTones, type Tone } from '../sound.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { serverNow } from '../state/server-clock.ts';
-import { answerChange, releaseTaskUnits } from './answer.ts';
+import { answerChange } from './answer.ts';
 import { ArrivalWatch } from './arrival-watch.ts';
 import {
   buildTask,
@@ -232,18 +232,20 @@ export class TaskDesk {
   }
 
   /**
-   * Close, cancel or reopen a task (`task.state` in the raising document); ending it releases its
-   * units. A reopen is stamped (`reopenedAt`): the targets' earlier answers (a 办结 among them) no
-   * longer end it, as the raising station cannot rewrite them.
+   * Close, cancel or reopen a task (`task.state` in the raising document). A reopen is stamped
+   * (`reopenedAt`): the targets' earlier answers (a 办结 among them) no longer end it, as the
+   * raising station cannot rewrite them.
+   *
+   * Ending a task writes nothing to the units on it: the server releases them (`EndedTaskRelease`)
+   * once the end reaches it, with a write that yields to any concurrent one, and every board reads
+   * them as free meanwhile (`effectiveUnit`). A release written here would be an ordinary write,
+   * and could undo a station's concurrent move of the unit to another task when the two merge.
    */
   setState(view: TaskView, state: TaskState): string | null {
     if (!this.canManage(view)) return null;
     const now = serverNow(this.session);
     const value: Task = { ...view.task, state, updatedAt: now, ...(state === 'open' ? { reopenedAt: now } : {}) };
-    return this.tryWrite(() => {
-      this.session.write(view.scope, { type: 'put', map: 'tasks', key: value.id, value });
-      if (state !== 'open') releaseTaskUnits(this.session, value.id, now);
-    });
+    return this.tryWrite(() => this.session.write(view.scope, { type: 'put', map: 'tasks', key: value.id, value }));
   }
 
   private tryWrite(write: () => void): string | null {

@@ -1,6 +1,15 @@
-import { expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
-import { responseKey, type Task, type TaskResponse } from '@jointmap/shared';
+import {
+  applyChange,
+  dispatchChanges,
+  readMap,
+  responseKey,
+  type Task,
+  type TaskResponse,
+  type Unit,
+} from '@jointmap/shared';
+import { fixtures } from '@jointmap/shared/fixtures/records';
 import { liveServerAhead } from '../state/live-server-harness.test-support.ts';
 import { offlineCommanderSession, offlineSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
@@ -153,4 +162,53 @@ test('a task the shared check refuses says which field, in the UI language', () 
   expect(desk.raise({ ...input, title: '协'.repeat(121), targetStations: [...input.targetStations] })).toBe(
     '无法保存：标题过长（最多 120 个字）',
   );
+});
+
+describe('closing a task while a station moves its unit from it to another task', () => {
+  const DEQING = 'deqing-yuyue';
+  // Yjs keeps the concurrent write of the higher client id: the station's console on either side.
+  test.each([
+    ['a lower', -1],
+    ['a higher', 1],
+  ])('with %s Yjs client id than the closing console, the unit ends up on the second task', (_, side) => {
+    const session = offlineCommanderSession([DEQING]);
+    const desk = new TaskDesk(session);
+    const [t1, t2] = ['t-closing001', 't-nexttask01'].map((id) =>
+      fixtures.missingPersonTask({ id, stationId: 'command', targetStations: [DEQING], createdBy: 'u-cmd' }),
+    );
+    for (const t of [t1!, t2!]) session.write('command', { type: 'put', map: 'tasks', key: t.id, value: t });
+    const car = fixtures.unit({ id: 'yuyue-car-01', stationId: DEQING, status: 'en_route', assignedTaskId: t1!.id });
+    session.write(DEQING, { type: 'put', map: 'units', key: car.id, value: car });
+    const mine = session.doc(DEQING)!;
+    const base = Y.encodeStateAsUpdate(mine.doc);
+
+    // 禹越's own console, with the same records, moves its car from T1 to T2 (offline, or at the
+    // same moment); the commander closes T1.
+    const station = new Y.Doc();
+    station.clientID = mine.doc.clientID + side;
+    Y.applyUpdate(station, base);
+    const origin = { source: 'session', sessionId: 's-deqing', userId: 'u-deqing' } as const;
+    applyChange(station, 'station', dispatchChanges([car], t2!.id, Date.now()).get(DEQING)!, origin, DEQING);
+    expect(desk.setState(viewOf(session, t1!.id), 'closed')).toBeNull();
+    expect(viewOf(session, t1!.id).status).toBe('resolved');
+    const closing = Y.encodeStateAsUpdate(mine.doc, Y.encodeStateVector(station));
+    const moving = Y.encodeStateAsUpdate(station, Y.encodeStateVector(mine.doc));
+
+    // Merged either way round (and on a third copy, each order): the move stands.
+    Y.applyUpdate(mine.doc, moving, mine.provider);
+    Y.applyUpdate(station, closing);
+    const thirds = [
+      [closing, moving],
+      [moving, closing],
+    ].map((updates) => {
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, base);
+      for (const u of updates) Y.applyUpdate(doc, u);
+      return doc;
+    });
+    for (const doc of [mine.doc, station, ...thirds]) {
+      const unit = readMap<Unit>(doc, 'units').get(car.id)!;
+      expect([unit.status, unit.assignedTaskId]).toEqual(['en_route', t2!.id]);
+    }
+  });
 });

@@ -141,4 +141,16 @@ describe('timelineLines', () => {
       '分区 A1 分配给 桐乡洲泉、洲泉巡01、car-09',
     ]);
   });
+  test('a sector taken from everyone reads as unassigned, not as given to “none”', () => {
+    const unassigned: TimelineEvent = {
+      ...base,
+      seq: 10,
+      userId: 'u-c',
+      userName: '联合指挥长',
+      type: 'sector_assigned',
+      detail: { sectorId: 's1', name: 'A1', stationId: null, unitIds: [] },
+    };
+    expect(timelineLines([unassigned], zh).map((l) => l.what)).toEqual(['取消分区 A1 的分配']);
+    expect(timelineLines([unassigned], context(en, ', ')).map((l) => l.what)).toEqual(['unassigned sector A1']);
+  });
 });

@@ -106,6 +106,8 @@ export function describeEvent(e: TimelineEvent, ctx: TimelineContext): string {
         ...(stationId ? [ctx.station(stationId)] : []),
         ...e.detail.unitIds.map((id) => ctx.unit(id, stationId)),
       ];
+      // Neither a station nor a unit: the sector was taken back, not given to "nobody".
+      if (to.length === 0) return t(k('sector_unassigned'), { name: e.detail.name });
       return t(k(e.type), { name: e.detail.name, to: list(to) });
     }
     case 'sector_status':

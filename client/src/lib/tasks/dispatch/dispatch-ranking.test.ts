@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { SvelteMap } from 'svelte/reactivity';
-import { DEFAULT_FRESHNESS, type Change, type Task, type TaskResponse, type Unit } from '@jointmap/shared';
+import { DEFAULT_FRESHNESS, unitKey, type Change, type Task, type TaskResponse, type Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import { DispatchRanking } from './dispatch-ranking.svelte.ts';
@@ -85,4 +85,25 @@ test('a task a target station resolved while its own state is still open has end
   live.toggle(live.rows[0]!.key, true);
   live.dispatch();
   expect(open.writes).toHaveLength(1);
+});
+
+test('a unit on a task every target declined is shown on that task, not in the unassigned pool', () => {
+  // Both targets declined 临平's task: it has not ended, so nothing releases 禹越's car still on it.
+  const declined = ['deqing-yuyue', 'tongxiang-zhouquan'].map((stationId) =>
+    fixtures.response({ taskId: task.id, stationId, status: 'declined', note: '警力不足' }),
+  );
+  const car = fixtures.unit({ id: 'car-01', callsign: '禹越巡01', status: 'en_route', assignedTaskId: task.id });
+  const foot = fixtures.unit({ id: 'foot-02', callsign: '禹越步巡02' });
+  const other = fixtures.missingPersonTask({ id: 't-otherone01', title: '另一起协查' });
+  const { session, writes } = commanderSession([car, foot], [task, other], declined);
+  const board = new ReassignBoard(session);
+  expect(board.tasks.map((t) => t.task.id)).toEqual([other.id]);
+  expect(board.pool.map((u) => u.id)).toEqual(['foot-02']);
+  expect(board.declined.map((t) => [t.task.id, t.status, t.units.map((u) => u.id)])).toEqual([
+    [task.id, 'declined', ['car-01']],
+  ]);
+  // The commander moves it on from there.
+  board.move(unitKey(car.stationId, car.id), other.id);
+  expect(writes).toHaveLength(1);
+  expect(board.error).toBeNull();
 });

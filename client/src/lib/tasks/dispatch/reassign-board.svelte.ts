@@ -53,12 +53,12 @@ export class ReassignBoard {
       .sort(byCallsign);
   });
 
-  readonly tasks: BoardTask[] = $derived.by(() => {
+  /** Every task with its derived status and units, by priority, newest first. */
+  private readonly all: BoardTask[] = $derived.by(() => {
     const responses = this.session.records<TaskResponse>('responses').map((r) => r.record);
     return this.session
       .records<Task>('tasks')
       .map(({ scope, record }) => ({ scope, task: record, status: deriveTaskStatus(record, responses) }))
-      .filter((t) => ACTIVE.has(t.status))
       .sort(
         (a, b) =>
           PRIORITY[a.task.priority] - PRIORITY[b.task.priority] ||
@@ -68,11 +68,21 @@ export class ReassignBoard {
       .map((t) => ({ ...t, units: this.units.filter((u) => u.assignedTaskId === t.task.id) }));
   });
 
-  /** Units on no active task (a task that ended leaves its units here), off-duty ones left out. */
+  /** The drop zones: tasks that still want units. */
+  readonly tasks: BoardTask[] = $derived(this.all.filter((t) => ACTIVE.has(t.status)));
+
+  /**
+   * Tasks every target declined that still have units on them. Such a task has not ended (its
+   * raising station may still retarget or close it), so nothing releases its units: they are shown
+   * on it, to be moved or released, not counted as free. Not a drop zone.
+   */
+  readonly declined: BoardTask[] = $derived(this.all.filter((t) => t.status === 'declined' && t.units.length > 0));
+
+  /** Units on no task shown above (a task that ended leaves its units here), off-duty ones left out. */
   readonly pool: Unit[] = $derived.by(() => {
-    const active = new Set(this.tasks.map((t) => t.task.id));
+    const shown = new Set([...this.tasks, ...this.declined].map((t) => t.task.id));
     return this.units.filter(
-      (u) => u.status !== 'off_duty' && (u.assignedTaskId === null || !active.has(u.assignedTaskId)),
+      (u) => u.status !== 'off_duty' && (u.assignedTaskId === null || !shown.has(u.assignedTaskId)),
     );
   });
 
