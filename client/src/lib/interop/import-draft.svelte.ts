@@ -11,16 +11,24 @@ export class ImportDraft {
   scope = $state<string | null>(null);
   crs = $state<ImportCrs>('wgs84');
   preview = $state.raw<ImportResult | null>(null);
-  busy = $state(false);
+  /** A preview is on its way (the newest one asked for). */
+  previewing = $state(false);
+  /** An import is being written. */
+  applying = $state(false);
   error = $state<string | null>(null);
   /** How many annotations the last apply wrote (shown until the next file). */
   done = $state<number | null>(null);
   /**
    * Bumped by every request and by `close`: only the answer to the newest request counts. A
    * preview of the CRS or file the user has since changed may come back last; shown, it would put
-   * the features where the apply will not.
+   * the features where the apply will not. An import is never superseded: the server writes it.
    */
   #latest = 0;
+
+  /** Waiting for the server: 导入 stays off. */
+  get busy(): boolean {
+    return this.previewing || this.applying;
+  }
 
   constructor(private readonly session: OperationSession) {}
 
@@ -37,49 +45,62 @@ export class ImportDraft {
     await this.refresh();
   }
 
-  /** Preview again (after the target document or the CRS changed). */
+  /**
+   * Preview again (after the target document or the CRS changed). Only the answer to the newest
+   * preview is shown, whichever comes last; a newer preview, another file or a close drops it.
+   */
   async refresh(): Promise<void> {
     if (!this.file || !this.scope) return;
-    await this.run(
-      importFile(this.session.data.view.id, this.file, { scope: this.scope, crs: this.crs, apply: false }),
-      (preview) => (this.preview = preview),
-    );
-  }
-
-  async apply(): Promise<void> {
-    if (!this.file || !this.scope) return;
-    await this.run(
-      importFile(this.session.data.view.id, this.file, { scope: this.scope, crs: this.crs, apply: true }),
-      (result) => {
-        this.done = result.annotations.length;
-        this.close();
-      },
-    );
-  }
-
-  close(): void {
-    this.#latest++;
-    this.busy = false;
-    this.file = null;
-    this.preview = null;
-    this.error = null;
-  }
-
-  /** Wait for `request`; its answer (or failure) is shown only if no newer request or close came since. */
-  private async run<T>(request: Promise<T>, answered: (value: T) => void): Promise<void> {
     const mine = ++this.#latest;
-    this.busy = true;
+    this.previewing = true;
     this.error = null;
     try {
-      const value = await request;
-      if (mine === this.#latest) answered(value);
+      const preview = await importFile(this.session.data.view.id, this.file, {
+        scope: this.scope,
+        crs: this.crs,
+        apply: false,
+      });
+      if (mine === this.#latest) this.preview = preview;
     } catch (err) {
       if (mine !== this.#latest) return;
       this.error = errorText(err);
       this.preview = null;
     } finally {
-      if (mine === this.#latest) this.busy = false;
+      if (mine === this.#latest) this.previewing = false;
     }
+  }
+
+  /**
+   * Write the file into the chosen document. Its answer always counts (the server wrote it): the
+   * count is shown, and the dialog closes if it still shows that file (the user may have dropped
+   * another meanwhile).
+   */
+  async apply(): Promise<void> {
+    const file = this.file;
+    if (!file || !this.scope || this.applying) return;
+    this.applying = true;
+    this.error = null;
+    try {
+      const result = await importFile(this.session.data.view.id, file, {
+        scope: this.scope,
+        crs: this.crs,
+        apply: true,
+      });
+      this.done = result.annotations.length;
+      if (this.file === file) this.close();
+    } catch (err) {
+      if (this.file === file) this.error = errorText(err);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  close(): void {
+    this.#latest++;
+    this.previewing = false;
+    this.file = null;
+    this.preview = null;
+    this.error = null;
   }
 }
 

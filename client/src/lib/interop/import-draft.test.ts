@@ -71,3 +71,38 @@ test('busy stays on while the newest request is out, though an older one answere
   await second;
   expect(draft.busy).toBe(false);
 });
+
+test('an import the user changed the CRS under is still counted and closes its dialog (it was written)', async () => {
+  const draft = new ImportDraft(session);
+  const opened = draft.open(new File(['{}'], 'a.geojson'));
+  pending[0]!.answer(previewOf('preview'));
+  await opened;
+  const applied = draft.apply();
+  expect(draft.busy).toBe(true);
+  draft.crs = 'gcj02';
+  const again = draft.refresh();
+  pending[1]!.answer({ annotations: [{}, {}, {}] } as unknown as ImportResult);
+  await applied;
+  pending[2]!.answer(previewOf('late preview'));
+  await again;
+  expect(draft.done).toBe(3);
+  expect(draft.file).toBeNull();
+  expect(draft.preview).toBeNull();
+  expect(draft.busy).toBe(false);
+});
+
+test('an import finishing after another file was dropped counts, and leaves the new file’s dialog open', async () => {
+  const draft = new ImportDraft(session);
+  const opened = draft.open(new File(['{}'], 'a.geojson'));
+  pending[0]!.answer(previewOf('a'));
+  await opened;
+  const applied = draft.apply();
+  const next = draft.open(new File(['{}'], 'b.geojson'));
+  pending[1]!.answer({ annotations: [{}] } as unknown as ImportResult);
+  await applied;
+  pending[2]!.answer(previewOf('b'));
+  await next;
+  expect(draft.done).toBe(1);
+  expect(draft.file?.name).toBe('b.geojson');
+  expect(draft.preview?.annotations[0]?.label).toBe('b');
+});
