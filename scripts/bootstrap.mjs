@@ -17,6 +17,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureServerBuild, serverBuildIsStale } from './build-server.mjs';
 import { SERVER_NODE_ARGS, serverEnv } from './server-launch.mjs';
+import { runServer } from './start-server.mjs';
 import { clientBuildIsStale } from './client-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -209,9 +210,10 @@ async function main(mode) {
       await ensureServerBuild({ force: true });
     }
     // DATA_DIR and the rest are the caller's or the server's defaults (server/src/config.ts).
+    // Stopping this process (Ctrl-C, SIGTERM, SIGHUP) stops the server: runServer passes them on.
     step('starting the server (embedded SQLite)');
-    run(`"${process.execPath}" ${SERVER_NODE_ARGS.join(' ')} server/dist/server.mjs`, { env: serverEnv() });
-    process.exit(0);
+    runServer([...SERVER_NODE_ARGS, 'server/dist/server.mjs'], { cwd: root, env: serverEnv() });
+    return;
   }
 
   // 5. Test prerequisites (Debian packages).

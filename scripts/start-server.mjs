@@ -4,15 +4,44 @@
  * server/dist, then run it with the launch settings every launcher uses (server-launch.mjs).
  * The working directory stays the caller's (DATA_DIR defaults to ./data under it).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureServerBuild } from './build-server.mjs';
 import { SERVER_NODE_ARGS, serverEnv } from './server-launch.mjs';
 
-await ensureServerBuild();
-const entry = fileURLToPath(new URL('../server/dist/server.mjs', import.meta.url));
-const r = spawnSync(process.execPath, [...SERVER_NODE_ARGS, entry, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: serverEnv(),
-});
-process.exit(r.status ?? 1);
+/** The signals a launcher passes on to the server (Ctrl-C, `kill`, systemd, a closed terminal). */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Run the server as a child of this launcher and end as it ends: its exit code, or the signal it
+ * died of raised again here. SIGINT, SIGTERM and SIGHUP sent to the launcher are passed on to the
+ * server, so that stopping `npm start` (a service manager, `kill`) stops the server and frees its
+ * port instead of leaving it running with no parent. The server gets a process group of its own,
+ * so each signal reaches it once, from here: a Ctrl-C in the terminal signals the whole foreground
+ * group, and a second SIGINT would make the server give up its clean shutdown (server/src/server.ts).
+ */
+export function runServer(args, options = {}) {
+  const child = spawn(process.execPath, args, { stdio: 'inherit', ...options, detached: true });
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  child.on('error', (err) => {
+    console.error(`the server could not be started: ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of FORWARDED_SIGNALS) process.removeListener(s, forward);
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+  return child;
+}
+
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+  await ensureServerBuild();
+  const server = fileURLToPath(new URL('../server/dist/server.mjs', import.meta.url));
+  runServer([...SERVER_NODE_ARGS, server, ...process.argv.slice(2)], { env: serverEnv() });
+}

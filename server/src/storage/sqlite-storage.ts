@@ -1,20 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type {
-  Account,
-  AccountsApplied,
-  AccountsBatch,
-  Device,
-  DocUpdateWrite,
-  LoggedUpdate,
-  Operation,
-  PositionFix,
-  Station,
-  Storage,
-  StoredDoc,
-  UpdateAuthor,
-} from './types.ts';
+import type { Account, AccountsApplied, AccountsBatch, Device, DocUpdateWrite, LoggedUpdate } from './types.ts';
+import type { Operation, PositionFix, Station, Storage, StoredDoc, UpdateAuthor } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteCheckpointer, totalChanges, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import { SqliteUpdateLogStore } from './sqlite-update-log.ts';
@@ -29,6 +17,7 @@ import { accountRow, stationRow, toAccount, toOperation, toStation } from './sql
 import type { AlertFilter, ArchiveStore, LoginSession, PurgeUnderWay, ReplayCheckpoint, SessionEnd } from './types.ts';
 import type { ArchiveRecord, FixKey, OperationHold, RestoreMark, RestoredDoc, SessionEndReason } from './types.ts';
 import { checkpointsOfRestore } from './log-checkpoints.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { Alert, AlertState } from '@jointmap/shared';
 
 /** SQLite `synchronous` level: `normal` survives a process crash, `full` also a power loss. */
@@ -64,9 +53,13 @@ export class SqliteStorage implements Storage {
   private readonly archive: SqliteArchiveStore;
   private readonly updateLog: SqliteUpdateLogStore;
   private readonly positions: SqlitePositionStore;
+  /** Lets go of the data directory (data-dir-lock.ts): one server process per DATA_DIR. */
+  private readonly unlock: () => void;
 
   constructor(dataDir: string, options: SqliteStorageOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
+    // Before anything is read or written: a second server on the directory is refused here.
+    this.unlock = lockDataDir(dataDir);
     const file = join(dataDir, 'jointmap.sqlite');
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -180,6 +173,7 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     await this.checkpointer.stop();
     if (this.db.open) this.db.close();
+    this.unlock();
   }
 
   async loadDoc(doc: string): Promise<StoredDoc> {
