@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { frameworkErrors, registerErrorHandler } from './plugins/errors.ts';
+import { stateServerTime } from './plugins/server-time.ts';
 import { registerRefusedUploadDrain } from './plugins/refused-upload.ts';
 import { loggerOptions } from './plugins/log-redact.ts';
 import { RoomManager } from './rooms/room-manager.ts';
@@ -198,10 +199,7 @@ export async function buildApp(
 
   registerErrorHandler(app);
   registerRefusedUploadDrain(app);
-  // Every answer states the server's clock: consoles stamp by it before their live channel speaks.
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-server-time', String(Date.now()));
-  });
+  stateServerTime(app);
   // preHandler: the login limit keys on the parsed user name, not only the address.
   await app.register(fastifyRateLimit, {
     global: false,

@@ -34,4 +34,15 @@ describe('every answer states the server’s clock', () => {
       expect(stated(res), res.url).toBeLessThanOrEqual(after);
     }
   });
+
+  test('an answer the browser keeps (the neighbouring counties, an hour) states no time: served later from the cache, it would be up to an hour behind', async (t) => {
+    const server = await startServer(t);
+    const { token } = await server.login('commander');
+    const res = await fetch(`${server.url}/api/basemap/context.geojson`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toMatch(/max-age=3600/);
+    expect(res.headers.get('x-server-time')).toBeNull();
+  });
 });

@@ -5,6 +5,13 @@ export const PROTOCOL_VERSION = 1;
 export const MIN_CLIENT_PROTOCOL_VERSION = 1;
 
 /**
+ * The HTTP response header in which the server states its clock (epoch ms) when it answered: on
+ * every answer a browser does not keep (server/src/plugins/server-time.ts), read by the console
+ * before its live channel speaks (client/src/lib/state/http-clock.ts).
+ */
+export const SERVER_TIME_HEADER = 'x-server-time';
+
+/**
  * The reason string of a y-websocket "permission denied" auth message, as sent by our server:
  * JSON so that clients can show a coded error, while stock clients just log it.
  */

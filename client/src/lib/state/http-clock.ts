@@ -1,5 +1,4 @@
-/** The response header in which the server states its clock (epoch ms) when it answered. */
-export const SERVER_TIME_HEADER = 'x-server-time';
+import { SERVER_TIME_HEADER } from '@jointmap/shared';
 
 const SAMPLES = 20;
 
