@@ -23,9 +23,9 @@ async function main(): Promise<void> {
       `\n  Demo operation created. Logins (also in ${config.dataDir}/demo-logins.txt):\n${lines.join('\n')}\n`,
     );
   }
-  console.log(
-    `  联勤图 JointMap is running: ${url}/  (console: ${url}/#/op/demo-tricounty, wall: ${url}/#/wall/demo-tricounty)\n`,
-  );
+  // The demo operation's pages only where the demo is seeded (SEED_DEMO, on by default).
+  const demo = config.seedDemo ? `  (console: ${url}/#/op/demo-tricounty, wall: ${url}/#/wall/demo-tricounty)` : '';
+  console.log(`  联勤图 JointMap is running: ${url}/${demo}\n`);
   let closing = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
