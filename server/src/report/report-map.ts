@@ -11,12 +11,14 @@ import {
   type Annotation,
   type Principal,
   type ReportMapData,
+  type Search,
   type Sector,
   type Task,
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { storedFinalDoc } from '../replay/stored-moment.ts';
+import { currentSectors } from '../search/search-sectors.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { UnitStory } from './report-replay.ts';
 
@@ -43,7 +45,10 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
   const colorOf = new Map(stations.map((s) => [s.id, s.color]));
 
   const command = await storedFinalDoc(ctx.storage, docName(op.id, COMMAND_SCOPE));
-  const sectors = [...readMap<Sector>(command, 'sectors').values()].map((s) => ({
+  const sectors = currentSectors(
+    readMap<Sector>(command, 'sectors').values(),
+    readMap<Search>(command, 'searches').values(),
+  ).map((s) => ({
     id: s.id,
     name: s.name,
     status: s.status,

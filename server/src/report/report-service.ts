@@ -8,11 +8,13 @@ import {
   type OperationReport,
   type Principal,
   type ResponseStatus,
+  type Search,
   type Sector,
 } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { storedFinalDoc } from '../replay/stored-moment.ts';
+import { currentSectors } from '../search/search-sectors.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { alertPages } from './alert-pages.ts';
@@ -103,7 +105,10 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
   alerts.reverse();
 
   const command = await storedFinalDoc(ctx.storage, docName(op.id, COMMAND_SCOPE));
-  const sectors = [...readMap<Sector>(command, 'sectors').values()].map((s) => ({
+  const sectors = currentSectors(
+    readMap<Sector>(command, 'sectors').values(),
+    readMap<Search>(command, 'searches').values(),
+  ).map((s) => ({
     id: s.id,
     name: s.name,
     status: s.status,

@@ -22,7 +22,14 @@ import type { LiveService } from '../live/live-service.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
-import { coverageDef, searchInterest, searchSignature, sectorsOfSearch, sectorStart } from './search-sectors.ts';
+import {
+  coverageDef,
+  currentSectors,
+  searchInterest,
+  searchSignature,
+  sectorsOfSearch,
+  sectorStart,
+} from './search-sectors.ts';
 import { newOperationCoverage, type OperationCoverage, type SearchCoverage } from './operation-coverage.ts';
 import { PendingWork } from './pending-work.ts';
 import { storedSweep } from './stored-sweep.ts';
@@ -238,8 +245,11 @@ export class CoverageService {
     // was offline) may start before a task end that only this history dates.
     await op.tasks.read(this.o.rooms, operationDocNames(op.id, [...op.stations]), this.now());
     if (this.closed) return;
-    op.sectors = readMap<Sector>(room.doc, 'sectors');
     const searches = readMap<Search>(room.doc, 'searches');
+    // Sectors of a split their search no longer uses (a concurrent creation's) are not followed.
+    op.sectors = new Map(
+      currentSectors(readMap<Sector>(room.doc, 'sectors').values(), searches.values()).map((s) => [s.id, s]),
+    );
     // A closed operation's coverage stops at its close: later patrols (for other operations) do
     // not sweep it, so the record reads as replay at the closing time shows it.
     const closedAt = meta?.status === 'closed' ? meta.updatedAt : null;

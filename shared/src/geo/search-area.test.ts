@@ -3,7 +3,7 @@ import type { MultiPolygon, Polygon } from 'geojson';
 import { describe, expect, test } from 'vitest';
 import { haversineM } from './eta.ts';
 import { lngLat } from './lnglat.ts';
-import { searchAreaFromLastKnown, searchRadiusM, TRAVEL_SPEED_KMH } from './search-area.ts';
+import { insideSearchArea, searchAreaFromLastKnown, searchRadiusM, TRAVEL_SPEED_KMH } from './search-area.ts';
 
 const HOUR = 3_600_000;
 const LAT_001_M = 1111.9508;
@@ -78,6 +78,26 @@ describe('searchAreaFromLastKnown', () => {
     expect([split?.geometry.type, split?.geometry.coordinates.length]).toEqual(['MultiPolygon', 2]);
     for (const [lng] of piece.coordinates[0]!) expect(lng!).toBeLessThanOrEqual(120.32 + 1e-9);
     expect(area(piece) / area(west)).toBeCloseTo(1, 3);
+  });
+
+  test('when clipping splits the circle, the piece holding the last-known point, even if smaller', () => {
+    // Two separate operation areas: the point lies in the west one's east edge strip (0.004° wide),
+    // and a 2 km circle around it reaches well into the bigger east one (0.02°).
+    const west = square(120.296, 30.5, 0.004);
+    const east = square(120.305, 30.49, 0.04);
+    const clip: MultiPolygon = { type: 'MultiPolygon', coordinates: [west.coordinates, east.coordinates] };
+    const point = lngLat(120.299, 30.502);
+    const piece = searchAreaFromLastKnown(point, HOUR / 2, 'foot', clip); // 2 km
+    const whole = searchAreaFromLastKnown(point, HOUR / 2, 'foot');
+    const split = intersect(featureCollection<Polygon | MultiPolygon>([feature(whole), feature(clip)]));
+    expect([split?.geometry.type, split?.geometry.coordinates.length]).toEqual(['MultiPolygon', 2]);
+    const areas = (split!.geometry as MultiPolygon).coordinates.map((c) => area({ type: 'Polygon', coordinates: c }));
+    expect(Math.min(...areas)).toBeLessThan(Math.max(...areas) / 5);
+    expect(insideSearchArea([point[0], point[1]], piece)).toBe(true);
+    for (const [lng] of piece.coordinates[0]!) expect(lng!).toBeLessThanOrEqual(120.3 + 1e-9);
+    // A point outside both areas: the largest piece, as before.
+    const outside = searchAreaFromLastKnown(lngLat(120.302, 30.502), HOUR / 2, 'foot', clip);
+    for (const [lng] of outside.coordinates[0]!) expect(lng!).toBeGreaterThanOrEqual(120.305 - 1e-9);
   });
 
   test('refuses a non-positive elapsed time and a circle outside the operation area', () => {

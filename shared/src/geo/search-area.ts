@@ -13,8 +13,9 @@ export function searchRadiusM(elapsedMs: number, mode: TravelMode): number {
 
 /**
  * Circle of radius speed × elapsed around the last-known point, clipped to `clip` (the operation
- * area, e.g. the union of the stations' jurisdictions) when given; the largest piece if clipping
- * splits it (holes kept). Throws RangeError on non-positive elapsed time or when the circle misses
+ * area, e.g. the union of the stations' jurisdictions) when given. If clipping splits it, the piece
+ * holding the last-known point (where the person was, so the search must cover it), else (the point
+ * lies outside the operation area) the largest piece; holes kept. Throws RangeError on non-positive elapsed time or when the circle misses
  * `clip`.
  *
  * @example
@@ -38,6 +39,7 @@ export function searchAreaFromLastKnown(
   let bestArea = -1;
   for (const coordinates of geometry.coordinates) {
     const piece: Polygon = { type: 'Polygon', coordinates };
+    if (insideSearchArea(point, piece)) return piece;
     const a = area(piece);
     if (a > bestArea) {
       best = piece;

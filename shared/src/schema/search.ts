@@ -23,7 +23,8 @@ const FoundSchema = Type.Object(
 
 /**
  * A joint search for a task, written by commanders in the command document. Its sectors are the
- * `sectors` records with the same `taskId`; coverage is derived on the server from unit tracks.
+ * `sectors` records naming it (`searchId`) of its current split (`splitId`, see `inCurrentSplit`);
+ * coverage is derived on the server from unit tracks.
  */
 export const SearchSchema = Type.Object(
   {
@@ -42,6 +43,13 @@ export const SearchSchema = Type.Object(
     createdBy: UserId,
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    /**
+     * The split of the area into sectors in force: each creation of the search writes its own, and
+     * its sectors carry it. Two commanders creating a task's search at once write the same search
+     * record (the last writer wins) but distinct sectors: only the winner's split counts. Absent on
+     * searches written before splits were named (their sectors have none either).
+     */
+    splitId: Type.Optional(Id),
   },
   { additionalProperties: false },
 );

@@ -28,13 +28,25 @@ test('ending a search as found offers its own found markers first and preselects
     marker('clue-inside', 'clue', [120.29, 30.52], 2),
     marker('ours', 'found', [120.29, 30.52], 1),
   ];
-  const { choices, preselect } = foundChoices({ area }, markers);
+  const { choices, preselect } = foundChoices({ area, createdAt: 1 }, markers);
   expect(choices.map((m) => m.record.id)).toEqual(['ours', 'other-search']);
   expect(preselect?.record.id).toBe('ours');
 });
 
 test('with no found marker inside the area, none is preselected (the commander picks one or a point)', () => {
-  const { choices, preselect } = foundChoices({ area }, [marker('far', 'found', [120.4, 30.6], 1)]);
+  const { choices, preselect } = foundChoices({ area, createdAt: 1 }, [marker('far', 'found', [120.4, 30.6], 1)]);
   expect(choices.map((m) => m.record.id)).toEqual(['far']);
   expect(preselect).toBeNull();
+});
+
+test('a found marker dropped inside the area before the search began is not preselected, only offered last', () => {
+  // An earlier search of the same place left its find there; this search began at 100.
+  const markers = [marker('earlier-find', 'found', [120.29, 30.52], 50), marker('outside', 'found', [120.4, 30.6], 40)];
+  const before = foundChoices({ area, createdAt: 100 }, markers);
+  expect(before.preselect).toBeNull();
+  expect(before.choices.map((m) => m.record.id)).toEqual(['earlier-find', 'outside']);
+  const ours = marker('ours', 'found', [120.291, 30.521], 120);
+  const after = foundChoices({ area, createdAt: 100 }, [ours, ...markers]);
+  expect(after.preselect?.record.id).toBe('ours');
+  expect(after.choices.map((m) => m.record.id)).toEqual(['ours', 'earlier-find', 'outside']);
 });

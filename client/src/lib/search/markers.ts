@@ -47,21 +47,27 @@ export function newMarker(
 }
 
 /**
- * The found markers offered when `search` ends as found, newest first: those inside its area
- * before those outside (a person may be found beyond the area, and two searches may run at once),
- * and the one to preselect: the newest inside its area, else none (the commander picks).
+ * The found markers offered when `search` ends as found, newest first: those dropped inside its
+ * area since it began before the rest (a person may be found beyond the area, two searches may run
+ * at once, and a marker from before the search, e.g. an earlier search of the same place, is not
+ * this one's find), and the one to preselect: the newest inside its area since it began, else none
+ * (the commander picks). Marker and search times are both on the server's clock.
  */
 export function foundChoices(
-  search: Pick<Search, 'area'>,
+  search: Pick<Search, 'area' | 'createdAt'>,
   markers: readonly MarkerEntry[],
 ): { choices: MarkerEntry[]; preselect: MarkerEntry | null } {
   const found = markers.filter((m) => m.record.symbol === 'found');
-  const inside = found.filter((m) => {
+  const ours = found.filter((m) => {
     const g = m.record.geometry;
-    return g.type === 'Point' && insideSearchArea([g.coordinates[0]!, g.coordinates[1]!], search.area);
+    return (
+      m.record.createdAt >= search.createdAt &&
+      g.type === 'Point' &&
+      insideSearchArea([g.coordinates[0]!, g.coordinates[1]!], search.area)
+    );
   });
-  const outside = found.filter((m) => !inside.includes(m));
-  return { choices: [...inside, ...outside], preselect: inside[0] ?? null };
+  const others = found.filter((m) => !ours.includes(m));
+  return { choices: [...ours, ...others], preselect: ours[0] ?? null };
 }
 
 /**

@@ -1,6 +1,6 @@
-import { expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import type { Annotation, Search, Sector } from '@jointmap/shared';
-import { areaCandidates, searchOfTask, sectorsOfSearch } from './search-views.ts';
+import { areaCandidates, drawingSince, searchOfTask, sectorsOfSearch } from './search-views.ts';
 import { newMarker } from './markers.ts';
 
 const s = (id: string, taskId: string, status: Search['status'], createdAt: number): Search =>
@@ -21,7 +21,7 @@ test("a task's search is its active one, else its newest; other tasks' searches 
 test("a search's sectors come in radio order", () => {
   const sec = (id: string, name: string, searchId: string) => ({ id, name, searchId }) as Sector;
   const list = [sec('1', 'B1', 's'), sec('2', 'A10', 's'), sec('3', 'A2', 's'), sec('4', 'A1', 'other')];
-  expect(sectorsOfSearch(list, 's').map((x) => x.name)).toEqual(['A2', 'A10', 'B1']);
+  expect(sectorsOfSearch(list, { id: 's' }).map((x) => x.name)).toEqual(['A2', 'A10', 'B1']);
 });
 
 test('clue and found markers are point annotations with their symbol and colour', () => {
@@ -88,4 +88,22 @@ test('area candidates: drawn polygons and circles of every document, newest firs
   const dy = (lat! - 30.5) * 111_195;
   expect(Math.hypot(dx, dy)).toBeGreaterThan(490);
   expect(Math.hypot(dx, dy)).toBeLessThan(510);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+test('the polygon drawn as the area is told by the server’s clock, on a PC running minutes fast too', () => {
+  const server = 1_700_000_000_000;
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(server + 5 * 60_000); // this PC is 5 minutes ahead of the server
+  // The live layer's estimate of the server's clock is all that is read.
+  const session = { live: { now: () => server } } as unknown as Parameters<typeof drawingSince>[0];
+  const drawn = drawingSince(session);
+  // Drawn 30 s later, stamped (like every record) with the server's time.
+  expect(drawn({ kind: 'polygon', createdAt: server + 30_000 })).toBe(true);
+  expect(drawn({ kind: 'polygon', createdAt: server - 1 })).toBe(false);
+  expect(drawn({ kind: 'line', createdAt: server + 30_000 })).toBe(false);
+  expect(drawn(undefined)).toBe(false);
 });

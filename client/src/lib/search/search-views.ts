@@ -1,5 +1,7 @@
-import type { Annotation, Search, Sector, Task } from '@jointmap/shared';
+import { inCurrentSplit, type Annotation, type Search, type Sector, type Task } from '@jointmap/shared';
 import { circleRing } from '../map/geometry.ts';
+import type { OperationSession } from '../state/operation-session.svelte.ts';
+import { serverNow } from '../state/server-clock.ts';
 import { compareSectorNames } from './sector-features.ts';
 
 /** The search of a task: the active one if any, else the newest (a task has one search). */
@@ -17,9 +19,14 @@ export function searchOfTask(searches: readonly Search[], task: Pick<Task, 'id' 
   return best;
 }
 
-/** A search's sectors in radio order (A1, A2 … A10, B1). */
-export function sectorsOfSearch(sectors: readonly Sector[], searchId: string): Sector[] {
-  return sectors.filter((s) => s.searchId === searchId).sort((a, b) => compareSectorNames(a.name, b.name));
+/**
+ * A search's sectors in radio order (A1, A2 … A10, B1): those naming it, of its current split (a
+ * concurrent creation's other split is left out, see `inCurrentSplit`).
+ */
+export function sectorsOfSearch(sectors: readonly Sector[], search: Pick<Search, 'id' | 'splitId'>): Sector[] {
+  return sectors
+    .filter((s) => s.searchId === search.id && inCurrentSplit(s, search))
+    .sort((a, b) => compareSectorNames(a.name, b.name));
 }
 
 /**
@@ -79,4 +86,17 @@ export function areaCandidates(
     }
   }
   return out.sort((x, y) => y.updatedAt - x.updatedAt);
+}
+
+/**
+ * Drawing the search area with the polygon tool, started now: whether a record is the polygon
+ * drawn since. The start is read on the clock records are stamped with (the server's, as the live
+ * layer estimates it), not this PC's: against a PC clock running ahead by more than the drawing
+ * took, the new polygon would look older than the start and never become the area.
+ */
+export function drawingSince(
+  session: Pick<OperationSession, 'live'>,
+): (record: Pick<Annotation, 'kind' | 'createdAt'> | undefined) => boolean {
+  const startedAt = serverNow(session);
+  return (record) => record?.kind === 'polygon' && record.createdAt >= startedAt;
 }

@@ -1,7 +1,15 @@
 import { expect, test } from 'vitest';
-import { explainEntry, type Search, type Sector, type Task } from '@jointmap/shared';
+import { explainEntry, stationSweeps, type Search, type Sector, type Task } from '@jointmap/shared';
 import { foundFromMarker, newMarker, type MarkerEntry } from './markers.ts';
-import { assignSector, createSearch, endSearch, searchIdFor, sectorIdFor, setSectorStatus } from './search-writes.ts';
+import {
+  assignSector,
+  createSearch,
+  endSearch,
+  newSplitId,
+  searchIdFor,
+  sectorIdFor,
+  setSectorStatus,
+} from './search-writes.ts';
 
 const poly: Sector['polygon'] = {
   type: 'Polygon',
@@ -30,11 +38,13 @@ const task: Task = {
   updatedAt: 1,
 };
 
-test('ids derive from the task, so concurrent creations of one search write the same records', () => {
+test('the search id derives from the task (concurrent creations write one search), sector ids from it and the split', () => {
   expect(searchIdFor('t-abcdefghij')).toBe('s-t-abcdefghij');
-  expect(sectorIdFor('s-t-abcdefghij', 'A1b')).toBe('s-t-abcdefghij-A1b');
+  expect(sectorIdFor('s-t-abcdefghij', 'k3f9a0', 'A1b')).toBe('s-t-abcdefghij-k3f9a0-A1b');
   expect(searchIdFor('x'.repeat(63), () => 'r1')).toBe('s-r1');
-  expect(sectorIdFor('s'.repeat(62), 'A1', () => 'r2')).toBe(`${'s'.repeat(40)}-r2`);
+  expect(sectorIdFor('s'.repeat(56), 'k3f9a0', 'A1', () => 'r2')).toBe(`${'s'.repeat(40)}-r2`);
+  expect(newSplitId()).toMatch(/^[a-z0-9]{6}$/);
+  expect(newSplitId()).not.toBe(newSplitId());
 });
 
 test('a new search and its sectors are one valid change of the command document', () => {
@@ -51,6 +61,7 @@ test('a new search and its sectors are one valid change of the command document'
     sweepWidthM: 40,
     userId: 'commander',
     now: 5000,
+    splitId: 'k3f9a0',
   });
   expect(search).toEqual({
     id: 's-t-abcdefghij',
@@ -66,10 +77,12 @@ test('a new search and its sectors are one valid change of the command document'
     createdBy: 'commander',
     createdAt: 5000,
     updatedAt: 5000,
+    splitId: 'k3f9a0',
   });
   const base = {
     taskId: task.id,
     searchId: search.id,
+    splitId: 'k3f9a0',
     polygon: poly,
     assignedUnitIds: [],
     sweepWidthM: 40,
@@ -78,13 +91,20 @@ test('a new search and its sectors are one valid change of the command document'
   expect(sectors).toEqual([
     {
       ...base,
-      id: 's-t-abcdefghij-A',
+      id: 's-t-abcdefghij-k3f9a0-A',
       name: 'A',
       assignedStationId: 'deqing-yuyue',
       status: 'assigned',
       assignedAt: 5000,
     },
-    { ...base, id: 's-t-abcdefghij-B', name: 'B', assignedStationId: null, status: 'unassigned', assignedAt: null },
+    {
+      ...base,
+      id: 's-t-abcdefghij-k3f9a0-B',
+      name: 'B',
+      assignedStationId: null,
+      status: 'unassigned',
+      assignedAt: null,
+    },
   ]);
   expect(change).toEqual({
     type: 'batch',
@@ -143,9 +163,37 @@ test('adding a unit to those sweeping a sector keeps its assignment time (what w
   });
   expect(assignSector(a, 'deqing-yuyue', ['drone-01'], 80).assignedAt).toBe(80);
   expect(assignSector(a, 'linping-yunhe', ['foot-02', 'drone-01'], 80).assignedAt).toBe(80);
-  // A station's sector (every unit of it) narrowed to named units starts again too.
+});
+
+test('adding a unit to a station’s sector keeps its assignment time: the station’s units go on sweeping with it', () => {
+  // Split by jurisdiction: the sector starts as the station's, no unit named.
   const station = assignSector(sector, 'deqing-yuyue', [], 70);
-  expect(assignSector(station, 'deqing-yuyue', ['foot-02'], 80).assignedAt).toBe(80);
+  expect(stationSweeps(station)).toBe(true);
+  const helped = assignSector(station, 'deqing-yuyue', ['drone-01'], 80);
+  expect(helped).toMatchObject({
+    assignedStationId: 'deqing-yuyue',
+    assignedUnitIds: ['drone-01'],
+    stationWide: true,
+    assignedAt: 70,
+    status: 'assigned',
+  });
+  expect(stationSweeps(helped)).toBe(true);
+  expect(explainEntry('command', 'sectors', helped.id, helped)).toBeNull();
+  // More help, or one of the helpers taken off again: still the station's whole sector.
+  expect(assignSector(helped, 'deqing-yuyue', ['drone-01', 'dog-01'], 90)).toMatchObject({ assignedAt: 70 });
+  expect(stationSweeps(assignSector(helped, 'deqing-yuyue', ['dog-01'], 90))).toBe(true);
+  const back = assignSector(helped, 'deqing-yuyue', [], 90);
+  expect([back.stationWide, stationSweeps(back)]).toEqual([undefined, true]);
+  // Another station, or none at all, is a new assignment, of the named units alone.
+  const other = assignSector(helped, 'linping-yunhe', ['drone-01'], 80);
+  expect([other.assignedAt, other.stationWide, stationSweeps(other)]).toEqual([80, undefined, false]);
+  expect(assignSector(station, null, ['drone-01'], 80).assignedAt).toBe(80);
+  // A sector given a station and its units at once is theirs alone (they narrow it), as before.
+  const named = assignSector(sector, 'deqing-yuyue', ['foot-02'], 70);
+  expect(stationSweeps(named)).toBe(false);
+  expect(stationSweeps(assignSector(named, 'deqing-yuyue', ['foot-02', 'drone-01'], 80))).toBe(false);
+  // An unassigned sector given units starts now.
+  expect(assignSector(sector, null, ['drone-01'], 80).assignedAt).toBe(80);
 });
 
 test('ending a search as found records where and closes the task; ending without finding leaves the task open', () => {

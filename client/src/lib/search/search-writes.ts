@@ -1,4 +1,13 @@
-import type { Change, PolygonGeometry, Search, Sector, SectorStatus, Task, TravelMode } from '@jointmap/shared';
+import {
+  stationSweeps,
+  type Change,
+  type PolygonGeometry,
+  type Search,
+  type Sector,
+  type SectorStatus,
+  type Task,
+  type TravelMode,
+} from '@jointmap/shared';
 import type { Position } from '../map/geometry.ts';
 import type { SectorProposal } from './search-geometry.ts';
 
@@ -6,16 +15,30 @@ const ID_OK = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The id of a task's search: derived from the task, so two commanders creating a search for the
- * same task at once write the same records (last writer wins) instead of two searches.
+ * same task at once write the same search record (the last writer wins) instead of two searches.
  */
 export function searchIdFor(taskId: string, random: () => string = randomPart): string {
   const id = `s-${taskId}`;
   return ID_OK.test(id) ? id : `s-${random()}`;
 }
 
-/** A sector id within its search: the search id and the sector's radio name. */
-export function sectorIdFor(searchId: string, name: string, random: () => string = randomPart): string {
-  const id = `${searchId}-${name}`;
+/**
+ * A new split's id: each creation of a search splits its area anew. Its sectors carry it and the
+ * search record names the split in force, so of two concurrent creations (two splits of one
+ * search) only the winning record's sectors count, never a mix of both.
+ */
+export function newSplitId(): string {
+  return Math.random().toString(36).slice(2, 8).padEnd(6, '0');
+}
+
+/** A sector id within its search: the search id, the split's id and the sector's radio name. */
+export function sectorIdFor(
+  searchId: string,
+  splitId: string,
+  name: string,
+  random: () => string = randomPart,
+): string {
+  const id = `${searchId}-${splitId}-${name}`;
   return ID_OK.test(id) ? id : `${searchId.slice(0, 40)}-${random()}`;
 }
 
@@ -33,14 +56,17 @@ export interface NewSearch {
   sweepWidthM: number;
   userId: string;
   now: number;
+  /** The split's id (a new one by default, see {@link newSplitId}). */
+  splitId?: string;
 }
 
 /**
- * The search and its sectors as one change of the command document. Jurisdiction sectors start
- * assigned to their station (from now); grid sectors start unassigned.
+ * The search and its sectors, of a split of their own, as one change of the command document.
+ * Jurisdiction sectors start assigned to their station (from now); grid sectors start unassigned.
  */
 export function createSearch(input: NewSearch): { search: Search; sectors: Sector[]; change: Change } {
   const { task, now } = input;
+  const splitId = input.splitId ?? newSplitId();
   const search: Search = {
     id: searchIdFor(task.id),
     taskId: task.id,
@@ -55,12 +81,14 @@ export function createSearch(input: NewSearch): { search: Search; sectors: Secto
     createdBy: input.userId,
     createdAt: now,
     updatedAt: now,
+    splitId,
   };
   const sectors: Sector[] = input.sectors.map((p) => ({
-    id: sectorIdFor(search.id, p.name),
+    id: sectorIdFor(search.id, splitId, p.name),
     name: p.name,
     taskId: task.id,
     searchId: search.id,
+    splitId,
     polygon: p.polygon as PolygonGeometry,
     assignedStationId: p.stationId,
     assignedUnitIds: [],
@@ -80,10 +108,17 @@ export function createSearch(input: NewSearch): { search: Search; sectors: Secto
 }
 
 /**
- * A sector given to a station and/or units. Coverage counts the assigned units' fixes from
- * `assignedAt` on: a new assignment starts it at `now`, but one that only adds units to those
- * already sweeping it (same station) keeps it, so sending a drone to help does not wipe what the
- * foot patrol has swept. With nobody assigned it is unassigned again. A cleared sector stays cleared.
+ * A sector given to a station and/or units. Who sweeps it (`stationSweeps`, the server's
+ * `coverageDef`): the named units while on the search's task, and every unit of its station when
+ * none is named or when units were added to the station's sector (`stationWide`): sending a drone to
+ * a station's sector (split by jurisdiction) adds it to the station's units, it does not narrow the
+ * sector to the drone. Units named with a new station assignment narrow it to them.
+ *
+ * Coverage counts the sweepers' fixes from `assignedAt` on: a new assignment starts it at `now`, but
+ * one that only adds units (same station, every unit named before still named) keeps it, so a drone
+ * sent to help does not wipe what the station's patrols or the named units have swept. Dropping a
+ * unit or changing the station starts it again (a station's sector stays the station's whole while
+ * the station stays). With nobody assigned it is unassigned again. A cleared sector stays cleared.
  */
 export function assignSector(
   sector: Sector,
@@ -91,16 +126,21 @@ export function assignSector(
   unitIds: readonly string[],
   now: number,
 ): Sector {
-  const anyone = stationId !== null || unitIds.length > 0;
+  const units = [...new Set(unitIds)];
+  const anyone = stationId !== null || units.length > 0;
+  const sameStation = stationId === sector.assignedStationId;
   const widened =
     sector.assignedAt !== null &&
-    sector.assignedUnitIds.length > 0 &&
-    stationId === sector.assignedStationId &&
-    sector.assignedUnitIds.every((u) => unitIds.includes(u));
+    (sector.assignedStationId !== null || sector.assignedUnitIds.length > 0) &&
+    sameStation &&
+    sector.assignedUnitIds.every((u) => units.includes(u));
+  const { stationWide: _, ...rest } = sector;
+  const wide = stationId !== null && units.length > 0 && sameStation && stationSweeps(sector);
   return {
-    ...sector,
+    ...rest,
     assignedStationId: stationId,
-    assignedUnitIds: [...new Set(unitIds)],
+    assignedUnitIds: units,
+    ...(wide ? { stationWide: true } : {}),
     assignedAt: anyone ? (widened ? sector.assignedAt : now) : null,
     status: sector.status === 'cleared' ? 'cleared' : anyone ? 'assigned' : 'unassigned',
     updatedAt: now,

@@ -1,4 +1,4 @@
-import type { Search, Sector } from '@jointmap/shared';
+import { inCurrentSplit, type Search, type Sector } from '@jointmap/shared';
 import { labelPoint } from '../map/geometry.ts';
 import { coverageColor, coveragePercent } from './coverage-color.ts';
 
@@ -31,15 +31,15 @@ export function isSearchShown(search: Pick<Search, 'status'>): boolean {
 
 /**
  * What the sector layer draws (WGS-84): the outline of every active search area, every sector of an
- * active search (and sectors drawn on their own) filled by coverage, and one label point per sector
- * ("A1 45%"). `coverage` gives a sector's swept share, null when unknown.
+ * active search's current split (and sectors drawn on their own) filled by coverage, and one label
+ * point per sector ("A1 45%"). `coverage` gives a sector's swept share, null when unknown.
  */
 export function searchFeatures(
   searches: readonly Search[],
   sectors: readonly Sector[],
   coverage: (sectorId: string) => number | null,
 ): GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.Point, SectorFeatureProps | AreaFeatureProps> {
-  const shown = new Set(searches.filter(isSearchShown).map((s) => s.id));
+  const shown = new Map(searches.filter(isSearchShown).map((s) => [s.id, s]));
   const features: SearchFeature[] = [];
   for (const s of searches) {
     if (!shown.has(s.id)) continue;
@@ -52,7 +52,10 @@ export function searchFeatures(
   }
   for (const sector of sectors) {
     const searchId = sector.searchId ?? null;
-    if (searchId !== null && !shown.has(searchId)) continue;
+    if (searchId !== null) {
+      const search = shown.get(searchId);
+      if (!search || !inCurrentSplit(sector, search)) continue;
+    }
     const fraction = coverage(sector.id) ?? 0;
     const props: SectorFeatureProps = {
       role: 'sector',
