@@ -162,7 +162,7 @@ describe('export for other tools, read back by the standard readers', () => {
     ]);
   });
 
-  it('a unit’s track over a time window comes out as GPX (with its fix times) and KML, and a search’s sectors as GeoJSON', async (t) => {
+  it('a unit’s track over a time window comes out as GPX (with its fix times) and KML, and a search’s sectors (of its split in force) as GeoJSON', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('commander');
     const start = Date.now() - 10 * 60_000;
@@ -187,7 +187,7 @@ describe('export for other tools, read back by the standard readers', () => {
     expect(round((fromKml.geometry as { coordinates: unknown }).coordinates)).toBe(round(path.map((p) => p.at)));
 
     const [boss] = await openConsoles(t, server, ['commander']);
-    const { sector, change } = squareSectorSearch({
+    const made = squareSectorSearch({
       taskId: 'export-task',
       commanderId: 'u-commander',
       sw: [120.29, 30.51],
@@ -195,7 +195,18 @@ describe('export for other tools, read back by the standard readers', () => {
       stationId: DEQING,
       sweepWidthM: 100,
     });
-    boss!.write('command', change);
+    // The search's split in force, and a sector of a split made at the same moment that lost.
+    const sector = { ...made.sector, splitId: 'won001' };
+    const lost = { ...made.sector, id: `${made.sector.id}-lost01`, name: 'B1', splitId: 'lost01' };
+    boss!.write('command', {
+      type: 'batch',
+      changes: [
+        made.change,
+        { type: 'put', map: 'searches', key: made.search.id, value: { ...made.search, splitId: 'won001' } },
+        { type: 'put', map: 'sectors', key: sector.id, value: sector },
+        { type: 'put', map: 'sectors', key: lost.id, value: lost },
+      ],
+    });
     await eventually(() => boss!.client('command').provider.synced);
     let exported: FeatureCollection | null = null;
     for (let i = 0; i < 50 && !exported?.features.length; i++) {

@@ -9,6 +9,7 @@ import {
   Id,
   readMap,
   type Annotation,
+  type Search,
   type Sector,
 } from '@jointmap/shared';
 import { requireUser } from '../plugins/auth.ts';
@@ -16,6 +17,7 @@ import { sendAttachment } from '../routes/attachment.ts';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
 import { circleRing } from '../geo/circle-ring.ts';
+import { currentSectors } from '../search/search-sectors.ts';
 import { docFromStored } from '../storage/stored-doc.ts';
 import { EXPORT_TYPES, type ExportFormat } from './export-types.ts';
 
@@ -79,7 +81,12 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
           if (what === 'annotations') {
             for (const a of readMap<Annotation>(doc, 'annotations').values()) features.push(annotationFeature(a, s));
           } else {
-            for (const sector of readMap<Sector>(doc, 'sectors').values()) features.push(sectorFeature(sector));
+            // The sectors of each search's split in force (not those of a concurrent split that lost).
+            const sectors = currentSectors(
+              readMap<Sector>(doc, 'sectors').values(),
+              readMap<Search>(doc, 'searches').values(),
+            );
+            for (const sector of sectors) features.push(sectorFeature(sector));
           }
         } finally {
           doc.destroy();
