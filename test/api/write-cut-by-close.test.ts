@@ -54,6 +54,26 @@ describe('a REST write cut off before it reached its room', () => {
     expect([...roster.values()].map((u) => (u as { callsign: string }).callsign)).not.toContain('关闭中');
   });
 
+  test('a tracker registered while its operation closes: registered, the closed operation’s roster left as it was', async (t) => {
+    const server = await startServer(t);
+    const commander = (await server.login('commander')).token;
+    const restore = inWriteGap(server, async () => {
+      expect((await closeOp(server, commander)).status).toBe(200);
+    });
+    t.onTestFinished(restore);
+    const res = await call<{ id?: string; error?: { code: string } }>(server, commander, 'POST', '/api/devices', {
+      id: 'spare-close-1',
+      stationId: STATION,
+      unitId: 'yuyue-car-01',
+    });
+    expect([res.status, res.body.error?.code]).toEqual([201, undefined]);
+    restore();
+    const car = (await server.ctx.rooms.get(docName(DEMO_OP, STATION))).doc.getMap('units').get('yuyue-car-01') as {
+      deviceIds: string[];
+    };
+    expect(car.deviceIds).not.toContain('spare-close-1');
+  });
+
   test('by an unload of its room while the operation stays active: STORAGE_UNAVAILABLE, and a retry works', async (t) => {
     const server = await startServer(t);
     const commander = (await server.login('commander')).token;

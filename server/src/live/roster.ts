@@ -116,19 +116,23 @@ export async function mirrorDeviceIds(
   );
   for (const op of ops) {
     for (const stationId of op.stations.filter((s) => stations.has(s))) {
-      // Closed meanwhile: its records stay as they were when it closed.
-      const room = await roomForWrite(ctx, op.id, stationId).catch((err: unknown) => {
+      // Closed meanwhile (before the room was had, or while the write waited): its records stay
+      // as they were when it closed.
+      const closedMeanwhile = (err: unknown) => {
         if (err instanceof AppError && err.code === 'FORBIDDEN') return null;
         throw err;
-      });
+      };
+      const room = await roomForWrite(ctx, op.id, stationId).catch(closedMeanwhile);
       if (!room) continue;
-      await room.serverChange(
-        (doc) => {
-          const changes = deviceIdChanges(doc, device, stationId);
-          if (changes.length) applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' });
-        },
-        { sessionId: null, userId },
-      );
+      await room
+        .serverChange(
+          (doc) => {
+            const changes = deviceIdChanges(doc, device, stationId);
+            if (changes.length) applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' });
+          },
+          { sessionId: null, userId },
+        )
+        .catch(closedMeanwhile);
     }
   }
 }
