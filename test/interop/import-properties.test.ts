@@ -21,11 +21,12 @@ const square = (x: number, y: number, size: number) => [
 ];
 
 describe('what an import reads of a feature besides its shape', () => {
-  it('clue and found markers export with their symbol (GeoJSON and KML) and import back as markers; a symbol the schema cannot hold is ignored', async (t) => {
+  it('clue and found markers export with their symbol (GeoJSON and KML) and import back as markers with the time they were marked; a symbol the schema cannot hold is ignored', async (t) => {
     const server = await startServer(t);
     const { token } = await server.login('deqing');
     const client = await connectClient(t, server.wsUrl, `${DEMO_OP}/${DEQING}`, token);
-    const now = Date.now();
+    // Marked an hour ago (a found marker's time is when the person was found).
+    const marked = Date.now() - 3_600_000;
     const marker = (id: string, symbol: string, label: string, coordinates: number[]) => ({
       id,
       kind: 'point',
@@ -34,8 +35,8 @@ describe('what an import reads of a feature besides its shape', () => {
       color: symbol === 'clue' ? '#0284c7' : '#be123c',
       symbol,
       author: 'u-deqing',
-      createdAt: now,
-      updatedAt: now,
+      createdAt: marked,
+      updatedAt: marked,
     });
     const annotations = client.doc.getMap('annotations');
     annotations.set('m1', marker('m1', 'clue', '线索：蓝色三轮车', [120.301, 30.521]));
@@ -55,8 +56,19 @@ describe('what an import reads of a feature besides its shape', () => {
       const back = await uploadFile(server, token, Buffer.from(file), { scope: DEQING });
       expect(back.status).toBe(200);
       const of = (label: string) => back.body.annotations.find((a) => a.label === label);
-      expect(of('线索：蓝色三轮车')).toMatchObject({ kind: 'point', symbol: 'clue', color: '#0284c7' });
-      expect(of('找到：走失老人')).toMatchObject({ kind: 'point', symbol: 'found', color: '#be123c' });
+      expect(of('线索：蓝色三轮车')).toMatchObject({
+        kind: 'point',
+        symbol: 'clue',
+        color: '#0284c7',
+        createdAt: marked,
+      });
+      expect(of('找到：走失老人')).toMatchObject({
+        kind: 'point',
+        symbol: 'found',
+        color: '#be123c',
+        createdAt: marked,
+      });
+      expect(of('找到：走失老人')!.updatedAt).toBeGreaterThan(marked);
     }
 
     // A symbol longer than the schema's 40 characters, or not text, leaves a plain point (not a refusal).

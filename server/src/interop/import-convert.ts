@@ -115,7 +115,9 @@ export function convertFeatures(collection: FeatureCollection, o: ConvertOptions
         color: colorOf(feature.properties) ?? o.defaultColor,
         ...(symbol ? { symbol } : {}),
         author: o.author,
-        createdAt: o.now,
+        // A search marker keeps when it was marked (a found marker's time is when the person was
+        // found, and one from before a search is not that search's find); drawings date from now.
+        createdAt: symbol ? markedAt(feature.properties, o.now) : o.now,
         updatedAt: o.now,
       } as Annotation;
       const problem = explainRecord(annotationKind, annotation, annotation.id);
@@ -271,6 +273,18 @@ function symbolOf(p: GeoJsonProperties): string | undefined {
   const raw = p?.symbol;
   const symbol = typeof raw === 'string' ? raw.trim() : '';
   return symbol && symbol.length <= MAX_SYMBOL ? symbol : undefined;
+}
+
+/**
+ * When a marker was made, as the file says: our export's `updatedAt`, a KML `TimeStamp` (`timestamp`
+ * as `@tmcw/togeojson` reads it) or a `time`; `now` when none is given, unreadable or ahead of now.
+ */
+function markedAt(p: GeoJsonProperties, now: number): number {
+  for (const value of [p?.updatedAt, p?.timestamp, p?.time]) {
+    const at = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (Number.isFinite(at) && at > 0 && at <= now) return at;
+  }
+  return now;
 }
 
 /** A label cut to 200 UTF-16 units, the schema's bound, without splitting a surrogate pair. */
