@@ -64,6 +64,8 @@ export function attachDemo(app: FastifyInstance, ctx: AppContext, options: { lea
     starting = run(baseUrl).catch(async (err: unknown) => {
       ctx.log.error({ err }, `demo could not start: ${(err as Error).message}`);
       await stopRunning();
+      // PostgreSQL away (a restart): try again, or the demo would run on no instance until restarts.
+      if (pool) later(baseUrl);
     });
   };
 
