@@ -15,14 +15,15 @@ export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
  * Run the server as a child of this launcher and end as it ends: its exit code, or the signal it
- * died of raised again here. SIGINT, SIGTERM and SIGHUP sent to the launcher are passed on to the
- * server, so that stopping `npm start` (a service manager, `kill`) stops the server and frees its
- * port instead of leaving it running with no parent. The server gets a process group of its own,
- * so each signal reaches it once, from here: a Ctrl-C in the terminal signals the whole foreground
- * group, and a second SIGINT would make the server give up its clean shutdown (server/src/server.ts).
+ * died of raised again here. Signals sent to the launcher are passed on to the server, so that
+ * stopping `npm start` (a service manager, `kill`) stops the server and frees its port instead of
+ * leaving it running with no parent. A Ctrl-C in the terminal reaches both (one process group):
+ * the server takes the second SIGINT within a moment as the same stop (server/src/server.ts).
+ * The server also has a channel to the launcher and stops when it closes: a launcher killed with
+ * SIGKILL (or ended by a signal it does not pass on, Ctrl-\\) takes its server with it.
  */
 export function runServer(args, options = {}) {
-  const child = spawn(process.execPath, args, { stdio: 'inherit', ...options, detached: true });
+  const child = spawn(process.execPath, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], ...options });
   const forward = (signal) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };

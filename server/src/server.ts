@@ -2,6 +2,9 @@ import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { releaseMemoryWhenIdle } from './idle-memory.ts';
 
+/** A second stop signal this soon after the first is the same stop, told twice. */
+const SAME_STOP_MS = 2000;
+
 /** The process: read config once, build, listen, shut down cleanly on signals. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -26,17 +29,26 @@ async function main(): Promise<void> {
   // The demo operation's pages only where the demo is seeded (SEED_DEMO, on by default).
   const demo = config.seedDemo ? `  (console: ${url}/#/op/demo-tricounty, wall: ${url}/#/wall/demo-tricounty)` : '';
   console.log(`  联勤图 JointMap is running: ${url}/${demo}\n`);
-  let closing = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (closing) process.exit(1);
-      closing = true;
-      app.log.info(`${signal}: closing`);
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
+  let closingSince = 0;
+  const stop = (why: string) => {
+    if (closingSince) {
+      // The same stop told twice (a terminal's Ctrl-C reaches the launcher, which passes it on, and
+      // this process alike): no news. Asked again later: give up the clean close.
+      if (Date.now() - closingSince < SAME_STOP_MS) return;
+      process.exit(1);
+    }
+    closingSince = Date.now();
+    app.log.info(`${why}: closing`);
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+  // Started by our launcher (scripts/start-server.mjs), with a channel to it: it went (killed), so go.
+  if (process.send) {
+    process.on('disconnect', () => stop('launcher gone'));
+    process.channel?.unref();
   }
 }
 
