@@ -41,6 +41,8 @@ export const urlOf =
     } catch {
       // Not a URL at all: told below.
     }
+    // node-postgres also takes a socket directory (`/var/run/postgresql dbname`) and `socket:` URLs.
+    if (schemes.includes('postgres:') && (raw.trim().startsWith('/') || url?.protocol === 'socket:')) return raw.trim();
     if (!url || !schemes.includes(url.protocol)) {
       const got = url ? `a ${url.protocol} URL` : 'something that is not a URL';
       throw new Error(`${name} must be a ${schemes.join(' or ')} URL such as ${example}, got ${got}`);
@@ -82,8 +84,16 @@ function proxyAddress(entry: string): boolean {
   const [addr = '', bits, ...rest] = entry.split('/');
   const family = isIP(addr);
   if (!family || bits === undefined || rest.length) return false;
-  if (family === 4 && isIP(bits) === 4) return true;
-  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  if (family === 4 && isIP(bits) === 4) return contiguousMask(bits);
+  // At least one bit, as the proxy-addr Fastify uses requires (a /0 would trust every address).
+  return /^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** An IPv4 netmask of leading ones only (255.255.0.0), not 0.0.0.0: what proxy-addr accepts. */
+function contiguousMask(mask: string): boolean {
+  const n = mask.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+  const inverted = 2 ** 32 - 1 - n;
+  return n !== 0 && (inverted & (inverted + 1)) === 0;
 }
 
 /** 1/0/true/false/yes/no, or a comma list of proxy addresses/CIDRs whose forwarded address is believed. */

@@ -120,7 +120,19 @@ describe('config', () => {
     ] as const)
       expect([raw, loadConfig({ TRUST_PROXY: raw }).trustProxy]).toEqual([raw, trust]);
     // "2" would have been trusted as the address "2": no hop counts, the value is refused.
-    for (const raw of ['2', 'on', '10.0.0.300', '10.0.0.0/33', 'proxy.example', '10.0.0.5,'])
+    // A /0 (every address) and a mask with a gap are what Fastify's proxy-addr refuses at start.
+    for (const raw of [
+      '2',
+      'on',
+      '10.0.0.300',
+      '10.0.0.0/33',
+      'proxy.example',
+      '10.0.0.5,',
+      '0.0.0.0/0',
+      '::/0',
+      '10.0.0.0/255.0.0.1',
+      '10.0.0.0/0.0.0.0',
+    ])
       expect(refused({ TRUST_PROXY: raw })).toMatch(
         /^TRUST_PROXY must be 1\/true\/yes, 0\/false\/no or a comma list of proxy addresses or CIDRs .* is not an address$/,
       );
@@ -171,6 +183,9 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres:///jm?host=/var/run/postgresql' }).databaseUrl).toBe(
       'postgres:///jm?host=/var/run/postgresql',
     );
+    // The other forms node-postgres takes: a socket directory and database, a socket: URL.
+    for (const raw of ['/var/run/postgresql jm', 'socket:/var/run/postgresql?db=jm'])
+      expect(loadConfig({ DATABASE_URL: raw }).databaseUrl).toBe(raw);
     const db = refused({ DATABASE_URL: 'mysql://jm:s3cret@10.0.0.8/jm' });
     expect(db).toMatch(/^DATABASE_URL must be a postgres: or postgresql: URL such as .*, got a mysql: URL$/);
     expect(db).not.toContain('s3cret');
