@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { releaseMemoryWhenIdle } from './idle-memory.ts';
+import { DEMO_OPERATION_ID } from './seed/demo.ts';
 
 /** A second stop signal this soon after the first is the same stop, told twice. */
 const SAME_STOP_MS = 2000;
@@ -8,7 +9,7 @@ const SAME_STOP_MS = 2000;
 /** The process: read config once, build, listen, shut down cleanly on signals. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const { app, demoLogins } = await buildApp(config);
+  const { app, ctx, demoLogins } = await buildApp(config);
   const address = await app.listen({ port: config.port, host: config.host });
   releaseMemoryWhenIdle();
   // glibc reads this before Node starts, so only the launcher can set it (scripts/server-launch.mjs).
@@ -26,8 +27,12 @@ async function main(): Promise<void> {
       `\n  Demo operation created. Logins (also in ${config.dataDir}/demo-logins.txt):\n${lines.join('\n')}\n`,
     );
   }
-  // The demo operation's pages only where the demo is seeded (SEED_DEMO, on by default).
-  const demo = config.seedDemo ? `  (console: ${url}/#/op/demo-tricounty, wall: ${url}/#/wall/demo-tricounty)` : '';
+  // The demo operation's pages only where it exists (seeded on a first start with SEED_DEMO).
+  const demoOp = await ctx.storage.getOperation(DEMO_OPERATION_ID);
+  const demo =
+    demoOp && demoOp.purgedAt == null
+      ? `  (console: ${url}/#/op/${DEMO_OPERATION_ID}, wall: ${url}/#/wall/${DEMO_OPERATION_ID})`
+      : '';
   console.log(`  联勤图 JointMap is running: ${url}/${demo}\n`);
   let closingSince = 0;
   const stop = (why: string) => {
