@@ -2,7 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyChange, dispatchChanges, docName, readMap, type Change, type Unit } from '@jointmap/shared';
+import * as Y from 'yjs';
+import {
+  answerTask,
+  applyChange,
+  dispatchChanges,
+  docName,
+  readMap,
+  type Change,
+  type ResponseStatus,
+  type Task,
+  type Unit,
+} from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { buildApp, type BuiltApp } from '../app.ts';
 import { defaultConfig } from '../config.ts';
@@ -40,8 +51,26 @@ async function write(built: BuiltApp, scope: string, change: Change): Promise<vo
   await room.serverChange((doc) => applyChange(doc, 'station', change, { source: 'server' }, scope));
 }
 
-async function unit(built: BuiltApp): Promise<Unit> {
-  return readMap<Unit>((await built.ctx.rooms.get(docName(OP, DEQING))).doc, 'units').get(UNIT)!;
+async function unit(built: BuiltApp, stationId = DEQING, unitId = UNIT): Promise<Unit> {
+  return readMap<Unit>((await built.ctx.rooms.get(docName(OP, stationId))).doc, 'units').get(unitId)!;
+}
+
+/** 临平 raises a task; `stationId` sends `unitId` to it (en route). */
+async function sentTo(built: BuiltApp, id: string, stationId = DEQING, unitId = UNIT): Promise<Task> {
+  const task = fixtures.missingPersonTask({ id, updatedAt: Date.now() });
+  await write(built, LINPING, { type: 'put', map: 'tasks', key: task.id, value: task });
+  await write(
+    built,
+    stationId,
+    dispatchChanges([await unit(built, stationId, unitId)], task.id, Date.now()).get(stationId)!,
+  );
+  return task;
+}
+
+/** `stationId`'s answer to `task`, in its own document. */
+async function answer(built: BuiltApp, task: Task, stationId: string, status: ResponseStatus): Promise<void> {
+  const { key, value } = answerTask(task, stationId, status, `u-${stationId}`, Date.now());
+  await write(built, stationId, { type: 'put', map: 'responses', key, value });
 }
 
 /** 德清's car sent to 临平's task, which 临平 then closed: the car is left on an ended task. */
@@ -177,4 +206,67 @@ describe('EndedTaskRelease', { timeout: 60_000 }, () => {
     expect(await unit(built)).toMatchObject({ status: 'available', assignedTaskId: null });
     await release.close();
   });
+
+  it('releases the units of a station that declined their task, not other stations’ units on it, nor after a re-accept', async () => {
+    const built = await start();
+    const TONGXIANG = 'tongxiang-zhouquan';
+    const declined = await sentTo(built, 't-declined01');
+    await write(
+      built,
+      TONGXIANG,
+      dispatchChanges([await unit(built, TONGXIANG, 'zhouquan-car-01')], declined.id, Date.now()).get(TONGXIANG)!,
+    );
+    await answer(built, declined, DEQING, 'declined');
+    await answer(built, declined, TONGXIANG, 'accepted');
+    // 德清 declined this one, then took it after all: the newest answer decides.
+    const retaken = await sentTo(built, 't-retaken01', DEQING, 'drone-01');
+    await answer(built, retaken, DEQING, 'declined');
+    await answer(built, retaken, DEQING, 'accepted');
+
+    const release = new EndedTaskRelease({ storage: built.ctx.storage, rooms: built.ctx.rooms, log: silent });
+    expect(await release.release(OP)).toBe(1);
+    expect(await unit(built)).toMatchObject({ status: 'available', assignedTaskId: null });
+    expect(await unit(built, TONGXIANG, 'zhouquan-car-01')).toMatchObject({
+      status: 'en_route',
+      assignedTaskId: declined.id,
+    });
+    expect(await unit(built, DEQING, 'drone-01')).toMatchObject({ status: 'en_route', assignedTaskId: retaken.id });
+  });
+
+  for (const order of ['the release first', 'the move first'] as const) {
+    it(`a commander’s move of a declined task’s unit to another task, concurrent with the decline, survives (${order})`, async () => {
+      const built = await start();
+      const declined = await sentTo(built, 't-declined02');
+      const next = fixtures.missingPersonTask({ id: 't-nexttask01', updatedAt: Date.now() });
+      await write(built, LINPING, { type: 'put', map: 'tasks', key: next.id, value: next });
+      const room = await built.ctx.rooms.get(docName(OP, DEQING));
+      // The commander, not yet aware of the decline, moves the car on (a Yjs client id above the release's).
+      const commander = new Y.Doc();
+      commander.clientID = 70_000;
+      Y.applyUpdate(commander, Y.encodeStateAsUpdate(room.doc));
+      const before = Y.encodeStateVector(commander);
+      const moved = dispatchChanges([await unit(built)], next.id, Date.now()).get(DEQING)!;
+      applyChange(commander, 'station', moved, { source: 'server' }, DEQING);
+      const move = Y.encodeStateAsUpdate(commander, before);
+      await answer(built, declined, DEQING, 'declined');
+
+      const release = new EndedTaskRelease({ storage: built.ctx.storage, rooms: built.ctx.rooms, log: silent });
+      if (order === 'the release first') {
+        expect(await release.release(OP)).toBe(1);
+        await room.serverChange((doc) => Y.applyUpdate(doc, move));
+      } else {
+        await room.serverChange((doc) => Y.applyUpdate(doc, move));
+        expect(await release.release(OP)).toBe(0);
+      }
+      expect(await unit(built)).toMatchObject({ status: 'en_route', assignedTaskId: next.id });
+      // The commander's copy, given the room's, agrees.
+      Y.applyUpdate(commander, Y.encodeStateAsUpdate(room.doc));
+      expect(readMap<Unit>(commander, 'units').get(UNIT)).toMatchObject({
+        status: 'en_route',
+        assignedTaskId: next.id,
+      });
+      expect(await release.release(OP)).toBe(0);
+      commander.destroy();
+    });
+  }
 });

@@ -5,19 +5,20 @@ import {
   backoffDelay,
   docName,
   effectiveUnit,
-  onEndedTask,
+  leftOnTask,
   operationDocNames,
   readMap,
   type NamedDoc,
   type RecordChange,
   type Unit,
+  type UnitReleases,
 } from '@jointmap/shared';
 import type { Room } from '../rooms/room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import { writeYielding } from '../rooms/yielding-write.ts';
 import type { Storage } from '../storage/types.ts';
-import { endedIn } from './ended-tasks.ts';
+import { releasesIn } from './ended-tasks.ts';
 
 export interface EndedTaskReleaseOptions {
   storage: Pick<Storage, 'getOperation' | 'listOperations'>;
@@ -37,13 +38,14 @@ export interface EndedTaskReleaseOptions {
   now?: () => number;
 }
 
-/** The maps whose changes can end a task or put a unit on one. */
+/** The maps whose changes can end a task, decline one or put a unit on one. */
 const WATCHED = ['tasks', 'responses', 'units'] as const;
 
 /**
  * The server releases units left on a task that ended (closed or cancelled by the raising station,
- * resolved by any target station): each such unit becomes available with no task, in its own
- * station's document, written as the server (no user).
+ * resolved by any target station), and a station's units on a task that station declined (its
+ * newest answer: one accepted again keeps them): each such unit becomes available with no task, in
+ * its own station's document, written as the server (no user). Consoles write no such release.
  *
  * Only a station's own document holds its units' assignment, so neither the station that answered
  * 办结 nor the raising dispatcher can release another station's units; the station's own console
@@ -52,7 +54,8 @@ const WATCHED = ['tasks', 'responses', 'units'] as const;
  * moment of the task's end, whoever is online.
  *
  * The release yields (`writeYielding`): a station that, offline, moved the unit to another task
- * keeps its choice when it reconnects, since the two writes were concurrent. A unit put on a task
+ * (or a commander who moved it while the decline was on its way) keeps that choice, since the two
+ * writes were concurrent. A unit put on a task
  * that has already ended (an offline console's late write) is released as soon as its write
  * arrives. Tasks and answers are read from the loaded rooms at the moment of the write, so a task
  * reopened meanwhile keeps its units. With several instances, the one that committed the change
@@ -98,7 +101,7 @@ export class EndedTaskRelease {
   }
 
   /**
-   * Release now every unit of `operationId` left on an ended task; resolves with how many were
+   * Release now every unit of `operationId` left on an ended or declined task; resolves with how many were
    * released. Nothing is written in an operation that is not active. A station whose document
    * could not be written does not keep the others from theirs; the first failure is thrown.
    */
@@ -140,15 +143,15 @@ export class EndedTaskRelease {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Release the units of `stationId` left on ended tasks, in its own room. */
+  /** Release the units of `stationId` left on ended tasks or tasks it declined, in its own room. */
   private async releaseIn(room: Room, stationId: string, rooms: readonly Room[]): Promise<number> {
     // Most looks find nothing: no id is taken, nothing queued.
-    if (this.releases(room.doc, stationId, endedIn(rooms.map((r) => r.doc))).length === 0) return 0;
+    if (this.releases(room.doc, stationId, releasesIn(rooms.map((r) => r.doc))).length === 0) return 0;
     const ids = await this.takeIds(2);
     let released = 0;
     await room.serverChange((doc) => {
       // Read again at the moment of the write: what the room applied meanwhile counts.
-      const changes = this.releases(doc, stationId, endedIn(rooms.map((r) => r.doc)));
+      const changes = this.releases(doc, stationId, releasesIn(rooms.map((r) => r.doc)));
       if (changes.length === 0) return;
       writeYielding(doc, () => applyChange(doc, 'station', { type: 'batch', changes }, { source: 'server' }), ids);
       released = changes.length;
@@ -194,14 +197,14 @@ export class EndedTaskRelease {
     return this.timers.size === 0 && this.running.size === 0;
   }
 
-  private releases(doc: Y.Doc, stationId: string, ended: ReadonlySet<string>): RecordChange[] {
-    if (ended.size === 0) return [];
+  private releases(doc: Y.Doc, stationId: string, releases: UnitReleases): RecordChange[] {
+    if (releases.ended.size === 0 && releases.declined.size === 0) return [];
     const now = this.now();
     const changes: RecordChange[] = [];
     for (const [key, unit] of readMap<Unit>(doc, 'units')) {
-      if (unit.stationId !== stationId || !onEndedTask(unit, ended)) continue;
+      if (unit.stationId !== stationId || !leftOnTask(unit, releases)) continue;
       // As the boards already read it: available with no task (an off-duty unit stays off duty).
-      changes.push({ type: 'put', map: 'units', key, value: { ...effectiveUnit(unit, ended), updatedAt: now } });
+      changes.push({ type: 'put', map: 'units', key, value: { ...effectiveUnit(unit, releases), updatedAt: now } });
     }
     return changes;
   }

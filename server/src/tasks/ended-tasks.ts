@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { endedTaskIds, readMap, type Task, type TaskResponse } from '@jointmap/shared';
+import { endedTaskIds, readMap, unitReleases, type Task, type TaskResponse, type UnitReleases } from '@jointmap/shared';
 
 /** Every task record and every answer of an operation's documents. */
 export interface TaskRecords {
@@ -28,4 +28,13 @@ export function taskRecords(docs: Iterable<Y.Doc>): TaskRecords {
 export function endedIn(docs: Iterable<Y.Doc>): Set<string> {
   const { tasks, responses } = taskRecords(docs);
   return endedTaskIds(tasks, responses);
+}
+
+/**
+ * What frees units still recorded on a task (`unitReleases`: the tasks that ended, and each
+ * station's declines), from every given document of the operation as it is now.
+ */
+export function releasesIn(docs: Iterable<Y.Doc>): UnitReleases {
+  const { tasks, responses } = taskRecords(docs);
+  return unitReleases(tasks, responses);
 }

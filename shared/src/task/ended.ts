@@ -23,17 +23,56 @@ export function endedTaskIds(tasks: Iterable<Task>, responses: readonly TaskResp
   return ended;
 }
 
-/** Whether `unit` is still recorded on one of the `ended` tasks (it is really available). */
-export function onEndedTask(unit: Pick<Unit, 'assignedTaskId'>, ended: ReadonlySet<string>): boolean {
-  return unit.assignedTaskId !== null && ended.has(unit.assignedTaskId);
+/** Key of station `stationId`'s answer to task `taskId` in {@link UnitReleases.declined}. */
+export function declineKey(stationId: string, taskId: string): string {
+  return `${stationId}:${taskId}`;
 }
 
 /**
- * The unit as boards and rankings should treat it: one left on an ended task reads as available
- * with no task until its station writes the release; any other unit is returned as is. An
- * off-duty unit stays off duty.
+ * `declineKey`s of the tasks each station's newest answer declines. Another answer since (accepted
+ * again, say) takes the decline back.
  */
-export function effectiveUnit(unit: Unit, ended: ReadonlySet<string>): Unit {
-  if (!onEndedTask(unit, ended)) return unit;
+export function declinedTasks(responses: Iterable<TaskResponse>): Set<string> {
+  const newest = new Map<string, TaskResponse>();
+  for (const r of responses) {
+    const key = declineKey(r.stationId, r.taskId);
+    const seen = newest.get(key);
+    if (!seen || r.updatedAt > seen.updatedAt) newest.set(key, r);
+  }
+  return new Set([...newest].filter(([, r]) => r.status === 'declined').map(([key]) => key));
+}
+
+/** What frees a unit still recorded on a task (`unitReleases`). */
+export interface UnitReleases {
+  /** Tasks that ended (`endedTaskIds`): every unit on one is free. */
+  ended: ReadonlySet<string>;
+  /** Tasks a station declined (`declinedTasks`): that station's own units on one are free. */
+  declined: ReadonlySet<string>;
+}
+
+export const NO_RELEASES: UnitReleases = { ended: new Set(), declined: new Set() };
+
+/** The tasks whose units are free (`endedTaskIds`, `declinedTasks`), from every task and answer of the operation. */
+export function unitReleases(tasks: Iterable<Task>, responses: readonly TaskResponse[]): UnitReleases {
+  return { ended: endedTaskIds(tasks, responses), declined: declinedTasks(responses) };
+}
+
+/**
+ * Whether `unit` is still recorded on a task that no longer holds it: one that ended, or one its
+ * own station declined (it is really available; the server writes the release).
+ */
+export function leftOnTask(unit: Pick<Unit, 'assignedTaskId' | 'stationId'>, releases: UnitReleases): boolean {
+  const taskId = unit.assignedTaskId;
+  if (taskId === null) return false;
+  return releases.ended.has(taskId) || releases.declined.has(declineKey(unit.stationId, taskId));
+}
+
+/**
+ * The unit as boards and rankings should treat it: one left on a task that ended, or that its own
+ * station declined (`leftOnTask`), reads as available with no task until the server writes the
+ * release; any other unit is returned as is. An off-duty unit stays off duty.
+ */
+export function effectiveUnit(unit: Unit, releases: UnitReleases): Unit {
+  if (!leftOnTask(unit, releases)) return unit;
   return { ...unit, status: unit.status === 'off_duty' ? 'off_duty' : 'available', assignedTaskId: null };
 }

@@ -91,10 +91,15 @@ describe('answerChange', () => {
     expect(out.units.get('car-01')).toEqual(roster()[0]);
   });
 
-  test('declining reports no units and releases ours; resolving keeps the report and leaves them to the server', () => {
-    const declined = apply(answerChange(input({ status: 'declined', note: '警力不足', unitIds: ['foot-02'] })));
+  test('declining reports no units and writes none; resolving keeps the report; both leave the units to the server', () => {
+    const change = answerChange(input({ status: 'declined', note: '警力不足', unitIds: ['foot-02'] }));
+    // Only the answer: the server's release (which yields to a concurrent move) frees our unit on it.
+    expect(change.type === 'batch' ? change.changes.map((c) => ('map' in c ? c.map : c.type)) : []).toEqual([
+      'responses',
+    ]);
+    const declined = apply(change);
     expect(declined.responses.get(`linping-yunhe:${task.id}`)).toMatchObject({ status: 'declined', unitIds: [] });
-    expect(declined.units.get('foot-02')).toMatchObject({ status: 'available', assignedTaskId: null });
+    expect(declined.units.get('foot-02')).toEqual(roster()[1]);
 
     const resolved = apply(answerChange(input({ status: 'resolved', unitIds: ['foot-02'] })));
     expect(resolved.responses.get(`linping-yunhe:${task.id}`)).toMatchObject({

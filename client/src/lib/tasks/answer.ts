@@ -1,7 +1,6 @@
 import {
   answerTask,
   dispatchChanges,
-  releaseUnit,
   type Change,
   type ResponseStatus,
   type Task,
@@ -32,11 +31,12 @@ export interface AnswerInput {
  * Units named in the answer are sent to the task (`en_route`; one already on it keeps its
  * status), and with 到场 (`on_scene`) the named units are the ones that arrived: they turn on
  * scene and the station's other units on the task stay en route. A unit the answer does not name
- * is never released by 知悉, 接单 or 到场 (only an explicit release does that); a decline releases
- * all of them and reports none. A resolution (办结) ends the task and sends or releases nothing:
- * the server releases the units left on it (`EndedTaskRelease`) with a write that yields, so a
- * concurrent move of one to another task (by the commander, say) is not undone. An off-duty unit
- * is not sent (as in the dispatch panel) unless it is on the task already.
+ * is never released by 知悉, 接单 or 到场 (only an explicit release does that). A decline reports
+ * no units, and a resolution (办结) ends the task; neither sends or releases any: the server
+ * releases the station's units left on a task it declined, and every unit left on one that ended
+ * (`EndedTaskRelease`), with a write that yields, so a concurrent move of one to another task (by
+ * the commander, say) is not undone. The boards read them as free meanwhile (`effectiveUnit`). An
+ * off-duty unit is not sent (as in the dispatch panel) unless it is on the task already.
  */
 export function answerChange(input: AnswerInput): Change {
   const { task, stationId, status, now } = input;
@@ -50,9 +50,6 @@ export function answerChange(input: AnswerInput): Change {
     note: input.note.trim(),
   });
   const changes: Change[] = [{ type: 'put', map: 'responses', key: response.key, value: response.value }];
-  if (status === 'declined')
-    for (const u of roster.filter((x) => x.assignedTaskId === task.id))
-      changes.push({ type: 'put', map: 'units', key: u.id, value: releaseUnit(u, now) });
   if (ending) return { type: 'batch', changes };
   const send = roster.filter((u) => named.has(u.id));
   if (status === 'on_scene') {

@@ -10,13 +10,14 @@ import {
   type RankInput,
   type Task,
   type Unit,
+  type UnitReleases,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import type { StationDetail } from '../../state/operation-data.ts';
 import {
   dispatchBlock,
   sendUnits,
-  sessionEndedTaskIds,
+  sessionReleases,
   type DispatchBlock,
   type WriteFailure,
 } from './dispatch-actions.ts';
@@ -37,7 +38,8 @@ export interface RankingRow {
 /**
  * The nearest-unit ranking of one task for the dispatch panel: every unit of every station ranked
  * by estimated arrival (`rankUnitsByEta`, stale/lost fixes last), the ring counts, the ticked units
- * and the one-click dispatch. A unit left on an ended task counts as available (`effectiveUnit`). Re-derives when records change, on new fixes and when a unit's
+ * and the one-click dispatch. A unit left on an ended task, or on one its station declined, counts
+ * as available (`effectiveUnit`). Re-derives when records change, on new fixes and when a unit's
  * freshness changes (at most once a frame).
  */
 export class DispatchRanking {
@@ -54,11 +56,11 @@ export class DispatchRanking {
     this.model = dispatchModel(session.data.view.dispatch);
   }
 
-  /** The operation's ended tasks (`sessionEndedTaskIds`), read once for `ended` and `ranked`. */
-  private readonly endedIds: Set<string> = $derived.by(() => sessionEndedTaskIds(this.session));
+  /** What frees units (`sessionReleases`: ended tasks, declines), read once for `ended` and `ranked`. */
+  private readonly releases: UnitReleases = $derived.by(() => sessionReleases(this.session));
 
   /** Whether the task has ended (`taskEnded`): it takes no more units. */
-  readonly ended: boolean = $derived.by(() => this.endedIds.has(this.getTask().id));
+  readonly ended: boolean = $derived.by(() => this.releases.ended.has(this.getTask().id));
 
   readonly target: LngLat | null = $derived.by(() => taskTarget(this.getTask()));
 
@@ -69,13 +71,15 @@ export class DispatchRanking {
     const live = this.session.live;
     void live.version;
     const taskId = this.getTask().id;
-    // A unit still recorded on another task that ended is available (the server releases it in a moment).
-    const ended = new Set(this.endedIds);
+    // A unit still recorded on another task that ended, or on a task its station declined, is
+    // available (the server releases it in a moment).
+    const ended = new Set(this.releases.ended);
     ended.delete(taskId);
+    const releases: UnitReleases = { ended, declined: this.releases.declined };
     const units = new Map(
       this.session
         .records<Unit>('units')
-        .map(({ record }) => [unitKey(record.stationId, record.id), effectiveUnit(record, ended)]),
+        .map(({ record }) => [unitKey(record.stationId, record.id), effectiveUnit(record, releases)]),
     );
     const inputs: RankInput[] = [...units.entries()].map(([key, u]) => {
       const p = live.positionOf(key);

@@ -87,18 +87,25 @@ test('a task a target station resolved while its own state is still open has end
   expect(open.writes).toHaveLength(1);
 });
 
-test('a unit on a task every target declined is shown on that task, not in the unassigned pool', () => {
-  // Both targets declined 临平's task: it has not ended, so nothing releases 禹越's car still on it.
+test('a unit on a task every target declined is shown on that task, not in the unassigned pool; a decliner’s own unit is free', () => {
+  // Both targets declined 临平's task: it has not ended, so nothing releases 临平's car the
+  // commander sent to it; 禹越's own unit on it is released by the server and reads as free.
   const declined = ['deqing-yuyue', 'tongxiang-zhouquan'].map((stationId) =>
     fixtures.response({ taskId: task.id, stationId, status: 'declined', note: '警力不足' }),
   );
-  const car = fixtures.unit({ id: 'car-01', callsign: '禹越巡01', status: 'en_route', assignedTaskId: task.id });
-  const foot = fixtures.unit({ id: 'foot-02', callsign: '禹越步巡02' });
+  const car = fixtures.unit({
+    id: 'car-01',
+    stationId: 'linping-yunhe',
+    callsign: '运河巡01',
+    status: 'en_route',
+    assignedTaskId: task.id,
+  });
+  const foot = fixtures.unit({ id: 'foot-02', callsign: '禹越步巡02', status: 'en_route', assignedTaskId: task.id });
   const other = fixtures.missingPersonTask({ id: 't-otherone01', title: '另一起协查' });
   const { session, writes } = commanderSession([car, foot], [task, other], declined);
   const board = new ReassignBoard(session);
   expect(board.tasks.map((t) => t.task.id)).toEqual([other.id]);
-  expect(board.pool.map((u) => u.id)).toEqual(['foot-02']);
+  expect(board.pool.map((u) => [u.id, u.status, u.assignedTaskId])).toEqual([['foot-02', 'available', null]]);
   expect(board.declined.map((t) => [t.task.id, t.status, t.units.map((u) => u.id)])).toEqual([
     [task.id, 'declined', ['car-01']],
   ]);

@@ -1,7 +1,6 @@
 import {
   AppError,
   deriveTaskStatus,
-  effectiveUnit,
   unitKey,
   type Task,
   type TaskPriority,
@@ -10,7 +9,7 @@ import {
   type Unit,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
-import { dispatchBlock, releaseFromTask, sendUnits, sessionEndedTaskIds } from './dispatch-actions.ts';
+import { dispatchBlock, effectiveUnits, releaseFromTask, sendUnits } from './dispatch-actions.ts';
 
 /** One drop zone of the board: an active task and the units assigned to it. */
 export interface BoardTask {
@@ -44,14 +43,8 @@ export class ReassignBoard {
 
   constructor(private readonly session: OperationSession) {}
 
-  /** Every unit; one left on an ended task reads as available with no task (`effectiveUnit`). */
-  readonly units: Unit[] = $derived.by(() => {
-    const ended = sessionEndedTaskIds(this.session);
-    return this.session
-      .records<Unit>('units')
-      .map((r) => effectiveUnit(r.record, ended))
-      .sort(byCallsign);
-  });
+  /** Every unit; one left on an ended task, or one its station declined, reads as available with no task (`effectiveUnits`). */
+  readonly units: Unit[] = $derived.by(() => effectiveUnits(this.session).sort(byCallsign));
 
   /** Every task with its derived status and units, by priority, newest first. */
   private readonly all: BoardTask[] = $derived.by(() => {
@@ -73,8 +66,9 @@ export class ReassignBoard {
 
   /**
    * Tasks every target declined that still have units on them. Such a task has not ended (its
-   * raising station may still retarget or close it), so nothing releases its units: they are shown
-   * on it, to be moved or released, not counted as free. Not a drop zone.
+   * raising station may still retarget or close it): the server releases only each declining
+   * station's own units, so the others (sent by a commander) are shown on it, to be moved or
+   * released, not counted as free. Not a drop zone.
    */
   readonly declined: BoardTask[] = $derived(this.all.filter((t) => t.status === 'declined' && t.units.length > 0));
 
