@@ -207,7 +207,7 @@ describe('EndedTaskRelease', { timeout: 60_000 }, () => {
     await release.close();
   });
 
-  it('releases the units of a station that declined their task, not other stations’ units on it, nor after a re-accept', async () => {
+  it('releases the units a station had on a task it declined, not other stations’ units on it, nor after a re-accept, nor one sent there after the decline', async () => {
     const built = await start();
     const TONGXIANG = 'tongxiang-zhouquan';
     const declined = await sentTo(built, 't-declined01');
@@ -231,6 +231,11 @@ describe('EndedTaskRelease', { timeout: 60_000 }, () => {
       assignedTaskId: declined.id,
     });
     expect(await unit(built, DEQING, 'drone-01')).toMatchObject({ status: 'en_route', assignedTaskId: retaken.id });
+
+    // A commander sends 德清's car back to the task 德清 declined, on purpose: it stays sent.
+    await write(built, DEQING, dispatchChanges([await unit(built)], declined.id, Date.now() + 1000).get(DEQING)!);
+    expect(await release.release(OP)).toBe(0);
+    expect(await unit(built)).toMatchObject({ status: 'en_route', assignedTaskId: declined.id });
   });
 
   for (const order of ['the release first', 'the move first'] as const) {

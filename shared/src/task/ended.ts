@@ -29,28 +29,32 @@ export function declineKey(stationId: string, taskId: string): string {
 }
 
 /**
- * `declineKey`s of the tasks each station's newest answer declines. Another answer since (accepted
- * again, say) takes the decline back.
+ * The tasks each station's newest answer declines, by `declineKey`, with when it declined. Another
+ * answer since (accepted again, say) takes the decline back.
  */
-export function declinedTasks(responses: Iterable<TaskResponse>): Set<string> {
+export function declinedTasks(responses: Iterable<TaskResponse>): Map<string, number> {
   const newest = new Map<string, TaskResponse>();
   for (const r of responses) {
     const key = declineKey(r.stationId, r.taskId);
     const seen = newest.get(key);
     if (!seen || r.updatedAt > seen.updatedAt) newest.set(key, r);
   }
-  return new Set([...newest].filter(([, r]) => r.status === 'declined').map(([key]) => key));
+  return new Map([...newest].filter(([, r]) => r.status === 'declined').map(([key, r]) => [key, r.updatedAt]));
 }
 
 /** What frees a unit still recorded on a task (`unitReleases`). */
 export interface UnitReleases {
   /** Tasks that ended (`endedTaskIds`): every unit on one is free. */
   ended: ReadonlySet<string>;
-  /** Tasks a station declined (`declinedTasks`): that station's own units on one are free. */
-  declined: ReadonlySet<string>;
+  /**
+   * Tasks a station declined (`declinedTasks`), with when: that station's own units put on one
+   * before the decline are free; one sent to it after (a commander's, or the station's own, later
+   * choice) stays.
+   */
+  declined: ReadonlyMap<string, number>;
 }
 
-export const NO_RELEASES: UnitReleases = { ended: new Set(), declined: new Set() };
+export const NO_RELEASES: UnitReleases = { ended: new Set(), declined: new Map() };
 
 /** The tasks whose units are free (`endedTaskIds`, `declinedTasks`), from every task and answer of the operation. */
 export function unitReleases(tasks: Iterable<Task>, responses: readonly TaskResponse[]): UnitReleases {
@@ -59,12 +63,18 @@ export function unitReleases(tasks: Iterable<Task>, responses: readonly TaskResp
 
 /**
  * Whether `unit` is still recorded on a task that no longer holds it: one that ended, or one its
- * own station declined (it is really available; the server writes the release).
+ * own station declined after the unit was put on it (it is really available; the server writes the
+ * release). A unit sent to a declined task after the decline was sent there on purpose: it stays.
  */
-export function leftOnTask(unit: Pick<Unit, 'assignedTaskId' | 'stationId'>, releases: UnitReleases): boolean {
+export function leftOnTask(
+  unit: Pick<Unit, 'assignedTaskId' | 'stationId' | 'updatedAt'>,
+  releases: UnitReleases,
+): boolean {
   const taskId = unit.assignedTaskId;
   if (taskId === null) return false;
-  return releases.ended.has(taskId) || releases.declined.has(declineKey(unit.stationId, taskId));
+  if (releases.ended.has(taskId)) return true;
+  const declinedAt = releases.declined.get(declineKey(unit.stationId, taskId));
+  return declinedAt !== undefined && unit.updatedAt <= declinedAt;
 }
 
 /**
