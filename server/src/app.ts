@@ -248,6 +248,7 @@ export async function buildApp(
     storage,
     {
       limits: { maxFutureMs: config.ingestMaxFutureMs, maxAgeMs: config.ingestMaxAgeMs, maxFixes: 100 },
+      log: app.log,
       ratePerSecond: config.ingestRatePerSecond,
       rateBurst: config.ingestRateBurst,
       unknownPerMinute: config.ingestUnknownRateLimit,

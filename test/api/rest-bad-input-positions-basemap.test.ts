@@ -67,7 +67,8 @@ test('positions, basemaps, metrics and sync over HTTP: bad input gets a coded 4x
     ingest('latitude twice', `${fix}&lat=31`, 'application/x-www-form-urlencoded'),
     ingest('device id twice', `${fix}&id=demo-yunhe-01`, 'application/x-www-form-urlencoded'),
     ingest('device id with a slash', 'id=a/b&lat=30.5&lon=120.2', 'application/x-www-form-urlencoded'),
-    ingest('no position', 'id=demo-yuyue-01', 'application/x-www-form-urlencoded'),
+    // Neither lat nor lon is a heartbeat (acknowledged); one of them alone is refused.
+    ingest('half a position', 'id=demo-yuyue-01&lat=30.5', 'application/x-www-form-urlencoded'),
     ingest('unknown device', 'id=nobody-9&lat=30.5&lon=120.2', 'application/x-www-form-urlencoded', 404, 'NOT_FOUND'),
     get('ingest by GET without parameters', '/api/positions/osmand', 400, 'INVALID_PAYLOAD', { as: 'none' }),
     // Basemaps.

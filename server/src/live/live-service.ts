@@ -9,7 +9,9 @@ import {
   type UnitPosition,
 } from '@jointmap/shared';
 import type { Device, PositionFix, Storage } from '../storage/types.ts';
+import { ArrivalTimes } from './arrival-times.ts';
 import { DeviceDirectory } from './device-directory.ts';
+import { DropLog, type WarnLog } from './drop-log.ts';
 import type { PositionFanout } from './fanout.ts';
 import { decodeOsmAnd, type FixLimits } from './osmand.ts';
 import { PositionWriter } from './position-writer.ts';
@@ -34,6 +36,8 @@ export interface LiveOptions {
    * spreading a tracker's requests over instances does not multiply its limit.
    */
   buckets?: (name: 'device' | 'unknown-address', ratePerSecond: number, burst: number) => RateBuckets;
+  /** Where dropped fixes are warned about, once per device per few minutes (none: not logged). */
+  log?: WarnLog;
 }
 
 export interface IngestInput {
@@ -49,7 +53,7 @@ export interface IngestResult {
   unitId: string;
   /** Fixes in the request. */
   received: number;
-  /** Fixes written to the track (those marked `valid=false` are not, nor those dropped). */
+  /** Fixes written to the track (those marked `valid=false` are not, nor those dropped but for an alarm). */
   stored: number;
   /** Fixes accepted but not stored because a value was out of range, by their place in the request. */
   dropped: { index: number; message: string }[];
@@ -76,6 +80,8 @@ export class LiveService {
   /** The catch-up running or last run (see {@link resync}). */
   private resyncs: Promise<void> = Promise.resolve();
   private readonly metrics;
+  private readonly arrivals = new ArrivalTimes();
+  private readonly dropLog: DropLog;
 
   constructor(
     private readonly storage: Storage,
@@ -90,6 +96,7 @@ export class LiveService {
     const unknownPerMinute = options.unknownPerMinute ?? 30;
     this.unknownByAddress = buckets('unknown-address', unknownPerMinute / 60, unknownPerMinute);
     this.writer = new PositionWriter(storage);
+    this.dropLog = new DropLog(options.log, now);
     const subscriptions = [
       relay.subscribe((pos) => this.onRelayed(pos)),
       relay.subscribeDevices((device) => {
@@ -224,11 +231,11 @@ export class LiveService {
     const receivedAt = this.now();
     const decoded = decodeOsmAnd(input, receivedAt, this.options.limits);
     if (!decoded.ok) throw new AppError(decoded.code, decoded.message);
-    const deviceId = decoded.fixes[0]!.deviceId;
+    const deviceId = decoded.deviceId;
     const device = await this.resolveDevice(deviceId, input.address);
     if (!device.unitId) throw new AppError('FORBIDDEN', `device ${deviceId} is not assigned to a unit`);
-    // Charged per fix: a batch of 100 costs what 100 single requests do.
-    const cost = decoded.fixes.length;
+    // Charged per fix: a batch of 100 costs what 100 single requests do (a heartbeat alone, one).
+    const cost = Math.max(1, decoded.fixes.length);
     const verdict = await this.buckets.attempt(deviceId, cost);
     if (!verdict.ok) {
       this.metrics.deviceLimited.inc(cost);
@@ -237,8 +244,10 @@ export class LiveService {
     }
     const dropped = decoded.fixes.flatMap((f, index) => (f.dropped ? [{ index, ...f.dropped }] : []));
     for (const d of dropped) this.metrics.dropped.inc({ reason: d.reason });
+    this.dropLog.note(deviceId, device.unitId, decoded.fixes);
+    this.arrivals.assign(deviceId, decoded.fixes, receivedAt);
     const fixes: PositionFix[] = decoded.fixes
-      .filter((f) => f.valid && !f.dropped)
+      .filter((f) => f.valid && (!f.dropped || f.alarmKept))
       .map((f) => ({
         unitId: device.unitId!,
         stationId: device.stationId,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ArrivalTimes } from './arrival-times.ts';
 import { decodeOsmAnd, formParams, KNOTS_TO_MPS, parseTimestamp, type DecodeResult } from './osmand.ts';
 
 const NOW = Date.parse('2026-03-01T08:00:00Z');
@@ -144,10 +145,9 @@ describe('decodeOsmAnd', () => {
     expect(speed({ speed: '10', speedUnit: 'kn' })).toBeCloseTo(10 * (1852 / 3600), 9);
     expect(speed({ speed: '27.5', speedUnit: 'mps' })).toBe(27.5);
     expect(speed({ speed: '99', speedUnit: 'kmh' })).toBeCloseTo(27.5, 9);
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: '1', speedUnit: 'constructor' }))).toBe(
-      'INVALID_PAYLOAD',
-    );
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: '1', speedUnit: 'mph' }))).toBe('INVALID_PAYLOAD');
+    // Another unit: the speed is unknown, the fix kept (it was refused, and resent for ever).
+    expect(speed({ speed: '1', speedUnit: 'constructor' })).toBeNull();
+    expect(speed({ speed: '1', speedUnit: 'mph' })).toBeNull();
   });
 
   it('normalises unknowns: accuracy 0, negative bearing or battery → null; bearing 360 → 0', () => {
@@ -161,7 +161,6 @@ describe('decodeOsmAnd', () => {
     expect(dropped({ lat: '91' })).toBe('coordinates');
     expect(dropped({ lon: '-180.5' })).toBe('coordinates');
     expect(dropped({ speed: '5000' })).toBe('speed');
-    expect(dropped({ batt: '101' })).toBe('battery');
     expect(dropped({ timestamp: String(NOW / 1000 + 3600) })).toBe('future');
     expect(dropped({ timestamp: String(NOW / 1000 - 30 * 86_400) })).toBe('too_old');
     expect(dropped({ speed: '100', batt: '100', timestamp: String(NOW / 1000 - 60) })).toBeUndefined();
@@ -178,7 +177,12 @@ describe('decodeOsmAnd', () => {
   });
 
   it('reads a fix dated ahead within the tolerance as dated on arrival, and keeps one from the past as sent', () => {
-    const time = (seconds: number) => fixes(query({ id: 'a', lat: '1', lon: '2', timestamp: String(seconds) }))[0]!;
+    const arrived = (r: DecodeResult) => {
+      const out = fixes(r);
+      new ArrivalTimes().assign('x', out, NOW);
+      return out;
+    };
+    const time = (seconds: number) => arrived(query({ id: 'a', lat: '1', lon: '2', timestamp: String(seconds) }))[0]!;
     const ahead = time(NOW / 1000 + 120);
     expect([ahead.time, ahead.dropped]).toEqual([NOW, undefined]);
     expect(time(NOW / 1000 - 60).time).toBe(NOW - 60_000);
@@ -187,7 +191,7 @@ describe('decodeOsmAnd', () => {
       timestamp: new Date(s * 1000).toISOString(),
       coords: { latitude: 30.5, longitude: 120.3 },
     });
-    const batch = fixes(
+    const batch = arrived(
       post(
         'application/json',
         JSON.stringify({ location: [at(NOW / 1000 - 5), at(NOW / 1000 + 30), at(NOW / 1000 + 60)], device_id: 'x' }),
@@ -195,7 +199,7 @@ describe('decodeOsmAnd', () => {
     );
     expect(batch.map((f) => f.time)).toEqual([NOW - 5_000, NOW - 1, NOW]);
     // One of the batch dated a millisecond before arrival keeps its time; those ahead come after it.
-    const close = fixes(
+    const close = arrived(
       post(
         'application/json',
         JSON.stringify({
@@ -211,14 +215,11 @@ describe('decodeOsmAnd', () => {
     expect(refused(query({ lat: '1', lon: '2' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a b', lat: '1', lon: '2' }))).toBe('INVALID_PAYLOAD');
     expect(refused(query({ id: 'a', lat: '1' }))).toBe('INVALID_PAYLOAD');
-    expect(refused(query({ id: 'a', lat: '1', lon: '2', speed: 'NaN' }))).toBe('INVALID_PAYLOAD');
-    // Numerals that overflow to Infinity are not numbers either (and would make bearing NaN).
-    for (const key of ['lat', 'lon', 'speed', 'bearing', 'altitude', 'accuracy', 'batt'])
+    // Numerals that overflow to Infinity are not numbers either (optional fields: unknown, see below).
+    for (const key of ['lat', 'lon'])
       expect([key, refused(query({ id: 'a', lat: '1', lon: '2', [key]: '1e999' }))]).toEqual([key, 'INVALID_PAYLOAD']);
     expect(refused(query({ id: 'a', location: '1e999,2' }))).toBe('INVALID_PAYLOAD');
-    expect(refused(post('application/x-www-form-urlencoded', 'id=a&lat=1&lon=2&bearing=-1e999'))).toBe(
-      'INVALID_PAYLOAD',
-    );
+    expect(refused(query({ id: 'a', lat: 'thirty', lon: '2' }))).toBe('INVALID_PAYLOAD');
     // Beyond what a Date can hold: a coded refusal, not a RangeError while formatting the message.
     expect(refused(query({ id: 'a', lat: '1', lon: '2', timestamp: '4611686018427388000' }))).toBe('INVALID_PAYLOAD');
     expect(refused(post('application/json', '{"id":"a","lat":1,"lon":2,"timestamp":1e300}'))).toBe('INVALID_PAYLOAD');
@@ -260,5 +261,94 @@ describe('parseTimestamp', () => {
 
   it('formParams keeps repeated keys as arrays', () => {
     expect(formParams('a=1&a=2&b=%E7%A6%B9')).toEqual({ a: ['1', '2'], b: '禹' });
+  });
+});
+
+describe('decodeOsmAnd: only id, lat, lon and time refuse a request', () => {
+  const at = { id: 'a', lat: '30.5', lon: '120.3', timestamp: String(NOW / 1000 - 60) };
+
+  it("acknowledges Traccar Client's stationary heartbeat (id, time, battery, no location) with no fix", () => {
+    const beat = query({ id: 'a', timestamp: String(NOW / 1000), batt: '87', charge: 'false' });
+    expect(beat).toEqual({ ok: true, deviceId: 'a', fixes: [] });
+    expect(refused(post('application/x-www-form-urlencoded', 'id=a&timestamp=1772352000&batt=87&lat=&lon='))).toBe(
+      'accepted',
+    );
+    // In a JSON batch, the heartbeat is skipped and the fixes around it are kept.
+    const batch = fixes(
+      post(
+        'application/json',
+        JSON.stringify([
+          { id: 'a', batt: 50 },
+          { id: 'a', lat: 30, lon: 120 },
+        ]),
+      ),
+    );
+    expect(batch.map((f) => f.lat)).toEqual([30]);
+    // One of lat/lon, a bad one, no id or a bad time is still refused.
+    expect(refused(query({ id: 'a', lat: '30.5' }))).toBe('INVALID_PAYLOAD');
+    expect(refused(query({ id: 'a', lon: '120.3' }))).toBe('INVALID_PAYLOAD');
+    expect(refused(query({ id: 'a', lat: 'x', lon: '' }))).toBe('INVALID_PAYLOAD');
+    expect(refused(query({ batt: '87', timestamp: String(NOW / 1000) }))).toBe('INVALID_PAYLOAD');
+    expect(refused(query({ id: 'a', timestamp: 'yesterday' }))).toBe('INVALID_PAYLOAD');
+  });
+
+  it('keeps an alarm of a fix dropped for its time or speed (stored on arrival), not one without a location', () => {
+    const one = (params: Record<string, string>) => fixes(query({ ...at, alarm: 'sos', ...params }))[0]!;
+    const future = one({ timestamp: String(NOW / 1000 + 8 * 3600) });
+    expect([future.dropped?.reason, future.alarmKept, future.lat]).toEqual(['future', true, 30.5]);
+    expect(one({ timestamp: String(NOW / 1000 - 30 * 86_400) }).alarmKept).toBe(true);
+    const fast = one({ speed: '5000' });
+    expect([fast.dropped?.reason, fast.alarmKept, fast.speedMps]).toEqual(['speed', true, null]);
+    expect(one({ lat: '0', lon: '0' }).alarmKept).toBeUndefined();
+    expect(one({ valid: 'false', timestamp: String(NOW / 1000 + 8 * 3600) }).alarmKept).toBeUndefined();
+    // Without an alarm the fix is dropped as before.
+    expect(fixes(query({ ...at, timestamp: String(NOW / 1000 + 8 * 3600) }))[0]!.alarmKept).toBeUndefined();
+  });
+
+  it('a battery out of range (above 100 %, millivolts) is unknown and the fix kept, in every format', () => {
+    for (const batt of ['101', '4100']) {
+      const [f] = fixes(query({ ...at, batt }));
+      expect([f!.battery, f!.dropped]).toEqual([null, undefined]);
+      const [g] = fixes(post('application/x-www-form-urlencoded', new URLSearchParams({ ...at, batt }).toString()));
+      expect([g!.battery, g!.dropped]).toEqual([null, undefined]);
+    }
+    const [j] = fixes(post('application/json', JSON.stringify({ id: 'a', lat: 30, lon: 120, batt: 250 })));
+    expect([j!.battery, j!.dropped]).toEqual([null, undefined]);
+  });
+
+  it('reads valid in any case: TRUE, Yes and 1 store the fix; FALSE, no and 0 do not', () => {
+    const valid = (v: string) => fixes(query({ ...at, valid: v }))[0]!.valid;
+    expect(['TRUE', 'True', 'yes', 'Yes', '1', 'true'].map(valid)).toEqual(Array(6).fill(true));
+    expect(['FALSE', 'false', 'No', '0'].map(valid)).toEqual(Array(4).fill(false));
+    expect(
+      fixes(post('application/json', JSON.stringify({ id: 'a', lat: 30, lon: 120, valid: 'TRUE' })))[0]!.valid,
+    ).toBe(true);
+  });
+
+  it('an empty, unreadable or repeated optional field is unknown and the fix kept', () => {
+    const [f] = fixes(
+      query({ ...at, altitude: '', speed: '12', speedUnit: 'mph', bearing: 'north', accuracy: '1e999', batt: 'full' }),
+    );
+    expect(f).toMatchObject({ altitude: null, speedMps: null, bearing: null, accuracy: null, battery: null });
+    expect(f!.dropped).toBeUndefined();
+    const form = 'id=a&lat=30.5&lon=120.3&altitude=&speed=fast&speed=slow&bearing=-1e999&alarm=' + 's'.repeat(60);
+    const [g] = fixes(post('application/x-www-form-urlencoded', form));
+    expect(g).toMatchObject({ altitude: null, speedMps: null, bearing: null, alarm: 's'.repeat(40) });
+    const json = { id: 'a', lat: 30, lon: 120, altitude: '', speed: { knots: 3 }, accuracy: 'x', alarm: 7 };
+    expect(fixes(post('application/json', JSON.stringify(json)))[0]).toMatchObject({
+      altitude: null,
+      speedMps: null,
+      accuracy: null,
+      alarm: null,
+    });
+    const location = {
+      timestamp: '2026-03-01T07:59:00Z',
+      coords: { latitude: 30.5, longitude: 120.3, speed: 'fast', altitude: null },
+      battery: 'low',
+    };
+    expect(fixes(post('application/json', JSON.stringify({ location, device_id: 'a' })))[0]).toMatchObject({
+      speedMps: null,
+      battery: null,
+    });
   });
 });

@@ -22,6 +22,12 @@ export interface DecodedFix {
   /** The device says this fix has no valid location (`valid=false`): accepted, not stored. */
   valid: boolean;
   /**
+   * A dropped fix (not for its coordinates) that carries an alarm: stored anyway, dated on arrival
+   * and without an out-of-range speed, so the alarm (SOS) is raised where the device was. The app
+   * shows "SOS sent" once answered; dropping the alarm with a wrong clock would lose it silently.
+   */
+  alarmKept?: true;
+  /**
    * Set by the range checks: why this fix is accepted but not stored (a value out of range, a time
    * outside the window). Its request is still acknowledged, so a buffering app moves past it.
    */
@@ -29,9 +35,22 @@ export interface DecodedFix {
 }
 
 /** Why a fix was dropped (the metric's label). */
-export type DropReason = 'coordinates' | 'future' | 'too_old' | 'speed' | 'battery';
+export type DropReason = 'coordinates' | 'future' | 'too_old' | 'speed';
 
-export type DecodeResult = { ok: true; fixes: DecodedFix[] } | { ok: false; code: ErrorCode; message: string };
+/**
+ * `fixes` may be empty: a request of heartbeats only (Traccar Client's stationary heartbeat: an id,
+ * a time, the battery, no location) is acknowledged and stores nothing.
+ */
+export type DecodeResult =
+  { ok: true; deviceId: string; fixes: DecodedFix[] } | { ok: false; code: ErrorCode; message: string };
+
+/** A record with an id and a time but neither lat nor lon: the device is alive, no place to store. */
+interface Heartbeat {
+  heartbeat: true;
+  deviceId: string;
+}
+
+const isHeartbeat = (r: DecodedFix | Heartbeat): r is Heartbeat => 'heartbeat' in r;
 
 export interface FixLimits {
   /** Drop fixes timestamped further than this in the future. */
@@ -74,44 +93,33 @@ export function decodeOsmAnd(
   limits: FixLimits,
 ): DecodeResult {
   try {
-    const fixes = decodeRaw(input, now);
-    if (fixes.length === 0) invalid('no fix in the request');
-    if (fixes.length > limits.maxFixes) invalid(`at most ${limits.maxFixes} fixes per request`);
-    const device = fixes[0]!.deviceId;
-    if (fixes.some((f) => f.deviceId !== device)) invalid('all fixes of one request must come from one device');
+    const records = decodeRaw(input, now);
+    if (records.length === 0) invalid('no fix in the request');
+    if (records.length > limits.maxFixes) invalid(`at most ${limits.maxFixes} fixes per request`);
+    const device = records[0]!.deviceId;
+    if (records.some((f) => f.deviceId !== device)) invalid('all fixes of one request must come from one device');
+    const fixes = records.filter((r): r is DecodedFix => !isHeartbeat(r));
     for (const f of fixes) {
       const dropped = checkFix(f, now, limits);
-      if (dropped) f.dropped = dropped;
+      if (!dropped) continue;
+      f.dropped = dropped;
+      // The alarm of a fix dropped for its time or speed still has a place: kept (see `alarmKept`).
+      if (f.alarm !== null && f.valid && dropped.reason !== 'coordinates') {
+        f.alarmKept = true;
+        if (dropped.reason === 'speed') f.speedMps = null;
+      }
     }
-    readAheadAsArrived(fixes, now);
-    return { ok: true, fixes };
+    return { ok: true, deviceId: device, fixes };
   } catch (err) {
     if (err instanceof DecodeError) return { ok: false, code: err.code, message: err.message };
     throw err;
   }
 }
 
-/**
- * Fixes dated ahead of `now` (a clock running fast, within the tolerance) are read as dated on
- * arrival: kept as dated, such a fix would stay the unit's newest and hold its marker until the
- * correct fixes caught up with it. A batch of them keeps its order, a millisecond apart (the track
- * keeps one row per device and time, so one shared time would keep only the first).
- */
-function readAheadAsArrived(fixes: DecodedFix[], now: number): void {
-  const kept = fixes.filter((f) => !f.dropped && f.time > now);
-  if (!kept.length) return;
-  const ahead = [...new Set(kept.map((f) => f.time))].sort((a, b) => a - b);
-  // After the batch's own fixes dated in the past, so none shares a time with one of them.
-  const newestPast = Math.max(-Infinity, ...fixes.filter((f) => !f.dropped && f.time <= now).map((f) => f.time));
-  const first = Math.max(now - (ahead.length - 1), newestPast + 1);
-  const arrival = new Map(ahead.map((t, i) => [t, first + i]));
-  for (const f of kept) f.time = arrival.get(f.time)!;
-}
-
 function decodeRaw(
   input: { query: Params; body: string | undefined; contentType: string | undefined },
   now: number,
-): DecodedFix[] {
+): Array<DecodedFix | Heartbeat> {
   const hasQuery = Object.keys(input.query).length > 0;
   if (hasQuery) return [decodeParams(input.query, now)];
   const body = input.body ?? '';
@@ -130,29 +138,40 @@ export function formParams(body: string): Params {
   return out;
 }
 
+/**
+ * The fields that decide whether there is a fix (id, lat, lon, timestamp) are refused when
+ * malformed or repeated; every other field is optional: empty, unreadable or repeated, it is
+ * unknown (null, or its default) and the fix is kept. A refused request stays at the head of the
+ * tracker's buffer and is sent again for ever, with every fix behind it waiting.
+ */
 function one(params: Params, key: string): string | undefined {
   const v = params[key];
   if (Array.isArray(v)) invalid(`${key}: given more than once`);
   return v as string | undefined;
 }
 
-function num(value: string | number | undefined | null, key: string): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) invalid(`${key}: not a finite number`);
-    return value;
-  }
-  const s = value.trim();
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) invalid(`${key}: not a number: "${value.slice(0, 40)}"`);
-  const n = Number(s);
-  // `1e999` matches the pattern but overflows to Infinity.
-  if (!Number.isFinite(n)) invalid(`${key}: not a finite number: "${value.slice(0, 40)}"`);
-  return n;
+/** An optional parameter: a repeated one is unknown. */
+function optional(params: Params, key: string): string | undefined {
+  const v = params[key];
+  return Array.isArray(v) ? undefined : v;
 }
 
-function required(value: number | null, key: string): number {
-  if (value === null) invalid(`${key}: missing`);
-  return value!;
+const NUMERAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A finite number from a numeral or a JSON number; null when absent, empty or unreadable (`1e999` too). */
+function optionalNum(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'string' || !NUMERAL.test(value.trim())) return null;
+  const n = Number(value.trim());
+  return Number.isFinite(n) ? n : null;
+}
+
+/** A coordinate (lat, lon): missing or unreadable refuses the request. */
+function required(value: string | number | undefined | null, key: string): number {
+  if (value === undefined || value === null || value === '') invalid(`${key}: missing`);
+  const n = optionalNum(value);
+  if (n === null) invalid(`${key}: not a finite number: "${String(value).slice(0, 40)}"`);
+  return n!;
 }
 
 function deviceId(value: unknown): string {
@@ -187,46 +206,53 @@ export function parseTimestamp(value: string | number | undefined, now: number):
   return t;
 }
 
-function bool(value: string | boolean | undefined, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
+/** `valid`: true/1/yes or false/0/no in any case; anything else (empty, unreadable) is the default, true. */
+function bool(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  return value === 'true' || value === '1';
+  const v = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  return !['false', '0', 'no'].includes(v);
 }
 
+/**
+ * Kept without its control characters (PostgreSQL's `text` refuses NUL, and a batch with one such
+ * fix failed whole) and cut to 40 characters; not a string: no alarm. The fix is good either way,
+ * and refusing it would stall the tracker's buffer on it.
+ */
 function alarm(value: unknown): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string' || value.length > 40) invalid('alarm: a short text');
-  // Kept without its control characters (PostgreSQL's `text` refuses NUL, and a batch with one such
-  // fix failed whole): the fix is good, and refusing it would stall the tracker's buffer on it (it
-  // sends the same request again until it is answered 200).
-  return withoutControlChars(value as string) || null;
+  if (typeof value !== 'string') return null;
+  return withoutControlChars(value).slice(0, 40) || null;
 }
+
+/** No lat, no lon, no location (empty counts as absent): a heartbeat, not a fix. */
+const absent = (...values: unknown[]) => values.every((v) => v === undefined || v === null || v === '');
 
 /** Query or form parameters (GET/POST by Traccar Client, OsmAnd, the Traccar Client SDK). */
-function decodeParams(p: Params, now: number): DecodedFix {
-  let lat = num(one(p, 'lat'), 'lat');
-  let lng = num(one(p, 'lon'), 'lon');
+function decodeParams(p: Params, now: number): DecodedFix | Heartbeat {
+  const id = deviceId(one(p, 'id') ?? one(p, 'deviceid'));
+  const time = parseTimestamp(one(p, 'timestamp'), now);
+  let latRaw = one(p, 'lat');
+  let lngRaw = one(p, 'lon');
   const location = one(p, 'location');
-  if (location !== undefined && lat === null && lng === null) {
+  if (absent(latRaw, lngRaw, location)) return { heartbeat: true, deviceId: id };
+  if (location !== undefined && absent(latRaw, lngRaw)) {
     const [a, b, ...rest] = location.split(',');
     if (rest.length) invalid('location: expected "lat,lon"');
-    lat = num(a, 'location');
-    lng = num(b, 'location');
+    [latRaw, lngRaw] = [a, b];
   }
-  const id = one(p, 'id') ?? one(p, 'deviceid');
-  const speed = num(one(p, 'speed'), 'speed');
+  const speed = optionalNum(optional(p, 'speed'));
+  const factor = speedFactor(optional(p, 'speedUnit'));
   return {
-    deviceId: deviceId(id),
-    time: parseTimestamp(one(p, 'timestamp'), now),
-    lat: required(lat, 'lat'),
-    lng: required(lng, 'lon'),
-    speedMps: speed === null ? null : speed * speedFactor(one(p, 'speedUnit')),
-    bearing: num(one(p, 'bearing') ?? one(p, 'heading'), 'bearing'),
-    altitude: num(one(p, 'altitude'), 'altitude'),
-    accuracy: num(one(p, 'accuracy'), 'accuracy'),
-    battery: num(one(p, 'batt'), 'batt'),
-    alarm: alarm(one(p, 'alarm')),
-    valid: bool(one(p, 'valid'), true),
+    deviceId: id,
+    time,
+    lat: required(latRaw, 'lat'),
+    lng: required(lngRaw, 'lon'),
+    speedMps: speed === null || factor === null ? null : speed * factor,
+    bearing: optionalNum(optional(p, 'bearing') ?? optional(p, 'heading')),
+    altitude: optionalNum(optional(p, 'altitude')),
+    accuracy: optionalNum(optional(p, 'accuracy')),
+    battery: optionalNum(optional(p, 'batt')),
+    alarm: alarm(optional(p, 'alarm')),
+    valid: bool(optional(p, 'valid')),
   };
 }
 
@@ -241,16 +267,15 @@ const SPEED_UNITS = new Map([
  * `speed` is in knots, as Traccar Client sends it and Traccar reads it, unless the request says
  * `speedUnit=mps` or `kmh`: OsmAnd's `{5}` is Android's `Location.getSpeed()`, metres a second, so
  * its URL template carries `speedUnit=mps` (docs/ingest.md). Traccar sets this for the whole
- * server (`osmand.speed`); a parameter lets both kinds of phone report to one server.
+ * server (`osmand.speed`); a parameter lets both kinds of phone report to one server. Another
+ * unit: null, the speed is unknown (the fix is kept).
  */
-function speedFactor(unit: string | undefined): number {
+function speedFactor(unit: string | undefined): number | null {
   if (unit === undefined || unit === '') return KNOTS_TO_MPS;
-  const factor = SPEED_UNITS.get(unit);
-  if (factor === undefined) invalid(`speedUnit: one of kn, mps, kmh, not "${unit.slice(0, 20)}"`);
-  return factor!;
+  return SPEED_UNITS.get(unit) ?? null;
 }
 
-function decodeJson(body: string, now: number): DecodedFix[] {
+function decodeJson(body: string, now: number): Array<DecodedFix | Heartbeat> {
   let data: unknown;
   try {
     data = JSON.parse(body);
@@ -281,42 +306,32 @@ function decodeBackgroundGeolocation(loc: unknown, id: string, now: number, path
   if (typeof l.timestamp !== 'string') invalid(`${path}.timestamp: expected an ISO 8601 string`);
   if (!isObject(l.coords)) invalid(`${path}.coords: missing`);
   const c = l.coords as Record<string, unknown>;
-  const n = (key: string): number | null => {
-    const v = c[key];
-    if (v === undefined || v === null) return null;
-    if (typeof v !== 'number') invalid(`${path}.coords.${key}: expected a number`);
-    return num(v as number, `${path}.coords.${key}`);
+  const coordinate = (key: string): number => {
+    if (c[key] !== undefined && c[key] !== null && typeof c[key] !== 'number')
+      invalid(`${path}.coords.${key}: expected a number`);
+    return required(c[key] as number | undefined, `${path}.coords.${key}`);
   };
   const unknownIfNegative = (v: number | null) => (v === null || v < 0 ? null : v);
-  let battery: number | null = null;
-  if (l.battery !== undefined) {
-    if (!isObject(l.battery)) invalid(`${path}.battery: expected an object`);
-    const level = (l.battery as Record<string, unknown>).level;
-    if (level !== undefined && level !== null) {
-      if (typeof level !== 'number' || !Number.isFinite(level)) invalid(`${path}.battery.level: expected 0–1 or -1`);
-      // Above 1 (a percentage, say) is the device's data, not a malformed request: the level is
-      // unknown, the fix kept (a refused request would stall the phone's buffer on it).
-      battery = (level as number) < 0 || (level as number) > 1 ? null : Math.round((level as number) * 100);
-    }
-  }
+  // 0–1; -1 (unknown), above 1 (a percentage, say) or not a number: unknown, the fix kept.
+  const level = isObject(l.battery) ? optionalNum(l.battery.level) : null;
   const extras = isObject(l.extras) ? l.extras : {};
   return {
     deviceId: id,
     time: parseTimestamp(l.timestamp as string, now),
-    lat: required(n('latitude'), `${path}.coords.latitude`),
-    lng: required(n('longitude'), `${path}.coords.longitude`),
-    speedMps: unknownIfNegative(n('speed')),
-    bearing: unknownIfNegative(n('heading')),
-    altitude: n('altitude'),
-    accuracy: unknownIfNegative(n('accuracy')),
-    battery,
+    lat: coordinate('latitude'),
+    lng: coordinate('longitude'),
+    speedMps: unknownIfNegative(optionalNum(c.speed)),
+    bearing: unknownIfNegative(optionalNum(c.heading)),
+    altitude: optionalNum(c.altitude),
+    accuracy: unknownIfNegative(optionalNum(c.accuracy)),
+    battery: level === null || level < 0 || level > 1 ? null : Math.round(level * 100),
     alarm: alarm(l.alarm ?? extras.alarm),
     valid: true,
   };
 }
 
 /** `{id, lat, lon, timestamp, speed (knots), ...}`: the Traccar Client SDK's JSON upload, one per item. */
-function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix {
+function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix | Heartbeat {
   if (!isObject(item)) invalid(`${path}: expected an object`);
   const o = item as Record<string, unknown>;
   const field = (key: string): string | number | undefined => {
@@ -325,26 +340,28 @@ function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix {
     if (typeof v !== 'string' && typeof v !== 'number') invalid(`${path}.${key}: expected a number or string`);
     return v as string | number;
   };
-  const speedKnots = num(field('speed'), `${path}.speed`);
-  const validRaw = o.valid;
+  const id = deviceId(o.id ?? o.deviceid);
+  const time = parseTimestamp(field('timestamp'), now);
+  if (absent(field('lat'), field('lon'))) return { heartbeat: true, deviceId: id };
+  const speedKnots = optionalNum(o.speed);
   return {
-    deviceId: deviceId(o.id ?? o.deviceid),
-    time: parseTimestamp(field('timestamp'), now),
-    lat: required(num(field('lat'), `${path}.lat`), `${path}.lat`),
-    lng: required(num(field('lon'), `${path}.lon`), `${path}.lon`),
+    deviceId: id,
+    time,
+    lat: required(field('lat'), `${path}.lat`),
+    lng: required(field('lon'), `${path}.lon`),
     speedMps: speedKnots === null ? null : speedKnots * KNOTS_TO_MPS,
-    bearing: num(field('bearing') ?? field('heading'), `${path}.bearing`),
-    altitude: num(field('altitude'), `${path}.altitude`),
-    accuracy: num(field('accuracy'), `${path}.accuracy`),
-    battery: num(field('batt'), `${path}.batt`),
+    bearing: optionalNum(o.bearing ?? o.heading),
+    altitude: optionalNum(o.altitude),
+    accuracy: optionalNum(o.accuracy),
+    battery: optionalNum(o.batt),
     alarm: alarm(o.alarm),
-    valid: typeof validRaw === 'boolean' ? validRaw : bool(typeof validRaw === 'string' ? validRaw : undefined, true),
+    valid: bool(o.valid),
   };
 }
 
 /**
  * Range and time checks: why the fix must not be stored, or null; normalises unknown values
- * (negative accuracy/bearing, 0 accuracy) to null.
+ * (negative accuracy/bearing/battery, 0 accuracy, battery above 100 — millivolts, say) to null.
  *
  * Such a fix is dropped, not refused. A value out of range is the device's data, not a malformed
  * request: refused, Traccar Client keeps it at the head of its buffer and sends it again every
@@ -357,18 +374,14 @@ function checkFix(f: DecodedFix, now: number, limits: FixLimits): DecodedFix['dr
     return drop('coordinates', `coordinates out of range: lat ${f.lat}, lon ${f.lng}`);
   // What trackers and TAK clients send before they have a location: not a place in the Gulf of Guinea.
   if (f.lat === 0 && f.lng === 0) return drop('coordinates', 'no location: lat 0, lon 0');
+  if (f.bearing !== null) f.bearing = f.bearing < 0 ? null : f.bearing % 360;
+  if (f.accuracy !== null && f.accuracy <= 0) f.accuracy = null;
+  if (f.battery !== null && (f.battery < 0 || f.battery > 100)) f.battery = null;
+  if (f.speedMps !== null && f.speedMps < 0) f.speedMps = null;
   if (f.time > now + limits.maxFutureMs)
     return drop('future', `timestamp ${new Date(f.time).toISOString()} is in the future`);
   if (f.time < now - limits.maxAgeMs) return drop('too_old', `timestamp ${new Date(f.time).toISOString()} is too old`);
-  if (f.speedMps !== null) {
-    if (f.speedMps < 0) f.speedMps = null;
-    else if (f.speedMps > MAX_SPEED_MPS) return drop('speed', `speed out of range: ${f.speedMps.toFixed(1)} m/s`);
-  }
-  if (f.bearing !== null) f.bearing = f.bearing < 0 ? null : f.bearing % 360;
-  if (f.accuracy !== null && f.accuracy <= 0) f.accuracy = null;
-  if (f.battery !== null) {
-    if (f.battery < 0) f.battery = null;
-    else if (f.battery > 100) return drop('battery', `batt out of range: ${f.battery}`);
-  }
+  if (f.speedMps !== null && f.speedMps > MAX_SPEED_MPS)
+    return drop('speed', `speed out of range: ${f.speedMps.toFixed(1)} m/s`);
   return null;
 }
