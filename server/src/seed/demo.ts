@@ -6,7 +6,8 @@ import type { AppContext } from '../services/context.ts';
 import { createOperation } from '../services/operations.ts';
 import { demoStations } from './demo-stations.ts';
 import { seedDemoUnits } from './demo-units.ts';
-import { pgLease, sharedPool } from '../demo/demo-lease.ts';
+import { sharedPool } from '../demo/demo-lease.ts';
+import { pgLease } from '../storage/pg-lease.ts';
 
 export const DEMO_OPERATION_ID = 'demo-tricounty';
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { pgLease } from './pg-lease.ts';
 import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
 import { mapPgError, pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 import { toFix } from './rows.ts';
@@ -127,9 +128,6 @@ export class PgRetentionStore implements RetentionStore {
   }
 }
 
-/** The run's advisory lock key: keyed on the schema, so stores on other schemas of the database run on their own. */
-const RETENTION_LOCK_KEY = `hashtext('jointmap:retention'), hashtext(current_schema())`;
-
 /** A store-wide lock held for one retention run (the job's `RunLease`). */
 export interface PgRetentionLease {
   /** Its connection closed under it: PostgreSQL let the lock go, another instance may run now. */
@@ -140,54 +138,18 @@ export interface PgRetentionLease {
 
 /**
  * The retention job's lock on PostgreSQL, where several instances share the store: one retention
- * run at a time across them. A run is many short transactions, so a transaction-level lock
- * (`pg_try_advisory_xact_lock`) cannot span it: a session lock (`pg_try_advisory_lock`) is held on
- * a connection of the pool checked out for the whole run (one of its ten). Null, at once, when
- * another session holds it.
+ * run at a time across them (`jointmap:retention`, see `pgLease`). A run is many short
+ * transactions, so a transaction-level lock cannot span it: a session lock is held on a connection
+ * of the pool checked out for the whole run (one of its ten). Null, at once, when another session
+ * holds it.
  */
 export function pgRetentionLock(pool: pg.Pool): () => Promise<PgRetentionLease | null> {
   return async () => {
-    let client: pg.PoolClient;
     try {
-      client = await pool.connect();
+      return await pgLease(pool, 'retention', false);
     } catch (err) {
       throw mapPgError(err);
     }
-    let lost = false;
-    // A checked-out client whose connection drops emits 'error'; with no listener that would end the process.
-    const onError = () => {
-      lost = true;
-    };
-    client.on('error', onError);
-    const done = (broken: boolean) => {
-      client.removeListener('error', onError);
-      // A broken connection is destroyed, not handed out again (its session, and lock, end with it).
-      client.release(broken ? true : undefined);
-    };
-    try {
-      const { rows } = await pgQuery(client, `SELECT pg_try_advisory_lock(${RETENTION_LOCK_KEY}) AS got`);
-      if (rows[0]?.got !== true) {
-        done(false);
-        return null;
-      }
-    } catch (err) {
-      done(true);
-      throw err;
-    }
-    return {
-      get lost() {
-        return lost;
-      },
-      async release() {
-        if (lost) return done(true);
-        try {
-          await client.query(`SELECT pg_advisory_unlock(${RETENTION_LOCK_KEY})`);
-          done(false);
-        } catch {
-          done(true);
-        }
-      },
-    };
   };
 }
 
