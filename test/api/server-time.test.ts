@@ -42,6 +42,8 @@ describe('every answer states the server’s clock', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(200);
+    // Read to its end: a streamed body left unread keeps the connection, and the server's close waits on it.
+    expect((await res.json()) as { type: string }).toMatchObject({ type: 'FeatureCollection' });
     expect(res.headers.get('cache-control')).toMatch(/max-age=3600/);
     expect(res.headers.get('x-server-time')).toBeNull();
   });
