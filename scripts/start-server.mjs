@@ -13,6 +13,9 @@ import { SERVER_NODE_ARGS, serverEnv } from './server-launch.mjs';
 /** The signals a launcher passes on to the server (Ctrl-C, `kill`, systemd, a closed terminal). */
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** How often a launcher looks whether its parent (npm, pnpm, a shell) is still there. */
+const ORPHAN_CHECK_MS = 1000;
+
 /**
  * Run the server as a child of this launcher and end as it ends: its exit code, or the signal it
  * died of raised again here. Signals sent to the launcher are passed on to the server, so that
@@ -28,11 +31,21 @@ export function runServer(args, options = {}) {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  // npm passes no SIGTERM on to its script (`kill <npm>` leaves this launcher running with no
+  // parent): a launcher whose parent went stops its server as on SIGTERM.
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(orphaned);
+    forward('SIGTERM');
+  }, ORPHAN_CHECK_MS);
+  orphaned.unref();
   child.on('error', (err) => {
     console.error(`the server could not be started: ${err.message}`);
     process.exit(1);
   });
   child.on('exit', (code, signal) => {
+    clearInterval(orphaned);
     for (const s of FORWARDED_SIGNALS) process.removeListener(s, forward);
     if (signal) process.kill(process.pid, signal);
     else process.exit(code ?? 1);

@@ -7,8 +7,8 @@ import { eventually } from '../helpers/sync-client.ts';
 
 const script = new URL('../../scripts/start-server.mjs', import.meta.url).pathname;
 
-/** Process ids whose parent is `pid` and whose command line runs `server.mjs` (from /proc). */
-function serversStartedBy(pid: number): number[] {
+/** Process ids whose parent is `pid` and whose command line runs `what` (from /proc). */
+function serversStartedBy(pid: number, what = 'server/dist/server.mjs'): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -16,7 +16,7 @@ function serversStartedBy(pid: number): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // The parent's id is the field after the state, which follows the parenthesised name.
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('server/dist/server.mjs')) out.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(what)) out.push(Number(entry));
     } catch {
       // Gone meanwhile.
     }
@@ -48,10 +48,13 @@ interface Launched {
 }
 
 /** The launcher started on a fresh DATA_DIR, once its one server answers. */
-async function launch(t: TestContext): Promise<Launched> {
+async function launch(t: TestContext, underShell = false): Promise<Launched> {
   const dataDir = tempDir('jointmap-launch-');
   t.onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
-  const launcher = spawn(process.execPath, [script], {
+  const command = underShell
+    ? (['/bin/sh', ['-c', `"${process.execPath}" "${script}" & wait`]] as const)
+    : ([process.execPath, [script]] as const);
+  const launcher = spawn(command[0], [...command[1]], {
     env: {
       ...process.env,
       DATA_DIR: dataDir,
@@ -76,8 +79,11 @@ async function launch(t: TestContext): Promise<Launched> {
   // The launcher builds server/dist first when a source is newer.
   await eventually(() => /running: http:\/\/[^/\s]+\//.test(out), 60_000, `the server started:\n${out}`);
   const port = Number(/running: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1]);
-  serverPids = serversStartedBy(launcher.pid!);
-  expect(serverPids).toHaveLength(1);
+  // Under a shell, the launcher is the shell's child and the server its grandchild.
+  const launcherPid = underShell ? serversStartedBy(launcher.pid!, 'start-server.mjs')[0]! : launcher.pid!;
+  // The server first; a launcher under a shell too, so that the clean-up kills it.
+  serverPids = serversStartedBy(launcherPid).concat(underShell ? [launcherPid] : []);
+  expect(serverPids).toHaveLength(underShell ? 2 : 1);
   expect(await portFree(port)).toBe(false);
   return { launcher, exited, server: serverPids[0]!, port };
 }
@@ -98,6 +104,18 @@ describe('the launcher (scripts/start-server.mjs, which npm start shares)', () =
       expect(await portFree(port)).toBe(true);
       // It closed cleanly on the one SIGTERM (a second signal would have made it exit at once, 1).
       expect(end).toEqual({ code: 0, signal: null });
+    },
+  );
+
+  test(
+    'a launcher whose parent went (npm stopped with SIGTERM passes nothing on) stops its server',
+    { timeout: 90_000 },
+    async (t) => {
+      // npm's part played by a shell that starts the launcher and waits; killed, it signals nothing.
+      const { launcher: shell, server, port } = await launch(t, true);
+      shell.kill('SIGKILL');
+      await eventually(() => !alive(server), 15_000, 'the server process gone');
+      expect(await portFree(port)).toBe(true);
     },
   );
 
