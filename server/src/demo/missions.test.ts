@@ -107,6 +107,18 @@ describe('missionFor', () => {
     expect(mission(unit(), { searches: [search('active')], sectors })).toEqual({ kind: 'sweep', sectorId: 'near' });
   });
 
+  it("sweeps its station's sector a unit was added to (station-wide), not one narrowed to other units", () => {
+    const sectors = [
+      sector('narrowed', 120.2, { assignedUnitIds: ['drone-01'] }),
+      sector('helped', 120.3, { assignedUnitIds: ['drone-01'], stationWide: true }),
+    ];
+    // Every unit of 禹越 sweeps the helped sector, as coverage and the console's sector list count it.
+    expect(mission(unit(), { searches: [search('active')], sectors, tasks: [task] })).toEqual({
+      kind: 'sweep',
+      sectorId: 'helped',
+    });
+  });
+
   it("goes to the task's location when there is no active search, and patrols once released", () => {
     const sectors = [sector('named', 120.3, { assignedUnitIds: ['yuyue-car-01'] })];
     expect(mission(unit(), { searches: [search('found')], sectors, tasks: [task] })).toEqual({

@@ -1,7 +1,7 @@
 import { sectorsOfSearch } from '../search/search-sectors.ts';
 import { centroid, distance } from '@turf/turf';
 import type { Polygon } from 'geojson';
-import type { Search, Sector, Task, Unit } from '@jointmap/shared';
+import { stationSweeps, type Search, type Sector, type Task, type Unit } from '@jointmap/shared';
 
 /** What a simulated unit is doing: patrolling, sweeping a sector, or going to a task's location. */
 export type Mission =
@@ -26,9 +26,10 @@ export function missionKey(m: Mission): string {
 
 /**
  * What a unit should do, read from the documents as a person decided it: a unit assigned to a task
- * with an active search sweeps its sector (one that names it, else the nearest of its station's
- * sectors of that search); assigned to a task without one, it goes to the task's location (or the
- * centre of its area); anyone else patrols.
+ * with an active search sweeps its sector (one that names it, else the nearest sector of that search
+ * its station's units all sweep, by the rule coverage and the console follow: `stationSweeps`, so
+ * also a station's sector units were added to); assigned to a task without one, it goes to the
+ * task's location (or the centre of its area); anyone else patrols.
  */
 export function missionFor(
   unit: Unit | undefined,
@@ -44,7 +45,7 @@ export function missionFor(
     const sectors = active.flatMap((search) => sectorsOfSearch(search, all)).filter((s) => s.status !== 'cleared');
     const named = sectors.find((s) => s.assignedUnitIds.includes(unit.id));
     const own = sectors
-      .filter((s) => s.assignedStationId === unit.stationId && s.assignedUnitIds.length === 0)
+      .filter((s) => s.assignedStationId === unit.stationId && stationSweeps(s))
       .map((s) => ({ s, d: distance(position, centroid(s.polygon)) }))
       .sort((a, b) => a.d - b.d)[0]?.s;
     const sector = named ?? own;

@@ -91,6 +91,8 @@ const polygonOf = (coordinates: Position[][]): Polygon => ({ type: 'Polygon', co
  * The search record and its sectors: the area a tricycle may have covered since he was last seen,
  * clipped to the three jurisdictions, split into a ~1.2 km grid; each sector goes to the station
  * holding most of it, and each dispatched unit gets the nearest free sector of its own station.
+ * A unit joins its station's units there (`stationWide`), as the console's `assignSector` writes a
+ * unit added to a station's sector: the station's other units still sweep it too.
  */
 export function planSearch(
   ids: { taskId: string; searchId: string; taskStationId: string },
@@ -139,6 +141,7 @@ export function planSearch(
     polygon: polygon(c.polygon),
     assignedStationId: c.stationId,
     assignedUnitIds: c.unitIds,
+    ...(c.stationId && c.unitIds.length ? { stationWide: true } : {}),
     status: c.unitIds.length ? 'searching' : c.stationId ? 'assigned' : 'unassigned',
     sweepWidthM: SWEEP_WIDTH_M,
     searchId: ids.searchId,

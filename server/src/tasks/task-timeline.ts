@@ -13,6 +13,7 @@ import {
   type Unit,
 } from '@jointmap/shared';
 import type { LoggedUpdate } from '../storage/types.ts';
+import { SplitLedger } from './timeline-splits.ts';
 
 /** Who and when of one logged update, shared by every event it produced. */
 type EventBase = Pick<TimelineEvent, 'time' | 'seq' | 'scope' | 'userId' | 'userName' | 'sessionId'>;
@@ -26,7 +27,8 @@ type MapName = (typeof MAPS)[number];
 /**
  * Replay one document's update log, update by update, into a fresh `Y.Doc` and list what each
  * update changed about task `taskId`: its record, responses to it, units assigned to it or taken
- * from it, its search and the search's sectors. Pure: the log and the account names come in.
+ * from it, its search and the search's sectors (of the splits a commander saw used, see
+ * `SplitLedger`). Pure: the log and the account names come in.
  *
  * @param name document name `<operationId>/<scope>`; events carry its scope.
  * @param updates the document's full log, oldest first (`Storage.readUpdateLog`).
@@ -45,6 +47,7 @@ export function replayTaskTimeline(
   const maps = new Map(MAPS.map((m) => [m, doc.getMap<unknown>(m)] as const));
   const shadow = new Map(MAPS.map((m) => [m, new Map<string, unknown>()] as const));
   const searchIds = new Set<string>();
+  const splits = new SplitLedger();
   const events: TimelineEvent[] = [];
   let changed: Y.Transaction['changed'] | null = null;
   doc.on('afterTransaction', (tr: Y.Transaction) => {
@@ -82,13 +85,13 @@ export function replayTaskTimeline(
           else previous.set(key, next);
           if (prev !== next) diffs.push({ prev, next });
         }
-        describe(m, diffs, taskId, searchIds, out);
+        describe(m, diffs, { taskId, searchIds, splits }, out);
       }
     }
   } finally {
     doc.destroy();
   }
-  return events;
+  return splits.keep(events);
 }
 
 class EventSink {
@@ -97,18 +100,26 @@ class EventSink {
     private readonly events: TimelineEvent[],
   ) {}
 
-  add<K extends TimelineEventType>(type: K, detail: TimelineDetail<K>): void {
-    this.events.push({ ...this.base, type, detail } as TimelineEvent);
+  add<K extends TimelineEventType>(type: K, detail: TimelineDetail<K>): TimelineEvent {
+    const event = { ...this.base, type, detail } as TimelineEvent;
+    this.events.push(event);
+    return event;
   }
 }
 
 type Diff<T> = { prev: T | undefined; next: T | undefined };
 
+/** What the replay knows beyond one update: the task, its searches, and their splits. */
+interface Follow {
+  taskId: string;
+  searchIds: Set<string>;
+  splits: SplitLedger;
+}
+
 function describe(
   map: MapName,
   diffs: Array<Diff<unknown>>,
-  taskId: string,
-  searchIds: Set<string>,
+  { taskId, searchIds, splits }: Follow,
   out: EventSink,
 ): void {
   switch (map) {
@@ -117,6 +128,7 @@ function describe(
       return;
     case 'searches':
       for (const d of diffs as Array<Diff<Search>>) {
+        if (d.next) splits.search(d.next);
         const s = d.next ?? d.prev;
         if (s?.taskId !== taskId) continue;
         searchIds.add(s.id);
@@ -128,6 +140,7 @@ function describe(
         s !== undefined && (s.taskId === taskId || (!!s.searchId && searchIds.has(s.searchId)));
       sectorEvents(
         (diffs as Array<Diff<Sector>>).filter((d) => mine(d.next) || mine(d.prev)),
+        splits,
         out,
       );
       return;
@@ -243,34 +256,43 @@ function searchEvents({ prev, next }: Diff<Search>, out: EventSink): void {
   else if (next.status === 'active') out.add('search_reopened', { searchId: next.id, from });
 }
 
-function sectorEvents(diffs: Array<Diff<Sector>>, out: EventSink): void {
-  const created = new Map<string | null, TimelineDetail<'sectors_created'>['sectors']>();
-  const removed: TimelineDetail<'sectors_removed'>['sectors'] = [];
+function sectorEvents(diffs: Array<Diff<Sector>>, splits: SplitLedger, out: EventSink): void {
+  const created = new Map<string | null, Sector[]>();
+  const removed: Sector[] = [];
   for (const { prev, next } of diffs) {
     if (!next) {
-      if (prev) removed.push({ sectorId: prev.id, name: prev.name });
+      if (prev) removed.push(prev);
       continue;
     }
     if (!prev) {
       const searchId = next.searchId ?? null;
-      const list = created.get(searchId) ?? [];
-      list.push({
-        sectorId: next.id,
-        name: next.name,
-        assignedStationId: next.assignedStationId,
-        assignedUnitIds: next.assignedUnitIds,
-      });
-      created.set(searchId, list);
+      created.set(searchId, [...(created.get(searchId) ?? []), next]);
       continue;
     }
     const ref = { sectorId: next.id, name: next.name };
     if (prev.assignedStationId !== next.assignedStationId || !same(prev.assignedUnitIds, next.assignedUnitIds)) {
-      out.add('sector_assigned', { ...ref, stationId: next.assignedStationId, unitIds: next.assignedUnitIds });
+      const e = out.add('sector_assigned', {
+        ...ref,
+        stationId: next.assignedStationId,
+        unitIds: next.assignedUnitIds,
+      });
+      splits.note(e, [next]);
     }
     if (prev.status !== next.status) {
-      out.add('sector_status', { ...ref, status: next.status, previousStatus: prev.status });
+      splits.note(out.add('sector_status', { ...ref, status: next.status, previousStatus: prev.status }), [next]);
     }
   }
-  for (const [searchId, sectors] of created) out.add('sectors_created', { searchId, sectors });
-  if (removed.length) out.add('sectors_removed', { sectors: removed });
+  for (const [searchId, sectors] of created) {
+    const listed = sectors.map((s) => ({
+      sectorId: s.id,
+      name: s.name,
+      assignedStationId: s.assignedStationId,
+      assignedUnitIds: s.assignedUnitIds,
+    }));
+    splits.note(out.add('sectors_created', { searchId, sectors: listed }), sectors);
+  }
+  if (removed.length) {
+    const e = out.add('sectors_removed', { sectors: removed.map((s) => ({ sectorId: s.id, name: s.name })) });
+    splits.note(e, removed);
+  }
 }
