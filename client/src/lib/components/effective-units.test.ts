@@ -8,7 +8,6 @@ import { UnitView } from '../live/unit-view.svelte.ts';
 import { offlineCommanderSession, offlineSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import type { StationDetail } from '../state/operation-data.ts';
-import { effectiveUnits } from '../tasks/dispatch/dispatch-actions.ts';
 import { TaskDesk } from '../tasks/task-desk.svelte.ts';
 import TaskPanel from '../tasks/TaskPanel.svelte';
 import { buildTaskViews, unitsOnTask, type TaskView } from '../tasks/task-views.ts';
@@ -19,7 +18,8 @@ import UnitBoard from './UnitBoard.svelte';
 /**
  * The console that ends a task, or declines it, writes no release of its units (the server does,
  * with a write that yields): until that release reaches it, offline or within the server's
- * moment, every view of the units reads them as free, not en route to the task.
+ * moment, every view of the units reads them as free, not en route to the task. The views read
+ * the session's `effectiveUnits`, derived once a frame.
  */
 
 const DEQING = 'deqing-yuyue';
@@ -59,6 +59,9 @@ function render<P extends Record<string, unknown>>(component: Component<P>, prop
   return target;
 }
 
+/** After the next animation frame (the harness runs frames as timers), where the session derives its units again. */
+const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 5));
+
 /** What every view shows of 禹越巡01 and of the units on `task`. */
 function shown(session: OperationSession, desk: TaskDesk, task: Task) {
   const units = new UnitView();
@@ -68,13 +71,15 @@ function shown(session: OperationSession, desk: TaskDesk, task: Task) {
   const panel = render(TaskPanel, { desk, view: viewOf(session, task.id) });
   const row = tasks.querySelector(`[data-testid="task-board-row"][data-task="${task.id}"]`)!;
   return {
-    data: effectiveUnits(session).map((u) => [u.id, u.status, u.assignedTaskId]),
-    onTask: unitsOnTask(effectiveUnits(session), task.id).map((u) => u.id),
+    data: session.effectiveUnits.map((u) => [u.id, u.status, u.assignedTaskId]),
+    onTask: unitsOnTask(session.effectiveUnits, task.id).map((u) => u.id),
     unitBoard: board.querySelector(`[data-unit="${car.id}"]`)?.getAttribute('data-status'),
     taskBoardUnits: row.querySelector('[data-testid="task-board-units"]')?.textContent ?? '',
     roster: roster.querySelector<HTMLSelectElement>(`[data-unit="${car.id}"] [data-testid="unit-status-select"]`)
       ?.value,
     panelUnits: panel.querySelector('[data-testid="task-units"]')!.textContent!.includes(car.callsign),
+    // My station's answer form (a dispatcher's only), where units on the task are ticked.
+    answerTicked: panel.querySelector<HTMLInputElement>(`[data-testid="answer-unit"][value="${car.id}"]`)?.checked,
   };
 }
 
@@ -87,7 +92,7 @@ const FREE = {
   panelUnits: false,
 };
 
-test('an offline commander closes a task with 禹越巡01 on it: every view shows it available, on no task', () => {
+test('an offline commander closes a task with 禹越巡01 on it: every view shows it available, on no task', async () => {
   const session = offlineCommanderSession([DEQING]);
   withStations(session, [DEQING]);
   const desk = new TaskDesk(session);
@@ -98,13 +103,13 @@ test('an offline commander closes a task with 禹越巡01 on it: every view show
   expect(shown(session, desk, task)).toMatchObject({ unitBoard: 'en_route', roster: 'en_route', panelUnits: true });
 
   expect(desk.setState(viewOf(session, task.id), 'closed')).toBeNull();
-  flushSync();
+  await nextFrame();
   // The record still says en route (the server writes the release); the views do not.
   expect(session.doc(DEQING)!.doc.getMap<Unit>('units').get(car.id)).toMatchObject({ assignedTaskId: task.id });
   expect(shown(session, desk, task)).toEqual(FREE);
 });
 
-test('禹越 declines 临平’s task its car is on: no unit record is written, and every view shows the car available', () => {
+test('禹越 declines 临平’s task its car is on: no unit record is written, and every view shows the car available', async () => {
   const session = offlineSession({ id: 'u-deqing', name: '德清', role: 'dispatcher', stationId: DEQING }, [
     DEQING,
     LINPING,
@@ -121,14 +126,15 @@ test('禹越 declines 临平’s task its car is on: no unit record is written, 
   session.write(DEQING, dispatchChanges([car], task.id, Date.now()).get(DEQING)!);
   const before = session.doc(DEQING)!.doc.getMap<Unit>('units').get(car.id);
   expect(before).toMatchObject({ status: 'en_route', assignedTaskId: task.id });
+  expect(shown(session, desk, task)).toMatchObject({ unitBoard: 'en_route', answerTicked: true });
 
   const units = session.doc(DEQING)!.doc.getMap('units');
   let unitWrites = 0;
   units.observe(() => unitWrites++);
   expect(desk.answer(viewOf(session, task.id), 'declined', '警力不足', [car.id])).toBeNull();
-  flushSync();
+  await nextFrame();
   expect(unitWrites).toBe(0);
   expect(units.get(car.id)).toEqual(before);
   expect(viewOf(session, task.id).responses.get(DEQING)?.status).toBe('declined');
-  expect(shown(session, desk, task)).toEqual(FREE);
+  expect(shown(session, desk, task)).toEqual({ ...FREE, answerTicked: false });
 });

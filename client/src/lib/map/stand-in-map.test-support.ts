@@ -10,7 +10,7 @@ interface StandInLayer {
 /**
  * A stand-in for the MapLibre map of `<MapView>`, enough for the layer components: sources hold the
  * data last given them, layers their paint properties and filter, in drawing order. No rendering,
- * no WebGL: a test mounts a layer component with `getMap` mocked to return {@link StandInMap.map}
+ * no WebGL, no events: a test mounts a layer component with `getMap` mocked to return {@link StandInMap.map}
  * (and the style module, which needs the build's font plugin, mocked too):
  *
  *   vi.mock('./style.ts', () => ({ MAP_FONT: 'Noto Sans SC', beforeSlot: () => undefined }));
@@ -53,7 +53,17 @@ export class StandInMap {
         if (!entry) return undefined;
         return {
           setData: (data: unknown) => void (entry.data = data),
-          updateData: () => Promise.resolve(),
+          // As maplibre applies a diff: an added feature replaces the one of its id.
+          updateData: (diff: { add?: GeoJSON.Feature[]; remove?: Array<string | number> }) => {
+            const added = diff.add ?? [];
+            const gone = new Set([...(diff.remove ?? []), ...added.map((f) => f.id)]);
+            const before = (entry.data as GeoJSON.FeatureCollection | undefined)?.features ?? [];
+            entry.data = {
+              type: 'FeatureCollection',
+              features: [...before.filter((f) => f.id === undefined || !gone.has(f.id)), ...added],
+            };
+            return Promise.resolve();
+          },
         };
       },
       removeSource(id: string) {
@@ -80,6 +90,9 @@ export class StandInMap {
       setPaintProperty: (id: string, name: string, value: unknown) => void (need(id).paint[name] = value),
       getPaintProperty: (id: string, name: string) => need(id).paint[name],
       getStyle: () => ({ layers: layers.map((l) => ({ ...l })) }),
+      // Pointer events never fire here: handlers are accepted and dropped.
+      on: () => undefined,
+      off: () => undefined,
     };
     return fake as unknown as MapLibreMap;
   }

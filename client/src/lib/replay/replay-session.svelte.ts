@@ -7,11 +7,13 @@ import {
   type AlertsMessage,
   type CoverageMessage,
   type DocKind,
+  type Unit,
 } from '@jointmap/shared';
 import { AnnotationIndex } from '../sync/annotation-index.ts';
 import type { OperationData, StationDetail } from '../state/operation-data.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { scopedRecords, scopedRules } from '../state/station-records.ts';
+import { effectiveUnitsOf } from '../state/effective-units.ts';
 import type { SessionUser } from '../state/session.svelte.ts';
 import { applyChanges, applyRecords } from './apply-records.ts';
 import type { DocChanges } from './state-diff.ts';
@@ -152,6 +154,11 @@ export class ReplaySession {
     this.subscribeRecords();
     return scopedRecords<T>(this.docs, map);
   }
+
+  private readonly releasedUnits = new WeakMap<Unit, Unit>();
+
+  /** The units at the moment as the boards and the map show them (`OperationSession.effectiveUnits`). */
+  readonly effectiveUnits: readonly Unit[] = $derived.by(() => effectiveUnitsOf(this, this.releasedUnits));
 
   commandRecords<T>(map: 'searches' | 'sectors'): T[] {
     this.subscribeRecords();

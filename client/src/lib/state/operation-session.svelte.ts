@@ -11,11 +11,13 @@ import {
   type OperationMeta,
   type PresenceState,
   type SyncRejection,
+  type Unit,
 } from '@jointmap/shared';
 import { AnnotationIndex } from '../sync/annotation-index.ts';
 import { DocSync } from '../sync/doc-sync.ts';
 import { LivePositions } from '../live/live-positions.svelte.ts';
 import { scopedRecords, scopedRules } from './station-records.ts';
+import { effectiveUnitsOf } from './effective-units.ts';
 import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
@@ -355,6 +357,16 @@ export class OperationSession {
     this.subscribeRecords();
     return scopedRecords<T>(this.docs, map);
   }
+
+  /** The copy of each released unit record (`effectiveUnitsOf`), kept while it stays released. */
+  private readonly releasedUnits = new WeakMap<Unit, Unit>();
+
+  /**
+   * Every unit as every view shows it (`effectiveUnitsOf`): one left on a task that ended, or that
+   * its station declined, is available with no task. Derived once for all views, re-read at most
+   * once per frame.
+   */
+  readonly effectiveUnits: readonly Unit[] = $derived.by(() => effectiveUnitsOf(this, this.releasedUnits));
 
   /** Records of the command document (`searches`, `sectors`), re-read at most once per frame. */
   commandRecords<T>(map: 'searches' | 'sectors'): T[] {

@@ -203,11 +203,12 @@ export class TaskDesk {
     return this.session.user.role === 'commander' || this.session.user.stationId === view.task.stationId;
   }
 
-  /** My station's units, by callsign. */
+  /**
+   * My station's units as the answer form lists them, by callsign: as every view shows them
+   * (`effectiveUnits`), so one left on a task my station declined is free, not on it.
+   */
   myUnits(station: string): Unit[] {
-    return this.session
-      .records<Unit>('units')
-      .map((r) => r.record)
+    return this.session.effectiveUnits
       .filter((u) => u.stationId === station)
       .sort((a, b) => a.callsign.localeCompare(b.callsign, 'zh-CN'));
   }
@@ -226,7 +227,8 @@ export class TaskDesk {
       previous: view.responses.get(station),
       note,
       unitIds,
-      roster: this.myUnits(station),
+      // The records as they are (the answer writes from them; `answerChange` keeps my station's).
+      roster: this.session.records<Unit>('units').map((r) => r.record),
     });
     return this.tryWrite(() => this.session.write(station, change));
   }

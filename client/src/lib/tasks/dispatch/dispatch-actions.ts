@@ -2,14 +2,11 @@ import {
   AppError,
   canDispatchUnit,
   dispatchChanges,
-  effectiveUnit,
   endedTaskIds,
   releaseUnit,
-  unitReleases,
   type Task,
   type TaskResponse,
   type Unit,
-  type UnitReleases,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import { i18n } from '../../i18n/i18n.svelte.ts';
@@ -45,25 +42,6 @@ export function sessionEndedTaskIds(session: Pick<OperationSession, 'records'>):
     session.records<Task>('tasks').map((r) => r.record),
     session.records<TaskResponse>('responses').map((r) => r.record),
   );
-}
-
-/** `unitReleases` over the session's tasks and answers: the tasks that ended, and each station's declines. */
-export function sessionReleases(session: Pick<OperationSession, 'records'>): UnitReleases {
-  return unitReleases(
-    session.records<Task>('tasks').map((r) => r.record),
-    session.records<TaskResponse>('responses').map((r) => r.record),
-  );
-}
-
-/**
- * Every unit of the session as the boards, rosters and task panels show it (`effectiveUnit`): one
- * left on a task that ended, or that its own station declined, reads as available with no task
- * (off duty stays off duty) until the server's release reaches this console; the console writes
- * no release of its own.
- */
-export function effectiveUnits(session: Pick<OperationSession, 'records'>): Unit[] {
-  const releases = sessionReleases(session);
-  return session.records<Unit>('units').map((r) => effectiveUnit(r.record, releases));
 }
 
 /** A station whose write failed, and why (the others went through). */

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-import { afterEach, expect, onTestFinished, test } from 'vitest';
+import { afterEach, expect, onTestFinished, test, vi } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
-import { AppError, type Task, type Unit } from '@jointmap/shared';
+import { AppError, dispatchChanges, type Task, type Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { i18n } from '../../i18n/i18n.svelte.ts';
 import { offlineCommanderSession } from '../../state/offline-session-harness.test-support.ts';
@@ -45,4 +45,38 @@ test('in English, the failures of several stations’ dispatch are joined with E
       i18n.t('dispatch.failed', { station: 'tongxiang-zhouquan', message: 'refused' }),
     ].join('; '),
   );
+});
+
+test('the commander closes a task 禹越巡01 is on: its dispatch panel lists the car on the task no more', async () => {
+  const session = offlineCommanderSession(['deqing-yuyue']);
+  const task: Task = fixtures.missingPersonTask({ id: 't-dispatch02', stationId: 'command', createdBy: 'u-cmd' });
+  const car = fixtures.unit({ id: 'car-01', callsign: '禹越巡01', stationId: 'deqing-yuyue' });
+  session.write('command', { type: 'put', map: 'tasks', key: task.id, value: task });
+  session.write(car.stationId, { type: 'put', map: 'units', key: car.id, value: car });
+  session.write(car.stationId, dispatchChanges([car], task.id, Date.now()).get(car.stationId)!);
+
+  const target = document.createElement('div');
+  document.body.append(target);
+  const app = mount(DispatchPanel, { target, props: { session, task: { scope: 'command', task } } });
+  flushSync();
+  onTestFinished(() => {
+    unmount(app);
+    target.remove();
+  });
+  const onTask = () =>
+    [...target.querySelectorAll<HTMLElement>('[data-testid="dispatch-assigned-unit"]')].map((li) => [
+      li.dataset.unit,
+      li.dataset.status,
+    ]);
+  expect(onTask()).toEqual([['car-01', 'en_route']]);
+
+  session.write('command', { type: 'put', map: 'tasks', key: task.id, value: { ...task, state: 'closed' } });
+  // The record still says en route (the server writes the release); the panel does not.
+  expect(session.doc(car.stationId)!.doc.getMap<Unit>('units').get(car.id)).toMatchObject({ assignedTaskId: task.id });
+  await vi.waitFor(() => {
+    // The panel has seen the task close (it takes no more units) …
+    expect(target.querySelector('[data-testid="dispatch-closed"]')).not.toBeNull();
+    // … and lists nobody on it.
+    expect(onTask()).toEqual([]);
+  });
 });

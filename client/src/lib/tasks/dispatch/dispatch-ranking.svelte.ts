@@ -1,7 +1,6 @@
 import { SvelteSet } from 'svelte/reactivity';
 import {
   countWithinRings,
-  effectiveUnit,
   lngLat,
   rankUnitsByEta,
   unitKey,
@@ -10,17 +9,10 @@ import {
   type RankInput,
   type Task,
   type Unit,
-  type UnitReleases,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import type { StationDetail } from '../../state/operation-data.ts';
-import {
-  dispatchBlock,
-  sendUnits,
-  sessionReleases,
-  type DispatchBlock,
-  type WriteFailure,
-} from './dispatch-actions.ts';
+import { dispatchBlock, sendUnits, taskEnded, type DispatchBlock, type WriteFailure } from './dispatch-actions.ts';
 import { dispatchModel, taskTarget, type DispatchModel } from './dispatch-model.ts';
 
 /** Why a row cannot be ticked: the account may not move the unit, or it is already on this task. */
@@ -38,9 +30,9 @@ export interface RankingRow {
 /**
  * The nearest-unit ranking of one task for the dispatch panel: every unit of every station ranked
  * by estimated arrival (`rankUnitsByEta`, stale/lost fixes last), the ring counts, the ticked units
- * and the one-click dispatch. A unit left on an ended task, or on one its station declined, counts
- * as available (`effectiveUnit`). Re-derives when records change, on new fixes and when a unit's
- * freshness changes (at most once a frame).
+ * and the one-click dispatch. Units are the session's `effectiveUnits`: one left on an ended task,
+ * or on one its station declined, counts as available. Re-derives when records change, on new
+ * fixes and when a unit's freshness changes (at most once a frame).
  */
 export class DispatchRanking {
   /** Off: available units only (and those already on the task); on: every unit. */
@@ -56,11 +48,8 @@ export class DispatchRanking {
     this.model = dispatchModel(session.data.view.dispatch);
   }
 
-  /** What frees units (`sessionReleases`: ended tasks, declines), read once for `ended` and `ranked`. */
-  private readonly releases: UnitReleases = $derived.by(() => sessionReleases(this.session));
-
   /** Whether the task has ended (`taskEnded`): it takes no more units. */
-  readonly ended: boolean = $derived.by(() => this.releases.ended.has(this.getTask().id));
+  readonly ended: boolean = $derived.by(() => taskEnded(this.session, this.getTask().id));
 
   readonly target: LngLat | null = $derived.by(() => taskTarget(this.getTask()));
 
@@ -71,16 +60,9 @@ export class DispatchRanking {
     const live = this.session.live;
     void live.version;
     const taskId = this.getTask().id;
-    // A unit still recorded on another task that ended, or on a task its station declined, is
-    // available (the server releases it in a moment).
-    const ended = new Set(this.releases.ended);
-    ended.delete(taskId);
-    const releases: UnitReleases = { ended, declined: this.releases.declined };
-    const units = new Map(
-      this.session
-        .records<Unit>('units')
-        .map(({ record }) => [unitKey(record.stationId, record.id), effectiveUnit(record, releases)]),
-    );
+    // A unit still recorded on a task that ended, or on one its station declined, is available
+    // (the server releases it in a moment). Rows are shown only while this task has not ended.
+    const units = new Map(this.session.effectiveUnits.map((u) => [unitKey(u.stationId, u.id), u]));
     const inputs: RankInput[] = [...units.entries()].map(([key, u]) => {
       const p = live.positionOf(key);
       return {
@@ -113,12 +95,13 @@ export class DispatchRanking {
     ),
   );
 
-  /** Units whose `assignedTaskId` is this task, in callsign order. */
+  /**
+   * Units on this task, in callsign order, as every view shows them (`effectiveUnits`): one left
+   * on it after it ended, or after its station declined it, is not listed.
+   */
   readonly assigned: Unit[] = $derived.by(() => {
     const taskId = this.getTask().id;
-    return this.session
-      .records<Unit>('units')
-      .map((r) => r.record)
+    return this.session.effectiveUnits
       .filter((u) => u.assignedTaskId === taskId)
       .sort((a, b) => a.callsign.localeCompare(b.callsign, 'zh-CN'));
   });

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import { SvelteMap } from 'svelte/reactivity';
 import { DEFAULT_FRESHNESS, unitKey, type Change, type Task, type TaskResponse, type Unit } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
+import { effectiveUnitsOf } from '../../state/effective-units.ts';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
 import { DispatchRanking } from './dispatch-ranking.svelte.ts';
 import { ReassignBoard } from './reassign-board.svelte.ts';
@@ -20,6 +21,9 @@ function commanderSession(units: Unit[], tasks: Task[] = [task], responses: Task
     live: { version: 0, positionOf: () => undefined, now: () => Date.now(), thresholds: DEFAULT_FRESHNESS },
     records: (map: string) =>
       map === 'units' ? scoped(roster.values()) : map === 'tasks' ? scoped(tasks) : scoped(responses),
+    get effectiveUnits() {
+      return effectiveUnitsOf(this as unknown as OperationSession);
+    },
     station: () => undefined,
     canWrite: () => true,
     write: (scope: string, change: Change) => writes.push({ scope, change }),

@@ -9,7 +9,7 @@ import {
   type Unit,
 } from '@jointmap/shared';
 import type { OperationSession } from '../../state/operation-session.svelte.ts';
-import { dispatchBlock, effectiveUnits, releaseFromTask, sendUnits } from './dispatch-actions.ts';
+import { dispatchBlock, releaseFromTask, sendUnits } from './dispatch-actions.ts';
 
 /** One drop zone of the board: an active task and the units assigned to it. */
 export interface BoardTask {
@@ -43,8 +43,8 @@ export class ReassignBoard {
 
   constructor(private readonly session: OperationSession) {}
 
-  /** Every unit; one left on an ended task, or one its station declined, reads as available with no task (`effectiveUnits`). */
-  readonly units: Unit[] = $derived.by(() => effectiveUnits(this.session).sort(byCallsign));
+  /** Every unit as the session shows it (`effectiveUnits`: one left on an ended or declined task is free), by callsign. */
+  readonly units: Unit[] = $derived.by(() => [...this.session.effectiveUnits].sort(byCallsign));
 
   /** Every task with its derived status and units, by priority, newest first. */
   private readonly all: BoardTask[] = $derived.by(() => {
