@@ -62,6 +62,27 @@ export interface ValidationIssue {
   limit?: number;
   /** The validator's own sentence, in English. */
   message: string;
+  /**
+   * The document entry whose value `path` points into, as `map/key` (`units/car-01`): set when a
+   * change to a shared document was refused (a sync rejection), where one update may touch many.
+   */
+  entry?: string;
+}
+
+/**
+ * `value` as a {@link ValidationIssue}, or null when it is not one: for issues that arrived over
+ * the network (a sync rejection). Unknown fields are dropped; a missing sentence reads as `''`.
+ */
+export function validationIssueOf(value: unknown): ValidationIssue | null {
+  const v = value as Partial<Record<keyof ValidationIssue, unknown>> | null;
+  if (typeof v?.path !== 'string' || typeof v.kind !== 'string') return null;
+  return {
+    path: v.path,
+    kind: v.kind,
+    ...(typeof v.limit === 'number' ? { limit: v.limit } : {}),
+    message: typeof v.message === 'string' ? v.message : '',
+    ...(typeof v.entry === 'string' ? { entry: v.entry } : {}),
+  };
 }
 
 /**

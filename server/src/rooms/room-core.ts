@@ -6,6 +6,7 @@ import {
   type DocKind,
   type ErrorCode,
   type NamedDoc,
+  type ValidationIssue,
 } from '@jointmap/shared';
 import type { DocStore, UpdateAuthor } from '../storage/types.ts';
 import { isStorageFull } from '../storage/storage-full.ts';
@@ -249,8 +250,9 @@ export abstract class RoomCore {
     }
   }
 
-  protected reject(conn: Connection, code: ErrorCode, message: string): void {
-    send(conn, encodePermissionDenied(encodeRejection({ code, message, doc: this.name })));
+  /** Tell `conn` what was refused; `issues`: the schema's findings, on a refusal of entries. */
+  protected reject(conn: Connection, code: ErrorCode, message: string, issues?: ValidationIssue[]): void {
+    send(conn, encodePermissionDenied(encodeRejection({ code, message, doc: this.name, ...(issues && { issues }) })));
     this.options.hooks?.onRejected?.(this.name, conn.session, code, message);
   }
 

@@ -24,6 +24,9 @@ import { RELAYED_UPDATE, RoomRelayLink, type RelayedRoom } from './room-relay.ts
 
 export type { RoomHooks, RoomOptions } from './room-options.ts';
 
+/** At most this many of the schema's findings go with a refusal of entries (one update may bring thousands). */
+const MAX_REJECTED_ISSUES = 20;
+
 /**
  * One shared document: loads from the update log, authorizes and validates every inbound update,
  * makes it durable, then relays it. All sync work for a room runs through one serial queue, so a
@@ -215,7 +218,7 @@ export class Room extends RoomCore {
     }
     const { sessionId, user } = conn.session;
     const origin: ChangeOrigin = { source: 'session', sessionId, userId: user.id };
-    let applied: AppliedUpdate = { problems: [], malformed: null, gapped: false, whole: false };
+    let applied: AppliedUpdate = { problems: [], issues: [], malformed: null, gapped: false, whole: false };
     const exact = !answer && screening.problems.length === 0;
     this.commitExact(
       { sessionId, userId: user.id },
@@ -232,7 +235,10 @@ export class Room extends RoomCore {
     );
   }
 
-  /** Tell the sender of an update what became of it (once it is durable). */
+  /**
+   * Tell the sender of an update what became of it (once it is durable): the first refused entry
+   * as a sentence (stock clients show nothing else), and what the schema found as structure.
+   */
   private answerUpdate(
     conn: Connection,
     removed: Uint8Array | null | undefined,
@@ -243,7 +249,7 @@ export class Room extends RoomCore {
     if (removed) send(conn, encodeUpdate(removed));
     if (problems.length) {
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-      this.reject(conn, 'INVALID_PAYLOAD', `${problems[0]}${more}`);
+      this.reject(conn, 'INVALID_PAYLOAD', `${problems[0]}${more}`, applied.issues.slice(0, MAX_REJECTED_ISSUES));
     }
     if (applied.malformed !== null) {
       this.reject(conn, 'INVALID_PAYLOAD', `malformed update: ${applied.malformed}`);

@@ -6,6 +6,7 @@ import {
   repairTransaction,
   type ChangeOrigin,
   type DocKind,
+  type ValidationIssue,
 } from '@jointmap/shared';
 import { deletionsUpdate, replaceWithGc, scanUpdate, type RootEntry, type UpdateScan } from './update-scan.ts';
 
@@ -99,6 +100,8 @@ export function isKnownTo(doc: Y.Doc, scan: UpdateScan): boolean {
 export interface AppliedUpdate {
   /** Entries the schema repair removed (or restored), as messages for the sender. */
   problems: string[];
+  /** What the schema found wrong with those entries, as structure naming each entry and field. */
+  issues: ValidationIssue[];
   /** Why Yjs could not decode the update, or null. */
   malformed: string | null;
   /** Part of it depended on changes the document lacks and was dropped. */
@@ -124,17 +127,20 @@ export function applyClientUpdate(
   scope?: string,
   encode?: () => void,
 ): AppliedUpdate {
-  const applied: AppliedUpdate = { problems: [], malformed: null, gapped: false, whole: false };
+  const applied: AppliedUpdate = { problems: [], issues: [], malformed: null, gapped: false, whole: false };
+  // Typed before the update: a root the update brings would otherwise be a bare type in `tr.changed`.
+  const meta = doc.getMap('meta');
   doc.transact((tr) => {
-    const metaBefore = new Map(doc.getMap('meta').entries());
     try {
       Y.applyUpdate(doc, update);
     } catch (err) {
       applied.malformed = (err as Error).message || 'undecodable update';
     }
     applied.gapped = dropPending(doc);
-    applied.problems = repairTransaction(doc, kind, tr, scope);
-    applied.problems.push(...keepServerMeta(doc, kind, metaBefore));
+    const repaired = repairTransaction(doc, kind, tr, scope);
+    applied.problems = repaired.problems;
+    applied.issues = repaired.issues;
+    applied.problems.push(...keepServerMeta(meta, kind, tr));
     applied.whole =
       applied.malformed === null && !applied.gapped && applied.problems.length === 0 && changedAnything(doc, tr);
     if (!applied.whole) encode?.();
@@ -143,15 +149,20 @@ export function applyClientUpdate(
 }
 
 /**
- * Undo a client's change to what of `meta` only the server writes (`explainClientMetaChange`): its
- * entries as they were before the update (`before`) are written back. Server writes do not come
+ * Undo a client's change to what of `meta` only the server writes (`explainClientMetaChange`): the
+ * entries as they were before the transaction are written back. Only the keys the transaction
+ * changed are read (most updates change none), each one's value before from the map's history:
+ * Yjs garbage-collects what a transaction deleted only when it ends. Server writes do not come
  * through here (they are `Room.serverChange`s).
  */
-function keepServerMeta(doc: Y.Doc, kind: DocKind, before: ReadonlyMap<string, unknown>): string[] {
-  const meta = doc.getMap('meta');
+function keepServerMeta(meta: Y.Map<unknown>, kind: DocKind, tr: Y.Transaction): string[] {
+  // Yjs keys `changed` by the base type of every shared type; a YMap is one.
+  const changed = tr.changed.get(meta as unknown as Parameters<typeof tr.changed.get>[0]);
+  if (changed === undefined) return [];
   const problems: string[] = [];
-  for (const key of new Set([...before.keys(), ...meta.keys()])) {
-    const was = before.get(key);
+  for (const key of [...changed]) {
+    if (key === null) continue; // list content: removed by the repair
+    const was = valueBefore(meta._map.get(key), tr);
     const now = meta.get(key);
     if (now === was) continue;
     const problem = explainClientMetaChange(kind, key, was, now);
@@ -161,6 +172,26 @@ function keepServerMeta(doc: Y.Doc, kind: DocKind, before: ReadonlyMap<string, u
     else meta.set(key, was);
   }
   return problems;
+}
+
+/**
+ * What `Y.Map.get` read for the key whose latest item is `latest` when the transaction began: the
+ * value of the item that existed then and was visible (not deleted, or deleted by this
+ * transaction). Each write of a key deletes the one before, so older items lie to its left.
+ */
+function valueBefore(latest: Y.Item | undefined, tr: Y.Transaction): unknown {
+  for (let item = latest ?? null; item !== null; item = item.left) {
+    if (item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0)) continue;
+    if (item.deleted && !deletedIn(tr, item.id)) continue;
+    return item.content.getContent()[item.length - 1];
+  }
+  return undefined;
+}
+
+/** Whether the transaction itself deleted `id` (its delete set is sorted only when it ends: scan it). */
+function deletedIn(tr: Y.Transaction, id: Y.ID): boolean {
+  const ranges = tr.deleteSet.clients.get(id.client) ?? [];
+  return ranges.some((r) => id.clock >= r.clock && id.clock < r.clock + r.len);
 }
 
 /** The transaction so far added structs or deleted anything. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { fixtures } from '../fixtures/records.ts';
 import type { DocKind } from '../schema/index.ts';
-import { isEmptyUpdate, repairTransaction } from './repair-transaction.ts';
+import { isEmptyUpdate, repairTransaction, type Repair } from './repair-transaction.ts';
 
 /** A server document and a client that shares its state; `send` applies the client's edit like the room does. */
 function setup(kind: DocKind = 'station', scope?: string) {
@@ -10,20 +10,21 @@ function setup(kind: DocKind = 'station', scope?: string) {
   const client = new Y.Doc();
   const relayed: Uint8Array[] = [];
   server.on('update', (u: Uint8Array) => relayed.push(u));
-  const send = (edit: (doc: Y.Doc) => void): string[] => {
+  const repair = (edit: (doc: Y.Doc) => void): Repair => {
     const before = Y.encodeStateVector(client);
     edit(client);
     const update = Y.encodeStateAsUpdate(client, before);
-    let problems: string[] = [];
+    let found: Repair = { problems: [], issues: [] };
     server.transact((tr) => {
       Y.applyUpdate(server, update);
-      problems = repairTransaction(server, kind, tr, scope);
+      found = repairTransaction(server, kind, tr, scope);
     }, 'remote');
     // The client receives what the server relays (including any repair).
     Y.applyUpdate(client, Y.encodeStateAsUpdate(server, Y.encodeStateVector(client)));
-    return problems;
+    return found;
   };
-  return { server, client, send, relayed };
+  const send = (edit: (doc: Y.Doc) => void): string[] => repair(edit).problems;
+  return { server, client, send, repair, relayed };
 }
 
 describe('repairTransaction', () => {
@@ -56,6 +57,30 @@ describe('repairTransaction', () => {
     expect(problems[0]).toMatch(/label/);
     expect(server.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
     expect(client.getMap('annotations').get('ann-lkp')).toMatchObject({ label: '原值' });
+  });
+
+  test("the schema's findings come as structure too, each naming its entry and field", () => {
+    const { server, repair } = setup('station', 'deqing-yuyue');
+    const found = repair((d) => {
+      d.getMap('units').set('unit-yuyue-01', fixtures.unit({ callsign: '长'.repeat(41) }));
+      d.getMap('annotations').set('ann-lkp', fixtures.lastKnownPoint({ label: 'x'.repeat(201) }));
+      // Refused beyond the schema (another station's unit): a sentence, no structure.
+      d.getMap('units').set('unit-linping-01', fixtures.unit({ id: 'unit-linping-01', stationId: 'linping-yunhe' }));
+    });
+    expect(found.problems).toHaveLength(3);
+    expect(found.problems).toContain('units/unit-yuyue-01/callsign: Expected string length less or equal to 40');
+    expect(found.issues).toHaveLength(2);
+    expect(found.issues).toContainEqual({
+      entry: 'units/unit-yuyue-01',
+      path: '/callsign',
+      kind: 'maxLength',
+      limit: 40,
+      message: 'Expected string length less or equal to 40',
+    });
+    expect(found.issues).toContainEqual(
+      expect.objectContaining({ entry: 'annotations/ann-lkp', path: '/label', kind: 'maxLength', limit: 200 }),
+    );
+    expect(server.getMap('units').size).toBe(0);
   });
 
   test('later valid edits of the same client still apply (no clock gap)', () => {

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { explainEntry, hasMap, type DocKind, type RecordLookup } from '../schema/index.ts';
+import type { ValidationIssue } from '../errors.ts';
+import { checkEntry, hasMap, type DocKind, type EntryProblem, type RecordLookup } from '../schema/index.ts';
 
 // Yjs types its shared types by their event type; any shared type will do here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -23,11 +24,12 @@ type SharedType = Y.AbstractType<any>;
  * @example
  * doc.transact((tr) => {
  *   Y.applyUpdate(doc, update);
- *   problems = repairTransaction(doc, 'station', tr);
+ *   ({ problems, issues } = repairTransaction(doc, 'station', tr));
  * }, origin);
  */
-export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transaction, scope?: string): string[] {
+export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transaction, scope?: string): Repair {
   const problems: string[] = [];
+  const issues: ValidationIssue[] = [];
   const changed = [...tr.changed].map(([type, keys]) => [type, [...keys]] as const);
   for (const [type, keys] of changed) {
     if (type._item !== null) {
@@ -55,31 +57,43 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
       }
       const item = type._map.get(key);
       if (!item || item.deleted) continue;
-      const problem = explainItem(docKind, name, key, item, scope, (m, k) => doc.getMap(m).get(k));
+      const problem = checkItem(docKind, name, key, item, scope, (m, k) => doc.getMap(m).get(k));
       if (!problem) continue;
-      problems.push(problem);
+      problems.push(problem.message);
+      for (const issue of problem.issues) issues.push({ ...issue, entry: `${name}/${key}` });
       item.delete(tr);
       const previous = valueBefore(item, tr);
       // getMap: a root first seen in a remote update is untyped until somebody asks for a map.
       if (previous !== undefined) doc.getMap(name).set(key, previous);
     }
   }
-  return problems;
+  return { problems, issues };
 }
 
-function explainItem(
+/** What {@link repairTransaction} removed or restored. */
+export interface Repair {
+  /** One English sentence per entry (`units/car-01/callsign: Expected …`), for logs and stock clients. */
+  problems: string[];
+  /**
+   * What the schema found wrong with those entries, as structure, each naming its `entry`. Problems
+   * beyond the schema (a foreign station, a nested type) add none.
+   */
+  issues: ValidationIssue[];
+}
+
+function checkItem(
   docKind: DocKind,
   map: string,
   key: string,
   item: Y.Item,
   scope: string | undefined,
   lookup: RecordLookup,
-): string | null {
+): EntryProblem | null {
   const content = item.content;
   if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) {
-    return `${map}/${key}: only plain JSON records are allowed`;
+    return { message: `${map}/${key}: only plain JSON records are allowed`, issues: [] };
   }
-  return explainEntry(docKind, map, key, content.arr[0], scope, lookup);
+  return checkEntry(docKind, map, key, content.arr[0], scope, lookup);
 }
 
 /** The valid value the key had before this transaction, if any. */

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.ts';
+import { validationIssueOf, type ErrorCode, type ValidationIssue } from '../errors.ts';
 
 /** Bumped when the wire protocol changes incompatibly; clients older than MIN are refused. */
 export const PROTOCOL_VERSION = 1;
@@ -17,22 +17,40 @@ export const SERVER_TIME_HEADER = 'x-server-time';
  */
 export interface SyncRejection {
   code: ErrorCode;
+  /** What was refused, in English (for logs, and for stock clients, which show nothing else). */
   message: string;
   /** The document the rejection concerns. */
   doc: string;
+  /**
+   * Entries of an update the schema refused (removed, or restored to their value before), as
+   * structure a client words in its own language, each naming its entry (`units/car-01`) and its
+   * field (`/callsign`). Present on every refusal of entries (empty: refused by checks beyond the
+   * schema, or for their name); absent on other rejections and from servers older than it.
+   */
+  issues?: ValidationIssue[];
 }
 
 export function encodeRejection(r: SyncRejection): string {
   return JSON.stringify(r);
 }
 
+/** A rejection's reason string, checked (it comes over the network); null when it is not ours. */
 export function decodeRejection(reason: string): SyncRejection | null {
+  let v: Partial<Record<keyof SyncRejection, unknown>> | null;
   try {
-    const v = JSON.parse(reason) as Partial<SyncRejection>;
-    return typeof v.code === 'string' && typeof v.message === 'string' ? (v as SyncRejection) : null;
+    v = JSON.parse(reason) as typeof v;
   } catch {
     return null;
   }
+  if (typeof v?.code !== 'string' || typeof v.message !== 'string') return null;
+  const r: SyncRejection = {
+    code: v.code as ErrorCode,
+    message: v.message,
+    doc: typeof v.doc === 'string' ? v.doc : '',
+  };
+  if (Array.isArray(v.issues))
+    r.issues = v.issues.map(validationIssueOf).filter((i): i is ValidationIssue => i !== null);
+  return r;
 }
 
 /**

@@ -43,7 +43,7 @@ export function errorText(err: unknown): string {
       const text = i18n.t(known.key);
       const detail = err.message.trim();
       if (!known.detail || !detail) return text;
-      const shown = (err.code === 'INVALID_PAYLOAD' && describeValidation(detail, err.issues)) || cutDetail(detail);
+      const shown = (err.code === 'INVALID_PAYLOAD' && describeValidation(err.issues)) || cutDetail(detail);
       return i18n.t('failure.withDetail', { text, detail: shown });
     }
   }

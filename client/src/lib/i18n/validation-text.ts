@@ -58,39 +58,6 @@ function ruleMessage({ kind, limit }: Rule): [MessageKey, Record<string, string>
   }
 }
 
-/**
- * Fallback for a refusal that came as a sentence only: a sync refusal (`SyncRejection` carries the
- * server's `explainEntry` sentence, no issues) or the answer of a server older than `issues`.
- * TypeBox's and Ajv's sentences → the rule they name; a rewording only loses the field's message.
- */
-const SENTENCES: ReadonlyArray<[RegExp, Rule['kind']]> = [
-  [/^Expected string length less or equal to (\d+)$/, 'maxLength'],
-  [/^must NOT have more than (\d+) characters$/, 'maxLength'],
-  [/^Expected string length greater or equal to (\d+)$/, 'minLength'],
-  [/^Expected array length to be less or equal to (\d+)$/, 'maxItems'],
-  [/^Expected array elements to be unique$/, 'uniqueItems'],
-  [/^Expected (?:number|integer) to be less or equal to (\S+)$/, 'maximum'],
-  [/^Expected (?:number|integer) to be less than (\S+)$/, 'exclusiveMaximum'],
-  [/^Expected (?:number|integer) to be greater or equal to (\S+)$/, 'minimum'],
-  [/^Expected (?:number|integer) to be greater than (\S+)$/, 'exclusiveMinimum'],
-];
-
-/** The issue an English `path: sentence` (`units/car-01/members/3: Expected …`) names, or null. */
-function issueOfSentence(detail: string): ValidationIssue | null {
-  const split = /^([^\s:]*): (.+)$/s.exec(detail.trim());
-  if (!split) return null;
-  // `explainEntry` starts with the collection and the record's key, which are no fields; a schema
-  // path (`/members/3`) starts with a slash.
-  const where = split[1]!;
-  const path = where.startsWith('/') ? where : `/${where.split('/').slice(2).join('/')}`;
-  const message = split[2]!.trim();
-  for (const [pattern, kind] of SENTENCES) {
-    const m = pattern.exec(message);
-    if (m) return { path, kind, ...(m[1] === undefined ? {} : { limit: Number(m[1]) }), message };
-  }
-  return { path, kind: 'unknown', message };
-}
-
 /** The field a JSON pointer (`/members/3`) names: its last segment that is not an array index. */
 function fieldOf(path: string): string | null {
   const field = path
@@ -102,12 +69,11 @@ function fieldOf(path: string): string | null {
 
 /**
  * What validation refused, in the UI's language, naming the field (`成员过长（最多 40 个字）`),
- * or null when no issue names a field of the UI. `issues` (structure: path, keyword, limit) decide;
- * without them, `detail`, the English `path: sentence`, is parsed as a fallback (see `SENTENCES`).
+ * or null when no issue names a field of the UI. Only the structure (path, keyword, limit) is
+ * read: the validator's English sentence may change with the validator, so it is never parsed.
  */
-export function describeValidation(detail: string, issues?: readonly ValidationIssue[]): string | null {
-  const found = issues ?? [issueOfSentence(detail)].filter((i) => i !== null);
-  for (const issue of found) {
+export function describeValidation(issues: readonly ValidationIssue[] = []): string | null {
+  for (const issue of issues) {
     const field = fieldOf(issue.path);
     if (!field) continue;
     const label = i18n.t(`validation.field.${field}`);
@@ -125,7 +91,7 @@ export function describeValidation(detail: string, issues?: readonly ValidationI
  * @example const p = checkEntry(…)!; error = i18n.t('props.invalid', { problem: validationText(p.message, p.issues) });
  */
 export function validationText(detail: string, issues?: readonly ValidationIssue[]): string {
-  const known = describeValidation(detail, issues);
+  const known = describeValidation(issues);
   if (known) return known;
   const cut = cutDetail(detail);
   return cut ? i18n.t('validation.invalid', { detail: cut }) : i18n.t('validation.invalidPlain');

@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '@jointmap/shared';
+import { validationIssueOf, type ValidationIssue } from '@jointmap/shared';
 
 /** An HTTP error from our API, with the code of the shared error catalog (`UNKNOWN` when it sent none). */
 export class ApiError extends Error {
@@ -14,14 +14,6 @@ export class ApiError extends Error {
   }
 }
 
-/** One entry of `error.issues` as the server sends it, or null when it is not of that shape. */
-function issueOf(value: unknown): ValidationIssue | null {
-  const v = value as Partial<Record<keyof ValidationIssue, unknown>> | null;
-  if (typeof v?.path !== 'string' || typeof v.kind !== 'string') return null;
-  const limit = typeof v.limit === 'number' ? { limit: v.limit } : {};
-  return { path: v.path, kind: v.kind, ...limit, message: typeof v.message === 'string' ? v.message : '' };
-}
-
 /**
  * The error of a failed response of our API, from its parsed body (`{error: {code, message,
  * issues?}}`; any other body, or none, keeps the status and its text). Pure: ending the session on
@@ -34,7 +26,7 @@ export function apiErrorOf(res: Response, body: unknown): ApiError {
   const code = typeof error?.code === 'string' ? error.code : 'UNKNOWN';
   const message = typeof error?.message === 'string' ? error.message : res.statusText;
   const issues = Array.isArray(error?.issues)
-    ? error.issues.map(issueOf).filter((i): i is ValidationIssue => i !== null)
+    ? error.issues.map(validationIssueOf).filter((i): i is ValidationIssue => i !== null)
     : undefined;
   return new ApiError(res.status, code, message, issues);
 }
