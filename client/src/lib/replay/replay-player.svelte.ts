@@ -16,6 +16,18 @@ export const STEP_MS = 60_000;
 export const MOMENT_EVERY_MS = 500;
 /** While playing, coverage (a recomputation over the sectors' tracks) is fetched at most this often. */
 const COVERAGE_EVERY_MS = 2_000;
+/** The slider's step (ms of operation time): a second, but its far end is the operation's end (`sliderMoment`). */
+export const SLIDER_STEP_MS = 1_000;
+
+/**
+ * The moment a slider position stands for. The slider steps by a second from the start, so unless
+ * the operation lasted whole seconds its far end stops short of the end: that position is the end.
+ *
+ * @example sliderMoment(from + 284_000, from + 284_500) // from + 284_500
+ */
+export function sliderMoment(value: number, to: number): number {
+  return to - value < SLIDER_STEP_MS ? to : value;
+}
 
 /**
  * The replay clock of one page: the moment shown, play/pause at 1×–60×, steps and jumps. Each
@@ -36,6 +48,8 @@ export class ReplayPlayer {
   private lastTick = 0;
   private destroyed = false;
   private coverageAt = 0;
+  /** The moment of the coverage last asked for (shown, or on its way). */
+  private coverageFor: number | null = null;
   private readonly loader = new MomentLoader();
 
   constructor(
@@ -60,8 +74,7 @@ export class ReplayPlayer {
   }
 
   step(direction: 1 | -1): void {
-    this.pause();
-    this.seek(this.at + direction * STEP_MS);
+    this.scrub(this.at + direction * STEP_MS);
   }
 
   /** Jump to the previous / next event (strictly before / after the moment shown). */
@@ -69,10 +82,7 @@ export class ReplayPlayer {
     const events = this.timeline.events;
     const e =
       direction > 0 ? events.find((x) => x.time > this.at) : [...events].reverse().find((x) => x.time < this.at);
-    if (e) {
-      this.pause();
-      this.seek(e.time);
-    }
+    if (e) this.scrub(e.time);
   }
 
   play(): void {
@@ -83,9 +93,20 @@ export class ReplayPlayer {
     this.timer = window.setInterval(() => this.tick(), MOMENT_EVERY_MS);
   }
 
+  /**
+   * Stop on the moment on the clock. While playing, coverage comes at most every
+   * `COVERAGE_EVERY_MS`: the moment stopped on is fetched again with its own coverage.
+   */
   pause(): void {
-    this.playing = false;
-    clearInterval(this.timer);
+    if (this.destroyed) return;
+    this.halt();
+    if (this.coverageFor !== this.at) this.request(this.at);
+  }
+
+  /** Stop the clock on the way to another moment (a step, a jump, the slider), which is fetched with its coverage. */
+  scrub(at: number): void {
+    this.halt();
+    this.seek(at);
   }
 
   toggle(): void {
@@ -95,16 +116,22 @@ export class ReplayPlayer {
 
   destroy(): void {
     this.destroyed = true;
-    this.pause();
+    this.halt();
     this.loader.destroy();
+  }
+
+  private halt(): void {
+    this.playing = false;
+    clearInterval(this.timer);
   }
 
   private tick(): void {
     const now = performance.now();
     const next = this.at + (now - this.lastTick) * this.speed;
     this.lastTick = now;
+    // Stopped before the last moment is asked for, so that it comes with its coverage.
+    if (next >= this.to) this.halt();
     this.seek(next);
-    if (this.at >= this.to) this.pause();
   }
 
   private request(at: number): void {
@@ -120,7 +147,10 @@ export class ReplayPlayer {
       try {
         const id = this.timeline.operationId;
         const withCoverage = !this.playing || performance.now() - this.coverageAt >= COVERAGE_EVERY_MS;
-        if (withCoverage) this.coverageAt = performance.now();
+        if (withCoverage) {
+          this.coverageAt = performance.now();
+          this.coverageFor = at;
+        }
         const { changes, state, positions, alerts, coverage } = await this.loader.load(id, at, withCoverage);
         if (this.destroyed) return;
         if (changes) this.session.applyChanges(changes);
@@ -132,7 +162,7 @@ export class ReplayPlayer {
         this.error = null;
       } catch (err) {
         this.error = errorText(err);
-        this.pause();
+        this.halt();
       } finally {
         this.inFlight = false;
       }

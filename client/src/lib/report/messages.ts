@@ -2,6 +2,7 @@
 export const reportZhCN = {
   'report.open': '复盘报告',
   'report.title': '行动复盘报告',
+  'report.fileTitle': '{name}·复盘报告·{date}',
   'report.window': '行动时间 {from} 至 {to}',
   'report.generated': '生成于 {time}',
   'report.print': '打印 / 存为 PDF',
@@ -54,6 +55,7 @@ export const reportZhCN = {
 export const reportEn: Record<keyof typeof reportZhCN, string> = {
   'report.open': 'After-action report',
   'report.title': 'After-action report',
+  'report.fileTitle': '{name} · After-action report · {date}',
   'report.window': 'Operation from {from} to {to}',
   'report.generated': 'Generated {time}',
   'report.print': 'Print / save as PDF',
