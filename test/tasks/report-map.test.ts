@@ -17,7 +17,8 @@ describe('the report map', () => {
     const task = raise(linping, missingPersonTask(newTaskId(), { title: '走失老人协查（地图）' }));
     await eventually(() => deqing.task(LINPING, task.id) !== undefined);
     // East along the parallel in three steps, then north: Douglas–Peucker keeps the corners only.
-    const start = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1;
+    // After the rosters were filled: a unit's fixes count only while it is on its roster.
+    const start = Date.now();
     await pause(start + 600 - Date.now());
     await send(server, CAR.deviceId, [
       { time: start, at: [120.3, 30.5] },
@@ -66,7 +67,8 @@ describe('the report map', () => {
       (await api(server, commander.token, 'POST', '/api/devices', { id: phone, stationId: DEQING, unitId: CAR.unitId }))
         .status,
     ).toBe(201);
-    const start = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1;
+    // After the rosters were filled: a unit's fixes count only while it is on its roster.
+    const start = Date.now();
     await pause(start + 600 - Date.now());
     // The car's tracker goes east, the phone (set down 40 m north) goes north, reporting in turn.
     const car = [offset(0, 0), offset(20, 0), offset(40, 0)];
@@ -92,7 +94,8 @@ describe('the report map', () => {
   it('draws the track of a unit removed from its roster before the end, as the units table lists it', async (t) => {
     const { server, linping, deqing } = await tricounty(t);
     const callsign = deqing.doc(DEQING).getMap<Unit>('units').get(FOOT.unitId)!.callsign;
-    const start = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1;
+    // After the rosters were filled: a unit's fixes count only while it is on its roster.
+    const start = Date.now();
     await pause(start + 600 - Date.now());
     const foot = [offset(500, 500), offset(500, 700)];
     await send(server, CAR.deviceId, [{ time: start, at: offset(0, 0) }]);

@@ -45,9 +45,10 @@ describe('the after-action report', () => {
     });
     await eventually(() => linping.doc(DEQING).getMap<Unit>('units').get(car.id)?.status === 'on_scene');
     const sceneTo = Date.now();
-    // Since the operation began, the car drove 3 × ~100 m, then its tracker jumped 10 km in a
-    // second (a glitch, not travel) and sent SOS.
-    const start = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1;
+    // Since the test began, the car drove 3 × ~100 m, then its tracker jumped 10 km in a second (a
+    // glitch, not travel) and sent SOS. After the rosters were filled: a unit's fixes count only
+    // while it is on its roster.
+    const start = before;
     await pause(start + 7_500 - Date.now());
     await send(server, CAR.deviceId, [
       { time: start, at: [120.3, 30.5] },
@@ -113,7 +114,8 @@ describe('the after-action report', () => {
     expect(registered.status).toBe(201);
     // The car drives 60 m east in 20 m steps; the officer's phone rides 40 m to its north, and
     // the two report in turn a second apart (no hop between them fast enough to pass as a glitch).
-    const start = (await server.ctx.storage.getOperation(DEMO_OP))!.createdAt + 1;
+    // After the rosters were filled: a unit's fixes count only while it is on its roster.
+    const start = Date.now();
     await pause(start + 7_500 - Date.now());
     for (let i = 0; i < 4; i++) {
       await send(server, CAR.deviceId, [{ time: start + i * 2_000, at: offset(i * 20, 0) }]);

@@ -21,7 +21,7 @@ import type { Operation } from '../storage/types.ts';
 import { alertPages } from '../report/alert-pages.ts';
 import { walkEvents } from './events-walk.ts';
 import { docJson } from './doc-json.ts';
-import { coverageAt } from './replay-coverage.ts';
+import { ReplayCoverage } from './replay-coverage.ts';
 import { ReplayUnitTasks } from './replay-unit-tasks.ts';
 import { alertsAt } from './replay-alerts.ts';
 import { storedDocAt } from './stored-moment.ts';
@@ -36,9 +36,12 @@ import { replayMoment } from './replay-moment.ts';
 export class ReplayService {
   /** Units' task history per station roster, for replayed coverage (kept: a few KB a roster). */
   private readonly unitTasks: ReplayUnitTasks;
+  /** Coverage trackers of the searches replayed last, carried on to later moments. */
+  readonly coverages: ReplayCoverage;
 
   constructor(private readonly ctx: AppContext) {
     this.unitTasks = new ReplayUnitTasks(ctx.storage);
+    this.coverages = new ReplayCoverage(ctx.storage, this.unitTasks);
   }
 
   /**
@@ -121,16 +124,15 @@ export class ReplayService {
    * Search-sector coverage at a moment, as the live channel's `live:coverage` message (`full`). It
    * reads the stations' fixes, so the moment is bounded as for positions (`replayMoment`): closing
    * an operation ends none of its searches, and a sector's coverage would go on reading its
-   * station's fixes after the close.
+   * station's fixes after the close. The fixes are read a page at a time, and a search's tracker is
+   * carried on to a later moment while what it was built from holds (`ReplayCoverage`).
    */
   async coverage(user: Principal, operationId: string, moment: number): Promise<CoverageMessage> {
     const op = await this.visible(user, operationId);
     const at = replayMoment(op, moment, Date.now());
     const { doc: command } = await storedDocAt(this.ctx.storage, docName(op.id, COMMAND_SCOPE), at);
     try {
-      const sectors = await coverageAt(this.ctx.storage, op.stations, command, at, () =>
-        this.unitTasks.of(op.id, op.stations, op.status === 'active'),
-      );
+      const sectors = await this.coverages.at(op, command, at);
       return { operationId: op.id, serverTime: at, full: true, sectors };
     } finally {
       command.destroy();

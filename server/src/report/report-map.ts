@@ -21,6 +21,7 @@ import { storedFinalDoc } from '../replay/stored-moment.ts';
 import { currentSectors } from '../search/search-sectors.ts';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { UnitStory } from './report-replay.ts';
+import { rosterSpans } from './roster-spans.ts';
 
 type Position = [number, number];
 
@@ -34,7 +35,8 @@ const PAGE = 5_000;
  * printed page resolves (a thousandth of the map's width). Same access as the report. The tracks
  * are those of every unit the report's table lists, i.e. every unit its roster ever held (one
  * removed before the end too), so the map takes its units from the report's walk of the logs
- * (`OperationReplays`: one walk for both); a unit's trackers each get their own line.
+ * (`OperationReplays`: one walk for both); a unit's trackers each get their own line, drawn from
+ * the fixes of the spans the unit was on its roster (`rosterSpans`), as the report counts them.
  */
 export async function buildReportMap(ctx: AppContext, user: Principal, operationId: string): Promise<ReportMapData> {
   const op = await getVisibleOperation(ctx, user, operationId);
@@ -90,10 +92,12 @@ export async function buildReportMap(ctx: AppContext, user: Principal, operation
     `${a.stationId}/${a.unitId}`.localeCompare(`${b.stationId}/${b.unitId}`),
   )) {
     const byDevice = new Map<string, Position[]>();
-    for await (const f of trackFixes(ctx.storage, unit.stationId, unit.unitId, from, to + 1, PAGE)) {
-      const points = byDevice.get(f.deviceId) ?? byDevice.set(f.deviceId, []).get(f.deviceId)!;
-      points.push([f.lng, f.lat]);
-    }
+    // Only while the unit was on its roster, as the report counts its distance.
+    for (const span of rosterSpans(unit.changes, from, to + 1))
+      for await (const f of trackFixes(ctx.storage, unit.stationId, unit.unitId, span.from, span.to, PAGE)) {
+        const points = byDevice.get(f.deviceId) ?? byDevice.set(f.deviceId, []).get(f.deviceId)!;
+        points.push([f.lng, f.lat]);
+      }
     for (const [deviceId, coordinates] of [...byDevice].sort(([a], [b]) => a.localeCompare(b)))
       read.push({
         unit,

@@ -19,6 +19,7 @@ import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { alertPages } from './alert-pages.ts';
 import { timePerStatus } from './report-replay.ts';
+import { rosterSpans, type Span } from './roster-spans.ts';
 
 /** A jump faster than this between two fixes is a GPS glitch, not travel (m/s; 250 km/h). */
 const GLITCH_MPS = 70;
@@ -74,7 +75,9 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
   for (const story of [...replayed.units.values()].sort((a, b) =>
     `${a.stationId}/${a.unitId}`.localeCompare(`${b.stationId}/${b.unitId}`),
   )) {
-    const { distanceM, fixes } = await travelled(ctx, story.stationId, story.unitId, from, to);
+    // Only while the unit was on its roster, as its time per status.
+    const spans = rosterSpans(story.changes, from, to + 1);
+    const { distanceM, fixes } = await travelled(ctx, story.stationId, story.unitId, spans);
     // A unit's fixes fit in one page, read without a turn of the event loop: take one per unit.
     await yieldToEventLoop();
     units.push({
@@ -141,28 +144,33 @@ export async function buildReport(ctx: AppContext, user: Principal, operationId:
 }
 
 /**
- * Metres a unit travelled within the window: each of its trackers' track measured on its own (GPS
- * jumps left out), then put together by {@link acrossTrackers}. One line through all their fixes
- * in time order would add the gap between a car's tracker and a phone at each switch from one to
- * the other.
+ * Metres a unit travelled within `spans` (each `from <= time < to`): each of its trackers' track
+ * measured on its own (GPS jumps left out), then put together by {@link acrossTrackers}, span by
+ * span (no leg joins the last fix before a gap to the first after it). One line through all their
+ * fixes in time order would add the gap between a car's tracker and a phone at each switch from
+ * one to the other.
  */
-async function travelled(ctx: AppContext, stationId: string, unitId: string, from: number, to: number) {
-  const perDevice = new Map<string, { first: number; last: PositionFix; distanceM: number }>();
+async function travelled(ctx: AppContext, stationId: string, unitId: string, spans: readonly Span[]) {
+  let distanceM = 0;
   let fixes = 0;
-  for await (const f of trackFixes(ctx.storage, stationId, unitId, from, to + 1, PAGE)) {
-    fixes++;
-    const d = perDevice.get(f.deviceId);
-    if (!d) {
-      perDevice.set(f.deviceId, { first: f.time, last: f, distanceM: 0 });
-      continue;
+  for (const span of spans) {
+    const perDevice = new Map<string, { first: number; last: PositionFix; distanceM: number }>();
+    for await (const f of trackFixes(ctx.storage, stationId, unitId, span.from, span.to, PAGE)) {
+      fixes++;
+      const d = perDevice.get(f.deviceId);
+      if (!d) {
+        perDevice.set(f.deviceId, { first: f.time, last: f, distanceM: 0 });
+        continue;
+      }
+      if (f.time > d.last.time) {
+        const m = distance([d.last.lng, d.last.lat], [f.lng, f.lat], { units: 'meters' });
+        if (m / ((f.time - d.last.time) / 1000) <= GLITCH_MPS) d.distanceM += m;
+      }
+      d.last = f;
     }
-    if (f.time > d.last.time) {
-      const m = distance([d.last.lng, d.last.lat], [f.lng, f.lat], { units: 'meters' });
-      if (m / ((f.time - d.last.time) / 1000) <= GLITCH_MPS) d.distanceM += m;
-    }
-    d.last = f;
+    distanceM += acrossTrackers([...perDevice.values()].map((d) => ({ ...d, lastTime: d.last.time })));
   }
-  return { distanceM: acrossTrackers([...perDevice.values()].map((d) => ({ ...d, lastTime: d.last.time }))), fixes };
+  return { distanceM, fixes };
 }
 
 /**

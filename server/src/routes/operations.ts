@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Id, OperationKind, StoredName } from '@jointmap/shared';
 import { requireUser } from '../plugins/auth.ts';
 import type { AppContext } from '../services/context.ts';
-import { loadTaskTimeline } from '../tasks/timeline-service.ts';
+import { TaskTimelines } from '../tasks/timeline-service.ts';
 import {
   createOperation,
   getOperationView,
@@ -24,6 +24,7 @@ const IdParams = Type.Object({ id: Id });
 const TaskParams = Type.Object({ id: Id, taskId: Id });
 
 export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const timelines = new TaskTimelines(ctx);
   app.get('/api/operations', async (request) => ({ operations: await listOperationViews(ctx, requireUser(request)) }));
 
   app.post<{ Body: CreateOperationInput }>(
@@ -64,6 +65,6 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Params: { id: string; taskId: string } }>(
     '/api/operations/:id/tasks/:taskId/timeline',
     { schema: { params: TaskParams } },
-    async (request) => loadTaskTimeline(ctx, requireUser(request), request.params.id, request.params.taskId),
+    async (request) => timelines.load(requireUser(request), request.params.id, request.params.taskId),
   );
 }

@@ -42,56 +42,93 @@ export function replayTaskTimeline(
   taskId: string,
   userNames: ReadonlyMap<string, string>,
 ): TimelineEvent[] {
-  const scope = parseDocName(name)?.scope ?? name;
-  const doc = new Y.Doc();
-  const maps = new Map(MAPS.map((m) => [m, doc.getMap<unknown>(m)] as const));
-  const shadow = new Map(MAPS.map((m) => [m, new Map<string, unknown>()] as const));
-  const searchIds = new Set<string>();
-  const splits = new SplitLedger();
-  const events: TimelineEvent[] = [];
-  let changed: Y.Transaction['changed'] | null = null;
-  doc.on('afterTransaction', (tr: Y.Transaction) => {
-    changed = tr.changed;
-  });
+  const replay = new TaskTimelineReplay(name, taskId);
   try {
-    for (const u of updates) {
-      changed = null;
-      try {
-        Y.applyUpdate(doc, u.update);
-      } catch {
-        continue; // a damaged entry cannot be attributed; the rest of the log still can
-      }
-      const touched = new Map<unknown, Set<string | null>>((changed as Y.Transaction['changed'] | null) ?? []);
-      if (!touched.size) continue;
-      const base: EventBase = {
-        time: u.time,
-        seq: u.seq,
-        scope,
-        userId: u.userId,
-        userName: u.userId === null ? null : (userNames.get(u.userId) ?? null),
-        sessionId: u.sessionId,
-      };
-      const out = new EventSink(base, events);
-      for (const m of MAPS) {
-        const ymap = maps.get(m)!;
-        const keys = touched.get(ymap);
-        if (!keys) continue;
-        const previous = shadow.get(m)!;
-        const diffs: Array<{ prev: unknown; next: unknown }> = [];
-        for (const key of [...keys].filter((k): k is string => k !== null).sort()) {
-          const prev = previous.get(key);
-          const next = ymap.get(key);
-          if (next === undefined) previous.delete(key);
-          else previous.set(key, next);
-          if (prev !== next) diffs.push({ prev, next });
-        }
-        describe(m, diffs, { taskId, searchIds, splits }, out);
-      }
-    }
+    for (const u of updates) replay.apply(u);
+    return withUserNames(replay.events(), userNames);
   } finally {
-    doc.destroy();
+    replay.destroy();
   }
-  return splits.keep(events);
+}
+
+/** `events` with each author's display name (`userName`; null for an account not known). */
+export function withUserNames(
+  events: readonly TimelineEvent[],
+  userNames: ReadonlyMap<string, string>,
+): TimelineEvent[] {
+  return events.map((e) => ({ ...e, userName: e.userId === null ? null : (userNames.get(e.userId) ?? null) }));
+}
+
+/**
+ * {@link replayTaskTimeline} an update at a time, for a log read in pages (the caller gives the
+ * event loop its turns). Events come without `userName` (null): the authors are known only once
+ * the log is read ({@link withUserNames}). Destroy it after use.
+ */
+export class TaskTimelineReplay {
+  private readonly scope: string;
+  private readonly doc = new Y.Doc();
+  private readonly maps: Map<MapName, Y.Map<unknown>>;
+  private readonly shadow = new Map(MAPS.map((m) => [m, new Map<string, unknown>()] as const));
+  private readonly searchIds = new Set<string>();
+  private readonly splits = new SplitLedger();
+  private readonly list: TimelineEvent[] = [];
+  private changed: Y.Transaction['changed'] | null = null;
+
+  constructor(
+    name: string,
+    private readonly taskId: string,
+  ) {
+    this.scope = parseDocName(name)?.scope ?? name;
+    this.maps = new Map(MAPS.map((m) => [m, this.doc.getMap<unknown>(m)] as const));
+    this.doc.on('afterTransaction', (tr: Y.Transaction) => {
+      this.changed = tr.changed;
+    });
+  }
+
+  /** The next update of the log. */
+  apply(u: LoggedUpdate): void {
+    this.changed = null;
+    try {
+      Y.applyUpdate(this.doc, u.update);
+    } catch {
+      return; // a damaged entry cannot be attributed; the rest of the log still can
+    }
+    const touched = new Map<unknown, Set<string | null>>((this.changed as Y.Transaction['changed'] | null) ?? []);
+    if (!touched.size) return;
+    const base: EventBase = {
+      time: u.time,
+      seq: u.seq,
+      scope: this.scope,
+      userId: u.userId,
+      userName: null,
+      sessionId: u.sessionId,
+    };
+    const out = new EventSink(base, this.list);
+    for (const m of MAPS) {
+      const ymap = this.maps.get(m)!;
+      const keys = touched.get(ymap);
+      if (!keys) continue;
+      const previous = this.shadow.get(m)!;
+      const diffs: Array<{ prev: unknown; next: unknown }> = [];
+      for (const key of [...keys].filter((k): k is string => k !== null).sort()) {
+        const prev = previous.get(key);
+        const next = ymap.get(key);
+        if (next === undefined) previous.delete(key);
+        else previous.set(key, next);
+        if (prev !== next) diffs.push({ prev, next });
+      }
+      describe(m, diffs, { taskId: this.taskId, searchIds: this.searchIds, splits: this.splits }, out);
+    }
+  }
+
+  /** The events of the updates applied so far, of the splits used (`SplitLedger.keep`). */
+  events(): TimelineEvent[] {
+    return this.splits.keep(this.list);
+  }
+
+  destroy(): void {
+    this.doc.destroy();
+  }
 }
 
 class EventSink {

@@ -1,54 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerTask, applyChange, docName, type Change, type TaskTimeline } from '@jointmap/shared';
+import { answerTask, applyChange, docName, type TaskTimeline } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { buildApp, type BuiltApp } from '../app.ts';
-import { defaultConfig } from '../config.ts';
+import { OP, timelineApps, write } from './timeline-service.test-support.ts';
 
-const OP = 'demo-tricounty';
-const PASSWORD = 'timeline-pass-1';
-const dirs: string[] = [];
-const apps: BuiltApp[] = [];
-afterEach(async () => {
-  for (const b of apps.splice(0)) await b.app.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function start(): Promise<BuiltApp & { token(user: string): Promise<string> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jointmap-timeline-'));
-  dirs.push(dataDir);
-  const built = await buildApp(
-    defaultConfig({ dataDir, demoPassword: PASSWORD, logLevel: 'silent', simulate: false }),
-    { logger: false },
-  );
-  apps.push(built);
-  return {
-    ...built,
-    async token(username: string) {
-      const res = await built.app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { username, password: PASSWORD },
-      });
-      return (res.json() as { token: string }).token;
-    },
-  };
-}
-
-/** Write as a signed-in user would through sync: one committed, logged update. */
-async function write(built: BuiltApp, scope: string, change: Change, userId: string): Promise<void> {
-  const room = await built.ctx.rooms.get(docName(OP, scope));
-  const kind = scope === 'command' ? 'command' : 'station';
-  await room.serverChange(
-    (doc) => applyChange(doc, kind, change, { source: 'server' }, kind === 'station' ? scope : undefined),
-    {
-      sessionId: `s-${userId}`,
-      userId,
-    },
-  );
-}
+const apps = timelineApps();
+afterEach(() => apps.close());
+const start = () => apps.start();
 
 // Each test builds a whole app (demo seeding hashes five passwords): slow on a loaded machine.
 describe('GET /api/operations/:id/tasks/:taskId/timeline', { timeout: 60_000 }, () => {
