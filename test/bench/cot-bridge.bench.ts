@@ -50,7 +50,7 @@ async function encoding(): Promise<void> {
     createdAt: 1,
     updatedAt: 1,
   } as Annotation;
-  const xml = unitEvent(lib, pos, undefined, 'x', 300_000).to_xml();
+  const xml = unitEvent(lib, pos, undefined, 'x', 300_000, pos.time).to_xml();
   const per = (n: number, f: (i: number) => void): number => {
     for (let i = 0; i < Math.min(200, n); i++) f(i);
     const t = performance.now();
@@ -61,7 +61,9 @@ async function encoding(): Promise<void> {
     ['what', 'µs'],
     [
       'unit position → XML',
-      per(5000, (i) => unitEvent(lib, { ...pos, time: pos.time + i }, undefined, 'x', 300_000).to_xml()).toFixed(0),
+      per(5000, (i) =>
+        unitEvent(lib, { ...pos, time: pos.time + i }, undefined, 'x', 300_000, pos.time).to_xml(),
+      ).toFixed(0),
     ],
     [
       '200-vertex polygon → XML',

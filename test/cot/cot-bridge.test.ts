@@ -130,6 +130,23 @@ describe('Cursor-on-Target bridge', () => {
     expect(tak.latest(OWN_UNIT)).toBeUndefined();
   });
 
+  it('a unit lost before the TAK client connected is still drawn: stale only after it is sent, "lost since" in its remarks', async (t) => {
+    const { server, port } = await cotServer(t);
+    await registerTak(server);
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    const fix = { id: 'demo-yunhe-01', lat: 30.41, lon: 120.28, timestamp: hourAgo };
+    expect((await traccarQuery(server.url, fix)).status).toBe(200);
+    const tak = await connectTak(t, port);
+    const connectedAt = Date.now();
+    tak.sendPosition(TAK_UID, { lng: 120.301, lat: 30.521 });
+    await eventually(() => Boolean(tak.latest(YUNHE_CAR)), 5_000, 'picture');
+    const car = tak.latest(YUNHE_CAR)!.raw.event;
+    // Stale on arrival (its fix time + the lost timeout, before), TAK would drop it unseen.
+    expect(car._attributes.time).toBe(hourAgo);
+    expect(Date.parse(car._attributes.stale)).toBeGreaterThan(connectedAt);
+    expect((car.detail?.remarks as { _text?: string })._text).toMatch(/; lost since \d{4}-\d\d-\d\d \d\d:\d\d UTC\+8$/);
+  });
+
   it('an unregistered uid receives nothing and stores nothing', async (t) => {
     const { server, port } = await cotServer(t);
     await registerTak(server);

@@ -24,6 +24,10 @@ export interface CotBridgeOptions {
   log: FastifyBaseLogger;
   /** How often every identified connection is checked again against storage (default {@link COT_RECHECK_MS}). */
   recheckMs?: number;
+  /** How long a connection may stay without identifying (default `IDENTIFY_MS`, 60 s). */
+  identifyMs?: number;
+  /** Connections that have not identified, from all addresses (default {@link MAX_UNIDENTIFIED}). */
+  maxUnidentified?: number;
 }
 
 /**
@@ -33,14 +37,22 @@ export interface CotBridgeOptions {
  */
 export const COT_RECHECK_MS = 30_000;
 
-const MAX_CONNECTIONS = 1000;
+export const MAX_CONNECTIONS = 1000;
 /**
  * Connections from one address that have not yet identified (no position from a registered
  * device): more are closed at once. Without a client certificate anyone may connect, and each
- * silent connection holds a slot for 10 minutes; this keeps one host from taking all of them, while
- * a station's clients behind one NAT address identify within seconds of connecting.
+ * connection that does not identify holds a slot until `IDENTIFY_MS` (60 s); this keeps one host
+ * from taking many of them, while a station's clients behind one NAT address identify within
+ * seconds of connecting.
  */
 export const MAX_UNIDENTIFIED_PER_ADDRESS = 16;
+/**
+ * Connections that have not identified, from all addresses: well below {@link MAX_CONNECTIONS},
+ * so that the connections of 16 addresses (or of 63, 16 each, before this and the identify deadline)
+ * never fill the port. With as many open, a new one closes the oldest of them: a TAK client that
+ * sends its position on connecting gets in, however many idle connections others hold.
+ */
+export const MAX_UNIDENTIFIED = 256;
 /** Unregistered uids already logged (each once; forgotten when full). */
 const MAX_LOGGED_UNKNOWN = 10_000;
 
@@ -184,14 +196,16 @@ export class CotBridge {
 
   private accept(socket: Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
-    let waiting = 0;
-    for (const c of this.connections) if (c.deviceId === null && c.address === address) waiting++;
-    if (waiting >= MAX_UNIDENTIFIED_PER_ADDRESS) {
+    const unidentified = [...this.connections].filter((c) => c.deviceId === null && c.open);
+    if (unidentified.filter((c) => c.address === address).length >= MAX_UNIDENTIFIED_PER_ADDRESS) {
       this.metrics.dropped.inc({ reason: 'unidentified' });
       this.o.log.warn({ address }, 'cot: too many connections from one address that have not identified');
       socket.destroy();
       return;
     }
+    // The set keeps the order of connecting: the first is the oldest.
+    if (unidentified.length >= (this.o.maxUnidentified ?? MAX_UNIDENTIFIED))
+      unidentified[0]!.evict('unidentified_pool', 'the oldest of too many connections that have not identified');
     this.sockets.add(socket);
     this.metrics.connections.inc();
     socket.once('close', () => {
@@ -208,6 +222,7 @@ export class CotBridge {
       unregistered: (uid, address) => this.unregistered(uid, address),
       notCertified: (uid, names, address) => this.notCertified(uid, names, address),
       dropped: (reason) => this.metrics.dropped.inc({ reason }),
+      ...(this.o.identifyMs !== undefined ? { identifyMs: this.o.identifyMs } : {}),
       log: this.o.log,
     });
     this.connections.add(connection);

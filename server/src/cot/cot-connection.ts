@@ -4,7 +4,7 @@ import { AppError } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { Device, Operation } from '../storage/types.ts';
 import { certificateUids } from './cot-certificate.ts';
-import { cotXml, deleteEvent, inbound, pongEvent, SHAPE_STALE_MS, unitUid } from './cot-encode.ts';
+import { cotXml, deleteEvent, inbound, pongEvent, SHAPE_STALE_MS, unitUid, type Inbound } from './cot-encode.ts';
 import { CotFramer } from './cot-framing.ts';
 import { CotPeerSocket } from './cot-peer-socket.ts';
 import type { CotPicture } from './cot-picture.ts';
@@ -16,6 +16,12 @@ const MAX_EVENT_CHARS = 64 * 1024;
 const MAX_BAD_EVENTS = 5;
 /** A connection silent this long is closed (TAK clients ping every few seconds). */
 const IDLE_MS = 10 * 60_000;
+/**
+ * A connection that has not identified (no position of a registered device stored) this long after
+ * connecting is closed, however often it pings: a TAK client sends its own position as soon as it
+ * connects, and a connection that only pings held its slot for ever (the idle timer counts pings).
+ */
+export const IDENTIFY_MS = 60_000;
 /** An identified client's operations are looked up again at most this often (on its positions). */
 const OPERATIONS_REFRESH_MS = 30_000;
 /** A revoked client that does not read its last events within this long is cut off. */
@@ -36,6 +42,8 @@ export interface CotConnectionDeps {
   notCertified(uid: string, names: ReadonlySet<string>, address: string): void;
   /** The connection is being closed by us, and why (counted by the bridge). */
   dropped(reason: string): void;
+  /** How long it may stay without identifying (default {@link IDENTIFY_MS}). */
+  identifyMs?: number;
   log: FastifyBaseLogger;
 }
 
@@ -46,7 +54,14 @@ export interface CotConnectionDeps {
  * other uids are ignored) and follows the
  * picture of the active operations of the device's station. The bridge checks that again whenever
  * it may have changed ({@link recheck}). Losing the registration (the device released, or gone)
- * deletes everything it was shown and closes the connection.
+ * deletes everything it was shown and closes the connection. One that has not identified within
+ * {@link IDENTIFY_MS} is closed.
+ *
+ * An emergency its device raises on TAK (ATAK's 911 button and the other alerts of its Emergency
+ * tool) becomes a fix with an alarm, as a tracker's SOS button makes one, which raises the SOS
+ * alert; each position after it carries the alarm too (as a tracker's do while its SOS is on),
+ * until the emergency is cancelled: the next fix without one ends the SOS, and a new emergency
+ * raises a new alert.
  */
 export class CotConnection {
   private readonly peer: CotPeerSocket;
@@ -61,6 +76,10 @@ export class CotConnection {
   private refreshedAt = 0;
   private sentAllAt = 0;
   private bad = 0;
+  /** Closes the connection if it has not identified in time; cleared once it has. */
+  private identifyTimer: NodeJS.Timeout | null;
+  /** The alarm of the device's emergency in force (null: none), carried by each of its positions. */
+  private alarm: string | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -71,14 +90,33 @@ export class CotConnection {
     this.certified = certificateUids(socket);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_MS, () => this.drop('idle', 'silent too long'));
+    const identifyMs = d.identifyMs ?? IDENTIFY_MS;
+    this.identifyTimer = setTimeout(() => {
+      if (!this.device && !this.closing)
+        this.drop('identify_timeout', `no position of a registered device within ${identifyMs / 1000} s`);
+    }, identifyMs);
+    this.identifyTimer.unref();
     socket.on('error', () => socket.destroy());
-    socket.once('close', () => d.picture.unfollow(this.peer));
+    socket.once('close', () => {
+      this.clearIdentifyTimer();
+      d.picture.unfollow(this.peer);
+    });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
   /** The device the connection speaks for; null until identified, and once revoked. */
   get deviceId(): string | null {
     return this.device?.id ?? null;
+  }
+
+  /** Its socket is not closed yet. */
+  get open(): boolean {
+    return !this.socket.destroyed;
+  }
+
+  /** Closed by the bridge to make room (`reason` counted, `detail` logged). */
+  evict(reason: string, detail: string): void {
+    this.drop(reason, detail);
   }
 
   /**
@@ -109,7 +147,13 @@ export class CotConnection {
     })();
   }
 
+  private clearIdentifyTimer(): void {
+    if (this.identifyTimer) clearTimeout(this.identifyTimer);
+    this.identifyTimer = null;
+  }
+
   private drop(reason: string, detail: string): void {
+    if (this.socket.destroyed) return;
     this.d.dropped(reason);
     this.d.log.warn({ address: this.address, uid: this.device?.id, reason: detail }, 'cot: connection dropped');
     this.socket.destroy();
@@ -135,14 +179,36 @@ export class CotConnection {
       if (this.device) this.peer.send('takPong', cotXml(pongEvent(this.d.lib)));
     } else if (event.kind === 'position') {
       await this.position(event.uid, event.query);
+    } else if (event.kind === 'emergency') {
+      await this.emergency(event);
     } else {
       this.d.count('ignored');
     }
   }
 
-  private async position(uid: string, query: Record<string, string>): Promise<void> {
+  /**
+   * An emergency of the device (raised or cancelled), from an identified connection only: its
+   * point becomes a fix, with the alarm while the emergency is in force.
+   */
+  private async emergency(event: Extract<Inbound, { kind: 'emergency' }>): Promise<void> {
+    if (!this.device) return this.d.count('emergency_unidentified');
+    if (event.subject !== null && event.subject !== this.device.id) return this.d.count('other_uid');
+    this.alarm = event.cancel ? null : event.alarm;
+    this.d.log.warn(
+      { uid: this.device.id, address: this.address, alarm: event.alarm, cancel: event.cancel },
+      event.cancel ? 'cot: emergency cancelled' : 'cot: emergency raised',
+    );
+    await this.position(
+      this.device.id,
+      { ...event.query, id: this.device.id },
+      event.cancel ? 'emergency_cancel' : 'emergency',
+    );
+  }
+
+  private async position(uid: string, fields: Record<string, string>, outcome = 'position'): Promise<void> {
     if (this.device && uid !== this.device.id) return this.d.count('other_uid');
     if (this.certified && !this.certified.has(uid)) return this.d.notCertified(uid, this.certified, this.address);
+    const query = this.alarm && this.device ? { ...fields, alarm: this.alarm } : fields;
     try {
       await this.d.live.ingest({ query, body: undefined, contentType: undefined, address: this.address });
     } catch (err) {
@@ -155,13 +221,14 @@ export class CotConnection {
       if (!(err instanceof AppError)) this.d.log.error({ err, uid }, 'cot: position not ingested');
       return;
     }
-    this.d.count('position');
+    this.d.count(outcome);
     if (this.closing) return;
     if (!this.device) {
       const device = this.d.live.devices.cached(uid);
       if (!device) return;
       this.d.log.info({ uid, address: this.address, station: device.stationId }, 'cot: TAK client identified');
       this.device = device;
+      this.clearIdentifyTimer();
       await this.refresh(true);
     } else {
       await this.refresh(false);

@@ -49,7 +49,7 @@ const annotation = (a: Partial<Annotation>): Annotation =>
 
 describe('CoT encoding', () => {
   it('a unit position is a friendly event of its kind, stale when the unit counts as lost', () => {
-    const raw = unitEvent(lib, position, unit, '临平运河派出所', 300_000).raw.event;
+    const raw = unitEvent(lib, position, unit, '临平运河派出所', 300_000, position.time).raw.event;
     expect(raw._attributes).toMatchObject({
       uid: 'jointmap.unit.linping-yunhe.yunhe-car-01',
       type: 'a-f-S-X',
@@ -62,6 +62,57 @@ describe('CoT encoding', () => {
       track: { _attributes: { course: '45', speed: '10' } },
       remarks: { _text: 'status: en_route; station: 临平运河派出所; members: 民警, 船员' },
     });
+  });
+
+  it('a unit already lost when sent goes stale a minute after sending, its remarks saying since when (China time)', () => {
+    const hourLater = position.time + 3600_000;
+    const raw = unitEvent(lib, position, unit, '临平运河派出所', 300_000, hourLater).raw.event;
+    expect(raw._attributes).toMatchObject({ time: '2026-11-30T08:00:00.000Z', stale: '2026-11-30T09:01:00.000Z' });
+    expect(raw.detail).toMatchObject({
+      remarks: {
+        _text: 'status: en_route; station: 临平运河派出所; members: 民警, 船员; lost since 2026-11-30 16:05 UTC+8',
+      },
+    });
+    // Sent just before it counts as lost: stale when it does, no word of it.
+    const fresh = unitEvent(lib, position, unit, 'x', 300_000, position.time + 299_999).raw.event;
+    expect(fresh._attributes.stale).toBe('2026-11-30T08:05:00.000Z');
+    expect(JSON.stringify(fresh.detail)).not.toContain('lost since');
+  });
+
+  it("a fix without an altitude is sent at CoT's unknown height (not sea level), and read back as none", () => {
+    const event = unitEvent(lib, { ...position, altitude: null }, unit, 'x', 300_000, position.time);
+    expect(Number(event.raw.event.point?._attributes?.hae)).toBe(9_999_999);
+    const got = inbound(new lib.CoT(cotXml(event)));
+    expect(got.kind === 'position' && got.query).not.toHaveProperty('altitude');
+  });
+
+  it('an ATAK emergency (911, Ring The Bell …) and its cancel are told apart, with the device they are about and where', () => {
+    const event = (type: string, detail: string) =>
+      new lib.CoT(
+        `<event version="2.0" uid="ANDROID-1-9-1-1" type="${type}" time="2026-11-30T08:00:00.000Z" start="2026-11-30T08:00:00.000Z" stale="2026-11-30T08:00:10.000Z" how="h-e">` +
+          `<point lat="30.5" lon="120.3" hae="9999999.0" ce="6.0" le="9999999.0"/><detail>${detail}</detail></event>`,
+      );
+    const where = { lat: '30.5', lon: '120.3', timestamp: '2026-11-30T08:00:00.000Z', accuracy: '6.0' };
+    const link = '<link uid="ANDROID-1" type="a-f-G-U-C" relation="p-p"/><contact callsign="禹越巡01-Alert"/>';
+    expect(inbound(event('b-a-o-tbl', `${link}<emergency type="911 Alert">禹越巡01</emergency>`))).toEqual({
+      kind: 'emergency',
+      subject: 'ANDROID-1',
+      cancel: false,
+      alarm: '911 Alert',
+      query: where,
+    });
+    expect(inbound(event('b-a-o-pan', link))).toMatchObject({
+      kind: 'emergency',
+      cancel: false,
+      alarm: 'Ring The Bell',
+    });
+    expect(inbound(event('b-a-o-can', '<emergency cancel="true">禹越巡01</emergency>'))).toMatchObject({
+      kind: 'emergency',
+      subject: null,
+      cancel: true,
+    });
+    // A geo-fence breach is not the unit's own emergency.
+    expect(inbound(event('b-a-g', link))).toEqual({ kind: 'other', type: 'b-a-g' });
   });
 
   it('a circle is an ellipse around its centre; a polygon keeps only its outer ring', () => {
@@ -98,14 +149,14 @@ describe('CoT encoding', () => {
   });
 
   it('a unit heading due north at a standstill is sent with <track course="0" speed="0">, and read back so', () => {
-    const xml = cotXml(unitEvent(lib, { ...position, bearing: 0, speedMps: 0 }, unit, 'x', 1));
+    const xml = cotXml(unitEvent(lib, { ...position, bearing: 0, speedMps: 0 }, unit, 'x', 1, position.time));
     const track = new DOMParser().parseFromString(xml, 'text/xml').getElementsByTagName('track');
     expect(track.length).toBe(1);
     expect([track[0]!.getAttribute('course'), track[0]!.getAttribute('speed')]).toEqual(['0', '0']);
     const got = inbound(new lib.CoT(xml));
     expect(got.kind === 'position' && [got.query.bearing, got.query.speed]).toEqual(['0', '0']);
     // Neither known: no track at all.
-    const unknown = unitEvent(lib, { ...position, bearing: null, speedMps: null }, unit, 'x', 1);
+    const unknown = unitEvent(lib, { ...position, bearing: null, speedMps: null }, unit, 'x', 1, position.time);
     expect(unknown.raw.event.detail).not.toHaveProperty('track');
   });
 
@@ -153,7 +204,9 @@ describe('CoT encoding', () => {
       }).parseFromString(xml, 'text/xml');
     const shape = parse(cotXml(annotationEvent(lib, 'op-1', 'deqing-yuyue', annotation({ label }), 0)));
     const member = parse(
-      cotXml(unitEvent(lib, position, { ...unit, callsign: 'A&B<1>', members: ['张三&李四\u0001'] }, 'x', 1)),
+      cotXml(
+        unitEvent(lib, position, { ...unit, callsign: 'A&B<1>', members: ['张三&李四\u0001'] }, 'x', 1, position.time),
+      ),
     );
     expect(errors).toEqual([]);
     expect(shape.getElementsByTagName('contact')[0]?.getAttribute('callsign')).toBe('集合点 <A&B> "东门"');

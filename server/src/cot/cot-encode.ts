@@ -1,4 +1,4 @@
-import type { Annotation, Unit, UnitKind, UnitPosition } from '@jointmap/shared';
+import { CST_OFFSET_MS, type Annotation, type Unit, type UnitKind, type UnitPosition } from '@jointmap/shared';
 import xmljs from 'xml-js';
 import { circleRing } from '../geo/circle-ring.ts';
 import { KNOTS_TO_MPS } from '../live/osmand.ts';
@@ -30,19 +30,41 @@ const TYPE_BY_KIND: Record<UnitKind, string> = {
 /** Shapes are re-sent on every connection and change; this only bounds a forgotten one. */
 export const SHAPE_STALE_MS = 24 * 3600_000;
 
-/** A unit's latest fix as a CoT position event; stale when the unit would count as lost. */
+/**
+ * How long past now a unit already lost at sending is drawn before it goes stale: TAK drops an
+ * event that is stale on arrival, so a client connecting after a unit was lost would never see
+ * where it was last heard of.
+ */
+export const LOST_SHOWN_MS = 60_000;
+
+/** CoT's "unknown" value for hae, ce and le. */
+const UNKNOWN = 9_999_999;
+
+/** `2026-11-30 16:05 UTC+8`: an instant in China time, as remarks give it. */
+const chinaTime = (time: number): string =>
+  `${new Date(time + CST_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')} UTC+8`;
+
+/**
+ * A unit's latest fix as a CoT position event, sent at `now`: stale when the unit would count as
+ * lost. A unit already lost then is sent stale {@link LOST_SHOWN_MS} from now, its remarks saying
+ * since when it is lost (China time), so that TAK draws it where it was last heard of and greys it.
+ */
 export function unitEvent(
   lib: NodeCot,
   pos: UnitPosition,
   unit: Unit | undefined,
   stationName: string | undefined,
   lostAfterMs: number,
+  now: number,
 ): CotEvent {
   const time = new Date(pos.time).toISOString();
+  const lostAt = pos.time + lostAfterMs;
+  const lost = lostAt <= now;
   const remarks = [
     `status: ${unit?.status ?? 'unknown'}`,
     `station: ${stationName ?? pos.stationId}`,
     ...(unit?.members.length ? [`members: ${unit.members.join(', ')}`] : []),
+    ...(lost ? [`lost since ${chinaTime(lostAt)}`] : []),
   ].join('; ');
   const feature: CotFeatureInput = {
     id: unitUid(pos.stationId, pos.unitId),
@@ -53,13 +75,14 @@ export function unitEvent(
       callsign: unit?.callsign ?? pos.unitId,
       time,
       start: time,
-      stale: new Date(pos.time + lostAfterMs).toISOString(),
+      stale: new Date(lost ? now + LOST_SHOWN_MS : lostAt).toISOString(),
       remarks,
       ...(pos.battery !== null ? { status: { battery: String(Math.round(pos.battery)) } } : {}),
     },
     geometry: {
       type: 'Point',
-      coordinates: [pos.lngLat[0], pos.lngLat[1], pos.altitude ?? 0],
+      // Not 0 (sea level) when the tracker gave none: CoT's unknown.
+      coordinates: [pos.lngLat[0], pos.lngLat[1], pos.altitude ?? UNKNOWN],
     },
   };
   const cot = lib.CoT.from_geojson(feature);
@@ -206,38 +229,79 @@ export function pongEvent(lib: NodeCot): CotEvent {
 
 /** What a received event is. */
 export type Inbound =
-  { kind: 'ping' } | { kind: 'position'; uid: string; query: Record<string, string> } | { kind: 'other'; type: string };
+  | { kind: 'ping' }
+  | { kind: 'position'; uid: string; query: Record<string, string> }
+  | {
+      kind: 'emergency';
+      /** The uid of the device in trouble (`<link uid>`); null when the event names none (a cancel). */
+      subject: string | null;
+      /** Called off (`b-a-o-can`, or `<emergency cancel="true">`). */
+      cancel: boolean;
+      /** What it is, as ATAK names it (`911 Alert`, `Ring The Bell` …), for the alarm of the fix. */
+      alarm: string;
+      /** Where and when, as OsmAnd parameters without the device `id`. */
+      query: Record<string, string>;
+    }
+  | { kind: 'other'; type: string };
 
-/** CoT's "unknown" value for hae, ce and le. */
-const UNKNOWN = 9_999_999;
+/** ATAK's emergency types (its Emergency tool) by CoT type, for an event whose `<emergency>` names none. */
+const EMERGENCY_TYPES: Record<string, string> = {
+  'b-a-o-tbl': '911 Alert',
+  'b-a-o-pan': 'Ring The Bell',
+  'b-a-o-opn': 'In Contact',
+  'b-a-o-c': 'Custom',
+};
 
 /**
  * Classify a received event. A position event (`a-…` with a point) becomes the query parameters
  * of the OsmAnd protocol, so it enters through the same ingest as a tracker's fix (speed in knots
- * there, m/s in CoT).
+ * there, m/s in CoT). An emergency (`b-a-o-…`: ATAK's 911, Ring The Bell, In Contact and custom
+ * alerts, and `b-a-o-can`, their cancel) gives its point the same way, to become a fix with an alarm.
  */
 export function inbound(cot: CotEvent): Inbound {
   const attrs = cot.raw.event._attributes;
   const type = String(attrs.type ?? '');
   if (type === 't-x-c-t') return { kind: 'ping' };
   const point = cot.raw.event.point?._attributes;
-  if (!type.startsWith('a-') || !point) return { kind: 'other', type };
-  const query: Record<string, string> = {
-    id: String(attrs.uid),
-    lat: String(point.lat),
-    lon: String(point.lon),
-    timestamp: String(attrs.time),
-  };
-  const known = (v: unknown) => v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) < UNKNOWN;
-  if (known(point.hae)) query.altitude = String(point.hae);
-  if (known(point.ce)) query.accuracy = String(point.ce);
   const detail = cot.raw.event.detail ?? {};
+  if ((type === 'b-a-o' || type.startsWith('b-a-o-')) && point) {
+    const emergency = attribute(detail.emergency);
+    const named = typeof emergency?.type === 'string' ? emergency.type.trim() : '';
+    const subject = attribute(detail.link)?.uid;
+    return {
+      kind: 'emergency',
+      subject: typeof subject === 'string' ? subject : null,
+      cancel: type === 'b-a-o-can' || String(emergency?.cancel).toLowerCase() === 'true',
+      alarm: named || (EMERGENCY_TYPES[type] ?? 'Emergency'),
+      query: pointQuery(attrs, point),
+    };
+  }
+  if (!type.startsWith('a-') || !point) return { kind: 'other', type };
+  const query: Record<string, string> = { id: String(attrs.uid), ...pointQuery(attrs, point) };
   const track = attribute(detail.track);
   if (known(track?.course)) query.bearing = String(track!.course);
   if (known(track?.speed)) query.speed = String(Number(track!.speed) / KNOTS_TO_MPS);
   const status = attribute(detail.status);
   if (known(status?.battery)) query.batt = String(status!.battery);
   return { kind: 'position', uid: String(attrs.uid), query };
+}
+
+/** A CoT value that is a number and not CoT's unknown. */
+const known = (v: unknown) => v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) < UNKNOWN;
+
+/** An event's point and time as OsmAnd parameters. */
+function pointQuery(
+  attrs: CotEvent['raw']['event']['_attributes'],
+  point: Record<string, string | number | undefined>,
+): Record<string, string> {
+  const query: Record<string, string> = {
+    lat: String(point.lat),
+    lon: String(point.lon),
+    timestamp: String(attrs.time),
+  };
+  if (known(point.hae)) query.altitude = String(point.hae);
+  if (known(point.ce)) query.accuracy = String(point.ce);
+  return query;
 }
 
 function attribute(node: unknown): Record<string, unknown> | undefined {

@@ -33,7 +33,7 @@ export interface CotPictureOptions {
   /** Documents are read through the loaded rooms. */
   rooms: Pick<RoomManager, 'get'>;
   live: Pick<LiveService, 'onFix' | 'snapshot'>;
-  /** A unit's position event goes stale this long after its fix (the lost timeout). */
+  /** A unit's position event goes stale this long after its fix (the lost timeout); one already lost, shortly after it is sent. */
   lostAfterMs: number;
   log: Pick<FastifyBaseLogger, 'error'>;
   now?: () => number;
@@ -280,7 +280,7 @@ export class CotPicture {
   private unitEventOf(op: FollowedOp, pos: UnitPosition): CotEvent | null {
     const unit = op.docs.get(`${op.id}/${pos.stationId}`)?.units.get(pos.unitId);
     try {
-      return unitEvent(this.o.lib, pos, unit, op.stationNames.get(pos.stationId), this.o.lostAfterMs);
+      return unitEvent(this.o.lib, pos, unit, op.stationNames.get(pos.stationId), this.o.lostAfterMs, this.now());
     } catch (err) {
       this.o.log.error({ err, unit: pos.unitId }, 'cot: unit not encoded');
       return null;

@@ -1,59 +1,30 @@
-import { DOMParser, XMLSerializer, type Document as XmlDocument, type Element as XmlElement } from '@xmldom/xmldom';
-import type { Feature, GeoJsonProperties } from 'geojson';
-
-const KML_NS = 'http://www.opengis.net/kml/2.2';
+import type { Feature, GeoJsonProperties, Geometry } from 'geojson';
 
 /** Line width in pixels when a feature names none: what the console draws annotations with. */
 const DEFAULT_WIDTH = 3;
 
 /**
- * A KML document of `@placemarkio/tokml` with an inline `<Style>` in each Placemark, made from the
- * simplestyle properties of its feature (`stroke`, `stroke-opacity`, `stroke-width`, `fill`,
- * `fill-opacity`, `marker-color`): tokml 0.3.9 writes them only as `<ExtendedData>`, which Google
- * Earth does not draw. The ExtendedData stays, since `@tmcw/togeojson` reads our colours back from it.
- * `features` are those the document was written from, one Placemark each, in order.
+ * The inline `<Style>` of a Placemark, made from the simplestyle properties of its feature
+ * (`stroke`, `stroke-opacity`, `stroke-width`, `fill`, `fill-opacity`, `marker-color`), which is
+ * what Google Earth draws (it does not read them from `<ExtendedData>`, where they stay too, since
+ * `@tmcw/togeojson` reads our colours back from there); '' when the feature has none.
  *
- * @example withKmlStyles(toKML(collection), collection.features)
+ * @example kmlStyle(feature) === '<Style><LineStyle><color>ff2626dc</color><width>3</width></LineStyle></Style>'
  */
-export function withKmlStyles(kml: string, features: readonly Feature[]): string {
-  const doc = new DOMParser({ onError: () => {} }).parseFromString(kml, 'text/xml');
-  const placemarks = Array.from(doc.getElementsByTagNameNS(KML_NS, 'Placemark'));
-  // tokml writes one Placemark per feature; anything else is not a document of ours to style.
-  if (placemarks.length !== features.length) return kml;
-  placemarks.forEach((placemark, i) => {
-    const style = styleOf(doc, features[i]!);
-    if (!style) return;
-    // KML's schema orders a Placemark's children: its Style comes before ExtendedData and geometry.
-    const before = Array.from(placemark.childNodes).find(
-      (n) => n.nodeType === 1 && !['name', 'description', 'visibility'].includes((n as XmlElement).localName!),
-    );
-    placemark.insertBefore(style, before ?? null);
-  });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(doc)}`;
-}
-
-function styleOf(doc: XmlDocument, feature: Feature): XmlElement | null {
+export function kmlStyle(feature: Feature<Geometry | null>): string {
   const p = feature.properties;
   const type = feature.geometry?.type ?? '';
-  const el = (parent: XmlElement, name: string, text?: string): XmlElement => {
-    const child = doc.createElementNS(KML_NS, name);
-    if (text !== undefined) child.appendChild(doc.createTextNode(text));
-    parent.appendChild(child);
-    return child;
-  };
-  const style = doc.createElementNS(KML_NS, 'Style');
+  let style = '';
   const marker = kmlColor(p?.['marker-color'], 1);
-  if (marker && type.endsWith('Point')) el(el(style, 'IconStyle'), 'color', marker);
+  if (marker && type.endsWith('Point')) style += `<IconStyle><color>${marker}</color></IconStyle>`;
   const stroke = kmlColor(p?.stroke, opacity(p, 'stroke-opacity'));
   if (stroke) {
-    const line = el(style, 'LineStyle');
-    el(line, 'color', stroke);
     const width = Number(p?.['stroke-width']);
-    el(line, 'width', String(Number.isFinite(width) && width > 0 ? width : DEFAULT_WIDTH));
+    style += `<LineStyle><color>${stroke}</color><width>${Number.isFinite(width) && width > 0 ? width : DEFAULT_WIDTH}</width></LineStyle>`;
   }
   const fill = kmlColor(p?.fill, opacity(p, 'fill-opacity'));
-  if (fill && type.endsWith('Polygon')) el(el(style, 'PolyStyle'), 'color', fill);
-  return style.firstChild ? style : null;
+  if (fill && type.endsWith('Polygon')) style += `<PolyStyle><color>${fill}</color></PolyStyle>`;
+  return style && `<Style>${style}</Style>`;
 }
 
 /** An opacity property in [0, 1]; 1 when absent or not a number. */

@@ -2,7 +2,10 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { sendAttachment } from '../routes/attachment.ts';
 import { EXPORT_TYPES, type ExportFormat } from './export-types.ts';
+import { GPX_CLOSE, gpxName, gpxOpen, gpxPoint, gpxTime } from './gpx-writer.ts';
+import { KML_EMPTY, KML_OPEN, kmlData, kmlGeometry, kmlPlacemarkHead, kmlPosition } from './kml-writer.ts';
 import type { TrackColumns } from './track-columns.ts';
+import { xmlText } from './xml-text.ts';
 
 /** Fixes written per chunk of the response. */
 const CHUNK = 2_000;
@@ -21,8 +24,8 @@ export interface TrackFileMeta {
 /**
  * Send a unit's whole track as a file (`<title>.<ext>`), written a chunk at a time as the client
  * reads it: the same GeoJSON, KML and GPX as `formatExport` makes of `trackToGeoJson` (one
- * LineString, a Point for a single fix, no feature for none; GPX with each fix's time), but for any
- * number of fixes and without the document trees those writers build.
+ * LineString, a Point for a single fix, no feature for none; GPX with each fix's time), from the
+ * same KML and GPX pieces, but for any number of fixes without holding them all as features.
  */
 export function sendTrackFile(
   reply: FastifyReply,
@@ -101,30 +104,19 @@ function* geojson(track: TrackColumns, meta: TrackFileMeta, each: Each): Generat
   yield ']}';
 }
 
-/** Text for XML, without the control characters XML 1.0 has no place for. */
-const xmlText = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
-
-/** As `@placemarkio/tokml` writes a track's feature: its properties as ExtendedData, then the geometry. */
+/** As `kmlDocument` writes a track's feature: its properties as ExtendedData, then the geometry. */
 function* kml(track: TrackColumns, meta: TrackFileMeta, each: Each): Generator<string> {
-  yield `${XML_HEAD}<kml xmlns="http://www.opengis.net/kml/2.2">`;
   if (track.length === 0) {
-    yield '<Document/></kml>';
+    yield KML_OPEN + KML_EMPTY;
     return;
   }
   const { unitId, stationId, from, to } = meta;
-  const data = (name: string, value: string | number | boolean) =>
-    `\n  <Data name="${name}"><value>${xmlText(String(value))}</value></Data>`;
-  yield `<Document>\n<Placemark>\n<name>${xmlText(trackName(meta))}</name><ExtendedData>`;
-  yield [unitId, stationId, from, to, track.length, false]
-    .map((v, i) => data(['unitId', 'stationId', 'from', 'to', 'count', 'truncated'][i]!, v))
+  const head = kmlPlacemarkHead({ type: 'Feature', geometry: null, properties: { name: trackName(meta) } });
+  yield `${KML_OPEN}<Document>${head}<ExtendedData>`;
+  yield Object.entries({ unitId, stationId, from, to, count: track.length, truncated: false })
+    .map(([name, value]) => kmlData(name, value))
     .join('');
-  // The per-fix values, as JSON, as tokml writes an object-valued property.
+  // The per-fix values, as JSON, as `kmlData` writes an object-valued property.
   yield `\n  <Data name="coordinateProperties"><value>{"times":[`;
   yield* each(track, ',', (i) => String(track.time[i]));
   yield '],"speedsMps":[';
@@ -134,22 +126,22 @@ function* kml(track: TrackColumns, meta: TrackFileMeta, each: Each): Generator<s
   yield '],"deviceIds":[';
   yield* each(track, ',', (i) => xmlText(JSON.stringify(track.devices[track.device[i]!])));
   yield ']}</value></Data></ExtendedData>\n  ';
-  const at = (i: number) => `${track.lng[i]},${track.lat[i]}`;
-  if (track.length === 1) yield `<Point><coordinates>${at(0)}</coordinates></Point>`;
+  const at = (i: number): [number, number] => [track.lng[i]!, track.lat[i]!];
+  if (track.length === 1) yield kmlGeometry({ type: 'Point', coordinates: at(0) });
   else {
     yield '<LineString><coordinates>';
-    yield* each(track, '\n', at);
+    yield* each(track, '\n', (i) => kmlPosition(at(i)));
     yield '</coordinates></LineString>';
   }
   yield '</Placemark></Document></kml>';
 }
 
+/** As `gpxDocument` writes a track's feature, with each fix's time. */
 function* gpx(track: TrackColumns, meta: TrackFileMeta, each: Each): Generator<string> {
-  yield `${XML_HEAD}<gpx version="1.1" creator="JointMap 联勤图" xmlns="http://www.topografix.com/GPX/1/1">`;
-  yield `<metadata><name>${xmlText(meta.title)}</name><time>${new Date().toISOString()}</time></metadata>`;
-  const name = `<name>${xmlText(trackName(meta))}</name>`;
+  yield gpxOpen(meta.title, Date.now());
+  const name = gpxName(trackName(meta));
   const point = (tag: string, i: number, inner = '') =>
-    `<${tag} lat="${track.lat[i]}" lon="${track.lng[i]}"><time>${new Date(track.time[i]!).toISOString()}</time>${inner}</${tag}>`;
+    gpxPoint(tag, track.lng[i]!, track.lat[i]!, gpxTime(track.time[i]!) + inner);
   // A single fix is a waypoint (GPX wants its time before its name).
   if (track.length === 1) yield point('wpt', 0, name);
   else if (track.length > 1) {
@@ -157,5 +149,5 @@ function* gpx(track: TrackColumns, meta: TrackFileMeta, each: Each): Generator<s
     yield* each(track, '', (i) => point('trkpt', i));
     yield '</trkseg></trk>';
   }
-  yield '</gpx>';
+  yield GPX_CLOSE;
 }
