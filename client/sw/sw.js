@@ -34,30 +34,69 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+/**
+ * How long a page load waits for the server before the kept shell opens instead. A link that
+ * drops everything without closing (a cut cable, a dead radio link) never fails the request: without
+ * this, a reload during such a cut shows nothing for minutes instead of the offline copy.
+ */
+const NAVIGATION_WAIT_MS = 3_000;
+
+/**
+ * Keep a good answer for the next offline load (never an error page, nor a partial one). The copy
+ * is taken at once, before the page starts reading the answer.
+ */
+async function keep(request, res) {
+  if (!res.ok || res.status !== 200) return;
+  const copy = res.clone();
+  const cache = await caches.open(CACHE);
+  await cache.put(request, copy).catch(() => undefined);
+}
+
+/**
+ * A page load: the server's answer if it comes within {@link NAVIGATION_WAIT_MS}, else (or when the
+ * request fails) the kept shell; an answer that comes later still refreshes the kept copy.
+ */
+async function navigate(event, network) {
+  const cache = await caches.open(CACHE);
+  let timer;
+  const waited = new Promise((resolve) => (timer = setTimeout(() => resolve(null), NAVIGATION_WAIT_MS)));
+  const answer = await Promise.race([network.catch(() => null), waited]);
+  clearTimeout(timer);
+  if (answer) return answer;
+  const hit = (await cache.match(event.request, { ignoreSearch: true })) ?? (await cache.match('/'));
+  // Nothing kept (never loaded online): the server's answer, whenever it comes.
+  return hit ?? network;
+}
+
+/** Scripts, styles and fonts: hashed, so a kept copy is always right; others from the server first. */
+async function other(event, isAsset) {
+  const cache = await caches.open(CACHE);
+  if (isAsset) {
+    const hit = await cache.match(event.request, { ignoreSearch: true });
+    if (hit) return hit;
+  }
+  try {
+    const res = await fetch(event.request);
+    void keep(event.request, res);
+    return res;
+  } catch (err) {
+    const hit = await cache.match(event.request, { ignoreSearch: true });
+    if (hit) return hit;
+    throw err;
+  }
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/sync/') || url.pathname.startsWith('/socket.io'))
     return;
-  const isAsset = url.pathname.startsWith('/assets/');
-  event.respondWith(
-    (async () => {
-      const cache = await caches.open(CACHE);
-      if (isAsset) {
-        const hit = await cache.match(event.request, { ignoreSearch: true });
-        if (hit) return hit;
-      }
-      try {
-        const res = await fetch(event.request);
-        if (res.ok && res.status === 200) void cache.put(event.request, res.clone());
-        return res;
-      } catch (err) {
-        const hit =
-          (await cache.match(event.request, { ignoreSearch: true })) ??
-          (event.request.mode === 'navigate' ? await cache.match('/') : undefined);
-        if (hit) return hit;
-        throw err;
-      }
-    })(),
-  );
+  if (event.request.mode !== 'navigate') {
+    event.respondWith(other(event, url.pathname.startsWith('/assets/')));
+    return;
+  }
+  // Started here so that the worker stays alive until a late answer has refreshed the kept copy.
+  const network = fetch(event.request);
+  event.waitUntil(network.then((res) => keep(event.request, res)).catch(() => undefined));
+  event.respondWith(navigate(event, network));
 });

@@ -4,6 +4,10 @@ import { flushSync, mount, unmount } from 'svelte';
 import { Server } from 'socket.io';
 import { OUTDATED_RELOAD_GAP_MS } from '../live/outdated-reload.ts';
 import { fixtures } from '@jointmap/shared/fixtures/records';
+import { SyncCloseCode } from '@jointmap/shared';
+import { i18n } from '../i18n/i18n.svelte.ts';
+import { pendingKey } from '../sync/local-copies.ts';
+import { syncingSockets } from '../state/syncing-sockets.test-support.ts';
 import { offlineSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import type { SessionUser } from '../state/stored-session.ts';
@@ -76,4 +80,38 @@ test('a desk console the upgraded server refuses says to reload, and leaves the 
   expect(badge().dataset.live).toBe('offline');
   await vi.advanceTimersByTimeAsync(25_000);
   expect(reload).not.toHaveBeenCalled();
+});
+
+test('a wall does not reload while its user’s other tab holds unsent edits: the reload would hold them up', async () => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  const wsBase = await upgradedServer();
+  localStorage.clear(); // counts an earlier test's session left
+  const session = offlineSession(COMMANDER, [], wsBase);
+  // Another tab of this browser, signed in as the same user, left two edits unconfirmed.
+  localStorage.setItem(pendingKey(COMMANDER.id, 'op-2/command'), '2');
+  onTestFinished(() => localStorage.removeItem(pendingKey(COMMANDER.id, 'op-2/command')));
+  const { badge, reload } = badgeOf(session);
+  await vi.waitFor(() => expect(badge().querySelector('[data-testid=outdated]')).not.toBeNull(), { timeout: 10_000 });
+  expect(session.pending).toBe(0);
+  await vi.advanceTimersByTimeAsync(5 * 60_000);
+  expect(reload).not.toHaveBeenCalled();
+});
+
+test('a station document the server closed for good reads offline, naming the document and why', async () => {
+  const sync = syncingSockets();
+  const session = offlineSession(COMMANDER, ['deqing'], 'ws://127.0.0.1:9', sync.Socket);
+  const { badge } = badgeOf(session, false);
+  await vi.waitFor(() => expect(session.connection).toBe('online'));
+
+  sync.closeBy('op-1/deqing', SyncCloseCode.forbidden, 'FORBIDDEN');
+  // It does not reconnect (the provider stops on 4400–4499): never "reconnecting" for ever.
+  expect(badge().dataset.docs).toBe('offline');
+  expect(session.closedDocs).toEqual([{ scope: 'deqing', reason: 'FORBIDDEN' }]);
+  expect(session.doc('command')!.synced).toBe(true);
+  const closed = () => badge().querySelector<HTMLElement>('[data-testid=doc-closed]');
+  expect(closed()?.textContent).toBe('deqing文档已停止同步（无权访问）');
+  expect(closed()?.dataset.scope).toBe('deqing');
+  i18n.locale = 'en';
+  onTestFinished(() => void (i18n.locale = 'zh-CN'));
+  expect(closed()?.textContent).toBe('deqing document stopped syncing (access refused)');
 });

@@ -19,19 +19,20 @@ export class SilentSocket extends EventTarget {
 
 /**
  * A session of `user` in an operation of `stations`, for tests outside a browser: the browser
- * globals it needs are stand-ins, its documents' sockets never open (its live channel goes to
- * `wsBase`, a real socket.io server if the test runs one), and it is destroyed (and the globals
- * restored) when the test finishes.
+ * globals it needs are stand-ins, its documents' sockets never open (or are `socket`'s: see
+ * `syncingSockets`), its live channel goes to `wsBase` (a real socket.io server if the test runs
+ * one), and it is destroyed (and the globals restored) when the test finishes.
  */
 export function offlineSession(
   user: SessionUser,
   stations: string[] = [],
   wsBase = 'ws://127.0.0.1:9',
+  socket: new (url: string) => unknown = SilentSocket,
 ): OperationSession {
   vi.stubGlobal('window', Object.assign(new EventTarget(), { setTimeout, clearTimeout, setInterval, clearInterval }));
   vi.stubGlobal('navigator', { onLine: true });
   vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9', origin: 'http://127.0.0.1:9' });
-  vi.stubGlobal('WebSocket', SilentSocket);
+  vi.stubGlobal('WebSocket', socket);
   vi.stubGlobal('requestAnimationFrame', (fn: () => void) => setTimeout(fn, 0));
   vi.stubGlobal('cancelAnimationFrame', (id: ReturnType<typeof setTimeout>) => clearTimeout(id));
   const data = {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { keepTrying, transientFailure } from './backoff.ts';
-import { loadOperationData, type OperationData } from './operation-data.ts';
+import { ANSWER_WAIT_MS, COPY_ANSWER_WAIT_MS, loadOperationData, type OperationData } from './operation-data.ts';
+import { errorText } from '../i18n/error-text.ts';
 import { Session } from './session.svelte.ts';
 import { memoryStorage } from './memory-storage.test-support.ts';
 
@@ -87,6 +88,48 @@ describe('loading an operation while the server is down', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(shown).toEqual([]);
     expect(loaded).toMatchObject({ view: { id: 'op-1' }, fromCache: true });
+  });
+});
+
+describe('a link that swallows requests (a silent cut: nothing fails, nothing arrives)', () => {
+  /** Serves every request until `cut()`; then requests hang until their signal gives up on them. */
+  function cuttableServer() {
+    let cut = false;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (path: string, init?: RequestInit) => {
+        if (!cut) return new Response(JSON.stringify(path.endsWith('.geojson') ? collection : view));
+        return new Promise<Response>((_resolve, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error), { once: true }),
+        );
+      }),
+    );
+    return { cut: () => (cut = true) };
+  }
+
+  test('a reload draws the kept copy within seconds instead of hanging', async () => {
+    const link = cuttableServer();
+    const session = signedIn();
+    await loadOperationData(session, 'op-1');
+    link.cut();
+    let loaded: OperationData | null = null;
+    void loadOperationData(session, 'op-1').then((data) => (loaded = data));
+    await vi.advanceTimersByTimeAsync(COPY_ANSWER_WAIT_MS);
+    expect(loaded).toMatchObject({ view: { id: 'op-1' }, fromCache: true });
+  });
+
+  test('with no copy, the load is given up and tried again, reported as the server unreachable', async () => {
+    cuttableServer().cut();
+    const shown: unknown[] = [];
+    keepTrying(() => loadOperationData(signedIn(), 'op-1'), {
+      done: () => shown.push('done'),
+      failed: (err) => shown.push(err),
+      retrying: (err) => shown.push(err),
+    });
+    await vi.advanceTimersByTimeAsync(ANSWER_WAIT_MS);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toBeInstanceOf(TypeError);
+    expect(errorText(shown[0])).toBe('无法连接服务器，请检查网络');
   });
 });
 

@@ -1,7 +1,13 @@
 import type { DispatchSettings, OperationKind, OperationStatus } from '@jointmap/shared';
 import { transientFailure } from './backoff.ts';
 import { NeighbourCounties } from './neighbour-counties.svelte.ts';
-import { readContextCopy, readOperationCopy, saveContextCopy, saveOperationCopy } from './operation-copies.ts';
+import {
+  operationCopyKey,
+  readContextCopy,
+  readOperationCopy,
+  saveContextCopy,
+  saveOperationCopy,
+} from './operation-copies.ts';
 import type { Session } from './session.svelte.ts';
 
 export interface StationDetail {
@@ -46,6 +52,17 @@ export interface OperationData {
 const CONTEXT_PATH = '/api/basemap/context.geojson';
 
 /**
+ * How long the server may take to answer when the kept copy could be drawn instead: a link that
+ * swallows requests without failing them (a cut cable, a dead radio link) must not hang the page.
+ */
+export const COPY_ANSWER_WAIT_MS = 5_000;
+/**
+ * …and when there is no copy: a slow link still loads, a dead one is asked again (`keepTrying`)
+ * rather than waited on for the minutes the browser would.
+ */
+export const ANSWER_WAIT_MS = 30_000;
+
+/**
  * The operation, its station jurisdictions and the neighbouring counties. Kept in localStorage so
  * a reload while offline still draws the map (`saveOperationCopy`: least recently used copies
  * evicted when space runs out); refreshed from the server whenever it answers. Counties that could
@@ -58,12 +75,13 @@ export async function loadOperationData(
   until?: AbortSignal,
 ): Promise<OperationData> {
   const userId = session.user?.id ?? 'anon';
+  const wait = hasCopy(userId, operationId) ? COPY_ANSWER_WAIT_MS : ANSWER_WAIT_MS;
   try {
     const id = encodeURIComponent(operationId);
     const [view, jurisdictions, context] = await Promise.all([
-      session.get<OperationView>(`/api/operations/${id}`),
-      session.get<GeoJSON.FeatureCollection>(`/api/operations/${id}/jurisdictions.geojson`),
-      session.get<GeoJSON.FeatureCollection>(CONTEXT_PATH).catch((err: unknown) => ({ failed: err })),
+      getWithin<OperationView>(session, `/api/operations/${id}`, wait),
+      getWithin<GeoJSON.FeatureCollection>(session, `/api/operations/${id}/jurisdictions.geojson`, wait),
+      getWithin<GeoJSON.FeatureCollection>(session, CONTEXT_PATH, wait).catch((err: unknown) => ({ failed: err })),
     ]);
     const fetched = 'failed' in context ? null : context;
     saveOperationCopy(userId, operationId, { view, jurisdictions, context: fetched });
@@ -72,7 +90,8 @@ export async function loadOperationData(
     if ('failed' in context && transientFailure(context.failed)) retryCounties(session, counties, kept, until);
     return dataOf(view, jurisdictions, counties, false);
   } catch (err) {
-    // Only a network failure falls back to the copy; a refusal (404, 403) is shown as such.
+    // Only no answer (a network failure, or none in time) falls back to the copy; a refusal (404,
+    // 403) is shown as such.
     if (!(err instanceof TypeError)) throw err;
     const copy = readOperationCopy<OperationView>(userId, operationId);
     if (!copy) throw err;
@@ -99,11 +118,38 @@ function retryCounties(
   const stop = counties.retry(
     () =>
       session.user?.id === user
-        ? session.get<GeoJSON.FeatureCollection>(CONTEXT_PATH)
+        ? getWithin<GeoJSON.FeatureCollection>(session, CONTEXT_PATH, ANSWER_WAIT_MS)
         : Promise.reject(new Error('signed out meanwhile')),
     arrived,
   );
   until?.addEventListener('abort', stop, { once: true });
+}
+
+/**
+ * `session.get`, given up after `ms`: no answer in time fails as no answer at all does, with a
+ * TypeError (what `fetch` rejects with offline), so the offline copy, the retries
+ * (`transientFailure`) and the message ("cannot reach the server") are those of a dead link.
+ */
+async function getWithin<T>(session: Session, path: string, ms: number): Promise<T> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
+  try {
+    return await session.get<T>(path, { signal: deadline.signal });
+  } catch (err) {
+    if (deadline.signal.aborted) throw new TypeError(`${path}: no answer within ${ms / 1000} s`, { cause: err });
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether a copy of the operation is kept for this user (read only if the server does not answer). */
+function hasCopy(userId: string, operationId: string): boolean {
+  try {
+    return localStorage.getItem(operationCopyKey(userId, operationId)) !== null;
+  } catch {
+    return false; // storage unavailable: nothing was kept either
+  }
 }
 
 function dataOf(

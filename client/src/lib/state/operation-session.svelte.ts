@@ -23,6 +23,7 @@ import type { SessionUser } from './session.svelte.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
 import { SessionUndo, type UndoDirection } from './session-undo.svelte.ts';
 import { followClock } from './server-clock.ts';
+import { perFrameSubscriber } from './per-frame-subscriber.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -34,23 +35,6 @@ export interface PresenceEntry {
 }
 
 export const COMMAND = 'command';
-
-/**
- * A Svelte subscriber whose readers re-run at most once per animation frame, however often
- * `listen` reports a change. `listen` starts listening and returns the function that stops it.
- */
-function perFrameSubscriber(listen: (changed: () => void) => () => void): () => void {
-  return createSubscriber((update) => {
-    let frame = 0;
-    const off = listen(() => {
-      if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      off();
-    };
-  });
-}
 
 /**
  * Everything the console and the wall need of one open operation: a DocSync per document, the
@@ -192,7 +176,8 @@ export class OperationSession {
   get connection(): ConnectionState {
     this.subscribeDocs();
     if (this.docs.every((d) => d.synced)) return 'online';
-    if (!this.browserOnline) return 'offline';
+    // A document the server closed for good is not reconnecting: it stays out of sync (`closedDocs`).
+    if (!this.browserOnline || this.docs.some((d) => d.terminal)) return 'offline';
     if (!this.docs.some((d) => d.everSynced))
       return this.docs.some((d) => d.failedAttempts >= 3) ? 'offline' : 'connecting';
     if (!this.docs.some((d) => d.connected) && this.docs.every((d) => d.failedAttempts >= 2)) return 'offline';
@@ -271,6 +256,18 @@ export class OperationSession {
     const close = this.docs[0]!.terminal;
     if (close?.code === SyncCloseCode.notFound) return close.reason || 'NOT_FOUND';
     return close?.code === SyncCloseCode.forbidden ? close.reason || 'FORBIDDEN' : null;
+  }
+
+  /**
+   * The documents the server closed for good (no access, gone, or it would not take what was
+   * sent), with the error code it gave: they no longer sync until the page is loaded again. The
+   * session's own end (a refused token) is `terminated`; the command document's refusal, `refusedBecause`.
+   */
+  get closedDocs(): Array<{ scope: string; reason: string }> {
+    this.subscribeDocs();
+    return this.docs.flatMap(({ scope, terminal: t }) =>
+      t && t.code !== SyncCloseCode.unauthenticated ? [{ scope, reason: t.reason || `close ${t.code}` }] : [],
+    );
   }
 
   /** A renewed token: every later reconnect (documents and live positions) and REST call uses it. */

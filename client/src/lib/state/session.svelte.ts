@@ -32,7 +32,10 @@ export class Session {
   readonly token = $derived(this.current?.token ?? null);
   /** Why the last session ended, shown on the login page. */
   endedBecause = $state<EndReason | null>(null);
-  /** Whose session ended with a reason: the login page counts their edits still on this workstation. */
+  /**
+   * Whose session ended last (signed out, or ended with a reason): the login page counts their
+   * edits still on this workstation.
+   */
   endedUser = $state.raw<SessionUser | null>(null);
   private readonly renewer = new TokenRenewer({
     current: () => (this.current ? { token: this.current.token, renewAt: this.current.renewAt ?? 0 } : null),
@@ -84,11 +87,12 @@ export class Session {
 
   /**
    * GET a JSON resource of our API with the bearer token; a refused token ends the session. Every
-   * answer's server time refines the estimate of the server's clock (`httpClock`).
+   * answer's server time refines the estimate of the server's clock (`httpClock`). `signal` ends
+   * the wait (e.g. `AbortSignal.timeout`): the promise rejects with the signal's reason.
    */
-  async get<T>(path: string): Promise<T> {
+  async get<T>(path: string, { signal }: { signal?: AbortSignal } = {}): Promise<T> {
     const sentAt = Date.now();
-    const res = await fetch(path, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
+    const res = await fetch(path, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal });
     httpClock.sample(res, sentAt);
     if (!res.ok) throw this.errorOf(res, await res.json().catch(() => ({})));
     return (await res.json()) as T;
@@ -110,7 +114,7 @@ export class Session {
   private ended(reason: EndReason | null, user: SessionUser | null): void {
     this.renewer.stop();
     this.endedBecause = reason;
-    this.endedUser = reason ? user : null;
+    this.endedUser = user;
     this.current = null;
   }
 

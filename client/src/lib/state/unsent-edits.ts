@@ -24,3 +24,14 @@ export function unsentEditsOf(userId: string): number {
   }
   return total;
 }
+
+/**
+ * What signing out or reloading would leave unsent: this tab's unconfirmed edits (`pending`) or,
+ * when more, all that `userId` left on this workstation (`unsentEditsOf`), another tab's included.
+ * Not added up: this tab's own are among those kept.
+ *
+ * @example const count = unsentEditsWithOtherTabs(session.pending, session.user.id);
+ */
+export function unsentEditsWithOtherTabs(pending: number, userId: string): number {
+  return Math.max(pending, unsentEditsOf(userId));
+}
