@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ETA, DEFAULT_FRESHNESS, DEFAULT_TARGET_RADIUS_M, type UnitKind } from '@jointmap/shared';
 import { basemapFormat, type BasemapFormat } from './basemap-format.ts';
@@ -21,6 +21,12 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /**
+   * Where operation archives are written and kept (default `DATA_DIR/archives`). With several
+   * instances, one directory they all reach (a shared mount): else an archive's file is only on
+   * the instance that wrote it (`ARCHIVE_ELSEWHERE` on the others).
+   */
+  archiveDir: string;
   /** Unset: embedded single-process mode. */
   redisUrl: string | null;
   /** Unset: SQLite under dataDir. */
@@ -192,6 +198,7 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   port: { env: 'PORT', default: value(8080), parse: port },
   host: { env: 'HOST', default: value('127.0.0.1'), parse: text },
   dataDir: { env: 'DATA_DIR', default: () => resolve('data'), parse: absolutePath },
+  archiveDir: { env: 'ARCHIVE_DIR', default: (c) => join(c.dataDir, 'archives'), parse: absolutePath },
   redisUrl: { env: 'REDIS_URL', default: value(null), parse: urlOf(['redis:', 'rediss:'], 'redis://10.0.0.7:6379') },
   databaseUrl: {
     env: 'DATABASE_URL',

@@ -22,6 +22,11 @@ export const ErrorCode = {
   ARCHIVE_INVALID: 'ARCHIVE_INVALID',
   /** The operation's documents and tracks were purged after an archive; restore the archive to see them. */
   OPERATION_PURGED: 'OPERATION_PURGED',
+  /**
+   * An archive's file is on another instance (it wrote it into an `ARCHIVE_DIR` this one does not
+   * share): ask that instance, named in the message.
+   */
+  ARCHIVE_ELSEWHERE: 'ARCHIVE_ELSEWHERE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -42,6 +47,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   STORAGE_FULL: 507,
   ARCHIVE_INVALID: 422,
   OPERATION_PURGED: 410,
+  ARCHIVE_ELSEWHERE: 409,
 };
 
 /**

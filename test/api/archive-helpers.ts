@@ -1,3 +1,8 @@
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import * as Y from 'yjs';
 import type { Alert } from '@jointmap/shared';
 import type { Operation, PositionFix } from '@jointmap/server/storage/types';
@@ -135,4 +140,35 @@ export async function answers(
   const alerts = await server.ctx.storage.listAlerts(op.id, { limit: 1000 });
   const timeline = await call(server, token, 'GET', `/api/operations/${op.id}/tasks/${op.taskId}/timeline`);
   return { logs, states, tracks, alerts, timeline };
+}
+
+/** The archive unpacked into a directory, changed by `edit`, packed again (manifest first). */
+export function repack(file: Buffer, edit: (dir: string) => void): Buffer {
+  const work = mkdtempSync(join(tmpdir(), 'archive-edit-'));
+  const dir = join(work, 'x');
+  try {
+    mkdirSync(dir);
+    writeFileSync(join(work, 'in.tar.gz'), file);
+    execFileSync('tar', ['xzf', '../in.tar.gz'], { cwd: dir });
+    edit(dir);
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .sort((x, y) => (x === 'manifest.json' ? -1 : y === 'manifest.json' ? 1 : x.localeCompare(y)));
+    execFileSync('tar', ['czf', '../out.tar.gz', ...files], { cwd: dir });
+    return readFileSync(join(work, 'out.tar.gz'));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Rewrite a file of an unpacked archive and bring the manifest's size and checksum in line. */
+export function rewrite(dir: string, path: string, change: (text: string) => string): void {
+  const text = change(readFileSync(join(dir, path), 'utf8'));
+  writeFileSync(join(dir, path), text);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const entry = manifest.files.find((f: { path: string }) => f.path === path);
+  entry.bytes = Buffer.byteLength(text);
+  entry.sha256 = createHash('sha256').update(text).digest('hex');
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 }

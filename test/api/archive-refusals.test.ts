@@ -1,8 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { operationDocNames } from '@jointmap/shared';
 import { openConsoles } from '../helpers/op-console.ts';
@@ -10,10 +8,9 @@ import { pointAnnotation } from '../helpers/records.ts';
 import { startServer, type Teardown, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/sync-client.ts';
 import { DEQING } from '../helpers/tasks.ts';
-import { archiveOp, call, closeOp, download, fixAt, restore } from './archive-helpers.ts';
+import { archiveOp, call, closeOp, download, fixAt, repack, restore, rewrite } from './archive-helpers.ts';
 
 const OP = 'op-night';
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 type Refusal = { status: number; body: { error?: { code: string; message: string } } };
 const code = (r: { status: number; body: unknown }) => [r.status, (r.body as Refusal['body']).error?.code];
 
@@ -39,37 +36,6 @@ async function drill(t: Teardown): Promise<{ server: TestServer; commander: stri
     await new Promise((r) => setTimeout(r, 100));
   boss!.destroy();
   return { server, commander };
-}
-
-/** The archive unpacked into a directory, changed by `edit`, packed again (manifest first). */
-function repack(file: Buffer, edit: (dir: string) => void): Buffer {
-  const work = mkdtempSync(join(tmpdir(), 'archive-edit-'));
-  const dir = join(work, 'x');
-  try {
-    mkdirSync(dir);
-    writeFileSync(join(work, 'in.tar.gz'), file);
-    execFileSync('tar', ['xzf', '../in.tar.gz'], { cwd: dir });
-    edit(dir);
-    const files = readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => relative(dir, join(e.parentPath, e.name)))
-      .sort((x, y) => (x === 'manifest.json' ? -1 : y === 'manifest.json' ? 1 : x.localeCompare(y)));
-    execFileSync('tar', ['czf', '../out.tar.gz', ...files], { cwd: dir });
-    return readFileSync(join(work, 'out.tar.gz'));
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-/** Rewrite a file of an unpacked archive and bring the manifest's size and checksum in line. */
-function rewrite(dir: string, path: string, change: (text: string) => string): void {
-  const text = change(readFileSync(join(dir, path), 'utf8'));
-  writeFileSync(join(dir, path), text);
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  const entry = manifest.files.find((f: { path: string }) => f.path === path);
-  entry.bytes = Buffer.byteLength(text);
-  entry.sha256 = sha256(Buffer.from(text));
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 }
 
 describe('operation archives refuse what they must', () => {

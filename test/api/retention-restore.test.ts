@@ -112,10 +112,11 @@ describe.each(['sqlite', 'postgres'] as const)('retention of restored operations
     // The periodic run lands after the first batch of fixes (1,000) is written, long before the
     // operation row and its hold.
     storage.restoreFixes = async (batch) => {
-      await restoreFixes(batch);
-      if (runs.length) return;
+      const added = await restoreFixes(batch);
+      if (runs.length) return added;
       for (const r of runners) runs.push((await runRetention(r)).unitsTotal);
       marks = await storage.restoreMarks();
+      return added;
     };
     const restored = await restore(b.server, b.token, file);
     expect(restored.status).toBe(201);
@@ -136,8 +137,9 @@ describe.each(['sqlite', 'postgres'] as const)('retention of restored operations
     const restoreFixes = storage.restoreFixes.bind(storage);
     // A deletion the mark did not stop (a run that had read its windows just before the mark).
     storage.restoreFixes = async (batch) => {
-      await restoreFixes(batch);
+      const added = await restoreFixes(batch);
       await storage.dropFixesIn(DEQING, UNIT, createdAt, createdAt + 1, 1);
+      return added;
     };
     const refused = await restore(b.server, b.token, file);
     expect(refused.status).toBe(409);
@@ -145,6 +147,8 @@ describe.each(['sqlite', 'postgres'] as const)('retention of restored operations
     expect(refused.body.error?.message).toContain('1499 of the archive’s 1500 fixes');
     expect(await storage.getOperation('op-lost')).toBeNull();
     expect(await storage.restoreMarks()).toEqual([]);
+    // The fixes it wrote were taken back: nothing of the failed restore is left.
+    expect(await trackOf(b, UNIT, createdAt, createdAt + DAY)).toHaveLength(0);
 
     // Run again (nothing deletes now): whole.
     storage.restoreFixes = restoreFixes;

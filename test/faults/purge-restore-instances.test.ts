@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { createPgPool } from '@jointmap/server/storage/pg-pool';
 import { archiveOp, closeOp, download, restore, streetFixes, searchOp } from '../api/archive-helpers.ts';
@@ -39,6 +42,16 @@ const waitingOn = async (url: string, sql: string) =>
     )
   ).length;
 
+/** The statement of a purge's batch (pg-archive.ts, `dropPurgedFixes`). */
+const PURGE_BATCH = 'DELETE FROM positions_track t USING unnest';
+
+/** A directory for the test's instances to share, removed after it. */
+function sharedDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-archives-'));
+  t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Until `n` statements starting with `sql` wait on a lock (see {@link waitingOn}). */
 const untilWaiting = (url: string, sql: string, n = 1) =>
   until(async () => (await waitingOn(url, sql)) >= n, 30_000, `${sql}… waiting on a lock`);
@@ -54,7 +67,8 @@ async function purgeWaiting(t: TestContext) {
   // up: a minute before the servers' lock timeout, not 9 s, on a loaded machine.
   const url = new URL(schema.url);
   url.searchParams.set('query_timeout', '60000');
-  const store = { databaseUrl: url.href, retentionIntervalMs: 0 };
+  // One ARCHIVE_DIR for both, as a cluster shares it: either instance reads the archive's file.
+  const store = { databaseUrl: url.href, retentionIntervalMs: 0, archiveDir: sharedDir(t) };
   const a = await startServer(t, { ...store, retentionBatch: 10 });
   const b = await startServer(t, store);
   const ca = (await a.login('commander')).token;
@@ -87,7 +101,7 @@ async function purgeWaiting(t: TestContext) {
     archiveId: record.id,
     sha256: record.sha256,
   });
-  await untilWaiting(schema.url, 'WITH picked');
+  await untilWaiting(schema.url, PURGE_BATCH);
   return { a, b, cb, file, record, window, purge, url: schema.url, release: () => locker.query('COMMIT') };
 }
 
@@ -136,7 +150,7 @@ describe('purge and restore on two instances of one store', { timeout: 120_000 }
   test('the same purge asked for again on the other instance while a batch waits: both answer 200 once every fix of the window is gone', async (t) => {
     const { b, cb, record, window, purge, url, release } = await purgeWaiting(t);
     const again = api(b, cb, 'POST', `/api/operations/${OP}/purge`, { archiveId: record.id, sha256: record.sha256 });
-    await untilWaiting(url, 'WITH picked', 2);
+    await untilWaiting(url, PURGE_BATCH, 2);
     await release();
     expect([(await purge).status, (await again).status]).toEqual([200, 200]);
     expect(await stored(b, ...window)).toBe(0);

@@ -4,7 +4,8 @@ import { migratePg, PG_MIGRATIONS } from '@jointmap/server/storage/pg-schema';
 import { PgStorage } from '@jointmap/server/storage/pg-storage';
 import { createTestSchema, query } from '../helpers/pg-schema.ts';
 import type { PositionFix } from '@jointmap/server/storage/types';
-import { backends, fix, mapUpdate, operation } from './storage-backends.ts';
+import { fixtures } from '@jointmap/shared/fixtures/records';
+import { backends, fix, mapUpdate, operation, station } from './storage-backends.ts';
 
 const AUTHOR = { sessionId: null, userId: null };
 
@@ -40,37 +41,69 @@ describe.each(backends)('storage contract (purges under way): $name', (backend) 
     expect(await storage.purgesUnderWay()).toEqual([]);
   });
 
-  test('a purge batch deletes the oldest fixes of a unit in its window received by the archive, and only while the purge goes on: not before it, nor with another archive, while held, while a restore of it is marked, or once finished', async (t) => {
+  test('a purge batch deletes exactly the fixes it names (the archive’s), and only while the purge goes on: not before it, nor with another archive, while held, while a restore of it is marked, or once finished', async (t) => {
     const { storage } = await backend.open(t);
     await storage.createOperation(operation('op1', { status: 'closed', closedAt: 800 }));
     await storage.appendPositions([1, 2, 3, 4, 5].map((time) => fix('s1', 'u1', time, 'd')));
-    // A fix received late (after the archive was written) is not dropped with the others.
-    await storage.appendPositions([fix('s1', 'u1', 3, 'late', { receivedAt: 1_000 })]);
+    // A fix the archive does not hold (another tracker's at the same moment) stays, whenever it came.
+    await storage.appendPositions([fix('s1', 'u1', 3, 'late', { receivedAt: 1 })]);
+    await storage.appendPositions([fix('s1', 'u2', 2, 'd')]);
     const purge = { operationId: 'op1', archiveId: 'a1' };
-    const drop = (limit: number, p = purge) => storage.dropPurgedFixes(p, 's1', 'u1', 2, 5, 100, limit);
+    const named = (...times: number[]) => times.map((time) => ({ time, deviceId: 'd' }));
+    const drop = (keys: ReturnType<typeof named>, p = purge) => storage.dropPurgedFixes(p, 's1', 'u1', keys);
     const left = async () => keys(await storage.track('s1', 'u1', 0, 10, 10));
 
-    expect(await drop(10)).toBeNull();
+    expect(await drop(named(2))).toBeNull();
     expect(await storage.purgeOperationDocs('op1', ['op1/command'], 900, 'a1')).toBe(true);
-    expect(await drop(10, { ...purge, archiveId: 'a0' })).toBeNull();
-    expect(await drop(2)).toBe(2);
+    expect(await drop(named(2), { ...purge, archiveId: 'a0' })).toBeNull();
+    expect(await drop(named(2, 3))).toBe(2);
     expect(await left()).toEqual(['1:d', '3:late', '4:d', '5:d']);
+    // Named again (a resumed run): nothing more goes.
+    expect(await drop(named(2, 3))).toBe(0);
+    // Only the unit named.
+    expect(keys(await storage.track('s1', 'u2', 0, 10, 10))).toEqual(['2:d']);
 
     expect(await storage.setOperationHold('op1', 'cmd', 950)).toBe(true);
-    expect(await drop(10)).toBeNull();
+    expect(await drop(named(4))).toBeNull();
     await storage.setOperationHold('op1', null, 951);
     const mark = { operationId: 'op1', stations: ['s1'], from: 0, to: 10, startedAt: 960 };
     await storage.markRestore(mark);
-    expect(await drop(10)).toBeNull();
+    expect(await drop(named(4))).toBeNull();
     expect(await left()).toEqual(['1:d', '3:late', '4:d', '5:d']);
     await storage.unmarkRestore(mark);
-    expect(await drop(10)).toBe(1);
+    expect(await drop(named(4))).toBe(1);
     expect(await left()).toEqual(['1:d', '3:late', '5:d']);
 
-    await storage.appendPositions([fix('s1', 'u1', 2, 'd')]);
     await storage.finishPurge('op1', 'a1');
-    expect(await drop(10)).toBeNull();
-    expect(await left()).toEqual(['1:d', '2:d', '3:late', '5:d']);
+    expect(await drop(named(5))).toBeNull();
+    expect(await left()).toEqual(['1:d', '3:late', '5:d']);
+  });
+
+  test('a restore’s fixes: those it added are told (not those already stored) and can be taken back; so can its alerts; its stations come with the operation', async (t) => {
+    const { storage } = await backend.open(t);
+    await storage.appendPositions([fix('s1', 'u1', 2, 'd')]);
+    const added = await storage.restoreFixes([1, 2, 3].map((time) => fix('s1', 'u1', time, 'd')));
+    expect(added.map((k) => `${k.stationId}/${k.unitId}/${k.time}:${k.deviceId}`).sort()).toEqual([
+      's1/u1/1:d',
+      's1/u1/3:d',
+    ]);
+    expect(await storage.dropRestoredFixes('s1', 'u1', added)).toBe(2);
+    expect(keys(await storage.track('s1', 'u1', 0, 10, 10))).toEqual(['2:d']);
+
+    expect(await storage.insertAlert(fixtures.sosAlert('al-1', 'op1', 5))).toBe(true);
+    expect(await storage.insertAlert(fixtures.sosAlert('al-2', 'op2', 5))).toBe(true);
+    await storage.dropRestoredAlerts('op1', ['al-1', 'al-2']);
+    expect(await storage.getAlert('op1', 'al-1')).toBeNull();
+    expect(await storage.getAlert('op2', 'al-2')).not.toBeNull();
+
+    await storage.upsertStation(station('s1', { name: '本站' }));
+    const restored = operation('op1', { status: 'closed', closedAt: 800, restoredAt: 990 });
+    await storage.restoreOperation(restored, [{ doc: 'op1/command', updates: [] }], { keptBy: 'cmd', keptAt: 990 }, [
+      station('far', { name: '远方' }),
+      station('s1', { name: '档案里的本站' }),
+    ]);
+    expect(await storage.getStation('far')).toMatchObject({ name: '远方' });
+    expect(await storage.getStation('s1')).toMatchObject({ name: '本站' });
   });
 
   test('the documents of an operation held as evidence are not purged', async (t) => {

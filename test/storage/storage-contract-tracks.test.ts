@@ -199,7 +199,7 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     expect(await storage.closeOperation('op1', 777)).toBe(true);
     expect(await storage.closeOperation('op1', 778)).toBe(false);
     expect(await storage.getOperation('op1')).toMatchObject({ status: 'closed', closedAt: 777 });
-    const record = (id: string, createdAt: number) => ({
+    const record = (id: string, createdAt: number, instance: string | null) => ({
       id,
       operationId: 'op1',
       file: `${id}.tar`,
@@ -208,10 +208,12 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
       createdAt,
       createdBy: 'cmd',
       counts: { updates: 2, fixes: 0, alerts: 0 },
+      instance,
     });
-    await storage.recordArchive(record('r1', 10));
-    await storage.recordArchive(record('r2', 20));
-    expect(await storage.listArchives('op1')).toEqual([record('r2', 20), record('r1', 10)]);
+    // The instance that wrote it; none for a record from before it was kept.
+    await storage.recordArchive(record('r1', 10, null));
+    await storage.recordArchive(record('r2', 20, 'web1:/srv/archives'));
+    expect(await storage.listArchives('op1')).toEqual([record('r2', 20, 'web1:/srv/archives'), record('r1', 10, null)]);
 
     await storage.appendPositions([fix('s1', 'u2', 1, 'd'), fix('s1', 'u1', 1, 'd'), fix('s2', 'u0', 1, 'd')]);
     await storage.restoreFixes([fix('s1', 'u3', 1, 'd'), fix('s1', 'u3', 1, 'd'), fix('s1', 'u1', 1, 'd', { lat: 1 })]);

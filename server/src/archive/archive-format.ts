@@ -1,5 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { compile, DeviceId, Id, NO_NUL_PATTERN, OperationKind, StoredName, UserId } from '@jointmap/shared';
+import {
+  alertValidator,
+  compile,
+  DeviceId,
+  Id,
+  NO_NUL_PATTERN,
+  OperationKind,
+  StoredName,
+  UserId,
+} from '@jointmap/shared';
 
 /**
  * An operation archive is one `.tar.gz` file:
@@ -24,8 +33,15 @@ export const documentFile = (scope: string): string => `documents/${scope}.ndjso
 export const ARCHIVE_PATH = /^(operation\.json|tracks\.ndjson|alerts\.ndjson|documents\/[A-Za-z0-9_-]{1,64}\.ndjson)$/;
 
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const Time = Type.Integer({ minimum: 0 });
-const NullableId = Type.Union([Type.String({ maxLength: 200 }), Type.Null()]);
+/**
+ * Times, counts and sequence numbers: what a `BIGINT` column takes and a JSON number carries
+ * exactly. Text that goes into storage rows holds no NUL (`NO_NUL_PATTERN`), which PostgreSQL's
+ * `text` refuses with the whole statement: an archive that SQLite could take must restore on
+ * PostgreSQL too, and refusals come before anything is written.
+ */
+const Time = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Text = (maxLength: number) => Type.String({ maxLength, pattern: NO_NUL_PATTERN });
+const NullableId = Type.Union([Text(200), Type.Null()]);
 
 export const ArchiveFileEntry = Type.Object(
   {
@@ -76,8 +92,8 @@ const ArchivedStation = Type.Object(
     id: Id,
     name: Type.String({ maxLength: 120, pattern: NO_NUL_PATTERN }),
     shortName: Type.String({ maxLength: 40, pattern: NO_NUL_PATTERN }),
-    adcode: Type.Union([Type.String({ maxLength: 20 }), Type.Null()]),
-    color: Type.String({ maxLength: 20 }),
+    adcode: Type.Union([Text(20), Type.Null()]),
+    color: Text(20),
     jurisdiction: GeometryJson,
   },
   { additionalProperties: false },
@@ -90,7 +106,8 @@ export const ArchivedOperation = Type.Object(
         id: Id,
         name: StoredName(120),
         kind: Type.Union(Object.keys(OperationKind).map((k) => Type.Literal(k))),
-        stations: Type.Array(Id, { minItems: 1, maxItems: 50 }),
+        // Each station once: one document each (a station twice would restore its document twice).
+        stations: Type.Array(Id, { minItems: 1, maxItems: 50, uniqueItems: true }),
         createdBy: UserId,
         createdAt: Time,
         closedAt: Time,
@@ -107,7 +124,7 @@ export const archivedOperationValidator = compile(ArchivedOperation);
 
 export const ArchivedUpdate = Type.Object(
   {
-    seq: Type.Integer({ minimum: 1 }),
+    seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     time: Time,
     sessionId: NullableId,
     userId: NullableId,
@@ -132,9 +149,37 @@ export const ArchivedFix = Type.Object(
     altitude: NullableNumber,
     accuracy: NullableNumber,
     battery: NullableNumber,
-    alarm: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    alarm: Type.Union([Text(100), Type.Null()]),
     receivedAt: Time,
   },
   { additionalProperties: false },
 );
 export const archivedFixValidator = compile(ArchivedFix);
+
+/**
+ * An alert of `alerts.ndjson`: the alert schema, and nothing a storage row refuses (no NUL in its
+ * text, no integer past what a JSON number carries exactly). Its rule name is the exception: one
+ * stored with a NUL before names were checked was archived so, and a restore drops its control
+ * characters instead of refusing the archive.
+ */
+export const archivedAlertValidator = {
+  explain(value: unknown): string | null {
+    const problem = alertValidator.explain(value);
+    if (problem) return problem;
+    const { ruleName: _, ...rest } = value as Record<string, unknown>;
+    return unstorable(rest, '');
+  },
+};
+
+/** The first text with a NUL or integer past `Number.MAX_SAFE_INTEGER` in `value`, as a sentence. */
+function unstorable(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? `${path || '/'} holds a NUL character` : null;
+  if (typeof value === 'number')
+    return Math.abs(value) > Number.MAX_SAFE_INTEGER && Number.isInteger(value) ? `${path || '/'} is too large` : null;
+  if (value && typeof value === 'object')
+    for (const [key, v] of Object.entries(value)) {
+      const problem = unstorable(v, `${path}/${key}`);
+      if (problem) return problem;
+    }
+  return null;
+}

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '@jointmap/shared';
 import {
@@ -16,8 +15,24 @@ import {
   type ArchivedOperation,
   type Manifest,
 } from './archive-format.ts';
+import { MAX_LINE_BYTES, splitLines } from './split-lines.ts';
 
 const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
+
+/** The manifest lists at most 64 files and 60 documents: a few KiB. */
+const MAX_MANIFEST_BYTES = 2 ** 20;
+
+/** How an archive is read. */
+export interface ArchiveReadOptions {
+  /** The longest line of a record file, in bytes (default {@link MAX_LINE_BYTES}; tests make it small). */
+  maxLineBytes?: number;
+  /** Name of the unpacking directory under `workDir`, before its random part (default `.reading-`). */
+  prefix?: string;
+}
+
+interface ArchiveReadLimits {
+  maxLineBytes: number;
+}
 
 /** An archive unpacked into a temporary directory and checked against its manifest. */
 export interface OpenedArchive {
@@ -36,14 +51,20 @@ export interface OpenedArchive {
  * missing). Throws `ARCHIVE_INVALID` (and leaves nothing behind) otherwise. Records are checked
  * as they are read (`lines`).
  */
-export async function openArchive(file: string, workDir: string, maxBytes: number): Promise<OpenedArchive> {
-  const dir = await mkdtemp(join(workDir, '.reading-'));
+export async function openArchive(
+  file: string,
+  workDir: string,
+  maxBytes: number,
+  options: ArchiveReadOptions = {},
+): Promise<OpenedArchive> {
+  const limits: ArchiveReadLimits = { maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES };
+  const dir = await mkdtemp(join(workDir, options.prefix ?? '.reading-'));
   try {
-    const opened = await unpackAndVerify(file, dir, maxBytes);
+    const opened = await unpackAndVerify(file, dir, maxBytes, limits);
     return {
       ...opened,
       dir,
-      lines: (path, validate) => readLines(dir, path, validate),
+      lines: (path, validate) => readLines(dir, path, validate, limits),
       close: () => removeDir(dir),
     };
   } catch (err) {
@@ -57,6 +78,7 @@ async function unpackAndVerify(
   file: string,
   dir: string,
   maxBytes: number,
+  limits: ArchiveReadLimits,
 ): Promise<{ manifest: Manifest; operation: ArchivedOperation }> {
   // tar is loaded on the first archive read, not at start-up (server memory).
   const tar = await import('tar');
@@ -98,6 +120,7 @@ async function unpackAndVerify(
   if (refusal) throw refusal;
   if (!seen.has(MANIFEST)) throw invalid('no manifest.json');
 
+  if ((await stat(join(dir, MANIFEST))).size > MAX_MANIFEST_BYTES) throw invalid('manifest.json is too large');
   let manifest: unknown;
   try {
     manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8'));
@@ -123,7 +146,9 @@ async function unpackAndVerify(
     if (hash.digest('hex') !== f.sha256) throw invalid(`${f.path}: checksum does not match the manifest`);
   }
 
-  const [operation] = await collect<ArchivedOperation>(readLines(dir, OPERATION_FILE, archivedOperationValidator));
+  const [operation] = await collect<ArchivedOperation>(
+    readLines(dir, OPERATION_FILE, archivedOperationValidator, limits),
+  );
   if (!operation) throw invalid('operation.json is empty');
   if (operation.operation.id !== checked.operationId) throw invalid('operation.json names another operation');
   return { manifest: checked, operation };
@@ -140,8 +165,13 @@ async function* readLines<T>(
   dir: string,
   path: string,
   validate: { explain(value: unknown): string | null },
+  limits: ArchiveReadLimits,
 ): AsyncGenerator<T> {
-  const lines = createInterface({ input: createReadStream(join(dir, path), 'utf8'), crlfDelay: Infinity });
+  const max = limits.maxLineBytes;
+  const size = max % 2 ** 20 ? `${max} bytes` : `${max / 2 ** 20} MiB`;
+  const lines = splitLines(createReadStream(join(dir, path)) as AsyncIterable<Buffer>, limits.maxLineBytes, (line) =>
+    invalid(`${path} line ${line}: longer than ${size}`),
+  );
   let n = 0;
   for await (const line of lines) {
     n++;

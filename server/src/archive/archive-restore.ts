@@ -1,30 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
-import { alertValidator, AppError, COMMAND_SCOPE, docName, withoutControlChars, type Alert } from '@jointmap/shared';
+import { AppError, COMMAND_SCOPE, docName, withoutControlChars, type Alert } from '@jointmap/shared';
 import type { LoggedUpdate, Operation, PositionFix, RestoredDoc, Storage } from '../storage/types.ts';
 import {
   ALERTS_FILE,
+  archivedAlertValidator,
   archivedFixValidator,
   archivedUpdateValidator,
   documentFile,
   TRACKS_FILE,
+  type ArchivedOperation,
   type ArchivedUpdate,
   type Manifest,
 } from './archive-format.ts';
 import type { OpenedArchive } from './archive-reader.ts';
 import { restoreTrack } from './restore-track.ts';
+import { RestoreUndo, restoreFailure } from './restore-undo.ts';
 
 const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
 
 /**
  * Restore a verified archive as a closed, read-only operation held as evidence by the restoring
  * commander (so the retention policy never thins what was restored: the hold covers the
- * operation's window); over a purged operation of the same id, too, stopping a purge of it still
- * under way. Every record is checked before anything is written. The archive's window is marked as
- * a restore under way before its first fix is written, so no retention run (on any instance) thins
- * or drops it meanwhile; the tracks and alerts go first, are checked to be all stored, and the
- * operation with its documents and hold last, in one transaction, so an operation appears whole or
- * not at all (a failed restore can simply be run again). The mark goes when the restore ends,
+ * operation's window); over a purged operation of the same id, too, when the archive is one of
+ * that operation's (`sha256` of the file), stopping a purge of it still under way. Every record is
+ * checked before anything is written. The archive's window is marked as a restore under way before
+ * its first fix is written, so no retention run (on any instance) thins or drops it meanwhile; the
+ * tracks and alerts go first, are checked to be all stored, and the operation with its documents,
+ * its stations the store lacks and its hold last, in one transaction, so an operation appears whole
+ * or not at all. A restore that fails takes back the fixes and alerts it added (`RestoreUndo`), so
+ * it leaves nothing behind and can simply be run again. The mark goes when the restore ends,
  * whole or failed.
  */
 export async function restoreArchive(
@@ -32,6 +37,7 @@ export async function restoreArchive(
   archive: OpenedArchive,
   userId: string,
   now: number,
+  sha256: () => Promise<string>,
 ): Promise<Operation> {
   const { manifest, operation: archived } = archive;
   const a = archived.operation;
@@ -40,7 +46,9 @@ export async function restoreArchive(
     const op = await storage.getOperation(a.id);
     return op !== null && op.purgedAt == null;
   };
-  if (await exists()) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
+  const here = await storage.getOperation(a.id);
+  if (here && here.purgedAt == null) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
+  if (here) await checkSameOperation(storage, here, archived, sha256);
   // The logs are kept as they are checked: the operation and its documents go in one transaction.
   const docs: RestoredDoc[] = [];
   await checkArchive(archive, docs);
@@ -49,6 +57,7 @@ export async function restoreArchive(
   // own are kept as they are.
   const mark = { operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now, id: randomUUID() };
   await storage.markRestore(mark);
+  const undo = new RestoreUndo(storage, a.id, archive.dir);
   try {
     // A purge of the operation still under way (on any instance) stops: its batches check for a
     // hold and for the mark, and hold the operation's row while they delete, so setting a hold
@@ -56,19 +65,10 @@ export async function restoreArchive(
     // someone may have set meanwhile): restore again, or lift it to let the purge finish.
     if ((await storage.purgesUnderWay()).some((p) => p.operationId === a.id) && !(await storage.operationHold(a.id)))
       await storage.setOperationHold(a.id, userId, now);
-    const known = new Set((await storage.listStations()).map((s) => s.id));
-    for (const s of archived.stations) {
-      if (known.has(s.id)) continue;
-      const area = s.jurisdiction as { type?: string } | null;
-      await storage.upsertStation({
-        ...s,
-        jurisdiction: area && (area.type === 'Polygon' || area.type === 'MultiPolygon') ? (area as never) : null,
-      });
-    }
-    await restoreTrack(storage, archive);
+    await restoreTrack(storage, archive, undo);
     // A rule name stored with a NUL (SQLite took it) would fail PostgreSQL's `text`, and the restore with it.
-    for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator))
-      await storage.insertAlert({ ...al, ruleName: withoutControlChars(al.ruleName) });
+    for await (const al of archive.lines<Alert>(ALERTS_FILE, archivedAlertValidator))
+      if (await storage.insertAlert({ ...al, ruleName: withoutControlChars(al.ruleName) })) undo.addedAlert(al.id);
 
     const op: Operation = {
       id: a.id,
@@ -82,17 +82,73 @@ export async function restoreArchive(
       purgedAt: null,
       restoredAt: now,
     };
+    const stations = archived.stations.map((s) => {
+      const area = s.jurisdiction as { type?: string } | null;
+      const polygon = area && (area.type === 'Polygon' || area.type === 'MultiPolygon');
+      return { ...s, jurisdiction: polygon ? (area as never) : null };
+    });
     try {
-      await storage.restoreOperation(op, docs, { keptBy: userId, keptAt: now });
+      await storage.restoreOperation(op, docs, { keptBy: userId, keptAt: now }, stations);
     } catch (err) {
       // Two restores of one file at once: the second is told as if it had come later.
       if (await exists().catch(() => false)) throw new AppError('CONFLICT', `operation ${a.id} exists here already`);
       throw err;
     }
     return (await storage.getOperation(op.id))!;
+  } catch (err) {
+    const failure = restoreFailure(err);
+    try {
+      // What another restore of the operation that is under way or done holds is its own too (a
+      // fix or alert stored once for both): taking it back would leave that operation without it.
+      const another =
+        (await exists()) || (await storage.restoreMarks()).some((m) => m.operationId === a.id && m.id !== mark.id);
+      if (!another) await undo.run();
+    } catch (undoErr) {
+      throw new AppError(
+        failure instanceof AppError ? failure.code : 'STORAGE_UNAVAILABLE',
+        `${(failure as Error).message}; some of its fixes or alerts could not be taken back ` +
+          `(${(undoErr as Error).message}): run the restore again`,
+      );
+    }
+    throw failure;
   } finally {
     await storage.unmarkRestore(mark);
   }
+}
+
+/**
+ * Over a purged operation only its own archive restores: the same creation, author and stations,
+ * and, where the store recorded archives of it, one of those files (its SHA-256). Another
+ * operation that happens to have its id would otherwise take over its kept alerts and archive
+ * records.
+ */
+async function checkSameOperation(
+  storage: Storage,
+  purged: Operation,
+  archived: ArchivedOperation,
+  sha256: () => Promise<string>,
+): Promise<void> {
+  const a = archived.operation;
+  const other = () =>
+    new AppError(
+      'CONFLICT',
+      `operation ${a.id} here is another operation (purged) than the archive's: nothing restored`,
+    );
+  if (
+    purged.createdAt !== a.createdAt ||
+    purged.createdBy !== a.createdBy ||
+    JSON.stringify(purged.stations) !== JSON.stringify(a.stations)
+  )
+    throw other();
+  const records = await storage.listArchives(a.id);
+  if (!records.length) return;
+  const sum = await sha256();
+  if (!records.some((r) => r.sha256 === sum))
+    throw new AppError(
+      'CONFLICT',
+      `the archive is none of those written of the purged operation ${a.id} here ` +
+        `(${records.map((r) => r.file).join(', ')}): restore one of them; nothing restored`,
+    );
 }
 
 /**
@@ -129,7 +185,7 @@ async function checkArchive(archive: OpenedArchive, keep: RestoredDoc[] | null):
     fixes++;
   }
   let alerts = 0;
-  for await (const al of archive.lines<Alert>(ALERTS_FILE, alertValidator)) {
+  for await (const al of archive.lines<Alert>(ALERTS_FILE, archivedAlertValidator)) {
     if (al.operationId !== a.id) throw invalid(`alert ${al.id} is of another operation`);
     alerts++;
   }

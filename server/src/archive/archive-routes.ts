@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,6 @@ import { requireCommander, requireUser } from '../plugins/auth.ts';
 import { sendAttachment } from '../routes/attachment.ts';
 import type { AppContext } from '../services/context.ts';
 import { ArchiveService } from './archive-service.ts';
-import { archiveDir } from './archive-writer.ts';
 import type { ClosedListener } from './operation-watch.ts';
 
 const IdParams = Type.Object({ id: Id });
@@ -66,11 +65,7 @@ export function attachArchives(app: FastifyInstance, ctx: AppContext, closed: Cl
     { schema: { params: ArchiveParams } },
     async (request, reply) => {
       const { path, record } = await archives.file(requireUser(request), request.params.id, request.params.archiveId);
-      const size = await stat(path).then(
-        (st) => st.size,
-        () => null,
-      );
-      if (size === null) throw new AppError('NOT_FOUND', `the file of archive ${record.id} is not on this server`);
+      if (path === null) throw new AppError('NOT_FOUND', `the file of archive ${record.id} is not on this server`);
       // Saved as `<title>-<file>`; the file's own name for clients that read only ASCII.
       const base = record.file.replace(/\.tar\.gz$/, '');
       const title = (await ctx.storage.getOperation(record.operationId))?.name;
@@ -108,9 +103,9 @@ export function attachArchives(app: FastifyInstance, ctx: AppContext, closed: Cl
       requireCommander(user, 'restore archives');
       if (!UPLOAD_TYPES.includes(String(request.headers['content-type']).split(';')[0]!.trim()))
         throw new AppError('INVALID_PAYLOAD', 'send the archive file as application/gzip');
-      const dir = archiveDir(ctx.config.dataDir);
+      const dir = archives.files.dir;
       await mkdir(dir, { recursive: true });
-      const file = join(dir, `.upload-${randomBytes(6).toString('hex')}.tar.gz`);
+      const file = join(dir, `${archives.files.work('upload')}${randomBytes(6).toString('hex')}.tar.gz`);
       try {
         const announced = Number(request.headers['content-length'] ?? 0);
         await receive(request.body as Readable, file, ctx.config.archiveMaxMib * 2 ** 20, announced);

@@ -9,7 +9,7 @@ import type { Operation } from '../storage/types.ts';
 import { documentFile } from './archive-format.ts';
 import { openArchive, type OpenedArchive } from './archive-reader.ts';
 import { verifyArchive } from './archive-restore.ts';
-import { archiveDir, writeArchive } from './archive-writer.ts';
+import { writeArchive } from './archive-writer.ts';
 
 const OP = 'op-verify';
 const STATIONS = ['deqing', 'linping'];
@@ -45,8 +45,16 @@ async function openedArchive(updates: number): Promise<OpenedArchive> {
     for (const u of written)
       await storage.appendUpdate(docName(OP, scope), u, { sessionId: null, userId: 'u-commander' });
   }
-  const record = await writeArchive({ storage, dataDir, operation: op, createdBy: 'u-commander', now: 10_000 });
-  const archive = await openArchive(join(archiveDir(dataDir), record.file), dataDir, 2 ** 30);
+  const archiveDir = join(dataDir, 'archives');
+  const record = await writeArchive({
+    storage,
+    archiveDir,
+    instance: 'test',
+    operation: op,
+    createdBy: 'u-commander',
+    now: 10_000,
+  });
+  const archive = await openArchive(join(archiveDir, record.file), dataDir, 2 ** 30);
   closing.push(() => archive.close());
   return archive;
 }

@@ -54,12 +54,14 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Where the instance keeps the archives it wrote. */
-export const archiveDir = (dataDir: string): string => join(dataDir, 'archives');
-
 export interface WriteArchiveInput {
   storage: Storage;
-  dataDir: string;
+  /** `ARCHIVE_DIR`: where the file is written. */
+  archiveDir: string;
+  /** Who writes it ({@link ArchiveRecord.instance}). */
+  instance: string;
+  /** Name of the working directory under `archiveDir`, before its random part (default `.writing-`). */
+  workPrefix?: string;
   operation: Operation & { closedAt: number };
   createdBy: string;
   now: number;
@@ -68,15 +70,15 @@ export interface WriteArchiveInput {
 }
 
 /**
- * Write an archive of a closed operation into `<dataDir>/archives/` and return its record (the
+ * Write an archive of a closed operation into `archiveDir` and return its record (the
  * caller stores it). Reads go through the storage interface in short calls, so ingest and
  * relays go on meanwhile; the file appears under its final name only when complete.
  */
 export async function writeArchive(input: WriteArchiveInput): Promise<ArchiveRecord> {
   const { storage, operation: op } = input;
-  const dir = archiveDir(input.dataDir);
+  const dir = input.archiveDir;
   await mkdir(dir, { recursive: true });
-  const work = await mkdtemp(join(dir, '.writing-'));
+  const work = await mkdtemp(join(dir, input.workPrefix ?? '.writing-'));
   try {
     await mkdir(join(work, 'documents'));
     const files: ArchiveFileEntry[] = [];
@@ -167,6 +169,7 @@ export async function writeArchive(input: WriteArchiveInput): Promise<ArchiveRec
       createdAt: input.now,
       createdBy: input.createdBy,
       counts: manifest.counts,
+      instance: input.instance,
     };
   } finally {
     await rm(work, { recursive: true, force: true });

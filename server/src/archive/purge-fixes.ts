@@ -1,48 +1,66 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { ArchiveStore, Operation, OperationStore } from '../storage/types.ts';
-import { purgeWindows } from './purge-windows.ts';
+import type { ArchiveStore, FixKey, Operation, OperationStore, PositionFix } from '../storage/types.ts';
+import { archivedFixValidator, TRACKS_FILE } from './archive-format.ts';
+import type { OpenedArchive } from './archive-reader.ts';
+import { purgeWindows, type Window } from './purge-windows.ts';
 
 /** A purged (so closed) operation, as its fixes' deletion needs it. */
 export type PurgedOperation = Pick<Operation, 'id' | 'stations' | 'createdAt'> & { closedAt: number };
 
 /**
- * Delete a purged operation's fixes, `batch` at a time: those of its stations within its window,
- * less the windows of other operations that are not purged (purge-windows.ts), and only those the
- * server had received when `archive` was written (a late tracker's fixes are in no archive:
- * kept). Idempotent, so a purge a crash cut short simply runs it again. `beforeBatch` runs before
- * each batch and throws to stop there (the server stops). Returns how many fixes went (by this run
- * or another run of the same purge), or null when a batch found that the purge is not to go on
- * (`dropPurgedFixes`: held as evidence, being restored, or no longer under way with this archive,
- * on any instance). What is left stays.
+ * Delete a purged operation's fixes, `batch` at a time: exactly the fixes its archive holds
+ * (`tracks.ndjson`, read as it goes), less those within the windows of other operations of the
+ * same station that are not purged (purge-windows.ts). A fix the archive does not hold stays,
+ * whenever and by whichever instance it was received: one a tracker sent late, or one stamped
+ * before the archive was written but stored after the archive had read its unit (a commit
+ * waiting for its group, another instance's clock), which a cut-off by receiving time deleted
+ * unarchived. Idempotent, so a purge a crash cut short simply runs it again. `beforeBatch` runs
+ * before each batch and throws to stop there (the server stops). Returns how many fixes this run
+ * deleted, or null when a batch found that the purge is not to go on (`dropPurgedFixes`: held as
+ * evidence, being restored, or no longer under way with this archive, on any instance). What is
+ * left stays.
  */
 export async function purgeFixes(
-  storage: Pick<ArchiveStore, 'trackUnitsOfStation' | 'dropPurgedFixes'> & Pick<OperationStore, 'listOperations'>,
+  storage: Pick<ArchiveStore, 'dropPurgedFixes'> & Pick<OperationStore, 'listOperations'>,
   op: PurgedOperation,
-  archive: { id: string; createdAt: number },
+  archive: { id: string; opened: OpenedArchive },
   batch: number,
   beforeBatch: () => void,
 ): Promise<number | null> {
-  let fixes = 0;
   const others = (await storage.listOperations()).filter((o) => o.id !== op.id && o.purgedAt == null);
-  for (const stationId of op.stations) {
-    const windows = purgeWindows({ from: op.createdAt, to: op.closedAt + 1 }, stationId, others);
-    if (!windows.length) continue;
-    for (const unitId of await storage.trackUnitsOfStation(stationId)) {
-      for (const w of windows) {
-        for (;;) {
-          beforeBatch();
-          const purge = { operationId: op.id, archiveId: archive.id };
-          const n = await storage.dropPurgedFixes(purge, stationId, unitId, w.from, w.to, archive.createdAt, batch);
-          if (n === null) return null;
-          fixes += n;
-          // `n` counts the rows the batch found, whether it or another run of the same purge (a
-          // restart resuming it while the request's run goes on) deleted them: fewer than asked
-          // for, none are left.
-          if (n < batch) break;
-          await yieldToEventLoop();
-        }
-      }
+  const windows = new Map<string, Window[]>();
+  const windowsOf = (stationId: string): Window[] => {
+    let found = windows.get(stationId);
+    if (!found) {
+      found = op.stations.includes(stationId)
+        ? purgeWindows({ from: op.createdAt, to: op.closedAt + 1 }, stationId, others)
+        : [];
+      windows.set(stationId, found);
     }
+    return found;
+  };
+  const purge = { operationId: op.id, archiveId: archive.id };
+  let fixes = 0;
+  let unit = null as { stationId: string; unitId: string } | null;
+  let keys: FixKey[] = [];
+  /** Deletes the batch; false when the purge is not to go on. */
+  const drop = async (): Promise<boolean> => {
+    if (!unit || !keys.length) return true;
+    beforeBatch();
+    const n = await storage.dropPurgedFixes(purge, unit.stationId, unit.unitId, keys);
+    keys = [];
+    if (n === null) return false;
+    fixes += n;
+    await yieldToEventLoop();
+    return true;
+  };
+  for await (const f of archive.opened.lines<PositionFix>(TRACKS_FILE, archivedFixValidator)) {
+    if (!windowsOf(f.stationId).some((w) => f.time >= w.from && f.time < w.to)) continue;
+    if (unit?.stationId !== f.stationId || unit.unitId !== f.unitId || keys.length >= batch) {
+      if (!(await drop())) return null;
+      unit = { stationId: f.stationId, unitId: f.unitId };
+    }
+    keys.push({ time: f.time, deviceId: f.deviceId });
   }
-  return fixes;
+  return (await drop()) ? fixes : null;
 }

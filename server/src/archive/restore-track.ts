@@ -3,6 +3,7 @@ import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { archivedFixValidator, TRACKS_FILE } from './archive-format.ts';
 import type { OpenedArchive } from './archive-reader.ts';
+import type { RestoreUndo } from './restore-undo.ts';
 
 /** Fixes written per storage call while restoring, and checked per read afterwards. */
 const BATCH = 1_000;
@@ -12,10 +13,11 @@ const BATCH = 1_000;
  * is stored. The caller has marked the archive's window (`markRestore`), so the retention job
  * leaves it alone; a run that had read its windows just before the mark could still delete some,
  * and the check turns that into a failed restore (`CONFLICT`: run it again) instead of a whole-looking
- * operation with part of its tracks.
+ * operation with part of its tracks. The fixes it adds are told to `undo`, which takes them back
+ * if the restore fails.
  */
-export async function restoreTrack(storage: Storage, archive: OpenedArchive): Promise<void> {
-  for await (const batch of batches(archive)) await storage.restoreFixes(batch);
+export async function restoreTrack(storage: Storage, archive: OpenedArchive, undo: RestoreUndo): Promise<void> {
+  for await (const batch of batches(archive)) await undo.addedFixes(await storage.restoreFixes(batch));
   let stored = 0;
   for await (const batch of batches(archive)) stored += await storedOf(storage, batch);
   const expected = archive.manifest.counts.fixes;

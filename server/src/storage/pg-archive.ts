@@ -2,16 +2,18 @@ import type pg from 'pg';
 import type {
   ArchiveRecord,
   ArchiveStore,
+  FixKey,
   Operation,
   PositionFix,
   PurgeUnderWay,
   ReplayCheckpoint,
   RestoredDoc,
+  Station,
+  UnitFixKey,
 } from './types.ts';
 import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
 import { fixColumns } from './pg-rows.ts';
 import { INSERT_TRACK } from './pg-positions.ts';
-import { dropFixes } from './pg-retention.ts';
 import { restoreMarkKey } from './restore-marks.ts';
 
 /** The PostgreSQL side of {@link ArchiveStore} (mirrors sqlite-archive.ts). */
@@ -30,9 +32,19 @@ export class PgArchiveStore implements ArchiveStore {
   async recordArchive(r: ArchiveRecord): Promise<void> {
     await pgQuery(
       this.pool,
-      `INSERT INTO operation_archives (id, operation_id, file, bytes, sha256, created_at, created_by, counts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [r.id, r.operationId, r.file, r.bytes, r.sha256, r.createdAt, r.createdBy, JSON.stringify(r.counts)],
+      `INSERT INTO operation_archives (id, operation_id, file, bytes, sha256, created_at, created_by, counts, instance)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        r.id,
+        r.operationId,
+        r.file,
+        r.bytes,
+        r.sha256,
+        r.createdAt,
+        r.createdBy,
+        JSON.stringify(r.counts),
+        r.instance ?? null,
+      ],
     );
   }
 
@@ -51,6 +63,7 @@ export class PgArchiveStore implements ArchiveStore {
       createdAt: r.created_at as number,
       createdBy: r.created_by as string,
       counts: r.counts as Record<string, number>,
+      instance: (r.instance as string | null) ?? null,
     }));
   }
 
@@ -73,10 +86,7 @@ export class PgArchiveStore implements ArchiveStore {
     purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
-    from: number,
-    to: number,
-    receivedBy: number,
-    limit: number,
+    keys: readonly FixKey[],
   ): Promise<number | null> {
     return withTx(this.pool, async (client) => {
       // FOR SHARE: a hold or a restore (each updates this row) waits for this batch to commit; a
@@ -88,9 +98,7 @@ export class PgArchiveStore implements ArchiveStore {
         [purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId)],
       );
       if (!rows.length) return null;
-      // Counted as found, not as deleted: a row that another run of the same purge deleted first
-      // is gone too.
-      return (await dropFixes(client, stationId, unitId, from, to, limit, receivedBy)).found;
+      return dropKeys(client, stationId, unitId, keys);
     });
   }
 
@@ -129,17 +137,48 @@ export class PgArchiveStore implements ArchiveStore {
     ]);
   }
 
-  async restoreFixes(fixes: readonly PositionFix[]): Promise<void> {
-    if (fixes.length) await pgQuery(this.pool, INSERT_TRACK, fixColumns(fixes));
+  async restoreFixes(fixes: readonly PositionFix[]): Promise<UnitFixKey[]> {
+    if (!fixes.length) return [];
+    const { rows } = await pgQuery(
+      this.pool,
+      `${INSERT_TRACK} RETURNING station_id, unit_id, time, device_id`,
+      fixColumns(fixes),
+    );
+    return rows.map((r) => ({
+      stationId: r.station_id as string,
+      unitId: r.unit_id as string,
+      time: Number(r.time),
+      deviceId: r.device_id as string,
+    }));
+  }
+
+  async dropRestoredFixes(stationId: string, unitId: string, keys: readonly FixKey[]): Promise<number> {
+    return keys.length ? dropKeys(this.pool, stationId, unitId, keys) : 0;
+  }
+
+  async dropRestoredAlerts(operationId: string, ids: readonly string[]): Promise<void> {
+    if (ids.length)
+      await pgQuery(this.pool, 'DELETE FROM alerts WHERE operation_id = $1 AND id = ANY($2::text[])', [
+        operationId,
+        [...ids],
+      ]);
   }
 
   async restoreOperation(
     op: Operation,
     docs: readonly RestoredDoc[],
     hold: { keptBy: string; keptAt: number },
+    stations: readonly Station[],
     checkpoints: readonly ReplayCheckpoint[] = [],
   ): Promise<void> {
     await withTx(this.pool, async (client) => {
+      for (const s of stations)
+        await pgQuery(
+          client,
+          `INSERT INTO stations (id, name, short_name, adcode, color, jurisdiction) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (id) DO NOTHING`,
+          [s.id, s.name, s.shortName, s.adcode, s.color, s.jurisdiction ? JSON.stringify(s.jurisdiction) : null],
+        );
       await pgQuery(client, 'DELETE FROM operations WHERE id = $1 AND purged_at IS NOT NULL', [op.id]);
       // Leftovers of a restore that failed half-way (the operation row is written last).
       await deleteDocs(
@@ -195,6 +234,17 @@ export class PgArchiveStore implements ArchiveStore {
       );
     });
   }
+}
+
+/** Delete these fixes of a unit; how many went. */
+async function dropKeys(db: Queryable, stationId: string, unitId: string, keys: readonly FixKey[]): Promise<number> {
+  const { rowCount } = await pgQuery(
+    db,
+    `DELETE FROM positions_track t USING unnest($3::bigint[], $4::text[]) AS k(time, device_id)
+     WHERE t.station_id = $1 AND t.unit_id = $2 AND t.time = k.time AND t.device_id = k.device_id`,
+    [stationId, unitId, keys.map((k) => k.time), keys.map((k) => k.deviceId)],
+  );
+  return rowCount ?? 0;
 }
 
 /** Delete documents' update logs, snapshots and heads (their next append starts at seq 1). */

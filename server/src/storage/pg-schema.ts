@@ -146,6 +146,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   // Purges under way (server/src/archive), as in sqlite-schema.ts: the archive after which an
   // operation's fixes are being deleted, cleared once the last of them went.
   `ALTER TABLE operations ADD COLUMN purging_archive TEXT COLLATE "C";`,
+  // The instance that wrote an archive's file, as in sqlite-schema.ts.
+  `ALTER TABLE operation_archives ADD COLUMN instance TEXT;`,
 ];
 
 /**

@@ -223,7 +223,9 @@ export class PgStorage implements Storage {
   listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
   trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
   dropPurgedFixes: ArchiveStore['dropPurgedFixes'] = (purge, ...batch) => this.archive.dropPurgedFixes(purge, ...batch);
-  restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
+  restoreFixes: ArchiveStore['restoreFixes'] = (fixes) => this.archive.restoreFixes(fixes);
+  dropRestoredFixes: ArchiveStore['dropRestoredFixes'] = (s, u, keys) => this.archive.dropRestoredFixes(s, u, keys);
+  dropRestoredAlerts: ArchiveStore['dropRestoredAlerts'] = (id, ids) => this.archive.dropRestoredAlerts(id, ids);
 
   async purgeOperationDocs(
     operationId: string,
@@ -243,9 +245,10 @@ export class PgStorage implements Storage {
     op: Operation,
     docs: readonly RestoredDoc[],
     hold: { keptBy: string; keptAt: number },
+    stations: readonly Station[] = [],
   ): Promise<void> {
     // Replay checkpoints of the restored logs, stored with them (docs/replay.md, Stored checkpoints).
-    await this.archive.restoreOperation(op, docs, hold, await checkpointsOfRestore(docs));
+    await this.archive.restoreOperation(op, docs, hold, stations, await checkpointsOfRestore(docs));
     this.docs.forget(docs.map((d) => d.doc));
   }
 }

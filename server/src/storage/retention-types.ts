@@ -3,7 +3,7 @@
  * records, implemented by sqlite-retention.ts / pg-retention.ts and sqlite-archive.ts /
  * pg-archive.ts.
  */
-import type { Operation, PositionFix } from './types.ts';
+import type { Operation, PositionFix, Station } from './types.ts';
 import type { LoggedUpdate } from './update-log-types.ts';
 import type { RestoreMark } from './restore-marks.ts';
 
@@ -34,6 +34,12 @@ export interface OperationHold {
 export interface FixKey {
   time: number;
   deviceId: string;
+}
+
+/** A fix's key in the whole track. */
+export interface UnitFixKey extends FixKey {
+  stationId: string;
+  unitId: string;
 }
 
 /**
@@ -74,11 +80,11 @@ export interface RetentionStore {
   settle?(): Promise<void>;
 }
 
-/** An operation archive written by this instance (server/src/archive/). */
+/** An operation archive written by an instance of the store (server/src/archive/). */
 export interface ArchiveRecord {
   id: string;
   operationId: string;
-  /** File name under the data directory's `archives/`. */
+  /** File name under `ARCHIVE_DIR`. */
   file: string;
   bytes: number;
   /** SHA-256 of the whole file, hex. */
@@ -87,6 +93,11 @@ export interface ArchiveRecord {
   createdBy: string;
   /** Record counts of the archive, by kind (`updates`, `fixes`, `alerts`). */
   counts: Record<string, number>;
+  /**
+   * The instance that wrote the file, as `host:ARCHIVE_DIR` (its file is there, and on every
+   * instance sharing that directory); null for an archive recorded before this was kept.
+   */
+  instance?: string | null;
 }
 
 /** A document's update log entry as an archive restores it (its original seq, time and authors). */
@@ -114,22 +125,19 @@ export interface ArchiveStore {
   /** Units of a station that have any fix (restored ones too), in id order. */
   trackUnitsOfStation(stationId: string): Promise<string[]>;
   /**
-   * One batch of purge `purge`: delete at most `limit` fixes of a unit with `from <= time < to`
-   * that the server received no later than `receivedBy` (a fix a tracker sent late, after the
-   * archive was written, is in no archive and stays); returns how many it found, all gone once it
-   * returns (deleted by it, or meanwhile by another run of the same purge). Null, deleting
-   * nothing, when the purge is not to go on: no longer under way with that archive, the operation
-   * held as evidence, or a restore of it under way. The check and the delete are one transaction
-   * that holds the operation's row, so setting a hold waits for a batch in progress.
+   * One batch of purge `purge`: delete these fixes of a unit (the archive's own, so a fix it does
+   * not hold, one a tracker sent late or one stored after the archive read its unit, stays);
+   * returns how many it deleted (fewer when another run of the same purge deleted some first).
+   * Null, deleting nothing, when the purge is not to go on: no longer under way with that
+   * archive, the operation held as evidence, or a restore of it under way. The check and the
+   * delete are one transaction that holds the operation's row, so setting a hold waits for a
+   * batch in progress.
    */
   dropPurgedFixes(
     purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
-    from: number,
-    to: number,
-    receivedBy: number,
-    limit: number,
+    keys: readonly FixKey[],
   ): Promise<number | null>;
   /**
    * Delete the update logs and snapshots of `docs` and mark the operation purged, in one
@@ -147,17 +155,27 @@ export interface ArchiveStore {
   purgesUnderWay(): Promise<PurgeUnderWay[]>;
   /** The purge of `operationId` after archive `archiveId` deleted its last fix: no longer under way. */
   finishPurge(operationId: string, archiveId: string): Promise<void>;
-  /** Insert fixes into the track only (never the latest positions: they are history); repeats kept once. */
-  restoreFixes(fixes: readonly PositionFix[]): Promise<void>;
+  /**
+   * Insert fixes into the track only (never the latest positions: they are history); repeats kept
+   * once. Returns the keys of those it inserted (not those already there), so a failed restore
+   * takes back exactly what it added ({@link dropRestoredFixes}).
+   */
+  restoreFixes(fixes: readonly PositionFix[]): Promise<UnitFixKey[]>;
+  /** Delete these fixes of a unit (a failed restore's own); returns how many went. */
+  dropRestoredFixes(stationId: string, unitId: string, keys: readonly FixKey[]): Promise<number>;
+  /** Delete these alerts of an operation (those a failed restore inserted). */
+  dropRestoredAlerts(operationId: string, ids: readonly string[]): Promise<void>;
   /**
    * Write an archived operation: its documents' update logs (replacing any leftover of an earlier
    * failed restore), then the operation row with its evidence hold, in one transaction, so it
    * appears whole (and held) or not at all. A purged row of the same id is replaced; any other
-   * existing row makes it fail.
+   * existing row makes it fail. `stations` (none when not given) the store lacks are added in the same transaction; those
+   * it has are kept as they are.
    */
   restoreOperation(
     op: Operation,
     docs: readonly RestoredDoc[],
     hold: { keptBy: string; keptAt: number },
+    stations?: readonly Station[],
   ): Promise<void>;
 }

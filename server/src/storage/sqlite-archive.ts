@@ -2,13 +2,17 @@ import type Database from 'better-sqlite3';
 import type {
   ArchiveRecord,
   ArchiveStore,
+  FixKey,
   Operation,
   PositionFix,
   PurgeUnderWay,
   ReplayCheckpoint,
   RestoredDoc,
+  Station,
+  UnitFixKey,
 } from './types.ts';
 import type { Row } from './rows.ts';
+import { stationRow } from './sqlite-rows.ts';
 import { restoreMarkKey } from './restore-marks.ts';
 
 type Hold = { keptBy: string; keptAt: number };
@@ -28,6 +32,8 @@ export class SqliteArchiveStore implements Pick<
   | 'purgesUnderWay'
   | 'finishPurge'
   | 'restoreFixes'
+  | 'dropRestoredFixes'
+  | 'dropRestoredAlerts'
   | 'restoreOperation'
 > {
   private readonly stmts;
@@ -39,13 +45,18 @@ export class SqliteArchiveStore implements Pick<
   ) => boolean;
   private readonly purgeBatchTx: (
     purge: PurgeUnderWay,
-    ...batch: [station: string, unit: string, from: number, to: number, receivedBy: number, limit: number]
+    station: string,
+    unit: string,
+    keys: readonly FixKey[],
   ) => number | null;
-  private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => void;
+  private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => UnitFixKey[];
+  private readonly dropKeysTx: (station: string, unit: string, keys: readonly FixKey[]) => number;
+  private readonly dropAlertsTx: (operationId: string, ids: readonly string[]) => void;
   private readonly restoreTx: (
     op: Operation,
     docs: readonly RestoredDoc[],
     hold: Hold,
+    stations: readonly Station[],
     checkpoints: readonly ReplayCheckpoint[],
   ) => void;
 
@@ -53,8 +64,8 @@ export class SqliteArchiveStore implements Pick<
     this.stmts = {
       close: db.prepare("UPDATE operations SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'active'"),
       record: db.prepare(
-        `INSERT INTO operation_archives (id, operation_id, file, bytes, sha256, created_at, created_by, counts)
-         VALUES (@id, @operationId, @file, @bytes, @sha256, @createdAt, @createdBy, @counts)`,
+        `INSERT INTO operation_archives (id, operation_id, file, bytes, sha256, created_at, created_by, counts, instance)
+         VALUES (@id, @operationId, @file, @bytes, @sha256, @createdAt, @createdBy, @counts, @instance)`,
       ),
       archives: db.prepare('SELECT * FROM operation_archives WHERE operation_id = ? ORDER BY created_at DESC, id'),
       // A loose index scan over the track's key: one seek per unit, however many fixes each has.
@@ -66,9 +77,13 @@ export class SqliteArchiveStore implements Pick<
            WHERE u.unit IS NOT NULL
          ) SELECT unit FROM u WHERE unit IS NOT NULL`,
       ),
-      dropBetween: db.prepare(
-        `DELETE FROM positions_track
-         WHERE station_id = ? AND unit_id = ? AND time >= ? AND time < ? AND received_at <= ? LIMIT ?`,
+      dropKey: db.prepare(
+        'DELETE FROM positions_track WHERE station_id = ? AND unit_id = ? AND time = ? AND device_id = ?',
+      ),
+      dropAlert: db.prepare('DELETE FROM alerts WHERE operation_id = ? AND id = ?'),
+      addStation: db.prepare(
+        `INSERT INTO stations (id, name, short_name, adcode, color, jurisdiction)
+         VALUES (@id, @name, @shortName, @adcode, @color, @jurisdiction) ON CONFLICT (id) DO NOTHING`,
       ),
       deleteUpdates: db.prepare('DELETE FROM doc_updates WHERE doc = ?'),
       deleteSnapshot: db.prepare('DELETE FROM doc_snapshots WHERE doc = ?'),
@@ -111,17 +126,37 @@ export class SqliteArchiveStore implements Pick<
         return true;
       },
     );
+    const dropKeys = (station: string, unit: string, keys: readonly FixKey[]) => {
+      let n = 0;
+      for (const k of keys) n += this.stmts.dropKey.run(station, unit, k.time, k.deviceId).changes;
+      return n;
+    };
     this.purgeBatchTx = db.transaction(
-      (purge: PurgeUnderWay, station: string, unit: string, from: number, to: number, by: number, limit: number) =>
+      (purge: PurgeUnderWay, station: string, unit: string, keys: readonly FixKey[]) =>
         this.stmts.purgeGoesOn.get(purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId))
-          ? this.stmts.dropBetween.run(station, unit, from, to, by, limit).changes
+          ? dropKeys(station, unit, keys)
           : null,
     );
+    this.dropKeysTx = db.transaction(dropKeys);
+    this.dropAlertsTx = db.transaction((operationId: string, ids: readonly string[]) => {
+      for (const id of ids) this.stmts.dropAlert.run(operationId, id);
+    });
     this.restoreFixesTx = db.transaction((fixes: readonly PositionFix[]) => {
-      for (const f of fixes) this.stmts.insertFix.run(f);
+      const added: UnitFixKey[] = [];
+      for (const f of fixes)
+        if (this.stmts.insertFix.run(f).changes)
+          added.push({ stationId: f.stationId, unitId: f.unitId, time: f.time, deviceId: f.deviceId });
+      return added;
     });
     this.restoreTx = db.transaction(
-      (op: Operation, docs: readonly RestoredDoc[], hold: Hold, checkpoints: readonly ReplayCheckpoint[]) => {
+      (
+        op: Operation,
+        docs: readonly RestoredDoc[],
+        hold: Hold,
+        stations: readonly Station[],
+        checkpoints: readonly ReplayCheckpoint[],
+      ) => {
+        for (const s of stations) this.stmts.addStation.run(stationRow(s));
         for (const d of docs) {
           // Leftovers of a restore that failed half-way (the operation row is written last).
           this.stmts.deleteUpdates.run(d.doc);
@@ -148,7 +183,7 @@ export class SqliteArchiveStore implements Pick<
   }
 
   async recordArchive(r: ArchiveRecord): Promise<void> {
-    this.stmts.record.run({ ...r, counts: JSON.stringify(r.counts) });
+    this.stmts.record.run({ ...r, counts: JSON.stringify(r.counts), instance: r.instance ?? null });
   }
 
   async listArchives(operationId: string): Promise<ArchiveRecord[]> {
@@ -161,6 +196,7 @@ export class SqliteArchiveStore implements Pick<
       createdAt: r.created_at as number,
       createdBy: r.created_by as string,
       counts: JSON.parse(r.counts as string) as Record<string, number>,
+      instance: (r.instance as string | null) ?? null,
     }));
   }
 
@@ -172,12 +208,9 @@ export class SqliteArchiveStore implements Pick<
     purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
-    from: number,
-    to: number,
-    receivedBy: number,
-    limit: number,
+    keys: readonly FixKey[],
   ): Promise<number | null> {
-    return this.purgeBatchTx(purge, stationId, unitId, from, to, receivedBy, limit);
+    return this.purgeBatchTx(purge, stationId, unitId, keys);
   }
 
   /** The caller forgets its cached next sequence numbers of `docs`. */
@@ -196,16 +229,25 @@ export class SqliteArchiveStore implements Pick<
     this.stmts.finishPurge.run(operationId, archiveId);
   }
 
-  async restoreFixes(fixes: readonly PositionFix[]): Promise<void> {
-    if (fixes.length) this.restoreFixesTx(fixes);
+  async restoreFixes(fixes: readonly PositionFix[]): Promise<UnitFixKey[]> {
+    return fixes.length ? this.restoreFixesTx(fixes) : [];
+  }
+
+  async dropRestoredFixes(stationId: string, unitId: string, keys: readonly FixKey[]): Promise<number> {
+    return keys.length ? this.dropKeysTx(stationId, unitId, keys) : 0;
+  }
+
+  async dropRestoredAlerts(operationId: string, ids: readonly string[]): Promise<void> {
+    if (ids.length) this.dropAlertsTx(operationId, ids);
   }
 
   async restoreOperation(
     op: Operation,
     docs: readonly RestoredDoc[],
     hold: Hold,
+    stations: readonly Station[],
     checkpoints: readonly ReplayCheckpoint[] = [],
   ): Promise<void> {
-    this.restoreTx(op, docs, hold, checkpoints);
+    this.restoreTx(op, docs, hold, stations, checkpoints);
   }
 }

@@ -180,4 +180,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // deleted, set with purged_at when its documents go and cleared once the last of its fixes
   // went, so a purge a crash cut short is finished at the next start (or the next request).
   `ALTER TABLE operations ADD COLUMN purging_archive TEXT;`,
+  // The instance that wrote an archive's file (server/src/archive): on another instance without a
+  // shared ARCHIVE_DIR the file is not there, and the answer says where it is.
+  `ALTER TABLE operation_archives ADD COLUMN instance TEXT;`,
 ];

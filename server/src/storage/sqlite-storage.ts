@@ -373,7 +373,9 @@ export class SqliteStorage implements Storage {
   listArchives = (operationId: string): Promise<ArchiveRecord[]> => this.archive.listArchives(operationId);
   trackUnitsOfStation = (stationId: string): Promise<string[]> => this.archive.trackUnitsOfStation(stationId);
   dropPurgedFixes: ArchiveStore['dropPurgedFixes'] = (purge, ...batch) => this.archive.dropPurgedFixes(purge, ...batch);
-  restoreFixes = (fixes: readonly PositionFix[]): Promise<void> => this.archive.restoreFixes(fixes);
+  restoreFixes: ArchiveStore['restoreFixes'] = (fixes) => this.archive.restoreFixes(fixes);
+  dropRestoredFixes: ArchiveStore['dropRestoredFixes'] = (s, u, keys) => this.archive.dropRestoredFixes(s, u, keys);
+  dropRestoredAlerts: ArchiveStore['dropRestoredAlerts'] = (id, ids) => this.archive.dropRestoredAlerts(id, ids);
 
   async purgeOperationDocs(id: string, docs: readonly string[], at: number, archiveId?: string): Promise<boolean> {
     if (!this.archive.purge(id, docs, at, archiveId)) return false;
@@ -387,8 +389,9 @@ export class SqliteStorage implements Storage {
     op: Operation,
     docs: readonly RestoredDoc[],
     hold: { keptBy: string; keptAt: number },
+    stations: readonly Station[] = [],
   ): Promise<void> {
-    await this.archive.restoreOperation(op, docs, hold, await checkpointsOfRestore(docs));
+    await this.archive.restoreOperation(op, docs, hold, stations, await checkpointsOfRestore(docs));
     for (const d of docs) this.nextSeq.delete(d.doc);
   }
 }

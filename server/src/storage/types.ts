@@ -99,6 +99,7 @@ export type {
   RestoredDoc,
   RetentionStore,
   TrackUnit,
+  UnitFixKey,
 } from './retention-types.ts';
 
 /** Stations, accounts and devices written together (an accounts file). */

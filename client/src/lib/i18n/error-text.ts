@@ -24,6 +24,7 @@ const TEXTS: Record<ErrorCode, { key: MessageKey; detail: boolean }> = {
   STORAGE_FULL: { key: 'failure.STORAGE_FULL', detail: false },
   ARCHIVE_INVALID: { key: 'failure.ARCHIVE_INVALID', detail: true },
   OPERATION_PURGED: { key: 'failure.OPERATION_PURGED', detail: false },
+  ARCHIVE_ELSEWHERE: { key: 'failure.ARCHIVE_ELSEWHERE', detail: true },
 };
 
 /**

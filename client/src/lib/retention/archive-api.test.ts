@@ -53,6 +53,16 @@ describe('a refused archive request keeps the server’s code', () => {
     await expect(downloadArchive(record)).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
+  test('an archive file on another instance (download): its code, and the console says where in Chinese', async () => {
+    answer(409, refused('ARCHIVE_ELSEWHERE', 'the file of archive a-1 is on instance web1:/srv/archives'));
+    const record = { id: 'a-1', operationId: 'op-1', file: 'op-1.tar.gz' } as ArchiveRecordView;
+    const err = await downloadArchive(record).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 409, code: 'ARCHIVE_ELSEWHERE' });
+    expect(errorText(err)).toBe(
+      '归档文件在另一台服务器上，请在那台服务器上操作（the file of archive a-1 is on instance web1:/srv/archives）',
+    );
+  });
+
   test('a refused token ends the session with its reason', async () => {
     answer(401, refused('SESSION_ENDED', 'session ended'));
     await expect(createArchive('op-1')).rejects.toMatchObject({ status: 401, code: 'SESSION_ENDED' });

@@ -12,6 +12,11 @@ export interface ArchiveRecordView {
   createdAt: number;
   createdBy: string;
   counts: { updates?: number; fixes?: number; alerts?: number };
+  /**
+   * The server instance that wrote the file (`host:ARCHIVE_DIR`); another instance that does not
+   * share that directory answers its download and purge with `ARCHIVE_ELSEWHERE`.
+   */
+  instance?: string | null;
 }
 
 const opPath = (operationId: string) => `/api/operations/${encodeURIComponent(operationId)}`;
