@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { tempDir, type Teardown } from '../helpers/server.ts';
 import {
   CAR,
@@ -24,6 +24,28 @@ function sharedDir(t: Teardown): string {
 
 const depot = (extra: Record<string, unknown> = {}) =>
   rule('deqing-yuyue', { id: 'depot', name: '油库', type: 'zone', polygon: square(200), trigger: 'both', ...extra });
+
+/**
+ * The clock of the servers the test starts afterwards (they run in this process, and read it as
+ * `Date.now`): `inOneMillisecond(steps)` holds it at one millisecond while `steps` run, so the
+ * fixes they send and the rules they store carry the same time, as on a fast machine.
+ */
+function serverClock(t: Teardown) {
+  const real = Date.now.bind(Date);
+  let held: number | null = null;
+  const clock = vi.spyOn(Date, 'now').mockImplementation(() => held ?? real());
+  t.onTestFinished(() => clock.mockRestore());
+  return {
+    async inOneMillisecond(steps: () => Promise<void>): Promise<void> {
+      held = real();
+      try {
+        await steps();
+      } finally {
+        held = null;
+      }
+    },
+  };
+}
 
 /** Fixes parked at `east` metres from the zone's centre, one every 5 s for `seconds`. */
 const parked = (from: number, seconds: number, east = 0) =>
@@ -70,6 +92,51 @@ describe('a restart judges stored fixes only by rules that stood when they came 
     await server.alerts.whenIdle();
     // Still parked there, reporting on (the tracker's buffer, then live fixes).
     await send(server, CAR.deviceId, [...parked(t0 + 180_000, 60), ...parked(Date.now() - 60_000, 30)]);
+    expect(await storedAlerts(server)).toEqual([enter]);
+  });
+
+  it('a zone drawn around a unit in the millisecond its last fix before came in raises one enter, also after a restart', async (t) => {
+    const dataDir = sharedDir(t);
+    const clock = serverClock(t);
+    let server = await startAlertServer(t, { dataDir });
+    const t0 = Date.now() - 30 * 60_000;
+    const drive = track(t0, 2, line([-600, 0], [0, 0], 30), 30);
+    await send(server, CAR.deviceId, drive.slice(0, -1));
+    // Judged live without the zone; to the replay, received no earlier than the zone was stored.
+    await clock.inOneMillisecond(async () => {
+      await send(server, CAR.deviceId, drive.slice(-1));
+      await putRules(server, 'deqing-yuyue', [depot({ trigger: 'enter' })]);
+    });
+    await send(server, CAR.deviceId, parked(t0 + 120_000, 60));
+    const [enter] = await storedAlerts(server);
+    expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
+    await server.close();
+
+    server = await startAlertServer(t, { dataDir });
+    await server.alerts.whenIdle();
+    await send(server, CAR.deviceId, parked(t0 + 180_000, 60));
+    expect(await storedAlerts(server)).toEqual([enter]);
+  });
+
+  it('a zone drawn around a unit in the millisecond before its next fix came in raises one enter, also after a restart', async (t) => {
+    const dataDir = sharedDir(t);
+    const clock = serverClock(t);
+    let server = await startAlertServer(t, { dataDir });
+    const t0 = Date.now() - 30 * 60_000;
+    await send(server, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30), 30));
+    // Judged live by the zone, as by the replay.
+    await clock.inOneMillisecond(async () => {
+      await putRules(server, 'deqing-yuyue', [depot({ trigger: 'enter' })]);
+      await send(server, CAR.deviceId, parked(t0 + 120_000, 5));
+    });
+    await send(server, CAR.deviceId, parked(t0 + 125_000, 55));
+    const [enter] = await storedAlerts(server);
+    expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
+    await server.close();
+
+    server = await startAlertServer(t, { dataDir });
+    await server.alerts.whenIdle();
+    await send(server, CAR.deviceId, parked(t0 + 180_000, 60));
     expect(await storedAlerts(server)).toEqual([enter]);
   });
 

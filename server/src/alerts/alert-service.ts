@@ -76,6 +76,9 @@ interface DocRead {
   at?: number;
 }
 
+/** How a fix reaches the evaluator: as it comes in, held while documents were read, or replayed after a start. */
+type Judged = 'live' | 'held' | 'replayed';
+
 /** Longest wait between two reads of an operation that keeps failing (ms). */
 const LOAD_RETRY_MAX_MS = 300_000;
 
@@ -242,7 +245,7 @@ export class AlertService {
         { ...this.o, now: this.now(), isClosed: () => this.closed },
         op,
         (stationId, unitId) => this.unitState(op, stationId, unitId),
-        (pos) => this.evaluate(op, pos, 'replayed'),
+        (pos, alerted) => this.evaluate(op, pos, 'replayed', alerted),
       );
       this.loadFailures.delete(op.id);
     } catch (err) {
@@ -344,14 +347,14 @@ export class AlertService {
     this.metrics.evaluation.observe((performance.now() - started) / 1000);
   }
 
-  /** A `held` fix (came in while the operation loaded) or a `replayed` one: judged by the rules that stood then. */
-  private evaluate(op: OperationAlerts, pos: UnitPosition, how: 'live' | 'held' | 'replayed' = 'live'): void {
+  /** A `held` or `replayed` fix: judged by the rules that stood then; `alerted`: a stay alerted already, not raised. */
+  private evaluate(op: OperationAlerts, pos: UnitPosition, how: Judged = 'live', alerted?: (d: AlertDraft) => boolean) {
     if (!op.stations.has(pos.stationId)) return;
     const key = unitKey(pos.stationId, pos.unitId);
     const state = this.unitState(op, pos.stationId, pos.unitId);
     try {
       for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live')) {
-        this.raise(op, state, how === 'replayed' && d.kind === 'sos' ? { ...d, late: true } : d);
+        if (!alerted?.(d)) this.raise(op, state, how === 'replayed' && d.kind === 'sos' ? { ...d, late: true } : d);
       }
     } catch (err) {
       this.o.log.error({ err, operation: op.id, unit: pos.unitId }, 'alerts: fix not evaluated');
@@ -361,10 +364,7 @@ export class AlertService {
   private unitState(op: OperationAlerts, stationId: string, unitId: string): UnitState {
     const key = unitKey(stationId, unitId);
     let state = op.units.get(key);
-    if (!state) {
-      state = newUnitState(stationId, unitId);
-      op.units.set(key, state);
-    }
+    if (!state) op.units.set(key, (state = newUnitState(stationId, unitId)));
     return state;
   }
 

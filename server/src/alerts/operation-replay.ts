@@ -3,9 +3,10 @@ import { unitKey, type Alert, type UnitKind, type UnitPosition } from '@jointmap
 import { toUnitPosition, type LiveService } from '../live/live-service.ts';
 import type { Storage } from '../storage/types.ts';
 import { seedZones, zoneAlerts } from './alert-history.ts';
+import { alreadyAlerted } from './alerted-stays.ts';
 import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import type { RuleIndex } from './rule-index.ts';
-import type { EvaluatorSettings, UnitState } from './unit-evaluator.ts';
+import type { AlertDraft, EvaluatorSettings, UnitState } from './unit-evaluator.ts';
 
 /** Longest replayed track per unit (fixes). */
 const REPLAY_LIMIT = 20_000;
@@ -25,7 +26,8 @@ export interface ReplayDeps {
 /**
  * Rebuild the state of every unit of an operation after a start: each unit's state seeded from
  * the stored alerts and the track before the window, then its fixes within the window handed to
- * `judge` in order (judged by the rules that stood when each came in). Yields a turn per unit.
+ * `judge` in order (judged by the rules that stood when each came in), with the test of a zone
+ * alert it would raise for a stay already alerted ({@link alreadyAlerted}). Yields a turn per unit.
  * "Every unit" is every unit with a latest position in the operation's stations, also one that
  * left the roster or reported last for an earlier operation: it meets geofences if it reports
  * again; signal loss judges only the roster, from when a rule watches it (`checkSilence`).
@@ -34,7 +36,7 @@ export async function replayOperation(
   d: ReplayDeps,
   op: { id: string; stations: ReadonlySet<string>; index: RuleIndex; kinds: ReadonlyMap<string, UnitKind> },
   unitState: (stationId: string, unitId: string) => UnitState,
-  judge: (pos: UnitPosition) => void,
+  judge: (pos: UnitPosition, alerted: (draft: AlertDraft) => boolean) => void,
 ): Promise<void> {
   const from = d.now - d.replayMs;
   // Zones a unit was already inside when the window opens: staying there is not a new enter.
@@ -72,6 +74,9 @@ export async function replayOperation(
         ? await d.storage.track(latest.stationId, latest.unitId, from, Number.MAX_SAFE_INTEGER, REPLAY_LIMIT)
         : [];
     if (d.isClosed()) return;
+    // By device time, as stored (before the sort below): where the unit stood between two alerts.
+    const unit = { alerts: zones.get(key), track: zones.has(key) ? fixes.slice() : [], from };
+    const alerted = (draft: AlertDraft) => alreadyAlerted(unit, draft, settings);
     // better-sqlite3 and the evaluator are synchronous: give the event loop a turn per unit.
     await new Promise((resolve) => setImmediate(resolve));
     const crossing = new ChangeCrossing(op.index, state, zones.get(key));
@@ -86,7 +91,7 @@ export async function replayOperation(
       const anchor = stopStarts.get(f.time);
       if (anchor) state.stop = { anchor, since: f.time };
       // A replayed alarm may belong to a press that began before the window or was raised already.
-      judge(toUnitPosition(f));
+      judge(toUnitPosition(f), alerted);
     }
     // Older than the window: only the last fix is known (enough for signal loss, and a press still held);
     // a silence that long is counted from when the rule or the operation began (`silenceStart`).
