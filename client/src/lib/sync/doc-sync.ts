@@ -1,23 +1,34 @@
 import * as Y from 'yjs';
-import * as authProtocol from 'y-protocols/auth';
 import { messageYjsSyncStep1, messageYjsSyncStep2 } from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import { decodeRejection, docName, type Access, type DocKind, type SyncRejection } from '@jointmap/shared';
 import { EditLedger } from './edit-ledger.ts';
 import { IdbDocStore } from './idb-store.ts';
-import { deleteDatabase, localDocName, pendingKey, refusedKey } from './local-copies.ts';
+import { LinkWatch } from './link-watch.ts';
+import { deleteDatabase, localDocName, refusedKey } from './local-copies.ts';
+import { PendingCount } from './pending-counts.ts';
 import { refusedDrawings } from './refused-drawings.ts';
-import { encodeSyncStep1, readStateVector } from './sync-wire.ts';
+import { encodeSyncStep1, readPermissionDenied, readStateVector } from './sync-wire.ts';
 
 /** y-websocket message types of sync and of auth ("permission denied") messages. */
 const MESSAGE_SYNC = 0;
 const MESSAGE_AUTH = 2;
 /**
- * The server sends something at least every 2 s (a keepalive while idle): a socket silent for
- * this long is dead (a cut cable does not close it), so it is dropped and opened again.
+ * The server sends something at least every 2 s (a keepalive while idle): a synced socket silent
+ * for this long is dead (a cut cable does not close it), so it is dropped and opened again.
  * y-websocket's own check waits 30 s and cannot be configured.
  */
 export const SILENT_LINK_MS = 6_000;
+/**
+ * Until the server has answered our sync request, the socket may be silent longer: its answer is
+ * one message, and the browser hands over a message only once all of it has arrived (a large
+ * document on a slow link takes longer than {@link SILENT_LINK_MS}; dropped, it would be sent
+ * again from the start, for ever). The allowance starts at `SILENT_LINK_MS`, doubles after each
+ * socket that closed unanswered, and is reset once one is answered.
+ */
+export const MAX_ANSWER_WAIT_MS = 120_000;
+/** While waiting on an answer, the provider is handed a keepalive after this much silence (see `LinkWatch.keepProviderAwake`). */
+const PROVIDER_QUIET_MS = 10_000;
 /** A socket still opening after this long (the network swallows the handshake) is tried again. */
 export const OPENING_TIMEOUT_MS = 10_000;
 /** A probe (sync step 1) confirming local edits goes out this long after the edit… */
@@ -64,8 +75,16 @@ export class DocSync {
   everSynced = false;
   private readonly ledger: EditLedger;
   private readonly listeners = new Set<() => void>();
-  private readonly pendingKey: string;
+  /** This page's count of unconfirmed edits among every tab's (kept in localStorage). */
+  private readonly pendingCount: PendingCount;
   private readonly refusedKey: string;
+  private readonly link = new LinkWatch((frame, deliver) => this.onFrame(frame, deliver));
+  /** Sockets closed since the last sync (y-websocket counts the same for its backoff). */
+  private closesSinceSync = 0;
+  /** The open socket has not had the server's answer to our sync request yet. */
+  private awaitingAnswer = false;
+  /** Sockets in a row that closed before the server's answer arrived. */
+  private unansweredSockets = 0;
   /** The server's state vector from its last step 1: what it had when the link came back. */
   private serverVector: Uint8Array | null = null;
   private probeTimer = 0;
@@ -74,6 +93,8 @@ export class DocSync {
   private openingSince = 0;
   private lastCheckAt = Date.now();
   private readonly watchdog: number;
+  /** The page (window) this document lives in, told when the page goes. */
+  private readonly page: Window = window;
   /** This browser's name of the local copy (per user), and the channel its tabs say "dropped" on. */
   private readonly localName: string;
   private readonly dropped: BroadcastChannel | null;
@@ -83,12 +104,9 @@ export class DocSync {
     this.kind = opts.scope === 'command' ? 'command' : 'station';
     this.access = opts.access;
     this.name = docName(opts.operationId, opts.scope);
-    this.pendingKey = pendingKey(opts.userId, this.name);
+    this.pendingCount = new PendingCount(opts.userId, this.name);
     this.refusedKey = refusedKey(opts.userId, this.name);
-    this.ledger = new EditLedger(
-      Number(safeGet(this.pendingKey) ?? 0) || 0,
-      Number(safeGet(this.refusedKey) ?? 0) || 0,
-    );
+    this.ledger = new EditLedger(this.pendingCount.claim(), Number(safeGet(this.refusedKey) ?? 0) || 0);
     this.localName = localDocName(opts.userId, this.name);
     // Updates from the server are written in batches (it can always resend them); local ones at once.
     this.persistence =
@@ -97,6 +115,7 @@ export class DocSync {
       params: { token: opts.token },
       maxBackoffTime: 2500,
       connect: !this.persistence,
+      WebSocketPolyfill: this.link.WebSocket,
     });
     // The stored copy first: edits made offline must be in the document before the server is
     // asked what it lacks, or its answer (which a read-only link's server does not check against
@@ -111,19 +130,10 @@ export class DocSync {
     }
     // Presence is published on the command document only; elsewhere we stay invisible.
     if (this.kind !== 'command') this.provider.awareness.setLocalState(null);
-    this.provider.messageHandlers[MESSAGE_AUTH] = (_encoder, decoder) => {
-      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => {
-        const r = decodeRejection(reason) ?? { code: 'INVALID_PAYLOAD', message: reason, doc: this.name };
-        if (r.code === 'FORBIDDEN') this.ledger.forbidden();
-        this.rejections = [...this.rejections.slice(-19), r];
-        this.emit();
-      });
-    };
-    this.watchSyncMessages();
     this.doc.on('update', this.onUpdate);
     this.provider.on('status', this.onStatus);
     this.provider.on('sync', this.onSync);
-    this.provider.on('connection-close', this.emit);
+    this.provider.on('connection-close', this.onClose);
     this.provider.on('connection-error', this.emit);
     this.provider.on('closed', (close: { code: number; reason: string }) => {
       this.terminal = close;
@@ -134,6 +144,7 @@ export class DocSync {
     this.watchdog = window.setInterval(this.checkLink, 1000);
     this.dropped = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(DROPPED_CHANNEL);
     if (this.dropped) this.dropped.onmessage = this.onDroppedElsewhere;
+    this.page.addEventListener('pagehide', this.onPageHide);
   }
 
   /**
@@ -143,6 +154,7 @@ export class DocSync {
    */
   private readonly onDroppedElsewhere = (e: MessageEvent): void => {
     if (e.data !== this.localName) return;
+    this.pendingCount.forget();
     this.provider.disconnect();
     this.persistence?.destroy();
     location.reload();
@@ -184,7 +196,7 @@ export class DocSync {
     this.dropped?.postMessage(this.localName);
     this.ledger.clearRefused();
     safeSet(this.refusedKey, null);
-    safeSet(this.pendingKey, null);
+    this.pendingCount.forget();
     this.rejections = [];
     const store = this.persistence;
     if (store) {
@@ -207,8 +219,9 @@ export class DocSync {
     return this.provider.wsconnected && this.provider.synced;
   }
 
+  /** Sockets closed since the document was last in sync (the first after a sync included). */
   get failedAttempts(): number {
-    return this.provider.wsUnsuccessfulReconnects;
+    return this.closesSinceSync;
   }
 
   subscribe(fn: () => void): () => void {
@@ -221,6 +234,8 @@ export class DocSync {
     clearTimeout(this.probeTimer);
     clearTimeout(this.connectTimer);
     this.dropped?.close();
+    this.page.removeEventListener('pagehide', this.onPageHide);
+    this.pendingCount.release();
     this.doc.off('update', this.onUpdate);
     this.persistence?.destroy();
     this.listeners.clear();
@@ -233,47 +248,75 @@ export class DocSync {
   };
 
   private readonly onSync = (synced: boolean): void => {
-    if (synced) this.everSynced = true;
+    if (synced) {
+      this.everSynced = true;
+      this.closesSinceSync = 0;
+      this.awaitingAnswer = false;
+      this.unansweredSockets = 0;
+    }
     this.emit();
+  };
+
+  private readonly onClose = (): void => {
+    this.closesSinceSync++;
+    this.emit();
+  };
+
+  /** The page goes (reload, close): another page may take this one's count over at once. */
+  private readonly onPageHide = (e: Event): void => {
+    if (!(e as PageTransitionEvent).persisted) this.pendingCount.release();
   };
 
   private readonly onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }): void => {
     // `connected` is emitted right before the provider sends its own step 1 on the new socket.
     if (status === 'connected') this.ledger.connected();
     else this.ledger.disconnected();
+    if (status === 'disconnected' && this.awaitingAnswer) this.unansweredSockets++;
+    this.awaitingAnswer = status === 'connected';
     this.openingSince = status === 'connecting' ? Date.now() : 0;
     this.emit();
   };
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
-    if (origin === this.provider || origin === this.persistence) return;
+    if (origin === this.provider || (this.persistence && origin === this.persistence)) return;
     this.ledger.edit();
     this.savePending();
     this.scheduleProbe();
     this.emit();
   };
 
-  /** See the server's sync messages go by: its step 1 (we answer with everything) and each step 2 (an answer to a step 1). */
-  private watchSyncMessages(): void {
-    const handle = this.provider.messageHandlers[MESSAGE_SYNC]!;
-    this.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, type) => {
-      // The same handler reads other tabs' messages (BroadcastChannel, `emitSynced` false): they
-      // neither confirm our edits nor say what the server holds.
-      if (!emitSynced) return handle(encoder, decoder, provider, emitSynced, type);
-      // The sync sub-type is the next varuint (one byte: 0, 1 or 2).
-      const sub = decoder.arr[decoder.pos];
-      if (sub === messageYjsSyncStep1) this.serverVector = readStateVector(decoder.arr, decoder.pos + 1);
-      handle(encoder, decoder, provider, emitSynced, type);
-      if (sub === messageYjsSyncStep1) {
-        // The provider's answer is sent when this handler returns; our probe goes after it.
-        this.ledger.serverAsked();
-        this.scheduleProbe();
-      } else if (sub === messageYjsSyncStep2 && this.ledger.answered()) {
-        this.savePending();
-        this.scheduleProbe(); // edits made while the probe was on its way
-        this.emit();
-      }
-    };
+  /**
+   * Every frame from the server, before the provider reads it (`deliver`). Sync messages go by:
+   * the server's step 1 (the provider answers with everything) and each step 2 (an answer to a
+   * step 1). Auth messages (a refusal) are ours: the provider would only log them. Other tabs'
+   * messages (BroadcastChannel) do not come this way: they neither confirm our edits nor say
+   * what the server holds.
+   */
+  private onFrame(frame: Uint8Array, deliver: () => void): void {
+    if (frame[0] === MESSAGE_AUTH) return this.onRefusal(frame);
+    if (frame[0] !== MESSAGE_SYNC) return deliver();
+    // The sync sub-type is the next varuint (one byte: 0, 1 or 2).
+    const sub = frame[1];
+    if (sub === messageYjsSyncStep1) this.serverVector = readStateVector(frame, 2);
+    deliver();
+    if (sub === messageYjsSyncStep1) {
+      // The provider has sent its answer; our probe goes after it.
+      this.ledger.serverAsked();
+      this.scheduleProbe();
+    } else if (sub === messageYjsSyncStep2 && this.ledger.answered()) {
+      this.savePending();
+      this.scheduleProbe(); // edits made while the probe was on its way
+      this.emit();
+    }
+  }
+
+  private onRefusal(frame: Uint8Array): void {
+    const reason = readPermissionDenied(frame);
+    if (reason === null) return;
+    const r = decodeRejection(reason) ?? { code: 'INVALID_PAYLOAD', message: reason, doc: this.name };
+    if (r.code === 'FORBIDDEN') this.ledger.forbidden();
+    this.rejections = [...this.rejections.slice(-19), r];
+    this.emit();
   }
 
   /** Ask the server for its state once our edits are out: its answer confirms them. */
@@ -282,11 +325,10 @@ export class DocSync {
     const delay = Math.max(PROBE_DELAY_MS, this.lastProbeAt + PROBE_GAP_MS - Date.now());
     this.probeTimer = window.setTimeout(() => {
       this.probeTimer = 0;
-      const ws = this.provider.ws;
-      if (!this.ledger.wantsProbe || !this.provider.wsconnected || ws?.readyState !== WebSocket.OPEN) return;
+      if (!this.ledger.wantsProbe || !this.provider.wsconnected) return;
+      if (!this.link.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))) return;
       this.lastProbeAt = Date.now();
       this.ledger.probe();
-      ws.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     }, delay);
   }
 
@@ -297,8 +339,13 @@ export class DocSync {
     // arrived meanwhile are still queued behind it. Judge on the next one.
     const stalled = Date.now() - this.lastCheckAt > 2_500;
     this.lastCheckAt = Date.now();
+    this.pendingCount.beat();
     if (stalled) return;
-    const silent = p.wsconnected && Date.now() - p.wsLastMessageReceived > SILENT_LINK_MS;
+    const allowed = this.awaitingAnswer
+      ? Math.min(SILENT_LINK_MS * 2 ** this.unansweredSockets, MAX_ANSWER_WAIT_MS)
+      : SILENT_LINK_MS;
+    if (this.awaitingAnswer) this.link.keepProviderAwake(PROVIDER_QUIET_MS);
+    const silent = p.wsconnected && Date.now() - this.link.heardAt > allowed;
     const stuck = !p.wsconnected && this.openingSince > 0 && Date.now() - this.openingSince > OPENING_TIMEOUT_MS;
     if ((!silent && !stuck) || !p.shouldConnect) return;
     p.disconnect();
@@ -306,8 +353,7 @@ export class DocSync {
   };
 
   private savePending(): void {
-    const n = this.ledger.pending;
-    safeSet(this.pendingKey, n ? String(n) : null);
+    this.pendingCount.set(this.ledger.pending);
     const refused = this.ledger.refused;
     safeSet(this.refusedKey, refused ? String(refused) : null);
   }

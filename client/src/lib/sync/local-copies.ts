@@ -3,10 +3,23 @@ import { forgetOperationCopies } from '../state/operation-copies.ts';
 
 /** The IndexedDB database holding a user's copy of a document (y-indexeddb's one-database-per-doc format). */
 export const localDocName = (userId: string, docName: string) => `jointmap:${userId}:${docName}`;
-/** The localStorage key of a user's count of unconfirmed edits to a document. */
+/**
+ * The localStorage key of a user's count of unconfirmed edits to a document, over all tabs (each
+ * tab's own under `<key>#<writer>`: see `PendingCount`).
+ */
 export const pendingKey = (userId: string, docName: string) => `jointmap.pending.${userId}.${docName}`;
 /** The localStorage key of a user's count of edits to a document the server refused, not yet acknowledged. */
 export const refusedKey = (userId: string, docName: string) => `jointmap.refused.${userId}.${docName}`;
+
+/** Remove a document's count of unconfirmed edits (`key`: its `pendingKey`), every tab's entry included. */
+export function forgetPending(s: Storage, key: string): void {
+  const keys: string[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const k = s.key(i);
+    if (k === key || k?.startsWith(`${key}#`)) keys.push(k);
+  }
+  for (const k of keys) s.removeItem(k);
+}
 
 /** Delete one IndexedDB database; resolves once deleted, or once blocked by another tab (deleted when it closes). */
 export const deleteDatabase = (name: string) =>
@@ -34,7 +47,7 @@ export async function forgetOperations(
     for (const doc of operationDocNames(op.id, op.stations)) {
       names.add(localDocName(userId, doc));
       try {
-        localStorage.removeItem(pendingKey(userId, doc));
+        forgetPending(localStorage, pendingKey(userId, doc));
         localStorage.removeItem(refusedKey(userId, doc));
       } catch {
         // storage unavailable: nothing kept there either

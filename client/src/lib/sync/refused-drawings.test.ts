@@ -30,3 +30,33 @@ describe('refused drawings', () => {
     ]);
   });
 });
+
+describe('refused drawings, as the server has the document', () => {
+  it('leaves out a drawing whose current version came from elsewhere through the server', () => {
+    const here = new Y.Doc();
+    const other = new Y.Doc();
+    other.getMap('annotations').set('a-lastknown01', fixtures.lastKnownPoint({ id: 'a-lastknown01' }));
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(other));
+    // Drawn here, then changed by someone else, whose change the server had announced.
+    here.getMap('annotations').set('a-searcharea1', fixtures.searchPolygon({ id: 'a-searcharea1' }));
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(here));
+    other.getMap('annotations').set('a-searcharea1', fixtures.searchPolygon({ id: 'a-searcharea1', label: '他改' }));
+    const server = Y.encodeStateVector(other);
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(other));
+    expect(refusedDrawings(here, server)).toEqual([]);
+    // Deleted here since: nothing of it to keep.
+    here.getMap('annotations').delete('a-lastknown01');
+    expect(refusedDrawings(here, server)).toEqual([]);
+  });
+
+  it('copes with a server state this copy has not received yet', () => {
+    const here = new Y.Doc();
+    here.getMap('annotations').set('a-searcharea1', fixtures.searchPolygon({ id: 'a-searcharea1' }));
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(here));
+    other.getMap('annotations').set('a-lastknown01', fixtures.lastKnownPoint({ id: 'a-lastknown01' }));
+    other.getMap('annotations').set('a-lastknown02', fixtures.lastKnownPoint({ id: 'a-lastknown02' }));
+    here.getMap('annotations').set('a-searcharea2', fixtures.searchPolygon({ id: 'a-searcharea2' }));
+    expect(refusedDrawings(here, Y.encodeStateVector(other)).map((f) => f.id)).toEqual(['a-searcharea2']);
+  });
+});

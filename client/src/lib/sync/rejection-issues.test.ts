@@ -6,6 +6,7 @@ import Rejections from '../components/Rejections.svelte';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import { offlineSession } from '../state/offline-session-harness.test-support.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
+import { scriptedSockets } from './scripted-link.test-support.ts';
 
 /**
  * The server's refusal of entries of an update (a sync rejection) names each entry and field as
@@ -36,10 +37,23 @@ function permissionDenied(reason: string): ArrayBuffer {
   return frame.buffer;
 }
 
+/** A station desk's session whose document sockets the test plays the server of. */
+function stationSession() {
+  const link = scriptedSockets();
+  const session = offlineSession(
+    { id: 'u-deqing', name: '调度', role: 'dispatcher', stationId: DEQING },
+    [DEQING],
+    'ws://127.0.0.1:9',
+    link.Socket,
+  );
+  return { session, link };
+}
+
 /** `rejection` arriving on the station document's socket, as the server sends it. */
-function receive(session: OperationSession, rejection: SyncRejection): void {
-  const ws = session.doc(DEQING)!.provider.ws as unknown as { onmessage: (e: { data: ArrayBuffer }) => void };
-  ws.onmessage({ data: permissionDenied(encodeRejection(rejection)) });
+function receive(link: ReturnType<typeof scriptedSockets>, rejection: SyncRejection): void {
+  const socket = link.sockets.find((s) => s.url.includes(`/sync/op-1/${DEQING}`))!;
+  socket.open();
+  socket.receive(new Uint8Array(permissionDenied(encodeRejection(rejection))));
 }
 
 function render(session: OperationSession): HTMLElement {
@@ -57,11 +71,11 @@ function render(session: OperationSession): HTMLElement {
 const alerts = (target: HTMLElement) => [...target.querySelectorAll('[role="alert"]')].map((e) => e.textContent);
 
 test('a refusal of entries reads, in zh-CN, as the field and limit its issues name', () => {
-  const session = offlineSession({ id: 'u-deqing', name: '调度', role: 'dispatcher', stationId: DEQING }, [DEQING]);
+  const { session, link } = stationSession();
   const target = render(session);
   // Two entries refused: the sentence names the first and counts the rest (no validator wording a
   // client could match whole); the issues say which entry, field and rule.
-  receive(session, {
+  receive(link, {
     code: 'INVALID_PAYLOAD',
     message: 'units/car-01/callsign: Expected string length less or equal to 40 (and 1 more)',
     doc: `op-1/${DEQING}`,
@@ -85,10 +99,10 @@ test('a refusal of entries reads, in zh-CN, as the field and limit its issues na
 });
 
 test('a refusal without issues shows its detail as it came', () => {
-  const session = offlineSession({ id: 'u-deqing', name: '调度', role: 'dispatcher', stationId: DEQING }, [DEQING]);
+  const { session, link } = stationSession();
   const target = render(session);
   const message = 'units/car-01: stationId "linping-yunhe" in the document of deqing-yuyue';
-  receive(session, { code: 'INVALID_PAYLOAD', message, doc: `op-1/${DEQING}`, issues: [] });
+  receive(link, { code: 'INVALID_PAYLOAD', message, doc: `op-1/${DEQING}`, issues: [] });
   flushSync();
   expect(alerts(target)).toEqual([`输入不符合要求（${message}）`]);
 });

@@ -25,6 +25,21 @@ export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {
  * starts at `pos` of `frame`: a varuint length, then the bytes. Null when the frame is cut short.
  */
 export function readStateVector(frame: Uint8Array, pos: number): Uint8Array | null {
+  return readVarBytes(frame, pos);
+}
+
+/**
+ * The reason of an auth message `[messageAuth=2, permissionDenied=0, varString(reason)]`, as
+ * y-protocols' readAuthMessage reads it; null for any other frame.
+ */
+export function readPermissionDenied(frame: Uint8Array): string | null {
+  if (frame[0] !== 2 || frame[1] !== 0) return null;
+  const text = readVarBytes(frame, 2);
+  return text && new TextDecoder().decode(text);
+}
+
+/** A varuint length at `pos`, then that many bytes; null when the frame is cut short. */
+function readVarBytes(frame: Uint8Array, pos: number): Uint8Array | null {
   let length = 0;
   let shift = 0;
   for (;;) {
