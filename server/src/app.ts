@@ -171,7 +171,6 @@ export async function buildApp(
       },
     },
   });
-  storage.keepWarmWhile?.(() => rooms.inUse);
   const endedRelease = new EndedTaskRelease({
     storage,
     rooms,

@@ -279,7 +279,7 @@ export class RetentionJob {
 
   /**
    * Pause after a transaction, in proportion to the time it took; then wait until the store can take
-   * the next one without a lock wait (a SQLite RESTART checkpoint), so that wait never holds the
+   * the next one without holding up the WAL's restart (a SQLite checkpoint round behind the gate), so that wait never holds the
    * event loop and is not counted as holding it.
    */
   private async rest(): Promise<void> {

@@ -34,12 +34,13 @@ const fix = (unitId: string, time: number, i: number): PositionFix => ({
 });
 
 /**
- * The retention job's deletes grow the WAL fast, past the RESTART limit again and again. A RESTART
- * checkpoint holds SQLite's write lock; a commit on the main thread that met it would sleep in the
- * busy handler (a 10–45 ms stall of the event loop). Here the main connection waits for no lock at
- * all (busy_timeout 0), so any commit that met a held write lock fails with SQLITE_BUSY.
+ * The retention job's deletes grow the WAL fast, past the restart limit again and again, so the
+ * checkpointer's rounds run behind its gate. A commit during such a round would keep the WAL from
+ * starting afresh, and a lock wait on the main thread would sleep in the busy handler (a 10–45 ms
+ * stall of the event loop). Here the main connection waits for no lock at all (busy_timeout 0), so
+ * any commit that met a held lock fails with SQLITE_BUSY.
  */
-it('RESTART checkpoints run while the retention job and ingest write, and no commit of either meets the held write lock', async () => {
+it('the WAL starts afresh behind the gate while the retention job and ingest write, and no commit of either meets a held lock', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jointmap-retention-wal-'));
   dirs.push(dir);
   const storage = new SqliteStorage(dir, { checkpoint: { everyMs: 20, syncMs: 20, restartFrames: RESTART_FRAMES } });

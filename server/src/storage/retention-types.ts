@@ -75,7 +75,7 @@ export interface RetentionStore {
   restoreMarks(): Promise<RestoreMark[]>;
   /**
    * Before a bulk writer's next transaction: resolves when it can commit without meeting a held
-   * lock (SQLite: no RESTART checkpoint under way); absent where commits never wait so.
+   * lock or holding up a WAL restart (SQLite: no checkpoint round behind the gate); absent where commits never wait so.
    */
   settle?(): Promise<void>;
 }

@@ -1,85 +1,32 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
-
-const dirs: string[] = [];
-const closers: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A WAL database written by this connection, with auto-checkpoint off (as the storage runs it). */
-function open(): { db: Database.Database; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'jointmap-checkpointer-'));
-  dirs.push(dir);
-  const file = join(dir, 'test.db');
-  const db = new Database(file);
-  // The table is in the database file before the WAL starts.
-  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('wal_autocheckpoint = 0');
-  closers.push(() => {
-    db.close();
-  });
-  return { db, file };
-}
-
-/** Rows of `t` in the database file itself, without its WAL: what checkpoints have copied so far. */
-function checkpointedRows(file: string): number {
-  const copy = `${file}.copy-${Date.now()}`;
-  copyFileSync(file, copy);
-  const probe = new Database(copy, { readonly: true });
-  try {
-    return (probe.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
-  } finally {
-    probe.close();
-  }
-}
-
-const insert = (db: Database.Database, n: number) => {
-  const stmt = db.prepare('INSERT INTO t (v) VALUES (?)');
-  for (let i = 0; i < n; i++) stmt.run(Buffer.alloc(2_000, i));
-};
-
-/** Poll `check`; a copy taken while a checkpoint was writing the file may be torn (an error): poll again. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  const holds = () => {
-    try {
-      return check();
-    } catch {
-      return false;
-    }
-  };
-  while (!holds()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import {
+  checkpointedRows,
+  heldSyncs,
+  inDatabaseFile,
+  insert,
+  lockedHere,
+  open,
+  releaseAfterTest,
+  start,
+  until,
+  walSequence,
+} from './sqlite-checkpointer.test-support.ts';
 
 it('copies the commits of another connection into the database file, and again after each later write', async () => {
   const { db, file } = open();
   insert(db, 50);
   expect(checkpointedRows(file)).toBe(0);
-  const checkpointer = new SqliteCheckpointer(
-    file,
-    (err) => {
-      throw err;
-    },
-    { everyMs: 20, syncMs: 20 },
-  );
-  closers.push(() => checkpointer.stop());
+  const checkpointer = start(db, file, { everyMs: 20, syncMs: 20 });
 
   await until(() => checkpointedRows(file) === 50, 'the first checkpoint');
-  // The worker reports the WAL it copied (after the copy, by message).
+  // The WAL it copied is counted once the database file is synced, a moment after the copy.
   await until(() => checkpointer.stats.largestLog > 0, 'the report of the first checkpoint');
 
-  // After a complete checkpoint the worker skips its ticks until another connection commits
+  // After a complete checkpoint the checkpointer skips its ticks until another connection commits
   // (data_version): later commits must still reach the database file.
   await new Promise((r) => setTimeout(r, 100));
   insert(db, 200);
@@ -91,21 +38,13 @@ it('copies the commits of another connection into the database file, and again a
 
 it('between checkpoints syncs the WAL once per period of commits, and copies it only when its period is up', async () => {
   const { db, file } = open();
-  const checkpointer = new SqliteCheckpointer(
-    file,
-    (err) => {
-      throw err;
-    },
-    { everyMs: 2_000, syncMs: 20 },
-  );
-  closers.push(() => checkpointer.stop());
+  const checkpointer = start(db, file, { everyMs: 2_000, syncMs: 20 });
   insert(db, 20);
   await until(() => checkpointer.runs.syncs >= 1, 'a sync of the WAL');
   // Synced, not copied: the database file has no row yet, and no checkpoint ran.
   expect(checkpointedRows(file)).toBe(0);
   expect(checkpointer.runs.checkpoints).toBe(0);
-  // No commit since: no more syncs (once the worker has synced the last of the 20 commits, which
-  // it may have met half-written at its first sync).
+  // No commit since: no more syncs.
   await new Promise((r) => setTimeout(r, 100));
   const syncs = checkpointer.runs.syncs;
   await new Promise((r) => setTimeout(r, 100));
@@ -113,60 +52,117 @@ it('between checkpoints syncs the WAL once per period of commits, and copies it 
   insert(db, 5);
   await until(() => checkpointer.runs.syncs > syncs, 'a sync of the later commits');
   await until(() => checkpointedRows(file) === 25, 'the checkpoint once its period is up');
-  // The worker counts a checkpoint once its pragma returns, which may be a moment after the rows
-  // are in the file.
   await until(() => checkpointer.runs.checkpoints >= 1, 'the count of that checkpoint');
 });
 
-/** A checkpointer that watches `db`'s commits every 20 ms and retires after `idleMs`; copies only when it retires. */
-function watching(db: Database.Database, file: string, idleMs: number): SqliteCheckpointer {
-  const totalChanges = db.prepare('SELECT total_changes()').pluck();
-  const checkpointer = new SqliteCheckpointer(
+/** Threads of this process (Linux). */
+const threads = () => readdirSync('/proc/self/task').length;
+
+it('syncs and checkpoints without a thread of its own', async () => {
+  const { db, file } = open();
+  // libuv starts all of its pool's threads at the first piece of work handed to it.
+  await stat(file);
+  const before = threads();
+  const checkpointer = start(db, file, { everyMs: 200, syncMs: 20 });
+  insert(db, 20);
+  await until(() => checkpointer.runs.syncs >= 1, 'a sync of the WAL');
+  await until(() => checkpointer.runs.checkpoints >= 1 && checkpointedRows(file) === 20, 'a checkpoint');
+  expect(threads()).toBe(before);
+});
+
+it('copies only commits it has synced, and lets the WAL start afresh only once the database file is synced', async () => {
+  const { db, file } = open();
+  const syncs = heldSyncs();
+  // Every look a round that copies (a sync alone would let the update below into the next copy).
+  start(db, file, { everyMs: 1, syncMs: 20, sync: syncs.sync });
+  releaseAfterTest(syncs);
+  syncs.hold('wal');
+  insert(db, 20);
+  await until(() => syncs.waiting('wal'), 'the round to sync the WAL');
+  expect(checkpointedRows(file)).toBe(0);
+  // Committed while the WAL's sync is under way (one page rewritten in place, so that the copy
+  // that leaves it out still reads whole): the round must not copy it.
+  db.prepare('UPDATE counter SET n = n + 1').run();
+
+  syncs.hold('database');
+  syncs.release('wal');
+  await until(() => syncs.waiting('database'), 'the round to sync the database file');
+  expect(checkpointedRows(file)).toBe(20);
+  expect(inDatabaseFile(file, 'SELECT n FROM counter')).toBe(0);
+  // The copy is not yet on disk: a commit now must not start the WAL afresh over what it copied.
+  const sequence = walSequence(file);
+  insert(db, 1);
+  expect(walSequence(file)).toBe(sequence);
+
+  // Let that round end; the next copies the whole WAL. Until its database sync returns, a commit
+  // must still not start the WAL afresh.
+  syncs.release('database');
+  syncs.hold('database');
+  await until(() => syncs.waiting('database'), 'the next round to sync the database file');
+  expect(checkpointedRows(file)).toBe(21);
+  expect(inDatabaseFile(file, 'SELECT n FROM counter')).toBe(1);
+  insert(db, 1);
+  expect(walSequence(file)).toBe(sequence);
+
+  // Once a round that copied the whole WAL has ended, nothing committed since, the next commit
+  // starts it afresh.
+  syncs.release('database');
+  syncs.hold('database');
+  await until(() => syncs.waiting('database'), 'a third round to sync the database file');
+  expect(checkpointedRows(file)).toBe(22);
+  syncs.release('database');
+  // The round ends in the promise callbacks that the release runs.
+  await new Promise((r) => setImmediate(r));
+  insert(db, 1);
+  expect(walSequence(file)).toBe(sequence + 1);
+});
+
+it('runs a round behind the gate once the WAL has passed the restart limit, and the next commit starts it afresh', async () => {
+  const { db, file } = open();
+  const syncs = heldSyncs();
+  const checkpointer = start(db, file, { everyMs: 20, syncMs: 20, restartFrames: 16, sync: syncs.sync });
+  releaseAfterTest(syncs);
+  syncs.hold('database');
+  insert(db, 40);
+  await until(() => syncs.waiting('database'), 'the first round to sync the database file');
+  expect(checkpointer.gate).toBeNull();
+  // A commit while the copy waits for its sync keeps the WAL, now past the limit, in use.
+  insert(db, 1);
+  const sequence = walSequence(file);
+
+  syncs.hold('wal');
+  syncs.release('database');
+  await until(() => syncs.waiting('wal'), 'the next round to sync the WAL');
+  // Writers wait at the gate until the round is done.
+  expect(checkpointer.gate).not.toBeNull();
+  syncs.release('wal');
+  await until(() => checkpointer.gate === null, 'the gate to open');
+  expect(checkpointer.stats.restarts).toBe(1);
+  expect(checkpointer.stats.largestLog).toBeGreaterThan(16);
+  insert(db, 1);
+  expect(walSequence(file)).toBe(sequence + 1);
+  await until(() => checkpointedRows(file) === 41, 'every row before the gate in the database file');
+});
+
+it('leaves SQLite its locks on the database file while another checkpointer on the file runs', async () => {
+  const { db, file } = open();
+  // Another store on the same file in this process: its connection and its checkpointer.
+  const other = new Database(file);
+  other.prepare('SELECT COUNT(*) FROM t').get();
+  const second = start(other, file, { everyMs: 20, syncMs: 20 });
+  const first = new SqliteCheckpointer(
     file,
     (err) => {
       throw err;
     },
-    { everyMs: 60_000, syncMs: 20, idleMs, changes: () => totalChanges.get() as number },
+    { everyMs: 20, syncMs: 20 },
   );
-  closers.push(() => checkpointer.stop());
-  return checkpointer;
-}
-
-it('retires its worker once the database is quiet, after a last checkpoint, and starts one at the next commit', async () => {
-  const { db, file } = open();
-  const checkpointer = watching(db, file, 1_000);
-  insert(db, 30);
-  expect(checkpointer.running).toBe(true);
-  await until(() => !checkpointer.running, 'the worker to retire');
-  // Its checkpoint period (60 s) never came: the rows reached the database file by its last checkpoint.
-  await until(() => checkpointedRows(file) === 30, 'the last checkpoint of the retired worker');
-  expect(checkpointer.stats.workersStarted).toBe(1);
-
-  insert(db, 3);
-  await until(() => checkpointer.running, 'a worker for the new commit');
-  expect(checkpointer.stats.workersStarted).toBe(2);
-  const syncs = checkpointer.runs.syncs;
-  insert(db, 1);
-  await until(() => checkpointer.runs.syncs > syncs, 'the new worker syncing the WAL');
-  await until(() => !checkpointer.running, 'the second worker to retire');
-  await until(() => checkpointedRows(file) === 34, 'every row in the database file');
-});
-
-it('keeps its worker while documents are in use, without commits, and retires it once they are not', async () => {
-  const { db, file } = open();
-  const checkpointer = watching(db, file, 200);
-  let inUse = true;
-  checkpointer.keepWhile(() => inUse);
   insert(db, 5);
-  // Ten idle periods without a commit: the worker stays, and the first one is all that started.
-  await new Promise((r) => setTimeout(r, 2_000));
-  expect(checkpointer.running).toBe(true);
-  expect(checkpointer.stats.workersStarted).toBe(1);
-  inUse = false;
-  await until(() => !checkpointer.running, 'the worker to retire once nothing is in use');
-  await until(() => checkpointedRows(file) === 5, 'the last checkpoint of the retired worker');
-  // In use again (a document opened): a worker starts before any commit.
-  inUse = true;
-  await until(() => checkpointer.running, 'a worker for the open documents');
-  expect(checkpointer.stats.workersStarted).toBe(2);
+  await until(() => first.runs.checkpoints + second.runs.checkpoints >= 1, 'a checkpoint');
+  expect(lockedHere(file)).toBe(true);
+  await first.stop(() => db.close());
+  // SQLite's shared lock of the other connection is still there for other processes to see.
+  expect(lockedHere(file)).toBe(true);
+  other.prepare('SELECT COUNT(*) FROM t').get();
+  expect(lockedHere(file)).toBe(true);
 });

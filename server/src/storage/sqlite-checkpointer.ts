@@ -1,178 +1,293 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
-import type Database from 'better-sqlite3';
+import { closeSync, fsync, openSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 
 export interface CheckpointerOptions {
-  /** Copy the WAL into the database at most this often while commits arrive (ms). */
+  /** Copy the WAL into the database at most this often while commits arrive (ms; looked at every `syncMs`). */
   everyMs?: number;
   /** Fsync the WAL this often while commits arrive (ms): the most a power cut can lose. */
   syncMs?: number;
-  /** A WAL larger than this (pages) is bounded by a RESTART checkpoint. */
+  /** A WAL larger than this (pages) is started afresh behind the gate ({@link SqliteCheckpointer.gate}). */
   restartFrames?: number;
   /**
-   * The main connection's `total_changes()`: given, the worker retires once it has seen no commit
-   * for `idleMs` (after a last checkpoint) and nothing keeps it ({@link SqliteCheckpointer.keepWhile}),
-   * and a new one starts at the next commit, read every `syncMs`. A worker thread holds about
-   * 17 MiB; a server at rest need not keep one.
+   * How a file is synced: `fs.fsync`, on libuv's thread pool, by default. Tests hold it to look at
+   * the files between a round's steps.
    */
-  changes?: () => number;
-  idleMs?: number;
+  sync?: (fd: number, file: 'wal' | 'database') => Promise<void>;
+  /** How long {@link SqliteCheckpointer.stop} waits for the round under way (ms; a sync that hangs). */
+  stopWaitMs?: number;
 }
 
-/** A connection's `total_changes()`: rows it has written since it opened (the checkpointer's commit signal). */
-export function totalChanges(db: Database.Database): () => number {
-  const stmt = db.prepare('SELECT total_changes()').pluck();
-  return () => stmt.get() as number;
+interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
 }
 
-type FromWorker = { type: 'gate' } | { type: 'report'; log: number; restarted: boolean };
+const fsyncFile = (fd: number): Promise<void> =>
+  new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 
 /**
- * Runs SQLite WAL checkpoints, and the WAL's syncs, on a worker thread, so the main thread never
- * waits for one.
+ * The descriptors this process syncs database files through, one per file, by device and inode.
+ * Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's own
+ * included (its shared lock on the database, which tells another process, such as the `sqlite3`
+ * tool taking a backup, that the WAL is in use). So a descriptor is shared by every checkpointer
+ * on its file (two stores on one directory in one process) and closed when the last of them stops,
+ * after its caller's connection. Module-wide for that reason, as the data directory's lock is.
+ */
+const databaseFiles = new Map<string, { fd: number; users: number }>();
+
+/** A shared descriptor of `file` (see {@link databaseFiles}) and its release. */
+function openDatabaseFile(file: string): { fd: number; release: () => void } {
+  const { dev, ino } = statSync(file);
+  const key = `${dev}:${ino}`;
+  let entry = databaseFiles.get(key);
+  if (!entry) {
+    entry = { fd: openSync(file, 'r'), users: 0 };
+    databaseFiles.set(key, entry);
+  }
+  entry.users++;
+  const held = entry;
+  let released = false;
+  return {
+    fd: held.fd,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--held.users > 0) return;
+      databaseFiles.delete(key);
+      closeSync(held.fd);
+    },
+  };
+}
+
+/** The connections and the file the checkpointer works with (none if it could not open them). */
+interface Handles {
+  /** Runs the checkpoints with `synchronous = OFF`: it only copies pages, the syncs are this class's. */
+  copier: Database.Database;
+  /** Its `data_version`: changes when another connection commits. */
+  dataVersion: Database.Statement;
+  /** Holds a read transaction through a round, so the WAL cannot start afresh under it. */
+  holder: Database.Database;
+  begin: Database.Statement;
+  read: Database.Statement;
+  end: Database.Statement;
+  /** The database file, to sync it, shared (see {@link databaseFiles}). */
+  dbFile: { fd: number; release: () => void };
+}
+
+/**
+ * Runs SQLite's WAL checkpoints and the WAL's syncs on the main thread, with every fsync on libuv's
+ * thread pool, so the event loop never waits for the disk, and no worker thread (with its own V8
+ * isolate, about 8 MiB of a fresh server here) is needed.
  *
  * With the default auto-checkpoint, the commit that pushes the WAL past 1,000 pages copies it into
  * the database and fsyncs, synchronously, inside `appendUpdate`: a 4–8 ms stall of the event loop
- * every few hundred appends, during which no sync update is relayed (it showed as the p99 of the
- * fan-out benchmark). Here the main connection turns auto-checkpoint off and a second connection
- * on a worker runs `PRAGMA wal_checkpoint(PASSIVE)` every `everyMs` when another connection has
- * committed since the last complete one (`PRAGMA data_version`, read from shared memory: an idle
- * server does no checkpoint work at all); PASSIVE never blocks the writer.
+ * every few hundred appends. Here the main connection turns auto-checkpoint off and this class, on a
+ * timer:
+ * - every `syncMs` (1 s) while commits arrive, fsyncs the WAL file (a descriptor of its own,
+ *   reopened should SQLite replace the file): a power cut loses at most the commits of the last
+ *   second, as SQLite's `synchronous=NORMAL` with a checkpoint a second would; a crash loses
+ *   nothing (a commit is in the WAL when `appendUpdate` returns);
+ * - every `everyMs` (10 s) while commits arrive, runs a round that copies the WAL into the database.
  *
- * Checkpoints are rare (by default every 10 s) because each complete one costs the main thread an
- * fsync: the next commit starts the WAL afresh, and SQLite syncs the new WAL header inside that
- * commit (`walRestartHdr`; 12 such fsyncs in 20 s of the 100-client fan-out when checkpoints ran
- * every second, 17 ms each on a busy disk). Durability does not wait for them: a crash loses
- * nothing (a commit is in the WAL when `appendUpdate` returns), and against a power cut the
- * worker fsyncs the WAL file itself every `syncMs` (1 s) while commits arrive, so a power cut
- * loses at most the commits of the last second, as SQLite's own `synchronous=NORMAL` contract
- * with a checkpoint a second had it (`SQLITE_SYNCHRONOUS=full` syncs every commit). A page
- * rewritten by many commits within one period (the log's last leaf, its index pages) is copied
- * and synced once per period. Should the WAL pass `restartFrames` pages (a writer that never
- * pauses), a RESTART checkpoint bounds it.
+ * SQLite's own checkpoint syncs the WAL before it copies and the database file after, on the
+ * calling thread (two fsyncs, 7–14 ms on the machine of docs/performance.md). A round does the same
+ * steps with the syncs taken out of the connection that copies:
+ * 1. a second connection (`holder`) begins a read transaction: the copy cannot go past what it sees
+ *    (a checkpoint stops at the oldest reader), and no commit can start the WAL afresh (overwrite
+ *    it from its first frame) while it is open;
+ * 2. the WAL is fsynced, asynchronously: everything the holder sees is now on disk;
+ * 3. `wal_checkpoint(PASSIVE)` on the `copier` connection (`synchronous = OFF`) copies the pages
+ *    into the database file: no fsync, well under a millisecond of the main thread;
+ * 4. the database file is fsynced, asynchronously, and only then the holder lets go: once the WAL
+ *    starts afresh, the database file must have what it held.
+ * A power cut at any step finds the copied pages either synced or still in the synced WAL, which
+ * SQLite's recovery replays.
  *
- * A RESTART holds SQLite's write lock while it copies and syncs. A commit on the main thread that
- * met it would wait in SQLite's busy handler, which sleeps in steps of 1, 2, 5, 10, 15 ms: a
- * 10–45 ms stall of the whole event loop (it showed as the longest hold of the retention job, whose
- * deletes grow the WAL fast). So the worker runs a RESTART only behind a gate: it asks the main
- * thread, which closes {@link gate} (no commit can be under way while it handles the message) and
- * answers; the storage's busy writers await the gate, asynchronously, and the worker opens it again
- * when the RESTART is done.
+ * A sync that fails, or a holder that cannot let go, runs `onFailure` once and ends the rounds for
+ * good; the WAL is still fsynced every `syncMs` while commits arrive. Should the database file's
+ * sync have failed, the holder never lets go, not even at {@link stop}: the WAL keeps every page
+ * that may be missing from the database file (it only grows), and no connection of this process
+ * deletes it on close, so the next start's recovery copies it again. A round that does not end
+ * within `stopWaitMs` (5 s) of `stop` is taken as failed the same way.
  *
- * Given the main connection's change count (`changes`), the worker retires once the database has
- * been quiet for `idleMs` (it runs a last checkpoint first), and the next commit, seen within
- * `syncMs`, starts a new one: a server at rest holds no worker thread (about 17 MiB).
+ * A commit during the round lands in the WAL past what the holder sees, so the round leaves the WAL
+ * in use, and the next one copies it. A writer that never pauses would keep the WAL from starting
+ * afresh: once it passes `restartFrames`, the next round runs behind a gate ({@link gate}). The
+ * storage's busy writers await it before they commit, asynchronously, so the round ends with
+ * nothing new in the WAL and the next commit starts it afresh. Rare writers (sessions, alerts) are
+ * not gated; one that commits meanwhile only makes a later round try again. A round behind the gate
+ * that could not copy the whole WAL (another reader, such as a backup, holds an older snapshot)
+ * is tried again behind the gate only after `everyMs`, so that such a reader does not hold the
+ * writers back every second.
  */
 export class SqliteCheckpointer {
-  private worker: Worker | null = null;
-  /** Exits of the workers still running (a retired one may be running its last checkpoint). */
-  private readonly exits = new Set<Promise<void>>();
-  private failed = false;
-  private stopped = false;
-  private openGate: (() => void) | null = null;
-  private readonly driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  private readonly settings: Required<Omit<CheckpointerOptions, 'changes' | 'idleMs'>>;
-  private readonly watch: NodeJS.Timeout | null = null;
-  /** Closed (a promise) while a RESTART checkpoint runs: writers await it before they commit. */
+  /** Closed (a promise) while a round that must start the WAL afresh runs: writers await it before they commit. */
   gate: Promise<void> | null = null;
-  /** Since the start: RESTART checkpoints run, and the largest WAL seen (frames). */
-  readonly stats = { restarts: 0, largestLog: 0, workersStarted: 0 };
-  /** Written by the workers without waking this thread: [0] WAL fsyncs, [1] checkpoints run. */
-  private readonly counters = new Int32Array(new SharedArrayBuffer(8));
+  /** Since the start: rounds behind the gate that left the WAL to start afresh, and the largest WAL seen (frames). */
+  readonly stats = { restarts: 0, largestLog: 0 };
+  private readonly counts = { syncs: 0, checkpoints: 0, gated: 0 };
+  private readonly settings: Required<Omit<CheckpointerOptions, 'sync'>>;
+  private readonly sync: (fd: number, file: 'wal' | 'database') => Promise<void>;
+  private readonly handles: Handles | null = null;
+  private readonly walPath: string;
+  private wal: { fd: number; ino: number } | null = null;
+  private readonly timer: NodeJS.Timeout | null = null;
+  private round: Promise<void> | null = null;
+  private openGate: (() => void) | null = null;
+  private stopped = false;
+  /** A sync failed or the holder could not let go: no more rounds, only WAL syncs (see the class comment). */
+  private failed = false;
+  /** The holder keeps its read transaction open for good (the database file's sync failed). */
+  private holding = false;
+  /** The data version after the last round that copied the whole WAL: unchanged, nothing to do. */
+  private clean = -1;
+  /** The data version when the WAL was last synced. */
+  private synced = -1;
+  private lastSync = 0;
+  private lastCheckpoint = Date.now();
+  /** The WAL passed `restartFrames` and did not start afresh: the next round runs behind the gate. */
+  private restartDue = false;
+  /** When the last round behind the gate ended without letting the WAL start afresh. */
+  private gatedMissAt = 0;
 
-  /** `onFailure` runs if a worker dies; the caller should turn auto-checkpoint back on. */
+  /** `onFailure` runs if the checkpointer cannot work; the caller should turn auto-checkpoint back on. */
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly onFailure: (error: unknown) => void,
     options: CheckpointerOptions = {},
   ) {
-    const { everyMs = 10_000, syncMs = 1_000, restartFrames = 4096, idleMs = 15_000, changes } = options;
-    this.settings = { everyMs, syncMs, restartFrames };
-    this.start();
-    if (!changes) return;
-    let seen = changes();
-    let quietSince = Date.now();
-    this.watch = setInterval(() => {
-      const now = changes();
-      if (now !== seen || this.inUse()) {
-        seen = now;
-        quietSince = Date.now();
-        if (!this.worker) this.start();
-      } else if (this.worker && Date.now() - quietSince >= idleMs) this.retire();
-    }, syncMs);
-    this.watch.unref();
-  }
-
-  /** While this says the database is in use (documents are open), the worker runs even without commits. */
-  private inUse: () => boolean = () => false;
-
-  /**
-   * Keep a worker while `inUse()` holds (read every `syncMs`), not only while commits arrive: a
-   * worker costs 30–50 ms of CPU to start, which a burst of edits after a quiet spell would pay
-   * each time, while an open document is where the next edit comes from.
-   */
-  keepWhile(inUse: () => boolean): void {
-    this.inUse = inUse;
-  }
-
-  /** A worker runs (false: retired while the database is quiet). */
-  get running(): boolean {
-    return this.worker !== null;
-  }
-
-  private start(): void {
-    if (this.failed || this.stopped) return;
-    const { everyMs, syncMs, restartFrames } = this.settings;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { file: this.file, driver: this.driver, everyMs, syncMs, restartFrames, counters: this.counters },
-    });
-    this.worker = worker;
-    this.stats.workersStarted++;
-    worker.unref();
-    worker.on('message', (m: FromWorker) => {
-      if (m.type === 'gate') {
-        // A retired worker's RESTART is dropped: its last checkpoint runs instead.
-        if (this.failed || worker !== this.worker) return;
-        this.closeGate();
-        worker.postMessage('gated');
-        return;
-      }
-      this.stats.largestLog = Math.max(this.stats.largestLog, m.log);
-      if (m.restarted) this.stats.restarts++;
-      this.reopen();
-    });
-    const fail = (error: unknown) => {
-      if (this.failed) return;
-      this.failed = true;
-      this.reopen();
+    const { everyMs = 10_000, syncMs = 1_000, restartFrames = 4096, sync = fsyncFile, stopWaitMs = 5_000 } = options;
+    this.settings = { everyMs, syncMs, restartFrames, stopWaitMs };
+    this.sync = sync;
+    this.walPath = `${file}-wal`;
+    try {
+      this.handles = openHandles(file);
+    } catch (error) {
       this.onFailure(error);
-    };
-    worker.on('error', fail);
-    const exited: Promise<void> = new Promise((resolve) => {
-      worker.once('exit', (code) => {
-        if (code !== 0 && !this.stopped) fail(new Error(`checkpointer exited with code ${code}`));
-        if (this.worker === worker) this.worker = null;
-        this.exits.delete(exited);
-        resolve();
-      });
-    });
-    this.exits.add(exited);
+      return;
+    }
+    // One look a `syncMs`: the checkpoint periods are counted in those looks too.
+    this.timer = setInterval(() => this.tick(), syncMs);
+    this.timer.unref();
   }
 
-  /** Let the worker run a last checkpoint and end; the next commit starts another. */
-  private retire(): void {
-    const worker = this.worker;
-    if (!worker) return;
-    this.worker = null;
-    this.reopen();
-    worker.postMessage('stop');
+  /** WAL fsyncs, checkpoints and rounds behind the gate run so far. */
+  get runs(): { syncs: number; checkpoints: number; gated: number } {
+    return { ...this.counts };
+  }
+
+  private tick(): void {
+    const h = this.handles;
+    if (!h || this.round || this.stopped) return;
+    let version: number;
+    try {
+      version = h.dataVersion.get() as number;
+    } catch {
+      return; // The next tick reads it again.
+    }
+    if (version === this.clean) return;
+    const now = Date.now();
+    const { everyMs, syncMs } = this.settings;
+    const gated = this.restartDue && now - this.gatedMissAt >= everyMs;
+    if (!this.failed && (gated || now - this.lastCheckpoint >= everyMs)) this.run(this.checkpoint(h, version, gated));
+    else if (version !== this.synced && now - this.lastSync >= syncMs) this.run(this.syncWal(version));
+  }
+
+  /** Report `error` once and end the rounds (see the class comment). */
+  private fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onFailure(error);
+  }
+
+  private run(round: Promise<void>): void {
+    this.round = round
+      // A WAL not there yet, a sync that failed and the like: the next tick tries again.
+      .catch(() => undefined)
+      .finally(() => {
+        this.round = null;
+      });
+  }
+
+  /** Fsync the WAL as it is at `version`; a failed sync is reported (once) and thrown. */
+  private async syncWal(version: number, fd = this.walFd()): Promise<void> {
+    this.lastSync = Date.now();
+    try {
+      await this.sync(fd, 'wal');
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+    this.counts.syncs++;
+    this.synced = version;
+  }
+
+  /** A descriptor of the WAL file, reopened should SQLite have replaced the file. */
+  private walFd(): number {
+    const { ino } = statSync(this.walPath);
+    if (this.wal && this.wal.ino !== ino) {
+      closeSync(this.wal.fd);
+      this.wal = null;
+    }
+    this.wal ??= { fd: openSync(this.walPath, 'r'), ino };
+    return this.wal.fd;
+  }
+
+  /** One round (see the class comment): hold, sync the WAL, copy, sync the database file, let go. */
+  private async checkpoint(h: Handles, version: number, gated: boolean): Promise<void> {
+    const wal = this.walFd(); // Before the gate: no WAL yet, nothing to do.
+    if (gated) {
+      this.counts.gated++;
+      this.closeGate();
+    }
+    let release = false;
+    try {
+      h.begin.run();
+      release = true;
+      h.read.get();
+      await this.syncWal(version, wal);
+      const [result] = h.copier.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+      this.lastCheckpoint = Date.now();
+      this.counts.checkpoints++;
+      try {
+        await this.sync(h.dbFile.fd, 'database');
+      } catch (error) {
+        // The copied pages may not be on disk: the WAL must keep them (see the class comment).
+        release = false;
+        this.holding = true;
+        this.fail(error);
+        throw error;
+      }
+      if (!result) return;
+      this.stats.largestLog = Math.max(this.stats.largestLog, result.log);
+      const whole = result.busy === 0 && result.checkpointed === result.log;
+      if (whole) this.clean = version;
+      // Nothing committed since the copy: once the holder lets go, the next commit starts the WAL afresh.
+      const fresh = whole && h.dataVersion.get() === version;
+      if (gated && fresh) this.stats.restarts++;
+      if (gated && !fresh) this.gatedMissAt = Date.now();
+      this.restartDue = result.log > this.settings.restartFrames && !fresh;
+    } finally {
+      if (release) this.letGo(h);
+      if (gated) this.reopen();
+    }
+  }
+
+  /** End the holder's read transaction; should that fail, it holds on for good. */
+  private letGo(h: Handles): void {
+    try {
+      h.end.run();
+    } catch (error) {
+      this.holding = true;
+      this.fail(error);
+    }
   }
 
   private closeGate(): void {
     if (this.gate) return;
     this.gate = new Promise<void>((resolve) => {
-      // Should the worker never answer, writers go on after a second (they may then meet the lock).
+      // Should a sync never return, writers go on after a second (the holder still keeps the WAL).
       const timer = setTimeout(() => this.reopen(), 1_000);
       timer.unref();
       this.openGate = () => {
@@ -189,112 +304,77 @@ export class SqliteCheckpointer {
     open?.();
   }
 
-  /** WAL fsyncs and checkpoints the workers have run so far. */
-  get runs(): { syncs: number; checkpoints: number } {
-    return { syncs: Atomics.load(this.counters, 0), checkpoints: Atomics.load(this.counters, 1) };
-  }
-
-  /** Run a last checkpoint and close the worker's connection. */
-  async stop(): Promise<void> {
-    if (this.watch) clearInterval(this.watch);
-    const worker = this.worker;
-    this.retire();
+  /**
+   * Stop after the round under way (at most `stopWaitMs`), close this checkpointer's
+   * connections, then `closeDatabase` (the caller's connection: the last one's close copies what is
+   * left and deletes the WAL), then let go of the database file's descriptor, which closes it if no
+   * other checkpointer uses it ({@link databaseFiles}: closed before a connection, it would drop
+   * that connection's locks). A holder that must hold on, or a round that did not end, keeps the
+   * holder and the descriptor open for the life of the process: the WAL stays for the next start's
+   * recovery (see the class comment).
+   */
+  async stop(closeDatabase: () => void): Promise<void> {
     this.stopped = true;
-    const timeout = setTimeout(() => void worker?.terminate(), 5_000);
-    await Promise.all([...this.exits]);
-    clearTimeout(timeout);
+    if (this.timer) clearInterval(this.timer);
+    if (this.round) {
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        this.round.then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.settings.stopWaitMs))),
+      ]);
+      clearTimeout(timer);
+      if (!ended) {
+        this.holding = true;
+        this.fail(new Error(`a checkpoint round did not end within ${this.settings.stopWaitMs} ms of stop`));
+      }
+    }
     this.reopen();
+    const h = this.handles;
+    const keep = this.holding;
+    const wal = this.wal;
+    this.wal = null;
+    // Each step runs though an earlier one threw; the first error is thrown at the end. The
+    // descriptor goes only once every connection on the file is closed.
+    let first: { error: unknown } | null = null;
+    const step = (close: () => void): boolean => {
+      try {
+        close();
+        return true;
+      } catch (error) {
+        first ??= { error };
+        return false;
+      }
+    };
+    const ours = [
+      keep || !h || step(() => h.holder.close()),
+      !h || step(() => h.copier.close()),
+      !wal || step(() => closeSync(wal.fd)),
+    ];
+    const theirs = step(closeDatabase);
+    if (h && !keep && theirs && ours[0] && ours[1]) h.dbFile.release();
+    if (first) throw (first as { error: unknown }).error;
   }
 }
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const Database = require(workerData.driver);
-const { everyMs, syncMs, restartFrames, counters } = workerData;
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 1000');
-// Waiting for the main thread to close its gate before a RESTART.
-let gated = false;
-let before = 0;
-// The data version after the last checkpoint that copied the whole WAL: unchanged, nothing to do.
-let clean = -1;
-// The data version when the WAL was last synced, and when the last checkpoint ran.
-let synced = -1;
-let lastCheckpoint = Date.now();
-let lastSync = 0;
-// The largest WAL reported: a smaller one is not worth waking the main thread for.
-let reported = 0;
-// The WAL file, opened to fsync it (reopened should SQLite have replaced it).
-const walPath = workerData.file + '-wal';
-let wal = null;
-const report = (log, restarted) => {
-  if (!restarted && log <= reported) return;
-  reported = Math.max(reported, log);
-  parentPort.postMessage({ type: 'report', log, restarted });
-};
-const syncWal = () => {
-  const ino = fs.statSync(walPath).ino;
-  if (wal && wal.ino !== ino) {
-    fs.closeSync(wal.fd);
-    wal = null;
-  }
-  if (!wal) wal = { fd: fs.openSync(walPath, 'r'), ino };
-  fs.fsyncSync(wal.fd);
-  Atomics.add(counters, 0, 1);
-};
-const checkpoint = (version) => {
-  const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-  lastCheckpoint = Date.now();
-  Atomics.add(counters, 1, 1);
-  if (!result) return;
-  if (result.busy === 0 && result.checkpointed === result.log) clean = version;
-  // A writer that never pauses keeps the WAL from being reused (a PASSIVE checkpoint never
-  // catches up with it); past the limit, a RESTART makes the next commit start the WAL afresh,
-  // behind the main thread's gate.
-  if (result.log > restartFrames) {
-    gated = true;
-    before = result.log;
-    parentPort.postMessage({ type: 'gate' });
-  } else report(result.log, false);
-};
-const tick = () => {
-  if (gated) return;
+function openHandles(file: string): Handles {
+  // No busy waits: they would sleep on the main thread; a busy read fails, and the next tick retries.
+  const copier = new Database(file, { timeout: 0 });
+  let holder: Database.Database | null = null;
   try {
-    const version = db.pragma('data_version', { simple: true });
-    if (version === clean) return;
-    const now = Date.now();
-    if (now - lastCheckpoint >= everyMs) return checkpoint(version);
-    if (version !== synced && now - lastSync >= syncMs) {
-      lastSync = now;
-      syncWal();
-      synced = version;
-    }
-  } catch {
-    // SQLITE_BUSY, a WAL file not there yet and the like: the next tick tries again.
+    holder = new Database(file, { timeout: 0 });
+    copier.pragma('synchronous = OFF');
+    return {
+      copier,
+      dataVersion: copier.prepare('PRAGMA data_version').pluck(),
+      holder,
+      begin: holder.prepare('BEGIN'),
+      read: holder.prepare('PRAGMA user_version').pluck(),
+      end: holder.prepare('COMMIT'),
+      dbFile: openDatabaseFile(file),
+    };
+  } catch (error) {
+    holder?.close();
+    copier.close();
+    throw error;
   }
-};
-const restart = () => {
-  try {
-    db.pragma('wal_checkpoint(RESTART)');
-  } catch {
-    // Busy: the next tick tries again.
-  }
-  gated = false;
-  report(before, true);
-};
-const timer = setInterval(tick, Math.min(everyMs, syncMs));
-parentPort.on('message', (message) => {
-  if (message === 'gated') return restart();
-  if (message !== 'stop') return;
-  clearInterval(timer);
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // The next start checkpoints what is left.
-  }
-  if (wal) fs.closeSync(wal.fd);
-  db.close();
-  parentPort.close();
-});
-`;
+}

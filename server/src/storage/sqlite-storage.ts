@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Account, AccountsApplied, AccountsBatch, Device, DocUpdateWrite, LoggedUpdate } from './types.ts';
 import type { Operation, PositionFix, Station, Storage, StoredDoc, UpdateAuthor } from './types.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
-import { SqliteCheckpointer, totalChanges, type CheckpointerOptions } from './sqlite-checkpointer.ts';
+import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import { SqliteUpdateLogStore } from './sqlite-update-log.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
 import { sqliteApplyAccounts } from './sqlite-accounts-file.ts';
@@ -28,7 +28,7 @@ export interface SqliteStorageOptions {
   synchronous?: SqliteSynchronous;
   /** Same as `synchronous: 'full'` (older name). */
   fsync?: boolean;
-  /** The WAL checkpointer's period and RESTART limit in frames (tests; see sqlite-checkpointer.ts). */
+  /** The WAL checkpointer's periods and restart limit in frames (tests; see sqlite-checkpointer.ts). */
   checkpoint?: CheckpointerOptions;
 }
 
@@ -74,15 +74,21 @@ export class SqliteStorage implements Storage {
     this.archive = new SqliteArchiveStore(this.db);
     this.updateLog = new SqliteUpdateLogStore(this.db);
     this.positions = new SqlitePositionStore(this.db);
-    // Checkpoints run off the main thread (see sqlite-checkpointer.ts); back to automatic if that fails.
+    // Checkpoints and their syncs wait for no disk on the main thread (see sqlite-checkpointer.ts);
+    // back to automatic if that fails.
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
     this.checkpointer = new SqliteCheckpointer(
       file,
-      () => {
+      (error) => {
+        // On stderr, where an operator looks when the disk misbehaves (the storage has no logger).
+        process.emitWarning(
+          `SQLite checkpointer stopped, SQLite's own checkpoints take over: ${error instanceof Error ? error.message : String(error)}`,
+          'JointMapStorageWarning',
+        );
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
       },
-      { changes: totalChanges(this.db), ...options.checkpoint },
+      options.checkpoint,
     );
     const db = this.db;
     this.stmts = {
@@ -171,8 +177,9 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    await this.checkpointer.stop();
-    if (this.db.open) this.db.close();
+    await this.checkpointer.stop(() => {
+      if (this.db.open) this.db.close();
+    });
     this.unlock();
   }
 
@@ -209,7 +216,7 @@ export class SqliteStorage implements Storage {
     return seqs;
   }
 
-  /** A busy writer's commit once no RESTART holds the write lock (the appends check the gate inline). */
+  /** A busy writer's commit once no round that starts the WAL afresh runs (the appends check the gate inline). */
   private async gated<T>(write: () => T | Promise<T>): Promise<T> {
     if (this.checkpointer.gate) await this.checkpointer.gate;
     return write();
@@ -354,9 +361,8 @@ export class SqliteStorage implements Storage {
   settle = (): Promise<void> => this.gated(() => undefined);
   thinFixes = (s: string, u: string, remove: readonly FixKey[], until: number): Promise<void> =>
     this.gated(() => this.retention.thinFixes(s, u, remove, until));
-  /** RESTART checkpoints so far and the largest WAL seen, in frames. */
+  /** WAL restarts behind the gate so far and the largest WAL seen, in frames. */
   walStats = (): { restarts: number; largestLog: number } => ({ ...this.checkpointer.stats });
-  keepWarmWhile = (inUse: () => boolean): void => this.checkpointer.keepWhile(inUse);
   dropFixesIn = (s: string, u: string, from: number, to: number, limit: number): Promise<number> =>
     this.gated(() => this.retention.dropFixesIn(s, u, from, to, limit));
   setOperationHold = (id: string, by: string | null, now: number): Promise<boolean> =>

@@ -184,8 +184,6 @@ export interface Storage
   ping(): Promise<void>;
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
-  /** Documents are open while `inUse()` holds: a store may keep its writing machinery ready meanwhile. */
-  keepWarmWhile?(inUse: () => boolean): void;
   close(): Promise<void>;
 }
 
