@@ -1,10 +1,7 @@
-import { rmSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
-import { tempDir, type Teardown } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
 import {
   CAR,
   line,
-  offset,
   putRules,
   rule,
   send,
@@ -14,42 +11,8 @@ import {
   summary,
   track,
 } from './alert-helpers.ts';
-
-/** A server on a data directory that outlives it (restarts), removed after the test. */
-function sharedDir(t: Teardown): string {
-  const dir = tempDir();
-  t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-const depot = (extra: Record<string, unknown> = {}) =>
-  rule('deqing-yuyue', { id: 'depot', name: '油库', type: 'zone', polygon: square(200), trigger: 'both', ...extra });
-
-/**
- * The clock of the servers the test starts afterwards (they run in this process, and read it as
- * `Date.now`): `inOneMillisecond(steps)` holds it at one millisecond while `steps` run, so the
- * fixes they send and the rules they store carry the same time, as on a fast machine.
- */
-function serverClock(t: Teardown) {
-  const real = Date.now.bind(Date);
-  let held: number | null = null;
-  const clock = vi.spyOn(Date, 'now').mockImplementation(() => held ?? real());
-  t.onTestFinished(() => clock.mockRestore());
-  return {
-    async inOneMillisecond(steps: () => Promise<void>): Promise<void> {
-      held = real();
-      try {
-        await steps();
-      } finally {
-        held = null;
-      }
-    },
-  };
-}
-
-/** Fixes parked at `east` metres from the zone's centre, one every 5 s for `seconds`. */
-const parked = (from: number, seconds: number, east = 0) =>
-  Array.from({ length: seconds / 5 }, (_, i) => ({ time: from + i * 5_000, at: offset(east, 0), speedKmh: 0 }));
+import { depot, driveIn, expectOneEnterAcrossRestart, parked } from './depot-scene.test-support.ts';
+import { restart, serverClock, sharedDir } from './restart.test-support.ts';
 
 describe('a restart judges stored fixes only by rules that stood when they came in', () => {
   it('a speed rule created after a unit drove too fast raises no overspeed for that drive, live or after a restart', async (t) => {
@@ -59,9 +22,7 @@ describe('a restart judges stored fixes only by rules that stood when they came 
     await putRules(server, 'deqing-yuyue', [
       rule('deqing-yuyue', { id: 'limit60', name: '限速60', type: 'speed', limitKmh: 60, area: null }),
     ]);
-    await server.close();
-    server = await startAlertServer(t, { dataDir });
-    await server.alerts.whenIdle();
+    server = await restart(t, server, { dataDir });
     expect(await summary(server)).toEqual([]);
   });
 
@@ -71,36 +32,30 @@ describe('a restart judges stored fixes only by rules that stood when they came 
     await putRules(server, 'deqing-yuyue', [depot({ enabled: false })]);
     await send(server, CAR.deviceId, track(Date.now() - 30 * 60_000, 2, line([-600, 0], [600, 0], 60)));
     await putRules(server, 'deqing-yuyue', [depot()]);
-    await server.close();
-    server = await startAlertServer(t, { dataDir });
-    await server.alerts.whenIdle();
+    server = await restart(t, server, { dataDir });
     expect(await summary(server)).toEqual([]);
   });
 
   it('a zone drawn around a parked unit raises one enter, raised by neither a restart nor the same stay reporting on', async (t) => {
     const dataDir = sharedDir(t);
-    let server = await startAlertServer(t, { dataDir });
+    const server = await startAlertServer(t, { dataDir });
     const t0 = Date.now() - 30 * 60_000;
-    await send(server, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30), 30));
+    await send(server, CAR.deviceId, driveIn(t0));
     await putRules(server, 'deqing-yuyue', [depot({ trigger: 'enter' })]);
     await send(server, CAR.deviceId, parked(t0 + 120_000, 60));
-    const [enter] = await storedAlerts(server);
-    expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
-    await server.close();
-
-    server = await startAlertServer(t, { dataDir });
-    await server.alerts.whenIdle();
     // Still parked there, reporting on (the tracker's buffer, then live fixes).
-    await send(server, CAR.deviceId, [...parked(t0 + 180_000, 60), ...parked(Date.now() - 60_000, 30)]);
-    expect(await storedAlerts(server)).toEqual([enter]);
+    await expectOneEnterAcrossRestart(t, server, dataDir, () => [
+      ...parked(t0 + 180_000, 60),
+      ...parked(Date.now() - 60_000, 30),
+    ]);
   });
 
   it('a zone drawn around a unit in the millisecond its last fix before came in raises one enter, also after a restart', async (t) => {
     const dataDir = sharedDir(t);
     const clock = serverClock(t);
-    let server = await startAlertServer(t, { dataDir });
+    const server = await startAlertServer(t, { dataDir });
     const t0 = Date.now() - 30 * 60_000;
-    const drive = track(t0, 2, line([-600, 0], [0, 0], 30), 30);
+    const drive = driveIn(t0);
     await send(server, CAR.deviceId, drive.slice(0, -1));
     // Judged live without the zone; to the replay, received no earlier than the zone was stored.
     await clock.inOneMillisecond(async () => {
@@ -108,55 +63,34 @@ describe('a restart judges stored fixes only by rules that stood when they came 
       await putRules(server, 'deqing-yuyue', [depot({ trigger: 'enter' })]);
     });
     await send(server, CAR.deviceId, parked(t0 + 120_000, 60));
-    const [enter] = await storedAlerts(server);
-    expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
-    await server.close();
-
-    server = await startAlertServer(t, { dataDir });
-    await server.alerts.whenIdle();
-    await send(server, CAR.deviceId, parked(t0 + 180_000, 60));
-    expect(await storedAlerts(server)).toEqual([enter]);
+    await expectOneEnterAcrossRestart(t, server, dataDir, () => parked(t0 + 180_000, 60));
   });
 
   it('a zone drawn around a unit in the millisecond before its next fix came in raises one enter, also after a restart', async (t) => {
     const dataDir = sharedDir(t);
     const clock = serverClock(t);
-    let server = await startAlertServer(t, { dataDir });
+    const server = await startAlertServer(t, { dataDir });
     const t0 = Date.now() - 30 * 60_000;
-    await send(server, CAR.deviceId, track(t0, 2, line([-600, 0], [0, 0], 30), 30));
+    await send(server, CAR.deviceId, driveIn(t0));
     // Judged live by the zone, as by the replay.
     await clock.inOneMillisecond(async () => {
       await putRules(server, 'deqing-yuyue', [depot({ trigger: 'enter' })]);
       await send(server, CAR.deviceId, parked(t0 + 120_000, 5));
     });
     await send(server, CAR.deviceId, parked(t0 + 125_000, 55));
-    const [enter] = await storedAlerts(server);
-    expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
-    await server.close();
-
-    server = await startAlertServer(t, { dataDir });
-    await server.alerts.whenIdle();
-    await send(server, CAR.deviceId, parked(t0 + 180_000, 60));
-    expect(await storedAlerts(server)).toEqual([enter]);
+    await expectOneEnterAcrossRestart(t, server, dataDir, () => parked(t0 + 180_000, 60));
   });
 
   it('a zone redrawn larger while a unit is inside raises nothing new, live or after a restart', async (t) => {
     const dataDir = sharedDir(t);
-    let server = await startAlertServer(t, { dataDir });
+    const server = await startAlertServer(t, { dataDir });
     await putRules(server, 'deqing-yuyue', [depot()]);
     const t0 = Date.now() - 30 * 60_000;
-    await send(server, CAR.deviceId, [...track(t0, 2, line([-600, 0], [0, 0], 30)), ...parked(t0 + 90_000, 30)]);
+    await send(server, CAR.deviceId, [...driveIn(t0), ...parked(t0 + 90_000, 30)]);
     // Redrawn: the unit's way in now lies inside too, so its track judged by the new zone enters earlier.
     await putRules(server, 'deqing-yuyue', [depot({ name: '油库（扩大）', polygon: square(700) })]);
     await send(server, CAR.deviceId, parked(t0 + 120_000, 60));
-    const [enter] = await storedAlerts(server);
-    expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
-    await server.close();
-
-    server = await startAlertServer(t, { dataDir });
-    await server.alerts.whenIdle();
-    await send(server, CAR.deviceId, parked(t0 + 180_000, 60));
-    expect(await storedAlerts(server)).toEqual([enter]);
+    await expectOneEnterAcrossRestart(t, server, dataDir, () => parked(t0 + 180_000, 60));
   });
 });
 
@@ -176,15 +110,13 @@ describe('active hours', () => {
     let server = await startAlertServer(t, settings(dataDir));
     await putRules(server, 'deqing-yuyue', [office()]);
     await send(server, CAR.deviceId, [
-      ...track(at(dayOne, 17), 2, line([-600, 0], [0, 0], 30)), // in at 17:00, within the hours
+      ...driveIn(at(dayOne, 17)), // in at 17:00, within the hours
       ...track(at(dayOne, 19), 2, line([0, 0], [-600, 0], 30)), // out at 19:00, off duty
       ...parked(at(dayTwo, 7), 60, -600),
       ...parked(at(dayTwo, 8, 5), 60, -600), // still far outside at 08:05
     ]);
     expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
-    await server.close();
-    server = await startAlertServer(t, settings(dataDir));
-    await server.alerts.whenIdle();
+    server = await restart(t, server, settings(dataDir));
     expect(await summary(server)).toEqual([`zone_enter ${CAR.unitId} depot`]);
   });
 
@@ -193,7 +125,7 @@ describe('active hours', () => {
     let server = await startAlertServer(t, settings(dataDir));
     await putRules(server, 'deqing-yuyue', [office()]);
     await send(server, CAR.deviceId, [
-      ...track(at(dayOne, 17), 2, line([-600, 0], [0, 0], 30)), // in at 17:00: an enter
+      ...driveIn(at(dayOne, 17)), // in at 17:00: an enter
       ...parked(at(dayOne, 19), 60), // parked inside overnight
       ...parked(at(dayTwo, 7, 59), 120), // still inside when the hours begin: an enter at 08:00
       ...track(at(dayTwo, 12), 2, line([0, 0], [-600, 0], 30)), // out at 12:00: an exit
@@ -205,9 +137,7 @@ describe('active hours', () => {
       'zone_enter 08:00',
       'zone_exit 12:00',
     ]);
-    await server.close();
-    server = await startAlertServer(t, settings(dataDir));
-    await server.alerts.whenIdle();
+    server = await restart(t, server, settings(dataDir));
     expect(await storedAlerts(server)).toEqual(live);
   });
 });

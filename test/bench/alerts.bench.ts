@@ -10,25 +10,22 @@
  */
 import { rmSync } from 'node:fs';
 import http from 'node:http';
-import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { DEMO_OP, login, spawnServer, tempDir } from '../helpers/server.ts';
 import { connectClient } from '../helpers/sync-client.ts';
+import { liveSocket, snapshotReceived, type LiveSocket } from './lib/live-socket.ts';
 import { ProcessSampler } from './lib/proc.ts';
 import { Rng } from './lib/rng.ts';
 import { cores, Histogram, mib, ms, printTable } from './lib/stats.ts';
+import { MeasureWindow, registerBenchTrackers, sendFixesEverySecond } from './lib/tracker-load.ts';
 
 const UNITS = Number(process.env.BENCH_ALERTS_UNITS ?? 2_000);
 const ZONES = 500;
 const CORRIDORS = 200;
 const WARMUP_MS = 5_000;
 const MEASURE_MS = Number(process.env.BENCH_ALERTS_SECONDS ?? 20) * 1000;
-const STATIONS = ['deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
 /** The units drive around in a 6 × 6 km square between the three districts. */
 const AREA = { lng: 120.22, lat: 30.47, size: 0.06 };
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export default async function run(): Promise<void> {
   const without = await runOnce(false);
@@ -88,10 +85,10 @@ async function runOnce(rules: boolean): Promise<RunResult> {
   const dataDir = tempDir('jointmap-bench-alerts-');
   const server = await spawnServer(dataDir, { LOG_LEVEL: 'warn' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  let client: Client | null = null;
+  let client: LiveSocket | null = null;
   try {
     const commander = await login(server.url, 'commander');
-    await registerDevices(server.url, commander.token);
+    await registerBenchTrackers(server.url, commander.token, UNITS);
     if (rules) await writeRules(server, commander.token);
 
     const alerts = new Histogram(60_000);
@@ -104,18 +101,13 @@ async function runOnce(rules: boolean): Promise<RunResult> {
      */
     const acceptedAt = new Map<string, number>();
     const arrivals: Array<{ key: string; at: number }> = [];
-    let measureStart = Number.POSITIVE_INFINITY;
-    let measureEnd = Number.POSITIVE_INFINITY;
-    client = io(server.url, {
-      auth: { token: commander.token, protocolVersion: PROTOCOL_VERSION, operationId: DEMO_OP },
-      transports: ['websocket'],
-      forceNew: true,
-    });
+    const measured = new MeasureWindow();
+    client = liveSocket(server.url, commander.token);
     client.on('live:alerts', (msg) => {
       if (msg.full) return;
       const now = Date.now();
       for (const a of msg.alerts) {
-        if (a.state !== 'open' || a.time < measureStart || a.time >= measureEnd) continue;
+        if (a.state !== 'open' || !measured.has(a.time)) continue;
         alerts.add(now - a.time);
         pushed.add(now - a.raisedAt);
         arrivals.push({ key: `${a.stationId}/${a.unitId}/${a.time}`, at: now });
@@ -123,14 +115,10 @@ async function runOnce(rules: boolean): Promise<RunResult> {
     });
     client.on('live:positions', (msg) => {
       for (const p of msg.positions) {
-        if (p.time >= measureStart && p.time < measureEnd)
-          acceptedAt.set(`${p.stationId}/${p.unitId}/${p.time}`, p.receivedAt);
+        if (measured.has(p.time)) acceptedAt.set(`${p.stationId}/${p.unitId}/${p.time}`, p.receivedAt);
       }
     });
-    await new Promise<void>((resolve, reject) => {
-      client!.once('live:snapshot', () => resolve());
-      client!.once('connect_error', reject);
-    });
+    await snapshotReceived(client);
 
     const r7 = new Rng(7);
     const rng = () => r7.next();
@@ -139,10 +127,7 @@ async function runOnce(rules: boolean): Promise<RunResult> {
       lat: AREA.lat + rng() * AREA.size,
       heading: rng() * 360,
     }));
-    let ok = 0;
-    let failed = 0;
-    let stopAt = Number.POSITIVE_INFINITY;
-    const sendOne = (i: number) => {
+    const sender = sendFixesEverySecond({ url: server.url, agent, units: UNITS, measured }, (i, now) => {
       const u = units[i]!;
       // 40 km/h, turning back into the area at its edges.
       u.lng += Math.sin((u.heading * Math.PI) / 180) * 0.000115;
@@ -150,58 +135,27 @@ async function runOnce(rules: boolean): Promise<RunResult> {
       if (u.lng < AREA.lng || u.lng > AREA.lng + AREA.size || u.lat < AREA.lat || u.lat > AREA.lat + AREA.size) {
         u.heading = (u.heading + 180) % 360;
       }
-      const now = Date.now();
-      const body = `id=bench-${i}&lat=${u.lat.toFixed(7)}&lon=${u.lng.toFixed(7)}&timestamp=${now}&speed=21.6&bearing=${u.heading.toFixed(0)}&accuracy=5&batt=80`;
-      const inWindow = now >= measureStart && now < measureEnd;
-      const req = http.request(
-        `${server.url}/api/positions/osmand`,
-        {
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          if (!inWindow) return;
-          if (res.statusCode === 200) ok++;
-          else failed++;
-        },
-      );
-      req.on('error', () => inWindow && failed++);
-      req.end(body);
-    };
-    const t0 = Date.now() + 200;
-    const sender = new Promise<void>((resolve) => {
-      let next = 0;
-      const pump = () => {
-        const now = Date.now();
-        if (now >= stopAt) return resolve();
-        const due = Math.floor(((now - t0) * UNITS) / 1000);
-        while (next <= due) sendOne(next++ % UNITS);
-        setTimeout(pump, 2);
-      };
-      pump();
+      return `id=bench-${i}&lat=${u.lat.toFixed(7)}&lon=${u.lng.toFixed(7)}&timestamp=${now}&speed=21.6&bearing=${u.heading.toFixed(0)}&accuracy=5&batt=80`;
     });
 
     await sleep(WARMUP_MS);
-    measureStart = Date.now();
+    measured.start = Date.now();
     const evalBefore = rules ? await evaluation(server.url, commander.token) : null;
     const sampler = new ProcessSampler(server.child.pid!);
     await sleep(MEASURE_MS);
-    measureEnd = Date.now();
+    measured.end = Date.now();
     const usage = sampler.stop();
     const evalAfter = rules ? await evaluation(server.url, commander.token) : null;
-    stopAt = Date.now();
-    await sender;
+    await sender.stop();
     await sleep(1_500);
     const evalMeanUs =
       evalBefore && evalAfter
         ? ((evalAfter.sum - evalBefore.sum) / Math.max(1, evalAfter.count - evalBefore.count)) * 1e6
         : null;
     return {
-      accepted: ok,
-      failed,
-      seconds: (measureEnd - measureStart) / 1000,
+      accepted: sender.counts.accepted,
+      failed: sender.counts.failed,
+      seconds: (measured.end - measured.start) / 1000,
       cores: usage.cores,
       cpuSeconds: usage.cpuSeconds,
       rss: usage.endRss,
@@ -277,33 +231,6 @@ async function evaluation(url: string, token: string): Promise<{ sum: number; co
   const text = await (await fetch(`${url}/api/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
   const read = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? 0);
   return { sum: read('jointmap_alert_evaluation_seconds_sum'), count: read('jointmap_alert_evaluation_seconds_count') };
-}
-
-/** UNITS trackers (bench-<i> → unit bench-u-<i>, cars of the three stations), registered over REST. */
-async function registerDevices(url: string, token: string): Promise<void> {
-  let next = 0;
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  };
-  const worker = async () => {
-    while (next < UNITS) {
-      const i = next++;
-      const stationId = STATIONS[i % STATIONS.length];
-      await post(`/api/operations/${DEMO_OP}/units`, {
-        id: `bench-u-${i}`,
-        callsign: `bench ${i}`,
-        kind: 'car',
-        stationId,
-      });
-      await post('/api/devices', { id: `bench-${i}`, stationId, unitId: `bench-u-${i}`, label: `bench ${i}` });
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
 }
 
 function fromAccepted(

@@ -9,17 +9,16 @@
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
-import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@jointmap/shared';
-import { login, spawnServer, tempDir, DEMO_OP } from '../helpers/server.ts';
+import { login, spawnServer, tempDir } from '../helpers/server.ts';
+import { liveSocket, snapshotReceived, type LiveSocket } from './lib/live-socket.ts';
 import { ProcessSampler } from './lib/proc.ts';
 import { cores, Histogram, mib, ms, printTable } from './lib/stats.ts';
+import { MeasureWindow, registerBenchTrackers, sendFixesEverySecond, stationOf } from './lib/tracker-load.ts';
 
 const UNITS = Number(process.env.BENCH_POSITIONS_UNITS ?? 2_000);
 const VIEWERS = Number(process.env.BENCH_POSITIONS_VIEWERS ?? 50);
 const WARMUP_MS = 5_000;
 const MEASURE_MS = Number(process.env.BENCH_POSITIONS_SECONDS ?? 20) * 1000;
-const STATIONS = ['deqing-yuyue', 'linping-yunhe', 'tongxiang-zhouquan'];
 /** Centre of each station's simulated area (WGS-84, inside its district). */
 const CENTRES: Record<string, [number, number]> = {
   'deqing-yuyue': [120.27, 30.55],
@@ -31,30 +30,25 @@ export default async function run(): Promise<void> {
   const dataDir = tempDir('jointmap-bench-positions-');
   const server = await spawnServer(dataDir, { LOG_LEVEL: 'warn', INGEST_RATE_BURST: '60' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const viewers: Array<Socket<ServerToClientEvents, ClientToServerEvents>> = [];
+  const viewers: LiveSocket[] = [];
   try {
     const pid = server.child.pid!;
     const commander = await login(server.url, 'commander');
-    await registerDevices(server.url, commander.token);
+    await registerBenchTrackers(server.url, commander.token, UNITS);
     const wall = await login(server.url, 'wall');
 
     const hist = new Histogram(60_000);
     /** Part of the latency spent before the server accepted the fix (receivedAt is the server's clock, same machine). */
     const acceptHist = new Histogram(60_000);
-    let measureStart = Number.POSITIVE_INFINITY;
-    let measureEnd = Number.POSITIVE_INFINITY;
+    const measured = new MeasureWindow();
     let delivered = 0;
     for (let v = 0; v < VIEWERS; v++) {
-      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(server.url, {
-        auth: { token: wall.token, protocolVersion: PROTOCOL_VERSION, operationId: DEMO_OP },
-        transports: ['websocket'],
-        forceNew: true,
-      });
+      const socket = liveSocket(server.url, wall.token);
       const first = v === 0;
       socket.on('live:positions', (msg) => {
         const now = Date.now();
         for (const p of msg.positions) {
-          if (p.time < measureStart || p.time >= measureEnd) continue;
+          if (!measured.has(p.time)) continue;
           hist.add(now - p.time);
           if (first) acceptHist.add(p.receivedAt - p.time);
           delivered++;
@@ -62,84 +56,37 @@ export default async function run(): Promise<void> {
       });
       viewers.push(socket);
     }
-    await Promise.all(
-      viewers.map(
-        (s) =>
-          new Promise<void>((resolve, reject) => {
-            s.once('live:snapshot', () => resolve());
-            s.once('connect_error', reject);
-          }),
-      ),
-    );
+    await Promise.all(viewers.map(snapshotReceived));
 
     // Senders: unit i reports at phase i/UNITS of every second.
-    let sent = 0;
-    let ok = 0;
-    let failed = 0;
-    let stopAt = Number.POSITIVE_INFINITY;
-    const t0 = Date.now() + 200;
     const positions = Array.from({ length: UNITS }, (_, i) => {
-      const [lng, lat] = CENTRES[STATIONS[i % STATIONS.length]!]!;
+      const [lng, lat] = CENTRES[stationOf(i)]!;
       return {
         lng: lng + ((i * 7919) % 1000) / 50_000,
         lat: lat + ((i * 104729) % 1000) / 50_000,
         heading: (i * 37) % 360,
       };
     });
-    const sendOne = (i: number) => {
+    const sender = sendFixesEverySecond({ url: server.url, agent, units: UNITS, measured }, (i, now) => {
       const p = positions[i]!;
       p.lng += Math.sin((p.heading * Math.PI) / 180) * 0.0001;
       p.lat += Math.cos((p.heading * Math.PI) / 180) * 0.0001;
-      const now = Date.now();
-      const body = `id=bench-${i}&lat=${p.lat.toFixed(7)}&lon=${p.lng.toFixed(7)}&timestamp=${now}&speed=21.6&bearing=${p.heading}&altitude=5&accuracy=5&batt=80`;
-      sent++;
-      const inWindow = now >= measureStart && now < measureEnd;
-      const req = http.request(
-        `${server.url}/api/positions/osmand`,
-        {
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          if (!inWindow) return;
-          if (res.statusCode === 200) ok++;
-          else failed++;
-        },
-      );
-      req.on('error', () => inWindow && failed++);
-      req.end(body);
-    };
-    const sender = new Promise<void>((resolve) => {
-      let next = 0;
-      const pump = () => {
-        const now = Date.now();
-        if (now >= stopAt) return resolve();
-        // Everything due by now: unit i of second k is due at t0 + k·1000 + i·1000/UNITS.
-        const due = Math.floor(((now - t0) * UNITS) / 1000);
-        while (next <= due) {
-          sendOne(next % UNITS);
-          next++;
-        }
-        setTimeout(pump, 2);
-      };
-      pump();
+      return `id=bench-${i}&lat=${p.lat.toFixed(7)}&lon=${p.lng.toFixed(7)}&timestamp=${now}&speed=21.6&bearing=${p.heading}&altitude=5&accuracy=5&batt=80`;
     });
 
     await sleep(WARMUP_MS);
-    measureStart = Date.now();
+    measured.start = Date.now();
     const sampler = new ProcessSampler(pid);
     const benchCpu0 = process.cpuUsage();
     await sleep(MEASURE_MS);
-    measureEnd = Date.now();
+    measured.end = Date.now();
     const usage = sampler.stop();
     const benchCpu = process.cpuUsage(benchCpu0);
-    stopAt = Date.now();
-    await sender;
+    await sender.stop();
     await sleep(1_500); // let the last fixes of the window arrive
 
-    const seconds = (measureEnd - measureStart) / 1000;
+    const { sent, accepted: ok, failed } = sender.counts;
+    const seconds = (measured.end - measured.start) / 1000;
     const expected = ok * VIEWERS;
     printTable(
       `positions ingest: ${UNITS} units × 1 fix/s over HTTP, ${VIEWERS} socket.io viewers, ${seconds.toFixed(0)} s measured`,
@@ -180,42 +127,6 @@ export default async function run(): Promise<void> {
     await server.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/**
- * Register UNITS trackers (bench-<i> → unit bench-u-<i>) over REST, a few at a time; each unit
- * record goes into its station's roster first (trackers register only to units of the roster).
- */
-async function registerDevices(url: string, token: string): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < UNITS) {
-      const i = next++;
-      const unit = await fetch(`${url}/api/operations/${DEMO_OP}/units`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          id: `bench-u-${i}`,
-          callsign: `bench ${i}`,
-          kind: 'car',
-          stationId: STATIONS[i % STATIONS.length],
-        }),
-      });
-      if (!unit.ok) throw new Error(`unit bench-u-${i}: ${unit.status} ${await unit.text()}`);
-      const res = await fetch(`${url}/api/devices`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          id: `bench-${i}`,
-          stationId: STATIONS[i % STATIONS.length],
-          unitId: `bench-u-${i}`,
-          label: `bench ${i}`,
-        }),
-      });
-      if (!res.ok) throw new Error(`register bench-${i}: ${res.status} ${await res.text()}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

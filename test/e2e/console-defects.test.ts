@@ -1,27 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
-import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers/server.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import { annotationsOf, drawLine } from './map-actions.ts';
+import { sharedConsoles } from './shared-consoles.test-support.ts';
 
 /** Small console defects: keys in a drop-down, date-time fields, English text, the right column. */
 
-let server: TestServer;
-let browser: Browser;
-const closers: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  assertClientBuilt();
-  server = await startServer(null);
-  browser = await launchBrowser(null);
-  closers.push(
-    () => browser.close(),
-    () => server.close(),
-  );
-}, 60_000);
-afterAll(async () => {
-  for (const close of closers) await close();
-});
+const consoles = sharedConsoles();
 
 const LINE: Array<[number, number]> = [
   [120.05, 30.5],
@@ -30,19 +14,12 @@ const LINE: Array<[number, number]> = [
 ];
 
 /** A desk console of 德清 at `size`, browser locale `locale`, UI language `lang`. */
-async function openConsole(
+function openConsole(
   size = { width: 1366, height: 768 },
   locale = 'zh-CN',
   lang: 'zh-CN' | 'en' = 'zh-CN',
 ): Promise<Page> {
-  const { context } = await newContext(browser, { viewport: size, locale });
-  closers.unshift(() => context.close());
-  await context.addInitScript((l) => localStorage.setItem('jointmap.locale', l), lang);
-  const page = await context.newPage();
-  await loginAs(page, server.url, 'deqing', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
-  await waitForMap(page);
-  await page.waitForSelector('[data-testid=roster-unit]');
-  return page;
+  return consoles.open({ user: 'deqing', viewport: size, locale, lang });
 }
 
 /** Draw a line (left selected) and return its id; the tests share one server and its drawings. */

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
-import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers/server.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { DEMO_OP } from '../helpers/server.ts';
+import { sharedConsoles } from './shared-consoles.test-support.ts';
 
 /**
  * The commander's console header and map toolbar keep one row on a 1366-pixel desk, in both
@@ -9,31 +9,10 @@ import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers
  * tools as icons with their names for tooltips and screen readers.
  */
 
-let server: TestServer;
-let browser: Browser;
-const closers: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  assertClientBuilt();
-  server = await startServer(null);
-  browser = await launchBrowser(null);
-  closers.push(
-    () => browser.close(),
-    () => server.close(),
-  );
-}, 60_000);
-afterAll(async () => {
-  for (const close of closers) await close();
-});
+const consoles = sharedConsoles();
 
 async function openConsole(size: { width: number; height: number }, lang: 'zh-CN' | 'en'): Promise<Page> {
-  const { context } = await newContext(browser, { viewport: size });
-  closers.unshift(() => context.close());
-  await context.addInitScript((l) => localStorage.setItem('jointmap.locale', l), lang);
-  const page = await context.newPage();
-  await loginAs(page, server.url, 'commander', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
-  await waitForMap(page);
-  await page.waitForSelector('[data-testid=roster-unit]');
+  const page = await consoles.open({ user: 'commander', viewport: size, lang });
   await page.waitForSelector('[data-testid=retention-open]', { state: 'attached' });
   return page;
 }

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer } from '../helpers/server.ts';
+import { openCommanderConsole, sendFix } from './commander-console.test-support.ts';
 import { clutter, drawn } from './unit-grouping-probe.ts';
 import { jumpTo } from './map-actions.ts';
 
@@ -28,13 +29,6 @@ const JUNCTION_IDS = AT_JUNCTION.map(([, id]) => id).sort();
 /** Markers closer than this (CSS px, text scale 1) would overlap; `groupRadius(1)` in the client. */
 const MIN_APART = 24;
 
-/** Send one fix as Traccar Client does (OsmAnd protocol, plain HTTP, no login). */
-async function sendFix(url: string, deviceId: string, [lon, lat]: [number, number]): Promise<void> {
-  const q = new URLSearchParams({ id: deviceId, lat: String(lat), lon: String(lon), timestamp: String(Date.now()) });
-  const res = await fetch(`${url}/api/positions/osmand?${q}`, { method: 'POST' });
-  expect(res.status, await res.clone().text()).toBe(200);
-}
-
 async function sendAll(server: TestServer): Promise<void> {
   for (const [device, , at] of [...AT_JUNCTION, ...APART]) await sendFix(server.url, device, at);
 }
@@ -50,6 +44,12 @@ async function settled(page: Page): Promise<Awaited<ReturnType<typeof drawn>>> {
   return drawn(page);
 }
 
+/** The units' group counts and the units drawn alone, once the map has settled. */
+async function grouping(page: Page): Promise<{ groups: number[]; singles: string[] }> {
+  const d = await settled(page);
+  return { groups: d.groups.map((g) => g.count), singles: d.singles };
+}
+
 /** The label the map's `units` source holds for a unit. */
 function labelOf(page: Page, unitId: string): Promise<string | undefined> {
   return page.evaluate(async (id) => {
@@ -62,26 +62,13 @@ function labelOf(page: Page, unitId: string): Promise<string | undefined> {
 }
 
 test('units at the junction form one group with their count, split on click, and no label hides another', async (t) => {
-  assertClientBuilt();
-  const server = await startServer(t);
-  const browser = await launchBrowser(t);
-  const { context, guard } = await newContext(browser);
-  const page = await context.newPage();
-  await loginAs(page, server.url, 'commander', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
-  await waitForMap(page);
-  await page.waitForSelector('[data-testid=live-state][data-state=online]');
+  const { server, page, guard } = await openCommanderConsole(t);
   const startZoom = (await drawn(page)).zoom;
   await sendAll(server);
 
   // The operation's view (low zoom): one group of six at the junction; the two others alone.
   await expect
-    .poll(
-      async () => {
-        const d = await settled(page);
-        return { groups: d.groups.map((g) => g.count), singles: d.singles };
-      },
-      { timeout: 15_000 },
-    )
+    .poll(() => grouping(page), { timeout: 15_000 })
     .toEqual({ groups: [6], singles: ['dog-01', 'drone-01'] });
   // The groups settle before maplibre has placed the labels (a frame or more later on a busy machine).
   await expect
@@ -91,15 +78,7 @@ test('units at the junction form one group with their count, split on click, and
 
   // A filtered-out unit is not counted: only the three cars are left, all in the group.
   await page.selectOption('[data-testid=roster-filter-kind]', 'car');
-  await expect
-    .poll(
-      async () => {
-        const d = await settled(page);
-        return { groups: d.groups.map((g) => g.count), singles: d.singles };
-      },
-      { timeout: 5_000 },
-    )
-    .toEqual({ groups: [3], singles: [] });
+  await expect.poll(() => grouping(page), { timeout: 5_000 }).toEqual({ groups: [3], singles: [] });
   await page.click('[data-testid=roster-filter-clear]');
   await expect.poll(async () => (await settled(page)).groups.map((g) => g.count), { timeout: 5_000 }).toEqual([6]);
 
@@ -181,13 +160,7 @@ test('the wall groups the junction units and keeps labels apart at 1080p and 4K'
     // The roster has synced: markers carry callsigns, not unit ids.
     await expect.poll(() => labelOf(page, 'drone-01'), { timeout: 15_000 }).toBe('无人机01');
     await expect
-      .poll(
-        async () => {
-          const d = await settled(page);
-          return { groups: d.groups.map((g) => g.count), singles: d.singles };
-        },
-        { timeout: 15_000 },
-      )
+      .poll(() => grouping(page), { timeout: 15_000 })
       .toEqual({ groups: [6], singles: ['dog-01', 'drone-01'] });
     // The wall draws everything 1.4× (×2 at 4K): markers stay as far apart as they are wide.
     const scale = 1.4 * (viewport.height / 1080);

@@ -2,19 +2,13 @@ import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
+import { openCommanderConsole, sendFix } from './commander-console.test-support.ts';
 import { jumpTo } from './map-actions.ts';
 
 // Issue 10 item 4: units a person can read (no-fix state, filter, follow).
 
 // Near the tri-county junction (WGS-84).
 const JUNCTION: [number, number] = [120.27, 30.53];
-
-/** Send one fix as Traccar Client does (OsmAnd protocol, plain HTTP, no login). */
-async function sendFix(url: string, deviceId: string, [lon, lat]: [number, number]): Promise<void> {
-  const q = new URLSearchParams({ id: deviceId, lat: String(lat), lon: String(lon), timestamp: String(Date.now()) });
-  const res = await fetch(`${url}/api/positions/osmand?${q}`, { method: 'POST' });
-  expect(res.status, await res.clone().text()).toBe(200);
-}
 
 type MapHandle = {
   queryRenderedFeatures(o: { layers: string[] }): Array<{ properties: { unitId: string } }>;
@@ -73,14 +67,7 @@ test('a unit that never sent a fix reads 无定位, not 失联, in the roster, d
 });
 
 test('filtering the roster by station, kind and status hides the other units on the map and in the list', async (t) => {
-  assertClientBuilt();
-  const server = await startServer(t);
-  const browser = await launchBrowser(t);
-  const { context, guard } = await newContext(browser);
-  const page = await context.newPage();
-  await loginAs(page, server.url, 'commander', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
-  await waitForMap(page);
-  await page.waitForSelector('[data-testid=live-state][data-state=online]');
+  const { server, page, guard } = await openCommanderConsole(t);
 
   // Three cars of three stations, spread out so their labels do not collide.
   const fixes: Array<[string, string, [number, number]]> = [
@@ -123,14 +110,7 @@ test('filtering the roster by station, kind and status hides the other units on 
 });
 
 test('following a unit keeps it in view as it moves; panning by hand stops following', async (t) => {
-  assertClientBuilt();
-  const server = await startServer(t);
-  const browser = await launchBrowser(t);
-  const { context, guard } = await newContext(browser);
-  const page = await context.newPage();
-  await loginAs(page, server.url, 'commander', DEMO_PASSWORD, `#/op/${DEMO_OP}`);
-  await waitForMap(page);
-  await page.waitForSelector('[data-testid=live-state][data-state=online]');
+  const { server, page, guard } = await openCommanderConsole(t);
   const center = () =>
     page.evaluate(() => {
       const m = (window as unknown as { jointmapMap: MapHandle }).jointmapMap;

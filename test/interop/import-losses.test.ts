@@ -1,41 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_OP, startServer } from '../helpers/server.ts';
+import { DEMO_OP } from '../helpers/server.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { DEQING } from '../helpers/tasks.ts';
+import { exportOnceStored, startAsDeqing } from './deqing-desk.test-support.ts';
+import { featureCollection, pointFeature, polygonFeature, squareRing } from './geojson-files.test-support.ts';
 import { uploadFile } from './import-helpers.ts';
-
-const collection = (features: object[]) => Buffer.from(JSON.stringify({ type: 'FeatureCollection', features }));
-
-/** A closed square ring of `size` degrees with its south-west corner at (x, y). */
-const square = (x: number, y: number, size: number) => [
-  [x, y],
-  [x + size, y],
-  [x + size, y + size],
-  [x, y + size],
-  [x, y],
-];
 
 describe('what an import cannot keep is told in its preview', () => {
   it('a polygon of 150 rings keeps its first 100 and the 50 dropped are counted; a 250-character label is cut to 200 and counted', async (t) => {
-    const server = await startServer(t);
-    const { token } = await server.login('deqing');
+    const { server, token } = await startAsDeqing(t);
     // An outer ring and 149 holes in a grid inside it (a parcel map with many courtyards).
     const holes = Array.from({ length: 149 }, (_, i) =>
-      square(120.2 + (i % 15) * 0.01, 30.4 + Math.floor(i / 15) * 0.01, 0.005),
+      squareRing(120.2 + (i % 15) * 0.01, 30.4 + Math.floor(i / 15) * 0.01, 0.005),
     );
     const longLabel = `搜索区${'甲'.repeat(247)}`;
-    const file = collection([
-      {
-        type: 'Feature',
-        properties: { name: '多孔面' },
-        geometry: { type: 'Polygon', coordinates: [square(120.19, 30.39, 0.2), ...holes] },
-      },
-      { type: 'Feature', properties: { name: longLabel }, geometry: { type: 'Point', coordinates: [120.3, 30.5] } },
-      {
-        type: 'Feature',
-        properties: { name: '乙'.repeat(200) },
-        geometry: { type: 'Point', coordinates: [120.31, 30.5] },
-      },
+    const file = featureCollection([
+      polygonFeature({ name: '多孔面' }, [squareRing(120.19, 30.39, 0.2), ...holes]),
+      pointFeature({ name: longLabel }),
+      pointFeature({ name: '乙'.repeat(200) }, [120.31, 30.5]),
     ]);
     const res = await uploadFile(server, token, file, { scope: DEQING });
     expect(res.status).toBe(200);
@@ -52,8 +34,7 @@ describe('what an import cannot keep is told in its preview', () => {
   });
 
   it('a text annotation exports as GeoJSON and KML and imports back as text; a text without a label as a point', async (t) => {
-    const server = await startServer(t);
-    const { token } = await server.login('deqing');
+    const { server, token } = await startAsDeqing(t);
     const client = await connectClient(t, server.wsUrl, `${DEMO_OP}/${DEQING}`, token);
     const now = Date.now();
     client.doc.getMap('annotations').set('t1', {
@@ -66,16 +47,7 @@ describe('what an import cannot keep is told in its preview', () => {
       createdAt: now,
       updatedAt: now,
     });
-    const base = `${server.url}/api/operations/${DEMO_OP}/export?what=annotations&scope=${DEQING}`;
-    const get = async (format: string) =>
-      (await fetch(`${base}&format=${format}`, { headers: { authorization: `Bearer ${token}` } })).text();
-    // The export reads the stored document: poll until the client's write reached it.
-    let geojson = '';
-    for (let i = 0; i < 100 && !geojson.includes('塌方'); i++) {
-      if (i) await new Promise((r) => setTimeout(r, 100));
-      geojson = await get('geojson');
-    }
-    const kml = await get('kml');
+    const { geojson, kml } = await exportOnceStored(server, token, '塌方');
     expect(kml).toContain('<Data name="kind"><value>text</value>');
     for (const file of [geojson, kml]) {
       const back = await uploadFile(server, token, Buffer.from(file), { scope: DEQING });
@@ -87,22 +59,16 @@ describe('what an import cannot keep is told in its preview', () => {
       });
     }
 
-    const unlabelled = await uploadFile(
-      server,
-      token,
-      collection([
-        { type: 'Feature', properties: { kind: 'text' }, geometry: { type: 'Point', coordinates: [120.3, 30.5] } },
-      ]),
-      { scope: DEQING },
-    );
+    const unlabelled = await uploadFile(server, token, featureCollection([pointFeature({ kind: 'text' })]), {
+      scope: DEQING,
+    });
     expect(unlabelled.status).toBe(200);
     expect(unlabelled.body.annotations.map((a) => [a.kind, a.label])).toEqual([['point', '']]);
     expect(unlabelled.body.skipped).toEqual({});
   });
 
   it('the preview of a circle is bounded by its ring, not its centre', async (t) => {
-    const server = await startServer(t);
-    const { token } = await server.login('deqing');
+    const { server, token } = await startAsDeqing(t);
     const ring = Array.from({ length: 37 }, (_, i) => {
       const a = ((i % 36) * Math.PI) / 18;
       return [120.31 + (0.005 * Math.sin(a)) / Math.cos((30.53 * Math.PI) / 180), 30.53 + 0.005 * Math.cos(a)];
@@ -110,13 +76,7 @@ describe('what an import cannot keep is told in its preview', () => {
     const res = await uploadFile(
       server,
       token,
-      collection([
-        {
-          type: 'Feature',
-          properties: { kind: 'circle', radiusM: 500 },
-          geometry: { type: 'Polygon', coordinates: [ring] },
-        },
-      ]),
+      featureCollection([polygonFeature({ kind: 'circle', radiusM: 500 }, [ring])]),
       { scope: DEQING },
     );
     expect(res.status).toBe(200);
