@@ -6,8 +6,8 @@ export type RecordChange = KeyChange & { scope: string };
 
 /**
  * The replay event a record change makes, if any: a task raised or ended, an answer given or
- * changed, a unit sent to a task (status en route, or a new assigned task), a search started or
- * ended. Other changes (edits, annotations, sectors) are not events.
+ * changed, a unit sent to a task (status en route, or a new assigned task), a search started,
+ * ended or resumed. Other changes (edits, annotations, sectors) are not events.
  */
 export function eventOf(c: RecordChange): ReplayEvent | null {
   const base = { time: c.update.time, userId: c.update.userId };
@@ -56,9 +56,10 @@ export function eventOf(c: RecordChange): ReplayEvent | null {
       const old = c.old as Search | undefined;
       const common = { ...base, stationId: c.scope, title: s.name, status: s.status, searchId: s.id, taskId: s.taskId };
       if (!old) return { ...common, kind: 'search_started', taskStationId: s.taskStationId };
-      if (old.status !== s.status && s.status !== 'active')
-        return { ...common, kind: 'search_closed', taskStationId: s.taskStationId };
-      return null;
+      if (old.status === s.status) return null;
+      // Back to active from found or closed: a commander resumed it (its task reopened).
+      const kind = s.status === 'active' ? 'search_resumed' : 'search_closed';
+      return { ...common, kind, taskStationId: s.taskStationId };
     }
     default:
       return null;

@@ -1,5 +1,6 @@
 import {
   inCurrentSplit,
+  searchPausedAt,
   stationSweeps,
   supersededSector,
   type CoverageSectorDef,
@@ -38,7 +39,8 @@ export function sectorStart(sector: Sector, search: Search): number {
  * assigned station when `stationSweeps` (none named, or units added to the station's sector: the
  * client's `assignSector` keeps `assignedAt` then); an unassigned sector accepts nothing (stays at
  * 0). Only fixes from {@link sectorStart} on count, and none while the search's task had ended
- * (`taskEnded`, see `TaskEndHistory`: a station's patrols after the task was closed are not sweep).
+ * (`taskEnded`, see `TaskEndHistory`: a station's patrols after the task was closed are not sweep)
+ * nor while the search itself was stopped before a resume (`pauses`, see `searchPausedAt`).
  */
 export function coverageDef(
   sector: Sector,
@@ -56,6 +58,7 @@ export function coverageDef(
     accepts: (u: UnitKey, time: number) =>
       time >= start &&
       !taskEnded(search.taskId, time) &&
+      !searchPausedAt(search, time) &&
       ((station !== null && u.stationId === station) || (units.has(u.unitId) && onTask(u, search.taskId, time))),
   };
 }
@@ -76,13 +79,14 @@ export function searchInterest(sectors: readonly Sector[]): SearchInterest {
 }
 
 /**
- * What a search's coverage depends on: its start and status, and per sector the polygon, sweep
+ * What a search's coverage depends on: its start, status and pauses, and per sector the polygon, sweep
  * width and assignment. Equal signatures: the tracker can stay; otherwise it is rebuilt.
  */
 export function searchSignature(search: Search, sectors: readonly Sector[]): string {
   return JSON.stringify([
     search.createdAt,
     search.status,
+    search.pauses ?? [],
     sectors.map((s) => [
       ...[s.id, s.polygon, s.sweepWidthM, s.assignedStationId, s.assignedUnitIds, s.assignedAt ?? null],
       stationSweeps(s),

@@ -2,7 +2,14 @@ import type { UnitPosition } from './live.ts';
 
 /** What a replay event is (server/src/replay/replay-events.ts makes them). */
 export type ReplayEventKind =
-  'task_raised' | 'task_answered' | 'task_closed' | 'unit_dispatched' | 'alert' | 'search_started' | 'search_closed';
+  | 'task_raised'
+  | 'task_answered'
+  | 'task_closed'
+  | 'unit_dispatched'
+  | 'alert'
+  | 'search_started'
+  | 'search_closed'
+  | 'search_resumed';
 
 /** A moment worth jumping to in a replay: what happened, when, to what, and who did it. */
 export interface ReplayEvent {

@@ -21,6 +21,12 @@ const FoundSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** At most this many pauses are kept; past it the two oldest merge (see `resumeSearch` on the client). */
+export const MAX_SEARCH_PAUSES = 50;
+
+/** A span in which a search did not run: from when it ended (found or closed) to when it resumed. */
+const PauseSchema = Type.Object({ from: Timestamp, to: Timestamp }, { additionalProperties: false });
+
 /**
  * A joint search for a task, written by commanders in the command document. Its sectors are the
  * `sectors` records naming it (`searchId`) of its current split (`splitId`, see `inCurrentSplit`);
@@ -50,6 +56,12 @@ export const SearchSchema = Type.Object(
      * searches written before splits were named (their sectors have none either).
      */
     splitId: Type.Optional(Id),
+    /**
+     * The spans in which the search was ended before it was resumed (a find that proved wrong, a
+     * person gone again), oldest first. Sweep inside them is not the search's (see
+     * {@link searchPausedAt}). Absent on a search never resumed.
+     */
+    pauses: Type.Optional(Type.Array(PauseSchema, { maxItems: MAX_SEARCH_PAUSES })),
   },
   { additionalProperties: false },
 );
@@ -63,6 +75,34 @@ export const searchKind = defineRecordKind({
     if (!ringsClosed(s.area)) return 'area ring not closed';
     if (s.status === 'found' && s.found === null) return 'a found search needs a found location';
     if (s.status !== 'found' && s.found !== null) return 'only a found search has a found location';
+    const pauseProblem = s.pauses ? pausesProblem(s.pauses, s.updatedAt) : null;
+    if (pauseProblem) return pauseProblem;
     return keyIsId(s, key);
   },
 });
+
+/**
+ * What is wrong with a search's pauses, if anything: each must end no earlier than it starts,
+ * start no earlier than the one before ended (oldest first, none overlapping; touching is fine:
+ * a pause ends where the next run starts), and end by the record's own `updatedAt` (the resume
+ * that closed it wrote the record then). Without the last a crafted pause running into the future
+ * would keep every fix from sweeping the search's sectors for good.
+ */
+function pausesProblem(pauses: ReadonlyArray<{ from: number; to: number }>, updatedAt: number): string | null {
+  let prevTo = -Infinity;
+  for (const p of pauses) {
+    if (p.to < p.from) return 'a pause ends before it starts';
+    if (p.from < prevTo) return 'pauses out of order or overlapping';
+    if (p.to > updatedAt) return 'a pause ends after the search was last written';
+    prevTo = p.to;
+  }
+  return null;
+}
+
+/**
+ * Whether `time` falls in one of the search's pauses (ended, not yet resumed): fixes then do not
+ * sweep its sectors, as they do not while its task has ended.
+ */
+export function searchPausedAt(search: Pick<Search, 'pauses'>, time: number): boolean {
+  return search.pauses?.some((p) => time >= p.from && time < p.to) ?? false;
+}

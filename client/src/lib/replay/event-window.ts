@@ -50,6 +50,7 @@ const RANK: Record<ReplayEventKind, number> = {
   unit_dispatched: 1,
   search_started: 1,
   search_closed: 1,
+  search_resumed: 1,
 };
 
 /**

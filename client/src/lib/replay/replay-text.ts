@@ -10,6 +10,7 @@ const STATUS_KEYS: Record<ReplayEvent['kind'], string> = {
   alert: 'alerts.kind',
   search_started: 'replay.search',
   search_closed: 'replay.search',
+  search_resumed: 'replay.search',
 };
 
 /** The status an event brought, in words (answer, task state, unit status, alert kind, search status). */

@@ -48,20 +48,22 @@ export function newMarker(
 
 /**
  * The found markers offered when `search` ends as found, newest first: those dropped inside its
- * area since it began before the rest (a person may be found beyond the area, two searches may run
- * at once, and a marker from before the search, e.g. an earlier search of the same place, is not
- * this one's find), and the one to preselect: the newest inside its area since it began, else none
- * (the commander picks). Marker and search times are both on the server's clock.
+ * area since it began (or last resumed) before the rest (a person may be found beyond the area, two
+ * searches may run at once, and a marker from before the search, e.g. an earlier search of the same
+ * place or the find that proved wrong before a resume, is not this one's find), and the one to
+ * preselect: the newest of those, else none (the commander picks). Marker and search times are
+ * both on the server's clock.
  */
 export function foundChoices(
-  search: Pick<Search, 'area' | 'createdAt'>,
+  search: Pick<Search, 'area' | 'createdAt' | 'pauses'>,
   markers: readonly MarkerEntry[],
 ): { choices: MarkerEntry[]; preselect: MarkerEntry | null } {
   const found = markers.filter((m) => m.record.symbol === 'found');
+  const since = search.pauses?.at(-1)?.to ?? search.createdAt;
   const ours = found.filter((m) => {
     const g = m.record.geometry;
     return (
-      m.record.createdAt >= search.createdAt &&
+      m.record.createdAt >= since &&
       g.type === 'Point' &&
       insideSearchArea([g.coordinates[0]!, g.coordinates[1]!], search.area)
     );

@@ -83,6 +83,10 @@ export const searchZhCN = {
   'search.end.confirmFound': '确认已找到',
   'search.end.closeHint': '结束搜索（未找到）。任务保持开放。',
   'search.end.confirmClose': '确认结束',
+  'search.resume': '恢复搜索',
+  'search.resume.hint': '恢复后，分区及其状态、已搜覆盖均保留',
+  'search.resume.hintFound': '已确认的找到位置将清除，找到标记仍留在地图上',
+  'search.resume.taskEnded': '任务已结束，无法恢复搜索；如需继续搜索请先重新开启任务',
 } as const;
 
 export const searchEn: Record<keyof typeof searchZhCN, Message> = {
@@ -172,4 +176,8 @@ export const searchEn: Record<keyof typeof searchZhCN, Message> = {
   'search.end.confirmFound': 'Confirm found',
   'search.end.closeHint': 'End the search without finding. The task stays open.',
   'search.end.confirmClose': 'End it',
+  'search.resume': 'Resume search',
+  'search.resume.hint': 'Once resumed, the sectors, their statuses and the sweep so far all stay',
+  'search.resume.hintFound': 'The confirmed found location is cleared; the found marker stays on the map',
+  'search.resume.taskEnded': 'The task has ended, so the search cannot resume; reopen the task to search again',
 };

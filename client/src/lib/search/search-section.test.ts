@@ -1,9 +1,18 @@
 // @vitest-environment jsdom
 import { expect, onTestFinished, test } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
-import { responseKey, type Search, type Task, type TaskResponse, type Unit } from '@jointmap/shared';
+import * as Y from 'yjs';
+import {
+  responseKey,
+  type Annotation,
+  type Search,
+  type Sector,
+  type Task,
+  type TaskResponse,
+  type Unit,
+} from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import { offlineCommanderSession } from '../state/offline-session-harness.test-support.ts';
+import { offlineCommanderSession, offlineSession } from '../state/offline-session-harness.test-support.ts';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import { newMarker } from './markers.ts';
 import { createSearch } from './search-writes.ts';
@@ -135,4 +144,180 @@ test('the commander confirms a found marker 25 minutes after it was dropped: the
   // move): the server releases it with a write that yields.
   expect(session.commandDoc.doc.getMap<Task>('tasks').get(t.id)?.state).toBe('closed');
   expect(session.doc('deqing-yuyue')!.doc.getMap<Unit>('units').get(car.id)).toEqual(car);
+});
+
+/** Let the session's per-frame readers run (a frame is a timer here), then the component update. */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  flushSync();
+}
+
+test('a search ended as found resumes once its task is reopened: the commander’s 恢复搜索 makes it active on the same sectors', async () => {
+  const session = offlineCommanderSession(['deqing-yuyue']);
+  const t = task('t-resume');
+  const { search, sectors, change } = createSearch({
+    task: t,
+    area: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [120.28, 30.51],
+          [120.3, 30.51],
+          [120.3, 30.53],
+          [120.28, 30.53],
+          [120.28, 30.51],
+        ],
+      ],
+    },
+    lastKnown: null,
+    lastSeenAt: null,
+    travelMode: null,
+    sectors: [
+      {
+        name: 'A1',
+        stationId: 'deqing-yuyue',
+        polygon: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [120.28, 30.51],
+              [120.29, 30.51],
+              [120.29, 30.52],
+              [120.28, 30.51],
+            ],
+          ],
+        },
+      },
+    ],
+    sweepWidthM: 30,
+    userId: 'u-cmd',
+    now: Date.now() - 60 * 60_000,
+  });
+  session.write('command', { type: 'put', map: 'tasks', key: t.id, value: t });
+  session.write('command', change);
+  // A1 was being searched; 德清 dropped a found marker (the identification later proves wrong).
+  const a1: Sector = { ...sectors[0]!, status: 'searching' };
+  session.write('command', { type: 'put', map: 'sectors', key: a1.id, value: a1 });
+  const marker = newMarker('found', [120.29, 30.52], '找到', 'u-deqing', Date.now() - 10 * 60_000, 'a-found02');
+  session.putAnnotation('deqing-yuyue', marker);
+
+  const el = render(session, t);
+  const q = (id: string) => el.querySelector(`[data-testid="${id}"]`);
+  const stored = () => session.commandDoc.doc.getMap<Search>('searches').get(search.id)!;
+  const section = () => ({
+    status: q('search-section')?.getAttribute('data-status'),
+    badge: el.querySelector('h3 .badge')?.textContent?.trim(),
+    resume: q('search-resume') !== null,
+    blocked: q('search-resume-task-ended')?.textContent?.trim() ?? null,
+    editable: q('sector-status') !== null && q('sector-assign') !== null,
+    end: q('search-end') !== null,
+  });
+  expect(section()).toMatchObject({ status: 'active', resume: false, editable: true, end: true });
+
+  // Ended as found: the task closes; while it stays closed there is no resume, and the section says why.
+  (q('search-end-found') as HTMLButtonElement).click();
+  await settle();
+  (q('search-found-confirm') as HTMLButtonElement).click();
+  await settle();
+  expect(stored().status).toBe('found');
+  const endedAt = stored().updatedAt;
+  expect(session.commandDoc.doc.getMap<Task>('tasks').get(t.id)?.state).toBe('closed');
+  expect(section()).toEqual({
+    status: 'found',
+    badge: i18n.t('search.status.found'),
+    resume: false,
+    blocked: i18n.t('search.resume.taskEnded'),
+    editable: false,
+    end: false,
+  });
+
+  // Another console sees the same found search on the reopened task: a dispatcher gets no resume.
+  const closedTask = session.commandDoc.doc.getMap<Task>('tasks').get(t.id)!;
+  const reopened: Task = { ...closedTask, state: 'open', reopenedAt: Date.now(), updatedAt: Date.now() };
+  session.write('command', { type: 'put', map: 'tasks', key: t.id, value: reopened });
+  await settle();
+  const station = offlineSession({ id: 'u-deqing', name: '德清', role: 'dispatcher', stationId: 'deqing-yuyue' }, [
+    'deqing-yuyue',
+  ]);
+  Y.applyUpdate(station.commandDoc.doc, Y.encodeStateAsUpdate(session.commandDoc.doc));
+  const other = render(station, reopened);
+  await settle();
+  expect(other.querySelector('[data-testid="search-section"]')?.getAttribute('data-status')).toBe('found');
+  expect(other.querySelector('[data-testid="search-resume-box"]')).toBeNull();
+
+  // The commander's section, with the task reopened, offers 恢复搜索.
+  expect(section()).toMatchObject({ status: 'found', resume: true, blocked: null, editable: false });
+  // What the button will do: the split and sweep stay; the found location goes, its marker stays.
+  expect(q('search-resume-hint')?.textContent?.trim()).toBe('恢复后，分区及其状态、已搜覆盖均保留');
+  expect(q('search-resume-hint-found')?.textContent?.trim()).toBe(i18n.t('search.resume.hintFound'));
+  (q('search-resume') as HTMLButtonElement).click();
+  await settle();
+  const resumed = stored();
+  expect(resumed).toEqual({
+    ...search,
+    status: 'active',
+    found: null,
+    pauses: [{ from: endedAt, to: resumed.updatedAt }],
+    updatedAt: resumed.updatedAt,
+  });
+  expect(resumed.updatedAt).toBeGreaterThanOrEqual(endedAt);
+  expect(section()).toEqual({
+    status: 'active',
+    badge: i18n.t('search.status.active'),
+    resume: false,
+    blocked: null,
+    editable: true,
+    end: true,
+  });
+  // The sectors are as they were (status and assignment), and the found marker stays a marker.
+  expect(session.commandDoc.doc.getMap<Sector>('sectors').get(a1.id)).toEqual(a1);
+  expect(el.querySelector(`[data-testid="sector-row"][data-sector="${a1.id}"]`)?.getAttribute('data-status')).toBe(
+    'searching',
+  );
+  expect(session.doc('deqing-yuyue')!.doc.getMap<Annotation>('annotations').get(marker.id)).toEqual(marker);
+  expect(session.commandDoc.doc.getMap<Task>('tasks').get(t.id)?.state).toBe('open');
+});
+
+test('a search ended without finding, its task still open, can be resumed at once', async () => {
+  const session = offlineCommanderSession(['deqing-yuyue']);
+  const t = task('t-closed-search');
+  const { search, change } = createSearch({
+    task: t,
+    area: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [120.28, 30.51],
+          [120.3, 30.51],
+          [120.28, 30.53],
+          [120.28, 30.51],
+        ],
+      ],
+    },
+    lastKnown: null,
+    lastSeenAt: null,
+    travelMode: null,
+    sectors: [],
+    sweepWidthM: 30,
+    userId: 'u-cmd',
+    now: Date.now() - 60 * 60_000,
+  });
+  session.write('command', { type: 'put', map: 'tasks', key: t.id, value: t });
+  session.write('command', change);
+  const el = render(session, t);
+  (el.querySelector('[data-testid="search-end-close"]') as HTMLButtonElement).click();
+  await settle();
+  (el.querySelector('[data-testid="search-close-confirm"]') as HTMLButtonElement).click();
+  await settle();
+  expect(el.querySelector('[data-testid="search-section"]')?.getAttribute('data-status')).toBe('closed');
+  // Nothing was found: the hint says nothing of a found marker.
+  expect(el.querySelector('[data-testid="search-resume-hint"]')?.textContent?.trim()).toBe(
+    i18n.t('search.resume.hint'),
+  );
+  expect(el.querySelector('[data-testid="search-resume-hint-found"]')).toBeNull();
+  expect(el.querySelector('[data-testid="search-resume-box"]')?.textContent).not.toMatch(/找到标记|found marker/);
+  (el.querySelector('[data-testid="search-resume"]') as HTMLButtonElement).click();
+  await settle();
+  expect(session.commandDoc.doc.getMap<Search>('searches').get(search.id)?.status).toBe('active');
+  expect(el.querySelector('[data-testid="search-section"]')?.getAttribute('data-status')).toBe('active');
 });

@@ -1,4 +1,5 @@
 import {
+  MAX_SEARCH_PAUSES,
   stationSweeps,
   type Change,
   type PolygonGeometry,
@@ -167,7 +168,7 @@ export interface FoundAt {
  * Ending a search: found (with where) or closed without finding. Returns the change of the
  * command document and, when found, the task closed for the raising document: the same user
  * action writes both. A search ended without finding leaves the task open (it may go on
- * differently).
+ * differently). A resumed search is never stamped before its last pause ended.
  */
 export function endSearch(
   search: Search,
@@ -187,7 +188,7 @@ export function endSearch(
           note: found.note.slice(0, 400),
         }
       : null,
-    updatedAt: now,
+    updatedAt: writeStamp(search, now),
   };
   const closed: Task = { ...task, state: 'closed', updatedAt: now };
   return {
@@ -195,4 +196,40 @@ export function endSearch(
     searchChange: { type: 'put', map: 'searches', key: next.id, value: next },
     taskChange: found ? { type: 'put', map: 'tasks', key: closed.id, value: closed } : null,
   };
+}
+
+/**
+ * Resuming a search that ended (found or closed) once its task is open again: a find that proved
+ * wrong, or a person gone again. Back to active with no found location, on the same split (its
+ * sectors, their statuses and assignments, and the sweep so far stay); the span from its end (its
+ * last write) to now is recorded as a pause, in which sweep is not the search's (`searchPausedAt`).
+ * Past `MAX_SEARCH_PAUSES` the two oldest pauses merge: the sweep between them is left out rather
+ * than a pause's patrols counted as sweep. The task is not written: it must have been reopened.
+ */
+export function resumeSearch(search: Search, now: number): { search: Search; searchChange: Change } {
+  // Never before the last pause ended, nor the record stamped before it (the schema refuses both):
+  // a clock estimate that stepped back since, or another console's a little behind ours.
+  const stamp = writeStamp(search, now);
+  const from = Math.max(lastPauseEnd(search), Math.min(search.updatedAt, stamp));
+  const pauses = [...(search.pauses ?? []), { from, to: stamp }];
+  while (pauses.length > MAX_SEARCH_PAUSES) {
+    const [first, second] = pauses.splice(0, 2);
+    pauses.unshift({ from: first!.from, to: second!.to });
+  }
+  const next: Search = { ...search, status: 'active', found: null, pauses, updatedAt: stamp };
+  return { search: next, searchChange: { type: 'put', map: 'searches', key: next.id, value: next } };
+}
+
+/** Where the search's last pause ended (−∞: it has none). */
+function lastPauseEnd(search: Pick<Search, 'pauses'>): number {
+  return search.pauses?.at(-1)?.to ?? -Infinity;
+}
+
+/**
+ * The `updatedAt` of a write of `search` at `now`: never before its last pause ended, which the
+ * schema refuses (a pause ends by the record's last write). A clock estimate that stepped back,
+ * or another console's slightly behind the one that resumed, would otherwise fail the write.
+ */
+function writeStamp(search: Pick<Search, 'pauses'>, now: number): number {
+  return Math.max(now, lastPauseEnd(search));
 }

@@ -112,7 +112,7 @@ export const tasksZhCN = {
   'tasks.timeline.search_edited': '修改搜索（{fields}）',
   'tasks.timeline.search_found': '找到目标',
   'tasks.timeline.search_closed': '结束搜索',
-  'tasks.timeline.search_reopened': '重新开启搜索',
+  'tasks.timeline.search_reopened': '恢复搜索',
   'tasks.timeline.sectors_created': '划分 {count} 个搜索分区',
   'tasks.timeline.sector_assigned': '分区 {name} 分配给 {to}',
   'tasks.timeline.sector_unassigned': '取消分区 {name} 的分配',
@@ -289,7 +289,7 @@ export const tasksEn: Record<keyof typeof tasksZhCN, Message> = {
   'tasks.timeline.search_edited': 'edited the search ({fields})',
   'tasks.timeline.search_found': 'found the person',
   'tasks.timeline.search_closed': 'closed the search',
-  'tasks.timeline.search_reopened': 'reopened the search',
+  'tasks.timeline.search_reopened': 'resumed the search',
   'tasks.timeline.sectors_created': {
     one: 'split the search into {count} sector',
     other: 'split the search into {count} sectors',

@@ -110,6 +110,21 @@ describe('timelineLines', () => {
     ]);
   });
 
+  test('a search resumed reads in the timeline as the button that resumes it is named', () => {
+    const ev = (type: TimelineEvent['type'], detail: object): TimelineEvent =>
+      ({ ...base, seq: 1, userId: 'u-c', userName: '联合指挥长', type, detail }) as TimelineEvent;
+    const events = [
+      ev('search_closed', { searchId: 's-1' }),
+      ev('search_reopened', { searchId: 's-1', from: 'closed' }),
+    ];
+    expect(timelineLines(events, zh).map((l) => l.what)).toEqual(['结束搜索', '恢复搜索']);
+    expect(timelineLines(events, context(en, ', ')).map((l) => l.what)).toEqual([
+      'closed the search',
+      'resumed the search',
+    ]);
+    expect(zhCN['search.resume']).toBe('恢复搜索');
+  });
+
   test('a unit is named by its own station’s callsign when two stations both have one of its id', () => {
     const roster = [
       { id: 'car-01', stationId: 'deqing-yuyue', callsign: '禹越巡01' },
