@@ -50,7 +50,8 @@ describe.each(backends)('storage contract (purges under way): $name', (backend) 
     await storage.appendPositions([fix('s1', 'u2', 2, 'd')]);
     const purge = { operationId: 'op1', archiveId: 'a1' };
     const named = (...times: number[]) => times.map((time) => ({ time, deviceId: 'd' }));
-    const drop = (keys: ReturnType<typeof named>, p = purge) => storage.dropPurgedFixes(p, 's1', 'u1', keys);
+    const drop = async (keys: ReturnType<typeof named>, p = purge) =>
+      (await storage.dropPurgedFixes(p, 's1', 'u1', keys))?.dropped ?? null;
     const left = async () => keys(await storage.track('s1', 'u1', 0, 10, 10));
 
     expect(await drop(named(2))).toBeNull();

@@ -21,7 +21,8 @@ export class ArchiveFiles {
   readonly dir: string;
   /** `host:ARCHIVE_DIR`: where the files this instance writes are ({@link ArchiveRecord.instance}). */
   readonly instance: string;
-  private readonly tag: string;
+  /** Who this instance is (its host and `DATA_DIR`), the same for each of its processes. */
+  readonly tag: string;
   private readonly maxBytes: number;
 
   constructor(config: Pick<Config, 'archiveDir' | 'dataDir' | 'archiveMaxMib'>) {

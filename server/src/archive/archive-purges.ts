@@ -1,5 +1,6 @@
 import { AppError, operationDocNames } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
+import type { PurgeBatch } from '../storage/retention-types.ts';
 import type { ArchiveRecord, Operation } from '../storage/types.ts';
 import type { ArchiveFiles } from './archive-files.ts';
 import type { OpenedArchive } from './archive-reader.ts';
@@ -27,12 +28,14 @@ export class ArchivePurges {
    * whose SHA-256 the caller named (what it keeps); the caller checked the operation may be
    * purged. The file is re-read and must match its record and its manifest, and the manifest
    * must still describe every document update in storage. Fixes within the window of another
-   * operation of the same station that is not purged are kept, and so is every fix the archive
-   * does not hold. Alerts stay (they are small).
+   * operation of the same station that is not purged are kept (one restored while this purge runs
+   * too, from its restore's start: purge-fixes.ts), and so is every fix the archive does not hold.
+   * Alerts stay (they are small).
    *
    * The documents go, and the purge is recorded as under way, in one transaction; the fixes go
    * after, in batches, and only then is it no longer under way. A purge a crash cut short is
    * finished at the next start, or by asking for it again (then with the archive it began with).
+   * So is one that left fixes only a restore under way kept (`CONFLICT`: that restore may fail).
    */
   async purge(op: Operation, record: ArchiveRecord, sha256: string, userId: string): Promise<void> {
     if (record.sha256 !== sha256) throw new AppError('CONFLICT', 'that checksum is not the archive’s: nothing purged');
@@ -101,7 +104,10 @@ export class ArchivePurges {
    * the archive holds: `opened`, or its file opened again), then record its purge as no longer
    * under way. A second request while one runs waits for it. An evidence hold or a restore of the
    * operation (on any instance) stops it at its next batch, and so does the server stopping: what
-   * is left stays until it is asked for again.
+   * is left stays until it is asked for again. A pass whose batches left fixes that only a restore
+   * of another operation under way kept stays under way too (`CONFLICT`): should that restore fail,
+   * nothing shows them, so the next pass (asked for again, or at the next start) deletes them; once
+   * it is restored, its window keeps them and the pass finishes.
    */
   private purgeFixesOf(op: Operation, archiveId: string, userId: string | null, opened?: OpenedArchive): Promise<void> {
     const running = this.purging.get(op.id);
@@ -113,10 +119,10 @@ export class ArchivePurges {
       if (!record || op.closedAt == null)
         throw new AppError('NOT_FOUND', `no archive ${archiveId} of ${op.id}: its purge cannot finish`);
       const archive = opened ?? (await this.files.openRecorded(record, 'the purge cannot finish'));
-      let fixes: number | null;
+      let done: PurgeBatch | null;
       try {
         const closed = { ...op, closedAt: op.closedAt };
-        fixes = await purgeFixes(
+        done = await purgeFixes(
           this.ctx.storage,
           closed,
           { id: archiveId, opened: archive },
@@ -132,7 +138,7 @@ export class ArchivePurges {
       } finally {
         if (!opened) await archive.close();
       }
-      if (fixes === null) {
+      if (done === null) {
         // Finished (or taken over with another archive) by another run, on this instance or
         // another: the operation is purged. Otherwise held, or restored or being restored.
         const now = await this.ctx.storage.getOperation(op.id);
@@ -145,8 +151,18 @@ export class ArchivePurges {
         this.ctx.log.info({ operation: op.id, archive: record.file, user: userId }, 'purge finished by another run');
         return;
       }
+      const { dropped: fixes, kept, keptForRestores } = done;
+      const told = { operation: op.id, archive: record.file, fixes, kept, keptForRestores, user: userId };
+      if (keptForRestores) {
+        this.ctx.log.warn(told, 'purge left under way: a restore of another operation keeps some of its fixes');
+        throw new AppError(
+          'CONFLICT',
+          `the purge of ${op.id} left ${keptForRestores} fixes that only a restore under way of another ` +
+            'operation of its stations keeps (that restore may yet fail): ask for the purge again once it has ended',
+        );
+      }
       await this.ctx.storage.finishPurge(op.id, archiveId);
-      this.ctx.log.info({ operation: op.id, archive: record.file, fixes, user: userId }, 'operation purged');
+      this.ctx.log.info(told, 'operation purged');
     })().finally(() => this.purging.delete(op.id));
     this.purging.set(op.id, task);
     return task;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import { AppError, COMMAND_SCOPE, docName, withoutControlChars, type Alert } from '@jointmap/shared';
 import type { LoggedUpdate, Operation, PositionFix, RestoredDoc, Storage } from '../storage/types.ts';
@@ -16,6 +15,7 @@ import {
 import type { OpenedArchive } from './archive-reader.ts';
 import { restoreTrack } from './restore-track.ts';
 import { RestoreUndo, restoreFailure } from './restore-undo.ts';
+import { RunningRestores } from './running-restores.ts';
 
 const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
 
@@ -30,7 +30,9 @@ const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
  * its stations the store lacks and its hold last, in one transaction, so an operation appears whole
  * or not at all. A restore that fails takes back the fixes and alerts it added (`RestoreUndo`), so
  * it leaves nothing behind and can simply be run again. The mark goes when the restore ends,
- * whole or failed.
+ * whole or failed. While a restore of the operation is under way (its live mark, on any instance)
+ * another is refused (`CONFLICT`) before it marks or writes anything, unless that mark is one of
+ * this instance's restores a stop cut short (`running`).
  */
 export async function restoreArchive(
   storage: Storage,
@@ -38,6 +40,7 @@ export async function restoreArchive(
   userId: string,
   now: number,
   sha256: () => Promise<string>,
+  running: RunningRestores = new RunningRestores(),
 ): Promise<Operation> {
   const { manifest, operation: archived } = archive;
   const a = archived.operation;
@@ -54,11 +57,17 @@ export async function restoreArchive(
   await checkArchive(archive, docs);
 
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
-  // own are kept as they are.
-  const mark = { operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now, id: randomUUID() };
+  // own are kept as they are. One restore of an operation at a time (running-restores.ts).
+  running.refuseWhileUnderWay(await storage.restoreMarks(), a.id, now);
+  const mark = { operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now, id: running.newId() };
   await storage.markRestore(mark);
+  running.begin(mark.id);
   const undo = new RestoreUndo(storage, a.id, archive.dir);
   try {
+    // Another restore that marked between the look above and this mark replaced it: this one,
+    // which has written nothing, gives way.
+    if ((await storage.restoreMarks()).find((m) => m.operationId === a.id)?.id !== mark.id)
+      throw new AppError('CONFLICT', `another restore of operation ${a.id} began at the same moment: nothing restored`);
     // A purge of the operation still under way (on any instance) stops: its batches check for a
     // hold and for the mark, and hold the operation's row while they delete, so setting a hold
     // waits for one in progress. A restore that fails keeps the hold (never lifting one that
@@ -112,6 +121,7 @@ export async function restoreArchive(
     }
     throw failure;
   } finally {
+    running.end(mark.id);
     await storage.unmarkRestore(mark);
   }
 }

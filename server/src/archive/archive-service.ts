@@ -19,6 +19,7 @@ import { ArchiveFiles } from './archive-files.ts';
 import { ArchivePurges } from './archive-purges.ts';
 import { sha256OfFile, writeArchive } from './archive-writer.ts';
 import { restoreArchive } from './archive-restore.ts';
+import { RunningRestores } from './running-restores.ts';
 import type { ClosedListener } from './operation-watch.ts';
 
 /**
@@ -31,6 +32,7 @@ export class ArchiveService {
   private readonly writing = new Map<string, Promise<ArchiveRecord>>();
   readonly files: ArchiveFiles;
   private readonly purges: ArchivePurges;
+  private readonly restores: RunningRestores;
 
   constructor(
     private readonly ctx: AppContext,
@@ -39,6 +41,7 @@ export class ArchiveService {
   ) {
     this.files = new ArchiveFiles(ctx.config);
     this.purges = new ArchivePurges(ctx, this.files);
+    this.restores = new RunningRestores(this.files.tag);
   }
 
   /** Remove what a crash of this instance left half-written or half-read in `ARCHIVE_DIR`. */
@@ -192,7 +195,14 @@ export class ArchiveService {
       requireCommander(user, 'restore archives');
       const archive = await this.files.open(file);
       try {
-        const op = await restoreArchive(this.ctx.storage, archive, user.id, Date.now(), () => sha256OfFile(file));
+        const op = await restoreArchive(
+          this.ctx.storage,
+          archive,
+          user.id,
+          Date.now(),
+          () => sha256OfFile(file),
+          this.restores,
+        );
         this.ctx.log.info({ operation: op.id, user: user.id, ...archive.manifest.counts }, 'operation restored');
         return op;
       } finally {

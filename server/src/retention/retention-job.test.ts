@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import { RESTORE_MARK_MAX_MS } from '../storage/restore-marks.ts';
 import type { PositionFix } from '../storage/types.ts';
-import { RESTORE_MARK_MAX_MS, RetentionJob, type RetentionPolicy } from './retention-job.ts';
+import { RetentionJob, type RetentionPolicy } from './retention-job.ts';
 import { trackDeviationM } from './thin-track.ts';
 
 const DAY = 24 * 3600_000;

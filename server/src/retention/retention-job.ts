@@ -1,12 +1,10 @@
 import { AppError } from '@jointmap/shared';
+import { isLiveMark } from '../storage/restore-marks.ts';
 import type { ArchiveStore, PositionFix, RetentionStore, TrackUnit } from '../storage/types.ts';
 import { heldSpans, spansOutside, type TimeSpan } from './held-spans.ts';
 import { thinTrack } from './thin-track.ts';
 
 const DAY_MS = 24 * 3600_000;
-
-/** Longer than any restore takes (a 4 GiB archive restores in minutes): a mark this old is left by a crash. */
-export const RESTORE_MARK_MAX_MS = 6 * 3600_000;
 
 /** The retention policy (docs/decisions.md, "Track retention"). */
 export interface RetentionPolicy {
@@ -217,13 +215,14 @@ export class RetentionJob {
 
   /**
    * The station's held spans as of now (evidence holds and restores under way). A restore mark
-   * older than {@link RESTORE_MARK_MAX_MS} is of a restore that never finished (its process was
-   * killed): its window is no longer held, and the restore must be run again to be complete.
+   * older than `RESTORE_MARK_MAX_MS` ({@link isLiveMark}) is of a restore that never finished (its
+   * process was killed): its window is no longer held, and the restore must be run again to be
+   * complete.
    */
   private async held(stationId: string): Promise<TimeSpan[]> {
     const { store } = this.options;
     const now = this.now();
-    const restores = (await store.restoreMarks()).filter((m) => now - m.startedAt < RESTORE_MARK_MAX_MS);
+    const restores = (await store.restoreMarks()).filter((m) => isLiveMark(m, now));
     return heldSpans(stationId, await store.operationHolds(), restores);
   }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { AppError } from '@jointmap/shared';
 import type {
   ArchiveRecord,
   ArchiveStore,
@@ -15,6 +16,14 @@ import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
 import { fixColumns } from './pg-rows.ts';
 import { INSERT_TRACK } from './pg-positions.ts';
 import { restoreMarkKey } from './restore-marks.ts';
+import { isKept, keeperQueryArgs, keptSpans, splitKept, type KeptSpan } from './purge-kept-spans.ts';
+import type { PurgeBatch } from './retention-types.ts';
+
+/** Times a purge batch starts again after a restore of another operation marked its window meanwhile. */
+const PURGE_BATCH_TRIES = 5;
+
+/** A batch deleted a fix that a restore marked meanwhile keeps: it is rolled back and run again. */
+class KeptMeanwhile extends Error {}
 
 /** The PostgreSQL side of {@link ArchiveStore} (mirrors sqlite-archive.ts). */
 export class PgArchiveStore implements ArchiveStore {
@@ -82,24 +91,54 @@ export class PgArchiveStore implements ArchiveStore {
     return rows.map((r) => r.unit as string);
   }
 
-  dropPurgedFixes(
+  /**
+   * The check, the delete and a second look at what other operations keep, in one transaction
+   * (READ COMMITTED: each statement sees what was committed when it began). A restore of another
+   * operation sharing the station commits its mark before it writes its first fix and removes it
+   * only after its operation is stored (not purged, so kept by its window). A restore whose mark
+   * the first look missed may still find a fix stored, count it as restored and then see this
+   * delete remove it; its mark was then committed before that delete began, so the second look,
+   * after the delete, sees it, and the batch is rolled back and run again (now leaving those fixes).
+   * A restore marked after the second look writes after this batch's deletes: its inserts wait for
+   * this transaction and store the fixes again. Each look is one statement, so it sees a restore's
+   * mark or its operation, never neither.
+   */
+  async dropPurgedFixes(
     purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
     keys: readonly FixKey[],
-  ): Promise<number | null> {
-    return withTx(this.pool, async (client) => {
-      // FOR SHARE: a hold or a restore (each updates this row) waits for this batch to commit; a
-      // batch that waited for one of them reads the row again and sees the hold.
-      const { rows } = await pgQuery(
-        client,
-        `SELECT 1 FROM operations WHERE id = $1 AND purging_archive = $2 AND kept_by IS NULL
-         AND NOT EXISTS (SELECT 1 FROM settings WHERE key = $3) FOR SHARE`,
-        [purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId)],
-      );
-      if (!rows.length) return null;
-      return dropKeys(client, stationId, unitId, keys);
-    });
+  ): Promise<PurgeBatch | null> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await withTx(this.pool, async (client) => {
+          // FOR SHARE: a hold or a restore (each updates this row) waits for this batch to commit; a
+          // batch that waited for one of them reads the row again and sees the hold.
+          const { rows } = await pgQuery(
+            client,
+            `SELECT 1 FROM operations WHERE id = $1 AND purging_archive = $2 AND kept_by IS NULL
+             AND NOT EXISTS (SELECT 1 FROM settings WHERE key = $3) FOR SHARE`,
+            [purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId)],
+          );
+          if (!rows.length) return null;
+          const { drop, ...left } = splitKept(keys, await keptByOthers(client, purge.operationId, stationId, keys));
+          const times = await dropKeys(client, stationId, unitId, drop);
+          if (times.length) {
+            const keptNow = await keptByOthers(client, purge.operationId, stationId, keys);
+            if (times.some((t) => isKept(t, keptNow))) throw new KeptMeanwhile();
+          }
+          return { dropped: times.length, ...left };
+        });
+      } catch (err) {
+        if (!(err instanceof KeptMeanwhile)) throw err;
+        if (tries >= PURGE_BATCH_TRIES)
+          throw new AppError(
+            'CONFLICT',
+            `restores of operations sharing station ${stationId} keep starting: the purge of ${purge.operationId} ` +
+              'stopped; ask for it again',
+          );
+      }
+    }
   }
 
   async purgeOperationDocs(
@@ -153,7 +192,7 @@ export class PgArchiveStore implements ArchiveStore {
   }
 
   async dropRestoredFixes(stationId: string, unitId: string, keys: readonly FixKey[]): Promise<number> {
-    return keys.length ? dropKeys(this.pool, stationId, unitId, keys) : 0;
+    return keys.length ? (await dropKeys(this.pool, stationId, unitId, keys)).length : 0;
   }
 
   async dropRestoredAlerts(operationId: string, ids: readonly string[]): Promise<void> {
@@ -236,15 +275,51 @@ export class PgArchiveStore implements ArchiveStore {
   }
 }
 
-/** Delete these fixes of a unit; how many went. */
-async function dropKeys(db: Queryable, stationId: string, unitId: string, keys: readonly FixKey[]): Promise<number> {
-  const { rowCount } = await pgQuery(
+/** Delete these fixes of a unit; the times of those that went. */
+async function dropKeys(db: Queryable, stationId: string, unitId: string, keys: readonly FixKey[]): Promise<number[]> {
+  if (!keys.length) return [];
+  const { rows } = await pgQuery(
     db,
     `DELETE FROM positions_track t USING unnest($3::bigint[], $4::text[]) AS k(time, device_id)
-     WHERE t.station_id = $1 AND t.unit_id = $2 AND t.time = k.time AND t.device_id = k.device_id`,
+     WHERE t.station_id = $1 AND t.unit_id = $2 AND t.time = k.time AND t.device_id = k.device_id
+     RETURNING t.time`,
     [stationId, unitId, keys.map((k) => k.time), keys.map((k) => k.deviceId)],
   );
-  return rowCount ?? 0;
+  return rows.map((r) => Number(r.time));
+}
+
+/**
+ * What other operations keep of the station's track around `keys` (purge-kept-spans.ts), in one
+ * statement: the operations not purged and the restore marks, as of one moment.
+ */
+async function keptByOthers(
+  db: Queryable,
+  operationId: string,
+  stationId: string,
+  keys: readonly FixKey[],
+): Promise<KeptSpan[]> {
+  const a = keeperQueryArgs(operationId, keys);
+  const { rows } = await pgQuery(
+    db,
+    `SELECT 'operation' AS kind, stations::text AS stations, created_at, closed_at, NULL AS key, NULL AS value
+     FROM operations
+     WHERE id <> $1 AND purged_at IS NULL AND created_at <= $3 AND (closed_at IS NULL OR closed_at >= $2)
+     UNION ALL
+     SELECT 'mark', NULL, NULL, NULL, key, value FROM settings WHERE key >= $4 AND key < $5 AND key <> $6`,
+    [a.operationId, a.from, a.to, a.marksFrom, a.marksTo, a.ownMark],
+  );
+  const operations = rows.filter((r) => r.kind === 'operation');
+  const marks = rows.filter((r) => r.kind === 'mark');
+  return keptSpans(
+    stationId,
+    operations.map((r) => ({
+      stations: r.stations as string,
+      created_at: r.created_at as number,
+      closed_at: r.closed_at as number | null,
+    })),
+    marks.map((r) => ({ key: r.key as string, value: r.value as string })),
+    Date.now(),
+  );
 }
 
 /** Delete documents' update logs, snapshots and heads (their next append starts at seq 1). */

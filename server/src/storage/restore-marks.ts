@@ -13,6 +13,20 @@ export interface RestoreMark {
 }
 
 /**
+ * Longer than any restore takes (a 4 GiB archive restores in minutes): a mark this old was left by
+ * a restore whose process was killed, and holds nothing any more (see {@link isLiveMark}).
+ */
+export const RESTORE_MARK_MAX_MS = 6 * 3600_000;
+
+/**
+ * Whether `mark` may be of a restore still under way at `now`: the one rule by which the retention
+ * job, a purge's batches and a second restore of the same operation tell a restore under way from
+ * one a crash left behind.
+ */
+export const isLiveMark = (mark: Pick<RestoreMark, 'startedAt'>, now: number): boolean =>
+  now - mark.startedAt < RESTORE_MARK_MAX_MS;
+
+/**
  * Restore marks live in the `settings` table, one row per operation, so that every instance on
  * the same store sees them and they outlast a crash (a restore run again replaces its mark). Both
  * stores order keys bytewise (PostgreSQL: `COLLATE "C"`), so the marks are one key range.

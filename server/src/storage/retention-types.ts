@@ -112,6 +112,19 @@ export interface PurgeUnderWay {
   archiveId: string;
 }
 
+/** What one batch of a purge did ({@link ArchiveStore.dropPurgedFixes}). */
+export interface PurgeBatch {
+  /** Fixes deleted (fewer than named when another run of the same purge deleted some first). */
+  dropped: number;
+  /** Keys named that other operations keep, left. */
+  kept: number;
+  /**
+   * Of those, the keys only a restore under way keeps (no operation that exists shows them): if
+   * that restore fails, nothing keeps them, so the purge is not finished until a later pass.
+   */
+  keptForRestores: number;
+}
+
 /**
  * Closing, archiving, purging and restoring operations (server/src/archive/). Purges run in small
  * batches like the retention job's, so ingest and relays never wait behind them.
@@ -126,19 +139,20 @@ export interface ArchiveStore {
   trackUnitsOfStation(stationId: string): Promise<string[]>;
   /**
    * One batch of purge `purge`: delete these fixes of a unit (the archive's own, so a fix it does
-   * not hold, one a tracker sent late or one stored after the archive read its unit, stays);
-   * returns how many it deleted (fewer when another run of the same purge deleted some first).
-   * Null, deleting nothing, when the purge is not to go on: no longer under way with that
-   * archive, the operation held as evidence, or a restore of it under way. The check and the
-   * delete are one transaction that holds the operation's row, so setting a hold waits for a
-   * batch in progress.
+   * not hold, one a tracker sent late or one stored after the archive read its unit, stays), less
+   * those other operations of the station keep as the batch deletes: the windows of operations not
+   * purged (one restored since the purge began too) and of restores of other operations under way
+   * (their live marks, `isLiveMark`; purge-kept-spans.ts). Null, deleting nothing, when the purge is
+   * not to go on: no longer under way with that archive, the operation held as evidence, or a
+   * restore of it under way. The check, the look at what others keep and the delete are one
+   * transaction that holds the operation's row, so setting a hold waits for a batch in progress.
    */
   dropPurgedFixes(
     purge: PurgeUnderWay,
     stationId: string,
     unitId: string,
     keys: readonly FixKey[],
-  ): Promise<number | null>;
+  ): Promise<PurgeBatch | null>;
   /**
    * Delete the update logs and snapshots of `docs` and mark the operation purged, in one
    * transaction; with `archiveId`, its purge is recorded as under way in it too (its fixes are

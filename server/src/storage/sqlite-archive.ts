@@ -14,6 +14,8 @@ import type {
 import type { Row } from './rows.ts';
 import { stationRow } from './sqlite-rows.ts';
 import { restoreMarkKey } from './restore-marks.ts';
+import { keeperQueryArgs, keptSpans, splitKept, type KeeperRow, type MarkRow } from './purge-kept-spans.ts';
+import type { PurgeBatch } from './retention-types.ts';
 
 type Hold = { keptBy: string; keptAt: number };
 
@@ -48,7 +50,7 @@ export class SqliteArchiveStore implements Pick<
     station: string,
     unit: string,
     keys: readonly FixKey[],
-  ) => number | null;
+  ) => PurgeBatch | null;
   private readonly restoreFixesTx: (fixes: readonly PositionFix[]) => UnitFixKey[];
   private readonly dropKeysTx: (station: string, unit: string, keys: readonly FixKey[]) => number;
   private readonly dropAlertsTx: (operationId: string, ids: readonly string[]) => void;
@@ -95,6 +97,14 @@ export class SqliteArchiveStore implements Pick<
         `SELECT 1 FROM operations WHERE id = ? AND purging_archive = ? AND kept_by IS NULL
          AND NOT EXISTS (SELECT 1 FROM settings WHERE key = ?)`,
       ),
+      // What other operations keep (purge-kept-spans.ts): read in each batch's transaction.
+      keepers: db.prepare(
+        `SELECT stations, created_at, closed_at FROM operations
+         WHERE id <> @operationId AND purged_at IS NULL AND created_at <= @to AND (closed_at IS NULL OR closed_at >= @from)`,
+      ),
+      otherMarks: db.prepare(
+        'SELECT key, value FROM settings WHERE key >= @marksFrom AND key < @marksTo AND key <> @ownMark',
+      ),
       underWay: db.prepare(
         'SELECT id, purging_archive FROM operations WHERE purging_archive IS NOT NULL ORDER BY purged_at, id',
       ),
@@ -131,11 +141,22 @@ export class SqliteArchiveStore implements Pick<
       for (const k of keys) n += this.stmts.dropKey.run(station, unit, k.time, k.deviceId).changes;
       return n;
     };
+    // One synchronous transaction: no restore (of this process, the only one on the file) writes
+    // between its reading what the others keep and its deletes.
     this.purgeBatchTx = db.transaction(
-      (purge: PurgeUnderWay, station: string, unit: string, keys: readonly FixKey[]) =>
-        this.stmts.purgeGoesOn.get(purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId))
-          ? dropKeys(station, unit, keys)
-          : null,
+      (purge: PurgeUnderWay, station: string, unit: string, keys: readonly FixKey[]): PurgeBatch | null => {
+        if (!this.stmts.purgeGoesOn.get(purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId)))
+          return null;
+        const args = keeperQueryArgs(purge.operationId, keys);
+        const kept = keptSpans(
+          station,
+          this.stmts.keepers.all(args) as KeeperRow[],
+          this.stmts.otherMarks.all(args) as MarkRow[],
+          Date.now(),
+        );
+        const { drop, ...left } = splitKept(keys, kept);
+        return { dropped: dropKeys(station, unit, drop), ...left };
+      },
     );
     this.dropKeysTx = db.transaction(dropKeys);
     this.dropAlertsTx = db.transaction((operationId: string, ids: readonly string[]) => {
@@ -209,7 +230,7 @@ export class SqliteArchiveStore implements Pick<
     stationId: string,
     unitId: string,
     keys: readonly FixKey[],
-  ): Promise<number | null> {
+  ): Promise<PurgeBatch | null> {
     return this.purgeBatchTx(purge, stationId, unitId, keys);
   }
 
