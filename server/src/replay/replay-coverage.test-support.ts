@@ -18,6 +18,19 @@ export const T0 = 1_700_000_000_000;
 /** The sector: a square of about 1 km from (120.3, 30.5). */
 const SW = [120.3, 30.5] as const;
 const SIDE = 0.01;
+/** The search's area and its one sector (40 m sweeps). */
+export const SQUARE: Sector['polygon'] = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [SW[0], SW[1]],
+      [SW[0] + SIDE, SW[1]],
+      [SW[0] + SIDE, SW[1] + SIDE],
+      [SW[0], SW[1] + SIDE],
+      [SW[0], SW[1]],
+    ],
+  ],
+};
 
 /** A fix of `unitId` at `time`, `x` and `y` of the way across the sector. */
 export function fixAt(unitId: string, time: number, x: number, y: number): PositionFix {
@@ -82,24 +95,12 @@ export async function sweptOperation(closing: Array<() => Promise<void>>, units:
     doc.transact(() => f(doc));
     await storage.appendUpdate(docName(OP, scope), update!, { sessionId: null, userId: commander.id });
   };
-  const square: Sector['polygon'] = {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [SW[0], SW[1]],
-        [SW[0] + SIDE, SW[1]],
-        [SW[0] + SIDE, SW[1] + SIDE],
-        [SW[0], SW[1] + SIDE],
-        [SW[0], SW[1]],
-      ],
-    ],
-  };
   const search = {
     id: 's-sweep',
     taskId: TASK,
     taskStationId: STATION,
     name: '搜索',
-    area: square,
+    area: SQUARE,
     lastKnown: null,
     lastSeenAt: null,
     travelMode: null,
@@ -114,7 +115,7 @@ export async function sweptOperation(closing: Array<() => Promise<void>>, units:
     name: 'A1',
     taskId: TASK,
     searchId: search.id,
-    polygon: square,
+    polygon: SQUARE,
     assignedStationId: STATION,
     assignedUnitIds: [...units],
     status: 'assigned',

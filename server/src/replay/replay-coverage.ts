@@ -15,8 +15,10 @@ import {
   sectorsOfSearch,
   sectorStart,
 } from '../search/search-sectors.ts';
+import type { TaskEndHistory } from '../search/task-end-history.ts';
 import { MERGE_PAGE, mergedFixes, unitPages } from '../search/track-history.ts';
 import type { Operation, Storage } from '../storage/types.ts';
+import type { ReplayTaskEnds } from './replay-task-ends.ts';
 import type { ReplayUnitTasks, RosterMark, RosterRule } from './replay-unit-tasks.ts';
 import { TrackDigest } from './track-digest.ts';
 
@@ -24,7 +26,9 @@ import { TrackDigest } from './track-digest.ts';
 const KEEP = 8;
 
 type OnTask = RosterRule['onTask'];
+type TaskEnded = (taskId: string, time: number) => boolean;
 const anyTask: OnTask = () => true;
+const neverEnded: TaskEnded = () => false;
 const EMPTY = new TrackDigest().value();
 
 /** A search's coverage as far as its fixes were fed, kept to go on from at a later moment. */
@@ -39,8 +43,8 @@ interface Carried {
   digests: Map<string, TrackDigest>;
   /** Server time of the last fix fed (the answer's `updatedAt`). */
   last: number | null;
-  /** The sectors' rules ask through it, so a carried tracker goes on with the rule of the day. */
-  rule: { onTask: OnTask };
+  /** The sectors' rules ask through it, so a carried tracker goes on with the rules of the day. */
+  rule: { onTask: OnTask; taskEnded: TaskEnded };
   /** Where the roster histories stood at `to` (null: no sector names a unit, the rule is unused). */
   marks: ReadonlyMap<string, RosterMark> | null;
 }
@@ -49,14 +53,16 @@ interface Carried {
  * Search-sector coverage at a replayed moment, by the live coverage's rules (search-sectors.ts):
  * each sector's accepted units' stored tracks from the sector's start up to the moment, or up to
  * the search's end when it had ended by then (an ended search keeps its last fractions), each
- * unit named by a sector only while it was on the search's task (`ReplayUnitTasks`).
+ * unit named by a sector only while it was on the search's task (`ReplayUnitTasks`), and no fix
+ * while the search's task had ended (`ReplayTaskEnds`: its ends and reopenings as stored).
  *
  * The fixes are read a page per unit at a time, merged and fed to a `CoverageTracker` (the live
  * service's; the same fractions as a recomputation from all fixes), with a turn of the event loop
  * between pages: never every fix of the search at once. The tracker of each search is kept (a few
  * searches, most recently used), and a later moment goes on from it, feeding only the fixes after
  * the last moment, when nothing it was built from has changed since:
- * - the search and its sectors (their polygons, sweep widths, assignments, starts and its status);
+ * - the search and its sectors (their polygons, sweep widths, assignments, starts and its status),
+ *   and the spells its task had ended (a task closed or reopened since builds it again);
  * - the fixes up to the last moment: each unit's are read again and must digest the same
  *   (`TrackDigest`; a fix sent late by a tracker that was offline, fixes thinned, purged or
  *   restored all change it). This read is the price of never showing a stale coverage: the track
@@ -73,6 +79,7 @@ export class ReplayCoverage {
   constructor(
     private readonly storage: Pick<Storage, 'track' | 'trackUnitsOfStation'>,
     private readonly unitTasks: Pick<ReplayUnitTasks, 'rule'>,
+    private readonly taskEnds: Pick<ReplayTaskEnds, 'of'>,
   ) {}
 
   /** Every sector's coverage at `at`; `command` is the command document at the moment. */
@@ -83,10 +90,12 @@ export class ReplayCoverage {
   ): Promise<SectorCoverage[]> {
     const allSectors = [...command.getMap<Sector>('sectors').values()];
     const out: SectorCoverage[] = [];
+    let ends: TaskEndHistory | null = null;
     for (const search of command.getMap<Search>('searches').values()) {
       const sectors = sectorsOfSearch(search, allSectors);
       if (!sectors.length) continue;
-      const { fractions, last } = await this.search(op, search, sectors, at);
+      ends ??= await this.taskEnds.of(op);
+      const { fractions, last } = await this.search(op, search, sectors, at, ends);
       for (const s of sectors) out.push({ sectorId: s.id, fraction: fractions.get(s.id) ?? 0, updatedAt: last });
     }
     return out;
@@ -97,6 +106,7 @@ export class ReplayCoverage {
     search: Search,
     sectors: readonly Sector[],
     at: number,
+    ends: TaskEndHistory,
   ): Promise<{ fractions: Map<string, number>; last: number | null }> {
     const to = search.status === 'active' ? at : Math.min(at, search.updatedAt);
     const from = Math.min(...sectors.map((s) => sectorStart(s, search)));
@@ -109,7 +119,10 @@ export class ReplayCoverage {
     // Only sectors that name units ask whose task a unit was on: the roster history is read then.
     const rule =
       interest.unitIds.size > 0 ? await this.unitTasks.rule(op.id, op.stations, op.status === 'active') : null;
-    const signature = JSON.stringify([searchSignature(search, sectors), search.taskId, from, rule !== null]);
+    const signature = JSON.stringify([
+      ...[searchSignature(search, sectors), search.taskId, from, rule !== null],
+      ends.signature(search.taskId),
+    ]);
     const key = JSON.stringify([op.id, op.restoredAt ?? null, search.id]);
     const kept = this.kept.get(key);
     // Taken out while it is checked and fed: a request at the same time builds its own.
@@ -123,6 +136,7 @@ export class ReplayCoverage {
       this.stats.built++;
     }
     c.rule.onTask = rule?.onTask ?? anyTask;
+    c.rule.taskEnded = (taskId, time) => ends.ended(taskId, time);
     if (c.to < to) await this.feed(c, units, to);
     c.marks = rule?.marks ?? null;
     this.kept.set(key, c);
@@ -131,8 +145,15 @@ export class ReplayCoverage {
   }
 
   private fresh(search: Search, sectors: readonly Sector[], signature: string, from: number): Carried {
-    const rule = { onTask: anyTask };
-    const defs = sectors.map((s) => coverageDef(s, search, (u, taskId, time) => rule.onTask(u, taskId, time)));
+    const rule = { onTask: anyTask, taskEnded: neverEnded };
+    const defs = sectors.map((s) =>
+      coverageDef(
+        s,
+        search,
+        (u, taskId, time) => rule.onTask(u, taskId, time),
+        (taskId, time) => rule.taskEnded(taskId, time),
+      ),
+    );
     return {
       signature,
       from,

@@ -22,6 +22,7 @@ import { alertPages } from '../report/alert-pages.ts';
 import { walkEvents } from './events-walk.ts';
 import { docJson } from './doc-json.ts';
 import { ReplayCoverage } from './replay-coverage.ts';
+import { ReplayTaskEnds } from './replay-task-ends.ts';
 import { ReplayUnitTasks } from './replay-unit-tasks.ts';
 import { alertsAt } from './replay-alerts.ts';
 import { storedDocAt } from './stored-moment.ts';
@@ -36,12 +37,15 @@ import { replayMoment } from './replay-moment.ts';
 export class ReplayService {
   /** Units' task history per station roster, for replayed coverage (kept: a few KB a roster). */
   private readonly unitTasks: ReplayUnitTasks;
+  /** When each task ended and was reopened, per operation, for replayed coverage (kept; walked on). */
+  readonly taskEnds: ReplayTaskEnds;
   /** Coverage trackers of the searches replayed last, carried on to later moments. */
   readonly coverages: ReplayCoverage;
 
   constructor(private readonly ctx: AppContext) {
     this.unitTasks = new ReplayUnitTasks(ctx.storage);
-    this.coverages = new ReplayCoverage(ctx.storage, this.unitTasks);
+    this.taskEnds = new ReplayTaskEnds(ctx.storage);
+    this.coverages = new ReplayCoverage(ctx.storage, this.unitTasks, this.taskEnds);
   }
 
   /**

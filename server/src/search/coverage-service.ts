@@ -60,9 +60,11 @@ const TASK_MAPS = ['tasks', 'responses'];
  * keeps a `CoverageTracker` per active search, rebuilt from the track store when its sectors change
  * (created, reassigned, redrawn, new sweep width, its task ended or reopened) and fed incrementally
  * by fixes otherwise. Closed and found searches keep their last fractions and stop updating; a
- * search whose task ended counts nothing from then on (see `TaskEndHistory`). A read or rebuild
- * that failed (storage) is tried again, a little later each time, until it succeeds. Changes go
- * out per operation at most once per `flushMs`, holding only sectors whose fraction changed.
+ * search whose task ended counts nothing from then on (see `TaskEndHistory`; the spells before the
+ * operation was followed are walked from the stored logs beside the reads, `TaskEndsWalk`, and its
+ * searches rebuilt once they are known). A read or rebuild that failed (storage) is tried again, a
+ * little later each time, until it succeeds. Changes go out per operation at most once per
+ * `flushMs`, holding only sectors whose fraction changed.
  */
 export class CoverageService {
   private readonly ops = new Map<string, OperationCoverage>();
@@ -125,7 +127,11 @@ export class CoverageService {
     for (const op of this.ops.values()) this.tasksChanged(op);
   }
 
-  /** Every sector of the operation with its coverage (sent after the positions snapshot). */
+  /**
+   * Every sector of the operation with its coverage (sent after the positions snapshot). It waits
+   * for the operation's first read, not for the walk of its stored logs (`TaskEndsWalk`): coverage
+   * that walk corrects is sent again as a change.
+   */
   async fullMessage(operationId: string): Promise<CoverageMessage> {
     const op = this.operation(operationId);
     await op.ready;
@@ -147,6 +153,7 @@ export class CoverageService {
     this.unsubscribe();
     for (const op of this.ops.values()) {
       op.outbox.close();
+      op.taskEnds.close();
       op.retry?.cancel();
       op.retry = null;
     }
@@ -156,7 +163,20 @@ export class CoverageService {
   private operation(id: string): OperationCoverage {
     let op = this.ops.get(id);
     if (op) return op;
-    op = newOperationCoverage(id, { flushMs: this.o.flushMs, work: this.work, emit: this.o.emit, now: this.now });
+    const created = newOperationCoverage(
+      id,
+      { flushMs: this.o.flushMs, work: this.work, emit: this.o.emit, now: this.now },
+      {
+        ...{ store: this.o.storage, work: this.work, retryMs: this.retryMs },
+        // Its searches are rebuilt with the walked spells (unless no longer followed).
+        onReady: () => {
+          if (this.ops.get(id) === created && !this.closed) void this.scheduleRead(created);
+        },
+        log: (err, retryInMs) =>
+          this.o.log.error({ err, operation: id, retryInMs }, 'coverage: task ends not walked; retrying'),
+      },
+    );
+    op = created;
     this.ops.set(id, op);
     op.ready = this.scheduleRead(op);
     return op;
@@ -195,19 +215,22 @@ export class CoverageService {
       return op.reading;
     }
     const run = async () => {
-      do {
-        op.readAgain = false;
-        await this.readCommand(op);
-      } while (op.readAgain && !this.closed);
+      try {
+        do {
+          op.readAgain = false;
+          await this.readCommand(op);
+        } while (op.readAgain && !this.closed);
+      } finally {
+        // As the loop ends, not a turn later: a read asked for meanwhile would be lost.
+        op.reading = null;
+      }
     };
-    const reading = this.work
-      .track(
-        run().then(
-          () => this.readSucceeded(op),
-          (err: unknown) => this.readFailed(op, err),
-        ),
-      )
-      .finally(() => (op.reading = null));
+    const reading = this.work.track(
+      run().then(
+        () => this.readSucceeded(op),
+        (err: unknown) => this.readFailed(op, err),
+      ),
+    );
     op.reading = reading;
     return reading;
   }
@@ -223,6 +246,7 @@ export class CoverageService {
       // Followed again once restored: its first commit, or a viewer joining, asks for it.
       this.o.log.error({ err, operation: op.id }, 'coverage: operation purged; not followed');
       op.outbox.close();
+      op.taskEnds.close();
       op.retry?.cancel();
       return void this.ops.delete(op.id);
     }
@@ -241,9 +265,13 @@ export class CoverageService {
     const room = await this.o.rooms.get(docName(op.id, COMMAND_SCOPE));
     const meta = readMap<OperationMeta>(room.doc, 'meta').get(META_OPERATION_KEY);
     for (const scope of meta?.stations ?? []) op.stations.add(scope);
+    const names = operationDocNames(op.id, [...op.stations]);
+    // The task ends and reopenings before the operation was followed, from the stored logs, so a
+    // restart keeps a task's ended spells: walked beside the reads, adopted by the first read after.
+    await op.taskEnds.step(op.tasks, names);
     // Read even while the operation has no search: a search merged later (drawn on a console that
     // was offline) may start before a task end that only this history dates.
-    await op.tasks.read(this.o.rooms, operationDocNames(op.id, [...op.stations]), this.now());
+    await op.tasks.read(this.o.rooms, names, this.now());
     if (this.closed) return;
     const searches = readMap<Search>(room.doc, 'searches');
     // Sectors of a split their search no longer uses (a concurrent creation's) are not followed.

@@ -3,6 +3,7 @@ import { CoverageOutbox, type CoverageOutboxOptions } from './coverage-outbox.ts
 import type { PendingTimer } from './pending-work.ts';
 import type { SearchInterest } from './search-sectors.ts';
 import { TaskEndHistory } from './task-end-history.ts';
+import { TaskEndsWalk, type TaskEndsWalkOptions } from './task-ends-walk.ts';
 import { UnitTaskHistory } from './unit-task-history.ts';
 
 /** One search of an operation and, while it is active, its tracker. */
@@ -26,6 +27,8 @@ export interface OperationCoverage {
   stations: Set<string> | null;
   units: UnitTaskHistory;
   tasks: TaskEndHistory;
+  /** The walk of the stored logs that gives `tasks` the spells before the operation was followed. */
+  taskEnds: TaskEndsWalk;
   sectors: Map<string, Sector>;
   searches: Map<string, SearchCoverage>;
   outbox: CoverageOutbox;
@@ -40,6 +43,7 @@ export interface OperationCoverage {
 export function newOperationCoverage(
   id: string,
   outbox: Omit<CoverageOutboxOptions, 'operationId' | 'hasSector'>,
+  taskEnds: TaskEndsWalkOptions,
 ): OperationCoverage {
   const op: OperationCoverage = {
     id,
@@ -47,6 +51,7 @@ export function newOperationCoverage(
     stations: null,
     units: new UnitTaskHistory(),
     tasks: new TaskEndHistory(),
+    taskEnds: new TaskEndsWalk(taskEnds),
     sectors: new Map(),
     searches: new Map(),
     outbox: new CoverageOutbox({ ...outbox, operationId: id, hasSector: (sectorId) => op.sectors.has(sectorId) }),

@@ -15,9 +15,12 @@ interface EndedSpell {
  * close; a reopened task counts again from its reopening, and what was driven while it was ended
  * stays out.
  *
- * Times are the server's, taken when a change is seen. A task seen ended on its first read (at
- * start, or raised already ended) ended at its records' newest `updatedAt`, or at the read if that
- * is earlier. A task with no record, or known only as open, never ended.
+ * Times are the server's: those of the stored updates that ended and reopened a task when the
+ * history is walked from the documents' logs (`StoredTaskEnds`: replay, and the live service once
+ * it follows an operation, so a restart keeps the spells before it), then those of the commits
+ * that changed a task, noted as they are made. A task seen ended on its first read (a record
+ * stored already ended, say) ended at its records' newest `updatedAt`, or at the read if that is
+ * earlier. A task with no record, or known only as open, never ended.
  */
 export class TaskEndHistory {
   private readonly spells = new Map<string, EndedSpell[]>();
@@ -41,6 +44,27 @@ export class TaskEndHistory {
         list.push({ from: Math.max(at, last?.to ?? at), to: null });
       else if (!ended.has(id) && last && last.to === null) last.to = Math.max(at, last.from);
     }
+  }
+
+  /**
+   * Forget the changes noted so far: they are stored already (a commit is noted once durable), so
+   * a walk of the logs that starts after this dates them exactly, by their stored time.
+   */
+  forgetChanges(): void {
+    this.changedAt = null;
+  }
+
+  /**
+   * Take the ended spells of `walked` (a history walked from the stored logs) in place of these;
+   * a change noted and not read yet stays noted.
+   */
+  adopt(walked: TaskEndHistory): void {
+    this.spells.clear();
+    for (const [id, list] of walked.spells)
+      this.spells.set(
+        id,
+        list.map((s) => ({ ...s })),
+      );
   }
 
   /** Whether `taskId` had ended at `time`. */
