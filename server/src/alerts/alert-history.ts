@@ -39,17 +39,33 @@ export async function storedPressStart(
   unitId: string,
   time: number,
 ): Promise<number> {
+  return (await storedPress(storage, stationId, unitId, time)).start;
+}
+
+/**
+ * {@link storedPressStart}, and `after`: the time of the stored fix before the press (one without
+ * the alarm), or where the lookback ended when there is none; `run`: the times of the press's
+ * alarm fixes up to `time`, oldest first. An alarm sent without a position (never stored) in
+ * between belongs to the press too.
+ */
+async function storedPress(
+  storage: Pick<Storage, 'track'>,
+  stationId: string,
+  unitId: string,
+  time: number,
+): Promise<{ start: number; after: number; run: number[] }> {
   try {
     const back = new TrackBack(storage, stationId, unitId, time + 1, SEED_LOOKBACK_MS);
     let start = time;
+    const run = () => back.fixes.filter((f) => f.time >= start && f.time <= time).map((f) => f.time);
     while (await back.extend()) {
       start = pressStart(back.fixes, time);
-      const first = back.fixes[0];
-      if (first && start > first.time) return start;
+      const before = back.fixes.findLast((f) => f.time < start);
+      if (before) return { start, after: before.time, run: run() };
     }
-    return start;
+    return { start, after: time - SEED_LOOKBACK_MS, run: run() };
   } catch {
-    return time;
+    return { start: time, after: time - 1, run: [time] };
   }
 }
 
@@ -61,7 +77,11 @@ const PRESS_END_LIMIT = 20_000;
  * its press (the run of alarm fixes that holds it, {@link storedPressStart}), or null when an SOS
  * alert of the unit was already stored for a fix of that press. A press whose fixes came out of
  * order (the engine raised it for the first that arrived) or that began before a replay window is
- * one alert.
+ * one alert; so is one begun by an alarm sent without a position: its alert (marked by
+ * `evidence.position`) lies after the stored fix before the run and before the first stored fix
+ * without the alarm after `time`. A press ended by a report without a position (no track holds
+ * it: `evidence.pressEndedAt` on that press's alert) at or before `time` is an earlier one: the
+ * press of `time` begins after that end.
  */
 export async function pressEpisode(
   storage: Pick<Storage, 'track' | 'listAlerts'>,
@@ -70,13 +90,23 @@ export async function pressEpisode(
   unitId: string,
   time: number,
 ): Promise<number | null> {
-  const start = await storedPressStart(storage, stationId, unitId, time);
+  const press = await storedPress(storage, stationId, unitId, time);
+  let { start, after: since } = press;
   try {
+    const held = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: 1_000 });
+    const ended = (a: Alert) => a.evidence.pressEndedAt !== undefined && a.evidence.pressEndedAt <= time;
+    const cut = Math.max(-Infinity, ...held.filter(ended).map((a) => a.evidence.pressEndedAt!));
+    if (cut >= start) {
+      start = press.run.find((t) => t > cut) ?? time;
+      since = cut;
+    }
     const after = await storage.track(stationId, unitId, time + 1, time + SEED_LOOKBACK_MS, PRESS_END_LIMIT);
     const stop = after.findIndex((f) => !f.alarm);
     const end = stop < 0 ? (after.at(-1)?.time ?? time) : stop === 0 ? time : after[stop - 1]!.time;
-    const held = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: 1_000 });
-    return held.some((a) => a.time >= start && a.time <= end) ? null : start;
+    const bound = stop < 0 ? Infinity : after[stop]!.time;
+    const ofPress = (a: Alert) =>
+      a.evidence.position ? a.time > since && a.time < bound : a.time >= start && a.time <= end;
+    return held.some((a) => !ended(a) && ofPress(a)) ? null : start;
   } catch {
     return start;
   }

@@ -13,21 +13,23 @@ import {
   type AlertsMessage,
   type Unit,
   type UnitKind,
-  type UnitPosition,
 } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
+import { isPositionless, type RelayedFix } from '../live/relay.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
+import { alertId } from './alert-id.ts';
 import { alertRecord } from './alert-record.ts';
 import { FixGate } from './fix-gate.ts';
 import { carryAcrossHoursChange } from './hours-change.ts';
 import { alertMetrics } from './alert-metrics.ts';
 import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
 import { replayOperation } from './operation-replay.ts';
+import { evaluatePositionless } from './positionless-alarm.ts';
 import { SEED_LOOKBACK_MS } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
-import { loggedTimesOf, ruleTimesFromLog, type LoggedRuleTimes } from './rule-times.ts';
+import { loggedRuleTimes, type LoggedRuleTimes } from './rule-times.ts';
 import {
   checkSilence,
   evaluateFix,
@@ -40,7 +42,8 @@ import {
 export interface AlertServiceOptions {
   storage: Storage;
   rooms: Pick<RoomManager, 'get'>;
-  live: Pick<LiveService, 'onFix' | 'snapshot'>;
+  /** Without `onPositionless` (test doubles), no fix sent without a position is heard. */
+  live: Pick<LiveService, 'onFix' | 'snapshot'> & Partial<Pick<LiveService, 'onPositionless'>>;
   registry: Registry;
   settings: EvaluatorSettings;
   /** Signal loss is checked this often (ms). */
@@ -62,8 +65,8 @@ interface OperationAlerts {
   index: RuleIndex;
   units: Map<string, UnitState>;
   kinds: Map<string, UnitKind>;
-  /** Fixes wait here while the operation loads and while a committed document is read again. */
-  gate: FixGate;
+  /** Fixes (and reports without a position) wait here while the operation loads and while a committed document is read again. */
+  gate: FixGate<RelayedFix>;
   /** Documents whose rules the engine has read (a commit to one not read yet waits for the load). */
   read: Set<string>;
   /** Documents whose re-read is running or asked for, coalesced per document (`at`: the newest commit's time). */
@@ -104,7 +107,8 @@ export class AlertService {
   constructor(private readonly o: AlertServiceOptions) {
     this.now = o.now ?? Date.now;
     this.metrics = alertMetrics(o.registry);
-    this.unsubscribe = o.live.onFix((pos) => this.onFix(pos));
+    const off = [o.live.onFix((pos) => this.onFix(pos)), o.live.onPositionless?.((r) => this.onFix(r))];
+    this.unsubscribe = () => off.forEach((f) => f?.());
   }
 
   /**
@@ -206,7 +210,9 @@ export class AlertService {
     const op = this.ops.get(id);
     if (op) return op;
     // Fixes that waited for an operation forgotten meanwhile (closed) are not judged.
-    const gate = new FixGate((pos) => void (this.ops.get(id) === created && this.evaluate(created, pos, 'held')));
+    const gate = new FixGate<RelayedFix>(
+      (pos) => void (this.ops.get(id) === created && this.evaluate(created, pos, 'held')),
+    );
     const created: OperationAlerts = {
       id,
       stations: new Set(),
@@ -238,7 +244,7 @@ export class AlertService {
       const logSince = Date.now() - this.o.replayMs - SEED_LOOKBACK_MS;
       for (const scope of [COMMAND_SCOPE, ...row.stations]) {
         const doc = docName(op.id, scope);
-        const logged = await this.loggedRuleTimes(doc, logSince);
+        const logged = await loggedRuleTimes(this.o, doc, logSince);
         await this.readDoc(op, scope, { logged });
       }
       await replayOperation(
@@ -261,26 +267,6 @@ export class AlertService {
       // Judged as the replay after a restart will judge them: by the rules that stood when each came in.
       op.gate.loaded();
     }
-  }
-
-  /**
-   * The times of the rules of `doc` from its update log since `since` (`ruleTimesFromLog`):
-   * undefined when it holds no rule, null when the log could not be read (their `updatedAt` stands
-   * in). A rule stored while the walk ran is not in it, and would stand from when it is read: the
-   * log is walked once more then, so that it stands from its time in the log, as after a restart.
-   * The room is looked up each time: it may be unloaded, and loaded afresh, during a walk.
-   */
-  private async loggedRuleTimes(doc: string, since: number): Promise<Map<string, LoggedRuleTimes> | null | undefined> {
-    const rules = async () => [...readMap<AlertRule>((await this.o.rooms.get(doc)).doc, 'rules').values()];
-    const walk = () =>
-      ruleTimesFromLog(this.o.storage, doc, since).catch((err) => {
-        this.o.log.warn({ err, doc }, 'alerts: rule times not read; their updatedAt stands in');
-        return null;
-      });
-    if (!(await rules()).length) return undefined;
-    const logged = await walk();
-    if (logged && !(await rules()).every((r) => loggedTimesOf(logged, r))) return (await walk()) ?? logged;
-    return logged;
   }
 
   /** Read a changed document again: the change stands from now; fixes arriving meanwhile wait (FixGate). */
@@ -337,7 +323,7 @@ export class AlertService {
     for (const unit of readMap<Unit>(room.doc, 'units').values()) op.kinds.set(unitKey(scope, unit.id), unit.kind);
   }
 
-  private onFix(pos: UnitPosition): void {
+  private onFix(pos: RelayedFix): void {
     if (this.closed) return;
     const started = performance.now();
     for (const op of this.ops.values()) {
@@ -348,12 +334,18 @@ export class AlertService {
   }
 
   /** A `held` or `replayed` fix: judged by the rules that stood then; `alerted`: a stay alerted already, not raised. */
-  private evaluate(op: OperationAlerts, pos: UnitPosition, how: Judged = 'live', alerted?: (d: AlertDraft) => boolean) {
+  private evaluate(op: OperationAlerts, pos: RelayedFix, how: Judged = 'live', alerted?: (d: AlertDraft) => boolean) {
     if (!op.stations.has(pos.stationId)) return;
     const key = unitKey(pos.stationId, pos.unitId);
     const state = this.unitState(op, pos.stationId, pos.unitId);
     try {
-      for (const d of evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live')) {
+      const pressed = state.sosSince;
+      const drafts = isPositionless(pos)
+        ? evaluatePositionless(state, pos)
+        : evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live');
+      if (isPositionless(pos) && pressed !== null && state.sosSince === null)
+        this.endPress(op, state, pressed, pos.time);
+      for (const d of drafts) {
         if (!alerted?.(d)) this.raise(op, state, how === 'replayed' && d.kind === 'sos' ? { ...d, late: true } : d);
       }
     } catch (err) {
@@ -388,6 +380,21 @@ export class AlertService {
         },
         (err: unknown) => this.o.log.error({ err, alert: alert.id }, 'alerts: alert could not be stored'),
       ),
+    );
+  }
+
+  /**
+   * A report without a position ended the press begun at `since` at `endedAt`: no track holds that
+   * end, so it is written on the press's alert (`evidence.pressEndedAt`), once the alerts being
+   * stored are. A press raised under another episode (late) is not marked.
+   */
+  private endPress(op: OperationAlerts, state: UnitState, since: number, endedAt: number): void {
+    const id = alertId(op.id, state.stationId, state.unitId, 'sos', 'sos', since);
+    const mark = () => this.o.storage.endSosPress(op.id, id, endedAt);
+    void this.track(
+      Promise.allSettled([...this.pending])
+        .then(mark)
+        .catch((err: unknown) => this.o.log.error({ err, alert: id }, 'alerts: end of an SOS press not stored')),
     );
   }
 

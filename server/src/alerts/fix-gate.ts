@@ -8,14 +8,14 @@ import type { UnitPosition } from '@jointmap/shared';
  * Judged at once, a fix that came in after a zone was stored but before the engine had read it
  * would meet the rules of before, while a restart judges it by the zone (a second `zone_enter`).
  */
-export class FixGate {
+export class FixGate<T = UnitPosition> {
   /** Fixes that came in while the operation loaded; null once it has. */
-  private loading: UnitPosition[] | null = [];
+  private loading: T[] | null = [];
   /** Re-reads running. */
   private holds = 0;
-  private held: UnitPosition[] = [];
+  private held: T[] = [];
 
-  constructor(private readonly judge: (pos: UnitPosition) => void) {}
+  constructor(private readonly judge: (pos: T) => void) {}
 
   /** The operation has not finished loading. */
   get isLoading(): boolean {
@@ -28,7 +28,7 @@ export class FixGate {
   }
 
   /** Keep the fix if something is being read (true); false: judge it now. */
-  offer(pos: UnitPosition): boolean {
+  offer(pos: T): boolean {
     if (this.loading) this.loading.push(pos);
     else if (this.holds) this.held.push(pos);
     else return false;

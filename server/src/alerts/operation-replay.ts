@@ -4,6 +4,7 @@ import { toUnitPosition, type LiveService } from '../live/live-service.ts';
 import type { Storage } from '../storage/types.ts';
 import { seedZones, zoneAlerts } from './alert-history.ts';
 import { alreadyAlerted } from './alerted-stays.ts';
+import { seedPositionlessPresses } from './positionless-alarm.ts';
 import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import type { RuleIndex } from './rule-index.ts';
 import type { AlertDraft, EvaluatorSettings, UnitState } from './unit-evaluator.ts';
@@ -101,4 +102,8 @@ export async function replayOperation(
       if (latest.alarm) state.sosSince = latest.time;
     }
   }
+  // A press begun without a position and still held is in no track, only in its alert.
+  await seedPositionlessPresses(d.storage, op, unitState).catch((err: unknown) => {
+    d.log.warn({ err, operation: op.id }, 'alerts: SOS presses without a position not read');
+  });
 }

@@ -1,5 +1,7 @@
+import type { FastifyBaseLogger } from 'fastify';
 import * as Y from 'yjs';
-import type { AlertRule } from '@jointmap/shared';
+import { readMap, type AlertRule } from '@jointmap/shared';
+import type { RoomManager } from '../rooms/room-manager.ts';
 import type { UpdateLogStore } from '../storage/types.ts';
 import { LOG_PAGE, logPages } from '../report/log-walk.ts';
 
@@ -134,4 +136,32 @@ export async function ruleTimesFromLog(
   } finally {
     ydoc.destroy();
   }
+}
+
+/**
+ * The times of the rules of `doc` from its update log since `since` ({@link ruleTimesFromLog}):
+ * undefined when it holds no rule, null when the log could not be read (their `updatedAt` stands
+ * in). A rule stored while the walk ran is not in it, and would stand from when it is read: the
+ * log is walked once more then, so that it stands from its time in the log, as after a restart.
+ * The room is looked up each time: it may be unloaded, and loaded afresh, during a walk.
+ */
+export async function loggedRuleTimes(
+  d: {
+    rooms: Pick<RoomManager, 'get'>;
+    storage: Pick<UpdateLogStore, 'readReplayCheckpoint' | 'readUpdateLogPage'>;
+    log: Pick<FastifyBaseLogger, 'warn'>;
+  },
+  doc: string,
+  since: number,
+): Promise<Map<string, LoggedRuleTimes> | null | undefined> {
+  const rules = async () => [...readMap<AlertRule>((await d.rooms.get(doc)).doc, 'rules').values()];
+  const walk = () =>
+    ruleTimesFromLog(d.storage, doc, since).catch((err: unknown) => {
+      d.log.warn({ err, doc }, 'alerts: rule times not read; their updatedAt stands in');
+      return null;
+    });
+  if (!(await rules()).length) return undefined;
+  const logged = await walk();
+  if (logged && !(await rules()).every((r) => loggedTimesOf(logged, r))) return (await walk()) ?? logged;
+  return logged;
 }

@@ -44,7 +44,10 @@ export interface UnitState {
   last: UnitPosition | null;
   /** Where the unit has stayed (within the stop radius) since when. */
   stop: { anchor: [number, number]; since: number } | null;
-  /** Start of the current SOS (consecutive fixes with an alarm). */
+  /**
+   * Start of the current SOS (consecutive fixes with an alarm); one begun by an alarm without a
+   * position may be newer than `newest` (`evaluatePositionless`).
+   */
   sosSince: number | null;
   rules: Map<string, RuleState>;
 }
@@ -109,7 +112,7 @@ export function evaluateFix(
       state.sosSince = pos.time;
       out.push(sosDraft(pos, lngLat));
     }
-  } else state.sosSince = null;
+  } else if (state.sosSince !== null && pos.time > state.sosSince) state.sosSince = null;
 
   // A gap in the fixes longer than a signal rule allows is a signal loss even if no timer saw it.
   if (previous && kind) {

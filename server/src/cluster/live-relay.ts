@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { UnitPosition } from '@jointmap/shared';
-import type { PositionRelay } from '../live/relay.ts';
+import type { PositionRelay, RelayedFix } from '../live/relay.ts';
 import type { Device } from '../storage/types.ts';
 import type { LiveRedis } from './live-redis.ts';
 import { RedisPublisher } from './redis-publisher.ts';
@@ -13,7 +12,7 @@ interface Envelope<T> {
 }
 
 /**
- * {@link PositionRelay} over Redis pub/sub: every stored fix and every device registration is
+ * {@link PositionRelay} over Redis pub/sub: every stored fix (and report without a position) and every device registration is
  * published once and reaches every instance. Pub/sub, not streams: a message is only a hint that
  * storage (PostgreSQL) changed, storage already holds it (durable before relay), and after a break
  * an instance reads the latest positions from storage again instead of replaying a stream.
@@ -27,7 +26,7 @@ interface Envelope<T> {
  */
 export class RedisLiveRelay implements PositionRelay {
   private readonly id = randomBytes(8).toString('hex');
-  private readonly fixHandlers = new Set<(pos: UnitPosition) => void>();
+  private readonly fixHandlers = new Set<(pos: RelayedFix) => void>();
   private readonly deviceHandlers = new Set<(device: Device) => void>();
   private readonly resyncHandlers = new Set<() => void>();
   private readonly channels;
@@ -35,7 +34,7 @@ export class RedisLiveRelay implements PositionRelay {
   private publishFailed = false;
   private closed = false;
   /** Fixes stored during this turn of the event loop, published as one message after it. */
-  private outbox: UnitPosition[] = [];
+  private outbox: RelayedFix[] = [];
   private readonly onSubReady = () => this.emitResync();
   private readonly onCmdReady = () => {
     if (!this.publishFailed) return;
@@ -63,7 +62,7 @@ export class RedisLiveRelay implements PositionRelay {
     const relay = new RedisLiveRelay(redis);
     const { fixes, devices, resync } = relay.channels;
     await redis.sub.subscribe(fixes, (raw) =>
-      relay.receive(raw, (batch: UnitPosition[]) => {
+      relay.receive(raw, (batch: RelayedFix[]) => {
         if (Array.isArray(batch)) for (const p of batch) relay.deliverFix(p);
       }),
     );
@@ -80,7 +79,7 @@ export class RedisLiveRelay implements PositionRelay {
    * commit of the ingest stores many fixes at once), which costs Redis and every receiving
    * instance one message instead of one per fix.
    */
-  publish(pos: UnitPosition): void {
+  publish(pos: RelayedFix): void {
     this.deliverFix(pos);
     if (this.outbox.push(pos) === 1) {
       process.nextTick(() => {
@@ -91,7 +90,7 @@ export class RedisLiveRelay implements PositionRelay {
     }
   }
 
-  subscribe(handler: (pos: UnitPosition) => void): () => void {
+  subscribe(handler: (pos: RelayedFix) => void): () => void {
     this.fixHandlers.add(handler);
     return () => this.fixHandlers.delete(handler);
   }
@@ -144,7 +143,7 @@ export class RedisLiveRelay implements PositionRelay {
     if (envelope.from !== this.id) deliver(envelope.body);
   }
 
-  private deliverFix(pos: UnitPosition): void {
+  private deliverFix(pos: RelayedFix): void {
     for (const h of this.fixHandlers) h(pos);
   }
 

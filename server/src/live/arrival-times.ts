@@ -1,4 +1,4 @@
-import type { DecodedFix } from './osmand.ts';
+import { isStored, type DecodedFix } from './fix-checks.ts';
 
 /** Remembered re-datings per device (LRU), and devices remembered (LRU). */
 const PER_DEVICE = 256;
@@ -15,7 +15,9 @@ interface DeviceMemory {
  * Fixes that are stored dated on arrival, not as the device dated them:
  * - a fix dated ahead of `now` (a clock running fast, within the tolerance): kept as dated, it would
  *   stay the unit's newest and hold its marker until the correct fixes caught up with it;
- * - a dropped fix kept for its alarm (`alarmKept`: a clock hours off, a speed spike).
+ * - a dropped fix kept for its alarm (`alarmKept`: a clock hours off, a speed spike);
+ * - an alarm without a usable position dated outside the window (`positionless.onArrival`), which
+ *   is not stored but raised: a resend then finds the time, and so the alert, it had before.
  * A batch of them keeps its order, a millisecond apart, after the batch's own fixes dated in the
  * past (the track keeps one row per device and time, so one shared time would keep only the first).
  *
@@ -34,12 +36,13 @@ export class ArrivalTimes {
 
   /** Re-date the fixes of one device's request that are stored dated on arrival (in place). */
   assign(deviceId: string, fixes: DecodedFix[], now: number): void {
-    const stored = fixes.filter((f) => f.valid && (!f.dropped || f.alarmKept));
-    const onArrival = stored.filter((f) => f.alarmKept || f.time > now);
+    // Stored, or heard by the alert engine without a position.
+    const kept = fixes.filter((f) => isStored(f) || f.positionless);
+    const onArrival = kept.filter((f) => f.alarmKept || f.positionless?.onArrival || f.time > now);
     if (!onArrival.length) return;
     const memory = this.memoryOf(deviceId);
     const fresh = [...new Set(onArrival.map((f) => f.time).filter((t) => !memory.times.has(t)))].sort((a, b) => a - b);
-    const newestPast = Math.max(-Infinity, ...stored.filter((f) => !onArrival.includes(f)).map((f) => f.time));
+    const newestPast = Math.max(-Infinity, ...kept.filter((f) => !onArrival.includes(f)).map((f) => f.time));
     const first = Math.max(now - (fresh.length - 1), newestPast + 1, memory.last + 1);
     fresh.forEach((t, i) => memory.times.set(t, first + i));
     if (fresh.length) memory.last = first + fresh.length - 1;

@@ -45,6 +45,8 @@ export class DropLog {
         dropped: entry.since,
         example: last.dropped!.message,
         ...(dropped.some((f) => f.alarmKept) ? { alarmKept: true } : {}),
+        // Not stored but raised at the unit's last known position (`DecodedFix.positionless`).
+        ...(dropped.some((f) => f.positionless && f.alarm !== null) ? { alarmWithoutPosition: true } : {}),
       },
       'ingest: fixes acknowledged but not stored (a wrong phone clock, a value out of range)',
     );

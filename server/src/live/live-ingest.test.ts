@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import { LiveService } from './live-service.ts';
+import type { PositionlessReport } from './relay.ts';
 
 const STATION = 'deqing-yuyue';
 const NOW = Date.parse('2026-03-01T08:00:00Z');
@@ -45,6 +46,8 @@ async function setup() {
   await live.start();
   const heard: UnitPosition[] = [];
   live.onFix((p) => heard.push(p));
+  const positionless: PositionlessReport[] = [];
+  live.onPositionless((r) => positionless.push(r));
   cleanups.push(async () => {
     await live.close();
     await storage.close();
@@ -53,7 +56,7 @@ async function setup() {
   const send = (query: Record<string, string>) =>
     live.ingest({ query: { id: 'dev-a', ...query }, body: undefined, contentType: undefined, address: '10.0.0.1' });
   const track = () => storage.track(STATION, 'car-1', 0, NOW + 86_400_000, 100);
-  return { clock, send, track, heard, warnings };
+  return { clock, send, track, heard, positionless, warnings };
 }
 
 describe('LiveService ingest', () => {
@@ -98,5 +101,38 @@ describe('LiveService ingest', () => {
     s.clock.now += 30_000;
     await s.send(fix);
     expect((await s.track()).map((f) => f.time)).toEqual([NOW]);
+  });
+
+  it('an SOS without a usable position is stored nowhere but heard by the alert engine; dated on arrival when outside the window', async () => {
+    const s = await setup();
+    await s.send({ timestamp: String(NOW / 1000 - 60), lat: '30.5', lon: '120.3' });
+    await expect(
+      s.send({ timestamp: String(NOW / 1000 - 50), lat: '0', lon: '0', alarm: 'sos' }),
+    ).resolves.toMatchObject({
+      received: 1,
+      stored: 0,
+      dropped: [{ index: 0 }],
+    });
+    await s.send({ timestamp: String(NOW / 1000 - 40), lat: '30.6', lon: '120.4', valid: 'false', alarm: 'sos' });
+    // Still no lock, no alarm: heard too (it ends a press). A heartbeat with an alarm is one without a place.
+    await s.send({ timestamp: String(NOW / 1000 - 30), lat: '30.6', lon: '120.4', valid: 'false' });
+    await s.send({ timestamp: String(NOW / 1000 - 20), alarm: 'sos' });
+    // A phone clock 8 h ahead: dated on arrival, and its resend (answer lost) gets the same time.
+    const ahead = { timestamp: String(NOW / 1000 + 8 * 3600), lat: '0', lon: '0', alarm: 'sos' };
+    s.clock.now += 10_000;
+    await s.send(ahead);
+    s.clock.now += 30_000;
+    await s.send(ahead);
+    expect(s.positionless.map((r) => [r.unitId, r.time, r.alarm, r.receivedAt - NOW])).toEqual([
+      ['car-1', NOW - 50_000, 'sos', 0],
+      ['car-1', NOW - 40_000, 'sos', 0],
+      ['car-1', NOW - 30_000, null, 0],
+      ['car-1', NOW - 20_000, 'sos', 0],
+      ['car-1', NOW + 10_000, 'sos', 10_000],
+      ['car-1', NOW + 10_000, 'sos', 40_000],
+    ]);
+    expect(s.heard.map((p) => p.time)).toEqual([NOW - 60_000]);
+    expect((await s.track()).map((f) => f.time)).toEqual([NOW - 60_000]);
+    expect(s.warnings).toEqual([expect.objectContaining({ alarmWithoutPosition: true })]);
   });
 });

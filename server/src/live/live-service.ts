@@ -13,9 +13,11 @@ import { ArrivalTimes } from './arrival-times.ts';
 import { DeviceDirectory } from './device-directory.ts';
 import { DropLog, type WarnLog } from './drop-log.ts';
 import type { PositionFanout } from './fanout.ts';
+import { isStored } from './fix-checks.ts';
+import { positionFix, positionlessReport, toUnitPosition } from './ingest-records.ts';
 import { decodeOsmAnd, type FixLimits } from './osmand.ts';
 import { PositionWriter } from './position-writer.ts';
-import { LocalRelay, type PositionRelay } from './relay.ts';
+import { isPositionless, LocalRelay, type PositionlessReport, type PositionRelay, type RelayedFix } from './relay.ts';
 import { TokenBuckets, type RateBuckets } from './token-bucket.ts';
 import { isStorageFull } from '../storage/storage-full.ts';
 
@@ -76,6 +78,7 @@ export class LiveService {
   private readonly unsubscribe: () => void;
   private fanout: PositionFanout | null = null;
   private readonly fixListeners = new Set<(pos: UnitPosition) => void>();
+  private readonly positionlessListeners = new Set<(report: PositionlessReport) => void>();
   private readonly deviceListeners = new Set<(device: Device | null) => void>();
   /** The catch-up running or last run (see {@link resync}). */
   private resyncs: Promise<void> = Promise.resolve();
@@ -246,23 +249,17 @@ export class LiveService {
     for (const d of dropped) this.metrics.dropped.inc({ reason: d.reason });
     this.dropLog.note(deviceId, device.unitId, decoded.fixes);
     this.arrivals.assign(deviceId, decoded.fixes, receivedAt);
-    const fixes: PositionFix[] = decoded.fixes
-      .filter((f) => f.valid && (!f.dropped || f.alarmKept))
-      .map((f) => ({
-        unitId: device.unitId!,
-        stationId: device.stationId,
-        deviceId,
-        time: f.time,
-        lng: f.lng,
-        lat: f.lat,
-        speed: f.speedMps,
-        bearing: f.bearing,
-        altitude: f.altitude,
-        accuracy: f.accuracy,
-        battery: f.battery,
-        alarm: f.alarm,
-        receivedAt,
-      }));
+    const unit = { unitId: device.unitId, stationId: device.stationId, deviceId, receivedAt };
+    // Relayed once stored, in the request's order: a stored fix, or a fix without a usable position.
+    const relayed: RelayedFix[] = [];
+    const fixes: PositionFix[] = [];
+    for (const f of decoded.fixes) {
+      if (isStored(f)) {
+        const fix = positionFix(f, unit);
+        fixes.push(fix);
+        relayed.push(toUnitPosition(fix));
+      } else if (f.positionless) relayed.push(positionlessReport(f, unit));
+    }
     if (fixes.length) {
       try {
         await this.writer.write(fixes);
@@ -272,8 +269,8 @@ export class LiveService {
         throw new AppError('STORAGE_UNAVAILABLE', 'positions could not be stored; retry');
       }
       this.metrics.accepted.inc(fixes.length);
-      for (const f of fixes) this.relay.publish(toUnitPosition(f));
     }
+    for (const m of relayed) this.relay.publish(m);
     return {
       deviceId,
       unitId: device.unitId,
@@ -320,8 +317,21 @@ export class LiveService {
     return () => this.fixListeners.delete(listener);
   }
 
-  /** A stored fix from this or another instance: advance the latest position, fan out. */
-  private onRelayed(pos: UnitPosition): void {
+  /**
+   * Call `listener` with every fix sent without a usable position, from this or another instance
+   * (see {@link PositionlessReport}): never stored, never a unit's latest. Returns the unsubscribe function.
+   */
+  onPositionless(listener: (report: PositionlessReport) => void): () => void {
+    this.positionlessListeners.add(listener);
+    return () => this.positionlessListeners.delete(listener);
+  }
+
+  /** A stored fix from this or another instance: advance the latest position, fan out (a report without a position: only heard). */
+  private onRelayed(pos: RelayedFix): void {
+    if (isPositionless(pos)) {
+      for (const listener of this.positionlessListeners) listener(pos);
+      return;
+    }
     for (const listener of this.fixListeners) listener(pos);
     if (this.offerLatest(pos)) this.fanout?.publish(pos);
   }
@@ -357,6 +367,8 @@ export class LiveService {
   }
 }
 
+export { toUnitPosition } from './ingest-records.ts';
+
 /** Most fixes of one unit read back from its track after a relay break. */
 const REPLAY_LIMIT = 10_000;
 
@@ -372,20 +384,3 @@ export class RateLimitedError extends AppError {
 
 /** Retry-After in whole seconds: at least 1, at most a day (a bucket with no refill rate says never). */
 const retryAfter = (seconds: number): number => Math.min(86_400, Math.max(1, seconds));
-
-export function toUnitPosition(f: PositionFix): UnitPosition {
-  return {
-    unitId: f.unitId,
-    stationId: f.stationId,
-    deviceId: f.deviceId,
-    lngLat: [f.lng, f.lat],
-    time: f.time,
-    receivedAt: f.receivedAt,
-    speedMps: f.speed,
-    bearing: f.bearing,
-    altitude: f.altitude,
-    accuracy: f.accuracy,
-    battery: f.battery,
-    alarm: f.alarm,
-  };
-}

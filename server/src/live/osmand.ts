@@ -1,41 +1,13 @@
 import { isDeviceId, withoutControlChars, type ErrorCode } from '@jointmap/shared';
+import { judgeFix, type DecodedFix, type FixLimits } from './fix-checks.ts';
 
 /**
  * Decoding of the OsmAnd protocol as Traccar Client and OsmAnd send it (see docs/ingest.md for the
- * shapes and where they were confirmed). Pure: no IO, no clock (callers pass `now`).
+ * shapes and where they were confirmed). Pure: no IO, no clock (callers pass `now`). What a fix
+ * then becomes (stored, dropped, its alarm kept) is fix-checks.ts.
  */
 
-/** A fix as decoded from one request, before the unit is resolved. SI units. */
-export interface DecodedFix {
-  deviceId: string;
-  /** epoch ms */
-  time: number;
-  lat: number;
-  lng: number;
-  speedMps: number | null;
-  bearing: number | null;
-  altitude: number | null;
-  accuracy: number | null;
-  /** percent 0–100 */
-  battery: number | null;
-  alarm: string | null;
-  /** The device says this fix has no valid location (`valid=false`): accepted, not stored. */
-  valid: boolean;
-  /**
-   * A dropped fix (not for its coordinates) that carries an alarm: stored anyway, dated on arrival
-   * and without an out-of-range speed, so the alarm (SOS) is raised where the device was. The app
-   * shows "SOS sent" once answered; dropping the alarm with a wrong clock would lose it silently.
-   */
-  alarmKept?: true;
-  /**
-   * Set by the range checks: why this fix is accepted but not stored (a value out of range, a time
-   * outside the window). Its request is still acknowledged, so a buffering app moves past it.
-   */
-  dropped?: { reason: DropReason; message: string };
-}
-
-/** Why a fix was dropped (the metric's label). */
-export type DropReason = 'coordinates' | 'future' | 'too_old' | 'speed';
+export type { DecodedFix, DropReason, FixLimits } from './fix-checks.ts';
 
 /**
  * `fixes` may be empty: a request of heartbeats only (Traccar Client's stationary heartbeat: an id,
@@ -44,7 +16,7 @@ export type DropReason = 'coordinates' | 'future' | 'too_old' | 'speed';
 export type DecodeResult =
   { ok: true; deviceId: string; fixes: DecodedFix[] } | { ok: false; code: ErrorCode; message: string };
 
-/** A record with an id and a time but neither lat nor lon: the device is alive, no place to store. */
+/** A record with an id and a time but neither lat nor lon (nor an alarm): the device is alive, no place to store. */
 interface Heartbeat {
   heartbeat: true;
   deviceId: string;
@@ -52,18 +24,7 @@ interface Heartbeat {
 
 const isHeartbeat = (r: DecodedFix | Heartbeat): r is Heartbeat => 'heartbeat' in r;
 
-export interface FixLimits {
-  /** Drop fixes timestamped further than this in the future. */
-  maxFutureMs: number;
-  /** Drop fixes older than this. */
-  maxAgeMs: number;
-  /** Most fixes in one request (JSON batches). */
-  maxFixes: number;
-}
-
 export const KNOTS_TO_MPS = 1852 / 3600;
-/** Faster than this is not a police unit's GPS but garbage (≈ 1,800 km/h). */
-const MAX_SPEED_MPS = 500;
 /** Traccar's rule: a numeric timestamp below 2^31-1 is in seconds, otherwise milliseconds. */
 const SECONDS_LIMIT = 2_147_483_647;
 
@@ -99,16 +60,7 @@ export function decodeOsmAnd(
     const device = records[0]!.deviceId;
     if (records.some((f) => f.deviceId !== device)) invalid('all fixes of one request must come from one device');
     const fixes = records.filter((r): r is DecodedFix => !isHeartbeat(r));
-    for (const f of fixes) {
-      const dropped = checkFix(f, now, limits);
-      if (!dropped) continue;
-      f.dropped = dropped;
-      // The alarm of a fix dropped for its time or speed still has a place: kept (see `alarmKept`).
-      if (f.alarm !== null && f.valid && dropped.reason !== 'coordinates') {
-        f.alarmKept = true;
-        if (dropped.reason === 'speed') f.speedMps = null;
-      }
-    }
+    for (const f of fixes) judgeFix(f, now, limits);
     return { ok: true, deviceId: device, fixes };
   } catch (err) {
     if (err instanceof DecodeError) return { ok: false, code: err.code, message: err.message };
@@ -233,7 +185,11 @@ function decodeParams(p: Params, now: number): DecodedFix | Heartbeat {
   let latRaw = one(p, 'lat');
   let lngRaw = one(p, 'lon');
   const location = one(p, 'location');
-  if (absent(latRaw, lngRaw, location)) return { heartbeat: true, deviceId: id };
+  const alarmText = alarm(optional(p, 'alarm'));
+  if (absent(latRaw, lngRaw, location))
+    return alarmText
+      ? noLocation(id, time, alarmText, optionalNum(optional(p, 'batt')))
+      : { heartbeat: true, deviceId: id };
   if (location !== undefined && absent(latRaw, lngRaw)) {
     const [a, b, ...rest] = location.split(',');
     if (rest.length) invalid('location: expected "lat,lon"');
@@ -251,9 +207,18 @@ function decodeParams(p: Params, now: number): DecodedFix | Heartbeat {
     altitude: optionalNum(optional(p, 'altitude')),
     accuracy: optionalNum(optional(p, 'accuracy')),
     battery: optionalNum(optional(p, 'batt')),
-    alarm: alarm(optional(p, 'alarm')),
+    alarm: alarmText,
     valid: bool(optional(p, 'valid')),
   };
+}
+
+/**
+ * A heartbeat that carries an alarm (an SOS pressed before the phone had any location): read as a
+ * fix without a location (lat 0, lon 0, not valid), so its alarm is raised (`positionless`).
+ */
+function noLocation(deviceId: string, time: number, alarmText: string, battery: number | null): DecodedFix {
+  const unknown = { speedMps: null, bearing: null, altitude: null, accuracy: null };
+  return { deviceId, time, lat: 0, lng: 0, ...unknown, battery, alarm: alarmText, valid: false, noLocation: true };
 }
 
 /** Metres a second per unit of `speed`, by `speedUnit`. */
@@ -342,7 +307,10 @@ function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix | 
   };
   const id = deviceId(o.id ?? o.deviceid);
   const time = parseTimestamp(field('timestamp'), now);
-  if (absent(field('lat'), field('lon'))) return { heartbeat: true, deviceId: id };
+  if (absent(field('lat'), field('lon'))) {
+    const alarmText = alarm(o.alarm);
+    return alarmText ? noLocation(id, time, alarmText, optionalNum(o.batt)) : { heartbeat: true, deviceId: id };
+  }
   const speedKnots = optionalNum(o.speed);
   return {
     deviceId: id,
@@ -357,31 +325,4 @@ function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix | 
     alarm: alarm(o.alarm),
     valid: bool(o.valid),
   };
-}
-
-/**
- * Range and time checks: why the fix must not be stored, or null; normalises unknown values
- * (negative accuracy/bearing/battery, 0 accuracy, battery above 100 — millivolts, say) to null.
- *
- * Such a fix is dropped, not refused. A value out of range is the device's data, not a malformed
- * request: refused, Traccar Client keeps it at the head of its buffer and sends it again every
- * 30 s for ever, and every fix behind it waits (a phone left a week in a locker, one GPS spike).
- * Traccar's own server filters such fixes and answers 200 as well.
- */
-function checkFix(f: DecodedFix, now: number, limits: FixLimits): DecodedFix['dropped'] | null {
-  const drop = (reason: DropReason, message: string) => ({ reason, message });
-  if (f.lat < -90 || f.lat > 90 || f.lng < -180 || f.lng > 180)
-    return drop('coordinates', `coordinates out of range: lat ${f.lat}, lon ${f.lng}`);
-  // What trackers and TAK clients send before they have a location: not a place in the Gulf of Guinea.
-  if (f.lat === 0 && f.lng === 0) return drop('coordinates', 'no location: lat 0, lon 0');
-  if (f.bearing !== null) f.bearing = f.bearing < 0 ? null : f.bearing % 360;
-  if (f.accuracy !== null && f.accuracy <= 0) f.accuracy = null;
-  if (f.battery !== null && (f.battery < 0 || f.battery > 100)) f.battery = null;
-  if (f.speedMps !== null && f.speedMps < 0) f.speedMps = null;
-  if (f.time > now + limits.maxFutureMs)
-    return drop('future', `timestamp ${new Date(f.time).toISOString()} is in the future`);
-  if (f.time < now - limits.maxAgeMs) return drop('too_old', `timestamp ${new Date(f.time).toISOString()} is too old`);
-  if (f.speedMps !== null && f.speedMps > MAX_SPEED_MPS)
-    return drop('speed', `speed out of range: ${f.speedMps.toFixed(1)} m/s`);
-  return null;
 }

@@ -38,4 +38,9 @@ export interface AlertStore {
    * state: false, and nothing written, when another request changed it first.
    */
   updateAlertIf(alert: Alert, expected: AlertState): Promise<boolean>;
+  /**
+   * Record on an SOS alert that its press ended at `endedAt` (`evidence.pressEndedAt`), unless one
+   * is recorded already; nothing when there is no such alert.
+   */
+  endSosPress(operationId: string, id: string, endedAt: number): Promise<void>;
 }

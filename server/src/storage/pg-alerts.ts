@@ -38,6 +38,15 @@ export class PgAlertStore implements AlertStore {
     return (rowCount ?? 0) > 0;
   }
 
+  async endSosPress(operationId: string, id: string, endedAt: number): Promise<void> {
+    await pgQuery(
+      this.pool,
+      `UPDATE alerts SET evidence = (evidence::jsonb || jsonb_build_object('pressEndedAt', $3::bigint))::json
+       WHERE operation_id = $1 AND id = $2 AND evidence->>'pressEndedAt' IS NULL`,
+      [operationId, id, endedAt],
+    );
+  }
+
   async getAlert(operationId: string, id: string): Promise<Alert | null> {
     const { rows } = await pgQuery(this.pool, 'SELECT * FROM alerts WHERE operation_id = $1 AND id = $2', [
       operationId,

@@ -197,6 +197,8 @@ export class PgStorage implements Storage {
   listAlerts = (operationId: string, filter: AlertFilter): Promise<Alert[]> =>
     this.alerts.listAlerts(operationId, filter);
   updateAlertIf = (alert: Alert, expected: AlertState): Promise<boolean> => this.alerts.updateAlertIf(alert, expected);
+  endSosPress = (operationId: string, id: string, endedAt: number): Promise<void> =>
+    this.alerts.endSosPress(operationId, id, endedAt);
 
   // Track retention and evidence holds (pg-retention.ts).
   trackStations = (): Promise<string[]> => this.retention.trackStations();

@@ -22,7 +22,15 @@ export class SqliteAlertStore implements AlertStore {
            resolved_by = @resolvedBy, resolved_at = @resolvedAt
          WHERE operation_id = @operationId AND id = @id AND state = @expected`,
       ),
+      endPress: db.prepare(
+        `UPDATE alerts SET evidence = json_set(evidence, '$.pressEndedAt', CAST(? AS INTEGER))
+         WHERE operation_id = ? AND id = ? AND json_extract(evidence, '$.pressEndedAt') IS NULL`,
+      ),
     };
+  }
+
+  async endSosPress(operationId: string, id: string, endedAt: number): Promise<void> {
+    this.stmts.endPress.run(endedAt, operationId, id);
   }
 
   async insertAlert(alert: Alert): Promise<boolean> {

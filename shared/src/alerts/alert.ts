@@ -43,7 +43,11 @@ export const AlertSchema = Type.Object(
     time: Type.Integer({ minimum: 0 }),
     /** Server clock when the alert was stored, epoch ms. */
     raisedAt: Type.Integer({ minimum: 0 }),
-    /** WGS-84 [lng, lat] of the unit at `time` (signal loss: its last fix). */
+    /**
+     * WGS-84 [lng, lat] of the unit at `time` (signal loss: its last fix). An SOS whose alarm came
+     * without a usable position says so in `evidence.position`: there it is the unit's last known
+     * position (`last_known`), or no place at all (`none`, stored as 0, 0: never draw it).
+     */
     lngLat: Type.Tuple([Type.Number(), Type.Number()]),
     /** What shows the violation. */
     evidence: Type.Object(
@@ -56,6 +60,20 @@ export const AlertSchema = Type.Object(
         silentMinutes: OptionalNumber,
         /** The tracker's alarm text for SOS. */
         alarm: Type.Optional(Type.String({ maxLength: 40 })),
+        /**
+         * SOS whose alarm came without a usable position (no GPS lock indoors, lat 0 lon 0):
+         * `last_known`, `lngLat` is the unit's last known position, from its fix at `positionTime`;
+         * `none`, the unit never reported one. Absent: `lngLat` is where the alarm was sent from.
+         */
+        position: Type.Optional(Type.Union([Type.Literal('last_known'), Type.Literal('none')])),
+        /** Device time of the fix `lngLat` comes from (with `position: 'last_known'`), epoch ms. */
+        positionTime: Type.Optional(Type.Integer({ minimum: 0 })),
+        /**
+         * SOS: device time of the report, sent without a position, that ended this press (its
+         * alarm no longer set). No track holds it; the engine reads it to tell a later press from
+         * this one after a restart and for a late alarm fix. Absent: not ended so, or not yet.
+         */
+        pressEndedAt: Type.Optional(Type.Integer({ minimum: 0 })),
       },
       { additionalProperties: false },
     ),

@@ -14,6 +14,15 @@ describe('evidenceText', () => {
     expect(evidenceText(a('sos', { alarm: 'sos' }), t)).toBe('alerts.evidence.alarm(sos)');
     expect(evidenceText(a('long_stop', {}), t)).toBe('');
   });
+
+  test('an SOS sent without a position says its place is the last known one, or that there is none', () => {
+    expect(evidenceText(a('sos', { alarm: 'sos', position: 'last_known', positionTime: 1 }), t)).toBe(
+      'alerts.evidence.alarm(sos) · alerts.evidence.lastKnown()',
+    );
+    expect(evidenceText(a('sos', { alarm: 'sos', position: 'none' }), t)).toBe(
+      'alerts.evidence.alarm(sos) · alerts.evidence.noPosition()',
+    );
+  });
 });
 
 describe('alert sounds', () => {

@@ -22,6 +22,8 @@ export function evidenceText(a: Alert, t: T): string {
   if (e.stopMinutes !== undefined) parts.push(t('alerts.evidence.stop', { min: round(e.stopMinutes) }));
   if (e.silentMinutes !== undefined) parts.push(t('alerts.evidence.silent', { min: round(e.silentMinutes) }));
   if (e.alarm) parts.push(t('alerts.evidence.alarm', { alarm: e.alarm }));
+  // An alarm sent without a usable position: the map point is not where it was sent from.
+  if (e.position) parts.push(t(e.position === 'none' ? 'alerts.evidence.noPosition' : 'alerts.evidence.lastKnown'));
   return parts.join(' · ');
 }
 

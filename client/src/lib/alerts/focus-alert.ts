@@ -17,8 +17,8 @@ export function nearestIndex(points: ReadonlyArray<{ time: number }>, time: numb
 }
 
 /**
- * Show an alert: fly to where it was raised, select its unit, and load the unit's track from ten
- * minutes before to ten minutes after, with the replay cursor at the alert.
+ * Show an alert: fly to where it was raised (if anywhere), select its unit, and load the unit's
+ * track from ten minutes before to ten minutes after, with the replay cursor at the alert.
  */
 export async function focusAlert(input: {
   map: MapLibreMap;
@@ -30,7 +30,8 @@ export async function focusAlert(input: {
   feed.focused = a.id;
   const key = unitKey(a.stationId, a.unitId);
   view.select(key);
-  map.flyTo({ center: a.lngLat, zoom: Math.max(map.getZoom(), 14) });
+  // A unit that never reported a position: its SOS has no place to fly to.
+  if (a.evidence.position !== 'none') map.flyTo({ center: a.lngLat, zoom: Math.max(map.getZoom(), 14) });
   const from = a.time - TRACK_AROUND_ALERT_MS;
   const to = a.time + TRACK_AROUND_ALERT_MS;
   try {

@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest';
+import type { PositionlessReport } from '../live/relay.ts';
+import { carInside } from './alert-test-doubles.ts';
+import { evaluatePositionless } from './positionless-alarm.ts';
+import { RuleIndex } from './rule-index.ts';
+import { evaluateFix, newUnitState } from './unit-evaluator.ts';
+
+const T0 = 1_764_500_000_000;
+const settings = { marginM: 15, minDurationMs: 10_000, stopRadiusM: 30 };
+
+const report = (time: number, alarm: string | null = 'sos'): PositionlessReport => ({
+  positionless: true,
+  unitId: 'car-1',
+  stationId: 'st-1',
+  deviceId: 'dev-1',
+  time,
+  receivedAt: time,
+  alarm,
+});
+
+const fix = (time: number, alarm: string | null = null) => ({ ...carInside(time, time), alarm });
+const applyFix = (state: ReturnType<typeof newUnitState>, time: number, alarm: string | null = null) =>
+  evaluateFix(new RuleIndex(15), settings, state, fix(time, alarm), null);
+
+describe('evaluatePositionless', () => {
+  test("raises an SOS at the unit's newest fix, marked as its last known position, and moves nothing else", () => {
+    const state = newUnitState('st-1', 'car-1');
+    applyFix(state, T0);
+    expect(evaluatePositionless(state, report(T0 + 5_000))).toEqual([
+      {
+        kind: 'sos',
+        rule: null,
+        episode: T0 + 5_000,
+        time: T0 + 5_000,
+        lngLat: [120.305, 30.495],
+        evidence: { alarm: 'sos', position: 'last_known', positionTime: T0 },
+      },
+    ]);
+    expect([state.newest, state.last?.time, state.sosSince]).toEqual([T0, T0, T0 + 5_000]);
+  });
+
+  test('with no fix ever: an SOS with no position', () => {
+    const state = newUnitState('st-1', 'car-1');
+    expect(evaluatePositionless(state, report(T0))).toMatchObject([
+      { kind: 'sos', time: T0, evidence: { alarm: 'sos', position: 'none' } },
+    ]);
+  });
+
+  test('one SOS per press: a fix without the alarm older than the press does not end it, a newer one does', () => {
+    const state = newUnitState('st-1', 'car-1');
+    applyFix(state, T0);
+    expect(evaluatePositionless(state, report(T0 + 10_000))).toHaveLength(1);
+    expect(evaluatePositionless(state, report(T0 + 10_000))).toEqual([]);
+    // A fix from before the press, arriving late, and one with the alarm after it: the same press.
+    expect(applyFix(state, T0 + 5_000)).toEqual([]);
+    expect(applyFix(state, T0 + 20_000, 'sos')).toEqual([]);
+    // A report without the alarm (still no lock) ends it; the next alarm is a new press.
+    expect(evaluatePositionless(state, report(T0 + 30_000, null))).toEqual([]);
+    expect(state.sosSince).toBeNull();
+    expect(evaluatePositionless(state, report(T0 + 40_000))).toMatchObject([{ episode: T0 + 40_000 }]);
+  });
+
+  test('an alarm older than the newest fix, with no SOS running, is raised as a late one (its press read from the track)', () => {
+    const state = newUnitState('st-1', 'car-1');
+    applyFix(state, T0 + 10_000);
+    expect(evaluatePositionless(state, report(T0))).toMatchObject([{ episode: T0, late: true }]);
+    expect(evaluatePositionless(state, report(T0, null))).toEqual([]);
+    expect(state.sosSince).toBeNull();
+  });
+});

@@ -1,0 +1,70 @@
+import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { unitKey } from '@jointmap/shared';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { alertViewer, CAR, FOOT, offset, send, storedAlerts } from '../alerts/alert-helpers.ts';
+import { eventually, traccarQuery } from '../live/live-helpers.ts';
+import { SHARED_REDIS_URL, startPair } from './live-pair.ts';
+
+describe('an SOS sent without a position, over two instances', () => {
+  it("reaches the other instance's alert engine: the press it carries on with a position is still one SOS", async (t) => {
+    const { a, b } = await startPair(t, { ingestRatePerSecond: 1000, ingestRateBurst: 1000, alertCheckMs: 3600_000 });
+    const t0 = Date.now() - 60_000;
+    await send(a, CAR.deviceId, [{ time: t0, at: offset(0, 0) }]);
+    // No GPS lock: the alarm at lat 0, lon 0, on instance A.
+    const res = await traccarQuery(a.url, {
+      id: CAR.deviceId,
+      lat: 0,
+      lon: 0,
+      timestamp: new Date(t0 + 10_000).toISOString(),
+      alarm: 'sos',
+    });
+    expect(res.status, await res.text()).toBe(200);
+    // Redis delivers A's messages to B in order: once B shows a fix sent after it, B has heard the alarm.
+    const onB = await alertViewer(t, b, 'commander');
+    await send(a, FOOT.deviceId, [{ time: t0 + 15_000, at: offset(50, 0) }]);
+    await eventually(() => onB.latest.has(unitKey(FOOT.stationId, FOOT.unitId)), 5_000, "B's relayed fix");
+    // The lock is back and the tracker still sends the alarm, through instance B.
+    await send(b, CAR.deviceId, [{ time: t0 + 20_000, at: offset(10, 0), alarm: 'sos' }]);
+    await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
+    const sos = (await storedAlerts(a)).filter((x) => x.kind === 'sos');
+    expect(sos.map((x) => [x.time, x.lngLat, x.evidence])).toEqual([
+      [t0 + 10_000, offset(0, 0), { alarm: 'sos', position: 'last_known', positionTime: t0 }],
+    ]);
+  });
+
+  it('an instance started while the press is held raises no second SOS; its end, stored in PostgreSQL, lets the next press be raised', async (t) => {
+    const settings = { ingestRatePerSecond: 1000, ingestRateBurst: 1000, alertCheckMs: 3600_000 };
+    const { a, prefix, databaseUrl } = await startPair(t, settings);
+    const noFix = async (server: TestServer, time: number, alarm: boolean) => {
+      const params = { id: CAR.deviceId, lat: 0, lon: 0, timestamp: new Date(time).toISOString() };
+      const res = await traccarQuery(server.url, alarm ? { ...params, alarm: 'sos' } : params);
+      expect(res.status, await res.text()).toBe(200);
+      await server.alerts.whenIdle();
+    };
+    const t0 = Date.now() - 60_000;
+    await send(a, CAR.deviceId, [{ time: t0, at: offset(0, 0) }]);
+    await noFix(a, t0 + 10_000, true);
+    const c = await startServer(null, { ...settings, databaseUrl, redisUrl: SHARED_REDIS_URL, redisPrefix: prefix });
+    t.onTestFinished(async () => {
+      await c.close();
+      rmSync(c.dataDir, { recursive: true, force: true });
+    });
+    await c.alerts.whenIdle();
+    // The lock is back and the tracker still sends the alarm, through the instance started since.
+    await send(c, CAR.deviceId, [{ time: t0 + 20_000, at: offset(10, 0), alarm: 'sos' }]);
+    const sos = async () =>
+      (await storedAlerts(a)).filter((x) => x.kind === 'sos').map((x) => [x.time, x.evidence.pressEndedAt ?? null]);
+    expect(await sos()).toEqual([[t0 + 10_000, null]]);
+    // Lost again, the press ends; a late alarm fix after that end is a second press.
+    await noFix(a, t0 + 25_000, false);
+    await Promise.all([a.alerts.whenIdle(), c.alerts.whenIdle()]);
+    await send(a, CAR.deviceId, [{ time: t0 + 40_000, at: offset(10, 0) }]);
+    await send(c, CAR.deviceId, [{ time: t0 + 30_000, at: offset(10, 0), alarm: 'sos' }]);
+    await Promise.all([a.alerts.whenIdle(), c.alerts.whenIdle()]);
+    expect(await sos()).toEqual([
+      [t0 + 10_000, t0 + 25_000],
+      [t0 + 30_000, null],
+    ]);
+  });
+});
