@@ -1,23 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { Search, Sector } from '@jointmap/shared';
-import { coverageHarness, DEQING, expectedCoverage, SQUARE, walk } from './coverage-harness.test-support.ts';
+import type { Sector } from '@jointmap/shared';
+import {
+  coverageHarness,
+  deqingSector,
+  expectedCoverage,
+  put,
+  squareSearch,
+  T,
+  walk,
+} from './coverage-harness.test-support.ts';
 import { currentSectors, sectorsOfSearch } from './search-sectors.ts';
 
-const T = 1_760_000_000_000;
-const TASK = 'task-missing';
-
-const search: Search = {
-  ...{ id: 'search-1', taskId: TASK, taskStationId: 'linping-yunhe', name: '搜寻', area: SQUARE },
-  ...{ lastKnown: null, lastSeenAt: null, travelMode: null, status: 'active', found: null },
-  ...{ createdBy: 'u-commander', createdAt: T - 600_000, updatedAt: T - 600_000, splitId: 'split1' },
-};
+const search = squareSearch();
 /** Split by jurisdiction: 德清's own sector, no unit named. */
-const a1: Sector = {
-  ...{ id: 'A1', name: 'A1', taskId: TASK, searchId: search.id, splitId: 'split1', polygon: SQUARE },
-  ...{ status: 'assigned', assignedStationId: DEQING, assignedUnitIds: [], assignedAt: T - 500_000 },
-  ...{ sweepWidthM: 50, updatedAt: T - 500_000 },
-};
-const put = (map: string, value: { id: string }) => ({ type: 'put' as const, map, key: value.id, value });
+const a1 = deqingSector();
 
 describe('CoverageService: who sweeps a sector, and which split counts', () => {
   it('a drone added to a station’s sector sweeps besides the station’s own units, live and when rebuilt', async () => {

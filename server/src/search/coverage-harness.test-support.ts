@@ -13,6 +13,7 @@ import {
   type Change,
   type CoverageFix,
   type CoverageMessage,
+  type Search,
   type Sector,
 } from '@jointmap/shared';
 import { LiveService } from '../live/live-service.ts';
@@ -160,3 +161,30 @@ export async function coverageHarness(operationId: string, o: CoverageHarnessOpt
       (await coverage.fullMessage(operationId)).sectors.find((s) => s.sectorId === sectorId)?.fraction,
   };
 }
+
+/** The tests' clock: fixed, in 2025. */
+export const T = 1_760_000_000_000;
+
+/** An active search of 临平's missing-person task over the square, created at `T − 10 min`. */
+export const squareSearch = (over: Partial<Search> = {}): Search => ({
+  ...{ id: 'search-1', taskId: 'task-missing', taskStationId: 'linping-yunhe', name: '搜寻', area: SQUARE },
+  ...{ lastKnown: null, lastSeenAt: null, travelMode: null, status: 'active', found: null },
+  ...{ createdBy: 'u-commander', createdAt: T - 600_000, updatedAt: T - 600_000, splitId: 'split1' },
+  ...over,
+});
+
+/** Sector A1 of {@link squareSearch}, given to 德清 as a whole (no unit named) at `T − 500 s`. */
+export const deqingSector = (over: Partial<Sector> = {}): Sector => ({
+  ...{ id: 'A1', name: 'A1', taskId: 'task-missing', searchId: 'search-1', splitId: 'split1', polygon: SQUARE },
+  ...{ status: 'assigned', assignedStationId: DEQING, assignedUnitIds: [], assignedAt: T - 500_000 },
+  ...{ sweepWidthM: 50, updatedAt: T - 500_000 },
+  ...over,
+});
+
+/** A `put` change of `value` in map `map`, keyed by its id. */
+export const put = <V extends { id: string }>(map: string, value: V) => ({
+  type: 'put' as const,
+  map,
+  key: value.id,
+  value,
+});

@@ -1,22 +1,17 @@
 import { expect, it } from 'vitest';
-import type { Search, Sector } from '@jointmap/shared';
-import { coverageHarness, DEQING, expectedCoverage, SQUARE, walk } from './coverage-harness.test-support.ts';
+import {
+  coverageHarness,
+  deqingSector,
+  expectedCoverage,
+  put,
+  squareSearch,
+  T,
+  walk,
+} from './coverage-harness.test-support.ts';
 
-const T = 1_760_000_000_000;
-const TASK = 'task-missing';
-
-const search: Search = {
-  ...{ id: 'search-1', taskId: TASK, taskStationId: 'linping-yunhe', name: '搜寻', area: SQUARE },
-  ...{ lastKnown: null, lastSeenAt: null, travelMode: null, status: 'active', found: null },
-  ...{ createdBy: 'u-commander', createdAt: T - 600_000, updatedAt: T - 600_000, splitId: 'split1' },
-};
+const search = squareSearch();
 /** 德清's own sector, no unit named: every patrol of the station sweeps it. */
-const a1: Sector = {
-  ...{ id: 'A1', name: 'A1', taskId: TASK, searchId: search.id, splitId: 'split1', polygon: SQUARE },
-  ...{ status: 'assigned', assignedStationId: DEQING, assignedUnitIds: [], assignedAt: T - 500_000 },
-  ...{ sweepWidthM: 50, updatedAt: T - 500_000 },
-};
-const put = <T extends { id: string }>(map: string, value: T) => ({ type: 'put' as const, map, key: value.id, value });
+const a1 = deqingSector();
 
 it('a resumed search leaves out the patrols of the time it was stopped, and counts again from the resume', async () => {
   const h = await coverageHarness('op-cov-pause', { now: T - 450_000 });

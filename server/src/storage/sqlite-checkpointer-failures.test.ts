@@ -33,15 +33,24 @@ function rowsAfterRecovery(file: string): number {
   }
 }
 
-it('keeps the WAL from starting afresh, and says so once, should the database file fail to sync', async () => {
-  const { db, file } = open();
-  const { checkpointer, failures } = watched(db, file, {
+/**
+ * A checkpointer whose syncs of `failing` fail (EIO), the others real, after 20 rows were committed
+ * and the first failure reported.
+ */
+async function failedOnce(db: Database.Database, file: string, failing: 'wal' | 'database') {
+  const watch = watched(db, file, {
     everyMs: 20,
     syncMs: 20,
-    sync: (fd, which) => (which === 'database' ? Promise.reject(new Error('EIO')) : fsyncFile(fd)),
+    sync: (fd, which) => (which === failing ? Promise.reject(new Error('EIO')) : fsyncFile(fd)),
   });
   insert(db, 20);
-  await until(() => failures.length === 1, 'the failure to be reported');
+  await until(() => watch.failures.length === 1, 'the failure to be reported');
+  return watch;
+}
+
+it('keeps the WAL from starting afresh, and says so once, should the database file fail to sync', async () => {
+  const { db, file } = open();
+  const { checkpointer, failures } = await failedOnce(db, file, 'database');
   // The copy may not be on disk: the WAL keeps the commits it copied.
   const sequence = walSequence(file);
   insert(db, 1);
@@ -52,13 +61,7 @@ it('keeps the WAL from starting afresh, and says so once, should the database fi
 
 it('still syncs the WAL every period of commits after the database file failed to sync', async () => {
   const { db, file } = open();
-  const { checkpointer, failures } = watched(db, file, {
-    everyMs: 20,
-    syncMs: 20,
-    sync: (fd, which) => (which === 'database' ? Promise.reject(new Error('EIO')) : fsyncFile(fd)),
-  });
-  insert(db, 20);
-  await until(() => failures.length === 1, 'the failure to be reported');
+  const { checkpointer } = await failedOnce(db, file, 'database');
   const syncs = checkpointer.runs.syncs;
   insert(db, 5);
   await until(() => checkpointer.runs.syncs > syncs, 'a sync of the commits made after the failure');
@@ -70,13 +73,7 @@ it('still syncs the WAL every period of commits after the database file failed t
 
 it('leaves the WAL on disk at stop after the database file failed to sync, and a new start recovers every row', async () => {
   const { db, file } = open();
-  const { checkpointer, failures } = watched(db, file, {
-    everyMs: 20,
-    syncMs: 20,
-    sync: (fd, which) => (which === 'database' ? Promise.reject(new Error('EIO')) : fsyncFile(fd)),
-  });
-  insert(db, 20);
-  await until(() => failures.length === 1, 'the failure to be reported');
+  const { checkpointer } = await failedOnce(db, file, 'database');
   // Nothing committed since the failed copy: the last connection's close would copy nothing, sync
   // nothing, and delete the WAL.
   await checkpointer.stop(() => db.close());
@@ -86,13 +83,7 @@ it('leaves the WAL on disk at stop after the database file failed to sync, and a
 
 it('reports a WAL that fails to sync, and copies nothing it could not sync', async () => {
   const { db, file } = open();
-  const { checkpointer, failures } = watched(db, file, {
-    everyMs: 20,
-    syncMs: 20,
-    sync: (fd, which) => (which === 'wal' ? Promise.reject(new Error('EIO')) : fsyncFile(fd)),
-  });
-  insert(db, 20);
-  await until(() => failures.length === 1, 'the failure to be reported');
+  const { checkpointer, failures } = await failedOnce(db, file, 'wal');
   insert(db, 5);
   await new Promise((r) => setTimeout(r, 100));
   expect(failures).toHaveLength(1);
