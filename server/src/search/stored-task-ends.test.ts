@@ -183,3 +183,33 @@ it('stops between two pages once its signal is aborted', async () => {
   await expect(ends.walk(storage, NAMES, stop.signal)).rejects.toThrow(/abort/i);
   expect(read).toEqual([NAMES[0]]);
 });
+
+it('walks every log only up to where it ended when the walk started: a walk on answers as one from the start though logs grew while it paged', async () => {
+  const { storage, put } = operationLogs();
+  await put(COMMAND_SCOPE, task(COMMAND_SCOPE, 'open', 1_000), 1_000);
+  await put(DEQING, task(DEQING, 'closed', 2_000), 2_000);
+  // While the first walk pages 德清's log (the command's read already), the command's copy is
+  // closed at 3,000 and 德清's reopened at 4,000: the task ended from 3,000 to 4,000.
+  let grown = false;
+  const page = storage.readUpdateLogPage.bind(storage);
+  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (doc, after, limit) => {
+    if (doc === NAMES[1] && !grown) {
+      grown = true;
+      await put(COMMAND_SCOPE, task(COMMAND_SCOPE, 'closed', 3_000), 3_000);
+      await put(DEQING, task(DEQING, 'open', 4_000), 4_000);
+    }
+    return page(doc, after, limit);
+  });
+  const ends = new StoredTaskEnds(true);
+  await ends.walk(storage, NAMES);
+  expect(grown).toBe(true);
+  expect(ends.history.signature(ID)).toBe(JSON.stringify([]));
+  expect(await ends.behind(storage, NAMES)).toBe(true);
+  await ends.walk(storage, NAMES);
+  const spells = JSON.stringify([{ from: 3_000, to: 4_000 }]);
+  expect(ends.history.signature(ID)).toBe(spells);
+
+  const fromStart = new StoredTaskEnds(false);
+  await fromStart.walk(storage, NAMES);
+  expect(fromStart.history.signature(ID)).toBe(spells);
+});

@@ -10,6 +10,9 @@ type TaskMap = (typeof TASK_MAPS)[number];
 
 type LogStore = Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogSpan'>;
 
+/** The logs' heads are read at most this many times for two reads in a row to agree. */
+const HEAD_READS = 3;
+
 /** A task record or answer as one stored update left it (`value` undefined: deleted). */
 interface RecordChange {
   time: number;
@@ -57,13 +60,15 @@ interface Cursor {
  * every record of it has (`endedTaskIds`): the documents' changes are merged in time order, each
  * log read a page at a time (`logPages`, applied one update at a time by a `LogWalker`), and only
  * the task records and answers are held, never a log. Changes stored at one time are taken
- * together, as one read of the documents would see them.
+ * together, as one read of the documents would see them. A walk reads every log only up to where
+ * it ended when the walk started (its head, counted first), so it merges the logs as they all stood
+ * at one moment; what is stored meanwhile is left to the next walk, for every document alike.
  *
  * A later walk goes on from where the last one left each log (its document kept with `keepState`,
  * for an operation under way whose logs grow): only the updates after it are read and applied, to
  * the document left in memory (or loaded from its encoded state after `compact`), and a log that
- * has not grown costs one empty page read. A walk that threw, or was stopped, leaves the spells
- * half advanced: `dispose` the object.
+ * has not grown costs a count of its rows, no page read. A walk that threw, or was stopped, leaves
+ * the spells half advanced: `dispose` the object.
  */
 export class StoredTaskEnds {
   readonly history = new TaskEndHistory();
@@ -100,10 +105,16 @@ export class StoredTaskEnds {
    */
   async walk(store: LogStore, names: readonly string[], signal?: AbortSignal): Promise<void> {
     if (!this.resumable) throw new Error('stored task ends: a log walked without keeping its document cannot go on');
+    // Every log is read up to where it ended when this walk started, whatever is stored meanwhile:
+    // a log read to its end while another is still paged would otherwise leave changes stored in
+    // it meanwhile to the next walk, after later changes of the other were dated.
+    const heads = await this.heads(store, names);
     const cursors: Cursor[] = [];
     try {
       for (const name of names) {
-        const c: Cursor = { pages: this.changes(store, name, signal), page: [], next: 0 };
+        const head = heads.get(name)!;
+        if (head <= (this.logs.get(name)?.lastSeq ?? 0)) continue;
+        const c: Cursor = { pages: this.changes(store, name, head, signal), page: [], next: 0 };
         if (await advance(c)) cursors.push(c);
       }
       const touched = new Set<string>();
@@ -142,13 +153,46 @@ export class StoredTaskEnds {
     }
   }
 
-  /** The task changes of one document's log after its mark, a page of the log at a time. */
-  private async *changes(store: LogStore, name: string, signal?: AbortSignal): AsyncGenerator<RecordChange[]> {
+  /**
+   * The last seq of each document's log (its mark when it has none after it), read until two reads
+   * in a row agree (at most {@link HEAD_READS}): the logs as they all stood at one moment, so no
+   * update stored in one while the others' heads were read is left out while a later one is walked.
+   */
+  private async heads(store: LogStore, names: readonly string[]): Promise<Map<string, number>> {
+    let heads = await this.readHeads(store, names);
+    for (let i = 1; i < HEAD_READS; i++) {
+      const again = await this.readHeads(store, names);
+      if (names.every((n) => again.get(n) === heads.get(n))) return again;
+      heads = again;
+    }
+    return heads;
+  }
+
+  private async readHeads(store: LogStore, names: readonly string[]): Promise<Map<string, number>> {
+    const heads = new Map<string, number>();
+    for (const name of names) {
+      const after = this.logs.get(name)?.lastSeq ?? 0;
+      const span = await store.readUpdateLogSpan(name, after, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      heads.set(name, span.lastSeq ?? after);
+    }
+    return heads;
+  }
+
+  /** The task changes of one document's log after its mark up to `head`, a page of the log at a time. */
+  private async *changes(
+    store: LogStore,
+    name: string,
+    head: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RecordChange[]> {
     signal?.throwIfAborted();
     let log = this.logs.get(name);
     if (!log) this.logs.set(name, (log = { lastSeq: 0, walker: null, state: null, found: [] }));
     try {
-      for await (const page of logPages(store, name, LOG_PAGE, log.lastSeq)) {
+      for await (const rows of logPages(store, name, LOG_PAGE, log.lastSeq)) {
+        // Stored after the walk started: left to the next walk, as in every other log.
+        const page = rows.filter((u) => u.seq <= head);
+        if (!page.length) return;
         // Loaded only now: a document whose log has not grown is not touched.
         const walker = (log.walker ??= this.walkerOf(log, name));
         // The walker counts within the page it is given.
@@ -159,6 +203,7 @@ export class StoredTaskEnds {
         log.found = [];
         yield out;
         signal?.throwIfAborted();
+        if (log.lastSeq >= head) return;
       }
     } finally {
       if (!this.keepState) {

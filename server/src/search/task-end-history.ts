@@ -48,10 +48,18 @@ export class TaskEndHistory {
 
   /**
    * Forget the changes noted so far: they are stored already (a commit is noted once durable), so
-   * a walk of the logs that starts after this dates them exactly, by their stored time.
+   * a walk of the logs that starts after this dates them exactly, by their stored time. Returns
+   * when the first of them was committed (null: none), to `renote` should that walk fail.
    */
-  forgetChanges(): void {
+  forgetChanges(): number | null {
+    const at = this.changedAt;
     this.changedAt = null;
+    return at;
+  }
+
+  /** Note again the changes `forgetChanges` returned (`at`; null: none), as of the earliest noted. */
+  renote(at: number | null): void {
+    if (at !== null) this.changedAt = Math.min(at, this.changedAt ?? at);
   }
 
   /**

@@ -4,6 +4,9 @@ import type { PendingTimer, PendingWork } from './pending-work.ts';
 import { StoredTaskEnds } from './stored-task-ends.ts';
 import type { TaskEndHistory } from './task-end-history.ts';
 
+/** Walks on over what was stored meanwhile at most this many times before the spells are adopted. */
+const CATCH_UP_ROUNDS = 3;
+
 export interface TaskEndsWalkOptions {
   store: Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogSpan'>;
   /** The walk counts as pending work (a shutdown waits for it to stop). */
@@ -24,8 +27,9 @@ export interface TaskEndsWalkOptions {
  * rebuilt, and their coverage sent again.
  *
  * The walk's documents are kept in memory until it is adopted: a read then walks on over the
- * updates stored meanwhile, until no log is behind, so every change stored before the adoption is
- * dated by its stored time, never by a read that came later (`TaskEndHistory.forgetChanges`).
+ * updates stored meanwhile, until no log is behind (at most {@link CATCH_UP_ROUNDS} times), so every
+ * change stored before the last walk on is dated by its stored time, never by a read that came later
+ * (`TaskEndHistory.forgetChanges`); a change noted after it is dated by the read, from its commit.
  */
 export class TaskEndsWalk {
   private ends: StoredTaskEnds | null = null;
@@ -41,7 +45,8 @@ export class TaskEndsWalk {
   /**
    * Part of a read of the operation (one at a time): start the walk of documents `names` unless one
    * is under way or waits to be tried again; once one finished, walk on until no log is behind and
-   * give `history` its spells. Throws when the walk on fails (the next read walks from the start).
+   * give `history` its spells. Throws when the walk on fails (the next read walks from the start;
+   * the changes noted stay noted).
    */
   async step(history: TaskEndHistory, names: readonly string[]): Promise<void> {
     if (this.adopted || this.stop.signal.aborted) return;
@@ -51,13 +56,20 @@ export class TaskEndsWalk {
     }
     if (!this.finished) return;
     const ends = this.ends;
+    // When the first change noted before the last forget was committed: noted again if the walk
+    // on fails, for the next read to date it as before.
+    let forgotten: number | null = null;
     try {
-      for (;;) {
-        history.forgetChanges();
+      // Logs that keep growing end the catch-up after a few rounds: the changes noted after the
+      // last forget are dated by the reads, from their commit.
+      for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+        const at = history.forgetChanges();
+        forgotten = forgotten === null ? at : Math.min(forgotten, at ?? forgotten);
         if (!(await ends.behind(this.o.store, names))) break;
         await ends.walk(this.o.store, names, this.stop.signal);
       }
     } catch (err) {
+      history.renote(forgotten);
       this.drop();
       // Closed meanwhile: nothing to adopt, nothing to report.
       if (this.stop.signal.aborted) return;
