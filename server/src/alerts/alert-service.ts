@@ -19,14 +19,13 @@ import { isPositionless, type RelayedFix } from '../live/relay.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
-import { alertId } from './alert-id.ts';
 import { alertRecord } from './alert-record.ts';
 import { FixGate } from './fix-gate.ts';
 import { carryAcrossHoursChange } from './hours-change.ts';
 import { alertMetrics } from './alert-metrics.ts';
 import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
 import { replayOperation } from './operation-replay.ts';
-import { evaluatePositionless } from './positionless-alarm.ts';
+import { evaluatePositionless, recordPressEnd } from './positionless-alarm.ts';
 import { SEED_LOOKBACK_MS } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
 import { loggedRuleTimes, type LoggedRuleTimes } from './rule-times.ts';
@@ -189,7 +188,7 @@ export class AlertService {
     for (const op of this.ops.values()) {
       if (op.gate.isClosed) continue;
       for (const [key, state] of op.units) {
-        for (const d of checkSilence(op.index, state, op.kinds.get(key) ?? null, now)) this.raise(op, state, d);
+        for (const d of checkSilence(op.index, state, op.kinds.get(key) ?? null, now)) void this.raise(op, state, d);
       }
     }
   }
@@ -343,10 +342,10 @@ export class AlertService {
       const drafts = isPositionless(pos)
         ? evaluatePositionless(state, pos)
         : evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live');
-      if (isPositionless(pos) && pressed !== null && state.sosSince === null)
-        this.endPress(op, state, pressed, pos.time);
+      if (isPositionless(pos) && pressed !== null && state.sosSince === null) this.endPress(op, state, pos.time);
       for (const d of drafts) {
-        if (!alerted?.(d)) this.raise(op, state, how === 'replayed' && d.kind === 'sos' ? { ...d, late: true } : d);
+        if (!alerted?.(d))
+          void this.raise(op, state, how === 'replayed' && d.kind === 'sos' ? { ...d, late: true } : d);
       }
     } catch (err) {
       this.o.log.error({ err, operation: op.id, unit: pos.unitId }, 'alerts: fix not evaluated');
@@ -360,18 +359,20 @@ export class AlertService {
     return state;
   }
 
-  /** Store the alert (ignored when it exists), then send it. */
-  private raise(op: OperationAlerts, state: UnitState, d: AlertDraft): void {
+  /**
+   * Store the alert (ignored when it exists), then send it. What is pending settles once it is
+   * stored, also for a late alarm (its episode read first), so that the end of a press waits for it.
+   */
+  private raise(op: OperationAlerts, state: UnitState, d: AlertDraft): Promise<unknown> {
     if (d.late) {
       // A late or replayed alarm fix: its press starts where the stored run of alarm fixes does (none if raised).
       const episode = pressEpisode(this.o.storage, op.id, state.stationId, state.unitId, d.time);
-      void this.track(
+      return this.track(
         episode.then((start) => start !== null && this.raise(op, state, { ...d, episode: start, late: false })),
       );
-      return;
     }
     const alert = alertRecord(op.id, state, d, this.now());
-    void this.track(
+    return this.track(
       this.o.storage.insertAlert(alert).then(
         (inserted) => {
           if (!inserted) return;
@@ -384,17 +385,17 @@ export class AlertService {
   }
 
   /**
-   * A report without a position ended the press begun at `since` at `endedAt`: no track holds that
-   * end, so it is written on the press's alert (`evidence.pressEndedAt`), once the alerts being
-   * stored are. A press raised under another episode (late) is not marked.
+   * A report without a position ended the press held at `endedAt`: no track holds that end, so it
+   * is written on the press's alert ({@link recordPressEnd}), once the alerts being stored are.
    */
-  private endPress(op: OperationAlerts, state: UnitState, since: number, endedAt: number): void {
-    const id = alertId(op.id, state.stationId, state.unitId, 'sos', 'sos', since);
-    const mark = () => this.o.storage.endSosPress(op.id, id, endedAt);
+  private endPress(op: OperationAlerts, state: UnitState, endedAt: number): void {
+    const { stationId, unitId } = state;
     void this.track(
       Promise.allSettled([...this.pending])
-        .then(mark)
-        .catch((err: unknown) => this.o.log.error({ err, alert: id }, 'alerts: end of an SOS press not stored')),
+        .then(() => recordPressEnd(this.o.storage, op.id, stationId, unitId, endedAt))
+        .catch((err: unknown) =>
+          this.o.log.error({ err, operation: op.id, unit: unitId }, 'alerts: end of an SOS press not stored'),
+        ),
     );
   }
 

@@ -98,6 +98,7 @@ export async function replayOperation(
     // a silence that long is counted from when the rule or the operation began (`silenceStart`).
     if (!fixes.length && latest.time > state.newest) {
       state.newest = latest.time;
+      state.heard = Math.max(state.heard, latest.time);
       state.last = latest;
       if (latest.alarm) state.sosSince = latest.time;
     }

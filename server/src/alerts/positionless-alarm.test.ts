@@ -46,7 +46,7 @@ describe('evaluatePositionless', () => {
     ]);
   });
 
-  test('one SOS per press: a fix without the alarm older than the press does not end it, a newer one does', () => {
+  test('one SOS per press: a fix without the alarm older than the press does not end it, a report without a position does', () => {
     const state = newUnitState('st-1', 'car-1');
     applyFix(state, T0);
     expect(evaluatePositionless(state, report(T0 + 10_000))).toHaveLength(1);
@@ -58,6 +58,28 @@ describe('evaluatePositionless', () => {
     expect(evaluatePositionless(state, report(T0 + 30_000, null))).toEqual([]);
     expect(state.sosSince).toBeNull();
     expect(evaluatePositionless(state, report(T0 + 40_000))).toMatchObject([{ episode: T0 + 40_000 }]);
+  });
+
+  test('a fix without the alarm newer than the press ends it', () => {
+    const state = newUnitState('st-1', 'car-1');
+    applyFix(state, T0);
+    expect(evaluatePositionless(state, report(T0 + 10_000))).toHaveLength(1);
+    expect(applyFix(state, T0 + 20_000)).toEqual([]);
+    expect(state.sosSince).toBeNull();
+  });
+
+  test('an alarm older than the report that ended its press is late, and holds no press', () => {
+    const state = newUnitState('st-1', 'car-1');
+    applyFix(state, T0);
+    evaluatePositionless(state, report(T0 + 10_000));
+    evaluatePositionless(state, report(T0 + 15_000, null));
+    expect(evaluatePositionless(state, report(T0 + 12_000))).toMatchObject([{ episode: T0 + 12_000, late: true }]);
+    expect(applyFix(state, T0 + 12_000, 'sos')).toMatchObject([{ kind: 'sos', late: true }]);
+    expect([state.newest, state.sosSince]).toEqual([T0 + 12_000, null]);
+    // An older report without the alarm ends no press begun after it.
+    expect(evaluatePositionless(state, report(T0 + 20_000))).toMatchObject([{ episode: T0 + 20_000 }]);
+    expect(evaluatePositionless(state, report(T0 + 18_000, null))).toEqual([]);
+    expect(state.sosSince).toBe(T0 + 20_000);
   });
 
   test('an alarm older than the newest fix, with no SOS running, is raised as a late one (its press read from the track)', () => {

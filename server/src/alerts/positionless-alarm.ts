@@ -16,13 +16,19 @@ const NO_PLACE: [number, number] = [0, 0];
  * newest fix, named in the evidence with its time), or nowhere if it never had one. A report
  * without an alarm ends the press, as a fix without one does.
  *
- * Only the press moves: the unit's position, newest fix, stops and rules stay as its fixes left
- * them, so what the stored track replays after a restart is judged as it was live. A press begun
- * by such a report may therefore be newer than `state.newest`; an older fix does not end it.
+ * Only the press and `state.heard` move: the unit's position, newest fix, stops and rules stay as
+ * its fixes left them, so what the stored track replays after a restart is judged as it was live. A
+ * press begun by such a report may therefore be newer than `state.newest`; an older fix does not
+ * end it. An alarm older than the newest report of any kind (`state.heard`: a report after the
+ * press ended it) is late, so an alarm of an ended press arriving after its end raises no second
+ * SOS and holds no press.
  */
 export function evaluatePositionless(state: UnitState, report: PositionlessReport): AlertDraft[] {
   const pressing = state.sosSince !== null;
-  if (report.time <= state.newest) return report.alarm && !pressing ? [{ ...sos(state, report), late: true }] : [];
+  // Older than the newest report (a fix, one without a position, a press's end): judged as late.
+  if (report.time <= Math.max(state.newest, state.heard))
+    return report.alarm && !pressing ? [{ ...sos(state, report), late: true }] : [];
+  state.heard = report.time;
   if (!report.alarm) {
     if (pressing && report.time > state.sosSince!) state.sosSince = null;
     return [];
@@ -74,8 +80,32 @@ export async function seedPositionlessPresses(
   }
   for (const { newest: a, endedAt } of units.values()) {
     const state = unitState(a.stationId, a.unitId);
+    // Reports without a position are in no track: their newest known is an end or an alarm stored.
+    state.heard = Math.max(state.heard, state.newest, endedAt, a.evidence.position ? a.time : -Infinity);
     if (state.sosSince !== null && endedAt > state.newest && endedAt > state.sosSince) state.sosSince = null;
     const held = a.evidence.position && a.evidence.pressEndedAt === undefined;
     if (held && state.sosSince === null && a.time > state.newest) state.sosSince = a.time;
   }
+}
+
+/** Most SOS alerts of a unit read to find the one a press's end is written on. */
+const PRESS_ALERTS = 1_000;
+
+/**
+ * Write the end of a press, `endedAt`, on its alert (`evidence.pressEndedAt`): the unit's newest
+ * SOS alert before the end, if no end is recorded on it yet. The press's start in the state
+ * (`sosSince`) need not be its alert's episode: a replay starts it at the newest alarm fix of the
+ * track, and a late alarm is raised under the press it belongs to.
+ */
+export async function recordPressEnd(
+  storage: Pick<Storage, 'listAlerts' | 'endSosPress'>,
+  operationId: string,
+  stationId: string,
+  unitId: string,
+  endedAt: number,
+): Promise<void> {
+  // Newest first.
+  const alerts = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: PRESS_ALERTS });
+  const press = alerts.find((a) => a.time < endedAt);
+  if (press && press.evidence.pressEndedAt === undefined) await storage.endSosPress(operationId, press.id, endedAt);
 }

@@ -49,6 +49,13 @@ export interface UnitState {
    * position may be newer than `newest` (`evaluatePositionless`).
    */
   sosSince: number | null;
+  /**
+   * Device time of the newest report of any kind: a fix, one without a position (which moves no
+   * `newest`), or the end of a press read back from its alert after a restart. An alarm older than
+   * it is a late one (its press read from the stored track and alerts); an older report without the
+   * alarm ends no press.
+   */
+  heard: number;
   rules: Map<string, RuleState>;
 }
 
@@ -69,7 +76,16 @@ export interface AlertDraft {
 }
 
 export function newUnitState(stationId: string, unitId: string): UnitState {
-  return { stationId, unitId, newest: -Infinity, last: null, stop: null, sosSince: null, rules: new Map() };
+  return {
+    stationId,
+    unitId,
+    newest: -Infinity,
+    last: null,
+    stop: null,
+    sosSince: null,
+    heard: -Infinity,
+    rules: new Map(),
+  };
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -107,12 +123,16 @@ export function evaluateFix(
   const previous = state.last;
   state.newest = pos.time;
   state.last = pos;
+  // Newer than every fix but older than a report without a position: the press is judged as late.
+  const late = pos.time < state.heard;
+  state.heard = Math.max(state.heard, pos.time);
   if (pos.alarm) {
-    if (state.sosSince === null) {
+    if (state.sosSince === null && late) out.push({ ...sosDraft(pos, lngLat), late: true });
+    else if (state.sosSince === null) {
       state.sosSince = pos.time;
       out.push(sosDraft(pos, lngLat));
     }
-  } else if (state.sosSince !== null && pos.time > state.sosSince) state.sosSince = null;
+  } else if (state.sosSince !== null && pos.time > state.sosSince && !late) state.sosSince = null;
 
   // A gap in the fixes longer than a signal rule allows is a signal loss even if no timer saw it.
   if (previous && kind) {
