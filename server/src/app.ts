@@ -64,6 +64,8 @@ export interface BuiltApp {
   alerts: AlertService;
   /** Releases units left on ended tasks (tests stop it with `close` to drive their own). */
   endedRelease: EndedTaskRelease;
+  /** Search coverage (tests wait on it with `whenIdle`: its walks of the stored logs included). */
+  coverage: CoverageService;
 }
 
 /**
@@ -370,7 +372,7 @@ export async function buildApp(
       const counts = await loadAccountsFile(ctx, config.accountsFile, live);
       app.log.info(counts, `loaded ${config.accountsFile}`);
     }
-    return { app, ctx, demoLogins, alerts, endedRelease };
+    return { app, ctx, demoLogins, alerts, endedRelease, coverage: searchCoverage };
   } catch (err) {
     await app.close();
     throw err;
