@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AccountsApplied, AccountsBatch } from './types.ts';
 import { accountRow, stationRow } from './sqlite-rows.ts';
 
-/** The upserts of SqliteStorage that an accounts file runs, one row each. */
+/** The upserts of SqliteDirectoryStore (sqlite-directory.ts) that an accounts file runs, one row each. */
 export interface AccountUpserts {
   upsertStation: Database.Statement;
   upsertAccount: Database.Statement;

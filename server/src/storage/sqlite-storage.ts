@@ -7,13 +7,11 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.ts';
 import { SqliteUpdateLogStore } from './sqlite-update-log.ts';
 import { SqliteSessionStore } from './sqlite-sessions.ts';
-import { sqliteApplyAccounts } from './sqlite-accounts-file.ts';
+import { SqliteDirectoryStore } from './sqlite-directory.ts';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
 import { SqliteRetentionStore } from './sqlite-retention.ts';
 import { SqliteArchiveStore } from './sqlite-archive.ts';
 import { SqlitePositionStore } from './sqlite-positions.ts';
-import { toDevice, type Row } from './rows.ts';
-import { accountRow, stationRow, toAccount, toOperation, toStation } from './sqlite-rows.ts';
 import type { AlertFilter, ArchiveStore, LoginSession, PurgeUnderWay, ReplayCheckpoint, SessionEnd } from './types.ts';
 import type { ArchiveRecord, FixKey, OperationHold, RestoreMark, RestoredDoc, SessionEndReason } from './types.ts';
 import { checkpointsOfRestore } from './log-checkpoints.ts';
@@ -44,10 +42,10 @@ export class SqliteStorage implements Storage {
   private readonly stmts;
   private readonly nextSeq = new Map<string, number>();
   private readonly createOperationTx: (op: Operation, commandDoc: DocUpdateWrite | undefined) => number | null;
-  private readonly applyAccountsTx: (batch: AccountsBatch) => AccountsApplied;
   private readonly appendUpdatesTx: (batch: readonly DocUpdateWrite[]) => number[];
   private readonly checkpointer: SqliteCheckpointer;
   private readonly sessions: SqliteSessionStore;
+  private readonly directory: SqliteDirectoryStore;
   private readonly alerts: SqliteAlertStore;
   private readonly retention: SqliteRetentionStore;
   private readonly archive: SqliteArchiveStore;
@@ -91,6 +89,7 @@ export class SqliteStorage implements Storage {
       options.checkpoint,
     );
     const db = this.db;
+    this.directory = new SqliteDirectoryStore(db);
     this.stmts = {
       lastSeq: db.prepare('SELECT MAX(seq) AS seq FROM doc_updates WHERE doc = ?'),
       append: db.prepare(
@@ -103,49 +102,9 @@ export class SqliteStorage implements Storage {
          ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, state = excluded.state, created_at = excluded.created_at
          WHERE excluded.seq > doc_snapshots.seq`,
       ),
-      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
-      setSetting: db.prepare(
-        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      ),
-      upsertStation: db.prepare(
-        `INSERT INTO stations (id, name, short_name, adcode, color, jurisdiction) VALUES (@id, @name, @shortName, @adcode, @color, @jurisdiction)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, short_name = excluded.short_name, adcode = excluded.adcode,
-           color = excluded.color, jurisdiction = excluded.jurisdiction`,
-      ),
-      listStations: db.prepare('SELECT * FROM stations ORDER BY id'),
-      getStation: db.prepare('SELECT * FROM stations WHERE id = ?'),
-      upsertAccount: db.prepare(
-        `INSERT INTO accounts (id, username, name, role, station_id, password_hash, disabled, created_at)
-         VALUES (@id, @username, @name, @role, @stationId, @passwordHash, @disabled, @createdAt)
-         ON CONFLICT (id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
-           station_id = excluded.station_id, password_hash = excluded.password_hash, disabled = excluded.disabled`,
-      ),
-      accountByUsername: db.prepare('SELECT * FROM accounts WHERE username = ?'),
-      account: db.prepare('SELECT * FROM accounts WHERE id = ?'),
-      countAccounts: db.prepare('SELECT COUNT(*) AS n FROM accounts'),
-      createOperation: db.prepare(
-        `INSERT INTO operations (id, name, kind, status, stations, created_by, created_at)
-         VALUES (@id, @name, @kind, @status, @stations, @createdBy, @createdAt)`,
-      ),
-      operation: db.prepare('SELECT * FROM operations WHERE id = ?'),
-      operations: db.prepare('SELECT * FROM operations ORDER BY created_at DESC, id'),
-      upsertDevice: db.prepare(
-        `INSERT INTO devices (id, station_id, unit_id, label, created_at) VALUES (@id, @stationId, @unitId, @label, @createdAt)
-         ON CONFLICT (id) DO UPDATE SET station_id = excluded.station_id, unit_id = excluded.unit_id, label = excluded.label`,
-      ),
-      device: db.prepare('SELECT * FROM devices WHERE id = ?'),
-      devices: db.prepare('SELECT * FROM devices ORDER BY id'),
-      devicesOfStation: db.prepare('SELECT * FROM devices WHERE station_id = ? ORDER BY id'),
-      devicesOfUnit: db.prepare('SELECT * FROM devices WHERE unit_id = ? ORDER BY id'),
-      // Compare-and-set: inserts a new id, or updates it only while it is still at @expected.
-      putDeviceIf: db.prepare(
-        `INSERT INTO devices (id, station_id, unit_id, label, created_at) VALUES (@id, @stationId, @unitId, @label, @createdAt)
-         ON CONFLICT (id) DO UPDATE SET station_id = excluded.station_id, unit_id = excluded.unit_id, label = excluded.label
-         WHERE devices.station_id IS @expected`,
-      ),
     };
     this.createOperationTx = db.transaction((op: Operation, commandDoc: DocUpdateWrite | undefined) => {
-      this.stmts.createOperation.run({ ...op, stations: JSON.stringify(op.stations) });
+      this.directory.insertOperation(op);
       return commandDoc ? this.insertUpdate(commandDoc.doc, commandDoc.update, commandDoc.author) : null;
     });
     this.appendUpdatesTx = db.transaction((batch: readonly DocUpdateWrite[]) => {
@@ -159,7 +118,6 @@ export class SqliteStorage implements Storage {
       }
       return seqs;
     });
-    this.applyAccountsTx = sqliteApplyAccounts(db, this.stmts);
   }
 
   private migrate(): void {
@@ -246,83 +204,29 @@ export class SqliteStorage implements Storage {
   saveSnapshot = (doc: string, seq: number, state: Uint8Array): Promise<void> =>
     this.gated(() => void this.stmts.saveSnapshot.run(doc, seq, state, Date.now()));
 
-  async getSetting(key: string): Promise<string | null> {
-    return (this.stmts.getSetting.get(key) as { value: string } | undefined)?.value ?? null;
-  }
-
-  async setSetting(key: string, value: string): Promise<void> {
-    this.stmts.setSetting.run(key, value);
-  }
-
-  async applyAccounts(batch: AccountsBatch): Promise<AccountsApplied> {
-    return this.applyAccountsTx(batch);
-  }
-
-  async upsertStation(s: Station): Promise<void> {
-    this.stmts.upsertStation.run(stationRow(s));
-  }
-
-  async listStations(): Promise<Station[]> {
-    return (this.stmts.listStations.all() as Row[]).map(toStation);
-  }
-
-  async getStation(id: string): Promise<Station | null> {
-    const row = this.stmts.getStation.get(id) as Row | undefined;
-    return row ? toStation(row) : null;
-  }
-
-  async upsertAccount(a: Account): Promise<void> {
-    this.stmts.upsertAccount.run(accountRow(a));
-  }
-
-  async getAccountByUsername(username: string): Promise<Account | null> {
-    const row = this.stmts.accountByUsername.get(username) as Row | undefined;
-    return row ? toAccount(row) : null;
-  }
-
-  async getAccount(id: string): Promise<Account | null> {
-    const row = this.stmts.account.get(id) as Row | undefined;
-    return row ? toAccount(row) : null;
-  }
-
-  async countAccounts(): Promise<number> {
-    return (this.stmts.countAccounts.get() as { n: number }).n;
-  }
+  // Settings, stations, accounts, devices and the reads of operations (sqlite-directory.ts).
+  getSetting = (key: string): Promise<string | null> => this.directory.getSetting(key);
+  setSetting = (key: string, value: string): Promise<void> => this.directory.setSetting(key, value);
+  applyAccounts = (batch: AccountsBatch): Promise<AccountsApplied> => this.directory.applyAccounts(batch);
+  upsertStation = (s: Station): Promise<void> => this.directory.upsertStation(s);
+  listStations = (): Promise<Station[]> => this.directory.listStations();
+  getStation = (id: string): Promise<Station | null> => this.directory.getStation(id);
+  upsertAccount = (a: Account): Promise<void> => this.directory.upsertAccount(a);
+  getAccountByUsername = (username: string): Promise<Account | null> => this.directory.getAccountByUsername(username);
+  getAccount = (id: string): Promise<Account | null> => this.directory.getAccount(id);
+  countAccounts = (): Promise<number> => this.directory.countAccounts();
+  getOperation = (id: string): Promise<Operation | null> => this.directory.getOperation(id);
+  listOperations = (): Promise<Operation[]> => this.directory.listOperations();
+  upsertDevice = (d: Device): Promise<void> => this.directory.upsertDevice(d);
+  putDeviceIf = (d: Device, expectedStationId: string | null): Promise<boolean> =>
+    this.directory.putDeviceIf(d, expectedStationId);
+  getDevice = (id: string): Promise<Device | null> => this.directory.getDevice(id);
+  devicesOfUnit = (unitId: string): Promise<Device[]> => this.directory.devicesOfUnit(unitId);
+  listDevices = (stationId?: string): Promise<Device[]> => this.directory.listDevices(stationId);
 
   async createOperation(op: Operation, commandDoc?: DocUpdateWrite): Promise<void> {
     const seq = this.createOperationTx(op, commandDoc);
     if (commandDoc && seq !== null) this.nextSeq.set(commandDoc.doc, seq + 1);
-  }
-
-  async getOperation(id: string): Promise<Operation | null> {
-    const row = this.stmts.operation.get(id) as Row | undefined;
-    return row ? toOperation(row) : null;
-  }
-
-  async listOperations(): Promise<Operation[]> {
-    return (this.stmts.operations.all() as Row[]).map(toOperation);
-  }
-
-  async upsertDevice(d: Device): Promise<void> {
-    this.stmts.upsertDevice.run(d);
-  }
-
-  async putDeviceIf(d: Device, expectedStationId: string | null): Promise<boolean> {
-    return this.stmts.putDeviceIf.run({ ...d, expected: expectedStationId }).changes > 0;
-  }
-
-  async getDevice(id: string): Promise<Device | null> {
-    const row = this.stmts.device.get(id) as Row | undefined;
-    return row ? toDevice(row) : null;
-  }
-
-  async devicesOfUnit(unitId: string): Promise<Device[]> {
-    return (this.stmts.devicesOfUnit.all(unitId) as Row[]).map(toDevice);
-  }
-
-  async listDevices(stationId?: string): Promise<Device[]> {
-    const rows = (stationId ? this.stmts.devicesOfStation.all(stationId) : this.stmts.devices.all()) as Row[];
-    return rows.map(toDevice);
   }
 
   appendPositions = (fixes: readonly PositionFix[]): Promise<void> => this.gated(() => this.positions.append(fixes));
