@@ -1,19 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
-import {
-  backoffDelay,
-  COMMAND_SCOPE,
-  docName,
-  type NamedDoc,
-  readMap,
-  unitKey,
-  type Alert,
-  type AlertRule,
-  type AlertsMessage,
-  type Unit,
-  type UnitKind,
-} from '@jointmap/shared';
+import { unitKey, type Alert, type AlertsMessage, type NamedDoc } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import { isPositionless, type RelayedFix } from '../live/relay.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
@@ -21,18 +9,14 @@ import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
 import { alertRecord } from './alert-record.ts';
 import { FixGate } from './fix-gate.ts';
-import { carryAcrossHoursChange } from './hours-change.ts';
 import { alertMetrics } from './alert-metrics.ts';
 import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
-import { replayOperation } from './operation-replay.ts';
+import { OperationDocs, unitState, type OperationAlerts } from './operation-docs.ts';
 import { evaluatePositionless, recordPressEnd } from './positionless-alarm.ts';
-import { SEED_LOOKBACK_MS } from './replay-seed.ts';
 import { RuleIndex } from './rule-index.ts';
-import { loggedRuleTimes, type LoggedRuleTimes } from './rule-times.ts';
 import {
   checkSilence,
   evaluateFix,
-  newUnitState,
   type AlertDraft,
   type EvaluatorSettings,
   type UnitState,
@@ -58,31 +42,8 @@ export interface AlertServiceOptions {
   loadRetryMs?: number;
 }
 
-interface OperationAlerts {
-  id: string;
-  stations: Set<string>;
-  index: RuleIndex;
-  units: Map<string, UnitState>;
-  kinds: Map<string, UnitKind>;
-  /** Fixes (and reports without a position) wait here while the operation loads and while a committed document is read again. */
-  gate: FixGate<RelayedFix>;
-  /** Documents whose rules the engine has read (a commit to one not read yet waits for the load). */
-  read: Set<string>;
-  /** Documents whose re-read is running or asked for, coalesced per document (`at`: the newest commit's time). */
-  reads: Map<string, { running: Promise<void>; again: boolean; at: number }>;
-}
-
-/** What {@link AlertService.readDoc} is given besides the document's name. */
-interface DocRead {
-  logged?: Map<string, LoggedRuleTimes> | null;
-  at?: number;
-}
-
 /** How a fix reaches the evaluator: as it comes in, held while documents were read, or replayed after a start. */
 type Judged = 'live' | 'held' | 'replayed';
-
-/** Longest wait between two reads of an operation that keeps failing (ms). */
-const LOAD_RETRY_MAX_MS = 300_000;
 
 /**
  * The alert engine on the position stream (`live:alerts`). Follows the rules and unit rosters of
@@ -94,18 +55,28 @@ const LOAD_RETRY_MAX_MS = 300_000;
  */
 export class AlertService {
   private readonly ops = new Map<string, OperationAlerts>();
-  /** Failed reads in a row per operation, so storage that stays away is asked less and less often. */
-  private readonly loadFailures = new Map<string, number>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly metrics;
+  /** Reads each operation's rules and rosters (at load, and when a document commits). */
+  private readonly docs: OperationDocs;
 
   constructor(private readonly o: AlertServiceOptions) {
     this.now = o.now ?? Date.now;
     this.metrics = alertMetrics(o.registry);
+    this.docs = new OperationDocs({
+      ...o,
+      ops: this.ops,
+      metrics: this.metrics,
+      now: () => this.now(),
+      isClosed: () => this.closed,
+      track: (promise) => this.track(promise),
+      follow: (id) => void this.operation(id),
+      replayed: (op, pos, alerted) => this.evaluate(op, pos, 'replayed', alerted),
+    });
     const off = [o.live.onFix((pos) => this.onFix(pos)), o.live.onPositionless?.((r) => this.onFix(r))];
     this.unsubscribe = () => off.forEach((f) => f?.());
   }
@@ -148,7 +119,7 @@ export class AlertService {
     // At once, also while the operation loads (its replay then judges by the rule only the fixes
     // received after it); a document the load has not read yet is read by it, with its logged times.
     if (!existing.read.has(doc.scope)) return;
-    this.reread(existing, doc.scope);
+    this.docs.reread(existing, doc.scope);
   }
 
   /**
@@ -157,7 +128,7 @@ export class AlertService {
    */
   async resync(): Promise<void> {
     if (this.closed) return;
-    for (const op of this.ops.values()) for (const scope of op.read) this.reread(op, scope);
+    for (const op of this.ops.values()) for (const scope of op.read) this.docs.reread(op, scope);
     try {
       for (const row of await this.o.storage.listOperations()) if (row.status === 'active') this.operation(row.id);
     } catch (err) {
@@ -223,103 +194,8 @@ export class AlertService {
       reads: new Map(),
     };
     this.ops.set(id, created);
-    void this.track(this.load(created));
+    void this.track(this.docs.load(created));
     return created;
-  }
-
-  /** Read every document of the operation, replay recent tracks, then apply what arrived meanwhile. */
-  private async load(op: OperationAlerts): Promise<void> {
-    try {
-      const row = await this.o.storage.getOperation(op.id);
-      if (!row || row.status !== 'active') {
-        this.ops.delete(op.id);
-        this.loadFailures.delete(op.id);
-        return;
-      }
-      op.stations = new Set(row.stations);
-      op.index.operationStart = row.createdAt;
-      // Since when each rule stands as it does, from the update log (a replay judges no fix before);
-      // only a document holding rules has any to read (a rule added meanwhile stands from now).
-      const logSince = Date.now() - this.o.replayMs - SEED_LOOKBACK_MS;
-      for (const scope of [COMMAND_SCOPE, ...row.stations]) {
-        const doc = docName(op.id, scope);
-        const logged = await loggedRuleTimes(this.o, doc, logSince);
-        await this.readDoc(op, scope, { logged });
-      }
-      await replayOperation(
-        { ...this.o, now: this.now(), isClosed: () => this.closed },
-        op,
-        (stationId, unitId) => this.unitState(op, stationId, unitId),
-        (pos, alerted) => this.evaluate(op, pos, 'replayed', alerted),
-      );
-      this.loadFailures.delete(op.id);
-    } catch (err) {
-      // Rules half read would leave alerts missing without a sign: read it all again, later.
-      this.o.log.error({ err, operation: op.id }, 'alerts: operation could not be loaded; trying again');
-      if (this.ops.get(op.id) === op) this.ops.delete(op.id);
-      const failures = this.loadFailures.get(op.id) ?? 0;
-      this.loadFailures.set(op.id, failures + 1);
-      const retry = () => void (!this.closed && !this.ops.has(op.id) && this.operation(op.id));
-      const wait = backoffDelay(failures, { baseMs: this.o.loadRetryMs ?? 10_000, maxMs: LOAD_RETRY_MAX_MS });
-      setTimeout(retry, wait).unref();
-    } finally {
-      // Judged as the replay after a restart will judge them: by the rules that stood when each came in.
-      op.gate.loaded();
-    }
-  }
-
-  /** Read a changed document again: the change stands from now; fixes arriving meanwhile wait (FixGate). */
-  private reread(op: OperationAlerts, scope: string): void {
-    const release = op.gate.hold();
-    void this.scheduleRead(op, scope, Date.now()).finally(release);
-  }
-
-  /** Re-read a document committed at `at` (coalesced: a commit during a read asks for one more). */
-  private scheduleRead(op: OperationAlerts, scope: string, at: number): Promise<void> {
-    const current = op.reads.get(scope);
-    if (current) {
-      current.again = true;
-      current.at = at;
-      return current.running;
-    }
-    const entry = { running: Promise.resolve(), again: false, at };
-    op.reads.set(scope, entry);
-    entry.running = this.track(
-      (async () => {
-        try {
-          do {
-            entry.again = false;
-            await this.readDoc(op, scope, { at: entry.at });
-          } while (entry.again && !this.closed);
-        } finally {
-          // In the same turn as the last look at `again`: a commit after it starts a new read.
-          op.reads.delete(scope);
-        }
-      })().catch((err: unknown) => this.o.log.error({ err, operation: op.id, scope }, 'alerts: document read failed')),
-    );
-    return entry.running;
-  }
-
-  /**
-   * Follow the rules and roster of one document, read from its room: `logged` (see
-   * {@link RuleIndex.sync}) at load; a rule that changed stands from `at` (when its commit
-   * was seen; by default now).
-   */
-  private async readDoc(op: OperationAlerts, scope: string, from: DocRead = {}): Promise<void> {
-    if (this.closed) return;
-    const room = await this.o.rooms.get(docName(op.id, scope));
-    if (this.closed) return;
-    const rules = readMap<AlertRule>(room.doc, 'rules');
-    // Rule times are on the update log's clock, as a fix's `receivedAt` (not the injectable `now`).
-    const at = from.at ?? Date.now();
-    const { dropped, changed, rehoured } = op.index.sync(scope, rules, at, from.logged);
-    op.read.add(scope);
-    for (const key of dropped) for (const state of op.units.values()) state.rules.delete(key);
-    for (const { key, before } of rehoured) carryAcrossHoursChange(op.units.values(), op.index.get(key)!, before, at);
-    if (changed) this.metrics.rules.set([...this.ops.values()].reduce((n, o) => n + o.index.size, 0));
-    if (scope === COMMAND_SCOPE) return;
-    for (const key of [...op.kinds.keys()]) if (key.startsWith(unitKey(scope, ''))) op.kinds.delete(key);
-    for (const unit of readMap<Unit>(room.doc, 'units').values()) op.kinds.set(unitKey(scope, unit.id), unit.kind);
   }
 
   private onFix(pos: RelayedFix): void {
@@ -336,7 +212,7 @@ export class AlertService {
   private evaluate(op: OperationAlerts, pos: RelayedFix, how: Judged = 'live', alerted?: (d: AlertDraft) => boolean) {
     if (!op.stations.has(pos.stationId)) return;
     const key = unitKey(pos.stationId, pos.unitId);
-    const state = this.unitState(op, pos.stationId, pos.unitId);
+    const state = unitState(op, pos.stationId, pos.unitId);
     try {
       const pressed = state.sosSince;
       const drafts = isPositionless(pos)
@@ -350,13 +226,6 @@ export class AlertService {
     } catch (err) {
       this.o.log.error({ err, operation: op.id, unit: pos.unitId }, 'alerts: fix not evaluated');
     }
-  }
-
-  private unitState(op: OperationAlerts, stationId: string, unitId: string): UnitState {
-    const key = unitKey(stationId, unitId);
-    let state = op.units.get(key);
-    if (!state) op.units.set(key, (state = newUnitState(stationId, unitId)));
-    return state;
   }
 
   /**
