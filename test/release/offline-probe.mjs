@@ -69,7 +69,7 @@ try {
   const op = await get('/api/operations/demo-tricounty', token);
   const view = op.status === 200 ? JSON.parse(op.body) : {};
   out.operation = { status: op.status, id: view.id ?? null, stations: view.stations?.length ?? 0 };
-  // The KML writer (tokml, xmldom) is a chunk the server loads on the first export.
+  // The export worker (with the KML writer) is a chunk the server loads on the first export.
   const kml = await get('/api/operations/demo-tricounty/export?what=annotations&format=kml', token);
   out.kml = { status: kml.status, type: kml.type, kml: /<kml[\s>]/.test(kml.body), body: kml.body.slice(0, 300) };
   out.cot = await tcp('127.0.0.1', cotPort);
