@@ -188,7 +188,7 @@ export class ReplayCoverage {
     }
     for await (const batch of mergedFixes(this.storage, units, c.to + 1, to))
       for (const f of batch) {
-        c.tracker.addFix(f, lngLat(f.lng, f.lat), f.time);
+        c.tracker.addFix(f, lngLat(f.lng, f.lat), f.time, f.deviceId);
         c.digests.get(unitKey(f.stationId, f.unitId))!.add(f);
         c.last = f.receivedAt;
       }

@@ -1,4 +1,11 @@
-import { CoverageTracker, lngLat, unitKey, type CoverageSectorDef, type UnitKey } from '@jointmap/shared';
+import {
+  CoverageTracker,
+  lngLat,
+  unitKey,
+  type CoverageSectorDef,
+  type FixOrder,
+  type UnitKey,
+} from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
 import type { Storage } from '../storage/types.ts';
 import type { SearchInterest } from './search-sectors.ts';
@@ -14,8 +21,11 @@ export interface SweepSources {
 export interface StoredSweep {
   tracker: CoverageTracker;
   updatedAt: Map<string, number>;
-  /** Apply one more fix (one that arrived while the stored ones were read). */
-  add(unit: UnitKey, lng: number, lat: number, time: number, receivedAt: number): void;
+  /**
+   * Apply one more fix (one that arrived while the stored ones were read) of `unit`, from its
+   * tracker `unit.deviceId`.
+   */
+  add(unit: UnitKey & Pick<FixOrder, 'deviceId'>, lng: number, lat: number, time: number, receivedAt: number): void;
 }
 
 /**
@@ -32,10 +42,10 @@ export async function storedSweep(
   const fixes = defs.length ? await mergedTracks(sources.storage, await unitsOf(sources, interest), from, to) : [];
   const tracker = new CoverageTracker(defs);
   const updatedAt = new Map<string, number>();
-  const add = (unit: UnitKey, lng: number, lat: number, time: number, receivedAt: number) => {
-    for (const id of tracker.addFix(unit, lngLat(lng, lat), time)) updatedAt.set(id, receivedAt);
+  const add: StoredSweep['add'] = (unit, lng, lat, time, receivedAt) => {
+    for (const id of tracker.addFix(unit, lngLat(lng, lat), time, unit.deviceId)) updatedAt.set(id, receivedAt);
   };
-  for (const f of fixes) add({ unitId: f.unitId, stationId: f.stationId }, f.lng, f.lat, f.time, f.receivedAt);
+  for (const f of fixes) add(f, f.lng, f.lat, f.time, f.receivedAt);
   return { tracker, updatedAt, add };
 }
 

@@ -94,7 +94,7 @@ const before = (a: Head, b: Head): boolean => {
  * one, so a consumer that works through each batch as it comes never holds it for longer.
  *
  * @example
- * for await (const batch of mergedFixes(storage, units, from, to)) for (const f of batch) tracker.addFix(f, lngLat(f.lng, f.lat), f.time);
+ * for await (const batch of mergedFixes(storage, units, from, to)) for (const f of batch) tracker.addFix(f, lngLat(f.lng, f.lat), f.time, f.deviceId);
  */
 export async function* mergedFixes(
   store: TrackStore,

@@ -1,4 +1,5 @@
 import type { Polygon } from 'geojson';
+import { isNewerFix } from '../live/newest.ts';
 import type { LngLat } from './lnglat.ts';
 import { M_PER_DEG, RAD } from './local-frame.ts';
 import { boxOf, SectorCoverageGrid, type CoverageGridOptions } from './coverage-grid.ts';
@@ -27,40 +28,80 @@ export interface CoverageTrackerOptions extends CoverageGridOptions {
 const DEFAULT_MAX_GAP_MS = 120_000;
 const DEFAULT_MAX_SPEED_MPS = 60;
 
-/** A unit's previous fix (mutated in place as the unit moves on). */
-interface PrevFix {
-  lng: number;
-  lat: number;
-  time: number;
-}
-
 const SEGMENT = 0;
 const POINT = 1;
 const OUT_OF_ORDER = 2;
 
-/** The track rule on bare numbers: SEGMENT, POINT or OUT_OF_ORDER. */
-function stepKind(prev: PrevFix | undefined, lng: number, lat: number, time: number, gap: number, speed: number) {
-  if (prev === undefined) return POINT;
-  const dt = time - prev.time;
-  if (dt < 0) return OUT_OF_ORDER;
-  if (dt > gap) return POINT;
-  const dist = Math.hypot((lng - prev.lng) * M_PER_DEG * Math.cos(lat * RAD), (lat - prev.lat) * M_PER_DEG);
-  if (dist === 0) return SEGMENT;
-  return dt > 0 && dist / (dt / 1000) <= speed ? SEGMENT : POINT;
+/**
+ * A unit's newest fix by `compareFixes` (later time, then greater device id) and the fix a fix at
+ * its time steps from: the newest one at an earlier time (`bTime` NaN: none). Mutated in place as
+ * the unit moves on.
+ */
+interface PrevFix {
+  lng: number;
+  lat: number;
+  time: number;
+  deviceId: string;
+  bLng: number;
+  bLat: number;
+  bTime: number;
 }
 
-/** Per-unit previous fixes, by station then unit (no key strings built per fix). */
+/** The track rule for a step from (aLng, aLat, aTime) to a later fix: SEGMENT or POINT. */
+function stepKind(
+  aLng: number,
+  aLat: number,
+  aTime: number,
+  lng: number,
+  lat: number,
+  time: number,
+  gap: number,
+  speed: number,
+) {
+  const dt = time - aTime;
+  if (!(dt > 0) || dt > gap) return POINT;
+  const dist = Math.hypot((lng - aLng) * M_PER_DEG * Math.cos(lat * RAD), (lat - aLat) * M_PER_DEG);
+  return dist === 0 || dist / (dt / 1000) <= speed ? SEGMENT : POINT;
+}
+
+/**
+ * Per-unit track state, by station then unit (no key strings built per fix), and the track rule
+ * that moves it on ({@link advance}).
+ */
 class PrevFixes {
   private readonly byStation = new Map<string, Map<string, PrevFix>>();
-  get(k: UnitKey): PrevFix | undefined {
-    return this.byStation.get(k.stationId)?.get(k.unitId);
-  }
-  set(k: UnitKey, lng: number, lat: number, time: number): void {
+  /** Where the step that {@link advance} last called a SEGMENT starts. */
+  aLng = 0;
+  aLat = 0;
+  aTime = 0;
+
+  /**
+   * Take a unit's fix: SEGMENT (from `aLng`, `aLat`, `aTime`), POINT, or OUT_OF_ORDER (older than
+   * the unit's newest fix: a point that leaves the chain as it was). A fix later than the newest
+   * steps from it; one at the newest's time (another tracker of the unit, or the same fix again)
+   * steps from where the newest did, and becomes the newest when `compareFixes` says so. So two
+   * trackers reporting the same millisecond give the same steps and the same newest fix whichever
+   * arrives first: live (arrival order) and a rebuild or replay (`compareFixes` order) agree.
+   */
+  advance(k: UnitKey, lng: number, lat: number, time: number, deviceId: string, gap: number, speed: number): number {
     let units = this.byStation.get(k.stationId);
     if (!units) this.byStation.set(k.stationId, (units = new Map()));
     const prev = units.get(k.unitId);
-    if (prev) [prev.lng, prev.lat, prev.time] = [lng, lat, time];
-    else units.set(k.unitId, { lng, lat, time });
+    if (!prev) {
+      units.set(k.unitId, { lng, lat, time, deviceId, bLng: 0, bLat: 0, bTime: NaN });
+      return POINT;
+    }
+    if (time < prev.time) return OUT_OF_ORDER;
+    const later = time > prev.time;
+    if (later) [prev.bLng, prev.bLat, prev.bTime] = [prev.lng, prev.lat, prev.time];
+    // A later fix steps from the newest, which just became the step start of its time.
+    const kind = Number.isNaN(prev.bTime)
+      ? POINT
+      : stepKind(prev.bLng, prev.bLat, prev.bTime, lng, lat, time, gap, speed);
+    [this.aLng, this.aLat, this.aTime] = [prev.bLng, prev.bLat, prev.bTime];
+    if (later || isNewerFix({ time, deviceId }, prev))
+      [prev.lng, prev.lat, prev.time, prev.deviceId] = [lng, lat, time, deviceId];
+    return kind;
   }
 }
 
@@ -81,12 +122,15 @@ const bucketKey = (ix: number, iy: number): number => ix * 8_388_608 + iy;
  * per unit the previous fix, so each new fix adds the segment from the previous one (a gap longer
  * than maxGapMs, default 120 s, or a jump faster than maxSpeedMps, default 60 m/s, starts a new
  * track instead of joining). Fixes older than the unit's previous fix are swept as single points
- * but ignored for the segment chain (out of order). A segment counts for a sector when the sector
- * accepts the unit at both of its fixes' times; when only at the newer one, that fix is a point.
+ * but ignored for the segment chain (out of order). Fixes at the time of the previous one (two
+ * trackers on the unit) each join from the fix before that time, and the chain goes on from the
+ * one `compareFixes` calls newer, so the result does not depend on which arrived first. A segment
+ * counts for a sector when the sector accepts the unit at both of its fixes' times; when only at
+ * the newer one, that fix is a point.
  *
  * @example
  * const tracker = new CoverageTracker(sectors.map((s) => ({ ...s, accepts: (u) => s.unitIds.includes(u.unitId) })));
- * for (const id of tracker.addFix({ unitId, stationId }, lngLat(lng, lat), time)) send(id, tracker.fraction(id));
+ * for (const id of tracker.addFix({ unitId, stationId }, lngLat(lng, lat), time, deviceId)) send(id, tracker.fraction(id));
  */
 export class CoverageTracker {
   private readonly defs: readonly CoverageSectorDef[];
@@ -143,17 +187,16 @@ export class CoverageTracker {
   }
 
   /**
-   * Add a unit's fix (WGS-84, epoch ms). Returns the ids of sectors whose fraction changed, in
-   * sector order.
+   * Add a unit's fix (WGS-84, epoch ms) from tracker `deviceId` (what orders two fixes of one time,
+   * as `compareFixes` does; every caller should pass it). Returns the ids of sectors whose
+   * fraction changed, in sector order.
    */
-  addFix(unitKey: UnitKey, lngLat: LngLat, time: number): string[] {
+  addFix(unitKey: UnitKey, lngLat: LngLat, time: number, deviceId = ''): string[] {
     if (!Number.isFinite(time)) return [];
     const [lng, lat] = lngLat;
-    const prev = this.prev.get(unitKey);
-    const kind = stepKind(prev, lng, lat, time, this.maxGapMs, this.maxSpeedMps);
-    const joined = kind === SEGMENT;
-    const [aLng, aLat, aTime] = joined ? [prev!.lng, prev!.lat, prev!.time] : [lng, lat, time];
-    if (kind !== OUT_OF_ORDER) this.prev.set(unitKey, lng, lat, time);
+    const prev = this.prev;
+    const joined = prev.advance(unitKey, lng, lat, time, deviceId, this.maxGapMs, this.maxSpeedMps) === SEGMENT;
+    const [aLng, aLat, aTime] = joined ? [prev.aLng, prev.aLat, prev.aTime] : [lng, lat, time];
 
     const x0 = Math.min(aLng, lng);
     const y0 = Math.min(aLat, lat);
@@ -214,11 +257,13 @@ export class CoverageTracker {
 export interface CoverageFix extends UnitKey {
   lngLat: LngLat;
   time: number;
+  /** The tracker it came from (orders two fixes of one time, as `compareFixes`); '' when not given. */
+  deviceId?: string;
 }
 
 /**
- * Full recomputation: the coverage of every sector from a whole set of fixes (any order; sorted by
- * time, ties kept in input order) by the same track rules as `CoverageTracker`, without its index.
+ * Full recomputation: the coverage of every sector from a whole set of fixes (any order, ties in
+ * time too) by the same track rules as `CoverageTracker`, without its index.
  * For a one-off answer (a report, a check); to carry on incrementally, feed the stored fixes in time
  * order to a new `CoverageTracker` instead. Also the reference the tracker is tested against.
  */
@@ -235,14 +280,12 @@ export function computeCoverage(
   const steps = new Float64Array(ordered.length * 5);
   ordered.forEach((f, i) => {
     const [lng, lat] = f.lngLat;
-    const p = prev.get(f);
-    const joined = stepKind(p, lng, lat, f.time, gap, speed) === SEGMENT;
-    steps[i * 5] = joined ? p!.lng : lng;
-    steps[i * 5 + 1] = joined ? p!.lat : lat;
-    steps[i * 5 + 2] = joined ? p!.time : f.time;
+    const joined = prev.advance(f, lng, lat, f.time, f.deviceId ?? '', gap, speed) === SEGMENT;
+    steps[i * 5] = joined ? prev.aLng : lng;
+    steps[i * 5 + 1] = joined ? prev.aLat : lat;
+    steps[i * 5 + 2] = joined ? prev.aTime : f.time;
     steps[i * 5 + 3] = lng;
     steps[i * 5 + 4] = lat;
-    prev.set(f, lng, lat, f.time);
   });
   const out = new Map<string, number>();
   for (const def of sectors) {

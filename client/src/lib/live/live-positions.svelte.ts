@@ -130,7 +130,7 @@ export class LivePositions extends PositionBoard {
         this.freshness.delete(key);
       }
       mergeNewest(this.latest, m.positions);
-      for (const p of m.positions) this.trails.add(unitKeyOf(p), p.lngLat[0], p.lngLat[1], p.time);
+      for (const p of m.positions) this.trails.add(unitKeyOf(p), p.lngLat[0], p.lngLat[1], p.time, p.deviceId);
       this.refreshFreshness();
       this.freshChanged = true;
       this.emit('all');
@@ -147,7 +147,7 @@ export class LivePositions extends PositionBoard {
       const now = this.now();
       for (const key of changed) {
         const p = this.latest.get(key)!;
-        this.trails.add(key, p.lngLat[0], p.lngLat[1], p.time);
+        this.trails.add(key, p.lngLat[0], p.lngLat[1], p.time, p.deviceId);
         const f = unitFreshness(p.time, now, this.thresholds);
         if (this.freshness.get(key) !== f) {
           this.freshness.set(key, f);

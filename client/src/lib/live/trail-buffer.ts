@@ -1,5 +1,12 @@
-/** One kept point of a trail: WGS-84 longitude, latitude and fix time (epoch ms). */
-export type TrailPoint = [lng: number, lat: number, time: number];
+import { isNewerFix, type FixOrder } from '@jointmap/shared';
+
+/**
+ * One kept point of a trail: WGS-84 longitude, latitude, fix time (epoch ms) and the tracker it came
+ * from ('' when not known).
+ */
+export type TrailPoint = [lng: number, lat: number, time: number, deviceId: string];
+
+const order = (p: TrailPoint): FixOrder => ({ time: p[2], deviceId: p[3] });
 
 export interface TrailOptions {
   /** Points older than this (relative to the newest fix seen) are dropped. */
@@ -13,28 +20,32 @@ export const DEFAULT_TRAIL: TrailOptions = { windowMs: 15 * 60_000, minSpacingMs
 /**
  * The last few minutes of each unit's positions, thinned to one point per `minSpacingMs` so that a
  * thousand units at 1 Hz stay a few hundred thousand coordinates at most. Fixes arriving out of
- * order are inserted in time order; nothing here touches the DOM or the map.
+ * order are inserted in time order. One point is kept per fix time: of two fixes of one time (two
+ * trackers on the unit) the one `compareFixes` calls newer, whichever arrived first, so a trail
+ * ends where the unit's marker (`mergeNewest`) is. Nothing here touches the DOM or the map.
  */
 export class TrailBuffer {
   private readonly trails = new Map<string, TrailPoint[]>();
 
   constructor(private readonly options: TrailOptions = DEFAULT_TRAIL) {}
 
-  add(unitId: string, lng: number, lat: number, time: number): void {
+  add(unitId: string, lng: number, lat: number, time: number, deviceId: string): void {
     let trail = this.trails.get(unitId);
     if (!trail) this.trails.set(unitId, (trail = []));
+    const point: TrailPoint = [lng, lat, time, deviceId];
     const last = trail[trail.length - 1];
     if (!last || time > last[2]) {
       const beforeLast = trail[trail.length - 2];
       // The newest point is always kept; it replaces the previous newest while that one is still
       // closer than minSpacingMs to the point before it (so kept points are that far apart).
-      if (last && beforeLast && last[2] - beforeLast[2] < this.options.minSpacingMs)
-        trail[trail.length - 1] = [lng, lat, time];
-      else trail.push([lng, lat, time]);
-    } else if (time < last[2]) {
-      let i = trail.length - 1;
+      if (last && beforeLast && last[2] - beforeLast[2] < this.options.minSpacingMs) trail[trail.length - 1] = point;
+      else trail.push(point);
+    } else {
+      let i = trail.length;
       while (i > 0 && trail[i - 1]![2] > time) i--;
-      if (trail[i - 1]?.[2] !== time) trail.splice(i, 0, [lng, lat, time]);
+      const held = trail[i - 1];
+      if (held?.[2] !== time) trail.splice(i, 0, point);
+      else if (isNewerFix(order(point), order(held))) trail[i - 1] = point;
     }
     this.prune(unitId, time);
   }
@@ -44,7 +55,7 @@ export class TrailBuffer {
     const held = this.trails.get(unitId) ?? [];
     this.trails.delete(unitId);
     const merged = [...points, ...held].sort((a, b) => a[2] - b[2]);
-    for (const p of merged) this.add(unitId, p[0], p[1], p[2]);
+    for (const p of merged) this.add(unitId, p[0], p[1], p[2], p[3]);
   }
 
   get(unitId: string): readonly TrailPoint[] {

@@ -10,7 +10,7 @@ export interface HistoryRequest {
 interface TrackCollection {
   features: Array<{
     geometry: { type: string; coordinates: unknown };
-    properties: { coordinateProperties?: { times?: number[] } };
+    properties: { coordinateProperties?: { times?: number[]; deviceIds?: string[] } };
   }>;
 }
 
@@ -58,10 +58,11 @@ function trailPoints(fc: TrackCollection): TrailPoint[] {
   const points: TrailPoint[] = [];
   for (const f of fc.features) {
     const times = f.properties.coordinateProperties?.times ?? [];
+    const devices = f.properties.coordinateProperties?.deviceIds ?? [];
     const coords = (f.geometry.type === 'LineString' ? f.geometry.coordinates : [f.geometry.coordinates]) as Array<
       [number, number]
     >;
-    coords.forEach((c, i) => times[i] !== undefined && points.push([c[0], c[1], times[i]!]));
+    coords.forEach((c, i) => times[i] !== undefined && points.push([c[0], c[1], times[i]!, devices[i] ?? '']));
   }
   return points;
 }

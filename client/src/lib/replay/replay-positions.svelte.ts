@@ -1,6 +1,6 @@
 import {
+  offerNewest,
   unitFreshness,
-  unitKeyOf,
   type FreshnessThresholds,
   type ServerToClientEvents,
   type UnitPosition,
@@ -32,11 +32,11 @@ export class ReplayPositions extends PositionBoard {
     this.at = at;
     // Only the units whose fix or freshness changed are redrawn (most keep theirs between moments).
     const changed = new Set<string>(this.latest.keys());
+    // The newest fix per unit by compareFixes, whatever the answer's order (as live: `mergeNewest`).
     const next = new Map<string, UnitPosition>();
+    for (const p of positions) offerNewest(next, p);
     let freshChanged = false;
-    for (const p of positions) {
-      const key = unitKeyOf(p);
-      next.set(key, p);
+    for (const [key, p] of next) {
       const old = this.latest.get(key);
       const fresh = unitFreshness(p.time, at, this.thresholds);
       if (this.freshness.get(key) !== fresh) freshChanged = true;
@@ -44,7 +44,7 @@ export class ReplayPositions extends PositionBoard {
         changed.delete(key);
       else changed.add(key);
       this.freshness.set(key, fresh);
-      this.trails.add(key, p.lngLat[0], p.lngLat[1], p.time);
+      this.trails.add(key, p.lngLat[0], p.lngLat[1], p.time, p.deviceId);
     }
     for (const key of this.latest.keys())
       if (!next.has(key)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UnitPosition } from '@jointmap/shared';
+import { compareFixes, type UnitPosition } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { LiveChange } from '../live/position-board.svelte.ts';
 import { ReplayPositions } from './replay-positions.svelte.ts';
@@ -39,5 +39,21 @@ describe('ReplayPositions', () => {
     live.set(T, [pos('a', T - 10_000)], thresholds);
     expect(seen.at(-1)).toBe('all');
     expect(live.trailOf('deqing-yuyue/a').length).toBe(1);
+  });
+
+  it('takes the newest fix per unit by compareFixes whatever the answer’s order; the trail ends at it', () => {
+    const fromA = { ...pos('a', T - 5_000, 120.31), deviceId: 'dev-1' };
+    const fromB = { ...pos('a', T - 5_000, 120.32), deviceId: 'dev-2' };
+    expect(compareFixes(fromB, fromA)).toBeGreaterThan(0);
+    for (const order of [
+      [fromA, fromB],
+      [fromB, fromA],
+    ]) {
+      const live = new ReplayPositions('op');
+      live.set(T - 10_000, [pos('a', T - 15_000)], thresholds);
+      live.set(T, order, thresholds);
+      expect(live.positionOf('deqing-yuyue/a')).toBe(fromB);
+      expect(live.trailOf('deqing-yuyue/a').at(-1)).toEqual([120.32, 30.5, T - 5_000, 'dev-2']);
+    }
   });
 });
