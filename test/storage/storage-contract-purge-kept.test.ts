@@ -79,9 +79,10 @@ describe.each(backends)('storage contract (a purge batch leaves what others keep
   test('a restore mark older than RESTORE_MARK_MAX_MS (its restore was killed mid-way) keeps nothing, as for the retention job; one just younger keeps its window', async (t) => {
     const { storage } = await backend.open(t);
     await purgeUnderWay(storage);
-    await storage.markRestore({ ...op2Mark, startedAt: Date.now() - RESTORE_MARK_MAX_MS - 60_000 });
+    const dead = { ...op2Mark, startedAt: Date.now() - RESTORE_MARK_MAX_MS - 60_000 };
+    await storage.markRestore(dead);
     expect(await storage.dropPurgedFixes(purge, 's1', 'u1', named([100, 200, 300, 400]))).toEqual(batch(4, 0, 0));
-    await storage.markRestore({ ...op2Mark, startedAt: Date.now() - RESTORE_MARK_MAX_MS + 60_000 });
+    await storage.markRestore({ ...op2Mark, startedAt: Date.now() - RESTORE_MARK_MAX_MS + 60_000 }, dead);
     expect(await storage.dropPurgedFixes(purge, 's1', 'u1', named([500, 600, 700, 800]))).toEqual(batch(3, 1, 1));
     expect(await left(storage)).toEqual([500]);
   });

@@ -172,9 +172,10 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
       to: from + 9,
       startedAt: 1,
     });
-    await storage.markRestore(mark('op-b', 20));
-    await storage.markRestore(mark('op-a', 10));
-    await storage.markRestore(mark('op-a', 30)); // a restore run again replaces its mark
+    expect(await storage.markRestore(mark('op-b', 20))).toBe(true);
+    expect(await storage.markRestore(mark('op-a', 10))).toBe(true);
+    // A restore run again replaces the mark it left (storage-contract-restore-marks.test.ts).
+    expect(await storage.markRestore(mark('op-a', 30), mark('op-a', 10))).toBe(true);
     await storage.setSetting('restore-marks', 'not a mark');
     expect(await storage.restoreMarks()).toEqual([mark('op-a', 30), mark('op-b', 20)]);
     // A restore that ends removes its own mark only: one that replaced it goes on protected.
@@ -182,7 +183,7 @@ describe.each(backends)('storage contract (tracks, alerts, retention, archives):
     expect(await storage.restoreMarks()).toEqual([mark('op-a', 30), mark('op-b', 20)]);
     const first = { ...mark('op-c', 40), id: 'r1' };
     await storage.markRestore(first);
-    await storage.markRestore({ ...first, id: 'r2' });
+    await storage.markRestore({ ...first, id: 'r2' }, first);
     await storage.unmarkRestore(first);
     expect(await storage.restoreMarks()).toEqual([mark('op-a', 30), mark('op-b', 20), { ...first, id: 'r2' }]);
     await storage.unmarkRestore({ ...first, id: 'r2' });

@@ -15,7 +15,7 @@ import {
 import type { OpenedArchive } from './archive-reader.ts';
 import { restoreTrack } from './restore-track.ts';
 import { RestoreUndo, restoreFailure } from './restore-undo.ts';
-import { RunningRestores } from './running-restores.ts';
+import { RunningRestores, underWay } from './running-restores.ts';
 
 const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
 
@@ -30,9 +30,10 @@ const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
  * its stations the store lacks and its hold last, in one transaction, so an operation appears whole
  * or not at all. A restore that fails takes back the fixes and alerts it added (`RestoreUndo`), so
  * it leaves nothing behind and can simply be run again. The mark goes when the restore ends,
- * whole or failed. While a restore of the operation is under way (its live mark, on any instance)
- * another is refused (`CONFLICT`) before it marks or writes anything, unless that mark is one of
- * this instance's restores a stop cut short (`running`).
+ * whole or failed. While a restore of the operation is under way (in this process, or its live mark
+ * on any instance) another is refused (`CONFLICT`) before it writes anything, unless that mark is
+ * one of this instance's restores a stop cut short (`running`); of two that looked at once, the
+ * store lets one mark and the other is refused.
  */
 export async function restoreArchive(
   storage: Storage,
@@ -57,17 +58,43 @@ export async function restoreArchive(
   await checkArchive(archive, docs);
 
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
-  // own are kept as they are. One restore of an operation at a time (running-restores.ts).
-  running.refuseWhileUnderWay(await storage.restoreMarks(), a.id, now);
-  const mark = { operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now, id: running.newId() };
-  await storage.markRestore(mark);
-  running.begin(mark.id);
+  // own are kept as they are. One restore of an operation at a time (running-restores.ts): the
+  // claim is checked and taken in one step, the store takes the mark only where no other restore
+  // holds one, and the claim goes only once the mark has.
+  const replaces = running.claim(await storage.restoreMarks(), a.id, now);
+  try {
+    const mark = { operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now, id: running.newId() };
+    if (!(await storage.markRestore(mark, replaces))) {
+      running.unmarked(mark.id);
+      // Another restore marked between the look above and this mark (on any instance).
+      const other = (await storage.restoreMarks().catch(() => [])).find((m) => m.operationId === a.id);
+      throw underWay(a.id, other?.startedAt ?? now);
+    }
+    try {
+      return await restoreMarked(storage, archive, docs, userId, now, mark.id, exists);
+    } finally {
+      await storage.unmarkRestore(mark);
+      running.unmarked(mark.id);
+    }
+  } finally {
+    running.release(a.id);
+  }
+}
+
+/** {@link restoreArchive} once its window is marked (mark `markId`): write, check, and take back on failure. */
+async function restoreMarked(
+  storage: Storage,
+  archive: OpenedArchive,
+  docs: readonly RestoredDoc[],
+  userId: string,
+  now: number,
+  markId: string,
+  exists: () => Promise<boolean>,
+): Promise<Operation> {
+  const { operation: archived } = archive;
+  const a = archived.operation;
   const undo = new RestoreUndo(storage, a.id, archive.dir);
   try {
-    // Another restore that marked between the look above and this mark replaced it: this one,
-    // which has written nothing, gives way.
-    if ((await storage.restoreMarks()).find((m) => m.operationId === a.id)?.id !== mark.id)
-      throw new AppError('CONFLICT', `another restore of operation ${a.id} began at the same moment: nothing restored`);
     // A purge of the operation still under way (on any instance) stops: its batches check for a
     // hold and for the mark, and hold the operation's row while they delete, so setting a hold
     // waits for one in progress. A restore that fails keeps the hold (never lifting one that
@@ -110,7 +137,7 @@ export async function restoreArchive(
       // What another restore of the operation that is under way or done holds is its own too (a
       // fix or alert stored once for both): taking it back would leave that operation without it.
       const another =
-        (await exists()) || (await storage.restoreMarks()).some((m) => m.operationId === a.id && m.id !== mark.id);
+        (await exists()) || (await storage.restoreMarks()).some((m) => m.operationId === a.id && m.id !== markId);
       if (!another) await undo.run();
     } catch (undoErr) {
       throw new AppError(
@@ -120,9 +147,6 @@ export async function restoreArchive(
       );
     }
     throw failure;
-  } finally {
-    running.end(mark.id);
-    await storage.unmarkRestore(mark);
   }
 }
 

@@ -138,13 +138,14 @@ describe('track retention job (fake clock)', () => {
     const track = drive('a', 'car-1', NOW - 95 * DAY, 1200, 9);
     await store(s, track);
     const mark = { operationId: 'op-restoring', stations: ['a'], from: NOW - 96 * DAY, to: NOW - 94 * DAY };
-    await s.markRestore({ ...mark, startedAt: NOW - 60_000 });
+    const live = { ...mark, startedAt: NOW - 60_000 };
+    await s.markRestore(live);
     const job = new RetentionJob({ store: s, policy: POLICY, now: () => NOW });
     await job.run();
     expect(await all(s, 'a', 'car-1')).toEqual(track);
 
     // Its process was killed hours ago: the mark is stale, the policy runs on the window again.
-    await s.markRestore({ ...mark, startedAt: NOW - RESTORE_MARK_MAX_MS - 1 });
+    await s.markRestore({ ...mark, startedAt: NOW - RESTORE_MARK_MAX_MS - 1 }, live);
     await job.run();
     expect(await all(s, 'a', 'car-1')).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import type { SqliteCheckpointer } from '../storage/sqlite-checkpointer.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { RetentionJob } from './retention-job.ts';
@@ -34,13 +35,34 @@ const fix = (unitId: string, time: number, i: number): PositionFix => ({
 });
 
 /**
+ * Every write of `storage`'s connection to the track (an insert or delete of `positions_track`,
+ * inside its transaction, so at its commit: better-sqlite3 commits in the same synchronous call)
+ * counted, and those made while the checkpointer's gate is closed. A TEMP trigger calls back into
+ * this process; the gate cannot close or open in the middle of a synchronous transaction.
+ */
+function watchTrackWrites(storage: SqliteStorage): { writes: number; behindGate: number } {
+  const { checkpointer } = storage as unknown as { checkpointer: SqliteCheckpointer };
+  const seen = { writes: 0, behindGate: 0 };
+  storage.db.function('jm_track_write_seen', { deterministic: false }, () => {
+    seen.writes++;
+    if (checkpointer.gate) seen.behindGate++;
+    return null;
+  });
+  storage.db.exec(`
+    CREATE TEMP TRIGGER jm_track_insert_seen AFTER INSERT ON main.positions_track BEGIN SELECT jm_track_write_seen(); END;
+    CREATE TEMP TRIGGER jm_track_delete_seen AFTER DELETE ON main.positions_track BEGIN SELECT jm_track_write_seen(); END;
+  `);
+  return seen;
+}
+
+/**
  * The retention job's deletes grow the WAL fast, past the restart limit again and again, so the
  * checkpointer's rounds run behind its gate. A commit during such a round would keep the WAL from
- * starting afresh, and a lock wait on the main thread would sleep in the busy handler (a 10–45 ms
- * stall of the event loop). Here the main connection waits for no lock at all (busy_timeout 0), so
- * any commit that met a held lock fails with SQLITE_BUSY.
+ * starting afresh (the round leaves it in use), so the storage's busy writers, the job's deletes and
+ * ingest alike, wait for the gate to open before they commit. Here every write to the track is
+ * watched as it commits: none may land while the gate is closed.
  */
-it('the WAL starts afresh behind the gate while the retention job and ingest write, and no commit of either meets a held lock', async () => {
+it('the WAL starts afresh behind the gate while the retention job and ingest write, and no commit of either lands while the gate is closed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jointmap-retention-wal-'));
   dirs.push(dir);
   const storage = new SqliteStorage(dir, { checkpoint: { everyMs: 20, syncMs: 20, restartFrames: RESTART_FRAMES } });
@@ -53,7 +75,7 @@ it('the WAL starts afresh behind the gate while the retention job and ingest wri
   }
   await new Promise((r) => setTimeout(r, 100)); // the checkpointer copies the fill back
   const before = storage.walStats();
-  storage.db.pragma('busy_timeout = 0');
+  const seen = watchTrackWrites(storage);
 
   // Ingest beside the job: 20 fixes every 5 ms.
   const failures: string[] = [];
@@ -91,6 +113,9 @@ it('the WAL starts afresh behind the gate while the retention job and ingest wri
   expect(run.batches).toBeGreaterThanOrEqual(800);
   expect(failures).toEqual([]);
   expect(live).toBeGreaterThan(0);
+  // Every dropped fix and every live one was seen as it was written, none behind the gate.
+  expect(seen.writes).toBe(80_000 + live);
+  expect(seen.behindGate).toBe(0);
   const after = storage.walStats();
   // The WAL passed the limit and was restarted behind the gate, more than once.
   expect(after.largestLog).toBeGreaterThan(RESTART_FRAMES);

@@ -15,7 +15,7 @@ import type {
 import { pgQuery, withTx, type Queryable } from './pg-pool.ts';
 import { fixColumns } from './pg-rows.ts';
 import { INSERT_TRACK } from './pg-positions.ts';
-import { restoreMarkKey } from './restore-marks.ts';
+import { deadBefore, restoreMarkKey } from './restore-marks.ts';
 import { isKept, keeperQueryArgs, keptSpans, splitKept, type KeptSpan } from './purge-kept-spans.ts';
 import type { PurgeBatch } from './retention-types.ts';
 
@@ -113,12 +113,14 @@ export class PgArchiveStore implements ArchiveStore {
       try {
         return await withTx(this.pool, async (client) => {
           // FOR SHARE: a hold or a restore (each updates this row) waits for this batch to commit; a
-          // batch that waited for one of them reads the row again and sees the hold.
+          // batch that waited for one of them reads the row again and sees the hold. A restore of the
+          // operation stops it while its mark is live (`isLiveMark`).
           const { rows } = await pgQuery(
             client,
             `SELECT 1 FROM operations WHERE id = $1 AND purging_archive = $2 AND kept_by IS NULL
-             AND NOT EXISTS (SELECT 1 FROM settings WHERE key = $3) FOR SHARE`,
-            [purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId)],
+             AND NOT EXISTS (SELECT 1 FROM settings WHERE key = $3 AND (value::jsonb ->> 'startedAt')::numeric > $4)
+             FOR SHARE`,
+            [purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId), deadBefore(Date.now())],
           );
           if (!rows.length) return null;
           const { drop, ...left } = splitKept(keys, await keptByOthers(client, purge.operationId, stationId, keys));

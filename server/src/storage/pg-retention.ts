@@ -3,7 +3,7 @@ import { pgLease } from './pg-lease.ts';
 import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
 import { mapPgError, pgQuery, withTx, type PgRow, type Queryable } from './pg-pool.ts';
 import { toFix } from './rows.ts';
-import { RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
+import { markArgs, RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
 
 /**
  * The PostgreSQL side of {@link RetentionStore}: each call one short statement or transaction
@@ -103,12 +103,18 @@ export class PgRetentionStore implements RetentionStore {
     return rows[0] ? toHold(rows[0]) : null;
   }
 
-  async markRestore(mark: RestoreMark): Promise<void> {
-    await pgQuery(
+  async markRestore(mark: RestoreMark, replaces: RestoreMark | null = null): Promise<boolean> {
+    // Only over no mark, a dead one or exactly the one replaced (restore-marks.ts, `markArgs`). Of
+    // two inserts at once the second waits for the first's row and checks the condition on it.
+    const a = markArgs(mark, replaces);
+    const { rowCount } = await pgQuery(
       this.pool,
-      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
-      [restoreMarkKey(mark.operationId), restoreMarkValue(mark)],
+      `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+       WHERE (settings.value::jsonb ->> 'startedAt')::numeric <= $3 OR settings.value = $4
+       RETURNING 1`,
+      [a.key, a.value, a.deadBefore, a.replaces],
     );
+    return rowCount === 1;
   }
 
   async unmarkRestore(mark: RestoreMark): Promise<void> {

@@ -26,10 +26,14 @@ export const RESTORE_MARK_MAX_MS = 6 * 3600_000;
 export const isLiveMark = (mark: Pick<RestoreMark, 'startedAt'>, now: number): boolean =>
   now - mark.startedAt < RESTORE_MARK_MAX_MS;
 
+/** A mark's `startedAt` at or before which it is dead at `now` (the negation of {@link isLiveMark}). */
+export const deadBefore = (now: number): number => now - RESTORE_MARK_MAX_MS;
+
 /**
  * Restore marks live in the `settings` table, one row per operation, so that every instance on
- * the same store sees them and they outlast a crash (a restore run again replaces its mark). Both
- * stores order keys bytewise (PostgreSQL: `COLLATE "C"`), so the marks are one key range.
+ * the same store sees them and they outlast a crash (a restore run again replaces the mark the
+ * crash left, `markArgs`). Both stores order keys bytewise (PostgreSQL: `COLLATE "C"`), so the
+ * marks are one key range.
  */
 const PREFIX = 'restore-mark/';
 
@@ -40,6 +44,17 @@ export const restoreMarkKey = (operationId: string): string => `${PREFIX}${opera
 
 export const restoreMarkValue = (m: RestoreMark): string =>
   JSON.stringify({ stations: m.stations, from: m.from, to: m.to, startedAt: m.startedAt, id: m.id });
+
+/**
+ * The parameters of a mark's conditional insert (both stores): the row, the `startedAt` at or
+ * before which an existing mark is dead as the new one begins, and the exact value it may replace.
+ */
+export const markArgs = (mark: RestoreMark, replaces: RestoreMark | null | undefined) => ({
+  key: restoreMarkKey(mark.operationId),
+  value: restoreMarkValue(mark),
+  deadBefore: deadBefore(mark.startedAt),
+  replaces: replaces ? restoreMarkValue(replaces) : null,
+});
 
 export function restoreMarkOf(key: string, value: string): RestoreMark {
   const v = JSON.parse(value) as Omit<RestoreMark, 'operationId'>;

@@ -64,8 +64,13 @@ export interface RetentionStore {
   operationHolds(): Promise<OperationHold[]>;
   /** The operation's hold, null when it has none. */
   operationHold(operationId: string): Promise<OperationHold | null>;
-  /** Protect a restore's window before it writes (replacing a mark of the same operation left by a crash). */
-  markRestore(mark: RestoreMark): Promise<void>;
+  /**
+   * Protect a restore's window before it writes. Stores the mark only where its operation has none,
+   * or a dead one (`isLiveMark` false at `mark.startedAt`), or exactly `replaces` (a mark this
+   * instance's restore left when a stop cut it short); true when it did. False: another restore of
+   * the operation holds it (begun on any instance, however shortly before), and nothing was written.
+   */
+  markRestore(mark: RestoreMark, replaces?: RestoreMark | null): Promise<boolean>;
   /**
    * Remove a restore's mark (its restore ended, whole or failed), unless another restore of the
    * operation replaced it meanwhile: that one's stays until it ends.

@@ -13,7 +13,7 @@ import type {
 } from './types.ts';
 import type { Row } from './rows.ts';
 import { stationRow } from './sqlite-rows.ts';
-import { restoreMarkKey } from './restore-marks.ts';
+import { deadBefore, restoreMarkKey } from './restore-marks.ts';
 import { keeperQueryArgs, keptSpans, splitKept, type KeeperRow, type MarkRow } from './purge-kept-spans.ts';
 import type { PurgeBatch } from './retention-types.ts';
 
@@ -93,9 +93,11 @@ export class SqliteArchiveStore implements Pick<
         'UPDATE operations SET purged_at = COALESCE(purged_at, ?), purging_archive = ? WHERE id = ?',
       ),
       held: db.prepare('SELECT 1 FROM operations WHERE id = ? AND kept_by IS NOT NULL'),
+      // A restore of the operation stops it while its mark is live (`isLiveMark`; a dead one was
+      // left by a restore whose process was killed).
       purgeGoesOn: db.prepare(
-        `SELECT 1 FROM operations WHERE id = ? AND purging_archive = ? AND kept_by IS NULL
-         AND NOT EXISTS (SELECT 1 FROM settings WHERE key = ?)`,
+        `SELECT 1 FROM operations WHERE id = @operationId AND purging_archive = @archiveId AND kept_by IS NULL
+         AND NOT EXISTS (SELECT 1 FROM settings WHERE key = @mark AND json_extract(value, '$.startedAt') > @deadBefore)`,
       ),
       // What other operations keep (purge-kept-spans.ts): read in each batch's transaction.
       keepers: db.prepare(
@@ -145,14 +147,20 @@ export class SqliteArchiveStore implements Pick<
     // between its reading what the others keep and its deletes.
     this.purgeBatchTx = db.transaction(
       (purge: PurgeUnderWay, station: string, unit: string, keys: readonly FixKey[]): PurgeBatch | null => {
-        if (!this.stmts.purgeGoesOn.get(purge.operationId, purge.archiveId, restoreMarkKey(purge.operationId)))
-          return null;
+        const now = Date.now();
+        const goesOn = this.stmts.purgeGoesOn.get({
+          operationId: purge.operationId,
+          archiveId: purge.archiveId,
+          mark: restoreMarkKey(purge.operationId),
+          deadBefore: deadBefore(now),
+        });
+        if (!goesOn) return null;
         const args = keeperQueryArgs(purge.operationId, keys);
         const kept = keptSpans(
           station,
           this.stmts.keepers.all(args) as KeeperRow[],
           this.stmts.otherMarks.all(args) as MarkRow[],
-          Date.now(),
+          now,
         );
         const { drop, ...left } = splitKept(keys, kept);
         return { dropped: dropKeys(station, unit, drop), ...left };

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FixKey, OperationHold, PositionFix, RestoreMark, RetentionStore } from './types.ts';
 import { toFix, type Row } from './rows.ts';
-import { RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
+import { markArgs, RESTORE_MARK_KEYS, restoreMarkKey, restoreMarkOf, restoreMarkValue } from './restore-marks.ts';
 
 /**
  * The SQLite side of {@link RetentionStore}. Each method is one short statement or transaction
@@ -49,8 +49,11 @@ export class SqliteRetentionStore implements RetentionStore {
       hold: db.prepare(
         'SELECT id, stations, created_at, closed_at, kept_by, kept_at FROM operations WHERE id = ? AND kept_by IS NOT NULL',
       ),
+      // Only over no mark, a dead one or exactly the one replaced: two restores of one operation
+      // marking at once, one wins (restore-marks.ts, `markArgs`).
       mark: db.prepare(
-        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        `INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+         WHERE json_extract(settings.value, '$.startedAt') <= @deadBefore OR settings.value = @replaces`,
       ),
       unmark: db.prepare('DELETE FROM settings WHERE key = ? AND value = ?'),
       marks: db.prepare('SELECT key, value FROM settings WHERE key >= ? AND key < ? ORDER BY key'),
@@ -100,8 +103,8 @@ export class SqliteRetentionStore implements RetentionStore {
     return r ? toHold(r) : null;
   }
 
-  async markRestore(mark: RestoreMark): Promise<void> {
-    this.stmts.mark.run(restoreMarkKey(mark.operationId), restoreMarkValue(mark));
+  async markRestore(mark: RestoreMark, replaces: RestoreMark | null = null): Promise<boolean> {
+    return this.stmts.mark.run(markArgs(mark, replaces)).changes === 1;
   }
 
   async unmarkRestore(mark: RestoreMark): Promise<void> {

@@ -275,7 +275,8 @@ export class SqliteStorage implements Storage {
     this.retention.setOperationHold(id, by, now);
   operationHolds = (): Promise<OperationHold[]> => this.retention.operationHolds();
   operationHold = (id: string): Promise<OperationHold | null> => this.retention.operationHold(id);
-  markRestore = (mark: RestoreMark): Promise<void> => this.retention.markRestore(mark);
+  markRestore = (mark: RestoreMark, replaces?: RestoreMark | null): Promise<boolean> =>
+    this.retention.markRestore(mark, replaces);
   unmarkRestore = (mark: RestoreMark): Promise<void> => this.retention.unmarkRestore(mark);
   restoreMarks = (): Promise<RestoreMark[]> => this.retention.restoreMarks();
 
