@@ -168,6 +168,16 @@ export interface Config {
   syncCommitTickMs: number;
   /** Presence renewals (a state announced again unchanged) are gathered this long (ms, ≤ 10 s; 0: with the changes). */
   awarenessRenewalMs: number;
+  /**
+   * Sync sockets are pinged this often (ms); one that did not answer the previous ping by the next
+   * is dropped. Set in code only (tests shorten it).
+   */
+  syncHeartbeatMs: number;
+  /**
+   * A sync socket sent nothing for this long is sent a keepalive (ms). Set in code only: the
+   * client's silence limit (6 s, `SILENT_LINK_MS`) assumes the default.
+   */
+  syncKeepaliveMs: number;
 }
 
 /**
@@ -286,6 +296,8 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   awarenessTickMs: { env: 'AWARENESS_TICK_MS', default: value(15), parse: nonNegativeInt },
   syncCommitTickMs: { env: 'SYNC_COMMIT_TICK_MS', default: value(0), parse: nonNegativeInt },
   awarenessRenewalMs: { env: 'AWARENESS_RENEWAL_MS', default: value(3000), parse: renewalMs },
+  syncHeartbeatMs: { default: value(30_000) },
+  syncKeepaliveMs: { default: value(2_000) },
 };
 
 /** Defaults for every setting; tests override what they need. */

@@ -4,8 +4,7 @@ import { SyncLiveness, type LivenessSocket } from './sync-liveness.ts';
 const KEEPALIVE = Uint8Array.of(1, 1, 0);
 
 class FakeSocket implements LivenessSocket {
-  readonly OPEN = 1;
-  readyState = 1;
+  isOpen = true;
   sent: Uint8Array[] = [];
   pings = 0;
   terminated = false;
@@ -17,7 +16,7 @@ class FakeSocket implements LivenessSocket {
   }
   terminate(): void {
     this.terminated = true;
-    this.readyState = 3;
+    this.isOpen = false;
   }
 }
 
@@ -70,7 +69,17 @@ test('a closed socket is sent no keepalive', () => {
   const watch = liveness();
   const socket = new FakeSocket();
   watch.watch(socket);
-  socket.readyState = 2;
+  socket.isOpen = false;
   vi.advanceTimersByTime(5_000);
   expect(socket.sent).toHaveLength(0);
+});
+
+test('a heartbeat shorter than the keepalive window is kept: the sweep runs twice a heartbeat', () => {
+  const watch = new SyncLiveness({ heartbeatMs: 400, keepaliveMs: 2_000, keepalive: KEEPALIVE });
+  const socket = new FakeSocket();
+  watch.watch(socket);
+  vi.advanceTimersByTime(400);
+  expect(socket.pings).toBe(1);
+  vi.advanceTimersByTime(400);
+  expect(socket.terminated).toBe(true);
 });

@@ -1,7 +1,7 @@
-/** What the liveness sweep needs of a sync socket (a `ws` WebSocket has it). */
+/** What the liveness sweep needs of a sync socket (`RouteSocket`). */
 export interface LivenessSocket {
-  readonly readyState: number;
-  readonly OPEN: number;
+  readonly isOpen: boolean;
+  /** Sends the keepalive: in order with the socket's other messages, never inside one. */
   send(data: Uint8Array): void;
   ping(): void;
   terminate(): void;
@@ -20,7 +20,7 @@ export interface LivenessLink {
 export interface LivenessOptions {
   /** A socket that did not answer the previous ping within this long is dropped. */
   heartbeatMs: number;
-  /** A socket sent nothing for this long is sent `keepalive` (checked twice a window). */
+  /** A socket sent nothing for this long is sent `keepalive`. Both are checked twice a window (the shorter). */
   keepaliveMs: number;
   keepalive: Uint8Array;
   now?: () => number;
@@ -59,7 +59,8 @@ export class SyncLiveness {
     const entry: Watched = { socket, lastSent: now, lastPing: now, alive: true };
     this.watched.add(entry);
     if (!this.timer) {
-      this.timer = setInterval(() => this.sweep(), this.options.keepaliveMs / 2);
+      const { heartbeatMs, keepaliveMs } = this.options;
+      this.timer = setInterval(() => this.sweep(), Math.min(heartbeatMs, keepaliveMs) / 2);
       this.timer.unref();
     }
     return {
@@ -89,7 +90,7 @@ export class SyncLiveness {
         entry.lastPing = now;
         socket.ping();
       }
-      if (socket.readyState !== socket.OPEN || now - entry.lastSent < keepaliveMs) continue;
+      if (!socket.isOpen || now - entry.lastSent < keepaliveMs) continue;
       entry.lastSent = now;
       socket.send(keepalive);
     }

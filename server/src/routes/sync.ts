@@ -12,21 +12,19 @@ import {
 } from '@jointmap/shared';
 import { encodePermissionDenied } from '../rooms/sync-messages.ts';
 import { connectionLimits } from '../rooms/inbound-queue.ts';
-import type { RoomSession, RoomSocket } from '../rooms/room.ts';
+import type { RoomSession } from '../rooms/room.ts';
 import { authenticateSession } from '../auth/session.ts';
 import { SessionSlots } from '../auth/session-slots.ts';
 import type { AppContext } from '../services/context.ts';
-import { SyncLiveness, type LivenessLink } from './sync-liveness.ts';
-import { writeBinary } from './ws-frame.ts';
+import { RouteSocket } from './route-socket.ts';
+import { SyncLiveness } from './sync-liveness.ts';
 
-/** Ping interval; a connection that did not answer the previous ping is dropped. */
-const HEARTBEAT_MS = 30_000;
 /**
- * Clients cannot see pings, so a sign of life for them: an empty awareness update (no states),
- * which the stock provider applies as a no-op. The client drops a socket silent for a few seconds
- * (a cut cable never closes it) and opens a new one.
+ * Clients cannot see pings (sent every `syncHeartbeatMs`; a connection that did not answer the
+ * previous ping is dropped), so a sign of life for them every `syncKeepaliveMs` of silence: an
+ * empty awareness update (no states), which the stock provider applies as a no-op. The client
+ * drops a socket silent for a few seconds (a cut cable never closes it) and opens a new one.
  */
-const KEEPALIVE_MS = 2_000;
 const KEEPALIVE = Uint8Array.of(1, 1, 0);
 /**
  * What a frame held until the document is ready counts against `maxMessageBytes` beyond its
@@ -55,7 +53,11 @@ const closeCodeOf: Partial<Record<ErrorCode, number>> = {
 export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
   const limits = connectionLimits(ctx.config);
   const slots = new SessionSlots(ctx.config.syncMaxPerSession);
-  const liveness = new SyncLiveness({ heartbeatMs: HEARTBEAT_MS, keepaliveMs: KEEPALIVE_MS, keepalive: KEEPALIVE });
+  const liveness = new SyncLiveness({
+    heartbeatMs: ctx.config.syncHeartbeatMs,
+    keepaliveMs: ctx.config.syncKeepaliveMs,
+    keepalive: KEEPALIVE,
+  });
   const options = {
     websocket: true as const,
     config: { public: true },
@@ -78,35 +80,35 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     // the window: a busy one needs no sign of life, and 100 clients in one room then cost no
     // keepalives at all (the longest silence a client sees is 1.5 windows; its limit is 6 s,
     // SILENT_LINK_MS).
-    const link = liveness.watch(ws);
+    const socket = new RouteSocket(ws, (request.raw.socket as Socket | undefined) ?? null, liveness);
     /**
      * Refuse the connection and take it out of its room at once: `ws` goes on emitting what the
      * client sends until it answers the close (up to 30 s), and none of it may count.
      */
     const end = (code: ErrorCode, message: string) => {
-      refuse(ws, name, code, message);
+      refuse(socket, name, code, message);
       leave?.();
       leave = null;
     };
-    ws.on('pong', link.heard);
+    ws.on('pong', socket.link.heard);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       // Closing (the server refused it, or its session ended): what still comes is dropped.
       if (ws.readyState !== ws.OPEN) return;
-      link.heard();
+      socket.link.heard();
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) return end('INVALID_PAYLOAD', 'text frames are not part of the protocol');
       if (deliver) return deliver(bytes);
       // A frame held costs memory of its own (its Buffer and view), empty or not.
       pendingBytes += bytes.byteLength + HELD_FRAME_BYTES;
       if (pendingBytes > ctx.config.maxMessageBytes) {
-        refuse(ws, name, 'PAYLOAD_TOO_LARGE', 'too much data before the document was ready');
+        refuse(socket, name, 'PAYLOAD_TOO_LARGE', 'too much data before the document was ready');
         return;
       }
       pending.push(bytes);
     });
     ws.on('close', () => {
-      link.remove();
+      socket.closed();
       cancelExpiry?.();
       releaseSlot?.();
       leave?.();
@@ -149,7 +151,6 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       // Unloaded meanwhile (the operation closed): the client reconnects and is admitted afresh.
       if (room.destroyed) throw new AppError('STORAGE_UNAVAILABLE', `${name} was unloaded; connect again`);
       const admitted = docAccess(user, now.stations, parsed.scope, now.status);
-      const socket = new RouteSocket(ws, (request.raw.socket as Socket | undefined) ?? null, link);
       const session: RoomSession = {
         sessionId: claims.sid,
         user: { id: user.id, name: user.name, role: user.role, stationId: user.stationId },
@@ -180,48 +181,10 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 }
 
-/**
- * A sync socket as its room sees it. A class, not an object literal: a literal's `isOpen` getter
- * is a new function for every socket, which V8 cannot inline into the relay loop (about 20–30 ns a
- * recipient against 2 ns in a micro-benchmark of 100 sockets).
- *
- * A message goes out as a frame made once for all its recipients (`writeBinary`), written to the
- * connection's TCP socket (the upgraded request's, which `ws` writes to as well: no compression is
- * negotiated, so `ws` writes each of its frames at once and the order of the two writers' frames
- * is kept).
- */
-class RouteSocket implements RoomSocket {
-  constructor(
-    private readonly ws: WebSocket,
-    /** The upgraded request's socket; none for a request injected in memory (`fastify.injectWS`). */
-    private readonly tcp: Socket | null,
-    private readonly link: LivenessLink,
-  ) {}
-
-  send(data: Uint8Array): void {
-    this.link.sent();
-    if (this.tcp) writeBinary(this.tcp, data);
-    else this.ws.send(data);
-  }
-
-  close(code: number, reason: string): void {
-    this.ws.close(code, reason);
-  }
-
-  get isOpen(): boolean {
-    return this.ws.readyState === this.ws.OPEN;
-  }
-
-  /** What waits to go out: both writers' frames, when they share the TCP socket. */
-  get bufferedBytes(): number {
-    return this.tcp ? this.tcp.writableLength : this.ws.bufferedAmount;
-  }
-}
-
-function refuse(ws: WebSocket, doc: string, code: ErrorCode, message: string): void {
-  if (ws.readyState !== ws.OPEN) return;
-  ws.send(encodePermissionDenied(encodeRejection({ code, message, doc })));
-  ws.close(closeCodeOf[code] ?? SyncCloseCode.unavailable, code);
+function refuse(socket: RouteSocket, doc: string, code: ErrorCode, message: string): void {
+  if (!socket.isOpen) return;
+  const rejection = encodePermissionDenied(encodeRejection({ code, message, doc }));
+  socket.refuse(rejection, closeCodeOf[code] ?? SyncCloseCode.unavailable, code);
 }
 
 /** The document name of a sync path, percent-decoded; as given when it does not decode (refused later as no document). */

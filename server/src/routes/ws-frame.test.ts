@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { expect, test } from 'vitest';
 import * as ws from 'ws';
-import { binaryFrame, MERGED_FRAME_MAX_BYTES, writeBinary } from './ws-frame.ts';
+import { binaryFrame, fragmentFrame, MERGED_FRAME_MAX_BYTES, writeBinary } from './ws-frame.ts';
 
 /** `ws`'s own frame parser, as a client runs it (exported by the package, not declared by @types/ws). */
 type ReceiverLike = Writable & { on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void };
@@ -80,4 +80,59 @@ test('a large message is written as header and payload without copying the paylo
   writeBinary(tcp, big);
   expect(written).toHaveLength(2);
   expect(written[1]!.buffer).toBe(big.buffer);
+});
+
+/** Opcode, FIN, mask bit and payload length a frame header states. */
+function headerOf(header: Buffer): { opcode: number; fin: boolean; masked: boolean; length: number; size: number } {
+  const short = header[1]! & 0x7f;
+  const [length, size] =
+    short === 126 ? [header.readUInt16BE(2), 4] : short === 127 ? [Number(header.readBigUInt64BE(2)), 10] : [short, 2];
+  return { opcode: header[0]! & 0x0f, fin: (header[0]! & 0x80) !== 0, masked: (header[1]! & 0x80) !== 0, length, size };
+}
+
+test('a message in fragments: a binary frame, then continuation frames, the last one final; unmasked; every length form', () => {
+  // Fragment payloads at the edges of the 7-bit, 16-bit and 64-bit length forms.
+  const sizes = [125, 126, 65_535, 65_536, 1];
+  const data = bytes(sizes.reduce((a, b) => a + b, 0));
+  let start = 0;
+  const frames = sizes.map((n) => fragmentFrame(data, start, (start += n)));
+  expect(frames.map(([header]) => headerOf(header))).toEqual([
+    { opcode: 2, fin: false, masked: false, length: 125, size: 2 },
+    { opcode: 0, fin: false, masked: false, length: 126, size: 4 },
+    { opcode: 0, fin: false, masked: false, length: 65_535, size: 4 },
+    { opcode: 0, fin: false, masked: false, length: 65_536, size: 10 },
+    { opcode: 0, fin: true, masked: false, length: 1, size: 2 },
+  ]);
+  // The payloads are views of the message, not copies.
+  for (const [header, payload] of frames) {
+    expect(header[0]! & 0x70).toBe(0);
+    expect(payload.buffer).toBe(data.buffer);
+  }
+  // A client's `ws` reads them as the one message; a ping between two fragments is answered at once.
+  const receiver = new Receiver({ isServer: false, binaryType: 'nodebuffer', maxPayload: 0 });
+  const events: string[] = [];
+  const messages: Buffer[] = [];
+  receiver.on('message', (message) => {
+    events.push('message');
+    messages.push(Buffer.from(message));
+  });
+  (receiver as unknown as NodeJS.EventEmitter).on('ping', () => events.push('ping'));
+  receiver.on('error', (err: Error) => events.push(`error: ${err.message}`));
+  const ping = Buffer.from([0x89, 0x00]);
+  frames.forEach(([header, payload], i) => {
+    receiver.write(header);
+    receiver.write(payload);
+    if (i === 1) receiver.write(ping);
+  });
+  expect(events).toEqual(['ping', 'message']);
+  expect(messages[0]!.equals(data)).toBe(true);
+});
+
+test('a fragment of a view into a larger buffer holds its own bytes only', () => {
+  const backing = bytes(1_000);
+  const view = backing.subarray(100, 400);
+  const [first, second] = [fragmentFrame(view, 0, 200), fragmentFrame(view, 200, 300)];
+  expect(new Uint8Array(first[1])).toEqual(backing.slice(100, 300));
+  expect(new Uint8Array(second[1])).toEqual(backing.slice(300, 400));
+  expect(headerOf(second[0]).fin).toBe(true);
 });

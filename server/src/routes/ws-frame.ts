@@ -12,8 +12,16 @@ declare module 'ws' {
 }
 
 const BINARY = 0x02;
+const CONTINUATION = 0x00;
 /** Larger messages (a joiner's state, a snapshot) are written as header and payload, not copied. */
 export const MERGED_FRAME_MAX_BYTES = 64 * 1024;
+/**
+ * Messages up to this go out in one frame. Larger ones (a joiner's answer) are sent as a
+ * fragmented message (RFC 6455 §5.4) of FRAGMENT_BYTES pieces, each written once the socket took
+ * the previous one, so that the server's pings go out between them (`route-socket.ts`).
+ */
+export const WHOLE_MESSAGE_MAX_BYTES = 256 * 1024;
+export const FRAGMENT_BYTES = 64 * 1024;
 
 let lastData: Uint8Array | null = null;
 let lastFrame: Buffer = Buffer.alloc(0);
@@ -55,4 +63,17 @@ export function writeBinary(tcp: Writable, data: Uint8Array): void {
   tcp.write(header);
   tcp.write(payload);
   tcp.uncork();
+}
+
+/**
+ * Header and payload of the fragment of `data` from `start` to `end` (a server's: unmasked): the
+ * first fragment is a binary frame, the others continuation frames, and the one reaching the end
+ * of `data` is final. The payload is a view of `data`, not a copy.
+ */
+export function fragmentFrame(data: Uint8Array, start: number, end: number): [Buffer, Buffer] {
+  const payload = Buffer.from(data.buffer, data.byteOffset + start, end - start);
+  const opcode = start === 0 ? BINARY : CONTINUATION;
+  const fin = end === data.byteLength;
+  const [header] = Sender.frame(payload, { fin, opcode, mask: false, readOnly: true, rsv1: false });
+  return [header!, payload];
 }

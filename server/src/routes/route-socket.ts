@@ -1,0 +1,159 @@
+import type { Writable } from 'node:stream';
+import type { RoomSocket } from '../rooms/room.ts';
+import type { LivenessLink, LivenessSocket, SyncLiveness } from './sync-liveness.ts';
+import { FRAGMENT_BYTES, fragmentFrame, WHOLE_MESSAGE_MAX_BYTES, writeBinary } from './ws-frame.ts';
+
+/** What a route socket needs of its `ws` WebSocket. */
+export interface RouteWs {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  ping(): void;
+  terminate(): void;
+}
+
+/**
+ * A sync socket as its room and the liveness sweep see it. A class, not an object literal: a
+ * literal's `isOpen` getter is a new function for every socket, which V8 cannot inline into the
+ * relay loop (about 20–30 ns a recipient against 2 ns in a micro-benchmark of 100 sockets).
+ *
+ * A message goes out as a frame made once for all its recipients (`writeBinary`), written to the
+ * connection's TCP socket (the upgraded request's, which `ws` writes its pings and closes to as
+ * well: no compression is negotiated, so `ws` writes each of its frames at once and the order of
+ * the two writers' frames is kept).
+ *
+ * A message over WHOLE_MESSAGE_MAX_BYTES (a joiner's answer, megabytes) goes out as a fragmented
+ * message, a piece written only once the socket took the one before. Written whole, a ping would
+ * wait behind all of it: a client reading it slowly could not answer within the heartbeat window
+ * and was dropped like a dead one. Between pieces, a ping goes out at once and a slow client
+ * answers in time; a dead one stops taking pieces and never answers. While a message is under way,
+ * every other message (relays, presence, the keepalive) waits and follows it in order: a data
+ * frame inside a fragmented message breaks the protocol.
+ */
+export class RouteSocket implements RoomSocket, LivenessSocket {
+  readonly link: LivenessLink;
+  /** The message being written in pieces, and how much of it is written. */
+  private piecing: Uint8Array | null = null;
+  private pieced = 0;
+  /** Messages sent while one is under way in pieces, in order, and their bytes. */
+  private waiting: Uint8Array[] = [];
+  private waitingBytes = 0;
+
+  constructor(
+    private readonly ws: RouteWs,
+    /** The upgraded request's socket; none for a request injected in memory (`fastify.injectWS`). */
+    private readonly tcp: Writable | null,
+    liveness: Pick<SyncLiveness, 'watch'>,
+  ) {
+    this.link = liveness.watch(this);
+  }
+
+  send(data: Uint8Array): void {
+    this.link.sent();
+    if (!this.tcp) this.ws.send(data);
+    else if (this.piecing) {
+      this.waiting.push(data);
+      this.waitingBytes += data.byteLength;
+    } else this.write(data);
+  }
+
+  /**
+   * Send `message` (why it is refused), then close. While a message is under way in pieces, close
+   * at once without it: it cannot go inside that message, and the close code says why too.
+   */
+  refuse(message: Uint8Array, code: number, reason: string): void {
+    if (!this.isOpen) return;
+    if (!this.piecing) this.send(message);
+    this.close(code, reason);
+  }
+
+  /** Closing drops what has not gone out: the message under way stops between two pieces. */
+  close(code: number, reason: string): void {
+    this.drop();
+    this.ws.close(code, reason);
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+
+  terminate(): void {
+    this.drop();
+    this.ws.terminate();
+  }
+
+  /** The socket closed: nothing more goes out, and the liveness sweep forgets it. */
+  closed(): void {
+    this.drop();
+    this.link.remove();
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /**
+   * What waits to go out: both writers' frames, when they share the TCP socket, and what waits
+   * here (the rest of a message under way in pieces, and the messages behind it).
+   */
+  get bufferedBytes(): number {
+    if (!this.tcp) return this.ws.bufferedAmount;
+    const rest = this.piecing ? this.piecing.byteLength - this.pieced : 0;
+    return this.tcp.writableLength + rest + this.waitingBytes;
+  }
+
+  private write(data: Uint8Array): void {
+    if (data.byteLength <= WHOLE_MESSAGE_MAX_BYTES) return writeBinary(this.tcp!, data);
+    this.piecing = data;
+    this.pieced = 0;
+    this.writePiece();
+  }
+
+  /** The next piece of the message under way; after the last, what waited goes out. */
+  private writePiece(): void {
+    const data = this.piecing!;
+    const tcp = this.tcp!;
+    const start = this.pieced;
+    const end = Math.min(data.byteLength, start + FRAGMENT_BYTES);
+    const [header, payload] = fragmentFrame(data, start, end);
+    this.pieced = end;
+    const last = end === data.byteLength;
+    tcp.cork();
+    tcp.write(header);
+    tcp.write(payload, last ? undefined : this.pieceTaken);
+    tcp.uncork();
+    if (!last) return;
+    this.piecing = null;
+    this.writeWaiting();
+  }
+
+  /** The socket took a piece (or failed): the next piece, unless the socket is closing. */
+  private readonly pieceTaken = (err?: Error | null): void => {
+    if (!this.piecing) return;
+    if (err || !this.isOpen) return this.drop();
+    // Bytes are flowing: no keepalive is due (the client sees none until the message ends anyway).
+    this.link.sent();
+    this.writePiece();
+  };
+
+  /** What waited behind a message in pieces, in order, up to the next message sent in pieces. */
+  private writeWaiting(): void {
+    const waiting = this.waiting;
+    let i = 0;
+    while (i < waiting.length && !this.piecing) {
+      const data = waiting[i++]!;
+      this.waitingBytes -= data.byteLength;
+      this.write(data);
+    }
+    this.waiting = i === waiting.length ? [] : waiting.slice(i);
+  }
+
+  private drop(): void {
+    this.piecing = null;
+    this.pieced = 0;
+    this.waiting = [];
+    this.waitingBytes = 0;
+  }
+}

@@ -1,0 +1,72 @@
+import { expect, test } from 'vitest';
+import * as Y from 'yjs';
+import { docName } from '@jointmap/shared';
+import { DEMO_OP, startServer } from '../helpers/server.ts';
+import { pointAnnotation } from '../helpers/records.ts';
+import { connectClient, eventually } from '../helpers/sync-client.ts';
+import { growDocument, rawJoiner, SlowRelay, unixEntrance } from './answer-pieces.test-support.ts';
+
+/**
+ * A joiner's answer is one y-websocket message of the whole document, megabytes of it. On a link
+ * slower than the heartbeat, a ping written behind the whole of it could not be answered in time,
+ * and the server dropped a slow joiner as it drops a dead one (then again on every reconnection).
+ * Sent in pieces, pings go between them: the slow joiner answers and stays, the dead one does not.
+ */
+
+const STATION = 'deqing-yuyue';
+/** The server's ping window in these tests (30 s in production). */
+const HEARTBEAT_MS = 2_000;
+/** The document's state: its answer takes about three ping windows on the slow link. */
+const ANSWER_BYTES = 3_000_000;
+const RATE = 500_000;
+
+test('a joiner on a link slower than the ping window gets a large answer whole, and the edits made meanwhile and after, without being dropped', async (t) => {
+  const server = await startServer(t, { syncHeartbeatMs: HEARTBEAT_MS });
+  const doc = docName(DEMO_OP, STATION);
+  const { token } = await server.login('deqing');
+  const writer = await growDocument(t, server, doc, token, ANSWER_BYTES);
+  const relay = await SlowRelay.start(t, await unixEntrance(t, server), RATE);
+
+  // The stock provider, as a browser on the slow link runs it.
+  const joiner = await connectClient(t, relay.wsUrl, doc, token, { waitSynced: false });
+  let drops = 0;
+  joiner.provider.on('connection-close', () => drops++);
+  await eventually(() => relay.carried > RATE / 2 || drops > 0, 20_000, 'the answer under way');
+  expect(joiner.provider.synced).toBe(false);
+  // Relayed while the answer is under way: it waits behind the answer and follows it.
+  const annotations = writer.doc.getMap('annotations');
+  annotations.set('a-during', pointAnnotation('a-during', '传输中'));
+  await eventually(() => joiner.provider.synced || drops > 0, 30_000, 'the answer');
+  expect(drops).toBe(0);
+  annotations.set('a-after', pointAnnotation('a-after', '之后'));
+
+  const room = await server.ctx.rooms.get(doc);
+  const held = joiner.doc.getMap('annotations');
+  await eventually(() => held.has('a-during') && held.has('a-after'), 10_000, 'both edits');
+  expect(held.toJSON()).toEqual(room.doc.getMap('annotations').toJSON());
+  expect(Y.encodeStateVector(joiner.doc)).toEqual(Y.encodeStateVector(room.doc));
+  expect(drops).toBe(0);
+  expect(relay.serverClosed).toBe(0);
+});
+
+test('of two joiners of a large answer, the one reading slowly stays and the one that stopped reading is dropped by the heartbeat', async (t) => {
+  const server = await startServer(t, { syncHeartbeatMs: HEARTBEAT_MS });
+  const doc = docName(DEMO_OP, STATION);
+  const { token } = await server.login('deqing');
+  await growDocument(t, server, doc, token, ANSWER_BYTES);
+  const entrance = await unixEntrance(t, server);
+  const [slowLink, deadLink] = await Promise.all([SlowRelay.start(t, entrance, RATE), SlowRelay.start(t, entrance, 0)]);
+
+  const slow = rawJoiner(t, slowLink.wsUrl, doc, token);
+  const dead = rawJoiner(t, deadLink.wsUrl, doc, token);
+  // The dead one is dropped once a ping goes unanswered for a window (well within ten).
+  await eventually(() => deadLink.serverClosed > 0, 10 * HEARTBEAT_MS, 'the dead joiner dropped');
+  expect(dead.answers).toBe(0);
+
+  await eventually(() => slow.answers > 0 || slow.closeCode !== null, 30_000, 'the slow answer');
+  expect(slow.closeCode).toBeNull();
+  expect(slow.errors).toEqual([]);
+  expect(slowLink.serverClosed).toBe(0);
+  const room = await server.ctx.rooms.get(doc);
+  expect(slow.doc.getMap('annotations').toJSON()).toEqual(room.doc.getMap('annotations').toJSON());
+});
