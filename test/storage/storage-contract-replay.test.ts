@@ -59,6 +59,36 @@ describe.each(backends)('storage contract (replay): $name', (backend) => {
     expect((await storage.readUpdateLogSpan('op3/none', 0, all, all)).count).toBe(0);
   });
 
+  test('the heads of logs give each document’s last seq (0: nothing stored), restored and purged logs too', async (t) => {
+    const { storage } = await backend.open(t);
+    // Interleaved: one document's seqs need not be consecutive.
+    for (let i = 1; i <= 3; i++) {
+      await storage.appendUpdate('op4/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);
+      if (i < 3) await storage.appendUpdate('op4/s1', mapUpdate(`s${i}`, `v${i}`, i), AUTHOR);
+    }
+    const last = async (doc: string) => (await storage.readUpdateLog(doc)).at(-1)!.seq;
+    const heads = await storage.readUpdateLogHeads(['op4/s1', 'op4/none', 'op4/command']);
+    expect(Object.fromEntries(heads)).toEqual({
+      'op4/command': await last('op4/command'),
+      'op4/s1': await last('op4/s1'),
+      'op4/none': 0,
+    });
+    expect((await storage.readUpdateLogHeads([])).size).toBe(0);
+    await storage.appendUpdate('op4/s1', mapUpdate('s3', 'v3', 3), AUTHOR);
+    expect((await storage.readUpdateLogHeads(['op4/s1'])).get('op4/s1')).toBe(await last('op4/s1'));
+
+    // A restored log (written whole, with no head of its own on PostgreSQL) ends at its last update.
+    const updates = [1, 2, 5].map((seq) => ({
+      ...{ seq, update: mapUpdate(`r${seq}`, 'x', seq), sessionId: null, userId: null, time: 1_000 + seq },
+    }));
+    const op = operation('op8', { status: 'closed', closedAt: 9_000, restoredAt: 9_500 });
+    await storage.restoreOperation(op, [{ doc: 'op8/command', updates }], { keptBy: 'cmd', keptAt: 9_500 });
+    expect((await storage.readUpdateLogHeads(['op8/command'])).get('op8/command')).toBe(5);
+    await storage.setOperationHold('op8', null, 9_800);
+    expect(await storage.purgeOperationDocs('op8', ['op8/command'], 9_900)).toBe(true);
+    expect((await storage.readUpdateLogHeads(['op8/command'])).get('op8/command')).toBe(0);
+  });
+
   test('a page of the log gives at most `limit` updates after a seq; stored checkpoints are listed after a seq in seq order', async (t) => {
     const { storage } = await backend.open(t);
     for (let i = 1; i <= 5; i++) await storage.appendUpdate('op2/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);

@@ -34,7 +34,7 @@ export class ReplayTaskEnds {
   /** Walks from the start, and walks gone on from a kept one (tests). */
   readonly stats = { walked: 0, wentOn: 0 };
 
-  constructor(private readonly store: Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogSpan'>) {}
+  constructor(private readonly store: Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogHeads'>) {}
 
   /** The task ends of operation `op` as its stored logs hold them now. */
   async of(op: ReplayedOperation): Promise<TaskEndHistory> {

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { docName, type Unit, type UnitKey } from '@jointmap/shared';
 import type { UpdateLogStore } from '../storage/types.ts';
-import { LOG_PAGE, LogWalker, logPages } from '../report/log-walk.ts';
+import { LOG_PAGE, LogWalker, logPages, logsGrewPast } from '../report/log-walk.ts';
 import { UnitTaskHistory } from '../search/unit-task-history.ts';
 
 /** Station rosters whose task history is kept between replay requests (a few KB each). */
@@ -70,7 +70,7 @@ export class ReplayUnitTasks {
   /** Histories walked from the start so far (each one's `walk`). */
   private walks = 0;
 
-  constructor(private readonly store: Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogSpan'>) {}
+  constructor(private readonly store: Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogHeads'>) {}
 
   /**
    * Whether each unit was on a task at a time, for the stations of an operation; `growing`: the
@@ -115,8 +115,7 @@ export class ReplayUnitTasks {
     this.rosters.delete(doc);
     let walked: Walked;
     if (!kept) walked = await this.walk(doc, stationId, growing);
-    else if ((await this.store.readUpdateLogSpan(doc, kept.lastSeq, Number.MAX_SAFE_INTEGER, 1)).count === 0)
-      walked = kept;
+    else if (!(await logsGrewPast(this.store, new Map([[doc, kept.lastSeq]])))) walked = kept;
     else walked = await this.walk(doc, stationId, growing, kept.state ? kept : undefined);
     // Most recently used last.
     this.rosters.set(doc, walked);

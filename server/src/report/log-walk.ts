@@ -28,6 +28,18 @@ export async function* logPages(
   }
 }
 
+/**
+ * Whether any log has updates after its mark in `marks` (document → last seq read), from the heads
+ * of all of them read in one statement: a lookup of each log's last key, never a read of the log.
+ */
+export async function logsGrewPast(
+  store: Pick<UpdateLogStore, 'readUpdateLogHeads'>,
+  marks: ReadonlyMap<string, number>,
+): Promise<boolean> {
+  const heads = await store.readUpdateLogHeads([...marks.keys()]);
+  return [...marks].some(([doc, seq]) => (heads.get(doc) ?? 0) > seq);
+}
+
 /** One record key changed by one logged update; `value` undefined: the key was deleted. */
 export interface KeyChange {
   map: string;

@@ -51,7 +51,7 @@ async function operation(updates: number) {
   const statuses = ['available', 'en_route', 'on_scene'];
   for (let i = 0; i < updates; i++) await write((d) => d.getMap('units').set('car', unit('car', statuses[i % 3]!)));
   const ctx = { storage, replays: new OperationReplays(storage) } as unknown as AppContext;
-  // Pages of the logs read (a walk); a read of one row is a check for something appended.
+  // Pages of the logs read (a walk; whether a log grew is a read of the heads, not of a page).
   const pages = vi.spyOn(storage, 'readUpdateLogPage');
   const walked = () => pages.mock.calls.filter(([, , limit]) => limit > 1).length;
   return { storage, ctx, op, write, walked };

@@ -1,6 +1,6 @@
 import { operationDocNames } from '@jointmap/shared';
 import type { Operation, UpdateLogStore } from '../storage/types.ts';
-import { logPages } from './log-walk.ts';
+import { logPages, logsGrewPast } from './log-walk.ts';
 import { replayLogs, type Replayed } from './report-replay.ts';
 
 /** How long a walk is kept: the report page asks for the report and its map at once. */
@@ -8,7 +8,7 @@ export const KEEP_MS = 60_000;
 /** Operations whose walk is kept at once (each its tasks' and units' stories, never the logs). */
 const KEEP_AT_MOST = 4;
 
-type LogStore = Pick<UpdateLogStore, 'readUpdateLogPage'>;
+type LogStore = Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogHeads'>;
 type OperationLogs = Pick<Operation, 'id' | 'stations' | 'restoredAt'>;
 
 interface Walk {
@@ -25,8 +25,8 @@ interface Walk {
  * The walk of an operation's update logs (`replayLogs`), shared by the after-action report and its
  * map: the page asks for both at once, and each needs the same walk (the map its units), which is
  * the longest part of either. A request takes a walk started after it came, or an earlier one whose
- * logs have had nothing appended since (one probe of a row per document; a log only grows until a
- * purge, which the routes refuse, or a restore, which is part of the tag). So every answer counts
+ * logs have had nothing appended since (their heads, read in one statement; a log only grows until
+ * a purge, which the routes refuse, or a restore, which is part of the tag). So every answer counts
  * every update stored before its request, as a walk of its own would. The result is shared: read it,
  * never change it. One per app (`AppContext.replays`, on the app's storage), closed with the app.
  */
@@ -88,8 +88,7 @@ export class OperationReplays {
 
   /** Whether no log has had an update appended after the walk read it. */
   private async unchanged(heads: ReadonlyMap<string, number>): Promise<boolean> {
-    const after = await Promise.all([...heads].map(([doc, seq]) => this.store.readUpdateLogPage(doc, seq, 1)));
-    return after.every((page) => page.length === 0);
+    return !(await logsGrewPast(this.store, heads));
   }
 }
 

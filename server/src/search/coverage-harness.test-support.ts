@@ -63,6 +63,8 @@ export interface CoverageHarnessOptions {
   /** Room manager load retries (default its own). */
   loadRetries?: number;
   retryMs?: number;
+  /** Walks of the stored logs at once (default the service's). */
+  walksAtOnce?: number;
   /** Called with the storage before anything is started (to make a read fail, say). */
   beforeStart?: (storage: SqliteStorage) => void;
 }
@@ -111,6 +113,7 @@ export async function coverageHarness(operationId: string, o: CoverageHarnessOpt
     ...{ storage, live, registry, flushMs: 5 },
     rooms,
     ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
+    ...(o.walksAtOnce !== undefined ? { walksAtOnce: o.walksAtOnce } : {}),
     log: { error: (e: unknown) => void errors.push(e) } as never,
     emit: (_op, msg) => void messages.push(structuredClone(msg)),
     now: () => clock.now,

@@ -33,6 +33,7 @@ import {
 import { newOperationCoverage, type OperationCoverage, type SearchCoverage } from './operation-coverage.ts';
 import { PendingWork } from './pending-work.ts';
 import { storedSweep } from './stored-sweep.ts';
+import { WalkSlots } from './walk-slots.ts';
 
 export interface CoverageServiceOptions {
   storage: Storage;
@@ -48,8 +49,16 @@ export interface CoverageServiceOptions {
   log: Pick<FastifyBaseLogger, 'error'>;
   /** A read or rebuild that failed is tried again after this long (ms, default 1000), doubling up to a minute. */
   retryMs?: number;
+  /** Walks of operations' stored logs (`TaskEndsWalk`) run at once at most (default {@link WALKS_AT_ONCE}). */
+  walksAtOnce?: number;
   now?: () => number;
 }
+
+/**
+ * Walks of the stored logs run at once: each holds a Y.Doc of every document of its operation, and
+ * at start-up every active operation's walk asks at once.
+ */
+export const WALKS_AT_ONCE = 2;
 
 /** Maps whose changes can end or reopen a task. */
 const TASK_MAPS = ['tasks', 'responses'];
@@ -73,11 +82,14 @@ export class CoverageService {
   private readonly fixSeconds: Histogram;
   private readonly now: () => number;
   private readonly retryMs: number;
+  /** Shared by every operation's walk of its stored logs. */
+  private readonly walkSlots: WalkSlots;
   private closed = false;
 
   constructor(private readonly o: CoverageServiceOptions) {
     this.now = o.now ?? Date.now;
     this.retryMs = o.retryMs ?? 1000;
+    this.walkSlots = new WalkSlots(o.walksAtOnce ?? WALKS_AT_ONCE);
     this.fixSeconds = new Histogram({
       name: 'jointmap_coverage_fix_seconds',
       help: 'Time to apply one stored position fix to the coverage of every active search',
@@ -167,7 +179,7 @@ export class CoverageService {
       id,
       { flushMs: this.o.flushMs, work: this.work, emit: this.o.emit, now: this.now },
       {
-        ...{ store: this.o.storage, work: this.work, retryMs: this.retryMs },
+        ...{ store: this.o.storage, work: this.work, retryMs: this.retryMs, slots: this.walkSlots },
         // Its searches are rebuilt with the walked spells (unless no longer followed).
         onReady: () => {
           if (this.ops.get(id) === created && !this.closed) void this.scheduleRead(created);

@@ -182,7 +182,10 @@ it('stops the walk of the stored logs between two pages when closed', async () =
   expect(again.errors).toEqual([]);
 });
 
-it('dates a task closed while the stored logs are walked by its stored time, walked on once the walk ends, not by a change noted before it', async () => {
+// That the read after the walk on dates what was committed after its last forget by its own commit,
+// not by a change noted before the walk on, is task-ends-walk.test.ts's ("adopts the walk after a
+// few rounds …"): here every change is stored before the walk on and walked on.
+it('dates a task closed while the stored logs are walked by its stored time, walked on once the walk ends, not by the read that adopts the walk', async () => {
   const clock = serverClock(T - 600_000);
   const s = await coverageHarness(OP, { now: T - 600_000 });
   clock.follow(s.clock);
@@ -209,7 +212,7 @@ it('dates a task closed while the stored logs are walked by its stored time, wal
   const setTaskAgain = (t: Task) => again.command({ type: 'put', map: 'tasks', key: t.id, value: t });
   // Every write waits for the service to be idle, so for the walk: they are awaited once it ends.
   const writes: Promise<void>[] = [];
-  // Another task raised at T: a change to the operation's tasks, noted while the walk runs.
+  // Another task raised at T: a change to the operation's tasks, noted (and read) while the walk runs.
   let committed = hooks.committed();
   writes.push(setTaskAgain(task('open', T, { id: 'task-other' })));
   await committed;
@@ -229,7 +232,8 @@ it('dates a task closed while the stored logs are walked by its stored time, wal
   writes.push(again.fixes(closed));
   await storedClosed;
 
-  // The walk ends later: what it had not read is walked on, by stored time, not dated to now.
+  // The walk ends later: what it had not read is walked on, by stored time, not dated to now (by
+  // the read that adopts the walk, which would count the drive after the close up to now).
   clock.at(T + 200_000);
   hooks.release();
   await Promise.all(writes);

@@ -213,3 +213,37 @@ it('walks every log only up to where it ended when the walk started: a walk on a
   await fromStart.walk(storage, NAMES);
   expect(fromStart.history.signature(ID)).toBe(spells);
 });
+
+it('never reads a log whole: learns where the logs end from their heads, in one read, and reads each row once, a page at a time', async () => {
+  const { storage, put } = operationLogs();
+  await put(COMMAND_SCOPE, task(COMMAND_SCOPE, 'open', 1_000), 1_000);
+  await put(DEQING, task(DEQING, 'open', 2_000), 2_000);
+  await put(COMMAND_SCOPE, task(COMMAND_SCOPE, 'closed', 3_000), 3_000);
+  await put(DEQING, task(DEQING, 'closed', 4_000), 4_000);
+  // A store that refuses every read of a log but a page (a count or a whole log reads every row).
+  const refused = (what: string) => () => Promise.reject(new Error(`a log read by ${what}`));
+  let rows = 0;
+  const heads = vi.fn((docs: readonly string[]) => storage.readUpdateLogHeads(docs));
+  const store = {
+    readUpdateLogPage: async (doc: string, afterSeq: number, limit: number) => {
+      const page = await storage.readUpdateLogPage(doc, afterSeq, limit);
+      rows += page.length;
+      return page;
+    },
+    readUpdateLogHeads: heads,
+    readUpdateLogSpan: refused('a span'),
+    readUpdateLog: refused('the whole log'),
+  };
+  const ends = new StoredTaskEnds(true);
+  await ends.walk(store, NAMES);
+  expect(ends.history.signature(ID)).toBe(JSON.stringify([{ from: 4_000, to: null }]));
+  expect([rows, heads.mock.calls.length]).toEqual([4, 1]);
+
+  await put(DEQING, task(DEQING, 'open', 5_000), 5_000);
+  expect(await ends.behind(store, NAMES)).toBe(true);
+  await ends.walk(store, NAMES);
+  expect(await ends.behind(store, NAMES)).toBe(false);
+  expect(ends.history.signature(ID)).toBe(JSON.stringify([{ from: 4_000, to: 5_000 }]));
+  // The new update alone; each walk and each check one read of the heads.
+  expect([rows, heads.mock.calls.length]).toEqual([5, 4]);
+});

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import type { Task, TaskResponse } from '@jointmap/shared';
-import { LOG_PAGE, LogWalker, logPages, type KeyChange } from '../report/log-walk.ts';
+import { LOG_PAGE, LogWalker, logPages, logsGrewPast, type KeyChange } from '../report/log-walk.ts';
 import type { UpdateLogStore } from '../storage/types.ts';
 import { TaskEndHistory } from './task-end-history.ts';
 
@@ -8,10 +8,7 @@ import { TaskEndHistory } from './task-end-history.ts';
 const TASK_MAPS = ['tasks', 'responses'] as const;
 type TaskMap = (typeof TASK_MAPS)[number];
 
-type LogStore = Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogSpan'>;
-
-/** The logs' heads are read at most this many times for two reads in a row to agree. */
-const HEAD_READS = 3;
+type LogStore = Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogHeads'>;
 
 /** A task record or answer as one stored update left it (`value` undefined: deleted). */
 interface RecordChange {
@@ -61,14 +58,15 @@ interface Cursor {
  * log read a page at a time (`logPages`, applied one update at a time by a `LogWalker`), and only
  * the task records and answers are held, never a log. Changes stored at one time are taken
  * together, as one read of the documents would see them. A walk reads every log only up to where
- * it ended when the walk started (its head, counted first), so it merges the logs as they all stood
- * at one moment; what is stored meanwhile is left to the next walk, for every document alike.
+ * it ended when the walk started (the heads of all of them, read first in one statement), so it
+ * merges the logs as they all stood at one moment; what is stored meanwhile is left to the next
+ * walk, for every document alike.
  *
  * A later walk goes on from where the last one left each log (its document kept with `keepState`,
  * for an operation under way whose logs grow): only the updates after it are read and applied, to
  * the document left in memory (or loaded from its encoded state after `compact`), and a log that
- * has not grown costs a count of its rows, no page read. A walk that threw, or was stopped, leaves
- * the spells half advanced: `dispose` the object.
+ * has not grown costs the lookup of its head, no page read. A walk that threw, or was stopped,
+ * leaves the spells half advanced: `dispose` the object.
  */
 export class StoredTaskEnds {
   readonly history = new TaskEndHistory();
@@ -81,13 +79,9 @@ export class StoredTaskEnds {
   /** `keepState`: keep each document as the walk left it, to go on from when its log grows. */
   constructor(readonly keepState: boolean) {}
 
-  /** Whether the log of any of documents `names` holds updates after those walked (a count, no bytes read). */
+  /** Whether the log of any of documents `names` holds updates after those walked (their heads, no row read). */
   async behind(store: LogStore, names: readonly string[]): Promise<boolean> {
-    for (const name of names) {
-      const after = this.logs.get(name)?.lastSeq ?? 0;
-      if ((await store.readUpdateLogSpan(name, after, Number.MAX_SAFE_INTEGER, 1)).count > 0) return true;
-    }
-    return false;
+    return logsGrewPast(store, new Map(names.map((n) => [n, this.logs.get(n)?.lastSeq ?? 0])));
   }
 
   /** Whether a walk can go on from here: every document walked so far was kept (or was empty). */
@@ -108,11 +102,11 @@ export class StoredTaskEnds {
     // Every log is read up to where it ended when this walk started, whatever is stored meanwhile:
     // a log read to its end while another is still paged would otherwise leave changes stored in
     // it meanwhile to the next walk, after later changes of the other were dated.
-    const heads = await this.heads(store, names);
+    const heads = await store.readUpdateLogHeads(names);
     const cursors: Cursor[] = [];
     try {
       for (const name of names) {
-        const head = heads.get(name)!;
+        const head = heads.get(name) ?? 0;
         if (head <= (this.logs.get(name)?.lastSeq ?? 0)) continue;
         const c: Cursor = { pages: this.changes(store, name, head, signal), page: [], next: 0 };
         if (await advance(c)) cursors.push(c);
@@ -151,31 +145,6 @@ export class StoredTaskEnds {
       l.state = null;
       l.found = [];
     }
-  }
-
-  /**
-   * The last seq of each document's log (its mark when it has none after it), read until two reads
-   * in a row agree (at most {@link HEAD_READS}): the logs as they all stood at one moment, so no
-   * update stored in one while the others' heads were read is left out while a later one is walked.
-   */
-  private async heads(store: LogStore, names: readonly string[]): Promise<Map<string, number>> {
-    let heads = await this.readHeads(store, names);
-    for (let i = 1; i < HEAD_READS; i++) {
-      const again = await this.readHeads(store, names);
-      if (names.every((n) => again.get(n) === heads.get(n))) return again;
-      heads = again;
-    }
-    return heads;
-  }
-
-  private async readHeads(store: LogStore, names: readonly string[]): Promise<Map<string, number>> {
-    const heads = new Map<string, number>();
-    for (const name of names) {
-      const after = this.logs.get(name)?.lastSeq ?? 0;
-      const span = await store.readUpdateLogSpan(name, after, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-      heads.set(name, span.lastSeq ?? after);
-    }
-    return heads;
   }
 
   /** The task changes of one document's log after its mark up to `head`, a page of the log at a time. */

@@ -8,8 +8,10 @@ import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import { PendingWork } from './pending-work.ts';
+import { StoredTaskEnds } from './stored-task-ends.ts';
 import { TaskEndHistory } from './task-end-history.ts';
 import { TaskEndsWalk } from './task-ends-walk.ts';
+import { WalkSlots } from './walk-slots.ts';
 
 const OP = 'op-task-ends-walk';
 const DEQING = 'deqing-yuyue';
@@ -59,6 +61,7 @@ async function walked(first: Task) {
   const walk = new TaskEndsWalk({
     store: storage,
     work,
+    slots: new WalkSlots(1),
     retryMs: 1_000,
     onReady: () => {},
     log: (e) => errors.push(e),
@@ -72,10 +75,10 @@ async function walked(first: Task) {
 it('keeps the change noted before a walk on that failed: the next read dates it to its commit', async () => {
   const { storage, history, walk, put, read } = await walked(task('open', 1_000));
   await put(task('closed', 3_000), 3_000);
-  const span = storage.readUpdateLogSpan.bind(storage);
-  vi.spyOn(storage, 'readUpdateLogSpan')
+  const heads = storage.readUpdateLogHeads.bind(storage);
+  vi.spyOn(storage, 'readUpdateLogHeads')
     .mockRejectedValueOnce(new Error('disk busy'))
-    .mockImplementation((...a) => span(...a));
+    .mockImplementation((...a) => heads(...a));
   await expect(walk.step(history, NAMES)).rejects.toThrow('disk busy');
   await read(9_000);
   expect(history.signature(ID)).toBe(JSON.stringify([{ from: 3_000, to: null }]));
@@ -100,4 +103,15 @@ it('adopts the walk after a few rounds though the logs keep growing, and dates w
   expect(history.signature(ID)).toBe(JSON.stringify([]));
   await read(9_000);
   expect(history.signature(ID)).toBe(JSON.stringify([{ from: 5_000, to: null }]));
+});
+
+it('keeps a finished walk’s documents encoded until the walk on, which dates what was stored meanwhile by its stored time', async () => {
+  const compact = vi.spyOn(StoredTaskEnds.prototype, 'compact');
+  const { history, walk, put, read } = await walked(task('open', 1_000));
+  // Finished, not adopted yet: its documents encoded, not held as Y.Docs.
+  expect(compact).toHaveBeenCalledTimes(1);
+  await put(task('closed', 3_000), 3_000);
+  await walk.step(history, NAMES);
+  await read(9_000);
+  expect(history.signature(ID)).toBe(JSON.stringify([{ from: 3_000, to: null }]));
 });

@@ -3,14 +3,17 @@ import type { UpdateLogStore } from '../storage/types.ts';
 import type { PendingTimer, PendingWork } from './pending-work.ts';
 import { StoredTaskEnds } from './stored-task-ends.ts';
 import type { TaskEndHistory } from './task-end-history.ts';
+import type { WalkSlots } from './walk-slots.ts';
 
 /** Walks on over what was stored meanwhile at most this many times before the spells are adopted. */
 const CATCH_UP_ROUNDS = 3;
 
 export interface TaskEndsWalkOptions {
-  store: Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogSpan'>;
+  store: Pick<UpdateLogStore, 'readUpdateLogPage' | 'readUpdateLogHeads'>;
   /** The walk counts as pending work (a shutdown waits for it to stop). */
   work: PendingWork;
+  /** The walk waits its turn among the service's walks (shared by every operation's). */
+  slots: WalkSlots;
   /** A walk that failed is tried again after this long (ms), doubling up to a minute. */
   retryMs: number;
   /** The walk finished, or is to be tried again: read the operation (the read adopts it, or starts it again). */
@@ -26,10 +29,13 @@ export interface TaskEndsWalkOptions {
  * coverage built on that is sent; the searches whose task's spells the walk changes are then
  * rebuilt, and their coverage sent again.
  *
- * The walk's documents are kept in memory until it is adopted: a read then walks on over the
- * updates stored meanwhile, until no log is behind (at most {@link CATCH_UP_ROUNDS} times), so every
- * change stored before the last walk on is dated by its stored time, never by a read that came later
- * (`TaskEndHistory.forgetChanges`); a change noted after it is dated by the read, from its commit.
+ * Walks of the service's operations run a few at a time (`WalkSlots`, in the order asked: at
+ * start-up every active operation asks at once). A walk that finished keeps its documents encoded
+ * (`StoredTaskEnds.compact`) until it is adopted: a read then walks on over the updates stored
+ * meanwhile, loading only the documents whose logs grew, until no log is behind (at most
+ * {@link CATCH_UP_ROUNDS} times), so every change stored before the last walk on is dated by its
+ * stored time, never by a read that came later (`TaskEndHistory.forgetChanges`); a change noted
+ * after it is dated by the read, from its commit. Once adopted (or failed) nothing is kept.
  */
 export class TaskEndsWalk {
   private ends: StoredTaskEnds | null = null;
@@ -80,7 +86,7 @@ export class TaskEndsWalk {
     this.drop();
   }
 
-  /** Stop a walk under way (between two pages) and any retry; nothing is walked any more. */
+  /** Stop a walk under way (between two pages) or waiting its turn, and any retry; nothing is walked any more. */
   close(): void {
     this.stop.abort();
     this.retry?.cancel();
@@ -92,7 +98,7 @@ export class TaskEndsWalk {
     const ends = new StoredTaskEnds(true);
     this.ends = ends;
     this.finished = false;
-    const walked = ends.walk(this.o.store, names, this.stop.signal).then(
+    const walked = this.walkInTurn(ends, names).then(
       () => {
         if (this.ends !== ends) return;
         this.finished = true;
@@ -112,6 +118,18 @@ export class TaskEndsWalk {
       },
     );
     void this.o.work.track(walked);
+  }
+
+  /** The first walk, once its turn came (the slot is given back as it ends, its documents encoded). */
+  private async walkInTurn(ends: StoredTaskEnds, names: readonly string[]): Promise<void> {
+    const release = await this.o.slots.take(this.stop.signal);
+    try {
+      await ends.walk(this.o.store, names, this.stop.signal);
+      // Kept for the walk on (`step`), which loads only the documents whose logs grew meanwhile.
+      ends.compact();
+    } finally {
+      release();
+    }
   }
 
   private drop(): void {

@@ -207,6 +207,21 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     };
   }
 
+  async readUpdateLogHeads(docs: readonly string[]): Promise<Map<string, number>> {
+    const heads = new Map<string, number>();
+    if (!docs.length) return heads;
+    // Each MAX is one backward step of the (doc, seq) key. Not `doc_heads`: a restored or imported
+    // log has no head row, and a purge deletes it before the log.
+    const { rows } = await pgQuery(
+      this.pool,
+      `SELECT d.doc, (SELECT MAX(u.seq) FROM doc_updates u WHERE u.doc = d.doc) AS seq
+       FROM unnest($1::text[]) AS d(doc)`,
+      [docs],
+    );
+    for (const r of rows as PgRow[]) heads.set(r.doc as string, r.seq === null ? 0 : Number(r.seq));
+    return heads;
+  }
+
   /**
    * Store `state` as the snapshot covering every update up to `seq`, unless a snapshot at or past
    * `seq` is already stored. Snapshots of one document are written one at a time across

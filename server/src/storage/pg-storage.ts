@@ -127,6 +127,7 @@ export class PgStorage implements Storage {
   readUpdateLogPage = (doc: string, after: number, limit: number) => this.docs.readUpdateLogPage(doc, after, limit);
   readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
     this.docs.readUpdateLogSpan(doc, after, through, limit);
+  readUpdateLogHeads = (docs: readonly string[]) => this.docs.readUpdateLogHeads(docs);
   readReplayCheckpoints = (doc: string, after: number, n: number) => this.docs.readReplayCheckpoints(doc, after, n);
   saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> => this.docs.saveReplayCheckpoint(cp);
   readReplayCheckpoint = (doc: string, at: number): Promise<ReplayCheckpoint | null> =>

@@ -194,6 +194,7 @@ export class SqliteStorage implements Storage {
   readUpdateLogPage = (doc: string, after: number, n: number) => this.updateLog.readUpdateLogPage(doc, after, n);
   readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
     this.updateLog.readUpdateLogSpan(doc, after, through, limit);
+  readUpdateLogHeads = (docs: readonly string[]) => this.updateLog.readUpdateLogHeads(docs);
   readReplayCheckpoints = (d: string, after: number, n: number) => this.updateLog.readReplayCheckpoints(d, after, n);
   saveReplayCheckpoint = (cp: ReplayCheckpoint): Promise<void> =>
     this.gated(() => this.updateLog.saveReplayCheckpoint(cp));

@@ -42,6 +42,11 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
         `SELECT COUNT(*) AS n, MAX(seq) AS seq, MAX(created_at) AS max_time FROM (
            SELECT seq, created_at FROM doc_updates WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?)`,
       ),
+      // A lookup of each document's last key, (doc, seq) descending: a GROUP BY over the documents
+      // would read every row of their logs (and the rows hold the update bytes: WITHOUT ROWID).
+      heads: db.prepare(
+        `SELECT d.value AS doc, (SELECT MAX(seq) FROM doc_updates WHERE doc = d.value) AS seq FROM json_each(?) AS d`,
+      ),
       checkpoints: db.prepare(
         'SELECT seq, count, max_time, state FROM replay_checkpoints WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -76,6 +81,14 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
       lastSeq: (r.seq as number | null) ?? null,
       maxTime: (r.max_time as number | null) ?? -Infinity,
     };
+  }
+
+  async readUpdateLogHeads(docs: readonly string[]): Promise<Map<string, number>> {
+    const heads = new Map<string, number>();
+    if (!docs.length) return heads;
+    for (const r of this.stmts.heads.all(JSON.stringify(docs)) as Row[])
+      heads.set(r.doc as string, (r.seq as number | null) ?? 0);
+    return heads;
   }
 
   async saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void> {

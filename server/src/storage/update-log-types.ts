@@ -24,6 +24,12 @@ export interface UpdateLogStore {
    * how many, the last one's seq (null: none) and the latest time among them (-Infinity: none).
    */
   readUpdateLogSpan(doc: string, afterSeq: number, throughSeq: number, limit: number): Promise<UpdateLogSpan>;
+  /**
+   * Where each log of `docs` ends: its last seq (0: nothing stored), every document by one lookup
+   * of its key (never a read of its log, however long), all in one statement, so the logs as they
+   * stood at one moment. Whether a log grew past a seq read is `heads.get(doc) > seq`.
+   */
+  readUpdateLogHeads(docs: readonly string[]): Promise<Map<string, number>>;
   /** Store a replay checkpoint (kept as is when one at that seq exists). */
   saveReplayCheckpoint(cp: ReplayCheckpoint): Promise<void>;
   /** The replay checkpoint of `doc` with the most updates among those with `maxTime <= at`. */

@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AppError, operationDocNames, type Principal, type TaskTimeline, type TimelineEvent } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { getVisibleOperation } from '../services/operations.ts';
-import { logPages, YIELD_EVERY } from '../report/log-walk.ts';
+import { logPages, logsGrewPast, YIELD_EVERY } from '../report/log-walk.ts';
 import type { Operation, Storage } from '../storage/types.ts';
 import { TaskTimelineReplay, withUserNames } from './task-timeline.ts';
 
@@ -24,9 +24,9 @@ interface Walk {
  *
  * The console asks for a timeline again at each change of its task, often from two panels at
  * once: a request takes a walk of the same task under way when it started after the request came,
- * or when, once done, no log has had an update appended after the walk read it (one probe of a row
- * per document), as `OperationReplays` does for the report. So every answer counts every update
- * stored before its request, and requests at once walk once. Nothing is kept after a walk ends.
+ * or when, once done, no log has had an update appended after the walk read it (their heads, read
+ * in one statement), as `OperationReplays` does for the report. So every answer counts every
+ * update stored before its request, and requests at once walk once. Nothing is kept after a walk ends.
  * One per app.
  */
 export class TaskTimelines {
@@ -86,8 +86,7 @@ export class TaskTimelines {
 
   /** Whether no log has had an update appended after the walk read it. */
   private async unchanged(heads: ReadonlyMap<string, number>): Promise<boolean> {
-    const after = await Promise.all([...heads].map(([doc, seq]) => this.ctx.storage.readUpdateLogPage(doc, seq, 1)));
-    return after.every((page) => page.length === 0);
+    return !(await logsGrewPast(this.ctx.storage, heads));
   }
 }
 
