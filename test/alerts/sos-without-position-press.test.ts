@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { Alert } from '@jointmap/shared';
 import { SqliteStorage } from '@jointmap/server/storage/sqlite-storage';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { traccarQuery } from '../live/live-helpers.ts';
 import { CAR, offset, send, startAlertServer, storedAlerts } from './alert-helpers.ts';
 import { restart, sharedDir } from './restart.test-support.ts';
+import { noFix } from './sos-reports.test-support.ts';
 
 /** Where 禹越巡01 last had a GPS lock. */
 const LAST = offset(120, 40);
-
-/** A report of CAR without a usable position (lat 0, lon 0), with the alarm or without. */
-async function noFix(server: TestServer, time: number, alarm: boolean): Promise<void> {
-  const params = { id: CAR.deviceId, lat: '0', lon: '0', timestamp: new Date(time).toISOString() };
-  const res = await traccarQuery(server.url, alarm ? { ...params, alarm: 'sos' } : params);
-  expect(res.status, await res.text()).toBe(200);
-  await server.alerts.whenIdle();
-}
 
 /** The times of the stored SOS alerts, oldest first, and whether each press's end was recorded. */
 const sos = async (server: TestServer) =>
@@ -120,13 +113,16 @@ describe('a press begun without a position, carried on by an alarm fix, held acr
   });
 });
 
-/** SQLite whose track reads and alert inserts complete later, as PostgreSQL's do; `store: false` keeps no alert. */
-function slowStorage(dataDir: string, store = true): SqliteStorage {
+/**
+ * SQLite whose track reads and alert inserts complete later, as PostgreSQL's do; an alert for
+ * which `store` is false is not kept (a crash before its insert).
+ */
+function slowStorage(dataDir: string, store: (alert: Alert) => boolean = () => true): SqliteStorage {
   const storage = new SqliteStorage(dataDir);
   const later = () => new Promise((resolve) => setTimeout(resolve, 200));
   const [track, insert] = [storage.track.bind(storage), storage.insertAlert.bind(storage)];
   storage.track = async (...args) => (await later(), track(...args));
-  storage.insertAlert = async (alert) => (await later(), store && insert(alert));
+  storage.insertAlert = async (alert) => (await later(), store(alert) && insert(alert));
   return storage;
 }
 
@@ -135,7 +131,7 @@ describe('a press replayed after a restart, its alert stored only then', () => {
     const dataDir = sharedDir(t);
     const settings = { dataDir, ingestRatePerSecond: 10_000, ingestRateBurst: 10_000, alertCheckMs: 3600_000 };
     // The alert of the alarm fix is lost (a crash before it was stored); the fix is in the track.
-    let server = await startServer(t, settings, { storage: (dir) => slowStorage(dir, false) });
+    let server = await startServer(t, settings, { storage: (dir) => slowStorage(dir, () => false) });
     const t0 = Date.now() - 5 * 60_000;
     await send(server, CAR.deviceId, [{ time: t0, at: LAST }]);
     await send(server, CAR.deviceId, [{ time: t0 + 10_000, at: LAST, alarm: 'sos' }]);
@@ -144,5 +140,25 @@ describe('a press replayed after a restart, its alert stored only then', () => {
     // Held until the replay has run, then judged while the replayed alarm's alert is still on its way.
     await noFix(server, t0 + 15_000, false);
     expect(await sos(server)).toEqual([[t0 + 10_000, t0 + 15_000]]);
+  });
+});
+
+describe("a press ended without a position, the next press's alert lost", () => {
+  it('is raised by the replay after a restart: the stored end lies between the two alarm fixes', async (t) => {
+    const dataDir = sharedDir(t);
+    const settings = { dataDir, ingestRatePerSecond: 10_000, ingestRateBurst: 10_000, alertCheckMs: 3600_000 };
+    const t0 = Date.now() - 5 * 60_000;
+    // The alert of the second press is lost (a crash before it was stored); its alarm fix is in the track.
+    let server = await startServer(t, settings, { storage: (dir) => slowStorage(dir, (a) => a.time !== t0 + 20_000) });
+    await send(server, CAR.deviceId, [{ time: t0, at: LAST }]);
+    await send(server, CAR.deviceId, [{ time: t0 + 10_000, at: LAST, alarm: 'sos' }]);
+    await noFix(server, t0 + 15_000, false);
+    await send(server, CAR.deviceId, [{ time: t0 + 20_000, at: LAST, alarm: 'sos' }]);
+    expect(await sos(server)).toEqual([[t0 + 10_000, t0 + 15_000]]);
+    server = await restart(t, server, { dataDir });
+    expect(await sos(server)).toEqual([
+      [t0 + 10_000, t0 + 15_000],
+      [t0 + 20_000, null],
+    ]);
   });
 });

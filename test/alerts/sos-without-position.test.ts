@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { unitKey, type Alert } from '@jointmap/shared';
-import type { TestServer } from '../helpers/server.ts';
-import { eventually, stored, traccarQuery } from '../live/live-helpers.ts';
+import { DEMO_OP, type TestServer } from '../helpers/server.ts';
+import { api, eventually, stored } from '../live/live-helpers.ts';
 import { alertViewer, CAR, FOOT, offset, send, startAlertServer, storedAlerts } from './alert-helpers.ts';
 import { restart, sharedDir } from './restart.test-support.ts';
+import { heartbeat, iso, report } from './sos-reports.test-support.ts';
 
 /** Where 禹越巡01 last had a GPS lock. */
 const LAST = offset(120, 40);
-
-/** A `timestamp` parameter (ISO 8601, to the millisecond). */
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** One OsmAnd request as Traccar Client sends it; must be acknowledged. */
-async function report(server: TestServer, deviceId: string, params: Record<string, string>): Promise<void> {
-  const res = await traccarQuery(server.url, { id: deviceId, ...params });
-  expect(res.status, await res.text()).toBe(200);
-  await server.alerts.whenIdle();
-}
 
 /** The SOS alerts as [unit, time, lngLat, evidence], oldest first. */
 const sos = async (server: TestServer) =>
@@ -109,6 +100,28 @@ describe('an SOS sent without a usable position', () => {
       [CAR.unitId, t0 + 5_000, LAST, { alarm: 'sos', position: 'last_known', positionTime: t0 }],
     ]);
     expect(await track(server, CAR)).toEqual([[t0, null]]);
+  });
+
+  it('from a phone that never had a fix, by heartbeats: a heartbeat without the alarm ends the press, so the next SOS is raised', async (t) => {
+    const server = await startAlertServer(t);
+    const t0 = Date.now() - 15 * 60_000;
+    await heartbeat(server, FOOT.deviceId, t0, true);
+    // The phone carries on with its stationary heartbeats; the commander handles the alert.
+    await heartbeat(server, FOOT.deviceId, t0 + 30_000, false);
+    await heartbeat(server, FOOT.deviceId, t0 + 60_000, false);
+    const [first] = (await storedAlerts(server)).filter((a) => a.kind === 'sos');
+    const { token } = await server.login('commander');
+    for (const step of ['acknowledge', 'resolve'])
+      expect((await api(server, token, 'POST', `/api/operations/${DEMO_OP}/alerts/${first!.id}/${step}`)).status).toBe(
+        200,
+      );
+    // Ten minutes later, still without a fix, the officer presses SOS again.
+    await heartbeat(server, FOOT.deviceId, t0 + 10 * 60_000, true);
+    expect(await sos(server)).toEqual([
+      [FOOT.unitId, t0, [0, 0], { alarm: 'sos', position: 'none', pressEndedAt: t0 + 30_000 }],
+      [FOOT.unitId, t0 + 10 * 60_000, [0, 0], { alarm: 'sos', position: 'none' }],
+    ]);
+    expect(await stored(server, FOOT.stationId, FOOT.unitId)).toEqual({ track: [], latest: null });
   });
 
   it('a press begun without a position and carried on with one is still one SOS after a restart', async (t) => {

@@ -1,9 +1,10 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { unitKey } from '@jointmap/shared';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer } from '../helpers/server.ts';
 import { alertViewer, CAR, FOOT, offset, send, storedAlerts } from '../alerts/alert-helpers.ts';
-import { eventually, traccarQuery } from '../live/live-helpers.ts';
+import { heartbeat, noFix } from '../alerts/sos-reports.test-support.ts';
+import { eventually } from '../live/live-helpers.ts';
 import { SHARED_REDIS_URL, startPair } from './live-pair.ts';
 
 describe('an SOS sent without a position, over two instances', () => {
@@ -12,14 +13,7 @@ describe('an SOS sent without a position, over two instances', () => {
     const t0 = Date.now() - 60_000;
     await send(a, CAR.deviceId, [{ time: t0, at: offset(0, 0) }]);
     // No GPS lock: the alarm at lat 0, lon 0, on instance A.
-    const res = await traccarQuery(a.url, {
-      id: CAR.deviceId,
-      lat: 0,
-      lon: 0,
-      timestamp: new Date(t0 + 10_000).toISOString(),
-      alarm: 'sos',
-    });
-    expect(res.status, await res.text()).toBe(200);
+    await noFix(a, t0 + 10_000, true);
     // Redis delivers A's messages to B in order: once B shows a fix sent after it, B has heard the alarm.
     const onB = await alertViewer(t, b, 'commander');
     await send(a, FOOT.deviceId, [{ time: t0 + 15_000, at: offset(50, 0) }]);
@@ -36,12 +30,6 @@ describe('an SOS sent without a position, over two instances', () => {
   it('an instance started while the press is held raises no second SOS; its end, stored in PostgreSQL, lets the next press be raised', async (t) => {
     const settings = { ingestRatePerSecond: 1000, ingestRateBurst: 1000, alertCheckMs: 3600_000 };
     const { a, prefix, databaseUrl } = await startPair(t, settings);
-    const noFix = async (server: TestServer, time: number, alarm: boolean) => {
-      const params = { id: CAR.deviceId, lat: 0, lon: 0, timestamp: new Date(time).toISOString() };
-      const res = await traccarQuery(server.url, alarm ? { ...params, alarm: 'sos' } : params);
-      expect(res.status, await res.text()).toBe(200);
-      await server.alerts.whenIdle();
-    };
     const t0 = Date.now() - 60_000;
     await send(a, CAR.deviceId, [{ time: t0, at: offset(0, 0) }]);
     await noFix(a, t0 + 10_000, true);
@@ -65,6 +53,35 @@ describe('an SOS sent without a position, over two instances', () => {
     expect(await sos()).toEqual([
       [t0 + 10_000, t0 + 25_000],
       [t0 + 30_000, null],
+    ]);
+  });
+
+  it('a heartbeat without the alarm, on the other instance, ends a press begun by a heartbeat with it: the next SOS is raised', async (t) => {
+    const { a, b } = await startPair(t, { ingestRatePerSecond: 1000, ingestRateBurst: 1000, alertCheckMs: 3600_000 });
+    const sos = async () =>
+      (await storedAlerts(a)).filter((x) => x.kind === 'sos').map((x) => [x.time, x.evidence.pressEndedAt ?? null]);
+    const [onA, onB] = [await alertViewer(t, a, 'commander'), await alertViewer(t, b, 'commander')];
+    const car = unitKey(CAR.stationId, CAR.unitId);
+    /** Redis delivers an instance's messages in order: once the other shows a fix sent after them, it heard them. */
+    const heardOn = async (from: typeof a, viewer: typeof onA, time: number) => {
+      await send(from, CAR.deviceId, [{ time, at: offset(0, 0) }]);
+      await eventually(() => viewer.latest.get(car)?.time === time, 5_000, 'the relayed fix');
+    };
+    const t0 = Date.now() - 15 * 60_000;
+    // A phone that never had a fix presses SOS through A; B's engine hears it over Redis.
+    await heartbeat(a, FOOT.deviceId, t0, true);
+    await heardOn(a, onB, t0 + 1_000);
+    // Its next heartbeat, without the alarm, comes through B: relayed (B's engine holds the press) and heard by A.
+    await heartbeat(b, FOOT.deviceId, t0 + 30_000, false);
+    await heardOn(b, onA, t0 + 31_000);
+    await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
+    // Ten minutes later, the second press, through A.
+    await heartbeat(a, FOOT.deviceId, t0 + 10 * 60_000, true);
+    await heardOn(a, onB, t0 + 10 * 60_000 + 1_000);
+    await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
+    expect(await sos()).toEqual([
+      [t0, t0 + 30_000],
+      [t0 + 10 * 60_000, null],
     ]);
   });
 });

@@ -31,16 +31,23 @@ export function pressStart(fixes: readonly Pick<PositionFix, 'time' | 'alarm'>[]
 
 /**
  * {@link pressStart} read from storage, backwards a chunk at a time until the run of alarm fixes
- * ends (at most `SEED_LOOKBACK_MS`, 24 h); the fix itself when the track cannot be read.
+ * ends (at most `SEED_LOOKBACK_MS`, 24 h); the fix itself when the track cannot be read. With
+ * `deviceId`, only that device's fixes count: a press is one device's (another tracker of the unit
+ * reporting without the alarm meanwhile neither ends nor splits it).
  */
 export async function storedPressStart(
   storage: Pick<Storage, 'track'>,
   stationId: string,
   unitId: string,
   time: number,
+  deviceId?: string,
 ): Promise<number> {
-  return (await storedPress(storage, stationId, unitId, time)).start;
+  return (await storedPress(storage, stationId, unitId, time, deviceId)).start;
 }
+
+/** The fixes of `deviceId` (all of them without one). */
+const ofDevice = <T extends Pick<PositionFix, 'deviceId'>>(fixes: readonly T[], deviceId: string | undefined) =>
+  deviceId === undefined ? fixes : fixes.filter((f) => f.deviceId === deviceId);
 
 /**
  * {@link storedPressStart}, and `after`: the time of the stored fix before the press (one without
@@ -53,14 +60,17 @@ async function storedPress(
   stationId: string,
   unitId: string,
   time: number,
+  deviceId?: string,
 ): Promise<{ start: number; after: number; run: number[] }> {
   try {
     const back = new TrackBack(storage, stationId, unitId, time + 1, SEED_LOOKBACK_MS);
     let start = time;
-    const run = () => back.fixes.filter((f) => f.time >= start && f.time <= time).map((f) => f.time);
+    let fixes: readonly PositionFix[] = [];
+    const run = () => fixes.filter((f) => f.time >= start && f.time <= time).map((f) => f.time);
     while (await back.extend()) {
-      start = pressStart(back.fixes, time);
-      const before = back.fixes.findLast((f) => f.time < start);
+      fixes = ofDevice(back.fixes, deviceId);
+      start = pressStart(fixes, time);
+      const before = fixes.findLast((f) => f.time < start);
       if (before) return { start, after: before.time, run: run() };
     }
     return { start, after: time - SEED_LOOKBACK_MS, run: run() };
@@ -81,7 +91,8 @@ const PRESS_END_LIMIT = 20_000;
  * `evidence.position`) lies after the stored fix before the run and before the first stored fix
  * without the alarm after `time`. A press ended by a report without a position (no track holds
  * it: `evidence.pressEndedAt` on that press's alert) at or before `time` is an earlier one: the
- * press of `time` begins after that end.
+ * press of `time` begins after that end. `deviceId`: the alarm's device, whose fixes alone make
+ * its press ({@link storedPressStart}).
  */
 export async function pressEpisode(
   storage: Pick<Storage, 'track' | 'listAlerts'>,
@@ -89,8 +100,9 @@ export async function pressEpisode(
   stationId: string,
   unitId: string,
   time: number,
+  deviceId?: string,
 ): Promise<number | null> {
-  const press = await storedPress(storage, stationId, unitId, time);
+  const press = await storedPress(storage, stationId, unitId, time, deviceId);
   let { start, after: since } = press;
   try {
     const held = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: 1_000 });
@@ -100,7 +112,10 @@ export async function pressEpisode(
       start = press.run.find((t) => t > cut) ?? time;
       since = cut;
     }
-    const after = await storage.track(stationId, unitId, time + 1, time + SEED_LOOKBACK_MS, PRESS_END_LIMIT);
+    const after = ofDevice(
+      await storage.track(stationId, unitId, time + 1, time + SEED_LOOKBACK_MS, PRESS_END_LIMIT),
+      deviceId,
+    );
     const stop = after.findIndex((f) => !f.alarm);
     const end = stop < 0 ? (after.at(-1)?.time ?? time) : stop === 0 ? time : after[stop - 1]!.time;
     const bound = stop < 0 ? Infinity : after[stop]!.time;

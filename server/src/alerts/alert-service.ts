@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import { unitKey, type Alert, type AlertsMessage, type NamedDoc } from '@jointmap/shared';
 import type { LiveService } from '../live/live-service.ts';
-import { isPositionless, type RelayedFix } from '../live/relay.ts';
+import { isPositionless, type PositionlessReport, type RelayedFix } from '../live/relay.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import { touchesAny } from '../rooms/room-options.ts';
 import type { Storage } from '../storage/types.ts';
@@ -14,6 +14,7 @@ import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
 import { OperationDocs, unitState, type OperationAlerts } from './operation-docs.ts';
 import { evaluatePositionless, recordPressEnd } from './positionless-alarm.ts';
 import { RuleIndex } from './rule-index.ts';
+import { holdsPress } from './sos-press.ts';
 import {
   checkSilence,
   evaluateFix,
@@ -26,7 +27,7 @@ export interface AlertServiceOptions {
   storage: Storage;
   rooms: Pick<RoomManager, 'get'>;
   /** Without `onPositionless` (test doubles), no fix sent without a position is heard. */
-  live: Pick<LiveService, 'onFix' | 'snapshot'> & Partial<Pick<LiveService, 'onPositionless'>>;
+  live: Pick<LiveService, 'onFix' | 'snapshot'> & Partial<Pick<LiveService, 'onPositionless' | 'wantHeartbeats'>>;
   registry: Registry;
   settings: EvaluatorSettings;
   /** Signal loss is checked this often (ms). */
@@ -77,7 +78,11 @@ export class AlertService {
       follow: (id) => void this.operation(id),
       replayed: (op, pos, alerted) => this.evaluate(op, pos, 'replayed', alerted),
     });
-    const off = [o.live.onFix((pos) => this.onFix(pos)), o.live.onPositionless?.((r) => this.onFix(r))];
+    const off = [
+      o.live.onFix((pos) => this.onFix(pos)),
+      o.live.onPositionless?.((r) => this.onFix(r)),
+      o.live.wantHeartbeats?.((r) => this.mayEndPress(r)),
+    ];
     this.unsubscribe = () => off.forEach((f) => f?.());
   }
 
@@ -198,6 +203,22 @@ export class AlertService {
     return created;
   }
 
+  /**
+   * Whether a heartbeat (no position, no alarm) may end an SOS press: its device holds one in an
+   * operation followed, or an operation's fixes wait (loading, a document read again), so its state
+   * is not known yet. Only then is it relayed and heard (`LiveService.wantHeartbeats`).
+   */
+  private mayEndPress(r: PositionlessReport): boolean {
+    if (this.closed) return false;
+    for (const op of this.ops.values()) {
+      if (op.gate.isClosed) return true;
+      if (!op.stations.has(r.stationId)) continue;
+      const state = op.units.get(unitKey(r.stationId, r.unitId));
+      if (state && holdsPress(state, r.deviceId)) return true;
+    }
+    return false;
+  }
+
   private onFix(pos: RelayedFix): void {
     if (this.closed) return;
     const started = performance.now();
@@ -235,7 +256,7 @@ export class AlertService {
   private raise(op: OperationAlerts, state: UnitState, d: AlertDraft): Promise<unknown> {
     if (d.late) {
       // A late or replayed alarm fix: its press starts where the stored run of alarm fixes does (none if raised).
-      const episode = pressEpisode(this.o.storage, op.id, state.stationId, state.unitId, d.time);
+      const episode = pressEpisode(this.o.storage, op.id, state.stationId, state.unitId, d.time, d.deviceId);
       return this.track(
         episode.then((start) => start !== null && this.raise(op, state, { ...d, episode: start, late: false })),
       );

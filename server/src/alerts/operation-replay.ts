@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { unitKey, type Alert, type UnitKind, type UnitPosition } from '@jointmap/shared';
+import { isNewerFix, unitKey, type Alert, type UnitKind, type UnitPosition } from '@jointmap/shared';
 import { toUnitPosition, type LiveService } from '../live/live-service.ts';
 import type { Storage } from '../storage/types.ts';
 import { seedZones, zoneAlerts } from './alert-history.ts';
 import { alreadyAlerted } from './alerted-stays.ts';
-import { seedPositionlessPresses } from './positionless-alarm.ts';
+import { endsBefore, seedPresses, storedPresses, type StoredPresses } from './positionless-alarm.ts';
 import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import type { RuleIndex } from './rule-index.ts';
 import type { AlertDraft, EvaluatorSettings, UnitState } from './unit-evaluator.ts';
@@ -28,7 +28,8 @@ export interface ReplayDeps {
  * Rebuild the state of every unit of an operation after a start: each unit's state seeded from
  * the stored alerts and the track before the window, then its fixes within the window handed to
  * `judge` in order (judged by the rules that stood when each came in), with the test of a zone
- * alert it would raise for a stay already alerted ({@link alreadyAlerted}). Yields a turn per unit.
+ * alert it would raise for a stay already alerted ({@link alreadyAlerted}), and the SOS press ends
+ * its alerts hold applied between them in time order ({@link endsBefore}). Yields a turn per unit.
  * "Every unit" is every unit with a latest position in the operation's stations, also one that
  * left the roster or reported last for an earlier operation: it meets geofences if it reports
  * again; signal loss judges only the roster, from when a rule watches it (`checkSilence`).
@@ -48,6 +49,11 @@ export async function replayOperation(
   const stops = await storedStops(d.storage, op.id, from - SEED_LOOKBACK_MS).catch((err: unknown) => {
     d.log.warn({ err, operation: op.id }, 'alerts: stored stop alerts could not be read');
     return new Map<string, Alert[]>();
+  });
+  // What no track holds: the ends of SOS presses, and presses begun without a position.
+  const presses = await storedPresses(d.storage, op).catch((err: unknown) => {
+    d.log.warn({ err, operation: op.id }, 'alerts: stored SOS alerts could not be read');
+    return new Map<string, StoredPresses>();
   });
   for (const latest of d.live.snapshot([...op.stations])) {
     const key = unitKey(latest.stationId, latest.unitId);
@@ -82,12 +88,15 @@ export async function replayOperation(
     await new Promise((resolve) => setImmediate(resolve));
     const crossing = new ChangeCrossing(op.index, state, zones.get(key));
     // In the order they arrived, as the live path judged them: a fix of a second tracker that came
-    // after a newer one was passed over then (only a newer fix moves the state), and must be now,
-    // or the replay would date an entry from it and raise it again under another identity. A
-    // batch that arrived at once keeps its time order (a stable sort).
+    // after a newer one (`isNewerFix`) was passed over then (only a newer fix moves the state), and
+    // must be now, or the replay would date an entry from it and raise it again under another
+    // identity. Fixes that arrived in the same millisecond keep the track's order, the newest-fix
+    // order (a stable sort); the unit's newest (`state.last`) is the same whatever the order.
     fixes.sort((a, b) => a.receivedAt - b.receivedAt);
+    const pressed = presses.get(key);
     for (const f of fixes) {
       crossing.fix(f.receivedAt);
+      endsBefore(state, pressed, f.time);
       // A stop whose stored alert names this fix as its start began here, whatever the replay's anchor.
       const anchor = stopStarts.get(f.time);
       if (anchor) state.stop = { anchor, since: f.time };
@@ -96,15 +105,16 @@ export async function replayOperation(
     }
     // Older than the window: only the last fix is known (enough for signal loss, and a press still held);
     // a silence that long is counted from when the rule or the operation began (`silenceStart`).
-    if (!fixes.length && latest.time > state.newest) {
+    if (!fixes.length && isNewerFix(latest, state.last ?? undefined)) {
       state.newest = latest.time;
-      state.heard = Math.max(state.heard, latest.time);
+      state.heard.set(latest.deviceId, Math.max(state.heard.get(latest.deviceId) ?? -Infinity, latest.time));
       state.last = latest;
-      if (latest.alarm) state.sosSince = latest.time;
+      if (latest.alarm) [state.sosSince, state.sosDevice] = [latest.time, latest.deviceId];
     }
+    if (pressed) seedPresses(state, pressed);
+    presses.delete(key);
   }
-  // A press begun without a position and still held is in no track, only in its alert.
-  await seedPositionlessPresses(d.storage, op, unitState).catch((err: unknown) => {
-    d.log.warn({ err, operation: op.id }, 'alerts: SOS presses without a position not read');
-  });
+  // Units that never had a fix: a press begun without a position is in no track, only in its alert.
+  for (const pressed of presses.values())
+    seedPresses(unitState(pressed.newest.stationId, pressed.newest.unitId), pressed);
 }

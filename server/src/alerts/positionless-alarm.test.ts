@@ -34,6 +34,7 @@ describe('evaluatePositionless', () => {
         time: T0 + 5_000,
         lngLat: [120.305, 30.495],
         evidence: { alarm: 'sos', position: 'last_known', positionTime: T0 },
+        deviceId: 'dev-1',
       },
     ]);
     expect([state.newest, state.last?.time, state.sosSince]).toEqual([T0, T0, T0 + 5_000]);

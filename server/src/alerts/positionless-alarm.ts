@@ -1,90 +1,78 @@
-import type { Alert } from '@jointmap/shared';
+import { unitKey, type Alert } from '@jointmap/shared';
 import type { PositionlessReport } from '../live/relay.ts';
 import type { Storage } from '../storage/types.ts';
+import { ANY_DEVICE, endStoredPress, judgePress, sosDraft } from './sos-press.ts';
 import type { AlertDraft, UnitState } from './unit-evaluator.ts';
 
 /**
- * Where an SOS raised for a unit that never reported a position is stored: the alert store keeps a
- * number pair, and `evidence.position: 'none'` says it is no place (the console draws none).
- */
-const NO_PLACE: [number, number] = [0, 0];
-
-/**
- * Apply a fix its device sent without a usable position (no GPS lock indoors, lat 0 lon 0) to the
- * unit's state; returns the SOS to raise. An alarm is raised as one on a fix is (`evaluateFix`):
- * once per press, from a late report too, but placed at the unit's last known position (its
- * newest fix, named in the evidence with its time), or nowhere if it never had one. A report
- * without an alarm ends the press, as a fix without one does.
+ * Apply a report its device sent without a usable position (no GPS lock indoors, lat 0 lon 0, a
+ * heartbeat) to the unit's state; returns the SOS to raise. It goes the way of any report
+ * (`judgePress`): an alarm is raised once per press, from a late report too, but placed at the
+ * unit's last known position (`sosDraft`); a report without an alarm ends the press its device holds.
  *
  * Only the press and `state.heard` move: the unit's position, newest fix, stops and rules stay as
  * its fixes left them, so what the stored track replays after a restart is judged as it was live. A
- * press begun by such a report may therefore be newer than `state.newest`; an older fix does not
- * end it. An alarm older than the newest report of any kind (`state.heard`: a report after the
- * press ended it) is late, so an alarm of an ended press arriving after its end raises no second
- * SOS and holds no press.
+ * press begun by such a report may therefore be newer than `state.newest`.
  */
 export function evaluatePositionless(state: UnitState, report: PositionlessReport): AlertDraft[] {
-  const pressing = state.sosSince !== null;
-  // Older than the newest report (a fix, one without a position, a press's end): judged as late.
-  if (report.time <= Math.max(state.newest, state.heard))
-    return report.alarm && !pressing ? [{ ...sos(state, report), late: true }] : [];
-  state.heard = report.time;
-  if (!report.alarm) {
-    if (pressing && report.time > state.sosSince!) state.sosSince = null;
-    return [];
-  }
-  if (pressing) return [];
-  state.sosSince = report.time;
-  return [sos(state, report)];
+  const press = judgePress(state, report);
+  return press ? [sosDraft(state, report, press === 'late')] : [];
 }
 
-function sos(state: UnitState, report: PositionlessReport): AlertDraft {
-  const last = state.last;
-  const where: Alert['evidence'] = last ? { position: 'last_known', positionTime: last.time } : { position: 'none' };
-  return {
-    kind: 'sos',
-    rule: null,
-    episode: report.time,
-    time: report.time,
-    lngLat: last ? [last.lngLat[0], last.lngLat[1]] : NO_PLACE,
-    evidence: { alarm: report.alarm ?? 'sos', ...where },
-  };
-}
-
-/** Most SOS alerts of an operation read to find presses still held without a position. */
+/** Most SOS alerts of an operation read by a replay. */
 const SEED_LIMIT = 5_000;
 
-/**
- * After a replay (a restart, or another instance loading the operation), what no track holds, only
- * the SOS alerts:
- * - a press begun by an alarm without a position: the newest such alert of a unit
- *   (`evidence.position`) that no report ended (`evidence.pressEndedAt`) and no fix came after
- *   (`state.newest`: a fix without the alarm would have ended it, one with it was replayed) is the
- *   press still held, its `sosSince`, so that the same press sent on raises no second SOS;
- * - a press ended by a report without a position after the unit's newest fix: not held any longer,
- *   though its stored alarm fixes were the last, so that the next press raises its SOS.
- */
-export async function seedPositionlessPresses(
+/** What a unit's SOS alerts hold that no track does, for a replay. */
+export interface StoredPresses {
+  /** The press ends recorded on them (`evidence.pressEndedAt`), oldest first; taken off as applied. */
+  ends: number[];
+  /** Its newest SOS alert. */
+  newest: Alert;
+}
+
+/** The SOS alerts of an operation's units, by `unitKey`, for its replay ({@link endsBefore}, {@link seedPresses}). */
+export async function storedPresses(
   storage: Pick<Storage, 'listAlerts'>,
   op: { id: string; stations: ReadonlySet<string> },
-  unitState: (stationId: string, unitId: string) => UnitState,
-): Promise<void> {
-  const units = new Map<string, { newest: Alert; endedAt: number }>();
+): Promise<Map<string, StoredPresses>> {
+  const units = new Map<string, StoredPresses>();
   // Newest first: the first of each unit is its newest.
   for (const a of await storage.listAlerts(op.id, { kind: 'sos', limit: SEED_LIMIT })) {
     if (!op.stations.has(a.stationId)) continue;
-    const key = JSON.stringify([a.stationId, a.unitId]);
-    const u = units.get(key) ?? { newest: a, endedAt: -Infinity };
-    u.endedAt = Math.max(u.endedAt, a.evidence.pressEndedAt ?? -Infinity);
+    const key = unitKey(a.stationId, a.unitId);
+    const u = units.get(key) ?? { ends: [], newest: a };
+    if (a.evidence.pressEndedAt !== undefined) u.ends.push(a.evidence.pressEndedAt);
     units.set(key, u);
   }
-  for (const { newest: a, endedAt } of units.values()) {
-    const state = unitState(a.stationId, a.unitId);
-    // Reports without a position are in no track: their newest known is an end or an alarm stored.
-    state.heard = Math.max(state.heard, state.newest, endedAt, a.evidence.position ? a.time : -Infinity);
-    if (state.sosSince !== null && endedAt > state.newest && endedAt > state.sosSince) state.sosSince = null;
-    const held = a.evidence.position && a.evidence.pressEndedAt === undefined;
-    if (held && state.sosSince === null && a.time > state.newest) state.sosSince = a.time;
+  for (const u of units.values()) u.ends.sort((x, y) => x - y);
+  return units;
+}
+
+/**
+ * While a unit's track is replayed: the press ends stored before `time` (the next replayed fix's),
+ * applied in time order, as the reports without a position that ended them were live. Without
+ * them the press of an alarm fix before such an end would swallow the next press's alarm fixes.
+ */
+export function endsBefore(state: UnitState, presses: StoredPresses | undefined, time: number): void {
+  while (presses?.ends.length && presses.ends[0]! < time) endStoredPress(state, presses.ends.shift()!);
+}
+
+/**
+ * After a unit's track is replayed (a restart, or another instance loading the operation): the
+ * press ends after its last fix, and a press begun by an alarm without a position that is still
+ * held. That is the unit's newest SOS alert if it is marked by `evidence.position`, no report ended
+ * it (`evidence.pressEndedAt`) and no fix came after (`state.newest`: a fix without the alarm would
+ * have ended it, one with it was replayed): its `sosSince` (device not known), so that the same
+ * press sent on raises no second SOS. Such an alarm is in no track: its time is the newest report known.
+ */
+export function seedPresses(state: UnitState, presses: StoredPresses): void {
+  endsBefore(state, presses, Infinity);
+  const a = presses.newest;
+  if (!a.evidence.position) return;
+  state.heard.set(ANY_DEVICE, Math.max(state.heard.get(ANY_DEVICE) ?? -Infinity, a.time));
+  if (a.evidence.pressEndedAt === undefined && state.sosSince === null && a.time > state.newest) {
+    state.sosSince = a.time;
+    state.sosDevice = null;
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   activePeriodStart,
+  isNewerFix,
   ruleActiveAt,
   ruleWatchesUnit,
   type Alert,
@@ -10,6 +11,7 @@ import {
 import { nearDistanceM } from './fence-geometry.ts';
 import type { PreparedRule, RuleIndex } from './rule-index.ts';
 import { ruleSince } from './rule-times.ts';
+import { judgePress, sosDraft } from './sos-press.ts';
 
 /** Hysteresis and stop detection (config `ALERT_*`). */
 export interface EvaluatorSettings {
@@ -39,23 +41,30 @@ export interface RuleState {
 export interface UnitState {
   stationId: string;
   unitId: string;
-  /** Device time of the newest fix applied; older and equal fixes change nothing (but SOS). */
+  /** Device time of `last`. */
   newest: number;
+  /**
+   * The unit's newest fix applied, by the order every holder of a latest position uses
+   * (`isNewerFix`: the later time, then the greater device id), so it is the marker's fix whatever
+   * the order the fixes came in; an older or the same fix changes nothing (but its SOS).
+   */
   last: UnitPosition | null;
   /** Where the unit has stayed (within the stop radius) since when. */
   stop: { anchor: [number, number]; since: number } | null;
   /**
-   * Start of the current SOS (consecutive fixes with an alarm); one begun by an alarm without a
-   * position may be newer than `newest` (`evaluatePositionless`).
+   * Start of the SOS press held (consecutive reports of one device with an alarm, see
+   * sos-press.ts); one begun by an alarm without a position may be newer than `newest`.
    */
   sosSince: number | null;
+  /** The device holding the press; null when not known (a press read back from its alert after a restart). */
+  sosDevice: string | null;
   /**
-   * Device time of the newest report of any kind: a fix, one without a position (which moves no
-   * `newest`), or the end of a press read back from its alert after a restart. An alarm older than
-   * it is a late one (its press read from the stored track and alerts); an older report without the
-   * alarm ends no press.
+   * Device time of the newest report of each device of the unit: a fix, or one without a position
+   * (which moves no `newest`); under `ANY_DEVICE`, what the alerts held after a restart (a press's
+   * end, an alarm sent without a position). A device's alarm older than it is a late one (its press
+   * read from the stored track and alerts); an older report without the alarm ends no press.
    */
-  heard: number;
+  heard: Map<string, number>;
   rules: Map<string, RuleState>;
 }
 
@@ -68,6 +77,8 @@ export interface AlertDraft {
   time: number;
   lngLat: [number, number];
   evidence: Alert['evidence'];
+  /** SOS: the device whose alarm it is (its press is that device's run of alarm fixes). */
+  deviceId?: string;
   /**
    * An alarm from a late fix: which press it belongs to is not known from the state, so the service
    * reads the stored track back to the first alarm fix of its run and takes that as the episode.
@@ -83,7 +94,8 @@ export function newUnitState(stationId: string, unitId: string): UnitState {
     last: null,
     stop: null,
     sosSince: null,
-    heard: -Infinity,
+    sosDevice: null,
+    heard: new Map(),
     rules: new Map(),
   };
 }
@@ -101,9 +113,10 @@ function judges(p: PreparedRule, pos: UnitPosition, replay: boolean): boolean {
 
 /**
  * Apply one fix of a unit (of kind `kind`, null when not in any roster) to its state and return
- * the alerts it raises. Only a fix newer than every fix seen moves the state, so a duplicate or a
- * late fix never raises anything twice; an alarm (SOS) is raised even from a late fix. `replay`:
- * the fix is a stored one replayed after a restart (see {@link judges}).
+ * the alerts it raises. Its alarm goes the way of any report's (`judgePress`: its SOS raised, from
+ * a late fix too). Only a fix newer than every fix applied ({@link UnitState.last}) moves the rest
+ * of the state, so a duplicate or a late fix never raises anything twice. `replay`: the fix is a
+ * stored one replayed after a restart (see {@link judges}).
  */
 export function evaluateFix(
   index: RuleIndex,
@@ -113,26 +126,13 @@ export function evaluateFix(
   kind: UnitKind | null,
   replay = false,
 ): AlertDraft[] {
-  const out: AlertDraft[] = [];
+  const press = judgePress(state, pos);
+  const out: AlertDraft[] = press ? [sosDraft(state, pos, press === 'late')] : [];
+  if (!isNewerFix(pos, state.last ?? undefined)) return out;
   const lngLat: [number, number] = [pos.lngLat[0], pos.lngLat[1]];
-  if (pos.time <= state.newest) {
-    if (pos.alarm && state.sosSince === null && pos.time < state.newest)
-      out.push({ ...sosDraft(pos, lngLat), late: true });
-    return out;
-  }
   const previous = state.last;
   state.newest = pos.time;
   state.last = pos;
-  // Newer than every fix but older than a report without a position: the press is judged as late.
-  const late = pos.time < state.heard;
-  state.heard = Math.max(state.heard, pos.time);
-  if (pos.alarm) {
-    if (state.sosSince === null && late) out.push({ ...sosDraft(pos, lngLat), late: true });
-    else if (state.sosSince === null) {
-      state.sosSince = pos.time;
-      out.push(sosDraft(pos, lngLat));
-    }
-  } else if (state.sosSince !== null && pos.time > state.sosSince && !late) state.sosSince = null;
 
   // A gap in the fixes longer than a signal rule allows is a signal loss even if no timer saw it.
   if (previous && kind) {
@@ -215,17 +215,6 @@ function silence(state: UnitState, p: PreparedRule, last: UnitPosition, from: nu
       evidence: { silentMinutes: round(limitMs / 60_000) },
     },
   ];
-}
-
-function sosDraft(pos: UnitPosition, lngLat: [number, number]): AlertDraft {
-  return {
-    kind: 'sos',
-    rule: null,
-    episode: pos.time,
-    time: pos.time,
-    lngLat,
-    evidence: { alarm: pos.alarm ?? 'sos' },
-  };
 }
 
 /** The stop after a fix at `lngLat`: the same stop while within `radiusM` of its first fix, else a new one from here. */

@@ -33,7 +33,7 @@ export interface DecodedFix {
    * is dated on its arrival (one without an alarm is not reported then).
    */
   positionless?: { onArrival: boolean };
-  /** A heartbeat that carried an alarm: it sent no coordinates at all (`lat`, `lng` stand at 0). */
+  /** A heartbeat: it sent no coordinates at all (`lat`, `lng` stand at 0), an alarm or none. */
   noLocation?: true;
   /**
    * Set by the range checks: why this fix is accepted but not stored (a value out of range, a time

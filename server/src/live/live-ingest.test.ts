@@ -56,7 +56,7 @@ async function setup() {
   const send = (query: Record<string, string>) =>
     live.ingest({ query: { id: 'dev-a', ...query }, body: undefined, contentType: undefined, address: '10.0.0.1' });
   const track = () => storage.track(STATION, 'car-1', 0, NOW + 86_400_000, 100);
-  return { clock, send, track, heard, positionless, warnings };
+  return { live, clock, send, track, heard, positionless, warnings };
 }
 
 describe('LiveService ingest', () => {
@@ -134,5 +134,35 @@ describe('LiveService ingest', () => {
     expect(s.heard.map((p) => p.time)).toEqual([NOW - 60_000]);
     expect((await s.track()).map((f) => f.time)).toEqual([NOW - 60_000]);
     expect(s.warnings).toEqual([expect.objectContaining({ alarmWithoutPosition: true })]);
+  });
+
+  it('a heartbeat (no position, no alarm) is heard only when it may end a press: wanted, or after an alarm in its request', async () => {
+    const s = await setup();
+    await s.send({ timestamp: String(NOW / 1000 - 50), batt: '80' });
+    expect(s.positionless).toEqual([]);
+    // The alert engine wants those of a device holding a press (here: from NOW - 40 s on).
+    const off = s.live.wantHeartbeats((r) => r.time >= NOW - 40_000);
+    await s.send({ timestamp: String(NOW / 1000 - 45), batt: '80' });
+    await s.send({ timestamp: String(NOW / 1000 - 40), batt: '80' });
+    // A clock ahead: dated on arrival, as any report without a position.
+    await s.send({ timestamp: String(NOW / 1000 + 60) });
+    // A batch whose fix carries the alarm: its heartbeat after it is heard, wanted or not.
+    const batch = [
+      { id: 'dev-a', timestamp: NOW / 1000 - 30, lat: 30.5, lon: 120.3, alarm: 'sos' },
+      { id: 'dev-a', timestamp: NOW / 1000 - 20 },
+    ];
+    off();
+    await s.live.ingest({
+      query: {},
+      body: JSON.stringify(batch),
+      contentType: 'application/json',
+      address: '10.0.0.1',
+    });
+    expect(s.positionless.map((r) => [r.time, r.alarm])).toEqual([
+      [NOW - 40_000, null],
+      [NOW, null],
+      [NOW - 20_000, null],
+    ]);
+    expect((await s.track()).map((f) => [f.time, f.alarm])).toEqual([[NOW - 30_000, 'sos']]);
   });
 });

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import {
   AppError,
   compareFixes,
@@ -14,6 +14,7 @@ import { DeviceDirectory } from './device-directory.ts';
 import { DropLog, type WarnLog } from './drop-log.ts';
 import type { PositionFanout } from './fanout.ts';
 import { isStored } from './fix-checks.ts';
+import { liveMetrics } from './live-metrics.ts';
 import { positionFix, positionlessReport, toUnitPosition } from './ingest-records.ts';
 import { decodeOsmAnd, type FixLimits } from './osmand.ts';
 import { PositionWriter } from './position-writer.ts';
@@ -79,6 +80,7 @@ export class LiveService {
   private fanout: PositionFanout | null = null;
   private readonly fixListeners = new Set<(pos: UnitPosition) => void>();
   private readonly positionlessListeners = new Set<(report: PositionlessReport) => void>();
+  private readonly heartbeatWants = new Set<(report: PositionlessReport) => boolean>();
   private readonly deviceListeners = new Set<(device: Device | null) => void>();
   /** The catch-up running or last run (see {@link resync}). */
   private resyncs: Promise<void> = Promise.resolve();
@@ -109,40 +111,7 @@ export class LiveService {
       relay.onResync(() => void this.resync()),
     ];
     this.unsubscribe = () => subscriptions.forEach((off) => off());
-    this.metrics = {
-      accepted: new Counter({
-        name: 'jointmap_positions_accepted_total',
-        help: 'Position fixes stored',
-        registers: [registry],
-      }),
-      refused: new Counter({
-        name: 'jointmap_positions_refused_total',
-        help: 'Position requests refused',
-        labelNames: ['code'] as const,
-        registers: [registry],
-      }),
-      deviceLimited: new Counter({
-        name: 'jointmap_positions_rate_limited_fixes_total',
-        help: 'Position fixes refused because their device exceeded its rate (counted per fix)',
-        registers: [registry],
-      }),
-      dropped: new Counter({
-        name: 'jointmap_positions_dropped_total',
-        help: 'Position fixes acknowledged but not stored: a value out of range or a time outside the window',
-        labelNames: ['reason'] as const,
-        registers: [registry],
-      }),
-      unknownLimited: new Counter({
-        name: 'jointmap_positions_unknown_device_limited_total',
-        help: 'Position requests refused without a lookup: their address named too many unregistered devices',
-        registers: [registry],
-      }),
-      units: new Gauge({
-        name: 'jointmap_live_units',
-        help: 'Units with a latest position in memory',
-        registers: [registry],
-      }),
-    };
+    this.metrics = liveMetrics(registry);
   }
 
   /**
@@ -248,7 +217,8 @@ export class LiveService {
     const dropped = decoded.fixes.flatMap((f, index) => (f.dropped ? [{ index, ...f.dropped }] : []));
     for (const d of dropped) this.metrics.dropped.inc({ reason: d.reason });
     this.dropLog.note(deviceId, device.unitId, decoded.fixes);
-    this.arrivals.assign(deviceId, decoded.fixes, receivedAt);
+    const beats = decoded.heartbeats.filter((f) => f.positionless);
+    this.arrivals.assign(deviceId, beats.length ? [...decoded.fixes, ...beats] : decoded.fixes, receivedAt);
     const unit = { unitId: device.unitId, stationId: device.stationId, deviceId, receivedAt };
     // Relayed once stored, in the request's order: a stored fix, or a fix without a usable position.
     const relayed: RelayedFix[] = [];
@@ -259,6 +229,12 @@ export class LiveService {
         fixes.push(fix);
         relayed.push(toUnitPosition(fix));
       } else if (f.positionless) relayed.push(positionlessReport(f, unit));
+    }
+    // After the request's fixes: an alarm among them starts a press its heartbeats may end.
+    const alarmed = decoded.fixes.some((f) => f.alarm !== null);
+    for (const f of beats) {
+      const report = positionlessReport(f, unit);
+      if (alarmed || this.wantsHeartbeat(report)) relayed.push(report);
     }
     if (fixes.length) {
       try {
@@ -324,6 +300,23 @@ export class LiveService {
   onPositionless(listener: (report: PositionlessReport) => void): () => void {
     this.positionlessListeners.add(listener);
     return () => this.positionlessListeners.delete(listener);
+  }
+
+  /**
+   * Heartbeats (a record with neither a position nor an alarm) are heard as reports without a
+   * position ({@link onPositionless}, on every instance) only when `wanted` (or another) says one
+   * may matter: the alert engine's, when its device holds an SOS press, which such a heartbeat ends.
+   * Relaying each would cost a message to every instance per tracker and heartbeat for nothing.
+   * Returns the unsubscribe function.
+   */
+  wantHeartbeats(wanted: (report: PositionlessReport) => boolean): () => void {
+    this.heartbeatWants.add(wanted);
+    return () => this.heartbeatWants.delete(wanted);
+  }
+
+  private wantsHeartbeat(report: PositionlessReport): boolean {
+    for (const wanted of this.heartbeatWants) if (wanted(report)) return true;
+    return false;
   }
 
   /** A stored fix from this or another instance: advance the latest position, fan out (a report without a position: only heard). */

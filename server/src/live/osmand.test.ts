@@ -269,7 +269,15 @@ describe('decodeOsmAnd: only id, lat, lon and time refuse a request', () => {
 
   it("acknowledges Traccar Client's stationary heartbeat (id, time, battery, no location) with no fix", () => {
     const beat = query({ id: 'a', timestamp: String(NOW / 1000), batt: '87', charge: 'false' });
-    expect(beat).toEqual({ ok: true, deviceId: 'a', fixes: [] });
+    // No fix; a heartbeat, which may end its device's SOS press (heard without a position).
+    expect(beat).toMatchObject({ ok: true, deviceId: 'a', fixes: [] });
+    const beats = (beat as Extract<DecodeResult, { ok: true }>).heartbeats;
+    expect(beats.map((h) => [h.time, h.alarm, h.valid, h.positionless])).toEqual([
+      [NOW, null, false, { onArrival: false }],
+    ]);
+    // Dated outside the window: nothing to end (as a report without a position and without an alarm).
+    const old = query({ id: 'a', timestamp: String(NOW / 1000 - 30 * 86_400) });
+    expect((old as Extract<DecodeResult, { ok: true }>).heartbeats.map((h) => h.positionless)).toEqual([undefined]);
     expect(refused(post('application/x-www-form-urlencoded', 'id=a&timestamp=1772352000&batt=87&lat=&lon='))).toBe(
       'accepted',
     );

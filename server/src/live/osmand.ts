@@ -11,15 +11,20 @@ export type { DecodedFix, DropReason, FixLimits } from './fix-checks.ts';
 
 /**
  * `fixes` may be empty: a request of heartbeats only (Traccar Client's stationary heartbeat: an id,
- * a time, the battery, no location) is acknowledged and stores nothing.
+ * a time, the battery, no location) is acknowledged and stores nothing. `heartbeats`: those records
+ * (without an alarm; one with an alarm is a fix without a location), as fixes without a location:
+ * no fix, never stored, counted or dropped, but one may end the SOS press of its device
+ * (`positionless`, set when its time lies within the window).
  */
 export type DecodeResult =
-  { ok: true; deviceId: string; fixes: DecodedFix[] } | { ok: false; code: ErrorCode; message: string };
+  | { ok: true; deviceId: string; fixes: DecodedFix[]; heartbeats: DecodedFix[] }
+  | { ok: false; code: ErrorCode; message: string };
 
 /** A record with an id and a time but neither lat nor lon (nor an alarm): the device is alive, no place to store. */
 interface Heartbeat {
   heartbeat: true;
   deviceId: string;
+  time: number;
 }
 
 const isHeartbeat = (r: DecodedFix | Heartbeat): r is Heartbeat => 'heartbeat' in r;
@@ -61,7 +66,9 @@ export function decodeOsmAnd(
     if (records.some((f) => f.deviceId !== device)) invalid('all fixes of one request must come from one device');
     const fixes = records.filter((r): r is DecodedFix => !isHeartbeat(r));
     for (const f of fixes) judgeFix(f, now, limits);
-    return { ok: true, deviceId: device, fixes };
+    const heartbeats = records.filter(isHeartbeat).map((h) => noLocation(h.deviceId, h.time, null, null));
+    for (const f of heartbeats) judgeFix(f, now, limits);
+    return { ok: true, deviceId: device, fixes, heartbeats };
   } catch (err) {
     if (err instanceof DecodeError) return { ok: false, code: err.code, message: err.message };
     throw err;
@@ -189,7 +196,7 @@ function decodeParams(p: Params, now: number): DecodedFix | Heartbeat {
   if (absent(latRaw, lngRaw, location))
     return alarmText
       ? noLocation(id, time, alarmText, optionalNum(optional(p, 'batt')))
-      : { heartbeat: true, deviceId: id };
+      : { heartbeat: true, deviceId: id, time };
   if (location !== undefined && absent(latRaw, lngRaw)) {
     const [a, b, ...rest] = location.split(',');
     if (rest.length) invalid('location: expected "lat,lon"');
@@ -213,10 +220,11 @@ function decodeParams(p: Params, now: number): DecodedFix | Heartbeat {
 }
 
 /**
- * A heartbeat that carries an alarm (an SOS pressed before the phone had any location): read as a
- * fix without a location (lat 0, lon 0, not valid), so its alarm is raised (`positionless`).
+ * A heartbeat read as a fix without a location (lat 0, lon 0, not valid): one that carries an alarm
+ * (an SOS pressed before the phone had any location) so that its alarm is raised, and one without,
+ * which may end its device's press (`positionless`).
  */
-function noLocation(deviceId: string, time: number, alarmText: string, battery: number | null): DecodedFix {
+function noLocation(deviceId: string, time: number, alarmText: string | null, battery: number | null): DecodedFix {
   const unknown = { speedMps: null, bearing: null, altitude: null, accuracy: null };
   return { deviceId, time, lat: 0, lng: 0, ...unknown, battery, alarm: alarmText, valid: false, noLocation: true };
 }
@@ -309,7 +317,7 @@ function decodeFlatJson(item: unknown, now: number, path: string): DecodedFix | 
   const time = parseTimestamp(field('timestamp'), now);
   if (absent(field('lat'), field('lon'))) {
     const alarmText = alarm(o.alarm);
-    return alarmText ? noLocation(id, time, alarmText, optionalNum(o.batt)) : { heartbeat: true, deviceId: id };
+    return alarmText ? noLocation(id, time, alarmText, optionalNum(o.batt)) : { heartbeat: true, deviceId: id, time };
   }
   const speedKnots = optionalNum(o.speed);
   return {

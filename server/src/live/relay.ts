@@ -3,8 +3,10 @@ import type { Device } from '../storage/types.ts';
 
 /**
  * A fix its device sent without a usable position (lat 0, lon 0 or out of range, or `valid=false`:
- * no GPS lock, as indoors): never stored, drawn or swept, but the alert engine hears it, to raise
- * its alarm at the unit's last known position (`alarm` set) or to end an SOS (`alarm` null).
+ * no GPS lock, as indoors), or a heartbeat (no location at all; without an alarm, relayed only
+ * when it may end a press: `LiveService.wantHeartbeats`): never stored, drawn or swept, but the
+ * alert engine hears it, to raise its alarm at the unit's last known position (`alarm` set) or to
+ * end its device's SOS press (`alarm` null).
  */
 export interface PositionlessReport {
   positionless: true;
