@@ -89,7 +89,13 @@ function tracks(): CoverageFix[] {
       w.y = Math.min(ROWS * SECTOR_M, Math.max(0, w.y));
       if (rng.next() < 0.002) continue; // a lost fix
       const [lng, lat] = frame.toLngLat(w.x, w.y);
-      fixes.push({ unitId: w.unitId, stationId: w.stationId, lngLat: lngLat(lng, lat), time: T0 + s * 1000 });
+      fixes.push({
+        unitId: w.unitId,
+        stationId: w.stationId,
+        deviceId: w.unitId,
+        lngLat: lngLat(lng, lat),
+        time: T0 + s * 1000,
+      });
     }
   }
   return fixes;
@@ -113,7 +119,7 @@ export default async function run(): Promise<void> {
   for (let i = 0; i < fixes.length; i++) {
     const f = fixes[i]!;
     const a = performance.now();
-    changes += tracker.addFix(f, f.lngLat, f.time).length;
+    changes += tracker.addFix(f, f.lngLat, f.time, f.deviceId ?? '').length;
     perFix[i] = performance.now() - a;
   }
   const feedMs = performance.now() - tFeed;

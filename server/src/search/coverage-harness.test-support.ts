@@ -149,12 +149,16 @@ export async function coverageHarness(operationId: string, o: CoverageHarnessOpt
     errors,
     write,
     command: (change: Change) => write('command', 'command', change),
-    /** `dev-a`'s fixes through the live service's ingest, the clock a second after each. */
+    /**
+     * The fixes through the live service's ingest, the clock a second after each: each from its
+     * `deviceId` (registered first), `dev-a` when it names none.
+     */
     async fixes(fixes: readonly CoverageFix[]): Promise<void> {
       for (const f of fixes) {
         clock.now = f.time + 1000;
         const [lon, lat] = f.lngLat;
-        const query = { id: 'dev-a', lat: String(lat), lon: String(lon), timestamp: String(f.time / 1000) };
+        const id = f.deviceId ?? 'dev-a';
+        const query = { id, lat: String(lat), lon: String(lon), timestamp: String(f.time / 1000) };
         await live.ingest({ query, body: undefined, contentType: undefined, address: '127.0.0.1' });
       }
       await coverage.whenIdle();

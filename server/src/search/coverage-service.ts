@@ -376,7 +376,7 @@ export class CoverageService {
           }
           const tracker = entry.tracker!;
           const key = { unitId: pos.unitId, stationId: pos.stationId };
-          for (const id of tracker.addFix(key, lngLat(pos.lngLat[0], pos.lngLat[1]), pos.time)) {
+          for (const id of tracker.addFix(key, lngLat(pos.lngLat[0], pos.lngLat[1]), pos.time, pos.deviceId)) {
             op.outbox.set(id, tracker.fraction(id), pos.receivedAt);
           }
         }

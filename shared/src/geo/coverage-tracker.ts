@@ -188,10 +188,10 @@ export class CoverageTracker {
 
   /**
    * Add a unit's fix (WGS-84, epoch ms) from tracker `deviceId` (what orders two fixes of one time,
-   * as `compareFixes` does; every caller should pass it). Returns the ids of sectors whose
+   * as `compareFixes` does). Returns the ids of sectors whose
    * fraction changed, in sector order.
    */
-  addFix(unitKey: UnitKey, lngLat: LngLat, time: number, deviceId = ''): string[] {
+  addFix(unitKey: UnitKey, lngLat: LngLat, time: number, deviceId: string): string[] {
     if (!Number.isFinite(time)) return [];
     const [lng, lat] = lngLat;
     const prev = this.prev;
