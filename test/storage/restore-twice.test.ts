@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { restoreArchive } from '@jointmap/server/archive/archive-restore';
+import { sha256OfFile } from '@jointmap/server/archive/archive-writer';
 import { RunningRestores } from '@jointmap/server/archive/running-restores';
 import { RESTORE_MARK_MAX_MS } from '@jointmap/server/storage/restore-marks';
 import type { Storage } from '@jointmap/server/storage/types';
@@ -175,6 +177,62 @@ describe.each(backends)('two restores of one operation: $name', (backend) => {
     await expect(restoreB(s, failing, here)).rejects.toThrow('link gone');
     expect((await s.a.restoreMarks()).map((m) => m.id)).toEqual([expect.stringMatching(/^here\//)]);
     expect(await restoreB(s, s.a, here)).toMatchObject({ id: OP_B.id, purgedAt: null });
+    expect(await s.a.restoreMarks()).toEqual([]);
+  });
+
+  test('a restore whose mark was refused, or whose marking failed, lets its operation go: the next restore of it in this process is not refused for it', async (t) => {
+    const s = await sharedStation(t, backend);
+    const here = new RunningRestores('here');
+
+    // Another instance marks between this restore's look and its mark: the store refuses the mark.
+    const marking = gate();
+    const refused = restoreB(s, holding(s.a, 'markRestore', marking), here);
+    await marking.reached;
+    const other = markOfB('elsewhere/r1');
+    expect(await s.a.markRestore(other)).toBe(true);
+    marking.release();
+    await expect(refused).rejects.toMatchObject({ code: 'CONFLICT', message: underWay });
+    await s.a.unmarkRestore(other);
+
+    // The store cannot be reached as this restore marks.
+    const open = gate();
+    open.release();
+    await expect(restoreB(s, holding(s.a, 'markRestore', open, 1, new Error('link gone')), here)).rejects.toThrow(
+      'link gone',
+    );
+    expect(await s.a.restoreMarks()).toEqual([]);
+
+    expect(await restoreB(s, s.a, here)).toMatchObject({ id: OP_B.id, purgedAt: null });
+    expect(await stored(s.a)).toEqual(timesIn(1_000, 12_000));
+    expect(await s.a.restoreMarks()).toEqual([]);
+  });
+
+  test('a restore’s mark begins when it is made, after the archive is checked: one asked more than six hours before it marked still holds the operation against another instance', async (t) => {
+    const s = await sharedStation(t, backend);
+    const before = Date.now();
+    // As if checking the archive had taken longer than a mark lives.
+    const asked = before - RESTORE_MARK_MAX_MS - 60_000;
+    const marked = gate();
+    const first = restoreArchive(
+      heldAfter(s.b, 'markRestore', marked),
+      await s.open(s.fileB),
+      'cmd',
+      asked,
+      () => sha256OfFile(s.fileB),
+      new RunningRestores('one'),
+    );
+    await marked.reached;
+    const [mark] = await s.a.restoreMarks();
+    expect(mark?.startedAt).toBeGreaterThanOrEqual(before);
+
+    await expect(restoreB(s, s.a, new RunningRestores('two'))).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: underWay,
+    });
+    expect(await s.a.restoreMarks()).toEqual([mark]);
+    marked.release();
+    expect(await first).toMatchObject({ id: OP_B.id, purgedAt: null, restoredAt: asked });
+    expect(await stored(s.a)).toEqual(timesIn(1_000, 12_000));
     expect(await s.a.restoreMarks()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { RESTORE_MARK_MAX_MS, type RestoreMark } from '@jointmap/server/storage/restore-marks';
-import { backends } from './storage-backends.ts';
+import { backends, postgresBackend } from './storage-backends.ts';
 
 const NOW = Date.UTC(2026, 11, 5);
 
@@ -43,11 +43,29 @@ describe.each(backends)('storage contract (restore marks): $name', (backend) => 
     expect(await storage.restoreMarks()).toEqual([mark('r3', NOW + 1 + RESTORE_MARK_MAX_MS)]);
   });
 
-  test('of restores of one operation marking at once (on one instance or, on PostgreSQL, on several), exactly one marks', async (t) => {
-    const opened = await backend.open(t);
-    const stores = opened.another
-      ? [opened.storage, await opened.another(), await opened.another(), await opened.another()]
-      : [opened.storage, opened.storage, opened.storage, opened.storage];
+  test('of restores of one operation marking one after another, the first marks and the rest are refused', async (t) => {
+    const { storage } = await backend.open(t);
+    for (let round = 0; round < 3; round++) {
+      const at = NOW + round * 2 * RESTORE_MARK_MAX_MS;
+      const marks = [0, 1, 2, 3].map((i) => mark(`r${round}-${i}`, at + i));
+      const won: boolean[] = [];
+      for (const m of marks) won.push(await storage.markRestore(m));
+      expect(won).toEqual([true, false, false, false]);
+      expect(await storage.restoreMarks()).toEqual([marks[0]]);
+    }
+  });
+});
+
+/**
+ * Restores marking at once, each from its own instance. Only PostgreSQL has this: a SQLite store
+ * is one process's (`lockDataDir` refuses another process, and a worker thread of the same one,
+ * the lock file), and there each mark is one synchronous statement, so marks made "at once" in its
+ * process run one after another (the case above).
+ */
+describe('storage contract (restore marks): postgres, several instances', () => {
+  test('of restores of one operation marking at once on four instances, exactly one marks', async (t) => {
+    const opened = await postgresBackend.open(t);
+    const stores = [opened.storage, ...(await Promise.all([1, 2, 3].map(() => opened.another!())))];
     for (let round = 0; round < 5; round++) {
       const at = NOW + round * 2 * RESTORE_MARK_MAX_MS;
       const marks = stores.map((_, i) => mark(`r${round}-${i}`, at));

@@ -33,7 +33,8 @@ const invalid = (message: string) => new AppError('ARCHIVE_INVALID', message);
  * whole or failed. While a restore of the operation is under way (in this process, or its live mark
  * on any instance) another is refused (`CONFLICT`) before it writes anything, unless that mark is
  * one of this instance's restores a stop cut short (`running`); of two that looked at once, the
- * store lets one mark and the other is refused.
+ * store lets one mark and the other is refused. `now`: when the restore was asked (the operation's
+ * `restoredAt`, its hold's `keptAt`); the mark takes the clock's time once the archive is checked.
  */
 export async function restoreArchive(
   storage: Storage,
@@ -60,10 +61,19 @@ export async function restoreArchive(
   // Valid throughout: protect the window, then write. Stations this instance lacks are added; its
   // own are kept as they are. One restore of an operation at a time (running-restores.ts): the
   // claim is checked and taken in one step, the store takes the mark only where no other restore
-  // holds one, and the claim goes only once the mark has.
-  const replaces = running.claim(await storage.restoreMarks(), a.id, now);
+  // holds one, and the claim goes only once the mark has. The mark is as old as it is, not as the
+  // restore: checking a large archive takes minutes, which would count against its six hours and
+  // make it older than the start of a process that came up meanwhile (a leftover, to that process).
+  const markedAt = Date.now();
+  const replaces = running.claim(await storage.restoreMarks(), a.id, markedAt);
   try {
-    const mark = { operationId: a.id, stations: a.stations, ...manifest.window, startedAt: now, id: running.newId() };
+    const mark = {
+      operationId: a.id,
+      stations: a.stations,
+      ...manifest.window,
+      startedAt: markedAt,
+      id: running.newId(),
+    };
     if (!(await storage.markRestore(mark, replaces))) {
       running.unmarked(mark.id);
       // Another restore marked between the look above and this mark (on any instance).
