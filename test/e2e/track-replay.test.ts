@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { storedFix } from '@jointmap/server/storage/stored-fix.test-support';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 
@@ -16,21 +17,18 @@ test('a track window with more fixes than one answer holds says where it was cut
   // 1 Hz for a little over 13.9 h, written straight to the store (no device sends this many in a test).
   const start = Math.floor((Date.now() - 20 * 3_600_000) / 60_000) * 60_000;
   await server.ctx.storage.appendPositions(
-    Array.from({ length: CAP + EXTRA }, (_, i) => ({
-      unitId: 'yuyue-car-01',
-      stationId: 'deqing-yuyue',
-      deviceId: 'demo-yuyue-01',
-      time: start + i * 1000,
-      lng: 120.27 + (i % 1000) * 1e-5,
-      lat: 30.53,
-      speed: 10,
-      bearing: 90,
-      altitude: null,
-      accuracy: null,
-      battery: null,
-      alarm: null,
-      receivedAt: start + i * 1000,
-    })),
+    Array.from({ length: CAP + EXTRA }, (_, i) =>
+      storedFix({
+        unitId: 'yuyue-car-01',
+        stationId: 'deqing-yuyue',
+        deviceId: 'demo-yuyue-01',
+        time: start + i * 1000,
+        lng: 120.27 + (i % 1000) * 1e-5,
+        lat: 30.53,
+        speed: 10,
+        bearing: 90,
+      }),
+    ),
   );
   const browser = await launchBrowser(t);
   const { context } = await newContext(browser);

@@ -4,6 +4,7 @@ import { PgStorage } from '@jointmap/server/storage/pg-storage';
 import { PG_MIGRATIONS } from '@jointmap/server/storage/pg-schema';
 import { isStorageFull } from '@jointmap/server/storage/storage-full';
 import { docFromStored } from '@jointmap/server/storage/stored-doc';
+import { storedFix } from '@jointmap/server/storage/stored-fix.test-support';
 import type { Storage } from '@jointmap/server/storage/types';
 import { admin, createTestSchema, query, type TestSchema } from '../helpers/pg-schema.ts';
 import { mapOf, mapUpdate } from './storage-backends.ts';
@@ -204,21 +205,8 @@ describe('PostgreSQL storage across instances', () => {
   });
 });
 
-const fixAt = (time: number, unitId = 'u', deviceId = 'd') => ({
-  stationId: 's',
-  unitId,
-  deviceId,
-  time,
-  lng: 1,
-  lat: 1,
-  speed: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-  receivedAt: time,
-});
+const fixAt = (time: number, unitId = 'u', deviceId = 'd') =>
+  storedFix({ stationId: 's', unitId, deviceId, time, lng: 1, lat: 1 });
 
 const emptyStored = { snapshot: null, snapshotSeq: 0, lastSeq: 0, updates: [] as Uint8Array[] };
 

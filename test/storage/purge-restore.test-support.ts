@@ -158,6 +158,23 @@ export async function restoreB(s: SharedStation, storage: Storage, running?: Run
   return restoreArchive(storage, opened, 'cmd', Date.now(), () => sha256OfFile(s.fileB), running);
 }
 
+type Method = (...args: unknown[]) => unknown;
+
+/** `storage` whose `method` is called through `around` (the other methods as they are). */
+function around(
+  storage: Storage,
+  method: keyof Storage,
+  call: (run: Method, args: unknown[]) => Promise<unknown>,
+): Storage {
+  return new Proxy(storage, {
+    get(target, prop) {
+      const v = bound(target, Reflect.get(target, prop, target));
+      if (prop !== method || typeof v !== 'function') return v;
+      return (...args: unknown[]) => call(v as Method, args);
+    },
+  });
+}
+
 /**
  * `storage` with one method held at `g` before it runs (the other methods as they are), on its
  * `call`th call; then it throws `fail` when given.
@@ -170,19 +187,21 @@ export function holding(
   fail?: Error,
 ): Storage {
   let calls = 0;
-  return new Proxy(storage, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target) as unknown;
-      if (typeof v !== 'function') return v;
-      const f = (v as (...a: unknown[]) => unknown).bind(target);
-      if (prop !== method) return f;
-      return async (...args: unknown[]) => {
-        if (++calls === call) {
-          await g.wait();
-          if (fail) throw fail;
-        }
-        return f(...args);
-      };
-    },
+  return around(storage, method, async (run, args) => {
+    if (++calls === call) {
+      await g.wait();
+      if (fail) throw fail;
+    }
+    return run(...args);
+  });
+}
+
+/** `storage` with `method` held at `g` once its first call has returned (before its caller goes on). */
+export function heldAfter(storage: Storage, method: keyof Storage, g: ReturnType<typeof gate>): Storage {
+  let calls = 0;
+  return around(storage, method, async (run, args) => {
+    const result = await run(...args);
+    if (++calls === 1) await g.wait();
+    return result;
   });
 }

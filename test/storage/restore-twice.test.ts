@@ -3,9 +3,17 @@ import { restoreArchive } from '@jointmap/server/archive/archive-restore';
 import { sha256OfFile } from '@jointmap/server/archive/archive-writer';
 import { RunningRestores } from '@jointmap/server/archive/running-restores';
 import { RESTORE_MARK_MAX_MS } from '@jointmap/server/storage/restore-marks';
-import type { Storage } from '@jointmap/server/storage/types';
 import { backends } from './storage-backends.ts';
-import { gate, holding, OP_B, restoreB, sharedStation, stored, timesIn } from './purge-restore.test-support.ts';
+import {
+  gate,
+  heldAfter,
+  holding,
+  OP_B,
+  restoreB,
+  sharedStation,
+  stored,
+  timesIn,
+} from './purge-restore.test-support.ts';
 
 /** A mark of op-b's restore (window 5–12 s) begun `age` ms ago, with mark id `id`. */
 const markOfB = (id: string, age = 0) => ({
@@ -18,24 +26,6 @@ const markOfB = (id: string, age = 0) => ({
 });
 
 const underWay = expect.stringContaining(`a restore of operation ${OP_B.id} is under way`) as unknown;
-
-/** `storage` with `method` held at `g` once its first call has returned (before its caller goes on). */
-function heldAfter(storage: Storage, method: keyof Storage, g: ReturnType<typeof gate>): Storage {
-  let calls = 0;
-  return new Proxy(storage, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target) as unknown;
-      if (typeof v !== 'function') return v;
-      const f = (v as (...a: unknown[]) => unknown).bind(target);
-      if (prop !== method) return f;
-      return async (...args: unknown[]) => {
-        const result = (await f(...args)) as unknown;
-        if (++calls === 1) await g.wait();
-        return result;
-      };
-    },
-  });
-}
 
 /**
  * A restore's mark is one row per operation. A second restore of an operation while the first

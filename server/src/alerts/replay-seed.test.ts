@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ruleActiveAt, type AlertRule } from '@jointmap/shared';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { storedPressStart } from './alert-history.ts';
 import { debouncedState, TrackBack } from './replay-seed.ts';
@@ -11,21 +12,19 @@ const T = 1_800_000_000_000;
 
 /** A stored track from speeds in km/h (null: no speed), one fix every 10 s ending just before T. */
 function storage(speeds: Array<number | null>, alarms?: boolean[]) {
-  const fixes: PositionFix[] = speeds.map((kmh, i) => ({
-    stationId: 's',
-    unitId: 'u',
-    deviceId: 'd',
-    time: T - (speeds.length - i) * 10_000,
-    lng: 120,
-    lat: 30,
-    speed: kmh === null ? null : kmh / 3.6,
-    bearing: null,
-    altitude: null,
-    accuracy: null,
-    battery: null,
-    alarm: alarms?.[i] ? 'sos' : null,
-    receivedAt: 0,
-  }));
+  const fixes: PositionFix[] = speeds.map((kmh, i) =>
+    storedFix({
+      stationId: 's',
+      unitId: 'u',
+      deviceId: 'd',
+      time: T - (speeds.length - i) * 10_000,
+      lng: 120,
+      lat: 30,
+      speed: kmh === null ? null : kmh / 3.6,
+      alarm: alarms?.[i] ? 'sos' : null,
+      receivedAt: 0,
+    }),
+  );
   const reads: number[] = [];
   return {
     reads,

@@ -1,16 +1,18 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { trackToGeoJson } from '../live/track.ts';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { formatExport, type ExportFormat } from './export-format.ts';
 import { TrackColumns } from './track-columns.ts';
 import { sendTrackFile, trackFileChunks } from './track-file.ts';
 
-const fix = (i: number, deviceId: string, speed: number | null): PositionFix => ({
-  ...{ stationId: 'deqing-yuyue', unitId: 'car&<1>', deviceId, time: 1_764_000_000_000 + i * 1_000 },
-  ...{ lng: 120.3 + i * 0.0001, lat: 30.5 - i * 0.00003, speed, bearing: i === 1 ? null : 90 + i },
-  ...{ altitude: null, accuracy: 5, battery: null, alarm: null, receivedAt: 0 },
-});
+const fix = (i: number, deviceId: string, speed: number | null): PositionFix =>
+  storedFix({
+    ...{ stationId: 'deqing-yuyue', unitId: 'car&<1>', deviceId, time: 1_764_000_000_000 + i * 1_000 },
+    ...{ lng: 120.3 + i * 0.0001, lat: 30.5 - i * 0.00003, speed, bearing: i === 1 ? null : 90 + i },
+    ...{ accuracy: 5, receivedAt: 0 },
+  });
 const fixes = [
   fix(0, 'dev-a', 5),
   fix(1, 'dev-"b"&<', null),

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { LiveService } from './live-service.ts';
 import { LocalRelay } from './relay.ts';
@@ -14,21 +15,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const fix = (unitId: string, time: number, lat: number): PositionFix => ({
-  stationId: 'deqing-yuyue',
-  unitId,
-  deviceId: `${unitId}-tracker`,
-  time,
-  lng: 120.3,
-  lat,
-  speed: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-  receivedAt: time,
-});
+const fix = (unitId: string, time: number, lat: number): PositionFix =>
+  storedFix({ stationId: 'deqing-yuyue', unitId, deviceId: `${unitId}-tracker`, time, lng: 120.3, lat });
 
 /** A relay whose break-and-return the test plays by hand. */
 class BreakingRelay extends LocalRelay {

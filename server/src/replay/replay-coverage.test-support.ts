@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import { COMMAND_SCOPE, docName, type Principal, type Search, type Sector, type Unit } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { Operation, PositionFix } from '../storage/types.ts';
 import { ReplayService } from './replay-service.ts';
 
@@ -34,21 +35,15 @@ export const SQUARE: Sector['polygon'] = {
 
 /** A fix of `unitId` at `time`, `x` and `y` of the way across the sector. */
 export function fixAt(unitId: string, time: number, x: number, y: number): PositionFix {
-  return {
+  return storedFix({
     unitId,
     stationId: STATION,
     deviceId: `${unitId}-tracker`,
     time,
     lng: SW[0] + x * SIDE,
     lat: SW[1] + y * SIDE,
-    speed: null,
-    bearing: null,
-    altitude: null,
-    accuracy: null,
-    battery: null,
-    alarm: null,
     receivedAt: time + 500,
-  };
+  });
 }
 
 /** Fixes of `unitId` every 5 s from `from`, sweeping the sector in rows `rowM` apart. */

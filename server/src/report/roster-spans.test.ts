@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import { docName, type Principal } from '@jointmap/shared';
 import type { AppContext } from '../services/context.ts';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { OperationReplays } from './operation-replay.ts';
 import { buildReportMap } from './report-map.ts';
@@ -44,21 +45,16 @@ afterEach(async () => {
 
 /** 100 m east per fix, a fix every 10 s (10 m/s), `count` fixes from `from` and `east` m, at `lat`. */
 const drive = (from: number, count: number, east: number, lat = 30.5): PositionFix[] =>
-  Array.from({ length: count }, (_, i) => ({
-    unitId: 'car',
-    stationId: STATION,
-    deviceId: 'car-tracker',
-    time: from + i * 10_000,
-    lng: 120.3 + (east + i * 100) / 96_000,
-    lat,
-    speed: null,
-    bearing: null,
-    altitude: null,
-    accuracy: null,
-    battery: null,
-    alarm: null,
-    receivedAt: from + i * 10_000,
-  }));
+  Array.from({ length: count }, (_, i) =>
+    storedFix({
+      unitId: 'car',
+      stationId: STATION,
+      deviceId: 'car-tracker',
+      time: from + i * 10_000,
+      lng: 120.3 + (east + i * 100) / 96_000,
+      lat,
+    }),
+  );
 
 describe('the report counts a unit only while it is on its roster', () => {
   it('distance, fixes and the map’s track leave out the time before it was added and while it was removed', async () => {

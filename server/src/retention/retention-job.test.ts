@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import { RESTORE_MARK_MAX_MS } from '../storage/restore-marks.ts';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { RetentionJob, type RetentionPolicy } from './retention-job.ts';
 import { trackDeviationM } from './thin-track.ts';
@@ -51,21 +52,20 @@ function drive(stationId: string, unitId: string, start: number, seconds: number
     heading += (rnd() - 0.5) * 0.2 + Math.sin(i / 200) * 0.02;
     lng += (Math.sin(heading) * speed) / (111_320 * Math.cos((lat * Math.PI) / 180));
     lat += (Math.cos(heading) * speed) / 110_540;
-    out.push({
-      stationId,
-      unitId,
-      deviceId: `${unitId}-gps`,
-      time: start + i * 1000,
-      lng: lng + (rnd() - 0.5) * 0.00002,
-      lat: lat + (rnd() - 0.5) * 0.00002,
-      speed,
-      bearing: null,
-      altitude: null,
-      accuracy: 5,
-      battery: null,
-      alarm: i >= seconds * 0.7 && i < seconds * 0.7 + 20 ? 'sos' : null,
-      receivedAt: start + i * 1000 + 50,
-    });
+    out.push(
+      storedFix({
+        stationId,
+        unitId,
+        deviceId: `${unitId}-gps`,
+        time: start + i * 1000,
+        lng: lng + (rnd() - 0.5) * 0.00002,
+        lat: lat + (rnd() - 0.5) * 0.00002,
+        speed,
+        accuracy: 5,
+        alarm: i >= seconds * 0.7 && i < seconds * 0.7 + 20 ? 'sos' : null,
+        receivedAt: start + i * 1000 + 50,
+      }),
+    );
   }
   return out;
 }

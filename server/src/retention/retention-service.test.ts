@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { RetentionService, SKIPS_BEFORE_WARNING, type RetentionServiceOptions } from './retention-service.ts';
 
@@ -27,21 +28,20 @@ function storage(): SqliteStorage {
 
 /** `n` fixes at 1 Hz from `start` along a straight street at 10 m/s: thinning keeps about one a minute. */
 const street = (start: number, n: number): PositionFix[] =>
-  Array.from({ length: n }, (_, i) => ({
-    stationId: 'a',
-    unitId: 'car-1',
-    deviceId: 'car-1-gps',
-    time: start + i * 1000,
-    lng: 120.3 + i * 0.0001,
-    lat: 30.5,
-    speed: 10,
-    bearing: 90,
-    altitude: null,
-    accuracy: 5,
-    battery: null,
-    alarm: null,
-    receivedAt: start + i * 1000 + 50,
-  }));
+  Array.from({ length: n }, (_, i) =>
+    storedFix({
+      stationId: 'a',
+      unitId: 'car-1',
+      deviceId: 'car-1-gps',
+      time: start + i * 1000,
+      lng: 120.3 + i * 0.0001,
+      lat: 30.5,
+      speed: 10,
+      bearing: 90,
+      accuracy: 5,
+      receivedAt: start + i * 1000 + 50,
+    }),
+  );
 
 interface Logged {
   level: 'info' | 'warn' | 'error';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareFixes, CoverageTracker, lngLat, type CoverageSectorDef } from '@jointmap/shared';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { DEQING, SQUARE } from './coverage-harness.test-support.ts';
 import { storedSweep, type SweepSources } from './stored-sweep.ts';
@@ -9,21 +10,8 @@ const T = 1_780_000_000_000;
 const def: CoverageSectorDef = { id: 'A1', polygon: SQUARE, sweepWidthM: 50, accepts: () => true };
 const interest = { unitIds: new Set(['unit-a']), stationIds: new Set<string>() };
 
-const fix = (lng: number, lat: number, time: number, deviceId: string): PositionFix => ({
-  unitId: 'unit-a',
-  stationId: DEQING,
-  deviceId,
-  time,
-  lng,
-  lat,
-  speed: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-  receivedAt: time,
-});
+const fix = (lng: number, lat: number, time: number, deviceId: string): PositionFix =>
+  storedFix({ unitId: 'unit-a', stationId: DEQING, deviceId, time, lng, lat });
 
 // unit-a carries two trackers that report the same millisecond from places ~100 m apart (both
 // reachable from the fix before); its next fix is north of dev-b's, the one compareFixes calls newer.

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { UnitKey } from '@jointmap/shared';
+import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { mergedFixes, mergedTracks, unitPages } from './track-history.ts';
 
-const fix = (unit: UnitKey, time: number, deviceId: string, receivedAt = time): PositionFix => ({
-  ...unit,
-  deviceId,
-  time,
-  lng: 120 + time / 1e6,
-  lat: 30,
-  speed: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-  receivedAt,
-});
+const fix = (unit: UnitKey, time: number, deviceId: string, receivedAt = time): PositionFix =>
+  storedFix({ ...unit, deviceId, time, lng: 120 + time / 1e6, lat: 30, receivedAt });
 
 /**
  * The track store's contract (`from <= time <= to`, time then device id, at most `limit`), counting

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { newestFix } from '@jointmap/shared';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
+import { storedFix } from './stored-fix.test-support.ts';
 import type { PositionFix } from './types.ts';
 
 const dirs: string[] = [];
@@ -18,21 +19,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const fix = (stationId: string, unitId: string, time: number, deviceId: string, lat = 30.5): PositionFix => ({
-  stationId,
-  unitId,
-  deviceId,
-  time,
-  lng: 120.3,
-  lat,
-  speed: null,
-  bearing: null,
-  altitude: null,
-  accuracy: null,
-  battery: null,
-  alarm: null,
-  receivedAt: time + 1,
-});
+const fix = (stationId: string, unitId: string, time: number, deviceId: string, lat = 30.5): PositionFix =>
+  storedFix({ stationId, unitId, deviceId, time, lng: 120.3, lat, receivedAt: time + 1 });
 
 /** A seeded shuffle (deterministic). */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
