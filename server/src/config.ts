@@ -44,6 +44,11 @@ export interface Config {
   syncQueueMaxBytes: number;
   /** Sync step 1 requests (each answered with an encoded state) per minute per sync connection. */
   syncStateRequestsPerMinute: number;
+  /**
+   * Bytes one sync connection may have waiting to go out behind a large answer going out in pieces
+   * (the answer itself not counted); more closes it (`RATE_LIMITED`): it reads slower than it is sent.
+   */
+  syncSendBacklogMaxBytes: number;
   /** Presence (awareness) client ids per sync connection; states for further ids are ignored. */
   awarenessMaxClients: number;
   /** Open sync connections of one session on one instance; one more is refused (`RATE_LIMITED`). */
@@ -226,6 +231,11 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   syncQueueMaxMessages: { env: 'SYNC_QUEUE_MAX_MESSAGES', default: value(1000), parse: positiveInt },
   syncQueueMaxBytes: { env: 'SYNC_QUEUE_MAX_BYTES', default: (c) => 2 * c.maxMessageBytes, parse: positiveInt },
   syncStateRequestsPerMinute: { env: 'SYNC_STATE_REQUESTS_PER_MINUTE', default: value(20), parse: positiveInt },
+  syncSendBacklogMaxBytes: {
+    env: 'SYNC_SEND_BACKLOG_MAX_BYTES',
+    default: value(32 * 1024 * 1024),
+    parse: positiveInt,
+  },
   awarenessMaxClients: { env: 'AWARENESS_MAX_CLIENTS', default: value(4), parse: positiveInt },
   syncMaxPerSession: { env: 'SYNC_MAX_PER_SESSION', default: value(64), parse: positiveInt },
   liveMaxPerSession: { env: 'LIVE_MAX_PER_SESSION', default: value(16), parse: positiveInt },

@@ -59,7 +59,7 @@ export function createMetrics() {
     }),
     syncLimited: new Counter({
       name: 'jointmap_sync_limited_total',
-      help: 'Sync connections over a limit: closed (queue, state_requests), presence ids ignored (awareness_clients), presence states dropped (awareness_size, awareness_rate) or not sent to a backlogged socket (presence_backlog)',
+      help: 'Sync connections over a limit: closed (queue, state_requests), presence ids ignored (awareness_clients), presence states dropped (awareness_size, awareness_rate) or not sent to a backlogged socket (presence_backlog); closed while too far behind (send_backlog)',
       labelNames: ['limit'] as const,
       registers: [registry],
     }),

@@ -2,11 +2,11 @@ import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { docName } from '@jointmap/shared';
-import { fixtures } from '@jointmap/shared/fixtures/records';
 import { assertClientBuilt, launchBrowser, loginAs, newContext, waitForMap } from '../helpers/browser.ts';
 import { LinkProxy } from '../helpers/link-proxy.ts';
 import { DEMO_OP, DEMO_PASSWORD, startServer, type TestServer, type Teardown } from '../helpers/server.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
+import { bigLine } from '../sync/big-line.test-support.ts';
 import type { PageHooks } from './map-actions.ts';
 
 /**
@@ -30,15 +30,7 @@ async function drawElsewhere(t: Teardown, server: TestServer, bytes: number): Pr
   const ids: string[] = [];
   for (let i = 0; Y.encodeStateAsUpdate(client.doc).length - start < bytes; i++) {
     const id = `a-slowlink-${String(i).padStart(3, '0')}`;
-    const coordinates = Array.from({ length: 800 }, (_, k): [number, number] => [
-      120.05 + k * 0.0002,
-      30.5 + Math.sin(k / 20 + i) * 0.01,
-    ]);
-    annotations.set(id, {
-      ...fixtures.lastKnownPoint({ id }),
-      kind: 'line',
-      geometry: { type: 'LineString', coordinates },
-    });
+    annotations.set(id, bigLine(id, i));
     ids.push(id);
   }
   const room = await server.ctx.rooms.get(docName(DEMO_OP, STATION));

@@ -5,16 +5,19 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { fixtures } from '@jointmap/shared/fixtures/records';
+import { decodeRejection } from '@jointmap/shared';
 import { syncStep1Frame } from '../helpers/raw-connection.ts';
 import { tempDir, type Teardown, type TestServer } from '../helpers/server.ts';
 import { connectClient, eventually, type SyncClient } from '../helpers/sync-client.ts';
+import { bigLine } from './big-line.test-support.ts';
 
 /**
  * A second way into a test server: a Unix socket whose connections the server's HTTP side takes as
  * its own. Its kernel buffer is a fixed ~200 KB, where a loopback TCP connection's grows to
- * megabytes: what a slow reader leaves waiting in the kernel stays small against a large answer,
- * as on a real slow link (whose buffers follow its bandwidth).
+ * megabytes: on loopback TCP the kernel took the whole answer at once, and the ping went after
+ * it as before pieces. Over the Unix socket, what a slow reader leaves waiting in the kernel stays
+ * small against a large answer, as on a slow link whose buffers are small against the answer (on
+ * a fast link the kernel may take megabytes at once, and the ping waits behind those).
  */
 export async function unixEntrance(t: Teardown, server: TestServer): Promise<string> {
   const path = join(tempDir('jointmap-pieces-'), 'sync.sock');
@@ -142,15 +145,7 @@ export async function growDocument(
       for (let j = 0; j < 40; j++) {
         const i = ids.length;
         const id = `a-pieces-${String(i).padStart(4, '0')}`;
-        const coordinates = Array.from({ length: 800 }, (_, k): [number, number] => [
-          120.05 + k * 0.0002,
-          30.5 + Math.sin(k / 20 + i) * 0.01,
-        ]);
-        annotations.set(id, {
-          ...fixtures.lastKnownPoint({ id }),
-          kind: 'line',
-          geometry: { type: 'LineString', coordinates },
-        });
+        annotations.set(id, bigLine(id, i));
         ids.push(id);
       }
     });
@@ -165,23 +160,61 @@ export interface RawJoiner {
   doc: Y.Doc;
   /** Sync step 2 messages (answers) received. */
   answers: number;
+  /** What it was sent, in order: `answer`, `refused <code>` (a coded message), `close <code>`. */
+  events: string[];
   /** The close code once closed, else null. */
   closeCode: number | null;
   errors: Error[];
 }
 
-export function rawJoiner(t: Teardown, wsUrl: string, doc: string, token: string): RawJoiner {
+export interface RawJoinerOptions {
+  /** The state vector it asks with (default: its own, empty: the whole document). */
+  vector?: Uint8Array;
+  /** How many times it asks at once (default 1). */
+  asks?: number;
+}
+
+export function rawJoiner(
+  t: Teardown,
+  wsUrl: string,
+  doc: string,
+  token: string,
+  options: RawJoinerOptions = {},
+): RawJoiner {
   const ws = new WebSocket(`${wsUrl}/sync/${doc}?token=${encodeURIComponent(token)}`);
   t.onTestFinished(() => ws.terminate());
-  const joiner: RawJoiner = { doc: new Y.Doc(), answers: 0, closeCode: null, errors: [] };
-  ws.on('open', () => ws.send(syncStep1Frame(Y.encodeStateVector(joiner.doc))));
+  const joiner: RawJoiner = { doc: new Y.Doc(), answers: 0, events: [], closeCode: null, errors: [] };
+  ws.on('open', () => {
+    const ask = syncStep1Frame(options.vector ?? Y.encodeStateVector(joiner.doc));
+    for (let i = 0; i < (options.asks ?? 1); i++) ws.send(ask);
+  });
   ws.on('message', (data: Buffer) => {
     const d = decoding.createDecoder(new Uint8Array(data));
-    if (decoding.readVarUint(d) !== 0) return;
+    const kind = decoding.readVarUint(d);
+    // A coded refusal (y-protocols' auth message, permission denied).
+    if (kind === 2 && decoding.readVarUint(d) === 0) {
+      const reason = decoding.readVarString(d);
+      joiner.events.push(`refused ${decodeRejection(reason)?.code ?? reason}`);
+    }
+    if (kind !== 0) return;
     const type = syncProtocol.readSyncMessage(d, encoding.createEncoder(), joiner.doc, 'server');
-    if (type === syncProtocol.messageYjsSyncStep2) joiner.answers++;
+    if (type !== syncProtocol.messageYjsSyncStep2) return;
+    joiner.answers++;
+    joiner.events.push('answer');
   });
   ws.on('error', (err) => joiner.errors.push(err));
-  ws.on('close', (code) => (joiner.closeCode = code));
+  ws.on('close', (code) => {
+    joiner.closeCode = code;
+    joiner.events.push(`close ${code}`);
+  });
   return joiner;
+}
+
+/** End the session of `token` (sign-out): its sync sockets are refused (`SESSION_ENDED`). */
+export async function signOut(server: TestServer, token: string): Promise<void> {
+  const res = await fetch(`${server.url}/api/auth/logout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!res.ok) throw new Error(`logout: ${res.status} ${await res.text()}`);
 }

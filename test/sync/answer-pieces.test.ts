@@ -1,16 +1,20 @@
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
-import { docName } from '@jointmap/shared';
+import { docName, SyncCloseCode } from '@jointmap/shared';
 import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { pointAnnotation } from '../helpers/records.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
-import { growDocument, rawJoiner, SlowRelay, unixEntrance } from './answer-pieces.test-support.ts';
+import { growDocument, rawJoiner, signOut, SlowRelay, unixEntrance } from './answer-pieces.test-support.ts';
 
 /**
  * A joiner's answer is one y-websocket message of the whole document, megabytes of it. On a link
  * slower than the heartbeat, a ping written behind the whole of it could not be answered in time,
  * and the server dropped a slow joiner as it drops a dead one (then again on every reconnection).
  * Sent in pieces, pings go between them: the slow joiner answers and stays, the dead one does not.
+ *
+ * The slow links here reach the server over a Unix socket (`unixEntrance`): over loopback TCP the
+ * kernel took the whole answer at once, and the ping waited behind it as before. Pieces help only
+ * where the link's buffers are small against the answer, as on a slow link.
  */
 
 const STATION = 'deqing-yuyue';
@@ -49,7 +53,7 @@ test('a joiner on a link slower than the ping window gets a large answer whole, 
   expect(relay.serverClosed).toBe(0);
 });
 
-test('of two joiners of a large answer, the one reading slowly stays and the one that stopped reading is dropped by the heartbeat', async (t) => {
+test('of two joiners of a large answer, the one reading slowly stays, and the one that stopped reading is still dropped by the heartbeat', async (t) => {
   const server = await startServer(t, { syncHeartbeatMs: HEARTBEAT_MS });
   const doc = docName(DEMO_OP, STATION);
   const { token } = await server.login('deqing');
@@ -69,4 +73,36 @@ test('of two joiners of a large answer, the one reading slowly stays and the one
   expect(slowLink.serverClosed).toBe(0);
   const room = await server.ctx.rooms.get(doc);
   expect(slow.doc.getMap('annotations').toJSON()).toEqual(room.doc.getMap('annotations').toJSON());
+});
+
+test('a joiner that asks again and again, reading slower than it is answered, is refused as rate-limited once the answers waiting pass the limit', async (t) => {
+  // Two answers waiting behind the one under way are over the limit; the one under way counts for nothing.
+  const server = await startServer(t, { syncHeartbeatMs: HEARTBEAT_MS, syncSendBacklogMaxBytes: 1.5 * ANSWER_BYTES });
+  const doc = docName(DEMO_OP, STATION);
+  const { token } = await server.login('deqing');
+  await growDocument(t, server, doc, token, ANSWER_BYTES);
+  const link = await SlowRelay.start(t, await unixEntrance(t, server), RATE);
+
+  // A made-up state vector: each answer is a fresh encoding of the whole document.
+  const vector = Y.encodeStateVector(new Map([[0x7fff_fff0, 1]]));
+  const joiner = rawJoiner(t, link.wsUrl, doc, token, { vector, asks: 3 });
+  await eventually(() => joiner.closeCode !== null, 30_000, 'the joiner closed');
+  // The answer under way ends, then the coded message and the close that say why.
+  expect(joiner.events).toEqual(['answer', 'refused RATE_LIMITED', `close ${SyncCloseCode.rateLimited}`]);
+});
+
+test('a session ending while a large answer goes out in pieces: the answer, then the coded message, then the close', async (t) => {
+  const server = await startServer(t, { syncHeartbeatMs: HEARTBEAT_MS });
+  const doc = docName(DEMO_OP, STATION);
+  await growDocument(t, server, doc, (await server.login('deqing')).token, ANSWER_BYTES);
+  const link = await SlowRelay.start(t, await unixEntrance(t, server), RATE);
+
+  const { token } = await server.login('deqing');
+  const joiner = rawJoiner(t, link.wsUrl, doc, token);
+  await eventually(() => link.carried > RATE / 2, 20_000, 'the answer under way');
+  await signOut(server, token);
+  await eventually(() => joiner.closeCode !== null, 30_000, 'the joiner closed');
+  expect(joiner.events).toEqual(['answer', 'refused SESSION_ENDED', `close ${SyncCloseCode.unauthenticated}`]);
+  const room = await server.ctx.rooms.get(doc);
+  expect(joiner.doc.getMap('annotations').toJSON()).toEqual(room.doc.getMap('annotations').toJSON());
 });

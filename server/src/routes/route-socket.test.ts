@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, expect, test, vi } from 'vitest';
 import * as ws from 'ws';
-import { RouteSocket, type RouteWs } from './route-socket.ts';
+import { CLOSE_WAIT_MS, RouteSocket, type RouteSocketOptions, type RouteWs } from './route-socket.ts';
 import { SyncLiveness, type LivenessLink } from './sync-liveness.ts';
 import { FRAGMENT_BYTES, WHOLE_MESSAGE_MAX_BYTES } from './ws-frame.ts';
 
@@ -76,13 +76,25 @@ const link: LivenessLink = { sent: () => undefined, heard: () => undefined, remo
 const noLiveness = { watch: () => link };
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 const BIG = 300_000;
+/** The coded message of a socket closed for its backlog, in these tests. */
+const BACKLOG_REFUSAL = bytes(7, 9);
+const OPTIONS: RouteSocketOptions = { maxBacklogBytes: 4 * BIG, backlogRefusal: () => BACKLOG_REFUSAL };
+
+/** A route socket on `tcp`, with `options` over OPTIONS. */
+function routeSocket(
+  tcp: Writable,
+  options: Partial<RouteSocketOptions> = {},
+  liveness: Pick<SyncLiveness, 'watch'> = noLiveness,
+) {
+  const wsLike = new FakeWs(tcp);
+  return { wsLike, socket: new RouteSocket(wsLike, tcp, liveness, { ...OPTIONS, ...options }) };
+}
 
 afterEach(() => vi.useRealTimers());
 
 test('a large message goes out in pieces, each once the socket took the one before, and a ping written meanwhile goes between them', async () => {
   const { tcp, events, messages, take, written } = slowLink();
-  const wsLike = new FakeWs(tcp);
-  const socket = new RouteSocket(wsLike, tcp, noLiveness);
+  const { wsLike, socket } = routeSocket(tcp);
   const big = bytes(BIG, 1);
   socket.send(big);
   // One piece (and its header) written; the rest waits for the socket to take it.
@@ -97,7 +109,7 @@ test('a large message goes out in pieces, each once the socket took the one befo
 
 test('messages sent while a message goes out in pieces follow it in order, and count as waiting to go out', async () => {
   const { tcp, events, messages, take } = slowLink();
-  const socket = new RouteSocket(new FakeWs(tcp), tcp, noLiveness);
+  const { socket } = routeSocket(tcp);
   const sent = [bytes(BIG, 1), bytes(10, 2), bytes(WHOLE_MESSAGE_MAX_BYTES + 1, 3), bytes(20, 4)];
   for (const m of sent) socket.send(m);
   const total = sent.reduce((n, m) => n + m.byteLength, 0);
@@ -111,42 +123,84 @@ test('messages sent while a message goes out in pieces follow it in order, and c
   expect(tcp.writableLength).toBeGreaterThan(WHOLE_MESSAGE_MAX_BYTES);
 });
 
-test('closing during a message in pieces stops it between two pieces and drops what waits', async () => {
-  const { tcp, events, take, written } = slowLink();
-  const socket = new RouteSocket(new FakeWs(tcp), tcp, noLiveness);
-  socket.send(bytes(BIG, 1));
+test('a coded message sent just before a close during a message in pieces follows that message, then the close; nothing sent after the close goes', async () => {
+  const { tcp, events, messages, take } = slowLink();
+  const { socket } = routeSocket(tcp);
+  const big = bytes(BIG, 1);
+  socket.send(big);
   socket.send(bytes(10, 2));
   await take(1);
-  socket.close(4000, 'closed');
-  expect(socket.bufferedBytes).toBe(tcp.writableLength);
+  // A room's "send a coded message, then close" (over a limit, storage failed, session ended).
+  const coded = bytes(5, 3);
+  socket.send(coded);
+  socket.close(4403, 'FORBIDDEN');
+  expect(socket.isOpen).toBe(false);
+  socket.send(bytes(20, 4));
+  socket.close(1001, 'room closed');
   await take();
-  const after = written();
-  await take();
-  expect(written()).toBe(after);
-  expect(after).toBeLessThan(3 * (FRAGMENT_BYTES + 16));
-  expect(events).toEqual(['close 4000']);
+  expect(events).toEqual([`${BIG} bytes`, '10 bytes', '5 bytes', 'close 4403']);
+  expect(messages[0]!.equals(big) && messages[2]!.equals(coded)).toBe(true);
 });
 
-test('a refusal goes out before the close, unless a message is under way in pieces: then the close goes alone', async () => {
+test('a refusal goes out before the close, and during a message in pieces after that message', async () => {
   const idle = slowLink();
-  new RouteSocket(new FakeWs(idle.tcp), idle.tcp, noLiveness).refuse(bytes(5, 1), 4403, 'FORBIDDEN');
+  routeSocket(idle.tcp).socket.refuse(bytes(5, 1), 4403, 'FORBIDDEN');
   await idle.take();
   expect(idle.events).toEqual(['5 bytes', 'close 4403']);
 
   const busy = slowLink();
-  const socket = new RouteSocket(new FakeWs(busy.tcp), busy.tcp, noLiveness);
+  const { socket } = routeSocket(busy.tcp);
   socket.send(bytes(BIG, 1));
   socket.refuse(bytes(5, 1), 4403, 'FORBIDDEN');
+  socket.refuse(bytes(6, 1), 4401, 'SESSION_ENDED');
   await busy.take();
-  // A data frame inside the fragmented message would be a protocol error: none is written.
-  expect(busy.events).toEqual(['close 4403']);
+  // Never a data frame inside the fragmented message (a protocol error): after it.
+  expect(busy.events).toEqual([`${BIG} bytes`, '5 bytes', 'close 4403']);
+});
+
+test('a close during a message in pieces to a client that stopped reading goes out after CLOSE_WAIT_MS between two pieces, without the rest', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  const { tcp, events, take, written } = slowLink();
+  const { wsLike, socket } = routeSocket(tcp);
+  socket.send(bytes(BIG, 1));
+  socket.send(bytes(5, 2));
+  await take(1);
+  socket.close(4403, 'FORBIDDEN');
+  vi.advanceTimersByTime(CLOSE_WAIT_MS - 1);
+  expect(wsLike.readyState).toBe(wsLike.OPEN);
+  vi.advanceTimersByTime(1);
+  expect(wsLike.readyState).toBe(2);
+  expect(socket.bufferedBytes).toBe(tcp.writableLength);
+  // The client reads again: the close frame follows the piece it had, and nothing else comes.
+  const before = written();
+  await take();
+  expect(written() - before).toBe(4);
+  expect(events).toEqual(['close 4403']);
+});
+
+test('what waits behind a message in pieces over maxBacklogBytes is dropped and the socket refused as rate-limited (the message under way not counted)', async () => {
+  const { tcp, events, messages, take } = slowLink();
+  const { socket } = routeSocket(tcp, { maxBacklogBytes: 3 * BIG });
+  // A message under way larger than the limit counts for nothing: others still wait behind it.
+  const under = bytes(5 * BIG, 1);
+  socket.send(under);
+  socket.send(bytes(2 * BIG, 2));
+  expect(socket.isOpen).toBe(true);
+  // A client asking for the whole document again and again, reading slower than it is answered.
+  socket.send(bytes(2 * BIG, 3));
+  expect(socket.isOpen).toBe(false);
+  expect(socket.bufferedBytes).toBeLessThan(5 * BIG + FRAGMENT_BYTES + 100);
+  socket.send(bytes(10, 4));
+  await take();
+  expect(events).toEqual([`${5 * BIG} bytes`, `${BACKLOG_REFUSAL.byteLength} bytes`, 'close 4529']);
+  expect(messages[0]!.equals(under) && messages[1]!.equals(BACKLOG_REFUSAL)).toBe(true);
 });
 
 test('the liveness keepalive waits behind a message in pieces', async () => {
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
   const { tcp, events, take } = slowLink();
   const liveness = new SyncLiveness({ heartbeatMs: 30_000, keepaliveMs: 2_000, keepalive: KEEPALIVE });
-  const socket = new RouteSocket(new FakeWs(tcp), tcp, liveness);
+  const { socket } = routeSocket(tcp, {}, liveness);
   socket.send(bytes(BIG, 1));
   // The client takes nothing for 3 s: the sweep sends a keepalive meanwhile.
   vi.advanceTimersByTime(3_000);

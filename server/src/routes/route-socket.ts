@@ -1,7 +1,26 @@
 import type { Writable } from 'node:stream';
+import { SyncCloseCode } from '@jointmap/shared';
 import type { RoomSocket } from '../rooms/room.ts';
 import type { LivenessLink, LivenessSocket, SyncLiveness } from './sync-liveness.ts';
 import { FRAGMENT_BYTES, fragmentFrame, WHOLE_MESSAGE_MAX_BYTES, writeBinary } from './ws-frame.ts';
+
+/**
+ * How long a close waits for the message under way in pieces and what is behind it (ms): at 64 KiB
+ * a second, 640 KiB more of it.
+ */
+export const CLOSE_WAIT_MS = 10_000;
+
+export interface RouteSocketOptions {
+  /**
+   * Bytes that may wait behind a message under way in pieces (and in the TCP socket's buffer),
+   * not counting that message; more refuses the connection (`RATE_LIMITED`).
+   */
+  maxBacklogBytes: number;
+  /** The coded message sent before that close (called once, when it happens). */
+  backlogRefusal(): Uint8Array;
+  /** How long a close waits for the message under way (default CLOSE_WAIT_MS). */
+  closeWaitMs?: number;
+}
 
 /** What a route socket needs of its `ws` WebSocket. */
 export interface RouteWs {
@@ -30,7 +49,13 @@ export interface RouteWs {
  * and was dropped like a dead one. Between pieces, a ping goes out at once and a slow client
  * answers in time; a dead one stops taking pieces and never answers. While a message is under way,
  * every other message (relays, presence, the keepalive) waits and follows it in order: a data
- * frame inside a fragmented message breaks the protocol.
+ * frame inside a fragmented message breaks the protocol. What waits is bounded
+ * (`maxBacklogBytes`): a client that answers pings but reads slower than it is sent would
+ * otherwise make it grow without end, and the heartbeat no longer drops it.
+ *
+ * A close while a message is under way waits for it and what is behind it (a room sends a coded
+ * message, then closes), for at most `closeWaitMs`; then the close frame goes between two pieces
+ * without them. From the close on, the socket takes no more messages.
  */
 export class RouteSocket implements RoomSocket, LivenessSocket {
   readonly link: LivenessLink;
@@ -40,39 +65,55 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
   /** Messages sent while one is under way in pieces, in order, and their bytes. */
   private waiting: Uint8Array[] = [];
   private waitingBytes = 0;
+  /** A close waiting for the message under way and what is behind it, and its deadline. */
+  private closing: { code: number; reason: string; deadline: NodeJS.Timeout } | null = null;
+  private readonly closeWaitMs: number;
 
   constructor(
     private readonly ws: RouteWs,
     /** The upgraded request's socket; none for a request injected in memory (`fastify.injectWS`). */
     private readonly tcp: Writable | null,
     liveness: Pick<SyncLiveness, 'watch'>,
+    private readonly options: RouteSocketOptions,
   ) {
     this.link = liveness.watch(this);
+    this.closeWaitMs = options.closeWaitMs ?? CLOSE_WAIT_MS;
   }
 
   send(data: Uint8Array): void {
+    if (this.closing) return;
     this.link.sent();
     if (!this.tcp) this.ws.send(data);
     else if (this.piecing) {
       this.waiting.push(data);
       this.waitingBytes += data.byteLength;
+      if (this.waitingBytes + this.tcp.writableLength > this.options.maxBacklogBytes) this.overBacklog();
     } else this.write(data);
   }
 
-  /**
-   * Send `message` (why it is refused), then close. While a message is under way in pieces, close
-   * at once without it: it cannot go inside that message, and the close code says why too.
-   */
+  /** Send `message` (why it is refused), then close: it goes out before the close frame. */
   refuse(message: Uint8Array, code: number, reason: string): void {
     if (!this.isOpen) return;
-    if (!this.piecing) this.send(message);
+    this.send(message);
     this.close(code, reason);
   }
 
-  /** Closing drops what has not gone out: the message under way stops between two pieces. */
+  /**
+   * Close once what was sent before has gone out: at once when nothing is under way in pieces,
+   * else when the message under way and what waits behind it are written, or after `closeWaitMs`
+   * (the close frame then goes between two pieces, and the rest is dropped). A second close while
+   * one waits changes nothing.
+   */
   close(code: number, reason: string): void {
-    this.drop();
-    this.ws.close(code, reason);
+    if (this.closing) return;
+    if (!this.piecing) {
+      this.drop();
+      this.ws.close(code, reason);
+      return;
+    }
+    const deadline = setTimeout(() => this.closeNow(), this.closeWaitMs);
+    deadline.unref();
+    this.closing = { code, reason, deadline };
   }
 
   ping(): void {
@@ -90,8 +131,9 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
     this.link.remove();
   }
 
+  /** Open and not closing (a close waiting for a message under way counts as closing). */
   get isOpen(): boolean {
-    return this.ws.readyState === this.ws.OPEN;
+    return this.ws.readyState === this.ws.OPEN && !this.closing;
   }
 
   /**
@@ -127,12 +169,13 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
     if (!last) return;
     this.piecing = null;
     this.writeWaiting();
+    if (!this.piecing && this.closing) this.closeNow();
   }
 
-  /** The socket took a piece (or failed): the next piece, unless the socket is closing. */
+  /** The socket took a piece (or failed): the next piece, unless `ws` closed it meanwhile. */
   private readonly pieceTaken = (err?: Error | null): void => {
     if (!this.piecing) return;
-    if (err || !this.isOpen) return this.drop();
+    if (err || this.ws.readyState !== this.ws.OPEN) return this.drop();
     // Bytes are flowing: no keepalive is due (the client sees none until the message ends anyway).
     this.link.sent();
     this.writePiece();
@@ -150,10 +193,31 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
     this.waiting = i === waiting.length ? [] : waiting.slice(i);
   }
 
+  /**
+   * What waits went over `maxBacklogBytes`: it is dropped, and the connection refused
+   * (`RATE_LIMITED`; it reconnects and syncs afresh). Its coded message follows the message under
+   * way, if that ends within `closeWaitMs`.
+   */
+  private overBacklog(): void {
+    const refusal = this.options.backlogRefusal();
+    this.waiting = [refusal];
+    this.waitingBytes = refusal.byteLength;
+    this.close(SyncCloseCode.rateLimited, 'RATE_LIMITED');
+  }
+
+  /** The close that waited: the close frame, and nothing of what has not gone out. */
+  private closeNow(): void {
+    const { code, reason } = this.closing!;
+    this.drop();
+    this.ws.close(code, reason);
+  }
+
   private drop(): void {
     this.piecing = null;
     this.pieced = 0;
     this.waiting = [];
     this.waitingBytes = 0;
+    if (this.closing) clearTimeout(this.closing.deadline);
+    this.closing = null;
   }
 }

@@ -80,7 +80,16 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     // the window: a busy one needs no sign of life, and 100 clients in one room then cost no
     // keepalives at all (the longest silence a client sees is 1.5 windows; its limit is 6 s,
     // SILENT_LINK_MS).
-    const socket = new RouteSocket(ws, (request.raw.socket as Socket | undefined) ?? null, liveness);
+    const socket = new RouteSocket(ws, (request.raw.socket as Socket | undefined) ?? null, liveness, {
+      maxBacklogBytes: ctx.config.syncSendBacklogMaxBytes,
+      // It answers pings but reads slower than it is sent (what it is sent piles up behind an answer).
+      backlogRefusal: () => {
+        const message = `more than ${ctx.config.syncSendBacklogMaxBytes} bytes waiting to go out: reading slower than sent`;
+        request.log.info({ doc: name }, `sync closed: ${message}`);
+        ctx.metrics.syncLimited.inc({ limit: 'send_backlog' });
+        return rejection(name, 'RATE_LIMITED', message);
+      },
+    });
     /**
      * Refuse the connection and take it out of its room at once: `ws` goes on emitting what the
      * client sends until it answers the close (up to 30 s), and none of it may count.
@@ -93,8 +102,9 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     ws.on('pong', socket.link.heard);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      // Closing (the server refused it, or its session ended): what still comes is dropped.
-      if (ws.readyState !== ws.OPEN) return;
+      // Closing (the server refused it, or its session ended; the close may wait for an answer under
+      // way): what still comes is dropped.
+      if (!socket.isOpen) return;
       socket.link.heard();
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) return end('INVALID_PAYLOAD', 'text frames are not part of the protocol');
@@ -183,8 +193,12 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 function refuse(socket: RouteSocket, doc: string, code: ErrorCode, message: string): void {
   if (!socket.isOpen) return;
-  const rejection = encodePermissionDenied(encodeRejection({ code, message, doc }));
-  socket.refuse(rejection, closeCodeOf[code] ?? SyncCloseCode.unavailable, code);
+  socket.refuse(rejection(doc, code, message), closeCodeOf[code] ?? SyncCloseCode.unavailable, code);
+}
+
+/** The coded message telling a client why its connection is refused. */
+function rejection(doc: string, code: ErrorCode, message: string): Uint8Array {
+  return encodePermissionDenied(encodeRejection({ code, message, doc }));
 }
 
 /** The document name of a sync path, percent-decoded; as given when it does not decode (refused later as no document). */
