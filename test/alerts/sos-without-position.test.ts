@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unitKey, type Alert } from '@jointmap/shared';
 import { DEMO_OP, type TestServer } from '../helpers/server.ts';
-import { api, eventually, stored } from '../live/live-helpers.ts';
+import { api, eventually, rawPost, stored } from '../live/live-helpers.ts';
 import { alertViewer, CAR, FOOT, offset, send, startAlertServer, storedAlerts } from './alert-helpers.ts';
 import { restart, sharedDir } from './restart.test-support.ts';
 import { heartbeat, iso, report } from './sos-reports.test-support.ts';
@@ -24,7 +24,7 @@ describe('an SOS sent without a usable position', () => {
     await send(server, CAR.deviceId, [{ time: t0, at: LAST }]);
     await report(server, CAR.deviceId, { lat: '0', lon: '0', timestamp: iso(t0 + 20_000), alarm: 'sos' });
 
-    const evidence = { alarm: 'sos', position: 'last_known', positionTime: t0 };
+    const evidence = { alarm: 'sos', position: 'last_known', positionTime: t0, deviceId: CAR.deviceId };
     expect(await sos(server)).toEqual([[CAR.unitId, t0 + 20_000, LAST, evidence]]);
     // The same alert path: sent to the operation's viewers as any SOS.
     const raised = () => viewer.alerts.flatMap((m) => m.alerts).filter((a: Alert) => a.kind === 'sos');
@@ -50,7 +50,12 @@ describe('an SOS sent without a usable position', () => {
       alarm: 'sos',
     });
     expect(await sos(server)).toEqual([
-      [CAR.unitId, t0 + 20_000, LAST, { alarm: 'sos', position: 'last_known', positionTime: t0 }],
+      [
+        CAR.unitId,
+        t0 + 20_000,
+        LAST,
+        { alarm: 'sos', position: 'last_known', positionTime: t0, deviceId: CAR.deviceId },
+      ],
     ]);
     expect(await track(server, CAR)).toEqual([[t0, null]]);
   });
@@ -71,8 +76,8 @@ describe('an SOS sent without a usable position', () => {
     });
     expect(await sos(server)).toEqual([
       // The end of the first press, kept on its alert (no track holds it).
-      [FOOT.unitId, t0, [0, 0], { alarm: 'sos', position: 'none', pressEndedAt: t0 + 10_000 }],
-      [FOOT.unitId, t0 + 20_000, [0, 0], { alarm: 'sos', position: 'none' }],
+      [FOOT.unitId, t0, [0, 0], { alarm: 'sos', position: 'none', deviceId: FOOT.deviceId, pressEndedAt: t0 + 10_000 }],
+      [FOOT.unitId, t0 + 20_000, [0, 0], { alarm: 'sos', position: 'none', deviceId: FOOT.deviceId }],
     ]);
     expect(await stored(server, FOOT.stationId, FOOT.unitId)).toEqual({ track: [], latest: null });
   });
@@ -97,7 +102,12 @@ describe('an SOS sent without a usable position', () => {
     await send(server, CAR.deviceId, [{ time: t0, at: LAST }]);
     await report(server, CAR.deviceId, { timestamp: iso(t0 + 5_000), batt: '40', alarm: 'sos' });
     expect(await sos(server)).toEqual([
-      [CAR.unitId, t0 + 5_000, LAST, { alarm: 'sos', position: 'last_known', positionTime: t0 }],
+      [
+        CAR.unitId,
+        t0 + 5_000,
+        LAST,
+        { alarm: 'sos', position: 'last_known', positionTime: t0, deviceId: CAR.deviceId },
+      ],
     ]);
     expect(await track(server, CAR)).toEqual([[t0, null]]);
   });
@@ -118,10 +128,28 @@ describe('an SOS sent without a usable position', () => {
     // Ten minutes later, still without a fix, the officer presses SOS again.
     await heartbeat(server, FOOT.deviceId, t0 + 10 * 60_000, true);
     expect(await sos(server)).toEqual([
-      [FOOT.unitId, t0, [0, 0], { alarm: 'sos', position: 'none', pressEndedAt: t0 + 30_000 }],
-      [FOOT.unitId, t0 + 10 * 60_000, [0, 0], { alarm: 'sos', position: 'none' }],
+      [FOOT.unitId, t0, [0, 0], { alarm: 'sos', position: 'none', deviceId: FOOT.deviceId, pressEndedAt: t0 + 30_000 }],
+      [FOOT.unitId, t0 + 10 * 60_000, [0, 0], { alarm: 'sos', position: 'none', deviceId: FOOT.deviceId }],
     ]);
     expect(await stored(server, FOOT.stationId, FOOT.unitId)).toEqual({ track: [], latest: null });
+  });
+
+  it("from a phone's buffer sent in one batch: the heartbeat between two alarms ends the first press, so the second is raised", async (t) => {
+    const server = await startAlertServer(t);
+    const t0 = Date.now() - 15 * 60_000;
+    const id = FOOT.deviceId;
+    const batch = [
+      { id, timestamp: iso(t0), alarm: 'sos' },
+      { id, timestamp: iso(t0 + 30_000), batt: 60 },
+      { id, timestamp: iso(t0 + 60_000), alarm: 'sos' },
+    ];
+    const res = await rawPost(server.url, 'application/json', JSON.stringify(batch));
+    expect(res.status, await res.text()).toBe(200);
+    await server.alerts.whenIdle();
+    expect(await sos(server)).toEqual([
+      [FOOT.unitId, t0, [0, 0], { alarm: 'sos', position: 'none', deviceId: id, pressEndedAt: t0 + 30_000 }],
+      [FOOT.unitId, t0 + 60_000, [0, 0], { alarm: 'sos', position: 'none', deviceId: id }],
+    ]);
   });
 
   it('a press begun without a position and carried on with one is still one SOS after a restart', async (t) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { unitKey } from '@jointmap/shared';
 import { startServer } from '../helpers/server.ts';
 import { alertViewer, CAR, FOOT, offset, send, storedAlerts } from '../alerts/alert-helpers.ts';
-import { heartbeat, noFix } from '../alerts/sos-reports.test-support.ts';
+import { addTracker, heartbeat, noFix } from '../alerts/sos-reports.test-support.ts';
 import { eventually } from '../live/live-helpers.ts';
 import { SHARED_REDIS_URL, startPair } from './live-pair.ts';
 
@@ -23,7 +23,7 @@ describe('an SOS sent without a position, over two instances', () => {
     await Promise.all([a.alerts.whenIdle(), b.alerts.whenIdle()]);
     const sos = (await storedAlerts(a)).filter((x) => x.kind === 'sos');
     expect(sos.map((x) => [x.time, x.lngLat, x.evidence])).toEqual([
-      [t0 + 10_000, offset(0, 0), { alarm: 'sos', position: 'last_known', positionTime: t0 }],
+      [t0 + 10_000, offset(0, 0), { alarm: 'sos', position: 'last_known', positionTime: t0, deviceId: CAR.deviceId }],
     ]);
   });
 
@@ -53,6 +53,42 @@ describe('an SOS sent without a position, over two instances', () => {
     expect(await sos()).toEqual([
       [t0 + 10_000, t0 + 25_000],
       [t0 + 30_000, null],
+    ]);
+  });
+
+  it("an instance started while a unit's phone holds a press, its car reporting since, holds that press: no second SOS, its heartbeat ends it", async (t) => {
+    const settings = { ingestRatePerSecond: 1000, ingestRateBurst: 1000, alertCheckMs: 3600_000 };
+    const { a, prefix, databaseUrl } = await startPair(t, settings);
+    const phone = 'demo-yuyue-01-phone';
+    await addTracker(a, phone, CAR);
+    const t0 = Date.now() - 60_000;
+    await send(a, CAR.deviceId, [{ time: t0, at: offset(0, 0) }]);
+    await noFix(a, t0 + 10_000, true, phone);
+    await send(a, CAR.deviceId, [{ time: t0 + 20_000, at: offset(0, 20) }]);
+    const c = await startServer(null, { ...settings, databaseUrl, redisUrl: SHARED_REDIS_URL, redisPrefix: prefix });
+    t.onTestFinished(async () => {
+      await c.close();
+      rmSync(c.dataDir, { recursive: true, force: true });
+    });
+    await c.alerts.whenIdle();
+    const sos = async () =>
+      (await storedAlerts(a)).filter((x) => x.kind === 'sos').map((x) => [x.time, x.evidence.pressEndedAt ?? null]);
+    // The phone sends the alarm on, through the instance started since.
+    await noFix(c, t0 + 40_000, true, phone);
+    await Promise.all([a.alerts.whenIdle(), c.alerts.whenIdle()]);
+    expect(await sos()).toEqual([[t0 + 10_000, null]]);
+    // Its heartbeat, through that instance too, is relayed (its engine holds the press) and ends it.
+    const onA = await alertViewer(t, a, 'commander');
+    await heartbeat(c, phone, t0 + 50_000, false);
+    // Redis delivers C's messages in order: once A shows a fix sent after it, A has heard the heartbeat.
+    await send(c, FOOT.deviceId, [{ time: t0 + 55_000, at: offset(50, 0) }]);
+    await eventually(() => onA.latest.has(unitKey(FOOT.stationId, FOOT.unitId)), 5_000, "C's relayed fix");
+    await Promise.all([a.alerts.whenIdle(), c.alerts.whenIdle()]);
+    await noFix(a, t0 + 60_000, true, phone);
+    await Promise.all([a.alerts.whenIdle(), c.alerts.whenIdle()]);
+    expect(await sos()).toEqual([
+      [t0 + 10_000, t0 + 50_000],
+      [t0 + 60_000, null],
     ]);
   });
 

@@ -57,7 +57,7 @@ describe('an emergency raised on TAK without a GPS fix (its point at 0, 0)', () 
     emergency(tak, 'raise', t0 + 2_000, [0, 0]);
     await until(async () => (await sosAlerts(server)).length === 1, 10_000, 'the SOS alert');
     expect(await sosAlerts(server)).toEqual([
-      [t0 + 2_000, at, { alarm: '911 Alert', position: 'last_known', positionTime: t0 }],
+      [t0 + 2_000, at, { alarm: '911 Alert', position: 'last_known', positionTime: t0, deviceId: TAK_UID }],
     ]);
     // Its positions without a fix carry the alarm: the same SOS. Cancelled, then raised again: a new one.
     tak.sendPosition(TAK_UID, { lng: 0, lat: 0, time: t0 + 3_000 });
@@ -82,7 +82,9 @@ describe('an emergency raised on TAK without a GPS fix (its point at 0, 0)', () 
     await until(async () => /outcome="position"} 1/.test(await received()), 10_000, 'identified');
     emergency(tak, 'raise', t0 + 1_000, [0, 0]);
     await until(async () => (await sosAlerts(server)).length === 1, 10_000, 'the SOS alert');
-    expect(await sosAlerts(server)).toEqual([[t0 + 1_000, [0, 0], { alarm: '911 Alert', position: 'none' }]]);
+    expect(await sosAlerts(server)).toEqual([
+      [t0 + 1_000, [0, 0], { alarm: '911 Alert', position: 'none', deviceId: TAK_UID }],
+    ]);
     expect(await fixes(server)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { toUnitPosition, type LiveService } from '../live/live-service.ts';
 import type { Storage } from '../storage/types.ts';
 import { seedZones, zoneAlerts } from './alert-history.ts';
 import { alreadyAlerted } from './alerted-stays.ts';
-import { endsBefore, seedPresses, storedPresses, type StoredPresses } from './positionless-alarm.ts';
+import { endsBefore, seedPresses, storedFixOf, storedPresses, type StoredPresses } from './positionless-alarm.ts';
 import { ChangeCrossing, SEED_LOOKBACK_MS, seedUnit, storedStops } from './replay-seed.ts';
 import type { RuleIndex } from './rule-index.ts';
 import type { AlertDraft, EvaluatorSettings, UnitState } from './unit-evaluator.ts';
@@ -111,10 +111,22 @@ export async function replayOperation(
       state.last = latest;
       if (latest.alarm) [state.sosSince, state.sosDevice] = [latest.time, latest.deviceId];
     }
-    if (pressed) seedPresses(state, pressed);
+    if (pressed) seedPresses(state, pressed, await reportedBefore(d, latest, pressed.newest, from));
     presses.delete(key);
   }
   // Units that never had a fix: a press begun without a position is in no track, only in its alert.
   for (const pressed of presses.values())
     seedPresses(unitState(pressed.newest.stationId, pressed.newest.unitId), pressed);
+}
+
+/**
+ * Whether the device of a press begun without a position (its unit's newest SOS alert, `a`, not
+ * ended) stored a fix between the alert and the replay window (`from`), which the replay did not
+ * see (`seedPresses`). Read only for such an alert older than the window.
+ */
+function reportedBefore(d: ReplayDeps, unit: UnitPosition, a: Alert, from: number): Promise<boolean> | boolean {
+  const device = a.evidence.deviceId;
+  if (!a.evidence.position || device === undefined || a.evidence.pressEndedAt !== undefined || a.time >= from)
+    return false;
+  return storedFixOf(d.storage, unit.stationId, unit.unitId, device, a.time, from);
 }

@@ -33,7 +33,7 @@ describe('evaluatePositionless', () => {
         episode: T0 + 5_000,
         time: T0 + 5_000,
         lngLat: [120.305, 30.495],
-        evidence: { alarm: 'sos', position: 'last_known', positionTime: T0 },
+        evidence: { alarm: 'sos', position: 'last_known', positionTime: T0, deviceId: 'dev-1' },
         deviceId: 'dev-1',
       },
     ]);

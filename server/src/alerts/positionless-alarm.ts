@@ -60,19 +60,56 @@ export function endsBefore(state: UnitState, presses: StoredPresses | undefined,
 /**
  * After a unit's track is replayed (a restart, or another instance loading the operation): the
  * press ends after its last fix, and a press begun by an alarm without a position that is still
- * held. That is the unit's newest SOS alert if it is marked by `evidence.position`, no report ended
- * it (`evidence.pressEndedAt`) and no fix came after (`state.newest`: a fix without the alarm would
- * have ended it, one with it was replayed): its `sosSince` (device not known), so that the same
- * press sent on raises no second SOS. Such an alarm is in no track: its time is the newest report known.
+ * held, so that the same press sent on raises no second SOS. That is the unit's newest SOS alert
+ * if it is marked by `evidence.position`, no report ended it (`evidence.pressEndedAt`) and no fix
+ * of its device came after (a fix without the alarm would have ended it, one with it was replayed):
+ * - its device recorded (`evidence.deviceId`): none in the replay (`state.heard`) nor, when the
+ *   alert is older than the replay window, in the stored track between the alert and the window
+ *   (`reportedBefore`, {@link storedFixOf}); the press is that device's, and fixes of the unit's
+ *   other trackers neither end it nor keep it from being held;
+ * - an alert stored before the device was recorded: no fix of the unit at all after it
+ *   (`state.newest`); held with no device, it is ended by a report of any device of the unit.
+ * Such an alarm is in no track: its time is the newest report known.
  */
-export function seedPresses(state: UnitState, presses: StoredPresses): void {
+export function seedPresses(state: UnitState, presses: StoredPresses, reportedBefore = false): void {
   endsBefore(state, presses, Infinity);
   const a = presses.newest;
   if (!a.evidence.position) return;
   state.heard.set(ANY_DEVICE, Math.max(state.heard.get(ANY_DEVICE) ?? -Infinity, a.time));
-  if (a.evidence.pressEndedAt === undefined && state.sosSince === null && a.time > state.newest) {
-    state.sosSince = a.time;
-    state.sosDevice = null;
+  if (a.evidence.pressEndedAt !== undefined || state.sosSince !== null) return;
+  const device = a.evidence.deviceId ?? null;
+  if (device === null) {
+    if (a.time > state.newest) [state.sosSince, state.sosDevice] = [a.time, null];
+    return;
+  }
+  const heard = state.heard.get(device) ?? -Infinity;
+  if (reportedBefore || heard > a.time) return;
+  [state.sosSince, state.sosDevice] = [a.time, device];
+  state.heard.set(device, Math.max(heard, a.time));
+}
+
+/** Most fixes read to tell whether a device reported between a press's alert and the replay window. */
+const BETWEEN_LIMIT = 20_000;
+
+/**
+ * Whether the unit's stored track holds a fix of `deviceId` after `after` and before `before`
+ * (where the replay window opens). Not known (the read failed, or more fixes than are read): true,
+ * so no press is held for a device that may have ended it (a second SOS rather than a lost one).
+ */
+export async function storedFixOf(
+  storage: Pick<Storage, 'track'>,
+  stationId: string,
+  unitId: string,
+  deviceId: string,
+  after: number,
+  before: number,
+): Promise<boolean> {
+  if (after + 1 > before - 1) return false;
+  try {
+    const fixes = await storage.track(stationId, unitId, after + 1, before - 1, BETWEEN_LIMIT);
+    return fixes.length >= BETWEEN_LIMIT || fixes.some((f) => f.deviceId === deviceId);
+  } catch {
+    return true;
   }
 }
 

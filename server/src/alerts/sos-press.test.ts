@@ -2,7 +2,13 @@ import { describe, expect, test } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
 import type { PositionlessReport } from '../live/relay.ts';
 import { carInside } from './alert-test-doubles.ts';
-import { endsBefore, evaluatePositionless, seedPresses } from './positionless-alarm.ts';
+import {
+  endsBefore,
+  evaluatePositionless,
+  seedPresses,
+  storedFixOf,
+  type StoredPresses,
+} from './positionless-alarm.ts';
 import { RuleIndex } from './rule-index.ts';
 import { evaluateFix, newUnitState, type AlertDraft, type UnitState } from './unit-evaluator.ts';
 
@@ -44,6 +50,7 @@ describe('an SOS press belongs to the device that holds it', () => {
 
   test("another tracker's fix without the alarm neither ends the press nor makes its device's alarms late", () => {
     const state = newUnitState('st-1', 'car-1');
+    apply(state, fix('body-cam', T0));
     apply(state, fix('phone', T0 + 10_000));
     // Older than the unit's newest fix (the phone's), newer than anything of its own device: a press.
     expect(sos(apply(state, fix('body-cam', T0 + 5_000, 'sos')))).toEqual([[T0 + 5_000, false]]);
@@ -52,6 +59,25 @@ describe('an SOS press belongs to the device that holds it', () => {
     expect([state.sosSince, state.sosDevice]).toEqual([T0 + 5_000, 'body-cam']);
     // While it lasts, another device's alarm raises nothing more (one SOS per unit).
     expect(evaluatePositionless(state, noFix('phone', T0 + 25_000, 'sos'))).toEqual([]);
+  });
+
+  test("an alarm fix of a device not heard yet, older than the unit's newest fix, is late and holds nothing (a buffer flushed after a restart)", () => {
+    const state = newUnitState('st-1', 'car-1');
+    apply(state, fix('car', T0 + 60_000));
+    // Each is read back from the stored track (the press may have been alerted before the restart).
+    expect(sos(apply(state, fix('phone', T0 + 20_000, 'sos')))).toEqual([[T0 + 20_000, true]]);
+    expect(sos(apply(state, fix('phone', T0 + 30_000, 'sos')))).toEqual([[T0 + 30_000, true]]);
+    expect([state.sosSince, state.heard.has('phone')]).toEqual([null, false]);
+    // Its fix without the alarm is heard: its next alarm is a press, newer than its own.
+    expect(apply(state, fix('phone', T0 + 40_000))).toEqual([]);
+    expect(sos(apply(state, fix('phone', T0 + 50_000, 'sos')))).toEqual([[T0 + 50_000, false]]);
+  });
+
+  test("an alarm sent without a position by a device not heard yet, older than the unit's newest fix, is a press", () => {
+    const state = newUnitState('st-1', 'car-1');
+    apply(state, fix('car', T0 + 60_000));
+    expect(sos(evaluatePositionless(state, noFix('phone', T0 + 50_000, 'sos')))).toEqual([[T0 + 50_000, false]]);
+    expect([state.sosSince, state.sosDevice]).toEqual([T0 + 50_000, 'phone']);
   });
 
   test('an alarm older than the newest report of its own device is late', () => {
@@ -97,5 +123,72 @@ describe('press ends stored on alerts, applied by a replay', () => {
       [T0 + 20_000, false],
     ]);
     expect(state.sosSince).toBe(T0 + 20_000);
+  });
+});
+
+describe('a press begun without a position, read back from its alert by a replay', () => {
+  /** The unit's newest SOS alert: an alarm of `deviceId` (none: stored before devices were recorded) without a position. */
+  const held = (deviceId?: string): StoredPresses => ({
+    ends: [],
+    newest: {
+      stationId: 'st-1',
+      unitId: 'car-1',
+      time: T0 + 10_000,
+      evidence: { alarm: 'sos', position: 'last_known', positionTime: T0, ...(deviceId ? { deviceId } : {}) },
+    } as never,
+  });
+  /** A unit whose car tracker reported before and after the phone's alarm. */
+  const replayed = () => {
+    const state = newUnitState('st-1', 'car-1');
+    for (const t of [T0, T0 + 20_000]) apply(state, fix('car', t));
+    return state;
+  };
+
+  test('its device recorded: held across the other tracker’s newer fixes, ended only by a report of its device', () => {
+    const state = replayed();
+    seedPresses(state, held('phone'));
+    expect([state.sosSince, state.sosDevice]).toEqual([T0 + 10_000, 'phone']);
+    // The phone sends the alarm on: the same press; the car reporting does not end it.
+    expect(evaluatePositionless(state, noFix('phone', T0 + 70_000, 'sos'))).toEqual([]);
+    expect(apply(state, fix('car', T0 + 80_000))).toEqual([]);
+    expect(state.sosSince).toBe(T0 + 10_000);
+    evaluatePositionless(state, noFix('phone', T0 + 90_000));
+    expect(state.sosSince).toBeNull();
+  });
+
+  test('not held once its device reported after it: in the replay, or in the track before the window', () => {
+    const state = replayed();
+    apply(state, fix('phone', T0 + 15_000));
+    seedPresses(state, held('phone'));
+    expect(state.sosSince).toBeNull();
+    const before = replayed();
+    seedPresses(before, held('phone'), true);
+    expect(before.sosSince).toBeNull();
+  });
+
+  test('stored without its device: held only when newer than every fix of the unit, and ended by any device', () => {
+    const state = replayed();
+    seedPresses(state, held());
+    expect(state.sosSince).toBeNull();
+    const newer = newUnitState('st-1', 'car-1');
+    apply(newer, fix('car', T0));
+    seedPresses(newer, held());
+    expect([newer.sosSince, newer.sosDevice]).toEqual([T0 + 10_000, null]);
+    apply(newer, fix('car', T0 + 20_000));
+    expect(newer.sosSince).toBeNull();
+  });
+
+  test('whether its device stored a fix before the window: only its fixes count; not known is taken as yes', async () => {
+    const track = (fixes: UnitPosition[]) => ({
+      track: async (_s: string, _u: string, from: number, to: number) =>
+        fixes.filter((f) => f.time >= from && f.time <= to).map((f) => ({ ...f, lng: 0, lat: 0, speed: null })),
+    });
+    const stored = track([fix('car', T0 + 20_000), fix('phone', T0 + 5_000), fix('phone', T0 + 40_000)]);
+    const between = (storage: Parameters<typeof storedFixOf>[0], to: number) =>
+      storedFixOf(storage, 'st-1', 'car-1', 'phone', T0 + 10_000, to);
+    expect(await between(stored, T0 + 30_000)).toBe(false);
+    expect(await between(stored, T0 + 50_000)).toBe(true);
+    const failing = { track: () => Promise.reject(new Error('storage unavailable')) };
+    expect(await between(failing, T0 + 30_000)).toBe(true);
   });
 });

@@ -21,6 +21,8 @@ export interface PressReport {
   deviceId: string;
   time: number;
   alarm: string | null;
+  /** Sent without a usable position (never stored): `PositionlessReport`. */
+  positionless?: true;
 }
 
 /** Device time of the newest report of `deviceId` (or of any device, read back from the alerts after a restart). */
@@ -41,12 +43,20 @@ export function holdsPress(state: UnitState, deviceId: string): boolean {
  * - Not newer than its device's newest report: the same report again (equal time) changes nothing;
  *   an older one is late: its alarm may belong to a press already ended (a tracker re-sending its
  *   buffer), so it neither holds a press nor ends one.
+ * - An alarm fix of a device not heard yet (none since the engine started, or older than the
+ *   replay window: `heard` is rebuilt from the window only) that is older than the unit's newest
+ *   fix is late too, and moves nothing: it may carry on a press alerted before (a phone flushing
+ *   its buffer after a restart), which only its stored track tells. Its device's next fix is
+ *   judged the same way until one is newer than the unit's newest. An alarm sent without a
+ *   position is not: no track holds its press, and it is judged as any report.
  * - Newer: an alarm starts a press unless one is held; a report without the alarm ends the press
  *   its device holds.
  */
 export function judgePress(state: UnitState, r: PressReport): 'raise' | 'late' | null {
   const heard = heardOf(state, r.deviceId);
   if (r.time <= heard) return r.alarm !== null && r.time < heard && state.sosSince === null ? 'late' : null;
+  if (r.alarm !== null && !r.positionless && !state.heard.has(r.deviceId) && r.time < state.newest)
+    return state.sosSince === null ? 'late' : null;
   state.heard.set(r.deviceId, r.time);
   if (r.alarm === null) {
     if (holdsPress(state, r.deviceId) && r.time > state.sosSince!) endPress(state);
@@ -59,8 +69,9 @@ export function judgePress(state: UnitState, r: PressReport): 'raise' | 'late' |
 }
 
 /**
- * A press end read back from its alert (`evidence.pressEndedAt`, after a restart): its device is
- * not stored, so it ends the press held whoever holds it, and older reports of every device are late.
+ * A press end read back from its alert (`evidence.pressEndedAt`, after a restart): the device of
+ * the report that ended it is not stored, so it ends the press held whoever holds it, and older
+ * reports of every device are late.
  */
 export function endStoredPress(state: UnitState, endedAt: number): void {
   state.heard.set(ANY_DEVICE, Math.max(state.heard.get(ANY_DEVICE) ?? -Infinity, endedAt));
@@ -93,6 +104,8 @@ export function sosDraft(state: UnitState, report: RelayedFix, late: boolean): A
     lngLat = NO_PLACE;
     where = { position: 'none' };
   }
+  // No track holds the device of an alarm sent without a position: its alert does (`seedPresses`).
+  if (isPositionless(report)) where.deviceId = report.deviceId;
   return {
     kind: 'sos',
     rule: null,

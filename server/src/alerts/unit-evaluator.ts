@@ -56,13 +56,15 @@ export interface UnitState {
    * sos-press.ts); one begun by an alarm without a position may be newer than `newest`.
    */
   sosSince: number | null;
-  /** The device holding the press; null when not known (a press read back from its alert after a restart). */
+  /** The device holding the press; null when not known (read back after a restart from an alert that names none). */
   sosDevice: string | null;
   /**
    * Device time of the newest report of each device of the unit: a fix, or one without a position
    * (which moves no `newest`); under `ANY_DEVICE`, what the alerts held after a restart (a press's
    * end, an alarm sent without a position). A device's alarm older than it is a late one (its press
-   * read from the stored track and alerts); an older report without the alarm ends no press.
+   * read from the stored track and alerts), and so is an alarm fix of a device with no entry that
+   * is older than `newest`; an older report without the alarm ends no press. Rebuilt after a
+   * restart from the replay window only (`judgePress`).
    */
   heard: Map<string, number>;
   rules: Map<string, RuleState>;

@@ -1,15 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UnitPosition } from '@jointmap/shared';
-import { SqliteStorage } from '../storage/sqlite-storage.ts';
-import { LiveService } from './live-service.ts';
+import { liveOnSqlite, NOW, STATION } from './live-ingest.test-support.ts';
 import type { PositionlessReport } from './relay.ts';
 
-const STATION = 'deqing-yuyue';
-const NOW = Date.parse('2026-03-01T08:00:00Z');
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
@@ -17,46 +10,25 @@ afterEach(async () => {
 
 /** A live service on SQLite with tracker `dev-a` on unit `car-1`, its clock at `clock.now`. */
 async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'jointmap-ingest-'));
-  const storage = new SqliteStorage(dir);
-  await storage.upsertStation({
-    id: STATION,
-    name: '禹越',
-    shortName: '禹越',
-    adcode: null,
-    color: '#123',
-    jurisdiction: null,
-  });
-  await storage.upsertDevice({ id: 'dev-a', unitId: 'car-1', stationId: STATION, label: 'a', createdAt: 0 });
-  const clock = { now: NOW };
   const warnings: object[] = [];
-  const live = new LiveService(
+  const {
+    live,
     storage,
-    {
-      limits: { maxFutureMs: 5 * 60_000, maxAgeMs: 7 * 86_400_000, maxFixes: 100 },
-      ratePerSecond: 100,
-      rateBurst: 100,
-      thresholds: { staleAfterMs: 60_000, lostAfterMs: 300_000 },
-      log: { warn: (obj) => void warnings.push(obj) },
-    },
-    new Registry(),
-    undefined,
-    () => clock.now,
-  );
-  await live.start();
+    clock,
+    send: sendOf,
+    batch,
+    close,
+  } = await liveOnSqlite({
+    warn: (obj) => void warnings.push(obj),
+  });
+  cleanups.push(close);
   const heard: UnitPosition[] = [];
   live.onFix((p) => heard.push(p));
   const positionless: PositionlessReport[] = [];
   live.onPositionless((r) => positionless.push(r));
-  cleanups.push(async () => {
-    await live.close();
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const send = (query: Record<string, string>) =>
-    live.ingest({ query: { id: 'dev-a', ...query }, body: undefined, contentType: undefined, address: '10.0.0.1' });
+  const send = (query: Record<string, string>) => sendOf('dev-a', query);
   const track = () => storage.track(STATION, 'car-1', 0, NOW + 86_400_000, 100);
-  return { live, clock, send, track, heard, positionless, warnings };
+  return { live, clock, send, batch, track, heard, positionless, warnings };
 }
 
 describe('LiveService ingest', () => {
@@ -152,17 +124,30 @@ describe('LiveService ingest', () => {
       { id: 'dev-a', timestamp: NOW / 1000 - 20 },
     ];
     off();
-    await s.live.ingest({
-      query: {},
-      body: JSON.stringify(batch),
-      contentType: 'application/json',
-      address: '10.0.0.1',
-    });
+    await s.batch(batch);
     expect(s.positionless.map((r) => [r.time, r.alarm])).toEqual([
       [NOW - 40_000, null],
       [NOW, null],
       [NOW - 20_000, null],
     ]);
     expect((await s.track()).map((f) => [f.time, f.alarm])).toEqual([[NOW - 30_000, 'sos']]);
+  });
+
+  it("a batch's records are heard in the request's order, its heartbeats among its fixes", async () => {
+    const s = await setup();
+    const heard: Array<[string, number, string | null]> = [];
+    s.live.onFix((p) => heard.push(['fix', p.time - NOW, p.alarm]));
+    s.live.onPositionless((r) => heard.push(['heartbeat', r.time - NOW, r.alarm]));
+    // A phone that buffered offline: SOS, the heartbeat that ended that press, SOS again.
+    await s.batch([
+      { id: 'dev-a', timestamp: NOW / 1000 - 60, lat: 30.5, lon: 120.3, alarm: 'sos' },
+      { id: 'dev-a', timestamp: NOW / 1000 - 30 },
+      { id: 'dev-a', timestamp: NOW / 1000, lat: 30.5, lon: 120.3, alarm: 'sos' },
+    ]);
+    expect(heard).toEqual([
+      ['fix', -60_000, 'sos'],
+      ['heartbeat', -30_000, null],
+      ['fix', 0, 'sos'],
+    ]);
   });
 });

@@ -217,24 +217,24 @@ export class LiveService {
     const dropped = decoded.fixes.flatMap((f, index) => (f.dropped ? [{ index, ...f.dropped }] : []));
     for (const d of dropped) this.metrics.dropped.inc({ reason: d.reason });
     this.dropLog.note(deviceId, device.unitId, decoded.fixes);
-    const beats = decoded.heartbeats.filter((f) => f.positionless);
-    this.arrivals.assign(deviceId, beats.length ? [...decoded.fixes, ...beats] : decoded.fixes, receivedAt);
+    this.arrivals.assign(deviceId, decoded.records, receivedAt);
     const unit = { unitId: device.unitId, stationId: device.stationId, deviceId, receivedAt };
-    // Relayed once stored, in the request's order: a stored fix, or a fix without a usable position.
+    const beats = new Set(decoded.heartbeats);
+    // An alarm in the request starts a press its heartbeats may end (the engine holds none yet).
+    const alarmed = decoded.fixes.some((f) => f.alarm !== null);
+    // Relayed once stored, in the request's order (a batch buffered offline: an alarm, the heartbeat
+    // that ended it, the next alarm): a stored fix, a fix without a usable position, a heartbeat.
     const relayed: RelayedFix[] = [];
     const fixes: PositionFix[] = [];
-    for (const f of decoded.fixes) {
-      if (isStored(f)) {
+    for (const f of decoded.records) {
+      if (beats.has(f)) {
+        const report = f.positionless && positionlessReport(f, unit);
+        if (report && (alarmed || this.wantsHeartbeat(report))) relayed.push(report);
+      } else if (isStored(f)) {
         const fix = positionFix(f, unit);
         fixes.push(fix);
         relayed.push(toUnitPosition(fix));
       } else if (f.positionless) relayed.push(positionlessReport(f, unit));
-    }
-    // After the request's fixes: an alarm among them starts a press its heartbeats may end.
-    const alarmed = decoded.fixes.some((f) => f.alarm !== null);
-    for (const f of beats) {
-      const report = positionlessReport(f, unit);
-      if (alarmed || this.wantsHeartbeat(report)) relayed.push(report);
     }
     if (fixes.length) {
       try {

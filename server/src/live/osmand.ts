@@ -14,10 +14,12 @@ export type { DecodedFix, DropReason, FixLimits } from './fix-checks.ts';
  * a time, the battery, no location) is acknowledged and stores nothing. `heartbeats`: those records
  * (without an alarm; one with an alarm is a fix without a location), as fixes without a location:
  * no fix, never stored, counted or dropped, but one may end the SOS press of its device
- * (`positionless`, set when its time lies within the window).
+ * (`positionless`, set when its time lies within the window). `records`: the fixes and the
+ * heartbeats (the same objects) in the request's order, as the alert engine must judge them: a
+ * batch buffered offline may hold an alarm, the heartbeat that ended it, and the next alarm.
  */
 export type DecodeResult =
-  | { ok: true; deviceId: string; fixes: DecodedFix[]; heartbeats: DecodedFix[] }
+  | { ok: true; deviceId: string; fixes: DecodedFix[]; heartbeats: DecodedFix[]; records: DecodedFix[] }
   | { ok: false; code: ErrorCode; message: string };
 
 /** A record with an id and a time but neither lat nor lon (nor an alarm): the device is alive, no place to store. */
@@ -64,11 +66,11 @@ export function decodeOsmAnd(
     if (records.length > limits.maxFixes) invalid(`at most ${limits.maxFixes} fixes per request`);
     const device = records[0]!.deviceId;
     if (records.some((f) => f.deviceId !== device)) invalid('all fixes of one request must come from one device');
-    const fixes = records.filter((r): r is DecodedFix => !isHeartbeat(r));
-    for (const f of fixes) judgeFix(f, now, limits);
-    const heartbeats = records.filter(isHeartbeat).map((h) => noLocation(h.deviceId, h.time, null, null));
-    for (const f of heartbeats) judgeFix(f, now, limits);
-    return { ok: true, deviceId: device, fixes, heartbeats };
+    const inOrder = records.map((r) => (isHeartbeat(r) ? noLocation(r.deviceId, r.time, null, null) : r));
+    for (const f of inOrder) judgeFix(f, now, limits);
+    const heartbeats = inOrder.filter((_, i) => isHeartbeat(records[i]!));
+    const fixes = inOrder.filter((_, i) => !isHeartbeat(records[i]!));
+    return { ok: true, deviceId: device, fixes, heartbeats, records: inOrder };
   } catch (err) {
     if (err instanceof DecodeError) return { ok: false, code: err.code, message: err.message };
     throw err;

@@ -74,6 +74,12 @@ export const AlertSchema = Type.Object(
          * this one after a restart and for a late alarm fix. Absent: not ended so, or not yet.
          */
         pressEndedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+        /**
+         * SOS whose alarm came without a usable position: the tracker that sent it (no track
+         * holds it). The press is that device's: after a restart the engine holds it until that
+         * device reports without the alarm. Absent on alerts stored before it was recorded.
+         */
+        deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       },
       { additionalProperties: false },
     ),
