@@ -40,13 +40,14 @@ export class GroupCommit {
     this.batch.push(entry);
     if (this.scheduled) return;
     this.scheduled = true;
-    const write = () => {
-      this.scheduled = false;
-      void this.flush();
-    };
-    if (this.tickMs > 0) setTimeout(write, this.tickMs);
-    else setImmediate(write);
+    if (this.tickMs > 0) setTimeout(this.writeScheduled, this.tickMs);
+    else setImmediate(this.writeScheduled);
   }
+
+  private readonly writeScheduled = () => {
+    this.scheduled = false;
+    void this.flush();
+  };
 
   /** Entries waiting (not yet handed to storage). */
   get waiting(): number {

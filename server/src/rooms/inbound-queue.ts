@@ -108,6 +108,8 @@ export class InboundBudget {
   }
 }
 
+const ran = () => undefined;
+
 /**
  * A room's work, one task at a time in arrival order: a joiner never sees state that is not yet
  * durable, and relayed updates keep their order. A task that throws goes to `onError` and the
@@ -120,13 +122,12 @@ export class SerialQueue {
 
   /** Run `task` after everything queued before it; resolves when it has run. */
   push(task: () => Promise<unknown>): Promise<void> {
-    const next = this.tail.then(task).then(
-      () => undefined,
-      (err: unknown) => this.onError(err),
-    );
+    const next = this.tail.then(task).then(ran, this.failed);
     this.tail = next;
     return next;
   }
+
+  private readonly failed = (err: unknown) => this.onError(err);
 
   /**
    * Queue a connection's message within its budget: false (nothing queued) when the connection

@@ -151,7 +151,6 @@ export abstract class RoomCore {
     after: () => void = () => undefined,
   ): void {
     if (this.failed) return;
-    this.captured = [];
     let listening = false;
     let exact: Uint8Array | null = null;
     let failure: { error: unknown } | null = null;
@@ -168,26 +167,33 @@ export abstract class RoomCore {
     } finally {
       if (listening) this.doc.off('update', this.capture);
     }
-    const parts = exact ? [exact] : this.captured;
-    this.captured = [];
+    const captured = this.takeCaptured();
+    const effective = exact ?? captured;
     const roots = this.takeTouched();
     if (failure) {
-      if (parts.length) this.commitParts(parts, roots, author, sender, echoToSender, () => undefined);
+      if (effective) this.commitUpdate(effective, roots, author, sender, echoToSender, () => undefined);
       throw failure.error;
     }
-    if (parts.length === 0) return this.afterDurable(after);
-    this.commitParts(parts, roots, author, sender, echoToSender, after);
+    if (effective === null) return this.afterDurable(after);
+    this.commitUpdate(effective, roots, author, sender, echoToSender, after);
   }
 
-  private commitParts(
-    parts: Uint8Array[],
+  /** What Yjs encoded for the change as one update (null: nothing), and start a new list. */
+  private takeCaptured(): Uint8Array | null {
+    const parts = this.captured;
+    if (parts.length === 0) return null;
+    this.captured = [];
+    return parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
+  }
+
+  private commitUpdate(
+    effective: Uint8Array,
     roots: ReadonlySet<string>,
     author: UpdateAuthor,
     sender: Connection | null,
     echoToSender: () => boolean,
     after: () => void,
   ): void {
-    const effective = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
     this.answers.changed();
     // Appended with the other changes of this tick (GroupCommit), relayed only once durable.
     this.commits.add({

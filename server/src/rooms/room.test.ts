@@ -6,6 +6,7 @@ import * as encoding from 'lib0/encoding';
 import { expect, test } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { decodeRejection } from '@jointmap/shared';
 import { SqliteStorage } from '../storage/sqlite-storage.ts';
 import type { DocRelay, RelayMessage } from './relay-port.ts';
 import { Room, type RoomSession, type RoomSocket } from './room.ts';
@@ -99,6 +100,44 @@ test('a server change that throws halfway: what it changed before the throw is a
     Y.applyUpdate(seen, decoding.readVarUint8Array(d));
   }
   expect(seen.getMap('annotations').toJSON()).toEqual({ first: { kept: 'yes' } });
+  await room.destroy();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('an update refused in part by the screening and in part by the schema: one refusal, the screening’s first, both counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-room-'));
+  const store = new SqliteStorage(dir);
+  const room = await Room.load('op/deqing-yuyue', 'station', store, { snapshotEvery: 100 });
+  const received: Uint8Array[] = [];
+  const socket: RoomSocket = { send: (d) => received.push(d), close: () => undefined, isOpen: true };
+  const conn = room.connect(socket, { ...session, access: 'write' });
+  await room.idle();
+  const client = new Y.Doc();
+  client.transact(() => {
+    client.getMap('zq-root').set('x', 1); // not a collection of a station document: screened out
+    client.getMap('units').set('unit-1', { id: 'unit-1' }); // a unit without its fields: repaired away
+    client.getMap('annotations').set('ann-2', { id: 'ann-2' }); // nor an annotation
+  });
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, 2);
+  encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(client));
+  conn.receive(encoding.toUint8Array(e));
+  await room.idle();
+  const refusals = received.flatMap((m) => {
+    const d = decoding.createDecoder(m);
+    if (decoding.readVarUint(d) !== 2 || decoding.readVarUint(d) !== 0) return [];
+    return [decodeRejection(decoding.readVarString(d))];
+  });
+  expect(refusals).toEqual([
+    expect.objectContaining({
+      code: 'INVALID_PAYLOAD',
+      message: '"zq-root": not a collection of a station document (and 2 more)',
+    }),
+  ]);
+  expect(refusals[0]!.issues!.map((i) => i.entry).sort()).toEqual(['annotations/ann-2', 'units/unit-1']);
+  expect(room.doc.getMap('units').has('unit-1')).toBe(false);
   await room.destroy();
   await store.close();
   rmSync(dir, { recursive: true, force: true });

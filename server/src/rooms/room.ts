@@ -15,7 +15,14 @@ import {
 } from './room-connection.ts';
 import { RoomCore } from './room-core.ts';
 import { PresenceRefusal, type PresenceRefusalBit } from './room-presence.ts';
-import { applyClientUpdate, dropPending, GAP_REFUSAL, screenUpdate, type AppliedUpdate } from './update-guard.ts';
+import {
+  applyClientUpdate,
+  dropPending,
+  GAP_REFUSAL,
+  NOT_APPLIED,
+  screenUpdate,
+  type AppliedUpdate,
+} from './update-guard.ts';
 import { decodeMessage, encodeSyncStep1, encodeUpdate, type InboundMessage } from './sync-messages.ts';
 
 export type { ConnectOptions, RoomSession, RoomSocket } from './room-connection.ts';
@@ -218,7 +225,7 @@ export class Room extends RoomCore {
     }
     const { sessionId, user } = conn.session;
     const origin: ChangeOrigin = { source: 'session', sessionId, userId: user.id };
-    let applied: AppliedUpdate = { problems: [], issues: [], malformed: null, gapped: false, whole: false };
+    let applied: Readonly<AppliedUpdate> = NOT_APPLIED;
     const exact = !answer && screening.problems.length === 0;
     this.commitExact(
       { sessionId, userId: user.id },
@@ -231,25 +238,28 @@ export class Room extends RoomCore {
         return exact && applied.whole ? screening.update : null;
       },
       () => applied.problems.length > 0,
-      () => this.answerUpdate(conn, screening.removed, [...screening.problems, ...applied.problems], applied, answer),
+      () => this.answerUpdate(conn, screening.removed, screening.problems, applied, answer),
     );
   }
 
   /**
    * Tell the sender of an update what became of it (once it is durable): the first refused entry
-   * as a sentence (stock clients show nothing else), and what the schema found as structure.
+   * (the screening's `screened`, then the schema repair's) as a sentence (stock clients show
+   * nothing else), and what the schema found as structure.
    */
   private answerUpdate(
     conn: Connection,
     removed: Uint8Array | null | undefined,
-    problems: string[],
-    applied: AppliedUpdate,
+    screened: readonly string[],
+    applied: Readonly<AppliedUpdate>,
     answer: boolean,
   ): void {
     if (removed) send(conn, encodeUpdate(removed));
-    if (problems.length) {
-      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-      this.reject(conn, 'INVALID_PAYLOAD', `${problems[0]}${more}`, applied.issues.slice(0, MAX_REJECTED_ISSUES));
+    const problems = screened.length + applied.problems.length;
+    if (problems > 0) {
+      const first = screened.length > 0 ? screened[0] : applied.problems[0];
+      const more = problems > 1 ? ` (and ${problems - 1} more)` : '';
+      this.reject(conn, 'INVALID_PAYLOAD', `${first}${more}`, applied.issues.slice(0, MAX_REJECTED_ISSUES));
     }
     if (applied.malformed !== null) {
       this.reject(conn, 'INVALID_PAYLOAD', `malformed update: ${applied.malformed}`);

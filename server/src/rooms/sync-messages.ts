@@ -56,32 +56,35 @@ function encode(write: (e: encoding.Encoder) => void): Uint8Array {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export const encodeSyncStep1 = (stateVector: Uint8Array) =>
-  encode((e) => {
-    encoding.writeVarUint(e, MessageType.sync);
-    encoding.writeVarUint(e, SyncType.step1);
-    encoding.writeVarUint8Array(e, stateVector);
-  });
+/**
+ * `head` (message types, each below 128: one varuint byte) and `payload` as a length-prefixed byte
+ * array, the bytes lib0's encoder writes, in one Buffer of exactly that size (as `encode` makes,
+ * for the same reason). lib0's encoder starts with 100 bytes, grows into a second buffer, and
+ * copies both into a third: three allocations and two copies of every update relayed.
+ */
+function withPayload(head: readonly number[], payload: Uint8Array): Uint8Array {
+  const len = payload.byteLength;
+  let lenBytes = 1;
+  for (let n = len; n > 0x7f; n = Math.floor(n / 128)) lenBytes++;
+  const out = Buffer.allocUnsafeSlow(head.length + lenBytes + len);
+  let pos = 0;
+  for (; pos < head.length; pos++) out[pos] = head[pos]!;
+  let n = len;
+  for (; n > 0x7f; n = Math.floor(n / 128)) out[pos++] = 0x80 | (n & 0x7f);
+  out[pos++] = n;
+  out.set(payload, pos);
+  return out;
+}
 
-export const encodeSyncStep2 = (update: Uint8Array) =>
-  encode((e) => {
-    encoding.writeVarUint(e, MessageType.sync);
-    encoding.writeVarUint(e, SyncType.step2);
-    encoding.writeVarUint8Array(e, update);
-  });
+const SYNC_STEP1 = [MessageType.sync, SyncType.step1] as const;
+const SYNC_STEP2 = [MessageType.sync, SyncType.step2] as const;
+const SYNC_UPDATE = [MessageType.sync, SyncType.update] as const;
+const AWARENESS = [MessageType.awareness] as const;
 
-export const encodeUpdate = (update: Uint8Array) =>
-  encode((e) => {
-    encoding.writeVarUint(e, MessageType.sync);
-    encoding.writeVarUint(e, SyncType.update);
-    encoding.writeVarUint8Array(e, update);
-  });
-
-export const encodeAwareness = (update: Uint8Array) =>
-  encode((e) => {
-    encoding.writeVarUint(e, MessageType.awareness);
-    encoding.writeVarUint8Array(e, update);
-  });
+export const encodeSyncStep1 = (stateVector: Uint8Array) => withPayload(SYNC_STEP1, stateVector);
+export const encodeSyncStep2 = (update: Uint8Array) => withPayload(SYNC_STEP2, update);
+export const encodeUpdate = (update: Uint8Array) => withPayload(SYNC_UPDATE, update);
+export const encodeAwareness = (update: Uint8Array) => withPayload(AWARENESS, update);
 
 /** y-protocols/auth "permission denied" with a reason; stock clients log it. */
 export const encodePermissionDenied = (reason: string) =>

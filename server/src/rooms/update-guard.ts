@@ -28,7 +28,7 @@ export type Screening =
    * Apply `update`: the client's, or a copy in which misplaced entries were replaced by GC structs
    * (`problems` says which; `removed` deletes them from the sender's document).
    */
-  | { type: 'apply'; update: Uint8Array; problems: string[]; removed: Uint8Array | null }
+  | { type: 'apply'; update: Uint8Array; problems: readonly string[]; removed: Uint8Array | null }
   | { type: 'forbidden' }
   /** Not a decodable update at all (the connection is closed). */
   | { type: 'malformed'; message: string };
@@ -49,17 +49,26 @@ export function screenUpdate(doc: Y.Doc, kind: DocKind, update: Uint8Array, canW
   }
   if (!canWrite) return isKnownTo(doc, scan) ? { type: 'ignore' } : { type: 'forbidden' };
   if (scan.ends.size === 0 && scan.deletes.length === 0) return { type: 'ignore' };
-  const misplaced: RootEntry[] = [];
-  const problems: string[] = [];
+  // Made only when some entry is misplaced (almost never): nothing more per update.
+  let misplaced: RootEntry[] | null = null;
+  let problems: string[] | null = null;
   for (const entry of scan.rootEntries) {
     const problem = explainPlacement(entry, kind);
     if (problem === null) continue;
-    misplaced.push(entry);
-    problems.push(problem);
+    (misplaced ??= []).push(entry);
+    (problems ??= []).push(problem);
   }
-  if (misplaced.length === 0) return { type: 'apply', update, problems, removed: null };
-  return { type: 'apply', update: replaceWithGc(update, misplaced), problems, removed: deletionsUpdate(misplaced) };
+  if (misplaced === null) return { type: 'apply', update, problems: NO_PROBLEMS, removed: null };
+  return {
+    type: 'apply',
+    update: replaceWithGc(update, misplaced),
+    problems: problems!,
+    removed: deletionsUpdate(misplaced),
+  };
 }
+
+/** The problems of an update that has none (shared, never written to). */
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
 /**
  * Why a top-level entry may not be applied, or null: it must sit in a collection of this document
@@ -127,7 +136,8 @@ export function applyClientUpdate(
   scope?: string,
   encode?: () => void,
 ): AppliedUpdate {
-  const applied: AppliedUpdate = { problems: [], issues: [], malformed: null, gapped: false, whole: false };
+  // Its problems and issues are the repair's own (fresh) arrays, set before the transaction ends.
+  const applied: AppliedUpdate = { problems: NONE, issues: NONE, malformed: null, gapped: false, whole: false };
   // Typed before the update: a root the update brings would otherwise be a bare type in `tr.changed`.
   const meta = doc.getMap('meta');
   doc.transact((tr) => {
@@ -140,7 +150,7 @@ export function applyClientUpdate(
     const repaired = repairTransaction(doc, kind, tr, scope);
     applied.problems = repaired.problems;
     applied.issues = repaired.issues;
-    applied.problems.push(...keepServerMeta(meta, kind, tr));
+    keepServerMeta(meta, kind, tr, applied.problems);
     applied.whole =
       applied.malformed === null && !applied.gapped && applied.problems.length === 0 && changedAnything(doc, tr);
     if (!applied.whole) encode?.();
@@ -148,18 +158,29 @@ export function applyClientUpdate(
   return applied;
 }
 
+/** Placeholder of `AppliedUpdate`'s lists until the repair's are set (never written to). */
+const NONE = Object.freeze([]) as unknown as never[];
+
+/** What a caller holds for an update until `applyClientUpdate` returned (it threw: nothing). Never written to. */
+export const NOT_APPLIED: Readonly<AppliedUpdate> = Object.freeze({
+  problems: NONE,
+  issues: NONE,
+  malformed: null,
+  gapped: false,
+  whole: false,
+});
+
 /**
  * Undo a client's change to what of `meta` only the server writes (`explainClientMetaChange`): the
- * entries as they were before the transaction are written back. Only the keys the transaction
- * changed are read (most updates change none), each one's value before from the map's history:
- * Yjs garbage-collects what a transaction deleted only when it ends. Server writes do not come
- * through here (they are `Room.serverChange`s).
+ * entries as they were before the transaction are written back, and why goes to `problems`. Only
+ * the keys the transaction changed are read (most updates change none), each one's value before
+ * from the map's history: Yjs garbage-collects what a transaction deleted only when it ends.
+ * Server writes do not come through here (they are `Room.serverChange`s).
  */
-function keepServerMeta(meta: Y.Map<unknown>, kind: DocKind, tr: Y.Transaction): string[] {
+function keepServerMeta(meta: Y.Map<unknown>, kind: DocKind, tr: Y.Transaction, problems: string[]): void {
   // Yjs keys `changed` by the base type of every shared type; a YMap is one.
   const changed = tr.changed.get(meta as unknown as Parameters<typeof tr.changed.get>[0]);
-  if (changed === undefined) return [];
-  const problems: string[] = [];
+  if (changed === undefined) return;
   for (const key of [...changed]) {
     if (key === null) continue; // list content: removed by the repair
     const was = valueBefore(meta._map.get(key), tr);
@@ -171,7 +192,6 @@ function keepServerMeta(meta: Y.Map<unknown>, kind: DocKind, tr: Y.Transaction):
     if (was === undefined) meta.delete(key);
     else meta.set(key, was);
   }
-  return problems;
 }
 
 /**

@@ -123,6 +123,29 @@ describe('scanUpdate reads what Yjs reads', () => {
     expect(() => scanUpdate(new Uint8Array([1, 1, 5, 0, 128 | 11, 1, 0]))).toThrow(/content reference 11/);
   });
 
+  test('strings, keys, binary and names of every length are stepped over as Yjs reads them; a cut one is refused', () => {
+    const doc = new Y.Doc();
+    doc.clientID = 9;
+    // Around each length where the varuint before a string takes one more byte.
+    const lengths = [0, 1, 127, 128, 16_383, 16_384];
+    doc.transact(() => {
+      for (const n of lengths) {
+        const value = { id: '字'.repeat(n), ['k'.repeat(n)]: 'v'.repeat(n), bytes: new Uint8Array(n).fill(7) };
+        doc.getMap('annotations').set(`a-${n}`, value);
+        doc.getMap('units').set(`b-${n}`, new Uint8Array(n).fill(9)); // ContentBinary
+        doc.getXmlFragment('xml').insert(0, [new Y.XmlElement(`n${'x'.repeat(n)}`)]); // a named type
+        doc.getText('text').insert(0, `t${'文'.repeat(n)}`, { ['f'.repeat(n + 1)]: 'w'.repeat(n) }); // format
+      }
+    });
+    const update = Y.encodeStateAsUpdate(doc);
+    const scan = scanUpdate(update);
+    const yjs = viaYjs(update);
+    expect(rootEntriesOf(scan)).toEqual(yjs.rootEntries);
+    expect(scan.ends).toEqual(yjs.ends);
+    for (const entry of scan.rootEntries) expect(entry.end).toBeGreaterThan(entry.start);
+    for (let n = 0; n < update.length; n += 89) expect(() => scanUpdate(update.subarray(0, n))).toThrow();
+  });
+
   test('replaceWithGc leaves the ids and drops the names, keys and content', () => {
     const doc = new Y.Doc();
     doc.clientID = 5;

@@ -84,7 +84,10 @@ export function scanUpdate(update: Uint8Array): UpdateScan {
           else scan.nestedItems++;
         }
         const length = skipContent(d, ref);
-        if (entry) Object.assign(entry, { length, end: d.pos });
+        if (entry) {
+          entry.length = length;
+          entry.end = d.pos;
+        }
         clock += length;
       }
       end = Math.max(end, clock);
@@ -118,26 +121,26 @@ function skipContent(d: decoding.Decoder, ref: number): number {
     case 2: {
       // ContentJSON: stringified values
       const len = decoding.readVarUint(d);
-      for (let i = 0; i < len; i++) decoding.readVarUint8Array(d);
+      for (let i = 0; i < len; i++) skipVarBytes(d);
       return len;
     }
     case 3: // ContentBinary
-      decoding.readVarUint8Array(d);
+      skipVarBytes(d);
       return 1;
     case 4: // ContentString: its length counts UTF-16 code units
       return decoding.readVarString(d).length;
     case 5: // ContentEmbed
-      decoding.readVarUint8Array(d);
+      skipVarBytes(d);
       return 1;
     case 6: // ContentFormat: key, JSON value
-      decoding.readVarUint8Array(d);
-      decoding.readVarUint8Array(d);
+      skipVarBytes(d);
+      skipVarBytes(d);
       return 1;
     case 7: {
       // ContentType
       const typeRef = decoding.readVarUint(d);
       if (typeRef > MAX_TYPE_REF) throw new Error(`unknown type reference ${typeRef}`);
-      if (NAMED_TYPE_REFS.has(typeRef)) decoding.readVarUint8Array(d);
+      if (NAMED_TYPE_REFS.has(typeRef)) skipVarBytes(d);
       return 1;
     }
     case 8: {
@@ -147,7 +150,7 @@ function skipContent(d: decoding.Decoder, ref: number): number {
       return len;
     }
     case 9: // ContentDoc: guid, options
-      decoding.readVarUint8Array(d);
+      skipVarBytes(d);
       skipAny(d);
       return 1;
     default:
@@ -174,13 +177,13 @@ function skipAny(d: decoding.Decoder): void {
       return skipBytes(d, 8);
     case 119: // string
     case 116: // Uint8Array
-      decoding.readVarUint8Array(d);
+      skipVarBytes(d);
       return;
     case 118: {
       // object: key, value pairs
       const len = decoding.readVarUint(d);
       for (let i = 0; i < len; i++) {
-        decoding.readVarUint8Array(d);
+        skipVarBytes(d);
         skipAny(d);
       }
       return;
@@ -193,6 +196,17 @@ function skipAny(d: decoding.Decoder): void {
     default:
       throw new Error(`unknown value type ${type}`);
   }
+}
+
+/**
+ * Step over a length-prefixed byte string (a string, a key, binary content) where lib0's
+ * `readVarUint8Array` would make a view of it: one object per string of every record written,
+ * dropped at once. Refused as lib0 refuses it (a length past the end).
+ */
+function skipVarBytes(d: decoding.Decoder): void {
+  const n = decoding.readVarUint(d);
+  if (n > d.arr.length - d.pos) throw new Error('Unexpected end of array');
+  d.pos += n;
 }
 
 function skipBytes(d: decoding.Decoder, n: number): void {

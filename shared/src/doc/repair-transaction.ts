@@ -30,6 +30,7 @@ type SharedType = Y.AbstractType<any>;
 export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transaction, scope?: string): Repair {
   const problems: string[] = [];
   const issues: ValidationIssue[] = [];
+  const lookup: RecordLookup = (m, k) => doc.getMap(m).get(k);
   const changed = [...tr.changed].map(([type, keys]) => [type, [...keys]] as const);
   for (const [type, keys] of changed) {
     if (type._item !== null) {
@@ -57,7 +58,7 @@ export function repairTransaction(doc: Y.Doc, docKind: DocKind, tr: Y.Transactio
       }
       const item = type._map.get(key);
       if (!item || item.deleted) continue;
-      const problem = checkItem(docKind, name, key, item, scope, (m, k) => doc.getMap(m).get(k));
+      const problem = checkItem(docKind, name, key, item, scope, lookup);
       if (!problem) continue;
       problems.push(problem.message);
       for (const issue of problem.issues) issues.push({ ...issue, entry: `${name}/${key}` });

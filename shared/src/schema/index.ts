@@ -149,10 +149,10 @@ export function checkEntry(
   lookup?: RecordLookup,
 ): EntryProblem | null {
   if (map === 'meta') return checkMetaEntry(docKind, key, value);
-  const schemaFound = hasMap(docKind, map)
-    ? schemaProblem(`${map}/${key}`, RECORD_KINDS[docKind][map]!.validator.issue(value))
-    : null;
-  return schemaFound ?? beyondSchema(semanticProblem(docKind, map, key, value, scope, lookup));
+  // Checked on every write of a record: the entry's name is put together only for a problem.
+  const issue = hasMap(docKind, map) ? RECORD_KINDS[docKind][map]!.validator.issue(value) : null;
+  if (issue) return schemaProblem(`${map}/${key}`, issue);
+  return beyondSchema(semanticProblem(docKind, map, key, value, scope, lookup));
 }
 
 /** What the checks beyond each record's schema find (a record already of the right shape). */
