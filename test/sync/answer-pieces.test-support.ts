@@ -6,7 +6,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { decodeRejection } from '@jointmap/shared';
-import { syncStep1Frame } from '../helpers/raw-connection.ts';
+import { syncStep1Frame, updateFrame } from '../helpers/raw-connection.ts';
 import { tempDir, type Teardown, type TestServer } from '../helpers/server.ts';
 import { connectClient, eventually, type SyncClient } from '../helpers/sync-client.ts';
 import { bigLine } from './big-line.test-support.ts';
@@ -155,9 +155,14 @@ export async function growDocument(
   return writer;
 }
 
-/** A sync client by hand: asks for the whole document, applies what it is sent, answers nothing else. */
+/**
+ * A sync client by hand: asks for the whole document, applies what it is sent, answers nothing
+ * else. Its own changes to `doc` are sent as updates.
+ */
 export interface RawJoiner {
   doc: Y.Doc;
+  /** Sync step 1 messages (asks) sent. */
+  asks: number;
   /** Sync step 2 messages (answers) received. */
   answers: number;
   /** What it was sent, in order: `answer`, `refused <code>` (a coded message), `close <code>`. */
@@ -172,6 +177,12 @@ export interface RawJoinerOptions {
   vector?: Uint8Array;
   /** How many times it asks at once (default 1). */
   asks?: number;
+  /**
+   * Probes as our client sends them to have its edits confirmed (`doc-sync.ts`), one every
+   * `everyMs` from the open on, `count` of them: `edit` changes its document (sent as an update),
+   * then it asks with its state vector.
+   */
+  probes?: { count: number; everyMs: number; edit(doc: Y.Doc, i: number): void };
 }
 
 export function rawJoiner(
@@ -183,10 +194,29 @@ export function rawJoiner(
 ): RawJoiner {
   const ws = new WebSocket(`${wsUrl}/sync/${doc}?token=${encodeURIComponent(token)}`);
   t.onTestFinished(() => ws.terminate());
-  const joiner: RawJoiner = { doc: new Y.Doc(), answers: 0, events: [], closeCode: null, errors: [] };
+  const joiner: RawJoiner = { doc: new Y.Doc(), asks: 0, answers: 0, events: [], closeCode: null, errors: [] };
+  const send = (frame: Uint8Array) => {
+    if (ws.readyState === ws.OPEN) ws.send(frame);
+  };
+  joiner.doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin !== 'server') send(updateFrame(update));
+  });
   ws.on('open', () => {
     const ask = syncStep1Frame(options.vector ?? Y.encodeStateVector(joiner.doc));
-    for (let i = 0; i < (options.asks ?? 1); i++) ws.send(ask);
+    for (let i = 0; i < (options.asks ?? 1); i++) {
+      send(ask);
+      joiner.asks++;
+    }
+    const probes = options.probes;
+    if (!probes) return;
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent === probes.count || ws.readyState !== ws.OPEN) return clearInterval(timer);
+      probes.edit(joiner.doc, sent++);
+      send(syncStep1Frame(Y.encodeStateVector(joiner.doc)));
+      joiner.asks++;
+    }, probes.everyMs);
+    t.onTestFinished(() => clearInterval(timer));
   });
   ws.on('message', (data: Buffer) => {
     const d = decoding.createDecoder(new Uint8Array(data));

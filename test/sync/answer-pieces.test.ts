@@ -5,6 +5,7 @@ import { DEMO_OP, startServer } from '../helpers/server.ts';
 import { pointAnnotation } from '../helpers/records.ts';
 import { connectClient, eventually } from '../helpers/sync-client.ts';
 import { growDocument, rawJoiner, signOut, SlowRelay, unixEntrance } from './answer-pieces.test-support.ts';
+import { bigLine } from './big-line.test-support.ts';
 
 /**
  * A joiner's answer is one y-websocket message of the whole document, megabytes of it. On a link
@@ -75,20 +76,68 @@ test('of two joiners of a large answer, the one reading slowly stays, and the on
   expect(slow.doc.getMap('annotations').toJSON()).toEqual(room.doc.getMap('annotations').toJSON());
 });
 
-test('a joiner that asks again and again, reading slower than it is answered, is refused as rate-limited once the answers waiting pass the limit', async (t) => {
-  // Two answers waiting behind the one under way are over the limit; the one under way counts for nothing.
-  const server = await startServer(t, { syncHeartbeatMs: HEARTBEAT_MS, syncSendBacklogMaxBytes: 1.5 * ANSWER_BYTES });
+test('a joiner probing again and again while a large answer goes out slowly (as our client does after each edit) gets one answer per ask, stays, and holds what the server holds', async (t) => {
+  // One whole document waiting behind the one under way is within the limit, two are over it:
+  // answered each with the whole document, as before, the probes below closed it (RATE_LIMITED).
+  const server = await startServer(t, {
+    syncHeartbeatMs: HEARTBEAT_MS,
+    syncSendBacklogMaxBytes: 1.5 * ANSWER_BYTES,
+    syncStateRequestsPerMinute: 600,
+  });
   const doc = docName(DEMO_OP, STATION);
   const { token } = await server.login('deqing');
   await growDocument(t, server, doc, token, ANSWER_BYTES);
   const link = await SlowRelay.start(t, await unixEntrance(t, server), RATE);
 
-  // A made-up state vector: each answer is a fresh encoding of the whole document.
-  const vector = Y.encodeStateVector(new Map([[0x7fff_fff0, 1]]));
-  const joiner = rawJoiner(t, link.wsUrl, doc, token, { vector, asks: 3 });
+  const probes = 12;
+  const joiner = rawJoiner(t, link.wsUrl, doc, token, {
+    probes: {
+      count: probes,
+      everyMs: 250,
+      edit: (d, i) => d.getMap('annotations').set(`a-probe-${i}`, pointAnnotation(`a-probe-${i}`, `探测 ${i}`)),
+    },
+  });
+  await eventually(
+    () => (joiner.asks === probes + 1 && joiner.answers === joiner.asks) || joiner.closeCode !== null,
+    30_000,
+    'every ask answered',
+  );
+  expect(joiner.closeCode).toBeNull();
+  expect(joiner.events.every((e) => e === 'answer')).toBe(true);
+  const room = await server.ctx.rooms.get(doc);
+  await room.idle();
+  const held = joiner.doc.getMap('annotations');
+  for (let i = 0; i < probes; i++) expect(room.doc.getMap('annotations').has(`a-probe-${i}`), `probe ${i}`).toBe(true);
+  expect(held.toJSON()).toEqual(room.doc.getMap('annotations').toJSON());
+  expect(Y.encodeStateVector(joiner.doc)).toEqual(Y.encodeStateVector(room.doc));
+  expect(link.serverClosed).toBe(0);
+});
+
+test('edits relayed behind a large answer past the limit refuse the slow joiner as rate-limited: it leaves its room at once, what it sends meanwhile is dropped, and it gets the answer, the coded message, then the close', async (t) => {
+  const server = await startServer(t, { syncHeartbeatMs: HEARTBEAT_MS, syncSendBacklogMaxBytes: 1_000_000 });
+  const doc = docName(DEMO_OP, STATION);
+  const { token } = await server.login('deqing');
+  const writer = await growDocument(t, server, doc, token, ANSWER_BYTES);
+  const link = await SlowRelay.start(t, await unixEntrance(t, server), RATE);
+  const room = await server.ctx.rooms.get(doc);
+
+  const joiner = rawJoiner(t, link.wsUrl, doc, token);
+  await eventually(() => link.carried > RATE / 2, 20_000, 'the answer under way');
+  expect(room.connectionCount).toBe(2);
+  // Two updates of about 600 KB each, relayed to the joiner behind its answer: over 1 MB.
+  const annotations = writer.doc.getMap('annotations');
+  for (const batch of [0, 1])
+    writer.doc.transact(() => {
+      for (let j = 0; j < 40; j++) annotations.set(`a-more-${batch}-${j}`, bigLine(`a-more-${batch}-${j}`, 1000 + j));
+    });
+  await eventually(() => room.connectionCount === 1, 10_000, 'the joiner out of its room');
+  // Out before its answer has even arrived, let alone the close.
+  expect(joiner.answers).toBe(0);
+  joiner.doc.getMap('annotations').set('a-late', pointAnnotation('a-late', '迟到'));
   await eventually(() => joiner.closeCode !== null, 30_000, 'the joiner closed');
-  // The answer under way ends, then the coded message and the close that say why.
   expect(joiner.events).toEqual(['answer', 'refused RATE_LIMITED', `close ${SyncCloseCode.rateLimited}`]);
+  await room.idle();
+  expect(room.doc.getMap('annotations').has('a-late')).toBe(false);
 });
 
 test('a session ending while a large answer goes out in pieces: the answer, then the coded message, then the close', async (t) => {

@@ -14,6 +14,7 @@ import {
   type RoomSocket,
 } from './room-connection.ts';
 import { RoomCore } from './room-core.ts';
+import { PacedAnswers } from './state-answers.ts';
 import { PresenceRefusal, type PresenceRefusalBit } from './room-presence.ts';
 import {
   applyClientUpdate,
@@ -108,6 +109,9 @@ export class Room extends RoomCore {
     };
   }
 
+  /** Answers to the connections' sync step 1s, at most one waiting to go out per connection. */
+  private readonly paced = new PacedAnswers(this.doc, this.answers, (task) => this.pushDurable(task));
+
   /** See {@link explainUnload}. */
   private unloadReason: (() => Promise<void>) | null = null;
 
@@ -172,13 +176,9 @@ export class Room extends RoomCore {
         this.enqueueFrom(conn, data.byteLength, async () => {
           await this.commits.flush(); // never serve state that is not yet durable
           if (!conn.socket.isOpen) return; // nobody to answer: spare the encoding
-          let reply: Uint8Array;
-          try {
-            reply = this.answers.answer(msg.stateVector);
-          } catch {
-            return this.reject(conn, 'INVALID_PAYLOAD', 'malformed state vector');
-          }
-          send(conn, reply);
+          // Now, or once its answer under way has gone out (`PacedAnswers`).
+          if (!this.paced.ask(conn.socket, msg.stateVector))
+            this.reject(conn, 'INVALID_PAYLOAD', 'malformed state vector');
         });
         return;
       case 'syncStep2':

@@ -210,3 +210,97 @@ test('the liveness keepalive waits behind a message in pieces', async () => {
   socket.closed();
   expect(liveness.size).toBe(0);
 });
+
+test('a refusal near the backlog limit keeps its own close code: its message is never refused for the backlog', async () => {
+  const { tcp, events, take } = slowLink();
+  const backlogRefusal = vi.fn(() => BACKLOG_REFUSAL);
+  const { socket } = routeSocket(tcp, { maxBacklogBytes: BIG, backlogRefusal });
+  socket.send(bytes(BIG, 1));
+  socket.send(bytes(BIG - 10, 2));
+  expect(socket.isOpen).toBe(true);
+  // Sent as a message, this one would be over the limit and the close would be 4529.
+  socket.refuse(bytes(100, 3), 4403, 'FORBIDDEN');
+  await take();
+  expect(backlogRefusal).not.toHaveBeenCalled();
+  expect(events).toEqual([`${BIG} bytes`, `${BIG - 10} bytes`, '100 bytes', 'close 4403']);
+});
+
+test('the piece under way in the TCP socket is not counted in the backlog; a byte more than the limit behind it is', () => {
+  const { tcp } = slowLink();
+  const { socket } = routeSocket(tcp, { maxBacklogBytes: BIG });
+  socket.send(bytes(BIG, 1));
+  expect(tcp.writableLength).toBeGreaterThan(FRAGMENT_BYTES);
+  socket.send(bytes(BIG, 2));
+  expect(socket.isOpen).toBe(true);
+  socket.send(bytes(1, 3));
+  expect(socket.isOpen).toBe(false);
+});
+
+test('a backlog close tells its owner at once (the connection leaves its room), while the message under way still goes out', async () => {
+  const { tcp, events, take } = slowLink();
+  const backlogClosed = vi.fn();
+  const { socket } = routeSocket(tcp, { maxBacklogBytes: BIG, backlogClosed });
+  socket.send(bytes(BIG, 1));
+  socket.send(bytes(BIG + 1, 2));
+  expect(backlogClosed).toHaveBeenCalledTimes(1);
+  expect(events).toEqual([]);
+  await take();
+  expect(events).toEqual([`${BIG} bytes`, `${BACKLOG_REFUSAL.byteLength} bytes`, 'close 4529']);
+  expect(backlogClosed).toHaveBeenCalledTimes(1);
+});
+
+test.each(['closed', 'terminate'] as const)(
+  'the socket %s during the close wait: the wait ends (its timer cleared) and nothing waits any more',
+  (end) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { tcp } = slowLink();
+    const { wsLike, socket } = routeSocket(tcp);
+    socket.send(bytes(BIG, 1));
+    socket.send(bytes(BIG, 2));
+    socket.close(4403, 'FORBIDDEN');
+    expect(vi.getTimerCount()).toBe(1);
+    expect(socket.bufferedBytes).toBeGreaterThan(BIG);
+    socket[end]();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(socket.bufferedBytes).toBe(tcp.writableLength);
+    // The wait's deadline never comes: no close frame is written afterwards.
+    const close = vi.spyOn(wsLike, 'close');
+    vi.advanceTimersByTime(CLOSE_WAIT_MS);
+    expect(close).not.toHaveBeenCalled();
+  },
+);
+
+test('whenSent: false when nothing waits; else runs once what was sent before it is written, not waiting for what came after', async () => {
+  const { tcp, events, take } = slowLink();
+  const { socket } = routeSocket(tcp);
+  const never = vi.fn();
+  expect(socket.whenSent(never)).toBe(false);
+  socket.send(bytes(10, 1));
+  expect(socket.whenSent(never)).toBe(false);
+  socket.send(bytes(BIG, 2));
+  socket.send(bytes(20, 3));
+  let seen: { read: string[]; inTcp: number } | null = null;
+  expect(socket.whenSent(() => (seen = { read: [...events], inTcp: tcp.writableLength }))).toBe(true);
+  socket.send(bytes(BIG, 4));
+  await take(1);
+  expect(seen).toBeNull();
+  await take();
+  // Run once the 20 bytes were written to the TCP socket, before the message after them went out:
+  // there wait the last piece (4-byte header), the 22-byte frame, the next message's first piece.
+  const inTcp = (BIG % FRAGMENT_BYTES) + 4 + 22 + FRAGMENT_BYTES + 10;
+  expect(seen).toEqual({ read: ['10 bytes', `${BIG} bytes`], inTcp });
+  expect(events).toEqual(['10 bytes', `${BIG} bytes`, '20 bytes', `${BIG} bytes`]);
+  expect(never).not.toHaveBeenCalled();
+});
+
+test('whenSent never runs for a socket closed before its messages went out', async () => {
+  const { tcp, take } = slowLink();
+  const { socket } = routeSocket(tcp);
+  socket.send(bytes(BIG, 1));
+  const done = vi.fn();
+  expect(socket.whenSent(done)).toBe(true);
+  socket.closed();
+  await take();
+  expect(done).not.toHaveBeenCalled();
+  expect(socket.whenSent(done)).toBe(false);
+});

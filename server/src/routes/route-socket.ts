@@ -13,11 +13,17 @@ export const CLOSE_WAIT_MS = 10_000;
 export interface RouteSocketOptions {
   /**
    * Bytes that may wait behind a message under way in pieces (and in the TCP socket's buffer),
-   * not counting that message; more refuses the connection (`RATE_LIMITED`).
+   * not counting that message (nor its piece in the TCP socket's buffer); more refuses the
+   * connection (`RATE_LIMITED`).
    */
   maxBacklogBytes: number;
   /** The coded message sent before that close (called once, when it happens). */
   backlogRefusal(): Uint8Array;
+  /**
+   * Called once that close is under way (it may wait for the message under way): the connection
+   * is to leave its room at once, as on any other refusal, not when `ws` reports the close.
+   */
+  backlogClosed?(): void;
   /** How long a close waits for the message under way (default CLOSE_WAIT_MS). */
   closeWaitMs?: number;
 }
@@ -51,7 +57,9 @@ export interface RouteWs {
  * every other message (relays, presence, the keepalive) waits and follows it in order: a data
  * frame inside a fragmented message breaks the protocol. What waits is bounded
  * (`maxBacklogBytes`): a client that answers pings but reads slower than it is sent would
- * otherwise make it grow without end, and the heartbeat no longer drops it.
+ * otherwise make it grow without end, and the heartbeat no longer drops it. Its own asks do not
+ * pile up answers: the room holds a connection's next answer until `whenSent` says the one before
+ * has gone out (`PacedAnswers`).
  *
  * A close while a message is under way waits for it and what is behind it (a room sends a coded
  * message, then closes), for at most `closeWaitMs`; then the close frame goes between two pieces
@@ -65,6 +73,13 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
   /** Messages sent while one is under way in pieces, in order, and their bytes. */
   private waiting: Uint8Array[] = [];
   private waitingBytes = 0;
+  /** Bytes of the piece under way still in the TCP socket's buffer (taken: 0). */
+  private pieceInBuffer = 0;
+  /** Messages taken by `send` and how many of them are written (see `whenSent`). */
+  private taken = 0;
+  private written = 0;
+  /** Who waits for the messages up to `upTo` to be written, in order. */
+  private sentWaiters: Array<{ upTo: number; done: () => void }> = [];
   /** A close waiting for the message under way and what is behind it, and its deadline. */
   private closing: { code: number; reason: string; deadline: NodeJS.Timeout } | null = null;
   private readonly closeWaitMs: number;
@@ -81,21 +96,28 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
   }
 
   send(data: Uint8Array): void {
-    if (this.closing) return;
-    this.link.sent();
-    if (!this.tcp) this.ws.send(data);
-    else if (this.piecing) {
-      this.waiting.push(data);
-      this.waitingBytes += data.byteLength;
-      if (this.waitingBytes + this.tcp.writableLength > this.options.maxBacklogBytes) this.overBacklog();
-    } else this.write(data);
+    this.enqueue(data, true);
   }
 
-  /** Send `message` (why it is refused), then close: it goes out before the close frame. */
+  /**
+   * Send `message` (why it is refused), then close: it goes out before the close frame. It is
+   * never itself refused for the backlog: the close that follows is the refusal's own.
+   */
   refuse(message: Uint8Array, code: number, reason: string): void {
     if (!this.isOpen) return;
-    this.send(message);
+    this.enqueue(message, false);
     this.close(code, reason);
+  }
+
+  /**
+   * Run `done` once every message sent so far has been written to the TCP socket (none waits here
+   * behind a message under way in pieces). False, and `done` never runs, when none waits now. It
+   * never runs either once the socket closes (or is closing and drops what waits).
+   */
+  whenSent(done: () => void): boolean {
+    if (this.written === this.taken) return false;
+    this.sentWaiters.push({ upTo: this.taken, done });
+    return true;
   }
 
   /**
@@ -146,8 +168,29 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
     return this.tcp.writableLength + rest + this.waitingBytes;
   }
 
+  private enqueue(data: Uint8Array, bounded: boolean): void {
+    if (this.closing) return;
+    this.link.sent();
+    this.taken++;
+    if (!this.tcp) {
+      this.ws.send(data);
+      this.written++;
+    } else if (this.piecing) {
+      this.waiting.push(data);
+      this.waitingBytes += data.byteLength;
+      // The piece under way may still be in the TCP socket's buffer: it is part of the message
+      // under way, which does not count.
+      const buffered = this.tcp.writableLength - this.pieceInBuffer;
+      if (bounded && this.waitingBytes + buffered > this.options.maxBacklogBytes) this.overBacklog();
+    } else this.write(data);
+  }
+
   private write(data: Uint8Array): void {
-    if (data.byteLength <= WHOLE_MESSAGE_MAX_BYTES) return writeBinary(this.tcp!, data);
+    if (data.byteLength <= WHOLE_MESSAGE_MAX_BYTES) {
+      writeBinary(this.tcp!, data);
+      this.written++;
+      return;
+    }
     this.piecing = data;
     this.pieced = 0;
     this.writePiece();
@@ -166,14 +209,18 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
     tcp.write(header);
     tcp.write(payload, last ? undefined : this.pieceTaken);
     tcp.uncork();
+    this.pieceInBuffer = last ? 0 : header.byteLength + payload.byteLength;
     if (!last) return;
     this.piecing = null;
+    this.written++;
     this.writeWaiting();
     if (!this.piecing && this.closing) this.closeNow();
+    this.settleWaiters();
   }
 
   /** The socket took a piece (or failed): the next piece, unless `ws` closed it meanwhile. */
   private readonly pieceTaken = (err?: Error | null): void => {
+    this.pieceInBuffer = 0;
     if (!this.piecing) return;
     if (err || this.ws.readyState !== this.ws.OPEN) return this.drop();
     // Bytes are flowing: no keepalive is due (the client sees none until the message ends anyway).
@@ -193,16 +240,28 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
     this.waiting = i === waiting.length ? [] : waiting.slice(i);
   }
 
+  /** Run the `whenSent` callbacks whose messages are all written (after the writes, not during). */
+  private settleWaiters(): void {
+    const waiters = this.sentWaiters;
+    let i = 0;
+    while (i < waiters.length && waiters[i]!.upTo <= this.written) i++;
+    if (i === 0) return;
+    this.sentWaiters = waiters.slice(i);
+    for (let j = 0; j < i; j++) waiters[j]!.done();
+  }
+
   /**
    * What waits went over `maxBacklogBytes`: it is dropped, and the connection refused
-   * (`RATE_LIMITED`; it reconnects and syncs afresh). Its coded message follows the message under
-   * way, if that ends within `closeWaitMs`.
+   * (`RATE_LIMITED`; it reconnects and syncs afresh) and taken out of its room (`backlogClosed`).
+   * Its coded message follows the message under way, if that ends within `closeWaitMs`.
    */
   private overBacklog(): void {
     const refusal = this.options.backlogRefusal();
     this.waiting = [refusal];
     this.waitingBytes = refusal.byteLength;
+    this.sentWaiters = [];
     this.close(SyncCloseCode.rateLimited, 'RATE_LIMITED');
+    this.options.backlogClosed?.();
   }
 
   /** The close that waited: the close frame, and nothing of what has not gone out. */
@@ -217,6 +276,8 @@ export class RouteSocket implements RoomSocket, LivenessSocket {
     this.pieced = 0;
     this.waiting = [];
     this.waitingBytes = 0;
+    this.written = this.taken;
+    this.sentWaiters = [];
     if (this.closing) clearTimeout(this.closing.deadline);
     this.closing = null;
   }

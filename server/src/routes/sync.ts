@@ -89,6 +89,11 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
         ctx.metrics.syncLimited.inc({ limit: 'send_backlog' });
         return rejection(name, 'RATE_LIMITED', message);
       },
+      // Out of its room at once, as on any other refusal (`end`): not when `ws` reports the close.
+      backlogClosed: () => {
+        leave?.();
+        leave = null;
+      },
     });
     /**
      * Refuse the connection and take it out of its room at once: `ws` goes on emitting what the
