@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { TestServer } from '../helpers/server.ts';
+import { DEMO_OP, type TestServer } from '../helpers/server.ts';
 import { api, traccarQuery } from '../live/live-helpers.ts';
-import { CAR } from './alert-helpers.ts';
+import { CAR, storedAlerts } from './alert-helpers.ts';
 
 /** A `timestamp` parameter (ISO 8601, to the millisecond). */
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -42,4 +42,14 @@ export async function addTracker(
     unitId: unit.unitId,
   });
   expect(res.status).toBe(201);
+}
+
+/** The commander acknowledges, then resolves, the unit's SOS at `time`. */
+export async function resolveSos(server: TestServer, time: number): Promise<void> {
+  const alert = (await storedAlerts(server)).find((a) => a.kind === 'sos' && a.time === time)!;
+  const { token } = await server.login('commander');
+  for (const action of ['acknowledge', 'resolve']) {
+    const res = await api(server, token, 'POST', `/api/operations/${DEMO_OP}/alerts/${alert.id}/${action}`);
+    expect(res.status, action).toBe(200);
+  }
 }

@@ -105,7 +105,10 @@ export async function pressEpisode(
   const press = await storedPress(storage, stationId, unitId, time, deviceId);
   let { start, after: since } = press;
   try {
-    const held = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: 1_000 });
+    // Another device's SOS is another press (alerts stored before they named their device: any).
+    const held = (await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: 1_000 })).filter(
+      (a) => deviceId === undefined || a.evidence.deviceId === undefined || a.evidence.deviceId === deviceId,
+    );
     const ended = (a: Alert) => a.evidence.pressEndedAt !== undefined && a.evidence.pressEndedAt <= time;
     const cut = Math.max(-Infinity, ...held.filter(ended).map((a) => a.evidence.pressEndedAt!));
     if (cut >= start) {

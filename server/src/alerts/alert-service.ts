@@ -12,9 +12,9 @@ import { FixGate } from './fix-gate.ts';
 import { alertMetrics } from './alert-metrics.ts';
 import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
 import { OperationDocs, unitState, type OperationAlerts } from './operation-docs.ts';
-import { evaluatePositionless, recordPressEnd } from './positionless-alarm.ts';
+import { evaluatePositionless, pressResolved, recordPressEnd } from './positionless-alarm.ts';
 import { RuleIndex } from './rule-index.ts';
-import { holdsPress } from './sos-press.ts';
+import { ANY_DEVICE, holdsPress, pressSince, sosDraft } from './sos-press.ts';
 import {
   checkSilence,
   evaluateFix,
@@ -60,6 +60,8 @@ export class AlertService {
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
+  /** Held presses whose alert is being read (`operation\0unit\0device`), see {@link resumeResolved}. */
+  private readonly resolving = new Set<string>();
   private closed = false;
   private readonly metrics;
   /** Reads each operation's rules and rosters (at load, and when a document commits). */
@@ -235,11 +237,13 @@ export class AlertService {
     const key = unitKey(pos.stationId, pos.unitId);
     const state = unitState(op, pos.stationId, pos.unitId);
     try {
-      const pressed = state.sosSince;
+      const pressed = state.presses.size;
       const drafts = isPositionless(pos)
         ? evaluatePositionless(state, pos)
         : evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live');
-      if (isPositionless(pos) && pressed !== null && state.sosSince === null) this.endPress(op, state, pos.time);
+      if (isPositionless(pos) && state.presses.size < pressed) this.endPress(op, state, pos);
+      const swallowed = pos.alarm !== null && !drafts.some((d) => d.kind === 'sos');
+      if (swallowed && how !== 'replayed' && holdsPress(state, pos.deviceId)) this.resumeResolved(op, state, pos);
       for (const d of drafts) {
         if (!alerted?.(d))
           void this.raise(op, state, how === 'replayed' && d.kind === 'sos' ? { ...d, late: true } : d);
@@ -275,17 +279,46 @@ export class AlertService {
   }
 
   /**
-   * A report without a position ended the press held at `endedAt`: no track holds that end, so it
-   * is written on the press's alert ({@link recordPressEnd}), once the alerts being stored are.
+   * A report without a position ended its device's press: no track holds that end, so it is
+   * written on the press's alert ({@link recordPressEnd}), once the alerts being stored are.
    */
-  private endPress(op: OperationAlerts, state: UnitState, endedAt: number): void {
+  private endPress(op: OperationAlerts, state: UnitState, report: PositionlessReport): void {
     const { stationId, unitId } = state;
     void this.track(
       Promise.allSettled([...this.pending])
-        .then(() => recordPressEnd(this.o.storage, op.id, stationId, unitId, endedAt))
+        .then(() => recordPressEnd(this.o.storage, op.id, stationId, unitId, report.time, report.deviceId))
         .catch((err: unknown) =>
           this.o.log.error({ err, operation: op.id, unit: unitId }, 'alerts: end of an SOS press not stored'),
         ),
+    );
+  }
+
+  /**
+   * An alarm of a device holding a press raised nothing: if commanders resolved that press's SOS
+   * (on any instance, before or after a restart: {@link pressResolved}), the press is over and this
+   * alarm starts the next one, raised. One read at a time per device; a press that changed
+   * meanwhile (ended, or begun anew) is left as it is.
+   */
+  private resumeResolved(op: OperationAlerts, state: UnitState, pos: RelayedFix): void {
+    const key = [op.id, unitKey(state.stationId, state.unitId), pos.deviceId].join('\0');
+    if (this.resolving.has(key)) return;
+    this.resolving.add(key);
+    const since = pressSince(state, pos.deviceId);
+    const { stationId, unitId } = state;
+    void this.track(
+      Promise.allSettled([...this.pending])
+        .then(() => pressResolved(this.o.storage, op.id, stationId, unitId, pos.deviceId, pos.time))
+        .then((resolved) => {
+          if (!resolved || this.closed || this.ops.get(op.id) !== op) return;
+          if (pressSince(state, pos.deviceId) !== since) return;
+          if (!state.presses.has(pos.deviceId)) state.presses.delete(ANY_DEVICE);
+          state.presses.set(pos.deviceId, pos.time);
+          return this.raise(op, state, sosDraft(state, pos, false));
+        })
+        .catch((err: unknown) =>
+          this.o.log.error({ err, operation: op.id, unit: unitId }, 'alerts: resolved SOS press not read'),
+        )
+        .finally(() => this.resolving.delete(key)),
     );
   }
 

@@ -109,24 +109,29 @@ export async function replayOperation(
       state.newest = latest.time;
       state.heard.set(latest.deviceId, Math.max(state.heard.get(latest.deviceId) ?? -Infinity, latest.time));
       state.last = latest;
-      if (latest.alarm) [state.sosSince, state.sosDevice] = [latest.time, latest.deviceId];
+      if (latest.alarm) state.presses.set(latest.deviceId, latest.time);
     }
-    if (pressed) seedPresses(state, pressed, await reportedBefore(d, latest, pressed.newest, from));
+    if (pressed) {
+      const reported = new Set<Alert>();
+      for (const a of pressed.newest.values()) if (await reportedBefore(d, latest, a, from)) reported.add(a);
+      seedPresses(state, pressed, (a) => reported.has(a));
+    }
     presses.delete(key);
   }
   // Units that never had a fix: a press begun without a position is in no track, only in its alert.
-  for (const pressed of presses.values())
-    seedPresses(unitState(pressed.newest.stationId, pressed.newest.unitId), pressed);
+  for (const pressed of presses.values()) {
+    const [a] = pressed.newest.values();
+    if (a) seedPresses(unitState(a.stationId, a.unitId), pressed);
+  }
 }
 
 /**
- * Whether the device of a press begun without a position (its unit's newest SOS alert, `a`, not
- * ended) stored a fix between the alert and the replay window (`from`), which the replay did not
+ * Whether the device of a press begun without a position (its newest SOS alert, `a`, not ended) stored a fix between the alert and the replay window (`from`), which the replay did not
  * see (`seedPresses`). Read only for such an alert older than the window.
  */
 function reportedBefore(d: ReplayDeps, unit: UnitPosition, a: Alert, from: number): Promise<boolean> | boolean {
   const device = a.evidence.deviceId;
-  if (!a.evidence.position || device === undefined || a.evidence.pressEndedAt !== undefined || a.time >= from)
-    return false;
+  if (!a.evidence.position || device === undefined || a.evidence.pressEndedAt !== undefined) return false;
+  if (a.state === 'resolved' || a.time >= from) return false;
   return storedFixOf(d.storage, unit.stationId, unit.unitId, device, a.time, from);
 }

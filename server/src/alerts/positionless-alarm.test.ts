@@ -3,6 +3,7 @@ import type { PositionlessReport } from '../live/relay.ts';
 import { carInside } from './alert-test-doubles.ts';
 import { evaluatePositionless } from './positionless-alarm.ts';
 import { RuleIndex } from './rule-index.ts';
+import { pressSince } from './sos-press.ts';
 import { evaluateFix, newUnitState } from './unit-evaluator.ts';
 
 const T0 = 1_764_500_000_000;
@@ -37,7 +38,7 @@ describe('evaluatePositionless', () => {
         deviceId: 'dev-1',
       },
     ]);
-    expect([state.newest, state.last?.time, state.sosSince]).toEqual([T0, T0, T0 + 5_000]);
+    expect([state.newest, state.last?.time, pressSince(state)]).toEqual([T0, T0, T0 + 5_000]);
   });
 
   test('with no fix ever: an SOS with no position', () => {
@@ -57,7 +58,7 @@ describe('evaluatePositionless', () => {
     expect(applyFix(state, T0 + 20_000, 'sos')).toEqual([]);
     // A report without the alarm (still no lock) ends it; the next alarm is a new press.
     expect(evaluatePositionless(state, report(T0 + 30_000, null))).toEqual([]);
-    expect(state.sosSince).toBeNull();
+    expect(pressSince(state)).toBeNull();
     expect(evaluatePositionless(state, report(T0 + 40_000))).toMatchObject([{ episode: T0 + 40_000 }]);
   });
 
@@ -66,7 +67,7 @@ describe('evaluatePositionless', () => {
     applyFix(state, T0);
     expect(evaluatePositionless(state, report(T0 + 10_000))).toHaveLength(1);
     expect(applyFix(state, T0 + 20_000)).toEqual([]);
-    expect(state.sosSince).toBeNull();
+    expect(pressSince(state)).toBeNull();
   });
 
   test('an alarm older than the report that ended its press is late, and holds no press', () => {
@@ -76,11 +77,11 @@ describe('evaluatePositionless', () => {
     evaluatePositionless(state, report(T0 + 15_000, null));
     expect(evaluatePositionless(state, report(T0 + 12_000))).toMatchObject([{ episode: T0 + 12_000, late: true }]);
     expect(applyFix(state, T0 + 12_000, 'sos')).toMatchObject([{ kind: 'sos', late: true }]);
-    expect([state.newest, state.sosSince]).toEqual([T0 + 12_000, null]);
+    expect([state.newest, pressSince(state)]).toEqual([T0 + 12_000, null]);
     // An older report without the alarm ends no press begun after it.
     expect(evaluatePositionless(state, report(T0 + 20_000))).toMatchObject([{ episode: T0 + 20_000 }]);
     expect(evaluatePositionless(state, report(T0 + 18_000, null))).toEqual([]);
-    expect(state.sosSince).toBe(T0 + 20_000);
+    expect(pressSince(state)).toBe(T0 + 20_000);
   });
 
   test('an alarm older than the newest fix, with no SOS running, is raised as a late one (its press read from the track)', () => {
@@ -88,6 +89,6 @@ describe('evaluatePositionless', () => {
     applyFix(state, T0 + 10_000);
     expect(evaluatePositionless(state, report(T0))).toMatchObject([{ episode: T0, late: true }]);
     expect(evaluatePositionless(state, report(T0, null))).toEqual([]);
-    expect(state.sosSince).toBeNull();
+    expect(pressSince(state)).toBeNull();
   });
 });

@@ -24,11 +24,14 @@ const SEED_LIMIT = 5_000;
 
 /** What a unit's SOS alerts hold that no track does, for a replay. */
 export interface StoredPresses {
-  /** The press ends recorded on them (`evidence.pressEndedAt`), oldest first; taken off as applied. */
-  ends: number[];
-  /** Its newest SOS alert. */
-  newest: Alert;
+  /** The press ends recorded on them (`evidence.pressEndedAt`) and the device each names, oldest first; taken off as applied. */
+  ends: { at: number; deviceId: string }[];
+  /** Its newest SOS alert of each device (`evidence.deviceId`; `ANY_DEVICE` for those that name none). */
+  newest: Map<string, Alert>;
 }
+
+/** The device an SOS alert names (`ANY_DEVICE`: stored before alerts named it). */
+export const deviceOf = (a: Alert): string => a.evidence.deviceId ?? ANY_DEVICE;
 
 /** The SOS alerts of an operation's units, by `unitKey`, for its replay ({@link endsBefore}, {@link seedPresses}). */
 export async function storedPresses(
@@ -36,15 +39,16 @@ export async function storedPresses(
   op: { id: string; stations: ReadonlySet<string> },
 ): Promise<Map<string, StoredPresses>> {
   const units = new Map<string, StoredPresses>();
-  // Newest first: the first of each unit is its newest.
+  // Newest first: the first of each device is its newest.
   for (const a of await storage.listAlerts(op.id, { kind: 'sos', limit: SEED_LIMIT })) {
     if (!op.stations.has(a.stationId)) continue;
     const key = unitKey(a.stationId, a.unitId);
-    const u = units.get(key) ?? { ends: [], newest: a };
-    if (a.evidence.pressEndedAt !== undefined) u.ends.push(a.evidence.pressEndedAt);
+    const u = units.get(key) ?? { ends: [], newest: new Map<string, Alert>() };
+    if (a.evidence.pressEndedAt !== undefined) u.ends.push({ at: a.evidence.pressEndedAt, deviceId: deviceOf(a) });
+    if (!u.newest.has(deviceOf(a))) u.newest.set(deviceOf(a), a);
     units.set(key, u);
   }
-  for (const u of units.values()) u.ends.sort((x, y) => x - y);
+  for (const u of units.values()) u.ends.sort((x, y) => x.at - y.at);
   return units;
 }
 
@@ -54,47 +58,54 @@ export async function storedPresses(
  * them the press of an alarm fix before such an end would swallow the next press's alarm fixes.
  */
 export function endsBefore(state: UnitState, presses: StoredPresses | undefined, time: number): void {
-  while (presses?.ends.length && presses.ends[0]! < time) endStoredPress(state, presses.ends.shift()!);
+  while (presses?.ends.length && presses.ends[0]!.at < time) {
+    const end = presses.ends.shift()!;
+    endStoredPress(state, end.at, end.deviceId);
+  }
 }
 
 /**
  * After a unit's track is replayed (a restart, or another instance loading the operation): the
- * press ends after its last fix, and a press begun by an alarm without a position that is still
- * held, so that the same press sent on raises no second SOS. That is the unit's newest SOS alert
- * if it is marked by `evidence.position`, no report ended it (`evidence.pressEndedAt`) and no fix
- * of its device came after (a fix without the alarm would have ended it, one with it was replayed):
+ * press ends after its last fix, and the presses begun by an alarm without a position that are
+ * still held, so that the same press sent on raises no second SOS. Each device's newest SOS alert
+ * holds one if it is marked by `evidence.position`, no report ended it (`evidence.pressEndedAt`),
+ * commanders did not resolve it (a resolved press holds no more), and no fix of its device came
+ * after (a fix without the alarm would have ended it, one with it was replayed):
  * - its device recorded (`evidence.deviceId`): none in the replay (`state.heard`) nor, when the
  *   alert is older than the replay window, in the stored track between the alert and the window
- *   (`reportedBefore`, {@link storedFixOf}); the press is that device's, and fixes of the unit's
- *   other trackers neither end it nor keep it from being held;
+ *   (`reportedBefore(alert)`, {@link storedFixOf}); the press is that device's;
  * - an alert stored before the device was recorded: no fix of the unit at all after it
- *   (`state.newest`); held with no device, it is ended by a report of any device of the unit.
+ *   (`state.newest`); held with no device (`ANY_DEVICE`), it is ended by a report of any device.
  * Such an alarm is in no track: its time is the newest report known.
  */
-export function seedPresses(state: UnitState, presses: StoredPresses, reportedBefore = false): void {
+export function seedPresses(
+  state: UnitState,
+  presses: StoredPresses,
+  reportedBefore: (a: Alert) => boolean = () => false,
+): void {
   endsBefore(state, presses, Infinity);
-  const a = presses.newest;
-  if (!a.evidence.position) return;
-  state.heard.set(ANY_DEVICE, Math.max(state.heard.get(ANY_DEVICE) ?? -Infinity, a.time));
-  if (a.evidence.pressEndedAt !== undefined || state.sosSince !== null) return;
-  const device = a.evidence.deviceId ?? null;
-  if (device === null) {
-    if (a.time > state.newest) [state.sosSince, state.sosDevice] = [a.time, null];
-    return;
+  for (const [device, a] of presses.newest) {
+    if (!a.evidence.position) continue;
+    state.heard.set(device, Math.max(state.heard.get(device) ?? -Infinity, a.time));
+    if (a.evidence.pressEndedAt !== undefined || a.state === 'resolved' || state.presses.has(device)) continue;
+    if (device === ANY_DEVICE) {
+      if (a.time > state.newest) state.presses.set(ANY_DEVICE, a.time);
+      continue;
+    }
+    if (reportedBefore(a) || (state.heard.get(device) ?? -Infinity) > a.time) continue;
+    state.presses.set(device, a.time);
   }
-  const heard = state.heard.get(device) ?? -Infinity;
-  if (reportedBefore || heard > a.time) return;
-  [state.sosSince, state.sosDevice] = [a.time, device];
-  state.heard.set(device, Math.max(heard, a.time));
 }
 
 /** Most fixes read to tell whether a device reported between a press's alert and the replay window. */
 const BETWEEN_LIMIT = 20_000;
 
 /**
- * Whether the unit's stored track holds a fix of `deviceId` after `after` and before `before`
- * (where the replay window opens). Not known (the read failed, or more fixes than are read): true,
- * so no press is held for a device that may have ended it (a second SOS rather than a lost one).
+ * Whether the unit's stored track holds a fix of `deviceId` without the alarm (one that ends its
+ * press; its alarm fixes carry the press on) after `after` and before `before` (where the replay
+ * window opens). Not known (the read failed, or the most fixes read, `BETWEEN_LIMIT`, hold none of
+ * it without the alarm: a unit reporting for hours between the alert and the window): true, so no
+ * press is held for a device that may have ended it (a second SOS rather than a lost one).
  */
 export async function storedFixOf(
   storage: Pick<Storage, 'track'>,
@@ -107,18 +118,23 @@ export async function storedFixOf(
   if (after + 1 > before - 1) return false;
   try {
     const fixes = await storage.track(stationId, unitId, after + 1, before - 1, BETWEEN_LIMIT);
-    return fixes.length >= BETWEEN_LIMIT || fixes.some((f) => f.deviceId === deviceId);
+    return fixes.length >= BETWEEN_LIMIT || fixes.some((f) => f.deviceId === deviceId && !f.alarm);
   } catch {
     return true;
   }
 }
 
+/** Whether SOS alert `a` may be of `deviceId`'s press: it names that device, or none. */
+export const ofDevice = (a: Alert, deviceId: string): boolean =>
+  a.evidence.deviceId === undefined || a.evidence.deviceId === deviceId;
+
 /** Most SOS alerts of a unit read to find the one a press's end is written on. */
 const PRESS_ALERTS = 1_000;
 
 /**
- * Write the end of a press, `endedAt`, on its alert (`evidence.pressEndedAt`): the unit's newest
- * SOS alert before the end, if no end is recorded on it yet. The press's start in the state
+ * Write the end of `deviceId`'s press, `endedAt`, on its alert (`evidence.pressEndedAt`): the
+ * unit's newest SOS alert of that device (or of none named) before the end, if no end is recorded
+ * on it yet. The press's start in the state
  * (`sosSince`) need not be its alert's episode: a replay starts it at the newest alarm fix of the
  * track, and a late alarm is raised under the press it belongs to.
  */
@@ -128,9 +144,31 @@ export async function recordPressEnd(
   stationId: string,
   unitId: string,
   endedAt: number,
+  deviceId: string,
 ): Promise<void> {
   // Newest first.
   const alerts = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: PRESS_ALERTS });
-  const press = alerts.find((a) => a.time < endedAt);
+  const press = alerts.find((a) => a.time < endedAt && ofDevice(a, deviceId));
   if (press && press.evidence.pressEndedAt === undefined) await storage.endSosPress(operationId, press.id, endedAt);
+}
+
+/**
+ * Whether commanders resolved the SOS of the press `deviceId` holds, whose alarm came again at
+ * `time`: the unit's newest SOS alert of that device (or of none named) at or before `time` is
+ * resolved. A resolved press holds no more (a device lost or smashed mid-press would otherwise
+ * swallow every later SOS of its own), so that alarm starts the next press. Read from the store,
+ * which every instance shares, so it holds whichever instance the alert was resolved on, and after
+ * a restart.
+ */
+export async function pressResolved(
+  storage: Pick<Storage, 'listAlerts'>,
+  operationId: string,
+  stationId: string,
+  unitId: string,
+  deviceId: string,
+  time: number,
+): Promise<boolean> {
+  // Newest first.
+  const alerts = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: PRESS_ALERTS });
+  return alerts.find((a) => a.time <= time && ofDevice(a, deviceId))?.state === 'resolved';
 }

@@ -8,12 +8,18 @@ import type { AlertDraft, UnitState } from './unit-evaluator.ts';
  *
  * A press belongs to the device that started it: only a report of that device without the alarm
  * ends it, so a phone indoors reporting `valid=false` every 30 s does not split the press its
- * unit's body tracker holds. The alert stays per unit: while one device holds a press, another
- * device's alarm raises nothing more. Each device's reports are judged against that device's
+ * unit's body tracker holds. Each device holds its own press (`UnitState.presses`): another
+ * device's alarm while one is held starts a press of its own and raises its own SOS (a second
+ * officer's distress is not the first one's); one device's press stays one alert. A press whose
+ * alert commanders resolved holds no more: the service ends it when its device's alarm comes
+ * again (`AlertService`, `pressResolved`). Each device's reports are judged against that device's
  * newest report (`UnitState.heard`), not against the other trackers of its unit.
  */
 
-/** The key of `UnitState.heard` for what came without its device: press ends and alarms read back from alerts. */
+/**
+ * The key of `UnitState.heard` and `UnitState.presses` for what came without its device: press
+ * ends, and presses read back from alerts stored before they named their device.
+ */
 export const ANY_DEVICE = '';
 
 /** What the press rule reads of a report. */
@@ -30,57 +36,67 @@ export function heardOf(state: UnitState, deviceId: string): number {
   return Math.max(state.heard.get(deviceId) ?? -Infinity, state.heard.get(ANY_DEVICE) ?? -Infinity);
 }
 
-/** Whether a report of `deviceId` without the alarm may end the press held (one whose device is not known: by any). */
+/** Whether `deviceId` holds a press: its own, or one whose device is not known (which any report may end). */
 export function holdsPress(state: UnitState, deviceId: string): boolean {
-  return state.sosSince !== null && (state.sosDevice === null || state.sosDevice === deviceId);
+  return state.presses.has(deviceId) || state.presses.has(ANY_DEVICE);
+}
+
+/** Start of the press `deviceId` holds (no device: the oldest held), or null. */
+export function pressSince(state: UnitState, deviceId?: string): number | null {
+  if (deviceId !== undefined) return state.presses.get(deviceId) ?? state.presses.get(ANY_DEVICE) ?? null;
+  return state.presses.size ? Math.min(...state.presses.values()) : null;
 }
 
 /**
- * Apply one report to the press: `raise` when it starts a press (its SOS to raise), `late` when it
- * is an alarm older than its device's newest report while no press is held (its press is read back
- * from the stored track and alerts, `pressEpisode`), else null.
+ * Apply one report to the press of its device: `raise` when it starts a press (its SOS to raise),
+ * `late` when it is an alarm whose press is read back from the stored track and alerts
+ * (`pressEpisode`), else null.
  *
  * - Not newer than its device's newest report: the same report again (equal time) changes nothing;
- *   an older one is late: its alarm may belong to a press already ended (a tracker re-sending its
- *   buffer), so it neither holds a press nor ends one.
+ *   an older one is late while its device holds no press: its alarm may belong to a press already
+ *   ended (a tracker re-sending its buffer), so it neither holds a press nor ends one.
  * - An alarm fix of a device not heard yet (none since the engine started, or older than the
  *   replay window: `heard` is rebuilt from the window only) that is older than the unit's newest
- *   fix is late too, and moves nothing: it may carry on a press alerted before (a phone flushing
- *   its buffer after a restart), which only its stored track tells. Its device's next fix is
- *   judged the same way until one is newer than the unit's newest. An alarm sent without a
- *   position is not: no track holds its press, and it is judged as any report.
- * - Newer: an alarm starts a press unless one is held; a report without the alarm ends the press
- *   its device holds.
+ *   fix is late too: it may carry on a press alerted before (a phone flushing its buffer after a
+ *   restart), which only its stored track tells. It is heard and holds its device's press all the
+ *   same, so that its device's next alarm (a tracker repeating the alarm on every fix, a batch
+ *   buffered asleep) is that press and not a second SOS. An alarm sent without a position is not
+ *   late so: no track holds its press, and it is judged as any report.
+ * - Newer: an alarm starts a press unless its device holds one; a report without the alarm ends
+ *   the press its device holds.
  */
 export function judgePress(state: UnitState, r: PressReport): 'raise' | 'late' | null {
   const heard = heardOf(state, r.deviceId);
-  if (r.time <= heard) return r.alarm !== null && r.time < heard && state.sosSince === null ? 'late' : null;
-  if (r.alarm !== null && !r.positionless && !state.heard.has(r.deviceId) && r.time < state.newest)
-    return state.sosSince === null ? 'late' : null;
+  const held = holdsPress(state, r.deviceId);
+  if (r.time <= heard) return r.alarm !== null && r.time < heard && !held ? 'late' : null;
+  const late = r.alarm !== null && !r.positionless && !state.heard.has(r.deviceId) && r.time < state.newest;
   state.heard.set(r.deviceId, r.time);
   if (r.alarm === null) {
-    if (holdsPress(state, r.deviceId) && r.time > state.sosSince!) endPress(state);
+    endPressOf(state, r.deviceId, r.time);
     return null;
   }
-  if (state.sosSince !== null) return null;
-  state.sosSince = r.time;
-  state.sosDevice = r.deviceId;
-  return 'raise';
+  if (held) return null;
+  state.presses.set(r.deviceId, r.time);
+  return late ? 'late' : 'raise';
 }
 
 /**
- * A press end read back from its alert (`evidence.pressEndedAt`, after a restart): the device of
- * the report that ended it is not stored, so it ends the press held whoever holds it, and older
- * reports of every device are late.
+ * A press end read back from its alert (`evidence.pressEndedAt`, after a restart): it ends the
+ * press of `deviceId`, the device the alert names (none: the press held whoever holds it), and
+ * older reports of that device (none: of every device) are late.
  */
-export function endStoredPress(state: UnitState, endedAt: number): void {
-  state.heard.set(ANY_DEVICE, Math.max(state.heard.get(ANY_DEVICE) ?? -Infinity, endedAt));
-  if (state.sosSince !== null && endedAt > state.sosSince) endPress(state);
+export function endStoredPress(state: UnitState, endedAt: number, deviceId = ANY_DEVICE): void {
+  state.heard.set(deviceId, Math.max(state.heard.get(deviceId) ?? -Infinity, endedAt));
+  if (deviceId !== ANY_DEVICE) endPressOf(state, deviceId, endedAt);
+  else for (const [device, since] of state.presses) if (endedAt > since) state.presses.delete(device);
 }
 
-function endPress(state: UnitState): void {
-  state.sosSince = null;
-  state.sosDevice = null;
+/** A report of `deviceId` without the alarm at `time`: the press it holds ends (its own, or one of no known device). */
+function endPressOf(state: UnitState, deviceId: string, time: number): void {
+  for (const key of [deviceId, ANY_DEVICE]) {
+    const since = state.presses.get(key);
+    if (since !== undefined && time > since) state.presses.delete(key);
+  }
 }
 
 /**
@@ -104,8 +120,9 @@ export function sosDraft(state: UnitState, report: RelayedFix, late: boolean): A
     lngLat = NO_PLACE;
     where = { position: 'none' };
   }
-  // No track holds the device of an alarm sent without a position: its alert does (`seedPresses`).
-  if (isPositionless(report)) where.deviceId = report.deviceId;
+  // No track holds the device of an alarm sent without a position: its alert does (`seedPresses`);
+  // every SOS names it, so that its press is told from another device's (`pressResolved`).
+  where.deviceId = report.deviceId;
   return {
     kind: 'sos',
     rule: null,

@@ -52,12 +52,11 @@ export interface UnitState {
   /** Where the unit has stayed (within the stop radius) since when. */
   stop: { anchor: [number, number]; since: number } | null;
   /**
-   * Start of the SOS press held (consecutive reports of one device with an alarm, see
-   * sos-press.ts); one begun by an alarm without a position may be newer than `newest`.
+   * The SOS presses held (consecutive reports of one device with an alarm, see sos-press.ts):
+   * device → start; `ANY_DEVICE` when not known (read back after a restart from an alert that names
+   * none). One begun by an alarm without a position may be newer than `newest`.
    */
-  sosSince: number | null;
-  /** The device holding the press; null when not known (read back after a restart from an alert that names none). */
-  sosDevice: string | null;
+  presses: Map<string, number>;
   /**
    * Device time of the newest report of each device of the unit: a fix, or one without a position
    * (which moves no `newest`); under `ANY_DEVICE`, what the alerts held after a restart (a press's
@@ -95,8 +94,7 @@ export function newUnitState(stationId: string, unitId: string): UnitState {
     newest: -Infinity,
     last: null,
     stop: null,
-    sosSince: null,
-    sosDevice: null,
+    presses: new Map(),
     heard: new Map(),
     rules: new Map(),
   };

@@ -31,14 +31,28 @@ describe('a fix without a usable position', () => {
     expect(fate({ alarm: 'sos' })).toEqual([true, null, null, 'sos']);
   });
 
-  it('an alarm dated outside the window is dated on arrival; a report without one is then not made', () => {
+  it('an alarm dated outside the window is dated on arrival; a report without one only when dated ahead (it ends a press)', () => {
     const ahead = String(NOW / 1000 + 8 * 3600);
     const old = String(NOW / 1000 - 30 * 86_400);
     expect(fate({ lat: '0', lon: '0', timestamp: ahead, alarm: 'sos' })).toEqual([false, 'coordinates', true, 'sos']);
     expect(fate({ valid: 'false', timestamp: old, alarm: 'sos' })).toEqual([false, 'too_old', true, 'sos']);
     expect(fate({ valid: 'false', speed: '5000', alarm: 'sos' })).toEqual([false, 'speed', false, 'sos']);
-    expect(fate({ lat: '0', lon: '0', timestamp: ahead })).toEqual([false, 'coordinates', null, null]);
+    expect(fate({ lat: '0', lon: '0', timestamp: ahead })).toEqual([false, 'coordinates', true, null]);
+    expect(fate({ valid: 'false', timestamp: ahead })).toEqual([false, 'future', true, null]);
+    // A clock hours fast: not stored, not a fix, but heard (dated on arrival) as the end of a press.
+    expect(fate({ timestamp: ahead })).toEqual([false, 'future', true, null]);
     expect(fate({ valid: 'false', timestamp: old })).toEqual([false, 'too_old', null, null]);
+    expect(fate({ timestamp: old })).toEqual([false, 'too_old', null, null]);
+    // So is a heartbeat dated ahead (one dated too old is not).
+    const beats = (timestamp: string) => {
+      const r = decodeOsmAnd(
+        { query: { id: 'a', timestamp, batt: '40' }, body: undefined, contentType: undefined },
+        NOW,
+        limits,
+      );
+      return r.ok ? r.heartbeats.map((f) => f.positionless ?? null) : r.message;
+    };
+    expect([beats(ahead), beats(old)]).toEqual([[{ onArrival: true }], [null]]);
   });
 
   it('a heartbeat (no location at all) that carries an alarm is a fix without a location; one without stays a heartbeat', () => {

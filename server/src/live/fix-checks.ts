@@ -29,8 +29,10 @@ export interface DecodedFix {
    * The fix has no usable position (lat 0, lon 0 or out of range, or `valid=false`: no GPS lock,
    * typical indoors, exactly when an officer may press SOS): not stored, but reported to the alert
    * engine (`PositionlessReport`), which raises its alarm at the unit's last known position, and
-   * ends an SOS when it carries none. `onArrival`: its time is outside the window too, so an alarm
-   * is dated on its arrival (one without an alarm is not reported then).
+   * ends an SOS when it carries none. `onArrival`: its time is outside the window too, so it is
+   * dated on its arrival. One without an alarm dated too old is not reported then (an old report
+   * says nothing of now); one dated ahead of the window (a clock hours fast), also with a usable
+   * position, is: it is its device's news of now, and the only report that ends its press.
    */
   positionless?: { onArrival: boolean };
   /** A heartbeat: it sent no coordinates at all (`lat`, `lng` stand at 0), an alarm or none. */
@@ -70,11 +72,14 @@ export function judgeFix(f: DecodedFix, now: number, limits: FixLimits): void {
     // No place, but its alarm (or the end of one) is news: see `positionless`.
     const late = placeless ? checkTime(f, now, limits) : dropped;
     const onArrival = !!late && late.reason !== 'speed';
-    if (f.alarm !== null || !onArrival) f.positionless = { onArrival };
+    if (f.alarm !== null || !onArrival || late.reason === 'future') f.positionless = { onArrival };
   } else if (dropped && f.alarm !== null) {
     // The alarm of a fix dropped for its time or speed still has a place: kept (see `alarmKept`).
     f.alarmKept = true;
     if (dropped.reason === 'speed') f.speedMps = null;
+  } else if (dropped?.reason === 'future') {
+    // Not stored (its time is wrong) but the end of its device's press: heard, dated on arrival.
+    f.positionless = { onArrival: true };
   }
 }
 

@@ -14,7 +14,7 @@ export type { DecodedFix, DropReason, FixLimits } from './fix-checks.ts';
  * a time, the battery, no location) is acknowledged and stores nothing. `heartbeats`: those records
  * (without an alarm; one with an alarm is a fix without a location), as fixes without a location:
  * no fix, never stored, counted or dropped, but one may end the SOS press of its device
- * (`positionless`, set when its time lies within the window). `records`: the fixes and the
+ * (`positionless`, set within the window and, dated on arrival, ahead of it). `records`: the fixes and the
  * heartbeats (the same objects) in the request's order, as the alert engine must judge them: a
  * batch buffered offline may hold an alarm, the heartbeat that ended it, and the next alarm.
  */

@@ -75,9 +75,9 @@ export const AlertSchema = Type.Object(
          */
         pressEndedAt: Type.Optional(Type.Integer({ minimum: 0 })),
         /**
-         * SOS whose alarm came without a usable position: the tracker that sent it (no track
-         * holds it). The press is that device's: after a restart the engine holds it until that
-         * device reports without the alarm. Absent on alerts stored before it was recorded.
+         * SOS: the tracker whose alarm raised it, with a position or without. The press is that
+         * device's: the engine holds it (after a restart too) until that device reports without
+         * the alarm or the alert is resolved. Absent on alerts stored before it was recorded.
          */
         deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       },
