@@ -12,7 +12,7 @@ import { FixGate } from './fix-gate.ts';
 import { alertMetrics } from './alert-metrics.ts';
 import { fullAlertsMessage, pressEpisode } from './alert-history.ts';
 import { OperationDocs, unitState, type OperationAlerts } from './operation-docs.ts';
-import { evaluatePositionless, pressResolved, recordPressEnd } from './positionless-alarm.ts';
+import { deviceOf, evaluatePositionless, pressResolved, recordPressEnd } from './positionless-alarm.ts';
 import { RuleIndex } from './rule-index.ts';
 import { ANY_DEVICE, holdsPress, pressSince, sosDraft } from './sos-press.ts';
 import {
@@ -43,6 +43,12 @@ export interface AlertServiceOptions {
   loadRetryMs?: number;
 }
 
+/**
+ * A device holding an SOS press whose alarm comes again has the store read at most this often
+ * (ms, server clock) to tell whether commanders resolved the press on another instance.
+ */
+export const RESOLVED_READ_MS = 5_000;
+
 /** How a fix reaches the evaluator: as it comes in, held while documents were read, or replayed after a start. */
 type Judged = 'live' | 'held' | 'replayed';
 
@@ -62,6 +68,8 @@ export class AlertService {
   private timer: NodeJS.Timeout | null = null;
   /** Held presses whose alert is being read (`operation\0unit\0device`), see {@link resumeResolved}. */
   private readonly resolving = new Set<string>();
+  /** When each device's held press (by its start) was last read ({@link resumeResolved}), same keys. */
+  private readonly resolvedReads = new Map<string, { since: number; at: number }>();
   private closed = false;
   private readonly metrics;
   /** Reads each operation's rules and rosters (at load, and when a document commits). */
@@ -109,6 +117,7 @@ export class AlertService {
   /** The operation closed: stop watching its units (no alert is raised for a finished record). */
   forget(operationId: string): void {
     this.ops.delete(operationId);
+    for (const key of this.resolvedReads.keys()) if (key.startsWith(`${operationId}\0`)) this.resolvedReads.delete(key);
   }
 
   /**
@@ -148,9 +157,13 @@ export class AlertService {
     return fullAlertsMessage(this.o.storage, operationId, this.now());
   }
 
-  /** An alert changed state (acknowledged, resolved): tell the operation's viewers. */
+  /**
+   * An alert changed state (acknowledged, resolved) on this instance: tell the operation's viewers.
+   * A resolved SOS ends its press here at once ({@link endResolvedPress}).
+   */
   changed(alert: Alert): void {
     this.metrics.handled.inc({ state: alert.state });
+    if (alert.kind === 'sos' && alert.state === 'resolved') this.endResolvedPress(alert);
     this.o.emit(alert.operationId, {
       operationId: alert.operationId,
       serverTime: this.now(),
@@ -237,11 +250,12 @@ export class AlertService {
     const key = unitKey(pos.stationId, pos.unitId);
     const state = unitState(op, pos.stationId, pos.unitId);
     try {
-      const pressed = state.presses.size;
+      const held = isPositionless(pos) ? [...state.presses.keys()] : null;
       const drafts = isPositionless(pos)
         ? evaluatePositionless(state, pos)
         : evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live');
-      if (isPositionless(pos) && state.presses.size < pressed) this.endPress(op, state, pos);
+      const ended = held?.filter((device) => !state.presses.has(device));
+      if (isPositionless(pos) && ended?.length) this.endPress(op, state, pos, ended);
       const swallowed = pos.alarm !== null && !drafts.some((d) => d.kind === 'sos');
       if (swallowed && how !== 'replayed' && holdsPress(state, pos.deviceId)) this.resumeResolved(op, state, pos);
       for (const d of drafts) {
@@ -279,14 +293,15 @@ export class AlertService {
   }
 
   /**
-   * A report without a position ended its device's press: no track holds that end, so it is
-   * written on the press's alert ({@link recordPressEnd}), once the alerts being stored are.
+   * A report without a position ended presses (`ended`: its device's, and one of no known device):
+   * no track holds that end, so it is written on each press's alert ({@link recordPressEnd}), once
+   * the alerts being stored are.
    */
-  private endPress(op: OperationAlerts, state: UnitState, report: PositionlessReport): void {
+  private endPress(op: OperationAlerts, state: UnitState, report: PositionlessReport, ended: string[]): void {
     const { stationId, unitId } = state;
     void this.track(
       Promise.allSettled([...this.pending])
-        .then(() => recordPressEnd(this.o.storage, op.id, stationId, unitId, report.time, report.deviceId))
+        .then(() => recordPressEnd(this.o.storage, op.id, stationId, unitId, report.time, ended))
         .catch((err: unknown) =>
           this.o.log.error({ err, operation: op.id, unit: unitId }, 'alerts: end of an SOS press not stored'),
         ),
@@ -294,20 +309,46 @@ export class AlertService {
   }
 
   /**
+   * Commanders resolved SOS `alert` on this instance: the press its device holds ends at once, if it
+   * began with that alert (not after its time: an older alert resolved late ends no newer press),
+   * so the device's next alarm is the next SOS. A press begun after it (a replay starts one at the
+   * newest alarm fix of the track) is read from the store on the device's next alarm, without
+   * waiting out {@link RESOLVED_READ_MS}. Other instances read it so ({@link resumeResolved}).
+   */
+  private endResolvedPress(alert: Alert): void {
+    const op = this.ops.get(alert.operationId);
+    const state = op?.units.get(unitKey(alert.stationId, alert.unitId));
+    if (!op || !state) return;
+    const device = deviceOf(alert);
+    const since = state.presses.get(device);
+    if (since !== undefined && since <= alert.time) state.presses.delete(device);
+    for (const key of this.resolvedReads.keys())
+      if (key.startsWith(`${op.id}\0${unitKey(state.stationId, state.unitId)}\0`)) this.resolvedReads.delete(key);
+  }
+
+  /**
    * An alarm of a device holding a press raised nothing: if commanders resolved that press's SOS
-   * (on any instance, before or after a restart: {@link pressResolved}), the press is over and this
-   * alarm starts the next one, raised. One read at a time per device; a press that changed
-   * meanwhile (ended, or begun anew) is left as it is.
+   * (on another instance, or before a restart: {@link pressResolved}), the press is over and this
+   * alarm starts the next one, raised. An alarm not newer than the press's start belongs to it or an
+   * earlier one, and never starts one. The store is read at most once per {@link RESOLVED_READ_MS}
+   * per held press (a tracker repeats its alarm on every fix, up to once a second), one read at a
+   * time: on an instance other than the one it was resolved on, the next SOS of the device comes
+   * with its first alarm after the next read, at most that long after the resolve. A press that
+   * changed meanwhile (ended, or begun anew) is left as it is.
    */
   private resumeResolved(op: OperationAlerts, state: UnitState, pos: RelayedFix): void {
-    const key = [op.id, unitKey(state.stationId, state.unitId), pos.deviceId].join('\0');
-    if (this.resolving.has(key)) return;
-    this.resolving.add(key);
     const since = pressSince(state, pos.deviceId);
+    if (since === null || pos.time <= since) return;
+    const key = [op.id, unitKey(state.stationId, state.unitId), pos.deviceId].join('\0');
+    const now = this.now();
+    const last = this.resolvedReads.get(key);
+    if (this.resolving.has(key) || (last?.since === since && now - last.at < RESOLVED_READ_MS)) return;
+    this.resolving.add(key);
+    this.resolvedReads.set(key, { since, at: now });
     const { stationId, unitId } = state;
     void this.track(
       Promise.allSettled([...this.pending])
-        .then(() => pressResolved(this.o.storage, op.id, stationId, unitId, pos.deviceId, pos.time))
+        .then(() => pressResolved(this.o.storage, op.id, stationId, unitId, pos.deviceId))
         .then((resolved) => {
           if (!resolved || this.closed || this.ops.get(op.id) !== op) return;
           if (pressSince(state, pos.deviceId) !== since) return;

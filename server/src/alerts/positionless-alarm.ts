@@ -132,11 +132,14 @@ export const ofDevice = (a: Alert, deviceId: string): boolean =>
 const PRESS_ALERTS = 1_000;
 
 /**
- * Write the end of `deviceId`'s press, `endedAt`, on its alert (`evidence.pressEndedAt`): the
- * unit's newest SOS alert of that device (or of none named) before the end, if no end is recorded
- * on it yet. The press's start in the state
- * (`sosSince`) need not be its alert's episode: a replay starts it at the newest alarm fix of the
- * track, and a late alarm is raised under the press it belongs to.
+ * Write the end of the presses `devices` held, `endedAt`, on their alerts (`evidence.pressEndedAt`):
+ * for each, the unit's newest SOS alert before the end of that device (of that device or of none
+ * named; for `ANY_DEVICE`, of none named), if no end is recorded on it yet. One report may end two
+ * presses, its device's own and one of no known device (read back from an alert stored before
+ * alerts named their device): each alert keeps its end, or the one without would be held again
+ * after the next restart. A press's start in the state need not be its alert's episode: a replay
+ * starts it at the newest alarm fix of the track, and a late alarm is raised under the press it
+ * belongs to.
  */
 export async function recordPressEnd(
   storage: Pick<Storage, 'listAlerts' | 'endSosPress'>,
@@ -144,19 +147,33 @@ export async function recordPressEnd(
   stationId: string,
   unitId: string,
   endedAt: number,
-  deviceId: string,
+  devices: readonly string[],
 ): Promise<void> {
   // Newest first.
   const alerts = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: PRESS_ALERTS });
-  const press = alerts.find((a) => a.time < endedAt && ofDevice(a, deviceId));
-  if (press && press.evidence.pressEndedAt === undefined) await storage.endSosPress(operationId, press.id, endedAt);
+  const written = new Set<string>();
+  for (const device of devices) {
+    const of = (a: Alert) => (device === ANY_DEVICE ? deviceOf(a) === ANY_DEVICE : ofDevice(a, device));
+    const press = alerts.find((a) => a.time < endedAt && of(a));
+    if (!press || press.evidence.pressEndedAt !== undefined || written.has(press.id)) continue;
+    written.add(press.id);
+    await storage.endSosPress(operationId, press.id, endedAt);
+  }
 }
 
 /**
- * Whether commanders resolved the SOS of the press `deviceId` holds, whose alarm came again at
- * `time`: the unit's newest SOS alert of that device (or of none named) at or before `time` is
- * resolved. A resolved press holds no more (a device lost or smashed mid-press would otherwise
- * swallow every later SOS of its own), so that alarm starts the next press. Read from the store,
+ * Most SOS alerts of a unit read to tell whether a held press's alert was resolved: the newest
+ * few, read while the press's device keeps sending the alarm (at most every `RESOLVED_READ_MS` per
+ * press and instance). A unit whose other devices raised more since holds its press (not known).
+ */
+const RESOLVED_ALERTS = 20;
+
+/**
+ * Whether commanders resolved the SOS of the press `deviceId` holds: the unit's newest SOS alert
+ * of that device (or of none named) is resolved, whatever its time (an alarm arriving late must
+ * not find an older, resolved alert behind the press's open one). A resolved press holds no more
+ * (a device lost or smashed mid-press would otherwise swallow every later SOS of its own), so the
+ * device's next alarm newer than the press's start starts the next press. Read from the store,
  * which every instance shares, so it holds whichever instance the alert was resolved on, and after
  * a restart.
  */
@@ -166,9 +183,8 @@ export async function pressResolved(
   stationId: string,
   unitId: string,
   deviceId: string,
-  time: number,
 ): Promise<boolean> {
   // Newest first.
-  const alerts = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: PRESS_ALERTS });
-  return alerts.find((a) => a.time <= time && ofDevice(a, deviceId))?.state === 'resolved';
+  const alerts = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: RESOLVED_ALERTS });
+  return alerts.find((a) => ofDevice(a, deviceId))?.state === 'resolved';
 }

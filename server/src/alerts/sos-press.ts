@@ -11,8 +11,8 @@ import type { AlertDraft, UnitState } from './unit-evaluator.ts';
  * unit's body tracker holds. Each device holds its own press (`UnitState.presses`): another
  * device's alarm while one is held starts a press of its own and raises its own SOS (a second
  * officer's distress is not the first one's); one device's press stays one alert. A press whose
- * alert commanders resolved holds no more: the service ends it when its device's alarm comes
- * again (`AlertService`, `pressResolved`). Each device's reports are judged against that device's
+ * alert commanders resolved holds no more: the instance it was resolved on ends it at once, the
+ * others when its device's alarm comes again (`AlertService`, `pressResolved`). Each device's reports are judged against that device's
  * newest report (`UnitState.heard`), not against the other trackers of its unit.
  */
 

@@ -1,8 +1,13 @@
 import { validationIssueOf, type ErrorCode, type ValidationIssue } from '../errors.ts';
 
-/** Bumped when the wire protocol changes incompatibly; clients older than MIN are refused. */
-export const PROTOCOL_VERSION = 1;
-export const MIN_CLIENT_PROTOCOL_VERSION = 1;
+/**
+ * Bumped when the wire protocol changes incompatibly; clients older than MIN are refused
+ * (`CLIENT_TOO_OLD`: the console says to reload, and reloads itself when it safely can).
+ * 2: every SOS alert names its device (`evidence.deviceId`), which a console of protocol 1 refuses
+ * as a whole alert (its evidence admits no other field).
+ */
+export const PROTOCOL_VERSION = 2;
+export const MIN_CLIENT_PROTOCOL_VERSION = 2;
 
 /**
  * The HTTP response header in which the server states its clock (epoch ms) when it answered: on
