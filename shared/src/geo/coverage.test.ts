@@ -156,17 +156,17 @@ describe('CoverageTracker: the track rules', () => {
 
   test('consecutive fixes are joined into segments; the first fix is a point', () => {
     const tracker = new CoverageTracker(oneSector());
-    expect(tracker.addFix(unitA, at(25, 0), 0)).toEqual(['s1']);
+    expect(tracker.addFix(unitA, at(25, 0), 0, 'd1')).toEqual(['s1']);
     expect(tracker.fraction('s1')).toBe(reference(squareSector, [[at(25, 0), at(25, 0)]]));
-    expect(tracker.addFix(unitA, at(25, 500), 20_000)).toEqual(['s1']); // 25 m/s
+    expect(tracker.addFix(unitA, at(25, 500), 20_000, 'd1')).toEqual(['s1']); // 25 m/s
     expect(tracker.fraction('s1')).toBe(reference(squareSector, [[at(25, 0), at(25, 500)]]));
-    expect(tracker.addFix(unitA, at(25, 500), 21_000)).toEqual([]); // standing still
+    expect(tracker.addFix(unitA, at(25, 500), 21_000, 'd1')).toEqual([]); // standing still
   });
 
   test('a gap longer than maxGapMs starts a new track', () => {
     const tracker = new CoverageTracker(oneSector());
-    tracker.addFix(unitA, at(25, 0), 0);
-    tracker.addFix(unitA, at(25, 500), 121_000); // 121 s later, 4 m/s
+    tracker.addFix(unitA, at(25, 0), 0, 'd1');
+    tracker.addFix(unitA, at(25, 500), 121_000, 'd1'); // 121 s later, 4 m/s
     expect(tracker.fraction('s1')).toBe(
       reference(squareSector, [
         [at(25, 0), at(25, 0)],
@@ -174,16 +174,16 @@ describe('CoverageTracker: the track rules', () => {
       ]),
     );
     const patient = new CoverageTracker(oneSector(), { maxGapMs: 300_000 });
-    patient.addFix(unitA, at(25, 0), 0);
-    patient.addFix(unitA, at(25, 500), 121_000);
+    patient.addFix(unitA, at(25, 0), 0, 'd1');
+    patient.addFix(unitA, at(25, 500), 121_000, 'd1');
     expect(patient.fraction('s1')).toBe(reference(squareSector, [[at(25, 0), at(25, 500)]]));
   });
 
   test('a jump faster than maxSpeedMps starts a new track', () => {
     const tracker = new CoverageTracker(oneSector());
-    tracker.addFix(unitA, at(25, 0), 0);
-    tracker.addFix(unitA, at(25, 1000), 10_000); // 100 m/s
-    tracker.addFix(unitA, at(75, 1000), 11_000); // 50 m/s from the new start: joined
+    tracker.addFix(unitA, at(25, 0), 0, 'd1');
+    tracker.addFix(unitA, at(25, 1000), 10_000, 'd1'); // 100 m/s
+    tracker.addFix(unitA, at(75, 1000), 11_000, 'd1'); // 50 m/s from the new start: joined
     expect(tracker.fraction('s1')).toBe(
       reference(squareSector, [
         [at(25, 0), at(25, 0)],
@@ -194,10 +194,10 @@ describe('CoverageTracker: the track rules', () => {
 
   test('an older fix than the previous one is swept as a point but does not move the chain', () => {
     const tracker = new CoverageTracker(oneSector());
-    tracker.addFix(unitA, at(25, 0), 0);
-    tracker.addFix(unitA, at(25, 500), 10_000);
-    expect(tracker.addFix(unitA, at(975, 500), 5_000)).toEqual(['s1']); // out of order
-    tracker.addFix(unitA, at(25, 1000), 20_000); // joins from (25, 500), not from (975, 500)
+    tracker.addFix(unitA, at(25, 0), 0, 'd1');
+    tracker.addFix(unitA, at(25, 500), 10_000, 'd1');
+    expect(tracker.addFix(unitA, at(975, 500), 5_000, 'd1')).toEqual(['s1']); // out of order
+    tracker.addFix(unitA, at(25, 1000), 20_000, 'd1'); // joins from (25, 500), not from (975, 500)
     expect(tracker.fraction('s1')).toBe(
       reference(squareSector, [
         [at(25, 0), at(25, 500)],
@@ -209,10 +209,10 @@ describe('CoverageTracker: the track rules', () => {
 
   test('units have separate chains', () => {
     const tracker = new CoverageTracker(oneSector());
-    tracker.addFix(unitA, at(25, 0), 0);
-    tracker.addFix(unitB, at(975, 0), 1_000);
-    tracker.addFix(unitA, at(25, 500), 10_000);
-    tracker.addFix(unitB, at(975, 500), 11_000);
+    tracker.addFix(unitA, at(25, 0), 0, 'd1');
+    tracker.addFix(unitB, at(975, 0), 1_000, 'd1');
+    tracker.addFix(unitA, at(25, 500), 10_000, 'd1');
+    tracker.addFix(unitB, at(975, 500), 11_000, 'd1');
     expect(tracker.fraction('s1')).toBe(
       reference(squareSector, [
         [at(25, 0), at(25, 500)],
@@ -224,11 +224,11 @@ describe('CoverageTracker: the track rules', () => {
   test('only accepted units count, and a segment only when both its fixes are accepted', () => {
     const assignedAt = 5_000;
     const tracker = new CoverageTracker(oneSector((u, t) => u.unitId === 'u-a' && t >= assignedAt));
-    expect(tracker.addFix(unitB, at(500, 0), 0)).toEqual([]);
-    expect(tracker.addFix(unitB, at(500, 200), 10_000)).toEqual([]);
-    expect(tracker.addFix(unitA, at(25, 0), 0)).toEqual([]); // before the assignment
-    tracker.addFix(unitA, at(25, 250), 10_000); // from a fix before the assignment: a point
-    tracker.addFix(unitA, at(25, 500), 20_000);
+    expect(tracker.addFix(unitB, at(500, 0), 0, 'd1')).toEqual([]);
+    expect(tracker.addFix(unitB, at(500, 200), 10_000, 'd1')).toEqual([]);
+    expect(tracker.addFix(unitA, at(25, 0), 0, 'd1')).toEqual([]); // before the assignment
+    tracker.addFix(unitA, at(25, 250), 10_000, 'd1'); // from a fix before the assignment: a point
+    tracker.addFix(unitA, at(25, 500), 20_000, 'd1');
     expect(tracker.fraction('s1')).toBe(reference(squareSector, [[at(25, 250), at(25, 500)]]));
   });
 
@@ -239,9 +239,9 @@ describe('CoverageTracker: the track rules', () => {
       { id: 'east', polygon: east, sweepWidthM: SWEEP, accepts: everyone },
       { id: 'overlap', polygon: metric(rect(900, 0, 1900, 1000)), sweepWidthM: SWEEP, accepts: everyone },
     ]);
-    expect(tracker.addFix(unitA, at(500, 500), 0)).toEqual(['west']);
-    expect(tracker.addFix(unitA, at(950, 500), 10_000)).toEqual(['west', 'overlap']);
-    expect(tracker.addFix(unitB, at(5500, 500), 0)).toEqual(['east']);
+    expect(tracker.addFix(unitA, at(500, 500), 0, 'd1')).toEqual(['west']);
+    expect(tracker.addFix(unitA, at(950, 500), 10_000, 'd1')).toEqual(['west', 'overlap']);
+    expect(tracker.addFix(unitB, at(5500, 500), 0, 'd1')).toEqual(['east']);
     expect(tracker.fractions()).toEqual(
       new Map([
         ['west', tracker.fraction('west')],
@@ -308,7 +308,7 @@ describe('CoverageTracker: incremental = full recomputation', () => {
     const tracker = new CoverageTracker(sectors);
     let before = tracker.fractions();
     for (const f of inTimeOrder) {
-      const changed = tracker.addFix(f, f.lngLat, f.time);
+      const changed = tracker.addFix(f, f.lngLat, f.time, f.deviceId ?? 'd1');
       const after = tracker.fractions();
       expect(changed).toEqual(sectors.map((s) => s.id).filter((id) => after.get(id) !== before.get(id)));
       before = after;

@@ -2,7 +2,7 @@ import { validationIssueOf, type ErrorCode, type ValidationIssue } from '../erro
 
 /**
  * Bumped when the wire protocol changes incompatibly; clients older than MIN are refused
- * (`CLIENT_TOO_OLD`: the console says to reload, and reloads itself when it safely can).
+ * (`CLIENT_TOO_OLD`: the console says to reload; the wall reloads itself when it safely can).
  * 2: every SOS alert names its device (`evidence.deviceId`), which a console of protocol 1 refuses
  * as a whole alert (its evidence admits no other field).
  */
