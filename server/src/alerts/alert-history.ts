@@ -1,6 +1,7 @@
 import { ALERTS_RESOLVED_IN_FULL, unitKey, type Alert, type AlertsMessage } from '@jointmap/shared';
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { ruleKey, type RuleIndex } from './rule-index.ts';
+import { ofDevice } from './positionless-alarm.ts';
 import { SEED_LOOKBACK_MS, storedStay, TrackBack } from './replay-seed.ts';
 import type { UnitState } from './unit-evaluator.ts';
 
@@ -46,7 +47,7 @@ export async function storedPressStart(
 }
 
 /** The fixes of `deviceId` (all of them without one). */
-const ofDevice = <T extends Pick<PositionFix, 'deviceId'>>(fixes: readonly T[], deviceId: string | undefined) =>
+const fixesOf = <T extends Pick<PositionFix, 'deviceId'>>(fixes: readonly T[], deviceId: string | undefined) =>
   deviceId === undefined ? fixes : fixes.filter((f) => f.deviceId === deviceId);
 
 /**
@@ -68,7 +69,7 @@ async function storedPress(
     let fixes: readonly PositionFix[] = [];
     const run = () => fixes.filter((f) => f.time >= start && f.time <= time).map((f) => f.time);
     while (await back.extend()) {
-      fixes = ofDevice(back.fixes, deviceId);
+      fixes = fixesOf(back.fixes, deviceId);
       start = pressStart(fixes, time);
       const before = fixes.findLast((f) => f.time < start);
       if (before) return { start, after: before.time, run: run() };
@@ -107,7 +108,7 @@ export async function pressEpisode(
   try {
     // Another device's SOS is another press (alerts stored before they named their device: any).
     const held = (await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: 1_000 })).filter(
-      (a) => deviceId === undefined || a.evidence.deviceId === undefined || a.evidence.deviceId === deviceId,
+      (a) => deviceId === undefined || ofDevice(a, deviceId),
     );
     const ended = (a: Alert) => a.evidence.pressEndedAt !== undefined && a.evidence.pressEndedAt <= time;
     const cut = Math.max(-Infinity, ...held.filter(ended).map((a) => a.evidence.pressEndedAt!));
@@ -115,7 +116,7 @@ export async function pressEpisode(
       start = press.run.find((t) => t > cut) ?? time;
       since = cut;
     }
-    const after = ofDevice(
+    const after = fixesOf(
       await storage.track(stationId, unitId, time + 1, time + SEED_LOOKBACK_MS, PRESS_END_LIMIT),
       deviceId,
     );

@@ -32,7 +32,7 @@ export interface PressReport {
 }
 
 /** Device time of the newest report of `deviceId` (or of any device, read back from the alerts after a restart). */
-export function heardOf(state: UnitState, deviceId: string): number {
+function heardOf(state: UnitState, deviceId: string): number {
   return Math.max(state.heard.get(deviceId) ?? -Infinity, state.heard.get(ANY_DEVICE) ?? -Infinity);
 }
 

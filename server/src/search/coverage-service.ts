@@ -58,7 +58,7 @@ export interface CoverageServiceOptions {
  * Walks of the stored logs run at once: each holds a Y.Doc of every document of its operation, and
  * at start-up every active operation's walk asks at once.
  */
-export const WALKS_AT_ONCE = 2;
+const WALKS_AT_ONCE = 2;
 
 /** Maps whose changes can end or reopen a task. */
 const TASK_MAPS = ['tasks', 'responses'];

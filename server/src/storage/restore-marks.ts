@@ -24,9 +24,9 @@ export const RESTORE_MARK_MAX_MS = 6 * 3600_000;
  * one a crash left behind.
  */
 export const isLiveMark = (mark: Pick<RestoreMark, 'startedAt'>, now: number): boolean =>
-  now - mark.startedAt < RESTORE_MARK_MAX_MS;
+  mark.startedAt > deadBefore(now);
 
-/** A mark's `startedAt` at or before which it is dead at `now` (the negation of {@link isLiveMark}). */
+/** A mark's `startedAt` at or before which it is dead at `now` (the SQL checks use it too). */
 export const deadBefore = (now: number): number => now - RESTORE_MARK_MAX_MS;
 
 /**
