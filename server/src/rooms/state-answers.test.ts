@@ -1,32 +1,7 @@
-import * as decoding from 'lib0/decoding';
 import { expect, test } from 'vitest';
 import * as Y from 'yjs';
-import { PacedAnswers, StateAnswers, type AnsweredSocket } from './state-answers.ts';
-
-/** A socket whose messages go out only when the test says so (`goOut`), as behind a slow link. */
-class SlowSocket implements AnsweredSocket {
-  isOpen = true;
-  readonly sent: Uint8Array[] = [];
-  private waiting: Array<() => void> = [];
-  private pending = false;
-  send(data: Uint8Array): void {
-    this.sent.push(data);
-    this.pending = true;
-  }
-  close(): void {
-    this.isOpen = false;
-  }
-  whenSent(done: () => void): boolean {
-    if (!this.pending) return false;
-    this.waiting.push(done);
-    return true;
-  }
-  /** Everything sent so far has gone out. */
-  goOut(): void {
-    this.pending = false;
-    for (const done of this.waiting.splice(0)) done();
-  }
-}
+import type { AnsweredSocket } from './state-answers.ts';
+import { answerOf, paced, SlowSocket, vectorOf } from './state-answers.test-support.ts';
 
 /** A document of `lines` entries of about 1 KB each. */
 function serverDoc(lines: number): Y.Doc {
@@ -35,25 +10,6 @@ function serverDoc(lines: number): Y.Doc {
   for (let i = 0; i < lines; i++) map.set(`a-${i}`, { label: 'x'.repeat(1000), i });
   return doc;
 }
-
-/** The update a sync step 2 carries (null: another message). */
-function answerOf(message: Uint8Array): Uint8Array | null {
-  const d = decoding.createDecoder(message);
-  if (decoding.readVarUint(d) !== 0 || decoding.readVarUint(d) !== 1) return null;
-  return decoding.readVarUint8Array(d);
-}
-
-function paced(doc: Y.Doc) {
-  const tasks: Array<() => Promise<unknown>> = [];
-  const answers = new PacedAnswers(doc, new StateAnswers(doc, null), (task) => void tasks.push(task));
-  /** Run the queued tasks (the room's queue). */
-  const run = async () => {
-    for (const task of tasks.splice(0)) await task();
-  };
-  return { answers, run, tasks };
-}
-
-const vectorOf = (doc: Y.Doc) => Y.encodeStateVector(doc);
 
 test('asks while an answer has not gone out are answered once it has: one answer made then, one empty answer for each further ask', async () => {
   const doc = serverDoc(200);

@@ -137,7 +137,7 @@ export function applyClientUpdate(
   encode?: () => void,
 ): AppliedUpdate {
   // Its problems and issues are the repair's own (fresh) arrays, set before the transaction ends.
-  const applied: AppliedUpdate = { problems: NONE, issues: NONE, malformed: null, gapped: false, whole: false };
+  const applied: AppliedUpdate = { ...NOT_APPLIED };
   // Typed before the update: a root the update brings would otherwise be a bare type in `tr.changed`.
   const meta = doc.getMap('meta');
   doc.transact((tr) => {

@@ -74,6 +74,11 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
     let pendingBytes = 0;
     let deliver: ((data: Uint8Array) => void) | null = null;
     let leave: (() => void) | null = null;
+    /** Take the connection out of its room if it joined one (`leave`: the room's `close`), at most once. */
+    const leaveRoom = () => {
+      leave?.();
+      leave = null;
+    };
     let cancelExpiry: (() => void) | null = null;
     let releaseSlot: (() => void) | null = null;
     // Pings find half-open connections; a keepalive goes only to a socket that was sent nothing for
@@ -90,10 +95,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
         return rejection(name, 'RATE_LIMITED', message);
       },
       // Out of its room at once, as on any other refusal (`end`): not when `ws` reports the close.
-      backlogClosed: () => {
-        leave?.();
-        leave = null;
-      },
+      backlogClosed: leaveRoom,
     });
     /**
      * Refuse the connection and take it out of its room at once: `ws` goes on emitting what the
@@ -101,8 +103,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
      */
     const end = (code: ErrorCode, message: string) => {
       refuse(socket, name, code, message);
-      leave?.();
-      leave = null;
+      leaveRoom();
     };
     ws.on('pong', socket.link.heard);
     ws.binaryType = 'nodebuffer';
@@ -126,8 +127,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       socket.closed();
       cancelExpiry?.();
       releaseSlot?.();
-      leave?.();
-      leave = null;
+      leaveRoom();
       ctx.metrics.syncConnections.dec();
     });
     ws.on('error', (err) => request.log.debug({ err }, 'sync socket error'));
@@ -180,10 +180,7 @@ export function syncRoutes(app: FastifyInstance, ctx: AppContext): void {
       for (const m of pending.splice(0)) conn.receive(m);
       // Closed while the session was checked or the room loaded: what it sent is still applied
       // (queued above, with the session checked at connect), then the connection leaves.
-      if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) {
-        conn.close();
-        leave = null;
-      }
+      if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) leaveRoom();
     })().catch((err: unknown) => {
       if (err instanceof AppError) {
         request.log.info({ doc: name, code: err.code }, `sync refused: ${err.message}`);
