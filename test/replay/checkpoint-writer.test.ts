@@ -34,8 +34,8 @@ function room(storage: Storage) {
 function spyPages(storage: Storage): { rows: number } {
   const seen = { rows: 0 };
   const page = storage.readUpdateLogPage.bind(storage);
-  storage.readUpdateLogPage = async (doc, afterSeq, limit) => {
-    const out = await page(doc, afterSeq, limit);
+  storage.readUpdateLogPage = async (doc, afterSeq, limit, throughSeq) => {
+    const out = await page(doc, afterSeq, limit, throughSeq);
     seen.rows += out.length;
     return out;
   };

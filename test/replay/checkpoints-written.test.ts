@@ -83,8 +83,8 @@ describe('replay checkpoints stored before anyone replays', () => {
     // The room's snapshots are the checkpoints: the log is never read back in pages for them.
     let pageRows = 0;
     const page = server.ctx.storage.readUpdateLogPage.bind(server.ctx.storage);
-    server.ctx.storage.readUpdateLogPage = async (d, afterSeq, limit) => {
-      const out = await page(d, afterSeq, limit);
+    server.ctx.storage.readUpdateLogPage = async (d, afterSeq, limit, throughSeq) => {
+      const out = await page(d, afterSeq, limit, throughSeq);
       pageRows += out.length;
       return out;
     };

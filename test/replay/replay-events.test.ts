@@ -253,8 +253,8 @@ describe('replay events from the stored logs', () => {
     expect(await storage.readReplayCheckpoints(doc, 0, 10)).toEqual([]);
     const reads: Array<{ kind: string; rows: number }> = [];
     const page = storage.readUpdateLogPage.bind(storage);
-    storage.readUpdateLogPage = async (d, afterSeq, limit) => {
-      const out = await page(d, afterSeq, limit);
+    storage.readUpdateLogPage = async (d, afterSeq, limit, throughSeq) => {
+      const out = await page(d, afterSeq, limit, throughSeq);
       reads.push({ kind: 'page', rows: out.length });
       return out;
     };

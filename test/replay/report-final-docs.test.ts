@@ -149,8 +149,8 @@ function pagedOnly(storage: Storage) {
           return target.readUpdateLogHeads(docs);
         };
       if (prop === 'readUpdateLogPage')
-        return async (doc: string, afterSeq: number, limit: number) => {
-          const page = await target.readUpdateLogPage(doc, afterSeq, limit);
+        return async (doc: string, afterSeq: number, limit: number, throughSeq?: number) => {
+          const page = await target.readUpdateLogPage(doc, afterSeq, limit, throughSeq);
           pages.push({ doc, afterSeq, limit, rows: page.length });
           return page;
         };

@@ -89,6 +89,21 @@ describe.each(backends)('storage contract (replay): $name', (backend) => {
     expect((await storage.readUpdateLogHeads(['op8/command'])).get('op8/command')).toBe(0);
   });
 
+  test('a page of the log up to a seq reads none stored after it, however large the page', async (t) => {
+    const { storage } = await backend.open(t);
+    // Interleaved: one document's seqs need not be consecutive.
+    for (let i = 1; i <= 5; i++) {
+      await storage.appendUpdate('op9/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);
+      await storage.appendUpdate('op9/s1', mapUpdate(`s${i}`, `v${i}`, i), AUTHOR);
+    }
+    const log = await storage.readUpdateLog('op9/command');
+    const through = log[2]!.seq;
+    expect(await storage.readUpdateLogPage('op9/command', 0, 10, through)).toEqual(log.slice(0, 3));
+    expect(await storage.readUpdateLogPage('op9/command', log[0]!.seq, 1, through)).toEqual(log.slice(1, 2));
+    expect(await storage.readUpdateLogPage('op9/command', through, 10, through)).toEqual([]);
+    expect(await storage.readUpdateLogPage('op9/command', 0, 10, 0)).toEqual([]);
+  });
+
   test('a page of the log gives at most `limit` updates after a seq; stored checkpoints are listed after a seq in seq order', async (t) => {
     const { storage } = await backend.open(t);
     for (let i = 1; i <= 5; i++) await storage.appendUpdate('op2/command', mapUpdate(`k${i}`, `v${i}`, i), AUTHOR);

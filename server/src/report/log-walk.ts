@@ -9,21 +9,27 @@ export const YIELD_EVERY = 500;
 export const LOG_PAGE = 2_000;
 
 /**
- * A document's update log from the store (the updates after `afterSeq`), oldest first, a page of
- * at most `pageSize` updates at a time (`readUpdateLogPage`) with a turn of the event loop after
- * each page, never whole: a synchronous read of a long log would hold every other request meanwhile.
+ * A document's update log from the store (the updates after `afterSeq`, up to `throughSeq` when
+ * given: none stored after it is read), oldest first, a page of at most `pageSize` updates at a
+ * time (`readUpdateLogPage`) with a turn of the event loop after each page, never whole: a
+ * synchronous read of a long log would hold every other request meanwhile.
  */
 export async function* logPages(
   store: Pick<UpdateLogStore, 'readUpdateLogPage'>,
   doc: string,
   pageSize = LOG_PAGE,
   afterSeq = 0,
+  throughSeq?: number,
 ): AsyncGenerator<LoggedUpdate[]> {
   for (;;) {
-    const page = await store.readUpdateLogPage(doc, afterSeq, pageSize);
+    const read = await store.readUpdateLogPage(doc, afterSeq, pageSize, throughSeq);
+    // The bound holds whatever the store does with it (a wrapper that drops the argument).
+    const page =
+      throughSeq !== undefined && (read.at(-1)?.seq ?? 0) > throughSeq ? read.filter((u) => u.seq <= throughSeq) : read;
     if (page.length) yield page;
-    if (page.length < pageSize) return;
+    if (read.length < pageSize || page.length < read.length) return;
     afterSeq = page.at(-1)!.seq;
+    if (throughSeq !== undefined && afterSeq >= throughSeq) return;
     await yieldToEventLoop();
   }
 }

@@ -82,13 +82,13 @@ function storageHooks(storage: SqliteStorage, held: string) {
   let reach!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
   const page = storage.readUpdateLogPage.bind(storage);
-  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (doc, after, limit) => {
+  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (doc, ...rest) => {
     read.push(doc);
     if (doc === held && read.indexOf(doc) === read.length - 1) {
       reach();
       await gate;
     }
-    return page(doc, after, limit);
+    return page(doc, ...rest);
   });
   // The room runs its commit hooks, and the live service relays a fix, in the microtasks after
   // the store resolved: a turn of the event loop later they ran.

@@ -52,7 +52,7 @@ function walkGates(storage: SqliteStorage) {
     return span(doc, ...rest);
   });
   const page = storage.readUpdateLogPage.bind(storage);
-  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (doc, after, limit) => {
+  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (doc, ...rest) => {
     const id = opOf(doc);
     started.add(id);
     if (!gates.has(id)) {
@@ -61,7 +61,7 @@ function walkGates(storage: SqliteStorage) {
       for (const w of waiting.filter((w) => w.k < arrived.length)) w.resolve(arrived[w.k]!);
       await gate;
     }
-    return page(doc, after, limit);
+    return page(doc, ...rest);
   });
   return {
     started,

@@ -93,21 +93,24 @@ export class StoredTaskEnds {
   /**
    * Walk the logs of documents `names` on from where the last walk left each one (from its start
    * the first time), and date every end and reopening of a task they hold. `signal` stops it
-   * between pages (it throws the signal's reason).
+   * between pages (it throws the signal's reason). Resolves whether any log was behind: false,
+   * nothing was read but the heads (the one read a catch-up round needs, no `behind` first).
    *
    * @example const ends = new StoredTaskEnds(false); await ends.walk(storage, operationDocNames(id, stations));
    */
-  async walk(store: LogStore, names: readonly string[], signal?: AbortSignal): Promise<void> {
+  async walk(store: LogStore, names: readonly string[], signal?: AbortSignal): Promise<boolean> {
     if (!this.resumable) throw new Error('stored task ends: a log walked without keeping its document cannot go on');
     // Every log is read up to where it ended when this walk started, whatever is stored meanwhile:
     // a log read to its end while another is still paged would otherwise leave changes stored in
     // it meanwhile to the next walk, after later changes of the other were dated.
     const heads = await store.readUpdateLogHeads(names);
     const cursors: Cursor[] = [];
+    let behind = false;
     try {
       for (const name of names) {
         const head = heads.get(name) ?? 0;
         if (head <= (this.logs.get(name)?.lastSeq ?? 0)) continue;
+        behind = true;
         const c: Cursor = { pages: this.changes(store, name, head, signal), page: [], next: 0 };
         if (await advance(c)) cursors.push(c);
       }
@@ -125,6 +128,7 @@ export class StoredTaskEnds {
     } finally {
       for (const c of cursors) await c.pages.return(undefined);
     }
+    return behind;
   }
 
   /** Keep the documents encoded rather than in memory until their logs grow (not during a walk). */
@@ -147,7 +151,11 @@ export class StoredTaskEnds {
     }
   }
 
-  /** The task changes of one document's log after its mark up to `head`, a page of the log at a time. */
+  /**
+   * The task changes of one document's log after its mark up to `head`, a page of the log at a
+   * time: the read stops at `head` (stored after the walk started: left to the next walk, as in
+   * every other log).
+   */
   private async *changes(
     store: LogStore,
     name: string,
@@ -158,10 +166,7 @@ export class StoredTaskEnds {
     let log = this.logs.get(name);
     if (!log) this.logs.set(name, (log = { lastSeq: 0, walker: null, state: null, found: [] }));
     try {
-      for await (const rows of logPages(store, name, LOG_PAGE, log.lastSeq)) {
-        // Stored after the walk started: left to the next walk, as in every other log.
-        const page = rows.filter((u) => u.seq <= head);
-        if (!page.length) return;
+      for await (const page of logPages(store, name, LOG_PAGE, log.lastSeq, head)) {
         // Loaded only now: a document whose log has not grown is not touched.
         const walker = (log.walker ??= this.walkerOf(log, name));
         // The walker counts within the page it is given.
@@ -172,7 +177,6 @@ export class StoredTaskEnds {
         log.found = [];
         yield out;
         signal?.throwIfAborted();
-        if (log.lastSeq >= head) return;
       }
     } finally {
       if (!this.keepState) {

@@ -59,7 +59,7 @@ export class TaskEndHistory {
 
   /** Note again the changes `forgetChanges` returned (`at`; null: none), as of the earliest noted. */
   renote(at: number | null): void {
-    if (at !== null) this.changedAt = Math.min(at, this.changedAt ?? at);
+    this.changedAt = earliest(this.changedAt, at);
   }
 
   /**
@@ -99,12 +99,18 @@ export class TaskEndHistory {
     try {
       docs = await Promise.all(names.map(async (name) => (await rooms.get(name)).doc));
     } catch (err) {
-      if (pending !== null) this.changed(Math.min(pending, this.changedAt ?? pending));
+      // Noted again as of the earliest: a change noted while the documents loaded is later.
+      this.renote(pending);
       throw err;
     }
     const { tasks, responses } = taskRecords(docs);
     this.sync(tasks, responses, pending ?? now);
   }
+}
+
+/** The earlier of two times, either null (none): null only when both are. */
+export function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 /** The newest `updatedAt` of a task's records and of the answers to it. */

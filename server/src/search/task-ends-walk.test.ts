@@ -91,8 +91,8 @@ it('adopts the walk after a few rounds though the logs keep growing, and dates w
   // Every walk on stores another update meanwhile (up to 10): the third closes the task at 5,000.
   let grown = 0;
   const page = storage.readUpdateLogPage.bind(storage);
-  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (doc, after, limit) => {
-    const rows = await page(doc, after, limit);
+  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (doc, ...rest) => {
+    const rows = await page(doc, ...rest);
     if (++grown === 3) await put(task('closed', 5_000), 5_000);
     else if (grown < 10) await put(task('open', 2_000 + grown, 'task-other'), 3_000 + grown);
     return rows;
@@ -103,6 +103,28 @@ it('adopts the walk after a few rounds though the logs keep growing, and dates w
   expect(history.signature(ID)).toBe(JSON.stringify([]));
   await read(9_000);
   expect(history.signature(ID)).toBe(JSON.stringify([{ from: 5_000, to: null }]));
+});
+
+it('reads the heads once a catch-up round: a log that grew during one round’s walk is walked on in the next, by its stored time', async () => {
+  const { storage, history, walk, put, read } = await walked(task('open', 1_000));
+  await put(task('closed', 3_000), 3_000);
+  // The first walk on stores the task's reopening at 4,000 as it reads the close.
+  let grown = false;
+  const page = storage.readUpdateLogPage.bind(storage);
+  vi.spyOn(storage, 'readUpdateLogPage').mockImplementation(async (...args) => {
+    const rows = await page(...args);
+    if (!grown) {
+      grown = true;
+      await put(task('open', 4_000), 4_000);
+    }
+    return rows;
+  });
+  const heads = vi.spyOn(storage, 'readUpdateLogHeads');
+  await walk.step(history, NAMES);
+  // The close, the reopening, then no log behind: one read of the heads each.
+  expect(heads).toHaveBeenCalledTimes(3);
+  await read(9_000);
+  expect(history.signature(ID)).toBe(JSON.stringify([{ from: 3_000, to: 4_000 }]));
 });
 
 it('keeps a finished walk’s documents encoded until the walk on, which dates what was stored meanwhile by its stored time', async () => {

@@ -2,7 +2,7 @@ import { backoffDelay } from '@jointmap/shared';
 import type { UpdateLogStore } from '../storage/types.ts';
 import type { PendingTimer, PendingWork } from './pending-work.ts';
 import { StoredTaskEnds } from './stored-task-ends.ts';
-import type { TaskEndHistory } from './task-end-history.ts';
+import { earliest, type TaskEndHistory } from './task-end-history.ts';
 import type { WalkSlots } from './walk-slots.ts';
 
 /** Walks on over what was stored meanwhile at most this many times before the spells are adopted. */
@@ -67,12 +67,11 @@ export class TaskEndsWalk {
     let forgotten: number | null = null;
     try {
       // Logs that keep growing end the catch-up after a few rounds: the changes noted after the
-      // last forget are dated by the reads, from their commit.
+      // last forget are dated by the reads, from their commit. Each round reads the heads once,
+      // after its forget (the changes forgotten are stored by then): none behind ends it.
       for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
-        const at = history.forgetChanges();
-        forgotten = forgotten === null ? at : Math.min(forgotten, at ?? forgotten);
-        if (!(await ends.behind(this.o.store, names))) break;
-        await ends.walk(this.o.store, names, this.stop.signal);
+        forgotten = earliest(forgotten, history.forgetChanges());
+        if (!(await ends.walk(this.o.store, names, this.stop.signal))) break;
       }
     } catch (err) {
       history.renote(forgotten);

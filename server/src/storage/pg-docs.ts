@@ -182,13 +182,21 @@ export class PgDocStore implements DocStore, UpdateLogStore {
     return rows.map((r: PgRow) => pgCheckpoint(doc, r));
   }
 
-  async readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]> {
-    const { rows } = await pgQuery(
-      this.pool,
-      `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
-       WHERE doc = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [doc, afterSeq, limit],
-    );
+  async readUpdateLogPage(doc: string, afterSeq: number, limit: number, throughSeq?: number): Promise<LoggedUpdate[]> {
+    const { rows } =
+      throughSeq === undefined
+        ? await pgQuery(
+            this.pool,
+            `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+             WHERE doc = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+            [doc, afterSeq, limit],
+          )
+        : await pgQuery(
+            this.pool,
+            `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+             WHERE doc = $1 AND seq > $2 AND seq <= $4 ORDER BY seq LIMIT $3`,
+            [doc, afterSeq, limit, throughSeq],
+          );
     return rows.map(pgLogged);
   }
 

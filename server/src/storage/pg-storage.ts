@@ -124,7 +124,8 @@ export class PgStorage implements Storage {
   readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.docs.readUpdateLog(doc);
   readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
     this.docs.readUpdateLogRange(doc, afterSeq, untilTime);
-  readUpdateLogPage = (doc: string, after: number, limit: number) => this.docs.readUpdateLogPage(doc, after, limit);
+  readUpdateLogPage = (doc: string, after: number, limit: number, through?: number) =>
+    this.docs.readUpdateLogPage(doc, after, limit, through);
   readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
     this.docs.readUpdateLogSpan(doc, after, through, limit);
   readUpdateLogHeads = (docs: readonly string[]) => this.docs.readUpdateLogHeads(docs);

@@ -191,7 +191,8 @@ export class SqliteStorage implements Storage {
   readUpdateLog = (doc: string): Promise<LoggedUpdate[]> => this.updateLog.readUpdateLog(doc);
   readUpdateLogRange = (doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]> =>
     this.updateLog.readUpdateLogRange(doc, afterSeq, untilTime);
-  readUpdateLogPage = (doc: string, after: number, n: number) => this.updateLog.readUpdateLogPage(doc, after, n);
+  readUpdateLogPage = (doc: string, after: number, n: number, through?: number) =>
+    this.updateLog.readUpdateLogPage(doc, after, n, through);
   readUpdateLogSpan = (doc: string, after: number, through: number, limit: number) =>
     this.updateLog.readUpdateLogSpan(doc, after, through, limit);
   readUpdateLogHeads = (docs: readonly string[]) => this.updateLog.readUpdateLogHeads(docs);

@@ -38,6 +38,10 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
         `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
          WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?`,
       ),
+      pageThrough: db.prepare(
+        `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+         WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+      ),
       span: db.prepare(
         `SELECT COUNT(*) AS n, MAX(seq) AS seq, MAX(created_at) AS max_time FROM (
            SELECT seq, created_at FROM doc_updates WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?)`,
@@ -70,8 +74,12 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
     return (this.stmts.range.all(doc, afterSeq, untilTime) as Row[]).map(toLogged);
   }
 
-  async readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]> {
-    return (this.stmts.page.all(doc, afterSeq, limit) as Row[]).map(toLogged);
+  async readUpdateLogPage(doc: string, afterSeq: number, limit: number, throughSeq?: number): Promise<LoggedUpdate[]> {
+    const rows =
+      throughSeq === undefined
+        ? this.stmts.page.all(doc, afterSeq, limit)
+        : this.stmts.pageThrough.all(doc, afterSeq, throughSeq, limit);
+    return (rows as Row[]).map(toLogged);
   }
 
   async readUpdateLogSpan(doc: string, afterSeq: number, throughSeq: number, limit: number): Promise<UpdateLogSpan> {

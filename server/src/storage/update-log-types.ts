@@ -17,8 +17,11 @@ export interface UpdateLogStore {
   readUpdateLog(doc: string): Promise<LoggedUpdate[]>;
   /** The updates after `afterSeq` stored at or before `untilTime`, oldest first. */
   readUpdateLogRange(doc: string, afterSeq: number, untilTime: number): Promise<LoggedUpdate[]>;
-  /** At most `limit` updates after `afterSeq`, oldest first (to read a long log in pages). */
-  readUpdateLogPage(doc: string, afterSeq: number, limit: number): Promise<LoggedUpdate[]>;
+  /**
+   * At most `limit` updates after `afterSeq`, oldest first (to read a long log in pages); with
+   * `throughSeq`, none after it (a log read up to a head read earlier: what is stored since is not read).
+   */
+  readUpdateLogPage(doc: string, afterSeq: number, limit: number, throughSeq?: number): Promise<LoggedUpdate[]>;
   /**
    * The first `limit` updates after `afterSeq` up to `throughSeq`, counted without their bytes:
    * how many, the last one's seq (null: none) and the latest time among them (-Infinity: none).
