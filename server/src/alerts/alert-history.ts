@@ -2,7 +2,7 @@ import { ALERTS_RESOLVED_IN_FULL, unitKey, type Alert, type AlertsMessage } from
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { ruleKey, type RuleIndex } from './rule-index.ts';
 import { ofDevice } from './positionless-alarm.ts';
-import { SEED_LOOKBACK_MS, storedStay, TrackBack } from './replay-seed.ts';
+import { chunksBack, SEED_LOOKBACK_MS, storedStay } from './replay-seed.ts';
 import type { UnitState } from './unit-evaluator.ts';
 
 /** Every unresolved alert of the operation and the newest resolved ones (sent on join / reconnect). */
@@ -18,23 +18,13 @@ export async function fullAlertsMessage(
 
 /**
  * The episode of the SOS press that the alarm fix at `time` belongs to: the first fix of the run of
- * consecutive alarm fixes (by device time) that holds it, as the live engine saw it when the fixes
- * came in order and as a replay after a restart sees it. `fixes` are the unit's stored fixes,
- * oldest first.
- */
-export function pressStart(fixes: readonly Pick<PositionFix, 'time' | 'alarm'>[], time: number): number {
-  let i = fixes.length - 1;
-  while (i >= 0 && fixes[i]!.time > time) i--;
-  let start = time;
-  for (; i >= 0 && fixes[i]!.alarm; i--) start = fixes[i]!.time;
-  return start;
-}
-
-/**
- * {@link pressStart} read from storage, backwards a chunk at a time until the run of alarm fixes
- * ends (at most `SEED_LOOKBACK_MS`, 24 h); the fix itself when the track cannot be read. With
- * `deviceId`, only that device's fixes count: a press is one device's (another tracker of the unit
- * reporting without the alarm meanwhile neither ends nor splits it).
+ * consecutive alarm fixes (by device time) of the unit's stored track that holds it (`time` itself
+ * when the stored fix at or before it carries no alarm), as the live engine saw it when the fixes
+ * came in order and as a replay after a restart sees it. Fixes after `time` do not count. Read
+ * backwards a chunk at a time until the run of alarm fixes ends (at most `SEED_LOOKBACK_MS`, 24 h);
+ * the fix itself when the track cannot be read. With `deviceId`, only that device's fixes count: a
+ * press is one device's (another tracker of the unit reporting without the alarm meanwhile neither
+ * ends nor splits it).
  */
 export async function storedPressStart(
   storage: Pick<Storage, 'track'>,
@@ -53,8 +43,9 @@ const fixesOf = <T extends Pick<PositionFix, 'deviceId'>>(fixes: readonly T[], d
 /**
  * {@link storedPressStart}, and `after`: the time of the stored fix before the press (one without
  * the alarm), or where the lookback ended when there is none; `run`: the times of the press's
- * alarm fixes up to `time`, oldest first. An alarm sent without a position (never stored) in
- * between belongs to the press too.
+ * alarm fixes up to `time` (and of a fix at `time` without it), oldest first. An alarm sent without
+ * a position (never stored) in between belongs to the press too. The fixes are gone over once,
+ * newest first, chunk by chunk, as the track is read back.
  */
 async function storedPress(
   storage: Pick<Storage, 'track'>,
@@ -63,18 +54,25 @@ async function storedPress(
   time: number,
   deviceId?: string,
 ): Promise<{ start: number; after: number; run: number[] }> {
+  let start = time;
+  /** The times of the fixes from `start` to `time`, newest first. */
+  const run: number[] = [];
+  /** A fix without the alarm was met: the run of alarm fixes is over. */
+  let over = false;
   try {
-    const back = new TrackBack(storage, stationId, unitId, time + 1, SEED_LOOKBACK_MS);
-    let start = time;
-    let fixes: readonly PositionFix[] = [];
-    const run = () => fixes.filter((f) => f.time >= start && f.time <= time).map((f) => f.time);
-    while (await back.extend()) {
-      fixes = fixesOf(back.fixes, deviceId);
-      start = pressStart(fixes, time);
-      const before = fixes.findLast((f) => f.time < start);
-      if (before) return { start, after: before.time, run: run() };
+    for await (const chunk of chunksBack(storage, stationId, unitId, time + 1)) {
+      for (let i = chunk.length - 1; i >= 0; i--) {
+        const f = chunk[i]!;
+        if (deviceId !== undefined && f.deviceId !== deviceId) continue;
+        if (over || !f.alarm) {
+          over = true;
+          // The stored fix before the press (a fix at `time` itself without the alarm is not).
+          if (f.time < start) return { start, after: f.time, run: run.reverse() };
+        } else start = f.time;
+        run.push(f.time);
+      }
     }
-    return { start, after: time - SEED_LOOKBACK_MS, run: run() };
+    return { start, after: time - SEED_LOOKBACK_MS, run: run.reverse() };
   } catch {
     return { start: time, after: time - 1, run: [time] };
   }

@@ -66,10 +66,6 @@ export class AlertService {
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
-  /** Held presses whose alert is being read (`operation\0unit\0device`), see {@link resumeResolved}. */
-  private readonly resolving = new Set<string>();
-  /** When each device's held press (by its start) was last read ({@link resumeResolved}), same keys. */
-  private readonly resolvedReads = new Map<string, { since: number; at: number }>();
   private closed = false;
   private readonly metrics;
   /** Reads each operation's rules and rosters (at load, and when a document commits). */
@@ -117,7 +113,6 @@ export class AlertService {
   /** The operation closed: stop watching its units (no alert is raised for a finished record). */
   forget(operationId: string): void {
     this.ops.delete(operationId);
-    for (const key of this.resolvedReads.keys()) if (key.startsWith(`${operationId}\0`)) this.resolvedReads.delete(key);
   }
 
   /**
@@ -250,12 +245,12 @@ export class AlertService {
     const key = unitKey(pos.stationId, pos.unitId);
     const state = unitState(op, pos.stationId, pos.unitId);
     try {
-      const held = isPositionless(pos) ? [...state.presses.keys()] : null;
-      const drafts = isPositionless(pos)
-        ? evaluatePositionless(state, pos)
-        : evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live');
-      const ended = held?.filter((device) => !state.presses.has(device));
-      if (isPositionless(pos) && ended?.length) this.endPress(op, state, pos, ended);
+      let drafts: AlertDraft[];
+      if (isPositionless(pos)) {
+        const ended: string[] = [];
+        drafts = evaluatePositionless(state, pos, ended);
+        if (ended.length) this.endPress(op, state, pos, ended);
+      } else drafts = evaluateFix(op.index, this.o.settings, state, pos, op.kinds.get(key) ?? null, how !== 'live');
       const swallowed = pos.alarm !== null && !drafts.some((d) => d.kind === 'sos');
       if (swallowed && how !== 'replayed' && holdsPress(state, pos.deviceId)) this.resumeResolved(op, state, pos);
       for (const d of drafts) {
@@ -322,8 +317,7 @@ export class AlertService {
     const device = deviceOf(alert);
     const since = state.presses.get(device);
     if (since !== undefined && since <= alert.time) state.presses.delete(device);
-    for (const key of this.resolvedReads.keys())
-      if (key.startsWith(`${op.id}\0${unitKey(state.stationId, state.unitId)}\0`)) this.resolvedReads.delete(key);
+    state.resolveReads.last.clear();
   }
 
   /**
@@ -339,27 +333,28 @@ export class AlertService {
   private resumeResolved(op: OperationAlerts, state: UnitState, pos: RelayedFix): void {
     const since = pressSince(state, pos.deviceId);
     if (since === null || pos.time <= since) return;
-    const key = [op.id, unitKey(state.stationId, state.unitId), pos.deviceId].join('\0');
+    const device = pos.deviceId;
+    const reads = state.resolveReads;
     const now = this.now();
-    const last = this.resolvedReads.get(key);
-    if (this.resolving.has(key) || (last?.since === since && now - last.at < RESOLVED_READ_MS)) return;
-    this.resolving.add(key);
-    this.resolvedReads.set(key, { since, at: now });
+    const last = reads.last.get(device);
+    if (reads.running.has(device) || (last?.since === since && now - last.at < RESOLVED_READ_MS)) return;
+    reads.running.add(device);
+    reads.last.set(device, { since, at: now });
     const { stationId, unitId } = state;
     void this.track(
       Promise.allSettled([...this.pending])
-        .then(() => pressResolved(this.o.storage, op.id, stationId, unitId, pos.deviceId))
+        .then(() => pressResolved(this.o.storage, op.id, stationId, unitId, device))
         .then((resolved) => {
           if (!resolved || this.closed || this.ops.get(op.id) !== op) return;
-          if (pressSince(state, pos.deviceId) !== since) return;
-          if (!state.presses.has(pos.deviceId)) state.presses.delete(ANY_DEVICE);
-          state.presses.set(pos.deviceId, pos.time);
+          if (pressSince(state, device) !== since) return;
+          if (!state.presses.has(device)) state.presses.delete(ANY_DEVICE);
+          state.presses.set(device, pos.time);
           return this.raise(op, state, sosDraft(state, pos, false));
         })
         .catch((err: unknown) =>
           this.o.log.error({ err, operation: op.id, unit: unitId }, 'alerts: resolved SOS press not read'),
         )
-        .finally(() => this.resolving.delete(key)),
+        .finally(() => reads.running.delete(device)),
     );
   }
 

@@ -3,7 +3,7 @@ import type { PositionlessReport } from '../live/relay.ts';
 import { carInside } from './alert-test-doubles.ts';
 import { evaluatePositionless } from './positionless-alarm.ts';
 import { RuleIndex } from './rule-index.ts';
-import { pressSince } from './sos-press.ts';
+import { ANY_DEVICE, pressSince } from './sos-press.ts';
 import { evaluateFix, newUnitState } from './unit-evaluator.ts';
 
 const T0 = 1_764_500_000_000;
@@ -82,6 +82,22 @@ describe('evaluatePositionless', () => {
     expect(evaluatePositionless(state, report(T0 + 20_000))).toMatchObject([{ episode: T0 + 20_000 }]);
     expect(evaluatePositionless(state, report(T0 + 18_000, null))).toEqual([]);
     expect(pressSince(state)).toBe(T0 + 20_000);
+  });
+
+  test("tells which presses a report without the alarm ended: its device's and one of no known device, not another device's", () => {
+    const state = newUnitState('st-1', 'car-1');
+    state.presses.set('dev-2', T0);
+    state.presses.set(ANY_DEVICE, T0);
+    state.presses.set('dev-1', T0 + 1_000);
+    const ended: string[] = [];
+    evaluatePositionless(state, report(T0 + 5_000, null), ended);
+    expect(ended).toEqual(['dev-1', ANY_DEVICE]);
+    expect([...state.presses.keys()]).toEqual(['dev-2']);
+    // An alarm, or a report ending nothing more, ends none.
+    const none: string[] = [];
+    evaluatePositionless(state, report(T0 + 6_000), none);
+    evaluatePositionless(state, report(T0 + 5_500, null), none);
+    expect(none).toEqual([]);
   });
 
   test('an alarm older than the newest fix, with no SOS running, is raised as a late one (its press read from the track)', () => {

@@ -1,6 +1,6 @@
 import { unitKey, type Alert } from '@jointmap/shared';
 import type { PositionlessReport } from '../live/relay.ts';
-import type { Storage } from '../storage/types.ts';
+import type { AlertCursor, Storage } from '../storage/types.ts';
 import { ANY_DEVICE, endStoredPress, judgePress, sosDraft } from './sos-press.ts';
 import type { AlertDraft, UnitState } from './unit-evaluator.ts';
 
@@ -12,10 +12,11 @@ import type { AlertDraft, UnitState } from './unit-evaluator.ts';
  *
  * Only the press and `state.heard` move: the unit's position, newest fix, stops and rules stay as
  * its fixes left them, so what the stored track replays after a restart is judged as it was live. A
- * press begun by such a report may therefore be newer than `state.newest`.
+ * press begun by such a report may therefore be newer than `state.newest`. `ended`, when given,
+ * receives the devices whose press the report ended (`ANY_DEVICE` for one of no known device).
  */
-export function evaluatePositionless(state: UnitState, report: PositionlessReport): AlertDraft[] {
-  const press = judgePress(state, report);
+export function evaluatePositionless(state: UnitState, report: PositionlessReport, ended?: string[]): AlertDraft[] {
+  const press = judgePress(state, report, ended);
   return press ? [sosDraft(state, report, press === 'late')] : [];
 }
 
@@ -128,8 +129,10 @@ export async function storedFixOf(
 export const ofDevice = (a: Alert, deviceId: string): boolean =>
   a.evidence.deviceId === undefined || a.evidence.deviceId === deviceId;
 
-/** Most SOS alerts of a unit read to find the one a press's end is written on. */
+/** Most SOS alerts of a unit read to find the ones a press's end is written on. */
 const PRESS_ALERTS = 1_000;
+/** SOS alerts read at a time for it: the alert of a press just ended is among the newest before its end. */
+const PRESS_PAGE = 10;
 
 /**
  * Write the end of the presses `devices` held, `endedAt`, on their alerts (`evidence.pressEndedAt`):
@@ -139,7 +142,8 @@ const PRESS_ALERTS = 1_000;
  * alerts named their device): each alert keeps its end, or the one without would be held again
  * after the next restart. A press's start in the state need not be its alert's episode: a replay
  * starts it at the newest alarm fix of the track, and a late alarm is raised under the press it
- * belongs to.
+ * belongs to. The unit's SOS alerts are read newest first from the end on, in growing pages, until
+ * each device's is found.
  */
 export async function recordPressEnd(
   storage: Pick<Storage, 'listAlerts' | 'endSosPress'>,
@@ -149,12 +153,30 @@ export async function recordPressEnd(
   endedAt: number,
   devices: readonly string[],
 ): Promise<void> {
-  // Newest first.
-  const alerts = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, limit: PRESS_ALERTS });
+  const presses = new Map<string, Alert>();
+  const wanted = new Set(devices);
+  // From the alerts as old as the end (an id is never empty), newest first.
+  let after: AlertCursor = { time: endedAt, id: '' };
+  // Each page four times the last: the newest alert is nearly always the one, and a long search
+  // takes a few statements, not a hundred (the cursor's time is a filter, not an index bound).
+  for (let read = 0, size = PRESS_PAGE; wanted.size && read < PRESS_ALERTS; size *= 4) {
+    const limit = Math.min(size, PRESS_ALERTS - read);
+    const page = await storage.listAlerts(operationId, { kind: 'sos', stationId, unitId, after, limit });
+    read += page.length;
+    for (const a of page) {
+      if (a.time >= endedAt) continue;
+      for (const device of wanted) {
+        if (device === ANY_DEVICE ? deviceOf(a) !== ANY_DEVICE : !ofDevice(a, device)) continue;
+        presses.set(device, a);
+        wanted.delete(device);
+      }
+    }
+    if (page.length < limit) break;
+    after = { time: page.at(-1)!.time, id: page.at(-1)!.id };
+  }
   const written = new Set<string>();
   for (const device of devices) {
-    const of = (a: Alert) => (device === ANY_DEVICE ? deviceOf(a) === ANY_DEVICE : ofDevice(a, device));
-    const press = alerts.find((a) => a.time < endedAt && of(a));
+    const press = presses.get(device);
     if (!press || press.evidence.pressEndedAt !== undefined || written.has(press.id)) continue;
     written.add(press.id);
     await storage.endSosPress(operationId, press.id, endedAt);

@@ -24,6 +24,38 @@ export const SEED_LOOKBACK_MS = 24 * 3600_000;
 const CHUNK_MS = 30 * 60_000;
 const CHUNK_LIMIT = 20_000;
 
+/** A unit's stored fixes from `from` to `to` (inclusive), oldest first, one per device time (the first stored, as the engine kept it). */
+async function chunkOf(
+  storage: Pick<Storage, 'track'>,
+  stationId: string,
+  unitId: string,
+  from: number,
+  to: number,
+): Promise<PositionFix[]> {
+  const chunk = await storage.track(stationId, unitId, from, to, CHUNK_LIMIT);
+  return chunk.filter((f, i) => i === 0 || f.time > chunk[i - 1]!.time);
+}
+
+/**
+ * A unit's stored fixes before `before`, read backwards a chunk at a time (up to `lookbackMs`):
+ * each chunk as {@link TrackBack} reads it, the newest first. For a reader that goes over each
+ * fix once; `TrackBack` keeps them all.
+ */
+export async function* chunksBack(
+  storage: Pick<Storage, 'track'>,
+  stationId: string,
+  unitId: string,
+  before: number,
+  lookbackMs = SEED_LOOKBACK_MS,
+): AsyncGenerator<PositionFix[]> {
+  const limit = before - lookbackMs;
+  for (let to = before; to > limit;) {
+    const from = Math.max(limit, to - CHUNK_MS);
+    yield await chunkOf(storage, stationId, unitId, from, to - 1);
+    to = from;
+  }
+}
+
 /** A unit's stored fixes before `before`, read backwards a chunk at a time (up to `lookbackMs`). */
 export class TrackBack {
   /** Fixes read so far, oldest first, one per device time (the first stored, as the engine kept it). */
@@ -45,9 +77,9 @@ export class TrackBack {
     const limit = this.before - this.lookbackMs;
     if (this.readFrom <= limit) return false;
     const from = Math.max(limit, this.readFrom - CHUNK_MS);
-    const chunk = await this.storage.track(this.stationId, this.unitId, from, this.readFrom - 1, CHUNK_LIMIT);
+    const chunk = await chunkOf(this.storage, this.stationId, this.unitId, from, this.readFrom - 1);
     this.readFrom = from;
-    this.fixes = [...chunk.filter((f, i) => i === 0 || f.time > chunk[i - 1]!.time), ...this.fixes];
+    this.fixes = [...chunk, ...this.fixes];
     return true;
   }
 

@@ -63,16 +63,16 @@ export function pressSince(state: UnitState, deviceId?: string): number | null {
  *   buffered asleep) is that press and not a second SOS. An alarm sent without a position is not
  *   late so: no track holds its press, and it is judged as any report.
  * - Newer: an alarm starts a press unless its device holds one; a report without the alarm ends
- *   the press its device holds.
+ *   the press its device holds (its key pushed on `ended`, when given).
  */
-export function judgePress(state: UnitState, r: PressReport): 'raise' | 'late' | null {
+export function judgePress(state: UnitState, r: PressReport, ended?: string[]): 'raise' | 'late' | null {
   const heard = heardOf(state, r.deviceId);
   const held = holdsPress(state, r.deviceId);
   if (r.time <= heard) return r.alarm !== null && r.time < heard && !held ? 'late' : null;
   const late = r.alarm !== null && !r.positionless && !state.heard.has(r.deviceId) && r.time < state.newest;
   state.heard.set(r.deviceId, r.time);
   if (r.alarm === null) {
-    endPressOf(state, r.deviceId, r.time);
+    endPressOf(state, r.deviceId, r.time, ended);
     return null;
   }
   if (held) return null;
@@ -91,12 +91,21 @@ export function endStoredPress(state: UnitState, endedAt: number, deviceId = ANY
   else for (const [device, since] of state.presses) if (endedAt > since) state.presses.delete(device);
 }
 
-/** A report of `deviceId` without the alarm at `time`: the press it holds ends (its own, or one of no known device). */
-function endPressOf(state: UnitState, deviceId: string, time: number): void {
-  for (const key of [deviceId, ANY_DEVICE]) {
-    const since = state.presses.get(key);
-    if (since !== undefined && time > since) state.presses.delete(key);
-  }
+/**
+ * A report of `deviceId` without the alarm at `time`: the press it holds ends (its own, or one of
+ * no known device); the key of each press ended is pushed on `ended`.
+ */
+function endPressOf(state: UnitState, deviceId: string, time: number, ended?: string[]): void {
+  endPressAt(state, deviceId, time, ended);
+  if (deviceId !== ANY_DEVICE) endPressAt(state, ANY_DEVICE, time, ended);
+}
+
+/** The press held under `key` ends if it began before `time`. */
+function endPressAt(state: UnitState, key: string, time: number, ended: string[] | undefined): void {
+  const since = state.presses.get(key);
+  if (since === undefined || time <= since) return;
+  state.presses.delete(key);
+  ended?.push(key);
 }
 
 /**

@@ -67,6 +67,12 @@ export interface UnitState {
    */
   heard: Map<string, number>;
   rules: Map<string, RuleState>;
+  /**
+   * The engine's reads of whether commanders resolved a held press's SOS elsewhere
+   * (`AlertService.resumeResolved`), by device: the press (its start) last read and when (server
+   * clock), and the devices whose read is under way. Gone with the unit's state.
+   */
+  resolveReads: { last: Map<string, { since: number; at: number }>; running: Set<string> };
 }
 
 /** An alert to raise; the service turns it into an {@link Alert} with its deterministic id. */
@@ -97,6 +103,7 @@ export function newUnitState(stationId: string, unitId: string): UnitState {
     presses: new Map(),
     heard: new Map(),
     rules: new Map(),
+    resolveReads: { last: new Map(), running: new Set() },
   };
 }
 

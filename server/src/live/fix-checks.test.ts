@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isStored } from './fix-checks.ts';
-import { decodeOsmAnd, type DecodeResult } from './osmand.ts';
+import { decodeOsmAnd, isHeartbeat, type DecodeResult } from './osmand.ts';
 
 const NOW = Date.parse('2026-03-01T08:00:00Z');
 const limits = { maxFutureMs: 5 * 60_000, maxAgeMs: 7 * 86_400_000, maxFixes: 100 };
@@ -50,7 +50,7 @@ describe('a fix without a usable position', () => {
         NOW,
         limits,
       );
-      return r.ok ? r.heartbeats.map((f) => f.positionless ?? null) : r.message;
+      return r.ok ? r.records.filter(isHeartbeat).map((f) => f.positionless ?? null) : r.message;
     };
     expect([beats(ahead), beats(old)]).toEqual([[{ onArrival: true }], [null]]);
   });

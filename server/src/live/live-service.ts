@@ -16,7 +16,7 @@ import type { PositionFanout } from './fanout.ts';
 import { isStored } from './fix-checks.ts';
 import { liveMetrics } from './live-metrics.ts';
 import { positionFix, positionlessReport, toUnitPosition } from './ingest-records.ts';
-import { decodeOsmAnd, type FixLimits } from './osmand.ts';
+import { decodeOsmAnd, isHeartbeat, type FixLimits } from './osmand.ts';
 import { PositionWriter } from './position-writer.ts';
 import { isPositionless, LocalRelay, type PositionlessReport, type PositionRelay, type RelayedFix } from './relay.ts';
 import { TokenBuckets, type RateBuckets } from './token-bucket.ts';
@@ -219,7 +219,6 @@ export class LiveService {
     this.dropLog.note(deviceId, device.unitId, decoded.fixes);
     this.arrivals.assign(deviceId, decoded.records, receivedAt);
     const unit = { unitId: device.unitId, stationId: device.stationId, deviceId, receivedAt };
-    const beats = new Set(decoded.heartbeats);
     // An alarm in the request starts a press its heartbeats may end (the engine holds none yet).
     const alarmed = decoded.fixes.some((f) => f.alarm !== null);
     // Relayed once stored, in the request's order (a batch buffered offline: an alarm, the heartbeat
@@ -227,7 +226,7 @@ export class LiveService {
     const relayed: RelayedFix[] = [];
     const fixes: PositionFix[] = [];
     for (const f of decoded.records) {
-      if (beats.has(f)) {
+      if (isHeartbeat(f)) {
         const report = f.positionless && positionlessReport(f, unit);
         if (report && (alarmed || this.wantsHeartbeat(report))) relayed.push(report);
       } else if (isStored(f)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArrivalTimes } from './arrival-times.ts';
-import { decodeOsmAnd, formParams, KNOTS_TO_MPS, parseTimestamp, type DecodeResult } from './osmand.ts';
+import { decodeOsmAnd, formParams, isHeartbeat, KNOTS_TO_MPS, parseTimestamp, type DecodeResult } from './osmand.ts';
 
 const NOW = Date.parse('2026-03-01T08:00:00Z');
 const limits = { maxFutureMs: 5 * 60_000, maxAgeMs: 7 * 86_400_000, maxFixes: 100 };
@@ -271,13 +271,15 @@ describe('decodeOsmAnd: only id, lat, lon and time refuse a request', () => {
     const beat = query({ id: 'a', timestamp: String(NOW / 1000), batt: '87', charge: 'false' });
     // No fix; a heartbeat, which may end its device's SOS press (heard without a position).
     expect(beat).toMatchObject({ ok: true, deviceId: 'a', fixes: [] });
-    const beats = (beat as Extract<DecodeResult, { ok: true }>).heartbeats;
+    const beats = (beat as Extract<DecodeResult, { ok: true }>).records.filter(isHeartbeat);
     expect(beats.map((h) => [h.time, h.alarm, h.valid, h.positionless])).toEqual([
       [NOW, null, false, { onArrival: false }],
     ]);
     // Dated outside the window: nothing to end (as a report without a position and without an alarm).
     const old = query({ id: 'a', timestamp: String(NOW / 1000 - 30 * 86_400) });
-    expect((old as Extract<DecodeResult, { ok: true }>).heartbeats.map((h) => h.positionless)).toEqual([undefined]);
+    expect((old as Extract<DecodeResult, { ok: true }>).records.filter(isHeartbeat).map((h) => h.positionless)).toEqual(
+      [undefined],
+    );
     expect(refused(post('application/x-www-form-urlencoded', 'id=a&timestamp=1772352000&batt=87&lat=&lon='))).toBe(
       'accepted',
     );

@@ -11,15 +11,12 @@ export type { DecodedFix, DropReason, FixLimits } from './fix-checks.ts';
 
 /**
  * `fixes` may be empty: a request of heartbeats only (Traccar Client's stationary heartbeat: an id,
- * a time, the battery, no location) is acknowledged and stores nothing. `heartbeats`: those records
- * (without an alarm; one with an alarm is a fix without a location), as fixes without a location:
- * no fix, never stored, counted or dropped, but one may end the SOS press of its device
- * (`positionless`, set within the window and, dated on arrival, ahead of it). `records`: the fixes and the
- * heartbeats (the same objects) in the request's order, as the alert engine must judge them: a
+ * a time, the battery, no location) is acknowledged and stores nothing. `records`: the fixes and the
+ * heartbeats ({@link isHeartbeat}) in the request's order, as the alert engine must judge them: a
  * batch buffered offline may hold an alarm, the heartbeat that ended it, and the next alarm.
  */
 export type DecodeResult =
-  | { ok: true; deviceId: string; fixes: DecodedFix[]; heartbeats: DecodedFix[]; records: DecodedFix[] }
+  | { ok: true; deviceId: string; fixes: DecodedFix[]; records: DecodedFix[] }
   | { ok: false; code: ErrorCode; message: string };
 
 /** A record with an id and a time but neither lat nor lon (nor an alarm): the device is alive, no place to store. */
@@ -29,7 +26,15 @@ interface Heartbeat {
   time: number;
 }
 
-const isHeartbeat = (r: DecodedFix | Heartbeat): r is Heartbeat => 'heartbeat' in r;
+const isRawHeartbeat = (r: DecodedFix | Heartbeat): r is Heartbeat => 'heartbeat' in r;
+
+/**
+ * Whether a decoded record is a heartbeat: no location and no alarm (one with an alarm is a fix
+ * without a location). It is read as a fix without a location, but is no fix: never stored,
+ * counted or dropped; it may end the SOS press of its device (`positionless`, set within the window
+ * and, dated on arrival, ahead of it).
+ */
+export const isHeartbeat = (f: DecodedFix): boolean => f.noLocation === true && f.alarm === null;
 
 export const KNOTS_TO_MPS = 1852 / 3600;
 /** Traccar's rule: a numeric timestamp below 2^31-1 is in seconds, otherwise milliseconds. */
@@ -66,11 +71,9 @@ export function decodeOsmAnd(
     if (records.length > limits.maxFixes) invalid(`at most ${limits.maxFixes} fixes per request`);
     const device = records[0]!.deviceId;
     if (records.some((f) => f.deviceId !== device)) invalid('all fixes of one request must come from one device');
-    const inOrder = records.map((r) => (isHeartbeat(r) ? noLocation(r.deviceId, r.time, null, null) : r));
+    const inOrder = records.map((r) => (isRawHeartbeat(r) ? noLocation(r.deviceId, r.time, null, null) : r));
     for (const f of inOrder) judgeFix(f, now, limits);
-    const heartbeats = inOrder.filter((_, i) => isHeartbeat(records[i]!));
-    const fixes = inOrder.filter((_, i) => !isHeartbeat(records[i]!));
-    return { ok: true, deviceId: device, fixes, heartbeats, records: inOrder };
+    return { ok: true, deviceId: device, fixes: inOrder.filter((f) => !isHeartbeat(f)), records: inOrder };
   } catch (err) {
     if (err instanceof DecodeError) return { ok: false, code: err.code, message: err.message };
     throw err;

@@ -148,6 +148,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   `ALTER TABLE operations ADD COLUMN purging_archive TEXT COLLATE "C";`,
   // The instance that wrote an archive's file, as in sqlite-schema.ts.
   `ALTER TABLE operation_archives ADD COLUMN instance TEXT;`,
+  // One unit's alerts of a kind, newest first, as in sqlite-schema.ts.
+  `CREATE INDEX alerts_unit_kind_time ON alerts (operation_id, station_id, unit_id, kind, time DESC, id);`,
 ];
 
 /**

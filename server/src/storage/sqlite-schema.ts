@@ -183,4 +183,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // The instance that wrote an archive's file (server/src/archive): on another instance without a
   // shared ARCHIVE_DIR the file is not there, and the answer says where it is.
   `ALTER TABLE operation_archives ADD COLUMN instance TEXT;`,
+  // One unit's alerts of a kind, newest first (server/src/alerts: the SOS alert a press's end is
+  // written on, whether a held press was resolved, the press of a late alarm), read without going
+  // over the rest of the operation's alerts.
+  `CREATE INDEX alerts_unit_kind_time ON alerts (operation_id, station_id, unit_id, kind, time DESC, id);`,
 ];
