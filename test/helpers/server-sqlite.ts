@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 export interface SqliteConnection {
   backup(dest: string): Promise<unknown>;
   exec(sql: string): void;
-  prepare(sql: string): { run(...values: unknown[]): unknown };
+  prepare(sql: string): { run(...values: unknown[]): unknown; get(...values: unknown[]): unknown };
   close(): void;
 }
 

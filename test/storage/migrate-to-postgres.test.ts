@@ -106,7 +106,7 @@ describe('pnpm migrate-to-postgres', () => {
     await expect(migrateToPostgres(dataDir, schema.url)).rejects.toThrow(/not empty/);
   });
 
-  it('copies text SQLite stored with a NUL (an alarm, an alert rule name) without it, instead of stopping', async (t) => {
+  it('copies text SQLite stored with a NUL (an alarm, an alert rule name, an SOS alert’s alarm) without it, instead of stopping', async (t) => {
     const dataDir = tempDir();
     const schema = await createTestSchema();
     t.onTestFinished(async () => {
@@ -121,8 +121,13 @@ describe('pnpm migrate-to-postgres', () => {
     // What an earlier version let into the embedded store: NULs in an alarm and a rule's name.
     const db = new Database(join(dataDir, 'jointmap.sqlite'));
     db.exec(`UPDATE positions_track SET alarm = 'sos' || char(0) || 'x'`);
-    db.exec(`UPDATE positions_latest SET alarm = 'sos' || char(0) || 'x'`);
+    // An alarm that was only a NUL, and an SOS alert's copy of an alarm (JSON keeps it as \u0000).
+    db.exec(`UPDATE positions_latest SET alarm = char(0)`);
     db.prepare(`UPDATE alerts SET rule_name = rule_name || char(0) || '旧' WHERE id = ?`).run(sos!.id);
+    const { evidence } = db.prepare('SELECT evidence FROM alerts WHERE id = ?').get(sos!.id) as { evidence: string };
+    const withNul = JSON.stringify({ ...JSON.parse(evidence), alarm: 'S\0OS' });
+    expect(withNul).toContain('\\u0000');
+    db.prepare('UPDATE alerts SET evidence = ? WHERE id = ?').run(withNul, sos!.id);
     db.close();
 
     const { rows } = await migrateToPostgres(dataDir, schema.url);
@@ -130,7 +135,15 @@ describe('pnpm migrate-to-postgres', () => {
     expect(rows.alerts).toBeGreaterThanOrEqual(1);
     const track = await query(schema.url, 'SELECT alarm FROM positions_track');
     const latest = await query(schema.url, 'SELECT alarm FROM positions_latest');
-    const alert = await query(schema.url, 'SELECT rule_name FROM alerts WHERE id = $1', [sos!.id]);
-    expect([track[0]?.alarm, latest[0]?.alarm, alert[0]?.rule_name]).toEqual(['sosx', 'sosx', `${sos!.ruleName}旧`]);
+    // `->>` refuses a JSON NUL (and so does ending the alert's SOS press on PostgreSQL).
+    const alert = await query(schema.url, `SELECT rule_name, evidence->>'alarm' AS alarm FROM alerts WHERE id = $1`, [
+      sos!.id,
+    ]);
+    expect([track[0]?.alarm, latest[0]?.alarm, alert[0]?.rule_name, alert[0]?.alarm]).toEqual([
+      'sosx',
+      null,
+      `${sos!.ruleName}旧`,
+      'SOS',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
+  type Alert,
   alertValidator,
   compile,
   DeviceId,
@@ -149,7 +150,8 @@ export const ArchivedFix = Type.Object(
     altitude: NullableNumber,
     accuracy: NullableNumber,
     battery: NullableNumber,
-    alarm: Type.Union([Text(100), Type.Null()]),
+    // Free text a tracker sent: one an older server stored with a NUL restores without it (restore-track.ts).
+    alarm: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
     receivedAt: Time,
   },
   { additionalProperties: false },
@@ -158,16 +160,18 @@ export const archivedFixValidator = compile(ArchivedFix);
 
 /**
  * An alert of `alerts.ndjson`: the alert schema, and nothing a storage row refuses (no NUL in its
- * text, no integer past what a JSON number carries exactly). Its rule name is the exception: one
- * stored with a NUL before names were checked was archived so, and a restore drops its control
- * characters instead of refusing the archive.
+ * text, no integer past what a JSON number carries exactly). Its rule name and the tracker's alarm
+ * text are the exceptions: stored with a NUL before such text was cleaned, they were archived so,
+ * and a restore writes them without it (the rule name without control characters) instead of
+ * refusing the archive.
  */
 export const archivedAlertValidator = {
   explain(value: unknown): string | null {
     const problem = alertValidator.explain(value);
     if (problem) return problem;
-    const { ruleName: _, ...rest } = value as Record<string, unknown>;
-    return unstorable(rest, '');
+    const { ruleName: _, evidence, ...rest } = value as Alert;
+    const { alarm: __, ...evidenceRest } = evidence;
+    return unstorable({ ...rest, evidence: evidenceRest }, '');
   },
 };
 

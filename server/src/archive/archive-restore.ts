@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { AppError, COMMAND_SCOPE, docName, withoutControlChars, type Alert } from '@jointmap/shared';
+import { AppError, COMMAND_SCOPE, docName, withoutControlChars, withoutNul, type Alert } from '@jointmap/shared';
 import type { LoggedUpdate, Operation, PositionFix, RestoredDoc, Storage } from '../storage/types.ts';
 import {
   ALERTS_FILE,
@@ -112,9 +112,8 @@ async function restoreMarked(
     if ((await storage.purgesUnderWay()).some((p) => p.operationId === a.id) && !(await storage.operationHold(a.id)))
       await storage.setOperationHold(a.id, userId, now);
     await restoreTrack(storage, archive, undo);
-    // A rule name stored with a NUL (SQLite took it) would fail PostgreSQL's `text`, and the restore with it.
     for await (const al of archive.lines<Alert>(ALERTS_FILE, archivedAlertValidator))
-      if (await storage.insertAlert({ ...al, ruleName: withoutControlChars(al.ruleName) })) undo.addedAlert(al.id);
+      if (await storage.insertAlert(storableAlert(al))) undo.addedAlert(al.id);
 
     const op: Operation = {
       id: a.id,
@@ -158,6 +157,22 @@ async function restoreMarked(
     }
     throw failure;
   }
+}
+
+/**
+ * An archived alert as a storage row takes it: a rule name or tracker alarm text stored with a NUL
+ * (SQLite took it, before such text was cleaned) would fail PostgreSQL's `text`, and the restore
+ * with it. The rule name loses its control characters, as a new alert's does (alert-record.ts);
+ * the alarm its NULs, as the PostgreSQL migration copies it.
+ */
+function storableAlert(al: Alert): Alert {
+  const { alarm } = al.evidence;
+  return {
+    ...al,
+    ruleName: withoutControlChars(al.ruleName),
+    // An alarm that was only NULs still raised this SOS: it keeps the word the engine writes for one.
+    ...(alarm === undefined ? {} : { evidence: { ...al.evidence, alarm: withoutNul(alarm) || 'sos' } }),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AppError } from '@jointmap/shared';
+import { AppError, alarmWithoutNul } from '@jointmap/shared';
 import { trackFixes } from '../storage/track-pages.ts';
 import type { PositionFix, Storage } from '../storage/types.ts';
 import { archivedFixValidator, TRACKS_FILE } from './archive-format.ts';
@@ -14,7 +14,8 @@ const BATCH = 1_000;
  * leaves it alone; a run that had read its windows just before the mark could still delete some,
  * and the check turns that into a failed restore (`CONFLICT`: run it again) instead of a whole-looking
  * operation with part of its tracks. The fixes it adds are told to `undo`, which takes them back
- * if the restore fails.
+ * if the restore fails. An alarm text holding a NUL is written without it (`alarmWithoutNul`, as the
+ * PostgreSQL migration copies it), on either store, after the archive has been verified as it is.
  */
 export async function restoreTrack(storage: Storage, archive: OpenedArchive, undo: RestoreUndo): Promise<void> {
   for await (const batch of batches(archive)) await undo.addedFixes(await storage.restoreFixes(batch));
@@ -32,7 +33,8 @@ export async function restoreTrack(storage: Storage, archive: OpenedArchive, und
 async function* batches(archive: OpenedArchive): AsyncGenerator<PositionFix[]> {
   let batch: PositionFix[] = [];
   for await (const f of archive.lines<PositionFix>(TRACKS_FILE, archivedFixValidator)) {
-    batch.push(f);
+    // An alarm an older server stored (and archived) with a NUL, which PostgreSQL's `text` refuses.
+    batch.push(f.alarm?.includes('\0') ? { ...f, alarm: alarmWithoutNul(f.alarm) } : f);
     if (batch.length >= BATCH) {
       yield batch;
       batch = [];

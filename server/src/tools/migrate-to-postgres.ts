@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
+import { alarmWithoutNul, withoutNul } from '@jointmap/shared';
 import { loadConfig } from '../config.ts';
 import { createPgPool, withTx } from '../storage/pg-pool.ts';
 import { migratePg } from '../storage/pg-schema.ts';
@@ -127,7 +128,7 @@ async function copyTable(
   );
   const lost = columns.filter((c) => !pgTypes.has(c));
   if (lost.length) throw new Error(`${table}: no PostgreSQL column for ${lost.join(', ')}: nothing was copied`);
-  const convert = columns.map((c) => converter(pgTypes.get(c)!));
+  const convert = columns.map((c) => converter(pgTypes.get(c)!, c));
   // The update log goes in time order, so PostgreSQL's audit id follows the order of commits.
   const order = table === 'doc_updates' ? ' ORDER BY created_at, doc, seq' : '';
   let batch: unknown[][] = [];
@@ -153,14 +154,32 @@ async function copyTable(
 /**
  * SQLite keeps booleans as 0/1. PostgreSQL text refuses NUL, which SQLite holds: a tracker's alarm
  * or an alert's rule name stored before such text was cleaned at the door loses its NULs rather than
- * stopping the whole copy. Everything else (JSON text, numbers, blobs) goes as it is.
+ * stopping the whole copy (an alarm that was only NULs is no alarm, as the door stores it). JSON
+ * keeps a NUL as `\u0000`, which PostgreSQL's `json` stores but then refuses to read as text (an
+ * SOS alert's `evidence.alarm`): its strings lose their NULs too, an emptied alarm reading `sos`, as
+ * an archive's restore writes them. Everything else (numbers, blobs) goes as it is.
  */
-function converter(pgType: string): (v: unknown) => unknown {
+function converter(pgType: string, column: string): (v: unknown) => unknown {
   if (pgType === 'boolean') return (v) => (v === null ? null : Boolean(v));
   if (pgType === 'text' || pgType === 'character varying') {
-    return (v) => (typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '') : v);
+    if (column === 'alarm') return (v) => (typeof v === 'string' ? alarmWithoutNul(v) : v);
+    return (v) => (typeof v === 'string' ? withoutNul(v) : v);
+  }
+  if (pgType === 'json' || pgType === 'jsonb') {
+    return (v) => (typeof v === 'string' && v.includes('\\u0000') ? jsonWithoutNul(v) : v);
   }
   return (v) => v;
+}
+
+/** JSON text whose strings hold no NUL (an emptied `alarm` reads `sos`: it raised an alert). */
+function jsonWithoutNul(text: string): string {
+  return JSON.stringify(
+    JSON.parse(text, (key, value: unknown) => {
+      if (typeof value !== 'string') return value;
+      const clean = withoutNul(value);
+      return key === 'alarm' && clean === '' && value !== '' ? 'sos' : clean;
+    }),
+  );
 }
 
 /** Per-document heads and the session feed's sequence continue after the copied rows. */

@@ -28,6 +28,13 @@ export const Label = (maxLength = 200) => Type.String({ maxLength });
 export const NO_NUL_PATTERN = '^[^\\u0000]*$';
 /** A name that is copied into storage rows (an operation's, an alert rule's, a device label). */
 export const StoredName = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: NO_NUL_PATTERN });
+/**
+ * Text without its NULs, everything else as it is: what SQLite held from before such text was
+ * cleaned (a tracker's alarm), as the PostgreSQL migration copies it and a restore writes it.
+ */
+export const withoutNul = (text: string): string => text.replaceAll('\0', '');
+/** A tracker's alarm text without its NULs; none left (it was only NULs): no alarm, as the door stores it. */
+export const alarmWithoutNul = (text: string): string | null => withoutNul(text) || null;
 /** Text from outside (a tracker's alarm, a stored rule name) without control characters. */
 export const withoutControlChars = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, '');
 
