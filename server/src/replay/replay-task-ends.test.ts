@@ -63,3 +63,32 @@ it('keeps the documents of the two operations replayed last in memory and the ot
   expect(applies).toHaveBeenCalledTimes(2);
   expect(ends.stats).toEqual({ walked: 3, wentOn: 2 });
 });
+
+it('reads the log heads once when a kept walk goes on, and once when nothing was stored since', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jointmap-replay-task-ends-'));
+  const storage = new SqliteStorage(dir);
+  closing.push(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const name = docName('op-a', COMMAND_SCOPE);
+  const doc = new Y.Doc();
+  const put = async (state: Task['state']) => {
+    let update: Uint8Array | null = null;
+    doc.once('update', (u: Uint8Array) => (update = u));
+    const task = fixtures.missingPersonTask({ stationId: COMMAND_STATION_ID, targetStations: [DEQING], state });
+    doc.getMap('tasks').set(task.id, task);
+    await storage.appendUpdate(name, update!, { sessionId: null, userId: 'u-commander' });
+  };
+  const op = { id: 'op-a', stations: [DEQING], status: 'active' as const };
+  const ends = new ReplayTaskEnds(storage);
+  await put('open');
+  await ends.of(op);
+  const heads = vi.spyOn(storage, 'readUpdateLogHeads');
+  await put('closed');
+  await ends.of(op);
+  expect(heads).toHaveBeenCalledTimes(1);
+  await ends.of(op);
+  expect(heads).toHaveBeenCalledTimes(2);
+  expect(ends.stats).toEqual({ walked: 1, wentOn: 1 });
+});

@@ -53,12 +53,10 @@ export class ReplayTaskEnds {
     this.kept.delete(key);
     let ends = kept;
     try {
-      if (kept && (await kept.behind(this.store, names))) {
-        if (kept.resumable) {
-          this.stats.wentOn++;
-          await kept.walk(this.store, names);
-        } else ends = undefined;
-      }
+      // A walk that can go on reads the heads once and tells whether any log was behind them.
+      if (kept?.resumable) {
+        if (await kept.walk(this.store, names)) this.stats.wentOn++;
+      } else if (kept && (await kept.behind(this.store, names))) ends = undefined;
       if (!ends) {
         kept?.dispose();
         // A closed operation's logs do not grow: its documents are not kept.
