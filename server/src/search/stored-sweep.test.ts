@@ -4,7 +4,8 @@ import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { DEQING, SQUARE } from './coverage-harness.test-support.ts';
 import { storedSweep, type SweepSources } from './stored-sweep.ts';
-import { mergedFixes } from './track-history.ts';
+import { MERGE_PAGE, mergedFixes } from './track-history.ts';
+import { mergedTracks } from './track-history.test-support.ts';
 
 const T = 1_780_000_000_000;
 const def: CoverageSectorDef = { id: 'A1', polygon: SQUARE, sweepWidthM: 50, accepts: () => true };
@@ -59,5 +60,51 @@ describe('storedSweep: two fixes of one unit at the same time', () => {
     expect(await arrived([fromB, fromA, next])).toBe(fraction);
     expect(await arrived([fromA, fromB, next])).toBe(fraction);
     expect(replay.fraction('A1')).toBe(fraction);
+  });
+});
+
+describe('storedSweep: long tracks', () => {
+  it('reads each unit a page at a time, never a whole track, and feeds the tracker what the whole tracks give', async () => {
+    // Two units' fixes every 2 s for 3 h, criss-crossing the sector: several pages each.
+    const fixes: PositionFix[] = [];
+    for (let i = 0; i < 5_400; i++) {
+      const lng = 120.3 + (i % 50) * 0.00003;
+      for (const unitId of ['unit-a', 'unit-b'])
+        fixes.push(
+          storedFix({
+            unitId,
+            stationId: DEQING,
+            deviceId: `dev-${unitId}`,
+            time: T + i * 2_000,
+            lng,
+            lat: 30.5202 + (unitId === 'unit-b' ? 0.0005 : 0),
+          }),
+        );
+    }
+    const limits: number[] = [];
+    const counted: SweepSources = {
+      storage: {
+        track: async (_s, u, from, to, limit) => {
+          limits.push(limit);
+          return fixes
+            .filter((f) => f.unitId === u && f.time >= from && f.time <= to)
+            .sort(compareFixes)
+            .slice(0, limit);
+        },
+        listDevices: async () => [],
+      },
+      live: { snapshot: () => [], stationsWithUnit: () => [DEQING] },
+    };
+    const both = { unitIds: new Set(['unit-a', 'unit-b']), stationIds: new Set<string>() };
+    const sweep = await storedSweep(counted, [def], both, 0, T + 4 * 3_600_000);
+    expect(limits.length).toBeGreaterThan(4);
+    expect(Math.max(...limits)).toBeLessThanOrEqual(MERGE_PAGE);
+
+    const whole = new CoverageTracker([def]);
+    const units = ['unit-a', 'unit-b'].map((unitId) => ({ unitId, stationId: DEQING }));
+    for (const f of await mergedTracks(counted.storage, units, 0, T + 4 * 3_600_000))
+      whole.addFix(f, lngLat(f.lng, f.lat), f.time, f.deviceId);
+    expect(sweep.tracker.fraction('A1')).toBeGreaterThan(0);
+    expect(sweep.tracker.fraction('A1')).toBe(whole.fraction('A1'));
   });
 });

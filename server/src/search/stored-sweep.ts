@@ -9,7 +9,7 @@ import {
 import type { LiveService } from '../live/live-service.ts';
 import type { Storage } from '../storage/types.ts';
 import type { SearchInterest } from './search-sectors.ts';
-import { mergedTracks } from './track-history.ts';
+import { mergedFixes } from './track-history.ts';
 
 /** Where a rebuild finds the tracks: the track store and the units known live. */
 export interface SweepSources {
@@ -30,7 +30,7 @@ export interface StoredSweep {
 
 /**
  * A tracker over `defs` fed every stored fix, from `from` to `to`, of the units whose tracks can
- * count for `interest`. Throws when the store cannot be read (the caller tries again later).
+ * count for `interest`, in the order of `compareFixes` ({@link mergedFixes}). Throws when the store cannot be read (the caller tries again later).
  */
 export async function storedSweep(
   sources: SweepSources,
@@ -39,13 +39,15 @@ export async function storedSweep(
   from: number,
   to: number,
 ): Promise<StoredSweep> {
-  const fixes = defs.length ? await mergedTracks(sources.storage, await unitsOf(sources, interest), from, to) : [];
   const tracker = new CoverageTracker(defs);
   const updatedAt = new Map<string, number>();
   const add: StoredSweep['add'] = (unit, lng, lat, time, receivedAt) => {
     for (const id of tracker.addFix(unit, lngLat(lng, lat), time, unit.deviceId)) updatedAt.set(id, receivedAt);
   };
-  for (const f of fixes) add(f, f.lng, f.lat, f.time, f.receivedAt);
+  if (!defs.length) return { tracker, updatedAt, add };
+  // Fed as read, a page per unit at a time: days of many units' tracks are never held at once.
+  for await (const batch of mergedFixes(sources.storage, await unitsOf(sources, interest), from, to))
+    for (const f of batch) add(f, f.lng, f.lat, f.time, f.receivedAt);
   return { tracker, updatedAt, add };
 }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { UnitKey } from '@jointmap/shared';
 import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
-import { mergedFixes, mergedTracks, unitPages } from './track-history.ts';
+import { mergedFixes, unitPages } from './track-history.ts';
+import { mergedTracks } from './track-history.test-support.ts';
 
 const fix = (unit: UnitKey, time: number, deviceId: string, receivedAt = time): PositionFix =>
   storedFix({ ...unit, deviceId, time, lng: 120 + time / 1e6, lat: 30, receivedAt });

@@ -2,12 +2,10 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { compareFixes, type UnitKey } from '@jointmap/shared';
 import type { PositionFix, PositionStore } from '../storage/types.ts';
 
-/** Rows asked of the track store at a time by {@link unitTrack}. */
-const PAGE = 20_000;
 /** Rows asked at a time per unit by {@link mergedFixes}: one unit's page is one short read. */
 export const MERGE_PAGE = 2_000;
 
-type TrackStore = Pick<PositionStore, 'track'>;
+export type TrackStore = Pick<PositionStore, 'track'>;
 
 /**
  * A unit's stored fixes with `from <= time <= to`, oldest first (ties: device id), a page at a
@@ -48,30 +46,6 @@ export async function* unitPages(
   }
 }
 
-/**
- * Every stored fix of a unit with `from <= time <= to`, oldest first, read in pages
- * ({@link unitPages}) so a unit that reported for days is never one huge query.
- */
-export async function unitTrack(store: TrackStore, unit: UnitKey, from: number, to: number): Promise<PositionFix[]> {
-  const out: PositionFix[] = [];
-  for await (const page of unitPages(store, unit, from, to, PAGE)) out.push(...page);
-  return out;
-}
-
-/**
- * The tracks of several units (station and unit id) merged in the order of `compareFixes`: time,
- * then device id, so a rebuild replays fixes in the same order whatever order they arrived in.
- */
-export async function mergedTracks(
-  store: TrackStore,
-  units: Iterable<UnitKey>,
-  from: number,
-  to: number,
-): Promise<PositionFix[]> {
-  const tracks = await Promise.all([...units].map((u) => unitTrack(store, u, from, to)));
-  return tracks.flat().sort(compareFixes);
-}
-
 /** One unit's place in a merge: the page it is reading and the fix it is at. */
 interface Head {
   order: number;
@@ -87,8 +61,9 @@ const before = (a: Head, b: Head): boolean => {
 };
 
 /**
- * The same fixes in the same order as {@link mergedTracks}, handed out in batches as they are
- * read: each unit's track a page of `pageSize` at a time ({@link unitPages}, a turn of the event
+ * Several units' stored fixes with `from <= time <= to` in the order of `compareFixes` (time, then
+ * device id; ties between units: their order in `units`), so a rebuild replays fixes in the same
+ * order whatever order they arrived in, handed out in batches as they are read: each unit's track a page of `pageSize` at a time ({@link unitPages}, a turn of the event
  * loop after each read), merged on the fly. What is held at once is a page per unit, never the
  * tracks. A batch holds at most `pageSize` fixes and the event loop gets a turn before the next
  * one, so a consumer that works through each batch as it comes never holds it for longer.
