@@ -1,19 +1,8 @@
 import * as Y from 'yjs';
-import { createSubscriber } from 'svelte/reactivity';
-import {
-  COMMAND_SCOPE,
-  LiveEvent,
-  type AlertRule,
-  type AlertsMessage,
-  type CoverageMessage,
-  type DocKind,
-  type Unit,
-} from '@jointmap/shared';
-import { AnnotationIndex } from '../sync/annotation-index.ts';
-import type { OperationData, StationDetail } from '../state/operation-data.ts';
+import { COMMAND_SCOPE, LiveEvent, type AlertsMessage, type CoverageMessage, type DocKind } from '@jointmap/shared';
+import type { OperationData } from '../state/operation-data.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
-import { scopedRecords, scopedRules } from '../state/station-records.ts';
-import { effectiveUnitsOf } from '../state/effective-units.ts';
+import { OperationReader } from '../state/operation-reader.svelte.ts';
 import type { SessionUser } from '../state/session.svelte.ts';
 import { applyChanges, applyRecords } from './apply-records.ts';
 import type { DocChanges } from './state-diff.ts';
@@ -31,53 +20,25 @@ export interface ReplayDoc {
 /**
  * An operation at a replayed moment, for the map layers and boards the console and the wall use:
  * it has the parts of `OperationSession` they read (documents, annotations, records, stations,
- * positions) and is read-only. Its documents are new local Y.Docs filled from the server's replay
- * of the update log; no sync connection, no live channel, no write path exists here.
+ * positions: `OperationReader`) and is read-only. Its documents are new local Y.Docs filled from
+ * the server's replay of the update log; no sync connection, no live channel, no write path exists here.
  */
-export class ReplaySession {
-  readonly docs: ReplayDoc[];
-  readonly annotations = new AnnotationIndex();
-  readonly stations: StationDetail[];
+export class ReplaySession extends OperationReader<ReplayDoc> {
   readonly live: ReplayPositions;
   readonly closed = true;
   readonly writableScopes: string[] = [];
-  private readonly subscribeRecords: () => void;
-  private readonly subscribeAnnotations: () => void;
   private lastAlerts: string | null = null;
 
-  constructor(
-    readonly data: OperationData,
-    readonly user: SessionUser,
-  ) {
-    const view = data.view;
-    this.stations = view.stationDetails;
-    this.docs = [COMMAND_SCOPE, ...view.stations].map((scope) => ({
+  constructor(data: OperationData, user: SessionUser) {
+    const docs: ReplayDoc[] = [COMMAND_SCOPE, ...data.view.stations].map((scope) => ({
       scope,
       kind: scope === COMMAND_SCOPE ? 'command' : 'station',
       doc: new Y.Doc(),
       access: 'read',
     }));
-    for (const d of this.docs) this.annotations.attach(d.scope, d.doc);
-    this.live = new ReplayPositions(view.id);
-    // Readers of records re-run when a record map changed (not for annotations), at most once a frame.
-    this.subscribeRecords = createSubscriber((update) => {
-      let frame = 0;
-      const changed = () => {
-        if (!frame) frame = requestAnimationFrame(() => ((frame = 0), update()));
-      };
-      const maps = this.docs.flatMap((d) =>
-        (d.kind === 'station'
-          ? ['units', 'tasks', 'responses', 'rules']
-          : ['tasks', 'searches', 'sectors', 'rules']
-        ).map((m) => d.doc.getMap(m)),
-      );
-      for (const m of maps) m.observe(changed);
-      return () => {
-        cancelAnimationFrame(frame);
-        for (const m of maps) m.unobserve(changed);
-      };
-    });
-    this.subscribeAnnotations = createSubscriber((update) => this.annotations.subscribe(update));
+    // A moment is applied whole: readers of annotations follow it at once.
+    super(data, user, docs, 'each-change');
+    this.live = new ReplayPositions(data.view.id);
   }
 
   /** What a page that expects an open operation takes: the parts read by layers and boards are here. */
@@ -125,49 +86,8 @@ export class ReplaySession {
     this.live.emit(LiveEvent.coverage, msg);
   }
 
-  get annotationsVersion(): number {
-    this.subscribeAnnotations();
-    return this.annotations.version;
-  }
-
-  get commandDoc(): ReplayDoc {
-    return this.docs[0]!;
-  }
-
-  doc(scope: string): ReplayDoc | undefined {
-    return this.docs.find((d) => d.scope === scope);
-  }
-
-  station(id: string): StationDetail | undefined {
-    return this.stations.find((s) => s.id === id);
-  }
-
   canWrite(): boolean {
     return false;
-  }
-
-  colorOf(scope: string): string {
-    return this.station(scope)?.color ?? '#1e3a8a';
-  }
-
-  records<T>(map: 'units' | 'tasks' | 'responses'): Array<{ scope: string; record: T }> {
-    this.subscribeRecords();
-    return scopedRecords<T>(this.docs, map);
-  }
-
-  private readonly releasedUnits = new WeakMap<Unit, Unit>();
-
-  /** The units at the moment as the boards and the map show them (`OperationSession.effectiveUnits`). */
-  readonly effectiveUnits: readonly Unit[] = $derived.by(() => effectiveUnitsOf(this, this.releasedUnits));
-
-  commandRecords<T>(map: 'searches' | 'sectors'): T[] {
-    this.subscribeRecords();
-    return [...this.commandDoc.doc.getMap<T>(map).values()];
-  }
-
-  rules(): Array<{ scope: string; record: AlertRule }> {
-    this.subscribeRecords();
-    return scopedRules(this.docs);
   }
 
   destroy(): void {

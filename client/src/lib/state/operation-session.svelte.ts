@@ -4,26 +4,21 @@ import {
   docAccess,
   META_OPERATION_KEY,
   SyncCloseCode,
-  type AlertRule,
   type Annotation,
   type Change,
   type ChangeOrigin,
   type OperationMeta,
   type PresenceState,
   type SyncRejection,
-  type Unit,
 } from '@jointmap/shared';
-import { AnnotationIndex } from '../sync/annotation-index.ts';
 import { DocSync } from '../sync/doc-sync.ts';
 import { LivePositions } from '../live/live-positions.svelte.ts';
-import { scopedRecords, scopedRules } from './station-records.ts';
-import { effectiveUnitsOf } from './effective-units.ts';
-import type { OperationData, StationDetail } from './operation-data.ts';
+import type { OperationData } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
 import { endReasonOf, type EndReason } from './end-reason.ts';
 import { SessionUndo, type UndoDirection } from './session-undo.svelte.ts';
 import { followClock } from './server-clock.ts';
-import { perFrameSubscriber } from './per-frame-subscriber.ts';
+import { OperationReader } from './operation-reader.svelte.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -38,22 +33,17 @@ export const COMMAND = 'command';
 
 /**
  * Everything the console and the wall need of one open operation: a DocSync per document, the
- * annotation index, presence, connection state, writes and undo. Created when a page opens the
- * operation, destroyed when it leaves.
+ * annotation index and records (`OperationReader`), presence, connection state, writes and undo.
+ * Created when a page opens the operation, destroyed when it leaves.
  */
-export class OperationSession {
-  readonly docs: DocSync[];
-  readonly annotations = new AnnotationIndex();
+export class OperationSession extends OperationReader<DocSync> {
   readonly origin: ChangeOrigin & { source: 'session' };
-  readonly stations: StationDetail[];
   /** Live unit positions (socket.io), separate from the documents. */
   readonly live: LivePositions;
   /** This session's own drawing changes, for undo and redo. */
   private readonly history: SessionUndo;
   private readonly subscribeDocs: () => void;
   private readonly subscribePresence: () => void;
-  private readonly subscribeRecords: () => void;
-  private readonly subscribeAnnotations: () => void;
   private browserOnline = navigator.onLine;
   private readonly cleanup: Array<() => void> = [];
   private token: string;
@@ -61,17 +51,14 @@ export class OperationSession {
   closed = $state(false);
 
   constructor(
-    readonly data: OperationData,
-    readonly user: SessionUser,
+    data: OperationData,
+    user: SessionUser,
     token: string,
     options: { wsBase?: string; persist?: boolean } = {},
   ) {
     const view = data.view;
-    this.token = token;
-    this.stations = view.stationDetails;
-    this.origin = { source: 'session', sessionId: crypto.randomUUID(), userId: user.id };
     const wsBase = options.wsBase ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
-    this.docs = [COMMAND, ...view.stations].map(
+    const docs = [COMMAND, ...view.stations].map(
       (scope) =>
         new DocSync({
           wsBase,
@@ -83,7 +70,9 @@ export class OperationSession {
           persist: options.persist,
         }),
     );
-    for (const d of this.docs) this.annotations.attach(d.scope, d.doc);
+    super(data, user, docs, 'per-frame');
+    this.token = token;
+    this.origin = { source: 'session', sessionId: crypto.randomUUID(), userId: user.id };
     this.history = new SessionUndo(this.origin, (scope) => (this.canWrite(scope) ? this.doc(scope)! : null));
     this.cleanup.push(() => this.history.destroy());
     // Closed while open here: the server re-admits every connection read-only; the UI follows at once.
@@ -114,19 +103,6 @@ export class OperationSession {
       awareness.on('change', update);
       return () => awareness.off('change', update);
     });
-    this.subscribeRecords = perFrameSubscriber((changed) => {
-      const maps = this.docs.flatMap((d) =>
-        (d.kind === 'station'
-          ? ['units', 'tasks', 'responses', 'rules']
-          : ['tasks', 'searches', 'sectors', 'rules']
-        ).map((m) => d.doc.getMap(m)),
-      );
-      for (const m of maps) m.observe(changed);
-      return () => {
-        for (const m of maps) m.unobserve(changed);
-      };
-    });
-    this.subscribeAnnotations = perFrameSubscriber((changed) => this.annotations.subscribe(changed));
     this.commandDoc.provider.awareness.setLocalState({ pointer: null });
     this.live = new LivePositions(view.id, token, {
       url: wsBase.replace(/^ws/, 'http'),
@@ -139,24 +115,6 @@ export class OperationSession {
     this.cleanup.push(followClock(this.live));
   }
 
-  /** Changes whenever annotations changed (at most once per frame): read it to re-derive. */
-  get annotationsVersion(): number {
-    this.subscribeAnnotations();
-    return this.annotations.version;
-  }
-
-  get commandDoc(): DocSync {
-    return this.docs[0]!;
-  }
-
-  doc(scope: string): DocSync | undefined {
-    return this.docs.find((d) => d.scope === scope);
-  }
-
-  station(id: string): StationDetail | undefined {
-    return this.stations.find((s) => s.id === id);
-  }
-
   /** Scopes this user may write (the UI offers drawing only there). */
   get writableScopes(): string[] {
     return this.closed ? [] : this.docs.filter((d) => d.access === 'write').map((d) => d.scope);
@@ -164,11 +122,6 @@ export class OperationSession {
 
   canWrite(scope: string): boolean {
     return !this.closed && this.doc(scope)?.access === 'write';
-  }
-
-  /** Colour for new drawings in a scope: the station's colour, the command's dark blue. */
-  colorOf(scope: string): string {
-    return this.station(scope)?.color ?? '#1e3a8a';
   }
 
   // ---- connection -------------------------------------------------------------------------
@@ -345,36 +298,6 @@ export class OperationSession {
 
   setPointer(pointer: [number, number] | null): void {
     this.commandDoc.provider.awareness.setLocalStateField('pointer', pointer);
-  }
-
-  // ---- units and tasks (boards) --------------------------------------------------------------
-
-  /** Records of one kind with their scopes (`scopedRecords`), re-read at most once per frame. */
-  records<T>(map: 'units' | 'tasks' | 'responses'): Array<{ scope: string; record: T }> {
-    this.subscribeRecords();
-    return scopedRecords<T>(this.docs, map);
-  }
-
-  /** The copy of each released unit record (`effectiveUnitsOf`), kept while it stays released. */
-  private readonly releasedUnits = new WeakMap<Unit, Unit>();
-
-  /**
-   * Every unit as every view shows it (`effectiveUnitsOf`): one left on a task that ended, or that
-   * its station declined, is available with no task. Derived once for all views, re-read at most
-   * once per frame.
-   */
-  readonly effectiveUnits: readonly Unit[] = $derived.by(() => effectiveUnitsOf(this, this.releasedUnits));
-
-  /** Records of the command document (`searches`, `sectors`), re-read at most once per frame. */
-  commandRecords<T>(map: 'searches' | 'sectors'): T[] {
-    this.subscribeRecords();
-    return [...this.commandDoc.doc.getMap<T>(map).values()];
-  }
-
-  /** Alert rules of every document with their scopes (`scopedRules`), re-read at most once per frame. */
-  rules(): Array<{ scope: string; record: AlertRule }> {
-    this.subscribeRecords();
-    return scopedRules(this.docs);
   }
 
   destroy(): void {
