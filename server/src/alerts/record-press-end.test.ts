@@ -1,24 +1,17 @@
-import Database from 'better-sqlite3';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Alert } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { SqliteAlertStore } from '../storage/sqlite-alerts.ts';
-import { SQLITE_MIGRATIONS } from '../storage/sqlite-schema.ts';
+import { migratedMemoryDb } from '../storage/sqlite-memory.test-support.ts';
 import type { AlertFilter } from '../storage/types.ts';
 import { deviceOf, ofDevice, recordPressEnd } from './positionless-alarm.ts';
 import { ANY_DEVICE } from './sos-press.ts';
 
 const T0 = 1_764_500_000_000;
-const dbs: Database.Database[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) db.close();
-});
 
 /** The SQLite alert store on a database in memory; `rows` counts the alerts its lists returned, `reads` the lists. */
 function store() {
-  const db = new Database(':memory:');
-  dbs.push(db);
-  for (const sql of SQLITE_MIGRATIONS) db.exec(sql);
+  const db = migratedMemoryDb();
   const alerts = new SqliteAlertStore(db);
   const counted = { rows: 0, reads: 0 };
   const listAlerts = async (op: string, f: AlertFilter) => {

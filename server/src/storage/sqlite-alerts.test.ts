@@ -1,19 +1,11 @@
-import Database from 'better-sqlite3';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import { SqliteAlertStore } from './sqlite-alerts.ts';
-import { SQLITE_MIGRATIONS } from './sqlite-schema.ts';
-
-const dbs: Database.Database[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) db.close();
-});
+import { migratedMemoryDb } from './sqlite-memory.test-support.ts';
 
 /** The alert store on a migrated database in memory; `plans` gets the query plan of every list read. */
 function store() {
-  const db = new Database(':memory:');
-  dbs.push(db);
-  for (const sql of SQLITE_MIGRATIONS) db.exec(sql);
+  const db = migratedMemoryDb();
   const alerts = new SqliteAlertStore(db);
   const plans: string[][] = [];
   const prepare = db.prepare.bind(db);
