@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { operationDocNames } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
-import type { Operation, Storage } from '@jointmap/server/storage/types';
+import type { ArchiveRecord, Operation, Storage } from '@jointmap/server/storage/types';
 import { createTestSchema } from '../helpers/pg-schema.ts';
 import { startServer, type Teardown, type TestServer } from '../helpers/server.ts';
 import { DEQING } from '../helpers/tasks.ts';
@@ -41,6 +42,12 @@ async function archivedOp(server: TestServer, token: string, createdAt: number) 
     createdBy: 'u-commander',
     createdAt,
   });
+  // Its documents stamped now, as a room stamps a document the first time it loads it, so no later
+  // load writes to them. Otherwise the close's commit has the search coverage follow the operation
+  // and load the station document in the background: a load landing after the archive read that
+  // document's log leaves the archive without its first update, and the purge refuses (409: the
+  // document changed since the archive was written).
+  await Promise.all(operationDocNames(OP, [DEQING]).map((name) => server.ctx.rooms.get(name)));
   await storage.appendPositions(streetFixes(DEQING, UNIT, createdAt + 1000, FIXES));
   await storage.insertAlert(
     fixtures.sosAlert('sos-1', OP, createdAt + 2000, { stationId: DEQING, unitId: UNIT, raisedAt: createdAt + 2001 }),
@@ -49,6 +56,13 @@ async function archivedOp(server: TestServer, token: string, createdAt: number) 
   const record = (await archiveOp(server, token, OP)).body;
   return { record, file: await download(server, token, record) };
 }
+
+/** Purge `OP` after `record`, its SHA-256 named: `{status, body}` (the error's code and message when refused). */
+const purge = (server: TestServer, token: string, record: ArchiveRecord) =>
+  call<{ error?: { code: string; message: string } }>(server, token, 'POST', `/api/operations/${OP}/purge`, {
+    archiveId: record.id,
+    sha256: record.sha256,
+  });
 
 /** Nothing of operation `OP` in `storage`: no row, no fix of UNIT, no alert. */
 async function nothingOf(storage: Storage) {
@@ -172,11 +186,8 @@ describe.each(['sqlite', 'postgres'] as const)('archive restores and purges guar
     const a = await start(t, backend);
     const created = Date.now() - 7_200_000;
     const { record, file } = await archivedOp(a.server, a.token, created);
-    const purged = await call(a.server, a.token, 'POST', `/api/operations/${OP}/purge`, {
-      archiveId: record.id,
-      sha256: record.sha256,
-    });
-    expect(purged.status).toBe(200);
+    const purged = await purge(a.server, a.token, record);
+    expect([purged.status, purged.body.error]).toEqual([200, undefined]);
     const gone = { operation: expect.objectContaining({ purgedAt: expect.any(Number) }), fixes: 0, alerts: 1 };
     expect(await nothingOf(a.server.ctx.storage)).toMatchObject(gone);
 
@@ -210,11 +221,8 @@ describe.each(['sqlite', 'postgres'] as const)('archive restores and purges guar
     // commit that waited, or another instance's clock behind this one's.
     const unarchived = { ...streetFixes(DEQING, UNIT, created + 500, 1)[0]!, receivedAt: record.createdAt - 1 };
     await a.server.ctx.storage.appendPositions([unarchived]);
-    const purged = await call(a.server, a.token, 'POST', `/api/operations/${OP}/purge`, {
-      archiveId: record.id,
-      sha256: record.sha256,
-    });
-    expect(purged.status).toBe(200);
+    const purged = await purge(a.server, a.token, record);
+    expect([purged.status, purged.body.error]).toEqual([200, undefined]);
     const left = await a.server.ctx.storage.track(DEQING, UNIT, 0, Number.MAX_SAFE_INTEGER, 1000);
     expect(left.map((f) => f.time)).toEqual([unarchived.time]);
   });
