@@ -5,6 +5,7 @@ import { DEMO_OP, DEMO_PASSWORD, startServer } from '../helpers/server.ts';
 import { api } from '../live/live-helpers.ts';
 import { connectClient } from '../helpers/sync-client.ts';
 import { JUNCTION, offset, raiseTask } from './dispatch-scene.ts';
+import { crowdedColumn, moreAlerts, settledColumn } from './wall-screens.test-support.ts';
 
 const EXTRA_UNITS = 30;
 const EXTRA_TASKS = 5;
@@ -183,6 +184,42 @@ test('with no task the empty task board gives its room to the units: the demo ro
   expect(taskBoard.height).toBeLessThan(1080 * 0.12);
   expect(await page.locator('[data-testid=unit-board-page]').count()).toBe(0);
   await page.screenshot({ path: 'test-results/wall-no-tasks.png' });
+});
+
+test('mid-search, with alerts, a task, units and people in the column, every board shows whole rows only: one task and three units at least', async (t) => {
+  assertClientBuilt();
+  // No simulator, no signal-loss timer: the column holds exactly what the scene puts there.
+  const server = await startServer(t, {
+    simulate: false,
+    ingestRatePerSecond: 10_000,
+    ingestRateBurst: 10_000,
+    alertCheckMs: 3600_000,
+  });
+  await crowdedColumn(t, server);
+  const browser = await launchBrowser(t);
+  // Two open alerts, then five: the alert board takes its whole share of the column and pages.
+  for (const [width, height, alerts] of [
+    [1920, 1080, 2],
+    [3840, 2160, 2],
+    [3840, 2160, 5],
+    [1920, 1080, 5],
+  ] as const) {
+    if (alerts > (await server.ctx.storage.listAlerts(DEMO_OP, { limit: 100 })).length) await moreAlerts(server);
+    const { context } = await newContext(browser, { viewport: { width, height } });
+    const page = await context.newPage();
+    const at = `${width}×${height}, ${alerts} alerts`;
+    const rows = await settledColumn(page, server, alerts, `test-results/wall-search-${height}p-${alerts}-alerts.png`);
+    for (const [board, { cut, outside }] of Object.entries(rows)) {
+      expect(cut, `${at}, ${board}: rows cut`).toEqual([]);
+      expect(outside, `${at}, ${board}: list past the column`).toBe(false);
+    }
+    // The open alerts take what they need, up to their share; the boards still get room for whole rows.
+    if (alerts === 2) expect(rows.alerts.shown, at).toBe(2);
+    else expect(rows.alerts.height / height, at).toBeGreaterThan(0.35);
+    expect(rows.tasks.shown, at).toBeGreaterThanOrEqual(1);
+    expect(rows.units.shown, at).toBeGreaterThanOrEqual(3);
+    await context.close();
+  }
 });
 
 test('the presence list shows whole rows only and says how many more people are online', async (t) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageRows } from './wall-page-rows.ts';
+import { pageRows, rowsThatFit } from './wall-page-rows.ts';
 
 /** The rows of every page, in order. */
 const split = (count: number, fit: number) => {
@@ -39,5 +39,29 @@ describe('pageRows', () => {
     expect(pageRows(9, 4, 3)).toEqual(pageRows(9, 4, 0));
     expect(pageRows(9, 4, 5)).toEqual({ pages: 3, current: 2, from: 6, to: 9 });
     expect(pageRows(0, 4, 2)).toEqual({ pages: 1, current: 0, from: 0, to: 0 });
+  });
+});
+
+describe('rowsThatFit', () => {
+  it('counts whole rows with the gaps between them', () => {
+    expect(rowsThatFit(100, 30, 5)).toBe(3);
+    expect(rowsThatFit(99.5, 30, 5)).toBe(2);
+    expect(rowsThatFit(75.3, 75.3, 8.1)).toBe(1);
+  });
+
+  it('is none when not even one row fits: a row is never shown cut', () => {
+    expect(rowsThatFit(60.6, 75.3, 8.1)).toBe(0);
+    expect(rowsThatFit(0, 39, 4)).toBe(0);
+  });
+
+  it('takes a row reaching a fraction of a pixel past the box for whole (layout rounding)', () => {
+    expect(rowsThatFit(75.1, 75.3, 8.1)).toBe(1);
+    expect(rowsThatFit(74.9, 75.3, 8.1)).toBe(0);
+  });
+});
+
+describe('pageRows on a board that fits no row', () => {
+  it('shows none, on a single page', () => {
+    for (const page of [0, 1, 5]) expect(pageRows(7, 0, page)).toEqual({ pages: 1, current: 0, from: 0, to: 0 });
   });
 });

@@ -1,17 +1,11 @@
-import { pageRows } from './wall-page-rows.ts';
+import { pageRows, rowsThatFit } from './wall-page-rows.ts';
 import { wallPageMs } from './wall-page-time.ts';
 
-/**
- * How many rows of `list` fit in its box: its height against the height of its first row plus the
- * gap between rows. `fallback` while there is no row to measure yet.
- */
-export function rowsThatFit(list: HTMLElement | undefined, fallback: number): number {
-  const row = list?.firstElementChild as HTMLElement | null | undefined;
-  if (!list || !row) return fallback;
-  const rowHeight = row.getBoundingClientRect().height;
-  if (rowHeight <= 0) return fallback;
-  const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
-  return Math.max(1, Math.floor((list.clientHeight + gap) / (rowHeight + gap)));
+/** The height of the tallest row `list` shows, 0 while it shows none (or is not laid out). */
+function tallestRow(list: HTMLElement): number {
+  let tallest = 0;
+  for (const row of Array.from(list.children)) tallest = Math.max(tallest, row.getBoundingClientRect().height);
+  return tallest;
 }
 
 /**
@@ -22,8 +16,13 @@ export function rowsThatFit(list: HTMLElement | undefined, fallback: number): nu
 export class WallPages<T> {
   list = $state<HTMLUListElement>();
   boxHeight = $state(0);
-  /** Rows the list box fits (measured). */
+  /** Whole rows the list box fits (measured; every row until then). */
   private fit = $state(1000);
+  /**
+   * The tallest row of the page last measured: a box too small for any row shows none, and is
+   * measured against this height when it grows again.
+   */
+  private rowHeight = 0;
   /** The page the timer turned to; shown as the last page while the board has fewer. */
   private page = $state(0);
   /**
@@ -48,7 +47,12 @@ export class WallPages<T> {
     $effect(() => {
       void this.boxHeight;
       void this.count;
-      this.fit = rowsThatFit(this.list, this.fit);
+      const list = this.list;
+      if (!list) return;
+      this.rowHeight = tallestRow(list) || this.rowHeight;
+      if (this.rowHeight <= 0) return;
+      const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
+      this.fit = rowsThatFit(list.clientHeight, this.rowHeight, gap);
     });
     // Restarted only when the number of pages changes: a board whose records change more often
     // than its page time must still turn. The page is read when the timer fires, not tracked here.

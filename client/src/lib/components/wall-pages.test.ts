@@ -69,4 +69,17 @@ describe('WallPages', () => {
     flush();
     expect(h.pages.current).toBe(0);
   });
+
+  test('a box too small for one whole row shows none, on one page; grown, it shows whole rows again', () => {
+    const h = board(rows(3), 0.6);
+    expect(h.pages.shown).toEqual([]);
+    expect(h.pages.pages).toBe(1);
+    h.resize(2);
+    flush();
+    expect(h.pages.pages).toBe(2);
+    expect(h.pages.shown).toEqual([0, 1]);
+    h.resize(0.9);
+    flush();
+    expect(h.pages.shown).toEqual([]);
+  });
 });
