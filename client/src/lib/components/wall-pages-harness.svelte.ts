@@ -7,13 +7,15 @@ const ROW = 10;
 /**
  * A {@link WallPages} outside a component, for its tests: its list is a stand-in `<ul>` holding a
  * row 10 px high for each row shown, in a box of `fit` rows; `set` replaces its items as a board's
- * `$derived` list does, `resize` gives the box room for `fit` rows (as its bound height follows).
+ * `$derived` list does, `resize` gives the box room for `fit` rows (as its bound height follows),
+ * `rescale` sets the box's and the rows' heights in px.
  * Nothing runs until the test flushes Svelte; `destroy` stops its effects (and timer).
  */
 export function wallPagesHarness(initial: readonly number[], fit: number) {
   let items = $state.raw(initial);
   let paging: WallPages<number> | undefined;
-  const row = { getBoundingClientRect: () => ({ height: ROW }) };
+  let rowHeight = ROW;
+  const row = { getBoundingClientRect: () => ({ height: rowHeight }) };
   // The rows the board shows now; read untracked, as a real list's children are.
   const shownRows = () => untrack(() => paging?.shown.map(() => row) ?? []);
   // A class, not a plain object: `$state` keeps it as it is (it would proxy a copy of an object literal).
@@ -41,8 +43,14 @@ export function wallPagesHarness(initial: readonly number[], fit: number) {
       items = next;
     },
     resize(rows: number) {
-      list.clientHeight = rows * ROW;
+      list.clientHeight = rows * rowHeight;
       this.pages.boxHeight = list.clientHeight;
+    },
+    /** The box `box` px high and each row `row` px (the screen's size changed: both scale). */
+    rescale(box: number, row: number) {
+      rowHeight = row;
+      list.clientHeight = box;
+      this.pages.boxHeight = box;
     },
     destroy,
   };

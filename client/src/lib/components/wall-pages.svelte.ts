@@ -23,6 +23,8 @@ export class WallPages<T> {
    * measured against this height when it grows again.
    */
   private rowHeight = 0;
+  /** The box height at which a board showing no row last showed one to measure it. */
+  private triedBox = -1;
   /** The page the timer turned to; shown as the last page while the board has fewer. */
   private page = $state(0);
   /**
@@ -43,13 +45,24 @@ export class WallPages<T> {
   }
 
   constructor(private readonly items: () => readonly T[]) {
-    // Only a change of the count re-measures (a row's record changing must not force a layout).
+    // Only a change of the box, the count or the rows shown re-measures (a row's record changing
+    // must not force a layout). The rows are measured as they are shown: after a resize they may be
+    // taller or shorter than those a remembered height came from, so a board showing none whose box
+    // changed shows one to measure it (and goes back to none if it does not fit), once per box
+    // height. All of it runs before the browser paints: no cut row is ever seen.
     $effect(() => {
       void this.boxHeight;
       void this.count;
+      void (this.rows.to - this.rows.from);
       const list = this.list;
       if (!list) return;
-      this.rowHeight = tallestRow(list) || this.rowHeight;
+      const measured = tallestRow(list);
+      if (!measured && this.count > 0 && list.clientHeight !== this.triedBox) {
+        this.triedBox = list.clientHeight;
+        this.fit = 1;
+        return;
+      }
+      this.rowHeight = measured || this.rowHeight;
       if (this.rowHeight <= 0) return;
       const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
       this.fit = rowsThatFit(list.clientHeight, this.rowHeight, gap);

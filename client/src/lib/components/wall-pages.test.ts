@@ -82,4 +82,23 @@ describe('WallPages', () => {
     flush();
     expect(h.pages.shown).toEqual([]);
   });
+
+  test('a board showing no row measures the rows it shows after a resize: never a cut row, never none where one fits', () => {
+    // A 4K screen after 1080p: the box and the rows both twice as high, a row still too high.
+    const grown = board(rows(3), 1);
+    grown.rescale(30, 40);
+    flush();
+    expect(grown.pages.shown).toEqual([]);
+    grown.rescale(60, 80);
+    flush();
+    expect(grown.pages.shown).toEqual([]);
+    // Smaller rows again: one fits in the box, whatever height the board remembered.
+    const shrunk = board(rows(3), 1);
+    shrunk.rescale(70, 80);
+    flush();
+    expect(shrunk.pages.shown).toEqual([]);
+    shrunk.rescale(45, 40);
+    flush();
+    expect(shrunk.pages.shown).toEqual([0]);
+  });
 });
