@@ -1,5 +1,12 @@
 import * as Y from 'yjs';
-import { AppError, COMMAND_SCOPE, docName, withoutControlChars, withoutNul, type Alert } from '@jointmap/shared';
+import {
+  AppError,
+  COMMAND_SCOPE,
+  docName,
+  sosAlarmWithoutNul,
+  withoutControlChars,
+  type Alert,
+} from '@jointmap/shared';
 import type { LoggedUpdate, Operation, PositionFix, RestoredDoc, Storage } from '../storage/types.ts';
 import {
   ALERTS_FILE,
@@ -170,8 +177,7 @@ function storableAlert(al: Alert): Alert {
   return {
     ...al,
     ruleName: withoutControlChars(al.ruleName),
-    // An alarm that was only NULs still raised this SOS: it keeps the word the engine writes for one.
-    ...(alarm === undefined ? {} : { evidence: { ...al.evidence, alarm: withoutNul(alarm) || 'sos' } }),
+    ...(alarm === undefined ? {} : { evidence: { ...al.evidence, alarm: sosAlarmWithoutNul(alarm) } }),
   };
 }
 

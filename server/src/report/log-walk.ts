@@ -24,8 +24,7 @@ export async function* logPages(
   for (;;) {
     const read = await store.readUpdateLogPage(doc, afterSeq, pageSize, throughSeq);
     // The bound holds whatever the store does with it (a wrapper that drops the argument).
-    const page =
-      throughSeq !== undefined && (read.at(-1)?.seq ?? 0) > throughSeq ? read.filter((u) => u.seq <= throughSeq) : read;
+    const page = throughSeq === undefined ? read : read.filter((u) => u.seq <= throughSeq);
     if (page.length) yield page;
     if (read.length < pageSize || page.length < read.length) return;
     afterSeq = page.at(-1)!.seq;

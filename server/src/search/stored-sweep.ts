@@ -44,10 +44,10 @@ export async function storedSweep(
   const add: StoredSweep['add'] = (unit, lng, lat, time, receivedAt) => {
     for (const id of tracker.addFix(unit, lngLat(lng, lat), time, unit.deviceId)) updatedAt.set(id, receivedAt);
   };
-  if (!defs.length) return { tracker, updatedAt, add };
   // Fed as read, a page per unit at a time: days of many units' tracks are never held at once.
-  for await (const batch of mergedFixes(sources.storage, await unitsOf(sources, interest), from, to))
-    for (const f of batch) add(f, f.lng, f.lat, f.time, f.receivedAt);
+  if (defs.length)
+    for await (const batch of mergedFixes(sources.storage, await unitsOf(sources, interest), from, to))
+      for (const f of batch) add(f, f.lng, f.lat, f.time, f.receivedAt);
   return { tracker, updatedAt, add };
 }
 

@@ -183,20 +183,12 @@ export class PgDocStore implements DocStore, UpdateLogStore {
   }
 
   async readUpdateLogPage(doc: string, afterSeq: number, limit: number, throughSeq?: number): Promise<LoggedUpdate[]> {
-    const { rows } =
-      throughSeq === undefined
-        ? await pgQuery(
-            this.pool,
-            `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
-             WHERE doc = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-            [doc, afterSeq, limit],
-          )
-        : await pgQuery(
-            this.pool,
-            `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
-             WHERE doc = $1 AND seq > $2 AND seq <= $4 ORDER BY seq LIMIT $3`,
-            [doc, afterSeq, limit, throughSeq],
-          );
+    const { rows } = await pgQuery(
+      this.pool,
+      `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
+       WHERE doc = $1 AND seq > $2 AND seq <= $4 ORDER BY seq LIMIT $3`,
+      [doc, afterSeq, limit, throughSeq ?? Number.MAX_SAFE_INTEGER],
+    );
     return rows.map(pgLogged);
   }
 

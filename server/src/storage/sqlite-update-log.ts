@@ -36,10 +36,6 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
       ),
       page: db.prepare(
         `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
-         WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?`,
-      ),
-      pageThrough: db.prepare(
-        `SELECT seq, update_bytes, session_id, user_id, created_at FROM doc_updates
          WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
       ),
       span: db.prepare(
@@ -75,11 +71,8 @@ export class SqliteUpdateLogStore implements UpdateLogStore {
   }
 
   async readUpdateLogPage(doc: string, afterSeq: number, limit: number, throughSeq?: number): Promise<LoggedUpdate[]> {
-    const rows =
-      throughSeq === undefined
-        ? this.stmts.page.all(doc, afterSeq, limit)
-        : this.stmts.pageThrough.all(doc, afterSeq, throughSeq, limit);
-    return (rows as Row[]).map(toLogged);
+    const rows = this.stmts.page.all(doc, afterSeq, throughSeq ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
+    return rows.map(toLogged);
   }
 
   async readUpdateLogSpan(doc: string, afterSeq: number, throughSeq: number, limit: number): Promise<UpdateLogSpan> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import { alarmWithoutNul, withoutNul } from '@jointmap/shared';
+import { alarmWithoutNul, sosAlarmWithoutNul, withoutNul } from '@jointmap/shared';
 import { loadConfig } from '../config.ts';
 import { createPgPool, withTx } from '../storage/pg-pool.ts';
 import { migratePg } from '../storage/pg-schema.ts';
@@ -176,8 +176,7 @@ function jsonWithoutNul(text: string): string {
   return JSON.stringify(
     JSON.parse(text, (key, value: unknown) => {
       if (typeof value !== 'string') return value;
-      const clean = withoutNul(value);
-      return key === 'alarm' && clean === '' && value !== '' ? 'sos' : clean;
+      return key === 'alarm' ? sosAlarmWithoutNul(value) : withoutNul(value);
     }),
   );
 }

@@ -35,6 +35,8 @@ export const StoredName = (maxLength: number) => Type.String({ minLength: 1, max
 export const withoutNul = (text: string): string => text.replaceAll('\0', '');
 /** A tracker's alarm text without its NULs; none left (it was only NULs): no alarm, as the door stores it. */
 export const alarmWithoutNul = (text: string): string | null => withoutNul(text) || null;
+/** An SOS alert's copy of an alarm without its NULs; only NULs: `sos` (the alarm raised the alert). */
+export const sosAlarmWithoutNul = (text: string): string => (text.includes('\0') ? withoutNul(text) || 'sos' : text);
 /** Text from outside (a tracker's alarm, a stored rule name) without control characters. */
 export const withoutControlChars = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, '');
 
