@@ -3,22 +3,28 @@ import { storedFix } from '../storage/stored-fix.test-support.ts';
 import type { PositionFix } from '../storage/types.ts';
 import { storedPressStart } from './alert-history.ts';
 
-/** A stored track of unit `u`, one fix every `stepMs` from `t0`, read as `track` reads it; `looks` counts reads of a fix's device. */
+/**
+ * A stored track of unit `u`, one fix every `stepMs` from `t0`, read as `track` reads it. `counted`:
+ * `served`, the fixes `track` returned; `visits`, reads of a fix's alarm (what going over a fix
+ * looks at first); `looks`, reads of a fix's device.
+ */
 function track(alarms: string, t0 = 0, stepMs = 1000, deviceId = 'd') {
-  const counted = { looks: 0 };
+  const counted = { served: 0, visits: 0, looks: 0 };
   const fixes = [...alarms].map((c, i) => {
     const f = storedFix({ stationId: 's', unitId: 'u', deviceId, time: t0 + i * stepMs, lng: 120, lat: 30 });
-    f.alarm = c === 'x' ? 'sos' : null;
-    const get = () => {
-      counted.looks++;
-      return deviceId;
-    };
-    return Object.defineProperty(f, 'deviceId', { get }) as PositionFix;
+    const alarm = c === 'x' ? 'sos' : null;
+    return Object.defineProperties(f, {
+      alarm: { get: () => (counted.visits++, alarm) },
+      deviceId: { get: () => (counted.looks++, deviceId) },
+    }) as PositionFix;
   });
   return {
     counted,
-    track: async (_s: string, _u: string, from: number, to: number, limit: number) =>
-      fixes.filter((f) => f.time >= from && f.time <= to).slice(0, limit),
+    track: async (_s: string, _u: string, from: number, to: number, limit: number) => {
+      const read = fixes.filter((f) => f.time >= from && f.time <= to).slice(0, limit);
+      counted.served += read.length;
+      return read;
+    },
   };
 }
 
@@ -36,13 +42,18 @@ describe('storedPressStart', () => {
     expect(await storedPressStart(track(''), 's', 'u', 5000)).toBe(5000);
   });
 
-  test("looks at each stored fix's device once, however many chunks back the press began", async () => {
-    // 20 h of alarm fixes every 10 s (40 chunks of 30 min read back), after one without the alarm.
-    const n = 7_200;
-    const t0 = 1_800_000_000_000;
-    const s = track(`.${'x'.repeat(n - 1)}`, t0, 10_000);
-    expect(await storedPressStart(s, 's', 'u', t0 + (n - 1) * 10_000, 'd')).toBe(t0 + 10_000);
-    // Going over every fix read so far at each chunk looked at them about 20 times each.
-    expect(s.counted.looks).toBeLessThanOrEqual(n);
-  });
+  test.each([['d'], [undefined]])(
+    'reads each stored fix once and goes over it once, however many chunks back the press began (device %s)',
+    async (deviceId) => {
+      // 20 h of alarm fixes every 10 s (40 chunks of 30 min read back), after one without the alarm.
+      const n = 7_200;
+      const t0 = 1_800_000_000_000;
+      const s = track(`.${'x'.repeat(n - 1)}`, t0, 10_000);
+      expect(await storedPressStart(s, 's', 'u', t0 + (n - 1) * 10_000, deviceId)).toBe(t0 + 10_000);
+      // Each chunk is read once; going over every fix read so far at each chunk visited them about 20 times each.
+      expect(s.counted.served).toBe(n);
+      expect(s.counted.visits).toBeLessThanOrEqual(n);
+      expect(s.counted.looks).toBeLessThanOrEqual(deviceId === undefined ? 0 : n);
+    },
+  );
 });

@@ -61,9 +61,9 @@ async function storedPress(
   let over = false;
   try {
     for await (const chunk of chunksBack(storage, stationId, unitId, time + 1)) {
-      for (let i = chunk.length - 1; i >= 0; i--) {
-        const f = chunk[i]!;
-        if (deviceId !== undefined && f.deviceId !== deviceId) continue;
+      const fixes = fixesOf(chunk.fixes, deviceId);
+      for (let i = fixes.length - 1; i >= 0; i--) {
+        const f = fixes[i]!;
         if (over || !f.alarm) {
           over = true;
           // The stored fix before the press (a fix at `time` itself without the alarm is not).

@@ -317,7 +317,7 @@ export class AlertService {
     const device = deviceOf(alert);
     const since = state.presses.get(device);
     if (since !== undefined && since <= alert.time) state.presses.delete(device);
-    state.resolveReads.last.clear();
+    state.resolveReads?.last.clear();
   }
 
   /**
@@ -334,7 +334,7 @@ export class AlertService {
     const since = pressSince(state, pos.deviceId);
     if (since === null || pos.time <= since) return;
     const device = pos.deviceId;
-    const reads = state.resolveReads;
+    const reads = (state.resolveReads ??= { last: new Map(), running: new Set() });
     const now = this.now();
     const last = reads.last.get(device);
     if (reads.running.has(device) || (last?.since === since && now - last.at < RESOLVED_READ_MS)) return;

@@ -174,13 +174,10 @@ export async function recordPressEnd(
     if (page.length < limit) break;
     after = { time: page.at(-1)!.time, id: page.at(-1)!.id };
   }
-  const written = new Set<string>();
-  for (const device of devices) {
-    const press = presses.get(device);
-    if (!press || press.evidence.pressEndedAt !== undefined || written.has(press.id)) continue;
-    written.add(press.id);
-    await storage.endSosPress(operationId, press.id, endedAt);
-  }
+  // Two devices may share an alert (one naming none): written once.
+  const ends = new Map([...presses.values()].map((press) => [press.id, press]));
+  for (const press of ends.values())
+    if (press.evidence.pressEndedAt === undefined) await storage.endSosPress(operationId, press.id, endedAt);
 }
 
 /**

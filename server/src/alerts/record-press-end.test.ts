@@ -9,11 +9,11 @@ import { ANY_DEVICE } from './sos-press.ts';
 
 const T0 = 1_764_500_000_000;
 
-/** The SQLite alert store on a database in memory; `rows` counts the alerts its lists returned, `reads` the lists. */
+/** The SQLite alert store on a database in memory; `rows` counts the alerts its lists returned, `reads` the lists, `ends` the ends written. */
 function store() {
   const db = migratedMemoryDb();
   const alerts = new SqliteAlertStore(db);
-  const counted = { rows: 0, reads: 0 };
+  const counted = { rows: 0, reads: 0, ends: 0 };
   const listAlerts = async (op: string, f: AlertFilter) => {
     const list = await alerts.listAlerts(op, f);
     counted.rows += list.length;
@@ -26,7 +26,13 @@ function store() {
       for (const a of list) await alerts.insertAlert(a);
     },
     get: (id: string) => alerts.getAlert('op-1', id),
-    storage: { listAlerts, endSosPress: alerts.endSosPress.bind(alerts) },
+    storage: {
+      listAlerts,
+      endSosPress: (op: string, id: string, endedAt: number) => {
+        counted.ends++;
+        return alerts.endSosPress(op, id, endedAt);
+      },
+    },
   };
 }
 
@@ -60,6 +66,15 @@ describe('recordPressEnd', () => {
     expect((await s.get('press'))?.evidence.pressEndedAt).toBe(end);
     expect((await s.get('later'))?.evidence.pressEndedAt).toBeUndefined();
     expect(s.counted.rows).toBeLessThanOrEqual(10);
+  });
+
+  test('an alert that is the press of both devices ended (it names none) is written once', async () => {
+    const s = store();
+    const end = T0 + 60_000;
+    await s.insert(sos('press', end - 5_000, undefined));
+    await recordPressEnd(s.storage, 'op-1', 'st-1', 'car-1', end, ['dev-1', ANY_DEVICE]);
+    expect((await s.get('press'))?.evidence.pressEndedAt).toBe(end);
+    expect(s.counted.ends).toBe(1);
   });
 
   test('a search that finds no alert of the device reads its 1,000 alerts in a few growing pages, not a hundred', async () => {

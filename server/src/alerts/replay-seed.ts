@@ -36,50 +36,53 @@ async function chunkOf(
   return chunk.filter((f, i) => i === 0 || f.time > chunk[i - 1]!.time);
 }
 
+/** A chunk of a unit's stored track ({@link chunkOf}) and where it begins. */
+interface Chunk {
+  from: number;
+  fixes: PositionFix[];
+}
+
 /**
- * A unit's stored fixes before `before`, read backwards a chunk at a time (up to `lookbackMs`):
- * each chunk as {@link TrackBack} reads it, the newest first. For a reader that goes over each
- * fix once; `TrackBack` keeps them all.
+ * A unit's stored fixes before `before`, read backwards a chunk at a time (up to
+ * {@link SEED_LOOKBACK_MS}), the newest chunk first. For a reader that goes over each fix once;
+ * {@link TrackBack} keeps them all.
  */
 export async function* chunksBack(
   storage: Pick<Storage, 'track'>,
   stationId: string,
   unitId: string,
   before: number,
-  lookbackMs = SEED_LOOKBACK_MS,
-): AsyncGenerator<PositionFix[]> {
-  const limit = before - lookbackMs;
+): AsyncGenerator<Chunk> {
+  const limit = before - SEED_LOOKBACK_MS;
   for (let to = before; to > limit;) {
     const from = Math.max(limit, to - CHUNK_MS);
-    yield await chunkOf(storage, stationId, unitId, from, to - 1);
+    yield { from, fixes: await chunkOf(storage, stationId, unitId, from, to - 1) };
     to = from;
   }
 }
 
-/** A unit's stored fixes before `before`, read backwards a chunk at a time (up to `lookbackMs`). */
+/** A unit's stored fixes before `before`, read backwards a chunk at a time ({@link chunksBack}) and kept. */
 export class TrackBack {
   /** Fixes read so far, oldest first, one per device time (the first stored, as the engine kept it). */
   fixes: PositionFix[] = [];
+  /** Every stored fix from here to `before` has been read (up to `CHUNK_LIMIT` a chunk). */
   private readFrom: number;
+  private readonly chunks: AsyncGenerator<Chunk>;
 
-  constructor(
-    private readonly storage: Pick<Storage, 'track'>,
-    private readonly stationId: string,
-    private readonly unitId: string,
-    private readonly before: number,
-    private readonly lookbackMs = SEED_LOOKBACK_MS,
-  ) {
+  constructor(storage: Pick<Storage, 'track'>, stationId: string, unitId: string, before: number) {
     this.readFrom = before;
+    this.chunks = chunksBack(storage, stationId, unitId, before);
   }
 
-  /** Read one more chunk further back; false when the lookback is used up. */
+  /**
+   * Read one more chunk further back; false when the lookback is used up. A read that throws ends
+   * the walk (the generator is finished): the caller drops this `TrackBack` with the error.
+   */
   async extend(): Promise<boolean> {
-    const limit = this.before - this.lookbackMs;
-    if (this.readFrom <= limit) return false;
-    const from = Math.max(limit, this.readFrom - CHUNK_MS);
-    const chunk = await chunkOf(this.storage, this.stationId, this.unitId, from, this.readFrom - 1);
-    this.readFrom = from;
-    this.fixes = [...chunk, ...this.fixes];
+    const next = await this.chunks.next();
+    if (next.done) return false;
+    this.readFrom = next.value.from;
+    this.fixes = [...next.value.fixes, ...this.fixes];
     return true;
   }
 

@@ -70,9 +70,10 @@ export interface UnitState {
   /**
    * The engine's reads of whether commanders resolved a held press's SOS elsewhere
    * (`AlertService.resumeResolved`), by device: the press (its start) last read and when (server
-   * clock), and the devices whose read is under way. Gone with the unit's state.
+   * clock), and the devices whose read is under way. Gone with the unit's state; made on the first
+   * read (most units never hold a press).
    */
-  resolveReads: { last: Map<string, { since: number; at: number }>; running: Set<string> };
+  resolveReads?: { last: Map<string, { since: number; at: number }>; running: Set<string> };
 }
 
 /** An alert to raise; the service turns it into an {@link Alert} with its deterministic id. */
@@ -103,7 +104,6 @@ export function newUnitState(stationId: string, unitId: string): UnitState {
     presses: new Map(),
     heard: new Map(),
     rules: new Map(),
-    resolveReads: { last: new Map(), running: new Set() },
   };
 }
 
