@@ -213,6 +213,34 @@ describe.each(['sqlite', 'postgres'] as const)('archive restores and purges guar
     expect(await nothingOf(a.server.ctx.storage)).toMatchObject({ fixes: FIXES, alerts: 1 });
   });
 
+  it('a document first loaded after its archive was written (never opened before) does not make the purge refuse', async (t) => {
+    const a = await start(t, backend);
+    const storage = a.server.ctx.storage;
+    const created = Date.now() - 3_600_000;
+    await storage.createOperation({
+      id: OP,
+      name: '守卫',
+      kind: 'monitoring',
+      status: 'active',
+      stations: [DEQING],
+      createdBy: 'u-commander',
+      createdAt: created,
+    });
+    // Closed in storage alone: no room of it loaded yet, as when the background loads that follow a
+    // close (the search coverage, the status watch) come after the archive has read the logs.
+    await storage.closeOperation(OP, created + 1000);
+    const record = (await archiveOp(a.server, a.token, OP)).body;
+    // A reader (or another instance's follower) opens each document for the first time.
+    const names = operationDocNames(OP, [DEQING]);
+    const logs = async () => Promise.all(names.map(async (n) => (await storage.readUpdateLog(n)).length));
+    const before = await logs();
+    for (const name of names) await a.server.ctx.rooms.evict(name);
+    await Promise.all(names.map((name) => a.server.ctx.rooms.get(name)));
+    expect(await logs()).toEqual(before);
+    const purged = await purge(a.server, a.token, record);
+    expect([purged.status, purged.body.error]).toEqual([200, undefined]);
+  });
+
   it('a purge deletes only the fixes its archive holds: one stamped before the archive but stored after it stays', async (t) => {
     const a = await start(t, backend);
     const created = Date.now() - 3_600_000;

@@ -113,6 +113,10 @@ export class ArchiveService {
     if (running) return running;
     const task = (async () => {
       const started = Date.now();
+      // Every document loaded first: a room stamps a document the first time it loads it, so a
+      // later load (a follower, a reader) would write to a document this archive had read, and the
+      // purge after it would refuse. Loaded here, the stamp is in the log the archive reads.
+      await Promise.all(operationDocNames(op.id, op.stations).map((name) => this.ctx.rooms.get(name)));
       const record = await writeArchive({
         storage: this.ctx.storage,
         archiveDir: this.files.dir,
