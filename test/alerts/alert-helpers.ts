@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { applyChange, docName, type Alert, type AlertKind, type AlertsMessage } from '@jointmap/shared';
+import { applyChange, docName, scopeKind, type Alert, type AlertKind, type AlertsMessage } from '@jointmap/shared';
 import { fixtures } from '@jointmap/shared/fixtures/records';
 import type { Config } from '@jointmap/server/config';
 import { DEMO_OP, startServer, type Teardown, type TestServer } from '../helpers/server.ts';
@@ -56,7 +56,7 @@ export async function putRules(
   rules: Array<Record<string, unknown>>,
 ): Promise<void> {
   const room = await server.ctx.rooms.get(docName(DEMO_OP, scope));
-  const kind = scope === 'command' ? 'command' : 'station';
+  const kind = scopeKind(scope);
   const changes = rules.map((value) => ({ type: 'put' as const, map: 'rules', key: value.id as string, value }));
   await room.serverChange((doc) =>
     applyChange(doc, kind, { type: 'batch', changes }, { source: 'server' }, kind === 'station' ? scope : undefined),
@@ -66,7 +66,7 @@ export async function putRules(
 
 export async function deleteRule(server: TestServer, scope: string, id: string): Promise<void> {
   const room = await server.ctx.rooms.get(docName(DEMO_OP, scope));
-  const kind = scope === 'command' ? 'command' : 'station';
+  const kind = scopeKind(scope);
   await room.serverChange((doc) =>
     applyChange(doc, kind, { type: 'delete', map: 'rules', key: id }, { source: 'server' }),
   );

@@ -5,6 +5,7 @@ import type * as Y from 'yjs';
 import {
   applyChange,
   COMMAND_SCOPE,
+  scopeKind,
   COMMAND_STATION_ID,
   deriveTaskStatus,
   parseDocName,
@@ -100,7 +101,7 @@ export class OperationConsole {
 
   /** Write through `applyChange` (validated locally, one transaction, session origin). */
   write(scope: string, change: Change): void {
-    const kind: DocKind = scope === COMMAND_SCOPE ? 'command' : 'station';
+    const kind: DocKind = scopeKind(scope);
     applyChange(this.doc(scope), kind, change, this.origin, kind === 'station' ? scope : undefined);
   }
 

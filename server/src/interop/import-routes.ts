@@ -5,6 +5,7 @@ import {
   applyChange,
   COMMAND_SCOPE,
   docAccess,
+  scopeKind,
   Id,
   type Annotation,
   type ChangeOrigin,
@@ -110,7 +111,7 @@ async function importFile(
     );
   }
   if (apply && annotations?.length) {
-    const kind = query.scope === COMMAND_SCOPE ? 'command' : 'station';
+    const kind = scopeKind(query.scope);
     // Reading a large file takes a while: the operation may have closed meanwhile (FORBIDDEN).
     const room = await roomForWrite(ctx, op.id, query.scope);
     const origin: ChangeOrigin = { source: 'server' };

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyChange, docName, type Change } from '@jointmap/shared';
+import { applyChange, docName, scopeKind, type Change } from '@jointmap/shared';
 import { buildApp, type BuiltApp } from '../app.ts';
 import { defaultConfig } from '../config.ts';
 
@@ -43,7 +43,7 @@ export function timelineApps() {
 /** Write as a signed-in user would through sync: one committed, logged update. */
 export async function write(built: BuiltApp, scope: string, change: Change, userId: string): Promise<void> {
   const room = await built.ctx.rooms.get(docName(OP, scope));
-  const kind = scope === 'command' ? 'command' : 'station';
+  const kind = scopeKind(scope);
   await room.serverChange(
     (doc) => applyChange(doc, kind, change, { source: 'server' }, kind === 'station' ? scope : undefined),
     {

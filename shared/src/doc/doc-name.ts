@@ -15,6 +15,11 @@ export interface NamedDoc extends DocName {
   name: string;
 }
 
+/** The kind of a scope's document: the command document's, or a station's. */
+export function scopeKind(scope: string): DocKind {
+  return scope === COMMAND_SCOPE ? 'command' : 'station';
+}
+
 /** `<operationId>/<scope>`, the room name used on the wire and in storage. */
 export function docName(operationId: string, scope: string): string {
   return `${operationId}/${scope}`;
@@ -26,7 +31,7 @@ export function parseDocName(name: string): DocName | null {
   if (parts.length !== 2) return null;
   const [operationId, scope] = parts as [string, string];
   if (!ID.test(operationId) || !ID.test(scope)) return null;
-  return { operationId, scope, kind: scope === COMMAND_SCOPE ? 'command' : 'station' };
+  return { operationId, scope, kind: scopeKind(scope) };
 }
 
 /** Names of every document of an operation: the command document first, then each station's. */

@@ -1,4 +1,5 @@
-import type { AlertRule } from '@jointmap/shared';
+import { COMMAND_SCOPE, type AlertRule } from '@jointmap/shared';
+import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { draftOfRule, newRuleDraft, type RuleDraft } from './rule-draft.ts';
 import { acceptTheirsAsBase, copyField, mergeRuleEdit, RULE_FIELDS, valueKey, type RuleField } from './rule-merge.ts';
@@ -63,6 +64,11 @@ export class RuleUi {
 }
 
 const uis = new WeakMap<OperationSession, RuleUi>();
+
+/** How the rules name a scope: the command's rules are the whole operation's ("全局（指挥部）"). */
+export function ruleScopeName(session: OperationSession, scope: string): string {
+  return scope === COMMAND_SCOPE ? i18n.t('rules.scope.command') : session.scopeName(scope);
+}
 
 export function ruleUiOf(session: OperationSession): RuleUi {
   let ui = uis.get(session);

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { COMMAND_SCOPE, LiveEvent, type AlertsMessage, type CoverageMessage, type DocKind } from '@jointmap/shared';
+import { LiveEvent, type AlertsMessage, type CoverageMessage, type DocKind } from '@jointmap/shared';
 import type { OperationData } from '../state/operation-data.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { OperationReader } from '../state/operation-reader.svelte.ts';
@@ -30,14 +30,9 @@ export class ReplaySession extends OperationReader<ReplayDoc> {
   private lastAlerts: string | null = null;
 
   constructor(data: OperationData, user: SessionUser) {
-    const docs: ReplayDoc[] = [COMMAND_SCOPE, ...data.view.stations].map((scope) => ({
-      scope,
-      kind: scope === COMMAND_SCOPE ? 'command' : 'station',
-      doc: new Y.Doc(),
-      access: 'read',
-    }));
+    const openDoc = (scope: string, kind: DocKind): ReplayDoc => ({ scope, kind, doc: new Y.Doc(), access: 'read' });
     // A moment is applied whole: readers of annotations follow it at once.
-    super(data, user, docs, 'each-change');
+    super(data, user, openDoc, 'each-change');
     this.live = new ReplayPositions(data.view.id);
   }
 

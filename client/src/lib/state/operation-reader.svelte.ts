@@ -1,5 +1,6 @@
 import { createSubscriber } from 'svelte/reactivity';
-import type { AlertRule, Unit } from '@jointmap/shared';
+import { COMMAND_SCOPE, scopeKind, type AlertRule, type DocKind, type Unit } from '@jointmap/shared';
+import { i18n } from '../i18n/i18n.svelte.ts';
 import { AnnotationIndex } from '../sync/annotation-index.ts';
 import type { OperationData, StationDetail } from './operation-data.ts';
 import type { SessionUser } from './session.svelte.ts';
@@ -14,6 +15,9 @@ import { perFrameSubscriber } from './per-frame-subscriber.ts';
  */
 export type AnnotationUpdates = 'per-frame' | 'each-change';
 
+/** Makes the session's document of one scope (`command` or a station id). */
+export type OpenDoc<D> = (scope: string, kind: DocKind) => D;
+
 /**
  * The read side of an operation that the live session (`OperationSession`) and the replayed one
  * (`ReplaySession`) share: its documents (the command document first, then each station's), the
@@ -22,6 +26,8 @@ export type AnnotationUpdates = 'per-frame' | 'each-change';
  */
 export abstract class OperationReader<D extends RecordsDoc> {
   readonly annotations = new AnnotationIndex();
+  /** The command document first, then each station's in the order of the view (as `operationDocNames`). */
+  readonly docs: D[];
   readonly stations: StationDetail[];
   private readonly subscribeRecords: () => void;
   private readonly subscribeAnnotations: () => void;
@@ -29,11 +35,12 @@ export abstract class OperationReader<D extends RecordsDoc> {
   protected constructor(
     readonly data: OperationData,
     readonly user: SessionUser,
-    readonly docs: D[],
+    openDoc: OpenDoc<D>,
     annotationUpdates: AnnotationUpdates,
   ) {
+    this.docs = [COMMAND_SCOPE, ...data.view.stations].map((scope) => openDoc(scope, scopeKind(scope)));
     this.stations = data.view.stationDetails;
-    for (const d of docs) this.annotations.attach(d.scope, d.doc);
+    for (const d of this.docs) this.annotations.attach(d.scope, d.doc);
     this.subscribeRecords = perFrameSubscriber((changed) => {
       const maps = this.docs.flatMap((d) =>
         (d.kind === 'station'
@@ -68,6 +75,14 @@ export abstract class OperationReader<D extends RecordsDoc> {
 
   station(id: string): StationDetail | undefined {
     return this.stations.find((s) => s.id === id);
+  }
+
+  /**
+   * A scope as the UI names it: the command's label, a station's short name, else `unknown` (the id
+   * itself unless told otherwise: a station no longer in the registry has no details).
+   */
+  scopeName(scope: string, unknown: string = scope): string {
+    return scope === COMMAND_SCOPE ? i18n.t('scope.command') : (this.station(scope)?.shortName ?? unknown);
   }
 
   /** Colour for new drawings in a scope: the station's colour, the command's dark blue. */

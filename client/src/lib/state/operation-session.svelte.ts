@@ -29,8 +29,6 @@ export interface PresenceEntry {
   isMe: boolean;
 }
 
-export const COMMAND = 'command';
-
 /**
  * Everything the console and the wall need of one open operation: a DocSync per document, the
  * annotation index and records (`OperationReader`), presence, connection state, writes and undo.
@@ -58,25 +56,23 @@ export class OperationSession extends OperationReader<DocSync> {
   ) {
     const view = data.view;
     const wsBase = options.wsBase ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
-    const docs = [COMMAND, ...view.stations].map(
-      (scope) =>
-        new DocSync({
-          wsBase,
-          operationId: view.id,
-          scope,
-          token,
-          userId: user.id,
-          access: docAccess(user, view.stations, scope, view.status),
-          persist: options.persist,
-        }),
-    );
-    super(data, user, docs, 'per-frame');
+    const openDoc = (scope: string) =>
+      new DocSync({
+        wsBase,
+        operationId: view.id,
+        scope,
+        token,
+        userId: user.id,
+        access: docAccess(user, view.stations, scope, view.status),
+        persist: options.persist,
+      });
+    super(data, user, openDoc, 'per-frame');
     this.token = token;
     this.origin = { source: 'session', sessionId: crypto.randomUUID(), userId: user.id };
     this.history = new SessionUndo(this.origin, (scope) => (this.canWrite(scope) ? this.doc(scope)! : null));
     this.cleanup.push(() => this.history.destroy());
     // Closed while open here: the server re-admits every connection read-only; the UI follows at once.
-    const meta = this.docs[0]!.doc.getMap<OperationMeta>('meta');
+    const meta = this.commandDoc.doc.getMap<OperationMeta>('meta');
     const readMeta = () => {
       this.closed = view.status === 'closed' || meta.get(META_OPERATION_KEY)?.status === 'closed';
       if (this.closed) this.history.clear();
@@ -206,7 +202,7 @@ export class OperationSession extends OperationReader<DocSync> {
    */
   get refusedBecause(): string | null {
     this.subscribeDocs();
-    const close = this.docs[0]!.terminal;
+    const close = this.commandDoc.terminal;
     if (close?.code === SyncCloseCode.notFound) return close.reason || 'NOT_FOUND';
     return close?.code === SyncCloseCode.forbidden ? close.reason || 'FORBIDDEN' : null;
   }

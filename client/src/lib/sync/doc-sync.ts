@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { messageYjsSyncStep1, messageYjsSyncStep2 } from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
-import { decodeRejection, docName, type Access, type DocKind, type SyncRejection } from '@jointmap/shared';
+import { decodeRejection, docName, scopeKind, type Access, type DocKind, type SyncRejection } from '@jointmap/shared';
 import { EditLedger } from './edit-ledger.ts';
 import { IdbDocStore } from './idb-store.ts';
 import { LinkWatch } from './link-watch.ts';
@@ -101,7 +101,7 @@ export class DocSync {
 
   constructor(opts: DocSyncOptions) {
     this.scope = opts.scope;
-    this.kind = opts.scope === 'command' ? 'command' : 'station';
+    this.kind = scopeKind(opts.scope);
     this.access = opts.access;
     this.name = docName(opts.operationId, opts.scope);
     this.pendingCount = new PendingCount(opts.userId, this.name);
