@@ -50,7 +50,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // After the node files (a group of their own), one browser file at a time. Every file runs
+          // `pnpm test:only` (scripts/test-all.mjs) runs these in a vitest process of their own beside
+          // the node files; `vitest run` alone runs them after the node files (a group of their own).
+          // One browser file at a time. Every file runs
           // its own servers on port 0 and its own browser contexts (in one Chromium), and renders
           // the map in software (SwiftShader): two at once kept a slower 2-core machine at a load
           // average of 12, where a fix took over 2.5 s to reach its marker and a four-page test

@@ -262,7 +262,7 @@ async function main(mode) {
   step('type-checking, linting and checking formatting');
   await runTogether(['pnpm check', 'pnpm lint', 'pnpm format:check']);
   step('running the tests');
-  run('pnpm exec vitest run');
+  run('node scripts/test-all.mjs');
   // Measurements with a verdict (docs/soak.md): a 1-minute soak and the seeded fuzz of sync and REST.
   step('soak (1 minute: load, reconnect storm, SIGKILL + restart; no loss, bounded memory)');
   run('pnpm soak --minutes 1');
