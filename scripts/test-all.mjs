@@ -10,15 +10,21 @@
  * file mostly on one Chromium rendering in software. Side by side, on 2 cores: 1,000 s against
  * 1,250 s (docs/decisions.md, "The test suite side by side").
  *
- * Arguments are handed to both runs (`pnpm test:only test/sync` runs what matches in either);
- * with any, a run that matches no file passes. Exits with the first failed run's code.
+ * Arguments are handed to both runs (`pnpm test:only test/sync` runs what matches in either): with
+ * a file filter, a run that matches no file passes, but not both. Ctrl-C reaches both runs from the
+ * terminal and their last lines are still printed; SIGTERM and SIGHUP are passed on to them. Exits
+ * with the first failed run's code.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const extra = process.argv.slice(2);
+// `pnpm test:only -- x` hands on the `--`, after which vitest would take `x` for no filter.
+const extra = process.argv.slice(2).filter((a, k) => !(k === 0 && a === '--'));
+/** File filters (not options): with them, a run whose files all lie in the other run passes. */
+const filtered = extra.some((a) => !a.startsWith('-'));
+const NO_FILES = 'No test files found';
 const RUNS = [
   { tag: 'node', projects: ['client', 'unit', 'integration'] },
   { tag: 'e2e', projects: ['e2e'] },
@@ -27,24 +33,46 @@ const RUNS = [
 /** Run one vitest process, its lines tagged; resolves with its exit code. */
 function runVitest({ tag, projects }) {
   const args = ['exec', 'vitest', 'run', ...projects.flatMap((p) => ['--project', p]), ...extra];
-  if (extra.length) args.push('--passWithNoTests');
+  if (filtered) args.push('--passWithNoTests');
   const child = spawn('pnpm', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let noFiles = false;
   for (const stream of [child.stdout, child.stderr]) {
     const out = stream === child.stdout ? process.stdout : process.stderr;
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`[${tag}] ${line}\n`));
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      if (line.includes(NO_FILES)) noFiles = true;
+      out.write(`[${tag}] ${line}\n`);
+    });
   }
   return new Promise((resolve) => {
     child.on('error', (err) => {
       console.error(`[${tag}] could not start vitest: ${err.message}`);
-      resolve(1);
+      resolve({ code: 1, noFiles });
     });
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), noFiles }));
   });
 }
 
+/** The vitest processes, to pass a termination on. */
+const children = [];
+// Ctrl-C goes to the whole process group: the runs stop themselves and print what they had; this
+// process waits for their last lines instead of dying first.
+process.on('SIGINT', () => undefined);
+for (const signal of ['SIGTERM', 'SIGHUP'])
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal);
+  });
+
 const started = performance.now();
-const codes = await Promise.all(RUNS.map(runVitest));
+const results = await Promise.all(RUNS.map(runVitest));
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
-RUNS.forEach((run, k) => console.log(`${run.tag}: ${codes[k] === 0 ? 'passed' : `failed (${codes[k]})`}`));
+RUNS.forEach((run, k) => {
+  const { code, noFiles } = results[k];
+  console.log(`${run.tag}: ${code !== 0 ? `failed (${code})` : noFiles ? 'no file matched' : 'passed'}`);
+});
 console.log(`whole suite: ${seconds} s`);
-process.exit(codes.find((c) => c !== 0) ?? 0);
+if (results.every((r) => r.noFiles)) {
+  console.error(`${NO_FILES} in either run: ${extra.join(' ')}`);
+  process.exit(1);
+}
+process.exit(results.find((r) => r.code !== 0)?.code ?? 0);

@@ -119,12 +119,18 @@ function shown(target: HTMLElement) {
   return { rows, fits: (rows + 1) * lineOf() <= screen.box };
 }
 
-test('after a resize the wall list shows only whole rows, also when it showed none before at another font-size', () => {
+/** The wall list mounted on a screen of `font`-px type in a `box`-px high list, laid out once. */
+function listOn(font: number, box: number): HTMLElement {
   stubLayout();
-  screen.font = 20;
-  screen.box = 4 * 30;
+  screen.font = font;
+  screen.box = box;
   const target = wallList();
-  relayout(20, 4 * 30);
+  relayout(font, box);
+  return target;
+}
+
+test('after a resize the wall list shows only whole rows, also when it showed none before at another font-size', () => {
+  const target = listOn(20, 4 * 30);
   // The heading and three rows: a station, one person and the "N more" line.
   expect(shown(target)).toEqual({ rows: 3, fits: true });
   expect(target.querySelector('[data-testid=presence-more]')?.textContent).toMatch(/4/);
@@ -140,11 +146,7 @@ test('after a resize the wall list shows only whole rows, also when it showed no
 });
 
 test('the wall list shows more rows when the font-size shrinks while its box keeps its height', () => {
-  stubLayout();
-  screen.font = 20;
-  screen.box = 4 * 30;
-  const target = wallList();
-  relayout(20, 4 * 30);
+  const target = listOn(20, 4 * 30);
   expect(shown(target)).toEqual({ rows: 3, fits: true });
 
   // Smaller type in the same 120 px box: only the heading (observed) changes size, rows are 15 px.
