@@ -221,6 +221,19 @@ test('mid-search, with alerts, a task, units and people in the column, every boa
     }
     expect(rows.tasks.shown, at).toBeGreaterThanOrEqual(1);
     expect(rows.units.shown, at).toBeGreaterThanOrEqual(3);
+    // The one task's board is as high as that task needs (its room below the row is under half a
+    // row) and its station's name is whole (not cut to "临…" by the units beside it).
+    const task = await page.getByTestId('task-board').evaluate((board) => {
+      const row = board.querySelector('li')!.getBoundingClientRect();
+      const station = board.querySelector<HTMLElement>('li .station')!;
+      return {
+        spare: board.getBoundingClientRect().bottom - row.bottom,
+        row: row.height,
+        station: { text: station.textContent, cut: station.scrollWidth > station.clientWidth },
+      };
+    });
+    expect(task.spare, `${at}: room under the one task`).toBeLessThan(task.row / 2);
+    expect(task.station, at).toEqual({ text: task.station.text, cut: false });
     await context.close();
   }
 });
