@@ -183,6 +183,12 @@ test('with no task the empty task board gives its room to the units: the demo ro
   const taskBoard = (await page.locator('[data-testid=task-board]').boundingBox())!;
   expect(taskBoard.height).toBeLessThan(1080 * 0.12);
   expect(await page.locator('[data-testid=unit-board-page]').count()).toBe(0);
+  // One person online: the presence list is its heading and two rows, not its 16 % of the height,
+  // and shows them all.
+  const presence = (await page.getByTestId('presence').boundingBox())!;
+  expect(presence.height).toBeLessThan(1080 * 0.16 * 0.8);
+  expect(await page.getByTestId('presence-more').count()).toBe(0);
+  expect(await page.getByTestId('presence').getByText('指挥中心大屏').count()).toBe(1);
   await page.screenshot({ path: 'test-results/wall-no-tasks.png' });
 });
 
@@ -233,7 +239,7 @@ test('mid-search, with alerts, a task, units and people in the column, every boa
       };
     });
     expect(task.spare, `${at}: room under the one task`).toBeLessThan(task.row / 2);
-    expect(task.station, at).toEqual({ text: task.station.text, cut: false });
+    expect(task.station, at).toEqual({ text: '临平运河', cut: false });
     await context.close();
   }
 });
