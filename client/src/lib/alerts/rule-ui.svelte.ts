@@ -1,4 +1,4 @@
-import { COMMAND_SCOPE, type AlertRule } from '@jointmap/shared';
+import type { AlertRule } from '@jointmap/shared';
 import { i18n } from '../i18n/i18n.svelte.ts';
 import type { OperationSession } from '../state/operation-session.svelte.ts';
 import { draftOfRule, newRuleDraft, type RuleDraft } from './rule-draft.ts';
@@ -67,7 +67,7 @@ const uis = new WeakMap<OperationSession, RuleUi>();
 
 /** How the rules name a scope: the command's rules are the whole operation's ("全局（指挥部）"). */
 export function ruleScopeName(session: OperationSession, scope: string): string {
-  return scope === COMMAND_SCOPE ? i18n.t('rules.scope.command') : session.scopeName(scope);
+  return session.scopeName(scope, { command: i18n.t('rules.scope.command') });
 }
 
 export function ruleUiOf(session: OperationSession): RuleUi {

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, expect, onTestFinished, test, vi } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
+import { COMMAND_SCOPE } from '@jointmap/shared';
 import type { OperationSession, PresenceEntry } from '../state/operation-session.svelte.ts';
 import PresencePanel from './PresencePanel.svelte';
 
@@ -10,7 +11,7 @@ import PresencePanel from './PresencePanel.svelte';
  * is `box` px, and a ResizeObserver reports, when the test says the layout changed, only the
  * elements it observes whose box size changed (as a browser's does).
  */
-const screen = { font: 20, box: 0 };
+const screen = { font: 20, box: 0, gap: 0 };
 const lineOf = () => 1.5 * screen.font;
 
 type Size = { width: number; height: number };
@@ -70,11 +71,17 @@ function stubLayout(): void {
   });
   vi.spyOn(window, 'getComputedStyle').mockImplementation(
     () =>
-      ({ fontSize: `${screen.font}px`, rowGap: '0px', paddingTop: '0px', paddingBottom: '0px' }) as CSSStyleDeclaration,
+      ({
+        fontSize: `${screen.font}px`,
+        rowGap: `${screen.gap}px`,
+        paddingTop: '0px',
+        paddingBottom: '0px',
+      }) as CSSStyleDeclaration,
   );
 }
 
 afterEach(() => {
+  screen.gap = 0;
   vi.restoreAllMocks();
   vi.unstubAllGlobals();
   observers.clear();
@@ -99,7 +106,8 @@ const everyone = [
 function wallList(): HTMLElement {
   const session = {
     presence: everyone,
-    scopeName: (scope: string) => scope,
+    // As the session names a scope: the command by the label it is given.
+    scopeName: (scope: string, o: { command?: string } = {}) => (scope === COMMAND_SCOPE ? (o.command ?? '?') : scope),
     colorOf: () => '#123456',
   } as unknown as OperationSession;
   const target = document.createElement('div');
@@ -154,4 +162,31 @@ test('the wall list shows more rows when the font-size shrinks while its box kee
   // Seven rows: command and its two people, station a and its two, and "1 more" (b1).
   expect(shown(target)).toEqual({ rows: 7, fits: true });
   expect(target.querySelector('[data-testid=presence-more]')?.textContent).toMatch(/\b1\b/);
+});
+
+test('the wall list declares the height all its rows and its heading need, in em rounded up, whatever it shows', () => {
+  // Eight rows and the heading, 1.5em each (the gap is 0): 13.5em, and 0.1em to spare.
+  const target = listOn(20, 4 * 30);
+  const panel = target.querySelector<HTMLElement>('[data-testid=presence]')!;
+  expect(panel.getAttribute('style')).toMatch(/contain-intrinsic-height: 13\.6em/);
+  expect(panel.style.contain).toBe('size');
+  // Smaller type, more rows shown: the same height in em.
+  relayout(10, 4 * 30);
+  expect(shown(target).rows).toBe(7);
+  expect(panel.getAttribute('style')).toMatch(/contain-intrinsic-height: 13\.6em/);
+});
+
+test('the declared height counts the gap under the heading and between the rows, rounded up to 0.01em', () => {
+  // Heading and eight rows of 24 px, a gap of 2.05 px under the heading and between the rows:
+  // 232.4 px at 16 px = 14.525em, and 0.1em to spare: 14.625, rounded up.
+  screen.gap = 2.05;
+  const target = listOn(16, 400);
+  const panel = target.querySelector<HTMLElement>('[data-testid=presence]')!;
+  expect(panel.getAttribute('style')).toMatch(/contain-intrinsic-height: 14\.63em/);
+});
+
+test('the wall list names the command group by its presence label, a station by its name from the session', () => {
+  const target = listOn(20, 20 * 30);
+  const names = Array.from(target.querySelectorAll('.station'), (el) => el.textContent?.trim());
+  expect(names).toEqual(['指挥部', 'a', 'b']);
 });

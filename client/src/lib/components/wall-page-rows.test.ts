@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageRows, rowsThatFit } from './wall-page-rows.ts';
+import { pageRows, RowMeasure, rowsThatFit } from './wall-page-rows.ts';
 
 /** The rows of every page, in order. */
 const split = (count: number, fit: number) => {
@@ -63,5 +63,49 @@ describe('rowsThatFit', () => {
 describe('pageRows on a board that fits no row', () => {
   it('shows none, on a single page', () => {
     for (const page of [0, 1, 5]) expect(pageRows(7, 0, page)).toEqual({ pages: 1, current: 0, from: 0, to: 0 });
+  });
+});
+
+describe('RowMeasure', () => {
+  it('knows no row height until a row was measured: it fits none and needs nothing', () => {
+    const m = new RowMeasure();
+    expect(m.measure(20, 4, 0)).toBe(false);
+    expect(m.fit(1000)).toBe(0);
+    expect(m.rowHeight).toBe(0);
+    expect(m.contentEms(3, 10)).toBe(0);
+  });
+
+  it('keeps the row height in em while no row is shown: it follows the font-size', () => {
+    const m = new RowMeasure();
+    expect(m.measure(20, 0, 30)).toBe(true);
+    expect(m.fit(100)).toBe(3);
+    // Nothing shown at half the font-size: the row is 15 px now, not the 30 px measured.
+    expect(m.measure(10, 0, 0)).toBe(true);
+    expect(m.rowHeight).toBe(15);
+    expect(m.fit(100)).toBe(6);
+    // A row measured again replaces the kept height.
+    m.measure(10, 0, 20);
+    expect(m.rowHeight).toBe(20);
+  });
+
+  it('fits whole rows with the gaps between them', () => {
+    const m = new RowMeasure();
+    m.measure(16, 8.1, 75.3);
+    // A row 0.2 px higher than the box still fits: heights are read rounded (a 0.25 px allowance).
+    expect(m.fit(75.1)).toBe(1);
+    expect(m.fit(74.9)).toBe(0);
+    expect(m.fit(3 * 75.3 + 2 * 8.1)).toBe(3);
+  });
+
+  it('needs, for N rows below what comes above them, their heights and the gaps between them, 0.1em to spare, rounded up to 0.01em', () => {
+    const m = new RowMeasure();
+    m.measure(16, 4, 23.3);
+    // (10 + 3 × 23.3 + 2 × 4) / 16 = 5.49375, and 0.1em: 5.59375, rounded up.
+    expect(m.contentEms(3, 10)).toBe(5.6);
+    // One row: no gap. (23.3 / 16 = 1.45625) + 0.1 = 1.55625.
+    expect(m.contentEms(1)).toBe(1.56);
+    // Whole: 20 px rows, no gap, 20 px em: 4 rows are 4em, and 0.1em.
+    m.measure(20, 0, 20);
+    expect(m.contentEms(4)).toBe(4.1);
   });
 });

@@ -1,4 +1,4 @@
-import { pageRows, rowsThatFit } from './wall-page-rows.ts';
+import { pageRows, RowMeasure } from './wall-page-rows.ts';
 import { wallPageMs } from './wall-page-time.ts';
 
 /** The height of the tallest row `list` shows, 0 while it shows none (or is not laid out). */
@@ -19,10 +19,10 @@ export class WallPages<T> {
   /** Whole rows the list box fits (measured; every row until then). */
   private fit = $state(1000);
   /**
-   * The tallest row of the page last measured: a box too small for any row shows none, and is
-   * measured against this height when it grows again.
+   * The tallest row of the page last measured, in em: a box too small for any row shows none, and
+   * is measured against this height when it grows again.
    */
-  private rowHeight = 0;
+  private readonly rowMeasure = new RowMeasure();
   /** The box height at which a board showing no row last showed one to measure it. */
   private triedBox = -1;
   /** The page the timer turned to; shown as the last page while the board has fewer. */
@@ -62,10 +62,9 @@ export class WallPages<T> {
         this.fit = 1;
         return;
       }
-      this.rowHeight = measured || this.rowHeight;
-      if (this.rowHeight <= 0) return;
-      const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
-      this.fit = rowsThatFit(list.clientHeight, this.rowHeight, gap);
+      const style = getComputedStyle(list);
+      if (!this.rowMeasure.measure(parseFloat(style.fontSize), parseFloat(style.rowGap) || 0, measured)) return;
+      this.fit = this.rowMeasure.fit(list.clientHeight);
     });
     // Restarted only when the number of pages changes: a board whose records change more often
     // than its page time must still turn. The page is read when the timer fires, not tracked here.

@@ -11,7 +11,7 @@ const boards: (() => void)[] = [];
 beforeEach(() => {
   vi.useFakeTimers();
   vi.stubGlobal('location', { hash: '#/wall/op-1' });
-  vi.stubGlobal('getComputedStyle', () => ({ rowGap: '0' }));
+  vi.stubGlobal('getComputedStyle', () => ({ fontSize: '10px', rowGap: '0' }));
 });
 afterEach(() => {
   for (const destroy of boards.splice(0)) destroy();

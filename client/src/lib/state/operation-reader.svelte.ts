@@ -15,6 +15,14 @@ import { perFrameSubscriber } from './per-frame-subscriber.ts';
  */
 export type AnnotationUpdates = 'per-frame' | 'each-change';
 
+/** How `scopeName` names a scope it has no short name for, and the command. */
+export interface ScopeNameOptions {
+  /** For a scope that is neither the command nor a station in the registry (default: its id). */
+  unknown?: string;
+  /** The command's label (default "指挥部", `scope.command`). */
+  command?: string;
+}
+
 /** Makes the session's document of one scope (`command` or a station id). */
 export type OpenDoc<D> = (scope: string, kind: DocKind) => D;
 
@@ -78,11 +86,14 @@ export abstract class OperationReader<D extends RecordsDoc> {
   }
 
   /**
-   * A scope as the UI names it: the command's label, a station's short name, else `unknown` (the id
-   * itself unless told otherwise: a station no longer in the registry has no details).
+   * A scope as the UI names it: the command's label (`command`, else "指挥部"), a station's short
+   * name, else `unknown` (the id itself unless told otherwise: a station no longer in the registry
+   * has no details). A string in place of the options is `unknown`.
    */
-  scopeName(scope: string, unknown: string = scope): string {
-    return scope === COMMAND_SCOPE ? i18n.t('scope.command') : (this.station(scope)?.shortName ?? unknown);
+  scopeName(scope: string, options: string | ScopeNameOptions = {}): string {
+    const { unknown = scope, command }: ScopeNameOptions = typeof options === 'string' ? { unknown: options } : options;
+    if (scope === COMMAND_SCOPE) return command ?? i18n.t('scope.command');
+    return this.station(scope)?.shortName ?? unknown;
   }
 
   /** Colour for new drawings in a scope: the station's colour, the command's dark blue. */

@@ -44,6 +44,15 @@ describe('OperationReader.scopeName', () => {
     expect(reader.scopeName(COMMAND_SCOPE, '')).toBe('指挥部');
   });
 
+  it('names the command by the label it is given, a station still by its short name, as options or with `unknown`', () => {
+    const reader = new Reader();
+    expect(reader.scopeName(COMMAND_SCOPE, { command: '全局（指挥部）' })).toBe('全局（指挥部）');
+    expect(reader.scopeName('deqing-yuyue', { command: '全局（指挥部）' })).toBe('禹越所');
+    expect(reader.scopeName('gone', { command: '全局（指挥部）' })).toBe('gone');
+    expect(reader.scopeName('gone', { unknown: '', command: 'x' })).toBe('');
+    expect(reader.scopeName(COMMAND_SCOPE, { unknown: '' })).toBe('指挥部');
+  });
+
   it('follows the UI language', () => {
     const reader = new Reader();
     expect(reader.scopeName(COMMAND_SCOPE)).toBe('指挥部');
