@@ -7,6 +7,8 @@ const CUSTOM = 'custom';
 const COMPACT_AFTER = 500;
 /** Updates from the server (which it can always resend) are merged and written at most this often. */
 const REMOTE_BATCH_MS = 500;
+/** A database not open after this long (an open held up by another tab, or hanging) counts as failed until it opens. */
+const OPEN_WAIT_MS = 5_000;
 /** After a failed write the whole state is written again after this long, doubling up to {@link REPAIR_MAX_MS}… */
 const REPAIR_FIRST_MS = 1_000;
 const REPAIR_MAX_MS = 30_000;
@@ -20,6 +22,10 @@ const REPAIR_AFTER_EDIT_MS = 300;
  * (they must survive a reload), while updates whose origin `isRemote` are merged and written at
  * most every 500 ms, so a busy operation costs the page little. Updates it applied itself (the
  * stored state on load) carry this object as their origin.
+ *
+ * Every transaction is asked to commit as soon as its requests are placed (`commitNow`), and
+ * write transactions of one store run in the order they were made, so an update written after a
+ * write of the whole state is stored after it.
  */
 export class IdbDocStore {
   /** True once the stored state has been applied to the document. */
@@ -27,9 +33,10 @@ export class IdbDocStore {
   /** True once nothing more will be loaded: the stored state is applied, or storage failed. */
   settled = false;
   /**
-   * True while changes of the document are missing from the stored copy: the database did not open,
-   * or a write failed (storage full, or refused by the browser). Cleared once a later write of the
-   * whole state succeeds: the copy is complete again.
+   * True while changes of the document are missing from the stored copy: the database did not open
+   * (or not within {@link OPEN_WAIT_MS}), was closed by the browser, or a write failed (storage
+   * full, or refused by the browser). Cleared once a later write of the whole state succeeds: the
+   * copy is complete again.
    */
   failed = false;
   private readonly failedListeners = new Set<() => void>();
@@ -42,6 +49,13 @@ export class IdbDocStore {
   private repairTimer = 0;
   private repairAt = 0;
   private repairDelay = REPAIR_FIRST_MS;
+  /**
+   * Writes of the whole state under way (a repair, the load, a compaction): updates written
+   * meanwhile go after them, so they are written, not skipped, even while the copy is marked
+   * incomplete.
+   */
+  private whole = 0;
+  private readonly openTimer: number;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -50,19 +64,37 @@ export class IdbDocStore {
     private readonly isRemote: (origin: unknown) => boolean,
   ) {
     doc.on('update', this.onUpdate);
-    window.addEventListener('pagehide', this.flush);
+    window.addEventListener('pagehide', this.onPageHide);
+    this.openTimer = window.setTimeout(() => this.setFailed(true), OPEN_WAIT_MS);
     const req = indexedDB.open(name);
     req.onupgradeneeded = () => {
       req.result.createObjectStore(UPDATES, { autoIncrement: true });
       req.result.createObjectStore(CUSTOM);
     };
     req.onsuccess = () => {
-      if (this.destroyed) return req.result.close();
-      this.db = req.result;
+      const db = req.result;
+      if (this.destroyed) {
+        // Closed before its database opened: what the document had by then is kept all the same.
+        try {
+          const tx = db.transaction(UPDATES, 'readwrite');
+          tx.objectStore(UPDATES).add(Y.encodeStateAsUpdate(this.doc));
+          commitNow(tx);
+        } catch {
+          // Closed by the browser meanwhile.
+        }
+        return db.close();
+      }
+      clearTimeout(this.openTimer);
+      this.db = db;
+      // Another tab deletes this copy (its operation forgotten), or the browser closed it (site
+      // data cleared): nothing more can be stored here.
+      db.onversionchange = () => this.lose(db);
+      db.onclose = () => this.lose(db);
       this.load();
     };
     // Private mode or quota: the document works, unstored.
     req.onerror = () => {
+      clearTimeout(this.openTimer);
       this.setFailed(true);
       this.settle();
     };
@@ -81,6 +113,14 @@ export class IdbDocStore {
     for (const fn of this.failedListeners) fn();
   }
 
+  private lose(db: IDBDatabase): void {
+    db.close();
+    if (this.db !== db) return;
+    this.db = null;
+    this.setFailed(true);
+    this.settle();
+  }
+
   /** Write the whole state in `ms` (or sooner if already due sooner), to make the copy whole again. */
   private repairIn(ms: number): void {
     if (this.repairTimer && this.repairAt <= Date.now() + ms) return;
@@ -89,6 +129,8 @@ export class IdbDocStore {
     this.repairTimer = window.setTimeout(() => {
       this.repairTimer = 0;
       if (!this.failed || this.destroyed) return;
+      // One under way: tried again if it does not make the copy whole.
+      if (this.whole > 0) return this.repairIn(this.repairDelay);
       this.repairDelay = Math.min(this.repairDelay * 2, REPAIR_MAX_MS);
       this.compact();
     }, ms);
@@ -112,17 +154,40 @@ export class IdbDocStore {
     this.listeners.add(fn);
   }
 
+  /**
+   * Stop: batched updates are written, and a copy still incomplete gets one last write of the
+   * whole state (a transaction made before the database closes still commits).
+   */
   destroy(): void {
-    this.flush();
+    this.onPageHide();
     this.destroyed = true;
     this.doc.off('update', this.onUpdate);
-    window.removeEventListener('pagehide', this.flush);
+    window.removeEventListener('pagehide', this.onPageHide);
     this.listeners.clear();
     this.settledListeners.clear();
     this.failedListeners.clear();
     clearTimeout(this.repairTimer);
+    clearTimeout(this.openTimer);
     this.db?.close();
     this.db = null;
+  }
+
+  /** The page may be gone next (a reload, a closed tab): what waits is written now. */
+  private readonly onPageHide = (): void => {
+    this.flush();
+    this.storeWhole();
+  };
+
+  /**
+   * Add the whole state to a copy that lacks some of it (incomplete, or not loaded yet); nothing is
+   * replaced, so it is quick, for a page going away.
+   */
+  private storeWhole(): void {
+    if (!this.db || this.destroyed || (!this.failed && this.synced)) return;
+    const tx = this.wholeWrite();
+    if (!tx) return;
+    tx.objectStore(UPDATES).add(Y.encodeStateAsUpdate(this.doc));
+    commitNow(tx);
   }
 
   /** Write the batched remote updates now. */
@@ -143,23 +208,25 @@ export class IdbDocStore {
     if (!this.timer) this.timer = window.setTimeout(this.flush, REMOTE_BATCH_MS);
   };
 
-  /** Store what the document has so far (changes made before the database opened), then apply what is stored. */
+  /**
+   * Apply what is stored, and store what the document has so far (changes made before the
+   * database opened). Read first: a write refused (storage full) does not hide what is stored.
+   */
   private load(): void {
     // Stored updates that could not be read will never load: the document goes on without them.
-    const tx = this.transaction(() => this.settle());
+    const tx = this.wholeWrite(() => this.settle());
     if (!tx) return;
     const store = tx.objectStore(UPDATES);
-    store.add(Y.encodeStateAsUpdate(this.doc));
     const all = store.getAll();
+    store.add(Y.encodeStateAsUpdate(this.doc));
+    commitNow(tx);
     all.onsuccess = () => {
       if (this.destroyed) return;
       const updates = all.result as Uint8Array[];
-      this.stored = updates.length;
-      try {
-        Y.transact(this.doc, () => updates.forEach((u) => Y.applyUpdate(this.doc, u)), this, false);
-      } finally {
-        this.settle();
-      }
+      this.stored += updates.length + 1;
+      // One that cannot be read keeps none of the others out.
+      this.applyStored(updates);
+      this.settle();
       this.synced = true;
       for (const fn of this.listeners) fn();
       if (this.stored >= COMPACT_AFTER) this.compact();
@@ -169,34 +236,83 @@ export class IdbDocStore {
   /**
    * Store one update. After a failed write the stored copy lacks a change (and Yjs would hold back
    * every later one that builds on it), so updates are not written one by one until the whole state
-   * has been (tried again with a growing wait, and soon after a local edit).
+   * has been (tried again with a growing wait, and soon after a local edit); while that write is
+   * under way they are written after it.
    */
   private write(update: Uint8Array, local: boolean): void {
     if (!this.db) return;
-    if (this.failed) return local ? this.repairIn(REPAIR_AFTER_EDIT_MS) : undefined;
-    if (++this.stored >= COMPACT_AFTER) return this.compact();
-    this.transaction()?.objectStore(UPDATES).add(update);
+    if (this.failed && this.whole === 0) return local ? this.repairIn(REPAIR_AFTER_EDIT_MS) : undefined;
+    if (++this.stored >= COMPACT_AFTER && this.whole === 0) return this.compact();
+    const tx = this.transaction();
+    if (!tx) return;
+    tx.objectStore(UPDATES).add(update);
+    commitNow(tx);
   }
 
   /**
-   * Replace every stored update by one encoded state (in one transaction: never half done). The
-   * stored ones are deleted only once they are in the document: if the load failed, they hold edits
-   * of an earlier session this page never read.
+   * Replace the stored updates by the document's state, in one transaction: never half done, and
+   * a failed write keeps them. They are applied to the document first, as y-indexeddb does: they may
+   * hold what this page never read (a load that failed, another tab's writes), and the document's
+   * state, unlike a merge of updates, leaves out what was deleted. One that cannot be read is kept.
    */
   private compact(): void {
     if (!this.db) return;
-    this.stored = 1;
-    const tx = this.transaction();
+    const tx = this.wholeWrite();
     if (!tx) return;
-    tx.oncomplete = () => {
-      this.repairDelay = REPAIR_FIRST_MS;
-      this.setFailed(false);
-    };
+    this.stored = 1;
     const store = tx.objectStore(UPDATES);
-    const added = store.add(Y.encodeStateAsUpdate(this.doc));
-    added.onsuccess = () => {
-      if (this.synced) store.delete(IDBKeyRange.upperBound(added.result, true));
+    const keys = store.getAllKeys();
+    const all = store.getAll();
+    all.onsuccess = () => {
+      // A closed store only adds its state: its document takes nothing in any more.
+      const unread = this.destroyed ? null : this.applyStored(all.result as Uint8Array[]);
+      if (unread?.length === 0) store.clear();
+      else if (unread) keys.result.forEach((key, i) => unread.includes(i) || store.delete(key));
+      this.stored += unread?.length ?? 0;
+      store.add(Y.encodeStateAsUpdate(this.doc));
+      commitNow(tx);
     };
+  }
+
+  /** Apply stored updates to the document, each on its own; the indexes of those that cannot be read. */
+  private applyStored(updates: Uint8Array[]): number[] {
+    const unread: number[] = [];
+    Y.transact(
+      this.doc,
+      () =>
+        updates.forEach((u, i) => {
+          try {
+            Y.applyUpdate(this.doc, u);
+          } catch {
+            unread.push(i);
+          }
+        }),
+      this,
+      false,
+    );
+    return unread;
+  }
+
+  /**
+   * A write transaction of the whole state: while it runs, updates are written after it. Once it
+   * commits the copy is whole again (a write made after it that fails runs, and fails, after that:
+   * write transactions of one store run in the order they were made).
+   */
+  private wholeWrite(onFail?: () => void): IDBTransaction | null {
+    this.whole++;
+    const tx = this.transaction(() => {
+      this.whole--;
+      onFail?.();
+    });
+    if (!tx) return null;
+    const db = this.db;
+    tx.oncomplete = () => {
+      this.whole--;
+      this.repairDelay = REPAIR_FIRST_MS;
+      // Not if the database was taken away meanwhile (`lose`): nothing more will be stored.
+      if (this.db === db) this.setFailed(false);
+    };
+    return tx;
   }
 
   /**
@@ -205,8 +321,8 @@ export class IdbDocStore {
    */
   private transaction(onFail?: () => void): IDBTransaction | null {
     const fail = () => {
-      this.setFailed(true);
       onFail?.();
+      this.setFailed(true);
     };
     try {
       const tx = this.db!.transaction(UPDATES, 'readwrite');
@@ -217,5 +333,19 @@ export class IdbDocStore {
       fail();
       return null;
     }
+  }
+}
+
+/**
+ * Ask for a transaction's commit now that all its requests are placed, rather than when the page
+ * next goes idle: a reload right after an edit then no longer aborts its write (seen in Chromium
+ * for writes of 10 KB and more). A transaction already aborted (its `onabort` has told) has
+ * nothing to commit.
+ */
+function commitNow(tx: IDBTransaction): void {
+  try {
+    tx.commit();
+  } catch {
+    // Aborted already.
   }
 }
