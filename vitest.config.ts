@@ -38,8 +38,10 @@ export default defineConfig({
           include: [
             'test/{sync,security,api,live,tasks,alerts,storage,release,interop,replay,cluster,faults,cot}/**/*.test.ts',
           ],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // Many start servers as child processes (from source, through tsx), kill and restart them:
+          // 15–25 s alone, and up to three times that on a loaded 2-core machine.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           maxWorkers: nodeWorkers,
           ...shareModules,
         },

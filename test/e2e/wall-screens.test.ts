@@ -250,7 +250,8 @@ test('mid-search, with alerts, a task, units and people in the column, every boa
     expect(task.station, at).toEqual({ text: '临平运河', cut: false });
     await context.close();
   }
-});
+  // Four screens, each a fresh page rendering the map in software: 50 s alone on 2 cores.
+}, 300_000);
 
 test('the presence list shows whole rows only and says how many more people are online', async (t) => {
   assertClientBuilt();

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import 'fake-indexeddb/auto';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import { IdbDocStore } from './idb-store.ts';
 
@@ -9,9 +9,10 @@ import { IdbDocStore } from './idb-store.ts';
  * requests have run (as a full disk aborts it when it commits, in the order the transactions
  * run), `refuseAdd` fails the add's own request instead (the transaction then aborts after the
  * requests placed before it have succeeded). `afterAdd` runs once, just after the next add is
- * placed; `clears` counts writes of the whole state that replace what is stored.
+ * placed; `replaced` counts deletions (a write of the whole state replacing what is stored
+ * deletes once, unless a stored update cannot be read).
  */
-const storage = { full: false, refuseAdd: false, afterAdd: null as (() => void) | null, clears: 0 };
+const storage = { full: false, refuseAdd: false, afterAdd: null as (() => void) | null, replaced: 0 };
 const add = IDBObjectStore.prototype.add;
 IDBObjectStore.prototype.add = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
   // The first key is taken: the request fails with a ConstraintError.
@@ -27,15 +28,15 @@ IDBTransaction.prototype.commit = function (this: IDBTransaction) {
   // Full: left to end by itself, so that the abort above comes first.
   if (!storage.full) commit.call(this);
 };
-const clear = IDBObjectStore.prototype.clear;
-IDBObjectStore.prototype.clear = function (this: IDBObjectStore) {
-  storage.clears++;
-  return clear.call(this);
+const remove = IDBObjectStore.prototype.delete;
+IDBObjectStore.prototype.delete = function (this: IDBObjectStore, query: IDBValidKey | IDBKeyRange) {
+  storage.replaced++;
+  return remove.call(this, query);
 };
 
 const open: IdbDocStore[] = [];
 afterEach(() => {
-  Object.assign(storage, { full: false, refuseAdd: false, afterAdd: null, clears: 0 });
+  Object.assign(storage, { full: false, refuseAdd: false, afterAdd: null, replaced: 0 });
   for (const s of open.splice(0)) s.destroy();
 });
 
@@ -108,7 +109,7 @@ test('a server update arriving while the whole state is being written is stored 
   };
   await failedIs(store, false);
   expect(await reloaded(name)).toEqual(['a', 'c']);
-  expect(storage.clears).toBe(1);
+  expect(storage.replaced).toBe(1);
 });
 
 test('what is stored is read even when storing the state on opening fails', async () => {
@@ -142,7 +143,7 @@ test('a write of the whole state keeps what another tab stored that this one nev
   storage.full = false;
   tab.doc.getMap('m').set('t', 'from the other tab');
   await failedIs(store, false);
-  expect(storage.clears).toBe(1);
+  expect(storage.replaced).toBe(1);
   expect(await reloaded(name)).toEqual(['a', 't']);
 });
 
@@ -176,12 +177,7 @@ test('a copy another tab deletes marks this one as incomplete', async () => {
 
 test('a database that does not open within 5 s marks the copy incomplete until it opens and stores it', async () => {
   const name = `doc-${names++}`;
-  // An open connection that does not let go holds up a deletion, and the store's open waits behind it.
-  const holder = await new Promise<IDBDatabase>((resolve) => {
-    const req = indexedDB.open(name);
-    req.onsuccess = () => resolve(req.result);
-  });
-  indexedDB.deleteDatabase(name);
+  const holder = await holdOpen(name);
   const { doc, store } = openStore(name);
   doc.getMap('m').set('a', 'made before it opened');
   await failedIs(store, true);
@@ -224,7 +220,7 @@ test('a page going away with an incomplete copy writes the whole state then', as
   window.dispatchEvent(new Event('pagehide'));
   expect(await reloaded(name)).toEqual(['a']);
   // Not the repair a second later: nothing was replaced.
-  expect(storage.clears).toBe(0);
+  expect(storage.replaced).toBe(0);
   await failedIs(store, false);
 });
 
@@ -241,7 +237,6 @@ test('a stored update that cannot be read keeps none of the others out, and is k
   await failedIs(store, true);
   storage.full = false;
   await failedIs(store, false);
-  expect(storage.clears).toBe(0);
   expect(await storedCount(name)).toBe(2);
   expect(await reloaded(name)).toEqual(['a', 'b']);
 });
@@ -266,6 +261,16 @@ test('a write of the whole state stores what the document holds, not what was ov
   await failedIs(store, false);
   expect(await storedBytes(name)).toBeLessThan(Y.encodeStateAsUpdate(doc).length + 100);
 });
+
+/** An open connection that does not let go holds up a deletion of `name`, and later opens wait behind it. */
+async function holdOpen(name: string): Promise<IDBDatabase> {
+  const holder = await new Promise<IDBDatabase>((resolve) => {
+    const req = indexedDB.open(name);
+    req.onsuccess = () => resolve(req.result);
+  });
+  indexedDB.deleteDatabase(name);
+  return holder;
+}
 
 /** Write `updates` as they are into a new database of the y-indexeddb format. */
 function putRaw(name: string, updates: Uint8Array[]): Promise<void> {
@@ -301,3 +306,33 @@ function storedBytes(name: string): Promise<number> {
     };
   });
 }
+
+test('a store closed before its database opened keeps what its document had', async () => {
+  const name = `doc-${names++}`;
+  const holder = await holdOpen(name);
+  const { doc, store } = openStore(name);
+  doc.getMap('m').set('a', 'made before it opened');
+  store.destroy();
+  holder.close();
+  expect(await reloaded(name)).toEqual(['a']);
+});
+
+test('a local edit whose write fails is written again with the whole state 300 ms later, not after the backoff', async () => {
+  const { name, doc, store } = await incomplete();
+  storage.full = false;
+  await failedIs(store, false);
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  try {
+    // The backoff is at its first step (1 s) again: a second refusal, of a local edit, is tried
+    // again 300 ms after it.
+    storage.full = true;
+    doc.getMap('m').set('b', 'second');
+    await failedIs(store, true);
+    storage.full = false;
+    vi.advanceTimersByTime(300);
+    await failedIs(store, false);
+  } finally {
+    vi.useRealTimers();
+  }
+  expect(await reloaded(name)).toEqual(['a', 'b']);
+});

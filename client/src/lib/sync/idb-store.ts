@@ -20,8 +20,8 @@ const REPAIR_AFTER_EDIT_MS = 300;
  * auto-keyed `updates` store), through public browser APIs only. Unlike y-indexeddb it writes
  * remote updates in batches: local changes are written at once, each in its own transaction
  * (they must survive a reload), while updates whose origin `isRemote` are merged and written at
- * most every 500 ms, so a busy operation costs the page little. Updates it applied itself (the
- * stored state on load) carry this object as their origin.
+ * most every 500 ms, so a busy operation costs the page little. Updates it applied itself (what
+ * was stored, on load and when it compacts) carry this object as their origin.
  *
  * Every transaction is asked to commit as soon as its requests are placed (`commitNow`), and
  * write transactions of one store run in the order they were made, so an update written after a
@@ -178,16 +178,14 @@ export class IdbDocStore {
     this.storeWhole();
   };
 
-  /**
-   * Add the whole state to a copy that lacks some of it (incomplete, or not loaded yet); nothing is
-   * replaced, so it is quick, for a page going away.
-   */
+  /** Add the whole state to an incomplete copy; nothing is replaced, so it is quick, for a page going away. */
   private storeWhole(): void {
-    if (!this.db || this.destroyed || (!this.failed && this.synced)) return;
+    if (!this.db || this.destroyed || !this.failed) return;
     const tx = this.wholeWrite();
     if (!tx) return;
     tx.objectStore(UPDATES).add(Y.encodeStateAsUpdate(this.doc));
     commitNow(tx);
+    this.stored++;
   }
 
   /** Write the batched remote updates now. */
@@ -242,35 +240,58 @@ export class IdbDocStore {
   private write(update: Uint8Array, local: boolean): void {
     if (!this.db) return;
     if (this.failed && this.whole === 0) return local ? this.repairIn(REPAIR_AFTER_EDIT_MS) : undefined;
-    if (++this.stored >= COMPACT_AFTER && this.whole === 0) return this.compact();
-    const tx = this.transaction();
+    // A local edit whose write fails is tried again soon, as one refused while incomplete.
+    const tx = this.transaction(local ? () => this.repairIn(REPAIR_AFTER_EDIT_MS) : undefined);
     if (!tx) return;
     tx.objectStore(UPDATES).add(update);
     commitNow(tx);
+    if (++this.stored >= COMPACT_AFTER && this.whole === 0) this.compact();
   }
 
   /**
-   * Replace the stored updates by the document's state, in one transaction: never half done, and
-   * a failed write keeps them. They are applied to the document first, as y-indexeddb does: they may
-   * hold what this page never read (a load that failed, another tab's writes), and the document's
-   * state, unlike a merge of updates, leaves out what was deleted. One that cannot be read is kept.
+   * Replace the stored updates by the document's state. They are applied to the document first, as
+   * y-indexeddb does: they may hold what this page never read (a load that failed, another tab's
+   * writes), and the document's state, unlike a merge of updates, leaves out what was deleted. One
+   * that cannot be read is kept. Read in one transaction and replaced in a second, made and
+   * committed at once when the first has read, so that no write waits behind a transaction held
+   * open for the page's script (a reload aborts what has not committed); what is written between
+   * the two comes after what was read, and stays. The replacing is one transaction: never half
+   * done, and a failed write keeps what was read.
    */
   private compact(): void {
-    if (!this.db) return;
-    const tx = this.wholeWrite();
-    if (!tx) return;
-    this.stored = 1;
-    const store = tx.objectStore(UPDATES);
-    const keys = store.getAllKeys();
-    const all = store.getAll();
+    const db = this.db;
+    if (!db) return;
+    // Counted from the read until the replacing commits: writes meanwhile go after it.
+    this.whole++;
+    let read: IDBTransaction;
+    try {
+      read = db.transaction(UPDATES, 'readonly');
+    } catch {
+      this.whole--;
+      return this.setFailed(true);
+    }
+    read.onabort = () => {
+      this.whole--;
+      this.setFailed(true);
+    };
+    const keys = read.objectStore(UPDATES).getAllKeys();
+    const all = read.objectStore(UPDATES).getAll();
+    commitNow(read);
     all.onsuccess = () => {
-      // A closed store only adds its state: its document takes nothing in any more.
-      const unread = this.destroyed ? null : this.applyStored(all.result as Uint8Array[]);
-      if (unread?.length === 0) store.clear();
-      else if (unread) keys.result.forEach((key, i) => unread.includes(i) || store.delete(key));
-      this.stored += unread?.length ?? 0;
+      this.whole--;
+      // Closed, or taken away meanwhile: nothing more is stored here.
+      if (this.db !== db || this.destroyed) return;
+      const unread = this.applyStored(all.result as Uint8Array[]);
+      const tx = this.wholeWrite();
+      if (!tx) return;
+      const store = tx.objectStore(UPDATES);
+      const readKeys = keys.result;
+      if (unread.length === 0 && readKeys.length) store.delete(IDBKeyRange.upperBound(readKeys[readKeys.length - 1]!));
+      else readKeys.forEach((key, i) => unread.includes(i) || store.delete(key));
       store.add(Y.encodeStateAsUpdate(this.doc));
       commitNow(tx);
+      const replaced = readKeys.length - unread.length;
+      tx.addEventListener('complete', () => (this.stored = Math.max(1, this.stored - replaced + 1)));
     };
   }
 
