@@ -36,7 +36,7 @@ test('a server installed under a directory named with a space and Chinese finds 
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start within 90 s:\n${out}`)), 90_000);
     const read = (d: Buffer) => {
       out += d.toString();
       const m = /running: (http:\/\/[^/\s]+)\//.exec(out);

@@ -134,7 +134,12 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    // Started from source (tsx): a few seconds alone, far longer on a loaded 2-core machine.
+    const timer = setTimeout(() => {
+      // Not left running behind the test that gave up on it.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 90 s:\n${out}`));
+    }, 90_000);
     const check = () => {
       const m = /running: (http:\/\/[^/\s]+)\//.exec(out);
       if (m) {
