@@ -88,10 +88,9 @@ export abstract class OperationReader<D extends RecordsDoc> {
   /**
    * A scope as the UI names it: the command's label (`command`, else "指挥部"), a station's short
    * name, else `unknown` (the id itself unless told otherwise: a station no longer in the registry
-   * has no details). A string in place of the options is `unknown`.
+   * has no details).
    */
-  scopeName(scope: string, options: string | ScopeNameOptions = {}): string {
-    const { unknown = scope, command }: ScopeNameOptions = typeof options === 'string' ? { unknown: options } : options;
+  scopeName(scope: string, { unknown = scope, command }: ScopeNameOptions = {}): string {
     if (scope === COMMAND_SCOPE) return command ?? i18n.t('scope.command');
     return this.station(scope)?.shortName ?? unknown;
   }

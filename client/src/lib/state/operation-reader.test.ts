@@ -39,9 +39,9 @@ describe('OperationReader.scopeName', () => {
 
   it('gives what it is told for a scope it cannot name, never for the command or a known station', () => {
     const reader = new Reader();
-    expect(reader.scopeName('gone', '')).toBe('');
-    expect(reader.scopeName('deqing-yuyue', '')).toBe('禹越所');
-    expect(reader.scopeName(COMMAND_SCOPE, '')).toBe('指挥部');
+    expect(reader.scopeName('gone', { unknown: '' })).toBe('');
+    expect(reader.scopeName('deqing-yuyue', { unknown: '' })).toBe('禹越所');
+    expect(reader.scopeName(COMMAND_SCOPE, { unknown: '' })).toBe('指挥部');
   });
 
   it('names the command by the label it is given, a station still by its short name, as options or with `unknown`', () => {

@@ -187,21 +187,6 @@ test('a database that does not open within 5 s marks the copy incomplete until i
   expect(await reloaded(name)).toEqual(['a']);
 }, 15_000);
 
-/** How many updates the database of `name` holds. */
-function storedCount(name: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(name);
-    req.onerror = () => reject(req.error);
-    req.onsuccess = () => {
-      const count = req.result.transaction('updates').objectStore('updates').count();
-      count.onsuccess = () => {
-        req.result.close();
-        resolve(count.result);
-      };
-    };
-  });
-}
-
 test('a copy deleted by another tab while the whole state is being written stays marked incomplete', async () => {
   const { name, store } = await incomplete();
   storage.full = false;
@@ -292,8 +277,8 @@ function putRaw(name: string, updates: Uint8Array[]): Promise<void> {
   });
 }
 
-/** The bytes of the updates the database of `name` holds. */
-function storedBytes(name: string): Promise<number> {
+/** The updates the database of `name` holds. */
+function storedUpdates(name: string): Promise<Uint8Array[]> {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(name);
     req.onerror = () => reject(req.error);
@@ -301,11 +286,13 @@ function storedBytes(name: string): Promise<number> {
       const all = req.result.transaction('updates').objectStore('updates').getAll();
       all.onsuccess = () => {
         req.result.close();
-        resolve((all.result as Uint8Array[]).reduce((n, u) => n + u.length, 0));
+        resolve(all.result as Uint8Array[]);
       };
     };
   });
 }
+const storedCount = async (name: string) => (await storedUpdates(name)).length;
+const storedBytes = async (name: string) => (await storedUpdates(name)).reduce((n, u) => n + u.length, 0);
 
 test('a store closed before its database opened keeps what its document had', async () => {
   const name = `doc-${names++}`;
