@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ensureServerBuild } from './build-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `pnpm test:only -- x` hands on the `--`, after which vitest would take `x` for no filter.
@@ -64,6 +65,9 @@ for (const signal of ['SIGTERM', 'SIGHUP'])
   });
 
 const started = performance.now();
+// Both runs start servers from server/dist (test/server-build.global.ts): built here once, when
+// stale, rather than by both runs at the same time.
+await ensureServerBuild();
 const results = await Promise.all(RUNS.map(runVitest));
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 RUNS.forEach((run, k) => {

@@ -3,18 +3,19 @@ import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { SERVER_NODE_ARGS, serverEnv } from '../../scripts/server-launch.mjs';
 import { DEMO_PASSWORD, login, tempDir } from '../helpers/server.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * The server's sources, demo data and a stand-in client copied under a directory whose name has a
- * space and Chinese characters, with the checkout's node_modules linked in (the copy takes well
- * under a second; a build of the bundle would take longer and runs the same path lookups).
+ * The server's production build (made fresh by test/server-build.global.ts), demo data and a
+ * stand-in client copied under a directory whose name has a space and Chinese characters, with
+ * the checkout's node_modules linked in (better-sqlite3 and its workers load from there).
  */
 function installUnder(name: string): string {
   const root = join(tempDir('jointmap-install-'), name);
-  for (const part of ['server/src', 'server/demo-data', 'server/package.json'])
+  for (const part of ['server/dist', 'server/demo-data', 'server/package.json'])
     cpSync(join(repo, part), join(root, part), { recursive: true });
   symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
   symlinkSync(join(repo, 'server/node_modules'), join(root, 'server/node_modules'));
@@ -26,9 +27,16 @@ function installUnder(name: string): string {
 test('a server installed under a directory named with a space and Chinese finds its client and demo data', async (t) => {
   const root = installUnder('联勤 图');
   t.onTestFinished(() => rmSync(join(root, '..'), { recursive: true, force: true }));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/src/server.ts')], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, join(root, 'server/dist/server.mjs')], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: join(root, 'data'), PORT: '0', LOG_LEVEL: 'warn', SIMULATE: '0', DEMO_PASSWORD },
+    env: serverEnv({
+      ...process.env,
+      DATA_DIR: join(root, 'data'),
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      SIMULATE: '0',
+      DEMO_PASSWORD,
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.onTestFinished(() => {

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildApp, type BuiltApp } from '@jointmap/server';
 import { defaultConfig, type Config } from '@jointmap/server/config';
 import type { Storage } from '@jointmap/server/storage/types';
+import { SERVER_BUNDLE, ensureServerBuild } from '../../scripts/build-server.mjs';
+import { SERVER_NODE_ARGS, serverEnv } from '../../scripts/server-launch.mjs';
 import { createTestSchema, type TestSchema } from './pg-schema.ts';
 
 export const DEMO_PASSWORD = 'demo-pass-123';
@@ -121,20 +122,36 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const serverEntry = fileURLToPath(new URL('../../server/src/server.ts', import.meta.url));
+let serverBuilt: Promise<boolean> | null = null;
 
-/** The real server as a child process (for crash tests: SIGKILL and restart on the same data dir). */
+/**
+ * The real server as a child process (for crash tests: SIGKILL and restart on the same data dir):
+ * the production build with the production launch flags, as `npm start` runs it. The build is
+ * made again when a source is newer: by the global setup before Vitest runs any file
+ * (`test/server-build.global.ts`), so that no two workers build at once, or here, once per
+ * process, elsewhere. From source through tsx each start cost about 2 s more CPU.
+ */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
+  // Under Vitest the global setup has built it; `pnpm soak` and `pnpm fuzz` build it here, once.
+  if (!process.env.VITEST) await (serverBuilt ??= ensureServerBuild());
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_BUNDLE], {
     // SIMULATE=0: the demo simulator and story stay off unless a test asks for them.
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', DEMO_PASSWORD, LOG_LEVEL: 'warn', SIMULATE: '0', ...env },
+    env: serverEnv({
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      DEMO_PASSWORD,
+      LOG_LEVEL: 'warn',
+      SIMULATE: '0',
+      ...env,
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    // Started from source (tsx): a few seconds alone, far longer on a loaded 2-core machine.
+    // About a second alone, far longer on a loaded 2-core machine.
     const timer = setTimeout(() => {
       // Not left running behind the test that gave up on it.
       child.kill('SIGKILL');

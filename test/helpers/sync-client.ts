@@ -12,6 +12,9 @@ export interface SyncClient {
   destroy(): void;
 }
 
+/** Providers made here and not destroyed yet. */
+let liveProviders = 0;
+
 /**
  * The stock y-websocket WebsocketProvider, exactly as a browser would use it, with `ws` as the
  * WebSocket implementation. Resolves when the first sync completed (unless `waitSynced: false`).
@@ -25,6 +28,10 @@ export async function connectClient(
 ): Promise<SyncClient> {
   const doc = options.doc ?? new Y.Doc();
   const rejections: string[] = [];
+  // Under Node each provider adds a process 'exit' listener until it is destroyed: a test with
+  // more than ten clients at once is not a leak, so the warning's limit follows the clients alive.
+  liveProviders++;
+  process.setMaxListeners(Math.max(process.getMaxListeners(), liveProviders + 10));
   const provider = new WebsocketProvider(`${wsUrl}/sync`, docName, doc, {
     params: { token },
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -36,11 +43,15 @@ export async function connectClient(
   provider.messageHandlers[2] = (_encoder, decoder) => {
     authProtocol.readAuthMessage(decoder, doc, (_doc, reason) => rejections.push(reason));
   };
+  let destroyed = false;
   const client: SyncClient = {
     doc,
     provider,
     rejections,
     destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      liveProviders--;
       provider.destroy();
       doc.destroy();
     },

@@ -90,6 +90,8 @@ export class DocSync {
   private probeTimer = 0;
   private lastProbeAt = 0;
   private connectTimer = 0;
+  /** The provider has been asked to connect (see `onUpdate`). */
+  private connectAsked = false;
   private openingSince = 0;
   private lastCheckAt = Date.now();
   private readonly watchdog: number;
@@ -123,6 +125,7 @@ export class DocSync {
     if (this.persistence) {
       const connect = () => {
         clearTimeout(this.connectTimer);
+        this.connectAsked = true;
         this.provider.connect();
       };
       this.connectTimer = window.setTimeout(connect, STORED_COPY_WAIT_MS);
@@ -278,7 +281,12 @@ export class DocSync {
   };
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
-    if (origin === this.provider || (this.persistence && origin === this.persistence)) return;
+    if (origin === this.provider) return;
+    // What the store applies before the link is asked to open (the stored copy, loaded in time)
+    // holds edits an earlier page counted (`restored`). What it applies later (a load slower than
+    // STORED_COPY_WAIT_MS; a compaction bringing in another tab's writes) goes out on the link as
+    // a local edit does, so it is counted as one: only a probe answered after it confirms it.
+    if (this.persistence && origin === this.persistence && !this.connectAsked) return;
     this.ledger.edit();
     this.savePending();
     this.scheduleProbe();

@@ -76,9 +76,7 @@ export class IdbDocStore {
       if (this.destroyed) {
         // Closed before its database opened: what the document had by then is kept all the same.
         try {
-          const tx = db.transaction(UPDATES, 'readwrite');
-          tx.objectStore(UPDATES).add(Y.encodeStateAsUpdate(this.doc));
-          commitNow(tx);
+          this.addState(db.transaction(UPDATES, 'readwrite'));
         } catch {
           // Closed by the browser meanwhile.
         }
@@ -183,8 +181,7 @@ export class IdbDocStore {
     if (!this.db || this.destroyed || !this.failed) return;
     const tx = this.wholeWrite();
     if (!tx) return;
-    tx.objectStore(UPDATES).add(Y.encodeStateAsUpdate(this.doc));
-    commitNow(tx);
+    this.addState(tx);
     this.stored++;
   }
 
@@ -214,10 +211,8 @@ export class IdbDocStore {
     // Stored updates that could not be read will never load: the document goes on without them.
     const tx = this.wholeWrite(() => this.settle());
     if (!tx) return;
-    const store = tx.objectStore(UPDATES);
-    const all = store.getAll();
-    store.add(Y.encodeStateAsUpdate(this.doc));
-    commitNow(tx);
+    const all = tx.objectStore(UPDATES).getAll();
+    this.addState(tx);
     all.onsuccess = () => {
       if (this.destroyed) return;
       const updates = all.result as Uint8Array[];
@@ -288,11 +283,16 @@ export class IdbDocStore {
       const readKeys = keys.result;
       if (unread.length === 0 && readKeys.length) store.delete(IDBKeyRange.upperBound(readKeys[readKeys.length - 1]!));
       else readKeys.forEach((key, i) => unread.includes(i) || store.delete(key));
-      store.add(Y.encodeStateAsUpdate(this.doc));
-      commitNow(tx);
+      this.addState(tx);
       const replaced = readKeys.length - unread.length;
       tx.addEventListener('complete', () => (this.stored = Math.max(1, this.stored - replaced + 1)));
     };
+  }
+
+  /** Add the document's whole state as one stored update, last in `tx`, and commit `tx` at once. */
+  private addState(tx: IDBTransaction): void {
+    tx.objectStore(UPDATES).add(Y.encodeStateAsUpdate(this.doc));
+    commitNow(tx);
   }
 
   /** Apply stored updates to the document, each on its own; the indexes of those that cannot be read. */
