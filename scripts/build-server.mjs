@@ -10,10 +10,11 @@
  *   node scripts/build-server.mjs           build when a source is newer than the bundle
  *   node scripts/build-server.mjs --force   build anyway
  *
- * esbuild is the one tsx already runs on (no extra dependency). `pnpm dev` and the tests keep
- * running the TypeScript sources.
+ * esbuild is the one tsx already runs on (no extra dependency). `pnpm dev` and the tests'
+ * in-process servers run the TypeScript sources; servers the tests start as child processes run
+ * this build (test/server-build.global.ts).
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -93,12 +94,39 @@ export async function buildServer() {
   const requireFromTsx = createRequire(createRequire(join(root, 'server', 'package.json')).resolve('tsx'));
   const esbuild = requireFromTsx('esbuild');
   const outDir = dirname(SERVER_BUNDLE);
+  // Written beside it and swapped in whole: a server starting meanwhile (a test's, `npm start`)
+  // finds the old build or the new one, never half of one. Chunk names carry a content hash:
+  // written into an empty directory, no chunk of an older build is left behind.
+  const building = `${outDir}.building-${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
   const t0 = performance.now();
-  // Chunk names carry a content hash: start empty so no chunk of an older build is left behind.
-  rmSync(outDir, { recursive: true, force: true });
+  try {
+    await build(esbuild, building, outDir);
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true });
+    throw err;
+  }
+  const old = `${outDir}.old-${process.pid}`;
+  if (existsSync(outDir)) renameSync(outDir, old);
+  try {
+    renameSync(building, outDir);
+  } catch (err) {
+    // Another build swapped its own in between: that one stays.
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(SERVER_BUNDLE)) throw err;
+  }
+  rmSync(old, { recursive: true, force: true });
+  const bytes = readdirSync(outDir)
+    .filter((f) => f.endsWith('.mjs'))
+    .reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0);
+  return { bytes, ms: performance.now() - t0 };
+}
+
+/** esbuild into `dir`; `import.meta.url` of our modules resolved as from `outDir`, where it will run. */
+async function build(esbuild, dir, outDir) {
   await esbuild.build({
     entryPoints: [join(root, 'server', 'src', 'server.ts')],
-    outdir: outDir,
+    outdir: dir,
     entryNames: '[name]',
     outExtension: { '.js': '.mjs' },
     splitting: true,
@@ -130,10 +158,6 @@ export async function buildServer() {
     minifyWhitespace: true,
     minifySyntax: true,
   });
-  const bytes = readdirSync(outDir)
-    .filter((f) => f.endsWith('.mjs'))
-    .reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0);
-  return { bytes, ms: performance.now() - t0 };
 }
 
 /** Build when stale (or forced); prints one line either way. */

@@ -67,7 +67,12 @@ for (const signal of ['SIGTERM', 'SIGHUP'])
 const started = performance.now();
 // Both runs start servers from server/dist (test/server-build.global.ts): built here once, when
 // stale, rather than by both runs at the same time.
-await ensureServerBuild();
+try {
+  await ensureServerBuild();
+} catch (err) {
+  console.error(`the server does not build, so no test ran: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+}
 const results = await Promise.all(RUNS.map(runVitest));
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 RUNS.forEach((run, k) => {

@@ -70,7 +70,7 @@ function storedDrawing(): Uint8Array {
 /** Sync update frames (`[messageSync, messageYjsUpdate, …]`) the page sent on `socket`. */
 const updatesSent = (socket: { sent: Uint8Array[] }) => socket.sent.filter((f) => f[0] === 0 && f[1] === 2).length;
 
-test('stored edits the browser storage applies after the link opened count as unsent until a probe sent after them is answered', async () => {
+test('stored edits the browser storage applies after the link opened count as unsent, and no probe confirms anything before they went out', async () => {
   const { link, sync, storageOpens } = reopen(1, [storedDrawing()]);
   expect(sync.pending).toBe(1);
   // Storage does not answer within 5 s: the link opens without the stored copy.
@@ -79,22 +79,22 @@ test('stored edits the browser storage applies after the link opened count as un
   socket.open();
   socket.receive(serverStep1(new Y.Doc()));
   socket.receive(serverStep2()); // the answer to the provider's own step 1
-  await wait(200);
-  expect(socket.step1s).toBe(2); // our probe
-  socket.receive(serverStep2());
-  expect(sync.pending).toBe(0); // the earlier page's edit counted as confirmed
+  // No probe while the stored copy is loading: the earlier page's edit has not gone out yet.
+  await wait(4_000);
+  expect(socket.step1s).toBe(1);
+  expect(sync.pending).toBe(1);
 
   // The stored copy loads now: its drawing goes out on the link, and is unsent until answered.
   storageOpens();
   await wait(0);
   expect(sync.doc.getMap('annotations').has('drawn-offline')).toBe(true);
   expect(updatesSent(socket)).toBe(1);
-  expect(sync.pending).toBe(1);
-  expect(unsentEditsOf(USER)).toBe(1);
-  // Probes are at most one every 4 s: the next goes out then, and only its answer confirms.
-  await wait(4_000);
-  expect(socket.step1s).toBe(3);
-  expect(sync.pending).toBe(1);
+  expect(sync.pending).toBe(2); // the earlier page's count, and the drawing as it went out
+  expect(unsentEditsOf(USER)).toBe(2);
+  // Now a probe goes out, and only its answer confirms.
+  await wait(200);
+  expect(socket.step1s).toBe(2);
+  expect(sync.pending).toBe(2);
   socket.receive(serverStep2());
   expect(sync.pending).toBe(0);
   expect(unsentEditsOf(USER)).toBe(0);

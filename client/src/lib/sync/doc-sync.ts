@@ -92,6 +92,8 @@ export class DocSync {
   private connectTimer = 0;
   /** The provider has been asked to connect (see `onUpdate`). */
   private connectAsked = false;
+  /** The server's step 1 on this socket came before the stored copy had loaded (see `onFrame`). */
+  private stepOneHeld = false;
   private openingSince = 0;
   private lastCheckAt = Date.now();
   private readonly watchdog: number;
@@ -130,6 +132,13 @@ export class DocSync {
       };
       this.connectTimer = window.setTimeout(connect, STORED_COPY_WAIT_MS);
       this.persistence.onSettled(connect);
+      // Loaded after the server asked (the link did not wait longer): the stored edits went out
+      // as the store applied them, so now the answer holds everything.
+      this.persistence.onSettled(() => {
+        if (!this.stepOneHeld) return;
+        this.stepOneHeld = false;
+        this.serverAsked();
+      });
     }
     // Presence is published on the command document only; elsewhere we stay invisible.
     if (this.kind !== 'command') this.provider.awareness.setLocalState(null);
@@ -270,7 +279,14 @@ export class DocSync {
     if (!(e as PageTransitionEvent).persisted) this.pendingCount.release();
   };
 
+  /** The server's step 1 on this socket was answered: what we have is out, a probe may confirm it. */
+  private serverAsked(): void {
+    this.ledger.serverAsked();
+    this.scheduleProbe();
+  }
+
   private readonly onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }): void => {
+    this.stepOneHeld = false; // it belonged to the socket before
     // `connected` is emitted right before the provider sends its own step 1 on the new socket.
     if (status === 'connected') this.ledger.connected();
     else this.ledger.disconnected();
@@ -308,9 +324,11 @@ export class DocSync {
     if (sub === messageYjsSyncStep1) this.serverVector = readStateVector(frame, 2);
     deliver();
     if (sub === messageYjsSyncStep1) {
-      // The provider has sent its answer; our probe goes after it.
-      this.ledger.serverAsked();
-      this.scheduleProbe();
+      // The provider has sent its answer; our probe goes after it. Not while the stored copy is
+      // still loading: the answer lacks what it holds (edits an earlier page left unconfirmed,
+      // counted in `restored`), which no probe may confirm before it has gone out too.
+      if (this.persistence && !this.persistence.settled) this.stepOneHeld = true;
+      else this.serverAsked();
     } else if (sub === messageYjsSyncStep2 && this.ledger.answered()) {
       this.savePending();
       this.scheduleProbe(); // edits made while the probe was on its way
