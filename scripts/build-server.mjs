@@ -14,6 +14,7 @@
  * in-process servers run the TypeScript sources; servers the tests start as child processes run
  * this build (test/server-build.global.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -97,7 +98,8 @@ export async function buildServer() {
   // Written beside it and swapped in whole: a server starting meanwhile (a test's, `npm start`)
   // finds the old build or the new one, never half of one. Chunk names carry a content hash:
   // written into an empty directory, no chunk of an older build is left behind.
-  const building = `${outDir}.building-${process.pid}`;
+  const tag = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const building = `${outDir}.building-${tag}`;
   rmSync(building, { recursive: true, force: true });
   const t0 = performance.now();
   try {
@@ -106,7 +108,7 @@ export async function buildServer() {
     rmSync(building, { recursive: true, force: true });
     throw err;
   }
-  const old = `${outDir}.old-${process.pid}`;
+  const old = `${outDir}.old-${tag}`;
   if (existsSync(outDir)) renameSync(outDir, old);
   try {
     renameSync(building, outDir);

@@ -92,8 +92,6 @@ export class DocSync {
   private connectTimer = 0;
   /** The provider has been asked to connect (see `onUpdate`). */
   private connectAsked = false;
-  /** The server's step 1 on this socket came before the stored copy had loaded (see `onFrame`). */
-  private stepOneHeld = false;
   private openingSince = 0;
   private lastCheckAt = Date.now();
   private readonly watchdog: number;
@@ -110,7 +108,11 @@ export class DocSync {
     this.name = docName(opts.operationId, opts.scope);
     this.pendingCount = new PendingCount(opts.userId, this.name);
     this.refusedKey = refusedKey(opts.userId, this.name);
-    this.ledger = new EditLedger(this.pendingCount.claim(), Number(safeGet(this.refusedKey) ?? 0) || 0);
+    this.ledger = new EditLedger(
+      this.pendingCount.claim(),
+      Number(safeGet(this.refusedKey) ?? 0) || 0,
+      opts.persist !== false,
+    );
     this.localName = localDocName(opts.userId, this.name);
     // Updates from the server are written in batches (it can always resend them); local ones at once.
     this.persistence =
@@ -132,12 +134,12 @@ export class DocSync {
       };
       this.connectTimer = window.setTimeout(connect, STORED_COPY_WAIT_MS);
       this.persistence.onSettled(connect);
-      // Loaded after the server asked (the link did not wait longer): the stored edits went out
-      // as the store applied them, so now the answer holds everything.
+      // The edits an earlier page left unconfirmed are in the stored copy: they go out once it has
+      // loaded (with the document, or as the store applies them to a connected one), and no answer
+      // before that confirms them (a link that stopped waiting for a slow copy).
       this.persistence.onSettled(() => {
-        if (!this.stepOneHeld) return;
-        this.stepOneHeld = false;
-        this.serverAsked();
+        this.ledger.restoredOut();
+        this.scheduleProbe();
       });
     }
     // Presence is published on the command document only; elsewhere we stay invisible.
@@ -279,14 +281,7 @@ export class DocSync {
     if (!(e as PageTransitionEvent).persisted) this.pendingCount.release();
   };
 
-  /** The server's step 1 on this socket was answered: what we have is out, a probe may confirm it. */
-  private serverAsked(): void {
-    this.ledger.serverAsked();
-    this.scheduleProbe();
-  }
-
   private readonly onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }): void => {
-    this.stepOneHeld = false; // it belonged to the socket before
     // `connected` is emitted right before the provider sends its own step 1 on the new socket.
     if (status === 'connected') this.ledger.connected();
     else this.ledger.disconnected();
@@ -324,11 +319,9 @@ export class DocSync {
     if (sub === messageYjsSyncStep1) this.serverVector = readStateVector(frame, 2);
     deliver();
     if (sub === messageYjsSyncStep1) {
-      // The provider has sent its answer; our probe goes after it. Not while the stored copy is
-      // still loading: the answer lacks what it holds (edits an earlier page left unconfirmed,
-      // counted in `restored`), which no probe may confirm before it has gone out too.
-      if (this.persistence && !this.persistence.settled) this.stepOneHeld = true;
-      else this.serverAsked();
+      // The provider has sent its answer; our probe goes after it.
+      this.ledger.serverAsked();
+      this.scheduleProbe();
     } else if (sub === messageYjsSyncStep2 && this.ledger.answered()) {
       this.savePending();
       this.scheduleProbe(); // edits made while the probe was on its way

@@ -129,4 +129,21 @@ describe('EditLedger: edits a read-only connection refused', () => {
     l.answered();
     expect([l.pending, l.refused]).toEqual([0, 4]);
   });
+
+  it('restored edits held in a stored copy not loaded yet: no answer confirms them, not even one to a probe sent before they went out', () => {
+    const l = new EditLedger(2, 0, true);
+    online(l);
+    expect(l.answered()).toBe(false);
+    expect(l.wantsProbe).toBe(false); // only held edits wait
+    l.edit(); // a new edit made meanwhile: confirmable
+    expect(l.wantsProbe).toBe(true);
+    l.probe();
+    l.restoredOut(); // the stored copy loaded after that probe went out
+    expect(l.answered()).toBe(true);
+    expect(l.pending).toBe(2); // the new edit confirmed, the two restored ones not
+    expect(l.wantsProbe).toBe(true);
+    l.probe();
+    expect(l.answered()).toBe(true);
+    expect(l.pending).toBe(0);
+  });
 });

@@ -21,8 +21,13 @@ export class EditLedger {
   /** Sequence numbers of local edits not yet confirmed, oldest first. */
   private unconfirmed: number[] = [];
   private seq = 0;
-  /** Step 1s in flight on this connection, oldest first: the newest edit each one confirms (or null). */
-  private probes: Array<number | null> = [];
+  /**
+   * Step 1s in flight on this connection, oldest first: the newest edit each one confirms, and the
+   * restored edits it cannot confirm (held when it was sent), or null when it confirms nothing.
+   */
+  private probes: Array<{ upTo: number; held: number } | null> = [];
+  /** Restored edits (sequence numbers 1 … held) not yet out on the link: no answer confirms them. */
+  private held: number;
   private everythingSent = false;
   /** The server refused a change on this connection: its access does not change until it closes. */
   private refusing = false;
@@ -31,10 +36,18 @@ export class EditLedger {
   /**
    * @param restored unconfirmed edits left from an earlier page (kept only as a count).
    * @param refused edits refused earlier and not yet acknowledged by the user (a count).
+   * @param holdRestored the restored edits are in a stored copy not loaded yet: they go out only
+   *   once it has loaded ({@link restoredOut}), so no answer before then confirms them.
    */
-  constructor(restored = 0, refused = 0) {
+  constructor(restored = 0, refused = 0, holdRestored = false) {
     for (let i = 0; i < restored; i++) this.unconfirmed.push(++this.seq);
     this.refusedCount = refused;
+    this.held = holdRestored ? restored : 0;
+  }
+
+  /** The stored copy has loaded (its edits went out with the document), or never will. */
+  restoredOut(): void {
+    this.held = 0;
   }
 
   /** Local edits the server answered but refused, until the user acknowledges them ({@link clearRefused}). */
@@ -49,9 +62,9 @@ export class EditLedger {
 
   /** True when a probe now would confirm something: edits wait and they have all been sent. */
   get wantsProbe(): boolean {
-    if (!this.everythingSent || this.unconfirmed.length === 0) return false;
-    const newest = this.unconfirmed[this.unconfirmed.length - 1]!;
-    return !this.probes.some((p) => p !== null && p >= newest);
+    const newest = this.unconfirmed[this.unconfirmed.length - 1];
+    if (!this.everythingSent || newest === undefined || newest <= this.held) return false;
+    return !this.probes.some((p) => p !== null && p.upTo >= newest && p.held < newest);
   }
 
   /** A local edit. While connected and synced it goes out on the socket at once (y-websocket). */
@@ -73,7 +86,7 @@ export class EditLedger {
 
   /** We send a step 1 now; its answer confirms every edit so far if all of them have been sent. */
   probe(): void {
-    this.probes.push(this.everythingSent ? this.seq : null);
+    this.probes.push(this.everythingSent ? { upTo: this.seq, held: this.held } : null);
   }
 
   /**
@@ -82,10 +95,10 @@ export class EditLedger {
    */
   answered(): boolean {
     if (this.probes.length === 0) return false; // not ours (never sent by this server): ignore
-    const upTo = this.probes.shift();
-    if (upTo === null || upTo === undefined) return false;
+    const probe = this.probes.shift();
+    if (!probe) return false;
     const before = this.unconfirmed.length;
-    this.unconfirmed = this.unconfirmed.filter((s) => s > upTo);
+    this.unconfirmed = this.unconfirmed.filter((s) => s > probe.upTo || s <= probe.held);
     const settled = before - this.unconfirmed.length;
     if (this.refusing) this.refusedCount += settled;
     return settled > 0;
