@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { unsentEditsOf } from '../state/unsent-edits.ts';
 import { DocSync } from './doc-sync.ts';
 import { pendingKey } from './local-copies.ts';
+import { slowIndexedDb } from './slow-indexeddb.test-support.ts';
 import { scriptedSockets, serverStep1, serverStep2, stubPage } from './scripted-link.test-support.ts';
 
 // Faked before anything is imported: y-websocket reads the clock through lib0, which keeps the
@@ -20,34 +21,14 @@ afterEach(() => {
 
 const wait = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
-/** An IndexedDB whose open answers only when the test says so, then reads `stored` as the stored updates. */
-function slowIndexedDb(stored: Uint8Array[]) {
-  let request: { result?: unknown; onsuccess?: () => void } = {};
-  const store = {
-    add: () => ({}),
-    getAll: () => {
-      const all: { result?: unknown; onsuccess?: () => void } = {};
-      setTimeout(() => {
-        all.result = stored;
-        all.onsuccess?.();
-      }, 0);
-      return all;
-    },
-  };
-  const db = { transaction: () => ({ objectStore: () => store }), close: () => undefined };
-  vi.stubGlobal('indexedDB', { open: () => (request = {}) });
-  return () => {
-    request.result = db;
-    request.onsuccess?.();
-  };
-}
-
 /** A page of `USER` reopening the station document; an earlier page left `restored` edits unconfirmed. */
 function reopen(restored: number, stored: Uint8Array[]) {
   const link = scriptedSockets();
   const storage = stubPage(link.Socket);
   storage.setItem(pendingKey(USER, DOC), String(restored));
-  const storageOpens = slowIndexedDb(stored);
+  const idb = slowIndexedDb(stored);
+  vi.stubGlobal('indexedDB', idb.indexedDB);
+  const storageOpens = idb.succeed;
   const sync = new DocSync({
     wsBase: 'ws://127.0.0.1:9',
     operationId: 'op-1',

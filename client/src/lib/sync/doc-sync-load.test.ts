@@ -2,6 +2,7 @@ import { afterEach, expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import { SilentSocket } from '../state/offline-session-harness.test-support.ts';
 import { DocSync } from './doc-sync.ts';
+import { slowIndexedDb } from './slow-indexeddb.test-support.ts';
 
 /** Sockets the provider opened, with what the document held at that moment. */
 const opened: Array<{ url: string; drawings: string[] }> = [];
@@ -13,31 +14,6 @@ class RecordingSocket extends SilentSocket {
     super();
     opened.push({ url, drawings: current ? [...current.doc.getMap('annotations').keys()] : [] });
   }
-}
-
-/** An IndexedDB whose open answers only when the test says so, holding `stored` updates. */
-function slowIndexedDb(stored: Uint8Array[]) {
-  let request: { result?: unknown; onsuccess?: () => void; onerror?: () => void; onupgradeneeded?: () => void } = {};
-  const store = {
-    add: () => ({}),
-    getAll: () => {
-      const all: { result?: unknown; onsuccess?: () => void } = {};
-      setTimeout(() => {
-        all.result = stored;
-        all.onsuccess?.();
-      }, 0);
-      return all;
-    },
-  };
-  const db = { transaction: () => ({ objectStore: () => store }), close: () => undefined };
-  return {
-    indexedDB: { open: () => (request = {}) },
-    succeed: () => {
-      request.result = db;
-      request.onsuccess?.();
-    },
-    fail: () => request.onerror?.(),
-  };
 }
 
 function open(idb: ReturnType<typeof slowIndexedDb>): DocSync {
