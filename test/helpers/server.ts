@@ -131,10 +131,16 @@ let serverBuilt: Promise<boolean> | null = null;
  * (`test/server-build.global.ts`), so that no two workers build at once, or here, once per
  * process, elsewhere. From source through tsx each start cost about 2 s more CPU.
  */
-export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  /** Another copy of the build (an install elsewhere) and the directory to start it in. */
+  install: { bundle: string; cwd: string } | null = null,
+): Promise<ServerProcess> {
   // Under Vitest the global setup has built it; `pnpm soak` and `pnpm fuzz` build it here, once.
   if (!process.env.VITEST) await (serverBuilt ??= ensureServerBuild());
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_BUNDLE], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, install?.bundle ?? SERVER_BUNDLE], {
+    cwd: install?.cwd,
     // SIMULATE=0: the demo simulator and story stay off unless a test asks for them.
     env: serverEnv({
       ...process.env,
